@@ -1,0 +1,4 @@
+import { InitialSchema1764374400000 } from './1764374400000-initial-schema.js';
+
+/** Every migration of the coordinator's schema, oldest first (listed, not globbed: ESM-safe). */
+export const coordinatorMigrations = [InitialSchema1764374400000];

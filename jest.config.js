@@ -1,0 +1,48 @@
+// Three projects: unit (pure, no I/O, fake clocks), integration (real Kafka and Postgres),
+// e2e (whole processes). `npm test` runs all three; scripts/test.sh brings the services up.
+import { readFileSync } from 'node:fs';
+
+const swc = JSON.parse(readFileSync(new URL('./.swcrc.jest.json', import.meta.url), 'utf8'));
+
+const shared = {
+  extensionsToTreatAsEsm: ['.ts'],
+  transform: { '^.+\\.ts$': ['@swc/jest', { ...swc, swcrc: false }] },
+  moduleNameMapper: {
+    '^#contracts$': '<rootDir>/libs/contracts/src/index.ts',
+    '^#saga-core$': '<rootDir>/libs/saga-core/src/index.ts',
+    '^#saga-core/testing$': '<rootDir>/libs/saga-core/src/testing/index.ts',
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
+  testEnvironment: 'node',
+};
+
+export default {
+  projects: [
+    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,test/unit}/**/*.spec.ts'] },
+    {
+      ...shared,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/test/integration/**/*.int-spec.ts'],
+      slowTestThreshold: 30,
+      setupFilesAfterEnv: ['<rootDir>/test/support/slow-tests.setup.ts'],
+    },
+    {
+      ...shared,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
+      slowTestThreshold: 60,
+      setupFilesAfterEnv: ['<rootDir>/test/support/slow-tests.setup.ts'],
+    },
+  ],
+  coverageProvider: 'v8',
+  collectCoverageFrom: [
+    'libs/*/src/**/*.ts',
+    'apps/*/src/**/*.ts',
+    '!**/*.spec.ts',
+    '!**/*.fixture.ts',
+    '!**/*.port.ts',
+    '!**/index.ts',
+  ],
+  coverageReporters: ['text-summary', 'json-summary'],
+  coverageThreshold: { './libs/saga-core/src/': { lines: 95 } },
+};

@@ -1,0 +1,44 @@
+export type { JsonObject, JsonValue } from './json-value.js';
+export {
+  PARTICIPANT_NAME_PATTERN,
+  isParticipantName,
+  topicNames,
+  type TopicNames,
+} from './topics.js';
+export {
+  DEAD_LETTER_HEADERS,
+  HEADERS,
+  JSON_CONTENT_TYPE,
+  MESSAGE_TYPES,
+  type MessageType,
+} from './headers.js';
+export { LIMITS } from './limits.js';
+export {
+  SCHEMA_VERSION,
+  type CommandAction,
+  type CommandMessage,
+  type ErrorOutcome,
+  type FailureOutcome,
+  type ReplyMessage,
+  type ReplyOutcome,
+  type SagaEventMessage,
+  type SagaEventType,
+  type StartSagaMessage,
+  type SuccessOutcome,
+} from './envelopes.js';
+export {
+  commandMessageSchema,
+  replyMessageSchema,
+  replyOutcomeSchema,
+  sagaEventMessageSchema,
+  startSagaMessageSchema,
+} from './schemas.js';
+export {
+  decodeMessage,
+  parseCommandMessage,
+  parseMessage,
+  parseReplyMessage,
+  parseSagaEventMessage,
+  parseStartSagaMessage,
+  type ParseResult,
+} from './parse-message.js';

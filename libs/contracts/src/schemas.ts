@@ -1,0 +1,116 @@
+import { z } from 'zod';
+import type {
+  CommandMessage,
+  ReplyMessage,
+  ReplyOutcome,
+  SagaEventMessage,
+  StartSagaMessage,
+} from './envelopes.js';
+import type { JsonObject, JsonValue } from './json-value.js';
+import { LIMITS } from './limits.js';
+import { PARTICIPANT_NAME_PATTERN } from './topics.js';
+
+const id = z.string().min(1).max(LIMITS.id);
+const compositeId = z.string().min(1).max(LIMITS.compositeId);
+const text = z.string().max(LIMITS.message);
+const counter = z.number().int().min(1).max(LIMITS.counter);
+const isoTime = z.iso.datetime({ offset: true });
+const action = z.enum(['execute', 'compensate']);
+
+const json: z.ZodType<JsonValue> = z
+  .json()
+  .refine((value) => JSON.stringify(value).length <= LIMITS.json, {
+    message: `Too big: serialised JSON must be at most ${LIMITS.json} characters`,
+  });
+
+const jsonObject: z.ZodType<JsonObject> = z
+  .record(z.string(), z.json())
+  .refine((value) => JSON.stringify(value).length <= LIMITS.json, {
+    message: `Too big: serialised JSON must be at most ${LIMITS.json} characters`,
+  });
+
+/** Validates a reply outcome: success, failure (business refusal) or error (technical). */
+export const replyOutcomeSchema: z.ZodType<ReplyOutcome> = z.discriminatedUnion('status', [
+  z.strictObject({ status: z.literal('success'), result: json }),
+  z.strictObject({
+    status: z.literal('failure'),
+    code: id,
+    message: text,
+    details: json.optional(),
+  }),
+  z.strictObject({
+    status: z.literal('error'),
+    code: id,
+    message: text,
+    retryable: z.boolean().optional(),
+  }),
+]);
+
+/** Validates a command envelope; `outcomeUnknown` is allowed on compensations only. */
+export const commandMessageSchema: z.ZodType<CommandMessage> = z
+  .strictObject({
+    messageId: compositeId,
+    sagaId: id,
+    sagaType: id,
+    sagaVersion: counter,
+    stepId: id,
+    action,
+    attempt: counter,
+    participant: z.string().regex(PARTICIPANT_NAME_PATTERN),
+    commandType: id,
+    idempotencyKey: compositeId,
+    replyTo: id,
+    payload: json,
+    outcomeUnknown: z.boolean().optional(),
+    sentAt: isoTime,
+  })
+  .superRefine((command, ctx) => {
+    if (command.action === 'execute' && command.outcomeUnknown !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['outcomeUnknown'],
+        message: 'only a compensation may say the forward outcome is unknown',
+      });
+    }
+  });
+
+/** Validates a reply envelope. */
+export const replyMessageSchema: z.ZodType<ReplyMessage> = z.strictObject({
+  messageId: compositeId,
+  sagaId: id,
+  stepId: id,
+  action,
+  attempt: counter,
+  outcome: replyOutcomeSchema,
+  repliedAt: isoTime,
+});
+
+/** Validates a request to start a saga. */
+export const startSagaMessageSchema: z.ZodType<StartSagaMessage> = z.strictObject({
+  sagaType: id,
+  sagaVersion: counter.optional(),
+  idempotencyKey: compositeId,
+  input: json,
+});
+
+/** Validates a saga lifecycle event. */
+export const sagaEventMessageSchema: z.ZodType<SagaEventMessage> = z.strictObject({
+  eventId: compositeId,
+  sagaId: id,
+  sagaType: id,
+  sagaVersion: counter,
+  type: z.enum([
+    'saga.started',
+    'saga.step-completed',
+    'saga.step-failed',
+    'saga.compensating',
+    'saga.step-compensated',
+    'saga.completed',
+    'saga.compensated',
+    'saga.stuck',
+    'saga.deadline-passed',
+  ]),
+  stepId: id.optional(),
+  at: isoTime,
+  detail: jsonObject.optional(),
+});

@@ -1,0 +1,47 @@
+import type { JsonValue } from '#contracts';
+import type { RetryPolicy } from '../retry/retry-policy.js';
+import type { InputSchema } from './input-schema.js';
+import type { StepGraph } from './step-graph.js';
+import type { BreakerOpenPolicy, StepKind } from './step-kind.js';
+
+/** A checked compensation with its retry policy resolved. */
+export interface CompensationDefinition<TContext = unknown> {
+  readonly command: string;
+  readonly retry: RetryPolicy;
+  readonly timeoutMs?: number;
+  buildCommand(context: TContext): JsonValue;
+}
+
+/** A checked step with defaults filled in. */
+export interface StepDefinition<TContext = unknown> {
+  readonly id: string;
+  readonly participant: string;
+  readonly command: string;
+  readonly kind: StepKind;
+  readonly dependsOn: readonly string[];
+  readonly retry: RetryPolicy;
+  readonly timeoutMs?: number;
+  readonly whenBreakerOpen: BreakerOpenPolicy;
+  readonly compensation?: CompensationDefinition<TContext>;
+  buildCommand(context: TContext): JsonValue;
+  onSuccess?(context: TContext, result: JsonValue): TContext;
+}
+
+/** An immutable, checked saga definition, as built by `defineSaga(...).build()`. */
+export interface SagaDefinition<TInput = unknown, TContext = unknown> {
+  readonly name: string;
+  readonly version: number;
+  readonly input: InputSchema<TInput>;
+  /** Time the whole saga is given, in ms from its start (default: none). */
+  readonly deadlineMs?: number;
+  /** Steps in declaration order. */
+  readonly steps: readonly StepDefinition<TContext>[];
+  /** Steps by id. */
+  readonly stepById: ReadonlyMap<string, StepDefinition<TContext>>;
+  /** The dependency graph, precomputed for the engine. */
+  readonly graph: StepGraph;
+  initialContext(input: TInput): TContext;
+}
+
+/** A definition of any input and context, as the registry and the engine hold them. */
+export type AnySagaDefinition = SagaDefinition<unknown, unknown>;

@@ -1,0 +1,112 @@
+import type { SagaRef, SagaRegistry } from '../registry/saga-registry.js';
+import { isTerminal, type SagaState } from '../state/saga-state.js';
+import { applyCancel } from './apply-cancel.js';
+import { applyReply } from './apply-reply.js';
+import { applyResume } from './apply-resume.js';
+import { applyWakeup } from './apply-wakeup.js';
+import type { EngineEvent } from './engine-event.js';
+import { startSaga, type StartSagaOptions } from './start-saga.js';
+import { TransitionDraft, type AuditSubject } from './transition-draft.js';
+import type { StartResult, TransitionResult } from './transition-result.js';
+
+/** The saga state machine: pure functions from (state, event) to (state, effects). */
+export interface SagaEngine {
+  /** Starts a saga of the referenced definition (the latest version when none is given). */
+  start(ref: SagaRef, options: StartSagaOptions): StartResult;
+  /** Applies one event to a saga; the definition is looked up by the type and version the saga started with. */
+  transition(state: SagaState, event: EngineEvent): TransitionResult;
+}
+
+/** Creates an engine over the definitions of a registry. */
+export function createSagaEngine(registry: SagaRegistry): SagaEngine {
+  return {
+    start(ref, options) {
+      const definition = registry.resolve(ref);
+      if (definition === undefined) {
+        const version = ref.version === undefined ? '' : ` version ${ref.version}`;
+        return {
+          state: null,
+          effects: [],
+          rejection: {
+            code: 'unknown-definition',
+            message: `no saga "${ref.name}"${version} is registered`,
+          },
+        };
+      }
+      return startSaga(definition, options);
+    },
+    transition(state, event) {
+      const subject = auditSubject(event);
+      const definition = registry.get(state.sagaType, state.sagaVersion);
+      if (definition === undefined) {
+        return {
+          state,
+          effects: [
+            {
+              type: 'append-audit',
+              entry: {
+                at: event.at,
+                sagaId: state.sagaId,
+                ...subject,
+                fromStatus: state.status,
+                toStatus: state.status,
+                applied: false,
+                detail: `refused: no saga "${state.sagaType}" version ${state.sagaVersion} is registered`,
+              },
+            },
+          ],
+          rejection: {
+            code: 'unknown-definition',
+            message: `no saga "${state.sagaType}" version ${state.sagaVersion} is registered`,
+          },
+        };
+      }
+      const draft = new TransitionDraft(
+        definition,
+        state,
+        event.at,
+        event.random,
+        subject,
+        state.status,
+      );
+      if (isTerminal(state)) {
+        if (event.type === 'cancel' || event.type === 'resume') {
+          draft.reject('illegal-in-state', `the saga is ${state.status}: it is final`);
+        } else {
+          draft.ignore(`ignored: the saga is ${state.status}`);
+        }
+        return draft.finish();
+      }
+      switch (event.type) {
+        case 'reply':
+          applyReply(draft, event);
+          break;
+        case 'wakeup':
+          applyWakeup(draft, event);
+          break;
+        case 'cancel':
+          applyCancel(draft, event);
+          break;
+        case 'resume':
+          applyResume(draft, event);
+          break;
+      }
+      return draft.finish();
+    },
+  };
+}
+
+function auditSubject(event: EngineEvent): AuditSubject {
+  switch (event.type) {
+    case 'reply':
+      return { eventType: 'reply', stepId: event.stepId, attempt: event.attempt };
+    case 'wakeup':
+      return event.kind === 'deadline'
+        ? { eventType: 'wakeup' }
+        : { eventType: 'wakeup', stepId: event.stepId, attempt: event.attempt };
+    case 'cancel':
+      return { eventType: 'cancel', actor: event.actor };
+    case 'resume':
+      return { eventType: 'resume', actor: event.actor };
+  }
+}

@@ -1,0 +1,86 @@
+import { effectsOf, eventTypesIn } from '../testing/effect-filters.js';
+import { success } from '../testing/outcomes.js';
+import { SagaHarness } from '../testing/saga-harness.js';
+import { orderInputValue, pivotSaga } from './test-sagas.fixture.js';
+
+describe('the saga deadline', () => {
+  it('compensates what completed when it passes before the pivot is sent', () => {
+    const saga = new SagaHarness(pivotSaga, orderInputValue);
+    saga.reply('reserve', success());
+    saga.fire('deadline');
+    expect(saga.clock.now()).toBe(60_000);
+    expect(saga.state).toMatchObject({
+      status: 'compensating',
+      deadlinePassed: true,
+      cause: { type: 'deadline', at: 60_000 },
+    });
+    expect(eventTypesIn(saga.last.effects)).toEqual(['saga.deadline-passed', 'saga.compensating']);
+  });
+
+  it('is recorded and the saga goes on when it passes after the pivot', () => {
+    const saga = new SagaHarness(pivotSaga, orderInputValue);
+    for (const step of ['reserve', 'charge', 'confirm']) saga.reply(step, success());
+    saga.fire('deadline');
+    expect(saga.state).toMatchObject({ status: 'running', deadlinePassed: true });
+    expect(eventTypesIn(saga.last.effects)).toEqual(['saga.deadline-passed']);
+    expect(saga.last.effects.at(-1)).toMatchObject({
+      entry: {
+        applied: true,
+        detail: 'the deadline passed after the point of no return; going on',
+      },
+    });
+  });
+
+  it('is recorded when it passes while the pivot is in flight, and the saga waits for the pivot', () => {
+    const saga = new SagaHarness(pivotSaga, orderInputValue);
+    saga.reply('reserve', success());
+    saga.reply('charge', success());
+    saga.fire('deadline');
+    expect(saga.state.status).toBe('running');
+    saga.reply('confirm', success());
+    expect(saga.state.pivotPassed).toBe(true);
+  });
+
+  it('is recorded on a saga stuck in the forward phase, which stays stuck', () => {
+    const saga = new SagaHarness(pivotSaga, orderInputValue);
+    saga.reply('reserve', success());
+    saga.reply('charge', success());
+    saga.fire('reply-timeout', 'confirm');
+    saga.fire('retry', 'confirm');
+    saga.fire('reply-timeout', 'confirm');
+    saga.fire('deadline');
+    expect(saga.state).toMatchObject({ status: 'stuck', deadlinePassed: true });
+  });
+
+  it('ignores a repeat of the deadline wakeup', () => {
+    const saga = new SagaHarness(pivotSaga, orderInputValue);
+    for (const step of ['reserve', 'charge', 'confirm']) saga.reply(step, success());
+    const wakeup = {
+      type: 'wakeup',
+      at: 60_000,
+      random: 0,
+      wakeupId: 'saga-1:deadline',
+      kind: 'deadline',
+    } as const;
+    saga.apply(wakeup);
+    const before = saga.state;
+    saga.apply(wakeup);
+    expect(saga.state).toBe(before);
+    expect(effectsOf(saga.last.effects, 'publish-event')).toEqual([]);
+  });
+
+  it('ignores a deadline wakeup that fires after compensation began', () => {
+    const saga = new SagaHarness(pivotSaga, orderInputValue);
+    saga.cancel();
+    const before = saga.state;
+    saga.apply({
+      type: 'wakeup',
+      at: 60_000,
+      random: 0,
+      wakeupId: 'saga-1:deadline',
+      kind: 'deadline',
+    });
+    expect(saga.state).toBe(before);
+    expect(saga.last.effects).toHaveLength(1);
+  });
+});

@@ -1,0 +1,51 @@
+import type { CommandAction, ReplyOutcome } from '#contracts';
+
+/** What every event carries: the time (epoch ms) and one uniform draw in [0, 1) that seeds any jitter. */
+export interface EventBase {
+  readonly at: number;
+  readonly random: number;
+}
+
+/** A participant's reply to one command attempt. */
+export interface ReplyEvent extends EventBase {
+  readonly type: 'reply';
+  readonly messageId: string;
+  readonly stepId: string;
+  readonly action: CommandAction;
+  readonly attempt: number;
+  readonly outcome: ReplyOutcome;
+}
+
+/** The timers a saga sets: a step's retry and reply timeout, a compensation's, and the saga deadline. */
+export type Wakeup =
+  | {
+      readonly kind: 'retry' | 'reply-timeout' | 'compensation-retry' | 'compensation-timeout';
+      readonly stepId: string;
+      readonly attempt: number;
+    }
+  | { readonly kind: 'deadline' };
+
+/** The kind of a wakeup. */
+export type WakeupKind = Wakeup['kind'];
+
+/** A timer that came due. */
+export type WakeupEvent = EventBase & {
+  readonly type: 'wakeup';
+  readonly wakeupId: string;
+} & Wakeup;
+
+/** An operator asks to stop the saga and undo what it did. */
+export interface CancelEvent extends EventBase {
+  readonly type: 'cancel';
+  readonly actor: string;
+  readonly reason?: string;
+}
+
+/** An operator asks a stuck saga to try again. */
+export interface ResumeEvent extends EventBase {
+  readonly type: 'resume';
+  readonly actor: string;
+}
+
+/** Everything that can happen to a started saga. */
+export type EngineEvent = ReplyEvent | WakeupEvent | CancelEvent | ResumeEvent;

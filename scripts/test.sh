@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The test command (`npm test`): unit, integration and end-to-end tests against a real Kafka
+# broker and a real Postgres. Without KAFKA_BROKERS it starts the local broker from
+# deploy/local and stops it afterwards; without DATABASE_URL it uses the local Postgres.
+# Extra arguments go to jest (e.g. `npm test -- --selectProjects integration`).
+set -euo pipefail
+source "$(dirname "$0")/node-env.sh"
+cd "$repo_root"
+
+started_broker=""
+stop_broker() { [ -n "$started_broker" ] && bash deploy/local/kafka-stop.sh || true; }
+trap stop_broker EXIT
+
+if [ -z "${KAFKA_BROKERS:-}" ]; then
+  bash deploy/local/kafka-start.sh
+  started_broker=1
+  export KAFKA_BROKERS="127.0.0.1:${KAFKA_PORT:-9092}"
+fi
+export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}"
+DATABASE_URL="$DATABASE_URL" bash deploy/local/postgres-check.sh
+
+npm run --silent build
+echo "Testing with KAFKA_BROKERS=$KAFKA_BROKERS and the database at ${DATABASE_URL%%\?*}" | sed -E 's#//[^@/]*@#//***@#'
+# The whole suite enforces the coverage threshold; a chosen subset (arguments given) does not.
+if [ "$#" -eq 0 ]; then set -- --coverage; fi
+bash scripts/jest.sh "$@"

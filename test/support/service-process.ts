@@ -1,0 +1,53 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { waitFor } from './wait-for.js';
+
+/** A built app started as its own process, as a user or an orchestrator would start it. */
+export interface ServiceProcess {
+  child: ChildProcess;
+  /** Everything the process printed so far (stdout and stderr). */
+  output(): string;
+  /** Resolves with the exit code once the process has ended. */
+  exited: Promise<number | null>;
+  /** Sends `signal` (default SIGTERM) and waits for the exit. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Starts `node <entry>` from dist/ with only `env` (plus PATH and HOME) as its environment. */
+export function startService(entry: string, env: Record<string, string>): ServiceProcess {
+  if (!existsSync(entry)) {
+    throw new Error(`${entry} is missing: build first (npm test does it through scripts/test.sh).`);
+  }
+  const child = spawn(process.execPath, [entry], {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let printed = '';
+  child.stdout?.on('data', (chunk: Buffer) => (printed += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (printed += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
+  return {
+    child,
+    output: () => printed,
+    exited,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+/** Waits until the service prints `listening on <url>` and returns that URL. */
+export async function listeningUrl(service: ServiceProcess, timeoutMs = 30_000): Promise<string> {
+  return waitFor(
+    'the service to listen',
+    () => {
+      if (service.child.exitCode !== null)
+        throw new Error(`the service exited early:\n${service.output()}`);
+      return /listening on (http:\/\/\S+)/.exec(service.output())?.[1];
+    },
+    { timeoutMs },
+  );
+}

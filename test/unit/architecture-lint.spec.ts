@@ -1,0 +1,48 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const eslint = 'node_modules/eslint/bin/eslint.js';
+
+/** Lints `source` as if it were a file at `filePath`; resolves with the exit code and output. */
+async function lint(source: string, filePath: string): Promise<{ code: number; output: string }> {
+  const child = run(process.execPath, [eslint, '--stdin', '--stdin-filename', filePath], {
+    cwd: process.cwd(),
+  });
+  child.child.stdin?.end(source);
+  try {
+    const { stdout } = await child;
+    return { code: 0, output: stdout };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string };
+    return { code: failed.code, output: failed.stdout };
+  }
+}
+
+describe('the purity rule of libs/saga-core', () => {
+  it.each([
+    ['kafkajs', "import 'kafkajs';\n"],
+    ['@nestjs/common', "import { Injectable } from '@nestjs/common';\nexport { Injectable };\n"],
+    ['node:fs', "import { readFile } from 'node:fs';\nexport { readFile };\n"],
+    ['crypto', "import { randomUUID } from 'crypto';\nexport { randomUUID };\n"],
+    ['pg', "import { Pool } from 'pg';\nexport { Pool };\n"],
+  ])('refuses an import of %s', async (name, source) => {
+    const result = await lint(source, 'libs/saga-core/src/deliberate-violation.ts');
+    expect(result.code).toBe(1);
+    expect(result.output).toContain(`'${name}' import is restricted`);
+  });
+
+  it('refuses reading the clock or drawing random numbers', async () => {
+    const source = 'export const t = Date.now() + Math.random() + new Date().getTime();\n';
+    const result = await lint(source, 'libs/saga-core/src/deliberate-violation.ts');
+    expect(result.code).toBe(1);
+    expect(result.output).toContain('the time arrives on the event');
+    expect(result.output).toContain('random draws arrive on the event');
+  });
+
+  it('allows the same import in an adapter under apps/', async () => {
+    const result = await lint("import 'kafkajs';\n", 'apps/coordinator/src/deliberate-ok.ts');
+    expect(result.output).not.toContain('is restricted');
+    expect(result.code).toBe(0);
+  });
+});

@@ -1,0 +1,70 @@
+// deploy/docker-compose.yml cannot run here (no Docker engine): check what can be checked.
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+
+interface ComposeService {
+  image?: string;
+  build?: { dockerfile: string; args?: Record<string, string> };
+  ports?: string[];
+  environment?: Record<string, string | number>;
+  depends_on?: Record<string, { condition: string }>;
+  healthcheck?: unknown;
+}
+
+const compose = parse(readFileSync('deploy/docker-compose.yml', 'utf8'), { merge: true }) as {
+  services: Record<string, ComposeService>;
+};
+const service = (name: string): ComposeService => {
+  const found = compose.services[name];
+  if (!found) throw new Error(`docker-compose.yml has no service ${name}`);
+  return found;
+};
+
+describe('deploy/docker-compose.yml', () => {
+  it('names Kafka, Postgres, Jaeger and the apps', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(
+      ['coordinator', 'jaeger', 'kafka', 'postgres', 'sample-participants'].sort(),
+    );
+  });
+
+  it('runs Kafka in KRaft mode with automatic topic creation off', () => {
+    const env = service('kafka').environment ?? {};
+    expect(env.KAFKA_PROCESS_ROLES).toBe('broker,controller');
+    expect(env.KAFKA_AUTO_CREATE_TOPICS_ENABLE).toBe('false');
+  });
+
+  it('uses the Kafka version of the local broker', () => {
+    const pom = readFileSync('deploy/local/kafka/pom.xml', 'utf8');
+    const localVersion = /<kafka\.version>([^<]+)<\/kafka\.version>/.exec(pom)?.[1];
+    expect(localVersion).toBeDefined();
+    expect(service('kafka').image).toBe(`apache/kafka:${localVersion}`);
+  });
+
+  it('exposes Jaeger OTLP on 4317/4318 and its UI on 16686', () => {
+    expect(service('jaeger').ports).toEqual(
+      expect.arrayContaining(['16686:16686', '4317:4317', '4318:4318']),
+    );
+  });
+
+  it.each(['coordinator', 'sample-participants'])(
+    'points %s at the Kafka, Postgres and Jaeger services and waits for them',
+    (name) => {
+      const app = service(name);
+      expect(app.build?.dockerfile).toBe('deploy/Dockerfile');
+      expect(app.build?.args?.APP).toBe(name);
+      expect(app.environment).toMatchObject({
+        KAFKA_BROKERS: 'kafka:9092',
+        DATABASE_URL: expect.stringMatching(/^postgres:\/\/[^@]+@postgres:5432\//),
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://jaeger:4318',
+      });
+      expect(app.depends_on).toMatchObject({
+        kafka: { condition: 'service_healthy' },
+        postgres: { condition: 'service_healthy' },
+      });
+    },
+  );
+
+  it('checks the coordinator through its readiness endpoint', () => {
+    expect(JSON.stringify(service('coordinator').healthcheck)).toContain('/health/ready');
+  });
+});
