@@ -69,7 +69,8 @@ describe('the coordinator schema migrations on the real Postgres', () => {
 
   it('keeps the audit log append-only', async () => {
     await dataSource.query(
-      `INSERT INTO saga_audit (saga_id, at, event_type, to_status) VALUES ($1, now(), 'start', 'running')`,
+      `INSERT INTO saga_audit (saga_id, at, event_type, to_status, applied, detail)
+       VALUES ($1, now(), 'start', 'running', true, 'started')`,
       [randomUUID()],
     );
     await expect(dataSource.query(`UPDATE saga_audit SET actor = 'mallory'`)).rejects.toThrow(

@@ -1,20 +1,54 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import type { SagaRegistry } from '#saga-core';
+import { SAGA_OPERATIONS } from './application/saga-operations.js';
+import { SAGA_QUERIES } from './application/saga-queries.js';
 import type { CoordinatorConfig } from './config/coordinator-config.js';
-import { brokerReadiness, databaseReadiness } from './health/dependency-checks.js';
+import { brokerReadiness } from './health/dependency-checks.js';
 import { HealthController } from './health/health.controller.js';
 import { READINESS_CHECKS, type ReadinessCheck } from './health/readiness-check.js';
+import { HttpApiModule } from './http/index.js';
+import { PostgresSagaQueries } from './persistence/saga-queries.postgres.js';
+import { runQuery } from './persistence/sql-runner.js';
+import { CoordinatorLifecycle } from './runtime/coordinator-lifecycle.js';
+import { CoordinatorRuntime } from './runtime/coordinator-runtime.js';
 
-/** The coordinator's root module, built from a validated configuration. */
+/** What the coordinator runs: its configuration, its saga definitions, and their participants. */
+export interface AppModuleOptions {
+  readonly config: CoordinatorConfig;
+  readonly registry: SagaRegistry;
+  readonly participants: readonly string[];
+}
+
+/** The coordinator's root module: the runtime, the HTTP API over it, and health. */
 @Module({})
 export class AppModule {
-  static forConfig(config: CoordinatorConfig): DynamicModule {
-    const checks: ReadinessCheck[] = [];
-    if (config.databaseUrl) checks.push(databaseReadiness(config.databaseUrl));
-    if (config.kafkaBrokers) checks.push(brokerReadiness(config.kafkaBrokers));
+  static forRoot(options: AppModuleOptions): DynamicModule {
+    const runtime = new CoordinatorRuntime(options);
+    const checks: ReadinessCheck[] = [
+      {
+        name: 'database',
+        check: async () => void (await runQuery(runtime.dataSource, 'SELECT 1')),
+      },
+    ];
+    if (options.config.kafkaBrokers) checks.push(brokerReadiness(options.config.kafkaBrokers));
+    const api = [
+      { provide: SAGA_OPERATIONS, useValue: runtime.decisions },
+      {
+        provide: SAGA_QUERIES,
+        useValue: new PostgresSagaQueries(runtime.dataSource, options.registry),
+      },
+    ];
     return {
       module: AppModule,
+      imports: [HttpApiModule.register({ providers: api })],
       controllers: [HealthController],
-      providers: [{ provide: READINESS_CHECKS, useValue: checks }],
+      providers: [
+        { provide: READINESS_CHECKS, useValue: checks },
+        {
+          provide: CoordinatorLifecycle,
+          useValue: new CoordinatorLifecycle(runtime, options.config.sampleParticipants),
+        },
+      ],
     };
   }
 }

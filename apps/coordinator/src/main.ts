@@ -1,16 +1,31 @@
 import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module.js';
-import { ConfigError, loadCoordinatorConfig } from './config/coordinator-config.js';
+import {
+  ConfigError,
+  loadCoordinatorConfig,
+  type CoordinatorConfig,
+} from './config/coordinator-config.js';
+import { configureHttp } from './http/index.js';
+import { createSampleSagaRegistry, SAMPLE_PARTICIPANTS } from './sagas/saga-catalog.js';
 
 /** Starts the coordinator: validates the configuration, serves HTTP, stops cleanly on SIGTERM. */
 async function main(): Promise<void> {
   const config = loadCoordinatorConfig(process.env);
-  const app = await NestFactory.create(AppModule.forConfig(config), { bufferLogs: false });
+  const module = AppModule.forRoot({
+    config,
+    registry: createSampleSagaRegistry(),
+    participants: SAMPLE_PARTICIPANTS,
+  });
+  const app = await NestFactory.create<NestExpressApplication>(module, { bufferLogs: false });
+  configureHttp(app);
   await app.listen(config.port, config.host);
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
-      // Close stops taking requests and runs every module's shutdown hook before exiting.
+      // close() stops taking requests, then runs the shutdown hooks: consumers finish their
+      // batch in hand, timers and the relay finish their transaction, connections close.
       app.close().then(
         () => process.exit(0),
         (error: unknown) => {
@@ -20,7 +35,24 @@ async function main(): Promise<void> {
       );
     });
   }
-  console.log(`Saga coordinator listening on ${await app.getUrl()}`);
+  announce(config, await app.getUrl());
+}
+
+function announce(config: CoordinatorConfig, url: string): void {
+  const logger = new Logger('Coordinator');
+  const database = config.databaseUrl
+    ? 'Postgres'
+    : `embedded Postgres (PGlite, ${config.embeddedDataDir ?? 'in memory'})`;
+  const broker = config.kafkaBrokers
+    ? `Kafka at ${config.kafkaBrokers.join(',')}`
+    : 'the in-process broker';
+  logger.log(`using ${database} and ${broker}`);
+  if (!config.databaseUrl || !config.kafkaBrokers) {
+    logger.warn(
+      'embedded mode: for trying things out, not for production (set DATABASE_URL and KAFKA_BROKERS)',
+    );
+  }
+  console.log(`Saga coordinator listening on ${url} (API docs: ${url}/docs)`);
 }
 
 main().catch((error: unknown) => {

@@ -66,3 +66,17 @@ export {
 export { SAGA_ID_PATTERN, type StartSagaOptions } from './engine/start-saga.js';
 export type { Rejection, StartResult, TransitionResult } from './engine/transition-result.js';
 export type { Clock } from './ports/clock.port.js';
+export type {
+  BatchHandler,
+  BatchOutcome,
+  ConsumerStartOptions,
+  DeadLetter,
+  EnsureTopicsReport,
+  IncomingMessage,
+  MessageConsumer,
+  MessagePublisher,
+  OutgoingMessage,
+  TopicAdministrator,
+  TopicSpec,
+  UnderPartitionedTopic,
+} from './ports/message-transport.port.js';

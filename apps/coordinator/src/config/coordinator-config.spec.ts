@@ -1,12 +1,35 @@
 import { ConfigError, loadCoordinatorConfig } from './coordinator-config.js';
 
 describe('loadCoordinatorConfig', () => {
-  it('uses the defaults of the embedded mode when nothing is configured', () => {
-    expect(loadCoordinatorConfig({})).toEqual({
+  it('uses the embedded mode when neither Kafka nor Postgres is configured', () => {
+    const config = loadCoordinatorConfig({});
+    expect(config).not.toHaveProperty('kafkaBrokers');
+    expect(config).not.toHaveProperty('databaseUrl');
+    expect(config).toMatchObject({
       port: 3000,
       host: '127.0.0.1',
-      databaseSchema: 'public',
+      sampleParticipants: true,
+      timeScale: 1,
     });
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(loadCoordinatorConfig({ KAFKA_BROKERS: '', DATABASE_URL: '' })).not.toHaveProperty(
+      'kafkaBrokers',
+    );
+  });
+
+  it('runs the sample participants in process only on request once Kafka is configured', () => {
+    expect(loadCoordinatorConfig({ KAFKA_BROKERS: 'k:9092' }).sampleParticipants).toBe(false);
+    expect(
+      loadCoordinatorConfig({ KAFKA_BROKERS: 'k:9092', SAMPLE_PARTICIPANTS: 'true' })
+        .sampleParticipants,
+    ).toBe(true);
+  });
+
+  it('reads a scaled clock for timers', () => {
+    expect(loadCoordinatorConfig({ TIME_SCALE: '0.01' }).timeScale).toBe(0.01);
+    expect(() => loadCoordinatorConfig({ TIME_SCALE: '0' })).toThrow(/TIME_SCALE/);
   });
 
   it('reads the brokers as a list and keeps the database url', () => {

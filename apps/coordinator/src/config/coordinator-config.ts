@@ -1,31 +1,78 @@
 import { z } from 'zod';
 
+const optional = (schema: z.ZodString) =>
+  z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
+const flag = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0'], { message: 'expected true or false' })
+    .optional()
+    .transform((value) => (value === undefined ? fallback : value === 'true' || value === '1'));
+const int = (min: number, max: number, fallback: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+
 const environmentSchema = z.object({
-  PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+  PORT: int(0, 65_535, 3000),
   HOST: z.string().min(1).default('127.0.0.1'),
-  KAFKA_BROKERS: z
+  KAFKA_BROKERS: optional(
+    z.string().regex(/^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, 'expected host:port[,host:port...]'),
+  ),
+  KAFKA_CLIENT_ID: z
     .string()
-    .regex(/^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, 'expected host:port[,host:port...]')
-    .optional(),
-  DATABASE_URL: z
-    .string()
-    .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// connection string')
-    .optional(),
+    .regex(/^[\w.-]{1,100}$/, 'expected letters, digits, . _ or -')
+    .default('saga-coordinator'),
+  DATABASE_URL: optional(
+    z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// connection string'),
+  ),
   DATABASE_SCHEMA: z
     .string()
     .regex(/^[a-z_][a-z0-9_]*$/, 'expected a lowercase SQL identifier')
     .default('public'),
+  DATABASE_POOL_SIZE: int(1, 200, 10),
+  EMBEDDED_DATA_DIR: optional(z.string().min(1)),
+  RUN_MIGRATIONS: flag(true),
+  TOPIC_PREFIX: z
+    .string()
+    .regex(/^[a-zA-Z0-9._-]{0,100}$/, "expected letters, digits, '.', '_' or '-'")
+    .default(''),
+  TOPIC_PARTITIONS: int(1, 1_000, 6),
+  CONSUMER_GROUP: z
+    .string()
+    .regex(/^[\w.-]{1,200}$/, 'expected letters, digits, . _ or -')
+    .default('saga-coordinator'),
+  TIME_SCALE: z.coerce.number().positive().max(1_000).default(1),
+  OUTBOX_LANES: int(1, 1_024, 16),
+  RELAY_POLL_MS: int(10, 60_000, 500),
+  TIMER_POLL_MS: int(10, 60_000, 200),
+  SAMPLE_PARTICIPANTS: flag(false),
 });
 
 /** The coordinator's configuration, read from the environment once at start-up. */
 export interface CoordinatorConfig {
-  port: number;
-  host: string;
-  /** Kafka bootstrap servers; absent in embedded mode. */
-  kafkaBrokers?: string[];
-  /** Postgres connection string; absent in embedded mode. */
-  databaseUrl?: string;
-  databaseSchema: string;
+  readonly port: number;
+  readonly host: string;
+  /** Kafka bootstrap servers; absent: the in-process transport (embedded mode). */
+  readonly kafkaBrokers?: string[];
+  readonly kafkaClientId: string;
+  /** Postgres connection string; absent: the embedded Postgres (PGlite). */
+  readonly databaseUrl?: string;
+  readonly databaseSchema: string;
+  readonly databasePoolSize: number;
+  /** Where the embedded Postgres keeps its files; absent: in memory. */
+  readonly embeddedDataDir?: string;
+  /** Apply pending migrations at start-up (default true). */
+  readonly runMigrations: boolean;
+  /** Prepended to every topic name, e.g. `staging.`. */
+  readonly topicPrefix: string;
+  /** Partitions of the topics the coordinator creates. */
+  readonly topicPartitions: number;
+  readonly consumerGroup: string;
+  /** Multiplies every timer delay (tests and demos run real timeouts faster). */
+  readonly timeScale: number;
+  readonly outboxLanes: number;
+  readonly relayPollMs: number;
+  readonly timerPollMs: number;
+  /** Run the sample participants in this process (always on with the in-process transport). */
+  readonly sampleParticipants: boolean;
 }
 
 /** Thrown when the environment holds a wrong value; the message names every bad variable. */
@@ -48,8 +95,20 @@ export function loadCoordinatorConfig(
   return {
     port: env.PORT,
     host: env.HOST,
-    databaseSchema: env.DATABASE_SCHEMA,
     ...(env.KAFKA_BROKERS ? { kafkaBrokers: env.KAFKA_BROKERS.split(',') } : {}),
+    kafkaClientId: env.KAFKA_CLIENT_ID,
     ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
+    databaseSchema: env.DATABASE_SCHEMA,
+    databasePoolSize: env.DATABASE_POOL_SIZE,
+    ...(env.EMBEDDED_DATA_DIR ? { embeddedDataDir: env.EMBEDDED_DATA_DIR } : {}),
+    runMigrations: env.RUN_MIGRATIONS,
+    topicPrefix: env.TOPIC_PREFIX,
+    topicPartitions: env.TOPIC_PARTITIONS,
+    consumerGroup: env.CONSUMER_GROUP,
+    timeScale: env.TIME_SCALE,
+    outboxLanes: env.OUTBOX_LANES,
+    relayPollMs: env.RELAY_POLL_MS,
+    timerPollMs: env.TIMER_POLL_MS,
+    sampleParticipants: env.SAMPLE_PARTICIPANTS || !env.KAFKA_BROKERS,
   };
 }

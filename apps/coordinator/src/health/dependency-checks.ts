@@ -1,22 +1,5 @@
 import { Kafka, logLevel } from 'kafkajs';
-import pg from 'pg';
 import type { ReadinessCheck } from './readiness-check.js';
-
-/** Postgres answers `SELECT 1` on a fresh connection. */
-export function databaseReadiness(url: string): ReadinessCheck {
-  return {
-    name: 'database',
-    async check() {
-      const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1_500 });
-      try {
-        await client.connect();
-        await client.query('SELECT 1');
-      } finally {
-        await client.end().catch(() => undefined);
-      }
-    },
-  };
-}
 
 /** The Kafka cluster answers a metadata request with at least one broker. */
 export function brokerReadiness(brokers: string[]): ReadinessCheck {

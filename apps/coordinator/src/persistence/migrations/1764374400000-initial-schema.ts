@@ -4,7 +4,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * The coordinator's durable state (../shared/DESIGN.md, "Durable execution"): one row per saga
  * holding the engine's state as JSON, a row per step for queries, the append-only audit log,
  * the outbox of messages to publish, the inbox of applied message ids, and the timers.
- * Ids come from the application (PGlite has no uuid extensions). Times are the database's.
+ * Ids come from the application (PGlite has no uuid extensions). Times are the database's:
+ * every instance reads due times against the same clock.
  */
 export class InitialSchema1764374400000 implements MigrationInterface {
   name = 'InitialSchema1764374400000';
@@ -23,9 +24,12 @@ export class InitialSchema1764374400000 implements MigrationInterface {
         updated_at timestamptz NOT NULL DEFAULT now(),
         CONSTRAINT sagas_idempotency_key_unique UNIQUE (saga_type, idempotency_key)
       )`);
+    // The list pages newest first on (created_at, id), optionally filtered by status or type;
+    // (status, updated_at) finds sagas that made no progress for a while.
+    await runner.query(`CREATE INDEX sagas_created_idx ON sagas (created_at, id)`);
+    await runner.query(`CREATE INDEX sagas_status_created_idx ON sagas (status, created_at, id)`);
+    await runner.query(`CREATE INDEX sagas_type_created_idx ON sagas (saga_type, created_at, id)`);
     await runner.query(`CREATE INDEX sagas_status_updated_idx ON sagas (status, updated_at)`);
-    await runner.query(`CREATE INDEX sagas_type_created_idx ON sagas (saga_type, created_at)`);
-    await runner.query(`CREATE INDEX sagas_created_idx ON sagas (created_at)`);
 
     await runner.query(`
       CREATE TABLE saga_steps (
@@ -50,7 +54,8 @@ export class InitialSchema1764374400000 implements MigrationInterface {
         step_id text,
         attempt integer,
         actor text,
-        detail jsonb
+        applied boolean NOT NULL,
+        detail text NOT NULL
       )`);
     await runner.query(`CREATE INDEX saga_audit_saga_idx ON saga_audit (saga_id, id)`);
     // Append-only: the audit log can be added to, never rewritten.
@@ -65,6 +70,7 @@ export class InitialSchema1764374400000 implements MigrationInterface {
       CREATE TABLE outbox (
         id bigserial PRIMARY KEY,
         saga_id uuid NOT NULL,
+        lane smallint NOT NULL,
         topic text NOT NULL,
         message_key text NOT NULL,
         headers jsonb NOT NULL,
@@ -72,7 +78,8 @@ export class InitialSchema1764374400000 implements MigrationInterface {
         created_at timestamptz NOT NULL DEFAULT now(),
         sent_at timestamptz
       )`);
-    await runner.query(`CREATE INDEX outbox_unsent_idx ON outbox (id) WHERE sent_at IS NULL`);
+    // The relay drains one lane at a time (a saga always maps to the same lane): order per saga.
+    await runner.query(`CREATE INDEX outbox_unsent_idx ON outbox (lane, id) WHERE sent_at IS NULL`);
     await runner.query(
       `CREATE INDEX outbox_sent_idx ON outbox (sent_at) WHERE sent_at IS NOT NULL`,
     );
@@ -80,7 +87,7 @@ export class InitialSchema1764374400000 implements MigrationInterface {
     await runner.query(`
       CREATE TABLE inbox (
         message_id text PRIMARY KEY,
-        saga_id uuid,
+        saga_id text,
         received_at timestamptz NOT NULL DEFAULT now()
       )`);
     await runner.query(`CREATE INDEX inbox_received_idx ON inbox (received_at)`);

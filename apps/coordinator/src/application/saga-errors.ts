@@ -1,0 +1,49 @@
+/** Failures of saga operations that callers caused; the HTTP layer maps each to a 4xx. */
+export abstract class SagaOperationError extends Error {}
+
+/** No definition with that name (and version) is registered (HTTP 400). */
+export class UnknownSagaTypeError extends SagaOperationError {
+  override name = 'UnknownSagaTypeError';
+}
+
+/** One problem with a saga's input, located by its path inside the input. */
+export interface InputProblem {
+  readonly path: string;
+  readonly message: string;
+}
+
+/** The input does not satisfy the definition's schema (HTTP 400, each field named). */
+export class InvalidSagaInputError extends SagaOperationError {
+  override name = 'InvalidSagaInputError';
+  constructor(readonly problems: readonly InputProblem[]) {
+    super(
+      `invalid input: ${problems.map((p) => `${p.path || '(root)'}: ${p.message}`).join('; ')}`,
+    );
+  }
+}
+
+/** No saga has that id (HTTP 404). */
+export class SagaNotFoundError extends SagaOperationError {
+  override name = 'SagaNotFoundError';
+  constructor(readonly sagaId: string) {
+    super(`no saga with id ${sagaId}`);
+  }
+}
+
+/** The action is not allowed in the saga's current state (HTTP 409). */
+export class IllegalSagaActionError extends SagaOperationError {
+  override name = 'IllegalSagaActionError';
+}
+
+/** The same idempotency key was used with another input (HTTP 409). */
+export class IdempotencyConflictError extends SagaOperationError {
+  override name = 'IdempotencyConflictError';
+}
+
+/** The `cursor` of a list request is not one a previous page gave out (HTTP 400). */
+export class InvalidCursorError extends SagaOperationError {
+  override name = 'InvalidCursorError';
+  constructor() {
+    super('cursor is not valid: pass the nextCursor of a previous page unchanged');
+  }
+}

@@ -1,0 +1,75 @@
+import type { JsonValue } from '#contracts';
+import type { SagaStatus, StepStatus } from '#saga-core';
+
+/** One step as the API shows it. */
+export interface StepView {
+  readonly stepId: string;
+  readonly status: StepStatus;
+  /** Attempts made so far (forward or compensation, whichever is current). */
+  readonly attempt: number;
+  /** When the step next wakes up (retry or timeout), ISO time. */
+  readonly nextWakeupAt: string | null;
+  readonly lastOutcome: JsonValue | null;
+}
+
+/** One line of a saga's history, from the audit log. */
+export interface HistoryEntry {
+  readonly at: string;
+  readonly eventType: string;
+  readonly fromStatus: string | null;
+  readonly toStatus: string;
+  readonly stepId: string | null;
+  readonly attempt: number | null;
+  readonly actor: string | null;
+  /** False when the event was fenced off or refused and changed nothing. */
+  readonly applied: boolean;
+  readonly detail: string;
+}
+
+/** A saga in a list. */
+export interface SagaSummary {
+  readonly sagaId: string;
+  readonly sagaType: string;
+  readonly sagaVersion: number;
+  readonly status: SagaStatus;
+  readonly idempotencyKey: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+/** A saga with its steps and history. */
+export interface SagaView extends SagaSummary {
+  readonly input: JsonValue;
+  readonly context: JsonValue;
+  /** Why it compensated or got stuck, when it did. */
+  readonly cause: JsonValue | null;
+  readonly reason: string | null;
+  readonly steps: readonly StepView[];
+  readonly history: readonly HistoryEntry[];
+}
+
+/** Filters and paging of `GET /sagas`; times are ISO strings, `limit` 1..200 (default 50). */
+export interface SagaListQuery {
+  readonly status?: SagaStatus;
+  readonly sagaType?: string;
+  readonly createdFrom?: string;
+  readonly createdTo?: string;
+  readonly limit: number;
+  /** Opaque, from the previous page's `nextCursor`. */
+  readonly cursor?: string;
+}
+
+/** A page of sagas, newest first. */
+export interface SagaPage {
+  readonly items: readonly SagaSummary[];
+  readonly nextCursor: string | null;
+}
+
+/** Read access to sagas. */
+export interface SagaQueries {
+  get(sagaId: string): Promise<SagaView | undefined>;
+  list(query: SagaListQuery): Promise<SagaPage>;
+}
+
+/** Nest injection token for {@link SagaQueries}. */
+export const SAGA_QUERIES = Symbol('SAGA_QUERIES');

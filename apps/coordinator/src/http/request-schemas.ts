@@ -1,0 +1,57 @@
+import { LIMITS, startSagaMessageSchema } from '#contracts';
+import { z } from 'zod';
+import { SAGA_STATUSES } from './saga-statuses.js';
+
+/** The longest page the list answers; more is refused, not cut. */
+export const MAX_PAGE_SIZE = 200;
+/** The page size when the request names none. */
+export const DEFAULT_PAGE_SIZE = 50;
+/** The longest cursor accepted, in characters (a real one is about 100). */
+export const MAX_CURSOR_LENGTH = 500;
+
+/** An ISO 8601 time with a zone, that Postgres can hold (years 1 to 9999, offsets up to 15:59). */
+const isoTime = z.iso
+  .datetime({ offset: true, abort: true, error: 'must be an ISO 8601 time with a zone' })
+  .refine(isStorableTime, 'must fall in the years 1 to 9999, with an offset of at most 15:59');
+
+function isStorableTime(value: string): boolean {
+  const offsetHours = /[+-](\d{2}):\d{2}$/.exec(value)?.[1];
+  const year = new Date(value).getUTCFullYear();
+  return (offsetHours === undefined || Number(offsetHours) <= 15) && year >= 1 && year <= 9999;
+}
+
+/** `POST /sagas`: the same contract as a message on `saga.start`. */
+export const startSagaBodySchema = startSagaMessageSchema.meta({
+  title: 'StartSagaRequest',
+  description:
+    'Starts a saga; the same sagaType and idempotencyKey again answers with the first saga.',
+});
+
+/** The `:id` of a saga route: a UUID. */
+export const sagaIdSchema = z.guid({ error: 'must be a UUID' });
+
+/** `GET /sagas` filters and paging; `createdFrom` is inclusive, `createdTo` exclusive. */
+export const listSagasQuerySchema = z
+  .strictObject({
+    status: z.enum(SAGA_STATUSES).optional(),
+    sagaType: z.string().min(1).max(LIMITS.id).optional(),
+    createdFrom: isoTime.optional(),
+    createdTo: isoTime.optional(),
+    limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(DEFAULT_PAGE_SIZE),
+    cursor: z.string().min(1).max(MAX_CURSOR_LENGTH).optional(),
+  })
+  .refine(
+    (query) =>
+      query.createdFrom === undefined ||
+      query.createdTo === undefined ||
+      Date.parse(query.createdFrom) <= Date.parse(query.createdTo),
+    { path: ['createdTo'], message: 'must not be before createdFrom' },
+  );
+
+/** `POST /sagas/:id/cancel`: an optional reason, recorded in the audit log. */
+export const cancelSagaBodySchema = z
+  .strictObject({ reason: z.string().trim().min(1).max(LIMITS.message).optional() })
+  .optional();
+
+/** `POST /sagas/:id/resume` takes no fields; an empty object or no body at all. */
+export const resumeSagaBodySchema = z.strictObject({}).optional();

@@ -1,0 +1,172 @@
+import { partitionForKey } from './partition-for-key.js';
+
+/** A record as stored in an in-memory partition. */
+export interface StoredRecord {
+  readonly key: string | null;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly value: string | null;
+  /** Position in its partition, from 0. */
+  readonly offset: number;
+}
+
+/** What can be appended: a record without its offset. */
+export type RecordToAppend = Omit<StoredRecord, 'offset'>;
+
+/** One partition of one topic. */
+export interface TopicPartition {
+  readonly topic: string;
+  readonly partition: number;
+}
+
+/** A consumer's membership in a group: its current partitions, and commits fenced by them. */
+export interface GroupMembership {
+  /** The partitions this member owns now, in a stable order. */
+  assigned(): TopicPartition[];
+  /** Whether this member owns the partition now. */
+  owns(topic: string, partition: number): boolean;
+  /** The group's position in the partition: the offset of the next record to handle. */
+  committed(topic: string, partition: number): number;
+  /** Records `offset` as the group's position; refused (false) when the member no longer owns the partition. */
+  commit(topic: string, partition: number, offset: number): boolean;
+  /** Leaves the group; its partitions go to the other members at once. Idempotent. */
+  leave(): void;
+}
+
+interface Member {
+  readonly id: number;
+  readonly topics: readonly string[];
+  /** Called when records arrive on one of its topics or its assignment changes. */
+  readonly notify: () => void;
+  assigned: TopicPartition[];
+}
+
+interface Group {
+  members: Member[];
+  /** `topic/partition` → next offset to handle. */
+  readonly committed: Map<string, number>;
+}
+
+const slot = (topic: string, partition: number): string => `${topic}/${partition}`;
+
+/**
+ * An in-process stand-in for a Kafka cluster: topics with partitions (records placed by key
+ * hash), consumer groups whose members share partitions round-robin, and committed positions.
+ * Synchronous and deterministic; consumers are told of changes through callbacks.
+ */
+export class InMemoryBroker {
+  private readonly topics = new Map<string, StoredRecord[][]>();
+  private readonly groups = new Map<string, Group>();
+  private nextMemberId = 1;
+
+  /** Creates a topic; false when it already exists (left as it is). */
+  createTopic(topic: string, partitions: number): boolean {
+    if (this.topics.has(topic)) return false;
+    this.topics.set(
+      topic,
+      Array.from({ length: partitions }, () => []),
+    );
+    return true;
+  }
+
+  /** The topic's partition count, or undefined when it does not exist. */
+  partitionCount(topic: string): number | undefined {
+    return this.topics.get(topic)?.length;
+  }
+
+  /** Throws unless every topic exists (as a broker refuses an unknown topic). */
+  assertTopicsExist(topics: Iterable<string>): void {
+    for (const topic of topics) {
+      if (!this.topics.has(topic)) throw new Error(`unknown topic ${topic}: create it first`);
+    }
+  }
+
+  /** Appends records to `topic`, each to the partition of its key (null keys go to partition 0). */
+  append(topic: string, records: readonly RecordToAppend[]): void {
+    this.assertTopicsExist([topic]);
+    const partitions = this.topics.get(topic) ?? [];
+    for (const record of records) {
+      const partition = record.key === null ? 0 : partitionForKey(record.key, partitions.length);
+      const log = partitions[partition];
+      if (!log) throw new RangeError(`no partition ${partition} in ${topic}`);
+      log.push({ ...record, headers: { ...record.headers }, offset: log.length });
+    }
+    if (records.length > 0) this.notifyReaders(topic);
+  }
+
+  /** Up to `max` records of a partition from `offset` on. */
+  read(topic: string, partition: number, offset: number, max: number): StoredRecord[] {
+    return this.topics.get(topic)?.[partition]?.slice(offset, offset + max) ?? [];
+  }
+
+  /** Every record of a topic, partition by partition (for tests and operators). */
+  records(topic: string): StoredRecord[][] {
+    return (this.topics.get(topic) ?? []).map((log) => [...log]);
+  }
+
+  /** The group's committed positions in `topic`, one per partition (0 when none). */
+  committedOffsets(groupId: string, topic: string): number[] {
+    const group = this.groups.get(groupId);
+    const count = this.partitionCount(topic) ?? 0;
+    return Array.from({ length: count }, (_, p) => group?.committed.get(slot(topic, p)) ?? 0);
+  }
+
+  /** Adds a member to a group and rebalances; `notify` is called on every change it should see. */
+  join(groupId: string, topics: readonly string[], notify: () => void): GroupMembership {
+    this.assertTopicsExist(topics);
+    let group = this.groups.get(groupId);
+    if (!group) this.groups.set(groupId, (group = { members: [], committed: new Map() }));
+    const member: Member = { id: this.nextMemberId++, topics: [...topics], notify, assigned: [] };
+    group.members.push(member);
+    this.rebalance(group);
+    const joined = group;
+    return {
+      assigned: () => [...member.assigned],
+      owns: (topic, partition) =>
+        member.assigned.some((tp) => tp.topic === topic && tp.partition === partition),
+      committed: (topic, partition) => joined.committed.get(slot(topic, partition)) ?? 0,
+      commit: (topic, partition, offset) => {
+        const owns = member.assigned.some((tp) => tp.topic === topic && tp.partition === partition);
+        if (!owns || !joined.members.includes(member)) return false;
+        joined.committed.set(slot(topic, partition), offset);
+        return true;
+      },
+      leave: () => {
+        if (!joined.members.includes(member)) return;
+        joined.members = joined.members.filter((m) => m !== member);
+        member.assigned = [];
+        this.rebalance(joined);
+      },
+    };
+  }
+
+  /** Deals each subscribed partition round-robin over the members subscribed to its topic. */
+  private rebalance(group: Group): void {
+    const before = new Map(
+      group.members.map((m) => [
+        m,
+        m.assigned.map(({ topic, partition }) => slot(topic, partition)).join(),
+      ]),
+    );
+    for (const member of group.members) member.assigned = [];
+    const topics = [...new Set(group.members.flatMap((m) => m.topics))].sort();
+    let turn = 0;
+    for (const topic of topics) {
+      const readers = group.members.filter((m) => m.topics.includes(topic));
+      for (let partition = 0; partition < (this.partitionCount(topic) ?? 0); partition += 1) {
+        const member = readers[turn % readers.length];
+        turn += 1;
+        member?.assigned.push({ topic, partition });
+      }
+    }
+    for (const member of group.members) {
+      const after = member.assigned.map(({ topic, partition }) => slot(topic, partition)).join();
+      if (before.get(member) !== after) member.notify();
+    }
+  }
+
+  private notifyReaders(topic: string): void {
+    for (const group of this.groups.values()) {
+      for (const member of group.members) if (member.topics.includes(topic)) member.notify();
+    }
+  }
+}

@@ -1,0 +1,31 @@
+export { deadLetterTopic, InvalidBatchOutcomeError } from './dead-letter.js';
+export { KafkaMessageConsumer } from './kafka-message-consumer.js';
+export { KafkaMessagePublisher } from './kafka-message-publisher.js';
+export { KafkaTopicAdministrator } from './kafka-topic-administrator.js';
+export {
+  KafkaTransport,
+  type CreateKafkaConsumerOptions,
+  type KafkaTransportDependencies,
+} from './kafka-transport.js';
+export type {
+  KafkaConsumerOptions,
+  KafkaLogLevel,
+  KafkaProducerOptions,
+  KafkaRetryOptions,
+  KafkaTransportOptions,
+} from './kafka-transport-options.js';
+export type { BackoffOptions } from './retry-backoff.js';
+export {
+  jsonLinesTransportLogger,
+  silentTransportLogger,
+  type TransportLogger,
+  type TransportLogLevel,
+} from './transport-logger.js';
+export { InMemoryBroker } from './in-memory/in-memory-broker.js';
+export {
+  InMemoryMessageConsumer,
+  type InMemoryConsumerOptions,
+} from './in-memory/in-memory-message-consumer.js';
+export { InMemoryMessagePublisher } from './in-memory/in-memory-message-publisher.js';
+export { InMemoryTopicAdministrator } from './in-memory/in-memory-topic-administrator.js';
+export { InMemoryTransport } from './in-memory/in-memory-transport.js';

@@ -1,0 +1,304 @@
+import type { EachBatchPayload, KafkaMessage, Message } from 'kafkajs';
+import { DEAD_LETTER_HEADERS } from '#contracts';
+import {
+  createEachBatchHandler,
+  nextOffset,
+  type BatchProcessorOptions,
+} from './kafka-batch-processor.js';
+import { silentTransportLogger } from './transport-logger.js';
+import type { BatchHandler, BatchOutcome } from './transport-port.js';
+
+const NONE: BatchOutcome = { deadLetters: [] };
+const FAILED_AT = new Date('2026-11-28T12:00:00.000Z');
+
+function record(
+  offset: number,
+  value: string,
+  headers: KafkaMessage['headers'] = {},
+): KafkaMessage {
+  return {
+    key: Buffer.from('saga-1'),
+    value: Buffer.from(value),
+    headers,
+    offset: String(offset),
+    timestamp: '0',
+    attributes: 0,
+  } as unknown as KafkaMessage;
+}
+
+/** A kafkajs eachBatch payload that writes down what the handler does with it. */
+function fakePayload(messages: KafkaMessage[], topic = 'saga.replies', partition = 2) {
+  const events: string[] = [];
+  const state = { running: true, stale: false, heartbeatError: undefined as Error | undefined };
+  const payload = {
+    batch: { topic, partition, messages },
+    resolveOffset: (offset: string) => events.push(`resolve ${offset}`),
+    heartbeat: async () => {
+      events.push('heartbeat');
+      if (state.heartbeatError) throw state.heartbeatError;
+    },
+    pause: () => {
+      events.push('pause');
+      return () => undefined;
+    },
+    commitOffsetsIfNecessary: async (offsets?: {
+      topics: { topic: string; partitions: { partition: number; offset: string }[] }[];
+    }) => {
+      for (const t of offsets?.topics ?? []) {
+        for (const p of t.partitions) events.push(`commit ${t.topic}/${p.partition}@${p.offset}`);
+      }
+    },
+    uncommittedOffsets: () => ({ topics: [] }),
+    isRunning: () => state.running,
+    isStale: () => state.stale,
+  };
+  return { payload: payload as unknown as EachBatchPayload, events, state };
+}
+
+function processor(overrides: Partial<BatchProcessorOptions> & { handleBatch: BatchHandler }) {
+  const sent: { topic: string; records: readonly Message[] }[] = [];
+  const delays: number[] = [];
+  const stop = new AbortController();
+  const options: BatchProcessorOptions = {
+    groupId: 'coordinator',
+    maxBatchSize: 100,
+    retry: { initialDelayMs: 100, multiplier: 2, maxDelayMs: 1_000 },
+    heartbeatIntervalMs: 3_000,
+    sendDeadLetters: async (topic, records) => {
+      sent.push({ topic, records });
+    },
+    isPaused: () => false,
+    stopSignal: stop.signal,
+    delay: async (ms) => {
+      delays.push(ms);
+      return !stop.signal.aborted;
+    },
+    now: () => FAILED_AT,
+    logger: silentTransportLogger,
+    ...overrides,
+  };
+  return { eachBatch: createEachBatchHandler(options), sent, delays, stop };
+}
+
+describe('the kafkajs eachBatch handler', () => {
+  it('hands the batch over, then resolves and commits the offset after its last message', async () => {
+    const handed: (string | null)[][] = [];
+    const { eachBatch } = processor({
+      handleBatch: async (messages) => {
+        handed.push(messages.map((m) => m.value));
+        return NONE;
+      },
+    });
+    const { payload, events } = fakePayload([record(7, 'a'), record(8, 'b')]);
+
+    await eachBatch(payload);
+
+    expect(handed).toEqual([['a', 'b']]);
+    expect(events).toEqual(['resolve 8', 'commit saga.replies/2@9', 'heartbeat']);
+  });
+
+  it('gives the handler the messages without partition or offset', async () => {
+    let seen: unknown;
+    const { eachBatch } = processor({
+      handleBatch: async (messages) => {
+        seen = messages;
+        return NONE;
+      },
+    });
+    await eachBatch(fakePayload([record(0, '{"x":1}', { 'saga-id': Buffer.from('s-1') })]).payload);
+    expect(seen).toEqual([
+      { topic: 'saga.replies', key: 'saga-1', headers: { 'saga-id': 's-1' }, value: '{"x":1}' },
+    ]);
+  });
+
+  it('cuts a large batch into chunks, committing and heartbeating after each', async () => {
+    const sizes: number[] = [];
+    const { eachBatch } = processor({
+      maxBatchSize: 2,
+      handleBatch: async (messages) => {
+        sizes.push(messages.length);
+        return NONE;
+      },
+    });
+    const { payload, events } = fakePayload([0, 1, 2, 3, 4].map((n) => record(n, `v${n}`)));
+
+    await eachBatch(payload);
+
+    expect(sizes).toEqual([2, 2, 1]);
+    expect(events.filter((e) => e.startsWith('commit'))).toEqual([
+      'commit saga.replies/2@2',
+      'commit saga.replies/2@4',
+      'commit saga.replies/2@5',
+    ]);
+  });
+
+  it('retries the same messages after a failure, with growing back-off and heartbeats, and commits only after success', async () => {
+    const handed: (string | null)[][] = [];
+    const { eachBatch, delays } = processor({
+      heartbeatIntervalMs: 150,
+      handleBatch: async (messages) => {
+        handed.push(messages.map((m) => m.value));
+        if (handed.length < 3) throw new Error('database unavailable');
+        return NONE;
+      },
+    });
+    const { payload, events } = fakePayload([record(3, 'a'), record(4, 'b')]);
+
+    await eachBatch(payload);
+
+    expect(handed).toEqual([
+      ['a', 'b'],
+      ['a', 'b'],
+      ['a', 'b'],
+    ]);
+    // 100 ms, then 200 ms cut into heartbeat-sized slices.
+    expect(delays).toEqual([100, 150, 50]);
+    expect(events).toEqual([
+      'heartbeat',
+      'heartbeat',
+      'heartbeat',
+      'resolve 4',
+      'commit saga.replies/2@5',
+      'heartbeat',
+    ]);
+  });
+
+  it('treats an outcome naming a message that is not in the batch as a failure, never as a skip', async () => {
+    let calls = 0;
+    const { eachBatch } = processor({
+      handleBatch: async (messages) => {
+        calls += 1;
+        if (calls === 1) {
+          return {
+            deadLetters: [{ message: { ...messages[0]! }, reason: 'copy, not the object' }],
+          };
+        }
+        return NONE;
+      },
+    });
+    const { payload, events } = fakePayload([record(0, 'a')]);
+    await eachBatch(payload);
+    expect(calls).toBe(2);
+    expect(events).toContain('commit saga.replies/2@1');
+  });
+
+  it('publishes dead letters with their origin before committing, and hands the others over once', async () => {
+    const { eachBatch, sent } = processor({
+      handleBatch: async (messages) => ({
+        deadLetters: [{ message: messages[1]!, reason: 'reply fails validation: status' }],
+      }),
+    });
+    const poison = record(11, 'not json', {
+      'saga-message-id': Buffer.from('m-11'),
+      traceparent: '00-abc-def-01',
+    });
+    const { payload, events } = fakePayload([record(10, '{}'), poison, record(12, '{}')]);
+
+    await eachBatch(payload);
+
+    expect(sent).toHaveLength(1);
+    expect(sent[0]?.topic).toBe('saga.replies.dlq');
+    const [dead] = sent[0]?.records ?? [];
+    expect(dead?.key).toEqual(Buffer.from('saga-1'));
+    expect(dead?.value).toEqual(Buffer.from('not json'));
+    expect(dead?.headers).toEqual({
+      'saga-message-id': Buffer.from('m-11'),
+      traceparent: '00-abc-def-01',
+      [DEAD_LETTER_HEADERS.reason]: 'reply fails validation: status',
+      [DEAD_LETTER_HEADERS.originalTopic]: 'saga.replies',
+      [DEAD_LETTER_HEADERS.originalPartition]: '2',
+      [DEAD_LETTER_HEADERS.originalOffset]: '11',
+      [DEAD_LETTER_HEADERS.failedAt]: '2026-11-28T12:00:00.000Z',
+    });
+    expect(events).toEqual(['resolve 12', 'commit saga.replies/2@13', 'heartbeat']);
+  });
+
+  it('retries a failed dead-letter publish without handing the batch over again', async () => {
+    let handled = 0;
+    let attempts = 0;
+    const { eachBatch } = processor({
+      handleBatch: async (messages) => {
+        handled += 1;
+        return { deadLetters: [{ message: messages[0]!, reason: 'bad' }] };
+      },
+      sendDeadLetters: async () => {
+        attempts += 1;
+        if (attempts === 1) throw new Error('broker unavailable');
+      },
+    });
+    const { payload, events } = fakePayload([record(0, 'x')]);
+    await eachBatch(payload);
+    expect(handled).toBe(1);
+    expect(attempts).toBe(2);
+    expect(events).toContain('commit saga.replies/2@1');
+  });
+
+  it('gives up a failing batch without committing when the consumer stops', async () => {
+    const { eachBatch, stop } = processor({
+      handleBatch: async () => {
+        stop.abort();
+        throw new Error('database unavailable');
+      },
+    });
+    const { payload, events } = fakePayload([record(0, 'a')]);
+    await eachBatch(payload);
+    expect(events.filter((e) => e.startsWith('commit') || e.startsWith('resolve'))).toEqual([]);
+  });
+
+  it('finishes the chunk in hand when stopped, then starts no other', async () => {
+    const sizes: number[] = [];
+    const { eachBatch } = processor({
+      maxBatchSize: 1,
+      handleBatch: async (messages) => {
+        sizes.push(messages.length);
+        state.running = false;
+        return NONE;
+      },
+    });
+    const { payload, events, state } = fakePayload([record(0, 'a'), record(1, 'b')]);
+    await eachBatch(payload);
+    expect(sizes).toEqual([1]);
+    expect(events).toEqual(['resolve 0', 'commit saga.replies/2@1', 'heartbeat']);
+  });
+
+  it('commits nothing for a partition that went stale while the handler ran', async () => {
+    const { eachBatch } = processor({
+      handleBatch: async () => {
+        state.stale = true;
+        return NONE;
+      },
+    });
+    const { payload, events, state } = fakePayload([record(0, 'a')]);
+    await eachBatch(payload);
+    expect(events).toEqual([]);
+  });
+
+  it('lets a rebalance reported by a heartbeat propagate after the chunk is committed', async () => {
+    const { eachBatch } = processor({ maxBatchSize: 1, handleBatch: async () => NONE });
+    const { payload, events, state } = fakePayload([record(0, 'a'), record(1, 'b')]);
+    state.heartbeatError = Object.assign(new Error('rebalancing'), {
+      type: 'REBALANCE_IN_PROGRESS',
+    });
+    await expect(eachBatch(payload)).rejects.toThrow('rebalancing');
+    expect(events).toEqual(['resolve 0', 'commit saga.replies/2@1', 'heartbeat']);
+  });
+
+  it('hands nothing over while paused, and pauses the partition', async () => {
+    let calls = 0;
+    const { eachBatch } = processor({
+      isPaused: () => true,
+      handleBatch: async () => {
+        calls += 1;
+        return NONE;
+      },
+    });
+    const { payload, events } = fakePayload([record(0, 'a')]);
+    await eachBatch(payload);
+    expect(calls).toBe(0);
+    expect(events).toEqual(['pause']);
+  });
+
+  it('counts offsets beyond 2^53 exactly', () => {
+    expect(nextOffset('9007199254740993')).toBe('9007199254740994');
+  });
+});

@@ -1,0 +1,181 @@
+import type { EachBatchPayload, KafkaMessage, Message } from 'kafkajs';
+import { deadLetterTopic, matchDeadLetters, type DeadLetterChoice } from './dead-letter.js';
+import { toDeadLetterRecord, toIncomingMessage } from './kafka-message-mapping.js';
+import { backoffDelayMs, type Backoff } from './retry-backoff.js';
+import { errorMessage, type TransportLogger } from './transport-logger.js';
+import type { BatchHandler } from './transport-port.js';
+
+/** What the kafkajs `eachBatch` handler needs; every clock and wait is injected. */
+export interface BatchProcessorOptions {
+  readonly groupId: string;
+  readonly handleBatch: BatchHandler;
+  /** Most messages per handler call; a fetched batch is cut into chunks of this size. */
+  readonly maxBatchSize: number;
+  /** Back-off between retries of a failed handler call or dead-letter publish. */
+  readonly retry: Backoff;
+  /** Longest stretch without a heartbeat while waiting to retry, in ms. */
+  readonly heartbeatIntervalMs: number;
+  /** Publishes dead-letter records (acks = all). */
+  sendDeadLetters(topic: string, records: readonly Message[]): Promise<void>;
+  /** True while the consumer is paused: no new chunk starts. */
+  isPaused(): boolean;
+  /** Aborted by `stop()`: cuts a back-off wait short and gives up the batch waiting in it. */
+  readonly stopSignal: AbortSignal;
+  /** Waits `ms`; false when `signal` aborted first. */
+  delay(ms: number, signal: AbortSignal): Promise<boolean>;
+  now(): Date;
+  readonly logger: TransportLogger;
+}
+
+/** The offset that follows `offset` (what Kafka records as the group's position). */
+export function nextOffset(offset: string): string {
+  return (BigInt(offset) + 1n).toString();
+}
+
+const GAVE_UP = Symbol('gave up');
+
+/**
+ * Builds the kafkajs `eachBatch` handler (to run with autoCommit and eachBatchAutoResolve off).
+ * Per chunk: hand it to the handler (retried with back-off, never skipped), publish its dead
+ * letters, then resolve and commit its last offset and heartbeat. Nothing is committed for a
+ * chunk whose handler or dead letters have not succeeded, nor once the partition is stale.
+ * Errors from kafkajs itself (a heartbeat that reports a rebalance, a refused commit) propagate,
+ * so kafkajs rejoins the group and the uncommitted messages are fetched again by their owner;
+ * Kafka's generation check refuses a commit from a member that lost the partition.
+ */
+export function createEachBatchHandler(
+  options: BatchProcessorOptions,
+): (payload: EachBatchPayload) => Promise<void> {
+  const { logger, groupId } = options;
+
+  /** Waits in heartbeat-sized slices; false when the consumer stops meanwhile. */
+  async function waitToRetry(payload: EachBatchPayload, ms: number): Promise<boolean> {
+    let left = ms;
+    do {
+      if (!payload.isRunning() || options.stopSignal.aborted) return false;
+      const slice = Math.min(left, options.heartbeatIntervalMs);
+      if (!(await options.delay(slice, options.stopSignal))) return false;
+      left -= slice;
+      await payload.heartbeat();
+    } while (left > 0);
+    return payload.isRunning() && !options.stopSignal.aborted;
+  }
+
+  /** Runs `attempt` until it succeeds, or gives up when the consumer stops. */
+  async function untilDone<T>(
+    what: string,
+    payload: EachBatchPayload,
+    attempt: () => Promise<T>,
+  ): Promise<T | typeof GAVE_UP> {
+    for (let failures = 1; ; failures += 1) {
+      try {
+        return await attempt();
+      } catch (error) {
+        const retryInMs = backoffDelayMs(options.retry, failures);
+        logger.log('warn', `${what} failed; the same messages are retried`, {
+          component: 'kafka-consumer',
+          groupId,
+          topic: payload.batch.topic,
+          partition: payload.batch.partition,
+          failures,
+          retryInMs,
+          error: errorMessage(error),
+        });
+        if (!(await waitToRetry(payload, retryInMs))) return GAVE_UP;
+      }
+    }
+  }
+
+  /** Handles one chunk; true once its offsets are committed, false when it was given up. */
+  async function processChunk(
+    payload: EachBatchPayload,
+    chunk: readonly KafkaMessage[],
+  ): Promise<boolean> {
+    const { topic, partition } = payload.batch;
+    const incoming = chunk.map((message) => toIncomingMessage(topic, message));
+    const choices = await untilDone('The batch handler', payload, async () =>
+      matchDeadLetters(incoming, await options.handleBatch(incoming)),
+    );
+    if (choices === GAVE_UP) return false;
+    if (choices.length > 0) {
+      const records = deadLetterRecords(topic, partition, chunk, choices, options.now());
+      const sent = await untilDone('Publishing dead letters', payload, () =>
+        options.sendDeadLetters(deadLetterTopic(topic), records),
+      );
+      if (sent === GAVE_UP) return false;
+    }
+    if (payload.isStale()) return false;
+    const last = chunk[chunk.length - 1];
+    if (!last) return true;
+    payload.resolveOffset(last.offset);
+    await payload.commitOffsetsIfNecessary({
+      topics: [{ topic, partitions: [{ partition, offset: nextOffset(last.offset) }] }],
+    });
+    return true;
+  }
+
+  async function processBatch(payload: EachBatchPayload): Promise<void> {
+    const { messages } = payload.batch;
+    for (let start = 0; start < messages.length; start += options.maxBatchSize) {
+      if (options.isPaused()) {
+        // Also pauses a consumer that kafkajs restarted after a crash (it forgets pauses);
+        // the rest of the batch is fetched again after resume.
+        payload.pause();
+        return;
+      }
+      if (!payload.isRunning() || payload.isStale()) return;
+      const chunk = messages.slice(start, start + options.maxBatchSize);
+      if (!(await processChunk(payload, chunk))) return;
+      await payload.heartbeat();
+    }
+  }
+
+  return async (payload) => {
+    try {
+      await processBatch(payload);
+    } catch (error) {
+      // Only kafkajs's own calls (commit, heartbeat) get here; it rejoins or retries the fetch.
+      logger.log(isRebalance(error) ? 'info' : 'warn', 'Batch interrupted; kafkajs takes over', {
+        component: 'kafka-consumer',
+        groupId,
+        topic: payload.batch.topic,
+        partition: payload.batch.partition,
+        error: errorMessage(error),
+      });
+      throw error;
+    }
+  };
+}
+
+/** The kafkajs errors that mean "the group changed: rejoin" (kafkajs's own `isRebalancing`). */
+const REBALANCE_ERRORS = new Set([
+  'REBALANCE_IN_PROGRESS',
+  'NOT_COORDINATOR_FOR_GROUP',
+  'ILLEGAL_GENERATION',
+  'UNKNOWN_MEMBER_ID',
+]);
+
+function isRebalance(error: unknown): boolean {
+  const type = (error as { type?: unknown } | null)?.type;
+  return typeof type === 'string' && REBALANCE_ERRORS.has(type);
+}
+
+function deadLetterRecords(
+  topic: string,
+  partition: number,
+  chunk: readonly KafkaMessage[],
+  choices: readonly DeadLetterChoice[],
+  failedAt: Date,
+): Message[] {
+  return choices.map(({ index, reason }) => {
+    const message = chunk[index];
+    if (!message) throw new RangeError(`no message #${index} in the chunk`);
+    return toDeadLetterRecord(message, {
+      topic,
+      partition,
+      offset: message.offset,
+      reason,
+      failedAt,
+    });
+  });
+}

@@ -1,0 +1,95 @@
+import type { Kafka, Producer, ProducerBatch, ProducerConfig } from 'kafkajs';
+import { KafkaMessagePublisher } from './kafka-message-publisher.js';
+import { resolveKafkaTransportOptions } from './kafka-transport-options.js';
+import { silentTransportLogger } from './transport-logger.js';
+
+/** A Kafka client whose producers write down what they are asked to do. */
+function fakeKafka(failures: Error[] = []) {
+  const producers: { config: ProducerConfig; batches: ProducerBatch[]; disconnected: boolean }[] =
+    [];
+  const kafka = {
+    producer(config: ProducerConfig) {
+      const made = { config, batches: [] as ProducerBatch[], disconnected: false };
+      producers.push(made);
+      return {
+        connect: async () => undefined,
+        disconnect: async () => {
+          made.disconnected = true;
+        },
+        sendBatch: async (batch: ProducerBatch) => {
+          const failure = failures.shift();
+          if (failure) throw failure;
+          made.batches.push(batch);
+          return [];
+        },
+      } as unknown as Producer;
+    },
+  } as unknown as Kafka;
+  return { kafka, producers };
+}
+
+const options = resolveKafkaTransportOptions({
+  brokers: ['kafka:9092'],
+  clientId: 'test',
+  producer: { ackTimeoutMs: 5_000 },
+});
+const message = (topic: string, key: string, value: string) => ({
+  topic,
+  key,
+  headers: { 'saga-message-id': value },
+  value,
+});
+
+describe('the Kafka publisher', () => {
+  it('sends one batch per call through an idempotent producer, waiting for all replicas', async () => {
+    const { kafka, producers } = fakeKafka();
+    const publisher = new KafkaMessagePublisher(kafka, options, silentTransportLogger);
+    await publisher.publish([
+      message('a', 'k', '1'),
+      message('b', 'k', '2'),
+      message('a', 'k', '3'),
+    ]);
+
+    expect(producers).toHaveLength(1);
+    expect(producers[0]?.config).toMatchObject({ idempotent: true, allowAutoTopicCreation: false });
+    expect(producers[0]?.batches).toEqual([
+      {
+        acks: -1,
+        timeout: 5_000,
+        topicMessages: [
+          {
+            topic: 'a',
+            messages: [
+              { key: 'k', value: '1', headers: { 'saga-message-id': '1' } },
+              { key: 'k', value: '3', headers: { 'saga-message-id': '3' } },
+            ],
+          },
+          { topic: 'b', messages: [{ key: 'k', value: '2', headers: { 'saga-message-id': '2' } }] },
+        ],
+      },
+    ]);
+  });
+
+  it('connects nothing for an empty publish', async () => {
+    const { kafka, producers } = fakeKafka();
+    await new KafkaMessagePublisher(kafka, options, silentTransportLogger).publish([]);
+    expect(producers).toHaveLength(0);
+  });
+
+  it('rejects a failed publish and uses a new producer (a new producer id) for the next one', async () => {
+    const { kafka, producers } = fakeKafka([new Error('Request timed out')]);
+    const publisher = new KafkaMessagePublisher(kafka, options, silentTransportLogger);
+    await expect(publisher.publish([message('a', 'k', '1')])).rejects.toThrow('Request timed out');
+    await publisher.publish([message('a', 'k', '1')]);
+    expect(producers).toHaveLength(2);
+    expect(producers[0]?.disconnected).toBe(true);
+    expect(producers[1]?.batches).toHaveLength(1);
+  });
+
+  it('refuses to publish once closed', async () => {
+    const { kafka } = fakeKafka();
+    const publisher = new KafkaMessagePublisher(kafka, options, silentTransportLogger);
+    await publisher.close();
+    await expect(publisher.publish([message('a', 'k', '1')])).rejects.toThrow('closed');
+  });
+});

@@ -1,0 +1,91 @@
+import { Partitioners, type Kafka, type Message, type Producer, type TopicMessages } from 'kafkajs';
+import { toTopicMessages } from './kafka-message-mapping.js';
+import { toKafkaRetry, type ResolvedKafkaTransportOptions } from './kafka-transport-options.js';
+import { errorMessage, type TransportLogger } from './transport-logger.js';
+import type { MessagePublisher, OutgoingMessage } from './transport-port.js';
+
+/** Sends raw Kafka records to one topic, acknowledged by all in-sync replicas (for dead letters). */
+export interface KafkaRecordSender {
+  sendRecords(topic: string, records: readonly Message[]): Promise<void>;
+}
+
+/**
+ * Publishes through one idempotent kafkajs producer (acks = all), connected on first use.
+ * Keys are partitioned with the Java client's murmur2 partitioner, so other clients agree.
+ *
+ * After a failed publish the producer is replaced: kafkajs rolls its sequence numbers back when
+ * a request fails, and if that request was in fact written, the next batch would reuse them and
+ * the broker would drop it as a duplicate while acknowledging it. A new producer id starts clean.
+ */
+export class KafkaMessagePublisher implements MessagePublisher, KafkaRecordSender {
+  private producer: Promise<Producer> | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly options: ResolvedKafkaTransportOptions,
+    private readonly logger: TransportLogger,
+  ) {}
+
+  async publish(messages: readonly OutgoingMessage[]): Promise<void> {
+    if (messages.length === 0) return;
+    await this.send(toTopicMessages(messages));
+  }
+
+  async sendRecords(topic: string, records: readonly Message[]): Promise<void> {
+    if (records.length === 0) return;
+    await this.send([{ topic, messages: [...records] }]);
+  }
+
+  /** Disconnects the producer; later publishes reject. Idempotent. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const producer = this.producer;
+    this.producer = undefined;
+    const connected = await producer?.catch(() => undefined);
+    await connected?.disconnect();
+  }
+
+  private async send(topicMessages: TopicMessages[]): Promise<void> {
+    const pending = this.connected();
+    const producer = await pending;
+    try {
+      await producer.sendBatch({
+        topicMessages,
+        acks: -1,
+        timeout: this.options.producer.ackTimeoutMs,
+      });
+    } catch (error) {
+      this.replace(pending, error);
+      throw error;
+    }
+  }
+
+  private connected(): Promise<Producer> {
+    if (this.closed) return Promise.reject(new Error('the Kafka publisher is closed'));
+    if (!this.producer) {
+      const producer = this.kafka.producer({
+        idempotent: true,
+        allowAutoTopicCreation: false,
+        createPartitioner: Partitioners.DefaultPartitioner,
+        retry: toKafkaRetry(this.options.producer.retry),
+      });
+      const connecting = producer.connect().then(() => producer);
+      this.producer = connecting;
+      connecting.catch(() => {
+        if (this.producer === connecting) this.producer = undefined;
+      });
+    }
+    return this.producer;
+  }
+
+  private replace(failed: Promise<Producer>, error: unknown): void {
+    if (this.producer !== failed) return;
+    this.producer = undefined;
+    this.logger.log('warn', 'Publish failed; the producer is replaced before the next publish', {
+      component: 'kafka-publisher',
+      error: errorMessage(error),
+    });
+    void failed.then((producer) => producer.disconnect()).catch(() => undefined);
+  }
+}

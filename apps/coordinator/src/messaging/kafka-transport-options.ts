@@ -1,0 +1,263 @@
+import type { ConsumerConfig, KafkaConfig, RetryOptions } from 'kafkajs';
+import { resolveBackoff, type Backoff, type BackoffOptions } from './retry-backoff.js';
+
+/** How kafkajs retries a failed broker request (connect, metadata, produce, join, commit). */
+export interface KafkaRetryOptions {
+  /** Retries after the first try; an integer ≥ 0 (default 5). */
+  readonly retries?: number;
+  /** First wait, in ms (default 300); kafkajs randomises every wait by ±20 %. */
+  readonly initialRetryTimeMs?: number;
+  /** Cap on one wait, in ms (default 30 000). */
+  readonly maxRetryTimeMs?: number;
+  /** Factor between two waits (default 2). */
+  readonly multiplier?: number;
+}
+
+/** Consumer tuning; the defaults suit production, tests shorten the timeouts. */
+export interface KafkaConsumerOptions {
+  /** Silence after which the broker evicts a member, in ms (default 30 000; brokers accept 6 000–300 000 unless configured otherwise). */
+  readonly sessionTimeoutMs?: number;
+  /** Heartbeat period, in ms (default 3 000); under a third of sessionTimeoutMs. */
+  readonly heartbeatIntervalMs?: number;
+  /** How long the broker waits for every member to rejoin in a rebalance, in ms (default 60 000). */
+  readonly rebalanceTimeoutMs?: number;
+  /** Longest a fetch waits at the broker for new messages, in ms (default 1 000). It bounds how soon a paused or revoked consumer notices. */
+  readonly maxWaitTimeMs?: number;
+  /** Most messages in one handler call (default 100): a fetched batch is cut into chunks, with a commit and a heartbeat after each. */
+  readonly maxBatchSize?: number;
+  /** Bytes fetched per partition and request (default 1 MiB). */
+  readonly maxBytesPerPartition?: number;
+  /** Back-off between retries of a batch whose handler threw (defaults: 100 ms doubling up to 30 s). */
+  readonly handlerRetry?: BackoffOptions;
+}
+
+/** Producer tuning. */
+export interface KafkaProducerOptions {
+  /** Retries of one publish before it rejects (default: 5 retries, 300 ms doubling up to 30 s). */
+  readonly retry?: KafkaRetryOptions;
+  /** How long the broker may wait for all in-sync replicas to acknowledge, in ms (default 30 000). */
+  readonly ackTimeoutMs?: number;
+}
+
+/** Levels kafkajs's own log lines may have to be passed on (default `warn`). */
+export type KafkaLogLevel = 'nothing' | 'error' | 'warn' | 'info' | 'debug';
+
+/** Everything the kafkajs transport needs; secrets (ssl keys, sasl) are passed to kafkajs, never logged. */
+export interface KafkaTransportOptions {
+  /** Bootstrap servers, `host:port`. */
+  readonly brokers: readonly string[];
+  /** Names this client in broker logs and quotas. */
+  readonly clientId: string;
+  /** TLS: `true` for the system CAs, or Node TLS options (CA, client certificate). */
+  readonly ssl?: KafkaConfig['ssl'];
+  /** SASL mechanism and credentials (plain, scram-sha-256/512, aws, oauthbearer). */
+  readonly sasl?: KafkaConfig['sasl'];
+  /** Time to open a connection, in ms (default 3 000). */
+  readonly connectionTimeoutMs?: number;
+  /** Time for one request to be answered, in ms (default 30 000). */
+  readonly requestTimeoutMs?: number;
+  /** Retries of broker requests made by the admin client and the consumers. */
+  readonly retry?: KafkaRetryOptions;
+  readonly producer?: KafkaProducerOptions;
+  /** Defaults of every consumer; `createConsumer` may override them one by one. */
+  readonly consumer?: KafkaConsumerOptions;
+  /** Replication factor of topics created by ensureTopics (default: the broker's `default.replication.factor`). */
+  readonly replicationFactor?: number;
+  /** Level of kafkajs's own logs passed to the transport logger (default `warn`). */
+  readonly logLevel?: KafkaLogLevel;
+}
+
+/** Retry options with every default filled in. */
+export type ResolvedKafkaRetry = Required<KafkaRetryOptions>;
+
+/** Consumer options with every default filled in. */
+export interface ResolvedKafkaConsumerOptions {
+  readonly sessionTimeoutMs: number;
+  readonly heartbeatIntervalMs: number;
+  readonly rebalanceTimeoutMs: number;
+  readonly maxWaitTimeMs: number;
+  readonly maxBatchSize: number;
+  readonly maxBytesPerPartition: number;
+  readonly handlerRetry: Backoff;
+}
+
+/** Transport options with every default filled in and every number checked. */
+export interface ResolvedKafkaTransportOptions {
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+  readonly ssl?: KafkaConfig['ssl'];
+  readonly sasl?: KafkaConfig['sasl'];
+  readonly connectionTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  readonly retry: ResolvedKafkaRetry;
+  readonly producer: { readonly retry: ResolvedKafkaRetry; readonly ackTimeoutMs: number };
+  readonly consumer: ResolvedKafkaConsumerOptions;
+  /** -1: the broker's default. */
+  readonly replicationFactor: number;
+  readonly logLevel: KafkaLogLevel;
+}
+
+const DEFAULT_RETRY: ResolvedKafkaRetry = {
+  retries: 5,
+  initialRetryTimeMs: 300,
+  maxRetryTimeMs: 30_000,
+  multiplier: 2,
+};
+
+const DEFAULT_CONSUMER: Omit<ResolvedKafkaConsumerOptions, 'handlerRetry'> = {
+  sessionTimeoutMs: 30_000,
+  heartbeatIntervalMs: 3_000,
+  rebalanceTimeoutMs: 60_000,
+  maxWaitTimeMs: 1_000,
+  maxBatchSize: 100,
+  maxBytesPerPartition: 1_048_576,
+};
+
+/** Throws a RangeError naming `field` unless `value` is an integer in [min, max]. */
+function checkInteger(field: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER) {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new RangeError(`${field} must be an integer between ${min} and ${max}`);
+  }
+}
+
+function resolveRetry(field: string, options: KafkaRetryOptions = {}): ResolvedKafkaRetry {
+  const retry = { ...DEFAULT_RETRY, ...options };
+  checkInteger(`${field}.retries`, retry.retries, 0);
+  checkInteger(`${field}.initialRetryTimeMs`, retry.initialRetryTimeMs, 1);
+  checkInteger(`${field}.maxRetryTimeMs`, retry.maxRetryTimeMs, retry.initialRetryTimeMs);
+  if (!Number.isFinite(retry.multiplier) || retry.multiplier < 1) {
+    throw new RangeError(`${field}.multiplier must be a number ≥ 1`);
+  }
+  return retry;
+}
+
+/** Fills in the consumer defaults of `base`, then `overrides`, and checks them. */
+export function resolveConsumerOptions(
+  overrides: KafkaConsumerOptions = {},
+  base: KafkaConsumerOptions = {},
+): ResolvedKafkaConsumerOptions {
+  const merged = { ...DEFAULT_CONSUMER, ...base, ...overrides };
+  const consumer: ResolvedKafkaConsumerOptions = {
+    sessionTimeoutMs: merged.sessionTimeoutMs,
+    heartbeatIntervalMs: merged.heartbeatIntervalMs,
+    rebalanceTimeoutMs: merged.rebalanceTimeoutMs,
+    maxWaitTimeMs: merged.maxWaitTimeMs,
+    maxBatchSize: merged.maxBatchSize,
+    maxBytesPerPartition: merged.maxBytesPerPartition,
+    handlerRetry: resolveBackoff(
+      { ...base.handlerRetry, ...overrides.handlerRetry },
+      'consumer.handlerRetry',
+    ),
+  };
+  checkInteger('consumer.sessionTimeoutMs', consumer.sessionTimeoutMs, 1);
+  checkInteger('consumer.heartbeatIntervalMs', consumer.heartbeatIntervalMs, 1);
+  if (consumer.heartbeatIntervalMs * 3 > consumer.sessionTimeoutMs) {
+    throw new RangeError(
+      'consumer.heartbeatIntervalMs must be at most a third of sessionTimeoutMs',
+    );
+  }
+  checkInteger('consumer.rebalanceTimeoutMs', consumer.rebalanceTimeoutMs, 1);
+  checkInteger('consumer.maxWaitTimeMs', consumer.maxWaitTimeMs, 0);
+  checkInteger('consumer.maxBatchSize', consumer.maxBatchSize, 1);
+  checkInteger('consumer.maxBytesPerPartition', consumer.maxBytesPerPartition, 1);
+  return consumer;
+}
+
+/** Fills in every default and checks every value; throws an Error naming the bad field. */
+export function resolveKafkaTransportOptions(
+  options: KafkaTransportOptions,
+): ResolvedKafkaTransportOptions {
+  if (!Array.isArray(options.brokers) || options.brokers.length === 0) {
+    throw new TypeError('brokers must list at least one host:port');
+  }
+  for (const broker of options.brokers) {
+    if (!/^[^\s:,]+:\d{1,5}$/.test(broker)) {
+      throw new TypeError(`brokers: expected host:port, got ${JSON.stringify(broker)}`);
+    }
+  }
+  if (typeof options.clientId !== 'string' || options.clientId.trim() === '') {
+    throw new TypeError('clientId must be a non-empty string');
+  }
+  const resolved: ResolvedKafkaTransportOptions = {
+    brokers: [...options.brokers],
+    clientId: options.clientId,
+    ...(options.ssl !== undefined ? { ssl: options.ssl } : {}),
+    ...(options.sasl !== undefined ? { sasl: options.sasl } : {}),
+    connectionTimeoutMs: options.connectionTimeoutMs ?? 3_000,
+    requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
+    retry: resolveRetry('retry', options.retry),
+    producer: {
+      retry: resolveRetry('producer.retry', options.producer?.retry),
+      ackTimeoutMs: options.producer?.ackTimeoutMs ?? 30_000,
+    },
+    consumer: resolveConsumerOptions(options.consumer),
+    replicationFactor: options.replicationFactor ?? -1,
+    logLevel: options.logLevel ?? 'warn',
+  };
+  checkInteger('connectionTimeoutMs', resolved.connectionTimeoutMs, 1);
+  checkInteger('requestTimeoutMs', resolved.requestTimeoutMs, 1);
+  checkInteger('producer.ackTimeoutMs', resolved.producer.ackTimeoutMs, 1);
+  if (resolved.replicationFactor !== -1) {
+    checkInteger('replicationFactor', resolved.replicationFactor, 1, 32_767);
+  }
+  if (!['nothing', 'error', 'warn', 'info', 'debug'].includes(resolved.logLevel)) {
+    throw new TypeError('logLevel must be one of nothing, error, warn, info, debug');
+  }
+  return resolved;
+}
+
+/** The kafkajs form of retry options. */
+export function toKafkaRetry(retry: ResolvedKafkaRetry): RetryOptions {
+  return {
+    retries: retry.retries,
+    initialRetryTime: retry.initialRetryTimeMs,
+    maxRetryTime: retry.maxRetryTimeMs,
+    multiplier: retry.multiplier,
+  };
+}
+
+/** The kafkajs client configuration (logging is attached by the caller). */
+export function toKafkaConfig(options: ResolvedKafkaTransportOptions): KafkaConfig {
+  return {
+    brokers: [...options.brokers],
+    clientId: options.clientId,
+    ...(options.ssl !== undefined ? { ssl: options.ssl } : {}),
+    ...(options.sasl !== undefined ? { sasl: options.sasl } : {}),
+    connectionTimeout: options.connectionTimeoutMs,
+    requestTimeout: options.requestTimeoutMs,
+    retry: toKafkaRetry(options.retry),
+  };
+}
+
+/** The kafkajs consumer configuration of one group; topics are never created by a consumer. */
+export function toConsumerConfig(
+  groupId: string,
+  consumer: ResolvedKafkaConsumerOptions,
+  retry: ResolvedKafkaRetry,
+): ConsumerConfig {
+  return {
+    groupId,
+    sessionTimeout: consumer.sessionTimeoutMs,
+    heartbeatInterval: consumer.heartbeatIntervalMs,
+    rebalanceTimeout: consumer.rebalanceTimeoutMs,
+    maxWaitTimeInMs: consumer.maxWaitTimeMs,
+    maxBytesPerPartition: consumer.maxBytesPerPartition,
+    allowAutoTopicCreation: false,
+    retry: toKafkaRetry(retry),
+  };
+}
+
+/** A summary safe to log: where and how the transport connects, with no credential in it. */
+export function describeKafkaTransport(options: ResolvedKafkaTransportOptions): {
+  brokers: string[];
+  clientId: string;
+  tls: boolean;
+  saslMechanism: string | null;
+} {
+  return {
+    brokers: [...options.brokers],
+    clientId: options.clientId,
+    tls: options.ssl !== undefined && options.ssl !== false,
+    saslMechanism: options.sasl ? String(options.sasl.mechanism) : null,
+  };
+}

@@ -1,0 +1,89 @@
+import { Kafka } from 'kafkajs';
+import { createKafkaLogCreator, toKafkaLogLevel } from './kafka-log-creator.js';
+import { KafkaMessageConsumer } from './kafka-message-consumer.js';
+import { KafkaMessagePublisher } from './kafka-message-publisher.js';
+import { KafkaTopicAdministrator } from './kafka-topic-administrator.js';
+import {
+  describeKafkaTransport,
+  resolveConsumerOptions,
+  resolveKafkaTransportOptions,
+  toKafkaConfig,
+  type KafkaConsumerOptions,
+  type KafkaTransportOptions,
+  type ResolvedKafkaTransportOptions,
+} from './kafka-transport-options.js';
+import { jsonLinesTransportLogger, type TransportLogger } from './transport-logger.js';
+
+/** Collaborators of the Kafka transport; all optional. */
+export interface KafkaTransportDependencies {
+  /** Where the transport and kafkajs log (default: JSON lines on stdout/stderr). */
+  readonly logger?: TransportLogger;
+  /** The clock of `failed-at` dead-letter headers (default: the system clock). */
+  readonly now?: () => Date;
+}
+
+/** Per-consumer settings: overrides of the transport's consumer defaults, and a poll hook. */
+export interface CreateKafkaConsumerOptions extends KafkaConsumerOptions {
+  /** Called each time the consumer starts a fetch (liveness metrics; tests that wait for a poll). */
+  readonly onPoll?: () => void;
+}
+
+/**
+ * The kafkajs transport: one client, one idempotent producer shared by the publisher and the
+ * consumers' dead letters, a topic administrator, and consumers made on demand.
+ */
+export class KafkaTransport {
+  readonly publisher: KafkaMessagePublisher;
+  readonly administrator: KafkaTopicAdministrator;
+  readonly options: ResolvedKafkaTransportOptions;
+  private readonly kafka: Kafka;
+  private readonly logger: TransportLogger;
+  private readonly consumers = new Set<KafkaMessageConsumer>();
+
+  constructor(
+    options: KafkaTransportOptions,
+    private readonly deps: KafkaTransportDependencies = {},
+  ) {
+    this.options = resolveKafkaTransportOptions(options);
+    this.logger = deps.logger ?? jsonLinesTransportLogger;
+    this.kafka = new Kafka({
+      ...toKafkaConfig(this.options),
+      logLevel: toKafkaLogLevel(this.options.logLevel),
+      logCreator: createKafkaLogCreator(this.logger),
+    });
+    this.publisher = new KafkaMessagePublisher(this.kafka, this.options, this.logger);
+    this.administrator = new KafkaTopicAdministrator(
+      this.kafka,
+      this.options.replicationFactor,
+      this.logger,
+    );
+  }
+
+  /** A summary of the connection settings that is safe to log (no credentials). */
+  describe(): ReturnType<typeof describeKafkaTransport> {
+    return describeKafkaTransport(this.options);
+  }
+
+  /** A new consumer (not started); `close()` stops it if it is still running. */
+  createConsumer(options: CreateKafkaConsumerOptions = {}): KafkaMessageConsumer {
+    const { onPoll, ...tuning } = options;
+    const consumer = new KafkaMessageConsumer({
+      kafka: this.kafka,
+      consumer: resolveConsumerOptions(tuning, this.options.consumer),
+      retry: this.options.retry,
+      deadLetters: this.publisher,
+      logger: this.logger,
+      ...(this.deps.now ? { now: this.deps.now } : {}),
+      ...(onPoll ? { onPoll } : {}),
+    });
+    this.consumers.add(consumer);
+    return consumer;
+  }
+
+  /** Stops every consumer made here (each finishes its batch in hand), then the producer. */
+  async close(): Promise<void> {
+    await Promise.all([...this.consumers].map((consumer) => consumer.stop()));
+    this.consumers.clear();
+    await this.publisher.close();
+  }
+}

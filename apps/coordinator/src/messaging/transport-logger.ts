@@ -1,0 +1,28 @@
+/** Severity of a transport log line. */
+export type TransportLogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+/**
+ * Where the transport logs. Fields are structured data; the transport never puts message keys,
+ * values or credentials in them. The app plugs its own logger in (e.g. pino).
+ */
+export interface TransportLogger {
+  log(level: TransportLogLevel, message: string, fields?: Record<string, unknown>): void;
+}
+
+/** A logger that writes one JSON object per line: debug/info to stdout, warn/error to stderr. */
+export const jsonLinesTransportLogger: TransportLogger = {
+  log(level, message, fields = {}) {
+    const line = JSON.stringify({ level, time: new Date().toISOString(), msg: message, ...fields });
+    if (level === 'warn' || level === 'error') console.error(line);
+    else console.log(line);
+  },
+};
+
+/** A logger that drops everything (tests that assert on behaviour, not on logs). */
+export const silentTransportLogger: TransportLogger = { log: () => undefined };
+
+/** The message of an unknown thrown value, for a log field (never its full payload). */
+export function errorMessage(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}

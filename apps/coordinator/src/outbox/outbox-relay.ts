@@ -1,0 +1,191 @@
+import { Logger } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
+import type { MessagePublisher, OutgoingMessage } from '#saga-core';
+import { inTransaction, type SqlRunner } from '../persistence/sql-runner.js';
+import type { WorkSignals } from '../decisions/work-signals.js';
+
+/** Options of the {@link OutboxRelay}; times in ms. */
+export interface OutboxRelayOptions {
+  /** Lanes of the outbox (same as the effect plan's). */
+  readonly lanes: number;
+  /** Rows published per batch (default 500). */
+  readonly batchSize?: number;
+  /** Fallback poll when no hint arrives (default 500). */
+  readonly pollIntervalMs?: number;
+  /** Sent rows older than this are deleted (default 1 hour). */
+  readonly retentionMs?: number;
+  /** Inbox ids older than this are deleted (default 7 days). */
+  readonly inboxRetentionMs?: number;
+  /** How often old rows are pruned (default 60 000). */
+  readonly pruneIntervalMs?: number;
+}
+
+const LANE_LOCK_NAMESPACE = 7_001;
+
+/**
+ * Publishes committed outbox rows, then marks them sent. Each lane is drained by one instance
+ * at a time (a transaction-scoped advisory lock), rows in id order, so a saga's messages keep
+ * their order while several instances share the lanes. A crash between publishing and marking
+ * republishes the batch: delivery is at least once, and receivers dedupe by message id.
+ */
+export class OutboxRelay {
+  private readonly logger = new Logger(OutboxRelay.name);
+  private readonly batchSize: number;
+  private readonly pollIntervalMs: number;
+  private readonly retentionMs: number;
+  private readonly pruneIntervalMs: number;
+  private readonly inboxRetentionMs: number;
+  private running = false;
+  private wake: (() => void) | undefined;
+  private hinted = false;
+  private loop: Promise<void> | undefined;
+  private lastPrune = 0;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly publisher: MessagePublisher,
+    signals: WorkSignals,
+    private readonly options: OutboxRelayOptions,
+  ) {
+    this.batchSize = options.batchSize ?? 500;
+    this.pollIntervalMs = options.pollIntervalMs ?? 500;
+    this.retentionMs = options.retentionMs ?? 3_600_000;
+    this.pruneIntervalMs = options.pruneIntervalMs ?? 60_000;
+    this.inboxRetentionMs = options.inboxRetentionMs ?? 7 * 24 * 3_600_000;
+    signals.onOutbox(() => this.hint());
+  }
+
+  /** Starts relaying in the background. */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Stops after the batch in hand is published and marked. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.hint();
+    await this.loop;
+  }
+
+  /** Publishes everything unsent that this instance can claim now; resolves with the row count. */
+  async drainOnce(): Promise<number> {
+    let total = 0;
+    for (let lane = 0; lane < this.options.lanes; lane++) {
+      for (;;) {
+        const sent = await this.relayBatch(lane);
+        total += sent;
+        if (sent < this.batchSize) break;
+      }
+    }
+    return total;
+  }
+
+  private hint(): void {
+    this.hinted = true;
+    this.wake?.();
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (this.running) {
+      this.hinted = false;
+      try {
+        await this.drainOnce();
+        await this.pruneIfDue();
+        failures = 0;
+      } catch (error) {
+        failures++;
+        this.logger.warn(
+          `outbox relay failed (${failures} in a row), retrying: ${describe(error)}`,
+        );
+      }
+      if (!this.running) break;
+      if (!this.hinted)
+        await this.sleep(
+          failures > 0
+            ? Math.min(this.pollIntervalMs * 2 ** failures, 10_000)
+            : this.pollIntervalMs,
+        );
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(finish, ms);
+      this.wake = finish;
+      function finish(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+    }).finally(() => {
+      this.wake = undefined;
+    });
+  }
+
+  private relayBatch(lane: number): Promise<number> {
+    return inTransaction(this.dataSource, async (sql) => {
+      const [lock] = await sql.query<{ locked: boolean }>(
+        `SELECT pg_try_advisory_xact_lock($1, $2) AS locked`,
+        [LANE_LOCK_NAMESPACE, lane],
+      );
+      if (!lock?.locked) return 0; // another instance drains this lane right now
+      const rows = await claimLane(sql, lane, this.batchSize);
+      if (rows.length === 0) return 0;
+      await this.publisher.publish(rows.map((row) => row.message));
+      await sql.query(
+        `UPDATE outbox SET sent_at = now() WHERE id IN (SELECT value::bigint FROM jsonb_array_elements_text($1::jsonb))`,
+        [JSON.stringify(rows.map((row) => row.id))],
+      );
+      return rows.length;
+    });
+  }
+
+  private async pruneIfDue(): Promise<void> {
+    const now = Date.now();
+    if (now - this.lastPrune < this.pruneIntervalMs) return;
+    this.lastPrune = now;
+    // Inbox ids outlive outbox rows: a late duplicate is still recognised (the engine's fencing
+    // covers what comes after even that).
+    await inTransaction(this.dataSource, async (sql) => {
+      await sql.query(`DELETE FROM outbox WHERE sent_at < now() - make_interval(secs => $1)`, [
+        this.retentionMs / 1000,
+      ]);
+      await sql.query(`DELETE FROM inbox WHERE received_at < now() - make_interval(secs => $1)`, [
+        this.inboxRetentionMs / 1000,
+      ]);
+    });
+  }
+}
+
+async function claimLane(
+  sql: SqlRunner,
+  lane: number,
+  limit: number,
+): Promise<{ id: string; message: OutgoingMessage }[]> {
+  const rows = await sql.query<{
+    id: string;
+    topic: string;
+    message_key: string;
+    headers: Record<string, string>;
+    payload: unknown;
+  }>(
+    `SELECT id, topic, message_key, headers, payload FROM outbox
+     WHERE lane = $1 AND sent_at IS NULL ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED`,
+    [lane, limit],
+  );
+  return rows.map((row) => ({
+    id: String(row.id),
+    message: {
+      topic: row.topic,
+      key: row.message_key,
+      headers: row.headers,
+      value: JSON.stringify(row.payload),
+    },
+  }));
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : 'unknown error';
+}

@@ -1,0 +1,206 @@
+import type { JsonValue } from '#contracts';
+import type { SagaRegistry, SagaStatus, StepState } from '#saga-core';
+import type { DataSource } from 'typeorm';
+import { z } from 'zod';
+import { InvalidCursorError } from '../application/saga-errors.js';
+import { runQuery } from './sql-runner.js';
+import type {
+  HistoryEntry,
+  SagaListQuery,
+  SagaPage,
+  SagaQueries,
+  SagaSummary,
+  SagaView,
+  StepView,
+} from '../application/saga-queries.js';
+
+/** The list's page size bounds; the HTTP layer refuses anything else before it gets here. */
+const MAX_LIMIT = 200;
+
+/** Where a page ends: the creation time (UTC, microseconds, as Postgres keeps it) and id of its last saga. */
+export interface SagaCursor {
+  readonly createdAt: string;
+  readonly id: string;
+}
+
+const cursorSchema = z.strictObject({
+  v: z.literal(1),
+  t: z.string().regex(/^[1-9]\d{3}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/),
+  id: z.guid(),
+});
+
+/** Encodes a cursor as opaque base64url text. */
+export function encodeSagaCursor(cursor: SagaCursor): string {
+  const json = JSON.stringify({ v: 1, t: cursor.createdAt, id: cursor.id });
+  return Buffer.from(json, 'utf8').toString('base64url');
+}
+
+/** Decodes a cursor from {@link encodeSagaCursor}; throws {@link InvalidCursorError} for anything else. */
+export function decodeSagaCursor(text: string): SagaCursor {
+  if (!/^[A-Za-z0-9_-]{1,500}$/.test(text)) throw new InvalidCursorError();
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+  } catch {
+    throw new InvalidCursorError();
+  }
+  const parsed = cursorSchema.safeParse(decoded);
+  // A well-formed but impossible time (Feb 31) would make Postgres fail: refuse it here.
+  if (!parsed.success || !isRealTime(parsed.data.t)) throw new InvalidCursorError();
+  return { createdAt: parsed.data.t, id: parsed.data.id };
+}
+
+function isRealTime(iso: string): boolean {
+  const time = new Date(iso);
+  return !Number.isNaN(time.getTime()) && time.toISOString().slice(0, 23) === iso.slice(0, 23);
+}
+
+interface SummaryRow {
+  id: string;
+  saga_type: string;
+  saga_version: number;
+  status: SagaStatus;
+  idempotency_key: string;
+  created_at: Date;
+  updated_at: Date;
+}
+
+interface ListRow extends SummaryRow {
+  created_key: string;
+}
+
+interface ViewRow extends SummaryRow {
+  state: Partial<Record<'input' | 'context' | 'cause' | 'reason' | 'steps', unknown>>;
+  steps: Array<Omit<StepView, 'nextWakeupAt'> & { nextWakeupAt: string | null }>;
+  history: Array<HistoryEntry>;
+}
+
+const SUMMARY_COLUMNS = `id, saga_type, saga_version, status, idempotency_key, created_at, updated_at`;
+
+// One statement, so the saga, its steps and its history come from one snapshot.
+const VIEW_SQL = `
+  SELECT ${SUMMARY_COLUMNS}, state,
+    COALESCE((SELECT json_agg(json_build_object(
+        'stepId', st.step_id, 'status', st.status, 'attempt', st.attempt,
+        'nextWakeupAt', st.next_wakeup_at, 'lastOutcome', st.last_outcome))
+      FROM saga_steps st WHERE st.saga_id = s.id), '[]') AS steps,
+    COALESCE((SELECT json_agg(json_build_object(
+        'at', a.at, 'eventType', a.event_type, 'fromStatus', a.from_status,
+        'toStatus', a.to_status, 'stepId', a.step_id, 'attempt', a.attempt,
+        'actor', a.actor, 'applied', a.applied, 'detail', a.detail) ORDER BY a.id)
+      FROM saga_audit a WHERE a.saga_id = s.id), '[]') AS history
+  FROM sagas s WHERE s.id = $1`;
+
+/**
+ * {@link SagaQueries} on the coordinator's Postgres tables, in raw SQL. Steps are listed in the
+ * definition's declaration order when the registry knows the saga's version (jsonb does not keep
+ * the key order of `state.steps`), else in the order of `state.steps`.
+ */
+export class PostgresSagaQueries implements SagaQueries {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly registry?: Pick<SagaRegistry, 'get'>,
+  ) {}
+
+  async get(sagaId: string): Promise<SagaView | undefined> {
+    const [row] = await runQuery<ViewRow>(this.dataSource, VIEW_SQL, [sagaId]);
+    if (row === undefined) return undefined;
+    const state = row.state;
+    return {
+      ...toSummary(row),
+      input: (state.input ?? null) as JsonValue,
+      context: (state.context ?? null) as JsonValue,
+      cause: (state.cause ?? null) as JsonValue,
+      reason: typeof state.reason === 'string' ? state.reason : null,
+      steps: this.orderSteps(row),
+      history: row.history.map((entry) => ({ ...entry, at: toIso(entry.at) })),
+    };
+  }
+
+  async list(query: SagaListQuery): Promise<SagaPage> {
+    if (!Number.isInteger(query.limit) || query.limit < 1 || query.limit > MAX_LIMIT) {
+      throw new RangeError(`limit must be an integer from 1 to ${MAX_LIMIT}`);
+    }
+    const params: unknown[] = [];
+    const where: string[] = [];
+    const param = (value: unknown): string => `$${params.push(value)}`;
+    if (query.status !== undefined) where.push(`status = ${param(query.status)}`);
+    if (query.sagaType !== undefined) where.push(`saga_type = ${param(query.sagaType)}`);
+    if (query.createdFrom !== undefined) {
+      where.push(`created_at >= ${param(query.createdFrom)}::timestamptz`);
+    }
+    if (query.createdTo !== undefined) {
+      where.push(`created_at < ${param(query.createdTo)}::timestamptz`);
+    }
+    if (query.cursor !== undefined) {
+      const after = decodeSagaCursor(query.cursor);
+      where.push(
+        `(created_at, id) < (${param(after.createdAt)}::timestamptz, ${param(after.id)}::uuid)`,
+      );
+    }
+    const rows = await runQuery<ListRow>(
+      this.dataSource,
+      `SELECT ${SUMMARY_COLUMNS},
+         to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_key
+       FROM sagas ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY created_at DESC, id DESC LIMIT ${param(query.limit + 1)}`,
+      params,
+    );
+    const page = rows.slice(0, query.limit);
+    const last = page.at(-1);
+    const more = rows.length > query.limit && last !== undefined;
+    return {
+      items: page.map(toSummary),
+      nextCursor: more ? encodeSagaCursor({ createdAt: last.created_key, id: last.id }) : null,
+    };
+  }
+
+  /** The step rows in declaration order; a step of the state without a row is shown from the state. */
+  private orderSteps(row: ViewRow): StepView[] {
+    const stateSteps = (row.state.steps ?? {}) as Record<string, StepState>;
+    const declared = this.registry?.get(row.saga_type, row.saga_version)?.steps.map((s) => s.id);
+    const rows = new Map(row.steps.map((step) => [step.stepId, step]));
+    const order = [
+      ...new Set([...(declared ?? []), ...Object.keys(stateSteps), ...[...rows.keys()].sort()]),
+    ];
+    return order.flatMap((stepId): StepView[] => {
+      const stored = rows.get(stepId);
+      if (stored !== undefined) {
+        const wakeup = stored.nextWakeupAt;
+        return [{ ...stored, nextWakeupAt: wakeup === null ? null : toIso(wakeup) }];
+      }
+      const step = stateSteps[stepId];
+      return step === undefined ? [] : [stepFromState(stepId, step)];
+    });
+  }
+}
+
+function toSummary(row: SummaryRow): SagaSummary {
+  return {
+    sagaId: row.id,
+    sagaType: row.saga_type,
+    sagaVersion: row.saga_version,
+    status: row.status,
+    idempotencyKey: row.idempotency_key,
+    createdAt: toIso(row.created_at),
+    updatedAt: toIso(row.updated_at),
+  };
+}
+
+function stepFromState(stepId: string, step: StepState): StepView {
+  const attempt = 'attempt' in step ? step.attempt : 'attempts' in step ? step.attempts : 0;
+  const outcome =
+    'lastOutcome' in step ? step.lastOutcome : 'outcome' in step ? step.outcome : null;
+  return {
+    stepId,
+    status: step.status,
+    attempt,
+    nextWakeupAt: 'retryAt' in step ? toIso(step.retryAt) : null,
+    lastOutcome: outcome as JsonValue | null,
+  };
+}
+
+/** A time from pg (Date), from Postgres JSON (ISO with offset) or epoch ms, as ISO UTC. */
+function toIso(value: Date | string | number): string {
+  return new Date(value).toISOString();
+}

@@ -1,0 +1,323 @@
+import type { AuditEntry, SagaState, StepState, Wakeup } from '#saga-core';
+import type { JsonValue } from '#contracts';
+import { ConcurrentUpdateError, type SqlRunner } from './sql-runner.js';
+
+/** A saga as stored: the engine's state and the row version that guards writes to it. */
+export interface StoredSaga {
+  readonly state: SagaState;
+  readonly rowVersion: number;
+  readonly idempotencyKey: string;
+}
+
+/** A message to publish once the transaction commits (the outbox row). */
+export interface OutboxRow {
+  readonly sagaId: string;
+  readonly lane: number;
+  readonly topic: string;
+  readonly key: string;
+  readonly headers: Record<string, string>;
+  readonly payload: JsonValue;
+}
+
+/** A timer to set (or move): the wakeup comes back to the engine when due. */
+export interface TimerRow {
+  readonly id: string;
+  readonly sagaId: string;
+  /** Epoch ms on the database's clock. */
+  readonly dueAt: number;
+  readonly wakeup: Wakeup;
+}
+
+/** A due timer taken off the table: it fires now, on this instance only. */
+export interface DueTimer {
+  readonly id: string;
+  readonly sagaId: string;
+  readonly wakeup: Wakeup;
+}
+
+const json = (value: unknown): string => JSON.stringify(value);
+const iso = (epochMs: number): string => new Date(epochMs).toISOString();
+
+/** The database's clock in epoch ms, fixed for the transaction (every instance shares it). */
+export async function databaseNow(sql: SqlRunner): Promise<number> {
+  const [row] = await sql.query<{ now: number }>(
+    `SELECT (extract(epoch FROM now()) * 1000)::float8 AS now`,
+  );
+  return Math.floor(Number(row?.now));
+}
+
+/**
+ * Records message ids in the inbox and returns the ones seen for the first time; the others
+ * were applied before (a redelivery or a duplicate) and must not be applied again.
+ */
+export async function claimInbox(
+  sql: SqlRunner,
+  messages: { messageId: string; sagaId: string }[],
+): Promise<Set<string>> {
+  if (messages.length === 0) return new Set();
+  const rows = await sql.query<{ message_id: string }>(
+    `INSERT INTO inbox (message_id, saga_id)
+     SELECT x.message_id, x.saga_id FROM jsonb_to_recordset($1::jsonb) AS x(message_id text, saga_id text)
+     ON CONFLICT (message_id) DO NOTHING RETURNING message_id`,
+    [json(messages.map((m) => ({ message_id: m.messageId, saga_id: m.sagaId })))],
+  );
+  return new Set(rows.map((row) => row.message_id));
+}
+
+/**
+ * Locks the named sagas for this transaction, in id order (so two instances never deadlock on
+ * them). With `skipLocked`, sagas another transaction holds are left out instead of awaited.
+ */
+export async function lockSagas(
+  sql: SqlRunner,
+  sagaIds: string[],
+  skipLocked = false,
+): Promise<Map<string, StoredSaga>> {
+  if (sagaIds.length === 0) return new Map();
+  const rows = await sql.query<{ state: SagaState; row_version: number; idempotency_key: string }>(
+    `SELECT state, row_version, idempotency_key FROM sagas
+     WHERE id IN (SELECT value::uuid FROM jsonb_array_elements_text($1::jsonb))
+     ORDER BY id FOR UPDATE${skipLocked ? ' SKIP LOCKED' : ''}`,
+    [json([...new Set(sagaIds)])],
+  );
+  return new Map(
+    rows.map((row) => [
+      row.state.sagaId,
+      { state: row.state, rowVersion: row.row_version, idempotencyKey: row.idempotency_key },
+    ]),
+  );
+}
+
+/** The saga a type and idempotency key started, if any, with its input. */
+export async function findByIdempotencyKey(
+  sql: SqlRunner,
+  sagaType: string,
+  idempotencyKey: string,
+): Promise<{ sagaId: string; status: SagaState['status']; input: JsonValue } | undefined> {
+  const [row] = await sql.query<{ id: string; status: SagaState['status']; input: JsonValue }>(
+    `SELECT id, status, state->'input' AS input FROM sagas WHERE saga_type = $1 AND idempotency_key = $2`,
+    [sagaType, idempotencyKey],
+  );
+  return row && { sagaId: row.id, status: row.status, input: row.input };
+}
+
+/** Inserts a new saga; false when its type and idempotency key are already taken. */
+export async function insertSaga(
+  sql: SqlRunner,
+  state: SagaState,
+  idempotencyKey: string,
+): Promise<boolean> {
+  const rows = await sql.query(
+    `INSERT INTO sagas (id, saga_type, saga_version, status, idempotency_key, state)
+     VALUES ($1, $2, $3, $4, $5, $6::jsonb)
+     ON CONFLICT (saga_type, idempotency_key) DO NOTHING RETURNING id`,
+    [state.sagaId, state.sagaType, state.sagaVersion, state.status, idempotencyKey, json(state)],
+  );
+  return rows.length === 1;
+}
+
+/** Writes a saga's new state if nobody else wrote it since `rowVersion` was read. */
+export async function updateSaga(
+  sql: SqlRunner,
+  state: SagaState,
+  rowVersion: number,
+): Promise<void> {
+  const rows = await sql.query(
+    `UPDATE sagas SET state = $2::jsonb, status = $3, row_version = row_version + 1, updated_at = now()
+     WHERE id = $1 AND row_version = $4 RETURNING id`,
+    [state.sagaId, json(state), state.status, rowVersion],
+  );
+  if (rows.length !== 1)
+    throw new ConcurrentUpdateError(`saga ${state.sagaId} changed since version ${rowVersion}`);
+}
+
+/** Refreshes the per-step rows (for queries) of the given sagas from their states. */
+export async function upsertSteps(sql: SqlRunner, states: SagaState[]): Promise<void> {
+  const rows = states.flatMap((state) =>
+    Object.entries(state.steps).map(([stepId, step]) => ({
+      saga_id: state.sagaId,
+      step_id: stepId,
+      ...stepProjection(step),
+    })),
+  );
+  if (rows.length === 0) return;
+  await sql.query(
+    `INSERT INTO saga_steps (saga_id, step_id, status, attempt, next_wakeup_at, last_outcome, updated_at)
+     SELECT x.saga_id, x.step_id, x.status, x.attempt, x.next_wakeup_at, x.last_outcome, now()
+     FROM jsonb_to_recordset($1::jsonb)
+       AS x(saga_id uuid, step_id text, status text, attempt integer, next_wakeup_at timestamptz, last_outcome jsonb)
+     ON CONFLICT (saga_id, step_id) DO UPDATE SET status = EXCLUDED.status, attempt = EXCLUDED.attempt,
+       next_wakeup_at = EXCLUDED.next_wakeup_at, last_outcome = EXCLUDED.last_outcome, updated_at = now()`,
+    [json(rows)],
+  );
+}
+
+function stepProjection(step: StepState): {
+  status: string;
+  attempt: number;
+  next_wakeup_at: string | null;
+  last_outcome: unknown;
+} {
+  switch (step.status) {
+    case 'pending':
+    case 'skipped':
+      return { status: step.status, attempt: 0, next_wakeup_at: null, last_outcome: null };
+    case 'running':
+    case 'compensating':
+      return {
+        status: step.status,
+        attempt: step.attempt,
+        next_wakeup_at: null,
+        last_outcome: null,
+      };
+    case 'backing-off':
+    case 'compensation-backing-off':
+      return {
+        status: step.status,
+        attempt: step.attempt,
+        next_wakeup_at: iso(step.retryAt),
+        last_outcome: step.lastOutcome,
+      };
+    case 'succeeded':
+      return {
+        status: step.status,
+        attempt: step.attempts,
+        next_wakeup_at: null,
+        last_outcome: { status: 'success' },
+      };
+    case 'failed':
+      return {
+        status: step.status,
+        attempt: step.attempts,
+        next_wakeup_at: null,
+        last_outcome: step.outcome,
+      };
+    case 'compensation-exhausted':
+      return {
+        status: step.status,
+        attempt: step.attempts,
+        next_wakeup_at: null,
+        last_outcome: step.lastOutcome,
+      };
+    case 'outcome-unknown':
+    case 'compensated':
+      return {
+        status: step.status,
+        attempt: step.attempts,
+        next_wakeup_at: null,
+        last_outcome: null,
+      };
+  }
+}
+
+/** Appends audit entries (the table refuses updates and deletes). */
+export async function appendAudit(sql: SqlRunner, entries: AuditEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  await sql.query(
+    `INSERT INTO saga_audit (saga_id, at, event_type, from_status, to_status, step_id, attempt, actor, applied, detail)
+     SELECT x.saga_id, x.at, x.event_type, x.from_status, x.to_status, x.step_id, x.attempt, x.actor, x.applied, x.detail
+     FROM jsonb_to_recordset($1::jsonb) AS x(saga_id uuid, at timestamptz, event_type text, from_status text,
+       to_status text, step_id text, attempt integer, actor text, applied boolean, detail text)`,
+    [
+      json(
+        entries.map((e) => ({
+          saga_id: e.sagaId,
+          at: iso(e.at),
+          event_type: e.eventType,
+          from_status: e.fromStatus ?? null,
+          to_status: e.toStatus,
+          step_id: e.stepId ?? null,
+          attempt: e.attempt ?? null,
+          actor: e.actor ?? null,
+          applied: e.applied,
+          detail: e.detail,
+        })),
+      ),
+    ],
+  );
+}
+
+/** Queues messages in the outbox; the relay publishes them after the commit. */
+export async function enqueueOutbox(sql: SqlRunner, rows: OutboxRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  await sql.query(
+    `INSERT INTO outbox (saga_id, lane, topic, message_key, headers, payload)
+     SELECT x.saga_id, x.lane, x.topic, x.message_key, x.headers, x.payload
+     FROM jsonb_to_recordset($1::jsonb)
+       AS x(ord integer, saga_id uuid, lane smallint, topic text, message_key text, headers jsonb, payload jsonb)
+     ORDER BY x.ord`,
+    [
+      json(
+        rows.map((r, ord) => ({
+          ord,
+          saga_id: r.sagaId,
+          lane: r.lane,
+          topic: r.topic,
+          message_key: r.key,
+          headers: r.headers,
+          payload: r.payload,
+        })),
+      ),
+    ],
+  );
+}
+
+/** Sets timers (moving any with the same id) and removes cancelled ones. */
+export async function writeTimers(
+  sql: SqlRunner,
+  toSet: TimerRow[],
+  toCancel: string[],
+): Promise<void> {
+  if (toCancel.length > 0) {
+    await sql.query(
+      `DELETE FROM timers WHERE id IN (SELECT value FROM jsonb_array_elements_text($1::jsonb))`,
+      [json(toCancel)],
+    );
+  }
+  if (toSet.length === 0) return;
+  await sql.query(
+    `INSERT INTO timers (id, saga_id, due_at, wakeup)
+     SELECT x.id, x.saga_id, x.due_at, x.wakeup
+     FROM jsonb_to_recordset($1::jsonb) AS x(id text, saga_id uuid, due_at timestamptz, wakeup jsonb)
+     ON CONFLICT (id) DO UPDATE SET due_at = EXCLUDED.due_at, wakeup = EXCLUDED.wakeup`,
+    [
+      json(
+        toSet.map((t) => ({ id: t.id, saga_id: t.sagaId, due_at: iso(t.dueAt), wakeup: t.wakeup })),
+      ),
+    ],
+  );
+}
+
+/** The ids and sagas of up to `limit` timers due by the database's clock (not yet taken). */
+export async function findDueTimers(
+  sql: SqlRunner,
+  limit: number,
+): Promise<{ id: string; sagaId: string }[]> {
+  const rows = await sql.query<{ id: string; saga_id: string }>(
+    `SELECT id, saga_id FROM timers WHERE due_at <= now() ORDER BY due_at LIMIT $1`,
+    [limit],
+  );
+  return rows.map((row) => ({ id: row.id, sagaId: row.saga_id }));
+}
+
+/**
+ * Takes the named timers off the table if they are still there and due; the ones returned
+ * fire in this transaction, and no other transaction can fire them.
+ */
+export async function takeTimers(sql: SqlRunner, ids: string[]): Promise<DueTimer[]> {
+  if (ids.length === 0) return [];
+  const rows = await sql.query<{ id: string; saga_id: string; wakeup: Wakeup }>(
+    `DELETE FROM timers WHERE id IN (SELECT value FROM jsonb_array_elements_text($1::jsonb)) AND due_at <= now()
+     RETURNING id, saga_id, wakeup`,
+    [json(ids)],
+  );
+  return rows.map((row) => ({ id: row.id, sagaId: row.saga_id, wakeup: row.wakeup }));
+}
+
+/** When the next timer falls due, in epoch ms on the database's clock (undefined: none). */
+export async function nextTimerDue(sql: SqlRunner): Promise<number | undefined> {
+  const [row] = await sql.query<{ due: number | null }>(
+    `SELECT (extract(epoch FROM min(due_at)) * 1000)::float8 AS due FROM timers`,
+  );
+  return row?.due == null ? undefined : Number(row.due);
+}

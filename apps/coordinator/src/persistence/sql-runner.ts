@@ -1,0 +1,103 @@
+import type { DataSource, QueryRunner } from 'typeorm';
+
+/** Runs one SQL statement with positional parameters and returns its rows. */
+export interface SqlRunner {
+  query<Row = Record<string, unknown>>(sql: string, parameters?: unknown[]): Promise<Row[]>;
+}
+
+/** A write that found the row changed under it (optimistic version check). */
+export class ConcurrentUpdateError extends Error {
+  override name = 'ConcurrentUpdateError';
+}
+
+/** Options of {@link inTransaction}. */
+export interface TransactionOptions {
+  /** Attempts when the transaction loses a race (serialization failure, deadlock, version check). Default 5. */
+  maxAttempts?: number;
+}
+
+const RETRYABLE_SQLSTATES = new Set(['40001', '40P01']);
+const gates = new WeakMap<DataSource, { tail: Promise<void> }>();
+
+/**
+ * Makes every {@link inTransaction} on `dataSource` wait for the previous one: for an embedded
+ * database with a single connection (PGlite), where concurrent transactions would interleave.
+ */
+export function serializeTransactions(dataSource: DataSource): void {
+  gates.set(dataSource, { tail: Promise.resolve() });
+}
+
+async function withGate<T>(dataSource: DataSource, work: () => Promise<T>): Promise<T> {
+  const gate = gates.get(dataSource);
+  if (!gate) return work();
+  const previous = gate.tail;
+  let release!: () => void;
+  gate.tail = new Promise<void>((resolve) => (release = resolve));
+  await previous;
+  try {
+    return await work();
+  } finally {
+    release();
+  }
+}
+
+/** Runs one statement outside any transaction (behind the gate of an embedded database). */
+export function runQuery<Row>(
+  dataSource: DataSource,
+  sql: string,
+  parameters: unknown[] = [],
+): Promise<Row[]> {
+  return withGate(dataSource, () => dataSource.query<Row[]>(sql, parameters));
+}
+
+/**
+ * Runs `work` in one database transaction and commits it; retries the whole of it when it
+ * lost a race with another instance, rethrows anything else after rolling back.
+ */
+export async function inTransaction<T>(
+  dataSource: DataSource,
+  work: (sql: SqlRunner) => Promise<T>,
+  options: TransactionOptions = {},
+): Promise<T> {
+  const maxAttempts = options.maxAttempts ?? 5;
+  return withGate(dataSource, () => runWithRetries(dataSource, work, maxAttempts));
+}
+
+async function runWithRetries<T>(
+  dataSource: DataSource,
+  work: (sql: SqlRunner) => Promise<T>,
+  maxAttempts: number,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const runner = dataSource.createQueryRunner();
+    try {
+      await runner.connect();
+      await runner.startTransaction();
+      const result = await work(sqlOf(runner));
+      await runner.commitTransaction();
+      return result;
+    } catch (error) {
+      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      if (attempt >= maxAttempts || !isLostRace(error)) throw error;
+    } finally {
+      await runner.release();
+    }
+  }
+}
+
+function sqlOf(runner: QueryRunner): SqlRunner {
+  // The structured result gives the rows of every statement; the plain one answers UPDATE and
+  // DELETE with [rows, count] instead.
+  return {
+    query: async <Row>(sql: string, parameters?: unknown[]) =>
+      (await runner.query(sql, parameters, true)).records as Row[],
+  };
+}
+
+function isLostRace(error: unknown): boolean {
+  if (error instanceof ConcurrentUpdateError) return true;
+  const code =
+    (error as { code?: unknown; driverError?: { code?: unknown } })?.driverError?.code ??
+    (error as { code?: unknown })?.code;
+  return typeof code === 'string' && RETRYABLE_SQLSTATES.has(code);
+}

@@ -1,0 +1,147 @@
+import { Logger } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { topicNames, type TopicNames } from '#contracts';
+import {
+  createSagaEngine,
+  type MessageConsumer,
+  type SagaRegistry,
+  type TopicSpec,
+} from '#saga-core';
+import type { CoordinatorConfig } from '../config/coordinator-config.js';
+import { SagaDecisions } from '../decisions/saga-decisions.js';
+import { WorkSignals } from '../decisions/work-signals.js';
+import { replyBatchHandler } from '../inbound/reply-handler.js';
+import { startBatchHandler } from '../inbound/start-handler.js';
+import { OutboxRelay } from '../outbox/outbox-relay.js';
+import { postgresDataSourceOptions, quoteIdentifier } from '../persistence/data-source-options.js';
+import { embeddedDataSource } from '../persistence/embedded-data-source.js';
+import { TimerPoller } from '../timers/timer-poller.js';
+import { createMessageTransport, type MessageTransport } from './message-transport.js';
+
+/** What the runtime runs: the saga definitions and the participants they command. */
+export interface CoordinatorRuntimeOptions {
+  readonly config: CoordinatorConfig;
+  readonly registry: SagaRegistry;
+  /** Participants whose command topics the coordinator creates. */
+  readonly participants: readonly string[];
+  /** Use this transport instead of the one the configuration names (tests, embedded wiring). */
+  readonly transport?: MessageTransport;
+}
+
+/**
+ * The coordinator's moving parts, in start order: the database (migrated), the topics, the
+ * outbox relay, the timer poller, and the consumers of `saga.start` and `saga.replies`. Stop
+ * runs in reverse: take no new work, finish the transaction in hand, publish what is committed.
+ */
+export class CoordinatorRuntime {
+  readonly dataSource: DataSource;
+  readonly transport: MessageTransport;
+  readonly topics: TopicNames;
+  readonly decisions: SagaDecisions;
+  private readonly logger = new Logger(CoordinatorRuntime.name);
+  private readonly relay: OutboxRelay;
+  private readonly timers: TimerPoller;
+  private readonly consumers: MessageConsumer[] = [];
+
+  constructor(private readonly options: CoordinatorRuntimeOptions) {
+    const { config } = options;
+    this.dataSource = config.databaseUrl
+      ? new DataSource(
+          postgresDataSourceOptions({
+            url: config.databaseUrl,
+            schema: config.databaseSchema,
+            poolSize: config.databasePoolSize,
+          }),
+        )
+      : embeddedDataSource(config.embeddedDataDir);
+    this.transport = options.transport ?? createMessageTransport(config);
+    this.topics = topicNames(config.topicPrefix);
+    const signals = new WorkSignals();
+    const plan = { topics: this.topics, timeScale: config.timeScale, lanes: config.outboxLanes };
+    this.decisions = new SagaDecisions(
+      this.dataSource,
+      createSagaEngine(options.registry),
+      options.registry,
+      plan,
+      signals,
+    );
+    this.relay = new OutboxRelay(this.dataSource, this.transport.publisher, signals, {
+      lanes: config.outboxLanes,
+      pollIntervalMs: config.relayPollMs,
+    });
+    this.timers = new TimerPoller(this.decisions, signals, { pollIntervalMs: config.timerPollMs });
+  }
+
+  /** The topics the coordinator reads and writes, each with its dead-letter topic. */
+  topicSpecs(): TopicSpec[] {
+    const partitions = this.options.config.topicPartitions;
+    const topics = [
+      this.topics.start,
+      this.topics.replies,
+      this.topics.events,
+      ...this.options.participants.map((p) => this.topics.commands(p)),
+    ];
+    return topics.flatMap((topic) => [
+      { topic, partitions },
+      { topic: this.topics.deadLetter(topic), partitions },
+    ]);
+  }
+
+  /** Connects, migrates, creates the topics, and starts every worker. */
+  async start(): Promise<void> {
+    const { config } = this.options;
+    if (config.databaseUrl && config.databaseSchema !== 'public')
+      await this.ensureSchema(config.databaseUrl, config.databaseSchema);
+    await this.dataSource.initialize();
+    if (config.runMigrations) {
+      const applied = await this.dataSource.runMigrations({ transaction: 'all' });
+      if (applied.length > 0)
+        this.logger.log(
+          `applied ${applied.length} migration(s): ${applied.map((m) => m.name).join(', ')}`,
+        );
+    }
+    const report = await this.transport.administrator.ensureTopics(this.topicSpecs());
+    if (report.created.length > 0) this.logger.log(`created topics: ${report.created.join(', ')}`);
+    this.relay.start();
+    this.timers.start();
+    await this.consume(
+      `${config.consumerGroup}`,
+      this.topics.replies,
+      replyBatchHandler(this.decisions),
+    );
+    await this.consume(
+      `${config.consumerGroup}`,
+      this.topics.start,
+      startBatchHandler(this.decisions),
+    );
+  }
+
+  /** Stops taking work, finishes what is in hand, and closes the connections. Idempotent. */
+  async stop(): Promise<void> {
+    await Promise.all(this.consumers.splice(0).map((consumer) => consumer.stop()));
+    await this.timers.stop();
+    await this.relay.stop();
+    await this.transport.close();
+    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+  }
+
+  private async consume(
+    groupId: string,
+    topic: string,
+    handleBatch: Parameters<MessageConsumer['start']>[0]['handleBatch'],
+  ): Promise<void> {
+    const consumer = this.transport.createConsumer();
+    this.consumers.push(consumer);
+    await consumer.start({ groupId: `${groupId}.${topic}`, topics: [topic], handleBatch });
+  }
+
+  private async ensureSchema(url: string, schema: string): Promise<void> {
+    const admin = new DataSource({ type: 'postgres', url, extra: { max: 1 } });
+    await admin.initialize();
+    try {
+      await admin.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`);
+    } finally {
+      await admin.destroy();
+    }
+  }
+}

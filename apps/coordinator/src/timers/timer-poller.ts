@@ -1,0 +1,97 @@
+import { Logger } from '@nestjs/common';
+import type { SagaDecisions } from '../decisions/saga-decisions.js';
+import type { WorkSignals } from '../decisions/work-signals.js';
+
+/** Options of the {@link TimerPoller}; times in ms. */
+export interface TimerPollerOptions {
+  /** Fallback poll interval (default 200): the longest a due timer waits when no hint came. */
+  readonly pollIntervalMs?: number;
+  /** Timers fired per transaction (default 200). */
+  readonly batchSize?: number;
+}
+
+/**
+ * Fires due timers (retry back-off, reply timeouts, deadlines) through the engine. Due times
+ * are read on the database's clock, and each timer is taken off its table in the transaction
+ * that fires it, so it fires once across all instances and survives restarts. Commits of this
+ * instance hint at the next due time so short timers fire without waiting for the poll.
+ */
+export class TimerPoller {
+  private readonly logger = new Logger(TimerPoller.name);
+  private readonly pollIntervalMs: number;
+  private readonly batchSize: number;
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private nextHint = Number.POSITIVE_INFINITY;
+  private wake: (() => void) | undefined;
+  private sleepUntil = Number.POSITIVE_INFINITY;
+
+  constructor(
+    private readonly decisions: SagaDecisions,
+    signals: WorkSignals,
+    options: TimerPollerOptions = {},
+  ) {
+    this.pollIntervalMs = options.pollIntervalMs ?? 200;
+    this.batchSize = options.batchSize ?? 200;
+    signals.onTimer((dueAt) => this.hint(dueAt));
+  }
+
+  /** Starts firing timers in the background. */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Stops after the transaction in hand. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+  }
+
+  private hint(dueAt: number): void {
+    this.nextHint = Math.min(this.nextHint, dueAt);
+    if (dueAt < this.sleepUntil) this.wake?.();
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (this.running) {
+      let fired = 0;
+      try {
+        fired = await this.decisions.fireDueTimers(this.batchSize);
+        failures = 0;
+      } catch (error) {
+        failures++;
+        this.logger.warn(
+          `firing timers failed (${failures} in a row), retrying: ${error instanceof Error ? error.message : 'unknown error'}`,
+        );
+      }
+      if (!this.running) break;
+      if (fired === this.batchSize) continue; // more are due
+      const pause =
+        failures > 0 ? Math.min(this.pollIntervalMs * 2 ** failures, 10_000) : this.pollIntervalMs;
+      await this.sleep(pause);
+    }
+  }
+
+  /** Sleeps for `ms`, or until the earliest hinted due time if sooner. */
+  private sleep(ms: number): Promise<void> {
+    const now = Date.now();
+    const until = Math.min(now + ms, this.nextHint);
+    this.nextHint = Number.POSITIVE_INFINITY;
+    this.sleepUntil = until;
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(finish, Math.max(0, until - now));
+      this.wake = finish;
+      function finish(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+    }).finally(() => {
+      this.wake = undefined;
+      this.sleepUntil = Number.POSITIVE_INFINITY;
+    });
+  }
+}

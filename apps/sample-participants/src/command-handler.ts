@@ -1,0 +1,62 @@
+import {
+  replyOutcomeSchema,
+  type CommandMessage,
+  type JsonValue,
+  type ReplyOutcome,
+} from '#contracts';
+import { BusinessRefusal } from './business-refusal.js';
+
+/**
+ * Carries out one command and returns its result (JSON, folded into the saga's context). Throw a
+ * BusinessRefusal to refuse it; anything else thrown is a technical error the coordinator retries.
+ * A compensation must succeed when there is nothing to undo (`command.outcomeUnknown`).
+ */
+export type CommandHandler = (command: CommandMessage) => JsonValue | Promise<JsonValue>;
+
+/** A participant's handlers by command type (compensation command types included). */
+export type CommandHandlers = Readonly<Record<string, CommandHandler>>;
+
+/**
+ * Runs `handler` and turns what it returned or threw into a reply outcome: a BusinessRefusal
+ * becomes `failure`, any other throw an `error` coded `INTERNAL` whose message carries nothing
+ * of the thrown value (`onCrash` gets it, for the logs), and a result that is not JSON an
+ * `error` coded `INVALID_RESULT` that is not retried (the handler may have acted).
+ */
+export async function runCommandHandler(
+  handler: CommandHandler,
+  command: CommandMessage,
+  onCrash: (error: unknown) => void,
+): Promise<ReplyOutcome> {
+  let result: JsonValue;
+  try {
+    result = await handler(command);
+  } catch (error) {
+    if (error instanceof BusinessRefusal) return refusalOutcome(error);
+    onCrash(error);
+    return {
+      status: 'error',
+      code: 'INTERNAL',
+      message: `${command.participant} could not handle ${command.commandType}`,
+    };
+  }
+  const outcome: ReplyOutcome = { status: 'success', result };
+  if (replyOutcomeSchema.safeParse(outcome).success) return outcome;
+  return {
+    status: 'error',
+    code: 'INVALID_RESULT',
+    message: `${command.participant} answered ${command.commandType} with a result that is not JSON`,
+    retryable: false,
+  };
+}
+
+function refusalOutcome(refusal: BusinessRefusal): ReplyOutcome {
+  const outcome: ReplyOutcome = {
+    status: 'failure',
+    code: refusal.code,
+    message: refusal.message,
+    ...(refusal.details === undefined ? {} : { details: refusal.details }),
+  };
+  if (replyOutcomeSchema.safeParse(outcome).success) return outcome;
+  // A code or message over the contract's limits: keep the refusal, drop what does not fit.
+  return { status: 'failure', code: 'REFUSED', message: 'the command was refused' };
+}

@@ -1,0 +1,136 @@
+import { call } from './command.fixture.js';
+import { createPaymentService } from './payment.handlers.js';
+
+const AUTHORIZATION_ID = 'auth:saga-1:authorize-payment';
+const authorize = (amount: number) => ({
+  orderId: 'o-1',
+  customerId: 'c-1',
+  amount,
+  currency: 'EUR',
+});
+const authorizeStep = { stepId: 'authorize-payment' } as const;
+const voidStep = { stepId: 'authorize-payment', action: 'compensate' } as const;
+const captureStep = { stepId: 'capture-payment' } as const;
+const capture = (amount = 42, authorizationId: string | null = AUTHORIZATION_ID) => ({
+  orderId: 'o-1',
+  authorizationId,
+  amount,
+  currency: 'EUR',
+});
+
+/** A payment service holding one authorization of 42 EUR. */
+async function authorized() {
+  const payment = createPaymentService();
+  await call(payment, 'payment.authorize', authorize(42), authorizeStep);
+  return payment;
+}
+
+describe('the payment service', () => {
+  it('authorizes an amount up to the limit', async () => {
+    const payment = createPaymentService({ declineAbove: 100 });
+
+    const result = await call(payment, 'payment.authorize', authorize(100), authorizeStep);
+
+    expect(result).toEqual({ authorizationId: AUTHORIZATION_ID });
+    expect(payment.authorizationStatus(AUTHORIZATION_ID)).toBe('authorized');
+    expect(payment.ledger.entries.map((e) => e.commandType)).toEqual(['payment.authorize']);
+  });
+
+  it('declines an amount above the limit with PAYMENT_DECLINED', async () => {
+    const payment = createPaymentService();
+
+    await expect(
+      call(payment, 'payment.authorize', authorize(10_000.01), authorizeStep),
+    ).rejects.toMatchObject({ code: 'PAYMENT_DECLINED' });
+    expect(payment.ledger.entries).toEqual([]);
+  });
+
+  it('voids an authorization, found by its step when its id was lost', async () => {
+    const payment = await authorized();
+
+    const voided = await call(
+      payment,
+      'payment.void',
+      { orderId: 'o-1', authorizationId: null },
+      { ...voidStep, outcomeUnknown: true },
+    );
+
+    expect(voided).toMatchObject({ voided: true });
+    expect(payment.authorizationStatus(AUTHORIZATION_ID)).toBe('voided');
+  });
+
+  it('succeeds in voiding an authorization that never happened, and changes nothing', async () => {
+    const payment = createPaymentService();
+
+    const voided = await call(
+      payment,
+      'payment.void',
+      { orderId: 'o-1', authorizationId: null },
+      { ...voidStep, outcomeUnknown: true },
+    );
+
+    expect(voided).toMatchObject({ voided: false });
+    expect(payment.ledger.entries).toEqual([]);
+  });
+
+  it('captures an authorization', async () => {
+    const payment = await authorized();
+
+    const result = await call(payment, 'payment.capture', capture(), captureStep);
+
+    expect(result).toEqual({ captureId: 'cap:saga-1:capture-payment' });
+    expect(payment.authorizationStatus(AUTHORIZATION_ID)).toBe('captured');
+  });
+
+  it('refuses to capture without an authorization, after a void, or more than authorized', async () => {
+    const payment = await authorized();
+
+    await expect(
+      call(payment, 'payment.capture', capture(42, null), captureStep),
+    ).rejects.toMatchObject({ code: 'AUTHORIZATION_NOT_FOUND' });
+    await expect(call(payment, 'payment.capture', capture(43), captureStep)).rejects.toMatchObject({
+      code: 'CAPTURE_EXCEEDS_AUTHORIZATION',
+    });
+    await call(
+      payment,
+      'payment.void',
+      { orderId: 'o-1', authorizationId: AUTHORIZATION_ID },
+      voidStep,
+    );
+    await expect(call(payment, 'payment.capture', capture(), captureStep)).rejects.toMatchObject({
+      code: 'AUTHORIZATION_VOIDED',
+    });
+  });
+
+  it('refuses to void a captured payment', async () => {
+    const payment = await authorized();
+    await call(payment, 'payment.capture', capture(), captureStep);
+
+    await expect(
+      call(
+        payment,
+        'payment.void',
+        { orderId: 'o-1', authorizationId: AUTHORIZATION_ID },
+        voidStep,
+      ),
+    ).rejects.toMatchObject({ code: 'ALREADY_CAPTURED' });
+  });
+
+  it('refunds a capture once', async () => {
+    const payment = await authorized();
+    await call(payment, 'payment.capture', capture(), captureStep);
+    const refund = { orderId: 'o-1', captureId: 'cap:saga-1:capture-payment' };
+    const refundStep = { ...captureStep, action: 'compensate' } as const;
+
+    const first = await call(payment, 'payment.refund', refund, refundStep);
+    const second = await call(payment, 'payment.refund', refund, { ...refundStep, attempt: 2 });
+
+    expect([first, second]).toMatchObject([{ refunded: true }, { refunded: false }]);
+    expect(payment.authorizationStatus(AUTHORIZATION_ID)).toBe('refunded');
+    expect(payment.ledger.entries.map((e) => e.commandType)).toEqual([
+      'payment.authorize',
+      'payment.capture',
+      'payment.refund',
+    ]);
+  });
+});

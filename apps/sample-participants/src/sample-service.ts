@@ -1,0 +1,24 @@
+import type { CommandMessage } from '#contracts';
+import type { CommandHandlers } from './command-handler.js';
+import type { EffectLedger } from './effect-ledger.js';
+
+/** A sample participant: its name, its handlers and the ledger of what it did. */
+export interface SampleService {
+  readonly participant: string;
+  readonly handlers: CommandHandlers;
+  readonly ledger: EffectLedger;
+}
+
+/** Options every sample service takes. */
+export interface SampleServiceOptions {
+  /** The clock of the ledger (default: the system clock). */
+  readonly now?: () => Date;
+}
+
+/**
+ * Names what a step did (`<sagaId>:<stepId>`): a step's compensation carries the same saga and
+ * step as the step, so it finds what to undo even when the step's reply, and so its ids, were lost.
+ */
+export function originOf(command: CommandMessage): string {
+  return `${command.sagaId}:${command.stepId}`;
+}

@@ -1,0 +1,47 @@
+import { call } from './command.fixture.js';
+import { createShippingService } from './shipping.handlers.js';
+
+const schedule = { orderId: 'o-1', customerId: 'c-1', items: [{ sku: 'apple', quantity: 1 }] };
+const scheduleStep = { stepId: 'schedule-shipping' } as const;
+const cancelStep = { stepId: 'schedule-shipping', action: 'compensate' } as const;
+
+describe('the shipping service', () => {
+  it('schedules a shipment for an order', async () => {
+    const shipping = createShippingService();
+
+    const result = await call(shipping, 'shipping.schedule', schedule, scheduleStep);
+
+    expect(result).toEqual({ shipmentId: 'shp:saga-1:schedule-shipping' });
+    expect(shipping.scheduled()).toEqual(['shp:saga-1:schedule-shipping']);
+    expect(shipping.ledger.countOf('saga-1:schedule-shipping')).toBe(1);
+  });
+
+  it('cancels a shipment, found by its step when its id was lost', async () => {
+    const shipping = createShippingService();
+    await call(shipping, 'shipping.schedule', schedule, scheduleStep);
+
+    const cancelled = await call(
+      shipping,
+      'shipping.cancel',
+      { orderId: 'o-1', shipmentId: null },
+      { ...cancelStep, outcomeUnknown: true },
+    );
+
+    expect(cancelled).toMatchObject({ cancelled: true });
+    expect(shipping.scheduled()).toEqual([]);
+  });
+
+  it('succeeds in cancelling a shipment that never happened, and changes nothing', async () => {
+    const shipping = createShippingService();
+
+    const cancelled = await call(
+      shipping,
+      'shipping.cancel',
+      { orderId: 'o-1', shipmentId: null },
+      { ...cancelStep, outcomeUnknown: true },
+    );
+
+    expect(cancelled).toMatchObject({ cancelled: false });
+    expect(shipping.ledger.entries).toEqual([]);
+  });
+});

@@ -1,0 +1,129 @@
+// The message transport port: how the coordinator publishes and consumes messages without
+// knowing the broker. Adapters (kafkajs, in-memory) live in apps/; Kafka partitions, offsets and
+// header encodings never cross this boundary. Delivery is at least once: a handler may see a
+// message again after a crash or a rebalance and must be idempotent (the inbox dedupes).
+
+/** A message to publish: a JSON body under a key that decides its ordering lane. */
+export interface OutgoingMessage {
+  /** The full topic name (environment prefix included); the topic must exist. */
+  readonly topic: string;
+  /** Messages with the same topic and key are delivered in the order they were published. */
+  readonly key: string;
+  /** Header name to value, e.g. the contract's message id, saga id and `traceparent`. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** The body: JSON text. */
+  readonly value: string;
+}
+
+/**
+ * A message as it arrived, not yet validated (validation belongs to the handler, which
+ * dead-letters what fails it). Key and value are UTF-8 text, or null when the record had none.
+ * A header sent more than once carries its last value.
+ */
+export interface IncomingMessage {
+  readonly topic: string;
+  readonly key: string | null;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly value: string | null;
+}
+
+/** Publishes messages durably. */
+export interface MessagePublisher {
+  /**
+   * Resolves once the broker has acknowledged every message (all in-sync replicas); rejects if
+   * any could not be written, in which case some may have been written (retry: at least once).
+   * Within one call, messages with the same topic and key keep their order; calls made one
+   * after the other keep their order too; concurrent calls are not ordered with each other.
+   */
+  publish(messages: readonly OutgoingMessage[]): Promise<void>;
+}
+
+/** A message the handler refuses for good (malformed, failed validation): moved aside, not retried. */
+export interface DeadLetter {
+  /** One of the messages of the batch handed to the handler (the same object). */
+  readonly message: IncomingMessage;
+  /** Why, for operators; must not contain secrets. */
+  readonly reason: string;
+}
+
+/** What the handler made of a batch: every message not dead-lettered counts as handled. */
+export interface BatchOutcome {
+  readonly deadLetters: readonly DeadLetter[];
+}
+
+/**
+ * Handles a batch of messages of one topic, in log order (same key: publication order).
+ * Resolving means: everything is durably applied or listed as a dead letter; the consumer then
+ * dead-letters the listed messages (to the dead-letter topic of their topic, key and headers
+ * kept, with the reason and the original coordinates in headers) and only then records the
+ * batch as consumed. Throwing means a technical failure (e.g. the database is down): nothing is
+ * recorded, and the same messages are handed over again after a capped exponential back-off,
+ * for as long as it takes; a batch is never skipped. So a poison message must be dead-lettered,
+ * never thrown, or it blocks its partition.
+ */
+export type BatchHandler = (messages: readonly IncomingMessage[]) => Promise<BatchOutcome>;
+
+/** What a consumer reads and what it does with it. */
+export interface ConsumerStartOptions {
+  /**
+   * Consumers with the same group id share the topics' partitions and resume from the group's
+   * recorded position; a group with no recorded position starts at the oldest retained message.
+   */
+  readonly groupId: string;
+  /** Topics to read; each must exist, and so must its dead-letter topic (`<topic>.dlq`). */
+  readonly topics: readonly string[];
+  readonly handleBatch: BatchHandler;
+}
+
+/** Reads topics as one member of a consumer group and hands batches to a handler. */
+export interface MessageConsumer {
+  /** Joins the group and starts delivering; resolves once it is a member. Call once. */
+  start(options: ConsumerStartOptions): Promise<void>;
+  /**
+   * Stops delivering new batches (back-pressure) while staying in the group; the batch in hand,
+   * if any, is finished. Idempotent; a consumer paused before `start` starts paused.
+   */
+  pause(): void;
+  /** Delivers again after `pause`. Idempotent. */
+  resume(): void;
+  /**
+   * Graceful stop: finishes the batch in hand and records it, gives up a batch that is waiting
+   * to be retried (it is delivered again later, to this group), then leaves the group so its
+   * partitions move to the other members at once. Idempotent. Never await it inside the
+   * handler: it waits for that very handler to return.
+   */
+  stop(): Promise<void>;
+}
+
+/** A topic the application needs, with the number of partitions it should have. */
+export interface TopicSpec {
+  readonly topic: string;
+  /** An integer ≥ 1; it bounds how many consumers of one group work in parallel. */
+  readonly partitions: number;
+}
+
+/** An existing topic with fewer partitions than asked for (left as it is). */
+export interface UnderPartitionedTopic {
+  readonly topic: string;
+  readonly expectedPartitions: number;
+  readonly actualPartitions: number;
+}
+
+/** What `ensureTopics` found and did. */
+export interface EnsureTopicsReport {
+  /** Topics that were missing and have been created. */
+  readonly created: readonly string[];
+  /** Topics that already existed and were left alone. */
+  readonly existing: readonly string[];
+  /** Existing topics with fewer partitions than asked for: reported, not changed, not an error. */
+  readonly underPartitioned: readonly UnderPartitionedTopic[];
+}
+
+/** Creates the topics the application needs. */
+export interface TopicAdministrator {
+  /**
+   * Creates the missing topics and waits until they can be written; leaves existing ones as
+   * they are. Idempotent, and safe when several instances call it at once.
+   */
+  ensureTopics(topics: readonly TopicSpec[]): Promise<EnsureTopicsReport>;
+}

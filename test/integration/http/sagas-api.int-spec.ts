@@ -1,0 +1,479 @@
+// The saga HTTP API over a fake SagaOperations and the real PostgresSagaQueries, in a schema of
+// its own on the real Postgres; requests go over a real socket with fetch.
+import { randomUUID } from 'node:crypto';
+import { createSagaRegistry } from '#saga-core';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import {
+  IdempotencyConflictError,
+  IllegalSagaActionError,
+  InvalidSagaInputError,
+  SagaNotFoundError,
+  UnknownSagaTypeError,
+} from '../../../apps/coordinator/src/application/saga-errors.js';
+import {
+  SAGA_OPERATIONS,
+  type OperatorActionAnswer,
+  type SagaOperations,
+  type StartSagaAnswer,
+  type StartSagaRequest,
+} from '../../../apps/coordinator/src/application/saga-operations.js';
+import { SAGA_QUERIES } from '../../../apps/coordinator/src/application/saga-queries.js';
+import { configureHttp, HttpApiModule } from '../../../apps/coordinator/src/http/index.js';
+import {
+  postgresDataSourceOptions,
+  quoteIdentifier,
+} from '../../../apps/coordinator/src/persistence/data-source-options.js';
+import { PostgresSagaQueries } from '../../../apps/coordinator/src/persistence/saga-queries.postgres.js';
+import { databaseUrl, uniqueName } from '../../support/services.js';
+import { checkoutSaga, insertAudit, insertSaga, insertStep } from './saga-rows.js';
+
+/** Answers like the real service would, and lets a test make the next call fail. */
+class FakeSagaOperations implements SagaOperations {
+  readonly sagas = new Map<string, StartSagaAnswer>();
+  readonly calls: unknown[][] = [];
+  failure: Error | undefined;
+
+  async start(request: StartSagaRequest): Promise<StartSagaAnswer> {
+    this.calls.push(['start', request]);
+    this.throwFailure();
+    const key = `${request.sagaType}:${request.idempotencyKey}`;
+    const known = this.sagas.get(key);
+    if (known) return { ...known, created: false };
+    const answer = { sagaId: randomUUID(), created: true, status: 'running' as const };
+    this.sagas.set(key, answer);
+    return answer;
+  }
+
+  async cancel(sagaId: string, actor: string, reason?: string): Promise<OperatorActionAnswer> {
+    this.calls.push(['cancel', sagaId, actor, reason]);
+    this.throwFailure();
+    return { sagaId, status: 'compensating' };
+  }
+
+  async resume(sagaId: string, actor: string): Promise<OperatorActionAnswer> {
+    this.calls.push(['resume', sagaId, actor]);
+    this.throwFailure();
+    return { sagaId, status: 'running' };
+  }
+
+  private throwFailure(): void {
+    const failure = this.failure;
+    this.failure = undefined;
+    if (failure) throw failure;
+  }
+}
+
+describe('the saga HTTP API', () => {
+  const schema = uniqueName('it_http');
+  const operations = new FakeSagaOperations();
+  let dataSource: DataSource;
+  let app: NestExpressApplication;
+  let url: string;
+
+  beforeAll(async () => {
+    const admin = new Client({ connectionString: databaseUrl() });
+    await admin.connect();
+    await admin.query(`CREATE SCHEMA ${quoteIdentifier(schema)}`);
+    await admin.end();
+    dataSource = new DataSource(
+      postgresDataSourceOptions({ url: databaseUrl(), schema, poolSize: 2 }),
+    );
+    await dataSource.initialize();
+    await dataSource.runMigrations({ transaction: 'all' });
+    const queries = new PostgresSagaQueries(dataSource, createSagaRegistry([checkoutSaga]));
+    app = await NestFactory.create<NestExpressApplication>(
+      HttpApiModule.register({
+        providers: [
+          { provide: SAGA_OPERATIONS, useValue: operations },
+          { provide: SAGA_QUERIES, useValue: queries },
+        ],
+      }),
+      { logger: false },
+    );
+    configureHttp(app);
+    await app.listen(0, '127.0.0.1');
+    url = await app.getUrl();
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await dataSource?.query(`DROP SCHEMA ${quoteIdentifier(schema)} CASCADE`);
+    await dataSource?.destroy();
+  });
+
+  const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+    fetch(`${url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+  const startBody = { sagaType: 'order-checkout', idempotencyKey: 'k-1', input: { amount: 5 } };
+
+  /** The `problems` of an error answer, after checking its status and shape. */
+  async function problemsOf(response: Response, status: number): Promise<unknown> {
+    const body = (await response.json()) as Record<string, unknown>;
+    expect(response.status).toBe(status);
+    expect(body).toMatchObject({ statusCode: status, error: expect.any(String) });
+    expect(typeof body.message).toBe('string');
+    return body.problems;
+  }
+
+  describe('POST /sagas', () => {
+    it('answers 202 with the saga and its Location, then the same saga for the same key', async () => {
+      const first = await post('/sagas', startBody);
+      expect(first.status).toBe(202);
+      const answer = (await first.json()) as StartSagaAnswer;
+      expect(answer).toEqual({ sagaId: expect.any(String), created: true, status: 'running' });
+      expect(first.headers.get('location')).toBe(`/sagas/${answer.sagaId}`);
+
+      const again = await post('/sagas', startBody);
+      expect(again.status).toBe(202);
+      expect(await again.json()).toEqual({ ...answer, created: false });
+      expect(operations.calls.at(-1)).toEqual(['start', startBody]);
+    });
+
+    it('names a missing field, a field of the wrong type and an unknown field', async () => {
+      const response = await post('/sagas', { sagaType: 7, input: {}, extra: true });
+      expect(await problemsOf(response, 400)).toEqual(
+        expect.arrayContaining([
+          { field: 'sagaType', message: expect.stringMatching(/expected string/) },
+          { field: 'idempotencyKey', message: 'required' },
+          { field: 'extra', message: 'unknown field' },
+        ]),
+      );
+    });
+
+    it('names the field inside the input that the definition refuses', async () => {
+      operations.failure = new InvalidSagaInputError([
+        { path: 'amount', message: 'must be positive' },
+      ]);
+      const response = await post('/sagas', startBody);
+      expect(await problemsOf(response, 400)).toEqual([
+        { field: 'input.amount', message: 'must be positive' },
+      ]);
+    });
+
+    it('answers 400 naming sagaType for an unknown saga type', async () => {
+      operations.failure = new UnknownSagaTypeError('no saga named "nope"');
+      const response = await post('/sagas', { ...startBody, sagaType: 'nope' });
+      expect(await problemsOf(response, 400)).toEqual([
+        { field: 'sagaType', message: 'no saga named "nope"' },
+      ]);
+    });
+
+    it('answers 400 naming the body for malformed JSON and for a body that is not an object', async () => {
+      for (const body of ['{"sagaType": ', '"just a string"', '42', '[1, 2]']) {
+        const response = await post('/sagas', body);
+        expect(await problemsOf(response, 400)).toEqual([
+          { field: 'body', message: expect.any(String) },
+        ]);
+      }
+    });
+
+    it('answers 413 for a body over 1 MiB', async () => {
+      const input = { blob: 'x'.repeat(1_100_000) };
+      const response = await post('/sagas', { ...startBody, input });
+      await problemsOf(response, 413);
+    });
+
+    it('answers 415 for a body that is not JSON', async () => {
+      const response = await fetch(`${url}/sagas`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'sagaType=order-checkout&idempotencyKey=k&input=1',
+      });
+      await problemsOf(response, 415);
+    });
+
+    it('answers 409 when the key was used with another input', async () => {
+      operations.failure = new IdempotencyConflictError('key k-1 was used with another input');
+      const response = await post('/sagas', startBody);
+      expect(await problemsOf(response, 409)).toEqual([
+        { field: 'idempotencyKey', message: expect.any(String) },
+      ]);
+    });
+
+    it('answers 500 without the error text, which may hold a secret', async () => {
+      operations.failure = new Error('connection to postgres://app:s3cret@db failed');
+      const response = await post('/sagas', startBody);
+      const text = await response.text();
+      expect(response.status).toBe(500);
+      expect(JSON.parse(text)).toEqual({
+        statusCode: 500,
+        error: 'Internal Server Error',
+        message: 'Internal server error',
+      });
+      expect(text).not.toContain('s3cret');
+    });
+  });
+
+  describe('POST /sagas/:id/cancel and /resume', () => {
+    it('cancels with the reason and the actor named by x-actor', async () => {
+      const sagaId = randomUUID();
+      const response = await post(
+        `/sagas/${sagaId}/cancel`,
+        { reason: 'customer asked' },
+        { 'x-actor': 'ops:alice' },
+      );
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual({ sagaId, status: 'compensating' });
+      expect(operations.calls.at(-1)).toEqual(['cancel', sagaId, 'ops:alice', 'customer asked']);
+    });
+
+    it('resumes without a body, as anonymous when no actor is named', async () => {
+      const sagaId = randomUUID();
+      const response = await fetch(`${url}/sagas/${sagaId}/resume`, { method: 'POST' });
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual({ sagaId, status: 'running' });
+      expect(operations.calls.at(-1)).toEqual(['resume', sagaId, 'anonymous']);
+    });
+
+    it('answers 409 for an action the saga’s state does not allow', async () => {
+      operations.failure = new IllegalSagaActionError('a completed saga cannot be cancelled');
+      const response = await post(`/sagas/${randomUUID()}/cancel`, {});
+      await problemsOf(response, 409);
+    });
+
+    it('answers 404 for an unknown saga', async () => {
+      const sagaId = randomUUID();
+      operations.failure = new SagaNotFoundError(sagaId);
+      await problemsOf(await post(`/sagas/${sagaId}/resume`, {}), 404);
+    });
+
+    it('names a bad actor header, a bad id and an unknown field', async () => {
+      const badActor = await post(
+        `/sagas/${randomUUID()}/cancel`,
+        {},
+        { 'x-actor': 'x'.repeat(101) },
+      );
+      expect(await problemsOf(badActor, 400)).toEqual([
+        { field: 'x-actor', message: expect.any(String) },
+      ]);
+      expect(await problemsOf(await post('/sagas/nope/cancel', {}), 400)).toEqual([
+        { field: 'id', message: 'must be a UUID' },
+      ]);
+      const extra = await post(`/sagas/${randomUUID()}/cancel`, { reason: 'r', force: true });
+      expect(await problemsOf(extra, 400)).toEqual([{ field: 'force', message: 'unknown field' }]);
+    });
+  });
+
+  describe('GET /sagas/:id', () => {
+    it('shows the saga with its steps in declaration order and its history in order', async () => {
+      const sagaId = randomUUID();
+      await insertSaga(dataSource, {
+        id: sagaId,
+        status: 'compensating',
+        createdAt: '2026-11-01T10:00:00.000Z',
+        state: {
+          input: { amount: 5 },
+          context: { amount: 5, reservationId: 'r-1' },
+          cause: { type: 'cancelled', actor: 'ops:alice', reason: 'customer asked' },
+          steps: {
+            'reserve-stock': {
+              status: 'compensating',
+              attempt: 1,
+              sentAt: 1,
+              outcomeUnknown: false,
+              budgetFrom: 1,
+            },
+            pay: { status: 'skipped' },
+            ship: { status: 'pending' },
+          },
+        },
+      });
+      await insertStep(dataSource, sagaId, 'reserve-stock', {
+        status: 'compensating',
+        attempt: 1,
+        nextWakeupAt: '2026-11-01T10:00:05.000Z',
+      });
+      await insertStep(dataSource, sagaId, 'pay', {
+        status: 'skipped',
+        attempt: 0,
+        lastOutcome: { status: 'error', code: 'timeout', message: 'no reply' },
+      });
+      await insertAudit(dataSource, sagaId, {
+        eventType: 'start',
+        toStatus: 'running',
+        detail: 'started',
+      });
+      await insertAudit(dataSource, sagaId, {
+        eventType: 'cancel',
+        fromStatus: 'running',
+        toStatus: 'compensating',
+        actor: 'ops:alice',
+        detail: 'cancelled: customer asked',
+      });
+      await insertAudit(dataSource, sagaId, {
+        eventType: 'reply',
+        fromStatus: 'compensating',
+        toStatus: 'compensating',
+        stepId: 'pay',
+        attempt: 1,
+        applied: false,
+        detail: 'reply for an old attempt',
+      });
+
+      const response = await fetch(`${url}/sagas/${sagaId}`);
+      expect(response.status).toBe(200);
+      const view = (await response.json()) as Record<string, unknown>;
+      expect(view).toMatchObject({
+        sagaId,
+        sagaType: 'order-checkout',
+        sagaVersion: 1,
+        status: 'compensating',
+        createdAt: '2026-11-01T10:00:00.000Z',
+        input: { amount: 5 },
+        context: { amount: 5, reservationId: 'r-1' },
+        cause: { type: 'cancelled', actor: 'ops:alice', reason: 'customer asked' },
+        reason: null,
+      });
+      expect(view.steps).toEqual([
+        {
+          stepId: 'reserve-stock',
+          status: 'compensating',
+          attempt: 1,
+          nextWakeupAt: '2026-11-01T10:00:05.000Z',
+          lastOutcome: null,
+        },
+        {
+          stepId: 'pay',
+          status: 'skipped',
+          attempt: 0,
+          nextWakeupAt: null,
+          lastOutcome: { status: 'error', code: 'timeout', message: 'no reply' },
+        },
+        { stepId: 'ship', status: 'pending', attempt: 0, nextWakeupAt: null, lastOutcome: null },
+      ]);
+      expect(view.history).toEqual([
+        expect.objectContaining({
+          eventType: 'start',
+          fromStatus: null,
+          actor: null,
+          applied: true,
+        }),
+        expect.objectContaining({ eventType: 'cancel', actor: 'ops:alice', applied: true }),
+        expect.objectContaining({ eventType: 'reply', stepId: 'pay', attempt: 1, applied: false }),
+      ]);
+    });
+
+    it('answers 404 for an unknown id and 400 naming id for one that is not a UUID', async () => {
+      await problemsOf(await fetch(`${url}/sagas/${randomUUID()}`), 404);
+      expect(await problemsOf(await fetch(`${url}/sagas/not-a-uuid`), 400)).toEqual([
+        { field: 'id', message: 'must be a UUID' },
+      ]);
+    });
+  });
+
+  describe('GET /sagas', () => {
+    const listed = async (
+      query: string,
+    ): Promise<{ items: { sagaId: string }[]; nextCursor: string | null }> => {
+      const response = await fetch(`${url}/sagas?${query}`);
+      expect(response.status).toBe(200);
+      return (await response.json()) as { items: { sagaId: string }[]; nextCursor: string | null };
+    };
+    const ids: string[] = [];
+
+    beforeAll(async () => {
+      // Seven "listing" sagas, newest last; the last two share their creation time.
+      const times = ['01', '02', '03', '04', '05', '06', '06'];
+      for (const [index, minute] of times.entries()) {
+        const id = randomUUID();
+        ids.push(id);
+        await insertSaga(dataSource, {
+          id,
+          sagaType: 'listing',
+          status: index % 2 === 0 ? 'completed' : 'compensated',
+          createdAt: `2026-10-01T08:${minute}:00.123456Z`,
+        });
+      }
+    });
+
+    it('pages through every saga of a type, newest first, with the cursor', async () => {
+      const newestFirst = [...ids.slice(0, 5)].reverse();
+      const tied = ids.slice(5).sort().reverse();
+      const expected = [...tied, ...newestFirst];
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      const pages: number[] = [];
+      do {
+        const page = await listed(`sagaType=listing&limit=3${cursor ? `&cursor=${cursor}` : ''}`);
+        pages.push(page.items.length);
+        seen.push(...page.items.map((item) => item.sagaId));
+        cursor = page.nextCursor;
+      } while (cursor !== null);
+      expect(pages).toEqual([3, 3, 1]);
+      expect(seen).toEqual(expected);
+    });
+
+    it('filters by status and by creation time, from inclusive to exclusive', async () => {
+      const compensated = await listed('sagaType=listing&status=compensated');
+      expect(compensated.items.map((item) => item.sagaId).sort()).toEqual(
+        [ids[1], ids[3], ids[5]].sort(),
+      );
+      const window = await listed(
+        `sagaType=listing&createdFrom=2026-10-01T08:02:00.123456Z&createdTo=2026-10-01T10:04:00%2B02:00`,
+      );
+      expect(window.items.map((item) => item.sagaId)).toEqual([ids[2], ids[1]]);
+      expect(window.nextCursor).toBeNull();
+    });
+
+    it('names a bad limit, status, time, cursor or unknown parameter', async () => {
+      const cases: [string, string][] = [
+        ['limit=0', 'limit'],
+        ['limit=201', 'limit'],
+        ['limit=ten', 'limit'],
+        ['status=lost', 'status'],
+        ['createdFrom=yesterday', 'createdFrom'],
+        ['createdFrom=2026-10-02T00:00:00Z&createdTo=2026-10-01T00:00:00Z', 'createdTo'],
+        ['cursor=not-a-cursor', 'cursor'],
+        ['cursor=%2F%2F%2F', 'cursor'],
+        ['colour=red', 'colour'],
+      ];
+      for (const [query, field] of cases) {
+        const problems = await problemsOf(await fetch(`${url}/sagas?${query}`), 400);
+        expect([query, problems]).toEqual([query, [{ field, message: expect.any(String) }]]);
+      }
+    });
+  });
+
+  it('serves the OpenAPI document listing every route with its parameters and bodies', async () => {
+    const response = await fetch(`${url}/docs-json`);
+    expect(response.status).toBe(200);
+    type Operation = {
+      parameters?: { name: string }[];
+      requestBody?: { content: Record<string, { schema: { required?: string[] } }> };
+      responses: Record<string, unknown>;
+    };
+    const document = (await response.json()) as {
+      paths: Record<string, Record<string, Operation>>;
+    };
+    expect(Object.keys(document.paths).sort()).toEqual([
+      '/sagas',
+      '/sagas/{id}',
+      '/sagas/{id}/cancel',
+      '/sagas/{id}/resume',
+    ]);
+    const sagas = document.paths['/sagas'];
+    expect(Object.keys(sagas ?? {}).sort()).toEqual(['get', 'post']);
+    expect(sagas?.get?.parameters?.map((p) => p.name)).toEqual([
+      'status',
+      'sagaType',
+      'createdFrom',
+      'createdTo',
+      'limit',
+      'cursor',
+    ]);
+    const start = sagas?.post;
+    expect(start?.requestBody?.content['application/json']?.schema.required).toEqual([
+      'sagaType',
+      'idempotencyKey',
+      'input',
+    ]);
+    expect(Object.keys(start?.responses ?? {})).toEqual(['202', '400', '409', '413', '415']);
+    expect((await fetch(`${url}/docs`)).status).toBe(200);
+  });
+});

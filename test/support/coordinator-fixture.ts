@@ -1,0 +1,124 @@
+import { DataSource } from 'typeorm';
+import {
+  loadCoordinatorConfig,
+  type CoordinatorConfig,
+} from '../../apps/coordinator/src/config/coordinator-config.js';
+import { quoteIdentifier } from '../../apps/coordinator/src/persistence/data-source-options.js';
+import { CoordinatorRuntime } from '../../apps/coordinator/src/runtime/coordinator-runtime.js';
+import {
+  createSampleSagaRegistry,
+  SAMPLE_PARTICIPANTS,
+} from '../../apps/coordinator/src/sagas/saga-catalog.js';
+import { KafkaTransport } from '../../apps/coordinator/src/messaging/index.js';
+import {
+  sampleParticipantTopics,
+  startSampleParticipants,
+  type SampleParticipants,
+} from '../../apps/sample-participants/src/sample-participants.js';
+import { databaseUrl, kafkaBrokers, uniqueName } from './services.js';
+import { waitFor } from './wait-for.js';
+
+/** An isolated environment on the real services: its own database schema and topic prefix. */
+export interface CoordinatorEnvironment {
+  readonly schema: string;
+  readonly topicPrefix: string;
+  /** The environment variables a coordinator process of this environment needs. */
+  readonly env: Record<string, string>;
+  config(overrides?: Record<string, string>): CoordinatorConfig;
+  /** A connection to the environment's schema, for assertions. */
+  readonly db: DataSource;
+  dispose(): Promise<void>;
+}
+
+/** Creates a fresh schema and topic prefix on the real Postgres and Kafka. */
+export async function createEnvironment(name: string): Promise<CoordinatorEnvironment> {
+  const schema = uniqueName(name);
+  const topicPrefix = `${schema}.`;
+  const env = {
+    KAFKA_BROKERS: kafkaBrokers().join(','),
+    DATABASE_URL: databaseUrl(),
+    DATABASE_SCHEMA: schema,
+    TOPIC_PREFIX: topicPrefix,
+    TOPIC_PARTITIONS: '3',
+    RELAY_POLL_MS: '100',
+    TIMER_POLL_MS: '50',
+  };
+  const admin = new DataSource({ type: 'postgres', url: databaseUrl(), extra: { max: 1 } });
+  await admin.initialize();
+  await admin.query(`CREATE SCHEMA ${quoteIdentifier(schema)}`);
+  await admin.destroy();
+  const db = new DataSource({
+    type: 'postgres',
+    url: databaseUrl(),
+    extra: { max: 2, options: `-c search_path=${quoteIdentifier(schema)}` },
+  });
+  await db.initialize();
+  return {
+    schema,
+    topicPrefix,
+    env,
+    db,
+    config: (overrides = {}) => loadCoordinatorConfig({ ...env, ...overrides }),
+    async dispose() {
+      await db.query(`DROP SCHEMA ${quoteIdentifier(schema)} CASCADE`);
+      await db.destroy();
+    },
+  };
+}
+
+/** Starts a coordinator runtime in this process on the environment. */
+export async function startCoordinator(
+  environment: CoordinatorEnvironment,
+  overrides: Record<string, string> = {},
+): Promise<CoordinatorRuntime> {
+  const runtime = new CoordinatorRuntime({
+    config: environment.config(overrides),
+    registry: createSampleSagaRegistry(),
+    participants: SAMPLE_PARTICIPANTS,
+  });
+  await runtime.start();
+  return runtime;
+}
+
+/** The sample participants on Kafka in this process, with their own transport. */
+export async function startKafkaParticipants(
+  environment: CoordinatorEnvironment,
+): Promise<SampleParticipants & { transport: KafkaTransport }> {
+  const transport = new KafkaTransport({ brokers: kafkaBrokers(), clientId: 'test-participants' });
+  await transport.administrator.ensureTopics(sampleParticipantTopics(environment.topicPrefix, 3));
+  const participants = await startSampleParticipants({
+    consumerFactory: () => transport.createConsumer(),
+    publisher: transport.publisher,
+    topicPrefix: environment.topicPrefix,
+  });
+  return {
+    ...participants,
+    transport,
+    async stop() {
+      await participants.stop();
+      await transport.close();
+    },
+  };
+}
+
+/** Waits until every listed saga has one of the `statuses`; resolves with the rows. */
+export async function waitForSagas(
+  db: DataSource,
+  sagaIds: readonly string[],
+  statuses: readonly string[],
+  timeoutMs = 60_000,
+): Promise<{ id: string; status: string }[]> {
+  return waitFor(
+    `${sagaIds.length} saga(s) to reach ${statuses.join('/')}`,
+    async () => {
+      const rows = await db.query<{ id: string; status: string }[]>(
+        `SELECT id, status FROM sagas WHERE id IN (SELECT value::uuid FROM jsonb_array_elements_text($1::jsonb))`,
+        [JSON.stringify(sagaIds)],
+      );
+      return rows.length === sagaIds.length && rows.every((row) => statuses.includes(row.status))
+        ? rows
+        : undefined;
+    },
+    { timeoutMs, intervalMs: 100 },
+  );
+}
