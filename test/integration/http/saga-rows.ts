@@ -60,7 +60,7 @@ export async function insertSaga(dataSource: DataSource, options: SagaRowOptions
   );
 }
 
-/** Inserts a saga_steps row. */
+/** Inserts a saga_steps row, and its pending timer when `nextWakeupAt` is given. */
 export async function insertStep(
   dataSource: DataSource,
   sagaId: string,
@@ -68,17 +68,27 @@ export async function insertStep(
   step: { status: string; attempt: number; nextWakeupAt?: string; lastOutcome?: unknown },
 ): Promise<void> {
   await dataSource.query(
-    `INSERT INTO saga_steps (saga_id, step_id, status, attempt, next_wakeup_at, last_outcome)
-     VALUES ($1, $2, $3, $4, $5, $6)`,
+    `INSERT INTO saga_steps (saga_id, step_id, status, attempt, last_outcome)
+     VALUES ($1, $2, $3, $4, $5)`,
     [
       sagaId,
       stepId,
       step.status,
       step.attempt,
-      step.nextWakeupAt ?? null,
       step.lastOutcome === undefined ? null : JSON.stringify(step.lastOutcome),
     ],
   );
+  if (step.nextWakeupAt !== undefined) {
+    await dataSource.query(
+      `INSERT INTO timers (id, saga_id, due_at, wakeup) VALUES ($1, $2, $3, $4)`,
+      [
+        `${sagaId}:${stepId}:retry:${step.attempt}`,
+        sagaId,
+        step.nextWakeupAt,
+        JSON.stringify({ kind: 'retry', stepId, attempt: step.attempt }),
+      ],
+    );
+  }
 }
 
 /** Inserts an audit row at the database's current time. */

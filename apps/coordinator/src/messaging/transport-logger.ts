@@ -9,9 +9,13 @@ export interface TransportLogger {
   log(level: TransportLogLevel, message: string, fields?: Record<string, unknown>): void;
 }
 
-/** A logger that writes one JSON object per line: debug/info to stdout, warn/error to stderr. */
+/**
+ * A logger that writes one JSON object per line: info to stdout, warn/error to stderr; debug
+ * lines (routine broker error responses, retries) are dropped.
+ */
 export const jsonLinesTransportLogger: TransportLogger = {
   log(level, message, fields = {}) {
+    if (level === 'debug') return;
     const line = JSON.stringify({ level, time: new Date().toISOString(), msg: message, ...fields });
     if (level === 'warn' || level === 'error') console.error(line);
     else console.log(line);

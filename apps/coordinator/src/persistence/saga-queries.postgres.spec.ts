@@ -183,7 +183,7 @@ describe('PostgresSagaQueries.get', () => {
         stepId: 'reserve-stock',
         status: 'compensation-backing-off',
         attempt: 3,
-        nextWakeupAt: '2026-10-01T08:10:00.000Z',
+        nextWakeupAt: null,
         lastOutcome: { status: 'error', code: 'db-down', message: 'down' },
       },
       {

@@ -82,7 +82,10 @@ const VIEW_SQL = `
   SELECT ${SUMMARY_COLUMNS}, state,
     COALESCE((SELECT json_agg(json_build_object(
         'stepId', st.step_id, 'status', st.status, 'attempt', st.attempt,
-        'nextWakeupAt', st.next_wakeup_at, 'lastOutcome', st.last_outcome))
+        'lastOutcome', st.last_outcome,
+        -- The pending timer (retry or reply timeout) is the truth: it carries the time scale.
+        'nextWakeupAt', (SELECT min(t.due_at) FROM timers t
+          WHERE t.saga_id = s.id AND t.wakeup->>'stepId' = st.step_id)))
       FROM saga_steps st WHERE st.saga_id = s.id), '[]') AS steps,
     COALESCE((SELECT json_agg(json_build_object(
         'at', a.at, 'eventType', a.event_type, 'fromStatus', a.from_status,
@@ -195,7 +198,7 @@ function stepFromState(stepId: string, step: StepState): StepView {
     stepId,
     status: step.status,
     attempt,
-    nextWakeupAt: 'retryAt' in step ? toIso(step.retryAt) : null,
+    nextWakeupAt: null,
     lastOutcome: outcome as JsonValue | null,
   };
 }

@@ -142,71 +142,41 @@ export async function upsertSteps(sql: SqlRunner, states: SagaState[]): Promise<
   );
   if (rows.length === 0) return;
   await sql.query(
-    `INSERT INTO saga_steps (saga_id, step_id, status, attempt, next_wakeup_at, last_outcome, updated_at)
-     SELECT x.saga_id, x.step_id, x.status, x.attempt, x.next_wakeup_at, x.last_outcome, now()
+    `INSERT INTO saga_steps (saga_id, step_id, status, attempt, last_outcome, updated_at)
+     SELECT x.saga_id, x.step_id, x.status, x.attempt, x.last_outcome, now()
      FROM jsonb_to_recordset($1::jsonb)
-       AS x(saga_id uuid, step_id text, status text, attempt integer, next_wakeup_at timestamptz, last_outcome jsonb)
+       AS x(saga_id uuid, step_id text, status text, attempt integer, last_outcome jsonb)
      ON CONFLICT (saga_id, step_id) DO UPDATE SET status = EXCLUDED.status, attempt = EXCLUDED.attempt,
-       next_wakeup_at = EXCLUDED.next_wakeup_at, last_outcome = EXCLUDED.last_outcome, updated_at = now()`,
+       last_outcome = EXCLUDED.last_outcome, updated_at = now()`,
     [json(rows)],
   );
 }
 
+/** What the step rows show: status, current attempt, last outcome (wake-ups live in `timers`). */
 function stepProjection(step: StepState): {
   status: string;
   attempt: number;
-  next_wakeup_at: string | null;
   last_outcome: unknown;
 } {
   switch (step.status) {
     case 'pending':
     case 'skipped':
-      return { status: step.status, attempt: 0, next_wakeup_at: null, last_outcome: null };
+      return { status: step.status, attempt: 0, last_outcome: null };
     case 'running':
     case 'compensating':
-      return {
-        status: step.status,
-        attempt: step.attempt,
-        next_wakeup_at: null,
-        last_outcome: null,
-      };
+      return { status: step.status, attempt: step.attempt, last_outcome: null };
     case 'backing-off':
     case 'compensation-backing-off':
-      return {
-        status: step.status,
-        attempt: step.attempt,
-        next_wakeup_at: iso(step.retryAt),
-        last_outcome: step.lastOutcome,
-      };
+      return { status: step.status, attempt: step.attempt, last_outcome: step.lastOutcome };
     case 'succeeded':
-      return {
-        status: step.status,
-        attempt: step.attempts,
-        next_wakeup_at: null,
-        last_outcome: { status: 'success' },
-      };
+      return { status: step.status, attempt: step.attempts, last_outcome: { status: 'success' } };
     case 'failed':
-      return {
-        status: step.status,
-        attempt: step.attempts,
-        next_wakeup_at: null,
-        last_outcome: step.outcome,
-      };
+      return { status: step.status, attempt: step.attempts, last_outcome: step.outcome };
     case 'compensation-exhausted':
-      return {
-        status: step.status,
-        attempt: step.attempts,
-        next_wakeup_at: null,
-        last_outcome: step.lastOutcome,
-      };
+      return { status: step.status, attempt: step.attempts, last_outcome: step.lastOutcome };
     case 'outcome-unknown':
     case 'compensated':
-      return {
-        status: step.status,
-        attempt: step.attempts,
-        next_wakeup_at: null,
-        last_outcome: null,
-      };
+      return { status: step.status, attempt: step.attempts, last_outcome: null };
   }
 }
 

@@ -37,7 +37,6 @@ export class InitialSchema1764374400000 implements MigrationInterface {
         step_id text NOT NULL,
         status text NOT NULL,
         attempt integer NOT NULL DEFAULT 0,
-        next_wakeup_at timestamptz,
         last_outcome jsonb,
         updated_at timestamptz NOT NULL DEFAULT now(),
         PRIMARY KEY (saga_id, step_id)
@@ -100,6 +99,7 @@ export class InitialSchema1764374400000 implements MigrationInterface {
         wakeup jsonb NOT NULL
       )`);
     await runner.query(`CREATE INDEX timers_due_idx ON timers (due_at)`);
+    await runner.query(`CREATE INDEX timers_saga_idx ON timers (saga_id)`);
   }
 
   async down(runner: QueryRunner): Promise<void> {

@@ -1,0 +1,100 @@
+import { HEADERS, MESSAGE_TYPES, topicNames } from '#contracts';
+import type { Effect } from '#saga-core';
+import { emptyWrites, laneOf, planEffects } from './effect-plan.js';
+
+const saga = { sagaId: '6f1c1d7e-0000-4000-8000-000000000001', sagaType: 'order' };
+const options = { topics: topicNames('test.'), timeScale: 1, lanes: 16 };
+const now = Date.UTC(2026, 10, 28, 12, 0, 0);
+
+const command: Effect = {
+  type: 'send-command',
+  command: {
+    messageId: `${saga.sagaId}:pay:execute:2`,
+    sagaId: saga.sagaId,
+    sagaType: 'order',
+    sagaVersion: 1,
+    stepId: 'pay',
+    action: 'execute',
+    attempt: 2,
+    participant: 'payment',
+    commandType: 'payment.authorize',
+    idempotencyKey: `${saga.sagaId}:pay`,
+    payload: { amount: 10 },
+  },
+};
+const retry = (at: number): Effect => ({
+  type: 'schedule-wakeup',
+  wakeupId: 'w-1',
+  at,
+  wakeup: { kind: 'retry', stepId: 'pay', attempt: 2 },
+});
+
+describe('planEffects', () => {
+  it('turns a command into an outbox row for the participant, keyed by saga, with the contract headers', () => {
+    const writes = emptyWrites();
+    planEffects(writes, [command], saga, now, options);
+    expect(writes.outbox).toEqual([
+      {
+        sagaId: saga.sagaId,
+        lane: laneOf(saga.sagaId, 16),
+        topic: 'test.payment.commands',
+        key: saga.sagaId,
+        headers: expect.objectContaining({
+          [HEADERS.messageId]: `${saga.sagaId}:pay:execute:2`,
+          [HEADERS.messageType]: MESSAGE_TYPES.command,
+          [HEADERS.attempt]: '2',
+          [HEADERS.replyTo]: 'test.saga.replies',
+        }),
+        payload: expect.objectContaining({
+          replyTo: 'test.saga.replies',
+          sentAt: new Date(now).toISOString(),
+        }),
+      },
+    ]);
+  });
+
+  it('scales timer delays by the configured time scale', () => {
+    const writes = emptyWrites();
+    planEffects(writes, [retry(now + 5_000)], saga, now, { ...options, timeScale: 0.01 });
+    expect(writes.timers.get('w-1')?.dueAt).toBe(now + 50);
+  });
+
+  it('keeps only the last word on a timer: set then cancelled is a cancel, cancelled then set is a set', () => {
+    const cancelled = emptyWrites();
+    planEffects(
+      cancelled,
+      [retry(now + 10), { type: 'cancel-wakeup', wakeupId: 'w-1' }],
+      saga,
+      now,
+      options,
+    );
+    expect([...cancelled.timers.keys()]).toEqual([]);
+    expect([...cancelled.cancelledTimers]).toEqual(['w-1']);
+
+    const set = emptyWrites();
+    planEffects(
+      set,
+      [{ type: 'cancel-wakeup', wakeupId: 'w-1' }, retry(now + 10)],
+      saga,
+      now,
+      options,
+    );
+    expect([...set.timers.keys()]).toEqual(['w-1']);
+    expect([...set.cancelledTimers]).toEqual([]);
+  });
+
+  it('never schedules a timer in the past', () => {
+    const writes = emptyWrites();
+    planEffects(writes, [retry(now - 1_000)], saga, now, options);
+    expect(writes.timers.get('w-1')?.dueAt).toBe(now);
+  });
+});
+
+describe('laneOf', () => {
+  it('puts a saga always in the same lane, within the lane count', () => {
+    const lanes = new Set(Array.from({ length: 200 }, (_, i) => laneOf(`saga-${i}`, 8)));
+    expect([...lanes].every((lane) => lane >= 0 && lane < 8)).toBe(true);
+    expect(lanes.size).toBe(8);
+    expect(laneOf('saga-1', 8)).toBe(laneOf('saga-1', 8));
+  });
+});

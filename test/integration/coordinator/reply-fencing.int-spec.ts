@@ -1,0 +1,380 @@
+// Replies are fenced (../shared/DESIGN.md, "Durable execution"): the test plays the participants
+// on the real Kafka and sends the coordinator duplicates, stale and stray replies and garbage;
+// only the one reply each attempt waits for changes a saga, and garbage goes to the dead-letter
+// topic without stopping the partition.
+import { randomUUID } from 'node:crypto';
+import {
+  DEAD_LETTER_HEADERS,
+  HEADERS,
+  JSON_CONTENT_TYPE,
+  MESSAGE_TYPES,
+  type ReplyMessage,
+} from '#contracts';
+import type { OutgoingMessage } from '#saga-core';
+import type { CoordinatorRuntime } from '../../../apps/coordinator/src/runtime/coordinator-runtime.js';
+import {
+  createEnvironment,
+  startCoordinator,
+  type CoordinatorEnvironment,
+} from '../../support/coordinator-fixture.js';
+import { auditRecords, sagaRecord, waitForAudit, waitForStep } from '../../support/saga-records.js';
+import {
+  ScriptedParticipants,
+  succeed,
+  transientError,
+} from '../../support/scripted-participants.js';
+import { recordTopics, type TopicRecorder } from '../../support/topic-recorder.js';
+import { waitFor } from '../../support/wait-for.js';
+
+// Reply timeouts of 20 s and a deadline of 4 min: no timer fires by itself during a test, so
+// every change to a saga comes from a reply the test sent.
+const TIME_SCALE = '4';
+/** Marks the messages of one case, to find them again in a dead-letter topic. */
+const CASE_HEADER = 'test-case';
+
+const orderInput = (orderId: string) => ({
+  orderId,
+  customerId: 'c-1',
+  items: [{ sku: 'apple', quantity: 1 }],
+  amount: 120,
+  currency: 'EUR',
+});
+
+describe('reply fencing on the real Kafka and Postgres', () => {
+  let environment: CoordinatorEnvironment;
+  let coordinator: CoordinatorRuntime;
+  let participants: ScriptedParticipants;
+  let deadLetters: TopicRecorder;
+
+  beforeAll(async () => {
+    environment = await createEnvironment('it_fencing');
+    coordinator = await startCoordinator(environment, { TIME_SCALE });
+    participants = await ScriptedParticipants.start(environment);
+    deadLetters = await recordTopics(
+      participants.transport,
+      [
+        coordinator.topics.deadLetter(coordinator.topics.replies),
+        coordinator.topics.deadLetter(coordinator.topics.start),
+      ],
+      { groupId: `${environment.schema}.dead-letters` },
+    );
+  });
+
+  afterAll(async () => {
+    await deadLetters?.stop();
+    await participants?.stop();
+    await coordinator?.stop();
+    await environment?.dispose();
+  });
+
+  /** Starts an order saga and waits for its first two commands. */
+  async function startOrder(key: string) {
+    const { sagaId } = await coordinator.decisions.start({
+      sagaType: 'order',
+      idempotencyKey: key,
+      input: orderInput(key),
+    });
+    const reserve = await participants.waitForCommand({ sagaId, stepId: 'reserve-inventory' });
+    const authorize = await participants.waitForCommand({ sagaId, stepId: 'authorize-payment' });
+    return { sagaId, reserve: reserve.command, authorize: authorize.command };
+  }
+
+  /** The envelope of a reply, as a message on `saga.replies` keyed by the saga id. */
+  function replyRecord(reply: ReplyMessage, headers: Record<string, string> = {}): OutgoingMessage {
+    return {
+      topic: coordinator.topics.replies,
+      key: reply.sagaId,
+      headers: {
+        [HEADERS.messageId]: reply.messageId,
+        [HEADERS.sagaId]: reply.sagaId,
+        [HEADERS.messageType]: MESSAGE_TYPES.reply,
+        [HEADERS.contentType]: JSON_CONTENT_TYPE,
+        ...headers,
+      },
+      value: JSON.stringify(reply),
+    };
+  }
+
+  /**
+   * Sends a reply that only the audit log notices (a step the saga does not have) and waits for
+   * it: everything sent before it on the same key has then been consumed.
+   */
+  let markers = 0;
+  async function drain(sagaId: string): Promise<void> {
+    const messageId = `marker:${randomUUID()}`;
+    const stepId = `marker-${++markers}`;
+    await participants.publish([
+      replyRecord({
+        messageId,
+        sagaId,
+        stepId,
+        action: 'execute',
+        attempt: 1,
+        outcome: { status: 'success', result: null },
+        repliedAt: new Date().toISOString(),
+      }),
+    ]);
+    await waitForAudit(
+      environment.db,
+      sagaId,
+      `the marker ${messageId}`,
+      (row) => row.step_id === stepId && row.detail === `ignored: no step ${stepId} in this saga`,
+    );
+  }
+
+  const replyAudit = async (sagaId: string, stepId: string) =>
+    (await auditRecords(environment.db, sagaId)).filter(
+      (row) => row.event_type === 'reply' && row.step_id === stepId,
+    );
+
+  it('applies the same reply delivered twice only once, in state and in the audit log', async () => {
+    const { sagaId, reserve } = await startOrder('fence-duplicate');
+    const reply = await participants.reply(reserve, succeed(reserve));
+    // The same message twice more at once, and once more later on.
+    await participants.publish([replyRecord(reply), replyRecord(reply)]);
+    await waitForStep(environment.db, sagaId, 'reserve-inventory', 'succeeded');
+    await drain(sagaId);
+    const applied = await sagaRecord(environment.db, sagaId);
+    await participants.publish([replyRecord(reply)]);
+    await drain(sagaId);
+
+    expect(await sagaRecord(environment.db, sagaId)).toEqual(applied);
+    expect(applied?.state.context).toMatchObject({ reservationId: expect.any(String) });
+    const audit = await replyAudit(sagaId, 'reserve-inventory');
+    expect(audit).toEqual([
+      expect.objectContaining({
+        attempt: 1,
+        applied: true,
+        detail: 'step reserve-inventory succeeded',
+      }),
+    ]);
+    const [inbox] = await environment.db.query<{ n: number }[]>(
+      `SELECT count(*)::int AS n FROM inbox WHERE message_id = $1`,
+      [reply.messageId],
+    );
+    expect(inbox?.n).toBe(1);
+  });
+
+  it('audits a second answer to an attempt, under another message id, as ignored', async () => {
+    const { sagaId, reserve } = await startOrder('fence-second-answer');
+    await participants.reply(reserve, succeed(reserve));
+    await waitForStep(environment.db, sagaId, 'reserve-inventory', 'succeeded');
+    const before = await sagaRecord(environment.db, sagaId);
+
+    await participants.reply(reserve, succeed(reserve), {
+      messageId: `again:${reserve.messageId}`,
+    });
+    const ignored = await waitForAudit(
+      environment.db,
+      sagaId,
+      'the second answer to be audited',
+      (row) => row.event_type === 'reply' && row.applied === false,
+    );
+
+    expect(ignored).toMatchObject({ step_id: 'reserve-inventory', attempt: 1 });
+    expect(ignored.detail).toContain('duplicate or late reply');
+    expect(await sagaRecord(environment.db, sagaId)).toEqual(before);
+  });
+
+  it('ignores a reply for an old attempt, changes nothing and audits it as ignored', async () => {
+    const { sagaId, reserve } = await startOrder('fence-old-attempt');
+    await participants.reply(reserve, transientError);
+    const second = await participants.waitForCommand({
+      sagaId,
+      stepId: 'reserve-inventory',
+      attempt: 2,
+    });
+    await waitForStep(environment.db, sagaId, 'reserve-inventory', 'running', 2);
+    const before = await sagaRecord(environment.db, sagaId);
+
+    // Attempt 1 answers at last, with success, under a message id of its own.
+    await participants.reply(reserve, succeed(reserve), { messageId: `late:${reserve.messageId}` });
+    const ignored = await waitForAudit(
+      environment.db,
+      sagaId,
+      'the late reply to be audited',
+      (row) => row.event_type === 'reply' && row.attempt === 1 && row.applied === false,
+    );
+    expect(ignored.detail).toBe(
+      'ignored: a reply to execute reserve-inventory attempt 1, which waits for attempt 2',
+    );
+    expect(await sagaRecord(environment.db, sagaId)).toEqual(before);
+
+    // The attempt the step waits for is applied.
+    await participants.reply(second.command, succeed(second.command));
+    await waitForStep(environment.db, sagaId, 'reserve-inventory', 'succeeded', 2);
+    expect(
+      (await replyAudit(sagaId, 'reserve-inventory')).map((row) => [row.attempt, row.applied]),
+    ).toEqual([
+      [1, true],
+      [1, false],
+      [2, true],
+    ]);
+  });
+
+  it('records a reply for an unknown saga and changes nothing', async () => {
+    const { sagaId } = await startOrder('fence-unknown-saga');
+    const before = await sagaRecord(environment.db, sagaId);
+    const countSagas = async () =>
+      (await environment.db.query<{ n: number }[]>(`SELECT count(*)::int AS n FROM sagas`))[0]?.n;
+    const sagasBefore = await countSagas();
+    const strangers = [randomUUID(), 'not-a-saga-id'];
+    const replies = strangers.map((stranger): ReplyMessage => ({
+      messageId: `stray:${stranger}`,
+      sagaId: stranger,
+      stepId: 'reserve-inventory',
+      action: 'execute',
+      attempt: 1,
+      outcome: { status: 'success', result: { reservationId: 'r-1' } },
+      repliedAt: new Date().toISOString(),
+    }));
+
+    await participants.publish(replies.map((reply) => replyRecord(reply)));
+    const recorded = await waitFor('the stray replies to be recorded in the inbox', async () => {
+      const rows = await environment.db.query<{ message_id: string; saga_id: string }[]>(
+        `SELECT message_id, saga_id FROM inbox WHERE message_id LIKE 'stray:%' ORDER BY message_id`,
+      );
+      return rows.length === replies.length ? rows : undefined;
+    });
+
+    expect(recorded).toEqual(
+      expect.arrayContaining(
+        replies.map((reply) => ({ message_id: reply.messageId, saga_id: reply.sagaId })),
+      ),
+    );
+    const traces = await environment.db.query<{ n: number }[]>(
+      `SELECT (SELECT count(*) FROM saga_audit WHERE saga_id::text = ANY($1))
+            + (SELECT count(*) FROM outbox WHERE saga_id::text = ANY($1))
+            + (SELECT count(*) FROM timers WHERE saga_id::text = ANY($1))
+            + (SELECT count(*) FROM saga_steps WHERE saga_id::text = ANY($1)) AS n`,
+      [strangers],
+    );
+    expect(Number(traces[0]?.n)).toBe(0);
+    expect(await countSagas()).toBe(sagasBefore);
+    expect(await sagaRecord(environment.db, sagaId)).toEqual(before);
+  });
+
+  it('dead-letters malformed replies with the reason, and goes on consuming after them', async () => {
+    const { sagaId, authorize } = await startOrder('fence-malformed');
+    const before = await sagaRecord(environment.db, sagaId);
+    const valid = participants.envelope(authorize, succeed(authorize));
+    const { attempt: _attempt, ...withoutAttempt } = valid;
+    const garbage: Record<string, string> = {
+      'bad JSON': '{"messageId": "x", "sagaId": ',
+      'wrong schema': JSON.stringify({ ...valid, outcome: { status: 'maybe' } }),
+      'missing field': JSON.stringify(withoutAttempt),
+      'null field': JSON.stringify({ ...valid, outcome: null }),
+      'null body': 'null',
+    };
+    const reasons: Record<string, RegExp> = {
+      'bad JSON': /^invalid reply: \(root\): not valid JSON$/,
+      'wrong schema': /^invalid reply: outcome\.status: /,
+      'missing field': /^invalid reply: attempt: /,
+      'null field': /^invalid reply: outcome: /,
+      'null body': /^invalid reply: \(root\): /,
+      'no value': /^empty message: a reply needs a JSON body$/,
+    };
+    // All on the saga's key, so on one partition, in this order: the garbage, then the valid reply.
+    await participants.publish(
+      Object.entries(garbage).map(([name, value]) => ({
+        ...replyRecord(valid, { [CASE_HEADER]: name }),
+        value,
+      })),
+    );
+    await participants.sendRecords(coordinator.topics.replies, [
+      { key: sagaId, value: null, headers: { [CASE_HEADER]: 'no value' } },
+    ]);
+    await participants.publish([replyRecord(valid)]);
+
+    for (const [name, reason] of Object.entries(reasons)) {
+      const letter = await deadLetters.waitForMessage(
+        `the dead letter "${name}"`,
+        (message) => message.headers[CASE_HEADER] === name,
+      );
+      expect({ name, reason: letter.headers[DEAD_LETTER_HEADERS.reason] }).toEqual({
+        name,
+        reason: expect.stringMatching(reason),
+      });
+      expect(letter).toMatchObject({
+        topic: coordinator.topics.deadLetter(coordinator.topics.replies),
+        key: sagaId,
+        value: garbage[name] ?? null,
+        headers: expect.objectContaining({
+          [DEAD_LETTER_HEADERS.originalTopic]: coordinator.topics.replies,
+          [DEAD_LETTER_HEADERS.originalOffset]: expect.stringMatching(/^\d+$/),
+        }),
+      });
+    }
+    await waitForStep(environment.db, sagaId, 'authorize-payment', 'succeeded');
+    expect((await sagaRecord(environment.db, sagaId))?.row_version).toBe(
+      (before?.row_version ?? 0) + 1,
+    );
+    expect(await replyAudit(sagaId, 'authorize-payment')).toEqual([
+      expect.objectContaining({ attempt: 1, applied: true }),
+    ]);
+  });
+
+  it('dead-letters a malformed start request and an unknown saga type, and starts the next one', async () => {
+    const key = 'start-garbage';
+    const start = (name: string, value: string): OutgoingMessage => ({
+      topic: coordinator.topics.start,
+      key,
+      headers: {
+        [HEADERS.messageType]: MESSAGE_TYPES.start,
+        [HEADERS.contentType]: JSON_CONTENT_TYPE,
+        [CASE_HEADER]: name,
+      },
+      value,
+    });
+    const cases: [name: string, value: unknown, reason: RegExp][] = [
+      ['start: bad JSON', '{"sagaType":', /^invalid start request: \(root\): not valid JSON$/],
+      [
+        'start: missing field',
+        { sagaType: 'order', input: orderInput('o-missing') },
+        /^invalid start request: idempotencyKey: /,
+      ],
+      [
+        'start: unknown saga type',
+        { sagaType: 'no-such-saga', idempotencyKey: key, input: {} },
+        /^refused: unknown saga type "no-such-saga"$/,
+      ],
+      [
+        'start: invalid input',
+        { sagaType: 'order', idempotencyKey: `${key}-invalid`, input: { orderId: 'o-1' } },
+        /^refused: invalid input: .*customerId/,
+      ],
+    ];
+    await participants.publish([
+      ...cases.map(([name, value]) =>
+        start(name, typeof value === 'string' ? value : JSON.stringify(value)),
+      ),
+      start(
+        'start: valid',
+        JSON.stringify({ sagaType: 'order', idempotencyKey: key, input: orderInput('o-start') }),
+      ),
+    ]);
+
+    for (const [name, , reason] of cases) {
+      const letter = await deadLetters.waitForMessage(
+        `the dead letter "${name}"`,
+        (message) => message.headers[CASE_HEADER] === name,
+      );
+      expect({ name, reason: letter.headers[DEAD_LETTER_HEADERS.reason] }).toEqual({
+        name,
+        reason: expect.stringMatching(reason),
+      });
+      expect(letter.topic).toBe(coordinator.topics.deadLetter(coordinator.topics.start));
+      expect(letter.headers[DEAD_LETTER_HEADERS.originalTopic]).toBe(coordinator.topics.start);
+    }
+    const started = await waitFor('the valid start request to start its saga', async () => {
+      const rows = await environment.db.query<{ saga_type: string; idempotency_key: string }[]>(
+        `SELECT saga_type, idempotency_key FROM sagas WHERE idempotency_key LIKE 'start-garbage%'`,
+      );
+      return rows.length > 0 ? rows : undefined;
+    });
+    expect(started).toEqual([{ saga_type: 'order', idempotency_key: key }]);
+    expect(
+      deadLetters.messages.some((message) => message.headers[CASE_HEADER] === 'start: valid'),
+    ).toBe(false);
+  });
+});

@@ -1,0 +1,312 @@
+// Timers end to end on the real Kafka and Postgres (../shared/DESIGN.md, "Durable execution"):
+// retry back-off and reply timeouts as the participant sees them, with real time scaled by
+// TIME_SCALE, and a timer that outlives the coordinator that set it. The test plays the
+// participants; the order saga's policy: reply timeout 5 s, 4 attempts, back-off from 200 ms
+// doubling (full jitter), compensations retried.
+import { PostgresSagaQueries } from '../../../apps/coordinator/src/persistence/saga-queries.postgres.js';
+import type { CoordinatorRuntime } from '../../../apps/coordinator/src/runtime/coordinator-runtime.js';
+import {
+  createEnvironment,
+  startCoordinator,
+  waitForSagas,
+  type CoordinatorEnvironment,
+} from '../../support/coordinator-fixture.js';
+import { auditRecords, sagaRecord, waitForAudit } from '../../support/saga-records.js';
+import {
+  ScriptedParticipants,
+  silent,
+  succeed,
+  succeedAll,
+  transientError,
+} from '../../support/scripted-participants.js';
+import { waitFor } from '../../support/wait-for.js';
+
+const REPLY_TIMEOUT_MS = 5_000;
+const INITIAL_RETRY_DELAY_MS = 200;
+
+const orderInput = (orderId: string) => ({
+  orderId,
+  customerId: 'c-1',
+  items: [{ sku: 'apple', quantity: 1 }],
+  amount: 120,
+  currency: 'EUR',
+});
+
+/** An environment with a coordinator at `timeScale` and the test playing the participants. */
+function useCoordinator(name: string, timeScale: number) {
+  const context = {} as {
+    environment: CoordinatorEnvironment;
+    coordinator: CoordinatorRuntime;
+    participants: ScriptedParticipants;
+    start(key: string): Promise<string>;
+  };
+  beforeAll(async () => {
+    context.environment = await createEnvironment(name);
+    context.coordinator = await startCoordinator(context.environment, {
+      TIME_SCALE: String(timeScale),
+    });
+    context.participants = await ScriptedParticipants.start(context.environment);
+  });
+  afterAll(async () => {
+    await context.participants?.stop();
+    await context.coordinator?.stop();
+    await context.environment?.dispose();
+  });
+  context.start = async (key) => {
+    const answer = await context.coordinator.decisions.start({
+      sagaType: 'order',
+      idempotencyKey: key,
+      input: orderInput(key),
+    });
+    return answer.sagaId;
+  };
+  return context;
+}
+
+/** The back-off the engine chose after an attempt, in unscaled ms, from the audit line of its reply. */
+function chosenDelay(detail: string): number {
+  const match = /retry in (\d+) ms/.exec(detail);
+  if (!match) throw new Error(`no retry in: ${detail}`);
+  return Number(match[1]);
+}
+
+describe('retry back-off with time scaled down (TIME_SCALE=0.5)', () => {
+  const TIME_SCALE = 0.5;
+  const test = useCoordinator('it_backoff', TIME_SCALE);
+
+  it('sends each next attempt after the scaled back-off, not before, and compensates when attempts run out', async () => {
+    const { environment, participants } = test;
+    const sagaId = await test.start('backoff');
+    const authorize = await participants.waitForCommand({ sagaId, stepId: 'authorize-payment' });
+    await participants.reply(authorize.command, succeed(authorize.command));
+
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      const sent = await participants.waitForCommand({
+        sagaId,
+        stepId: 'reserve-inventory',
+        attempt,
+      });
+      const answeredAt = Date.now();
+      await participants.reply(sent.command, transientError);
+      const next = await participants.waitForCommand({
+        sagaId,
+        stepId: 'reserve-inventory',
+        attempt: attempt + 1,
+      });
+      const decision = await waitForAudit(
+        environment.db,
+        sagaId,
+        `the error of attempt ${attempt}`,
+        (row) =>
+          row.event_type === 'reply' &&
+          row.step_id === 'reserve-inventory' &&
+          row.attempt === attempt,
+      );
+      const delay = chosenDelay(decision.detail);
+      expect(delay).toBeLessThan(INITIAL_RETRY_DELAY_MS * 2 ** (attempt - 1)); // full jitter
+      const scaled = Math.round(delay * TIME_SCALE);
+      // On the database's clock: from the decision that set the timer to the one it fired.
+      const waited = Date.parse(next.command.sentAt) - decision.at.getTime();
+      expect(waited).toBeGreaterThanOrEqual(scaled);
+      expect(waited).toBeLessThan(scaled + 1_000);
+      // As the participant sees it: from its error reply to the next attempt.
+      expect(next.receivedAt - answeredAt).toBeGreaterThanOrEqual(scaled);
+    }
+
+    // The fourth and last attempt errs too: the step fails, and what succeeded is undone.
+    participants.script = (command) =>
+      command.action === 'compensate' ? succeed(command) : undefined;
+    const last = await participants.waitForCommand({
+      sagaId,
+      stepId: 'reserve-inventory',
+      attempt: 4,
+    });
+    await participants.reply(last.command, transientError);
+    await waitForSagas(environment.db, [sagaId], ['compensated']);
+
+    expect(participants.commands({ sagaId, attempt: 5 })).toEqual([]);
+    expect(
+      participants.commands({ sagaId, action: 'compensate' }).map((c) => c.command.commandType),
+    ).toEqual(['payment.void']);
+    const saga = await sagaRecord(environment.db, sagaId);
+    expect(saga?.state).toMatchObject({
+      cause: { type: 'step-failed', stepId: 'reserve-inventory' },
+      steps: {
+        'reserve-inventory': { status: 'failed', attempts: 4 },
+        'authorize-payment': { status: 'compensated' },
+        'capture-payment': { status: 'skipped' },
+      },
+    });
+  });
+});
+
+describe('reply timeouts with time scaled down (TIME_SCALE=0.1)', () => {
+  // Reply timeouts of 500 ms; the saga's deadline (60 s) becomes 6 s, well after the 4 attempts.
+  const TIME_SCALE = 0.1;
+  const test = useCoordinator('it_timeout', TIME_SCALE);
+
+  it('retries an unanswered attempt after the scaled timeout, then compensates with the outcome unknown', async () => {
+    const { environment, participants } = test;
+    // Inventory never answers a reservation; everything else succeeds.
+    participants.script = (command) =>
+      command.commandType === 'inventory.reserve' ? undefined : succeed(command);
+    const sagaId = await test.start('timeout');
+
+    const attempts = [];
+    for (let attempt = 1; attempt <= 4; attempt++) {
+      attempts.push(
+        await participants.waitForCommand({ sagaId, stepId: 'reserve-inventory', attempt }),
+      );
+    }
+    for (let i = 1; i < attempts.length; i++) {
+      const waited =
+        Date.parse(attempts[i]!.command.sentAt) - Date.parse(attempts[i - 1]!.command.sentAt);
+      expect(waited).toBeGreaterThanOrEqual(REPLY_TIMEOUT_MS * TIME_SCALE);
+      expect(waited).toBeLessThan(REPLY_TIMEOUT_MS); // the unscaled timeout never applied
+    }
+    await waitForSagas(environment.db, [sagaId], ['compensated']);
+
+    // Reserving may have happened: it is released, saying so; the authorization is voided.
+    const compensations = participants.commands({ sagaId, action: 'compensate' });
+    expect(
+      compensations.map((c) => [c.command.commandType, c.command.outcomeUnknown]).sort(),
+    ).toEqual([
+      ['inventory.release', true],
+      ['payment.void', false],
+    ]);
+    expect(participants.commands({ sagaId, stepId: 'reserve-inventory', attempt: 5 })).toEqual([]);
+    const wakeups = (await auditRecords(environment.db, sagaId)).filter(
+      (row) => row.event_type === 'wakeup' && row.step_id === 'reserve-inventory',
+    );
+    expect(wakeups.map((row) => [row.attempt, row.applied])).toEqual([
+      [1, true],
+      [1, true], // the retry after the timeout (same attempt number: the back-off of attempt 1)
+      [2, true],
+      [2, true],
+      [3, true],
+      [3, true],
+      [4, true],
+    ]);
+    expect(wakeups.filter((row) => row.detail.includes('timed out after 5000 ms'))).toHaveLength(4);
+    const saga = await sagaRecord(environment.db, sagaId);
+    expect(saga?.state).toMatchObject({
+      cause: { type: 'step-outcome-unknown', stepId: 'reserve-inventory' },
+      steps: {
+        'reserve-inventory': { status: 'compensated' },
+        'authorize-payment': { status: 'compensated' },
+        'capture-payment': { status: 'skipped' },
+      },
+    });
+  });
+});
+
+describe('a timer pending across a coordinator restart', () => {
+  // Real time: the 5 s reply timeout leaves ample room to stop the coordinator before it is due.
+  const test = useCoordinator('it_timer_restart', 1);
+
+  it('fires a reply timeout that fell due while no coordinator ran, once, after the restart', async () => {
+    const { environment, participants } = test;
+    participants.script = silent;
+    const sagaId = await test.start('restart');
+    await participants.waitForCommand({ sagaId, stepId: 'reserve-inventory', attempt: 1 });
+    const timerId = `${sagaId}:reserve-inventory:reply-timeout:1`;
+    await test.coordinator.stop();
+
+    const pending = await environment.db.query<{ due_at: Date }[]>(
+      `SELECT due_at FROM timers WHERE id = $1`,
+      [timerId],
+    );
+    expect(pending).toHaveLength(1);
+    const dueAt = pending[0]!.due_at.getTime();
+    await waitFor(
+      'the timer to fall due while no coordinator runs',
+      async () => {
+        const [row] = await environment.db.query<{ due: boolean }[]>(
+          `SELECT now() >= $1::timestamptz AS due`,
+          [pending[0]!.due_at],
+        );
+        return row?.due;
+      },
+      { timeoutMs: 10_000, intervalMs: 50 },
+    );
+    expect(
+      (await auditRecords(environment.db, sagaId)).filter((row) => row.event_type === 'wakeup'),
+    ).toEqual([]);
+
+    participants.script = succeedAll;
+    test.coordinator = await startCoordinator(environment, { TIME_SCALE: '1' });
+    const second = await participants.waitForCommand({
+      sagaId,
+      stepId: 'reserve-inventory',
+      attempt: 2,
+    });
+    await waitForSagas(environment.db, [sagaId], ['completed']);
+
+    expect(Date.parse(second.command.sentAt)).toBeGreaterThanOrEqual(dueAt);
+    const wakeups = (await auditRecords(environment.db, sagaId)).filter(
+      (row) => row.event_type === 'wakeup' && row.step_id === 'reserve-inventory',
+    );
+    expect(wakeups.map((row) => [row.attempt, row.applied, row.detail])).toEqual([
+      [1, true, expect.stringContaining('timed out after 5000 ms')],
+      [1, true, expect.stringContaining('sent reserve-inventory attempt 2')],
+    ]);
+    expect(
+      participants
+        .commands({ sagaId, stepId: 'reserve-inventory' })
+        .map((c) => [c.command.action, c.command.attempt]),
+    ).toEqual([
+      ['execute', 1],
+      ['execute', 2],
+    ]);
+    const [left] = await environment.db.query<{ n: number }[]>(
+      `SELECT count(*)::int AS n FROM timers WHERE saga_id = $1`,
+      [sagaId],
+    );
+    expect(left?.n).toBe(0);
+  });
+});
+
+describe('the next wake-up a step shows under TIME_SCALE', () => {
+  // Scaled up so that the back-off lasts long enough to be looked at (up to 4 s for attempt 1).
+  const TIME_SCALE = 20;
+  const test = useCoordinator('it_wakeup_view', TIME_SCALE);
+
+  it('is the time its retry timer is due', async () => {
+    const { environment, participants } = test;
+    const sagaId = await test.start('wakeup-view');
+    // The step's row and its retry timer, from one snapshot (one decision writes both).
+    const look = async (attempt: number) => {
+      const [row] = await environment.db.query<
+        { status: string; attempt: number; due_at: Date | null }[]
+      >(
+        `SELECT s.status, s.attempt, t.due_at FROM saga_steps s
+         LEFT JOIN timers t ON t.id = s.saga_id::text || ':' || s.step_id || ':retry:' || s.attempt
+         WHERE s.saga_id = $1 AND s.step_id = 'reserve-inventory'`,
+        [sagaId],
+      );
+      if (row?.status === 'backing-off' && row.attempt === attempt) return row;
+      if (row?.status === 'running' && row.attempt > attempt) return 'missed';
+      return undefined;
+    };
+    // A back-off drawn near 0 ms may be over before it is seen: then try the next attempt.
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      const sent = await participants.waitForCommand({
+        sagaId,
+        stepId: 'reserve-inventory',
+        attempt,
+      });
+      await participants.reply(sent.command, transientError);
+      const seen = await waitFor(`attempt ${attempt} backing off`, () => look(attempt), {
+        intervalMs: 5,
+      });
+      if (seen === 'missed') continue;
+      expect(seen.due_at).not.toBeNull();
+      const view = await new PostgresSagaQueries(environment.db).get(sagaId);
+      const step = view?.steps.find((s) => s.stepId === 'reserve-inventory');
+      if (step?.status !== 'backing-off') continue; // the back-off ended while we looked
+      expect(step.nextWakeupAt).toBe(seen.due_at?.toISOString());
+      return;
+    }
+    throw new Error('no back-off lasted long enough to be seen');
+  });
+});
