@@ -1,5 +1,6 @@
 // The built coordinator, started as its own process against the real Kafka and Postgres.
 import { createEnvironment, type CoordinatorEnvironment } from '../support/coordinator-fixture.js';
+import { waitFor } from '../support/wait-for.js';
 import { listeningUrl, startService, type ServiceProcess } from '../support/service-process.js';
 
 const entry = 'dist/apps/coordinator/src/main.js';
@@ -25,9 +26,15 @@ describe('the coordinator process', () => {
     service = startService(entry, { ...environment.env, PORT: '0' });
     const url = await listeningUrl(service);
     expect((await fetch(`${url}/health/live`)).status).toBe(200);
-    const ready = await fetch(`${url}/health/ready`);
-    expect(await ready.json()).toEqual({ status: 'up', checks: { database: 'up', broker: 'up' } });
-    expect(ready.status).toBe(200);
+    // Live at once; ready once the consumers have joined their groups.
+    const ready = await waitFor('readiness', async () => {
+      const answer = await fetch(`${url}/health/ready`);
+      return answer.status === 200 ? answer : undefined;
+    });
+    expect(await ready.json()).toEqual({
+      status: 'up',
+      checks: { database: 'up', broker: 'up', consumers: 'up' },
+    });
   });
 
   it('refuses to start while its database is unreachable, and never prints the password', async () => {

@@ -5,7 +5,11 @@ import { SAGA_QUERIES } from './application/saga-queries.js';
 import type { CoordinatorConfig } from './config/coordinator-config.js';
 import { brokerReadiness } from './health/dependency-checks.js';
 import { HealthController } from './health/health.controller.js';
-import { READINESS_CHECKS, type ReadinessCheck } from './health/readiness-check.js';
+import {
+  READINESS_CHECKS,
+  ReadinessProblem,
+  type ReadinessCheck,
+} from './health/readiness-check.js';
 import { HttpApiModule } from './http/index.js';
 import { PostgresSagaQueries } from './persistence/saga-queries.postgres.js';
 import { runQuery } from './persistence/sql-runner.js';
@@ -31,6 +35,12 @@ export class AppModule {
       },
     ];
     if (options.config.kafkaBrokers) checks.push(brokerReadiness(options.config.kafkaBrokers));
+    checks.push({
+      name: 'consumers',
+      check: async () => {
+        if (!runtime.isConsuming()) throw new ReadinessProblem('joining their groups');
+      },
+    });
     const api = [
       { provide: SAGA_OPERATIONS, useValue: runtime.decisions },
       {

@@ -16,6 +16,8 @@ const environmentSchema = z.object({
   KAFKA_BROKERS: optional(
     z.string().regex(/^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, 'expected host:port[,host:port...]'),
   ),
+  KAFKA_SESSION_TIMEOUT_MS: int(6_000, 300_000, 10_000),
+  KAFKA_REBALANCE_TIMEOUT_MS: int(1_000, 300_000, 15_000),
   KAFKA_CLIENT_ID: z
     .string()
     .regex(/^[\w.-]{1,100}$/, 'expected letters, digits, . _ or -')
@@ -53,6 +55,12 @@ export interface CoordinatorConfig {
   /** Kafka bootstrap servers; absent: the in-process transport (embedded mode). */
   readonly kafkaBrokers?: string[];
   readonly kafkaClientId: string;
+  /**
+   * Silence after which the broker evicts a consumer, and how long a rebalance waits for members
+   * (ms). Short: a crashed instance's partitions move to the others that much sooner.
+   */
+  readonly kafkaSessionTimeoutMs: number;
+  readonly kafkaRebalanceTimeoutMs: number;
   /** Postgres connection string; absent: the embedded Postgres (PGlite). */
   readonly databaseUrl?: string;
   readonly databaseSchema: string;
@@ -97,6 +105,8 @@ export function loadCoordinatorConfig(
     host: env.HOST,
     ...(env.KAFKA_BROKERS ? { kafkaBrokers: env.KAFKA_BROKERS.split(',') } : {}),
     kafkaClientId: env.KAFKA_CLIENT_ID,
+    kafkaSessionTimeoutMs: env.KAFKA_SESSION_TIMEOUT_MS,
+    kafkaRebalanceTimeoutMs: env.KAFKA_REBALANCE_TIMEOUT_MS,
     ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
     databaseSchema: env.DATABASE_SCHEMA,
     databasePoolSize: env.DATABASE_POOL_SIZE,

@@ -1,6 +1,6 @@
 import { Controller, Get, HttpCode, HttpStatus, Inject, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import { READINESS_CHECKS, type ReadinessCheck } from './readiness-check.js';
+import { READINESS_CHECKS, ReadinessProblem, type ReadinessCheck } from './readiness-check.js';
 
 const CHECK_TIMEOUT_MS = 2_000;
 
@@ -40,6 +40,7 @@ async function runBounded(check: ReadinessCheck): Promise<string> {
     await Promise.race([check.check(), timeout]);
     return 'up';
   } catch (error) {
+    if (error instanceof ReadinessProblem) return `down: ${error.message}`;
     return `down: ${error instanceof Error && error.message === 'timed out' ? 'timed out' : 'unreachable'}`;
   } finally {
     clearTimeout(timer);

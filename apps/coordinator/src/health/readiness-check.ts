@@ -8,3 +8,8 @@ export interface ReadinessCheck {
 
 /** Nest injection token for the list of {@link ReadinessCheck}s. */
 export const READINESS_CHECKS = Symbol('READINESS_CHECKS');
+
+/** A readiness failure whose message is safe to show in `/health/ready` (no secrets in it). */
+export class ReadinessProblem extends Error {
+  override name = 'ReadinessProblem';
+}

@@ -20,7 +20,14 @@ export class CoordinatorLifecycle implements OnApplicationBootstrap, OnApplicati
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.runtime.start();
+    // Listen without waiting for the consumer groups: after a crash a join can take a session
+    // timeout, and liveness must answer meanwhile (readiness says `consumers: joining`).
+    await this.runtime.start({ waitForConsumers: false });
+    this.runtime.consuming.catch((error: unknown) =>
+      this.logger.error(
+        `the consumers could not join their groups: ${error instanceof Error ? error.message : 'unknown error'}`,
+      ),
+    );
     if (this.withSampleParticipants) {
       const transport = this.runtime.transport;
       this.participants = await startSampleParticipants({

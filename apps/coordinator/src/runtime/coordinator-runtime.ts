@@ -42,6 +42,9 @@ export class CoordinatorRuntime {
   private readonly relay: OutboxRelay;
   private readonly timers: TimerPoller;
   private readonly consumers: MessageConsumer[] = [];
+  private joined = false;
+  /** Settles when the consumers have joined (or failed to); set by `start`. */
+  consuming: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: CoordinatorRuntimeOptions) {
     const { config } = options;
@@ -87,33 +90,40 @@ export class CoordinatorRuntime {
     ]);
   }
 
-  /** Connects, migrates, creates the topics, and starts every worker. */
-  async start(): Promise<void> {
+  /**
+   * Connects, migrates, creates the topics, starts the outbox relay, and starts consuming. The
+   * timers start only once the consumers have joined their groups: after a crash a join waits
+   * out the dead member's session, and timers firing meanwhile would time out steps whose
+   * replies sit unread on the topic. `waitForConsumers: false` resolves before the joins (the
+   * HTTP server can listen meanwhile); `consuming` tells when they are done.
+   */
+  async start(options: { waitForConsumers?: boolean } = {}): Promise<void> {
     const { config } = this.options;
-    if (config.databaseUrl && config.databaseSchema !== 'public')
+    if (config.databaseUrl && config.databaseSchema !== 'public') {
       await this.ensureSchema(config.databaseUrl, config.databaseSchema);
+    }
     await this.dataSource.initialize();
     if (config.runMigrations) {
       const applied = await this.dataSource.runMigrations({ transaction: 'all' });
-      if (applied.length > 0)
-        this.logger.log(
-          `applied ${applied.length} migration(s): ${applied.map((m) => m.name).join(', ')}`,
-        );
+      const names = applied.map((migration) => migration.name).join(', ');
+      if (applied.length > 0) this.logger.log(`applied ${applied.length} migration(s): ${names}`);
     }
     const report = await this.transport.administrator.ensureTopics(this.topicSpecs());
     if (report.created.length > 0) this.logger.log(`created topics: ${report.created.join(', ')}`);
     this.relay.start();
-    this.timers.start();
-    await this.consume(
-      `${config.consumerGroup}`,
-      this.topics.replies,
-      replyBatchHandler(this.decisions),
-    );
-    await this.consume(
-      `${config.consumerGroup}`,
-      this.topics.start,
-      startBatchHandler(this.decisions),
-    );
+    this.consuming = Promise.all([
+      this.consume(config.consumerGroup, this.topics.replies, replyBatchHandler(this.decisions)),
+      this.consume(config.consumerGroup, this.topics.start, startBatchHandler(this.decisions)),
+    ]).then(() => {
+      this.joined = true;
+      this.timers.start();
+    });
+    if (options.waitForConsumers ?? true) await this.consuming;
+  }
+
+  /** True once the consumers have joined their groups (and the timers run). */
+  isConsuming(): boolean {
+    return this.joined;
   }
 
   /** Stops taking work, finishes what is in hand, and closes the connections. Idempotent. */
