@@ -1,30 +1,9 @@
 // Commands for the sample participants' unit tests.
 import type { CommandMessage, JsonValue } from '#contracts';
+import { commandFor } from '../../../libs/saga-participant/src/command.fixture.js';
 import type { SampleService } from './sample-service.js';
 
-/** A valid command to `inventory`; every field can be overridden. */
-export function commandFor(overrides: Partial<CommandMessage> = {}): CommandMessage {
-  const sagaId = overrides.sagaId ?? 'saga-1';
-  const stepId = overrides.stepId ?? 'reserve-inventory';
-  const action = overrides.action ?? 'execute';
-  const attempt = overrides.attempt ?? 1;
-  return {
-    messageId: `${sagaId}:${stepId}:${action}:${attempt}`,
-    sagaId,
-    sagaType: 'order',
-    sagaVersion: 1,
-    stepId,
-    action,
-    attempt,
-    participant: 'inventory',
-    commandType: 'inventory.reserve',
-    idempotencyKey: action === 'execute' ? `${sagaId}:${stepId}` : `${sagaId}:${stepId}:compensate`,
-    replyTo: 'test.saga.replies',
-    payload: { orderId: 'o-1', items: [{ sku: 'apple', quantity: 2 }] },
-    sentAt: '2026-11-28T09:00:00.000Z',
-    ...overrides,
-  };
-}
+export { commandFor };
 
 /** Calls a service's handler for `commandType` with `payload`, as its participant would. */
 export async function call(
@@ -37,5 +16,6 @@ export async function call(
   if (handler === undefined) throw new Error(`${service.participant} has no ${commandType}`);
   return handler(
     commandFor({ participant: service.participant, commandType, payload, ...overrides }),
+    { transaction: undefined },
   );
 }

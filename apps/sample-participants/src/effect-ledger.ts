@@ -1,4 +1,5 @@
-import type { CommandMessage } from '#contracts';
+import type { CommandMessage, JsonValue } from '#contracts';
+import type { HandlerContext } from '../../../libs/saga-participant/src/index.js';
 
 /** One effect a sample service applied. */
 export interface LedgerEntry {
@@ -11,30 +12,57 @@ export interface LedgerEntry {
 /**
  * The effects a sample service applied, in order, so that tests (and the chaos battery) can
  * count them: an idempotency key seen twice means an effect applied twice. A command that
- * changes nothing (undoing what never happened) leaves no entry.
+ * changes nothing (undoing what never happened) leaves no entry. When the handler runs in a
+ * database transaction, the effect is also written to the service's `effects` table in it
+ * (EffectsTableMigration), which is the durable ledger; `entries` is this process's view.
  */
 export class EffectLedger {
-  private readonly applied: LedgerEntry[] = [];
+  private readonly list: LedgerEntry[] = [];
 
   /** @param now the clock of `at` (default: the system clock). */
   constructor(private readonly now: () => Date = () => new Date()) {}
 
-  /** Records that `command` took effect. */
+  /** Records that `command` took effect (in memory only). */
   record(command: CommandMessage): void {
-    this.applied.push({
+    this.list.push({
       idempotencyKey: command.idempotencyKey,
       commandType: command.commandType,
       at: this.now().toISOString(),
     });
   }
 
+  /**
+   * Records that `command` took effect, in the handler's transaction when it has one, and
+   * answers with `result`: at once without a transaction, once the row is written with one.
+   */
+  applied<T extends JsonValue>(
+    command: CommandMessage,
+    context: HandlerContext,
+    result: T,
+  ): T | Promise<T> {
+    const { transaction } = context;
+    if (transaction === undefined) {
+      this.record(command);
+      return result;
+    }
+    return transaction
+      .query(`INSERT INTO effects (idempotency_key, command_type) VALUES ($1, $2)`, [
+        command.idempotencyKey,
+        command.commandType,
+      ])
+      .then(() => {
+        this.record(command);
+        return result;
+      });
+  }
+
   /** Every entry, oldest first. */
   get entries(): readonly LedgerEntry[] {
-    return [...this.applied];
+    return [...this.list];
   }
 
   /** How many entries carry `idempotencyKey`. */
   countOf(idempotencyKey: string): number {
-    return this.applied.filter((entry) => entry.idempotencyKey === idempotencyKey).length;
+    return this.list.filter((entry) => entry.idempotencyKey === idempotencyKey).length;
   }
 }

@@ -1,21 +1,21 @@
 // The sample participants' public API: what the coordinator's embedded mode and tests import.
-export { BusinessRefusal } from './business-refusal.js';
-export type { CommandHandler, CommandHandlers } from './command-handler.js';
-export { parsePayload } from './command-payload.js';
+export { BusinessRefusal } from '../../../libs/saga-participant/src/index.js';
+export type { CommandHandler, CommandHandlers } from '../../../libs/saga-participant/src/index.js';
+export { parsePayload } from '../../../libs/saga-participant/src/index.js';
 export { EffectLedger, type LedgerEntry } from './effect-ledger.js';
-export type { FinalOutcome, IdempotencyStore } from './idempotency-store.js';
-export { InMemoryIdempotencyStore } from './in-memory-idempotency-store.js';
+export type { FinalOutcome, IdempotencyStore } from '../../../libs/saga-participant/src/index.js';
+export { InMemoryIdempotencyStore } from '../../../libs/saga-participant/src/index.js';
 export {
   jsonLinesParticipantLogger,
   silentParticipantLogger,
   type ParticipantLogger,
   type ParticipantLogLevel,
-} from './participant-logger.js';
+} from '../../../libs/saga-participant/src/index.js';
 export {
   startParticipantRuntime,
   type ParticipantRuntime,
   type ParticipantRuntimeOptions,
-} from './participant-runtime.js';
+} from '../../../libs/saga-participant/src/index.js';
 export {
   SAMPLE_PARTICIPANT_NAMES,
   sampleParticipantTopics,

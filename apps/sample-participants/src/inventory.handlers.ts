@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { BusinessRefusal } from './business-refusal.js';
-import { parsePayload } from './command-payload.js';
+import { BusinessRefusal } from '../../../libs/saga-participant/src/index.js';
+import { parsePayload } from '../../../libs/saga-participant/src/index.js';
 import { EffectLedger } from './effect-ledger.js';
 import { originOf, type SampleService, type SampleServiceOptions } from './sample-service.js';
 
@@ -52,7 +52,7 @@ export function createInventoryService(options: InventoryOptions = {}): Inventor
     ledger,
     available,
     handlers: {
-      'inventory.reserve': (command) => {
+      'inventory.reserve': (command, context) => {
         const { items } = parsePayload(reservePayload, command.payload);
         const wanted = new Map<string, number>();
         for (const { sku, quantity } of items) wanted.set(sku, (wanted.get(sku) ?? 0) + quantity);
@@ -64,18 +64,16 @@ export function createInventoryService(options: InventoryOptions = {}): Inventor
         for (const [sku, quantity] of wanted) stock.set(sku, available(sku) - quantity);
         const reservationId = `rsv:${originOf(command)}`;
         reservations.set(reservationId, wanted);
-        ledger.record(command);
-        return { reservationId };
+        return ledger.applied(command, context, { reservationId });
       },
-      'inventory.release': (command) => {
+      'inventory.release': (command, context) => {
         const payload = parsePayload(releasePayload, command.payload);
         const reservationId = payload.reservationId ?? `rsv:${originOf(command)}`;
         const reserved = reservations.get(reservationId);
         if (reserved === undefined) return { reservationId, released: false };
         for (const [sku, quantity] of reserved) stock.set(sku, available(sku) + quantity);
         reservations.delete(reservationId);
-        ledger.record(command);
-        return { reservationId, released: true };
+        return ledger.applied(command, context, { reservationId, released: true });
       },
     },
   };

@@ -1,13 +1,28 @@
 // The sample participants as their own process, over Kafka: `KAFKA_BROKERS=host:9092 node
-// dist/apps/sample-participants/src/main.js` (optional TOPIC_PREFIX, TOPIC_PARTITIONS).
+// dist/apps/sample-participants/src/main.js`. With DATABASE_URL their idempotency keys and
+// ledgers live in Postgres, a schema per participant; PARTICIPANTS picks some of them; FAULTS
+// and PARTICIPANTS_ADMIN_PORT inject faults (see participants-config.ts).
 import { jsonLinesTransportLogger, KafkaTransport } from '../../coordinator/src/messaging/index.js';
-import { jsonLinesParticipantLogger } from './participant-logger.js';
+import { jsonLinesParticipantLogger } from '../../../libs/saga-participant/src/index.js';
+import { startFaultAdminServer } from './faults/fault-admin-server.js';
+import { FaultInjector } from './faults/fault-injector.js';
+import { seededRandom } from './faults/seeded-random.js';
 import { loadParticipantsConfig, ParticipantsConfigError } from './participants-config.js';
 import { sampleParticipantTopics, startSampleParticipants } from './sample-participants.js';
 
-/** Creates the command topics, starts the four participants, stops them cleanly on SIGTERM. */
+/** Creates the command topics, starts the participants, stops them cleanly on SIGTERM. */
 async function main(): Promise<void> {
   const config = loadParticipantsConfig(process.env);
+  const seed = config.faultSeed ?? Math.floor(Math.random() * 2 ** 31);
+  const faults = new FaultInjector(config.faults ?? {}, {
+    random: seededRandom(seed),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    crash: (participant) => {
+      // The effect and its outcome are committed; the reply is never sent.
+      jsonLinesParticipantLogger.log('warn', 'Injected crash after commit', { participant });
+      process.exit(86);
+    },
+  });
   const transport = new KafkaTransport(
     { brokers: config.kafkaBrokers, clientId: 'sample-participants' },
     { logger: jsonLinesTransportLogger },
@@ -20,13 +35,25 @@ async function main(): Promise<void> {
     publisher: transport.publisher,
     topicPrefix: config.topicPrefix,
     logger: jsonLinesParticipantLogger,
+    ...(config.databaseUrl === undefined
+      ? {}
+      : { database: { url: config.databaseUrl, schemaPrefix: config.schemaPrefix ?? '' } }),
+    ...(config.participants === undefined ? {} : { only: config.participants }),
+    dedupe: config.dedupe ?? true,
+    wrapHandlers: (participant, handlers) => faults.wrapHandlers(participant, handlers),
+    interceptReply: (participant) => faults.replyInterceptor(participant),
   }).catch(async (error: unknown) => {
     await transport.close();
     throw error;
   });
+  const admin =
+    config.adminPort === undefined
+      ? undefined
+      : await startFaultAdminServer(faults, config.adminPort);
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
       // Finish the batches in hand (their replies included), leave the groups, close the producer.
+      admin?.server.close();
       participants
         .stop()
         .then(() => transport.close())
@@ -42,6 +69,11 @@ async function main(): Promise<void> {
   jsonLinesParticipantLogger.log('info', 'Sample participants are consuming their commands', {
     ...transport.describe(),
     topicPrefix: config.topicPrefix,
+    participants: config.participants ?? 'all',
+    storage: config.databaseUrl === undefined ? 'memory' : 'postgres',
+    dedupe: config.dedupe ?? true,
+    faultSeed: seed,
+    ...(admin === undefined ? {} : { adminUrl: `http://127.0.0.1:${admin.port}/faults` }),
   });
 }
 

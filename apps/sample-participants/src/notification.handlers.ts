@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parsePayload } from './command-payload.js';
+import { parsePayload } from '../../../libs/saga-participant/src/index.js';
 import { EffectLedger } from './effect-ledger.js';
 import { originOf, type SampleService, type SampleServiceOptions } from './sample-service.js';
 
@@ -34,12 +34,11 @@ export function createNotificationService(options: SampleServiceOptions = {}): N
     ledger,
     sent: () => [...sent],
     handlers: {
-      'notification.send': (command) => {
+      'notification.send': (command, context) => {
         const { customerId, template } = parsePayload(sendPayload, command.payload);
         const notificationId = `ntf:${originOf(command)}`;
         sent.push({ notificationId, customerId, template });
-        ledger.record(command);
-        return { notificationId };
+        return ledger.applied(command, context, { notificationId });
       },
     },
   };

@@ -11,8 +11,8 @@ import {
 } from '#saga-core/testing';
 import { orderSaga, type OrderInput } from '../../coordinator/src/sagas/order.saga.js';
 import { SAMPLE_SAGAS } from '../../coordinator/src/sagas/saga-catalog.js';
-import { BusinessRefusal } from './business-refusal.js';
-import type { CommandHandler } from './command-handler.js';
+import { BusinessRefusal } from '../../../libs/saga-participant/src/index.js';
+import type { CommandHandler } from '../../../libs/saga-participant/src/index.js';
 import { createInventoryService } from './inventory.handlers.js';
 import { createNotificationService } from './notification.handlers.js';
 import { createPaymentService } from './payment.handlers.js';
@@ -46,7 +46,10 @@ function scriptsOf(services: Record<string, SampleService>): ParticipantScripts 
 
 function behaviourOf(handler: CommandHandler, command: CommandToSend): Behaviour {
   try {
-    const result = handler({ ...command, replyTo: 'saga.replies', sentAt: '2026-11-28T09:00:00Z' });
+    const result = handler(
+      { ...command, replyTo: 'saga.replies', sentAt: '2026-11-28T09:00:00Z' },
+      { transaction: undefined },
+    );
     if (result instanceof Promise) throw new Error('the sample handlers answer at once');
     return succeed(result);
   } catch (error) {

@@ -30,4 +30,33 @@ describe('the sample participants configuration', () => {
     expect(load).toThrow(/KAFKA_BROKERS: required[\s\S]*TOPIC_PREFIX: [\s\S]*TOPIC_PARTITIONS: /);
     expect(load).not.toThrow(/no spaces!/);
   });
+
+  it('reads the Postgres, the participants to run, the dedupe switch and the faults', () => {
+    const config = loadParticipantsConfig({
+      KAFKA_BROKERS: 'k:9092',
+      DATABASE_URL: 'postgres://u@db:5432/x',
+      PARTICIPANTS: 'inventory, payment',
+      PARTICIPANT_DEDUPE: 'false',
+      PARTICIPANTS_ADMIN_PORT: '0',
+      FAULTS: '{"payment":{"dropReplyRate":0.1}}',
+      FAULT_SEED: '7',
+    });
+
+    expect(config).toMatchObject({
+      databaseUrl: 'postgres://u@db:5432/x',
+      schemaPrefix: 'participant_',
+      participants: ['inventory', 'payment'],
+      dedupe: false,
+      adminPort: 0,
+      faultSeed: 7,
+    });
+    expect(config.faults?.payment?.dropReplyRate).toBe(0.1);
+  });
+
+  it('refuses an unknown participant and faults that are not JSON', () => {
+    const load = () =>
+      loadParticipantsConfig({ KAFKA_BROKERS: 'k:9092', PARTICIPANTS: 'bank', FAULTS: '{' });
+
+    expect(load).toThrow(/PARTICIPANTS\.0: [\s\S]*FAULTS: expected JSON/);
+  });
 });

@@ -1,4 +1,18 @@
 import { z } from 'zod';
+import { faultConfigSchema, type FaultConfig } from './faults/fault-config.js';
+import { SAMPLE_PARTICIPANT_NAMES, type SampleParticipantName } from './sample-participants.js';
+
+const faultsJson = z
+  .string()
+  .transform((text, context) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      context.addIssue({ code: 'custom', message: 'expected JSON' });
+      return z.NEVER;
+    }
+  })
+  .pipe(faultConfigSchema);
 
 const environmentSchema = z.object({
   KAFKA_BROKERS: z
@@ -9,6 +23,20 @@ const environmentSchema = z.object({
     .regex(/^[a-zA-Z0-9._-]{0,100}$/, "expected letters, digits, '.', '_' or '-'")
     .default(''),
   TOPIC_PARTITIONS: z.coerce.number().int().min(1).max(1_000).default(3),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  PARTICIPANT_SCHEMA_PREFIX: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,40}$/, 'expected lowercase letters, digits or _')
+    .default('participant_'),
+  PARTICIPANTS: z
+    .string()
+    .transform((text) => text.split(',').map((name) => name.trim()))
+    .pipe(z.array(z.enum(SAMPLE_PARTICIPANT_NAMES)).min(1))
+    .optional(),
+  PARTICIPANT_DEDUPE: z.enum(['true', 'false']).default('true'),
+  PARTICIPANTS_ADMIN_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
+  FAULTS: faultsJson.optional(),
+  FAULT_SEED: z.coerce.number().int().optional(),
 });
 
 /** The standalone participants' configuration, read from the environment once at start-up. */
@@ -19,6 +47,20 @@ export interface ParticipantsConfig {
   readonly topicPrefix: string;
   /** Partitions of the command topics when they are created (`TOPIC_PARTITIONS`, default 3). */
   readonly topicPartitions: number;
+  /** Postgres for idempotency keys and ledgers (`DATABASE_URL`; unset: in memory). */
+  readonly databaseUrl?: string;
+  /** Each participant's schema is this prefix plus its name (`PARTICIPANT_SCHEMA_PREFIX`, default `participant_`). */
+  readonly schemaPrefix?: string;
+  /** The participants this process runs (`PARTICIPANTS`, comma-separated; default all). */
+  readonly participants?: readonly SampleParticipantName[];
+  /** False turns the kit's deduplication off (`PARTICIPANT_DEDUPE=false`, for the checker's own test). */
+  readonly dedupe?: boolean;
+  /** Port of the fault admin endpoint (`PARTICIPANTS_ADMIN_PORT`; unset: none, 0: any free port). */
+  readonly adminPort?: number;
+  /** Faults to inject from the start (`FAULTS`, JSON by participant; default none). */
+  readonly faults?: FaultConfig;
+  /** Seed of the fault draws (`FAULT_SEED`; default: drawn at start-up). */
+  readonly faultSeed?: number;
 }
 
 /** Thrown when the environment holds a wrong value; the message names every bad variable. */
@@ -42,5 +84,15 @@ export function loadParticipantsConfig(
     kafkaBrokers: env.KAFKA_BROKERS.split(','),
     topicPrefix: env.TOPIC_PREFIX,
     topicPartitions: env.TOPIC_PARTITIONS,
+    ...(env.DATABASE_URL === undefined
+      ? {}
+      : { databaseUrl: env.DATABASE_URL, schemaPrefix: env.PARTICIPANT_SCHEMA_PREFIX }),
+    ...(env.PARTICIPANTS === undefined ? {} : { participants: env.PARTICIPANTS }),
+    ...(env.PARTICIPANT_DEDUPE === 'false' ? { dedupe: false } : {}),
+    ...(env.PARTICIPANTS_ADMIN_PORT === undefined
+      ? {}
+      : { adminPort: env.PARTICIPANTS_ADMIN_PORT }),
+    ...(env.FAULTS === undefined ? {} : { faults: env.FAULTS }),
+    ...(env.FAULT_SEED === undefined ? {} : { faultSeed: env.FAULT_SEED }),
   };
 }

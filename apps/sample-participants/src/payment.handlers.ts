@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { BusinessRefusal } from './business-refusal.js';
-import { parsePayload } from './command-payload.js';
+import { BusinessRefusal } from '../../../libs/saga-participant/src/index.js';
+import { parsePayload } from '../../../libs/saga-participant/src/index.js';
 import { EffectLedger } from './effect-ledger.js';
 import { originOf, type SampleService, type SampleServiceOptions } from './sample-service.js';
 
@@ -58,17 +58,16 @@ export function createPaymentService(options: PaymentOptions = {}): PaymentServi
     ledger,
     authorizationStatus: (id) => authorizations.get(id)?.status,
     handlers: {
-      'payment.authorize': (command) => {
+      'payment.authorize': (command, context) => {
         const { amount, currency } = parsePayload(authorizePayload, command.payload);
         if (amount > declineAbove) {
           throw new BusinessRefusal('PAYMENT_DECLINED', 'the card issuer declined the payment');
         }
         const authorizationId = `auth:${originOf(command)}`;
         authorizations.set(authorizationId, { amount, currency, status: 'authorized' });
-        ledger.record(command);
-        return { authorizationId };
+        return ledger.applied(command, context, { authorizationId });
       },
-      'payment.void': (command) => {
+      'payment.void': (command, context) => {
         const payload = parsePayload(voidPayload, command.payload);
         const authorizationId = payload.authorizationId ?? `auth:${originOf(command)}`;
         const authorization = authorizations.get(authorizationId);
@@ -80,10 +79,9 @@ export function createPaymentService(options: PaymentOptions = {}): PaymentServi
         }
         if (authorization?.status !== 'authorized') return { authorizationId, voided: false };
         authorization.status = 'voided';
-        ledger.record(command);
-        return { authorizationId, voided: true };
+        return ledger.applied(command, context, { authorizationId, voided: true });
       },
-      'payment.capture': (command) => {
+      'payment.capture': (command, context) => {
         const payload = parsePayload(capturePayload, command.payload);
         const authorizationId = payload.authorizationId ?? '';
         const authorization = authorizations.get(authorizationId);
@@ -104,16 +102,14 @@ export function createPaymentService(options: PaymentOptions = {}): PaymentServi
         authorization.status = 'captured';
         authorization.captureId = captureId;
         captures.set(captureId, authorizationId);
-        ledger.record(command);
-        return { captureId };
+        return ledger.applied(command, context, { captureId });
       },
-      'payment.refund': (command) => {
+      'payment.refund': (command, context) => {
         const { captureId } = parsePayload(refundPayload, command.payload);
         const authorization = authorizations.get(captures.get(captureId) ?? '');
         if (authorization?.status !== 'captured') return { captureId, refunded: false };
         authorization.status = 'refunded';
-        ledger.record(command);
-        return { captureId, refunded: true };
+        return ledger.applied(command, context, { captureId, refunded: true });
       },
     },
   };

@@ -1,7 +1,14 @@
 import { topicNames } from '#contracts';
+import type { DataSource } from 'typeorm';
 import type { EffectLedger } from './effect-ledger.js';
-import type { IdempotencyStore } from './idempotency-store.js';
-import { InMemoryIdempotencyStore } from './in-memory-idempotency-store.js';
+import { EffectsTable1764633600001 } from './effects-table.migration.js';
+import {
+  InMemoryIdempotencyStore,
+  openParticipantDatabase,
+  PostgresIdempotencyStore,
+  type IdempotencyStore,
+  type ReplyInterceptor,
+} from '../../../libs/saga-participant/src/index.js';
 import {
   createInventoryService,
   INVENTORY,
@@ -13,8 +20,14 @@ import {
   NOTIFICATION,
   type NotificationService,
 } from './notification.handlers.js';
-import { jsonLinesParticipantLogger, type ParticipantLogger } from './participant-logger.js';
-import { startParticipantRuntime, type ParticipantRuntime } from './participant-runtime.js';
+import {
+  jsonLinesParticipantLogger,
+  type ParticipantLogger,
+} from '../../../libs/saga-participant/src/index.js';
+import {
+  startParticipantRuntime,
+  type ParticipantRuntime,
+} from '../../../libs/saga-participant/src/index.js';
 import {
   createPaymentService,
   PAYMENT,
@@ -22,6 +35,7 @@ import {
   type PaymentService,
 } from './payment.handlers.js';
 import type { SampleService } from './sample-service.js';
+import type { CommandHandlers } from '../../../libs/saga-participant/src/index.js';
 import { createShippingService, SHIPPING, type ShippingService } from './shipping.handlers.js';
 import type { MessageConsumer, MessagePublisher, TopicSpec } from '#saga-core';
 
@@ -48,6 +62,32 @@ export interface SampleParticipantsOptions {
   readonly inventory?: Pick<InventoryOptions, 'stock'>;
   /** Decline limit (default 10 000). */
   readonly payment?: Pick<PaymentOptions, 'declineAbove'>;
+  /**
+   * Postgres for the idempotency keys and the `effects` ledgers, a schema per participant
+   * (default: none, everything in memory). Takes precedence over idempotencyStoreFactory.
+   */
+  readonly database?: SampleDatabaseOptions;
+  /** Which participants to start (default all): one per process in the chaos battery. */
+  readonly only?: readonly SampleParticipantName[];
+  /** False turns the kit's deduplication off, to prove the checker catches it (default true). */
+  readonly dedupe?: boolean;
+  /** Wraps each participant's handlers (fault injection; default: as they are). */
+  readonly wrapHandlers?: (
+    participant: SampleParticipantName,
+    handlers: CommandHandlers,
+  ) => CommandHandlers;
+  /** Rewrites each participant's replies (fault injection; default: none). */
+  readonly interceptReply?: (participant: SampleParticipantName) => ReplyInterceptor | undefined;
+}
+
+/** Where the sample participants keep their state in Postgres. */
+export interface SampleDatabaseOptions {
+  /** A `postgres://` connection string. */
+  readonly url: string;
+  /** Each participant's schema is `<schemaPrefix><participant>` (default `participant_`). */
+  readonly schemaPrefix?: string;
+  /** Pool size per participant (default 5). */
+  readonly poolSize?: number;
 }
 
 /** The sample services, by participant name. */
@@ -62,8 +102,10 @@ export interface SampleServices {
 export interface SampleParticipants {
   /** The services, to look at their state (stock, authorizations, shipments, messages). */
   readonly services: SampleServices;
-  /** Each participant's ledger of applied effects. */
+  /** Each participant's ledger of applied effects (in Postgres mode: what this process applied). */
   readonly ledgers: Readonly<Record<SampleParticipantName, EffectLedger>>;
+  /** In Postgres mode, each started participant's database (its `effects` table is the ledger). */
+  readonly dataSources: Partial<Record<SampleParticipantName, DataSource>>;
   /** Stops every participant (each finishes its batch in hand). Idempotent. */
   stop(): Promise<void>;
 }
@@ -95,14 +137,23 @@ export async function startSampleParticipants(
     payment: createPaymentService({ ...clock, ...options.payment }),
     shipping: createShippingService(clock),
   };
+  const names = SAMPLE_PARTICIPANT_NAMES.filter((name) => options.only?.includes(name) ?? true);
+  const dataSources: Partial<Record<SampleParticipantName, DataSource>> = {};
   const started = await Promise.allSettled(
-    SAMPLE_PARTICIPANT_NAMES.map((name) => startOne(options, name, services[name])),
+    names.map(async (name) => {
+      if (options.database !== undefined) {
+        dataSources[name] = await openSampleDatabase(options.database, name);
+      }
+      return startOne(options, name, services[name], dataSources[name]);
+    }),
   );
   const runtimes = started.flatMap((result) =>
     result.status === 'fulfilled' ? [result.value] : [],
   );
   const stop = async () => {
     await Promise.all(runtimes.map((runtime) => runtime.stop()));
+    await Promise.all(Object.values(dataSources).map((db) => db.destroy()));
+    for (const name of names) delete dataSources[name];
   };
   const failed = started.find((result) => result.status === 'rejected');
   if (failed !== undefined) {
@@ -115,22 +166,42 @@ export async function startSampleParticipants(
     payment: services.payment.ledger,
     shipping: services.shipping.ledger,
   };
-  return { services, ledgers, stop };
+  return { services, ledgers, dataSources, stop };
+}
+
+/** Opens `participant`'s schema and applies the kit's and the ledger's migrations. */
+export function openSampleDatabase(
+  database: SampleDatabaseOptions,
+  participant: SampleParticipantName,
+): Promise<DataSource> {
+  return openParticipantDatabase({
+    url: database.url,
+    schema: `${database.schemaPrefix ?? 'participant_'}${participant}`,
+    migrations: [EffectsTable1764633600001],
+    ...(database.poolSize === undefined ? {} : { poolSize: database.poolSize }),
+  });
 }
 
 function startOne(
   options: SampleParticipantsOptions,
   participant: SampleParticipantName,
   service: SampleService,
+  dataSource: DataSource | undefined,
 ): Promise<ParticipantRuntime> {
+  const dedupe = { dedupe: options.dedupe ?? true };
+  const idempotencyStore =
+    dataSource !== undefined
+      ? new PostgresIdempotencyStore(dataSource, dedupe)
+      : (options.idempotencyStoreFactory?.(participant) ?? new InMemoryIdempotencyStore(dedupe));
+  const interceptReply = options.interceptReply?.(participant);
   return startParticipantRuntime({
     participant,
-    handlers: service.handlers,
+    handlers: options.wrapHandlers?.(participant, service.handlers) ?? service.handlers,
     consumer: options.consumerFactory(participant),
     publisher: options.publisher,
     topicPrefix: options.topicPrefix ?? '',
-    idempotencyStore:
-      options.idempotencyStoreFactory?.(participant) ?? new InMemoryIdempotencyStore(),
+    idempotencyStore,
+    ...(interceptReply === undefined ? {} : { interceptReply }),
     logger: options.logger ?? jsonLinesParticipantLogger,
     ...(options.now === undefined ? {} : { now: options.now }),
   });

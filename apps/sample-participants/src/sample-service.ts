@@ -1,5 +1,5 @@
 import type { CommandMessage } from '#contracts';
-import type { CommandHandlers } from './command-handler.js';
+import type { CommandHandlers } from '../../../libs/saga-participant/src/index.js';
 import type { EffectLedger } from './effect-ledger.js';
 
 /** A sample participant: its name, its handlers and the ledger of what it did. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parsePayload } from './command-payload.js';
+import { parsePayload } from '../../../libs/saga-participant/src/index.js';
 import { EffectLedger } from './effect-ledger.js';
 import { originOf, type SampleService, type SampleServiceOptions } from './sample-service.js';
 
@@ -34,19 +34,17 @@ export function createShippingService(options: SampleServiceOptions = {}): Shipp
     ledger,
     scheduled: () => [...shipments],
     handlers: {
-      'shipping.schedule': (command) => {
+      'shipping.schedule': (command, context) => {
         parsePayload(schedulePayload, command.payload);
         const shipmentId = `shp:${originOf(command)}`;
         shipments.add(shipmentId);
-        ledger.record(command);
-        return { shipmentId };
+        return ledger.applied(command, context, { shipmentId });
       },
-      'shipping.cancel': (command) => {
+      'shipping.cancel': (command, context) => {
         const payload = parsePayload(cancelPayload, command.payload);
         const shipmentId = payload.shipmentId ?? `shp:${originOf(command)}`;
         if (!shipments.delete(shipmentId)) return { shipmentId, cancelled: false };
-        ledger.record(command);
-        return { shipmentId, cancelled: true };
+        return ledger.applied(command, context, { shipmentId, cancelled: true });
       },
     },
   };

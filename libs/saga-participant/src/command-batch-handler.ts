@@ -22,7 +22,18 @@ export interface CommandBatchHandlerOptions {
   /** The clock of `repliedAt`. */
   readonly now: () => Date;
   readonly logger: ParticipantLogger;
+  /** Sees each reply once its outcome is stored; publishes what it returns instead (fault injection). */
+  readonly interceptReply?: ReplyInterceptor;
 }
+
+/**
+ * Called with a reply after its outcome was stored and before it is published; returns the
+ * messages to publish in its place: none drops it, two copies duplicate it. For fault injection.
+ */
+export type ReplyInterceptor = (
+  reply: OutgoingMessage,
+  command: CommandMessage,
+) => readonly OutgoingMessage[];
 
 /**
  * Handles a batch of a participant's commands, one after the other: dead-letters what is not a
@@ -46,7 +57,8 @@ export function createCommandBatchHandler(
       }
       const { command } = checked;
       const outcome = await decide(options, command);
-      replies.push(replyMessage(command, replyEnvelope(command, outcome, now()), message.headers));
+      const reply = replyMessage(command, replyEnvelope(command, outcome, now()), message.headers);
+      replies.push(...(options.interceptReply?.(reply, command) ?? [reply]));
     }
     if (replies.length > 0) await publisher.publish(replies);
     return { deadLetters };
@@ -65,11 +77,6 @@ async function decide(
     sagaId: command.sagaId,
     messageId: command.messageId,
   };
-  const recorded = await idempotencyStore.find(command.idempotencyKey);
-  if (recorded !== undefined) {
-    logger.log('info', 'A duplicate command was answered with the first reply', fields);
-    return recorded;
-  }
   const handler = options.handlers[command.commandType];
   if (handler === undefined) {
     logger.log('warn', 'A command of an unknown type was refused', fields);
@@ -80,12 +87,17 @@ async function decide(
       retryable: false,
     };
   }
-  const outcome = await runCommandHandler(handler, command, (error) =>
-    logger.log('error', 'A command handler crashed', { ...fields, error: describe(error) }),
+  const { outcome, duplicate } = await idempotencyStore.once(
+    command.idempotencyKey,
+    command.commandType,
+    (context) =>
+      runCommandHandler(handler, command, context, (error) =>
+        logger.log('error', 'A command handler crashed', { ...fields, error: describe(error) }),
+      ),
   );
-  // A technical error is not recorded: the coordinator retries under the same key, and must be heard.
-  if (outcome.status === 'error') return outcome;
-  return idempotencyStore.record(command.idempotencyKey, outcome);
+  if (duplicate)
+    logger.log('info', 'A duplicate command was answered with the first reply', fields);
+  return outcome;
 }
 
 function describe(error: unknown): string {

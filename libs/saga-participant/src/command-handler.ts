@@ -5,13 +5,19 @@ import {
   type ReplyOutcome,
 } from '#contracts';
 import { BusinessRefusal } from './business-refusal.js';
+import type { HandlerContext } from './idempotency-store.js';
 
 /**
  * Carries out one command and returns its result (JSON, folded into the saga's context). Throw a
  * BusinessRefusal to refuse it; anything else thrown is a technical error the coordinator retries.
- * A compensation must succeed when there is nothing to undo (`command.outcomeUnknown`).
+ * A compensation must succeed when there is nothing to undo (`command.outcomeUnknown`). Writes
+ * to the participant's database go through `context.transaction`, so they commit with the
+ * stored outcome or not at all.
  */
-export type CommandHandler = (command: CommandMessage) => JsonValue | Promise<JsonValue>;
+export type CommandHandler = (
+  command: CommandMessage,
+  context: HandlerContext,
+) => JsonValue | Promise<JsonValue>;
 
 /** A participant's handlers by command type (compensation command types included). */
 export type CommandHandlers = Readonly<Record<string, CommandHandler>>;
@@ -25,11 +31,12 @@ export type CommandHandlers = Readonly<Record<string, CommandHandler>>;
 export async function runCommandHandler(
   handler: CommandHandler,
   command: CommandMessage,
+  context: HandlerContext,
   onCrash: (error: unknown) => void,
 ): Promise<ReplyOutcome> {
   let result: JsonValue;
   try {
-    result = await handler(command);
+    result = await handler(command, context);
   } catch (error) {
     if (error instanceof BusinessRefusal) return refusalOutcome(error);
     onCrash(error);

@@ -5,8 +5,8 @@ import {
   type CommandMessage,
   type ReplyMessage,
 } from '#contracts';
-import { InMemoryTransport } from '../../coordinator/src/messaging/index.js';
-import type { RecordToAppend } from '../../coordinator/src/messaging/in-memory/in-memory-broker.js';
+import { InMemoryTransport } from '../../../apps/coordinator/src/messaging/index.js';
+import type { RecordToAppend } from '../../../apps/coordinator/src/messaging/in-memory/in-memory-broker.js';
 import { BusinessRefusal } from './business-refusal.js';
 import type { CommandHandlers } from './command-handler.js';
 import { commandFor } from './command.fixture.js';

@@ -1,0 +1,44 @@
+import type { FailureOutcome, ReplyOutcome, SuccessOutcome } from '#contracts';
+import type { SqlRunner } from './sql-runner.js';
+
+/** An outcome worth remembering: final, so a duplicate command gets it again unchanged. */
+export type FinalOutcome = SuccessOutcome | FailureOutcome;
+
+/** What a handler gets besides its command: the transaction its own writes belong in. */
+export interface HandlerContext {
+  /**
+   * The transaction that also claims the command's idempotency key and stores its outcome
+   * (Postgres store); undefined with a store that has no database (in memory).
+   */
+  readonly transaction: SqlRunner | undefined;
+}
+
+/** What {@link IdempotencyStore.once} did. */
+export interface OnceResult {
+  readonly outcome: ReplyOutcome;
+  /** True when the outcome was stored earlier and the work did not run. */
+  readonly duplicate: boolean;
+}
+
+/**
+ * Runs a command's work at most once per idempotency key and remembers its final outcome.
+ * Only final outcomes are kept: after a technical `error` the store forgets the attempt (a
+ * database store rolls the work's writes back), and the coordinator's retry runs again.
+ */
+export interface IdempotencyStore {
+  /**
+   * Answers with the outcome stored under `key` when there is one; otherwise runs `work`, and
+   * stores its outcome when final. Concurrent calls with one key run `work` once: the later
+   * call waits for the first and gets its outcome. Rejects when the store itself fails.
+   */
+  once(
+    key: string,
+    commandType: string,
+    work: (context: HandlerContext) => Promise<ReplyOutcome>,
+  ): Promise<OnceResult>;
+}
+
+/** True for the outcomes a store keeps. */
+export function isFinal(outcome: ReplyOutcome): outcome is FinalOutcome {
+  return outcome.status !== 'error';
+}

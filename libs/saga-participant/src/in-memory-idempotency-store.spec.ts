@@ -1,0 +1,62 @@
+import type { ReplyOutcome } from '#contracts';
+import { InMemoryIdempotencyStore } from './in-memory-idempotency-store.js';
+
+const success: ReplyOutcome = { status: 'success', result: { n: 1 } };
+const failure: ReplyOutcome = { status: 'failure', code: 'NO', message: 'refused' };
+const error: ReplyOutcome = { status: 'error', code: 'INTERNAL', message: 'crashed' };
+
+describe('the in-memory idempotency store', () => {
+  it('runs the work once and answers the duplicate with the stored outcome', async () => {
+    const store = new InMemoryIdempotencyStore();
+    let runs = 0;
+    const work = async () => (runs++, success);
+    expect(await store.once('k', 'a.b', work)).toEqual({ outcome: success, duplicate: false });
+    expect(await store.once('k', 'a.b', work)).toEqual({ outcome: success, duplicate: true });
+    expect(runs).toBe(1);
+  });
+
+  it('keeps a business failure but forgets a technical error, so the retry runs', async () => {
+    const store = new InMemoryIdempotencyStore();
+    await store.once('refused', 'a.b', async () => failure);
+    await store.once('crashed', 'a.b', async () => error);
+    expect(store.find('refused')).toEqual(failure);
+    expect(store.find('crashed')).toBeUndefined();
+    expect((await store.once('crashed', 'a.b', async () => success)).outcome).toEqual(success);
+  });
+
+  it('makes a concurrent copy wait for the first and answers it with the first outcome', async () => {
+    const store = new InMemoryIdempotencyStore();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let runs = 0;
+    const work = async () => {
+      runs++;
+      await gate;
+      return success;
+    };
+    const first = store.once('k', 'a.b', work);
+    const second = store.once('k', 'a.b', work);
+    release();
+    expect(await Promise.all([first, second])).toEqual([
+      { outcome: success, duplicate: false },
+      { outcome: success, duplicate: true },
+    ]);
+    expect(runs).toBe(1);
+  });
+
+  it('runs every copy when deduplication is turned off', async () => {
+    const store = new InMemoryIdempotencyStore({ dedupe: false });
+    let runs = 0;
+    await store.once('k', 'a.b', async () => (runs++, success));
+    await store.once('k', 'a.b', async () => (runs++, success));
+    expect(runs).toBe(2);
+  });
+
+  it('passes the work no transaction', async () => {
+    const store = new InMemoryIdempotencyStore();
+    await store.once('k', 'a.b', async (context) => {
+      expect(context.transaction).toBeUndefined();
+      return success;
+    });
+  });
+});

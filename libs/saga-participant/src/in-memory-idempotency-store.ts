@@ -1,0 +1,56 @@
+import type { ReplyOutcome } from '#contracts';
+import {
+  isFinal,
+  type FinalOutcome,
+  type HandlerContext,
+  type IdempotencyStore,
+  type OnceResult,
+} from './idempotency-store.js';
+
+/** Options of the in-memory store. */
+export interface InMemoryIdempotencyStoreOptions {
+  /** False turns deduplication off (tests that prove a checker catches duplicates). Default true. */
+  readonly dedupe?: boolean;
+}
+
+/**
+ * An IdempotencyStore in a Map: for the embedded mode and tests. It forgets everything when the
+ * process ends and never prunes, so a long-running process should use a durable store.
+ */
+export class InMemoryIdempotencyStore implements IdempotencyStore {
+  private readonly outcomes = new Map<string, FinalOutcome>();
+  private readonly running = new Map<string, Promise<OnceResult>>();
+  private readonly dedupe: boolean;
+
+  constructor(options: InMemoryIdempotencyStoreOptions = {}) {
+    this.dedupe = options.dedupe ?? true;
+  }
+
+  async once(
+    key: string,
+    _commandType: string,
+    work: (context: HandlerContext) => Promise<ReplyOutcome>,
+  ): Promise<OnceResult> {
+    const context: HandlerContext = { transaction: undefined };
+    if (!this.dedupe) return { outcome: await work(context), duplicate: false };
+    // A copy that arrives while the first runs waits for it, as a row lock would make it.
+    while (this.running.has(key)) await this.running.get(key)?.catch(() => undefined);
+    const stored = this.outcomes.get(key);
+    if (stored !== undefined) return { outcome: stored, duplicate: true };
+    const run = work(context).then((outcome) => {
+      if (isFinal(outcome)) this.outcomes.set(key, outcome);
+      return { outcome, duplicate: false };
+    });
+    this.running.set(key, run);
+    try {
+      return await run;
+    } finally {
+      this.running.delete(key);
+    }
+  }
+
+  /** The outcome stored under `key`, if any (for tests). */
+  find(key: string): FinalOutcome | undefined {
+    return this.outcomes.get(key);
+  }
+}

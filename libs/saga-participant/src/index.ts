@@ -1,0 +1,49 @@
+// The participant kit: what a service needs to take part in sagas (see docs/PARTICIPANTS.md).
+export { BusinessRefusal } from './business-refusal.js';
+export { CommandHandlerExplorer } from './command-handler-explorer.js';
+export { CommandHandler } from './command-handler.decorator.js';
+export { createCommandBatchHandler, type ReplyInterceptor } from './command-batch-handler.js';
+export { runCommandHandler, type CommandHandlers } from './command-handler.js';
+export { parsePayload } from './command-payload.js';
+export { checkCommand, type CommandCheck, type CommandExpectations } from './command-validation.js';
+export { inTransaction } from './database-transaction.js';
+export {
+  isFinal,
+  type FinalOutcome,
+  type HandlerContext,
+  type IdempotencyStore,
+  type OnceResult,
+} from './idempotency-store.js';
+export {
+  InMemoryIdempotencyStore,
+  type InMemoryIdempotencyStoreOptions,
+} from './in-memory-idempotency-store.js';
+export {
+  openParticipantDatabase,
+  quoteIdentifier,
+  type ParticipantDatabaseOptions,
+} from './participant-data-source.js';
+export { ParticipantIdempotency1764633600000 } from './participant-idempotency.migration.js';
+export {
+  jsonLinesParticipantLogger,
+  silentParticipantLogger,
+  type ParticipantLogger,
+  type ParticipantLogLevel,
+} from './participant-logger.js';
+export {
+  startParticipantRuntime,
+  type ParticipantRuntime,
+  type ParticipantRuntimeOptions,
+} from './participant-runtime.js';
+export {
+  PostgresIdempotencyStore,
+  type PostgresIdempotencyStoreOptions,
+} from './postgres-idempotency-store.js';
+export {
+  SAGA_PARTICIPANT_OPTIONS,
+  SagaParticipantHost,
+  SagaParticipantModule,
+  type SagaParticipantModuleOptions,
+} from './saga-participant.module.js';
+export { replyEnvelope, replyMessage, replyMessageId } from './reply-message.js';
+export type { SqlRunner } from './sql-runner.js';

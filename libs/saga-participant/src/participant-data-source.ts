@@ -1,0 +1,51 @@
+import { DataSource, type MigrationInterface } from 'typeorm';
+import { ParticipantIdempotency1764633600000 } from './participant-idempotency.migration.js';
+
+/** Options of {@link openParticipantDatabase}. */
+export interface ParticipantDatabaseOptions {
+  /** A `postgres://` connection string. */
+  readonly url: string;
+  /** The participant's own schema; created when missing. */
+  readonly schema: string;
+  /** The participant's own migrations, run after the kit's (default none). */
+  readonly migrations?: readonly (new () => MigrationInterface)[];
+  /** Pool size (default 5). */
+  readonly poolSize?: number;
+}
+
+/**
+ * Connects to the participant's schema, creates it when missing and applies the kit's migration
+ * (the idempotency table) and the participant's own, in one transaction. Resolves with the
+ * initialized DataSource; the caller destroys it.
+ */
+export async function openParticipantDatabase(
+  options: ParticipantDatabaseOptions,
+): Promise<DataSource> {
+  const dataSource = new DataSource({
+    type: 'postgres',
+    url: options.url,
+    schema: options.schema,
+    synchronize: false,
+    migrations: [ParticipantIdempotency1764633600000, ...(options.migrations ?? [])],
+    migrationsTableName: 'participant_migrations',
+    migrationsTransactionMode: 'all',
+    extra: {
+      max: options.poolSize ?? 5,
+      options: `-c search_path=${quoteIdentifier(options.schema)}`,
+    },
+  });
+  await dataSource.initialize();
+  try {
+    await dataSource.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(options.schema)}`);
+    await dataSource.runMigrations({ transaction: 'all' });
+  } catch (error) {
+    await dataSource.destroy();
+    throw error;
+  }
+  return dataSource;
+}
+
+/** Quotes a Postgres identifier (doubles any inner quote). */
+export function quoteIdentifier(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}

@@ -1,0 +1,282 @@
+// The chaos battery (issue 5): two coordinator processes and one process per sample participant
+// on the real Kafka and Postgres, order sagas under injected faults, coordinators killed with
+// SIGKILL and restarted, a participant stopped and restarted, duplicate and malformed messages
+// injected; then the invariants are checked and a report with figures is printed.
+import { HEADERS, topicNames } from '#contracts';
+import { createEnvironment } from '../support/coordinator-fixture.js';
+import {
+  killHard,
+  launchCoordinator,
+  type CoordinatorProcess,
+} from '../support/coordinator-processes.js';
+import { orderPlans, sagaProgress, startSagas } from '../support/saga-load.js';
+import { startService, type ServiceProcess } from '../support/service-process.js';
+import { waitFor } from '../support/wait-for.js';
+import {
+  checkInvariants,
+  MALFORMED_MARK,
+  violationCount,
+  type ChaosViolations,
+} from './chaos-checks.js';
+import { dropLedgers, readLedgers } from './participant-ledgers.js';
+import { publishRaw, readTopics, type RawRecord } from './topic-reader.js';
+
+const PARTICIPANTS_ENTRY = 'dist/apps/sample-participants/src/main.js';
+const PARTICIPANTS = ['inventory', 'notification', 'payment', 'shipping'] as const;
+
+/** Options of {@link runChaos}. */
+export interface ChaosOptions {
+  /** Order sagas to start (default 60). */
+  readonly sagas?: number;
+  /** SIGKILLs of a coordinator process during the load (default 2). */
+  readonly kills?: number;
+  /** False runs the participants with the kit's dedupe off: the checker must then fail. */
+  readonly dedupe?: boolean;
+  /** Seed of the participants' fault draws (default 1). */
+  readonly seed?: number;
+  /** How long the sagas may take to end after the load (default 180 000 ms). */
+  readonly settleMs?: number;
+}
+
+/** What a run did and found. */
+export interface ChaosReport {
+  readonly sagas: number;
+  readonly byStatus: Record<string, number>;
+  readonly kills: number;
+  readonly participantRestarts: number;
+  readonly participantCrashes: number;
+  readonly faultsInjected: Record<string, number>;
+  readonly duplicatesInjected: number;
+  readonly malformedInjected: number;
+  readonly effects: number;
+  readonly durationMs: number;
+  readonly violations: ChaosViolations;
+  readonly violationCount: number;
+}
+
+/** The faults of the run: transient errors, latency, lost and doubled replies, a crash or two. */
+const FAULTS = {
+  inventory: {
+    transientErrorRate: 0.05,
+    businessFailureRate: 0.05,
+    latencyMs: 20,
+    duplicateReplyRate: 0.05,
+  },
+  payment: {
+    transientErrorRate: 0.05,
+    dropReplyRate: 0.03,
+    duplicateReplyRate: 0.05,
+    latencyMs: 20,
+  },
+  shipping: { transientErrorRate: 0.05, crashAfterCommitRate: 0.02, dropReplyRate: 0.02 },
+  notification: { duplicateReplyRate: 0.1, latencyMs: 50 },
+};
+
+/** Runs the battery once; never throws for a violation (the report says), only for a broken set-up. */
+export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport> {
+  const began = Date.now();
+  const sagas = options.sagas ?? 60;
+  const kills = options.kills ?? 2;
+  const environment = await createEnvironment('chaos');
+  const { db, schema, topicPrefix } = environment;
+  const schemaPrefix = `${schema}_`;
+  const coordinatorEnv = { ...environment.env, TIME_SCALE: '1' };
+  const participantEnv = (participant: string) => ({
+    KAFKA_BROKERS: environment.env.KAFKA_BROKERS ?? '',
+    DATABASE_URL: environment.env.DATABASE_URL ?? '',
+    TOPIC_PREFIX: topicPrefix,
+    TOPIC_PARTITIONS: '3',
+    PARTICIPANT_SCHEMA_PREFIX: schemaPrefix,
+    PARTICIPANTS: participant,
+    PARTICIPANT_DEDUPE: String(options.dedupe ?? true),
+    PARTICIPANTS_ADMIN_PORT: '0',
+    FAULTS: JSON.stringify(FAULTS),
+    FAULT_SEED: String((options.seed ?? 1) * 31 + participant.length),
+  });
+  const participants = new Map<string, ServiceProcess>();
+  const faults: Record<string, number> = {};
+  let participantRestarts = 0;
+  let participantCrashes = 0;
+  let stopping = false;
+  const adminUrl = (service: ServiceProcess) => /"adminUrl":"([^"]+)"/.exec(service.output())?.[1];
+  const collectFaults = async (service: ServiceProcess) => {
+    const url = adminUrl(service);
+    if (url === undefined || service.child.exitCode !== null) return;
+    const body = (await (await fetch(url)).json()) as { injected: Record<string, number> };
+    for (const [kind, n] of Object.entries(body.injected)) faults[kind] = (faults[kind] ?? 0) + n;
+  };
+  const startParticipant = async (participant: string): Promise<void> => {
+    const service = startService(PARTICIPANTS_ENTRY, participantEnv(participant));
+    participants.set(participant, service);
+    // An injected crash after commit ends the process (exit 86): start it again, as an orchestrator would.
+    void service.exited.then((code) => {
+      if (code === 86 && !stopping) {
+        participantCrashes++;
+        void startParticipant(participant);
+      }
+    });
+    await waitFor(
+      `${participant} to consume`,
+      () => {
+        if (service.child.exitCode !== null && service.child.exitCode !== 86) {
+          throw new Error(`${participant} exited:\n${service.output()}`);
+        }
+        return adminUrl(service) !== undefined;
+      },
+      { timeoutMs: 90_000, intervalMs: 50 },
+    );
+  };
+  const coordinators: CoordinatorProcess[] = [];
+  try {
+    // The first coordinator creates the topics and the schema; then the rest start.
+    coordinators.push(launchCoordinator(coordinatorEnv));
+    await coordinators[0]!.url;
+    coordinators.push(launchCoordinator(coordinatorEnv));
+    await Promise.all(PARTICIPANTS.map(startParticipant));
+    await coordinators[1]!.url;
+
+    let next = 0;
+    const liveUrl = () => {
+      const alive = coordinators.filter(
+        (c) => c.service.child.exitCode === null && c.service.child.signalCode === null,
+      );
+      return alive[next++ % alive.length]!.url;
+    };
+    const loading = startSagas(orderPlans(schema, sagas, 7), liveUrl, {
+      concurrency: 4,
+      timeoutMs: 150_000,
+    });
+    loading.catch(() => undefined);
+
+    // Kill a coordinator each time another share of the sagas has started; restart it at once.
+    for (let kill = 0; kill < kills; kill++) {
+      const target = Math.floor(((kill + 1) * sagas) / (kills + 2));
+      await waitFor(
+        `${target} sagas started`,
+        async () => (await sagaProgress(db)).total >= target,
+        {
+          timeoutMs: 150_000,
+          intervalMs: 50,
+        },
+      );
+      const victim = coordinators.filter(
+        (c) => c.service.child.exitCode === null && c.service.child.signalCode === null,
+      )[kill % 2]!;
+      await killHard(victim);
+      coordinators.push(launchCoordinator(coordinatorEnv));
+      if (kill === 0) {
+        // Stop a participant cleanly in the middle of the load and start it again.
+        const notification = participants.get('notification')!;
+        await collectFaults(notification);
+        await notification.stop('SIGTERM');
+        participantRestarts++;
+        await startParticipant('notification');
+      }
+    }
+    const started = await loading;
+
+    // Duplicates: commands and starts published again as they are. Malformed: junk on three topics.
+    const topics = topicNames(topicPrefix);
+    const commandTopics = PARTICIPANTS.map((participant) => topics.commands(participant));
+    const commands = (
+      await readTopics([topics.commands('payment'), topics.commands('inventory')])
+    ).slice(0, 20);
+    const malformed: RawRecord[] = [
+      topics.commands('inventory'),
+      topics.replies,
+      topics.start,
+    ].flatMap((topic, i) =>
+      [0, 1, 2].map((j) => ({
+        topic,
+        key: `junk-${i}-${j}`,
+        headers: { [MALFORMED_MARK]: `${topic}#${j}`, [HEADERS.messageId]: `junk-${i}-${j}` },
+        value: j === 0 ? '{not json' : j === 1 ? JSON.stringify({ hello: 'world' }) : null,
+      })),
+    );
+    await publishRaw([...commands, ...malformed]);
+
+    // Quiescence: every saga ended, the outbox drained, every participant's group caught up.
+    const settleMs = options.settleMs ?? 180_000;
+    await waitFor(
+      'every saga to end and the outbox to drain',
+      async () => {
+        const progress = await sagaProgress(db);
+        return progress.running === 0 && progress.unsentOutbox === 0;
+      },
+      { timeoutMs: settleMs, intervalMs: 250 },
+    ).catch(() => undefined); // reported as violations
+    await waitFor(
+      'the duplicates and junk to be handled',
+      async () => {
+        const dlq = await readTopics(
+          [topics.commands('inventory'), topics.replies, topics.start].map(topics.deadLetter),
+        );
+        return (
+          dlq.filter((record) => record.headers[MALFORMED_MARK] !== undefined).length >=
+          malformed.length
+        );
+      },
+      { timeoutMs: 60_000, intervalMs: 500 },
+    ).catch(() => undefined);
+
+    for (const service of participants.values()) await collectFaults(service);
+    const effects = await readLedgers(db, schemaPrefix, PARTICIPANTS);
+    const deadLetters = await readTopics(
+      [...commandTopics, topics.replies, topics.start].map((topic) => topics.deadLetter(topic)),
+    );
+    const violations = await checkInvariants(
+      db,
+      effects,
+      malformed.map((record) => record.headers[MALFORMED_MARK]!),
+      deadLetters,
+    );
+    const byStatus: Record<string, number> = {};
+    for (const row of await db.query<{ status: string; n: number }[]>(
+      `SELECT status, count(*)::int AS n FROM sagas GROUP BY status`,
+    )) {
+      byStatus[row.status] = row.n;
+    }
+    return {
+      sagas: started.length,
+      byStatus,
+      kills,
+      participantRestarts,
+      participantCrashes,
+      faultsInjected: faults,
+      duplicatesInjected: commands.length,
+      malformedInjected: malformed.length,
+      effects: effects.length,
+      durationMs: Date.now() - began,
+      violations,
+      violationCount: violationCount(violations),
+    };
+  } finally {
+    stopping = true;
+    await Promise.all(coordinators.map((c) => c.service.stop('SIGKILL')));
+    await Promise.all([...participants.values()].map((p) => p.stop('SIGKILL')));
+    await dropLedgers(db, schemaPrefix, PARTICIPANTS);
+    await environment.dispose();
+  }
+}
+
+/** The report as text: the figures, then every violation. */
+export function formatReport(report: ChaosReport): string {
+  const lines = [
+    `chaos battery: ${report.sagas} sagas in ${(report.durationMs / 1000).toFixed(1)} s`,
+    `  ends: ${Object.entries(report.byStatus)
+      .map(([s, n]) => `${s} ${n}`)
+      .join(', ')}`,
+    `  coordinator SIGKILLs: ${report.kills}; participant restarts: ${report.participantRestarts}; participant crashes after commit: ${report.participantCrashes}`,
+    `  faults injected: ${Object.entries(report.faultsInjected)
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ')}`,
+    `  duplicate commands injected: ${report.duplicatesInjected}; malformed messages injected: ${report.malformedInjected}`,
+    `  effects in the participants' ledgers: ${report.effects}`,
+    `  violations: ${report.violationCount}`,
+    ...Object.entries(report.violations).map(
+      ([name, list]: [string, string[]]) =>
+        `    ${name}: ${list.length}${list.length ? ` (${list.slice(0, 5).join('; ')})` : ''}`,
+    ),
+  ];
+  return lines.join('\n');
+}

@@ -1,0 +1,136 @@
+// The kit's Postgres idempotency store on the real Postgres, in a schema of its own.
+import type { DataSource } from 'typeorm';
+import type { ReplyOutcome } from '#contracts';
+import {
+  openParticipantDatabase,
+  PostgresIdempotencyStore,
+  quoteIdentifier,
+  type HandlerContext,
+} from '../../../libs/saga-participant/src/index.js';
+import { EffectsTable1764633600001 } from '../../../apps/sample-participants/src/effects-table.migration.js';
+import { databaseUrl, uniqueName } from '../../support/services.js';
+
+const success: ReplyOutcome = { status: 'success', result: { reservationId: 'r-1' } };
+
+describe('the Postgres idempotency store', () => {
+  const schema = uniqueName('it_participant');
+  let db: DataSource;
+  let store: PostgresIdempotencyStore;
+
+  beforeAll(async () => {
+    db = await openParticipantDatabase({
+      url: databaseUrl(),
+      schema,
+      migrations: [EffectsTable1764633600001],
+    });
+    store = new PostgresIdempotencyStore(db);
+  });
+
+  afterAll(async () => {
+    await db.query(`DROP SCHEMA ${quoteIdentifier(schema)} CASCADE`);
+    await db.destroy();
+  });
+
+  /** Work that writes one effect row in the store's transaction, then answers `outcome`. */
+  const applyEffect =
+    (key: string, outcome: ReplyOutcome = success, pause?: Promise<void>) =>
+    async ({ transaction }: HandlerContext) => {
+      await transaction!.query(
+        `INSERT INTO effects (idempotency_key, command_type) VALUES ($1, 'inventory.reserve')`,
+        [key],
+      );
+      await pause;
+      return outcome;
+    };
+  const effectsOf = async (key: string) =>
+    Number(
+      (
+        await db.query<{ n: string }[]>(
+          `SELECT count(*) AS n FROM effects WHERE idempotency_key = $1`,
+          [key],
+        )
+      )[0]!.n,
+    );
+
+  it('applies the effect once and answers the duplicate with the stored outcome', async () => {
+    const first = await store.once('k-1', 'inventory.reserve', applyEffect('k-1'));
+    const second = await store.once('k-1', 'inventory.reserve', applyEffect('k-1'));
+    expect(first).toEqual({ outcome: success, duplicate: false });
+    expect(second).toEqual({ outcome: success, duplicate: true });
+    expect(await effectsOf('k-1')).toBe(1);
+    expect(await store.find('k-1')).toEqual(success);
+  });
+
+  it('stores a business failure with the writes made before it', async () => {
+    const failure: ReplyOutcome = { status: 'failure', code: 'OUT_OF_STOCK', message: 'none' };
+    await store.once('k-2', 'inventory.reserve', applyEffect('k-2', failure));
+    expect(await store.once('k-2', 'inventory.reserve', applyEffect('k-2'))).toEqual({
+      outcome: failure,
+      duplicate: true,
+    });
+    expect(await effectsOf('k-2')).toBe(1);
+  });
+
+  it('rolls back the effect and the claim of a technical error, so the retry applies it once', async () => {
+    const error: ReplyOutcome = { status: 'error', code: 'INTERNAL', message: 'crashed' };
+    expect(
+      (await store.once('k-3', 'inventory.reserve', applyEffect('k-3', error))).outcome,
+    ).toEqual(error);
+    expect(await effectsOf('k-3')).toBe(0);
+    expect(await store.find('k-3')).toBeUndefined();
+    await store.once('k-3', 'inventory.reserve', applyEffect('k-3'));
+    expect(await effectsOf('k-3')).toBe(1);
+  });
+
+  it('rolls back the effect when the work throws', async () => {
+    const throwing = async (context: HandlerContext) => {
+      await applyEffect('k-4')(context);
+      throw new Error('connection lost');
+    };
+    await expect(store.once('k-4', 'inventory.reserve', throwing)).rejects.toThrow(
+      'connection lost',
+    );
+    expect(await effectsOf('k-4')).toBe(0);
+  });
+
+  it('applies two concurrent copies once: the second waits on the row lock, then gets the outcome', async () => {
+    const other = new PostgresIdempotencyStore(db); // another instance, on its own connection
+    let release!: () => void;
+    const pause = new Promise<void>((resolve) => (release = resolve));
+    let claimed!: () => void;
+    const firstClaimed = new Promise<void>((resolve) => (claimed = resolve));
+    const first = store.once('k-5', 'inventory.reserve', (context) => {
+      claimed(); // the work runs once the key is claimed
+      return applyEffect('k-5', success, pause)(context);
+    });
+    await firstClaimed;
+    const second = other.once('k-5', 'inventory.reserve', applyEffect('k-5'));
+    await waitForLockWaiters(1); // the second blocks on the claimed row
+    release();
+    const results = await Promise.all([first, second]);
+    expect(results.map((result) => result.duplicate)).toEqual([false, true]);
+    expect(results[1]!.outcome).toEqual(success);
+    expect(await effectsOf('k-5')).toBe(1);
+  });
+
+  it('applies both copies when deduplication is turned off', async () => {
+    const unsafe = new PostgresIdempotencyStore(db, { dedupe: false });
+    await unsafe.once('k-6', 'inventory.reserve', applyEffect('k-6'));
+    await unsafe.once('k-6', 'inventory.reserve', applyEffect('k-6'));
+    expect(await effectsOf('k-6')).toBe(2);
+  });
+
+  /** Polls pg_stat_activity until `count` sessions wait on a lock of the idempotency table. */
+  async function waitForLockWaiters(count: number): Promise<void> {
+    for (let i = 0; i < 200; i++) {
+      const [row] = await db.query<{ n: string }[]>(
+        `SELECT count(*) AS n FROM pg_stat_activity
+         WHERE wait_event_type = 'Lock' AND query LIKE '%participant_idempotency%'
+           AND datname = current_database()`,
+      );
+      if (Number(row!.n) >= count) return;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    throw new Error(`no ${count} session(s) waiting on a lock`);
+  }
+});
