@@ -10,7 +10,7 @@ import type {
   MessagePublisher,
   OutgoingMessage,
   TopicAdministrator,
-} from '../../../apps/coordinator/src/messaging/transport-port.js';
+} from '#saga-core';
 import { uniqueName } from '../../support/services.js';
 import { waitFor } from '../../support/wait-for.js';
 

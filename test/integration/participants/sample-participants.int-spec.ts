@@ -2,7 +2,7 @@
 // command published to `<prefix>inventory.commands` is answered on the reply topic, once.
 import { DEAD_LETTER_HEADERS, HEADERS, topicNames, type CommandMessage } from '#contracts';
 import { KafkaTransport } from '../../../apps/coordinator/src/messaging/kafka-transport.js';
-import type { IncomingMessage } from '../../../apps/coordinator/src/messaging/transport-port.js';
+import type { IncomingMessage } from '#saga-core';
 import { silentTransportLogger } from '../../../apps/coordinator/src/messaging/transport-logger.js';
 import { createInventoryService } from '../../../apps/sample-participants/src/inventory.handlers.js';
 import { silentParticipantLogger } from '../../../apps/sample-participants/src/participant-logger.js';

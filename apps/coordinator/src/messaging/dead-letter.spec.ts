@@ -6,7 +6,7 @@ import {
   deadLetterTopic,
   matchDeadLetters,
 } from './dead-letter.js';
-import type { BatchOutcome, IncomingMessage } from './transport-port.js';
+import type { BatchOutcome, IncomingMessage } from '#saga-core';
 
 const message = (value: string): IncomingMessage => ({
   topic: 'saga.replies',

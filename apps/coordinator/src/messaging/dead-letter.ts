@@ -1,5 +1,5 @@
 import { DEAD_LETTER_HEADERS, topicNames } from '#contracts';
-import type { BatchOutcome, IncomingMessage } from './transport-port.js';
+import type { BatchOutcome, IncomingMessage } from '#saga-core';
 
 /** Longest reason put in a header, in characters; longer ones are cut with an ellipsis. */
 export const MAX_DEAD_LETTER_REASON_LENGTH = 1_000;

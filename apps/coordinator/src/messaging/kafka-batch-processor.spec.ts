@@ -6,7 +6,7 @@ import {
   type BatchProcessorOptions,
 } from './kafka-batch-processor.js';
 import { silentTransportLogger } from './transport-logger.js';
-import type { BatchHandler, BatchOutcome } from './transport-port.js';
+import type { BatchHandler, BatchOutcome } from '#saga-core';
 
 const NONE: BatchOutcome = { deadLetters: [] };
 const FAILED_AT = new Date('2026-11-28T12:00:00.000Z');

@@ -3,7 +3,7 @@ import { deadLetterTopic, matchDeadLetters, type DeadLetterChoice } from './dead
 import { toDeadLetterRecord, toIncomingMessage } from './kafka-message-mapping.js';
 import { backoffDelayMs, type Backoff } from './retry-backoff.js';
 import { errorMessage, type TransportLogger } from './transport-logger.js';
-import type { BatchHandler } from './transport-port.js';
+import type { BatchHandler } from '#saga-core';
 
 /** What the kafkajs `eachBatch` handler needs; every clock and wait is injected. */
 export interface BatchProcessorOptions {

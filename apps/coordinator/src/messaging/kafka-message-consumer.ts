@@ -9,7 +9,7 @@ import {
 import { abortableDelay } from './retry-backoff.js';
 import { assertTopicName } from './topic-specs.js';
 import { errorMessage, type TransportLogger } from './transport-logger.js';
-import type { ConsumerStartOptions, MessageConsumer } from './transport-port.js';
+import type { ConsumerStartOptions, MessageConsumer } from '#saga-core';
 
 /** What a KafkaMessageConsumer is built from (KafkaTransport.createConsumer fills it in). */
 export interface KafkaMessageConsumerDependencies {

@@ -5,7 +5,7 @@ import {
   toIncomingMessage,
   toTopicMessages,
 } from './kafka-message-mapping.js';
-import type { OutgoingMessage } from './transport-port.js';
+import type { OutgoingMessage } from '#saga-core';
 
 const out = (topic: string, key: string, value: string): OutgoingMessage => ({
   topic,

@@ -1,6 +1,6 @@
 import type { IHeaders, KafkaMessage, Message, TopicMessages } from 'kafkajs';
 import { deadLetterHeaders, type DeadLetterOrigin } from './dead-letter.js';
-import type { IncomingMessage, OutgoingMessage } from './transport-port.js';
+import type { IncomingMessage, OutgoingMessage } from '#saga-core';
 
 function text(value: Buffer | string): string {
   return typeof value === 'string' ? value : value.toString('utf8');

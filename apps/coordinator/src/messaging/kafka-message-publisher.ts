@@ -2,7 +2,7 @@ import { Partitioners, type Kafka, type Message, type Producer, type TopicMessag
 import { toTopicMessages } from './kafka-message-mapping.js';
 import { toKafkaRetry, type ResolvedKafkaTransportOptions } from './kafka-transport-options.js';
 import { errorMessage, type TransportLogger } from './transport-logger.js';
-import type { MessagePublisher, OutgoingMessage } from './transport-port.js';
+import type { MessagePublisher, OutgoingMessage } from '#saga-core';
 
 /** Sends raw Kafka records to one topic, acknowledged by all in-sync replicas (for dead letters). */
 export interface KafkaRecordSender {

@@ -6,7 +6,7 @@ import type {
   TopicAdministrator,
   TopicSpec,
   UnderPartitionedTopic,
-} from './transport-port.js';
+} from '#saga-core';
 
 /** Creates missing topics with the kafkajs admin client, connected for each call. */
 export class KafkaTopicAdministrator implements TopicAdministrator {

@@ -1,4 +1,4 @@
-import type { TopicSpec } from './transport-port.js';
+import type { TopicSpec } from '#saga-core';
 
 /** Kafka's rule for topic names: 1–249 of [a-zA-Z0-9._-], and not `.` or `..`. */
 const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;

@@ -3,6 +3,7 @@ import type { DataSource } from 'typeorm';
 import type { MessagePublisher, OutgoingMessage } from '#saga-core';
 import { inTransaction, type SqlRunner } from '../persistence/sql-runner.js';
 import type { WorkSignals } from '../decisions/work-signals.js';
+import { InterruptibleSleep } from '../runtime/interruptible-sleep.js';
 
 /** Options of the {@link OutboxRelay}; times in ms. */
 export interface OutboxRelayOptions {
@@ -36,8 +37,7 @@ export class OutboxRelay {
   private readonly pruneIntervalMs: number;
   private readonly inboxRetentionMs: number;
   private running = false;
-  private wake: (() => void) | undefined;
-  private hinted = false;
+  private readonly pause = new InterruptibleSleep();
   private loop: Promise<void> | undefined;
   private lastPrune = 0;
 
@@ -52,7 +52,7 @@ export class OutboxRelay {
     this.retentionMs = options.retentionMs ?? 3_600_000;
     this.pruneIntervalMs = options.pruneIntervalMs ?? 60_000;
     this.inboxRetentionMs = options.inboxRetentionMs ?? 7 * 24 * 3_600_000;
-    signals.onOutbox(() => this.hint());
+    signals.onOutbox(() => this.pause.wake());
   }
 
   /** Starts relaying in the background. */
@@ -65,7 +65,7 @@ export class OutboxRelay {
   /** Stops after the batch in hand is published and marked. */
   async stop(): Promise<void> {
     this.running = false;
-    this.hint();
+    this.pause.wake();
     await this.loop;
   }
 
@@ -82,15 +82,9 @@ export class OutboxRelay {
     return total;
   }
 
-  private hint(): void {
-    this.hinted = true;
-    this.wake?.();
-  }
-
   private async run(): Promise<void> {
     let failures = 0;
     while (this.running) {
-      this.hinted = false;
       try {
         await this.drainOnce();
         await this.pruneIfDue();
@@ -102,26 +96,9 @@ export class OutboxRelay {
         );
       }
       if (!this.running) break;
-      if (!this.hinted)
-        await this.sleep(
-          failures > 0
-            ? Math.min(this.pollIntervalMs * 2 ** failures, 10_000)
-            : this.pollIntervalMs,
-        );
+      const backoff = Math.min(this.pollIntervalMs * 2 ** failures, 10_000);
+      await this.pause.sleep(failures > 0 ? backoff : this.pollIntervalMs);
     }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(finish, ms);
-      this.wake = finish;
-      function finish(): void {
-        clearTimeout(timer);
-        resolve();
-      }
-    }).finally(() => {
-      this.wake = undefined;
-    });
   }
 
   private relayBatch(lane: number): Promise<number> {

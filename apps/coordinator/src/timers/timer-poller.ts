@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { SagaDecisions } from '../decisions/saga-decisions.js';
 import type { WorkSignals } from '../decisions/work-signals.js';
+import { InterruptibleSleep } from '../runtime/interruptible-sleep.js';
 
 /** Options of the {@link TimerPoller}; times in ms. */
 export interface TimerPollerOptions {
@@ -23,8 +24,9 @@ export class TimerPoller {
   private running = false;
   private loop: Promise<void> | undefined;
   private nextHint = Number.POSITIVE_INFINITY;
-  private wake: (() => void) | undefined;
-  private sleepUntil = Number.POSITIVE_INFINITY;
+  private readonly pause = new InterruptibleSleep();
+  /** While sleeping: when the sleep ends (epoch ms); undefined while polling. */
+  private sleepUntil: number | undefined;
 
   constructor(
     private readonly decisions: SagaDecisions,
@@ -46,13 +48,14 @@ export class TimerPoller {
   /** Stops after the transaction in hand. */
   async stop(): Promise<void> {
     this.running = false;
-    this.wake?.();
+    this.pause.wake();
     await this.loop;
   }
 
   private hint(dueAt: number): void {
     this.nextHint = Math.min(this.nextHint, dueAt);
-    if (dueAt < this.sleepUntil) this.wake?.();
+    // While polling, the hint is kept for the next sleep; while sleeping, it may end it early.
+    if (this.sleepUntil !== undefined && dueAt < this.sleepUntil) this.pause.wake();
   }
 
   private async run(): Promise<void> {
@@ -77,21 +80,15 @@ export class TimerPoller {
   }
 
   /** Sleeps for `ms`, or until the earliest hinted due time if sooner. */
-  private sleep(ms: number): Promise<void> {
+  private async sleep(ms: number): Promise<void> {
     const now = Date.now();
     const until = Math.min(now + ms, this.nextHint);
     this.nextHint = Number.POSITIVE_INFINITY;
     this.sleepUntil = until;
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(finish, Math.max(0, until - now));
-      this.wake = finish;
-      function finish(): void {
-        clearTimeout(timer);
-        resolve();
-      }
-    }).finally(() => {
-      this.wake = undefined;
-      this.sleepUntil = Number.POSITIVE_INFINITY;
-    });
+    try {
+      await this.pause.sleep(Math.max(0, until - now));
+    } finally {
+      this.sleepUntil = undefined;
+    }
   }
 }

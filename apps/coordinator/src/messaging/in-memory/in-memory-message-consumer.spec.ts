@@ -1,5 +1,5 @@
 import { DEAD_LETTER_HEADERS } from '#contracts';
-import type { BatchOutcome, IncomingMessage } from '../transport-port.js';
+import type { BatchOutcome, IncomingMessage } from '#saga-core';
 import { partitionForKey } from './partition-for-key.js';
 import { InMemoryTransport } from './in-memory-transport.js';
 

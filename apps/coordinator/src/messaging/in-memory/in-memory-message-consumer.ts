@@ -13,7 +13,7 @@ import type {
   ConsumerStartOptions,
   IncomingMessage,
   MessageConsumer,
-} from '../transport-port.js';
+} from '#saga-core';
 import type { GroupMembership, InMemoryBroker, StoredRecord } from './in-memory-broker.js';
 
 /** Tuning of an in-memory consumer; every field has a default. */

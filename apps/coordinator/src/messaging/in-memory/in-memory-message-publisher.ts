@@ -1,5 +1,5 @@
 import { assertOutgoingMessage } from '../kafka-message-mapping.js';
-import type { MessagePublisher, OutgoingMessage } from '../transport-port.js';
+import type { MessagePublisher, OutgoingMessage } from '#saga-core';
 import type { InMemoryBroker } from './in-memory-broker.js';
 
 /** Publishes to an InMemoryBroker: all or nothing per call, acknowledged as soon as appended. */

@@ -4,7 +4,7 @@ import type {
   TopicAdministrator,
   TopicSpec,
   UnderPartitionedTopic,
-} from '../transport-port.js';
+} from '#saga-core';
 import type { InMemoryBroker } from './in-memory-broker.js';
 
 /** Creates the missing topics of an InMemoryBroker; reports existing ones with too few partitions. */
