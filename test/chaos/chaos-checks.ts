@@ -1,5 +1,12 @@
 // The invariants of the chaos battery (issue 5), each a list of named violations.
 import type { DataSource } from 'typeorm';
+import { SAMPLE_SAGAS } from '../../apps/coordinator/src/sagas/saga-catalog.js';
+import {
+  compensationOrderViolations,
+  readAudit,
+  unansweredCommands,
+  type StepGraph,
+} from './audit-checks.js';
 import {
   effectsAgainstOutcomes,
   effectsAppliedTwice,
@@ -18,6 +25,8 @@ export interface ChaosViolations {
   readonly effectsAppliedTwice: string[];
   readonly effectsAgainstOutcomes: string[];
   readonly repliesAppliedTwice: string[];
+  readonly compensationOutOfOrder: string[];
+  readonly commandsUnanswered: string[];
   readonly unsentOutbox: string[];
   readonly malformedNotDeadLettered: string[];
 }
@@ -27,19 +36,39 @@ export interface SagaEnd {
   readonly id: string;
   readonly status: string;
   readonly reason: string | null;
+  readonly sagaType: string;
+  readonly sagaVersion: number;
 }
 
 /** Every saga of the environment with its status and reason. */
 export function sagaEnds(db: DataSource): Promise<SagaEnd[]> {
-  return db.query<SagaEnd[]>(`SELECT id, status, state->>'reason' AS reason FROM sagas`);
+  return db.query<SagaEnd[]>(
+    `SELECT id, status, state->>'reason' AS reason, saga_type AS "sagaType",
+            saga_version AS "sagaVersion" FROM sagas`,
+  );
+}
+
+/** The step graph of a sample saga type and version, from its definition. */
+export function sampleStepGraph(sagaType: string, sagaVersion: number): StepGraph | undefined {
+  const definition = SAMPLE_SAGAS.find((d) => d.name === sagaType && d.version === sagaVersion);
+  return definition === undefined
+    ? undefined
+    : {
+        steps: definition.steps.map((step) => ({
+          id: step.id,
+          dependsOn: step.dependsOn,
+          compensatable: step.compensation !== undefined,
+        })),
+      };
 }
 
 /**
  * Checks the coordinator's tables, the participants' ledgers and the dead-letter topics:
  * every saga terminal (a stuck one with a reason), no effect twice, effects that match each
  * saga's end (nothing past the pivot compensated, each applied compensatable step undone once,
- * no undo of what never ran), no reply applied twice, nothing left in the outbox, and every
- * malformed message in a dead-letter topic with its reason.
+ * no undo of what never ran), no reply applied twice, compensations in an order that respects
+ * the step graph, every command answered or timed out (audit-checks.ts), nothing left in the
+ * outbox, and every malformed message in a dead-letter topic with its reason.
  */
 export async function checkInvariants(
   db: DataSource,
@@ -60,6 +89,8 @@ export async function checkInvariants(
   // A stuck saga is terminal; its effects may legitimately be half undone, so only ended ones are matched.
   const ended = ends.filter((saga) => saga.status === 'completed' || saga.status === 'compensated');
   const stuck = new Set(ends.filter((saga) => saga.status === 'stuck').map((saga) => saga.id));
+  const byId = new Map(ends.map((saga) => [saga.id, saga]));
+  const audit = await readAudit(db);
   return {
     notTerminal: ends.filter((s) => !terminal.has(s.status)).map((s) => `${s.id}: ${s.status}`),
     stuckWithoutReason: ends.filter((s) => s.status === 'stuck' && !s.reason).map((s) => s.id),
@@ -69,6 +100,11 @@ export async function checkInvariants(
       effects.filter((effect) => !stuck.has(effect.idempotencyKey.split(':')[0]!)),
     ),
     repliesAppliedTwice: await repliesAppliedTwice(db),
+    compensationOutOfOrder: compensationOrderViolations(audit, (id) => {
+      const saga = byId.get(id);
+      return saga && sampleStepGraph(saga.sagaType, saga.sagaVersion);
+    }),
+    commandsUnanswered: unansweredCommands(audit, (id) => byId.get(id)?.status),
     unsentOutbox: (outbox?.n ?? 0) > 0 ? [`${outbox?.n} outbox rows unsent`] : [],
     malformedNotDeadLettered: malformedSent.filter((id) => !deadLettered.has(id)),
   };

@@ -11,12 +11,15 @@ describe('the chaos battery', () => {
     const report = await runChaos({ sagas, kills });
     console.log(formatReport(report));
     expect(report.sagas).toBe(sagas);
+    expect(report.participantCrashes).toBeGreaterThanOrEqual(1);
     expect(report.violations).toEqual({
       notTerminal: [],
       stuckWithoutReason: [],
       effectsAppliedTwice: [],
       effectsAgainstOutcomes: [],
       repliesAppliedTwice: [],
+      compensationOutOfOrder: [],
+      commandsUnanswered: [],
       unsentOutbox: [],
       malformedNotDeadLettered: [],
     });

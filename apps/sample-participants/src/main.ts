@@ -7,6 +7,7 @@ import { jsonLinesParticipantLogger } from '../../../libs/saga-participant/src/i
 import { startFaultAdminServer } from './faults/fault-admin-server.js';
 import { FaultInjector } from './faults/fault-injector.js';
 import { seededRandom } from './faults/seeded-random.js';
+import { DEFAULT_GATEWAY_CONFIG, guardGateway, simulatedGateway } from './payment-gateway.js';
 import { loadParticipantsConfig, ParticipantsConfigError } from './participants-config.js';
 import { sampleParticipantTopics, startSampleParticipants } from './sample-participants.js';
 
@@ -14,15 +15,29 @@ import { sampleParticipantTopics, startSampleParticipants } from './sample-parti
 async function main(): Promise<void> {
   const config = loadParticipantsConfig(process.env);
   const seed = config.faultSeed ?? Math.floor(Math.random() * 2 ** 31);
+  const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
   const faults = new FaultInjector(config.faults ?? {}, {
     random: seededRandom(seed),
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    sleep,
     crash: (participant) => {
       // The effect and its outcome are committed; the reply is never sent.
       jsonLinesParticipantLogger.log('warn', 'Injected crash after commit', { participant });
       process.exit(86);
     },
   });
+  // The payment gateway's draws are seeded apart from the faults', so one does not shift the other.
+  const gatewayConfig = config.paymentGateway ?? DEFAULT_GATEWAY_CONFIG;
+  const gateway = guardGateway(
+    simulatedGateway(gatewayConfig, { random: seededRandom(seed ^ 0x9e3779b9), sleep }),
+    gatewayConfig.breaker,
+  );
+  const logBreaker = (state: string) => () =>
+    jsonLinesParticipantLogger.log('warn', `The payment gateway's circuit breaker is ${state}`, {
+      participant: 'payment',
+    });
+  gateway.breaker.on('open', logBreaker('open'));
+  gateway.breaker.on('halfOpen', logBreaker('half-open'));
+  gateway.breaker.on('close', logBreaker('closed'));
   const transport = new KafkaTransport(
     { brokers: config.kafkaBrokers, clientId: 'sample-participants' },
     { logger: jsonLinesTransportLogger },
@@ -40,6 +55,7 @@ async function main(): Promise<void> {
       : { database: { url: config.databaseUrl, schemaPrefix: config.schemaPrefix ?? '' } }),
     ...(config.participants === undefined ? {} : { only: config.participants }),
     dedupe: config.dedupe ?? true,
+    payment: { gateway },
     wrapHandlers: (participant, handlers) => faults.wrapHandlers(participant, handlers),
     interceptReply: (participant) => faults.replyInterceptor(participant),
   }).catch(async (error: unknown) => {

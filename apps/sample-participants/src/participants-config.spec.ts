@@ -59,4 +59,26 @@ describe('the sample participants configuration', () => {
 
     expect(load).toThrow(/PARTICIPANTS\.0: [\s\S]*FAULTS: expected JSON/);
   });
+
+  it('reads the payment gateway and its breaker options, defaults filled in, naming a bad field', () => {
+    const config = loadParticipantsConfig({
+      KAFKA_BROKERS: 'k:9092',
+      PAYMENT_GATEWAY: '{"failureRate":0.02,"breaker":{"resetTimeoutMs":1000}}',
+    });
+
+    expect(config.paymentGateway).toEqual({
+      latencyMs: 0,
+      failureRate: 0.02,
+      breaker: {
+        timeoutMs: 2_000,
+        errorThresholdPercentage: 50,
+        resetTimeoutMs: 1_000,
+        volumeThreshold: 10,
+        rollingWindowMs: 10_000,
+      },
+    });
+    expect(() =>
+      loadParticipantsConfig({ KAFKA_BROKERS: 'k:9092', PAYMENT_GATEWAY: '{"failureRate":2}' }),
+    ).toThrow(/PAYMENT_GATEWAY\.failureRate: /);
+  });
 });

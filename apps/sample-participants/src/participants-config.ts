@@ -1,18 +1,18 @@
 import { z } from 'zod';
 import { faultConfigSchema, type FaultConfig } from './faults/fault-config.js';
+import { gatewayConfigSchema, type GatewayConfig } from './payment-gateway.js';
 import { SAMPLE_PARTICIPANT_NAMES, type SampleParticipantName } from './sample-participants.js';
 
-const faultsJson = z
-  .string()
-  .transform((text, context) => {
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      context.addIssue({ code: 'custom', message: 'expected JSON' });
-      return z.NEVER;
-    }
-  })
-  .pipe(faultConfigSchema);
+const json = z.string().transform((text, context) => {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    context.addIssue({ code: 'custom', message: 'expected JSON' });
+    return z.NEVER;
+  }
+});
+const faultsJson = json.pipe(faultConfigSchema);
+const gatewayJson = json.pipe(gatewayConfigSchema);
 
 const environmentSchema = z.object({
   KAFKA_BROKERS: z
@@ -37,6 +37,7 @@ const environmentSchema = z.object({
   PARTICIPANTS_ADMIN_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
   FAULTS: faultsJson.optional(),
   FAULT_SEED: z.coerce.number().int().optional(),
+  PAYMENT_GATEWAY: gatewayJson.optional(),
 });
 
 /** The standalone participants' configuration, read from the environment once at start-up. */
@@ -59,8 +60,14 @@ export interface ParticipantsConfig {
   readonly adminPort?: number;
   /** Faults to inject from the start (`FAULTS`, JSON by participant; default none). */
   readonly faults?: FaultConfig;
-  /** Seed of the fault draws (`FAULT_SEED`; default: drawn at start-up). */
+  /** Seed of the fault draws (`FAULT_SEED`; default: drawn at start-up); also seeds the gateway's. */
   readonly faultSeed?: number;
+  /**
+   * The payment's simulated gateway and its circuit breaker (`PAYMENT_GATEWAY`, JSON:
+   * `latencyMs`, `failureRate`, `breaker: { timeoutMs, errorThresholdPercentage,
+   * resetTimeoutMs, volumeThreshold, rollingWindowMs }`; default: always answers at once).
+   */
+  readonly paymentGateway?: GatewayConfig;
 }
 
 /** Thrown when the environment holds a wrong value; the message names every bad variable. */
@@ -94,5 +101,6 @@ export function loadParticipantsConfig(
       : { adminPort: env.PARTICIPANTS_ADMIN_PORT }),
     ...(env.FAULTS === undefined ? {} : { faults: env.FAULTS }),
     ...(env.FAULT_SEED === undefined ? {} : { faultSeed: env.FAULT_SEED }),
+    ...(env.PAYMENT_GATEWAY === undefined ? {} : { paymentGateway: env.PAYMENT_GATEWAY }),
   };
 }

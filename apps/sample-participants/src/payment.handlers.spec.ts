@@ -1,4 +1,5 @@
 import { call } from './command.fixture.js';
+import { GATEWAY_UNAVAILABLE, guardGateway, type GatewayRequest } from './payment-gateway.js';
 import { createPaymentService } from './payment.handlers.js';
 
 const AUTHORIZATION_ID = 'auth:saga-1:authorize-payment';
@@ -132,5 +133,67 @@ describe('the payment service', () => {
       'payment.capture',
       'payment.refund',
     ]);
+  });
+
+  describe('behind its gateway circuit breaker', () => {
+    const requests: GatewayRequest[] = [];
+    const gateway = guardGateway({
+      call: async (request) => {
+        requests.push(request);
+        return { reference: 'gw-1' };
+      },
+    });
+    afterEach(() => {
+      gateway.breaker.close();
+      requests.length = 0;
+    });
+    afterAll(() => gateway.breaker.shutdown());
+
+    it('calls the gateway under the command idempotency key for each operation that acts', async () => {
+      const payment = createPaymentService({ gateway });
+      await call(payment, 'payment.authorize', authorize(42), authorizeStep);
+      await call(payment, 'payment.capture', capture(), captureStep);
+      await call(
+        payment,
+        'payment.refund',
+        { orderId: 'o-1', captureId: 'cap:saga-1:capture-payment' },
+        {
+          ...captureStep,
+          action: 'compensate',
+          idempotencyKey: 'saga-1:capture-payment:compensate',
+        },
+      );
+
+      expect(requests.map((r) => [r.operation, r.idempotencyKey])).toEqual([
+        ['authorize', 'saga-1:authorize-payment'],
+        ['capture', 'saga-1:capture-payment'],
+        ['refund', 'saga-1:capture-payment:compensate'],
+      ]);
+    });
+
+    it('answers a retryable GATEWAY_UNAVAILABLE error, never a refusal, and changes nothing while the breaker is open', async () => {
+      const payment = createPaymentService({ gateway });
+      await call(payment, 'payment.authorize', authorize(42), authorizeStep);
+      gateway.breaker.open();
+
+      await expect(call(payment, 'payment.capture', capture(), captureStep)).rejects.toMatchObject({
+        name: 'TechnicalError',
+        code: GATEWAY_UNAVAILABLE,
+        retryable: true,
+      });
+      await expect(
+        call(payment, 'payment.void', { orderId: 'o-1', authorizationId: null }, voidStep),
+      ).rejects.toMatchObject({ name: 'TechnicalError', code: GATEWAY_UNAVAILABLE });
+      await expect(
+        call(payment, 'payment.authorize', authorize(1), { stepId: 'authorize-payment-2' }),
+      ).rejects.toMatchObject({ code: GATEWAY_UNAVAILABLE });
+
+      expect(payment.authorizationStatus(AUTHORIZATION_ID)).toBe('authorized');
+      expect(payment.ledger.entries.map((e) => e.commandType)).toEqual(['payment.authorize']);
+      gateway.breaker.close();
+      await expect(
+        call(payment, 'payment.void', { orderId: 'o-1', authorizationId: null }, voidStep),
+      ).resolves.toMatchObject({ voided: true });
+    });
   });
 });

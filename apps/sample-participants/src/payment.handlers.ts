@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { BusinessRefusal } from '../../../libs/saga-participant/src/index.js';
 import { parsePayload } from '../../../libs/saga-participant/src/index.js';
 import { EffectLedger } from './effect-ledger.js';
+import type { GatewayRequest, PaymentGateway } from './payment-gateway.js';
 import { originOf, type SampleService, type SampleServiceOptions } from './sample-service.js';
 
 /** The payment participant's name. */
@@ -11,6 +12,12 @@ export const PAYMENT = 'payment';
 export interface PaymentOptions extends SampleServiceOptions {
   /** Authorizations above this amount are declined (default 10 000, in the order's currency). */
   readonly declineAbove?: number;
+  /**
+   * The external gateway every authorize, capture, void and refund that acts calls first, under
+   * the command's idempotency key (e.g. guardGateway(simulatedGateway(...)): behind a circuit
+   * breaker). Default none: the payment is settled in-house and the handlers answer at once.
+   */
+  readonly gateway?: PaymentGateway;
 }
 
 /** Where one authorization stands. */
@@ -46,12 +53,18 @@ const refundPayload = z.object({ orderId: z.string().min(1), captureId: z.string
  * Creates the payment service. `payment.authorize` declines amounts above a limit
  * (`PAYMENT_DECLINED`); `payment.void` releases an authorization (and succeeds when there is
  * none); `payment.capture` takes the money of an authorization; `payment.refund` gives it back.
+ * Each one that acts asks the gateway first; when the gateway cannot be reached the command
+ * answers a retryable `error` GATEWAY_UNAVAILABLE and changes nothing.
  */
 export function createPaymentService(options: PaymentOptions = {}): PaymentService {
   const declineAbove = options.declineAbove ?? 10_000;
   const authorizations = new Map<string, Authorization>();
   const captures = new Map<string, string>(); // capture id → authorization id
   const ledger = new EffectLedger(options.now);
+  const { gateway } = options;
+  /** Asks the gateway, then acts; at once without a gateway. Nothing changes when the gateway rejects. */
+  const viaGateway = <T>(request: GatewayRequest, act: () => T | Promise<T>): T | Promise<T> =>
+    gateway === undefined ? act() : gateway.call(request).then(act);
 
   return {
     participant: PAYMENT,
@@ -63,9 +76,17 @@ export function createPaymentService(options: PaymentOptions = {}): PaymentServi
         if (amount > declineAbove) {
           throw new BusinessRefusal('PAYMENT_DECLINED', 'the card issuer declined the payment');
         }
-        const authorizationId = `auth:${originOf(command)}`;
-        authorizations.set(authorizationId, { amount, currency, status: 'authorized' });
-        return ledger.applied(command, context, { authorizationId });
+        const request = {
+          operation: 'authorize',
+          idempotencyKey: command.idempotencyKey,
+          amount,
+          currency,
+        } as const;
+        return viaGateway(request, () => {
+          const authorizationId = `auth:${originOf(command)}`;
+          authorizations.set(authorizationId, { amount, currency, status: 'authorized' });
+          return ledger.applied(command, context, { authorizationId });
+        });
       },
       'payment.void': (command, context) => {
         const payload = parsePayload(voidPayload, command.payload);
@@ -78,8 +99,10 @@ export function createPaymentService(options: PaymentOptions = {}): PaymentServi
           );
         }
         if (authorization?.status !== 'authorized') return { authorizationId, voided: false };
-        authorization.status = 'voided';
-        return ledger.applied(command, context, { authorizationId, voided: true });
+        return viaGateway({ operation: 'void', idempotencyKey: command.idempotencyKey }, () => {
+          authorization.status = 'voided';
+          return ledger.applied(command, context, { authorizationId, voided: true });
+        });
       },
       'payment.capture': (command, context) => {
         const payload = parsePayload(capturePayload, command.payload);
@@ -98,18 +121,28 @@ export function createPaymentService(options: PaymentOptions = {}): PaymentServi
         if (payload.currency !== authorization.currency || payload.amount > authorization.amount) {
           throw new BusinessRefusal('CAPTURE_EXCEEDS_AUTHORIZATION', 'more than was authorized');
         }
-        const captureId = `cap:${originOf(command)}`;
-        authorization.status = 'captured';
-        authorization.captureId = captureId;
-        captures.set(captureId, authorizationId);
-        return ledger.applied(command, context, { captureId });
+        const request = {
+          operation: 'capture',
+          idempotencyKey: command.idempotencyKey,
+          amount: payload.amount,
+          currency: payload.currency,
+        } as const;
+        return viaGateway(request, () => {
+          const captureId = `cap:${originOf(command)}`;
+          authorization.status = 'captured';
+          authorization.captureId = captureId;
+          captures.set(captureId, authorizationId);
+          return ledger.applied(command, context, { captureId });
+        });
       },
       'payment.refund': (command, context) => {
         const { captureId } = parsePayload(refundPayload, command.payload);
         const authorization = authorizations.get(captures.get(captureId) ?? '');
         if (authorization?.status !== 'captured') return { captureId, refunded: false };
-        authorization.status = 'refunded';
-        return ledger.applied(command, context, { captureId, refunded: true });
+        return viaGateway({ operation: 'refund', idempotencyKey: command.idempotencyKey }, () => {
+          authorization.status = 'refunded';
+          return ledger.applied(command, context, { captureId, refunded: true });
+        });
       },
     },
   };

@@ -34,6 +34,7 @@ import {
   type PaymentOptions,
   type PaymentService,
 } from './payment.handlers.js';
+import { DEFAULT_GATEWAY_CONFIG, guardGateway, simulatedGateway } from './payment-gateway.js';
 import type { SampleService } from './sample-service.js';
 import type { CommandHandlers } from '../../../libs/saga-participant/src/index.js';
 import { createShippingService, SHIPPING, type ShippingService } from './shipping.handlers.js';
@@ -60,8 +61,11 @@ export interface SampleParticipantsOptions {
   readonly logger?: ParticipantLogger;
   /** Starting stock (default DEFAULT_STOCK). */
   readonly inventory?: Pick<InventoryOptions, 'stock'>;
-  /** Decline limit (default 10 000). */
-  readonly payment?: Pick<PaymentOptions, 'declineAbove'>;
+  /**
+   * Decline limit (default 10 000) and the external gateway (default: a simulated gateway that
+   * always answers, behind a circuit breaker with the default options; see payment-gateway.ts).
+   */
+  readonly payment?: Pick<PaymentOptions, 'declineAbove' | 'gateway'>;
   /**
    * Postgres for the idempotency keys and the `effects` ledgers, a schema per participant
    * (default: none, everything in memory). Takes precedence over idempotencyStoreFactory.
@@ -131,10 +135,15 @@ export async function startSampleParticipants(
   options: SampleParticipantsOptions,
 ): Promise<SampleParticipants> {
   const clock = options.now === undefined ? {} : { now: options.now };
+  const defaultGateway = guardGateway(simulatedGateway(DEFAULT_GATEWAY_CONFIG));
   const services: SampleServices = {
     inventory: createInventoryService({ ...clock, ...options.inventory }),
     notification: createNotificationService(clock),
-    payment: createPaymentService({ ...clock, ...options.payment }),
+    payment: createPaymentService({
+      ...clock,
+      ...options.payment,
+      gateway: options.payment?.gateway ?? defaultGateway,
+    }),
     shipping: createShippingService(clock),
   };
   const names = SAMPLE_PARTICIPANT_NAMES.filter((name) => options.only?.includes(name) ?? true);
@@ -153,6 +162,7 @@ export async function startSampleParticipants(
   const stop = async () => {
     await Promise.all(runtimes.map((runtime) => runtime.stop()));
     await Promise.all(Object.values(dataSources).map((db) => db.destroy()));
+    defaultGateway.breaker.shutdown();
     for (const name of names) delete dataSources[name];
   };
   const failed = started.find((result) => result.status === 'rejected');

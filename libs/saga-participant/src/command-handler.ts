@@ -6,6 +6,7 @@ import {
 } from '#contracts';
 import { BusinessRefusal } from './business-refusal.js';
 import type { HandlerContext } from './idempotency-store.js';
+import { TechnicalError } from './technical-error.js';
 
 /**
  * Carries out one command and returns its result (JSON, folded into the saga's context). Throw a
@@ -24,7 +25,8 @@ export type CommandHandlers = Readonly<Record<string, CommandHandler>>;
 
 /**
  * Runs `handler` and turns what it returned or threw into a reply outcome: a BusinessRefusal
- * becomes `failure`, any other throw an `error` coded `INTERNAL` whose message carries nothing
+ * becomes `failure`, a TechnicalError an `error` with its code, message and retryability, any
+ * other throw an `error` coded `INTERNAL` whose message carries nothing
  * of the thrown value (`onCrash` gets it, for the logs), and a result that is not JSON an
  * `error` coded `INVALID_RESULT` that is not retried (the handler may have acted).
  */
@@ -40,6 +42,15 @@ export async function runCommandHandler(
   } catch (error) {
     if (error instanceof BusinessRefusal) return refusalOutcome(error);
     onCrash(error);
+    if (error instanceof TechnicalError) {
+      const outcome: ReplyOutcome = {
+        status: 'error',
+        code: error.code,
+        message: error.message,
+        retryable: error.retryable,
+      };
+      if (replyOutcomeSchema.safeParse(outcome).success) return outcome;
+    }
     return {
       status: 'error',
       code: 'INTERNAL',

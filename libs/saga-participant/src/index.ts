@@ -47,3 +47,4 @@ export {
 } from './saga-participant.module.js';
 export { replyEnvelope, replyMessage, replyMessageId } from './reply-message.js';
 export type { SqlRunner } from './sql-runner.js';
+export { TechnicalError } from './technical-error.js';

@@ -12,6 +12,7 @@ import type { CommandHandlers } from './command-handler.js';
 import { commandFor } from './command.fixture.js';
 import type { ParticipantLogger } from './participant-logger.js';
 import { startParticipantRuntime } from './participant-runtime.js';
+import { TechnicalError } from './technical-error.js';
 import type { MessagePublisher } from '#saga-core';
 
 const NOW = new Date('2026-11-28T09:00:01.000Z');
@@ -242,6 +243,30 @@ describe('the participant runtime', () => {
       participant.logged.some((line) => line.startsWith('error A command handler crashed')),
     ).toBe(true);
     expect(retry?.outcome).toEqual({ status: 'success', result: { reservationId: 'rsv-1' } });
+    await participant.stop();
+  });
+
+  it('answers a TechnicalError with its code as a retryable error, storing nothing', async () => {
+    let calls = 0;
+    const participant = await participantWith({
+      'inventory.reserve': () => {
+        calls += 1;
+        if (calls === 1) throw new TechnicalError('STOCK_DB_DOWN', 'the stock database is down');
+        return { reservationId: 'rsv-1' };
+      },
+    });
+
+    await participant.send(commandFor(), commandFor({ attempt: 2 }));
+
+    expect(participant.replies().map((reply) => reply.outcome)).toEqual([
+      {
+        status: 'error',
+        code: 'STOCK_DB_DOWN',
+        message: 'the stock database is down',
+        retryable: true,
+      },
+      { status: 'success', result: { reservationId: 'rsv-1' } },
+    ]);
     await participant.stop();
   });
 

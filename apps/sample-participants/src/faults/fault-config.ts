@@ -12,6 +12,11 @@ export const participantFaultsSchema = z.strictObject({
   latencyMs: z.int().min(0).max(60_000).default(0),
   /** The process exits after committing the effect and its outcome, before replying. */
   crashAfterCommitRate: rate,
+  /**
+   * The process exits after committing its N-th reply (counted from its start), before sending
+   * it: a crash after commit forced at a known point, whatever the draws (default: never).
+   */
+  crashAfterCommitAt: z.int().min(1).optional(),
   /** The reply is not sent (the coordinator sees a timeout). */
   dropReplyRate: rate,
   /** The reply is sent twice. */

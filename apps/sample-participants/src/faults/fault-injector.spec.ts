@@ -74,6 +74,17 @@ describe('the fault injector', () => {
     });
   });
 
+  it('crashes after the commit of the N-th reply when told to, whatever the draws', () => {
+    const { injector, crashed } = injectorWith({ shipping: { crashAfterCommitAt: 3 } });
+    const intercept = injector.replyInterceptor('shipping');
+
+    const sent = [1, 2, 3, 4].map(() => intercept(reply, commandFor()).length);
+
+    expect(sent).toEqual([1, 1, 0, 1]);
+    expect(crashed).toEqual(['shipping']);
+    expect(injector.injected().crashAfterCommit).toBe(1);
+  });
+
   it('applies a replaced configuration to the next command', async () => {
     const { injector } = injectorWith({}, [0]);
     injector.replace(parseFaultConfig({ inventory: { transientErrorRate: 1 } }));

@@ -32,6 +32,7 @@ export interface FaultInjectorOptions {
  */
 export class FaultInjector {
   private readonly counts = new Map<FaultKind, number>();
+  private readonly replies = new Map<string, number>();
 
   constructor(
     private config: FaultConfig,
@@ -71,11 +72,18 @@ export class FaultInjector {
     );
   }
 
-  /** A reply interceptor for `participant`: crash after commit, drop or duplicate the reply. */
+  /**
+   * A reply interceptor for `participant`: crash after commit (at its N-th reply when
+   * `crashAfterCommitAt` says so, else as drawn), drop or duplicate the reply.
+   */
   replyInterceptor(participant: string): ReplyInterceptor {
     return (reply) => {
       const faults = this.faultsOf(participant);
-      if (this.draw('crashAfterCommit', faults.crashAfterCommitRate)) {
+      const nth = (this.replies.get(participant) ?? 0) + 1;
+      this.replies.set(participant, nth);
+      const forced = faults.crashAfterCommitAt === nth;
+      if (forced) this.count('crashAfterCommit');
+      if (forced || this.draw('crashAfterCommit', faults.crashAfterCommitRate)) {
         this.options.crash(participant);
         return [];
       }

@@ -1,0 +1,166 @@
+// The payment service's external gateway (simulated) and the circuit breaker around it.
+import CircuitBreaker from 'opossum';
+import { z } from 'zod';
+import { TechnicalError } from '../../../libs/saga-participant/src/index.js';
+
+/** The code of the retryable error a payment command answers when the gateway cannot be reached. */
+export const GATEWAY_UNAVAILABLE = 'GATEWAY_UNAVAILABLE';
+
+/** The operations of the gateway. */
+export type GatewayOperation = 'authorize' | 'capture' | 'void' | 'refund';
+
+/** One call to the gateway. The gateway acts once per `idempotencyKey`, as real ones do. */
+export interface GatewayRequest {
+  readonly operation: GatewayOperation;
+  /** The command's idempotency key: a retry after a crash must not move money twice. */
+  readonly idempotencyKey: string;
+  readonly amount?: number;
+  readonly currency?: string;
+}
+
+/** What the gateway answers. */
+export interface GatewayReceipt {
+  /** The gateway's reference of the operation; the same for every call with one key. */
+  readonly reference: string;
+}
+
+/** A payment gateway: rejects when it cannot be reached or fails. */
+export interface PaymentGateway {
+  call(request: GatewayRequest): Promise<GatewayReceipt>;
+}
+
+/** Thrown by the simulated gateway for a failure it was told to simulate. */
+export class GatewayFailure extends Error {
+  override readonly name = 'GatewayFailure';
+}
+
+const breakerSchema = z.strictObject({
+  /** A call slower than this counts as a failure (ms; 0: no timeout). */
+  timeoutMs: z.int().min(0).max(600_000).default(2_000),
+  /** The breaker opens when this share of the calls in the window failed (percent). */
+  errorThresholdPercentage: z.number().min(1).max(100).default(50),
+  /** How long the breaker stays open before letting one trial call through (ms). */
+  resetTimeoutMs: z.int().min(1).max(600_000).default(5_000),
+  /** Calls in the window before the breaker may open at all. */
+  volumeThreshold: z.int().min(0).max(100_000).default(10),
+  /** The rolling window the error share is computed over (ms). */
+  rollingWindowMs: z.int().min(100).max(3_600_000).default(10_000),
+});
+
+/** The simulated gateway and its breaker (the `PAYMENT_GATEWAY` variable, JSON). */
+export const gatewayConfigSchema = z.strictObject({
+  /** Up to this many milliseconds per call (uniformly drawn). */
+  latencyMs: z.int().min(0).max(60_000).default(0),
+  /** The chance (0..1) that a call fails. */
+  failureRate: z.number().min(0).max(1).default(0),
+  breaker: breakerSchema.default(breakerSchema.parse({})),
+});
+
+/** The gateway's configuration, defaults filled in. */
+export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
+
+/** The breaker's options, defaults filled in. */
+export type GatewayBreakerConfig = GatewayConfig['breaker'];
+
+/** A gateway that is always there, at once. */
+export const DEFAULT_GATEWAY_CONFIG: GatewayConfig = gatewayConfigSchema.parse({});
+
+/** What the simulated gateway needs from the world; tests pass fakes. */
+export interface SimulatedGatewayOptions {
+  /** Numbers in [0, 1): seededRandom for reproducible runs (default Math.random). */
+  readonly random?: () => number;
+  /** Waits `ms` milliseconds (default setTimeout). */
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+/** The simulated gateway, with what it did. */
+export interface SimulatedGateway extends PaymentGateway {
+  /** Calls that acted (a repeated key is not counted again). */
+  readonly acted: () => number;
+  /** Calls that failed as simulated. */
+  readonly failed: () => number;
+}
+
+/**
+ * A simulated external gateway: each call waits a drawn share of `latencyMs`, then fails with
+ * probability `failureRate` (a GatewayFailure), else acts once per idempotency key and answers
+ * the same reference for every call with that key. Deterministic for a seeded `random`.
+ */
+export function simulatedGateway(
+  config: Pick<GatewayConfig, 'latencyMs' | 'failureRate'>,
+  options: SimulatedGatewayOptions = {},
+): SimulatedGateway {
+  const random = options.random ?? Math.random;
+  const sleep =
+    options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const done = new Set<string>();
+  let failed = 0;
+  return {
+    acted: () => done.size,
+    failed: () => failed,
+    async call(request) {
+      if (config.latencyMs > 0) await sleep(Math.floor(random() * config.latencyMs));
+      if (config.failureRate > 0 && random() < config.failureRate) {
+        failed++;
+        throw new GatewayFailure(`the gateway failed to ${request.operation}`);
+      }
+      const key = `${request.operation}:${request.idempotencyKey}`;
+      done.add(key);
+      return { reference: `gw:${key}` };
+    },
+  };
+}
+
+/** A gateway behind a circuit breaker, and the breaker (to look at or to trip in tests). */
+export interface GuardedGateway extends PaymentGateway {
+  readonly breaker: CircuitBreaker<[GatewayRequest], GatewayReceipt>;
+}
+
+/**
+ * Puts `gateway` behind an opossum circuit breaker: every call goes through `breaker.fire`.
+ * Whatever keeps the gateway from acting (a failure, a timeout, the breaker open or half-open
+ * and busy) rejects with a retryable TechnicalError coded GATEWAY_UNAVAILABLE, so the reply is
+ * a technical `error` the coordinator retries with its backoff, never a business `failure`:
+ * the card was not declined, the gateway was not asked.
+ *
+ * There is deliberately no fallback answering in the gateway's place, not even for void and
+ * refund ("queued, pending"): replying success would tell the coordinator the money is released
+ * while nothing durable holds that promise. The coordinator's retry is the durable queue.
+ */
+export function guardGateway(
+  gateway: PaymentGateway,
+  config: GatewayBreakerConfig = DEFAULT_GATEWAY_CONFIG.breaker,
+): GuardedGateway {
+  const breaker = new CircuitBreaker((request: GatewayRequest) => gateway.call(request), {
+    name: 'payment-gateway',
+    timeout: config.timeoutMs === 0 ? false : config.timeoutMs,
+    errorThresholdPercentage: config.errorThresholdPercentage,
+    resetTimeout: config.resetTimeoutMs,
+    volumeThreshold: config.volumeThreshold,
+    rollingCountTimeout: config.rollingWindowMs,
+  });
+  return {
+    breaker,
+    async call(request) {
+      try {
+        return await breaker.fire(request);
+      } catch (error) {
+        throw new TechnicalError(GATEWAY_UNAVAILABLE, unavailable(request, error));
+      }
+    },
+  };
+}
+
+/** Says why the gateway was not reached, without echoing what it threw (it may hold secrets). */
+function unavailable(request: GatewayRequest, error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  const why =
+    code === 'EOPENBREAKER'
+      ? 'the circuit breaker is open'
+      : code === 'ETIMEDOUT'
+        ? 'the gateway timed out'
+        : code === 'ESEMLOCKED'
+          ? 'too many calls in flight'
+          : 'the gateway failed';
+  return `payment gateway unavailable for ${request.operation}: ${why}`;
+}
