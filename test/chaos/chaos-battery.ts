@@ -221,13 +221,14 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
     );
     await publishRaw([...commands, ...malformed]);
 
-    // Quiescence: every saga ended, the outbox drained, every participant's group caught up.
+    // Quiescence: no saga moves any more (ended, or stuck waiting for an operator: the checks
+    // tell the two apart), the outbox drained.
     const settleMs = options.settleMs ?? 180_000;
     await waitFor(
       'every saga to end and the outbox to drain',
       async () => {
         const progress = await sagaProgress(db);
-        return progress.running === 0 && progress.unsentOutbox === 0;
+        return progress.active === 0 && progress.unsentOutbox === 0;
       },
       { timeoutMs: settleMs, intervalMs: 250 },
     ).catch(() => undefined); // reported as violations

@@ -127,6 +127,8 @@ export interface SagaProgress {
   readonly total: number;
   readonly terminal: number;
   readonly running: number;
+  /** Sagas still moving by themselves: running or compensating (stuck ones wait for an operator). */
+  readonly active: number;
   readonly unsentOutbox: number;
   readonly appliedReplies: number;
 }
@@ -140,6 +142,7 @@ export async function sagaProgress(db: DataSource): Promise<SagaProgress> {
        (SELECT count(*)::int FROM sagas) AS total,
        (SELECT count(*)::int FROM sagas WHERE status = ANY($1)) AS terminal,
        (SELECT count(*)::int FROM sagas WHERE status <> ALL($1)) AS running,
+       (SELECT count(*)::int FROM sagas WHERE status IN ('running', 'compensating')) AS active,
        (SELECT count(*)::int FROM outbox WHERE sent_at IS NULL) AS "unsentOutbox",
        (SELECT count(*)::int FROM saga_audit WHERE event_type = 'reply' AND applied) AS "appliedReplies"`,
     [TERMINAL],
