@@ -15,14 +15,6 @@ while [ "$#" -gt 0 ]; do
     *) echo "unknown flag $1 (--sagas N, --kills N, --with-dedupe-check)" >&2; exit 2 ;;
   esac
 done
-started_broker=""
-stop_broker() { [ -n "$started_broker" ] && bash deploy/local/kafka-stop.sh || true; }
-trap stop_broker EXIT
-if [ -z "${KAFKA_BROKERS:-}" ]; then
-  bash deploy/local/kafka-start.sh
-  started_broker=1
-  export KAFKA_BROKERS="127.0.0.1:${KAFKA_PORT:-9092}"
-fi
-export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}"
+source scripts/local-services.sh
 npm run --silent build
 bash scripts/jest.sh test/e2e/chaos-battery.e2e-spec.ts --selectProjects e2e "${only[@]}"

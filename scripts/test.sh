@@ -7,17 +7,7 @@ set -euo pipefail
 source "$(dirname "$0")/node-env.sh"
 cd "$repo_root"
 
-started_broker=""
-stop_broker() { [ -n "$started_broker" ] && bash deploy/local/kafka-stop.sh || true; }
-trap stop_broker EXIT
-
-if [ -z "${KAFKA_BROKERS:-}" ]; then
-  bash deploy/local/kafka-start.sh
-  started_broker=1
-  export KAFKA_BROKERS="127.0.0.1:${KAFKA_PORT:-9092}"
-fi
-export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}"
-DATABASE_URL="$DATABASE_URL" bash deploy/local/postgres-check.sh
+source scripts/local-services.sh
 
 npm run --silent build
 echo "Testing with KAFKA_BROKERS=$KAFKA_BROKERS and the database at ${DATABASE_URL%%\?*}" | sed -E 's#//[^@/]*@#//***@#'

@@ -19,7 +19,7 @@ import {
   type ChaosViolations,
 } from './chaos-checks.js';
 import { dropLedgers, readLedgers } from './participant-ledgers.js';
-import { publishRaw, readTopics, type RawRecord } from './topic-reader.js';
+import { publishRaw, readTopics, type RawRecord } from '../support/topic-reader.js';
 
 const PARTICIPANTS_ENTRY = 'dist/apps/sample-participants/src/main.js';
 const PARTICIPANTS = ['inventory', 'notification', 'payment', 'shipping'] as const;

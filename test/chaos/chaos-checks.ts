@@ -13,7 +13,7 @@ import {
   repliesAppliedTwice,
   type AppliedEffect,
 } from '../support/order-invariants.js';
-import type { RawRecord } from './topic-reader.js';
+import type { RawRecord } from '../support/topic-reader.js';
 
 /** The header that marks a message the battery made malformed on purpose. */
 export const MALFORMED_MARK = 'chaos-malformed';

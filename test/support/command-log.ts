@@ -1,9 +1,6 @@
-// Reads what was really delivered on Kafka: every record of the given topics, from the first
-// offset to the high watermark, with a fresh consumer group (nothing committed, nothing shared).
-import { Kafka, logLevel } from 'kafkajs';
+// The commands really delivered on Kafka, and what they say about duplicates.
 import { HEADERS } from '#contracts';
-import { kafkaBrokers, uniqueName } from './services.js';
-import { waitFor } from './wait-for.js';
+import { readTopics } from './topic-reader.js';
 
 /** One record of a command topic. */
 export interface CommandRecord {
@@ -23,67 +20,32 @@ export interface CommandRecord {
   readonly commandType: string;
 }
 
-/** Every record now on `topics`, read from the beginning; resolves once each partition is read to its end. */
+/** Every command now on `topics`, read from the beginning to the end of each partition. */
 export async function readCommandLog(
   topics: readonly string[],
   timeoutMs = 30_000,
 ): Promise<CommandRecord[]> {
-  const kafka = new Kafka({
-    clientId: 'test-command-log',
-    brokers: kafkaBrokers(),
-    logLevel: logLevel.ERROR,
+  const records = await readTopics(topics, timeoutMs);
+  return records.map((record) => {
+    const body = JSON.parse(record.value ?? 'null') as Omit<
+      CommandRecord,
+      'topic' | 'partition' | 'offset' | 'timestamp' | 'headerMessageId'
+    >;
+    return {
+      topic: record.topic,
+      partition: record.partition,
+      offset: record.offset,
+      timestamp: record.timestamp,
+      headerMessageId: record.headers[HEADERS.messageId],
+      messageId: body.messageId,
+      sagaId: body.sagaId,
+      stepId: body.stepId,
+      action: body.action,
+      attempt: body.attempt,
+      idempotencyKey: body.idempotencyKey,
+      commandType: body.commandType,
+    };
   });
-  const admin = kafka.admin();
-  await admin.connect();
-  const ends = new Map<string, bigint>(); // `${topic}/${partition}` → high watermark
-  try {
-    for (const topic of topics) {
-      for (const { partition, high } of await admin.fetchTopicOffsets(topic)) {
-        if (BigInt(high) > 0n) ends.set(`${topic}/${partition}`, BigInt(high));
-      }
-    }
-  } finally {
-    await admin.disconnect();
-  }
-  const records: CommandRecord[] = [];
-  const reached = new Map<string, bigint>();
-  const consumer = kafka.consumer({ groupId: uniqueName('test_command_log') });
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topics: [...topics], fromBeginning: true });
-    await consumer.run({
-      autoCommit: false,
-      eachMessage: async ({ topic, partition, message }) => {
-        const body = JSON.parse(message.value?.toString('utf8') ?? 'null') as Omit<
-          CommandRecord,
-          'topic' | 'partition' | 'offset' | 'timestamp' | 'headerMessageId'
-        >;
-        records.push({
-          topic,
-          partition,
-          offset: message.offset,
-          timestamp: Number(message.timestamp),
-          headerMessageId: message.headers?.[HEADERS.messageId]?.toString(),
-          messageId: body.messageId,
-          sagaId: body.sagaId,
-          stepId: body.stepId,
-          action: body.action,
-          attempt: body.attempt,
-          idempotencyKey: body.idempotencyKey,
-          commandType: body.commandType,
-        });
-        reached.set(`${topic}/${partition}`, BigInt(message.offset) + 1n);
-      },
-    });
-    await waitFor(
-      `every partition of ${topics.join(', ')} read to its end`,
-      () => [...ends].every(([key, end]) => (reached.get(key) ?? 0n) >= end),
-      { timeoutMs, intervalMs: 100 },
-    );
-  } finally {
-    await consumer.disconnect();
-  }
-  return records;
 }
 
 /** What the command log says about duplicates, given the times the coordinator was killed. */

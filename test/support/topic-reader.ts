@@ -1,9 +1,11 @@
-// Reads whole topics from the beginning, as raw records: for the chaos battery's checks.
+// Reads what is really on Kafka: every record of the given topics, from the first offset to the
+// high watermark, with a fresh consumer group (nothing committed, nothing shared); and publishes
+// raw records (duplicates, malformed messages) straight to the broker.
 import { Kafka, logLevel } from 'kafkajs';
-import { kafkaBrokers, uniqueName } from '../support/services.js';
-import { waitFor } from '../support/wait-for.js';
+import { kafkaBrokers, uniqueName } from './services.js';
+import { waitFor } from './wait-for.js';
 
-/** A record as it is on the topic. */
+/** A record to publish as it is. */
 export interface RawRecord {
   readonly topic: string;
   readonly key: string | null;
@@ -11,13 +13,21 @@ export interface RawRecord {
   readonly value: string | null;
 }
 
+/** A record as it is on the topic, with where it sits and when it was published. */
+export interface TopicRecord extends RawRecord {
+  readonly partition: number;
+  readonly offset: string;
+  /** The producer's timestamp (epoch ms). */
+  readonly timestamp: number;
+}
+
 /** Every record now on `topics`; resolves once each partition is read to its end. */
 export async function readTopics(
   topics: readonly string[],
   timeoutMs = 60_000,
-): Promise<RawRecord[]> {
+): Promise<TopicRecord[]> {
   const kafka = new Kafka({
-    clientId: 'chaos-reader',
+    clientId: 'test-topic-reader',
     brokers: kafkaBrokers(),
     logLevel: logLevel.ERROR,
   });
@@ -33,9 +43,9 @@ export async function readTopics(
   } finally {
     await admin.disconnect();
   }
-  const records: RawRecord[] = [];
+  const records: TopicRecord[] = [];
   const reached = new Map<string, bigint>();
-  const consumer = kafka.consumer({ groupId: uniqueName('chaos_reader') });
+  const consumer = kafka.consumer({ groupId: uniqueName('test_topic_reader') });
   await consumer.connect();
   try {
     await consumer.subscribe({ topics: [...topics], fromBeginning: true });
@@ -52,6 +62,9 @@ export async function readTopics(
           key: message.key?.toString('utf8') ?? null,
           headers,
           value: message.value?.toString('utf8') ?? null,
+          partition,
+          offset: message.offset,
+          timestamp: Number(message.timestamp),
         });
         reached.set(`${topic}/${partition}`, BigInt(message.offset) + 1n);
       },
@@ -70,7 +83,7 @@ export async function readTopics(
 /** Publishes raw records (duplicates, malformed messages) straight to the broker. */
 export async function publishRaw(records: readonly RawRecord[]): Promise<void> {
   const kafka = new Kafka({
-    clientId: 'chaos-injector',
+    clientId: 'test-injector',
     brokers: kafkaBrokers(),
     logLevel: logLevel.ERROR,
   });
