@@ -9,6 +9,7 @@ const shared = {
   transform: { '^.+\\.ts$': ['@swc/jest', { ...swc, swcrc: false }] },
   moduleNameMapper: {
     '^#contracts$': '<rootDir>/libs/contracts/src/index.ts',
+    '^#postgres$': '<rootDir>/libs/postgres/src/sql-runner.ts',
     '^#saga-core$': '<rootDir>/libs/saga-core/src/index.ts',
     '^#saga-core/testing$': '<rootDir>/libs/saga-core/src/testing/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',

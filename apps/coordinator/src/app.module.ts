@@ -12,7 +12,7 @@ import {
 } from './health/readiness-check.js';
 import { HttpApiModule } from './http/index.js';
 import { PostgresSagaQueries } from './persistence/saga-queries.postgres.js';
-import { runQuery } from './persistence/sql-runner.js';
+import { runQuery } from '#postgres';
 import { CoordinatorLifecycle } from './runtime/coordinator-lifecycle.js';
 import { CoordinatorRuntime } from './runtime/coordinator-runtime.js';
 

@@ -1,5 +1,5 @@
 import type { FailureOutcome, ReplyOutcome, SuccessOutcome } from '#contracts';
-import type { SqlRunner } from './sql-runner.js';
+import type { SqlRunner } from '#postgres';
 
 /** An outcome worth remembering: final, so a duplicate command gets it again unchanged. */
 export type FinalOutcome = SuccessOutcome | FailureOutcome;

@@ -6,7 +6,7 @@ export { createCommandBatchHandler, type ReplyInterceptor } from './command-batc
 export { runCommandHandler, type CommandHandlers } from './command-handler.js';
 export { parsePayload } from './command-payload.js';
 export { checkCommand, type CommandCheck, type CommandExpectations } from './command-validation.js';
-export { inTransaction } from './database-transaction.js';
+export { inTransaction } from '#postgres';
 export {
   isFinal,
   type FinalOutcome,
@@ -46,5 +46,5 @@ export {
   type SagaParticipantModuleOptions,
 } from './saga-participant.module.js';
 export { replyEnvelope, replyMessage, replyMessageId } from './reply-message.js';
-export type { SqlRunner } from './sql-runner.js';
+export type { SqlRunner } from '#postgres';
 export { TechnicalError } from './technical-error.js';

@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { ReplyOutcome } from '#contracts';
-import { inTransaction } from './database-transaction.js';
+import { inTransaction } from '#postgres';
 import {
   isFinal,
   type FinalOutcome,
@@ -8,7 +8,7 @@ import {
   type IdempotencyStore,
   type OnceResult,
 } from './idempotency-store.js';
-import type { SqlRunner } from './sql-runner.js';
+import type { SqlRunner } from '#postgres';
 
 /** Options of the Postgres store. */
 export interface PostgresIdempotencyStoreOptions {
@@ -52,7 +52,7 @@ export class PostgresIdempotencyStore implements IdempotencyStore {
         return { outcome, duplicate: false };
       },
       // A technical error rolls back the handler's writes and the claim: the retry runs afresh.
-      (result) => isFinal(result.outcome),
+      { commit: (result) => isFinal(result.outcome) },
     );
   }
 

@@ -37,7 +37,7 @@ import {
   writeTimers,
   type StoredSaga,
 } from '../persistence/saga-rows.js';
-import { inTransaction, type SqlRunner } from '../persistence/sql-runner.js';
+import { inTransaction, type SqlRunner } from '#postgres';
 import {
   emptyWrites,
   planEffects,

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import type { MessagePublisher, OutgoingMessage } from '#saga-core';
-import { inTransaction, type SqlRunner } from '../persistence/sql-runner.js';
+import { inTransaction, type SqlRunner } from '#postgres';
 import type { WorkSignals } from '../decisions/work-signals.js';
 import { InterruptibleSleep } from '../runtime/interruptible-sleep.js';
 

@@ -1,7 +1,7 @@
 import { DataSource } from 'typeorm';
 import { PGliteDriver } from 'typeorm-pglite';
 import { coordinatorMigrations } from './migrations/index.js';
-import { serializeTransactions } from './sql-runner.js';
+import { serializeTransactions } from '#postgres';
 
 /**
  * An embedded Postgres (PGlite, in this process) with the same migrations as the real one:

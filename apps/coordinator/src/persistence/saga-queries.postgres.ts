@@ -3,7 +3,7 @@ import type { SagaRegistry, SagaStatus, StepState } from '#saga-core';
 import type { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { InvalidCursorError } from '../application/saga-errors.js';
-import { runQuery } from './sql-runner.js';
+import { runQuery } from '#postgres';
 import type {
   HistoryEntry,
   SagaListQuery,

@@ -1,6 +1,6 @@
 import type { AuditEntry, SagaState, StepState, Wakeup } from '#saga-core';
 import type { JsonValue } from '#contracts';
-import { ConcurrentUpdateError, type SqlRunner } from './sql-runner.js';
+import { ConcurrentUpdateError, type SqlRunner } from '#postgres';
 
 /** A saga as stored: the engine's state and the row version that guards writes to it. */
 export interface StoredSaga {

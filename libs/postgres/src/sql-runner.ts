@@ -11,9 +11,14 @@ export class ConcurrentUpdateError extends Error {
 }
 
 /** Options of {@link inTransaction}. */
-export interface TransactionOptions {
+export interface TransactionOptions<T = unknown> {
   /** Attempts when the transaction loses a race (serialization failure, deadlock, version check). Default 5. */
   maxAttempts?: number;
+  /**
+   * Whether to commit, given the value `work` resolved with (default: always). False rolls the
+   * transaction back and still resolves with the value (a handler's technical error, say).
+   */
+  commit?: (value: T) => boolean;
 }
 
 const RETRYABLE_SQLSTATES = new Set(['40001', '40P01']);
@@ -57,16 +62,18 @@ export function runQuery<Row>(
 export async function inTransaction<T>(
   dataSource: DataSource,
   work: (sql: SqlRunner) => Promise<T>,
-  options: TransactionOptions = {},
+  options: TransactionOptions<T> = {},
 ): Promise<T> {
   const maxAttempts = options.maxAttempts ?? 5;
-  return withGate(dataSource, () => runWithRetries(dataSource, work, maxAttempts));
+  const commit = options.commit ?? (() => true);
+  return withGate(dataSource, () => runWithRetries(dataSource, work, maxAttempts, commit));
 }
 
 async function runWithRetries<T>(
   dataSource: DataSource,
   work: (sql: SqlRunner) => Promise<T>,
   maxAttempts: number,
+  commit: (value: T) => boolean,
 ): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     const runner = dataSource.createQueryRunner();
@@ -74,7 +81,8 @@ async function runWithRetries<T>(
       await runner.connect();
       await runner.startTransaction();
       const result = await work(sqlOf(runner));
-      await runner.commitTransaction();
+      if (commit(result)) await runner.commitTransaction();
+      else await runner.rollbackTransaction();
       return result;
     } catch (error) {
       if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
