@@ -49,5 +49,11 @@ export async function listeningUrl(service: ServiceProcess, timeoutMs = 30_000):
       return /listening on (http:\/\/\S+)/.exec(service.output())?.[1];
     },
     { timeoutMs },
-  );
+  ).catch((error: unknown) => {
+    // Say what the service was doing when it did not come up (the last lines it printed).
+    const tail = service.output().split('\n').slice(-40).join('\n');
+    throw new Error(
+      `${error instanceof Error ? error.message : String(error)}; it printed:\n${tail}`,
+    );
+  });
 }
