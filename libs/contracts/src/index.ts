@@ -42,3 +42,4 @@ export {
   parseStartSagaMessage,
   type ParseResult,
 } from './parse-message.js';
+export { REDACTED, redactPaths } from './redact.js';

@@ -1,6 +1,7 @@
 export {
   defineSaga,
   SAGA_NAME_PATTERN,
+  SENSITIVE_PATH_PATTERN,
   type DefineSagaOptions,
   type SagaBuilder,
 } from './definition/define-saga.js';

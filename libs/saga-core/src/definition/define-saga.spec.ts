@@ -116,6 +116,18 @@ describe('defineSaga', () => {
     );
   });
 
+  it('keeps the sensitive field paths, frozen, and refuses a malformed one', () => {
+    const definition = defineSaga({ ...base, sensitive: ['payment.cardToken', 'cards.*.pan'] })
+      .step(compensatable('a'))
+      .build();
+    expect(definition.sensitive).toEqual(['payment.cardToken', 'cards.*.pan']);
+    expect(Object.isFrozen(definition.sensitive)).toBe(true);
+    expect(defineSaga(base).step(compensatable('a')).build().sensitive).toEqual([]);
+    expect(buildError([compensatable('a')], { sensitive: ['payment..token'] }).message).toBe(
+      'saga "order", sensitive: "payment..token" is not a dotted path of keys or "*"',
+    );
+  });
+
   it('refuses duplicate step ids', () => {
     const error = buildError([compensatable('a'), compensatable('a')]);
     expect(error.message).toBe('saga "order", step "a", id: another step already has this id');

@@ -20,7 +20,16 @@ export interface DefineSagaOptions<TInput, TContext> {
   initialContext(input: TInput): TContext;
   /** Time the whole saga is given, in ms from its start (default: none). */
   readonly deadlineMs?: number;
+  /**
+   * Fields that hold secrets, as dotted paths into the input and the context (e.g.
+   * `payment.cardToken`; `*` matches any key or array index). They are encrypted at rest and
+   * redacted in logs, spans, API answers and dead letters.
+   */
+  readonly sensitive?: readonly string[];
 }
+
+/** A sensitive field path: keys (letters, digits, `_`, `-`) or `*`, joined by dots. */
+export const SENSITIVE_PATH_PATTERN = /^(\*|[A-Za-z0-9_-]+)(\.(\*|[A-Za-z0-9_-]+))*$/;
 
 /** A typed, immutable builder: each `step` returns a new builder that knows one more step id. */
 export interface SagaBuilder<TInput, TContext, TKnown extends string> {
@@ -54,6 +63,7 @@ function buildDefinition<TInput, TContext>(
   stepOptions: readonly AnyStepOptions[],
 ): SagaDefinition<TInput, TContext> {
   const { name, version, deadlineMs } = options;
+  const sensitive = Object.freeze([...(options.sensitive ?? [])]);
   if (typeof name !== 'string' || !SAGA_NAME_PATTERN.test(name)) {
     throw new DefinitionError(
       String(name),
@@ -67,6 +77,15 @@ function buildDefinition<TInput, TContext>(
   }
   if (deadlineMs !== undefined && !(Number.isFinite(deadlineMs) && deadlineMs > 0)) {
     throw new DefinitionError(name, 'must be a number of ms > 0', undefined, 'deadlineMs');
+  }
+  const badPath = sensitive.find((path) => !SENSITIVE_PATH_PATTERN.test(path));
+  if (badPath !== undefined) {
+    throw new DefinitionError(
+      name,
+      `"${badPath}" is not a dotted path of keys or "*"`,
+      undefined,
+      'sensitive',
+    );
   }
   if (stepOptions.length === 0) {
     throw new DefinitionError(name, 'a saga needs at least one step', undefined, 'steps');
@@ -84,6 +103,7 @@ function buildDefinition<TInput, TContext>(
       TContext
     >['stepById'],
     graph,
+    sensitive,
     ...(deadlineMs === undefined ? {} : { deadlineMs }),
   };
   return Object.freeze(definition);

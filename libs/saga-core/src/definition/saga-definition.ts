@@ -34,6 +34,8 @@ export interface SagaDefinition<TInput = unknown, TContext = unknown> {
   readonly input: InputSchema<TInput>;
   /** Time the whole saga is given, in ms from its start (default: none). */
   readonly deadlineMs?: number;
+  /** Dotted paths (with `*` wildcards) of the input and context fields that hold secrets. */
+  readonly sensitive: readonly string[];
   /** Steps in declaration order. */
   readonly steps: readonly StepDefinition<TContext>[];
   /** Steps by id. */
