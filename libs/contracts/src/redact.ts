@@ -58,10 +58,7 @@ function replaceAt(
   return copy;
 }
 
-function mapIfChanged(
-  array: readonly JsonValue[],
-  map: (item: JsonValue) => JsonValue,
-): JsonValue {
+function mapIfChanged(array: readonly JsonValue[], map: (item: JsonValue) => JsonValue): JsonValue {
   let copy: JsonValue[] | undefined;
   array.forEach((item, index) => {
     const next = map(item);
