@@ -4,19 +4,19 @@ import type { JsonValue } from './json-value.js';
 export const REDACTED = '[REDACTED]';
 
 /**
- * A copy of `value` in which every field named by one of `paths` is replaced by `replacement`.
+ * A copy of `value` (plain JSON-like data) in which every field named by one of `paths` is replaced by `replacement`.
  * Paths are dotted keys, `*` matching any key or array index (`payment.cardToken`,
  * `cards.*.number`). An array met on a path is searched element by element, so `items.sku`
  * reaches `items[i].sku`. The input is never changed; a value with nothing to redact comes back
  * as is.
  */
-export function redactPaths<T extends JsonValue | undefined>(
+export function redactPaths<T>(
   value: T,
   paths: readonly string[],
   replacement: JsonValue = REDACTED,
 ): T {
-  if (paths.length === 0 || value === undefined) return value;
-  let result = value as JsonValue;
+  if (paths.length === 0 || value === null || typeof value !== 'object') return value;
+  let result = value as unknown as JsonValue;
   for (const path of paths) result = redactPath(result, path.split('.'), replacement);
   return result as T;
 }
