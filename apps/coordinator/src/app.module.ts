@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { SagaRegistry } from '#saga-core';
 import { SAGA_OPERATIONS } from './application/saga-operations.js';
+import { PARTICIPANT_HEALTH } from './application/participant-health.js';
 import { SAGA_QUERIES } from './application/saga-queries.js';
 import type { CoordinatorConfig } from './config/coordinator-config.js';
 import { brokerReadiness } from './health/dependency-checks.js';
@@ -12,6 +13,7 @@ import {
 } from './health/readiness-check.js';
 import { HttpApiModule } from './http/index.js';
 import { PostgresSagaQueries } from './persistence/saga-queries.postgres.js';
+import { ParticipantHealthService } from './resilience/participant-health.service.js';
 import { runQuery } from '#postgres';
 import { CoordinatorLifecycle } from './runtime/coordinator-lifecycle.js';
 import { CoordinatorRuntime } from './runtime/coordinator-runtime.js';
@@ -46,6 +48,14 @@ export class AppModule {
       {
         provide: SAGA_QUERIES,
         useValue: new PostgresSagaQueries(runtime.dataSource, options.registry),
+      },
+      {
+        provide: PARTICIPANT_HEALTH,
+        useValue: new ParticipantHealthService(
+          runtime.dataSource,
+          runtime.gate,
+          options.participants,
+        ),
       },
     ];
     return {

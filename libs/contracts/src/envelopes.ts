@@ -100,3 +100,20 @@ export interface SagaEventMessage {
   readonly at: string;
   readonly detail?: JsonObject;
 }
+
+/** The kinds of participant event: a coordinator instance's breaker for it changed state. */
+export type ParticipantEventType =
+  'participant.breaker-opened' | 'participant.breaker-half-open' | 'participant.breaker-closed';
+
+/** A participant health event (topic `saga.events`, keyed by participant name). */
+export interface ParticipantEventMessage {
+  readonly eventId: string;
+  readonly participant: string;
+  readonly type: ParticipantEventType;
+  /** The coordinator instance whose breaker it is (breakers are per instance). */
+  readonly instance: string;
+  /** ISO-8601 time of the change. */
+  readonly at: string;
+  /** Why, in words. */
+  readonly detail: string;
+}

@@ -28,6 +28,7 @@ export const MESSAGE_TYPES = {
   reply: 'saga.reply',
   start: 'saga.start',
   event: 'saga.event',
+  participantEvent: 'participant.event',
 } as const;
 
 /** The kind of envelope a message carries. */

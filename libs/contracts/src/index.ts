@@ -19,6 +19,8 @@ export {
   type CommandMessage,
   type ErrorOutcome,
   type FailureOutcome,
+  type ParticipantEventMessage,
+  type ParticipantEventType,
   type ReplyMessage,
   type ReplyOutcome,
   type SagaEventMessage,
@@ -28,6 +30,7 @@ export {
 } from './envelopes.js';
 export {
   commandMessageSchema,
+  participantEventMessageSchema,
   replyMessageSchema,
   replyOutcomeSchema,
   sagaEventMessageSchema,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type {
   CommandMessage,
+  ParticipantEventMessage,
   ReplyMessage,
   ReplyOutcome,
   SagaEventMessage,
@@ -113,4 +114,18 @@ export const sagaEventMessageSchema: z.ZodType<SagaEventMessage> = z.strictObjec
   stepId: id.optional(),
   at: isoTime,
   detail: jsonObject.optional(),
+});
+
+/** Validates a participant health event. */
+export const participantEventMessageSchema: z.ZodType<ParticipantEventMessage> = z.strictObject({
+  eventId: compositeId,
+  participant: z.string().regex(PARTICIPANT_NAME_PATTERN),
+  type: z.enum([
+    'participant.breaker-opened',
+    'participant.breaker-half-open',
+    'participant.breaker-closed',
+  ]),
+  instance: z.string().min(1).max(200),
+  at: isoTime,
+  detail: z.string().max(1_000),
 });

@@ -10,6 +10,7 @@ import {
   IdempotencyConflictError,
   IllegalSagaActionError,
   InvalidSagaInputError,
+  SagaCapacityError,
   SagaNotFoundError,
   UnknownSagaTypeError,
 } from '../../../apps/coordinator/src/application/saga-errors.js';
@@ -20,6 +21,7 @@ import {
   type StartSagaAnswer,
   type StartSagaRequest,
 } from '../../../apps/coordinator/src/application/saga-operations.js';
+import { PARTICIPANT_HEALTH } from '../../../apps/coordinator/src/application/participant-health.js';
 import { SAGA_QUERIES } from '../../../apps/coordinator/src/application/saga-queries.js';
 import { configureHttp, HttpApiModule } from '../../../apps/coordinator/src/http/index.js';
 import {
@@ -89,6 +91,10 @@ describe('the saga HTTP API', () => {
         providers: [
           { provide: SAGA_OPERATIONS, useValue: operations },
           { provide: SAGA_QUERIES, useValue: queries },
+          {
+            provide: PARTICIPANT_HEALTH,
+            useValue: { list: async () => [], get: async () => undefined },
+          },
         ],
       }),
       { logger: false },
@@ -194,6 +200,16 @@ describe('the saga HTTP API', () => {
       expect(await problemsOf(response, 409)).toEqual([
         { field: 'idempotencyKey', message: expect.any(String) },
       ]);
+    });
+
+    it('answers 429 with Retry-After while too many sagas are in flight', async () => {
+      operations.failure = new SagaCapacityError(10_000, 10_000, 1);
+      const response = await post('/sagas', startBody);
+      expect(response.status).toBe(429);
+      expect(response.headers.get('retry-after')).toBe('1');
+      expect(((await response.json()) as { message: string }).message).toContain(
+        'the limit is 10000',
+      );
     });
 
     it('answers 500 without the error text, which may hold a secret', async () => {
@@ -452,6 +468,8 @@ describe('the saga HTTP API', () => {
       paths: Record<string, Record<string, Operation>>;
     };
     expect(Object.keys(document.paths).sort()).toEqual([
+      '/participants',
+      '/participants/{name}',
       '/sagas',
       '/sagas/{id}',
       '/sagas/{id}/cancel',

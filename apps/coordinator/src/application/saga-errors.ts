@@ -47,3 +47,15 @@ export class InvalidCursorError extends SagaOperationError {
     super('cursor is not valid: pass the nextCursor of a previous page unchanged');
   }
 }
+
+/** Too many sagas in flight to take another now (HTTP 429 with `Retry-After`). */
+export class SagaCapacityError extends SagaOperationError {
+  override name = 'SagaCapacityError';
+  constructor(
+    readonly inFlight: number,
+    readonly limit: number,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(`${inFlight} sagas are in flight, the limit is ${limit}: try again later`);
+  }
+}

@@ -7,8 +7,15 @@ import {
   type JsonValue,
   type TopicNames,
 } from '#contracts';
-import type { AuditEntry, Effect } from '#saga-core';
+import type { AuditEntry, Effect, Wakeup } from '#saga-core';
+import type { HeldCommandRow } from '../resilience/held-commands.js';
 import type { OutboxRow, TimerRow } from '../persistence/saga-rows.js';
+
+/**
+ * What becomes of a command: it goes out now, waits in the database for its participant to
+ * take it, or is dropped (the caller answers it itself, e.g. fails it fast).
+ */
+export type CommandRoute = (command: CommandMessage) => 'send' | 'hold' | 'drop';
 
 /** How effects become rows: topic names, and how much real time a virtual millisecond takes. */
 export interface EffectPlanOptions {
@@ -23,24 +30,32 @@ export interface EffectPlanOptions {
 export interface DecisionWrites {
   readonly audit: AuditEntry[];
   readonly outbox: OutboxRow[];
+  /** Commands held back (breaker open, participant at capacity), each with its reply timer. */
+  readonly held: HeldCommandRow[];
   readonly timers: Map<string, TimerRow>;
   readonly cancelledTimers: Set<string>;
 }
 
 /** An empty set of writes to collect effects into. */
 export function emptyWrites(): DecisionWrites {
-  return { audit: [], outbox: [], timers: new Map(), cancelledTimers: new Set() };
+  return { audit: [], outbox: [], held: [], timers: new Map(), cancelledTimers: new Set() };
 }
 
-/** Adds the rows that carry out `effects` of saga `sagaId` (type `sagaType`) decided at `now`. */
+/**
+ * Adds the rows that carry out `effects` of saga `sagaId` (type `sagaType`) decided at `now`.
+ * A command that `route` holds goes to `held` instead of the outbox, and its reply timeout
+ * goes with it, unarmed: waiting for the participant spends no attempt.
+ */
 export function planEffects(
   writes: DecisionWrites,
   effects: readonly Effect[],
   saga: { sagaId: string; sagaType: string },
   now: number,
   options: EffectPlanOptions,
+  route: CommandRoute = () => 'send',
 ): void {
   const lane = laneOf(saga.sagaId, options.lanes);
+  const heldByAttempt = new Map<string, HeldCommandRow>();
   for (const effect of effects) {
     switch (effect.type) {
       case 'append-audit':
@@ -52,7 +67,7 @@ export function planEffects(
           replyTo: options.topics.replies,
           sentAt: new Date(now).toISOString(),
         };
-        writes.outbox.push({
+        const row: OutboxRow = {
           sagaId: saga.sagaId,
           lane,
           topic: options.topics.commands(message.participant),
@@ -64,7 +79,16 @@ export function planEffects(
             [HEADERS.replyTo]: message.replyTo,
           },
           payload: message as unknown as JsonValue,
-        });
+        };
+        const way = route(message);
+        if (way === 'drop') break;
+        if (way === 'send') {
+          writes.outbox.push(row);
+          break;
+        }
+        const held: HeldCommandRow = { ...row, sagaId: saga.sagaId, command: message };
+        writes.held.push(held);
+        heldByAttempt.set(attemptKey(message.stepId, message.attempt, message.action), held);
         break;
       }
       case 'publish-event':
@@ -79,6 +103,15 @@ export function planEffects(
         break;
       case 'schedule-wakeup': {
         const delay = Math.max(0, effect.at - now) * options.timeScale;
+        const held = heldCommandOf(heldByAttempt, effect.wakeup);
+        if (held) {
+          held.replyTimer = {
+            id: effect.wakeupId,
+            delayMs: Math.round(delay),
+            wakeup: effect.wakeup,
+          };
+          break;
+        }
         writes.timers.set(effect.wakeupId, {
           id: effect.wakeupId,
           sagaId: saga.sagaId,
@@ -94,6 +127,22 @@ export function planEffects(
         break;
     }
   }
+}
+
+function attemptKey(stepId: string, attempt: number, action: string): string {
+  return `${action}:${stepId}:${attempt}`;
+}
+
+/** The held command a reply timeout belongs to, if its command was held in this decision. */
+function heldCommandOf(
+  held: ReadonlyMap<string, HeldCommandRow>,
+  wakeup: Wakeup,
+): HeldCommandRow | undefined {
+  if (wakeup.kind === 'reply-timeout')
+    return held.get(attemptKey(wakeup.stepId, wakeup.attempt, 'execute'));
+  if (wakeup.kind === 'compensation-timeout')
+    return held.get(attemptKey(wakeup.stepId, wakeup.attempt, 'compensate'));
+  return undefined;
 }
 
 function commonHeaders(

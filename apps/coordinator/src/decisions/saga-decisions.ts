@@ -8,6 +8,7 @@ import type {
   SagaRegistry,
   SagaState,
   TransitionResult,
+  Wakeup,
 } from '#saga-core';
 import {
   IdempotencyConflictError,
@@ -23,27 +24,19 @@ import type {
   StartSagaRequest,
 } from '../application/saga-operations.js';
 import {
-  appendAudit,
   claimInbox,
   databaseNow,
-  enqueueOutbox,
   findByIdempotencyKey,
   findDueTimers,
   insertSaga,
   lockSagas,
   takeTimers,
-  updateSaga,
-  upsertSteps,
-  writeTimers,
-  type StoredSaga,
 } from '../persistence/saga-rows.js';
 import { inTransaction, type SqlRunner } from '#postgres';
-import {
-  emptyWrites,
-  planEffects,
-  type DecisionWrites,
-  type EffectPlanOptions,
-} from './effect-plan.js';
+import type { CommandGate } from '../resilience/command-gate.js';
+import type { SagaAdmission } from '../resilience/saga-admission.js';
+import { DecisionSession } from './decision-session.js';
+import { emptyWrites, type EffectPlanOptions } from './effect-plan.js';
 import { inputsEqual } from './inputs-equal.js';
 import type { WorkSignals } from './work-signals.js';
 
@@ -61,10 +54,16 @@ export class SagaDecisions implements SagaOperations {
     private readonly registry: SagaRegistry,
     private readonly plan: EffectPlanOptions,
     private readonly signals: WorkSignals,
+    private readonly gate: CommandGate,
+    private readonly admission: SagaAdmission,
   ) {}
 
-  /** Starts a saga, or answers with the one its idempotency key already started. */
+  /**
+   * Starts a saga, or answers with the one its idempotency key already started; refused with
+   * a SagaCapacityError while the cap on sagas in flight is reached.
+   */
   async start(request: StartSagaRequest): Promise<StartSagaAnswer> {
+    this.admission.assertRoom();
     const [answer] = await this.startMany([request]);
     if (answer instanceof Error) throw answer;
     return answer!;
@@ -73,7 +72,7 @@ export class SagaDecisions implements SagaOperations {
   /** Starts several sagas in one transaction; a request that is refused gets its error in its place. */
   async startMany(requests: readonly StartSagaRequest[]): Promise<(StartSagaAnswer | Error)[]> {
     const checked = requests.map((request) => this.checkStart(request));
-    return this.decide(async (sql, now, session) => {
+    const answers = await this.decide(async (sql, now, session) => {
       const answers: (StartSagaAnswer | Error)[] = [];
       for (const [index, request] of requests.entries()) {
         const check = checked[index]!;
@@ -85,6 +84,10 @@ export class SagaDecisions implements SagaOperations {
       }
       return answers;
     });
+    this.admission.noteStarted(
+      answers.filter((answer) => !(answer instanceof Error) && answer.created).length,
+    );
+    return answers;
   }
 
   /** Applies replies from participants; duplicates (by message id) and fenced replies change nothing. */
@@ -105,6 +108,7 @@ export class SagaDecisions implements SagaOperations {
         // A reply for a saga unknown here stays recorded in the inbox and is otherwise ignored.
         if (!saga) continue;
         const { messageId, stepId, action, attempt, outcome } = reply;
+        session.noteOutcome(saga.state, stepId, outcome.status !== 'error');
         session.apply(saga, {
           type: 'reply',
           at: now,
@@ -134,13 +138,16 @@ export class SagaDecisions implements SagaOperations {
       );
       for (const timer of taken) {
         const saga = sagas.get(timer.sagaId)!;
-        session.apply(saga, {
+        const result = session.apply(saga, {
           type: 'wakeup',
           at: now,
           random: Math.random(),
           wakeupId: timer.id,
           ...timer.wakeup,
         } as EngineEvent);
+        if (isReplyTimeout(timer.wakeup) && wasApplied(result)) {
+          session.noteOutcome(saga.state, timer.wakeup.stepId, false);
+        }
       }
       return taken.length;
     });
@@ -218,7 +225,7 @@ export class SagaDecisions implements SagaOperations {
       const winner = await findByIdempotencyKey(sql, request.sagaType, request.idempotencyKey);
       return answerExisting(winner!, request.idempotencyKey, input);
     }
-    session.record(started.state, started.effects);
+    session.record(started.state, started.effects, request.idempotencyKey);
     return { sagaId: started.state.sagaId, created: true, status: started.state.status };
   }
 
@@ -227,18 +234,33 @@ export class SagaDecisions implements SagaOperations {
     work: (sql: SqlRunner, now: number, session: DecisionSession) => Promise<T>,
   ): Promise<T> {
     let writes = emptyWrites();
+    let outcomes: DecisionSession['outcomes'] = [];
     const result = await inTransaction(this.dataSource, async (sql) => {
       const now = await databaseNow(sql);
-      const session = new DecisionSession(this.engine, this.plan, now);
+      const session = new DecisionSession(this.engine, this.registry, this.plan, this.gate, now);
       const value = await work(sql, now, session);
       writes = session.writes;
+      outcomes = session.outcomes;
       await session.flush(sql);
       return value;
     });
+    for (const { participant, healthy } of outcomes) this.gate.recordOutcome(participant, healthy);
+    if (writes.held.length > 0 || outcomes.length > 0) this.signals.heldWorkChanged();
     if (writes.outbox.length > 0) this.signals.outboxCommitted();
     for (const timer of writes.timers.values()) this.signals.timerCommitted(timer.dueAt);
     return result;
   }
+}
+
+function isReplyTimeout(wakeup: Wakeup): wakeup is Extract<Wakeup, { stepId: string }> & {
+  kind: 'reply-timeout' | 'compensation-timeout';
+} {
+  return wakeup.kind === 'reply-timeout' || wakeup.kind === 'compensation-timeout';
+}
+
+/** True when the engine acted on the event (it was not fenced off or stale). */
+function wasApplied(result: TransitionResult): boolean {
+  return result.effects.some((effect) => effect.type === 'append-audit' && effect.entry.applied);
 }
 
 function refOf(request: StartSagaRequest): SagaRef {
@@ -260,51 +282,4 @@ function answerExisting(
     );
   }
   return { sagaId: existing.sagaId, created: false, status: existing.status };
-}
-
-/** The states and effects of one transaction, written together at its end. */
-class DecisionSession {
-  readonly writes: DecisionWrites = emptyWrites();
-  private readonly inserted = new Set<string>();
-  private readonly touched = new Map<string, StoredSaga>();
-  private readonly latest = new Map<string, SagaState>();
-
-  constructor(
-    private readonly engine: SagaEngine,
-    private readonly plan: EffectPlanOptions,
-    private readonly now: number,
-  ) {}
-
-  /** Applies an event to a locked saga (or to its newer state from earlier in this transaction). */
-  apply(saga: StoredSaga, event: EngineEvent): TransitionResult {
-    const current = this.latest.get(saga.state.sagaId) ?? saga.state;
-    const result = this.engine.transition(current, event);
-    this.touched.set(saga.state.sagaId, saga);
-    this.latest.set(saga.state.sagaId, result.state);
-    planEffects(this.writes, result.effects, result.state, this.now, this.plan);
-    return result;
-  }
-
-  /** Records a saga inserted in this transaction and its first effects. */
-  record(state: SagaState, effects: TransitionResult['effects']): void {
-    this.inserted.add(state.sagaId);
-    this.latest.set(state.sagaId, state);
-    planEffects(this.writes, effects, state, this.now, this.plan);
-  }
-
-  async flush(sql: SqlRunner): Promise<void> {
-    for (const [sagaId, stored] of this.touched) {
-      const state = this.latest.get(sagaId)!;
-      if (state !== stored.state) await updateSaga(sql, state, stored.rowVersion);
-    }
-    const changed = [...this.latest.entries()]
-      .filter(
-        ([sagaId, state]) => this.inserted.has(sagaId) || state !== this.touched.get(sagaId)?.state,
-      )
-      .map(([, state]) => state);
-    await upsertSteps(sql, changed);
-    await appendAudit(sql, this.writes.audit);
-    await enqueueOutbox(sql, this.writes.outbox);
-    await writeTimers(sql, [...this.writes.timers.values()], [...this.writes.cancelledTimers]);
-  }
 }

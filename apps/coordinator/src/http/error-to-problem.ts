@@ -3,6 +3,7 @@ import {
   IdempotencyConflictError,
   IllegalSagaActionError,
   InvalidSagaInputError,
+  SagaCapacityError,
   SagaNotFoundError,
   SagaOperationError,
   UnknownSagaTypeError,
@@ -28,6 +29,7 @@ const SAGA_ERRORS: readonly (readonly [type: ErrorClass, status: number, field?:
   [SagaNotFoundError, HttpStatus.NOT_FOUND],
   [IdempotencyConflictError, HttpStatus.CONFLICT, 'idempotencyKey'],
   [IllegalSagaActionError, HttpStatus.CONFLICT],
+  [SagaCapacityError, HttpStatus.TOO_MANY_REQUESTS],
 ];
 
 /**

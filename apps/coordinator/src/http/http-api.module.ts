@@ -1,8 +1,9 @@
 import { Module, type DynamicModule, type ModuleMetadata, type Provider } from '@nestjs/common';
+import { ParticipantsController } from './participants.controller.js';
 import { SagaActionsController } from './saga-actions.controller.js';
 import { SagasController } from './sagas.controller.js';
 
-/** Where {@link HttpApiModule} finds `SAGA_OPERATIONS` and `SAGA_QUERIES`. */
+/** Where {@link HttpApiModule} finds `SAGA_OPERATIONS`, `SAGA_QUERIES` and `PARTICIPANT_HEALTH`. */
 export interface HttpApiModuleOptions {
   /** Modules that export both tokens. */
   readonly imports?: ModuleMetadata['imports'];
@@ -22,7 +23,7 @@ export class HttpApiModule {
       module: HttpApiModule,
       imports: options.imports ?? [],
       providers: options.providers ?? [],
-      controllers: [SagasController, SagaActionsController],
+      controllers: [SagasController, SagaActionsController, ParticipantsController],
     };
   }
 }

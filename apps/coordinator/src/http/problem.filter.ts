@@ -1,5 +1,6 @@
 import { Catch, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { Response } from 'express';
+import { SagaCapacityError } from '../application/saga-errors.js';
 import { errorToProblem } from './error-to-problem.js';
 
 /**
@@ -23,6 +24,9 @@ export class ProblemFilter implements ExceptionFilter {
     if (response.headersSent) {
       response.end();
       return;
+    }
+    if (error instanceof SagaCapacityError) {
+      response.setHeader('Retry-After', String(error.retryAfterSeconds));
     }
     response.status(body.statusCode).json(body);
   }

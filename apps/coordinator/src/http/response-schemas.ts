@@ -1,5 +1,6 @@
 import type { JsonValue } from '#contracts';
 import { z } from 'zod';
+import type { ParticipantView } from '../application/participant-health.js';
 import type { OperatorActionAnswer, StartSagaAnswer } from '../application/saga-operations.js';
 import type {
   HistoryEntry,
@@ -88,3 +89,32 @@ export const problemBodySchema: z.ZodType<ProblemBody> = z
     problems: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
   })
   .meta({ id: 'Problem' });
+
+const breakerState = z.enum(['closed', 'open', 'half-open']);
+const counts = z.object({ successes: z.number().int(), failures: z.number().int() });
+
+/** 200 of `GET /participants/:name` (and each item of `GET /participants`). */
+export const participantViewSchema: z.ZodType<ParticipantView> = z
+  .object({
+    participant: z.string(),
+    breaker: z.object({
+      state: breakerState,
+      window: counts,
+      probesLeft: z.number().int(),
+      totals: counts.extend({ opened: z.number().int() }),
+    }),
+    commandsInFlight: z.number().int(),
+    commandsHeld: z.number().int(),
+    maxCommandsInFlight: z.number().int(),
+    recentChanges: z.array(
+      z.object({
+        participant: z.string(),
+        at: isoTime,
+        from: breakerState,
+        to: breakerState,
+        instance: z.string(),
+        detail: z.string(),
+      }),
+    ),
+  })
+  .meta({ id: 'ParticipantView' });

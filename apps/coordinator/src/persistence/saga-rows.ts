@@ -11,7 +11,8 @@ export interface StoredSaga {
 
 /** A message to publish once the transaction commits (the outbox row). */
 export interface OutboxRow {
-  readonly sagaId: string;
+  /** Null for messages that concern no one saga (a participant's breaker events). */
+  readonly sagaId: string | null;
   readonly lane: number;
   readonly topic: string;
   readonly key: string;
@@ -131,21 +132,29 @@ export async function updateSaga(
     throw new ConcurrentUpdateError(`saga ${state.sagaId} changed since version ${rowVersion}`);
 }
 
-/** Refreshes the per-step rows (for queries) of the given sagas from their states. */
-export async function upsertSteps(sql: SqlRunner, states: SagaState[]): Promise<void> {
+/** The participant a saga's step commands (from its definition). */
+export type ParticipantOf = (state: SagaState, stepId: string) => string | undefined;
+
+/** Refreshes the per-step rows (for queries and in-flight counts) of the given sagas from their states. */
+export async function upsertSteps(
+  sql: SqlRunner,
+  states: SagaState[],
+  participantOf: ParticipantOf,
+): Promise<void> {
   const rows = states.flatMap((state) =>
     Object.entries(state.steps).map(([stepId, step]) => ({
       saga_id: state.sagaId,
       step_id: stepId,
+      participant: participantOf(state, stepId) ?? null,
       ...stepProjection(step),
     })),
   );
   if (rows.length === 0) return;
   await sql.query(
-    `INSERT INTO saga_steps (saga_id, step_id, status, attempt, last_outcome, updated_at)
-     SELECT x.saga_id, x.step_id, x.status, x.attempt, x.last_outcome, now()
+    `INSERT INTO saga_steps (saga_id, step_id, participant, status, attempt, last_outcome, updated_at)
+     SELECT x.saga_id, x.step_id, x.participant, x.status, x.attempt, x.last_outcome, now()
      FROM jsonb_to_recordset($1::jsonb)
-       AS x(saga_id uuid, step_id text, status text, attempt integer, last_outcome jsonb)
+       AS x(saga_id uuid, step_id text, participant text, status text, attempt integer, last_outcome jsonb)
      ON CONFLICT (saga_id, step_id) DO UPDATE SET status = EXCLUDED.status, attempt = EXCLUDED.attempt,
        last_outcome = EXCLUDED.last_outcome, updated_at = now()`,
     [json(rows)],

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { topicNames, type TopicNames } from '#contracts';
@@ -15,6 +16,10 @@ import { startBatchHandler } from '../inbound/start-handler.js';
 import { OutboxRelay } from '../outbox/outbox-relay.js';
 import { postgresDataSourceOptions, quoteIdentifier } from '../persistence/data-source-options.js';
 import { embeddedDataSource } from '../persistence/embedded-data-source.js';
+import { BreakerLog } from '../resilience/breaker-log.js';
+import { CapacityMonitor } from '../resilience/capacity-monitor.js';
+import { CommandGate } from '../resilience/command-gate.js';
+import { SagaAdmission } from '../resilience/saga-admission.js';
 import { TimerPoller } from '../timers/timer-poller.js';
 import { createMessageTransport, type MessageTransport } from './message-transport.js';
 
@@ -38,6 +43,12 @@ export class CoordinatorRuntime {
   readonly transport: MessageTransport;
   readonly topics: TopicNames;
   readonly decisions: SagaDecisions;
+  /** Breakers and caps per participant, on this instance. */
+  readonly gate: CommandGate;
+  readonly admission: SagaAdmission;
+  readonly breakerLog: BreakerLog;
+  private readonly capacity: CapacityMonitor;
+  private startConsumer: MessageConsumer | undefined;
   private readonly logger = new Logger(CoordinatorRuntime.name);
   private readonly relay: OutboxRelay;
   private readonly timers: TimerPoller;
@@ -61,12 +72,36 @@ export class CoordinatorRuntime {
     this.topics = topicNames(config.topicPrefix);
     const signals = new WorkSignals();
     const plan = { topics: this.topics, timeScale: config.timeScale, lanes: config.outboxLanes };
+    const { resilience } = config;
+    this.breakerLog = new BreakerLog(
+      this.dataSource,
+      this.topics,
+      config.outboxLanes,
+      signals,
+      `${hostname()}:${process.pid}`,
+    );
+    this.gate = new CommandGate(resilience, (change) => {
+      this.breakerLog.record(change);
+      this.capacity.nudge();
+    });
+    this.admission = new SagaAdmission(resilience.maxSagasInFlight, (full) =>
+      this.onAdmissionChange(full),
+    );
     this.decisions = new SagaDecisions(
       this.dataSource,
       createSagaEngine(options.registry),
       options.registry,
       plan,
       signals,
+      this.gate,
+      this.admission,
+    );
+    this.capacity = new CapacityMonitor(
+      this.dataSource,
+      this.gate,
+      this.admission,
+      signals,
+      resilience.capacityPollMs,
     );
     this.relay = new OutboxRelay(this.dataSource, this.transport.publisher, signals, {
       lanes: config.outboxLanes,
@@ -111,9 +146,12 @@ export class CoordinatorRuntime {
     const report = await this.transport.administrator.ensureTopics(this.topicSpecs());
     if (report.created.length > 0) this.logger.log(`created topics: ${report.created.join(', ')}`);
     this.relay.start();
+    this.capacity.start();
     this.consuming = Promise.all([
       this.consume(config.consumerGroup, this.topics.replies, replyBatchHandler(this.decisions)),
-      this.consume(config.consumerGroup, this.topics.start, startBatchHandler(this.decisions)),
+      this.consume(config.consumerGroup, this.topics.start, startBatchHandler(this.decisions)).then(
+        (consumer) => (this.startConsumer = consumer),
+      ),
     ]).then(() => {
       this.joined = true;
       this.timers.start();
@@ -130,6 +168,9 @@ export class CoordinatorRuntime {
   async stop(): Promise<void> {
     await Promise.all(this.consumers.splice(0).map((consumer) => consumer.stop()));
     await this.timers.stop();
+    await this.capacity.stop();
+    this.gate.shutdown();
+    await this.breakerLog.flushed();
     await this.relay.stop();
     await this.transport.close();
     if (this.dataSource.isInitialized) await this.dataSource.destroy();
@@ -139,10 +180,29 @@ export class CoordinatorRuntime {
     groupId: string,
     topic: string,
     handleBatch: Parameters<MessageConsumer['start']>[0]['handleBatch'],
-  ): Promise<void> {
+  ): Promise<MessageConsumer> {
     const consumer = this.transport.createConsumer();
     this.consumers.push(consumer);
+    // A consumer paused before start starts paused: the cap may be reached before the join.
+    if (topic === this.topics.start && this.admission.isFull) consumer.pause();
     await consumer.start({ groupId: `${groupId}.${topic}`, topics: [topic], handleBatch });
+    return consumer;
+  }
+
+  /** At the cap, starts wait on the topic; below it, they flow again. */
+  private onAdmissionChange(full: boolean): void {
+    const { count, limit } = this.admission;
+    if (full) {
+      this.logger.warn(
+        `${count} sagas in flight (limit ${limit}): pausing the saga.start consumer`,
+      );
+      this.startConsumer?.pause();
+    } else {
+      this.logger.log(
+        `${count} sagas in flight (limit ${limit}): resuming the saga.start consumer`,
+      );
+      this.startConsumer?.resume();
+    }
   }
 
   private async ensureSchema(url: string, schema: string): Promise<void> {

@@ -1,0 +1,139 @@
+import type { CommandMessage } from '#contracts';
+import type {
+  EngineEvent,
+  SagaEngine,
+  SagaRegistry,
+  SagaState,
+  TransitionResult,
+} from '#saga-core';
+import type { SqlRunner } from '#postgres';
+import {
+  appendAudit,
+  enqueueOutbox,
+  updateSaga,
+  upsertSteps,
+  writeTimers,
+  type StoredSaga,
+} from '../persistence/saga-rows.js';
+import type { CommandGate } from '../resilience/command-gate.js';
+import { holdCommands } from '../resilience/held-commands.js';
+import {
+  emptyWrites,
+  planEffects,
+  type CommandRoute,
+  type DecisionWrites,
+  type EffectPlanOptions,
+} from './effect-plan.js';
+
+/** An outcome that tells about a participant's health, counted once the transaction commits. */
+export interface ParticipantOutcome {
+  readonly participant: string;
+  readonly healthy: boolean;
+}
+
+/**
+ * The states and effects of one transaction, written together at its end. Every command passes
+ * the gate: it is sent, held in the database, or, when its participant's breaker is open and
+ * its step says `fail-fast`, answered at once with a failure so the saga compensates.
+ */
+export class DecisionSession {
+  readonly writes: DecisionWrites = emptyWrites();
+  readonly outcomes: ParticipantOutcome[] = [];
+  private readonly inserted = new Set<string>();
+  private readonly touched = new Map<string, StoredSaga>();
+  private readonly latest = new Map<string, SagaState>();
+
+  constructor(
+    private readonly engine: SagaEngine,
+    private readonly registry: SagaRegistry,
+    private readonly plan: EffectPlanOptions,
+    private readonly gate: CommandGate,
+    private readonly now: number,
+  ) {}
+
+  /** Applies an event to a locked saga (or to its newer state from earlier in this transaction). */
+  apply(saga: StoredSaga, event: EngineEvent): TransitionResult {
+    const current = this.latest.get(saga.state.sagaId) ?? saga.state;
+    const result = this.engine.transition(current, event);
+    this.touched.set(saga.state.sagaId, saga);
+    this.latest.set(saga.state.sagaId, result.state);
+    this.carryOut(saga, result);
+    return result;
+  }
+
+  /** Records a saga inserted in this transaction (at row version 1) and its first effects. */
+  record(state: SagaState, effects: TransitionResult['effects'], idempotencyKey: string): void {
+    this.inserted.add(state.sagaId);
+    this.latest.set(state.sagaId, state);
+    this.carryOut({ state, rowVersion: 1, idempotencyKey }, { state, effects });
+  }
+
+  /** Counts an outcome for the participant of `stepId` once the transaction commits. */
+  noteOutcome(state: SagaState, stepId: string, healthy: boolean): void {
+    const participant = this.participantOf(state, stepId);
+    if (participant) this.outcomes.push({ participant, healthy });
+  }
+
+  /** The participant a saga's step commands. */
+  readonly participantOf = (state: SagaState, stepId: string): string | undefined =>
+    this.definitionOf(state)?.stepById.get(stepId)?.participant;
+
+  async flush(sql: SqlRunner): Promise<void> {
+    for (const [sagaId, stored] of this.touched) {
+      const state = this.latest.get(sagaId)!;
+      if (state !== stored.state) await updateSaga(sql, state, stored.rowVersion);
+    }
+    const changed = [...this.latest.entries()]
+      .filter(
+        ([sagaId, state]) => this.inserted.has(sagaId) || state !== this.touched.get(sagaId)?.state,
+      )
+      .map(([, state]) => state);
+    await upsertSteps(sql, changed, this.participantOf);
+    await appendAudit(sql, this.writes.audit);
+    await enqueueOutbox(sql, this.writes.outbox);
+    await holdCommands(sql, this.writes.held);
+    await writeTimers(sql, [...this.writes.timers.values()], [...this.writes.cancelledTimers]);
+  }
+
+  private carryOut(saga: StoredSaga, result: Pick<TransitionResult, 'state' | 'effects'>): void {
+    const failFast: CommandMessage[] = [];
+    const route: CommandRoute = (command) => {
+      const admission = this.gate.admit(command);
+      if (admission !== 'refused') return admission;
+      if (this.failsFast(result.state, command)) {
+        failFast.push(command);
+        return 'drop';
+      }
+      this.gate.noteHeld(command.participant);
+      return 'hold';
+    };
+    planEffects(this.writes, result.effects, result.state, this.now, this.plan, route);
+    for (const command of failFast) {
+      this.apply(saga, {
+        type: 'reply',
+        at: this.now,
+        random: Math.random(),
+        messageId: `${command.messageId}:breaker-open`,
+        stepId: command.stepId,
+        action: command.action,
+        attempt: command.attempt,
+        outcome: {
+          status: 'failure',
+          code: 'PARTICIPANT_UNAVAILABLE',
+          message: `participant "${command.participant}" is unavailable (circuit breaker open) and step "${command.stepId}" fails fast`,
+        },
+      });
+    }
+  }
+
+  /** Only a forward step that can still be compensated, and asks for it, fails fast. */
+  private failsFast(state: SagaState, command: CommandMessage): boolean {
+    if (command.action !== 'execute') return false;
+    const step = this.definitionOf(state)?.stepById.get(command.stepId);
+    return step?.whenBreakerOpen === 'fail-fast' && step.kind !== 'retriable';
+  }
+
+  private definitionOf(state: SagaState) {
+    return this.registry.resolve({ name: state.sagaType, version: state.sagaVersion });
+  }
+}

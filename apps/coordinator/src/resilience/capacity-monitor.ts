@@ -1,0 +1,92 @@
+import { Logger } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
+import { inTransaction } from '#postgres';
+import type { WorkSignals } from '../decisions/work-signals.js';
+import { InterruptibleSleep } from '../runtime/interruptible-sleep.js';
+import type { CommandGate } from './command-gate.js';
+import { participantLoads, releaseHeld, sagasInFlight } from './held-commands.js';
+import type { SagaAdmission } from './saga-admission.js';
+
+/** The shortest pause between two rounds, so a stream of hints cannot turn the loop into a spin. */
+const MIN_ROUND_GAP_MS = 20;
+
+/**
+ * Every poll (and sooner when commands were held or outcomes came in): reads the counts behind
+ * the caps from the database, then releases the held commands that participants may take now
+ * (breaker closed and room under the cap, or a probe's worth when half-open).
+ */
+export class CapacityMonitor {
+  private readonly logger = new Logger(CapacityMonitor.name);
+  private readonly pause = new InterruptibleSleep();
+  private running = false;
+  private loop: Promise<void> | undefined;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly gate: CommandGate,
+    private readonly admission: SagaAdmission,
+    private readonly signals: WorkSignals,
+    private readonly pollMs: number,
+  ) {
+    signals.onHeldWork(() => {
+      if (this.gate.participantsWithHeld().length > 0 || this.admission.isFull) this.pause.wake();
+    });
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Wakes the loop now (a breaker changed state). */
+  nudge(): void {
+    this.pause.wake();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.pause.wake();
+    await this.loop;
+  }
+
+  /** One round: refresh the counts, release what may go. Resolves with the commands released. */
+  async round(): Promise<number> {
+    const [loads, inFlight] = await inTransaction(
+      this.dataSource,
+      async (sql) => [await participantLoads(sql), await sagasInFlight(sql)] as const,
+    );
+    this.gate.updateLoads(loads);
+    this.admission.update(inFlight);
+    let total = 0;
+    for (const participant of this.gate.participantsWithHeld()) {
+      const allowed = this.gate.releasable(participant);
+      if (allowed === 0) continue;
+      const { released, dropped } = await inTransaction(this.dataSource, (sql) =>
+        releaseHeld(sql, participant, allowed),
+      );
+      this.gate.noteReleased(participant, released, dropped);
+      total += released;
+    }
+    if (total > 0) {
+      this.signals.outboxCommitted();
+      this.signals.timerCommitted(Date.now());
+    }
+    return total;
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      try {
+        await this.round();
+      } catch (error) {
+        this.logger.warn(
+          `capacity round failed, retrying: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      }
+      if (!this.running) break;
+      await new Promise((resolve) => setTimeout(resolve, MIN_ROUND_GAP_MS));
+      await this.pause.sleep(Math.max(0, this.pollMs - MIN_ROUND_GAP_MS));
+    }
+  }
+}

@@ -1,0 +1,135 @@
+import type { CommandMessage } from '#contracts';
+import { limitsOf, type ResilienceConfig } from '../config/resilience-config.js';
+import type { ParticipantLoad } from './held-commands.js';
+import {
+  ParticipantBreaker,
+  type BreakerChange,
+  type BreakerSnapshot,
+} from './participant-breaker.js';
+
+/** What to do with a new command: send it, hold it in the database, or refuse it (breaker open). */
+export type Admission = 'send' | 'hold' | 'refused';
+
+/** A participant as `GET /participants` shows it. */
+export interface ParticipantStatus {
+  readonly participant: string;
+  readonly breaker: BreakerSnapshot;
+  readonly commandsInFlight: number;
+  readonly commandsHeld: number;
+  readonly maxCommandsInFlight: number;
+}
+
+/**
+ * Decides, on this instance, whether commands may go to a participant: its breaker must let
+ * traffic through and its commands in flight must stay under its cap. Counts come from the
+ * database every poll (so they cover every instance) plus what this instance sent since.
+ * Once a participant has held commands, new ones queue behind them: first held, first sent.
+ */
+export class CommandGate {
+  private readonly breakers = new Map<string, ParticipantBreaker>();
+  private loads = new Map<string, { inFlight: number; held: number }>();
+
+  constructor(
+    private readonly config: ResilienceConfig,
+    private readonly onChange: (change: BreakerChange) => void,
+  ) {}
+
+  /** Decides for a new command; counts it as in flight when it may go. */
+  admit(command: CommandMessage): Admission {
+    const participant = command.participant;
+    const breaker = this.breaker(participant);
+    if (breaker.state === 'open') return 'refused';
+    const load = this.load(participant);
+    if (
+      breaker.state === 'half-open' ||
+      load.held > 0 ||
+      load.inFlight >= breaker.limits.maxCommandsInFlight
+    ) {
+      load.held++;
+      return 'hold';
+    }
+    load.inFlight++;
+    return 'send';
+  }
+
+  /** Notes a command held after all (a refused one whose step waits). */
+  noteHeld(participant: string): void {
+    this.load(participant).held++;
+  }
+
+  /** How many of `participant`'s held commands may go now. */
+  releasable(participant: string): number {
+    const breaker = this.breaker(participant);
+    const load = this.load(participant);
+    if (breaker.state === 'open') return 0;
+    const room = Math.max(0, breaker.limits.maxCommandsInFlight - load.inFlight);
+    if (breaker.state === 'closed') return Math.min(room, load.held);
+    return breaker.takeProbes(Math.min(room, load.held));
+  }
+
+  /** Notes commands released from the database (they are in flight now). */
+  noteReleased(participant: string, released: number, dropped: number): void {
+    const load = this.load(participant);
+    load.inFlight += released;
+    load.held = Math.max(0, load.held - released - dropped);
+  }
+
+  /** Replaces the counts with the database's. */
+  updateLoads(loads: ReadonlyMap<string, ParticipantLoad>): void {
+    this.loads = new Map([...loads].map(([participant, load]) => [participant, { ...load }]));
+  }
+
+  /** Counts an outcome for a participant's breaker. */
+  recordOutcome(participant: string, healthy: boolean): void {
+    const load = this.load(participant);
+    load.inFlight = Math.max(0, load.inFlight - 1);
+    this.breaker(participant).record(healthy);
+  }
+
+  /** Participants this instance knows, with held commands first to release. */
+  participantsWithHeld(): string[] {
+    return [...this.loads].filter(([, load]) => load.held > 0).map(([participant]) => participant);
+  }
+
+  status(participants: readonly string[]): ParticipantStatus[] {
+    const names = [...new Set([...participants, ...this.breakers.keys()])].sort();
+    return names.map((participant) => {
+      const breaker = this.breaker(participant);
+      const load = this.load(participant);
+      return {
+        participant,
+        breaker: breaker.snapshot(),
+        commandsInFlight: load.inFlight,
+        commandsHeld: load.held,
+        maxCommandsInFlight: breaker.limits.maxCommandsInFlight,
+      };
+    });
+  }
+
+  /** Stops every breaker's timers. */
+  shutdown(): void {
+    for (const breaker of this.breakers.values()) breaker.shutdown();
+  }
+
+  private breaker(participant: string): ParticipantBreaker {
+    let breaker = this.breakers.get(participant);
+    if (!breaker) {
+      breaker = new ParticipantBreaker(
+        participant,
+        limitsOf(this.config, participant),
+        this.onChange,
+      );
+      this.breakers.set(participant, breaker);
+    }
+    return breaker;
+  }
+
+  private load(participant: string): { inFlight: number; held: number } {
+    let load = this.loads.get(participant);
+    if (!load) {
+      load = { inFlight: 0, held: 0 };
+      this.loads.set(participant, load);
+    }
+    return load;
+  }
+}

@@ -1,0 +1,165 @@
+import type { CommandMessage } from '#contracts';
+import type { SagaState, Wakeup } from '#saga-core';
+import type { SqlRunner } from '#postgres';
+import {
+  databaseNow,
+  enqueueOutbox,
+  lockSagas,
+  writeTimers,
+  type OutboxRow,
+} from '../persistence/saga-rows.js';
+
+/** A reply timeout that starts only when its command is finally sent. */
+export interface HeldReplyTimer {
+  readonly id: string;
+  readonly delayMs: number;
+  readonly wakeup: Wakeup;
+}
+
+/** A command that waits in the database, with the outbox row it becomes once released. */
+export interface HeldCommandRow extends OutboxRow {
+  readonly sagaId: string;
+  readonly command: CommandMessage;
+  replyTimer?: HeldReplyTimer;
+}
+
+const json = (value: unknown): string => JSON.stringify(value);
+
+/** Stores commands that may not be sent yet. */
+export async function holdCommands(sql: SqlRunner, rows: readonly HeldCommandRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  await sql.query(
+    `INSERT INTO held_commands (participant, saga_id, step_id, action, attempt, lane, topic,
+       message_key, headers, payload, reply_timer)
+     SELECT x.participant, x.saga_id, x.step_id, x.action, x.attempt, x.lane, x.topic,
+       x.message_key, x.headers, x.payload, x.reply_timer
+     FROM jsonb_to_recordset($1::jsonb) AS x(ord integer, participant text, saga_id uuid,
+       step_id text, action text, attempt integer, lane smallint, topic text, message_key text,
+       headers jsonb, payload jsonb, reply_timer jsonb)
+     ORDER BY x.ord`,
+    [
+      json(
+        rows.map((row, ord) => ({
+          ord,
+          participant: row.command.participant,
+          saga_id: row.sagaId,
+          step_id: row.command.stepId,
+          action: row.command.action,
+          attempt: row.command.attempt,
+          lane: row.lane,
+          topic: row.topic,
+          message_key: row.key,
+          headers: row.headers,
+          payload: row.payload,
+          reply_timer: row.replyTimer ?? null,
+        })),
+      ),
+    ],
+  );
+}
+
+/** What a release did: commands moved to the outbox, and stale ones dropped. */
+export interface ReleaseResult {
+  readonly released: number;
+  readonly dropped: number;
+}
+
+interface StoredHeld {
+  id: string;
+  saga_id: string;
+  step_id: string;
+  action: CommandMessage['action'];
+  attempt: number;
+  lane: number;
+  topic: string;
+  message_key: string;
+  headers: Record<string, string>;
+  payload: CommandMessage;
+  reply_timer: HeldReplyTimer | null;
+}
+
+/**
+ * Moves up to `limit` of `participant`'s held commands, oldest first, to the outbox and arms
+ * their reply timers from now. A command whose saga has moved on (cancelled, past its deadline,
+ * the step no longer waiting for that attempt) is dropped, never sent. Call inside a transaction.
+ */
+export async function releaseHeld(
+  sql: SqlRunner,
+  participant: string,
+  limit: number,
+): Promise<ReleaseResult> {
+  const rows = await sql.query<StoredHeld>(
+    `DELETE FROM held_commands WHERE id IN (
+       SELECT id FROM held_commands WHERE participant = $1 ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED)
+     RETURNING id, saga_id, step_id, action, attempt, lane, topic, message_key, headers, payload, reply_timer`,
+    [participant, limit],
+  );
+  if (rows.length === 0) return { released: 0, dropped: 0 };
+  rows.sort((a, b) => Number(a.id) - Number(b.id));
+  const sagas = await lockSagas(
+    sql,
+    rows.map((row) => row.saga_id),
+  );
+  const live = rows.filter((row) => stillAwaited(sagas.get(row.saga_id)?.state, row));
+  const now = await databaseNow(sql);
+  const sentAt = new Date(now).toISOString();
+  await enqueueOutbox(
+    sql,
+    live.map((row) => ({
+      sagaId: row.saga_id,
+      lane: row.lane,
+      topic: row.topic,
+      key: row.message_key,
+      headers: row.headers,
+      payload: { ...row.payload, sentAt },
+    })),
+  );
+  await writeTimers(
+    sql,
+    live.flatMap(({ reply_timer: timer, saga_id: sagaId }) =>
+      timer ? [{ id: timer.id, sagaId, dueAt: now + timer.delayMs, wakeup: timer.wakeup }] : [],
+    ),
+    [],
+  );
+  return { released: live.length, dropped: rows.length - live.length };
+}
+
+/** True when the saga still waits for the reply to exactly this attempt. */
+function stillAwaited(state: SagaState | undefined, row: StoredHeld): boolean {
+  const step = state?.steps[row.step_id];
+  if (!step) return false;
+  const waiting = row.action === 'execute' ? 'running' : 'compensating';
+  return step.status === waiting && step.attempt === row.attempt;
+}
+
+/** Per participant: commands sent and not answered yet, and commands held. */
+export interface ParticipantLoad {
+  readonly inFlight: number;
+  readonly held: number;
+}
+
+/** The load of every participant that has steps in flight or commands held. */
+export async function participantLoads(sql: SqlRunner): Promise<Map<string, ParticipantLoad>> {
+  const rows = await sql.query<{ participant: string; waiting: number; held: number }>(
+    `SELECT participant, sum(waiting)::int AS waiting, sum(held)::int AS held FROM (
+       SELECT participant, count(*) AS waiting, 0 AS held FROM saga_steps
+       WHERE status IN ('running', 'compensating') AND participant IS NOT NULL GROUP BY participant
+       UNION ALL
+       SELECT participant, 0, count(*) FROM held_commands GROUP BY participant
+     ) counts GROUP BY participant`,
+  );
+  return new Map(
+    rows.map((row) => [
+      row.participant,
+      { inFlight: Math.max(0, row.waiting - row.held), held: row.held },
+    ]),
+  );
+}
+
+/** Sagas that are running or compensating. */
+export async function sagasInFlight(sql: SqlRunner): Promise<number> {
+  const [row] = await sql.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM sagas WHERE status IN ('running', 'compensating')`,
+  );
+  return Number(row?.n ?? 0);
+}

@@ -1,0 +1,122 @@
+import CircuitBreaker from 'opossum';
+import type { ParticipantLimits } from '../config/resilience-config.js';
+
+/** The three states of a breaker, as the API and the events name them. */
+export type BreakerState = 'closed' | 'open' | 'half-open';
+
+/** A breaker that changed state. */
+export interface BreakerChange {
+  readonly participant: string;
+  readonly from: BreakerState;
+  readonly to: BreakerState;
+  /** Why, in words: the window's failure share, or the probe that decided. */
+  readonly detail: string;
+}
+
+/** What `GET /participants` shows of a breaker. */
+export interface BreakerSnapshot {
+  readonly state: BreakerState;
+  /** Outcomes in the rolling window. */
+  readonly window: { readonly successes: number; readonly failures: number };
+  /** Probes still allowed while half-open. */
+  readonly probesLeft: number;
+  /** Outcomes counted since this instance started. */
+  readonly totals: {
+    readonly successes: number;
+    readonly failures: number;
+    readonly opened: number;
+  };
+}
+
+class ReportedFailure extends Error {
+  override name = 'ReportedFailure';
+}
+
+/**
+ * One participant's circuit breaker, fed with outcomes as they are learnt (replies and reply
+ * timeouts arrive long after the command left, so nothing is wrapped: each outcome is "fired"
+ * at once). opossum keeps the rolling window and the open → half-open timer; while half-open
+ * a bounded number of probes may go out, and the first outcome closes or reopens the breaker.
+ */
+export class ParticipantBreaker {
+  private readonly breaker: CircuitBreaker<[boolean], void>;
+  private current: BreakerState = 'closed';
+  private probes = 0;
+  private successes = 0;
+  private failures = 0;
+  private opened = 0;
+
+  constructor(
+    readonly participant: string,
+    readonly limits: ParticipantLimits,
+    private readonly onChange: (change: BreakerChange) => void,
+  ) {
+    this.breaker = new CircuitBreaker(
+      (healthy: boolean) => (healthy ? Promise.resolve() : Promise.reject(new ReportedFailure())),
+      {
+        timeout: false,
+        errorThresholdPercentage: limits.errorThresholdPercentage,
+        volumeThreshold: limits.volumeThreshold,
+        rollingCountTimeout: limits.rollingWindowMs,
+        rollingCountBuckets: 10,
+        resetTimeout: limits.resetTimeoutMs,
+      },
+    );
+    this.breaker.on('open', () => this.enter('open'));
+    this.breaker.on('halfOpen', () => this.enter('half-open'));
+    this.breaker.on('close', () => this.enter('closed'));
+  }
+
+  get state(): BreakerState {
+    return this.current;
+  }
+
+  /** Counts one outcome: `healthy` for a success or a business failure, not for an error or a timeout. */
+  record(healthy: boolean): void {
+    if (healthy) this.successes++;
+    else this.failures++;
+    // While open the breaker refuses the "call": a late outcome does not count, as intended.
+    this.breaker.fire(healthy).catch(() => undefined);
+  }
+
+  /** Takes up to `wanted` probes (half-open only); returns how many were granted. */
+  takeProbes(wanted: number): number {
+    if (this.current !== 'half-open') return 0;
+    const granted = Math.min(wanted, this.probes);
+    this.probes -= granted;
+    return granted;
+  }
+
+  snapshot(): BreakerSnapshot {
+    const stats = this.breaker.stats;
+    return {
+      state: this.current,
+      window: { successes: stats.successes, failures: stats.failures },
+      probesLeft: this.current === 'half-open' ? this.probes : 0,
+      totals: { successes: this.successes, failures: this.failures, opened: this.opened },
+    };
+  }
+
+  /** Stops opossum's timers. */
+  shutdown(): void {
+    this.breaker.shutdown();
+  }
+
+  private enter(next: BreakerState): void {
+    const from = this.current;
+    if (from === next) return;
+    const stats = this.breaker.stats;
+    this.current = next;
+    if (next === 'open') this.opened++;
+    this.probes = next === 'half-open' ? this.limits.halfOpenProbes : 0;
+    const detail =
+      next === 'open'
+        ? from === 'half-open'
+          ? 'a probe failed'
+          : `${stats.failures} failures of ${stats.failures + stats.successes} outcomes in the last ${this.limits.rollingWindowMs} ms`
+        : next === 'half-open'
+          ? `open for ${this.limits.resetTimeoutMs} ms: letting ${this.limits.halfOpenProbes} probe(s) through`
+          : 'a probe succeeded';
+    this.onChange({ participant: this.participant, from, to: next, detail });
+  }
+}
