@@ -9,19 +9,15 @@ import {
 } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { PARTICIPANT_NAME_PATTERN } from '#contracts';
 import {
   PARTICIPANT_HEALTH,
   type ParticipantHealth,
   type ParticipantView,
 } from '../application/participant-health.js';
 import { ApiProblems } from './api-problems.decorator.js';
+import { participantNameSchema } from './request-schemas.js';
 import { participantViewSchema } from './response-schemas.js';
 import { SchemaValidationPipe } from './schema-validation.pipe.js';
-
-const participantNameSchema = z
-  .string()
-  .regex(PARTICIPANT_NAME_PATTERN, { error: 'must be a participant name' });
 
 /** The participants' circuit breakers and load: `GET /participants`, `GET /participants/:name`. */
 @ApiTags('participants')

@@ -1,4 +1,4 @@
-import { LIMITS, startSagaMessageSchema } from '#contracts';
+import { LIMITS, PARTICIPANT_NAME_PATTERN, startSagaMessageSchema } from '#contracts';
 import { z } from 'zod';
 import { SAGA_STATUSES } from './saga-statuses.js';
 
@@ -55,3 +55,8 @@ export const cancelSagaBodySchema = z
 
 /** `POST /sagas/:id/resume` takes no fields; an empty object or no body at all. */
 export const resumeSagaBodySchema = z.strictObject({}).optional();
+
+/** A participant name in a path (`GET /participants/:name`). */
+export const participantNameSchema = z
+  .string()
+  .regex(PARTICIPANT_NAME_PATTERN, { error: 'must be a participant name' });
