@@ -98,3 +98,30 @@ describe('laneOf', () => {
     expect(laneOf('saga-1', 8)).toBe(laneOf('saga-1', 8));
   });
 });
+
+describe('planEffects with a route', () => {
+  it('holds a command with its reply timeout, unarmed, and drops one the caller answers itself', () => {
+    const timeout: Effect = {
+      type: 'schedule-wakeup',
+      wakeupId: 'timeout-1',
+      at: now + 5_000,
+      wakeup: { kind: 'reply-timeout', stepId: 'pay', attempt: 2 },
+    };
+    const held = emptyWrites();
+    planEffects(held, [timeout, command, retry(now + 100)], saga, now, options, () => 'hold');
+    expect(held.outbox).toEqual([]);
+    expect(held.held).toHaveLength(1);
+    expect(held.held[0]).toMatchObject({
+      topic: 'test.payment.commands',
+      command: { stepId: 'pay', attempt: 2 },
+      replyTimer: { id: 'timeout-1', delayMs: 5_000, wakeup: timeout.wakeup },
+    });
+    // The timeout waits with the command; other timers are set as usual.
+    expect([...held.timers.keys()]).toEqual(['w-1']);
+
+    const dropped = emptyWrites();
+    planEffects(dropped, [command, timeout], saga, now, options, () => 'drop');
+    expect([dropped.outbox, dropped.held]).toEqual([[], []]);
+    expect([...dropped.timers.keys()]).toEqual(['timeout-1']);
+  });
+});

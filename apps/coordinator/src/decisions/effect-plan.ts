@@ -103,15 +103,6 @@ export function planEffects(
         break;
       case 'schedule-wakeup': {
         const delay = Math.max(0, effect.at - now) * options.timeScale;
-        const held = heldCommandOf(heldByAttempt, effect.wakeup);
-        if (held) {
-          held.replyTimer = {
-            id: effect.wakeupId,
-            delayMs: Math.round(delay),
-            wakeup: effect.wakeup,
-          };
-          break;
-        }
         writes.timers.set(effect.wakeupId, {
           id: effect.wakeupId,
           sagaId: saga.sagaId,
@@ -126,6 +117,24 @@ export function planEffects(
         writes.cancelledTimers.add(effect.wakeupId);
         break;
     }
+  }
+  if (heldByAttempt.size > 0) moveReplyTimers(writes, effects, heldByAttempt, now);
+}
+
+/** Takes the reply timeouts of held commands off the timers: they start when the command goes. */
+function moveReplyTimers(
+  writes: DecisionWrites,
+  effects: readonly Effect[],
+  heldByAttempt: ReadonlyMap<string, HeldCommandRow>,
+  now: number,
+): void {
+  for (const effect of effects) {
+    if (effect.type !== 'schedule-wakeup') continue;
+    const held = heldCommandOf(heldByAttempt, effect.wakeup);
+    const timer = writes.timers.get(effect.wakeupId);
+    if (!held || !timer) continue;
+    writes.timers.delete(effect.wakeupId);
+    held.replyTimer = { id: timer.id, delayMs: timer.dueAt - now, wakeup: timer.wakeup };
   }
 }
 

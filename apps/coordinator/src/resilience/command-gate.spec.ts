@@ -1,0 +1,129 @@
+import { jest } from '@jest/globals';
+import type { CommandMessage } from '#contracts';
+import type { ResilienceConfig } from '../config/resilience-config.js';
+import { CommandGate } from './command-gate.js';
+import type { BreakerChange } from './participant-breaker.js';
+
+const config: ResilienceConfig = {
+  maxSagasInFlight: 100,
+  capacityPollMs: 250,
+  participantDefaults: {
+    errorThresholdPercentage: 50,
+    volumeThreshold: 4,
+    rollingWindowMs: 10_000,
+    resetTimeoutMs: 1_000,
+    halfOpenProbes: 2,
+    maxCommandsInFlight: 3,
+  },
+  overrides: { shipping: { maxCommandsInFlight: 1, volumeThreshold: 1 } },
+};
+
+const command = (participant: string): CommandMessage =>
+  ({ participant, stepId: 's', attempt: 1, action: 'execute' }) as CommandMessage;
+
+describe('CommandGate', () => {
+  let changes: BreakerChange[];
+  let gate: CommandGate;
+
+  beforeEach(() => {
+    jest.useFakeTimers();
+    changes = [];
+    gate = new CommandGate(config, (change) => changes.push(change));
+  });
+
+  afterEach(() => {
+    gate.shutdown();
+    jest.useRealTimers();
+  });
+
+  const fail = (participant: string, times: number) => {
+    for (let i = 0; i < times; i++) gate.recordOutcome(participant, false);
+  };
+
+  /** Lets opossum settle the outcomes it was fed (they resolve as promises). */
+  const settle = async () => {
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+  };
+
+  it('sends up to the cap of commands in flight, then holds, first held first sent', () => {
+    expect([1, 2, 3, 4].map(() => gate.admit(command('payment')))).toEqual([
+      'send',
+      'send',
+      'send',
+      'hold',
+    ]);
+    // Room comes back, but a held command goes before any new one.
+    gate.recordOutcome('payment', true);
+    expect(gate.admit(command('payment'))).toBe('hold');
+    expect(gate.releasable('payment')).toBe(1);
+    gate.noteReleased('payment', 1, 0);
+    expect(gate.participantsWithHeld()).toEqual(['payment']);
+  });
+
+  it('takes per-participant overrides', () => {
+    expect(gate.admit(command('shipping'))).toBe('send');
+    expect(gate.admit(command('shipping'))).toBe('hold');
+  });
+
+  it('opens on failures past the volume threshold, refuses while open, and lets only probes out when half-open', async () => {
+    fail('payment', 3);
+    await settle();
+    expect(gate.admit(command('payment'))).toBe('send');
+    fail('payment', 2);
+    await settle();
+    expect(changes.map((c) => c.to)).toEqual(['open']);
+    expect(gate.admit(command('payment'))).toBe('refused');
+    gate.noteHeld('payment');
+    gate.noteHeld('payment');
+    gate.noteHeld('payment');
+    expect(gate.releasable('payment')).toBe(0);
+
+    jest.advanceTimersByTime(1_000);
+    expect(changes.map((c) => c.to)).toEqual(['open', 'half-open']);
+    // New commands queue; two probes may go, and no more until an outcome decides.
+    expect(gate.admit(command('payment'))).toBe('hold');
+    expect(gate.releasable('payment')).toBe(2);
+    expect(gate.releasable('payment')).toBe(0);
+
+    gate.recordOutcome('payment', true);
+    await settle();
+    expect(changes.map((c) => c.to)).toEqual(['open', 'half-open', 'closed']);
+    expect(changes[2]).toMatchObject({
+      participant: 'payment',
+      from: 'half-open',
+      detail: 'a probe succeeded',
+    });
+    expect(gate.status(['payment'])[0]).toMatchObject({
+      participant: 'payment',
+      breaker: { state: 'closed', totals: { opened: 1, failures: 5, successes: 1 } },
+    });
+  });
+
+  it('reopens when a probe fails', async () => {
+    fail('payment', 4);
+    await settle();
+    jest.advanceTimersByTime(1_000);
+    fail('payment', 1);
+    await settle();
+    expect(changes.map((c) => `${c.from}->${c.to}`)).toEqual([
+      'closed->open',
+      'open->half-open',
+      'half-open->open',
+    ]);
+    expect(changes[2]?.detail).toBe('a probe failed');
+  });
+
+  it('counts business failures as health', async () => {
+    for (let i = 0; i < 10; i++) gate.recordOutcome('payment', true);
+    fail('payment', 4);
+    await settle();
+    expect(changes).toEqual([]);
+  });
+
+  it('replaces its counts with the database counts', () => {
+    gate.updateLoads(new Map([['payment', { inFlight: 3, held: 0 }]]));
+    expect(gate.admit(command('payment'))).toBe('hold');
+    gate.updateLoads(new Map([['payment', { inFlight: 0, held: 0 }]]));
+    expect(gate.admit(command('payment'))).toBe('send');
+  });
+});

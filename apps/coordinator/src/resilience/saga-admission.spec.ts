@@ -1,0 +1,19 @@
+import { SagaCapacityError } from '../application/saga-errors.js';
+import { SagaAdmission } from './saga-admission.js';
+
+describe('SagaAdmission', () => {
+  it('reports the cap reached and left, once each, and refuses starts while full', () => {
+    const changes: boolean[] = [];
+    const admission = new SagaAdmission(10, (full) => changes.push(full));
+    admission.update(8);
+    admission.noteStarted(1);
+    expect(() => admission.assertRoom()).not.toThrow();
+    admission.noteStarted(1);
+    admission.noteStarted(3);
+    expect(admission.isFull).toBe(true);
+    expect(() => admission.assertRoom()).toThrow(SagaCapacityError);
+    admission.update(9);
+    admission.update(2);
+    expect(changes).toEqual([true, false]);
+  });
+});
