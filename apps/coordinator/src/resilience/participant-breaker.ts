@@ -60,6 +60,10 @@ export class ParticipantBreaker {
         rollingCountTimeout: limits.rollingWindowMs,
         rollingCountBuckets: 10,
         resetTimeout: limits.resetTimeoutMs,
+        // Latency percentiles mean nothing here (outcomes are fed, not timed) and opossum sorts
+        // every latency of the window each time it reads its stats, i.e. on every failure.
+        rollingPercentilesEnabled: false,
+        enableSnapshots: false,
       },
     );
     this.breaker.on('open', () => this.enter('open'));
