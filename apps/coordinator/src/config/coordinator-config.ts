@@ -46,6 +46,7 @@ const environmentSchema = z.object({
   RELAY_POLL_MS: int(10, 60_000, 500),
   TIMER_POLL_MS: int(10, 60_000, 200),
   SAMPLE_PARTICIPANTS: flag(false),
+  STUCK_AFTER_MS: int(1_000, 7 * 24 * 3_600_000, 15 * 60_000),
 });
 
 /** The coordinator's configuration, read from the environment once at start-up. */
@@ -81,6 +82,8 @@ export interface CoordinatorConfig {
   readonly timerPollMs: number;
   /** Run the sample participants in this process (always on with the in-process transport). */
   readonly sampleParticipants: boolean;
+  /** A saga not terminal whose row has not changed for this long (ms) is listed as idle in `GET /sagas/stuck`. */
+  readonly stuckAfterMs: number;
 }
 
 /** Thrown when the environment holds a wrong value; the message names every bad variable. */
@@ -120,5 +123,6 @@ export function loadCoordinatorConfig(
     relayPollMs: env.RELAY_POLL_MS,
     timerPollMs: env.TIMER_POLL_MS,
     sampleParticipants: env.SAMPLE_PARTICIPANTS || !env.KAFKA_BROKERS,
+    stuckAfterMs: env.STUCK_AFTER_MS,
   };
 }

@@ -8,6 +8,7 @@ import {
   type TopicSpec,
 } from '#saga-core';
 import type { CoordinatorConfig } from '../config/coordinator-config.js';
+import { deadLetterIndexer, deadLetterTopicsToIndex } from '../dead-letters/index.js';
 import { SagaDecisions } from '../decisions/saga-decisions.js';
 import { WorkSignals } from '../decisions/work-signals.js';
 import { replyBatchHandler } from '../inbound/reply-handler.js';
@@ -30,7 +31,8 @@ export interface CoordinatorRuntimeOptions {
 
 /**
  * The coordinator's moving parts, in start order: the database (migrated), the topics, the
- * outbox relay, the timer poller, and the consumers of `saga.start` and `saga.replies`. Stop
+ * outbox relay, the timer poller, the consumers of `saga.start` and `saga.replies`, and the
+ * indexer of the dead-letter topics (see dead-letters/). Stop
  * runs in reverse: take no new work, finish the transaction in hand, publish what is committed.
  */
 export class CoordinatorRuntime {
@@ -114,6 +116,7 @@ export class CoordinatorRuntime {
     this.consuming = Promise.all([
       this.consume(config.consumerGroup, this.topics.replies, replyBatchHandler(this.decisions)),
       this.consume(config.consumerGroup, this.topics.start, startBatchHandler(this.decisions)),
+      this.indexDeadLetters(config.consumerGroup),
     ]).then(() => {
       this.joined = true;
       this.timers.start();
@@ -143,6 +146,17 @@ export class CoordinatorRuntime {
     const consumer = this.transport.createConsumer();
     this.consumers.push(consumer);
     await consumer.start({ groupId: `${groupId}.${topic}`, topics: [topic], handleBatch });
+  }
+
+  /** Records what lands in the dead-letter topics; one group, so each record once across instances. */
+  private async indexDeadLetters(groupId: string): Promise<void> {
+    const consumer = this.transport.createConsumer();
+    this.consumers.push(consumer);
+    await consumer.start({
+      groupId: `${groupId}.dead-letters`,
+      topics: deadLetterTopicsToIndex(this.topics, this.options.participants),
+      handleBatch: deadLetterIndexer(this.dataSource),
+    });
   }
 
   private async ensureSchema(url: string, schema: string): Promise<void> {
