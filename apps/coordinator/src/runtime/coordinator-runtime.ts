@@ -116,7 +116,7 @@ export class CoordinatorRuntime {
     this.consuming = Promise.all([
       this.consume(config.consumerGroup, this.topics.replies, replyBatchHandler(this.decisions)),
       this.consume(config.consumerGroup, this.topics.start, startBatchHandler(this.decisions)),
-      this.indexDeadLetters(config.consumerGroup),
+      this.indexDeadLetters(`${config.consumerGroup}.${config.topicPrefix}dead-letters`),
     ]).then(() => {
       this.joined = true;
       this.timers.start();
@@ -153,7 +153,7 @@ export class CoordinatorRuntime {
     const consumer = this.transport.createConsumer();
     this.consumers.push(consumer);
     await consumer.start({
-      groupId: `${groupId}.dead-letters`,
+      groupId,
       topics: deadLetterTopicsToIndex(this.topics, this.options.participants),
       handleBatch: deadLetterIndexer(this.dataSource),
     });
