@@ -117,4 +117,21 @@ describe('replaying dead letters when the broker fails', () => {
     expect(await again.json()).toEqual({ replayed: [], more: false });
     expect(publisher.published).toHaveLength(2);
   });
+
+  it('documents the routes in OpenAPI', async () => {
+    const response = await fetch(`${url}/docs-json`);
+    expect(response.status).toBe(200);
+    const document = (await response.json()) as {
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+    };
+    expect(Object.keys(document.paths).sort()).toEqual([
+      '/dead-letters',
+      '/dead-letters/replay',
+      '/dead-letters/{id}',
+      '/dead-letters/{id}/replay',
+    ]);
+    expect(
+      Object.keys(document.paths['/dead-letters/{id}/replay']?.post?.responses ?? {}).sort(),
+    ).toEqual(['200', '400', '404', '409', '413', '415', '503']);
+  });
 });

@@ -16,6 +16,7 @@ import {
 } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ApiProblems } from '../http/api-problems.decorator.js';
+import { problemBodySchema } from '../http/response-schemas.js';
 import { JsonBodyGuard } from '../http/json-body.guard.js';
 import { ACTOR_HEADER, RequestActor } from '../http/request-actor.js';
 import { SchemaValidationPipe } from '../http/schema-validation.pipe.js';
@@ -41,6 +42,18 @@ import type {
   DeadLetterView,
   ReplayAnswer,
 } from './dead-letter-views.js';
+
+// The 404 and 503 answers of these routes (the shared descriptions speak of sagas).
+const notFound = ApiResponse({
+  status: HttpStatus.NOT_FOUND,
+  description: 'No dead letter has that id',
+  standardSchema: problemBodySchema,
+});
+const notAcknowledged = ApiResponse({
+  status: HttpStatus.SERVICE_UNAVAILABLE,
+  description: 'The broker did not acknowledge the replay; nothing is marked replayed',
+  standardSchema: problemBodySchema,
+});
 
 /** Lists the recorded dead letters and replays them to their original topics. */
 @ApiTags('dead-letters')
@@ -79,7 +92,8 @@ export class DeadLettersController {
     description: 'Replayed',
     standardSchema: replayAnswerSchema,
   })
-  @ApiProblems(400, 413, 415, 503)
+  @ApiProblems(400, 413, 415)
+  @notAcknowledged
   replayPending(
     @Body({ schema: replayPendingBodySchema }) body: { originalTopic?: string } | undefined,
     @RequestActor() actor: string,
@@ -91,7 +105,8 @@ export class DeadLettersController {
   @Get(':id')
   @ApiOperation({ summary: 'Get a dead letter' })
   @ApiResponse({ status: HttpStatus.OK, description: 'It', standardSchema: deadLetterViewSchema })
-  @ApiProblems(400, 404)
+  @ApiProblems(400)
+  @notFound
   async get(@Param('id', { schema: deadLetterIdSchema }) id: string): Promise<DeadLetterView> {
     const view = await this.queries.get(id);
     if (view === undefined) throw new NotFoundException(new DeadLetterNotFoundError(id).message);
@@ -109,7 +124,9 @@ export class DeadLettersController {
     description: 'Replayed',
     standardSchema: deadLetterViewSchema,
   })
-  @ApiProblems(400, 404, 409, 413, 415, 503)
+  @ApiProblems(400, 409, 413, 415)
+  @notFound
+  @notAcknowledged
   replayOne(
     @Param('id', { schema: deadLetterIdSchema }) id: string,
     @Body({ schema: replayOneBodySchema }) _body: object | undefined,
