@@ -17,6 +17,7 @@ import { createSampleSagaRegistry } from '../../../apps/coordinator/src/sagas/sa
 import { startCoordinatorApp, type CoordinatorApp } from '../../support/coordinator-app.js';
 import {
   createEnvironment,
+  startKafkaParticipants,
   type CoordinatorEnvironment,
 } from '../../support/coordinator-fixture.js';
 import { waitForGroupsToCatchUp } from '../../support/consumer-groups.js';
@@ -252,5 +253,27 @@ describe('dead letters on the real Kafka and Postgres', () => {
     expect((await list('?replayed=false')).items.map((i) => i.originalTopic).sort()).toEqual(
       [topics.commands('inventory'), topics.replies].sort(),
     );
+  });
+
+  it('records the command a participant could not read, from its dead-letter topic', async () => {
+    const participants = await startKafkaParticipants(environment);
+    try {
+      await transport.publisher.publish([
+        { topic: topics.commands('payment'), key: 'saga-x', headers: {}, value: 'not json' },
+      ]);
+      const [recorded] = await waitForDeadLetters(
+        `?originalTopic=${topics.commands('payment')}`,
+        1,
+      );
+      expect(recorded).toMatchObject({
+        topic: topics.deadLetter(topics.commands('payment')),
+        key: 'saga-x',
+        value: 'not json',
+        originalOffset: expect.stringMatching(/^\d+$/),
+        reason: expect.stringMatching(/^invalid command: /),
+      });
+    } finally {
+      await participants.stop();
+    }
   });
 });
