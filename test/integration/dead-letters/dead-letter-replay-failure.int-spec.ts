@@ -11,6 +11,8 @@ import {
   deadLetterIndexer,
   DeadLettersModule,
 } from '../../../apps/coordinator/src/dead-letters/index.js';
+import { MAX_DEAD_LETTER_VALUE_BYTES } from '../../../apps/coordinator/src/dead-letters/dead-letter-record.js';
+import { DeadLetterReplayer } from '../../../apps/coordinator/src/dead-letters/dead-letter-replayer.js';
 import { configureHttp } from '../../../apps/coordinator/src/http/index.js';
 import {
   postgresDataSourceOptions,
@@ -133,5 +135,36 @@ describe('replaying dead letters when the broker fails', () => {
     expect(
       Object.keys(document.paths['/dead-letters/{id}/replay']?.post?.responses ?? {}).sort(),
     ).toEqual(['200', '400', '404', '409', '413', '415', '503']);
+  });
+
+  it('bounds a bulk replay and says when more dead letters wait', async () => {
+    await deadLetterIndexer(dataSource)([deadLetter(3), deadLetter(4)]);
+    const replayer = new DeadLetterReplayer(dataSource, publisher, { chunkSize: 1, maxPerCall: 1 });
+    expect(await replayer.replayPending('ops')).toMatchObject({ more: true });
+    expect(await replayer.replayPending('ops')).toMatchObject({ more: false });
+    expect(await replayer.replayPending('ops')).toEqual({ replayed: [], more: false });
+    expect(publisher.published.map((message) => message.key)).toEqual([
+      'saga-1',
+      'saga-2',
+      'saga-3',
+      'saga-4',
+    ]);
+  });
+
+  it('refuses to replay a dead letter whose value was cut (409) and leaves it out of bulk replays', async () => {
+    const huge = { ...deadLetter(5), value: `"${'x'.repeat(MAX_DEAD_LETTER_VALUE_BYTES)}"` };
+    await deadLetterIndexer(dataSource)([huge]);
+    const [id] = await pending();
+    const view = (await (await fetch(`${url}/dead-letters/${id}`)).json()) as {
+      valueTruncated: boolean;
+    };
+    expect(view.valueTruncated).toBe(true);
+    const response = await post(`/dead-letters/${id}/replay`);
+    expect(response.status).toBe(409);
+    expect(await (await post('/dead-letters/replay')).json()).toEqual({
+      replayed: [],
+      more: false,
+    });
+    expect(await pending()).toEqual([id]);
   });
 });
