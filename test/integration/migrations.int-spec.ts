@@ -30,14 +30,28 @@ describe('the coordinator schema migrations on the real Postgres', () => {
 
   it('applies every migration to a fresh schema, then finds nothing left to apply', async () => {
     const applied = await dataSource.runMigrations({ transaction: 'all' });
-    expect(applied.map((migration) => migration.name)).toEqual(['InitialSchema1764374400000']);
+    expect(applied.map((migration) => migration.name)).toEqual([
+      'InitialSchema1764374400000',
+      'DeadLetters1764633600000',
+      'Resilience1764720000000',
+    ]);
     expect(await dataSource.showMigrations()).toBe(false);
     const tables = await dataSource.query<{ table_name: string }[]>(
       `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name`,
       [schema],
     );
     expect(tables.map((row) => row.table_name)).toEqual(
-      expect.arrayContaining(['inbox', 'outbox', 'saga_audit', 'saga_steps', 'sagas', 'timers']),
+      expect.arrayContaining([
+        'dead_letters',
+        'held_commands',
+        'inbox',
+        'outbox',
+        'participant_breaker_log',
+        'saga_audit',
+        'saga_steps',
+        'sagas',
+        'timers',
+      ]),
     );
   });
 

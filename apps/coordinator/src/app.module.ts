@@ -5,6 +5,7 @@ import { PARTICIPANT_HEALTH } from './application/participant-health.js';
 import { SAGA_QUERIES } from './application/saga-queries.js';
 import type { CoordinatorConfig } from './config/coordinator-config.js';
 import { brokerReadiness } from './health/dependency-checks.js';
+import { DeadLettersModule } from './dead-letters/index.js';
 import { HealthController } from './health/health.controller.js';
 import {
   READINESS_CHECKS,
@@ -17,6 +18,7 @@ import { ParticipantHealthService } from './resilience/participant-health.servic
 import { runQuery } from '#postgres';
 import { CoordinatorLifecycle } from './runtime/coordinator-lifecycle.js';
 import { CoordinatorRuntime } from './runtime/coordinator-runtime.js';
+import { StuckSagasModule } from './stuck-sagas/index.js';
 
 /** What the coordinator runs: its configuration, its saga definitions, and their participants. */
 export interface AppModuleOptions {
@@ -60,7 +62,18 @@ export class AppModule {
     ];
     return {
       module: AppModule,
-      imports: [HttpApiModule.register({ providers: api })],
+      imports: [
+        // Before the saga API: `GET /sagas/stuck` must be matched before `GET /sagas/:id`.
+        StuckSagasModule.register({
+          dataSource: runtime.dataSource,
+          stuckAfterMs: options.config.stuckAfterMs,
+        }),
+        HttpApiModule.register({ providers: api }),
+        DeadLettersModule.register({
+          dataSource: runtime.dataSource,
+          publisher: runtime.transport.publisher,
+        }),
+      ],
       controllers: [HealthController],
       providers: [
         { provide: READINESS_CHECKS, useValue: checks },

@@ -10,7 +10,13 @@ describe('loadCoordinatorConfig', () => {
       host: '127.0.0.1',
       sampleParticipants: true,
       timeScale: 1,
+      stuckAfterMs: 900_000,
     });
+  });
+
+  it('reads STUCK_AFTER_MS and refuses one under a second', () => {
+    expect(loadCoordinatorConfig({ STUCK_AFTER_MS: '60000' }).stuckAfterMs).toBe(60_000);
+    expect(() => loadCoordinatorConfig({ STUCK_AFTER_MS: '10' })).toThrow(/STUCK_AFTER_MS/);
   });
 
   it('treats an empty variable as unset', () => {

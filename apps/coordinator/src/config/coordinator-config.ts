@@ -52,6 +52,7 @@ const environmentSchema = z
     RELAY_POLL_MS: int(10, 60_000, 500),
     TIMER_POLL_MS: int(10, 60_000, 200),
     SAMPLE_PARTICIPANTS: flag(false),
+    STUCK_AFTER_MS: int(1_000, 7 * 24 * 3_600_000, 15 * 60_000),
   })
   .extend(resilienceEnvironmentSchema.shape);
 
@@ -90,6 +91,8 @@ export interface CoordinatorConfig {
   readonly sampleParticipants: boolean;
   /** Circuit breakers and back-pressure. */
   readonly resilience: ResilienceConfig;
+  /** A saga not terminal whose row has not changed for this long (ms) is listed as idle in `GET /sagas/stuck`. */
+  readonly stuckAfterMs: number;
 }
 
 /** Thrown when the environment holds a wrong value; the message names every bad variable. */
@@ -130,5 +133,6 @@ export function loadCoordinatorConfig(
     timerPollMs: env.TIMER_POLL_MS,
     sampleParticipants: env.SAMPLE_PARTICIPANTS || !env.KAFKA_BROKERS,
     resilience: resilienceConfig(env),
+    stuckAfterMs: env.STUCK_AFTER_MS,
   };
 }

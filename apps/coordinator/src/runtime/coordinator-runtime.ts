@@ -9,6 +9,7 @@ import {
   type TopicSpec,
 } from '#saga-core';
 import type { CoordinatorConfig } from '../config/coordinator-config.js';
+import { deadLetterIndexer, deadLetterTopicsToIndex } from '../dead-letters/index.js';
 import { SagaDecisions } from '../decisions/saga-decisions.js';
 import { WorkSignals } from '../decisions/work-signals.js';
 import { replyBatchHandler } from '../inbound/reply-handler.js';
@@ -35,7 +36,8 @@ export interface CoordinatorRuntimeOptions {
 
 /**
  * The coordinator's moving parts, in start order: the database (migrated), the topics, the
- * outbox relay, the timer poller, and the consumers of `saga.start` and `saga.replies`. Stop
+ * outbox relay, the timer poller, the consumers of `saga.start` and `saga.replies`, and the
+ * indexer of the dead-letter topics (see dead-letters/). Stop
  * runs in reverse: take no new work, finish the transaction in hand, publish what is committed.
  */
 export class CoordinatorRuntime {
@@ -152,6 +154,7 @@ export class CoordinatorRuntime {
       this.consume(config.consumerGroup, this.topics.start, startBatchHandler(this.decisions)).then(
         (consumer) => (this.startConsumer = consumer),
       ),
+      this.indexDeadLetters(`${config.consumerGroup}.${config.topicPrefix}dead-letters`),
     ]).then(() => {
       this.joined = true;
       this.timers.start();
@@ -203,6 +206,17 @@ export class CoordinatorRuntime {
       );
       this.startConsumer?.resume();
     }
+  }
+
+  /** Records what lands in the dead-letter topics; one group, so each record once across instances. */
+  private async indexDeadLetters(groupId: string): Promise<void> {
+    const consumer = this.transport.createConsumer();
+    this.consumers.push(consumer);
+    await consumer.start({
+      groupId,
+      topics: deadLetterTopicsToIndex(this.topics, this.options.participants),
+      handleBatch: deadLetterIndexer(this.dataSource),
+    });
   }
 
   private async ensureSchema(url: string, schema: string): Promise<void> {

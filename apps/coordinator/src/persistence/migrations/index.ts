@@ -1,5 +1,10 @@
 import { InitialSchema1764374400000 } from './1764374400000-initial-schema.js';
+import { DeadLetters1764633600000 } from './1764633600000-dead-letters.js';
 import { Resilience1764720000000 } from './1764720000000-resilience.js';
 
 /** Every migration of the coordinator's schema, oldest first (listed, not globbed: ESM-safe). */
-export const coordinatorMigrations = [InitialSchema1764374400000, Resilience1764720000000];
+export const coordinatorMigrations = [
+  InitialSchema1764374400000,
+  DeadLetters1764633600000,
+  Resilience1764720000000,
+];

@@ -1,0 +1,44 @@
+import { runQuery } from '#postgres';
+import type { DataSource } from 'typeorm';
+import { DEAD_LETTER_COLUMNS, toDeadLetterView, type DeadLetterRow } from './dead-letter-rows.js';
+import type { DeadLetterListQuery, DeadLetterPage, DeadLetterView } from './dead-letter-views.js';
+
+/** Reads recorded dead letters: one by id, or a page newest first (cursor = last id seen). */
+export class DeadLetterQueries {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** The dead letter with that id (a decimal string), or undefined. */
+  async get(id: string): Promise<DeadLetterView | undefined> {
+    const [row] = await runQuery<DeadLetterRow>(
+      this.dataSource,
+      `SELECT ${DEAD_LETTER_COLUMNS} FROM dead_letters WHERE id = $1::bigint`,
+      [id],
+    );
+    return row === undefined ? undefined : toDeadLetterView(row);
+  }
+
+  /** A page, newest first; the HTTP layer has bounded `limit` and checked `cursor` is an id. */
+  async list(query: DeadLetterListQuery): Promise<DeadLetterPage> {
+    const params: unknown[] = [];
+    const where: string[] = [];
+    const param = (value: unknown): string => `$${params.push(value)}`;
+    if (query.topic !== undefined) where.push(`topic = ${param(query.topic)}`);
+    if (query.originalTopic !== undefined) {
+      where.push(`original_topic = ${param(query.originalTopic)}`);
+    }
+    if (query.replayed !== undefined) {
+      where.push(query.replayed ? 'replayed_at IS NOT NULL' : 'replayed_at IS NULL');
+    }
+    if (query.cursor !== undefined) where.push(`id < ${param(query.cursor)}::bigint`);
+    const rows = await runQuery<DeadLetterRow>(
+      this.dataSource,
+      `SELECT ${DEAD_LETTER_COLUMNS} FROM dead_letters
+       ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY id DESC LIMIT ${param(query.limit + 1)}`,
+      params,
+    );
+    const page = rows.slice(0, query.limit);
+    const more = rows.length > query.limit;
+    return { items: page.map(toDeadLetterView), nextCursor: more ? page.at(-1)!.id : null };
+  }
+}

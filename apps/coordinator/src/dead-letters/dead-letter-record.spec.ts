@@ -1,0 +1,98 @@
+import { DEAD_LETTER_HEADERS, HEADERS } from '#contracts';
+import {
+  boundValue,
+  toDeadLetterRecord,
+  toReplayMessage,
+  UNKNOWN_REASON,
+} from './dead-letter-record.js';
+
+const dlqHeaders = {
+  [DEAD_LETTER_HEADERS.reason]: 'invalid start request: input.amount: required',
+  [DEAD_LETTER_HEADERS.originalTopic]: 'dev.saga.start',
+  [DEAD_LETTER_HEADERS.originalPartition]: '2',
+  [DEAD_LETTER_HEADERS.originalOffset]: '41',
+  [DEAD_LETTER_HEADERS.failedAt]: '2026-11-29T01:00:00.000Z',
+};
+
+describe('toDeadLetterRecord', () => {
+  it('reads the origin and reason from the dlq headers and keeps the original headers apart', () => {
+    const record = toDeadLetterRecord({
+      topic: 'dev.saga.start.dlq',
+      key: 'order-1',
+      headers: { [HEADERS.messageId]: 'm-1', ...dlqHeaders },
+      value: '{"sagaType":"order"}',
+    });
+    expect(record).toEqual({
+      topic: 'dev.saga.start.dlq',
+      originalTopic: 'dev.saga.start',
+      originalPartition: 2,
+      originalOffset: '41',
+      key: 'order-1',
+      headers: { [HEADERS.messageId]: 'm-1' },
+      value: '{"sagaType":"order"}',
+      valueTruncated: false,
+      reason: 'invalid start request: input.amount: required',
+      failedAt: '2026-11-29T01:00:00.000Z',
+    });
+  });
+
+  it('records a dead letter without dlq headers, its origin taken from the topic name', () => {
+    const record = toDeadLetterRecord({
+      topic: 'saga.replies.dlq',
+      key: null,
+      headers: { [DEAD_LETTER_HEADERS.originalOffset]: 'x', [DEAD_LETTER_HEADERS.failedAt]: 'no' },
+      value: null,
+    });
+    expect(record).toMatchObject({
+      originalTopic: 'saga.replies',
+      originalPartition: null,
+      originalOffset: null,
+      failedAt: null,
+      reason: UNKNOWN_REASON,
+      headers: {},
+      value: null,
+    });
+  });
+
+  it('refuses offsets beyond a bigint and partitions beyond an integer', () => {
+    const record = toDeadLetterRecord({
+      topic: 't.dlq',
+      key: 'k',
+      headers: {
+        [DEAD_LETTER_HEADERS.originalPartition]: '9999999999',
+        [DEAD_LETTER_HEADERS.originalOffset]: '9999999999999999999',
+      },
+      value: '',
+    });
+    expect(record).toMatchObject({ originalPartition: null, originalOffset: null });
+  });
+});
+
+describe('boundValue', () => {
+  it('keeps a value within the bound as it is', () => {
+    expect(boundValue('héllo', 6)).toEqual({ text: 'héllo', truncated: false });
+  });
+
+  it('cuts a longer value on a character boundary and says so', () => {
+    // 'é' takes two bytes: a cut in its middle drops it whole.
+    expect(boundValue('abcé', 4)).toEqual({ text: 'abc', truncated: true });
+  });
+});
+
+describe('toReplayMessage', () => {
+  it('sends the original key, value and headers, without dlq headers, to the original topic', () => {
+    expect(
+      toReplayMessage({
+        originalTopic: 'saga.start',
+        key: 'order-1',
+        headers: { [HEADERS.messageId]: 'm-1', ...dlqHeaders },
+        value: '{}',
+      }),
+    ).toEqual({
+      topic: 'saga.start',
+      key: 'order-1',
+      headers: { [HEADERS.messageId]: 'm-1' },
+      value: '{}',
+    });
+  });
+});

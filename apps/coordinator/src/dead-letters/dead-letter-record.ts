@@ -1,0 +1,117 @@
+import { DEAD_LETTER_HEADERS } from '#contracts';
+import type { IncomingMessage, OutgoingMessage } from '#saga-core';
+
+/** Longest value kept, in UTF-8 bytes (Kafka's default largest message); longer ones are cut. */
+export const MAX_DEAD_LETTER_VALUE_BYTES = 1_048_576;
+
+/** The reason recorded when a dead letter carries no `dlq-reason` header. */
+export const UNKNOWN_REASON = 'no reason given (dlq-reason header missing)';
+
+const DLQ_SUFFIX = '.dlq';
+const DEAD_LETTER_HEADER_NAMES: ReadonlySet<string> = new Set(Object.values(DEAD_LETTER_HEADERS));
+
+/** A dead letter as the `dead_letters` table records it. */
+export interface DeadLetterRecord {
+  /** The dead-letter topic it was read from. */
+  readonly topic: string;
+  readonly originalTopic: string;
+  /** Null when the headers do not say (such records cannot be told apart on redelivery). */
+  readonly originalPartition: number | null;
+  /** A decimal string, or null when the headers do not say. */
+  readonly originalOffset: string | null;
+  readonly key: string | null;
+  /** The original headers, without the `dlq-*` ones. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly value: string | null;
+  /** True when the value was longer than MAX_DEAD_LETTER_VALUE_BYTES and was cut (not replayable). */
+  readonly valueTruncated: boolean;
+  readonly reason: string;
+  /** ISO time from `dlq-failed-at`, or null when missing or not a time. */
+  readonly failedAt: string | null;
+}
+
+/**
+ * Reads a message of a dead-letter topic: the coordinates and reason from its `dlq-*` headers,
+ * the rest as it was. Never throws: a dead letter without those headers (written by hand, say)
+ * is still recorded, its original topic taken from the dead-letter topic's name.
+ */
+export function toDeadLetterRecord(message: IncomingMessage): DeadLetterRecord {
+  const headers = message.headers;
+  const value = boundValue(message.value);
+  return {
+    topic: message.topic,
+    originalTopic: nonEmpty(headers[DEAD_LETTER_HEADERS.originalTopic]) ?? originOf(message.topic),
+    originalPartition: parseCount(headers[DEAD_LETTER_HEADERS.originalPartition], 2_147_483_647),
+    originalOffset: parseOffset(headers[DEAD_LETTER_HEADERS.originalOffset]),
+    key: message.key,
+    headers: withoutDeadLetterHeaders(headers),
+    value: value.text,
+    valueTruncated: value.truncated,
+    reason: nonEmpty(headers[DEAD_LETTER_HEADERS.reason]) ?? UNKNOWN_REASON,
+    failedAt: parseTime(headers[DEAD_LETTER_HEADERS.failedAt]),
+  };
+}
+
+/** The headers without the ones a dead-lettering added. */
+export function withoutDeadLetterHeaders(
+  headers: Readonly<Record<string, string>>,
+): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(headers).filter(([name]) => !DEAD_LETTER_HEADER_NAMES.has(name)),
+  );
+}
+
+/** What a replay publishes: the original key, value and headers, to the original topic. */
+export function toReplayMessage(record: {
+  readonly originalTopic: string;
+  readonly key: string | null;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly value: string | null;
+}): OutgoingMessage {
+  return {
+    topic: record.originalTopic,
+    key: record.key ?? '',
+    headers: withoutDeadLetterHeaders(record.headers),
+    value: record.value ?? '',
+  };
+}
+
+/** The value cut to MAX_DEAD_LETTER_VALUE_BYTES (on a character boundary) when longer. */
+export function boundValue(
+  value: string | null,
+  maxBytes = MAX_DEAD_LETTER_VALUE_BYTES,
+): { text: string | null; truncated: boolean } {
+  if (value === null || Buffer.byteLength(value, 'utf8') <= maxBytes) {
+    return { text: value, truncated: false };
+  }
+  // Decoding a cut buffer may end in a replacement character: drop it rather than keep half a character.
+  const cut = Buffer.from(value, 'utf8').subarray(0, maxBytes).toString('utf8');
+  return { text: cut.replace(/\uFFFD$/, ''), truncated: true };
+}
+
+function originOf(deadLetterTopic: string): string {
+  return deadLetterTopic.endsWith(DLQ_SUFFIX)
+    ? deadLetterTopic.slice(0, -DLQ_SUFFIX.length)
+    : deadLetterTopic;
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value;
+}
+
+function parseCount(value: string | undefined, max: number): number | null {
+  if (value === undefined || !/^\d{1,10}$/.test(value)) return null;
+  const count = Number(value);
+  return count <= max ? count : null;
+}
+
+function parseOffset(value: string | undefined): string | null {
+  if (value === undefined || !/^\d{1,19}$/.test(value)) return null;
+  return BigInt(value) <= 9_223_372_036_854_775_807n ? BigInt(value).toString() : null;
+}
+
+function parseTime(value: string | undefined): string | null {
+  if (value === undefined) return null;
+  const time = new Date(value);
+  return Number.isNaN(time.getTime()) ? null : time.toISOString();
+}

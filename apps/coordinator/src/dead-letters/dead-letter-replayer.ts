@@ -1,0 +1,146 @@
+import { inTransaction, runQuery, type SqlRunner } from '#postgres';
+import type { MessagePublisher } from '#saga-core';
+import type { DataSource } from 'typeorm';
+import {
+  DeadLetterNotFoundError,
+  DeadLetterNotReplayableError,
+  ReplayPublishError,
+} from './dead-letter-errors.js';
+import { toReplayMessage } from './dead-letter-record.js';
+import { DEAD_LETTER_COLUMNS, toDeadLetterView, type DeadLetterRow } from './dead-letter-rows.js';
+import type { DeadLetterView, ReplayAnswer } from './dead-letter-views.js';
+
+/** Options of {@link DeadLetterReplayer}. */
+export interface DeadLetterReplayerOptions {
+  /** Dead letters republished per publish call and transaction in a bulk replay (default 100). */
+  readonly chunkSize?: number;
+  /** Most dead letters one bulk replay republishes; the answer says when more wait (default 1000). */
+  readonly maxPerCall?: number;
+}
+
+/**
+ * Republishes dead letters to their original topic: original key, value and headers, without
+ * the `dlq-*` ones. A row is marked replayed (time, actor, count) in the same transaction that
+ * holds its row lock, and only once the broker acknowledged the publish: a failed publish rolls
+ * back and the dead letter stays replayable. Once republished, a message is an ordinary
+ * message again: the consumers validate and dedupe it as any other.
+ */
+export class DeadLetterReplayer {
+  private readonly chunkSize: number;
+  private readonly maxPerCall: number;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly publisher: MessagePublisher,
+    options: DeadLetterReplayerOptions = {},
+  ) {
+    this.chunkSize = options.chunkSize ?? 100;
+    this.maxPerCall = options.maxPerCall ?? 1_000;
+  }
+
+  /** Replays one dead letter, replayed before or not; resolves with it as now recorded. */
+  async replayOne(id: string, actor: string): Promise<DeadLetterView> {
+    return inTransaction(this.dataSource, async (sql) => {
+      const [row] = await sql.query<DeadLetterRow>(
+        `SELECT ${DEAD_LETTER_COLUMNS} FROM dead_letters WHERE id = $1::bigint FOR UPDATE`,
+        [id],
+      );
+      if (row === undefined) throw new DeadLetterNotFoundError(id);
+      if (row.value_truncated) {
+        throw new DeadLetterNotReplayableError(
+          `dead letter ${id} cannot be replayed: its value was cut when it was recorded`,
+        );
+      }
+      await this.publish([row]);
+      const [updated] = await markReplayed(sql, [row.id], actor);
+      return toDeadLetterView(updated!);
+    });
+  }
+
+  /**
+   * Replays the dead letters never replayed (those of `originalTopic` only, when given), oldest
+   * first, in chunks; stops after `maxPerCall`. Ones whose value was cut are left alone. On a
+   * failed publish, the chunks already acknowledged stay replayed and the error says how many.
+   */
+  async replayPending(actor: string, originalTopic?: string): Promise<ReplayAnswer> {
+    const replayed: string[] = [];
+    while (replayed.length < this.maxPerCall) {
+      const limit = Math.min(this.chunkSize, this.maxPerCall - replayed.length);
+      let ids: string[];
+      try {
+        ids = await this.replayChunk(actor, limit, originalTopic);
+      } catch (error) {
+        if (error instanceof ReplayPublishError && replayed.length > 0) {
+          throw new ReplayPublishError(
+            `${error.message} (${replayed.length} dead letter(s) were replayed before it)`,
+          );
+        }
+        throw error;
+      }
+      replayed.push(...ids);
+      if (ids.length < limit) return { replayed, more: false };
+    }
+    return { replayed, more: await this.hasPending(originalTopic) };
+  }
+
+  private replayChunk(actor: string, limit: number, originalTopic?: string): Promise<string[]> {
+    return inTransaction(this.dataSource, async (sql) => {
+      const rows = await sql.query<DeadLetterRow>(
+        `SELECT ${DEAD_LETTER_COLUMNS} FROM dead_letters
+         WHERE ${pendingFilter(originalTopic, 2)}
+         ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        originalTopic === undefined ? [limit] : [limit, originalTopic],
+      );
+      if (rows.length === 0) return [];
+      await this.publish(rows);
+      await markReplayed(
+        sql,
+        rows.map((row) => row.id),
+        actor,
+      );
+      return rows.map((row) => row.id);
+    });
+  }
+
+  private async hasPending(originalTopic?: string): Promise<boolean> {
+    const rows = await runQuery<unknown>(
+      this.dataSource,
+      `SELECT 1 FROM dead_letters WHERE ${pendingFilter(originalTopic, 1)} LIMIT 1`,
+      originalTopic === undefined ? [] : [originalTopic],
+    );
+    return rows.length > 0;
+  }
+
+  private async publish(rows: readonly DeadLetterRow[]): Promise<void> {
+    const messages = rows.map((row) =>
+      toReplayMessage({
+        originalTopic: row.original_topic,
+        key: row.message_key,
+        headers: row.headers,
+        value: row.value,
+      }),
+    );
+    try {
+      await this.publisher.publish(messages);
+    } catch {
+      // The cause may name brokers or carry message content: it stays out of the answer.
+      throw new ReplayPublishError(
+        'the broker did not acknowledge the replay; the dead letter(s) stay replayable: try again',
+      );
+    }
+  }
+}
+
+function pendingFilter(originalTopic: string | undefined, parameter: number): string {
+  const topic = originalTopic === undefined ? '' : ` AND original_topic = $${parameter}`;
+  return `replayed_at IS NULL AND NOT value_truncated${topic}`;
+}
+
+function markReplayed(sql: SqlRunner, ids: readonly string[], actor: string) {
+  return sql.query<DeadLetterRow>(
+    `UPDATE dead_letters
+     SET replayed_at = now(), replayed_by = $2, replay_count = replay_count + 1
+     WHERE id = ANY($1::bigint[]) RETURNING ${DEAD_LETTER_COLUMNS}`,
+    [ids, actor],
+  );
+}

@@ -1,0 +1,62 @@
+import type { JsonValue } from '#contracts';
+
+/** A recorded dead letter as the API shows it. */
+export interface DeadLetterView {
+  /** Decimal string. */
+  readonly id: string;
+  /** The dead-letter topic it was read from. */
+  readonly topic: string;
+  readonly originalTopic: string;
+  readonly originalPartition: number | null;
+  readonly originalOffset: string | null;
+  readonly key: string | null;
+  /** The original headers (the `dlq-*` ones are shown as fields instead). */
+  readonly headers: Readonly<Record<string, string>>;
+  /** The body: parsed JSON when it is JSON, else the text (see renderDeadLetterValue). */
+  readonly value: JsonValue;
+  readonly valueTruncated: boolean;
+  readonly reason: string;
+  readonly failedAt: string | null;
+  readonly recordedAt: string;
+  readonly replayedAt: string | null;
+  readonly replayedBy: string | null;
+  readonly replayCount: number;
+}
+
+/** A page of dead letters, newest first. */
+export interface DeadLetterPage {
+  readonly items: readonly DeadLetterView[];
+  /** Pass as `cursor` for the next page; null on the last page. */
+  readonly nextCursor: string | null;
+}
+
+/** Filters and paging of `GET /dead-letters`. */
+export interface DeadLetterListQuery {
+  readonly topic?: string;
+  readonly originalTopic?: string;
+  /** true: only replayed ones; false: only those never replayed; absent: both. */
+  readonly replayed?: boolean;
+  readonly limit: number;
+  /** The `nextCursor` of the previous page. */
+  readonly cursor?: string;
+}
+
+/** The answer of a replay: what was republished, and whether more wait (bulk replay). */
+export interface ReplayAnswer {
+  readonly replayed: readonly string[];
+  /** True when the bulk replay stopped at its batch bound and more dead letters wait. */
+  readonly more: boolean;
+}
+
+/**
+ * The value as the API shows it: the JSON it holds, or the text when it is not JSON. The one
+ * place a dead letter's body is rendered for people: redaction of sensitive fields belongs here.
+ */
+export function renderDeadLetterValue(value: string | null): JsonValue {
+  if (value === null) return null;
+  try {
+    return JSON.parse(value) as JsonValue;
+  } catch {
+    return value;
+  }
+}

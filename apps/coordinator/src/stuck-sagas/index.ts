@@ -1,0 +1,2 @@
+export { StuckSagasModule } from './stuck-sagas.module.js';
+export { countStuckSagas, listStuckSagas, type StuckSaga } from './stuck-sagas.postgres.js';

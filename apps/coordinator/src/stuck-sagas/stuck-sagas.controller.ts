@@ -1,0 +1,44 @@
+import { Controller, Get, HttpStatus, Inject, Query, UsePipes } from '@nestjs/common';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { runQuery } from '#postgres';
+import type { DataSource } from 'typeorm';
+import { ApiProblems } from '../http/api-problems.decorator.js';
+import { SchemaValidationPipe } from '../http/schema-validation.pipe.js';
+import { listStuckSagas, type StuckSagaPage } from './stuck-sagas.postgres.js';
+import { listStuckQuerySchema, stuckPageSchema } from './stuck-sagas.schemas.js';
+
+/** What the stuck-sagas listing reads, and after how long (ms) a saga without progress is idle. */
+export interface StuckSagasSource {
+  readonly dataSource: DataSource;
+  readonly stuckAfterMs: number;
+}
+
+/** Nest injection token of {@link StuckSagasSource}. */
+export const STUCK_SAGAS_SOURCE = Symbol('STUCK_SAGAS_SOURCE');
+
+/**
+ * `GET /sagas/stuck`: sagas in status `stuck` (with the engine's reason) and sagas not terminal
+ * whose row has not changed for STUCK_AFTER_MS (`idle since <time>`), longest without progress
+ * first. `POST /sagas/:id/resume` and `/cancel` act on them.
+ */
+@ApiTags('sagas')
+@Controller('sagas/stuck')
+@UsePipes(SchemaValidationPipe)
+export class StuckSagasController {
+  constructor(@Inject(STUCK_SAGAS_SOURCE) private readonly source: StuckSagasSource) {}
+
+  @Get()
+  @ApiOperation({ summary: 'List stuck sagas and sagas without progress for STUCK_AFTER_MS' })
+  @ApiResponse({ status: HttpStatus.OK, description: 'A page', standardSchema: stuckPageSchema })
+  @ApiProblems(400)
+  async list(
+    @Query({ schema: listStuckQuerySchema }) query: { limit: number; cursor?: string },
+  ): Promise<StuckSagaPage & { stuckAfterMs: number }> {
+    const { dataSource, stuckAfterMs } = this.source;
+    const sql = {
+      query: <Row>(text: string, params?: unknown[]) => runQuery<Row>(dataSource, text, params),
+    };
+    const page = await listStuckSagas(sql, { stuckAfterMs, ...query });
+    return { ...page, stuckAfterMs };
+  }
+}

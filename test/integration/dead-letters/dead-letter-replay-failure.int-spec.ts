@@ -1,0 +1,170 @@
+// The dead-letter API over a publisher the test controls, on the real Postgres: a replay the
+// broker does not acknowledge answers 503 and leaves the dead letters replayable; once the
+// broker is back, the bulk replay republishes each one once, as it was, without dlq headers.
+import { DEAD_LETTER_HEADERS, HEADERS } from '#contracts';
+import type { MessagePublisher, OutgoingMessage } from '#saga-core';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import {
+  deadLetterIndexer,
+  DeadLettersModule,
+} from '../../../apps/coordinator/src/dead-letters/index.js';
+import { MAX_DEAD_LETTER_VALUE_BYTES } from '../../../apps/coordinator/src/dead-letters/dead-letter-record.js';
+import { DeadLetterReplayer } from '../../../apps/coordinator/src/dead-letters/dead-letter-replayer.js';
+import { configureHttp } from '../../../apps/coordinator/src/http/index.js';
+import {
+  postgresDataSourceOptions,
+  quoteIdentifier,
+} from '../../../apps/coordinator/src/persistence/data-source-options.js';
+import { databaseUrl, uniqueName } from '../../support/services.js';
+
+/** Records what it publishes; fails while `down`, with a message that must not reach the answer. */
+class ControlledPublisher implements MessagePublisher {
+  readonly published: OutgoingMessage[] = [];
+  down = false;
+
+  async publish(messages: readonly OutgoingMessage[]): Promise<void> {
+    if (this.down) throw new Error('connect ECONNREFUSED secret-broker.internal:9092');
+    this.published.push(...messages);
+  }
+}
+
+const deadLetter = (offset: number) => ({
+  topic: 'saga.replies.dlq',
+  key: `saga-${offset}`,
+  headers: {
+    [HEADERS.messageId]: `reply-${offset}`,
+    [DEAD_LETTER_HEADERS.reason]: 'invalid reply: status: required',
+    [DEAD_LETTER_HEADERS.originalTopic]: 'saga.replies',
+    [DEAD_LETTER_HEADERS.originalPartition]: '0',
+    [DEAD_LETTER_HEADERS.originalOffset]: String(offset),
+    [DEAD_LETTER_HEADERS.failedAt]: '2026-11-29T01:00:00.000Z',
+  },
+  value: `{"offset":${offset}}`,
+});
+
+describe('replaying dead letters when the broker fails', () => {
+  const schema = uniqueName('it_dlq_replay');
+  const publisher = new ControlledPublisher();
+  let dataSource: DataSource;
+  let app: NestExpressApplication;
+  let url: string;
+
+  beforeAll(async () => {
+    const admin = new Client({ connectionString: databaseUrl() });
+    await admin.connect();
+    await admin.query(`CREATE SCHEMA ${quoteIdentifier(schema)}`);
+    await admin.end();
+    dataSource = new DataSource(
+      postgresDataSourceOptions({ url: databaseUrl(), schema, poolSize: 2 }),
+    );
+    await dataSource.initialize();
+    await dataSource.runMigrations({ transaction: 'all' });
+    await deadLetterIndexer(dataSource)([deadLetter(1), deadLetter(2)]);
+    app = await NestFactory.create<NestExpressApplication>(
+      DeadLettersModule.register({ dataSource, publisher }),
+      { logger: false },
+    );
+    configureHttp(app);
+    await app.listen(0, '127.0.0.1');
+    url = await app.getUrl();
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await dataSource?.query(`DROP SCHEMA ${quoteIdentifier(schema)} CASCADE`);
+    await dataSource?.destroy();
+  });
+
+  const post = (path: string) => fetch(`${url}${path}`, { method: 'POST' });
+  const pending = async () => {
+    const response = await fetch(`${url}/dead-letters?replayed=false`);
+    return ((await response.json()) as { items: { id: string }[] }).items.map((item) => item.id);
+  };
+
+  it('answers 503 with a clear message and keeps every dead letter replayable', async () => {
+    const ids = await pending();
+    expect(ids).toHaveLength(2);
+    publisher.down = true;
+    for (const path of [`/dead-letters/${ids[0]}/replay`, '/dead-letters/replay']) {
+      const response = await post(path);
+      const body = (await response.json()) as { message: string };
+      expect({ status: response.status, message: body.message }).toEqual({
+        status: 503,
+        message: expect.stringContaining('stay replayable'),
+      });
+      expect(JSON.stringify(body)).not.toContain('secret-broker');
+    }
+    expect((await pending()).sort()).toEqual([...ids].sort());
+    expect(publisher.published).toEqual([]);
+  });
+
+  it('republishes each dead letter once, as it was, when the broker is back', async () => {
+    publisher.down = false;
+    const response = await post('/dead-letters/replay');
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ more: false, replayed: expect.any(Array) });
+    expect(publisher.published).toEqual(
+      [1, 2].map((offset) => ({
+        topic: 'saga.replies',
+        key: `saga-${offset}`,
+        headers: { [HEADERS.messageId]: `reply-${offset}` },
+        value: `{"offset":${offset}}`,
+      })),
+    );
+    expect(await pending()).toEqual([]);
+    const again = await post('/dead-letters/replay');
+    expect(await again.json()).toEqual({ replayed: [], more: false });
+    expect(publisher.published).toHaveLength(2);
+  });
+
+  it('documents the routes in OpenAPI', async () => {
+    const response = await fetch(`${url}/docs-json`);
+    expect(response.status).toBe(200);
+    const document = (await response.json()) as {
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+    };
+    expect(Object.keys(document.paths).sort()).toEqual([
+      '/dead-letters',
+      '/dead-letters/replay',
+      '/dead-letters/{id}',
+      '/dead-letters/{id}/replay',
+    ]);
+    expect(
+      Object.keys(document.paths['/dead-letters/{id}/replay']?.post?.responses ?? {}).sort(),
+    ).toEqual(['200', '400', '404', '409', '413', '415', '503']);
+  });
+
+  it('bounds a bulk replay and says when more dead letters wait', async () => {
+    await deadLetterIndexer(dataSource)([deadLetter(3), deadLetter(4)]);
+    const replayer = new DeadLetterReplayer(dataSource, publisher, { chunkSize: 1, maxPerCall: 1 });
+    expect(await replayer.replayPending('ops')).toMatchObject({ more: true });
+    expect(await replayer.replayPending('ops')).toMatchObject({ more: false });
+    expect(await replayer.replayPending('ops')).toEqual({ replayed: [], more: false });
+    expect(publisher.published.map((message) => message.key)).toEqual([
+      'saga-1',
+      'saga-2',
+      'saga-3',
+      'saga-4',
+    ]);
+  });
+
+  it('refuses to replay a dead letter whose value was cut (409) and leaves it out of bulk replays', async () => {
+    const huge = { ...deadLetter(5), value: `"${'x'.repeat(MAX_DEAD_LETTER_VALUE_BYTES)}"` };
+    await deadLetterIndexer(dataSource)([huge]);
+    const [id] = await pending();
+    const view = (await (await fetch(`${url}/dead-letters/${id}`)).json()) as {
+      valueTruncated: boolean;
+    };
+    expect(view.valueTruncated).toBe(true);
+    const response = await post(`/dead-letters/${id}/replay`);
+    expect(response.status).toBe(409);
+    expect(await (await post('/dead-letters/replay')).json()).toEqual({
+      replayed: [],
+      more: false,
+    });
+    expect(await pending()).toEqual([id]);
+  });
+});

@@ -1,0 +1,62 @@
+// The whole coordinator app (AppModule: runtime, HTTP API, health) in the test's process, on an
+// environment of the real services, listening on a free port of 127.0.0.1.
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { AddressInfo } from 'node:net';
+import type { SagaRegistry } from '#saga-core';
+import { AppModule } from '../../apps/coordinator/src/app.module.js';
+import { configureHttp } from '../../apps/coordinator/src/http/index.js';
+import { SAMPLE_PARTICIPANTS } from '../../apps/coordinator/src/sagas/saga-catalog.js';
+import type { CoordinatorEnvironment } from './coordinator-fixture.js';
+import { waitFor } from './wait-for.js';
+
+/** A running coordinator app and how to call it. */
+export interface CoordinatorApp {
+  readonly url: string;
+  request(method: 'GET' | 'POST', path: string, options?: RequestOptions): Promise<Response>;
+  close(): Promise<void>;
+}
+
+/** Options of {@link CoordinatorApp.request}. */
+export interface RequestOptions {
+  readonly body?: unknown;
+  readonly headers?: Record<string, string>;
+}
+
+/** Starts the app with `registry`, waits until it is ready (consumers joined). */
+export async function startCoordinatorApp(
+  environment: CoordinatorEnvironment,
+  registry: SagaRegistry,
+  overrides: Record<string, string> = {},
+): Promise<CoordinatorApp> {
+  const module = AppModule.forRoot({
+    config: environment.config({ PORT: '0', ...overrides }),
+    registry,
+    participants: SAMPLE_PARTICIPANTS,
+  });
+  const app = await NestFactory.create<NestExpressApplication>(module, { logger: false });
+  configureHttp(app);
+  await app.listen(0, '127.0.0.1');
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+  const request: CoordinatorApp['request'] = (method, path, options = {}) =>
+    fetch(`${url}${path}`, {
+      method,
+      headers: {
+        ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...options.headers,
+      },
+      ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+    });
+  try {
+    await waitFor(
+      'the coordinator to be ready',
+      async () => (await request('GET', '/health/ready')).ok,
+      { timeoutMs: 60_000, intervalMs: 200 },
+    );
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
+  return { url, request, close: () => app.close() };
+}
