@@ -2,11 +2,14 @@
 // dist/apps/sample-participants/src/main.js`. With DATABASE_URL their idempotency keys and
 // ledgers live in Postgres, a schema per participant; PARTICIPANTS picks some of them; FAULTS
 // and PARTICIPANTS_ADMIN_PORT inject faults (see participants-config.ts).
+import type CircuitBreaker from 'opossum';
 import { jsonLinesTransportLogger, KafkaTransport } from '../../coordinator/src/messaging/index.js';
 import { jsonLinesParticipantLogger } from '../../../libs/saga-participant/src/index.js';
 import { startFaultAdminServer } from './faults/fault-admin-server.js';
 import { FaultInjector } from './faults/fault-injector.js';
 import { seededRandom } from './faults/seeded-random.js';
+import { DEFAULT_NOTIFICATION_CHANNELS_CONFIG, simulatedChannel } from './notification-channels.js';
+import { emailWithSmsFallback } from './notification-dispatcher.js';
 import { DEFAULT_GATEWAY_CONFIG, guardGateway, simulatedGateway } from './payment-gateway.js';
 import { loadParticipantsConfig, ParticipantsConfigError } from './participants-config.js';
 import { sampleParticipantTopics, startSampleParticipants } from './sample-participants.js';
@@ -25,19 +28,28 @@ async function main(): Promise<void> {
       process.exit(86);
     },
   });
-  // The payment gateway's draws are seeded apart from the faults', so one does not shift the other.
+  // Each simulated provider draws from its own seed, so one does not shift another's draws.
   const gatewayConfig = config.paymentGateway ?? DEFAULT_GATEWAY_CONFIG;
   const gateway = guardGateway(
     simulatedGateway(gatewayConfig, { random: seededRandom(seed ^ 0x9e3779b9), sleep }),
     gatewayConfig.breaker,
   );
-  const logBreaker = (state: string) => () =>
-    jsonLinesParticipantLogger.log('warn', `The payment gateway's circuit breaker is ${state}`, {
-      participant: 'payment',
-    });
-  gateway.breaker.on('open', logBreaker('open'));
-  gateway.breaker.on('halfOpen', logBreaker('half-open'));
-  gateway.breaker.on('close', logBreaker('closed'));
+  const channels = config.notificationChannels ?? DEFAULT_NOTIFICATION_CHANNELS_CONFIG;
+  const dispatcher = emailWithSmsFallback(
+    {
+      email: simulatedChannel('email', channels.email, {
+        random: seededRandom(seed ^ 0x85ebca6b),
+        sleep,
+      }),
+      sms: simulatedChannel('sms', channels.sms, {
+        random: seededRandom(seed ^ 0xc2b2ae35),
+        sleep,
+      }),
+    },
+    channels.breaker,
+  );
+  logBreakerStates(gateway.breaker, 'payment', "The payment gateway's");
+  logBreakerStates(dispatcher.breaker, 'notification', "The email provider's");
   const transport = new KafkaTransport(
     { brokers: config.kafkaBrokers, clientId: 'sample-participants' },
     { logger: jsonLinesTransportLogger },
@@ -56,6 +68,7 @@ async function main(): Promise<void> {
     ...(config.participants === undefined ? {} : { only: config.participants }),
     dedupe: config.dedupe ?? true,
     payment: { gateway },
+    notification: { dispatcher },
     wrapHandlers: (participant, handlers) => faults.wrapHandlers(participant, handlers),
     interceptReply: (participant) => faults.replyInterceptor(participant),
   }).catch(async (error: unknown) => {
@@ -91,6 +104,15 @@ async function main(): Promise<void> {
     faultSeed: seed,
     ...(admin === undefined ? {} : { adminUrl: `http://127.0.0.1:${admin.port}/faults` }),
   });
+}
+
+/** Logs each change of `breaker`'s state as a warning of `participant`. */
+function logBreakerStates(breaker: CircuitBreaker, participant: string, whose: string): void {
+  const log = (state: string) => () =>
+    jsonLinesParticipantLogger.log('warn', `${whose} circuit breaker is ${state}`, { participant });
+  breaker.on('open', log('open'));
+  breaker.on('halfOpen', log('half-open'));
+  breaker.on('close', log('closed'));
 }
 
 main().catch((error: unknown) => {

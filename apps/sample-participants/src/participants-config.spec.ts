@@ -81,4 +81,32 @@ describe('the sample participants configuration', () => {
       loadParticipantsConfig({ KAFKA_BROKERS: 'k:9092', PAYMENT_GATEWAY: '{"failureRate":2}' }),
     ).toThrow(/PAYMENT_GATEWAY\.failureRate: /);
   });
+
+  it('reads the notification channels and the email breaker, defaults filled in, naming a bad field', () => {
+    const config = loadParticipantsConfig({
+      KAFKA_BROKERS: 'k:9092',
+      NOTIFICATION_CHANNELS: '{"email":{"failureRate":0.3},"breaker":{"volumeThreshold":5}}',
+    });
+
+    expect(config.notificationChannels).toEqual({
+      email: { latencyMs: 0, failureRate: 0.3 },
+      sms: { latencyMs: 0, failureRate: 0 },
+      breaker: {
+        timeoutMs: 2_000,
+        errorThresholdPercentage: 50,
+        resetTimeoutMs: 5_000,
+        volumeThreshold: 5,
+        rollingWindowMs: 10_000,
+      },
+    });
+    expect(
+      loadParticipantsConfig({ KAFKA_BROKERS: 'k:9092' }).notificationChannels,
+    ).toBeUndefined();
+    expect(() =>
+      loadParticipantsConfig({
+        KAFKA_BROKERS: 'k:9092',
+        NOTIFICATION_CHANNELS: '{"sms":{"latencyMs":-1}}',
+      }),
+    ).toThrow(/NOTIFICATION_CHANNELS\.sms\.latencyMs: /);
+  });
 });

@@ -1,5 +1,9 @@
 import { z } from 'zod';
 import { faultConfigSchema, type FaultConfig } from './faults/fault-config.js';
+import {
+  notificationChannelsConfigSchema,
+  type NotificationChannelsConfig,
+} from './notification-channels.js';
 import { gatewayConfigSchema, type GatewayConfig } from './payment-gateway.js';
 import { SAMPLE_PARTICIPANT_NAMES, type SampleParticipantName } from './sample-participants.js';
 
@@ -13,6 +17,7 @@ const json = z.string().transform((text, context) => {
 });
 const faultsJson = json.pipe(faultConfigSchema);
 const gatewayJson = json.pipe(gatewayConfigSchema);
+const notificationChannelsJson = json.pipe(notificationChannelsConfigSchema);
 
 const environmentSchema = z.object({
   KAFKA_BROKERS: z
@@ -38,6 +43,7 @@ const environmentSchema = z.object({
   FAULTS: faultsJson.optional(),
   FAULT_SEED: z.coerce.number().int().optional(),
   PAYMENT_GATEWAY: gatewayJson.optional(),
+  NOTIFICATION_CHANNELS: notificationChannelsJson.optional(),
 });
 
 /** The standalone participants' configuration, read from the environment once at start-up. */
@@ -60,7 +66,7 @@ export interface ParticipantsConfig {
   readonly adminPort?: number;
   /** Faults to inject from the start (`FAULTS`, JSON by participant; default none). */
   readonly faults?: FaultConfig;
-  /** Seed of the fault draws (`FAULT_SEED`; default: drawn at start-up); also seeds the gateway's. */
+  /** Seed of the fault draws (`FAULT_SEED`; default: drawn at start-up); also seeds the simulated providers'. */
   readonly faultSeed?: number;
   /**
    * The payment's simulated gateway and its circuit breaker (`PAYMENT_GATEWAY`, JSON:
@@ -68,6 +74,12 @@ export interface ParticipantsConfig {
    * resetTimeoutMs, volumeThreshold, rollingWindowMs }`; default: always answers at once).
    */
   readonly paymentGateway?: GatewayConfig;
+  /**
+   * The notification's simulated channels and the email's circuit breaker
+   * (`NOTIFICATION_CHANNELS`, JSON: `email: { latencyMs, failureRate }`, `sms: { latencyMs,
+   * failureRate }`, `breaker: { ... }` as for the gateway; default: both always answer at once).
+   */
+  readonly notificationChannels?: NotificationChannelsConfig;
 }
 
 /** Thrown when the environment holds a wrong value; the message names every bad variable. */
@@ -102,5 +114,8 @@ export function loadParticipantsConfig(
     ...(env.FAULTS === undefined ? {} : { faults: env.FAULTS }),
     ...(env.FAULT_SEED === undefined ? {} : { faultSeed: env.FAULT_SEED }),
     ...(env.PAYMENT_GATEWAY === undefined ? {} : { paymentGateway: env.PAYMENT_GATEWAY }),
+    ...(env.NOTIFICATION_CHANNELS === undefined
+      ? {}
+      : { notificationChannels: env.NOTIFICATION_CHANNELS }),
   };
 }

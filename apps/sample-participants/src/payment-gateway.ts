@@ -2,6 +2,7 @@
 import CircuitBreaker from 'opossum';
 import { z } from 'zod';
 import { TechnicalError } from '../../../libs/saga-participant/src/index.js';
+import { breakerConfigSchema, DEFAULT_BREAKER_CONFIG, opossumOptions } from './breaker-config.js';
 
 /** The code of the retryable error a payment command answers when the gateway cannot be reached. */
 export const GATEWAY_UNAVAILABLE = 'GATEWAY_UNAVAILABLE';
@@ -34,26 +35,13 @@ export class GatewayFailure extends Error {
   override readonly name = 'GatewayFailure';
 }
 
-const breakerSchema = z.strictObject({
-  /** A call slower than this counts as a failure (ms; 0: no timeout). */
-  timeoutMs: z.int().min(0).max(600_000).default(2_000),
-  /** The breaker opens when this share of the calls in the window failed (percent). */
-  errorThresholdPercentage: z.number().min(1).max(100).default(50),
-  /** How long the breaker stays open before letting one trial call through (ms). */
-  resetTimeoutMs: z.int().min(1).max(600_000).default(5_000),
-  /** Calls in the window before the breaker may open at all. */
-  volumeThreshold: z.int().min(0).max(100_000).default(10),
-  /** The rolling window the error share is computed over (ms). */
-  rollingWindowMs: z.int().min(100).max(3_600_000).default(10_000),
-});
-
 /** The simulated gateway and its breaker (the `PAYMENT_GATEWAY` variable, JSON). */
 export const gatewayConfigSchema = z.strictObject({
   /** Up to this many milliseconds per call (uniformly drawn). */
   latencyMs: z.int().min(0).max(60_000).default(0),
   /** The chance (0..1) that a call fails. */
   failureRate: z.number().min(0).max(1).default(0),
-  breaker: breakerSchema.default(breakerSchema.parse({})),
+  breaker: breakerConfigSchema.default(DEFAULT_BREAKER_CONFIG),
 });
 
 /** The gateway's configuration, defaults filled in. */
@@ -131,14 +119,10 @@ export function guardGateway(
   gateway: PaymentGateway,
   config: GatewayBreakerConfig = DEFAULT_GATEWAY_CONFIG.breaker,
 ): GuardedGateway {
-  const breaker = new CircuitBreaker((request: GatewayRequest) => gateway.call(request), {
-    name: 'payment-gateway',
-    timeout: config.timeoutMs === 0 ? false : config.timeoutMs,
-    errorThresholdPercentage: config.errorThresholdPercentage,
-    resetTimeout: config.resetTimeoutMs,
-    volumeThreshold: config.volumeThreshold,
-    rollingCountTimeout: config.rollingWindowMs,
-  });
+  const breaker = new CircuitBreaker(
+    (request: GatewayRequest) => gateway.call(request),
+    opossumOptions('payment-gateway', config),
+  );
   return {
     breaker,
     async call(request) {

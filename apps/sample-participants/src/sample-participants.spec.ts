@@ -103,7 +103,10 @@ describe('the sample participants', () => {
       ],
       [
         'notify-customer',
-        { status: 'success', result: { notificationId: 'ntf:saga-1:notify-customer' } },
+        {
+          status: 'success',
+          result: { notificationId: 'ntf:saga-1:notify-customer', channel: 'email' },
+        },
       ],
     ]);
     for (const name of SAMPLE_PARTICIPANT_NAMES) {

@@ -18,8 +18,11 @@ import {
 import {
   createNotificationService,
   NOTIFICATION,
+  type NotificationOptions,
   type NotificationService,
 } from './notification.handlers.js';
+import { DEFAULT_NOTIFICATION_CHANNELS_CONFIG, simulatedChannel } from './notification-channels.js';
+import { emailWithSmsFallback } from './notification-dispatcher.js';
 import {
   jsonLinesParticipantLogger,
   type ParticipantLogger,
@@ -66,6 +69,11 @@ export interface SampleParticipantsOptions {
    * always answers, behind a circuit breaker with the default options; see payment-gateway.ts).
    */
   readonly payment?: Pick<PaymentOptions, 'declineAbove' | 'gateway'>;
+  /**
+   * How messages go out (default: simulated email and SMS that always answer, email behind a
+   * circuit breaker with the default options, SMS its fallback; see notification-dispatcher.ts).
+   */
+  readonly notification?: Pick<NotificationOptions, 'dispatcher'>;
   /**
    * Postgres for the idempotency keys and the `effects` ledgers, a schema per participant
    * (default: none, everything in memory). Takes precedence over idempotencyStoreFactory.
@@ -136,9 +144,20 @@ export async function startSampleParticipants(
 ): Promise<SampleParticipants> {
   const clock = options.now === undefined ? {} : { now: options.now };
   const defaultGateway = guardGateway(simulatedGateway(DEFAULT_GATEWAY_CONFIG));
+  const channels = DEFAULT_NOTIFICATION_CHANNELS_CONFIG;
+  const defaultDispatcher = emailWithSmsFallback(
+    {
+      email: simulatedChannel('email', channels.email),
+      sms: simulatedChannel('sms', channels.sms),
+    },
+    channels.breaker,
+  );
   const services: SampleServices = {
     inventory: createInventoryService({ ...clock, ...options.inventory }),
-    notification: createNotificationService(clock),
+    notification: createNotificationService({
+      ...clock,
+      dispatcher: options.notification?.dispatcher ?? defaultDispatcher,
+    }),
     payment: createPaymentService({
       ...clock,
       ...options.payment,
@@ -163,6 +182,7 @@ export async function startSampleParticipants(
     await Promise.all(runtimes.map((runtime) => runtime.stop()));
     await Promise.all(Object.values(dataSources).map((db) => db.destroy()));
     defaultGateway.breaker.shutdown();
+    defaultDispatcher.breaker.shutdown();
     for (const name of names) delete dataSources[name];
   };
   const failed = started.find((result) => result.status === 'rejected');
