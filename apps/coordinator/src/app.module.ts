@@ -15,6 +15,7 @@ import { PostgresSagaQueries } from './persistence/saga-queries.postgres.js';
 import { runQuery } from '#postgres';
 import { CoordinatorLifecycle } from './runtime/coordinator-lifecycle.js';
 import { CoordinatorRuntime } from './runtime/coordinator-runtime.js';
+import { createHttpSecurity } from './security/create-http-security.js';
 
 /** What the coordinator runs: its configuration, its saga definitions, and their participants. */
 export interface AppModuleOptions {
@@ -45,12 +46,13 @@ export class AppModule {
       { provide: SAGA_OPERATIONS, useValue: runtime.decisions },
       {
         provide: SAGA_QUERIES,
-        useValue: new PostgresSagaQueries(runtime.dataSource, options.registry),
+        useValue: new PostgresSagaQueries(runtime.dataSource, options.registry, runtime.sensitive),
       },
     ];
+    const security = createHttpSecurity(options.config.security);
     return {
       module: AppModule,
-      imports: [HttpApiModule.register({ providers: api })],
+      imports: [HttpApiModule.register({ providers: api, security })],
       controllers: [HealthController],
       providers: [
         { provide: READINESS_CHECKS, useValue: checks },

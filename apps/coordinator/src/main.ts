@@ -52,7 +52,38 @@ function announce(config: CoordinatorConfig, url: string): void {
       'embedded mode: for trying things out, not for production (set DATABASE_URL and KAFKA_BROKERS)',
     );
   }
+  announceSecurity(config, logger);
   console.log(`Saga coordinator listening on ${url} (API docs: ${url}/docs)`);
+}
+
+/** Says loudly what is open or ephemeral; never prints a key, a hash or a secret. */
+function announceSecurity(config: CoordinatorConfig, logger: Logger): void {
+  const { auth, encryption } = config.security;
+  if (auth.mode === 'open') {
+    const banner = '!'.repeat(78);
+    logger.warn(
+      `\n${banner}\n  AUTHENTICATION IS OFF: anyone who reaches this port can start, read, cancel\n` +
+        `  and resume sagas. Fine for trying things out; set AUTH_MODE=closed and\n` +
+        `  API_KEYS or JWT_* for anything else.\n${banner}`,
+    );
+  } else {
+    const schemes = [
+      ...(auth.apiKeys.length > 0 ? [`${auth.apiKeys.length} API key(s)`] : []),
+      ...(auth.jwt ? [`JWT (${auth.jwt.algorithms.join(',')})`] : []),
+    ];
+    if (schemes.length === 0)
+      logger.warn(
+        'authentication on, but no API key nor JWT configured: every request but health is refused',
+      );
+    else logger.log(`authentication on: ${schemes.join(' and ')}`);
+  }
+  if (encryption === undefined) {
+    logger.warn('sensitive fields are encrypted with a per-process key (embedded, in memory)');
+  } else {
+    logger.log(
+      `sensitive fields encrypted with key ${encryption.activeKeyId} (${encryption.keys.size} key(s) known)`,
+    );
+  }
 }
 
 main().catch((error: unknown) => {

@@ -1,4 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import {
+  securityConfigOf,
+  securityEnvironmentSchema,
+  type ReadFile,
+  type SecurityConfig,
+} from './security-config.js';
 
 const optional = (schema: z.ZodString) =>
   z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
@@ -10,43 +17,45 @@ const flag = (fallback: boolean) =>
 const int = (min: number, max: number, fallback: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
 
-const environmentSchema = z.object({
-  PORT: int(0, 65_535, 3000),
-  HOST: z.string().min(1).default('127.0.0.1'),
-  KAFKA_BROKERS: optional(
-    z.string().regex(/^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, 'expected host:port[,host:port...]'),
-  ),
-  KAFKA_SESSION_TIMEOUT_MS: int(6_000, 300_000, 10_000),
-  KAFKA_REBALANCE_TIMEOUT_MS: int(1_000, 300_000, 15_000),
-  KAFKA_CLIENT_ID: z
-    .string()
-    .regex(/^[\w.-]{1,100}$/, 'expected letters, digits, . _ or -')
-    .default('saga-coordinator'),
-  DATABASE_URL: optional(
-    z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// connection string'),
-  ),
-  DATABASE_SCHEMA: z
-    .string()
-    .regex(/^[a-z_][a-z0-9_]*$/, 'expected a lowercase SQL identifier')
-    .default('public'),
-  DATABASE_POOL_SIZE: int(1, 200, 10),
-  EMBEDDED_DATA_DIR: optional(z.string().min(1)),
-  RUN_MIGRATIONS: flag(true),
-  TOPIC_PREFIX: z
-    .string()
-    .regex(/^[a-zA-Z0-9._-]{0,100}$/, "expected letters, digits, '.', '_' or '-'")
-    .default(''),
-  TOPIC_PARTITIONS: int(1, 1_000, 6),
-  CONSUMER_GROUP: z
-    .string()
-    .regex(/^[\w.-]{1,200}$/, 'expected letters, digits, . _ or -')
-    .default('saga-coordinator'),
-  TIME_SCALE: z.coerce.number().positive().max(1_000).default(1),
-  OUTBOX_LANES: int(1, 1_024, 16),
-  RELAY_POLL_MS: int(10, 60_000, 500),
-  TIMER_POLL_MS: int(10, 60_000, 200),
-  SAMPLE_PARTICIPANTS: flag(false),
-});
+const environmentSchema = z
+  .object({
+    PORT: int(0, 65_535, 3000),
+    HOST: z.string().min(1).default('127.0.0.1'),
+    KAFKA_BROKERS: optional(
+      z.string().regex(/^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, 'expected host:port[,host:port...]'),
+    ),
+    KAFKA_SESSION_TIMEOUT_MS: int(6_000, 300_000, 10_000),
+    KAFKA_REBALANCE_TIMEOUT_MS: int(1_000, 300_000, 15_000),
+    KAFKA_CLIENT_ID: z
+      .string()
+      .regex(/^[\w.-]{1,100}$/, 'expected letters, digits, . _ or -')
+      .default('saga-coordinator'),
+    DATABASE_URL: optional(
+      z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// connection string'),
+    ),
+    DATABASE_SCHEMA: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]*$/, 'expected a lowercase SQL identifier')
+      .default('public'),
+    DATABASE_POOL_SIZE: int(1, 200, 10),
+    EMBEDDED_DATA_DIR: optional(z.string().min(1)),
+    RUN_MIGRATIONS: flag(true),
+    TOPIC_PREFIX: z
+      .string()
+      .regex(/^[a-zA-Z0-9._-]{0,100}$/, "expected letters, digits, '.', '_' or '-'")
+      .default(''),
+    TOPIC_PARTITIONS: int(1, 1_000, 6),
+    CONSUMER_GROUP: z
+      .string()
+      .regex(/^[\w.-]{1,200}$/, 'expected letters, digits, . _ or -')
+      .default('saga-coordinator'),
+    TIME_SCALE: z.coerce.number().positive().max(1_000).default(1),
+    OUTBOX_LANES: int(1, 1_024, 16),
+    RELAY_POLL_MS: int(10, 60_000, 500),
+    TIMER_POLL_MS: int(10, 60_000, 200),
+    SAMPLE_PARTICIPANTS: flag(false),
+  })
+  .extend(securityEnvironmentSchema.shape);
 
 /** The coordinator's configuration, read from the environment once at start-up. */
 export interface CoordinatorConfig {
@@ -81,6 +90,8 @@ export interface CoordinatorConfig {
   readonly timerPollMs: number;
   /** Run the sample participants in this process (always on with the in-process transport). */
   readonly sampleParticipants: boolean;
+  /** Authentication, limits, encryption keys, Kafka TLS and SASL. */
+  readonly security: SecurityConfig;
 }
 
 /** Thrown when the environment holds a wrong value; the message names every bad variable. */
@@ -91,15 +102,23 @@ export class ConfigError extends Error {
 /** Reads and validates the configuration; values are never echoed (they may hold secrets). */
 export function loadCoordinatorConfig(
   environment: Record<string, string | undefined>,
+  readFile: ReadFile = (path) => readFileSync(path, 'utf8'),
 ): CoordinatorConfig {
   const parsed = environmentSchema.safeParse(environment);
   if (!parsed.success) {
     const problems = parsed.error.issues.map(
       (issue) => `${issue.path.join('.')}: ${issue.message}`,
     );
-    throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+    throw configError(problems);
   }
   const env = parsed.data;
+  const problems: string[] = [];
+  const shape = {
+    embedded: !env.DATABASE_URL && !env.KAFKA_BROKERS,
+    persistentData: Boolean(env.DATABASE_URL ?? env.EMBEDDED_DATA_DIR),
+  };
+  const security = securityConfigOf(env, shape, readFile, problems);
+  if (problems.length > 0) throw configError(problems);
   return {
     port: env.PORT,
     host: env.HOST,
@@ -120,5 +139,10 @@ export function loadCoordinatorConfig(
     relayPollMs: env.RELAY_POLL_MS,
     timerPollMs: env.TIMER_POLL_MS,
     sampleParticipants: env.SAMPLE_PARTICIPANTS || !env.KAFKA_BROKERS,
+    security,
   };
+}
+
+function configError(problems: readonly string[]): ConfigError {
+  return new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
 }

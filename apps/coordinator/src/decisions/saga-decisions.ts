@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import type { ReplyMessage } from '#contracts';
+import { HEADERS, MESSAGE_TYPES, type ReplyMessage } from '#contracts';
 import type {
   EngineEvent,
   SagaEngine,
@@ -35,8 +35,11 @@ import {
   updateSaga,
   upsertSteps,
   writeTimers,
+  type KeyedSaga,
+  type OutboxRow,
   type StoredSaga,
 } from '../persistence/saga-rows.js';
+import type { SensitiveData } from '../security/sensitive-data.js';
 import { inTransaction, type SqlRunner } from '#postgres';
 import {
   emptyWrites,
@@ -46,6 +49,13 @@ import {
 } from './effect-plan.js';
 import { inputsEqual } from './inputs-equal.js';
 import type { WorkSignals } from './work-signals.js';
+
+/** What SagaDecisions protects: sensitive fields, and the size of a saga's input. */
+export interface DecisionSafeguards {
+  readonly sensitive: SensitiveData;
+  /** The largest input a saga may start with, as serialised JSON in bytes. */
+  readonly maxContextBytes: number;
+}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -61,6 +71,7 @@ export class SagaDecisions implements SagaOperations {
     private readonly registry: SagaRegistry,
     private readonly plan: EffectPlanOptions,
     private readonly signals: WorkSignals,
+    private readonly safeguards: DecisionSafeguards,
   ) {}
 
   /** Starts a saga, or answers with the one its idempotency key already started. */
@@ -96,7 +107,7 @@ export class SagaDecisions implements SagaOperations {
         replies.map((r) => ({ messageId: r.messageId, sagaId: r.sagaId })),
       );
       const toApply = replies.filter((reply) => fresh.delete(reply.messageId));
-      const sagas = await lockSagas(
+      const sagas = await this.lock(
         sql,
         toApply.filter((r) => UUID.test(r.sagaId)).map((r) => r.sagaId),
       );
@@ -123,7 +134,7 @@ export class SagaDecisions implements SagaOperations {
   async fireDueTimers(limit: number): Promise<number> {
     return this.decide(async (sql, now, session) => {
       const due = await findDueTimers(sql, limit);
-      const sagas = await lockSagas(
+      const sagas = await this.lock(
         sql,
         due.map((timer) => timer.sagaId),
         true,
@@ -171,7 +182,7 @@ export class SagaDecisions implements SagaOperations {
   ): Promise<OperatorActionAnswer> {
     if (!UUID.test(sagaId)) throw new SagaNotFoundError(sagaId);
     const result = await this.decide(async (sql, now, session) => {
-      const saga = (await lockSagas(sql, [sagaId])).get(sagaId);
+      const saga = (await this.lock(sql, [sagaId])).get(sagaId);
       if (!saga) throw new SagaNotFoundError(sagaId);
       return session.apply(saga, event(now));
     });
@@ -187,6 +198,10 @@ export class SagaDecisions implements SagaOperations {
       return new UnknownSagaTypeError(`unknown saga type "${request.sagaType}"${version}`);
     }
     const parsed = definition.input.safeParse(request.input);
+    const limit = this.safeguards.maxContextBytes;
+    if (parsed.success && Buffer.byteLength(JSON.stringify(parsed.data)) > limit) {
+      return new InvalidSagaInputError([{ path: '', message: `larger than ${limit} bytes` }]);
+    }
     if (parsed.success) return { input: parsed.data };
     return new InvalidSagaInputError(
       parsed.error.issues.map((issue) => ({
@@ -203,7 +218,7 @@ export class SagaDecisions implements SagaOperations {
     request: StartSagaRequest,
     input: unknown,
   ): Promise<StartSagaAnswer | Error> {
-    const existing = await findByIdempotencyKey(sql, request.sagaType, request.idempotencyKey);
+    const existing = await this.findByKey(sql, request);
     if (existing) return answerExisting(existing, request.idempotencyKey, input);
     const started = this.engine.start(refOf(request), {
       sagaId: randomUUID(),
@@ -213,9 +228,10 @@ export class SagaDecisions implements SagaOperations {
     });
     if (started.state === null)
       return new InvalidSagaInputError([{ path: '', message: started.rejection.message }]);
-    if (!(await insertSaga(sql, started.state, request.idempotencyKey))) {
+    const sealed = this.safeguards.sensitive.sealState(started.state);
+    if (!(await insertSaga(sql, sealed, request.idempotencyKey))) {
       // Another transaction took the key since we looked: answer with its saga.
-      const winner = await findByIdempotencyKey(sql, request.sagaType, request.idempotencyKey);
+      const winner = await this.findByKey(sql, request);
       return answerExisting(winner!, request.idempotencyKey, input);
     }
     session.record(started.state, started.effects);
@@ -229,7 +245,7 @@ export class SagaDecisions implements SagaOperations {
     let writes = emptyWrites();
     const result = await inTransaction(this.dataSource, async (sql) => {
       const now = await databaseNow(sql);
-      const session = new DecisionSession(this.engine, this.plan, now);
+      const session = new DecisionSession(this.engine, this.plan, now, this.safeguards.sensitive);
       const value = await work(sql, now, session);
       writes = session.writes;
       await session.flush(sql);
@@ -238,6 +254,29 @@ export class SagaDecisions implements SagaOperations {
     if (writes.outbox.length > 0) this.signals.outboxCommitted();
     for (const timer of writes.timers.values()) this.signals.timerCommitted(timer.dueAt);
     return result;
+  }
+
+  /** Locks sagas (see lockSagas) and opens their sensitive fields for the engine. */
+  private async lock(
+    sql: SqlRunner,
+    sagaIds: string[],
+    skipLocked = false,
+  ): Promise<Map<string, StoredSaga>> {
+    const sagas = await lockSagas(sql, sagaIds, skipLocked);
+    const { sensitive } = this.safeguards;
+    for (const [sagaId, saga] of sagas) {
+      sagas.set(sagaId, { ...saga, state: sensitive.openState(saga.state) });
+    }
+    return sagas;
+  }
+
+  /** The saga a request's key already started, with its input opened. */
+  private async findByKey(
+    sql: SqlRunner,
+    request: StartSagaRequest,
+  ): Promise<KeyedSaga | undefined> {
+    const found = await findByIdempotencyKey(sql, request.sagaType, request.idempotencyKey);
+    return found && { ...found, input: this.safeguards.sensitive.openInput(found, found.input) };
   }
 }
 
@@ -273,6 +312,7 @@ class DecisionSession {
     private readonly engine: SagaEngine,
     private readonly plan: EffectPlanOptions,
     private readonly now: number,
+    private readonly sensitive: SensitiveData,
   ) {}
 
   /** Applies an event to a locked saga (or to its newer state from earlier in this transaction). */
@@ -295,7 +335,9 @@ class DecisionSession {
   async flush(sql: SqlRunner): Promise<void> {
     for (const [sagaId, stored] of this.touched) {
       const state = this.latest.get(sagaId)!;
-      if (state !== stored.state) await updateSaga(sql, state, stored.rowVersion);
+      if (state !== stored.state) {
+        await updateSaga(sql, this.sensitive.sealState(state), stored.rowVersion);
+      }
     }
     const changed = [...this.latest.entries()]
       .filter(
@@ -304,7 +346,19 @@ class DecisionSession {
       .map(([, state]) => state);
     await upsertSteps(sql, changed);
     await appendAudit(sql, this.writes.audit);
-    await enqueueOutbox(sql, this.writes.outbox);
+    await enqueueOutbox(
+      sql,
+      this.writes.outbox.map((row) => this.sealCommand(row)),
+    );
     await writeTimers(sql, [...this.writes.timers.values()], [...this.writes.cancelledTimers]);
+  }
+
+  /** A command of a saga with sensitive fields is stored sealed (the relay opens it). */
+  private sealCommand(row: OutboxRow): OutboxRow {
+    const state = this.latest.get(row.sagaId);
+    if (state === undefined || row.headers[HEADERS.messageType] !== MESSAGE_TYPES.command) {
+      return row;
+    }
+    return { ...row, payload: this.sensitive.sealCommand(state, row.payload) };
   }
 }

@@ -15,6 +15,9 @@ import { startBatchHandler } from '../inbound/start-handler.js';
 import { OutboxRelay } from '../outbox/outbox-relay.js';
 import { postgresDataSourceOptions, quoteIdentifier } from '../persistence/data-source-options.js';
 import { embeddedDataSource } from '../persistence/embedded-data-source.js';
+import { FieldCipher } from '../security/field-cipher.js';
+import { ephemeralKeyring } from '../security/keyring.js';
+import { SensitiveData } from '../security/sensitive-data.js';
 import { TimerPoller } from '../timers/timer-poller.js';
 import { createMessageTransport, type MessageTransport } from './message-transport.js';
 
@@ -38,6 +41,8 @@ export class CoordinatorRuntime {
   readonly transport: MessageTransport;
   readonly topics: TopicNames;
   readonly decisions: SagaDecisions;
+  /** Seals, opens and redacts the fields saga definitions mark sensitive. */
+  readonly sensitive: SensitiveData;
   private readonly logger = new Logger(CoordinatorRuntime.name);
   private readonly relay: OutboxRelay;
   private readonly timers: TimerPoller;
@@ -61,16 +66,22 @@ export class CoordinatorRuntime {
     this.topics = topicNames(config.topicPrefix);
     const signals = new WorkSignals();
     const plan = { topics: this.topics, timeScale: config.timeScale, lanes: config.outboxLanes };
+    // Without configured keys (the in-memory embedded mode only: the configuration refuses
+    // it otherwise) a key that dies with the process, like the data it protects.
+    const keyring = config.security.encryption ?? ephemeralKeyring();
+    this.sensitive = new SensitiveData(options.registry, new FieldCipher(keyring));
     this.decisions = new SagaDecisions(
       this.dataSource,
       createSagaEngine(options.registry),
       options.registry,
       plan,
       signals,
+      { sensitive: this.sensitive, maxContextBytes: config.security.maxContextBytes },
     );
     this.relay = new OutboxRelay(this.dataSource, this.transport.publisher, signals, {
       lanes: config.outboxLanes,
       pollIntervalMs: config.relayPollMs,
+      openPayload: (sagaId, payload) => this.sensitive.openOutboxPayload(sagaId, payload),
     });
     this.timers = new TimerPoller(this.decisions, signals, { pollIntervalMs: config.timerPollMs });
   }

@@ -1,0 +1,87 @@
+import { redactPaths, type JsonValue } from '#contracts';
+import type { SagaRegistry, SagaState } from '#saga-core';
+import { isSealed, type FieldCipher } from './field-cipher.js';
+
+/** An outbox payload sealed whole (a command built from sensitive fields). */
+interface SealedPayload {
+  readonly sealed: string;
+}
+
+/**
+ * Applies the `sensitive` paths of each saga definition: seals them in a saga's input and
+ * context before they are written, opens them after they are read, seals whole the commands
+ * of sagas that have any (they may carry a sensitive value to its participant), and redacts
+ * them for callers who may not see them. The saga id is the associated data of every seal.
+ */
+export class SensitiveData {
+  constructor(
+    private readonly registry: SagaRegistry,
+    private readonly cipher: FieldCipher,
+  ) {}
+
+  /** The sensitive paths of a saga type and version (none for an unknown one). */
+  paths(sagaType: string, sagaVersion: number): readonly string[] {
+    return this.registry.get(sagaType, sagaVersion)?.sensitive ?? [];
+  }
+
+  /** The state as it is stored: sensitive fields of input and context sealed. */
+  sealState(state: SagaState): SagaState {
+    const paths = this.paths(state.sagaType, state.sagaVersion);
+    if (paths.length === 0) return state;
+    return {
+      ...state,
+      input: this.cipher.sealPaths(state.input, paths, state.sagaId),
+      context: this.cipher.sealPaths(state.context, paths, state.sagaId),
+    };
+  }
+
+  /** The state as the engine needs it: sensitive fields opened. */
+  openState(state: SagaState): SagaState {
+    const paths = this.paths(state.sagaType, state.sagaVersion);
+    if (paths.length === 0) return state;
+    return {
+      ...state,
+      input: this.cipher.openPaths(state.input, paths, state.sagaId),
+      context: this.cipher.openPaths(state.context, paths, state.sagaId),
+    };
+  }
+
+  /** A stored input opened (for the idempotency comparison). */
+  openInput(saga: { sagaId: string; sagaType: string; sagaVersion: number }, input: JsonValue) {
+    return this.cipher.openPaths(input, this.paths(saga.sagaType, saga.sagaVersion), saga.sagaId);
+  }
+
+  /** A stored input or context shown to a caller: opened, or with sensitive fields redacted. */
+  view(
+    saga: { sagaId: string; sagaType: string; sagaVersion: number },
+    value: JsonValue,
+    reveal: boolean,
+  ): JsonValue {
+    const paths = this.paths(saga.sagaType, saga.sagaVersion);
+    if (reveal) return this.cipher.openPaths(value, paths, saga.sagaId);
+    // Anything sealed outside the declared paths is hidden too.
+    return redactPaths(value, paths);
+  }
+
+  /** A command payload as the outbox stores it: sealed whole when the saga has sensitive fields. */
+  sealCommand(state: SagaState, payload: JsonValue): JsonValue {
+    if (this.paths(state.sagaType, state.sagaVersion).length === 0) return payload;
+    const sealed: SealedPayload = { sealed: this.cipher.seal(payload, state.sagaId) };
+    return sealed as unknown as JsonValue;
+  }
+
+  /** An outbox payload ready to publish: opened if it was sealed. */
+  openOutboxPayload(sagaId: string, payload: unknown): unknown {
+    if (!isSealedPayload(payload)) return payload;
+    return this.cipher.open(payload.sealed, sagaId);
+  }
+}
+
+function isSealedPayload(payload: unknown): payload is SealedPayload {
+  return (
+    typeof payload === 'object' &&
+    payload !== null &&
+    Object.keys(payload).length === 1 &&
+    isSealed((payload as { sealed?: unknown }).sealed)
+  );
+}
