@@ -123,8 +123,16 @@ export class CoordinatorRuntime {
     if (report.created.length > 0) this.logger.log(`created topics: ${report.created.join(', ')}`);
     this.relay.start();
     this.consuming = Promise.all([
-      this.consume(config.consumerGroup, this.topics.replies, replyBatchHandler(this.decisions)),
-      this.consume(config.consumerGroup, this.topics.start, startBatchHandler(this.decisions)),
+      this.consume(
+        config.consumerGroup,
+        this.topics.replies,
+        replyBatchHandler(this.decisions, config.security.maxContextBytes),
+      ),
+      this.consume(
+        config.consumerGroup,
+        this.topics.start,
+        startBatchHandler(this.decisions, this.sensitive),
+      ),
     ]).then(() => {
       this.joined = true;
       this.timers.start();

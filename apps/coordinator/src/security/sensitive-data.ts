@@ -24,6 +24,35 @@ export class SensitiveData {
     return this.registry.get(sagaType, sagaVersion)?.sensitive ?? [];
   }
 
+  /** The sensitive paths of every registered version of a saga type. */
+  pathsOfType(sagaType: string): readonly string[] {
+    const latest = this.registry.latest(sagaType)?.version ?? 0;
+    const paths = new Set<string>();
+    for (let version = 1; version <= latest; version++) {
+      for (const path of this.paths(sagaType, version)) paths.add(path);
+    }
+    return [...paths];
+  }
+
+  /**
+   * A start request's text with the sensitive fields of its input redacted, for a dead letter;
+   * undefined when there is nothing to redact (or it is not JSON naming a known saga type).
+   */
+  redactStart(text: string): string | undefined {
+    let request: unknown;
+    try {
+      request = JSON.parse(text);
+    } catch {
+      return undefined;
+    }
+    if (typeof request !== 'object' || request === null) return undefined;
+    const sagaType = (request as { sagaType?: unknown }).sagaType;
+    if (typeof sagaType !== 'string') return undefined;
+    const paths = this.pathsOfType(sagaType).map((path) => `input.${path}`);
+    if (paths.length === 0) return undefined;
+    return JSON.stringify(redactPaths(request as JsonValue, paths));
+  }
+
   /** The state as it is stored: sensitive fields of input and context sealed. */
   sealState(state: SagaState): SagaState {
     const paths = this.paths(state.sagaType, state.sagaVersion);
