@@ -348,17 +348,25 @@ class DecisionSession {
     await appendAudit(sql, this.writes.audit);
     await enqueueOutbox(
       sql,
-      this.writes.outbox.map((row) => this.sealCommand(row)),
+      this.writes.outbox.map((row) => this.protect(row)),
     );
     await writeTimers(sql, [...this.writes.timers.values()], [...this.writes.cancelledTimers]);
   }
 
-  /** A command of a saga with sensitive fields is stored sealed (the relay opens it). */
-  private sealCommand(row: OutboxRow): OutboxRow {
+  /**
+   * Keeps sensitive fields out of the outbox: a command of a saga that has some is stored
+   * sealed (the relay opens it for its participant), an event carries them redacted.
+   */
+  private protect(row: OutboxRow): OutboxRow {
     const state = this.latest.get(row.sagaId);
-    if (state === undefined || row.headers[HEADERS.messageType] !== MESSAGE_TYPES.command) {
-      return row;
+    if (state === undefined) return row;
+    switch (row.headers[HEADERS.messageType]) {
+      case MESSAGE_TYPES.command:
+        return { ...row, payload: this.sensitive.sealCommand(state, row.payload) };
+      case MESSAGE_TYPES.event:
+        return { ...row, payload: this.sensitive.redactEvent(state, row.payload) };
+      default:
+        return row;
     }
-    return { ...row, payload: this.sensitive.sealCommand(state, row.payload) };
   }
 }

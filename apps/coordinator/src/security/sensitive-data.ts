@@ -11,7 +11,7 @@ interface SealedPayload {
  * Applies the `sensitive` paths of each saga definition: seals them in a saga's input and
  * context before they are written, opens them after they are read, seals whole the commands
  * of sagas that have any (they may carry a sensitive value to its participant), and redacts
- * them for callers who may not see them. The saga id is the associated data of every seal.
+ * them in saga events, start dead letters and for callers who may not see them. The saga id is the associated data of every seal.
  */
 export class SensitiveData {
   constructor(
@@ -97,6 +97,18 @@ export class SensitiveData {
     if (this.paths(state.sagaType, state.sagaVersion).length === 0) return payload;
     const sealed: SealedPayload = { sealed: this.cipher.seal(payload, state.sagaId) };
     return sealed as unknown as JsonValue;
+  }
+
+  /**
+   * A saga event as published on `saga.events` (read by anyone): the sensitive fields of the
+   * input it may carry (`saga.started`) redacted.
+   */
+  redactEvent(state: SagaState, payload: JsonValue): JsonValue {
+    const paths = this.paths(state.sagaType, state.sagaVersion);
+    return redactPaths(
+      payload,
+      paths.map((path) => `detail.input.${path}`),
+    );
   }
 
   /** An outbox payload ready to publish: opened if it was sealed. */
