@@ -192,6 +192,35 @@ function jwtOf(
   };
 }
 
+/**
+ * The Kafka TLS and SASL settings alone (`KAFKA_SSL*`, `KAFKA_SASL_*`), for processes other than
+ * the coordinator that talk to the same brokers (the sample participants). Throws naming every
+ * bad variable, never a value.
+ */
+export function loadKafkaSecurity(
+  environment: Record<string, string | undefined>,
+  readFile: ReadFile,
+): KafkaSecurityConfig {
+  const parsed = securityEnvironmentSchema.safeParse(environment);
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+  const read = (name: keyof SecurityEnvironment): string | undefined => {
+    const path = parsed.success ? parsed.data[name] : undefined;
+    if (typeof path !== 'string') return undefined;
+    try {
+      return readFile(path);
+    } catch {
+      problems.push(`${name}: cannot read the file`);
+      return undefined;
+    }
+  };
+  const config = parsed.success ? kafkaSecurityOf(parsed.data, read, problems) : {};
+  if (problems.length > 0)
+    throw new Error(`Invalid Kafka security settings:\n  ${problems.join('\n  ')}`);
+  return config;
+}
+
 function kafkaSecurityOf(
   env: SecurityEnvironment,
   read: (name: keyof SecurityEnvironment) => string | undefined,
