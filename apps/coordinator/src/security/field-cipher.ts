@@ -53,11 +53,12 @@ export class FieldCipher {
     }
   }
 
-  /** A copy of `document` with the values at `paths` sealed (values already sealed are kept). */
+  /**
+   * A copy of `document` with the values at `paths` sealed. Every value is sealed, even one that
+   * looks sealed already: a caller's string that mimics the format must come back as it was.
+   */
   sealPaths<T>(document: T, paths: readonly string[], associatedData: string): T {
-    return mapPaths(document, paths, (value) =>
-      isSealed(value) ? value : this.seal(value, associatedData),
-    );
+    return mapPaths(document, paths, (value) => this.seal(value, associatedData));
   }
 
   /** A copy of `document` with the sealed values at `paths` opened. */
