@@ -10,7 +10,7 @@ import {
   ReadinessProblem,
   type ReadinessCheck,
 } from './health/readiness-check.js';
-import { HttpApiModule } from './http/index.js';
+import { HttpApiModule, type HttpSecurity } from './http/index.js';
 import { PostgresSagaQueries } from './persistence/saga-queries.postgres.js';
 import { runQuery } from '#postgres';
 import { CoordinatorLifecycle } from './runtime/coordinator-lifecycle.js';
@@ -22,6 +22,8 @@ export interface AppModuleOptions {
   readonly config: CoordinatorConfig;
   readonly registry: SagaRegistry;
   readonly participants: readonly string[];
+  /** Authentication and rate limits; default: as the configuration describes them. */
+  readonly security?: HttpSecurity;
 }
 
 /** The coordinator's root module: the runtime, the HTTP API over it, and health. */
@@ -49,7 +51,7 @@ export class AppModule {
         useValue: new PostgresSagaQueries(runtime.dataSource, options.registry, runtime.sensitive),
       },
     ];
-    const security = createHttpSecurity(options.config.security);
+    const security = options.security ?? createHttpSecurity(options.config.security);
     return {
       module: AppModule,
       imports: [HttpApiModule.register({ providers: api, security })],

@@ -10,14 +10,18 @@ import {
 } from './config/coordinator-config.js';
 import { configureHttp } from './http/index.js';
 import { createSampleSagaRegistry, SAMPLE_PARTICIPANTS } from './sagas/saga-catalog.js';
+import { createHttpSecurity } from './security/create-http-security.js';
+import { reloadApiKeys } from './security/reload-api-keys.js';
 
 /** Starts the coordinator: validates the configuration, serves HTTP, stops cleanly on SIGTERM. */
 async function main(): Promise<void> {
   const config = loadCoordinatorConfig(process.env);
+  const security = createHttpSecurity(config.security);
   const module = AppModule.forRoot({
     config,
     registry: createSampleSagaRegistry(),
     participants: SAMPLE_PARTICIPANTS,
+    security,
   });
   const app = await NestFactory.create<NestExpressApplication>(module, { bufferLogs: false });
   configureHttp(app);
@@ -35,6 +39,10 @@ async function main(): Promise<void> {
       );
     });
   }
+  // SIGHUP reads API_KEYS / API_KEYS_FILE again: revoking a key needs no restart.
+  process.on('SIGHUP', () =>
+    reloadApiKeys(security.authenticator, process.env, new Logger('Security')),
+  );
   announce(config, await app.getUrl());
 }
 

@@ -149,7 +149,8 @@ function authOf(
   if (keysText !== undefined) {
     const parsed = parseJson(keysText);
     const checked = apiKeyListSchema.safeParse(parsed);
-    if (checked.success) apiKeys = checked.data;
+    if (parsed === undefined) problems.push('API_KEYS: not valid JSON');
+    else if (checked.success) apiKeys = checked.data;
     else {
       const issue = checked.error.issues[0];
       problems.push(

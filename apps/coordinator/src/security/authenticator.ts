@@ -17,15 +17,25 @@ export type AuthenticatorOptions =
 
 /** Turns a request's credentials into a principal, or throws AuthenticationError (401). */
 export class Authenticator {
-  constructor(private readonly options: AuthenticatorOptions) {}
+  private apiKeys: ApiKeyDirectory | undefined;
+
+  constructor(private readonly options: AuthenticatorOptions) {
+    this.apiKeys = options.mode === 'closed' ? options.apiKeys : undefined;
+  }
 
   get isOpen(): boolean {
     return this.options.mode === 'open';
   }
 
+  /** Replaces the API keys (a reload: keys added, revoked or removed take effect at once). */
+  useApiKeys(apiKeys: ApiKeyDirectory | undefined): void {
+    this.apiKeys = apiKeys;
+  }
+
   async authenticate(headers: Record<string, string | string[] | undefined>): Promise<Principal> {
     if (this.options.mode === 'open') return OPEN_PRINCIPAL;
-    const { apiKeys, jwt } = this.options;
+    const { apiKeys } = this;
+    const { jwt } = this.options;
     const credential = credentialOf(headers);
     if (credential === undefined) throw new AuthenticationError('credentials required');
     if (credential.scheme === 'bearer') {
