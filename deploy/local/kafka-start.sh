@@ -8,6 +8,9 @@
 # Each start wipes the data dir for a clean broker, unless KAFKA_KEEP_DATA=1.
 # Env: KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093), KAFKA_DATA_DIR (.cache/kafka/data),
 #      KAFKA_START_TIMEOUT seconds (90), KAFKA_HEAP_OPTS (-Xms256m -Xmx512m), JAVA_HOME.
+#      KAFKA_SECURE_PORT (unset): also a SASL_SSL listener there, SCRAM-SHA-512 with the user
+#      KAFKA_SCRAM_USER / KAFKA_SCRAM_PASSWORD, TLS with a self-signed certificate for 127.0.0.1
+#      made with keytool; its PEM is written to $KAFKA_DATA_DIR/tls/ca.pem for the clients.
 # Needs: Java 17+, and Maven with access to Maven Central on the first run (jars are cached).
 set -euo pipefail
 # shellcheck source=kafka/env.sh source-path=SCRIPTDIR
@@ -77,6 +80,12 @@ mkdir -p "$KAFKA_DATA_DIR/logs"
 sed -e "s|@KAFKA_PORT@|$KAFKA_PORT|g" -e "s|@KAFKA_CONTROLLER_PORT@|$KAFKA_CONTROLLER_PORT|g" \
   -e "s|@KAFKA_LOG_DIRS@|$KAFKA_DATA_DIR/kraft|g" \
   "$KAFKA_CONF_DIR/server.properties.template" >"$KAFKA_DATA_DIR/server.properties"
+scram_args=()
+if [[ -n "${KAFKA_SECURE_PORT:-}" ]]; then
+  source "$(dirname "${BASH_SOURCE[0]}")/kafka/secure-listener.sh"
+  add_secure_listener "$KAFKA_DATA_DIR" "$KAFKA_PORT" "$KAFKA_SECURE_PORT"
+  scram_args=(--add-scram "SCRAM-SHA-512=[name=${KAFKA_SCRAM_USER:?},password=${KAFKA_SCRAM_PASSWORD:?}]")
+fi
 classpath="$KAFKA_LIBS_DIR/*"
 jvm_log=(-Dlog4j2.configurationFile="$KAFKA_CONF_DIR/log4j2.properties"
   -Dkafka.logs.dir="$KAFKA_DATA_DIR/logs")
@@ -91,7 +100,8 @@ if [[ ! -f "$KAFKA_DATA_DIR/kraft/meta.properties" ]]; then
   # KAFKA-15413: the storage tool's argument parser fails when COLUMNS is exported.
   unset COLUMNS
   "$KAFKA_JAVA" "${jvm_log[@]}" -cp "$classpath" kafka.tools.StorageTool format \
-    -t "$cluster_id" -c "$KAFKA_DATA_DIR/server.properties" --ignore-formatted >/dev/null \
+    -t "$cluster_id" -c "$KAFKA_DATA_DIR/server.properties" --ignore-formatted \
+    ${scram_args[@]+"${scram_args[@]}"} >/dev/null \
     || die "formatting $KAFKA_DATA_DIR/kraft failed."
 fi
 

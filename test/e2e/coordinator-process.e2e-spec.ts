@@ -1,5 +1,9 @@
 // The built coordinator, started as its own process against the real Kafka and Postgres.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createEnvironment, type CoordinatorEnvironment } from '../support/coordinator-fixture.js';
+import { asKey, TEST_API_KEYS_JSON, TEST_KEYS } from '../support/test-credentials.js';
 import { waitFor } from '../support/wait-for.js';
 import { listeningUrl, startService, type ServiceProcess } from '../support/service-process.js';
 
@@ -58,5 +62,30 @@ describe('the coordinator process', () => {
     service = startService(entry, { ...environment.env, PORT: '0' });
     await listeningUrl(service);
     expect(await service.stop('SIGTERM')).toBe(0);
+  });
+
+  it('is closed, and a key revoked in API_KEYS_FILE is refused after SIGHUP, without a restart', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'api-keys-')), 'api-keys.json');
+    const keys = JSON.parse(TEST_API_KEYS_JSON) as { client: string; revoked?: boolean }[];
+    writeFileSync(file, JSON.stringify(keys));
+    service = startService(entry, {
+      ...environment.env,
+      PORT: '0',
+      API_KEYS: '',
+      API_KEYS_FILE: file,
+    });
+    const url = await listeningUrl(service);
+    const list = (headers: Record<string, string>) => fetch(`${url}/sagas`, { headers });
+    expect((await list({})).status).toBe(401);
+    expect((await list(asKey('reader'))).status).toBe(200);
+    const revoked = keys.map((key) => (key.client === 'reader' ? { ...key, revoked: true } : key));
+    writeFileSync(file, JSON.stringify(revoked));
+    service.child.kill('SIGHUP');
+    await waitFor('the reader key to be refused', async () =>
+      (await list(asKey('reader'))).status === 401 ? true : undefined,
+    );
+    expect((await list(asKey('admin'))).status).toBe(200);
+    expect(service.output()).toContain('API keys reloaded');
+    expect(service.output()).not.toContain(TEST_KEYS.reader);
   });
 });

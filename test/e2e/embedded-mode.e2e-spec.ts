@@ -101,6 +101,8 @@ describe('the embedded mode, as a newcomer uses it', () => {
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(service!.output()).toContain(`listening on ${url} (API docs: ${url}/docs)`);
     expect(service!.output()).toContain('embedded Postgres (PGlite, in memory)');
+    // Open, and loud about it.
+    expect(service!.output()).toContain('AUTHENTICATION IS OFF');
   });
 
   it('runs the README order saga to completion', async () => {

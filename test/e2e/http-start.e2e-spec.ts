@@ -8,6 +8,7 @@ import {
   type CoordinatorEnvironment,
 } from '../support/coordinator-fixture.js';
 import { listeningUrl, startService, type ServiceProcess } from '../support/service-process.js';
+import { ADMIN_HEADERS } from '../support/test-credentials.js';
 import { waitFor } from '../support/wait-for.js';
 
 const entry = 'dist/apps/coordinator/src/main.js';
@@ -57,10 +58,13 @@ describe('a coordinator process started over HTTP', () => {
     fetch(`${url}${path}`, {
       method: 'POST',
       ...(body === undefined
-        ? {}
-        : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+        ? { headers: ADMIN_HEADERS }
+        : {
+            headers: { 'content-type': 'application/json', ...ADMIN_HEADERS },
+            body: JSON.stringify(body),
+          }),
     });
-  const get = (path: string) => fetch(`${url}${path}`);
+  const get = (path: string) => fetch(`${url}${path}`, { headers: ADMIN_HEADERS });
   const startOrder = async (key: string) => {
     const response = await post('/sagas', {
       sagaType: 'order',

@@ -12,6 +12,7 @@ import {
 import { launchCoordinator, type CoordinatorProcess } from '../support/coordinator-processes.js';
 import { orderPlans, sagaProgress } from '../support/saga-load.js';
 import { kafkaBrokers } from '../support/services.js';
+import { ADMIN_HEADERS } from '../support/test-credentials.js';
 import { waitFor } from '../support/wait-for.js';
 
 const CAP = 50;
@@ -97,7 +98,7 @@ describe('a start flood above the cap on sagas in flight', () => {
           const plan = httpPlans[next++]!;
           const response = await fetch(`${url}/sagas`, {
             method: 'POST',
-            headers: { 'content-type': 'application/json' },
+            headers: { 'content-type': 'application/json', ...ADMIN_HEADERS },
             body: JSON.stringify({
               sagaType: 'order',
               idempotencyKey: plan.idempotencyKey,

@@ -8,9 +8,10 @@ import { AppModule } from '../../apps/coordinator/src/app.module.js';
 import { configureHttp } from '../../apps/coordinator/src/http/index.js';
 import { SAMPLE_PARTICIPANTS } from '../../apps/coordinator/src/sagas/saga-catalog.js';
 import type { CoordinatorEnvironment } from './coordinator-fixture.js';
+import { ADMIN_HEADERS } from './test-credentials.js';
 import { waitFor } from './wait-for.js';
 
-/** A running coordinator app and how to call it. */
+/** A running coordinator app and how to call it (as the test admin unless headers say otherwise). */
 export interface CoordinatorApp {
   readonly url: string;
   request(method: 'GET' | 'POST', path: string, options?: RequestOptions): Promise<Response>;
@@ -44,6 +45,7 @@ export async function startCoordinatorApp(
       method,
       headers: {
         ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...ADMIN_HEADERS,
         ...options.headers,
       },
       ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),

@@ -16,6 +16,7 @@ import {
   type SampleParticipants,
 } from '../../apps/sample-participants/src/sample-participants.js';
 import { databaseUrl, kafkaBrokers, uniqueName } from './services.js';
+import { TEST_SECURITY_ENV } from './test-credentials.js';
 import { waitFor } from './wait-for.js';
 
 /** An isolated environment on the real services: its own database schema and topic prefix. */
@@ -42,6 +43,7 @@ export async function createEnvironment(name: string): Promise<CoordinatorEnviro
     TOPIC_PARTITIONS: '3',
     RELAY_POLL_MS: '100',
     TIMER_POLL_MS: '50',
+    ...TEST_SECURITY_ENV,
   };
   const admin = new DataSource({ type: 'postgres', url: databaseUrl(), extra: { max: 1 } });
   await admin.initialize();

@@ -1,6 +1,7 @@
 // Load for the coordinator process: many order sagas started over HTTP, and the figures of
 // their progress read from the environment's database.
 import type { DataSource } from 'typeorm';
+import { ADMIN_HEADERS } from './test-credentials.js';
 
 /** What an order saga is expected to end as, given its input. */
 export type ExpectedEnd = 'completed' | 'compensated';
@@ -96,7 +97,7 @@ async function startOne(
     try {
       const response = await fetch(`${url}/sagas`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...ADMIN_HEADERS },
         body: JSON.stringify({
           sagaType: 'order',
           idempotencyKey: plan.idempotencyKey,

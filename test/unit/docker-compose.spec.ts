@@ -64,6 +64,13 @@ describe('deploy/docker-compose.yml', () => {
     },
   );
 
+  it('takes the encryption and API keys from whoever starts it, never from the file', () => {
+    expect(service('coordinator').environment).toMatchObject({
+      ENCRYPTION_KEYS: expect.stringMatching(/^\$\{ENCRYPTION_KEYS:\?/),
+      API_KEYS: '${API_KEYS:-}',
+    });
+  });
+
   it('checks the coordinator through its readiness endpoint', () => {
     expect(JSON.stringify(service('coordinator').healthcheck)).toContain('/health/ready');
   });

@@ -12,19 +12,22 @@ import {
   ReadinessProblem,
   type ReadinessCheck,
 } from './health/readiness-check.js';
-import { HttpApiModule } from './http/index.js';
+import { HttpApiModule, type HttpSecurity } from './http/index.js';
 import { PostgresSagaQueries } from './persistence/saga-queries.postgres.js';
 import { ParticipantHealthService } from './resilience/participant-health.service.js';
 import { runQuery } from '#postgres';
 import { CoordinatorLifecycle } from './runtime/coordinator-lifecycle.js';
 import { CoordinatorRuntime } from './runtime/coordinator-runtime.js';
 import { StuckSagasModule } from './stuck-sagas/index.js';
+import { createHttpSecurity } from './security/create-http-security.js';
 
 /** What the coordinator runs: its configuration, its saga definitions, and their participants. */
 export interface AppModuleOptions {
   readonly config: CoordinatorConfig;
   readonly registry: SagaRegistry;
   readonly participants: readonly string[];
+  /** Authentication and rate limits; default: as the configuration describes them. */
+  readonly security?: HttpSecurity;
 }
 
 /** The coordinator's root module: the runtime, the HTTP API over it, and health. */
@@ -49,7 +52,7 @@ export class AppModule {
       { provide: SAGA_OPERATIONS, useValue: runtime.decisions },
       {
         provide: SAGA_QUERIES,
-        useValue: new PostgresSagaQueries(runtime.dataSource, options.registry),
+        useValue: new PostgresSagaQueries(runtime.dataSource, options.registry, runtime.sensitive),
       },
       {
         provide: PARTICIPANT_HEALTH,
@@ -60,6 +63,7 @@ export class AppModule {
         ),
       },
     ];
+    const security = options.security ?? createHttpSecurity(options.config.security);
     return {
       module: AppModule,
       imports: [
@@ -68,7 +72,7 @@ export class AppModule {
           dataSource: runtime.dataSource,
           stuckAfterMs: options.config.stuckAfterMs,
         }),
-        HttpApiModule.register({ providers: api }),
+        HttpApiModule.register({ providers: api, security }),
         DeadLettersModule.register({
           dataSource: runtime.dataSource,
           publisher: runtime.transport.publisher,

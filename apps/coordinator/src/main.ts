@@ -10,14 +10,18 @@ import {
 } from './config/coordinator-config.js';
 import { configureHttp } from './http/index.js';
 import { createSampleSagaRegistry, SAMPLE_PARTICIPANTS } from './sagas/saga-catalog.js';
+import { createHttpSecurity } from './security/create-http-security.js';
+import { reloadApiKeys } from './security/reload-api-keys.js';
 
 /** Starts the coordinator: validates the configuration, serves HTTP, stops cleanly on SIGTERM. */
 async function main(): Promise<void> {
   const config = loadCoordinatorConfig(process.env);
+  const security = createHttpSecurity(config.security);
   const module = AppModule.forRoot({
     config,
     registry: createSampleSagaRegistry(),
     participants: SAMPLE_PARTICIPANTS,
+    security,
   });
   const app = await NestFactory.create<NestExpressApplication>(module, { bufferLogs: false });
   configureHttp(app);
@@ -35,6 +39,10 @@ async function main(): Promise<void> {
       );
     });
   }
+  // SIGHUP reads API_KEYS / API_KEYS_FILE again: revoking a key needs no restart.
+  process.on('SIGHUP', () =>
+    reloadApiKeys(security.authenticator, process.env, new Logger('Security')),
+  );
   announce(config, await app.getUrl());
 }
 
@@ -52,7 +60,38 @@ function announce(config: CoordinatorConfig, url: string): void {
       'embedded mode: for trying things out, not for production (set DATABASE_URL and KAFKA_BROKERS)',
     );
   }
+  announceSecurity(config, logger);
   console.log(`Saga coordinator listening on ${url} (API docs: ${url}/docs)`);
+}
+
+/** Says loudly what is open or ephemeral; never prints a key, a hash or a secret. */
+function announceSecurity(config: CoordinatorConfig, logger: Logger): void {
+  const { auth, encryption } = config.security;
+  if (auth.mode === 'open') {
+    const banner = '!'.repeat(78);
+    logger.warn(
+      `\n${banner}\n  AUTHENTICATION IS OFF: anyone who reaches this port can start, read, cancel\n` +
+        `  and resume sagas. Fine for trying things out; set AUTH_MODE=closed and\n` +
+        `  API_KEYS or JWT_* for anything else.\n${banner}`,
+    );
+  } else {
+    const schemes = [
+      ...(auth.apiKeys.length > 0 ? [`${auth.apiKeys.length} API key(s)`] : []),
+      ...(auth.jwt ? [`JWT (${auth.jwt.algorithms.join(',')})`] : []),
+    ];
+    if (schemes.length === 0)
+      logger.warn(
+        'authentication on, but no API key nor JWT configured: every request but health is refused',
+      );
+    else logger.log(`authentication on: ${schemes.join(' and ')}`);
+  }
+  if (encryption === undefined) {
+    logger.warn('sensitive fields are encrypted with a per-process key (embedded, in memory)');
+  } else {
+    logger.log(
+      `sensitive fields encrypted with key ${encryption.activeKeyId} (${encryption.keys.size} key(s) known)`,
+    );
+  }
 }
 
 main().catch((error: unknown) => {

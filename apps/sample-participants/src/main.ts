@@ -3,7 +3,10 @@
 // ledgers live in Postgres, a schema per participant; PARTICIPANTS picks some of them; FAULTS
 // and PARTICIPANTS_ADMIN_PORT inject faults (see participants-config.ts).
 import type CircuitBreaker from 'opossum';
+import { readFileSync } from 'node:fs';
+import { loadKafkaSecurity } from '../../coordinator/src/config/security-config.js';
 import { jsonLinesTransportLogger, KafkaTransport } from '../../coordinator/src/messaging/index.js';
+import { kafkaSecurityOptions } from '../../coordinator/src/messaging/kafka-security.js';
 import { jsonLinesParticipantLogger } from '../../../libs/saga-participant/src/index.js';
 import { startFaultAdminServer } from './faults/fault-admin-server.js';
 import { FaultInjector } from './faults/fault-injector.js';
@@ -51,7 +54,12 @@ async function main(): Promise<void> {
   logBreakerStates(gateway.breaker, 'payment', "The payment gateway's");
   logBreakerStates(dispatcher.breaker, 'notification', "The email provider's");
   const transport = new KafkaTransport(
-    { brokers: config.kafkaBrokers, clientId: 'sample-participants' },
+    {
+      brokers: config.kafkaBrokers,
+      clientId: 'sample-participants',
+      // The same KAFKA_SSL* and KAFKA_SASL_* variables as the coordinator.
+      ...kafkaSecurityOptions(loadKafkaSecurity(process.env, (path) => readFileSync(path, 'utf8'))),
+    },
     { logger: jsonLinesTransportLogger },
   );
   await transport.administrator.ensureTopics(

@@ -37,7 +37,13 @@ interface Authorization {
 }
 
 const money = { amount: z.number().positive(), currency: z.string().regex(/^[A-Z]{3}$/) };
-const authorizePayload = z.object({ orderId: z.string().min(1), customerId: z.string(), ...money });
+const authorizePayload = z.object({
+  orderId: z.string().min(1),
+  customerId: z.string(),
+  ...money,
+  /** The card to charge, when the order names one (a sensitive value: never logged). */
+  cardToken: z.string().min(1).max(200).optional(),
+});
 const voidPayload = z.object({
   orderId: z.string().min(1),
   authorizationId: z.string().min(1).nullable(),

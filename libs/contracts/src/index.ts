@@ -45,4 +45,4 @@ export {
   parseStartSagaMessage,
   type ParseResult,
 } from './parse-message.js';
-export { REDACTED, redactPaths } from './redact.js';
+export { REDACTED, mapPaths, redactPaths, type PathReplacer } from './redact.js';

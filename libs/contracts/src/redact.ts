@@ -15,13 +15,28 @@ export function redactPaths<T>(
   paths: readonly string[],
   replacement: JsonValue = REDACTED,
 ): T {
+  return mapPaths(value, paths, () => replacement);
+}
+
+/** Replaces each value a path names by `replace(value)`; paths as in {@link redactPaths}. */
+export type PathReplacer = (current: JsonValue) => JsonValue;
+
+/**
+ * Like {@link redactPaths}, with each named value replaced by `replace(value)` (e.g. sealed or
+ * opened); unchanged parts are shared, and `value` itself is never changed.
+ */
+export function mapPaths<T>(value: T, paths: readonly string[], replace: PathReplacer): T {
   if (paths.length === 0 || value === null || typeof value !== 'object') return value;
   let result = value as unknown as JsonValue;
-  for (const path of paths) result = redactPath(result, path.split('.'), replacement);
+  for (const path of paths) result = redactPath(result, path.split('.'), replace);
   return result as T;
 }
 
-function redactPath(value: JsonValue, keys: readonly string[], replacement: JsonValue): JsonValue {
+function redactPath(
+  value: JsonValue,
+  keys: readonly string[],
+  replacement: PathReplacer,
+): JsonValue {
   if (keys.length === 0 || value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) {
     const index = keys[0] === '*' ? undefined : Number(keys[0]);
@@ -29,7 +44,7 @@ function redactPath(value: JsonValue, keys: readonly string[], replacement: Json
       return replaceAt(value, index, keys, replacement);
     }
     const forEach = keys[0] === '*' ? keys.slice(1) : keys;
-    if (forEach.length === 0) return value.map(() => replacement);
+    if (forEach.length === 0) return value.map((item) => replacement(item));
     return mapIfChanged(value, (item) => redactPath(item, forEach, replacement));
   }
   const [head, ...rest] = keys as [string, ...string[]];
@@ -37,7 +52,7 @@ function redactPath(value: JsonValue, keys: readonly string[], replacement: Json
   let copy: Record<string, JsonValue> | undefined;
   for (const name of names) {
     const current = value[name] as JsonValue;
-    const next = rest.length === 0 ? replacement : redactPath(current, rest, replacement);
+    const next = rest.length === 0 ? replacement(current) : redactPath(current, rest, replacement);
     if (next !== current) (copy ??= { ...value })[name] = next;
   }
   return copy ?? value;
@@ -47,11 +62,12 @@ function replaceAt(
   array: readonly JsonValue[],
   index: number,
   keys: readonly string[],
-  replacement: JsonValue,
+  replacement: PathReplacer,
 ): JsonValue {
   if (index >= array.length) return array as JsonValue[];
   const current = array[index] as JsonValue;
-  const next = keys.length === 1 ? replacement : redactPath(current, keys.slice(1), replacement);
+  const next =
+    keys.length === 1 ? replacement(current) : redactPath(current, keys.slice(1), replacement);
   if (next === current) return array as JsonValue[];
   const copy = [...array];
   copy[index] = next;

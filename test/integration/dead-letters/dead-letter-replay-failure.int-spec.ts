@@ -19,6 +19,8 @@ import {
   quoteIdentifier,
 } from '../../../apps/coordinator/src/persistence/data-source-options.js';
 import { databaseUrl, uniqueName } from '../../support/services.js';
+import { ADMIN_HEADERS } from '../../support/test-credentials.js';
+import { withTestGuard } from '../../support/test-guard.js';
 
 /** Records what it publishes; fails while `down`, with a message that must not reach the answer. */
 class ControlledPublisher implements MessagePublisher {
@@ -64,7 +66,7 @@ describe('replaying dead letters when the broker fails', () => {
     await dataSource.runMigrations({ transaction: 'all' });
     await deadLetterIndexer(dataSource)([deadLetter(1), deadLetter(2)]);
     app = await NestFactory.create<NestExpressApplication>(
-      DeadLettersModule.register({ dataSource, publisher }),
+      withTestGuard(DeadLettersModule.register({ dataSource, publisher })),
       { logger: false },
     );
     configureHttp(app);
@@ -78,9 +80,9 @@ describe('replaying dead letters when the broker fails', () => {
     await dataSource?.destroy();
   });
 
-  const post = (path: string) => fetch(`${url}${path}`, { method: 'POST' });
+  const post = (path: string) => fetch(`${url}${path}`, { method: 'POST', headers: ADMIN_HEADERS });
   const pending = async () => {
-    const response = await fetch(`${url}/dead-letters?replayed=false`);
+    const response = await fetch(`${url}/dead-letters?replayed=false`, { headers: ADMIN_HEADERS });
     return ((await response.json()) as { items: { id: string }[] }).items.map((item) => item.id);
   };
 
@@ -155,7 +157,9 @@ describe('replaying dead letters when the broker fails', () => {
     const huge = { ...deadLetter(5), value: `"${'x'.repeat(MAX_DEAD_LETTER_VALUE_BYTES)}"` };
     await deadLetterIndexer(dataSource)([huge]);
     const [id] = await pending();
-    const view = (await (await fetch(`${url}/dead-letters/${id}`)).json()) as {
+    const view = (await (
+      await fetch(`${url}/dead-letters/${id}`, { headers: ADMIN_HEADERS })
+    ).json()) as {
       valueTruncated: boolean;
     };
     expect(view.valueTruncated).toBe(true);

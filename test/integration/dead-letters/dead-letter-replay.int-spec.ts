@@ -23,6 +23,7 @@ import {
 import { waitForGroupsToCatchUp } from '../../support/consumer-groups.js';
 import { kafkaBrokers } from '../../support/services.js';
 import { waitFor } from '../../support/wait-for.js';
+import { asKey } from '../../support/test-credentials.js';
 
 interface DeadLetter {
   id: string;
@@ -204,10 +205,10 @@ describe('dead letters on the real Kafka and Postgres', () => {
     const [poison] = (await list(`?originalTopic=${topics.start}`)).items;
     const replayed = await json<DeadLetter>(
       await app!.request('POST', `/dead-letters/${poison!.id}/replay`, {
-        headers: { 'x-actor': 'ops-alice' },
+        headers: asKey('operator'),
       }),
     );
-    expect(replayed).toMatchObject({ id: poison!.id, replayedBy: 'ops-alice', replayCount: 1 });
+    expect(replayed).toMatchObject({ id: poison!.id, replayedBy: 'key:operator', replayCount: 1 });
     expect(Date.parse(replayed.replayedAt!)).not.toBeNaN();
     const again = await waitForDeadLetters(`?originalTopic=${topics.start}&replayed=false`, 1);
     expect(again[0]).toMatchObject({ reason: poison!.reason, value: startRequest });
@@ -223,7 +224,7 @@ describe('dead letters on the real Kafka and Postgres', () => {
     const answer = await json<{ replayed: string[]; more: boolean }>(
       await app.request('POST', '/dead-letters/replay', {
         body: { originalTopic: topics.start },
-        headers: { 'x-actor': 'ops-bob' },
+        headers: asKey('operator'),
       }),
     );
     expect(answer).toMatchObject({ more: false });

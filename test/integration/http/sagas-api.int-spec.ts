@@ -30,6 +30,9 @@ import {
 } from '../../../apps/coordinator/src/persistence/data-source-options.js';
 import { PostgresSagaQueries } from '../../../apps/coordinator/src/persistence/saga-queries.postgres.js';
 import { databaseUrl, uniqueName } from '../../support/services.js';
+import { createHttpSecurity } from '../../../apps/coordinator/src/security/create-http-security.js';
+import { loadCoordinatorConfig } from '../../../apps/coordinator/src/config/coordinator-config.js';
+import { ADMIN_HEADERS, TEST_SECURITY_ENV } from '../../support/test-credentials.js';
 import { checkoutSaga, insertAudit, insertSaga, insertStep } from './saga-rows.js';
 
 /** Answers like the real service would, and lets a test make the next call fail. */
@@ -68,6 +71,13 @@ class FakeSagaOperations implements SagaOperations {
   }
 }
 
+/** fetch as the admin test key: these tests are about the API, not authentication. */
+const authFetch = (input: string, init: RequestInit = {}) =>
+  fetch(input, {
+    ...init,
+    headers: { ...ADMIN_HEADERS, ...(init.headers as Record<string, string>) },
+  });
+
 describe('the saga HTTP API', () => {
   const schema = uniqueName('it_http');
   const operations = new FakeSagaOperations();
@@ -96,6 +106,9 @@ describe('the saga HTTP API', () => {
             useValue: { list: async () => [], get: async () => undefined },
           },
         ],
+        security: createHttpSecurity(
+          loadCoordinatorConfig({ KAFKA_BROKERS: 'k:9092', ...TEST_SECURITY_ENV }).security,
+        ),
       }),
       { logger: false },
     );
@@ -111,7 +124,7 @@ describe('the saga HTTP API', () => {
   });
 
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-    fetch(`${url}${path}`, {
+    authFetch(`${url}${path}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...headers },
       body: typeof body === 'string' ? body : JSON.stringify(body),
@@ -186,7 +199,7 @@ describe('the saga HTTP API', () => {
     });
 
     it('answers 415 for a body that is not JSON', async () => {
-      const response = await fetch(`${url}/sagas`, {
+      const response = await authFetch(`${url}/sagas`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
         body: 'sagaType=order-checkout&idempotencyKey=k&input=1',
@@ -227,7 +240,7 @@ describe('the saga HTTP API', () => {
   });
 
   describe('POST /sagas/:id/cancel and /resume', () => {
-    it('cancels with the reason and the actor named by x-actor', async () => {
+    it('cancels with the reason, the authenticated caller as the actor (x-actor is ignored)', async () => {
       const sagaId = randomUUID();
       const response = await post(
         `/sagas/${sagaId}/cancel`,
@@ -236,15 +249,15 @@ describe('the saga HTTP API', () => {
       );
       expect(response.status).toBe(200);
       expect(await response.json()).toEqual({ sagaId, status: 'compensating' });
-      expect(operations.calls.at(-1)).toEqual(['cancel', sagaId, 'ops:alice', 'customer asked']);
+      expect(operations.calls.at(-1)).toEqual(['cancel', sagaId, 'key:admin', 'customer asked']);
     });
 
-    it('resumes without a body, as anonymous when no actor is named', async () => {
+    it('resumes without a body, as the authenticated caller', async () => {
       const sagaId = randomUUID();
-      const response = await fetch(`${url}/sagas/${sagaId}/resume`, { method: 'POST' });
+      const response = await authFetch(`${url}/sagas/${sagaId}/resume`, { method: 'POST' });
       expect(response.status).toBe(200);
       expect(await response.json()).toEqual({ sagaId, status: 'running' });
-      expect(operations.calls.at(-1)).toEqual(['resume', sagaId, 'anonymous']);
+      expect(operations.calls.at(-1)).toEqual(['resume', sagaId, 'key:admin']);
     });
 
     it('answers 409 for an action the saga’s state does not allow', async () => {
@@ -259,15 +272,7 @@ describe('the saga HTTP API', () => {
       await problemsOf(await post(`/sagas/${sagaId}/resume`, {}), 404);
     });
 
-    it('names a bad actor header, a bad id and an unknown field', async () => {
-      const badActor = await post(
-        `/sagas/${randomUUID()}/cancel`,
-        {},
-        { 'x-actor': 'x'.repeat(101) },
-      );
-      expect(await problemsOf(badActor, 400)).toEqual([
-        { field: 'x-actor', message: expect.any(String) },
-      ]);
+    it('names a bad id and an unknown field', async () => {
       expect(await problemsOf(await post('/sagas/nope/cancel', {}), 400)).toEqual([
         { field: 'id', message: 'must be a UUID' },
       ]);
@@ -332,7 +337,7 @@ describe('the saga HTTP API', () => {
         detail: 'reply for an old attempt',
       });
 
-      const response = await fetch(`${url}/sagas/${sagaId}`);
+      const response = await authFetch(`${url}/sagas/${sagaId}`);
       expect(response.status).toBe(200);
       const view = (await response.json()) as Record<string, unknown>;
       expect(view).toMatchObject({
@@ -376,8 +381,8 @@ describe('the saga HTTP API', () => {
     });
 
     it('answers 404 for an unknown id and 400 naming id for one that is not a UUID', async () => {
-      await problemsOf(await fetch(`${url}/sagas/${randomUUID()}`), 404);
-      expect(await problemsOf(await fetch(`${url}/sagas/not-a-uuid`), 400)).toEqual([
+      await problemsOf(await authFetch(`${url}/sagas/${randomUUID()}`), 404);
+      expect(await problemsOf(await authFetch(`${url}/sagas/not-a-uuid`), 400)).toEqual([
         { field: 'id', message: 'must be a UUID' },
       ]);
     });
@@ -387,7 +392,7 @@ describe('the saga HTTP API', () => {
     const listed = async (
       query: string,
     ): Promise<{ items: { sagaId: string }[]; nextCursor: string | null }> => {
-      const response = await fetch(`${url}/sagas?${query}`);
+      const response = await authFetch(`${url}/sagas?${query}`);
       expect(response.status).toBe(200);
       return (await response.json()) as { items: { sagaId: string }[]; nextCursor: string | null };
     };
@@ -450,14 +455,14 @@ describe('the saga HTTP API', () => {
         ['colour=red', 'colour'],
       ];
       for (const [query, field] of cases) {
-        const problems = await problemsOf(await fetch(`${url}/sagas?${query}`), 400);
+        const problems = await problemsOf(await authFetch(`${url}/sagas?${query}`), 400);
         expect([query, problems]).toEqual([query, [{ field, message: expect.any(String) }]]);
       }
     });
   });
 
   it('serves the OpenAPI document listing every route with its parameters and bodies', async () => {
-    const response = await fetch(`${url}/docs-json`);
+    const response = await authFetch(`${url}/docs-json`);
     expect(response.status).toBe(200);
     type Operation = {
       parameters?: { name: string }[];
@@ -491,7 +496,16 @@ describe('the saga HTTP API', () => {
       'idempotencyKey',
       'input',
     ]);
-    expect(Object.keys(start?.responses ?? {})).toEqual(['202', '400', '409', '413', '415']);
-    expect((await fetch(`${url}/docs`)).status).toBe(200);
+    expect(Object.keys(start?.responses ?? {})).toEqual([
+      '202',
+      '400',
+      '401',
+      '403',
+      '409',
+      '413',
+      '415',
+      '429',
+    ]);
+    expect((await authFetch(`${url}/docs`)).status).toBe(200);
   });
 });

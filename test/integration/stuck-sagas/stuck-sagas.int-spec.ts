@@ -11,6 +11,7 @@ import {
   type CoordinatorEnvironment,
 } from '../../support/coordinator-fixture.js';
 import { ScriptedParticipants, succeed } from '../../support/scripted-participants.js';
+import { asKey } from '../../support/test-credentials.js';
 
 interface StuckPage {
   items: { sagaId: string; status: string; kind: string; reason: string; updatedAt: string }[];
@@ -125,7 +126,7 @@ describe('stuck sagas on the real Kafka and Postgres', () => {
     const idle = items.find((item) => item.kind === 'idle')!;
     releaseWorks = true;
     const resumed = await app.request('POST', `/sagas/${stuck.sagaId}/resume`, {
-      headers: { 'x-actor': 'ops-carol' },
+      headers: asKey('operator'),
     });
     expect(resumed.status).toBe(200);
     await waitForSagas(environment.db, [stuck.sagaId], ['compensated']);

@@ -65,9 +65,15 @@ export interface SagaPage {
   readonly nextCursor: string | null;
 }
 
+/** How a saga is shown. */
+export interface SagaViewOptions {
+  /** Show the fields its definition marks sensitive in clear (default: redacted). */
+  readonly revealSensitive?: boolean;
+}
+
 /** Read access to sagas. */
 export interface SagaQueries {
-  get(sagaId: string): Promise<SagaView | undefined>;
+  get(sagaId: string, options?: SagaViewOptions): Promise<SagaView | undefined>;
   list(query: SagaListQuery): Promise<SagaPage>;
 }
 

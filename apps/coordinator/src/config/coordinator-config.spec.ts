@@ -43,6 +43,7 @@ describe('loadCoordinatorConfig', () => {
       KAFKA_BROKERS: 'a:9092,b:9093',
       DATABASE_URL: 'postgres://u@h:5432/db',
       PORT: '8080',
+      ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64')}`,
     });
     expect(config).toMatchObject({
       port: 8080,

@@ -1,9 +1,16 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import {
   resilienceConfig,
   resilienceEnvironmentSchema,
   type ResilienceConfig,
 } from './resilience-config.js';
+import {
+  securityConfigOf,
+  securityEnvironmentSchema,
+  type ReadFile,
+  type SecurityConfig,
+} from './security-config.js';
 
 const optional = (schema: z.ZodString) =>
   z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
@@ -54,7 +61,8 @@ const environmentSchema = z
     SAMPLE_PARTICIPANTS: flag(false),
     STUCK_AFTER_MS: int(1_000, 7 * 24 * 3_600_000, 15 * 60_000),
   })
-  .extend(resilienceEnvironmentSchema.shape);
+  .extend(resilienceEnvironmentSchema.shape)
+  .extend(securityEnvironmentSchema.shape);
 
 /** The coordinator's configuration, read from the environment once at start-up. */
 export interface CoordinatorConfig {
@@ -93,6 +101,8 @@ export interface CoordinatorConfig {
   readonly resilience: ResilienceConfig;
   /** A saga not terminal whose row has not changed for this long (ms) is listed as idle in `GET /sagas/stuck`. */
   readonly stuckAfterMs: number;
+  /** Authentication, limits, encryption keys, Kafka TLS and SASL. */
+  readonly security: SecurityConfig;
 }
 
 /** Thrown when the environment holds a wrong value; the message names every bad variable. */
@@ -103,15 +113,23 @@ export class ConfigError extends Error {
 /** Reads and validates the configuration; values are never echoed (they may hold secrets). */
 export function loadCoordinatorConfig(
   environment: Record<string, string | undefined>,
+  readFile: ReadFile = (path) => readFileSync(path, 'utf8'),
 ): CoordinatorConfig {
   const parsed = environmentSchema.safeParse(environment);
   if (!parsed.success) {
     const problems = parsed.error.issues.map(
       (issue) => `${issue.path.join('.')}: ${issue.message}`,
     );
-    throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+    throw configError(problems);
   }
   const env = parsed.data;
+  const problems: string[] = [];
+  const shape = {
+    embedded: !env.DATABASE_URL && !env.KAFKA_BROKERS,
+    persistentData: Boolean(env.DATABASE_URL ?? env.EMBEDDED_DATA_DIR),
+  };
+  const security = securityConfigOf(env, shape, readFile, problems);
+  if (problems.length > 0) throw configError(problems);
   return {
     port: env.PORT,
     host: env.HOST,
@@ -134,5 +152,10 @@ export function loadCoordinatorConfig(
     sampleParticipants: env.SAMPLE_PARTICIPANTS || !env.KAFKA_BROKERS,
     resilience: resilienceConfig(env),
     stuckAfterMs: env.STUCK_AFTER_MS,
+    security,
   };
+}
+
+function configError(problems: readonly string[]): ConfigError {
+  return new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
 }

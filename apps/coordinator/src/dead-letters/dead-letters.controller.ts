@@ -14,11 +14,12 @@ import {
   UseGuards,
   UsePipes,
 } from '@nestjs/common';
-import { ApiBody, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ApiProblems } from '../http/api-problems.decorator.js';
 import { problemBodySchema } from '../http/response-schemas.js';
 import { JsonBodyGuard } from '../http/json-body.guard.js';
-import { ACTOR_HEADER, RequestActor } from '../http/request-actor.js';
+import { RequestActor } from '../http/request-actor.js';
+import { RequireRole } from '../http/route-access.js';
 import { SchemaValidationPipe } from '../http/schema-validation.pipe.js';
 import {
   DeadLetterNotFoundError,
@@ -55,8 +56,9 @@ const notAcknowledged = ApiResponse({
   standardSchema: problemBodySchema,
 });
 
-/** Lists the recorded dead letters and replays them to their original topics. */
+/** Lists the recorded dead letters and replays them to their original topics (operators only). */
 @ApiTags('dead-letters')
+@RequireRole('operate')
 @Controller('dead-letters')
 @UseGuards(JsonBodyGuard)
 @UsePipes(SchemaValidationPipe)
@@ -85,7 +87,6 @@ export class DeadLettersController {
   @Post('replay')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Replay the dead letters not replayed yet, oldest first' })
-  @ApiHeader({ name: ACTOR_HEADER, required: false, description: 'Who replays (audit)' })
   @ApiBody({ required: false })
   @ApiResponse({
     status: HttpStatus.OK,
@@ -117,7 +118,6 @@ export class DeadLettersController {
   @Post(':id/replay')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Replay one dead letter to its original topic' })
-  @ApiHeader({ name: ACTOR_HEADER, required: false, description: 'Who replays (audit)' })
   @ApiBody({ required: false })
   @ApiResponse({
     status: HttpStatus.OK,

@@ -1,4 +1,4 @@
-import type { CommandMessage } from '#contracts';
+import { HEADERS, MESSAGE_TYPES, type CommandMessage } from '#contracts';
 import type {
   EngineEvent,
   SagaEngine,
@@ -13,8 +13,10 @@ import {
   updateSaga,
   upsertSteps,
   writeTimers,
+  type OutboxRow,
   type StoredSaga,
 } from '../persistence/saga-rows.js';
+import type { SensitiveData } from '../security/sensitive-data.js';
 import type { CommandGate } from '../resilience/command-gate.js';
 import { holdCommands } from '../resilience/held-commands.js';
 import {
@@ -49,6 +51,7 @@ export class DecisionSession {
     private readonly plan: EffectPlanOptions,
     private readonly gate: CommandGate,
     private readonly now: number,
+    private readonly sensitive: SensitiveData,
   ) {}
 
   /** Applies an event to a locked saga (or to its newer state from earlier in this transaction). */
@@ -81,7 +84,9 @@ export class DecisionSession {
   async flush(sql: SqlRunner): Promise<void> {
     for (const [sagaId, stored] of this.touched) {
       const state = this.latest.get(sagaId)!;
-      if (state !== stored.state) await updateSaga(sql, state, stored.rowVersion);
+      if (state !== stored.state) {
+        await updateSaga(sql, this.sensitive.sealState(state), stored.rowVersion);
+      }
     }
     const changed = [...this.latest.entries()]
       .filter(
@@ -90,9 +95,33 @@ export class DecisionSession {
       .map(([, state]) => state);
     await upsertSteps(sql, changed, this.participantOf);
     await appendAudit(sql, this.writes.audit);
-    await enqueueOutbox(sql, this.writes.outbox);
-    await holdCommands(sql, this.writes.held);
+    await enqueueOutbox(
+      sql,
+      this.writes.outbox.map((row) => this.protect(row)),
+    );
+    await holdCommands(
+      sql,
+      this.writes.held.map((row) => ({ ...row, payload: this.protect(row).payload })),
+    );
     await writeTimers(sql, [...this.writes.timers.values()], [...this.writes.cancelledTimers]);
+  }
+
+  /**
+   * Keeps sensitive fields out of the outbox and the held commands: a command of a saga that
+   * has some is stored sealed (the relay opens it for its participant), an event carries them
+   * redacted.
+   */
+  private protect(row: OutboxRow): OutboxRow {
+    const state = row.sagaId === null ? undefined : this.latest.get(row.sagaId);
+    if (state === undefined) return row;
+    switch (row.headers[HEADERS.messageType]) {
+      case MESSAGE_TYPES.command:
+        return { ...row, payload: this.sensitive.sealCommand(state, row.payload) };
+      case MESSAGE_TYPES.event:
+        return { ...row, payload: this.sensitive.redactEvent(state, row.payload) };
+      default:
+        return row;
+    }
   }
 
   private carryOut(saga: StoredSaga, result: Pick<TransitionResult, 'state' | 'effects'>): void {

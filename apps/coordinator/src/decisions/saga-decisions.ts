@@ -31,7 +31,10 @@ import {
   insertSaga,
   lockSagas,
   takeTimers,
+  type KeyedSaga,
+  type StoredSaga,
 } from '../persistence/saga-rows.js';
+import type { SensitiveData } from '../security/sensitive-data.js';
 import { inTransaction, type SqlRunner } from '#postgres';
 import type { CommandGate } from '../resilience/command-gate.js';
 import type { SagaAdmission } from '../resilience/saga-admission.js';
@@ -39,6 +42,13 @@ import { DecisionSession } from './decision-session.js';
 import { emptyWrites, type EffectPlanOptions } from './effect-plan.js';
 import { inputsEqual } from './inputs-equal.js';
 import type { WorkSignals } from './work-signals.js';
+
+/** What SagaDecisions protects: sensitive fields, and the size of a saga's input. */
+export interface DecisionSafeguards {
+  readonly sensitive: SensitiveData;
+  /** The largest input a saga may start with, as serialised JSON in bytes. */
+  readonly maxContextBytes: number;
+}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -54,6 +64,7 @@ export class SagaDecisions implements SagaOperations {
     private readonly registry: SagaRegistry,
     private readonly plan: EffectPlanOptions,
     private readonly signals: WorkSignals,
+    private readonly safeguards: DecisionSafeguards,
     private readonly gate: CommandGate,
     private readonly admission: SagaAdmission,
   ) {}
@@ -99,7 +110,7 @@ export class SagaDecisions implements SagaOperations {
         replies.map((r) => ({ messageId: r.messageId, sagaId: r.sagaId })),
       );
       const toApply = replies.filter((reply) => fresh.delete(reply.messageId));
-      const sagas = await lockSagas(
+      const sagas = await this.lock(
         sql,
         toApply.filter((r) => UUID.test(r.sagaId)).map((r) => r.sagaId),
       );
@@ -127,7 +138,7 @@ export class SagaDecisions implements SagaOperations {
   async fireDueTimers(limit: number): Promise<number> {
     return this.decide(async (sql, now, session) => {
       const due = await findDueTimers(sql, limit);
-      const sagas = await lockSagas(
+      const sagas = await this.lock(
         sql,
         due.map((timer) => timer.sagaId),
         true,
@@ -178,7 +189,7 @@ export class SagaDecisions implements SagaOperations {
   ): Promise<OperatorActionAnswer> {
     if (!UUID.test(sagaId)) throw new SagaNotFoundError(sagaId);
     const result = await this.decide(async (sql, now, session) => {
-      const saga = (await lockSagas(sql, [sagaId])).get(sagaId);
+      const saga = (await this.lock(sql, [sagaId])).get(sagaId);
       if (!saga) throw new SagaNotFoundError(sagaId);
       return session.apply(saga, event(now));
     });
@@ -194,6 +205,10 @@ export class SagaDecisions implements SagaOperations {
       return new UnknownSagaTypeError(`unknown saga type "${request.sagaType}"${version}`);
     }
     const parsed = definition.input.safeParse(request.input);
+    const limit = this.safeguards.maxContextBytes;
+    if (parsed.success && Buffer.byteLength(JSON.stringify(parsed.data)) > limit) {
+      return new InvalidSagaInputError([{ path: '', message: `larger than ${limit} bytes` }]);
+    }
     if (parsed.success) return { input: parsed.data };
     return new InvalidSagaInputError(
       parsed.error.issues.map((issue) => ({
@@ -210,7 +225,7 @@ export class SagaDecisions implements SagaOperations {
     request: StartSagaRequest,
     input: unknown,
   ): Promise<StartSagaAnswer | Error> {
-    const existing = await findByIdempotencyKey(sql, request.sagaType, request.idempotencyKey);
+    const existing = await this.findByKey(sql, request);
     if (existing) return answerExisting(existing, request.idempotencyKey, input);
     const started = this.engine.start(refOf(request), {
       sagaId: randomUUID(),
@@ -220,9 +235,10 @@ export class SagaDecisions implements SagaOperations {
     });
     if (started.state === null)
       return new InvalidSagaInputError([{ path: '', message: started.rejection.message }]);
-    if (!(await insertSaga(sql, started.state, request.idempotencyKey))) {
+    const sealed = this.safeguards.sensitive.sealState(started.state);
+    if (!(await insertSaga(sql, sealed, request.idempotencyKey))) {
       // Another transaction took the key since we looked: answer with its saga.
-      const winner = await findByIdempotencyKey(sql, request.sagaType, request.idempotencyKey);
+      const winner = await this.findByKey(sql, request);
       return answerExisting(winner!, request.idempotencyKey, input);
     }
     session.record(started.state, started.effects, request.idempotencyKey);
@@ -237,7 +253,14 @@ export class SagaDecisions implements SagaOperations {
     let outcomes: DecisionSession['outcomes'] = [];
     const result = await inTransaction(this.dataSource, async (sql) => {
       const now = await databaseNow(sql);
-      const session = new DecisionSession(this.engine, this.registry, this.plan, this.gate, now);
+      const session = new DecisionSession(
+        this.engine,
+        this.registry,
+        this.plan,
+        this.gate,
+        now,
+        this.safeguards.sensitive,
+      );
       const value = await work(sql, now, session);
       writes = session.writes;
       outcomes = session.outcomes;
@@ -249,6 +272,29 @@ export class SagaDecisions implements SagaOperations {
     if (writes.outbox.length > 0) this.signals.outboxCommitted();
     for (const timer of writes.timers.values()) this.signals.timerCommitted(timer.dueAt);
     return result;
+  }
+
+  /** Locks sagas (see lockSagas) and opens their sensitive fields for the engine. */
+  private async lock(
+    sql: SqlRunner,
+    sagaIds: string[],
+    skipLocked = false,
+  ): Promise<Map<string, StoredSaga>> {
+    const sagas = await lockSagas(sql, sagaIds, skipLocked);
+    const { sensitive } = this.safeguards;
+    for (const [sagaId, saga] of sagas) {
+      sagas.set(sagaId, { ...saga, state: sensitive.openState(saga.state) });
+    }
+    return sagas;
+  }
+
+  /** The saga a request's key already started, with its input opened. */
+  private async findByKey(
+    sql: SqlRunner,
+    request: StartSagaRequest,
+  ): Promise<KeyedSaga | undefined> {
+    const found = await findByIdempotencyKey(sql, request.sagaType, request.idempotencyKey);
+    return found && { ...found, input: this.safeguards.sensitive.openInput(found, found.input) };
   }
 }
 

@@ -1,11 +1,13 @@
 import { Controller, Get, HttpCode, HttpStatus, Inject, Res } from '@nestjs/common';
 import type { Response } from 'express';
+import { PublicRoute } from '../http/route-access.js';
 import { READINESS_CHECKS, ReadinessProblem, type ReadinessCheck } from './readiness-check.js';
 
 const CHECK_TIMEOUT_MS = 2_000;
 
 /** Liveness and readiness for orchestrators; both stay open to unauthenticated callers. */
 @Controller('health')
+@PublicRoute()
 export class HealthController {
   constructor(@Inject(READINESS_CHECKS) private readonly checks: ReadinessCheck[]) {}
 

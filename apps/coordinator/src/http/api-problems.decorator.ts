@@ -5,10 +5,13 @@ import { problemBodySchema } from './response-schemas.js';
 
 const DESCRIPTIONS: Readonly<Record<number, string>> = {
   400: 'A bad field, each named in `problems`',
+  401: 'No credentials, or unknown, revoked or expired ones (`WWW-Authenticate` says which schemes)',
+  403: 'The credentials lack the role this route requires, or the saga type is not allowed',
   404: 'No saga has that id',
   409: 'Not allowed in the saga’s current state, or the key was used with another input',
   413: `The body is over ${BODY_LIMIT_BYTES} bytes`,
   415: 'The body is not application/json',
+  429: 'The client is over its rate limit; `Retry-After` says how many seconds to wait',
 };
 
 /** Documents the error answers a route may give, all with the `Problem` body. */

@@ -1,19 +1,24 @@
 import { Module, type DynamicModule, type ModuleMetadata, type Provider } from '@nestjs/common';
+import { APP_GUARD, Reflector } from '@nestjs/core';
+import { AuthGuard, type HttpSecurity } from './auth.guard.js';
 import { ParticipantsController } from './participants.controller.js';
 import { SagaActionsController } from './saga-actions.controller.js';
 import { SagasController } from './sagas.controller.js';
 
-/** Where {@link HttpApiModule} finds `SAGA_OPERATIONS`, `SAGA_QUERIES` and `PARTICIPANT_HEALTH`. */
+/** Where {@link HttpApiModule} finds `SAGA_OPERATIONS`, `SAGA_QUERIES` and `PARTICIPANT_HEALTH`, and how it guards. */
 export interface HttpApiModuleOptions {
   /** Modules that export both tokens. */
   readonly imports?: ModuleMetadata['imports'];
   /** Or the providers of the tokens themselves. */
   readonly providers?: Provider[];
+  /** Authentication and rate limits, applied to every route of the app (see AuthGuard). */
+  readonly security: HttpSecurity;
 }
 
 /**
  * The saga HTTP API: start, get, list, cancel, resume. Its controllers inject `SAGA_OPERATIONS`
  * and `SAGA_QUERIES`; call `configureHttp(app)` for the body limit, error answers and OpenAPI.
+ * It installs the AuthGuard app-wide: every route of the app must declare its access rule.
  */
 @Module({})
 export class HttpApiModule {
@@ -22,7 +27,14 @@ export class HttpApiModule {
     return {
       module: HttpApiModule,
       imports: options.imports ?? [],
-      providers: options.providers ?? [],
+      providers: [
+        ...(options.providers ?? []),
+        {
+          provide: APP_GUARD,
+          useFactory: (reflector: Reflector) => new AuthGuard(reflector, options.security),
+          inject: [Reflector],
+        },
+      ],
       controllers: [SagasController, SagaActionsController, ParticipantsController],
     };
   }

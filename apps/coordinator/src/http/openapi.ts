@@ -13,6 +13,10 @@ export function setupOpenApi(app: INestApplication): void {
         'Every error answer has the Problem body; a bad field is named in `problems`.',
     )
     .setVersion('1')
+    .addBearerAuth()
+    .addApiKey({ type: 'apiKey', in: 'header', name: 'x-api-key' }, 'api-key')
+    .addSecurityRequirements('bearer')
+    .addSecurityRequirements('api-key')
     .build();
   SwaggerModule.setup(OPENAPI_PATH, app, () => SwaggerModule.createDocument(app, config));
 }

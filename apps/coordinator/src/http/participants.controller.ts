@@ -18,9 +18,11 @@ import { ApiProblems } from './api-problems.decorator.js';
 import { participantNameSchema } from './request-schemas.js';
 import { participantViewSchema } from './response-schemas.js';
 import { SchemaValidationPipe } from './schema-validation.pipe.js';
+import { RequireRole } from './route-access.js';
 
 /** The participants' circuit breakers and load: `GET /participants`, `GET /participants/:name`. */
 @ApiTags('participants')
+@RequireRole('read')
 @Controller('participants')
 @UsePipes(SchemaValidationPipe)
 export class ParticipantsController {

@@ -1,30 +1,23 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
-import type { Request } from 'express';
-import { InvalidRequestException } from './problem.js';
-
-/** The actor recorded when a request names none. */
-export const ANONYMOUS_ACTOR = 'anonymous';
-/** The header that names the actor until authentication replaces it (see issue 9). */
-export const ACTOR_HEADER = 'x-actor';
-
-const PRINTABLE_ACTOR = /^[\x20-\x7E]{1,100}$/;
+import type { Principal } from '../security/principal.js';
+import type { AuthenticatedRequest } from './auth.guard.js';
 
 /**
- * Who performs an operator action. For now the `x-actor` header (1 to 100 printable ASCII
- * characters), else `anonymous`; once requests are authenticated, the principal replaces the
- * header here and nowhere else, and the header is no longer trusted.
+ * The principal the AuthGuard authenticated. Throws when the route was not guarded by a role:
+ * a handler that needs a caller must never run without one.
  */
-export function resolveActor(header: string | string[] | undefined): string {
-  if (header === undefined) return ANONYMOUS_ACTOR;
-  if (typeof header === 'string' && PRINTABLE_ACTOR.test(header) && header.trim() !== '') {
-    return header;
-  }
-  throw new InvalidRequestException([
-    { field: ACTOR_HEADER, message: 'must be 1 to 100 printable ASCII characters' },
-  ]);
+export function principalOf(request: AuthenticatedRequest): Principal {
+  if (request.principal === undefined) throw new Error('no authenticated principal on this route');
+  return request.principal;
 }
 
-/** Route parameter decorator giving the request's actor (see {@link resolveActor}). */
-export const RequestActor = createParamDecorator((_data: unknown, context: ExecutionContext) =>
-  resolveActor(context.switchToHttp().getRequest<Request>().headers[ACTOR_HEADER]),
+/** Route parameter decorator: the authenticated caller. */
+export const RequestPrincipal = createParamDecorator((_data: unknown, context: ExecutionContext) =>
+  principalOf(context.switchToHttp().getRequest<AuthenticatedRequest>()),
+);
+
+/** Route parameter decorator: who performs an operator action, for the audit log. */
+export const RequestActor = createParamDecorator(
+  (_data: unknown, context: ExecutionContext) =>
+    principalOf(context.switchToHttp().getRequest<AuthenticatedRequest>()).id,
 );

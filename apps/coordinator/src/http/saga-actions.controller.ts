@@ -9,7 +9,7 @@ import {
   UseGuards,
   UsePipes,
 } from '@nestjs/common';
-import { ApiBody, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import {
   SAGA_OPERATIONS,
   type OperatorActionAnswer,
@@ -17,19 +17,19 @@ import {
 } from '../application/saga-operations.js';
 import { ApiProblems } from './api-problems.decorator.js';
 import { JsonBodyGuard } from './json-body.guard.js';
-import { ACTOR_HEADER, RequestActor } from './request-actor.js';
+import { RequestActor } from './request-actor.js';
+import { RequireRole } from './route-access.js';
 import { cancelSagaBodySchema, resumeSagaBodySchema, sagaIdSchema } from './request-schemas.js';
 import { operatorActionAnswerSchema } from './response-schemas.js';
 import { SchemaValidationPipe } from './schema-validation.pipe.js';
 
-/** Operator actions on one saga: `POST /sagas/:id/cancel` and `POST /sagas/:id/resume`. */
+/**
+ * Operator actions on one saga: `POST /sagas/:id/cancel` and `POST /sagas/:id/resume`, for the
+ * `operate` role; the audit log records the authenticated caller as the actor.
+ */
 @ApiTags('sagas')
-@ApiHeader({
-  name: ACTOR_HEADER,
-  required: false,
-  description: 'Who acts, for the audit log (1 to 100 printable characters); default anonymous',
-})
 @Controller('sagas/:id')
+@RequireRole('operate')
 @UseGuards(JsonBodyGuard)
 @UsePipes(SchemaValidationPipe)
 export class SagaActionsController {
@@ -45,7 +45,7 @@ export class SagaActionsController {
     description: 'Cancelling: compensation has begun',
     standardSchema: operatorActionAnswerSchema,
   })
-  @ApiProblems(400, 404, 409, 413, 415)
+  @ApiProblems(400, 401, 403, 404, 409, 413, 415, 429)
   async cancel(
     @Param('id', { schema: sagaIdSchema }) sagaId: string,
     @Body({ schema: cancelSagaBodySchema }) body: { reason?: string } | undefined,
@@ -65,7 +65,7 @@ export class SagaActionsController {
     description: 'Resumed',
     standardSchema: operatorActionAnswerSchema,
   })
-  @ApiProblems(400, 404, 409, 413, 415)
+  @ApiProblems(400, 401, 403, 404, 409, 413, 415, 429)
   async resume(
     @Param('id', { schema: sagaIdSchema }) sagaId: string,
     @Body({ schema: resumeSagaBodySchema }) _body: object | undefined,

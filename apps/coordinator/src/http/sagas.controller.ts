@@ -1,6 +1,7 @@
 import {
   Body,
   Controller,
+  ForbiddenException,
   Get,
   HttpCode,
   HttpStatus,
@@ -28,10 +29,13 @@ import {
   type SagaQueries,
   type SagaView,
 } from '../application/saga-queries.js';
+import { mayStart, type Principal } from '../security/principal.js';
 import { ApiProblems } from './api-problems.decorator.js';
 import { JsonBodyGuard } from './json-body.guard.js';
 import { listSagasQuerySchema, sagaIdSchema, startSagaBodySchema } from './request-schemas.js';
 import { sagaPageSchema, sagaViewSchema, startSagaAnswerSchema } from './response-schemas.js';
+import { RequestPrincipal } from './request-actor.js';
+import { RequireRole } from './route-access.js';
 import { SchemaValidationPipe } from './schema-validation.pipe.js';
 
 /** Starts sagas and reads them: `POST /sagas`, `GET /sagas/:id`, `GET /sagas`. */
@@ -47,6 +51,7 @@ export class SagasController {
 
   /** Starts a saga, or finds the one its idempotency key already started; 202 either way. */
   @Post()
+  @RequireRole('start')
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiOperation({ summary: 'Start a saga (idempotent by sagaType and idempotencyKey)' })
   @ApiResponse({
@@ -55,32 +60,42 @@ export class SagasController {
     standardSchema: startSagaAnswerSchema,
     headers: { Location: { description: '/sagas/<sagaId>', schema: { type: 'string' } } },
   })
-  @ApiProblems(400, 409, 413, 415)
+  @ApiProblems(400, 401, 403, 409, 413, 415, 429)
   async start(
     @Body({ schema: startSagaBodySchema }) request: StartSagaRequest,
     @Res({ passthrough: true }) response: Response,
+    @RequestPrincipal() principal: Principal,
   ): Promise<StartSagaAnswer> {
+    if (!mayStart(principal, request.sagaType)) {
+      throw new ForbiddenException(`not allowed to start sagas of type '${request.sagaType}'`);
+    }
     const { sagaId, created, status } = await this.operations.start(request);
     response.setHeader('Location', `/sagas/${encodeURIComponent(sagaId)}`);
     return { sagaId, created, status };
   }
 
-  /** One saga with its steps and history. */
+  /** One saga with its steps and history; sensitive fields in clear for `read-sensitive` only. */
   @Get(':id')
+  @RequireRole('read')
   @ApiOperation({ summary: 'Get a saga with its steps and history' })
   @ApiResponse({ status: HttpStatus.OK, description: 'The saga', standardSchema: sagaViewSchema })
-  @ApiProblems(400, 404)
-  async get(@Param('id', { schema: sagaIdSchema }) sagaId: string): Promise<SagaView> {
-    const view = await this.queries.get(sagaId);
+  @ApiProblems(400, 401, 403, 404, 429)
+  async get(
+    @Param('id', { schema: sagaIdSchema }) sagaId: string,
+    @RequestPrincipal() principal: Principal,
+  ): Promise<SagaView> {
+    const revealSensitive = principal.roles.has('read-sensitive');
+    const view = await this.queries.get(sagaId, { revealSensitive });
     if (view === undefined) throw new SagaNotFoundError(sagaId);
     return view;
   }
 
   /** A page of sagas, newest first, filtered by status, type and creation time. */
   @Get()
+  @RequireRole('read')
   @ApiOperation({ summary: 'List sagas, newest first; follow nextCursor for the next page' })
   @ApiResponse({ status: HttpStatus.OK, description: 'A page', standardSchema: sagaPageSchema })
-  @ApiProblems(400)
+  @ApiProblems(400, 401, 403, 429)
   list(@Query({ schema: listSagasQuerySchema }) query: SagaListQuery): Promise<SagaPage> {
     return this.queries.list(query);
   }

@@ -1,13 +1,16 @@
-import { decodeMessage, replyMessageSchema, type ReplyMessage } from '#contracts';
+import { decodeMessage, MESSAGE_TYPES, replyMessageSchema, type ReplyMessage } from '#contracts';
 import type { BatchHandler, DeadLetter } from '#saga-core';
 import type { SagaDecisions } from '../decisions/saga-decisions.js';
+import { headerProblem } from './header-checks.js';
 
 /**
- * Handles a batch from `saga.replies`: malformed replies are dead-lettered with the reason, the
- * rest are applied in one transaction. Throwing (database down) makes the consumer retry the
- * whole batch; nothing is acknowledged before the transaction commits.
+ * Handles a batch from `saga.replies`: a reply is untrusted input. One that is larger than
+ * `maxReplyBytes`, malformed, off-schema (unknown fields too) or whose headers contradict the
+ * contract is dead-lettered with the reason; the rest are applied in one transaction. Throwing
+ * (database down) makes the consumer retry the whole batch; nothing is acknowledged before the
+ * transaction commits.
  */
-export function replyBatchHandler(decisions: SagaDecisions): BatchHandler {
+export function replyBatchHandler(decisions: SagaDecisions, maxReplyBytes: number): BatchHandler {
   return async (messages) => {
     const deadLetters: DeadLetter[] = [];
     const replies: ReplyMessage[] = [];
@@ -16,9 +19,16 @@ export function replyBatchHandler(decisions: SagaDecisions): BatchHandler {
         deadLetters.push({ message, reason: 'empty message: a reply needs a JSON body' });
         continue;
       }
+      if (Buffer.byteLength(message.value, 'utf8') > maxReplyBytes) {
+        deadLetters.push({ message, reason: `reply larger than ${maxReplyBytes} bytes` });
+        continue;
+      }
       const parsed = decodeMessage(replyMessageSchema, message.value);
-      if (parsed.ok) replies.push(parsed.value);
-      else deadLetters.push({ message, reason: `invalid reply: ${parsed.reason}` });
+      const problem = parsed.ok
+        ? headerProblem(message.headers, MESSAGE_TYPES.reply, parsed.value)
+        : `invalid reply: ${parsed.reason}`;
+      if (problem === undefined && parsed.ok) replies.push(parsed.value);
+      else deadLetters.push({ message, reason: problem ?? 'invalid reply' });
     }
     await decisions.applyReplies(replies);
     return { deadLetters };

@@ -1,30 +1,48 @@
-import { decodeMessage, startSagaMessageSchema, type StartSagaMessage } from '#contracts';
+import {
+  decodeMessage,
+  MESSAGE_TYPES,
+  startSagaMessageSchema,
+  type StartSagaMessage,
+} from '#contracts';
 import type { BatchHandler, DeadLetter, IncomingMessage } from '#saga-core';
 import { SagaOperationError } from '../application/saga-errors.js';
 import type { SagaDecisions } from '../decisions/saga-decisions.js';
+import type { SensitiveData } from '../security/sensitive-data.js';
+import { headerProblem } from './header-checks.js';
 
 /**
  * Handles a batch from `saga.start`: each valid request starts its saga (idempotent by key, as
- * over HTTP) in one transaction. A malformed message, an unknown saga type, an invalid input or
- * a key reused with another input is dead-lettered with the reason: no retry could fix it.
+ * over HTTP) in one transaction. A malformed message, wrong headers, an unknown saga type, an
+ * invalid input or a key reused with another input is dead-lettered with the reason (no retry
+ * could fix it), its sensitive input fields redacted.
  */
-export function startBatchHandler(decisions: SagaDecisions): BatchHandler {
+export function startBatchHandler(
+  decisions: SagaDecisions,
+  sensitive: SensitiveData,
+): BatchHandler {
   return async (messages) => {
     const deadLetters: DeadLetter[] = [];
+    const deadLetter = (message: IncomingMessage, reason: string) => {
+      const value = message.value === null ? undefined : sensitive.redactStart(message.value);
+      deadLetters.push({ message, reason, ...(value === undefined ? {} : { value }) });
+    };
     const valid: { message: IncomingMessage; request: StartSagaMessage }[] = [];
     for (const message of messages) {
       if (message.value === null) {
-        deadLetters.push({ message, reason: 'empty message: a start request needs a JSON body' });
+        deadLetter(message, 'empty message: a start request needs a JSON body');
         continue;
       }
       const parsed = decodeMessage(startSagaMessageSchema, message.value);
-      if (parsed.ok) valid.push({ message, request: parsed.value });
-      else deadLetters.push({ message, reason: `invalid start request: ${parsed.reason}` });
+      const problem = parsed.ok
+        ? headerProblem(message.headers, MESSAGE_TYPES.start)
+        : `invalid start request: ${parsed.reason}`;
+      if (problem === undefined && parsed.ok) valid.push({ message, request: parsed.value });
+      else deadLetter(message, problem ?? 'invalid start request');
     }
     const answers = await decisions.startMany(valid.map((item) => item.request));
     answers.forEach((answer, index) => {
       if (answer instanceof SagaOperationError) {
-        deadLetters.push({ message: valid[index]!.message, reason: `refused: ${answer.message}` });
+        deadLetter(valid[index]!.message, `refused: ${answer.message}`);
       } else if (answer instanceof Error) {
         throw answer;
       }

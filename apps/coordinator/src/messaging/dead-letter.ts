@@ -43,6 +43,8 @@ export class InvalidBatchOutcomeError extends Error {
 export interface DeadLetterChoice {
   readonly index: number;
   readonly reason: string;
+  /** Replaces the original value in the dead letter (a redacted copy); absent: the original. */
+  readonly value?: string | null;
 }
 
 /**
@@ -58,7 +60,7 @@ export function matchDeadLetters(
     throw new InvalidBatchOutcomeError('the batch handler must resolve with { deadLetters: [] }');
   }
   const positions = new Map(batch.map((message, index) => [message, index]));
-  const chosen = new Map<number, string>();
+  const chosen = new Map<number, DeadLetterChoice>();
   for (const deadLetter of outcome.deadLetters) {
     const index = positions.get(deadLetter.message);
     if (index === undefined) {
@@ -72,9 +74,8 @@ export function matchDeadLetters(
     if (typeof deadLetter.reason !== 'string' || deadLetter.reason.trim() === '') {
       throw new InvalidBatchOutcomeError(`the dead letter of message #${index} has no reason`);
     }
-    chosen.set(index, deadLetter.reason);
+    const { reason, value } = deadLetter;
+    chosen.set(index, { index, reason, ...(value === undefined ? {} : { value }) });
   }
-  return [...chosen.entries()]
-    .sort(([a], [b]) => a - b)
-    .map(([index, reason]) => ({ index, reason }));
+  return [...chosen.values()].sort((a, b) => a.index - b.index);
 }

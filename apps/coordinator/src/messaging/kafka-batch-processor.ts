@@ -167,13 +167,17 @@ function deadLetterRecords(
   choices: readonly DeadLetterChoice[],
   failedAt: Date,
 ): Message[] {
-  return choices.map(({ index, reason }) => {
-    const message = chunk[index];
-    if (!message) throw new RangeError(`no message #${index} in the chunk`);
+  return choices.map(({ index, reason, value }) => {
+    const original = chunk[index];
+    if (!original) throw new RangeError(`no message #${index} in the chunk`);
+    const message =
+      value === undefined
+        ? original
+        : { ...original, value: value === null ? null : Buffer.from(value, 'utf8') };
     return toDeadLetterRecord(message, {
       topic,
       partition,
-      offset: message.offset,
+      offset: original.offset,
       reason,
       failedAt,
     });

@@ -178,6 +178,9 @@ export function resolveKafkaTransportOptions(
   if (typeof options.clientId !== 'string' || options.clientId.trim() === '') {
     throw new TypeError('clientId must be a non-empty string');
   }
+  if (typeof options.ssl === 'object' && options.ssl.rejectUnauthorized === false) {
+    throw new TypeError('ssl.rejectUnauthorized: certificate checks cannot be turned off');
+  }
   const resolved: ResolvedKafkaTransportOptions = {
     brokers: [...options.brokers],
     clientId: options.clientId,

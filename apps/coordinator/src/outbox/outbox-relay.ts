@@ -13,6 +13,8 @@ export interface OutboxRelayOptions {
   readonly batchSize?: number;
   /** Fallback poll when no hint arrives (default 500). */
   readonly pollIntervalMs?: number;
+  /** Turns a stored payload into the one to publish (opens sealed commands); default: as is. */
+  readonly openPayload?: (sagaId: string, payload: unknown) => unknown;
   /** Sent rows older than this are deleted (default 1 hour). */
   readonly retentionMs?: number;
   /** Inbox ids older than this are deleted (default 7 days). */
@@ -108,7 +110,7 @@ export class OutboxRelay {
         [LANE_LOCK_NAMESPACE, lane],
       );
       if (!lock?.locked) return 0; // another instance drains this lane right now
-      const rows = await claimLane(sql, lane, this.batchSize);
+      const rows = await claimLane(sql, lane, this.batchSize, this.options.openPayload);
       if (rows.length === 0) return 0;
       await this.publisher.publish(rows.map((row) => row.message));
       await sql.query(
@@ -140,15 +142,17 @@ async function claimLane(
   sql: SqlRunner,
   lane: number,
   limit: number,
+  openPayload: (sagaId: string, payload: unknown) => unknown = (_sagaId, payload) => payload,
 ): Promise<{ id: string; message: OutgoingMessage }[]> {
   const rows = await sql.query<{
     id: string;
+    saga_id: string;
     topic: string;
     message_key: string;
     headers: Record<string, string>;
     payload: unknown;
   }>(
-    `SELECT id, topic, message_key, headers, payload FROM outbox
+    `SELECT id, saga_id, topic, message_key, headers, payload FROM outbox
      WHERE lane = $1 AND sent_at IS NULL ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED`,
     [lane, limit],
   );
@@ -158,7 +162,7 @@ async function claimLane(
       topic: row.topic,
       key: row.message_key,
       headers: row.headers,
-      value: JSON.stringify(row.payload),
+      value: JSON.stringify(openPayload(row.saga_id, row.payload)),
     },
   }));
 }

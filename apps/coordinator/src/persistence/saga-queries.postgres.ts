@@ -4,6 +4,7 @@ import type { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { InvalidCursorError } from '../application/saga-errors.js';
 import { runQuery } from '#postgres';
+import type { SensitiveData } from '../security/sensitive-data.js';
 import type {
   HistoryEntry,
   SagaListQuery,
@@ -11,6 +12,7 @@ import type {
   SagaQueries,
   SagaSummary,
   SagaView,
+  SagaViewOptions,
   StepView,
 } from '../application/saga-queries.js';
 
@@ -103,16 +105,23 @@ export class PostgresSagaQueries implements SagaQueries {
   constructor(
     private readonly dataSource: DataSource,
     private readonly registry?: Pick<SagaRegistry, 'get'>,
+    /** Opens or redacts sensitive fields; without it, input and context are shown as stored. */
+    private readonly sensitive?: SensitiveData,
   ) {}
 
-  async get(sagaId: string): Promise<SagaView | undefined> {
+  async get(sagaId: string, options: SagaViewOptions = {}): Promise<SagaView | undefined> {
     const [row] = await runQuery<ViewRow>(this.dataSource, VIEW_SQL, [sagaId]);
     if (row === undefined) return undefined;
     const state = row.state;
+    const saga = { sagaId: row.id, sagaType: row.saga_type, sagaVersion: row.saga_version };
+    const shown = (value: unknown): JsonValue =>
+      this.sensitive === undefined
+        ? ((value ?? null) as JsonValue)
+        : this.sensitive.view(saga, (value ?? null) as JsonValue, options.revealSensitive === true);
     return {
       ...toSummary(row),
-      input: (state.input ?? null) as JsonValue,
-      context: (state.context ?? null) as JsonValue,
+      input: shown(state.input),
+      context: shown(state.context),
       cause: (state.cause ?? null) as JsonValue,
       reason: typeof state.reason === 'string' ? state.reason : null,
       steps: this.orderSteps(row),

@@ -89,17 +89,39 @@ export async function lockSagas(
   );
 }
 
+/** A saga found by its idempotency key, with its input as stored. */
+export interface KeyedSaga {
+  readonly sagaId: string;
+  readonly sagaType: string;
+  readonly sagaVersion: number;
+  readonly status: SagaState['status'];
+  readonly input: JsonValue;
+}
+
 /** The saga a type and idempotency key started, if any, with its input. */
 export async function findByIdempotencyKey(
   sql: SqlRunner,
   sagaType: string,
   idempotencyKey: string,
-): Promise<{ sagaId: string; status: SagaState['status']; input: JsonValue } | undefined> {
-  const [row] = await sql.query<{ id: string; status: SagaState['status']; input: JsonValue }>(
-    `SELECT id, status, state->'input' AS input FROM sagas WHERE saga_type = $1 AND idempotency_key = $2`,
+): Promise<KeyedSaga | undefined> {
+  const [row] = await sql.query<{
+    id: string;
+    saga_version: number;
+    status: SagaState['status'];
+    input: JsonValue;
+  }>(
+    `SELECT id, saga_version, status, state->'input' AS input FROM sagas WHERE saga_type = $1 AND idempotency_key = $2`,
     [sagaType, idempotencyKey],
   );
-  return row && { sagaId: row.id, status: row.status, input: row.input };
+  return (
+    row && {
+      sagaId: row.id,
+      sagaType,
+      sagaVersion: row.saga_version,
+      status: row.status,
+      input: row.input,
+    }
+  );
 }
 
 /** Inserts a new saga; false when its type and idempotency key are already taken. */

@@ -4,7 +4,12 @@ import { inTransaction } from '#postgres';
 import type { WorkSignals } from '../decisions/work-signals.js';
 import { InterruptibleSleep } from '../runtime/interruptible-sleep.js';
 import type { CommandGate } from './command-gate.js';
-import { participantLoads, releaseHeld, sagasInFlight } from './held-commands.js';
+import {
+  participantLoads,
+  releaseHeld,
+  sagasInFlight,
+  type RestampCommand,
+} from './held-commands.js';
 import type { SagaAdmission } from './saga-admission.js';
 
 /** The shortest pause between two rounds, so a stream of hints cannot turn the loop into a spin. */
@@ -27,6 +32,7 @@ export class CapacityMonitor {
     private readonly admission: SagaAdmission,
     private readonly signals: WorkSignals,
     private readonly pollMs: number,
+    private readonly restamp: RestampCommand,
   ) {
     signals.onHeldWork(() => {
       if (this.gate.participantsWithHeld().length > 0 || this.admission.isFull) this.pause.wake();
@@ -63,7 +69,7 @@ export class CapacityMonitor {
       const allowed = this.gate.releasable(participant);
       if (allowed === 0) continue;
       const { released, dropped } = await inTransaction(this.dataSource, (sql) =>
-        releaseHeld(sql, participant, allowed),
+        releaseHeld(sql, participant, allowed, this.restamp),
       );
       this.gate.noteReleased(participant, released, dropped);
       total += released;

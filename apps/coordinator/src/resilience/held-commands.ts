@@ -1,4 +1,4 @@
-import type { CommandMessage } from '#contracts';
+import type { CommandMessage, JsonValue } from '#contracts';
 import type { SagaState, Wakeup } from '#saga-core';
 import type { SqlRunner } from '#postgres';
 import {
@@ -74,19 +74,23 @@ interface StoredHeld {
   topic: string;
   message_key: string;
   headers: Record<string, string>;
-  payload: CommandMessage;
+  payload: JsonValue;
   reply_timer: HeldReplyTimer | null;
 }
 
+/** Gives a stored command payload (sealed or not) the time it is really sent. */
+export type RestampCommand = (sagaId: string, payload: JsonValue, sentAt: string) => JsonValue;
+
 /**
- * Moves up to `limit` of `participant`'s held commands, oldest first, to the outbox and arms
- * their reply timers from now. A command whose saga has moved on (cancelled, past its deadline,
+ * Moves up to `limit` of `participant`'s held commands, oldest first, to the outbox with their
+ * `sentAt` set to now (through `restamp`) and arms their reply timers from now. A command whose saga has moved on (cancelled, past its deadline,
  * the step no longer waiting for that attempt) is dropped, never sent. Call inside a transaction.
  */
 export async function releaseHeld(
   sql: SqlRunner,
   participant: string,
   limit: number,
+  restamp: RestampCommand,
 ): Promise<ReleaseResult> {
   const rows = await sql.query<StoredHeld>(
     `DELETE FROM held_commands WHERE id IN (
@@ -111,7 +115,7 @@ export async function releaseHeld(
       topic: row.topic,
       key: row.message_key,
       headers: row.headers,
-      payload: { ...row.payload, sentAt },
+      payload: restamp(row.saga_id, row.payload, sentAt),
     })),
   );
   await writeTimers(

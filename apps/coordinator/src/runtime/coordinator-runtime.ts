@@ -21,6 +21,9 @@ import { BreakerLog } from '../resilience/breaker-log.js';
 import { CapacityMonitor } from '../resilience/capacity-monitor.js';
 import { CommandGate } from '../resilience/command-gate.js';
 import { SagaAdmission } from '../resilience/saga-admission.js';
+import { FieldCipher } from '../security/field-cipher.js';
+import { ephemeralKeyring } from '../security/keyring.js';
+import { SensitiveData } from '../security/sensitive-data.js';
 import { TimerPoller } from '../timers/timer-poller.js';
 import { createMessageTransport, type MessageTransport } from './message-transport.js';
 
@@ -51,6 +54,8 @@ export class CoordinatorRuntime {
   readonly breakerLog: BreakerLog;
   private readonly capacity: CapacityMonitor;
   private startConsumer: MessageConsumer | undefined;
+  /** Seals, opens and redacts the fields saga definitions mark sensitive. */
+  readonly sensitive: SensitiveData;
   private readonly logger = new Logger(CoordinatorRuntime.name);
   private readonly relay: OutboxRelay;
   private readonly timers: TimerPoller;
@@ -74,6 +79,10 @@ export class CoordinatorRuntime {
     this.topics = topicNames(config.topicPrefix);
     const signals = new WorkSignals();
     const plan = { topics: this.topics, timeScale: config.timeScale, lanes: config.outboxLanes };
+    // Without configured keys (the in-memory embedded mode only: the configuration refuses
+    // it otherwise) a key that dies with the process, like the data it protects.
+    const keyring = config.security.encryption ?? ephemeralKeyring();
+    this.sensitive = new SensitiveData(options.registry, new FieldCipher(keyring));
     const { resilience } = config;
     this.breakerLog = new BreakerLog(
       this.dataSource,
@@ -95,6 +104,7 @@ export class CoordinatorRuntime {
       options.registry,
       plan,
       signals,
+      { sensitive: this.sensitive, maxContextBytes: config.security.maxContextBytes },
       this.gate,
       this.admission,
     );
@@ -104,10 +114,12 @@ export class CoordinatorRuntime {
       this.admission,
       signals,
       resilience.capacityPollMs,
+      (sagaId, payload, sentAt) => this.sensitive.restampCommand(sagaId, payload, sentAt),
     );
     this.relay = new OutboxRelay(this.dataSource, this.transport.publisher, signals, {
       lanes: config.outboxLanes,
       pollIntervalMs: config.relayPollMs,
+      openPayload: (sagaId, payload) => this.sensitive.openOutboxPayload(sagaId, payload),
     });
     this.timers = new TimerPoller(this.decisions, signals, { pollIntervalMs: config.timerPollMs });
   }
@@ -150,10 +162,16 @@ export class CoordinatorRuntime {
     this.relay.start();
     this.capacity.start();
     this.consuming = Promise.all([
-      this.consume(config.consumerGroup, this.topics.replies, replyBatchHandler(this.decisions)),
-      this.consume(config.consumerGroup, this.topics.start, startBatchHandler(this.decisions)).then(
-        (consumer) => (this.startConsumer = consumer),
+      this.consume(
+        config.consumerGroup,
+        this.topics.replies,
+        replyBatchHandler(this.decisions, config.security.maxContextBytes),
       ),
+      this.consume(
+        config.consumerGroup,
+        this.topics.start,
+        startBatchHandler(this.decisions, this.sensitive),
+      ).then((consumer) => (this.startConsumer = consumer)),
       this.indexDeadLetters(`${config.consumerGroup}.${config.topicPrefix}dead-letters`),
     ]).then(() => {
       this.joined = true;

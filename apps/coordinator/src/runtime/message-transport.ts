@@ -1,5 +1,6 @@
 import type { MessageConsumer, MessagePublisher, TopicAdministrator } from '#saga-core';
 import { InMemoryTransport, KafkaTransport } from '../messaging/index.js';
+import { kafkaSecurityOptions } from '../messaging/kafka-security.js';
 import type { CoordinatorConfig } from '../config/coordinator-config.js';
 
 /** A transport: a publisher, a topic administrator and consumers on demand (Kafka or in-process). */
@@ -17,6 +18,7 @@ export function createMessageTransport(config: CoordinatorConfig): MessageTransp
   return new KafkaTransport({
     brokers: config.kafkaBrokers,
     clientId: config.kafkaClientId,
+    ...kafkaSecurityOptions(config.security.kafka),
     consumer: {
       sessionTimeoutMs: config.kafkaSessionTimeoutMs,
       heartbeatIntervalMs: Math.max(500, Math.floor(config.kafkaSessionTimeoutMs / 10)),

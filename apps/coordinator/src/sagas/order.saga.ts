@@ -11,6 +11,8 @@ export const orderInputSchema = z.strictObject({
     .max(100),
   amount: z.number().positive(),
   currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as EUR'),
+  /** How the customer pays: a token of the card, for the payment provider only (sensitive). */
+  payment: z.strictObject({ cardToken: z.string().min(1).max(200) }).optional(),
 });
 
 /** A validated order saga input. */
@@ -68,6 +70,9 @@ export const orderSaga = defineSaga({
   input: orderInputSchema,
   initialContext: (input): OrderContext => ({ ...input }),
   deadlineMs: 60_000,
+  // Encrypted at rest, redacted in logs, spans, dead letters and for callers without
+  // `read-sensitive`; it leaves the coordinator only in the payment.authorize command.
+  sensitive: ['payment.cardToken'],
 })
   .step({
     id: 'reserve-inventory',
@@ -93,6 +98,7 @@ export const orderSaga = defineSaga({
       customerId: ctx.customerId,
       amount: ctx.amount,
       currency: ctx.currency,
+      ...(ctx.payment ? { cardToken: ctx.payment.cardToken } : {}),
     }),
     onSuccess: (ctx, result) => ({ ...ctx, ...authorization.parse(result) }),
     compensation: {

@@ -6,6 +6,7 @@ import { ApiProblems } from '../http/api-problems.decorator.js';
 import { SchemaValidationPipe } from '../http/schema-validation.pipe.js';
 import { listStuckSagas, type StuckSagaPage } from './stuck-sagas.postgres.js';
 import { listStuckQuerySchema, stuckPageSchema } from './stuck-sagas.schemas.js';
+import { RequireRole } from '../http/route-access.js';
 
 /** What the stuck-sagas listing reads, and after how long (ms) a saga without progress is idle. */
 export interface StuckSagasSource {
@@ -22,6 +23,7 @@ export const STUCK_SAGAS_SOURCE = Symbol('STUCK_SAGAS_SOURCE');
  * first. `POST /sagas/:id/resume` and `/cancel` act on them.
  */
 @ApiTags('sagas')
+@RequireRole('read')
 @Controller('sagas/stuck')
 @UsePipes(SchemaValidationPipe)
 export class StuckSagasController {

@@ -44,6 +44,8 @@ export interface DeadLetter {
   readonly message: IncomingMessage;
   /** Why, for operators; must not contain secrets. */
   readonly reason: string;
+  /** The value to keep in the dead letter instead of the original (a redacted copy). */
+  readonly value?: string | null;
 }
 
 /** What the handler made of a batch: every message not dead-lettered counts as handled. */

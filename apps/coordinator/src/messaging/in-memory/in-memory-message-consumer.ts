@@ -203,13 +203,13 @@ export class InMemoryMessageConsumer implements MessageConsumer {
     if (choices === GAVE_UP) return;
     if (choices.length > 0) {
       const failedAt = this.now();
-      const deadLetters = choices.map(({ index, reason }) => {
+      const deadLetters = choices.map(({ index, reason, value }) => {
         const record = records[index];
         if (!record) throw new RangeError(`no record #${index} in the batch`);
         const origin = { topic, partition, offset: String(record.offset), reason, failedAt };
         return {
           key: record.key,
-          value: record.value,
+          value: value === undefined ? record.value : value,
           headers: { ...record.headers, ...deadLetterHeaders(origin) },
         };
       });

@@ -1,0 +1,269 @@
+import { z } from 'zod';
+import { apiKeyListSchema, type ApiKeyRecord } from '../security/api-keys.js';
+import { JWT_ALGORITHMS, type JwtAlgorithm } from '../security/jwt-verifier.js';
+import { parseKeyring, KeyringError, type Keyring } from '../security/keyring.js';
+
+/** How the HTTP API authenticates: not at all (embedded default), or by API keys and/or JWT. */
+export type AuthConfig =
+  | { readonly mode: 'open' }
+  | {
+      readonly mode: 'closed';
+      readonly apiKeys: readonly ApiKeyRecord[];
+      readonly jwt?: {
+        readonly issuer: string;
+        readonly audience: string;
+        readonly algorithms: readonly JwtAlgorithm[];
+        readonly publicKeyPem?: string;
+        readonly secret?: string;
+      };
+    };
+
+/** TLS and SASL of every Kafka client; certificates are always checked. */
+export interface KafkaSecurityConfig {
+  readonly ssl?: true | { ca?: string; cert?: string; key?: string };
+  readonly sasl?: {
+    mechanism: 'scram-sha-512' | 'scram-sha-256' | 'plain';
+    username: string;
+    password: string;
+  };
+}
+
+/** The security part of the coordinator's configuration. */
+export interface SecurityConfig {
+  readonly auth: AuthConfig;
+  readonly rateLimit: { readonly perSecond: number; readonly burst: number };
+  /** The largest saga input accepted, as serialised JSON in bytes. */
+  readonly maxContextBytes: number;
+  /** Keys that encrypt sensitive fields; absent: a per-process key (embedded mode only). */
+  readonly encryption?: Keyring;
+  readonly kafka: KafkaSecurityConfig;
+}
+
+const text = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
+
+/** The variables read here (all optional; see docs/CONFIGURATION.md). */
+export const securityEnvironmentSchema = z.object({
+  AUTH_MODE: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['open', 'closed']).optional()),
+  API_KEYS: text,
+  API_KEYS_FILE: text,
+  JWT_ISSUER: text,
+  JWT_AUDIENCE: text,
+  JWT_ALGORITHMS: text,
+  JWT_PUBLIC_KEY_FILE: text,
+  JWT_SECRET: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.string().min(32, 'expected at least 32 characters').optional(),
+  ),
+  RATE_LIMIT_PER_SECOND: z.coerce.number().positive().max(1_000_000).default(50),
+  RATE_LIMIT_BURST: z.coerce.number().int().min(1).max(1_000_000).default(100),
+  MAX_CONTEXT_BYTES: z.coerce.number().int().min(1_024).max(1_000_000).default(65_536),
+  ENCRYPTION_KEYS: text,
+  ENCRYPTION_KEYS_FILE: text,
+  ENCRYPTION_KEY_ID: text,
+  KAFKA_SSL: z.enum(['true', 'false', '']).optional(),
+  KAFKA_SSL_CA_FILE: text,
+  KAFKA_SSL_CERT_FILE: text,
+  KAFKA_SSL_KEY_FILE: text,
+  KAFKA_SASL_MECHANISM: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.enum(['scram-sha-512', 'scram-sha-256', 'plain']).optional(),
+  ),
+  KAFKA_SASL_USERNAME: text,
+  KAFKA_SASL_PASSWORD: text,
+  KAFKA_SASL_PASSWORD_FILE: text,
+});
+type SecurityEnvironment = z.infer<typeof securityEnvironmentSchema>;
+
+/** Reads a file named by a variable; its content is never echoed. */
+export type ReadFile = (path: string) => string;
+
+/** What the rest of the configuration says about the deployment. */
+export interface DeploymentShape {
+  /** Neither a database nor a broker is configured: authentication may default to open. */
+  readonly embedded: boolean;
+  /** Saga data outlives the process (a real or on-disk database): encryption keys are required. */
+  readonly persistentData: boolean;
+}
+
+/**
+ * Builds the security configuration; pushes a problem per bad variable (`NAME: why`, never its
+ * value) into `problems`.
+ */
+export function securityConfigOf(
+  env: SecurityEnvironment,
+  { embedded, persistentData }: DeploymentShape,
+  readFile: ReadFile,
+  problems: string[],
+): SecurityConfig {
+  const read = (name: keyof SecurityEnvironment): string | undefined => {
+    const path = env[name];
+    if (typeof path !== 'string') return undefined;
+    try {
+      return readFile(path);
+    } catch {
+      problems.push(`${name}: cannot read the file`);
+      return undefined;
+    }
+  };
+  const encryption = keyringOf(env.ENCRYPTION_KEYS ?? read('ENCRYPTION_KEYS_FILE'), env, problems);
+  if (encryption === undefined && persistentData) {
+    problems.push(
+      'ENCRYPTION_KEYS: required with DATABASE_URL or EMBEDDED_DATA_DIR (or ENCRYPTION_KEYS_FILE)',
+    );
+  }
+  return {
+    auth: authOf(env, embedded, read, problems),
+    rateLimit: { perSecond: env.RATE_LIMIT_PER_SECOND, burst: env.RATE_LIMIT_BURST },
+    maxContextBytes: env.MAX_CONTEXT_BYTES,
+    ...(encryption ? { encryption } : {}),
+    kafka: kafkaSecurityOf(env, read, problems),
+  };
+}
+
+function keyringOf(
+  keys: string | undefined,
+  env: SecurityEnvironment,
+  problems: string[],
+): Keyring | undefined {
+  if (keys === undefined) return undefined;
+  try {
+    return parseKeyring(keys, env.ENCRYPTION_KEY_ID);
+  } catch (error) {
+    problems.push(
+      `ENCRYPTION_KEYS: ${error instanceof KeyringError ? error.message : 'malformed'}`,
+    );
+    return undefined;
+  }
+}
+
+function authOf(
+  env: SecurityEnvironment,
+  embedded: boolean,
+  read: (name: keyof SecurityEnvironment) => string | undefined,
+  problems: string[],
+): AuthConfig {
+  const mode = env.AUTH_MODE ?? (embedded ? 'open' : 'closed');
+  if (mode === 'open') return { mode };
+  const keysText = env.API_KEYS ?? read('API_KEYS_FILE');
+  let apiKeys: ApiKeyRecord[] = [];
+  if (keysText !== undefined) {
+    const parsed = parseJson(keysText);
+    const checked = apiKeyListSchema.safeParse(parsed);
+    if (parsed === undefined) problems.push('API_KEYS: not valid JSON');
+    else if (checked.success) apiKeys = checked.data;
+    else {
+      const issue = checked.error.issues[0];
+      problems.push(
+        `API_KEYS: ${issue?.path.join('.') ?? ''} ${issue?.message ?? 'invalid'}`.trim(),
+      );
+    }
+  }
+  const jwt = jwtOf(env, read, problems);
+  return { mode, apiKeys, ...(jwt ? { jwt } : {}) };
+}
+
+function jwtOf(
+  env: SecurityEnvironment,
+  read: (name: keyof SecurityEnvironment) => string | undefined,
+  problems: string[],
+): Extract<AuthConfig, { mode: 'closed' }>['jwt'] {
+  const publicKeyPem = read('JWT_PUBLIC_KEY_FILE');
+  const secret = env.JWT_SECRET;
+  const any = env.JWT_ISSUER ?? env.JWT_AUDIENCE ?? publicKeyPem ?? secret;
+  if (any === undefined) return undefined;
+  if (env.JWT_ISSUER === undefined) problems.push('JWT_ISSUER: required to accept bearer tokens');
+  if (env.JWT_AUDIENCE === undefined)
+    problems.push('JWT_AUDIENCE: required to accept bearer tokens');
+  if ((publicKeyPem === undefined) === (secret === undefined)) {
+    problems.push('JWT_PUBLIC_KEY_FILE: set either it or JWT_SECRET');
+  }
+  const fallback = secret !== undefined ? 'HS256' : 'RS256,ES256';
+  const algorithms = (env.JWT_ALGORITHMS ?? fallback).split(',').map((name) => name.trim());
+  const bad = algorithms.filter((name) => !(JWT_ALGORITHMS as readonly string[]).includes(name));
+  if (bad.length > 0) problems.push(`JWT_ALGORITHMS: not allowed: ${bad.join(', ')}`);
+  const symmetric = algorithms.some((name) => name.startsWith('HS'));
+  if (symmetric && secret === undefined) problems.push('JWT_ALGORITHMS: HS* needs JWT_SECRET');
+  if (!symmetric && secret !== undefined) problems.push('JWT_ALGORITHMS: JWT_SECRET needs HS*');
+  return {
+    issuer: env.JWT_ISSUER ?? '',
+    audience: env.JWT_AUDIENCE ?? '',
+    algorithms: algorithms as JwtAlgorithm[],
+    ...(publicKeyPem !== undefined ? { publicKeyPem } : {}),
+    ...(secret !== undefined ? { secret } : {}),
+  };
+}
+
+/**
+ * The Kafka TLS and SASL settings alone (`KAFKA_SSL*`, `KAFKA_SASL_*`), for processes other than
+ * the coordinator that talk to the same brokers (the sample participants). Throws naming every
+ * bad variable, never a value.
+ */
+export function loadKafkaSecurity(
+  environment: Record<string, string | undefined>,
+  readFile: ReadFile,
+): KafkaSecurityConfig {
+  const parsed = securityEnvironmentSchema.safeParse(environment);
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+  const read = (name: keyof SecurityEnvironment): string | undefined => {
+    const path = parsed.success ? parsed.data[name] : undefined;
+    if (typeof path !== 'string') return undefined;
+    try {
+      return readFile(path);
+    } catch {
+      problems.push(`${name}: cannot read the file`);
+      return undefined;
+    }
+  };
+  const config = parsed.success ? kafkaSecurityOf(parsed.data, read, problems) : {};
+  if (problems.length > 0)
+    throw new Error(`Invalid Kafka security settings:\n  ${problems.join('\n  ')}`);
+  return config;
+}
+
+function kafkaSecurityOf(
+  env: SecurityEnvironment,
+  read: (name: keyof SecurityEnvironment) => string | undefined,
+  problems: string[],
+): KafkaSecurityConfig {
+  const files: { ca?: string; cert?: string; key?: string } = {};
+  const [ca, cert, key] = [
+    read('KAFKA_SSL_CA_FILE'),
+    read('KAFKA_SSL_CERT_FILE'),
+    read('KAFKA_SSL_KEY_FILE'),
+  ];
+  if (ca !== undefined) files.ca = ca;
+  if (cert !== undefined) files.cert = cert;
+  if (key !== undefined) files.key = key;
+  if ((files.cert === undefined) !== (files.key === undefined)) {
+    problems.push('KAFKA_SSL_CERT_FILE: set together with KAFKA_SSL_KEY_FILE');
+  }
+  const tls = env.KAFKA_SSL === 'true' || Object.keys(files).length > 0;
+  if (env.KAFKA_SSL === 'false' && Object.keys(files).length > 0) {
+    problems.push('KAFKA_SSL: false, but certificate files are set');
+  }
+  const ssl = tls ? (Object.keys(files).length > 0 ? files : (true as const)) : undefined;
+  let sasl: KafkaSecurityConfig['sasl'];
+  if (env.KAFKA_SASL_MECHANISM !== undefined) {
+    const password = env.KAFKA_SASL_PASSWORD ?? read('KAFKA_SASL_PASSWORD_FILE')?.trim();
+    if (env.KAFKA_SASL_USERNAME === undefined) problems.push('KAFKA_SASL_USERNAME: required');
+    if (password === undefined) problems.push('KAFKA_SASL_PASSWORD: required (or _FILE)');
+    sasl = {
+      mechanism: env.KAFKA_SASL_MECHANISM,
+      username: env.KAFKA_SASL_USERNAME ?? '',
+      password: password ?? '',
+    };
+  } else if (env.KAFKA_SASL_USERNAME ?? env.KAFKA_SASL_PASSWORD) {
+    problems.push('KAFKA_SASL_MECHANISM: required with a SASL user or password');
+  }
+  return { ...(ssl ? { ssl } : {}), ...(sasl ? { sasl } : {}) };
+}
+
+function parseJson(value: string): unknown {
+  try {
+    return JSON.parse(value);
+  } catch {
+    return undefined;
+  }
+}

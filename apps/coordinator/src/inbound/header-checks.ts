@@ -1,0 +1,36 @@
+import { HEADERS, JSON_CONTENT_TYPE, SCHEMA_VERSION, type MessageType } from '#contracts';
+
+/**
+ * Why a message's headers contradict the contract, else undefined. A header may be absent
+ * (services outside the kit may send none), but one that is present must be right: the
+ * message type of the topic, JSON content, this schema version, and (when the body is known)
+ * the same message and saga ids as the body. Header values are never echoed.
+ */
+export function headerProblem(
+  headers: Readonly<Record<string, string>>,
+  expectedType: MessageType,
+  body?: { readonly messageId?: string; readonly sagaId?: string },
+): string | undefined {
+  const type = headers[HEADERS.messageType];
+  if (type !== undefined && type !== expectedType) {
+    return `header ${HEADERS.messageType} must be ${expectedType}`;
+  }
+  const contentType = headers[HEADERS.contentType];
+  if (contentType !== undefined && contentType.split(';')[0]?.trim() !== JSON_CONTENT_TYPE) {
+    return `header ${HEADERS.contentType} must be ${JSON_CONTENT_TYPE}`;
+  }
+  const version = headers[HEADERS.schemaVersion];
+  if (version !== undefined && version !== String(SCHEMA_VERSION)) {
+    return `header ${HEADERS.schemaVersion} must be ${SCHEMA_VERSION}`;
+  }
+  for (const [header, value] of [
+    [HEADERS.messageId, body?.messageId],
+    [HEADERS.sagaId, body?.sagaId],
+  ] as const) {
+    const given = headers[header];
+    if (given !== undefined && value !== undefined && given !== value) {
+      return `header ${header} does not match the body`;
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,20 @@
+import type { SecurityConfig } from '../config/security-config.js';
+import type { HttpSecurity } from '../http/auth.guard.js';
+import { ApiKeyDirectory } from './api-keys.js';
+import { Authenticator } from './authenticator.js';
+import { JwtVerifier } from './jwt-verifier.js';
+import { RateLimiter } from './rate-limiter.js';
+
+/** The authenticator and rate limiter the configuration describes. */
+export function createHttpSecurity(config: SecurityConfig): HttpSecurity {
+  const { auth } = config;
+  const authenticator =
+    auth.mode === 'open'
+      ? new Authenticator({ mode: 'open' })
+      : new Authenticator({
+          mode: 'closed',
+          ...(auth.apiKeys.length > 0 ? { apiKeys: new ApiKeyDirectory(auth.apiKeys) } : {}),
+          ...(auth.jwt ? { jwt: new JwtVerifier(auth.jwt) } : {}),
+        });
+  return { authenticator, rateLimiter: new RateLimiter(config.rateLimit) };
+}
