@@ -58,6 +58,7 @@ export class CapacityMonitor {
 
   /** One round: refresh the counts, release what may go. Resolves with the commands released. */
   async round(): Promise<number> {
+    this.admission.beginCount();
     const [loads, inFlight] = await inTransaction(
       this.dataSource,
       async (sql) => [await participantLoads(sql), await sagasInFlight(sql)] as const,

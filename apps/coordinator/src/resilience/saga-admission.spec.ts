@@ -12,8 +12,22 @@ describe('SagaAdmission', () => {
     admission.noteStarted(3);
     expect(admission.isFull).toBe(true);
     expect(() => admission.assertRoom()).toThrow(SagaCapacityError);
+    admission.beginCount();
     admission.update(9);
+    admission.beginCount();
     admission.update(2);
     expect(changes).toEqual([true, false]);
+  });
+
+  it('keeps the starts noted while a count was read, which the count may have missed', () => {
+    const admission = new SagaAdmission(10, () => undefined);
+    admission.beginCount();
+    admission.noteStarted(8);
+    admission.update(3); // read before those 8 committed
+    expect(admission.count).toBe(11);
+    expect(admission.isFull).toBe(true);
+    admission.beginCount();
+    admission.update(9);
+    expect(admission.isFull).toBe(false);
   });
 });

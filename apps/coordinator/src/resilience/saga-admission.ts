@@ -10,21 +10,32 @@ import { SagaCapacityError } from '../application/saga-errors.js';
 export class SagaAdmission {
   private inFlight = 0;
   private full = false;
+  /** Starts noted since the count being read began: the read may not see them. */
+  private startedDuringRead = 0;
 
   constructor(
     readonly limit: number,
     private readonly onChange: (full: boolean) => void,
   ) {}
 
-  /** The latest count from the database. */
+  /** Call before reading the count from the database. */
+  beginCount(): void {
+    this.startedDuringRead = 0;
+  }
+
+  /**
+   * The count the database gave since `beginCount`, plus the starts noted meanwhile (which it
+   * may have missed: counting them twice errs on the safe side until the next count).
+   */
   update(inFlight: number): void {
-    this.inFlight = inFlight;
+    this.inFlight = inFlight + this.startedDuringRead;
     this.evaluate();
   }
 
   /** Sagas started on this instance since the last count. */
   noteStarted(count: number): void {
     this.inFlight += count;
+    this.startedDuringRead += count;
     this.evaluate();
   }
 
