@@ -11,6 +11,7 @@ import {
   type ReadinessCheck,
 } from './health/readiness-check.js';
 import { HttpApiModule } from './http/index.js';
+import { ObservabilityModule } from './observability/observability.module.js';
 import { PostgresSagaQueries } from './persistence/saga-queries.postgres.js';
 import { runQuery } from '#postgres';
 import { CoordinatorLifecycle } from './runtime/coordinator-lifecycle.js';
@@ -50,7 +51,10 @@ export class AppModule {
     ];
     return {
       module: AppModule,
-      imports: [HttpApiModule.register({ providers: api })],
+      imports: [
+        ObservabilityModule.register(runtime.metrics),
+        HttpApiModule.register({ providers: api }),
+      ],
       controllers: [HealthController],
       providers: [
         { provide: READINESS_CHECKS, useValue: checks },

@@ -43,3 +43,4 @@ export {
   type ParseResult,
 } from './parse-message.js';
 export { REDACTED, redactPaths } from './redact.js';
+export { SPAN_ATTRIBUTES, type TraceCarrier } from './trace-attributes.js';

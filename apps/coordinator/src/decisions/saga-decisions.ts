@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import type { ReplyMessage } from '#contracts';
+import type { ReplyMessage, TraceCarrier } from '#contracts';
 import type {
   EngineEvent,
   SagaEngine,
@@ -45,6 +45,8 @@ import {
   type EffectPlanOptions,
 } from './effect-plan.js';
 import { inputsEqual } from './inputs-equal.js';
+import { sagaTracing } from '../observability/saga-tracing.js';
+import type { ObservedTransition, SagaMetrics } from '../observability/saga-metrics.js';
 import type { WorkSignals } from './work-signals.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -61,6 +63,7 @@ export class SagaDecisions implements SagaOperations {
     private readonly registry: SagaRegistry,
     private readonly plan: EffectPlanOptions,
     private readonly signals: WorkSignals,
+    private readonly metrics?: SagaMetrics,
   ) {}
 
   /** Starts a saga, or answers with the one its idempotency key already started. */
@@ -213,12 +216,13 @@ export class SagaDecisions implements SagaOperations {
     });
     if (started.state === null)
       return new InvalidSagaInputError([{ path: '', message: started.rejection.message }]);
-    if (!(await insertSaga(sql, started.state, request.idempotencyKey))) {
+    const trace = sagaTracing.started(started.state);
+    if (!(await insertSaga(sql, started.state, request.idempotencyKey, trace))) {
       // Another transaction took the key since we looked: answer with its saga.
       const winner = await findByIdempotencyKey(sql, request.sagaType, request.idempotencyKey);
       return answerExisting(winner!, request.idempotencyKey, input);
     }
-    session.record(started.state, started.effects);
+    session.record(started.state, started.effects, trace);
     return { sagaId: started.state.sagaId, created: true, status: started.state.status };
   }
 
@@ -227,14 +231,19 @@ export class SagaDecisions implements SagaOperations {
     work: (sql: SqlRunner, now: number, session: DecisionSession) => Promise<T>,
   ): Promise<T> {
     let writes = emptyWrites();
+    let transitions: ObservedTransition[] = [];
+    let decidedAt = 0;
     const result = await inTransaction(this.dataSource, async (sql) => {
       const now = await databaseNow(sql);
       const session = new DecisionSession(this.engine, this.plan, now);
       const value = await work(sql, now, session);
       writes = session.writes;
+      transitions = session.transitions;
+      decidedAt = now;
       await session.flush(sql);
       return value;
     });
+    this.metrics?.observe(transitions, decidedAt);
     if (writes.outbox.length > 0) this.signals.outboxCommitted();
     for (const timer of writes.timers.values()) this.signals.timerCommitted(timer.dueAt);
     return result;
@@ -265,13 +274,15 @@ function answerExisting(
 /** The states and effects of one transaction, written together at its end. */
 class DecisionSession {
   readonly writes: DecisionWrites = emptyWrites();
+  /** What each applied event changed, for the metrics (counted once the transaction commits). */
+  readonly transitions: ObservedTransition[] = [];
   private readonly inserted = new Set<string>();
   private readonly touched = new Map<string, StoredSaga>();
   private readonly latest = new Map<string, SagaState>();
 
   constructor(
     private readonly engine: SagaEngine,
-    private readonly plan: EffectPlanOptions,
+    private readonly planOptions: EffectPlanOptions,
     private readonly now: number,
   ) {}
 
@@ -281,15 +292,25 @@ class DecisionSession {
     const result = this.engine.transition(current, event);
     this.touched.set(saga.state.sagaId, saga);
     this.latest.set(saga.state.sagaId, result.state);
-    planEffects(this.writes, result.effects, result.state, this.now, this.plan);
+    this.plan(result.state, result.effects, saga.traceContext);
+    sagaTracing.statusChanged(current, result.state, saga.traceContext);
+    this.transitions.push({ before: current, event, after: result.state, effects: result.effects });
     return result;
   }
 
-  /** Records a saga inserted in this transaction and its first effects. */
-  record(state: SagaState, effects: TransitionResult['effects']): void {
+  /** Records a saga inserted in this transaction, its first effects, and its trace's context. */
+  record(state: SagaState, effects: TransitionResult['effects'], trace: TraceCarrier | null): void {
     this.inserted.add(state.sagaId);
     this.latest.set(state.sagaId, state);
-    planEffects(this.writes, effects, state, this.now, this.plan);
+    this.plan(state, effects, trace);
+    this.transitions.push({ before: null, event: null, after: state, effects });
+  }
+
+  /** Turns effects into rows; the commands among them continue the saga's trace. */
+  private plan(state: SagaState, effects: TransitionResult['effects'], trace: TraceCarrier | null) {
+    const from = this.writes.outbox.length;
+    planEffects(this.writes, effects, state, this.now, this.planOptions);
+    sagaTracing.commandsPlanned(this.writes.outbox, from, trace);
   }
 
   async flush(sql: SqlRunner): Promise<void> {

@@ -1,26 +1,41 @@
 import { decodeMessage, replyMessageSchema, type ReplyMessage } from '#contracts';
+import type { Span } from '@opentelemetry/api';
 import type { BatchHandler, DeadLetter } from '#saga-core';
+import { endSpan, startProcessSpan } from '#tracing';
+import { replySpanAttributes } from '../observability/reply-span-attributes.js';
 import type { SagaDecisions } from '../decisions/saga-decisions.js';
 
 /**
  * Handles a batch from `saga.replies`: malformed replies are dead-lettered with the reason, the
  * rest are applied in one transaction. Throwing (database down) makes the consumer retry the
- * whole batch; nothing is acknowledged before the transaction commits.
+ * whole batch; nothing is acknowledged before the transaction commits. Each valid reply gets a
+ * `process <topic>` span, child of the participant's `send` span, ended once the batch commits.
  */
 export function replyBatchHandler(decisions: SagaDecisions): BatchHandler {
   return async (messages) => {
     const deadLetters: DeadLetter[] = [];
     const replies: ReplyMessage[] = [];
+    const spans: Span[] = [];
     for (const message of messages) {
       if (message.value === null) {
         deadLetters.push({ message, reason: 'empty message: a reply needs a JSON body' });
         continue;
       }
       const parsed = decodeMessage(replyMessageSchema, message.value);
-      if (parsed.ok) replies.push(parsed.value);
-      else deadLetters.push({ message, reason: `invalid reply: ${parsed.reason}` });
+      if (parsed.ok) {
+        replies.push(parsed.value);
+        spans.push(
+          startProcessSpan(message.topic, message.headers, replySpanAttributes(parsed.value)),
+        );
+      } else deadLetters.push({ message, reason: `invalid reply: ${parsed.reason}` });
     }
-    await decisions.applyReplies(replies);
+    try {
+      await decisions.applyReplies(replies);
+    } catch (error) {
+      for (const span of spans) endSpan(span, error);
+      throw error;
+    }
+    for (const span of spans) span.end();
     return { deadLetters };
   };
 }

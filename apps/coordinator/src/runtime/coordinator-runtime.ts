@@ -16,6 +16,10 @@ import { OutboxRelay } from '../outbox/outbox-relay.js';
 import { postgresDataSourceOptions, quoteIdentifier } from '../persistence/data-source-options.js';
 import { embeddedDataSource } from '../persistence/embedded-data-source.js';
 import { TimerPoller } from '../timers/timer-poller.js';
+import { countingDeadLetters } from '../observability/dead-letter-metrics.js';
+import { Metrics } from '../observability/metrics.js';
+import { registerOutboxMetrics } from '../observability/outbox-metrics.js';
+import { SagaMetrics } from '../observability/saga-metrics.js';
 import { createMessageTransport, type MessageTransport } from './message-transport.js';
 
 /** What the runtime runs: the saga definitions and the participants they command. */
@@ -26,6 +30,8 @@ export interface CoordinatorRuntimeOptions {
   readonly participants: readonly string[];
   /** Use this transport instead of the one the configuration names (tests, embedded wiring). */
   readonly transport?: MessageTransport;
+  /** The registry to count into (default: a new one, with the process's default metrics). */
+  readonly metrics?: Metrics;
 }
 
 /**
@@ -38,6 +44,8 @@ export class CoordinatorRuntime {
   readonly transport: MessageTransport;
   readonly topics: TopicNames;
   readonly decisions: SagaDecisions;
+  /** The Prometheus registry the runtime counts into; other modules may register on it too. */
+  readonly metrics: Metrics;
   private readonly logger = new Logger(CoordinatorRuntime.name);
   private readonly relay: OutboxRelay;
   private readonly timers: TimerPoller;
@@ -59,6 +67,8 @@ export class CoordinatorRuntime {
       : embeddedDataSource(config.embeddedDataDir);
     this.transport = options.transport ?? createMessageTransport(config);
     this.topics = topicNames(config.topicPrefix);
+    this.metrics = options.metrics ?? new Metrics();
+    registerOutboxMetrics(this.metrics.registry, this.dataSource);
     const signals = new WorkSignals();
     const plan = { topics: this.topics, timeScale: config.timeScale, lanes: config.outboxLanes };
     this.decisions = new SagaDecisions(
@@ -67,6 +77,7 @@ export class CoordinatorRuntime {
       options.registry,
       plan,
       signals,
+      new SagaMetrics(this.metrics.registry),
     );
     this.relay = new OutboxRelay(this.dataSource, this.transport.publisher, signals, {
       lanes: config.outboxLanes,
@@ -142,7 +153,8 @@ export class CoordinatorRuntime {
   ): Promise<void> {
     const consumer = this.transport.createConsumer();
     this.consumers.push(consumer);
-    await consumer.start({ groupId: `${groupId}.${topic}`, topics: [topic], handleBatch });
+    const counted = countingDeadLetters(this.metrics.registry)(handleBatch);
+    await consumer.start({ groupId: `${groupId}.${topic}`, topics: [topic], handleBatch: counted });
   }
 
   private async ensureSchema(url: string, schema: string): Promise<void> {
