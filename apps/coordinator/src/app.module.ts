@@ -11,6 +11,7 @@ import {
   type ReadinessCheck,
 } from './health/readiness-check.js';
 import { HttpApiModule } from './http/index.js';
+import { loggingModule } from './observability/logging.module.js';
 import { ObservabilityModule } from './observability/observability.module.js';
 import { PostgresSagaQueries } from './persistence/saga-queries.postgres.js';
 import { runQuery } from '#postgres';
@@ -52,6 +53,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
+        loggingModule(options.config),
         ObservabilityModule.register(runtime.metrics),
         HttpApiModule.register({ providers: api }),
       ],

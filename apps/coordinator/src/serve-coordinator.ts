@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { Logger as PinoLogger } from 'nestjs-pino';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module.js';
 import {
@@ -30,7 +31,8 @@ async function serve(tracing: TracingHandle): Promise<void> {
     registry: createSampleSagaRegistry(),
     participants: SAMPLE_PARTICIPANTS,
   });
-  const app = await NestFactory.create<NestExpressApplication>(module, { bufferLogs: false });
+  const app = await NestFactory.create<NestExpressApplication>(module, { bufferLogs: true });
+  app.useLogger(app.get(PinoLogger));
   configureHttp(app);
   await app.listen(config.port, config.host);
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {

@@ -10,6 +10,10 @@ const flag = (fallback: boolean) =>
 const int = (min: number, max: number, fallback: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
 
+/** The levels of the JSON logs, most to least severe; `silent` logs nothing. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const REDACT_PATH = /^(\*|[A-Za-z0-9_-]+)(\.(\*|[A-Za-z0-9_-]+))*$/;
+
 const environmentSchema = z.object({
   PORT: int(0, 65_535, 3000),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -46,6 +50,19 @@ const environmentSchema = z.object({
   RELAY_POLL_MS: int(10, 60_000, 500),
   TIMER_POLL_MS: int(10, 60_000, 200),
   SAMPLE_PARTICIPANTS: flag(false),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  LOG_REDACT_PATHS: z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((path) => path.trim())
+        .filter((path) => path !== ''),
+    )
+    .pipe(
+      z.array(z.string().regex(REDACT_PATH, 'expected dotted paths of keys or *, comma-separated')),
+    ),
 });
 
 /** The coordinator's configuration, read from the environment once at start-up. */
@@ -81,6 +98,13 @@ export interface CoordinatorConfig {
   readonly timerPollMs: number;
   /** Run the sample participants in this process (always on with the in-process transport). */
   readonly sampleParticipants: boolean;
+  /** Least severe level written to the JSON logs (`LOG_LEVEL`, default `info`). */
+  readonly logLevel: (typeof LOG_LEVELS)[number];
+  /**
+   * Extra fields hidden in logs and span attributes, besides each saga definition's `sensitive`
+   * paths (`LOG_REDACT_PATHS`, dotted paths, `*` for any key, comma-separated; default none).
+   */
+  readonly logRedactPaths: readonly string[];
 }
 
 /** Thrown when the environment holds a wrong value; the message names every bad variable. */
@@ -120,5 +144,7 @@ export function loadCoordinatorConfig(
     relayPollMs: env.RELAY_POLL_MS,
     timerPollMs: env.TIMER_POLL_MS,
     sampleParticipants: env.SAMPLE_PARTICIPANTS || !env.KAFKA_BROKERS,
+    logLevel: env.LOG_LEVEL,
+    logRedactPaths: env.LOG_REDACT_PATHS,
   };
 }

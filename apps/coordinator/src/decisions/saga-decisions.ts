@@ -47,6 +47,13 @@ import {
 import { inputsEqual } from './inputs-equal.js';
 import { sagaTracing } from '../observability/saga-tracing.js';
 import type { ObservedTransition, SagaMetrics } from '../observability/saga-metrics.js';
+import type { SagaLog } from '../observability/saga-log.js';
+
+/** Who hears about committed decisions (metrics, logs); both optional. */
+export interface DecisionTelemetry {
+  readonly metrics?: SagaMetrics;
+  readonly log?: SagaLog;
+}
 import type { WorkSignals } from './work-signals.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -63,7 +70,7 @@ export class SagaDecisions implements SagaOperations {
     private readonly registry: SagaRegistry,
     private readonly plan: EffectPlanOptions,
     private readonly signals: WorkSignals,
-    private readonly metrics?: SagaMetrics,
+    private readonly telemetry: DecisionTelemetry = {},
   ) {}
 
   /** Starts a saga, or answers with the one its idempotency key already started. */
@@ -232,6 +239,7 @@ export class SagaDecisions implements SagaOperations {
   ): Promise<T> {
     let writes = emptyWrites();
     let transitions: ObservedTransition[] = [];
+    let traces: ReadonlyMap<string, TraceCarrier | null> = new Map();
     let decidedAt = 0;
     const result = await inTransaction(this.dataSource, async (sql) => {
       const now = await databaseNow(sql);
@@ -239,11 +247,13 @@ export class SagaDecisions implements SagaOperations {
       const value = await work(sql, now, session);
       writes = session.writes;
       transitions = session.transitions;
+      traces = session.traces;
       decidedAt = now;
       await session.flush(sql);
       return value;
     });
-    this.metrics?.observe(transitions, decidedAt);
+    this.telemetry.metrics?.observe(transitions, decidedAt);
+    this.telemetry.log?.decided(transitions, traces);
     if (writes.outbox.length > 0) this.signals.outboxCommitted();
     for (const timer of writes.timers.values()) this.signals.timerCommitted(timer.dueAt);
     return result;
@@ -276,6 +286,8 @@ class DecisionSession {
   readonly writes: DecisionWrites = emptyWrites();
   /** What each applied event changed, for the metrics (counted once the transaction commits). */
   readonly transitions: ObservedTransition[] = [];
+  /** The trace context of each saga this session touched. */
+  readonly traces = new Map<string, TraceCarrier | null>();
   private readonly inserted = new Set<string>();
   private readonly touched = new Map<string, StoredSaga>();
   private readonly latest = new Map<string, SagaState>();
@@ -292,6 +304,7 @@ class DecisionSession {
     const result = this.engine.transition(current, event);
     this.touched.set(saga.state.sagaId, saga);
     this.latest.set(saga.state.sagaId, result.state);
+    this.traces.set(saga.state.sagaId, saga.traceContext);
     this.plan(result.state, result.effects, saga.traceContext);
     sagaTracing.statusChanged(current, result.state, saga.traceContext);
     this.transitions.push({ before: current, event, after: result.state, effects: result.effects });
@@ -302,6 +315,7 @@ class DecisionSession {
   record(state: SagaState, effects: TransitionResult['effects'], trace: TraceCarrier | null): void {
     this.inserted.add(state.sagaId);
     this.latest.set(state.sagaId, state);
+    this.traces.set(state.sagaId, trace);
     this.plan(state, effects, trace);
     this.transitions.push({ before: null, event: null, after: state, effects });
   }

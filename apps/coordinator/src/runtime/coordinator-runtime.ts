@@ -19,6 +19,7 @@ import { TimerPoller } from '../timers/timer-poller.js';
 import { countingDeadLetters } from '../observability/dead-letter-metrics.js';
 import { Metrics } from '../observability/metrics.js';
 import { registerOutboxMetrics } from '../observability/outbox-metrics.js';
+import { SagaLog } from '../observability/saga-log.js';
 import { SagaMetrics } from '../observability/saga-metrics.js';
 import { createMessageTransport, type MessageTransport } from './message-transport.js';
 
@@ -77,7 +78,7 @@ export class CoordinatorRuntime {
       options.registry,
       plan,
       signals,
-      new SagaMetrics(this.metrics.registry),
+      { metrics: new SagaMetrics(this.metrics.registry), log: new SagaLog(options.registry) },
     );
     this.relay = new OutboxRelay(this.dataSource, this.transport.publisher, signals, {
       lanes: config.outboxLanes,
