@@ -92,11 +92,15 @@ async function decide(
   command: CommandMessage,
 ): Promise<ReplyOutcome> {
   const { idempotencyStore, logger } = options;
+  const traceId = trace.getActiveSpan()?.spanContext().traceId;
   const fields = {
     participant: command.participant,
     commandType: command.commandType,
     sagaId: command.sagaId,
+    step: command.stepId,
+    attempt: command.attempt,
     messageId: command.messageId,
+    ...(traceId === undefined ? {} : { traceId }),
   };
   const handler = options.handlers[command.commandType];
   if (handler === undefined) {

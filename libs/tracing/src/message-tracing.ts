@@ -31,7 +31,8 @@ export function contextOf(carrier: Readonly<Record<string, string>> | null | und
 
 /** The W3C context of `span`, ready to store or to put in headers; null when tracing is off. */
 export function carrierOf(span: Span): TraceCarrier | null {
-  if (!span.isRecording()) return null;
+  // Not isRecording(): it turns false once the span has ended, and these spans end at once.
+  if (!trace.isSpanContextValid(span.spanContext())) return null;
   const carrier: Record<string, string> = {};
   propagation.inject(trace.setSpan(ROOT_CONTEXT, span), carrier);
   return carrier[HEADERS.traceparent] === undefined ? null : carrier;

@@ -11,6 +11,8 @@ export const orderInputSchema = z.strictObject({
     .max(100),
   amount: z.number().positive(),
   currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as EUR'),
+  /** The customer's card token for the payment provider: sensitive, never logged or traced. */
+  cardToken: z.string().min(1).max(200).optional(),
 });
 
 /** A validated order saga input. */
@@ -68,6 +70,7 @@ export const orderSaga = defineSaga({
   input: orderInputSchema,
   initialContext: (input): OrderContext => ({ ...input }),
   deadlineMs: 60_000,
+  sensitive: ['cardToken'],
 })
   .step({
     id: 'reserve-inventory',
