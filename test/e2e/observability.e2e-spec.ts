@@ -31,6 +31,10 @@ describe('observability of a saga that retries and compensates, across processes
   let participants: ServiceProcess;
   let sagaId: string;
   let metrics: string;
+  let auditPages: {
+    items: { eventType: string; actor: string; at: string; detail: string }[];
+    nextCursor: string | null;
+  }[];
   let prefix: string;
 
   beforeAll(async () => {
@@ -106,6 +110,15 @@ describe('observability of a saga that retries and compensates, across processes
       },
       { timeoutMs: 30_000 },
     );
+    auditPages = [];
+    for (let after = ''; ;) {
+      const answer = await fetch(`${url}/sagas/${sagaId}/audit?limit=3${after}`);
+      expect(answer.status).toBe(200);
+      auditPages.push((await answer.json()) as (typeof auditPages)[number]);
+      const next = auditPages.at(-1)!.nextCursor;
+      if (next === null) break;
+      after = `&after=${next}`;
+    }
     // The compensation's reply is the last span of the saga to be exported.
     await waitFor(
       'the spans of the compensation',
@@ -245,5 +258,23 @@ describe('observability of a saga that retries and compensates, across processes
     const attributes = receiver.spans.flatMap((span) => Object.values(span.attributes).map(String));
     expect(attributes.length).toBeGreaterThan(0);
     expect(attributes.filter((value) => value.includes(SECRET))).toEqual([]);
+  });
+
+  it('keeps the audit trail: every transition with its time, cause and actor, paged', () => {
+    const entries = auditPages.flatMap((page) => page.items);
+    expect(auditPages.slice(0, -1).every((page) => page.items.length === 3)).toBe(true);
+    expect(entries.map((entry) => entry.eventType)).toEqual(
+      expect.arrayContaining(['start', 'reply', 'wakeup']),
+    );
+    expect(entries[0]).toMatchObject({ eventType: 'start', actor: 'client' });
+    const actors = new Set(entries.map((entry) => entry.actor));
+    expect(actors).toEqual(
+      new Set(['client', 'participant:payment', 'participant:inventory', 'coordinator:timer']),
+    );
+    expect(entries.filter((entry) => entry.actor === 'participant:payment')).toHaveLength(4);
+    expect(entries.every((entry) => !Number.isNaN(Date.parse(entry.at)) && entry.detail)).toBe(
+      true,
+    );
+    expect(entries.some((entry) => /compensat/.test(entry.detail))).toBe(true);
   });
 });

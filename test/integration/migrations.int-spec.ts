@@ -30,7 +30,10 @@ describe('the coordinator schema migrations on the real Postgres', () => {
 
   it('applies every migration to a fresh schema, then finds nothing left to apply', async () => {
     const applied = await dataSource.runMigrations({ transaction: 'all' });
-    expect(applied.map((migration) => migration.name)).toEqual(['InitialSchema1764374400000']);
+    expect(applied.map((migration) => migration.name)).toEqual([
+      'InitialSchema1764374400000',
+      'SagaTraceContext1764460800000',
+    ]);
     expect(await dataSource.showMigrations()).toBe(false);
     const tables = await dataSource.query<{ table_name: string }[]>(
       `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name`,

@@ -14,6 +14,8 @@ import { HttpApiModule } from './http/index.js';
 import { loggingModule } from './observability/logging.module.js';
 import { ObservabilityModule } from './observability/observability.module.js';
 import { PostgresSagaQueries } from './persistence/saga-queries.postgres.js';
+import { PostgresSagaAudit } from './persistence/saga-audit.postgres.js';
+import { SagaAuditController } from './http/saga-audit.controller.js';
 import { runQuery } from '#postgres';
 import { CoordinatorLifecycle } from './runtime/coordinator-lifecycle.js';
 import { CoordinatorRuntime } from './runtime/coordinator-runtime.js';
@@ -57,8 +59,9 @@ export class AppModule {
         ObservabilityModule.register(runtime.metrics),
         HttpApiModule.register({ providers: api }),
       ],
-      controllers: [HealthController],
+      controllers: [HealthController, SagaAuditController],
       providers: [
+        { provide: PostgresSagaAudit, useValue: new PostgresSagaAudit(runtime.dataSource) },
         { provide: READINESS_CHECKS, useValue: checks },
         {
           provide: CoordinatorLifecycle,

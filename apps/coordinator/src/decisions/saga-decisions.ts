@@ -44,6 +44,7 @@ import {
   type DecisionWrites,
   type EffectPlanOptions,
 } from './effect-plan.js';
+import { withActor } from './audit-actor.js';
 import { inputsEqual } from './inputs-equal.js';
 import { sagaTracing } from '../observability/saga-tracing.js';
 import type { ObservedTransition, SagaMetrics } from '../observability/saga-metrics.js';
@@ -243,7 +244,7 @@ export class SagaDecisions implements SagaOperations {
     let decidedAt = 0;
     const result = await inTransaction(this.dataSource, async (sql) => {
       const now = await databaseNow(sql);
-      const session = new DecisionSession(this.engine, this.plan, now);
+      const session = new DecisionSession(this.engine, this.registry, this.plan, now);
       const value = await work(sql, now, session);
       writes = session.writes;
       transitions = session.transitions;
@@ -294,6 +295,7 @@ class DecisionSession {
 
   constructor(
     private readonly engine: SagaEngine,
+    private readonly registry: SagaRegistry,
     private readonly planOptions: EffectPlanOptions,
     private readonly now: number,
   ) {}
@@ -323,8 +325,13 @@ class DecisionSession {
   /** Turns effects into rows; the commands among them continue the saga's trace. */
   private plan(state: SagaState, effects: TransitionResult['effects'], trace: TraceCarrier | null) {
     const from = this.writes.outbox.length;
+    const audited = this.writes.audit.length;
     planEffects(this.writes, effects, state, this.now, this.planOptions);
     sagaTracing.commandsPlanned(this.writes.outbox, from, trace);
+    const definition = this.registry.resolve({ name: state.sagaType, version: state.sagaVersion });
+    for (let index = audited; index < this.writes.audit.length; index++) {
+      this.writes.audit[index] = withActor(this.writes.audit[index]!, definition);
+    }
   }
 
   async flush(sql: SqlRunner): Promise<void> {
