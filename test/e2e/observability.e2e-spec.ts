@@ -242,6 +242,13 @@ describe('observability of a saga that retries and compensates, across processes
     ).toBe(1);
     expect(value('saga_duration_seconds_count{saga_type="order",status="compensated"}')).toBe(1);
     expect(value('saga_outbox_backlog')).toBe(0);
+    expect(value('saga_outbox_oldest_age_seconds')).toBe(0);
+    // Nothing is open any more; the consumer lag is read from the broker for both groups.
+    expect(metrics).not.toMatch(/^saga_open\{/m);
+    for (const topic of [topicNames(prefix).start, topicNames(prefix).replies]) {
+      const lag = value(`saga_consumer_lag{group="saga-coordinator.${topic}",topic="${topic}"}`);
+      expect(lag).toBeGreaterThanOrEqual(0);
+    }
   });
 
   it('never lets the sensitive card token reach a log line or a span attribute', () => {

@@ -18,7 +18,8 @@ import { embeddedDataSource } from '../persistence/embedded-data-source.js';
 import { TimerPoller } from '../timers/timer-poller.js';
 import { countingDeadLetters } from '../observability/dead-letter-metrics.js';
 import { Metrics } from '../observability/metrics.js';
-import { registerOutboxMetrics } from '../observability/outbox-metrics.js';
+import { registerConsumerLagMetrics } from '../observability/consumer-lag-metrics.js';
+import { registerDatabaseMetrics } from '../observability/database-metrics.js';
 import { SagaLog } from '../observability/saga-log.js';
 import { SagaMetrics } from '../observability/saga-metrics.js';
 import { createMessageTransport, type MessageTransport } from './message-transport.js';
@@ -52,6 +53,7 @@ export class CoordinatorRuntime {
   private readonly timers: TimerPoller;
   private readonly consumers: MessageConsumer[] = [];
   private joined = false;
+  private closeLagMetrics: () => Promise<void> = async () => undefined;
   /** Settles when the consumers have joined (or failed to); set by `start`. */
   consuming: Promise<void> = Promise.resolve();
 
@@ -69,7 +71,14 @@ export class CoordinatorRuntime {
     this.transport = options.transport ?? createMessageTransport(config);
     this.topics = topicNames(config.topicPrefix);
     this.metrics = options.metrics ?? new Metrics();
-    registerOutboxMetrics(this.metrics.registry, this.dataSource);
+    registerDatabaseMetrics(this.metrics.registry, this.dataSource);
+    if (config.kafkaBrokers && !options.transport) {
+      this.closeLagMetrics = registerConsumerLagMetrics(
+        this.metrics.registry,
+        config.kafkaBrokers,
+        () => (this.joined ? this.consumedTopics() : []),
+      );
+    }
     const signals = new WorkSignals();
     const plan = { topics: this.topics, timeScale: config.timeScale, lanes: config.outboxLanes };
     this.decisions = new SagaDecisions(
@@ -133,6 +142,15 @@ export class CoordinatorRuntime {
     if (options.waitForConsumers ?? true) await this.consuming;
   }
 
+  /** The groups the coordinator consumes with, and their topics. */
+  private consumedTopics(): { groupId: string; topic: string }[] {
+    const group = this.options.config.consumerGroup;
+    return [this.topics.start, this.topics.replies].map((topic) => ({
+      groupId: `${group}.${topic}`,
+      topic,
+    }));
+  }
+
   /** True once the consumers have joined their groups (and the timers run). */
   isConsuming(): boolean {
     return this.joined;
@@ -144,6 +162,7 @@ export class CoordinatorRuntime {
     await this.timers.stop();
     await this.relay.stop();
     await this.transport.close();
+    await this.closeLagMetrics();
     if (this.dataSource.isInitialized) await this.dataSource.destroy();
   }
 
