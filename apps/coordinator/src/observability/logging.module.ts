@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { trace } from '@opentelemetry/api';
 import { LoggerModule } from 'nestjs-pino';
+import { pino } from 'pino';
 import type { DynamicModule } from '@nestjs/common';
 import { redactPaths } from '#contracts';
 import type { CoordinatorConfig } from '../config/coordinator-config.js';
@@ -23,23 +24,27 @@ export function loggingModule(
 ): DynamicModule {
   const paths = config.logRedactPaths.flatMap((path) => [path, `*.${path}`, `*.*.${path}`]);
   return LoggerModule.forRoot({
-    pinoHttp: {
-      level: config.logLevel,
-      redact: SECRET_HEADERS,
-      autoLogging: { ignore: (request: IncomingMessage) => isQuiet(request.url) },
-      // Answered requests are debug lines; refusals and failures stand out.
-      customLogLevel: (_request, response, error) =>
-        error || response.statusCode >= 500
-          ? 'error'
-          : response.statusCode >= 400
-            ? 'warn'
-            : 'debug',
-      formatters: { log: (object) => redactPaths(object, paths) },
-      mixin() {
-        const span = trace.getActiveSpan()?.spanContext();
-        return span ? { traceId: span.traceId, spanId: span.spanId } : {};
+    pinoHttp: [
+      {
+        level: config.logLevel,
+        redact: SECRET_HEADERS,
+        autoLogging: { ignore: (request: IncomingMessage) => isQuiet(request.url) },
+        // Answered requests are debug lines; refusals and failures stand out.
+        customLogLevel: (_request, response, error) =>
+          error || response.statusCode >= 500
+            ? 'error'
+            : response.statusCode >= 400
+              ? 'warn'
+              : 'debug',
+        formatters: { log: (object) => redactPaths(object, paths) },
+        mixin() {
+          const span = trace.getActiveSpan()?.spanContext();
+          return span ? { traceId: span.traceId, spanId: span.spanId } : {};
+        },
       },
-    },
+      // Synchronous: lines keep their order with console output and survive process.exit.
+      pino.destination({ dest: 1, sync: true }),
+    ],
   });
 }
 
