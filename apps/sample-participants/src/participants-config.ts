@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { logEnvironment } from '../../coordinator/src/config/coordinator-config.js';
 import { faultConfigSchema, type FaultConfig } from './faults/fault-config.js';
 import { gatewayConfigSchema, type GatewayConfig } from './payment-gateway.js';
 import { SAMPLE_PARTICIPANT_NAMES, type SampleParticipantName } from './sample-participants.js';
@@ -38,6 +39,7 @@ const environmentSchema = z.object({
   FAULTS: faultsJson.optional(),
   FAULT_SEED: z.coerce.number().int().optional(),
   PAYMENT_GATEWAY: gatewayJson.optional(),
+  ...logEnvironment,
 });
 
 /** The standalone participants' configuration, read from the environment once at start-up. */
@@ -68,6 +70,10 @@ export interface ParticipantsConfig {
    * resetTimeoutMs, volumeThreshold, rollingWindowMs }`; default: always answers at once).
    */
   readonly paymentGateway?: GatewayConfig;
+  /** Least severe level of the JSON logs (`LOG_LEVEL`, default `info`). */
+  readonly logLevel: string;
+  /** Fields hidden in every log line (`LOG_REDACT_PATHS`, comma-separated; default none). */
+  readonly logRedactPaths: readonly string[];
 }
 
 /** Thrown when the environment holds a wrong value; the message names every bad variable. */
@@ -102,5 +108,7 @@ export function loadParticipantsConfig(
     ...(env.FAULTS === undefined ? {} : { faults: env.FAULTS }),
     ...(env.FAULT_SEED === undefined ? {} : { faultSeed: env.FAULT_SEED }),
     ...(env.PAYMENT_GATEWAY === undefined ? {} : { paymentGateway: env.PAYMENT_GATEWAY }),
+    logLevel: env.LOG_LEVEL,
+    logRedactPaths: env.LOG_REDACT_PATHS,
   };
 }

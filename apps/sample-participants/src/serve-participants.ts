@@ -1,6 +1,6 @@
 // The sample participants as their own process, started by main.ts once tracing is set up.
-import { jsonLinesTransportLogger, KafkaTransport } from '../../coordinator/src/messaging/index.js';
-import { jsonLinesParticipantLogger } from '../../../libs/saga-participant/src/index.js';
+import { KafkaTransport } from '../../coordinator/src/messaging/index.js';
+import { createJsonLogger } from '../../coordinator/src/observability/json-logger.js';
 import type { TracingHandle } from '../../coordinator/src/observability/tracing-bootstrap.js';
 import { startFaultAdminServer } from './faults/fault-admin-server.js';
 import { FaultInjector } from './faults/fault-injector.js';
@@ -22,6 +22,7 @@ export async function serveParticipants(tracing: TracingHandle): Promise<void> {
 
 async function serve(tracing: TracingHandle): Promise<void> {
   const config = loadParticipantsConfig(process.env);
+  const logger = createJsonLogger({ level: config.logLevel, redactPaths: config.logRedactPaths });
   const seed = config.faultSeed ?? Math.floor(Math.random() * 2 ** 31);
   const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
   const faults = new FaultInjector(config.faults ?? {}, {
@@ -29,7 +30,7 @@ async function serve(tracing: TracingHandle): Promise<void> {
     sleep,
     crash: (participant) => {
       // The effect and its outcome are committed; the reply is never sent.
-      jsonLinesParticipantLogger.log('warn', 'Injected crash after commit', { participant });
+      logger.log('warn', 'Injected crash after commit', { participant });
       process.exit(86);
     },
   });
@@ -40,7 +41,7 @@ async function serve(tracing: TracingHandle): Promise<void> {
     gatewayConfig.breaker,
   );
   const logBreaker = (state: string) => () =>
-    jsonLinesParticipantLogger.log('warn', `The payment gateway's circuit breaker is ${state}`, {
+    logger.log('warn', `The payment gateway's circuit breaker is ${state}`, {
       participant: 'payment',
     });
   gateway.breaker.on('open', logBreaker('open'));
@@ -48,7 +49,7 @@ async function serve(tracing: TracingHandle): Promise<void> {
   gateway.breaker.on('close', logBreaker('closed'));
   const transport = new KafkaTransport(
     { brokers: config.kafkaBrokers, clientId: 'sample-participants' },
-    { logger: jsonLinesTransportLogger },
+    { logger },
   );
   await transport.administrator.ensureTopics(
     sampleParticipantTopics(config.topicPrefix, config.topicPartitions),
@@ -57,7 +58,7 @@ async function serve(tracing: TracingHandle): Promise<void> {
     consumerFactory: () => transport.createConsumer(),
     publisher: transport.publisher,
     topicPrefix: config.topicPrefix,
-    logger: jsonLinesParticipantLogger,
+    logger,
     ...(config.databaseUrl === undefined
       ? {}
       : { database: { url: config.databaseUrl, schemaPrefix: config.schemaPrefix ?? '' } }),
@@ -91,7 +92,7 @@ async function serve(tracing: TracingHandle): Promise<void> {
         );
     });
   }
-  jsonLinesParticipantLogger.log('info', 'Sample participants are consuming their commands', {
+  logger.log('info', 'Sample participants are consuming their commands', {
     ...transport.describe(),
     topicPrefix: config.topicPrefix,
     participants: config.participants ?? 'all',

@@ -14,6 +14,23 @@ const int = (min: number, max: number, fallback: number) =>
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const REDACT_PATH = /^(\*|[A-Za-z0-9_-]+)(\.(\*|[A-Za-z0-9_-]+))*$/;
 
+/** `LOG_LEVEL` and `LOG_REDACT_PATHS`, read the same way by the coordinator and the participants. */
+export const logEnvironment = {
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  LOG_REDACT_PATHS: z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((path) => path.trim())
+        .filter((path) => path !== ''),
+    )
+    .pipe(
+      z.array(z.string().regex(REDACT_PATH, 'expected dotted paths of keys or *, comma-separated')),
+    ),
+};
+
 const environmentSchema = z.object({
   PORT: int(0, 65_535, 3000),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -50,19 +67,7 @@ const environmentSchema = z.object({
   RELAY_POLL_MS: int(10, 60_000, 500),
   TIMER_POLL_MS: int(10, 60_000, 200),
   SAMPLE_PARTICIPANTS: flag(false),
-  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
-  LOG_REDACT_PATHS: z
-    .string()
-    .default('')
-    .transform((value) =>
-      value
-        .split(',')
-        .map((path) => path.trim())
-        .filter((path) => path !== ''),
-    )
-    .pipe(
-      z.array(z.string().regex(REDACT_PATH, 'expected dotted paths of keys or *, comma-separated')),
-    ),
+  ...logEnvironment,
 });
 
 /** The coordinator's configuration, read from the environment once at start-up. */

@@ -3,8 +3,8 @@ import { trace } from '@opentelemetry/api';
 import { LoggerModule } from 'nestjs-pino';
 import { pino } from 'pino';
 import type { DynamicModule } from '@nestjs/common';
-import { redactPaths } from '#contracts';
 import type { CoordinatorConfig } from '../config/coordinator-config.js';
+import { redactLogFields } from './log-redaction.js';
 
 /** Request headers never logged. */
 const SECRET_HEADERS = [
@@ -22,7 +22,6 @@ const SECRET_HEADERS = [
 export function loggingModule(
   config: Pick<CoordinatorConfig, 'logLevel' | 'logRedactPaths'>,
 ): DynamicModule {
-  const paths = config.logRedactPaths.flatMap((path) => [path, `*.${path}`, `*.*.${path}`]);
   return LoggerModule.forRoot({
     pinoHttp: [
       {
@@ -36,7 +35,7 @@ export function loggingModule(
             : response.statusCode >= 400
               ? 'warn'
               : 'debug',
-        formatters: { log: (object) => redactPaths(object, paths) },
+        formatters: { log: redactLogFields(config.logRedactPaths) },
         mixin() {
           const span = trace.getActiveSpan()?.spanContext();
           return span ? { traceId: span.traceId, spanId: span.spanId } : {};
