@@ -81,8 +81,15 @@ export class SagaDecisions implements SagaOperations {
     return answer!;
   }
 
-  /** Starts several sagas in one transaction; a request that is refused gets its error in its place. */
-  async startMany(requests: readonly StartSagaRequest[]): Promise<(StartSagaAnswer | Error)[]> {
+  /**
+   * Starts several sagas in one transaction; a request that is refused gets its error in its
+   * place. `traceParents[i]` (headers holding a W3C `traceparent`) makes saga i's trace a child
+   * of the requester's.
+   */
+  async startMany(
+    requests: readonly StartSagaRequest[],
+    traceParents: readonly (Readonly<Record<string, string>> | undefined)[] = [],
+  ): Promise<(StartSagaAnswer | Error)[]> {
     const checked = requests.map((request) => this.checkStart(request));
     return this.decide(async (sql, now, session) => {
       const answers: (StartSagaAnswer | Error)[] = [];
@@ -91,7 +98,7 @@ export class SagaDecisions implements SagaOperations {
         answers.push(
           check instanceof Error
             ? check
-            : await this.startOne(sql, now, session, request, check.input),
+            : await this.startOne(sql, now, session, request, check.input, traceParents[index]),
         );
       }
       return answers;
@@ -213,6 +220,7 @@ export class SagaDecisions implements SagaOperations {
     session: DecisionSession,
     request: StartSagaRequest,
     input: unknown,
+    traceParent: Readonly<Record<string, string>> | undefined,
   ): Promise<StartSagaAnswer | Error> {
     const existing = await findByIdempotencyKey(sql, request.sagaType, request.idempotencyKey);
     if (existing) return answerExisting(existing, request.idempotencyKey, input);
@@ -224,7 +232,7 @@ export class SagaDecisions implements SagaOperations {
     });
     if (started.state === null)
       return new InvalidSagaInputError([{ path: '', message: started.rejection.message }]);
-    const trace = sagaTracing.started(started.state);
+    const trace = sagaTracing.started(started.state, traceParent);
     if (!(await insertSaga(sql, started.state, request.idempotencyKey, trace))) {
       // Another transaction took the key since we looked: answer with its saga.
       const winner = await findByIdempotencyKey(sql, request.sagaType, request.idempotencyKey);

@@ -6,7 +6,8 @@ import type { SagaDecisions } from '../decisions/saga-decisions.js';
 /**
  * Handles a batch from `saga.start`: each valid request starts its saga (idempotent by key, as
  * over HTTP) in one transaction. A malformed message, an unknown saga type, an invalid input or
- * a key reused with another input is dead-lettered with the reason: no retry could fix it.
+ * a key reused with another input is dead-lettered with the reason: no retry could fix it. A
+ * request that carries a W3C `traceparent` header starts a saga whose trace continues it.
  */
 export function startBatchHandler(decisions: SagaDecisions): BatchHandler {
   return async (messages) => {
@@ -21,7 +22,10 @@ export function startBatchHandler(decisions: SagaDecisions): BatchHandler {
       if (parsed.ok) valid.push({ message, request: parsed.value });
       else deadLetters.push({ message, reason: `invalid start request: ${parsed.reason}` });
     }
-    const answers = await decisions.startMany(valid.map((item) => item.request));
+    const answers = await decisions.startMany(
+      valid.map((item) => item.request),
+      valid.map((item) => item.message.headers),
+    );
     answers.forEach((answer, index) => {
       if (answer instanceof SagaOperationError) {
         deadLetters.push({ message: valid[index]!.message, reason: `refused: ${answer.message}` });

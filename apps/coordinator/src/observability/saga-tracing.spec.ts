@@ -79,6 +79,13 @@ describe('saga tracing with an SDK', () => {
     expect(root.attributes).toMatchObject({ 'saga.id': 's-1', 'saga.type': 'order' });
   });
 
+  it("continues the requester's trace when the start request carried one", () => {
+    const requester = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const carrier = sagaTracing.started(state, { traceparent: requester })!;
+    expect(carrier.traceparent?.split('-')[1]).toBe('0af7651916cd43dd8448eb211c80319c');
+    expect(named('saga order').parentSpanContext?.spanId).toBe('b7ad6b7169203331');
+  });
+
   it('gives each planned command a step span, child of the stored context, and its context in the headers', async () => {
     const carrier = sagaTracing.started(state)!;
     const event: OutboxRow = {
