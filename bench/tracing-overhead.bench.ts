@@ -69,6 +69,7 @@ async function runOnce(name: string, tracing: Record<string, string>): Promise<n
     const url = await until(() => /listening on (http:\/\/\S+)/.exec(coordinator.output())?.[1]);
     await until(() => participants.output().includes('are consuming their commands') || undefined);
     await until(async () => (await fetch(`${url}/health/ready`)).ok || undefined);
+    await new Promise((resolve) => setTimeout(resolve, 2_000)); // let start-up settle
     const startedAt = performance.now();
     let next = 0;
     const worker = async () => {
@@ -101,6 +102,10 @@ async function runOnce(name: string, tracing: Record<string, string>): Promise<n
       return Number(rows[0]!.open) === 0 || undefined;
     }, 300_000);
     return SAGAS / ((performance.now() - startedAt) / 1000);
+  } catch (error) {
+    const tail = (service: Service) => service.output().split('\n').slice(-15).join('\n');
+    console.error(`coordinator:\n${tail(coordinator)}\nparticipants:\n${tail(participants)}`);
+    throw error;
   } finally {
     for (const service of [participants, coordinator]) service.child.kill('SIGKILL');
     await db.query(`DROP SCHEMA ${name} CASCADE`);

@@ -136,11 +136,6 @@ describe('observability of a saga that retries and compensates, across processes
   }, 240_000);
 
   afterAll(async () => {
-    if (process.env.OBS_DUMP) {
-      const { writeFileSync } = await import('node:fs');
-      writeFileSync('/tmp/obs-coordinator.log', coordinator?.output() ?? '');
-      writeFileSync('/tmp/obs-participants.log', participants?.output() ?? '');
-    }
     await participants?.stop('SIGKILL');
     await coordinator?.stop('SIGKILL');
     await receiver?.close();

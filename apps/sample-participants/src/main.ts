@@ -1,10 +1,107 @@
 // The sample participants as their own process, over Kafka: `KAFKA_BROKERS=host:9092 node
 // dist/apps/sample-participants/src/main.js`. With DATABASE_URL their idempotency keys and
 // ledgers live in Postgres, a schema per participant; PARTICIPANTS picks some of them; FAULTS
-// and PARTICIPANTS_ADMIN_PORT inject faults (see participants-config.ts); the standard OTEL_*
-// variables turn tracing on. Tracing starts before anything imports kafkajs.
-import { startTracing } from '../../coordinator/src/observability/tracing-bootstrap.js';
+// and PARTICIPANTS_ADMIN_PORT inject faults (see participants-config.ts); the OTEL_* variables
+// turn tracing on, LOG_LEVEL and LOG_REDACT_PATHS shape the JSON logs.
+// Tracing first: it must be set up before any other module loads kafkajs.
+import { tracing } from './tracing.js';
+import { KafkaTransport } from '../../coordinator/src/messaging/index.js';
+import { createJsonLogger } from '../../coordinator/src/observability/json-logger.js';
+import { startFaultAdminServer } from './faults/fault-admin-server.js';
+import { FaultInjector } from './faults/fault-injector.js';
+import { seededRandom } from './faults/seeded-random.js';
+import { DEFAULT_GATEWAY_CONFIG, guardGateway, simulatedGateway } from './payment-gateway.js';
+import { loadParticipantsConfig, ParticipantsConfigError } from './participants-config.js';
+import { sampleParticipantTopics, startSampleParticipants } from './sample-participants.js';
 
-const tracing = await startTracing('sample-participants');
-const { serveParticipants } = await import('./serve-participants.js');
-await serveParticipants(tracing);
+/**
+ * Creates the command topics, starts the participants, stops them cleanly on SIGTERM (flushing
+ * the spans still held).
+ */
+async function main(): Promise<void> {
+  const config = loadParticipantsConfig(process.env);
+  const logger = createJsonLogger({ level: config.logLevel, redactPaths: config.logRedactPaths });
+  const seed = config.faultSeed ?? Math.floor(Math.random() * 2 ** 31);
+  const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+  const faults = new FaultInjector(config.faults ?? {}, {
+    random: seededRandom(seed),
+    sleep,
+    crash: (participant) => {
+      // The effect and its outcome are committed; the reply is never sent.
+      logger.log('warn', 'Injected crash after commit', { participant });
+      process.exit(86);
+    },
+  });
+  // The payment gateway's draws are seeded apart from the faults', so one does not shift the other.
+  const gatewayConfig = config.paymentGateway ?? DEFAULT_GATEWAY_CONFIG;
+  const gateway = guardGateway(
+    simulatedGateway(gatewayConfig, { random: seededRandom(seed ^ 0x9e3779b9), sleep }),
+    gatewayConfig.breaker,
+  );
+  const logBreaker = (state: string) => () =>
+    logger.log('warn', `The payment gateway's circuit breaker is ${state}`, {
+      participant: 'payment',
+    });
+  gateway.breaker.on('open', logBreaker('open'));
+  gateway.breaker.on('halfOpen', logBreaker('half-open'));
+  gateway.breaker.on('close', logBreaker('closed'));
+  const transport = new KafkaTransport(
+    { brokers: config.kafkaBrokers, clientId: 'sample-participants' },
+    { logger },
+  );
+  await transport.administrator.ensureTopics(
+    sampleParticipantTopics(config.topicPrefix, config.topicPartitions),
+  );
+  const participants = await startSampleParticipants({
+    consumerFactory: () => transport.createConsumer(),
+    publisher: transport.publisher,
+    topicPrefix: config.topicPrefix,
+    logger,
+    ...(config.databaseUrl === undefined
+      ? {}
+      : { database: { url: config.databaseUrl, schemaPrefix: config.schemaPrefix ?? '' } }),
+    ...(config.participants === undefined ? {} : { only: config.participants }),
+    dedupe: config.dedupe ?? true,
+    payment: { gateway },
+    wrapHandlers: (participant, handlers) => faults.wrapHandlers(participant, handlers),
+    interceptReply: (participant) => faults.replyInterceptor(participant),
+  }).catch(async (error: unknown) => {
+    await transport.close();
+    throw error;
+  });
+  const admin =
+    config.adminPort === undefined
+      ? undefined
+      : await startFaultAdminServer(faults, config.adminPort);
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      // Finish the batches in hand (their replies included), leave the groups, close the producer.
+      admin?.server.close();
+      participants
+        .stop()
+        .then(() => transport.close())
+        .then(() => tracing.shutdown())
+        .then(
+          () => process.exit(0),
+          (error: unknown) => {
+            console.error('Shutdown failed', error);
+            process.exit(1);
+          },
+        );
+    });
+  }
+  logger.log('info', 'Sample participants are consuming their commands', {
+    ...transport.describe(),
+    topicPrefix: config.topicPrefix,
+    participants: config.participants ?? 'all',
+    storage: config.databaseUrl === undefined ? 'memory' : 'postgres',
+    dedupe: config.dedupe ?? true,
+    faultSeed: seed,
+    ...(admin === undefined ? {} : { adminUrl: `http://127.0.0.1:${admin.port}/faults` }),
+  });
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof ParticipantsConfigError ? error.message : error);
+  process.exit(1);
+});

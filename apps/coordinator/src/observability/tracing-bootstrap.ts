@@ -1,4 +1,8 @@
 import { createRequire } from 'node:module';
+import type { KafkaJsInstrumentation } from '@opentelemetry/instrumentation-kafkajs';
+import type { NodeSDK } from '@opentelemetry/sdk-node';
+
+const require = createRequire(import.meta.url);
 
 /** A running tracing SDK; `shutdown` flushes the spans still buffered. */
 export interface TracingHandle {
@@ -22,20 +26,23 @@ export function tracingRequested(env: NodeJS.ProcessEnv): boolean {
  * (exporter, endpoint, protocol and sampler all come from the standard `OTEL_*` variables);
  * otherwise the API stays a no-op. Call it before anything imports kafkajs: it requires kafkajs
  * itself so the instrumentation's CommonJS hook patches it, and later ESM imports of kafkajs
- * get that patched module from the require cache. The SDK is loaded only when it is used.
+ * get that patched module from the require cache. Synchronous, so that a module importing it
+ * first is done before its siblings load; the SDK is loaded only when it is used.
  */
-export async function startTracing(serviceName: string, env = process.env): Promise<TracingHandle> {
+export function startTracing(serviceName: string, env = process.env): TracingHandle {
   if (!tracingRequested(env)) return { enabled: false, shutdown: async () => undefined };
   // Only traces: metrics are served by prom-client on /metrics, logs go to stdout.
   env.OTEL_METRICS_EXPORTER ??= 'none';
   env.OTEL_LOGS_EXPORTER ??= 'none';
-  const { NodeSDK } = await import('@opentelemetry/sdk-node');
-  const { KafkaJsInstrumentation } = await import('@opentelemetry/instrumentation-kafkajs');
-  const sdk = new NodeSDK({
+  const { NodeSDK: Sdk } = require('@opentelemetry/sdk-node') as { NodeSDK: typeof NodeSDK };
+  const { KafkaJsInstrumentation: Kafka } = require('@opentelemetry/instrumentation-kafkajs') as {
+    KafkaJsInstrumentation: typeof KafkaJsInstrumentation;
+  };
+  const sdk = new Sdk({
     serviceName: env.OTEL_SERVICE_NAME ?? serviceName,
-    instrumentations: [new KafkaJsInstrumentation()],
+    instrumentations: [new Kafka()],
   });
   sdk.start();
-  createRequire(import.meta.url)('kafkajs');
+  require('kafkajs');
   return { enabled: true, shutdown: () => sdk.shutdown() };
 }
