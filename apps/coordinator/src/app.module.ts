@@ -12,6 +12,7 @@ import {
 } from './health/readiness-check.js';
 import { HttpApiModule } from './http/index.js';
 import { loggingModule } from './observability/logging.module.js';
+import { Metrics } from './observability/metrics.js';
 import { ObservabilityModule } from './observability/observability.module.js';
 import { PostgresSagaQueries } from './persistence/saga-queries.postgres.js';
 import { PostgresSagaAudit } from './persistence/saga-audit.postgres.js';
@@ -25,13 +26,18 @@ export interface AppModuleOptions {
   readonly config: CoordinatorConfig;
   readonly registry: SagaRegistry;
   readonly participants: readonly string[];
+  /** The Prometheus registry of `GET /metrics` (default: a new one, with the Node.js process metrics). */
+  readonly metrics?: Metrics;
 }
 
 /** The coordinator's root module: the runtime, the HTTP API over it, and health. */
 @Module({})
 export class AppModule {
   static forRoot(options: AppModuleOptions): DynamicModule {
-    const runtime = new CoordinatorRuntime(options);
+    const runtime = new CoordinatorRuntime({
+      ...options,
+      metrics: options.metrics ?? new Metrics(),
+    });
     const checks: ReadinessCheck[] = [
       {
         name: 'database',

@@ -18,7 +18,6 @@ export const SPAN_ATTRIBUTES = {
   operationName: 'messaging.operation.name',
   messageId: 'messaging.message.id',
   kafkaMessageKey: 'messaging.kafka.message.key',
-  consumerGroup: 'messaging.consumer.group.name',
 } as const;
 
 /** The W3C trace context of a message or a saga, as carried in headers. */

@@ -32,7 +32,7 @@ export interface CoordinatorRuntimeOptions {
   readonly participants: readonly string[];
   /** Use this transport instead of the one the configuration names (tests, embedded wiring). */
   readonly transport?: MessageTransport;
-  /** The registry to count into (default: a new one, with the process's default metrics). */
+  /** The registry to count into (default: a new one, without the Node.js process metrics). */
   readonly metrics?: Metrics;
 }
 
@@ -70,7 +70,7 @@ export class CoordinatorRuntime {
       : embeddedDataSource(config.embeddedDataDir);
     this.transport = options.transport ?? createMessageTransport(config);
     this.topics = topicNames(config.topicPrefix);
-    this.metrics = options.metrics ?? new Metrics();
+    this.metrics = options.metrics ?? new Metrics({ defaultMetrics: false });
     registerDatabaseMetrics(this.metrics.registry, this.dataSource);
     if (config.kafkaBrokers && !options.transport) {
       this.closeLagMetrics = registerConsumerLagMetrics(
