@@ -11,6 +11,7 @@ const shared = {
     '^#contracts$': '<rootDir>/libs/contracts/src/index.ts',
     '^#postgres$': '<rootDir>/libs/postgres/src/sql-runner.ts',
     '^#saga-core$': '<rootDir>/libs/saga-core/src/index.ts',
+    '^#tracing$': '<rootDir>/libs/tracing/src/message-tracing.ts',
     '^#saga-core/testing$': '<rootDir>/libs/saga-core/src/testing/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },

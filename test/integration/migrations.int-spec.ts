@@ -32,6 +32,7 @@ describe('the coordinator schema migrations on the real Postgres', () => {
     const applied = await dataSource.runMigrations({ transaction: 'all' });
     expect(applied.map((migration) => migration.name)).toEqual([
       'InitialSchema1764374400000',
+      'SagaTraceContext1764460800000',
       'DeadLetters1764633600000',
       'Resilience1764720000000',
     ]);

@@ -21,10 +21,48 @@ const service = (name: string): ComposeService => {
 };
 
 describe('deploy/docker-compose.yml', () => {
-  it('names Kafka, Postgres, Jaeger and the apps', () => {
+  it('names Kafka, Postgres, Jaeger, Prometheus, Grafana and the apps', () => {
     expect(Object.keys(compose.services).sort()).toEqual(
-      ['coordinator', 'jaeger', 'kafka', 'postgres', 'sample-participants'].sort(),
+      [
+        'coordinator',
+        'grafana',
+        'jaeger',
+        'kafka',
+        'postgres',
+        'prometheus',
+        'sample-participants',
+      ].sort(),
     );
+  });
+
+  it('has Prometheus scrape the coordinator and Grafana show a dashboard of its metrics', () => {
+    const scrape = readFileSync(
+      new URL('../../deploy/prometheus/prometheus.yml', import.meta.url),
+      'utf8',
+    );
+    expect(scrape).toContain('coordinator:3000');
+    const dashboard = JSON.parse(
+      readFileSync(
+        new URL('../../deploy/grafana/dashboards/saga-coordinator.json', import.meta.url),
+        'utf8',
+      ),
+    ) as { panels: { targets: { expr: string }[] }[] };
+    const exprs = dashboard.panels.flatMap((panel) => panel.targets.map((target) => target.expr));
+    for (const metric of [
+      'saga_started_total',
+      'saga_ended_total',
+      'saga_duration_seconds_bucket',
+      'saga_step_attempts_total',
+      'saga_step_retries_total',
+      'saga_step_outcomes_total',
+      'saga_compensations_total',
+      'saga_outbox_backlog',
+      'saga_outbox_oldest_age_seconds',
+      'saga_consumer_lag',
+      'saga_dead_letters_total',
+    ]) {
+      expect(exprs.some((expr) => expr.includes(metric))).toBe(true);
+    }
   });
 
   it('runs Kafka in KRaft mode with automatic topic creation off', () => {

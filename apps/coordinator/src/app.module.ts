@@ -15,6 +15,11 @@ import {
 import { HttpApiModule, type HttpSecurity } from './http/index.js';
 import { PostgresSagaQueries } from './persistence/saga-queries.postgres.js';
 import { ParticipantHealthService } from './resilience/participant-health.service.js';
+import { loggingModule } from './observability/logging.module.js';
+import { Metrics } from './observability/metrics.js';
+import { ObservabilityModule } from './observability/observability.module.js';
+import { PostgresSagaAudit } from './persistence/saga-audit.postgres.js';
+import { SagaAuditController } from './http/saga-audit.controller.js';
 import { runQuery } from '#postgres';
 import { CoordinatorLifecycle } from './runtime/coordinator-lifecycle.js';
 import { CoordinatorRuntime } from './runtime/coordinator-runtime.js';
@@ -28,13 +33,18 @@ export interface AppModuleOptions {
   readonly participants: readonly string[];
   /** Authentication and rate limits; default: as the configuration describes them. */
   readonly security?: HttpSecurity;
+  /** The Prometheus registry of `GET /metrics` (default: a new one, with the Node.js process metrics). */
+  readonly metrics?: Metrics;
 }
 
 /** The coordinator's root module: the runtime, the HTTP API over it, and health. */
 @Module({})
 export class AppModule {
   static forRoot(options: AppModuleOptions): DynamicModule {
-    const runtime = new CoordinatorRuntime(options);
+    const runtime = new CoordinatorRuntime({
+      ...options,
+      metrics: options.metrics ?? new Metrics(),
+    });
     const checks: ReadinessCheck[] = [
       {
         name: 'database',
@@ -67,6 +77,8 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
+        loggingModule(options.config),
+        ObservabilityModule.register(runtime.metrics),
         // Before the saga API: `GET /sagas/stuck` must be matched before `GET /sagas/:id`.
         StuckSagasModule.register({
           dataSource: runtime.dataSource,
@@ -78,8 +90,9 @@ export class AppModule {
           publisher: runtime.transport.publisher,
         }),
       ],
-      controllers: [HealthController],
+      controllers: [HealthController, SagaAuditController],
       providers: [
+        { provide: PostgresSagaAudit, useValue: new PostgresSagaAudit(runtime.dataSource) },
         { provide: READINESS_CHECKS, useValue: checks },
         {
           provide: CoordinatorLifecycle,

@@ -1,6 +1,9 @@
+// Tracing first: it must be set up before any other module loads kafkajs.
+import { tracing } from './tracing.js';
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { Logger as PinoLogger } from 'nestjs-pino';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module.js';
 import {
@@ -13,7 +16,10 @@ import { createSampleSagaRegistry, SAMPLE_PARTICIPANTS } from './sagas/saga-cata
 import { createHttpSecurity } from './security/create-http-security.js';
 import { reloadApiKeys } from './security/reload-api-keys.js';
 
-/** Starts the coordinator: validates the configuration, serves HTTP, stops cleanly on SIGTERM. */
+/**
+ * Starts the coordinator: validates the configuration, serves HTTP (JSON logs through pino),
+ * stops cleanly on SIGTERM, flushing the spans still held.
+ */
 async function main(): Promise<void> {
   const config = loadCoordinatorConfig(process.env);
   const security = createHttpSecurity(config.security);
@@ -23,20 +29,24 @@ async function main(): Promise<void> {
     participants: SAMPLE_PARTICIPANTS,
     security,
   });
-  const app = await NestFactory.create<NestExpressApplication>(module, { bufferLogs: false });
+  const app = await NestFactory.create<NestExpressApplication>(module, { bufferLogs: true });
+  app.useLogger(app.get(PinoLogger));
   configureHttp(app);
   await app.listen(config.port, config.host);
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
       // close() stops taking requests, then runs the shutdown hooks: consumers finish their
       // batch in hand, timers and the relay finish their transaction, connections close.
-      app.close().then(
-        () => process.exit(0),
-        (error: unknown) => {
-          console.error('Shutdown failed', error);
-          process.exit(1);
-        },
-      );
+      app
+        .close()
+        .then(() => tracing.shutdown())
+        .then(
+          () => process.exit(0),
+          (error: unknown) => {
+            console.error('Shutdown failed', error);
+            process.exit(1);
+          },
+        );
     });
   }
   // SIGHUP reads API_KEYS / API_KEYS_FILE again: revoking a key needs no restart.

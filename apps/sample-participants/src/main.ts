@@ -1,13 +1,16 @@
 // The sample participants as their own process, over Kafka: `KAFKA_BROKERS=host:9092 node
 // dist/apps/sample-participants/src/main.js`. With DATABASE_URL their idempotency keys and
 // ledgers live in Postgres, a schema per participant; PARTICIPANTS picks some of them; FAULTS
-// and PARTICIPANTS_ADMIN_PORT inject faults (see participants-config.ts).
+// and PARTICIPANTS_ADMIN_PORT inject faults (see participants-config.ts); the OTEL_* variables
+// turn tracing on, LOG_LEVEL and LOG_REDACT_PATHS shape the JSON logs.
+// Tracing first: it must be set up before any other module loads kafkajs.
+import { tracing } from './tracing.js';
 import type CircuitBreaker from 'opossum';
 import { readFileSync } from 'node:fs';
 import { loadKafkaSecurity } from '../../coordinator/src/config/security-config.js';
-import { jsonLinesTransportLogger, KafkaTransport } from '../../coordinator/src/messaging/index.js';
+import { KafkaTransport } from '../../coordinator/src/messaging/index.js';
 import { kafkaSecurityOptions } from '../../coordinator/src/messaging/kafka-security.js';
-import { jsonLinesParticipantLogger } from '../../../libs/saga-participant/src/index.js';
+import { createJsonLogger } from '../../coordinator/src/observability/json-logger.js';
 import { startFaultAdminServer } from './faults/fault-admin-server.js';
 import { FaultInjector } from './faults/fault-injector.js';
 import { seededRandom } from './faults/seeded-random.js';
@@ -17,9 +20,13 @@ import { DEFAULT_GATEWAY_CONFIG, guardGateway, simulatedGateway } from './paymen
 import { loadParticipantsConfig, ParticipantsConfigError } from './participants-config.js';
 import { sampleParticipantTopics, startSampleParticipants } from './sample-participants.js';
 
-/** Creates the command topics, starts the participants, stops them cleanly on SIGTERM. */
+/**
+ * Creates the command topics, starts the participants, stops them cleanly on SIGTERM (flushing
+ * the spans still held).
+ */
 async function main(): Promise<void> {
   const config = loadParticipantsConfig(process.env);
+  const logger = createJsonLogger({ level: config.logLevel, redactPaths: config.logRedactPaths });
   const seed = config.faultSeed ?? Math.floor(Math.random() * 2 ** 31);
   const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
   const faults = new FaultInjector(config.faults ?? {}, {
@@ -27,7 +34,7 @@ async function main(): Promise<void> {
     sleep,
     crash: (participant) => {
       // The effect and its outcome are committed; the reply is never sent.
-      jsonLinesParticipantLogger.log('warn', 'Injected crash after commit', { participant });
+      logger.log('warn', 'Injected crash after commit', { participant });
       process.exit(86);
     },
   });
@@ -51,8 +58,8 @@ async function main(): Promise<void> {
     },
     channels.breaker,
   );
-  logBreakerStates(gateway.breaker, 'payment', "The payment gateway's");
-  logBreakerStates(dispatcher.breaker, 'notification', "The email provider's");
+  logBreakerStates(logger, gateway.breaker, 'payment', "The payment gateway's");
+  logBreakerStates(logger, dispatcher.breaker, 'notification', "The email provider's");
   const transport = new KafkaTransport(
     {
       brokers: config.kafkaBrokers,
@@ -60,7 +67,7 @@ async function main(): Promise<void> {
       // The same KAFKA_SSL* and KAFKA_SASL_* variables as the coordinator.
       ...kafkaSecurityOptions(loadKafkaSecurity(process.env, (path) => readFileSync(path, 'utf8'))),
     },
-    { logger: jsonLinesTransportLogger },
+    { logger },
   );
   await transport.administrator.ensureTopics(
     sampleParticipantTopics(config.topicPrefix, config.topicPartitions),
@@ -69,7 +76,7 @@ async function main(): Promise<void> {
     consumerFactory: () => transport.createConsumer(),
     publisher: transport.publisher,
     topicPrefix: config.topicPrefix,
-    logger: jsonLinesParticipantLogger,
+    logger,
     ...(config.databaseUrl === undefined
       ? {}
       : { database: { url: config.databaseUrl, schemaPrefix: config.schemaPrefix ?? '' } }),
@@ -94,6 +101,7 @@ async function main(): Promise<void> {
       participants
         .stop()
         .then(() => transport.close())
+        .then(() => tracing.shutdown())
         .then(
           () => process.exit(0),
           (error: unknown) => {
@@ -103,7 +111,7 @@ async function main(): Promise<void> {
         );
     });
   }
-  jsonLinesParticipantLogger.log('info', 'Sample participants are consuming their commands', {
+  logger.log('info', 'Sample participants are consuming their commands', {
     ...transport.describe(),
     topicPrefix: config.topicPrefix,
     participants: config.participants ?? 'all',
@@ -115,9 +123,14 @@ async function main(): Promise<void> {
 }
 
 /** Logs each change of `breaker`'s state as a warning of `participant`. */
-function logBreakerStates(breaker: CircuitBreaker, participant: string, whose: string): void {
+function logBreakerStates(
+  logger: ReturnType<typeof createJsonLogger>,
+  breaker: CircuitBreaker,
+  participant: string,
+  whose: string,
+): void {
   const log = (state: string) => () =>
-    jsonLinesParticipantLogger.log('warn', `${whose} circuit breaker is ${state}`, { participant });
+    logger.log('warn', `${whose} circuit breaker is ${state}`, { participant });
   breaker.on('open', log('open'));
   breaker.on('halfOpen', log('half-open'));
   breaker.on('close', log('closed'));

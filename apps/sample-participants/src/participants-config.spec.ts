@@ -12,7 +12,22 @@ describe('the sample participants configuration', () => {
       kafkaBrokers: ['k1:9092', 'k2:9092'],
       topicPrefix: 'dev.',
       topicPartitions: 6,
+      logLevel: 'info',
+      logRedactPaths: [],
     });
+  });
+
+  it('reads the log level and the redacted paths as the coordinator does', () => {
+    expect(
+      loadParticipantsConfig({
+        KAFKA_BROKERS: 'k:9092',
+        LOG_LEVEL: 'warn',
+        LOG_REDACT_PATHS: 'a.b,c',
+      }),
+    ).toMatchObject({ logLevel: 'warn', logRedactPaths: ['a.b', 'c'] });
+    expect(() => loadParticipantsConfig({ KAFKA_BROKERS: 'k:9092', LOG_LEVEL: 'loud' })).toThrow(
+      /LOG_LEVEL/,
+    );
   });
 
   it('defaults to no prefix and 3 partitions', () => {

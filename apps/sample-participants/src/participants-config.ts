@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { logEnvironment } from '../../coordinator/src/config/coordinator-config.js';
 import { faultConfigSchema, type FaultConfig } from './faults/fault-config.js';
 import {
   notificationChannelsConfigSchema,
@@ -44,6 +45,7 @@ const environmentSchema = z.object({
   FAULT_SEED: z.coerce.number().int().optional(),
   PAYMENT_GATEWAY: gatewayJson.optional(),
   NOTIFICATION_CHANNELS: notificationChannelsJson.optional(),
+  ...logEnvironment,
 });
 
 /** The standalone participants' configuration, read from the environment once at start-up. */
@@ -80,6 +82,10 @@ export interface ParticipantsConfig {
    * failureRate }`, `breaker: { ... }` as for the gateway; default: both always answer at once).
    */
   readonly notificationChannels?: NotificationChannelsConfig;
+  /** Least severe level of the JSON logs (`LOG_LEVEL`, default `info`). */
+  readonly logLevel: string;
+  /** Fields hidden in every log line (`LOG_REDACT_PATHS`, comma-separated; default none). */
+  readonly logRedactPaths: readonly string[];
 }
 
 /** Thrown when the environment holds a wrong value; the message names every bad variable. */
@@ -117,5 +123,7 @@ export function loadParticipantsConfig(
     ...(env.NOTIFICATION_CHANNELS === undefined
       ? {}
       : { notificationChannels: env.NOTIFICATION_CHANNELS }),
+    logLevel: env.LOG_LEVEL,
+    logRedactPaths: env.LOG_REDACT_PATHS,
   };
 }

@@ -46,3 +46,4 @@ export {
   type ParseResult,
 } from './parse-message.js';
 export { REDACTED, mapPaths, redactPaths, type PathReplacer } from './redact.js';
+export { SPAN_ATTRIBUTES, type TraceCarrier } from './trace-attributes.js';

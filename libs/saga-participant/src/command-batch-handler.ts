@@ -1,4 +1,6 @@
-import type { CommandMessage, ReplyOutcome } from '#contracts';
+import { context, trace, type Span } from '@opentelemetry/api';
+import { SPAN_ATTRIBUTES, type CommandMessage, type ReplyOutcome } from '#contracts';
+import { endSpan, publishTraced, startProcessSpan, withTraceOf } from '#tracing';
 import { runCommandHandler, type CommandHandlers } from './command-handler.js';
 import { checkCommand } from './command-validation.js';
 import type { IdempotencyStore } from './idempotency-store.js';
@@ -39,7 +41,8 @@ export type ReplyInterceptor = (
  * Handles a batch of a participant's commands, one after the other: dead-letters what is not a
  * valid command, answers a duplicate (same idempotency key) with the outcome recorded the first
  * time without running the handler, runs the handler otherwise and records a final outcome
- * before replying, then publishes every reply at once. Throws only when the store or the
+ * before replying, then publishes every reply at once. Each command gets a `process <topic>`
+ * span, child of the coordinator's `send` span from its headers, and its reply continues it. Throws only when the store or the
  * publisher fails, so the batch is handed over again; what was recorded is not redone.
  */
 export function createCommandBatchHandler(
@@ -49,18 +52,36 @@ export function createCommandBatchHandler(
   return async (messages) => {
     const deadLetters: DeadLetter[] = [];
     const replies: OutgoingMessage[] = [];
-    for (const message of messages) {
-      const checked = checkCommand(message, { participant, topicPrefix });
-      if (!checked.ok) {
-        deadLetters.push({ message, reason: checked.reason });
-        continue;
+    const spans: Span[] = [];
+    try {
+      for (const message of messages) {
+        const checked = checkCommand(message, { participant, topicPrefix });
+        if (!checked.ok) {
+          deadLetters.push({ message, reason: checked.reason });
+          continue;
+        }
+        const { command } = checked;
+        const span = startProcessSpan(message.topic, message.headers, {
+          [SPAN_ATTRIBUTES.action]: command.action,
+          [SPAN_ATTRIBUTES.participant]: command.participant,
+        });
+        spans.push(span);
+        const outcome = await context.with(trace.setSpan(context.active(), span), () =>
+          decide(options, command),
+        );
+        span.setAttribute(SPAN_ATTRIBUTES.outcome, outcome.status);
+        if (outcome.status !== 'success')
+          span.setAttribute(SPAN_ATTRIBUTES.errorCode, outcome.code);
+        const envelope = replyEnvelope(command, outcome, now());
+        const reply = replyMessage(command, envelope, withTraceOf(message.headers, span));
+        replies.push(...(options.interceptReply?.(reply, command) ?? [reply]));
       }
-      const { command } = checked;
-      const outcome = await decide(options, command);
-      const reply = replyMessage(command, replyEnvelope(command, outcome, now()), message.headers);
-      replies.push(...(options.interceptReply?.(reply, command) ?? [reply]));
+      if (replies.length > 0) await publishTraced(publisher, replies);
+    } catch (error) {
+      for (const span of spans) endSpan(span, error);
+      throw error;
     }
-    if (replies.length > 0) await publisher.publish(replies);
+    for (const span of spans) span.end();
     return { deadLetters };
   };
 }
@@ -71,11 +92,15 @@ async function decide(
   command: CommandMessage,
 ): Promise<ReplyOutcome> {
   const { idempotencyStore, logger } = options;
+  const traceId = trace.getActiveSpan()?.spanContext().traceId;
   const fields = {
     participant: command.participant,
     commandType: command.commandType,
     sagaId: command.sagaId,
+    step: command.stepId,
+    attempt: command.attempt,
     messageId: command.messageId,
+    ...(traceId === undefined ? {} : { traceId }),
   };
   const handler = options.handlers[command.commandType];
   if (handler === undefined) {

@@ -70,4 +70,18 @@ describe('loadCoordinatorConfig', () => {
       expect.objectContaining({ message: expect.not.stringContaining('s3cret') }),
     );
   });
+
+  it('reads the log level and the extra redacted paths, info and none by default', () => {
+    expect(loadCoordinatorConfig({})).toMatchObject({ logLevel: 'info', logRedactPaths: [] });
+    expect(
+      loadCoordinatorConfig({ LOG_LEVEL: 'debug', LOG_REDACT_PATHS: ' password, card.*.pan ,' }),
+    ).toMatchObject({ logLevel: 'debug', logRedactPaths: ['password', 'card.*.pan'] });
+  });
+
+  it('refuses an unknown log level and a malformed redacted path, naming the variable', () => {
+    expect(() => loadCoordinatorConfig({ LOG_LEVEL: 'verbose' })).toThrow(/LOG_LEVEL/);
+    expect(() => loadCoordinatorConfig({ LOG_REDACT_PATHS: 'card..pan' })).toThrow(
+      /LOG_REDACT_PATHS/,
+    );
+  });
 });

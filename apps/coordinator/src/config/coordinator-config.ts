@@ -22,6 +22,27 @@ const flag = (fallback: boolean) =>
 const int = (min: number, max: number, fallback: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
 
+/** The levels of the JSON logs, most to least severe; `silent` logs nothing. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const REDACT_PATH = /^(\*|[A-Za-z0-9_-]+)(\.(\*|[A-Za-z0-9_-]+))*$/;
+
+/** `LOG_LEVEL` and `LOG_REDACT_PATHS`, read the same way by the coordinator and the participants. */
+export const logEnvironment = {
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  LOG_REDACT_PATHS: z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((path) => path.trim())
+        .filter((path) => path !== ''),
+    )
+    .pipe(
+      z.array(z.string().regex(REDACT_PATH, 'expected dotted paths of keys or *, comma-separated')),
+    ),
+};
+
 const environmentSchema = z
   .object({
     PORT: int(0, 65_535, 3000),
@@ -60,6 +81,7 @@ const environmentSchema = z
     TIMER_POLL_MS: int(10, 60_000, 200),
     SAMPLE_PARTICIPANTS: flag(false),
     STUCK_AFTER_MS: int(1_000, 7 * 24 * 3_600_000, 15 * 60_000),
+    ...logEnvironment,
   })
   .extend(resilienceEnvironmentSchema.shape)
   .extend(securityEnvironmentSchema.shape);
@@ -103,6 +125,13 @@ export interface CoordinatorConfig {
   readonly stuckAfterMs: number;
   /** Authentication, limits, encryption keys, Kafka TLS and SASL. */
   readonly security: SecurityConfig;
+  /** Least severe level written to the JSON logs (`LOG_LEVEL`, default `info`). */
+  readonly logLevel: (typeof LOG_LEVELS)[number];
+  /**
+   * Extra fields hidden in logs and span attributes, besides each saga definition's `sensitive`
+   * paths (`LOG_REDACT_PATHS`, dotted paths, `*` for any key, comma-separated; default none).
+   */
+  readonly logRedactPaths: readonly string[];
 }
 
 /** Thrown when the environment holds a wrong value; the message names every bad variable. */
@@ -153,6 +182,8 @@ export function loadCoordinatorConfig(
     resilience: resilienceConfig(env),
     stuckAfterMs: env.STUCK_AFTER_MS,
     security,
+    logLevel: env.LOG_LEVEL,
+    logRedactPaths: env.LOG_REDACT_PATHS,
   };
 }
 

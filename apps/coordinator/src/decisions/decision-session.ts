@@ -1,4 +1,4 @@
-import { HEADERS, MESSAGE_TYPES, type CommandMessage } from '#contracts';
+import { HEADERS, MESSAGE_TYPES, type CommandMessage, type TraceCarrier } from '#contracts';
 import type {
   EngineEvent,
   SagaEngine,
@@ -19,6 +19,9 @@ import {
 import type { SensitiveData } from '../security/sensitive-data.js';
 import type { CommandGate } from '../resilience/command-gate.js';
 import { holdCommands } from '../resilience/held-commands.js';
+import type { ObservedTransition } from '../observability/saga-metrics.js';
+import { sagaTracing } from '../observability/saga-tracing.js';
+import { withActor } from './audit-actor.js';
 import {
   emptyWrites,
   planEffects,
@@ -41,6 +44,10 @@ export interface ParticipantOutcome {
 export class DecisionSession {
   readonly writes: DecisionWrites = emptyWrites();
   readonly outcomes: ParticipantOutcome[] = [];
+  /** What each applied event changed, for the metrics (counted once the transaction commits). */
+  readonly transitions: ObservedTransition[] = [];
+  /** The trace context of each saga this session touched. */
+  readonly traces = new Map<string, TraceCarrier | null>();
   private readonly inserted = new Set<string>();
   private readonly touched = new Map<string, StoredSaga>();
   private readonly latest = new Map<string, SagaState>();
@@ -60,15 +67,28 @@ export class DecisionSession {
     const result = this.engine.transition(current, event);
     this.touched.set(saga.state.sagaId, saga);
     this.latest.set(saga.state.sagaId, result.state);
+    this.traces.set(saga.state.sagaId, saga.traceContext);
+    sagaTracing.statusChanged(current, result.state, saga.traceContext);
+    this.transitions.push({ before: current, event, after: result.state, effects: result.effects });
     this.carryOut(saga, result);
     return result;
   }
 
-  /** Records a saga inserted in this transaction (at row version 1) and its first effects. */
-  record(state: SagaState, effects: TransitionResult['effects'], idempotencyKey: string): void {
+  /**
+   * Records a saga inserted in this transaction (at row version 1), its first effects, and its
+   * trace's context.
+   */
+  record(
+    state: SagaState,
+    effects: TransitionResult['effects'],
+    idempotencyKey: string,
+    traceContext: TraceCarrier | null,
+  ): void {
     this.inserted.add(state.sagaId);
     this.latest.set(state.sagaId, state);
-    this.carryOut({ state, rowVersion: 1, idempotencyKey }, { state, effects });
+    this.traces.set(state.sagaId, traceContext);
+    this.transitions.push({ before: null, event: null, after: state, effects });
+    this.carryOut({ state, rowVersion: 1, idempotencyKey, traceContext }, { state, effects });
   }
 
   /** Counts an outcome for the participant of `stepId` once the transaction commits. */
@@ -136,7 +156,17 @@ export class DecisionSession {
       this.gate.noteHeld(command.participant);
       return 'hold';
     };
+    const sent = this.writes.outbox.length;
+    const held = this.writes.held.length;
+    const audited = this.writes.audit.length;
     planEffects(this.writes, result.effects, result.state, this.now, this.plan, route);
+    // Commands continue the saga's trace, sent or held; audit entries name their actor.
+    sagaTracing.commandsPlanned(this.writes.outbox, sent, saga.traceContext);
+    sagaTracing.commandsPlanned(this.writes.held, held, saga.traceContext);
+    const definition = this.definitionOf(result.state);
+    for (let index = audited; index < this.writes.audit.length; index++) {
+      this.writes.audit[index] = withActor(this.writes.audit[index]!, definition);
+    }
     for (const command of failFast) {
       this.apply(saga, {
         type: 'reply',

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import type { ReplyMessage } from '#contracts';
+import type { ReplyMessage, TraceCarrier } from '#contracts';
 import type {
   EngineEvent,
   SagaEngine,
@@ -41,6 +41,15 @@ import type { SagaAdmission } from '../resilience/saga-admission.js';
 import { DecisionSession } from './decision-session.js';
 import { emptyWrites, type EffectPlanOptions } from './effect-plan.js';
 import { inputsEqual } from './inputs-equal.js';
+import { sagaTracing } from '../observability/saga-tracing.js';
+import type { ObservedTransition, SagaMetrics } from '../observability/saga-metrics.js';
+import type { SagaLog } from '../observability/saga-log.js';
+
+/** Who hears about committed decisions (metrics, logs); both optional. */
+export interface DecisionTelemetry {
+  readonly metrics?: SagaMetrics;
+  readonly log?: SagaLog;
+}
 import type { WorkSignals } from './work-signals.js';
 
 /** What SagaDecisions protects: sensitive fields, and the size of a saga's input. */
@@ -67,6 +76,7 @@ export class SagaDecisions implements SagaOperations {
     private readonly safeguards: DecisionSafeguards,
     private readonly gate: CommandGate,
     private readonly admission: SagaAdmission,
+    private readonly telemetry: DecisionTelemetry = {},
   ) {}
 
   /**
@@ -80,8 +90,15 @@ export class SagaDecisions implements SagaOperations {
     return answer!;
   }
 
-  /** Starts several sagas in one transaction; a request that is refused gets its error in its place. */
-  async startMany(requests: readonly StartSagaRequest[]): Promise<(StartSagaAnswer | Error)[]> {
+  /**
+   * Starts several sagas in one transaction; a request that is refused gets its error in its
+   * place. `traceParents[i]` (headers holding a W3C `traceparent`) makes saga i's trace a child
+   * of the requester's.
+   */
+  async startMany(
+    requests: readonly StartSagaRequest[],
+    traceParents: readonly (Readonly<Record<string, string>> | undefined)[] = [],
+  ): Promise<(StartSagaAnswer | Error)[]> {
     const checked = requests.map((request) => this.checkStart(request));
     const answers = await this.decide(async (sql, now, session) => {
       const answers: (StartSagaAnswer | Error)[] = [];
@@ -90,7 +107,7 @@ export class SagaDecisions implements SagaOperations {
         answers.push(
           check instanceof Error
             ? check
-            : await this.startOne(sql, now, session, request, check.input),
+            : await this.startOne(sql, now, session, request, check.input, traceParents[index]),
         );
       }
       return answers;
@@ -224,6 +241,7 @@ export class SagaDecisions implements SagaOperations {
     session: DecisionSession,
     request: StartSagaRequest,
     input: unknown,
+    traceParent: Readonly<Record<string, string>> | undefined,
   ): Promise<StartSagaAnswer | Error> {
     const existing = await this.findByKey(sql, request);
     if (existing) return answerExisting(existing, request.idempotencyKey, input);
@@ -236,12 +254,13 @@ export class SagaDecisions implements SagaOperations {
     if (started.state === null)
       return new InvalidSagaInputError([{ path: '', message: started.rejection.message }]);
     const sealed = this.safeguards.sensitive.sealState(started.state);
-    if (!(await insertSaga(sql, sealed, request.idempotencyKey))) {
+    const trace = sagaTracing.started(started.state, traceParent);
+    if (!(await insertSaga(sql, sealed, request.idempotencyKey, trace))) {
       // Another transaction took the key since we looked: answer with its saga.
       const winner = await this.findByKey(sql, request);
       return answerExisting(winner!, request.idempotencyKey, input);
     }
-    session.record(started.state, started.effects, request.idempotencyKey);
+    session.record(started.state, started.effects, request.idempotencyKey, trace);
     return { sagaId: started.state.sagaId, created: true, status: started.state.status };
   }
 
@@ -251,6 +270,9 @@ export class SagaDecisions implements SagaOperations {
   ): Promise<T> {
     let writes = emptyWrites();
     let outcomes: DecisionSession['outcomes'] = [];
+    let transitions: ObservedTransition[] = [];
+    let traces: ReadonlyMap<string, TraceCarrier | null> = new Map();
+    let decidedAt = 0;
     const result = await inTransaction(this.dataSource, async (sql) => {
       const now = await databaseNow(sql);
       const session = new DecisionSession(
@@ -264,11 +286,16 @@ export class SagaDecisions implements SagaOperations {
       const value = await work(sql, now, session);
       writes = session.writes;
       outcomes = session.outcomes;
+      transitions = session.transitions;
+      traces = session.traces;
+      decidedAt = now;
       await session.flush(sql);
       return value;
     });
     for (const { participant, healthy } of outcomes) this.gate.recordOutcome(participant, healthy);
     if (writes.held.length > 0 || outcomes.length > 0) this.signals.heldWorkChanged();
+    this.telemetry.metrics?.observe(transitions, decidedAt);
+    this.telemetry.log?.decided(transitions, traces);
     if (writes.outbox.length > 0) this.signals.outboxCommitted();
     for (const timer of writes.timers.values()) this.signals.timerCommitted(timer.dueAt);
     return result;

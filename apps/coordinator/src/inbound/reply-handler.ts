@@ -1,5 +1,8 @@
 import { decodeMessage, MESSAGE_TYPES, replyMessageSchema, type ReplyMessage } from '#contracts';
+import type { Span } from '@opentelemetry/api';
 import type { BatchHandler, DeadLetter } from '#saga-core';
+import { endSpan, startProcessSpan } from '#tracing';
+import { replySpanAttributes } from '../observability/reply-span-attributes.js';
 import type { SagaDecisions } from '../decisions/saga-decisions.js';
 import { headerProblem } from './header-checks.js';
 
@@ -9,11 +12,14 @@ import { headerProblem } from './header-checks.js';
  * contract is dead-lettered with the reason; the rest are applied in one transaction. Throwing
  * (database down) makes the consumer retry the whole batch; nothing is acknowledged before the
  * transaction commits.
+ * Each valid reply gets a `process <topic>` span, child of the participant's `send` span,
+ * ended once the batch commits.
  */
 export function replyBatchHandler(decisions: SagaDecisions, maxReplyBytes: number): BatchHandler {
   return async (messages) => {
     const deadLetters: DeadLetter[] = [];
     const replies: ReplyMessage[] = [];
+    const spans: Span[] = [];
     for (const message of messages) {
       if (message.value === null) {
         deadLetters.push({ message, reason: 'empty message: a reply needs a JSON body' });
@@ -27,10 +33,20 @@ export function replyBatchHandler(decisions: SagaDecisions, maxReplyBytes: numbe
       const problem = parsed.ok
         ? headerProblem(message.headers, MESSAGE_TYPES.reply, parsed.value)
         : `invalid reply: ${parsed.reason}`;
-      if (problem === undefined && parsed.ok) replies.push(parsed.value);
-      else deadLetters.push({ message, reason: problem ?? 'invalid reply' });
+      if (problem === undefined && parsed.ok) {
+        replies.push(parsed.value);
+        spans.push(
+          startProcessSpan(message.topic, message.headers, replySpanAttributes(parsed.value)),
+        );
+      } else deadLetters.push({ message, reason: problem ?? 'invalid reply' });
     }
-    await decisions.applyReplies(replies);
+    try {
+      await decisions.applyReplies(replies);
+    } catch (error) {
+      for (const span of spans) endSpan(span, error);
+      throw error;
+    }
+    for (const span of spans) span.end();
     return { deadLetters };
   };
 }

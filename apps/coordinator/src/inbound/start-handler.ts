@@ -15,6 +15,7 @@ import { headerProblem } from './header-checks.js';
  * over HTTP) in one transaction. A malformed message, wrong headers, an unknown saga type, an
  * invalid input or a key reused with another input is dead-lettered with the reason (no retry
  * could fix it), its sensitive input fields redacted.
+ * A request that carries a W3C `traceparent` header starts a saga whose trace continues it.
  */
 export function startBatchHandler(
   decisions: SagaDecisions,
@@ -39,7 +40,10 @@ export function startBatchHandler(
       if (problem === undefined && parsed.ok) valid.push({ message, request: parsed.value });
       else deadLetter(message, problem ?? 'invalid start request');
     }
-    const answers = await decisions.startMany(valid.map((item) => item.request));
+    const answers = await decisions.startMany(
+      valid.map((item) => item.request),
+      valid.map((item) => item.message.headers),
+    );
     answers.forEach((answer, index) => {
       if (answer instanceof SagaOperationError) {
         deadLetter(valid[index]!.message, `refused: ${answer.message}`);

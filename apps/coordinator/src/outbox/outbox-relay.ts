@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import type { MessagePublisher, OutgoingMessage } from '#saga-core';
 import { inTransaction, type SqlRunner } from '#postgres';
+import { publishTraced } from '#tracing';
 import type { WorkSignals } from '../decisions/work-signals.js';
 import { InterruptibleSleep } from '../runtime/interruptible-sleep.js';
 
@@ -112,7 +113,10 @@ export class OutboxRelay {
       if (!lock?.locked) return 0; // another instance drains this lane right now
       const rows = await claimLane(sql, lane, this.batchSize, this.options.openPayload);
       if (rows.length === 0) return 0;
-      await this.publisher.publish(rows.map((row) => row.message));
+      await publishTraced(
+        this.publisher,
+        rows.map((row) => row.message),
+      );
       await sql.query(
         `UPDATE outbox SET sent_at = now() WHERE id IN (SELECT value::bigint FROM jsonb_array_elements_text($1::jsonb))`,
         [JSON.stringify(rows.map((row) => row.id))],

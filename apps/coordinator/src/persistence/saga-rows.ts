@@ -1,5 +1,5 @@
 import type { AuditEntry, SagaState, StepState, Wakeup } from '#saga-core';
-import type { JsonValue } from '#contracts';
+import type { JsonValue, TraceCarrier } from '#contracts';
 import { ConcurrentUpdateError, type SqlRunner } from '#postgres';
 
 /** A saga as stored: the engine's state and the row version that guards writes to it. */
@@ -7,6 +7,8 @@ export interface StoredSaga {
   readonly state: SagaState;
   readonly rowVersion: number;
   readonly idempotencyKey: string;
+  /** The W3C context of the saga's trace; null when tracing was off at its start. */
+  readonly traceContext: TraceCarrier | null;
 }
 
 /** A message to publish once the transaction commits (the outbox row). */
@@ -75,8 +77,13 @@ export async function lockSagas(
   skipLocked = false,
 ): Promise<Map<string, StoredSaga>> {
   if (sagaIds.length === 0) return new Map();
-  const rows = await sql.query<{ state: SagaState; row_version: number; idempotency_key: string }>(
-    `SELECT state, row_version, idempotency_key FROM sagas
+  const rows = await sql.query<{
+    state: SagaState;
+    row_version: number;
+    idempotency_key: string;
+    trace_context: TraceCarrier | null;
+  }>(
+    `SELECT state, row_version, idempotency_key, trace_context FROM sagas
      WHERE id IN (SELECT value::uuid FROM jsonb_array_elements_text($1::jsonb))
      ORDER BY id FOR UPDATE${skipLocked ? ' SKIP LOCKED' : ''}`,
     [json([...new Set(sagaIds)])],
@@ -84,7 +91,12 @@ export async function lockSagas(
   return new Map(
     rows.map((row) => [
       row.state.sagaId,
-      { state: row.state, rowVersion: row.row_version, idempotencyKey: row.idempotency_key },
+      {
+        state: row.state,
+        rowVersion: row.row_version,
+        idempotencyKey: row.idempotency_key,
+        traceContext: row.trace_context,
+      },
     ]),
   );
 }
@@ -129,12 +141,21 @@ export async function insertSaga(
   sql: SqlRunner,
   state: SagaState,
   idempotencyKey: string,
+  traceContext: TraceCarrier | null = null,
 ): Promise<boolean> {
   const rows = await sql.query(
-    `INSERT INTO sagas (id, saga_type, saga_version, status, idempotency_key, state)
-     VALUES ($1, $2, $3, $4, $5, $6::jsonb)
+    `INSERT INTO sagas (id, saga_type, saga_version, status, idempotency_key, state, trace_context)
+     VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb)
      ON CONFLICT (saga_type, idempotency_key) DO NOTHING RETURNING id`,
-    [state.sagaId, state.sagaType, state.sagaVersion, state.status, idempotencyKey, json(state)],
+    [
+      state.sagaId,
+      state.sagaType,
+      state.sagaVersion,
+      state.status,
+      idempotencyKey,
+      json(state),
+      traceContext === null ? null : json(traceContext),
+    ],
   );
   return rows.length === 1;
 }

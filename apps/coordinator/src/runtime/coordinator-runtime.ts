@@ -25,6 +25,12 @@ import { FieldCipher } from '../security/field-cipher.js';
 import { ephemeralKeyring } from '../security/keyring.js';
 import { SensitiveData } from '../security/sensitive-data.js';
 import { TimerPoller } from '../timers/timer-poller.js';
+import { countingDeadLetters } from '../observability/dead-letter-metrics.js';
+import { Metrics } from '../observability/metrics.js';
+import { registerConsumerLagMetrics } from '../observability/consumer-lag-metrics.js';
+import { registerDatabaseMetrics } from '../observability/database-metrics.js';
+import { SagaLog } from '../observability/saga-log.js';
+import { SagaMetrics } from '../observability/saga-metrics.js';
 import { createMessageTransport, type MessageTransport } from './message-transport.js';
 
 /** What the runtime runs: the saga definitions and the participants they command. */
@@ -35,6 +41,8 @@ export interface CoordinatorRuntimeOptions {
   readonly participants: readonly string[];
   /** Use this transport instead of the one the configuration names (tests, embedded wiring). */
   readonly transport?: MessageTransport;
+  /** The registry to count into (default: a new one, without the Node.js process metrics). */
+  readonly metrics?: Metrics;
 }
 
 /**
@@ -56,11 +64,14 @@ export class CoordinatorRuntime {
   private startConsumer: MessageConsumer | undefined;
   /** Seals, opens and redacts the fields saga definitions mark sensitive. */
   readonly sensitive: SensitiveData;
+  /** The Prometheus registry the runtime counts into; other modules may register on it too. */
+  readonly metrics: Metrics;
   private readonly logger = new Logger(CoordinatorRuntime.name);
   private readonly relay: OutboxRelay;
   private readonly timers: TimerPoller;
   private readonly consumers: MessageConsumer[] = [];
   private joined = false;
+  private closeLagMetrics: () => Promise<void> = async () => undefined;
   /** Settles when the consumers have joined (or failed to); set by `start`. */
   consuming: Promise<void> = Promise.resolve();
 
@@ -77,6 +88,15 @@ export class CoordinatorRuntime {
       : embeddedDataSource(config.embeddedDataDir);
     this.transport = options.transport ?? createMessageTransport(config);
     this.topics = topicNames(config.topicPrefix);
+    this.metrics = options.metrics ?? new Metrics({ defaultMetrics: false });
+    registerDatabaseMetrics(this.metrics.registry, this.dataSource);
+    if (config.kafkaBrokers && !options.transport) {
+      this.closeLagMetrics = registerConsumerLagMetrics(
+        this.metrics.registry,
+        config.kafkaBrokers,
+        () => (this.joined ? this.consumedTopics() : []),
+      );
+    }
     const signals = new WorkSignals();
     const plan = { topics: this.topics, timeScale: config.timeScale, lanes: config.outboxLanes };
     // Without configured keys (the in-memory embedded mode only: the configuration refuses
@@ -107,6 +127,7 @@ export class CoordinatorRuntime {
       { sensitive: this.sensitive, maxContextBytes: config.security.maxContextBytes },
       this.gate,
       this.admission,
+      { metrics: new SagaMetrics(this.metrics.registry), log: new SagaLog(options.registry) },
     );
     this.capacity = new CapacityMonitor(
       this.dataSource,
@@ -180,6 +201,15 @@ export class CoordinatorRuntime {
     if (options.waitForConsumers ?? true) await this.consuming;
   }
 
+  /** The groups the coordinator consumes with, and their topics. */
+  private consumedTopics(): { groupId: string; topic: string }[] {
+    const group = this.options.config.consumerGroup;
+    return [this.topics.start, this.topics.replies].map((topic) => ({
+      groupId: `${group}.${topic}`,
+      topic,
+    }));
+  }
+
   /** True once the consumers have joined their groups (and the timers run). */
   isConsuming(): boolean {
     return this.joined;
@@ -194,6 +224,7 @@ export class CoordinatorRuntime {
     await this.breakerLog.flushed();
     await this.relay.stop();
     await this.transport.close();
+    await this.closeLagMetrics();
     if (this.dataSource.isInitialized) await this.dataSource.destroy();
   }
 
@@ -206,7 +237,8 @@ export class CoordinatorRuntime {
     this.consumers.push(consumer);
     // A consumer paused before start starts paused: the cap may be reached before the join.
     if (topic === this.topics.start && this.admission.isFull) consumer.pause();
-    await consumer.start({ groupId: `${groupId}.${topic}`, topics: [topic], handleBatch });
+    const counted = countingDeadLetters(this.metrics.registry)(handleBatch);
+    await consumer.start({ groupId: `${groupId}.${topic}`, topics: [topic], handleBatch: counted });
     return consumer;
   }
 

@@ -1,0 +1,63 @@
+import type { DataSource } from 'typeorm';
+import { Gauge, type Registry } from 'prom-client';
+import { runQuery } from '#postgres';
+
+/** Sagas not yet finished, counted by the gauge (a stuck one waits for an operator). */
+const OPEN_STATUSES = ['running', 'compensating', 'stuck'];
+
+/**
+ * Registers the gauges read from the database at each scrape: how many outbox rows wait to be
+ * published and how long the oldest has waited (0 when none does), and how many sagas are
+ * running, compensating or stuck, by type.
+ */
+export function registerDatabaseMetrics(registry: Registry, dataSource: DataSource): void {
+  registerOutboxMetrics(registry, dataSource);
+  const sagas = new Gauge({
+    name: 'saga_open',
+    help: 'Sagas running, compensating or stuck now, by type and status.',
+    labelNames: ['saga_type', 'status'],
+    registers: [registry],
+    async collect() {
+      if (!dataSource.isInitialized) return;
+      const rows = await runQuery<{ saga_type: string; status: string; count: string }>(
+        dataSource,
+        `SELECT saga_type, status, count(*) AS count FROM sagas
+         WHERE status IN (SELECT jsonb_array_elements_text($1::jsonb)) GROUP BY saga_type, status`,
+        [JSON.stringify(OPEN_STATUSES)],
+      );
+      sagas.reset();
+      for (const row of rows) {
+        sagas.set({ saga_type: row.saga_type, status: row.status }, Number(row.count));
+      }
+    },
+  });
+}
+
+function registerOutboxMetrics(registry: Registry, dataSource: DataSource): void {
+  let pending: Promise<{ backlog: number; ageSeconds: number }> | undefined;
+  // Both gauges share one query per scrape.
+  const read = () =>
+    (pending ??= runQuery<{ backlog: string; age: number | null }>(
+      dataSource,
+      `SELECT count(*) AS backlog, extract(epoch FROM now() - min(created_at))::float8 AS age
+       FROM outbox WHERE sent_at IS NULL`,
+    )
+      .then(([row]) => ({ backlog: Number(row?.backlog ?? 0), ageSeconds: row?.age ?? 0 }))
+      .finally(() => setImmediate(() => (pending = undefined))));
+  new Gauge({
+    name: 'saga_outbox_backlog',
+    help: 'Outbox rows committed and not yet published.',
+    registers: [registry],
+    async collect() {
+      if (dataSource.isInitialized) this.set((await read()).backlog);
+    },
+  });
+  new Gauge({
+    name: 'saga_outbox_oldest_age_seconds',
+    help: 'How long the oldest unpublished outbox row has waited.',
+    registers: [registry],
+    async collect() {
+      if (dataSource.isInitialized) this.set((await read()).ageSeconds);
+    },
+  });
+}

@@ -1,0 +1,52 @@
+import type { IncomingMessage } from 'node:http';
+import { trace } from '@opentelemetry/api';
+import { LoggerModule } from 'nestjs-pino';
+import { pino } from 'pino';
+import type { DynamicModule } from '@nestjs/common';
+import type { CoordinatorConfig } from '../config/coordinator-config.js';
+import { redactLogFields } from './log-redaction.js';
+
+/** Request headers never logged. */
+const SECRET_HEADERS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-api-key"]',
+];
+
+/**
+ * JSON logs through pino for the whole Nest app: one object per line, the active span's trace
+ * id when there is one, `LOG_REDACT_PATHS` hidden at any depth up to three (what a saga's own
+ * `sensitive` paths cover is redacted where its input is logged), no auth headers; request
+ * lines at debug (warn/error for 4xx/5xx), none for health checks and scrapes.
+ */
+export function loggingModule(
+  config: Pick<CoordinatorConfig, 'logLevel' | 'logRedactPaths'>,
+): DynamicModule {
+  return LoggerModule.forRoot({
+    pinoHttp: [
+      {
+        level: config.logLevel,
+        redact: SECRET_HEADERS,
+        autoLogging: { ignore: (request: IncomingMessage) => isQuiet(request.url) },
+        // Answered requests are debug lines; refusals and failures stand out.
+        customLogLevel: (_request, response, error) =>
+          error || response.statusCode >= 500
+            ? 'error'
+            : response.statusCode >= 400
+              ? 'warn'
+              : 'debug',
+        formatters: { log: redactLogFields(config.logRedactPaths) },
+        mixin() {
+          const span = trace.getActiveSpan()?.spanContext();
+          return span ? { traceId: span.traceId, spanId: span.spanId } : {};
+        },
+      },
+      // Synchronous: lines keep their order with console output and survive process.exit.
+      pino.destination({ dest: 1, sync: true }),
+    ],
+  });
+}
+
+function isQuiet(url: string | undefined): boolean {
+  return url !== undefined && (url.startsWith('/health') || url.startsWith('/metrics'));
+}

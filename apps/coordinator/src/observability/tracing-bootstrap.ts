@@ -1,0 +1,48 @@
+import { createRequire } from 'node:module';
+import type { KafkaJsInstrumentation } from '@opentelemetry/instrumentation-kafkajs';
+import type { NodeSDK } from '@opentelemetry/sdk-node';
+
+const require = createRequire(import.meta.url);
+
+/** A running tracing SDK; `shutdown` flushes the spans still buffered. */
+export interface TracingHandle {
+  readonly enabled: boolean;
+  shutdown(): Promise<void>;
+}
+
+/**
+ * True when the standard `OTEL_*` variables ask for traces: an OTLP endpoint, or an explicit
+ * `OTEL_TRACES_EXPORTER` other than `none`. `OTEL_SDK_DISABLED=true` wins over both.
+ */
+export function tracingRequested(env: NodeJS.ProcessEnv): boolean {
+  if (env.OTEL_SDK_DISABLED === 'true') return false;
+  const exporter = env.OTEL_TRACES_EXPORTER?.trim();
+  if (exporter) return exporter !== 'none';
+  return Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
+}
+
+/**
+ * Starts the OpenTelemetry NodeSDK for `serviceName` when the environment asks for traces
+ * (exporter, endpoint, protocol and sampler all come from the standard `OTEL_*` variables);
+ * otherwise the API stays a no-op. Call it before anything imports kafkajs: it requires kafkajs
+ * itself so the instrumentation's CommonJS hook patches it, and later ESM imports of kafkajs
+ * get that patched module from the require cache. Synchronous, so that a module importing it
+ * first is done before its siblings load; the SDK is loaded only when it is used.
+ */
+export function startTracing(serviceName: string, env = process.env): TracingHandle {
+  if (!tracingRequested(env)) return { enabled: false, shutdown: async () => undefined };
+  // Only traces: metrics are served by prom-client on /metrics, logs go to stdout.
+  env.OTEL_METRICS_EXPORTER ??= 'none';
+  env.OTEL_LOGS_EXPORTER ??= 'none';
+  const { NodeSDK: Sdk } = require('@opentelemetry/sdk-node') as { NodeSDK: typeof NodeSDK };
+  const { KafkaJsInstrumentation: Kafka } = require('@opentelemetry/instrumentation-kafkajs') as {
+    KafkaJsInstrumentation: typeof KafkaJsInstrumentation;
+  };
+  const sdk = new Sdk({
+    serviceName: env.OTEL_SERVICE_NAME ?? serviceName,
+    instrumentations: [new Kafka()],
+  });
+  sdk.start();
+  require('kafkajs');
+  return { enabled: true, shutdown: () => sdk.shutdown() };
+}
