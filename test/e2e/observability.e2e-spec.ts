@@ -16,6 +16,7 @@ import {
   type ReceivedSpan,
 } from '../support/otlp-receiver.js';
 import { listeningUrl, startService, type ServiceProcess } from '../support/service-process.js';
+import { ADMIN_HEADERS } from '../support/test-credentials.js';
 import { publishRaw } from '../support/topic-reader.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -79,7 +80,7 @@ describe('observability of a saga that retries and compensates, across processes
 
     const started = await fetch(`${url}/sagas`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...ADMIN_HEADERS },
       body: JSON.stringify({
         sagaType: 'order',
         idempotencyKey: 'obs-1',
@@ -112,7 +113,9 @@ describe('observability of a saga that retries and compensates, across processes
     );
     auditPages = [];
     for (let after = ''; ;) {
-      const answer = await fetch(`${url}/sagas/${sagaId}/audit?limit=3${after}`);
+      const answer = await fetch(`${url}/sagas/${sagaId}/audit?limit=3${after}`, {
+        headers: ADMIN_HEADERS,
+      });
       expect(answer.status).toBe(200);
       auditPages.push((await answer.json()) as (typeof auditPages)[number]);
       const next = auditPages.at(-1)!.nextCursor;
