@@ -188,6 +188,14 @@ describe('a participant circuit breaker on the real Kafka and Postgres', () => {
       `SELECT count(*)::int AS n FROM outbox WHERE saga_id IS NULL AND payload->>'type' = 'participant.breaker-opened'`,
     );
     expect(events?.n).toBeGreaterThanOrEqual(1);
+    // And on the metrics.
+    const metrics = await coordinator.metrics.registry.metrics();
+    const opened = changes.filter((row) => row.to_state === 'open').length;
+    expect(metrics).toContain(
+      `saga_breaker_transitions_total{participant="payment",to="open"} ${opened}`,
+    );
+    expect(metrics).toContain('saga_breaker_state{participant="payment"} 0');
+    expect(metrics).toContain('saga_stuck{kind="stuck"} 0');
   });
 
   it('fails a fail-fast step at once while the breaker is open, and the saga compensates', async () => {

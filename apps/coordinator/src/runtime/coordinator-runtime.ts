@@ -29,6 +29,7 @@ import { countingDeadLetters } from '../observability/dead-letter-metrics.js';
 import { Metrics } from '../observability/metrics.js';
 import { registerConsumerLagMetrics } from '../observability/consumer-lag-metrics.js';
 import { registerDatabaseMetrics } from '../observability/database-metrics.js';
+import { registerResilienceMetrics } from '../observability/resilience-metrics.js';
 import { SagaLog } from '../observability/saga-log.js';
 import { SagaMetrics } from '../observability/saga-metrics.js';
 import { createMessageTransport, type MessageTransport } from './message-transport.js';
@@ -113,11 +114,19 @@ export class CoordinatorRuntime {
     );
     this.gate = new CommandGate(resilience, (change) => {
       this.breakerLog.record(change);
+      countBreakerChange(change);
       this.capacity.nudge();
     });
     this.admission = new SagaAdmission(resilience.maxSagasInFlight, (full) =>
       this.onAdmissionChange(full),
     );
+    const countBreakerChange = registerResilienceMetrics(this.metrics.registry, {
+      gate: this.gate,
+      admission: this.admission,
+      participants: options.participants,
+      dataSource: this.dataSource,
+      stuckAfterMs: config.stuckAfterMs,
+    });
     this.decisions = new SagaDecisions(
       this.dataSource,
       createSagaEngine(options.registry),

@@ -1,0 +1,106 @@
+import type { DataSource } from 'typeorm';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import { inTransaction } from '#postgres';
+import type { CommandGate } from '../resilience/command-gate.js';
+import type { BreakerChange, BreakerState } from '../resilience/participant-breaker.js';
+import type { SagaAdmission } from '../resilience/saga-admission.js';
+import { countStuckSagas } from '../stuck-sagas/index.js';
+
+const STATE_VALUES: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 };
+
+/** What the resilience metrics read: this instance's gate and admission, and the database. */
+export interface ResilienceSources {
+  readonly gate: CommandGate;
+  readonly admission: SagaAdmission;
+  readonly participants: readonly string[];
+  readonly dataSource: DataSource;
+  readonly stuckAfterMs: number;
+}
+
+/**
+ * Registers the breaker, back-pressure and stuck-saga metrics; returns the hook that counts
+ * breaker state changes. Gauges are read at each scrape (per instance for the breakers and the
+ * caps, from the database for the stuck sagas).
+ */
+export function registerResilienceMetrics(
+  registry: Registry,
+  sources: ResilienceSources,
+): (change: BreakerChange) => void {
+  const { gate, admission, participants, dataSource } = sources;
+  const status = () => gate.status(participants);
+  new Gauge({
+    name: 'saga_breaker_open',
+    help: "1 while a participant's circuit breaker on this instance is open or half-open, else 0.",
+    labelNames: ['participant'],
+    registers: [registry],
+    collect() {
+      for (const s of status())
+        this.set({ participant: s.participant }, s.breaker.state === 'closed' ? 0 : 1);
+    },
+  });
+  new Gauge({
+    name: 'saga_breaker_state',
+    help: "A participant's circuit breaker on this instance: 0 closed, 1 half-open, 2 open.",
+    labelNames: ['participant'],
+    registers: [registry],
+    collect() {
+      for (const s of status())
+        this.set({ participant: s.participant }, STATE_VALUES[s.breaker.state]);
+    },
+  });
+  const transitions = new Counter({
+    name: 'saga_breaker_transitions_total',
+    help: 'Circuit breaker state changes on this instance, by participant and new state.',
+    labelNames: ['participant', 'to'],
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'saga_commands_in_flight',
+    help: 'Commands sent to a participant and not answered yet (all instances, as last counted).',
+    labelNames: ['participant'],
+    registers: [registry],
+    collect() {
+      for (const s of status()) this.set({ participant: s.participant }, s.commandsInFlight);
+    },
+  });
+  new Gauge({
+    name: 'saga_commands_held',
+    help: 'Commands waiting in the database for their participant (breaker open or at its cap).',
+    labelNames: ['participant'],
+    registers: [registry],
+    collect() {
+      for (const s of status()) this.set({ participant: s.participant }, s.commandsHeld);
+    },
+  });
+  new Gauge({
+    name: 'saga_in_flight',
+    help: 'Sagas running or compensating, as the cap on sagas in flight counts them.',
+    registers: [registry],
+    collect() {
+      this.set(admission.count);
+    },
+  });
+  new Gauge({
+    name: 'saga_in_flight_limit',
+    help: 'The cap on sagas in flight (MAX_SAGAS_IN_FLIGHT); at it, starts wait or get 429.',
+    registers: [registry],
+    collect() {
+      this.set(admission.limit);
+    },
+  });
+  new Gauge({
+    name: 'saga_stuck',
+    help: 'Sagas stuck (waiting for an operator) and sagas idle for STUCK_AFTER_MS, by kind.',
+    labelNames: ['kind'],
+    registers: [registry],
+    async collect() {
+      if (!dataSource.isInitialized) return;
+      const counts = await inTransaction(dataSource, (sql) =>
+        countStuckSagas(sql, sources.stuckAfterMs),
+      );
+      this.set({ kind: 'stuck' }, counts.stuck);
+      this.set({ kind: 'idle' }, counts.idle);
+    },
+  });
+  return (change) => transitions.inc({ participant: change.participant, to: change.to });
+}
