@@ -1,3 +1,4 @@
+import { HEADERS } from '#contracts';
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { SagaRegistry } from '#saga-core';
 import { SAGA_OPERATIONS } from './application/saga-operations.js';
@@ -5,6 +6,7 @@ import { PARTICIPANT_HEALTH } from './application/participant-health.js';
 import { SAGA_QUERIES } from './application/saga-queries.js';
 import type { CoordinatorConfig } from './config/coordinator-config.js';
 import { brokerReadiness } from './health/dependency-checks.js';
+import { kafkaSecurityOptions } from './messaging/kafka-security.js';
 import { DeadLettersModule } from './dead-letters/index.js';
 import { HealthController } from './health/health.controller.js';
 import {
@@ -51,7 +53,10 @@ export class AppModule {
         check: async () => void (await runQuery(runtime.dataSource, 'SELECT 1')),
       },
     ];
-    if (options.config.kafkaBrokers) checks.push(brokerReadiness(options.config.kafkaBrokers));
+    if (options.config.kafkaBrokers) {
+      const security = kafkaSecurityOptions(options.config.security.kafka);
+      checks.push(brokerReadiness(options.config.kafkaBrokers, security));
+    }
     checks.push({
       name: 'consumers',
       check: async () => {
@@ -88,6 +93,8 @@ export class AppModule {
         DeadLettersModule.register({
           dataSource: runtime.dataSource,
           publisher: runtime.transport.publisher,
+          mayHoldSensitive: (headers) =>
+            runtime.sensitive.pathsOfType(headers[HEADERS.sagaType] ?? '').length > 0,
         }),
       ],
       controllers: [HealthController, SagaAuditController],

@@ -20,6 +20,8 @@ export const DEAD_LETTER_HEADERS = {
   originalPartition: 'dlq-original-partition',
   originalOffset: 'dlq-original-offset',
   failedAt: 'dlq-failed-at',
+  /** `true` when the value is a redacted copy (sensitive fields hidden): not replayable. */
+  valueRedacted: 'dlq-value-redacted',
 } as const;
 
 /** Values of the `saga-message-type` header, one per envelope. */

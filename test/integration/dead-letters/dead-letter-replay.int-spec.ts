@@ -27,6 +27,7 @@ import { asKey } from '../../support/test-credentials.js';
 
 interface DeadLetter {
   id: string;
+  valueRedacted: boolean;
   topic: string;
   originalTopic: string;
   originalPartition: number | null;
@@ -273,8 +274,49 @@ describe('dead letters on the real Kafka and Postgres', () => {
         originalOffset: expect.stringMatching(/^\d+$/),
         reason: expect.stringMatching(/^invalid command: /),
       });
+      // A command of a saga type with sensitive fields: its value only for `read-sensitive`.
+      await transport.publisher.publish([
+        {
+          topic: topics.commands('payment'),
+          key: 'saga-y',
+          headers: { [HEADERS.sagaType]: 'order' },
+          value: '{"cardToken":"tok_canary"}',
+        },
+      ]);
+      const [secret] = await waitForDeadLetters(`?originalTopic=${topics.commands('payment')}`, 2);
+      expect(secret).toMatchObject({ key: 'saga-y', value: { cardToken: 'tok_canary' } });
+      const asOperator = await json<DeadLetter>(
+        await app!.request('GET', `/dead-letters/${secret!.id}`, { headers: asKey('operator') }),
+      );
+      expect(asOperator).toMatchObject({ value: '[REDACTED]', valueRedacted: false });
     } finally {
       await participants.stop();
     }
+  });
+
+  it('refuses to replay a start whose sensitive fields were redacted when it was dead-lettered', async () => {
+    await transport.publisher.publish([
+      {
+        topic: topics.start,
+        key: 'redacted-1',
+        headers: {},
+        value: JSON.stringify({
+          sagaType: 'order',
+          idempotencyKey: 'redacted-1',
+          input: { orderId: 'o', payment: { cardToken: 'tok_canary' } },
+        }),
+      },
+    ]);
+    const recorded = await waitFor('the redacted start dead letter', async () =>
+      (await list(`?originalTopic=${topics.start}`)).items.find(
+        (item) => item.key === 'redacted-1',
+      ),
+    );
+    expect(recorded).toMatchObject({ valueRedacted: true });
+    expect(JSON.stringify(recorded.value)).not.toContain('tok_canary');
+    const response = await app!.request('POST', `/dead-letters/${recorded.id}/replay`, {
+      headers: asKey('operator'),
+    });
+    expect(response.status).toBe(409);
   });
 });

@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import type { IncomingMessage } from '#saga-core';
 import { loadCoordinatorConfig } from '../../../apps/coordinator/src/config/coordinator-config.js';
 import { kafkaSecurityOptions } from '../../../apps/coordinator/src/messaging/kafka-security.js';
+import { brokerReadiness } from '../../../apps/coordinator/src/health/dependency-checks.js';
 import { KafkaTransport } from '../../../apps/coordinator/src/messaging/kafka-transport.js';
 import { uniqueName } from '../../support/services.js';
 import { waitFor } from '../../support/wait-for.js';
@@ -118,6 +119,24 @@ describe('Kafka over SCRAM-SHA-512 and TLS', () => {
     await waitFor('the message over SASL_SSL', () => received.length === 1, { timeoutMs: 30_000 });
     expect(received[0]?.value).toBe('{"hello":1}');
     await consumer.stop();
+  }, 60_000);
+
+  it('is ready only with the right credentials: the readiness check uses them too', async () => {
+    const securityOf = (password: string) =>
+      kafkaSecurityOptions(
+        loadCoordinatorConfig({
+          KAFKA_BROKERS: broker,
+          KAFKA_SSL_CA_FILE: caFile,
+          KAFKA_SASL_MECHANISM: 'scram-sha-512',
+          KAFKA_SASL_USERNAME: user,
+          KAFKA_SASL_PASSWORD: password,
+        }).security.kafka,
+      );
+    await expect(brokerReadiness([broker], securityOf(password)).check()).resolves.toBeUndefined();
+    await expect(
+      brokerReadiness([broker], securityOf('not-the-password')).check(),
+    ).rejects.toThrow();
+    await expect(brokerReadiness([broker]).check()).rejects.toThrow();
   }, 60_000);
 
   it('is refused with a wrong password', async () => {

@@ -12,6 +12,7 @@ const COLUMNS = [
   'headers',
   'value',
   'value_truncated',
+  'value_redacted',
   'reason',
   'failed_at',
 ];
@@ -37,6 +38,7 @@ export function deadLetterIndexer(dataSource: DataSource): BatchHandler {
         JSON.stringify(record.headers),
         record.value,
         record.valueTruncated,
+        record.valueRedacted,
         record.reason,
         record.failedAt,
       ];

@@ -25,6 +25,8 @@ export interface DeadLetterRecord {
   readonly value: string | null;
   /** True when the value was longer than MAX_DEAD_LETTER_VALUE_BYTES and was cut (not replayable). */
   readonly valueTruncated: boolean;
+  /** True when the dead-letterer kept a redacted copy of the value (not replayable). */
+  readonly valueRedacted: boolean;
   readonly reason: string;
   /** ISO time from `dlq-failed-at`, or null when missing or not a time. */
   readonly failedAt: string | null;
@@ -47,6 +49,7 @@ export function toDeadLetterRecord(message: IncomingMessage): DeadLetterRecord {
     headers: withoutDeadLetterHeaders(headers),
     value: value.text,
     valueTruncated: value.truncated,
+    valueRedacted: headers[DEAD_LETTER_HEADERS.valueRedacted] === 'true',
     reason: nonEmpty(headers[DEAD_LETTER_HEADERS.reason]) ?? UNKNOWN_REASON,
     failedAt: parseTime(headers[DEAD_LETTER_HEADERS.failedAt]),
   };

@@ -51,6 +51,11 @@ export class DeadLetterReplayer {
           `dead letter ${id} cannot be replayed: its value was cut when it was recorded`,
         );
       }
+      if (row.value_redacted) {
+        throw new DeadLetterNotReplayableError(
+          `dead letter ${id} cannot be replayed: its sensitive fields were redacted when it was dead-lettered; send it again with its real values`,
+        );
+      }
       await this.publish([row]);
       const [updated] = await markReplayed(sql, [row.id], actor);
       return toDeadLetterView(updated!);
@@ -133,7 +138,7 @@ export class DeadLetterReplayer {
 
 function pendingFilter(originalTopic: string | undefined, parameter: number): string {
   const topic = originalTopic === undefined ? '' : ` AND original_topic = $${parameter}`;
-  return `replayed_at IS NULL AND NOT value_truncated${topic}`;
+  return `replayed_at IS NULL AND NOT value_truncated AND NOT value_redacted${topic}`;
 }
 
 function markReplayed(sql: SqlRunner, ids: readonly string[], actor: string) {

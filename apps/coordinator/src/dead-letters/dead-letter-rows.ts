@@ -12,6 +12,7 @@ export interface DeadLetterRow {
   headers: Record<string, string>;
   value: string | null;
   value_truncated: boolean;
+  value_redacted: boolean;
   reason: string;
   failed_at: Date | string | null;
   recorded_at: Date | string;
@@ -22,7 +23,7 @@ export interface DeadLetterRow {
 
 /** The columns of {@link DeadLetterRow}, for SELECT and RETURNING. */
 export const DEAD_LETTER_COLUMNS = `id::text AS id, topic, original_topic, original_partition,
-  original_offset::text AS original_offset, message_key, headers, value, value_truncated, reason,
+  original_offset::text AS original_offset, message_key, headers, value, value_truncated, value_redacted, reason,
   failed_at, recorded_at, replayed_at, replayed_by, replay_count`;
 
 /** A row as the API shows it. */
@@ -37,6 +38,7 @@ export function toDeadLetterView(row: DeadLetterRow): DeadLetterView {
     headers: row.headers,
     value: renderDeadLetterValue(row.value),
     valueTruncated: row.value_truncated,
+    valueRedacted: row.value_redacted,
     reason: row.reason,
     failedAt: toIsoOrNull(row.failed_at),
     recordedAt: new Date(row.recorded_at).toISOString(),

@@ -51,6 +51,7 @@ export const deadLetterViewSchema: z.ZodType<DeadLetterView> = z
     headers: z.record(z.string(), z.string()),
     value: z.json(),
     valueTruncated: z.boolean(),
+    valueRedacted: z.boolean(),
     reason: z.string(),
     failedAt: isoTime.nullable(),
     recordedAt: isoTime,

@@ -15,6 +15,8 @@ export interface DeadLetterView {
   /** The body: parsed JSON when it is JSON, else the text (see renderDeadLetterValue). */
   readonly value: JsonValue;
   readonly valueTruncated: boolean;
+  /** The value is a redacted copy (its sensitive fields hidden when it was dead-lettered): not replayable. */
+  readonly valueRedacted: boolean;
   readonly reason: string;
   readonly failedAt: string | null;
   readonly recordedAt: string;

@@ -18,7 +18,9 @@ import { ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ApiProblems } from '../http/api-problems.decorator.js';
 import { problemBodySchema } from '../http/response-schemas.js';
 import { JsonBodyGuard } from '../http/json-body.guard.js';
-import { RequestActor } from '../http/request-actor.js';
+import { REDACTED } from '#contracts';
+import { RequestActor, RequestPrincipal } from '../http/request-actor.js';
+import type { Principal } from '../security/principal.js';
 import { RequireRole } from '../http/route-access.js';
 import { SchemaValidationPipe } from '../http/schema-validation.pipe.js';
 import {
@@ -28,6 +30,7 @@ import {
 } from './dead-letter-errors.js';
 import { DeadLetterQueries } from './dead-letter-queries.js';
 import { DeadLetterReplayer } from './dead-letter-replayer.js';
+import { MAY_HOLD_SENSITIVE } from './may-hold-sensitive.js';
 import {
   deadLetterIdSchema,
   deadLetterPageSchema,
@@ -66,7 +69,15 @@ export class DeadLettersController {
   constructor(
     @Inject(DeadLetterQueries) private readonly queries: DeadLetterQueries,
     @Inject(DeadLetterReplayer) private readonly replayer: DeadLetterReplayer,
+    @Inject(MAY_HOLD_SENSITIVE)
+    private readonly mayHoldSensitive: (headers: Readonly<Record<string, string>>) => boolean,
   ) {}
+
+  /** The view as `principal` may see it: a value that may hold secrets needs `read-sensitive`. */
+  private shown(view: DeadLetterView, principal: Principal): DeadLetterView {
+    if (principal.roles.has('read-sensitive') || view.valueRedacted) return view;
+    return this.mayHoldSensitive(view.headers) ? { ...view, value: REDACTED } : view;
+  }
 
   /** A page of dead letters, newest first. */
   @Get()
@@ -77,10 +88,12 @@ export class DeadLettersController {
     standardSchema: deadLetterPageSchema,
   })
   @ApiProblems(400)
-  list(
+  async list(
     @Query({ schema: listDeadLettersQuerySchema }) query: DeadLetterListQuery,
+    @RequestPrincipal() principal: Principal,
   ): Promise<DeadLetterPage> {
-    return this.queries.list(query);
+    const page = await this.queries.list(query);
+    return { ...page, items: page.items.map((view) => this.shown(view, principal)) };
   }
 
   /** Republishes every dead letter not replayed yet (optionally of one original topic). */
@@ -108,10 +121,13 @@ export class DeadLettersController {
   @ApiResponse({ status: HttpStatus.OK, description: 'It', standardSchema: deadLetterViewSchema })
   @ApiProblems(400)
   @notFound
-  async get(@Param('id', { schema: deadLetterIdSchema }) id: string): Promise<DeadLetterView> {
+  async get(
+    @Param('id', { schema: deadLetterIdSchema }) id: string,
+    @RequestPrincipal() principal: Principal,
+  ): Promise<DeadLetterView> {
     const view = await this.queries.get(id);
     if (view === undefined) throw new NotFoundException(new DeadLetterNotFoundError(id).message);
-    return view;
+    return this.shown(view, principal);
   }
 
   /** Republishes one dead letter (again, if it was replayed before). */
@@ -127,12 +143,13 @@ export class DeadLettersController {
   @ApiProblems(400, 409, 413, 415)
   @notFound
   @notAcknowledged
-  replayOne(
+  async replayOne(
     @Param('id', { schema: deadLetterIdSchema }) id: string,
     @Body({ schema: replayOneBodySchema }) _body: object | undefined,
-    @RequestActor() actor: string,
+    @RequestPrincipal() principal: Principal,
   ): Promise<DeadLetterView> {
-    return answer(() => this.replayer.replayOne(id, actor));
+    const view = await answer(() => this.replayer.replayOne(id, principal.id));
+    return this.shown(view, principal);
   }
 }
 

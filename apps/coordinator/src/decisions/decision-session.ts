@@ -30,6 +30,9 @@ import {
   type EffectPlanOptions,
 } from './effect-plan.js';
 
+/** Who answers a fail-fast step while its participant's breaker is open. */
+export const BREAKER_ACTOR = 'coordinator:breaker';
+
 /** An outcome that tells about a participant's health, counted once the transaction commits. */
 export interface ParticipantOutcome {
   readonly participant: string;
@@ -168,6 +171,7 @@ export class DecisionSession {
       this.writes.audit[index] = withActor(this.writes.audit[index]!, definition);
     }
     for (const command of failFast) {
+      const audited = this.writes.audit.length;
       this.apply(saga, {
         type: 'reply',
         at: this.now,
@@ -182,6 +186,11 @@ export class DecisionSession {
           message: `participant "${command.participant}" is unavailable (circuit breaker open) and step "${command.stepId}" fails fast`,
         },
       });
+      // The coordinator answered this one, not the participant.
+      const entry = this.writes.audit[audited];
+      if (entry?.eventType === 'reply') {
+        this.writes.audit[audited] = { ...entry, actor: BREAKER_ACTOR };
+      }
     }
   }
 

@@ -44,13 +44,13 @@ import { inputsEqual } from './inputs-equal.js';
 import { sagaTracing } from '../observability/saga-tracing.js';
 import type { ObservedTransition, SagaMetrics } from '../observability/saga-metrics.js';
 import type { SagaLog } from '../observability/saga-log.js';
+import type { WorkSignals } from './work-signals.js';
 
 /** Who hears about committed decisions (metrics, logs); both optional. */
 export interface DecisionTelemetry {
   readonly metrics?: SagaMetrics;
   readonly log?: SagaLog;
 }
-import type { WorkSignals } from './work-signals.js';
 
 /** What SagaDecisions protects: sensitive fields, and the size of a saga's input. */
 export interface DecisionSafeguards {
@@ -84,7 +84,11 @@ export class SagaDecisions implements SagaOperations {
    * a SagaCapacityError while the cap on sagas in flight is reached.
    */
   async start(request: StartSagaRequest): Promise<StartSagaAnswer> {
-    this.admission.assertRoom();
+    // At the cap, a retry of a start already made still gets its saga, not a 429.
+    if (this.admission.isFull) {
+      const existing = await inTransaction(this.dataSource, (sql) => this.findByKey(sql, request));
+      if (!existing) this.admission.assertRoom();
+    }
     const [answer] = await this.startMany([request]);
     if (answer instanceof Error) throw answer;
     return answer!;

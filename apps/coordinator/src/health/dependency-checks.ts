@@ -1,9 +1,16 @@
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
 import type { ReadinessCheck } from './readiness-check.js';
 
-/** The Kafka cluster answers a metadata request with at least one broker. */
-export function brokerReadiness(brokers: string[]): ReadinessCheck {
+/**
+ * The Kafka cluster answers a metadata request with at least one broker; `security` holds the
+ * TLS and SASL options every client of the coordinator uses.
+ */
+export function brokerReadiness(
+  brokers: string[],
+  security: Pick<KafkaConfig, 'ssl' | 'sasl'> = {},
+): ReadinessCheck {
   const kafka = new Kafka({
+    ...security,
     clientId: 'saga-coordinator-health',
     brokers,
     logLevel: logLevel.NOTHING,

@@ -17,6 +17,8 @@ export interface DeadLetterOrigin {
   readonly offset: string;
   readonly reason: string;
   readonly failedAt: Date;
+  /** The dead letter carries a redacted copy of the value, not the value itself. */
+  readonly valueRedacted?: boolean;
 }
 
 /** The headers added to a dead-lettered message (the original ones are kept beside them). */
@@ -31,6 +33,7 @@ export function deadLetterHeaders(origin: DeadLetterOrigin): Record<string, stri
     [DEAD_LETTER_HEADERS.originalPartition]: String(origin.partition),
     [DEAD_LETTER_HEADERS.originalOffset]: origin.offset,
     [DEAD_LETTER_HEADERS.failedAt]: origin.failedAt.toISOString(),
+    ...(origin.valueRedacted ? { [DEAD_LETTER_HEADERS.valueRedacted]: 'true' } : {}),
   };
 }
 

@@ -180,6 +180,7 @@ function deadLetterRecords(
       offset: original.offset,
       reason,
       failedAt,
+      valueRedacted: value !== undefined,
     });
   });
 }

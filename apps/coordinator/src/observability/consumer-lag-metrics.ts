@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type KafkaConfig } from 'kafkajs';
 import { Gauge, type Registry } from 'prom-client';
 
 /** A consumer group and the topic it reads. */
@@ -20,11 +20,13 @@ export function registerConsumerLagMetrics(
   registry: Registry,
   brokers: readonly string[],
   consumed: () => readonly ConsumedTopic[],
+  security: Pick<KafkaConfig, 'ssl' | 'sasl'> = {},
 ): () => Promise<void> {
   let admin: Promise<Admin> | undefined;
   const connected = () =>
     (admin ??= (async () => {
       const client = new Kafka({
+        ...security,
         clientId: 'saga-coordinator-metrics',
         brokers: [...brokers],
         logLevel: logLevel.NOTHING,

@@ -69,11 +69,20 @@ export class CapacityMonitor {
     for (const participant of this.gate.participantsWithHeld()) {
       const allowed = this.gate.releasable(participant);
       if (allowed === 0) continue;
-      const { released, dropped } = await inTransaction(this.dataSource, (sql) =>
-        releaseHeld(sql, participant, allowed, this.restamp),
-      );
-      this.gate.noteReleased(participant, released, dropped);
-      total += released;
+      try {
+        const { released, dropped } = await inTransaction(this.dataSource, (sql) =>
+          releaseHeld(sql, participant, allowed, this.restamp),
+        );
+        this.gate.noteReleased(participant, allowed, released, dropped);
+        total += released;
+      } catch (error) {
+        // One participant's failure (say, a row sealed with a key since removed) must not hold
+        // back the others: they are released, this one is tried again next round.
+        this.gate.noteReleased(participant, allowed, 0, 0);
+        this.logger.warn(
+          `could not release the held commands of "${participant}", retrying: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      }
     }
     if (total > 0) {
       this.signals.outboxCommitted();

@@ -56,7 +56,7 @@ describe('CommandGate', () => {
     gate.recordOutcome('payment', true);
     expect(gate.admit(command('payment'))).toBe('hold');
     expect(gate.releasable('payment')).toBe(1);
-    gate.noteReleased('payment', 1, 0);
+    gate.noteReleased('payment', 1, 1, 0);
     expect(gate.participantsWithHeld()).toEqual(['payment']);
   });
 
@@ -84,6 +84,9 @@ describe('CommandGate', () => {
     expect(gate.admit(command('payment'))).toBe('hold');
     expect(gate.releasable('payment')).toBe(2);
     expect(gate.releasable('payment')).toBe(0);
+    // A probe whose command turned out stale sent nothing: it is given back.
+    gate.noteReleased('payment', 2, 1, 1);
+    expect(gate.releasable('payment')).toBe(1);
 
     gate.recordOutcome('payment', true);
     await settle();

@@ -68,10 +68,16 @@ export class CommandGate {
   }
 
   /** Notes commands released from the database (they are in flight now). */
-  noteReleased(participant: string, released: number, dropped: number): void {
+  /**
+   * Notes commands released from the database (they are in flight now), out of `allowed`: a
+   * probe that sent nothing (its command was stale, or another instance took it) is given back,
+   * or a half-open breaker could wait forever for an outcome.
+   */
+  noteReleased(participant: string, allowed: number, released: number, dropped: number): void {
     const load = this.load(participant);
     load.inFlight += released;
     load.held = Math.max(0, load.held - released - dropped);
+    this.breaker(participant).returnProbes(allowed - released);
   }
 
   /** Replaces the counts with the database's. */

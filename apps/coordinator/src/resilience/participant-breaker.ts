@@ -91,6 +91,11 @@ export class ParticipantBreaker {
     return granted;
   }
 
+  /** Gives back probes that were taken but sent nothing (their commands were stale or gone). */
+  returnProbes(unused: number): void {
+    if (this.current === 'half-open' && unused > 0) this.probes += unused;
+  }
+
   snapshot(): BreakerSnapshot {
     const stats = this.breaker.stats;
     return {

@@ -32,6 +32,7 @@ import { registerDatabaseMetrics } from '../observability/database-metrics.js';
 import { registerResilienceMetrics } from '../observability/resilience-metrics.js';
 import { SagaLog } from '../observability/saga-log.js';
 import { SagaMetrics } from '../observability/saga-metrics.js';
+import { kafkaSecurityOptions } from '../messaging/kafka-security.js';
 import { createMessageTransport, type MessageTransport } from './message-transport.js';
 
 /** What the runtime runs: the saga definitions and the participants they command. */
@@ -96,6 +97,7 @@ export class CoordinatorRuntime {
         this.metrics.registry,
         config.kafkaBrokers,
         () => (this.joined ? this.consumedTopics() : []),
+        kafkaSecurityOptions(config.security.kafka),
       );
     }
     const signals = new WorkSignals();

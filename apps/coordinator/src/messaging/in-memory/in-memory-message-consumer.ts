@@ -206,7 +206,14 @@ export class InMemoryMessageConsumer implements MessageConsumer {
       const deadLetters = choices.map(({ index, reason, value }) => {
         const record = records[index];
         if (!record) throw new RangeError(`no record #${index} in the batch`);
-        const origin = { topic, partition, offset: String(record.offset), reason, failedAt };
+        const origin = {
+          topic,
+          partition,
+          offset: String(record.offset),
+          reason,
+          failedAt,
+          valueRedacted: value !== undefined,
+        };
         return {
           key: record.key,
           value: value === undefined ? record.value : value,

@@ -21,6 +21,7 @@ export class DeadLetters1764633600000 implements MigrationInterface {
         headers jsonb NOT NULL,
         value text,
         value_truncated boolean NOT NULL DEFAULT false,
+        value_redacted boolean NOT NULL DEFAULT false,
         reason text NOT NULL,
         failed_at timestamptz,
         recorded_at timestamptz NOT NULL DEFAULT now(),
