@@ -31,9 +31,20 @@ describe('toDeadLetterRecord', () => {
       headers: { [HEADERS.messageId]: 'm-1' },
       value: '{"sagaType":"order"}',
       valueTruncated: false,
+      valueRedacted: false,
       reason: 'invalid start request: input.amount: required',
       failedAt: '2026-11-29T01:00:00.000Z',
     });
+  });
+
+  it('tells a value the dead-letterer redacted (not replayable)', () => {
+    const record = toDeadLetterRecord({
+      topic: 'saga.start.dlq',
+      key: 'k',
+      headers: { [DEAD_LETTER_HEADERS.valueRedacted]: 'true' },
+      value: '{"input":{"card":"[REDACTED]"}}',
+    });
+    expect(record.valueRedacted).toBe(true);
   });
 
   it('records a dead letter without dlq headers, its origin taken from the topic name', () => {
