@@ -15,5 +15,5 @@ export type RouteAccess =
 export const RequireRole = (role: Role) =>
   SetMetadata<string, RouteAccess>(ROUTE_ACCESS, { kind: 'role', role });
 
-/** A route open to unauthenticated callers (health probes only). */
+/** A route open to unauthenticated callers (health probes and the metrics scrape only). */
 export const PublicRoute = () => SetMetadata<string, RouteAccess>(ROUTE_ACCESS, { kind: 'public' });

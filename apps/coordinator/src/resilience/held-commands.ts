@@ -83,8 +83,10 @@ export type RestampCommand = (sagaId: string, payload: JsonValue, sentAt: string
 
 /**
  * Moves up to `limit` of `participant`'s held commands, oldest first, to the outbox with their
- * `sentAt` set to now (through `restamp`) and arms their reply timers from now. A command whose saga has moved on (cancelled, past its deadline,
- * the step no longer waiting for that attempt) is dropped, never sent. Call inside a transaction.
+ * `sentAt` set to now (through `restamp`) and arms their reply timers from now. A command whose
+ * step no longer awaits that very attempt (the saga ended, the attempt was superseded) is dropped,
+ * never sent; a cancelled saga still awaits its running steps, so theirs go out (and are then
+ * compensated). Call inside a transaction.
  */
 export async function releaseHeld(
   sql: SqlRunner,
