@@ -1,4 +1,3 @@
-import { HEADERS } from '#contracts';
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { SagaRegistry } from '#saga-core';
 import { SAGA_OPERATIONS } from './application/saga-operations.js';
@@ -93,8 +92,7 @@ export class AppModule {
         DeadLettersModule.register({
           dataSource: runtime.dataSource,
           publisher: runtime.transport.publisher,
-          mayHoldSensitive: (headers) =>
-            runtime.sensitive.pathsOfType(headers[HEADERS.sagaType] ?? '').length > 0,
+          sealer: runtime.deadLetterSealer,
         }),
       ],
       controllers: [HealthController, SagaAuditController],

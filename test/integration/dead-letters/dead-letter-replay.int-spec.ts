@@ -279,7 +279,10 @@ describe('dead letters on the real Kafka and Postgres', () => {
         {
           topic: topics.commands('payment'),
           key: 'saga-y',
-          headers: { [HEADERS.sagaType]: 'order' },
+          headers: {
+            [HEADERS.sagaType]: 'order',
+            [HEADERS.sagaId]: '4b0b8a3e-9a59-4c39-9d61-2a8f1c7f4a11',
+          },
           value: '{"cardToken":"tok_canary"}',
         },
       ]);
@@ -289,6 +292,12 @@ describe('dead letters on the real Kafka and Postgres', () => {
         await app!.request('GET', `/dead-letters/${secret!.id}`, { headers: asKey('operator') }),
       );
       expect(asOperator).toMatchObject({ value: '[REDACTED]', valueRedacted: false });
+      // At rest it is sealed.
+      const [stored] = await environment.db.query<{ value: string }[]>(
+        `SELECT value FROM dead_letters WHERE id = $1::bigint`,
+        [secret!.id],
+      );
+      expect(stored?.value).not.toContain('tok_canary');
     } finally {
       await participants.stop();
     }

@@ -2,6 +2,7 @@ import { inTransaction } from '#postgres';
 import type { BatchHandler } from '#saga-core';
 import type { DataSource } from 'typeorm';
 import { toDeadLetterRecord } from './dead-letter-record.js';
+import { NO_SEALING, type DeadLetterSealer } from './dead-letter-sealer.js';
 
 const COLUMNS = [
   'topic',
@@ -13,6 +14,7 @@ const COLUMNS = [
   'value',
   'value_truncated',
   'value_redacted',
+  'value_sealed',
   'reason',
   'failed_at',
 ];
@@ -21,14 +23,23 @@ const COLUMNS = [
  * Handles a batch read from dead-letter topics: records every message in `dead_letters`, in one
  * transaction, ignoring one already recorded (same topic and original partition and offset).
  * It never dead-letters anything itself (a dead-letter topic has no dead-letter topic):
- * whatever arrives is recorded as it is; a database failure throws, and the batch comes again.
+ * whatever arrives is recorded as it is (sealed when its saga may hold sensitive fields); a
+ * database failure throws, and the batch comes again.
  */
-export function deadLetterIndexer(dataSource: DataSource): BatchHandler {
+export function deadLetterIndexer(
+  dataSource: DataSource,
+  sealer: DeadLetterSealer = NO_SEALING,
+): BatchHandler {
   return async (messages) => {
     if (messages.length === 0) return { deadLetters: [] };
     const params: unknown[] = [];
     const rows = messages.map((message) => {
       const record = toDeadLetterRecord(message);
+      // A value that may hold sensitive fields is stored sealed (a redacted copy needs no seal).
+      const sealed =
+        record.value === null || record.valueRedacted
+          ? undefined
+          : sealer.seal(record.headers, record.value);
       const values = [
         record.topic,
         record.originalTopic,
@@ -36,9 +47,10 @@ export function deadLetterIndexer(dataSource: DataSource): BatchHandler {
         record.originalOffset,
         record.key,
         JSON.stringify(record.headers),
-        record.value,
+        sealed ?? record.value,
         record.valueTruncated,
         record.valueRedacted,
+        sealed !== undefined,
         record.reason,
         record.failedAt,
       ];

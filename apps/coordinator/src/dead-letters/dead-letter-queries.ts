@@ -1,24 +1,28 @@
 import { runQuery } from '#postgres';
 import type { DataSource } from 'typeorm';
 import { DEAD_LETTER_COLUMNS, toDeadLetterView, type DeadLetterRow } from './dead-letter-rows.js';
+import { NO_SEALING, type DeadLetterSealer } from './dead-letter-sealer.js';
 import type { DeadLetterListQuery, DeadLetterPage, DeadLetterView } from './dead-letter-views.js';
 
 /** Reads recorded dead letters: one by id, or a page newest first (cursor = last id seen). */
 export class DeadLetterQueries {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly sealer: DeadLetterSealer = NO_SEALING,
+  ) {}
 
-  /** The dead letter with that id (a decimal string), or undefined. */
-  async get(id: string): Promise<DeadLetterView | undefined> {
+  /** The dead letter with that id (a decimal string), or undefined; `reveal`: see toDeadLetterView. */
+  async get(id: string, reveal = false): Promise<DeadLetterView | undefined> {
     const [row] = await runQuery<DeadLetterRow>(
       this.dataSource,
       `SELECT ${DEAD_LETTER_COLUMNS} FROM dead_letters WHERE id = $1::bigint`,
       [id],
     );
-    return row === undefined ? undefined : toDeadLetterView(row);
+    return row === undefined ? undefined : toDeadLetterView(row, this.sealer, reveal);
   }
 
   /** A page, newest first; the HTTP layer has bounded `limit` and checked `cursor` is an id. */
-  async list(query: DeadLetterListQuery): Promise<DeadLetterPage> {
+  async list(query: DeadLetterListQuery, reveal = false): Promise<DeadLetterPage> {
     const params: unknown[] = [];
     const where: string[] = [];
     const param = (value: unknown): string => `$${params.push(value)}`;
@@ -39,6 +43,9 @@ export class DeadLetterQueries {
     );
     const page = rows.slice(0, query.limit);
     const more = rows.length > query.limit;
-    return { items: page.map(toDeadLetterView), nextCursor: more ? page.at(-1)!.id : null };
+    return {
+      items: page.map((row) => toDeadLetterView(row, this.sealer, reveal)),
+      nextCursor: more ? page.at(-1)!.id : null,
+    };
   }
 }

@@ -7,7 +7,13 @@ import {
   ReplayPublishError,
 } from './dead-letter-errors.js';
 import { toReplayMessage } from './dead-letter-record.js';
-import { DEAD_LETTER_COLUMNS, toDeadLetterView, type DeadLetterRow } from './dead-letter-rows.js';
+import {
+  DEAD_LETTER_COLUMNS,
+  originalValue,
+  toDeadLetterView,
+  type DeadLetterRow,
+} from './dead-letter-rows.js';
+import { NO_SEALING, type DeadLetterSealer } from './dead-letter-sealer.js';
 import type { DeadLetterView, ReplayAnswer } from './dead-letter-views.js';
 
 /** Options of {@link DeadLetterReplayer}. */
@@ -33,13 +39,14 @@ export class DeadLetterReplayer {
     private readonly dataSource: DataSource,
     private readonly publisher: MessagePublisher,
     options: DeadLetterReplayerOptions = {},
+    private readonly sealer: DeadLetterSealer = NO_SEALING,
   ) {
     this.chunkSize = options.chunkSize ?? 100;
     this.maxPerCall = options.maxPerCall ?? 1_000;
   }
 
   /** Replays one dead letter, replayed before or not; resolves with it as now recorded. */
-  async replayOne(id: string, actor: string): Promise<DeadLetterView> {
+  async replayOne(id: string, actor: string, reveal = false): Promise<DeadLetterView> {
     return inTransaction(this.dataSource, async (sql) => {
       const [row] = await sql.query<DeadLetterRow>(
         `SELECT ${DEAD_LETTER_COLUMNS} FROM dead_letters WHERE id = $1::bigint FOR UPDATE`,
@@ -58,7 +65,7 @@ export class DeadLetterReplayer {
       }
       await this.publish([row]);
       const [updated] = await markReplayed(sql, [row.id], actor);
-      return toDeadLetterView(updated!);
+      return toDeadLetterView(updated!, this.sealer, reveal);
     });
   }
 
@@ -122,7 +129,7 @@ export class DeadLetterReplayer {
         originalTopic: row.original_topic,
         key: row.message_key,
         headers: row.headers,
-        value: row.value,
+        value: originalValue(row, this.sealer),
       }),
     );
     try {

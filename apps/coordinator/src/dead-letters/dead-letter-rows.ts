@@ -1,4 +1,6 @@
 import type { DeadLetterView } from './dead-letter-views.js';
+import { REDACTED, type JsonValue } from '#contracts';
+import { NO_SEALING, type DeadLetterSealer } from './dead-letter-sealer.js';
 import { renderDeadLetterValue } from './dead-letter-views.js';
 
 /** A `dead_letters` row as pg returns it. */
@@ -13,6 +15,8 @@ export interface DeadLetterRow {
   value: string | null;
   value_truncated: boolean;
   value_redacted: boolean;
+  /** The value is sealed (AES-GCM, see DeadLetterSealer): the saga may hold sensitive fields. */
+  value_sealed: boolean;
   reason: string;
   failed_at: Date | string | null;
   recorded_at: Date | string;
@@ -23,11 +27,18 @@ export interface DeadLetterRow {
 
 /** The columns of {@link DeadLetterRow}, for SELECT and RETURNING. */
 export const DEAD_LETTER_COLUMNS = `id::text AS id, topic, original_topic, original_partition,
-  original_offset::text AS original_offset, message_key, headers, value, value_truncated, value_redacted, reason,
+  original_offset::text AS original_offset, message_key, headers, value, value_truncated, value_redacted, value_sealed, reason,
   failed_at, recorded_at, replayed_at, replayed_by, replay_count`;
 
-/** A row as the API shows it. */
-export function toDeadLetterView(row: DeadLetterRow): DeadLetterView {
+/**
+ * A row as the API shows it. The value of a dead letter that may hold sensitive fields is
+ * opened for callers allowed to `reveal` them only, and `[REDACTED]` for the others.
+ */
+export function toDeadLetterView(
+  row: DeadLetterRow,
+  sealer: DeadLetterSealer = NO_SEALING,
+  reveal = false,
+): DeadLetterView {
   return {
     id: row.id,
     topic: row.topic,
@@ -36,7 +47,7 @@ export function toDeadLetterView(row: DeadLetterRow): DeadLetterView {
     originalOffset: row.original_offset,
     key: row.message_key,
     headers: row.headers,
-    value: renderDeadLetterValue(row.value),
+    value: shownValue(row, sealer, reveal),
     valueTruncated: row.value_truncated,
     valueRedacted: row.value_redacted,
     reason: row.reason,
@@ -50,4 +61,19 @@ export function toDeadLetterView(row: DeadLetterRow): DeadLetterView {
 
 function toIsoOrNull(value: Date | string | null): string | null {
   return value === null ? null : new Date(value).toISOString();
+}
+
+function shownValue(row: DeadLetterRow, sealer: DeadLetterSealer, reveal: boolean): JsonValue {
+  if (row.value_sealed) {
+    return reveal && row.value !== null
+      ? renderDeadLetterValue(sealer.open(row.headers, row.value))
+      : REDACTED;
+  }
+  if (!reveal && !row.value_redacted && sealer.mayHoldSensitive(row.headers)) return REDACTED;
+  return renderDeadLetterValue(row.value);
+}
+
+/** The value as it was dead-lettered (opened when sealed), for a replay. */
+export function originalValue(row: DeadLetterRow, sealer: DeadLetterSealer): string | null {
+  return row.value_sealed && row.value !== null ? sealer.open(row.headers, row.value) : row.value;
 }

@@ -18,7 +18,6 @@ import { ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ApiProblems } from '../http/api-problems.decorator.js';
 import { problemBodySchema } from '../http/response-schemas.js';
 import { JsonBodyGuard } from '../http/json-body.guard.js';
-import { REDACTED } from '#contracts';
 import { RequestActor, RequestPrincipal } from '../http/request-actor.js';
 import type { Principal } from '../security/principal.js';
 import { RequireRole } from '../http/route-access.js';
@@ -30,7 +29,6 @@ import {
 } from './dead-letter-errors.js';
 import { DeadLetterQueries } from './dead-letter-queries.js';
 import { DeadLetterReplayer } from './dead-letter-replayer.js';
-import { MAY_HOLD_SENSITIVE } from './may-hold-sensitive.js';
 import {
   deadLetterIdSchema,
   deadLetterPageSchema,
@@ -69,15 +67,7 @@ export class DeadLettersController {
   constructor(
     @Inject(DeadLetterQueries) private readonly queries: DeadLetterQueries,
     @Inject(DeadLetterReplayer) private readonly replayer: DeadLetterReplayer,
-    @Inject(MAY_HOLD_SENSITIVE)
-    private readonly mayHoldSensitive: (headers: Readonly<Record<string, string>>) => boolean,
   ) {}
-
-  /** The view as `principal` may see it: a value that may hold secrets needs `read-sensitive`. */
-  private shown(view: DeadLetterView, principal: Principal): DeadLetterView {
-    if (principal.roles.has('read-sensitive') || view.valueRedacted) return view;
-    return this.mayHoldSensitive(view.headers) ? { ...view, value: REDACTED } : view;
-  }
 
   /** A page of dead letters, newest first. */
   @Get()
@@ -92,8 +82,7 @@ export class DeadLettersController {
     @Query({ schema: listDeadLettersQuerySchema }) query: DeadLetterListQuery,
     @RequestPrincipal() principal: Principal,
   ): Promise<DeadLetterPage> {
-    const page = await this.queries.list(query);
-    return { ...page, items: page.items.map((view) => this.shown(view, principal)) };
+    return this.queries.list(query, mayReveal(principal));
   }
 
   /** Republishes every dead letter not replayed yet (optionally of one original topic). */
@@ -125,9 +114,9 @@ export class DeadLettersController {
     @Param('id', { schema: deadLetterIdSchema }) id: string,
     @RequestPrincipal() principal: Principal,
   ): Promise<DeadLetterView> {
-    const view = await this.queries.get(id);
+    const view = await this.queries.get(id, mayReveal(principal));
     if (view === undefined) throw new NotFoundException(new DeadLetterNotFoundError(id).message);
-    return this.shown(view, principal);
+    return view;
   }
 
   /** Republishes one dead letter (again, if it was replayed before). */
@@ -148,9 +137,13 @@ export class DeadLettersController {
     @Body({ schema: replayOneBodySchema }) _body: object | undefined,
     @RequestPrincipal() principal: Principal,
   ): Promise<DeadLetterView> {
-    const view = await answer(() => this.replayer.replayOne(id, principal.id));
-    return this.shown(view, principal);
+    return answer(() => this.replayer.replayOne(id, principal.id, mayReveal(principal)));
   }
+}
+
+/** Values of dead letters that may hold sensitive fields are shown to `read-sensitive` only. */
+function mayReveal(principal: Principal): boolean {
+  return principal.roles.has('read-sensitive');
 }
 
 /** Runs a replay and turns its known failures into HTTP answers (404, 409, 503). */

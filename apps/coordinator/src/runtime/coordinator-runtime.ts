@@ -23,7 +23,9 @@ import { CommandGate } from '../resilience/command-gate.js';
 import { SagaAdmission } from '../resilience/saga-admission.js';
 import { FieldCipher } from '../security/field-cipher.js';
 import { ephemeralKeyring } from '../security/keyring.js';
+import { deadLetterSealing } from '../security/dead-letter-sealing.js';
 import { SensitiveData } from '../security/sensitive-data.js';
+import type { DeadLetterSealer } from '../dead-letters/dead-letter-sealer.js';
 import { TimerPoller } from '../timers/timer-poller.js';
 import { countingDeadLetters } from '../observability/dead-letter-metrics.js';
 import { Metrics } from '../observability/metrics.js';
@@ -66,6 +68,8 @@ export class CoordinatorRuntime {
   private startConsumer: MessageConsumer | undefined;
   /** Seals, opens and redacts the fields saga definitions mark sensitive. */
   readonly sensitive: SensitiveData;
+  /** Keeps dead letters of sagas with sensitive fields sealed at rest. */
+  readonly deadLetterSealer: DeadLetterSealer;
   /** The Prometheus registry the runtime counts into; other modules may register on it too. */
   readonly metrics: Metrics;
   private readonly logger = new Logger(CoordinatorRuntime.name);
@@ -105,7 +109,9 @@ export class CoordinatorRuntime {
     // Without configured keys (the in-memory embedded mode only: the configuration refuses
     // it otherwise) a key that dies with the process, like the data it protects.
     const keyring = config.security.encryption ?? ephemeralKeyring();
-    this.sensitive = new SensitiveData(options.registry, new FieldCipher(keyring));
+    const cipher = new FieldCipher(keyring);
+    this.sensitive = new SensitiveData(options.registry, cipher);
+    this.deadLetterSealer = deadLetterSealing(this.sensitive, cipher);
     const { resilience } = config;
     this.breakerLog = new BreakerLog(
       this.dataSource,
@@ -276,7 +282,7 @@ export class CoordinatorRuntime {
     await consumer.start({
       groupId,
       topics: deadLetterTopicsToIndex(this.topics, this.options.participants),
-      handleBatch: deadLetterIndexer(this.dataSource),
+      handleBatch: deadLetterIndexer(this.dataSource, this.deadLetterSealer),
     });
   }
 

@@ -22,6 +22,7 @@ export class DeadLetters1764633600000 implements MigrationInterface {
         value text,
         value_truncated boolean NOT NULL DEFAULT false,
         value_redacted boolean NOT NULL DEFAULT false,
+        value_sealed boolean NOT NULL DEFAULT false,
         reason text NOT NULL,
         failed_at timestamptz,
         recorded_at timestamptz NOT NULL DEFAULT now(),
