@@ -6,12 +6,25 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { hashApiKey } from '../apps/coordinator/src/security/api-keys.js';
 
 const SAGAS = Number(process.env.SAGAS ?? 300);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 16);
 const ROUNDS = Number(process.env.ROUNDS ?? 2);
 const brokers = required('KAFKA_BROKERS');
+/** A key for this run only, allowed to start sagas; and a throw-away encryption key. */
+const apiKey = randomBytes(24).toString('hex');
+const security = {
+  API_KEYS: JSON.stringify([
+    { id: 'bench-1', client: 'bench', roles: ['start'], sha256: hashApiKey(apiKey) },
+  ]),
+  ENCRYPTION_KEYS: `bench:${randomBytes(32).toString('base64')}`,
+  // The load generator is one client: its rate limit must not be what is measured.
+  RATE_LIMIT_PER_SECOND: '1000000',
+  RATE_LIMIT_BURST: '1000000',
+};
 const databaseUrl = required('DATABASE_URL');
 
 interface Service {
@@ -60,6 +73,7 @@ async function runOnce(name: string, tracing: Record<string, string>): Promise<n
     TOPIC_PARTITIONS: '3',
     RELAY_POLL_MS: '100',
     TIMER_POLL_MS: '50',
+    ...security,
     ...tracing,
   };
   const coordinator = start('dist/apps/coordinator/src/main.js', {
@@ -80,7 +94,7 @@ async function runOnce(name: string, tracing: Record<string, string>): Promise<n
         const index = next++;
         const answer = await fetch(`${url}/sagas`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json', authorization: `ApiKey ${apiKey}` },
           body: JSON.stringify({
             sagaType: 'order',
             idempotencyKey: `bench-${index}`,
