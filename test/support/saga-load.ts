@@ -93,8 +93,9 @@ async function startOne(
   const deadline = Date.now() + timeoutMs;
   let lastProblem = '';
   for (let requests = 1; Date.now() < deadline; requests++) {
-    const url = await urlOf();
     try {
+      // An instance that died (or never came up) is skipped: the next request goes elsewhere.
+      const url = await urlOf();
       const response = await fetch(`${url}/sagas`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...ADMIN_HEADERS },

@@ -25,6 +25,8 @@ export function startService(entry: string, env: Record<string, string>): Servic
   let printed = '';
   child.stdout?.on('data', (chunk: Buffer) => (printed += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (printed += chunk.toString()));
+  // A process that could not even be spawned says so (it has no exit code to wait for).
+  child.on('error', (error) => (printed += `spawn failed: ${error.message}\n`));
   const exited = new Promise<number | null>((resolve) =>
     child.once('exit', (code) => resolve(code)),
   );
