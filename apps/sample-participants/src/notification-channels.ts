@@ -1,6 +1,7 @@
 // The notification service's external message channels (simulated): email, and SMS to fall back on.
 import { z } from 'zod';
 import { breakerConfigSchema, DEFAULT_BREAKER_CONFIG } from './breaker-config.js';
+import { simulatedCall, type SimulationOptions } from './simulated-provider.js';
 
 /** The channels a message can go out by. */
 export type NotificationChannel = 'email' | 'sms';
@@ -49,14 +50,6 @@ export type NotificationChannelsConfig = z.infer<typeof notificationChannelsConf
 export const DEFAULT_NOTIFICATION_CHANNELS_CONFIG: NotificationChannelsConfig =
   notificationChannelsConfigSchema.parse({});
 
-/** What a simulated channel needs from the world; tests pass fakes. */
-export interface SimulatedChannelOptions {
-  /** Numbers in [0, 1): seededRandom for reproducible runs (default Math.random). */
-  readonly random?: () => number;
-  /** Waits `ms` milliseconds (default setTimeout). */
-  readonly sleep?: (ms: number) => Promise<void>;
-}
-
 /** A simulated channel, with what it did. */
 export interface SimulatedChannel extends MessageChannel {
   /** Messages sent (a repeated key is not counted again). */
@@ -73,19 +66,16 @@ export interface SimulatedChannel extends MessageChannel {
 export function simulatedChannel(
   channel: NotificationChannel,
   config: ChannelConfig,
-  options: SimulatedChannelOptions = {},
+  options: SimulationOptions = {},
 ): SimulatedChannel {
-  const random = options.random ?? Math.random;
-  const sleep =
-    options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const call = simulatedCall(config, options);
   const done = new Set<string>();
   let failed = 0;
   return {
     sent: () => done.size,
     failed: () => failed,
     async send(message) {
-      if (config.latencyMs > 0) await sleep(Math.floor(random() * config.latencyMs));
-      if (config.failureRate > 0 && random() < config.failureRate) {
+      if (await call()) {
         failed++;
         throw new ChannelFailure(`the ${channel} provider failed`);
       }

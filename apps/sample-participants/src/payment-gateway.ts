@@ -1,6 +1,7 @@
 // The payment service's external gateway (simulated) and the circuit breaker around it.
 import CircuitBreaker from 'opossum';
 import { z } from 'zod';
+import { simulatedCall, type SimulationOptions } from './simulated-provider.js';
 import { TechnicalError } from '../../../libs/saga-participant/src/index.js';
 import { breakerConfigSchema, DEFAULT_BREAKER_CONFIG, opossumOptions } from './breaker-config.js';
 
@@ -53,14 +54,6 @@ export type GatewayBreakerConfig = GatewayConfig['breaker'];
 /** A gateway that is always there, at once. */
 export const DEFAULT_GATEWAY_CONFIG: GatewayConfig = gatewayConfigSchema.parse({});
 
-/** What the simulated gateway needs from the world; tests pass fakes. */
-export interface SimulatedGatewayOptions {
-  /** Numbers in [0, 1): seededRandom for reproducible runs (default Math.random). */
-  readonly random?: () => number;
-  /** Waits `ms` milliseconds (default setTimeout). */
-  readonly sleep?: (ms: number) => Promise<void>;
-}
-
 /** The simulated gateway, with what it did. */
 export interface SimulatedGateway extends PaymentGateway {
   /** Calls that acted (a repeated key is not counted again). */
@@ -76,19 +69,16 @@ export interface SimulatedGateway extends PaymentGateway {
  */
 export function simulatedGateway(
   config: Pick<GatewayConfig, 'latencyMs' | 'failureRate'>,
-  options: SimulatedGatewayOptions = {},
+  options: SimulationOptions = {},
 ): SimulatedGateway {
-  const random = options.random ?? Math.random;
-  const sleep =
-    options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const call = simulatedCall(config, options);
   const done = new Set<string>();
   let failed = 0;
   return {
     acted: () => done.size,
     failed: () => failed,
     async call(request) {
-      if (config.latencyMs > 0) await sleep(Math.floor(random() * config.latencyMs));
-      if (config.failureRate > 0 && random() < config.failureRate) {
+      if (await call()) {
         failed++;
         throw new GatewayFailure(`the gateway failed to ${request.operation}`);
       }

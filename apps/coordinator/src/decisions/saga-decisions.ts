@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import type { ReplyMessage, TraceCarrier } from '#contracts';
+import type { ReplyMessage } from '#contracts';
 import type {
   EngineEvent,
   SagaEngine,
@@ -39,10 +39,10 @@ import { inTransaction, type SqlRunner } from '#postgres';
 import type { CommandGate } from '../resilience/command-gate.js';
 import type { SagaAdmission } from '../resilience/saga-admission.js';
 import { DecisionSession } from './decision-session.js';
-import { emptyWrites, type EffectPlanOptions } from './effect-plan.js';
+import type { EffectPlanOptions } from './effect-plan.js';
 import { inputsEqual } from './inputs-equal.js';
 import { sagaTracing } from '../observability/saga-tracing.js';
-import type { ObservedTransition, SagaMetrics } from '../observability/saga-metrics.js';
+import type { SagaMetrics } from '../observability/saga-metrics.js';
 import type { SagaLog } from '../observability/saga-log.js';
 import type { WorkSignals } from './work-signals.js';
 
@@ -272,11 +272,8 @@ export class SagaDecisions implements SagaOperations {
   private async decide<T>(
     work: (sql: SqlRunner, now: number, session: DecisionSession) => Promise<T>,
   ): Promise<T> {
-    let writes = emptyWrites();
-    let outcomes: DecisionSession['outcomes'] = [];
-    let transitions: ObservedTransition[] = [];
-    let traces: ReadonlyMap<string, TraceCarrier | null> = new Map();
-    let decidedAt = 0;
+    // The session of the attempt that committed (inTransaction may retry `work`).
+    let committed: { session: DecisionSession; now: number } | undefined;
     const result = await inTransaction(this.dataSource, async (sql) => {
       const now = await databaseNow(sql);
       const session = new DecisionSession(
@@ -288,17 +285,15 @@ export class SagaDecisions implements SagaOperations {
         this.safeguards.sensitive,
       );
       const value = await work(sql, now, session);
-      writes = session.writes;
-      outcomes = session.outcomes;
-      transitions = session.transitions;
-      traces = session.traces;
-      decidedAt = now;
       await session.flush(sql);
+      committed = { session, now };
       return value;
     });
+    const { session, now } = committed!;
+    const { writes, outcomes, transitions, traces } = session;
     for (const { participant, healthy } of outcomes) this.gate.recordOutcome(participant, healthy);
     if (writes.held.length > 0 || outcomes.length > 0) this.signals.heldWorkChanged();
-    this.telemetry.metrics?.observe(transitions, decidedAt);
+    this.telemetry.metrics?.observe(transitions, now);
     this.telemetry.log?.decided(transitions, traces);
     if (writes.outbox.length > 0) this.signals.outboxCommitted();
     for (const timer of writes.timers.values()) this.signals.timerCommitted(timer.dueAt);

@@ -10,7 +10,7 @@ import {
   type ParticipantEventType,
   type TopicNames,
 } from '#contracts';
-import { inTransaction } from '#postgres';
+import { inTransaction, runQuery } from '#postgres';
 import { laneOf } from '../decisions/effect-plan.js';
 import type { WorkSignals } from '../decisions/work-signals.js';
 import { enqueueOutbox } from '../persistence/saga-rows.js';
@@ -110,16 +110,15 @@ export async function readBreakerLog(
   participant: string,
   limit: number,
 ): Promise<BreakerLogEntry[]> {
-  const rows = await dataSource.query<
-    {
-      participant: string;
-      at: Date;
-      from_state: BreakerState;
-      to_state: BreakerState;
-      instance: string;
-      detail: string;
-    }[]
-  >(
+  const rows = await runQuery<{
+    participant: string;
+    at: Date;
+    from_state: BreakerState;
+    to_state: BreakerState;
+    instance: string;
+    detail: string;
+  }>(
+    dataSource,
     `SELECT participant, at, from_state, to_state, instance, detail FROM participant_breaker_log
      WHERE participant = $1 ORDER BY id DESC LIMIT $2`,
     [participant, limit],
