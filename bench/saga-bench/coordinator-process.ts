@@ -1,0 +1,45 @@
+// The coordinator as the bench runs it: the real service (Nest app, HTTP API, runtime) with the
+// bench saga instead of the sample sagas, configured by the same environment variables as
+// `npm start`. Tells its parent 'ready' once its consumers have joined their groups.
+import '../../apps/coordinator/src/tracing.js';
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Logger as PinoLogger } from 'nestjs-pino';
+import { AppModule } from '../../apps/coordinator/src/app.module.js';
+import { loadCoordinatorConfig } from '../../apps/coordinator/src/config/coordinator-config.js';
+import { configureHttp } from '../../apps/coordinator/src/http/index.js';
+import { createBenchRegistry, ECHO_PARTICIPANT } from './bench-saga.js';
+
+async function main(): Promise<void> {
+  const config = loadCoordinatorConfig(process.env);
+  const app = await NestFactory.create<NestExpressApplication>(
+    AppModule.forRoot({
+      config,
+      registry: createBenchRegistry(),
+      participants: [ECHO_PARTICIPANT],
+    }),
+    { bufferLogs: true },
+  );
+  app.useLogger(app.get(PinoLogger));
+  configureHttp(app);
+  await app.listen(config.port, config.host);
+  const url = await app.getUrl();
+  for (;;) {
+    const ready = await fetch(`${url}/health/ready`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ready) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  process.send?.('ready');
+  process.once('SIGTERM', () => {
+    void app.close().finally(() => process.exit(0));
+  });
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
