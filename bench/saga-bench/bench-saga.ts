@@ -58,6 +58,8 @@ export const benchSaga = defineSaga({
     id: third.id,
     participant: ECHO_PARTICIPANT,
     command: third.command,
+    // The go/no-go point: its refusal compensates the two before it.
+    kind: 'pivot',
     dependsOn: [second.id],
     buildCommand: step,
     onSuccess: (ctx) => ctx,
