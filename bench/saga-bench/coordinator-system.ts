@@ -7,6 +7,12 @@ import { forkReady, type BenchChild } from './child-process.js';
 import { KafkaFrontDoor } from './kafka-front-door.js';
 
 const here = new URL('.', import.meta.url).pathname;
+/** With BENCH_CPU_PROF=<dir>, the coordinator writes a V8 CPU profile there when it stops. */
+function profiled(): { execArgv?: string[] } {
+  const dir = process.env.BENCH_CPU_PROF;
+  return dir ? { execArgv: ['--cpu-prof', `--cpu-prof-dir=${dir}`] } : {};
+}
+
 /** Partitions of every bench topic. */
 export const BENCH_PARTITIONS = 8;
 
@@ -36,17 +42,21 @@ export class CoordinatorSystem implements BenchSystem {
       TOPIC_PREFIX: this.prefix,
       TOPIC_PARTITIONS: String(BENCH_PARTITIONS),
     };
-    this.coordinator = await forkReady(`${here}coordinator-process.js`, {
-      ...common,
-      DATABASE_URL: environment.databaseUrl,
-      DATABASE_SCHEMA: schema,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      // A throw-away key: the bench saga has no sensitive field, but the service requires one.
-      ENCRYPTION_KEYS: `bench:${randomBytes(32).toString('base64')}`,
-      ...this.extraEnv,
-    });
+    this.coordinator = await forkReady(
+      `${here}coordinator-process.js`,
+      {
+        ...common,
+        DATABASE_URL: environment.databaseUrl,
+        DATABASE_SCHEMA: schema,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'warn',
+        // A throw-away key: the bench saga has no sensitive field, but the service requires one.
+        ENCRYPTION_KEYS: `bench:${randomBytes(32).toString('base64')}`,
+        ...this.extraEnv,
+      },
+      profiled(),
+    );
     this.echo = await forkReady(`${here}echo-participant.js`, common);
     this.door = new KafkaFrontDoor(
       environment.kafkaBrokers,

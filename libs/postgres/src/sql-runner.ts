@@ -1,3 +1,4 @@
+import pg, { type Pool, type PoolClient } from 'pg';
 import type { DataSource, QueryRunner } from 'typeorm';
 
 /** Runs one SQL statement with positional parameters and returns its rows. */
@@ -75,21 +76,78 @@ async function runWithRetries<T>(
   maxAttempts: number,
   commit: (value: T) => boolean,
 ): Promise<T> {
+  const pool = pgPoolOf(dataSource);
   for (let attempt = 1; ; attempt++) {
-    const runner = dataSource.createQueryRunner();
     try {
-      await runner.connect();
-      await runner.startTransaction();
-      const result = await work(sqlOf(runner));
-      if (commit(result)) await runner.commitTransaction();
-      else await runner.rollbackTransaction();
+      return pool
+        ? await runOnPool(pool, work, commit)
+        : await runOnQueryRunner(dataSource, work, commit);
+    } catch (error) {
+      if (attempt >= maxAttempts || !isLostRace(error)) throw error;
+    }
+  }
+}
+
+/**
+ * The pg pool under a TypeORM Postgres data source: transactions run on it directly, keeping
+ * TypeORM's query runner (and its per-query bookkeeping) off the hot path. Undefined for other
+ * drivers (the embedded PGlite), which go through TypeORM.
+ */
+function pgPoolOf(dataSource: DataSource): Pool | undefined {
+  const master = (dataSource.driver as unknown as { master?: unknown }).master;
+  return master instanceof pg.Pool ? master : undefined;
+}
+
+async function runOnPool<T>(
+  pool: Pool,
+  work: (sql: SqlRunner) => Promise<T>,
+  commit: (value: T) => boolean,
+): Promise<T> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query('BEGIN');
+    try {
+      const result = await work(sqlOfClient(client));
+      await client.query(commit(result) ? 'COMMIT' : 'ROLLBACK');
       return result;
     } catch (error) {
-      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
-      if (attempt >= maxAttempts || !isLostRace(error)) throw error;
-    } finally {
-      await runner.release();
+      await client.query('ROLLBACK').catch((rollback: unknown) => {
+        // A connection that cannot roll back is not given back to the pool.
+        broken = rollback instanceof Error ? rollback : new Error('rollback failed');
+      });
+      throw error;
     }
+  } finally {
+    client.release(broken);
+  }
+}
+
+function sqlOfClient(client: PoolClient): SqlRunner {
+  return {
+    query: async <Row>(sql: string, parameters?: unknown[]) =>
+      (await client.query(sql, parameters)).rows as Row[],
+  };
+}
+
+async function runOnQueryRunner<T>(
+  dataSource: DataSource,
+  work: (sql: SqlRunner) => Promise<T>,
+  commit: (value: T) => boolean,
+): Promise<T> {
+  const runner = dataSource.createQueryRunner();
+  try {
+    await runner.connect();
+    await runner.startTransaction();
+    const result = await work(sqlOf(runner));
+    if (commit(result)) await runner.commitTransaction();
+    else await runner.rollbackTransaction();
+    return result;
+  } catch (error) {
+    if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+    throw error;
+  } finally {
+    await runner.release();
   }
 }
 

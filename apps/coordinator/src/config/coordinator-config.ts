@@ -78,6 +78,7 @@ const environmentSchema = z
     TIME_SCALE: z.coerce.number().positive().max(1_000).default(1),
     OUTBOX_LANES: int(1, 1_024, 16),
     RELAY_POLL_MS: int(10, 60_000, 500),
+    RELAY_GRACE_MS: int(0, 3_600_000, 5_000),
     TIMER_POLL_MS: int(10, 60_000, 200),
     SAMPLE_PARTICIPANTS: flag(false),
     STUCK_AFTER_MS: int(1_000, 7 * 24 * 3_600_000, 15 * 60_000),
@@ -116,6 +117,11 @@ export interface CoordinatorConfig {
   readonly timeScale: number;
   readonly outboxLanes: number;
   readonly relayPollMs: number;
+  /**
+   * How old an unsent outbox row must be before the relay publishes it: younger rows are the
+   * fast path's of the instance that wrote them (ms).
+   */
+  readonly relayGraceMs: number;
   readonly timerPollMs: number;
   /** Run the sample participants in this process (always on with the in-process transport). */
   readonly sampleParticipants: boolean;
@@ -177,6 +183,7 @@ export function loadCoordinatorConfig(
     timeScale: env.TIME_SCALE,
     outboxLanes: env.OUTBOX_LANES,
     relayPollMs: env.RELAY_POLL_MS,
+    relayGraceMs: env.RELAY_GRACE_MS,
     timerPollMs: env.TIMER_POLL_MS,
     sampleParticipants: env.SAMPLE_PARTICIPANTS || !env.KAFKA_BROKERS,
     resilience: resilienceConfig(env),

@@ -10,7 +10,7 @@ import type { SqlRunner } from '#postgres';
 import {
   appendAudit,
   enqueueOutbox,
-  updateSaga,
+  updateSagas,
   upsertSteps,
   writeTimers,
   type OutboxRow,
@@ -51,6 +51,8 @@ export class DecisionSession {
   readonly transitions: ObservedTransition[] = [];
   /** The trace context of each saga this session touched. */
   readonly traces = new Map<string, TraceCarrier | null>();
+  /** The outbox rows this session wrote, as stored, and their ids (set by `flush`). */
+  readonly committedOutbox: { ids: string[]; rows: OutboxRow[] } = { ids: [], rows: [] };
   private readonly inserted = new Set<string>();
   private readonly touched = new Map<string, StoredSaga>();
   private readonly latest = new Map<string, SagaState>();
@@ -105,12 +107,14 @@ export class DecisionSession {
     this.definitionOf(state)?.stepById.get(stepId)?.participant;
 
   async flush(sql: SqlRunner): Promise<void> {
-    for (const [sagaId, stored] of this.touched) {
-      const state = this.latest.get(sagaId)!;
-      if (state !== stored.state) {
-        await updateSaga(sql, this.sensitive.sealState(state), stored.rowVersion);
-      }
-    }
+    await updateSagas(
+      sql,
+      [...this.touched].flatMap(([sagaId, stored]) => {
+        const state = this.latest.get(sagaId)!;
+        if (state === stored.state) return [];
+        return [{ state: this.sensitive.sealState(state), rowVersion: stored.rowVersion }];
+      }),
+    );
     const changed = [...this.latest.entries()]
       .filter(
         ([sagaId, state]) => this.inserted.has(sagaId) || state !== this.touched.get(sagaId)?.state,
@@ -118,10 +122,9 @@ export class DecisionSession {
       .map(([, state]) => state);
     await upsertSteps(sql, changed, this.participantOf);
     await appendAudit(sql, this.writes.audit);
-    await enqueueOutbox(
-      sql,
-      this.writes.outbox.map((row) => this.protect(row)),
-    );
+    const outbox = this.writes.outbox.map((row) => this.protect(row));
+    this.committedOutbox.ids = await enqueueOutbox(sql, outbox);
+    this.committedOutbox.rows = outbox;
     await holdCommands(
       sql,
       this.writes.held.map((row) => ({ ...row, payload: this.protect(row).payload })),

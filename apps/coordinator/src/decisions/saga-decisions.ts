@@ -26,12 +26,14 @@ import type {
 import {
   claimInbox,
   databaseNow,
-  findByIdempotencyKey,
+  findByIdempotencyKeys,
   findDueTimers,
-  insertSaga,
+  insertSagas,
+  keyOf,
   lockSagas,
   takeTimers,
   type KeyedSaga,
+  type NewSaga,
   type StoredSaga,
 } from '../persistence/saga-rows.js';
 import type { SensitiveData } from '../security/sensitive-data.js';
@@ -45,6 +47,7 @@ import { sagaTracing } from '../observability/saga-tracing.js';
 import type { SagaMetrics } from '../observability/saga-metrics.js';
 import type { SagaLog } from '../observability/saga-log.js';
 import type { WorkSignals } from './work-signals.js';
+import type { OutboxFastPath } from '../outbox/outbox-fast-path.js';
 
 /** Who hears about committed decisions (metrics, logs); both optional. */
 export interface DecisionTelemetry {
@@ -76,6 +79,7 @@ export class SagaDecisions implements SagaOperations {
     private readonly safeguards: DecisionSafeguards,
     private readonly gate: CommandGate,
     private readonly admission: SagaAdmission,
+    private readonly fastPath: OutboxFastPath,
     private readonly telemetry: DecisionTelemetry = {},
   ) {}
 
@@ -86,8 +90,10 @@ export class SagaDecisions implements SagaOperations {
   async start(request: StartSagaRequest): Promise<StartSagaAnswer> {
     // At the cap, a retry of a start already made still gets its saga, not a 429.
     if (this.admission.isFull) {
-      const existing = await inTransaction(this.dataSource, (sql) => this.findByKey(sql, request));
-      if (!existing) this.admission.assertRoom();
+      const existing = await inTransaction(this.dataSource, (sql) =>
+        this.findByKeys(sql, [request]),
+      );
+      if (existing.size === 0) this.admission.assertRoom();
     }
     const [answer] = await this.startMany([request]);
     if (answer instanceof Error) throw answer;
@@ -104,18 +110,9 @@ export class SagaDecisions implements SagaOperations {
     traceParents: readonly (Readonly<Record<string, string>> | undefined)[] = [],
   ): Promise<(StartSagaAnswer | Error)[]> {
     const checked = requests.map((request) => this.checkStart(request));
-    const answers = await this.decide(async (sql, now, session) => {
-      const answers: (StartSagaAnswer | Error)[] = [];
-      for (const [index, request] of requests.entries()) {
-        const check = checked[index]!;
-        answers.push(
-          check instanceof Error
-            ? check
-            : await this.startOne(sql, now, session, request, check.input, traceParents[index]),
-        );
-      }
-      return answers;
-    });
+    const answers = await this.decide((sql, now, session) =>
+      this.startAll(sql, now, session, requests, checked, traceParents),
+    );
     this.admission.noteStarted(
       answers.filter((answer) => !(answer instanceof Error) && answer.created).length,
     );
@@ -239,16 +236,88 @@ export class SagaDecisions implements SagaOperations {
     );
   }
 
-  private async startOne(
+  /**
+   * Starts the requests that passed their checks, in one pass: their keys looked up together,
+   * the new sagas inserted together. A key already taken answers with its saga; a key given
+   * twice in the batch starts one saga, and the second request is answered like a retry.
+   */
+  private async startAll(
     sql: SqlRunner,
     now: number,
     session: DecisionSession,
+    requests: readonly StartSagaRequest[],
+    checked: readonly ({ input: unknown } | Error)[],
+    traceParents: readonly (Readonly<Record<string, string>> | undefined)[],
+  ): Promise<(StartSagaAnswer | Error)[]> {
+    const answers: (StartSagaAnswer | Error)[] = checked.map((check) =>
+      check instanceof Error ? check : new Error('not answered'),
+    );
+    const pending = requests.flatMap((request, index) =>
+      checked[index] instanceof Error ? [] : [{ request, index, key: keyOf(request) }],
+    );
+    const existing = await this.findByKeys(
+      sql,
+      pending.map((item) => item.request),
+    );
+    const first = new Map<string, number>();
+    const fresh: { index: number; started: StartedSaga }[] = [];
+    for (const { request, index, key } of pending) {
+      const input = (checked[index] as { input: unknown }).input;
+      const found = existing.get(key);
+      if (found) answers[index] = answerExisting(found, request.idempotencyKey, input);
+      else if (first.has(key))
+        continue; // answered once the first one is
+      else {
+        first.set(key, index);
+        const started = this.startOne(now, request, input, traceParents[index]);
+        if (started instanceof Error) answers[index] = started;
+        else fresh.push({ index, started });
+      }
+    }
+    const inserted = await insertSagas(
+      sql,
+      fresh.map(({ started }) => started.row),
+    );
+    const lost: number[] = [];
+    for (const { index, started } of fresh) {
+      const { state, effects, row } = started;
+      if (!inserted.has(state.sagaId)) {
+        lost.push(index); // another transaction took the key since we looked
+        continue;
+      }
+      session.record(state, effects, row.idempotencyKey, row.traceContext);
+      answers[index] = { sagaId: state.sagaId, created: true, status: state.status };
+    }
+    const winners = await this.findByKeys(
+      sql,
+      lost.map((index) => requests[index]!),
+    );
+    for (const { request, index, key } of pending) {
+      const input = (checked[index] as { input: unknown }).input;
+      if (lost.includes(index)) {
+        answers[index] = answerExisting(winners.get(key)!, request.idempotencyKey, input);
+      } else if (first.get(key) !== index && !existing.has(key)) {
+        const original = answers[first.get(key)!]!;
+        answers[index] =
+          original instanceof Error
+            ? original
+            : answerExisting(
+                { ...original, input: (checked[first.get(key)!] as { input: unknown }).input },
+                request.idempotencyKey,
+                input,
+              );
+      }
+    }
+    return answers;
+  }
+
+  /** The engine's start of one saga, its row sealed; or why it cannot start. */
+  private startOne(
+    now: number,
     request: StartSagaRequest,
     input: unknown,
     traceParent: Readonly<Record<string, string>> | undefined,
-  ): Promise<StartSagaAnswer | Error> {
-    const existing = await this.findByKey(sql, request);
-    if (existing) return answerExisting(existing, request.idempotencyKey, input);
+  ): StartedSaga | Error {
     const started = this.engine.start(refOf(request), {
       sagaId: randomUUID(),
       input,
@@ -257,15 +326,15 @@ export class SagaDecisions implements SagaOperations {
     });
     if (started.state === null)
       return new InvalidSagaInputError([{ path: '', message: started.rejection.message }]);
-    const sealed = this.safeguards.sensitive.sealState(started.state);
-    const trace = sagaTracing.started(started.state, traceParent);
-    if (!(await insertSaga(sql, sealed, request.idempotencyKey, trace))) {
-      // Another transaction took the key since we looked: answer with its saga.
-      const winner = await this.findByKey(sql, request);
-      return answerExisting(winner!, request.idempotencyKey, input);
-    }
-    session.record(started.state, started.effects, request.idempotencyKey, trace);
-    return { sagaId: started.state.sagaId, created: true, status: started.state.status };
+    return {
+      state: started.state,
+      effects: started.effects,
+      row: {
+        state: this.safeguards.sensitive.sealState(started.state),
+        idempotencyKey: request.idempotencyKey,
+        traceContext: sagaTracing.started(started.state, traceParent),
+      },
+    };
   }
 
   /** Runs `work` in one transaction with a session that collects states and effects, then writes them. */
@@ -295,7 +364,7 @@ export class SagaDecisions implements SagaOperations {
     if (writes.held.length > 0 || outcomes.length > 0) this.signals.heldWorkChanged();
     this.telemetry.metrics?.observe(transitions, now);
     this.telemetry.log?.decided(transitions, traces);
-    if (writes.outbox.length > 0) this.signals.outboxCommitted();
+    this.fastPath.publish(session.committedOutbox.ids, session.committedOutbox.rows);
     for (const timer of writes.timers.values()) this.signals.timerCommitted(timer.dueAt);
     return result;
   }
@@ -314,14 +383,24 @@ export class SagaDecisions implements SagaOperations {
     return sagas;
   }
 
-  /** The saga a request's key already started, with its input opened. */
-  private async findByKey(
+  /** The sagas the requests' keys already started, by keyOf, with their inputs opened. */
+  private async findByKeys(
     sql: SqlRunner,
-    request: StartSagaRequest,
-  ): Promise<KeyedSaga | undefined> {
-    const found = await findByIdempotencyKey(sql, request.sagaType, request.idempotencyKey);
-    return found && { ...found, input: this.safeguards.sensitive.openInput(found, found.input) };
+    requests: readonly StartSagaRequest[],
+  ): Promise<Map<string, KeyedSaga>> {
+    const found = await findByIdempotencyKeys(sql, requests);
+    const { sensitive } = this.safeguards;
+    for (const [key, saga] of found)
+      found.set(key, { ...saga, input: sensitive.openInput(saga, saga.input) });
+    return found;
   }
+}
+
+/** A saga the engine started, with the row to insert for it. */
+interface StartedSaga {
+  readonly state: SagaState;
+  readonly effects: TransitionResult['effects'];
+  readonly row: NewSaga;
 }
 
 function isReplyTimeout(wakeup: Wakeup): wakeup is Extract<Wakeup, { stepId: string }> & {

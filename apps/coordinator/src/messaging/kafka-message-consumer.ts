@@ -62,7 +62,7 @@ export class KafkaMessageConsumer implements MessageConsumer {
       await consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
-        partitionsConsumedConcurrently: 1,
+        partitionsConsumedConcurrently: tuning.partitionsConsumedConcurrently,
         eachBatch: createEachBatchHandler({
           groupId: options.groupId,
           handleBatch: options.handleBatch,

@@ -27,6 +27,11 @@ export interface KafkaConsumerOptions {
   readonly maxBatchSize?: number;
   /** Bytes fetched per partition and request (default 1 MiB). */
   readonly maxBytesPerPartition?: number;
+  /**
+   * Partitions whose batches are handled at the same time (default 1). Above 1 the handler
+   * must accept concurrent calls for different partitions.
+   */
+  readonly partitionsConsumedConcurrently?: number;
   /** Back-off between retries of a batch whose handler threw (defaults: 100 ms doubling up to 30 s). */
   readonly handlerRetry?: BackoffOptions;
 }
@@ -78,6 +83,7 @@ export interface ResolvedKafkaConsumerOptions {
   readonly maxWaitTimeMs: number;
   readonly maxBatchSize: number;
   readonly maxBytesPerPartition: number;
+  readonly partitionsConsumedConcurrently: number;
   readonly handlerRetry: Backoff;
 }
 
@@ -111,6 +117,7 @@ const DEFAULT_CONSUMER: Omit<ResolvedKafkaConsumerOptions, 'handlerRetry'> = {
   maxWaitTimeMs: 1_000,
   maxBatchSize: 100,
   maxBytesPerPartition: 1_048_576,
+  partitionsConsumedConcurrently: 1,
 };
 
 /** Throws a RangeError naming `field` unless `value` is an integer in [min, max]. */
@@ -144,6 +151,7 @@ export function resolveConsumerOptions(
     maxWaitTimeMs: merged.maxWaitTimeMs,
     maxBatchSize: merged.maxBatchSize,
     maxBytesPerPartition: merged.maxBytesPerPartition,
+    partitionsConsumedConcurrently: merged.partitionsConsumedConcurrently,
     handlerRetry: resolveBackoff(
       { ...base.handlerRetry, ...overrides.handlerRetry },
       'consumer.handlerRetry',
@@ -160,6 +168,12 @@ export function resolveConsumerOptions(
   checkInteger('consumer.maxWaitTimeMs', consumer.maxWaitTimeMs, 0);
   checkInteger('consumer.maxBatchSize', consumer.maxBatchSize, 1);
   checkInteger('consumer.maxBytesPerPartition', consumer.maxBytesPerPartition, 1);
+  checkInteger(
+    'consumer.partitionsConsumedConcurrently',
+    consumer.partitionsConsumedConcurrently,
+    1,
+    1_000,
+  );
   return consumer;
 }
 

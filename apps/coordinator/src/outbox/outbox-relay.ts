@@ -3,7 +3,7 @@ import type { DataSource } from 'typeorm';
 import type { MessagePublisher, OutgoingMessage } from '#saga-core';
 import { inTransaction, type SqlRunner } from '#postgres';
 import { publishTraced } from '#tracing';
-import type { WorkSignals } from '../decisions/work-signals.js';
+import type { OpenPayload } from './outbox-fast-path.js';
 import { InterruptibleSleep } from '../runtime/interruptible-sleep.js';
 
 /** Options of the {@link OutboxRelay}; times in ms. */
@@ -12,10 +12,15 @@ export interface OutboxRelayOptions {
   readonly lanes: number;
   /** Rows published per batch (default 500). */
   readonly batchSize?: number;
-  /** Fallback poll when no hint arrives (default 500). */
+  /** Pause between two polls (default 500). */
   readonly pollIntervalMs?: number;
+  /**
+   * Rows younger than this are left to the fast path of the instance that wrote them (see
+   * OutboxFastPath), default 0: every unsent row is taken.
+   */
+  readonly graceMs?: number;
   /** Turns a stored payload into the one to publish (opens sealed commands); default: as is. */
-  readonly openPayload?: (sagaId: string, payload: unknown) => unknown;
+  readonly openPayload?: OpenPayload;
   /** Sent rows older than this are deleted (default 1 hour). */
   readonly retentionMs?: number;
   /** Inbox ids older than this are deleted (default 7 days). */
@@ -27,7 +32,8 @@ export interface OutboxRelayOptions {
 const LANE_LOCK_NAMESPACE = 7_001;
 
 /**
- * Publishes committed outbox rows, then marks them sent. Each lane is drained by one instance
+ * The backup of the outbox fast path: publishes committed outbox rows that are still unsent
+ * after the grace period (their instance crashed, or Kafka refused them), then marks them sent. Each lane is drained by one instance
  * at a time (a transaction-scoped advisory lock), rows in id order, so a saga's messages keep
  * their order while several instances share the lanes. A crash between publishing and marking
  * republishes the batch: delivery is at least once, and receivers dedupe by message id.
@@ -47,7 +53,6 @@ export class OutboxRelay {
   constructor(
     private readonly dataSource: DataSource,
     private readonly publisher: MessagePublisher,
-    signals: WorkSignals,
     private readonly options: OutboxRelayOptions,
   ) {
     this.batchSize = options.batchSize ?? 500;
@@ -55,7 +60,6 @@ export class OutboxRelay {
     this.retentionMs = options.retentionMs ?? 3_600_000;
     this.pruneIntervalMs = options.pruneIntervalMs ?? 60_000;
     this.inboxRetentionMs = options.inboxRetentionMs ?? 7 * 24 * 3_600_000;
-    signals.onOutbox(() => this.pause.wake());
   }
 
   /** Starts relaying in the background. */
@@ -111,7 +115,7 @@ export class OutboxRelay {
         [LANE_LOCK_NAMESPACE, lane],
       );
       if (!lock?.locked) return 0; // another instance drains this lane right now
-      const rows = await claimLane(sql, lane, this.batchSize, this.options.openPayload);
+      const rows = await claimLane(sql, lane, this.batchSize, this.options);
       if (rows.length === 0) return 0;
       await publishTraced(
         this.publisher,
@@ -146,7 +150,7 @@ async function claimLane(
   sql: SqlRunner,
   lane: number,
   limit: number,
-  openPayload: (sagaId: string, payload: unknown) => unknown = (_sagaId, payload) => payload,
+  { graceMs = 0, openPayload = (_sagaId, payload) => payload }: OutboxRelayOptions,
 ): Promise<{ id: string; message: OutgoingMessage }[]> {
   const rows = await sql.query<{
     id: string;
@@ -157,8 +161,9 @@ async function claimLane(
     payload: unknown;
   }>(
     `SELECT id, saga_id, topic, message_key, headers, payload FROM outbox
-     WHERE lane = $1 AND sent_at IS NULL ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED`,
-    [lane, limit],
+     WHERE lane = $1 AND sent_at IS NULL AND created_at <= now() - make_interval(secs => $3)
+     ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED`,
+    [lane, limit, graceMs / 1000],
   );
   return rows.map((row) => ({
     id: String(row.id),

@@ -110,69 +110,111 @@ export interface KeyedSaga {
   readonly input: JsonValue;
 }
 
-/** The saga a type and idempotency key started, if any, with its input. */
-export async function findByIdempotencyKey(
+/** A saga type and an idempotency key: what names a start request. */
+export interface SagaKey {
+  readonly sagaType: string;
+  readonly idempotencyKey: string;
+}
+
+/** The key of a saga type and an idempotency key in the maps below. */
+export const keyOf = (key: SagaKey): string => JSON.stringify([key.sagaType, key.idempotencyKey]);
+
+/** The sagas that the given type and idempotency key pairs started, by keyOf, with their input. */
+export async function findByIdempotencyKeys(
   sql: SqlRunner,
-  sagaType: string,
-  idempotencyKey: string,
-): Promise<KeyedSaga | undefined> {
-  const [row] = await sql.query<{
+  keys: readonly SagaKey[],
+): Promise<Map<string, KeyedSaga>> {
+  if (keys.length === 0) return new Map();
+  const rows = await sql.query<{
     id: string;
+    saga_type: string;
     saga_version: number;
+    idempotency_key: string;
     status: SagaState['status'];
     input: JsonValue;
   }>(
-    `SELECT id, saga_version, status, state->'input' AS input FROM sagas WHERE saga_type = $1 AND idempotency_key = $2`,
-    [sagaType, idempotencyKey],
+    `SELECT s.id, s.saga_type, s.saga_version, s.idempotency_key, s.status, s.state->'input' AS input
+     FROM sagas s JOIN jsonb_to_recordset($1::jsonb) AS k(saga_type text, idempotency_key text)
+       ON s.saga_type = k.saga_type AND s.idempotency_key = k.idempotency_key`,
+    [json(keys.map((k) => ({ saga_type: k.sagaType, idempotency_key: k.idempotencyKey })))],
   );
-  return (
-    row && {
-      sagaId: row.id,
-      sagaType,
-      sagaVersion: row.saga_version,
-      status: row.status,
-      input: row.input,
-    }
+  return new Map(
+    rows.map((row) => [
+      keyOf({ sagaType: row.saga_type, idempotencyKey: row.idempotency_key }),
+      {
+        sagaId: row.id,
+        sagaType: row.saga_type,
+        sagaVersion: row.saga_version,
+        status: row.status,
+        input: row.input,
+      },
+    ]),
   );
 }
 
-/** Inserts a new saga; false when its type and idempotency key are already taken. */
-export async function insertSaga(
-  sql: SqlRunner,
-  state: SagaState,
-  idempotencyKey: string,
-  traceContext: TraceCarrier | null = null,
-): Promise<boolean> {
-  const rows = await sql.query(
+/** A new saga to insert. */
+export interface NewSaga {
+  readonly state: SagaState;
+  readonly idempotencyKey: string;
+  readonly traceContext: TraceCarrier | null;
+}
+
+/**
+ * Inserts new sagas (keys distinct among them); returns the ids inserted. A saga left out
+ * found its type and idempotency key already taken (by a transaction that committed since).
+ */
+export async function insertSagas(sql: SqlRunner, sagas: readonly NewSaga[]): Promise<Set<string>> {
+  if (sagas.length === 0) return new Set();
+  const rows = await sql.query<{ id: string }>(
     `INSERT INTO sagas (id, saga_type, saga_version, status, idempotency_key, state, trace_context)
-     VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb)
+     SELECT x.id, x.saga_type, x.saga_version, x.status, x.idempotency_key, x.state, x.trace_context
+     FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, saga_type text, saga_version integer,
+       status text, idempotency_key text, state jsonb, trace_context jsonb)
      ON CONFLICT (saga_type, idempotency_key) DO NOTHING RETURNING id`,
     [
-      state.sagaId,
-      state.sagaType,
-      state.sagaVersion,
-      state.status,
-      idempotencyKey,
-      json(state),
-      traceContext === null ? null : json(traceContext),
+      json(
+        sagas.map(({ state, idempotencyKey, traceContext }) => ({
+          id: state.sagaId,
+          saga_type: state.sagaType,
+          saga_version: state.sagaVersion,
+          status: state.status,
+          idempotency_key: idempotencyKey,
+          state,
+          trace_context: traceContext,
+        })),
+      ),
     ],
   );
-  return rows.length === 1;
+  return new Set(rows.map((row) => row.id));
 }
 
-/** Writes a saga's new state if nobody else wrote it since `rowVersion` was read. */
-export async function updateSaga(
+/**
+ * Writes sagas' new states, each only if nobody else wrote it since its `rowVersion` was read;
+ * throws a ConcurrentUpdateError (the transaction is retried) if any was.
+ */
+export async function updateSagas(
   sql: SqlRunner,
-  state: SagaState,
-  rowVersion: number,
+  updates: readonly { state: SagaState; rowVersion: number }[],
 ): Promise<void> {
+  if (updates.length === 0) return;
   const rows = await sql.query(
-    `UPDATE sagas SET state = $2::jsonb, status = $3, row_version = row_version + 1, updated_at = now()
-     WHERE id = $1 AND row_version = $4 RETURNING id`,
-    [state.sagaId, json(state), state.status, rowVersion],
+    `UPDATE sagas SET state = x.state, status = x.status, row_version = sagas.row_version + 1,
+       updated_at = now()
+     FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, state jsonb, status text, row_version integer)
+     WHERE sagas.id = x.id AND sagas.row_version = x.row_version RETURNING sagas.id`,
+    [
+      json(
+        updates.map(({ state, rowVersion }) => ({
+          id: state.sagaId,
+          state,
+          status: state.status,
+          row_version: rowVersion,
+        })),
+      ),
+    ],
   );
-  if (rows.length !== 1)
-    throw new ConcurrentUpdateError(`saga ${state.sagaId} changed since version ${rowVersion}`);
+  if (rows.length !== updates.length)
+    throw new ConcurrentUpdateError(`${updates.length - rows.length} saga(s) changed meanwhile`);
 }
 
 /** The participant a saga's step commands (from its definition). */
@@ -259,15 +301,15 @@ export async function appendAudit(sql: SqlRunner, entries: AuditEntry[]): Promis
   );
 }
 
-/** Queues messages in the outbox; the relay publishes them after the commit. */
-export async function enqueueOutbox(sql: SqlRunner, rows: OutboxRow[]): Promise<void> {
-  if (rows.length === 0) return;
-  await sql.query(
+/** Queues messages in the outbox, to publish after the commit; resolves with their row ids. */
+export async function enqueueOutbox(sql: SqlRunner, rows: OutboxRow[]): Promise<string[]> {
+  if (rows.length === 0) return [];
+  const inserted = await sql.query<{ id: string }>(
     `INSERT INTO outbox (saga_id, lane, topic, message_key, headers, payload)
      SELECT x.saga_id, x.lane, x.topic, x.message_key, x.headers, x.payload
      FROM jsonb_to_recordset($1::jsonb)
        AS x(ord integer, saga_id uuid, lane smallint, topic text, message_key text, headers jsonb, payload jsonb)
-     ORDER BY x.ord`,
+     ORDER BY x.ord RETURNING id`,
     [
       json(
         rows.map((r, ord) => ({
@@ -282,6 +324,7 @@ export async function enqueueOutbox(sql: SqlRunner, rows: OutboxRow[]): Promise<
       ),
     ],
   );
+  return inserted.map((row) => String(row.id));
 }
 
 /** Sets timers (moving any with the same id) and removes cancelled ones. */

@@ -12,8 +12,8 @@ import {
 } from '#contracts';
 import { inTransaction, runQuery } from '#postgres';
 import { laneOf } from '../decisions/effect-plan.js';
-import type { WorkSignals } from '../decisions/work-signals.js';
-import { enqueueOutbox } from '../persistence/saga-rows.js';
+import type { OutboxFastPath } from '../outbox/outbox-fast-path.js';
+import { enqueueOutbox, type OutboxRow } from '../persistence/saga-rows.js';
 import type { BreakerChange, BreakerState } from './participant-breaker.js';
 
 const EVENT_TYPES: Record<BreakerState, ParticipantEventType> = {
@@ -45,7 +45,7 @@ export class BreakerLog {
     private readonly dataSource: DataSource,
     private readonly topics: TopicNames,
     private readonly lanes: number,
-    private readonly signals: WorkSignals,
+    private readonly fastPath: OutboxFastPath,
     private readonly instance: string,
   ) {}
 
@@ -78,29 +78,28 @@ export class BreakerLog {
       at,
       detail: change.detail,
     };
-    await inTransaction(this.dataSource, async (sql) => {
+    const row: OutboxRow = {
+      sagaId: null,
+      lane: laneOf(change.participant, this.lanes),
+      topic: this.topics.events,
+      key: change.participant,
+      headers: {
+        [HEADERS.messageId]: event.eventId,
+        [HEADERS.messageType]: MESSAGE_TYPES.participantEvent,
+        [HEADERS.contentType]: JSON_CONTENT_TYPE,
+        [HEADERS.schemaVersion]: String(SCHEMA_VERSION),
+      },
+      payload: event as never,
+    };
+    const ids = await inTransaction(this.dataSource, async (sql) => {
       await sql.query(
         `INSERT INTO participant_breaker_log (participant, at, from_state, to_state, instance, detail)
          VALUES ($1, $2, $3, $4, $5, $6)`,
         [change.participant, at, change.from, change.to, this.instance, change.detail],
       );
-      await enqueueOutbox(sql, [
-        {
-          sagaId: null,
-          lane: laneOf(change.participant, this.lanes),
-          topic: this.topics.events,
-          key: change.participant,
-          headers: {
-            [HEADERS.messageId]: event.eventId,
-            [HEADERS.messageType]: MESSAGE_TYPES.participantEvent,
-            [HEADERS.contentType]: JSON_CONTENT_TYPE,
-            [HEADERS.schemaVersion]: String(SCHEMA_VERSION),
-          },
-          payload: event as never,
-        },
-      ]);
+      return enqueueOutbox(sql, [row]);
     });
-    this.signals.outboxCommitted();
+    this.fastPath.publish(ids, [row]);
   }
 }
 

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { inTransaction } from '#postgres';
 import type { WorkSignals } from '../decisions/work-signals.js';
+import type { OutboxFastPath } from '../outbox/outbox-fast-path.js';
 import { InterruptibleSleep } from '../runtime/interruptible-sleep.js';
 import type { CommandGate } from './command-gate.js';
 import {
@@ -33,6 +34,7 @@ export class CapacityMonitor {
     private readonly signals: WorkSignals,
     private readonly pollMs: number,
     private readonly restamp: RestampCommand,
+    private readonly fastPath: OutboxFastPath,
   ) {
     signals.onHeldWork(() => {
       if (this.gate.participantsWithHeld().length > 0 || this.admission.isFull) this.pause.wake();
@@ -70,9 +72,10 @@ export class CapacityMonitor {
       const allowed = this.gate.releasable(participant);
       if (allowed === 0) continue;
       try {
-        const { released, dropped } = await inTransaction(this.dataSource, (sql) =>
+        const { released, dropped, outbox } = await inTransaction(this.dataSource, (sql) =>
           releaseHeld(sql, participant, allowed, this.restamp),
         );
+        this.fastPath.publish(outbox.ids, outbox.rows);
         this.gate.noteReleased(participant, allowed, released, dropped);
         total += released;
       } catch (error) {
@@ -84,10 +87,7 @@ export class CapacityMonitor {
         );
       }
     }
-    if (total > 0) {
-      this.signals.outboxCommitted();
-      this.signals.timerCommitted(Date.now());
-    }
+    if (total > 0) this.signals.timerCommitted(Date.now());
     return total;
   }
 

@@ -58,10 +58,11 @@ export async function holdCommands(sql: SqlRunner, rows: readonly HeldCommandRow
   );
 }
 
-/** What a release did: commands moved to the outbox, and stale ones dropped. */
+/** What a release did: commands moved to the outbox (with their row ids), and stale ones dropped. */
 export interface ReleaseResult {
   readonly released: number;
   readonly dropped: number;
+  readonly outbox: { readonly ids: string[]; readonly rows: OutboxRow[] };
 }
 
 interface StoredHeld {
@@ -100,7 +101,7 @@ export async function releaseHeld(
      RETURNING id, saga_id, step_id, action, attempt, lane, topic, message_key, headers, payload, reply_timer`,
     [participant, limit],
   );
-  if (rows.length === 0) return { released: 0, dropped: 0 };
+  if (rows.length === 0) return { released: 0, dropped: 0, outbox: { ids: [], rows: [] } };
   rows.sort((a, b) => Number(a.id) - Number(b.id));
   const sagas = await lockSagas(
     sql,
@@ -109,17 +110,15 @@ export async function releaseHeld(
   const live = rows.filter((row) => stillAwaited(sagas.get(row.saga_id)?.state, row));
   const now = await databaseNow(sql);
   const sentAt = new Date(now).toISOString();
-  await enqueueOutbox(
-    sql,
-    live.map((row) => ({
-      sagaId: row.saga_id,
-      lane: row.lane,
-      topic: row.topic,
-      key: row.message_key,
-      headers: row.headers,
-      payload: restamp(row.saga_id, row.payload, sentAt),
-    })),
-  );
+  const outbox: OutboxRow[] = live.map((row) => ({
+    sagaId: row.saga_id,
+    lane: row.lane,
+    topic: row.topic,
+    key: row.message_key,
+    headers: row.headers,
+    payload: restamp(row.saga_id, row.payload, sentAt),
+  }));
+  const ids = await enqueueOutbox(sql, outbox);
   await writeTimers(
     sql,
     live.flatMap(({ reply_timer: timer, saga_id: sagaId }) =>
@@ -127,7 +126,11 @@ export async function releaseHeld(
     ),
     [],
   );
-  return { released: live.length, dropped: rows.length - live.length };
+  return {
+    released: live.length,
+    dropped: rows.length - live.length,
+    outbox: { ids, rows: outbox },
+  };
 }
 
 /** True when the saga still waits for the reply to exactly this attempt. */

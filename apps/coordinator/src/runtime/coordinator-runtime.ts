@@ -14,6 +14,8 @@ import { SagaDecisions } from '../decisions/saga-decisions.js';
 import { WorkSignals } from '../decisions/work-signals.js';
 import { replyBatchHandler } from '../inbound/reply-handler.js';
 import { startBatchHandler } from '../inbound/start-handler.js';
+import { coalesceBatches } from '../inbound/coalesce-batches.js';
+import { OutboxFastPath } from '../outbox/outbox-fast-path.js';
 import { OutboxRelay } from '../outbox/outbox-relay.js';
 import { postgresDataSourceOptions, quoteIdentifier } from '../persistence/data-source-options.js';
 import { embeddedDataSource } from '../persistence/embedded-data-source.js';
@@ -36,6 +38,12 @@ import { SagaLog } from '../observability/saga-log.js';
 import { SagaMetrics } from '../observability/saga-metrics.js';
 import { kafkaSecurityOptions } from '../messaging/kafka-security.js';
 import { createMessageTransport, type MessageTransport } from './message-transport.js';
+
+/**
+ * Decision transactions under way at once per consumer: while they wait for their commit, the
+ * batches of the other partitions gather for the next one.
+ */
+const DECISIONS_IN_FLIGHT = 2;
 
 /** What the runtime runs: the saga definitions and the participants they command. */
 export interface CoordinatorRuntimeOptions {
@@ -74,6 +82,7 @@ export class CoordinatorRuntime {
   readonly metrics: Metrics;
   private readonly logger = new Logger(CoordinatorRuntime.name);
   private readonly relay: OutboxRelay;
+  private readonly fastPath: OutboxFastPath;
   private readonly timers: TimerPoller;
   private readonly consumers: MessageConsumer[] = [];
   private joined = false;
@@ -113,11 +122,14 @@ export class CoordinatorRuntime {
     this.sensitive = new SensitiveData(options.registry, cipher);
     this.deadLetterSealer = deadLetterSealing(this.sensitive, cipher);
     const { resilience } = config;
+    const openPayload = (sagaId: string | null, payload: unknown) =>
+      sagaId === null ? payload : this.sensitive.openOutboxPayload(sagaId, payload);
+    this.fastPath = new OutboxFastPath(this.dataSource, this.transport.publisher, openPayload);
     this.breakerLog = new BreakerLog(
       this.dataSource,
       this.topics,
       config.outboxLanes,
-      signals,
+      this.fastPath,
       `${hostname()}:${process.pid}`,
     );
     this.gate = new CommandGate(resilience, (change) => {
@@ -144,6 +156,7 @@ export class CoordinatorRuntime {
       { sensitive: this.sensitive, maxContextBytes: config.security.maxContextBytes },
       this.gate,
       this.admission,
+      this.fastPath,
       { metrics: new SagaMetrics(this.metrics.registry), log: new SagaLog(options.registry) },
     );
     this.capacity = new CapacityMonitor(
@@ -153,11 +166,13 @@ export class CoordinatorRuntime {
       signals,
       resilience.capacityPollMs,
       (sagaId, payload, sentAt) => this.sensitive.restampCommand(sagaId, payload, sentAt),
+      this.fastPath,
     );
-    this.relay = new OutboxRelay(this.dataSource, this.transport.publisher, signals, {
+    this.relay = new OutboxRelay(this.dataSource, this.transport.publisher, {
       lanes: config.outboxLanes,
       pollIntervalMs: config.relayPollMs,
-      openPayload: (sagaId, payload) => this.sensitive.openOutboxPayload(sagaId, payload),
+      graceMs: config.relayGraceMs,
+      openPayload,
     });
     this.timers = new TimerPoller(this.decisions, signals, { pollIntervalMs: config.timerPollMs });
   }
@@ -203,12 +218,15 @@ export class CoordinatorRuntime {
       this.consume(
         config.consumerGroup,
         this.topics.replies,
-        replyBatchHandler(this.decisions, config.security.maxContextBytes),
+        coalesceBatches(
+          replyBatchHandler(this.decisions, config.security.maxContextBytes),
+          DECISIONS_IN_FLIGHT,
+        ),
       ),
       this.consume(
         config.consumerGroup,
         this.topics.start,
-        startBatchHandler(this.decisions, this.sensitive),
+        coalesceBatches(startBatchHandler(this.decisions, this.sensitive), DECISIONS_IN_FLIGHT),
       ).then((consumer) => (this.startConsumer = consumer)),
       this.indexDeadLetters(`${config.consumerGroup}.${config.topicPrefix}dead-letters`),
     ]).then(() => {
@@ -239,6 +257,7 @@ export class CoordinatorRuntime {
     await this.capacity.stop();
     this.gate.shutdown();
     await this.breakerLog.flushed();
+    await this.fastPath.stop();
     await this.relay.stop();
     await this.transport.close();
     await this.closeLagMetrics();

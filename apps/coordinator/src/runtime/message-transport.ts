@@ -23,6 +23,9 @@ export function createMessageTransport(config: CoordinatorConfig): MessageTransp
       sessionTimeoutMs: config.kafkaSessionTimeoutMs,
       heartbeatIntervalMs: Math.max(500, Math.floor(config.kafkaSessionTimeoutMs / 10)),
       rebalanceTimeoutMs: config.kafkaRebalanceTimeoutMs,
+      // Every partition's batches at once, merged into few transactions (see coalesceBatches).
+      partitionsConsumedConcurrently: config.topicPartitions,
+      maxBatchSize: 500,
     },
   });
 }
