@@ -115,11 +115,14 @@ export class DecisionSession {
         return [{ state: this.sensitive.sealState(state), rowVersion: stored.rowVersion }];
       }),
     );
-    const changed = [...this.latest.entries()]
-      .filter(
-        ([sagaId, state]) => this.inserted.has(sagaId) || state !== this.touched.get(sagaId)?.state,
-      )
-      .map(([, state]) => state);
+    // Only steps whose state changed: the engine keeps an untouched step's object as it was.
+    const changed = [...this.latest.entries()].map(([sagaId, state]) => {
+      const before = this.inserted.has(sagaId) ? undefined : this.touched.get(sagaId)?.state;
+      const stepIds = Object.keys(state.steps).filter(
+        (stepId) => before?.steps[stepId] !== state.steps[stepId],
+      );
+      return { state, stepIds };
+    });
     await upsertSteps(sql, changed, this.participantOf);
     await appendAudit(sql, this.writes.audit);
     const outbox = this.writes.outbox.map((row) => this.protect(row));

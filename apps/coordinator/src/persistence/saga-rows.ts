@@ -220,18 +220,24 @@ export async function updateSagas(
 /** The participant a saga's step commands (from its definition). */
 export type ParticipantOf = (state: SagaState, stepId: string) => string | undefined;
 
-/** Refreshes the per-step rows (for queries and in-flight counts) of the given sagas from their states. */
+/** Steps of a saga whose rows need writing. */
+export interface ChangedSteps {
+  readonly state: SagaState;
+  readonly stepIds: readonly string[];
+}
+
+/** Refreshes the per-step rows (for queries and in-flight counts) of the given steps from their states. */
 export async function upsertSteps(
   sql: SqlRunner,
-  states: SagaState[],
+  changes: readonly ChangedSteps[],
   participantOf: ParticipantOf,
 ): Promise<void> {
-  const rows = states.flatMap((state) =>
-    Object.entries(state.steps).map(([stepId, step]) => ({
+  const rows = changes.flatMap(({ state, stepIds }) =>
+    stepIds.map((stepId) => ({
       saga_id: state.sagaId,
       step_id: stepId,
       participant: participantOf(state, stepId) ?? null,
-      ...stepProjection(step),
+      ...stepProjection(state.steps[stepId]!),
     })),
   );
   if (rows.length === 0) return;
@@ -327,25 +333,25 @@ export async function enqueueOutbox(sql: SqlRunner, rows: OutboxRow[]): Promise<
   return inserted.map((row) => String(row.id));
 }
 
-/** Sets timers (moving any with the same id) and removes cancelled ones. */
+/**
+ * Sets timers (moving any with the same id) and removes cancelled ones, in one statement: the
+ * two lists must not share an id (the effect plan keeps them apart).
+ */
 export async function writeTimers(
   sql: SqlRunner,
   toSet: TimerRow[],
   toCancel: string[],
 ): Promise<void> {
-  if (toCancel.length > 0) {
-    await sql.query(
-      `DELETE FROM timers WHERE id IN (SELECT value FROM jsonb_array_elements_text($1::jsonb))`,
-      [json(toCancel)],
-    );
-  }
-  if (toSet.length === 0) return;
+  if (toSet.length === 0 && toCancel.length === 0) return;
   await sql.query(
-    `INSERT INTO timers (id, saga_id, due_at, wakeup)
+    `WITH cancelled AS (
+       DELETE FROM timers WHERE id IN (SELECT value FROM jsonb_array_elements_text($1::jsonb)))
+     INSERT INTO timers (id, saga_id, due_at, wakeup)
      SELECT x.id, x.saga_id, x.due_at, x.wakeup
-     FROM jsonb_to_recordset($1::jsonb) AS x(id text, saga_id uuid, due_at timestamptz, wakeup jsonb)
+     FROM jsonb_to_recordset($2::jsonb) AS x(id text, saga_id uuid, due_at timestamptz, wakeup jsonb)
      ON CONFLICT (id) DO UPDATE SET due_at = EXCLUDED.due_at, wakeup = EXCLUDED.wakeup`,
     [
+      json(toCancel),
       json(
         toSet.map((t) => ({ id: t.id, saga_id: t.sagaId, due_at: iso(t.dueAt), wakeup: t.wakeup })),
       ),
