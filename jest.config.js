@@ -20,7 +20,11 @@ const shared = {
 
 export default {
   projects: [
-    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,test/unit}/**/*.spec.ts'] },
+    {
+      ...shared,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/{apps,libs,bench,test/unit}/**/*.spec.ts'],
+    },
     {
       ...shared,
       displayName: 'integration',

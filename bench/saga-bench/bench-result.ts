@@ -1,0 +1,98 @@
+/**
+ * What `npm run bench` records: the JSON file it writes is a `BenchRun`, and the tables of
+ * docs/BENCHMARKS.md are rendered from it. Per saga = divided by the sagas that ended in the step.
+ */
+
+/** One rate of the ladder for one system. */
+export interface RateResult {
+  /** Offered rate: sagas started per second. */
+  readonly rate: number;
+  readonly started: number;
+  readonly completed: number;
+  readonly compensated: number;
+  /** Sagas that ended with the wrong outcome. */
+  readonly wrongOutcome: number;
+  /** Sagas ended ÷ seconds from the first scheduled start to the last end. */
+  readonly sagasPerSecond: number;
+  /** End-to-end, from each saga's scheduled start. */
+  readonly latencyMs: {
+    readonly p50: number;
+    readonly p95: number;
+    readonly p99: number;
+    readonly max: number;
+  };
+  /** Median over sagas of latency ÷ participant round trips (see timed-system.ts). */
+  readonly perStepMs: number;
+  readonly cpuMsPerSaga: {
+    /** Per process of the system, by role. */
+    readonly processes: Readonly<Record<string, number>>;
+    readonly kafka: number | null;
+    /** The run's backends and the server's background processes. */
+    readonly postgres: number | null;
+    /** The system's processes, Kafka and Postgres. */
+    readonly total: number;
+    /** The bench's own process (load generator, counters), not in `total`. */
+    readonly harness: number;
+    /** Every process of the Postgres server, other clients' backends included. */
+    readonly postgresServer: number | null;
+  };
+  readonly dbTransactionsPerSaga: number;
+  readonly kafkaMessagesPerSaga: number;
+  /** Peak during the step, MB: RSS per process; Postgres as the sum of PSS of its counted processes. */
+  readonly peakMemoryMb: {
+    readonly processes: Readonly<Record<string, number | null>>;
+    readonly kafka: number | null;
+    readonly postgresPss: number | null;
+    readonly harness: number | null;
+  };
+  readonly sustained: boolean;
+  /** Why the rate was not sustained (empty when it was). */
+  readonly shortfalls: readonly string[];
+}
+
+/** One system's ladder; `error` when it could not be run to the end. */
+export interface SystemResult {
+  readonly name: string;
+  readonly rates: readonly RateResult[];
+  readonly error?: string;
+}
+
+/** The machine and the services, as the report prints them. */
+export interface MachineInfo {
+  readonly cpu: string;
+  readonly cores: number;
+  readonly memoryGb: number;
+  readonly os: string;
+  readonly node: string;
+  readonly kafka: string;
+  readonly postgres: string;
+  /** Postgres durability settings, e.g. fsync, synchronous_commit. */
+  readonly postgresSettings: Readonly<Record<string, string>>;
+  /** Kafka broker settings that bear on durability, e.g. log.flush.interval.messages. */
+  readonly kafkaSettings: Readonly<Record<string, string>>;
+  /** Where the Postgres data lives and what an fsync costs on this machine. */
+  readonly disk: string;
+}
+
+/** How the ladder was run. */
+export interface BenchSettings {
+  readonly rates: readonly number[];
+  readonly stepSeconds: number;
+  readonly warmupSeconds: number;
+  readonly drainSeconds: number;
+  readonly settleSeconds: number;
+  /** A rate is sustained only when its p99 is under this bound. */
+  readonly maxP99Ms: number;
+  /** ... and its completed sagas/s reach this share of the offered rate. */
+  readonly minThroughputShare: number;
+}
+
+export interface BenchRun {
+  /** ISO time the run started. */
+  readonly startedAt: string;
+  /** The command that reproduces the run. */
+  readonly command: string;
+  readonly settings: BenchSettings;
+  readonly machine: MachineInfo;
+  readonly systems: readonly SystemResult[];
+}

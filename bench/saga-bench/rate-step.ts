@@ -1,0 +1,131 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Admin } from 'kafkajs';
+import type pg from 'pg';
+import type { BenchSettings, RateResult } from './bench-result.js';
+import { sagasPerSecond, shortfalls } from './ladder.js';
+import { quantile, runLoad } from './load-generator.js';
+import { samplePeaks, sumOver, type MemoryProbe } from './peak-memory.js';
+import {
+  cpuBetween,
+  cpuSnapshot,
+  postgresServerCpuSeconds,
+  postgresServerPids,
+  postmasterPid,
+  readPssKb,
+  readRssKb,
+} from './process-stats.js';
+import { countMessages, countTransactions, runBackendPids } from './service-counters.js';
+import { perStepMs, type TimedSystem } from './timed-system.js';
+
+/** The shared services, as the harness reaches them. */
+export interface BenchServices {
+  /** The harness's own connection, to a database outside the run (its queries are not counted). */
+  readonly db: pg.Client;
+  readonly admin: Admin;
+  readonly kafkaBrokers: readonly string[];
+  /** Names the run's databases: their transactions and backends are the ones counted. */
+  readonly runId: string;
+  /** The Kafka broker's process on this machine; undefined when it is elsewhere. */
+  readonly kafkaPid: number | undefined;
+}
+
+/** How often the set of Postgres processes counted for the run is refreshed, ms. */
+const POSTGRES_PIDS_REFRESH_MS = 1_000;
+
+/**
+ * Runs one rate of the ladder on `system` and measures it: the load (open loop, `stepSeconds`
+ * long, then up to `drainSeconds` for the last sagas), CPU time of every process over that
+ * time, peak memory during it, and, after `settleSeconds` for the counters to catch up, the
+ * database transactions and Kafka messages it took.
+ */
+export async function measureRate(
+  system: TimedSystem,
+  services: BenchServices,
+  rate: number,
+  settings: BenchSettings,
+): Promise<RateResult> {
+  const { db, admin, runId, kafkaPid } = services;
+  const own = system.processes();
+  const topics = system.topics();
+  const fixedPids = [...own.map((p) => p.pid), process.pid, ...(kafkaPid ? [kafkaPid] : [])];
+  const runPostgresPids = async (serverPids: readonly number[]) => {
+    const postmaster = postmasterPid(serverPids);
+    return [...(await runBackendPids(db, runId)), ...(postmaster ? [postmaster] : [])];
+  };
+
+  const transactionsBefore = await countTransactions(db, runId);
+  const messagesBefore = await countMessages(admin, topics);
+  const serverBefore = postgresServerPids();
+  let postgresPids = await runPostgresPids(serverBefore);
+  const serverCpuBefore = postgresServerCpuSeconds(serverBefore);
+  const cpuBefore = cpuSnapshot([...fixedPids, ...serverBefore]);
+
+  const probes: Record<string, MemoryProbe> = {
+    harness: () => process.memoryUsage.rss() / 1024,
+    postgres: sumOver(() => postgresPids, readPssKb),
+    ...(kafkaPid ? { kafka: () => readRssKb(kafkaPid) } : {}),
+    ...Object.fromEntries(own.map((p) => [`process:${p.role}`, () => readRssKb(p.pid)])),
+  };
+  const sampler = samplePeaks(probes);
+  const refresher = setInterval(() => {
+    void runPostgresPids(postgresServerPids()).then((pids) => (postgresPids = pids));
+  }, POSTGRES_PIDS_REFRESH_MS);
+
+  system.takeEnded();
+  const load = await runLoad(system, {
+    rate,
+    durationMs: settings.stepSeconds * 1000,
+    drainMs: settings.drainSeconds * 1000,
+    label: `r${rate}`,
+  });
+
+  const serverAfter = postgresServerPids();
+  const cpuAfter = cpuSnapshot([...fixedPids, ...serverAfter]);
+  const serverCpuAfter = postgresServerCpuSeconds(serverAfter);
+  clearInterval(refresher);
+  postgresPids = await runPostgresPids(serverAfter);
+  const peaks = sampler.stop();
+  const timed = system.takeEnded();
+
+  await sleep(settings.settleSeconds * 1000);
+  const transactions = (await countTransactions(db, runId)) - transactionsBefore;
+  const messages = (await countMessages(admin, topics)) - messagesBefore;
+
+  const ended = load.completed + load.compensated;
+  const perSaga = (value: number) => (ended > 0 ? value / ended : Number.NaN);
+  const cpuMs = (pids: readonly number[]) => perSaga(cpuBetween(cpuBefore, cpuAfter, pids) * 1000);
+  const processes = Object.fromEntries(own.map((p) => [p.role, cpuMs([p.pid])]));
+  const kafka = kafkaPid ? cpuMs([kafkaPid]) : null;
+  const postgres = serverAfter.length > 0 ? cpuMs(postgresPids) : null;
+  const latency = (q: number) => quantile(load.latenciesMs, q);
+  const found = shortfalls(load, settings);
+  return {
+    rate,
+    started: load.started,
+    completed: load.completed,
+    compensated: load.compensated,
+    wrongOutcome: load.wrongOutcome,
+    sagasPerSecond: sagasPerSecond(load),
+    latencyMs: { p50: latency(0.5), p95: latency(0.95), p99: latency(0.99), max: latency(1) },
+    perStepMs: perStepMs(timed),
+    cpuMsPerSaga: {
+      processes,
+      kafka,
+      postgres,
+      total: [...Object.values(processes), kafka ?? 0, postgres ?? 0].reduce((a, b) => a + b, 0),
+      harness: cpuMs([process.pid]),
+      postgresServer:
+        serverAfter.length > 0 ? perSaga((serverCpuAfter - serverCpuBefore) * 1000) : null,
+    },
+    dbTransactionsPerSaga: perSaga(transactions),
+    kafkaMessagesPerSaga: perSaga(messages),
+    peakMemoryMb: {
+      processes: Object.fromEntries(own.map((p) => [p.role, peaks[`process:${p.role}`] ?? null])),
+      kafka: peaks.kafka ?? null,
+      postgresPss: peaks.postgres ?? null,
+      harness: peaks.harness ?? null,
+    },
+    sustained: found.length === 0,
+    shortfalls: found,
+  };
+}

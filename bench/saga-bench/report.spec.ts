@@ -1,0 +1,184 @@
+import * as prettier from 'prettier';
+import type { BenchRun, RateResult, SystemResult } from './bench-result.js';
+import {
+  BEGIN_MARKER,
+  END_MARKER,
+  formatNumber,
+  markdownTable,
+  renderReport,
+  replaceBetweenMarkers,
+  summaryTable,
+  targetsTable,
+} from './report.js';
+
+function rate(rate: number, sagasPerSecond: number, p99: number, sustained = true): RateResult {
+  return {
+    rate,
+    started: rate * 10,
+    completed: rate * 9,
+    compensated: rate,
+    wrongOutcome: 0,
+    sagasPerSecond,
+    latencyMs: { p50: p99 / 3, p95: p99 / 2, p99, max: p99 * 2 },
+    perStepMs: p99 / 9,
+    cpuMsPerSaga: {
+      processes: { coordinator: 0.6, 'echo participant': 0.2 },
+      kafka: 0.15,
+      postgres: 0.2,
+      total: 1.15,
+      harness: 0.1,
+      postgresServer: 0.3,
+    },
+    dbTransactionsPerSaga: 4,
+    kafkaMessagesPerSaga: 11,
+    peakMemoryMb: {
+      processes: { coordinator: 180, 'echo participant': 90 },
+      kafka: 400,
+      postgresPss: 160,
+      harness: 120,
+    },
+    sustained,
+    shortfalls: sustained ? [] : ['p99 1500 ms is not under 1000 ms'],
+  };
+}
+
+function run(systems: SystemResult[]): BenchRun {
+  return {
+    startedAt: '2025-01-02T03:04:05.000Z',
+    command: 'RATES=100,200 npm run bench',
+    settings: {
+      rates: [100, 200],
+      stepSeconds: 15,
+      warmupSeconds: 5,
+      drainSeconds: 30,
+      settleSeconds: 3,
+      maxP99Ms: 1_000,
+      minThroughputShare: 0.95,
+    },
+    machine: {
+      cpu: 'AMD EPYC',
+      cores: 2,
+      memoryGb: 23.5,
+      os: 'Linux 6.1',
+      node: 'v24.0.0',
+      kafka: 'Apache Kafka 4.0.0',
+      postgres: 'PostgreSQL 15.2 on x86_64-pc-linux-gnu',
+      postgresSettings: { fsync: 'on', synchronous_commit: 'on' },
+      kafkaSettings: { 'min.insync.replicas': '1' },
+      disk: '4 KiB write + fsync: median 1.00 ms',
+    },
+    systems,
+  };
+}
+
+const coordinator: SystemResult = {
+  name: 'coordinator',
+  rates: [rate(100, 98, 40), rate(200, 196, 90), rate(400, 300, 1_500, false)],
+};
+const floor: SystemResult = { name: 'floor', rates: [rate(100, 99, 10), rate(200, 245, 20)] };
+const dbos: SystemResult = { name: 'dbos', rates: [rate(100, 19.6, 400)], error: 'gone\nstack' };
+
+describe('formatNumber', () => {
+  it('groups thousands and keeps the decimals asked for', () => {
+    expect(formatNumber(2345.678, 1)).toBe('2,345.7');
+  });
+
+  it('shows a dash for a missing or non-finite value', () => {
+    expect([null, undefined, Number.NaN].map((value) => formatNumber(value))).toEqual([
+      '–',
+      '–',
+      '–',
+    ]);
+  });
+});
+
+describe('markdownTable', () => {
+  it('pads every column and aligns numbers right', () => {
+    expect(
+      markdownTable(
+        ['name', 'n'],
+        [
+          ['a', '1'],
+          ['bb', '10'],
+        ],
+      ),
+    ).toBe(['| name |   n |', '| ---- | --: |', '| a    |   1 |', '| bb   |  10 |'].join('\n'));
+  });
+});
+
+describe('summaryTable', () => {
+  it('shows each system at its highest sustained rate and the coordinator over it', () => {
+    const table = summaryTable(run([coordinator, floor, dbos]));
+    expect(table).toContain('| coordinator ');
+    expect(table).toMatch(/\| floor +\| +200 \| +245 \| .* \| +0\.80 \|/);
+    expect(table).toMatch(/\| dbos \(failed: gone\) +\| +100 \| +20 \| .* \| +10\.00 \|/);
+  });
+
+  it('says none when a system sustained no rate', () => {
+    const table = summaryTable(
+      run([{ name: 'coordinator', rates: [rate(100, 50, 2_000, false)] }]),
+    );
+    expect(table).toMatch(/\| coordinator \| none /);
+  });
+});
+
+describe('targetsTable', () => {
+  it('checks the targets against the run', () => {
+    const table = targetsTable(run([coordinator, floor, dbos]));
+    expect(table).toMatch(
+      /≥ 2,000 sagas\/s with p99 < 100 ms +\| 196 sagas\/s, p99 90\.0 ms +\| no /,
+    );
+    expect(table).toMatch(/≥ 10× dbos +\| 10\.00× +\| yes /);
+    expect(table).toMatch(/≤ 1 ms CPU per saga, every process +\| 1\.15 ms at 200\/s +\| no /);
+    expect(table).toMatch(/≥ 70 % of the floor +\| 80 % +\| yes /);
+  });
+
+  it('says when there is no sustained rate to compare', () => {
+    const slow: SystemResult = { name: 'dbos', rates: [rate(100, 10, 2_000, false)] };
+    expect(targetsTable(run([coordinator, slow]))).toMatch(
+      /≥ 10× dbos +\| no sustained rate to compare +\| – /,
+    );
+  });
+
+  it('leaves a comparison open when its system was not measured', () => {
+    const table = targetsTable(run([coordinator]));
+    expect(table).toMatch(/dbos not measured +\| – /);
+    expect(table).toMatch(/floor not measured +\| – /);
+  });
+});
+
+describe('renderReport', () => {
+  it('is Markdown that Prettier leaves as it is, so `npm run lint` passes on the doc', async () => {
+    const text = replaceBetweenMarkers(
+      `# Benchmarks\n\n${BEGIN_MARKER}\n\n${END_MARKER}\n`,
+      renderReport(run([coordinator, floor, dbos])),
+    );
+    expect(
+      await prettier.format(text, { parser: 'markdown', singleQuote: true, printWidth: 100 }),
+    ).toBe(text);
+  });
+
+  it('has the command, the machine and a table per system', () => {
+    const text = renderReport(run([coordinator]));
+    expect(text).toContain('Command: `RATES=100,200 npm run bench`');
+    expect(text).toContain('- CPU: AMD EPYC, 2 cores; RAM 23.5 GB; Linux 6.1');
+    expect(text).toContain('#### coordinator');
+    expect(text).toContain('CPU ms echo participant');
+    expect(text).toContain('no: p99 1500 ms is not under 1000 ms');
+  });
+});
+
+describe('replaceBetweenMarkers', () => {
+  it('replaces only what is between the markers', () => {
+    const doc = `intro\n${BEGIN_MARKER}\nold\n${END_MARKER}\noutro\n`;
+    expect(replaceBetweenMarkers(doc, 'new')).toBe(
+      `intro\n${BEGIN_MARKER}\n\nnew\n\n${END_MARKER}\noutro\n`,
+    );
+  });
+
+  it('adds the markers at the end when the doc has none', () => {
+    expect(replaceBetweenMarkers('intro\n', 'new')).toBe(
+      `intro\n\n${BEGIN_MARKER}\n\nnew\n\n${END_MARKER}\n`,
+    );
+  });
+});

@@ -1,0 +1,249 @@
+import type { BenchRun, RateResult, SystemResult } from './bench-result.js';
+import { highestSustained } from './ladder.js';
+
+/**
+ * Renders a bench run as Markdown: the summary, the targets, and per system its ladder in two
+ * tables (throughput and latency; cost per saga). Pure; the same text is printed and written
+ * into docs/BENCHMARKS.md between the markers.
+ */
+
+export const BEGIN_MARKER = '<!-- bench:begin -->';
+export const END_MARKER = '<!-- bench:end -->';
+
+/** The system the targets are about, and the two it is compared with. */
+const OURS = 'coordinator';
+const FLOOR = 'floor';
+const PEER = 'dbos';
+
+/** The targets of issue #8. */
+export const TARGETS = {
+  sagasPerSecond: 2_000,
+  p99Ms: 100,
+  timesPeer: 10,
+  cpuMsPerSaga: 1,
+  shareOfFloor: 0.7,
+} as const;
+
+/** A number with `digits` decimals; an en dash when there is none. */
+export function formatNumber(value: number | null | undefined, digits = 0): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return '–';
+  return value.toLocaleString('en-US', {
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  });
+}
+
+/** A Markdown table whose columns are padded to line up in a terminal too; numbers go right. */
+export function markdownTable(headers: readonly string[], rows: readonly string[][]): string {
+  const widths = headers.map((header, i) =>
+    Math.max(3, header.length, ...rows.map((row) => (row[i] ?? '').length)),
+  );
+  const numeric = headers.map((_, i) => rows.every((row) => /^[-–\d.,×%/]*$/.test(row[i] ?? '')));
+  const line = (cells: readonly string[]) =>
+    `| ${cells
+      .map((cell, i) => (numeric[i] ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!)))
+      .join(' | ')} |`;
+  const rule = `| ${widths.map((w, i) => (numeric[i] ? `${'-'.repeat(w - 1)}:` : '-'.repeat(w))).join(' | ')} |`;
+  return [line(headers), rule, ...rows.map(line)].join('\n');
+}
+
+/** The ladder of one system: throughput and latency per rate. */
+export function latencyTable(system: SystemResult): string {
+  return markdownTable(
+    [
+      'rate/s',
+      'sagas/s',
+      'ended',
+      'compensated',
+      'p50 ms',
+      'p95 ms',
+      'p99 ms',
+      'ms/step',
+      'sustained',
+    ],
+    system.rates.map((r) => [
+      formatNumber(r.rate),
+      formatNumber(r.sagasPerSecond),
+      `${r.completed + r.compensated}/${r.started}`,
+      formatNumber(r.compensated),
+      formatNumber(r.latencyMs.p50, 1),
+      formatNumber(r.latencyMs.p95, 1),
+      formatNumber(r.latencyMs.p99, 1),
+      formatNumber(r.perStepMs, 1),
+      r.sustained ? 'yes' : `no: ${r.shortfalls.join('; ')}`,
+    ]),
+  );
+}
+
+/** The ladder of one system: what each saga cost, per rate. */
+export function costTable(system: SystemResult): string {
+  const roles = Object.keys(system.rates[0]?.cpuMsPerSaga.processes ?? {});
+  return markdownTable(
+    [
+      'rate/s',
+      ...roles.map((role) => `CPU ms ${role}`),
+      'CPU ms kafka',
+      'CPU ms postgres',
+      'CPU ms total',
+      'CPU ms harness',
+      'db tx',
+      'kafka msgs',
+      ...roles.map((role) => `peak MB ${role}`),
+      'peak MB kafka',
+      'peak MB postgres PSS',
+    ],
+    system.rates.map((r) => [
+      formatNumber(r.rate),
+      ...roles.map((role) => formatNumber(r.cpuMsPerSaga.processes[role], 2)),
+      formatNumber(r.cpuMsPerSaga.kafka, 2),
+      formatNumber(r.cpuMsPerSaga.postgres, 2),
+      formatNumber(r.cpuMsPerSaga.total, 2),
+      formatNumber(r.cpuMsPerSaga.harness, 2),
+      formatNumber(r.dbTransactionsPerSaga, 1),
+      formatNumber(r.kafkaMessagesPerSaga, 1),
+      ...roles.map((role) => formatNumber(r.peakMemoryMb.processes[role])),
+      formatNumber(r.peakMemoryMb.kafka),
+      formatNumber(r.peakMemoryMb.postgresPss),
+    ]),
+  );
+}
+
+function best(run: BenchRun, name: string, p99UnderMs?: number): RateResult | undefined {
+  const system = run.systems.find((s) => s.name === name);
+  return system && highestSustained(system.rates, p99UnderMs);
+}
+
+/** Our sagas/s over another system's, each at its highest sustained rate. */
+function ratio(run: BenchRun, other: string): number | undefined {
+  const ours = best(run, OURS)?.sagasPerSecond;
+  const theirs = best(run, other)?.sagasPerSecond;
+  return ours !== undefined && theirs ? ours / theirs : undefined;
+}
+
+/** Per system: its highest sustained rate and what it did there. */
+export function summaryTable(run: BenchRun): string {
+  return markdownTable(
+    [
+      'system',
+      'highest sustained rate/s',
+      'sagas/s',
+      'p50 ms',
+      'p99 ms',
+      'CPU ms/saga',
+      `${OURS} ÷ it`,
+    ],
+    run.systems.map((system) => {
+      const top = highestSustained(system.rates);
+      const note = system.error ? ` (failed: ${system.error.split('\n')[0]})` : '';
+      return [
+        `${system.name}${note}`,
+        top ? formatNumber(top.rate) : 'none',
+        formatNumber(top?.sagasPerSecond),
+        formatNumber(top?.latencyMs.p50, 1),
+        formatNumber(top?.latencyMs.p99, 1),
+        formatNumber(top?.cpuMsPerSaga.total, 2),
+        formatNumber(ratio(run, system.name), 2),
+      ];
+    }),
+  );
+}
+
+/** The targets of issue #8, against this run. */
+export function targetsTable(run: BenchRun): string {
+  const met = (ok: boolean | undefined) => (ok === undefined ? '–' : ok ? 'yes' : 'no');
+  const fast = best(run, OURS, TARGETS.p99Ms);
+  const top = best(run, OURS);
+  const peer = ratio(run, PEER);
+  const floor = ratio(run, FLOOR);
+  const cpu = top?.cpuMsPerSaga.total;
+  const missing = (other: string) =>
+    run.systems.some((system) => system.name === other)
+      ? 'no sustained rate to compare'
+      : `${other} not measured`;
+  return markdownTable(
+    ['target', 'measured', 'met'],
+    [
+      [
+        `≥ ${formatNumber(TARGETS.sagasPerSecond)} sagas/s with p99 < ${TARGETS.p99Ms} ms`,
+        fast
+          ? `${formatNumber(fast.sagasPerSecond)} sagas/s, p99 ${formatNumber(fast.latencyMs.p99, 1)} ms`
+          : 'no such rate',
+        met(fast ? fast.sagasPerSecond >= TARGETS.sagasPerSecond : false),
+      ],
+      [
+        `≥ ${TARGETS.timesPeer}× ${PEER}`,
+        peer === undefined ? missing(PEER) : `${formatNumber(peer, 2)}×`,
+        met(peer === undefined ? undefined : peer >= TARGETS.timesPeer),
+      ],
+      [
+        `≤ ${TARGETS.cpuMsPerSaga} ms CPU per saga, every process`,
+        cpu === undefined
+          ? 'no sustained rate'
+          : `${formatNumber(cpu, 2)} ms at ${formatNumber(top!.rate)}/s`,
+        met(cpu === undefined ? undefined : cpu <= TARGETS.cpuMsPerSaga),
+      ],
+      [
+        `≥ ${Math.round(TARGETS.shareOfFloor * 100)} % of the ${FLOOR}`,
+        floor === undefined ? missing(FLOOR) : `${formatNumber(floor * 100)} %`,
+        met(floor === undefined ? undefined : floor >= TARGETS.shareOfFloor),
+      ],
+    ],
+  );
+}
+
+/** The machine and the services, as a list. */
+export function machineList(run: BenchRun): string {
+  const m = run.machine;
+  const pairs = (settings: Readonly<Record<string, string>>) =>
+    Object.entries(settings)
+      .map(([name, value]) => `${name}=${value}`)
+      .join(', ');
+  return [
+    `- CPU: ${m.cpu}, ${m.cores} cores; RAM ${m.memoryGb} GB; ${m.os}`,
+    `- Disk: ${m.disk}`,
+    `- Node.js ${m.node}; ${m.kafka} (${pairs(m.kafkaSettings)})`,
+    `- ${m.postgres.split(' on ')[0]} (${pairs(m.postgresSettings)})`,
+  ].join('\n');
+}
+
+/** Everything between the markers of docs/BENCHMARKS.md. */
+export function renderReport(run: BenchRun): string {
+  const s = run.settings;
+  return [
+    `### Run of ${run.startedAt.slice(0, 16).replace('T', ' ')} UTC`,
+    '',
+    `Command: \`${run.command}\``,
+    '',
+    `Ladder: ${s.rates.join(', ')} sagas/s, ${s.stepSeconds} s each after a ${s.warmupSeconds} s warm-up; ` +
+      `drain up to ${s.drainSeconds} s, counters read ${s.settleSeconds} s later; sustained = every saga ` +
+      `ended rightly, sagas/s ≥ ${Math.round(s.minThroughputShare * 100)} % of the rate, p99 < ${s.maxP99Ms} ms.`,
+    '',
+    machineList(run),
+    '',
+    '#### Summary',
+    '',
+    summaryTable(run),
+    '',
+    '#### Targets',
+    '',
+    targetsTable(run),
+    ...run.systems.flatMap((system) => [
+      '',
+      `#### ${system.name}`,
+      ...(system.error ? ['', `Stopped by an error: \`${system.error.split('\n')[0]}\``] : []),
+      '',
+      latencyTable(system),
+      '',
+      costTable(system),
+    ]),
+  ].join('\n');
+}
+
+/** `doc` with the text between its markers replaced by `section`; the markers are added at the end if missing. */
+export function replaceBetweenMarkers(doc: string, section: string): string {
+  const begin = doc.indexOf(BEGIN_MARKER);
+  const end = doc.indexOf(END_MARKER);
+  const block = `${BEGIN_MARKER}\n\n${section}\n\n${END_MARKER}`;
+  if (begin < 0 || end < begin) return `${doc.trimEnd()}\n\n${block}\n`;
+  return doc.slice(0, begin) + block + doc.slice(end + END_MARKER.length);
+}
