@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import type { MessagePublisher, OutgoingMessage } from '#saga-core';
-import { inTransaction, type SqlRunner } from '#postgres';
+import { inTransaction, runQuery, type SqlRunner } from '#postgres';
 import { publishTraced } from '#tracing';
 import type { OpenPayload } from './outbox-fast-path.js';
 import { InterruptibleSleep } from '../runtime/interruptible-sleep.js';
@@ -79,7 +79,7 @@ export class OutboxRelay {
   /** Publishes everything unsent that this instance can claim now; resolves with the row count. */
   async drainOnce(): Promise<number> {
     let total = 0;
-    for (let lane = 0; lane < this.options.lanes; lane++) {
+    for (const lane of await this.lanesWithWork()) {
       for (;;) {
         const sent = await this.relayBatch(lane);
         total += sent;
@@ -87,6 +87,17 @@ export class OutboxRelay {
       }
     }
     return total;
+  }
+
+  /** The lanes holding rows past the grace period: one cheap read when there are none. */
+  private async lanesWithWork(): Promise<number[]> {
+    const rows = await runQuery<{ lane: number }>(
+      this.dataSource,
+      `SELECT DISTINCT lane FROM outbox
+       WHERE sent_at IS NULL AND created_at <= now() - make_interval(secs => $1) ORDER BY lane`,
+      [(this.options.graceMs ?? 0) / 1000],
+    );
+    return rows.map((row) => row.lane);
   }
 
   private async run(): Promise<void> {
