@@ -4,6 +4,11 @@ import type { DataSource, QueryRunner } from 'typeorm';
 /** Runs one SQL statement with positional parameters and returns its rows. */
 export interface SqlRunner {
   query<Row = Record<string, unknown>>(sql: string, parameters?: unknown[]): Promise<Row[]>;
+  /**
+   * The database's clock when the transaction began (`now()`, epoch ms), when the runner read
+   * it with the BEGIN (saving a round trip); undefined otherwise.
+   */
+  readonly transactionStart?: number;
 }
 
 /** A write that found the row changed under it (optimistic version check). */
@@ -106,9 +111,13 @@ async function runOnPool<T>(
   const client = await pool.connect();
   let broken: Error | undefined;
   try {
-    await client.query('BEGIN');
+    // One round trip: a simple query may hold several statements, each with its result.
+    const begun = (await client.query(
+      `BEGIN; SELECT (extract(epoch FROM now()) * 1000)::float8 AS now`,
+    )) as unknown as { rows: { now: number }[] }[];
+    const transactionStart = Math.floor(Number(begun[1]?.rows[0]?.now));
     try {
-      const result = await work(sqlOfClient(client));
+      const result = await work(sqlOfClient(client, transactionStart));
       await client.query(commit(result) ? 'COMMIT' : 'ROLLBACK');
       return result;
     } catch (error) {
@@ -123,10 +132,11 @@ async function runOnPool<T>(
   }
 }
 
-function sqlOfClient(client: PoolClient): SqlRunner {
+function sqlOfClient(client: PoolClient, transactionStart: number): SqlRunner {
   return {
     query: async <Row>(sql: string, parameters?: unknown[]) =>
       (await client.query(sql, parameters)).rows as Row[],
+    ...(Number.isFinite(transactionStart) ? { transactionStart } : {}),
   };
 }
 

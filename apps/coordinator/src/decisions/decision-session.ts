@@ -7,15 +7,8 @@ import type {
   TransitionResult,
 } from '#saga-core';
 import type { SqlRunner } from '#postgres';
-import {
-  appendAudit,
-  enqueueOutbox,
-  updateSagas,
-  upsertSteps,
-  writeTimers,
-  type OutboxRow,
-  type StoredSaga,
-} from '../persistence/saga-rows.js';
+import { writeDecision } from '../persistence/decision-rows.js';
+import type { OutboxRow, StoredSaga } from '../persistence/saga-rows.js';
 import type { SensitiveData } from '../security/sensitive-data.js';
 import type { CommandGate } from '../resilience/command-gate.js';
 import { holdCommands } from '../resilience/held-commands.js';
@@ -106,33 +99,39 @@ export class DecisionSession {
   readonly participantOf = (state: SagaState, stepId: string): string | undefined =>
     this.definitionOf(state)?.stepById.get(stepId)?.participant;
 
+  /** Writes what the session decided: one statement, and one more for held commands. */
   async flush(sql: SqlRunner): Promise<void> {
-    await updateSagas(
-      sql,
-      [...this.touched].flatMap(([sagaId, stored]) => {
-        const state = this.latest.get(sagaId)!;
-        if (state === stored.state) return [];
-        return [{ state: this.sensitive.sealState(state), rowVersion: stored.rowVersion }];
-      }),
-    );
+    const updates = [...this.touched].flatMap(([sagaId, stored]) => {
+      const state = this.latest.get(sagaId)!;
+      if (state === stored.state) return [];
+      return [{ state: this.sensitive.sealState(state), rowVersion: stored.rowVersion }];
+    });
     // Only steps whose state changed: the engine keeps an untouched step's object as it was.
-    const changed = [...this.latest.entries()].map(([sagaId, state]) => {
+    const steps = [...this.latest.entries()].map(([sagaId, state]) => {
       const before = this.inserted.has(sagaId) ? undefined : this.touched.get(sagaId)?.state;
       const stepIds = Object.keys(state.steps).filter(
         (stepId) => before?.steps[stepId] !== state.steps[stepId],
       );
       return { state, stepIds };
     });
-    await upsertSteps(sql, changed, this.participantOf);
-    await appendAudit(sql, this.writes.audit);
     const outbox = this.writes.outbox.map((row) => this.protect(row));
-    this.committedOutbox.ids = await enqueueOutbox(sql, outbox);
+    this.committedOutbox.ids = await writeDecision(
+      sql,
+      {
+        updates,
+        steps,
+        audit: this.writes.audit,
+        outbox,
+        timers: [...this.writes.timers.values()],
+        cancelledTimers: [...this.writes.cancelledTimers],
+      },
+      this.participantOf,
+    );
     this.committedOutbox.rows = outbox;
     await holdCommands(
       sql,
       this.writes.held.map((row) => ({ ...row, payload: this.protect(row).payload })),
     );
-    await writeTimers(sql, [...this.writes.timers.values()], [...this.writes.cancelledTimers]);
   }
 
   /**

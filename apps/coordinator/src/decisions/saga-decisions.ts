@@ -123,15 +123,13 @@ export class SagaDecisions implements SagaOperations {
   async applyReplies(replies: readonly ReplyMessage[]): Promise<void> {
     if (replies.length === 0) return;
     await this.decide(async (sql, now, session) => {
-      const fresh = await claimInbox(
+      const claimed = await claimInbox(
         sql,
         replies.map((r) => ({ messageId: r.messageId, sagaId: r.sagaId })),
+        replies.filter((r) => UUID.test(r.sagaId)).map((r) => r.sagaId),
       );
-      const toApply = replies.filter((reply) => fresh.delete(reply.messageId));
-      const sagas = await this.lock(
-        sql,
-        toApply.filter((r) => UUID.test(r.sagaId)).map((r) => r.sagaId),
-      );
+      const toApply = replies.filter((reply) => claimed.fresh.delete(reply.messageId));
+      const sagas = this.opened(claimed.sagas);
       for (const reply of toApply) {
         const saga = sagas.get(reply.sagaId);
         // A reply for a saga unknown here stays recorded in the inbox and is otherwise ignored.
@@ -375,7 +373,11 @@ export class SagaDecisions implements SagaOperations {
     sagaIds: string[],
     skipLocked = false,
   ): Promise<Map<string, StoredSaga>> {
-    const sagas = await lockSagas(sql, sagaIds, skipLocked);
+    return this.opened(await lockSagas(sql, sagaIds, skipLocked));
+  }
+
+  /** Opens the sensitive fields of locked sagas for the engine. */
+  private opened(sagas: Map<string, StoredSaga>): Map<string, StoredSaga> {
     const { sensitive } = this.safeguards;
     for (const [sagaId, saga] of sagas) {
       sagas.set(sagaId, { ...saga, state: sensitive.openState(saga.state) });

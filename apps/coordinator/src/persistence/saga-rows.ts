@@ -38,33 +38,69 @@ export interface DueTimer {
   readonly wakeup: Wakeup;
 }
 
-const json = (value: unknown): string => JSON.stringify(value);
-const iso = (epochMs: number): string => new Date(epochMs).toISOString();
+export const json = (value: unknown): string => JSON.stringify(value);
+export const iso = (epochMs: number): string => new Date(epochMs).toISOString();
 
 /** The database's clock in epoch ms, fixed for the transaction (every instance shares it). */
 export async function databaseNow(sql: SqlRunner): Promise<number> {
+  if (sql.transactionStart !== undefined) return sql.transactionStart;
   const [row] = await sql.query<{ now: number }>(
     `SELECT (extract(epoch FROM now()) * 1000)::float8 AS now`,
   );
   return Math.floor(Number(row?.now));
 }
 
+/** Raw columns of a saga row, as lockSagas and claimInbox read them. */
+interface SagaColumns {
+  state: SagaState;
+  row_version: number;
+  idempotency_key: string;
+  trace_context: TraceCarrier | null;
+}
+
+const toStored = (rows: readonly SagaColumns[]): Map<string, StoredSaga> =>
+  new Map(
+    rows.map((row) => [
+      row.state.sagaId,
+      {
+        state: row.state,
+        rowVersion: row.row_version,
+        idempotencyKey: row.idempotency_key,
+        traceContext: row.trace_context,
+      },
+    ]),
+  );
+
 /**
- * Records message ids in the inbox and returns the ones seen for the first time; the others
- * were applied before (a redelivery or a duplicate) and must not be applied again.
+ * Records message ids in the inbox and, in the same round trip, locks (in id order) the sagas
+ * of the messages seen for the first time. Resolves with those fresh ids and the locked sagas;
+ * the other messages were applied before (a redelivery or a duplicate) and must not be applied
+ * again. `sagaIds` are the messages' saga ids that are UUIDs (the only ones a saga can have).
  */
 export async function claimInbox(
   sql: SqlRunner,
   messages: { messageId: string; sagaId: string }[],
-): Promise<Set<string>> {
-  if (messages.length === 0) return new Set();
-  const rows = await sql.query<{ message_id: string }>(
-    `INSERT INTO inbox (message_id, saga_id)
-     SELECT x.message_id, x.saga_id FROM jsonb_to_recordset($1::jsonb) AS x(message_id text, saga_id text)
-     ON CONFLICT (message_id) DO NOTHING RETURNING message_id`,
-    [json(messages.map((m) => ({ message_id: m.messageId, saga_id: m.sagaId })))],
+  sagaIds: string[],
+): Promise<{ fresh: Set<string>; sagas: Map<string, StoredSaga> }> {
+  if (messages.length === 0) return { fresh: new Set(), sagas: new Map() };
+  const [row] = await sql.query<{ fresh: string[]; sagas: SagaColumns[] }>(
+    `WITH claimed AS (
+       INSERT INTO inbox (message_id, saga_id)
+       SELECT x.message_id, x.saga_id FROM jsonb_to_recordset($1::jsonb) AS x(message_id text, saga_id text)
+       ON CONFLICT (message_id) DO NOTHING RETURNING message_id, saga_id),
+     locked AS (
+       SELECT state, row_version, idempotency_key, trace_context FROM sagas
+       WHERE id IN (SELECT value::uuid FROM jsonb_array_elements_text($2::jsonb))
+         AND id::text IN (SELECT lower(saga_id) FROM claimed)
+       ORDER BY id FOR UPDATE)
+     SELECT (SELECT coalesce(json_agg(message_id), '[]'::json) FROM claimed) AS fresh,
+       (SELECT coalesce(json_agg(locked), '[]'::json) FROM locked) AS sagas`,
+    [
+      json(messages.map((m) => ({ message_id: m.messageId, saga_id: m.sagaId }))),
+      json([...new Set(sagaIds)]),
+    ],
   );
-  return new Set(rows.map((row) => row.message_id));
+  return { fresh: new Set(row?.fresh ?? []), sagas: toStored(row?.sagas ?? []) };
 }
 
 /**
@@ -77,28 +113,13 @@ export async function lockSagas(
   skipLocked = false,
 ): Promise<Map<string, StoredSaga>> {
   if (sagaIds.length === 0) return new Map();
-  const rows = await sql.query<{
-    state: SagaState;
-    row_version: number;
-    idempotency_key: string;
-    trace_context: TraceCarrier | null;
-  }>(
+  const rows = await sql.query<SagaColumns>(
     `SELECT state, row_version, idempotency_key, trace_context FROM sagas
      WHERE id IN (SELECT value::uuid FROM jsonb_array_elements_text($1::jsonb))
      ORDER BY id FOR UPDATE${skipLocked ? ' SKIP LOCKED' : ''}`,
     [json([...new Set(sagaIds)])],
   );
-  return new Map(
-    rows.map((row) => [
-      row.state.sagaId,
-      {
-        state: row.state,
-        rowVersion: row.row_version,
-        idempotencyKey: row.idempotency_key,
-        traceContext: row.trace_context,
-      },
-    ]),
-  );
+  return toStored(rows);
 }
 
 /** A saga found by its idempotency key, with its input as stored. */
@@ -188,125 +209,6 @@ export async function insertSagas(sql: SqlRunner, sagas: readonly NewSaga[]): Pr
   return new Set(rows.map((row) => row.id));
 }
 
-/**
- * Writes sagas' new states, each only if nobody else wrote it since its `rowVersion` was read;
- * throws a ConcurrentUpdateError (the transaction is retried) if any was.
- */
-export async function updateSagas(
-  sql: SqlRunner,
-  updates: readonly { state: SagaState; rowVersion: number }[],
-): Promise<void> {
-  if (updates.length === 0) return;
-  const rows = await sql.query(
-    `UPDATE sagas SET state = x.state, status = x.status, row_version = sagas.row_version + 1,
-       updated_at = now()
-     FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, state jsonb, status text, row_version integer)
-     WHERE sagas.id = x.id AND sagas.row_version = x.row_version RETURNING sagas.id`,
-    [
-      json(
-        updates.map(({ state, rowVersion }) => ({
-          id: state.sagaId,
-          state,
-          status: state.status,
-          row_version: rowVersion,
-        })),
-      ),
-    ],
-  );
-  if (rows.length !== updates.length)
-    throw new ConcurrentUpdateError(`${updates.length - rows.length} saga(s) changed meanwhile`);
-}
-
-/** The participant a saga's step commands (from its definition). */
-export type ParticipantOf = (state: SagaState, stepId: string) => string | undefined;
-
-/** Steps of a saga whose rows need writing. */
-export interface ChangedSteps {
-  readonly state: SagaState;
-  readonly stepIds: readonly string[];
-}
-
-/** Refreshes the per-step rows (for queries and in-flight counts) of the given steps from their states. */
-export async function upsertSteps(
-  sql: SqlRunner,
-  changes: readonly ChangedSteps[],
-  participantOf: ParticipantOf,
-): Promise<void> {
-  const rows = changes.flatMap(({ state, stepIds }) =>
-    stepIds.map((stepId) => ({
-      saga_id: state.sagaId,
-      step_id: stepId,
-      participant: participantOf(state, stepId) ?? null,
-      ...stepProjection(state.steps[stepId]!),
-    })),
-  );
-  if (rows.length === 0) return;
-  await sql.query(
-    `INSERT INTO saga_steps (saga_id, step_id, participant, status, attempt, last_outcome, updated_at)
-     SELECT x.saga_id, x.step_id, x.participant, x.status, x.attempt, x.last_outcome, now()
-     FROM jsonb_to_recordset($1::jsonb)
-       AS x(saga_id uuid, step_id text, participant text, status text, attempt integer, last_outcome jsonb)
-     ON CONFLICT (saga_id, step_id) DO UPDATE SET status = EXCLUDED.status, attempt = EXCLUDED.attempt,
-       last_outcome = EXCLUDED.last_outcome, updated_at = now()`,
-    [json(rows)],
-  );
-}
-
-/** What the step rows show: status, current attempt, last outcome (wake-ups live in `timers`). */
-function stepProjection(step: StepState): {
-  status: string;
-  attempt: number;
-  last_outcome: unknown;
-} {
-  switch (step.status) {
-    case 'pending':
-    case 'skipped':
-      return { status: step.status, attempt: 0, last_outcome: null };
-    case 'running':
-    case 'compensating':
-      return { status: step.status, attempt: step.attempt, last_outcome: null };
-    case 'backing-off':
-    case 'compensation-backing-off':
-      return { status: step.status, attempt: step.attempt, last_outcome: step.lastOutcome };
-    case 'succeeded':
-      return { status: step.status, attempt: step.attempts, last_outcome: { status: 'success' } };
-    case 'failed':
-      return { status: step.status, attempt: step.attempts, last_outcome: step.outcome };
-    case 'compensation-exhausted':
-      return { status: step.status, attempt: step.attempts, last_outcome: step.lastOutcome };
-    case 'outcome-unknown':
-    case 'compensated':
-      return { status: step.status, attempt: step.attempts, last_outcome: null };
-  }
-}
-
-/** Appends audit entries (the table refuses updates and deletes). */
-export async function appendAudit(sql: SqlRunner, entries: AuditEntry[]): Promise<void> {
-  if (entries.length === 0) return;
-  await sql.query(
-    `INSERT INTO saga_audit (saga_id, at, event_type, from_status, to_status, step_id, attempt, actor, applied, detail)
-     SELECT x.saga_id, x.at, x.event_type, x.from_status, x.to_status, x.step_id, x.attempt, x.actor, x.applied, x.detail
-     FROM jsonb_to_recordset($1::jsonb) AS x(saga_id uuid, at timestamptz, event_type text, from_status text,
-       to_status text, step_id text, attempt integer, actor text, applied boolean, detail text)`,
-    [
-      json(
-        entries.map((e) => ({
-          saga_id: e.sagaId,
-          at: iso(e.at),
-          event_type: e.eventType,
-          from_status: e.fromStatus ?? null,
-          to_status: e.toStatus,
-          step_id: e.stepId ?? null,
-          attempt: e.attempt ?? null,
-          actor: e.actor ?? null,
-          applied: e.applied,
-          detail: e.detail,
-        })),
-      ),
-    ],
-  );
-}
-
 /** Queues messages in the outbox, to publish after the commit; resolves with their row ids. */
 export async function enqueueOutbox(sql: SqlRunner, rows: OutboxRow[]): Promise<string[]> {
   if (rows.length === 0) return [];
@@ -316,21 +218,22 @@ export async function enqueueOutbox(sql: SqlRunner, rows: OutboxRow[]): Promise<
      FROM jsonb_to_recordset($1::jsonb)
        AS x(ord integer, saga_id uuid, lane smallint, topic text, message_key text, headers jsonb, payload jsonb)
      ORDER BY x.ord RETURNING id`,
-    [
-      json(
-        rows.map((r, ord) => ({
-          ord,
-          saga_id: r.sagaId,
-          lane: r.lane,
-          topic: r.topic,
-          message_key: r.key,
-          headers: r.headers,
-          payload: r.payload,
-        })),
-      ),
-    ],
+    [json(outboxRecords(rows))],
   );
   return inserted.map((row) => String(row.id));
+}
+
+/** Outbox rows as `jsonb_to_recordset` records, `ord` keeping their order. */
+export function outboxRecords(rows: readonly OutboxRow[]): object[] {
+  return rows.map((r, ord) => ({
+    ord,
+    saga_id: r.sagaId,
+    lane: r.lane,
+    topic: r.topic,
+    message_key: r.key,
+    headers: r.headers,
+    payload: r.payload,
+  }));
 }
 
 /**
@@ -350,13 +253,18 @@ export async function writeTimers(
      SELECT x.id, x.saga_id, x.due_at, x.wakeup
      FROM jsonb_to_recordset($2::jsonb) AS x(id text, saga_id uuid, due_at timestamptz, wakeup jsonb)
      ON CONFLICT (id) DO UPDATE SET due_at = EXCLUDED.due_at, wakeup = EXCLUDED.wakeup`,
-    [
-      json(toCancel),
-      json(
-        toSet.map((t) => ({ id: t.id, saga_id: t.sagaId, due_at: iso(t.dueAt), wakeup: t.wakeup })),
-      ),
-    ],
+    [json(toCancel), json(timerRecords(toSet))],
   );
+}
+
+/** Timers as `jsonb_to_recordset` records. */
+export function timerRecords(timers: readonly TimerRow[]): object[] {
+  return timers.map((t) => ({
+    id: t.id,
+    saga_id: t.sagaId,
+    due_at: iso(t.dueAt),
+    wakeup: t.wakeup,
+  }));
 }
 
 /** The ids and sagas of up to `limit` timers due by the database's clock (not yet taken). */
