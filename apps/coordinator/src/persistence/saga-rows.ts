@@ -1,6 +1,6 @@
-import type { AuditEntry, SagaState, StepState, Wakeup } from '#saga-core';
+import type { SagaState, Wakeup } from '#saga-core';
 import type { JsonValue, TraceCarrier } from '#contracts';
-import { ConcurrentUpdateError, type SqlRunner } from '#postgres';
+import type { SqlRunner } from '#postgres';
 
 /** A saga as stored: the engine's state and the row version that guards writes to it. */
 export interface StoredSaga {
