@@ -36,7 +36,11 @@ async function main(): Promise<void> {
   const transport = new KafkaTransport({
     brokers,
     clientId: 'bench-echo',
-    consumer: { maxWaitTimeMs: 100, maxBatchSize: 1_000 },
+    consumer: {
+      maxWaitTimeMs: 100,
+      maxBatchSize: 1_000,
+      partitionsConsumedConcurrently: partitions,
+    },
   });
   const topics = topicNames(topicPrefix);
   const commands = topics.commands(ECHO_PARTICIPANT);
