@@ -219,26 +219,23 @@ export class FloorBatches {
     }
   }
 
-  /** Publishes a committed batch; kafkajs retries, and so does this until it goes through. */
+  /**
+   * Publishes a committed batch in requests of at most MAX_REQUEST_BYTES (the broker refuses a
+   * partition's batch over 1 MB), one after the other so each saga's messages keep their order.
+   * kafkajs retries what may pass; so does this, until it goes through. An error no retry can
+   * fix (a message too large) rejects: the floor stops rather than lose what it committed.
+   */
   private async publish(records: readonly FloorRecord[]): Promise<void> {
-    if (records.length === 0) return;
-    const byTopic = new Map<string, Message[]>();
-    for (const { topic, key, headers, value } of records) {
-      let messages = byTopic.get(topic);
-      if (!messages) byTopic.set(topic, (messages = []));
-      messages.push({ key, headers, value });
-    }
-    const topicMessages: TopicMessages[] = [...byTopic].map(([topic, messages]) => ({
-      topic,
-      messages,
-    }));
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.producer.sendBatch({ topicMessages, acks: -1 });
-        return;
-      } catch (error) {
-        console.error(`floor: publish attempt ${attempt} failed, retrying: ${String(error)}`);
-        await new Promise((resolve) => setTimeout(resolve, Math.min(100 * attempt, 2_000)));
+    for (const chunk of requestsOf(records)) {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await this.producer.sendBatch({ topicMessages: chunk, acks: -1 });
+          break;
+        } catch (error) {
+          if ((error as { retriable?: unknown }).retriable === false) throw error;
+          console.error(`floor: publish attempt ${attempt} failed, retrying: ${String(error)}`);
+          await new Promise((resolve) => setTimeout(resolve, Math.min(100 * attempt, 2_000)));
+        }
       }
     }
   }
@@ -268,4 +265,32 @@ export class FloorBatches {
       console.error(`floor: marking outbox rows sent failed: ${String(error)}`);
     }
   }
+}
+
+/** Bytes of messages per produce request, well under the broker's 1 MB per partition batch. */
+const MAX_REQUEST_BYTES = 512 * 1024;
+
+/** The records grouped by topic, cut into requests of at most MAX_REQUEST_BYTES, in order. */
+function requestsOf(records: readonly FloorRecord[]): TopicMessages[][] {
+  const requests: TopicMessages[][] = [];
+  let byTopic = new Map<string, Message[]>();
+  let bytes = 0;
+  for (const { topic, key, headers, headersJson, value } of records) {
+    const size = key.length + headersJson.length + value.length;
+    if (bytes > 0 && bytes + size > MAX_REQUEST_BYTES) {
+      requests.push(toTopicMessages(byTopic));
+      byTopic = new Map();
+      bytes = 0;
+    }
+    let messages = byTopic.get(topic);
+    if (!messages) byTopic.set(topic, (messages = []));
+    messages.push({ key, headers, value });
+    bytes += size;
+  }
+  if (bytes > 0) requests.push(toTopicMessages(byTopic));
+  return requests;
+}
+
+function toTopicMessages(byTopic: Map<string, Message[]>): TopicMessages[] {
+  return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
 }

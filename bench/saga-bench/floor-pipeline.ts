@@ -9,7 +9,7 @@ export interface PartitionOffset {
 export interface GroupCommitOptions<T> {
   /** Batches processed at the same time, each in its own transaction (default 3). */
   readonly maxInFlight?: number;
-  /** Most items in one batch (default 2 000); a unit added at once is never split. */
+  /** Most items in one batch (default 2 000); a larger delivery is split across batches. */
   readonly maxBatch?: number;
   /** Items waiting for a batch beyond which `whenRoom` holds its callers (default 20 000). */
   readonly maxWaiting?: number;
@@ -28,7 +28,8 @@ export interface GroupCommitOptions<T> {
 
 interface Unit<T> {
   readonly items: readonly T[];
-  readonly offset: PartitionOffset;
+  /** Absent on the first pieces of a split delivery: only its last piece commits its offset. */
+  readonly offset: PartitionOffset | undefined;
 }
 
 interface Flight<T> {
@@ -102,12 +103,18 @@ export class GroupCommitPipeline<T> {
     ) {
       const units: Unit<T>[] = [];
       let size = 0;
-      while (this.waiting.length > 0) {
+      while (this.waiting.length > 0 && size < this.maxBatch) {
         const next = this.waiting[0]!;
-        if (units.length > 0 && size + next.items.length > this.maxBatch) break;
-        units.push(next);
-        size += next.items.length;
-        this.waiting.shift();
+        const room = this.maxBatch - size;
+        if (next.items.length <= room) {
+          units.push(next);
+          this.waiting.shift();
+          size += next.items.length;
+        } else {
+          units.push({ items: next.items.slice(0, room), offset: undefined });
+          this.waiting[0] = { items: next.items.slice(room), offset: next.offset };
+          size += room;
+        }
       }
       this.waitingItems -= size;
       this.fly(units);
@@ -139,7 +146,7 @@ export class GroupCommitPipeline<T> {
   private collectOffsets(): void {
     while (this.flights.length > 0 && this.flights[0]!.done) {
       for (const { offset } of this.flights.shift()!.units) {
-        this.toCommit.set(`${offset.topic}|${offset.partition}`, offset);
+        if (offset) this.toCommit.set(`${offset.topic}|${offset.partition}`, offset);
       }
     }
     if (this.toCommit.size > 0 && this.committing === undefined) {

@@ -5,7 +5,7 @@ import {
 } from '../../bench/saga-bench/floor-pipeline.js';
 
 /** A pipeline whose batches finish when the test says so. */
-function harness(options: { maxInFlight?: number; maxWaiting?: number } = {}) {
+function harness(options: { maxInFlight?: number; maxBatch?: number; maxWaiting?: number } = {}) {
   const batches: { items: string[]; finish: () => void; fail: (error: Error) => void }[] = [];
   const commits: PartitionOffset[][] = [];
   const pipeline = new GroupCommitPipeline<string>({
@@ -64,6 +64,19 @@ describe('GroupCommitPipeline', () => {
     batches[0]!.finish();
     await pipeline.drain();
     expect(commits.flat()).toEqual([at(0, 2)]);
+  });
+
+  it('splits a delivery larger than a batch, and commits its offset with its last piece', async () => {
+    const { pipeline, batches, commits } = harness({ maxInFlight: 1, maxBatch: 2 });
+    pipeline.add(['a', 'b', 'c'], at(0, 3));
+    await turn();
+    batches[0]!.finish();
+    await turn();
+    expect(commits).toEqual([]);
+    batches[1]!.finish();
+    await pipeline.drain();
+    expect(batches.map((batch) => batch.items)).toEqual([['a', 'b'], ['c']]);
+    expect(commits.flat()).toEqual([at(0, 3)]);
   });
 
   it('holds producers while too many items wait, and lets them go once a batch takes them', async () => {
