@@ -1,0 +1,327 @@
+// The floor's Postgres side: the coordinator's tables (same columns, keys and indexes, minus the
+// tables no saga of the bench writes) in a schema of its own, and the multi-row statements that
+// write one batch of decisions. Each statement takes its rows as one JSON array parameter.
+import type pg from 'pg';
+import type { FloorAuditEntry, FloorSagaState, FloorStepState, FloorTimer } from './floor-saga.js';
+import { FLOOR_REPLY_TIMEOUT_MS, FLOOR_SAGA } from './floor-saga.js';
+
+/** Creates the floor's tables in `schema` (the connection's search_path must name it). */
+export async function createFloorSchema(client: pg.ClientBase, schema: string): Promise<void> {
+  await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+  await client.query(`
+    CREATE TABLE IF NOT EXISTS sagas (
+      id uuid PRIMARY KEY,
+      saga_type text NOT NULL,
+      saga_version integer NOT NULL,
+      status text NOT NULL,
+      idempotency_key text NOT NULL,
+      state jsonb NOT NULL,
+      row_version integer NOT NULL DEFAULT 1,
+      created_at timestamptz NOT NULL DEFAULT now(),
+      updated_at timestamptz NOT NULL DEFAULT now(),
+      trace_context jsonb,
+      CONSTRAINT sagas_idempotency_key_unique UNIQUE (saga_type, idempotency_key)
+    );
+    CREATE INDEX IF NOT EXISTS sagas_created_idx ON sagas (created_at, id);
+    CREATE INDEX IF NOT EXISTS sagas_status_created_idx ON sagas (status, created_at, id);
+    CREATE INDEX IF NOT EXISTS sagas_type_created_idx ON sagas (saga_type, created_at, id);
+    CREATE INDEX IF NOT EXISTS sagas_status_updated_idx ON sagas (status, updated_at);
+    CREATE TABLE IF NOT EXISTS saga_steps (
+      saga_id uuid NOT NULL REFERENCES sagas (id) ON DELETE CASCADE,
+      step_id text NOT NULL,
+      status text NOT NULL,
+      attempt integer NOT NULL DEFAULT 0,
+      last_outcome jsonb,
+      updated_at timestamptz NOT NULL DEFAULT now(),
+      participant text,
+      PRIMARY KEY (saga_id, step_id)
+    );
+    CREATE INDEX IF NOT EXISTS saga_steps_in_flight_idx ON saga_steps (participant)
+      WHERE status IN ('running', 'compensating');
+    CREATE TABLE IF NOT EXISTS saga_audit (
+      id bigserial PRIMARY KEY,
+      saga_id uuid NOT NULL,
+      at timestamptz NOT NULL,
+      event_type text NOT NULL,
+      from_status text,
+      to_status text NOT NULL,
+      step_id text,
+      attempt integer,
+      actor text,
+      applied boolean NOT NULL,
+      detail text NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS saga_audit_saga_idx ON saga_audit (saga_id, id);
+    CREATE TABLE IF NOT EXISTS outbox (
+      id bigserial PRIMARY KEY,
+      saga_id uuid,
+      lane smallint NOT NULL,
+      topic text NOT NULL,
+      message_key text NOT NULL,
+      headers jsonb NOT NULL,
+      payload jsonb NOT NULL,
+      created_at timestamptz NOT NULL DEFAULT now(),
+      sent_at timestamptz
+    );
+    CREATE INDEX IF NOT EXISTS outbox_unsent_idx ON outbox (lane, id) WHERE sent_at IS NULL;
+    CREATE INDEX IF NOT EXISTS outbox_sent_idx ON outbox (sent_at) WHERE sent_at IS NOT NULL;
+    CREATE TABLE IF NOT EXISTS inbox (
+      message_id text PRIMARY KEY,
+      saga_id text,
+      received_at timestamptz NOT NULL DEFAULT now()
+    );
+    CREATE INDEX IF NOT EXISTS inbox_received_idx ON inbox (received_at);
+    CREATE TABLE IF NOT EXISTS timers (
+      id text PRIMARY KEY,
+      saga_id uuid NOT NULL REFERENCES sagas (id) ON DELETE CASCADE,
+      due_at timestamptz NOT NULL,
+      wakeup jsonb NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS timers_due_idx ON timers (due_at);
+    CREATE INDEX IF NOT EXISTS timers_saga_idx ON timers (saga_id);`);
+}
+
+/** A new saga to insert, unless its idempotency key already started one. */
+export interface NewSagaRow {
+  readonly state: FloorSagaState;
+  readonly idempotencyKey: string;
+}
+
+/** A reply to record in the inbox. */
+export interface InboxRow {
+  readonly messageId: string;
+  readonly sagaId: string;
+}
+
+/** What the claim took: the sagas inserted (new keys) and the replies seen for the first time. */
+export interface Claimed {
+  readonly sagaIds: ReadonlySet<string>;
+  readonly messageIds: ReadonlySet<string>;
+}
+
+/**
+ * Inserts the new sagas (with their first state) and the replies' inbox rows in one statement;
+ * a key or message id already there is left out of the answer: it was acted on before.
+ */
+export async function claim(
+  client: pg.ClientBase,
+  sagas: readonly NewSagaRow[],
+  inbox: readonly InboxRow[],
+): Promise<Claimed> {
+  const result = await client.query<{ sagas: string[]; replies: string[] }>(
+    `WITH new_sagas AS (
+       INSERT INTO sagas (id, saga_type, saga_version, status, idempotency_key, state)
+       SELECT x.id, x.saga_type, x.saga_version, x.status, x.idempotency_key, x.state
+       FROM json_to_recordset($1::json)
+         AS x(id uuid, saga_type text, saga_version integer, status text, idempotency_key text, state jsonb)
+       ON CONFLICT (saga_type, idempotency_key) DO NOTHING RETURNING id),
+     fresh AS (
+       INSERT INTO inbox (message_id, saga_id)
+       SELECT x.message_id, x.saga_id FROM json_to_recordset($2::json) AS x(message_id text, saga_id text)
+       ON CONFLICT (message_id) DO NOTHING RETURNING message_id)
+     SELECT (SELECT coalesce(array_agg(id::text), '{}') FROM new_sagas) AS sagas,
+            (SELECT coalesce(array_agg(message_id), '{}') FROM fresh) AS replies`,
+    [
+      JSON.stringify(
+        sagas.map(({ state, idempotencyKey }) => ({
+          id: state.sagaId,
+          saga_type: state.sagaType,
+          saga_version: state.sagaVersion,
+          status: state.status,
+          idempotency_key: idempotencyKey,
+          state,
+        })),
+      ),
+      JSON.stringify(inbox.map((row) => ({ message_id: row.messageId, saga_id: row.sagaId }))),
+    ],
+  );
+  const row = result.rows[0]!;
+  return { sagaIds: new Set(row.sagas), messageIds: new Set(row.replies) };
+}
+
+/** A saga as read back: its state and the row version that guards the next write. */
+export interface StoredFloorSaga {
+  readonly state: FloorSagaState;
+  readonly rowVersion: number;
+}
+
+/** Reads sagas the process does not hold in memory (after a restart or a failed batch). */
+export async function loadSagas(
+  client: pg.ClientBase,
+  sagaIds: readonly string[],
+): Promise<Map<string, StoredFloorSaga>> {
+  const result = await client.query<{ id: string; state: FloorSagaState; row_version: number }>(
+    `SELECT id::text, state, row_version FROM sagas WHERE id = ANY($1::uuid[])`,
+    [sagaIds],
+  );
+  return new Map(
+    result.rows.map((row) => [row.id, { state: row.state, rowVersion: row.row_version }]),
+  );
+}
+
+/** A saga's new state, written if its row still has `rowVersion`. */
+export interface SagaUpdate {
+  readonly state: FloorSagaState;
+  readonly rowVersion: number;
+}
+
+/** An outbox row: the message as published, its JSON already serialised. */
+export interface OutboxEntry {
+  readonly sagaId: string;
+  readonly lane: number;
+  readonly topic: string;
+  readonly key: string;
+  /** JSON of the headers object. */
+  readonly headersJson: string;
+  /** JSON of the message body. */
+  readonly value: string;
+}
+
+/** Everything one batch writes besides the claim. */
+export interface BatchWrites {
+  readonly updates: readonly SagaUpdate[];
+  /** Sagas whose step rows are refreshed (the new ones and the updated ones). */
+  readonly stepsOf: readonly FloorSagaState[];
+  readonly audit: readonly (FloorAuditEntry & { readonly sagaId: string })[];
+  readonly outbox: readonly OutboxEntry[];
+  readonly timersSet: readonly (FloorTimer & { readonly sagaId: string })[];
+  readonly timersCancelled: readonly string[];
+  /** Outbox rows of earlier batches published since: marked sent here. */
+  readonly sent: readonly string[];
+}
+
+/** A saga changed since the process read it: the batch must be redone from the stored state. */
+export class RowVersionConflict extends Error {
+  override readonly name = 'RowVersionConflict';
+}
+
+/**
+ * Writes a batch in one statement (its sub-statements all run to completion, whether read or
+ * not): saga states (row-version checked), step rows, audit lines, outbox rows in order (their
+ * ids returned), timers set and cancelled, earlier batches' outbox rows marked sent.
+ * Throws RowVersionConflict when a saga was changed by someone else (roll the transaction back).
+ */
+export async function writeBatch(client: pg.ClientBase, writes: BatchWrites): Promise<string[]> {
+  const result = await client.query<{ updated: number; outbox_ids: string[] }>(
+    `WITH updated AS (
+       UPDATE sagas s SET state = x.state, status = x.status, row_version = s.row_version + 1,
+         updated_at = now()
+       FROM json_to_recordset($1::json) AS x(id uuid, state jsonb, status text, row_version integer)
+       WHERE s.id = x.id AND s.row_version = x.row_version RETURNING 1),
+     steps AS (
+       INSERT INTO saga_steps (saga_id, step_id, participant, status, attempt, last_outcome, updated_at)
+       SELECT x.saga_id, x.step_id, x.participant, x.status, x.attempt, x.last_outcome, now()
+       FROM json_to_recordset($2::json)
+         AS x(saga_id uuid, step_id text, participant text, status text, attempt integer, last_outcome jsonb)
+       ON CONFLICT (saga_id, step_id) DO UPDATE SET status = EXCLUDED.status,
+         attempt = EXCLUDED.attempt, last_outcome = EXCLUDED.last_outcome, updated_at = now()),
+     audit AS (
+       INSERT INTO saga_audit (saga_id, at, event_type, from_status, to_status, step_id, attempt, actor, applied, detail)
+       SELECT x.saga_id, now(), x.event_type, x.from_status, x.to_status, x.step_id, x.attempt, x.actor, x.applied, x.detail
+       FROM json_to_recordset($3::json) AS x(saga_id uuid, event_type text, from_status text,
+         to_status text, step_id text, attempt integer, actor text, applied boolean, detail text)),
+     outbox_rows AS (
+       INSERT INTO outbox (saga_id, lane, topic, message_key, headers, payload)
+       SELECT x.saga_id, x.lane, x.topic, x.message_key, x.headers, x.payload
+       FROM json_to_recordset($4::json)
+         AS x(ord integer, saga_id uuid, lane smallint, topic text, message_key text, headers jsonb, payload jsonb)
+       ORDER BY x.ord RETURNING id),
+     timers_set AS (
+       INSERT INTO timers (id, saga_id, due_at, wakeup)
+       SELECT x.id, x.saga_id, now() + make_interval(secs => $8::float8 / 1000), x.wakeup
+       FROM json_to_recordset($5::json) AS x(id text, saga_id uuid, wakeup jsonb)
+       ON CONFLICT (id) DO UPDATE SET due_at = EXCLUDED.due_at, wakeup = EXCLUDED.wakeup),
+     timers_cancelled AS (DELETE FROM timers WHERE id = ANY($6::text[])),
+     sent AS (UPDATE outbox SET sent_at = now() WHERE id = ANY($7::bigint[]))
+     SELECT (SELECT count(*) FROM updated)::int AS updated,
+            (SELECT coalesce(array_agg(id), '{}') FROM outbox_rows) AS outbox_ids`,
+    [
+      JSON.stringify(
+        writes.updates.map(({ state, rowVersion }) => ({
+          id: state.sagaId,
+          state,
+          status: state.status,
+          row_version: rowVersion,
+        })),
+      ),
+      JSON.stringify(writes.stepsOf.flatMap(stepRows)),
+      JSON.stringify(
+        writes.audit.map((entry) => ({
+          saga_id: entry.sagaId,
+          event_type: entry.eventType,
+          from_status: entry.fromStatus,
+          to_status: entry.toStatus,
+          step_id: entry.stepId,
+          attempt: entry.attempt,
+          actor: entry.actor,
+          applied: entry.applied,
+          detail: entry.detail,
+        })),
+      ),
+      outboxJson(writes.outbox),
+      JSON.stringify(
+        writes.timersSet.map((timer) => ({
+          id: timer.id,
+          saga_id: timer.sagaId,
+          wakeup: timer.wakeup,
+        })),
+      ),
+      writes.timersCancelled,
+      writes.sent,
+      FLOOR_REPLY_TIMEOUT_MS,
+    ],
+  );
+  const row = result.rows[0]!;
+  if (row.updated !== writes.updates.length) {
+    throw new RowVersionConflict(
+      `${writes.updates.length - row.updated} saga(s) changed since they were read`,
+    );
+  }
+  return row.outbox_ids;
+}
+
+/** Marks published outbox rows sent, on its own (when no batch comes along to carry it). */
+export async function markSent(client: pg.ClientBase, ids: readonly string[]): Promise<void> {
+  await client.query(`UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[])`, [ids]);
+}
+
+/** The outbox JSON, built around the already serialised headers and bodies. */
+function outboxJson(rows: readonly OutboxEntry[]): string {
+  const parts = rows.map(
+    (row, ord) =>
+      `{"ord":${ord},"saga_id":"${row.sagaId}","lane":${row.lane},"topic":${JSON.stringify(row.topic)},` +
+      `"message_key":"${row.key}","headers":${row.headersJson},"payload":${row.value}}`,
+  );
+  return `[${parts.join(',')}]`;
+}
+
+/** A saga's step rows, as the coordinator projects them (status, attempt, last outcome). */
+function stepRows(state: FloorSagaState): object[] {
+  return Object.entries(state.steps).map(([stepId, step]) => ({
+    saga_id: state.sagaId,
+    step_id: stepId,
+    participant: FLOOR_SAGA.participant,
+    ...stepProjection(step),
+  }));
+}
+
+function stepProjection(step: FloorStepState): {
+  status: string;
+  attempt: number;
+  last_outcome: unknown;
+} {
+  switch (step.status) {
+    case 'pending':
+    case 'skipped':
+      return { status: step.status, attempt: 0, last_outcome: null };
+    case 'running':
+    case 'compensating':
+      return { status: step.status, attempt: step.attempt, last_outcome: null };
+    case 'succeeded':
+      return { status: step.status, attempt: step.attempts, last_outcome: { status: 'success' } };
+    case 'failed':
+      return { status: step.status, attempt: step.attempts, last_outcome: step.outcome };
+    case 'compensated':
+      return { status: step.status, attempt: step.attempts, last_outcome: null };
+  }
+}
