@@ -1,10 +1,12 @@
 import type { BenchSystem } from './bench-system.js';
 import { CoordinatorSystem } from './coordinator-system.js';
 import { DbosSystem } from './dbos-system.js';
+import { FloorSystem } from './floor-system.js';
 
 /** Every system `npm run bench` knows, by the name `SYSTEMS` uses; each call makes a fresh one. */
 export const BENCH_SYSTEMS: Readonly<Record<string, () => BenchSystem>> = {
   coordinator: () => new CoordinatorSystem(),
+  floor: () => new FloorSystem(),
   dbos: () => new DbosSystem(),
 };
 
