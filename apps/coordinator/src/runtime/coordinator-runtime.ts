@@ -45,6 +45,12 @@ import { createMessageTransport, type MessageTransport } from './message-transpo
  */
 const DECISIONS_IN_FLIGHT = 2;
 
+/**
+ * Fetches of the start and reply consumers wait up to 10 ms for 16 KiB: under load, fewer and
+ * fuller batches (less CPU in the broker and here); when light, 10 ms more latency at most.
+ */
+const HOT_PATH_FETCH = { minBytes: 16_384, maxWaitTimeMs: 10 };
+
 /** What the runtime runs: the saga definitions and the participants they command. */
 export interface CoordinatorRuntimeOptions {
   readonly config: CoordinatorConfig;
@@ -269,7 +275,7 @@ export class CoordinatorRuntime {
     topic: string,
     handleBatch: Parameters<MessageConsumer['start']>[0]['handleBatch'],
   ): Promise<MessageConsumer> {
-    const consumer = this.transport.createConsumer();
+    const consumer = this.transport.createConsumer(HOT_PATH_FETCH);
     this.consumers.push(consumer);
     // A consumer paused before start starts paused: the cap may be reached before the join.
     if (topic === this.topics.start && this.admission.isFull) consumer.pause();

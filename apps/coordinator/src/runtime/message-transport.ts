@@ -1,5 +1,6 @@
 import type { MessageConsumer, MessagePublisher, TopicAdministrator } from '#saga-core';
 import { InMemoryTransport, KafkaTransport } from '../messaging/index.js';
+import type { FetchTuning } from '../messaging/kafka-transport-options.js';
 import { kafkaSecurityOptions } from '../messaging/kafka-security.js';
 import type { CoordinatorConfig } from '../config/coordinator-config.js';
 
@@ -7,7 +8,8 @@ import type { CoordinatorConfig } from '../config/coordinator-config.js';
 export interface MessageTransport {
   readonly publisher: MessagePublisher;
   readonly administrator: TopicAdministrator;
-  createConsumer(): MessageConsumer;
+  /** A new consumer; `fetch` tunes how its fetches batch (Kafka only). */
+  createConsumer(fetch?: FetchTuning): MessageConsumer;
   /** Stops every consumer made here, then the producer. */
   close(): Promise<void>;
 }

@@ -1,3 +1,4 @@
+import type { FetchTuning } from '../kafka-transport-options.js';
 import { InMemoryBroker } from './in-memory-broker.js';
 import {
   InMemoryMessageConsumer,
@@ -19,9 +20,13 @@ export class InMemoryTransport {
   /** @param defaults consumer options used by every `createConsumer` call unless overridden. */
   constructor(private readonly defaults: InMemoryConsumerOptions = {}) {}
 
-  /** A new consumer (not started); `close()` stops it if it is still running. */
-  createConsumer(options: InMemoryConsumerOptions = {}): InMemoryMessageConsumer {
-    const consumer = new InMemoryMessageConsumer(this.broker, { ...this.defaults, ...options });
+  /**
+   * A new consumer (not started); `close()` stops it if it is still running. Fetch tuning is
+   * ignored: the in-process broker hands messages over at once.
+   */
+  createConsumer(options: InMemoryConsumerOptions & FetchTuning = {}): InMemoryMessageConsumer {
+    const { minBytes: _minBytes, maxWaitTimeMs: _maxWait, ...own } = options;
+    const consumer = new InMemoryMessageConsumer(this.broker, { ...this.defaults, ...own });
     this.consumers.add(consumer);
     return consumer;
   }
