@@ -18,18 +18,26 @@ export interface SecuredApp {
   close(): Promise<void>;
 }
 
-/** Starts the app; `KAFKA_BROKERS` is cleared so that it runs on the in-process broker. */
+/**
+ * Starts the app; `KAFKA_BROKERS` is cleared so that it runs on the in-process broker. With
+ * `participants: false` no participant answers: its sagas stay running (for operator actions
+ * on a running saga; the sample participants answer within milliseconds).
+ */
 export async function startSecuredApp(
   name: string,
   overrides: Record<string, string> = {},
+  { participants = true }: { participants?: boolean } = {},
 ): Promise<SecuredApp> {
   const environment = await createEnvironment(name);
-  const config = environment.config({
-    KAFKA_BROKERS: '',
-    SAMPLE_PARTICIPANTS: 'true',
-    TIME_SCALE: '0.05',
-    ...overrides,
-  });
+  const config = {
+    ...environment.config({
+      KAFKA_BROKERS: '',
+      SAMPLE_PARTICIPANTS: 'true',
+      TIME_SCALE: participants ? '0.05' : '1',
+      ...overrides,
+    }),
+    sampleParticipants: participants,
+  };
   const app = await NestFactory.create<NestExpressApplication>(
     AppModule.forRoot({
       config,

@@ -124,7 +124,8 @@ describe('who may call which endpoint', () => {
   ];
 
   beforeAll(async () => {
-    app = await startSecuredApp('it_auth_matrix');
+    // No participant answers: sagas stay running, so each cancel finds its saga still running.
+    app = await startSecuredApp('it_auth_matrix', {}, { participants: false });
     sagaId = await startOrder();
   });
 

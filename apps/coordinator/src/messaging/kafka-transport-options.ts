@@ -42,8 +42,14 @@ export interface KafkaConsumerOptions {
   readonly handlerRetry?: BackoffOptions;
 }
 
-/** How a consumer's fetches wait for data, to batch it (a Kafka notion; see KafkaConsumerOptions). */
-export type FetchTuning = Pick<KafkaConsumerOptions, 'minBytes' | 'maxWaitTimeMs'>;
+/**
+ * How one consumer batches: how its fetches wait for data (Kafka only), the largest batch a
+ * handler gets, and how many partitions' batches it handles at once (see KafkaConsumerOptions).
+ */
+export type ConsumerTuning = Pick<
+  KafkaConsumerOptions,
+  'minBytes' | 'maxWaitTimeMs' | 'maxBatchSize' | 'partitionsConsumedConcurrently'
+>;
 
 /** Producer tuning. */
 export interface KafkaProducerOptions {

@@ -37,6 +37,7 @@ import { registerResilienceMetrics } from '../observability/resilience-metrics.j
 import { SagaLog } from '../observability/saga-log.js';
 import { SagaMetrics } from '../observability/saga-metrics.js';
 import { kafkaSecurityOptions } from '../messaging/kafka-security.js';
+import type { ConsumerTuning } from '../messaging/kafka-transport-options.js';
 import { createMessageTransport, type MessageTransport } from './message-transport.js';
 
 /**
@@ -50,6 +51,13 @@ const DECISIONS_IN_FLIGHT = 2;
  * fuller batches (less CPU in the broker and here); when light, 10 ms more latency at most.
  */
 const HOT_PATH_FETCH = { minBytes: 16_384, maxWaitTimeMs: 10 };
+
+/**
+ * Starts: one partition's chunk of 100 at a time, so the cap on sagas in flight is passed by
+ * at most one chunk once the consumer pauses (a merged batch of every partition could pass it
+ * by hundreds).
+ */
+const START_CONSUMER = { ...HOT_PATH_FETCH, maxBatchSize: 100, partitionsConsumedConcurrently: 1 };
 
 /** What the runtime runs: the saga definitions and the participants they command. */
 export interface CoordinatorRuntimeOptions {
@@ -228,11 +236,18 @@ export class CoordinatorRuntime {
           replyBatchHandler(this.decisions, config.security.maxContextBytes),
           DECISIONS_IN_FLIGHT,
         ),
+        {
+          ...HOT_PATH_FETCH,
+          maxBatchSize: 500,
+          // Every partition's batches at once, merged into few transactions (coalesceBatches).
+          partitionsConsumedConcurrently: config.topicPartitions,
+        },
       ),
       this.consume(
         config.consumerGroup,
         this.topics.start,
-        coalesceBatches(startBatchHandler(this.decisions, this.sensitive), DECISIONS_IN_FLIGHT),
+        startBatchHandler(this.decisions, this.sensitive),
+        START_CONSUMER,
       ).then((consumer) => (this.startConsumer = consumer)),
       this.indexDeadLetters(`${config.consumerGroup}.${config.topicPrefix}dead-letters`),
     ]).then(() => {
@@ -274,8 +289,9 @@ export class CoordinatorRuntime {
     groupId: string,
     topic: string,
     handleBatch: Parameters<MessageConsumer['start']>[0]['handleBatch'],
+    tuning: ConsumerTuning,
   ): Promise<MessageConsumer> {
-    const consumer = this.transport.createConsumer(HOT_PATH_FETCH);
+    const consumer = this.transport.createConsumer(tuning);
     this.consumers.push(consumer);
     // A consumer paused before start starts paused: the cap may be reached before the join.
     if (topic === this.topics.start && this.admission.isFull) consumer.pause();

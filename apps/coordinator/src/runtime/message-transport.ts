@@ -1,6 +1,6 @@
 import type { MessageConsumer, MessagePublisher, TopicAdministrator } from '#saga-core';
 import { InMemoryTransport, KafkaTransport } from '../messaging/index.js';
-import type { FetchTuning } from '../messaging/kafka-transport-options.js';
+import type { ConsumerTuning } from '../messaging/kafka-transport-options.js';
 import { kafkaSecurityOptions } from '../messaging/kafka-security.js';
 import type { CoordinatorConfig } from '../config/coordinator-config.js';
 
@@ -8,8 +8,8 @@ import type { CoordinatorConfig } from '../config/coordinator-config.js';
 export interface MessageTransport {
   readonly publisher: MessagePublisher;
   readonly administrator: TopicAdministrator;
-  /** A new consumer; `fetch` tunes how its fetches batch (Kafka only). */
-  createConsumer(fetch?: FetchTuning): MessageConsumer;
+  /** A new consumer, batching as `tuning` says (default: the transport's). */
+  createConsumer(tuning?: ConsumerTuning): MessageConsumer;
   /** Stops every consumer made here, then the producer. */
   close(): Promise<void>;
 }
@@ -25,9 +25,6 @@ export function createMessageTransport(config: CoordinatorConfig): MessageTransp
       sessionTimeoutMs: config.kafkaSessionTimeoutMs,
       heartbeatIntervalMs: Math.max(500, Math.floor(config.kafkaSessionTimeoutMs / 10)),
       rebalanceTimeoutMs: config.kafkaRebalanceTimeoutMs,
-      // Every partition's batches at once, merged into few transactions (see coalesceBatches).
-      partitionsConsumedConcurrently: config.topicPartitions,
-      maxBatchSize: 500,
     },
   });
 }

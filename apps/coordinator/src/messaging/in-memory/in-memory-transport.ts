@@ -1,4 +1,4 @@
-import type { FetchTuning } from '../kafka-transport-options.js';
+import type { ConsumerTuning } from '../kafka-transport-options.js';
 import { InMemoryBroker } from './in-memory-broker.js';
 import {
   InMemoryMessageConsumer,
@@ -21,11 +21,17 @@ export class InMemoryTransport {
   constructor(private readonly defaults: InMemoryConsumerOptions = {}) {}
 
   /**
-   * A new consumer (not started); `close()` stops it if it is still running. Fetch tuning is
-   * ignored: the in-process broker hands messages over at once.
+   * A new consumer (not started); `close()` stops it if it is still running. Of the Kafka
+   * tuning only `maxBatchSize` applies: the in-process broker hands messages over at once, one
+   * partition at a time.
    */
-  createConsumer(options: InMemoryConsumerOptions & FetchTuning = {}): InMemoryMessageConsumer {
-    const { minBytes: _minBytes, maxWaitTimeMs: _maxWait, ...own } = options;
+  createConsumer(options: InMemoryConsumerOptions & ConsumerTuning = {}): InMemoryMessageConsumer {
+    const {
+      minBytes: _minBytes,
+      maxWaitTimeMs: _maxWait,
+      partitionsConsumedConcurrently: _partitions,
+      ...own
+    } = options;
     const consumer = new InMemoryMessageConsumer(this.broker, { ...this.defaults, ...own });
     this.consumers.add(consumer);
     return consumer;
