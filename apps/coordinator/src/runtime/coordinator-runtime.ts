@@ -53,11 +53,19 @@ const DECISIONS_IN_FLIGHT = 2;
 const HOT_PATH_FETCH = { minBytes: 16_384, maxWaitTimeMs: 10 };
 
 /**
- * Starts: one partition's chunk of 100 at a time, so the cap on sagas in flight is passed by
- * at most one chunk once the consumer pauses (a merged batch of every partition could pass it
- * by hundreds).
+ * Starts handed in at once, over every partition: once the cap on sagas in flight pauses the
+ * consumer, what is already handed in still starts, so this bounds how far the cap is passed.
  */
-const START_CONSUMER = { ...HOT_PATH_FETCH, maxBatchSize: 100, partitionsConsumedConcurrently: 1 };
+const START_CHUNK = 100;
+
+/** Starts: every partition at once, merged, each with its share of START_CHUNK. */
+function startConsumerTuning(partitions: number): ConsumerTuning {
+  return {
+    ...HOT_PATH_FETCH,
+    maxBatchSize: Math.max(1, Math.floor(START_CHUNK / partitions)),
+    partitionsConsumedConcurrently: partitions,
+  };
+}
 
 /** What the runtime runs: the saga definitions and the participants they command. */
 export interface CoordinatorRuntimeOptions {
@@ -246,8 +254,8 @@ export class CoordinatorRuntime {
       this.consume(
         config.consumerGroup,
         this.topics.start,
-        startBatchHandler(this.decisions, this.sensitive),
-        START_CONSUMER,
+        coalesceBatches(startBatchHandler(this.decisions, this.sensitive), DECISIONS_IN_FLIGHT),
+        startConsumerTuning(config.topicPartitions),
       ).then((consumer) => (this.startConsumer = consumer)),
       this.indexDeadLetters(`${config.consumerGroup}.${config.topicPrefix}dead-letters`),
     ]).then(() => {
