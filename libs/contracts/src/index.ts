@@ -13,6 +13,7 @@ export {
   type MessageType,
 } from './headers.js';
 export { LIMITS } from './limits.js';
+export { ALREADY_COMPENSATED, idempotencyKey } from './idempotency-keys.js';
 export {
   SCHEMA_VERSION,
   type CommandAction,

@@ -1,6 +1,7 @@
 import type { ReplyOutcome } from '#contracts';
 import {
   isFinal,
+  type ClosedKey,
   type FinalOutcome,
   type HandlerContext,
   type IdempotencyStore,
@@ -30,6 +31,7 @@ export class InMemoryIdempotencyStore implements IdempotencyStore {
     key: string,
     _commandType: string,
     work: (context: HandlerContext) => Promise<ReplyOutcome>,
+    closes?: ClosedKey,
   ): Promise<OnceResult> {
     const context: HandlerContext = { transaction: undefined };
     if (!this.dedupe) return { outcome: await work(context), duplicate: false };
@@ -37,7 +39,7 @@ export class InMemoryIdempotencyStore implements IdempotencyStore {
     while (this.running.has(key)) await this.running.get(key)?.catch(() => undefined);
     const stored = this.outcomes.get(key);
     if (stored !== undefined) return { outcome: stored, duplicate: true };
-    const run = work(context).then((outcome) => {
+    const run = this.closeThenRun(closes, work, context).then((outcome) => {
       if (isFinal(outcome)) this.outcomes.set(key, outcome);
       return { outcome, duplicate: false };
     });
@@ -47,6 +49,21 @@ export class InMemoryIdempotencyStore implements IdempotencyStore {
     } finally {
       this.running.delete(key);
     }
+  }
+
+  /** Closes `closes.key` (after any command running under it), then runs the work. */
+  private async closeThenRun(
+    closes: ClosedKey | undefined,
+    work: (context: HandlerContext) => Promise<ReplyOutcome>,
+    context: HandlerContext,
+  ): Promise<ReplyOutcome> {
+    if (closes) {
+      // No await between the check and the set when nothing runs under the key (no gap).
+      while (this.running.has(closes.key))
+        await this.running.get(closes.key)?.catch(() => undefined);
+      if (!this.outcomes.has(closes.key)) this.outcomes.set(closes.key, closes.outcome);
+    }
+    return work(context);
   }
 
   /** The outcome stored under `key`, if any (for tests). */

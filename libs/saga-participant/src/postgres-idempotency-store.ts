@@ -3,6 +3,7 @@ import type { ReplyOutcome } from '#contracts';
 import { inTransaction } from '#postgres';
 import {
   isFinal,
+  type ClosedKey,
   type FinalOutcome,
   type HandlerContext,
   type IdempotencyStore,
@@ -39,6 +40,7 @@ export class PostgresIdempotencyStore implements IdempotencyStore {
     key: string,
     commandType: string,
     work: (context: HandlerContext) => Promise<ReplyOutcome>,
+    closes?: ClosedKey,
   ): Promise<OnceResult> {
     return inTransaction(
       this.dataSource,
@@ -46,6 +48,7 @@ export class PostgresIdempotencyStore implements IdempotencyStore {
         if (this.dedupe) {
           const stored = await claim(sql, key, commandType);
           if (stored !== undefined) return { outcome: stored, duplicate: true };
+          if (closes) await close(sql, closes, commandType);
         }
         const outcome = await work({ transaction: sql });
         if (this.dedupe && isFinal(outcome)) await store(sql, key, outcome);
@@ -85,6 +88,18 @@ async function claim(
   );
   if (row?.outcome == null) throw new Error(`idempotency key ${key} is claimed without an outcome`);
   return row.outcome;
+}
+
+/**
+ * Gives `closed.key` its refusal unless it has a record; waits on a transaction that claimed
+ * it until that one ends (its command then ran, or rolled back and is refused from now on).
+ */
+async function close(sql: SqlRunner, closed: ClosedKey, commandType: string): Promise<void> {
+  await sql.query(
+    `INSERT INTO participant_idempotency (idempotency_key, command_type, outcome, replied_at)
+     VALUES ($1, $2, $3, now()) ON CONFLICT (idempotency_key) DO NOTHING`,
+    [closed.key, commandType, JSON.stringify(closed.outcome)],
+  );
 }
 
 async function store(sql: SqlRunner, key: string, outcome: FinalOutcome): Promise<void> {
