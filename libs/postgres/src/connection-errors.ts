@@ -9,16 +9,24 @@ const LOST_SQLSTATES = new Set(['57P01', '57P02', '57P03', '25P03']);
 const LOST_MESSAGES = [
   'Connection terminated',
   'Client has encountered a connection error and is not queryable',
+];
+/**
+ * What node-postgres says when no connection could be had in time (opening one, or waiting for
+ * a free one in the pool): unavailable, but not worth an immediate retry (each waited the whole
+ * connect timeout).
+ */
+const CONNECT_TIMEOUT_MESSAGES = [
   'timeout expired',
   'timeout exceeded when trying to connect',
+  'Connection terminated due to connection timeout',
 ];
 const LOST_ERRNOS = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH']);
 /** The server gave up on a statement or a lock: busy, not broken. */
 const TIMEOUT_SQLSTATES = new Set(['57014', '55P03']);
 
 /**
- * True when `error` says the connection was lost, ended by the server or could not be opened:
- * the transaction did not commit (unless the loss came during the COMMIT itself) and running it
+ * True when `error` says the connection was lost, ended by the server or refused (not when
+ * opening one timed out: see isDatabaseUnavailable): the transaction did not commit (unless the loss came during the COMMIT itself) and running it
  * again on another connection is safe.
  */
 export function isConnectionLoss(error: unknown): boolean {
@@ -26,6 +34,7 @@ export function isConnectionLoss(error: unknown): boolean {
   if (code !== undefined && (code.startsWith('08') || LOST_SQLSTATES.has(code))) return true;
   if (code !== undefined && LOST_ERRNOS.has(code)) return true;
   const message = messageOf(error);
+  if (CONNECT_TIMEOUT_MESSAGES.some((timeout) => message.startsWith(timeout))) return false;
   return LOST_MESSAGES.some((lost) => message.startsWith(lost));
 }
 
@@ -36,6 +45,8 @@ export function isConnectionLoss(error: unknown): boolean {
 export function isDatabaseUnavailable(error: unknown): boolean {
   if (isConnectionLoss(error)) return true;
   if (causeChain(error).some((link) => link instanceof DatabaseTimeoutError)) return true;
+  const message = messageOf(error);
+  if (CONNECT_TIMEOUT_MESSAGES.some((timeout) => message.startsWith(timeout))) return true;
   const code = codeOf(error);
   return code !== undefined && TIMEOUT_SQLSTATES.has(code);
 }

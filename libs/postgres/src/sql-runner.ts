@@ -35,7 +35,7 @@ export interface TransactionOptions<T = unknown> {
   /**
    * Attempts when the transaction loses a race (serialization failure, deadlock, version check)
    * (default 5), or its connection before the COMMIT was sent (the backend was terminated, the
-   * socket reset, no connection could be opened; at most 3 attempts then).
+   * socket reset, the connection refused; at most 3 attempts then).
    */
   maxAttempts?: number;
   /**
