@@ -79,7 +79,15 @@ async function main(): Promise<void> {
     logger,
     ...(config.databaseUrl === undefined
       ? {}
-      : { database: { url: config.databaseUrl, schemaPrefix: config.schemaPrefix ?? '' } }),
+      : {
+          database: {
+            url: config.databaseUrl,
+            schemaPrefix: config.schemaPrefix ?? '',
+            timeouts: config.databaseTimeouts,
+            onPoolError: (error: Error) =>
+              logger.log('warn', 'An idle database connection failed', { error: error.message }),
+          },
+        }),
     ...(config.participants === undefined ? {} : { only: config.participants }),
     dedupe: config.dedupe ?? true,
     payment: { gateway },

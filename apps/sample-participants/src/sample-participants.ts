@@ -1,5 +1,6 @@
 import { topicNames } from '#contracts';
 import type { DataSource } from 'typeorm';
+import type { DatabaseTimeouts } from '#postgres';
 import type { EffectLedger } from './effect-ledger.js';
 import { EffectsTable1764633600001 } from './effects-table.migration.js';
 import {
@@ -100,6 +101,10 @@ export interface SampleDatabaseOptions {
   readonly schemaPrefix?: string;
   /** Pool size per participant (default 5). */
   readonly poolSize?: number;
+  /** Timeouts and keep-alive of every connection (default DEFAULT_DATABASE_TIMEOUTS). */
+  readonly timeouts?: DatabaseTimeouts;
+  /** Hears the errors of idle connections (default: TypeORM's warning). */
+  readonly onPoolError?: (error: Error) => void;
 }
 
 /** The sample services, by participant name. */
@@ -209,6 +214,9 @@ export function openSampleDatabase(
     schema: `${database.schemaPrefix ?? 'participant_'}${participant}`,
     migrations: [EffectsTable1764633600001],
     ...(database.poolSize === undefined ? {} : { poolSize: database.poolSize }),
+    ...(database.timeouts === undefined ? {} : { timeouts: database.timeouts }),
+    ...(database.onPoolError === undefined ? {} : { onPoolError: database.onPoolError }),
+    applicationName: `saga-participant-${participant}`,
   });
 }
 

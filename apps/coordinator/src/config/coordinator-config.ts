@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import type { DatabaseTimeouts } from '#postgres';
+import { databaseTimeoutEnvironment, databaseTimeoutsOf } from './database-config.js';
 import {
   resilienceConfig,
   resilienceEnvironmentSchema,
@@ -64,6 +66,11 @@ const environmentSchema = z
       .regex(/^[a-z_][a-z0-9_]*$/, 'expected a lowercase SQL identifier')
       .default('public'),
     DATABASE_POOL_SIZE: int(1, 200, 10),
+    DATABASE_APPLICATION_NAME: z
+      .string()
+      .regex(/^[\w.:-]{1,63}$/, 'expected 1 to 63 letters, digits, . _ : or -')
+      .default('saga-coordinator'),
+    ...databaseTimeoutEnvironment,
     EMBEDDED_DATA_DIR: optional(z.string().min(1)),
     RUN_MIGRATIONS: flag(true),
     TOPIC_PREFIX: z
@@ -104,6 +111,10 @@ export interface CoordinatorConfig {
   readonly databaseUrl?: string;
   readonly databaseSchema: string;
   readonly databasePoolSize: number;
+  /** The connections' `application_name` in `pg_stat_activity` (`DATABASE_APPLICATION_NAME`). */
+  readonly databaseApplicationName: string;
+  /** Connect, statement, lock, idle-in-transaction and client query timeouts, TCP keep-alive. */
+  readonly databaseTimeouts: DatabaseTimeouts;
   /** Where the embedded Postgres keeps its files; absent: in memory. */
   readonly embeddedDataDir?: string;
   /** Apply pending migrations at start-up (default true). */
@@ -164,6 +175,7 @@ export function loadCoordinatorConfig(
     persistentData: Boolean(env.DATABASE_URL ?? env.EMBEDDED_DATA_DIR),
   };
   const security = securityConfigOf(env, shape, readFile, problems);
+  const databaseTimeouts = databaseTimeoutsOf(env, problems);
   if (problems.length > 0) throw configError(problems);
   return {
     port: env.PORT,
@@ -175,6 +187,8 @@ export function loadCoordinatorConfig(
     ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
     databaseSchema: env.DATABASE_SCHEMA,
     databasePoolSize: env.DATABASE_POOL_SIZE,
+    databaseApplicationName: env.DATABASE_APPLICATION_NAME,
+    databaseTimeouts,
     ...(env.EMBEDDED_DATA_DIR ? { embeddedDataDir: env.EMBEDDED_DATA_DIR } : {}),
     runMigrations: env.RUN_MIGRATIONS,
     topicPrefix: env.TOPIC_PREFIX,

@@ -13,7 +13,12 @@ import {
   UnknownSagaTypeError,
 } from '../application/saga-errors.js';
 import { InvalidCursorError } from '../application/saga-errors.js';
-import { errorToProblem, INTERNAL_ERROR_MESSAGE } from './error-to-problem.js';
+import { DatabaseTimeoutError } from '#postgres';
+import {
+  DATABASE_UNAVAILABLE_MESSAGE,
+  errorToProblem,
+  INTERNAL_ERROR_MESSAGE,
+} from './error-to-problem.js';
 import { InvalidRequestException, MAX_LISTED_PROBLEMS } from './problem.js';
 
 describe('errorToProblem', () => {
@@ -117,5 +122,25 @@ describe('errorToProblem', () => {
   it('marks a 5xx HTTP exception to be logged', () => {
     expect(errorToProblem(new ServiceUnavailableException('draining')).unexpected).toBe(true);
     expect(errorToProblem(new NotFoundException()).unexpected).toBe(false);
+  });
+
+  it('answers a lost or silent database with a 503 to try again, and marks it to be logged', () => {
+    const terminated = Object.assign(
+      new Error('terminating connection due to administrator command'),
+      {
+        code: '57P01',
+      },
+    );
+    const timedOut = new DatabaseTimeoutError('the database did not answer within 35000 ms');
+    for (const error of [terminated, new Error('Connection terminated unexpectedly'), timedOut]) {
+      expect(errorToProblem(error)).toEqual({
+        unexpected: true,
+        body: {
+          statusCode: 503,
+          error: 'Service Unavailable',
+          message: DATABASE_UNAVAILABLE_MESSAGE,
+        },
+      });
+    }
   });
 });

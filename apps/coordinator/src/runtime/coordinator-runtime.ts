@@ -18,6 +18,7 @@ import { coalesceBatches } from '../inbound/coalesce-batches.js';
 import { OutboxFastPath } from '../outbox/outbox-fast-path.js';
 import { OutboxRelay } from '../outbox/outbox-relay.js';
 import { postgresDataSourceOptions, quoteIdentifier } from '../persistence/data-source-options.js';
+import { guardConnections, poolTimeoutOptions } from '#postgres';
 import { embeddedDataSource } from '../persistence/embedded-data-source.js';
 import { BreakerLog } from '../resilience/breaker-log.js';
 import { CapacityMonitor } from '../resilience/capacity-monitor.js';
@@ -120,6 +121,10 @@ export class CoordinatorRuntime {
             url: config.databaseUrl,
             schema: config.databaseSchema,
             poolSize: config.databasePoolSize,
+            timeouts: config.databaseTimeouts,
+            applicationName: config.databaseApplicationName,
+            onPoolError: (error) =>
+              this.logger.warn(`an idle database connection failed: ${error.message}`),
           }),
         )
       : embeddedDataSource(config.embeddedDataDir);
@@ -227,6 +232,7 @@ export class CoordinatorRuntime {
       await this.ensureSchema(config.databaseUrl, config.databaseSchema);
     }
     await this.dataSource.initialize();
+    guardConnections(this.dataSource);
     if (config.runMigrations) {
       const applied = await this.dataSource.runMigrations({ transaction: 'all' });
       const names = applied.map((migration) => migration.name).join(', ');
@@ -336,7 +342,12 @@ export class CoordinatorRuntime {
   }
 
   private async ensureSchema(url: string, schema: string): Promise<void> {
-    const admin = new DataSource({ type: 'postgres', url, extra: { max: 1 } });
+    const { databaseTimeouts, databaseApplicationName } = this.options.config;
+    const admin = new DataSource({
+      type: 'postgres',
+      url,
+      extra: { ...poolTimeoutOptions(databaseTimeouts, databaseApplicationName), max: 1 },
+    });
     await admin.initialize();
     try {
       await admin.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`);
