@@ -11,6 +11,11 @@ export interface HandlerContext {
    * (Postgres store); undefined with a store that has no database (in memory).
    */
   readonly transaction: SqlRunner | undefined;
+  /**
+   * Registers how to take back a change the handler made outside `transaction` (in memory):
+   * it runs if the transaction does not commit, so the work can run again from a clean slate.
+   */
+  readonly onRollback: (undo: () => void) => void;
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { ReplyOutcome } from '#contracts';
+import type { HandlerContext } from './idempotency-store.js';
 import { InMemoryIdempotencyStore } from './in-memory-idempotency-store.js';
 
 const success: ReplyOutcome = { status: 'success', result: { n: 1 } };
@@ -58,6 +59,24 @@ describe('the in-memory idempotency store', () => {
       expect(context.transaction).toBeUndefined();
       return success;
     });
+  });
+
+  it('takes back what the work changed in memory when its outcome is a technical error', async () => {
+    const store = new InMemoryIdempotencyStore();
+    const changed: string[] = [];
+    const work = async (context: HandlerContext) => {
+      changed.push('x');
+      context.onRollback(() => changed.pop());
+      return error;
+    };
+    await store.once('k', 'a.b', work);
+    expect(changed).toEqual([]);
+    await store.once('k2', 'a.b', async (context) => {
+      changed.push('y');
+      context.onRollback(() => changed.pop());
+      return success;
+    });
+    expect(changed).toEqual(['y']);
   });
 
   describe('the late-command rule', () => {

@@ -7,6 +7,7 @@ import {
   type IdempotencyStore,
   type OnceResult,
 } from './idempotency-store.js';
+import { RollbackActions } from './rollback-actions.js';
 
 /** Options of the in-memory store. */
 export interface InMemoryIdempotencyStoreOptions {
@@ -33,13 +34,14 @@ export class InMemoryIdempotencyStore implements IdempotencyStore {
     work: (context: HandlerContext) => Promise<ReplyOutcome>,
     closes?: ClosedKey,
   ): Promise<OnceResult> {
-    const context: HandlerContext = { transaction: undefined };
-    if (!this.dedupe) return { outcome: await work(context), duplicate: false };
+    const changes = new RollbackActions();
+    const context: HandlerContext = { transaction: undefined, onRollback: changes.register };
+    if (!this.dedupe) return { outcome: await settle(work(context), changes), duplicate: false };
     // A copy that arrives while the first runs waits for it, as a row lock would make it.
     while (this.running.has(key)) await this.running.get(key)?.catch(() => undefined);
     const stored = this.outcomes.get(key);
     if (stored !== undefined) return { outcome: stored, duplicate: true };
-    const run = this.closeThenRun(closes, work, context).then((outcome) => {
+    const run = settle(this.closeThenRun(closes, work, context), changes).then((outcome) => {
       if (isFinal(outcome)) this.outcomes.set(key, outcome);
       return { outcome, duplicate: false };
     });
@@ -69,5 +71,20 @@ export class InMemoryIdempotencyStore implements IdempotencyStore {
   /** The outcome stored under `key`, if any (for tests). */
   find(key: string): FinalOutcome | undefined {
     return this.outcomes.get(key);
+  }
+}
+
+/** The work's outcome; what it changed is taken back when it is not final or the work throws. */
+async function settle(
+  outcome: Promise<ReplyOutcome>,
+  changes: RollbackActions,
+): Promise<ReplyOutcome> {
+  try {
+    const settled = await outcome;
+    if (!isFinal(settled)) changes.rollBack();
+    return settled;
+  } catch (error) {
+    changes.rollBack();
+    throw error;
   }
 }

@@ -10,6 +10,7 @@ import {
   type OnceResult,
 } from './idempotency-store.js';
 import type { SqlRunner } from '#postgres';
+import { RollbackActions } from './rollback-actions.js';
 
 /** Options of the Postgres store. */
 export interface PostgresIdempotencyStoreOptions {
@@ -42,21 +43,33 @@ export class PostgresIdempotencyStore implements IdempotencyStore {
     work: (context: HandlerContext) => Promise<ReplyOutcome>,
     closes?: ClosedKey,
   ): Promise<OnceResult> {
-    return inTransaction(
-      this.dataSource,
-      async (sql) => {
-        if (this.dedupe) {
-          const stored = await claim(sql, key, commandType);
-          if (stored !== undefined) return { outcome: stored, duplicate: true };
-          if (closes) await close(sql, closes, commandType);
-        }
-        const outcome = await work({ transaction: sql });
-        if (this.dedupe && isFinal(outcome)) await store(sql, key, outcome);
-        return { outcome, duplicate: false };
-      },
-      // A technical error rolls back the handler's writes and the claim: the retry runs afresh.
-      { commit: (result) => isFinal(result.outcome) },
-    );
+    const changes = new RollbackActions();
+    try {
+      return await inTransaction(
+        this.dataSource,
+        async (sql) => {
+          try {
+            if (this.dedupe) {
+              const stored = await claim(sql, key, commandType);
+              if (stored !== undefined) return { outcome: stored, duplicate: true };
+              if (closes) await close(sql, closes, commandType);
+            }
+            const outcome = await work({ transaction: sql, onRollback: changes.register });
+            if (!isFinal(outcome)) changes.rollBack();
+            else if (this.dedupe) await store(sql, key, outcome);
+            return { outcome, duplicate: false };
+          } catch (error) {
+            changes.rollBack(); // the transaction may be run again: from a clean slate
+            throw error;
+          }
+        },
+        // A technical error rolls back the handler's writes and the claim: the retry runs afresh.
+        { commit: (result) => isFinal(result.outcome) },
+      );
+    } catch (error) {
+      changes.rollBack(); // the commit failed, or its outcome is unknown
+      throw error;
+    }
   }
 
   /** The outcome stored under `key`, if any. */

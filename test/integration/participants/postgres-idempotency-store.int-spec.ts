@@ -120,6 +120,23 @@ describe('the Postgres idempotency store', () => {
     expect(await effectsOf('k-6')).toBe(2);
   });
 
+  it('takes back what the work changed in memory when its transaction does not commit', async () => {
+    const changed: string[] = [];
+    const throwing = async (context: HandlerContext) => {
+      changed.push('x');
+      context.onRollback(() => changed.pop());
+      throw new Error('connection lost');
+    };
+    await expect(store.once('k-7', 'inventory.reserve', throwing)).rejects.toThrow();
+    expect(changed).toEqual([]);
+    await store.once('k-8', 'inventory.reserve', async (context) => {
+      changed.push('y');
+      context.onRollback(() => changed.pop());
+      return success;
+    });
+    expect(changed).toEqual(['y']);
+  });
+
   describe('the late-command rule', () => {
     const refusal = {
       status: 'failure',
