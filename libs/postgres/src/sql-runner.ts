@@ -1,6 +1,8 @@
 import pg, { type Pool, type PoolClient } from 'pg';
 import type { DataSource, QueryRunner } from 'typeorm';
 
+export { dataErrorReason, sqlStateOf } from './data-errors.js';
+
 /** Runs one SQL statement with positional parameters and returns its rows. */
 export interface SqlRunner {
   query<Row = Record<string, unknown>>(sql: string, parameters?: unknown[]): Promise<Row[]>;

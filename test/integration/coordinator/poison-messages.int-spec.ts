@@ -5,6 +5,9 @@
 import { randomUUID } from 'node:crypto';
 import { DEAD_LETTER_HEADERS, HEADERS, JSON_CONTENT_TYPE, MESSAGE_TYPES } from '#contracts';
 import { Kafka, logLevel, type Message } from 'kafkajs';
+import { dataErrorReason } from '#postgres';
+import type { IncomingMessage } from '#saga-core';
+import { isolatePoison } from '../../../apps/coordinator/src/inbound/isolate-poison.js';
 import { DeadLetterQueries } from '../../../apps/coordinator/src/dead-letters/dead-letter-queries.js';
 import type { CoordinatorRuntime } from '../../../apps/coordinator/src/runtime/coordinator-runtime.js';
 import {
@@ -210,7 +213,10 @@ describe('poison messages (bytes the database refuses) on the real Kafka and Pos
       },
       {
         key: 'dl-raw-reason',
-        headers: { ...origin(base + 3, 'reason'), [DEAD_LETTER_HEADERS.reason]: Buffer.from([0x00]) },
+        headers: {
+          ...origin(base + 3, 'reason'),
+          [DEAD_LETTER_HEADERS.reason]: Buffer.from([0x00]),
+        },
         value: 'a\\b',
       },
       {
@@ -233,12 +239,47 @@ describe('poison messages (bytes the database refuses) on the real Kafka and Pos
     );
     const byOffset = new Map(views.map((view) => [Number(view.originalOffset) - base, view]));
     expect(byOffset.get(1)).toMatchObject({ key: 'dl-raw-value', reason: 'raw value' });
-    expect(byOffset.get(1)?.value).toEqual({ a: NUL });
+    // Not JSON (a raw control character in a string): shown as the text it is, byte for byte.
+    expect(byOffset.get(1)?.value).toBe(`{"a":"${NUL}"}`);
     expect(byOffset.get(2)).toMatchObject({ key: 'k\u0000', value: {} });
     expect(byOffset.get(2)?.headers['x-raw']).toBe(NUL);
     expect(byOffset.get(3)).toMatchObject({ key: 'dl-raw-reason', value: 'a\\b' });
     expect(byOffset.get(3)?.reason).toBe(NUL);
     expect(byOffset.get(4)?.value).toEqual({ nul: NUL, lone: LONE_SURROGATE });
     expect(byOffset.get(5)).toMatchObject({ key: 'dl-after', reason: 'an ordinary dead letter' });
+    // Stored escaped only where Postgres could not have stored the text as it is.
+    const stored = await environment.db.query<{ offset: string; text_escaped: boolean }[]>(
+      `SELECT original_offset::text AS offset, text_escaped FROM dead_letters
+       WHERE topic = $1 AND original_offset > $2 ORDER BY original_offset`,
+      [dlq, base],
+    );
+    expect(stored.map((row) => row.text_escaped)).toEqual([true, true, true, false, false]);
   }, 120_000);
+
+  it('sets aside what the database refuses even when it passed validation (the safety net)', async () => {
+    // Replies built by hand, past the contract's checks: the database itself refuses two of them.
+    const ids = ['net-1', `net-nul-${NUL}`, 'net-2', `net-surrogate-${LONE_SURROGATE}`, 'net-3'];
+    const messages: IncomingMessage[] = ids.map((messageId) => ({
+      topic: coordinator.topics.replies,
+      key: null,
+      headers: {},
+      value: JSON.stringify(reply(messageId, randomUUID())),
+    }));
+    const handle = isolatePoison(
+      async (batch) => {
+        await coordinator.decisions.applyReplies(batch.map((m) => JSON.parse(m.value!)));
+        return { deadLetters: [] };
+      },
+      { poisonReason: dataErrorReason },
+    );
+    const outcome = await handle(messages);
+    expect(outcome.deadLetters.map((d) => [d.message, d.reason])).toEqual([
+      [messages[1], 'the database refused a value (SQLSTATE 22P05, untranslatable character)'],
+      [messages[3], 'the database refused a value (SQLSTATE 22P02, invalid text representation)'],
+    ]);
+    const inbox = await environment.db.query<{ message_id: string }[]>(
+      `SELECT message_id FROM inbox WHERE message_id LIKE 'net-%' ORDER BY message_id`,
+    );
+    expect(inbox.map((row) => row.message_id)).toEqual(['net-1', 'net-2', 'net-3']);
+  });
 });

@@ -2,8 +2,11 @@ import { hostname } from 'node:os';
 import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { topicNames, type TopicNames } from '#contracts';
+import { dataErrorReason } from '#postgres';
 import {
   createSagaEngine,
+  type BatchHandler,
+  type IncomingMessage,
   type MessageConsumer,
   type SagaRegistry,
   type TopicSpec,
@@ -15,6 +18,7 @@ import { WorkSignals } from '../decisions/work-signals.js';
 import { replyBatchHandler } from '../inbound/reply-handler.js';
 import { startBatchHandler } from '../inbound/start-handler.js';
 import { coalesceBatches } from '../inbound/coalesce-batches.js';
+import { isolatePoison } from '../inbound/isolate-poison.js';
 import { OutboxFastPath } from '../outbox/outbox-fast-path.js';
 import { OutboxRelay } from '../outbox/outbox-relay.js';
 import { postgresDataSourceOptions, quoteIdentifier } from '../persistence/data-source-options.js';
@@ -241,7 +245,7 @@ export class CoordinatorRuntime {
         config.consumerGroup,
         this.topics.replies,
         coalesceBatches(
-          replyBatchHandler(this.decisions, config.security.maxContextBytes),
+          this.isolatingPoison(replyBatchHandler(this.decisions, config.security.maxContextBytes)),
           DECISIONS_IN_FLIGHT,
         ),
         {
@@ -254,7 +258,12 @@ export class CoordinatorRuntime {
       this.consume(
         config.consumerGroup,
         this.topics.start,
-        coalesceBatches(startBatchHandler(this.decisions, this.sensitive), DECISIONS_IN_FLIGHT),
+        coalesceBatches(
+          this.isolatingPoison(startBatchHandler(this.decisions, this.sensitive), (message) =>
+            message.value === null ? undefined : this.sensitive.redactStart(message.value),
+          ),
+          DECISIONS_IN_FLIGHT,
+        ),
         startConsumerTuning(config.topicPartitions),
       ).then((consumer) => (this.startConsumer = consumer)),
       this.indexDeadLetters(`${config.consumerGroup}.${config.topicPrefix}dead-letters`),
@@ -263,6 +272,23 @@ export class CoordinatorRuntime {
       this.timers.start();
     });
     if (options.waitForConsumers ?? true) await this.consuming;
+  }
+
+  /**
+   * A decision handler whose batches, when the database refuses a value in them (a data error,
+   * e.g. U+0000 the contract did not catch), are split to dead-letter the one poison message
+   * and apply the rest: inside coalesceBatches, so no other partition's message is blamed.
+   */
+  private isolatingPoison(
+    handle: BatchHandler,
+    redact?: (message: IncomingMessage) => string | undefined,
+  ): BatchHandler {
+    return isolatePoison(handle, {
+      poisonReason: dataErrorReason,
+      ...(redact === undefined ? {} : { redact }),
+      onPoison: (message, reason) =>
+        this.logger.warn(`a message of ${message.topic} is dead-lettered: ${reason}`),
+    });
   }
 
   /** The groups the coordinator consumes with, and their topics. */
