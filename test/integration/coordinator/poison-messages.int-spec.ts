@@ -1,7 +1,8 @@
 // Bytes the database refuses (../shared/DESIGN.md, failure window 8) on the real Kafka and
-// Postgres: `\u0000`, a lone surrogate and a raw 0x00 byte on `saga.start`, on `saga.replies`
-// and on a dead-letter topic. Each poison message is dead-lettered (or, on a dead-letter topic,
-// recorded) with its reason, and sagas started after it, on every partition, run to their end.
+// Postgres: `\u0000`, a lone surrogate and a raw 0x00 byte (and bytes that are not UTF-8) on
+// `saga.start`, on `saga.replies` and on a dead-letter topic. Each poison message is
+// dead-lettered (or, on a dead-letter topic, recorded) with its reason, and sagas started after
+// it, on every partition, run to their end.
 import { randomUUID } from 'node:crypto';
 import { DEAD_LETTER_HEADERS, HEADERS, JSON_CONTENT_TYPE, MESSAGE_TYPES } from '#contracts';
 import { Kafka, logLevel, type Message } from 'kafkajs';
@@ -152,6 +153,15 @@ describe('poison messages (bytes the database refuses) on the real Kafka and Pos
       { key: 'start-key-nul', headers, value: start(`k-${NUL}`, 'o-1') },
       { key: 'start-raw', headers, value: withRawNul(start('start-raw', 'o-MARK'), 'MARK') },
       {
+        key: 'start-not-utf8',
+        headers,
+        value: Buffer.concat([
+          Buffer.from(start('start-not-utf8', 'o-1').replace('"o-1"', '"o-')),
+          Buffer.from([0xff, 0x22]),
+          Buffer.from(start('x', 'o-1').split('"o-1"')[1]!),
+        ]),
+      },
+      {
         key: 'start-raw-header',
         headers: { ...headers, 'x-poison': Buffer.from([0x61, 0x00, 0x62]) },
         value: withRawNul(start('start-raw-header', 'o-MARK'), 'MARK'),
@@ -186,6 +196,7 @@ describe('poison messages (bytes the database refuses) on the real Kafka and Pos
     expect(reason('start-surrogate')).toMatch(/input\.orderId: .*surrogate/);
     expect(reason('start-key-nul')).toMatch(/idempotencyKey: .*U\+0000/);
     expect(reason('start-raw')).toMatch(/not valid JSON/);
+    expect(reason('start-not-utf8')).toBe('the value is not valid UTF-8');
     expect(reason('start-raw-header')).toMatch(/not valid JSON/);
     const [poisoned] = await environment.db.query<{ n: number }[]>(
       `SELECT count(*)::int AS n FROM sagas WHERE idempotency_key LIKE 'start-%'`,

@@ -56,6 +56,9 @@ const DECISIONS_IN_FLIGHT = 2;
  */
 const HOT_PATH_FETCH = { minBytes: 16_384, maxWaitTimeMs: 10 };
 
+/** Starts and replies are text: a record with bytes that are not UTF-8 is dead-lettered at once. */
+const TEXT_ONLY = { requireUtf8: true };
+
 /**
  * Starts handed in at once, over every partition: once the cap on sagas in flight pauses the
  * consumer, what is already handed in still starts, so this bounds how far the cap is passed.
@@ -66,6 +69,7 @@ const START_CHUNK = 100;
 function startConsumerTuning(partitions: number): ConsumerTuning {
   return {
     ...HOT_PATH_FETCH,
+    ...TEXT_ONLY,
     maxBatchSize: Math.max(1, Math.floor(START_CHUNK / partitions)),
     partitionsConsumedConcurrently: partitions,
   };
@@ -250,6 +254,7 @@ export class CoordinatorRuntime {
         ),
         {
           ...HOT_PATH_FETCH,
+          ...TEXT_ONLY,
           maxBatchSize: 500,
           // Every partition's batches at once, merged into few transactions (coalesceBatches).
           partitionsConsumedConcurrently: config.topicPartitions,
