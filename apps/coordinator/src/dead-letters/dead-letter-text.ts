@@ -1,6 +1,7 @@
 import { unstorableTextProblem } from '#contracts';
 
 // A backslash, U+0000, or a UTF-16 surrogate without its pair (no `u` flag: code units).
+// eslint-disable-next-line no-control-regex -- U+0000 is exactly what must be spelled out
 const ESCAPED = /\\|\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 const ESCAPE = /\\(\\|u[0-9a-f]{4})/g;
 
