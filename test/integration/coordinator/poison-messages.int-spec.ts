@@ -10,6 +10,7 @@ import { dataErrorReason } from '#postgres';
 import type { IncomingMessage } from '#saga-core';
 import { isolatePoison } from '../../../apps/coordinator/src/inbound/isolate-poison.js';
 import { DeadLetterQueries } from '../../../apps/coordinator/src/dead-letters/dead-letter-queries.js';
+import { DeadLetterReplayer } from '../../../apps/coordinator/src/dead-letters/dead-letter-replayer.js';
 import type { CoordinatorRuntime } from '../../../apps/coordinator/src/runtime/coordinator-runtime.js';
 import {
   createEnvironment,
@@ -265,6 +266,23 @@ describe('poison messages (bytes the database refuses) on the real Kafka and Pos
       [dlq, base],
     );
     expect(stored.map((row) => row.text_escaped)).toEqual([true, true, true, false, false]);
+
+    // A replay republishes the original bytes, not their escaped spelling.
+    const replayer = new DeadLetterReplayer(
+      environment.db,
+      coordinator.transport.publisher,
+      {},
+      coordinator.deadLetterSealer,
+    );
+    await replayer.replayOne(byOffset.get(2)!.id, 'test');
+    await waitFor(
+      'the replayed record on the original topic, byte for byte',
+      async () => {
+        const records = await readTopics([coordinator.topics.replies]);
+        return records.some((r) => r.key === 'k\u0000' && r.headers['x-raw'] === NUL);
+      },
+      { timeoutMs: FLOW_TIMEOUT_MS, intervalMs: 500 },
+    );
   }, 120_000);
 
   it('sets aside what the database refuses even when it passed validation (the safety net)', async () => {
