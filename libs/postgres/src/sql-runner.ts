@@ -15,6 +15,8 @@ export {
 } from './connection-settings.js';
 export { guardPool } from './pool-guard.js';
 
+export { dataErrorReason, sqlStateOf } from './data-errors.js';
+
 /** Runs one SQL statement with positional parameters and returns its rows. */
 export interface SqlRunner {
   query<Row = Record<string, unknown>>(sql: string, parameters?: unknown[]): Promise<Row[]>;

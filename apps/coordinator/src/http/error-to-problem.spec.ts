@@ -22,6 +22,22 @@ import {
 import { InvalidRequestException, MAX_LISTED_PROBLEMS } from './problem.js';
 
 describe('errorToProblem', () => {
+  it('answers a value the database refused (SQLSTATE class 22) with a 400 that names no value', () => {
+    const error = Object.assign(new Error('invalid input syntax for type uuid: "secret"'), {
+      code: '22P02',
+    });
+    expect(errorToProblem(error)).toEqual({
+      unexpected: false,
+      body: {
+        statusCode: 400,
+        error: 'Bad Request',
+        message: 'the database refused a value (SQLSTATE 22P02, invalid text representation)',
+      },
+    });
+    const other = Object.assign(new Error('deadlock'), { code: '40P01' });
+    expect(errorToProblem(other).body.statusCode).toBe(500);
+  });
+
   it('names each bad field of the input under input.', () => {
     const error = new InvalidSagaInputError([
       { path: 'amount', message: 'must be positive' },

@@ -1,4 +1,5 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
+import { dataErrorReason } from '#postgres';
 import {
   IdempotencyConflictError,
   IllegalSagaActionError,
@@ -38,7 +39,9 @@ const SAGA_ERRORS: readonly (readonly [type: ErrorClass, status: number, field?:
 
 /**
  * Maps any error to the API's error answer: the saga errors to their 4xx, Nest's HTTP
- * exceptions to their own status, a lost or silent database to a 503 (try again), and anything
+ * exceptions to their own status, a lost or silent database to a 503 (try again), a value the
+ * database refused (SQLSTATE class 22, which the request's validation should have caught) to a
+ * 400 naming only the condition, and anything
  * else to a 500 that reveals nothing.
  */
 export function errorToProblem(error: unknown): MappedProblem {
@@ -66,6 +69,8 @@ export function errorToProblem(error: unknown): MappedProblem {
       unexpected: true,
     };
   }
+  const refused = dataErrorReason(error);
+  if (refused !== undefined) return expected(problemBody(HttpStatus.BAD_REQUEST, refused));
   return {
     body: problemBody(HttpStatus.INTERNAL_SERVER_ERROR, INTERNAL_ERROR_MESSAGE),
     unexpected: true,

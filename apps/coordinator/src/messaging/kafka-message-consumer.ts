@@ -67,6 +67,7 @@ export class KafkaMessageConsumer implements MessageConsumer {
           groupId: options.groupId,
           handleBatch: options.handleBatch,
           maxBatchSize: tuning.maxBatchSize,
+          requireUtf8: tuning.requireUtf8,
           retry: tuning.handlerRetry,
           heartbeatIntervalMs: tuning.heartbeatIntervalMs,
           sendDeadLetters: (topic, records) => this.deps.deadLetters.sendRecords(topic, records),

@@ -2,8 +2,11 @@ import { hostname } from 'node:os';
 import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { topicNames, type TopicNames } from '#contracts';
+import { dataErrorReason } from '#postgres';
 import {
   createSagaEngine,
+  type BatchHandler,
+  type IncomingMessage,
   type MessageConsumer,
   type SagaRegistry,
   type TopicSpec,
@@ -15,6 +18,7 @@ import { WorkSignals } from '../decisions/work-signals.js';
 import { replyBatchHandler } from '../inbound/reply-handler.js';
 import { startBatchHandler } from '../inbound/start-handler.js';
 import { coalesceBatches } from '../inbound/coalesce-batches.js';
+import { isolatePoison } from '../inbound/isolate-poison.js';
 import { OutboxFastPath } from '../outbox/outbox-fast-path.js';
 import { OutboxRelay } from '../outbox/outbox-relay.js';
 import { postgresDataSourceOptions, quoteIdentifier } from '../persistence/data-source-options.js';
@@ -53,6 +57,9 @@ const DECISIONS_IN_FLIGHT = 2;
  */
 const HOT_PATH_FETCH = { minBytes: 16_384, maxWaitTimeMs: 10 };
 
+/** Starts and replies are text: a record with bytes that are not UTF-8 is dead-lettered at once. */
+const TEXT_ONLY = { requireUtf8: true };
+
 /**
  * Starts handed in at once, over every partition: once the cap on sagas in flight pauses the
  * consumer, what is already handed in still starts, so this bounds how far the cap is passed.
@@ -63,6 +70,7 @@ const START_CHUNK = 100;
 function startConsumerTuning(partitions: number): ConsumerTuning {
   return {
     ...HOT_PATH_FETCH,
+    ...TEXT_ONLY,
     maxBatchSize: Math.max(1, Math.floor(START_CHUNK / partitions)),
     partitionsConsumedConcurrently: partitions,
   };
@@ -247,11 +255,12 @@ export class CoordinatorRuntime {
         config.consumerGroup,
         this.topics.replies,
         coalesceBatches(
-          replyBatchHandler(this.decisions, config.security.maxContextBytes),
+          this.isolatingPoison(replyBatchHandler(this.decisions, config.security.maxContextBytes)),
           DECISIONS_IN_FLIGHT,
         ),
         {
           ...HOT_PATH_FETCH,
+          ...TEXT_ONLY,
           maxBatchSize: 500,
           // Every partition's batches at once, merged into few transactions (coalesceBatches).
           partitionsConsumedConcurrently: config.topicPartitions,
@@ -260,7 +269,12 @@ export class CoordinatorRuntime {
       this.consume(
         config.consumerGroup,
         this.topics.start,
-        coalesceBatches(startBatchHandler(this.decisions, this.sensitive), DECISIONS_IN_FLIGHT),
+        coalesceBatches(
+          this.isolatingPoison(startBatchHandler(this.decisions, this.sensitive), (message) =>
+            message.value === null ? undefined : this.sensitive.redactStart(message.value),
+          ),
+          DECISIONS_IN_FLIGHT,
+        ),
         startConsumerTuning(config.topicPartitions),
       ).then((consumer) => (this.startConsumer = consumer)),
       this.indexDeadLetters(`${config.consumerGroup}.${config.topicPrefix}dead-letters`),
@@ -269,6 +283,23 @@ export class CoordinatorRuntime {
       this.timers.start();
     });
     if (options.waitForConsumers ?? true) await this.consuming;
+  }
+
+  /**
+   * A decision handler whose batches, when the database refuses a value in them (a data error,
+   * e.g. U+0000 the contract did not catch), are split to dead-letter the one poison message
+   * and apply the rest: inside coalesceBatches, so no other partition's message is blamed.
+   */
+  private isolatingPoison(
+    handle: BatchHandler,
+    redact?: (message: IncomingMessage) => string | undefined,
+  ): BatchHandler {
+    return isolatePoison(handle, {
+      poisonReason: dataErrorReason,
+      ...(redact === undefined ? {} : { redact }),
+      onPoison: (message, reason) =>
+        this.logger.warn(`a message of ${message.topic} is dead-lettered: ${reason}`),
+    });
   }
 
   /** The groups the coordinator consumes with, and their topics. */

@@ -3,6 +3,7 @@ import { SagaTraceContext1764460800000 } from './1764460800000-saga-trace-contex
 import { DeadLetters1764633600000 } from './1764633600000-dead-letters.js';
 import { Resilience1764720000000 } from './1764720000000-resilience.js';
 import { ReplyTimerCommand1764800000000 } from './1764800000000-reply-timer-command.js';
+import { DeadLetterEscapedText1764806400003 } from './1764806400003-dead-letter-escaped-text.js';
 
 /** Every migration of the coordinator's schema, oldest first (listed, not globbed: ESM-safe). */
 export const coordinatorMigrations = [
@@ -11,4 +12,5 @@ export const coordinatorMigrations = [
   DeadLetters1764633600000,
   Resilience1764720000000,
   ReplyTimerCommand1764800000000,
+  DeadLetterEscapedText1764806400003,
 ];
