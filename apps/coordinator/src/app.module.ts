@@ -59,7 +59,8 @@ export class AppModule {
     checks.push({
       name: 'consumers',
       check: async () => {
-        if (!runtime.isConsuming()) throw new ReadinessProblem('joining their groups');
+        const problem = runtime.consumerProblem();
+        if (problem !== undefined) throw new ReadinessProblem(problem);
       },
     });
     const api = [

@@ -311,9 +311,20 @@ export class CoordinatorRuntime {
     }));
   }
 
-  /** True once the consumers have joined their groups (and the timers run). */
+  /** True once the consumers have joined their groups (and the timers run), and are members now. */
   isConsuming(): boolean {
-    return this.joined;
+    return this.consumerProblem() === undefined;
+  }
+
+  /**
+   * Why the consumers do not consume now, safe to show in readiness: `joining their groups`
+   * before every first join, `rejoining after a crash: <groups>` while a crashed one restarts.
+   */
+  consumerProblem(): string | undefined {
+    if (!this.joined) return 'joining their groups';
+    const out = this.consumers.filter((consumer) => consumer.isMember?.() === false);
+    if (out.length === 0) return undefined;
+    return `rejoining after a crash: ${out.length} of ${this.consumers.length} consumer(s)`;
   }
 
   /** Stops taking work, finishes what is in hand, and closes the connections. Idempotent. */
