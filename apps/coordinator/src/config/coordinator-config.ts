@@ -8,6 +8,11 @@ import {
   type ResilienceConfig,
 } from './resilience-config.js';
 import {
+  startupEnvironmentSchema,
+  startupTimeouts,
+  type StartupTimeouts,
+} from './startup-config.js';
+import {
   securityConfigOf,
   securityEnvironmentSchema,
   type ReadFile,
@@ -92,6 +97,7 @@ const environmentSchema = z
     ...logEnvironment,
   })
   .extend(resilienceEnvironmentSchema.shape)
+  .extend(startupEnvironmentSchema.shape)
   .extend(securityEnvironmentSchema.shape);
 
 /** The coordinator's configuration, read from the environment once at start-up. */
@@ -142,6 +148,8 @@ export interface CoordinatorConfig {
   readonly stuckAfterMs: number;
   /** Authentication, limits, encryption keys, Kafka TLS and SASL. */
   readonly security: SecurityConfig;
+  /** How long each start-up phase may take (see StartupTimeouts). */
+  readonly startup: StartupTimeouts;
   /** Least severe level written to the JSON logs (`LOG_LEVEL`, default `info`). */
   readonly logLevel: (typeof LOG_LEVELS)[number];
   /**
@@ -203,6 +211,7 @@ export function loadCoordinatorConfig(
     resilience: resilienceConfig(env),
     stuckAfterMs: env.STUCK_AFTER_MS,
     security,
+    startup: startupTimeouts(env),
     logLevel: env.LOG_LEVEL,
     logRedactPaths: env.LOG_REDACT_PATHS,
   };

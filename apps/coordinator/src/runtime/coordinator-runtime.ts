@@ -44,6 +44,7 @@ import { SagaMetrics } from '../observability/saga-metrics.js';
 import { kafkaSecurityOptions } from '../messaging/kafka-security.js';
 import type { ConsumerTuning } from '../messaging/kafka-transport-options.js';
 import { createMessageTransport, type MessageTransport } from './message-transport.js';
+import { StartupPhases } from './startup-phases.js';
 
 /**
  * Decision transactions under way at once per consumer: while they wait for their commit, the
@@ -86,6 +87,8 @@ export interface CoordinatorRuntimeOptions {
   readonly transport?: MessageTransport;
   /** The registry to count into (default: a new one, without the Node.js process metrics). */
   readonly metrics?: Metrics;
+  /** Says what `start` is doing and bounds each phase (default: bounded, writes nothing). */
+  readonly startup?: StartupPhases;
 }
 
 /**
@@ -236,17 +239,38 @@ export class CoordinatorRuntime {
    */
   async start(options: { waitForConsumers?: boolean } = {}): Promise<void> {
     const { config } = this.options;
-    if (config.databaseUrl && config.databaseSchema !== 'public') {
-      await this.ensureSchema(config.databaseUrl, config.databaseSchema);
-    }
-    await this.dataSource.initialize();
+    const phases = this.options.startup ?? new StartupPhases();
+    const timeouts = config.startup;
+    await phases.run(
+      {
+        name: 'database connect',
+        timeoutMs: timeouts.databaseMs,
+        setting: 'STARTUP_DATABASE_TIMEOUT_MS',
+      },
+      async () => {
+        if (config.databaseUrl && config.databaseSchema !== 'public') {
+          await this.ensureSchema(config.databaseUrl, config.databaseSchema);
+        }
+        await this.dataSource.initialize();
+      },
+    );
     guardConnections(this.dataSource);
     if (config.runMigrations) {
-      const applied = await this.dataSource.runMigrations({ transaction: 'all' });
+      const applied = await phases.run(
+        {
+          name: 'migrations',
+          timeoutMs: timeouts.migrationsMs,
+          setting: 'STARTUP_MIGRATIONS_TIMEOUT_MS',
+        },
+        () => this.dataSource.runMigrations({ transaction: 'all' }),
+      );
       const names = applied.map((migration) => migration.name).join(', ');
       if (applied.length > 0) this.logger.log(`applied ${applied.length} migration(s): ${names}`);
     }
-    const report = await this.transport.administrator.ensureTopics(this.topicSpecs());
+    const report = await phases.run(
+      { name: 'topics', timeoutMs: timeouts.topicsMs, setting: 'STARTUP_TOPICS_TIMEOUT_MS' },
+      () => this.transport.administrator.ensureTopics(this.topicSpecs()),
+    );
     if (report.created.length > 0) this.logger.log(`created topics: ${report.created.join(', ')}`);
     this.relay.start();
     this.capacity.start();
@@ -282,6 +306,15 @@ export class CoordinatorRuntime {
       this.joined = true;
       this.timers.start();
     });
+    phases.track(
+      {
+        name: 'consumers joining',
+        timeoutMs: timeouts.consumersMs,
+        setting: 'STARTUP_CONSUMERS_TIMEOUT_MS',
+      },
+      this.consuming,
+      () => this.consumerProblem(),
+    );
     if (options.waitForConsumers ?? true) await this.consuming;
   }
 
