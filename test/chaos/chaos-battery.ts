@@ -53,9 +53,6 @@ export interface ChaosOptions {
   readonly poison?: number;
 }
 
-/** How long a restarted coordinator may stay silent before it is replaced (it normally prints within a second or two). */
-const SILENT_RESTART_MS = 30_000;
-
 /** What a run did and found. */
 export interface ChaosReport {
   readonly sagas: number;
@@ -65,8 +62,6 @@ export interface ChaosReport {
   /** Database backends of the run's processes terminated, over every sweep. */
   readonly backendsTerminated: number;
   readonly participantRestarts: number;
-  /** Restarted coordinators that printed nothing for SILENT_RESTART_MS, killed and replaced. */
-  readonly silentRestarts: number;
   readonly participantCrashes: number;
   readonly faultsInjected: Record<string, number>;
   readonly duplicatesInjected: number;
@@ -153,13 +148,12 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
   const faults: Record<string, number> = {};
   let participantRestarts = 0;
   let backendsTerminated = 0;
-  let silentRestarts = 0;
   let participantCrashes = 0;
   let stopping = false;
   const adminUrl = (service: ServiceProcess) => /"adminUrl":"([^"]+)"/.exec(service.output())?.[1];
   const collectFaults = async (service: ServiceProcess) => {
     const url = adminUrl(service);
-    if (url === undefined || service.child.exitCode !== null) return;
+    if (url === undefined || service.hasExited()) return;
     const body = (await (await fetch(url)).json()) as { injected: Record<string, number> };
     for (const [kind, n] of Object.entries(body.injected)) faults[kind] = (faults[kind] ?? 0) + n;
   };
@@ -179,7 +173,7 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
     await waitFor(
       `${participant} to consume`,
       () => {
-        if (service.child.exitCode !== null && service.child.exitCode !== 86) {
+        if (service.hasExited() && service.child.exitCode !== 86) {
           throw new Error(`${participant} exited:\n${service.output()}`);
         }
         return adminUrl(service) !== undefined;
@@ -188,24 +182,9 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
     );
   };
   const coordinators: CoordinatorProcess[] = [];
-  // A restarted coordinator has, rarely, printed nothing at all for 90 s (cause not found yet:
-  // not even Nest's first line). Such a one is killed and replaced once, and counted.
-  const restart = (): void => {
-    const replacement = launchCoordinator(coordinatorEnv);
-    coordinators.push(replacement);
-    const check = setTimeout(() => {
-      const { child } = replacement.service;
-      if (replacement.service.output() !== '' || child.exitCode !== null) return;
-      silentRestarts++;
-      void killHard(replacement).then(() => {
-        if (silentRestarts <= kills) restart();
-      });
-    }, SILENT_RESTART_MS);
-    void replacement.url.then(
-      () => clearTimeout(check),
-      () => clearTimeout(check),
-    );
-  };
+  // A coordinator killed while it still starts is seen dead at once (ServiceProcess.hasExited):
+  // such deaths were once mistaken for restarts that stayed silent.
+  const restart = (): void => void coordinators.push(launchCoordinator(coordinatorEnv));
   try {
     // The first coordinator creates the topics and the schema; then the rest start.
     coordinators.push(launchCoordinator(coordinatorEnv));
@@ -216,9 +195,7 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
 
     let next = 0;
     const liveUrl = () => {
-      const alive = coordinators.filter(
-        (c) => c.service.child.exitCode === null && c.service.child.signalCode === null,
-      );
+      const alive = coordinators.filter((c) => !c.service.hasExited());
       return alive[next++ % alive.length]!.url;
     };
     const loading = startSagas(orderPlans(schema, sagas, 7), liveUrl, {
@@ -250,9 +227,7 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
         backendsTerminated += await terminateBackends(db, schema);
         continue;
       }
-      const victim = coordinators.filter(
-        (c) => c.service.child.exitCode === null && c.service.child.signalCode === null,
-      )[kill % 2]!;
+      const victim = coordinators.filter((c) => !c.service.hasExited())[kill % 2]!;
       await killHard(victim);
       restart();
       if (kill++ === 0) {
@@ -337,7 +312,6 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
       brokerRestarts,
       backendsTerminated,
       participantRestarts,
-      silentRestarts,
       participantCrashes,
       faultsInjected: faults,
       duplicatesInjected: commands.length,
@@ -365,7 +339,7 @@ export function formatReport(report: ChaosReport): string {
       .map(([s, n]) => `${s} ${n}`)
       .join(', ')}`,
     `  broker restarts: ${report.brokerRestarts}; database backends terminated: ${report.backendsTerminated}`,
-    `  coordinator SIGKILLs: ${report.kills}; participant restarts: ${report.participantRestarts}; silent coordinator restarts replaced: ${report.silentRestarts}; participant crashes after commit: ${report.participantCrashes}`,
+    `  coordinator SIGKILLs: ${report.kills}; participant restarts: ${report.participantRestarts}; participant crashes after commit: ${report.participantCrashes}`,
     `  faults injected: ${Object.entries(report.faultsInjected)
       .map(([k, n]) => `${k} ${n}`)
       .join(', ')}`,
