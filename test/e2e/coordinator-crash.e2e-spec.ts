@@ -140,7 +140,7 @@ describe('a coordinator process killed with SIGKILL in the middle of hundreds of
   it('ends every saga after two restarts, applies no effect twice, and repeats a command only across a crash', async () => {
     const sagas = 300;
     const kills = 2;
-    // Reply timeouts (5 s) and the deadline (60 s) stretched 20 times, far beyond the ~30 s a
+    // Reply timeouts (5 s) and the deadline (10 min) stretched 20 times, far beyond the ~30 s a
     // restarted process waits for the broker to evict its dead predecessor from the consumer
     // groups (see the next test for what happens without): no timer fires during the test, so
     // every saga must end as its input says and every command has one attempt; a second copy

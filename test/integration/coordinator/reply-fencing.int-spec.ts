@@ -26,7 +26,7 @@ import {
 import { recordTopics, type TopicRecorder } from '../../support/topic-recorder.js';
 import { waitFor } from '../../support/wait-for.js';
 
-// Reply timeouts of 20 s and a deadline of 4 min: no timer fires by itself during a test, so
+// Reply timeouts of 20 s and a deadline of 40 min: no timer fires by itself during a test, so
 // every change to a saga comes from a reply the test sent.
 const TIME_SCALE = '4';
 /** Marks the messages of one case, to find them again in a dead-letter topic. */

@@ -141,7 +141,7 @@ describe('retry back-off with time scaled down (TIME_SCALE=0.5)', () => {
 });
 
 describe('reply timeouts with time scaled down (TIME_SCALE=0.1)', () => {
-  // Reply timeouts of 500 ms; the saga's deadline (60 s) becomes 6 s, well after the 4 attempts.
+  // Reply timeouts of 500 ms; the saga's deadline (10 min) becomes 60 s, well after the 4 attempts.
   const TIME_SCALE = 0.1;
   const test = useCoordinator('it_timeout', TIME_SCALE);
 

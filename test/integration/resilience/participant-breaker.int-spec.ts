@@ -23,7 +23,7 @@ const breakerSettings = {
   BREAKER_RESET_TIMEOUT_MS: '1500',
   BREAKER_HALF_OPEN_PROBES: String(PROBES),
   CAPACITY_POLL_MS: '50',
-  // Reply timeouts of 2 s, a saga deadline of 24 s: room for a loaded machine.
+  // Reply timeouts of 2 s, a saga deadline of 4 min: room for a loaded machine.
   TIME_SCALE: '0.4',
 };
 

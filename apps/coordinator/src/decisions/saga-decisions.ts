@@ -150,10 +150,13 @@ export class SagaDecisions implements SagaOperations {
     });
   }
 
-  /** Fires up to `limit` due timers; resolves with how many fired. Several instances may call it at once. */
-  async fireDueTimers(limit: number): Promise<number> {
+  /**
+   * Fires up to `limit` due timers; resolves with how many fired. Several instances may call it
+   * at once. With `holdReplyTimeouts`, reply timeouts wait (this instance cannot hear replies).
+   */
+  async fireDueTimers(limit: number, holdReplyTimeouts = false): Promise<number> {
     return this.decide(async (sql, now, session) => {
-      const due = await findDueTimers(sql, limit);
+      const due = await findDueTimers(sql, limit, holdReplyTimeouts);
       const sagas = await this.lock(
         sql,
         due.map((timer) => timer.sagaId),

@@ -111,7 +111,10 @@ export class KafkaMessageConsumer implements MessageConsumer {
         {
           initialDelayMs: this.deps.retry.initialRetryTimeMs,
           multiplier: this.deps.retry.multiplier,
-          maxDelayMs: this.deps.retry.maxRetryTimeMs,
+          maxDelayMs: Math.max(
+            this.deps.retry.initialRetryTimeMs,
+            this.deps.consumer.restartMaxDelayMs,
+          ),
         },
         crashes,
       );

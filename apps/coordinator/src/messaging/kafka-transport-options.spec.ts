@@ -16,9 +16,10 @@ describe('the Kafka transport options', () => {
       retry: { retries: 5, initialRetryTimeMs: 300, maxRetryTimeMs: 30_000, multiplier: 2 },
       producer: { ackTimeoutMs: 30_000 },
       consumer: {
-        sessionTimeoutMs: 30_000,
-        heartbeatIntervalMs: 3_000,
+        sessionTimeoutMs: 10_000,
+        heartbeatIntervalMs: 1_000,
         rebalanceTimeoutMs: 60_000,
+        restartMaxDelayMs: 5_000,
         maxWaitTimeMs: 1_000,
         maxBatchSize: 100,
         handlerRetry: { initialDelayMs: 100, multiplier: 2, maxDelayMs: 30_000 },
@@ -33,6 +34,7 @@ describe('the Kafka transport options', () => {
     [{ ...minimal, brokers: ['kafka-1'] }, 'brokers: expected host:port'],
     [{ ...minimal, clientId: ' ' }, 'clientId'],
     [{ ...minimal, consumer: { maxBatchSize: 0 } }, 'consumer.maxBatchSize'],
+    [{ ...minimal, consumer: { restartMaxDelayMs: 0 } }, 'consumer.restartMaxDelayMs'],
     [
       { ...minimal, consumer: { sessionTimeoutMs: 6_000, heartbeatIntervalMs: 3_000 } },
       'heartbeatIntervalMs',

@@ -291,17 +291,21 @@ export function timerRecords(timers: readonly TimerRow[]): object[] {
  * reply timeout counts from when its command reached the broker: while that command is still
  * in the outbox, or was sent less than the timeout ago, the timer is moved to the command's
  * `sent_at` plus the timeout (or now plus the timeout while unsent) instead of firing. A
- * command row already pruned was sent long ago: its timer fires.
+ * command row already pruned was sent long ago: its timer fires. With `holdReplyTimeouts`,
+ * reply timeouts are left alone (the caller cannot hear replies now).
  */
 export async function findDueTimers(
   sql: SqlRunner,
   limit: number,
+  holdReplyTimeouts = false,
 ): Promise<{ id: string; sagaId: string }[]> {
   const rows = await sql.query<{ id: string; saga_id: string }>(
     `WITH due AS (
        SELECT t.id, t.saga_id, t.delay_ms, o.id AS command_id, o.sent_at
        FROM timers t LEFT JOIN outbox o ON o.id = t.command_outbox_id
-       WHERE t.due_at <= now() ORDER BY t.due_at LIMIT $1),
+       WHERE t.due_at <= now()
+         AND NOT ($2 AND t.wakeup->>'kind' IN ('reply-timeout', 'compensation-timeout'))
+       ORDER BY t.due_at LIMIT $1),
      deferred AS (
        UPDATE timers SET due_at = coalesce(d.sent_at, now()) + make_interval(secs => d.delay_ms / 1000.0)
        FROM due d
@@ -309,7 +313,7 @@ export async function findDueTimers(
          AND (d.sent_at IS NULL OR d.sent_at + make_interval(secs => d.delay_ms / 1000.0) > now())
        RETURNING timers.id)
      SELECT id, saga_id FROM due WHERE id NOT IN (SELECT id FROM deferred)`,
-    [limit],
+    [limit, holdReplyTimeouts],
   );
   return rows.map((row) => ({ id: row.id, sagaId: row.saga_id }));
 }

@@ -212,7 +212,10 @@ export class CoordinatorRuntime {
       graceMs: config.relayGraceMs,
       openPayload,
     });
-    this.timers = new TimerPoller(this.decisions, signals, { pollIntervalMs: config.timerPollMs });
+    this.timers = new TimerPoller(this.decisions, signals, {
+      pollIntervalMs: config.timerPollMs,
+      deafToReplies: () => this.consumerProblem() !== undefined,
+    });
   }
 
   /** The topics the coordinator reads and writes, each with its dead-letter topic. */

@@ -69,7 +69,9 @@ export const orderSaga = defineSaga({
   version: 1,
   input: orderInputSchema,
   initialContext: (input): OrderContext => ({ ...input }),
-  deadlineMs: 60_000,
+  // The outer guard, not a pace: an order normally ends in under a second, and waits out a
+  // broker or participant outage of minutes without being given up.
+  deadlineMs: 10 * 60_000,
   // Encrypted at rest, redacted in logs, spans, dead letters and for callers without
   // `read-sensitive`; it leaves the coordinator only in the payment.authorize command.
   sensitive: ['payment.cardToken'],

@@ -9,6 +9,11 @@ export interface TimerPollerOptions {
   readonly pollIntervalMs?: number;
   /** Timers fired per transaction (default 200). */
   readonly batchSize?: number;
+  /**
+   * True while this instance cannot hear replies (a consumer out of its group): reply timeouts
+   * then wait, since a reply may sit unread on the topic (default: never).
+   */
+  readonly deafToReplies?: () => boolean;
 }
 
 /**
@@ -31,7 +36,7 @@ export class TimerPoller {
   constructor(
     private readonly decisions: SagaDecisions,
     signals: WorkSignals,
-    options: TimerPollerOptions = {},
+    private readonly options: TimerPollerOptions = {},
   ) {
     this.pollIntervalMs = options.pollIntervalMs ?? 200;
     this.batchSize = options.batchSize ?? 200;
@@ -63,7 +68,10 @@ export class TimerPoller {
     while (this.running) {
       let fired = 0;
       try {
-        fired = await this.decisions.fireDueTimers(this.batchSize);
+        fired = await this.decisions.fireDueTimers(
+          this.batchSize,
+          this.options.deafToReplies?.() ?? false,
+        );
         failures = 0;
       } catch (error) {
         failures++;
