@@ -35,6 +35,7 @@ describe('the coordinator schema migrations on the real Postgres', () => {
       'SagaTraceContext1764460800000',
       'DeadLetters1764633600000',
       'Resilience1764720000000',
+      'SetAsideAndRetention1764900000000',
     ]);
     expect(await dataSource.showMigrations()).toBe(false);
     const tables = await dataSource.query<{ table_name: string }[]>(

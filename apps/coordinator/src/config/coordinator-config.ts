@@ -6,6 +6,11 @@ import {
   type ResilienceConfig,
 } from './resilience-config.js';
 import {
+  retentionConfig,
+  retentionEnvironmentSchema,
+  type RetentionConfig,
+} from './retention-config.js';
+import {
   securityConfigOf,
   securityEnvironmentSchema,
   type ReadFile,
@@ -85,6 +90,7 @@ const environmentSchema = z
     ...logEnvironment,
   })
   .extend(resilienceEnvironmentSchema.shape)
+  .extend(retentionEnvironmentSchema.shape)
   .extend(securityEnvironmentSchema.shape);
 
 /** The coordinator's configuration, read from the environment once at start-up. */
@@ -127,6 +133,8 @@ export interface CoordinatorConfig {
   readonly sampleParticipants: boolean;
   /** Circuit breakers and back-pressure. */
   readonly resilience: ResilienceConfig;
+  /** What expires when, and the set-aside of outbox rows that can never be sent. */
+  readonly retention: RetentionConfig;
   /** A saga not terminal whose row has not changed for this long (ms) is listed as idle in `GET /sagas/stuck`. */
   readonly stuckAfterMs: number;
   /** Authentication, limits, encryption keys, Kafka TLS and SASL. */
@@ -188,6 +196,7 @@ export function loadCoordinatorConfig(
     sampleParticipants: env.SAMPLE_PARTICIPANTS || !env.KAFKA_BROKERS,
     resilience: resilienceConfig(env),
     stuckAfterMs: env.STUCK_AFTER_MS,
+    retention: retentionConfig(env),
     security,
     logLevel: env.LOG_LEVEL,
     logRedactPaths: env.LOG_REDACT_PATHS,

@@ -17,6 +17,8 @@ import { startBatchHandler } from '../inbound/start-handler.js';
 import { coalesceBatches } from '../inbound/coalesce-batches.js';
 import { OutboxFastPath } from '../outbox/outbox-fast-path.js';
 import { OutboxRelay } from '../outbox/outbox-relay.js';
+import { coordinatorPurgeTasks } from '../retention/coordinator-purge-tasks.js';
+import { RetentionLoop } from '#postgres';
 import { postgresDataSourceOptions, quoteIdentifier } from '../persistence/data-source-options.js';
 import { embeddedDataSource } from '../persistence/embedded-data-source.js';
 import { BreakerLog } from '../resilience/breaker-log.js';
@@ -45,6 +47,9 @@ import { createMessageTransport, type MessageTransport } from './message-transpo
  * batches of the other partitions gather for the next one.
  */
 const DECISIONS_IN_FLIGHT = 2;
+
+/** First key of the retention job's advisory locks (the relay's lanes use 7 001). */
+const RETENTION_LOCK_NAMESPACE = 7_002;
 
 /**
  * Fetches of the start and reply consumers wait up to 10 ms for 16 KiB: under load, fewer and
@@ -104,6 +109,8 @@ export class CoordinatorRuntime {
   readonly metrics: Metrics;
   private readonly logger = new Logger(CoordinatorRuntime.name);
   private readonly relay: OutboxRelay;
+  /** Deletes expired rows in the background; `runOnce` runs one round now. */
+  readonly retention: RetentionLoop;
   private readonly fastPath: OutboxFastPath;
   private readonly timers: TimerPoller;
   private readonly consumers: MessageConsumer[] = [];
@@ -195,7 +202,23 @@ export class CoordinatorRuntime {
       pollIntervalMs: config.relayPollMs,
       graceMs: config.relayGraceMs,
       openPayload,
+      setAsideAfterMs: config.retention.outboxSetAsideAfterMs,
+      setAside: (rows) => this.decisions.setAside(rows),
     });
+    this.retention = new RetentionLoop(
+      this.dataSource,
+      coordinatorPurgeTasks(config.retention.periods),
+      {
+        lockNamespace: RETENTION_LOCK_NAMESPACE,
+        batchSize: config.retention.batchSize,
+        batchPauseMs: config.retention.batchPauseMs,
+        intervalMs: config.retention.intervalMs,
+        onError: (error) =>
+          this.logger.warn(
+            `retention round failed, trying again later: ${error instanceof Error ? error.message : 'unknown error'}`,
+          ),
+      },
+    );
     this.timers = new TimerPoller(this.decisions, signals, { pollIntervalMs: config.timerPollMs });
   }
 
@@ -235,6 +258,7 @@ export class CoordinatorRuntime {
     const report = await this.transport.administrator.ensureTopics(this.topicSpecs());
     if (report.created.length > 0) this.logger.log(`created topics: ${report.created.join(', ')}`);
     this.relay.start();
+    this.retention.start();
     this.capacity.start();
     this.consuming = Promise.all([
       this.consume(
@@ -288,6 +312,7 @@ export class CoordinatorRuntime {
     await this.breakerLog.flushed();
     await this.fastPath.stop();
     await this.relay.stop();
+    await this.retention.stop();
     await this.transport.close();
     await this.closeLagMetrics();
     if (this.dataSource.isInitialized) await this.dataSource.destroy();

@@ -2,6 +2,7 @@ import { InitialSchema1764374400000 } from './1764374400000-initial-schema.js';
 import { SagaTraceContext1764460800000 } from './1764460800000-saga-trace-context.js';
 import { DeadLetters1764633600000 } from './1764633600000-dead-letters.js';
 import { Resilience1764720000000 } from './1764720000000-resilience.js';
+import { SetAsideAndRetention1764900000000 } from './1764900000000-set-aside-and-retention.js';
 
 /** Every migration of the coordinator's schema, oldest first (listed, not globbed: ESM-safe). */
 export const coordinatorMigrations = [
@@ -9,4 +10,5 @@ export const coordinatorMigrations = [
   SagaTraceContext1764460800000,
   DeadLetters1764633600000,
   Resilience1764720000000,
+  SetAsideAndRetention1764900000000,
 ];
