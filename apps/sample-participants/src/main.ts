@@ -79,7 +79,13 @@ async function main(): Promise<void> {
     logger,
     ...(config.databaseUrl === undefined
       ? {}
-      : { database: { url: config.databaseUrl, schemaPrefix: config.schemaPrefix ?? '' } }),
+      : {
+          database: {
+            url: config.databaseUrl,
+            schemaPrefix: config.schemaPrefix ?? '',
+            idempotencyRetentionMs: config.idempotencyRetentionMs,
+          },
+        }),
     ...(config.participants === undefined ? {} : { only: config.participants }),
     dedupe: config.dedupe ?? true,
     payment: { gateway },

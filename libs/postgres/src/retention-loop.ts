@@ -40,7 +40,8 @@ export class RetentionLoop {
   private readonly intervalMs: number;
   private running = false;
   private loop: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
+  /** Ends the pauses under way (the loop's, and those between the batches of `runOnce`). */
+  private readonly sleepers = new Set<() => void>();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -62,7 +63,7 @@ export class RetentionLoop {
   /** Stops after the batch in hand. */
   async stop(): Promise<void> {
     this.running = false;
-    this.wake?.();
+    for (const wake of this.sleepers) wake();
     await this.loop;
   }
 
@@ -120,12 +121,14 @@ export class RetentionLoop {
 
   private pause(ms: number): Promise<void> {
     return new Promise<void>((resolve) => {
+      const sleepers = this.sleepers;
       const timer = setTimeout(done, ms);
-      this.wake = done;
+      sleepers.add(done);
       function done(): void {
         clearTimeout(timer);
+        sleepers.delete(done);
         resolve();
       }
-    }).finally(() => (this.wake = undefined));
+    });
   }
 }

@@ -1,5 +1,6 @@
 import { DataSource, type MigrationInterface } from 'typeorm';
 import { ParticipantIdempotency1764633600000 } from './participant-idempotency.migration.js';
+import { ParticipantIdempotencyRetention1764900000000 } from './participant-idempotency-retention.migration.js';
 
 /** Options of {@link openParticipantDatabase}. */
 export interface ParticipantDatabaseOptions {
@@ -26,7 +27,11 @@ export async function openParticipantDatabase(
     url: options.url,
     schema: options.schema,
     synchronize: false,
-    migrations: [ParticipantIdempotency1764633600000, ...(options.migrations ?? [])],
+    migrations: [
+      ParticipantIdempotency1764633600000,
+      ParticipantIdempotencyRetention1764900000000,
+      ...(options.migrations ?? []),
+    ],
     migrationsTableName: 'participant_migrations',
     migrationsTransactionMode: 'all',
     extra: {

@@ -36,8 +36,6 @@ export class SetAsideAndRetention1764900000000 implements MigrationInterface {
       CREATE OR REPLACE FUNCTION saga_audit_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN RAISE EXCEPTION 'saga_audit is append-only'; END $$`);
     await runner.query(`DROP INDEX outbox_set_aside_idx`);
-    await runner.query(
-      `ALTER TABLE outbox DROP COLUMN set_aside_reason, DROP COLUMN set_aside_at`,
-    );
+    await runner.query(`ALTER TABLE outbox DROP COLUMN set_aside_reason, DROP COLUMN set_aside_at`);
   }
 }
