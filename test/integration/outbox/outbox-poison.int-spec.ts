@@ -107,6 +107,9 @@ describe('a poison outbox row on the real Kafka and Postgres', () => {
     await environment?.dispose();
   });
 
+  /** What the first test set up, for the second. */
+  const first = { poisoned: '', missingTopic: '', later: '' };
+
   it('sets the row aside, shows its saga stuck with the reason, and lets the lane and pruning go on', async () => {
     const topics = topicNames(environment.topicPrefix);
     unanswered.add('poisoned-1');
@@ -187,7 +190,25 @@ describe('a poison outbox row on the real Kafka and Postgres', () => {
     // A saga started now flows to its end.
     const fresh = await startOrder('fresh-1');
     await waitForSagas(environment.db, [fresh], ['completed']);
+    Object.assign(first, { poisoned, missingTopic, later });
     // Pruning ran despite the poison.
     await waitFor('the old sent row to be pruned', async () => (await sent(prunable!)) === null);
+  });
+
+  it('releases the rows set aside when an operator resumes the saga, once the cause is fixed', async () => {
+    const { poisoned, missingTopic, later } = first;
+    expect(poisoned).not.toBe('');
+    await participants.transport.administrator.ensureTopics([
+      { topic: `${environment.topicPrefix}no-such-topic`, partitions: 1 },
+    ]);
+    const resumed = await app.request('POST', `/sagas/${poisoned}/resume`);
+    expect(resumed.status).toBe(200);
+    expect(((await resumed.json()) as { status: string }).status).toBe('running');
+    await waitFor(
+      'the released rows to be sent',
+      async () => (await sent(missingTopic)) === true && (await sent(later)) === true,
+      { timeoutMs: 30_000, intervalMs: 100 },
+    );
+    expect(await outboxRow(missingTopic)).toMatchObject({ set_aside_at: null });
   });
 });
