@@ -190,30 +190,41 @@ export class OutboxRelay {
   }
 
   /**
-   * Publishes the rows as one batch; when that fails for a reason that may be one row's, row by
-   * row in id order, so that the row at fault is found and the other sagas' rows still go.
+   * Publishes the rows of the sagas above suspicion as one batch, then, one by one in id order,
+   * the rows of sagas with a row that failed before (or that cannot be opened); when the batch
+   * fails for a reason that may be one row's, every row one by one, so that the row at fault is
+   * found and the other sagas' rows still go. A saga's rows keep their order either way.
    */
   private async publishRows(rows: readonly ClaimedRow[]): Promise<{
     sentIds: string[];
     undeliverable: UndeliverableRow[];
     failure?: unknown;
   }> {
-    if (rows.every((row) => row.message !== undefined)) {
+    const doubtful = new Set(
+      rows
+        .filter((row) => row.message === undefined || this.failures.has(row.id))
+        .map((row) => row.sagaId),
+    );
+    const clean = rows.filter((row) => !doubtful.has(row.sagaId));
+    let oneByOne = rows.filter((row) => doubtful.has(row.sagaId));
+    const sentIds: string[] = [];
+    if (clean.length > 0) {
       try {
         await publishTraced(
           this.publisher,
-          rows.map((row) => row.message!),
+          clean.map((row) => row.message!),
         );
-        return { sentIds: rows.map((row) => row.id), undeliverable: [] };
+        sentIds.push(...clean.map((row) => row.id));
       } catch (error) {
-        if (neverSendableCode(error) === undefined)
+        if (neverSendableCode(error) === undefined) {
           return { sentIds: [], undeliverable: [], failure: error };
+        }
+        oneByOne = [...rows];
       }
     }
-    const sentIds: string[] = [];
     const undeliverable: UndeliverableRow[] = [];
     const blocked = new Set<string | null>();
-    for (const row of rows) {
+    for (const row of oneByOne) {
       // A later row of a saga whose earlier row did not go would overtake it: it waits.
       if (blocked.has(row.sagaId)) continue;
       const verdict = await this.publishOne(row);

@@ -49,6 +49,11 @@ export class SendFailureTracker {
     return now - first >= this.persistMs;
   }
 
+  /** Whether the row has failed so before (and was neither sent nor set aside since). */
+  has(rowId: string): boolean {
+    return this.since.has(rowId);
+  }
+
   /** Forgets a row (sent, or set aside). */
   forget(rowId: string): void {
     this.since.delete(rowId);
