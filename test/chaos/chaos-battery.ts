@@ -2,7 +2,7 @@
 // on the real Kafka and Postgres, order sagas under injected faults, coordinators killed with
 // SIGKILL and restarted, a participant stopped and restarted, duplicate and malformed messages
 // injected; then the invariants are checked and a report with figures is printed.
-import { HEADERS, topicNames } from '#contracts';
+import { topicNames } from '#contracts';
 import { createEnvironment } from '../support/coordinator-fixture.js';
 import {
   killHard,
@@ -19,7 +19,11 @@ import {
   type ChaosViolations,
 } from './chaos-checks.js';
 import { dropLedgers, readLedgers } from './participant-ledgers.js';
-import { publishRaw, readTopics, type RawRecord } from '../support/topic-reader.js';
+import { publishRaw, readTopics } from '../support/topic-reader.js';
+import { startPrivateBroker } from '../support/private-broker.js';
+import { kafkaBrokers } from '../support/services.js';
+import { disruptionPlan, terminateBackends, withApplicationName } from './disruptions.js';
+import { poisonMessages } from './poison-messages.js';
 
 const PARTICIPANTS_ENTRY = 'dist/apps/sample-participants/src/main.js';
 const PARTICIPANTS = ['inventory', 'notification', 'payment', 'shipping'] as const;
@@ -36,19 +40,28 @@ export interface ChaosOptions {
   readonly seed?: number;
   /** How long the sagas may take to end after the load (default 180 000 ms). */
   readonly settleMs?: number;
+  /**
+   * Restarts of the Kafka broker during the load (default 0). With any, the battery runs on a
+   * broker of its own (test/support/private-broker.ts), never on the shared one.
+   */
+  readonly brokerRestarts?: number;
+  /** Sweeps that terminate every database backend of the run's processes (default 0). */
+  readonly backendTerminations?: number;
+  /** Share of the commands published again as duplicates (default: the first 20 commands). */
+  readonly duplicateShare?: number;
+  /** Malformed and poison messages injected (default 9), of every kind in POISON_KINDS. */
+  readonly poison?: number;
 }
-
-/** How long a restarted coordinator may stay silent before it is replaced (it normally prints within a second or two). */
-const SILENT_RESTART_MS = 30_000;
 
 /** What a run did and found. */
 export interface ChaosReport {
   readonly sagas: number;
   readonly byStatus: Record<string, number>;
   readonly kills: number;
+  readonly brokerRestarts: number;
+  /** Database backends of the run's processes terminated, over every sweep. */
+  readonly backendsTerminated: number;
   readonly participantRestarts: number;
-  /** Restarted coordinators that printed nothing for SILENT_RESTART_MS, killed and replaced. */
-  readonly silentRestarts: number;
   readonly participantCrashes: number;
   readonly faultsInjected: Record<string, number>;
   readonly duplicatesInjected: number;
@@ -89,10 +102,20 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
   const began = Date.now();
   const sagas = options.sagas ?? 60;
   const kills = options.kills ?? 2;
+  const brokerRestarts = options.brokerRestarts ?? 0;
+  const broker = brokerRestarts > 0 ? await startPrivateBroker() : undefined;
+  const brokers = broker ? [broker.address] : kafkaBrokers();
   const environment = await createEnvironment('chaos');
   const { db, schema, topicPrefix } = environment;
   const schemaPrefix = `${schema}_`;
-  const coordinatorEnv = { ...environment.env, TIME_SCALE: '1' };
+  // Every process of the run names its connections, so a sweep terminates those and no other.
+  const databaseUrl = withApplicationName(environment.env.DATABASE_URL ?? '', schema);
+  const coordinatorEnv = {
+    ...environment.env,
+    KAFKA_BROKERS: brokers.join(','),
+    DATABASE_URL: databaseUrl,
+    TIME_SCALE: '1',
+  };
   const seed = options.seed ?? 1;
   // The CI size draws too few shipping commands for its crash rate to fire: the first shipping
   // process also crashes after committing its N-th reply, N drawn from the seed (1..5). A
@@ -109,8 +132,8 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
   // same seed would replay the draws, crash at the same reply again, and loop.
   const starts = new Map<string, number>();
   const participantEnv = (participant: string, firstStart: boolean) => ({
-    KAFKA_BROKERS: environment.env.KAFKA_BROKERS ?? '',
-    DATABASE_URL: environment.env.DATABASE_URL ?? '',
+    KAFKA_BROKERS: brokers.join(','),
+    DATABASE_URL: databaseUrl,
     TOPIC_PREFIX: topicPrefix,
     TOPIC_PARTITIONS: '3',
     PARTICIPANT_SCHEMA_PREFIX: schemaPrefix,
@@ -124,13 +147,13 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
   const participants = new Map<string, ServiceProcess>();
   const faults: Record<string, number> = {};
   let participantRestarts = 0;
-  let silentRestarts = 0;
+  let backendsTerminated = 0;
   let participantCrashes = 0;
   let stopping = false;
   const adminUrl = (service: ServiceProcess) => /"adminUrl":"([^"]+)"/.exec(service.output())?.[1];
   const collectFaults = async (service: ServiceProcess) => {
     const url = adminUrl(service);
-    if (url === undefined || service.child.exitCode !== null) return;
+    if (url === undefined || service.hasExited()) return;
     const body = (await (await fetch(url)).json()) as { injected: Record<string, number> };
     for (const [kind, n] of Object.entries(body.injected)) faults[kind] = (faults[kind] ?? 0) + n;
   };
@@ -150,7 +173,7 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
     await waitFor(
       `${participant} to consume`,
       () => {
-        if (service.child.exitCode !== null && service.child.exitCode !== 86) {
+        if (service.hasExited() && service.child.exitCode !== 86) {
           throw new Error(`${participant} exited:\n${service.output()}`);
         }
         return adminUrl(service) !== undefined;
@@ -159,24 +182,9 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
     );
   };
   const coordinators: CoordinatorProcess[] = [];
-  // A restarted coordinator has, rarely, printed nothing at all for 90 s (cause not found yet:
-  // not even Nest's first line). Such a one is killed and replaced once, and counted.
-  const restart = (): void => {
-    const replacement = launchCoordinator(coordinatorEnv);
-    coordinators.push(replacement);
-    const check = setTimeout(() => {
-      const { child } = replacement.service;
-      if (replacement.service.output() !== '' || child.exitCode !== null) return;
-      silentRestarts++;
-      void killHard(replacement).then(() => {
-        if (silentRestarts <= kills) restart();
-      });
-    }, SILENT_RESTART_MS);
-    void replacement.url.then(
-      () => clearTimeout(check),
-      () => clearTimeout(check),
-    );
-  };
+  // A coordinator killed while it still starts is seen dead at once (ServiceProcess.hasExited):
+  // such deaths were once mistaken for restarts that stayed silent.
+  const restart = (): void => void coordinators.push(launchCoordinator(coordinatorEnv));
   try {
     // The first coordinator creates the topics and the schema; then the rest start.
     coordinators.push(launchCoordinator(coordinatorEnv));
@@ -187,9 +195,7 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
 
     let next = 0;
     const liveUrl = () => {
-      const alive = coordinators.filter(
-        (c) => c.service.child.exitCode === null && c.service.child.signalCode === null,
-      );
+      const alive = coordinators.filter((c) => !c.service.hasExited());
       return alive[next++ % alive.length]!.url;
     };
     const loading = startSagas(orderPlans(schema, sagas, 7), liveUrl, {
@@ -198,9 +204,12 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
     });
     loading.catch(() => undefined);
 
-    // Kill a coordinator each time another share of the sagas has started; restart it at once.
-    for (let kill = 0; kill < kills; kill++) {
-      const target = Math.floor(((kill + 1) * sagas) / (kills + 2));
+    // One disruption each time another share of the sagas has started: a coordinator killed
+    // (and restarted at once), the broker restarted, the database backends terminated.
+    const plan = disruptionPlan(kills, brokerRestarts, options.backendTerminations ?? 0);
+    let kill = 0;
+    for (const [index, disruption] of plan.entries()) {
+      const target = Math.floor(((index + 1) * sagas) / (plan.length + 2));
       await waitFor(
         `${target} sagas started`,
         async () => (await sagaProgress(db)).total >= target,
@@ -209,12 +218,19 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
           intervalMs: 50,
         },
       );
-      const victim = coordinators.filter(
-        (c) => c.service.child.exitCode === null && c.service.child.signalCode === null,
-      )[kill % 2]!;
+      if (disruption === 'broker') {
+        await broker!.stop();
+        await broker!.restart();
+        continue;
+      }
+      if (disruption === 'database') {
+        backendsTerminated += await terminateBackends(db, schema);
+        continue;
+      }
+      const victim = coordinators.filter((c) => !c.service.hasExited())[kill % 2]!;
       await killHard(victim);
       restart();
-      if (kill === 0) {
+      if (kill++ === 0) {
         // Stop a participant cleanly in the middle of the load and start it again.
         const notification = participants.get('notification')!;
         await collectFaults(notification);
@@ -228,26 +244,24 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
     // Duplicates: commands and starts published again as they are. Malformed: junk on three topics.
     const topics = topicNames(topicPrefix);
     const commandTopics = PARTICIPANTS.map((participant) => topics.commands(participant));
-    const commands = (
-      await readTopics([topics.commands('payment'), topics.commands('inventory')])
-    ).slice(0, 20);
-    const malformed: RawRecord[] = [
-      topics.commands('inventory'),
-      topics.replies,
-      topics.start,
-    ].flatMap((topic, i) =>
-      [0, 1, 2].map((j) => ({
-        topic,
-        key: `junk-${i}-${j}`,
-        headers: { [MALFORMED_MARK]: `${topic}#${j}`, [HEADERS.messageId]: `junk-${i}-${j}` },
-        value: j === 0 ? '{not json' : j === 1 ? JSON.stringify({ hello: 'world' }) : null,
-      })),
+    const sent = await readTopics(
+      [topics.commands('payment'), topics.commands('inventory')],
+      120_000,
+      brokers,
     );
-    await publishRaw([...commands, ...malformed]);
+    const commands =
+      options.duplicateShare === undefined
+        ? sent.slice(0, 20)
+        : sent.filter((_, index) => index % Math.round(1 / options.duplicateShare!) === 0);
+    const malformed = poisonMessages(
+      [topics.commands('inventory'), topics.replies, topics.start],
+      options.poison ?? 9,
+    );
+    await publishRaw([...commands, ...malformed], brokers);
 
     // Quiescence: no saga moves any more (ended, or stuck waiting for an operator: the checks
     // tell the two apart), the outbox drained.
-    const settleMs = options.settleMs ?? 180_000;
+    const settleMs = options.settleMs ?? Math.max(180_000, sagas * 30);
     await waitFor(
       'every saga to end and the outbox to drain',
       async () => {
@@ -261,6 +275,8 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
       async () => {
         const dlq = await readTopics(
           [topics.commands('inventory'), topics.replies, topics.start].map(topics.deadLetter),
+          120_000,
+          brokers,
         );
         return (
           dlq.filter((record) => record.headers[MALFORMED_MARK] !== undefined).length >=
@@ -274,6 +290,8 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
     const effects = await readLedgers(db, schemaPrefix, PARTICIPANTS);
     const deadLetters = await readTopics(
       [...commandTopics, topics.replies, topics.start].map((topic) => topics.deadLetter(topic)),
+      120_000,
+      brokers,
     );
     const violations = await checkInvariants(
       db,
@@ -291,8 +309,9 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
       sagas: started.length,
       byStatus,
       kills,
+      brokerRestarts,
+      backendsTerminated,
       participantRestarts,
-      silentRestarts,
       participantCrashes,
       faultsInjected: faults,
       duplicatesInjected: commands.length,
@@ -308,6 +327,7 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
     await Promise.all([...participants.values()].map((p) => p.stop('SIGKILL')));
     await dropLedgers(db, schemaPrefix, PARTICIPANTS);
     await environment.dispose();
+    await broker?.dispose();
   }
 }
 
@@ -318,7 +338,8 @@ export function formatReport(report: ChaosReport): string {
     `  ends: ${Object.entries(report.byStatus)
       .map(([s, n]) => `${s} ${n}`)
       .join(', ')}`,
-    `  coordinator SIGKILLs: ${report.kills}; participant restarts: ${report.participantRestarts}; silent coordinator restarts replaced: ${report.silentRestarts}; participant crashes after commit: ${report.participantCrashes}`,
+    `  broker restarts: ${report.brokerRestarts}; database backends terminated: ${report.backendsTerminated}`,
+    `  coordinator SIGKILLs: ${report.kills}; participant restarts: ${report.participantRestarts}; participant crashes after commit: ${report.participantCrashes}`,
     `  faults injected: ${Object.entries(report.faultsInjected)
       .map(([k, n]) => `${k} ${n}`)
       .join(', ')}`,

@@ -37,6 +37,7 @@ import {
   statusSummary,
   type StartedSaga,
 } from '../support/saga-load.js';
+import { LoadGate } from '../support/load-gate.js';
 import { waitFor } from '../support/wait-for.js';
 
 const PARTICIPANTS = ['inventory', 'notification', 'payment', 'shipping'];
@@ -184,22 +185,29 @@ describe('two coordinator processes on the same database and topics', () => {
     const { a, b, held } = await startTwo({ ...environment!.env, TIME_SCALE: '20' });
     const [instanceA, instanceB] = instances;
     let bDead = false;
+    // The load waits at 150 sagas until the kill: the kill comes after counts that are always
+    // reached (100 created, 100 replies applied), with starts still coming.
+    const gate = new LoadGate(150);
     const loading = startSagas(
       orderPlans(environment!.schema, sagas),
-      async (i) => (i % 2 === 0 || bDead ? a : b),
+      async (i) => {
+        await gate.wait(i);
+        return i % 2 === 0 || bDead ? a : b;
+      },
       { concurrency: 6, timeoutMs: 60_000 },
     );
     loading.catch(() => undefined); // awaited below
     const atKill = await waitFor(
-      'load to build up on both instances',
+      '100 sagas created and 100 replies applied on the two instances',
       async () => {
         const now = await sagaProgress(db);
-        return now.total >= 100 && now.appliedReplies >= 100 && now.running >= 40 ? now : undefined;
+        return now.total >= 100 && now.appliedReplies >= 100 ? now : undefined;
       },
-      { timeoutMs: 30_000, intervalMs: 20 },
+      { timeoutMs: 90_000, intervalMs: 20 },
     );
     const killedAt = await killHard(instanceB!);
     bDead = true;
+    gate.release(sagas);
     const started = await loading;
     const ended = await settle(started, 90_000);
     const tookOverAfter = Date.now() - killedAt;

@@ -66,7 +66,7 @@ describe('observability of a saga that retries and compensates, across processes
     await waitFor(
       'the participants to consume',
       () => {
-        if (participants.child.exitCode !== null)
+        if (participants.hasExited())
           throw new Error(`the participants exited:\n${participants.output()}`);
         return participants.output().includes('are consuming their commands') || undefined;
       },

@@ -35,6 +35,8 @@ describe('the coordinator schema migrations on the real Postgres', () => {
       'SagaTraceContext1764460800000',
       'DeadLetters1764633600000',
       'Resilience1764720000000',
+      'ReplyTimerCommand1764800000000',
+      'DeadLetterEscapedText1764806400003',
       'SetAsideAndRetention1764900000000',
     ]);
     expect(await dataSource.showMigrations()).toBe(false);

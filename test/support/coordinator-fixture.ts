@@ -31,13 +31,23 @@ export interface CoordinatorEnvironment {
   dispose(): Promise<void>;
 }
 
+/** Where an environment lives: by default, the shared Kafka and Postgres of the test run. */
+export interface EnvironmentServices {
+  readonly brokers?: string[];
+  readonly databaseUrl?: string;
+}
+
 /** Creates a fresh schema and topic prefix on the real Postgres and Kafka. */
-export async function createEnvironment(name: string): Promise<CoordinatorEnvironment> {
+export async function createEnvironment(
+  name: string,
+  services: EnvironmentServices = {},
+): Promise<CoordinatorEnvironment> {
   const schema = uniqueName(name);
   const topicPrefix = `${schema}.`;
+  const url = services.databaseUrl ?? databaseUrl();
   const env = {
-    KAFKA_BROKERS: kafkaBrokers().join(','),
-    DATABASE_URL: databaseUrl(),
+    KAFKA_BROKERS: (services.brokers ?? kafkaBrokers()).join(','),
+    DATABASE_URL: url,
     DATABASE_SCHEMA: schema,
     TOPIC_PREFIX: topicPrefix,
     TOPIC_PARTITIONS: '3',
@@ -45,13 +55,13 @@ export async function createEnvironment(name: string): Promise<CoordinatorEnviro
     TIMER_POLL_MS: '50',
     ...TEST_SECURITY_ENV,
   };
-  const admin = new DataSource({ type: 'postgres', url: databaseUrl(), extra: { max: 1 } });
+  const admin = new DataSource({ type: 'postgres', url, extra: { max: 1 } });
   await admin.initialize();
   await admin.query(`CREATE SCHEMA ${quoteIdentifier(schema)}`);
   await admin.destroy();
   const db = new DataSource({
     type: 'postgres',
-    url: databaseUrl(),
+    url,
     extra: { max: 2, options: `-c search_path=${quoteIdentifier(schema)}` },
   });
   await db.initialize();

@@ -19,9 +19,13 @@ export interface ObservedParticipants extends SampleParticipants {
 
 const DUPLICATE_ANSWERED = 'A duplicate command was answered with the first reply';
 
-/** Starts inventory, payment, shipping and notification on the environment's topics. */
+/**
+ * Starts inventory, payment, shipping and notification on the environment's topics, on the
+ * shared broker or on `brokers`.
+ */
 export async function startObservedParticipants(
   environment: CoordinatorEnvironment,
+  brokers: string[] = kafkaBrokers(),
 ): Promise<ObservedParticipants> {
   let duplicates = 0;
   const logger: TransportLogger = {
@@ -30,10 +34,7 @@ export async function startObservedParticipants(
       if (level === 'error') console.error(JSON.stringify({ level, msg: message, ...fields }));
     },
   };
-  const transport = new KafkaTransport(
-    { brokers: kafkaBrokers(), clientId: 'test-participants' },
-    { logger },
-  );
+  const transport = new KafkaTransport({ brokers, clientId: 'test-participants' }, { logger });
   await transport.administrator.ensureTopics(sampleParticipantTopics(environment.topicPrefix, 3));
   const participants = await startSampleParticipants({
     consumerFactory: () => transport.createConsumer(),

@@ -7,6 +7,13 @@ export interface ServiceProcess {
   child: ChildProcess;
   /** Everything the process printed so far (stdout and stderr). */
   output(): string;
+  /**
+   * True once the process has ended, by an exit or by a signal (a process killed with a signal
+   * has no exit code: `child.exitCode` alone stays null for it).
+   */
+  hasExited(): boolean;
+  /** How it ended: `code N`, `signal SIGKILL`, or `running`. */
+  ending(): string;
   /** Resolves with the exit code once the process has ended. */
   exited: Promise<number | null>;
   /** Sends `signal` (default SIGTERM) and waits for the exit. */
@@ -30,12 +37,20 @@ export function startService(entry: string, env: Record<string, string>): Servic
   const exited = new Promise<number | null>((resolve) =>
     child.once('exit', (code) => resolve(code)),
   );
+  const hasExited = () => child.exitCode !== null || child.signalCode !== null;
   return {
     child,
     output: () => printed,
+    hasExited,
+    ending: () =>
+      child.signalCode !== null
+        ? `signal ${child.signalCode}`
+        : child.exitCode !== null
+          ? `code ${child.exitCode}`
+          : 'running',
     exited,
     async stop(signal = 'SIGTERM') {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      if (!hasExited()) child.kill(signal);
       return exited;
     },
   };
@@ -46,8 +61,9 @@ export async function listeningUrl(service: ServiceProcess, timeoutMs = 30_000):
   return waitFor(
     'the service to listen',
     () => {
-      if (service.child.exitCode !== null)
-        throw new Error(`the service exited early:\n${service.output()}`);
+      if (service.hasExited()) {
+        throw new Error(`the service exited early (${service.ending()}):\n${service.output()}`);
+      }
       return /listening on (http:\/\/\S+)/.exec(service.output())?.[1];
     },
     { timeoutMs },

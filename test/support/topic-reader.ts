@@ -5,16 +5,17 @@ import { Kafka, logLevel } from 'kafkajs';
 import { kafkaBrokers, uniqueName } from './services.js';
 import { waitFor } from './wait-for.js';
 
-/** A record to publish as it is. */
+/** A record to publish as it is (a Buffer value goes out byte for byte). */
 export interface RawRecord {
   readonly topic: string;
   readonly key: string | null;
   readonly headers: Readonly<Record<string, string>>;
-  readonly value: string | null;
+  readonly value: string | Buffer | null;
 }
 
 /** A record as it is on the topic, with where it sits and when it was published. */
 export interface TopicRecord extends RawRecord {
+  readonly value: string | null;
   readonly partition: number;
   readonly offset: string;
   /** The producer's timestamp (epoch ms). */
@@ -25,10 +26,11 @@ export interface TopicRecord extends RawRecord {
 export async function readTopics(
   topics: readonly string[],
   timeoutMs = 60_000,
+  brokers: string[] = kafkaBrokers(),
 ): Promise<TopicRecord[]> {
   const kafka = new Kafka({
     clientId: 'test-topic-reader',
-    brokers: kafkaBrokers(),
+    brokers,
     logLevel: logLevel.ERROR,
   });
   const admin = kafka.admin();
@@ -80,20 +82,32 @@ export async function readTopics(
   return records;
 }
 
-/** Publishes raw records (duplicates, malformed messages) straight to the broker. */
-export async function publishRaw(records: readonly RawRecord[]): Promise<void> {
-  const kafka = new Kafka({
-    clientId: 'test-injector',
-    brokers: kafkaBrokers(),
-    logLevel: logLevel.ERROR,
-  });
+/**
+ * Publishes raw records (duplicates, malformed messages) straight to the broker, in their order
+ * within each topic, a few hundred per request.
+ */
+export async function publishRaw(
+  records: readonly RawRecord[],
+  brokers: string[] = kafkaBrokers(),
+): Promise<void> {
+  const kafka = new Kafka({ clientId: 'test-injector', brokers, logLevel: logLevel.ERROR });
   const producer = kafka.producer();
   await producer.connect();
   try {
-    for (const record of records) {
-      await producer.send({
-        topic: record.topic,
-        messages: [{ key: record.key, value: record.value, headers: { ...record.headers } }],
+    for (let from = 0; from < records.length; from += 200) {
+      const chunk = records.slice(from, from + 200);
+      const topics = [...new Set(chunk.map((record) => record.topic))];
+      await producer.sendBatch({
+        topicMessages: topics.map((topic) => ({
+          topic,
+          messages: chunk
+            .filter((record) => record.topic === topic)
+            .map((record) => ({
+              key: record.key,
+              value: record.value,
+              headers: { ...record.headers },
+            })),
+        })),
       });
     }
   } finally {

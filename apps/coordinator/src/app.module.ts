@@ -23,6 +23,7 @@ import { PostgresSagaAudit } from './persistence/saga-audit.postgres.js';
 import { SagaAuditController } from './http/saga-audit.controller.js';
 import { runQuery } from '#postgres';
 import { CoordinatorLifecycle } from './runtime/coordinator-lifecycle.js';
+import type { StartupPhases } from './runtime/startup-phases.js';
 import { CoordinatorRuntime } from './runtime/coordinator-runtime.js';
 import { StuckSagasModule } from './stuck-sagas/index.js';
 import { createHttpSecurity } from './security/create-http-security.js';
@@ -36,6 +37,8 @@ export interface AppModuleOptions {
   readonly security?: HttpSecurity;
   /** The Prometheus registry of `GET /metrics` (default: a new one, with the Node.js process metrics). */
   readonly metrics?: Metrics;
+  /** Says what start-up is doing and bounds each phase (default: bounded, writes nothing). */
+  readonly startup?: StartupPhases;
 }
 
 /** The coordinator's root module: the runtime, the HTTP API over it, and health. */
@@ -59,7 +62,8 @@ export class AppModule {
     checks.push({
       name: 'consumers',
       check: async () => {
-        if (!runtime.isConsuming()) throw new ReadinessProblem('joining their groups');
+        const problem = runtime.consumerProblem();
+        if (problem !== undefined) throw new ReadinessProblem(problem);
       },
     });
     const api = [

@@ -15,24 +15,41 @@ import { configureHttp } from './http/index.js';
 import { createSampleSagaRegistry, SAMPLE_PARTICIPANTS } from './sagas/saga-catalog.js';
 import { createHttpSecurity } from './security/create-http-security.js';
 import { reloadApiKeys } from './security/reload-api-keys.js';
+import {
+  StartupPhases,
+  StartupTimeoutError,
+  stderrStartupLines,
+} from './runtime/startup-phases.js';
 
 /**
  * Starts the coordinator: validates the configuration, serves HTTP (JSON logs through pino),
  * stops cleanly on SIGTERM, flushing the spans still held.
  */
 async function main(): Promise<void> {
+  // Phase lines go to stderr at once: Nest holds its own logs until init() has ended.
+  const startup = new StartupPhases(stderrStartupLines);
   const config = loadCoordinatorConfig(process.env);
+  startup.note(`config loaded (pid ${process.pid})`);
   const security = createHttpSecurity(config.security);
   const module = AppModule.forRoot({
     config,
     registry: createSampleSagaRegistry(),
     participants: SAMPLE_PARTICIPANTS,
     security,
+    startup,
   });
   const app = await NestFactory.create<NestExpressApplication>(module, { bufferLogs: true });
   app.useLogger(app.get(PinoLogger));
   configureHttp(app);
-  await app.listen(config.port, config.host);
+  await app.init(); // the runtime's phases: database, migrations, topics, consumers
+  await startup.run(
+    {
+      name: 'HTTP listening',
+      timeoutMs: config.startup.httpMs,
+      setting: 'STARTUP_HTTP_TIMEOUT_MS',
+    },
+    () => app.listen(config.port, config.host),
+  );
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
       // close() stops taking requests, then runs the shutdown hooks: consumers finish their
@@ -105,6 +122,7 @@ function announceSecurity(config: CoordinatorConfig, logger: Logger): void {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof ConfigError ? error.message : error);
+  const plain = error instanceof ConfigError || error instanceof StartupTimeoutError;
+  console.error(plain ? error.message : error);
   process.exit(1);
 });

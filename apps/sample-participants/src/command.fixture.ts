@@ -16,6 +16,6 @@ export async function call(
   if (handler === undefined) throw new Error(`${service.participant} has no ${commandType}`);
   return handler(
     commandFor({ participant: service.participant, commandType, payload, ...overrides }),
-    { transaction: undefined },
+    { transaction: undefined, onRollback: () => undefined },
   );
 }

@@ -22,13 +22,15 @@ export class EffectLedger {
   /** @param now the clock of `at` (default: the system clock). */
   constructor(private readonly now: () => Date = () => new Date()) {}
 
-  /** Records that `command` took effect (in memory only). */
-  record(command: CommandMessage): void {
-    this.list.push({
+  /** Records that `command` took effect (in memory only); resolves with the entry. */
+  record(command: CommandMessage): LedgerEntry {
+    const entry = {
       idempotencyKey: command.idempotencyKey,
       commandType: command.commandType,
       at: this.now().toISOString(),
-    });
+    };
+    this.list.push(entry);
+    return entry;
   }
 
   /**
@@ -41,19 +43,19 @@ export class EffectLedger {
     result: T,
   ): T | Promise<T> {
     const { transaction } = context;
-    if (transaction === undefined) {
-      this.record(command);
+    const remember = () => {
+      const entry = this.record(command);
+      // A transaction that does not commit takes the entry back with it.
+      context.onRollback(() => this.list.splice(this.list.lastIndexOf(entry), 1));
       return result;
-    }
+    };
+    if (transaction === undefined) return remember();
     return transaction
       .query(`INSERT INTO effects (idempotency_key, command_type) VALUES ($1, $2)`, [
         command.idempotencyKey,
         command.commandType,
       ])
-      .then(() => {
-        this.record(command);
-        return result;
-      });
+      .then(remember);
   }
 
   /** Every entry, oldest first. */

@@ -64,6 +64,10 @@ export function createInventoryService(options: InventoryOptions = {}): Inventor
         for (const [sku, quantity] of wanted) stock.set(sku, available(sku) - quantity);
         const reservationId = `rsv:${originOf(command)}`;
         reservations.set(reservationId, wanted);
+        context.onRollback(() => {
+          for (const [sku, quantity] of wanted) stock.set(sku, available(sku) + quantity);
+          reservations.delete(reservationId);
+        });
         return ledger.applied(command, context, { reservationId });
       },
       'inventory.release': (command, context) => {
@@ -73,6 +77,10 @@ export function createInventoryService(options: InventoryOptions = {}): Inventor
         if (reserved === undefined) return { reservationId, released: false };
         for (const [sku, quantity] of reserved) stock.set(sku, available(sku) + quantity);
         reservations.delete(reservationId);
+        context.onRollback(() => {
+          for (const [sku, quantity] of reserved) stock.set(sku, available(sku) - quantity);
+          reservations.set(reservationId, reserved);
+        });
         return ledger.applied(command, context, { reservationId, released: true });
       },
     },

@@ -84,6 +84,9 @@ async function main(): Promise<void> {
             url: config.databaseUrl,
             schemaPrefix: config.schemaPrefix ?? '',
             idempotencyRetentionMs: config.idempotencyRetentionMs,
+            timeouts: config.databaseTimeouts,
+            onPoolError: (error: Error) =>
+              logger.log('warn', 'An idle database connection failed', { error: error.message }),
           },
         }),
     ...(config.participants === undefined ? {} : { only: config.participants }),

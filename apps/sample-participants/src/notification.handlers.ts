@@ -57,7 +57,9 @@ export function createNotificationService(options: NotificationOptions = {}): No
         /** Records the message sent by `channel`; nothing is recorded when no channel answered. */
         const record = (channel: NotificationChannel) => {
           const notificationId = `ntf:${originOf(command)}`;
-          sent.push({ notificationId, customerId, template, channel });
+          const message = { notificationId, customerId, template, channel };
+          sent.push(message);
+          context.onRollback(() => sent.splice(sent.indexOf(message), 1));
           return ledger.applied(command, context, { notificationId, channel });
         };
         if (dispatcher === undefined) return record('email');

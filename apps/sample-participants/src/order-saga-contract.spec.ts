@@ -48,7 +48,7 @@ function behaviourOf(handler: CommandHandler, command: CommandToSend): Behaviour
   try {
     const result = handler(
       { ...command, replyTo: 'saga.replies', sentAt: '2026-11-28T09:00:00Z' },
-      { transaction: undefined },
+      { transaction: undefined, onRollback: () => undefined },
     );
     if (result instanceof Promise) throw new Error('the sample handlers answer at once');
     return succeed(result);

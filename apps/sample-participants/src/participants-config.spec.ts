@@ -1,3 +1,4 @@
+import { DEFAULT_DATABASE_TIMEOUTS } from '#postgres';
 import { loadParticipantsConfig, ParticipantsConfigError } from './participants-config.js';
 
 describe('the sample participants configuration', () => {
@@ -13,6 +14,7 @@ describe('the sample participants configuration', () => {
       topicPrefix: 'dev.',
       topicPartitions: 6,
       idempotencyRetentionMs: 7 * 24 * 3_600_000,
+      databaseTimeouts: DEFAULT_DATABASE_TIMEOUTS,
       logLevel: 'info',
       logRedactPaths: [],
     });
@@ -133,5 +135,22 @@ describe('the sample participants configuration', () => {
         NOTIFICATION_CHANNELS: '{"sms":{"latencyMs":-1}}',
       }),
     ).toThrow(/NOTIFICATION_CHANNELS\.sms\.latencyMs: /);
+  });
+
+  it('reads the database timeouts as the coordinator does', () => {
+    const config = loadParticipantsConfig({
+      KAFKA_BROKERS: 'k:9092',
+      DATABASE_STATEMENT_TIMEOUT_MS: '5000',
+      DATABASE_QUERY_TIMEOUT_MS: '6000',
+      DATABASE_KEEPALIVE: 'false',
+    });
+    expect(config.databaseTimeouts).toMatchObject({
+      statementTimeoutMs: 5_000,
+      queryTimeoutMs: 6_000,
+      keepAlive: false,
+    });
+    expect(() =>
+      loadParticipantsConfig({ KAFKA_BROKERS: 'k:9092', DATABASE_QUERY_TIMEOUT_MS: '1000' }),
+    ).toThrow(/DATABASE_QUERY_TIMEOUT_MS/);
   });
 });

@@ -1,5 +1,10 @@
 import { z } from 'zod';
+import type { DatabaseTimeouts } from '#postgres';
 import { logEnvironment } from '../../coordinator/src/config/coordinator-config.js';
+import {
+  databaseTimeoutEnvironment,
+  databaseTimeoutsOf,
+} from '../../coordinator/src/config/database-config.js';
 import { faultConfigSchema, type FaultConfig } from './faults/fault-config.js';
 import {
   notificationChannelsConfigSchema,
@@ -51,6 +56,7 @@ const environmentSchema = z.object({
   FAULT_SEED: z.coerce.number().int().optional(),
   PAYMENT_GATEWAY: gatewayJson.optional(),
   NOTIFICATION_CHANNELS: notificationChannelsJson.optional(),
+  ...databaseTimeoutEnvironment,
   ...logEnvironment,
 });
 
@@ -64,6 +70,11 @@ export interface ParticipantsConfig {
   readonly topicPartitions: number;
   /** Postgres for idempotency keys and ledgers (`DATABASE_URL`; unset: in memory). */
   readonly databaseUrl?: string;
+  /**
+   * Connect, statement, lock, idle-in-transaction and client query timeouts and TCP keep-alive
+   * of the participants' connections (the coordinator's `DATABASE_*_TIMEOUT_MS` variables).
+   */
+  readonly databaseTimeouts: DatabaseTimeouts;
   /** Each participant's schema is this prefix plus its name (`PARTICIPANT_SCHEMA_PREFIX`, default `participant_`). */
   readonly schemaPrefix?: string;
   /** The participants this process runs (`PARTICIPANTS`, comma-separated; default all). */
@@ -116,6 +127,11 @@ export function loadParticipantsConfig(
     throw new ParticipantsConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
   }
   const env = parsed.data;
+  const problems: string[] = [];
+  const databaseTimeouts = databaseTimeoutsOf(env, problems);
+  if (problems.length > 0) {
+    throw new ParticipantsConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
   return {
     kafkaBrokers: env.KAFKA_BROKERS.split(','),
     topicPrefix: env.TOPIC_PREFIX,
@@ -123,6 +139,7 @@ export function loadParticipantsConfig(
     ...(env.DATABASE_URL === undefined
       ? {}
       : { databaseUrl: env.DATABASE_URL, schemaPrefix: env.PARTICIPANT_SCHEMA_PREFIX }),
+    databaseTimeouts,
     ...(env.PARTICIPANTS === undefined ? {} : { participants: env.PARTICIPANTS }),
     idempotencyRetentionMs: env.IDEMPOTENCY_RETENTION_MS,
     ...(env.PARTICIPANT_DEDUPE === 'false' ? { dedupe: false } : {}),

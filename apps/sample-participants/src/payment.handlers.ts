@@ -91,6 +91,7 @@ export function createPaymentService(options: PaymentOptions = {}): PaymentServi
         return viaGateway(request, () => {
           const authorizationId = `auth:${originOf(command)}`;
           authorizations.set(authorizationId, { amount, currency, status: 'authorized' });
+          context.onRollback(() => authorizations.delete(authorizationId));
           return ledger.applied(command, context, { authorizationId });
         });
       },
@@ -107,6 +108,7 @@ export function createPaymentService(options: PaymentOptions = {}): PaymentServi
         if (authorization?.status !== 'authorized') return { authorizationId, voided: false };
         return viaGateway({ operation: 'void', idempotencyKey: command.idempotencyKey }, () => {
           authorization.status = 'voided';
+          context.onRollback(() => (authorization.status = 'authorized'));
           return ledger.applied(command, context, { authorizationId, voided: true });
         });
       },
@@ -138,6 +140,11 @@ export function createPaymentService(options: PaymentOptions = {}): PaymentServi
           authorization.status = 'captured';
           authorization.captureId = captureId;
           captures.set(captureId, authorizationId);
+          context.onRollback(() => {
+            authorization.status = 'authorized';
+            delete authorization.captureId;
+            captures.delete(captureId);
+          });
           return ledger.applied(command, context, { captureId });
         });
       },
@@ -147,6 +154,7 @@ export function createPaymentService(options: PaymentOptions = {}): PaymentServi
         if (authorization?.status !== 'captured') return { captureId, refunded: false };
         return viaGateway({ operation: 'refund', idempotencyKey: command.idempotencyKey }, () => {
           authorization.status = 'refunded';
+          context.onRollback(() => (authorization.status = 'captured'));
           return ledger.applied(command, context, { captureId, refunded: true });
         });
       },

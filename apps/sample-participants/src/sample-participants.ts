@@ -1,6 +1,6 @@
 import { topicNames } from '#contracts';
 import type { DataSource } from 'typeorm';
-import type { RetentionLoop } from '#postgres';
+import type { DatabaseTimeouts, RetentionLoop } from '#postgres';
 import type { EffectLedger } from './effect-ledger.js';
 import { EffectsTable1764633600001 } from './effects-table.migration.js';
 import {
@@ -107,6 +107,10 @@ export interface SampleDatabaseOptions {
    * ms (default 7 days; see idempotencyRetention).
    */
   readonly idempotencyRetentionMs?: number;
+  /** Timeouts and keep-alive of every connection (default DEFAULT_DATABASE_TIMEOUTS). */
+  readonly timeouts?: DatabaseTimeouts;
+  /** Hears the errors of idle connections (default: TypeORM's warning). */
+  readonly onPoolError?: (error: Error) => void;
 }
 
 /** The sample services, by participant name. */
@@ -225,6 +229,9 @@ export function openSampleDatabase(
     schema: `${database.schemaPrefix ?? 'participant_'}${participant}`,
     migrations: [EffectsTable1764633600001],
     ...(database.poolSize === undefined ? {} : { poolSize: database.poolSize }),
+    ...(database.timeouts === undefined ? {} : { timeouts: database.timeouts }),
+    ...(database.onPoolError === undefined ? {} : { onPoolError: database.onPoolError }),
+    applicationName: `saga-participant-${participant}`,
   });
 }
 

@@ -38,12 +38,14 @@ export function createShippingService(options: SampleServiceOptions = {}): Shipp
         parsePayload(schedulePayload, command.payload);
         const shipmentId = `shp:${originOf(command)}`;
         shipments.add(shipmentId);
+        context.onRollback(() => shipments.delete(shipmentId));
         return ledger.applied(command, context, { shipmentId });
       },
       'shipping.cancel': (command, context) => {
         const payload = parsePayload(cancelPayload, command.payload);
         const shipmentId = payload.shipmentId ?? `shp:${originOf(command)}`;
         if (!shipments.delete(shipmentId)) return { shipmentId, cancelled: false };
+        context.onRollback(() => shipments.add(shipmentId));
         return ledger.applied(command, context, { shipmentId, cancelled: true });
       },
     },

@@ -13,6 +13,7 @@ export {
   type MessageType,
 } from './headers.js';
 export { LIMITS } from './limits.js';
+export { ALREADY_COMPENSATED, idempotencyKey } from './idempotency-keys.js';
 export {
   SCHEMA_VERSION,
   type CommandAction,
@@ -45,5 +46,13 @@ export {
   parseStartSagaMessage,
   type ParseResult,
 } from './parse-message.js';
+export {
+  UNSTORABLE_TEXT,
+  findUnstorableJsonText,
+  refuseUnstorableJson,
+  refuseUnstorableText,
+  unstorableTextProblem,
+  type UnstorableJsonText,
+} from './storable-text.js';
 export { REDACTED, mapPaths, redactPaths, type PathReplacer } from './redact.js';
 export { SPAN_ATTRIBUTES, type TraceCarrier } from './trace-attributes.js';

@@ -9,23 +9,28 @@ import type {
 } from './envelopes.js';
 import type { JsonObject, JsonValue } from './json-value.js';
 import { LIMITS } from './limits.js';
+import { refuseUnstorableJson, refuseUnstorableText } from './storable-text.js';
 import { PARTICIPANT_NAME_PATTERN } from './topics.js';
 
-const id = z.string().min(1).max(LIMITS.id);
-const compositeId = z.string().min(1).max(LIMITS.compositeId);
-const text = z.string().max(LIMITS.message);
+// Every free-form string ends up in Postgres text or jsonb, which refuse U+0000 and lone
+// surrogates: such a message is refused here, with the field named, before it reaches the database.
+const id = z.string().min(1).max(LIMITS.id).superRefine(refuseUnstorableText);
+const compositeId = z.string().min(1).max(LIMITS.compositeId).superRefine(refuseUnstorableText);
+const text = z.string().max(LIMITS.message).superRefine(refuseUnstorableText);
 const counter = z.number().int().min(1).max(LIMITS.counter);
 const isoTime = z.iso.datetime({ offset: true });
 const action = z.enum(['execute', 'compensate']);
 
 const json: z.ZodType<JsonValue> = z
   .json()
+  .superRefine(refuseUnstorableJson)
   .refine((value) => JSON.stringify(value).length <= LIMITS.json, {
     message: `Too big: serialised JSON must be at most ${LIMITS.json} characters`,
   });
 
 const jsonObject: z.ZodType<JsonObject> = z
   .record(z.string(), z.json())
+  .superRefine(refuseUnstorableJson)
   .refine((value) => JSON.stringify(value).length <= LIMITS.json, {
     message: `Too big: serialised JSON must be at most ${LIMITS.json} characters`,
   });
@@ -125,7 +130,7 @@ export const participantEventMessageSchema: z.ZodType<ParticipantEventMessage> =
     'participant.breaker-half-open',
     'participant.breaker-closed',
   ]),
-  instance: z.string().min(1).max(200),
+  instance: z.string().min(1).max(200).superRefine(refuseUnstorableText),
   at: isoTime,
-  detail: z.string().max(1_000),
+  detail: z.string().max(1_000).superRefine(refuseUnstorableText),
 });

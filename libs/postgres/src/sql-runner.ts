@@ -1,5 +1,21 @@
 import pg, { type Pool, type PoolClient } from 'pg';
 import type { DataSource, QueryRunner } from 'typeorm';
+import { DatabaseTimeoutError, isConnectionLoss, isQueryReadTimeout } from './connection-errors.js';
+import { guardPool } from './pool-guard.js';
+
+export {
+  DatabaseTimeoutError,
+  isConnectionLoss,
+  isDatabaseUnavailable,
+} from './connection-errors.js';
+export {
+  DEFAULT_DATABASE_TIMEOUTS,
+  poolTimeoutOptions,
+  type DatabaseTimeouts,
+} from './connection-settings.js';
+export { guardPool } from './pool-guard.js';
+
+export { dataErrorReason, sqlStateOf } from './data-errors.js';
 
 /** Runs one SQL statement with positional parameters and returns its rows. */
 export interface SqlRunner {
@@ -18,7 +34,11 @@ export class ConcurrentUpdateError extends Error {
 
 /** Options of {@link inTransaction}. */
 export interface TransactionOptions<T = unknown> {
-  /** Attempts when the transaction loses a race (serialization failure, deadlock, version check). Default 5. */
+  /**
+   * Attempts when the transaction loses a race (serialization failure, deadlock, version check)
+   * (default 5), or its connection before the COMMIT was sent (the backend was terminated, the
+   * socket reset, the connection refused; at most 3 attempts then).
+   */
   maxAttempts?: number;
   /**
    * Whether to commit, given the value `work` resolved with (default: always). False rolls the
@@ -63,7 +83,9 @@ export function runQuery<Row>(
 
 /**
  * Runs `work` in one database transaction and commits it; retries the whole of it when it
- * lost a race with another instance, rethrows anything else after rolling back.
+ * lost a race with another instance or lost its connection before committing (after a short
+ * pause, on another connection), rethrows anything else after rolling back. A connection lost
+ * during the COMMIT is rethrown: whether it committed is unknown, the caller's retry decides.
  */
 export async function inTransaction<T>(
   dataSource: DataSource,
@@ -83,33 +105,64 @@ async function runWithRetries<T>(
 ): Promise<T> {
   const pool = pgPoolOf(dataSource);
   for (let attempt = 1; ; attempt++) {
+    const progress = { commitSent: false };
     try {
       return pool
-        ? await runOnPool(pool, work, commit)
+        ? await runOnPool(pool, work, commit, progress)
         : await runOnQueryRunner(dataSource, work, commit);
     } catch (error) {
-      if (attempt >= maxAttempts || !isLostRace(error)) throw error;
+      if (attempt >= maxAttempts) throw error;
+      if (isLostRace(error)) continue;
+      const again =
+        attempt < CONNECTION_ATTEMPTS && !progress.commitSent && isConnectionLoss(error);
+      if (!pool || !again) throw error;
+      // Gives the pool the time to hear of its other dead connections (a terminated backend
+      // tells each of its clients at once) before taking one again.
+      await pause(CONNECTION_RETRY_PAUSE_MS * attempt);
     }
   }
 }
 
+/** Attempts of a transaction that lost its connection (at most `maxAttempts`). */
+const CONNECTION_ATTEMPTS = 3;
+const CONNECTION_RETRY_PAUSE_MS = 50;
+
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
 /**
- * The pg pool under a TypeORM Postgres data source: transactions run on it directly, keeping
- * TypeORM's query runner (and its per-query bookkeeping) off the hot path. Undefined for other
- * drivers (the embedded PGlite), which go through TypeORM.
+ * Guards the pg pool of an initialized TypeORM Postgres data source (see guardPool; no-op for
+ * other drivers); inTransaction does it too, call it at start-up so every path is covered.
+ */
+export function guardConnections(dataSource: DataSource): void {
+  pgPoolOf(dataSource);
+}
+
+/**
+ * The pg pool under a TypeORM Postgres data source, guarded (see guardPool): transactions run
+ * on it directly, keeping TypeORM's query runner (and its per-query bookkeeping) off the hot
+ * path. Undefined for other drivers (the embedded PGlite), which go through TypeORM.
  */
 function pgPoolOf(dataSource: DataSource): Pool | undefined {
   const master = (dataSource.driver as unknown as { master?: unknown }).master;
-  return master instanceof pg.Pool ? master : undefined;
+  if (!(master instanceof pg.Pool)) return undefined;
+  guardPool(master);
+  return master;
 }
 
 async function runOnPool<T>(
   pool: Pool,
   work: (sql: SqlRunner) => Promise<T>,
   commit: (value: T) => boolean,
+  progress: { commitSent: boolean },
 ): Promise<T> {
   const client = await pool.connect();
+  // Set when the connection died while checked out: its queries fail, it is not reused.
   let broken: Error | undefined;
+  const onError = (error: Error) => (broken ??= error);
+  client.on('error', onError);
+  const queryTimeoutMs = Number(pool.options.query_timeout) || 0;
   try {
     // One round trip: a simple query may hold several statements, each with its result.
     const begun = (await client.query(
@@ -118,16 +171,30 @@ async function runOnPool<T>(
     const transactionStart = Math.floor(Number(begun[1]?.rows[0]?.now));
     try {
       const result = await work(sqlOfClient(client, transactionStart));
-      await client.query(commit(result) ? 'COMMIT' : 'ROLLBACK');
+      progress.commitSent = commit(result);
+      await client.query(progress.commitSent ? 'COMMIT' : 'ROLLBACK');
       return result;
     } catch (error) {
-      await client.query('ROLLBACK').catch((rollback: unknown) => {
-        // A connection that cannot roll back is not given back to the pool.
-        broken = rollback instanceof Error ? rollback : new Error('rollback failed');
-      });
+      // A dead or hung connection cannot roll back (the server does it when the session ends).
+      if (broken === undefined && !isConnectionLoss(error) && !isQueryReadTimeout(error)) {
+        await client.query('ROLLBACK').catch((rollback: unknown) => {
+          // A connection that cannot roll back is not given back to the pool.
+          broken = rollback instanceof Error ? rollback : new Error('rollback failed');
+        });
+      } else {
+        broken ??= error instanceof Error ? error : new Error('connection lost');
+      }
       throw error;
     }
+  } catch (error) {
+    if (!isQueryReadTimeout(error)) throw error;
+    broken ??= error as Error;
+    throw new DatabaseTimeoutError(
+      `the database did not answer within ${queryTimeoutMs} ms (the query timeout); the connection was dropped`,
+      { cause: error },
+    );
   } finally {
+    client.removeListener('error', onError);
     client.release(broken);
   }
 }

@@ -1,9 +1,15 @@
 import { context, trace, type Span } from '@opentelemetry/api';
-import { SPAN_ATTRIBUTES, type CommandMessage, type ReplyOutcome } from '#contracts';
+import {
+  ALREADY_COMPENSATED,
+  SPAN_ATTRIBUTES,
+  idempotencyKey,
+  type CommandMessage,
+  type ReplyOutcome,
+} from '#contracts';
 import { endSpan, publishTraced, startProcessSpan, withTraceOf } from '#tracing';
 import { runCommandHandler, type CommandHandlers } from './command-handler.js';
 import { checkCommand } from './command-validation.js';
-import type { IdempotencyStore } from './idempotency-store.js';
+import type { ClosedKey, IdempotencyStore } from './idempotency-store.js';
 import type { ParticipantLogger } from './participant-logger.js';
 import { replyEnvelope, replyMessage } from './reply-message.js';
 import type {
@@ -119,10 +125,29 @@ async function decide(
       runCommandHandler(handler, command, context, (error) =>
         logger.log('error', 'A command handler crashed', { ...fields, error: describe(error) }),
       ),
+    closedByCompensation(command),
   );
-  if (duplicate)
+  if (duplicate && outcome.status === 'failure' && outcome.code === ALREADY_COMPENSATED)
+    logger.log('warn', 'A command that arrived after its compensation was refused', fields);
+  else if (duplicate)
     logger.log('info', 'A duplicate command was answered with the first reply', fields);
   return outcome;
+}
+
+/**
+ * The late-command rule: a compensation closes its step's key, so the step's command, should
+ * it arrive later (delayed, redelivered), is refused and never applied.
+ */
+function closedByCompensation(command: CommandMessage): ClosedKey | undefined {
+  if (command.action !== 'compensate') return undefined;
+  return {
+    key: idempotencyKey(command.sagaId, command.stepId, 'execute'),
+    outcome: {
+      status: 'failure',
+      code: ALREADY_COMPENSATED,
+      message: `step ${command.stepId} was compensated before its command arrived; the command is refused`,
+    },
+  };
 }
 
 function describe(error: unknown): string {

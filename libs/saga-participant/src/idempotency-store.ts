@@ -11,6 +11,21 @@ export interface HandlerContext {
    * (Postgres store); undefined with a store that has no database (in memory).
    */
   readonly transaction: SqlRunner | undefined;
+  /**
+   * Registers how to take back a change the handler made outside `transaction` (in memory):
+   * it runs if the transaction does not commit, so the work can run again from a clean slate.
+   */
+  readonly onRollback: (undo: () => void) => void;
+}
+
+/**
+ * A key that a compensation closes (the late-command rule): unless that key already has a
+ * record, it is given `outcome` before the compensation runs, so a command that arrives later
+ * under it is answered with that refusal and never applied.
+ */
+export interface ClosedKey {
+  readonly key: string;
+  readonly outcome: FailureOutcome;
 }
 
 /** What {@link IdempotencyStore.once} did. */
@@ -29,12 +44,17 @@ export interface IdempotencyStore {
   /**
    * Answers with the outcome stored under `key` when there is one; otherwise runs `work`, and
    * stores its outcome when final. Concurrent calls with one key run `work` once: the later
-   * call waits for the first and gets its outcome. Rejects when the store itself fails.
+   * call waits for the first and gets its outcome. With `closes`, the work runs only after
+   * that key is closed (a command under it still running is waited for), in the same
+   * transaction (a store with transactions undoes the closing with the work's technical error;
+   * the compensation's retry closes it again).
+   * Rejects when the store itself fails.
    */
   once(
     key: string,
     commandType: string,
     work: (context: HandlerContext) => Promise<ReplyOutcome>,
+    closes?: ClosedKey,
   ): Promise<OnceResult>;
 }
 

@@ -1,4 +1,5 @@
 import type { ReplyOutcome } from '#contracts';
+import type { HandlerContext } from './idempotency-store.js';
 import { InMemoryIdempotencyStore } from './in-memory-idempotency-store.js';
 
 const success: ReplyOutcome = { status: 'success', result: { n: 1 } };
@@ -57,6 +58,73 @@ describe('the in-memory idempotency store', () => {
     await store.once('k', 'a.b', async (context) => {
       expect(context.transaction).toBeUndefined();
       return success;
+    });
+  });
+
+  it('takes back what the work changed in memory when its outcome is a technical error', async () => {
+    const store = new InMemoryIdempotencyStore();
+    const changed: string[] = [];
+    const work = async (context: HandlerContext) => {
+      changed.push('x');
+      context.onRollback(() => changed.pop());
+      return error;
+    };
+    await store.once('k', 'a.b', work);
+    expect(changed).toEqual([]);
+    await store.once('k2', 'a.b', async (context) => {
+      changed.push('y');
+      context.onRollback(() => changed.pop());
+      return success;
+    });
+    expect(changed).toEqual(['y']);
+  });
+
+  describe('the late-command rule', () => {
+    const refusal = { status: 'failure', code: 'ALREADY_COMPENSATED', message: 'late' } as const;
+    const closes = { key: 'saga:step', outcome: refusal };
+
+    it('refuses a command that arrives after its compensation, without running it', async () => {
+      const store = new InMemoryIdempotencyStore();
+      await store.once('saga:step:compensate', 'a.undo', async () => success, closes);
+      let runs = 0;
+      const late = await store.once('saga:step', 'a.do', async () => (runs++, success));
+      expect(late).toEqual({ outcome: refusal, duplicate: true });
+      expect(runs).toBe(0);
+    });
+
+    it('leaves the outcome of a command that ran before its compensation as it was', async () => {
+      const store = new InMemoryIdempotencyStore();
+      await store.once('saga:step', 'a.do', async () => success);
+      await store.once('saga:step:compensate', 'a.undo', async () => success, closes);
+      expect(store.find('saga:step')).toEqual(success);
+    });
+
+    it('lets a command still running finish before the compensation runs', async () => {
+      const store = new InMemoryIdempotencyStore();
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const order: string[] = [];
+      const forward = store.once('saga:step', 'a.do', async () => {
+        await gate;
+        order.push('do');
+        return success;
+      });
+      const undo = store.once(
+        'saga:step:compensate',
+        'a.undo',
+        async () => (order.push('undo'), success),
+        closes,
+      );
+      release();
+      await Promise.all([forward, undo]);
+      expect(order).toEqual(['do', 'undo']);
+      expect(store.find('saga:step')).toEqual(success);
+    });
+
+    it('keeps the key closed when the compensation fails with a technical error (its retry closes it anyway)', async () => {
+      const store = new InMemoryIdempotencyStore();
+      await store.once('saga:step:compensate', 'a.undo', async () => error, closes);
+      expect(store.find('saga:step')).toEqual(refusal);
     });
   });
 });

@@ -1,11 +1,13 @@
 import type { ReplyOutcome } from '#contracts';
 import {
   isFinal,
+  type ClosedKey,
   type FinalOutcome,
   type HandlerContext,
   type IdempotencyStore,
   type OnceResult,
 } from './idempotency-store.js';
+import { RollbackActions } from './rollback-actions.js';
 
 /** Options of the in-memory store. */
 export interface InMemoryIdempotencyStoreOptions {
@@ -30,14 +32,16 @@ export class InMemoryIdempotencyStore implements IdempotencyStore {
     key: string,
     _commandType: string,
     work: (context: HandlerContext) => Promise<ReplyOutcome>,
+    closes?: ClosedKey,
   ): Promise<OnceResult> {
-    const context: HandlerContext = { transaction: undefined };
-    if (!this.dedupe) return { outcome: await work(context), duplicate: false };
+    const changes = new RollbackActions();
+    const context: HandlerContext = { transaction: undefined, onRollback: changes.register };
+    if (!this.dedupe) return { outcome: await settle(work(context), changes), duplicate: false };
     // A copy that arrives while the first runs waits for it, as a row lock would make it.
     while (this.running.has(key)) await this.running.get(key)?.catch(() => undefined);
     const stored = this.outcomes.get(key);
     if (stored !== undefined) return { outcome: stored, duplicate: true };
-    const run = work(context).then((outcome) => {
+    const run = settle(this.closeThenRun(closes, work, context), changes).then((outcome) => {
       if (isFinal(outcome)) this.outcomes.set(key, outcome);
       return { outcome, duplicate: false };
     });
@@ -49,8 +53,38 @@ export class InMemoryIdempotencyStore implements IdempotencyStore {
     }
   }
 
+  /** Closes `closes.key` (after any command running under it), then runs the work. */
+  private async closeThenRun(
+    closes: ClosedKey | undefined,
+    work: (context: HandlerContext) => Promise<ReplyOutcome>,
+    context: HandlerContext,
+  ): Promise<ReplyOutcome> {
+    if (closes) {
+      // No await between the check and the set when nothing runs under the key (no gap).
+      while (this.running.has(closes.key))
+        await this.running.get(closes.key)?.catch(() => undefined);
+      if (!this.outcomes.has(closes.key)) this.outcomes.set(closes.key, closes.outcome);
+    }
+    return work(context);
+  }
+
   /** The outcome stored under `key`, if any (for tests). */
   find(key: string): FinalOutcome | undefined {
     return this.outcomes.get(key);
+  }
+}
+
+/** The work's outcome; what it changed is taken back when it is not final or the work throws. */
+async function settle(
+  outcome: Promise<ReplyOutcome>,
+  changes: RollbackActions,
+): Promise<ReplyOutcome> {
+  try {
+    const settled = await outcome;
+    if (!isFinal(settled)) changes.rollBack();
+    return settled;
+  } catch (error) {
+    changes.rollBack();
+    throw error;
   }
 }

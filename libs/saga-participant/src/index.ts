@@ -9,6 +9,7 @@ export { checkCommand, type CommandCheck, type CommandExpectations } from './com
 export { inTransaction } from '#postgres';
 export {
   isFinal,
+  type ClosedKey,
   type FinalOutcome,
   type HandlerContext,
   type IdempotencyStore,

@@ -1,4 +1,10 @@
 import { DataSource, type MigrationInterface } from 'typeorm';
+import {
+  DEFAULT_DATABASE_TIMEOUTS,
+  guardConnections,
+  poolTimeoutOptions,
+  type DatabaseTimeouts,
+} from '#postgres';
 import { ParticipantIdempotency1764633600000 } from './participant-idempotency.migration.js';
 import { ParticipantIdempotencyRetention1764900000000 } from './participant-idempotency-retention.migration.js';
 
@@ -12,12 +18,20 @@ export interface ParticipantDatabaseOptions {
   readonly migrations?: readonly (new () => MigrationInterface)[];
   /** Pool size (default 5). */
   readonly poolSize?: number;
+  /** Connect, statement, lock, idle-in-transaction and query timeouts, keep-alive (default DEFAULT_DATABASE_TIMEOUTS). */
+  readonly timeouts?: DatabaseTimeouts;
+  /** The connections' `application_name` (default `saga-participant`; one in the URL wins). */
+  readonly applicationName?: string;
+  /** Hears the errors of idle connections (a terminated backend); default: TypeORM's warning. */
+  readonly onPoolError?: (error: Error) => void;
 }
 
 /**
  * Connects to the participant's schema, creates it when missing and applies the kit's migration
- * (the idempotency table) and the participant's own, in one transaction. Resolves with the
- * initialized DataSource; the caller destroys it.
+ * (the idempotency table) and the participant's own, in one transaction. Every connection has
+ * the timeouts and keep-alive of `timeouts`, and a connection that dies (a terminated backend)
+ * fails its queries without crashing the process. Resolves with the initialized DataSource;
+ * the caller destroys it.
  */
 export async function openParticipantDatabase(
   options: ParticipantDatabaseOptions,
@@ -34,12 +48,18 @@ export async function openParticipantDatabase(
     ],
     migrationsTableName: 'participant_migrations',
     migrationsTransactionMode: 'all',
+    ...(options.onPoolError === undefined ? {} : { poolErrorHandler: options.onPoolError }),
     extra: {
+      ...poolTimeoutOptions(
+        options.timeouts ?? DEFAULT_DATABASE_TIMEOUTS,
+        options.applicationName ?? 'saga-participant',
+      ),
       max: options.poolSize ?? 5,
       options: `-c search_path=${quoteIdentifier(options.schema)}`,
     },
   });
   await dataSource.initialize();
+  guardConnections(dataSource);
   try {
     await dataSource.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(options.schema)}`);
     await dataSource.runMigrations({ transaction: 'all' });

@@ -3,12 +3,14 @@ import type { ReplyOutcome } from '#contracts';
 import { inTransaction } from '#postgres';
 import {
   isFinal,
+  type ClosedKey,
   type FinalOutcome,
   type HandlerContext,
   type IdempotencyStore,
   type OnceResult,
 } from './idempotency-store.js';
 import type { SqlRunner } from '#postgres';
+import { RollbackActions } from './rollback-actions.js';
 
 /** Options of the Postgres store. */
 export interface PostgresIdempotencyStoreOptions {
@@ -39,21 +41,35 @@ export class PostgresIdempotencyStore implements IdempotencyStore {
     key: string,
     commandType: string,
     work: (context: HandlerContext) => Promise<ReplyOutcome>,
+    closes?: ClosedKey,
   ): Promise<OnceResult> {
-    return inTransaction(
-      this.dataSource,
-      async (sql) => {
-        if (this.dedupe) {
-          const stored = await claim(sql, key, commandType);
-          if (stored !== undefined) return { outcome: stored, duplicate: true };
-        }
-        const outcome = await work({ transaction: sql });
-        if (this.dedupe && isFinal(outcome)) await store(sql, key, outcome);
-        return { outcome, duplicate: false };
-      },
-      // A technical error rolls back the handler's writes and the claim: the retry runs afresh.
-      { commit: (result) => isFinal(result.outcome) },
-    );
+    const changes = new RollbackActions();
+    try {
+      return await inTransaction(
+        this.dataSource,
+        async (sql) => {
+          try {
+            if (this.dedupe) {
+              const stored = await claim(sql, key, commandType);
+              if (stored !== undefined) return { outcome: stored, duplicate: true };
+              if (closes) await close(sql, closes, commandType);
+            }
+            const outcome = await work({ transaction: sql, onRollback: changes.register });
+            if (!isFinal(outcome)) changes.rollBack();
+            else if (this.dedupe) await store(sql, key, outcome);
+            return { outcome, duplicate: false };
+          } catch (error) {
+            changes.rollBack(); // the transaction may be run again: from a clean slate
+            throw error;
+          }
+        },
+        // A technical error rolls back the handler's writes and the claim: the retry runs afresh.
+        { commit: (result) => isFinal(result.outcome) },
+      );
+    } catch (error) {
+      changes.rollBack(); // the commit failed, or its outcome is unknown
+      throw error;
+    }
   }
 
   /** The outcome stored under `key`, if any. */
@@ -85,6 +101,18 @@ async function claim(
   );
   if (row?.outcome == null) throw new Error(`idempotency key ${key} is claimed without an outcome`);
   return row.outcome;
+}
+
+/**
+ * Gives `closed.key` its refusal unless it has a record; waits on a transaction that claimed
+ * it until that one ends (its command then ran, or rolled back and is refused from now on).
+ */
+async function close(sql: SqlRunner, closed: ClosedKey, commandType: string): Promise<void> {
+  await sql.query(
+    `INSERT INTO participant_idempotency (idempotency_key, command_type, outcome, replied_at)
+     VALUES ($1, $2, $3, now()) ON CONFLICT (idempotency_key) DO NOTHING`,
+    [closed.key, commandType, JSON.stringify(closed.outcome)],
+  );
 }
 
 async function store(sql: SqlRunner, key: string, outcome: FinalOutcome): Promise<void> {

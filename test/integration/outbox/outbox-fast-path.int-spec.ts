@@ -95,4 +95,80 @@ describe('the outbox fast path and its relay', () => {
     expect(publisher.published.map((m) => m.key).sort()).toEqual(['k-4', 'k-5']);
     expect(await unsent(ids)).toEqual([]);
   });
+
+  describe("a saga's messages leave in the order they were decided", () => {
+    const sagaRow = (sagaId: string, key: string): OutboxRow => ({
+      sagaId,
+      lane: 1,
+      topic: 'x.commands',
+      key,
+      headers: { 'saga-message-id': key },
+      payload: { key },
+    });
+    const X = '00000000-0000-4000-8000-0000000000a1';
+    const Y = '00000000-0000-4000-8000-0000000000a2';
+    const Z = '00000000-0000-4000-8000-0000000000a3';
+
+    it('keeps a later row of a saga behind an earlier one whose send failed, and lets other sagas go', async () => {
+      const publisher = new RecordingPublisher();
+      const fastPath = new OutboxFastPath(dataSource, publisher, open);
+      publisher.down = true;
+      const command = [sagaRow(X, 'x-command')];
+      const commandIds = await commit(command);
+      fastPath.publish(commandIds, command);
+      await fastPath.stop();
+
+      publisher.down = false;
+      const later = new OutboxFastPath(dataSource, publisher, open);
+      const compensation = [sagaRow(X, 'x-compensation')];
+      const other = [sagaRow(Y, 'y-command')];
+      const compensationIds = await commit(compensation);
+      const otherIds = await commit(other);
+      later.publish(compensationIds, compensation);
+      later.publish(otherIds, other);
+      await later.stop();
+      expect(publisher.published.map((m) => m.key)).toEqual(['y-command']);
+      expect(await unsent([...commandIds, ...compensationIds])).toEqual([
+        ...commandIds,
+        ...compensationIds,
+      ]);
+
+      const relay = new OutboxRelay(dataSource, publisher, { lanes: 2, graceMs: 0 });
+      await relay.drainOnce();
+      expect(publisher.published.map((m) => m.key)).toEqual([
+        'y-command',
+        'x-command',
+        'x-compensation',
+      ]);
+    });
+
+    it('keeps a later row behind an earlier one that another instance has not sent yet', async () => {
+      const publisher = new RecordingPublisher();
+      const earlier = [sagaRow(Z, 'z-first')];
+      await commit(earlier); // committed elsewhere, never handed to this fast path
+      const fastPath = new OutboxFastPath(dataSource, publisher, open);
+      const next = [sagaRow(Z, 'z-second')];
+      fastPath.publish(await commit(next), next);
+      await fastPath.stop();
+      expect(publisher.published).toEqual([]);
+    });
+
+    it('leaves to the relay a row handed over before an earlier row of its saga', async () => {
+      const publisher = new RecordingPublisher();
+      const W = '00000000-0000-4000-8000-0000000000a4';
+      const first = [sagaRow(W, 'w-1')];
+      const second = [sagaRow(W, 'w-2')];
+      const firstIds = await commit(first);
+      const secondIds = await commit(second);
+      const fastPath = new OutboxFastPath(dataSource, publisher, open);
+      fastPath.publish(secondIds, second);
+      fastPath.publish(firstIds, first);
+      await fastPath.stop();
+      expect(publisher.published.map((m) => m.key)).toEqual(['w-1']);
+      expect(await unsent(secondIds)).toEqual(secondIds);
+      await new OutboxRelay(dataSource, publisher, { lanes: 2, graceMs: 0 }).drainOnce();
+      const ofW = publisher.published.map((m) => m.key).filter((key) => key.startsWith('w-'));
+      expect(ofW).toEqual(['w-1', 'w-2']);
+    });
+  });
 });

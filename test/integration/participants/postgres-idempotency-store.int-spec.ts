@@ -1,6 +1,6 @@
 // The kit's Postgres idempotency store on the real Postgres, in a schema of its own.
 import type { DataSource } from 'typeorm';
-import type { ReplyOutcome } from '#contracts';
+import { ALREADY_COMPENSATED, type ReplyOutcome } from '#contracts';
 import {
   openParticipantDatabase,
   PostgresIdempotencyStore,
@@ -118,6 +118,90 @@ describe('the Postgres idempotency store', () => {
     await unsafe.once('k-6', 'inventory.reserve', applyEffect('k-6'));
     await unsafe.once('k-6', 'inventory.reserve', applyEffect('k-6'));
     expect(await effectsOf('k-6')).toBe(2);
+  });
+
+  it('takes back what the work changed in memory when its transaction does not commit', async () => {
+    const changed: string[] = [];
+    const throwing = async (context: HandlerContext) => {
+      changed.push('x');
+      context.onRollback(() => changed.pop());
+      throw new Error('connection lost');
+    };
+    await expect(store.once('k-7', 'inventory.reserve', throwing)).rejects.toThrow();
+    expect(changed).toEqual([]);
+    await store.once('k-8', 'inventory.reserve', async (context) => {
+      changed.push('y');
+      context.onRollback(() => changed.pop());
+      return success;
+    });
+    expect(changed).toEqual(['y']);
+  });
+
+  describe('the late-command rule', () => {
+    const refusal = {
+      status: 'failure',
+      code: ALREADY_COMPENSATED,
+      message: 'compensated first',
+    } as const;
+    const undo = async () => success;
+
+    it('refuses a command that arrives after its compensation and never applies it', async () => {
+      const closes = { key: 'late-1', outcome: refusal };
+      await store.once('late-1:compensate', 'inventory.release', undo, closes);
+      const late = await store.once('late-1', 'inventory.reserve', applyEffect('late-1'));
+      expect(late).toEqual({ outcome: refusal, duplicate: true });
+      expect(await effectsOf('late-1')).toBe(0);
+    });
+
+    it('keeps the outcome of a command applied before its compensation', async () => {
+      await store.once('late-2', 'inventory.reserve', applyEffect('late-2'));
+      await store.once('late-2:compensate', 'inventory.release', undo, {
+        key: 'late-2',
+        outcome: refusal,
+      });
+      expect(await store.find('late-2')).toEqual(success);
+      expect(await effectsOf('late-2')).toBe(1);
+    });
+
+    it('waits for the command under way before it compensates', async () => {
+      const other = new PostgresIdempotencyStore(db);
+      let release!: () => void;
+      const pause = new Promise<void>((resolve) => (release = resolve));
+      let claimed!: () => void;
+      const forwardClaimed = new Promise<void>((resolve) => (claimed = resolve));
+      const forward = store.once('late-3', 'inventory.reserve', (context) => {
+        claimed();
+        return applyEffect('late-3', success, pause)(context);
+      });
+      await forwardClaimed;
+      let effectsSeenByUndo = -1;
+      const compensation = other.once(
+        'late-3:compensate',
+        'inventory.release',
+        async ({ transaction }) => {
+          const [row] = await transaction!.query<{ n: string }>(
+            `SELECT count(*) AS n FROM effects WHERE idempotency_key = 'late-3'`,
+          );
+          effectsSeenByUndo = Number(row!.n);
+          return success;
+        },
+        { key: 'late-3', outcome: refusal },
+      );
+      await waitForLockWaiters(1); // the compensation waits on the command's claim
+      release();
+      await Promise.all([forward, compensation]);
+      expect(effectsSeenByUndo).toBe(1); // it saw the effect it must undo
+      expect(await store.find('late-3')).toEqual(success);
+    });
+
+    it('undoes the closing with a compensation that fails with a technical error', async () => {
+      const error: ReplyOutcome = { status: 'error', code: 'INTERNAL', message: 'crashed' };
+      await store.once('late-4:compensate', 'inventory.release', async () => error, {
+        key: 'late-4',
+        outcome: refusal,
+      });
+      expect(await store.find('late-4')).toBeUndefined();
+    });
   });
 
   /** Polls pg_stat_activity until `count` sessions wait on a lock of the idempotency table. */

@@ -1,6 +1,7 @@
 // Hostile HTTP bodies against the whole app (fast-check): malformed JSON, wrong types, unknown
-// fields, deep nesting, oversized bodies, wrong content types, on every route that takes a body
-// or a query. Every answer is a 4xx naming a problem; no 5xx, no crash, no saga created or changed.
+// fields, deep nesting, oversized bodies, wrong content types, text Postgres cannot store
+// (`\u0000`, lone surrogates) anywhere, on every route that takes a body or a query. Every
+// answer is a 4xx naming a problem; no 5xx, no crash, no saga created or changed.
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { BODY_LIMIT_BYTES } from '../../../apps/coordinator/src/http/index.js';
@@ -8,6 +9,57 @@ import { startSecuredApp, type SecuredApp } from '../../support/secured-app.js';
 import { ADMIN_HEADERS } from '../../support/test-credentials.js';
 
 const RUNS = 1_000;
+
+/** Text Postgres refuses in text and jsonb: U+0000 and UTF-16 surrogates without their pair. */
+const unstorable = fc.constantFrom('\u0000', '\ud800', '\udfff', '\ud800\ud800', 'a\u0000b');
+
+/** `text` with `poison` put in at `at` (modulo its length). */
+const spliced = (text: string, poison: string, at: number) => {
+  const index = text.length === 0 ? 0 : at % (text.length + 1);
+  return `${text.slice(0, index)}${poison}${text.slice(index)}`;
+};
+
+const validInput = {
+  orderId: 'o',
+  customerId: 'c',
+  items: [{ sku: 's', quantity: 1 }],
+  amount: 1,
+  currency: 'EUR',
+};
+
+/** A start request, otherwise valid, with unstorable text in one of its strings or keys. */
+const unstorableStart: fc.Arbitrary<string> = fc
+  .tuple(
+    fc.constantFrom(
+      'sagaType',
+      'idempotencyKey',
+      'orderId',
+      'customerId',
+      'sku',
+      'currency',
+      'key',
+    ),
+    unstorable,
+    fc.nat(),
+  )
+  .map(([field, poison, at]) => {
+    const request = { sagaType: 'order', idempotencyKey: 'fuzz-unstorable', input: validInput };
+    const poisoned = (text: string) => spliced(text, poison, at);
+    switch (field) {
+      case 'sagaType':
+      case 'idempotencyKey':
+        return JSON.stringify({ ...request, [field]: poisoned(request[field]) });
+      case 'sku':
+        return JSON.stringify({
+          ...request,
+          input: { ...validInput, items: [{ sku: poisoned('s'), quantity: 1 }] },
+        });
+      case 'key':
+        return JSON.stringify({ ...request, input: { ...validInput, [poisoned('extra')]: 1 } });
+      default:
+        return JSON.stringify({ ...request, input: { ...validInput, [field]: poisoned('x') } });
+    }
+  });
 
 /** A body that is not a valid request for any route: never a JSON object of allowed fields. */
 const malformedBody: fc.Arbitrary<string> = fc.oneof(
@@ -43,6 +95,11 @@ const malformedBody: fc.Arbitrary<string> = fc.oneof(
   fc
     .integer({ min: 40, max: 2_000 })
     .map((depth) => '{"a":'.repeat(depth) + '1' + '}'.repeat(depth)),
+  // Text Postgres cannot store, in a start request or a cancel reason.
+  unstorableStart,
+  fc
+    .tuple(fc.string({ maxLength: 20 }), unstorable, fc.nat())
+    .map(([text, poison, at]) => JSON.stringify({ reason: spliced(`r${text}`, poison, at) })),
 );
 
 function isJson(text: string): boolean {
@@ -165,7 +222,13 @@ describe('hostile HTTP bodies', () => {
           'evil',
           '__proto__',
         ),
-        fc.oneof(fc.string({ maxLength: 600 }), fc.constantFrom('0', '-1', '201', '1e9', 'NaN')),
+        fc.oneof(
+          fc.string({ maxLength: 600 }),
+          fc.constantFrom('0', '-1', '201', '1e9', 'NaN'),
+          fc
+            .tuple(fc.string({ maxLength: 20 }), unstorable, fc.nat())
+            .map(([text, poison, at]) => spliced(`s${text}`, poison, at)),
+        ),
         { minKeys: 1 },
       )
       .filter((q) => !Object.entries(q).every(([key, value]) => isHarmless(key, value)));
@@ -201,6 +264,50 @@ describe('hostile HTTP bodies', () => {
     });
   });
 
+  it('answers text Postgres cannot store with a 400 naming the field, on every route', async () => {
+    const before = await census();
+    const start = await fetch(`${app.url}/sagas`, {
+      method: 'POST',
+      headers: { ...ADMIN_HEADERS, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        sagaType: 'order',
+        idempotencyKey: 'unstorable',
+        input: { ...validInput, orderId: 'o\u0000', items: [{ sku: 's\ud800', quantity: 1 }] },
+      }),
+    });
+    expect(start.status).toBe(400);
+    expect(await start.json()).toMatchObject({
+      problems: [
+        { field: 'input.orderId', message: expect.stringContaining('U+0000') },
+        { field: 'input.items.0.sku', message: expect.stringContaining('lone surrogate') },
+      ],
+    });
+    const cancel = await fetch(`${app.url}/sagas/${existing}/cancel`, {
+      method: 'POST',
+      headers: { ...ADMIN_HEADERS, 'content-type': 'application/json' },
+      body: JSON.stringify({ reason: 'because\u0000' }),
+    });
+    expect(cancel.status).toBe(400);
+    expect(await cancel.json()).toMatchObject({ problems: [{ field: 'reason' }] });
+    for (const path of [
+      '/sagas?sagaType=order%00',
+      '/sagas?cursor=%00',
+      '/sagas/stuck?cursor=%00',
+      '/dead-letters?topic=t%00',
+      '/dead-letters?originalTopic=%00',
+    ]) {
+      const response = await fetch(`${app.url}${path}`, { headers: ADMIN_HEADERS });
+      expect({ path, status: response.status }).toEqual({ path, status: 400 });
+    }
+    const replay = await fetch(`${app.url}/dead-letters/replay`, {
+      method: 'POST',
+      headers: { ...ADMIN_HEADERS, 'content-type': 'application/json' },
+      body: JSON.stringify({ originalTopic: 't\u0000' }),
+    });
+    expect(replay.status).toBe(400);
+    expect(await census()).toBe(before);
+  });
+
   it('still answers afterwards', async () => {
     expect((await fetch(`${app.url}/health/live`)).status).toBe(200);
   });
@@ -208,6 +315,10 @@ describe('hostile HTTP bodies', () => {
 
 /** A query value that a list request may legitimately carry (no 400 expected). */
 function isHarmless(key: string, value: string): boolean {
-  if (key === 'sagaType') return value.length >= 1 && value.length <= 200;
+  // A URL carries a lone surrogate as U+FFFD (harmless); U+0000 arrives as it is.
+  const arriving = value.toWellFormed();
+  if (key === 'sagaType') {
+    return !arriving.includes('\u0000') && arriving.length >= 1 && arriving.length <= 200;
+  }
   return false;
 }

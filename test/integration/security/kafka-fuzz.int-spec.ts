@@ -1,7 +1,9 @@
 // Hostile Kafka messages (fast-check) on the coordinator's two inbound topics, on the real
-// broker and Postgres: bad JSON, wrong schema, unknown fields, oversized, empty, wrong headers.
-// Every one ends in the topic's dead-letter topic with a reason; no saga is created; the
-// consumers keep going (a valid start afterwards runs).
+// broker and Postgres: bad JSON, wrong schema, unknown fields, oversized, empty, wrong headers,
+// and bytes the database refuses (`\u0000`, lone surrogates, raw 0x00 bytes, invalid UTF-8) in
+// keys, headers and values. Every one ends in the topic's dead-letter topic with a reason and is
+// recorded by the dead-letter indexer; no saga is created; the consumers keep going (a valid
+// start afterwards runs).
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { Kafka, logLevel } from 'kafkajs';
@@ -19,8 +21,10 @@ import { waitFor } from '../../support/wait-for.js';
 const PER_TOPIC = 520;
 
 interface Hostile {
-  readonly value: string | null;
-  readonly headers: Record<string, string>;
+  readonly value: string | Buffer | null;
+  readonly headers: Record<string, string | Buffer>;
+  /** Bytes after the key that identifies the message (which stays unique once decoded). */
+  readonly keySuffix?: Buffer;
 }
 
 const orderInput = {
@@ -49,7 +53,65 @@ const notJson = fc.string({ maxLength: 300 }).filter((text) => {
     return true;
   }
 });
-const plain = (value: string | null): Hostile => ({ value, headers: {} });
+const plain = (value: string | Buffer | null): Hostile => ({ value, headers: {} });
+
+/** Text Postgres refuses in text and jsonb: U+0000 and UTF-16 surrogates without their pair. */
+const unstorable = fc.constantFrom('\u0000', '\ud800', '\udfff', 'a\u0000', '\udc00\ud800');
+/** A raw 0x00 byte, or bytes that are not UTF-8 (a lone continuation, an encoded surrogate, ...). */
+const rawBytes = fc.constantFrom(
+  Buffer.from([0x00]),
+  Buffer.from([0xff]),
+  Buffer.from([0xc3, 0x28]),
+  Buffer.from([0xed, 0xa0, 0x80]),
+  Buffer.from([0xf8, 0x88, 0x80, 0x80, 0x80]),
+  Buffer.from([0x61, 0x00, 0x80]),
+);
+const notUtf8 = rawBytes.filter((bytes) => !bytes.equals(Buffer.from([0x00])));
+
+/** The paths of the string leaves of `value`. */
+function stringPaths(value: unknown, path: string[] = []): string[][] {
+  if (typeof value === 'string') return [path];
+  if (value === null || typeof value !== 'object') return [];
+  return Object.entries(value).flatMap(([key, child]) => stringPaths(child, [...path, key]));
+}
+
+/** A copy of `body` whose `pick`-th string leaf is replaced by `replace(old)`. */
+function withString(body: Record<string, unknown>, pick: number, replace: (old: string) => string) {
+  const copy = structuredClone(body);
+  const paths = stringPaths(copy);
+  const path = paths[pick % paths.length]!;
+  let parent = copy as Record<string, unknown>;
+  for (const key of path.slice(0, -1)) parent = parent[key] as Record<string, unknown>;
+  const last = path.at(-1)!;
+  parent[last] = replace(parent[last] as string);
+  return copy;
+}
+
+/** Bodies of `valid()` with what the database refuses in one of their strings. */
+function unstorableBodies(valid: () => Record<string, unknown>): fc.Arbitrary<Hostile> {
+  const MARK = '\u2063MARK\u2063';
+  return fc.oneof(
+    // `\u0000` or a lone surrogate, as the JSON escape a sender's serialiser writes.
+    fc
+      .tuple(fc.nat(), unstorable)
+      .map(([pick, poison]) =>
+        plain(JSON.stringify(withString(valid(), pick, (old) => old + poison))),
+      ),
+    // Raw bytes inside a string of the JSON text.
+    fc.tuple(fc.nat(), rawBytes).map(([pick, bytes]) => {
+      const [before, after] = JSON.stringify(withString(valid(), pick, (old) => old + MARK)).split(
+        MARK,
+      ) as [string, string];
+      return plain(Buffer.concat([Buffer.from(before), bytes, Buffer.from(after)]));
+    }),
+    // A poison body under a header and a key holding raw bytes.
+    fc.tuple(fc.nat(), unstorable, rawBytes, rawBytes).map(([pick, poison, header, key]) => ({
+      value: JSON.stringify(withString(valid(), pick, (old) => poison + old)),
+      headers: { 'x-fuzz': header },
+      keySuffix: key,
+    })),
+  );
+}
 
 /** Hostile messages for a topic whose valid body `valid()` builds, of message type `type`. */
 function hostile(valid: () => Record<string, unknown>, type: string): fc.Arbitrary<Hostile> {
@@ -75,6 +137,17 @@ function hostile(valid: () => Record<string, unknown>, type: string): fc.Arbitra
         { [HEADERS.schemaVersion]: '99' },
       )
       .map((headers) => ({ value: JSON.stringify(valid()), headers })),
+    // A valid body under a contract header holding a raw 0x00 byte or bytes that are not UTF-8.
+    fc
+      .tuple(fc.constantFrom(HEADERS.messageType, HEADERS.contentType), rawBytes)
+      .map(([name, bytes]) => ({
+        value: JSON.stringify(valid()),
+        headers: { [name]: Buffer.concat([Buffer.from(type), bytes]) },
+      })),
+    // A valid body under a key, or an extra header, that is not UTF-8.
+    notUtf8.map((bytes) => ({ value: JSON.stringify(valid()), headers: {}, keySuffix: bytes })),
+    notUtf8.map((bytes) => ({ value: JSON.stringify(valid()), headers: { 'x-fuzz': bytes } })),
+    unstorableBodies(valid),
     fc.constant(plain(null)),
     fc.constant(plain('')),
   );
@@ -94,7 +167,7 @@ describe('hostile Kafka messages', () => {
     await environment?.dispose();
   });
 
-  async function publish(topic: string, messages: readonly (Hostile & { key: string })[]) {
+  async function publish(topic: string, messages: readonly (Hostile & { key: Buffer })[]) {
     const kafka = new Kafka({
       clientId: 'fuzz',
       brokers: kafkaBrokers(),
@@ -139,7 +212,13 @@ describe('hostile Kafka messages', () => {
       plain(JSON.stringify({ ...validReply(), outcome: { status: 'success', result: huge } })),
     );
     const keyed = (list: Hostile[], prefix: string) =>
-      list.map((message, index) => ({ ...message, key: `${prefix}-${index}` }));
+      list.map((message, index) => ({
+        ...message,
+        key: Buffer.concat([
+          Buffer.from(`${prefix}-${index}`),
+          message.keySuffix ?? Buffer.alloc(0),
+        ]),
+      }));
     const sentStarts = keyed(starts, 'start');
     const sentReplies = keyed(replies, 'reply');
     await publish(topics.start, sentStarts);
@@ -153,7 +232,8 @@ describe('hostile Kafka messages', () => {
           topics.deadLetter(topics.replies),
         ]);
         const keys = new Set(records.map((record) => record.key));
-        return [...sentStarts, ...sentReplies].every((m) => keys.has(m.key)) ? records : undefined;
+        const sent = [...sentStarts, ...sentReplies];
+        return sent.every((m) => keys.has(m.key.toString('utf8'))) ? records : undefined;
       },
       { timeoutMs: 120_000, intervalMs: 1_000 },
     );
@@ -169,6 +249,19 @@ describe('hostile Kafka messages', () => {
       /larger than/,
     );
 
+    // The dead-letter indexer recorded every one, whatever bytes it holds, and moved on.
+    await waitFor(
+      'every dead letter recorded by the indexer',
+      async () => {
+        const [row] = await environment.db.query<{ n: number }[]>(
+          `SELECT count(*)::int AS n FROM dead_letters WHERE topic = ANY($1::text[])`,
+          [[topics.deadLetter(topics.start), topics.deadLetter(topics.replies)]],
+        );
+        return row?.n === sentStarts.length + sentReplies.length ? true : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 500 },
+    );
+
     const [count] = await environment.db.query<{ n: string }[]>(`SELECT count(*) AS n FROM sagas`);
     expect(Number(count?.n)).toBe(0);
     expect(runtime.isConsuming()).toBe(true);
@@ -176,7 +269,7 @@ describe('hostile Kafka messages', () => {
 
   it('still starts a valid saga afterwards: no partition is stuck', async () => {
     await publish(runtime.topics.start, [
-      { key: 'valid', value: JSON.stringify(validStart()), headers: {} },
+      { key: Buffer.from('valid'), value: JSON.stringify(validStart()), headers: {} },
     ]);
     await waitFor(
       'the valid saga',

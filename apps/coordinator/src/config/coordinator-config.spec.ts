@@ -108,4 +108,48 @@ describe('loadCoordinatorConfig', () => {
       /LOG_REDACT_PATHS/,
     );
   });
+
+  it('bounds every database call by default and reads each timeout', () => {
+    expect(loadCoordinatorConfig({}).databaseTimeouts).toEqual({
+      connectTimeoutMs: 10_000,
+      statementTimeoutMs: 30_000,
+      lockTimeoutMs: 10_000,
+      idleInTransactionTimeoutMs: 60_000,
+      queryTimeoutMs: 35_000,
+      keepAlive: true,
+      keepAliveInitialDelayMs: 10_000,
+    });
+    const config = loadCoordinatorConfig({
+      DATABASE_CONNECT_TIMEOUT_MS: '2000',
+      DATABASE_STATEMENT_TIMEOUT_MS: '0',
+      DATABASE_LOCK_TIMEOUT_MS: '500',
+      DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: '0',
+      DATABASE_QUERY_TIMEOUT_MS: '0',
+      DATABASE_KEEPALIVE: 'false',
+      DATABASE_KEEPALIVE_INITIAL_DELAY_MS: '1000',
+      DATABASE_APPLICATION_NAME: 'coordinator-eu-1',
+    });
+    expect(config.databaseTimeouts).toEqual({
+      connectTimeoutMs: 2_000,
+      statementTimeoutMs: 0,
+      lockTimeoutMs: 500,
+      idleInTransactionTimeoutMs: 0,
+      queryTimeoutMs: 0,
+      keepAlive: false,
+      keepAliveInitialDelayMs: 1_000,
+    });
+    expect(config.databaseApplicationName).toBe('coordinator-eu-1');
+  });
+
+  it('refuses a negative timeout, and a client query timeout the statement timeout would outlast', () => {
+    expect(() => loadCoordinatorConfig({ DATABASE_LOCK_TIMEOUT_MS: '-1' })).toThrow(
+      /DATABASE_LOCK_TIMEOUT_MS/,
+    );
+    expect(() =>
+      loadCoordinatorConfig({
+        DATABASE_STATEMENT_TIMEOUT_MS: '30000',
+        DATABASE_QUERY_TIMEOUT_MS: '30000',
+      }),
+    ).toThrow(/DATABASE_QUERY_TIMEOUT_MS: must be longer than DATABASE_STATEMENT_TIMEOUT_MS/);
+  });
 });

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import type { DatabaseTimeouts } from '#postgres';
+import { databaseTimeoutEnvironment, databaseTimeoutsOf } from './database-config.js';
 import {
   resilienceConfig,
   resilienceEnvironmentSchema,
@@ -10,6 +12,11 @@ import {
   retentionEnvironmentSchema,
   type RetentionConfig,
 } from './retention-config.js';
+import {
+  startupEnvironmentSchema,
+  startupTimeouts,
+  type StartupTimeouts,
+} from './startup-config.js';
 import {
   securityConfigOf,
   securityEnvironmentSchema,
@@ -69,6 +76,11 @@ const environmentSchema = z
       .regex(/^[a-z_][a-z0-9_]*$/, 'expected a lowercase SQL identifier')
       .default('public'),
     DATABASE_POOL_SIZE: int(1, 200, 10),
+    DATABASE_APPLICATION_NAME: z
+      .string()
+      .regex(/^[\w.:-]{1,63}$/, 'expected 1 to 63 letters, digits, . _ : or -')
+      .default('saga-coordinator'),
+    ...databaseTimeoutEnvironment,
     EMBEDDED_DATA_DIR: optional(z.string().min(1)),
     RUN_MIGRATIONS: flag(true),
     TOPIC_PREFIX: z
@@ -91,6 +103,7 @@ const environmentSchema = z
   })
   .extend(resilienceEnvironmentSchema.shape)
   .extend(retentionEnvironmentSchema.shape)
+  .extend(startupEnvironmentSchema.shape)
   .extend(securityEnvironmentSchema.shape);
 
 /** The coordinator's configuration, read from the environment once at start-up. */
@@ -110,6 +123,10 @@ export interface CoordinatorConfig {
   readonly databaseUrl?: string;
   readonly databaseSchema: string;
   readonly databasePoolSize: number;
+  /** The connections' `application_name` in `pg_stat_activity` (`DATABASE_APPLICATION_NAME`). */
+  readonly databaseApplicationName: string;
+  /** Connect, statement, lock, idle-in-transaction and client query timeouts, TCP keep-alive. */
+  readonly databaseTimeouts: DatabaseTimeouts;
   /** Where the embedded Postgres keeps its files; absent: in memory. */
   readonly embeddedDataDir?: string;
   /** Apply pending migrations at start-up (default true). */
@@ -139,6 +156,8 @@ export interface CoordinatorConfig {
   readonly stuckAfterMs: number;
   /** Authentication, limits, encryption keys, Kafka TLS and SASL. */
   readonly security: SecurityConfig;
+  /** How long each start-up phase may take (see StartupTimeouts). */
+  readonly startup: StartupTimeouts;
   /** Least severe level written to the JSON logs (`LOG_LEVEL`, default `info`). */
   readonly logLevel: (typeof LOG_LEVELS)[number];
   /**
@@ -172,6 +191,7 @@ export function loadCoordinatorConfig(
     persistentData: Boolean(env.DATABASE_URL ?? env.EMBEDDED_DATA_DIR),
   };
   const security = securityConfigOf(env, shape, readFile, problems);
+  const databaseTimeouts = databaseTimeoutsOf(env, problems);
   if (problems.length > 0) throw configError(problems);
   return {
     port: env.PORT,
@@ -183,6 +203,8 @@ export function loadCoordinatorConfig(
     ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
     databaseSchema: env.DATABASE_SCHEMA,
     databasePoolSize: env.DATABASE_POOL_SIZE,
+    databaseApplicationName: env.DATABASE_APPLICATION_NAME,
+    databaseTimeouts,
     ...(env.EMBEDDED_DATA_DIR ? { embeddedDataDir: env.EMBEDDED_DATA_DIR } : {}),
     runMigrations: env.RUN_MIGRATIONS,
     topicPrefix: env.TOPIC_PREFIX,
@@ -198,6 +220,7 @@ export function loadCoordinatorConfig(
     stuckAfterMs: env.STUCK_AFTER_MS,
     retention: retentionConfig(env),
     security,
+    startup: startupTimeouts(env),
     logLevel: env.LOG_LEVEL,
     logRedactPaths: env.LOG_REDACT_PATHS,
   };

@@ -3,6 +3,7 @@ import type { BatchHandler } from '#saga-core';
 import type { DataSource } from 'typeorm';
 import { toDeadLetterRecord } from './dead-letter-record.js';
 import { NO_SEALING, type DeadLetterSealer } from './dead-letter-sealer.js';
+import { anyUnstorable, escapeText } from './dead-letter-text.js';
 
 const COLUMNS = [
   'topic',
@@ -15,6 +16,7 @@ const COLUMNS = [
   'value_truncated',
   'value_redacted',
   'value_sealed',
+  'text_escaped',
   'reason',
   'failed_at',
 ];
@@ -24,7 +26,9 @@ const COLUMNS = [
  * transaction, ignoring one already recorded (same topic and original partition and offset).
  * It never dead-letters anything itself (a dead-letter topic has no dead-letter topic):
  * whatever arrives is recorded as it is (sealed when its saga may hold sensitive fields); a
- * database failure throws, and the batch comes again.
+ * record holding text Postgres cannot store (U+0000, lone surrogates: raw 0x00 bytes, say)
+ * has its texts stored escaped (see escapeText) and `text_escaped` set, so that the API and a
+ * replay give them back exactly. A database failure throws, and the batch comes again.
  */
 export function deadLetterIndexer(
   dataSource: DataSource,
@@ -40,18 +44,34 @@ export function deadLetterIndexer(
         record.value === null || record.valueRedacted
           ? undefined
           : sealer.seal(record.headers, record.value);
+      const headerTexts = Object.entries(record.headers).flat();
+      const escaped = anyUnstorable([
+        record.originalTopic,
+        record.key,
+        record.reason,
+        ...headerTexts,
+        sealed === undefined ? record.value : null,
+      ]);
+      const text = <T extends string | null>(value: T): T =>
+        (escaped && value !== null ? escapeText(value) : value) as T;
+      const headers = escaped
+        ? Object.fromEntries(
+            Object.entries(record.headers).map(([name, value]) => [text(name), text(value)]),
+          )
+        : record.headers;
       const values = [
         record.topic,
-        record.originalTopic,
+        text(record.originalTopic),
         record.originalPartition,
         record.originalOffset,
-        record.key,
-        JSON.stringify(record.headers),
-        sealed ?? record.value,
+        text(record.key),
+        JSON.stringify(headers),
+        sealed ?? text(record.value),
         record.valueTruncated,
         record.valueRedacted,
         sealed !== undefined,
-        record.reason,
+        escaped,
+        text(record.reason),
         record.failedAt,
       ];
       return `(${values.map((value) => `$${params.push(value)}`).join(', ')})`;

@@ -14,6 +14,7 @@ import {
   type DeadLetterRow,
 } from './dead-letter-rows.js';
 import { NO_SEALING, type DeadLetterSealer } from './dead-letter-sealer.js';
+import { unescapedRow } from './dead-letter-text.js';
 import type { DeadLetterView, ReplayAnswer } from './dead-letter-views.js';
 
 /** Options of {@link DeadLetterReplayer}. */
@@ -124,14 +125,15 @@ export class DeadLetterReplayer {
   }
 
   private async publish(rows: readonly DeadLetterRow[]): Promise<void> {
-    const messages = rows.map((row) =>
-      toReplayMessage({
+    const messages = rows.map((stored) => {
+      const row = unescapedRow(stored);
+      return toReplayMessage({
         originalTopic: row.original_topic,
         key: row.message_key,
         headers: row.headers,
-        value: originalValue(row, this.sealer),
-      }),
-    );
+        value: originalValue(stored, this.sealer),
+      });
+    });
     try {
       await this.publisher.publish(messages);
     } catch {

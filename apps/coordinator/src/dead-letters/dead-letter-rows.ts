@@ -2,6 +2,7 @@ import type { DeadLetterView } from './dead-letter-views.js';
 import { REDACTED, type JsonValue } from '#contracts';
 import { NO_SEALING, type DeadLetterSealer } from './dead-letter-sealer.js';
 import { renderDeadLetterValue } from './dead-letter-views.js';
+import { unescapedRow } from './dead-letter-text.js';
 
 /** A `dead_letters` row as pg returns it. */
 export interface DeadLetterRow {
@@ -17,6 +18,8 @@ export interface DeadLetterRow {
   value_redacted: boolean;
   /** The value is sealed (AES-GCM, see DeadLetterSealer): the saga may hold sensitive fields. */
   value_sealed: boolean;
+  /** The texts were stored escaped (they held U+0000 or lone surrogates): see unescapedRow. */
+  text_escaped: boolean;
   reason: string;
   failed_at: Date | string | null;
   recorded_at: Date | string;
@@ -27,7 +30,7 @@ export interface DeadLetterRow {
 
 /** The columns of {@link DeadLetterRow}, for SELECT and RETURNING. */
 export const DEAD_LETTER_COLUMNS = `id::text AS id, topic, original_topic, original_partition,
-  original_offset::text AS original_offset, message_key, headers, value, value_truncated, value_redacted, value_sealed, reason,
+  original_offset::text AS original_offset, message_key, headers, value, value_truncated, value_redacted, value_sealed, text_escaped, reason,
   failed_at, recorded_at, replayed_at, replayed_by, replay_count`;
 
 /**
@@ -35,10 +38,11 @@ export const DEAD_LETTER_COLUMNS = `id::text AS id, topic, original_topic, origi
  * opened for callers allowed to `reveal` them only, and `[REDACTED]` for the others.
  */
 export function toDeadLetterView(
-  row: DeadLetterRow,
+  stored: DeadLetterRow,
   sealer: DeadLetterSealer = NO_SEALING,
   reveal = false,
 ): DeadLetterView {
+  const row = unescapedRow(stored);
   return {
     id: row.id,
     topic: row.topic,
@@ -74,6 +78,7 @@ function shownValue(row: DeadLetterRow, sealer: DeadLetterSealer, reveal: boolea
 }
 
 /** The value as it was dead-lettered (opened when sealed), for a replay. */
-export function originalValue(row: DeadLetterRow, sealer: DeadLetterSealer): string | null {
+export function originalValue(stored: DeadLetterRow, sealer: DeadLetterSealer): string | null {
+  const row = unescapedRow(stored);
   return row.value_sealed && row.value !== null ? sealer.open(row.headers, row.value) : row.value;
 }

@@ -1,3 +1,4 @@
+import { refuseUnstorableText } from '#contracts';
 import { z } from 'zod';
 import { DEFAULT_PAGE_SIZE } from '../http/request-schemas.js';
 import type { DeadLetterPage, DeadLetterView, ReplayAnswer } from './dead-letter-views.js';
@@ -10,7 +11,7 @@ export const deadLetterIdSchema = z
   .string()
   .regex(/^[1-9]\d{0,17}$/, { error: 'must be a positive integer id' });
 
-const topicName = z.string().min(1).max(300);
+const topicName = z.string().min(1).max(300).superRefine(refuseUnstorableText);
 
 /** `GET /dead-letters` filters and paging; `cursor` is the previous page's `nextCursor`. */
 export const listDeadLettersQuerySchema = z.strictObject({

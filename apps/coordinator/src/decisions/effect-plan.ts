@@ -7,7 +7,7 @@ import {
   type JsonValue,
   type TopicNames,
 } from '#contracts';
-import type { AuditEntry, Effect, Wakeup } from '#saga-core';
+import { commandMessageId, type AuditEntry, type Effect, type Wakeup } from '#saga-core';
 import type { HeldCommandRow } from '../resilience/held-commands.js';
 import type { OutboxRow, TimerRow } from '../persistence/saga-rows.js';
 
@@ -103,11 +103,13 @@ export function planEffects(
         break;
       case 'schedule-wakeup': {
         const delay = Math.max(0, effect.at - now) * options.timeScale;
+        const awaited = awaitedCommandId(saga.sagaId, effect.wakeup);
         writes.timers.set(effect.wakeupId, {
           id: effect.wakeupId,
           sagaId: saga.sagaId,
           dueAt: Math.round(now + delay),
           wakeup: effect.wakeup,
+          ...(awaited === undefined ? {} : { awaits: { messageId: awaited, delayMs: delay } }),
         });
         writes.cancelledTimers.delete(effect.wakeupId);
         break;
@@ -136,6 +138,15 @@ function moveReplyTimers(
     writes.timers.delete(effect.wakeupId);
     held.replyTimer = { id: timer.id, delayMs: timer.dueAt - now, wakeup: timer.wakeup };
   }
+}
+
+/** The message id of the command a reply timeout awaits (undefined for other wake-ups). */
+function awaitedCommandId(sagaId: string, wakeup: Wakeup): string | undefined {
+  if (wakeup.kind === 'reply-timeout')
+    return commandMessageId(sagaId, wakeup.stepId, 'execute', wakeup.attempt);
+  if (wakeup.kind === 'compensation-timeout')
+    return commandMessageId(sagaId, wakeup.stepId, 'compensate', wakeup.attempt);
+  return undefined;
 }
 
 function attemptKey(stepId: string, attempt: number, action: string): string {

@@ -13,10 +13,31 @@ import {
   UnknownSagaTypeError,
 } from '../application/saga-errors.js';
 import { InvalidCursorError } from '../application/saga-errors.js';
-import { errorToProblem, INTERNAL_ERROR_MESSAGE } from './error-to-problem.js';
+import { DatabaseTimeoutError } from '#postgres';
+import {
+  DATABASE_UNAVAILABLE_MESSAGE,
+  errorToProblem,
+  INTERNAL_ERROR_MESSAGE,
+} from './error-to-problem.js';
 import { InvalidRequestException, MAX_LISTED_PROBLEMS } from './problem.js';
 
 describe('errorToProblem', () => {
+  it('answers a value the database refused (SQLSTATE class 22) with a 400 that names no value', () => {
+    const error = Object.assign(new Error('invalid input syntax for type uuid: "secret"'), {
+      code: '22P02',
+    });
+    expect(errorToProblem(error)).toEqual({
+      unexpected: false,
+      body: {
+        statusCode: 400,
+        error: 'Bad Request',
+        message: 'the database refused a value (SQLSTATE 22P02, invalid text representation)',
+      },
+    });
+    const other = Object.assign(new Error('deadlock'), { code: '40P01' });
+    expect(errorToProblem(other).body.statusCode).toBe(500);
+  });
+
   it('names each bad field of the input under input.', () => {
     const error = new InvalidSagaInputError([
       { path: 'amount', message: 'must be positive' },
@@ -117,5 +138,25 @@ describe('errorToProblem', () => {
   it('marks a 5xx HTTP exception to be logged', () => {
     expect(errorToProblem(new ServiceUnavailableException('draining')).unexpected).toBe(true);
     expect(errorToProblem(new NotFoundException()).unexpected).toBe(false);
+  });
+
+  it('answers a lost or silent database with a 503 to try again, and marks it to be logged', () => {
+    const terminated = Object.assign(
+      new Error('terminating connection due to administrator command'),
+      {
+        code: '57P01',
+      },
+    );
+    const timedOut = new DatabaseTimeoutError('the database did not answer within 35000 ms');
+    for (const error of [terminated, new Error('Connection terminated unexpectedly'), timedOut]) {
+      expect(errorToProblem(error)).toEqual({
+        unexpected: true,
+        body: {
+          statusCode: 503,
+          error: 'Service Unavailable',
+          message: DATABASE_UNAVAILABLE_MESSAGE,
+        },
+      });
+    }
   });
 });

@@ -1,4 +1,5 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
+import { dataErrorReason } from '#postgres';
 import {
   IdempotencyConflictError,
   IllegalSagaActionError,
@@ -10,6 +11,7 @@ import {
 } from '../application/saga-errors.js';
 import { InvalidCursorError } from '../application/saga-errors.js';
 import { InvalidRequestException, problemBody, type ProblemBody } from './problem.js';
+import { isDatabaseUnavailable } from '#postgres';
 
 /** An error's answer, and whether it was unexpected (a 5xx, to be logged). */
 export interface MappedProblem {
@@ -19,6 +21,9 @@ export interface MappedProblem {
 
 /** The message of every unexpected error: its own text may hold secrets. */
 export const INTERNAL_ERROR_MESSAGE = 'Internal server error';
+
+/** The message of a 503: the database was lost or did not answer in time. */
+export const DATABASE_UNAVAILABLE_MESSAGE = 'The database is unavailable; try again';
 
 type ErrorClass = abstract new (...args: never[]) => Error;
 
@@ -34,7 +39,10 @@ const SAGA_ERRORS: readonly (readonly [type: ErrorClass, status: number, field?:
 
 /**
  * Maps any error to the API's error answer: the saga errors to their 4xx, Nest's HTTP
- * exceptions to their own status, and anything else to a 500 that reveals nothing.
+ * exceptions to their own status, a lost or silent database to a 503 (try again), a value the
+ * database refused (SQLSTATE class 22, which the request's validation should have caught) to a
+ * 400 naming only the condition, and anything
+ * else to a 500 that reveals nothing.
  */
 export function errorToProblem(error: unknown): MappedProblem {
   if (error instanceof InvalidSagaInputError) {
@@ -54,6 +62,15 @@ export function errorToProblem(error: unknown): MappedProblem {
     return expected(problemBody(HttpStatus.BAD_REQUEST, error.message));
   }
   if (error instanceof HttpException) return fromHttpException(error);
+  if (isDatabaseUnavailable(error)) {
+    // Lost connection, or no answer in time: nothing was decided, the same request may be sent again.
+    return {
+      body: problemBody(HttpStatus.SERVICE_UNAVAILABLE, DATABASE_UNAVAILABLE_MESSAGE),
+      unexpected: true,
+    };
+  }
+  const refused = dataErrorReason(error);
+  if (refused !== undefined) return expected(problemBody(HttpStatus.BAD_REQUEST, refused));
   return {
     body: problemBody(HttpStatus.INTERNAL_SERVER_ERROR, INTERNAL_ERROR_MESSAGE),
     unexpected: true,

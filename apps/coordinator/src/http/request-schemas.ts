@@ -1,4 +1,9 @@
-import { LIMITS, PARTICIPANT_NAME_PATTERN, startSagaMessageSchema } from '#contracts';
+import {
+  LIMITS,
+  PARTICIPANT_NAME_PATTERN,
+  refuseUnstorableText,
+  startSagaMessageSchema,
+} from '#contracts';
 import { z } from 'zod';
 import { SAGA_STATUSES } from './saga-statuses.js';
 
@@ -34,11 +39,11 @@ export const sagaIdSchema = z.guid({ error: 'must be a UUID' });
 export const listSagasQuerySchema = z
   .strictObject({
     status: z.enum(SAGA_STATUSES).optional(),
-    sagaType: z.string().min(1).max(LIMITS.id).optional(),
+    sagaType: z.string().min(1).max(LIMITS.id).superRefine(refuseUnstorableText).optional(),
     createdFrom: isoTime.optional(),
     createdTo: isoTime.optional(),
     limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(DEFAULT_PAGE_SIZE),
-    cursor: z.string().min(1).max(MAX_CURSOR_LENGTH).optional(),
+    cursor: z.string().min(1).max(MAX_CURSOR_LENGTH).superRefine(refuseUnstorableText).optional(),
   })
   .refine(
     (query) =>
@@ -50,7 +55,15 @@ export const listSagasQuerySchema = z
 
 /** `POST /sagas/:id/cancel`: an optional reason, recorded in the audit log. */
 export const cancelSagaBodySchema = z
-  .strictObject({ reason: z.string().trim().min(1).max(LIMITS.message).optional() })
+  .strictObject({
+    reason: z
+      .string()
+      .trim()
+      .min(1)
+      .max(LIMITS.message)
+      .superRefine(refuseUnstorableText)
+      .optional(),
+  })
   .optional();
 
 /** `POST /sagas/:id/resume` takes no fields; an empty object or no body at all. */

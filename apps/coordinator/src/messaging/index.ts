@@ -1,5 +1,5 @@
 export { deadLetterTopic, InvalidBatchOutcomeError } from './dead-letter.js';
-export { KafkaMessageConsumer } from './kafka-message-consumer.js';
+export { KafkaMessageConsumer, type KafkaConsumerFactory } from './kafka-message-consumer.js';
 export { KafkaMessagePublisher } from './kafka-message-publisher.js';
 export { KafkaTopicAdministrator } from './kafka-topic-administrator.js';
 export {

@@ -97,6 +97,59 @@ describe('the kafkajs eachBatch handler', () => {
     expect(events).toEqual(['resolve 8', 'commit saga.replies/2@9', 'heartbeat']);
   });
 
+  it('with requireUtf8, dead-letters records that are not UTF-8 without handing them over', async () => {
+    const handed: (string | null)[][] = [];
+    const { eachBatch, sent } = processor({
+      requireUtf8: true,
+      handleBatch: async (messages) => {
+        handed.push(messages.map((m) => m.value));
+        return {
+          deadLetters: messages
+            .filter((m) => m.value === 'bad')
+            .map((message) => ({ message, reason: 'invalid' })),
+        };
+      },
+    });
+    const badValue = { ...record(2, ''), value: Buffer.from([0x7b, 0xff, 0x7d]) } as KafkaMessage;
+    const badKey = { ...record(3, 'k'), key: Buffer.from([0xc3, 0x28]) } as KafkaMessage;
+    const badHeader = record(5, 'h', { 'x-h': Buffer.from([0xed, 0xa0, 0x80]) });
+    const nul = record(6, 'nul\u0000 is valid UTF-8');
+    const { payload, events } = fakePayload([
+      record(1, 'a'),
+      badValue,
+      badKey,
+      record(4, 'bad'),
+      badHeader,
+      nul,
+    ]);
+
+    await eachBatch(payload);
+
+    expect(handed).toEqual([['a', 'bad', 'nul\u0000 is valid UTF-8']]);
+    const reasons = sent[0]!.records.map((r) => [
+      (r.headers as Record<string, string>)[DEAD_LETTER_HEADERS.originalOffset],
+      (r.headers as Record<string, string>)[DEAD_LETTER_HEADERS.reason],
+    ]);
+    expect(reasons).toEqual([
+      ['2', 'the value is not valid UTF-8'],
+      ['3', 'the key is not valid UTF-8'],
+      ['4', 'invalid'],
+      ['5', 'header x-h is not valid UTF-8'],
+    ]);
+    // The bytes are kept as they came.
+    expect(sent[0]!.records[0]!.value).toEqual(Buffer.from([0x7b, 0xff, 0x7d]));
+    expect(events).toContain('commit saga.replies/2@7');
+
+    const only = processor({
+      requireUtf8: true,
+      handleBatch: async () => {
+        throw new Error('not called');
+      },
+    });
+    await only.eachBatch(fakePayload([badValue]).payload);
+    expect(only.sent[0]!.records).toHaveLength(1);
+  });
+
   it('gives the handler the messages without partition or offset', async () => {
     let seen: unknown;
     const { eachBatch } = processor({

@@ -3,6 +3,7 @@ import { deadLetterTopic, matchDeadLetters, type DeadLetterChoice } from './dead
 import { toDeadLetterRecord, toIncomingMessage } from './kafka-message-mapping.js';
 import { backoffDelayMs, type Backoff } from './retry-backoff.js';
 import { errorMessage, type TransportLogger } from './transport-logger.js';
+import { invalidUtf8Problem } from './utf8-check.js';
 import type { BatchHandler } from '#saga-core';
 
 /** What the kafkajs `eachBatch` handler needs; every clock and wait is injected. */
@@ -11,6 +12,8 @@ export interface BatchProcessorOptions {
   readonly handleBatch: BatchHandler;
   /** Most messages per handler call; a fetched batch is cut into chunks of this size. */
   readonly maxBatchSize: number;
+  /** Dead-letters a message whose key, value or a header is not valid UTF-8 without handing it over (default false). */
+  readonly requireUtf8?: boolean;
   /** Back-off between retries of a failed handler call or dead-letter publish. */
   readonly retry: Backoff;
   /** Longest stretch without a heartbeat while waiting to retry, in ms. */
@@ -92,11 +95,19 @@ export function createEachBatchHandler(
     chunk: readonly KafkaMessage[],
   ): Promise<boolean> {
     const { topic, partition } = payload.batch;
-    const incoming = chunk.map((message) => toIncomingMessage(topic, message));
-    const choices = await untilDone('The batch handler', payload, async () =>
-      matchDeadLetters(incoming, await options.handleBatch(incoming)),
+    const notText = options.requireUtf8 ? textProblems(chunk) : [];
+    const handed = chunk.flatMap((message, index) =>
+      notText.some((choice) => choice.index === index) ? [] : [index],
     );
-    if (choices === GAVE_UP) return false;
+    const incoming = handed.map((index) => toIncomingMessage(topic, chunk[index]!));
+    const handled = await untilDone('The batch handler', payload, async () =>
+      incoming.length === 0 ? [] : matchDeadLetters(incoming, await options.handleBatch(incoming)),
+    );
+    if (handled === GAVE_UP) return false;
+    const choices = [
+      ...notText,
+      ...handled.map((choice) => ({ ...choice, index: handed[choice.index]! })),
+    ].sort((a, b) => a.index - b.index);
     if (choices.length > 0) {
       const records = deadLetterRecords(topic, partition, chunk, choices, options.now());
       const sent = await untilDone('Publishing dead letters', payload, () =>
@@ -158,6 +169,14 @@ const REBALANCE_ERRORS = new Set([
 function isRebalance(error: unknown): boolean {
   const type = (error as { type?: unknown } | null)?.type;
   return typeof type === 'string' && REBALANCE_ERRORS.has(type);
+}
+
+/** The messages of `chunk` that are not text, each with its reason. */
+function textProblems(chunk: readonly KafkaMessage[]): DeadLetterChoice[] {
+  return chunk.flatMap((message, index) => {
+    const reason = invalidUtf8Problem(message);
+    return reason === undefined ? [] : [{ index, reason }];
+  });
 }
 
 function deadLetterRecords(

@@ -1,47 +1,72 @@
-import type { Consumer, ConsumerConfig, ConsumerRunConfig, Kafka } from 'kafkajs';
+import {
+  KafkaJSProtocolError,
+  type Consumer,
+  type ConsumerConfig,
+  type ConsumerRunConfig,
+  type Kafka,
+} from 'kafkajs';
 import { KafkaMessageConsumer } from './kafka-message-consumer.js';
 import { resolveKafkaTransportOptions } from './kafka-transport-options.js';
 import { silentTransportLogger } from './transport-logger.js';
 
 const EVENTS = { GROUP_JOIN: 'join', CRASH: 'crash', FETCH_START: 'fetch_start' };
 
-/** A kafkajs client whose one consumer joins (or crashes) when run, and writes down calls. */
-function fakeKafka(outcome: 'join' | 'crash' = 'join') {
+type Outcome = 'join' | 'crash' | 'throw';
+
+/**
+ * A kafkajs client whose consumers join, crash (a CRASH event) or throw when run, the n-th made
+ * consumer as `outcomes[n]` says (then: join), and writes down calls.
+ */
+function fakeKafka(outcomes: Outcome[] = []) {
   const calls: string[] = [];
-  const listeners = new Map<string, ((event: unknown) => void)[]>();
   let config: ConsumerConfig | undefined;
   let run: ConsumerRunConfig | undefined;
   let pausedThrows = false;
-  const consumer = {
-    events: EVENTS,
-    on: (name: string, listener: (event: unknown) => void) => {
-      listeners.set(name, [...(listeners.get(name) ?? []), listener]);
-    },
-    connect: async () => void calls.push('connect'),
-    subscribe: async (s: { topics: string[]; fromBeginning: boolean }) =>
-      void calls.push(`subscribe ${s.topics.join(',')} fromBeginning=${s.fromBeginning}`),
-    run: async (r: ConsumerRunConfig) => {
-      run = r;
-      const emit = (name: string, payload: object) =>
-        listeners.get(name)?.forEach((listener) => listener({ payload }));
-      if (outcome === 'join') {
-        emit(EVENTS.GROUP_JOIN, { memberId: 'm-1', memberAssignment: { t: [0, 1] } });
-      } else {
-        emit(EVENTS.CRASH, { error: new Error('no broker'), restart: false });
-      }
-    },
-    pause: (topics: { topic: string }[]) => {
-      if (pausedThrows) throw new Error('Consumer group was not initialized');
-      calls.push(`pause ${topics.map((t) => t.topic).join(',')}`);
-    },
-    resume: (topics: { topic: string }[]) =>
-      void calls.push(`resume ${topics.map((t) => t.topic).join(',')}`),
-    disconnect: async () => void calls.push('disconnect'),
+  let made = 0;
+  let crashCurrent: (() => void) | undefined;
+  const makeConsumer = (outcome: Outcome) => {
+    const listeners = new Map<string, ((event: unknown) => void)[]>();
+    const emit = (name: string, payload: object) =>
+      listeners.get(name)?.forEach((listener) => listener({ payload }));
+    crashCurrent = () => emit(EVENTS.CRASH, { error: new Error('lost'), restart: false });
+    return {
+      events: EVENTS,
+      on: (name: string, listener: (event: unknown) => void) => {
+        listeners.set(name, [...(listeners.get(name) ?? []), listener]);
+      },
+      connect: async () => void calls.push('connect'),
+      subscribe: async (s: { topics: string[]; fromBeginning: boolean }) =>
+        void calls.push(`subscribe ${s.topics.join(',')} fromBeginning=${s.fromBeginning}`),
+      run: async (r: ConsumerRunConfig) => {
+        run = r;
+        if (outcome === 'throw') {
+          throw new KafkaJSProtocolError(
+            Object.assign(new Error('The coordinator is loading'), {
+              type: 'COORDINATOR_LOAD_IN_PROGRESS',
+              code: 14,
+            }),
+          );
+        }
+        if (outcome === 'join') {
+          emit(EVENTS.GROUP_JOIN, { memberId: 'm-1', memberAssignment: { t: [0, 1] } });
+        } else {
+          emit(EVENTS.CRASH, { error: new Error('no broker'), restart: true });
+        }
+      },
+      pause: (topics: { topic: string }[]) => {
+        if (pausedThrows) throw new Error('Consumer group was not initialized');
+        calls.push(`pause ${topics.map((t) => t.topic).join(',')}`);
+      },
+      resume: (topics: { topic: string }[]) =>
+        void calls.push(`resume ${topics.map((t) => t.topic).join(',')}`),
+      disconnect: async () => void calls.push('disconnect'),
+    };
   };
   const kafka = {
     consumer: (c: ConsumerConfig) => {
       config = c;
-      return consumer as unknown as Consumer;
+      made += 1;
+      return makeConsumer(outcomes[made - 1] ?? 'join') as unknown as Consumer;
     },
   } as unknown as Kafka;
   return {
@@ -49,12 +74,18 @@ function fakeKafka(outcome: 'join' | 'crash' = 'join') {
     calls,
     config: () => config,
     run: () => run,
+    made: () => made,
+    crash: () => crashCurrent?.(),
     failPause: () => (pausedThrows = true),
   };
 }
 
 function consumerOn(kafka: Kafka): KafkaMessageConsumer {
-  const options = resolveKafkaTransportOptions({ brokers: ['k:9092'], clientId: 'c' });
+  const options = resolveKafkaTransportOptions({
+    brokers: ['k:9092'],
+    clientId: 'c',
+    retry: { initialRetryTimeMs: 1, maxRetryTimeMs: 4 },
+  });
   return new KafkaMessageConsumer({
     kafka,
     consumer: options.consumer,
@@ -62,6 +93,11 @@ function consumerOn(kafka: Kafka): KafkaMessageConsumer {
     deadLetters: { sendRecords: async () => undefined },
     logger: silentTransportLogger,
   });
+}
+
+/** Polls `done` on every turn of the event loop until it holds. */
+async function waitUntil(done: () => boolean): Promise<void> {
+  while (!done()) await new Promise((resolve) => setImmediate(resolve));
 }
 
 const start = {
@@ -84,10 +120,37 @@ describe('the kafkajs consumer adapter', () => {
     expect(typeof fake.run()?.eachBatch).toBe('function');
   });
 
-  it('rejects start and disconnects when the first join crashes', async () => {
-    const fake = fakeKafka('crash');
-    await expect(consumerOn(fake.kafka).start(start)).rejects.toThrow('no broker');
-    expect(fake.calls).toContain('disconnect');
+  it('restarts a consumer whose first join crashes, and resolves start at the join', async () => {
+    const fake = fakeKafka(['crash', 'throw']);
+    const consumer = consumerOn(fake.kafka);
+    await consumer.start(start);
+    expect(fake.made()).toBe(3);
+    expect(consumer.isMember()).toBe(true);
+    expect(fake.calls.filter((c) => c === 'disconnect')).toHaveLength(2);
+    await consumer.stop();
+  });
+
+  it('restarts a consumer that crashes after its join, and is no member meanwhile', async () => {
+    const fake = fakeKafka();
+    const consumer = consumerOn(fake.kafka);
+    await consumer.start(start);
+    fake.crash();
+    expect(consumer.isMember()).toBe(false);
+    await waitUntil(() => fake.made() === 2 && consumer.isMember());
+    await consumer.stop();
+    expect(fake.calls.filter((c) => c === 'disconnect')).toHaveLength(2);
+  });
+
+  it('resolves start when stopped before any join, and makes no consumer after', async () => {
+    const fake = fakeKafka(Array<Outcome>(1000).fill('throw'));
+    const consumer = consumerOn(fake.kafka);
+    const started = consumer.start(start);
+    await waitUntil(() => fake.made() >= 2);
+    await consumer.stop();
+    await started;
+    const made = fake.made();
+    expect(fake.made()).toBe(made);
+    expect(consumer.isMember()).toBe(false);
   });
 
   it('pauses and resumes every subscribed topic, also when paused before it started', async () => {

@@ -1,4 +1,4 @@
-import type { Consumer, Kafka } from 'kafkajs';
+import type { Consumer, ConsumerConfig, Kafka } from 'kafkajs';
 import { createEachBatchHandler } from './kafka-batch-processor.js';
 import type { KafkaRecordSender } from './kafka-message-publisher.js';
 import {
@@ -6,15 +6,19 @@ import {
   type ResolvedKafkaConsumerOptions,
   type ResolvedKafkaRetry,
 } from './kafka-transport-options.js';
-import { abortableDelay } from './retry-backoff.js';
+import { abortableDelay, backoffDelayMs } from './retry-backoff.js';
 import { assertTopicName } from './topic-specs.js';
 import { errorMessage, type TransportLogger } from './transport-logger.js';
 import type { ConsumerStartOptions, MessageConsumer } from '#saga-core';
+
+/** Makes one kafkajs consumer; the seam where tests inject a consumer that fails to join. */
+export type KafkaConsumerFactory = (kafka: Kafka, config: ConsumerConfig) => Consumer;
 
 /** What a KafkaMessageConsumer is built from (KafkaTransport.createConsumer fills it in). */
 export interface KafkaMessageConsumerDependencies {
   readonly kafka: Kafka;
   readonly consumer: ResolvedKafkaConsumerOptions;
+  /** kafkajs's retries; its times also pace the restarts after a crash (initial, ×multiplier, cap). */
   readonly retry: ResolvedKafkaRetry;
   /** Where dead letters are published (the transport's producer). */
   readonly deadLetters: KafkaRecordSender;
@@ -23,25 +27,36 @@ export interface KafkaMessageConsumerDependencies {
   readonly now?: () => Date;
   /** Called each time the consumer starts a fetch: for liveness metrics, and tests that wait for a poll. */
   readonly onPoll?: () => void;
+  /** Makes each kafkajs consumer (default: `kafka.consumer(config)`). */
+  readonly createConsumer?: KafkaConsumerFactory;
 }
 
-type State = 'new' | 'starting' | 'running' | 'stopped';
+type State = 'new' | 'running' | 'stopped';
 
 /**
- * The kafkajs adapter of MessageConsumer: one kafkajs consumer in one group, `eachBatch` with
- * manual commits (see createEachBatchHandler), reading from the earliest offset when the group
- * has none. Pause and resume act on every subscribed topic.
+ * The kafkajs adapter of MessageConsumer: one kafkajs consumer at a time in one group,
+ * `eachBatch` with manual commits (see createEachBatchHandler), reading from the earliest offset
+ * when the group has none. Pause and resume act on every subscribed topic.
+ *
+ * A crash, before or after the first join, never ends it: the crashed kafkajs consumer is
+ * disconnected (which also cancels kafkajs's own restart, so there is never a second member)
+ * and a new one starts after a back-off (kafkajs's retry times: initial, ×multiplier, capped),
+ * until `stop`. `isMember` says whether it is in its group right now.
  */
 export class KafkaMessageConsumer implements MessageConsumer {
   private state: State = 'new';
   private consumer: Consumer | undefined;
   private topics: string[] = [];
   private paused = false;
+  private member = false;
   private stopping: Promise<void> | undefined;
+  private supervising: Promise<void> = Promise.resolve();
   private readonly stopController = new AbortController();
+  private firstJoin: (() => void) | undefined;
 
   constructor(private readonly deps: KafkaMessageConsumerDependencies) {}
 
+  /** Resolves at the first join, or when stopped before it; rejects only on bad options. */
   async start(options: ConsumerStartOptions): Promise<void> {
     if (this.state !== 'new') throw new Error('a consumer can be started once');
     if (typeof options.groupId !== 'string' || options.groupId.trim() === '') {
@@ -49,43 +64,16 @@ export class KafkaMessageConsumer implements MessageConsumer {
     }
     if (options.topics.length === 0) throw new TypeError('topics must name at least one topic');
     options.topics.forEach(assertTopicName);
-    this.state = 'starting';
-    this.topics = [...new Set(options.topics)];
-    const { kafka, consumer: tuning, logger } = this.deps;
-    const consumer = kafka.consumer(toConsumerConfig(options.groupId, tuning, this.deps.retry));
-    this.consumer = consumer;
-    const joined = this.watch(consumer, options.groupId);
-    joined.catch(() => undefined); // awaited below; a crash before that must not go unhandled
-    try {
-      await consumer.connect();
-      await consumer.subscribe({ topics: this.topics, fromBeginning: true });
-      await consumer.run({
-        autoCommit: false,
-        eachBatchAutoResolve: false,
-        partitionsConsumedConcurrently: tuning.partitionsConsumedConcurrently,
-        eachBatch: createEachBatchHandler({
-          groupId: options.groupId,
-          handleBatch: options.handleBatch,
-          maxBatchSize: tuning.maxBatchSize,
-          retry: tuning.handlerRetry,
-          heartbeatIntervalMs: tuning.heartbeatIntervalMs,
-          sendDeadLetters: (topic, records) => this.deps.deadLetters.sendRecords(topic, records),
-          isPaused: () => this.paused,
-          stopSignal: this.stopController.signal,
-          delay: abortableDelay,
-          now: this.deps.now ?? (() => new Date()),
-          logger,
-        }),
-      });
-      await joined;
-    } catch (error) {
-      await consumer.disconnect().catch(() => undefined);
-      this.state = 'stopped';
-      throw error;
-    }
-    if (this.state !== 'starting') return; // stopped while starting
     this.state = 'running';
-    if (this.paused) this.applyPause();
+    this.topics = [...new Set(options.topics)];
+    const joined = new Promise<void>((resolve) => (this.firstJoin = resolve));
+    this.supervising = this.supervise(options);
+    await joined;
+  }
+
+  /** True between a join of the group and the next crash or stop. */
+  isMember(): boolean {
+    return this.member;
   }
 
   pause(): void {
@@ -99,14 +87,101 @@ export class KafkaMessageConsumer implements MessageConsumer {
   }
 
   stop(): Promise<void> {
-    this.stopping ??= this.disconnect();
+    this.stopping ??= this.shutDown();
     return this.stopping;
   }
 
-  private async disconnect(): Promise<void> {
+  private async shutDown(): Promise<void> {
     this.state = 'stopped';
+    this.member = false;
     this.stopController.abort();
-    await this.consumer?.disconnect();
+    this.firstJoin?.();
+    await this.supervising; // the running kafkajs consumer, if any, disconnects there
+  }
+
+  /** Runs one kafkajs consumer after another: each until it crashes, then a back-off; until stop. */
+  private async supervise(options: ConsumerStartOptions): Promise<void> {
+    let crashes = 0;
+    while (this.state === 'running') {
+      const error = await this.runOnce(options, () => (crashes = 0)).catch((e: unknown) => e);
+      this.member = false;
+      if (this.state !== 'running') return;
+      crashes += 1;
+      const delayMs = backoffDelayMs(
+        {
+          initialDelayMs: this.deps.retry.initialRetryTimeMs,
+          multiplier: this.deps.retry.multiplier,
+          maxDelayMs: this.deps.retry.maxRetryTimeMs,
+        },
+        crashes,
+      );
+      this.deps.logger.log('error', 'The Kafka consumer crashed; restarting it', {
+        component: 'kafka-consumer',
+        groupId: options.groupId,
+        crashes,
+        restartInMs: delayMs,
+        error: errorMessage(error),
+      });
+      await abortableDelay(delayMs, this.stopController.signal);
+    }
+  }
+
+  /**
+   * Starts one kafkajs consumer and resolves with the error that ended it (a CRASH event, or a
+   * throw from connect, subscribe or run), once it is disconnected; resolves at stop too.
+   */
+  private async runOnce(options: ConsumerStartOptions, onJoin: () => void): Promise<unknown> {
+    const { kafka, consumer: tuning, logger } = this.deps;
+    const config = toConsumerConfig(options.groupId, tuning, this.deps.retry);
+    const consumer = this.deps.createConsumer?.(kafka, config) ?? kafka.consumer(config);
+    this.consumer = consumer;
+    const crashed = this.watch(consumer, options.groupId, onJoin);
+    const stopped = this.stopController.signal;
+    let onStop = (): void => undefined;
+    const whenStopped = new Promise<undefined>((resolve) => {
+      onStop = () => resolve(undefined);
+      if (stopped.aborted) onStop();
+      else stopped.addEventListener('abort', onStop, { once: true });
+    });
+    let error: unknown;
+    try {
+      await consumer.connect();
+      if (!stopped.aborted) {
+        await consumer.subscribe({ topics: this.topics, fromBeginning: true });
+      }
+      if (!stopped.aborted) {
+        await consumer.run({
+          autoCommit: false,
+          eachBatchAutoResolve: false,
+          partitionsConsumedConcurrently: tuning.partitionsConsumedConcurrently,
+          eachBatch: createEachBatchHandler({
+            groupId: options.groupId,
+            handleBatch: options.handleBatch,
+            maxBatchSize: tuning.maxBatchSize,
+            requireUtf8: tuning.requireUtf8,
+            retry: tuning.handlerRetry,
+            heartbeatIntervalMs: tuning.heartbeatIntervalMs,
+            sendDeadLetters: (topic, records) => this.deps.deadLetters.sendRecords(topic, records),
+            isPaused: () => this.paused,
+            stopSignal: stopped,
+            delay: abortableDelay,
+            now: this.deps.now ?? (() => new Date()),
+            logger,
+          }),
+        });
+      }
+      error = await Promise.race([crashed, whenStopped]);
+    } catch (thrown) {
+      error = thrown;
+    } finally {
+      stopped.removeEventListener('abort', onStop);
+    }
+    // After kafkajs's own crash handling has run to its end (its restart timer is set by then),
+    // so that this disconnect cancels that restart: one restart, ours. At stop, this also
+    // disconnects a consumer that was still connecting when `stop` disconnected it.
+    await new Promise((resolve) => setImmediate(resolve));
+    await consumer.disconnect().catch((failure: unknown) => this.logStopError(failure));
+    return error;
   }
 
   /**
@@ -115,7 +190,7 @@ export class KafkaMessageConsumer implements MessageConsumer {
    * and the batch handler pauses each partition it is handed while the flag is set.
    */
   private applyPause(): void {
-    if (this.state !== 'running' || !this.consumer) return;
+    if (!this.member || !this.consumer) return;
     try {
       if (this.paused) this.consumer.pause(this.topicList());
       else this.consumer.resume(this.topicList());
@@ -132,32 +207,38 @@ export class KafkaMessageConsumer implements MessageConsumer {
     return this.topics.map((topic) => ({ topic }));
   }
 
-  /** Logs joins and crashes; resolves on the first join, rejects if the first start crashes. */
-  private watch(consumer: Consumer, groupId: string): Promise<void> {
+  private logStopError(error: unknown): void {
+    this.deps.logger.log('warn', 'The Kafka consumer did not disconnect cleanly', {
+      component: 'kafka-consumer',
+      error: errorMessage(error),
+    });
+  }
+
+  /** Logs joins and marks membership; resolves with the error of the consumer's first crash. */
+  private watch(consumer: Consumer, groupId: string, onJoin: () => void): Promise<unknown> {
     const { logger, onPoll } = this.deps;
     if (onPoll) consumer.on(consumer.events.FETCH_START, () => onPoll());
-    return new Promise((resolve, reject) => {
-      consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
-        const partitions = Object.values(payload.memberAssignment).reduce(
-          (sum, list) => sum + list.length,
-          0,
-        );
-        logger.log('info', 'Joined the consumer group', {
-          component: 'kafka-consumer',
-          groupId,
-          memberId: payload.memberId,
-          partitions,
-        });
-        resolve();
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      const partitions = Object.values(payload.memberAssignment).reduce(
+        (sum, list) => sum + list.length,
+        0,
+      );
+      logger.log('info', 'Joined the consumer group', {
+        component: 'kafka-consumer',
+        groupId,
+        memberId: payload.memberId,
+        partitions,
       });
+      if (this.state !== 'running') return;
+      this.member = true;
+      onJoin();
+      if (this.paused) this.applyPause();
+      this.firstJoin?.();
+    });
+    return new Promise((resolve) => {
       consumer.on(consumer.events.CRASH, ({ payload }) => {
-        logger.log('error', 'The Kafka consumer crashed', {
-          component: 'kafka-consumer',
-          groupId,
-          restart: payload.restart,
-          error: errorMessage(payload.error),
-        });
-        reject(payload.error);
+        this.member = false;
+        resolve(payload.error);
       });
     });
   }

@@ -40,6 +40,11 @@ export interface KafkaConsumerOptions {
   readonly partitionsConsumedConcurrently?: number;
   /** Back-off between retries of a batch whose handler threw (defaults: 100 ms doubling up to 30 s). */
   readonly handlerRetry?: BackoffOptions;
+  /**
+   * Dead-letter at once, never handing it to the handler, a message whose key, value or a
+   * header is not valid UTF-8 (default false: bad bytes are read as U+FFFD).
+   */
+  readonly requireUtf8?: boolean;
 }
 
 /**
@@ -48,7 +53,7 @@ export interface KafkaConsumerOptions {
  */
 export type ConsumerTuning = Pick<
   KafkaConsumerOptions,
-  'minBytes' | 'maxWaitTimeMs' | 'maxBatchSize' | 'partitionsConsumedConcurrently'
+  'minBytes' | 'maxWaitTimeMs' | 'maxBatchSize' | 'partitionsConsumedConcurrently' | 'requireUtf8'
 >;
 
 /** Producer tuning. */
@@ -101,6 +106,7 @@ export interface ResolvedKafkaConsumerOptions {
   readonly minBytes: number;
   readonly partitionsConsumedConcurrently: number;
   readonly handlerRetry: Backoff;
+  readonly requireUtf8: boolean;
 }
 
 /** Transport options with every default filled in and every number checked. */
@@ -135,6 +141,7 @@ const DEFAULT_CONSUMER: Omit<ResolvedKafkaConsumerOptions, 'handlerRetry'> = {
   maxBytesPerPartition: 1_048_576,
   minBytes: 1,
   partitionsConsumedConcurrently: 1,
+  requireUtf8: false,
 };
 
 /** Throws a RangeError naming `field` unless `value` is an integer in [min, max]. */
@@ -170,6 +177,7 @@ export function resolveConsumerOptions(
     maxBytesPerPartition: merged.maxBytesPerPartition,
     minBytes: merged.minBytes,
     partitionsConsumedConcurrently: merged.partitionsConsumedConcurrently,
+    requireUtf8: merged.requireUtf8 === true,
     handlerRetry: resolveBackoff(
       { ...base.handlerRetry, ...overrides.handlerRetry },
       'consumer.handlerRetry',

@@ -1,6 +1,6 @@
 import { Kafka } from 'kafkajs';
 import { createKafkaLogCreator, toKafkaLogLevel } from './kafka-log-creator.js';
-import { KafkaMessageConsumer } from './kafka-message-consumer.js';
+import { KafkaMessageConsumer, type KafkaConsumerFactory } from './kafka-message-consumer.js';
 import { KafkaMessagePublisher } from './kafka-message-publisher.js';
 import { KafkaTopicAdministrator } from './kafka-topic-administrator.js';
 import {
@@ -20,6 +20,8 @@ export interface KafkaTransportDependencies {
   readonly logger?: TransportLogger;
   /** The clock of `failed-at` dead-letter headers (default: the system clock). */
   readonly now?: () => Date;
+  /** Makes each kafkajs consumer (default: `kafka.consumer(config)`); tests inject failures here. */
+  readonly consumerFactory?: KafkaConsumerFactory;
 }
 
 /** Per-consumer settings: overrides of the transport's consumer defaults, and a poll hook. */
@@ -75,6 +77,7 @@ export class KafkaTransport {
       logger: this.logger,
       ...(this.deps.now ? { now: this.deps.now } : {}),
       ...(onPoll ? { onPoll } : {}),
+      ...(this.deps.consumerFactory ? { createConsumer: this.deps.consumerFactory } : {}),
     });
     this.consumers.add(consumer);
     return consumer;

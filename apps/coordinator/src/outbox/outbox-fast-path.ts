@@ -4,6 +4,7 @@ import type { MessagePublisher, OutgoingMessage } from '#saga-core';
 import { inTransaction } from '#postgres';
 import { publishTraced } from '#tracing';
 import type { OutboxRow } from '../persistence/saga-rows.js';
+import { SagaOrderGuard, type QueuedRow } from './saga-order-guard.js';
 
 /** Turns a stored payload into the one to publish (opens sealed commands). */
 export type OpenPayload = (sagaId: string | null, payload: unknown) => unknown;
@@ -11,30 +12,39 @@ export type OpenPayload = (sagaId: string | null, payload: unknown) => unknown;
 /**
  * Publishes outbox rows as soon as the transaction that wrote them has committed, without
  * reading them back: rows committed while a publish is under way go together in the next
- * request, in commit order. Then it marks them sent, in a transaction committed without
- * waiting for the disk: a mark lost in a crash only means the relay publishes those rows again,
- * and receivers dedupe by message id. A row it could not publish stays unsent for the relay,
- * the crash backup, which leaves rows alone until they are older than its grace period.
+ * request, in id order. Then it marks them sent, in a transaction committed without waiting for
+ * the disk: a mark lost in a crash only means the relay publishes those rows again, and
+ * receivers dedupe by message id. A row it could not publish stays unsent for the relay, the
+ * crash backup, which leaves rows alone until they are older than its grace period.
+ *
+ * A saga's messages leave in the order they were decided: a row is published here only when
+ * no earlier row of its saga is still unsent (see SagaOrderGuard); otherwise it is left to the
+ * relay, which sends a lane's rows in id order.
  */
 export class OutboxFastPath {
   private readonly logger = new Logger(OutboxFastPath.name);
-  private queue: { ids: readonly string[]; messages: OutgoingMessage[] }[] = [];
+  private queue: QueuedRow[] = [];
   private draining: Promise<void> | undefined;
   private unmarked: string[] = [];
   private marking: Promise<void> | undefined;
   private stopped = false;
   private failing = false;
+  private readonly order: SagaOrderGuard;
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly publisher: MessagePublisher,
     private readonly openPayload: OpenPayload,
-  ) {}
+  ) {
+    this.order = new SagaOrderGuard(dataSource);
+  }
 
   /** Queues committed rows (`ids[i]` is the id of `rows[i]`) for publishing; returns at once. */
   publish(ids: readonly string[], rows: readonly OutboxRow[]): void {
     if (this.stopped || ids.length === 0) return;
-    this.queue.push({ ids, messages: rows.map((row) => this.toMessage(row)) });
+    rows.forEach((row, index) =>
+      this.queue.push({ id: ids[index]!, sagaId: row.sagaId, lane: row.lane, row }),
+    );
     this.draining ??= this.drain();
   }
 
@@ -56,22 +66,27 @@ export class OutboxFastPath {
 
   private async drain(): Promise<void> {
     while (this.queue.length > 0) {
-      const batch = this.queue;
+      const batch = this.queue.sort((a, b) => compareIds(a.id, b.id));
       this.queue = [];
+      let ready: QueuedRow[];
       try {
+        ready = await this.order.publishable(batch);
+        if (ready.length === 0) continue;
         await publishTraced(
           this.publisher,
-          batch.flatMap((committed) => committed.messages),
+          ready.map((queued) => this.toMessage(queued.row)),
         );
       } catch (error) {
-        // Left unsent: the relay publishes them once their grace period is over.
+        // Left unsent: the relay publishes them, in order, once their grace period is over.
         if (!this.failing)
           this.logger.warn(`publish failed, the relay takes over: ${describe(error)}`);
         this.failing = true;
         continue;
       }
       this.failing = false;
-      this.unmarked.push(...batch.flatMap((committed) => committed.ids));
+      const ids = ready.map((queued) => queued.id);
+      this.order.published(ids);
+      this.unmarked.push(...ids);
       this.marking ??= this.markSent();
     }
     this.draining = undefined;
@@ -95,9 +110,15 @@ export class OutboxFastPath {
           `could not mark ${ids.length} published rows sent (the relay will publish them again): ${describe(error)}`,
         );
       }
+      this.order.marked(ids);
     }
     this.marking = undefined;
   }
+}
+
+/** Orders outbox row ids (bigint as text) numerically. */
+function compareIds(a: string, b: string): number {
+  return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
 }
 
 function describe(error: unknown): string {

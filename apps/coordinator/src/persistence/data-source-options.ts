@@ -1,4 +1,5 @@
 import type { DataSourceOptions } from 'typeorm';
+import { DEFAULT_DATABASE_TIMEOUTS, poolTimeoutOptions, type DatabaseTimeouts } from '#postgres';
 import { coordinatorMigrations } from './migrations/index.js';
 
 /** Options of {@link postgresDataSourceOptions}. */
@@ -9,11 +10,18 @@ export interface PostgresConnectionOptions {
   schema?: string;
   /** Pool size (default 10). */
   poolSize?: number;
+  /** Connect, statement, lock, idle-in-transaction and query timeouts, keep-alive (default DEFAULT_DATABASE_TIMEOUTS). */
+  timeouts?: DatabaseTimeouts;
+  /** The connections' `application_name` (default `saga-coordinator`; one in the URL wins). */
+  applicationName?: string;
+  /** Hears the errors of idle connections (a terminated backend); default: TypeORM's warning. */
+  onPoolError?: (error: Error) => void;
 }
 
 /**
  * TypeORM options for the coordinator's Postgres. The schema only ever changes through the
- * migrations (`synchronize` is off); `search_path` points every query at the chosen schema.
+ * migrations (`synchronize` is off); `search_path` points every query at the chosen schema;
+ * every connection has the timeouts and keep-alive of `timeouts`.
  */
 export function postgresDataSourceOptions(options: PostgresConnectionOptions): DataSourceOptions {
   const schema = options.schema ?? 'public';
@@ -26,7 +34,15 @@ export function postgresDataSourceOptions(options: PostgresConnectionOptions): D
     migrations: coordinatorMigrations,
     migrationsTableName: 'coordinator_migrations',
     migrationsTransactionMode: 'all',
-    extra: { max: options.poolSize ?? 10, options: `-c search_path=${quoteIdentifier(schema)}` },
+    ...(options.onPoolError === undefined ? {} : { poolErrorHandler: options.onPoolError }),
+    extra: {
+      ...poolTimeoutOptions(
+        options.timeouts ?? DEFAULT_DATABASE_TIMEOUTS,
+        options.applicationName ?? 'saga-coordinator',
+      ),
+      max: options.poolSize ?? 10,
+      options: `-c search_path=${quoteIdentifier(schema)}`,
+    },
   };
 }
 

@@ -1,3 +1,4 @@
+import { HEADERS } from '#contracts';
 import type { AuditEntry, SagaState, StepState } from '#saga-core';
 import { ConcurrentUpdateError, type SqlRunner } from '#postgres';
 import {
@@ -64,17 +65,20 @@ export async function writeDecision(
          applied boolean, detail text)),
      cancelled AS (
        DELETE FROM timers WHERE id IN (SELECT value FROM jsonb_array_elements_text($4::jsonb))),
-     timers_set AS (
-       INSERT INTO timers (id, saga_id, due_at, wakeup)
-       SELECT x.id, x.saga_id, x.due_at, x.wakeup
-       FROM jsonb_to_recordset($5::jsonb) AS x(id text, saga_id uuid, due_at timestamptz, wakeup jsonb)
-       ON CONFLICT (id) DO UPDATE SET due_at = EXCLUDED.due_at, wakeup = EXCLUDED.wakeup),
      outbox_rows AS (
        INSERT INTO outbox (saga_id, lane, topic, message_key, headers, payload)
        SELECT x.saga_id, x.lane, x.topic, x.message_key, x.headers, x.payload
        FROM jsonb_to_recordset($6::jsonb) AS x(ord integer, saga_id uuid, lane smallint,
          topic text, message_key text, headers jsonb, payload jsonb)
-       ORDER BY x.ord RETURNING id)
+       ORDER BY x.ord RETURNING id, headers->>'${HEADERS.messageId}' AS message_id),
+     timers_set AS (
+       INSERT INTO timers (id, saga_id, due_at, wakeup, command_outbox_id, delay_ms)
+       SELECT x.id, x.saga_id, x.due_at, x.wakeup,
+         (SELECT o.id FROM outbox_rows o WHERE o.message_id = x.awaits_message_id), x.delay_ms
+       FROM jsonb_to_recordset($5::jsonb) AS x(id text, saga_id uuid, due_at timestamptz, wakeup jsonb,
+         awaits_message_id text, delay_ms integer)
+       ON CONFLICT (id) DO UPDATE SET due_at = EXCLUDED.due_at, wakeup = EXCLUDED.wakeup,
+         command_outbox_id = EXCLUDED.command_outbox_id, delay_ms = EXCLUDED.delay_ms)
      SELECT (SELECT count(*) FROM updated)::int AS updated,
        (SELECT coalesce(json_agg(id ORDER BY id), '[]'::json) FROM outbox_rows) AS outbox_ids`,
     [

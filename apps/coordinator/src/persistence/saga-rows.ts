@@ -29,6 +29,20 @@ export interface TimerRow {
   /** Epoch ms on the database's clock. */
   readonly dueAt: number;
   readonly wakeup: Wakeup;
+  /**
+   * For a reply timeout: the command it awaits and the timeout's length (ms, scaled). The timer
+   * then counts from when that command reached the broker, not from when it was decided.
+   */
+  readonly awaits?: AwaitedCommand;
+}
+
+/** The command a reply timeout awaits: by message id (same decision) or outbox row id. */
+export interface AwaitedCommand {
+  readonly delayMs: number;
+  /** The command's message id, when its outbox row is written in the same statement. */
+  readonly messageId?: string;
+  /** The command's outbox row id, when already known. */
+  readonly outboxId?: string;
 }
 
 /** A due timer taken off the table: it fires now, on this instance only. */
@@ -249,10 +263,12 @@ export async function writeTimers(
   await sql.query(
     `WITH cancelled AS (
        DELETE FROM timers WHERE id IN (SELECT value FROM jsonb_array_elements_text($1::jsonb)))
-     INSERT INTO timers (id, saga_id, due_at, wakeup)
-     SELECT x.id, x.saga_id, x.due_at, x.wakeup
-     FROM jsonb_to_recordset($2::jsonb) AS x(id text, saga_id uuid, due_at timestamptz, wakeup jsonb)
-     ON CONFLICT (id) DO UPDATE SET due_at = EXCLUDED.due_at, wakeup = EXCLUDED.wakeup`,
+     INSERT INTO timers (id, saga_id, due_at, wakeup, command_outbox_id, delay_ms)
+     SELECT x.id, x.saga_id, x.due_at, x.wakeup, x.command_outbox_id, x.delay_ms
+     FROM jsonb_to_recordset($2::jsonb) AS x(id text, saga_id uuid, due_at timestamptz, wakeup jsonb,
+       command_outbox_id bigint, delay_ms integer)
+     ON CONFLICT (id) DO UPDATE SET due_at = EXCLUDED.due_at, wakeup = EXCLUDED.wakeup,
+       command_outbox_id = EXCLUDED.command_outbox_id, delay_ms = EXCLUDED.delay_ms`,
     [json(toCancel), json(timerRecords(toSet))],
   );
 }
@@ -264,16 +280,35 @@ export function timerRecords(timers: readonly TimerRow[]): object[] {
     saga_id: t.sagaId,
     due_at: iso(t.dueAt),
     wakeup: t.wakeup,
+    awaits_message_id: t.awaits?.messageId ?? null,
+    command_outbox_id: t.awaits?.outboxId ?? null,
+    delay_ms: t.awaits === undefined ? null : Math.round(t.awaits.delayMs),
   }));
 }
 
-/** The ids and sagas of up to `limit` timers due by the database's clock (not yet taken). */
+/**
+ * The ids and sagas of up to `limit` timers due by the database's clock (not yet taken). A
+ * reply timeout counts from when its command reached the broker: while that command is still
+ * in the outbox, or was sent less than the timeout ago, the timer is moved to the command's
+ * `sent_at` plus the timeout (or now plus the timeout while unsent) instead of firing. A
+ * command row already pruned was sent long ago: its timer fires.
+ */
 export async function findDueTimers(
   sql: SqlRunner,
   limit: number,
 ): Promise<{ id: string; sagaId: string }[]> {
   const rows = await sql.query<{ id: string; saga_id: string }>(
-    `SELECT id, saga_id FROM timers WHERE due_at <= now() ORDER BY due_at LIMIT $1`,
+    `WITH due AS (
+       SELECT t.id, t.saga_id, t.delay_ms, o.id AS command_id, o.sent_at
+       FROM timers t LEFT JOIN outbox o ON o.id = t.command_outbox_id
+       WHERE t.due_at <= now() ORDER BY t.due_at LIMIT $1),
+     deferred AS (
+       UPDATE timers SET due_at = coalesce(d.sent_at, now()) + make_interval(secs => d.delay_ms / 1000.0)
+       FROM due d
+       WHERE timers.id = d.id AND d.command_id IS NOT NULL
+         AND (d.sent_at IS NULL OR d.sent_at + make_interval(secs => d.delay_ms / 1000.0) > now())
+       RETURNING timers.id)
+     SELECT id, saga_id FROM due WHERE id NOT IN (SELECT id FROM deferred)`,
     [limit],
   );
   return rows.map((row) => ({ id: row.id, sagaId: row.saga_id }));

@@ -121,8 +121,18 @@ export async function releaseHeld(
   const ids = await enqueueOutbox(sql, outbox);
   await writeTimers(
     sql,
-    live.flatMap(({ reply_timer: timer, saga_id: sagaId }) =>
-      timer ? [{ id: timer.id, sagaId, dueAt: now + timer.delayMs, wakeup: timer.wakeup }] : [],
+    live.flatMap(({ reply_timer: timer, saga_id: sagaId }, index) =>
+      timer
+        ? [
+            {
+              id: timer.id,
+              sagaId,
+              dueAt: now + timer.delayMs,
+              wakeup: timer.wakeup,
+              awaits: { outboxId: ids[index]!, delayMs: timer.delayMs },
+            },
+          ]
+        : [],
     ),
     [],
   );

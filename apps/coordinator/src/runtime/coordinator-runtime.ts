@@ -2,8 +2,11 @@ import { hostname } from 'node:os';
 import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { topicNames, type TopicNames } from '#contracts';
+import { dataErrorReason } from '#postgres';
 import {
   createSagaEngine,
+  type BatchHandler,
+  type IncomingMessage,
   type MessageConsumer,
   type SagaRegistry,
   type TopicSpec,
@@ -15,11 +18,13 @@ import { WorkSignals } from '../decisions/work-signals.js';
 import { replyBatchHandler } from '../inbound/reply-handler.js';
 import { startBatchHandler } from '../inbound/start-handler.js';
 import { coalesceBatches } from '../inbound/coalesce-batches.js';
+import { isolatePoison } from '../inbound/isolate-poison.js';
 import { OutboxFastPath } from '../outbox/outbox-fast-path.js';
 import { OutboxRelay } from '../outbox/outbox-relay.js';
 import { coordinatorPurgeTasks } from '../retention/coordinator-purge-tasks.js';
 import { RetentionLoop } from '#postgres';
 import { postgresDataSourceOptions, quoteIdentifier } from '../persistence/data-source-options.js';
+import { guardConnections, poolTimeoutOptions } from '#postgres';
 import { embeddedDataSource } from '../persistence/embedded-data-source.js';
 import { BreakerLog } from '../resilience/breaker-log.js';
 import { CapacityMonitor } from '../resilience/capacity-monitor.js';
@@ -41,6 +46,7 @@ import { SagaMetrics } from '../observability/saga-metrics.js';
 import { kafkaSecurityOptions } from '../messaging/kafka-security.js';
 import type { ConsumerTuning } from '../messaging/kafka-transport-options.js';
 import { createMessageTransport, type MessageTransport } from './message-transport.js';
+import { StartupPhases } from './startup-phases.js';
 
 /**
  * Decision transactions under way at once per consumer: while they wait for their commit, the
@@ -57,6 +63,9 @@ const RETENTION_LOCK_NAMESPACE = 7_002;
  */
 const HOT_PATH_FETCH = { minBytes: 16_384, maxWaitTimeMs: 10 };
 
+/** Starts and replies are text: a record with bytes that are not UTF-8 is dead-lettered at once. */
+const TEXT_ONLY = { requireUtf8: true };
+
 /**
  * Starts handed in at once, over every partition: once the cap on sagas in flight pauses the
  * consumer, what is already handed in still starts, so this bounds how far the cap is passed.
@@ -67,6 +76,7 @@ const START_CHUNK = 100;
 function startConsumerTuning(partitions: number): ConsumerTuning {
   return {
     ...HOT_PATH_FETCH,
+    ...TEXT_ONLY,
     maxBatchSize: Math.max(1, Math.floor(START_CHUNK / partitions)),
     partitionsConsumedConcurrently: partitions,
   };
@@ -82,6 +92,8 @@ export interface CoordinatorRuntimeOptions {
   readonly transport?: MessageTransport;
   /** The registry to count into (default: a new one, without the Node.js process metrics). */
   readonly metrics?: Metrics;
+  /** Says what `start` is doing and bounds each phase (default: bounded, writes nothing). */
+  readonly startup?: StartupPhases;
 }
 
 /**
@@ -127,6 +139,10 @@ export class CoordinatorRuntime {
             url: config.databaseUrl,
             schema: config.databaseSchema,
             poolSize: config.databasePoolSize,
+            timeouts: config.databaseTimeouts,
+            applicationName: config.databaseApplicationName,
+            onPoolError: (error) =>
+              this.logger.warn(`an idle database connection failed: ${error.message}`),
           }),
         )
       : embeddedDataSource(config.embeddedDataDir);
@@ -246,16 +262,38 @@ export class CoordinatorRuntime {
    */
   async start(options: { waitForConsumers?: boolean } = {}): Promise<void> {
     const { config } = this.options;
-    if (config.databaseUrl && config.databaseSchema !== 'public') {
-      await this.ensureSchema(config.databaseUrl, config.databaseSchema);
-    }
-    await this.dataSource.initialize();
+    const phases = this.options.startup ?? new StartupPhases();
+    const timeouts = config.startup;
+    await phases.run(
+      {
+        name: 'database connect',
+        timeoutMs: timeouts.databaseMs,
+        setting: 'STARTUP_DATABASE_TIMEOUT_MS',
+      },
+      async () => {
+        if (config.databaseUrl && config.databaseSchema !== 'public') {
+          await this.ensureSchema(config.databaseUrl, config.databaseSchema);
+        }
+        await this.dataSource.initialize();
+      },
+    );
+    guardConnections(this.dataSource);
     if (config.runMigrations) {
-      const applied = await this.dataSource.runMigrations({ transaction: 'all' });
+      const applied = await phases.run(
+        {
+          name: 'migrations',
+          timeoutMs: timeouts.migrationsMs,
+          setting: 'STARTUP_MIGRATIONS_TIMEOUT_MS',
+        },
+        () => this.dataSource.runMigrations({ transaction: 'all' }),
+      );
       const names = applied.map((migration) => migration.name).join(', ');
       if (applied.length > 0) this.logger.log(`applied ${applied.length} migration(s): ${names}`);
     }
-    const report = await this.transport.administrator.ensureTopics(this.topicSpecs());
+    const report = await phases.run(
+      { name: 'topics', timeoutMs: timeouts.topicsMs, setting: 'STARTUP_TOPICS_TIMEOUT_MS' },
+      () => this.transport.administrator.ensureTopics(this.topicSpecs()),
+    );
     if (report.created.length > 0) this.logger.log(`created topics: ${report.created.join(', ')}`);
     this.relay.start();
     this.retention.start();
@@ -265,11 +303,12 @@ export class CoordinatorRuntime {
         config.consumerGroup,
         this.topics.replies,
         coalesceBatches(
-          replyBatchHandler(this.decisions, config.security.maxContextBytes),
+          this.isolatingPoison(replyBatchHandler(this.decisions, config.security.maxContextBytes)),
           DECISIONS_IN_FLIGHT,
         ),
         {
           ...HOT_PATH_FETCH,
+          ...TEXT_ONLY,
           maxBatchSize: 500,
           // Every partition's batches at once, merged into few transactions (coalesceBatches).
           partitionsConsumedConcurrently: config.topicPartitions,
@@ -278,7 +317,12 @@ export class CoordinatorRuntime {
       this.consume(
         config.consumerGroup,
         this.topics.start,
-        coalesceBatches(startBatchHandler(this.decisions, this.sensitive), DECISIONS_IN_FLIGHT),
+        coalesceBatches(
+          this.isolatingPoison(startBatchHandler(this.decisions, this.sensitive), (message) =>
+            message.value === null ? undefined : this.sensitive.redactStart(message.value),
+          ),
+          DECISIONS_IN_FLIGHT,
+        ),
         startConsumerTuning(config.topicPartitions),
       ).then((consumer) => (this.startConsumer = consumer)),
       this.indexDeadLetters(`${config.consumerGroup}.${config.topicPrefix}dead-letters`),
@@ -286,7 +330,33 @@ export class CoordinatorRuntime {
       this.joined = true;
       this.timers.start();
     });
+    phases.track(
+      {
+        name: 'consumers joining',
+        timeoutMs: timeouts.consumersMs,
+        setting: 'STARTUP_CONSUMERS_TIMEOUT_MS',
+      },
+      this.consuming,
+      () => this.consumerProblem(),
+    );
     if (options.waitForConsumers ?? true) await this.consuming;
+  }
+
+  /**
+   * A decision handler whose batches, when the database refuses a value in them (a data error,
+   * e.g. U+0000 the contract did not catch), are split to dead-letter the one poison message
+   * and apply the rest: inside coalesceBatches, so no other partition's message is blamed.
+   */
+  private isolatingPoison(
+    handle: BatchHandler,
+    redact?: (message: IncomingMessage) => string | undefined,
+  ): BatchHandler {
+    return isolatePoison(handle, {
+      poisonReason: dataErrorReason,
+      ...(redact === undefined ? {} : { redact }),
+      onPoison: (message, reason) =>
+        this.logger.warn(`a message of ${message.topic} is dead-lettered: ${reason}`),
+    });
   }
 
   /** The groups the coordinator consumes with, and their topics. */
@@ -298,9 +368,20 @@ export class CoordinatorRuntime {
     }));
   }
 
-  /** True once the consumers have joined their groups (and the timers run). */
+  /** True once the consumers have joined their groups (and the timers run), and are members now. */
   isConsuming(): boolean {
-    return this.joined;
+    return this.consumerProblem() === undefined;
+  }
+
+  /**
+   * Why the consumers do not consume now, safe to show in readiness: `joining their groups`
+   * before every first join, `rejoining after a crash: <groups>` while a crashed one restarts.
+   */
+  consumerProblem(): string | undefined {
+    if (!this.joined) return 'joining their groups';
+    const out = this.consumers.filter((consumer) => consumer.isMember?.() === false);
+    if (out.length === 0) return undefined;
+    return `rejoining after a crash: ${out.length} of ${this.consumers.length} consumer(s)`;
   }
 
   /** Stops taking work, finishes what is in hand, and closes the connections. Idempotent. */
@@ -361,7 +442,12 @@ export class CoordinatorRuntime {
   }
 
   private async ensureSchema(url: string, schema: string): Promise<void> {
-    const admin = new DataSource({ type: 'postgres', url, extra: { max: 1 } });
+    const { databaseTimeouts, databaseApplicationName } = this.options.config;
+    const admin = new DataSource({
+      type: 'postgres',
+      url,
+      extra: { ...poolTimeoutOptions(databaseTimeouts, databaseApplicationName), max: 1 },
+    });
     await admin.initialize();
     try {
       await admin.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`);

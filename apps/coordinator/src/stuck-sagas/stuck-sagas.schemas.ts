@@ -1,3 +1,4 @@
+import { refuseUnstorableText } from '#contracts';
 import { z } from 'zod';
 import { DEFAULT_PAGE_SIZE, MAX_CURSOR_LENGTH, MAX_PAGE_SIZE } from '../http/request-schemas.js';
 import { SAGA_STATUSES } from '../http/saga-statuses.js';
@@ -6,7 +7,7 @@ import type { StuckSagaPage } from './stuck-sagas.postgres.js';
 /** `GET /sagas/stuck` paging. */
 export const listStuckQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(DEFAULT_PAGE_SIZE),
-  cursor: z.string().min(1).max(MAX_CURSOR_LENGTH).optional(),
+  cursor: z.string().min(1).max(MAX_CURSOR_LENGTH).superRefine(refuseUnstorableText).optional(),
 });
 
 const isoTime = z.iso.datetime({ offset: true });

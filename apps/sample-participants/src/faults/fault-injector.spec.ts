@@ -5,7 +5,7 @@ import { FaultInjector } from './fault-injector.js';
 import { seededRandom } from './seeded-random.js';
 
 const reply: OutgoingMessage = { topic: 'saga.replies', key: 's', headers: {}, value: '{}' };
-const noTransaction = { transaction: undefined };
+const noTransaction = { transaction: undefined, onRollback: () => undefined };
 
 /** An injector whose random draws are `draws`, in order (then 0.99). */
 function injectorWith(config: unknown, draws: number[] = []) {

@@ -12,10 +12,8 @@ export function commandMessageId(
   return `${sagaId}:${stepId}:${action}:${attempt}`;
 }
 
-/** The idempotency key of a step (`sagaId:stepId`) or of its compensation (`sagaId:stepId:compensate`). */
-export function idempotencyKey(sagaId: string, stepId: string, action: CommandAction): string {
-  return action === 'execute' ? `${sagaId}:${stepId}` : `${sagaId}:${stepId}:compensate`;
-}
+/** The idempotency key of a step or of its compensation (defined by the wire contract). */
+export { idempotencyKey } from '#contracts';
 
 /** The id of a step timer: `${sagaId}:${stepId}:${kind}:${attempt}`. */
 export function stepWakeupId(

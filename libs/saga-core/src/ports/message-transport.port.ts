@@ -89,6 +89,11 @@ export interface MessageConsumer {
   /** Delivers again after `pause`. Idempotent. */
   resume(): void;
   /**
+   * True while it is a member of its group (between a join and the next crash or stop); an
+   * adapter that cannot lose its membership may leave it out (then: started and not stopped).
+   */
+  isMember?(): boolean;
+  /**
    * Graceful stop: finishes the batch in hand and records it, gives up a batch that is waiting
    * to be retried (it is delivered again later, to this group), then leaves the group so its
    * partitions move to the other members at once. Idempotent. Never await it inside the

@@ -1,0 +1,93 @@
+import type { DataSource } from 'typeorm';
+import { runQuery } from '#postgres';
+import type { OutboxRow } from '../persistence/saga-rows.js';
+
+/** A committed outbox row waiting in the fast path's queue. */
+export interface QueuedRow {
+  /** The row's id (bigint as text): ids of one saga grow in the order it was decided. */
+  readonly id: string;
+  readonly sagaId: string | null;
+  readonly lane: number;
+  readonly row: OutboxRow;
+}
+
+/**
+ * Keeps each saga's messages in the order they were decided when the fast path publishes: a
+ * saga's rows may go only if none of its earlier rows is still unsent, whoever wrote them (a
+ * send that failed here, another instance's decision, a row the relay has not taken yet).
+ * Rows this instance published but has not marked sent yet count as sent. A saga held back
+ * here is left whole to the relay, which publishes a lane's rows in id order.
+ *
+ * Why: a compensation that overtakes its own command reaches the participant first, finds
+ * nothing to undo, and the command is applied afterwards, never to be undone.
+ */
+export class SagaOrderGuard {
+  /** Ids published by this instance whose sent mark has not committed yet. */
+  private readonly publishedUnmarked = new Set<string>();
+  /** Ids marked while a check was reading: dropped from the set once it has decided. */
+  private markedDuringCheck: string[] = [];
+  private checking = false;
+
+  constructor(private readonly dataSource: DataSource) {}
+
+  /**
+   * The rows of `batch` (in id order) that may be published now: those of sagas with no earlier
+   * unsent row outside this instance's published set. Rows of no saga always may.
+   */
+  async publishable(batch: readonly QueuedRow[]): Promise<QueuedRow[]> {
+    const firstOfSaga = new Map<string, QueuedRow>();
+    for (const queued of batch) {
+      if (queued.sagaId !== null && !firstOfSaga.has(queued.sagaId))
+        firstOfSaga.set(queued.sagaId, queued);
+    }
+    if (firstOfSaga.size === 0) return [...batch];
+    this.checking = true;
+    let held: Set<string>;
+    try {
+      const earlier = await runQuery<{ saga_id: string; id: string }>(
+        this.dataSource,
+        `SELECT o.saga_id::text AS saga_id, o.id::text AS id
+         FROM jsonb_to_recordset($1::jsonb) AS x(saga_id uuid, lane smallint, before bigint)
+         JOIN outbox o ON o.lane = x.lane AND o.sent_at IS NULL AND o.id < x.before
+           AND o.saga_id = x.saga_id`,
+        [
+          JSON.stringify(
+            [...firstOfSaga.values()].map((queued) => ({
+              saga_id: queued.sagaId,
+              lane: queued.lane,
+              before: queued.id,
+            })),
+          ),
+        ],
+      );
+      held = new Set(
+        earlier.filter((row) => !this.publishedUnmarked.has(row.id)).map((row) => row.saga_id),
+      );
+    } finally {
+      this.checking = false;
+      this.forget(this.markedDuringCheck);
+      this.markedDuringCheck = [];
+    }
+    if (held.size === 0) return [...batch];
+    return batch.filter((queued) => queued.sagaId === null || !held.has(queued.sagaId));
+  }
+
+  /** Notes rows this instance has just published (the broker acknowledged them). */
+  published(ids: readonly string[]): void {
+    for (const id of ids) this.publishedUnmarked.add(id);
+  }
+
+  /**
+   * Notes that the sent mark of `ids` has committed (or failed: the rows then look unsent and
+   * hold their sagas back until the relay has published them again, in order).
+   */
+  marked(ids: readonly string[]): void {
+    // A check reading now may have seen these rows unsent: keep them until it has decided.
+    if (this.checking) this.markedDuringCheck.push(...ids);
+    else this.forget(ids);
+  }
+
+  private forget(ids: readonly string[]): void {
+    for (const id of ids) this.publishedUnmarked.delete(id);
+  }
+}

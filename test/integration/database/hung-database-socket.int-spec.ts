@@ -1,0 +1,76 @@
+// A connection whose socket stops answering without closing (a half-open TCP connection, a hung
+// network path): the server's statement_timeout cannot fire, so the client's own bound must.
+import { DataSource } from 'typeorm';
+import { inTransaction, runQuery } from '#postgres';
+import { postgresDataSourceOptions } from '../../../apps/coordinator/src/persistence/data-source-options.js';
+import { urlWithApplicationName } from '../../support/database-sessions.js';
+import { startFreezableProxy, type FreezableProxy } from '../../support/freezable-proxy.js';
+import { databaseUrl, uniqueName } from '../../support/services.js';
+
+describe('a database socket that hangs', () => {
+  let proxy: FreezableProxy;
+  let dataSource: DataSource;
+
+  beforeAll(async () => {
+    const real = new URL(databaseUrl());
+    proxy = await startFreezableProxy({ host: real.hostname, port: Number(real.port || 5432) });
+    const url = new URL(urlWithApplicationName(uniqueName('hung')));
+    url.hostname = '127.0.0.1';
+    url.port = String(proxy.port);
+    dataSource = new DataSource(
+      postgresDataSourceOptions({
+        url: url.toString(),
+        poolSize: 2,
+        timeouts: {
+          connectTimeoutMs: 1_000,
+          statementTimeoutMs: 500,
+          lockTimeoutMs: 500,
+          idleInTransactionTimeoutMs: 2_000,
+          queryTimeoutMs: 1_000,
+          keepAlive: true,
+          keepAliveInitialDelayMs: 1_000,
+        },
+      }),
+    );
+    await dataSource.initialize();
+  });
+
+  afterAll(async () => {
+    proxy.unfreeze();
+    await dataSource.destroy();
+    await proxy.close();
+  });
+
+  const selectOne = () =>
+    inTransaction(dataSource, (sql) => sql.query<{ one: number }>('SELECT 1 AS one'));
+
+  it('fails a transaction with a clear timeout and drops its connection', async () => {
+    expect(await selectOne()).toEqual([{ one: 1 }]);
+    proxy.freeze();
+    await expect(selectOne()).rejects.toThrow(/did not answer within 1000 ms/);
+    // The frozen connection is not handed out again: the next transaction gets a new one.
+    const opened = proxy.connections();
+    expect(await selectOne()).toEqual([{ one: 1 }]);
+    expect(proxy.connections()).toBe(opened + 1);
+    proxy.unfreeze();
+    expect(await selectOne()).toEqual([{ one: 1 }]);
+  }, 15_000);
+
+  it('drops a connection whose plain query timed out instead of handing it out again', async () => {
+    expect(await runQuery(dataSource, 'SELECT 1 AS one')).toEqual([{ one: 1 }]);
+    proxy.freeze();
+    await expect(runQuery(dataSource, 'SELECT 1 AS one')).rejects.toThrow(/Query read timeout/);
+    for (let i = 0; i < 4; i++) {
+      expect(await runQuery(dataSource, 'SELECT 1 AS one')).toEqual([{ one: 1 }]);
+    }
+    proxy.unfreeze();
+  }, 15_000);
+
+  it('stops a statement the server runs too long with the server-side statement timeout', async () => {
+    await expect(selectOneAfter(2)).rejects.toThrow(/statement timeout/);
+    expect(await selectOne()).toEqual([{ one: 1 }]);
+  }, 15_000);
+
+  const selectOneAfter = (seconds: number) =>
+    inTransaction(dataSource, (sql) => sql.query(`SELECT pg_sleep(${seconds})`));
+});

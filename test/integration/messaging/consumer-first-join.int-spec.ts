@@ -1,0 +1,119 @@
+// A consumer whose first join fails (a fresh broker answers "The coordinator is loading")
+// restarts until it joins: the coordinator becomes ready, its timers start, and sagas run, on
+// the real Kafka and Postgres, the failure injected through the transport's consumer factory.
+import {
+  KafkaTransport,
+  silentTransportLogger,
+} from '../../../apps/coordinator/src/messaging/index.js';
+import { CoordinatorRuntime } from '../../../apps/coordinator/src/runtime/coordinator-runtime.js';
+import {
+  createSampleSagaRegistry,
+  SAMPLE_PARTICIPANTS,
+} from '../../../apps/coordinator/src/sagas/saga-catalog.js';
+import {
+  sampleParticipantTopics,
+  startSampleParticipants,
+  type SampleParticipants,
+} from '../../../apps/sample-participants/src/sample-participants.js';
+import {
+  createEnvironment,
+  waitForSagas,
+  type CoordinatorEnvironment,
+} from '../../support/coordinator-fixture.js';
+import { failFirstJoinOfEachGroup } from '../../support/first-join-failures.js';
+import { waitForAudit } from '../../support/saga-records.js';
+import { kafkaBrokers } from '../../support/services.js';
+import { waitFor } from '../../support/wait-for.js';
+
+const orderInput = (orderId: string) => ({
+  orderId,
+  customerId: 'c-1',
+  items: [{ sku: 'apple', quantity: 1 }],
+  amount: 120,
+  currency: 'EUR',
+});
+
+/** A Kafka transport whose first consumer of each group fails to join. */
+function transportFailingFirstJoins(clientId: string) {
+  const failures = failFirstJoinOfEachGroup();
+  const transport = new KafkaTransport(
+    { brokers: kafkaBrokers(), clientId, retry: { initialRetryTimeMs: 100 } },
+    { logger: silentTransportLogger, consumerFactory: failures.factory },
+  );
+  return { transport, failures };
+}
+
+describe('consumers whose first join fails', () => {
+  let environment: CoordinatorEnvironment;
+  let coordinator: CoordinatorRuntime | undefined;
+  let participants: SampleParticipants | undefined;
+  let participantTransport: KafkaTransport | undefined;
+
+  beforeAll(async () => {
+    environment = await createEnvironment('it_first_join');
+  });
+
+  afterAll(async () => {
+    await participants?.stop();
+    await participantTransport?.close();
+    await coordinator?.stop();
+    await environment?.dispose();
+  });
+
+  it('restart until they join: the coordinator gets ready, timers fire, sagas complete', async () => {
+    const coordinatorSide = transportFailingFirstJoins('it-first-join-coordinator');
+    coordinator = new CoordinatorRuntime({
+      // Reply timeouts of 0.5 s: a step whose command nobody reads times out quickly.
+      config: environment.config({ TIME_SCALE: '0.1' }),
+      registry: createSampleSagaRegistry(),
+      participants: SAMPLE_PARTICIPANTS,
+      transport: coordinatorSide.transport,
+    });
+    await coordinator.start({ waitForConsumers: false });
+    const runtime = coordinator;
+    const joining = runtime.consuming.then(
+      () => 'joined',
+      (error: unknown) => `failed: ${String(error)}`,
+    );
+    await waitFor('the coordinator to consume', () => runtime.isConsuming(), {
+      timeoutMs: 30_000,
+    });
+    await expect(joining).resolves.toBe('joined');
+    expect(runtime.consumerProblem()).toBeUndefined();
+    // Replies, starts and the dead-letter indexer: each group's first join failed.
+    expect(coordinatorSide.failures.failed).toHaveLength(3);
+
+    // No participant runs yet: the reservation is never answered, and only a timer moves it on.
+    const unanswered = await runtime.decisions.start({
+      sagaType: 'order',
+      idempotencyKey: 'unanswered',
+      input: orderInput('o-unanswered'),
+    });
+    await waitForAudit(
+      environment.db,
+      unanswered.sagaId,
+      'the reply timeout of reserve-inventory to fire',
+      (row) => row.event_type === 'wakeup' && row.detail.includes('timed out'),
+    );
+
+    // The participant kit's consumers recover the same way.
+    const participantSide = transportFailingFirstJoins('it-first-join-participants');
+    participantTransport = participantSide.transport;
+    await participantTransport.administrator.ensureTopics(
+      sampleParticipantTopics(environment.topicPrefix, 3),
+    );
+    participants = await startSampleParticipants({
+      consumerFactory: () => participantSide.transport.createConsumer(),
+      publisher: participantSide.transport.publisher,
+      topicPrefix: environment.topicPrefix,
+    });
+    expect(participantSide.failures.failed).toHaveLength(SAMPLE_PARTICIPANTS.length);
+
+    const answered = await runtime.decisions.start({
+      sagaType: 'order',
+      idempotencyKey: 'answered',
+      input: orderInput('o-answered'),
+    });
+    await waitForSagas(environment.db, [answered.sagaId], ['completed']);
+  });
+});
