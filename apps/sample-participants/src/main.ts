@@ -83,6 +83,7 @@ async function main(): Promise<void> {
           database: {
             url: config.databaseUrl,
             schemaPrefix: config.schemaPrefix ?? '',
+            idempotencyRetentionMs: config.idempotencyRetentionMs,
             timeouts: config.databaseTimeouts,
             onPoolError: (error: Error) =>
               logger.log('warn', 'An idle database connection failed', { error: error.message }),

@@ -13,10 +13,20 @@ describe('the sample participants configuration', () => {
       kafkaBrokers: ['k1:9092', 'k2:9092'],
       topicPrefix: 'dev.',
       topicPartitions: 6,
+      idempotencyRetentionMs: 7 * 24 * 3_600_000,
       databaseTimeouts: DEFAULT_DATABASE_TIMEOUTS,
       logLevel: 'info',
       logRedactPaths: [],
     });
+  });
+
+  it('reads how long idempotency records are kept, and refuses less than a second', () => {
+    expect(
+      loadParticipantsConfig({ KAFKA_BROKERS: 'k:9092', IDEMPOTENCY_RETENTION_MS: '86400000' }),
+    ).toMatchObject({ idempotencyRetentionMs: 86_400_000 });
+    expect(() =>
+      loadParticipantsConfig({ KAFKA_BROKERS: 'k:9092', IDEMPOTENCY_RETENTION_MS: '10' }),
+    ).toThrow(/IDEMPOTENCY_RETENTION_MS/);
   });
 
   it('reads the log level and the redacted paths as the coordinator does', () => {

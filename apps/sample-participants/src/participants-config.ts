@@ -45,6 +45,12 @@ const environmentSchema = z.object({
     .pipe(z.array(z.enum(SAMPLE_PARTICIPANT_NAMES)).min(1))
     .optional(),
   PARTICIPANT_DEDUPE: z.enum(['true', 'false']).default('true'),
+  IDEMPOTENCY_RETENTION_MS: z.coerce
+    .number()
+    .int()
+    .min(1_000)
+    .max(10 * 365 * 24 * 3_600_000)
+    .default(7 * 24 * 3_600_000),
   PARTICIPANTS_ADMIN_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
   FAULTS: faultsJson.optional(),
   FAULT_SEED: z.coerce.number().int().optional(),
@@ -73,6 +79,11 @@ export interface ParticipantsConfig {
   readonly schemaPrefix?: string;
   /** The participants this process runs (`PARTICIPANTS`, comma-separated; default all). */
   readonly participants?: readonly SampleParticipantName[];
+  /**
+   * How long answered idempotency records are kept before the background job deletes them
+   * (`IDEMPOTENCY_RETENTION_MS`, ms, default 604 800 000: 7 days).
+   */
+  readonly idempotencyRetentionMs: number;
   /** False turns the kit's deduplication off (`PARTICIPANT_DEDUPE=false`, for the checker's own test). */
   readonly dedupe?: boolean;
   /** Port of the fault admin endpoint (`PARTICIPANTS_ADMIN_PORT`; unset: none, 0: any free port). */
@@ -130,6 +141,7 @@ export function loadParticipantsConfig(
       : { databaseUrl: env.DATABASE_URL, schemaPrefix: env.PARTICIPANT_SCHEMA_PREFIX }),
     databaseTimeouts,
     ...(env.PARTICIPANTS === undefined ? {} : { participants: env.PARTICIPANTS }),
+    idempotencyRetentionMs: env.IDEMPOTENCY_RETENTION_MS,
     ...(env.PARTICIPANT_DEDUPE === 'false' ? { dedupe: false } : {}),
     ...(env.PARTICIPANTS_ADMIN_PORT === undefined
       ? {}

@@ -1,9 +1,10 @@
 import { topicNames } from '#contracts';
 import type { DataSource } from 'typeorm';
-import type { DatabaseTimeouts } from '#postgres';
+import type { DatabaseTimeouts, RetentionLoop } from '#postgres';
 import type { EffectLedger } from './effect-ledger.js';
 import { EffectsTable1764633600001 } from './effects-table.migration.js';
 import {
+  idempotencyRetention,
   InMemoryIdempotencyStore,
   openParticipantDatabase,
   PostgresIdempotencyStore,
@@ -101,6 +102,11 @@ export interface SampleDatabaseOptions {
   readonly schemaPrefix?: string;
   /** Pool size per participant (default 5). */
   readonly poolSize?: number;
+  /**
+   * How long answered idempotency records are kept before the background job deletes them, in
+   * ms (default 7 days; see idempotencyRetention).
+   */
+  readonly idempotencyRetentionMs?: number;
   /** Timeouts and keep-alive of every connection (default DEFAULT_DATABASE_TIMEOUTS). */
   readonly timeouts?: DatabaseTimeouts;
   /** Hears the errors of idle connections (default: TypeORM's warning). */
@@ -172,10 +178,18 @@ export async function startSampleParticipants(
   };
   const names = SAMPLE_PARTICIPANT_NAMES.filter((name) => options.only?.includes(name) ?? true);
   const dataSources: Partial<Record<SampleParticipantName, DataSource>> = {};
+  const retention: RetentionLoop[] = [];
   const started = await Promise.allSettled(
     names.map(async (name) => {
       if (options.database !== undefined) {
-        dataSources[name] = await openSampleDatabase(options.database, name);
+        const dataSource = await openSampleDatabase(options.database, name);
+        dataSources[name] = dataSource;
+        const retentionMs = options.database.idempotencyRetentionMs;
+        const loop = idempotencyRetention(dataSource, {
+          ...(retentionMs === undefined ? {} : { retentionMs }),
+        });
+        retention.push(loop);
+        loop.start();
       }
       return startOne(options, name, services[name], dataSources[name]);
     }),
@@ -185,6 +199,7 @@ export async function startSampleParticipants(
   );
   const stop = async () => {
     await Promise.all(runtimes.map((runtime) => runtime.stop()));
+    await Promise.all(retention.map((loop) => loop.stop()));
     await Promise.all(Object.values(dataSources).map((db) => db.destroy()));
     defaultGateway.breaker.shutdown();
     defaultDispatcher.breaker.shutdown();

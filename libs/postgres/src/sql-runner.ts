@@ -244,3 +244,5 @@ function isLostRace(error: unknown): boolean {
     (error as { code?: unknown })?.code;
   return typeof code === 'string' && RETRYABLE_SQLSTATES.has(code);
 }
+
+export { RetentionLoop, type PurgeTask, type RetentionLoopOptions } from './retention-loop.js';

@@ -47,6 +47,7 @@ export type {
   EventBase,
   ReplyEvent,
   ResumeEvent,
+  UndeliverableEvent,
   Wakeup,
   WakeupEvent,
   WakeupKind,

@@ -25,6 +25,12 @@ export {
   type ParticipantDatabaseOptions,
 } from './participant-data-source.js';
 export { ParticipantIdempotency1764633600000 } from './participant-idempotency.migration.js';
+export { ParticipantIdempotencyRetention1764900000000 } from './participant-idempotency-retention.migration.js';
+export {
+  idempotencyPurgeTask,
+  idempotencyRetention,
+  type IdempotencyRetentionOptions,
+} from './idempotency-retention.js';
 export {
   jsonLinesParticipantLogger,
   silentParticipantLogger,

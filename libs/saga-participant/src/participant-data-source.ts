@@ -6,6 +6,7 @@ import {
   type DatabaseTimeouts,
 } from '#postgres';
 import { ParticipantIdempotency1764633600000 } from './participant-idempotency.migration.js';
+import { ParticipantIdempotencyRetention1764900000000 } from './participant-idempotency-retention.migration.js';
 
 /** Options of {@link openParticipantDatabase}. */
 export interface ParticipantDatabaseOptions {
@@ -40,7 +41,11 @@ export async function openParticipantDatabase(
     url: options.url,
     schema: options.schema,
     synchronize: false,
-    migrations: [ParticipantIdempotency1764633600000, ...(options.migrations ?? [])],
+    migrations: [
+      ParticipantIdempotency1764633600000,
+      ParticipantIdempotencyRetention1764900000000,
+      ...(options.migrations ?? []),
+    ],
     migrationsTableName: 'participant_migrations',
     migrationsTransactionMode: 'all',
     ...(options.onPoolError === undefined ? {} : { poolErrorHandler: options.onPoolError }),

@@ -19,6 +19,30 @@ describe('loadCoordinatorConfig', () => {
     expect(() => loadCoordinatorConfig({ STUCK_AFTER_MS: '10' })).toThrow(/STUCK_AFTER_MS/);
   });
 
+  it('keeps finished sagas, inbox and dead letters a week and sent outbox rows an hour by default', () => {
+    expect(loadCoordinatorConfig({}).retention).toEqual({
+      periods: {
+        sagaMs: 604_800_000,
+        inboxMs: 604_800_000,
+        deadLetterMs: 604_800_000,
+        outboxMs: 3_600_000,
+      },
+      intervalMs: 60_000,
+      batchSize: 500,
+      batchPauseMs: 100,
+      outboxSetAsideAfterMs: 60_000,
+    });
+    const config = loadCoordinatorConfig({
+      SAGA_RETENTION_MS: '60000',
+      OUTBOX_SET_ASIDE_AFTER_MS: '0',
+    });
+    expect(config.retention.periods.sagaMs).toBe(60_000);
+    expect(config.retention.outboxSetAsideAfterMs).toBe(0);
+    expect(() => loadCoordinatorConfig({ RETENTION_BATCH_SIZE: '0' })).toThrow(
+      /RETENTION_BATCH_SIZE/,
+    );
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadCoordinatorConfig({ KAFKA_BROKERS: '', DATABASE_URL: '' })).not.toHaveProperty(
       'kafkaBrokers',

@@ -8,6 +8,11 @@ import {
   type ResilienceConfig,
 } from './resilience-config.js';
 import {
+  retentionConfig,
+  retentionEnvironmentSchema,
+  type RetentionConfig,
+} from './retention-config.js';
+import {
   startupEnvironmentSchema,
   startupTimeouts,
   type StartupTimeouts,
@@ -97,6 +102,7 @@ const environmentSchema = z
     ...logEnvironment,
   })
   .extend(resilienceEnvironmentSchema.shape)
+  .extend(retentionEnvironmentSchema.shape)
   .extend(startupEnvironmentSchema.shape)
   .extend(securityEnvironmentSchema.shape);
 
@@ -144,6 +150,8 @@ export interface CoordinatorConfig {
   readonly sampleParticipants: boolean;
   /** Circuit breakers and back-pressure. */
   readonly resilience: ResilienceConfig;
+  /** What expires when, and the set-aside of outbox rows that can never be sent. */
+  readonly retention: RetentionConfig;
   /** A saga not terminal whose row has not changed for this long (ms) is listed as idle in `GET /sagas/stuck`. */
   readonly stuckAfterMs: number;
   /** Authentication, limits, encryption keys, Kafka TLS and SASL. */
@@ -210,6 +218,7 @@ export function loadCoordinatorConfig(
     sampleParticipants: env.SAMPLE_PARTICIPANTS || !env.KAFKA_BROKERS,
     resilience: resilienceConfig(env),
     stuckAfterMs: env.STUCK_AFTER_MS,
+    retention: retentionConfig(env),
     security,
     startup: startupTimeouts(env),
     logLevel: env.LOG_LEVEL,

@@ -17,6 +17,9 @@ describe('the actor of an audit entry', () => {
     );
     expect(withActor(entry({ eventType: 'wakeup' }), definition).actor).toBe('coordinator:timer');
     expect(withActor(entry({ eventType: 'start' }), undefined).actor).toBe('client');
+    expect(withActor(entry({ eventType: 'undeliverable' }), definition).actor).toBe(
+      'coordinator:outbox',
+    );
   });
 
   it('stays the one the engine named (the operator who cancelled or resumed)', () => {

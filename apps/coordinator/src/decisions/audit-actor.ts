@@ -4,11 +4,13 @@ import type { AnySagaDefinition, AuditEntry } from '#saga-core';
 export const CLIENT_ACTOR = 'client';
 /** Who fires timers (retries, reply timeouts, deadlines). */
 export const TIMER_ACTOR = 'coordinator:timer';
+/** Who reports a message that can never be sent (the outbox relay). */
+export const OUTBOX_ACTOR = 'coordinator:outbox';
 
 /**
  * The audit entry with its actor filled in when the engine left it out: operators name
  * themselves (cancel, resume); a reply is the step's participant's (`participant:<name>`); a
- * wakeup is the coordinator's timer; a start is the client's.
+ * wakeup is the coordinator's timer; an undeliverable message the outbox's; a start is the client's.
  */
 export function withActor(
   entry: AuditEntry,
@@ -22,6 +24,8 @@ export function withActor(
     }
     case 'wakeup':
       return { ...entry, actor: TIMER_ACTOR };
+    case 'undeliverable':
+      return { ...entry, actor: OUTBOX_ACTOR };
     case 'start':
       return { ...entry, actor: CLIENT_ACTOR };
     default:

@@ -48,6 +48,8 @@ import type { SagaMetrics } from '../observability/saga-metrics.js';
 import type { SagaLog } from '../observability/saga-log.js';
 import type { WorkSignals } from './work-signals.js';
 import type { OutboxFastPath } from '../outbox/outbox-fast-path.js';
+import type { UndeliverableRow } from '../outbox/outbox-relay.js';
+import { releaseSetAside, setOutboxRowsAside } from '../outbox/set-aside-rows.js';
 
 /** Who hears about committed decisions (metrics, logs); both optional. */
 export interface DecisionTelemetry {
@@ -193,6 +195,7 @@ export class SagaDecisions implements SagaOperations {
     }));
   }
 
+  /** Resumes a stuck saga; its outbox rows set aside are released, for the relay to try again. */
   async resume(sagaId: string, actor: string): Promise<OperatorActionAnswer> {
     return this.operate(sagaId, (now) => ({
       type: 'resume',
@@ -200,6 +203,31 @@ export class SagaDecisions implements SagaOperations {
       random: Math.random(),
       actor,
     }));
+  }
+
+  /**
+   * Sets outbox rows aside for good and marks their sagas stuck with the reason (the engine's
+   * `undeliverable` event), in one transaction. Rows already sent or set aside are left alone.
+   */
+  async setAside(rows: readonly UndeliverableRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.decide(async (sql, now, session) => {
+      const marked = await setOutboxRowsAside(sql, rows);
+      const sagas = await this.lock(sql, [
+        ...new Set(marked.flatMap((row) => (row.sagaId === null ? [] : [row.sagaId]))),
+      ]);
+      for (const row of marked) {
+        const saga = row.sagaId === null ? undefined : sagas.get(row.sagaId);
+        if (saga === undefined) continue;
+        session.apply(saga, {
+          type: 'undeliverable',
+          at: now,
+          random: Math.random(),
+          topic: row.topic,
+          reason: row.reason,
+        });
+      }
+    });
   }
 
   private async operate(
@@ -210,7 +238,11 @@ export class SagaDecisions implements SagaOperations {
     const result = await this.decide(async (sql, now, session) => {
       const saga = (await this.lock(sql, [sagaId])).get(sagaId);
       if (!saga) throw new SagaNotFoundError(sagaId);
-      return session.apply(saga, event(now));
+      const applied = session.apply(saga, event(now));
+      if (applied.rejection === undefined && applied.state.status !== 'stuck') {
+        await releaseSetAside(sql, sagaId);
+      }
+      return applied;
     });
     if (result.rejection) throw new IllegalSagaActionError(result.rejection.message);
     return { sagaId, status: result.state.status };

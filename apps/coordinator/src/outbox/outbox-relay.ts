@@ -4,7 +4,18 @@ import type { MessagePublisher, OutgoingMessage } from '#saga-core';
 import { inTransaction, runQuery, type SqlRunner } from '#postgres';
 import { publishTraced } from '#tracing';
 import type { OpenPayload } from './outbox-fast-path.js';
+import { neverSendableCode, SendFailureTracker } from './send-failure.js';
 import { InterruptibleSleep } from '../runtime/interruptible-sleep.js';
+
+/** An outbox row that can never be sent, to be set aside with its saga marked stuck. */
+export interface UndeliverableRow {
+  readonly id: string;
+  /** Null for rows that belong to no saga (breaker events). */
+  readonly sagaId: string | null;
+  readonly topic: string;
+  /** Why it can never be sent (a broker code and message, or why its payload cannot be opened). */
+  readonly reason: string;
+}
 
 /** Options of the {@link OutboxRelay}; times in ms. */
 export interface OutboxRelayOptions {
@@ -21,34 +32,47 @@ export interface OutboxRelayOptions {
   readonly graceMs?: number;
   /** Turns a stored payload into the one to publish (opens sealed commands); default: as is. */
   readonly openPayload?: OpenPayload;
-  /** Sent rows older than this are deleted (default 1 hour). */
-  readonly retentionMs?: number;
-  /** Inbox ids older than this are deleted (default 7 days). */
-  readonly inboxRetentionMs?: number;
-  /** How often old rows are pruned (default 60 000). */
-  readonly pruneIntervalMs?: number;
+  /**
+   * How long a row must keep failing with a never-sendable broker error (unknown, invalid or
+   * forbidden topic, message too large) before it is set aside (default 60 000). A payload that
+   * cannot be opened is set aside at once.
+   */
+  readonly setAsideAfterMs?: number;
+  /**
+   * Sets rows aside and marks their sagas stuck (SagaDecisions.setAside), in its own
+   * transaction; default: the rows are only logged, and stay where they are.
+   */
+  readonly setAside?: (rows: readonly UndeliverableRow[]) => Promise<void>;
 }
 
 const LANE_LOCK_NAMESPACE = 7_001;
 
+/** What one batch did: rows published, rows to set aside, and a transient failure if one stopped it. */
+interface BatchResult {
+  readonly sent: number;
+  readonly claimed: number;
+  readonly undeliverable: UndeliverableRow[];
+  readonly failure?: unknown;
+}
+
 /**
  * The backup of the outbox fast path: publishes committed outbox rows that are still unsent
- * after the grace period (their instance crashed, or Kafka refused them), then marks them sent. Each lane is drained by one instance
- * at a time (a transaction-scoped advisory lock), rows in id order, so a saga's messages keep
- * their order while several instances share the lanes. A crash between publishing and marking
- * republishes the batch: delivery is at least once, and receivers dedupe by message id.
+ * after the grace period (their instance crashed, or Kafka refused them), then marks them sent.
+ * Each lane is drained by one instance at a time (a transaction-scoped advisory lock), rows in
+ * id order, so a saga's messages keep their order while several instances share the lanes. A
+ * crash between publishing and marking republishes the batch: delivery is at least once, and
+ * receivers dedupe by message id. A row that can never be sent is found by sending the batch
+ * row by row; it is set aside (its saga stuck), the later rows of its saga wait behind it, and
+ * the other sagas of the lane go on. Old rows are pruned by the retention job.
  */
 export class OutboxRelay {
   private readonly logger = new Logger(OutboxRelay.name);
   private readonly batchSize: number;
   private readonly pollIntervalMs: number;
-  private readonly retentionMs: number;
-  private readonly pruneIntervalMs: number;
-  private readonly inboxRetentionMs: number;
+  private readonly failures: SendFailureTracker;
   private running = false;
   private readonly pause = new InterruptibleSleep();
   private loop: Promise<void> | undefined;
-  private lastPrune = 0;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -57,9 +81,7 @@ export class OutboxRelay {
   ) {
     this.batchSize = options.batchSize ?? 500;
     this.pollIntervalMs = options.pollIntervalMs ?? 500;
-    this.retentionMs = options.retentionMs ?? 3_600_000;
-    this.pruneIntervalMs = options.pruneIntervalMs ?? 60_000;
-    this.inboxRetentionMs = options.inboxRetentionMs ?? 7 * 24 * 3_600_000;
+    this.failures = new SendFailureTracker(options.setAsideAfterMs ?? 60_000);
   }
 
   /** Starts relaying in the background. */
@@ -76,16 +98,28 @@ export class OutboxRelay {
     await this.loop;
   }
 
-  /** Publishes everything unsent that this instance can claim now; resolves with the row count. */
+  /**
+   * Publishes everything unsent that this instance can claim now and sets aside what can never
+   * be sent; resolves with the count of rows published. A transient failure in one lane does
+   * not stop the others; the first one is rethrown at the end (the loop then backs off).
+   */
   async drainOnce(): Promise<number> {
     let total = 0;
+    let failure: { error: unknown } | undefined;
     for (const lane of await this.lanesWithWork()) {
-      for (;;) {
-        const sent = await this.relayBatch(lane);
-        total += sent;
-        if (sent < this.batchSize) break;
+      try {
+        for (;;) {
+          const batch = await this.relayBatch(lane);
+          total += batch.sent;
+          if (batch.undeliverable.length > 0) await this.setAside(batch.undeliverable);
+          if (batch.failure !== undefined) throw batch.failure;
+          if (batch.claimed < this.batchSize) break;
+        }
+      } catch (error) {
+        failure ??= { error };
       }
     }
+    if (failure) throw failure.error;
     return total;
   }
 
@@ -94,7 +128,8 @@ export class OutboxRelay {
     const rows = await runQuery<{ lane: number }>(
       this.dataSource,
       `SELECT DISTINCT lane FROM outbox
-       WHERE sent_at IS NULL AND created_at <= now() - make_interval(secs => $1) ORDER BY lane`,
+       WHERE sent_at IS NULL AND set_aside_at IS NULL
+         AND created_at <= now() - make_interval(secs => $1) ORDER BY lane`,
       [(this.options.graceMs ?? 0) / 1000],
     );
     return rows.map((row) => row.lane);
@@ -105,7 +140,6 @@ export class OutboxRelay {
     while (this.running) {
       try {
         await this.drainOnce();
-        await this.pruneIfDue();
         failures = 0;
       } catch (error) {
         failures++;
@@ -119,72 +153,173 @@ export class OutboxRelay {
     }
   }
 
-  private relayBatch(lane: number): Promise<number> {
+  private async setAside(rows: readonly UndeliverableRow[]): Promise<void> {
+    for (const row of rows) {
+      this.logger.error(
+        `outbox row ${row.id} (saga ${row.sagaId ?? 'none'}, topic ${row.topic}) can never be sent, set aside: ${row.reason}`,
+      );
+    }
+    if (this.options.setAside === undefined) return;
+    await this.options.setAside(rows);
+    for (const row of rows) this.failures.forget(row.id);
+  }
+
+  private relayBatch(lane: number): Promise<BatchResult> {
     return inTransaction(this.dataSource, async (sql) => {
       const [lock] = await sql.query<{ locked: boolean }>(
         `SELECT pg_try_advisory_xact_lock($1, $2) AS locked`,
         [LANE_LOCK_NAMESPACE, lane],
       );
-      if (!lock?.locked) return 0; // another instance drains this lane right now
+      const none: BatchResult = { sent: 0, claimed: 0, undeliverable: [] };
+      if (!lock?.locked) return none; // another instance drains this lane right now
       const rows = await claimLane(sql, lane, this.batchSize, this.options);
-      if (rows.length === 0) return 0;
-      await publishTraced(
-        this.publisher,
-        rows.map((row) => row.message),
-      );
+      if (rows.length === 0) return none;
+      const result = await this.publishRows(rows);
       await sql.query(
         `UPDATE outbox SET sent_at = now() WHERE id IN (SELECT value::bigint FROM jsonb_array_elements_text($1::jsonb))`,
-        [JSON.stringify(rows.map((row) => row.id))],
+        [JSON.stringify(result.sentIds)],
       );
-      return rows.length;
+      for (const id of result.sentIds) this.failures.forget(id);
+      return {
+        sent: result.sentIds.length,
+        claimed: rows.length,
+        undeliverable: result.undeliverable,
+        ...(result.failure === undefined ? {} : { failure: result.failure }),
+      };
     });
   }
 
-  private async pruneIfDue(): Promise<void> {
-    const now = Date.now();
-    if (now - this.lastPrune < this.pruneIntervalMs) return;
-    this.lastPrune = now;
-    // Inbox ids outlive outbox rows: a late duplicate is still recognised (the engine's fencing
-    // covers what comes after even that).
-    await inTransaction(this.dataSource, async (sql) => {
-      await sql.query(`DELETE FROM outbox WHERE sent_at < now() - make_interval(secs => $1)`, [
-        this.retentionMs / 1000,
-      ]);
-      await sql.query(`DELETE FROM inbox WHERE received_at < now() - make_interval(secs => $1)`, [
-        this.inboxRetentionMs / 1000,
-      ]);
-    });
+  /**
+   * Publishes the rows of the sagas above suspicion as one batch, then, one by one in id order,
+   * the rows of sagas with a row that failed before (or that cannot be opened); when the batch
+   * fails for a reason that may be one row's, every row one by one, so that the row at fault is
+   * found and the other sagas' rows still go. A saga's rows keep their order either way.
+   */
+  private async publishRows(rows: readonly ClaimedRow[]): Promise<{
+    sentIds: string[];
+    undeliverable: UndeliverableRow[];
+    failure?: unknown;
+  }> {
+    const doubtful = new Set(
+      rows
+        .filter((row) => row.message === undefined || this.failures.has(row.id))
+        .map((row) => row.sagaId),
+    );
+    const clean = rows.filter((row) => !doubtful.has(row.sagaId));
+    let oneByOne = rows.filter((row) => doubtful.has(row.sagaId));
+    const sentIds: string[] = [];
+    if (clean.length > 0) {
+      try {
+        await publishTraced(
+          this.publisher,
+          clean.map((row) => row.message!),
+        );
+        sentIds.push(...clean.map((row) => row.id));
+      } catch (error) {
+        if (neverSendableCode(error) === undefined) {
+          return { sentIds: [], undeliverable: [], failure: error };
+        }
+        oneByOne = [...rows];
+      }
+    }
+    const undeliverable: UndeliverableRow[] = [];
+    const blocked = new Set<string | null>();
+    for (const row of oneByOne) {
+      // A later row of a saga whose earlier row did not go would overtake it: it waits.
+      if (blocked.has(row.sagaId)) continue;
+      const verdict = await this.publishOne(row);
+      if (verdict.kind === 'sent') {
+        sentIds.push(row.id);
+        continue;
+      }
+      blocked.add(row.sagaId);
+      if (verdict.kind === 'failed') return { sentIds, undeliverable, failure: verdict.error };
+      if (verdict.kind === 'poison') {
+        undeliverable.push({
+          id: row.id,
+          sagaId: row.sagaId,
+          topic: row.topic,
+          reason: verdict.reason,
+        });
+      }
+    }
+    return { sentIds, undeliverable };
+  }
+
+  /** Sends one row, and says how it went. */
+  private async publishOne(row: ClaimedRow): Promise<RowVerdict> {
+    if (row.message === undefined) {
+      return { kind: 'poison', reason: `its payload cannot be opened: ${row.openError}` };
+    }
+    try {
+      await publishTraced(this.publisher, [row.message]);
+      return { kind: 'sent' };
+    } catch (error) {
+      const code = neverSendableCode(error);
+      if (code === undefined) return { kind: 'failed', error };
+      if (!this.failures.persisted(row.id, Date.now())) return { kind: 'waiting' };
+      return { kind: 'poison', reason: `${code}: ${describe(error)}` };
+    }
   }
 }
 
+/**
+ * How sending one row went: sent; can never be sent; failed so but not for long enough yet
+ * (it waits); or failed for a transient reason (the pass stops and backs off).
+ */
+type RowVerdict =
+  | { readonly kind: 'sent' }
+  | { readonly kind: 'poison'; readonly reason: string }
+  | { readonly kind: 'waiting' }
+  | { readonly kind: 'failed'; readonly error: unknown };
+
+/** A claimed row: its message, or why its payload could not be opened. */
+interface ClaimedRow {
+  readonly id: string;
+  readonly sagaId: string | null;
+  readonly topic: string;
+  readonly message?: OutgoingMessage;
+  readonly openError?: string;
+}
+
+/**
+ * The lane's unsent rows past the grace period, oldest first, leaving out rows set aside and
+ * every row of a saga that has one (they would overtake it).
+ */
 async function claimLane(
   sql: SqlRunner,
   lane: number,
   limit: number,
   { graceMs = 0, openPayload = (_sagaId, payload) => payload }: OutboxRelayOptions,
-): Promise<{ id: string; message: OutgoingMessage }[]> {
+): Promise<ClaimedRow[]> {
   const rows = await sql.query<{
     id: string;
-    saga_id: string;
+    saga_id: string | null;
     topic: string;
     message_key: string;
     headers: Record<string, string>;
     payload: unknown;
   }>(
-    `SELECT id, saga_id, topic, message_key, headers, payload FROM outbox
-     WHERE lane = $1 AND sent_at IS NULL AND created_at <= now() - make_interval(secs => $3)
-     ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED`,
+    `SELECT o.id, o.saga_id, o.topic, o.message_key, o.headers, o.payload FROM outbox o
+     WHERE o.lane = $1 AND o.sent_at IS NULL AND o.set_aside_at IS NULL
+       AND o.created_at <= now() - make_interval(secs => $3)
+       AND NOT EXISTS (SELECT 1 FROM outbox a WHERE a.saga_id = o.saga_id AND a.set_aside_at IS NOT NULL)
+     ORDER BY o.id LIMIT $2 FOR UPDATE OF o SKIP LOCKED`,
     [lane, limit, graceMs / 1000],
   );
-  return rows.map((row) => ({
-    id: String(row.id),
-    message: {
-      topic: row.topic,
-      key: row.message_key,
-      headers: row.headers,
-      value: JSON.stringify(openPayload(row.saga_id, row.payload)),
-    },
-  }));
+  return rows.map((row) => {
+    const claimed = { id: String(row.id), sagaId: row.saga_id, topic: row.topic };
+    let value: string;
+    try {
+      value = JSON.stringify(openPayload(row.saga_id, row.payload));
+    } catch (error) {
+      return { ...claimed, openError: describe(error) };
+    }
+    return {
+      ...claimed,
+      message: { topic: row.topic, key: row.message_key, headers: row.headers, value },
+    };
+  });
 }
 
 function describe(error: unknown): string {

@@ -21,6 +21,8 @@ import { coalesceBatches } from '../inbound/coalesce-batches.js';
 import { isolatePoison } from '../inbound/isolate-poison.js';
 import { OutboxFastPath } from '../outbox/outbox-fast-path.js';
 import { OutboxRelay } from '../outbox/outbox-relay.js';
+import { coordinatorPurgeTasks } from '../retention/coordinator-purge-tasks.js';
+import { RetentionLoop } from '#postgres';
 import { postgresDataSourceOptions, quoteIdentifier } from '../persistence/data-source-options.js';
 import { guardConnections, poolTimeoutOptions } from '#postgres';
 import { embeddedDataSource } from '../persistence/embedded-data-source.js';
@@ -51,6 +53,9 @@ import { StartupPhases } from './startup-phases.js';
  * batches of the other partitions gather for the next one.
  */
 const DECISIONS_IN_FLIGHT = 2;
+
+/** First key of the retention job's advisory locks (the relay's lanes use 7 001). */
+const RETENTION_LOCK_NAMESPACE = 7_002;
 
 /**
  * Fetches of the start and reply consumers wait up to 10 ms for 16 KiB: under load, fewer and
@@ -116,6 +121,8 @@ export class CoordinatorRuntime {
   readonly metrics: Metrics;
   private readonly logger = new Logger(CoordinatorRuntime.name);
   private readonly relay: OutboxRelay;
+  /** Deletes expired rows in the background; `runOnce` runs one round now. */
+  readonly retention: RetentionLoop;
   private readonly fastPath: OutboxFastPath;
   private readonly timers: TimerPoller;
   private readonly consumers: MessageConsumer[] = [];
@@ -211,7 +218,23 @@ export class CoordinatorRuntime {
       pollIntervalMs: config.relayPollMs,
       graceMs: config.relayGraceMs,
       openPayload,
+      setAsideAfterMs: config.retention.outboxSetAsideAfterMs,
+      setAside: (rows) => this.decisions.setAside(rows),
     });
+    this.retention = new RetentionLoop(
+      this.dataSource,
+      coordinatorPurgeTasks(config.retention.periods),
+      {
+        lockNamespace: RETENTION_LOCK_NAMESPACE,
+        batchSize: config.retention.batchSize,
+        batchPauseMs: config.retention.batchPauseMs,
+        intervalMs: config.retention.intervalMs,
+        onError: (error) =>
+          this.logger.warn(
+            `retention round failed, trying again later: ${error instanceof Error ? error.message : 'unknown error'}`,
+          ),
+      },
+    );
     this.timers = new TimerPoller(this.decisions, signals, {
       pollIntervalMs: config.timerPollMs,
       deafToReplies: () => this.consumerProblem() !== undefined,
@@ -276,6 +299,7 @@ export class CoordinatorRuntime {
     );
     if (report.created.length > 0) this.logger.log(`created topics: ${report.created.join(', ')}`);
     this.relay.start();
+    this.retention.start();
     this.capacity.start();
     this.consuming = Promise.all([
       this.consume(
@@ -372,6 +396,7 @@ export class CoordinatorRuntime {
     await this.breakerLog.flushed();
     await this.fastPath.stop();
     await this.relay.stop();
+    await this.retention.stop();
     await this.transport.close();
     await this.closeLagMetrics();
     if (this.dataSource.isInitialized) await this.dataSource.destroy();

@@ -1,7 +1,8 @@
 import type { StepDefinition } from '../definition/saga-definition.js';
 import { advanceCompensation } from './advance-compensation.js';
 import { advanceForward } from './advance-forward.js';
-import type { ResumeEvent } from './engine-event.js';
+import type { ResumeEvent, Wakeup } from './engine-event.js';
+import { stepWakeupId } from './message-ids.js';
 import { sendStep } from './forward-rules.js';
 import { sendCompensation } from './send-compensation.js';
 import type { TransitionDraft } from './transition-draft.js';
@@ -16,6 +17,7 @@ export function applyResume(draft: TransitionDraft, event: ResumeEvent): void {
     );
   }
   draft.note(`resumed by ${event.actor}`);
+  rearmInFlight(draft);
   if (fields.phase === 'compensation') {
     draft.setStatus({ status: 'compensating', cause: fields.cause });
     for (const step of draft.definition.steps) {
@@ -30,6 +32,39 @@ export function applyResume(draft: TransitionDraft, event: ResumeEvent): void {
   draft.setStatus({ status: 'running' });
   for (const step of draft.definition.steps) retryHaltedStep(draft, step);
   advanceForward(draft);
+}
+
+/**
+ * Arms again the timers of steps still in flight (a saga stopped by an undeliverable message):
+ * the ones that came due while it was stuck were ignored. Reply timeouts count from now.
+ */
+function rearmInFlight(draft: TransitionDraft): void {
+  for (const step of draft.definition.steps) {
+    const state = draft.step(step.id);
+    const id = (kind: Wakeup['kind']) =>
+      stepWakeupId(draft.sagaId, step.id, kind, 'attempt' in state ? state.attempt : 0);
+    if (state.status === 'running' && step.timeoutMs !== undefined) {
+      const wakeup = { kind: 'reply-timeout', stepId: step.id, attempt: state.attempt } as const;
+      draft.schedule(id('reply-timeout'), draft.at + step.timeoutMs, wakeup);
+    } else if (state.status === 'backing-off') {
+      const wakeup = { kind: 'retry', stepId: step.id, attempt: state.attempt } as const;
+      draft.schedule(id('retry'), Math.max(state.retryAt, draft.at), wakeup);
+    } else if (state.status === 'compensating' && step.compensation?.timeoutMs !== undefined) {
+      const wakeup = {
+        kind: 'compensation-timeout',
+        stepId: step.id,
+        attempt: state.attempt,
+      } as const;
+      draft.schedule(id('compensation-timeout'), draft.at + step.compensation.timeoutMs, wakeup);
+    } else if (state.status === 'compensation-backing-off') {
+      const wakeup = {
+        kind: 'compensation-retry',
+        stepId: step.id,
+        attempt: state.attempt,
+      } as const;
+      draft.schedule(id('compensation-retry'), Math.max(state.retryAt, draft.at), wakeup);
+    }
+  }
 }
 
 function retryHaltedStep(draft: TransitionDraft, step: StepDefinition): void {

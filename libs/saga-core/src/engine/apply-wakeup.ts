@@ -13,6 +13,11 @@ import type { TransitionDraft } from './transition-draft.js';
 /** Applies a timer that came due, unless it is stale (the step or the saga has moved on). */
 export function applyWakeup(draft: TransitionDraft, event: WakeupEvent): void {
   if (event.kind === 'deadline') return applyDeadline(draft);
+  if (draft.fields.status === 'stuck') {
+    // Only a message that could not be sent leaves a stuck saga with steps in flight: their
+    // timers wait for the resume, which arms them afresh.
+    return draft.ignore(`ignored: ${event.kind} of ${event.stepId} while the saga is stuck`);
+  }
   const step = draft.definition.stepById.get(event.stepId);
   if (step === undefined) return draft.ignore(`ignored: no step ${event.stepId} in this saga`);
   const state = draft.step(step.id);

@@ -3,6 +3,7 @@ import { isTerminal, type SagaState } from '../state/saga-state.js';
 import { applyCancel } from './apply-cancel.js';
 import { applyReply } from './apply-reply.js';
 import { applyResume } from './apply-resume.js';
+import { applyUndeliverable } from './apply-undeliverable.js';
 import { applyWakeup } from './apply-wakeup.js';
 import type { EngineEvent } from './engine-event.js';
 import { startSaga, type StartSagaOptions } from './start-saga.js';
@@ -90,6 +91,9 @@ export function createSagaEngine(registry: SagaRegistry): SagaEngine {
         case 'resume':
           applyResume(draft, event);
           break;
+        case 'undeliverable':
+          applyUndeliverable(draft, event);
+          break;
       }
       return draft.finish();
     },
@@ -108,5 +112,7 @@ function auditSubject(event: EngineEvent): AuditSubject {
       return { eventType: 'cancel', actor: event.actor };
     case 'resume':
       return { eventType: 'resume', actor: event.actor };
+    case 'undeliverable':
+      return { eventType: 'undeliverable' };
   }
 }

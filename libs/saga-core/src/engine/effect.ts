@@ -6,7 +6,7 @@ import type { Wakeup } from './engine-event.js';
 export type CommandToSend = Omit<CommandMessage, 'replyTo' | 'sentAt'>;
 
 /** The kind of input an audit entry records. */
-export type AuditEventType = 'start' | 'reply' | 'wakeup' | 'cancel' | 'resume';
+export type AuditEventType = 'start' | 'reply' | 'wakeup' | 'cancel' | 'resume' | 'undeliverable';
 
 /** One line of a saga's history: what came in, whether it was applied, and what it changed. */
 export interface AuditEntry {

@@ -47,5 +47,18 @@ export interface ResumeEvent extends EventBase {
   readonly actor: string;
 }
 
+/**
+ * One of the saga's messages can never be sent (its topic is gone or forbidden, it is too large,
+ * its payload cannot be opened): the adapter set it aside, and the saga stops as `stuck` with
+ * the reason until an operator resumes it.
+ */
+export interface UndeliverableEvent extends EventBase {
+  readonly type: 'undeliverable';
+  /** The topic the message was for. */
+  readonly topic: string;
+  /** Why it can never be sent, for the operator. */
+  readonly reason: string;
+}
+
 /** Everything that can happen to a started saga. */
-export type EngineEvent = ReplyEvent | WakeupEvent | CancelEvent | ResumeEvent;
+export type EngineEvent = ReplyEvent | WakeupEvent | CancelEvent | ResumeEvent | UndeliverableEvent;

@@ -4,6 +4,7 @@ import { DeadLetters1764633600000 } from './1764633600000-dead-letters.js';
 import { Resilience1764720000000 } from './1764720000000-resilience.js';
 import { ReplyTimerCommand1764800000000 } from './1764800000000-reply-timer-command.js';
 import { DeadLetterEscapedText1764806400003 } from './1764806400003-dead-letter-escaped-text.js';
+import { SetAsideAndRetention1764900000000 } from './1764900000000-set-aside-and-retention.js';
 
 /** Every migration of the coordinator's schema, oldest first (listed, not globbed: ESM-safe). */
 export const coordinatorMigrations = [
@@ -13,4 +14,5 @@ export const coordinatorMigrations = [
   Resilience1764720000000,
   ReplyTimerCommand1764800000000,
   DeadLetterEscapedText1764806400003,
+  SetAsideAndRetention1764900000000,
 ];

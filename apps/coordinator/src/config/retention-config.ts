@@ -1,0 +1,53 @@
+import { z } from 'zod';
+import type { RetentionPeriods } from '../retention/coordinator-purge-tasks.js';
+
+/** How long rows are kept and how the background job deletes them (times in ms). */
+export interface RetentionConfig {
+  readonly periods: RetentionPeriods;
+  /** Pause between two rounds of the job (`RETENTION_INTERVAL_MS`, default 60 000). */
+  readonly intervalMs: number;
+  /** Rows deleted per transaction (`RETENTION_BATCH_SIZE`, default 500). */
+  readonly batchSize: number;
+  /** Pause between two batches (`RETENTION_BATCH_PAUSE_MS`, default 100). */
+  readonly batchPauseMs: number;
+  /**
+   * How long an outbox row must keep failing with a never-sendable broker error before it is
+   * set aside and its saga marked stuck (`OUTBOX_SET_ASIDE_AFTER_MS`, default 60 000).
+   */
+  readonly outboxSetAsideAfterMs: number;
+}
+
+const int = (min: number, max: number, fallback: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+
+const HOUR = 3_600_000;
+const WEEK = 7 * 24 * HOUR;
+const YEARS = 10 * 365 * 24 * HOUR;
+
+/** The retention variables of the environment, validated. */
+export const retentionEnvironmentSchema = z.object({
+  SAGA_RETENTION_MS: int(1_000, YEARS, WEEK),
+  INBOX_RETENTION_MS: int(1_000, YEARS, WEEK),
+  DEAD_LETTER_RETENTION_MS: int(1_000, YEARS, WEEK),
+  OUTBOX_RETENTION_MS: int(1_000, YEARS, HOUR),
+  RETENTION_INTERVAL_MS: int(100, 24 * HOUR, 60_000),
+  RETENTION_BATCH_SIZE: int(1, 100_000, 500),
+  RETENTION_BATCH_PAUSE_MS: int(0, 60_000, 100),
+  OUTBOX_SET_ASIDE_AFTER_MS: int(0, 24 * HOUR, 60_000),
+});
+
+/** Builds the retention configuration from the validated environment. */
+export function retentionConfig(env: z.infer<typeof retentionEnvironmentSchema>): RetentionConfig {
+  return {
+    periods: {
+      sagaMs: env.SAGA_RETENTION_MS,
+      inboxMs: env.INBOX_RETENTION_MS,
+      deadLetterMs: env.DEAD_LETTER_RETENTION_MS,
+      outboxMs: env.OUTBOX_RETENTION_MS,
+    },
+    intervalMs: env.RETENTION_INTERVAL_MS,
+    batchSize: env.RETENTION_BATCH_SIZE,
+    batchPauseMs: env.RETENTION_BATCH_PAUSE_MS,
+    outboxSetAsideAfterMs: env.OUTBOX_SET_ASIDE_AFTER_MS,
+  };
+}

@@ -1,0 +1,103 @@
+import type { PurgeTask, SqlRunner } from '#postgres';
+
+/** How long each kind of row is kept, in ms (see docs/CONFIGURATION.md, "Retention"). */
+export interface RetentionPeriods {
+  /** Finished sagas (completed, compensated) since their last change, with steps and audit. */
+  readonly sagaMs: number;
+  /** Ids of applied messages (the inbox), since they were received. */
+  readonly inboxMs: number;
+  /** Dead letters, since they were recorded. */
+  readonly deadLetterMs: number;
+  /** Outbox rows, since they were sent. */
+  readonly outboxMs: number;
+}
+
+const seconds = (ms: number) => ms / 1000;
+
+/**
+ * The coordinator's retention: finished sagas and everything about them (steps, timers, held
+ * commands by cascade; the audit, which its trigger lets go only for sagas that no longer
+ * exist; their unsent outbox rows), the inbox, dead letters and sent outbox rows, each by age. Stuck
+ * and live sagas are never touched.
+ */
+export function coordinatorPurgeTasks(periods: RetentionPeriods): PurgeTask[] {
+  return [
+    { name: 'sagas', deleteBatch: (sql, limit) => deleteFinishedSagas(sql, limit, periods.sagaMs) },
+    {
+      name: 'inbox',
+      deleteBatch: (sql, limit) =>
+        count(
+          sql,
+          `DELETE FROM inbox WHERE message_id IN (
+             SELECT message_id FROM inbox WHERE received_at < now() - make_interval(secs => $1)
+             ORDER BY received_at LIMIT $2)
+           RETURNING 1`,
+          [seconds(periods.inboxMs), limit],
+        ),
+    },
+    {
+      name: 'deadLetters',
+      deleteBatch: (sql, limit) =>
+        count(
+          sql,
+          `DELETE FROM dead_letters WHERE id IN (
+             SELECT id FROM dead_letters WHERE recorded_at < now() - make_interval(secs => $1)
+             ORDER BY id LIMIT $2)
+           RETURNING 1`,
+          [seconds(periods.deadLetterMs), limit],
+        ),
+    },
+    {
+      name: 'outbox',
+      deleteBatch: (sql, limit) =>
+        count(
+          sql,
+          `DELETE FROM outbox WHERE id IN (
+             SELECT id FROM outbox WHERE sent_at < now() - make_interval(secs => $1)
+             ORDER BY sent_at LIMIT $2)
+           RETURNING 1`,
+          [seconds(periods.outboxMs), limit],
+        ),
+    },
+  ];
+}
+
+/**
+ * Deletes up to `limit` sagas finished longer ago than `periodMs` (locked rows are skipped: a
+ * decision holds them), then their audit and outbox rows; resolves with the sagas deleted.
+ */
+async function deleteFinishedSagas(
+  sql: SqlRunner,
+  limit: number,
+  periodMs: number,
+): Promise<number> {
+  const gone = await sql.query<{ id: string }>(
+    `DELETE FROM sagas WHERE id IN (
+       SELECT id FROM sagas
+       WHERE status IN ('completed', 'compensated')
+         AND updated_at < now() - make_interval(secs => $1)
+       LIMIT $2 FOR UPDATE SKIP LOCKED)
+     RETURNING id`,
+    [seconds(periodMs), limit],
+  );
+  if (gone.length === 0) return 0;
+  const ids = JSON.stringify(gone.map((row) => row.id));
+  // The audit trigger lets a DELETE through only here, and only for sagas deleted above.
+  await sql.query(`SET LOCAL saga.retention = 'on'`);
+  await sql.query(
+    `DELETE FROM saga_audit WHERE saga_id IN (SELECT value::uuid FROM jsonb_array_elements_text($1::jsonb))`,
+    [ids],
+  );
+  // Their sent rows go with the outbox's own retention; unsent ones (set aside, or waiting
+  // behind one) are few, found through the index of unsent rows.
+  await sql.query(
+    `DELETE FROM outbox WHERE sent_at IS NULL
+       AND saga_id IN (SELECT value::uuid FROM jsonb_array_elements_text($1::jsonb))`,
+    [ids],
+  );
+  return gone.length;
+}
+
+async function count(sql: SqlRunner, statement: string, parameters: unknown[]): Promise<number> {
+  return (await sql.query(statement, parameters)).length;
+}

@@ -1,0 +1,134 @@
+import type { DataSource } from 'typeorm';
+import type { SqlRunner } from './sql-runner.js';
+import { inTransaction } from './sql-runner.js';
+
+/** One kind of expired rows to delete, a bounded batch at a time. */
+export interface PurgeTask {
+  /** Names the task in the counts `runOnce` resolves with. */
+  readonly name: string;
+  /** Deletes at most `limit` expired rows in the transaction given; resolves with how many it deleted. */
+  deleteBatch(sql: SqlRunner, limit: number): Promise<number>;
+}
+
+/** Options of the {@link RetentionLoop}; times in ms. */
+export interface RetentionLoopOptions {
+  /**
+   * Base of the advisory lock keys (task i locks `lockNamespace * 1000 + i`, with the schema's
+   * hash as second key: instances on other schemas do not contend).
+   */
+  readonly lockNamespace: number;
+  /** Rows deleted per transaction, at most (default 500). */
+  readonly batchSize?: number;
+  /** Pause between two batches, leaving the database to the hot path (default 100). */
+  readonly batchPauseMs?: number;
+  /** Pause between two rounds of every task (default 60 000). */
+  readonly intervalMs?: number;
+  /** Told about failed rounds (default: nothing). */
+  readonly onError?: (error: unknown) => void;
+}
+
+/**
+ * Deletes expired rows in the background: each round runs every task, one small transaction
+ * per batch with pauses between them, until a batch finds fewer rows than its size. Each batch
+ * takes a transaction-scoped advisory lock for its task; the background rounds give up that
+ * task for the round when another instance holds it: one instance at a time deletes each kind
+ * of row.
+ */
+export class RetentionLoop {
+  private readonly batchSize: number;
+  private readonly batchPauseMs: number;
+  private readonly intervalMs: number;
+  private running = false;
+  private loop: Promise<void> | undefined;
+  /** Ends the pauses under way (the loop's, and those between the batches of `runOnce`). */
+  private readonly sleepers = new Set<() => void>();
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly tasks: readonly PurgeTask[],
+    private readonly options: RetentionLoopOptions,
+  ) {
+    this.batchSize = options.batchSize ?? 500;
+    this.batchPauseMs = options.batchPauseMs ?? 100;
+    this.intervalMs = options.intervalMs ?? 60_000;
+  }
+
+  /** Starts the rounds in the background (the first one at once). */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Stops after the batch in hand. */
+  async stop(): Promise<void> {
+    this.running = false;
+    for (const wake of this.sleepers) wake();
+    await this.loop;
+  }
+
+  /**
+   * Runs one round of every task now, waiting for a round under way elsewhere to let go of its
+   * lock; resolves with the rows deleted per task name.
+   */
+  runOnce(): Promise<Record<string, number>> {
+    return this.round(true);
+  }
+
+  private async round(wait: boolean): Promise<Record<string, number>> {
+    const deleted: Record<string, number> = {};
+    for (const [index, task] of this.tasks.entries()) {
+      deleted[task.name] = await this.purge(task, index, wait);
+    }
+    return deleted;
+  }
+
+  private async purge(task: PurgeTask, index: number, wait: boolean): Promise<number> {
+    let total = 0;
+    for (let first = true; ; first = false) {
+      if (!first) {
+        if (!wait && !this.running) break;
+        await this.pause(this.batchPauseMs);
+      }
+      const count = await inTransaction(this.dataSource, async (sql) => {
+        const key = [this.options.lockNamespace * 1000 + index];
+        const [lock] = await sql.query<{ locked: boolean }>(
+          wait
+            ? `SELECT true AS locked FROM pg_advisory_xact_lock($1, hashtext(current_schema()))`
+            : `SELECT pg_try_advisory_xact_lock($1, hashtext(current_schema())) AS locked`,
+          key,
+        );
+        if (!lock?.locked) return -1; // another instance deletes these rows right now
+        return task.deleteBatch(sql, this.batchSize);
+      });
+      if (count < 0) break;
+      total += count;
+      if (count < this.batchSize) break;
+    }
+    return total;
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      try {
+        await this.round(false);
+      } catch (error) {
+        this.options.onError?.(error);
+      }
+      if (this.running) await this.pause(this.intervalMs);
+    }
+  }
+
+  private pause(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const sleepers = this.sleepers;
+      const timer = setTimeout(done, ms);
+      sleepers.add(done);
+      function done(): void {
+        clearTimeout(timer);
+        sleepers.delete(done);
+        resolve();
+      }
+    });
+  }
+}

@@ -1,0 +1,225 @@
+// Retention on the real Kafka and Postgres (issue 14, item 8): the coordinator's job deletes
+// finished sagas past their period with their steps, timers and audit, old inbox rows, dead
+// letters and sent outbox rows, in small batches, and keeps live and recent ones; the audit
+// stays append-only for every saga still there. The participant kit's job expires answered
+// idempotency records. Periods are short (config) and rows are aged in SQL; the jobs are driven
+// with runOnce().
+import { randomUUID } from 'node:crypto';
+import type { CommandMessage, ReplyOutcome } from '#contracts';
+import type { DataSource } from 'typeorm';
+import type { CoordinatorRuntime } from '../../../apps/coordinator/src/runtime/coordinator-runtime.js';
+import {
+  idempotencyRetention,
+  openParticipantDatabase,
+  PostgresIdempotencyStore,
+  quoteIdentifier,
+} from '../../../libs/saga-participant/src/index.js';
+import {
+  createEnvironment,
+  startCoordinator,
+  waitForSagas,
+  type CoordinatorEnvironment,
+} from '../../support/coordinator-fixture.js';
+import { ScriptedParticipants, succeed } from '../../support/scripted-participants.js';
+import { databaseUrl, uniqueName } from '../../support/services.js';
+
+const orderInput = (orderId: string) => ({
+  orderId,
+  customerId: 'c-1',
+  items: [{ sku: 'fig', quantity: 1 }],
+  amount: 12,
+  currency: 'EUR',
+});
+
+describe('retention on the real Kafka and Postgres', () => {
+  let environment: CoordinatorEnvironment;
+  let runtime: CoordinatorRuntime;
+  let participants: ScriptedParticipants;
+  const unanswered = new Set<string>();
+  const script = (command: CommandMessage): ReplyOutcome | undefined =>
+    unanswered.has((command.payload as { orderId?: string }).orderId ?? '')
+      ? undefined
+      : succeed(command);
+
+  beforeAll(async () => {
+    environment = await createEnvironment('it_retention');
+    runtime = await startCoordinator(environment, {
+      SAGA_RETENTION_MS: '60000',
+      INBOX_RETENTION_MS: '60000',
+      DEAD_LETTER_RETENTION_MS: '60000',
+      OUTBOX_RETENTION_MS: '60000',
+      RETENTION_INTERVAL_MS: '3600000',
+      RETENTION_BATCH_SIZE: '2',
+      RETENTION_BATCH_PAUSE_MS: '0',
+    });
+    participants = await ScriptedParticipants.start(environment, { script });
+  });
+
+  afterAll(async () => {
+    await participants?.stop();
+    await runtime?.stop();
+    await environment?.dispose();
+  });
+
+  const start = async (key: string) =>
+    (
+      await runtime.decisions.start({
+        sagaType: 'order',
+        idempotencyKey: key,
+        input: orderInput(key),
+      })
+    ).sagaId;
+  const countOf = async (table: string, sagaId: string) =>
+    Number(
+      (
+        await environment.db.query<{ n: string }[]>(
+          `SELECT count(*) AS n FROM ${table} WHERE saga_id = $1`,
+          [sagaId],
+        )
+      )[0]!.n,
+    );
+  /** Ages a saga's row and history by two hours. */
+  const age = async (sagaId: string) => {
+    await environment.db.query(
+      `UPDATE sagas SET updated_at = now() - interval '2 hours', created_at = now() - interval '2 hours' WHERE id = $1`,
+      [sagaId],
+    );
+  };
+
+  it('deletes expired finished sagas with their steps and audit, and keeps live and recent ones', async () => {
+    const expired = await Promise.all(['old-1', 'old-2', 'old-3'].map(start));
+    const recent = await start('recent-1');
+    unanswered.add('live-1');
+    const live = await start('live-1');
+    await waitForSagas(environment.db, [...expired, recent], ['completed']);
+    await participants.waitForCommand({ sagaId: live });
+    for (const sagaId of [...expired, live]) await age(sagaId);
+    expect(await countOf('saga_audit', expired[0]!)).toBeGreaterThan(1);
+    expect(await countOf('saga_steps', expired[0]!)).toBeGreaterThan(1);
+
+    const deleted = await runtime.retention.runOnce();
+
+    expect(deleted.sagas).toBe(3);
+    for (const sagaId of expired) {
+      expect(await countOf('saga_audit', sagaId)).toBe(0);
+      expect(await countOf('saga_steps', sagaId)).toBe(0);
+      expect(await countOf('timers', sagaId)).toBe(0);
+    }
+    const left = await environment.db.query<{ id: string }[]>(`SELECT id FROM sagas ORDER BY id`);
+    expect(left.map((row) => row.id)).toEqual([recent, live].sort());
+    for (const sagaId of [recent, live]) {
+      expect(await countOf('saga_audit', sagaId)).toBeGreaterThan(0);
+      expect(await countOf('saga_steps', sagaId)).toBeGreaterThan(0);
+    }
+    // Nothing more to delete: a second round finds nothing.
+    expect((await runtime.retention.runOnce()).sagas).toBe(0);
+  });
+
+  it('keeps the audit append-only for every saga still there, even inside a retention transaction', async () => {
+    const [live] = await environment.db.query<{ id: string }[]>(
+      `SELECT id FROM sagas WHERE status = 'running' LIMIT 1`,
+    );
+    const [finished] = await environment.db.query<{ id: string }[]>(
+      `SELECT id FROM sagas WHERE status = 'completed' LIMIT 1`,
+    );
+    for (const saga of [live!, finished!]) {
+      await expect(
+        environment.db.query(`DELETE FROM saga_audit WHERE saga_id = $1`, [saga.id]),
+      ).rejects.toThrow(/saga_audit is append-only/);
+      await expect(
+        environment.db.query(`UPDATE saga_audit SET detail = 'rewritten' WHERE saga_id = $1`, [
+          saga.id,
+        ]),
+      ).rejects.toThrow(/saga_audit is append-only/);
+      await expect(
+        environment.db.transaction(async (manager) => {
+          await manager.query(`SET LOCAL saga.retention = 'on'`);
+          await manager.query(`DELETE FROM saga_audit WHERE saga_id = $1`, [saga.id]);
+        }),
+      ).rejects.toThrow(/saga_audit is append-only/);
+      expect(await countOf('saga_audit', saga.id)).toBeGreaterThan(0);
+    }
+  });
+
+  it('deletes old inbox rows, dead letters and sent outbox rows in batches, and keeps recent ones', async () => {
+    const db = environment.db;
+    await db.query(`DELETE FROM inbox`);
+    await db.query(`DELETE FROM dead_letters`);
+    await db.query(`DELETE FROM outbox`);
+    for (let i = 0; i < 5; i++) {
+      await db.query(
+        `INSERT INTO inbox (message_id, saga_id, received_at) VALUES ($1, $2, now() - interval '2 hours')`,
+        [`old-${i}`, randomUUID()],
+      );
+      await db.query(
+        `INSERT INTO dead_letters (topic, original_topic, original_partition, original_offset, headers, reason, recorded_at)
+         VALUES ('t.dlq', 't', 0, $1, '{}', 'bad', now() - interval '2 hours')`,
+        [i],
+      );
+      await db.query(
+        `INSERT INTO outbox (saga_id, lane, topic, message_key, headers, payload, sent_at)
+         VALUES ($1, 0, 't', 'k', '{}', '{}', now() - interval '2 hours')`,
+        [randomUUID()],
+      );
+    }
+    await db.query(`INSERT INTO inbox (message_id, saga_id) VALUES ('new', NULL)`);
+    await db.query(
+      `INSERT INTO dead_letters (topic, original_topic, original_partition, original_offset, headers, reason)
+       VALUES ('t.dlq', 't', 0, 100, '{}', 'bad')`,
+    );
+    await db.query(
+      `INSERT INTO outbox (saga_id, lane, topic, message_key, headers, payload, sent_at)
+       VALUES ($1, 0, 't', 'k', '{}', '{}', now()), ($1, 0, 't', 'k', '{}', '{}', NULL)`,
+      [randomUUID()],
+    );
+
+    const deleted = await runtime.retention.runOnce();
+
+    expect(deleted).toMatchObject({ inbox: 5, deadLetters: 5, outbox: 5 });
+    const count = async (sql: string) => Number((await db.query<{ n: string }[]>(sql))[0]!.n);
+    expect(await count(`SELECT count(*) AS n FROM inbox`)).toBe(1);
+    expect(await count(`SELECT count(*) AS n FROM dead_letters`)).toBe(1);
+    expect(await count(`SELECT count(*) AS n FROM outbox`)).toBe(2);
+  });
+
+  describe("the participants' idempotency records", () => {
+    const schema = uniqueName('it_participant_retention');
+    let db: DataSource;
+
+    beforeAll(async () => {
+      db = await openParticipantDatabase({ url: databaseUrl(), schema });
+    });
+    afterAll(async () => {
+      await db.query(`DROP SCHEMA ${quoteIdentifier(schema)} CASCADE`);
+      await db.destroy();
+    });
+
+    it('expire once answered longer ago than the period; recent and unanswered ones stay', async () => {
+      const store = new PostgresIdempotencyStore(db);
+      const answer = async () => ({ status: 'success', result: {} }) as const;
+      for (const key of ['old-1', 'old-2', 'old-3', 'recent-1']) {
+        await store.once(key, 'inventory.reserve', answer);
+      }
+      await db.query(
+        `UPDATE participant_idempotency SET replied_at = now() - interval '2 hours'
+         WHERE idempotency_key LIKE 'old-%'`,
+      );
+      // A key claimed by a command still being handled has no outcome yet.
+      await db.query(
+        `INSERT INTO participant_idempotency (idempotency_key, command_type) VALUES ('claimed', 'x')`,
+      );
+
+      const retention = idempotencyRetention(db, {
+        retentionMs: 60_000,
+        batchSize: 2,
+        batchPauseMs: 0,
+      });
+      expect(await retention.runOnce()).toEqual({ idempotency: 3 });
+      const left = await db.query<{ idempotency_key: string }[]>(
+        `SELECT idempotency_key FROM participant_idempotency ORDER BY idempotency_key`,
+      );
+      expect(left.map((row) => row.idempotency_key)).toEqual(['claimed', 'recent-1']);
+      expect(await store.find('recent-1')).toEqual({ status: 'success', result: {} });
+    });
+  });
+});
