@@ -283,8 +283,10 @@ interface ClaimedRow {
 }
 
 /**
- * The lane's unsent rows past the grace period, oldest first, leaving out rows set aside and
- * every row of a saga that has one (they would overtake it).
+ * The lane's unsent rows up to the newest one past the grace period, oldest first, leaving out
+ * rows set aside and every row of a saga that has one (they would overtake it). The cut is by
+ * id, not by each row's age: a row's `created_at` is its transaction's start, so a saga's later
+ * row may look older than its earlier one; taking every row below the cut keeps it behind.
  */
 async function claimLane(
   sql: SqlRunner,
@@ -300,9 +302,11 @@ async function claimLane(
     headers: Record<string, string>;
     payload: unknown;
   }>(
-    `SELECT o.id, o.saga_id, o.topic, o.message_key, o.headers, o.payload FROM outbox o
-     WHERE o.lane = $1 AND o.sent_at IS NULL AND o.set_aside_at IS NULL
-       AND o.created_at <= now() - make_interval(secs => $3)
+    `WITH cutoff AS (
+       SELECT max(id) AS id FROM outbox
+       WHERE lane = $1 AND sent_at IS NULL AND created_at <= now() - make_interval(secs => $3))
+     SELECT o.id, o.saga_id, o.topic, o.message_key, o.headers, o.payload FROM outbox o, cutoff
+     WHERE o.lane = $1 AND o.sent_at IS NULL AND o.set_aside_at IS NULL AND o.id <= cutoff.id
        AND NOT EXISTS (SELECT 1 FROM outbox a WHERE a.saga_id = o.saga_id AND a.set_aside_at IS NOT NULL)
      ORDER BY o.id LIMIT $2 FOR UPDATE OF o SKIP LOCKED`,
     [lane, limit, graceMs / 1000],

@@ -78,7 +78,9 @@ export async function writeDecision(
        FROM jsonb_to_recordset($5::jsonb) AS x(id text, saga_id uuid, due_at timestamptz, wakeup jsonb,
          awaits_message_id text, delay_ms integer)
        ON CONFLICT (id) DO UPDATE SET due_at = EXCLUDED.due_at, wakeup = EXCLUDED.wakeup,
-         command_outbox_id = EXCLUDED.command_outbox_id, delay_ms = EXCLUDED.delay_ms)
+         -- A timer armed again for the same attempt (a resume) keeps the command it awaits.
+         command_outbox_id = coalesce(EXCLUDED.command_outbox_id, timers.command_outbox_id),
+         delay_ms = coalesce(EXCLUDED.delay_ms, timers.delay_ms))
      SELECT (SELECT count(*) FROM updated)::int AS updated,
        (SELECT coalesce(json_agg(id ORDER BY id), '[]'::json) FROM outbox_rows) AS outbox_ids`,
     [
