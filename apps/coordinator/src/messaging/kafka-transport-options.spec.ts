@@ -64,7 +64,7 @@ describe('the Kafka transport options', () => {
     expect(toConsumerConfig('g', resolved.consumer, resolved.retry)).toMatchObject({
       groupId: 'g',
       allowAutoTopicCreation: false,
-      sessionTimeout: 30_000,
+      sessionTimeout: 10_000,
     });
   });
 
