@@ -75,11 +75,18 @@ export class RetentionLoop {
     return this.round(true);
   }
 
+  /** One pass over every task; a task that fails does not keep the others from running. */
   private async round(wait: boolean): Promise<Record<string, number>> {
     const deleted: Record<string, number> = {};
+    let failure: { error: unknown } | undefined;
     for (const [index, task] of this.tasks.entries()) {
-      deleted[task.name] = await this.purge(task, index, wait);
+      try {
+        deleted[task.name] = await this.purge(task, index, wait);
+      } catch (error) {
+        failure ??= { error };
+      }
     }
+    if (failure) throw failure.error;
     return deleted;
   }
 

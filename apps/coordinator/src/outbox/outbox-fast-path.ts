@@ -42,9 +42,7 @@ export class OutboxFastPath {
   /** Queues committed rows (`ids[i]` is the id of `rows[i]`) for publishing; returns at once. */
   publish(ids: readonly string[], rows: readonly OutboxRow[]): void {
     if (this.stopped || ids.length === 0) return;
-    rows.forEach((row, index) =>
-      this.queue.push({ id: ids[index]!, sagaId: row.sagaId, lane: row.lane, row }),
-    );
+    rows.forEach((row, index) => this.queue.push({ id: ids[index]!, sagaId: row.sagaId, row }));
     this.draining ??= this.drain();
   }
 
@@ -100,7 +98,7 @@ export class OutboxFastPath {
         await inTransaction(this.dataSource, async (sql) => {
           await sql.query(`SET LOCAL synchronous_commit = off`);
           await sql.query(
-            `UPDATE outbox SET sent_at = now()
+            `UPDATE outbox SET sent_at = clock_timestamp()
              WHERE id IN (SELECT value::bigint FROM jsonb_array_elements_text($1::jsonb))`,
             [JSON.stringify(ids)],
           );

@@ -45,7 +45,8 @@ export interface OutboxRelayOptions {
   readonly setAside?: (rows: readonly UndeliverableRow[]) => Promise<void>;
 }
 
-const LANE_LOCK_NAMESPACE = 7_001;
+/** First key of the advisory lock that lets one transaction at a time drain a lane (lane: second). */
+export const LANE_LOCK_NAMESPACE = 7_001;
 
 /** What one batch did: rows published, rows to set aside, and a transient failure if one stopped it. */
 interface BatchResult {
@@ -176,7 +177,9 @@ export class OutboxRelay {
       if (rows.length === 0) return none;
       const result = await this.publishRows(rows);
       await sql.query(
-        `UPDATE outbox SET sent_at = now() WHERE id IN (SELECT value::bigint FROM jsonb_array_elements_text($1::jsonb))`,
+        // The time of the broker's acknowledgement, not of the transaction's start: reply
+        // timeouts count from it.
+        `UPDATE outbox SET sent_at = clock_timestamp() WHERE id IN (SELECT value::bigint FROM jsonb_array_elements_text($1::jsonb))`,
         [JSON.stringify(result.sentIds)],
       );
       for (const id of result.sentIds) this.failures.forget(id);
@@ -224,10 +227,13 @@ export class OutboxRelay {
     }
     const undeliverable: UndeliverableRow[] = [];
     const blocked = new Set<string | null>();
+    // Topics that failed for a reason of the topic's (gone, invalid, forbidden) in this pass:
+    // their other rows share the verdict without a send, which takes kafkajs seconds each.
+    const badTopics = new Map<string, unknown>();
     for (const row of oneByOne) {
       // A later row of a saga whose earlier row did not go would overtake it: it waits.
       if (blocked.has(row.sagaId)) continue;
-      const verdict = await this.publishOne(row);
+      const verdict = await this.publishOne(row, badTopics);
       if (verdict.kind === 'sent') {
         sentIds.push(row.id);
         continue;
@@ -246,22 +252,31 @@ export class OutboxRelay {
     return { sentIds, undeliverable };
   }
 
-  /** Sends one row, and says how it went. */
-  private async publishOne(row: ClaimedRow): Promise<RowVerdict> {
+  /** Sends one row (unless its topic is known bad in this pass), and says how it went. */
+  private async publishOne(row: ClaimedRow, badTopics: Map<string, unknown>): Promise<RowVerdict> {
     if (row.message === undefined) {
       return { kind: 'poison', reason: `its payload cannot be opened: ${row.openError}` };
     }
     try {
+      if (badTopics.has(row.topic)) throw badTopics.get(row.topic);
       await publishTraced(this.publisher, [row.message]);
       return { kind: 'sent' };
     } catch (error) {
       const code = neverSendableCode(error);
       if (code === undefined) return { kind: 'failed', error };
+      if (TOPIC_CODES.has(code)) badTopics.set(row.topic, error);
       if (!this.failures.persisted(row.id, Date.now())) return { kind: 'waiting' };
       return { kind: 'poison', reason: `${code}: ${describe(error)}` };
     }
   }
 }
+
+/** Never-sendable codes that concern the topic, not the one message. */
+const TOPIC_CODES: ReadonlySet<string> = new Set([
+  'INVALID_TOPIC_EXCEPTION',
+  'TOPIC_AUTHORIZATION_FAILED',
+  'UNKNOWN_TOPIC_OR_PARTITION',
+]);
 
 /**
  * How sending one row went: sent; can never be sent; failed so but not for long enough yet

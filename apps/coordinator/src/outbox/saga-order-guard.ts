@@ -7,7 +7,6 @@ export interface QueuedRow {
   /** The row's id (bigint as text): ids of one saga grow in the order it was decided. */
   readonly id: string;
   readonly sagaId: string | null;
-  readonly lane: number;
   readonly row: OutboxRow;
 }
 
@@ -35,33 +34,32 @@ export class SagaOrderGuard {
    * unsent row outside this instance's published set. Rows of no saga always may.
    */
   async publishable(batch: readonly QueuedRow[]): Promise<QueuedRow[]> {
-    const firstOfSaga = new Map<string, QueuedRow>();
+    // Each saga's last row in the batch: every unsent row of the saga below it must be in the
+    // batch itself (it goes first, in id order) or published already.
+    const lastOfSaga = new Map<string, QueuedRow>();
     for (const queued of batch) {
-      if (queued.sagaId !== null && !firstOfSaga.has(queued.sagaId))
-        firstOfSaga.set(queued.sagaId, queued);
+      if (queued.sagaId !== null) lastOfSaga.set(queued.sagaId, queued);
     }
-    if (firstOfSaga.size === 0) return [...batch];
+    if (lastOfSaga.size === 0) return [...batch];
+    const inBatch = new Set(batch.map((queued) => queued.id));
     this.checking = true;
     let held: Set<string>;
     try {
       const earlier = await runQuery<{ saga_id: string; id: string }>(
         this.dataSource,
         `SELECT o.saga_id::text AS saga_id, o.id::text AS id
-         FROM jsonb_to_recordset($1::jsonb) AS x(saga_id uuid, lane smallint, before bigint)
-         JOIN outbox o ON o.lane = x.lane AND o.sent_at IS NULL AND o.id < x.before
-           AND o.saga_id = x.saga_id`,
+         FROM jsonb_to_recordset($1::jsonb) AS x(saga_id uuid, last bigint)
+         JOIN outbox o ON o.saga_id = x.saga_id AND o.sent_at IS NULL AND o.id < x.last`,
         [
           JSON.stringify(
-            [...firstOfSaga.values()].map((queued) => ({
-              saga_id: queued.sagaId,
-              lane: queued.lane,
-              before: queued.id,
-            })),
+            [...lastOfSaga.values()].map((queued) => ({ saga_id: queued.sagaId, last: queued.id })),
           ),
         ],
       );
       held = new Set(
-        earlier.filter((row) => !this.publishedUnmarked.has(row.id)).map((row) => row.saga_id),
+        earlier
+          .filter((row) => !inBatch.has(row.id) && !this.publishedUnmarked.has(row.id))
+          .map((row) => row.saga_id),
       );
     } finally {
       this.checking = false;

@@ -1,5 +1,5 @@
 import type { SqlRunner } from '#postgres';
-import type { UndeliverableRow } from './outbox-relay.js';
+import { LANE_LOCK_NAMESPACE, type UndeliverableRow } from './outbox-relay.js';
 
 /**
  * Marks outbox rows set aside with their reason (they stay unsent: the later rows of their saga
@@ -9,6 +9,15 @@ export async function setOutboxRowsAside(
   sql: SqlRunner,
   rows: readonly UndeliverableRow[],
 ): Promise<UndeliverableRow[]> {
+  // The lanes' relay lock first: no relay may claim a later row of these sagas before the mark
+  // is committed (it would overtake the row set aside).
+  await sql.query(
+    `SELECT pg_advisory_xact_lock($1, lane) FROM (
+       SELECT DISTINCT lane FROM outbox
+       WHERE id IN (SELECT value::bigint FROM jsonb_array_elements_text($2::jsonb))) AS l
+     ORDER BY lane`,
+    [LANE_LOCK_NAMESPACE, JSON.stringify(rows.map((row) => row.id))],
+  );
   const marked = await sql.query<{ id: string }>(
     `UPDATE outbox o SET set_aside_at = now(), set_aside_reason = x.reason
      FROM jsonb_to_recordset($1::jsonb) AS x(id bigint, reason text)

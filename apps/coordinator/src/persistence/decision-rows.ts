@@ -74,9 +74,9 @@ export async function writeDecision(
      timers_set AS (
        INSERT INTO timers (id, saga_id, due_at, wakeup, command_outbox_id, delay_ms)
        SELECT x.id, x.saga_id, x.due_at, x.wakeup,
-         (SELECT o.id FROM outbox_rows o WHERE o.message_id = x.awaits_message_id), x.delay_ms
+         (SELECT min(o.id) FROM outbox_rows o WHERE o.message_id = x.awaits_message_id), x.delay_ms
        FROM jsonb_to_recordset($5::jsonb) AS x(id text, saga_id uuid, due_at timestamptz, wakeup jsonb,
-         awaits_message_id text, delay_ms integer)
+         awaits_message_id text, delay_ms bigint)
        ON CONFLICT (id) DO UPDATE SET due_at = EXCLUDED.due_at, wakeup = EXCLUDED.wakeup,
          -- A timer armed again for the same attempt (a resume) keeps the command it awaits.
          command_outbox_id = coalesce(EXCLUDED.command_outbox_id, timers.command_outbox_id),

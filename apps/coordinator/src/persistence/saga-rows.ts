@@ -266,7 +266,7 @@ export async function writeTimers(
      INSERT INTO timers (id, saga_id, due_at, wakeup, command_outbox_id, delay_ms)
      SELECT x.id, x.saga_id, x.due_at, x.wakeup, x.command_outbox_id, x.delay_ms
      FROM jsonb_to_recordset($2::jsonb) AS x(id text, saga_id uuid, due_at timestamptz, wakeup jsonb,
-       command_outbox_id bigint, delay_ms integer)
+       command_outbox_id bigint, delay_ms bigint)
      ON CONFLICT (id) DO UPDATE SET due_at = EXCLUDED.due_at, wakeup = EXCLUDED.wakeup,
        command_outbox_id = EXCLUDED.command_outbox_id, delay_ms = EXCLUDED.delay_ms`,
     [json(toCancel), json(timerRecords(toSet))],

@@ -42,7 +42,7 @@ export function coordinatorPurgeTasks(periods: RetentionPeriods): PurgeTask[] {
           sql,
           `DELETE FROM dead_letters WHERE id IN (
              SELECT id FROM dead_letters WHERE recorded_at < now() - make_interval(secs => $1)
-             ORDER BY id LIMIT $2)
+             ORDER BY recorded_at LIMIT $2)
            RETURNING 1`,
           [seconds(periods.deadLetterMs), limit],
         ),
@@ -54,6 +54,8 @@ export function coordinatorPurgeTasks(periods: RetentionPeriods): PurgeTask[] {
           sql,
           `DELETE FROM outbox WHERE id IN (
              SELECT id FROM outbox WHERE sent_at < now() - make_interval(secs => $1)
+               -- a command a reply timeout still counts from stays (one hashed scan of timers)
+               AND id NOT IN (SELECT command_outbox_id FROM timers WHERE command_outbox_id IS NOT NULL)
              ORDER BY sent_at LIMIT $2)
            RETURNING 1`,
           [seconds(periods.outboxMs), limit],

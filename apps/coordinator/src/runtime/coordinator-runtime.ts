@@ -113,6 +113,8 @@ export class CoordinatorRuntime {
   readonly breakerLog: BreakerLog;
   private readonly capacity: CapacityMonitor;
   private startConsumer: MessageConsumer | undefined;
+  /** The consumer of `saga.replies`: while it is out of its group, reply timeouts wait. */
+  private replyConsumer: MessageConsumer | undefined;
   /** Seals, opens and redacts the fields saga definitions mark sensitive. */
   readonly sensitive: SensitiveData;
   /** Keeps dead letters of sagas with sensitive fields sealed at rest. */
@@ -237,7 +239,7 @@ export class CoordinatorRuntime {
     );
     this.timers = new TimerPoller(this.decisions, signals, {
       pollIntervalMs: config.timerPollMs,
-      deafToReplies: () => this.consumerProblem() !== undefined,
+      deafToReplies: () => this.replyConsumer?.isMember?.() === false,
     });
   }
 
@@ -316,7 +318,7 @@ export class CoordinatorRuntime {
           // Every partition's batches at once, merged into few transactions (coalesceBatches).
           partitionsConsumedConcurrently: config.topicPartitions,
         },
-      ),
+      ).then((consumer) => (this.replyConsumer = consumer)),
       this.consume(
         config.consumerGroup,
         this.topics.start,

@@ -20,6 +20,7 @@ export class SetAsideAndRetention1764900000000 implements MigrationInterface {
     await runner.query(
       `CREATE INDEX outbox_set_aside_idx ON outbox (saga_id) WHERE set_aside_at IS NOT NULL`,
     );
+    await runner.query(`CREATE INDEX dead_letters_recorded_idx ON dead_letters (recorded_at)`);
     await runner.query(`
       CREATE OR REPLACE FUNCTION saga_audit_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
@@ -35,6 +36,7 @@ export class SetAsideAndRetention1764900000000 implements MigrationInterface {
     await runner.query(`
       CREATE OR REPLACE FUNCTION saga_audit_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN RAISE EXCEPTION 'saga_audit is append-only'; END $$`);
+    await runner.query(`DROP INDEX dead_letters_recorded_idx`);
     await runner.query(`DROP INDEX outbox_set_aside_idx`);
     await runner.query(`ALTER TABLE outbox DROP COLUMN set_aside_reason, DROP COLUMN set_aside_at`);
   }
