@@ -153,6 +153,23 @@ describe('the outbox fast path and its relay', () => {
       expect(publisher.published).toEqual([]);
     });
 
+    it('holds a saga whose batch spans a row another instance has not sent yet', async () => {
+      const publisher = new RecordingPublisher();
+      const V = '00000000-0000-4000-8000-0000000000a5';
+      const first = [sagaRow(V, 'v-1')];
+      const firstIds = await commit(first);
+      await commit([sagaRow(V, 'v-2')]); // decided elsewhere, not handed to this fast path
+      const third = [sagaRow(V, 'v-3')];
+      const thirdIds = await commit(third);
+      const fastPath = new OutboxFastPath(dataSource, publisher, open);
+      fastPath.publish([...firstIds, ...thirdIds], [...first, ...third]);
+      await fastPath.stop();
+      expect(publisher.published.filter((m) => m.key.startsWith('v-'))).toEqual([]);
+      await new OutboxRelay(dataSource, publisher, { lanes: 2, graceMs: 0 }).drainOnce();
+      const ofV = publisher.published.map((m) => m.key).filter((key) => key.startsWith('v-'));
+      expect(ofV).toEqual(['v-1', 'v-2', 'v-3']);
+    });
+
     it('leaves to the relay a row handed over before an earlier row of its saga', async () => {
       const publisher = new RecordingPublisher();
       const W = '00000000-0000-4000-8000-0000000000a4';
