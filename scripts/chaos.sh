@@ -4,12 +4,13 @@
 # test/e2e/chaos-battery.e2e-spec.ts at that size. The default is the full size: 10,000 sagas,
 # 15 coordinator SIGKILLs, 1 broker restart (on a broker of the battery's own), 5 sweeps that
 # terminate every database backend of the run, 10% of the commands delivered twice, 1,000
-# poison messages. Exits 1 when an invariant is violated.
+# poison messages, started at 30 sagas/s (what the sample participants sustain under their
+# injected latency). Exits 1 when an invariant is violated.
 set -euo pipefail
 source "$(dirname "$0")/node-env.sh"
 cd "$repo_root"
 export CHAOS_SAGAS=10000 CHAOS_KILLS=15 CHAOS_BROKER_RESTARTS=1 CHAOS_DB_SWEEPS=5
-export CHAOS_DUPLICATE_SHARE=0.1 CHAOS_POISON=1000
+export CHAOS_DUPLICATE_SHARE=0.1 CHAOS_POISON=1000 CHAOS_RATE=30
 only=(-t 'ends every saga')
 while [ "$#" -gt 0 ]; do
   case "$1" in
@@ -19,8 +20,9 @@ while [ "$#" -gt 0 ]; do
     --db-sweeps) CHAOS_DB_SWEEPS="$2"; shift 2 ;;
     --duplicate-share) CHAOS_DUPLICATE_SHARE="$2"; shift 2 ;;
     --poison) CHAOS_POISON="$2"; shift 2 ;;
+    --rate) CHAOS_RATE="$2"; shift 2 ;;
     --with-dedupe-check) only=(); shift ;;
-    *) echo "unknown flag $1 (--sagas N, --kills N, --broker-restarts N, --db-sweeps N, --duplicate-share X, --poison N, --with-dedupe-check)" >&2; exit 2 ;;
+    *) echo "unknown flag $1 (--sagas N, --kills N, --broker-restarts N, --db-sweeps N, --duplicate-share X, --poison N, --rate PER_SECOND, --with-dedupe-check)" >&2; exit 2 ;;
   esac
 done
 source scripts/local-services.sh

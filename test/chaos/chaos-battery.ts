@@ -51,6 +51,12 @@ export interface ChaosOptions {
   readonly duplicateShare?: number;
   /** Malformed and poison messages injected (default 9), of every kind in POISON_KINDS. */
   readonly poison?: number;
+  /**
+   * Sagas started per second at most (default: as fast as the coordinator answers). The full
+   * size paces its load below what the sample participants sustain under their injected
+   * latency, so that what is measured is the faults, not an overload.
+   */
+  readonly rate?: number;
 }
 
 /** What a run did and found. */
@@ -198,9 +204,11 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
       const alive = coordinators.filter((c) => !c.service.hasExited());
       return alive[next++ % alive.length]!.url;
     };
+    const concurrency = 4;
     const loading = startSagas(orderPlans(schema, sagas, 7), liveUrl, {
-      concurrency: 4,
+      concurrency,
       timeoutMs: 150_000,
+      ...(options.rate === undefined ? {} : { pauseMs: (concurrency * 1000) / options.rate }),
     });
     loading.catch(() => undefined);
 

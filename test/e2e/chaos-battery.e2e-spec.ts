@@ -12,6 +12,7 @@ const disruptions = {
   backendTerminations: optional('CHAOS_DB_SWEEPS') ?? 1,
   duplicateShare: optional('CHAOS_DUPLICATE_SHARE'),
   poison: optional('CHAOS_POISON') ?? 18,
+  rate: optional('CHAOS_RATE'),
 };
 
 describe('the chaos battery', () => {
