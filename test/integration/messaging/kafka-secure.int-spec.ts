@@ -4,7 +4,6 @@
 // message through; a wrong password and an untrusted certificate are refused.
 import { execFile } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { IncomingMessage } from '#saga-core';
@@ -12,6 +11,7 @@ import { loadCoordinatorConfig } from '../../../apps/coordinator/src/config/coor
 import { kafkaSecurityOptions } from '../../../apps/coordinator/src/messaging/kafka-security.js';
 import { brokerReadiness } from '../../../apps/coordinator/src/health/dependency-checks.js';
 import { KafkaTransport } from '../../../apps/coordinator/src/messaging/kafka-transport.js';
+import { freePort } from '../../support/private-broker.js';
 import { uniqueName } from '../../support/services.js';
 import { waitFor } from '../../support/wait-for.js';
 
@@ -19,15 +19,6 @@ const run = promisify(execFile);
 const repo = process.cwd();
 const user = 'coordinator';
 const password = `scram-${uniqueName('pw')}`;
-
-/** A TCP port nobody listens on right now. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('Kafka over SCRAM-SHA-512 and TLS', () => {
   let brokerEnv: NodeJS.ProcessEnv;
