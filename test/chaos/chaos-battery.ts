@@ -22,7 +22,8 @@ import { dropLedgers, readLedgers } from './participant-ledgers.js';
 import { publishRaw, readTopics } from '../support/topic-reader.js';
 import { startPrivateBroker } from '../support/private-broker.js';
 import { kafkaBrokers } from '../support/services.js';
-import { disruptionPlan, terminateBackends, withApplicationName } from './disruptions.js';
+import { disruptionPlan } from './disruptions.js';
+import { terminateBackends, urlWithApplicationName } from '../support/database-sessions.js';
 import { poisonMessages } from './poison-messages.js';
 
 const PARTICIPANTS_ENTRY = 'dist/apps/sample-participants/src/main.js';
@@ -115,7 +116,7 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
   const { db, schema, topicPrefix } = environment;
   const schemaPrefix = `${schema}_`;
   // Every process of the run names its connections, so a sweep terminates those and no other.
-  const databaseUrl = withApplicationName(environment.env.DATABASE_URL ?? '', schema);
+  const databaseUrl = urlWithApplicationName(schema, environment.env.DATABASE_URL);
   const coordinatorEnv = {
     ...environment.env,
     KAFKA_BROKERS: brokers.join(','),
@@ -232,7 +233,7 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
         continue;
       }
       if (disruption === 'database') {
-        backendsTerminated += await terminateBackends(db, schema);
+        backendsTerminated += await terminateBackends([schema]);
         continue;
       }
       const victim = coordinators.filter((c) => !c.service.hasExited())[kill % 2]!;

@@ -19,6 +19,15 @@ export interface OrderPlan {
   readonly expected: ExpectedEnd;
 }
 
+/** An order saga's input that every participant accepts (an apple in stock, a small amount). */
+export const orderInput = (orderId: string) => ({
+  orderId,
+  customerId: 'c-1',
+  items: [{ sku: 'apple', quantity: 1 }],
+  amount: 120,
+  currency: 'EUR',
+});
+
 /**
  * `count` order sagas named after `run`: every `declineEvery`-th one asks for more than the
  * payment participant accepts (declined: the saga compensates), the others complete.

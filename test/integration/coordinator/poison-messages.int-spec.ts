@@ -22,6 +22,7 @@ import {
 import { kafkaBrokers } from '../../support/services.js';
 import { readTopics, type TopicRecord } from '../../support/topic-reader.js';
 import { waitFor } from '../../support/wait-for.js';
+import { orderInput } from '../../support/saga-load.js';
 
 /** Sagas started after the poison; with 3 partitions, every partition carries some. */
 const AFTER = 20;
@@ -30,14 +31,6 @@ const FLOW_TIMEOUT_MS = 45_000;
 
 const NUL = '\u0000';
 const LONE_SURROGATE = '\ud800';
-
-const orderInput = (orderId: string) => ({
-  orderId,
-  customerId: 'c-1',
-  items: [{ sku: 'apple', quantity: 1 }],
-  amount: 120,
-  currency: 'EUR',
-});
 
 /** A JSON text with a raw 0x00 byte inside one of its strings (not valid JSON, not valid text for Postgres). */
 function withRawNul(json: string, marker: string): Buffer {

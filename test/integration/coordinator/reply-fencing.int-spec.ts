@@ -25,20 +25,13 @@ import {
 } from '../../support/scripted-participants.js';
 import { recordTopics, type TopicRecorder } from '../../support/topic-recorder.js';
 import { waitFor } from '../../support/wait-for.js';
+import { orderInput } from '../../support/saga-load.js';
 
 // Reply timeouts of 20 s and a deadline of 40 min: no timer fires by itself during a test, so
 // every change to a saga comes from a reply the test sent.
 const TIME_SCALE = '4';
 /** Marks the messages of one case, to find them again in a dead-letter topic. */
 const CASE_HEADER = 'test-case';
-
-const orderInput = (orderId: string) => ({
-  orderId,
-  customerId: 'c-1',
-  items: [{ sku: 'apple', quantity: 1 }],
-  amount: 120,
-  currency: 'EUR',
-});
 
 describe('reply fencing on the real Kafka and Postgres', () => {
   let environment: CoordinatorEnvironment;

@@ -20,17 +20,10 @@ import {
   transientError,
 } from '../../support/scripted-participants.js';
 import { waitFor } from '../../support/wait-for.js';
+import { orderInput } from '../../support/saga-load.js';
 
 const REPLY_TIMEOUT_MS = 5_000;
 const INITIAL_RETRY_DELAY_MS = 200;
-
-const orderInput = (orderId: string) => ({
-  orderId,
-  customerId: 'c-1',
-  items: [{ sku: 'apple', quantity: 1 }],
-  amount: 120,
-  currency: 'EUR',
-});
 
 /** An environment with a coordinator at `timeScale` and the test playing the participants. */
 function useCoordinator(name: string, timeScale: number) {

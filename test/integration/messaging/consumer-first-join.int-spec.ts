@@ -24,14 +24,7 @@ import { failFirstJoinOfEachGroup } from '../../support/first-join-failures.js';
 import { waitForAudit } from '../../support/saga-records.js';
 import { kafkaBrokers } from '../../support/services.js';
 import { waitFor } from '../../support/wait-for.js';
-
-const orderInput = (orderId: string) => ({
-  orderId,
-  customerId: 'c-1',
-  items: [{ sku: 'apple', quantity: 1 }],
-  amount: 120,
-  currency: 'EUR',
-});
+import { orderInput } from '../../support/saga-load.js';
 
 /** A Kafka transport whose first consumer of each group fails to join. */
 function transportFailingFirstJoins(clientId: string) {

@@ -16,14 +16,7 @@ import {
 import { ScriptedParticipants, succeed } from '../../support/scripted-participants.js';
 import { readTopics } from '../../support/topic-reader.js';
 import { waitFor } from '../../support/wait-for.js';
-
-const orderInput = (orderId: string) => ({
-  orderId,
-  customerId: 'c-1',
-  items: [{ sku: 'fig', quantity: 1 }],
-  amount: 12,
-  currency: 'EUR',
-});
+import { orderInput } from '../../support/saga-load.js';
 
 interface SagaView {
   status: string;

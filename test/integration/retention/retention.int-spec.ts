@@ -22,14 +22,7 @@ import {
 } from '../../support/coordinator-fixture.js';
 import { ScriptedParticipants, succeed } from '../../support/scripted-participants.js';
 import { databaseUrl, uniqueName } from '../../support/services.js';
-
-const orderInput = (orderId: string) => ({
-  orderId,
-  customerId: 'c-1',
-  items: [{ sku: 'fig', quantity: 1 }],
-  amount: 12,
-  currency: 'EUR',
-});
+import { orderInput } from '../../support/saga-load.js';
 
 describe('retention on the real Kafka and Postgres', () => {
   let environment: CoordinatorEnvironment;

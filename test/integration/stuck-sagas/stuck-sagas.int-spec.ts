@@ -12,20 +12,13 @@ import {
 } from '../../support/coordinator-fixture.js';
 import { ScriptedParticipants, succeed } from '../../support/scripted-participants.js';
 import { asKey } from '../../support/test-credentials.js';
+import { orderInput } from '../../support/saga-load.js';
 
 interface StuckPage {
   items: { sagaId: string; status: string; kind: string; reason: string; updatedAt: string }[];
   nextCursor: string | null;
   stuckAfterMs: number;
 }
-
-const orderInput = (orderId: string) => ({
-  orderId,
-  customerId: 'c-1',
-  items: [{ sku: 'fig', quantity: 1 }],
-  amount: 12,
-  currency: 'EUR',
-});
 
 describe('stuck sagas on the real Kafka and Postgres', () => {
   let environment: CoordinatorEnvironment;

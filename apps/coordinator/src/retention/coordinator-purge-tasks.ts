@@ -23,45 +23,40 @@ const seconds = (ms: number) => ms / 1000;
 export function coordinatorPurgeTasks(periods: RetentionPeriods): PurgeTask[] {
   return [
     { name: 'sagas', deleteBatch: (sql, limit) => deleteFinishedSagas(sql, limit, periods.sagaMs) },
-    {
-      name: 'inbox',
-      deleteBatch: (sql, limit) =>
-        count(
-          sql,
-          `DELETE FROM inbox WHERE message_id IN (
-             SELECT message_id FROM inbox WHERE received_at < now() - make_interval(secs => $1)
-             ORDER BY received_at LIMIT $2)
-           RETURNING 1`,
-          [seconds(periods.inboxMs), limit],
-        ),
-    },
-    {
-      name: 'deadLetters',
-      deleteBatch: (sql, limit) =>
-        count(
-          sql,
-          `DELETE FROM dead_letters WHERE id IN (
-             SELECT id FROM dead_letters WHERE recorded_at < now() - make_interval(secs => $1)
-             ORDER BY recorded_at LIMIT $2)
-           RETURNING 1`,
-          [seconds(periods.deadLetterMs), limit],
-        ),
-    },
-    {
-      name: 'outbox',
-      deleteBatch: (sql, limit) =>
-        count(
-          sql,
-          `DELETE FROM outbox WHERE id IN (
-             SELECT id FROM outbox WHERE sent_at < now() - make_interval(secs => $1)
-               -- a command a reply timeout still counts from stays (one hashed scan of timers)
-               AND id NOT IN (SELECT command_outbox_id FROM timers WHERE command_outbox_id IS NOT NULL)
-             ORDER BY sent_at LIMIT $2)
-           RETURNING 1`,
-          [seconds(periods.outboxMs), limit],
-        ),
-    },
+    expireByAge('inbox', 'inbox', 'message_id', 'received_at', periods.inboxMs),
+    expireByAge('deadLetters', 'dead_letters', 'id', 'recorded_at', periods.deadLetterMs),
+    // A command a reply timeout still counts from stays (one hashed scan of timers).
+    expireByAge('outbox', 'outbox', 'id', 'sent_at', periods.outboxMs, {
+      keep: 'id IN (SELECT command_outbox_id FROM timers WHERE command_outbox_id IS NOT NULL)',
+    }),
   ];
+}
+
+/**
+ * A task that deletes, oldest first, the rows of `table` whose `column` (a time) is older than
+ * `periodMs`, except those `keep` names; `key` identifies a row. Names are this file's constants.
+ */
+function expireByAge(
+  name: string,
+  table: string,
+  key: string,
+  column: string,
+  periodMs: number,
+  { keep }: { keep?: string } = {},
+): PurgeTask {
+  return {
+    name,
+    deleteBatch: (sql, limit) =>
+      count(
+        sql,
+        `DELETE FROM ${table} WHERE ${key} IN (
+           SELECT ${key} FROM ${table} WHERE ${column} < now() - make_interval(secs => $1)
+             ${keep === undefined ? '' : `AND NOT (${keep})`}
+           ORDER BY ${column} LIMIT $2)
+         RETURNING 1`,
+        [seconds(periodMs), limit],
+      ),
+  };
 }
 
 /**
