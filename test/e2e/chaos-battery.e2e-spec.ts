@@ -9,9 +9,7 @@ const optional = (name: string) =>
   process.env[name] === undefined ? undefined : Number(process.env[name]);
 const disruptions = {
   brokerRestarts: optional('CHAOS_BROKER_RESTARTS'),
-  // No sweep at the CI size: a COMMIT cut in flight leaves the sample participants' in-memory
-  // state unsure of what the database kept (see the full-size run, `npm run chaos`).
-  backendTerminations: optional('CHAOS_DB_SWEEPS') ?? 0,
+  backendTerminations: optional('CHAOS_DB_SWEEPS') ?? 1,
   duplicateShare: optional('CHAOS_DUPLICATE_SHARE'),
   poison: optional('CHAOS_POISON') ?? 18,
   rate: optional('CHAOS_RATE'),

@@ -17,7 +17,7 @@ describe('the inventory service', () => {
     );
 
     expect(result).toEqual({ reservationId: 'rsv:saga-1:reserve-inventory' });
-    expect(inventory.available('apple')).toBe(7);
+    expect(await inventory.available('apple')).toBe(7);
     expect(inventory.ledger.entries).toEqual([
       {
         idempotencyKey: 'saga-1:reserve-inventory',
@@ -39,7 +39,7 @@ describe('the inventory service', () => {
       code: 'OUT_OF_STOCK',
       details: { sku: 'pear' },
     });
-    expect(inventory.available('apple')).toBe(10);
+    expect(await inventory.available('apple')).toBe(10);
     expect(inventory.ledger.entries).toEqual([]);
   });
 
@@ -63,7 +63,7 @@ describe('the inventory service', () => {
     );
 
     expect(released).toMatchObject({ released: true });
-    expect(inventory.available('apple')).toBe(10);
+    expect(await inventory.available('apple')).toBe(10);
     expect(inventory.ledger.entries.map((e) => e.commandType)).toEqual([
       'inventory.reserve',
       'inventory.release',
@@ -82,7 +82,7 @@ describe('the inventory service', () => {
     );
 
     expect(released).toMatchObject({ released: true });
-    expect(inventory.available('apple')).toBe(10);
+    expect(await inventory.available('apple')).toBe(10);
   });
 
   it('succeeds in releasing a reservation that never happened, and changes nothing', async () => {
@@ -96,7 +96,7 @@ describe('the inventory service', () => {
     );
 
     expect(released).toMatchObject({ released: false });
-    expect(inventory.available('apple')).toBe(10);
+    expect(await inventory.available('apple')).toBe(10);
     expect(inventory.ledger.entries).toEqual([]);
   });
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { BusinessRefusal } from '../../../libs/saga-participant/src/index.js';
 import { parsePayload } from '../../../libs/saga-participant/src/index.js';
+import { memoryRecordStore } from './business-records.js';
 import { EffectLedger } from './effect-ledger.js';
 import { originOf, type SampleService, type SampleServiceOptions } from './sample-service.js';
 
@@ -23,9 +24,12 @@ export interface InventoryOptions extends SampleServiceOptions {
 
 /** The inventory service: reserves stock for an order and releases it. */
 export interface InventoryService extends SampleService {
-  /** Units of `sku` not reserved now. */
-  available(sku: string): number;
+  /** Units of `sku` not reserved now (as last committed). */
+  available(sku: string): Promise<number>;
 }
+
+/** Units per SKU of one reservation, and whether it was given back. */
+type Reservation = { readonly items: Record<string, number>; readonly released: boolean };
 
 const reservePayload = z.object({
   orderId: z.string().min(1),
@@ -39,48 +43,61 @@ const releasePayload = z.object({
 /**
  * Creates the inventory service: `inventory.reserve` takes every item of an order from the stock
  * or none (`OUT_OF_STOCK`), `inventory.release` puts a reservation back, and succeeds when there
- * is none (its reservation id was lost, or it never happened).
+ * is none (its reservation id was lost, or it never happened). Stock and reservations are kept
+ * in `options.records` (default in memory); an unknown SKU has no stock.
  */
 export function createInventoryService(options: InventoryOptions = {}): InventoryService {
-  const stock = new Map(Object.entries(options.stock ?? DEFAULT_STOCK));
-  const reservations = new Map<string, Map<string, number>>();
+  const recordStore = options.records ?? memoryRecordStore();
+  const stock = recordStore.records<number>(
+    'stock',
+    new Map(Object.entries(options.stock ?? DEFAULT_STOCK)),
+  );
+  const reservations = recordStore.records<Reservation>('reservation');
   const ledger = new EffectLedger(options.now);
-  const available = (sku: string) => stock.get(sku) ?? 0;
 
   return {
     participant: INVENTORY,
     ledger,
-    available,
+    available: async (sku) => (await stock.find(sku)) ?? 0,
     handlers: {
-      'inventory.reserve': (command, context) => {
+      'inventory.reserve': async (command, context) => {
         const { items } = parsePayload(reservePayload, command.payload);
-        const wanted = new Map<string, number>();
-        for (const { sku, quantity } of items) wanted.set(sku, (wanted.get(sku) ?? 0) + quantity);
-        for (const [sku, quantity] of wanted) {
-          if (available(sku) < quantity) {
-            throw new BusinessRefusal('OUT_OF_STOCK', `not enough ${sku} in stock`, { sku });
+        const wanted: Record<string, number> = {};
+        for (const { sku, quantity } of items) wanted[sku] = (wanted[sku] ?? 0) + quantity;
+        await stock.change(context, Object.keys(wanted), (current) => {
+          const left = new Map<string, number>();
+          for (const [sku, quantity] of Object.entries(wanted)) {
+            const available = current.get(sku) ?? 0;
+            if (available < quantity) {
+              throw new BusinessRefusal('OUT_OF_STOCK', `not enough ${sku} in stock`, { sku });
+            }
+            left.set(sku, available - quantity);
           }
-        }
-        for (const [sku, quantity] of wanted) stock.set(sku, available(sku) - quantity);
-        const reservationId = `rsv:${originOf(command)}`;
-        reservations.set(reservationId, wanted);
-        context.onRollback(() => {
-          for (const [sku, quantity] of wanted) stock.set(sku, available(sku) + quantity);
-          reservations.delete(reservationId);
+          return { store: left, result: undefined };
         });
+        const reservationId = `rsv:${originOf(command)}`;
+        await reservations.change(context, [reservationId], () => ({
+          store: new Map([[reservationId, { items: wanted, released: false }]]),
+          result: undefined,
+        }));
         return ledger.applied(command, context, { reservationId });
       },
-      'inventory.release': (command, context) => {
+      'inventory.release': async (command, context) => {
         const payload = parsePayload(releasePayload, command.payload);
         const reservationId = payload.reservationId ?? `rsv:${originOf(command)}`;
-        const reserved = reservations.get(reservationId);
-        if (reserved === undefined) return { reservationId, released: false };
-        for (const [sku, quantity] of reserved) stock.set(sku, available(sku) + quantity);
-        reservations.delete(reservationId);
-        context.onRollback(() => {
-          for (const [sku, quantity] of reserved) stock.set(sku, available(sku) - quantity);
-          reservations.set(reservationId, reserved);
+        const reserved = await reservations.change(context, [reservationId], (current) => {
+          const reservation = current.get(reservationId);
+          if (reservation === undefined || reservation.released) return { result: undefined };
+          const store = new Map([[reservationId, { ...reservation, released: true }]]);
+          return { store, result: reservation.items };
         });
+        if (reserved === undefined) return { reservationId, released: false };
+        await stock.change(context, Object.keys(reserved), (current) => ({
+          store: new Map(
+            Object.entries(reserved).map(([sku, n]) => [sku, (current.get(sku) ?? 0) + n]),
+          ),
+          result: undefined,
+        }));
         return ledger.applied(command, context, { reservationId, released: true });
       },
     },

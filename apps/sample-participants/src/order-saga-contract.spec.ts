@@ -1,14 +1,8 @@
 // The coordinator's order saga run against the real sample handlers (in virtual time, no
 // transport): the payloads the saga builds fit the handlers, and their results fold back.
 import type { CommandToSend } from '#saga-core';
-import {
-  errorWith,
-  fail,
-  runSaga,
-  succeed,
-  type Behaviour,
-  type ParticipantScripts,
-} from '#saga-core/testing';
+import type { ReplyOutcome } from '#contracts';
+import { error as errorOutcome, failure, SagaHarness, success } from '#saga-core/testing';
 import { orderSaga, type OrderInput } from '../../coordinator/src/sagas/order.saga.js';
 import { SAMPLE_SAGAS } from '../../coordinator/src/sagas/saga-catalog.js';
 import { BusinessRefusal } from '../../../libs/saga-participant/src/index.js';
@@ -29,32 +23,32 @@ function sampleServices() {
   };
 }
 
-/** Scripts that hand every command to the service's real handler. */
-function scriptsOf(services: Record<string, SampleService>): ParticipantScripts {
-  return Object.fromEntries(
-    Object.values(services).map((service) => [
-      service.participant,
-      Object.fromEntries(
-        Object.entries(service.handlers).map(([type, handler]) => [
-          type,
-          (command: CommandToSend) => behaviourOf(handler, command),
-        ]),
-      ),
-    ]),
-  );
+/**
+ * Runs the order saga to its end, handing each command, in the order the engine sends them, to
+ * the real handler of its participant and folding the answer back as its reply.
+ */
+async function runOnServices(input: OrderInput, services: Record<string, SampleService>) {
+  const harness = new SagaHarness(orderSaga, input);
+  const handlers = Object.assign({}, ...Object.values(services).map((s) => s.handlers));
+  for (let next = 0; next < harness.commands().length; next += 1) {
+    const command = harness.commands()[next]!;
+    const handler: CommandHandler = handlers[command.commandType];
+    const outcome = await outcomeOf(handler, command);
+    harness.reply(command.stepId, outcome, { attempt: command.attempt, action: command.action });
+  }
+  return harness.state;
 }
 
-function behaviourOf(handler: CommandHandler, command: CommandToSend): Behaviour {
+async function outcomeOf(handler: CommandHandler, command: CommandToSend): Promise<ReplyOutcome> {
   try {
-    const result = handler(
+    const result = await handler(
       { ...command, replyTo: 'saga.replies', sentAt: '2026-11-28T09:00:00Z' },
       { transaction: undefined, onRollback: () => undefined },
     );
-    if (result instanceof Promise) throw new Error('the sample handlers answer at once');
-    return succeed(result);
+    return success(result);
   } catch (error) {
-    if (error instanceof BusinessRefusal) return fail(error.code, { message: error.message });
-    return errorWith('INTERNAL');
+    if (error instanceof BusinessRefusal) return failure(error.code, error.message);
+    return errorOutcome('INTERNAL');
   }
 }
 
@@ -87,15 +81,19 @@ describe('the order saga on the sample participants', () => {
     expect(handled).toEqual(expect.arrayContaining(sent));
   });
 
-  it('completes: the stock is taken, the payment captured, the shipment booked, the customer told', () => {
+  it('completes: the stock is taken, the payment captured, the shipment booked, the customer told', async () => {
     const services = sampleServices();
 
-    const run = runSaga(orderSaga, order(), { participants: scriptsOf(services) });
+    const state = await runOnServices(order(), services);
 
-    expect(run.finalState.status).toBe('completed');
-    expect(services.inventory.available('apple')).toBe(7);
-    expect(services.payment.authorizationStatus('auth:saga-1:authorize-payment')).toBe('captured');
-    expect(services.shipping.scheduled()).toEqual(['shp:saga-1:schedule-shipping']);
+    expect(state.status).toBe('completed');
+    expect(await services.inventory.available('apple')).toBe(7);
+    expect(await services.payment.authorizationStatus('auth:saga-1:authorize-payment')).toBe(
+      'captured',
+    );
+    expect(await services.shipping.shipmentStatus('shp:saga-1:schedule-shipping')).toBe(
+      'scheduled',
+    );
     expect(services.notification.sent()).toHaveLength(1);
     expect(commandTypes(services).sort()).toEqual([
       'inventory.reserve',
@@ -106,30 +104,28 @@ describe('the order saga on the sample participants', () => {
     ]);
   });
 
-  it('puts the stock back when the payment is declined', () => {
+  it('puts the stock back when the payment is declined', async () => {
     const services = sampleServices();
 
-    const run = runSaga(orderSaga, order({ amount: 20_000 }), {
-      participants: scriptsOf(services),
-    });
+    const state = await runOnServices(order({ amount: 20_000 }), services);
 
-    expect(run.finalState.status).toBe('compensated');
-    expect(services.inventory.available('apple')).toBe(10);
+    expect(state.status).toBe('compensated');
+    expect(await services.inventory.available('apple')).toBe(10);
     expect(services.inventory.ledger.entries.map((e) => e.commandType)).toEqual([
       'inventory.reserve',
       'inventory.release',
     ]);
   });
 
-  it('voids the authorization when the stock runs short', () => {
+  it('voids the authorization when the stock runs short', async () => {
     const services = sampleServices();
 
-    const run = runSaga(orderSaga, order({ items: [{ sku: 'apple', quantity: 11 }] }), {
-      participants: scriptsOf(services),
-    });
+    const state = await runOnServices(order({ items: [{ sku: 'apple', quantity: 11 }] }), services);
 
-    expect(run.finalState.status).toBe('compensated');
-    expect(services.payment.authorizationStatus('auth:saga-1:authorize-payment')).toBe('voided');
-    expect(services.inventory.available('apple')).toBe(10);
+    expect(state.status).toBe('compensated');
+    expect(await services.payment.authorizationStatus('auth:saga-1:authorize-payment')).toBe(
+      'voided',
+    );
+    expect(await services.inventory.available('apple')).toBe(10);
   });
 });

@@ -33,7 +33,7 @@ describe('the payment service', () => {
     const result = await call(payment, 'payment.authorize', authorize(100), authorizeStep);
 
     expect(result).toEqual({ authorizationId: AUTHORIZATION_ID });
-    expect(payment.authorizationStatus(AUTHORIZATION_ID)).toBe('authorized');
+    expect(await payment.authorizationStatus(AUTHORIZATION_ID)).toBe('authorized');
     expect(payment.ledger.entries.map((e) => e.commandType)).toEqual(['payment.authorize']);
   });
 
@@ -57,7 +57,7 @@ describe('the payment service', () => {
     );
 
     expect(voided).toMatchObject({ voided: true });
-    expect(payment.authorizationStatus(AUTHORIZATION_ID)).toBe('voided');
+    expect(await payment.authorizationStatus(AUTHORIZATION_ID)).toBe('voided');
   });
 
   it('succeeds in voiding an authorization that never happened, and changes nothing', async () => {
@@ -80,7 +80,7 @@ describe('the payment service', () => {
     const result = await call(payment, 'payment.capture', capture(), captureStep);
 
     expect(result).toEqual({ captureId: 'cap:saga-1:capture-payment' });
-    expect(payment.authorizationStatus(AUTHORIZATION_ID)).toBe('captured');
+    expect(await payment.authorizationStatus(AUTHORIZATION_ID)).toBe('captured');
   });
 
   it('refuses to capture without an authorization, after a void, or more than authorized', async () => {
@@ -127,7 +127,7 @@ describe('the payment service', () => {
     const second = await call(payment, 'payment.refund', refund, { ...refundStep, attempt: 2 });
 
     expect([first, second]).toMatchObject([{ refunded: true }, { refunded: false }]);
-    expect(payment.authorizationStatus(AUTHORIZATION_ID)).toBe('refunded');
+    expect(await payment.authorizationStatus(AUTHORIZATION_ID)).toBe('refunded');
     expect(payment.ledger.entries.map((e) => e.commandType)).toEqual([
       'payment.authorize',
       'payment.capture',
@@ -188,7 +188,7 @@ describe('the payment service', () => {
         call(payment, 'payment.authorize', authorize(1), { stepId: 'authorize-payment-2' }),
       ).rejects.toMatchObject({ code: GATEWAY_UNAVAILABLE });
 
-      expect(payment.authorizationStatus(AUTHORIZATION_ID)).toBe('authorized');
+      expect(await payment.authorizationStatus(AUTHORIZATION_ID)).toBe('authorized');
       expect(payment.ledger.entries.map((e) => e.commandType)).toEqual(['payment.authorize']);
       gateway.breaker.close();
       await expect(

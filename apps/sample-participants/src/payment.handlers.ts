@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { BusinessRefusal } from '../../../libs/saga-participant/src/index.js';
+import { BusinessRefusal, type HandlerContext } from '../../../libs/saga-participant/src/index.js';
 import { parsePayload } from '../../../libs/saga-participant/src/index.js';
+import { memoryRecordStore } from './business-records.js';
 import { EffectLedger } from './effect-ledger.js';
 import type { GatewayRequest, PaymentGateway } from './payment-gateway.js';
 import { originOf, type SampleService, type SampleServiceOptions } from './sample-service.js';
@@ -25,16 +26,17 @@ export type AuthorizationStatus = 'authorized' | 'voided' | 'captured' | 'refund
 
 /** The payment service: authorizes, voids, captures and refunds order payments. */
 export interface PaymentService extends SampleService {
-  /** The status of an authorization, or undefined when there is none by that id. */
-  authorizationStatus(authorizationId: string): AuthorizationStatus | undefined;
+  /** The status of an authorization (as last committed), or undefined when there is none by that id. */
+  authorizationStatus(authorizationId: string): Promise<AuthorizationStatus | undefined>;
 }
 
-interface Authorization {
+/** One authorization, as a business record. */
+type Authorization = {
   readonly amount: number;
   readonly currency: string;
-  status: AuthorizationStatus;
-  captureId?: string;
-}
+  readonly status: AuthorizationStatus;
+  readonly captureId?: string;
+};
 
 const money = { amount: z.number().positive(), currency: z.string().regex(/^[A-Z]{3}$/) };
 const authorizePayload = z.object({
@@ -60,22 +62,31 @@ const refundPayload = z.object({ orderId: z.string().min(1), captureId: z.string
  * (`PAYMENT_DECLINED`); `payment.void` releases an authorization (and succeeds when there is
  * none); `payment.capture` takes the money of an authorization; `payment.refund` gives it back.
  * Each one that acts asks the gateway first; when the gateway cannot be reached the command
- * answers a retryable `error` GATEWAY_UNAVAILABLE and changes nothing.
+ * answers a retryable `error` GATEWAY_UNAVAILABLE and changes nothing. Authorizations and
+ * captures are kept in `options.records` (default in memory).
  */
 export function createPaymentService(options: PaymentOptions = {}): PaymentService {
   const declineAbove = options.declineAbove ?? 10_000;
-  const authorizations = new Map<string, Authorization>();
-  const captures = new Map<string, string>(); // capture id → authorization id
+  const recordStore = options.records ?? memoryRecordStore();
+  const authorizations = recordStore.records<Authorization>('authorization');
+  const captures = recordStore.records<string>('capture'); // capture id → authorization id
   const ledger = new EffectLedger(options.now);
   const { gateway } = options;
   /** Asks the gateway, then acts; at once without a gateway. Nothing changes when the gateway rejects. */
-  const viaGateway = <T>(request: GatewayRequest, act: () => T | Promise<T>): T | Promise<T> =>
-    gateway === undefined ? act() : gateway.call(request).then(act);
+  const viaGateway = async <T>(request: GatewayRequest, act: () => Promise<T>): Promise<T> => {
+    if (gateway !== undefined) await gateway.call(request);
+    return act();
+  };
+  /** The authorization `id`, locked until the handler's transaction ends. */
+  const lockAuthorization = (context: HandlerContext, id: string) =>
+    authorizations.change(context, [id], (current) => ({ result: current.get(id) }));
+  const storeAuthorization = (context: HandlerContext, id: string, value: Authorization) =>
+    authorizations.change(context, [id], () => ({ store: new Map([[id, value]]), result: value }));
 
   return {
     participant: PAYMENT,
     ledger,
-    authorizationStatus: (id) => authorizations.get(id)?.status,
+    authorizationStatus: async (id) => (await authorizations.find(id))?.status,
     handlers: {
       'payment.authorize': (command, context) => {
         const { amount, currency } = parsePayload(authorizePayload, command.payload);
@@ -88,17 +99,20 @@ export function createPaymentService(options: PaymentOptions = {}): PaymentServi
           amount,
           currency,
         } as const;
-        return viaGateway(request, () => {
+        return viaGateway(request, async () => {
           const authorizationId = `auth:${originOf(command)}`;
-          authorizations.set(authorizationId, { amount, currency, status: 'authorized' });
-          context.onRollback(() => authorizations.delete(authorizationId));
+          await storeAuthorization(context, authorizationId, {
+            amount,
+            currency,
+            status: 'authorized',
+          });
           return ledger.applied(command, context, { authorizationId });
         });
       },
-      'payment.void': (command, context) => {
+      'payment.void': async (command, context) => {
         const payload = parsePayload(voidPayload, command.payload);
         const authorizationId = payload.authorizationId ?? `auth:${originOf(command)}`;
-        const authorization = authorizations.get(authorizationId);
+        const authorization = await lockAuthorization(context, authorizationId);
         if (authorization?.status === 'captured') {
           throw new BusinessRefusal(
             'ALREADY_CAPTURED',
@@ -106,16 +120,21 @@ export function createPaymentService(options: PaymentOptions = {}): PaymentServi
           );
         }
         if (authorization?.status !== 'authorized') return { authorizationId, voided: false };
-        return viaGateway({ operation: 'void', idempotencyKey: command.idempotencyKey }, () => {
-          authorization.status = 'voided';
-          context.onRollback(() => (authorization.status = 'authorized'));
-          return ledger.applied(command, context, { authorizationId, voided: true });
-        });
+        return viaGateway(
+          { operation: 'void', idempotencyKey: command.idempotencyKey },
+          async () => {
+            await storeAuthorization(context, authorizationId, {
+              ...authorization,
+              status: 'voided',
+            });
+            return ledger.applied(command, context, { authorizationId, voided: true });
+          },
+        );
       },
-      'payment.capture': (command, context) => {
+      'payment.capture': async (command, context) => {
         const payload = parsePayload(capturePayload, command.payload);
         const authorizationId = payload.authorizationId ?? '';
-        const authorization = authorizations.get(authorizationId);
+        const authorization = await lockAuthorization(context, authorizationId);
         if (authorization === undefined) {
           throw new BusinessRefusal('AUTHORIZATION_NOT_FOUND', 'no such authorization to capture');
         }
@@ -135,28 +154,37 @@ export function createPaymentService(options: PaymentOptions = {}): PaymentServi
           amount: payload.amount,
           currency: payload.currency,
         } as const;
-        return viaGateway(request, () => {
+        return viaGateway(request, async () => {
           const captureId = `cap:${originOf(command)}`;
-          authorization.status = 'captured';
-          authorization.captureId = captureId;
-          captures.set(captureId, authorizationId);
-          context.onRollback(() => {
-            authorization.status = 'authorized';
-            delete authorization.captureId;
-            captures.delete(captureId);
+          await storeAuthorization(context, authorizationId, {
+            ...authorization,
+            status: 'captured',
+            captureId,
           });
+          await captures.change(context, [captureId], () => ({
+            store: new Map([[captureId, authorizationId]]),
+            result: undefined,
+          }));
           return ledger.applied(command, context, { captureId });
         });
       },
-      'payment.refund': (command, context) => {
+      'payment.refund': async (command, context) => {
         const { captureId } = parsePayload(refundPayload, command.payload);
-        const authorization = authorizations.get(captures.get(captureId) ?? '');
-        if (authorization?.status !== 'captured') return { captureId, refunded: false };
-        return viaGateway({ operation: 'refund', idempotencyKey: command.idempotencyKey }, () => {
-          authorization.status = 'refunded';
-          context.onRollback(() => (authorization.status = 'captured'));
-          return ledger.applied(command, context, { captureId, refunded: true });
-        });
+        const capturedBy = await captures.change(context, [captureId], (current) => ({
+          result: current.get(captureId),
+        }));
+        const authorization =
+          capturedBy === undefined ? undefined : await lockAuthorization(context, capturedBy);
+        if (capturedBy === undefined || authorization?.status !== 'captured') {
+          return { captureId, refunded: false };
+        }
+        return viaGateway(
+          { operation: 'refund', idempotencyKey: command.idempotencyKey },
+          async () => {
+            await storeAuthorization(context, capturedBy, { ...authorization, status: 'refunded' });
+            return ledger.applied(command, context, { captureId, refunded: true });
+          },
+        );
       },
     },
   };

@@ -2,7 +2,9 @@ import { topicNames } from '#contracts';
 import type { DataSource } from 'typeorm';
 import type { DatabaseTimeouts, RetentionLoop } from '#postgres';
 import type { EffectLedger } from './effect-ledger.js';
+import { memoryRecordStore, postgresRecordStore, type RecordStore } from './business-records.js';
 import { EffectsTable1764633600001 } from './effects-table.migration.js';
+import { RecordsTable1765000000000 } from './records-table.migration.js';
 import {
   idempotencyRetention,
   InMemoryIdempotencyStore,
@@ -163,8 +165,35 @@ export async function startSampleParticipants(
     },
     channels.breaker,
   );
+  const names = SAMPLE_PARTICIPANT_NAMES.filter((name) => options.only?.includes(name) ?? true);
+  const dataSources: Partial<Record<SampleParticipantName, DataSource>> = {};
+  const retention: RetentionLoop[] = [];
+  const opened = await Promise.allSettled(
+    names.map(async (name) => {
+      if (options.database === undefined) return;
+      const dataSource = await openSampleDatabase(options.database, name);
+      dataSources[name] = dataSource;
+      const retentionMs = options.database.idempotencyRetentionMs;
+      const loop = idempotencyRetention(dataSource, {
+        ...(retentionMs === undefined ? {} : { retentionMs }),
+      });
+      retention.push(loop);
+      loop.start();
+    }),
+  );
+  // In Postgres mode the business records live in the participant's schema, beside its ledger.
+  const stores = Object.fromEntries(
+    SAMPLE_PARTICIPANT_NAMES.map((name) => {
+      const dataSource = dataSources[name];
+      return [name, dataSource ? postgresRecordStore(dataSource) : memoryRecordStore()];
+    }),
+  ) as Record<SampleParticipantName, RecordStore>;
   const services: SampleServices = {
-    inventory: createInventoryService({ ...clock, ...options.inventory }),
+    inventory: createInventoryService({
+      ...clock,
+      ...options.inventory,
+      records: stores.inventory,
+    }),
     notification: createNotificationService({
       ...clock,
       dispatcher: options.notification?.dispatcher ?? defaultDispatcher,
@@ -173,24 +202,15 @@ export async function startSampleParticipants(
       ...clock,
       ...options.payment,
       gateway: options.payment?.gateway ?? defaultGateway,
+      records: stores.payment,
     }),
-    shipping: createShippingService(clock),
+    shipping: createShippingService({ ...clock, records: stores.shipping }),
   };
-  const names = SAMPLE_PARTICIPANT_NAMES.filter((name) => options.only?.includes(name) ?? true);
-  const dataSources: Partial<Record<SampleParticipantName, DataSource>> = {};
-  const retention: RetentionLoop[] = [];
   const started = await Promise.allSettled(
-    names.map(async (name) => {
-      if (options.database !== undefined) {
-        const dataSource = await openSampleDatabase(options.database, name);
-        dataSources[name] = dataSource;
-        const retentionMs = options.database.idempotencyRetentionMs;
-        const loop = idempotencyRetention(dataSource, {
-          ...(retentionMs === undefined ? {} : { retentionMs }),
-        });
-        retention.push(loop);
-        loop.start();
-      }
+    names.map(async (name, index) => {
+      if (opened[index]!.status === 'rejected')
+        throw (opened[index] as PromiseRejectedResult).reason;
+      await stores[name].ready();
       return startOne(options, name, services[name], dataSources[name]);
     }),
   );
@@ -227,7 +247,7 @@ export function openSampleDatabase(
   return openParticipantDatabase({
     url: database.url,
     schema: `${database.schemaPrefix ?? 'participant_'}${participant}`,
-    migrations: [EffectsTable1764633600001],
+    migrations: [EffectsTable1764633600001, RecordsTable1765000000000],
     ...(database.poolSize === undefined ? {} : { poolSize: database.poolSize }),
     ...(database.timeouts === undefined ? {} : { timeouts: database.timeouts }),
     ...(database.onPoolError === undefined ? {} : { onPoolError: database.onPoolError }),

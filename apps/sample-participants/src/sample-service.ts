@@ -1,5 +1,6 @@
 import type { CommandMessage } from '#contracts';
 import type { CommandHandlers } from '../../../libs/saga-participant/src/index.js';
+import type { RecordStore } from './business-records.js';
 import type { EffectLedger } from './effect-ledger.js';
 
 /** A sample participant: its name, its handlers and the ledger of what it did. */
@@ -13,6 +14,8 @@ export interface SampleService {
 export interface SampleServiceOptions {
   /** The clock of the ledger (default: the system clock). */
   readonly now?: () => Date;
+  /** Where the business records live (default: in memory, see business-records.ts). */
+  readonly records?: RecordStore;
 }
 
 /**

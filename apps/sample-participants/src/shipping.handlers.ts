@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parsePayload } from '../../../libs/saga-participant/src/index.js';
+import { memoryRecordStore } from './business-records.js';
 import { EffectLedger } from './effect-ledger.js';
 import { originOf, type SampleService, type SampleServiceOptions } from './sample-service.js';
 
@@ -8,9 +9,12 @@ export const SHIPPING = 'shipping';
 
 /** The shipping service: schedules and cancels the shipment of an order. */
 export interface ShippingService extends SampleService {
-  /** The ids of the shipments scheduled and not cancelled. */
-  scheduled(): string[];
+  /** Whether the shipment `id` is scheduled or was cancelled (as last committed); undefined if unknown. */
+  shipmentStatus(id: string): Promise<ShipmentStatus | undefined>;
 }
+
+/** Where one shipment stands. */
+export type ShipmentStatus = 'scheduled' | 'cancelled';
 
 const schedulePayload = z.object({
   orderId: z.string().min(1),
@@ -24,28 +28,35 @@ const cancelPayload = z.object({
 
 /**
  * Creates the shipping service: `shipping.schedule` books a shipment for an order,
- * `shipping.cancel` cancels it (and succeeds when there is none).
+ * `shipping.cancel` cancels it (and succeeds when there is none). Shipments are kept in
+ * `options.records` (default in memory).
  */
 export function createShippingService(options: SampleServiceOptions = {}): ShippingService {
-  const shipments = new Set<string>();
+  const shipments = (options.records ?? memoryRecordStore()).records<ShipmentStatus>('shipment');
   const ledger = new EffectLedger(options.now);
   return {
     participant: SHIPPING,
     ledger,
-    scheduled: () => [...shipments],
+    shipmentStatus: (id) => shipments.find(id),
     handlers: {
-      'shipping.schedule': (command, context) => {
+      'shipping.schedule': async (command, context) => {
         parsePayload(schedulePayload, command.payload);
         const shipmentId = `shp:${originOf(command)}`;
-        shipments.add(shipmentId);
-        context.onRollback(() => shipments.delete(shipmentId));
+        await shipments.change(context, [shipmentId], () => ({
+          store: new Map([[shipmentId, 'scheduled' as const]]),
+          result: undefined,
+        }));
         return ledger.applied(command, context, { shipmentId });
       },
-      'shipping.cancel': (command, context) => {
+      'shipping.cancel': async (command, context) => {
         const payload = parsePayload(cancelPayload, command.payload);
         const shipmentId = payload.shipmentId ?? `shp:${originOf(command)}`;
-        if (!shipments.delete(shipmentId)) return { shipmentId, cancelled: false };
-        context.onRollback(() => shipments.add(shipmentId));
+        const cancelled = await shipments.change(context, [shipmentId], (current) =>
+          current.get(shipmentId) === 'scheduled'
+            ? { store: new Map([[shipmentId, 'cancelled' as const]]), result: true }
+            : { result: false },
+        );
+        if (!cancelled) return { shipmentId, cancelled: false };
         return ledger.applied(command, context, { shipmentId, cancelled: true });
       },
     },
