@@ -4,7 +4,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_GUARD, Reflector } from '@nestjs/core';
 import { loadCoordinatorConfig } from '../../apps/coordinator/src/config/coordinator-config.js';
 import { AuthGuard } from '../../apps/coordinator/src/http/auth.guard.js';
-import { createHttpSecurity } from '../../apps/coordinator/src/security/create-http-security.js';
+import { createHttpSecurity } from '../../apps/coordinator/src/http/create-http-security.js';
 import { TEST_SECURITY_ENV } from './test-credentials.js';
 
 @Module({})

@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { SagaRegistry } from '#saga-core';
 import { SAGA_OPERATIONS } from './application/saga-operations.js';
-import { PARTICIPANT_HEALTH } from './application/participant-health.js';
+import { PARTICIPANT_HEALTH } from './resilience/participant-health.js';
 import { SAGA_QUERIES } from './application/saga-queries.js';
 import type { CoordinatorConfig } from './config/coordinator-config.js';
 import { brokerReadiness } from './health/dependency-checks.js';
@@ -26,7 +26,7 @@ import { CoordinatorLifecycle } from './runtime/coordinator-lifecycle.js';
 import type { StartupPhases } from './runtime/startup-phases.js';
 import { CoordinatorRuntime } from './runtime/coordinator-runtime.js';
 import { StuckSagasModule } from './stuck-sagas/index.js';
-import { createHttpSecurity } from './security/create-http-security.js';
+import { createHttpSecurity } from './http/create-http-security.js';
 
 /** What the coordinator runs: its configuration, its saga definitions, and their participants. */
 export interface AppModuleOptions {

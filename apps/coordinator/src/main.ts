@@ -13,8 +13,8 @@ import {
 } from './config/coordinator-config.js';
 import { configureHttp } from './http/index.js';
 import { createSampleSagaRegistry, SAMPLE_PARTICIPANTS } from './sagas/saga-catalog.js';
-import { createHttpSecurity } from './security/create-http-security.js';
-import { reloadApiKeys } from './security/reload-api-keys.js';
+import { createHttpSecurity } from './http/create-http-security.js';
+import { reloadApiKeys } from './runtime/reload-api-keys.js';
 import {
   StartupPhases,
   StartupTimeoutError,

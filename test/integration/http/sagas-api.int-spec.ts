@@ -21,7 +21,7 @@ import {
   type StartSagaAnswer,
   type StartSagaRequest,
 } from '../../../apps/coordinator/src/application/saga-operations.js';
-import { PARTICIPANT_HEALTH } from '../../../apps/coordinator/src/application/participant-health.js';
+import { PARTICIPANT_HEALTH } from '../../../apps/coordinator/src/resilience/participant-health.js';
 import { SAGA_QUERIES } from '../../../apps/coordinator/src/application/saga-queries.js';
 import { configureHttp, HttpApiModule } from '../../../apps/coordinator/src/http/index.js';
 import {
@@ -30,7 +30,7 @@ import {
 } from '../../../apps/coordinator/src/persistence/data-source-options.js';
 import { PostgresSagaQueries } from '../../../apps/coordinator/src/persistence/saga-queries.postgres.js';
 import { databaseUrl, uniqueName } from '../../support/services.js';
-import { createHttpSecurity } from '../../../apps/coordinator/src/security/create-http-security.js';
+import { createHttpSecurity } from '../../../apps/coordinator/src/http/create-http-security.js';
 import { loadCoordinatorConfig } from '../../../apps/coordinator/src/config/coordinator-config.js';
 import { ADMIN_HEADERS, TEST_SECURITY_ENV } from '../../support/test-credentials.js';
 import { checkoutSaga, insertAudit, insertSaga, insertStep } from './saga-rows.js';

@@ -1,6 +1,7 @@
 import { HEADERS, MESSAGE_TYPES, topicNames } from '#contracts';
 import type { Effect } from '#saga-core';
-import { emptyWrites, laneOf, planEffects } from './effect-plan.js';
+import { laneOf } from '../outbox/outbox-lanes.js';
+import { emptyWrites, planEffects } from './effect-plan.js';
 
 const saga = { sagaId: '6f1c1d7e-0000-4000-8000-000000000001', sagaType: 'order' };
 const options = { topics: topicNames('test.'), timeScale: 1, lanes: 16 };
@@ -87,15 +88,6 @@ describe('planEffects', () => {
     const writes = emptyWrites();
     planEffects(writes, [retry(now - 1_000)], saga, now, options);
     expect(writes.timers.get('w-1')?.dueAt).toBe(now);
-  });
-});
-
-describe('laneOf', () => {
-  it('puts a saga always in the same lane, within the lane count', () => {
-    const lanes = new Set(Array.from({ length: 200 }, (_, i) => laneOf(`saga-${i}`, 8)));
-    expect([...lanes].every((lane) => lane >= 0 && lane < 8)).toBe(true);
-    expect(lanes.size).toBe(8);
-    expect(laneOf('saga-1', 8)).toBe(laneOf('saga-1', 8));
   });
 });
 

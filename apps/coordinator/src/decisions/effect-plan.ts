@@ -8,6 +8,7 @@ import {
   type TopicNames,
 } from '#contracts';
 import { commandMessageId, type AuditEntry, type Effect, type Wakeup } from '#saga-core';
+import { laneOf } from '../outbox/outbox-lanes.js';
 import type { HeldCommandRow } from '../resilience/held-commands.js';
 import type { OutboxRow, TimerRow } from '../persistence/saga-rows.js';
 
@@ -178,14 +179,4 @@ function commonHeaders(
     [HEADERS.contentType]: JSON_CONTENT_TYPE,
     [HEADERS.schemaVersion]: String(SCHEMA_VERSION),
   };
-}
-
-/** The outbox lane of a saga: FNV-1a of its id, modulo the lane count. */
-export function laneOf(sagaId: string, lanes: number): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < sagaId.length; i++) {
-    hash ^= sagaId.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return (hash >>> 0) % lanes;
 }

@@ -46,7 +46,7 @@ import { inputsEqual } from './inputs-equal.js';
 import { sagaTracing } from '../observability/saga-tracing.js';
 import type { SagaMetrics } from '../observability/saga-metrics.js';
 import type { SagaLog } from '../observability/saga-log.js';
-import type { WorkSignals } from './work-signals.js';
+import type { WorkSignals } from '../common/work-signals.js';
 import type { OutboxFastPath } from '../outbox/outbox-fast-path.js';
 import type { UndeliverableRow } from '../outbox/outbox-relay.js';
 import { releaseSetAside, setOutboxRowsAside } from '../outbox/set-aside-rows.js';

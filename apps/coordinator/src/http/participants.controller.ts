@@ -13,7 +13,7 @@ import {
   PARTICIPANT_HEALTH,
   type ParticipantHealth,
   type ParticipantView,
-} from '../application/participant-health.js';
+} from '../resilience/participant-health.js';
 import { ApiProblems } from './api-problems.decorator.js';
 import { participantNameSchema } from './request-schemas.js';
 import { participantViewSchema } from './response-schemas.js';

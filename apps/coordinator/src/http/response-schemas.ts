@@ -1,6 +1,6 @@
 import type { JsonValue } from '#contracts';
 import { z } from 'zod';
-import type { ParticipantView } from '../application/participant-health.js';
+import type { ParticipantView } from '../resilience/participant-health.js';
 import type { OperatorActionAnswer, StartSagaAnswer } from '../application/saga-operations.js';
 import type {
   HistoryEntry,

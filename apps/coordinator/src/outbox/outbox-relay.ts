@@ -5,7 +5,7 @@ import { inTransaction, runQuery, type SqlRunner } from '#postgres';
 import { publishTraced } from '#tracing';
 import type { OpenPayload } from './outbox-fast-path.js';
 import { neverSendableCode, SendFailureTracker } from './send-failure.js';
-import { InterruptibleSleep } from '../runtime/interruptible-sleep.js';
+import { InterruptibleSleep } from '../common/interruptible-sleep.js';
 
 /** An outbox row that can never be sent, to be set aside with its saga marked stuck. */
 export interface UndeliverableRow {

@@ -11,7 +11,7 @@ import {
   type TopicNames,
 } from '#contracts';
 import { inTransaction, runQuery } from '#postgres';
-import { laneOf } from '../decisions/effect-plan.js';
+import { laneOf } from '../outbox/outbox-lanes.js';
 import type { OutboxFastPath } from '../outbox/outbox-fast-path.js';
 import { enqueueOutbox, type OutboxRow } from '../persistence/saga-rows.js';
 import type { BreakerChange, BreakerState } from './participant-breaker.js';

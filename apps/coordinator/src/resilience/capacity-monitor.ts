@@ -1,9 +1,9 @@
 import { Logger } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { inTransaction } from '#postgres';
-import type { WorkSignals } from '../decisions/work-signals.js';
+import type { WorkSignals } from '../common/work-signals.js';
 import type { OutboxFastPath } from '../outbox/outbox-fast-path.js';
-import { InterruptibleSleep } from '../runtime/interruptible-sleep.js';
+import { InterruptibleSleep } from '../common/interruptible-sleep.js';
 import type { CommandGate } from './command-gate.js';
 import {
   participantLoads,

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import type { ParticipantHealth, ParticipantView } from '../application/participant-health.js';
+import type { ParticipantHealth, ParticipantView } from './participant-health.js';
 import { readBreakerLog } from './breaker-log.js';
 import type { CommandGate } from './command-gate.js';
 

@@ -14,7 +14,7 @@ import {
 import type { CoordinatorConfig } from '../config/coordinator-config.js';
 import { deadLetterIndexer, deadLetterTopicsToIndex } from '../dead-letters/index.js';
 import { SagaDecisions } from '../decisions/saga-decisions.js';
-import { WorkSignals } from '../decisions/work-signals.js';
+import { WorkSignals } from '../common/work-signals.js';
 import { replyBatchHandler } from '../inbound/reply-handler.js';
 import { startBatchHandler } from '../inbound/start-handler.js';
 import { coalesceBatches } from '../inbound/coalesce-batches.js';
@@ -32,7 +32,7 @@ import { CommandGate } from '../resilience/command-gate.js';
 import { SagaAdmission } from '../resilience/saga-admission.js';
 import { FieldCipher } from '../security/field-cipher.js';
 import { ephemeralKeyring } from '../security/keyring.js';
-import { deadLetterSealing } from '../security/dead-letter-sealing.js';
+import { deadLetterSealing } from '../dead-letters/dead-letter-sealing.js';
 import { SensitiveData } from '../security/sensitive-data.js';
 import type { DeadLetterSealer } from '../dead-letters/dead-letter-sealer.js';
 import { TimerPoller } from '../timers/timer-poller.js';

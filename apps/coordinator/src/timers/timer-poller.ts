@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { SagaDecisions } from '../decisions/saga-decisions.js';
-import type { WorkSignals } from '../decisions/work-signals.js';
-import { InterruptibleSleep } from '../runtime/interruptible-sleep.js';
+import type { WorkSignals } from '../common/work-signals.js';
+import { InterruptibleSleep } from '../common/interruptible-sleep.js';
 
 /** Options of the {@link TimerPoller}; times in ms. */
 export interface TimerPollerOptions {

@@ -1,5 +1,5 @@
-import { ApiKeyDirectory, hashApiKey } from './api-keys.js';
-import { Authenticator } from './authenticator.js';
+import { ApiKeyDirectory, hashApiKey } from '../security/api-keys.js';
+import { Authenticator } from '../security/authenticator.js';
 import { reloadApiKeys } from './reload-api-keys.js';
 
 const key = 'ops-key-0123456789abcdef0123456789abcdef';

@@ -1,9 +1,9 @@
 import type { SecurityConfig } from '../config/security-config.js';
-import type { HttpSecurity } from '../http/auth.guard.js';
-import { ApiKeyDirectory } from './api-keys.js';
-import { Authenticator } from './authenticator.js';
-import { JwtVerifier } from './jwt-verifier.js';
-import { RateLimiter } from './rate-limiter.js';
+import type { HttpSecurity } from './auth.guard.js';
+import { ApiKeyDirectory } from '../security/api-keys.js';
+import { Authenticator } from '../security/authenticator.js';
+import { JwtVerifier } from '../security/jwt-verifier.js';
+import { RateLimiter } from '../security/rate-limiter.js';
 
 /** The authenticator and rate limiter the configuration describes. */
 export function createHttpSecurity(config: SecurityConfig): HttpSecurity {

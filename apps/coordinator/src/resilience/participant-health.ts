@@ -1,5 +1,5 @@
-import type { BreakerLogEntry } from '../resilience/breaker-log.js';
-import type { ParticipantStatus } from '../resilience/command-gate.js';
+import type { BreakerLogEntry } from './breaker-log.js';
+import type { ParticipantStatus } from './command-gate.js';
 
 /** Injection token of {@link ParticipantHealth}. */
 export const PARTICIPANT_HEALTH = Symbol('PARTICIPANT_HEALTH');

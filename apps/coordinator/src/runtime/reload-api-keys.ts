@@ -1,7 +1,7 @@
 import type { Logger } from '@nestjs/common';
 import { ConfigError, loadCoordinatorConfig } from '../config/coordinator-config.js';
-import { ApiKeyDirectory } from './api-keys.js';
-import type { Authenticator } from './authenticator.js';
+import { ApiKeyDirectory } from '../security/api-keys.js';
+import type { Authenticator } from '../security/authenticator.js';
 
 /**
  * Reads `API_KEYS` / `API_KEYS_FILE` again and makes the authenticator use them: how a key is

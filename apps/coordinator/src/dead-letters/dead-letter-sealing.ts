@@ -1,7 +1,7 @@
 import { HEADERS } from '#contracts';
-import type { DeadLetterSealer } from '../dead-letters/dead-letter-sealer.js';
-import type { FieldCipher } from './field-cipher.js';
-import type { SensitiveData } from './sensitive-data.js';
+import type { DeadLetterSealer } from './dead-letter-sealer.js';
+import type { FieldCipher } from '../security/field-cipher.js';
+import type { SensitiveData } from '../security/sensitive-data.js';
 
 /**
  * Dead letters of a saga whose type has sensitive fields are sealed whole with the field

@@ -1,0 +1,12 @@
+// Which outbox lane a saga's rows take: every row of a saga takes the same lane, so the relay
+// that works a lane sends them in order.
+
+/** The outbox lane of a saga: FNV-1a of its id, modulo the lane count. */
+export function laneOf(sagaId: string, lanes: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < sagaId.length; i++) {
+    hash ^= sagaId.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0) % lanes;
+}
