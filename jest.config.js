@@ -9,7 +9,9 @@ const shared = {
   transform: { '^.+\\.ts$': ['@swc/jest', { ...swc, swcrc: false }] },
   moduleNameMapper: {
     '^#contracts$': '<rootDir>/libs/contracts/src/index.ts',
+    '^#errors$': '<rootDir>/libs/errors/src/describe-error.ts',
     '^#postgres$': '<rootDir>/libs/postgres/src/sql-runner.ts',
+    '^#saga-participant$': '<rootDir>/libs/saga-participant/src/index.ts',
     '^#saga-core$': '<rootDir>/libs/saga-core/src/index.ts',
     '^#tracing$': '<rootDir>/libs/tracing/src/message-tracing.ts',
     '^#saga-core/testing$': '<rootDir>/libs/saga-core/src/testing/index.ts',

@@ -21,7 +21,7 @@
 //   workflow in this process at once, and getResult awaits it without polling), no step retries
 //   (the echo never fails for a transient reason; the third step's refusal is final).
 import { DBOS } from '@dbos-inc/dbos-sdk';
-import { BusinessRefusal } from '../../libs/saga-participant/src/business-refusal.js';
+import { BusinessRefusal } from '#saga-participant';
 import { BENCH_SAGA, BENCH_STEPS, REFUSAL_CODE } from './bench-saga.js';
 import type { SagaEnd } from './bench-system.js';
 

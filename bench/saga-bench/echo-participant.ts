@@ -7,7 +7,7 @@ import {
   silentParticipantLogger,
   startParticipantRuntime,
   type CommandHandlers,
-} from '../../libs/saga-participant/src/index.js';
+} from '#saga-participant';
 import { KafkaTransport } from '../../apps/coordinator/src/messaging/kafka-transport.js';
 import { BENCH_STEPS, ECHO_PARTICIPANT, REFUSAL_CODE } from './bench-saga.js';
 

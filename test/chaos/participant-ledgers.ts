@@ -1,6 +1,6 @@
 // The sample participants' durable ledgers: the `effects` table of each participant's schema.
 import type { DataSource } from 'typeorm';
-import { quoteIdentifier } from '../../libs/saga-participant/src/index.js';
+import { quoteIdentifier } from '#saga-participant';
 import type { AppliedEffect } from '../support/order-invariants.js';
 
 /** Every effect row of every participant, read from `<schemaPrefix><participant>.effects`. */

@@ -14,7 +14,7 @@ import {
   silentTransportLogger,
 } from '../../apps/coordinator/src/messaging/index.js';
 import { SAMPLE_PARTICIPANTS } from '../../apps/coordinator/src/sagas/saga-catalog.js';
-import { replyEnvelope, replyMessage } from '../../libs/saga-participant/src/reply-message.js';
+import { replyEnvelope, replyMessage } from '#saga-participant';
 import type { CoordinatorEnvironment } from './coordinator-fixture.js';
 import { kafkaBrokers } from './services.js';
 import { recordTopics, type TopicRecorder } from './topic-recorder.js';

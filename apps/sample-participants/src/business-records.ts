@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { JsonValue } from '#contracts';
-import type { HandlerContext, SqlRunner } from '../../../libs/saga-participant/src/index.js';
+import type { HandlerContext, SqlRunner } from '#saga-participant';
 
 /**
  * One kind of a sample service's business records (stock levels, reservations,

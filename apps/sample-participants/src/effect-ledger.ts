@@ -1,5 +1,5 @@
 import type { CommandMessage, JsonValue } from '#contracts';
-import type { HandlerContext } from '../../../libs/saga-participant/src/index.js';
+import type { HandlerContext } from '#saga-participant';
 
 /** One effect a sample service applied. */
 export interface LedgerEntry {

@@ -1,21 +1,21 @@
 // The sample participants' public API: what the coordinator's embedded mode and tests import.
-export { BusinessRefusal } from '../../../libs/saga-participant/src/index.js';
-export type { CommandHandler, CommandHandlers } from '../../../libs/saga-participant/src/index.js';
-export { parsePayload } from '../../../libs/saga-participant/src/index.js';
+export { BusinessRefusal } from '#saga-participant';
+export type { CommandHandler, CommandHandlers } from '#saga-participant';
+export { parsePayload } from '#saga-participant';
 export { EffectLedger, type LedgerEntry } from './effect-ledger.js';
-export type { FinalOutcome, IdempotencyStore } from '../../../libs/saga-participant/src/index.js';
-export { InMemoryIdempotencyStore } from '../../../libs/saga-participant/src/index.js';
+export type { FinalOutcome, IdempotencyStore } from '#saga-participant';
+export { InMemoryIdempotencyStore } from '#saga-participant';
 export {
   jsonLinesParticipantLogger,
   silentParticipantLogger,
   type ParticipantLogger,
   type ParticipantLogLevel,
-} from '../../../libs/saga-participant/src/index.js';
+} from '#saga-participant';
 export {
   startParticipantRuntime,
   type ParticipantRuntime,
   type ParticipantRuntimeOptions,
-} from '../../../libs/saga-participant/src/index.js';
+} from '#saga-participant';
 export {
   SAMPLE_PARTICIPANT_NAMES,
   sampleParticipantTopics,

@@ -1,4 +1,4 @@
-import { BusinessRefusal } from '../../../libs/saga-participant/src/index.js';
+import { BusinessRefusal } from '#saga-participant';
 import { call } from './command.fixture.js';
 import { createInventoryService } from './inventory.handlers.js';
 

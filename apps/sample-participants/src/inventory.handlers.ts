@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { BusinessRefusal } from '../../../libs/saga-participant/src/index.js';
-import { parsePayload } from '../../../libs/saga-participant/src/index.js';
+import { BusinessRefusal, parsePayload } from '#saga-participant';
 import { memoryRecordStore } from './business-records.js';
 import { EffectLedger } from './effect-ledger.js';
 import { originOf, type SampleService, type SampleServiceOptions } from './sample-service.js';

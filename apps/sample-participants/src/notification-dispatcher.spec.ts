@@ -1,5 +1,5 @@
 import { jest } from '@jest/globals';
-import { TechnicalError } from '../../../libs/saga-participant/src/index.js';
+import { TechnicalError } from '#saga-participant';
 import { DEFAULT_BREAKER_CONFIG } from './breaker-config.js';
 import type { MessageChannel, OutgoingMessage } from './notification-channels.js';
 import {

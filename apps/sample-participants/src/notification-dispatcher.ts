@@ -1,6 +1,6 @@
 // Email behind a circuit breaker, SMS as its fallback: how the notification service reaches customers.
 import CircuitBreaker from 'opossum';
-import { TechnicalError } from '../../../libs/saga-participant/src/index.js';
+import { TechnicalError } from '#saga-participant';
 import { DEFAULT_BREAKER_CONFIG, opossumOptions, type BreakerConfig } from './breaker-config.js';
 import type {
   MessageChannel,

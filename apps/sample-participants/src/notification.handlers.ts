@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parsePayload } from '../../../libs/saga-participant/src/index.js';
+import { parsePayload } from '#saga-participant';
 import { EffectLedger } from './effect-ledger.js';
 import type { NotificationChannel } from './notification-channels.js';
 import type { MessageDispatcher } from './notification-dispatcher.js';

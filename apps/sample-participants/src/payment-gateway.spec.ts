@@ -1,5 +1,5 @@
 import { jest } from '@jest/globals';
-import { TechnicalError } from '../../../libs/saga-participant/src/index.js';
+import { TechnicalError } from '#saga-participant';
 import { seededRandom } from './faults/seeded-random.js';
 import {
   DEFAULT_GATEWAY_CONFIG,

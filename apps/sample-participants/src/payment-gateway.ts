@@ -2,7 +2,7 @@
 import CircuitBreaker from 'opossum';
 import { z } from 'zod';
 import { simulatedCall, type SimulationOptions } from './simulated-provider.js';
-import { TechnicalError } from '../../../libs/saga-participant/src/index.js';
+import { TechnicalError } from '#saga-participant';
 import { breakerConfigSchema, DEFAULT_BREAKER_CONFIG, opossumOptions } from './breaker-config.js';
 
 /** The code of the retryable error a payment command answers when the gateway cannot be reached. */

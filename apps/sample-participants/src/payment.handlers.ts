@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { BusinessRefusal, type HandlerContext } from '../../../libs/saga-participant/src/index.js';
-import { parsePayload } from '../../../libs/saga-participant/src/index.js';
+import { BusinessRefusal, type HandlerContext, parsePayload } from '#saga-participant';
 import { memoryRecordStore } from './business-records.js';
 import { EffectLedger } from './effect-ledger.js';
 import type { GatewayRequest, PaymentGateway } from './payment-gateway.js';

@@ -1,7 +1,7 @@
 import { HEADERS, topicNames, type CommandMessage } from '#contracts';
 import { InMemoryTransport } from '../../coordinator/src/messaging/index.js';
 import { commandFor } from './command.fixture.js';
-import { silentParticipantLogger } from '../../../libs/saga-participant/src/index.js';
+import { silentParticipantLogger } from '#saga-participant';
 import {
   SAMPLE_PARTICIPANT_NAMES,
   sampleParticipantTopics,

@@ -6,13 +6,18 @@ import { memoryRecordStore, postgresRecordStore, type RecordStore } from './busi
 import { EffectsTable1764633600001 } from './effects-table.migration.js';
 import { RecordsTable1765000000000 } from './records-table.migration.js';
 import {
+  type CommandHandlers,
   idempotencyRetention,
-  InMemoryIdempotencyStore,
-  openParticipantDatabase,
-  PostgresIdempotencyStore,
   type IdempotencyStore,
+  InMemoryIdempotencyStore,
+  jsonLinesParticipantLogger,
+  openParticipantDatabase,
+  type ParticipantLogger,
+  type ParticipantRuntime,
+  PostgresIdempotencyStore,
   type ReplyInterceptor,
-} from '../../../libs/saga-participant/src/index.js';
+  startParticipantRuntime,
+} from '#saga-participant';
 import {
   createInventoryService,
   INVENTORY,
@@ -28,14 +33,6 @@ import {
 import { DEFAULT_NOTIFICATION_CHANNELS_CONFIG, simulatedChannel } from './notification-channels.js';
 import { emailWithSmsFallback } from './notification-dispatcher.js';
 import {
-  jsonLinesParticipantLogger,
-  type ParticipantLogger,
-} from '../../../libs/saga-participant/src/index.js';
-import {
-  startParticipantRuntime,
-  type ParticipantRuntime,
-} from '../../../libs/saga-participant/src/index.js';
-import {
   createPaymentService,
   PAYMENT,
   type PaymentOptions,
@@ -43,7 +40,6 @@ import {
 } from './payment.handlers.js';
 import { DEFAULT_GATEWAY_CONFIG, guardGateway, simulatedGateway } from './payment-gateway.js';
 import type { SampleService } from './sample-service.js';
-import type { CommandHandlers } from '../../../libs/saga-participant/src/index.js';
 import { createShippingService, SHIPPING, type ShippingService } from './shipping.handlers.js';
 import type { MessageConsumer, MessagePublisher, TopicSpec } from '#saga-core';
 

@@ -1,5 +1,5 @@
 import type { CommandMessage } from '#contracts';
-import type { CommandHandlers } from '../../../libs/saga-participant/src/index.js';
+import type { CommandHandlers } from '#saga-participant';
 import type { RecordStore } from './business-records.js';
 import type { EffectLedger } from './effect-ledger.js';
 

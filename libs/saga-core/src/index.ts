@@ -41,8 +41,13 @@ export {
 } from './state/saga-state.js';
 export type { StepState, StepStateOf, StepStatus } from './state/step-state.js';
 export { createSagaEngine, type SagaEngine } from './engine/create-saga-engine.js';
+export {
+  failsFastWhenUnavailable,
+  PARTICIPANT_UNAVAILABLE,
+} from './engine/apply-command-refused.js';
 export type {
   CancelEvent,
+  CommandRefusedEvent,
   EngineEvent,
   EventBase,
   ReplyEvent,

@@ -19,6 +19,7 @@ import type {
   MessagePublisher,
   OutgoingMessage,
 } from '#saga-core';
+import { describeError } from '#errors';
 
 /** What the batch handler of one participant needs; every field is required. */
 export interface CommandBatchHandlerOptions {
@@ -123,7 +124,10 @@ async function decide(
     command.commandType,
     (context) =>
       runCommandHandler(handler, command, context, (error) =>
-        logger.log('error', 'A command handler crashed', { ...fields, error: describe(error) }),
+        logger.log('error', 'A command handler crashed', {
+          ...fields,
+          error: describeError(error),
+        }),
       ),
     closedByCompensation(command),
   );
@@ -148,8 +152,4 @@ function closedByCompensation(command: CommandMessage): ClosedKey | undefined {
       message: `step ${command.stepId} was compensated before its command arrived; the command is refused`,
     },
   };
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : typeof error;
 }

@@ -6,7 +6,7 @@ import {
   PostgresIdempotencyStore,
   quoteIdentifier,
   type HandlerContext,
-} from '../../../libs/saga-participant/src/index.js';
+} from '#saga-participant';
 import { EffectsTable1764633600001 } from '../../../apps/sample-participants/src/effects-table.migration.js';
 import { databaseUrl, uniqueName } from '../../support/services.js';
 

@@ -5,11 +5,11 @@ import { KafkaTransport } from '../../../apps/coordinator/src/messaging/kafka-tr
 import type { IncomingMessage } from '#saga-core';
 import { silentTransportLogger } from '../../../apps/coordinator/src/messaging/transport-logger.js';
 import { createInventoryService } from '../../../apps/sample-participants/src/inventory.handlers.js';
-import { silentParticipantLogger } from '../../../libs/saga-participant/src/participant-logger.js';
 import {
-  startParticipantRuntime,
   type ParticipantRuntime,
-} from '../../../libs/saga-participant/src/participant-runtime.js';
+  silentParticipantLogger,
+  startParticipantRuntime,
+} from '#saga-participant';
 import { kafkaBrokers, uniqueName } from '../../support/services.js';
 import { waitFor } from '../../support/wait-for.js';
 

@@ -13,11 +13,7 @@ import {
 } from '../../../apps/sample-participants/src/sample-participants.js';
 import type { SampleService } from '../../../apps/sample-participants/src/sample-service.js';
 import { commandFor } from '../../../libs/saga-participant/src/command.fixture.js';
-import {
-  PostgresIdempotencyStore,
-  quoteIdentifier,
-  runCommandHandler,
-} from '../../../libs/saga-participant/src/index.js';
+import { PostgresIdempotencyStore, quoteIdentifier, runCommandHandler } from '#saga-participant';
 import { databaseUrl, uniqueName } from '../../support/services.js';
 
 const schemaPrefix = `${uniqueName('it_records')}_`;

@@ -13,7 +13,7 @@ import {
   openParticipantDatabase,
   PostgresIdempotencyStore,
   quoteIdentifier,
-} from '../../../libs/saga-participant/src/index.js';
+} from '#saga-participant';
 import {
   createEnvironment,
   startCoordinator,

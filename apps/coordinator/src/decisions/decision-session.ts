@@ -1,10 +1,11 @@
 import { HEADERS, MESSAGE_TYPES, type CommandMessage, type TraceCarrier } from '#contracts';
-import type {
-  EngineEvent,
-  SagaEngine,
-  SagaRegistry,
-  SagaState,
-  TransitionResult,
+import {
+  failsFastWhenUnavailable,
+  type EngineEvent,
+  type SagaEngine,
+  type SagaRegistry,
+  type SagaState,
+  type TransitionResult,
 } from '#saga-core';
 import type { SqlRunner } from '#postgres';
 import { writeDecision } from '../persistence/decision-rows.js';
@@ -23,9 +24,6 @@ import {
   type EffectPlanOptions,
 } from './effect-plan.js';
 
-/** Who answers a fail-fast step while its participant's breaker is open. */
-export const BREAKER_ACTOR = 'coordinator:breaker';
-
 /** An outcome that tells about a participant's health, counted once the transaction commits. */
 export interface ParticipantOutcome {
   readonly participant: string;
@@ -35,7 +33,8 @@ export interface ParticipantOutcome {
 /**
  * The states and effects of one transaction, written together at its end. Every command passes
  * the gate: it is sent, held in the database, or, when its participant's breaker is open and
- * its step says `fail-fast`, answered at once with a failure so the saga compensates.
+ * the engine says its step fails fast, refused: the engine turns the refusal into the step's
+ * outcome.
  */
 export class DecisionSession {
   readonly writes: DecisionWrites = emptyWrites();
@@ -153,12 +152,14 @@ export class DecisionSession {
   }
 
   private carryOut(saga: StoredSaga, result: Pick<TransitionResult, 'state' | 'effects'>): void {
-    const failFast: CommandMessage[] = [];
+    const definition = this.definitionOf(result.state);
+    const refused: CommandMessage[] = [];
     const route: CommandRoute = (command) => {
       const admission = this.gate.admit(command);
       if (admission !== 'refused') return admission;
-      if (this.failsFast(result.state, command)) {
-        failFast.push(command);
+      const step = definition?.stepById.get(command.stepId);
+      if (step !== undefined && failsFastWhenUnavailable(step, command.action)) {
+        refused.push(command);
         return 'drop';
       }
       this.gate.noteHeld(command.participant);
@@ -171,39 +172,20 @@ export class DecisionSession {
     // Commands continue the saga's trace, sent or held; audit entries name their actor.
     sagaTracing.commandsPlanned(this.writes.outbox, sent, saga.traceContext);
     sagaTracing.commandsPlanned(this.writes.held, held, saga.traceContext);
-    const definition = this.definitionOf(result.state);
     for (let index = audited; index < this.writes.audit.length; index++) {
       this.writes.audit[index] = withActor(this.writes.audit[index]!, definition);
     }
-    for (const command of failFast) {
-      const audited = this.writes.audit.length;
+    // The engine says what a refused command means for its step.
+    for (const command of refused) {
       this.apply(saga, {
-        type: 'reply',
+        type: 'command-refused',
         at: this.now,
         random: Math.random(),
-        messageId: `${command.messageId}:breaker-open`,
         stepId: command.stepId,
-        action: command.action,
         attempt: command.attempt,
-        outcome: {
-          status: 'failure',
-          code: 'PARTICIPANT_UNAVAILABLE',
-          message: `participant "${command.participant}" is unavailable (circuit breaker open) and step "${command.stepId}" fails fast`,
-        },
+        reason: 'circuit breaker open',
       });
-      // The coordinator answered this one, not the participant.
-      const entry = this.writes.audit[audited];
-      if (entry?.eventType === 'reply') {
-        this.writes.audit[audited] = { ...entry, actor: BREAKER_ACTOR };
-      }
     }
-  }
-
-  /** Only a forward step that can still be compensated, and asks for it, fails fast. */
-  private failsFast(state: SagaState, command: CommandMessage): boolean {
-    if (command.action !== 'execute') return false;
-    const step = this.definitionOf(state)?.stepById.get(command.stepId);
-    return step?.whenBreakerOpen === 'fail-fast' && step.kind !== 'retriable';
   }
 
   private definitionOf(state: SagaState) {

@@ -2,7 +2,8 @@ import type { EachBatchPayload, KafkaMessage, Message } from 'kafkajs';
 import { deadLetterTopic, matchDeadLetters, type DeadLetterChoice } from './dead-letter.js';
 import { toDeadLetterRecord, toIncomingMessage } from './kafka-message-mapping.js';
 import { backoffDelayMs, type Backoff } from './retry-backoff.js';
-import { errorMessage, type TransportLogger } from './transport-logger.js';
+import { type TransportLogger } from './transport-logger.js';
+import { describeError } from '#errors';
 import { invalidUtf8Problem } from './utf8-check.js';
 import type { BatchHandler } from '#saga-core';
 
@@ -82,7 +83,7 @@ export function createEachBatchHandler(
           partition: payload.batch.partition,
           failures,
           retryInMs,
-          error: errorMessage(error),
+          error: describeError(error),
         });
         if (!(await waitToRetry(payload, retryInMs))) return GAVE_UP;
       }
@@ -151,7 +152,7 @@ export function createEachBatchHandler(
         groupId,
         topic: payload.batch.topic,
         partition: payload.batch.partition,
-        error: errorMessage(error),
+        error: describeError(error),
       });
       throw error;
     }

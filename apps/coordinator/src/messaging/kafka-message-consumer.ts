@@ -8,7 +8,8 @@ import {
 } from './kafka-transport-options.js';
 import { abortableDelay, backoffDelayMs } from './retry-backoff.js';
 import { assertTopicName } from './topic-specs.js';
-import { errorMessage, type TransportLogger } from './transport-logger.js';
+import { type TransportLogger } from './transport-logger.js';
+import { describeError } from '#errors';
 import type { ConsumerStartOptions, MessageConsumer } from '#saga-core';
 
 /** Makes one kafkajs consumer; the seam where tests inject a consumer that fails to join. */
@@ -123,7 +124,7 @@ export class KafkaMessageConsumer implements MessageConsumer {
         groupId: options.groupId,
         crashes,
         restartInMs: delayMs,
-        error: errorMessage(error),
+        error: describeError(error),
       });
       await abortableDelay(delayMs, this.stopController.signal);
     }
@@ -201,7 +202,7 @@ export class KafkaMessageConsumer implements MessageConsumer {
       this.deps.logger.log('debug', 'kafkajs could not apply pause/resume now', {
         component: 'kafka-consumer',
         paused: this.paused,
-        error: errorMessage(error),
+        error: describeError(error),
       });
     }
   }
@@ -213,7 +214,7 @@ export class KafkaMessageConsumer implements MessageConsumer {
   private logStopError(error: unknown): void {
     this.deps.logger.log('warn', 'The Kafka consumer did not disconnect cleanly', {
       component: 'kafka-consumer',
-      error: errorMessage(error),
+      error: describeError(error),
     });
   }
 

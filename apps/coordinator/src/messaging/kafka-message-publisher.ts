@@ -1,7 +1,8 @@
 import { Partitioners, type Kafka, type Message, type Producer, type TopicMessages } from 'kafkajs';
 import { toTopicMessages } from './kafka-message-mapping.js';
 import { toKafkaRetry, type ResolvedKafkaTransportOptions } from './kafka-transport-options.js';
-import { errorMessage, type TransportLogger } from './transport-logger.js';
+import { type TransportLogger } from './transport-logger.js';
+import { describeError } from '#errors';
 import type { MessagePublisher, OutgoingMessage } from '#saga-core';
 
 /** Sends raw Kafka records to one topic, acknowledged by all in-sync replicas (for dead letters). */
@@ -84,7 +85,7 @@ export class KafkaMessagePublisher implements MessagePublisher, KafkaRecordSende
     this.producer = undefined;
     this.logger.log('warn', 'Publish failed; the producer is replaced before the next publish', {
       component: 'kafka-publisher',
-      error: errorMessage(error),
+      error: describeError(error),
     });
     void failed.then((producer) => producer.disconnect()).catch(() => undefined);
   }

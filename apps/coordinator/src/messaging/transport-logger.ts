@@ -24,9 +24,3 @@ export const jsonLinesTransportLogger: TransportLogger = {
 
 /** A logger that drops everything (tests that assert on behaviour, not on logs). */
 export const silentTransportLogger: TransportLogger = { log: () => undefined };
-
-/** The message of an unknown thrown value, for a log field (never its full payload). */
-export function errorMessage(error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
-  return String(error);
-}

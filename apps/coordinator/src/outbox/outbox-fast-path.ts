@@ -5,6 +5,7 @@ import { inTransaction } from '#postgres';
 import { publishTraced } from '#tracing';
 import type { OutboxRow } from '../persistence/saga-rows.js';
 import { SagaOrderGuard, type QueuedRow } from './saga-order-guard.js';
+import { describeError } from '#errors';
 
 /** Turns a stored payload into the one to publish (opens sealed commands). */
 export type OpenPayload = (sagaId: string | null, payload: unknown) => unknown;
@@ -77,7 +78,7 @@ export class OutboxFastPath {
       } catch (error) {
         // Left unsent: the relay publishes them, in order, once their grace period is over.
         if (!this.failing)
-          this.logger.warn(`publish failed, the relay takes over: ${describe(error)}`);
+          this.logger.warn(`publish failed, the relay takes over: ${describeError(error)}`);
         this.failing = true;
         continue;
       }
@@ -105,7 +106,7 @@ export class OutboxFastPath {
         });
       } catch (error) {
         this.logger.warn(
-          `could not mark ${ids.length} published rows sent (the relay will publish them again): ${describe(error)}`,
+          `could not mark ${ids.length} published rows sent (the relay will publish them again): ${describeError(error)}`,
         );
       }
       this.order.marked(ids);
@@ -117,8 +118,4 @@ export class OutboxFastPath {
 /** Orders outbox row ids (bigint as text) numerically. */
 function compareIds(a: string, b: string): number {
   return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : 'unknown error';
 }

@@ -6,6 +6,7 @@ import { publishTraced } from '#tracing';
 import type { OpenPayload } from './outbox-fast-path.js';
 import { neverSendableCode, SendFailureTracker } from './send-failure.js';
 import { InterruptibleSleep } from '../common/interruptible-sleep.js';
+import { describeError } from '#errors';
 
 /** An outbox row that can never be sent, to be set aside with its saga marked stuck. */
 export interface UndeliverableRow {
@@ -145,7 +146,7 @@ export class OutboxRelay {
       } catch (error) {
         failures++;
         this.logger.warn(
-          `outbox relay failed (${failures} in a row), retrying: ${describe(error)}`,
+          `outbox relay failed (${failures} in a row), retrying: ${describeError(error)}`,
         );
       }
       if (!this.running) break;
@@ -266,7 +267,7 @@ export class OutboxRelay {
       if (code === undefined) return { kind: 'failed', error };
       if (TOPIC_CODES.has(code)) badTopics.set(row.topic, error);
       if (!this.failures.persisted(row.id, Date.now())) return { kind: 'waiting' };
-      return { kind: 'poison', reason: `${code}: ${describe(error)}` };
+      return { kind: 'poison', reason: `${code}: ${describeError(error)}` };
     }
   }
 }
@@ -332,15 +333,11 @@ async function claimLane(
     try {
       value = JSON.stringify(openPayload(row.saga_id, row.payload));
     } catch (error) {
-      return { ...claimed, openError: describe(error) };
+      return { ...claimed, openError: describeError(error) };
     }
     return {
       ...claimed,
       message: { topic: row.topic, key: row.message_key, headers: row.headers, value },
     };
   });
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : 'unknown error';
 }

@@ -15,6 +15,7 @@ import { laneOf } from '../outbox/outbox-lanes.js';
 import type { OutboxFastPath } from '../outbox/outbox-fast-path.js';
 import { enqueueOutbox, type OutboxRow } from '../persistence/saga-rows.js';
 import type { BreakerChange, BreakerState } from './participant-breaker.js';
+import { describeError } from '#errors';
 
 const EVENT_TYPES: Record<BreakerState, ParticipantEventType> = {
   open: 'participant.breaker-opened',
@@ -59,7 +60,7 @@ export class BreakerLog {
       .then(() => this.write(change, at))
       .catch((error: unknown) =>
         this.logger.error(
-          `could not record the breaker change of "${change.participant}": ${error instanceof Error ? error.message : String(error)}`,
+          `could not record the breaker change of "${change.participant}": ${describeError(error)}`,
         ),
       );
   }

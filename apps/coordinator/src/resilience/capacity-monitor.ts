@@ -12,6 +12,7 @@ import {
   type RestampCommand,
 } from './held-commands.js';
 import type { SagaAdmission } from './saga-admission.js';
+import { describeError } from '#errors';
 
 /** The shortest pause between two rounds, so a stream of hints cannot turn the loop into a spin. */
 const MIN_ROUND_GAP_MS = 20;
@@ -83,7 +84,7 @@ export class CapacityMonitor {
         // back the others: they are released, this one is tried again next round.
         this.gate.noteReleased(participant, allowed, 0, 0);
         this.logger.warn(
-          `could not release the held commands of "${participant}", retrying: ${error instanceof Error ? error.message : String(error)}`,
+          `could not release the held commands of "${participant}", retrying: ${describeError(error)}`,
         );
       }
     }
@@ -96,9 +97,7 @@ export class CapacityMonitor {
       try {
         await this.round();
       } catch (error) {
-        this.logger.warn(
-          `capacity round failed, retrying: ${error instanceof Error ? error.message : String(error)}`,
-        );
+        this.logger.warn(`capacity round failed, retrying: ${describeError(error)}`);
       }
       if (!this.running) break;
       await new Promise((resolve) => setTimeout(resolve, MIN_ROUND_GAP_MS));

@@ -5,6 +5,7 @@ import {
   type SampleParticipants,
 } from '../../../sample-participants/src/sample-participants.js';
 import type { CoordinatorRuntime } from './coordinator-runtime.js';
+import { describeError } from '#errors';
 
 /**
  * Starts the runtime when the app boots and stops it on shutdown; with the in-process
@@ -24,9 +25,7 @@ export class CoordinatorLifecycle implements OnApplicationBootstrap, OnApplicati
     // timeout, and liveness must answer meanwhile (readiness says `consumers: joining`).
     await this.runtime.start({ waitForConsumers: false });
     this.runtime.consuming.catch((error: unknown) =>
-      this.logger.error(
-        `the consumers could not join their groups: ${error instanceof Error ? error.message : 'unknown error'}`,
-      ),
+      this.logger.error(`the consumers could not join their groups: ${describeError(error)}`),
     );
     if (this.withSampleParticipants) {
       const transport = this.runtime.transport;

@@ -47,6 +47,7 @@ import { kafkaSecurityOptions } from '../messaging/kafka-security.js';
 import type { ConsumerTuning } from '../messaging/kafka-transport-options.js';
 import { createMessageTransport, type MessageTransport } from './message-transport.js';
 import { StartupPhases } from './startup-phases.js';
+import { describeError } from '#errors';
 
 /**
  * Decision transactions under way at once per consumer: while they wait for their commit, the
@@ -232,9 +233,7 @@ export class CoordinatorRuntime {
         batchPauseMs: config.retention.batchPauseMs,
         intervalMs: config.retention.intervalMs,
         onError: (error) =>
-          this.logger.warn(
-            `retention round failed, trying again later: ${error instanceof Error ? error.message : 'unknown error'}`,
-          ),
+          this.logger.warn(`retention round failed, trying again later: ${describeError(error)}`),
       },
     );
     this.timers = new TimerPoller(this.decisions, signals, {

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { SagaDecisions } from '../decisions/saga-decisions.js';
 import type { WorkSignals } from '../common/work-signals.js';
 import { InterruptibleSleep } from '../common/interruptible-sleep.js';
+import { describeError } from '#errors';
 
 /** Options of the {@link TimerPoller}; times in ms. */
 export interface TimerPollerOptions {
@@ -76,7 +77,7 @@ export class TimerPoller {
       } catch (error) {
         failures++;
         this.logger.warn(
-          `firing timers failed (${failures} in a row), retrying: ${error instanceof Error ? error.message : 'unknown error'}`,
+          `firing timers failed (${failures} in a row), retrying: ${describeError(error)}`,
         );
       }
       if (!this.running) break;

@@ -1,9 +1,9 @@
-import { BusinessRefusal } from '../../../../libs/saga-participant/src/index.js';
-import type {
-  CommandHandler,
-  CommandHandlers,
-  ReplyInterceptor,
-} from '../../../../libs/saga-participant/src/index.js';
+import {
+  BusinessRefusal,
+  type CommandHandler,
+  type CommandHandlers,
+  type ReplyInterceptor,
+} from '#saga-participant';
 import { NO_FAULTS, type FaultConfig, type ParticipantFaults } from './fault-config.js';
 
 /** The kinds of fault injected, as counted. */

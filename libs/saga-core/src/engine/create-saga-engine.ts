@@ -1,6 +1,7 @@
 import type { SagaRef, SagaRegistry } from '../registry/saga-registry.js';
 import { isTerminal, type SagaState } from '../state/saga-state.js';
 import { applyCancel } from './apply-cancel.js';
+import { applyCommandRefused } from './apply-command-refused.js';
 import { applyReply } from './apply-reply.js';
 import { applyResume } from './apply-resume.js';
 import { applyUndeliverable } from './apply-undeliverable.js';
@@ -94,6 +95,9 @@ export function createSagaEngine(registry: SagaRegistry): SagaEngine {
         case 'undeliverable':
           applyUndeliverable(draft, event);
           break;
+        case 'command-refused':
+          applyCommandRefused(draft, event);
+          break;
       }
       return draft.finish();
     },
@@ -114,5 +118,7 @@ function auditSubject(event: EngineEvent): AuditSubject {
       return { eventType: 'resume', actor: event.actor };
     case 'undeliverable':
       return { eventType: 'undeliverable' };
+    case 'command-refused':
+      return { eventType: 'command-refused', stepId: event.stepId, attempt: event.attempt };
   }
 }

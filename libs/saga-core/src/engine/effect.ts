@@ -6,7 +6,8 @@ import type { Wakeup } from './engine-event.js';
 export type CommandToSend = Omit<CommandMessage, 'replyTo' | 'sentAt'>;
 
 /** The kind of input an audit entry records. */
-export type AuditEventType = 'start' | 'reply' | 'wakeup' | 'cancel' | 'resume' | 'undeliverable';
+export type AuditEventType =
+  'start' | 'reply' | 'wakeup' | 'cancel' | 'resume' | 'undeliverable' | 'command-refused';
 
 /** One line of a saga's history: what came in, whether it was applied, and what it changed. */
 export interface AuditEntry {

@@ -60,5 +60,19 @@ export interface UndeliverableEvent extends EventBase {
   readonly reason: string;
 }
 
+/**
+ * The coordinator did not send a step's command: its participant is unavailable (circuit
+ * breaker open). What that means for the step is the engine's to say (failsFastWhenUnavailable):
+ * a fail-fast step fails at once with `PARTICIPANT_UNAVAILABLE`, and the saga compensates.
+ */
+export interface CommandRefusedEvent extends EventBase {
+  readonly type: 'command-refused';
+  readonly stepId: string;
+  readonly attempt: number;
+  /** Why, for the audit (e.g. `circuit breaker open`). */
+  readonly reason: string;
+}
+
 /** Everything that can happen to a started saga. */
-export type EngineEvent = ReplyEvent | WakeupEvent | CancelEvent | ResumeEvent | UndeliverableEvent;
+export type EngineEvent =
+  ReplyEvent | WakeupEvent | CancelEvent | ResumeEvent | UndeliverableEvent | CommandRefusedEvent;

@@ -7,7 +7,8 @@ import {
   type BackoffOptions,
 } from '../retry-backoff.js';
 import { assertTopicName } from '../topic-specs.js';
-import { errorMessage, silentTransportLogger, type TransportLogger } from '../transport-logger.js';
+import { silentTransportLogger, type TransportLogger } from '../transport-logger.js';
+import { describeError } from '#errors';
 import type {
   BatchHandler,
   ConsumerStartOptions,
@@ -142,7 +143,7 @@ export class InMemoryMessageConsumer implements MessageConsumer {
       this.logger.log('error', 'The in-memory consumer stopped on an unexpected error', {
         component: 'in-memory-consumer',
         groupId: this.groupId,
-        error: errorMessage(error),
+        error: describeError(error),
       });
     } finally {
       membership.leave();
@@ -255,7 +256,7 @@ export class InMemoryMessageConsumer implements MessageConsumer {
           partition: batch.partition,
           failures,
           retryInMs,
-          error: errorMessage(error),
+          error: describeError(error),
         });
         if (!(await this.delay(retryInMs, stop))) return GAVE_UP;
         if (stop.aborted || !membership.owns(batch.topic, batch.partition)) return GAVE_UP;

@@ -1,0 +1,45 @@
+import type { CommandAction } from '#contracts';
+import type { StepDefinition } from '../definition/saga-definition.js';
+import { applyReply } from './apply-reply.js';
+import type { CommandRefusedEvent } from './engine-event.js';
+import type { TransitionDraft } from './transition-draft.js';
+
+/** The failure code of a fail-fast step whose participant is unavailable. */
+export const PARTICIPANT_UNAVAILABLE = 'PARTICIPANT_UNAVAILABLE';
+
+/**
+ * Whether a command of `step` is refused rather than held while its participant is unavailable:
+ * only a forward command of a step that asks for it (`whenBreakerOpen: 'fail-fast'`) and whose
+ * failure the saga can still undo (not a retriable step, which must go through). The
+ * coordinator holds every other command until the participant takes commands again.
+ */
+export function failsFastWhenUnavailable(step: StepDefinition, action: CommandAction): boolean {
+  return action === 'execute' && step.whenBreakerOpen === 'fail-fast' && step.kind !== 'retriable';
+}
+
+/**
+ * A refused command fails its attempt with `PARTICIPANT_UNAVAILABLE`, a business failure: the
+ * step is not retried and the saga compensates, as if the participant had refused it. The same
+ * fence as a reply's applies (the step must wait for that attempt).
+ */
+export function applyCommandRefused(draft: TransitionDraft, event: CommandRefusedEvent): void {
+  const step = draft.definition.stepById.get(event.stepId);
+  if (step === undefined) return draft.ignore(`ignored: no step ${event.stepId} in this saga`);
+  if (!failsFastWhenUnavailable(step, 'execute')) {
+    return draft.ignore(`ignored: step ${step.id} waits for its participant (${event.reason})`);
+  }
+  applyReply(draft, {
+    type: 'reply',
+    at: event.at,
+    random: event.random,
+    messageId: `refused:${draft.sagaId}:${step.id}:${event.attempt}`,
+    stepId: step.id,
+    action: 'execute',
+    attempt: event.attempt,
+    outcome: {
+      status: 'failure',
+      code: PARTICIPANT_UNAVAILABLE,
+      message: `participant "${step.participant}" is unavailable (${event.reason}) and step "${step.id}" fails fast`,
+    },
+  });
+}
