@@ -55,8 +55,12 @@ export const logEnvironment = {
     ),
 };
 
+/** How log lines look: `pretty` (coloured, for people), `json`, or `auto` (pretty on a terminal). */
+export const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
+
 const environmentSchema = z
   .object({
+    LOG_FORMAT: z.enum(LOG_FORMATS).default('auto'),
     PORT: int(0, 65_535, 3000),
     HOST: z.string().min(1).default('127.0.0.1'),
     KAFKA_BROKERS: optional(
@@ -165,6 +169,8 @@ export interface CoordinatorConfig {
    * paths (`LOG_REDACT_PATHS`, dotted paths, `*` for any key, comma-separated; default none).
    */
   readonly logRedactPaths: readonly string[];
+  /** How log lines look (`LOG_FORMAT`, default `auto`: pretty when stdout is a terminal, JSON otherwise). */
+  readonly logFormat: (typeof LOG_FORMATS)[number];
 }
 
 /** Thrown when the environment holds a wrong value; the message names every bad variable. */
@@ -223,6 +229,7 @@ export function loadCoordinatorConfig(
     startup: startupTimeouts(env),
     logLevel: env.LOG_LEVEL,
     logRedactPaths: env.LOG_REDACT_PATHS,
+    logFormat: env.LOG_FORMAT,
   };
 }
 

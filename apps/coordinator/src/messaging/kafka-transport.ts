@@ -13,6 +13,7 @@ import {
   type ResolvedKafkaTransportOptions,
 } from './kafka-transport-options.js';
 import { jsonLinesTransportLogger, type TransportLogger } from './transport-logger.js';
+import { dropTimeoutNegativeWarnings } from './kafkajs-warnings.js';
 
 /** Collaborators of the Kafka transport; all optional. */
 export interface KafkaTransportDependencies {
@@ -46,6 +47,7 @@ export class KafkaTransport {
     options: KafkaTransportOptions,
     private readonly deps: KafkaTransportDependencies = {},
   ) {
+    dropTimeoutNegativeWarnings();
     this.options = resolveKafkaTransportOptions(options);
     this.logger = deps.logger ?? jsonLinesTransportLogger;
     this.kafka = new Kafka({
