@@ -77,4 +77,23 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // The product does not depend on its samples: only the entry point composes them.
+    files: ['apps/coordinator/src/**/*.ts'],
+    ignores: ['apps/coordinator/src/main.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/sample-participants/**'],
+              message:
+                'The coordinator does not import its samples: apps/coordinator/src/main.ts composes them.',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

@@ -10,6 +10,7 @@ import { SAMPLE_PARTICIPANTS } from '../../apps/coordinator/src/sagas/saga-catal
 import type { CoordinatorEnvironment } from './coordinator-fixture.js';
 import { ADMIN_HEADERS } from './test-credentials.js';
 import { waitFor } from './wait-for.js';
+import { sampleParticipantsCompanion } from '../../apps/sample-participants/src/embedded-companion.js';
 
 /** A running coordinator app and how to call it (as the test admin unless headers say otherwise). */
 export interface CoordinatorApp {
@@ -30,10 +31,12 @@ export async function startCoordinatorApp(
   registry: SagaRegistry,
   overrides: Record<string, string> = {},
 ): Promise<CoordinatorApp> {
+  const config = environment.config({ PORT: '0', ...overrides });
   const module = AppModule.forRoot({
-    config: environment.config({ PORT: '0', ...overrides }),
+    config,
     registry,
     participants: SAMPLE_PARTICIPANTS,
+    companions: config.sampleParticipants ? [sampleParticipantsCompanion()] : [],
   });
   const app = await NestFactory.create<NestExpressApplication>(module, { logger: false });
   configureHttp(app);

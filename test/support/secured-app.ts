@@ -10,6 +10,7 @@ import {
   SAMPLE_PARTICIPANTS,
 } from '../../apps/coordinator/src/sagas/saga-catalog.js';
 import { createEnvironment, type CoordinatorEnvironment } from './coordinator-fixture.js';
+import { sampleParticipantsCompanion } from '../../apps/sample-participants/src/embedded-companion.js';
 
 /** A running app and the environment it runs in. */
 export interface SecuredApp {
@@ -29,20 +30,17 @@ export async function startSecuredApp(
   { participants = true }: { participants?: boolean } = {},
 ): Promise<SecuredApp> {
   const environment = await createEnvironment(name);
-  const config = {
-    ...environment.config({
-      KAFKA_BROKERS: '',
-      SAMPLE_PARTICIPANTS: 'true',
-      TIME_SCALE: participants ? '0.05' : '1',
-      ...overrides,
-    }),
-    sampleParticipants: participants,
-  };
+  const config = environment.config({
+    KAFKA_BROKERS: '',
+    TIME_SCALE: participants ? '0.05' : '1',
+    ...overrides,
+  });
   const app = await NestFactory.create<NestExpressApplication>(
     AppModule.forRoot({
       config,
       registry: createSampleSagaRegistry(),
       participants: SAMPLE_PARTICIPANTS,
+      companions: participants ? [sampleParticipantsCompanion()] : [],
     }),
     { logger: false },
   );

@@ -46,3 +46,22 @@ describe('the purity rule of libs/saga-core', () => {
     expect(result.code).toBe(0);
   });
 });
+
+describe('the coordinator and its samples', () => {
+  const source =
+    "import { startSampleParticipants } from '../../../sample-participants/src/sample-participants.js';\nexport { startSampleParticipants };\n";
+
+  it('refuses an import of the sample participants inside the coordinator', async () => {
+    const result = await lint(source, 'apps/coordinator/src/runtime/deliberate-violation.ts');
+    expect(result.code).toBe(1);
+    expect(result.output).toContain('The coordinator does not import its samples');
+  });
+
+  it('lets the entry point compose them', async () => {
+    const result = await lint(
+      "import { sampleParticipantsCompanion } from '../../sample-participants/src/embedded-companion.js';\nexport { sampleParticipantsCompanion };\n",
+      'apps/coordinator/src/main.ts',
+    );
+    expect(result.output).not.toContain('does not import its samples');
+  });
+});

@@ -22,6 +22,7 @@ import { ObservabilityModule } from './observability/observability.module.js';
 import { PostgresSagaAudit } from './persistence/saga-audit.postgres.js';
 import { SagaAuditController } from './http/saga-audit.controller.js';
 import { runQuery } from '#postgres';
+import type { Companion } from './runtime/companion.js';
 import { CoordinatorLifecycle } from './runtime/coordinator-lifecycle.js';
 import type { StartupPhases } from './runtime/startup-phases.js';
 import { CoordinatorRuntime } from './runtime/coordinator-runtime.js';
@@ -33,6 +34,8 @@ export interface AppModuleOptions {
   readonly config: CoordinatorConfig;
   readonly registry: SagaRegistry;
   readonly participants: readonly string[];
+  /** Run in this process beside the coordinator (the embedded mode's sample participants; default none). */
+  readonly companions?: readonly Companion[];
   /** Authentication and rate limits; default: as the configuration describes them. */
   readonly security?: HttpSecurity;
   /** The Prometheus registry of `GET /metrics` (default: a new one, with the Node.js process metrics). */
@@ -105,7 +108,7 @@ export class AppModule {
         { provide: READINESS_CHECKS, useValue: checks },
         {
           provide: CoordinatorLifecycle,
-          useValue: new CoordinatorLifecycle(runtime, options.config.sampleParticipants),
+          useValue: new CoordinatorLifecycle(runtime, options.companions),
         },
       ],
     };

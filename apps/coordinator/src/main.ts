@@ -13,6 +13,9 @@ import {
 } from './config/coordinator-config.js';
 import { configureHttp } from './http/index.js';
 import { createSampleSagaRegistry, SAMPLE_PARTICIPANTS } from './sagas/saga-catalog.js';
+// The entry point composes the product with its samples; nothing else in the coordinator
+// imports them (eslint.config.js).
+import { sampleParticipantsCompanion } from '../../sample-participants/src/embedded-companion.js';
 import { createHttpSecurity } from './http/create-http-security.js';
 import { reloadApiKeys } from './runtime/reload-api-keys.js';
 import {
@@ -35,6 +38,7 @@ async function main(): Promise<void> {
     config,
     registry: createSampleSagaRegistry(),
     participants: SAMPLE_PARTICIPANTS,
+    companions: config.sampleParticipants ? [sampleParticipantsCompanion()] : [],
     security,
     startup,
   });

@@ -1,23 +1,19 @@
 import { Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { InMemoryTransport } from '../messaging/index.js';
-import {
-  startSampleParticipants,
-  type SampleParticipants,
-} from '../../../sample-participants/src/sample-participants.js';
+import type { Companion, RunningCompanion } from './companion.js';
 import type { CoordinatorRuntime } from './coordinator-runtime.js';
 import { describeError } from '#errors';
 
 /**
- * Starts the runtime when the app boots and stops it on shutdown; with the in-process
- * transport (or on request) it also runs the sample participants in this process.
+ * Starts the runtime when the app boots and stops it on shutdown; the companions the entry
+ * point gave (the sample participants of the embedded mode) start after it and stop before it.
  */
 export class CoordinatorLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Coordinator');
-  private participants: SampleParticipants | undefined;
+  private readonly running: RunningCompanion[] = [];
 
   constructor(
     private readonly runtime: CoordinatorRuntime,
-    private readonly withSampleParticipants: boolean,
+    private readonly companions: readonly Companion[] = [],
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -27,22 +23,19 @@ export class CoordinatorLifecycle implements OnApplicationBootstrap, OnApplicati
     this.runtime.consuming.catch((error: unknown) =>
       this.logger.error(`the consumers could not join their groups: ${describeError(error)}`),
     );
-    if (this.withSampleParticipants) {
-      const transport = this.runtime.transport;
-      this.participants = await startSampleParticipants({
-        consumerFactory: () => transport.createConsumer(),
-        publisher: transport.publisher,
-        topicPrefix: this.runtime.topics.start.slice(0, -'saga.start'.length),
-      });
-      const where = transport instanceof InMemoryTransport ? 'in process' : 'on Kafka';
-      this.logger.log(
-        `sample participants (inventory, payment, shipping, notification) run ${where}`,
-      );
+    const context = {
+      transport: this.runtime.transport,
+      topicPrefix: this.runtime.topics.start.slice(0, -'saga.start'.length),
+    };
+    for (const companion of this.companions) {
+      const running = await companion.start(context);
+      this.running.push(running);
+      this.logger.log(running.description);
     }
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.participants?.stop();
+    for (const companion of this.running.splice(0).reverse()) await companion.stop();
     await this.runtime.stop();
   }
 }
