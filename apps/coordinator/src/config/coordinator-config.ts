@@ -23,6 +23,7 @@ import {
   type ReadFile,
   type SecurityConfig,
 } from './security-config.js';
+import { hotPathTuning, tuningEnvironmentSchema, type HotPathTuning } from './tuning-config.js';
 
 const optional = (schema: z.ZodString) =>
   z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
@@ -108,6 +109,7 @@ const environmentSchema = z
   .extend(resilienceEnvironmentSchema.shape)
   .extend(retentionEnvironmentSchema.shape)
   .extend(startupEnvironmentSchema.shape)
+  .extend(tuningEnvironmentSchema.shape)
   .extend(securityEnvironmentSchema.shape);
 
 /** The coordinator's configuration, read from the environment once at start-up. */
@@ -162,6 +164,8 @@ export interface CoordinatorConfig {
   readonly security: SecurityConfig;
   /** How long each start-up phase may take (see StartupTimeouts). */
   readonly startup: StartupTimeouts;
+  /** Batch sizes and fetch waits of the hot path (see HotPathTuning). */
+  readonly tuning: HotPathTuning;
   /** Least severe level written to the JSON logs (`LOG_LEVEL`, default `info`). */
   readonly logLevel: (typeof LOG_LEVELS)[number];
   /**
@@ -227,6 +231,7 @@ export function loadCoordinatorConfig(
     retention: retentionConfig(env),
     security,
     startup: startupTimeouts(env),
+    tuning: hotPathTuning(env),
     logLevel: env.LOG_LEVEL,
     logRedactPaths: env.LOG_REDACT_PATHS,
     logFormat: env.LOG_FORMAT,

@@ -45,40 +45,28 @@ import { SagaLog } from '../observability/saga-log.js';
 import { SagaMetrics } from '../observability/saga-metrics.js';
 import { kafkaSecurityOptions } from '../messaging/kafka-security.js';
 import type { ConsumerTuning } from '../messaging/kafka-transport-options.js';
+import type { HotPathTuning } from '../config/tuning-config.js';
 import { createMessageTransport, type MessageTransport } from './message-transport.js';
 import { StartupPhases } from './startup-phases.js';
 import { describeError } from '#errors';
 
-/**
- * Decision transactions under way at once per consumer: while they wait for their commit, the
- * batches of the other partitions gather for the next one.
- */
-const DECISIONS_IN_FLIGHT = 2;
-
 /** First key of the retention job's advisory locks (the relay's lanes use 7 001). */
 const RETENTION_LOCK_NAMESPACE = 7_002;
-
-/**
- * Fetches of the start and reply consumers wait up to 10 ms for 16 KiB: under load, fewer and
- * fuller batches (less CPU in the broker and here); when light, 10 ms more latency at most.
- */
-const HOT_PATH_FETCH = { minBytes: 16_384, maxWaitTimeMs: 10 };
 
 /** Starts and replies are text: a record with bytes that are not UTF-8 is dead-lettered at once. */
 const TEXT_ONLY = { requireUtf8: true };
 
-/**
- * Starts handed in at once, over every partition: once the cap on sagas in flight pauses the
- * consumer, what is already handed in still starts, so this bounds how far the cap is passed.
- */
-const START_CHUNK = 100;
+/** The fetch of the start and reply consumers (see HotPathTuning). */
+function hotPathFetch(tuning: HotPathTuning) {
+  return { minBytes: tuning.fetchMinBytes, maxWaitTimeMs: tuning.fetchMaxWaitMs };
+}
 
-/** Starts: every partition at once, merged, each with its share of START_CHUNK. */
-function startConsumerTuning(partitions: number): ConsumerTuning {
+/** Starts: every partition at once, merged, each with its share of the start chunk. */
+function startConsumerTuning(tuning: HotPathTuning, partitions: number): ConsumerTuning {
   return {
-    ...HOT_PATH_FETCH,
+    ...hotPathFetch(tuning),
     ...TEXT_ONLY,
-    maxBatchSize: Math.max(1, Math.floor(START_CHUNK / partitions)),
+    maxBatchSize: Math.max(1, Math.floor(tuning.startChunk / partitions)),
     partitionsConsumedConcurrently: partitions,
   };
 }
@@ -218,6 +206,7 @@ export class CoordinatorRuntime {
     );
     this.relay = new OutboxRelay(this.dataSource, this.transport.publisher, {
       lanes: config.outboxLanes,
+      batchSize: config.tuning.relayBatchSize,
       pollIntervalMs: config.relayPollMs,
       graceMs: config.relayGraceMs,
       openPayload,
@@ -238,6 +227,7 @@ export class CoordinatorRuntime {
     );
     this.timers = new TimerPoller(this.decisions, signals, {
       pollIntervalMs: config.timerPollMs,
+      batchSize: config.tuning.timerBatchSize,
       deafToReplies: () => this.replyConsumer?.isMember?.() === false,
     });
   }
@@ -308,12 +298,12 @@ export class CoordinatorRuntime {
         this.topics.replies,
         coalesceBatches(
           this.isolatingPoison(replyBatchHandler(this.decisions, config.security.maxContextBytes)),
-          DECISIONS_IN_FLIGHT,
+          config.tuning.decisionsInFlight,
         ),
         {
-          ...HOT_PATH_FETCH,
+          ...hotPathFetch(config.tuning),
           ...TEXT_ONLY,
-          maxBatchSize: 500,
+          maxBatchSize: config.tuning.replyBatchSize,
           // Every partition's batches at once, merged into few transactions (coalesceBatches).
           partitionsConsumedConcurrently: config.topicPartitions,
         },
@@ -325,9 +315,9 @@ export class CoordinatorRuntime {
           this.isolatingPoison(startBatchHandler(this.decisions, this.sensitive), (message) =>
             message.value === null ? undefined : this.sensitive.redactStart(message.value),
           ),
-          DECISIONS_IN_FLIGHT,
+          config.tuning.decisionsInFlight,
         ),
-        startConsumerTuning(config.topicPartitions),
+        startConsumerTuning(config.tuning, config.topicPartitions),
       ).then((consumer) => (this.startConsumer = consumer)),
       this.indexDeadLetters(`${config.consumerGroup}.${config.topicPrefix}dead-letters`),
     ]).then(() => {

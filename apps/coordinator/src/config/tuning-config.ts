@@ -1,0 +1,59 @@
+import { z } from 'zod';
+
+/**
+ * The sizes and waits of the hot path. The defaults are what `npm run bench` measured best on
+ * 2 cores; change them only with the bench's figures in hand (docs/BENCHMARKS.md).
+ */
+export interface HotPathTuning {
+  /**
+   * Decision transactions under way at once per consumer: while they wait for their commit, the
+   * batches of the other partitions gather for the next one (`DECISIONS_IN_FLIGHT`, default 2).
+   */
+  readonly decisionsInFlight: number;
+  /**
+   * A fetch of the start and reply consumers waits up to `fetchMaxWaitMs` for `fetchMinBytes`:
+   * under load, fewer and fuller batches; when light, that much more latency at most
+   * (`CONSUMER_FETCH_MIN_BYTES`, default 16 384; `CONSUMER_FETCH_MAX_WAIT_MS`, default 10).
+   */
+  readonly fetchMinBytes: number;
+  readonly fetchMaxWaitMs: number;
+  /** Replies handed in at once per partition (`REPLY_BATCH_SIZE`, default 500). */
+  readonly replyBatchSize: number;
+  /**
+   * Starts handed in at once, over every partition: once the cap on sagas in flight pauses the
+   * consumer, what is already handed in still starts, so this bounds how far the cap is passed
+   * (`START_CHUNK`, default 100).
+   */
+  readonly startChunk: number;
+  /** Outbox rows the relay publishes per batch (`RELAY_BATCH_SIZE`, default 500). */
+  readonly relayBatchSize: number;
+  /** Timers fired per transaction (`TIMER_BATCH_SIZE`, default 200). */
+  readonly timerBatchSize: number;
+}
+
+const int = (min: number, max: number, fallback: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+
+/** The tuning part of the environment (names in docs/CONFIGURATION.md). */
+export const tuningEnvironmentSchema = z.object({
+  DECISIONS_IN_FLIGHT: int(1, 64, 2),
+  CONSUMER_FETCH_MIN_BYTES: int(1, 10_485_760, 16_384),
+  CONSUMER_FETCH_MAX_WAIT_MS: int(0, 5_000, 10),
+  REPLY_BATCH_SIZE: int(1, 10_000, 500),
+  START_CHUNK: int(1, 10_000, 100),
+  RELAY_BATCH_SIZE: int(1, 10_000, 500),
+  TIMER_BATCH_SIZE: int(1, 10_000, 200),
+});
+
+/** Builds the hot path's tuning from the parsed environment. */
+export function hotPathTuning(env: z.infer<typeof tuningEnvironmentSchema>): HotPathTuning {
+  return {
+    decisionsInFlight: env.DECISIONS_IN_FLIGHT,
+    fetchMinBytes: env.CONSUMER_FETCH_MIN_BYTES,
+    fetchMaxWaitMs: env.CONSUMER_FETCH_MAX_WAIT_MS,
+    replyBatchSize: env.REPLY_BATCH_SIZE,
+    startChunk: env.START_CHUNK,
+    relayBatchSize: env.RELAY_BATCH_SIZE,
+    timerBatchSize: env.TIMER_BATCH_SIZE,
+  };
+}
