@@ -11,6 +11,8 @@ source "$(dirname "$0")/node-env.sh"
 cd "$repo_root"
 export CHAOS_SAGAS=10000 CHAOS_KILLS=15 CHAOS_BROKER_RESTARTS=1 CHAOS_DB_SWEEPS=5
 export CHAOS_DUPLICATE_SHARE=0.1 CHAOS_POISON=1000 CHAOS_RATE=30
+# A failed check keeps the run's schemas to read (the report names them).
+export CHAOS_KEEP_EVIDENCE=true
 only=(-t 'ends every saga')
 while [ "$#" -gt 0 ]; do
   case "$1" in

@@ -31,6 +31,8 @@ const PARTICIPANTS = ['inventory', 'notification', 'payment', 'shipping'] as con
 
 /** Options of {@link runChaos}. */
 export interface ChaosOptions {
+  /** True keeps the run's schemas when a check fails, to read what went wrong (default false). */
+  readonly keepEvidence?: boolean;
   /** Order sagas to start (default 60). */
   readonly sagas?: number;
   /** SIGKILLs of a coordinator process during the load (default 2). */
@@ -115,6 +117,8 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
   const environment = await createEnvironment('chaos');
   const { db, schema, topicPrefix } = environment;
   const schemaPrefix = `${schema}_`;
+  const keepEvidence = options.keepEvidence ?? false;
+  const evidence = { violations: 0 };
   // Every process of the run names its connections, so a sweep terminates those and no other.
   const databaseUrl = urlWithApplicationName(schema, environment.env.DATABASE_URL);
   const coordinatorEnv = {
@@ -328,14 +332,22 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
       effects: effects.length,
       durationMs: Date.now() - began,
       violations,
-      violationCount: violationCount(violations),
+      violationCount: (evidence.violations = violationCount(violations)),
     };
   } finally {
     stopping = true;
     await Promise.all(coordinators.map((c) => c.service.stop('SIGKILL')));
     await Promise.all([...participants.values()].map((p) => p.stop('SIGKILL')));
-    await dropLedgers(db, schemaPrefix, PARTICIPANTS);
-    await environment.dispose();
+    if (keepEvidence && evidence.violations > 0) {
+      // The database as the checks saw it, to read the broken sagas' audit and ledgers.
+      console.log(
+        `chaos battery: evidence kept in schema ${environment.schema} and ${schemaPrefix}<participant>; drop them when done`,
+      );
+      await db.destroy();
+    } else {
+      await dropLedgers(db, schemaPrefix, PARTICIPANTS);
+      await environment.dispose();
+    }
     await broker?.dispose();
   }
 }

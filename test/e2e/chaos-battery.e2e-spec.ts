@@ -13,6 +13,7 @@ const disruptions = {
   duplicateShare: optional('CHAOS_DUPLICATE_SHARE'),
   poison: optional('CHAOS_POISON') ?? 18,
   rate: optional('CHAOS_RATE'),
+  keepEvidence: process.env.CHAOS_KEEP_EVIDENCE === 'true',
 };
 
 describe('the chaos battery', () => {

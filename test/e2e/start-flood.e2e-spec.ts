@@ -54,7 +54,8 @@ describe('a start flood above the cap on sagas in flight', () => {
     });
     const url = await coordinator.url;
     const pid = coordinator.service.child.pid!;
-    participants = await startKafkaParticipants(environment);
+    // No participant answers until both floods are in: no saga can end meanwhile, so the cap is
+    // reached and stays reached whatever the machine's speed, and HTTP starts past it get 429.
     producer = new KafkaTransport({ brokers: kafkaBrokers(), clientId: 'test-flood' });
     const baseline = memoryOf(pid);
 
@@ -117,8 +118,10 @@ describe('a start flood above the cap on sagas in flight', () => {
     const accepted = answers.filter((answer) => answer.status === 202).length;
     const refused = answers.filter((answer) => answer.status === 429);
     expect(accepted + refused.length).toBe(HTTP_STARTS);
-    expect(refused.length).toBeGreaterThan(0);
+    // At most the cap, one chunk of the topic and the requests under way get in before it holds.
+    expect(accepted).toBeLessThanOrEqual(CAP + CHUNK + HTTP_CONCURRENCY);
     expect(refused.every((answer) => answer.retryAfter === '1')).toBe(true);
+    participants = await startKafkaParticipants(environment);
 
     // Every start that was taken ends; none is lost on the way.
     const expected = TOPIC_STARTS + accepted;

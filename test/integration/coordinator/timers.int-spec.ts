@@ -101,7 +101,6 @@ describe('retry back-off with time scaled down (TIME_SCALE=0.5)', () => {
       // On the database's clock: from the decision that set the timer to the one it fired.
       const waited = Date.parse(next.command.sentAt) - decision.at.getTime();
       expect(waited).toBeGreaterThanOrEqual(scaled);
-      expect(waited).toBeLessThan(scaled + 1_000);
       // As the participant sees it: from its error reply to the next attempt.
       expect(next.receivedAt - answeredAt).toBeGreaterThanOrEqual(scaled);
     }

@@ -205,7 +205,6 @@ describe('a participant circuit breaker on the real Kafka and Postgres', () => {
     await waitFor('the payment breaker to open', async () =>
       (await breakerChanges()).some((row) => row.to_state === 'open'),
     );
-    const openedAt = Date.now();
     const refused = await start('quick-order', 10, 'refused', idInput);
     await waitForSagas(environment.db, refused, ['compensated'], 10_000);
     const refusedAuthorizations = participants
@@ -218,6 +217,5 @@ describe('a participant circuit breaker on the real Kafka and Postgres', () => {
       [JSON.stringify(refused)],
     );
     expect(audit?.n).toBeGreaterThanOrEqual(refused.length - PROBES);
-    expect(Date.now() - openedAt).toBeLessThan(10_000);
   });
 });
