@@ -23,10 +23,9 @@ export function advanceCompensation(draft: TransitionDraft): void {
   for (let i = steps.length - 1; i >= 0 && !exhausted; i--) {
     const step = steps[i] as StepDefinition;
     const state = draft.step(step.id);
-    const done = state.status === 'succeeded' || state.status === 'outcome-unknown';
-    if (!done || step.compensation === undefined || !dependentsAreCompensated(draft, step))
-      continue;
-    sendCompensation(draft, step, 1, 1, state.status === 'outcome-unknown');
+    if (!needsCompensation(state) || step.compensation === undefined) continue;
+    if (!dependentsAreCompensated(draft, step)) continue;
+    sendCompensation(draft, step, 1, 1, state.status !== 'succeeded');
     exhausted = draft.step(step.id).status === 'compensation-exhausted';
   }
   let inFlight = false;
@@ -63,12 +62,27 @@ function dependentsAreCompensated(draft: TransitionDraft, step: StepDefinition):
   return true;
 }
 
+/**
+ * Whether a forward step's compensation must run: it succeeded, its outcome is unknown, or it
+ * ended in a technical error. An error left nothing behind at the participant, but nothing closed
+ * the step's key there either: a late copy of its command (a redelivery, a duplicate) would act
+ * with no compensation to follow. Its compensation, sent as outcome-unknown, closes the key (the
+ * late-command rule) and undoes what such a copy did. A business failure needs none: it is stored
+ * under the key, and a copy gets the same refusal; nor does a step whose command never left.
+ */
+function needsCompensation(state: StepState): boolean {
+  return (
+    state.status === 'succeeded' ||
+    state.status === 'outcome-unknown' ||
+    (state.status === 'failed' && state.outcome.status === 'error' && state.attempts > 0)
+  );
+}
+
 /** Whether a step has a compensation that has not yet succeeded although the step may have acted. */
 function awaitsCompensation(step: StepDefinition, state: StepState): boolean {
   if (step.compensation === undefined) return false;
+  if (needsCompensation(state)) return true;
   switch (state.status) {
-    case 'succeeded':
-    case 'outcome-unknown':
     case 'compensating':
     case 'compensation-backing-off':
     case 'compensation-exhausted':

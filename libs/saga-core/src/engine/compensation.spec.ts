@@ -94,12 +94,23 @@ describe('compensating a failed saga', () => {
     expect(compensations(saga)).toEqual(['a']);
   });
 
-  it('does not compensate a step whose failure arrives while compensating', () => {
+  it('compensates a step whose error arrives while compensating, to close its key, first', () => {
     const saga = new SagaHarness(diamondSaga, orderInputValue);
     saga.reply('a', success());
     saga.reply('b', failure('refused'));
     saga.reply('c', error('db-down'));
-    expect(saga.step('c')).toEqual({ status: 'failed', attempts: 1, outcome: error('db-down') });
+    expect(saga.step('c')).toMatchObject({ status: 'compensating', outcomeUnknown: true });
+    expect(compensations(saga)).toEqual(['c']);
+    saga.reply('c', success());
+    expect(compensations(saga)).toEqual(['a']);
+  });
+
+  it('does not compensate a step refused by its participant: the refusal is kept under its key', () => {
+    const saga = new SagaHarness(diamondSaga, orderInputValue);
+    saga.reply('a', success());
+    saga.reply('b', failure('refused'));
+    saga.reply('c', failure('refused too'));
+    expect(saga.step('c')).toMatchObject({ status: 'failed', attempts: 1 });
     expect(compensations(saga)).toEqual(['a']);
   });
 
@@ -114,15 +125,16 @@ describe('compensating a failed saga', () => {
     });
   });
 
-  it('abandons a step backing off after an error and does not compensate it', () => {
+  it('abandons a step backing off after an error and compensates it as unknown, to close its key', () => {
     const saga = new SagaHarness(parallelSaga, orderInputValue);
     saga.reply('left', error('db-down'));
     saga.reply('right', failure('refused'));
-    expect(saga.step('left')).toEqual({ status: 'failed', attempts: 1, outcome: error('db-down') });
+    expect(saga.step('left')).toMatchObject({ status: 'compensating', outcomeUnknown: true });
     expect(effectsOf(saga.last.effects, 'cancel-wakeup')).toContainEqual({
       type: 'cancel-wakeup',
       wakeupId: 'saga-1:left:retry:1',
     });
+    saga.reply('left', success());
     expect(saga.state.status).toBe('compensated');
   });
 

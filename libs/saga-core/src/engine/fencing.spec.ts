@@ -169,7 +169,7 @@ describe('fencing wakeups', () => {
           stepId: 'left',
           attempt: 1,
         }),
-      /stale retry of left attempt 1; the step is failed/,
+      /stale retry of left attempt 1; the step is compensating/,
     );
   });
 

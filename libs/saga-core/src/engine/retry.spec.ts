@@ -65,32 +65,36 @@ describe('retrying a step', () => {
       saga.fire('retry', 'reserve');
     }
     saga.reply('reserve', error('db-down'));
-    expect(saga.step('reserve')).toEqual({
-      status: 'failed',
-      attempts: 3,
-      outcome: error('db-down'),
-    });
     expect(saga.state).toMatchObject({
-      status: 'compensated',
+      status: 'compensating',
       cause: { type: 'step-failed', stepId: 'reserve', outcome: error('db-down') },
     });
+    // Nothing acted, but the errors left the step's key open: its compensation closes it.
+    expect(saga.step('reserve')).toMatchObject({ status: 'compensating', outcomeUnknown: true });
+    saga.reply('reserve', success());
+    expect(saga.state.status).toBe('compensated');
   });
 
   it('fails the step at once on an error code the policy lists as non-retryable', () => {
     const saga = new SagaHarness(linearSaga, orderInputValue);
     saga.reply('reserve', error('bad-sku'));
-    expect(saga.step('reserve')).toMatchObject({ status: 'failed', attempts: 1 });
-    expect(eventTypesIn(saga.last.effects)).toEqual([
-      'saga.step-failed',
-      'saga.compensating',
-      'saga.compensated',
+    expect(saga.scheduled().map((s) => s.wakeup.kind)).not.toContain('retry');
+    expect(eventTypesIn(saga.last.effects)).toEqual(['saga.step-failed', 'saga.compensating']);
+    expect(commandsIn(saga.last.effects)).toEqual([
+      expect.objectContaining({ stepId: 'reserve', action: 'compensate', outcomeUnknown: true }),
     ]);
   });
 
   it('fails the step at once on an error that says it is not retryable', () => {
     const saga = new SagaHarness(linearSaga, orderInputValue);
     saga.reply('reserve', error('corrupt', false));
-    expect(saga.step('reserve')).toMatchObject({ status: 'failed', attempts: 1 });
+    expect(saga.last.effects).toContainEqual(
+      expect.objectContaining({
+        type: 'publish-event',
+        event: expect.objectContaining({ type: 'saga.step-failed' }),
+      }),
+    );
+    expect(saga.step('reserve')).toMatchObject({ status: 'compensating', attempt: 1 });
   });
 
   it('never retries a business failure', () => {

@@ -70,6 +70,19 @@ const AWAITING = new Set([
   'compensation-exhausted',
 ]);
 
+/**
+ * Whether a step awaits its compensation: it may have acted, or it ended in a technical error
+ * after its command left (its key must be closed at the participant).
+ */
+function awaits(state: StepState): boolean {
+  return AWAITING.has(state.status) || endedInError(state);
+}
+
+/** A step failed with a technical error after at least one of its commands left. */
+function endedInError(state: StepState): boolean {
+  return state.status === 'failed' && state.outcome.status === 'error' && state.attempts > 0;
+}
+
 /** The invariants checked after every event; throws an error that lists the ones violated. */
 function checkTransition(
   world: World,
@@ -118,7 +131,7 @@ function checkTransition(
     for (const dependent of world.definition.graph.descendants.get(id) ?? []) {
       const state = after.steps[dependent] as StepState;
       expectThat(
-        !AWAITING.has(state.status),
+        world.definition.stepById.get(dependent)?.compensation === undefined || !awaits(state),
         `${id} is compensated only after its dependent ${dependent} (order respects the graph)`,
       );
     }
@@ -141,7 +154,7 @@ function checkTransition(
   if (after.status === 'compensated') {
     for (const [id, step] of Object.entries(after.steps)) {
       const awaiting =
-        world.definition.stepById.get(id)?.compensation !== undefined && AWAITING.has(step.status);
+        world.definition.stepById.get(id)?.compensation !== undefined && awaits(step);
       expectThat(
         !awaiting && step.status !== 'running',
         `a compensated saga left nothing behind (${id})`,
@@ -160,7 +173,11 @@ function isPlainJson(value: unknown): boolean {
   return Object.values(value as object).every(isPlainJson);
 }
 
-/** Whether the forward command of a step succeeded or may have taken effect, judged from its state before the event and the event. */
+/**
+ * Whether a step's compensation may be sent, judged from its state before the event and the
+ * event: its forward command succeeded or may have taken effect, or it ended in a technical error
+ * (nothing acted, but its key is still open at the participant and must be closed).
+ */
 function mayHaveActed(step: StepState, stepId: string, event: EngineEvent): boolean {
   switch (step.status) {
     case 'succeeded':
@@ -168,13 +185,14 @@ function mayHaveActed(step: StepState, stepId: string, event: EngineEvent): bool
     case 'compensating':
     case 'compensation-backing-off':
     case 'compensation-exhausted':
-      return true;
     case 'backing-off':
-      return step.lastAttemptTimedOut;
+      return true;
+    case 'failed':
+      return endedInError(step);
     case 'running': {
       const about = 'stepId' in event && event.stepId === stepId && event.attempt === step.attempt;
       if (event.type === 'reply')
-        return about && event.action === 'execute' && event.outcome.status === 'success';
+        return about && event.action === 'execute' && event.outcome.status !== 'failure';
       return about && event.type === 'wakeup' && event.kind === 'reply-timeout';
     }
     default:
