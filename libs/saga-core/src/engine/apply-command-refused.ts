@@ -18,9 +18,11 @@ export function failsFastWhenUnavailable(step: StepDefinition, action: CommandAc
 }
 
 /**
- * A refused command fails its attempt with `PARTICIPANT_UNAVAILABLE`, a business failure: the
- * step is not retried and the saga compensates, as if the participant had refused it. The same
- * fence as a reply's applies (the step must wait for that attempt).
+ * A refused command fails its step with `PARTICIPANT_UNAVAILABLE`, not retried, and the saga
+ * compensates. On a first attempt nothing ever reached the participant: a business failure, and
+ * the step needs no compensation. On a retry an earlier attempt did go out and may have acted (it
+ * timed out) or left its key open (it erred): a non-retryable error, so that the step is
+ * compensated as unknown. The same fence as a reply's applies (the step must await that attempt).
  */
 export function applyCommandRefused(draft: TransitionDraft, event: CommandRefusedEvent): void {
   const step = draft.definition.stepById.get(event.stepId);
@@ -28,6 +30,7 @@ export function applyCommandRefused(draft: TransitionDraft, event: CommandRefuse
   if (!failsFastWhenUnavailable(step, 'execute')) {
     return draft.ignore(`ignored: step ${step.id} waits for its participant (${event.reason})`);
   }
+  const message = `participant "${step.participant}" is unavailable (${event.reason}) and step "${step.id}" fails fast`;
   applyReply(draft, {
     type: 'reply',
     at: event.at,
@@ -36,10 +39,9 @@ export function applyCommandRefused(draft: TransitionDraft, event: CommandRefuse
     stepId: step.id,
     action: 'execute',
     attempt: event.attempt,
-    outcome: {
-      status: 'failure',
-      code: PARTICIPANT_UNAVAILABLE,
-      message: `participant "${step.participant}" is unavailable (${event.reason}) and step "${step.id}" fails fast`,
-    },
+    outcome:
+      event.attempt === 1
+        ? { status: 'failure', code: PARTICIPANT_UNAVAILABLE, message }
+        : { status: 'error', code: PARTICIPANT_UNAVAILABLE, message, retryable: false },
   });
 }

@@ -67,6 +67,21 @@ describe('a command refused because its participant is unavailable', () => {
     });
   });
 
+  it('on a retry, fails the step as an error so that it is compensated: an earlier attempt went out', () => {
+    const saga = new SagaHarness(breakerSaga, { orderId: 'o-1' });
+    saga.reply('hold', success());
+    saga.fire('reply-timeout', 'quick'); // attempt 1 may have acted
+    saga.fire('retry', 'quick');
+
+    refuse(saga, 'quick', 2);
+
+    expect(saga.step('quick')).toMatchObject({ status: 'compensating', outcomeUnknown: true });
+    expect(saga.state).toMatchObject({
+      status: 'compensating',
+      cause: { outcome: { status: 'error', code: PARTICIPANT_UNAVAILABLE, retryable: false } },
+    });
+  });
+
   it('is ignored by a step that waits for its participant', () => {
     const saga = new SagaHarness(breakerSaga, { orderId: 'o-1' });
 
