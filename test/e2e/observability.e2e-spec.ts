@@ -59,8 +59,11 @@ describe('observability of a saga that retries and compensates, across processes
       TOPIC_PREFIX: prefix,
       TOPIC_PARTITIONS: '3',
       // Every payment command fails for a passing reason: authorize-payment is tried 4 times,
-      // then the saga compensates the stock reservation.
-      FAULTS: JSON.stringify({ payment: { transientErrorRate: 1 } }),
+      // then the saga compensates the stock reservation and voids the authorization (nothing to
+      // void: the void closes the step's key), which goes through.
+      FAULTS: JSON.stringify({
+        payment: { transientErrorRate: 1, transientErrorsOnCompensations: false },
+      }),
       ...tracing,
     });
     await waitFor(
@@ -233,6 +236,7 @@ describe('observability of a saga that retries and compensates, across processes
       .filter((l) => l.startsWith(`saga_step_outcomes_total{${payment},outcome="error"`));
     expect(errors.reduce((sum, l) => sum + Number(l.split(' ').pop()), 0)).toBe(4);
     expect(value('saga_compensations_total{saga_type="order",step="reserve-inventory"}')).toBe(1);
+    expect(value('saga_compensations_total{saga_type="order",step="authorize-payment"}')).toBe(1);
     expect(
       value(
         'saga_step_attempts_total{saga_type="order",step="reserve-inventory",action="compensate"}',
@@ -276,7 +280,8 @@ describe('observability of a saga that retries and compensates, across processes
     expect(actors).toEqual(
       new Set(['client', 'participant:payment', 'participant:inventory', 'coordinator:timer']),
     );
-    expect(entries.filter((entry) => entry.actor === 'participant:payment')).toHaveLength(4);
+    // Four errors, then the void's reply.
+    expect(entries.filter((entry) => entry.actor === 'participant:payment')).toHaveLength(5);
     expect(entries.every((entry) => !Number.isNaN(Date.parse(entry.at)) && entry.detail)).toBe(
       true,
     );

@@ -6,6 +6,8 @@ const rate = z.number().min(0).max(1).default(0);
 export const participantFaultsSchema = z.strictObject({
   /** The handler throws a technical error before acting (retried by the coordinator). */
   transientErrorRate: rate,
+  /** False keeps transient errors to forward commands: compensations go through (default true). */
+  transientErrorsOnCompensations: z.boolean().default(true),
   /** The handler refuses a forward command for a business reason (compensations never). */
   businessFailureRate: rate,
   /** Up to this many milliseconds are added before the handler runs (uniformly drawn). */

@@ -38,6 +38,18 @@ describe('the fault injector', () => {
     expect(injector.injected().transientError).toBe(1);
   });
 
+  it('keeps transient errors to forward commands when told to', async () => {
+    const config = { inventory: { transientErrorRate: 1, transientErrorsOnCompensations: false } };
+    const { injector } = injectorWith(config, [0, 0]);
+    const wrapped = injector.wrapHandlers('inventory', handlers);
+    await expect(wrapped['inventory.reserve']!(commandFor(), noTransaction)).rejects.toThrow(
+      'injected transient fault',
+    );
+    const compensation = commandFor({ action: 'compensate' });
+    expect(await wrapped['inventory.reserve']!(compensation, noTransaction)).toEqual({ ok: true });
+    expect(injector.injected().transientError).toBe(1);
+  });
+
   it('refuses forward commands but never compensations for a business failure', async () => {
     const { injector } = injectorWith({ inventory: { businessFailureRate: 1 } }, [0, 0]);
     const wrapped = injector.wrapHandlers('inventory', handlers);

@@ -100,7 +100,8 @@ export class FaultInjector {
         this.count('latency');
         await this.options.sleep(Math.floor(this.options.random() * faults.latencyMs));
       }
-      if (this.draw('transientError', faults.transientErrorRate)) {
+      const mayErr = command.action === 'execute' || faults.transientErrorsOnCompensations;
+      if (mayErr && this.draw('transientError', faults.transientErrorRate)) {
         throw new Error(`injected transient fault in ${participant}`);
       }
       // A refused compensation would leave the saga stuck: business failures hit forward commands only.
