@@ -312,6 +312,7 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
       malformed.map((record) => record.headers[MALFORMED_MARK]!),
       deadLetters,
     );
+    evidence.violations = violationCount(violations);
     const byStatus: Record<string, number> = {};
     for (const row of await db.query<{ status: string; n: number }[]>(
       `SELECT status, count(*)::int AS n FROM sagas GROUP BY status`,
@@ -332,7 +333,7 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
       effects: effects.length,
       durationMs: Date.now() - began,
       violations,
-      violationCount: (evidence.violations = violationCount(violations)),
+      violationCount: evidence.violations,
     };
   } finally {
     stopping = true;

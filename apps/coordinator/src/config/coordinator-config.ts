@@ -24,6 +24,7 @@ import {
   type SecurityConfig,
 } from './security-config.js';
 import { hotPathTuning, tuningEnvironmentSchema, type HotPathTuning } from './tuning-config.js';
+import { boundedInt } from './env-fields.js';
 
 const optional = (schema: z.ZodString) =>
   z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
@@ -32,9 +33,6 @@ const flag = (fallback: boolean) =>
     .enum(['true', 'false', '1', '0'], { message: 'expected true or false' })
     .optional()
     .transform((value) => (value === undefined ? fallback : value === 'true' || value === '1'));
-const int = (min: number, max: number, fallback: number) =>
-  z.coerce.number().int().min(min).max(max).default(fallback);
-
 /** The levels of the JSON logs, most to least severe; `silent` logs nothing. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const REDACT_PATH = /^(\*|[A-Za-z0-9_-]+)(\.(\*|[A-Za-z0-9_-]+))*$/;
@@ -62,13 +60,13 @@ export const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
 const environmentSchema = z
   .object({
     LOG_FORMAT: z.enum(LOG_FORMATS).default('auto'),
-    PORT: int(0, 65_535, 3000),
+    PORT: boundedInt(0, 65_535, 3000),
     HOST: z.string().min(1).default('127.0.0.1'),
     KAFKA_BROKERS: optional(
       z.string().regex(/^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, 'expected host:port[,host:port...]'),
     ),
-    KAFKA_SESSION_TIMEOUT_MS: int(6_000, 300_000, 10_000),
-    KAFKA_REBALANCE_TIMEOUT_MS: int(1_000, 300_000, 15_000),
+    KAFKA_SESSION_TIMEOUT_MS: boundedInt(6_000, 300_000, 10_000),
+    KAFKA_REBALANCE_TIMEOUT_MS: boundedInt(1_000, 300_000, 15_000),
     KAFKA_CLIENT_ID: z
       .string()
       .regex(/^[\w.-]{1,100}$/, 'expected letters, digits, . _ or -')
@@ -80,7 +78,7 @@ const environmentSchema = z
       .string()
       .regex(/^[a-z_][a-z0-9_]*$/, 'expected a lowercase SQL identifier')
       .default('public'),
-    DATABASE_POOL_SIZE: int(1, 200, 10),
+    DATABASE_POOL_SIZE: boundedInt(1, 200, 10),
     DATABASE_APPLICATION_NAME: z
       .string()
       .regex(/^[\w.:-]{1,63}$/, 'expected 1 to 63 letters, digits, . _ : or -')
@@ -92,18 +90,18 @@ const environmentSchema = z
       .string()
       .regex(/^[a-zA-Z0-9._-]{0,100}$/, "expected letters, digits, '.', '_' or '-'")
       .default(''),
-    TOPIC_PARTITIONS: int(1, 1_000, 6),
+    TOPIC_PARTITIONS: boundedInt(1, 1_000, 6),
     CONSUMER_GROUP: z
       .string()
       .regex(/^[\w.-]{1,200}$/, 'expected letters, digits, . _ or -')
       .default('saga-coordinator'),
     TIME_SCALE: z.coerce.number().positive().max(1_000).default(1),
-    OUTBOX_LANES: int(1, 1_024, 16),
-    RELAY_POLL_MS: int(10, 60_000, 500),
-    RELAY_GRACE_MS: int(0, 3_600_000, 5_000),
-    TIMER_POLL_MS: int(10, 60_000, 200),
+    OUTBOX_LANES: boundedInt(1, 1_024, 16),
+    RELAY_POLL_MS: boundedInt(10, 60_000, 500),
+    RELAY_GRACE_MS: boundedInt(0, 3_600_000, 5_000),
+    TIMER_POLL_MS: boundedInt(10, 60_000, 200),
     SAMPLE_PARTICIPANTS: flag(false),
-    STUCK_AFTER_MS: int(1_000, 7 * 24 * 3_600_000, 15 * 60_000),
+    STUCK_AFTER_MS: boundedInt(1_000, 7 * 24 * 3_600_000, 15 * 60_000),
     ...logEnvironment,
   })
   .extend(resilienceEnvironmentSchema.shape)

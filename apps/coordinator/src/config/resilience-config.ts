@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isParticipantName } from '#contracts';
+import { boundedInt } from './env-fields.js';
 
 /** How one participant's circuit breaker judges its health, and how much traffic it takes. */
 export interface ParticipantLimits {
@@ -28,9 +29,6 @@ export interface ResilienceConfig {
   readonly overrides: Readonly<Record<string, Partial<ParticipantLimits>>>;
 }
 
-const int = (min: number, max: number, fallback: number) =>
-  z.coerce.number().int().min(min).max(max).default(fallback);
-
 const limitsShape = {
   errorThresholdPercentage: z.number().int().min(1).max(100),
   volumeThreshold: z.number().int().min(0).max(1_000_000),
@@ -58,14 +56,14 @@ const overridesSchema = z.preprocess(
 
 /** The resilience part of the environment (names in docs/CONFIGURATION.md). */
 export const resilienceEnvironmentSchema = z.object({
-  MAX_SAGAS_IN_FLIGHT: int(1, 100_000_000, 10_000),
-  CAPACITY_POLL_MS: int(10, 60_000, 250),
-  BREAKER_ERROR_THRESHOLD_PERCENT: int(1, 100, 50),
-  BREAKER_VOLUME_THRESHOLD: int(0, 1_000_000, 10),
-  BREAKER_ROLLING_WINDOW_MS: int(100, 3_600_000, 10_000),
-  BREAKER_RESET_TIMEOUT_MS: int(10, 3_600_000, 10_000),
-  BREAKER_HALF_OPEN_PROBES: int(1, 10_000, 3),
-  MAX_COMMANDS_IN_FLIGHT_PER_PARTICIPANT: int(1, 10_000_000, 1_000),
+  MAX_SAGAS_IN_FLIGHT: boundedInt(1, 100_000_000, 10_000),
+  CAPACITY_POLL_MS: boundedInt(10, 60_000, 250),
+  BREAKER_ERROR_THRESHOLD_PERCENT: boundedInt(1, 100, 50),
+  BREAKER_VOLUME_THRESHOLD: boundedInt(0, 1_000_000, 10),
+  BREAKER_ROLLING_WINDOW_MS: boundedInt(100, 3_600_000, 10_000),
+  BREAKER_RESET_TIMEOUT_MS: boundedInt(10, 3_600_000, 10_000),
+  BREAKER_HALF_OPEN_PROBES: boundedInt(1, 10_000, 3),
+  MAX_COMMANDS_IN_FLIGHT_PER_PARTICIPANT: boundedInt(1, 10_000_000, 1_000),
   PARTICIPANT_OVERRIDES: overridesSchema,
 });
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { RetentionPeriods } from '../retention/coordinator-purge-tasks.js';
+import { boundedInt } from './env-fields.js';
 
 /** How long rows are kept and how the background job deletes them (times in ms). */
 export interface RetentionConfig {
@@ -17,23 +18,20 @@ export interface RetentionConfig {
   readonly outboxSetAsideAfterMs: number;
 }
 
-const int = (min: number, max: number, fallback: number) =>
-  z.coerce.number().int().min(min).max(max).default(fallback);
-
 const HOUR = 3_600_000;
 const WEEK = 7 * 24 * HOUR;
 const YEARS = 10 * 365 * 24 * HOUR;
 
 /** The retention variables of the environment, validated. */
 export const retentionEnvironmentSchema = z.object({
-  SAGA_RETENTION_MS: int(1_000, YEARS, WEEK),
-  INBOX_RETENTION_MS: int(1_000, YEARS, WEEK),
-  DEAD_LETTER_RETENTION_MS: int(1_000, YEARS, WEEK),
-  OUTBOX_RETENTION_MS: int(1_000, YEARS, HOUR),
-  RETENTION_INTERVAL_MS: int(100, 24 * HOUR, 60_000),
-  RETENTION_BATCH_SIZE: int(1, 100_000, 500),
-  RETENTION_BATCH_PAUSE_MS: int(0, 60_000, 100),
-  OUTBOX_SET_ASIDE_AFTER_MS: int(0, 24 * HOUR, 60_000),
+  SAGA_RETENTION_MS: boundedInt(1_000, YEARS, WEEK),
+  INBOX_RETENTION_MS: boundedInt(1_000, YEARS, WEEK),
+  DEAD_LETTER_RETENTION_MS: boundedInt(1_000, YEARS, WEEK),
+  OUTBOX_RETENTION_MS: boundedInt(1_000, YEARS, HOUR),
+  RETENTION_INTERVAL_MS: boundedInt(100, 24 * HOUR, 60_000),
+  RETENTION_BATCH_SIZE: boundedInt(1, 100_000, 500),
+  RETENTION_BATCH_PAUSE_MS: boundedInt(0, 60_000, 100),
+  OUTBOX_SET_ASIDE_AFTER_MS: boundedInt(0, 24 * HOUR, 60_000),
 });
 
 /** Builds the retention configuration from the validated environment. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { boundedInt } from './env-fields.js';
 
 /** How long each start-up phase may take before the process gives up with a clear error, in ms. */
 export interface StartupTimeouts {
@@ -18,15 +19,16 @@ export interface StartupTimeouts {
   readonly httpMs: number;
 }
 
-const int = (fallback: number) => z.coerce.number().int().min(100).max(3_600_000).default(fallback);
+/** A phase's timeout: 100 ms to an hour. */
+const timeout = (fallback: number) => boundedInt(100, 3_600_000, fallback);
 
 /** The start-up part of the environment (names in docs/CONFIGURATION.md). */
 export const startupEnvironmentSchema = z.object({
-  STARTUP_DATABASE_TIMEOUT_MS: int(30_000),
-  STARTUP_MIGRATIONS_TIMEOUT_MS: int(120_000),
-  STARTUP_TOPICS_TIMEOUT_MS: int(60_000),
-  STARTUP_CONSUMERS_TIMEOUT_MS: int(90_000),
-  STARTUP_HTTP_TIMEOUT_MS: int(30_000),
+  STARTUP_DATABASE_TIMEOUT_MS: timeout(30_000),
+  STARTUP_MIGRATIONS_TIMEOUT_MS: timeout(120_000),
+  STARTUP_TOPICS_TIMEOUT_MS: timeout(60_000),
+  STARTUP_CONSUMERS_TIMEOUT_MS: timeout(90_000),
+  STARTUP_HTTP_TIMEOUT_MS: timeout(30_000),
 });
 
 /** Builds the start-up timeouts from the parsed environment. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { boundedInt } from './env-fields.js';
 
 /**
  * The sizes and waits of the hot path. The defaults are what `npm run bench` measured best on
@@ -31,18 +32,15 @@ export interface HotPathTuning {
   readonly timerBatchSize: number;
 }
 
-const int = (min: number, max: number, fallback: number) =>
-  z.coerce.number().int().min(min).max(max).default(fallback);
-
 /** The tuning part of the environment (names in docs/CONFIGURATION.md). */
 export const tuningEnvironmentSchema = z.object({
-  DECISIONS_IN_FLIGHT: int(1, 64, 2),
-  CONSUMER_FETCH_MIN_BYTES: int(1, 10_485_760, 16_384),
-  CONSUMER_FETCH_MAX_WAIT_MS: int(0, 5_000, 10),
-  REPLY_BATCH_SIZE: int(1, 10_000, 500),
-  START_CHUNK: int(1, 10_000, 100),
-  RELAY_BATCH_SIZE: int(1, 10_000, 500),
-  TIMER_BATCH_SIZE: int(1, 10_000, 200),
+  DECISIONS_IN_FLIGHT: boundedInt(1, 64, 2),
+  CONSUMER_FETCH_MIN_BYTES: boundedInt(1, 10_485_760, 16_384),
+  CONSUMER_FETCH_MAX_WAIT_MS: boundedInt(0, 5_000, 10),
+  REPLY_BATCH_SIZE: boundedInt(1, 10_000, 500),
+  START_CHUNK: boundedInt(1, 10_000, 100),
+  RELAY_BATCH_SIZE: boundedInt(1, 10_000, 500),
+  TIMER_BATCH_SIZE: boundedInt(1, 10_000, 200),
 });
 
 /** Builds the hot path's tuning from the parsed environment. */
