@@ -6,10 +6,11 @@ export interface WaitForOptions {
 
 /**
  * Polls `check` until it returns a value other than `undefined`/`false` and resolves with it;
- * rejects naming `what` after the timeout. For integration tests only: unit tests never wait.
+ * rejects naming `what` after the timeout (a function: called then, to say what was last seen).
+ * For integration tests only: unit tests never wait.
  */
 export async function waitFor<T>(
-  what: string,
+  what: string | (() => string),
   check: () => T | undefined | false | Promise<T | undefined | false>,
   options: WaitForOptions = {},
 ): Promise<T> {
@@ -19,7 +20,9 @@ export async function waitFor<T>(
     const value = await check();
     if (value !== undefined && value !== false) return value;
     if (Date.now() > deadline)
-      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+      throw new Error(
+        `Timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`,
+      );
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }
