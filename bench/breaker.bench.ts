@@ -68,7 +68,7 @@ async function time(run: () => Promise<number>): Promise<number> {
 async function main(): Promise<void> {
   const results: { base: number; withGate: number }[] = [];
   for (let round = 0; round < ROUNDS; round++) {
-    const gate = new CommandGate(config, () => undefined);
+    const gate = new CommandGate(config);
     const base = await time(baseline);
     const withGate = await time(() => gated(gate));
     gate.shutdown();

@@ -4,7 +4,8 @@ import {
   type CoordinatorConfig,
 } from '../../apps/coordinator/src/config/coordinator-config.js';
 import { quoteIdentifier } from '../../apps/coordinator/src/persistence/data-source-options.js';
-import { CoordinatorRuntime } from '../../apps/coordinator/src/runtime/coordinator-runtime.js';
+import type { CoordinatorRuntime } from '../../apps/coordinator/src/runtime/coordinator-runtime.js';
+import { createCoordinatorRuntime } from '../../apps/coordinator/src/runtime/coordinator-core.module.js';
 import {
   createSampleSagaRegistry,
   SAMPLE_PARTICIPANTS,
@@ -83,7 +84,7 @@ export async function startCoordinator(
   environment: CoordinatorEnvironment,
   overrides: Record<string, string> = {},
 ): Promise<CoordinatorRuntime> {
-  const runtime = new CoordinatorRuntime({
+  const runtime = await createCoordinatorRuntime({
     config: environment.config(overrides),
     registry: createSampleSagaRegistry(),
     participants: SAMPLE_PARTICIPANTS,

@@ -1,33 +1,47 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Module, type DynamicModule, type Provider } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { runQuery } from '#postgres';
 import type { SagaRegistry } from '#saga-core';
 import { SAGA_OPERATIONS } from './application/saga-operations.js';
-import { PARTICIPANT_HEALTH } from './resilience/participant-health.js';
 import { SAGA_QUERIES } from './application/saga-queries.js';
+import {
+  COORDINATOR_CONFIG,
+  DEAD_LETTER_SEALER,
+  MESSAGE_TRANSPORT,
+  PARTICIPANTS,
+  SAGA_REGISTRY,
+} from './common/core-tokens.js';
 import type { CoordinatorConfig } from './config/coordinator-config.js';
-import { brokerReadiness } from './health/dependency-checks.js';
-import { kafkaSecurityOptions } from './messaging/kafka-security.js';
+import type { DeadLetterSealer } from './dead-letters/dead-letter-sealer.js';
 import { DeadLettersModule } from './dead-letters/index.js';
+import { SagaDecisions } from './decisions/saga-decisions.js';
+import { brokerReadiness } from './health/dependency-checks.js';
 import { HealthController } from './health/health.controller.js';
 import {
   READINESS_CHECKS,
   ReadinessProblem,
   type ReadinessCheck,
 } from './health/readiness-check.js';
+import { createHttpSecurity } from './http/create-http-security.js';
 import { HttpApiModule, type HttpSecurity } from './http/index.js';
-import { PostgresSagaQueries } from './persistence/saga-queries.postgres.js';
-import { ParticipantHealthService } from './resilience/participant-health.service.js';
+import { SagaAuditController } from './http/saga-audit.controller.js';
+import { kafkaSecurityOptions } from './messaging/kafka-security.js';
 import { loggingModule } from './observability/logging.module.js';
 import { Metrics } from './observability/metrics.js';
 import { ObservabilityModule } from './observability/observability.module.js';
 import { PostgresSagaAudit } from './persistence/saga-audit.postgres.js';
-import { SagaAuditController } from './http/saga-audit.controller.js';
-import { runQuery } from '#postgres';
+import { PostgresSagaQueries } from './persistence/saga-queries.postgres.js';
+import { CommandGate } from './resilience/command-gate.js';
+import { PARTICIPANT_HEALTH } from './resilience/participant-health.js';
+import { ParticipantHealthService } from './resilience/participant-health.service.js';
 import type { Companion } from './runtime/companion.js';
+import { CoordinatorCoreModule } from './runtime/coordinator-core.module.js';
 import { CoordinatorLifecycle } from './runtime/coordinator-lifecycle.js';
-import type { StartupPhases } from './runtime/startup-phases.js';
 import { CoordinatorRuntime } from './runtime/coordinator-runtime.js';
+import type { MessageTransport } from './runtime/message-transport.js';
+import type { StartupPhases } from './runtime/startup-phases.js';
+import { SensitiveData } from './security/sensitive-data.js';
 import { StuckSagasModule } from './stuck-sagas/index.js';
-import { createHttpSecurity } from './http/create-http-security.js';
 
 /** What the coordinator runs: its configuration, its saga definitions, and their participants. */
 export interface AppModuleOptions {
@@ -44,23 +58,18 @@ export interface AppModuleOptions {
   readonly startup?: StartupPhases;
 }
 
-/** The coordinator's root module: the runtime, the HTTP API over it, and health. */
-@Module({})
-export class AppModule {
-  static forRoot(options: AppModuleOptions): DynamicModule {
-    const runtime = new CoordinatorRuntime({
-      ...options,
-      metrics: options.metrics ?? new Metrics(),
-    });
+/** Readiness: the database answers, the broker answers (on Kafka), the consumers are members. */
+const readinessChecks: Provider = {
+  provide: READINESS_CHECKS,
+  inject: [COORDINATOR_CONFIG, DataSource, CoordinatorRuntime],
+  useFactory: (config: CoordinatorConfig, dataSource: DataSource, runtime: CoordinatorRuntime) => {
     const checks: ReadinessCheck[] = [
-      {
-        name: 'database',
-        check: async () => void (await runQuery(runtime.dataSource, 'SELECT 1')),
-      },
+      { name: 'database', check: async () => void (await runQuery(dataSource, 'SELECT 1')) },
     ];
-    if (options.config.kafkaBrokers) {
-      const security = kafkaSecurityOptions(options.config.security.kafka);
-      checks.push(brokerReadiness(options.config.kafkaBrokers, security));
+    if (config.kafkaBrokers) {
+      checks.push(
+        brokerReadiness(config.kafkaBrokers, kafkaSecurityOptions(config.security.kafka)),
+      );
     }
     checks.push({
       name: 'consumers',
@@ -69,46 +78,75 @@ export class AppModule {
         if (problem !== undefined) throw new ReadinessProblem(problem);
       },
     });
-    const api = [
-      { provide: SAGA_OPERATIONS, useValue: runtime.decisions },
-      {
-        provide: SAGA_QUERIES,
-        useValue: new PostgresSagaQueries(runtime.dataSource, options.registry, runtime.sensitive),
-      },
-      {
-        provide: PARTICIPANT_HEALTH,
-        useValue: new ParticipantHealthService(
-          runtime.dataSource,
-          runtime.gate,
-          options.participants,
-        ),
-      },
-    ];
+    return checks;
+  },
+};
+
+/** What the saga HTTP API operates on and reads, from the core. */
+const sagaApi: Provider[] = [
+  { provide: SAGA_OPERATIONS, useExisting: SagaDecisions },
+  {
+    provide: SAGA_QUERIES,
+    inject: [DataSource, SAGA_REGISTRY, SensitiveData],
+    useFactory: (dataSource: DataSource, registry: SagaRegistry, sensitive: SensitiveData) =>
+      new PostgresSagaQueries(dataSource, registry, sensitive),
+  },
+  {
+    provide: PARTICIPANT_HEALTH,
+    inject: [DataSource, CommandGate, PARTICIPANTS],
+    useFactory: (dataSource: DataSource, gate: CommandGate, participants: readonly string[]) =>
+      new ParticipantHealthService(dataSource, gate, participants),
+  },
+];
+
+/** The coordinator's root module: the core and its runtime, the HTTP API over it, and health. */
+@Module({})
+export class AppModule {
+  static forRoot(options: AppModuleOptions): DynamicModule {
     const security = options.security ?? createHttpSecurity(options.config.security);
     return {
       module: AppModule,
       imports: [
-        loggingModule(options.config),
-        ObservabilityModule.register(runtime.metrics),
-        // Before the saga API: `GET /sagas/stuck` must be matched before `GET /sagas/:id`.
-        StuckSagasModule.register({
-          dataSource: runtime.dataSource,
-          stuckAfterMs: options.config.stuckAfterMs,
+        CoordinatorCoreModule.forRoot({
+          config: options.config,
+          registry: options.registry,
+          participants: options.participants,
+          metrics: options.metrics ?? new Metrics(),
+          ...(options.startup === undefined ? {} : { startup: options.startup }),
         }),
-        HttpApiModule.register({ providers: api, security }),
-        DeadLettersModule.register({
-          dataSource: runtime.dataSource,
-          publisher: runtime.transport.publisher,
-          sealer: runtime.deadLetterSealer,
+        loggingModule(options.config),
+        ObservabilityModule,
+        // Before the saga API: `GET /sagas/stuck` must be matched before `GET /sagas/:id`.
+        StuckSagasModule.registerAsync({
+          inject: [DataSource, COORDINATOR_CONFIG],
+          useFactory: (dataSource: DataSource, config: CoordinatorConfig) => ({
+            dataSource,
+            stuckAfterMs: config.stuckAfterMs,
+          }),
+        }),
+        HttpApiModule.register({ providers: sagaApi, security }),
+        DeadLettersModule.registerAsync({
+          inject: [DataSource, MESSAGE_TRANSPORT, DEAD_LETTER_SEALER],
+          useFactory: (
+            dataSource: DataSource,
+            transport: MessageTransport,
+            sealer: DeadLetterSealer,
+          ) => ({ dataSource, publisher: transport.publisher, sealer }),
         }),
       ],
       controllers: [HealthController, SagaAuditController],
       providers: [
-        { provide: PostgresSagaAudit, useValue: new PostgresSagaAudit(runtime.dataSource) },
-        { provide: READINESS_CHECKS, useValue: checks },
+        readinessChecks,
+        {
+          provide: PostgresSagaAudit,
+          inject: [DataSource],
+          useFactory: (dataSource: DataSource) => new PostgresSagaAudit(dataSource),
+        },
         {
           provide: CoordinatorLifecycle,
-          useValue: new CoordinatorLifecycle(runtime, options.companions),
+          inject: [CoordinatorRuntime],
+          useFactory: (runtime: CoordinatorRuntime) =>
+            new CoordinatorLifecycle(runtime, options.companions),
         },
       ],
     };

@@ -5,7 +5,8 @@
 // must never overtake that command, and no effect may be left applied without its undo.
 import { topicNames } from '#contracts';
 import type { MessagePublisher, OutgoingMessage } from '#saga-core';
-import { CoordinatorRuntime } from '../../../apps/coordinator/src/runtime/coordinator-runtime.js';
+import type { CoordinatorRuntime } from '../../../apps/coordinator/src/runtime/coordinator-runtime.js';
+import { createCoordinatorRuntime } from '../../../apps/coordinator/src/runtime/coordinator-core.module.js';
 import {
   createSampleSagaRegistry,
   SAMPLE_PARTICIPANTS,
@@ -71,7 +72,7 @@ describe('a command whose first send fails, held in the outbox past its reply ti
       createConsumer: (tuning) => kafka.createConsumer(tuning),
       close: () => kafka.close(),
     };
-    coordinator = new CoordinatorRuntime({
+    coordinator = await createCoordinatorRuntime({
       // The shipped reply timeouts (5 s): a participant answers well within them once the
       // command is on the topic, however busy the machine. The relay takes a row only after 6 s,
       // past the timeout. No breaker opens: this is about the outbox, not the participant.

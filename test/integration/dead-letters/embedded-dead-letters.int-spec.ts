@@ -6,7 +6,8 @@ import { runQuery } from '#postgres';
 import { loadCoordinatorConfig } from '../../../apps/coordinator/src/config/coordinator-config.js';
 import { DeadLetterQueries } from '../../../apps/coordinator/src/dead-letters/dead-letter-queries.js';
 import { DeadLetterReplayer } from '../../../apps/coordinator/src/dead-letters/dead-letter-replayer.js';
-import { CoordinatorRuntime } from '../../../apps/coordinator/src/runtime/coordinator-runtime.js';
+import type { CoordinatorRuntime } from '../../../apps/coordinator/src/runtime/coordinator-runtime.js';
+import { createCoordinatorRuntime } from '../../../apps/coordinator/src/runtime/coordinator-core.module.js';
 import {
   createSampleSagaRegistry,
   SAMPLE_PARTICIPANTS,
@@ -18,18 +19,22 @@ import {
 import { waitFor } from '../../support/wait-for.js';
 
 describe('dead letters in the embedded mode', () => {
-  const runtime = new CoordinatorRuntime({
-    config: loadCoordinatorConfig({}),
-    registry: createSampleSagaRegistry(),
-    participants: SAMPLE_PARTICIPANTS,
-  });
-  const queries = new DeadLetterQueries(runtime.dataSource);
+  let runtime: CoordinatorRuntime;
+  let queries: DeadLetterQueries;
   const sql = {
     query: <Row>(text: string, params?: unknown[]) =>
       runQuery<Row>(runtime.dataSource, text, params),
   };
 
-  beforeAll(() => runtime.start(), 60_000);
+  beforeAll(async () => {
+    runtime = await createCoordinatorRuntime({
+      config: loadCoordinatorConfig({}),
+      registry: createSampleSagaRegistry(),
+      participants: SAMPLE_PARTICIPANTS,
+    });
+    queries = new DeadLetterQueries(runtime.dataSource);
+    await runtime.start();
+  }, 60_000);
   afterAll(() => runtime.stop());
 
   it('records a refused start, and a replay that is still refused lands as a new record', async () => {

@@ -5,7 +5,8 @@ import {
   KafkaTransport,
   silentTransportLogger,
 } from '../../../apps/coordinator/src/messaging/index.js';
-import { CoordinatorRuntime } from '../../../apps/coordinator/src/runtime/coordinator-runtime.js';
+import type { CoordinatorRuntime } from '../../../apps/coordinator/src/runtime/coordinator-runtime.js';
+import { createCoordinatorRuntime } from '../../../apps/coordinator/src/runtime/coordinator-core.module.js';
 import {
   createSampleSagaRegistry,
   SAMPLE_PARTICIPANTS,
@@ -55,7 +56,7 @@ describe('consumers whose first join fails', () => {
 
   it('restart until they join: the coordinator gets ready, timers fire, sagas complete', async () => {
     const coordinatorSide = transportFailingFirstJoins('it-first-join-coordinator');
-    coordinator = new CoordinatorRuntime({
+    coordinator = await createCoordinatorRuntime({
       // Reply timeouts of 0.5 s: a step whose command nobody reads times out quickly.
       config: environment.config({ TIME_SCALE: '0.1' }),
       registry: createSampleSagaRegistry(),

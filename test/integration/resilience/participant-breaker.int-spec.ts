@@ -5,7 +5,8 @@
 import { z } from 'zod';
 import { createSagaRegistry, defineSaga } from '#saga-core';
 import type { CommandMessage, JsonValue } from '#contracts';
-import { CoordinatorRuntime } from '../../../apps/coordinator/src/runtime/coordinator-runtime.js';
+import type { CoordinatorRuntime } from '../../../apps/coordinator/src/runtime/coordinator-runtime.js';
+import { createCoordinatorRuntime } from '../../../apps/coordinator/src/runtime/coordinator-core.module.js';
 import { SAMPLE_PARTICIPANTS } from '../../../apps/coordinator/src/sagas/saga-catalog.js';
 import { orderSaga } from '../../../apps/coordinator/src/sagas/order.saga.js';
 import {
@@ -78,7 +79,7 @@ describe('a participant circuit breaker on the real Kafka and Postgres', () => {
 
   beforeEach(async () => {
     environment = await createEnvironment('it_breaker');
-    coordinator = new CoordinatorRuntime({
+    coordinator = await createCoordinatorRuntime({
       config: environment.config(breakerSettings),
       registry: createSagaRegistry([orderSaga, quickOrderSaga]),
       participants: SAMPLE_PARTICIPANTS,

@@ -1,41 +1,32 @@
-import { Module, type DynamicModule } from '@nestjs/common';
-import type { MessagePublisher } from '#saga-core';
-import type { DataSource } from 'typeorm';
+import { Module } from '@nestjs/common';
 import { DeadLetterQueries } from './dead-letter-queries.js';
 import { DeadLetterReplayer } from './dead-letter-replayer.js';
 import { DeadLettersController } from './dead-letters.controller.js';
-import type { DeadLetterSealer } from './dead-letter-sealer.js';
+import {
+  DEAD_LETTERS_OPTIONS,
+  DeadLettersModuleBase,
+  type DeadLettersModuleOptions,
+} from './dead-letters.module-definition.js';
 
-/** Where the dead-letter API reads the index and republishes replays. */
-export interface DeadLettersModuleOptions {
-  readonly dataSource: DataSource;
-  readonly publisher: MessagePublisher;
-  /** Opens sealed values for `read-sensitive` callers, hides the others' (default: none sealed). */
-  readonly sealer?: DeadLetterSealer;
-}
-
-/** The dead-letter API: `GET /dead-letters[/:id]`, `POST /dead-letters[/:id]/replay`. */
-@Module({})
-export class DeadLettersModule {
-  static register(options: DeadLettersModuleOptions): DynamicModule {
-    return {
-      module: DeadLettersModule,
-      controllers: [DeadLettersController],
-      providers: [
-        {
-          provide: DeadLetterQueries,
-          useValue: new DeadLetterQueries(options.dataSource, options.sealer),
-        },
-        {
-          provide: DeadLetterReplayer,
-          useValue: new DeadLetterReplayer(
-            options.dataSource,
-            options.publisher,
-            {},
-            options.sealer,
-          ),
-        },
-      ],
-    };
-  }
-}
+/**
+ * The dead-letter API, `GET /dead-letters[/:id]` and `POST /dead-letters[/:id]/replay`, over
+ * the options given to `register` or `registerAsync`.
+ */
+@Module({
+  controllers: [DeadLettersController],
+  providers: [
+    {
+      provide: DeadLetterQueries,
+      inject: [DEAD_LETTERS_OPTIONS],
+      useFactory: (options: DeadLettersModuleOptions) =>
+        new DeadLetterQueries(options.dataSource, options.sealer),
+    },
+    {
+      provide: DeadLetterReplayer,
+      inject: [DEAD_LETTERS_OPTIONS],
+      useFactory: (options: DeadLettersModuleOptions) =>
+        new DeadLetterReplayer(options.dataSource, options.publisher, {}, options.sealer),
+    },
+  ],
+})
+export class DeadLettersModule extends DeadLettersModuleBase {}

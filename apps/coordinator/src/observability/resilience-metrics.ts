@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { inTransaction } from '#postgres';
 import type { CommandGate } from '../resilience/command-gate.js';
-import type { BreakerChange, BreakerState } from '../resilience/participant-breaker.js';
+import type { BreakerState } from '../resilience/participant-breaker.js';
 import type { SagaAdmission } from '../resilience/saga-admission.js';
 import { countStuckSagas } from '../stuck-sagas/index.js';
 
@@ -18,14 +18,11 @@ export interface ResilienceSources {
 }
 
 /**
- * Registers the breaker, back-pressure and stuck-saga metrics; returns the hook that counts
- * breaker state changes. Gauges are read at each scrape (per instance for the breakers and the
+ * Registers the breaker, back-pressure and stuck-saga metrics, and counts the gate's breaker
+ * changes. Gauges are read at each scrape (per instance for the breakers and the
  * caps, from the database for the stuck sagas).
  */
-export function registerResilienceMetrics(
-  registry: Registry,
-  sources: ResilienceSources,
-): (change: BreakerChange) => void {
+export function registerResilienceMetrics(registry: Registry, sources: ResilienceSources): void {
   const { gate, admission, participants, dataSource } = sources;
   const status = () => gate.status(participants);
   new Gauge({
@@ -102,5 +99,7 @@ export function registerResilienceMetrics(
       this.set({ kind: 'idle' }, counts.idle);
     },
   });
-  return (change) => transitions.inc({ participant: change.participant, to: change.to });
+  gate.onBreakerChange((change) =>
+    transitions.inc({ participant: change.participant, to: change.to }),
+  );
 }

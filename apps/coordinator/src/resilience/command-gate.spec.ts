@@ -28,7 +28,8 @@ describe('CommandGate', () => {
   beforeEach(() => {
     jest.useFakeTimers();
     changes = [];
-    gate = new CommandGate(config, (change) => changes.push(change));
+    gate = new CommandGate(config);
+    gate.onBreakerChange((change) => changes.push(change));
   });
 
   afterEach(() => {

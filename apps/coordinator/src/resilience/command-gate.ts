@@ -1,5 +1,6 @@
 import type { CommandMessage } from '#contracts';
 import { limitsOf, type ResilienceConfig } from '../config/resilience-config.js';
+import { Listeners } from '../common/listeners.js';
 import type { ParticipantLoad } from './held-commands.js';
 import {
   ParticipantBreaker,
@@ -28,11 +29,14 @@ export interface ParticipantStatus {
 export class CommandGate {
   private readonly breakers = new Map<string, ParticipantBreaker>();
   private loads = new Map<string, { inFlight: number; held: number }>();
+  private readonly changes = new Listeners<BreakerChange>();
 
-  constructor(
-    private readonly config: ResilienceConfig,
-    private readonly onChange: (change: BreakerChange) => void,
-  ) {}
+  constructor(private readonly config: ResilienceConfig) {}
+
+  /** Calls `listener` on every breaker's change of state. */
+  onBreakerChange(listener: (change: BreakerChange) => void): void {
+    this.changes.subscribe(listener);
+  }
 
   /** Decides for a new command; counts it as in flight when it may go. */
   admit(command: CommandMessage): Admission {
@@ -120,10 +124,8 @@ export class CommandGate {
   private breaker(participant: string): ParticipantBreaker {
     let breaker = this.breakers.get(participant);
     if (!breaker) {
-      breaker = new ParticipantBreaker(
-        participant,
-        limitsOf(this.config, participant),
-        this.onChange,
+      breaker = new ParticipantBreaker(participant, limitsOf(this.config, participant), (change) =>
+        this.changes.emit(change),
       );
       this.breakers.set(participant, breaker);
     }

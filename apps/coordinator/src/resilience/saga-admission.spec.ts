@@ -4,7 +4,8 @@ import { SagaAdmission } from './saga-admission.js';
 describe('SagaAdmission', () => {
   it('reports the cap reached and left, once each, and refuses starts while full', () => {
     const changes: boolean[] = [];
-    const admission = new SagaAdmission(10, (full) => changes.push(full));
+    const admission = new SagaAdmission(10);
+    admission.onChange((full) => changes.push(full));
     admission.update(8);
     admission.noteStarted(1);
     expect(() => admission.assertRoom()).not.toThrow();
@@ -20,7 +21,7 @@ describe('SagaAdmission', () => {
   });
 
   it('keeps the starts noted while a count was read, which the count may have missed', () => {
-    const admission = new SagaAdmission(10, () => undefined);
+    const admission = new SagaAdmission(10);
     admission.beginCount();
     admission.noteStarted(8);
     admission.update(3); // read before those 8 committed

@@ -1,9 +1,10 @@
 import { SagaCapacityError } from '../application/saga-errors.js';
+import { Listeners } from '../common/listeners.js';
 
 /**
  * The cap on sagas in flight (running or compensating, counted in the database, so the cap
- * holds across instances). At the cap, `onChange(true)` pauses the `saga.start` consumer
- * (starts wait on the topic) and HTTP starts are refused with a 429; below it, `onChange(false)`.
+ * holds across instances). At the cap, HTTP starts are refused with a 429 and the listeners
+ * hear `true` (the `saga.start` consumer pauses: starts wait on the topic); below it, `false`.
  * The count is read every poll and raised by each start in between, so a burst cannot pass
  * the cap by more than the batch in hand.
  */
@@ -12,11 +13,14 @@ export class SagaAdmission {
   private full = false;
   /** Starts noted since the count being read began: the read may not see them. */
   private startedDuringRead = 0;
+  private readonly changes = new Listeners<boolean>();
 
-  constructor(
-    readonly limit: number,
-    private readonly onChange: (full: boolean) => void,
-  ) {}
+  constructor(readonly limit: number) {}
+
+  /** Calls `listener` with `true` when the cap is reached, `false` when there is room again. */
+  onChange(listener: (full: boolean) => void): void {
+    this.changes.subscribe(listener);
+  }
 
   /** Call before reading the count from the database. */
   beginCount(): void {
@@ -56,6 +60,6 @@ export class SagaAdmission {
     const full = this.inFlight >= this.limit;
     if (full === this.full) return;
     this.full = full;
-    this.onChange(full);
+    this.changes.emit(full);
   }
 }

@@ -1,21 +1,13 @@
 import { Controller, Get, HttpStatus, Inject, Query, UsePipes } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { runQuery } from '#postgres';
-import type { DataSource } from 'typeorm';
 import { ApiProblems } from '../http/api-problems.decorator.js';
 import { SchemaValidationPipe } from '../http/schema-validation.pipe.js';
 import { listStuckSagas, type StuckSagaPage } from './stuck-sagas.postgres.js';
 import { listStuckQuerySchema, stuckPageSchema } from './stuck-sagas.schemas.js';
 import { RequireRole } from '../http/route-access.js';
 
-/** What the stuck-sagas listing reads, and after how long (ms) a saga without progress is idle. */
-export interface StuckSagasSource {
-  readonly dataSource: DataSource;
-  readonly stuckAfterMs: number;
-}
-
-/** Nest injection token of {@link StuckSagasSource}. */
-export const STUCK_SAGAS_SOURCE = Symbol('STUCK_SAGAS_SOURCE');
+import { STUCK_SAGAS_SOURCE, type StuckSagasSource } from './stuck-sagas.module-definition.js';
 
 /**
  * `GET /sagas/stuck`: sagas in status `stuck` (with the engine's reason) and sagas not terminal

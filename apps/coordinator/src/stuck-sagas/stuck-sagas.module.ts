@@ -1,21 +1,11 @@
-import { Module, type DynamicModule } from '@nestjs/common';
-import {
-  STUCK_SAGAS_SOURCE,
-  StuckSagasController,
-  type StuckSagasSource,
-} from './stuck-sagas.controller.js';
+import { Module } from '@nestjs/common';
+import { StuckSagasController } from './stuck-sagas.controller.js';
+import { StuckSagasModuleBase } from './stuck-sagas.module-definition.js';
 
 /**
- * The stuck-sagas listing, `GET /sagas/stuck`. Import it before the saga API: its route must
- * be matched before `GET /sagas/:id`.
+ * The stuck-sagas listing, `GET /sagas/stuck`, over the source given to `register` or
+ * `registerAsync`. Import it before the saga API: its route must be matched before
+ * `GET /sagas/:id`.
  */
-@Module({})
-export class StuckSagasModule {
-  static register(source: StuckSagasSource): DynamicModule {
-    return {
-      module: StuckSagasModule,
-      controllers: [StuckSagasController],
-      providers: [{ provide: STUCK_SAGAS_SOURCE, useValue: source }],
-    };
-  }
-}
+@Module({ controllers: [StuckSagasController] })
+export class StuckSagasModule extends StuckSagasModuleBase {}

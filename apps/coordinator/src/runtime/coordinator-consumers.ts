@@ -1,0 +1,198 @@
+import { Logger } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
+import type { TopicNames } from '#contracts';
+import { dataErrorReason } from '#postgres';
+import type { BatchHandler, IncomingMessage, MessageConsumer } from '#saga-core';
+import type { CoordinatorConfig } from '../config/coordinator-config.js';
+import type { HotPathTuning } from '../config/tuning-config.js';
+import { deadLetterIndexer, deadLetterTopicsToIndex } from '../dead-letters/index.js';
+import type { DeadLetterSealer } from '../dead-letters/dead-letter-sealer.js';
+import type { SagaDecisions } from '../decisions/saga-decisions.js';
+import { coalesceBatches } from '../inbound/coalesce-batches.js';
+import { isolatePoison } from '../inbound/isolate-poison.js';
+import { replyBatchHandler } from '../inbound/reply-handler.js';
+import { startBatchHandler } from '../inbound/start-handler.js';
+import type { ConsumerTuning } from '../messaging/kafka-transport-options.js';
+import { countingDeadLetters } from '../observability/dead-letter-metrics.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { SagaAdmission } from '../resilience/saga-admission.js';
+import type { SensitiveData } from '../security/sensitive-data.js';
+import type { MessageTransport } from './message-transport.js';
+
+/** Starts and replies are text: a record with bytes that are not UTF-8 is dead-lettered at once. */
+const TEXT_ONLY = { requireUtf8: true };
+
+/** The fetch of the start and reply consumers (see HotPathTuning). */
+function hotPathFetch(tuning: HotPathTuning) {
+  return { minBytes: tuning.fetchMinBytes, maxWaitTimeMs: tuning.fetchMaxWaitMs };
+}
+
+/** What the consumers read with and hand their messages to. */
+export interface CoordinatorConsumersParts {
+  readonly config: CoordinatorConfig;
+  readonly transport: MessageTransport;
+  readonly topics: TopicNames;
+  readonly participants: readonly string[];
+  readonly decisions: SagaDecisions;
+  readonly sensitive: SensitiveData;
+  readonly admission: SagaAdmission;
+  readonly dataSource: DataSource;
+  readonly deadLetterSealer: DeadLetterSealer;
+  readonly metrics: Metrics;
+}
+
+/**
+ * The coordinator's consumers: `saga.replies` and `saga.start` into the decisions, and the
+ * dead-letter topics into their index. The start consumer pauses while sagas in flight are at
+ * their cap. Knows whether they have joined their groups and are members now.
+ */
+export class CoordinatorConsumers {
+  private readonly logger = new Logger('CoordinatorRuntime');
+  private readonly consumers: MessageConsumer[] = [];
+  private startConsumer: MessageConsumer | undefined;
+  private replyConsumer: MessageConsumer | undefined;
+  private joined = false;
+
+  constructor(private readonly parts: CoordinatorConsumersParts) {
+    parts.admission.onChange((full) => this.onAdmissionChange(full));
+  }
+
+  /** Starts every consumer; settles once all have joined their groups (or one failed to). */
+  async start(): Promise<void> {
+    const { config, decisions, sensitive, topics } = this.parts;
+    await Promise.all([
+      this.consume(
+        topics.replies,
+        coalesceBatches(
+          this.isolatingPoison(replyBatchHandler(decisions, config.security.maxContextBytes)),
+          config.tuning.decisionsInFlight,
+        ),
+        {
+          ...hotPathFetch(config.tuning),
+          ...TEXT_ONLY,
+          maxBatchSize: config.tuning.replyBatchSize,
+          // Every partition's batches at once, merged into few transactions (coalesceBatches).
+          partitionsConsumedConcurrently: config.topicPartitions,
+        },
+      ).then((consumer) => (this.replyConsumer = consumer)),
+      this.consume(
+        topics.start,
+        coalesceBatches(
+          this.isolatingPoison(startBatchHandler(decisions, sensitive), (message) =>
+            message.value === null ? undefined : sensitive.redactStart(message.value),
+          ),
+          config.tuning.decisionsInFlight,
+        ),
+        this.startTuning(),
+      ).then((consumer) => (this.startConsumer = consumer)),
+      this.indexDeadLetters(`${config.consumerGroup}.${config.topicPrefix}dead-letters`),
+    ]);
+    this.joined = true;
+  }
+
+  /**
+   * Why the consumers do not consume now, safe to show in readiness: `joining their groups`
+   * before every first join, `rejoining after a crash: <groups>` while a crashed one restarts.
+   */
+  problem(): string | undefined {
+    if (!this.joined) return 'joining their groups';
+    const out = this.consumers.filter((consumer) => consumer.isMember?.() === false);
+    if (out.length === 0) return undefined;
+    return `rejoining after a crash: ${out.length} of ${this.consumers.length} consumer(s)`;
+  }
+
+  /** True while the reply consumer is out of its group: replies may sit unread on the topic. */
+  deafToReplies(): boolean {
+    return this.replyConsumer?.isMember?.() === false;
+  }
+
+  /** The groups that consume starts and replies, and their topics, once they have joined. */
+  joinedTopics(): { groupId: string; topic: string }[] {
+    if (!this.joined) return [];
+    const { config, topics } = this.parts;
+    return [topics.start, topics.replies].map((topic) => ({
+      groupId: `${config.consumerGroup}.${topic}`,
+      topic,
+    }));
+  }
+
+  /** Stops every consumer after its batch in hand. Idempotent. */
+  async stop(): Promise<void> {
+    await Promise.all(this.consumers.splice(0).map((consumer) => consumer.stop()));
+  }
+
+  /** Starts: every partition at once, merged, each with its share of the start chunk. */
+  private startTuning(): ConsumerTuning {
+    const { tuning, topicPartitions: partitions } = this.parts.config;
+    return {
+      ...hotPathFetch(tuning),
+      ...TEXT_ONLY,
+      maxBatchSize: Math.max(1, Math.floor(tuning.startChunk / partitions)),
+      partitionsConsumedConcurrently: partitions,
+    };
+  }
+
+  /**
+   * A decision handler whose batches, when the database refuses a value in them (a data error,
+   * e.g. U+0000 the contract did not catch), are split to dead-letter the one poison message
+   * and apply the rest: inside coalesceBatches, so no other partition's message is blamed.
+   */
+  private isolatingPoison(
+    handle: BatchHandler,
+    redact?: (message: IncomingMessage) => string | undefined,
+  ): BatchHandler {
+    return isolatePoison(handle, {
+      poisonReason: dataErrorReason,
+      ...(redact === undefined ? {} : { redact }),
+      onPoison: (message, reason) =>
+        this.logger.warn(`a message of ${message.topic} is dead-lettered: ${reason}`),
+    });
+  }
+
+  private async consume(
+    topic: string,
+    handleBatch: BatchHandler,
+    tuning: ConsumerTuning,
+  ): Promise<MessageConsumer> {
+    const { config, transport, admission, metrics } = this.parts;
+    const consumer = transport.createConsumer(tuning);
+    this.consumers.push(consumer);
+    // A consumer paused before start starts paused: the cap may be reached before the join.
+    if (topic === this.parts.topics.start && admission.isFull) consumer.pause();
+    const counted = countingDeadLetters(metrics.registry)(handleBatch);
+    await consumer.start({
+      groupId: `${config.consumerGroup}.${topic}`,
+      topics: [topic],
+      handleBatch: counted,
+    });
+    return consumer;
+  }
+
+  /** At the cap, starts wait on the topic; below it, they flow again. */
+  private onAdmissionChange(full: boolean): void {
+    const { count, limit } = this.parts.admission;
+    if (full) {
+      this.logger.warn(
+        `${count} sagas in flight (limit ${limit}): pausing the saga.start consumer`,
+      );
+      this.startConsumer?.pause();
+    } else {
+      this.logger.log(
+        `${count} sagas in flight (limit ${limit}): resuming the saga.start consumer`,
+      );
+      this.startConsumer?.resume();
+    }
+  }
+
+  /** Records what lands in the dead-letter topics; one group, so each record once across instances. */
+  private async indexDeadLetters(groupId: string): Promise<void> {
+    const { transport, topics, participants, dataSource, deadLetterSealer } = this.parts;
+    const consumer = transport.createConsumer();
+    this.consumers.push(consumer);
+    await consumer.start({
+      groupId,
+      topics: deadLetterTopicsToIndex(topics, participants),
+      handleBatch: deadLetterIndexer(dataSource, deadLetterSealer),
+    });
+  }
+}

@@ -1,0 +1,338 @@
+import { hostname } from 'node:os';
+import { Logger, type Provider } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { topicNames, type TopicNames } from '#contracts';
+import { describeError } from '#errors';
+import { RetentionLoop } from '#postgres';
+import { createSagaEngine, type SagaRegistry } from '#saga-core';
+import {
+  COORDINATOR_CONFIG,
+  DEAD_LETTER_SEALER,
+  MESSAGE_TRANSPORT,
+  PARTICIPANTS,
+  SAGA_REGISTRY,
+  TOPIC_NAMES,
+} from '../common/core-tokens.js';
+import { WorkSignals } from '../common/work-signals.js';
+import type { CoordinatorConfig } from '../config/coordinator-config.js';
+import type { DeadLetterSealer } from '../dead-letters/dead-letter-sealer.js';
+import { deadLetterSealing } from '../dead-letters/dead-letter-sealing.js';
+import { SagaDecisions } from '../decisions/saga-decisions.js';
+import { Metrics } from '../observability/metrics.js';
+import { SagaLog } from '../observability/saga-log.js';
+import { SagaMetrics } from '../observability/saga-metrics.js';
+import { OutboxFastPath } from '../outbox/outbox-fast-path.js';
+import { OutboxRelay } from '../outbox/outbox-relay.js';
+import { postgresDataSourceOptions } from '../persistence/data-source-options.js';
+import { embeddedDataSource } from '../persistence/embedded-data-source.js';
+import { BreakerLog } from '../resilience/breaker-log.js';
+import { CapacityMonitor } from '../resilience/capacity-monitor.js';
+import { CommandGate } from '../resilience/command-gate.js';
+import { SagaAdmission } from '../resilience/saga-admission.js';
+import { coordinatorPurgeTasks } from '../retention/coordinator-purge-tasks.js';
+import { FieldCipher } from '../security/field-cipher.js';
+import { ephemeralKeyring } from '../security/keyring.js';
+import { SensitiveData } from '../security/sensitive-data.js';
+import { TimerPoller } from '../timers/timer-poller.js';
+import { CoordinatorConsumers } from './coordinator-consumers.js';
+import { createMessageTransport, type MessageTransport } from './message-transport.js';
+import { RuntimeGauges } from './runtime-gauges.js';
+
+/** First key of the retention job's advisory locks (the relay's lanes use 7 001). */
+const RETENTION_LOCK_NAMESPACE = 7_002;
+
+const logger = new Logger('CoordinatorRuntime');
+
+/** The database: Postgres when a URL is configured, else the embedded one. */
+function dataSourceFor(config: CoordinatorConfig): DataSource {
+  if (!config.databaseUrl) return embeddedDataSource(config.embeddedDataDir);
+  return new DataSource(
+    postgresDataSourceOptions({
+      url: config.databaseUrl,
+      schema: config.databaseSchema,
+      poolSize: config.databasePoolSize,
+      timeouts: config.databaseTimeouts,
+      applicationName: config.databaseApplicationName,
+      onPoolError: (error) => logger.warn(`an idle database connection failed: ${error.message}`),
+    }),
+  );
+}
+
+/** What a saga's outbox row carries on the wire: its sealed fields opened. */
+function payloadOpener(sensitive: SensitiveData) {
+  return (sagaId: string | null, payload: unknown) =>
+    sagaId === null ? payload : sensitive.openOutboxPayload(sagaId, payload);
+}
+
+/** What the core module is given rather than builds. */
+export interface CoreInputs {
+  readonly config: CoordinatorConfig;
+  readonly registry: SagaRegistry;
+  readonly participants: readonly string[];
+  readonly transport?: MessageTransport;
+  readonly metrics: Metrics;
+}
+
+/**
+ * The providers of the coordinator's moving parts, each built from the ones it needs. Change
+ * notifications (a breaker's state, the saga cap) are subscriptions made where the listener
+ * is built, so no two parts need each other to exist first.
+ */
+export function coreProviders(inputs: CoreInputs): Provider[] {
+  return [
+    { provide: COORDINATOR_CONFIG, useValue: inputs.config },
+    { provide: SAGA_REGISTRY, useValue: inputs.registry },
+    { provide: PARTICIPANTS, useValue: inputs.participants },
+    { provide: Metrics, useValue: inputs.metrics },
+    { provide: WorkSignals, useValue: new WorkSignals() },
+    { provide: DataSource, inject: [COORDINATOR_CONFIG], useFactory: dataSourceFor },
+    {
+      provide: MESSAGE_TRANSPORT,
+      inject: [COORDINATOR_CONFIG],
+      useFactory: (config: CoordinatorConfig) => inputs.transport ?? createMessageTransport(config),
+    },
+    {
+      provide: TOPIC_NAMES,
+      inject: [COORDINATOR_CONFIG],
+      useFactory: (config: CoordinatorConfig) => topicNames(config.topicPrefix),
+    },
+    // Without configured keys (the in-memory embedded mode only: the configuration refuses it
+    // otherwise) a key that dies with the process, like the data it protects.
+    {
+      provide: FieldCipher,
+      inject: [COORDINATOR_CONFIG],
+      useFactory: (config: CoordinatorConfig) =>
+        new FieldCipher(config.security.encryption ?? ephemeralKeyring()),
+    },
+    {
+      provide: SensitiveData,
+      inject: [SAGA_REGISTRY, FieldCipher],
+      useFactory: (registry: SagaRegistry, cipher: FieldCipher) =>
+        new SensitiveData(registry, cipher),
+    },
+    {
+      provide: DEAD_LETTER_SEALER,
+      inject: [SensitiveData, FieldCipher],
+      useFactory: deadLetterSealing,
+    },
+    {
+      provide: OutboxFastPath,
+      inject: [DataSource, MESSAGE_TRANSPORT, SensitiveData],
+      useFactory: (dataSource: DataSource, transport: MessageTransport, sensitive: SensitiveData) =>
+        new OutboxFastPath(dataSource, transport.publisher, payloadOpener(sensitive)),
+    },
+    {
+      provide: CommandGate,
+      inject: [COORDINATOR_CONFIG],
+      useFactory: (config: CoordinatorConfig) => new CommandGate(config.resilience),
+    },
+    {
+      provide: SagaAdmission,
+      inject: [COORDINATOR_CONFIG],
+      useFactory: (config: CoordinatorConfig) =>
+        new SagaAdmission(config.resilience.maxSagasInFlight),
+    },
+    {
+      provide: BreakerLog,
+      inject: [COORDINATOR_CONFIG, DataSource, TOPIC_NAMES, OutboxFastPath, CommandGate],
+      useFactory: (
+        config: CoordinatorConfig,
+        dataSource: DataSource,
+        topics: TopicNames,
+        fastPath: OutboxFastPath,
+        gate: CommandGate,
+      ) => {
+        const instance = `${hostname()}:${process.pid}`;
+        const log = new BreakerLog(dataSource, topics, config.outboxLanes, fastPath, instance);
+        gate.onBreakerChange((change) => log.record(change));
+        return log;
+      },
+    },
+    {
+      provide: SagaDecisions,
+      inject: [
+        COORDINATOR_CONFIG,
+        SAGA_REGISTRY,
+        DataSource,
+        TOPIC_NAMES,
+        WorkSignals,
+        SensitiveData,
+        CommandGate,
+        SagaAdmission,
+        OutboxFastPath,
+        Metrics,
+      ],
+      useFactory: (
+        config: CoordinatorConfig,
+        registry: SagaRegistry,
+        dataSource: DataSource,
+        topics: TopicNames,
+        signals: WorkSignals,
+        sensitive: SensitiveData,
+        gate: CommandGate,
+        admission: SagaAdmission,
+        fastPath: OutboxFastPath,
+        metrics: Metrics,
+      ) =>
+        new SagaDecisions(
+          dataSource,
+          createSagaEngine(registry),
+          registry,
+          { topics, timeScale: config.timeScale, lanes: config.outboxLanes },
+          signals,
+          { sensitive, maxContextBytes: config.security.maxContextBytes },
+          gate,
+          admission,
+          fastPath,
+          { metrics: new SagaMetrics(metrics.registry), log: new SagaLog(registry) },
+        ),
+    },
+    {
+      provide: CapacityMonitor,
+      inject: [
+        COORDINATOR_CONFIG,
+        DataSource,
+        CommandGate,
+        SagaAdmission,
+        WorkSignals,
+        SensitiveData,
+        OutboxFastPath,
+      ],
+      useFactory: (
+        config: CoordinatorConfig,
+        dataSource: DataSource,
+        gate: CommandGate,
+        admission: SagaAdmission,
+        signals: WorkSignals,
+        sensitive: SensitiveData,
+        fastPath: OutboxFastPath,
+      ) => {
+        const monitor = new CapacityMonitor(
+          dataSource,
+          gate,
+          admission,
+          signals,
+          config.resilience.capacityPollMs,
+          (sagaId, payload, sentAt) => sensitive.restampCommand(sagaId, payload, sentAt),
+          fastPath,
+        );
+        gate.onBreakerChange(() => monitor.nudge());
+        return monitor;
+      },
+    },
+    {
+      provide: OutboxRelay,
+      inject: [COORDINATOR_CONFIG, DataSource, MESSAGE_TRANSPORT, SensitiveData, SagaDecisions],
+      useFactory: (
+        config: CoordinatorConfig,
+        dataSource: DataSource,
+        transport: MessageTransport,
+        sensitive: SensitiveData,
+        decisions: SagaDecisions,
+      ) =>
+        new OutboxRelay(dataSource, transport.publisher, {
+          lanes: config.outboxLanes,
+          batchSize: config.tuning.relayBatchSize,
+          pollIntervalMs: config.relayPollMs,
+          graceMs: config.relayGraceMs,
+          openPayload: payloadOpener(sensitive),
+          setAsideAfterMs: config.retention.outboxSetAsideAfterMs,
+          setAside: (rows) => decisions.setAside(rows),
+        }),
+    },
+    {
+      provide: RetentionLoop,
+      inject: [COORDINATOR_CONFIG, DataSource],
+      useFactory: (config: CoordinatorConfig, dataSource: DataSource) =>
+        new RetentionLoop(dataSource, coordinatorPurgeTasks(config.retention.periods), {
+          lockNamespace: RETENTION_LOCK_NAMESPACE,
+          batchSize: config.retention.batchSize,
+          batchPauseMs: config.retention.batchPauseMs,
+          intervalMs: config.retention.intervalMs,
+          onError: (error) =>
+            logger.warn(`retention round failed, trying again later: ${describeError(error)}`),
+        }),
+    },
+    {
+      provide: CoordinatorConsumers,
+      inject: [
+        COORDINATOR_CONFIG,
+        MESSAGE_TRANSPORT,
+        TOPIC_NAMES,
+        PARTICIPANTS,
+        SagaDecisions,
+        SensitiveData,
+        SagaAdmission,
+        DataSource,
+        DEAD_LETTER_SEALER,
+        Metrics,
+      ],
+      useFactory: (
+        config: CoordinatorConfig,
+        transport: MessageTransport,
+        topics: TopicNames,
+        participants: readonly string[],
+        decisions: SagaDecisions,
+        sensitive: SensitiveData,
+        admission: SagaAdmission,
+        dataSource: DataSource,
+        deadLetterSealer: DeadLetterSealer,
+        metrics: Metrics,
+      ) =>
+        new CoordinatorConsumers({
+          config,
+          transport,
+          topics,
+          participants,
+          decisions,
+          sensitive,
+          admission,
+          dataSource,
+          deadLetterSealer,
+          metrics,
+        }),
+    },
+    {
+      provide: RuntimeGauges,
+      inject: [
+        COORDINATOR_CONFIG,
+        Metrics,
+        DataSource,
+        CommandGate,
+        SagaAdmission,
+        PARTICIPANTS,
+        CoordinatorConsumers,
+      ],
+      useFactory: (
+        config: CoordinatorConfig,
+        metrics: Metrics,
+        dataSource: DataSource,
+        gate: CommandGate,
+        admission: SagaAdmission,
+        participants: readonly string[],
+        consumers: CoordinatorConsumers,
+      ) =>
+        new RuntimeGauges(
+          config,
+          metrics,
+          { dataSource, gate, admission, participants, consumers },
+          inputs.transport === undefined,
+        ),
+    },
+    {
+      provide: TimerPoller,
+      inject: [COORDINATOR_CONFIG, SagaDecisions, WorkSignals, CoordinatorConsumers],
+      useFactory: (
+        config: CoordinatorConfig,
+        decisions: SagaDecisions,
+        signals: WorkSignals,
+        consumers: CoordinatorConsumers,
+      ) =>
+        new TimerPoller(decisions, signals, {
+          pollIntervalMs: config.timerPollMs,
+          batchSize: config.tuning.timerBatchSize,
+          deafToReplies: () => consumers.deafToReplies(),
+        }),
+    },
+  ];
+}

@@ -1,0 +1,51 @@
+import type { DataSource } from 'typeorm';
+import type { CoordinatorConfig } from '../config/coordinator-config.js';
+import { kafkaSecurityOptions } from '../messaging/kafka-security.js';
+import { registerConsumerLagMetrics } from '../observability/consumer-lag-metrics.js';
+import { registerDatabaseMetrics } from '../observability/database-metrics.js';
+import type { Metrics } from '../observability/metrics.js';
+import { registerResilienceMetrics } from '../observability/resilience-metrics.js';
+import type { CommandGate } from '../resilience/command-gate.js';
+import type { SagaAdmission } from '../resilience/saga-admission.js';
+import type { CoordinatorConsumers } from './coordinator-consumers.js';
+
+/** What the runtime's gauges read. */
+export interface GaugeSources {
+  readonly dataSource: DataSource;
+  readonly gate: CommandGate;
+  readonly admission: SagaAdmission;
+  readonly participants: readonly string[];
+  readonly consumers: CoordinatorConsumers;
+}
+
+/**
+ * The runtime's metrics on the registry: the database's (sagas, outbox), resilience (breakers,
+ * caps, stuck sagas) and, on a configured Kafka, the consumer lag, whose admin client `close`
+ * disconnects.
+ */
+export class RuntimeGauges {
+  private readonly closeLag: () => Promise<void> = async () => undefined;
+
+  /** `measureLag`: false on a transport given from outside (tests, embedded), not the configured one. */
+  constructor(
+    config: CoordinatorConfig,
+    metrics: Metrics,
+    sources: GaugeSources,
+    measureLag: boolean,
+  ) {
+    registerDatabaseMetrics(metrics.registry, sources.dataSource);
+    registerResilienceMetrics(metrics.registry, { ...sources, stuckAfterMs: config.stuckAfterMs });
+    if (config.kafkaBrokers && measureLag) {
+      this.closeLag = registerConsumerLagMetrics(
+        metrics.registry,
+        config.kafkaBrokers,
+        () => sources.consumers.joinedTopics(),
+        kafkaSecurityOptions(config.security.kafka),
+      );
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.closeLag();
+  }
+}
