@@ -19,7 +19,7 @@ async function main(): Promise<void> {
       registry: createBenchRegistry(),
       participants: [ECHO_PARTICIPANT],
     }),
-    { bufferLogs: true },
+    { bufferLogs: true, abortOnError: false },
   );
   app.useLogger(app.get(PinoLogger));
   configureHttp(app);

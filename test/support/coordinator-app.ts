@@ -38,7 +38,10 @@ export async function startCoordinatorApp(
     participants: SAMPLE_PARTICIPANTS,
     companions: config.sampleParticipants ? [sampleParticipantsCompanion()] : [],
   });
-  const app = await NestFactory.create<NestExpressApplication>(module, { logger: false });
+  const app = await NestFactory.create<NestExpressApplication>(module, {
+    logger: false,
+    abortOnError: false,
+  });
   configureHttp(app);
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;

@@ -42,7 +42,7 @@ export async function startSecuredApp(
       participants: SAMPLE_PARTICIPANTS,
       companions: participants ? [sampleParticipantsCompanion()] : [],
     }),
-    { logger: false },
+    { logger: false, abortOnError: false },
   );
   configureHttp(app);
   await app.listen(0, '127.0.0.1');

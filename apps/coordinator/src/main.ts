@@ -42,7 +42,11 @@ async function main(): Promise<void> {
     security,
     startup,
   });
-  const app = await NestFactory.create<NestExpressApplication>(module, { bufferLogs: true });
+  const app = await NestFactory.create<NestExpressApplication>(module, {
+    bufferLogs: true,
+    // A part that cannot be built rejects here, to the handler below, instead of exiting in Nest.
+    abortOnError: false,
+  });
   app.useLogger(app.get(PinoLogger));
   configureHttp(app);
   await app.init(); // the runtime's phases: database, migrations, topics, consumers

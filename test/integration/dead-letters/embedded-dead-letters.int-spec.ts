@@ -35,7 +35,7 @@ describe('dead letters in the embedded mode', () => {
     queries = new DeadLetterQueries(runtime.dataSource);
     await runtime.start();
   }, 60_000);
-  afterAll(() => runtime.stop());
+  afterAll(() => runtime?.stop());
 
   it('records a refused start, and a replay that is still refused lands as a new record', async () => {
     const start = { sagaType: 'refund', idempotencyKey: 'r-1', input: {} };

@@ -47,6 +47,7 @@ export interface CoordinatorConsumersParts {
  * their cap. Knows whether they have joined their groups and are members now.
  */
 export class CoordinatorConsumers {
+  // The runtime's log context, which these messages have always had.
   private readonly logger = new Logger('CoordinatorRuntime');
   private readonly consumers: MessageConsumer[] = [];
   private startConsumer: MessageConsumer | undefined;
@@ -92,7 +93,7 @@ export class CoordinatorConsumers {
 
   /**
    * Why the consumers do not consume now, safe to show in readiness: `joining their groups`
-   * before every first join, `rejoining after a crash: <groups>` while a crashed one restarts.
+   * before every first join, `rejoining after a crash: N of M consumer(s)` while one restarts.
    */
   problem(): string | undefined {
     if (!this.joined) return 'joining their groups';

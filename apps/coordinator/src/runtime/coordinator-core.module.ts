@@ -45,7 +45,7 @@ export interface CoordinatorCoreOptions {
   readonly startup?: StartupPhases;
 }
 
-/** What other modules may inject from the core: the tokens, and the parts with a class. */
+/** What the other modules inject from the core (the rest stays inside it, for the runtime). */
 const EXPORTED = [
   COORDINATOR_CONFIG,
   SAGA_REGISTRY,

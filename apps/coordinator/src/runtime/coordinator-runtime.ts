@@ -19,7 +19,7 @@ import type { TimerPoller } from '../timers/timer-poller.js';
 import type { CoordinatorConsumers } from './coordinator-consumers.js';
 import type { MessageTransport } from './message-transport.js';
 import type { RuntimeGauges } from './runtime-gauges.js';
-import { StartupPhases } from './startup-phases.js';
+import type { StartupPhases } from './startup-phases.js';
 
 /** The parts the runtime starts and stops, as the core module provides them (core-providers.ts). */
 export interface CoordinatorRuntimeParts {
@@ -42,8 +42,8 @@ export interface CoordinatorRuntimeParts {
   readonly timers: TimerPoller;
   readonly consumers: CoordinatorConsumers;
   readonly gauges: RuntimeGauges;
-  /** Says what `start` is doing and bounds each phase (default: bounded, writes nothing). */
-  readonly startup?: StartupPhases;
+  /** Says what `start` is doing and bounds each phase. */
+  readonly startup: StartupPhases;
 }
 
 /**
@@ -112,7 +112,7 @@ export class CoordinatorRuntime {
    */
   async start(options: { waitForConsumers?: boolean } = {}): Promise<void> {
     const { config, relay, capacity, consumers, timers } = this.parts;
-    const phases = this.parts.startup ?? new StartupPhases();
+    const phases = this.parts.startup;
     const timeouts = config.startup;
     await phases.run(
       {
@@ -168,7 +168,7 @@ export class CoordinatorRuntime {
 
   /**
    * Why the consumers do not consume now, safe to show in readiness: `joining their groups`
-   * before every first join, `rejoining after a crash: <groups>` while a crashed one restarts.
+   * before every first join, `rejoining after a crash: N of M consumer(s)` while one restarts.
    */
   consumerProblem(): string | undefined {
     return this.parts.consumers.problem();

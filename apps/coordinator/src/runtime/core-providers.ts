@@ -41,6 +41,7 @@ import { RuntimeGauges } from './runtime-gauges.js';
 /** First key of the retention job's advisory locks (the relay's lanes use 7 001). */
 const RETENTION_LOCK_NAMESPACE = 7_002;
 
+// The runtime's log context, which these messages have always had.
 const logger = new Logger('CoordinatorRuntime');
 
 /** The database: Postgres when a URL is configured, else the embedded one. */
@@ -76,7 +77,8 @@ export interface CoreInputs {
 /**
  * The providers of the coordinator's moving parts, each built from the ones it needs. Change
  * notifications (a breaker's state, the saga cap) are subscriptions made where the listener
- * is built, so no two parts need each other to exist first.
+ * is built, so no two parts need each other to exist first; the listeners are independent of
+ * each other (log, count, wake), so the order Nest builds them in does not matter.
  */
 export function coreProviders(inputs: CoreInputs): Provider[] {
   return [
@@ -316,7 +318,7 @@ export function coreProviders(inputs: CoreInputs): Provider[] {
           config,
           metrics,
           { dataSource, gate, admission, participants, consumers },
-          inputs.transport === undefined,
+          { consumerLag: inputs.transport === undefined },
         ),
     },
     {

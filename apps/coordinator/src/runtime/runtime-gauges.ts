@@ -26,16 +26,16 @@ export interface GaugeSources {
 export class RuntimeGauges {
   private readonly closeLag: () => Promise<void> = async () => undefined;
 
-  /** `measureLag`: false on a transport given from outside (tests, embedded), not the configured one. */
+  /** `consumerLag: false` on a transport given from outside (tests), not the configured Kafka. */
   constructor(
     config: CoordinatorConfig,
     metrics: Metrics,
     sources: GaugeSources,
-    measureLag: boolean,
+    options: { consumerLag: boolean },
   ) {
     registerDatabaseMetrics(metrics.registry, sources.dataSource);
     registerResilienceMetrics(metrics.registry, { ...sources, stuckAfterMs: config.stuckAfterMs });
-    if (config.kafkaBrokers && measureLag) {
+    if (config.kafkaBrokers && options.consumerLag) {
       this.closeLag = registerConsumerLagMetrics(
         metrics.registry,
         config.kafkaBrokers,

@@ -6,7 +6,6 @@ import { SchemaValidationPipe } from '../http/schema-validation.pipe.js';
 import { listStuckSagas, type StuckSagaPage } from './stuck-sagas.postgres.js';
 import { listStuckQuerySchema, stuckPageSchema } from './stuck-sagas.schemas.js';
 import { RequireRole } from '../http/route-access.js';
-
 import { STUCK_SAGAS_SOURCE, type StuckSagasSource } from './stuck-sagas.module-definition.js';
 
 /**
