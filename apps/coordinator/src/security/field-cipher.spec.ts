@@ -26,7 +26,13 @@ describe('FieldCipher', () => {
   it('refuses a value moved to another saga or tampered with', () => {
     const sealed = cipher.seal('tok_4242', 'saga-1');
     expect(() => cipher.open(sealed, 'saga-2')).toThrow(UnsealError);
-    const tampered = sealed.slice(0, -2) + (sealed.endsWith('A') ? 'BB' : 'AA');
+    // One bit of the ciphertext flipped. (Rewriting the last base64 characters could leave the
+    // bytes as they were: a last character's low bits carry no data; 1 run in ~256 did.)
+    const parts = sealed.split(':');
+    const ciphertext = Buffer.from(parts.at(-1)!, 'base64url');
+    ciphertext[0]! ^= 1;
+    const tampered = [...parts.slice(0, -1), ciphertext.toString('base64url')].join(':');
+    expect(tampered).not.toBe(sealed);
     expect(() => cipher.open(tampered, 'saga-1')).toThrow(UnsealError);
   });
 
