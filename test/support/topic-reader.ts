@@ -82,16 +82,25 @@ export async function readTopics(
   return records;
 }
 
+/** A record to publish as it is: keys and headers may hold any bytes. */
+export interface RecordToPublish {
+  readonly topic: string;
+  readonly key: string | Buffer | null;
+  readonly headers: Readonly<Record<string, string | Buffer>>;
+  readonly value: string | Buffer | null;
+}
+
 /**
  * Publishes raw records (duplicates, malformed messages) straight to the broker, in their order
- * within each topic, a few hundred per request.
+ * within each topic, a few hundred per request, each once: the producer is idempotent, so a
+ * send retried after a slow acknowledgement (a busy machine) does not write a batch twice.
  */
 export async function publishRaw(
-  records: readonly RawRecord[],
+  records: readonly RecordToPublish[],
   brokers: string[] = kafkaBrokers(),
 ): Promise<void> {
   const kafka = new Kafka({ clientId: 'test-injector', brokers, logLevel: logLevel.ERROR });
-  const producer = kafka.producer();
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   try {
     for (let from = 0; from < records.length; from += 200) {

@@ -6,7 +6,6 @@
 // start afterwards runs).
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
-import { Kafka, logLevel } from 'kafkajs';
 import { DEAD_LETTER_HEADERS, HEADERS, MESSAGE_TYPES } from '#contracts';
 import type { CoordinatorRuntime } from '../../../apps/coordinator/src/runtime/coordinator-runtime.js';
 import {
@@ -14,8 +13,7 @@ import {
   startCoordinator,
   type CoordinatorEnvironment,
 } from '../../support/coordinator-fixture.js';
-import { kafkaBrokers } from '../../support/services.js';
-import { readTopics, type TopicRecord } from '../../support/topic-reader.js';
+import { publishRaw, readTopics, type TopicRecord } from '../../support/topic-reader.js';
 import { waitFor } from '../../support/wait-for.js';
 
 const PER_TOPIC = 520;
@@ -167,29 +165,8 @@ describe('hostile Kafka messages', () => {
     await environment?.dispose();
   });
 
-  async function publish(topic: string, messages: readonly (Hostile & { key: Buffer })[]) {
-    const kafka = new Kafka({
-      clientId: 'fuzz',
-      brokers: kafkaBrokers(),
-      logLevel: logLevel.NOTHING,
-    });
-    // Idempotent: a send retried after a slow acknowledgement (a busy machine) must not write
-    // the batch twice, or the topics would hold more hostile records than were sent.
-    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-    await producer.connect();
-    try {
-      for (let i = 0; i < messages.length; i += 100) {
-        await producer.send({
-          topic,
-          messages: messages
-            .slice(i, i + 100)
-            .map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
-        });
-      }
-    } finally {
-      await producer.disconnect();
-    }
-  }
+  const publish = (topic: string, messages: readonly (Hostile & { key: Buffer })[]) =>
+    publishRaw(messages.map((m) => ({ topic, key: m.key, value: m.value, headers: m.headers })));
 
   it(`dead-letters ${PER_TOPIC * 2} malformed messages with a reason and starts no saga`, async () => {
     const { topics } = runtime;

@@ -1,3 +1,5 @@
+import { Listeners } from './listeners.js';
+
 /**
  * In-process hints that a committed decision left work behind: a timer that falls due at a
  * given time, or held commands that may be released. Hints only: the timer poller and the
@@ -5,24 +7,24 @@
  * never correctness. (Outbox rows need no hint: the fast path publishes them after the commit.)
  */
 export class WorkSignals {
-  private readonly timerListeners: ((dueAt: number) => void)[] = [];
-  private readonly heldListeners: (() => void)[] = [];
+  private readonly timers = new Listeners<number>();
+  private readonly held = new Listeners<void>();
 
   /** Calls `listener` with the due time (epoch ms, database clock) of each timer committed. */
   onTimer(listener: (dueAt: number) => void): void {
-    this.timerListeners.push(listener);
+    this.timers.subscribe(listener);
   }
 
   /** Calls `listener` when commands were held, or outcomes came in that may let them go. */
   onHeldWork(listener: () => void): void {
-    this.heldListeners.push(listener);
+    this.held.subscribe(listener);
   }
 
   heldWorkChanged(): void {
-    for (const listener of this.heldListeners) listener();
+    this.held.emit();
   }
 
   timerCommitted(dueAt: number): void {
-    for (const listener of this.timerListeners) listener(dueAt);
+    this.timers.emit(dueAt);
   }
 }
