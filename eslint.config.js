@@ -1,5 +1,5 @@
-// ESLint flat config. The block for libs/ is the architecture rule of ../shared/DESIGN.md:
-// the engine and the wire contract are pure, so I/O, clocks and randomness are refused there.
+// ESLint flat config. The architecture rules: the engine and the wire contract are pure (I/O,
+// clocks and randomness are refused there), and imports run one way between folders.
 import { builtinModules } from 'node:module';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
@@ -15,6 +15,26 @@ const ioPackages = [
   '@opentelemetry/*',
 ];
 const nodeBuiltins = ['node:*', ...builtinModules.filter((name) => !name.startsWith('_'))];
+
+// The folders' directions: libraries never import an app, the coordinator never imports its
+// samples, and only libs/messaging imports the Kafka client.
+const noApps = {
+  group: ['**/apps/**', '**/coordinator/src/**', '**/sample-participants/src/**'],
+  message: 'A library or a sample does not import an app: what two apps share lives in libs/.',
+};
+const noKafkaClient = {
+  group: ['kafkajs', 'kafkajs/*'],
+  message:
+    'Kafka is reached through #messaging (libs/messaging), the one place that imports kafkajs.',
+};
+const noSamples = {
+  group: ['**/sample-participants/**'],
+  message:
+    'The coordinator does not import its samples: apps/coordinator/src/main.ts composes them.',
+};
+const restrictImports = (...patterns) => ({
+  'no-restricted-imports': ['error', { patterns }],
+});
 
 export default tseslint.config(
   { ignores: ['dist/', 'coverage/', '.cache/', 'node_modules/'] },
@@ -34,18 +54,13 @@ export default tseslint.config(
   {
     files: ['libs/saga-core/**/*.ts', 'libs/contracts/**/*.ts'],
     rules: {
-      'no-restricted-imports': [
-        'error',
+      ...restrictImports(
         {
-          patterns: [
-            {
-              group: [...ioPackages, ...nodeBuiltins],
-              message:
-                'libs/saga-core and libs/contracts are pure: I/O belongs to adapters in apps/.',
-            },
-          ],
+          group: [...ioPackages, ...nodeBuiltins],
+          message: 'libs/saga-core and libs/contracts are pure: I/O belongs to adapters in apps/.',
         },
-      ],
+        noApps,
+      ),
       'no-restricted-globals': [
         'error',
         ...[
@@ -78,22 +93,20 @@ export default tseslint.config(
     },
   },
   {
+    files: ['libs/**/*.ts'],
+    ignores: ['libs/saga-core/**', 'libs/contracts/**', 'libs/messaging/**'],
+    rules: restrictImports(noApps, noKafkaClient),
+  },
+  { files: ['libs/messaging/**/*.ts'], rules: restrictImports(noApps) },
+  {
+    files: ['apps/sample-participants/src/**/*.ts'],
+    rules: restrictImports(noApps, noKafkaClient),
+  },
+  {
     // The product does not depend on its samples: only the entry point composes them.
     files: ['apps/coordinator/src/**/*.ts'],
     ignores: ['apps/coordinator/src/main.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: ['**/sample-participants/**'],
-              message:
-                'The coordinator does not import its samples: apps/coordinator/src/main.ts composes them.',
-            },
-          ],
-        },
-      ],
-    },
+    rules: restrictImports(noSamples, noKafkaClient),
   },
+  { files: ['apps/coordinator/src/main.ts'], rules: restrictImports(noKafkaClient) },
 );

@@ -10,10 +10,13 @@ const shared = {
   moduleNameMapper: {
     '^#contracts$': '<rootDir>/libs/contracts/src/index.ts',
     '^#errors$': '<rootDir>/libs/errors/src/describe-error.ts',
+    '^#logging$': '<rootDir>/libs/logging/src/index.ts',
+    '^#messaging$': '<rootDir>/libs/messaging/src/index.ts',
     '^#postgres$': '<rootDir>/libs/postgres/src/sql-runner.ts',
     '^#saga-participant$': '<rootDir>/libs/saga-participant/src/index.ts',
     '^#saga-core$': '<rootDir>/libs/saga-core/src/index.ts',
     '^#tracing$': '<rootDir>/libs/tracing/src/message-tracing.ts',
+    '^#tracing/bootstrap$': '<rootDir>/libs/tracing/src/tracing-bootstrap.ts',
     '^#saga-core/testing$': '<rootDir>/libs/saga-core/src/testing/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },

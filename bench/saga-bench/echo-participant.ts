@@ -8,7 +8,7 @@ import {
   startParticipantRuntime,
   type CommandHandlers,
 } from '#saga-participant';
-import { KafkaTransport } from '../../apps/coordinator/src/messaging/kafka-transport.js';
+import { KafkaTransport } from '#messaging';
 import { BENCH_STEPS, ECHO_PARTICIPANT, REFUSAL_CODE } from './bench-saga.js';
 
 const refuses = (command: CommandMessage) =>

@@ -3,7 +3,7 @@
 // pauses), none is lost, and the process's memory stays bounded.
 import { readFileSync } from 'node:fs';
 import { HEADERS, JSON_CONTENT_TYPE, MESSAGE_TYPES, topicNames } from '#contracts';
-import { KafkaTransport } from '../../apps/coordinator/src/messaging/index.js';
+import { KafkaTransport } from '#messaging';
 import {
   createEnvironment,
   startKafkaParticipants,

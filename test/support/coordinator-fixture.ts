@@ -10,7 +10,7 @@ import {
   createSampleSagaRegistry,
   SAMPLE_PARTICIPANTS,
 } from '../../apps/coordinator/src/sagas/saga-catalog.js';
-import { KafkaTransport } from '../../apps/coordinator/src/messaging/index.js';
+import { KafkaTransport } from '#messaging';
 import {
   sampleParticipantTopics,
   startSampleParticipants,

@@ -1,5 +1,5 @@
 import { KafkaJSProtocolError, type Consumer, type ConsumerConfig, type Kafka } from 'kafkajs';
-import type { KafkaConsumerFactory } from '../../apps/coordinator/src/messaging/index.js';
+import type { KafkaConsumerFactory } from '#messaging';
 
 /**
  * A kafkajs consumer factory whose first consumer of each group fails its join the way a

@@ -1,7 +1,6 @@
 // The sample participants on Kafka in the jest process, like startKafkaParticipants, but quiet
 // (they answer thousands of commands) and counting the duplicate commands they absorbed.
-import { KafkaTransport } from '../../apps/coordinator/src/messaging/index.js';
-import type { TransportLogger } from '../../apps/coordinator/src/messaging/transport-logger.js';
+import { KafkaTransport, type TransportLogger } from '#messaging';
 import {
   sampleParticipantTopics,
   startSampleParticipants,

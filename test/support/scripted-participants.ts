@@ -9,10 +9,7 @@ import {
 } from '#contracts';
 import type { OutgoingMessage } from '#saga-core';
 import type { Message } from 'kafkajs';
-import {
-  KafkaTransport,
-  silentTransportLogger,
-} from '../../apps/coordinator/src/messaging/index.js';
+import { KafkaTransport, silentTransportLogger } from '#messaging';
 import { SAMPLE_PARTICIPANTS } from '../../apps/coordinator/src/sagas/saga-catalog.js';
 import { replyEnvelope, replyMessage } from '#saga-participant';
 import type { CoordinatorEnvironment } from './coordinator-fixture.js';

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from '#saga-core';
-import type { KafkaTransport } from '../../apps/coordinator/src/messaging/index.js';
+import type { KafkaTransport } from '#messaging';
 import { waitFor } from './wait-for.js';
 
 /** A message as a test consumer received it, with the local time it arrived. */

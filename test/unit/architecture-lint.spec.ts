@@ -40,8 +40,8 @@ describe('the purity rule of libs/saga-core', () => {
     expect(result.output).toContain('random draws arrive on the event');
   });
 
-  it('allows the same import in an adapter under apps/', async () => {
-    const result = await lint("import 'kafkajs';\n", 'apps/coordinator/src/deliberate-ok.ts');
+  it('allows the same import in the adapter library, libs/messaging', async () => {
+    const result = await lint("import 'kafkajs';\n", 'libs/messaging/src/deliberate-ok.ts');
     expect(result.output).not.toContain('is restricted');
     expect(result.code).toBe(0);
   });
@@ -63,5 +63,38 @@ describe('the coordinator and its samples', () => {
       'apps/coordinator/src/main.ts',
     );
     expect(result.output).not.toContain('does not import its samples');
+  });
+});
+
+describe('the Kafka client', () => {
+  it.each([
+    'apps/coordinator/src/outbox/deliberate-violation.ts',
+    'apps/coordinator/src/main.ts',
+    'apps/sample-participants/src/deliberate-violation.ts',
+    'libs/saga-participant/src/deliberate-violation.ts',
+  ])('is imported nowhere but libs/messaging, not in %s', async (file) => {
+    const result = await lint("import { Kafka } from 'kafkajs';\nexport { Kafka };\n", file);
+    expect(result.code).toBe(1);
+    expect(result.output).toContain('the one place that imports kafkajs');
+  });
+});
+
+describe('the libraries and the samples', () => {
+  it.each([
+    ['libs/saga-participant/src/deliberate-violation.ts', '../../../apps/coordinator/src/x.js'],
+    ['libs/messaging/src/deliberate-violation.ts', '../../../apps/coordinator/src/x.js'],
+    ['libs/saga-core/src/deliberate-violation.ts', '../../../apps/sample-participants/src/x.js'],
+    ['apps/sample-participants/src/deliberate-violation.ts', '../../coordinator/src/config/x.js'],
+  ])('do not import an app: %s from %s', async (file, target) => {
+    const result = await lint(`import { x } from '${target}';\nexport { x };\n`, file);
+    expect(result.code).toBe(1);
+    expect(result.output).toContain('what two apps share lives in libs/');
+  });
+
+  it('import the shared libraries by their aliases', async () => {
+    const source = "import { KafkaTransport } from '#messaging';\nexport { KafkaTransport };\n";
+    const result = await lint(source, 'apps/sample-participants/src/deliberate-ok.ts');
+    expect(result.output).not.toContain('is restricted');
+    expect(result.code).toBe(0);
   });
 });

@@ -1,5 +1,4 @@
-import { InMemoryTransport } from '../../coordinator/src/messaging/index.js';
-import type { Companion } from '../../coordinator/src/runtime/companion.js';
+import { InMemoryTransport, type Companion } from '#messaging';
 import { startSampleParticipants } from './sample-participants.js';
 
 /**

@@ -7,10 +7,8 @@
 import { tracing } from './tracing.js';
 import type CircuitBreaker from 'opossum';
 import { readFileSync } from 'node:fs';
-import { loadKafkaSecurity } from '../../coordinator/src/config/security-config.js';
-import { KafkaTransport } from '../../coordinator/src/messaging/index.js';
-import { kafkaSecurityOptions } from '../../coordinator/src/messaging/kafka-security.js';
-import { createJsonLogger } from '../../coordinator/src/observability/json-logger.js';
+import { loadKafkaSecurity, KafkaTransport, kafkaSecurityOptions } from '#messaging';
+import { createJsonLogger } from '#logging';
 import { startFaultAdminServer } from './faults/fault-admin-server.js';
 import { FaultInjector } from './faults/fault-injector.js';
 import { seededRandom } from './faults/seeded-random.js';

@@ -1,10 +1,6 @@
 import { z } from 'zod';
-import type { DatabaseTimeouts } from '#postgres';
-import { logEnvironment } from '../../coordinator/src/config/coordinator-config.js';
-import {
-  databaseTimeoutEnvironment,
-  databaseTimeoutsOf,
-} from '../../coordinator/src/config/database-config.js';
+import { logEnvironment } from '#logging';
+import { databaseTimeoutEnvironment, databaseTimeoutsOf, type DatabaseTimeouts } from '#postgres';
 import { faultConfigSchema, type FaultConfig } from './faults/fault-config.js';
 import {
   notificationChannelsConfigSchema,

@@ -1,5 +1,5 @@
 import { HEADERS, topicNames, type CommandMessage } from '#contracts';
-import { InMemoryTransport } from '../../coordinator/src/messaging/index.js';
+import { InMemoryTransport } from '#messaging';
 import { commandFor } from './command.fixture.js';
 import { silentParticipantLogger } from '#saga-participant';
 import {

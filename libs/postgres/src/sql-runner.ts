@@ -14,6 +14,7 @@ export {
   type DatabaseTimeouts,
 } from './connection-settings.js';
 export { guardPool } from './pool-guard.js';
+export { databaseTimeoutEnvironment, databaseTimeoutsOf } from './timeout-environment.js';
 
 export { dataErrorReason, sqlStateOf } from './data-errors.js';
 

@@ -5,8 +5,7 @@ import {
   type CommandMessage,
   type ReplyMessage,
 } from '#contracts';
-import { InMemoryTransport } from '../../../apps/coordinator/src/messaging/index.js';
-import type { RecordToAppend } from '../../../apps/coordinator/src/messaging/in-memory/in-memory-broker.js';
+import { InMemoryTransport, type RecordToAppend } from '#messaging';
 import { BusinessRefusal } from './business-refusal.js';
 import type { CommandHandlers } from './command-handler.js';
 import { commandFor } from './command.fixture.js';

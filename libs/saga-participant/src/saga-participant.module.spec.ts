@@ -1,7 +1,7 @@
 import { Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { parseReplyMessage, type CommandMessage } from '#contracts';
-import { InMemoryTransport } from '../../../apps/coordinator/src/messaging/index.js';
+import { InMemoryTransport } from '#messaging';
 import { BusinessRefusal } from './business-refusal.js';
 import { CommandHandler } from './command-handler.decorator.js';
 import { commandFor } from './command.fixture.js';

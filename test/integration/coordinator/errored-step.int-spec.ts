@@ -12,7 +12,7 @@ import {
   type CommandMessage,
   type ReplyOutcome,
 } from '#contracts';
-import { KafkaTransport } from '../../../apps/coordinator/src/messaging/index.js';
+import { KafkaTransport } from '#messaging';
 import type { CoordinatorRuntime } from '../../../apps/coordinator/src/runtime/coordinator-runtime.js';
 import {
   sampleParticipantTopics,

@@ -11,8 +11,7 @@ import {
   createSampleSagaRegistry,
   SAMPLE_PARTICIPANTS,
 } from '../../../apps/coordinator/src/sagas/saga-catalog.js';
-import { KafkaTransport } from '../../../apps/coordinator/src/messaging/index.js';
-import type { MessageTransport } from '../../../apps/coordinator/src/runtime/message-transport.js';
+import { KafkaTransport, type MessageTransport } from '#messaging';
 import {
   createEnvironment,
   waitForSagas,

@@ -9,10 +9,7 @@ import {
   topicNames,
 } from '#contracts';
 import { createSagaRegistry } from '#saga-core';
-import {
-  KafkaTransport,
-  silentTransportLogger,
-} from '../../../apps/coordinator/src/messaging/index.js';
+import { KafkaTransport, silentTransportLogger } from '#messaging';
 import { createSampleSagaRegistry } from '../../../apps/coordinator/src/sagas/saga-catalog.js';
 import { startCoordinatorApp, type CoordinatorApp } from '../../support/coordinator-app.js';
 import {

@@ -1,10 +1,7 @@
 // A consumer whose first join fails (a fresh broker answers "The coordinator is loading")
 // restarts until it joins: the coordinator becomes ready, its timers start, and sagas run, on
 // the real Kafka and Postgres, the failure injected through the transport's consumer factory.
-import {
-  KafkaTransport,
-  silentTransportLogger,
-} from '../../../apps/coordinator/src/messaging/index.js';
+import { KafkaTransport, silentTransportLogger } from '#messaging';
 import type { CoordinatorRuntime } from '../../../apps/coordinator/src/runtime/coordinator-runtime.js';
 import { createCoordinatorRuntime } from '../../../apps/coordinator/src/runtime/coordinator-core.module.js';
 import {

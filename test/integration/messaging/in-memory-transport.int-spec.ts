@@ -1,5 +1,5 @@
 // The transport contract on the in-memory adapter (embedded mode): the same tests as on Kafka.
-import { InMemoryTransport } from '../../../apps/coordinator/src/messaging/in-memory/in-memory-transport.js';
+import { InMemoryTransport } from '#messaging';
 import { describeTransportContract, type TransportUnderTest } from './transport.contract.js';
 
 async function createInMemoryTransport(): Promise<TransportUnderTest> {

@@ -1,8 +1,7 @@
 // The transport contract on the kafkajs adapter against the real broker (KAFKA_BROKERS).
 // Timeouts are shortened so joins, rebalances and retries take well under a second each.
 import { AssignerProtocol, Kafka, logLevel } from 'kafkajs';
-import { KafkaTransport } from '../../../apps/coordinator/src/messaging/kafka-transport.js';
-import type { TransportLogger } from '../../../apps/coordinator/src/messaging/transport-logger.js';
+import { KafkaTransport, type TransportLogger } from '#messaging';
 import { kafkaBrokers, uniqueName } from '../../support/services.js';
 import { waitFor } from '../../support/wait-for.js';
 import { describeTransportContract, type TransportUnderTest } from './transport.contract.js';

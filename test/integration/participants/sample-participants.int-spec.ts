@@ -1,9 +1,8 @@
 // The participant runtime on the kafkajs adapter against the real broker (KAFKA_BROKERS): a
 // command published to `<prefix>inventory.commands` is answered on the reply topic, once.
 import { DEAD_LETTER_HEADERS, HEADERS, topicNames, type CommandMessage } from '#contracts';
-import { KafkaTransport } from '../../../apps/coordinator/src/messaging/kafka-transport.js';
+import { KafkaTransport, silentTransportLogger } from '#messaging';
 import type { IncomingMessage } from '#saga-core';
-import { silentTransportLogger } from '../../../apps/coordinator/src/messaging/transport-logger.js';
 import { createInventoryService } from '../../../apps/sample-participants/src/inventory.handlers.js';
 import {
   type ParticipantRuntime,

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import type { DatabaseTimeouts } from '#postgres';
-import { databaseTimeoutEnvironment, databaseTimeoutsOf } from './database-config.js';
+import { logEnvironment, type LogLevel } from '#logging';
+import { databaseTimeoutEnvironment, databaseTimeoutsOf, type DatabaseTimeouts } from '#postgres';
 import {
   resilienceConfig,
   resilienceEnvironmentSchema,
@@ -33,27 +33,6 @@ const flag = (fallback: boolean) =>
     .enum(['true', 'false', '1', '0'], { message: 'expected true or false' })
     .optional()
     .transform((value) => (value === undefined ? fallback : value === 'true' || value === '1'));
-/** The levels of the JSON logs, most to least severe; `silent` logs nothing. */
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-const REDACT_PATH = /^(\*|[A-Za-z0-9_-]+)(\.(\*|[A-Za-z0-9_-]+))*$/;
-
-/** `LOG_LEVEL` and `LOG_REDACT_PATHS`, read the same way by the coordinator and the participants. */
-export const logEnvironment = {
-  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
-  LOG_REDACT_PATHS: z
-    .string()
-    .default('')
-    .transform((value) =>
-      value
-        .split(',')
-        .map((path) => path.trim())
-        .filter((path) => path !== ''),
-    )
-    .pipe(
-      z.array(z.string().regex(REDACT_PATH, 'expected dotted paths of keys or *, comma-separated')),
-    ),
-};
-
 /** How log lines look: `pretty` (coloured, for people), `json`, or `auto` (pretty on a terminal). */
 export const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
 
@@ -165,7 +144,7 @@ export interface CoordinatorConfig {
   /** Batch sizes and fetch waits of the hot path (see HotPathTuning). */
   readonly tuning: HotPathTuning;
   /** Least severe level written to the JSON logs (`LOG_LEVEL`, default `info`). */
-  readonly logLevel: (typeof LOG_LEVELS)[number];
+  readonly logLevel: LogLevel;
   /**
    * Extra fields hidden in logs and span attributes, besides each saga definition's `sensitive`
    * paths (`LOG_REDACT_PATHS`, dotted paths, `*` for any key, comma-separated; default none).

@@ -1,4 +1,9 @@
 import { z } from 'zod';
+import {
+  kafkaSecurityEnvironmentSchema,
+  kafkaSecurityOf,
+  type KafkaSecurityConfig,
+} from '#messaging';
 import { apiKeyListSchema, type ApiKeyRecord } from '../security/api-keys.js';
 import { JWT_ALGORITHMS, type JwtAlgorithm } from '../security/jwt-verifier.js';
 import { parseKeyring, KeyringError, type Keyring } from '../security/keyring.js';
@@ -18,16 +23,6 @@ export type AuthConfig =
       };
     };
 
-/** TLS and SASL of every Kafka client; certificates are always checked. */
-export interface KafkaSecurityConfig {
-  readonly ssl?: true | { ca?: string; cert?: string; key?: string };
-  readonly sasl?: {
-    mechanism: 'scram-sha-512' | 'scram-sha-256' | 'plain';
-    username: string;
-    password: string;
-  };
-}
-
 /** The security part of the coordinator's configuration. */
 export interface SecurityConfig {
   readonly auth: AuthConfig;
@@ -42,36 +37,30 @@ export interface SecurityConfig {
 const text = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
 
 /** The variables read here (all optional; see docs/CONFIGURATION.md). */
-export const securityEnvironmentSchema = z.object({
-  AUTH_MODE: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['open', 'closed']).optional()),
-  API_KEYS: text,
-  API_KEYS_FILE: text,
-  JWT_ISSUER: text,
-  JWT_AUDIENCE: text,
-  JWT_ALGORITHMS: text,
-  JWT_PUBLIC_KEY_FILE: text,
-  JWT_SECRET: z.preprocess(
-    (v) => (v === '' ? undefined : v),
-    z.string().min(32, 'expected at least 32 characters').optional(),
-  ),
-  RATE_LIMIT_PER_SECOND: z.coerce.number().positive().max(1_000_000).default(50),
-  RATE_LIMIT_BURST: z.coerce.number().int().min(1).max(1_000_000).default(100),
-  MAX_CONTEXT_BYTES: z.coerce.number().int().min(1_024).max(1_000_000).default(65_536),
-  ENCRYPTION_KEYS: text,
-  ENCRYPTION_KEYS_FILE: text,
-  ENCRYPTION_KEY_ID: text,
-  KAFKA_SSL: z.enum(['true', 'false', '']).optional(),
-  KAFKA_SSL_CA_FILE: text,
-  KAFKA_SSL_CERT_FILE: text,
-  KAFKA_SSL_KEY_FILE: text,
-  KAFKA_SASL_MECHANISM: z.preprocess(
-    (v) => (v === '' ? undefined : v),
-    z.enum(['scram-sha-512', 'scram-sha-256', 'plain']).optional(),
-  ),
-  KAFKA_SASL_USERNAME: text,
-  KAFKA_SASL_PASSWORD: text,
-  KAFKA_SASL_PASSWORD_FILE: text,
-});
+export const securityEnvironmentSchema = z
+  .object({
+    AUTH_MODE: z.preprocess(
+      (v) => (v === '' ? undefined : v),
+      z.enum(['open', 'closed']).optional(),
+    ),
+    API_KEYS: text,
+    API_KEYS_FILE: text,
+    JWT_ISSUER: text,
+    JWT_AUDIENCE: text,
+    JWT_ALGORITHMS: text,
+    JWT_PUBLIC_KEY_FILE: text,
+    JWT_SECRET: z.preprocess(
+      (v) => (v === '' ? undefined : v),
+      z.string().min(32, 'expected at least 32 characters').optional(),
+    ),
+    RATE_LIMIT_PER_SECOND: z.coerce.number().positive().max(1_000_000).default(50),
+    RATE_LIMIT_BURST: z.coerce.number().int().min(1).max(1_000_000).default(100),
+    MAX_CONTEXT_BYTES: z.coerce.number().int().min(1_024).max(1_000_000).default(65_536),
+    ENCRYPTION_KEYS: text,
+    ENCRYPTION_KEYS_FILE: text,
+    ENCRYPTION_KEY_ID: text,
+  })
+  .extend(kafkaSecurityEnvironmentSchema.shape);
 type SecurityEnvironment = z.infer<typeof securityEnvironmentSchema>;
 
 /** Reads a file named by a variable; its content is never echoed. */
@@ -191,73 +180,6 @@ function jwtOf(
     ...(publicKeyPem !== undefined ? { publicKeyPem } : {}),
     ...(secret !== undefined ? { secret } : {}),
   };
-}
-
-/**
- * The Kafka TLS and SASL settings alone (`KAFKA_SSL*`, `KAFKA_SASL_*`), for processes other than
- * the coordinator that talk to the same brokers (the sample participants). Throws naming every
- * bad variable, never a value.
- */
-export function loadKafkaSecurity(
-  environment: Record<string, string | undefined>,
-  readFile: ReadFile,
-): KafkaSecurityConfig {
-  const parsed = securityEnvironmentSchema.safeParse(environment);
-  const problems = parsed.success
-    ? []
-    : parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
-  const read = (name: keyof SecurityEnvironment): string | undefined => {
-    const path = parsed.success ? parsed.data[name] : undefined;
-    if (typeof path !== 'string') return undefined;
-    try {
-      return readFile(path);
-    } catch {
-      problems.push(`${name}: cannot read the file`);
-      return undefined;
-    }
-  };
-  const config = parsed.success ? kafkaSecurityOf(parsed.data, read, problems) : {};
-  if (problems.length > 0)
-    throw new Error(`Invalid Kafka security settings:\n  ${problems.join('\n  ')}`);
-  return config;
-}
-
-function kafkaSecurityOf(
-  env: SecurityEnvironment,
-  read: (name: keyof SecurityEnvironment) => string | undefined,
-  problems: string[],
-): KafkaSecurityConfig {
-  const files: { ca?: string; cert?: string; key?: string } = {};
-  const [ca, cert, key] = [
-    read('KAFKA_SSL_CA_FILE'),
-    read('KAFKA_SSL_CERT_FILE'),
-    read('KAFKA_SSL_KEY_FILE'),
-  ];
-  if (ca !== undefined) files.ca = ca;
-  if (cert !== undefined) files.cert = cert;
-  if (key !== undefined) files.key = key;
-  if ((files.cert === undefined) !== (files.key === undefined)) {
-    problems.push('KAFKA_SSL_CERT_FILE: set together with KAFKA_SSL_KEY_FILE');
-  }
-  const tls = env.KAFKA_SSL === 'true' || Object.keys(files).length > 0;
-  if (env.KAFKA_SSL === 'false' && Object.keys(files).length > 0) {
-    problems.push('KAFKA_SSL: false, but certificate files are set');
-  }
-  const ssl = tls ? (Object.keys(files).length > 0 ? files : (true as const)) : undefined;
-  let sasl: KafkaSecurityConfig['sasl'];
-  if (env.KAFKA_SASL_MECHANISM !== undefined) {
-    const password = env.KAFKA_SASL_PASSWORD ?? read('KAFKA_SASL_PASSWORD_FILE')?.trim();
-    if (env.KAFKA_SASL_USERNAME === undefined) problems.push('KAFKA_SASL_USERNAME: required');
-    if (password === undefined) problems.push('KAFKA_SASL_PASSWORD: required (or _FILE)');
-    sasl = {
-      mechanism: env.KAFKA_SASL_MECHANISM,
-      username: env.KAFKA_SASL_USERNAME ?? '',
-      password: password ?? '',
-    };
-  } else if (env.KAFKA_SASL_USERNAME ?? env.KAFKA_SASL_PASSWORD) {
-    problems.push('KAFKA_SASL_MECHANISM: required with a SASL user or password');
-  }
-  return { ...(ssl ? { ssl } : {}), ...(sasl ? { sasl } : {}) };
 }
 
 function parseJson(value: string): unknown {

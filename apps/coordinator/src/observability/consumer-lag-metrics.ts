@@ -1,5 +1,5 @@
-import { Kafka, logLevel, type Admin, type KafkaConfig } from 'kafkajs';
 import { Gauge, type Registry } from 'prom-client';
+import { KafkaLagReader, type KafkaClientSecurity } from '#messaging';
 
 /** A consumer group and the topic it reads. */
 export interface ConsumedTopic {
@@ -20,23 +20,9 @@ export function registerConsumerLagMetrics(
   registry: Registry,
   brokers: readonly string[],
   consumed: () => readonly ConsumedTopic[],
-  security: Pick<KafkaConfig, 'ssl' | 'sasl'> = {},
+  security: KafkaClientSecurity = {},
 ): () => Promise<void> {
-  let admin: Promise<Admin> | undefined;
-  const connected = () =>
-    (admin ??= (async () => {
-      const client = new Kafka({
-        ...security,
-        clientId: 'saga-coordinator-metrics',
-        brokers: [...brokers],
-        logLevel: logLevel.NOTHING,
-      }).admin();
-      await client.connect();
-      return client;
-    })().catch((error: unknown) => {
-      admin = undefined;
-      throw error;
-    }));
+  const reader = new KafkaLagReader(brokers, security);
   const gauge = new Gauge({
     name: 'saga_consumer_lag',
     help: 'Messages not yet consumed (committed) by a consumer group, by group and topic.',
@@ -47,37 +33,15 @@ export function registerConsumerLagMetrics(
       const entries = consumed();
       if (entries.length === 0) return;
       try {
-        const client = await withTimeout(connected());
         for (const { groupId, topic } of entries) {
-          gauge.set({ group: groupId, topic }, await withTimeout(lagOf(client, groupId, topic)));
+          gauge.set({ group: groupId, topic }, await withTimeout(reader.lagOf(groupId, topic)));
         }
       } catch {
         // The broker is unreachable or slow: no figure rather than a stale or made-up one.
       }
     },
   });
-  return async () => {
-    const pending = admin;
-    admin = undefined;
-    await (await pending?.catch(() => undefined))?.disconnect();
-  };
-}
-
-async function lagOf(admin: Admin, groupId: string, topic: string): Promise<number> {
-  const [ends, [committed]] = await Promise.all([
-    admin.fetchTopicOffsets(topic),
-    admin.fetchOffsets({ groupId, topics: [topic] }),
-  ]);
-  const position = new Map(
-    (committed?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]),
-  );
-  let lag = 0n;
-  for (const end of ends) {
-    const at = position.get(end.partition) ?? -1n;
-    const from = at < 0n ? BigInt(end.low) : at;
-    if (BigInt(end.high) > from) lag += BigInt(end.high) - from;
-  }
-  return Number(lag);
+  return () => reader.close();
 }
 
 function withTimeout<T>(promise: Promise<T>): Promise<T> {

@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import pretty from 'pino-pretty';
 import type { DynamicModule } from '@nestjs/common';
 import type { CoordinatorConfig } from '../config/coordinator-config.js';
-import { redactLogFields } from './log-redaction.js';
+import { redactLogFields } from '#logging';
 
 /** Request headers never logged. */
 const SECRET_HEADERS = [

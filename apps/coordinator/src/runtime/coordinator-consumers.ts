@@ -12,12 +12,11 @@ import { coalesceBatches } from '../inbound/coalesce-batches.js';
 import { isolatePoison } from '../inbound/isolate-poison.js';
 import { replyBatchHandler } from '../inbound/reply-handler.js';
 import { startBatchHandler } from '../inbound/start-handler.js';
-import type { ConsumerTuning } from '../messaging/kafka-transport-options.js';
+import type { ConsumerTuning, MessageTransport } from '#messaging';
 import { countingDeadLetters } from '../observability/dead-letter-metrics.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { SagaAdmission } from '../resilience/saga-admission.js';
 import type { SensitiveData } from '../security/sensitive-data.js';
-import type { MessageTransport } from './message-transport.js';
 
 /** Starts and replies are text: a record with bytes that are not UTF-8 is dead-lettered at once. */
 const TEXT_ONLY = { requireUtf8: true };

@@ -27,7 +27,7 @@ import { TimerPoller } from '../timers/timer-poller.js';
 import { CoordinatorConsumers } from './coordinator-consumers.js';
 import { CoordinatorRuntime } from './coordinator-runtime.js';
 import { coreProviders } from './core-providers.js';
-import type { MessageTransport } from './message-transport.js';
+import type { MessageTransport } from '#messaging';
 import { RuntimeGauges } from './runtime-gauges.js';
 import { StartupPhases } from './startup-phases.js';
 

@@ -1,5 +1,5 @@
 import { Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import type { Companion, RunningCompanion } from './companion.js';
+import type { Companion, RunningCompanion } from '#messaging';
 import type { CoordinatorRuntime } from './coordinator-runtime.js';
 import { describeError } from '#errors';
 

@@ -17,7 +17,7 @@ import type { SagaAdmission } from '../resilience/saga-admission.js';
 import type { SensitiveData } from '../security/sensitive-data.js';
 import type { TimerPoller } from '../timers/timer-poller.js';
 import type { CoordinatorConsumers } from './coordinator-consumers.js';
-import type { MessageTransport } from './message-transport.js';
+import type { MessageTransport } from '#messaging';
 import type { RuntimeGauges } from './runtime-gauges.js';
 import type { StartupPhases } from './startup-phases.js';
 

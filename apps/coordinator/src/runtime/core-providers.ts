@@ -35,7 +35,8 @@ import { ephemeralKeyring } from '../security/keyring.js';
 import { SensitiveData } from '../security/sensitive-data.js';
 import { TimerPoller } from '../timers/timer-poller.js';
 import { CoordinatorConsumers } from './coordinator-consumers.js';
-import { createMessageTransport, type MessageTransport } from './message-transport.js';
+import type { MessageTransport } from '#messaging';
+import { createMessageTransport } from './message-transport.js';
 import { RuntimeGauges } from './runtime-gauges.js';
 
 /** First key of the retention job's advisory locks (the relay's lanes use 7 001). */

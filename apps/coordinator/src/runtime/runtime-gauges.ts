@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { CoordinatorConfig } from '../config/coordinator-config.js';
-import { kafkaSecurityOptions } from '../messaging/kafka-security.js';
+import { kafkaSecurityOptions } from '#messaging';
 import { registerConsumerLagMetrics } from '../observability/consumer-lag-metrics.js';
 import { registerDatabaseMetrics } from '../observability/database-metrics.js';
 import type { Metrics } from '../observability/metrics.js';

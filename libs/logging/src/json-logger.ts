@@ -1,5 +1,5 @@
 import { pino, type DestinationStream } from 'pino';
-import type { TransportLogger } from '../messaging/transport-logger.js';
+import type { StructuredLogger } from './structured-logger.js';
 import { redactLogFields } from './log-redaction.js';
 
 /** Options of {@link createJsonLogger}. */
@@ -16,7 +16,7 @@ export interface JsonLoggerOptions {
  * A pino logger behind the `log(level, message, fields)` shape that the Kafka transport and the
  * participant kit log through: one JSON object per line, with redaction.
  */
-export function createJsonLogger(options: JsonLoggerOptions): TransportLogger {
+export function createJsonLogger(options: JsonLoggerOptions): StructuredLogger {
   const logger = pino(
     {
       level: options.level,

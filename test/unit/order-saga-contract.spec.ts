@@ -3,14 +3,14 @@
 import type { CommandToSend } from '#saga-core';
 import type { ReplyOutcome } from '#contracts';
 import { error as errorOutcome, failure, SagaHarness, success } from '#saga-core/testing';
-import { orderSaga, type OrderInput } from '../../coordinator/src/sagas/order.saga.js';
-import { SAMPLE_SAGAS } from '../../coordinator/src/sagas/saga-catalog.js';
+import { orderSaga, type OrderInput } from '../../apps/coordinator/src/sagas/order.saga.js';
+import { SAMPLE_SAGAS } from '../../apps/coordinator/src/sagas/saga-catalog.js';
 import { BusinessRefusal, type CommandHandler } from '#saga-participant';
-import { createInventoryService } from './inventory.handlers.js';
-import { createNotificationService } from './notification.handlers.js';
-import { createPaymentService } from './payment.handlers.js';
-import type { SampleService } from './sample-service.js';
-import { createShippingService } from './shipping.handlers.js';
+import { createInventoryService } from '../../apps/sample-participants/src/inventory.handlers.js';
+import { createNotificationService } from '../../apps/sample-participants/src/notification.handlers.js';
+import { createPaymentService } from '../../apps/sample-participants/src/payment.handlers.js';
+import type { SampleService } from '../../apps/sample-participants/src/sample-service.js';
+import { createShippingService } from '../../apps/sample-participants/src/shipping.handlers.js';
 
 /** The four sample services, with 10 apples in stock. */
 function sampleServices() {

@@ -29,3 +29,17 @@ export {
 export { InMemoryMessagePublisher } from './in-memory/in-memory-message-publisher.js';
 export { InMemoryTopicAdministrator } from './in-memory/in-memory-topic-administrator.js';
 export { InMemoryTransport } from './in-memory/in-memory-transport.js';
+export type { RecordToAppend } from './in-memory/in-memory-broker.js';
+export type { ConsumerTuning } from './kafka-transport-options.js';
+export type { MessageTransport } from './message-transport.js';
+export type { Companion, CompanionContext, RunningCompanion } from './companion.js';
+export {
+  kafkaSecurityEnvironmentSchema,
+  kafkaSecurityOf,
+  kafkaSecurityOptions,
+  loadKafkaSecurity,
+  type KafkaSecurityConfig,
+  type KafkaSecurityEnvironment,
+} from './kafka-security.js';
+export { kafkaClusterProbe, type KafkaClientSecurity } from './kafka-cluster-probe.js';
+export { KafkaLagReader } from './kafka-lag-reader.js';

@@ -1,13 +1,10 @@
-/** Severity of a transport log line. */
-export type TransportLogLevel = 'debug' | 'info' | 'warn' | 'error';
+import type { StructuredLogger, StructuredLogLevel } from '#logging';
 
-/**
- * Where the transport logs. Fields are structured data; the transport never puts message keys,
- * values or credentials in them. The app plugs its own logger in (e.g. pino).
- */
-export interface TransportLogger {
-  log(level: TransportLogLevel, message: string, fields?: Record<string, unknown>): void;
-}
+/** Severity of a transport log line. */
+export type TransportLogLevel = StructuredLogLevel;
+
+/** Where the transport logs: the apps' structured logger (never keys, values or credentials). */
+export type TransportLogger = StructuredLogger;
 
 /**
  * A logger that writes one JSON object per line: info to stdout, warn/error to stderr; debug

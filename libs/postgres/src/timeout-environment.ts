@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_DATABASE_TIMEOUTS, type DatabaseTimeouts } from '#postgres';
+import { DEFAULT_DATABASE_TIMEOUTS, type DatabaseTimeouts } from './connection-settings.js';
 
 const ms = (max: number, fallback: number) =>
   z.coerce.number().int().min(0).max(max).default(fallback);
