@@ -180,8 +180,10 @@ export class FloorBatches {
     for (const decision of all) {
       const sagaId = decision.state.sagaId;
       const lane = laneOf(sagaId, lanes);
+      // The bench starts each saga with its input's key as the idempotency key.
+      const idempotencyKey = decision.state.input.key;
       for (const outgoing of decision.outgoing) {
-        const record = toRecord(outgoing, topics);
+        const record = toRecord(outgoing, topics, idempotencyKey);
         records.push(record);
         outbox.push({ sagaId, lane, ...record });
       }

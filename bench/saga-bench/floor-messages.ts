@@ -58,10 +58,14 @@ export function parseReply(value: Buffer | null): FloorItem | undefined {
   return { kind: 'reply', reply: body as ReplyMessage };
 }
 
-/** The Kafka record of a command or event: keyed by saga id, with the contract's headers. */
+/**
+ * The Kafka record of a command or event: keyed by saga id, with the contract's headers; an
+ * event names the saga's idempotency key, as the coordinator's do.
+ */
 export function toRecord(
   outgoing: FloorOutgoing,
   topics: { readonly commands: string; readonly events: string },
+  idempotencyKey: string,
 ): FloorRecord {
   const command = outgoing.kind === 'command';
   const message = outgoing.message;
@@ -83,7 +87,7 @@ export function toRecord(
     key: message.sagaId,
     headers,
     headersJson: JSON.stringify(headers),
-    value: JSON.stringify(message),
+    value: JSON.stringify(command ? message : { ...message, idempotencyKey }),
   };
 }
 

@@ -149,7 +149,6 @@ export function startDecision(
     status: 'running',
   };
   const draft = new Draft(base, at, replyTo);
-  draft.publish('saga.started', undefined, { input: { key: input.key, fail: input.fail } });
   draft.note(`started ${FLOOR_SAGA.name} v${FLOOR_SAGA.version}`);
   draft.send(0, 'execute');
   return draft.finish({ eventType: 'start', stepId: null, attempt: null, actor: CLIENT_ACTOR });
@@ -204,7 +203,6 @@ function applyExecuteReply(
   if (outcome.status === 'success') {
     draft.setStep(stepId, { status: 'succeeded', attempts: attempt, result: outcome.result });
     if (FLOOR_STEPS[index]!.pivot) draft.pivotPassed = true;
-    draft.publish('saga.step-completed', stepId, { attempts: attempt });
     draft.note(`step ${stepId} succeeded`);
     if (index + 1 < FLOOR_STEPS.length) {
       draft.send(index + 1, 'execute');
@@ -217,14 +215,12 @@ function applyExecuteReply(
   }
   // The bench never retries: an error counts as final, like the refusal it expects.
   draft.setStep(stepId, { status: 'failed', attempts: attempt, outcome });
-  draft.publish('saga.step-failed', stepId, { attempts: attempt, outcome: outcomeDetail(outcome) });
   draft.note(
     `step ${stepId} failed after ${attempt} attempt(s): ${outcome.status === 'failure' ? 'refused' : 'errored'} (${outcome.code})`,
   );
   const cause: FloorCause = { type: 'step-failed', stepId, outcome };
   draft.status = 'compensating';
   draft.cause = cause;
-  draft.publish('saga.compensating', undefined, causeDetail(cause));
   draft.note(`compensating (${cause.type})`);
   for (const step of FLOOR_STEPS) {
     if (draft.step(step.id).status === 'pending') draft.setStep(step.id, { status: 'skipped' });
@@ -241,7 +237,6 @@ function applyCompensateReply(
   draft.cancel(timerId(draft.sagaId, stepId, 'compensation-timeout', attempt));
   // The echo participant never refuses a compensation; the engine would retry one that did.
   draft.setStep(stepId, { status: 'compensated', attempts: attempt });
-  draft.publish('saga.step-compensated', stepId, { attempts: attempt });
   draft.note(`step ${stepId} compensated`);
   compensateNext(draft, index - 1);
 }

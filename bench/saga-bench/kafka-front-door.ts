@@ -6,7 +6,7 @@ import { BENCH_SAGA } from './bench-saga.js';
 /**
  * How the bench talks to a Kafka-native system (the coordinator, the floor): it publishes
  * start requests on `saga.start` (acks = all, every request pending at a flush in one batch)
- * and learns of each saga's end from `saga.events` (the started event names the key).
+ * and learns of each saga's end from `saga.events` (the end event names the idempotency key).
  */
 export class KafkaFrontDoor {
   private readonly kafka: Kafka;
@@ -14,7 +14,6 @@ export class KafkaFrontDoor {
   private consumer: Consumer | undefined;
   private pending: { key: string; value: string }[] = [];
   private flushing: Promise<void> | undefined;
-  private readonly keys = new Map<string, string>();
   private listener: (key: string, end: SagaEnd) => void = () => undefined;
   private failure: unknown;
 
@@ -98,20 +97,12 @@ export class KafkaFrontDoor {
 
   private seen(value: string | undefined): void {
     if (!value) return;
-    const event = JSON.parse(value) as {
-      sagaId: string;
-      type: string;
-      detail?: { input?: { key?: string } };
-    };
-    if (event.type === 'saga.started') {
-      const key = event.detail?.input?.key;
-      if (key) this.keys.set(event.sagaId, key);
-      return;
-    }
+    const event = JSON.parse(value) as { type: string; idempotencyKey?: string };
     if (event.type !== 'saga.completed' && event.type !== 'saga.compensated') return;
-    const key = this.keys.get(event.sagaId);
-    if (key === undefined) return;
-    this.keys.delete(event.sagaId);
-    this.listener(key, event.type === 'saga.completed' ? 'completed' : 'compensated');
+    if (event.idempotencyKey === undefined) return;
+    this.listener(
+      event.idempotencyKey,
+      event.type === 'saga.completed' ? 'completed' : 'compensated',
+    );
   }
 }

@@ -88,12 +88,25 @@ export type SagaEventType =
   | 'saga.stuck'
   | 'saga.deadline-passed';
 
+/**
+ * The events published for every saga: its end, and what needs an operator. The others
+ * (started, each step, compensating) only for saga types that ask for every step.
+ */
+export const OUTCOME_EVENT_TYPES: readonly SagaEventType[] = Object.freeze([
+  'saga.completed',
+  'saga.compensated',
+  'saga.stuck',
+  'saga.deadline-passed',
+]);
+
 /** A saga lifecycle event published for anyone to read (topic `saga.events`). */
 export interface SagaEventMessage {
   readonly eventId: string;
   readonly sagaId: string;
   readonly sagaType: string;
   readonly sagaVersion: number;
+  /** The key the saga was started with: how a starter on `saga.start` finds its saga's end. */
+  readonly idempotencyKey?: string;
   readonly type: SagaEventType;
   readonly stepId?: string;
   /** ISO-8601 time of the event. */

@@ -15,6 +15,7 @@ export {
 export { LIMITS } from './limits.js';
 export { ALREADY_COMPENSATED, idempotencyKey } from './idempotency-keys.js';
 export {
+  OUTCOME_EVENT_TYPES,
   SCHEMA_VERSION,
   type CommandAction,
   type CommandMessage,

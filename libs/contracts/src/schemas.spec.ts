@@ -185,6 +185,14 @@ describe('the saga event schema', () => {
     expect(parseSagaEventMessage(event)).toEqual({ ok: true, value: event });
   });
 
+  it('accepts the idempotency key the coordinator adds, and refuses an empty one', () => {
+    const keyed = { ...event, idempotencyKey: 'order-42' };
+    expect(parseSagaEventMessage(keyed)).toEqual({ ok: true, value: keyed });
+    expect(reasonOf(parseSagaEventMessage({ ...event, idempotencyKey: '' }))).toMatch(
+      /^idempotencyKey: /,
+    );
+  });
+
   it('refuses an unknown event type', () => {
     expect(reasonOf(parseSagaEventMessage({ ...event, type: 'saga.exploded' }))).toMatch(/^type: /);
   });

@@ -105,6 +105,7 @@ export const sagaEventMessageSchema: z.ZodType<SagaEventMessage> = z.strictObjec
   sagaId: id,
   sagaType: id,
   sagaVersion: counter,
+  idempotencyKey: compositeId.optional(),
   type: z.enum([
     'saga.started',
     'saga.step-completed',

@@ -1,5 +1,6 @@
 export {
   defineSaga,
+  SAGA_EVENT_SELECTIONS,
   SAGA_NAME_PATTERN,
   SENSITIVE_PATH_PATTERN,
   type DefineSagaOptions,
@@ -12,6 +13,7 @@ export type {
   AnySagaDefinition,
   CompensationDefinition,
   SagaDefinition,
+  SagaEventSelection,
   StepDefinition,
 } from './definition/saga-definition.js';
 export type { StepGraph } from './definition/step-graph.js';

@@ -9,6 +9,7 @@ import {
   waitForSagas,
   type CoordinatorEnvironment,
 } from '../../support/coordinator-fixture.js';
+import { readTopics, type TopicRecord } from '../../support/topic-reader.js';
 import { waitFor } from '../../support/wait-for.js';
 
 const orderInput = (orderId: string, amount = 120) => ({
@@ -118,5 +119,33 @@ describe('a coordinator on the real Kafka and Postgres', () => {
       `SELECT count(*)::int AS n FROM sagas WHERE idempotency_key = 'order-4'`,
     );
     expect(count?.n).toBe(1);
+  });
+
+  it('sends a saga’s commands, and one event that names its idempotency key for the starter', async () => {
+    const answer = await coordinator.decisions.start({
+      sagaType: 'order',
+      idempotencyKey: 'order-5',
+      input: orderInput('o-5'),
+    });
+    await waitForSagas(environment.db, [answer.sagaId], ['completed']);
+    const { topics } = coordinator;
+    const participantTopics = ['inventory', 'payment', 'shipping', 'notification'].map((name) =>
+      topics.commands(name),
+    );
+    const ofSaga = (records: TopicRecord[]) =>
+      records.filter((record) => record.headers[HEADERS.sagaId] === answer.sagaId);
+    // Distinct message ids: a producer's retry may repeat a record, never a message.
+    const distinct = (records: TopicRecord[]) =>
+      new Set(records.map((record) => record.headers[HEADERS.messageId])).size;
+    const records = await waitFor('the saga’s event on saga.events', async () => {
+      const found = ofSaga(await readTopics([topics.events, topics.replies, ...participantTopics]));
+      return found.some((record) => record.topic === topics.events) ? found : undefined;
+    });
+    const on = (topic: string) => records.filter((record) => record.topic === topic);
+    expect(on(topics.events).map((record) => JSON.parse(record.value!))).toEqual([
+      expect.objectContaining({ type: 'saga.completed', idempotencyKey: 'order-5' }),
+    ]);
+    expect(distinct(participantTopics.flatMap(on))).toBe(5);
+    expect(distinct(on(topics.replies))).toBe(5);
   });
 });

@@ -168,7 +168,9 @@ export class DecisionSession {
     const sent = this.writes.outbox.length;
     const held = this.writes.held.length;
     const audited = this.writes.audit.length;
-    planEffects(this.writes, result.effects, result.state, this.now, this.plan, route);
+    const { sagaId, sagaType } = result.state;
+    const planned = { sagaId, sagaType, idempotencyKey: saga.idempotencyKey };
+    planEffects(this.writes, result.effects, planned, this.now, this.plan, route);
     // Commands continue the saga's trace, sent or held; audit entries name their actor.
     sagaTracing.commandsPlanned(this.writes.outbox, sent, saga.traceContext);
     sagaTracing.commandsPlanned(this.writes.held, held, saga.traceContext);

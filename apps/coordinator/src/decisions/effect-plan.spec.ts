@@ -3,7 +3,11 @@ import type { Effect } from '#saga-core';
 import { laneOf } from '../outbox/outbox-lanes.js';
 import { emptyWrites, planEffects } from './effect-plan.js';
 
-const saga = { sagaId: '6f1c1d7e-0000-4000-8000-000000000001', sagaType: 'order' };
+const saga = {
+  sagaId: '6f1c1d7e-0000-4000-8000-000000000001',
+  sagaType: 'order',
+  idempotencyKey: 'order-42',
+};
 const options = { topics: topicNames('test.'), timeScale: 1, lanes: 16 };
 const now = Date.UTC(2026, 10, 28, 12, 0, 0);
 
@@ -52,6 +56,27 @@ describe('planEffects', () => {
         }),
       },
     ]);
+  });
+
+  it('turns an event into a row of the events topic that names the saga’s idempotency key', () => {
+    const writes = emptyWrites();
+    const event = {
+      eventId: `${saga.sagaId}:3:0`,
+      sagaId: saga.sagaId,
+      sagaType: 'order',
+      sagaVersion: 1,
+      type: 'saga.completed' as const,
+      at: new Date(now).toISOString(),
+    };
+    planEffects(writes, [{ type: 'publish-event', event }], saga, now, options);
+    expect(writes.outbox).toEqual([
+      expect.objectContaining({
+        topic: 'test.saga.events',
+        key: saga.sagaId,
+        payload: { ...event, idempotencyKey: 'order-42' },
+      }),
+    ]);
+    expect(writes.outbox[0]!.headers[HEADERS.messageType]).toBe(MESSAGE_TYPES.event);
   });
 
   it('scales timer delays by the configured time scale', () => {

@@ -42,15 +42,23 @@ export function emptyWrites(): DecisionWrites {
   return { audit: [], outbox: [], held: [], timers: new Map(), cancelledTimers: new Set() };
 }
 
+/** The saga whose effects are planned: its id and type, and the key it was started with. */
+export interface PlannedSaga {
+  readonly sagaId: string;
+  readonly sagaType: string;
+  readonly idempotencyKey: string;
+}
+
 /**
- * Adds the rows that carry out `effects` of saga `sagaId` (type `sagaType`) decided at `now`.
- * A command that `route` holds goes to `held` instead of the outbox, and its reply timeout
- * goes with it, unarmed: waiting for the participant spends no attempt.
+ * Adds the rows that carry out `effects` of `saga` decided at `now`. A command that `route`
+ * holds goes to `held` instead of the outbox, and its reply timeout goes with it, unarmed:
+ * waiting for the participant spends no attempt. Events name the saga's idempotency key, so a
+ * starter on `saga.start` (which never learns the saga id) can tell its saga's end.
  */
 export function planEffects(
   writes: DecisionWrites,
   effects: readonly Effect[],
-  saga: { sagaId: string; sagaType: string },
+  saga: PlannedSaga,
   now: number,
   options: EffectPlanOptions,
   route: CommandRoute = () => 'send',
@@ -99,7 +107,7 @@ export function planEffects(
           topic: options.topics.events,
           key: saga.sagaId,
           headers: commonHeaders(effect.event.eventId, saga, MESSAGE_TYPES.event),
-          payload: effect.event as unknown as JsonValue,
+          payload: { ...effect.event, idempotencyKey: saga.idempotencyKey } as JsonValue,
         });
         break;
       case 'schedule-wakeup': {

@@ -2,7 +2,7 @@ import { DefinitionError } from './definition-error.js';
 import type { InputSchema } from './input-schema.js';
 import { checkStepGraph } from './check-step-graph.js';
 import { resolveStep, type AnyStepOptions } from './resolve-step.js';
-import type { SagaDefinition } from './saga-definition.js';
+import type { SagaDefinition, SagaEventSelection } from './saga-definition.js';
 import type { StepOptions } from './step-options.js';
 
 /** Saga type names: a letter, then letters, digits, `.`, `-` or `_` (200 at most). */
@@ -26,7 +26,15 @@ export interface DefineSagaOptions<TInput, TContext> {
    * redacted in logs, spans, API answers and dead letters.
    */
   readonly sensitive?: readonly string[];
+  /**
+   * Which lifecycle events go to `saga.events`: `outcomes` (default) its end and what needs an
+   * operator, or `every-step` also its start, each step and the start of compensation.
+   */
+  readonly events?: SagaEventSelection;
 }
+
+/** The event selections a definition may name. */
+export const SAGA_EVENT_SELECTIONS: readonly SagaEventSelection[] = ['outcomes', 'every-step'];
 
 /** A sensitive field path: keys (letters, digits, `_`, `-`) or `*`, joined by dots. */
 export const SENSITIVE_PATH_PATTERN = /^(\*|[A-Za-z0-9_-]+)(\.(\*|[A-Za-z0-9_-]+))*$/;
@@ -62,7 +70,7 @@ function buildDefinition<TInput, TContext>(
   options: DefineSagaOptions<TInput, TContext>,
   stepOptions: readonly AnyStepOptions[],
 ): SagaDefinition<TInput, TContext> {
-  const { name, version, deadlineMs } = options;
+  const { name, version, deadlineMs, events = 'outcomes' } = options;
   const sensitive = Object.freeze([...(options.sensitive ?? [])]);
   if (typeof name !== 'string' || !SAGA_NAME_PATTERN.test(name)) {
     throw new DefinitionError(
@@ -77,6 +85,14 @@ function buildDefinition<TInput, TContext>(
   }
   if (deadlineMs !== undefined && !(Number.isFinite(deadlineMs) && deadlineMs > 0)) {
     throw new DefinitionError(name, 'must be a number of ms > 0', undefined, 'deadlineMs');
+  }
+  if (!SAGA_EVENT_SELECTIONS.includes(events)) {
+    throw new DefinitionError(
+      name,
+      `must be one of ${SAGA_EVENT_SELECTIONS.join(', ')}`,
+      undefined,
+      'events',
+    );
   }
   const badPath = sensitive.find((path) => !SENSITIVE_PATH_PATTERN.test(path));
   if (badPath !== undefined) {
@@ -104,6 +120,7 @@ function buildDefinition<TInput, TContext>(
     >['stepById'],
     graph,
     sensitive,
+    events,
     ...(deadlineMs === undefined ? {} : { deadlineMs }),
   };
   return Object.freeze(definition);

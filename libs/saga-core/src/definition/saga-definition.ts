@@ -4,6 +4,12 @@ import type { InputSchema } from './input-schema.js';
 import type { StepGraph } from './step-graph.js';
 import type { BreakerOpenPolicy, StepKind } from './step-kind.js';
 
+/**
+ * Which lifecycle events of a saga go to `saga.events`: `outcomes`, the ones of
+ * `OUTCOME_EVENT_TYPES` (its end, and what needs an operator), or `every-step`, all of them.
+ */
+export type SagaEventSelection = 'outcomes' | 'every-step';
+
 /** A checked compensation with its retry policy resolved. */
 export interface CompensationDefinition<TContext = unknown> {
   readonly command: string;
@@ -36,6 +42,8 @@ export interface SagaDefinition<TInput = unknown, TContext = unknown> {
   readonly deadlineMs?: number;
   /** Dotted paths (with `*` wildcards) of the input and context fields that hold secrets. */
   readonly sensitive: readonly string[];
+  /** Which lifecycle events go to `saga.events` (see {@link SagaEventSelection}). */
+  readonly events: SagaEventSelection;
   /** Steps in declaration order. */
   readonly steps: readonly StepDefinition<TContext>[];
   /** Steps by id. */

@@ -21,6 +21,7 @@ export const linearSaga = defineSaga({
   version: 1,
   input: orderInput,
   initialContext,
+  events: 'every-step',
 })
   .step({
     id: 'reserve',
@@ -80,6 +81,7 @@ export const diamondSaga = defineSaga({
   version: 1,
   input: orderInput,
   initialContext,
+  events: 'every-step',
 })
   .step(step('a', []))
   .step(step('b', ['a']))
@@ -93,6 +95,7 @@ export const pivotSaga = defineSaga({
   version: 1,
   input: orderInput,
   initialContext,
+  events: 'every-step',
   deadlineMs: 60_000,
 })
   .step({ ...step('reserve', []), timeoutMs: 1_000 })
@@ -138,6 +141,7 @@ export const parallelSaga = defineSaga({
   version: 1,
   input: orderInput,
   initialContext,
+  events: 'every-step',
 })
   .step({
     ...step('left', []),

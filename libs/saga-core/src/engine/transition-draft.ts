@@ -1,4 +1,10 @@
-import type { JsonObject, JsonValue, SagaEventMessage, SagaEventType } from '#contracts';
+import {
+  OUTCOME_EVENT_TYPES,
+  type JsonObject,
+  type JsonValue,
+  type SagaEventMessage,
+  type SagaEventType,
+} from '#contracts';
 import type { AnySagaDefinition, StepDefinition } from '../definition/saga-definition.js';
 import { drawsFrom, type RandomSource } from '../retry/random-source.js';
 import type { SagaState, SagaStatus, SagaStatusFields } from '../state/saga-state.js';
@@ -109,8 +115,10 @@ export class TransitionDraft {
     this.effects.push({ type: 'cancel-wakeup', wakeupId });
   }
 
-  /** Publishes a saga lifecycle event. */
+  /** Publishes a saga lifecycle event, if the definition's event selection takes it. */
   publish(type: SagaEventType, step?: StepDefinition, detail?: JsonObject): void {
+    this.changed = true;
+    if (this.definition.events === 'outcomes' && !OUTCOME_EVENT_TYPES.includes(type)) return;
     this.isoAt ??= formatIsoTime(this.at);
     const event: Writable<SagaEventMessage> = {
       eventId: sagaEventId(this.sagaId, this.base.revision + 1, this.published++),
@@ -123,7 +131,6 @@ export class TransitionDraft {
     if (step !== undefined) event.stepId = step.id;
     if (detail !== undefined) event.detail = detail;
     this.effects.push({ type: 'publish-event', event });
-    this.changed = true;
   }
 
   /** Builds the next state and appends the audit entry as the last effect. */
