@@ -193,6 +193,7 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
     );
   };
   const coordinators: CoordinatorProcess[] = [];
+  const killed = new Set<CoordinatorProcess>();
   // A coordinator killed while it still starts is seen dead at once (ServiceProcess.hasExited):
   // such deaths were once mistaken for restarts that stayed silent.
   const restart = (): void => void coordinators.push(launchCoordinator(coordinatorEnv));
@@ -240,7 +241,17 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
         backendsTerminated += await terminateBackends([schema]);
         continue;
       }
-      const victim = coordinators.filter((c) => !c.service.hasExited())[kill % 2]!;
+      const alive = coordinators.filter((c) => !c.service.hasExited());
+      const victim = alive[kill % 2];
+      if (alive.length < 2 || victim === undefined) {
+        // Only this loop stops coordinators: one that ended by itself is a failure to report.
+        const dead = coordinators.find((c) => c.service.hasExited() && !killed.has(c));
+        throw new Error(
+          `a coordinator exited by itself (${dead?.service.ending() ?? 'unknown'}):\n` +
+            (dead?.service.output().slice(-4_000) ?? ''),
+        );
+      }
+      killed.add(victim);
       await killHard(victim);
       restart();
       if (kill++ === 0) {

@@ -41,13 +41,15 @@ describe('the coordinator process', () => {
     });
   });
 
-  it('refuses to start while its database is unreachable, and never prints the password', async () => {
+  it('waits out an unreachable database for its start-up phase, then refuses to start, never printing the password', async () => {
     service = startService(entry, {
       ...environment.env,
       PORT: '0',
       DATABASE_URL: 'postgres://app:s3cret@127.0.0.1:1/none',
+      STARTUP_DATABASE_TIMEOUT_MS: '2000',
     });
     expect(await service.exited).toBe(1);
+    expect(service.output()).toContain('database unavailable during start-up, trying again');
     expect(service.output()).toContain('ECONNREFUSED');
     expect(service.output()).not.toContain('s3cret');
   });

@@ -3,6 +3,7 @@ import {
   DEFAULT_DATABASE_TIMEOUTS,
   guardConnections,
   poolTimeoutOptions,
+  retryWhileUnavailable,
   type DatabaseTimeouts,
 } from '#postgres';
 import { ParticipantIdempotency1764633600000 } from './participant-idempotency.migration.js';
@@ -24,14 +25,19 @@ export interface ParticipantDatabaseOptions {
   readonly applicationName?: string;
   /** Hears the errors of idle connections (a terminated backend); default: TypeORM's warning. */
   readonly onPoolError?: (error: Error) => void;
+  /**
+   * How long opening waits out an unavailable database (a failover, terminated backends),
+   * trying again, before it fails (default 60 000 ms).
+   */
+  readonly waitForDatabaseMs?: number;
 }
 
 /**
  * Connects to the participant's schema, creates it when missing and applies the kit's migration
  * (the idempotency table) and the participant's own, in one transaction. Every connection has
  * the timeouts and keep-alive of `timeouts`, and a connection that dies (a terminated backend)
- * fails its queries without crashing the process. Resolves with the initialized DataSource;
- * the caller destroys it.
+ * fails its queries without crashing the process. An unavailable database is tried again for
+ * `waitForDatabaseMs`. Resolves with the initialized DataSource; the caller destroys it.
  */
 export async function openParticipantDatabase(
   options: ParticipantDatabaseOptions,
@@ -58,11 +64,15 @@ export async function openParticipantDatabase(
       options: `-c search_path=${quoteIdentifier(options.schema)}`,
     },
   });
-  await dataSource.initialize();
+  // Each step is safe to run again: IF NOT EXISTS, and the migrations in one transaction.
+  const retry = { until: Date.now() + (options.waitForDatabaseMs ?? 60_000) };
+  await retryWhileUnavailable(() => dataSource.initialize(), retry);
   guardConnections(dataSource);
   try {
-    await dataSource.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(options.schema)}`);
-    await dataSource.runMigrations({ transaction: 'all' });
+    await retryWhileUnavailable(async () => {
+      await dataSource.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(options.schema)}`);
+      await dataSource.runMigrations({ transaction: 'all' });
+    }, retry);
   } catch (error) {
     await dataSource.destroy();
     throw error;

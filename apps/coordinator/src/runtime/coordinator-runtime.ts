@@ -1,6 +1,12 @@
 import { Logger } from '@nestjs/common';
 import type { TopicNames } from '#contracts';
-import { guardConnections, poolTimeoutOptions, type RetentionLoop } from '#postgres';
+import { describeError } from '#errors';
+import {
+  guardConnections,
+  poolTimeoutOptions,
+  retryWhileUnavailable,
+  type RetentionLoop,
+} from '#postgres';
 import type { TopicSpec } from '#saga-core';
 import { DataSource } from 'typeorm';
 import type { CoordinatorConfig } from '../config/coordinator-config.js';
@@ -114,18 +120,28 @@ export class CoordinatorRuntime {
     const { config, relay, capacity, consumers, timers } = this.parts;
     const phases = this.parts.startup;
     const timeouts = config.startup;
+    // A database that fails over or ends our backends while we start is waited for, within the
+    // phase's time: both phases are safe to run again (IF NOT EXISTS, one migration transaction).
+    const untilLost = (timeoutMs: number) => ({
+      until: Date.now() + timeoutMs,
+      onRetry: (error: unknown) =>
+        this.logger.warn(
+          `database unavailable during start-up, trying again: ${describeError(error)}`,
+        ),
+    });
     await phases.run(
       {
         name: 'database connect',
         timeoutMs: timeouts.databaseMs,
         setting: 'STARTUP_DATABASE_TIMEOUT_MS',
       },
-      async () => {
-        if (config.databaseUrl && config.databaseSchema !== 'public') {
-          await this.ensureSchema(config.databaseUrl, config.databaseSchema);
-        }
-        await this.dataSource.initialize();
-      },
+      () =>
+        retryWhileUnavailable(async () => {
+          if (config.databaseUrl && config.databaseSchema !== 'public') {
+            await this.ensureSchema(config.databaseUrl, config.databaseSchema);
+          }
+          await this.dataSource.initialize();
+        }, untilLost(timeouts.databaseMs)),
     );
     guardConnections(this.dataSource);
     if (config.runMigrations) {
@@ -135,7 +151,11 @@ export class CoordinatorRuntime {
           timeoutMs: timeouts.migrationsMs,
           setting: 'STARTUP_MIGRATIONS_TIMEOUT_MS',
         },
-        () => this.dataSource.runMigrations({ transaction: 'all' }),
+        () =>
+          retryWhileUnavailable(
+            () => this.dataSource.runMigrations({ transaction: 'all' }),
+            untilLost(timeouts.migrationsMs),
+          ),
       );
       const names = applied.map((migration) => migration.name).join(', ');
       if (applied.length > 0) this.logger.log(`applied ${applied.length} migration(s): ${names}`);

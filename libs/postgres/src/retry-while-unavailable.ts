@@ -1,0 +1,39 @@
+import { isDatabaseUnavailable } from './connection-errors.js';
+
+/** Options of {@link retryWhileUnavailable}. */
+export interface RetryWhileUnavailableOptions {
+  /** Epoch ms after which a failure is thrown as it is, without another try. */
+  readonly until: number;
+  /** Pause between two tries, in ms (default 250). */
+  readonly pauseMs?: number;
+  /** Hears each failure that is tried again. */
+  readonly onRetry?: (error: unknown) => void;
+  /** The clock and the pause (tests give fakes). */
+  readonly now?: () => number;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+/**
+ * Runs `work` until it succeeds, again after each failure that says the database is unavailable
+ * (a lost connection, a terminated backend, a timeout: isDatabaseUnavailable) until `until`.
+ * Any other failure, or one past `until`, is thrown at once. For work that is safe to repeat:
+ * start-up steps in one transaction (migrations) or idempotent ones (CREATE ... IF NOT EXISTS).
+ */
+export async function retryWhileUnavailable<T>(
+  work: () => Promise<T>,
+  options: RetryWhileUnavailableOptions,
+): Promise<T> {
+  const now = options.now ?? Date.now;
+  const sleep =
+    options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const pauseMs = options.pauseMs ?? 250;
+  for (;;) {
+    try {
+      return await work();
+    } catch (error) {
+      if (!isDatabaseUnavailable(error) || now() + pauseMs >= options.until) throw error;
+      options.onRetry?.(error);
+      await sleep(pauseMs);
+    }
+  }
+}
