@@ -105,16 +105,13 @@ export class FloorBatches {
       const claimed = await claim(
         client,
         starts.map(({ decision, idempotencyKey }) => ({ state: decision.state, idempotencyKey })),
-        replies.map(({ messageId, sagaId }) => ({ messageId, sagaId })),
       );
-      const fresh = new Set(claimed.messageIds);
-      // `delete`: a message id twice in one batch is applied once.
-      const toApply = replies.filter((reply) => fresh.delete(reply.messageId));
-      const stored = await this.storedSagas(client, toApply);
+      const stored = await this.storedSagas(client, replies);
       const inserted = starts
-        .filter(({ decision }) => claimed.sagaIds.has(decision.state.sagaId))
+        .filter(({ decision }) => claimed.has(decision.state.sagaId))
         .map(({ decision }) => decision);
-      const decided = this.decideReplies(toApply, stored, at, replyTo);
+      // A copy of a reply, in this batch or later, is fenced by the state its first one left.
+      const decided = this.decideReplies(replies, stored, at, replyTo);
       const writes = this.writesOf(inserted, decided, stored, sent);
       const outboxIds = await writeBatch(client, writes.rows);
       await client.query('COMMIT');
@@ -158,7 +155,7 @@ export class FloorBatches {
     const states = new Map<string, FloorSagaState>();
     for (const reply of replies) {
       const current = states.get(reply.sagaId) ?? stored.get(reply.sagaId)?.state;
-      // A reply for a saga unknown here stays recorded in the inbox and is otherwise ignored.
+      // A reply for a saga unknown here is ignored.
       if (current === undefined) continue;
       const decision = replyDecision(current, reply, at, replyTo);
       decisions.push(decision);

@@ -65,12 +65,6 @@ export async function createFloorSchema(client: pg.ClientBase, schema: string): 
     );
     CREATE INDEX IF NOT EXISTS outbox_unsent_idx ON outbox (lane, id) WHERE sent_at IS NULL;
     CREATE INDEX IF NOT EXISTS outbox_sent_idx ON outbox (sent_at) WHERE sent_at IS NOT NULL;
-    CREATE TABLE IF NOT EXISTS inbox (
-      message_id text PRIMARY KEY,
-      saga_id text,
-      received_at timestamptz NOT NULL DEFAULT now()
-    );
-    CREATE INDEX IF NOT EXISTS inbox_received_idx ON inbox (received_at);
     CREATE TABLE IF NOT EXISTS timers (
       id text PRIMARY KEY,
       saga_id uuid NOT NULL REFERENCES sagas (id) ON DELETE CASCADE,
@@ -87,40 +81,21 @@ export interface NewSagaRow {
   readonly idempotencyKey: string;
 }
 
-/** A reply to record in the inbox. */
-export interface InboxRow {
-  readonly messageId: string;
-  readonly sagaId: string;
-}
-
-/** What the claim took: the sagas inserted (new keys) and the replies seen for the first time. */
-export interface Claimed {
-  readonly sagaIds: ReadonlySet<string>;
-  readonly messageIds: ReadonlySet<string>;
-}
-
 /**
- * Inserts the new sagas (with their first state) and the replies' inbox rows in one statement;
- * a key or message id already there is left out of the answer: it was acted on before.
+ * Inserts the new sagas with their first state in one statement; resolves with the ids of
+ * those inserted (a key already there started its saga before). Replies need no claim: the
+ * saga's state fences every answer but the one its step awaits.
  */
 export async function claim(
   client: pg.ClientBase,
   sagas: readonly NewSagaRow[],
-  inbox: readonly InboxRow[],
-): Promise<Claimed> {
-  const result = await client.query<{ sagas: string[]; replies: string[] }>(
-    `WITH new_sagas AS (
-       INSERT INTO sagas (id, saga_type, saga_version, status, idempotency_key, state)
-       SELECT x.id, x.saga_type, x.saga_version, x.status, x.idempotency_key, x.state
-       FROM json_to_recordset($1::json)
-         AS x(id uuid, saga_type text, saga_version integer, status text, idempotency_key text, state jsonb)
-       ON CONFLICT (saga_type, idempotency_key) DO NOTHING RETURNING id),
-     fresh AS (
-       INSERT INTO inbox (message_id, saga_id)
-       SELECT x.message_id, x.saga_id FROM json_to_recordset($2::json) AS x(message_id text, saga_id text)
-       ON CONFLICT (message_id) DO NOTHING RETURNING message_id)
-     SELECT (SELECT coalesce(array_agg(id::text), '{}') FROM new_sagas) AS sagas,
-            (SELECT coalesce(array_agg(message_id), '{}') FROM fresh) AS replies`,
+): Promise<ReadonlySet<string>> {
+  const result = await client.query<{ id: string }>(
+    `INSERT INTO sagas (id, saga_type, saga_version, status, idempotency_key, state)
+     SELECT x.id, x.saga_type, x.saga_version, x.status, x.idempotency_key, x.state
+     FROM json_to_recordset($1::json)
+       AS x(id uuid, saga_type text, saga_version integer, status text, idempotency_key text, state jsonb)
+     ON CONFLICT (saga_type, idempotency_key) DO NOTHING RETURNING id::text AS id`,
     [
       JSON.stringify(
         sagas.map(({ state, idempotencyKey }) => ({
@@ -132,11 +107,9 @@ export async function claim(
           state,
         })),
       ),
-      JSON.stringify(inbox.map((row) => ({ message_id: row.messageId, saga_id: row.sagaId }))),
     ],
   );
-  const row = result.rows[0]!;
-  return { sagaIds: new Set(row.sagas), messageIds: new Set(row.replies) };
+  return new Set(result.rows.map((row) => row.id));
 }
 
 /** A saga as read back: its state and the row version that guards the next write. */

@@ -38,6 +38,7 @@ describe('the coordinator schema migrations on the real Postgres', () => {
       'ReplyTimerCommand1764800000000',
       'DeadLetterEscapedText1764806400003',
       'SetAsideAndRetention1764900000000',
+      'DropInbox1765000000000',
     ]);
     expect(await dataSource.showMigrations()).toBe(false);
     const tables = await dataSource.query<{ table_name: string }[]>(
@@ -48,7 +49,6 @@ describe('the coordinator schema migrations on the real Postgres', () => {
       expect.arrayContaining([
         'dead_letters',
         'held_commands',
-        'inbox',
         'outbox',
         'participant_breaker_log',
         'saga_audit',

@@ -133,19 +133,20 @@ describe('reply fencing on the real Kafka and Postgres', () => {
 
     expect(await sagaRecord(environment.db, sagaId)).toEqual(applied);
     expect(applied?.state.context).toMatchObject({ reservationId: expect.any(String) });
-    const audit = await replyAudit(sagaId, 'reserve-inventory');
-    expect(audit).toEqual([
-      expect.objectContaining({
-        attempt: 1,
-        applied: true,
-        detail: 'step reserve-inventory succeeded',
-      }),
-    ]);
-    const [inbox] = await environment.db.query<{ n: number }[]>(
-      `SELECT count(*)::int AS n FROM inbox WHERE message_id = $1`,
-      [reply.messageId],
-    );
-    expect(inbox?.n).toBe(1);
+    // The state fences the copies (no inbox): each is audited as ignored, none applied.
+    const audit = await waitFor('the four deliveries audited', async () => {
+      const rows = await replyAudit(sagaId, 'reserve-inventory');
+      return rows.length === 4 ? rows : undefined;
+    });
+    expect(audit[0]).toMatchObject({
+      attempt: 1,
+      applied: true,
+      detail: 'step reserve-inventory succeeded',
+    });
+    for (const copy of audit.slice(1)) {
+      expect(copy).toMatchObject({ attempt: 1, applied: false });
+      expect(copy.detail).toContain('duplicate or late reply');
+    }
   });
 
   it('audits a second answer to an attempt, under another message id, as ignored', async () => {
@@ -205,7 +206,7 @@ describe('reply fencing on the real Kafka and Postgres', () => {
     ]);
   });
 
-  it('records a reply for an unknown saga and changes nothing', async () => {
+  it('dead-letters a reply for an unknown saga with the reason, and changes nothing', async () => {
     const { sagaId } = await startOrder('fence-unknown-saga');
     const before = await sagaRecord(environment.db, sagaId);
     const countSagas = async () =>
@@ -222,19 +223,19 @@ describe('reply fencing on the real Kafka and Postgres', () => {
       repliedAt: new Date().toISOString(),
     }));
 
-    await participants.publish(replies.map((reply) => replyRecord(reply)));
-    const recorded = await waitFor('the stray replies to be recorded in the inbox', async () => {
-      const rows = await environment.db.query<{ message_id: string; saga_id: string }[]>(
-        `SELECT message_id, saga_id FROM inbox WHERE message_id LIKE 'stray:%' ORDER BY message_id`,
-      );
-      return rows.length === replies.length ? rows : undefined;
-    });
-
-    expect(recorded).toEqual(
-      expect.arrayContaining(
-        replies.map((reply) => ({ message_id: reply.messageId, saga_id: reply.sagaId })),
-      ),
+    await participants.publish(
+      replies.map((reply) => replyRecord(reply, { [CASE_HEADER]: reply.sagaId })),
     );
+    for (const stranger of strangers) {
+      const letter = await deadLetters.waitForMessage(
+        `the dead letter of the reply for ${stranger}`,
+        (message) => message.headers[CASE_HEADER] === stranger,
+      );
+      expect(letter.headers[DEAD_LETTER_HEADERS.reason]).toBe(
+        `reply for saga ${stranger}, which is not here`,
+      );
+    }
+
     const traces = await environment.db.query<{ n: number }[]>(
       `SELECT (SELECT count(*) FROM saga_audit WHERE saga_id::text = ANY($1))
             + (SELECT count(*) FROM outbox WHERE saga_id::text = ANY($1))

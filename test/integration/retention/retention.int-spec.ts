@@ -1,5 +1,5 @@
 // Retention on the real Kafka and Postgres (issue 14, item 8): the coordinator's job deletes
-// finished sagas past their period with their steps, timers and audit, old inbox rows, dead
+// finished sagas past their period with their steps, timers and audit, old dead
 // letters and sent outbox rows, in small batches, and keeps live and recent ones; the audit
 // stays append-only for every saga still there. The participant kit's job expires answered
 // idempotency records. Periods are short (config) and rows are aged in SQL; the jobs are driven
@@ -38,7 +38,6 @@ describe('retention on the real Kafka and Postgres', () => {
     environment = await createEnvironment('it_retention');
     runtime = await startCoordinator(environment, {
       SAGA_RETENTION_MS: '60000',
-      INBOX_RETENTION_MS: '60000',
       DEAD_LETTER_RETENTION_MS: '60000',
       OUTBOX_RETENTION_MS: '60000',
       RETENTION_INTERVAL_MS: '3600000',
@@ -134,16 +133,11 @@ describe('retention on the real Kafka and Postgres', () => {
     }
   });
 
-  it('deletes old inbox rows, dead letters and sent outbox rows in batches, and keeps recent ones', async () => {
+  it('deletes old dead letters and sent outbox rows in batches, and keeps recent ones', async () => {
     const db = environment.db;
-    await db.query(`DELETE FROM inbox`);
     await db.query(`DELETE FROM dead_letters`);
     await db.query(`DELETE FROM outbox`);
     for (let i = 0; i < 5; i++) {
-      await db.query(
-        `INSERT INTO inbox (message_id, saga_id, received_at) VALUES ($1, $2, now() - interval '2 hours')`,
-        [`old-${i}`, randomUUID()],
-      );
       await db.query(
         `INSERT INTO dead_letters (topic, original_topic, original_partition, original_offset, headers, reason, recorded_at)
          VALUES ('t.dlq', 't', 0, $1, '{}', 'bad', now() - interval '2 hours')`,
@@ -155,7 +149,6 @@ describe('retention on the real Kafka and Postgres', () => {
         [randomUUID()],
       );
     }
-    await db.query(`INSERT INTO inbox (message_id, saga_id) VALUES ('new', NULL)`);
     await db.query(
       `INSERT INTO dead_letters (topic, original_topic, original_partition, original_offset, headers, reason)
        VALUES ('t.dlq', 't', 0, 100, '{}', 'bad')`,
@@ -168,9 +161,8 @@ describe('retention on the real Kafka and Postgres', () => {
 
     const deleted = await runtime.retention.runOnce();
 
-    expect(deleted).toMatchObject({ inbox: 5, deadLetters: 5, outbox: 5 });
+    expect(deleted).toMatchObject({ deadLetters: 5, outbox: 5 });
     const count = async (sql: string) => Number((await db.query<{ n: string }[]>(sql))[0]!.n);
-    expect(await count(`SELECT count(*) AS n FROM inbox`)).toBe(1);
     expect(await count(`SELECT count(*) AS n FROM dead_letters`)).toBe(1);
     expect(await count(`SELECT count(*) AS n FROM outbox`)).toBe(2);
   });

@@ -19,11 +19,10 @@ describe('loadCoordinatorConfig', () => {
     expect(() => loadCoordinatorConfig({ STUCK_AFTER_MS: '10' })).toThrow(/STUCK_AFTER_MS/);
   });
 
-  it('keeps finished sagas, inbox and dead letters a week and sent outbox rows an hour by default', () => {
+  it('keeps finished sagas and dead letters a week and sent outbox rows an hour by default', () => {
     expect(loadCoordinatorConfig({}).retention).toEqual({
       periods: {
         sagaMs: 604_800_000,
-        inboxMs: 604_800_000,
         deadLetterMs: 604_800_000,
         outboxMs: 3_600_000,
       },

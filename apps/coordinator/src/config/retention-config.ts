@@ -25,7 +25,6 @@ const YEARS = 10 * 365 * 24 * HOUR;
 /** The retention variables of the environment, validated. */
 export const retentionEnvironmentSchema = z.object({
   SAGA_RETENTION_MS: boundedInt(1_000, YEARS, WEEK),
-  INBOX_RETENTION_MS: boundedInt(1_000, YEARS, WEEK),
   DEAD_LETTER_RETENTION_MS: boundedInt(1_000, YEARS, WEEK),
   OUTBOX_RETENTION_MS: boundedInt(1_000, YEARS, HOUR),
   RETENTION_INTERVAL_MS: boundedInt(100, 24 * HOUR, 60_000),
@@ -39,7 +38,6 @@ export function retentionConfig(env: z.infer<typeof retentionEnvironmentSchema>)
   return {
     periods: {
       sagaMs: env.SAGA_RETENTION_MS,
-      inboxMs: env.INBOX_RETENTION_MS,
       deadLetterMs: env.DEAD_LETTER_RETENTION_MS,
       outboxMs: env.OUTBOX_RETENTION_MS,
     },

@@ -24,7 +24,6 @@ import type {
   StartSagaRequest,
 } from '../application/saga-operations.js';
 import {
-  claimInbox,
   databaseNow,
   findByIdempotencyKeys,
   findDueTimers,
@@ -121,21 +120,23 @@ export class SagaDecisions implements SagaOperations {
     return answers;
   }
 
-  /** Applies replies from participants; duplicates (by message id) and fenced replies change nothing. */
-  async applyReplies(replies: readonly ReplyMessage[]): Promise<void> {
-    if (replies.length === 0) return;
-    await this.decide(async (sql, now, session) => {
-      const claimed = await claimInbox(
-        sql,
-        replies.map((r) => ({ messageId: r.messageId, sagaId: r.sagaId })),
-        replies.filter((r) => UUID.test(r.sagaId)).map((r) => r.sagaId),
-      );
-      const toApply = replies.filter((reply) => claimed.fresh.delete(reply.messageId));
-      const sagas = this.opened(claimed.sagas);
-      for (const reply of toApply) {
+  /**
+   * Applies replies from participants. The saga's state applies each answer at most once: a
+   * duplicate, late or stale one is fenced (audited as ignored, nothing changes). Resolves with
+   * the indexes of the replies that name no saga here: they changed nothing.
+   */
+  async applyReplies(replies: readonly ReplyMessage[]): Promise<number[]> {
+    if (replies.length === 0) return [];
+    return this.decide(async (sql, now, session) => {
+      const sagaIds = replies.filter((r) => UUID.test(r.sagaId)).map((r) => r.sagaId);
+      const sagas = await this.lock(sql, sagaIds);
+      const unmatched: number[] = [];
+      for (const [index, reply] of replies.entries()) {
         const saga = sagas.get(reply.sagaId);
-        // A reply for a saga unknown here stays recorded in the inbox and is otherwise ignored.
-        if (!saga) continue;
+        if (!saga) {
+          unmatched.push(index);
+          continue;
+        }
         const { messageId, stepId, action, attempt, outcome } = reply;
         session.noteOutcome(saga.state, stepId, outcome.status !== 'error');
         session.apply(saga, {
@@ -149,6 +150,7 @@ export class SagaDecisions implements SagaOperations {
           outcome,
         });
       }
+      return unmatched;
     });
   }
 

@@ -1,6 +1,6 @@
 import { decodeMessage, MESSAGE_TYPES, replyMessageSchema, type ReplyMessage } from '#contracts';
 import type { Span } from '@opentelemetry/api';
-import type { BatchHandler, DeadLetter } from '#saga-core';
+import type { BatchHandler, DeadLetter, IncomingMessage } from '#saga-core';
 import { endSpan, startProcessSpan } from '#tracing';
 import { replySpanAttributes } from '../observability/reply-span-attributes.js';
 import type { SagaDecisions } from '../decisions/saga-decisions.js';
@@ -9,7 +9,9 @@ import { headerProblem } from './header-checks.js';
 /**
  * Handles a batch from `saga.replies`: a reply is untrusted input. One that is larger than
  * `maxReplyBytes`, malformed, off-schema (unknown fields too) or whose headers contradict the
- * contract is dead-lettered with the reason; the rest are applied in one transaction. Throwing
+ * contract is dead-lettered with the reason; the rest are applied in one transaction, and one
+ * that names no saga here (another deployment's, or long since deleted) is dead-lettered after
+ * it, changing nothing. Throwing
  * (database down) makes the consumer retry the whole batch; nothing is acknowledged before the
  * transaction commits.
  * Each valid reply gets a `process <topic>` span, child of the participant's `send` span,
@@ -19,6 +21,7 @@ export function replyBatchHandler(decisions: SagaDecisions, maxReplyBytes: numbe
   return async (messages) => {
     const deadLetters: DeadLetter[] = [];
     const replies: ReplyMessage[] = [];
+    const sources: IncomingMessage[] = [];
     const spans: Span[] = [];
     for (const message of messages) {
       if (message.value === null) {
@@ -35,13 +38,17 @@ export function replyBatchHandler(decisions: SagaDecisions, maxReplyBytes: numbe
         : `invalid reply: ${parsed.reason}`;
       if (problem === undefined && parsed.ok) {
         replies.push(parsed.value);
+        sources.push(message);
         spans.push(
           startProcessSpan(message.topic, message.headers, replySpanAttributes(parsed.value)),
         );
       } else deadLetters.push({ message, reason: problem ?? 'invalid reply' });
     }
     try {
-      await decisions.applyReplies(replies);
+      for (const index of await decisions.applyReplies(replies)) {
+        const reason = `reply for saga ${replies[index]!.sagaId}, which is not here`;
+        deadLetters.push({ message: sources[index]!, reason });
+      }
     } catch (error) {
       for (const span of spans) endSpan(span, error);
       throw error;

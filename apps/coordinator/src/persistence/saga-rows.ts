@@ -64,7 +64,7 @@ export async function databaseNow(sql: SqlRunner): Promise<number> {
   return Math.floor(Number(row?.now));
 }
 
-/** Raw columns of a saga row, as lockSagas and claimInbox read them. */
+/** Raw columns of a saga row, as lockSagas reads them. */
 interface SagaColumns {
   state: SagaState;
   row_version: number;
@@ -84,38 +84,6 @@ const toStored = (rows: readonly SagaColumns[]): Map<string, StoredSaga> =>
       },
     ]),
   );
-
-/**
- * Records message ids in the inbox and, in the same round trip, locks (in id order) the sagas
- * of the messages seen for the first time. Resolves with those fresh ids and the locked sagas;
- * the other messages were applied before (a redelivery or a duplicate) and must not be applied
- * again. `sagaIds` are the messages' saga ids that are UUIDs (the only ones a saga can have).
- */
-export async function claimInbox(
-  sql: SqlRunner,
-  messages: { messageId: string; sagaId: string }[],
-  sagaIds: string[],
-): Promise<{ fresh: Set<string>; sagas: Map<string, StoredSaga> }> {
-  if (messages.length === 0) return { fresh: new Set(), sagas: new Map() };
-  const [row] = await sql.query<{ fresh: string[]; sagas: SagaColumns[] }>(
-    `WITH claimed AS (
-       INSERT INTO inbox (message_id, saga_id)
-       SELECT x.message_id, x.saga_id FROM jsonb_to_recordset($1::jsonb) AS x(message_id text, saga_id text)
-       ON CONFLICT (message_id) DO NOTHING RETURNING message_id, saga_id),
-     locked AS (
-       SELECT state, row_version, idempotency_key, trace_context FROM sagas
-       WHERE id IN (SELECT value::uuid FROM jsonb_array_elements_text($2::jsonb))
-         AND id::text IN (SELECT lower(saga_id) FROM claimed)
-       ORDER BY id FOR UPDATE)
-     SELECT (SELECT coalesce(json_agg(message_id), '[]'::json) FROM claimed) AS fresh,
-       (SELECT coalesce(json_agg(locked), '[]'::json) FROM locked) AS sagas`,
-    [
-      json(messages.map((m) => ({ message_id: m.messageId, saga_id: m.sagaId }))),
-      json([...new Set(sagaIds)]),
-    ],
-  );
-  return { fresh: new Set(row?.fresh ?? []), sagas: toStored(row?.sagas ?? []) };
-}
 
 /**
  * Locks the named sagas for this transaction, in id order (so two instances never deadlock on

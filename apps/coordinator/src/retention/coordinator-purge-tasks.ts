@@ -4,8 +4,6 @@ import type { PurgeTask, SqlRunner } from '#postgres';
 export interface RetentionPeriods {
   /** Finished sagas (completed, compensated) since their last change, with steps and audit. */
   readonly sagaMs: number;
-  /** Ids of applied messages (the inbox), since they were received. */
-  readonly inboxMs: number;
   /** Dead letters, since they were recorded. */
   readonly deadLetterMs: number;
   /** Outbox rows, since they were sent. */
@@ -17,13 +15,12 @@ const seconds = (ms: number) => ms / 1000;
 /**
  * The coordinator's retention: finished sagas and everything about them (steps, timers, held
  * commands by cascade; the audit, which its trigger lets go only for sagas that no longer
- * exist; their unsent outbox rows), the inbox, dead letters and sent outbox rows, each by age. Stuck
- * and live sagas are never touched.
+ * exist; their unsent outbox rows), dead letters and sent outbox rows, each by age. Stuck and live
+ * sagas are never touched.
  */
 export function coordinatorPurgeTasks(periods: RetentionPeriods): PurgeTask[] {
   return [
     { name: 'sagas', deleteBatch: (sql, limit) => deleteFinishedSagas(sql, limit, periods.sagaMs) },
-    expireByAge('inbox', 'inbox', 'message_id', 'received_at', periods.inboxMs),
     expireByAge('deadLetters', 'dead_letters', 'id', 'recorded_at', periods.deadLetterMs),
     // A command a reply timeout still counts from stays (one hashed scan of timers).
     expireByAge('outbox', 'outbox', 'id', 'sent_at', periods.outboxMs, {
