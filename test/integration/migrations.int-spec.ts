@@ -38,7 +38,6 @@ describe('the coordinator schema migrations on the real Postgres', () => {
       'ReplyTimerCommand1764800000000',
       'DeadLetterEscapedText1764806400003',
       'SetAsideAndRetention1764900000000',
-      'DropInbox1765000000000',
     ]);
     expect(await dataSource.showMigrations()).toBe(false);
     const tables = await dataSource.query<{ table_name: string }[]>(

@@ -8,6 +8,7 @@ import { tracing } from './tracing.js';
 import type CircuitBreaker from 'opossum';
 import { readFileSync } from 'node:fs';
 import { loadKafkaSecurity, KafkaTransport, kafkaSecurityOptions } from '#messaging';
+import { describeError } from '#errors';
 import { createJsonLogger } from '#logging';
 import { startFaultAdminServer } from './faults/fault-admin-server.js';
 import { FaultInjector } from './faults/fault-injector.js';
@@ -85,6 +86,10 @@ async function main(): Promise<void> {
             timeouts: config.databaseTimeouts,
             onPoolError: (error: Error) =>
               logger.log('warn', 'An idle database connection failed', { error: error.message }),
+            onRetry: (error: unknown) =>
+              logger.log('warn', 'The database is unavailable at start-up; trying again', {
+                error: describeError(error),
+              }),
           },
         }),
     ...(config.participants === undefined ? {} : { only: config.participants }),

@@ -109,6 +109,8 @@ export interface SampleDatabaseOptions {
   readonly timeouts?: DatabaseTimeouts;
   /** Hears the errors of idle connections (default: TypeORM's warning). */
   readonly onPoolError?: (error: Error) => void;
+  /** Hears each failure that opening the database tries again after (default: nothing). */
+  readonly onRetry?: (error: unknown) => void;
 }
 
 /** The sample services, by participant name. */
@@ -247,6 +249,7 @@ export function openSampleDatabase(
     ...(database.poolSize === undefined ? {} : { poolSize: database.poolSize }),
     ...(database.timeouts === undefined ? {} : { timeouts: database.timeouts }),
     ...(database.onPoolError === undefined ? {} : { onPoolError: database.onPoolError }),
+    ...(database.onRetry === undefined ? {} : { onRetry: database.onRetry }),
     applicationName: `saga-participant-${participant}`,
   });
 }

@@ -33,7 +33,7 @@ describe('retryWhileUnavailable', () => {
     );
     expect(result).toBe('migrated');
     expect(tries).toBe(3);
-    expect(time.pauses).toEqual([100, 100]);
+    expect(time.pauses).toEqual([100, 200]);
     expect(retried).toEqual([terminated, terminated]);
   });
 
@@ -52,6 +52,18 @@ describe('retryWhileUnavailable', () => {
     expect(tries).toBe(1);
   });
 
+  it('pauses twice as long after each failure, up to its longest pause', async () => {
+    const time = fakeTime();
+    const run = retryWhileUnavailable(
+      async () => {
+        throw terminated;
+      },
+      { until: 10_000, pauseMs: 250, maxPauseMs: 1_000, ...time },
+    );
+    await expect(run).rejects.toBe(terminated);
+    expect(time.pauses.slice(0, 5)).toEqual([250, 500, 1_000, 1_000, 1_000]);
+  });
+
   it('gives up with the last failure once the next try would start past its deadline', async () => {
     const time = fakeTime();
     let tries = 0;
@@ -63,7 +75,8 @@ describe('retryWhileUnavailable', () => {
       { until: 1_000, pauseMs: 250, ...time },
     );
     await expect(run).rejects.toBe(terminated);
-    expect(tries).toBe(4);
+    // Pauses of 250 and 500 ms; a third, of 1 000 ms, would end past the deadline.
+    expect(tries).toBe(3);
     expect(time.now()).toBe(750);
   });
 });

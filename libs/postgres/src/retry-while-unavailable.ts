@@ -4,8 +4,10 @@ import { isDatabaseUnavailable } from './connection-errors.js';
 export interface RetryWhileUnavailableOptions {
   /** Epoch ms after which a failure is thrown as it is, without another try. */
   readonly until: number;
-  /** Pause between two tries, in ms (default 250). */
+  /** Pause after the first failure, in ms, doubled after each next one (default 250). */
   readonly pauseMs?: number;
+  /** The longest pause, in ms (default 4 000). */
+  readonly maxPauseMs?: number;
   /** Hears each failure that is tried again. */
   readonly onRetry?: (error: unknown) => void;
   /** The clock and the pause (tests give fakes). */
@@ -15,7 +17,8 @@ export interface RetryWhileUnavailableOptions {
 
 /**
  * Runs `work` until it succeeds, again after each failure that says the database is unavailable
- * (a lost connection, a terminated backend, a timeout: isDatabaseUnavailable) until `until`.
+ * (a lost connection, a terminated backend, a timeout: isDatabaseUnavailable) until `until`,
+ * pausing longer each time (a wrong address is not hammered, nor its warnings repeated often).
  * Any other failure, or one past `until`, is thrown at once. For work that is safe to repeat:
  * start-up steps in one transaction (migrations) or idempotent ones (CREATE ... IF NOT EXISTS).
  */
@@ -26,7 +29,8 @@ export async function retryWhileUnavailable<T>(
   const now = options.now ?? Date.now;
   const sleep =
     options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  const pauseMs = options.pauseMs ?? 250;
+  const maxPauseMs = options.maxPauseMs ?? 4_000;
+  let pauseMs = Math.min(options.pauseMs ?? 250, maxPauseMs);
   for (;;) {
     try {
       return await work();
@@ -34,6 +38,7 @@ export async function retryWhileUnavailable<T>(
       if (!isDatabaseUnavailable(error) || now() + pauseMs >= options.until) throw error;
       options.onRetry?.(error);
       await sleep(pauseMs);
+      pauseMs = Math.min(pauseMs * 2, maxPauseMs);
     }
   }
 }

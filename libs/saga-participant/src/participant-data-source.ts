@@ -30,6 +30,8 @@ export interface ParticipantDatabaseOptions {
    * trying again, before it fails (default 60 000 ms).
    */
   readonly waitForDatabaseMs?: number;
+  /** Hears each failure that opening tries again after (default: nothing). */
+  readonly onRetry?: (error: unknown) => void;
 }
 
 /**
@@ -65,7 +67,10 @@ export async function openParticipantDatabase(
     },
   });
   // Each step is safe to run again: IF NOT EXISTS, and the migrations in one transaction.
-  const retry = { until: Date.now() + (options.waitForDatabaseMs ?? 60_000) };
+  const retry = {
+    until: Date.now() + (options.waitForDatabaseMs ?? 60_000),
+    ...(options.onRetry === undefined ? {} : { onRetry: options.onRetry }),
+  };
   await retryWhileUnavailable(() => dataSource.initialize(), retry);
   guardConnections(dataSource);
   try {

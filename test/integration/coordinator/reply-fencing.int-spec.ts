@@ -120,8 +120,11 @@ describe('reply fencing on the real Kafka and Postgres', () => {
       (row) => row.event_type === 'reply' && row.step_id === stepId,
     );
 
-  it('applies the same reply delivered twice only once, in state and in the audit log', async () => {
+  it('applies the same reply delivered four times once: in state, in the audit log and for the breaker', async () => {
+    const inventorySuccesses = () =>
+      coordinator.gate.status(['inventory'])[0]!.breaker.totals.successes;
     const { sagaId, reserve } = await startOrder('fence-duplicate');
+    const successesBefore = inventorySuccesses();
     const reply = await participants.reply(reserve, succeed(reserve));
     // The same message twice more at once, and once more later on.
     await participants.publish([replyRecord(reply), replyRecord(reply)]);
@@ -147,6 +150,8 @@ describe('reply fencing on the real Kafka and Postgres', () => {
       expect(copy).toMatchObject({ attempt: 1, applied: false });
       expect(copy.detail).toContain('duplicate or late reply');
     }
+    // The copies are no samples for the participant's breaker, nor answers for its load.
+    expect(inventorySuccesses() - successesBefore).toBe(1);
   });
 
   it('audits a second answer to an attempt, under another message id, as ignored', async () => {
@@ -232,7 +237,7 @@ describe('reply fencing on the real Kafka and Postgres', () => {
         (message) => message.headers[CASE_HEADER] === stranger,
       );
       expect(letter.headers[DEAD_LETTER_HEADERS.reason]).toBe(
-        `reply for saga ${stranger}, which is not here`,
+        `reply for saga ${stranger}, unknown here (another deployment's, or deleted by retention)`,
       );
     }
 

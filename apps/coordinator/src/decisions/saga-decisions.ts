@@ -68,7 +68,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /**
  * Takes every decision about sagas: each call is one database transaction that applies the
  * events with the engine, writes the new states (version-checked), the audit, the outbox, the
- * timers and the inbox, and commits; only then may the caller acknowledge its input.
+ * timers, and commits; only then may the caller acknowledge its input.
  */
 export class SagaDecisions implements SagaOperations {
   constructor(
@@ -122,8 +122,8 @@ export class SagaDecisions implements SagaOperations {
 
   /**
    * Applies replies from participants. The saga's state applies each answer at most once: a
-   * duplicate, late or stale one is fenced (audited as ignored, nothing changes). Resolves with
-   * the indexes of the replies that name no saga here: they changed nothing.
+   * duplicate, late or stale one is fenced: audited as ignored, with no other effect (no state
+   * change, no breaker sample). Resolves with the indexes of the replies that name no saga here.
    */
   async applyReplies(replies: readonly ReplyMessage[]): Promise<number[]> {
     if (replies.length === 0) return [];
@@ -138,8 +138,7 @@ export class SagaDecisions implements SagaOperations {
           continue;
         }
         const { messageId, stepId, action, attempt, outcome } = reply;
-        session.noteOutcome(saga.state, stepId, outcome.status !== 'error');
-        session.apply(saga, {
+        const result = session.apply(saga, {
           type: 'reply',
           at: now,
           random: Math.random(),
@@ -149,6 +148,9 @@ export class SagaDecisions implements SagaOperations {
           attempt,
           outcome,
         });
+        // Only an answer the saga took counts for its participant's breaker and load: a copy
+        // was counted with its first delivery, a late answer with the timeout before it.
+        if (wasApplied(result)) session.noteOutcome(saga.state, stepId, outcome.status !== 'error');
       }
       return unmatched;
     });

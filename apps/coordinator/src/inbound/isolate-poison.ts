@@ -16,7 +16,7 @@ export interface IsolatePoisonOptions {
  * message that fails: that one is dead-lettered with the reason and the others are applied.
  * Halves run in order, so each partition's messages keep theirs. Any other error propagates
  * as it is (the batch is retried); a half applied before it is applied again then, which the
- * handlers' dedupe (inbox, idempotency keys) makes harmless.
+ * handlers' dedupe (the saga state's fencing, idempotency keys) makes harmless.
  */
 export function isolatePoison(handle: BatchHandler, options: IsolatePoisonOptions): BatchHandler {
   const run = async (messages: readonly IncomingMessage[]): Promise<BatchOutcome> => {

@@ -46,7 +46,7 @@ export function replyBatchHandler(decisions: SagaDecisions, maxReplyBytes: numbe
     }
     try {
       for (const index of await decisions.applyReplies(replies)) {
-        const reason = `reply for saga ${replies[index]!.sagaId}, which is not here`;
+        const reason = `reply for saga ${replies[index]!.sagaId}, unknown here (another deployment's, or deleted by retention)`;
         deadLetters.push({ message: sources[index]!, reason });
       }
     } catch (error) {

@@ -122,7 +122,7 @@ export class CoordinatorRuntime {
     const timeouts = config.startup;
     // A database that fails over or ends our backends while we start is waited for, within the
     // phase's time: both phases are safe to run again (IF NOT EXISTS, one migration transaction).
-    const untilLost = (timeoutMs: number) => ({
+    const waitingOutTheDatabase = (timeoutMs: number) => ({
       until: Date.now() + timeoutMs,
       onRetry: (error: unknown) =>
         this.logger.warn(
@@ -141,7 +141,7 @@ export class CoordinatorRuntime {
             await this.ensureSchema(config.databaseUrl, config.databaseSchema);
           }
           await this.dataSource.initialize();
-        }, untilLost(timeouts.databaseMs)),
+        }, waitingOutTheDatabase(timeouts.databaseMs)),
     );
     guardConnections(this.dataSource);
     if (config.runMigrations) {
@@ -154,7 +154,7 @@ export class CoordinatorRuntime {
         () =>
           retryWhileUnavailable(
             () => this.dataSource.runMigrations({ transaction: 'all' }),
-            untilLost(timeouts.migrationsMs),
+            waitingOutTheDatabase(timeouts.migrationsMs),
           ),
       );
       const names = applied.map((migration) => migration.name).join(', ');

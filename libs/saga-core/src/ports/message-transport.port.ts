@@ -1,7 +1,8 @@
 // The message transport port: how the coordinator publishes and consumes messages without
-// knowing the broker. Adapters (kafkajs, in-memory) live in apps/; Kafka partitions, offsets and
-// header encodings never cross this boundary. Delivery is at least once: a handler may see a
-// message again after a crash or a rebalance and must be idempotent (the inbox dedupes).
+// knowing the broker. Adapters (kafkajs, in-memory) live in libs/messaging; Kafka partitions,
+// offsets and header encodings never cross this boundary. Delivery is at least once: a handler
+// may see a message again after a crash or a rebalance and must be idempotent (the saga state
+// fences a repeated reply; a start is deduplicated by its idempotency key).
 
 /** A message to publish: a JSON body under a key that decides its ordering lane. */
 export interface OutgoingMessage {

@@ -1,0 +1,59 @@
+import type { ReplyMessage } from '#contracts';
+import type { IncomingMessage } from '#saga-core';
+import type { SagaDecisions } from '../decisions/saga-decisions.js';
+import { replyBatchHandler } from './reply-handler.js';
+
+const reply = (sagaId: string): ReplyMessage => ({
+  messageId: `${sagaId}:reserve:execute:1:reply`,
+  sagaId,
+  stepId: 'reserve',
+  action: 'execute',
+  attempt: 1,
+  outcome: { status: 'success', result: {} },
+  repliedAt: '2026-12-03T10:00:00.000Z',
+});
+const message = (value: string | null): IncomingMessage => ({
+  topic: 'saga.replies',
+  key: null,
+  headers: {},
+  value,
+});
+
+/** Decisions that apply every reply but those of sagas named `unknown-*`. */
+function decisionsKnowing(applied: ReplyMessage[]): SagaDecisions {
+  return {
+    applyReplies: async (replies: readonly ReplyMessage[]) => {
+      applied.push(...replies);
+      return replies.flatMap((r, index) => (r.sagaId.startsWith('unknown-') ? [index] : []));
+    },
+  } as unknown as SagaDecisions;
+}
+
+describe('the reply batch handler', () => {
+  it('applies valid replies together and dead-letters the bad and the unknown, each with its reason', async () => {
+    const applied: ReplyMessage[] = [];
+    const handle = replyBatchHandler(decisionsKnowing(applied), 10_000);
+    const batch = [
+      message(JSON.stringify(reply('saga-1'))),
+      message('{"not": "a reply"}'),
+      message(JSON.stringify(reply('unknown-2'))),
+      message(null),
+      message(JSON.stringify(reply('saga-3'))),
+    ];
+
+    const outcome = await handle(batch);
+
+    expect(applied.map((r) => r.sagaId)).toEqual(['saga-1', 'unknown-2', 'saga-3']);
+    expect(outcome.deadLetters.map((d) => [batch.indexOf(d.message), d.reason])).toEqual([
+      [1, expect.stringMatching(/^invalid reply: /)],
+      [3, 'empty message: a reply needs a JSON body'],
+      [2, "reply for saga unknown-2, unknown here (another deployment's, or deleted by retention)"],
+    ]);
+  });
+
+  it('dead-letters nothing else when every saga is known', async () => {
+    const handle = replyBatchHandler(decisionsKnowing([]), 10_000);
+    const outcome = await handle([message(JSON.stringify(reply('saga-1')))]);
+    expect(outcome.deadLetters).toEqual([]);
+  });
+});
