@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** The levels of the JSON logs, most to least severe; `silent` logs nothing. */
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** A dotted path of keys, `*` for any key (`password`, `card.*`, `*.token`). */

@@ -38,8 +38,10 @@ export {
   kafkaSecurityOf,
   kafkaSecurityOptions,
   loadKafkaSecurity,
+  variableFileReader,
+  type KafkaClientSecurity,
   type KafkaSecurityConfig,
-  type KafkaSecurityEnvironment,
+  type ReadFile,
 } from './kafka-security.js';
-export { kafkaClusterProbe, type KafkaClientSecurity } from './kafka-cluster-probe.js';
+export { kafkaClusterProbe } from './kafka-cluster-probe.js';
 export { KafkaLagReader } from './kafka-lag-reader.js';

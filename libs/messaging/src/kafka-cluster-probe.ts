@@ -1,8 +1,5 @@
 import { Kafka, logLevel } from 'kafkajs';
-import type { KafkaTransportOptions } from './kafka-transport-options.js';
-
-/** The TLS and SASL options of a process's Kafka clients (what `kafkaSecurityOptions` gives). */
-export type KafkaClientSecurity = Pick<KafkaTransportOptions, 'ssl' | 'sasl'>;
+import type { KafkaClientSecurity } from './kafka-security.js';
 
 /**
  * A check that resolves when the cluster answers a metadata request with at least one broker,

@@ -1,5 +1,5 @@
 import { Kafka, logLevel, type Admin } from 'kafkajs';
-import type { KafkaClientSecurity } from './kafka-cluster-probe.js';
+import type { KafkaClientSecurity } from './kafka-security.js';
 
 /**
  * Reads how far consumer groups are behind, through one admin client connected on first use

@@ -35,20 +35,21 @@ export type KafkaSecurityEnvironment = z.infer<typeof kafkaSecurityEnvironmentSc
 /** The content of the file a variable names, or undefined (the problem already noted). */
 export type ReadVariableFile = (name: keyof KafkaSecurityEnvironment) => string | undefined;
 
+/** Reads a file named by a variable; its content is never echoed. */
+export type ReadFile = (path: string) => string;
+
 /**
- * The Kafka security settings from the process environment, for a process that reads nothing
- * else of the kind (the sample participants). Throws naming every bad variable, never a value.
+ * Reads the file each `*_FILE` variable of `env` names: undefined when the variable is unset,
+ * and, when the file cannot be read, undefined with `NAME: cannot read the file` (never the path
+ * or its content) pushed into `problems`.
  */
-export function loadKafkaSecurity(
-  environment: Record<string, string | undefined>,
-  readFile: (path: string) => string,
-): KafkaSecurityConfig {
-  const parsed = kafkaSecurityEnvironmentSchema.safeParse(environment);
-  const problems = parsed.success
-    ? []
-    : parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
-  const read: ReadVariableFile = (name) => {
-    const path = parsed.success ? parsed.data[name] : undefined;
+export function variableFileReader<Env extends object>(
+  env: Env | undefined,
+  readFile: ReadFile,
+  problems: string[],
+): (name: keyof Env & string) => string | undefined {
+  return (name) => {
+    const path = env?.[name];
     if (typeof path !== 'string') return undefined;
     try {
       return readFile(path);
@@ -57,6 +58,21 @@ export function loadKafkaSecurity(
       return undefined;
     }
   };
+}
+
+/**
+ * The Kafka security settings from the process environment, for a process that reads nothing
+ * else of the kind (the sample participants). Throws naming every bad variable, never a value.
+ */
+export function loadKafkaSecurity(
+  environment: Record<string, string | undefined>,
+  readFile: ReadFile,
+): KafkaSecurityConfig {
+  const parsed = kafkaSecurityEnvironmentSchema.safeParse(environment);
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+  const read = variableFileReader(parsed.data, readFile, problems);
   const config = parsed.success ? kafkaSecurityOf(parsed.data, read, problems) : {};
   if (problems.length > 0)
     throw new Error(`Invalid Kafka security settings:\n  ${problems.join('\n  ')}`);
@@ -102,13 +118,14 @@ export function kafkaSecurityOf(
   return { ...(ssl ? { ssl } : {}), ...(sasl ? { sasl } : {}) };
 }
 
+/** The TLS and SASL options of a process's kafkajs clients. */
+export type KafkaClientSecurity = Pick<KafkaTransportOptions, 'ssl' | 'sasl'>;
+
 /**
  * The kafkajs TLS and SASL options of a {@link KafkaSecurityConfig}: TLS verifies the brokers'
  * certificates (against the given CA, else the system's) and host names, always.
  */
-export function kafkaSecurityOptions(
-  config: KafkaSecurityConfig,
-): Pick<KafkaTransportOptions, 'ssl' | 'sasl'> {
+export function kafkaSecurityOptions(config: KafkaSecurityConfig): KafkaClientSecurity {
   const ssl =
     config.ssl === undefined
       ? undefined
@@ -118,5 +135,5 @@ export function kafkaSecurityOptions(
   return {
     ...(ssl ? { ssl } : {}),
     ...(config.sasl ? { sasl: { ...config.sasl } } : {}),
-  } as Pick<KafkaTransportOptions, 'ssl' | 'sasl'>;
+  } as KafkaClientSecurity;
 }

@@ -14,10 +14,7 @@ export {
   type DatabaseTimeouts,
 } from './connection-settings.js';
 export { guardPool } from './pool-guard.js';
-export {
-  retryWhileUnavailable,
-  type RetryWhileUnavailableOptions,
-} from './retry-while-unavailable.js';
+export { retryWhileUnavailable } from './retry-while-unavailable.js';
 export { databaseTimeoutEnvironment, databaseTimeoutsOf } from './timeout-environment.js';
 
 export { dataErrorReason, sqlStateOf } from './data-errors.js';

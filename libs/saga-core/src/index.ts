@@ -1,6 +1,5 @@
 export {
   defineSaga,
-  SAGA_EVENT_SELECTIONS,
   SAGA_NAME_PATTERN,
   SENSITIVE_PATH_PATTERN,
   type DefineSagaOptions,

@@ -2,7 +2,9 @@ import { z } from 'zod';
 import {
   kafkaSecurityEnvironmentSchema,
   kafkaSecurityOf,
+  variableFileReader,
   type KafkaSecurityConfig,
+  type ReadFile,
 } from '#messaging';
 import { apiKeyListSchema, type ApiKeyRecord } from '../security/api-keys.js';
 import { JWT_ALGORITHMS, type JwtAlgorithm } from '../security/jwt-verifier.js';
@@ -63,8 +65,7 @@ export const securityEnvironmentSchema = z
   .extend(kafkaSecurityEnvironmentSchema.shape);
 type SecurityEnvironment = z.infer<typeof securityEnvironmentSchema>;
 
-/** Reads a file named by a variable; its content is never echoed. */
-export type ReadFile = (path: string) => string;
+export type { ReadFile };
 
 /** What the rest of the configuration says about the deployment. */
 export interface DeploymentShape {
@@ -84,16 +85,7 @@ export function securityConfigOf(
   readFile: ReadFile,
   problems: string[],
 ): SecurityConfig {
-  const read = (name: keyof SecurityEnvironment): string | undefined => {
-    const path = env[name];
-    if (typeof path !== 'string') return undefined;
-    try {
-      return readFile(path);
-    } catch {
-      problems.push(`${name}: cannot read the file`);
-      return undefined;
-    }
-  };
+  const read = variableFileReader(env, readFile, problems);
   const encryption = keyringOf(env.ENCRYPTION_KEYS ?? read('ENCRYPTION_KEYS_FILE'), env, problems);
   if (encryption === undefined && persistentData) {
     problems.push(

@@ -34,7 +34,7 @@ export interface DefineSagaOptions<TInput, TContext> {
 }
 
 /** The event selections a definition may name. */
-export const SAGA_EVENT_SELECTIONS: readonly SagaEventSelection[] = ['outcomes', 'every-step'];
+const SAGA_EVENT_SELECTIONS: readonly SagaEventSelection[] = ['outcomes', 'every-step'];
 
 /** A sensitive field path: keys (letters, digits, `_`, `-`) or `*`, joined by dots. */
 export const SENSITIVE_PATH_PATTERN = /^(\*|[A-Za-z0-9_-]+)(\.(\*|[A-Za-z0-9_-]+))*$/;
