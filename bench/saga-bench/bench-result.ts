@@ -21,6 +21,16 @@ export interface RateResult {
     readonly p99: number;
     readonly max: number;
   };
+  /**
+   * From each start's call to its answer, for a system whose starts are answered (`POST /sagas`):
+   * quantiles of the accepted ones, and how many were refused.
+   */
+  readonly startLatencyMs?: {
+    readonly p50: number;
+    readonly p99: number;
+    readonly max: number;
+    readonly refused: number;
+  };
   /** Median over sagas of latency ÷ participant round trips (see timed-system.ts). */
   readonly perStepMs: number;
   readonly cpuMsPerSaga: {

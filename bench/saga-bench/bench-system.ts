@@ -32,6 +32,12 @@ export interface BenchSystem {
    * `key` names the saga in `onEnd`.
    */
   start(key: string, fail: boolean): void;
+  /**
+   * How long the starts since the last call took to be accepted (e.g. `POST /sagas` answered),
+   * for a system whose starts are answered; undefined for a fire-and-forget front door.
+   */
+  takeStartLatencies?():
+    { readonly acceptedMs: readonly number[]; readonly refused: number } | undefined;
   /** The listener told once per saga that ended; set before the first `start`. */
   onEnd(listener: (key: string, end: SagaEnd) => void): void;
   /** The system's own processes (the harness adds Kafka and Postgres). */

@@ -12,13 +12,21 @@ function profiled(): { execArgv?: string[] } {
 
 /** The saga coordinator as a user runs it: the service, on a schema of its own. */
 export class CoordinatorSystem extends KafkaSagaSystem {
-  constructor(private readonly extraEnv: Record<string, string> = {}) {
-    super('coordinator');
+  constructor(name = 'coordinator') {
+    super(name);
   }
 
-  protected async startEngine(
+  protected startEngine(
     environment: BenchEnvironment,
     kafkaEnv: Record<string, string>,
+  ): Promise<BenchChild> {
+    return this.startCoordinator(environment, kafkaEnv);
+  }
+
+  /** The coordinator's process on a schema of its own, with `env` on top of the bench's settings. */
+  protected async startCoordinator(
+    environment: BenchEnvironment,
+    env: Record<string, string>,
   ): Promise<BenchChild> {
     const schema = `bench_coordinator_${environment.runId}`;
     const db = new pg.Client({ connectionString: environment.databaseUrl });
@@ -28,7 +36,6 @@ export class CoordinatorSystem extends KafkaSagaSystem {
     return forkReady(
       `${BENCH_DIR}coordinator-process.js`,
       {
-        ...kafkaEnv,
         DATABASE_URL: environment.databaseUrl,
         DATABASE_SCHEMA: schema,
         PORT: '0',
@@ -36,7 +43,7 @@ export class CoordinatorSystem extends KafkaSagaSystem {
         LOG_LEVEL: 'warn',
         // A throw-away key: the bench saga has no sensitive field, but the service requires one.
         ENCRYPTION_KEYS: `bench:${randomBytes(32).toString('base64')}`,
-        ...this.extraEnv,
+        ...env,
       },
       profiled(),
     );

@@ -193,7 +193,6 @@ export class FloorBatches {
           state,
           rowVersion: stored.get(state.sagaId)!.rowVersion,
         })),
-        stepsOf: [...inserted.map((decision) => decision.state), ...updated],
         audit: all.map((decision) => ({ ...decision.audit, sagaId: decision.state.sagaId })),
         outbox,
         timersSet: all.flatMap((decision) =>

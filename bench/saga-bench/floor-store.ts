@@ -1,8 +1,8 @@
 // The floor's Postgres side: the coordinator's tables (same columns, keys and indexes, minus the
-// tables no saga of the bench writes) in a schema of its own, and the multi-row statements that
+// tables no saga of the bench writes or reads) in a schema of its own, and the multi-row statements that
 // write one batch of decisions. Each statement takes its rows as one JSON array parameter.
 import type pg from 'pg';
-import type { FloorAuditEntry, FloorSagaState, FloorStepState, FloorTimer } from './floor-saga.js';
+import type { FloorAuditEntry, FloorSagaState, FloorTimer } from './floor-saga.js';
 import { FLOOR_REPLY_TIMEOUT_MS, FLOOR_SAGA } from './floor-saga.js';
 
 /** Creates the floor's tables in `schema` (the connection's search_path must name it). */
@@ -20,24 +20,12 @@ export async function createFloorSchema(client: pg.ClientBase, schema: string): 
       created_at timestamptz NOT NULL DEFAULT now(),
       updated_at timestamptz NOT NULL DEFAULT now(),
       trace_context jsonb,
+      awaiting text[] NOT NULL DEFAULT '{}',
       CONSTRAINT sagas_idempotency_key_unique UNIQUE (saga_type, idempotency_key)
-    );
+    ) WITH (fillfactor = 80);
     CREATE INDEX IF NOT EXISTS sagas_created_idx ON sagas (created_at, id);
     CREATE INDEX IF NOT EXISTS sagas_status_created_idx ON sagas (status, created_at, id);
     CREATE INDEX IF NOT EXISTS sagas_type_created_idx ON sagas (saga_type, created_at, id);
-    CREATE INDEX IF NOT EXISTS sagas_status_updated_idx ON sagas (status, updated_at);
-    CREATE TABLE IF NOT EXISTS saga_steps (
-      saga_id uuid NOT NULL REFERENCES sagas (id) ON DELETE CASCADE,
-      step_id text NOT NULL,
-      status text NOT NULL,
-      attempt integer NOT NULL DEFAULT 0,
-      last_outcome jsonb,
-      updated_at timestamptz NOT NULL DEFAULT now(),
-      participant text,
-      PRIMARY KEY (saga_id, step_id)
-    );
-    CREATE INDEX IF NOT EXISTS saga_steps_in_flight_idx ON saga_steps (participant)
-      WHERE status IN ('running', 'compensating');
     CREATE TABLE IF NOT EXISTS saga_audit (
       id bigserial PRIMARY KEY,
       saga_id uuid NOT NULL,
@@ -91,10 +79,10 @@ export async function claim(
   sagas: readonly NewSagaRow[],
 ): Promise<ReadonlySet<string>> {
   const result = await client.query<{ id: string }>(
-    `INSERT INTO sagas (id, saga_type, saga_version, status, idempotency_key, state)
-     SELECT x.id, x.saga_type, x.saga_version, x.status, x.idempotency_key, x.state
-     FROM json_to_recordset($1::json)
-       AS x(id uuid, saga_type text, saga_version integer, status text, idempotency_key text, state jsonb)
+    `INSERT INTO sagas (id, saga_type, saga_version, status, idempotency_key, state, awaiting)
+     SELECT x.id, x.saga_type, x.saga_version, x.status, x.idempotency_key, x.state, x.awaiting
+     FROM json_to_recordset($1::json) AS x(id uuid, saga_type text, saga_version integer,
+       status text, idempotency_key text, state jsonb, awaiting text[])
      ON CONFLICT (saga_type, idempotency_key) DO NOTHING RETURNING id::text AS id`,
     [
       JSON.stringify(
@@ -105,6 +93,7 @@ export async function claim(
           status: state.status,
           idempotency_key: idempotencyKey,
           state,
+          awaiting: awaitingOf(state),
         })),
       ),
     ],
@@ -153,8 +142,6 @@ export interface OutboxEntry {
 /** Everything one batch writes besides the claim. */
 export interface BatchWrites {
   readonly updates: readonly SagaUpdate[];
-  /** Sagas whose step rows are refreshed (the new ones and the updated ones). */
-  readonly stepsOf: readonly FloorSagaState[];
   readonly audit: readonly (FloorAuditEntry & { readonly sagaId: string })[];
   readonly outbox: readonly OutboxEntry[];
   readonly timersSet: readonly (FloorTimer & { readonly sagaId: string })[];
@@ -170,42 +157,36 @@ export class RowVersionConflict extends Error {
 
 /**
  * Writes a batch in one statement (its sub-statements all run to completion, whether read or
- * not): saga states (row-version checked), step rows, audit lines, outbox rows in order (their
+ * not): saga rows (row-version checked; the steps are in the state), audit lines, outbox rows in order (their
  * ids returned), timers set and cancelled, earlier batches' outbox rows marked sent.
  * Throws RowVersionConflict when a saga was changed by someone else (roll the transaction back).
  */
 export async function writeBatch(client: pg.ClientBase, writes: BatchWrites): Promise<string[]> {
   const result = await client.query<{ updated: number; outbox_ids: string[] }>(
     `WITH updated AS (
-       UPDATE sagas s SET state = x.state, status = x.status, row_version = s.row_version + 1,
-         updated_at = now()
-       FROM json_to_recordset($1::json) AS x(id uuid, state jsonb, status text, row_version integer)
+       UPDATE sagas s SET state = x.state, status = x.status, awaiting = x.awaiting,
+         row_version = s.row_version + 1, updated_at = now()
+       FROM json_to_recordset($1::json)
+         AS x(id uuid, state jsonb, status text, awaiting text[], row_version integer)
        WHERE s.id = x.id AND s.row_version = x.row_version RETURNING 1),
-     steps AS (
-       INSERT INTO saga_steps (saga_id, step_id, participant, status, attempt, last_outcome, updated_at)
-       SELECT x.saga_id, x.step_id, x.participant, x.status, x.attempt, x.last_outcome, now()
-       FROM json_to_recordset($2::json)
-         AS x(saga_id uuid, step_id text, participant text, status text, attempt integer, last_outcome jsonb)
-       ON CONFLICT (saga_id, step_id) DO UPDATE SET status = EXCLUDED.status,
-         attempt = EXCLUDED.attempt, last_outcome = EXCLUDED.last_outcome, updated_at = now()),
      audit AS (
        INSERT INTO saga_audit (saga_id, at, event_type, from_status, to_status, step_id, attempt, actor, applied, detail)
        SELECT x.saga_id, now(), x.event_type, x.from_status, x.to_status, x.step_id, x.attempt, x.actor, x.applied, x.detail
-       FROM json_to_recordset($3::json) AS x(saga_id uuid, event_type text, from_status text,
+       FROM json_to_recordset($2::json) AS x(saga_id uuid, event_type text, from_status text,
          to_status text, step_id text, attempt integer, actor text, applied boolean, detail text)),
      outbox_rows AS (
        INSERT INTO outbox (saga_id, lane, topic, message_key, headers, payload)
        SELECT x.saga_id, x.lane, x.topic, x.message_key, x.headers, x.payload
-       FROM json_to_recordset($4::json)
+       FROM json_to_recordset($3::json)
          AS x(ord integer, saga_id uuid, lane smallint, topic text, message_key text, headers jsonb, payload jsonb)
        ORDER BY x.ord RETURNING id),
      timers_set AS (
        INSERT INTO timers (id, saga_id, due_at, wakeup)
-       SELECT x.id, x.saga_id, now() + make_interval(secs => $8::float8 / 1000), x.wakeup
-       FROM json_to_recordset($5::json) AS x(id text, saga_id uuid, wakeup jsonb)
+       SELECT x.id, x.saga_id, now() + make_interval(secs => $7::float8 / 1000), x.wakeup
+       FROM json_to_recordset($4::json) AS x(id text, saga_id uuid, wakeup jsonb)
        ON CONFLICT (id) DO UPDATE SET due_at = EXCLUDED.due_at, wakeup = EXCLUDED.wakeup),
-     timers_cancelled AS (DELETE FROM timers WHERE id = ANY($6::text[])),
-     sent AS (UPDATE outbox SET sent_at = now() WHERE id = ANY($7::bigint[]))
+     timers_cancelled AS (DELETE FROM timers WHERE id = ANY($5::text[])),
+     sent AS (UPDATE outbox SET sent_at = now() WHERE id = ANY($6::bigint[]))
      SELECT (SELECT count(*) FROM updated)::int AS updated,
             (SELECT coalesce(array_agg(id), '{}') FROM outbox_rows) AS outbox_ids`,
     [
@@ -214,10 +195,10 @@ export async function writeBatch(client: pg.ClientBase, writes: BatchWrites): Pr
           id: state.sagaId,
           state,
           status: state.status,
+          awaiting: awaitingOf(state),
           row_version: rowVersion,
         })),
       ),
-      JSON.stringify(writes.stepsOf.flatMap(stepRows)),
       JSON.stringify(
         writes.audit.map((entry) => ({
           saga_id: entry.sagaId,
@@ -268,33 +249,9 @@ function outboxJson(rows: readonly OutboxEntry[]): string {
   return `[${parts.join(',')}]`;
 }
 
-/** A saga's step rows, as the coordinator projects them (status, attempt, last outcome). */
-function stepRows(state: FloorSagaState): object[] {
-  return Object.entries(state.steps).map(([stepId, step]) => ({
-    saga_id: state.sagaId,
-    step_id: stepId,
-    participant: FLOOR_SAGA.participant,
-    ...stepProjection(step),
-  }));
-}
-
-function stepProjection(step: FloorStepState): {
-  status: string;
-  attempt: number;
-  last_outcome: unknown;
-} {
-  switch (step.status) {
-    case 'pending':
-    case 'skipped':
-      return { status: step.status, attempt: 0, last_outcome: null };
-    case 'running':
-    case 'compensating':
-      return { status: step.status, attempt: step.attempt, last_outcome: null };
-    case 'succeeded':
-      return { status: step.status, attempt: step.attempts, last_outcome: { status: 'success' } };
-    case 'failed':
-      return { status: step.status, attempt: step.attempts, last_outcome: step.outcome };
-    case 'compensated':
-      return { status: step.status, attempt: step.attempts, last_outcome: null };
-  }
+/** The participants of the saga's steps in flight, one per step (the row's `awaiting`). */
+function awaitingOf(state: FloorSagaState): string[] {
+  return Object.values(state.steps)
+    .filter((step) => step.status === 'running' || step.status === 'compensating')
+    .map(() => FLOOR_SAGA.participant);
 }

@@ -2,13 +2,31 @@ import { Kafka, logLevel, Partitioners, type Consumer, type Producer } from 'kaf
 import { HEADERS, MESSAGE_TYPES, SCHEMA_VERSION, topicNames } from '#contracts';
 import type { SagaEnd } from './bench-system.js';
 import { BENCH_SAGA } from './bench-saga.js';
+import { watchSagaEnds } from './saga-ends.js';
+
+/** How the bench starts sagas on a Kafka-native system and hears of their ends. */
+export interface FrontDoor {
+  onEnd(listener: (key: string, end: SagaEnd) => void): void;
+  connect(): Promise<void>;
+  /** Asks for one saga and returns at once. */
+  start(key: string, fail: boolean): void;
+  /** Ms each start took to be accepted since the last call, when the door can tell. */
+  takeStartLatencies?(): StartLatencies;
+  close(): Promise<void>;
+}
+
+/** How long starts took to be accepted (sorted ms), and how many were refused. */
+export interface StartLatencies {
+  readonly acceptedMs: readonly number[];
+  readonly refused: number;
+}
 
 /**
  * How the bench talks to a Kafka-native system (the coordinator, the floor): it publishes
  * start requests on `saga.start` (acks = all, every request pending at a flush in one batch)
  * and learns of each saga's end from `saga.events` (the end event names the idempotency key).
  */
-export class KafkaFrontDoor {
+export class KafkaFrontDoor implements FrontDoor {
   private readonly kafka: Kafka;
   private producer: Producer | undefined;
   private consumer: Consumer | undefined;
@@ -34,25 +52,14 @@ export class KafkaFrontDoor {
   }
 
   async connect(): Promise<void> {
-    const topics = topicNames(this.topicPrefix);
     this.producer = this.kafka.producer({
       idempotent: true,
       createPartitioner: Partitioners.DefaultPartitioner,
     });
     await this.producer.connect();
-    this.consumer = this.kafka.consumer({ groupId: this.groupId, maxWaitTimeInMs: 50 });
-    await this.consumer.connect();
-    await this.consumer.subscribe({ topics: [topics.events], fromBeginning: false });
-    let joined!: () => void;
-    const join = new Promise<void>((resolve) => (joined = resolve));
-    this.consumer.on(this.consumer.events.GROUP_JOIN, () => joined());
-    await this.consumer.run({
-      partitionsConsumedConcurrently: 8,
-      eachBatch: async ({ batch }) => {
-        for (const message of batch.messages) this.seen(message.value?.toString());
-      },
-    });
-    await join;
+    this.consumer = await watchSagaEnds(this.kafka, this.topicPrefix, this.groupId, (key, end) =>
+      this.listener(key, end),
+    );
   }
 
   start(key: string, fail: boolean): void {
@@ -93,16 +100,5 @@ export class KafkaFrontDoor {
       }
     }
     this.flushing = undefined;
-  }
-
-  private seen(value: string | undefined): void {
-    if (!value) return;
-    const event = JSON.parse(value) as { type: string; idempotencyKey?: string };
-    if (event.type !== 'saga.completed' && event.type !== 'saga.compensated') return;
-    if (event.idempotencyKey === undefined) return;
-    this.listener(
-      event.idempotencyKey,
-      event.type === 'saga.completed' ? 'completed' : 'compensated',
-    );
   }
 }

@@ -2,7 +2,7 @@ import { topicNames } from '#contracts';
 import type { BenchEnvironment, BenchProcess, BenchSystem, SagaEnd } from './bench-system.js';
 import { ECHO_PARTICIPANT } from './bench-saga.js';
 import { forkReady, type BenchChild } from './child-process.js';
-import { KafkaFrontDoor } from './kafka-front-door.js';
+import { KafkaFrontDoor, type FrontDoor, type StartLatencies } from './kafka-front-door.js';
 
 /** Where the built bench scripts are. */
 export const BENCH_DIR = new URL('.', import.meta.url).pathname;
@@ -18,7 +18,7 @@ export const BENCH_PARTITIONS = 8;
 export abstract class KafkaSagaSystem implements BenchSystem {
   private engine: BenchChild | undefined;
   private echo: BenchChild | undefined;
-  private door: KafkaFrontDoor | undefined;
+  private door: FrontDoor | undefined;
   private prefix = '';
   private listener: (key: string, end: SagaEnd) => void = () => undefined;
 
@@ -39,17 +39,27 @@ export abstract class KafkaSagaSystem implements BenchSystem {
     };
     this.engine = await this.startEngine(environment, kafkaEnv);
     this.echo = await forkReady(`${BENCH_DIR}echo-participant.js`, kafkaEnv);
-    this.door = new KafkaFrontDoor(
-      environment.kafkaBrokers,
-      this.prefix,
-      `bench.${environment.runId}.${this.name}.load`,
-    );
+    this.door = this.openFrontDoor(environment, `bench.${environment.runId}.${this.name}.load`);
     this.door.onEnd((key, end) => this.listener(key, end));
     await this.door.connect();
   }
 
+  /** How the bench starts sagas and hears of their ends: `saga.start` and `saga.events`. */
+  protected openFrontDoor(environment: BenchEnvironment, groupId: string): FrontDoor {
+    return new KafkaFrontDoor(environment.kafkaBrokers, this.prefix, groupId);
+  }
+
+  /** The topic prefix of this run's system. */
+  protected get topicPrefix(): string {
+    return this.prefix;
+  }
+
   start(key: string, fail: boolean): void {
     this.door!.start(key, fail);
+  }
+
+  takeStartLatencies(): StartLatencies | undefined {
+    return this.door?.takeStartLatencies?.();
   }
 
   onEnd(listener: (key: string, end: SagaEnd) => void): void {

@@ -86,6 +86,7 @@ export async function measureRate(
   postgresPids = await runPostgresPids(serverAfter);
   const peaks = sampler.stop();
   const timed = system.takeEnded();
+  const starts = system.takeStartLatencies();
 
   await sleep(settings.settleSeconds * 1000);
   const transactions = (await countTransactions(db, runId)) - transactionsBefore;
@@ -107,6 +108,16 @@ export async function measureRate(
     wrongOutcome: load.wrongOutcome,
     sagasPerSecond: sagasPerSecond(load),
     latencyMs: { p50: latency(0.5), p95: latency(0.95), p99: latency(0.99), max: latency(1) },
+    ...(starts === undefined
+      ? {}
+      : {
+          startLatencyMs: {
+            p50: quantile(starts.acceptedMs, 0.5),
+            p99: quantile(starts.acceptedMs, 0.99),
+            max: quantile(starts.acceptedMs, 1),
+            refused: starts.refused,
+          },
+        }),
     perStepMs: perStepMs(timed),
     cpuMsPerSaga: {
       processes,

@@ -1,4 +1,5 @@
 import type { BenchSystem } from './bench-system.js';
+import { CoordinatorHttpSystem } from './coordinator-http-system.js';
 import { CoordinatorSystem } from './coordinator-system.js';
 import { DbosSystem } from './dbos-system.js';
 import { FloorSystem } from './floor-system.js';
@@ -6,6 +7,7 @@ import { FloorSystem } from './floor-system.js';
 /** Every system `npm run bench` knows, by the name `SYSTEMS` uses; each call makes a fresh one. */
 export const BENCH_SYSTEMS: Readonly<Record<string, () => BenchSystem>> = {
   coordinator: () => new CoordinatorSystem(),
+  'coordinator-http': () => new CoordinatorHttpSystem(),
   floor: () => new FloorSystem(),
   dbos: () => new DbosSystem(),
 };

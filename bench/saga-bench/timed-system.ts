@@ -41,6 +41,10 @@ export class TimedSystem implements BenchSystem {
     this.listener = listener;
   }
 
+  takeStartLatencies(): ReturnType<NonNullable<BenchSystem['takeStartLatencies']>> {
+    return this.inner.takeStartLatencies?.();
+  }
+
   processes(): readonly BenchProcess[] {
     return this.inner.processes();
   }

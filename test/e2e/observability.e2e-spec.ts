@@ -25,6 +25,10 @@ const SECRET = 'tok_live_4242-s3cr3t-card-token';
 const PRODUCER = 4;
 const CONSUMER = 5;
 
+/** The trace and span of the service that POSTs the saga (its `traceparent` header). */
+const CALLER_TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
+const CALLER_SPAN_ID = '00f067aa0ba902b7';
+
 describe('observability of a saga that retries and compensates, across processes', () => {
   let environment: CoordinatorEnvironment;
   let receiver: OtlpReceiver;
@@ -83,7 +87,11 @@ describe('observability of a saga that retries and compensates, across processes
 
     const started = await fetch(`${url}/sagas`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...ADMIN_HEADERS },
+      headers: {
+        'content-type': 'application/json',
+        traceparent: `00-${CALLER_TRACE_ID}-${CALLER_SPAN_ID}-01`,
+        ...ADMIN_HEADERS,
+      },
       body: JSON.stringify({
         sagaType: 'order',
         idempotencyKey: 'obs-1',
@@ -156,9 +164,10 @@ describe('observability of a saga that retries and compensates, across processes
     return { root, trace: receiver.spans.filter((span) => span.traceId === root.traceId) };
   };
 
-  it('forms one trace whose spans come from the coordinator and the participants', () => {
+  it("continues the caller's trace, with spans from the coordinator and the participants", () => {
     const { root, trace } = sagaSpans();
-    expect(root.parentSpanId).toBe('');
+    // The POST carried a W3C traceparent: the saga continues the caller's trace.
+    expect(root).toMatchObject({ traceId: CALLER_TRACE_ID, parentSpanId: CALLER_SPAN_ID });
     expect(root.service).toBe('saga-coordinator');
     expect(new Set(trace.map((span) => span.service))).toEqual(
       new Set(['saga-coordinator', 'sample-participants']),

@@ -38,6 +38,7 @@ describe('the coordinator schema migrations on the real Postgres', () => {
       'ReplyTimerCommand1764800000000',
       'DeadLetterEscapedText1764806400003',
       'SetAsideAndRetention1764900000000',
+      'StateInOneRow1765000000000',
     ]);
     expect(await dataSource.showMigrations()).toBe(false);
     const tables = await dataSource.query<{ table_name: string }[]>(

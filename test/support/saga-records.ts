@@ -23,7 +23,7 @@ export interface AuditRecord {
   readonly detail: string;
 }
 
-/** A step's row. */
+/** A step of a saga: its status and attempt. */
 export interface StepRecord {
   readonly status: string;
   readonly attempt: number;
@@ -47,17 +47,18 @@ export function auditRecords(db: DataSource, sagaId: string): Promise<AuditRecor
   );
 }
 
-/** One step's row, or undefined. */
+/** One step as the saga's state holds it (status, and its current or last attempt), or undefined. */
 export async function stepRecord(
   db: DataSource,
   sagaId: string,
   stepId: string,
 ): Promise<StepRecord | undefined> {
-  const [row] = await db.query<StepRecord[]>(
-    `SELECT status, attempt FROM saga_steps WHERE saga_id::text = $1 AND step_id = $2`,
-    [sagaId, stepId],
-  );
-  return row;
+  const [row] = await db.query<
+    { step: { status: string; attempt?: number; attempts?: number } | null }[]
+  >(`SELECT state->'steps'->$2 AS step FROM sagas WHERE id::text = $1`, [sagaId, stepId]);
+  const step = row?.step;
+  if (!step) return undefined;
+  return { status: step.status, attempt: step.attempt ?? step.attempts ?? 0 };
 }
 
 /** Waits for the first audit line of the saga that satisfies `predicate`. */

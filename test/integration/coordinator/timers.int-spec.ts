@@ -270,14 +270,15 @@ describe('the next wake-up a step shows under TIME_SCALE', () => {
   it('is the time its retry timer is due', async () => {
     const { environment, participants } = test;
     const sagaId = await test.start('wakeup-view');
-    // The step's row and its retry timer, from one snapshot (one decision writes both).
+    // The step (in the saga's state) and its retry timer, from one snapshot (one decision
+    // writes both).
     const look = async (attempt: number) => {
       const [row] = await environment.db.query<
         { status: string; attempt: number; due_at: Date | null }[]
       >(
-        `SELECT s.status, s.attempt, t.due_at FROM saga_steps s
-         LEFT JOIN timers t ON t.id = s.saga_id::text || ':' || s.step_id || ':retry:' || s.attempt
-         WHERE s.saga_id = $1 AND s.step_id = 'reserve-inventory'`,
+        `SELECT s.step->>'status' AS status, (s.step->>'attempt')::int AS attempt, t.due_at
+         FROM (SELECT id, state->'steps'->'reserve-inventory' AS step FROM sagas WHERE id = $1) s
+         LEFT JOIN timers t ON t.id = s.id::text || ':reserve-inventory:retry:' || (s.step->>'attempt')`,
         [sagaId],
       );
       if (row?.status === 'backing-off' && row.attempt === attempt) return row;

@@ -60,35 +60,22 @@ export async function insertSaga(dataSource: DataSource, options: SagaRowOptions
   );
 }
 
-/** Inserts a saga_steps row, and its pending timer when `nextWakeupAt` is given. */
-export async function insertStep(
+/** Inserts a pending timer of a saga's step (the step view's `nextWakeupAt`). */
+export async function insertTimer(
   dataSource: DataSource,
   sagaId: string,
   stepId: string,
-  step: { status: string; attempt: number; nextWakeupAt?: string; lastOutcome?: unknown },
+  timer: { kind: string; attempt: number; dueAt: string },
 ): Promise<void> {
   await dataSource.query(
-    `INSERT INTO saga_steps (saga_id, step_id, status, attempt, last_outcome)
-     VALUES ($1, $2, $3, $4, $5)`,
+    `INSERT INTO timers (id, saga_id, due_at, wakeup) VALUES ($1, $2, $3, $4)`,
     [
+      `${sagaId}:${stepId}:${timer.kind}:${timer.attempt}`,
       sagaId,
-      stepId,
-      step.status,
-      step.attempt,
-      step.lastOutcome === undefined ? null : JSON.stringify(step.lastOutcome),
+      timer.dueAt,
+      JSON.stringify({ kind: timer.kind, stepId, attempt: timer.attempt }),
     ],
   );
-  if (step.nextWakeupAt !== undefined) {
-    await dataSource.query(
-      `INSERT INTO timers (id, saga_id, due_at, wakeup) VALUES ($1, $2, $3, $4)`,
-      [
-        `${sagaId}:${stepId}:retry:${step.attempt}`,
-        sagaId,
-        step.nextWakeupAt,
-        JSON.stringify({ kind: 'retry', stepId, attempt: step.attempt }),
-      ],
-    );
-  }
 }
 
 /** Inserts an audit row at the database's current time. */

@@ -33,7 +33,7 @@ import { databaseUrl, uniqueName } from '../../support/services.js';
 import { createHttpSecurity } from '../../../apps/coordinator/src/http/create-http-security.js';
 import { loadCoordinatorConfig } from '../../../apps/coordinator/src/config/coordinator-config.js';
 import { ADMIN_HEADERS, TEST_SECURITY_ENV } from '../../support/test-credentials.js';
-import { checkoutSaga, insertAudit, insertSaga, insertStep } from './saga-rows.js';
+import { checkoutSaga, insertAudit, insertSaga, insertTimer } from './saga-rows.js';
 
 /** Answers like the real service would, and lets a test make the next call fail. */
 class FakeSagaOperations implements SagaOperations {
@@ -300,20 +300,19 @@ describe('the saga HTTP API', () => {
               outcomeUnknown: false,
               budgetFrom: 1,
             },
-            pay: { status: 'skipped' },
+            pay: {
+              status: 'failed',
+              attempts: 2,
+              outcome: { status: 'error', code: 'timeout', message: 'no reply' },
+            },
             ship: { status: 'pending' },
           },
         },
       });
-      await insertStep(dataSource, sagaId, 'reserve-stock', {
-        status: 'compensating',
+      await insertTimer(dataSource, sagaId, 'reserve-stock', {
+        kind: 'compensation-timeout',
         attempt: 1,
-        nextWakeupAt: '2026-11-01T10:00:05.000Z',
-      });
-      await insertStep(dataSource, sagaId, 'pay', {
-        status: 'skipped',
-        attempt: 0,
-        lastOutcome: { status: 'error', code: 'timeout', message: 'no reply' },
+        dueAt: '2026-11-01T10:00:05.000Z',
       });
       await insertAudit(dataSource, sagaId, {
         eventType: 'start',
@@ -361,8 +360,8 @@ describe('the saga HTTP API', () => {
         },
         {
           stepId: 'pay',
-          status: 'skipped',
-          attempt: 0,
+          status: 'failed',
+          attempt: 2,
           nextWakeupAt: null,
           lastOutcome: { status: 'error', code: 'timeout', message: 'no reply' },
         },

@@ -30,7 +30,14 @@ export interface OperatorActionAnswer {
  * the classes of `saga-errors.ts` (unknown type, invalid input, not found, illegal action).
  */
 export interface SagaOperations {
-  start(request: StartSagaRequest): Promise<StartSagaAnswer>;
+  /**
+   * Starts a saga, or answers with the one its key already started. `traceParent` (headers
+   * holding a W3C `traceparent`) makes the saga's trace a child of the caller's.
+   */
+  start(
+    request: StartSagaRequest,
+    traceParent?: Readonly<Record<string, string>>,
+  ): Promise<StartSagaAnswer>;
   /** Stops a running saga and compensates what it did; refused after the pivot or when final. */
   cancel(sagaId: string, actor: string, reason?: string): Promise<OperatorActionAnswer>;
   /** Tries a stuck saga again. */

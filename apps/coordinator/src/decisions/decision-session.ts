@@ -9,7 +9,7 @@ import {
 } from '#saga-core';
 import type { SqlRunner } from '#postgres';
 import { writeDecision } from '../persistence/decision-rows.js';
-import type { OutboxRow, StoredSaga } from '../persistence/saga-rows.js';
+import { awaitingParticipants, type OutboxRow, type StoredSaga } from '../persistence/saga-rows.js';
 import type { SensitiveData } from '../security/sensitive-data.js';
 import type { CommandGate } from '../resilience/command-gate.js';
 import { holdCommands } from '../resilience/held-commands.js';
@@ -45,7 +45,6 @@ export class DecisionSession {
   readonly traces = new Map<string, TraceCarrier | null>();
   /** The outbox rows this session wrote, as stored, and their ids (set by `flush`). */
   readonly committedOutbox: { ids: string[]; rows: OutboxRow[] } = { ids: [], rows: [] };
-  private readonly inserted = new Set<string>();
   private readonly touched = new Map<string, StoredSaga>();
   private readonly latest = new Map<string, SagaState>();
 
@@ -81,7 +80,6 @@ export class DecisionSession {
     idempotencyKey: string,
     traceContext: TraceCarrier | null,
   ): void {
-    this.inserted.add(state.sagaId);
     this.latest.set(state.sagaId, state);
     this.traces.set(state.sagaId, traceContext);
     this.transitions.push({ before: null, event: null, after: state, effects });
@@ -103,29 +101,22 @@ export class DecisionSession {
     const updates = [...this.touched].flatMap(([sagaId, stored]) => {
       const state = this.latest.get(sagaId)!;
       if (state === stored.state) return [];
-      return [{ state: this.sensitive.sealState(state), rowVersion: stored.rowVersion }];
-    });
-    // Only steps whose state changed: the engine keeps an untouched step's object as it was.
-    const steps = [...this.latest.entries()].map(([sagaId, state]) => {
-      const before = this.inserted.has(sagaId) ? undefined : this.touched.get(sagaId)?.state;
-      const stepIds = Object.keys(state.steps).filter(
-        (stepId) => before?.steps[stepId] !== state.steps[stepId],
-      );
-      return { state, stepIds };
+      return [
+        {
+          state: this.sensitive.sealState(state),
+          rowVersion: stored.rowVersion,
+          awaiting: awaitingParticipants(state, this.participantOf),
+        },
+      ];
     });
     const outbox = this.writes.outbox.map((row) => this.protect(row));
-    this.committedOutbox.ids = await writeDecision(
-      sql,
-      {
-        updates,
-        steps,
-        audit: this.writes.audit,
-        outbox,
-        timers: [...this.writes.timers.values()],
-        cancelledTimers: [...this.writes.cancelledTimers],
-      },
-      this.participantOf,
-    );
+    this.committedOutbox.ids = await writeDecision(sql, {
+      updates,
+      audit: this.writes.audit,
+      outbox,
+      timers: [...this.writes.timers.values()],
+      cancelledTimers: [...this.writes.cancelledTimers],
+    });
     this.committedOutbox.rows = outbox;
     await holdCommands(
       sql,

@@ -24,6 +24,7 @@ import type {
   StartSagaRequest,
 } from '../application/saga-operations.js';
 import {
+  awaitingParticipants,
   databaseNow,
   findByIdempotencyKeys,
   findDueTimers,
@@ -40,6 +41,7 @@ import { inTransaction, type SqlRunner } from '#postgres';
 import type { CommandGate } from '../resilience/command-gate.js';
 import type { SagaAdmission } from '../resilience/saga-admission.js';
 import { DecisionSession } from './decision-session.js';
+import { GroupedStarts, type TraceParent } from './grouped-starts.js';
 import type { EffectPlanOptions } from './effect-plan.js';
 import { inputsEqual } from './inputs-equal.js';
 import { sagaTracing } from '../observability/saga-tracing.js';
@@ -63,6 +65,12 @@ export interface DecisionSafeguards {
   readonly maxContextBytes: number;
 }
 
+/**
+ * Starts one at a time (HTTP) share transactions: two run at once (one commits while the next
+ * gathers), each with up to this many starts.
+ */
+const START_GROUPS = { concurrency: 2, maxGroup: 500 } as const;
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
@@ -71,6 +79,11 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * timers, and commits; only then may the caller acknowledge its input.
  */
 export class SagaDecisions implements SagaOperations {
+  private readonly grouped = new GroupedStarts(
+    (requests, traceParents) => this.startMany(requests, traceParents),
+    START_GROUPS,
+  );
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly engine: SagaEngine,
@@ -86,9 +99,10 @@ export class SagaDecisions implements SagaOperations {
 
   /**
    * Starts a saga, or answers with the one its idempotency key already started; refused with
-   * a SagaCapacityError while the cap on sagas in flight is reached.
+   * a SagaCapacityError while the cap on sagas in flight is reached. Concurrent starts share
+   * their transaction (see GroupedStarts); each answers once its start is durable.
    */
-  async start(request: StartSagaRequest): Promise<StartSagaAnswer> {
+  async start(request: StartSagaRequest, traceParent?: TraceParent): Promise<StartSagaAnswer> {
     // At the cap, a retry of a start already made still gets its saga, not a 429.
     if (this.admission.isFull) {
       const existing = await inTransaction(this.dataSource, (sql) =>
@@ -96,9 +110,9 @@ export class SagaDecisions implements SagaOperations {
       );
       if (existing.size === 0) this.admission.assertRoom();
     }
-    const [answer] = await this.startMany([request]);
+    const answer = await this.grouped.submit(request, traceParent);
     if (answer instanceof Error) throw answer;
-    return answer!;
+    return answer;
   }
 
   /**
@@ -108,7 +122,7 @@ export class SagaDecisions implements SagaOperations {
    */
   async startMany(
     requests: readonly StartSagaRequest[],
-    traceParents: readonly (Readonly<Record<string, string>> | undefined)[] = [],
+    traceParents: readonly TraceParent[] = [],
   ): Promise<(StartSagaAnswer | Error)[]> {
     const checked = requests.map((request) => this.checkStart(request));
     const answers = await this.decide((sql, now, session) =>
@@ -284,7 +298,7 @@ export class SagaDecisions implements SagaOperations {
     session: DecisionSession,
     requests: readonly StartSagaRequest[],
     checked: readonly ({ input: unknown } | Error)[],
-    traceParents: readonly (Readonly<Record<string, string>> | undefined)[],
+    traceParents: readonly TraceParent[],
   ): Promise<(StartSagaAnswer | Error)[]> {
     const answers: (StartSagaAnswer | Error)[] = checked.map((check) =>
       check instanceof Error ? check : new Error('not answered'),
@@ -353,7 +367,7 @@ export class SagaDecisions implements SagaOperations {
     now: number,
     request: StartSagaRequest,
     input: unknown,
-    traceParent: Readonly<Record<string, string>> | undefined,
+    traceParent: TraceParent,
   ): StartedSaga | Error {
     const started = this.engine.start(refOf(request), {
       sagaId: randomUUID(),
@@ -370,6 +384,7 @@ export class SagaDecisions implements SagaOperations {
         state: this.safeguards.sensitive.sealState(started.state),
         idempotencyKey: request.idempotencyKey,
         traceContext: sagaTracing.started(started.state, traceParent),
+        awaiting: awaitingParticipants(started.state, this.participantOf),
       },
     };
   }
@@ -405,6 +420,12 @@ export class SagaDecisions implements SagaOperations {
     for (const timer of writes.timers.values()) this.signals.timerCommitted(timer.dueAt);
     return result;
   }
+
+  /** The participant a saga's step commands, from the saga's definition. */
+  private readonly participantOf = (state: SagaState, stepId: string): string | undefined =>
+    this.registry
+      .resolve({ name: state.sagaType, version: state.sagaVersion })
+      ?.stepById.get(stepId)?.participant;
 
   /** Locks sagas (see lockSagas) and opens their sensitive fields for the engine. */
   private async lock(

@@ -9,12 +9,14 @@ import {
   Param,
   Post,
   Query,
+  Req,
   Res,
   UseGuards,
   UsePipes,
 } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
+import { HEADERS } from '#contracts';
 import { SagaNotFoundError } from '../application/saga-errors.js';
 import {
   SAGA_OPERATIONS,
@@ -63,13 +65,17 @@ export class SagasController {
   @ApiProblems(400, 401, 403, 409, 413, 415, 429)
   async start(
     @Body({ schema: startSagaBodySchema }) request: StartSagaRequest,
+    @Req() httpRequest: Request,
     @Res({ passthrough: true }) response: Response,
     @RequestPrincipal() principal: Principal,
   ): Promise<StartSagaAnswer> {
     if (!mayStart(principal, request.sagaType)) {
       throw new ForbiddenException(`not allowed to start sagas of type '${request.sagaType}'`);
     }
-    const { sagaId, created, status } = await this.operations.start(request);
+    const { sagaId, created, status } = await this.operations.start(
+      request,
+      traceParentOf(httpRequest),
+    );
     response.setHeader('Location', `/sagas/${encodeURIComponent(sagaId)}`);
     return { sagaId, created, status };
   }
@@ -99,4 +105,15 @@ export class SagasController {
   list(@Query({ schema: listSagasQuerySchema }) query: SagaListQuery): Promise<SagaPage> {
     return this.queries.list(query);
   }
+}
+
+/** The caller's W3C trace context, for the saga's trace to continue it (as a `saga.start` does). */
+function traceParentOf(request: Request): Record<string, string> | undefined {
+  const traceparent = request.headers[HEADERS.traceparent];
+  if (typeof traceparent !== 'string') return undefined;
+  const tracestate = request.headers[HEADERS.tracestate];
+  return {
+    [HEADERS.traceparent]: traceparent,
+    ...(typeof tracestate === 'string' ? { [HEADERS.tracestate]: tracestate } : {}),
+  };
 }

@@ -1,5 +1,5 @@
 import { HEADERS } from '#contracts';
-import type { AuditEntry, SagaState, StepState } from '#saga-core';
+import type { AuditEntry, SagaState } from '#saga-core';
 import { ConcurrentUpdateError, type SqlRunner } from '#postgres';
 import {
   iso,
@@ -10,20 +10,17 @@ import {
   type TimerRow,
 } from './saga-rows.js';
 
-/** The participant a saga's step commands (from its definition). */
-export type ParticipantOf = (state: SagaState, stepId: string) => string | undefined;
-
-/** Steps of a saga whose rows need writing. */
-export interface ChangedSteps {
+/** A saga's new state, read at `rowVersion` (written only if still at it). */
+export interface SagaUpdate {
   readonly state: SagaState;
-  readonly stepIds: readonly string[];
+  readonly rowVersion: number;
+  /** The participants of its steps in flight (see awaitingParticipants). */
+  readonly awaiting: readonly string[];
 }
 
 /** Everything one decision writes, besides new sagas and held commands. */
 export interface DecisionRows {
-  /** New states of sagas read at `rowVersion` (written only if still at it). */
-  readonly updates: readonly { state: SagaState; rowVersion: number }[];
-  readonly steps: readonly ChangedSteps[];
+  readonly updates: readonly SagaUpdate[];
   /** Appended; the table refuses updates and deletes. */
   readonly audit: readonly AuditEntry[];
   readonly outbox: readonly OutboxRow[];
@@ -33,49 +30,40 @@ export interface DecisionRows {
 }
 
 /**
- * Writes a decision in one statement, one round trip: the sagas' states (version-checked),
- * their changed step rows, the audit, the timers and the outbox. Resolves with the outbox row
+ * Writes a decision in one statement, one round trip: the sagas' rows (version-checked; the
+ * steps are in the state), the audit, the timers and the outbox. Resolves with the outbox row
  * ids; throws a ConcurrentUpdateError (the transaction is retried) if a saga changed meanwhile.
+ * A saga's update that keeps its status changes no indexed column, so Postgres can make it HOT.
  */
-export async function writeDecision(
-  sql: SqlRunner,
-  rows: DecisionRows,
-  participantOf: ParticipantOf,
-): Promise<string[]> {
+export async function writeDecision(sql: SqlRunner, rows: DecisionRows): Promise<string[]> {
   const [result] = await sql.query<{ updated: number; outbox_ids: (string | number)[] }>(
     `WITH updated AS (
-       UPDATE sagas SET state = x.state, status = x.status, row_version = sagas.row_version + 1,
-         updated_at = now()
-       FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, state jsonb, status text, row_version integer)
+       UPDATE sagas SET state = x.state, status = x.status, awaiting = x.awaiting,
+         row_version = sagas.row_version + 1, updated_at = now()
+       FROM jsonb_to_recordset($1::jsonb)
+         AS x(id uuid, state jsonb, status text, awaiting text[], row_version integer)
        WHERE sagas.id = x.id AND sagas.row_version = x.row_version RETURNING sagas.id),
-     steps AS (
-       INSERT INTO saga_steps (saga_id, step_id, participant, status, attempt, last_outcome, updated_at)
-       SELECT x.saga_id, x.step_id, x.participant, x.status, x.attempt, x.last_outcome, now()
-       FROM jsonb_to_recordset($2::jsonb) AS x(saga_id uuid, step_id text, participant text,
-         status text, attempt integer, last_outcome jsonb)
-       ON CONFLICT (saga_id, step_id) DO UPDATE SET status = EXCLUDED.status,
-         attempt = EXCLUDED.attempt, last_outcome = EXCLUDED.last_outcome, updated_at = now()),
      audit AS (
        INSERT INTO saga_audit (saga_id, at, event_type, from_status, to_status, step_id, attempt,
          actor, applied, detail)
        SELECT x.saga_id, x.at, x.event_type, x.from_status, x.to_status, x.step_id, x.attempt,
          x.actor, x.applied, x.detail
-       FROM jsonb_to_recordset($3::jsonb) AS x(saga_id uuid, at timestamptz, event_type text,
+       FROM jsonb_to_recordset($2::jsonb) AS x(saga_id uuid, at timestamptz, event_type text,
          from_status text, to_status text, step_id text, attempt integer, actor text,
          applied boolean, detail text)),
      cancelled AS (
-       DELETE FROM timers WHERE id IN (SELECT value FROM jsonb_array_elements_text($4::jsonb))),
+       DELETE FROM timers WHERE id IN (SELECT value FROM jsonb_array_elements_text($3::jsonb))),
      outbox_rows AS (
        INSERT INTO outbox (saga_id, lane, topic, message_key, headers, payload)
        SELECT x.saga_id, x.lane, x.topic, x.message_key, x.headers, x.payload
-       FROM jsonb_to_recordset($6::jsonb) AS x(ord integer, saga_id uuid, lane smallint,
+       FROM jsonb_to_recordset($5::jsonb) AS x(ord integer, saga_id uuid, lane smallint,
          topic text, message_key text, headers jsonb, payload jsonb)
        ORDER BY x.ord RETURNING id, headers->>'${HEADERS.messageId}' AS message_id),
      timers_set AS (
        INSERT INTO timers (id, saga_id, due_at, wakeup, command_outbox_id, delay_ms)
        SELECT x.id, x.saga_id, x.due_at, x.wakeup,
          (SELECT min(o.id) FROM outbox_rows o WHERE o.message_id = x.awaits_message_id), x.delay_ms
-       FROM jsonb_to_recordset($5::jsonb) AS x(id text, saga_id uuid, due_at timestamptz, wakeup jsonb,
+       FROM jsonb_to_recordset($4::jsonb) AS x(id text, saga_id uuid, due_at timestamptz, wakeup jsonb,
          awaits_message_id text, delay_ms bigint)
        ON CONFLICT (id) DO UPDATE SET due_at = EXCLUDED.due_at, wakeup = EXCLUDED.wakeup,
          -- A timer armed again for the same attempt (a resume) keeps the command it awaits.
@@ -85,14 +73,14 @@ export async function writeDecision(
        (SELECT coalesce(json_agg(id ORDER BY id), '[]'::json) FROM outbox_rows) AS outbox_ids`,
     [
       json(
-        rows.updates.map(({ state, rowVersion }) => ({
+        rows.updates.map(({ state, rowVersion, awaiting }) => ({
           id: state.sagaId,
           state,
           status: state.status,
+          awaiting,
           row_version: rowVersion,
         })),
       ),
-      json(stepRecords(rows.steps, participantOf)),
       json(auditRecords(rows.audit)),
       json(rows.cancelledTimers),
       json(timerRecords(rows.timers)),
@@ -104,45 +92,6 @@ export async function writeDecision(
     throw new ConcurrentUpdateError(`${rows.updates.length - updated} saga(s) changed meanwhile`);
   }
   return (result?.outbox_ids ?? []).map(String);
-}
-
-function stepRecords(changes: readonly ChangedSteps[], participantOf: ParticipantOf): object[] {
-  return changes.flatMap(({ state, stepIds }) =>
-    stepIds.map((stepId) => ({
-      saga_id: state.sagaId,
-      step_id: stepId,
-      participant: participantOf(state, stepId) ?? null,
-      ...stepProjection(state.steps[stepId]!),
-    })),
-  );
-}
-
-/** What the step rows show: status, current attempt, last outcome (wake-ups live in `timers`). */
-function stepProjection(step: StepState): {
-  status: string;
-  attempt: number;
-  last_outcome: unknown;
-} {
-  switch (step.status) {
-    case 'pending':
-    case 'skipped':
-      return { status: step.status, attempt: 0, last_outcome: null };
-    case 'running':
-    case 'compensating':
-      return { status: step.status, attempt: step.attempt, last_outcome: null };
-    case 'backing-off':
-    case 'compensation-backing-off':
-      return { status: step.status, attempt: step.attempt, last_outcome: step.lastOutcome };
-    case 'succeeded':
-      return { status: step.status, attempt: step.attempts, last_outcome: { status: 'success' } };
-    case 'failed':
-      return { status: step.status, attempt: step.attempts, last_outcome: step.outcome };
-    case 'compensation-exhausted':
-      return { status: step.status, attempt: step.attempts, last_outcome: step.lastOutcome };
-    case 'outcome-unknown':
-    case 'compensated':
-      return { status: step.status, attempt: step.attempts, last_outcome: null };
-  }
 }
 
 function auditRecords(entries: readonly AuditEntry[]): object[] {

@@ -140,15 +140,8 @@ describe('PostgresSagaQueries.get', () => {
         },
       },
     },
-    steps: [
-      {
-        stepId: 'pay',
-        status: 'compensated',
-        attempt: 1,
-        nextWakeupAt: null,
-        lastOutcome: { status: 'success', result: {} },
-      },
-    ],
+    // The pending timers' due times by step, as Postgres JSON gives them.
+    wakeups: { 'reserve-stock': '2026-10-01T10:10:00+02:00' },
     history: [
       {
         at: '2026-10-01T10:06:00.123456+02:00',
@@ -175,7 +168,7 @@ describe('PostgresSagaQueries.get', () => {
     expect(await new PostgresSagaQueries(dataSource).get(cursor.id)).toBeUndefined();
   });
 
-  it('lists steps in declaration order, showing a step without a row from the state', async () => {
+  it('lists the steps of the state in declaration order, each with its next wake-up', async () => {
     const { dataSource } = fakeDataSource([viewRow]);
     const view = await new PostgresSagaQueries(dataSource, registry).get(cursor.id);
     expect(view?.steps).toEqual([
@@ -183,7 +176,7 @@ describe('PostgresSagaQueries.get', () => {
         stepId: 'reserve-stock',
         status: 'compensation-backing-off',
         attempt: 3,
-        nextWakeupAt: null,
+        nextWakeupAt: '2026-10-01T08:10:00.000Z',
         lastOutcome: { status: 'error', code: 'db-down', message: 'down' },
       },
       {
@@ -191,7 +184,7 @@ describe('PostgresSagaQueries.get', () => {
         status: 'compensated',
         attempt: 1,
         nextWakeupAt: null,
-        lastOutcome: { status: 'success', result: {} },
+        lastOutcome: null,
       },
     ]);
   });
@@ -219,7 +212,7 @@ describe('PostgresSagaQueries.get', () => {
   });
 
   it('shows a null cause and reason when the state has none', async () => {
-    const { dataSource } = fakeDataSource([{ ...viewRow, state: { steps: {} }, steps: [] }]);
+    const { dataSource } = fakeDataSource([{ ...viewRow, state: { steps: {} }, wakeups: null }]);
     const view = await new PostgresSagaQueries(dataSource).get(cursor.id);
     expect(view).toMatchObject({ cause: null, reason: null, input: null, steps: [] });
   });

@@ -73,22 +73,20 @@ interface ListRow extends SummaryRow {
 
 interface ViewRow extends SummaryRow {
   state: Partial<Record<'input' | 'context' | 'cause' | 'reason' | 'steps', unknown>>;
-  steps: Array<Omit<StepView, 'nextWakeupAt'> & { nextWakeupAt: string | null }>;
+  /** The next wake-up of each step that has a pending timer (ISO time), by step id. */
+  wakeups: Record<string, string> | null;
   history: Array<HistoryEntry>;
 }
 
 const SUMMARY_COLUMNS = `id, saga_type, saga_version, status, idempotency_key, created_at, updated_at`;
 
-// One statement, so the saga, its steps and its history come from one snapshot.
+// One statement, so the saga, its steps (in its state) and its history come from one snapshot.
 const VIEW_SQL = `
   SELECT ${SUMMARY_COLUMNS}, state,
-    COALESCE((SELECT json_agg(json_build_object(
-        'stepId', st.step_id, 'status', st.status, 'attempt', st.attempt,
-        'lastOutcome', st.last_outcome,
-        -- The pending timer (retry or reply timeout) is the truth: it carries the time scale.
-        'nextWakeupAt', (SELECT min(t.due_at) FROM timers t
-          WHERE t.saga_id = s.id AND t.wakeup->>'stepId' = st.step_id)))
-      FROM saga_steps st WHERE st.saga_id = s.id), '[]') AS steps,
+    -- The pending timer (retry or reply timeout) is the truth: it carries the time scale.
+    (SELECT json_object_agg(w.step_id, w.due_at) FROM (
+        SELECT t.wakeup->>'stepId' AS step_id, min(t.due_at) AS due_at FROM timers t
+        WHERE t.saga_id = s.id AND t.wakeup->>'stepId' IS NOT NULL GROUP BY 1) w) AS wakeups,
     COALESCE((SELECT json_agg(json_build_object(
         'at', a.at, 'eventType', a.event_type, 'fromStatus', a.from_status,
         'toStatus', a.to_status, 'stepId', a.step_id, 'attempt', a.attempt,
@@ -167,22 +165,16 @@ export class PostgresSagaQueries implements SagaQueries {
     };
   }
 
-  /** The step rows in declaration order; a step of the state without a row is shown from the state. */
+  /** The saga's steps, from its state, in the definition's declaration order. */
   private orderSteps(row: ViewRow): StepView[] {
-    const stateSteps = (row.state.steps ?? {}) as Record<string, StepState>;
+    const steps = (row.state.steps ?? {}) as Record<string, StepState>;
     const declared = this.registry?.get(row.saga_type, row.saga_version)?.steps.map((s) => s.id);
-    const rows = new Map(row.steps.map((step) => [step.stepId, step]));
-    const order = [
-      ...new Set([...(declared ?? []), ...Object.keys(stateSteps), ...[...rows.keys()].sort()]),
-    ];
+    const order = [...new Set([...(declared ?? []), ...Object.keys(steps)])];
     return order.flatMap((stepId): StepView[] => {
-      const stored = rows.get(stepId);
-      if (stored !== undefined) {
-        const wakeup = stored.nextWakeupAt;
-        return [{ ...stored, nextWakeupAt: wakeup === null ? null : toIso(wakeup) }];
-      }
-      const step = stateSteps[stepId];
-      return step === undefined ? [] : [stepFromState(stepId, step)];
+      const step = steps[stepId];
+      if (step === undefined) return [];
+      const wakeup = row.wakeups?.[stepId];
+      return [{ stepId, ...stepProjection(step), nextWakeupAt: wakeup ? toIso(wakeup) : null }];
     });
   }
 }
@@ -199,17 +191,33 @@ function toSummary(row: SummaryRow): SagaSummary {
   };
 }
 
-function stepFromState(stepId: string, step: StepState): StepView {
-  const attempt = 'attempt' in step ? step.attempt : 'attempts' in step ? step.attempts : 0;
-  const outcome =
-    'lastOutcome' in step ? step.lastOutcome : 'outcome' in step ? step.outcome : null;
-  return {
-    stepId,
+/** What the step view shows of a step's state: status, current attempt, last outcome. */
+function stepProjection(step: StepState): Omit<StepView, 'stepId' | 'nextWakeupAt'> {
+  const shown = (attempt: number, lastOutcome: unknown) => ({
     status: step.status,
     attempt,
-    nextWakeupAt: null,
-    lastOutcome: outcome as JsonValue | null,
-  };
+    lastOutcome: (lastOutcome ?? null) as JsonValue | null,
+  });
+  switch (step.status) {
+    case 'pending':
+    case 'skipped':
+      return shown(0, null);
+    case 'running':
+    case 'compensating':
+      return shown(step.attempt, null);
+    case 'backing-off':
+    case 'compensation-backing-off':
+      return shown(step.attempt, step.lastOutcome);
+    case 'succeeded':
+      return shown(step.attempts, { status: 'success' });
+    case 'failed':
+      return shown(step.attempts, step.outcome);
+    case 'compensation-exhausted':
+      return shown(step.attempts, step.lastOutcome);
+    case 'outcome-unknown':
+    case 'compensated':
+      return shown(step.attempts, null);
+  }
 }
 
 /** A time from pg (Date), from Postgres JSON (ISO with offset) or epoch ms, as ISO UTC. */

@@ -52,6 +52,23 @@ export interface DueTimer {
   readonly wakeup: Wakeup;
 }
 
+/** The participant a saga's step commands (from its definition). */
+export type ParticipantOf = (state: SagaState, stepId: string) => string | undefined;
+
+/**
+ * The participants of a saga's steps in flight (running, or compensating), one entry per step:
+ * the row's `awaiting`, which the load per participant counts.
+ */
+export function awaitingParticipants(state: SagaState, participantOf: ParticipantOf): string[] {
+  const awaiting: string[] = [];
+  for (const [stepId, step] of Object.entries(state.steps)) {
+    if (step.status !== 'running' && step.status !== 'compensating') continue;
+    const participant = participantOf(state, stepId);
+    if (participant !== undefined) awaiting.push(participant);
+  }
+  return awaiting;
+}
+
 export const json = (value: unknown): string => JSON.stringify(value);
 export const iso = (epochMs: number): string => new Date(epochMs).toISOString();
 
@@ -160,6 +177,8 @@ export interface NewSaga {
   readonly state: SagaState;
   readonly idempotencyKey: string;
   readonly traceContext: TraceCarrier | null;
+  /** The participants of its steps in flight (see awaitingParticipants). */
+  readonly awaiting: readonly string[];
 }
 
 /**
@@ -169,15 +188,18 @@ export interface NewSaga {
 export async function insertSagas(sql: SqlRunner, sagas: readonly NewSaga[]): Promise<Set<string>> {
   if (sagas.length === 0) return new Set();
   const rows = await sql.query<{ id: string }>(
-    `INSERT INTO sagas (id, saga_type, saga_version, status, idempotency_key, state, trace_context)
-     SELECT x.id, x.saga_type, x.saga_version, x.status, x.idempotency_key, x.state, x.trace_context
+    `INSERT INTO sagas (id, saga_type, saga_version, status, idempotency_key, state, trace_context,
+       awaiting)
+     SELECT x.id, x.saga_type, x.saga_version, x.status, x.idempotency_key, x.state, x.trace_context,
+       x.awaiting
      FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, saga_type text, saga_version integer,
-       status text, idempotency_key text, state jsonb, trace_context jsonb)
+       status text, idempotency_key text, state jsonb, trace_context jsonb, awaiting text[])
      ON CONFLICT (saga_type, idempotency_key) DO NOTHING RETURNING id`,
     [
       json(
-        sagas.map(({ state, idempotencyKey, traceContext }) => ({
+        sagas.map(({ state, idempotencyKey, traceContext, awaiting }) => ({
           id: state.sagaId,
+          awaiting,
           saga_type: state.sagaType,
           saga_version: state.sagaVersion,
           status: state.status,

@@ -161,8 +161,9 @@ export interface ParticipantLoad {
 export async function participantLoads(sql: SqlRunner): Promise<Map<string, ParticipantLoad>> {
   const rows = await sql.query<{ participant: string; waiting: number; held: number }>(
     `SELECT participant, sum(waiting)::int AS waiting, sum(held)::int AS held FROM (
-       SELECT participant, count(*) AS waiting, 0 AS held FROM saga_steps
-       WHERE status IN ('running', 'compensating') AND participant IS NOT NULL GROUP BY participant
+       SELECT participant, count(*) AS waiting, 0 AS held
+       FROM sagas CROSS JOIN LATERAL unnest(awaiting) AS participant
+       WHERE status IN ('running', 'compensating') GROUP BY participant
        UNION ALL
        SELECT participant, 0, count(*) FROM held_commands GROUP BY participant
      ) counts GROUP BY participant`,

@@ -5,6 +5,7 @@ import { Resilience1764720000000 } from './1764720000000-resilience.js';
 import { ReplyTimerCommand1764800000000 } from './1764800000000-reply-timer-command.js';
 import { DeadLetterEscapedText1764806400003 } from './1764806400003-dead-letter-escaped-text.js';
 import { SetAsideAndRetention1764900000000 } from './1764900000000-set-aside-and-retention.js';
+import { StateInOneRow1765000000000 } from './1765000000000-state-in-one-row.js';
 
 /** Every migration of the coordinator's schema, oldest first (listed, not globbed: ESM-safe). */
 export const coordinatorMigrations = [
@@ -15,4 +16,5 @@ export const coordinatorMigrations = [
   ReplyTimerCommand1764800000000,
   DeadLetterEscapedText1764806400003,
   SetAsideAndRetention1764900000000,
+  StateInOneRow1765000000000,
 ];

@@ -1,0 +1,108 @@
+import type { StartSagaAnswer, StartSagaRequest } from '../application/saga-operations.js';
+import { GroupedStarts, type TraceParent } from './grouped-starts.js';
+
+/** A fake transaction per call, held open until the test ends it. */
+class FakeTransactions {
+  readonly calls: { keys: string[]; parents: TraceParent[]; end: (error?: Error) => void }[] = [];
+
+  readonly startMany = (requests: readonly StartSagaRequest[], parents: readonly TraceParent[]) =>
+    new Promise<(StartSagaAnswer | Error)[]>((resolve, reject) => {
+      this.calls.push({
+        keys: requests.map((r) => r.idempotencyKey),
+        parents: [...parents],
+        end: (error) =>
+          error
+            ? reject(error)
+            : resolve(
+                requests.map((r) =>
+                  r.idempotencyKey.startsWith('bad')
+                    ? new Error(`refused ${r.idempotencyKey}`)
+                    : { sagaId: `saga-${r.idempotencyKey}`, created: true, status: 'running' },
+                ),
+              ),
+      });
+    });
+}
+
+const request = (key: string): StartSagaRequest => ({
+  sagaType: 'order',
+  idempotencyKey: key,
+  input: {},
+});
+
+/** Lets every settled promise run its continuations (no timers involved). */
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('GroupedStarts', () => {
+  it('sends a start at once when a transaction slot is free', async () => {
+    const tx = new FakeTransactions();
+    const grouped = new GroupedStarts(tx.startMany, { concurrency: 1, maxGroup: 10 });
+    const answer = grouped.submit(request('a'), { traceparent: 'tp-a' });
+    expect(tx.calls.map((c) => c.keys)).toEqual([['a']]);
+    expect(tx.calls[0]!.parents).toEqual([{ traceparent: 'tp-a' }]);
+    tx.calls[0]!.end();
+    await expect(answer).resolves.toEqual({ sagaId: 'saga-a', created: true, status: 'running' });
+  });
+
+  it('puts the starts that waited for a busy slot in one transaction, each with its answer', async () => {
+    const tx = new FakeTransactions();
+    const grouped = new GroupedStarts(tx.startMany, { concurrency: 1, maxGroup: 10 });
+    const first = grouped.submit(request('a'), undefined);
+    const waiting = ['b', 'bad-c', 'd'].map((key) =>
+      grouped.submit(request(key), { traceparent: `tp-${key}` }),
+    );
+    expect(tx.calls).toHaveLength(1);
+    tx.calls[0]!.end();
+    await first;
+    await settle();
+    expect(tx.calls.map((c) => c.keys)).toEqual([['a'], ['b', 'bad-c', 'd']]);
+    expect(tx.calls[1]!.parents).toEqual([
+      { traceparent: 'tp-b' },
+      { traceparent: 'tp-bad-c' },
+      { traceparent: 'tp-d' },
+    ]);
+    tx.calls[1]!.end();
+    const answers = await Promise.all(waiting);
+    expect(answers.map((a) => (a instanceof Error ? a.message : a.sagaId))).toEqual([
+      'saga-b',
+      'refused bad-c',
+      'saga-d',
+    ]);
+  });
+
+  it('runs up to `concurrency` transactions at once and caps each group at `maxGroup`', async () => {
+    const tx = new FakeTransactions();
+    const grouped = new GroupedStarts(tx.startMany, { concurrency: 2, maxGroup: 2 });
+    const answers = ['a', 'b', 'c', 'd', 'e', 'f'].map((key) =>
+      grouped.submit(request(key), undefined),
+    );
+    expect(tx.calls.map((c) => c.keys)).toEqual([['a'], ['b']]);
+    tx.calls[1]!.end();
+    await settle();
+    expect(tx.calls.map((c) => c.keys)).toEqual([['a'], ['b'], ['c', 'd']]);
+    tx.calls[0]!.end();
+    await settle();
+    expect(tx.calls.map((c) => c.keys)).toEqual([['a'], ['b'], ['c', 'd'], ['e', 'f']]);
+    tx.calls[2]!.end();
+    tx.calls[3]!.end();
+    expect(await Promise.all(answers)).toHaveLength(6);
+  });
+
+  it('fails every start of a failed transaction, and the next starts still go', async () => {
+    const tx = new FakeTransactions();
+    const grouped = new GroupedStarts(tx.startMany, { concurrency: 1, maxGroup: 10 });
+    const first = grouped.submit(request('a'), undefined);
+    const second = grouped.submit(request('b'), undefined);
+    const third = grouped.submit(request('c'), undefined);
+    tx.calls[0]!.end(new Error('database unavailable'));
+    await expect(first).rejects.toThrow('database unavailable');
+    await settle();
+    tx.calls[1]!.end(new Error('database unavailable'));
+    await expect(second).rejects.toThrow('database unavailable');
+    await expect(third).rejects.toThrow('database unavailable');
+    const later = grouped.submit(request('d'), undefined);
+    expect(tx.calls.map((c) => c.keys)).toEqual([['a'], ['b', 'c'], ['d']]);
+    tx.calls[2]!.end();
+    await expect(later).resolves.toMatchObject({ sagaId: 'saga-d' });
+  });
+});

@@ -1,0 +1,61 @@
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { hashApiKey } from '../../apps/coordinator/src/security/api-keys.js';
+import type { BenchEnvironment } from './bench-system.js';
+import type { BenchChild } from './child-process.js';
+import { CoordinatorSystem } from './coordinator-system.js';
+import { HttpFrontDoor } from './http-front-door.js';
+import type { FrontDoor } from './kafka-front-door.js';
+
+/** A port of 127.0.0.1 free right now. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+/**
+ * The coordinator started over HTTP: each saga is a `POST /sagas` with an API key, the way a
+ * service that starts sagas calls it; the bench times each POST's answer as well as the saga.
+ */
+export class CoordinatorHttpSystem extends CoordinatorSystem {
+  private readonly apiKey = randomBytes(24).toString('hex');
+  private url = '';
+
+  constructor() {
+    super('coordinator-http');
+  }
+
+  protected override async startEngine(
+    environment: BenchEnvironment,
+    kafkaEnv: Record<string, string>,
+  ): Promise<BenchChild> {
+    const port = await freePort();
+    this.url = `http://127.0.0.1:${port}`;
+    const keys = [
+      { id: 'bench', client: 'bench', roles: ['start'], sha256: hashApiKey(this.apiKey) },
+    ];
+    return this.startCoordinator(environment, {
+      ...kafkaEnv,
+      PORT: String(port),
+      AUTH_MODE: 'closed',
+      API_KEYS: JSON.stringify(keys),
+      // The bench is one client: its key may start as many sagas as the ladder asks for.
+      RATE_LIMIT_PER_SECOND: '1000000',
+      RATE_LIMIT_BURST: '1000000',
+    });
+  }
+
+  protected override openFrontDoor(environment: BenchEnvironment, groupId: string): FrontDoor {
+    return new HttpFrontDoor(
+      environment.kafkaBrokers,
+      this.topicPrefix,
+      groupId,
+      this.url,
+      this.apiKey,
+    );
+  }
+}

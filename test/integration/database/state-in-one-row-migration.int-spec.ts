@@ -1,0 +1,108 @@
+// The migration to one row per saga (StateInOneRow) on the real Postgres, applied to a schema
+// of the previous version with sagas in flight: each saga's `awaiting` is filled from its step
+// rows, the index that kept updates from being HOT goes, and `down` restores it.
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import {
+  postgresDataSourceOptions,
+  quoteIdentifier,
+} from '../../../apps/coordinator/src/persistence/data-source-options.js';
+import { coordinatorMigrations } from '../../../apps/coordinator/src/persistence/migrations/index.js';
+import { databaseUrl, uniqueName } from '../../support/services.js';
+
+describe('the migration to one row per saga, with sagas in flight', () => {
+  const schema = uniqueName('it_one_row');
+  const connect = async (migrations: typeof coordinatorMigrations) => {
+    const dataSource = new DataSource({
+      ...postgresDataSourceOptions({ url: databaseUrl(), schema, poolSize: 2 }),
+      migrations,
+    });
+    await dataSource.initialize();
+    return dataSource;
+  };
+  let previous: DataSource | undefined;
+  let dataSource: DataSource | undefined;
+
+  beforeAll(async () => {
+    const admin = new Client({ connectionString: databaseUrl() });
+    await admin.connect();
+    await admin.query(`CREATE SCHEMA ${quoteIdentifier(schema)}`);
+    await admin.end();
+  });
+
+  afterAll(async () => {
+    if (previous?.isInitialized) await previous.destroy();
+    await dataSource?.query(`DROP SCHEMA ${quoteIdentifier(schema)} CASCADE`);
+    await dataSource?.destroy();
+  });
+
+  it('fills awaiting from the step rows of the sagas in flight and drops the updated index', async () => {
+    previous = await connect(coordinatorMigrations.slice(0, -1));
+    await previous.runMigrations({ transaction: 'all' });
+    const saga = async (status: string, steps: [string, string, string][]) => {
+      const id = randomUUID();
+      await previous!.query(
+        `INSERT INTO sagas (id, saga_type, saga_version, status, idempotency_key, state)
+         VALUES ($1, 'order', 1, $2, $3, '{"steps": {}}')`,
+        [id, status, id],
+      );
+      for (const [stepId, participant, stepStatus] of steps) {
+        await previous!.query(
+          `INSERT INTO saga_steps (saga_id, step_id, participant, status, attempt)
+           VALUES ($1, $2, $3, $4, 1)`,
+          [id, stepId, participant, stepStatus],
+        );
+      }
+      return id;
+    };
+    const running = await saga('running', [
+      ['a-reserve', 'inventory', 'succeeded'],
+      ['b-authorize', 'payment', 'running'],
+      ['c-notify', 'notification', 'running'],
+    ]);
+    const compensating = await saga('compensating', [['a-reserve', 'inventory', 'compensating']]);
+    const completed = await saga('completed', [['a-reserve', 'inventory', 'succeeded']]);
+    await previous.destroy();
+
+    dataSource = await connect(coordinatorMigrations);
+    const applied = await dataSource.runMigrations({ transaction: 'all' });
+    expect(applied.map((migration) => migration.name)).toEqual(['StateInOneRow1765000000000']);
+
+    const awaiting = async () =>
+      Object.fromEntries(
+        (
+          await dataSource!.query<{ id: string; awaiting: string[] }[]>(
+            `SELECT id, awaiting FROM sagas`,
+          )
+        ).map((row) => [row.id, row.awaiting]),
+      );
+    expect(await awaiting()).toEqual({
+      [running]: ['payment', 'notification'],
+      [compensating]: ['inventory'],
+      [completed]: [],
+    });
+    const indexes = async () =>
+      (
+        await dataSource!.query<{ indexname: string }[]>(
+          `SELECT indexname FROM pg_indexes WHERE schemaname = $1 AND tablename = 'sagas'`,
+          [schema],
+        )
+      ).map((row) => row.indexname);
+    expect(await indexes()).not.toContain('sagas_status_updated_idx');
+    const [options] = await dataSource.query<{ reloptions: string[] | null }[]>(
+      `SELECT c.reloptions FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+       WHERE n.nspname = $1 AND c.relname = 'sagas'`,
+      [schema],
+    );
+    expect(options?.reloptions).toEqual(['fillfactor=80']);
+
+    await dataSource.undoLastMigration({ transaction: 'all' });
+    expect(await indexes()).toContain('sagas_status_updated_idx');
+    const columns = await dataSource.query<{ column_name: string }[]>(
+      `SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'sagas'`,
+      [schema],
+    );
+    expect(columns.map((row) => row.column_name)).not.toContain('awaiting');
+  });
+});

@@ -1,0 +1,68 @@
+// The load per participant on the real Kafka and Postgres: the commands each participant has
+// in flight are counted from the sagas' rows (`awaiting`, written with each decision), so every
+// instance sees the same counts whoever sent the commands.
+import type { CommandMessage, ReplyOutcome } from '#contracts';
+import { inTransaction } from '#postgres';
+import { participantLoads } from '../../../apps/coordinator/src/resilience/held-commands.js';
+import { createSampleSagaRegistry } from '../../../apps/coordinator/src/sagas/saga-catalog.js';
+import { startCoordinatorApp, type CoordinatorApp } from '../../support/coordinator-app.js';
+import {
+  createEnvironment,
+  waitForSagas,
+  type CoordinatorEnvironment,
+} from '../../support/coordinator-fixture.js';
+import { orderInput } from '../../support/saga-load.js';
+import { ScriptedParticipants, succeed } from '../../support/scripted-participants.js';
+
+describe('the load per participant, from the sagas in flight', () => {
+  let environment: CoordinatorEnvironment;
+  let app: CoordinatorApp;
+  let participants: ScriptedParticipants;
+  /** Orders whose payment is left unanswered. */
+  const unpaid = new Set(['unpaid-1', 'unpaid-2', 'unpaid-3']);
+
+  const script = (command: CommandMessage): ReplyOutcome | undefined => {
+    const orderId = (command.payload as { orderId?: string }).orderId ?? '';
+    if (command.commandType === 'payment.authorize' && unpaid.has(orderId)) return undefined;
+    return succeed(command);
+  };
+
+  const startOrder = async (key: string): Promise<string> => {
+    const response = await app.request('POST', '/sagas', {
+      body: { sagaType: 'order', idempotencyKey: key, input: orderInput(key) },
+    });
+    expect(response.status).toBe(202);
+    return ((await response.json()) as { sagaId: string }).sagaId;
+  };
+
+  beforeAll(async () => {
+    environment = await createEnvironment('it_loads');
+    app = await startCoordinatorApp(environment, createSampleSagaRegistry());
+    participants = await ScriptedParticipants.start(environment, { script });
+  });
+
+  afterAll(async () => {
+    await participants?.stop();
+    await app?.close();
+    await environment?.dispose();
+  });
+
+  it('counts the steps awaiting each participant, and nothing for a saga that ended', async () => {
+    const done = await startOrder('paid-1');
+    const waiting = await Promise.all([...unpaid].map(startOrder));
+    await waitForSagas(environment.db, [done], ['completed']);
+    for (const sagaId of waiting) {
+      await participants.waitForCommand({ sagaId, commandType: 'payment.authorize' });
+    }
+
+    const loads = await inTransaction(environment.db, (sql) => participantLoads(sql));
+    expect(Object.fromEntries(loads)).toEqual({ payment: { inFlight: 3, held: 0 } });
+    const rows = await environment.db.query<{ id: string; awaiting: string[] }[]>(
+      `SELECT id, awaiting FROM sagas`,
+    );
+    expect(Object.fromEntries(rows.map((row) => [row.id, row.awaiting]))).toEqual({
+      [done]: [],
+      ...Object.fromEntries(waiting.map((sagaId) => [sagaId, ['payment']])),
+    });
+  });
+});
