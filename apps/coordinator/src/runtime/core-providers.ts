@@ -178,16 +178,18 @@ export function coreProviders(inputs: CoreInputs): Provider[] {
         metrics: Metrics,
       ) =>
         new SagaDecisions(
-          dataSource,
-          createSagaEngine(registry),
-          registry,
-          { topics, timeScale: config.timeScale, lanes: config.outboxLanes },
-          signals,
-          { sensitive, maxContextBytes: config.security.maxContextBytes },
-          gate,
-          admission,
-          fastPath,
-          { metrics: new SagaMetrics(metrics.registry), log: new SagaLog(registry) },
+          {
+            dataSource,
+            engine: createSagaEngine(registry),
+            registry,
+            plan: { topics, timeScale: config.timeScale, lanes: config.outboxLanes },
+            signals,
+            sensitive,
+            gate,
+            fastPath,
+            telemetry: { metrics: new SagaMetrics(metrics.registry), log: new SagaLog(registry) },
+          },
+          { admission, maxContextBytes: config.security.maxContextBytes },
         ),
     },
     {

@@ -1,0 +1,43 @@
+import type { ReplyMessage } from '#contracts';
+import { SAGA_ID, wasApplied, type DecisionRunner } from './decision-runner.js';
+
+/**
+ * The reply path: participants' answers applied to their sagas. The saga's state applies each
+ * answer at most once: a duplicate, late or stale one is fenced (audited as ignored, with no
+ * other effect: no state change, no breaker sample).
+ */
+export class ReplyDecisions {
+  constructor(private readonly runner: DecisionRunner) {}
+
+  /** Applies the replies in one transaction; resolves with the indexes of those that name no saga here. */
+  async apply(replies: readonly ReplyMessage[]): Promise<number[]> {
+    if (replies.length === 0) return [];
+    return this.runner.decide(async (sql, now, session) => {
+      const sagaIds = replies.filter((r) => SAGA_ID.test(r.sagaId)).map((r) => r.sagaId);
+      const sagas = await this.runner.lock(sql, sagaIds);
+      const unmatched: number[] = [];
+      for (const [index, reply] of replies.entries()) {
+        const saga = sagas.get(reply.sagaId);
+        if (!saga) {
+          unmatched.push(index);
+          continue;
+        }
+        const { messageId, stepId, action, attempt, outcome } = reply;
+        const result = session.apply(saga, {
+          type: 'reply',
+          at: now,
+          random: Math.random(),
+          messageId,
+          stepId,
+          action,
+          attempt,
+          outcome,
+        });
+        // Only an answer the saga took counts for its participant's breaker and load: a copy
+        // was counted with its first delivery, a late answer with the timeout before it.
+        if (wasApplied(result)) session.noteOutcome(saga.state, stepId, outcome.status !== 'error');
+      }
+      return unmatched;
+    });
+  }
+}

@@ -1,0 +1,249 @@
+import { randomUUID } from 'node:crypto';
+import type { SagaRef, SagaState, TransitionResult } from '#saga-core';
+import { inTransaction, type SqlRunner } from '#postgres';
+import {
+  IdempotencyConflictError,
+  InvalidSagaInputError,
+  UnknownSagaTypeError,
+} from '../application/saga-errors.js';
+import type { StartSagaAnswer, StartSagaRequest } from '../application/saga-operations.js';
+import { sagaTracing } from '../observability/saga-tracing.js';
+import {
+  awaitingParticipants,
+  findByIdempotencyKeys,
+  insertSagas,
+  keyOf,
+  type KeyedSaga,
+  type NewSaga,
+} from '../persistence/saga-rows.js';
+import type { SagaAdmission } from '../resilience/saga-admission.js';
+import type { DecisionRunner } from './decision-runner.js';
+import type { DecisionSession } from './decision-session.js';
+import { GroupedStarts, type TraceParent } from './grouped-starts.js';
+import { inputsEqual } from './inputs-equal.js';
+
+/**
+ * Starts one at a time (HTTP) share transactions: two run at once (one commits while the next
+ * gathers), each with up to this many starts.
+ */
+const START_GROUPS = { concurrency: 2, maxGroup: 500 } as const;
+
+/**
+ * The start path: each request is checked against its definition, then started once per type
+ * and idempotency key (the unique index decides between instances); a key already taken
+ * answers with its saga, or a conflict when the input differs.
+ */
+export class StartDecisions {
+  private readonly grouped = new GroupedStarts(
+    (requests, traceParents) => this.startMany(requests, traceParents),
+    START_GROUPS,
+  );
+
+  constructor(
+    private readonly runner: DecisionRunner,
+    private readonly admission: SagaAdmission,
+    /** The largest input a saga may start with, as serialised JSON in bytes. */
+    private readonly maxContextBytes: number,
+  ) {}
+
+  /**
+   * Starts a saga, or answers with the one its idempotency key already started; refused with
+   * a SagaCapacityError while the cap on sagas in flight is reached. Concurrent starts share
+   * their transaction (see GroupedStarts); each answers once its start is durable.
+   */
+  async start(request: StartSagaRequest, traceParent?: TraceParent): Promise<StartSagaAnswer> {
+    // At the cap, a retry of a start already made still gets its saga, not a 429.
+    if (this.admission.isFull) {
+      const existing = await inTransaction(this.runner.parts.dataSource, (sql) =>
+        this.findByKeys(sql, [request]),
+      );
+      if (existing.size === 0) this.admission.assertRoom();
+    }
+    const answer = await this.grouped.submit(request, traceParent);
+    if (answer instanceof Error) throw answer;
+    return answer;
+  }
+
+  /**
+   * Starts several sagas in one transaction; a request that is refused gets its error in its
+   * place. `traceParents[i]` (headers holding a W3C `traceparent`) makes saga i's trace a child
+   * of the requester's.
+   */
+  async startMany(
+    requests: readonly StartSagaRequest[],
+    traceParents: readonly TraceParent[] = [],
+  ): Promise<(StartSagaAnswer | Error)[]> {
+    const checked = requests.map((request) => this.checkStart(request));
+    const answers = await this.runner.decide((sql, now, session) =>
+      this.startAll(sql, now, session, requests, checked, traceParents),
+    );
+    this.admission.noteStarted(
+      answers.filter((answer) => !(answer instanceof Error) && answer.created).length,
+    );
+    return answers;
+  }
+
+  /** Resolves the definition and validates the input; the normalised input, or the refusal. */
+  private checkStart(request: StartSagaRequest): { input: unknown } | Error {
+    const definition = this.runner.parts.registry.resolve(refOf(request));
+    if (!definition) {
+      const version = request.sagaVersion === undefined ? '' : ` version ${request.sagaVersion}`;
+      return new UnknownSagaTypeError(`unknown saga type "${request.sagaType}"${version}`);
+    }
+    const parsed = definition.input.safeParse(request.input);
+    const limit = this.maxContextBytes;
+    if (parsed.success && Buffer.byteLength(JSON.stringify(parsed.data)) > limit) {
+      return new InvalidSagaInputError([{ path: '', message: `larger than ${limit} bytes` }]);
+    }
+    if (parsed.success) return { input: parsed.data };
+    return new InvalidSagaInputError(
+      parsed.error.issues.map((issue) => ({
+        path: issue.path.map(String).join('.'),
+        message: issue.message,
+      })),
+    );
+  }
+
+  /**
+   * Starts the requests that passed their checks, in one pass: their keys looked up together,
+   * the new sagas inserted together. A key already taken answers with its saga; a key given
+   * twice in the batch starts one saga, and the second request is answered like a retry.
+   */
+  private async startAll(
+    sql: SqlRunner,
+    now: number,
+    session: DecisionSession,
+    requests: readonly StartSagaRequest[],
+    checked: readonly ({ input: unknown } | Error)[],
+    traceParents: readonly TraceParent[],
+  ): Promise<(StartSagaAnswer | Error)[]> {
+    const answers: (StartSagaAnswer | Error)[] = checked.map((check) =>
+      check instanceof Error ? check : new Error('not answered'),
+    );
+    const pending = requests.flatMap((request, index) =>
+      checked[index] instanceof Error ? [] : [{ request, index, key: keyOf(request) }],
+    );
+    const inputOf = (index: number) => (checked[index] as { input: unknown }).input;
+    const existing = await this.findByKeys(
+      sql,
+      pending.map((item) => item.request),
+    );
+    const first = new Map<string, number>();
+    const fresh: { index: number; started: StartedSaga }[] = [];
+    for (const { request, index, key } of pending) {
+      const found = existing.get(key);
+      if (found) answers[index] = answerExisting(found, request.idempotencyKey, inputOf(index));
+      else if (first.has(key))
+        continue; // answered once the first one is
+      else {
+        first.set(key, index);
+        const started = this.startOne(now, request, inputOf(index), traceParents[index]);
+        if (started instanceof Error) answers[index] = started;
+        else fresh.push({ index, started });
+      }
+    }
+    const inserted = await insertSagas(
+      sql,
+      fresh.map(({ started }) => started.row),
+    );
+    const lost: number[] = [];
+    for (const { index, started } of fresh) {
+      const { state, effects, row } = started;
+      if (!inserted.has(state.sagaId)) {
+        lost.push(index); // another transaction took the key since we looked
+        continue;
+      }
+      session.record(state, effects, row.idempotencyKey, row.traceContext);
+      answers[index] = { sagaId: state.sagaId, created: true, status: state.status };
+    }
+    const winners = await this.findByKeys(
+      sql,
+      lost.map((index) => requests[index]!),
+    );
+    for (const { request, index, key } of pending) {
+      if (lost.includes(index)) {
+        answers[index] = answerExisting(winners.get(key)!, request.idempotencyKey, inputOf(index));
+      } else if (first.get(key) !== index && !existing.has(key)) {
+        const firstIndex = first.get(key)!;
+        const original = answers[firstIndex]!;
+        answers[index] =
+          original instanceof Error
+            ? original
+            : answerExisting(
+                { ...original, input: inputOf(firstIndex) },
+                request.idempotencyKey,
+                inputOf(index),
+              );
+      }
+    }
+    return answers;
+  }
+
+  /** The engine's start of one saga, its row sealed; or why it cannot start. */
+  private startOne(
+    now: number,
+    request: StartSagaRequest,
+    input: unknown,
+    traceParent: TraceParent,
+  ): StartedSaga | Error {
+    const { engine, sensitive } = this.runner.parts;
+    const started = engine.start(refOf(request), {
+      sagaId: randomUUID(),
+      input,
+      at: now,
+      random: Math.random(),
+    });
+    if (started.state === null)
+      return new InvalidSagaInputError([{ path: '', message: started.rejection.message }]);
+    return {
+      state: started.state,
+      effects: started.effects,
+      row: {
+        state: sensitive.sealState(started.state),
+        idempotencyKey: request.idempotencyKey,
+        traceContext: sagaTracing.started(started.state, traceParent),
+        awaiting: awaitingParticipants(started.state, this.runner.participantOf),
+      },
+    };
+  }
+
+  /** The sagas the requests' keys already started, by keyOf, with their inputs opened. */
+  private async findByKeys(
+    sql: SqlRunner,
+    requests: readonly StartSagaRequest[],
+  ): Promise<Map<string, KeyedSaga>> {
+    const found = await findByIdempotencyKeys(sql, requests);
+    const { sensitive } = this.runner.parts;
+    for (const [key, saga] of found)
+      found.set(key, { ...saga, input: sensitive.openInput(saga, saga.input) });
+    return found;
+  }
+}
+
+/** A saga the engine started, with the row to insert for it. */
+interface StartedSaga {
+  readonly state: SagaState;
+  readonly effects: TransitionResult['effects'];
+  readonly row: NewSaga;
+}
+
+function refOf(request: StartSagaRequest): SagaRef {
+  return {
+    name: request.sagaType,
+    ...(request.sagaVersion === undefined ? {} : { version: request.sagaVersion }),
+  };
+}
+
+/** The answer for a key that already started a saga: the same saga, unless the input differs. */
+function answerExisting(
+  existing: { sagaId: string; status: SagaState['status']; input: unknown },
+  idempotencyKey: string,
+  input: unknown,
+): StartSagaAnswer | Error {
+  if (!inputsEqual(existing.input, input)) {
+    return new IdempotencyConflictError(
+      `idempotency key "${idempotencyKey}" already started saga ${existing.sagaId} with another input`,
+    );
+  }
+  return { sagaId: existing.sagaId, created: false, status: existing.status };
+}
