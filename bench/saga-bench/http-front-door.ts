@@ -1,9 +1,8 @@
 import { performance } from 'node:perf_hooks';
-import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import type { SagaEnd } from './bench-system.js';
 import { BENCH_SAGA } from './bench-saga.js';
 import type { FrontDoor, StartLatencies } from './kafka-front-door.js';
-import { watchSagaEnds } from './saga-ends.js';
+import { loadClient, SagaEndsWatcher } from './saga-ends.js';
 
 /**
  * The coordinator's front door as an HTTP client sees it: each start is its own `POST /sagas`
@@ -11,9 +10,7 @@ import { watchSagaEnds } from './saga-ends.js';
  * ends are read from `saga.events` as for the Kafka door.
  */
 export class HttpFrontDoor implements FrontDoor {
-  private readonly kafka: Kafka;
-  private consumer: Consumer | undefined;
-  private listener: (key: string, end: SagaEnd) => void = () => undefined;
+  private readonly ends: SagaEndsWatcher;
   private acceptedMs: number[] = [];
   private refused = 0;
   private firstRefusal: string | undefined;
@@ -21,26 +18,20 @@ export class HttpFrontDoor implements FrontDoor {
 
   constructor(
     brokers: readonly string[],
-    private readonly topicPrefix: string,
-    private readonly groupId: string,
+    topicPrefix: string,
+    groupId: string,
     private readonly url: string,
     private readonly apiKey: string,
   ) {
-    this.kafka = new Kafka({
-      brokers: [...brokers],
-      clientId: 'bench-load',
-      logLevel: logLevel.ERROR,
-    });
+    this.ends = new SagaEndsWatcher(loadClient(brokers), topicPrefix, groupId);
   }
 
   onEnd(listener: (key: string, end: SagaEnd) => void): void {
-    this.listener = listener;
+    this.ends.onEnd(listener);
   }
 
-  async connect(): Promise<void> {
-    this.consumer = await watchSagaEnds(this.kafka, this.topicPrefix, this.groupId, (key, end) =>
-      this.listener(key, end),
-    );
+  connect(): Promise<void> {
+    return this.ends.connect();
   }
 
   start(key: string, fail: boolean): void {
@@ -72,7 +63,7 @@ export class HttpFrontDoor implements FrontDoor {
 
   async close(): Promise<void> {
     await Promise.all(this.inFlight);
-    await this.consumer?.disconnect();
+    await this.ends.close();
   }
 
   private refuse(reason: string): void {

@@ -1,8 +1,8 @@
-import { Kafka, logLevel, Partitioners, type Consumer, type Producer } from 'kafkajs';
+import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import { HEADERS, MESSAGE_TYPES, SCHEMA_VERSION, topicNames } from '#contracts';
 import type { SagaEnd } from './bench-system.js';
 import { BENCH_SAGA } from './bench-saga.js';
-import { watchSagaEnds } from './saga-ends.js';
+import { loadClient, SagaEndsWatcher } from './saga-ends.js';
 
 /** How the bench starts sagas on a Kafka-native system and hears of their ends. */
 export interface FrontDoor {
@@ -28,27 +28,23 @@ export interface StartLatencies {
  */
 export class KafkaFrontDoor implements FrontDoor {
   private readonly kafka: Kafka;
+  private readonly ends: SagaEndsWatcher;
   private producer: Producer | undefined;
-  private consumer: Consumer | undefined;
   private pending: { key: string; value: string }[] = [];
   private flushing: Promise<void> | undefined;
-  private listener: (key: string, end: SagaEnd) => void = () => undefined;
   private failure: unknown;
 
   constructor(
     brokers: readonly string[],
     private readonly topicPrefix: string,
-    private readonly groupId: string,
+    groupId: string,
   ) {
-    this.kafka = new Kafka({
-      brokers: [...brokers],
-      clientId: 'bench-load',
-      logLevel: logLevel.ERROR,
-    });
+    this.kafka = loadClient(brokers);
+    this.ends = new SagaEndsWatcher(this.kafka, topicPrefix, groupId);
   }
 
   onEnd(listener: (key: string, end: SagaEnd) => void): void {
-    this.listener = listener;
+    this.ends.onEnd(listener);
   }
 
   async connect(): Promise<void> {
@@ -57,9 +53,7 @@ export class KafkaFrontDoor implements FrontDoor {
       createPartitioner: Partitioners.DefaultPartitioner,
     });
     await this.producer.connect();
-    this.consumer = await watchSagaEnds(this.kafka, this.topicPrefix, this.groupId, (key, end) =>
-      this.listener(key, end),
-    );
+    await this.ends.connect();
   }
 
   start(key: string, fail: boolean): void {
@@ -71,7 +65,7 @@ export class KafkaFrontDoor implements FrontDoor {
 
   async close(): Promise<void> {
     await this.flushing;
-    await this.consumer?.disconnect();
+    await this.ends.close();
     await this.producer?.disconnect();
   }
 

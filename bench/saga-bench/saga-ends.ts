@@ -1,35 +1,58 @@
-import type { Consumer, Kafka } from 'kafkajs';
+import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { topicNames } from '#contracts';
 import type { SagaEnd } from './bench-system.js';
 
+/** The Kafka client of the bench's load (its starts and its reading of ends). */
+export function loadClient(brokers: readonly string[]): Kafka {
+  return new Kafka({ brokers: [...brokers], clientId: 'bench-load', logLevel: logLevel.ERROR });
+}
+
 /**
- * Reads `saga.events` of a Kafka-native system (the coordinator, the floor) from now on and
- * tells `listener` of each saga's end, by the idempotency key its end event names. Resolves,
- * with the consumer to disconnect, once it has joined its group.
+ * Reads `saga.events` of a Kafka-native system (the coordinator, the floor) from the moment it
+ * has joined its group, and tells its listener of each saga's end, by the idempotency key its
+ * end event names.
  */
-export async function watchSagaEnds(
-  kafka: Kafka,
-  topicPrefix: string,
-  groupId: string,
-  listener: (key: string, end: SagaEnd) => void,
-): Promise<Consumer> {
-  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 50 });
-  await consumer.connect();
-  await consumer.subscribe({ topics: [topicNames(topicPrefix).events], fromBeginning: false });
-  let joined!: () => void;
-  const join = new Promise<void>((resolve) => (joined = resolve));
-  consumer.on(consumer.events.GROUP_JOIN, () => joined());
-  await consumer.run({
-    partitionsConsumedConcurrently: 8,
-    eachBatch: async ({ batch }) => {
-      for (const message of batch.messages) {
-        const end = endOf(message.value?.toString());
-        if (end) listener(end.key, end.end);
-      }
-    },
-  });
-  await join;
-  return consumer;
+export class SagaEndsWatcher {
+  private consumer: Consumer | undefined;
+  private listener: (key: string, end: SagaEnd) => void = () => undefined;
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly topicPrefix: string,
+    private readonly groupId: string,
+  ) {}
+
+  onEnd(listener: (key: string, end: SagaEnd) => void): void {
+    this.listener = listener;
+  }
+
+  /** Resolves once the consumer has joined its group. */
+  async connect(): Promise<void> {
+    const consumer = this.kafka.consumer({ groupId: this.groupId, maxWaitTimeInMs: 50 });
+    this.consumer = consumer;
+    await consumer.connect();
+    await consumer.subscribe({
+      topics: [topicNames(this.topicPrefix).events],
+      fromBeginning: false,
+    });
+    let joined!: () => void;
+    const join = new Promise<void>((resolve) => (joined = resolve));
+    consumer.on(consumer.events.GROUP_JOIN, () => joined());
+    await consumer.run({
+      partitionsConsumedConcurrently: 8,
+      eachBatch: async ({ batch }) => {
+        for (const message of batch.messages) {
+          const end = endOf(message.value?.toString());
+          if (end) this.listener(end.key, end.end);
+        }
+      },
+    });
+    await join;
+  }
+
+  async close(): Promise<void> {
+    await this.consumer?.disconnect();
+  }
 }
 
 function endOf(value: string | undefined): { key: string; end: SagaEnd } | undefined {
