@@ -72,6 +72,7 @@ export async function measureRate(
   }, POSTGRES_PIDS_REFRESH_MS);
 
   system.takeEnded();
+  system.takeStartLatencies(); // the warm-up's, or the previous step's stragglers
   const load = await runLoad(system, {
     rate,
     durationMs: settings.stepSeconds * 1000,

@@ -9,6 +9,8 @@ import {
   quoteIdentifier,
 } from '../../../apps/coordinator/src/persistence/data-source-options.js';
 import { coordinatorMigrations } from '../../../apps/coordinator/src/persistence/migrations/index.js';
+import { participantLoads } from '../../../apps/coordinator/src/resilience/held-commands.js';
+import { inTransaction } from '#postgres';
 import { databaseUrl, uniqueName } from '../../support/services.js';
 
 describe('the migration to one row per saga, with sagas in flight', () => {
@@ -37,7 +39,7 @@ describe('the migration to one row per saga, with sagas in flight', () => {
     await dataSource?.destroy();
   });
 
-  it('fills awaiting from the step rows of the sagas in flight and drops the updated index', async () => {
+  it('fills awaiting from the step rows of the sagas not ended and drops the updated index', async () => {
     previous = await connect(coordinatorMigrations.slice(0, -1));
     await previous.runMigrations({ transaction: 'all' });
     const saga = async (status: string, steps: [string, string, string][]) => {
@@ -62,6 +64,8 @@ describe('the migration to one row per saga, with sagas in flight', () => {
       ['c-notify', 'notification', 'running'],
     ]);
     const compensating = await saga('compensating', [['a-reserve', 'inventory', 'compensating']]);
+    // Stuck behind a command that could not be sent: its step in flight was still sent.
+    const stuck = await saga('stuck', [['d-ship', 'shipping', 'running']]);
     const completed = await saga('completed', [['a-reserve', 'inventory', 'succeeded']]);
     await previous.destroy();
 
@@ -80,7 +84,16 @@ describe('the migration to one row per saga, with sagas in flight', () => {
     expect(await awaiting()).toEqual({
       [running]: ['payment', 'notification'],
       [compensating]: ['inventory'],
+      [stuck]: ['shipping'],
       [completed]: [],
+    });
+    // The load per participant reads them: every saga not ended, one per step in flight.
+    const loads = await inTransaction(dataSource, (sql) => participantLoads(sql));
+    expect(Object.fromEntries(loads)).toEqual({
+      payment: { inFlight: 1, held: 0 },
+      notification: { inFlight: 1, held: 0 },
+      inventory: { inFlight: 1, held: 0 },
+      shipping: { inFlight: 1, held: 0 },
     });
     const indexes = async () =>
       (

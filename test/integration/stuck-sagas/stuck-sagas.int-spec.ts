@@ -77,9 +77,10 @@ describe('stuck sagas on the real Kafka and Postgres', () => {
     unanswered.add('idle-1');
     const idleId = await startOrder('idle-1');
     await participants.waitForCommand({ sagaId: idleId });
-    // No progress for an hour (the reply timeouts of the order saga would otherwise touch the row).
+    // No progress for an hour (the reply timeouts of the order saga would otherwise touch the
+    // row), since a start at least as old.
     await environment.db.query(
-      `UPDATE sagas SET updated_at = now() - interval '1 hour' WHERE id = $1`,
+      `UPDATE sagas SET updated_at = now() - interval '1 hour', created_at = now() - interval '1 hour' WHERE id = $1`,
       [idleId],
     );
 

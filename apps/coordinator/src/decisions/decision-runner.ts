@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import type { SagaEngine, SagaRegistry, SagaState, TransitionResult } from '#saga-core';
+import type { SagaEngine, SagaRegistry, TransitionResult } from '#saga-core';
 import { inTransaction, type SqlRunner } from '#postgres';
 import type { WorkSignals } from '../common/work-signals.js';
 import type { SagaLog } from '../observability/saga-log.js';
@@ -74,12 +74,6 @@ export class DecisionRunner {
     }
     return sagas;
   }
-
-  /** The participant a saga's step commands, from the saga's definition. */
-  readonly participantOf = (state: SagaState, stepId: string): string | undefined =>
-    this.parts.registry
-      .resolve({ name: state.sagaType, version: state.sagaVersion })
-      ?.stepById.get(stepId)?.participant;
 
   private afterCommit(session: DecisionSession, now: number): void {
     const { gate, signals, fastPath, telemetry } = this.parts;

@@ -53,7 +53,8 @@ export class DecisionSession {
     private readonly registry: SagaRegistry,
     private readonly plan: EffectPlanOptions,
     private readonly gate: CommandGate,
-    private readonly now: number,
+    /** The database's clock for this transaction, epoch ms. */
+    readonly now: number,
     private readonly sensitive: SensitiveData,
   ) {}
 

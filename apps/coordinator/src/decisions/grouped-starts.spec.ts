@@ -24,10 +24,19 @@ class FakeTransactions {
     });
 }
 
-const request = (key: string): StartSagaRequest => ({
+const request = (key: string, size = 1): StartSagaRequest => ({
   sagaType: 'order',
   idempotencyKey: key,
-  input: {},
+  input: { size },
+});
+
+/** Options: a start weighs its input's `size`; an "unavailable" error fails a whole group. */
+const options = (concurrency: number, maxGroup: number, maxGroupWeight = 1_000) => ({
+  concurrency,
+  maxGroup,
+  maxGroupWeight,
+  weigh: (r: StartSagaRequest) => (r.input as { size: number }).size,
+  isolate: (error: unknown) => !String(error).includes('unavailable'),
 });
 
 /** Lets every settled promise run its continuations (no timers involved). */
@@ -36,7 +45,7 @@ const settle = () => new Promise((resolve) => setImmediate(resolve));
 describe('GroupedStarts', () => {
   it('sends a start at once when a transaction slot is free', async () => {
     const tx = new FakeTransactions();
-    const grouped = new GroupedStarts(tx.startMany, { concurrency: 1, maxGroup: 10 });
+    const grouped = new GroupedStarts(tx.startMany, options(1, 10));
     const answer = grouped.submit(request('a'), { traceparent: 'tp-a' });
     expect(tx.calls.map((c) => c.keys)).toEqual([['a']]);
     expect(tx.calls[0]!.parents).toEqual([{ traceparent: 'tp-a' }]);
@@ -46,7 +55,7 @@ describe('GroupedStarts', () => {
 
   it('puts the starts that waited for a busy slot in one transaction, each with its answer', async () => {
     const tx = new FakeTransactions();
-    const grouped = new GroupedStarts(tx.startMany, { concurrency: 1, maxGroup: 10 });
+    const grouped = new GroupedStarts(tx.startMany, options(1, 10));
     const first = grouped.submit(request('a'), undefined);
     const waiting = ['b', 'bad-c', 'd'].map((key) =>
       grouped.submit(request(key), { traceparent: `tp-${key}` }),
@@ -72,7 +81,7 @@ describe('GroupedStarts', () => {
 
   it('runs up to `concurrency` transactions at once and caps each group at `maxGroup`', async () => {
     const tx = new FakeTransactions();
-    const grouped = new GroupedStarts(tx.startMany, { concurrency: 2, maxGroup: 2 });
+    const grouped = new GroupedStarts(tx.startMany, options(2, 2));
     const answers = ['a', 'b', 'c', 'd', 'e', 'f'].map((key) =>
       grouped.submit(request(key), undefined),
     );
@@ -88,9 +97,9 @@ describe('GroupedStarts', () => {
     expect(await Promise.all(answers)).toHaveLength(6);
   });
 
-  it('fails every start of a failed transaction, and the next starts still go', async () => {
+  it('fails every start of a transaction the database failed, and the next starts still go', async () => {
     const tx = new FakeTransactions();
-    const grouped = new GroupedStarts(tx.startMany, { concurrency: 1, maxGroup: 10 });
+    const grouped = new GroupedStarts(tx.startMany, options(1, 10));
     const first = grouped.submit(request('a'), undefined);
     const second = grouped.submit(request('b'), undefined);
     const third = grouped.submit(request('c'), undefined);
@@ -104,5 +113,54 @@ describe('GroupedStarts', () => {
     expect(tx.calls.map((c) => c.keys)).toEqual([['a'], ['b', 'c'], ['d']]);
     tx.calls[2]!.end();
     await expect(later).resolves.toMatchObject({ sagaId: 'saga-d' });
+  });
+
+  it('tries each start of a group alone when the group failed for a reason of one start', async () => {
+    const tx = new FakeTransactions();
+    const grouped = new GroupedStarts(tx.startMany, options(1, 10));
+    const first = grouped.submit(request('a'), undefined);
+    const group = Promise.allSettled(
+      ['b', 'poison', 'c'].map((key) => grouped.submit(request(key), undefined)),
+    );
+    tx.calls[0]!.end();
+    await first;
+    await settle();
+    tx.calls[1]!.end(new Error('cannot open a stored input'));
+    for (let call = 2; call < 5; call++) {
+      await settle();
+      const keys = tx.calls[call]!.keys;
+      tx.calls[call]!.end(
+        keys[0] === 'poison' ? new Error('cannot open a stored input') : undefined,
+      );
+    }
+    const outcomes = await group;
+    expect(tx.calls.map((c) => c.keys)).toEqual([
+      ['a'],
+      ['b', 'poison', 'c'],
+      ['b'],
+      ['poison'],
+      ['c'],
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+  });
+
+  it('closes a group before it passes the weight cap, and lets a heavier start go alone', async () => {
+    const tx = new FakeTransactions();
+    const grouped = new GroupedStarts(tx.startMany, options(1, 10, 100));
+    const sizes: [string, number][] = [
+      ['a', 1],
+      ['b', 30],
+      ['c', 30],
+      ['huge', 500],
+      ['d', 1],
+      ['e', 1],
+    ];
+    const answers = sizes.map(([key, size]) => grouped.submit(request(key, size), undefined));
+    for (let call = 0; call < 4; call++) {
+      await settle();
+      tx.calls[call]!.end();
+    }
+    await Promise.all(answers);
+    expect(tx.calls.map((c) => c.keys)).toEqual([['a'], ['b', 'c'], ['huge'], ['d', 'e']]);
   });
 });

@@ -12,6 +12,8 @@ export type StartMany = (
 interface WaitingStart {
   readonly request: StartSagaRequest;
   readonly traceParent: TraceParent;
+  /** What it weighs in a group (see GroupedStartsOptions.maxGroupWeight). */
+  readonly weight: number;
   readonly resolve: (answer: StartSagaAnswer | Error) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -22,6 +24,16 @@ export interface GroupedStartsOptions {
   readonly concurrency: number;
   /** The most starts one transaction takes. */
   readonly maxGroup: number;
+  /** The most weight (e.g. bytes of input) one transaction takes; a heavier start goes alone. */
+  readonly maxGroupWeight: number;
+  /** What a start weighs. */
+  readonly weigh: (request: StartSagaRequest) => number;
+  /**
+   * Whether a failed group's starts should each be tried again alone: true for an error that
+   * may be one start's (say, a stored input that cannot be opened any more), false for one that
+   * fails them all the same (the database is unavailable).
+   */
+  readonly isolate: (error: unknown) => boolean;
 }
 
 /**
@@ -29,7 +41,8 @@ export interface GroupedStartsOptions {
  * transaction slot goes at once, alone; the starts that arrive while every slot is busy wait
  * for the first slot to free and then go together, in one transaction. No timer: an idle
  * service answers a start in one transaction's time, and a busy one shares each commit among
- * every start that waited for it. A transaction that fails fails each start it carried.
+ * every start that waited for it. When a group's transaction fails for a reason that may be one
+ * start's, each of its starts is tried again alone, so one bad start fails only itself.
  */
 export class GroupedStarts {
   private waiting: WaitingStart[] = [];
@@ -43,20 +56,34 @@ export class GroupedStarts {
   /** Resolves with the start's answer or its refusal, once its transaction has committed. */
   submit(request: StartSagaRequest, traceParent: TraceParent): Promise<StartSagaAnswer | Error> {
     return new Promise((resolve, reject) => {
-      this.waiting.push({ request, traceParent, resolve, reject });
+      const weight = this.options.weigh(request);
+      this.waiting.push({ request, traceParent, weight, resolve, reject });
       this.next();
     });
   }
 
   private next(): void {
     while (this.running < this.options.concurrency && this.waiting.length > 0) {
-      const group = this.waiting.splice(0, this.options.maxGroup);
+      const group = this.waiting.splice(0, this.groupSize());
       this.running++;
       void this.run(group).finally(() => {
         this.running--;
         this.next();
       });
     }
+  }
+
+  /** How many of the waiting starts the next group takes: at least one. */
+  private groupSize(): number {
+    const { maxGroup, maxGroupWeight } = this.options;
+    let size = 0;
+    let weight = 0;
+    for (const start of this.waiting) {
+      if (size === maxGroup || (size > 0 && weight + start.weight > maxGroupWeight)) break;
+      weight += start.weight;
+      size++;
+    }
+    return size;
   }
 
   private async run(group: readonly WaitingStart[]): Promise<void> {
@@ -67,7 +94,12 @@ export class GroupedStarts {
       );
       group.forEach((start, index) => start.resolve(answers[index]!));
     } catch (error) {
-      for (const start of group) start.reject(error);
+      if (group.length === 1 || !this.options.isolate(error)) {
+        for (const start of group) start.reject(error);
+        return;
+      }
+      // One at a time, in the slot this group holds: the start at fault fails alone.
+      for (const start of group) await this.run([start]);
     }
   }
 }

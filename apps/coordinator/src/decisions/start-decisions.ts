@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { SagaRef, SagaState, TransitionResult } from '#saga-core';
-import { inTransaction, type SqlRunner } from '#postgres';
+import { inTransaction, isDatabaseUnavailable, type SqlRunner } from '#postgres';
 import {
   IdempotencyConflictError,
   InvalidSagaInputError,
@@ -19,14 +19,22 @@ import {
 import type { SagaAdmission } from '../resilience/saga-admission.js';
 import type { DecisionRunner } from './decision-runner.js';
 import type { DecisionSession } from './decision-session.js';
-import { GroupedStarts, type TraceParent } from './grouped-starts.js';
+import { GroupedStarts, type GroupedStartsOptions, type TraceParent } from './grouped-starts.js';
 import { inputsEqual } from './inputs-equal.js';
 
 /**
- * Starts one at a time (HTTP) share transactions: two run at once (one commits while the next
- * gathers), each with up to this many starts.
+ * Starts that come one at a time (HTTP) share transactions: two run at once, each with up to
+ * 100 starts and 4 MiB of input (as JSON text); the starts that arrive meanwhile wait for a
+ * slot. A group that fails for a reason other than an unavailable database is tried again
+ * one start at a time.
  */
-const START_GROUPS = { concurrency: 2, maxGroup: 500 } as const;
+const START_GROUPS: GroupedStartsOptions = {
+  concurrency: 2,
+  maxGroup: 100,
+  maxGroupWeight: 4 * 1024 * 1024,
+  weigh: (request) => JSON.stringify(request.input)?.length ?? 0,
+  isolate: (error) => !isDatabaseUnavailable(error),
+};
 
 /**
  * The start path: each request is checked against its definition, then started once per type
@@ -74,8 +82,8 @@ export class StartDecisions {
     traceParents: readonly TraceParent[] = [],
   ): Promise<(StartSagaAnswer | Error)[]> {
     const checked = requests.map((request) => this.checkStart(request));
-    const answers = await this.runner.decide((sql, now, session) =>
-      this.startAll(sql, now, session, requests, checked, traceParents),
+    const answers = await this.runner.decide((sql, _now, session) =>
+      this.startAll(sql, session, requests, checked, traceParents),
     );
     this.admission.noteStarted(
       answers.filter((answer) => !(answer instanceof Error) && answer.created).length,
@@ -111,7 +119,6 @@ export class StartDecisions {
    */
   private async startAll(
     sql: SqlRunner,
-    now: number,
     session: DecisionSession,
     requests: readonly StartSagaRequest[],
     checked: readonly ({ input: unknown } | Error)[],
@@ -137,7 +144,7 @@ export class StartDecisions {
         continue; // answered once the first one is
       else {
         first.set(key, index);
-        const started = this.startOne(now, request, inputOf(index), traceParents[index]);
+        const started = this.startOne(session, request, inputOf(index), traceParents[index]);
         if (started instanceof Error) answers[index] = started;
         else fresh.push({ index, started });
       }
@@ -181,7 +188,7 @@ export class StartDecisions {
 
   /** The engine's start of one saga, its row sealed; or why it cannot start. */
   private startOne(
-    now: number,
+    session: DecisionSession,
     request: StartSagaRequest,
     input: unknown,
     traceParent: TraceParent,
@@ -190,7 +197,7 @@ export class StartDecisions {
     const started = engine.start(refOf(request), {
       sagaId: randomUUID(),
       input,
-      at: now,
+      at: session.now,
       random: Math.random(),
     });
     if (started.state === null)
@@ -202,7 +209,7 @@ export class StartDecisions {
         state: sensitive.sealState(started.state),
         idempotencyKey: request.idempotencyKey,
         traceContext: sagaTracing.started(started.state, traceParent),
-        awaiting: awaitingParticipants(started.state, this.runner.participantOf),
+        awaiting: awaitingParticipants(started.state, session.participantOf),
       },
     };
   }

@@ -194,6 +194,9 @@ export async function insertSagas(sql: SqlRunner, sagas: readonly NewSaga[]): Pr
        x.awaiting
      FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, saga_type text, saga_version integer,
        status text, idempotency_key text, state jsonb, trace_context jsonb, awaiting text[])
+     -- In key order: two transactions inserting the same keys wait on each other in one
+     -- order, never in a cycle (a deadlock).
+     ORDER BY x.saga_type, x.idempotency_key
      ON CONFLICT (saga_type, idempotency_key) DO NOTHING RETURNING id`,
     [
       json(

@@ -163,7 +163,8 @@ export async function participantLoads(sql: SqlRunner): Promise<Map<string, Part
     `SELECT participant, sum(waiting)::int AS waiting, sum(held)::int AS held FROM (
        SELECT participant, count(*) AS waiting, 0 AS held
        FROM sagas CROSS JOIN LATERAL unnest(awaiting) AS participant
-       WHERE status IN ('running', 'compensating') GROUP BY participant
+       -- A stuck saga's steps in flight were sent (a later row could not be): still awaited.
+       WHERE status IN ('running', 'compensating', 'stuck') GROUP BY participant
        UNION ALL
        SELECT participant, 0, count(*) FROM held_commands GROUP BY participant
      ) counts GROUP BY participant`,

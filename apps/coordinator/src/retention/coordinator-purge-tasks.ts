@@ -2,7 +2,7 @@ import type { PurgeTask, SqlRunner } from '#postgres';
 
 /** How long each kind of row is kept, in ms (see docs/CONFIGURATION.md, "Retention"). */
 export interface RetentionPeriods {
-  /** Finished sagas (completed, compensated) since their last change, with steps and audit. */
+  /** Finished sagas (completed, compensated) since their last change, with their audit. */
   readonly sagaMs: number;
   /** Dead letters, since they were recorded. */
   readonly deadLetterMs: number;
@@ -13,8 +13,8 @@ export interface RetentionPeriods {
 const seconds = (ms: number) => ms / 1000;
 
 /**
- * The coordinator's retention: finished sagas and everything about them (steps, timers, held
- * commands by cascade; the audit, which its trigger lets go only for sagas that no longer
+ * The coordinator's retention: finished sagas and everything about them (timers, held commands
+ * and the step rows of earlier versions by cascade; the audit, which its trigger lets go only for sagas that no longer
  * exist; their unsent outbox rows), dead letters and sent outbox rows, each by age. Stuck and live
  * sagas are never touched.
  */
@@ -70,6 +70,8 @@ async function deleteFinishedSagas(
        SELECT id FROM sagas
        WHERE status IN ('completed', 'compensated')
          AND updated_at < now() - make_interval(secs => $1)
+         -- Implied (a saga changes only after it was created); lets (status, created_at) serve.
+         AND created_at < now() - make_interval(secs => $1)
        LIMIT $2 FOR UPDATE SKIP LOCKED)
      RETURNING id`,
     [seconds(periodMs), limit],

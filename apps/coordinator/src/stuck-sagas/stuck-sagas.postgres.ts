@@ -37,7 +37,10 @@ export interface StuckSagaListOptions {
 // A saga not terminal: `stuck` waits for an operator; these two still run.
 const ACTIVE = `('running', 'compensating')`;
 // Times are the database's, as for timers: instances whose clocks disagree list the same sagas.
-const IDLE = `(status IN ${ACTIVE} AND updated_at < now() - make_interval(secs => $1::double precision / 1000))`;
+// The bound on created_at is implied (a saga changes only after it was created); it lets the
+// (status, created_at) index serve the query.
+const IDLE_SINCE = `now() - make_interval(secs => $1::double precision / 1000)`;
+const IDLE = `(status IN ${ACTIVE} AND updated_at < ${IDLE_SINCE} AND created_at < ${IDLE_SINCE})`;
 
 interface StuckRow {
   id: string;
