@@ -14,6 +14,12 @@ export interface BenchEnvironment {
   readonly runId: string;
 }
 
+/** How long starts took to be accepted (sorted ms), and how many were refused. */
+export interface StartLatencies {
+  readonly acceptedMs: readonly number[];
+  readonly refused: number;
+}
+
 /** A process whose CPU time and memory are counted for the system. */
 export interface BenchProcess {
   /** What it is, e.g. `coordinator`, `echo participant`. */
@@ -36,8 +42,7 @@ export interface BenchSystem {
    * How long the starts since the last call took to be accepted (e.g. `POST /sagas` answered),
    * for a system whose starts are answered; undefined for a fire-and-forget front door.
    */
-  takeStartLatencies?():
-    { readonly acceptedMs: readonly number[]; readonly refused: number } | undefined;
+  takeStartLatencies?(): StartLatencies | undefined;
   /** The listener told once per saga that ended; set before the first `start`. */
   onEnd(listener: (key: string, end: SagaEnd) => void): void;
   /** The system's own processes (the harness adds Kafka and Postgres). */

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
-import type { SagaEnd } from './bench-system.js';
+import type { SagaEnd, StartLatencies } from './bench-system.js';
 import { BENCH_SAGA } from './bench-saga.js';
-import type { FrontDoor, StartLatencies } from './kafka-front-door.js';
+import type { FrontDoor } from './kafka-front-door.js';
 import { loadClient, SagaEndsWatcher } from './saga-ends.js';
 
 /**

@@ -1,6 +1,6 @@
 import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import { HEADERS, MESSAGE_TYPES, SCHEMA_VERSION, topicNames } from '#contracts';
-import type { SagaEnd } from './bench-system.js';
+import type { SagaEnd, StartLatencies } from './bench-system.js';
 import { BENCH_SAGA } from './bench-saga.js';
 import { loadClient, SagaEndsWatcher } from './saga-ends.js';
 
@@ -13,12 +13,6 @@ export interface FrontDoor {
   /** Ms each start took to be accepted since the last call, when the door can tell. */
   takeStartLatencies?(): StartLatencies;
   close(): Promise<void>;
-}
-
-/** How long starts took to be accepted (sorted ms), and how many were refused. */
-export interface StartLatencies {
-  readonly acceptedMs: readonly number[];
-  readonly refused: number;
 }
 
 /**

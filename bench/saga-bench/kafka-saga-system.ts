@@ -1,8 +1,14 @@
 import { topicNames } from '#contracts';
-import type { BenchEnvironment, BenchProcess, BenchSystem, SagaEnd } from './bench-system.js';
+import type {
+  BenchEnvironment,
+  BenchProcess,
+  BenchSystem,
+  SagaEnd,
+  StartLatencies,
+} from './bench-system.js';
 import { ECHO_PARTICIPANT } from './bench-saga.js';
 import { forkReady, type BenchChild } from './child-process.js';
-import { KafkaFrontDoor, type FrontDoor, type StartLatencies } from './kafka-front-door.js';
+import { KafkaFrontDoor, type FrontDoor } from './kafka-front-door.js';
 
 /** Where the built bench scripts are. */
 export const BENCH_DIR = new URL('.', import.meta.url).pathname;

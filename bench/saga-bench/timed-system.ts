@@ -1,5 +1,11 @@
 import { performance } from 'node:perf_hooks';
-import type { BenchEnvironment, BenchProcess, BenchSystem, SagaEnd } from './bench-system.js';
+import type {
+  BenchEnvironment,
+  BenchProcess,
+  BenchSystem,
+  SagaEnd,
+  StartLatencies,
+} from './bench-system.js';
 import { quantile } from './load-generator.js';
 
 /** Participant round trips of a bench saga: its three steps, plus two compensations when the third refuses. */
@@ -41,7 +47,7 @@ export class TimedSystem implements BenchSystem {
     this.listener = listener;
   }
 
-  takeStartLatencies(): ReturnType<NonNullable<BenchSystem['takeStartLatencies']>> {
+  takeStartLatencies(): StartLatencies | undefined {
     return this.inner.takeStartLatencies?.();
   }
 

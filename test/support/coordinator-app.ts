@@ -8,6 +8,7 @@ import { AppModule } from '../../apps/coordinator/src/app.module.js';
 import { configureHttp } from '../../apps/coordinator/src/http/index.js';
 import { SAMPLE_PARTICIPANTS } from '../../apps/coordinator/src/sagas/saga-catalog.js';
 import type { CoordinatorEnvironment } from './coordinator-fixture.js';
+import { orderInput } from './saga-load.js';
 import { ADMIN_HEADERS } from './test-credentials.js';
 import { waitFor } from './wait-for.js';
 import { sampleParticipantsCompanion } from '../../apps/sample-participants/src/embedded-companion.js';
@@ -67,4 +68,18 @@ export async function startCoordinatorApp(
     throw error;
   }
   return { url, request, close: () => app.close() };
+}
+
+/**
+ * Starts an order saga (the sample input for `key`, which is also its idempotency key) with
+ * `POST /sagas`; resolves with its id, and fails on any answer but 202.
+ */
+export async function startOrder(app: CoordinatorApp, key: string): Promise<string> {
+  const response = await app.request('POST', '/sagas', {
+    body: { sagaType: 'order', idempotencyKey: key, input: orderInput(key) },
+  });
+  if (response.status !== 202) {
+    throw new Error(`POST /sagas answered ${response.status}: ${await response.text()}`);
+  }
+  return ((await response.json()) as { sagaId: string }).sagaId;
 }

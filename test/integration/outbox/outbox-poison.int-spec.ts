@@ -7,7 +7,11 @@ import { randomUUID } from 'node:crypto';
 import type { CommandMessage, ReplyOutcome } from '#contracts';
 import { HEADERS, topicNames } from '#contracts';
 import { createSampleSagaRegistry } from '../../../apps/coordinator/src/sagas/saga-catalog.js';
-import { startCoordinatorApp, type CoordinatorApp } from '../../support/coordinator-app.js';
+import {
+  startCoordinatorApp,
+  startOrder,
+  type CoordinatorApp,
+} from '../../support/coordinator-app.js';
 import {
   createEnvironment,
   waitForSagas,
@@ -16,7 +20,6 @@ import {
 import { ScriptedParticipants, succeed } from '../../support/scripted-participants.js';
 import { readTopics } from '../../support/topic-reader.js';
 import { waitFor } from '../../support/wait-for.js';
-import { orderInput } from '../../support/saga-load.js';
 
 interface SagaView {
   status: string;
@@ -34,13 +37,6 @@ describe('a poison outbox row on the real Kafka and Postgres', () => {
       ? undefined
       : succeed(command);
 
-  const startOrder = async (key: string): Promise<string> => {
-    const response = await app.request('POST', '/sagas', {
-      body: { sagaType: 'order', idempotencyKey: key, input: orderInput(key) },
-    });
-    expect(response.status).toBe(202);
-    return ((await response.json()) as { sagaId: string }).sagaId;
-  };
   const sagaView = async (sagaId: string): Promise<SagaView> => {
     const response = await app.request('GET', `/sagas/${sagaId}`);
     expect(response.status).toBe(200);
@@ -107,8 +103,8 @@ describe('a poison outbox row on the real Kafka and Postgres', () => {
     const topics = topicNames(environment.topicPrefix);
     unanswered.add('poisoned-1');
     unanswered.add('poisoned-2');
-    const poisoned = await startOrder('poisoned-1');
-    const sealedAway = await startOrder('poisoned-2');
+    const poisoned = await startOrder(app, 'poisoned-1');
+    const sealedAway = await startOrder(app, 'poisoned-2');
     await participants.waitForCommand({ sagaId: poisoned });
     await participants.waitForCommand({ sagaId: sealedAway });
     // A sent row an hour and more old: the retention job prunes it.
@@ -181,7 +177,7 @@ describe('a poison outbox row on the real Kafka and Postgres', () => {
     expect(onEvents).toContain(`other-${other}`);
     expect(onEvents).not.toContain(`later-${poisoned}`);
     // A saga started now flows to its end.
-    const fresh = await startOrder('fresh-1');
+    const fresh = await startOrder(app, 'fresh-1');
     await waitForSagas(environment.db, [fresh], ['completed']);
     Object.assign(first, { poisoned, missingTopic, later });
     // Pruning ran despite the poison.

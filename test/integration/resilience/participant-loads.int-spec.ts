@@ -5,13 +5,16 @@ import type { CommandMessage, ReplyOutcome } from '#contracts';
 import { inTransaction } from '#postgres';
 import { participantLoads } from '../../../apps/coordinator/src/resilience/held-commands.js';
 import { createSampleSagaRegistry } from '../../../apps/coordinator/src/sagas/saga-catalog.js';
-import { startCoordinatorApp, type CoordinatorApp } from '../../support/coordinator-app.js';
+import {
+  startCoordinatorApp,
+  startOrder,
+  type CoordinatorApp,
+} from '../../support/coordinator-app.js';
 import {
   createEnvironment,
   waitForSagas,
   type CoordinatorEnvironment,
 } from '../../support/coordinator-fixture.js';
-import { orderInput } from '../../support/saga-load.js';
 import { ScriptedParticipants, succeed } from '../../support/scripted-participants.js';
 
 describe('the load per participant, from the sagas in flight', () => {
@@ -27,14 +30,6 @@ describe('the load per participant, from the sagas in flight', () => {
     return succeed(command);
   };
 
-  const startOrder = async (key: string): Promise<string> => {
-    const response = await app.request('POST', '/sagas', {
-      body: { sagaType: 'order', idempotencyKey: key, input: orderInput(key) },
-    });
-    expect(response.status).toBe(202);
-    return ((await response.json()) as { sagaId: string }).sagaId;
-  };
-
   beforeAll(async () => {
     environment = await createEnvironment('it_loads');
     app = await startCoordinatorApp(environment, createSampleSagaRegistry());
@@ -48,8 +43,8 @@ describe('the load per participant, from the sagas in flight', () => {
   });
 
   it('counts the steps awaiting each participant, and nothing for a saga that ended', async () => {
-    const done = await startOrder('paid-1');
-    const waiting = await Promise.all([...unpaid].map(startOrder));
+    const done = await startOrder(app, 'paid-1');
+    const waiting = await Promise.all([...unpaid].map((key) => startOrder(app, key)));
     await waitForSagas(environment.db, [done], ['completed']);
     for (const sagaId of waiting) {
       await participants.waitForCommand({ sagaId, commandType: 'payment.authorize' });

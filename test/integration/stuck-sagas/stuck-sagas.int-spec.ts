@@ -4,7 +4,11 @@
 import type { CommandMessage, ReplyOutcome } from '#contracts';
 import { createSampleSagaRegistry } from '../../../apps/coordinator/src/sagas/saga-catalog.js';
 import { countStuckSagas } from '../../../apps/coordinator/src/stuck-sagas/index.js';
-import { startCoordinatorApp, type CoordinatorApp } from '../../support/coordinator-app.js';
+import {
+  startCoordinatorApp,
+  startOrder,
+  type CoordinatorApp,
+} from '../../support/coordinator-app.js';
 import {
   createEnvironment,
   waitForSagas,
@@ -12,7 +16,6 @@ import {
 } from '../../support/coordinator-fixture.js';
 import { ScriptedParticipants, succeed } from '../../support/scripted-participants.js';
 import { asKey } from '../../support/test-credentials.js';
-import { orderInput } from '../../support/saga-load.js';
 
 interface StuckPage {
   items: { sagaId: string; status: string; kind: string; reason: string; updatedAt: string }[];
@@ -44,13 +47,6 @@ describe('stuck sagas on the real Kafka and Postgres', () => {
     }
   };
 
-  const startOrder = async (key: string): Promise<string> => {
-    const response = await app.request('POST', '/sagas', {
-      body: { sagaType: 'order', idempotencyKey: key, input: orderInput(key) },
-    });
-    expect(response.status).toBe(202);
-    return ((await response.json()) as { sagaId: string }).sagaId;
-  };
   const listStuck = async (query = ''): Promise<StuckPage> => {
     const response = await app.request('GET', `/sagas/stuck${query}`);
     expect(response.status).toBe(200);
@@ -72,10 +68,10 @@ describe('stuck sagas on the real Kafka and Postgres', () => {
   });
 
   it('lists a stuck saga with the engine’s reason and an idle one since its last progress', async () => {
-    const stuckId = await startOrder('stuck-1');
+    const stuckId = await startOrder(app, 'stuck-1');
     await waitForSagas(environment.db, [stuckId], ['stuck']);
     unanswered.add('idle-1');
-    const idleId = await startOrder('idle-1');
+    const idleId = await startOrder(app, 'idle-1');
     await participants.waitForCommand({ sagaId: idleId });
     // No progress for an hour (the reply timeouts of the order saga would otherwise touch the
     // row), since a start at least as old.

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { logEnvironment, type LogLevel } from '#logging';
 import { databaseTimeoutEnvironment, databaseTimeoutsOf, type DatabaseTimeouts } from '#postgres';
+import type { ReadFile } from '#messaging';
 import {
   resilienceConfig,
   resilienceEnvironmentSchema,
@@ -20,7 +21,6 @@ import {
 import {
   securityConfigOf,
   securityEnvironmentSchema,
-  type ReadFile,
   type SecurityConfig,
 } from './security-config.js';
 import { hotPathTuning, tuningEnvironmentSchema, type HotPathTuning } from './tuning-config.js';

@@ -65,8 +65,6 @@ export const securityEnvironmentSchema = z
   .extend(kafkaSecurityEnvironmentSchema.shape);
 type SecurityEnvironment = z.infer<typeof securityEnvironmentSchema>;
 
-export type { ReadFile };
-
 /** What the rest of the configuration says about the deployment. */
 export interface DeploymentShape {
   /** Neither a database nor a broker is configured: authentication may default to open. */

@@ -1,16 +1,16 @@
-import type { StartSagaAnswer, StartSagaRequest } from '../application/saga-operations.js';
+import type { StartSagaAnswer } from '../application/saga-operations.js';
 
 /** Headers holding a W3C `traceparent` (and `tracestate`) for a saga's trace to continue. */
 export type TraceParent = Readonly<Record<string, string>> | undefined;
 
-/** Starts several sagas in one transaction; each request gets its answer or refusal in its place. */
-export type StartMany = (
-  requests: readonly StartSagaRequest[],
+/** Starts several sagas in one transaction; each start gets its answer or refusal in its place. */
+export type StartMany<Start> = (
+  starts: readonly Start[],
   traceParents: readonly TraceParent[],
 ) => Promise<(StartSagaAnswer | Error)[]>;
 
-interface WaitingStart {
-  readonly request: StartSagaRequest;
+interface WaitingStart<Start> {
+  readonly start: Start;
   readonly traceParent: TraceParent;
   /** What it weighs in a group (see GroupedStartsOptions.maxGroupWeight). */
   readonly weight: number;
@@ -19,7 +19,7 @@ interface WaitingStart {
 }
 
 /** How GroupedStarts shares transactions. */
-export interface GroupedStartsOptions {
+export interface GroupedStartsOptions<Start> {
   /** Transactions of starts running at once. */
   readonly concurrency: number;
   /** The most starts one transaction takes. */
@@ -27,7 +27,7 @@ export interface GroupedStartsOptions {
   /** The most weight (e.g. bytes of input) one transaction takes; a heavier start goes alone. */
   readonly maxGroupWeight: number;
   /** What a start weighs. */
-  readonly weigh: (request: StartSagaRequest) => number;
+  readonly weigh: (start: Start) => number;
   /**
    * Whether a failed group's starts should each be tried again alone: true for an error that
    * may be one start's (say, a stored input that cannot be opened any more), false for one that
@@ -44,20 +44,20 @@ export interface GroupedStartsOptions {
  * every start that waited for it. When a group's transaction fails for a reason that may be one
  * start's, each of its starts is tried again alone, so one bad start fails only itself.
  */
-export class GroupedStarts {
-  private waiting: WaitingStart[] = [];
+export class GroupedStarts<Start> {
+  private waiting: WaitingStart<Start>[] = [];
   private running = 0;
 
   constructor(
-    private readonly startMany: StartMany,
-    private readonly options: GroupedStartsOptions,
+    private readonly startMany: StartMany<Start>,
+    private readonly options: GroupedStartsOptions<Start>,
   ) {}
 
   /** Resolves with the start's answer or its refusal, once its transaction has committed. */
-  submit(request: StartSagaRequest, traceParent: TraceParent): Promise<StartSagaAnswer | Error> {
+  submit(start: Start, traceParent: TraceParent): Promise<StartSagaAnswer | Error> {
     return new Promise((resolve, reject) => {
-      const weight = this.options.weigh(request);
-      this.waiting.push({ request, traceParent, weight, resolve, reject });
+      const weight = this.options.weigh(start);
+      this.waiting.push({ start, traceParent, weight, resolve, reject });
       this.next();
     });
   }
@@ -78,28 +78,28 @@ export class GroupedStarts {
     const { maxGroup, maxGroupWeight } = this.options;
     let size = 0;
     let weight = 0;
-    for (const start of this.waiting) {
-      if (size === maxGroup || (size > 0 && weight + start.weight > maxGroupWeight)) break;
-      weight += start.weight;
+    for (const waiting of this.waiting) {
+      if (size === maxGroup || (size > 0 && weight + waiting.weight > maxGroupWeight)) break;
+      weight += waiting.weight;
       size++;
     }
     return size;
   }
 
-  private async run(group: readonly WaitingStart[]): Promise<void> {
+  private async run(group: readonly WaitingStart<Start>[]): Promise<void> {
     try {
       const answers = await this.startMany(
-        group.map((start) => start.request),
-        group.map((start) => start.traceParent),
+        group.map((waiting) => waiting.start),
+        group.map((waiting) => waiting.traceParent),
       );
-      group.forEach((start, index) => start.resolve(answers[index]!));
+      group.forEach((waiting, index) => waiting.resolve(answers[index]!));
     } catch (error) {
       if (group.length === 1 || !this.options.isolate(error)) {
-        for (const start of group) start.reject(error);
+        for (const waiting of group) waiting.reject(error);
         return;
       }
       // One at a time, in the slot this group holds: the start at fault fails alone.
-      for (const start of group) await this.run([start]);
+      for (const waiting of group) await this.run([waiting]);
     }
   }
 }

@@ -22,17 +22,25 @@ import type { DecisionSession } from './decision-session.js';
 import { GroupedStarts, type GroupedStartsOptions, type TraceParent } from './grouped-starts.js';
 import { inputsEqual } from './inputs-equal.js';
 
+/** A start request that passed its checks: its input as the definition normalised it. */
+interface CheckedStart {
+  readonly request: StartSagaRequest;
+  readonly input: unknown;
+  /** The size of the input, as serialised JSON in bytes. */
+  readonly bytes: number;
+}
+
 /**
  * Starts that come one at a time (HTTP) share transactions: two run at once, each with up to
- * 100 starts and 4 MiB of input (as JSON text); the starts that arrive meanwhile wait for a
- * slot. A group that fails for a reason other than an unavailable database is tried again
- * one start at a time.
+ * 100 starts and 4 MiB of input; the starts that arrive meanwhile wait for a slot. A group
+ * that fails for a reason other than an unavailable database is tried again one start at a
+ * time.
  */
-const START_GROUPS: GroupedStartsOptions = {
+const START_GROUPS: GroupedStartsOptions<CheckedStart> = {
   concurrency: 2,
   maxGroup: 100,
   maxGroupWeight: 4 * 1024 * 1024,
-  weigh: (request) => JSON.stringify(request.input)?.length ?? 0,
+  weigh: (start) => start.bytes,
   isolate: (error) => !isDatabaseUnavailable(error),
 };
 
@@ -42,8 +50,8 @@ const START_GROUPS: GroupedStartsOptions = {
  * answers with its saga, or a conflict when the input differs.
  */
 export class StartDecisions {
-  private readonly grouped = new GroupedStarts(
-    (requests, traceParents) => this.startMany(requests, traceParents),
+  private readonly grouped = new GroupedStarts<CheckedStart>(
+    (starts, traceParents) => this.startChecked(starts, traceParents),
     START_GROUPS,
   );
 
@@ -56,10 +64,13 @@ export class StartDecisions {
 
   /**
    * Starts a saga, or answers with the one its idempotency key already started; refused with
-   * a SagaCapacityError while the cap on sagas in flight is reached. Concurrent starts share
-   * their transaction (see GroupedStarts); each answers once its start is durable.
+   * a SagaCapacityError while the cap on sagas in flight is reached. A request its definition
+   * refuses is answered at once; the others share their transaction with the starts that
+   * arrive with them (see GroupedStarts), and each answers once its start is durable.
    */
   async start(request: StartSagaRequest, traceParent?: TraceParent): Promise<StartSagaAnswer> {
+    const checked = this.checkStart(request);
+    if (checked instanceof Error) throw checked;
     // At the cap, a retry of a start already made still gets its saga, not a 429.
     if (this.admission.isFull) {
       const existing = await inTransaction(this.runner.parts.dataSource, (sql) =>
@@ -67,7 +78,7 @@ export class StartDecisions {
       );
       if (existing.size === 0) this.admission.assertRoom();
     }
-    const answer = await this.grouped.submit(request, traceParent);
+    const answer = await this.grouped.submit(checked, traceParent);
     if (answer instanceof Error) throw answer;
     return answer;
   }
@@ -77,13 +88,23 @@ export class StartDecisions {
    * place. `traceParents[i]` (headers holding a W3C `traceparent`) makes saga i's trace a child
    * of the requester's.
    */
-  async startMany(
+  startMany(
     requests: readonly StartSagaRequest[],
     traceParents: readonly TraceParent[] = [],
   ): Promise<(StartSagaAnswer | Error)[]> {
-    const checked = requests.map((request) => this.checkStart(request));
+    return this.startChecked(
+      requests.map((request) => this.checkStart(request)),
+      traceParents,
+    );
+  }
+
+  /** Starts the checked requests in one transaction; a refusal stays in its place. */
+  private async startChecked(
+    checked: readonly (CheckedStart | Error)[],
+    traceParents: readonly TraceParent[],
+  ): Promise<(StartSagaAnswer | Error)[]> {
     const answers = await this.runner.decide((sql, _now, session) =>
-      this.startAll(sql, session, requests, checked, traceParents),
+      this.startAll(sql, session, checked, traceParents),
     );
     this.admission.noteStarted(
       answers.filter((answer) => !(answer instanceof Error) && answer.created).length,
@@ -91,25 +112,28 @@ export class StartDecisions {
     return answers;
   }
 
-  /** Resolves the definition and validates the input; the normalised input, or the refusal. */
-  private checkStart(request: StartSagaRequest): { input: unknown } | Error {
+  /** Resolves the definition and validates the input; the checked start, or the refusal. */
+  private checkStart(request: StartSagaRequest): CheckedStart | Error {
     const definition = this.runner.parts.registry.resolve(refOf(request));
     if (!definition) {
       const version = request.sagaVersion === undefined ? '' : ` version ${request.sagaVersion}`;
       return new UnknownSagaTypeError(`unknown saga type "${request.sagaType}"${version}`);
     }
     const parsed = definition.input.safeParse(request.input);
+    if (!parsed.success) {
+      return new InvalidSagaInputError(
+        parsed.error.issues.map((issue) => ({
+          path: issue.path.map(String).join('.'),
+          message: issue.message,
+        })),
+      );
+    }
+    const bytes = Buffer.byteLength(JSON.stringify(parsed.data));
     const limit = this.maxContextBytes;
-    if (parsed.success && Buffer.byteLength(JSON.stringify(parsed.data)) > limit) {
+    if (bytes > limit) {
       return new InvalidSagaInputError([{ path: '', message: `larger than ${limit} bytes` }]);
     }
-    if (parsed.success) return { input: parsed.data };
-    return new InvalidSagaInputError(
-      parsed.error.issues.map((issue) => ({
-        path: issue.path.map(String).join('.'),
-        message: issue.message,
-      })),
-    );
+    return { request, input: parsed.data, bytes };
   }
 
   /**
@@ -120,17 +144,16 @@ export class StartDecisions {
   private async startAll(
     sql: SqlRunner,
     session: DecisionSession,
-    requests: readonly StartSagaRequest[],
-    checked: readonly ({ input: unknown } | Error)[],
+    checked: readonly (CheckedStart | Error)[],
     traceParents: readonly TraceParent[],
   ): Promise<(StartSagaAnswer | Error)[]> {
     const answers: (StartSagaAnswer | Error)[] = checked.map((check) =>
       check instanceof Error ? check : new Error('not answered'),
     );
-    const pending = requests.flatMap((request, index) =>
-      checked[index] instanceof Error ? [] : [{ request, index, key: keyOf(request) }],
+    const pending = checked.flatMap((check, index) =>
+      check instanceof Error ? [] : [{ request: check.request, index, key: keyOf(check.request) }],
     );
-    const inputOf = (index: number) => (checked[index] as { input: unknown }).input;
+    const inputOf = (index: number) => (checked[index] as CheckedStart).input;
     const existing = await this.findByKeys(
       sql,
       pending.map((item) => item.request),
@@ -165,7 +188,7 @@ export class StartDecisions {
     }
     const winners = await this.findByKeys(
       sql,
-      lost.map((index) => requests[index]!),
+      lost.map((index) => (checked[index] as CheckedStart).request),
     );
     for (const { request, index, key } of pending) {
       if (lost.includes(index)) {

@@ -324,11 +324,3 @@ export async function takeTimers(sql: SqlRunner, ids: string[]): Promise<DueTime
   );
   return rows.map((row) => ({ id: row.id, sagaId: row.saga_id, wakeup: row.wakeup }));
 }
-
-/** When the next timer falls due, in epoch ms on the database's clock (undefined: none). */
-export async function nextTimerDue(sql: SqlRunner): Promise<number | undefined> {
-  const [row] = await sql.query<{ due: number | null }>(
-    `SELECT (extract(epoch FROM min(due_at)) * 1000)::float8 AS due FROM timers`,
-  );
-  return row?.due == null ? undefined : Number(row.due);
-}
