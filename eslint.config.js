@@ -17,7 +17,8 @@ const ioPackages = [
 const nodeBuiltins = ['node:*', ...builtinModules.filter((name) => !name.startsWith('_'))];
 
 // The folders' directions: libraries never import an app, the coordinator never imports its
-// samples, and only libs/messaging imports the Kafka client.
+// samples, the conformance kit imports no participant code, and only libs/messaging imports the
+// Kafka client.
 const noApps = {
   group: ['**/apps/**', '**/coordinator/src/**', '**/sample-participants/src/**'],
   message: 'A library or a sample does not import an app: what two apps share lives in libs/.',
@@ -26,6 +27,12 @@ const noKafkaClient = {
   group: ['kafkajs', 'kafkajs/*'],
   message:
     'Kafka is reached through #messaging (libs/messaging), the one place that imports kafkajs.',
+};
+const notTheParticipants = {
+  // `\\#`: in these gitignore-style patterns a leading # starts a comment.
+  group: ['**/sample-participants/**', '**/saga-participant/**', '\\#saga-participant'],
+  message:
+    'The conformance kit judges participants from outside: it shares the contract, not their code.',
 };
 const noSamples = {
   group: ['**/sample-participants/**'],
@@ -109,4 +116,9 @@ export default tseslint.config(
     rules: restrictImports(noSamples, noKafkaClient),
   },
   { files: ['apps/coordinator/src/main.ts'], rules: restrictImports(noKafkaClient) },
+  {
+    // The kit may read the saga definitions (what the coordinator sends), never a participant.
+    files: ['apps/conformance/src/**/*.ts'],
+    rules: restrictImports(notTheParticipants, noKafkaClient),
+  },
 );

@@ -10,6 +10,12 @@ cd "$repo_root"
 source scripts/local-services.sh
 
 npm run --silent build
+# The Java participant (examples/java-participant), which an end-to-end test runs next to the
+# TypeScript ones: built with Maven, its own unit tests included, for the whole suite or when
+# asked (JAVA_PARTICIPANT_BUILD=1). Without Java 17 and Maven the suite fails here, loudly.
+if [ "$#" -eq 0 ] || [ "${JAVA_PARTICIPANT_BUILD:-0}" = 1 ]; then
+  mvn -q -B -f examples/java-participant/pom.xml package
+fi
 echo "Testing with KAFKA_BROKERS=$KAFKA_BROKERS and the database at ${DATABASE_URL%%\?*}" | sed -E 's#//[^@/]*@#//***@#'
 results_dir="$repo_root/coverage"
 mkdir -p "$results_dir" && rm -f "$results_dir"/jest-*.json

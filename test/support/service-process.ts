@@ -25,7 +25,16 @@ export function startService(entry: string, env: Record<string, string>): Servic
   if (!existsSync(entry)) {
     throw new Error(`${entry} is missing: build first (npm test does it through scripts/test.sh).`);
   }
-  const child = spawn(process.execPath, [entry], {
+  return startProcess(process.execPath, [entry], env);
+}
+
+/** Starts `command args` with only `env` (plus PATH and HOME) as its environment. */
+export function startProcess(
+  command: string,
+  args: readonly string[],
+  env: Record<string, string>,
+): ServiceProcess {
+  const child = spawn(command, args, {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -98,3 +98,23 @@ describe('the libraries and the samples', () => {
     expect(result.code).toBe(0);
   });
 });
+
+describe('the conformance kit', () => {
+  it.each([
+    "import { startParticipantRuntime } from '#saga-participant';\nexport { startParticipantRuntime };\n",
+    "import { SHIPPING } from '../../sample-participants/src/shipping.handlers.js';\nexport { SHIPPING };\n",
+  ])('judges participants from outside: refuses %s', async (source) => {
+    const result = await lint(source, 'apps/conformance/src/deliberate-violation.ts');
+    expect(result.code).toBe(1);
+    expect(result.output).toContain('judges participants from outside');
+  });
+
+  it('may read the saga definitions the coordinator sends from', async () => {
+    const result = await lint(
+      "import { SAMPLE_SAGAS } from '../../coordinator/src/sagas/saga-catalog.js';\nexport { SAMPLE_SAGAS };\n",
+      'apps/conformance/src/deliberate-ok.ts',
+    );
+    expect(result.output).not.toContain('judges participants from outside');
+    expect(result.code).toBe(0);
+  });
+});

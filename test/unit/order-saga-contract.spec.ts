@@ -5,20 +5,20 @@ import type { ReplyOutcome } from '#contracts';
 import { error as errorOutcome, failure, SagaHarness, success } from '#saga-core/testing';
 import { orderSaga, type OrderInput } from '../../apps/coordinator/src/sagas/order.saga.js';
 import { SAMPLE_SAGAS } from '../../apps/coordinator/src/sagas/saga-catalog.js';
-import { BusinessRefusal, type CommandHandler } from '#saga-participant';
-import { createInventoryService } from '../../apps/sample-participants/src/inventory.handlers.js';
-import { createNotificationService } from '../../apps/sample-participants/src/notification.handlers.js';
-import { createPaymentService } from '../../apps/sample-participants/src/payment.handlers.js';
+import { BusinessRefusal, type CommandHandler, commandHandlersOf } from '#saga-participant';
+import { InventoryHandlers } from '../../apps/sample-participants/src/inventory.handlers.js';
+import { NotificationHandlers } from '../../apps/sample-participants/src/notification.handlers.js';
+import { PaymentHandlers } from '../../apps/sample-participants/src/payment.handlers.js';
 import type { SampleService } from '../../apps/sample-participants/src/sample-service.js';
-import { createShippingService } from '../../apps/sample-participants/src/shipping.handlers.js';
+import { ShippingHandlers } from '../../apps/sample-participants/src/shipping.handlers.js';
 
 /** The four sample services, with 10 apples in stock. */
 function sampleServices() {
   return {
-    inventory: createInventoryService({ stock: { apple: 10 } }),
-    payment: createPaymentService(),
-    shipping: createShippingService(),
-    notification: createNotificationService(),
+    inventory: new InventoryHandlers({ stock: { apple: 10 } }),
+    payment: new PaymentHandlers(),
+    shipping: new ShippingHandlers(),
+    notification: new NotificationHandlers(),
   };
 }
 
@@ -28,7 +28,7 @@ function sampleServices() {
  */
 async function runOnServices(input: OrderInput, services: Record<string, SampleService>) {
   const harness = new SagaHarness(orderSaga, input);
-  const handlers = Object.assign({}, ...Object.values(services).map((s) => s.handlers));
+  const handlers = Object.assign({}, ...Object.values(services).map(commandHandlersOf));
   for (let next = 0; next < harness.commands().length; next += 1) {
     const command = harness.commands()[next]!;
     const handler: CommandHandler = handlers[command.commandType];
@@ -74,7 +74,7 @@ describe('the order saga on the sample participants', () => {
       ),
     );
     const handled = Object.values(services).flatMap((service) =>
-      Object.keys(service.handlers).map((command) => `${service.participant}/${command}`),
+      Object.keys(commandHandlersOf(service)).map((command) => `${service.participant}/${command}`),
     );
 
     expect(handled).toEqual(expect.arrayContaining(sent));

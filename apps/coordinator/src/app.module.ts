@@ -4,6 +4,7 @@ import { runQuery } from '#postgres';
 import type { SagaRegistry } from '#saga-core';
 import { SAGA_OPERATIONS } from './application/saga-operations.js';
 import { SAGA_QUERIES } from './application/saga-queries.js';
+import { AsyncApiController } from './asyncapi/asyncapi.controller.js';
 import {
   COORDINATOR_CONFIG,
   DEAD_LETTER_SEALER,
@@ -97,7 +98,10 @@ const sagaApi: Provider[] = [
   },
 ];
 
-/** The coordinator's root module: the core and its runtime, the HTTP API over it, and health. */
+/**
+ * The coordinator's root module: the core and its runtime, the HTTP API over it, health, and
+ * the AsyncAPI document of the wire contract.
+ */
 @Module({})
 export class AppModule {
   static forRoot(options: AppModuleOptions): DynamicModule {
@@ -132,7 +136,7 @@ export class AppModule {
           ) => ({ dataSource, publisher: transport.publisher, sealer }),
         }),
       ],
-      controllers: [HealthController, SagaAuditController],
+      controllers: [HealthController, SagaAuditController, AsyncApiController],
       providers: [
         readinessChecks,
         {

@@ -1,6 +1,7 @@
 // Commands for the sample participants' unit tests.
 import type { CommandMessage, JsonValue } from '#contracts';
 import { commandFor } from '../../../libs/saga-participant/src/command.fixture.js';
+import { commandHandlersOf } from '#saga-participant';
 import type { SampleService } from './sample-service.js';
 
 export { commandFor };
@@ -12,7 +13,7 @@ export async function call(
   payload: JsonValue,
   overrides: Partial<CommandMessage> = {},
 ): Promise<JsonValue> {
-  const handler = service.handlers[commandType];
+  const handler = commandHandlersOf(service)[commandType];
   if (handler === undefined) throw new Error(`${service.participant} has no ${commandType}`);
   return handler(
     commandFor({ participant: service.participant, commandType, payload, ...overrides }),

@@ -1,6 +1,6 @@
 import { BusinessRefusal } from '#saga-participant';
 import { call } from './command.fixture.js';
-import { createInventoryService } from './inventory.handlers.js';
+import { InventoryHandlers } from './inventory.handlers.js';
 
 const stock = { apple: 10, pear: 1 };
 const reserve = (items: { sku: string; quantity: number }[]) => ({ orderId: 'o-1', items });
@@ -8,7 +8,7 @@ const compensation = { stepId: 'reserve-inventory', action: 'compensate' } as co
 
 describe('the inventory service', () => {
   it('reserves every item of an order and takes it from the stock', async () => {
-    const inventory = createInventoryService({ stock, now: () => new Date(0) });
+    const inventory = new InventoryHandlers({ stock, now: () => new Date(0) });
 
     const result = await call(
       inventory,
@@ -28,7 +28,7 @@ describe('the inventory service', () => {
   });
 
   it('refuses an order it cannot fill with OUT_OF_STOCK and takes nothing', async () => {
-    const inventory = createInventoryService({ stock });
+    const inventory = new InventoryHandlers({ stock });
     const order = reserve([
       { sku: 'apple', quantity: 3 },
       { sku: 'pear', quantity: 1 },
@@ -44,7 +44,7 @@ describe('the inventory service', () => {
   });
 
   it('refuses a SKU it does not know with OUT_OF_STOCK', async () => {
-    const inventory = createInventoryService({ stock });
+    const inventory = new InventoryHandlers({ stock });
 
     await expect(
       call(inventory, 'inventory.reserve', reserve([{ sku: 'kiwi', quantity: 1 }])),
@@ -52,7 +52,7 @@ describe('the inventory service', () => {
   });
 
   it('puts a released reservation back in stock', async () => {
-    const inventory = createInventoryService({ stock });
+    const inventory = new InventoryHandlers({ stock });
     await call(inventory, 'inventory.reserve', reserve([{ sku: 'apple', quantity: 3 }]));
 
     const released = await call(
@@ -71,7 +71,7 @@ describe('the inventory service', () => {
   });
 
   it('finds the reservation of its step when the reservation id was lost', async () => {
-    const inventory = createInventoryService({ stock });
+    const inventory = new InventoryHandlers({ stock });
     await call(inventory, 'inventory.reserve', reserve([{ sku: 'apple', quantity: 3 }]));
 
     const released = await call(
@@ -86,7 +86,7 @@ describe('the inventory service', () => {
   });
 
   it('succeeds in releasing a reservation that never happened, and changes nothing', async () => {
-    const inventory = createInventoryService({ stock });
+    const inventory = new InventoryHandlers({ stock });
 
     const released = await call(
       inventory,
@@ -101,7 +101,7 @@ describe('the inventory service', () => {
   });
 
   it('refuses a payload that does not fit with INVALID_PAYLOAD, naming the field', async () => {
-    const inventory = createInventoryService({ stock });
+    const inventory = new InventoryHandlers({ stock });
 
     await expect(
       call(inventory, 'inventory.reserve', reserve([{ sku: 'apple', quantity: 0 }])),

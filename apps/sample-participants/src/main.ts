@@ -5,6 +5,7 @@
 // turn tracing on, LOG_LEVEL and LOG_REDACT_PATHS shape the JSON logs.
 // Tracing first: it must be set up before any other module loads kafkajs.
 import { tracing } from './tracing.js';
+import { Logger } from '@nestjs/common';
 import type CircuitBreaker from 'opossum';
 import { readFileSync } from 'node:fs';
 import { loadKafkaSecurity, KafkaTransport, kafkaSecurityOptions } from '#messaging';
@@ -16,6 +17,7 @@ import { seededRandom } from './faults/seeded-random.js';
 import { DEFAULT_NOTIFICATION_CHANNELS_CONFIG, simulatedChannel } from './notification-channels.js';
 import { emailWithSmsFallback } from './notification-dispatcher.js';
 import { DEFAULT_GATEWAY_CONFIG, guardGateway, simulatedGateway } from './payment-gateway.js';
+import { nestJsonLogger } from './nest-json-logger.js';
 import { loadParticipantsConfig, ParticipantsConfigError } from './participants-config.js';
 import { sampleParticipantTopics, startSampleParticipants } from './sample-participants.js';
 
@@ -26,6 +28,8 @@ import { sampleParticipantTopics, startSampleParticipants } from './sample-parti
 async function main(): Promise<void> {
   const config = loadParticipantsConfig(process.env);
   const logger = createJsonLogger({ level: config.logLevel, redactPaths: config.logRedactPaths });
+  // The participants are a Nest application: its own lines become JSON lines too.
+  Logger.overrideLogger(nestJsonLogger(logger));
   const seed = config.faultSeed ?? Math.floor(Math.random() * 2 ** 31);
   const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
   const faults = new FaultInjector(config.faults ?? {}, {

@@ -2,7 +2,7 @@ import { DEFAULT_BREAKER_CONFIG } from './breaker-config.js';
 import { call } from './command.fixture.js';
 import { simulatedChannel } from './notification-channels.js';
 import { emailWithSmsFallback, NOTIFICATION_UNAVAILABLE } from './notification-dispatcher.js';
-import { createNotificationService } from './notification.handlers.js';
+import { NotificationHandlers } from './notification.handlers.js';
 
 const confirmed = { orderId: 'o-1', customerId: 'c-1', template: 'order-confirmed' };
 
@@ -22,7 +22,7 @@ const breakers: { shutdown(): void }[] = [];
 function notificationWith(down: { email?: boolean; sms?: boolean } = {}) {
   const { email, sms, dispatcher } = channels(down);
   breakers.push(dispatcher.breaker);
-  return { notification: createNotificationService({ dispatcher }), email, sms };
+  return { notification: new NotificationHandlers({ dispatcher }), email, sms };
 }
 afterEach(() => {
   for (const breaker of breakers.splice(0)) breaker.shutdown();
@@ -30,7 +30,7 @@ afterEach(() => {
 
 describe('the notification service', () => {
   it('sends the customer the message of the template, by email without a dispatcher', async () => {
-    const notification = createNotificationService();
+    const notification = new NotificationHandlers();
 
     const result = await call(notification, 'notification.send', confirmed, {
       stepId: 'notify-customer',
@@ -49,7 +49,7 @@ describe('the notification service', () => {
   });
 
   it('refuses a message without a template', async () => {
-    const notification = createNotificationService();
+    const notification = new NotificationHandlers();
 
     await expect(
       call(notification, 'notification.send', { orderId: 'o-1', customerId: 'c-1' }),

@@ -1,5 +1,8 @@
+import { Controller, Inject, Optional } from '@nestjs/common';
+import { Ctx, Payload } from '@nestjs/microservices';
 import { z } from 'zod';
-import { parsePayload } from '#saga-participant';
+import type { CommandMessage, JsonValue } from '#contracts';
+import { type HandlerContext, parsePayload, SagaCommand } from '#saga-participant';
 import { EffectLedger } from './effect-ledger.js';
 import type { NotificationChannel } from './notification-channels.js';
 import type { MessageDispatcher } from './notification-dispatcher.js';
@@ -7,6 +10,9 @@ import { originOf, type SampleService, type SampleServiceOptions } from './sampl
 
 /** The notification participant's name. */
 export const NOTIFICATION = 'notification';
+
+/** The injection token of NotificationHandlers' options. */
+export const NOTIFICATION_OPTIONS = Symbol('NotificationOptions');
 
 /** A message sent to a customer. */
 export interface SentNotification {
@@ -16,7 +22,7 @@ export interface SentNotification {
   readonly channel: NotificationChannel;
 }
 
-/** Options of the notification service. */
+/** Options of the notification participant. */
 export interface NotificationOptions extends SampleServiceOptions {
   /**
    * Sends every message, under the command's idempotency key (e.g. emailWithSmsFallback(...):
@@ -26,12 +32,6 @@ export interface NotificationOptions extends SampleServiceOptions {
   readonly dispatcher?: MessageDispatcher;
 }
 
-/** The notification service: sends a customer a message about their order. */
-export interface NotificationService extends SampleService {
-  /** Every message sent, oldest first. */
-  sent(): SentNotification[];
-}
-
 const sendPayload = z.object({
   orderId: z.string().min(1),
   customerId: z.string().min(1),
@@ -39,33 +39,44 @@ const sendPayload = z.object({
 });
 
 /**
- * Creates the notification service: `notification.send` sends one message per step and answers
+ * The notification participant: `notification.send` sends one message per step and answers
  * `{ notificationId, channel }`. When no channel can be used it answers a retryable `error`
  * NOTIFICATION_UNAVAILABLE and records nothing.
  */
-export function createNotificationService(options: NotificationOptions = {}): NotificationService {
-  const sent: SentNotification[] = [];
-  const ledger = new EffectLedger(options.now);
-  const { dispatcher } = options;
-  return {
-    participant: NOTIFICATION,
-    ledger,
-    sent: () => [...sent],
-    handlers: {
-      'notification.send': (command, context) => {
-        const { customerId, template } = parsePayload(sendPayload, command.payload);
-        /** Records the message sent by `channel`; nothing is recorded when no channel answered. */
-        const record = (channel: NotificationChannel) => {
-          const notificationId = `ntf:${originOf(command)}`;
-          const message = { notificationId, customerId, template, channel };
-          sent.push(message);
-          context.onRollback(() => sent.splice(sent.indexOf(message), 1));
-          return ledger.applied(command, context, { notificationId, channel });
-        };
-        if (dispatcher === undefined) return record('email');
-        const { idempotencyKey } = command;
-        return dispatcher.send({ idempotencyKey, customerId, template }).then(record);
-      },
-    },
-  };
+@Controller()
+export class NotificationHandlers implements SampleService {
+  readonly participant = NOTIFICATION;
+  readonly ledger: EffectLedger;
+  private readonly messages: SentNotification[] = [];
+  private readonly dispatcher: MessageDispatcher | undefined;
+
+  constructor(@Optional() @Inject(NOTIFICATION_OPTIONS) options: NotificationOptions = {}) {
+    this.ledger = new EffectLedger(options.now);
+    this.dispatcher = options.dispatcher;
+  }
+
+  /** Every message sent, oldest first. */
+  sent(): SentNotification[] {
+    return [...this.messages];
+  }
+
+  /** Sends the customer the message of the step's template. */
+  @SagaCommand('notification.send', { participant: NOTIFICATION })
+  send(
+    @Payload() command: CommandMessage,
+    @Ctx() context: HandlerContext,
+  ): JsonValue | Promise<JsonValue> {
+    const { customerId, template } = parsePayload(sendPayload, command.payload);
+    /** Records the message sent by `channel`; nothing is recorded when no channel answered. */
+    const record = (channel: NotificationChannel) => {
+      const notificationId = `ntf:${originOf(command)}`;
+      const message = { notificationId, customerId, template, channel };
+      this.messages.push(message);
+      context.onRollback(() => this.messages.splice(this.messages.indexOf(message), 1));
+      return this.ledger.applied(command, context, { notificationId, channel });
+    };
+    if (this.dispatcher === undefined) return record('email');
+    const { idempotencyKey } = command;
+    return this.dispatcher.send({ idempotencyKey, customerId, template }).then(record);
+  }
 }

@@ -1,6 +1,6 @@
 import { call } from './command.fixture.js';
 import { GATEWAY_UNAVAILABLE, guardGateway, type GatewayRequest } from './payment-gateway.js';
-import { createPaymentService } from './payment.handlers.js';
+import { PaymentHandlers } from './payment.handlers.js';
 
 const AUTHORIZATION_ID = 'auth:saga-1:authorize-payment';
 const authorize = (amount: number) => ({
@@ -21,14 +21,14 @@ const capture = (amount = 42, authorizationId: string | null = AUTHORIZATION_ID)
 
 /** A payment service holding one authorization of 42 EUR. */
 async function authorized() {
-  const payment = createPaymentService();
+  const payment = new PaymentHandlers();
   await call(payment, 'payment.authorize', authorize(42), authorizeStep);
   return payment;
 }
 
 describe('the payment service', () => {
   it('authorizes an amount up to the limit', async () => {
-    const payment = createPaymentService({ declineAbove: 100 });
+    const payment = new PaymentHandlers({ declineAbove: 100 });
 
     const result = await call(payment, 'payment.authorize', authorize(100), authorizeStep);
 
@@ -38,7 +38,7 @@ describe('the payment service', () => {
   });
 
   it('declines an amount above the limit with PAYMENT_DECLINED', async () => {
-    const payment = createPaymentService();
+    const payment = new PaymentHandlers();
 
     await expect(
       call(payment, 'payment.authorize', authorize(10_000.01), authorizeStep),
@@ -61,7 +61,7 @@ describe('the payment service', () => {
   });
 
   it('succeeds in voiding an authorization that never happened, and changes nothing', async () => {
-    const payment = createPaymentService();
+    const payment = new PaymentHandlers();
 
     const voided = await call(
       payment,
@@ -150,7 +150,7 @@ describe('the payment service', () => {
     afterAll(() => gateway.breaker.shutdown());
 
     it('calls the gateway under the command idempotency key for each operation that acts', async () => {
-      const payment = createPaymentService({ gateway });
+      const payment = new PaymentHandlers({ gateway });
       await call(payment, 'payment.authorize', authorize(42), authorizeStep);
       await call(payment, 'payment.capture', capture(), captureStep);
       await call(
@@ -172,7 +172,7 @@ describe('the payment service', () => {
     });
 
     it('answers a retryable GATEWAY_UNAVAILABLE error, never a refusal, and changes nothing while the breaker is open', async () => {
-      const payment = createPaymentService({ gateway });
+      const payment = new PaymentHandlers({ gateway });
       await call(payment, 'payment.authorize', authorize(42), authorizeStep);
       gateway.breaker.open();
 

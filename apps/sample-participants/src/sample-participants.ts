@@ -1,3 +1,4 @@
+import { NestFactory } from '@nestjs/core';
 import { topicNames } from '#contracts';
 import type { DataSource } from 'typeorm';
 import type { DatabaseTimeouts, RetentionLoop } from '#postgres';
@@ -13,34 +14,22 @@ import {
   jsonLinesParticipantLogger,
   openParticipantDatabase,
   type ParticipantLogger,
-  type ParticipantRuntime,
   PostgresIdempotencyStore,
   type ReplyInterceptor,
-  startParticipantRuntime,
+  SagaParticipantServer,
 } from '#saga-participant';
+import { INVENTORY, InventoryHandlers, type InventoryOptions } from './inventory.handlers.js';
 import {
-  createInventoryService,
-  INVENTORY,
-  type InventoryOptions,
-  type InventoryService,
-} from './inventory.handlers.js';
-import {
-  createNotificationService,
   NOTIFICATION,
+  NotificationHandlers,
   type NotificationOptions,
-  type NotificationService,
 } from './notification.handlers.js';
 import { DEFAULT_NOTIFICATION_CHANNELS_CONFIG, simulatedChannel } from './notification-channels.js';
 import { emailWithSmsFallback } from './notification-dispatcher.js';
-import {
-  createPaymentService,
-  PAYMENT,
-  type PaymentOptions,
-  type PaymentService,
-} from './payment.handlers.js';
+import { PAYMENT, PaymentHandlers, type PaymentOptions } from './payment.handlers.js';
 import { DEFAULT_GATEWAY_CONFIG, guardGateway, simulatedGateway } from './payment-gateway.js';
-import type { SampleService } from './sample-service.js';
-import { createShippingService, SHIPPING, type ShippingService } from './shipping.handlers.js';
+import { SampleParticipantsModule } from './sample-participants.module.js';
+import { SHIPPING, ShippingHandlers } from './shipping.handlers.js';
 import type { MessageConsumer, MessagePublisher, TopicSpec } from '#saga-core';
 
 /** The names of the sample participants, sorted. */
@@ -113,12 +102,12 @@ export interface SampleDatabaseOptions {
   readonly onRetry?: (error: unknown) => void;
 }
 
-/** The sample services, by participant name. */
+/** The sample participants' controllers (their handlers and state), by participant name. */
 export interface SampleServices {
-  readonly inventory: InventoryService;
-  readonly notification: NotificationService;
-  readonly payment: PaymentService;
-  readonly shipping: ShippingService;
+  readonly inventory: InventoryHandlers;
+  readonly notification: NotificationHandlers;
+  readonly payment: PaymentHandlers;
+  readonly shipping: ShippingHandlers;
 }
 
 /** The running sample participants. */
@@ -148,7 +137,9 @@ export function sampleParticipantTopics(topicPrefix = '', partitions = 3): Topic
 /**
  * Starts inventory, notification, payment and shipping on the given transport (in-memory in the
  * embedded mode, Kafka in their own process); their topics must exist (sampleParticipantTopics).
- * Resolves once every consumer has joined its group; if one fails, the others are stopped.
+ * They are the controllers of one Nest application, each participant served by its own
+ * SagaParticipantServer. Resolves once every consumer has joined its group; if one fails, the
+ * others are stopped.
  */
 export async function startSampleParticipants(
   options: SampleParticipantsOptions,
@@ -186,48 +177,50 @@ export async function startSampleParticipants(
       return [name, dataSource ? postgresRecordStore(dataSource) : memoryRecordStore()];
     }),
   ) as Record<SampleParticipantName, RecordStore>;
-  const services: SampleServices = {
-    inventory: createInventoryService({
-      ...clock,
-      ...options.inventory,
-      records: stores.inventory,
-    }),
-    notification: createNotificationService({
-      ...clock,
-      dispatcher: options.notification?.dispatcher ?? defaultDispatcher,
-    }),
-    payment: createPaymentService({
+  const module = SampleParticipantsModule.register({
+    inventory: { ...clock, ...options.inventory, records: stores.inventory },
+    notification: { ...clock, dispatcher: options.notification?.dispatcher ?? defaultDispatcher },
+    payment: {
       ...clock,
       ...options.payment,
       gateway: options.payment?.gateway ?? defaultGateway,
       records: stores.payment,
-    }),
-    shipping: createShippingService({ ...clock, records: stores.shipping }),
-  };
-  const started = await Promise.allSettled(
-    names.map(async (name, index) => {
-      if (opened[index]!.status === 'rejected')
-        throw (opened[index] as PromiseRejectedResult).reason;
-      await stores[name].ready();
-      return startOne(options, name, services[name], dataSources[name]);
-    }),
-  );
-  const runtimes = started.flatMap((result) =>
-    result.status === 'fulfilled' ? [result.value] : [],
-  );
-  const stop = async () => {
-    await Promise.all(runtimes.map((runtime) => runtime.stop()));
-    await Promise.all(retention.map((loop) => loop.stop()));
-    await Promise.all(Object.values(dataSources).map((db) => db.destroy()));
-    defaultGateway.breaker.shutdown();
-    defaultDispatcher.breaker.shutdown();
-    for (const name of names) delete dataSources[name];
-  };
-  const failed = started.find((result) => result.status === 'rejected');
-  if (failed !== undefined) {
+    },
+    shipping: { ...clock, records: stores.shipping },
+  });
+  // abortOnError: a part that cannot be built rejects here instead of exiting the process.
+  const app = await NestFactory.create(module, { abortOnError: false });
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      await app.close(); // each server finishes its batch in hand and leaves its group
+      await Promise.all(retention.map((loop) => loop.stop()));
+      await Promise.all(Object.values(dataSources).map((db) => db.destroy()));
+      defaultGateway.breaker.shutdown();
+      defaultDispatcher.breaker.shutdown();
+      for (const name of names) delete dataSources[name];
+    })());
+  try {
+    const failed = opened.find((result) => result.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
+    await Promise.all(names.map((name) => stores[name].ready()));
+    for (const name of names) {
+      app.connectMicroservice({
+        strategy: sampleParticipantServer(options, name, dataSources[name]),
+      });
+    }
+    await app.init();
+    await app.startAllMicroservices();
+  } catch (error) {
     await stop();
-    throw failed.reason;
+    throw error;
   }
+  const services: SampleServices = {
+    inventory: app.get(InventoryHandlers),
+    notification: app.get(NotificationHandlers),
+    payment: app.get(PaymentHandlers),
+    shipping: app.get(ShippingHandlers),
+  };
   const ledgers = {
     inventory: services.inventory.ledger,
     notification: services.notification.ledger,
@@ -254,26 +247,29 @@ export function openSampleDatabase(
   });
 }
 
-function startOne(
+/** The transport of one participant, with the store, faults and logger `options` ask for. */
+function sampleParticipantServer(
   options: SampleParticipantsOptions,
   participant: SampleParticipantName,
-  service: SampleService,
   dataSource: DataSource | undefined,
-): Promise<ParticipantRuntime> {
+): SagaParticipantServer {
   const dedupe = { dedupe: options.dedupe ?? true };
   const idempotencyStore =
     dataSource !== undefined
       ? new PostgresIdempotencyStore(dataSource, dedupe)
       : (options.idempotencyStoreFactory?.(participant) ?? new InMemoryIdempotencyStore(dedupe));
   const interceptReply = options.interceptReply?.(participant);
-  return startParticipantRuntime({
+  const { wrapHandlers } = options;
+  return new SagaParticipantServer({
     participant,
-    handlers: options.wrapHandlers?.(participant, service.handlers) ?? service.handlers,
     consumer: options.consumerFactory(participant),
     publisher: options.publisher,
     topicPrefix: options.topicPrefix ?? '',
     idempotencyStore,
     ...(interceptReply === undefined ? {} : { interceptReply }),
+    ...(wrapHandlers === undefined
+      ? {}
+      : { wrapHandlers: (handlers: CommandHandlers) => wrapHandlers(participant, handlers) }),
     logger: options.logger ?? jsonLinesParticipantLogger,
     ...(options.now === undefined ? {} : { now: options.now }),
   });

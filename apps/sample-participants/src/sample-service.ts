@@ -1,12 +1,13 @@
 import type { CommandMessage } from '#contracts';
-import type { CommandHandlers } from '#saga-participant';
 import type { RecordStore } from './business-records.js';
 import type { EffectLedger } from './effect-ledger.js';
 
-/** A sample participant: its name, its handlers and the ledger of what it did. */
+/**
+ * A sample participant: a controller whose `@SagaCommand` methods are its handlers
+ * (commandHandlersOf lists them), with its name and the ledger of what it did.
+ */
 export interface SampleService {
   readonly participant: string;
-  readonly handlers: CommandHandlers;
   readonly ledger: EffectLedger;
 }
 

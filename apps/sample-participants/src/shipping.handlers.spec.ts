@@ -1,5 +1,5 @@
 import { call } from './command.fixture.js';
-import { createShippingService } from './shipping.handlers.js';
+import { ShippingHandlers } from './shipping.handlers.js';
 
 const schedule = { orderId: 'o-1', customerId: 'c-1', items: [{ sku: 'apple', quantity: 1 }] };
 const scheduleStep = { stepId: 'schedule-shipping' } as const;
@@ -7,7 +7,7 @@ const cancelStep = { stepId: 'schedule-shipping', action: 'compensate' } as cons
 
 describe('the shipping service', () => {
   it('schedules a shipment for an order', async () => {
-    const shipping = createShippingService();
+    const shipping = new ShippingHandlers();
 
     const result = await call(shipping, 'shipping.schedule', schedule, scheduleStep);
 
@@ -17,7 +17,7 @@ describe('the shipping service', () => {
   });
 
   it('cancels a shipment, found by its step when its id was lost', async () => {
-    const shipping = createShippingService();
+    const shipping = new ShippingHandlers();
     await call(shipping, 'shipping.schedule', schedule, scheduleStep);
 
     const cancelled = await call(
@@ -32,7 +32,7 @@ describe('the shipping service', () => {
   });
 
   it('succeeds in cancelling a shipment that never happened, and changes nothing', async () => {
-    const shipping = createShippingService();
+    const shipping = new ShippingHandlers();
 
     const cancelled = await call(
       shipping,

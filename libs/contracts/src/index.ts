@@ -13,6 +13,7 @@ export {
   type MessageType,
 } from './headers.js';
 export { LIMITS } from './limits.js';
+export { headerProblem } from './header-problem.js';
 export { ALREADY_COMPENSATED, idempotencyKey } from './idempotency-keys.js';
 export {
   OUTCOME_EVENT_TYPES,
@@ -57,3 +58,10 @@ export {
 } from './storable-text.js';
 export { REDACTED, mapPaths, redactPaths, type PathReplacer } from './redact.js';
 export { SPAN_ATTRIBUTES, type TraceCarrier } from './trace-attributes.js';
+export {
+  buildAsyncApiDocument,
+  type AsyncApiDocument,
+  type AsyncApiDocumentOptions,
+} from './asyncapi/asyncapi-document.js';
+export { JSON_SCHEMA_FORMAT } from './asyncapi/json-schema.js';
+export type { SagaInputSchema } from './asyncapi/start-request-schema.js';

@@ -44,6 +44,17 @@ export class KafkaTopicAdministrator implements TopicAdministrator {
     }
   }
 
+  async missingTopics(topics: readonly string[]): Promise<string[]> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const known = new Set(await admin.listTopics());
+      return topics.filter((topic) => !known.has(topic));
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
   private async create(admin: Admin, specs: readonly TopicSpec[]): Promise<void> {
     const created = await admin.createTopics({
       waitForLeaders: true,

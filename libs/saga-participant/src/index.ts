@@ -1,9 +1,8 @@
 // The participant kit: what a service needs to take part in sagas (see docs/PARTICIPANTS.md).
 export { BusinessRefusal } from './business-refusal.js';
-export { CommandHandlerExplorer } from './command-handler-explorer.js';
-export { CommandHandler } from './command-handler.decorator.js';
 export { createCommandBatchHandler, type ReplyInterceptor } from './command-batch-handler.js';
-export { runCommandHandler, type CommandHandlers } from './command-handler.js';
+export { runCommandHandler, type CommandHandler, type CommandHandlers } from './command-handler.js';
+export { commandHandlersOf } from './command-handlers-of.js';
 export { parsePayload } from './command-payload.js';
 export { checkCommand, type CommandCheck, type CommandExpectations } from './command-validation.js';
 export { inTransaction } from '#postgres';
@@ -46,12 +45,13 @@ export {
   PostgresIdempotencyStore,
   type PostgresIdempotencyStoreOptions,
 } from './postgres-idempotency-store.js';
+export { SagaCommand, type SagaCommandOptions } from './saga-command.decorator.js';
+export { SagaCommandContext } from './saga-command-context.js';
+export { sagaParticipantTransport } from './saga-participant-transport.js';
 export {
-  SAGA_PARTICIPANT_OPTIONS,
-  SagaParticipantHost,
-  SagaParticipantModule,
-  type SagaParticipantModuleOptions,
-} from './saga-participant.module.js';
+  SagaParticipantServer,
+  type SagaParticipantServerOptions,
+} from './saga-participant.server.js';
 export { replyEnvelope, replyMessage, replyMessageId } from './reply-message.js';
 export type { SqlRunner } from '#postgres';
 export { TechnicalError } from './technical-error.js';

@@ -331,10 +331,11 @@ export function describeTransportContract(
     );
 
     it(
-      'creates missing topics once and leaves existing ones alone (ensureTopics is idempotent)',
+      'creates missing topics once and leaves existing ones alone (ensureTopics is idempotent), and tells which are missing',
       async () => {
         const topic = uniqueName('contract');
         const spec = [{ topic, partitions: 2 }];
+        expect(await transport.administrator.missingTopics([topic])).toEqual([topic]);
         expect(await transport.administrator.ensureTopics(spec)).toEqual({
           created: [topic],
           existing: [],
@@ -350,6 +351,8 @@ export function describeTransportContract(
           existing: [topic],
           underPartitioned: [{ topic, expectedPartitions: 5, actualPartitions: 2 }],
         });
+        const absent = uniqueName('absent');
+        expect(await transport.administrator.missingTopics([absent, topic])).toEqual([absent]);
       },
       testTimeoutMs,
     );

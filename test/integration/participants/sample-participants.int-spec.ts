@@ -3,8 +3,9 @@
 import { DEAD_LETTER_HEADERS, HEADERS, topicNames, type CommandMessage } from '#contracts';
 import { KafkaTransport, silentTransportLogger } from '#messaging';
 import type { IncomingMessage } from '#saga-core';
-import { createInventoryService } from '../../../apps/sample-participants/src/inventory.handlers.js';
+import { InventoryHandlers } from '../../../apps/sample-participants/src/inventory.handlers.js';
 import {
+  commandHandlersOf,
   type ParticipantRuntime,
   silentParticipantLogger,
   startParticipantRuntime,
@@ -46,7 +47,7 @@ describe('the inventory participant on a real broker', () => {
     },
     { logger: silentTransportLogger },
   );
-  const inventory = createInventoryService({ stock: { apple: 100 } });
+  const inventory = new InventoryHandlers({ stock: { apple: 100 } });
   const seen: IncomingMessage[] = [];
   let runtime: ParticipantRuntime;
 
@@ -66,7 +67,7 @@ describe('the inventory participant on a real broker', () => {
     );
     runtime = await startParticipantRuntime({
       participant: 'inventory',
-      handlers: inventory.handlers,
+      handlers: commandHandlersOf(inventory),
       consumer: transport.createConsumer(),
       publisher: transport.publisher,
       topicPrefix: prefix,

@@ -5,15 +5,20 @@
 import type { DataSource } from 'typeorm';
 import type { CommandMessage, JsonValue, ReplyOutcome } from '#contracts';
 import { postgresRecordStore } from '../../../apps/sample-participants/src/business-records.js';
-import { createInventoryService } from '../../../apps/sample-participants/src/inventory.handlers.js';
-import { createPaymentService } from '../../../apps/sample-participants/src/payment.handlers.js';
+import { InventoryHandlers } from '../../../apps/sample-participants/src/inventory.handlers.js';
+import { PaymentHandlers } from '../../../apps/sample-participants/src/payment.handlers.js';
 import {
   openSampleDatabase,
   type SampleParticipantName,
 } from '../../../apps/sample-participants/src/sample-participants.js';
 import type { SampleService } from '../../../apps/sample-participants/src/sample-service.js';
 import { commandFor } from '../../../libs/saga-participant/src/command.fixture.js';
-import { PostgresIdempotencyStore, quoteIdentifier, runCommandHandler } from '#saga-participant';
+import {
+  commandHandlersOf,
+  PostgresIdempotencyStore,
+  quoteIdentifier,
+  runCommandHandler,
+} from '#saga-participant';
 import { databaseUrl, uniqueName } from '../../support/services.js';
 
 const schemaPrefix = `${uniqueName('it_records')}_`;
@@ -31,7 +36,7 @@ async function processOf<S extends SampleService>(
   const store = new PostgresIdempotencyStore(dataSource);
   /** Handles `command` as the kit does: in one transaction with its idempotency record. */
   const handle = async (command: CommandMessage): Promise<ReplyOutcome> => {
-    const handler = service.handlers[command.commandType]!;
+    const handler = commandHandlersOf(service)[command.commandType]!;
     const { outcome } = await store.once(command.idempotencyKey, command.commandType, (context) =>
       runCommandHandler(handler, command, context, () => undefined),
     );
@@ -64,7 +69,7 @@ describe('the sample participants on Postgres', () => {
 
   it('gives a reservation made before a restart back when its compensation comes after', async () => {
     const inventory = (records: ReturnType<typeof postgresRecordStore>) =>
-      createInventoryService({ stock: { apple: 10 }, records });
+      new InventoryHandlers({ stock: { apple: 10 }, records });
     const before = track(await processOf('inventory', inventory));
     const reserve = commandFor({
       sagaId: 'saga-r',
@@ -97,7 +102,7 @@ describe('the sample participants on Postgres', () => {
 
   it('keeps the stock seeded once: a restart does not refill what was reserved', async () => {
     const inventory = (records: ReturnType<typeof postgresRecordStore>) =>
-      createInventoryService({ stock: { pear: 5 }, records });
+      new InventoryHandlers({ stock: { pear: 5 }, records });
     const before = track(await processOf('inventory', inventory));
     const reserve = commandFor({
       sagaId: 'saga-p',
@@ -118,7 +123,7 @@ describe('the sample participants on Postgres', () => {
 
   it('captures, or voids, an authorization made before a restart', async () => {
     const payment = (records: ReturnType<typeof postgresRecordStore>) =>
-      createPaymentService({ records });
+      new PaymentHandlers({ records });
     const authorize = (sagaId: string) =>
       commandFor({
         sagaId,

@@ -58,7 +58,7 @@ describe('who may call which endpoint', () => {
 
   interface Endpoint {
     readonly name: string;
-    /** The role it requires; undefined: open to all (health). */
+    /** The role it requires; undefined: open to all (health, the AsyncAPI document). */
     readonly role?: 'read' | 'start' | 'operate';
     /** The answer a caller with the role gets. */
     readonly allowed: number;
@@ -89,6 +89,7 @@ describe('who may call which endpoint', () => {
   const endpoints: Endpoint[] = [
     { name: 'GET /health/live', allowed: 200, call: (h) => request('GET', '/health/live')(h) },
     { name: 'GET /health/ready', allowed: 200, call: (h) => request('GET', '/health/ready')(h) },
+    { name: 'GET /asyncapi.json', allowed: 200, call: (h) => request('GET', '/asyncapi.json')(h) },
     {
       name: 'POST /sagas',
       role: 'start',

@@ -1,10 +1,15 @@
-import { decodeMessage, MESSAGE_TYPES, replyMessageSchema, type ReplyMessage } from '#contracts';
+import {
+  decodeMessage,
+  headerProblem,
+  MESSAGE_TYPES,
+  replyMessageSchema,
+  type ReplyMessage,
+} from '#contracts';
 import type { Span } from '@opentelemetry/api';
 import type { BatchHandler, DeadLetter, IncomingMessage } from '#saga-core';
 import { endSpan, startProcessSpan } from '#tracing';
 import { replySpanAttributes } from '../observability/reply-span-attributes.js';
 import type { SagaDecisions } from '../decisions/saga-decisions.js';
-import { headerProblem } from './header-checks.js';
 
 /**
  * Handles a batch from `saga.replies`: a reply is untrusted input. One that is larger than

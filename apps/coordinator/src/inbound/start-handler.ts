@@ -1,5 +1,6 @@
 import {
   decodeMessage,
+  headerProblem,
   MESSAGE_TYPES,
   startSagaMessageSchema,
   type StartSagaMessage,
@@ -8,7 +9,6 @@ import type { BatchHandler, DeadLetter, IncomingMessage } from '#saga-core';
 import { SagaOperationError } from '../application/saga-errors.js';
 import type { SagaDecisions } from '../decisions/saga-decisions.js';
 import type { SensitiveData } from '../security/sensitive-data.js';
-import { headerProblem } from './header-checks.js';
 
 /**
  * Handles a batch from `saga.start`: each valid request starts its saga (idempotent by key, as

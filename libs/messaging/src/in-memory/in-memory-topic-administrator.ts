@@ -28,4 +28,10 @@ export class InMemoryTopicAdministrator implements TopicAdministrator {
     }
     return { created, existing, underPartitioned };
   }
+
+  missingTopics(topics: readonly string[]): Promise<string[]> {
+    return Promise.resolve(
+      topics.filter((topic) => this.broker.partitionCount(topic) === undefined),
+    );
+  }
 }

@@ -134,4 +134,6 @@ export interface TopicAdministrator {
    * they are. Idempotent, and safe when several instances call it at once.
    */
   ensureTopics(topics: readonly TopicSpec[]): Promise<EnsureTopicsReport>;
+  /** Those of `topics` that do not exist, in the order given; creates nothing. */
+  missingTopics(topics: readonly string[]): Promise<string[]>;
 }

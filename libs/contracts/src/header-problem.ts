@@ -1,4 +1,5 @@
-import { HEADERS, JSON_CONTENT_TYPE, SCHEMA_VERSION, type MessageType } from '#contracts';
+import { SCHEMA_VERSION } from './envelopes.js';
+import { HEADERS, JSON_CONTENT_TYPE, type MessageType } from './headers.js';
 
 /**
  * Why a message's headers contradict the contract, else undefined. A header may be absent

@@ -1,5 +1,5 @@
-import { HEADERS, MESSAGE_TYPES } from '#contracts';
-import { headerProblem } from './header-checks.js';
+import { HEADERS, MESSAGE_TYPES } from './headers.js';
+import { headerProblem } from './header-problem.js';
 
 describe('headerProblem', () => {
   it('accepts absent headers and the contract’s own', () => {

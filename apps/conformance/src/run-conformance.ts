@@ -1,0 +1,106 @@
+import { randomUUID } from 'node:crypto';
+import { topicNames } from '#contracts';
+import type {
+  AnySagaDefinition,
+  MessageConsumer,
+  MessagePublisher,
+  TopicAdministrator,
+} from '#saga-core';
+import type { ConformanceOptions } from './conformance-options.js';
+import type { RuleOutcome } from './conformance-rules.js';
+import {
+  firstContact,
+  checkMalformedCommands,
+  checkReplyOncePerDelivery,
+  checkUnknownCommandType,
+} from './participant-checks.js';
+import { ProbeSession } from './probe-session.js';
+import { SAMPLE_INPUTS } from './sample-inputs.js';
+import { checkStep } from './step-checks.js';
+import { planProbes } from './step-probes.js';
+
+/** The broker as the kit uses it (a KafkaTransport fits). */
+export interface ConformanceTransport {
+  readonly publisher: MessagePublisher;
+  readonly administrator: TopicAdministrator;
+  createConsumer(): MessageConsumer;
+}
+
+/** What a run found. */
+export interface ConformanceReport {
+  readonly participant: string;
+  readonly outcomes: readonly RuleOutcome[];
+  /** Saga types that name the participant but were not checked (no sample input). */
+  readonly skipped: readonly string[];
+  /** True when at least one rule was checked and every rule passed. */
+  readonly passed: boolean;
+}
+
+/**
+ * Runs every rule against the participant, playing the coordinator: its commands go to the
+ * participant's command topic (which must exist, with its `.dlq`), its replies are asked on the
+ * kit's own topic `<prefix>conformance.replies` (created when missing), so a live coordinator
+ * sees nothing of it. Each saga id is new, so runs do not disturb each other or real sagas; the
+ * participant does apply the sample commands (use a test environment).
+ */
+export async function runConformance(
+  options: ConformanceOptions,
+  transport: ConformanceTransport,
+  definitions: readonly AnySagaDefinition[],
+): Promise<ConformanceReport> {
+  const { participant } = options;
+  const plan = planProbes(definitions, participant, { ...SAMPLE_INPUTS, ...options.inputs });
+  const first = plan.probes[0];
+  if (first === undefined) {
+    throw new Error(
+      plan.withoutInput.length > 0
+        ? `no sample input for ${plan.withoutInput.join(', ')}: give one with --inputs`
+        : `no saga definition sends commands to ${participant}`,
+    );
+  }
+  const topics = topicNames(options.topicPrefix);
+  const commandTopic = topics.commands(participant);
+  const replyTopic = `${options.topicPrefix}conformance.replies`;
+  const deadLetterTopic = `${commandTopic}.dlq`;
+  const missing = await transport.administrator.missingTopics([commandTopic, deadLetterTopic]);
+  if (missing.length > 0) {
+    throw new Error(
+      `${missing.join(' and ')} ${missing.length === 1 ? 'does' : 'do'} not exist: is the topic prefix "${options.topicPrefix}" the participant's?`,
+    );
+  }
+  await transport.administrator.ensureTopics([{ topic: replyTopic, partitions: 1 }]);
+  const session = new ProbeSession(
+    transport.publisher,
+    participant,
+    commandTopic,
+    replyTopic,
+    options.timeoutMs,
+  );
+  const consumer = transport.createConsumer();
+  await consumer.start({
+    groupId: `${options.topicPrefix}conformance.${randomUUID()}`,
+    topics: [replyTopic, deadLetterTopic],
+    handleBatch: (messages) => {
+      session.log.record(messages);
+      return Promise.resolve({ deadLetters: [] });
+    },
+  });
+  try {
+    const silent = await firstContact(session, first);
+    if (silent !== undefined)
+      return { participant, outcomes: [silent], skipped: [], passed: false };
+    const outcomes: RuleOutcome[] = [];
+    for (const probe of plan.probes) outcomes.push(...(await checkStep(session, probe)));
+    outcomes.push(await checkUnknownCommandType(session, first));
+    outcomes.push(...(await checkMalformedCommands(session, first, deadLetterTopic)));
+    outcomes.push(await checkReplyOncePerDelivery(session, first));
+    return {
+      participant,
+      outcomes,
+      skipped: plan.withoutInput,
+      passed: outcomes.length > 0 && outcomes.every((outcome) => outcome.passed),
+    };
+  } finally {
+    await consumer.stop();
+  }
+}

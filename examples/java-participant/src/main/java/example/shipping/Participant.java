@@ -1,0 +1,325 @@
+package example.shipping;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * The consume-handle-reply loop. One thread; records of a partition are handled in order. Per poll:
+ * handle each record (its database transaction commits before its reply is sent), send the replies
+ * and dead letters, wait for the broker's acknowledgement of every one, then commit the offsets.
+ * Anything that fails (database, broker) seeks back to the first record not yet answered and tries
+ * again after a back-off: nothing is skipped, and the stored outcomes answer a rerun.
+ */
+final class Participant {
+  private static final Duration POLL = Duration.ofMillis(500);
+  private static final long BACKOFF_MIN_MS = 250;
+  private static final long BACKOFF_MAX_MS = 5000;
+
+  private final Config config;
+  private final Store store;
+  private final CommandValidator validator;
+  private volatile boolean running = true;
+  private boolean announcedReady;
+  private long backoffMs = BACKOFF_MIN_MS;
+
+  Participant(Config config, Store store) {
+    this.config = config;
+    this.store = store;
+    this.validator = new CommandValidator(config.participant, config.topicPrefix);
+  }
+
+  /** Asks the loop to stop: it finishes the record in hand, commits, and returns. */
+  void stop() {
+    running = false;
+  }
+
+  boolean running() {
+    return running;
+  }
+
+  void run() {
+    waitForTopic();
+    if (!running) {
+      return;
+    }
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProps());
+        KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerProps())) {
+      consumer.subscribe(List.of(config.commandTopic()), new ConsumerRebalanceListener() {
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+          if (!partitions.isEmpty()) {
+            Log.info("partitions revoked", "partitions", partitions);
+          }
+        }
+
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+          Log.info("partitions assigned", "partitions", partitions, "group", config.groupId);
+          if (!announcedReady && !consumer.assignment().isEmpty()) {
+            announcedReady = true;
+            Log.info("java-participant ready", "participant", config.participant, "topic", config.commandTopic(),
+                "group", config.groupId);
+          }
+        }
+      });
+      while (running) {
+        ConsumerRecords<byte[], byte[]> records;
+        try {
+          records = consumer.poll(POLL);
+        } catch (KafkaException e) {
+          Log.warn("poll failed", "error", e.toString());
+          sleep(backoff());
+          continue;
+        }
+        if (!records.isEmpty()) {
+          handleBatch(consumer, producer, records);
+        }
+      }
+      Log.info("stopping: consumer and producer closing");
+    }
+  }
+
+  private void handleBatch(KafkaConsumer<byte[], byte[]> consumer, KafkaProducer<byte[], byte[]> producer,
+      ConsumerRecords<byte[], byte[]> records) {
+    Map<TopicPartition, Long> first = new LinkedHashMap<>(); // first offset of the batch, per partition
+    Map<TopicPartition, Long> next = new HashMap<>(); // offset after the last record handled, per partition
+    List<Future<RecordMetadata>> sends = new ArrayList<>();
+    boolean failed = false;
+    for (TopicPartition tp : records.partitions()) {
+      first.put(tp, records.records(tp).get(0).offset());
+    }
+
+    outer:
+    for (TopicPartition tp : records.partitions()) {
+      for (ConsumerRecord<byte[], byte[]> record : records.records(tp)) {
+        if (!running || failed) {
+          break outer;
+        }
+        try {
+          ProducerRecord<byte[], byte[]> out = handleRecord(record);
+          sends.add(producer.send(out));
+          next.put(tp, record.offset() + 1);
+        } catch (InfrastructureException | RuntimeException e) {
+          Log.warn("record not handled, will retry", "topic", record.topic(), "partition", record.partition(),
+              "offset", record.offset(), "error", describe(e));
+          failed = true;
+        }
+      }
+    }
+
+    // Wait for every reply and dead letter of the batch; only then may offsets move.
+    try {
+      producer.flush();
+      for (Future<RecordMetadata> f : sends) {
+        f.get(60, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      rewind(consumer, first);
+      return;
+    } catch (ExecutionException | TimeoutException | KafkaException e) {
+      Log.warn("publish not acknowledged, will retry the batch", "error", describe(e));
+      rewind(consumer, first);
+      sleep(backoff());
+      return;
+    }
+
+    if (!next.isEmpty()) {
+      Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+      next.forEach((tp, offset) -> offsets.put(tp, new OffsetAndMetadata(offset)));
+      try {
+        consumer.commitSync(offsets);
+      } catch (KafkaException e) {
+        // Replies are out; a redelivery is answered from the store.
+        Log.warn("offset commit failed", "error", describe(e));
+      }
+    }
+    // Records not handled (a failure, or a stop) are fetched again from where their partition stopped.
+    Map<TopicPartition, Long> resume = new HashMap<>();
+    for (Map.Entry<TopicPartition, Long> e : first.entrySet()) {
+      long from = next.getOrDefault(e.getKey(), e.getValue());
+      long end = records.records(e.getKey()).get(records.records(e.getKey()).size() - 1).offset() + 1;
+      if (from < end) {
+        resume.put(e.getKey(), from);
+      }
+    }
+    if (!resume.isEmpty()) {
+      rewind(consumer, resume);
+    }
+    if (failed) {
+      sleep(backoff());
+    } else {
+      backoffMs = BACKOFF_MIN_MS;
+    }
+  }
+
+  /** One record → its reply, or its dead letter. Throws when the database fails (nothing answered). */
+  ProducerRecord<byte[], byte[]> handleRecord(ConsumerRecord<byte[], byte[]> record) throws InfrastructureException {
+    CommandValidator.Result result = validator.validate(record.value());
+    if (result instanceof CommandValidator.Invalid invalid) {
+      Log.warn("dead-lettered", "topic", record.topic(), "partition", record.partition(), "offset", record.offset(),
+          "reason", invalid.reason());
+      return Messages.deadLetter(record, config.deadLetterTopic(), invalid.reason(), Instant.now());
+    }
+    Command command = ((CommandValidator.Valid) result).command();
+    ObjectNode outcome;
+    String source;
+    if (!ShippingHandlers.serves(command)) {
+      outcome = Outcomes.error("UNKNOWN_COMMAND", "participant " + config.participant
+          + " has no handler for command type " + command.commandType() + " (action " + command.action() + ")",
+          Boolean.FALSE);
+      source = "unknown-command";
+    } else {
+      Store.Handled handled = store.handle(command);
+      outcome = handled.outcome();
+      source = handled.replayed() ? "stored" : "handled";
+      if (handled.closedForwardKey()) {
+        Log.info("forward key closed", "sagaId", command.sagaId(), "stepId", command.stepId(),
+            "key", command.forwardKey());
+      }
+    }
+    Log.info("command answered", "sagaId", command.sagaId(), "stepId", command.stepId(), "action",
+        command.action(), "attempt", command.attempt(), "commandType", command.commandType(), "key",
+        command.idempotencyKey(), "status", Outcomes.status(outcome), "code", outcome.path("code").asText("-"),
+        "source", source, "partition", record.partition(), "offset", record.offset());
+    return Messages.reply(command, outcome, Instant.now(), record.headers());
+  }
+
+  private void rewind(KafkaConsumer<byte[], byte[]> consumer, Map<TopicPartition, Long> offsets) {
+    offsets.forEach((tp, offset) -> {
+      try {
+        consumer.seek(tp, offset);
+      } catch (IllegalStateException e) {
+        // no longer assigned: the new owner starts from the committed offset
+      }
+    });
+  }
+
+  private void waitForTopic() {
+    Properties props = new Properties();
+    props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafkaBrokers);
+    props.put(AdminClientConfig.CLIENT_ID_CONFIG, "java-participant-" + config.participant + "-admin");
+    props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000);
+    props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
+    try (Admin admin = Admin.create(props)) {
+      long pause = BACKOFF_MIN_MS;
+      while (running) {
+        try {
+          admin.describeTopics(List.of(config.commandTopic())).allTopicNames().get(10, TimeUnit.SECONDS);
+          Log.info("command topic found", "topic", config.commandTopic());
+          try {
+            admin.describeTopics(List.of(config.deadLetterTopic())).allTopicNames().get(10, TimeUnit.SECONDS);
+          } catch (ExecutionException e) {
+            Log.warn("dead-letter topic missing: dead letters will wait for it", "topic", config.deadLetterTopic());
+          }
+          return;
+        } catch (ExecutionException e) {
+          if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+            Log.info("waiting for the command topic (the coordinator creates it)", "topic", config.commandTopic());
+          } else {
+            Log.warn("cannot reach the brokers yet", "error", describe(e));
+          }
+        } catch (TimeoutException e) {
+          Log.warn("cannot reach the brokers yet", "error", "timed out");
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+        sleep(pause);
+        pause = Math.min(pause * 2, BACKOFF_MAX_MS);
+      }
+    }
+  }
+
+  private Properties consumerProps() {
+    Properties p = new Properties();
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafkaBrokers);
+    p.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId);
+    p.put(ConsumerConfig.CLIENT_ID_CONFIG, "java-participant-" + config.participant);
+    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 100);
+    p.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, 300_000);
+    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    return p;
+  }
+
+  private Properties producerProps() {
+    Properties p = new Properties();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafkaBrokers);
+    p.put(ProducerConfig.CLIENT_ID_CONFIG, "java-participant-" + config.participant + "-producer");
+    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5);
+    p.put(ProducerConfig.LINGER_MS_CONFIG, 1);
+    p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
+    p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);
+    p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
+    p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+    p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+    return p;
+  }
+
+  private long backoff() {
+    long current = backoffMs;
+    backoffMs = Math.min(backoffMs * 2, BACKOFF_MAX_MS);
+    return current;
+  }
+
+  /** Sleeps, cut short by a stop request. */
+  private void sleep(long ms) {
+    long until = System.currentTimeMillis() + ms;
+    while (running && System.currentTimeMillis() < until) {
+      try {
+        Thread.sleep(Math.min(100, Math.max(1, until - System.currentTimeMillis())));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
+  private static String describe(Throwable e) {
+    Throwable root = e;
+    if (e instanceof ExecutionException && e.getCause() != null) {
+      root = e.getCause();
+    }
+    String message = root.getMessage();
+    String text = root.getClass().getSimpleName() + (message == null ? "" : ": " + message);
+    if (root.getCause() != null && root.getCause() != root && root.getCause().getMessage() != null) {
+      text += " (" + root.getCause().getMessage() + ")";
+    }
+    return text;
+  }
+}

@@ -1,0 +1,157 @@
+// A participant in another language: the Java shipping participant of examples/java-participant
+// (written from docs/CONTRACT.md alone, plain Kafka client, its own idempotency store in
+// Postgres) serves the order saga's shipping step next to the TypeScript inventory, payment and
+// notification participants. 200 sagas, one in ten refused by the payment: every saga ends as
+// it must, no effect is applied twice, and the conformance kit's command passes the Java
+// participant. The jar is built by `npm test` (scripts/test.sh runs Maven).
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { promisify } from 'node:util';
+import type { DataSource } from 'typeorm';
+import { KafkaTransport, silentTransportLogger } from '#messaging';
+import { silentParticipantLogger } from '#saga-participant';
+import { quoteIdentifier } from '../../apps/coordinator/src/persistence/data-source-options.js';
+import type { CoordinatorRuntime } from '../../apps/coordinator/src/runtime/coordinator-runtime.js';
+import {
+  sampleParticipantTopics,
+  startSampleParticipants,
+  type SampleParticipants,
+} from '../../apps/sample-participants/src/sample-participants.js';
+import {
+  createEnvironment,
+  startCoordinator,
+  waitForSagas,
+  type CoordinatorEnvironment,
+} from '../support/coordinator-fixture.js';
+import {
+  appliedEffects,
+  effectsAgainstOutcomes,
+  effectsAppliedTwice,
+  type AppliedEffect,
+} from '../support/order-invariants.js';
+import { orderPlans } from '../support/saga-load.js';
+import { databaseUrl, kafkaBrokers } from '../support/services.js';
+import { startProcess, type ServiceProcess } from '../support/service-process.js';
+import { waitFor } from '../support/wait-for.js';
+
+const run = promisify(execFile);
+const JAR = 'examples/java-participant/target/java-participant.jar';
+const SAGAS = 200;
+
+describe('the Java shipping participant', () => {
+  let environment: CoordinatorEnvironment;
+  let transport: KafkaTransport;
+  let participants: SampleParticipants;
+  let java: ServiceProcess;
+  let coordinator: CoordinatorRuntime;
+  let javaSchema: string;
+
+  beforeAll(async () => {
+    if (!existsSync(JAR)) {
+      throw new Error(
+        `${JAR} is missing: npm test builds it (mvn -f examples/java-participant/pom.xml package)`,
+      );
+    }
+    environment = await createEnvironment('e2e_java');
+    javaSchema = `${environment.schema}_java`;
+    transport = new KafkaTransport(
+      { brokers: kafkaBrokers(), clientId: 'e2e-java' },
+      { logger: silentTransportLogger },
+    );
+    await transport.administrator.ensureTopics(sampleParticipantTopics(environment.topicPrefix, 3));
+    participants = await startSampleParticipants({
+      consumerFactory: () => transport.createConsumer(),
+      publisher: transport.publisher,
+      topicPrefix: environment.topicPrefix,
+      logger: silentParticipantLogger,
+      only: ['inventory', 'payment', 'notification'],
+    });
+    java = startProcess('java', ['-jar', JAR], {
+      KAFKA_BROKERS: kafkaBrokers().join(','),
+      DATABASE_URL: databaseUrl(),
+      TOPIC_PREFIX: environment.topicPrefix,
+      DB_SCHEMA: javaSchema,
+    });
+    await waitFor(
+      'the Java participant to join its group',
+      () => {
+        if (java.hasExited()) throw new Error(`the Java participant exited: ${java.output()}`);
+        return java.output().includes('java-participant ready') || undefined;
+      },
+      { timeoutMs: 60_000 },
+    );
+    coordinator = await startCoordinator(environment, { TIME_SCALE: '0.1' });
+  }, 120_000);
+
+  afterAll(async () => {
+    await coordinator?.stop();
+    await java?.stop();
+    await participants?.stop();
+    await transport?.close();
+    await environment?.db.query(`DROP SCHEMA IF EXISTS ${quoteIdentifier(javaSchema)} CASCADE`);
+    await environment?.dispose();
+  });
+
+  it('takes part in 200 order sagas: each ends as it must, no effect twice', async () => {
+    const plans = orderPlans('java', SAGAS);
+    const started = await Promise.all(
+      plans.map((plan) =>
+        coordinator.decisions.start({
+          sagaType: 'order',
+          idempotencyKey: plan.idempotencyKey,
+          input: plan.input,
+        }),
+      ),
+    );
+    const ids = started.map((saga) => saga.sagaId);
+    const ended = await waitForSagas(environment.db, ids, ['completed', 'compensated'], 180_000);
+
+    const statusOf = new Map(ended.map((saga) => [saga.id, saga.status]));
+    const wrong = plans.filter((plan, i) => statusOf.get(ids[i]!) !== plan.expected);
+    expect(wrong.map((plan) => plan.idempotencyKey)).toEqual([]);
+    expect(plans.filter((plan) => plan.expected === 'compensated')).toHaveLength(SAGAS / 10);
+
+    const effects = [
+      ...appliedEffects(participants.ledgers),
+      ...(await javaShipments(environment.db, javaSchema)),
+    ];
+    expect(effectsAppliedTwice(effects)).toEqual([]);
+    expect(effectsAgainstOutcomes(ended, effects)).toEqual([]);
+  }, 240_000);
+
+  it('passes the conformance kit, run as a user runs it', async () => {
+    const { stdout } = await run(
+      process.execPath,
+      [
+        'dist/apps/conformance/src/main.js',
+        '--participant',
+        'shipping',
+        '--brokers',
+        kafkaBrokers().join(','),
+        '--topic-prefix',
+        environment.topicPrefix,
+      ],
+      { env: { PATH: process.env.PATH ?? '' } },
+    ).catch((error: { stdout?: string; stderr?: string; message: string }) => {
+      throw new Error(`the kit failed: ${error.stdout ?? ''}${error.stderr ?? error.message}`);
+    });
+    expect(stdout).toContain('0 failed: CONFORMS');
+  }, 120_000);
+
+  it('stops on SIGTERM with exit code 0', async () => {
+    expect(await java.stop('SIGTERM')).toBe(0);
+  }, 60_000);
+});
+
+/** The shipments the Java participant applied, as ledger entries (one row per applied effect). */
+async function javaShipments(db: DataSource, schema: string): Promise<AppliedEffect[]> {
+  const rows = await db.query<{ idempotency_key: string; command_type: string; at: Date }[]>(
+    `SELECT idempotency_key, command_type, applied_at AS at FROM ${quoteIdentifier(schema)}.effects`,
+  );
+  return rows.map((row) => ({
+    participant: 'shipping',
+    idempotencyKey: row.idempotency_key,
+    commandType: row.command_type,
+    at: new Date(row.at).toISOString(),
+  }));
+}

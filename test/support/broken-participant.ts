@@ -1,0 +1,61 @@
+// A participant that breaks the contract on purpose, written on the bare transport (no kit), to
+// prove the conformance kit names the rules it breaks: it answers every valid command twice,
+// with a success, and ignores compensations (it keeps no keys, so a command that arrives after
+// its compensation is applied anyway). Malformed messages it dead-letters like a good one.
+import {
+  decodeMessage,
+  commandMessageSchema,
+  HEADERS,
+  MESSAGE_TYPES,
+  topicNames,
+  type ReplyMessage,
+} from '#contracts';
+import type { DeadLetter, MessageConsumer, MessagePublisher, OutgoingMessage } from '#saga-core';
+
+/** Starts the broken participant `participant` on `<topicPrefix><participant>.commands`. */
+export async function startBrokenParticipant(options: {
+  readonly participant: string;
+  readonly topicPrefix: string;
+  readonly consumer: MessageConsumer;
+  readonly publisher: MessagePublisher;
+}): Promise<{ stop(): Promise<void> }> {
+  const { participant, topicPrefix, consumer, publisher } = options;
+  await consumer.start({
+    groupId: `${topicPrefix}${participant}.broken`,
+    topics: [topicNames(topicPrefix).commands(participant)],
+    handleBatch: async (messages) => {
+      const replies: OutgoingMessage[] = [];
+      const deadLetters: DeadLetter[] = [];
+      for (const message of messages) {
+        const decoded = decodeMessage(commandMessageSchema, message.value ?? '');
+        if (!decoded.ok || decoded.value.participant !== participant) {
+          deadLetters.push({ message, reason: decoded.ok ? 'not mine' : decoded.reason });
+          continue;
+        }
+        const command = decoded.value;
+        const reply: ReplyMessage = {
+          messageId: `reply:${command.messageId}`,
+          sagaId: command.sagaId,
+          stepId: command.stepId,
+          action: command.action,
+          attempt: command.attempt,
+          outcome: { status: 'success', result: { done: command.idempotencyKey } },
+          repliedAt: new Date().toISOString(),
+        };
+        const out: OutgoingMessage = {
+          topic: command.replyTo,
+          key: command.sagaId,
+          headers: {
+            [HEADERS.messageType]: MESSAGE_TYPES.reply,
+            [HEADERS.messageId]: reply.messageId,
+          },
+          value: JSON.stringify(reply),
+        };
+        replies.push(out, out);
+      }
+      await publisher.publish(replies);
+      return { deadLetters };
+    },
+  });
+  return { stop: () => consumer.stop() };
+}
