@@ -117,8 +117,9 @@ export default tseslint.config(
   },
   { files: ['apps/coordinator/src/main.ts'], rules: restrictImports(noKafkaClient) },
   {
-    // The kit may read the saga definitions (what the coordinator sends), never a participant.
+    // The kit reads saga definitions (what the coordinator sends) through libs/definitions; it
+    // imports no app, and no participant code.
     files: ['apps/conformance/src/**/*.ts'],
-    rules: restrictImports(notTheParticipants, noKafkaClient),
+    rules: restrictImports(noApps, notTheParticipants, noKafkaClient),
   },
 );

@@ -9,6 +9,7 @@ const shared = {
   transform: { '^.+\\.ts$': ['@swc/jest', { ...swc, swcrc: false }] },
   moduleNameMapper: {
     '^#contracts$': '<rootDir>/libs/contracts/src/index.ts',
+    '^#definitions$': '<rootDir>/libs/definitions/src/index.ts',
     '^#errors$': '<rootDir>/libs/errors/src/describe-error.ts',
     '^#logging$': '<rootDir>/libs/logging/src/index.ts',
     '^#messaging$': '<rootDir>/libs/messaging/src/index.ts',

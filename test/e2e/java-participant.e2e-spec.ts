@@ -5,7 +5,8 @@
 // it must, no effect is applied twice, and the conformance kit's command passes the Java
 // participant. The jar is built by `npm test` (scripts/test.sh runs Maven).
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { DataSource } from 'typeorm';
 import { KafkaTransport, silentTransportLogger } from '#messaging';
@@ -47,11 +48,7 @@ describe('the Java shipping participant', () => {
   let javaSchema: string;
 
   beforeAll(async () => {
-    if (!existsSync(JAR)) {
-      throw new Error(
-        `${JAR} is missing: npm test builds it (mvn -f examples/java-participant/pom.xml package)`,
-      );
-    }
+    assertJarBuilt();
     environment = await createEnvironment('e2e_java');
     javaSchema = `${environment.schema}_java`;
     transport = new KafkaTransport(
@@ -130,18 +127,37 @@ describe('the Java shipping participant', () => {
         kafkaBrokers().join(','),
         '--topic-prefix',
         environment.topicPrefix,
+        // A saga that compensates shipping, so that duties 3 and 4 are checked too.
+        '--definitions',
+        'examples/definitions',
+        '--inputs',
+        'test/fixtures/conformance-inputs.json',
       ],
       { env: { PATH: process.env.PATH ?? '' } },
     ).catch((error: { stdout?: string; stderr?: string; message: string }) => {
       throw new Error(`the kit failed: ${error.stdout ?? ''}${error.stderr ?? error.message}`);
     });
     expect(stdout).toContain('0 failed: CONFORMS');
+    expect(stdout).toContain('PASS  late-command-refused (duty 4) on shipment v1 / ship');
+    expect(stdout).toContain('PASS  compensation-of-unknown-key (duty 3) on shipment v1 / ship');
   }, 120_000);
 
   it('stops on SIGTERM with exit code 0', async () => {
     expect(await java.stop('SIGTERM')).toBe(0);
   }, 60_000);
 });
+
+/** Throws unless the jar exists and is newer than every source of it (a stale jar tests old code). */
+function assertJarBuilt(): void {
+  const rebuild = 'npm test builds it (or: mvn -q -f examples/java-participant/pom.xml package)';
+  if (!existsSync(JAR)) throw new Error(`${JAR} is missing: ${rebuild}`);
+  const built = statSync(JAR).mtimeMs;
+  const sources = readdirSync('examples/java-participant', { recursive: true, encoding: 'utf8' })
+    .filter((path) => !path.startsWith('target') && /\.(java|xml|properties)$/.test(path))
+    .map((path) => join('examples/java-participant', path));
+  const newer = sources.filter((path) => statSync(path).mtimeMs > built);
+  if (newer.length > 0) throw new Error(`${JAR} is older than ${newer.join(', ')}: ${rebuild}`);
+}
 
 /** The shipments the Java participant applied, as ledger entries (one row per applied effect). */
 async function javaShipments(db: DataSource, schema: string): Promise<AppliedEffect[]> {

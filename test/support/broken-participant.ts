@@ -1,7 +1,8 @@
 // A participant that breaks the contract on purpose, written on the bare transport (no kit), to
 // prove the conformance kit names the rules it breaks: it answers every valid command twice,
-// with a success, and ignores compensations (it keeps no keys, so a command that arrives after
-// its compensation is applied anyway). Malformed messages it dead-letters like a good one.
+// with a success whose result changes on each run (it stores no outcome), and ignores
+// compensations (it keeps no keys, so a command that arrives after its compensation is applied
+// anyway). Malformed messages it dead-letters like a good one.
 import {
   decodeMessage,
   commandMessageSchema,
@@ -20,6 +21,7 @@ export async function startBrokenParticipant(options: {
   readonly publisher: MessagePublisher;
 }): Promise<{ stop(): Promise<void> }> {
   const { participant, topicPrefix, consumer, publisher } = options;
+  let runs = 0;
   await consumer.start({
     groupId: `${topicPrefix}${participant}.broken`,
     topics: [topicNames(topicPrefix).commands(participant)],
@@ -39,7 +41,7 @@ export async function startBrokenParticipant(options: {
           stepId: command.stepId,
           action: command.action,
           attempt: command.attempt,
-          outcome: { status: 'success', result: { done: command.idempotencyKey } },
+          outcome: { status: 'success', result: { done: command.idempotencyKey, run: ++runs } },
           repliedAt: new Date().toISOString(),
         };
         const out: OutgoingMessage = {

@@ -109,12 +109,17 @@ describe('the conformance kit', () => {
     expect(result.output).toContain('judges participants from outside');
   });
 
-  it('may read the saga definitions the coordinator sends from', async () => {
-    const result = await lint(
-      "import { SAMPLE_SAGAS } from '../../coordinator/src/sagas/saga-catalog.js';\nexport { SAMPLE_SAGAS };\n",
+  it('reads the saga definitions through libs/definitions, not from the coordinator', async () => {
+    const ok = await lint(
+      "import { definitionsFolder } from '#definitions';\nexport { definitionsFolder };\n",
       'apps/conformance/src/deliberate-ok.ts',
     );
-    expect(result.output).not.toContain('judges participants from outside');
-    expect(result.code).toBe(0);
+    expect(ok.code).toBe(0);
+    const app = await lint(
+      "import { SAMPLE_SAGAS } from '../../coordinator/src/sagas/saga-catalog.js';\nexport { SAMPLE_SAGAS };\n",
+      'apps/conformance/src/deliberate-violation.ts',
+    );
+    expect(app.code).toBe(1);
+    expect(app.output).toContain('does not import an app');
   });
 });

@@ -15,6 +15,8 @@ export interface ConformanceOptions {
   readonly timeoutMs: number;
   /** Sample inputs by saga type, beside the built-in ones (`--inputs <file.json>`). */
   readonly inputs: Readonly<Record<string, unknown>>;
+  /** A directory of definition documents to probe beside the built-in ones (`--definitions`). */
+  readonly definitions?: string;
 }
 
 const optionsSchema = z.object({
@@ -31,12 +33,13 @@ const optionsSchema = z.object({
     .default(''),
   timeoutMs: z.coerce.number().int().min(100).max(600_000).default(30_000),
   inputs: z.record(z.string(), z.unknown()).default({}),
+  definitions: z.string().min(1).optional(),
 });
 
 /** The usage line printed with an error. */
 export const CONFORMANCE_USAGE =
   'usage: npm run conformance -- --participant <name> [--brokers host:port,...] ' +
-  '[--topic-prefix <prefix>] [--timeout-ms <ms>] [--inputs <file.json>]';
+  '[--topic-prefix <prefix>] [--timeout-ms <ms>] [--definitions <dir>] [--inputs <file.json>]';
 
 /**
  * Reads the options from command-line arguments, with `KAFKA_BROKERS` and `TOPIC_PREFIX` as
@@ -55,6 +58,7 @@ export function conformanceOptionsOf(
       'topic-prefix': { type: 'string' },
       'timeout-ms': { type: 'string' },
       inputs: { type: 'string' },
+      definitions: { type: 'string' },
     },
     strict: true,
   });
@@ -64,6 +68,7 @@ export function conformanceOptionsOf(
     topicPrefix: values['topic-prefix'] ?? env['TOPIC_PREFIX'],
     timeoutMs: values['timeout-ms'],
     inputs: values.inputs === undefined ? undefined : readInputs(values.inputs, readFile),
+    definitions: values.definitions,
   });
   if (!parsed.success) {
     const problems = parsed.error.issues.map(

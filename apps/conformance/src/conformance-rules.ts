@@ -19,20 +19,20 @@ export const RULES = {
     'section 6',
     'a command built from a valid input succeeds with the result the saga definition folds',
   ),
-  duplicateFromStore: rule(
-    'duplicate-answered-from-store',
+  duplicateGetsFirstOutcome: rule(
+    'duplicate-gets-first-outcome',
     'duty 2',
-    'a redelivered command is answered with the stored outcome',
+    'a redelivered command is answered with the first outcome, unchanged (the stored one)',
   ),
-  retryFromStore: rule(
-    'retry-answered-from-store',
+  retryGetsFirstOutcome: rule(
+    'retry-gets-first-outcome',
     'duties 2 and 6',
-    'a retry (same key, attempt + 1) is answered with the stored outcome and echoes its attempt',
+    'a retry (same key, attempt + 1) is answered with the first outcome, unchanged, and echoes its attempt',
   ),
-  oldAttemptFromStore: rule(
-    'old-attempt-answered-from-store',
+  oldAttemptGetsFirstOutcome: rule(
+    'old-attempt-gets-first-outcome',
     'duty 6',
-    'an earlier attempt delivered late is answered with the stored outcome and echoes its own attempt',
+    'an earlier attempt delivered late is answered with the first outcome, unchanged, and echoes its own attempt',
   ),
   compensationOfUnknownKey: rule(
     'compensation-of-unknown-key',

@@ -8,7 +8,8 @@ import {
   loadKafkaSecurity,
   silentTransportLogger,
 } from '#messaging';
-import { SAMPLE_SAGAS } from '../../coordinator/src/sagas/saga-catalog.js';
+import { definitionsFolder, loadDefinitionSources } from '#definitions';
+import { createSagaRegistry } from '#saga-core';
 import { CONFORMANCE_USAGE, conformanceOptionsOf } from './conformance-options.js';
 import { formatReport } from './conformance-report.js';
 import { runConformance } from './run-conformance.js';
@@ -32,7 +33,14 @@ async function main(): Promise<number> {
     { logger: silentTransportLogger },
   );
   try {
-    const report = await runConformance(options, transport, SAMPLE_SAGAS);
+    // The sample definitions the coordinator ships, and those of --definitions, loaded as a
+    // coordinator loads its SAGA_DEFINITIONS_DIR.
+    const registry = createSagaRegistry();
+    await loadDefinitionSources(registry, { directory: definitionsFolder(), modules: [] });
+    if (options.definitions !== undefined) {
+      await loadDefinitionSources(registry, { directory: options.definitions, modules: [] });
+    }
+    const report = await runConformance(options, transport, registry.list());
     console.log(formatReport(report));
     return report.passed ? 0 : 1;
   } catch (error) {

@@ -1,7 +1,7 @@
 import type { CommandMessage } from '#contracts';
 import { failed, passed, RULES, type RuleOutcome } from './conformance-rules.js';
 import { describeCoordinates, NoValidReply, type ProbeSession } from './probe-session.js';
-import { describe } from './step-checks.js';
+import { describeOutcome } from './step-checks.js';
 import type { StepProbe } from './step-probes.js';
 
 const WHOLE = 'the participant';
@@ -18,7 +18,7 @@ export async function firstContact(
   session: ProbeSession,
   probe: StepProbe,
 ): Promise<RuleOutcome | undefined> {
-  const command = session.command({ ...validSpec(session, probe), stepId: 'conformance-hello' });
+  const command = session.envelope({ ...validSpec(session, probe), stepId: 'conformance-hello' });
   await session.deliver(command);
   const answered = await session.log.until(
     () => session.log.repliesTo(command).length > 0,
@@ -37,7 +37,7 @@ export async function checkUnknownCommandType(
   session: ProbeSession,
   probe: StepProbe,
 ): Promise<RuleOutcome> {
-  const command = session.command({
+  const command = session.envelope({
     ...validSpec(session, probe),
     stepId: 'conformance-unknown-type',
     commandType: UNKNOWN_COMMAND_TYPE,
@@ -46,11 +46,11 @@ export async function checkUnknownCommandType(
   try {
     const reply = await session.exchange(command);
     return reply.outcome.status === 'error'
-      ? passed(RULES.unknownCommandType, WHOLE, describe(reply.outcome))
+      ? passed(RULES.unknownCommandType, WHOLE, describeOutcome(reply.outcome))
       : failed(
           RULES.unknownCommandType,
           WHOLE,
-          `${UNKNOWN_COMMAND_TYPE} was answered ${describe(reply.outcome)}, not an error`,
+          `${UNKNOWN_COMMAND_TYPE} was answered ${describeOutcome(reply.outcome)}, not an error`,
         );
   } catch (error) {
     if (error instanceof NoValidReply)
@@ -71,15 +71,15 @@ export async function checkMalformedCommands(
 ): Promise<RuleOutcome[]> {
   const spec = validSpec(session, probe);
   const sagaId = spec.sagaId;
-  const valid = session.command(spec);
+  const valid = session.envelope(spec);
   const malformed = [
     'this is not JSON',
-    JSON.stringify({ ...session.command({ ...spec, stepId: 'malformed-extra-field' }), extra: 1 }),
+    JSON.stringify({ ...session.envelope({ ...spec, stepId: 'malformed-extra-field' }), extra: 1 }),
     JSON.stringify({
-      ...session.command({ ...spec, stepId: 'malformed-other-participant' }),
+      ...session.envelope({ ...spec, stepId: 'malformed-other-participant' }),
       participant: `${session.participant}-other`,
     }),
-    JSON.stringify(withoutField(session.command({ ...spec, stepId: 'malformed-no-key' }))),
+    JSON.stringify(withoutField(session.envelope({ ...spec, stepId: 'malformed-no-key' }))),
   ];
   for (const value of malformed) await session.sendRaw(sagaId, value);
   const outcomes: RuleOutcome[] = [];
@@ -123,7 +123,7 @@ export async function checkReplyOncePerDelivery(
 ): Promise<RuleOutcome> {
   const sagaIds = session.ownSagaIds;
   const barriers: CommandMessage[] = sagaIds.map((sagaId) =>
-    session.command({ ...validSpec(session, probe), sagaId, stepId: 'conformance-barrier' }),
+    session.envelope({ ...validSpec(session, probe, sagaId), stepId: 'conformance-barrier' }),
   );
   for (const barrier of barriers) await session.deliver(barrier);
   const answered = await session.log.until(
@@ -158,10 +158,13 @@ export async function checkReplyOncePerDelivery(
     : failed(RULES.replyOncePerDelivery, WHOLE, listed(problems));
 }
 
-/** A valid first-attempt command of `probe`'s step in a new saga (the probe has no earlier steps). */
-function validSpec(session: ProbeSession, probe: StepProbe) {
+/**
+ * A valid first-attempt command of `probe`'s step (the probe has no earlier steps), in `sagaId`
+ * (default: a new saga of the run).
+ */
+function validSpec(session: ProbeSession, probe: StepProbe, sagaId = session.newSagaId()) {
   return {
-    sagaId: session.newSagaId(),
+    sagaId,
     sagaType: probe.definition.name,
     sagaVersion: probe.definition.version,
     stepId: probe.step.id,
@@ -172,6 +175,7 @@ function validSpec(session: ProbeSession, probe: StepProbe) {
   };
 }
 
+/** The command without its `idempotencyKey` field (a required field missing). */
 function withoutField(command: CommandMessage): Omit<CommandMessage, 'idempotencyKey'> {
   const { idempotencyKey: _dropped, ...rest } = command;
   return rest;

@@ -1,16 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import {
-  HEADERS,
+  commandHeaders,
   idempotencyKey,
-  JSON_CONTENT_TYPE,
-  MESSAGE_TYPES,
-  SCHEMA_VERSION,
   type CommandAction,
   type CommandMessage,
   type JsonValue,
   type ReplyMessage,
 } from '#contracts';
-import type { MessagePublisher } from '#saga-core';
+import { commandMessageId, type MessagePublisher } from '#saga-core';
 import { WireLog, type Coordinates, type SeenReply } from './wire-log.js';
 
 /** What a command of the kit is about; the rest of the envelope is filled in as the coordinator does. */
@@ -62,11 +59,11 @@ export class ProbeSession {
     return [...this.sagaIds];
   }
 
-  /** The envelope of `spec`, sent now. */
-  command(spec: CommandSpec): CommandMessage {
+  /** The envelope of `spec`, as the coordinator would build it now (not sent). */
+  envelope(spec: CommandSpec): CommandMessage {
     const { sagaId, stepId, action, attempt } = spec;
     return {
-      messageId: `${sagaId}:${stepId}:${action}:${attempt}`,
+      messageId: commandMessageId(sagaId, stepId, action, attempt),
       sagaId,
       sagaType: spec.sagaType,
       sagaVersion: spec.sagaVersion,
@@ -88,7 +85,7 @@ export class ProbeSession {
     const id = coordinatesId(command);
     const known = this.deliveries.get(id);
     this.deliveries.set(id, { coordinates: command, count: (known?.count ?? 0) + 1 });
-    await this.sendRaw(command.sagaId, JSON.stringify(command), headersOf(command));
+    await this.sendRaw(command.sagaId, JSON.stringify(command), commandHeaders(command));
   }
 
   /** Publishes any text on the command topic under `key` (malformed commands); not counted. */
@@ -110,8 +107,11 @@ export class ProbeSession {
     );
     const seen = this.log.repliesTo(command)[wanted - 1];
     if (!arrived || seen === undefined) {
+      const unreadable = this.log.unreadableAbout(command.sagaId);
       throw new NoValidReply(
-        `no reply to ${command.commandType} (${describeCoordinates(command)}) within ${this.timeoutMs} ms`,
+        unreadable.length > 0
+          ? `the reply to ${command.commandType} (${describeCoordinates(command)}) cannot be matched to its command: ${unreadable.at(-1)!}`
+          : `no reply to ${command.commandType} (${describeCoordinates(command)}) within ${this.timeoutMs} ms`,
       );
     }
     return validReply(seen, command);
@@ -150,18 +150,4 @@ function validReply(seen: SeenReply, command: CommandMessage): ReplyMessage {
 
 function coordinatesId(c: Coordinates): string {
   return `${c.sagaId} ${c.stepId} ${c.action} ${c.attempt}`;
-}
-
-function headersOf(command: CommandMessage): Record<string, string> {
-  return {
-    [HEADERS.messageId]: command.messageId,
-    [HEADERS.sagaId]: command.sagaId,
-    [HEADERS.sagaType]: command.sagaType,
-    [HEADERS.stepId]: command.stepId,
-    [HEADERS.attempt]: String(command.attempt),
-    [HEADERS.replyTo]: command.replyTo,
-    [HEADERS.messageType]: MESSAGE_TYPES.command,
-    [HEADERS.contentType]: JSON_CONTENT_TYPE,
-    [HEADERS.schemaVersion]: String(SCHEMA_VERSION),
-  };
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { topicNames } from '#contracts';
 import type {
   AnySagaDefinition,
+  ConsumerStartOptions,
   MessageConsumer,
   MessagePublisher,
   TopicAdministrator,
@@ -77,7 +78,7 @@ export async function runConformance(
     options.timeoutMs,
   );
   const consumer = transport.createConsumer();
-  await consumer.start({
+  await joinedWithin(options.timeoutMs, consumer, {
     groupId: `${options.topicPrefix}conformance.${randomUUID()}`,
     topics: [replyTopic, deadLetterTopic],
     handleBatch: (messages) => {
@@ -102,5 +103,31 @@ export async function runConformance(
     };
   } finally {
     await consumer.stop();
+  }
+}
+
+/** Starts `consumer`, or stops it and throws when it has not joined its group in time. */
+async function joinedWithin(
+  timeoutMs: number,
+  consumer: MessageConsumer,
+  options: ConsumerStartOptions,
+): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), timeoutMs);
+  });
+  try {
+    const joined = await Promise.race([
+      consumer.start(options).then(() => 'joined' as const),
+      late,
+    ]);
+    if (joined === 'late') {
+      await consumer.stop();
+      throw new Error(
+        `the kit's consumer did not join its group within ${timeoutMs} ms (broker, credentials, ACLs?)`,
+      );
+    }
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -2,6 +2,7 @@ import { ALREADY_COMPENSATED, type JsonValue, type ReplyOutcome } from '#contrac
 import type { StepDefinition } from '#saga-core';
 import { failed, passed, RULES, type Rule, type RuleOutcome } from './conformance-rules.js';
 import { NoValidReply, type CommandSpec, type ProbeSession } from './probe-session.js';
+import { issuesText, type Issue } from './issues-text.js';
 import type { StepProbe } from './step-probes.js';
 
 /** The participant's own earlier steps did not succeed, so a rule could not be checked. */
@@ -32,9 +33,9 @@ export async function checkStep(session: ProbeSession, probe: StepProbe): Promis
 const forwardRules = [
   RULES.answersCommand,
   RULES.resultFitsDefinition,
-  RULES.duplicateFromStore,
-  RULES.retryFromStore,
-  RULES.oldAttemptFromStore,
+  RULES.duplicateGetsFirstOutcome,
+  RULES.retryGetsFirstOutcome,
+  RULES.oldAttemptGetsFirstOutcome,
 ];
 
 async function checkForward(
@@ -44,7 +45,7 @@ async function checkForward(
   outcomes: RuleOutcome[],
 ): Promise<void> {
   const { sagaId, context } = await prepare(session, probe);
-  const first = session.command(forward(probe, sagaId, context, 1));
+  const first = session.envelope(forward(probe, sagaId, context, 1));
   const reply = await session.exchange(first);
   outcomes.push(passed(RULES.answersCommand, subject, `answered ${reply.outcome.status}`));
   const fits = resultProblem(probe.step, context, reply.outcome);
@@ -54,11 +55,15 @@ async function checkForward(
       : failed(RULES.resultFitsDefinition, subject, fits),
   );
   const again = await session.exchange(first);
-  outcomes.push(sameOutcome(RULES.duplicateFromStore, subject, reply.outcome, again.outcome));
-  const retry = await session.exchange(session.command(forward(probe, sagaId, context, 2)));
-  outcomes.push(sameOutcome(RULES.retryFromStore, subject, reply.outcome, retry.outcome));
+  outcomes.push(
+    sameOutcome(RULES.duplicateGetsFirstOutcome, subject, reply.outcome, again.outcome),
+  );
+  const retry = await session.exchange(session.envelope(forward(probe, sagaId, context, 2)));
+  outcomes.push(sameOutcome(RULES.retryGetsFirstOutcome, subject, reply.outcome, retry.outcome));
   const late = await session.exchange(first);
-  outcomes.push(sameOutcome(RULES.oldAttemptFromStore, subject, reply.outcome, late.outcome));
+  outcomes.push(
+    sameOutcome(RULES.oldAttemptGetsFirstOutcome, subject, reply.outcome, late.outcome),
+  );
 }
 
 async function checkCompensationFirst(
@@ -68,13 +73,17 @@ async function checkCompensationFirst(
   outcomes: RuleOutcome[],
 ): Promise<void> {
   const { sagaId, context } = await prepare(session, probe);
-  const undo = await session.exchange(session.command(compensate(probe, sagaId, context, true)));
+  const undo = await session.exchange(session.envelope(compensate(probe, sagaId, context, true)));
   outcomes.push(
     undo.outcome.status === 'success'
       ? passed(RULES.compensationOfUnknownKey, subject)
-      : failed(RULES.compensationOfUnknownKey, subject, `answered ${describe(undo.outcome)}`),
+      : failed(
+          RULES.compensationOfUnknownKey,
+          subject,
+          `answered ${describeOutcome(undo.outcome)}`,
+        ),
   );
-  const late = await session.exchange(session.command(forward(probe, sagaId, context, 1)));
+  const late = await session.exchange(session.envelope(forward(probe, sagaId, context, 1)));
   const refused = late.outcome.status === 'failure' && late.outcome.code === ALREADY_COMPENSATED;
   outcomes.push(
     refused
@@ -82,7 +91,7 @@ async function checkCompensationFirst(
       : failed(
           RULES.lateCommandRefused,
           subject,
-          `the command sent after its compensation was answered ${describe(late.outcome)}, not failure ${ALREADY_COMPENSATED}: it may have been applied after its own compensation`,
+          `the command sent after its compensation was answered ${describeOutcome(late.outcome)}, not failure ${ALREADY_COMPENSATED}: it may have been applied after its own compensation`,
         ),
   );
 }
@@ -94,16 +103,16 @@ async function checkCompensationAfterSuccess(
   outcomes: RuleOutcome[],
 ): Promise<void> {
   const { sagaId, context } = await prepare(session, probe);
-  const done = await session.exchange(session.command(forward(probe, sagaId, context, 1)));
+  const done = await session.exchange(session.envelope(forward(probe, sagaId, context, 1)));
   if (done.outcome.status !== 'success') {
-    throw new PrerequisiteFailed(`the step itself answered ${describe(done.outcome)}`);
+    throw new PrerequisiteFailed(`the step itself answered ${describeOutcome(done.outcome)}`);
   }
   const folded = foldOrGiveUp(probe.step, context, done.outcome.result);
-  const undo = session.command(compensate(probe, sagaId, folded, false));
+  const undo = session.envelope(compensate(probe, sagaId, folded, false));
   const first = await session.exchange(undo);
   if (first.outcome.status !== 'success') {
     outcomes.push(
-      failed(RULES.compensationAfterSuccess, subject, `answered ${describe(first.outcome)}`),
+      failed(RULES.compensationAfterSuccess, subject, `answered ${describeOutcome(first.outcome)}`),
     );
     return;
   }
@@ -121,11 +130,11 @@ async function prepare(
   for (const step of probe.before) {
     const spec = { ...forward(probe, sagaId, context, 1), stepId: step.id };
     const reply = await session.exchange(
-      session.command({ ...spec, commandType: step.command, payload: step.buildCommand(context) }),
+      session.envelope({ ...spec, commandType: step.command, payload: step.buildCommand(context) }),
     );
     if (reply.outcome.status !== 'success') {
       throw new PrerequisiteFailed(
-        `the earlier step ${step.id} answered ${describe(reply.outcome)}`,
+        `the earlier step ${step.id} answered ${describeOutcome(reply.outcome)}`,
       );
     }
     context = foldOrGiveUp(step, context, reply.outcome.result);
@@ -181,7 +190,7 @@ function resultProblem(
   outcome: ReplyOutcome,
 ): string | undefined {
   if (outcome.status !== 'success') {
-    return `a command built from the sample input was answered ${describe(outcome)}`;
+    return `a command built from the sample input was answered ${describeOutcome(outcome)}`;
   }
   try {
     fold(step, context, outcome.result);
@@ -201,7 +210,7 @@ function sameOutcome(
     return failed(
       rule,
       subject,
-      `not checked: the first reply was ${describe(stored)}, which is never stored`,
+      `not checked: the first reply was ${describeOutcome(stored)}, which is never stored`,
     );
   }
   return JSON.stringify(canonical(stored)) === JSON.stringify(canonical(answered))
@@ -236,19 +245,15 @@ async function guarded(
   }
 }
 
-/** A zod error as `path: message; …`, any other error as its message. */
+/** A zod-like error as `path: message; …`, any other error as its message. */
 function whyRefused(error: unknown): string {
-  const issues = (error as { issues?: { path: PropertyKey[]; message: string }[] }).issues;
-  if (Array.isArray(issues)) {
-    return issues
-      .map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`)
-      .join('; ');
-  }
+  const issues = (error as { issues?: unknown }).issues;
+  if (Array.isArray(issues)) return issuesText(issues as Issue[]);
   return error instanceof Error ? error.message : String(error);
 }
 
 /** `status code: message` of an outcome. */
-export function describe(outcome: ReplyOutcome): string {
+export function describeOutcome(outcome: ReplyOutcome): string {
   return outcome.status === 'success'
     ? 'success'
     : `${outcome.status} ${outcome.code}: ${outcome.message}`;

@@ -1,6 +1,9 @@
-import { SAMPLE_SAGAS } from '../../coordinator/src/sagas/saga-catalog.js';
+import { join } from 'node:path';
+import { definitionFile, definitionsFolder } from '#definitions';
 import { SAMPLE_INPUTS } from './sample-inputs.js';
 import { planProbes } from './step-probes.js';
+
+const SAMPLE_SAGAS = [definitionFile(join(definitionsFolder(), 'order.v1.yaml'))];
 
 describe('planProbes', () => {
   it('finds each step of the participant, after the steps of its own it depends on', () => {
@@ -25,7 +28,13 @@ describe('planProbes', () => {
 
   it('refuses a sample input the saga type refuses, naming the field', () => {
     expect(() => planProbes(SAMPLE_SAGAS, 'shipping', { order: { orderId: 1 } })).toThrow(
-      /the sample input of order v1 does not fit its schema: orderId: /,
+      /the sample input of order v1 does not fit its schema: .*orderId: must be string/,
+    );
+  });
+
+  it('refuses sample inputs for a saga type no definition names', () => {
+    expect(() => planProbes(SAMPLE_SAGAS, 'shipping', { refund: {} })).toThrow(
+      'sample inputs for refund, which no definition names (give its document with --definitions)',
     );
   });
 });

@@ -1,4 +1,5 @@
-import type { AnySagaDefinition, InputIssue, StepDefinition } from '#saga-core';
+import type { AnySagaDefinition, StepDefinition } from '#saga-core';
+import { issuesText } from './issues-text.js';
 
 /**
  * One step of a saga type served by the participant under test, with what the kit needs to
@@ -31,6 +32,13 @@ export function planProbes(
   participant: string,
   inputs: Readonly<Record<string, unknown>>,
 ): ProbePlan {
+  const names = new Set(definitions.map((definition) => definition.name));
+  const unknown = Object.keys(inputs).filter((name) => !names.has(name));
+  if (unknown.length > 0) {
+    throw new Error(
+      `sample inputs for ${unknown.join(', ')}, which no definition names (give its document with --definitions)`,
+    );
+  }
   const probes: StepProbe[] = [];
   const withoutInput: string[] = [];
   for (const definition of definitions) {
@@ -45,7 +53,7 @@ export function planProbes(
     const parsed = definition.input.safeParse(raw);
     if (!parsed.success) {
       throw new Error(
-        `the sample input of ${label} does not fit its schema: ${describe(parsed.error.issues)}`,
+        `the sample input of ${label} does not fit its schema: ${issuesText(parsed.error.issues)}`,
       );
     }
     const initialContext = definition.initialContext(parsed.data);
@@ -69,8 +77,4 @@ function inDependencyOrder<
     ordered.push(next);
   }
   return ordered;
-}
-
-function describe(issues: readonly InputIssue[]): string {
-  return issues.map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`).join('; ');
 }

@@ -49,6 +49,8 @@ interface Waiter {
 export class WireLog {
   private readonly replies: SeenReply[] = [];
   private readonly deadLetters: SeenDeadLetter[] = [];
+  /** Why each reply about a saga of the run could not be matched to a command, by saga id. */
+  private readonly unreadable = new Map<string, string[]>();
   private waiters: Waiter[] = [];
 
   constructor(
@@ -83,6 +85,11 @@ export class WireLog {
     return this.replies.filter((seen) => seen.coordinates?.sagaId === sagaId);
   }
 
+  /** Why replies about `sagaId` could not be matched to a command (their coordinates unreadable). */
+  unreadableAbout(sagaId: string): readonly string[] {
+    return this.unreadable.get(sagaId) ?? [];
+  }
+
   /** Dead letters keyed `key`, in arrival order. */
   deadLettersKeyed(key: string): SeenDeadLetter[] {
     return this.deadLetters.filter((letter) => letter.key === key);
@@ -92,8 +99,10 @@ export class WireLog {
   async until(ready: () => boolean, timeoutMs: number): Promise<boolean> {
     if (ready()) return true;
     let timer: NodeJS.Timeout | undefined;
+    let waiter: Waiter | undefined;
     const arrived = new Promise<boolean>((resolve) => {
-      this.waiters.push({ ready, resolve: () => resolve(true) });
+      waiter = { ready, resolve: () => resolve(true) };
+      this.waiters.push(waiter);
     });
     const gaveUp = new Promise<boolean>((resolve) => {
       timer = setTimeout(() => resolve(false), timeoutMs);
@@ -102,12 +111,25 @@ export class WireLog {
       return await Promise.race([arrived, gaveUp]);
     } finally {
       clearTimeout(timer);
+      this.waiters = this.waiters.filter((other) => other !== waiter);
     }
   }
 
   private recordReply(message: IncomingMessage): void {
     const coordinates = coordinatesIn(message.value);
-    if (coordinates === undefined || !this.isOwnSaga(coordinates.sagaId)) return;
+    if (coordinates === undefined) {
+      // Matched by its key, or the saga id in its body, so the wait for it can say what is wrong.
+      const sagaId = sagaIdIn(message.value) ?? message.key;
+      if (sagaId === null || !this.isOwnSaga(sagaId)) return;
+      const decoded = decodeMessage(replyMessageSchema, message.value ?? '');
+      const why = decoded.ok ? 'it names no step, action or attempt' : decoded.reason;
+      this.unreadable.set(sagaId, [
+        ...this.unreadableAbout(sagaId),
+        `it breaks the schema: ${why}`,
+      ]);
+      return;
+    }
+    if (!this.isOwnSaga(coordinates.sagaId)) return;
     const decoded = decodeMessage(replyMessageSchema, message.value ?? '');
     const reply = decoded.ok ? decoded.value : undefined;
     const problem = decoded.ok
@@ -129,6 +151,15 @@ function coordinatesIn(value: string | null): Coordinates | undefined {
       return undefined;
     }
     return { sagaId, stepId, action, attempt };
+  } catch {
+    return undefined;
+  }
+}
+
+function sagaIdIn(value: string | null): string | undefined {
+  try {
+    const sagaId = (JSON.parse(value ?? '') as Record<string, unknown>)['sagaId'];
+    return typeof sagaId === 'string' ? sagaId : undefined;
   } catch {
     return undefined;
   }

@@ -12,7 +12,8 @@ import {
   type CoordinatorConfig,
 } from './config/coordinator-config.js';
 import { configureHttp } from './http/index.js';
-import { createSampleSagaRegistry, SAMPLE_PARTICIPANTS } from './sagas/saga-catalog.js';
+import { DefinitionLoadError, loadDefinitionSources } from '#definitions';
+import { createSampleSagaRegistry, participantsOf } from './sagas/saga-catalog.js';
 // The entry point composes the product with its samples; nothing else in the coordinator
 // imports them (eslint.config.js).
 import { sampleParticipantsCompanion } from '../../sample-participants/src/embedded-companion.js';
@@ -34,10 +35,13 @@ async function main(): Promise<void> {
   const config = loadCoordinatorConfig(process.env);
   startup.note(`config loaded (pid ${process.pid})`);
   const security = createHttpSecurity(config.security);
+  const registry = createSampleSagaRegistry();
+  await loadDefinitionSources(registry, config.definitions);
+  startup.note(`${registry.list().length} saga definition(s) loaded`);
   const module = AppModule.forRoot({
     config,
-    registry: createSampleSagaRegistry(),
-    participants: SAMPLE_PARTICIPANTS,
+    registry,
+    participants: participantsOf(registry.list()),
     companions: config.sampleParticipants ? [sampleParticipantsCompanion()] : [],
     security,
     startup,
@@ -130,7 +134,10 @@ function announceSecurity(config: CoordinatorConfig, logger: Logger): void {
 }
 
 main().catch((error: unknown) => {
-  const plain = error instanceof ConfigError || error instanceof StartupTimeoutError;
+  const plain =
+    error instanceof ConfigError ||
+    error instanceof StartupTimeoutError ||
+    error instanceof DefinitionLoadError;
   console.error(plain ? error.message : error);
   process.exit(1);
 });

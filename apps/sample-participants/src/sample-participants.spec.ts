@@ -126,7 +126,7 @@ describe('the sample participants', () => {
     await transport.close();
   });
 
-  it('stop the participants that started when one cannot start', async () => {
+  it('stop every participant when one cannot start (a start still joining ends with its stop)', async () => {
     const transport = new InMemoryTransport();
     await transport.administrator.ensureTopics(sampleParticipantTopics('', 1));
     const stopped: string[] = [];
@@ -153,7 +153,7 @@ describe('the sample participants', () => {
         logger: silentParticipantLogger,
       }),
     ).rejects.toThrow('cannot join the group');
-    expect(stopped.sort()).toEqual(['inventory', 'notification', 'payment']);
+    expect(stopped.sort()).toEqual(['inventory', 'notification', 'payment', 'shipping']);
     await transport.close();
   });
 });

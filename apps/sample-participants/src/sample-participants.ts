@@ -1,3 +1,4 @@
+import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { topicNames } from '#contracts';
 import type { DataSource } from 'typeorm';
@@ -188,12 +189,11 @@ export async function startSampleParticipants(
     },
     shipping: { ...clock, records: stores.shipping },
   });
-  // abortOnError: a part that cannot be built rejects here instead of exiting the process.
-  const app = await NestFactory.create(module, { abortOnError: false });
+  let app: INestApplication | undefined;
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
-      await app.close(); // each server finishes its batch in hand and leaves its group
+      await app?.close(); // each server finishes its batch in hand and leaves its group
       await Promise.all(retention.map((loop) => loop.stop()));
       await Promise.all(Object.values(dataSources).map((db) => db.destroy()));
       defaultGateway.breaker.shutdown();
@@ -201,6 +201,8 @@ export async function startSampleParticipants(
       for (const name of names) delete dataSources[name];
     })());
   try {
+    // abortOnError: a part that cannot be built rejects here instead of exiting the process.
+    app = await NestFactory.create(module, { abortOnError: false });
     const failed = opened.find((result) => result.status === 'rejected');
     if (failed !== undefined) throw failed.reason;
     await Promise.all(names.map((name) => stores[name].ready()));
@@ -215,11 +217,12 @@ export async function startSampleParticipants(
     await stop();
     throw error;
   }
+  const started = app;
   const services: SampleServices = {
-    inventory: app.get(InventoryHandlers),
-    notification: app.get(NotificationHandlers),
-    payment: app.get(PaymentHandlers),
-    shipping: app.get(ShippingHandlers),
+    inventory: started.get(InventoryHandlers),
+    notification: started.get(NotificationHandlers),
+    payment: started.get(PaymentHandlers),
+    shipping: started.get(ShippingHandlers),
   };
   const ledgers = {
     inventory: services.inventory.ledger,

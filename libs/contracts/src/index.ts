@@ -13,6 +13,7 @@ export {
   type MessageType,
 } from './headers.js';
 export { LIMITS } from './limits.js';
+export { commandHeaders } from './command-headers.js';
 export { headerProblem } from './header-problem.js';
 export { ALREADY_COMPENSATED, idempotencyKey } from './idempotency-keys.js';
 export {
@@ -63,5 +64,5 @@ export {
   type AsyncApiDocument,
   type AsyncApiDocumentOptions,
 } from './asyncapi/asyncapi-document.js';
-export { JSON_SCHEMA_FORMAT } from './asyncapi/json-schema.js';
+export { JSON_SCHEMA_FORMAT, type JsonSchema } from './asyncapi/json-schema.js';
 export type { SagaInputSchema } from './asyncapi/start-request-schema.js';

@@ -25,9 +25,4 @@ export class SagaCommandContext
   getCommand(): CommandMessage {
     return this.args[0];
   }
-
-  /** The kit's context, as startParticipantRuntime hands it to a plain handler. */
-  getHandlerContext(): HandlerContext {
-    return this.args[1];
-  }
 }

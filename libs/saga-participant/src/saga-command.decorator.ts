@@ -15,10 +15,12 @@ export const SAGA_COMMAND_EXTRA = 'sagaCommand';
 /** What `@SagaCommand` takes besides the command type. */
 export interface SagaCommandOptions {
   /**
-   * The participant whose SagaParticipantServer runs this handler (default: every one in the
-   * application, like an unbound `@EventPattern`). Name it when one application hosts several.
+   * The participant whose SagaParticipantServer runs this handler. Required: bound to its
+   * server's transport id, the handler reaches no other transport of the application (an
+   * unbound pattern would be registered on each, e.g. a Kafka server would subscribe to a topic
+   * named after the command type).
    */
-  readonly participant?: string;
+  readonly participant: string;
 }
 
 /**
@@ -30,14 +32,10 @@ export interface SagaCommandOptions {
  * follows the CommandHandler contract and returns a value or a promise (an Observable is
  * awaited to its last value).
  */
-export function SagaCommand(
-  commandType: string,
-  options: SagaCommandOptions = {},
-): MethodDecorator {
-  const { participant } = options;
-  const transport = participant === undefined ? undefined : sagaParticipantTransport(participant);
+export function SagaCommand(commandType: string, options: SagaCommandOptions): MethodDecorator {
+  const extras: Record<string, unknown> = { [SAGA_COMMAND_EXTRA]: true };
   return applyDecorators(
-    EventPattern(commandType, transport, { [SAGA_COMMAND_EXTRA]: true }),
+    EventPattern<string>(commandType, sagaParticipantTransport(options.participant), extras),
     UseFilters(new OriginalErrorFilter()),
     SetMetadata(SAGA_COMMAND_METADATA, commandType),
   );

@@ -52,10 +52,13 @@ export class SagaParticipantServer extends Server implements CustomTransportStra
     );
   }
 
-  /** Finishes the batch in hand (its replies included), then leaves the group. Idempotent. */
+  /**
+   * Finishes the batch in hand (its replies included), then leaves the group. Idempotent. Stops
+   * the consumer first: a start still waiting to join (broker down, topic missing) ends with it.
+   */
   async close(): Promise<void> {
-    const runtime = await this.starting?.catch(() => undefined);
-    await runtime?.stop();
+    await this.options.consumer.stop();
+    await this.starting?.catch(() => undefined);
   }
 
   /** The running participant (its command topic); throws before `listen` has succeeded. */
@@ -82,6 +85,9 @@ export class SagaParticipantServer extends Server implements CustomTransportStra
   private commandHandlers(): CommandHandlers {
     const handlers: Record<string, CommandHandler> = {};
     for (const [commandType, handler] of this.getHandlers()) {
+      // Unbound patterns reach every transport of the application: those not declared with
+      // @SagaCommand belong to another one (a @SagaCommand is always bound to its server).
+      if (handler.extras?.[SAGA_COMMAND_EXTRA] !== true) continue;
       handlers[commandType] = this.asCommandHandler(commandType, handler);
     }
     if (Object.keys(handlers).length === 0) {
@@ -95,16 +101,6 @@ export class SagaParticipantServer extends Server implements CustomTransportStra
   /** The Nest handler of `commandType` (pipes, guards, interceptors included) as a kit handler. */
   private asCommandHandler(commandType: string, handler: MessageHandler): CommandHandler {
     const { participant } = this.options;
-    if (handler.isEventHandler !== true) {
-      throw new Error(
-        `${participant}: ${commandType} is a @MessagePattern; a participant replies through the saga contract, declare it with @SagaCommand`,
-      );
-    }
-    if (handler.extras?.[SAGA_COMMAND_EXTRA] !== true) {
-      throw new Error(
-        `${participant}: ${commandType} is a plain @EventPattern; declare it with @SagaCommand so that what it throws (a BusinessRefusal) reaches the kit`,
-      );
-    }
     if (handler.next !== undefined) {
       throw new Error(`${participant}: two methods handle ${commandType}`);
     }

@@ -6,7 +6,6 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SAGA_OPERATIONS } from '../../../apps/coordinator/src/application/saga-operations.js';
 import { SAGA_QUERIES } from '../../../apps/coordinator/src/application/saga-queries.js';
-import { ASYNCAPI_FILE } from '../../../apps/coordinator/src/asyncapi/asyncapi-file.js';
 import { AsyncApiController } from '../../../apps/coordinator/src/asyncapi/asyncapi.controller.js';
 import { coordinatorAsyncApi } from '../../../apps/coordinator/src/asyncapi/coordinator-asyncapi.js';
 import { loadCoordinatorConfig } from '../../../apps/coordinator/src/config/coordinator-config.js';
@@ -14,6 +13,8 @@ import { createHttpSecurity } from '../../../apps/coordinator/src/http/create-ht
 import { configureHttp, HttpApiModule } from '../../../apps/coordinator/src/http/index.js';
 import { PARTICIPANT_HEALTH } from '../../../apps/coordinator/src/resilience/participant-health.js';
 import { TEST_SECURITY_ENV } from '../../support/test-credentials.js';
+
+const ASYNCAPI_FILE = 'docs/asyncapi.json';
 
 /** The saga API over providers no request here reaches, and the AsyncAPI controller. */
 @Module({

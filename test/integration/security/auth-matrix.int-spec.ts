@@ -58,7 +58,7 @@ describe('who may call which endpoint', () => {
 
   interface Endpoint {
     readonly name: string;
-    /** The role it requires; undefined: open to all (health, the AsyncAPI document). */
+    /** The role it requires; undefined: open to all (health, the AsyncAPI document, the definition schema). */
     readonly role?: 'read' | 'start' | 'operate';
     /** The answer a caller with the role gets. */
     readonly allowed: number;
@@ -90,6 +90,23 @@ describe('who may call which endpoint', () => {
     { name: 'GET /health/live', allowed: 200, call: (h) => request('GET', '/health/live')(h) },
     { name: 'GET /health/ready', allowed: 200, call: (h) => request('GET', '/health/ready')(h) },
     { name: 'GET /asyncapi.json', allowed: 200, call: (h) => request('GET', '/asyncapi.json')(h) },
+    {
+      name: 'GET /saga-definitions/schema',
+      allowed: 200,
+      call: (h) => request('GET', '/saga-definitions/schema')(h),
+    },
+    {
+      name: 'GET /saga-definitions',
+      role: 'read',
+      allowed: 200,
+      call: (h) => request('GET', '/saga-definitions')(h),
+    },
+    {
+      name: 'GET /saga-definitions/:name/versions/:version',
+      role: 'read',
+      allowed: 200,
+      call: (h) => request('GET', '/saga-definitions/order/versions/1')(h),
+    },
     {
       name: 'POST /sagas',
       role: 'start',

@@ -89,18 +89,26 @@ describe("the coordinator's AsyncAPI document", () => {
 });
 
 describe('sagaInputsOf', () => {
-  it('shows the zod inputs of the definitions and leaves out any other kind of schema', () => {
+  it('shows the JSON Schema of a document, the zod input of a typed definition, and nothing else', () => {
     const plain: AnySagaDefinition = {
       ...orderSaga,
       name: 'plain',
       input: { safeParse: (value: unknown) => ({ success: true as const, data: value }) },
     };
 
-    const inputs = sagaInputsOf([...SAMPLE_SAGAS, plain]);
+    const typed: AnySagaDefinition = { ...orderSaga, name: 'typed' } as AnySagaDefinition;
+
+    const inputs = sagaInputsOf([...SAMPLE_SAGAS, typed, plain]);
 
     expect(inputs).toEqual([
       {
         sagaType: 'order',
+        sagaVersion: 1,
+        schema: expect.objectContaining({ type: 'object', additionalProperties: false }),
+        sensitive: ['payment.cardToken'],
+      },
+      {
+        sagaType: 'typed',
         sagaVersion: 1,
         schema: orderInputSchema,
         sensitive: ['payment.cardToken'],

@@ -1,18 +1,35 @@
-import { buildAsyncApiDocument, type AsyncApiDocument, type SagaInputSchema } from '#contracts';
+import {
+  buildAsyncApiDocument,
+  type AsyncApiDocument,
+  type JsonSchema,
+  type SagaInputSchema,
+} from '#contracts';
+import { documentOf } from '#definitions';
 import type { AnySagaDefinition } from '#saga-core';
 import { z } from 'zod';
 import { SAMPLE_SAGAS } from '../sagas/saga-catalog.js';
 
 /**
- * The saga inputs of `definitions` that the document can show: those whose input schema is a
- * zod schema (a definition may bring any schema with `safeParse`; others are left out).
+ * The saga inputs of `definitions` that the document can show: the JSON Schema of a definition
+ * document, or a zod schema (a definition in code may bring any schema with `safeParse`; those
+ * are left out).
  */
 export function sagaInputsOf(definitions: readonly AnySagaDefinition[]): SagaInputSchema[] {
-  return definitions.flatMap(({ name, version, input, sensitive }) =>
-    input instanceof z.ZodType
-      ? [{ sagaType: name, sagaVersion: version, schema: input, sensitive }]
-      : [],
-  );
+  return definitions.flatMap((definition) => {
+    const { name, version, input, sensitive } = definition;
+    const schema =
+      documentOf(definition)?.input ?? (input instanceof z.ZodType ? input : undefined);
+    return schema === undefined
+      ? []
+      : [
+          {
+            sagaType: name,
+            sagaVersion: version,
+            schema: schema as JsonSchema | z.ZodType,
+            sensitive,
+          },
+        ];
+  });
 }
 
 let built: AsyncApiDocument | undefined;

@@ -80,6 +80,16 @@ const environmentSchema = z
     RELAY_GRACE_MS: boundedInt(0, 3_600_000, 5_000),
     TIMER_POLL_MS: boundedInt(10, 60_000, 200),
     SAMPLE_PARTICIPANTS: flag(false),
+    SAGA_DEFINITIONS_DIR: optional(z.string().min(1)),
+    SAGA_DEFINITION_MODULES: z
+      .string()
+      .transform((text) =>
+        text
+          .split(',')
+          .map((path) => path.trim())
+          .filter(Boolean),
+      )
+      .default([]),
     STUCK_AFTER_MS: boundedInt(1_000, 7 * 24 * 3_600_000, 15 * 60_000),
     ...logEnvironment,
   })
@@ -131,6 +141,13 @@ export interface CoordinatorConfig {
   readonly timerPollMs: number;
   /** Run the sample participants in this process (always on with the in-process transport). */
   readonly sampleParticipants: boolean;
+  /**
+   * Where saga definitions beyond the built-in ones come from at start-up: a directory of
+   * definition documents (`SAGA_DEFINITIONS_DIR`, `*.json`, `*.yaml`, `*.yml`) and JavaScript
+   * modules that export definitions built with `defineSaga` (`SAGA_DEFINITION_MODULES`, paths,
+   * comma-separated).
+   */
+  readonly definitions: { readonly directory?: string; readonly modules: readonly string[] };
   /** Circuit breakers and back-pressure. */
   readonly resilience: ResilienceConfig;
   /** What expires when, and the set-aside of outbox rows that can never be sent. */
@@ -203,6 +220,10 @@ export function loadCoordinatorConfig(
     relayGraceMs: env.RELAY_GRACE_MS,
     timerPollMs: env.TIMER_POLL_MS,
     sampleParticipants: env.SAMPLE_PARTICIPANTS || !env.KAFKA_BROKERS,
+    definitions: {
+      ...(env.SAGA_DEFINITIONS_DIR ? { directory: env.SAGA_DEFINITIONS_DIR } : {}),
+      modules: env.SAGA_DEFINITION_MODULES,
+    },
     resilience: resilienceConfig(env),
     stuckAfterMs: env.STUCK_AFTER_MS,
     retention: retentionConfig(env),

@@ -1,4 +1,5 @@
 import {
+  commandHeaders,
   HEADERS,
   JSON_CONTENT_TYPE,
   MESSAGE_TYPES,
@@ -81,12 +82,7 @@ export function planEffects(
           lane,
           topic: options.topics.commands(message.participant),
           key: saga.sagaId,
-          headers: {
-            ...commonHeaders(message.messageId, saga, MESSAGE_TYPES.command),
-            [HEADERS.stepId]: message.stepId,
-            [HEADERS.attempt]: String(message.attempt),
-            [HEADERS.replyTo]: message.replyTo,
-          },
+          headers: commandHeaders(message),
           payload: message as unknown as JsonValue,
         };
         const way = route(message);

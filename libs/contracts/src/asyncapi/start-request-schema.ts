@@ -5,7 +5,8 @@ import { toJsonSchema, type JsonSchema } from './json-schema.js';
 export interface SagaInputSchema {
   readonly sagaType: string;
   readonly sagaVersion: number;
-  readonly schema: z.ZodType;
+  /** A zod schema, or a JSON Schema already (a definition document's `input`). */
+  readonly schema: z.ZodType | JsonSchema;
   /** Dotted paths of the input's sensitive fields (encrypted at rest, redacted when shown). */
   readonly sensitive?: readonly string[];
 }
@@ -43,7 +44,7 @@ export function startRequestSchema(
 }
 
 function inputSchema({ sagaType, sagaVersion, schema, sensitive = [] }: SagaInputSchema) {
-  const { description, ...rest } = toJsonSchema(schema);
+  const { description, ...rest } = isZod(schema) ? toJsonSchema(schema) : schema;
   const said = [
     description,
     `The input of the ${sagaType} saga, version ${sagaVersion}.`,
@@ -52,6 +53,10 @@ function inputSchema({ sagaType, sagaVersion, schema, sensitive = [] }: SagaInpu
       : `Sensitive (encrypted at rest, redacted when shown): ${sensitive.join(', ')}.`,
   ];
   return { title: `${sagaType} v${sagaVersion} input`, description: join(said), ...rest };
+}
+
+function isZod(schema: z.ZodType | JsonSchema): schema is z.ZodType {
+  return '_zod' in schema;
 }
 
 function join(sentences: readonly (string | undefined)[]): string {

@@ -71,10 +71,11 @@ final class ShippingHandlers {
       insert.setString(4, payload.get("orderId").textValue());
       insert.setString(5, payload.get("customerId").textValue());
       insert.setString(6, Json.write(payload.get("items")));
-      if (insert.executeUpdate() == 1) {
-        recordEffect(tx, command);
-      }
+      insert.executeUpdate();
     }
+    // Every run of the handler is logged, whether or not the row was new: were the idempotency
+    // store to let a command through twice, the effects table would show it twice.
+    recordEffect(tx, command);
     ObjectNode result = Json.object();
     result.put("shipmentId", shipmentId);
     return Outcomes.success(result);
@@ -104,9 +105,7 @@ final class ShippingHandlers {
         }
       }
     }
-    if (cancelled) {
-      recordEffect(tx, command);
-    }
+
     if (found == null) {
       try (PreparedStatement select = tx.prepareStatement("SELECT shipment_id FROM \"" + schema + "\".shipments"
           + " WHERE saga_id = ? AND step_id = ?")) {
@@ -118,6 +117,9 @@ final class ShippingHandlers {
           }
         }
       }
+    }
+    if (found != null) {
+      recordEffect(tx, command); // a cancellation of a shipment that exists, as every run sees it
     }
     ObjectNode result = Json.object();
     if (found == null) {

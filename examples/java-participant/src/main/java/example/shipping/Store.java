@@ -72,7 +72,7 @@ final class Store implements AutoCloseable {
           + " scheduled_at timestamptz NOT NULL DEFAULT now(),"
           + " cancelled_at timestamptz,"
           + " UNIQUE (saga_id, step_id))");
-      // Append-only: one row each time a handler changed something, in the same transaction as
+      // Append-only: one row each time a handler ran (see ShippingHandlers), in the same transaction as
       // the stored outcome, so an effect applied twice would show as two rows (audits, tests).
       st.execute("CREATE TABLE IF NOT EXISTS \"" + schema + "\".effects ("
           + " idempotency_key text NOT NULL,"

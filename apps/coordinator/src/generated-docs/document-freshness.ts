@@ -1,31 +1,27 @@
-/** Where the committed AsyncAPI document lives, from the repository root. */
-export const ASYNCAPI_FILE = 'docs/asyncapi.json';
+/** The command that regenerates the committed documents. */
+export const REGENERATE_DOCS = 'npm run docs:generate';
 
-/** The command that regenerates the committed document. */
-export const REGENERATE_ASYNCAPI = 'npm run asyncapi';
-
-/** Whether the committed document says what the schemas give, and if not, why. */
-export type AsyncApiFreshness =
+/** Whether a committed document says what the code gives, and if not, why. */
+export type DocumentFreshness =
   { readonly fresh: true } | { readonly fresh: false; readonly reason: string };
 
-/** The text written to {@link ASYNCAPI_FILE} for `document` (`npm run asyncapi` then runs prettier on it). */
-export function asyncApiText(document: unknown): string {
+/** The text written for a JSON document (`npm run docs:generate` then runs prettier on it). */
+export function jsonText(document: unknown): string {
   return `${JSON.stringify(document, null, 2)}\n`;
 }
 
 /**
- * Compares the committed text (undefined: no file) with the document the schemas give. Fresh
- * when the text parses to the same JSON, key order included (formatting is prettier's to check);
- * else the reason names the first difference and tells to run {@link REGENERATE_ASYNCAPI}.
+ * Compares the committed text of `file` (undefined: no file) with the JSON document the code
+ * gives. Fresh when the text parses to the same JSON, key order included (formatting is
+ * prettier's to check); else the reason names the first difference and tells to run
+ * {@link REGENERATE_DOCS}.
  */
-export function asyncApiFreshness(
+export function jsonFreshness(
+  file: string,
   committed: string | undefined,
   document: unknown,
-): AsyncApiFreshness {
-  const stale = (why: string): AsyncApiFreshness => ({
-    fresh: false,
-    reason: `${ASYNCAPI_FILE} ${why}: run \`${REGENERATE_ASYNCAPI}\` and commit the result`,
-  });
+): DocumentFreshness {
+  const stale = staleness(file);
   if (committed === undefined) return stale('is missing');
   let parsed: unknown;
   try {
@@ -36,6 +32,26 @@ export function asyncApiFreshness(
   const difference = firstDifference(parsed, JSON.parse(JSON.stringify(document)), '');
   if (difference === undefined) return { fresh: true };
   return stale(`differs from what the schemas give (first at ${difference || '/'})`);
+}
+
+/** Compares a committed text document with the text the code gives, exactly. */
+export function textFreshness(
+  file: string,
+  committed: string | undefined,
+  text: string,
+): DocumentFreshness {
+  const stale = staleness(file);
+  if (committed === undefined) return stale('is missing');
+  if (committed === text) return { fresh: true };
+  const line = committed.split('\n').findIndex((row, index) => row !== text.split('\n')[index]);
+  return stale(`differs from what the code gives (first at line ${line + 1})`);
+}
+
+function staleness(file: string): (why: string) => DocumentFreshness {
+  return (why) => ({
+    fresh: false,
+    reason: `${file} ${why}: run \`${REGENERATE_DOCS}\` and commit the result`,
+  });
 }
 
 /** The JSON pointer of the first place where `a` and `b` differ, or undefined when they are equal. */

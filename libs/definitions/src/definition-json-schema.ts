@@ -1,0 +1,17 @@
+import { z } from 'zod';
+import { definitionDocumentSchema } from './definition-document.js';
+
+/**
+ * The JSON Schema of a definition document, for editors (validation and completion of
+ * definition files) and for `GET /saga-definitions/schema`.
+ */
+export function definitionJsonSchema(): Record<string, unknown> {
+  return {
+    $id: 'https://saga-coordinator.dev/schemas/saga-definition.json',
+    title: 'Saga definition',
+    ...(z.toJSONSchema(definitionDocumentSchema, {
+      target: 'draft-2020-12',
+      io: 'input',
+    }) as Record<string, unknown>),
+  };
+}
