@@ -26,6 +26,7 @@ import {
 import { createHttpSecurity } from './http/create-http-security.js';
 import { HttpApiModule, type HttpSecurity } from './http/index.js';
 import { SagaAuditController } from './http/saga-audit.controller.js';
+import { SagaDefinitionsController } from './http/saga-definitions.controller.js';
 import { kafkaSecurityOptions, type Companion, type MessageTransport } from '#messaging';
 import { loggingModule } from './observability/logging.module.js';
 import { Metrics } from './observability/metrics.js';
@@ -136,7 +137,12 @@ export class AppModule {
           ) => ({ dataSource, publisher: transport.publisher, sealer }),
         }),
       ],
-      controllers: [HealthController, SagaAuditController, AsyncApiController],
+      controllers: [
+        HealthController,
+        SagaAuditController,
+        AsyncApiController,
+        SagaDefinitionsController,
+      ],
       providers: [
         readinessChecks,
         {

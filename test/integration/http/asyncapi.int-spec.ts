@@ -38,7 +38,10 @@ describe('GET /asyncapi.json', () => {
   let url: string;
 
   beforeAll(async () => {
-    app = await NestFactory.create<NestExpressApplication>(AsyncApiTestModule, { logger: false });
+    app = await NestFactory.create<NestExpressApplication>(AsyncApiTestModule, {
+      logger: false,
+      abortOnError: false,
+    });
     configureHttp(app);
     await app.listen(0, '127.0.0.1');
     url = await app.getUrl();

@@ -2,7 +2,6 @@ import { Module, type DynamicModule, type ModuleMetadata, type Provider } from '
 import { APP_GUARD, Reflector } from '@nestjs/core';
 import { AuthGuard, type HttpSecurity } from './auth.guard.js';
 import { ParticipantsController } from './participants.controller.js';
-import { SagaDefinitionsController } from './saga-definitions.controller.js';
 import { SagaActionsController } from './saga-actions.controller.js';
 import { SagasController } from './sagas.controller.js';
 
@@ -36,12 +35,7 @@ export class HttpApiModule {
           inject: [Reflector],
         },
       ],
-      controllers: [
-        SagasController,
-        SagaActionsController,
-        ParticipantsController,
-        SagaDefinitionsController,
-      ],
+      controllers: [SagasController, SagaActionsController, ParticipantsController],
     };
   }
 }
