@@ -1,7 +1,8 @@
 // What a saga definition written as a document costs next to the same saga in TypeScript: the
 // order saga both ways (definitions/order.v1.yaml, compiled with CEL expressions and a JSON
 // Schema input; apps/coordinator/src/sagas/order.saga.ts, zod and functions), driven through the
-// engine in virtual time with participants that all succeed. Prints µs of CPU per saga for each,
+// engine in virtual time with participants that all succeed. Prints µs per saga (wall clock,
+// one core busy) for each,
 // and for the parts that differ: the input check, the payloads, the folds. Run:
 // `npm run bench:definitions`.
 import { join } from 'node:path';
@@ -94,7 +95,7 @@ const row = (name: string, m: typeof typed) =>
   `${name.padEnd(22)} ${m.saga.toFixed(1).padStart(8)} ${m.input.toFixed(2).padStart(8)} ${m.payloads
     .toFixed(2)
     .padStart(9)} ${m.folds.toFixed(2).padStart(8)}`;
-console.log(`order saga, 5 steps, all succeed; µs of CPU per saga (best of ${ROUNDS} rounds)`);
+console.log(`order saga, 5 steps, all succeed; µs per saga, wall clock (best of ${ROUNDS} rounds)`);
 console.log(
   `${'definition'.padEnd(22)} ${'engine'.padStart(8)} ${'input'.padStart(8)} ${'payloads'.padStart(9)} ${'folds'.padStart(8)}`,
 );

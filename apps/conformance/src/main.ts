@@ -8,7 +8,7 @@ import {
   loadKafkaSecurity,
   silentTransportLogger,
 } from '#messaging';
-import { definitionsFolder, loadDefinitionSources } from '#definitions';
+import { definitionsFolder, loadDefinitionDirectory } from '#definitions';
 import { createSagaRegistry } from '#saga-core';
 import { CONFORMANCE_USAGE, conformanceOptionsOf } from './conformance-options.js';
 import { formatReport } from './conformance-report.js';
@@ -36,10 +36,8 @@ async function main(): Promise<number> {
     // The sample definitions the coordinator ships, and those of --definitions, loaded as a
     // coordinator loads its SAGA_DEFINITIONS_DIR.
     const registry = createSagaRegistry();
-    await loadDefinitionSources(registry, { directory: definitionsFolder(), modules: [] });
-    if (options.definitions !== undefined) {
-      await loadDefinitionSources(registry, { directory: options.definitions, modules: [] });
-    }
+    loadDefinitionDirectory(registry, definitionsFolder());
+    if (options.definitions !== undefined) loadDefinitionDirectory(registry, options.definitions);
     const report = await runConformance(options, transport, registry.list());
     console.log(formatReport(report));
     return report.passed ? 0 : 1;

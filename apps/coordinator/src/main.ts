@@ -12,7 +12,7 @@ import {
   type CoordinatorConfig,
 } from './config/coordinator-config.js';
 import { configureHttp } from './http/index.js';
-import { DefinitionLoadError, loadDefinitionSources } from '#definitions';
+import { DefinitionLoadError, loadDefinitionDirectory } from '#definitions';
 import { createSampleSagaRegistry, participantsOf } from './sagas/saga-catalog.js';
 // The entry point composes the product with its samples; nothing else in the coordinator
 // imports them (eslint.config.js).
@@ -36,7 +36,9 @@ async function main(): Promise<void> {
   startup.note(`config loaded (pid ${process.pid})`);
   const security = createHttpSecurity(config.security);
   const registry = createSampleSagaRegistry();
-  await loadDefinitionSources(registry, config.definitions);
+  if (config.definitionsDirectory !== undefined) {
+    loadDefinitionDirectory(registry, config.definitionsDirectory);
+  }
   startup.note(`${registry.list().length} saga definition(s) loaded`);
   const module = AppModule.forRoot({
     config,

@@ -1,5 +1,5 @@
 import { Environment } from '@marcbachmann/cel-js';
-import { LIMITS, type JsonValue } from '#contracts';
+import { LIMITS, unstorableTextProblem, type JsonValue } from '#contracts';
 import { DefinitionRuntimeError } from './definition-problem.js';
 
 /** The variables an expression may read: `context` always, `result` in `onSuccess` only. */
@@ -10,9 +10,9 @@ export const MAX_EXPRESSION_LENGTH = 4_000;
 
 // CEL (Common Expression Language, the language of Kubernetes admission policies and Google's
 // IAM conditions) and not JSONata: JSONata 2 evaluates only asynchronously, and the engine that
-// calls these expressions is a pure, synchronous function. CEL is not Turing complete (no loops
-// beyond macros over the lists it is given), so its cost is bounded by the expression, checked
-// here at parse time, and by its input, which the coordinator bounds (MAX_CONTEXT_BYTES).
+// calls these expressions is a pure, synchronous function. CEL has no loops but macros over the
+// lists it is given; what could still cost more than linear time in the context is refused when
+// an expression is compiled (see costProblem), and what it gives is bounded as it is built.
 const base = new Environment({
   unlistedVariablesAreDyn: false,
   homogeneousAggregateLiterals: false,
@@ -37,13 +37,16 @@ const environments: Record<ExpressionScope, Environment> = {
   fold: base.clone().registerVariable('result', 'dyn'),
 };
 
+/** Macros that run their body once per element of a list or map. */
+const COMPREHENSIONS = new Set(['map', 'filter', 'exists', 'all', 'exists_one', 'existsOne']);
+
 /** A compiled expression: evaluates to plain JSON, or throws a DefinitionRuntimeError. */
 export type CompiledExpression = (variables: {
   readonly context: unknown;
   readonly result?: JsonValue;
 }) => JsonValue;
 
-/** Compiles `source` once (parse and type check); resolves a reason instead when it cannot. */
+/** Compiles `source` once (parse, type check, cost check); a reason instead when it cannot. */
 export function compileExpression(
   source: string,
   scope: ExpressionScope,
@@ -59,6 +62,8 @@ export function compileExpression(
   } catch (error) {
     return { ok: false, reason: firstLine(error) };
   }
+  const costly = costProblem(program.ast, false);
+  if (costly !== undefined) return { ok: false, reason: costly };
   return {
     ok: true,
     evaluate: (variables) => {
@@ -66,20 +71,68 @@ export function compileExpression(
       try {
         value = program(variables);
       } catch (error) {
-        throw new DefinitionRuntimeError(`the expression failed: ${firstLine(error)}`);
+        // The kind of failure only: CEL's messages repeat the values at fault, which may be
+        // secrets, and this message reaches the saga's state, its events and the API.
+        throw new DefinitionRuntimeError(`the expression failed: ${kindOf(error)}`);
       }
-      const json = toJson(value, '');
-      if (JSON.stringify(json).length > LIMITS.json) {
-        throw new DefinitionRuntimeError(`the expression gave more than ${LIMITS.json} characters`);
-      }
-      return json;
+      return toJson(value, { left: LIMITS.json });
     },
   };
 }
 
-/** CEL values as JSON: integers (BigInt) become numbers; bytes, timestamps and durations are refused. */
-function toJson(value: unknown, at: string): JsonValue {
-  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
+interface AstNode {
+  readonly op: string;
+  readonly args?: unknown;
+}
+
+/**
+ * Why the expression could cost more than linear time in its input, else undefined: a macro
+ * inside another's body (quadratic and worse in the list's length), or `matches` (JavaScript's
+ * regular expressions can take exponential time on a crafted input).
+ */
+function costProblem(node: unknown, inComprehension: boolean): string | undefined {
+  if (node === null || typeof node !== 'object' || !('op' in node)) return undefined;
+  const { op, args } = node as AstNode;
+  if (!Array.isArray(args)) return undefined;
+  const name = (op === 'rcall' || op === 'call') && typeof args[0] === 'string' ? args[0] : '';
+  if (name === 'matches') {
+    return 'matches() is not available: a regular expression may take exponential time';
+  }
+  const comprehension = op === 'rcall' && COMPREHENSIONS.has(name);
+  if (comprehension && inComprehension) {
+    return `${name}() inside another macro's body: its cost would grow with the square of the list`;
+  }
+  for (const [index, arg] of args.entries()) {
+    // An rcall is [name, receiver, [arguments]]: a macro's body is in its arguments.
+    const body = comprehension && index === 2;
+    for (const child of Array.isArray(arg) ? arg : [arg]) {
+      const problem = costProblem(child, inComprehension || body);
+      if (problem !== undefined) return problem;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * CEL values as JSON: integers (BigInt) become numbers; bytes, timestamps and durations are
+ * refused, as are strings Postgres cannot store (U+0000, a lone surrogate) and values beyond
+ * `budget.left` characters, counted while they are built.
+ */
+function toJson(value: unknown, budget: { left: number }, at = ''): JsonValue {
+  budget.left -= 8; // what a value costs at least once serialised, with its separators
+  if (budget.left < 0) {
+    throw new DefinitionRuntimeError(`the expression gave more than ${LIMITS.json} characters`);
+  }
+  if (value === null || typeof value === 'boolean') return value;
+  if (typeof value === 'string') {
+    budget.left -= value.length;
+    if (budget.left < 0) {
+      throw new DefinitionRuntimeError(`the expression gave more than ${LIMITS.json} characters`);
+    }
+    if (unstorableTextProblem(value) !== undefined)
+      throw notJson(at, 'a string Postgres cannot store');
+    return value;
+  }
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) throw notJson(at, 'a number that is not finite');
     return value;
@@ -89,18 +142,20 @@ function toJson(value: unknown, at: string): JsonValue {
     if (!Number.isSafeInteger(number)) throw notJson(at, 'an integer beyond 2^53');
     return number;
   }
-  if (Array.isArray(value)) return value.map((item, index) => toJson(item, `${at}[${index}]`));
-  if (value instanceof Map) {
+  if (Array.isArray(value)) return value.map((item, i) => toJson(item, budget, `${at}[${i}]`));
+  if (
+    value instanceof Map ||
+    (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype)
+  ) {
+    const entries = value instanceof Map ? [...value] : Object.entries(value as object);
     return Object.fromEntries(
-      [...value].map(([k, v]) => [String(k), toJson(v, `${at}.${String(k)}`)]),
-    );
-  }
-  if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
-    return Object.fromEntries(
-      Object.entries(value as Record<string, unknown>).map(([k, v]) => [
-        k,
-        toJson(v, `${at}.${k}`),
-      ]),
+      entries.map(([key, inner]) => {
+        const name = String(key);
+        budget.left -= name.length;
+        if (unstorableTextProblem(name) !== undefined)
+          throw notJson(at, 'a key Postgres cannot store');
+        return [name, toJson(inner, budget, `${at}.${name}`)];
+      }),
     );
   }
   throw notJson(at, `a ${describeType(value)}`);
@@ -111,17 +166,19 @@ function entriesOf(map: unknown): Record<string, unknown> {
 }
 
 function notJson(at: string, what: string): DefinitionRuntimeError {
-  return new DefinitionRuntimeError(
-    `the expression gave ${what}${at ? ` at ${at.slice(at.startsWith('.') ? 1 : 0)}` : ''}, not JSON`,
-  );
+  const where = at === '' ? '' : ` at ${at.startsWith('.') ? at.slice(1) : at}`;
+  return new DefinitionRuntimeError(`the expression gave ${what}${where}, not JSON`);
 }
 
 function describeType(value: unknown): string {
-  return value instanceof Uint8Array
-    ? 'bytes value'
-    : value instanceof Date
-      ? 'timestamp'
-      : typeof value;
+  if (value instanceof Uint8Array) return 'bytes value';
+  return value instanceof Date ? 'timestamp' : typeof value;
+}
+
+/** What went wrong, without the values: the message up to its first colon or quote. */
+function kindOf(error: unknown): string {
+  const text = firstLine(error);
+  return text.split(/[:"']/)[0]!.trim() || 'an evaluation error';
 }
 
 function firstLine(error: unknown): string {

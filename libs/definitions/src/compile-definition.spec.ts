@@ -118,7 +118,50 @@ describe('compileDefinition', () => {
   it.each([
     ['a missing name', { ...base(), name: undefined }, 'name'],
     ['a bad version', { ...base(), version: 0 }, 'version'],
-    ['an unknown top-level field', { ...base(), colour: 'red' }, '(root)'],
+    ['an unknown top-level field', { ...base(), colour: 'red' }, 'colour'],
+    ['an unknown field in a step', withStep(1, (s) => ({ ...s, timeout: 5 })), 'steps.1.timeout'],
+    [
+      'matches(), whose regular expression may explode',
+      withStep(1, (s) => ({ ...s, payload: 'context.orderId.matches("^(a+)+$")' })),
+      'steps.1.payload',
+    ],
+    [
+      'a macro inside a macro',
+      withStep(1, (s) => ({
+        ...s,
+        payload: 'context.items.map(i, context.items.filter(j, j == i))',
+      })),
+      'steps.1.payload',
+    ],
+    [
+      'an input pattern that may explode',
+      {
+        ...base(),
+        input: { type: 'object', properties: { a: { type: 'string', pattern: '^(a+)+$' } } },
+      },
+      'input',
+    ],
+    [
+      'a reserved field name in onSuccess',
+      withStep(0, (s) => ({ ...s, onSuccess: { constructor: 'result' } })),
+      'steps.0.onSuccess.constructor',
+    ],
+    [
+      'a bad compensation policy',
+      withStep(0, (s) => ({
+        ...s,
+        compensation: {
+          ...(s['compensation'] as object),
+          retry: { maxAttempts: 2, initialDelayMs: 900, maxDelayMs: 10 },
+        },
+      })),
+      'steps.0.compensation.retry.maxDelayMs',
+    ],
+    [
+      'a bad named policy',
+      { ...base(), retryPolicies: { quick: { initialDelayMs: 900, maxDelayMs: 10 } } },
+      'retryPolicies.quick.maxDelayMs',
+    ],
     ['no steps', { ...base(), steps: [] }, 'steps'],
     [
       'an input schema that is not an object',

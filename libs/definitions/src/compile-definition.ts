@@ -1,4 +1,4 @@
-import type { JsonValue } from '#contracts';
+import { LIMITS, type JsonValue } from '#contracts';
 import {
   defineSaga,
   DefinitionError,
@@ -53,7 +53,10 @@ export function compileDefinition(raw: unknown): CompileResult {
     return {
       ok: false,
       problems: parsed.error.issues.map((issue) => ({
-        path: dottedPath(issue.path),
+        // An unknown field is the field's fault, not its parent's.
+        path: dottedPath(
+          issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]!] : issue.path,
+        ),
         message: issue.message,
       })),
     };
@@ -86,6 +89,18 @@ export function compileDefinition(raw: unknown): CompileResult {
     if (!(error instanceof DefinitionError)) throw error;
     return { ok: false, problems: [problemOf(error, document)] };
   }
+}
+
+/** What a folded context may weigh, serialised: the bound of a free-JSON field of the contract. */
+const MAX_CONTEXT_CHARACTERS = LIMITS.json;
+
+function checkedContext(context: JsonValue): JsonValue {
+  if (JSON.stringify(context).length > MAX_CONTEXT_CHARACTERS) {
+    throw new DefinitionRuntimeError(
+      `the context would pass ${MAX_CONTEXT_CHARACTERS} characters with this result`,
+    );
+  }
+  return context;
 }
 
 type BuiltStep = StepOptions<JsonValue, string, string>;
@@ -153,7 +168,7 @@ function fold(
   }
   const added: Record<string, JsonValue> = {};
   for (const [field, evaluate] of folds) added[field] = evaluate!({ context, result });
-  return { ...(context as Record<string, JsonValue>), ...added };
+  return checkedContext({ ...(context as Record<string, JsonValue>), ...added });
 }
 
 /** Collects what compiles and the problems of what does not. */
@@ -199,6 +214,25 @@ function problemOf(error: DefinitionError, document: DefinitionDocument): Defini
   // A duplicate id is the later step's fault; anything else, the only step with that id.
   const matching = document.steps.flatMap((step, i) => (step.id === error.stepId ? [i] : []));
   const index = error.field === 'id' ? matching.at(-1) : matching[0];
-  const field = error.field === undefined ? '' : `.${error.field}`;
-  return { path: `steps.${index}${field}`, message: reason };
+  const step = index === undefined ? undefined : document.steps[index];
+  return { path: documentPath(`steps.${index}`, step, error.field), message: reason };
+}
+
+/**
+ * The document's path of an engine field: `compensationRetry` is written `compensation.retry`,
+ * and a policy given by name is written under `retryPolicies.<name>`.
+ */
+function documentPath(
+  at: string,
+  step: DocumentStep | undefined,
+  field: string | undefined,
+): string {
+  if (field === undefined) return at;
+  const [head, ...rest] = field.split('.');
+  const inner = rest.length === 0 ? '' : `.${rest.join('.')}`;
+  const policy = (given: string | RetryPolicyOptions | undefined, written: string) =>
+    typeof given === 'string' ? `retryPolicies.${given}${inner}` : `${at}.${written}${inner}`;
+  if (head === 'retry') return policy(step?.retry, 'retry');
+  if (head === 'compensationRetry') return policy(step?.compensation?.retry, 'compensation.retry');
+  return `${at}.${field}`;
 }

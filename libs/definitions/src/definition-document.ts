@@ -34,7 +34,9 @@ export const retryPolicySchema = z
       .min(1)
       .max(1_000)
       .optional()
-      .describe('Attempts in all (default 3; a retriable step: no limit).'),
+      .describe(
+        'Attempts in all (default 3). Leave it out on a retriable step: it retries without limit.',
+      ),
     initialDelayMs: z.int().min(0).max(LIMITS.counter).optional(),
     backoffFactor: z.number().min(1).max(100).optional(),
     maxDelayMs: z.int().min(0).max(LIMITS.counter).optional(),
@@ -75,9 +77,15 @@ const stepSchema = z.strictObject({
     .describe('What a success’s `result` must be; otherwise the step counts as failed.'),
   onSuccess: z
     .record(
-      z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,99}$/, 'a field name: letters, digits, "_"'),
+      z
+        .string()
+        .regex(/^[A-Za-z_][A-Za-z0-9_]{0,99}$/, 'a field name: letters, digits, "_"')
+        .refine((name) => !['__proto__', 'constructor', 'prototype'].includes(name), {
+          message: 'a name JavaScript objects reserve',
+        }),
       expression,
     )
+    .refine((folds) => Object.keys(folds).length <= 50, { message: 'at most 50 fields' })
     .optional()
     .describe('Fields a success adds to the context: name → CEL over `context` and `result`.'),
   retry: retry.optional(),

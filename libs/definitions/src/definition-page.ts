@@ -1,5 +1,4 @@
-import type { RetryPolicy } from '#saga-core';
-import type { DefinitionSummary, StepSummary } from './definition-summary.js';
+import type { DefinitionSummary, RetrySummary, StepSummary } from './definition-summary.js';
 
 /**
  * A Markdown page about one saga definition, for `docs/definitions/`: its steps in order, each
@@ -57,9 +56,9 @@ function stepSection(step: StepSummary): string[] {
   ];
 }
 
-function retryText(policy: RetryPolicy): string {
+function retryText(policy: RetrySummary): string {
   const attempts =
-    policy.maxAttempts === Number.POSITIVE_INFINITY ? 'no limit' : `${policy.maxAttempts} attempts`;
+    policy.maxAttempts === 'unlimited' ? 'no limit' : `${policy.maxAttempts} attempts`;
   const codes = policy.nonRetryableErrorCodes;
   return (
     `${attempts}, delays from ${policy.initialDelayMs} ms ×${policy.backoffFactor} up to ` +

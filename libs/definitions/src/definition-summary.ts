@@ -1,4 +1,9 @@
 import type { AnySagaDefinition, RetryPolicy } from '#saga-core';
+
+/** A retry policy as JSON shows it: `maxAttempts` is `"unlimited"` rather than Infinity. */
+export type RetrySummary = Omit<RetryPolicy, 'maxAttempts'> & {
+  readonly maxAttempts: number | 'unlimited';
+};
 import { documentOf } from './compile-definition.js';
 
 /** What a definition does, as the API and the generated pages show it, however it was written. */
@@ -22,7 +27,7 @@ export interface StepSummary {
   readonly command: string;
   readonly kind: string;
   readonly dependsOn: readonly string[];
-  readonly retry: RetryPolicy;
+  readonly retry: RetrySummary;
   readonly timeoutMs?: number;
   readonly whenBreakerOpen: string;
   /** The payload expression, for a document's step. */
@@ -31,7 +36,7 @@ export interface StepSummary {
   readonly onSuccess?: Readonly<Record<string, string>>;
   readonly compensation?: {
     readonly command: string;
-    readonly retry: RetryPolicy;
+    readonly retry: RetrySummary;
     readonly timeoutMs?: number;
     readonly payload?: string;
   };
@@ -58,7 +63,7 @@ export function summarizeDefinition(definition: AnySagaDefinition): DefinitionSu
         command: step.command,
         kind: step.kind,
         dependsOn: step.dependsOn,
-        retry: step.retry,
+        retry: retrySummary(step.retry),
         ...(step.timeoutMs === undefined ? {} : { timeoutMs: step.timeoutMs }),
         whenBreakerOpen: step.whenBreakerOpen,
         ...(source === undefined ? {} : { payload: source.payload }),
@@ -68,7 +73,7 @@ export function summarizeDefinition(definition: AnySagaDefinition): DefinitionSu
           : {
               compensation: {
                 command: step.compensation.command,
-                retry: step.compensation.retry,
+                retry: retrySummary(step.compensation.retry),
                 ...(step.compensation.timeoutMs === undefined
                   ? {}
                   : { timeoutMs: step.compensation.timeoutMs }),
@@ -79,5 +84,12 @@ export function summarizeDefinition(definition: AnySagaDefinition): DefinitionSu
             }),
       };
     }),
+  };
+}
+
+function retrySummary(policy: RetryPolicy): RetrySummary {
+  return {
+    ...policy,
+    maxAttempts: Number.isFinite(policy.maxAttempts) ? policy.maxAttempts : 'unlimited',
   };
 }

@@ -6,7 +6,7 @@ import { KafkaTransport, silentTransportLogger } from '#messaging';
 import { silentParticipantLogger } from '#saga-participant';
 import { formatReport } from '../../../apps/conformance/src/conformance-report.js';
 import { runConformance } from '../../../apps/conformance/src/run-conformance.js';
-import { loadDefinitionSources } from '#definitions';
+import { loadDefinitionDirectory } from '#definitions';
 import { createSampleSagaRegistry } from '../../../apps/coordinator/src/sagas/saga-catalog.js';
 import {
   SAMPLE_PARTICIPANT_NAMES,
@@ -45,7 +45,7 @@ describe('the conformance kit', () => {
   let participants: SampleParticipants;
 
   beforeAll(async () => {
-    await loadDefinitionSources(registry, { directory: 'examples/definitions', modules: [] });
+    loadDefinitionDirectory(registry, 'examples/definitions');
     await transport.administrator.ensureTopics([
       ...sampleParticipantTopics(prefix, 2),
       ...sampleParticipantTopics(brokenPrefix, 1),

@@ -81,15 +81,6 @@ const environmentSchema = z
     TIMER_POLL_MS: boundedInt(10, 60_000, 200),
     SAMPLE_PARTICIPANTS: flag(false),
     SAGA_DEFINITIONS_DIR: optional(z.string().min(1)),
-    SAGA_DEFINITION_MODULES: z
-      .string()
-      .transform((text) =>
-        text
-          .split(',')
-          .map((path) => path.trim())
-          .filter(Boolean),
-      )
-      .default([]),
     STUCK_AFTER_MS: boundedInt(1_000, 7 * 24 * 3_600_000, 15 * 60_000),
     ...logEnvironment,
   })
@@ -142,12 +133,10 @@ export interface CoordinatorConfig {
   /** Run the sample participants in this process (always on with the in-process transport). */
   readonly sampleParticipants: boolean;
   /**
-   * Where saga definitions beyond the built-in ones come from at start-up: a directory of
-   * definition documents (`SAGA_DEFINITIONS_DIR`, `*.json`, `*.yaml`, `*.yml`) and JavaScript
-   * modules that export definitions built with `defineSaga` (`SAGA_DEFINITION_MODULES`, paths,
-   * comma-separated).
+   * A directory of saga definition documents (`*.json`, `*.yaml`, `*.yml`) loaded at start-up
+   * beside the built-in ones (`SAGA_DEFINITIONS_DIR`; default none).
    */
-  readonly definitions: { readonly directory?: string; readonly modules: readonly string[] };
+  readonly definitionsDirectory?: string;
   /** Circuit breakers and back-pressure. */
   readonly resilience: ResilienceConfig;
   /** What expires when, and the set-aside of outbox rows that can never be sent. */
@@ -220,10 +209,7 @@ export function loadCoordinatorConfig(
     relayGraceMs: env.RELAY_GRACE_MS,
     timerPollMs: env.TIMER_POLL_MS,
     sampleParticipants: env.SAMPLE_PARTICIPANTS || !env.KAFKA_BROKERS,
-    definitions: {
-      ...(env.SAGA_DEFINITIONS_DIR ? { directory: env.SAGA_DEFINITIONS_DIR } : {}),
-      modules: env.SAGA_DEFINITION_MODULES,
-    },
+    ...(env.SAGA_DEFINITIONS_DIR ? { definitionsDirectory: env.SAGA_DEFINITIONS_DIR } : {}),
     resilience: resilienceConfig(env),
     stuckAfterMs: env.STUCK_AFTER_MS,
     retention: retentionConfig(env),

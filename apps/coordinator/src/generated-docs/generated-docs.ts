@@ -1,9 +1,5 @@
-import {
-  definitionJsonSchema,
-  definitionPage,
-  documentOf,
-  summarizeDefinition,
-} from '#definitions';
+import { relative } from 'node:path';
+import { definitionJsonSchema, definitionPage, sourceOf, summarizeDefinition } from '#definitions';
 import { coordinatorAsyncApi } from '../asyncapi/coordinator-asyncapi.js';
 import { SAMPLE_SAGAS } from '../sagas/saga-catalog.js';
 
@@ -20,15 +16,20 @@ export function generatedDocuments(): GeneratedDocument[] {
   return [
     { file: 'docs/asyncapi.json', kind: 'json', content: coordinatorAsyncApi() },
     { file: 'docs/saga-definition.schema.json', kind: 'json', content: definitionJsonSchema() },
-    ...SAMPLE_SAGAS.filter((definition) => documentOf(definition) !== undefined).map(
-      (definition): GeneratedDocument => {
-        const name = `${definition.name}.v${definition.version}`;
-        return {
-          file: `docs/definitions/${name}.md`,
+    ...SAMPLE_SAGAS.flatMap((definition): GeneratedDocument[] => {
+      const source = sourceOf(definition);
+      if (source === undefined) return [];
+      return [
+        {
+          file: `docs/definitions/${definition.name}.v${definition.version}.md`,
           kind: 'text',
-          content: definitionPage(summarizeDefinition(definition), `definitions/${name}.yaml`),
-        };
-      },
-    ),
+          // The repository path of the document, whichever folder the package runs from.
+          content: definitionPage(
+            summarizeDefinition(definition),
+            relative(process.cwd(), source).split('\\').join('/'),
+          ),
+        },
+      ];
+    }),
   ];
 }

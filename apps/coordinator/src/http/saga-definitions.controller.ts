@@ -27,9 +27,8 @@ export interface DefinitionView extends DefinitionSummary {
 }
 
 /**
- * The saga definitions this coordinator runs: the built-in ones, and those of
- * `SAGA_DEFINITIONS_DIR` and `SAGA_DEFINITION_MODULES`, with the JSON Schema of a definition
- * document for editors.
+ * The saga definitions this coordinator runs: the built-in ones and those of
+ * `SAGA_DEFINITIONS_DIR`, with the JSON Schema of a definition document for editors.
  */
 @ApiTags('saga definitions')
 @Controller('saga-definitions')

@@ -123,6 +123,7 @@ describe('the order saga as a definition document', () => {
       { ...inputs[0], currency: 'eur' },
       { ...inputs[0], items: [] },
       { ...inputs[0], items: [{ sku: 'apple', quantity: 1.5 }] },
+      { ...inputs[0], items: [{ sku: 'apple', quantity: 1e20 }] },
       { ...inputs[1], payment: { cardToken: '' } },
       { orderId: 'o-3' },
     ];

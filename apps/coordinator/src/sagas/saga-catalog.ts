@@ -1,15 +1,15 @@
-import { join } from 'node:path';
-import { definitionFile, definitionsFolder } from '#definitions';
+import { definitionsFolder, loadDefinitionDirectory } from '#definitions';
 import { createSagaRegistry, type AnySagaDefinition, type SagaRegistry } from '#saga-core';
 
 /**
- * Every sample saga definition, each version the coordinator still runs: the order saga, from
- * its definition document (definitions/order.v1.yaml; order.saga.ts is the same saga written in
- * TypeScript, the typed example, and a test holds the two to the same behaviour).
+ * Every sample saga definition, each version the coordinator still runs: the documents of the
+ * package's `definitions/` folder, the order saga (definitions/order.v1.yaml; order.saga.ts is
+ * the same saga written in TypeScript, the typed example, and a test holds the two to the same
+ * behaviour).
  */
-export const SAMPLE_SAGAS: readonly AnySagaDefinition[] = Object.freeze([
-  definitionFile(join(definitionsFolder(), 'order.v1.yaml')),
-]);
+export const SAMPLE_SAGAS: readonly AnySagaDefinition[] = Object.freeze(
+  loadDefinitionDirectory(createSagaRegistry(), definitionsFolder()),
+);
 
 /** The participants the sample sagas send commands to, sorted: the coordinator creates their topics. */
 export const SAMPLE_PARTICIPANTS: readonly string[] = Object.freeze(participantsOf(SAMPLE_SAGAS));
