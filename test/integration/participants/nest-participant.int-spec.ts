@@ -12,29 +12,12 @@ import {
   InventoryHandlers,
 } from '../../../apps/sample-participants/src/inventory.handlers.js';
 import { kafkaBrokers, uniqueName } from '../../support/services.js';
+import { reserveCommand } from '../../support/inventory-commands.js';
 import { waitFor } from '../../support/wait-for.js';
 
 const prefix = `${uniqueName('nest_participant')}.`;
 const topics = topicNames(prefix);
 const commandTopic = topics.commands('inventory');
-
-function reserveCommand(sagaId: string, sku: string, attempt = 1): CommandMessage {
-  return {
-    messageId: `${sagaId}:reserve-inventory:execute:${attempt}`,
-    sagaId,
-    sagaType: 'order',
-    sagaVersion: 1,
-    stepId: 'reserve-inventory',
-    action: 'execute',
-    attempt,
-    participant: 'inventory',
-    commandType: 'inventory.reserve',
-    idempotencyKey: `${sagaId}:reserve-inventory`,
-    replyTo: topics.replies,
-    payload: { orderId: `order-of-${sagaId}`, items: [{ sku, quantity: 2 }] },
-    sentAt: new Date().toISOString(),
-  };
-}
 
 @Module({
   controllers: [InventoryHandlers],
@@ -95,10 +78,10 @@ describe('a Nest participant served by the SagaParticipantServer on a real broke
   });
 
   it('answers a command with its result, and its retry with the same reply without acting twice', async () => {
-    await send(reserveCommand('saga-n1', 'apple'));
+    await send(reserveCommand('saga-n1', topics.replies));
     await waitFor('the first reply', () => outcomesOf('saga-n1').length === 1);
 
-    await send(reserveCommand('saga-n1', 'apple', 2));
+    await send(reserveCommand('saga-n1', topics.replies, { attempt: 2 }));
 
     const replies = await waitFor(
       'the retry reply',
@@ -115,7 +98,7 @@ describe('a Nest participant served by the SagaParticipantServer on a real broke
   });
 
   it('answers a refusal thrown by the controller as a business failure', async () => {
-    await send(reserveCommand('saga-n2', 'pear'));
+    await send(reserveCommand('saga-n2', topics.replies, { sku: 'pear' }));
 
     const [reply] = await waitFor(
       'the refusal',

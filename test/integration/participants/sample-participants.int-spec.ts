@@ -1,6 +1,6 @@
 // The participant runtime on the kafkajs adapter against the real broker (KAFKA_BROKERS): a
 // command published to `<prefix>inventory.commands` is answered on the reply topic, once.
-import { DEAD_LETTER_HEADERS, HEADERS, topicNames, type CommandMessage } from '#contracts';
+import { DEAD_LETTER_HEADERS, HEADERS, topicNames } from '#contracts';
 import { KafkaTransport, silentTransportLogger } from '#messaging';
 import type { IncomingMessage } from '#saga-core';
 import { InventoryHandlers } from '../../../apps/sample-participants/src/inventory.handlers.js';
@@ -11,6 +11,7 @@ import {
   startParticipantRuntime,
 } from '#saga-participant';
 import { kafkaBrokers, uniqueName } from '../../support/services.js';
+import { reserveCommand } from '../../support/inventory-commands.js';
 import { waitFor } from '../../support/wait-for.js';
 
 const prefix = `${uniqueName('participants')}.`;
@@ -18,24 +19,6 @@ const topics = topicNames(prefix);
 const commandTopic = topics.commands('inventory');
 const deadLetterTopic = topics.deadLetter(commandTopic);
 const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
-
-function reserveCommand(sagaId: string, attempt = 1): CommandMessage {
-  return {
-    messageId: `${sagaId}:reserve-inventory:execute:${attempt}`,
-    sagaId,
-    sagaType: 'order',
-    sagaVersion: 1,
-    stepId: 'reserve-inventory',
-    action: 'execute',
-    attempt,
-    participant: 'inventory',
-    commandType: 'inventory.reserve',
-    idempotencyKey: `${sagaId}:reserve-inventory`,
-    replyTo: topics.replies,
-    payload: { orderId: `order-of-${sagaId}`, items: [{ sku: 'apple', quantity: 2 }] },
-    sentAt: new Date().toISOString(),
-  };
-}
 
 describe('the inventory participant on a real broker', () => {
   const transport = new KafkaTransport(
@@ -90,7 +73,7 @@ describe('the inventory participant on a real broker', () => {
   });
 
   it('answers a command on its reply topic, keyed by saga id, with the trace context', async () => {
-    const command = reserveCommand('saga-a');
+    const command = reserveCommand('saga-a', topics.replies);
 
     await send(JSON.stringify(command), command.sagaId, { [HEADERS.traceparent]: TRACEPARENT });
 
@@ -111,12 +94,12 @@ describe('the inventory participant on a real broker', () => {
   });
 
   it('dead-letters a malformed command, then answers a retry with the first reply, applied once', async () => {
-    const first = reserveCommand('saga-b');
+    const first = reserveCommand('saga-b', topics.replies);
     await send(JSON.stringify(first), first.sagaId);
     await waitFor('the first reply', () => repliesTo('saga-b').length === 1);
 
     await send('{"sagaId": "saga-b"', 'saga-b');
-    await send(JSON.stringify(reserveCommand('saga-b', 2)), 'saga-b');
+    await send(JSON.stringify(reserveCommand('saga-b', topics.replies, { attempt: 2 })), 'saga-b');
 
     const replies = await waitFor(
       'the retry reply',
