@@ -11,9 +11,12 @@ source scripts/local-services.sh
 
 npm run --silent build
 # The Java participant (examples/java-participant), which an end-to-end test runs next to the
-# TypeScript ones: built with Maven, its own unit tests included, for the whole suite or when
-# asked (JAVA_PARTICIPANT_BUILD=1). Without Java 17 and Maven the suite fails here, loudly.
-if [ "$#" -eq 0 ] || [ "${JAVA_PARTICIPANT_BUILD:-0}" = 1 ]; then
+# TypeScript ones: built with Maven, its own unit tests included, when its jar is missing or older
+# than a source of it (a fresh clone always builds). Without Java 17 and Maven the suite fails
+# here, loudly.
+java_jar=examples/java-participant/target/java-participant.jar
+if [ ! -f "$java_jar" ] ||
+  [ -n "$(find examples/java-participant/pom.xml examples/java-participant/src -newer "$java_jar" -print -quit)" ]; then
   mvn -q -B -f examples/java-participant/pom.xml package
 fi
 echo "Testing with KAFKA_BROKERS=$KAFKA_BROKERS and the database at ${DATABASE_URL%%\?*}" | sed -E 's#//[^@/]*@#//***@#'

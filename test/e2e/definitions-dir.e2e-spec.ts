@@ -11,10 +11,10 @@ import { launchCoordinator, type CoordinatorProcess } from '../support/coordinat
 import {
   createEnvironment,
   startKafkaParticipants,
+  waitForSagas,
   type CoordinatorEnvironment,
 } from '../support/coordinator-fixture.js';
 import { ADMIN_HEADERS } from '../support/test-credentials.js';
-import { waitFor } from '../support/wait-for.js';
 
 interface SagaView {
   status: string;
@@ -65,12 +65,9 @@ describe('SAGA_DEFINITIONS_DIR', () => {
     });
     expect(response.status).toBe(202);
     const { sagaId } = (await response.json()) as { sagaId: string };
-    return waitFor(`saga ${sagaId} to end`, async () => {
-      const view = (await (
-        await fetch(`${url}/sagas/${sagaId}`, { headers: ADMIN_HEADERS })
-      ).json()) as SagaView;
-      return ['completed', 'compensated', 'stuck'].includes(view.status) ? view : undefined;
-    });
+    await waitForSagas(environment.db, [sagaId], ['completed', 'compensated', 'stuck']);
+    const view = await fetch(`${url}/sagas/${sagaId}`, { headers: ADMIN_HEADERS });
+    return (await view.json()) as SagaView;
   }
 
   it('runs a saga type of the directory to its end, folding what each success adds', async () => {

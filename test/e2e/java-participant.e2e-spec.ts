@@ -9,18 +9,13 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { DataSource } from 'typeorm';
-import { KafkaTransport, silentTransportLogger } from '#messaging';
 import { silentParticipantLogger } from '#saga-participant';
 import { quoteIdentifier } from '../../apps/coordinator/src/persistence/data-source-options.js';
 import type { CoordinatorRuntime } from '../../apps/coordinator/src/runtime/coordinator-runtime.js';
 import {
-  sampleParticipantTopics,
-  startSampleParticipants,
-  type SampleParticipants,
-} from '../../apps/sample-participants/src/sample-participants.js';
-import {
   createEnvironment,
   startCoordinator,
+  startKafkaParticipants,
   waitForSagas,
   type CoordinatorEnvironment,
 } from '../support/coordinator-fixture.js';
@@ -41,8 +36,7 @@ const SAGAS = 200;
 
 describe('the Java shipping participant', () => {
   let environment: CoordinatorEnvironment;
-  let transport: KafkaTransport;
-  let participants: SampleParticipants;
+  let participants: Awaited<ReturnType<typeof startKafkaParticipants>> | undefined;
   let java: ServiceProcess;
   let coordinator: CoordinatorRuntime;
   let javaSchema: string;
@@ -51,15 +45,8 @@ describe('the Java shipping participant', () => {
     assertJarBuilt();
     environment = await createEnvironment('e2e_java');
     javaSchema = `${environment.schema}_java`;
-    transport = new KafkaTransport(
-      { brokers: kafkaBrokers(), clientId: 'e2e-java' },
-      { logger: silentTransportLogger },
-    );
-    await transport.administrator.ensureTopics(sampleParticipantTopics(environment.topicPrefix, 3));
-    participants = await startSampleParticipants({
-      consumerFactory: () => transport.createConsumer(),
-      publisher: transport.publisher,
-      topicPrefix: environment.topicPrefix,
+    // Shipping is the Java participant's.
+    participants = await startKafkaParticipants(environment, {
       logger: silentParticipantLogger,
       only: ['inventory', 'payment', 'notification'],
     });
@@ -84,7 +71,6 @@ describe('the Java shipping participant', () => {
     await coordinator?.stop();
     await java?.stop();
     await participants?.stop();
-    await transport?.close();
     await environment?.db.query(`DROP SCHEMA IF EXISTS ${quoteIdentifier(javaSchema)} CASCADE`);
     await environment?.dispose();
   });
@@ -109,7 +95,7 @@ describe('the Java shipping participant', () => {
     expect(plans.filter((plan) => plan.expected === 'compensated')).toHaveLength(SAGAS / 10);
 
     const effects = [
-      ...appliedEffects(participants.ledgers),
+      ...appliedEffects(participants!.ledgers),
       ...(await javaShipments(environment.db, javaSchema)),
     ];
     expect(effectsAppliedTwice(effects)).toEqual([]);

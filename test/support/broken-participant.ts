@@ -1,16 +1,11 @@
-// A participant that breaks the contract on purpose, written on the bare transport (no kit), to
+// A participant that breaks the contract on purpose, written on the bare transport (no kit's
+// runtime; its reply builders only), to
 // prove the conformance kit names the rules it breaks: it answers every valid command twice,
 // with a success whose result changes on each run (it stores no outcome), and ignores
 // compensations (it keeps no keys, so a command that arrives after its compensation is applied
 // anyway). Malformed messages it dead-letters like a good one.
-import {
-  decodeMessage,
-  commandMessageSchema,
-  HEADERS,
-  MESSAGE_TYPES,
-  topicNames,
-  type ReplyMessage,
-} from '#contracts';
+import { commandMessageSchema, decodeMessage, topicNames } from '#contracts';
+import { replyEnvelope, replyMessage } from '#saga-participant';
 import type { DeadLetter, MessageConsumer, MessagePublisher, OutgoingMessage } from '#saga-core';
 
 /** Starts the broken participant `participant` on `<topicPrefix><participant>.commands`. */
@@ -35,24 +30,16 @@ export async function startBrokenParticipant(options: {
           continue;
         }
         const command = decoded.value;
-        const reply: ReplyMessage = {
-          messageId: `reply:${command.messageId}`,
-          sagaId: command.sagaId,
-          stepId: command.stepId,
-          action: command.action,
-          attempt: command.attempt,
-          outcome: { status: 'success', result: { done: command.idempotencyKey, run: ++runs } },
-          repliedAt: new Date().toISOString(),
+        const outcome = {
+          status: 'success' as const,
+          result: { done: command.idempotencyKey, run: ++runs },
         };
-        const out: OutgoingMessage = {
-          topic: command.replyTo,
-          key: command.sagaId,
-          headers: {
-            [HEADERS.messageType]: MESSAGE_TYPES.reply,
-            [HEADERS.messageId]: reply.messageId,
-          },
-          value: JSON.stringify(reply),
-        };
+        // The contract's reply and headers, as the kit builds them; sent twice.
+        const out = replyMessage(
+          command,
+          replyEnvelope(command, outcome, new Date()),
+          message.headers,
+        );
         replies.push(out, out);
       }
       await publisher.publish(replies);

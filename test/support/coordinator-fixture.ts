@@ -15,6 +15,7 @@ import {
   sampleParticipantTopics,
   startSampleParticipants,
   type SampleParticipants,
+  type SampleParticipantsOptions,
 } from '../../apps/sample-participants/src/sample-participants.js';
 import { databaseUrl, kafkaBrokers, uniqueName } from './services.js';
 import { TEST_SECURITY_ENV } from './test-credentials.js';
@@ -93,9 +94,13 @@ export async function startCoordinator(
   return runtime;
 }
 
-/** The sample participants on Kafka in this process, with their own transport. */
+/**
+ * The sample participants on Kafka in this process, with their own transport (closed by their
+ * `stop`); `options` go to startSampleParticipants (which participants, fault injection, logger).
+ */
 export async function startKafkaParticipants(
   environment: CoordinatorEnvironment,
+  options: Omit<SampleParticipantsOptions, 'consumerFactory' | 'publisher' | 'topicPrefix'> = {},
 ): Promise<SampleParticipants & { transport: KafkaTransport }> {
   const transport = new KafkaTransport({ brokers: kafkaBrokers(), clientId: 'test-participants' });
   await transport.administrator.ensureTopics(sampleParticipantTopics(environment.topicPrefix, 3));
@@ -103,6 +108,7 @@ export async function startKafkaParticipants(
     consumerFactory: () => transport.createConsumer(),
     publisher: transport.publisher,
     topicPrefix: environment.topicPrefix,
+    ...options,
   });
   return {
     ...participants,

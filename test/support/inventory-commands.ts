@@ -1,6 +1,7 @@
 // The order saga's reservation command as the coordinator sends it, for tests that drive an
 // inventory participant directly on its command topic.
 import type { CommandMessage } from '#contracts';
+import { commandFor } from '../../libs/saga-participant/src/command.fixture.js';
 
 /** `inventory.reserve` of `sagaId` (attempt 1 unless given), 2 units of `sku` (apple), replying to `replyTo`. */
 export function reserveCommand(
@@ -8,19 +9,11 @@ export function reserveCommand(
   replyTo: string,
   { attempt = 1, sku = 'apple' }: { attempt?: number; sku?: string } = {},
 ): CommandMessage {
-  return {
-    messageId: `${sagaId}:reserve-inventory:execute:${attempt}`,
+  return commandFor({
     sagaId,
-    sagaType: 'order',
-    sagaVersion: 1,
-    stepId: 'reserve-inventory',
-    action: 'execute',
     attempt,
-    participant: 'inventory',
-    commandType: 'inventory.reserve',
-    idempotencyKey: `${sagaId}:reserve-inventory`,
     replyTo,
     payload: { orderId: `order-of-${sagaId}`, items: [{ sku, quantity: 2 }] },
     sentAt: new Date().toISOString(),
-  };
+  });
 }

@@ -1,7 +1,7 @@
 import type { CommandMessage } from '#contracts';
 import { failed, passed, RULES, type RuleOutcome } from './conformance-rules.js';
 import { describeCoordinates, NoValidReply, type ProbeSession } from './probe-session.js';
-import { describeOutcome } from './step-checks.js';
+import { describeOutcome, forward } from './step-checks.js';
 import type { StepProbe } from './step-probes.js';
 
 const WHOLE = 'the participant';
@@ -18,7 +18,10 @@ export async function firstContact(
   session: ProbeSession,
   probe: StepProbe,
 ): Promise<RuleOutcome | undefined> {
-  const command = session.envelope({ ...validSpec(session, probe), stepId: 'conformance-hello' });
+  const command = session.envelope({
+    ...forward(probe, session.newSagaId(), probe.initialContext, 1),
+    stepId: 'conformance-hello',
+  });
   await session.deliver(command);
   const answered = await session.log.until(
     () => session.log.repliesTo(command).length > 0,
@@ -38,7 +41,7 @@ export async function checkUnknownCommandType(
   probe: StepProbe,
 ): Promise<RuleOutcome> {
   const command = session.envelope({
-    ...validSpec(session, probe),
+    ...forward(probe, session.newSagaId(), probe.initialContext, 1),
     stepId: 'conformance-unknown-type',
     commandType: UNKNOWN_COMMAND_TYPE,
     payload: {},
@@ -69,7 +72,7 @@ export async function checkMalformedCommands(
   probe: StepProbe,
   deadLetterTopic: string,
 ): Promise<RuleOutcome[]> {
-  const spec = validSpec(session, probe);
+  const spec = forward(probe, session.newSagaId(), probe.initialContext, 1);
   const sagaId = spec.sagaId;
   const valid = session.envelope(spec);
   const malformed = [
@@ -123,7 +126,10 @@ export async function checkReplyOncePerDelivery(
 ): Promise<RuleOutcome> {
   const sagaIds = session.ownSagaIds;
   const barriers: CommandMessage[] = sagaIds.map((sagaId) =>
-    session.envelope({ ...validSpec(session, probe, sagaId), stepId: 'conformance-barrier' }),
+    session.envelope({
+      ...forward(probe, sagaId, probe.initialContext, 1),
+      stepId: 'conformance-barrier',
+    }),
   );
   for (const barrier of barriers) await session.deliver(barrier);
   const answered = await session.log.until(
@@ -143,12 +149,11 @@ export async function checkReplyOncePerDelivery(
       ({ coordinates, delivered, replies }) =>
         `${describeCoordinates(coordinates)}: ${replies} replies to ${delivered} ${delivered === 1 ? 'delivery' : 'deliveries'}`,
     );
-  const sent = new Set(session.deliveredCoordinates());
   for (const sagaId of sagaIds) {
     for (const seen of session.log.repliesAbout(sagaId)) {
       const c = seen.coordinates!;
       if (c.stepId.startsWith('malformed-')) continue; // judged by malformed-dead-lettered
-      if (!sent.has(`${c.sagaId} ${c.stepId} ${c.action} ${c.attempt}`)) {
+      if (!session.wasDelivered(c)) {
         problems.push(`a reply answers a command never sent (${describeCoordinates(c)})`);
       }
     }
@@ -156,23 +161,6 @@ export async function checkReplyOncePerDelivery(
   return problems.length === 0
     ? passed(RULES.replyOncePerDelivery, WHOLE)
     : failed(RULES.replyOncePerDelivery, WHOLE, listed(problems));
-}
-
-/**
- * A valid first-attempt command of `probe`'s step (the probe has no earlier steps), in `sagaId`
- * (default: a new saga of the run).
- */
-function validSpec(session: ProbeSession, probe: StepProbe, sagaId = session.newSagaId()) {
-  return {
-    sagaId,
-    sagaType: probe.definition.name,
-    sagaVersion: probe.definition.version,
-    stepId: probe.step.id,
-    action: 'execute' as const,
-    attempt: 1,
-    commandType: probe.step.command,
-    payload: probe.step.buildCommand(probe.initialContext),
-  };
 }
 
 /** The command without its `idempotencyKey` field (a required field missing). */

@@ -1,27 +1,21 @@
 import { randomUUID } from 'node:crypto';
-import {
-  commandHeaders,
-  idempotencyKey,
-  type CommandAction,
-  type CommandMessage,
-  type JsonValue,
-  type ReplyMessage,
-} from '#contracts';
+import { commandHeaders, idempotencyKey, type CommandMessage, type ReplyMessage } from '#contracts';
 import { commandMessageId, type MessagePublisher } from '#saga-core';
 import { WireLog, type Coordinates, type SeenReply } from './wire-log.js';
 
 /** What a command of the kit is about; the rest of the envelope is filled in as the coordinator does. */
-export interface CommandSpec {
-  readonly sagaId: string;
-  readonly sagaType: string;
-  readonly sagaVersion: number;
-  readonly stepId: string;
-  readonly action: CommandAction;
-  readonly attempt: number;
-  readonly commandType: string;
-  readonly payload: JsonValue;
-  readonly outcomeUnknown?: boolean;
-}
+export type CommandSpec = Pick<
+  CommandMessage,
+  | 'sagaId'
+  | 'sagaType'
+  | 'sagaVersion'
+  | 'stepId'
+  | 'action'
+  | 'attempt'
+  | 'commandType'
+  | 'payload'
+  | 'outcomeUnknown'
+>;
 
 /** Why a wait for a reply ended without a valid one. */
 export class NoValidReply extends Error {}
@@ -117,9 +111,9 @@ export class ProbeSession {
     return validReply(seen, command);
   }
 
-  /** The coordinates of every delivery, as `sagaId stepId action attempt`. */
-  deliveredCoordinates(): string[] {
-    return [...this.deliveries.keys()];
+  /** Whether the kit delivered a command with these coordinates. */
+  wasDelivered(coordinates: Coordinates): boolean {
+    return this.deliveries.has(coordinatesId(coordinates));
   }
 
   /** Coordinates that got more replies than deliveries, with both counts. */

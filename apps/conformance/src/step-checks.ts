@@ -1,8 +1,14 @@
-import { ALREADY_COMPENSATED, type JsonValue, type ReplyOutcome } from '#contracts';
+import { isDeepStrictEqual } from 'node:util';
+import {
+  ALREADY_COMPENSATED,
+  issuesText,
+  type Issue,
+  type JsonValue,
+  type ReplyOutcome,
+} from '#contracts';
 import type { StepDefinition } from '#saga-core';
 import { failed, passed, RULES, type Rule, type RuleOutcome } from './conformance-rules.js';
 import { NoValidReply, type CommandSpec, type ProbeSession } from './probe-session.js';
-import { issuesText, type Issue } from './issues-text.js';
 import type { StepProbe } from './step-probes.js';
 
 /** The participant's own earlier steps did not succeed, so a rule could not be checked. */
@@ -128,9 +134,8 @@ async function prepare(
   const sagaId = session.newSagaId();
   let context = probe.initialContext;
   for (const step of probe.before) {
-    const spec = { ...forward(probe, sagaId, context, 1), stepId: step.id };
     const reply = await session.exchange(
-      session.envelope({ ...spec, commandType: step.command, payload: step.buildCommand(context) }),
+      session.envelope(forward(probe, sagaId, context, 1, step)),
     );
     if (reply.outcome.status !== 'success') {
       throw new PrerequisiteFailed(
@@ -142,16 +147,26 @@ async function prepare(
   return { sagaId, context };
 }
 
-function forward(probe: StepProbe, sagaId: string, context: unknown, attempt: number): CommandSpec {
+/**
+ * The first (or `attempt`-th) command of `step` of the probe's saga in `sagaId`, built from
+ * `context` (default: the probe's own step).
+ */
+export function forward(
+  probe: StepProbe,
+  sagaId: string,
+  context: unknown,
+  attempt: number,
+  step: StepDefinition<unknown> = probe.step,
+): CommandSpec {
   return {
     sagaId,
     sagaType: probe.definition.name,
     sagaVersion: probe.definition.version,
-    stepId: probe.step.id,
+    stepId: step.id,
     action: 'execute',
     attempt,
-    commandType: probe.step.command,
-    payload: probe.step.buildCommand(context),
+    commandType: step.command,
+    payload: step.buildCommand(context),
   };
 }
 
@@ -163,8 +178,12 @@ function compensate(
 ): CommandSpec {
   const compensation = probe.step.compensation!;
   return {
-    ...forward(probe, sagaId, context, 1),
+    sagaId,
+    sagaType: probe.definition.name,
+    sagaVersion: probe.definition.version,
+    stepId: probe.step.id,
     action: 'compensate',
+    attempt: 1,
     commandType: compensation.command,
     payload: compensation.buildCommand(context),
     outcomeUnknown,
@@ -213,7 +232,8 @@ function sameOutcome(
       `not checked: the first reply was ${describeOutcome(stored)}, which is never stored`,
     );
   }
-  return JSON.stringify(canonical(stored)) === JSON.stringify(canonical(answered))
+  // Equal by content, whatever the order of keys.
+  return isDeepStrictEqual(stored, answered)
     ? passed(rule, subject)
     : failed(
         rule,
@@ -257,15 +277,4 @@ export function describeOutcome(outcome: ReplyOutcome): string {
   return outcome.status === 'success'
     ? 'success'
     : `${outcome.status} ${outcome.code}: ${outcome.message}`;
-}
-
-/** A JSON value with object keys sorted, so two outcomes compare by content. */
-function canonical(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(canonical);
-  if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(
-    Object.entries(value)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([key, inner]) => [key, canonical(inner)]),
-  );
 }

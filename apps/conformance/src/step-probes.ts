@@ -1,5 +1,5 @@
+import { issuesText } from '#contracts';
 import type { AnySagaDefinition, StepDefinition } from '#saga-core';
-import { issuesText } from './issues-text.js';
 
 /**
  * One step of a saga type served by the participant under test, with what the kit needs to

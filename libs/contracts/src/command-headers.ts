@@ -1,7 +1,23 @@
 import { SCHEMA_VERSION, type CommandMessage } from './envelopes.js';
-import { HEADERS, JSON_CONTENT_TYPE, MESSAGE_TYPES } from './headers.js';
+import { HEADERS, JSON_CONTENT_TYPE, MESSAGE_TYPES, type MessageType } from './headers.js';
 
-/** The headers a command is sent with (docs/CONTRACT.md, section 3), from its envelope. */
+/** The headers every message about one saga carries (docs/CONTRACT.md, section 3). */
+export function sagaMessageHeaders(
+  messageId: string,
+  saga: { readonly sagaId: string; readonly sagaType: string },
+  messageType: MessageType,
+): Record<string, string> {
+  return {
+    [HEADERS.messageId]: messageId,
+    [HEADERS.sagaId]: saga.sagaId,
+    [HEADERS.sagaType]: saga.sagaType,
+    [HEADERS.messageType]: messageType,
+    [HEADERS.contentType]: JSON_CONTENT_TYPE,
+    [HEADERS.schemaVersion]: String(SCHEMA_VERSION),
+  };
+}
+
+/** The headers a command is sent with, from its envelope: the saga's, plus step, attempt and reply topic. */
 export function commandHeaders(
   command: Pick<
     CommandMessage,
@@ -9,14 +25,9 @@ export function commandHeaders(
   >,
 ): Record<string, string> {
   return {
-    [HEADERS.messageId]: command.messageId,
-    [HEADERS.sagaId]: command.sagaId,
-    [HEADERS.sagaType]: command.sagaType,
+    ...sagaMessageHeaders(command.messageId, command, MESSAGE_TYPES.command),
     [HEADERS.stepId]: command.stepId,
     [HEADERS.attempt]: String(command.attempt),
     [HEADERS.replyTo]: command.replyTo,
-    [HEADERS.messageType]: MESSAGE_TYPES.command,
-    [HEADERS.contentType]: JSON_CONTENT_TYPE,
-    [HEADERS.schemaVersion]: String(SCHEMA_VERSION),
   };
 }

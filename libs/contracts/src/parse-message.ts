@@ -1,4 +1,5 @@
 import type { ZodType } from 'zod';
+import { formatPath } from './issue-text.js';
 import type {
   CommandMessage,
   ReplyMessage,
@@ -62,8 +63,4 @@ export function parseStartSagaMessage(raw: unknown): ParseResult<StartSagaMessag
 /** Validates a saga lifecycle event. */
 export function parseSagaEventMessage(raw: unknown): ParseResult<SagaEventMessage> {
   return parseMessage(sagaEventMessageSchema, raw);
-}
-
-function formatPath(path: readonly PropertyKey[]): string {
-  return path.length === 0 ? '(root)' : path.map(String).join('.');
 }

@@ -5,7 +5,7 @@ import { DefinitionRuntimeError } from './definition-problem.js';
 /** The variables an expression may read: `context` always, `result` in `onSuccess` only. */
 export type ExpressionScope = 'payload' | 'fold';
 
-/** Most characters in one expression. */
+/** Most characters in one expression (the document schema holds expressions to it). */
 export const MAX_EXPRESSION_LENGTH = 4_000;
 
 // CEL (Common Expression Language, the language of Kubernetes admission policies and Google's
@@ -51,9 +51,6 @@ export function compileExpression(
   source: string,
   scope: ExpressionScope,
 ): { ok: true; evaluate: CompiledExpression } | { ok: false; reason: string } {
-  if (source.length > MAX_EXPRESSION_LENGTH) {
-    return { ok: false, reason: `longer than ${MAX_EXPRESSION_LENGTH} characters` };
-  }
   let program: ReturnType<Environment['parse']>;
   try {
     program = environments[scope].parse(source);

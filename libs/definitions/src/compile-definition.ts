@@ -1,4 +1,4 @@
-import { LIMITS, type JsonValue } from '#contracts';
+import { formatPath, LIMITS, type JsonValue } from '#contracts';
 import {
   defineSaga,
   DefinitionError,
@@ -18,11 +18,7 @@ import {
   type DefinitionDocument,
   type DocumentStep,
 } from './definition-document.js';
-import {
-  dottedPath,
-  DefinitionRuntimeError,
-  type DefinitionProblem,
-} from './definition-problem.js';
+import { DefinitionRuntimeError, type DefinitionProblem } from './definition-problem.js';
 import { jsonSchemaInput } from './json-schema-input.js';
 
 /** The document each compiled definition came from. */
@@ -33,12 +29,11 @@ export function documentOf(definition: AnySagaDefinition): DefinitionDocument | 
   return documents.get(definition);
 }
 
-/** A compiled definition with the document it came from, or every problem found in it. */
+/** A compiled definition (its document: documentOf), or every problem found in it. */
 export type CompileResult =
   | {
       readonly ok: true;
       readonly definition: AnySagaDefinition;
-      readonly document: DefinitionDocument;
     }
   | { readonly ok: false; readonly problems: readonly DefinitionProblem[] };
 
@@ -54,7 +49,7 @@ export function compileDefinition(raw: unknown): CompileResult {
       ok: false,
       problems: parsed.error.issues.map((issue) => ({
         // An unknown field is the field's fault, not its parent's.
-        path: dottedPath(
+        path: formatPath(
           issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]!] : issue.path,
         ),
         message: issue.message,
@@ -84,7 +79,7 @@ export function compileDefinition(raw: unknown): CompileResult {
     for (const step of steps) builder = builder.step(step!);
     const definition = builder.build() as AnySagaDefinition;
     documents.set(definition, document);
-    return { ok: true, definition, document };
+    return { ok: true, definition };
   } catch (error) {
     if (!(error instanceof DefinitionError)) throw error;
     return { ok: false, problems: [problemOf(error, document)] };
@@ -161,7 +156,7 @@ function fold(
     const checked = schema.safeParse(result);
     if (!checked.success) {
       const why = checked.error.issues.map(
-        (i) => `${dottedPath(['result', ...i.path])}: ${i.message}`,
+        (i) => `${formatPath(['result', ...i.path])}: ${i.message}`,
       );
       throw new DefinitionRuntimeError(`the result does not fit the definition: ${why.join('; ')}`);
     }

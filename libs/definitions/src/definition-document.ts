@@ -103,7 +103,7 @@ export const definitionDocumentSchema = z.strictObject({
     .string()
     .regex(SAGA_NAME_PATTERN, 'a letter, then letters, digits, ".", "-" or "_" (200 at most)'),
   version: z.int().min(1).max(LIMITS.counter),
-  description: z.string().max(2_000).optional(),
+  description: z.string().max(LIMITS.message).optional(),
   input: jsonSchema.describe('The JSON Schema of the saga input; the input must be an object.'),
   sensitive: z
     .array(z.string().regex(SENSITIVE_PATH_PATTERN, 'dotted keys or *, e.g. payment.cardToken'))

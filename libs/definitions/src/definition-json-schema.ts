@@ -3,10 +3,10 @@ import { definitionDocumentSchema } from './definition-document.js';
 
 /**
  * The JSON Schema of a definition document, for editors (validation and completion of
- * definition files) and for `GET /saga-definitions/schema`.
+ * definition files) and for `GET /saga-definitions/schema`; built once.
  */
 export function definitionJsonSchema(): Record<string, unknown> {
-  return {
+  built ??= {
     $id: 'https://saga-coordinator.dev/schemas/saga-definition.json',
     title: 'Saga definition',
     ...(z.toJSONSchema(definitionDocumentSchema, {
@@ -14,4 +14,7 @@ export function definitionJsonSchema(): Record<string, unknown> {
       io: 'input',
     }) as Record<string, unknown>),
   };
+  return built;
 }
+
+let built: Record<string, unknown> | undefined;

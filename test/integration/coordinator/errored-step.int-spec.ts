@@ -12,30 +12,23 @@ import {
   type CommandMessage,
   type ReplyOutcome,
 } from '#contracts';
-import { KafkaTransport } from '#messaging';
 import type { CoordinatorRuntime } from '../../../apps/coordinator/src/runtime/coordinator-runtime.js';
-import {
-  sampleParticipantTopics,
-  startSampleParticipants,
-  type SampleParticipants,
-} from '../../../apps/sample-participants/src/sample-participants.js';
 import { silentParticipantLogger } from '#saga-participant';
 import {
   createEnvironment,
   startCoordinator,
+  startKafkaParticipants,
   waitForSagas,
   type CoordinatorEnvironment,
 } from '../../support/coordinator-fixture.js';
 import { appliedEffects, effectsAgainstOutcomes } from '../../support/order-invariants.js';
 import { orderPlans } from '../../support/saga-load.js';
-import { kafkaBrokers } from '../../support/services.js';
 import { waitFor } from '../../support/wait-for.js';
 
 describe('a step that ended in technical errors while its saga compensated', () => {
   let environment: CoordinatorEnvironment;
   let coordinator: CoordinatorRuntime;
-  let transport: KafkaTransport;
-  let participants: SampleParticipants;
+  let participants: Awaited<ReturnType<typeof startKafkaParticipants>>;
   /** While true, every inventory.reserve fails with a technical error (nothing is stored). */
   let inventoryDown = true;
   const reserveCommands: CommandMessage[] = [];
@@ -44,12 +37,7 @@ describe('a step that ended in technical errors while its saga compensated', () 
 
   beforeAll(async () => {
     environment = await createEnvironment('it_errored_step');
-    transport = new KafkaTransport({ brokers: kafkaBrokers(), clientId: 'it-errored-step' });
-    await transport.administrator.ensureTopics(sampleParticipantTopics(environment.topicPrefix, 3));
-    participants = await startSampleParticipants({
-      consumerFactory: () => transport.createConsumer(),
-      publisher: transport.publisher,
-      topicPrefix: environment.topicPrefix,
+    participants = await startKafkaParticipants(environment, {
       logger: silentParticipantLogger,
       interceptReply: (participant) =>
         participant !== 'inventory'
@@ -79,7 +67,6 @@ describe('a step that ended in technical errors while its saga compensated', () 
   afterAll(async () => {
     await coordinator?.stop();
     await participants?.stop();
-    await transport?.close();
     await environment?.dispose();
   });
 
@@ -98,7 +85,7 @@ describe('a step that ended in technical errors while its saga compensated', () 
     inventoryDown = false;
     const late = reserveCommands.at(-1)!;
     const answered = reserveAnswers.length;
-    await transport.publisher.publish([
+    await participants.transport.publisher.publish([
       {
         topic: topicNames(environment.topicPrefix).commands('inventory'),
         key: late.sagaId,

@@ -1,9 +1,7 @@
 import {
   commandHeaders,
-  HEADERS,
-  JSON_CONTENT_TYPE,
+  sagaMessageHeaders,
   MESSAGE_TYPES,
-  SCHEMA_VERSION,
   type CommandMessage,
   type JsonValue,
   type TopicNames,
@@ -102,7 +100,7 @@ export function planEffects(
           lane,
           topic: options.topics.events,
           key: saga.sagaId,
-          headers: commonHeaders(effect.event.eventId, saga, MESSAGE_TYPES.event),
+          headers: sagaMessageHeaders(effect.event.eventId, saga, MESSAGE_TYPES.event),
           payload: { ...effect.event, idempotencyKey: saga.idempotencyKey } as JsonValue,
         });
         break;
@@ -168,19 +166,4 @@ function heldCommandOf(
   if (wakeup.kind === 'compensation-timeout')
     return held.get(attemptKey(wakeup.stepId, wakeup.attempt, 'compensate'));
   return undefined;
-}
-
-function commonHeaders(
-  messageId: string,
-  saga: { sagaId: string; sagaType: string },
-  messageType: string,
-): Record<string, string> {
-  return {
-    [HEADERS.messageId]: messageId,
-    [HEADERS.sagaId]: saga.sagaId,
-    [HEADERS.sagaType]: saga.sagaType,
-    [HEADERS.messageType]: messageType,
-    [HEADERS.contentType]: JSON_CONTENT_TYPE,
-    [HEADERS.schemaVersion]: String(SCHEMA_VERSION),
-  };
 }

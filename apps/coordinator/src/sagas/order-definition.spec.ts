@@ -2,11 +2,11 @@
 // (order.saga.ts): driven through the engine by the same random participants (errors, business
 // failures, lost replies, results without the id a step needs), both send the same commands at
 // the same virtual times and end the same way, with the same context.
-import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { JsonValue, SagaEventMessage } from '#contracts';
 import type { CommandToSend } from '#saga-core';
 import { runSaga, type SagaRun } from '#saga-core/testing';
-import { compileDefinition, readDefinitionText } from '#definitions';
+import { definitionFile, definitionsFolder } from '#definitions';
 import { orderSaga } from './order.saga.js';
 
 const RESULT_FIELD: Record<string, string> = {
@@ -16,14 +16,6 @@ const RESULT_FIELD: Record<string, string> = {
   'shipping.schedule': 'shipmentId',
   'notification.send': 'notificationId',
 };
-
-function documentSaga() {
-  const text = readDefinitionText(readFileSync('definitions/order.v1.yaml', 'utf8'));
-  if (!text.ok) throw new Error(JSON.stringify(text.problems));
-  const compiled = compileDefinition(text.value);
-  if (!compiled.ok) throw new Error(JSON.stringify(compiled.problems));
-  return compiled.definition;
-}
 
 /** A success's result: the id the step needs, except for one command in nine (off contract). */
 function result(command: CommandToSend): JsonValue {
@@ -75,7 +67,7 @@ const inputs = [
 ];
 
 describe('the order saga as a definition document', () => {
-  const document = documentSaga();
+  const document = definitionFile(join(definitionsFolder(), 'order.v1.yaml'));
 
   it('has the same name, version, deadline, sensitive fields and step graph', () => {
     const shape = (d: typeof orderSaga | typeof document) => ({

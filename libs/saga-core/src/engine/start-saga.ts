@@ -1,4 +1,4 @@
-import type { JsonValue } from '#contracts';
+import { issuesText, type JsonValue } from '#contracts';
 import type { AnySagaDefinition } from '../definition/saga-definition.js';
 import type { SagaState } from '../state/saga-state.js';
 import type { StepState } from '../state/step-state.js';
@@ -30,13 +30,7 @@ export function startSaga(definition: AnySagaDefinition, options: StartSagaOptio
   }
   const parsed = definition.input.safeParse(options.input);
   if (!parsed.success) {
-    const reason = parsed.error.issues
-      .map(
-        (issue) =>
-          `${issue.path.length === 0 ? '(root)' : issue.path.map(String).join('.')}: ${issue.message}`,
-      )
-      .join('; ');
-    return refuse('invalid-input', `input ${reason}`);
+    return refuse('invalid-input', `input ${issuesText(parsed.error.issues)}`);
   }
   const context = runUserCode(() => definition.initialContext(parsed.data));
   if (!context.ok) return refuse('invalid-input', `initialContext threw: ${context.message}`);
