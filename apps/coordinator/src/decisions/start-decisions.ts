@@ -195,6 +195,16 @@ export class StartDecisions {
         answers[index] = answerExisting(winners.get(key)!, request.idempotencyKey, inputOf(index));
       } else if (first.get(key) !== index && !existing.has(key)) {
         const firstIndex = first.get(key)!;
+        if (lost.includes(firstIndex)) {
+          // Another transaction's start took the key: each copy is answered against its saga,
+          // never with the first copy's answer (a copy may carry the winner's very input).
+          answers[index] = answerExisting(
+            winners.get(key)!,
+            request.idempotencyKey,
+            inputOf(index),
+          );
+          continue;
+        }
         const original = answers[firstIndex]!;
         answers[index] =
           original instanceof Error
