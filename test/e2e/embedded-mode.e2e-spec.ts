@@ -2,6 +2,7 @@
 // participants in one process (embedded Postgres, in-process broker), and the `curl` commands of
 // the README's "Try it" section start sagas that complete or compensate. This test reads those
 // commands from README.md and sends the same requests with fetch, so the two cannot drift apart.
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { listeningUrl, startService, type ServiceProcess } from '../support/service-process.js';
 import { waitFor } from '../support/wait-for.js';
@@ -142,6 +143,26 @@ describe('the embedded mode, as a newcomer uses it', () => {
       ['capture-payment', 'skipped'],
       ['schedule-shipping', 'skipped'],
       ['notify-customer', 'skipped'],
+    ]);
+  });
+
+  it('registers the README definition with its one curl, and starts a saga of it', async () => {
+    const readme = readFileSync('README.md', 'utf8');
+    const block = [...readme.matchAll(/```bash\n([\s\S]*?)```/g)]
+      .map((match) => match[1]!)
+      .find((text) => text.includes('-X PUT http://127.0.0.1:3000/saga-definitions/'));
+    expect(block).toBeDefined();
+    // The block as the newcomer pastes it, in bash from the repository, against this service.
+    const output = execFileSync('bash', ['-c', block!.replaceAll(README_ORIGIN, url)], {
+      encoding: 'utf8',
+    });
+    const [registered, started] = output.split('\n').filter((line) => line.startsWith('{'));
+    expect(JSON.parse(registered!)).toMatchObject({ name: 'delivery', version: 1 });
+    const { sagaId } = JSON.parse(started!) as { sagaId: string };
+    const view = await readUntil(sagaId, 'completed');
+    expect(view.steps.map((step) => [step.stepId, step.status])).toEqual([
+      ['ship', 'succeeded'],
+      ['charge', 'succeeded'],
     ]);
   });
 

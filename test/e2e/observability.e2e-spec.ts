@@ -234,9 +234,11 @@ describe('observability of a saga that retries and compensates, across processes
       const line = metrics.split('\n').find((l) => l.startsWith(`${series} `));
       return line === undefined ? undefined : Number(line.slice(series.length + 1));
     };
-    expect(value('saga_started_total{saga_type="order"}')).toBe(1);
-    expect(value('saga_ended_total{saga_type="order",status="compensated"}')).toBe(1);
-    expect(value('saga_ended_total{saga_type="order",status="completed"}')).toBeUndefined();
+    expect(value('saga_started_total{saga_type="order",version="1"}')).toBe(1);
+    expect(value('saga_ended_total{saga_type="order",version="1",status="compensated"}')).toBe(1);
+    expect(
+      value('saga_ended_total{saga_type="order",version="1",status="completed"}'),
+    ).toBeUndefined();
     const payment = 'saga_type="order",step="authorize-payment",action="execute"';
     expect(value(`saga_step_attempts_total{${payment}}`)).toBe(4);
     expect(value(`saga_step_retries_total{${payment}}`)).toBe(3);

@@ -39,6 +39,7 @@ describe('the coordinator schema migrations on the real Postgres', () => {
       'DeadLetterEscapedText1764806400003',
       'SetAsideAndRetention1764900000000',
       'StateInOneRow1765000000000',
+      'RegisteredDefinitions1765100000000',
     ]);
     expect(await dataSource.showMigrations()).toBe(false);
     const tables = await dataSource.query<{ table_name: string }[]>(

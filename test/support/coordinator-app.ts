@@ -16,7 +16,11 @@ import { sampleParticipantsCompanion } from '../../apps/sample-participants/src/
 /** A running coordinator app and how to call it (as the test admin unless headers say otherwise). */
 export interface CoordinatorApp {
   readonly url: string;
-  request(method: 'GET' | 'POST', path: string, options?: RequestOptions): Promise<Response>;
+  request(
+    method: 'GET' | 'POST' | 'PUT',
+    path: string,
+    options?: RequestOptions,
+  ): Promise<Response>;
   close(): Promise<void>;
 }
 

@@ -12,16 +12,18 @@ export const TEST_KEYS = {
   starter: 'test-key-starter-00000000000000000000000',
   orderStarter: 'test-key-order-starter-00000000000000000',
   operator: 'test-key-operator-0000000000000000000000',
+  definer: 'test-key-definer-00000000000000000000000',
   revoked: 'test-key-revoked-00000000000000000000000',
 } as const;
 
 const ROLES_OF: Record<keyof typeof TEST_KEYS, Role[]> = {
-  admin: ['read', 'read-sensitive', 'start', 'operate'],
+  admin: ['read', 'read-sensitive', 'start', 'operate', 'define'],
   reader: ['read'],
   sensitiveReader: ['read', 'read-sensitive'],
   starter: ['start'],
   orderStarter: ['start'],
   operator: ['operate'],
+  definer: ['define'],
   revoked: ['read', 'read-sensitive', 'start', 'operate'],
 };
 

@@ -5,7 +5,7 @@ export { definitionDocumentSchema, type DefinitionDocument } from './definition-
 export { definitionJsonSchema } from './definition-json-schema.js';
 export { definitionPage } from './definition-page.js';
 export type { DefinitionProblem } from './definition-problem.js';
-export { readDefinitionText } from './definition-text.js';
+export { MAX_DEFINITION_BYTES, readDefinitionText } from './definition-text.js';
 export {
   summarizeDefinition,
   type DefinitionSummary,

@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { UnsecuredJWT } from 'jose';
 import { startSecuredApp, type SecuredApp } from '../../support/secured-app.js';
+import { oneStepDocument } from '../../support/definition-documents.js';
 import { ADMIN_HEADERS, asKey, signTestToken, TEST_JWT } from '../../support/test-credentials.js';
 
 type Caller = () => Promise<Record<string, string>>;
@@ -37,12 +38,16 @@ const roles: Record<string, Caller> = {
   'start key': async () => asKey('starter'),
   'start key limited to order': async () => asKey('orderStarter'),
   'operate key': async () => asKey('operator'),
+  'define key': async () => asKey('definer'),
   'read token': async () => bearer(await signTestToken('rita', ['read'])),
   'start token': async () => bearer(await signTestToken('sam', ['start'])),
   'start token limited to refunds': async () =>
     bearer(await signTestToken('sam', ['start'], { sagaTypes: ['refund'] })),
   'operate token': async () => bearer(await signTestToken('olga', ['operate'])),
+  'define token': async () => bearer(await signTestToken('dana', ['define'])),
 };
+
+const MATRIX_DEFINITION = oneStepDocument('matrix', 1, 'idle');
 
 const orderInput = (orderId: string) => ({
   orderId,
@@ -59,7 +64,7 @@ describe('who may call which endpoint', () => {
   interface Endpoint {
     readonly name: string;
     /** The role it requires; undefined: open to all (health, the AsyncAPI document, the definition schema). */
-    readonly role?: 'read' | 'start' | 'operate';
+    readonly role?: 'read' | 'start' | 'operate' | 'define';
     /** The answer a caller with the role gets. */
     readonly allowed: number;
     call(headers: Record<string, string>): Promise<Response>;
@@ -108,6 +113,26 @@ describe('who may call which endpoint', () => {
       call: (h) => request('GET', '/saga-definitions/order/versions/1')(h),
     },
     {
+      name: 'PUT /saga-definitions/:name/versions/:version',
+      role: 'define',
+      // Registered in beforeAll: the same document again.
+      allowed: 200,
+      call: (h) => request('PUT', '/saga-definitions/matrix/versions/1', MATRIX_DEFINITION)(h),
+    },
+    {
+      name: 'GET /saga-definitions/:name/routing',
+      role: 'read',
+      allowed: 200,
+      call: (h) => request('GET', '/saga-definitions/matrix/routing')(h),
+    },
+    {
+      name: 'PUT /saga-definitions/:name/routing',
+      role: 'define',
+      allowed: 200,
+      call: (h) =>
+        request('PUT', '/saga-definitions/matrix/routing', { active: 1, reason: 'matrix' })(h),
+    },
+    {
       name: 'POST /sagas',
       role: 'start',
       allowed: 202,
@@ -145,6 +170,12 @@ describe('who may call which endpoint', () => {
     // No participant answers: sagas stay running, so each cancel finds its saga still running.
     app = await startSecuredApp('it_auth_matrix', {}, { participants: false });
     sagaId = await startOrder();
+    const registered = await request(
+      'PUT',
+      '/saga-definitions/matrix/versions/1',
+      MATRIX_DEFINITION,
+    )(ADMIN_HEADERS);
+    expect(registered.status).toBe(201);
   });
 
   afterAll(() => app?.close());

@@ -81,6 +81,10 @@ const environmentSchema = z
     TIMER_POLL_MS: boundedInt(10, 60_000, 200),
     SAMPLE_PARTICIPANTS: flag(false),
     SAGA_DEFINITIONS_DIR: optional(z.string().min(1)),
+    DEFINITIONS_POLL_MS: boundedInt(50, 60_000, 500),
+    RAMP_CHECK_MS: boundedInt(100, 3_600_000, 5_000),
+    RAMP_FALLBACK_MARGIN: z.coerce.number().min(0).max(1).default(0.2),
+    RAMP_FALLBACK_MIN_SAGAS: boundedInt(1, 1_000_000, 20),
     STUCK_AFTER_MS: boundedInt(1_000, 7 * 24 * 3_600_000, 15 * 60_000),
     ...logEnvironment,
   })
@@ -89,6 +93,18 @@ const environmentSchema = z
   .extend(startupEnvironmentSchema.shape)
   .extend(tuningEnvironmentSchema.shape)
   .extend(securityEnvironmentSchema.shape);
+
+/** How registered definitions reach every instance, and when a ramp is rolled back. */
+export interface DefinitionsConfig {
+  /** How often each instance reads the definitions and routes registered elsewhere (ms). */
+  readonly pollMs: number;
+  /** How often the ramps are judged (ms). */
+  readonly rampCheckMs: number;
+  /** A ramp is rolled back when its failure share exceeds the active version's by more (0.2: 20 points). */
+  readonly rampFallbackMargin: number;
+  /** The ramping version's ended sagas needed before it is judged. */
+  readonly rampFallbackMinSagas: number;
+}
 
 /** The coordinator's configuration, read from the environment once at start-up. */
 export interface CoordinatorConfig {
@@ -137,6 +153,8 @@ export interface CoordinatorConfig {
    * beside the built-in ones (`SAGA_DEFINITIONS_DIR`; default none).
    */
   readonly definitionsDirectory?: string;
+  /** Definitions registered over the API, and the fall-back of their ramps (see DefinitionsConfig). */
+  readonly definitions: DefinitionsConfig;
   /** Circuit breakers and back-pressure. */
   readonly resilience: ResilienceConfig;
   /** What expires when, and the set-aside of outbox rows that can never be sent. */
@@ -210,6 +228,12 @@ export function loadCoordinatorConfig(
     timerPollMs: env.TIMER_POLL_MS,
     sampleParticipants: env.SAMPLE_PARTICIPANTS || !env.KAFKA_BROKERS,
     ...(env.SAGA_DEFINITIONS_DIR ? { definitionsDirectory: env.SAGA_DEFINITIONS_DIR } : {}),
+    definitions: {
+      pollMs: env.DEFINITIONS_POLL_MS,
+      rampCheckMs: env.RAMP_CHECK_MS,
+      rampFallbackMargin: env.RAMP_FALLBACK_MARGIN,
+      rampFallbackMinSagas: env.RAMP_FALLBACK_MIN_SAGAS,
+    },
     resilience: resilienceConfig(env),
     stuckAfterMs: env.STUCK_AFTER_MS,
     retention: retentionConfig(env),

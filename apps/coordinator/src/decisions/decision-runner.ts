@@ -29,6 +29,11 @@ export interface DecisionParts {
   readonly gate: CommandGate;
   readonly fastPath: OutboxFastPath;
   readonly telemetry?: DecisionTelemetry;
+  /**
+   * The version a start that names none gets, by its type and idempotency key (a route, see
+   * RegisteredDefinitions); undefined, or no function: the latest registered.
+   */
+  readonly versionFor?: (sagaType: string, idempotencyKey: string) => number | undefined;
 }
 
 /** Work done in a decision's transaction: `now` is the database's clock, fixed for it. */

@@ -25,6 +25,8 @@ import { inputsEqual } from './inputs-equal.js';
 /** A start request that passed its checks: its input as the definition normalised it. */
 interface CheckedStart {
   readonly request: StartSagaRequest;
+  /** The definition it starts: the version it names, or the one its route gives it. */
+  readonly ref: Required<SagaRef>;
   readonly input: unknown;
   /** The size of the input, as serialised JSON in bytes. */
   readonly bytes: number;
@@ -114,7 +116,7 @@ export class StartDecisions {
 
   /** Resolves the definition and validates the input; the checked start, or the refusal. */
   private checkStart(request: StartSagaRequest): CheckedStart | Error {
-    const definition = this.runner.parts.registry.resolve(refOf(request));
+    const definition = this.runner.parts.registry.resolve(this.refOf(request));
     if (!definition) {
       const version = request.sagaVersion === undefined ? '' : ` version ${request.sagaVersion}`;
       return new UnknownSagaTypeError(`unknown saga type "${request.sagaType}"${version}`);
@@ -133,7 +135,20 @@ export class StartDecisions {
     if (bytes > limit) {
       return new InvalidSagaInputError([{ path: '', message: `larger than ${limit} bytes` }]);
     }
-    return { request, input: parsed.data, bytes };
+    return {
+      request,
+      ref: { name: definition.name, version: definition.version },
+      input: parsed.data,
+      bytes,
+    };
+  }
+
+  /** The version a request names, or else the one its type's route gives its key (see VersionRoute). */
+  private refOf(request: StartSagaRequest): SagaRef {
+    const version =
+      request.sagaVersion ??
+      this.runner.parts.versionFor?.(request.sagaType, request.idempotencyKey);
+    return { name: request.sagaType, ...(version === undefined ? {} : { version }) };
   }
 
   /**
@@ -167,7 +182,8 @@ export class StartDecisions {
         continue; // answered once the first one is
       else {
         first.set(key, index);
-        const started = this.startOne(session, request, inputOf(index), traceParents[index]);
+        const { ref } = checked[index] as CheckedStart;
+        const started = this.startOne(session, request, ref, inputOf(index), traceParents[index]);
         if (started instanceof Error) answers[index] = started;
         else fresh.push({ index, started });
       }
@@ -223,11 +239,12 @@ export class StartDecisions {
   private startOne(
     session: DecisionSession,
     request: StartSagaRequest,
+    ref: SagaRef,
     input: unknown,
     traceParent: TraceParent,
   ): StartedSaga | Error {
     const { engine, sensitive } = this.runner.parts;
-    const started = engine.start(refOf(request), {
+    const started = engine.start(ref, {
       sagaId: randomUUID(),
       input,
       at: session.now,
@@ -265,13 +282,6 @@ interface StartedSaga {
   readonly state: SagaState;
   readonly effects: TransitionResult['effects'];
   readonly row: NewSaga;
-}
-
-function refOf(request: StartSagaRequest): SagaRef {
-  return {
-    name: request.sagaType,
-    ...(request.sagaVersion === undefined ? {} : { version: request.sagaVersion }),
-  };
 }
 
 /** The answer for a key that already started a saga: the same saga, unless the input differs. */

@@ -73,3 +73,15 @@ export const resumeSagaBodySchema = z.strictObject({}).optional();
 export const participantNameSchema = z
   .string()
   .regex(PARTICIPANT_NAME_PATTERN, { error: 'must be a participant name' });
+
+/** `PUT /saga-definitions/:name/routing`: the active version, an optional ramp, and why. */
+export const routeBodySchema = z.strictObject({
+  active: z.int().min(1).max(LIMITS.counter),
+  ramp: z
+    .strictObject({
+      version: z.int().min(1).max(LIMITS.counter),
+      percent: z.number().min(0).max(100).multipleOf(0.01),
+    })
+    .optional(),
+  reason: z.string().trim().min(1).max(LIMITS.message).superRefine(refuseUnstorableText),
+});

@@ -1,24 +1,52 @@
 import {
+  Body,
+  ConflictException,
   Controller,
   Get,
+  Headers,
   HttpStatus,
   Inject,
   NotFoundException,
   Param,
   ParseIntPipe,
+  Put,
+  Res,
+  UnsupportedMediaTypeException,
+  UsePipes,
 } from '@nestjs/common';
-import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiConsumes, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
 import {
   definitionJsonSchema,
   documentOf,
+  readDefinitionText,
   summarizeDefinition,
   type DefinitionDocument,
+  type DefinitionProblem,
   type DefinitionSummary,
 } from '#definitions';
 import type { SagaRegistry } from '#saga-core';
 import { SAGA_REGISTRY } from '../common/core-tokens.js';
+import {
+  PostgresDefinitionStore,
+  type DefinitionLogEntry,
+} from '../definitions/definition-store.postgres.js';
+import {
+  DefinitionConflictError,
+  DefinitionRefusedError,
+  RegisteredDefinitions,
+  type RouteRequest,
+} from '../definitions/registered-definitions.js';
+import type { VersionRoute } from '../definitions/version-routes.js';
 import { ApiProblems } from './api-problems.decorator.js';
+import { InvalidRequestException } from './problem.js';
+import { RequestActor } from './request-actor.js';
+import { routeBodySchema } from './request-schemas.js';
 import { PublicRoute, RequireRole } from './route-access.js';
+import { SchemaValidationPipe } from './schema-validation.pipe.js';
+
+/** The media types of a definition document in a request body. */
+export const DEFINITION_YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml'];
 
 /** A definition as `GET /saga-definitions/:name/versions/:version` shows it. */
 export interface DefinitionView extends DefinitionSummary {
@@ -26,14 +54,30 @@ export interface DefinitionView extends DefinitionSummary {
   readonly document?: DefinitionDocument;
 }
 
+/** How a saga type's new starts are routed, and the last changes to its definitions. */
+export interface RoutingView {
+  readonly name: string;
+  /** Undefined: the type has no route, its latest version serves the starts that name none. */
+  readonly route?: VersionRoute;
+  readonly log: readonly DefinitionLogEntry[];
+}
+
+const LOG_LINES = 50;
+
 /**
- * The saga definitions this coordinator runs: the built-in ones and those of
- * `SAGA_DEFINITIONS_DIR`, with the JSON Schema of a definition document for editors.
+ * The saga definitions this coordinator runs: the built-in ones, those of
+ * `SAGA_DEFINITIONS_DIR`, and those registered here (every instance serves them); the routes
+ * between their versions; and the JSON Schema of a definition document for editors.
  */
 @ApiTags('saga definitions')
 @Controller('saga-definitions')
+@UsePipes(SchemaValidationPipe)
 export class SagaDefinitionsController {
-  constructor(@Inject(SAGA_REGISTRY) private readonly registry: SagaRegistry) {}
+  constructor(
+    @Inject(SAGA_REGISTRY) private readonly registry: SagaRegistry,
+    @Inject(RegisteredDefinitions) private readonly definitions: RegisteredDefinitions,
+    @Inject(PostgresDefinitionStore) private readonly store: PostgresDefinitionStore,
+  ) {}
 
   @Get()
   @RequireRole('read')
@@ -71,4 +115,112 @@ export class SagaDefinitionsController {
     const document = documentOf(definition);
     return { ...summarizeDefinition(definition), ...(document === undefined ? {} : { document }) };
   }
+
+  @Put(':name/versions/:version')
+  @RequireRole('define')
+  @ApiOperation({
+    summary:
+      'Register a definition document (JSON or YAML): 201 registered, 200 the same document was',
+    description:
+      'A version never changes: another document under a registered version is a 409. Every ' +
+      'instance serves the new version within DEFINITIONS_POLL_MS; the first version of a type ' +
+      'becomes its active one, a later one serves only the starts that name it until ' +
+      '`PUT /saga-definitions/:name/routing` activates or ramps it.',
+  })
+  @ApiConsumes('application/json', ...DEFINITION_YAML_TYPES)
+  @ApiBody({ schema: { type: 'object' } })
+  @ApiResponse({ status: HttpStatus.CREATED, schema: { type: 'object' } })
+  @ApiResponse({ status: HttpStatus.OK, schema: { type: 'object' } })
+  @ApiProblems(400, 401, 403, 409, 413, 415, 429)
+  async register(
+    @Param('name') name: string,
+    @Param('version', new ParseIntPipe({ errorHttpStatusCode: HttpStatus.BAD_REQUEST }))
+    version: number,
+    @Headers('content-type') contentType: string | undefined,
+    @Body() body: unknown,
+    @RequestActor() actor: string,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<DefinitionSummary> {
+    const raw = documentIn(contentType, body);
+    try {
+      const outcome = await this.definitions.register(name, version, raw, actor);
+      response.status(outcome === 'created' ? HttpStatus.CREATED : HttpStatus.OK);
+    } catch (error) {
+      throw definitionProblem(error);
+    }
+    return summarizeDefinition(this.registry.get(name, version)!);
+  }
+
+  @Get(':name/routing')
+  @RequireRole('read')
+  @ApiOperation({
+    summary: 'How new starts of a saga type are routed between its versions, and its log',
+  })
+  @ApiResponse({ status: HttpStatus.OK, schema: { type: 'object' } })
+  @ApiProblems(401, 403, 404)
+  async routing(@Param('name') name: string): Promise<RoutingView> {
+    if (this.registry.latest(name) === undefined) {
+      throw new NotFoundException(`no saga definition "${name}"`);
+    }
+    const route = this.definitions.routeOf(name);
+    return {
+      name,
+      ...(route === undefined ? {} : { route }),
+      log: await this.store.log(name, LOG_LINES),
+    };
+  }
+
+  @Put(':name/routing')
+  @RequireRole('define')
+  @ApiOperation({
+    summary: 'Activate a version, or ramp one up to a share of the new starts',
+    description:
+      'Starts that name no version go to `active`, but for `ramp.percent` percent of them, ' +
+      'chosen by a stable hash of the idempotency key, that go to `ramp.version`. A ramp whose ' +
+      'version compensates or gets stuck more often than the active one (RAMP_FALLBACK_*) is ' +
+      'dropped to 0% on its own. Sagas finish on the version they started with.',
+  })
+  @ApiResponse({ status: HttpStatus.OK, schema: { type: 'object' } })
+  @ApiProblems(400, 401, 403, 404, 409, 415, 429)
+  async route(
+    @Param('name') name: string,
+    @Body({ schema: routeBodySchema }) body: RouteRequest & { reason: string },
+    @RequestActor() actor: string,
+  ): Promise<VersionRoute> {
+    if (this.registry.latest(name) === undefined) {
+      throw new NotFoundException(`no saga definition "${name}"`);
+    }
+    try {
+      const { reason, ...request } = body;
+      return await this.definitions.setRoute(name, request, actor, reason);
+    } catch (error) {
+      throw definitionProblem(error);
+    }
+  }
+}
+
+/** The document a request carries: a JSON body as parsed, a YAML one read here. */
+function documentIn(contentType: string | undefined, body: unknown): unknown {
+  const type = contentType?.split(';')[0]?.trim().toLowerCase() ?? '';
+  if (type === 'application/json') return body;
+  if (DEFINITION_YAML_TYPES.includes(type) && typeof body === 'string') {
+    const read = readDefinitionText(body);
+    if (!read.ok) throw refused(read.problems);
+    return read.value;
+  }
+  throw new UnsupportedMediaTypeException(
+    `the body must be a definition document: application/json or ${DEFINITION_YAML_TYPES[0]}`,
+  );
+}
+
+function definitionProblem(error: unknown): unknown {
+  if (error instanceof DefinitionRefusedError) return refused(error.problems);
+  if (error instanceof DefinitionConflictError) return new ConflictException(error.message);
+  return error;
+}
+
+function refused(problems: readonly DefinitionProblem[]): InvalidRequestException {
+  return new InvalidRequestException(
+    problems.map((problem) => ({ field: problem.path, message: problem.message })),
+  );
 }

@@ -8,6 +8,7 @@ function saga(status: string, revision: number, steps: Record<string, unknown> =
   return {
     sagaId: 's-1',
     sagaType: 'order',
+    sagaVersion: 1,
     status,
     revision,
     startedAt: T0,
@@ -70,7 +71,7 @@ describe('saga metrics', () => {
     );
 
     const got = await series(registry);
-    expect(got.get('saga_started_total{saga_type="order"}')).toBe(1);
+    expect(got.get('saga_started_total{saga_type="order",version="1"}')).toBe(1);
     expect(got.get('saga_step_attempts_total{saga_type="order",step="pay",action="execute"}')).toBe(
       2,
     );
@@ -84,7 +85,7 @@ describe('saga metrics', () => {
     expect(outcome('error', 'TIMEOUT')).toBe(1);
     expect(outcome('failure', 'DECLINED')).toBe(1);
     expect(got.get('saga_compensations_total{saga_type="order",step="stock"}')).toBe(1);
-    expect(got.get('saga_ended_total{saga_type="order",status="compensated"}')).toBe(1);
+    expect(got.get('saga_ended_total{saga_type="order",version="1",status="compensated"}')).toBe(1);
     expect(got.get('saga_duration_seconds_sum{saga_type="order",status="compensated"}')).toBe(2);
     // The second reply came 1 s after its command (sent at T0 + 500).
     expect(

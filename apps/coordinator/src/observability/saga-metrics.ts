@@ -19,8 +19,8 @@ const ENDINGS = ['completed', 'compensated', 'stuck'] as const;
  * bounded (types, steps, codes come from the definitions and participants, never from input).
  */
 export class SagaMetrics {
-  private readonly started: Counter<'saga_type'>;
-  private readonly ended: Counter<'saga_type' | 'status'>;
+  private readonly started: Counter<'saga_type' | 'version'>;
+  private readonly ended: Counter<'saga_type' | 'version' | 'status'>;
   private readonly sagaDuration: Histogram<'saga_type' | 'status'>;
   private readonly attempts: Counter<'saga_type' | 'step' | 'action'>;
   private readonly retries: Counter<'saga_type' | 'step' | 'action'>;
@@ -32,14 +32,14 @@ export class SagaMetrics {
     const registers = [registry];
     this.started = new Counter({
       name: 'saga_started_total',
-      help: 'Sagas started, by type.',
-      labelNames: ['saga_type'],
+      help: 'Sagas started, by type and definition version.',
+      labelNames: ['saga_type', 'version'],
       registers,
     });
     this.ended = new Counter({
       name: 'saga_ended_total',
-      help: 'Sagas that reached completed, compensated or stuck, by type and status.',
-      labelNames: ['saga_type', 'status'],
+      help: 'Sagas that reached completed, compensated or stuck, by type, definition version and status.',
+      labelNames: ['saga_type', 'version', 'status'],
       registers,
     });
     this.sagaDuration = new Histogram({
@@ -89,10 +89,11 @@ export class SagaMetrics {
 
   private observeOne({ before, event, after, effects }: ObservedTransition, now: number): void {
     const sagaType = after.sagaType;
-    if (before === null) this.started.inc({ saga_type: sagaType });
+    const version = String(after.sagaVersion);
+    if (before === null) this.started.inc({ saga_type: sagaType, version });
     const status = after.status as (typeof ENDINGS)[number];
     if (before?.status !== after.status && ENDINGS.includes(status)) {
-      this.ended.inc({ saga_type: sagaType, status });
+      this.ended.inc({ saga_type: sagaType, version, status });
       this.sagaDuration.observe({ saga_type: sagaType, status }, (now - after.startedAt) / 1000);
     }
     if (event?.type === 'reply' && before && after.revision !== before.revision) {

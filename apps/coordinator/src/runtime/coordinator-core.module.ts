@@ -15,6 +15,9 @@ import {
 import type { CoordinatorConfig } from '../config/coordinator-config.js';
 import type { DeadLetterSealer } from '../dead-letters/dead-letter-sealer.js';
 import { SagaDecisions } from '../decisions/saga-decisions.js';
+import { RampGuard } from '../definitions/ramp-guard.js';
+import { RegisteredDefinitions } from '../definitions/registered-definitions.js';
+import { PostgresDefinitionStore } from '../definitions/definition-store.postgres.js';
 import { Metrics } from '../observability/metrics.js';
 import { OutboxFastPath } from '../outbox/outbox-fast-path.js';
 import { OutboxRelay } from '../outbox/outbox-relay.js';
@@ -61,6 +64,8 @@ const EXPORTED = [
   SagaAdmission,
   RetentionLoop,
   CoordinatorRuntime,
+  RegisteredDefinitions,
+  PostgresDefinitionStore,
 ];
 
 /** The runtime over the parts the core provides; it starts and stops them in order. */
@@ -87,6 +92,8 @@ const runtimeProvider: Provider = {
     CoordinatorConsumers,
     RuntimeGauges,
     StartupPhases,
+    RegisteredDefinitions,
+    RampGuard,
   ],
   useFactory: (
     config: CoordinatorConfig,
@@ -109,6 +116,8 @@ const runtimeProvider: Provider = {
     consumers: CoordinatorConsumers,
     gauges: RuntimeGauges,
     startup: StartupPhases,
+    definitions: RegisteredDefinitions,
+    rampGuard: RampGuard,
   ) =>
     new CoordinatorRuntime({
       config,
@@ -131,6 +140,8 @@ const runtimeProvider: Provider = {
       consumers,
       gauges,
       startup,
+      definitions,
+      rampGuard,
     }),
 };
 

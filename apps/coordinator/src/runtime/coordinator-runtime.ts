@@ -12,6 +12,8 @@ import { DataSource } from 'typeorm';
 import type { CoordinatorConfig } from '../config/coordinator-config.js';
 import type { DeadLetterSealer } from '../dead-letters/dead-letter-sealer.js';
 import type { SagaDecisions } from '../decisions/saga-decisions.js';
+import type { RampGuard } from '../definitions/ramp-guard.js';
+import type { RegisteredDefinitions } from '../definitions/registered-definitions.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { OutboxFastPath } from '../outbox/outbox-fast-path.js';
 import type { OutboxRelay } from '../outbox/outbox-relay.js';
@@ -50,6 +52,9 @@ export interface CoordinatorRuntimeParts {
   readonly gauges: RuntimeGauges;
   /** Says what `start` is doing and bounds each phase. */
   readonly startup: StartupPhases;
+  /** The definitions registered over the API, loaded before the consumers start. */
+  readonly definitions: RegisteredDefinitions;
+  readonly rampGuard: RampGuard;
 }
 
 /**
@@ -160,6 +165,19 @@ export class CoordinatorRuntime {
       const names = applied.map((migration) => migration.name).join(', ');
       if (applied.length > 0) this.logger.log(`applied ${applied.length} migration(s): ${names}`);
     }
+    await phases.run(
+      {
+        name: 'registered definitions',
+        timeoutMs: timeouts.migrationsMs,
+        setting: 'STARTUP_MIGRATIONS_TIMEOUT_MS',
+      },
+      () =>
+        retryWhileUnavailable(
+          () => this.parts.definitions.start(),
+          waitingOutTheDatabase(timeouts.migrationsMs),
+        ),
+    );
+    this.parts.rampGuard.start();
     const report = await phases.run(
       { name: 'topics', timeoutMs: timeouts.topicsMs, setting: 'STARTUP_TOPICS_TIMEOUT_MS' },
       () => this.transport.administrator.ensureTopics(this.topicSpecs()),
@@ -200,6 +218,8 @@ export class CoordinatorRuntime {
     await consumers.stop();
     await timers.stop();
     await capacity.stop();
+    await this.parts.rampGuard.stop();
+    await this.parts.definitions.stop();
     this.gate.shutdown();
     await this.breakerLog.flushed();
     await fastPath.stop();

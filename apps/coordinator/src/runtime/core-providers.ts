@@ -18,7 +18,11 @@ import type { CoordinatorConfig } from '../config/coordinator-config.js';
 import type { DeadLetterSealer } from '../dead-letters/dead-letter-sealer.js';
 import { deadLetterSealing } from '../dead-letters/dead-letter-sealing.js';
 import { SagaDecisions } from '../decisions/saga-decisions.js';
+import { PostgresDefinitionStore } from '../definitions/definition-store.postgres.js';
+import { RampGuard } from '../definitions/ramp-guard.js';
+import { RegisteredDefinitions } from '../definitions/registered-definitions.js';
 import { Metrics } from '../observability/metrics.js';
+import { rampRollbackCounter } from '../observability/definition-metrics.js';
 import { SagaLog } from '../observability/saga-log.js';
 import { SagaMetrics } from '../observability/saga-metrics.js';
 import { OutboxFastPath } from '../outbox/outbox-fast-path.js';
@@ -152,6 +156,65 @@ export function coreProviders(inputs: CoreInputs): Provider[] {
       },
     },
     {
+      provide: PostgresDefinitionStore,
+      inject: [DataSource],
+      useFactory: (dataSource: DataSource) => new PostgresDefinitionStore(dataSource),
+    },
+    {
+      provide: RegisteredDefinitions,
+      inject: [
+        COORDINATOR_CONFIG,
+        SAGA_REGISTRY,
+        PostgresDefinitionStore,
+        MESSAGE_TRANSPORT,
+        TOPIC_NAMES,
+      ],
+      useFactory: (
+        config: CoordinatorConfig,
+        registry: SagaRegistry,
+        store: PostgresDefinitionStore,
+        transport: MessageTransport,
+        topics: TopicNames,
+      ) =>
+        new RegisteredDefinitions(store, registry, {
+          pollMs: config.definitions.pollMs,
+          createParticipantTopics: async (participants) => {
+            const partitions = config.topicPartitions;
+            await transport.administrator.ensureTopics(
+              participants
+                .map((participant) => topics.commands(participant))
+                .flatMap((topic) => [
+                  { topic, partitions },
+                  { topic: topics.deadLetter(topic), partitions },
+                ]),
+            );
+          },
+        }),
+    },
+    {
+      provide: RampGuard,
+      inject: [COORDINATOR_CONFIG, PostgresDefinitionStore, RegisteredDefinitions, Metrics],
+      useFactory: (
+        config: CoordinatorConfig,
+        store: PostgresDefinitionStore,
+        definitions: RegisteredDefinitions,
+        metrics: Metrics,
+      ) => {
+        const rollbacks = rampRollbackCounter(metrics.registry);
+        return new RampGuard(
+          store,
+          definitions,
+          {
+            checkMs: config.definitions.rampCheckMs,
+            margin: config.definitions.rampFallbackMargin,
+            minSagas: config.definitions.rampFallbackMinSagas,
+          },
+          (rollback) =>
+            rollbacks.inc({ saga_type: rollback.name, version: String(rollback.version) }),
+        );
+      },
+    },
+    {
       provide: SagaDecisions,
       inject: [
         COORDINATOR_CONFIG,
@@ -164,6 +227,7 @@ export function coreProviders(inputs: CoreInputs): Provider[] {
         SagaAdmission,
         OutboxFastPath,
         Metrics,
+        RegisteredDefinitions,
       ],
       useFactory: (
         config: CoordinatorConfig,
@@ -176,6 +240,7 @@ export function coreProviders(inputs: CoreInputs): Provider[] {
         admission: SagaAdmission,
         fastPath: OutboxFastPath,
         metrics: Metrics,
+        definitions: RegisteredDefinitions,
       ) =>
         new SagaDecisions(
           {
@@ -188,6 +253,7 @@ export function coreProviders(inputs: CoreInputs): Provider[] {
             gate,
             fastPath,
             telemetry: { metrics: new SagaMetrics(metrics.registry), log: new SagaLog(registry) },
+            versionFor: (sagaType, key) => definitions.versionFor(sagaType, key),
           },
           { admission, maxContextBytes: config.security.maxContextBytes },
         ),

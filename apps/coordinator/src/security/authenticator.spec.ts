@@ -137,6 +137,6 @@ describe('Authenticator', () => {
     const open = new Authenticator({ mode: 'open' });
     const principal = await open.authenticate({});
     expect(principal.id).toBe('anonymous');
-    expect(principal.roles.size).toBe(4);
+    expect(principal.roles.size).toBe(5);
   });
 });

@@ -1,9 +1,10 @@
 /**
  * What a caller may do. `read`: get and list sagas (sensitive fields redacted); `read-sensitive`:
  * see sensitive fields in clear; `start`: start sagas (of some types only, if so limited);
- * `operate`: cancel, resume, replay dead letters.
+ * `operate`: cancel, resume, replay dead letters; `define`: register saga definitions and route
+ * new starts between their versions.
  */
-export const ROLES = ['read', 'read-sensitive', 'start', 'operate'] as const;
+export const ROLES = ['read', 'read-sensitive', 'start', 'operate', 'define'] as const;
 export type Role = (typeof ROLES)[number];
 
 /** An authenticated caller. */

@@ -6,6 +6,7 @@ import { ReplyTimerCommand1764800000000 } from './1764800000000-reply-timer-comm
 import { DeadLetterEscapedText1764806400003 } from './1764806400003-dead-letter-escaped-text.js';
 import { SetAsideAndRetention1764900000000 } from './1764900000000-set-aside-and-retention.js';
 import { StateInOneRow1765000000000 } from './1765000000000-state-in-one-row.js';
+import { RegisteredDefinitions1765100000000 } from './1765100000000-registered-definitions.js';
 
 /** Every migration of the coordinator's schema, oldest first (listed, not globbed: ESM-safe). */
 export const coordinatorMigrations = [
@@ -17,4 +18,5 @@ export const coordinatorMigrations = [
   DeadLetterEscapedText1764806400003,
   SetAsideAndRetention1764900000000,
   StateInOneRow1765000000000,
+  RegisteredDefinitions1765100000000,
 ];

@@ -1,0 +1,209 @@
+import type { DataSource } from 'typeorm';
+import { inTransaction, runQuery, type SqlRunner } from '#postgres';
+import type { VersionRoute } from './version-routes.js';
+
+/** A registered definition document, with its place in the order of registration. */
+export interface StoredDefinition {
+  readonly seq: string;
+  readonly name: string;
+  readonly version: number;
+  readonly document: unknown;
+}
+
+/** What registering a document did: stored it, found the same one, or found another. */
+export type RegisterOutcome = 'created' | 'same' | 'conflict';
+
+/** A line of a saga type's definition log: a registration or a change of its route. */
+export interface DefinitionLogEntry {
+  readonly at: string;
+  readonly name: string;
+  readonly version: number | null;
+  readonly action: string;
+  readonly actor: string;
+  readonly detail: string;
+}
+
+/** How the sagas of one version started since a time have gone (for the ramp's fall-back). */
+export interface VersionOutcomes {
+  readonly version: number;
+  /** Completed, compensated or stuck. */
+  readonly ended: number;
+  /** Compensated or stuck. */
+  readonly failed: number;
+}
+
+/** A change of a saga type's route, recorded in its log with who made it and why. */
+export interface RouteChange {
+  readonly route: Omit<VersionRoute, 'revision'>;
+  /** The revision replaced; 0 when the type has no route yet. */
+  readonly replaces: number;
+  readonly action: string;
+  readonly actor: string;
+  readonly detail: string;
+}
+
+/**
+ * The registered definitions, the routes between their versions and their log, in Postgres
+ * (tables of migration RegisteredDefinitions1765100000000).
+ */
+export class PostgresDefinitionStore {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /**
+   * Stores `document` as (name, version) and logs it, unless that version is registered: then
+   * says whether the stored document is the same (compared as JSON values). A type without a
+   * route gets one, in the same transaction, with `active` as its active version: no instance
+   * ever sees the new version without the route that keeps it from new starts.
+   */
+  register(
+    name: string,
+    version: number,
+    document: unknown,
+    actor: string,
+    active: number,
+  ): Promise<RegisterOutcome> {
+    return inTransaction(this.dataSource, async (sql) => {
+      const json = JSON.stringify(document);
+      const inserted = await sql.query(
+        `INSERT INTO saga_definitions (name, version, document, registered_by)
+         VALUES ($1, $2, $3::jsonb, $4) ON CONFLICT (name, version) DO NOTHING RETURNING seq`,
+        [name, version, json, actor],
+      );
+      if (inserted.length === 0) {
+        const [found] = await sql.query<{ same: boolean }>(
+          `SELECT document = $3::jsonb AS same FROM saga_definitions WHERE name = $1 AND version = $2`,
+          [name, version, json],
+        );
+        return found?.same ? 'same' : 'conflict';
+      }
+      await appendLog(sql, { name, version, action: 'registered', actor, detail: '' });
+      const routed = await sql.query(
+        `INSERT INTO saga_routes (name, active_version, revision) VALUES ($1, $2, 1)
+         ON CONFLICT (name) DO NOTHING RETURNING name`,
+        [name, active],
+      );
+      if (routed.length > 0) {
+        const detail = active === version ? 'the first version' : `version ${active} stays active`;
+        await appendLog(sql, { name, version: active, action: 'activated', actor, detail });
+      }
+      return 'created';
+    });
+  }
+
+  /** The definitions registered after `seq` (a StoredDefinition's), in the order they were. */
+  definitionsAfter(seq: string): Promise<StoredDefinition[]> {
+    return runQuery<StoredDefinition>(
+      this.dataSource,
+      `SELECT seq::text AS seq, name, version, document FROM saga_definitions
+       WHERE seq > $1::bigint ORDER BY seq`,
+      [seq],
+    );
+  }
+
+  /** Every saga type's route. */
+  async routes(): Promise<VersionRoute[]> {
+    const rows = await runQuery<{
+      name: string;
+      active_version: number;
+      ramp_version: number | null;
+      ramp_percent: string;
+      ramp_since: Date | null;
+      revision: string;
+    }>(this.dataSource, `SELECT * FROM saga_routes ORDER BY name`);
+    return rows.map((row) => ({
+      name: row.name,
+      active: row.active_version,
+      ...(row.ramp_version === null
+        ? {}
+        : {
+            ramp: {
+              version: row.ramp_version,
+              percent: Number(row.ramp_percent),
+              since: new Date(row.ramp_since!).toISOString(),
+            },
+          }),
+      revision: Number(row.revision),
+    }));
+  }
+
+  /**
+   * Replaces a route if it is still at revision `change.replaces` (0: none yet), and logs the
+   * change; false when another change came first.
+   */
+  changeRoute(change: RouteChange): Promise<boolean> {
+    const { route, replaces } = change;
+    return inTransaction(this.dataSource, async (sql) => {
+      const values = [
+        route.name,
+        route.active,
+        route.ramp?.version ?? null,
+        route.ramp?.percent ?? 0,
+        route.ramp?.since ?? null,
+        replaces + 1,
+      ];
+      const changed =
+        replaces === 0
+          ? await sql.query(
+              `INSERT INTO saga_routes (name, active_version, ramp_version, ramp_percent, ramp_since, revision)
+               VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (name) DO NOTHING RETURNING name`,
+              values,
+            )
+          : await sql.query(
+              `UPDATE saga_routes SET active_version = $2, ramp_version = $3, ramp_percent = $4,
+                 ramp_since = $5, revision = $6, changed_at = now()
+               WHERE name = $1 AND revision = $7 RETURNING name`,
+              [...values, replaces],
+            );
+      if (changed.length === 0) return false;
+      await appendLog(sql, {
+        name: route.name,
+        version: route.ramp?.version ?? route.active,
+        action: change.action,
+        actor: change.actor,
+        detail: change.detail,
+      });
+      return true;
+    });
+  }
+
+  /** How the sagas of `versions` of `name` started since `since` have ended so far. */
+  async outcomesSince(
+    name: string,
+    versions: readonly number[],
+    since: string,
+  ): Promise<VersionOutcomes[]> {
+    const rows = await runQuery<{ version: number; ended: string; failed: string }>(
+      this.dataSource,
+      `SELECT saga_version AS version,
+         count(*) FILTER (WHERE status IN ('completed', 'compensated', 'stuck')) AS ended,
+         count(*) FILTER (WHERE status IN ('compensated', 'stuck')) AS failed
+       FROM sagas WHERE saga_type = $1 AND created_at >= $2 AND saga_version = ANY($3::int[])
+       GROUP BY saga_version`,
+      [name, since, versions],
+    );
+    return rows.map((row) => ({
+      version: row.version,
+      ended: Number(row.ended),
+      failed: Number(row.failed),
+    }));
+  }
+
+  /** The last `limit` lines of `name`'s definition log, newest first. */
+  async log(name: string, limit: number): Promise<DefinitionLogEntry[]> {
+    const rows = await runQuery<Omit<DefinitionLogEntry, 'at'> & { at: Date }>(
+      this.dataSource,
+      `SELECT at, name, version, action, actor, detail FROM saga_definition_log
+       WHERE name = $1 ORDER BY id DESC LIMIT $2`,
+      [name, limit],
+    );
+    return rows.map((row) => ({ ...row, at: new Date(row.at).toISOString() }));
+  }
+}
+
+async function appendLog(sql: SqlRunner, entry: Omit<DefinitionLogEntry, 'at'>): Promise<void> {
+  await sql.query(
+    `INSERT INTO saga_definition_log (name, version, action, actor, detail)
+     VALUES ($1, $2, $3, $4, $5)`,
+    [entry.name, entry.version, entry.action, entry.actor, entry.detail],
+  );
+}

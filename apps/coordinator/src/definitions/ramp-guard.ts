@@ -1,0 +1,115 @@
+import { Logger } from '@nestjs/common';
+import { describeError } from '#errors';
+import type { PostgresDefinitionStore, VersionOutcomes } from './definition-store.postgres.js';
+import type { RegisteredDefinitions } from './registered-definitions.js';
+
+/** When a ramp is rolled back: the new version fails this much more often, over enough sagas. */
+export interface RampGuardOptions {
+  /** How often the ramps are judged (ms). */
+  readonly checkMs: number;
+  /** The margin, as a fraction (0.2: 20 points), by which the ramp's failure share may exceed the active's. */
+  readonly margin: number;
+  /** The ramp's ended sagas needed before it is judged. */
+  readonly minSagas: number;
+}
+
+/** A ramp the guard rolled back, and why. */
+export interface RampRollback {
+  readonly name: string;
+  readonly version: number;
+  readonly active: number;
+  readonly reason: string;
+}
+
+/**
+ * Why a ramp must be rolled back, or undefined: once the ramping version has `minSagas` ended
+ * sagas, its share of compensated and stuck ones exceeds the active version's by more than
+ * `margin`.
+ */
+export function judgeRamp(
+  ramp: VersionOutcomes,
+  active: VersionOutcomes,
+  options: Pick<RampGuardOptions, 'margin' | 'minSagas'>,
+): string | undefined {
+  if (ramp.ended < options.minSagas) return undefined;
+  const share = (outcomes: VersionOutcomes) =>
+    outcomes.ended === 0 ? 0 : outcomes.failed / outcomes.ended;
+  const excess = share(ramp) - share(active);
+  if (excess <= options.margin) return undefined;
+  const percent = (value: number) => `${(value * 100).toFixed(1)}%`;
+  return (
+    `version ${ramp.version} compensated or got stuck in ${ramp.failed} of ${ramp.ended} sagas ` +
+    `(${percent(share(ramp))}), version ${active.version} in ${active.failed} of ${active.ended} ` +
+    `(${percent(share(active))}): more than ${percent(options.margin)} apart`
+  );
+}
+
+/**
+ * Watches every ramp and drops it to 0% when the new version fails more often than the active
+ * one by the configured margin (judgeRamp). Every instance judges; the route's revision lets
+ * only one roll a ramp back, and that one reports it (`onRollback`: the event, the metric)
+ * after the route's log has recorded it.
+ */
+export class RampGuard {
+  private readonly logger = new Logger('SagaDefinitions');
+  private timer: NodeJS.Timeout | undefined;
+  private checking: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly store: PostgresDefinitionStore,
+    private readonly definitions: RegisteredDefinitions,
+    private readonly options: RampGuardOptions,
+    private readonly onRollback: (rollback: RampRollback) => void,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => {
+      this.checking = this.checking.then(() =>
+        this.check().catch((error: unknown) =>
+          this.logger.warn(`could not judge the ramps: ${describeError(error)}`),
+        ),
+      );
+    }, this.options.checkMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.checking;
+  }
+
+  /** Judges every ramp now; the ramps this call rolled back. */
+  async check(): Promise<RampRollback[]> {
+    const rolledBack: RampRollback[] = [];
+    for (const route of this.definitions.routes()) {
+      const { ramp } = route;
+      if (ramp === undefined || ramp.percent === 0) continue;
+      const outcomes = await this.store.outcomesSince(
+        route.name,
+        [route.active, ramp.version],
+        ramp.since,
+      );
+      const of = (version: number) =>
+        outcomes.find((o) => o.version === version) ?? { version, ended: 0, failed: 0 };
+      const reason = judgeRamp(of(ramp.version), of(route.active), this.options);
+      if (reason === undefined) continue;
+      const changed = await this.store.changeRoute({
+        route: { name: route.name, active: route.active, ramp: { ...ramp, percent: 0 } },
+        replaces: route.revision,
+        action: 'ramp-rolled-back',
+        actor: 'coordinator',
+        detail: reason,
+      });
+      if (!changed) continue; // another instance rolled it back, or an operator changed it
+      const rollback = { name: route.name, version: ramp.version, active: route.active, reason };
+      this.logger.warn(
+        `saga "${route.name}": the ramp of version ${ramp.version} (${ramp.percent}%) is rolled back to 0%: ${reason}`,
+      );
+      this.onRollback(rollback);
+      rolledBack.push(rollback);
+    }
+    if (rolledBack.length > 0) await this.definitions.refresh();
+    return rolledBack;
+  }
+}
