@@ -114,6 +114,22 @@ export interface SagaEventMessage {
   readonly detail?: JsonObject;
 }
 
+/**
+ * A saga type's definition event (topic `saga.events`, keyed by saga type): the ramp of a new
+ * version was rolled back to 0% because its sagas failed more often than the active version's.
+ */
+export interface DefinitionEventMessage {
+  readonly eventId: string;
+  readonly sagaType: string;
+  /** The version that was ramping. */
+  readonly version: number;
+  readonly type: 'definition.ramp-rolled-back';
+  /** ISO-8601 time of the roll-back. */
+  readonly at: string;
+  /** Why, in words, with the counts. */
+  readonly detail: string;
+}
+
 /** The kinds of participant event: a coordinator instance's breaker for it changed state. */
 export type ParticipantEventType =
   'participant.breaker-opened' | 'participant.breaker-half-open' | 'participant.breaker-closed';

@@ -31,6 +31,7 @@ export const MESSAGE_TYPES = {
   start: 'saga.start',
   event: 'saga.event',
   participantEvent: 'participant.event',
+  definitionEvent: 'definition.event',
 } as const;
 
 /** The kind of envelope a message carries. */

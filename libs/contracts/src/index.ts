@@ -24,6 +24,7 @@ export {
   type CommandMessage,
   type ErrorOutcome,
   type FailureOutcome,
+  type DefinitionEventMessage,
   type ParticipantEventMessage,
   type ParticipantEventType,
   type ReplyMessage,
@@ -35,6 +36,7 @@ export {
 } from './envelopes.js';
 export {
   commandMessageSchema,
+  definitionEventMessageSchema,
   participantEventMessageSchema,
   replyMessageSchema,
   replyOutcomeSchema,

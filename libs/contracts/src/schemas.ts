@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type {
   CommandMessage,
+  DefinitionEventMessage,
   ParticipantEventMessage,
   ReplyMessage,
   ReplyOutcome,
@@ -120,6 +121,16 @@ export const sagaEventMessageSchema: z.ZodType<SagaEventMessage> = z.strictObjec
   stepId: id.optional(),
   at: isoTime,
   detail: jsonObject.optional(),
+});
+
+/** Validates a definition event. */
+export const definitionEventMessageSchema: z.ZodType<DefinitionEventMessage> = z.strictObject({
+  eventId: compositeId,
+  sagaType: id,
+  version: counter,
+  type: z.literal('definition.ramp-rolled-back'),
+  at: isoTime,
+  detail: z.string().max(1_000).superRefine(refuseUnstorableText),
 });
 
 /** Validates a participant health event. */

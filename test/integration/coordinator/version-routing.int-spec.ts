@@ -2,6 +2,7 @@
 // a ramp sends its share of the starts to the new version, chosen by the idempotency key; a
 // new version that compensates far more often than the active one is rolled back on its own.
 import { randomUUID } from 'node:crypto';
+import { topicNames } from '#contracts';
 import { createSampleSagaRegistry } from '../../../apps/coordinator/src/sagas/saga-catalog.js';
 import { startCoordinatorApp, type CoordinatorApp } from '../../support/coordinator-app.js';
 import {
@@ -15,6 +16,7 @@ import {
   shipmentInput,
   type Document,
 } from '../../support/definition-documents.js';
+import { readTopics } from '../../support/topic-reader.js';
 import { waitFor } from '../../support/wait-for.js';
 
 interface Route {
@@ -168,6 +170,18 @@ describe('version routing of registered definitions', () => {
     const [entry] = rolledBack.log;
     expect(entry).toMatchObject({ action: 'ramp-rolled-back', actor: 'coordinator' });
     expect(entry!.detail).toMatch(/^version 2 compensated or got stuck in \d+ of \d+ sagas/);
+    const event = await waitFor('the roll-back event on saga.events', async () =>
+      (await readTopics([topicNames(environment.topicPrefix).events])).find(
+        (record) => record.headers['saga-message-type'] === 'definition.event',
+      ),
+    );
+    expect(event.key).toBe('fallible');
+    expect(JSON.parse(event.value!)).toMatchObject({
+      sagaType: 'fallible',
+      version: 2,
+      type: 'definition.ramp-rolled-back',
+      detail: entry!.detail,
+    });
     const metrics = await (await app.request('GET', '/metrics')).text();
     expect(metrics).toContain('saga_ramp_rollbacks_total{saga_type="fallible",version="2"} 1');
 

@@ -38,6 +38,7 @@ describe("the coordinator's AsyncAPI document", () => {
     expect(messages.map((message) => message.id()).sort()).toEqual([
       'command',
       'deadLetter',
+      'definitionEvent',
       'participantEvent',
       'reply',
       'sagaEvent',
@@ -68,6 +69,7 @@ describe("the coordinator's AsyncAPI document", () => {
         ['receiveStartRequest', 'receive', ['sagaStart']],
         ['receiveReply', 'receive', ['sagaReplies']],
         ['sendCommand', 'send', ['participantCommands']],
+        ['sendDefinitionEvent', 'send', ['sagaEvents']],
         ['sendSagaEvent', 'send', ['sagaEvents']],
         ['sendParticipantEvent', 'send', ['sagaEvents']],
       ]),

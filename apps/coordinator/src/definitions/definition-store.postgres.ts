@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { inTransaction, runQuery, type SqlRunner } from '#postgres';
+import { enqueueOutbox, type OutboxRow } from '../persistence/saga-rows.js';
 import type { VersionRoute } from './version-routes.js';
 
 /** A registered definition document, with its place in the order of registration. */
@@ -40,6 +41,8 @@ export interface RouteChange {
   readonly action: string;
   readonly actor: string;
   readonly detail: string;
+  /** A message to send about the change, written to the outbox with it. */
+  readonly event?: OutboxRow;
 }
 
 /**
@@ -127,10 +130,11 @@ export class PostgresDefinitionStore {
   }
 
   /**
-   * Replaces a route if it is still at revision `change.replaces` (0: none yet), and logs the
-   * change; false when another change came first.
+   * Replaces a route if it is still at revision `change.replaces` (0: none yet), logs the
+   * change and enqueues its event; false when another change came first, else the ids of the
+   * outbox rows written.
    */
-  changeRoute(change: RouteChange): Promise<boolean> {
+  changeRoute(change: RouteChange): Promise<false | string[]> {
     const { route, replaces } = change;
     return inTransaction(this.dataSource, async (sql) => {
       const values = [
@@ -162,7 +166,7 @@ export class PostgresDefinitionStore {
         actor: change.actor,
         detail: change.detail,
       });
-      return true;
+      return enqueueOutbox(sql, change.event === undefined ? [] : [change.event]);
     });
   }
 

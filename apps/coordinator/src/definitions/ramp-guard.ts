@@ -1,6 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { describeError } from '#errors';
 import type { PostgresDefinitionStore, VersionOutcomes } from './definition-store.postgres.js';
+import type { OutboxRow } from '../persistence/saga-rows.js';
+import type { RampRollback } from './ramp-rollback-event.js';
 import type { RegisteredDefinitions } from './registered-definitions.js';
 
 /** When a ramp is rolled back: the new version fails this much more often, over enough sagas. */
@@ -13,12 +15,11 @@ export interface RampGuardOptions {
   readonly minSagas: number;
 }
 
-/** A ramp the guard rolled back, and why. */
-export interface RampRollback {
-  readonly name: string;
-  readonly version: number;
-  readonly active: number;
-  readonly reason: string;
+/** Says a roll-back aloud: its event as an outbox row, then, once committed, the rest. */
+export interface RampReporter {
+  event(rollback: RampRollback): OutboxRow;
+  /** Called after the commit with the outbox ids of the event (to publish it now, count it). */
+  rolledBack(rollback: RampRollback, outboxIds: readonly string[], event: OutboxRow): void;
 }
 
 /**
@@ -47,8 +48,9 @@ export function judgeRamp(
 /**
  * Watches every ramp and drops it to 0% when the new version fails more often than the active
  * one by the configured margin (judgeRamp). Every instance judges; the route's revision lets
- * only one roll a ramp back, and that one reports it (`onRollback`: the event, the metric)
- * after the route's log has recorded it.
+ * only one roll a ramp back: in one transaction it changes the route, records why in the
+ * route's log and enqueues a `definition.ramp-rolled-back` event; then it logs a warning and
+ * tells the reporter (which publishes the event and counts it).
  */
 export class RampGuard {
   private readonly logger = new Logger('SagaDefinitions');
@@ -59,7 +61,7 @@ export class RampGuard {
     private readonly store: PostgresDefinitionStore,
     private readonly definitions: RegisteredDefinitions,
     private readonly options: RampGuardOptions,
-    private readonly onRollback: (rollback: RampRollback) => void,
+    private readonly reporter: RampReporter,
   ) {}
 
   start(): void {
@@ -94,19 +96,21 @@ export class RampGuard {
         outcomes.find((o) => o.version === version) ?? { version, ended: 0, failed: 0 };
       const reason = judgeRamp(of(ramp.version), of(route.active), this.options);
       if (reason === undefined) continue;
+      const rollback = { name: route.name, version: ramp.version, active: route.active, reason };
+      const event = this.reporter.event(rollback);
       const changed = await this.store.changeRoute({
         route: { name: route.name, active: route.active, ramp: { ...ramp, percent: 0 } },
         replaces: route.revision,
         action: 'ramp-rolled-back',
         actor: 'coordinator',
         detail: reason,
+        event,
       });
-      if (!changed) continue; // another instance rolled it back, or an operator changed it
-      const rollback = { name: route.name, version: ramp.version, active: route.active, reason };
+      if (changed === false) continue; // another instance rolled it back, or an operator changed it
       this.logger.warn(
         `saga "${route.name}": the ramp of version ${ramp.version} (${ramp.percent}%) is rolled back to 0%: ${reason}`,
       );
-      this.onRollback(rollback);
+      this.reporter.rolledBack(rollback, changed, event);
       rolledBack.push(rollback);
     }
     if (rolledBack.length > 0) await this.definitions.refresh();

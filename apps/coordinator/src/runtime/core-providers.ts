@@ -20,6 +20,7 @@ import { deadLetterSealing } from '../dead-letters/dead-letter-sealing.js';
 import { SagaDecisions } from '../decisions/saga-decisions.js';
 import { PostgresDefinitionStore } from '../definitions/definition-store.postgres.js';
 import { RampGuard } from '../definitions/ramp-guard.js';
+import { rampRollbackEvent } from '../definitions/ramp-rollback-event.js';
 import { RegisteredDefinitions } from '../definitions/registered-definitions.js';
 import { Metrics } from '../observability/metrics.js';
 import { rampRollbackCounter } from '../observability/definition-metrics.js';
@@ -193,12 +194,21 @@ export function coreProviders(inputs: CoreInputs): Provider[] {
     },
     {
       provide: RampGuard,
-      inject: [COORDINATOR_CONFIG, PostgresDefinitionStore, RegisteredDefinitions, Metrics],
+      inject: [
+        COORDINATOR_CONFIG,
+        PostgresDefinitionStore,
+        RegisteredDefinitions,
+        Metrics,
+        TOPIC_NAMES,
+        OutboxFastPath,
+      ],
       useFactory: (
         config: CoordinatorConfig,
         store: PostgresDefinitionStore,
         definitions: RegisteredDefinitions,
         metrics: Metrics,
+        topics: TopicNames,
+        fastPath: OutboxFastPath,
       ) => {
         const rollbacks = rampRollbackCounter(metrics.registry);
         return new RampGuard(
@@ -209,8 +219,13 @@ export function coreProviders(inputs: CoreInputs): Provider[] {
             margin: config.definitions.rampFallbackMargin,
             minSagas: config.definitions.rampFallbackMinSagas,
           },
-          (rollback) =>
-            rollbacks.inc({ saga_type: rollback.name, version: String(rollback.version) }),
+          {
+            event: (rollback) => rampRollbackEvent(rollback, topics, config.outboxLanes),
+            rolledBack: (rollback, ids, event) => {
+              fastPath.publish(ids, [event]);
+              rollbacks.inc({ saga_type: rollback.name, version: String(rollback.version) });
+            },
+          },
         );
       },
     },

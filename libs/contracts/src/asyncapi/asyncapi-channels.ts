@@ -110,7 +110,11 @@ export function asyncApiChannels(): Record<string, object> {
       description:
         "The coordinator writes, anyone reads: sagas' lifecycle events keyed by saga id, and " +
         'breaker events keyed by participant name.',
-      messageIds: [MESSAGE_IDS.sagaEvent, MESSAGE_IDS.participantEvent],
+      messageIds: [
+        MESSAGE_IDS.sagaEvent,
+        MESSAGE_IDS.participantEvent,
+        MESSAGE_IDS.definitionEvent,
+      ],
     }),
     [CHANNEL_IDS.startDeadLetters]: deadLetterChannel(
       start,

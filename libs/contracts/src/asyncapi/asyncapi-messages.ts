@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { LIMITS } from '../limits.js';
 import {
   commandMessageSchema,
+  definitionEventMessageSchema,
   participantEventMessageSchema,
   replyMessageSchema,
   sagaEventMessageSchema,
@@ -12,6 +13,7 @@ import { multiFormat, toJsonSchema, type JsonSchema } from './json-schema.js';
 import {
   commandHeadersSchema,
   deadLetterHeadersSchema,
+  definitionEventHeadersSchema,
   participantEventHeadersSchema,
   replyHeadersSchema,
   sagaEventHeadersSchema,
@@ -26,6 +28,7 @@ export interface EnvelopeSchemas {
   readonly reply: z.ZodType;
   readonly sagaEvent: z.ZodType;
   readonly participantEvent: z.ZodType;
+  readonly definitionEvent: z.ZodType;
 }
 
 /** The wire contract's envelope schemas (schemas.ts). */
@@ -35,6 +38,7 @@ export const CONTRACT_ENVELOPES: EnvelopeSchemas = Object.freeze({
   reply: replyMessageSchema,
   sagaEvent: sagaEventMessageSchema,
   participantEvent: participantEventMessageSchema,
+  definitionEvent: definitionEventMessageSchema,
 });
 
 /** The ids of the document's messages, under `components.messages`. */
@@ -44,6 +48,7 @@ export const MESSAGE_IDS = {
   reply: 'reply',
   sagaEvent: 'sagaEvent',
   participantEvent: 'participantEvent',
+  definitionEvent: 'definitionEvent',
   deadLetter: 'deadLetter',
 } as const;
 
@@ -111,6 +116,16 @@ export function asyncApiMessages(
       headers: participantEventHeadersSchema,
       payload: toJsonSchema(envelopes.participantEvent),
       key: z.string().regex(PARTICIPANT_NAME_PATTERN).describe('The participant name.'),
+    }),
+    [MESSAGE_IDS.definitionEvent]: message(MESSAGE_IDS.definitionEvent, {
+      title: 'Definition event',
+      summary: 'The ramp of a new saga version was rolled back to 0% on its own.',
+      description:
+        'Sent when the new version compensated or got stuck more often than the active one ' +
+        '(RAMP_FALLBACK_*); told apart from saga events by the saga-message-type header.',
+      headers: definitionEventHeadersSchema,
+      payload: toJsonSchema(envelopes.definitionEvent),
+      key: z.string().min(1).max(LIMITS.id).describe('The saga type.'),
     }),
     [MESSAGE_IDS.deadLetter]: message(MESSAGE_IDS.deadLetter, {
       title: 'Dead letter',

@@ -76,6 +76,13 @@ export function asyncApiOperations(): Record<string, object> {
       title: 'Publish breaker events',
       description: "Each change of an instance's circuit breaker for a participant.",
     }),
+    sendDefinitionEvent: operation({
+      action: 'send',
+      channelId: CHANNEL_IDS.events,
+      messageIds: [MESSAGE_IDS.definitionEvent],
+      title: 'Publish definition events',
+      description: 'Each ramp of a new saga version rolled back on its own.',
+    }),
     sendStartDeadLetter: operation({
       action: 'send',
       channelId: CHANNEL_IDS.startDeadLetters,

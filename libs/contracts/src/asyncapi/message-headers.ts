@@ -89,6 +89,16 @@ export const participantEventHeadersSchema = z
   })
   .catchall(z.string());
 
+/** The headers the coordinator sends with a definition event. */
+export const definitionEventHeadersSchema = z
+  .object({
+    [HEADERS.messageId]: messageId.describe("The event's eventId."),
+    [HEADERS.messageType]: messageTypeOf(MESSAGE_TYPES.definitionEvent),
+    [HEADERS.contentType]: contentTypeSent,
+    [HEADERS.schemaVersion]: schemaVersion,
+  })
+  .catchall(z.string());
+
 /** The headers of a dead letter: the original message's, plus the `dlq-*` ones. */
 export const deadLetterHeadersSchema = z
   .object({
