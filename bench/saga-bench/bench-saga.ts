@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { loadDefinitionDirectory } from '#definitions';
 import { createSagaRegistry, defineSaga, type SagaRegistry } from '#saga-core';
 
 /**
@@ -69,4 +70,14 @@ export const benchSaga = defineSaga({
 
 export function createBenchRegistry(): SagaRegistry {
   return createSagaRegistry([benchSaga]);
+}
+
+/** Where the bench saga's definition document is, from the repository's root. */
+export const BENCH_DEFINITIONS_DIR = 'bench/definitions';
+
+/** A registry holding the bench saga as its definition document (bench/definitions) compiles it. */
+export function createBenchDocumentRegistry(): SagaRegistry {
+  const registry = createSagaRegistry();
+  loadDefinitionDirectory(registry, BENCH_DEFINITIONS_DIR);
+  return registry;
 }

@@ -1,6 +1,6 @@
 // The coordinator as the bench runs it: the real service (Nest app, HTTP API, runtime) with the
-// bench saga instead of the sample sagas, configured by the same environment variables as
-// `npm start`. Tells its parent 'ready' once its consumers have joined their groups.
+// bench saga (in TypeScript, or as its definition document with BENCH_SAGA_SOURCE=document)
+// instead of the sample sagas, configured by the same environment variables as `npm start`. Tells its parent 'ready' once its consumers have joined their groups.
 import '../../apps/coordinator/src/tracing.js';
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
@@ -9,14 +9,22 @@ import { Logger as PinoLogger } from 'nestjs-pino';
 import { AppModule } from '../../apps/coordinator/src/app.module.js';
 import { loadCoordinatorConfig } from '../../apps/coordinator/src/config/coordinator-config.js';
 import { configureHttp } from '../../apps/coordinator/src/http/index.js';
-import { createBenchRegistry, ECHO_PARTICIPANT } from './bench-saga.js';
+import {
+  createBenchDocumentRegistry,
+  createBenchRegistry,
+  ECHO_PARTICIPANT,
+} from './bench-saga.js';
 
 async function main(): Promise<void> {
   const config = loadCoordinatorConfig(process.env);
   const app = await NestFactory.create<NestExpressApplication>(
     AppModule.forRoot({
       config,
-      registry: createBenchRegistry(),
+      // BENCH_SAGA_SOURCE=document: the same saga compiled from its definition document.
+      registry:
+        process.env.BENCH_SAGA_SOURCE === 'document'
+          ? createBenchDocumentRegistry()
+          : createBenchRegistry(),
       participants: [ECHO_PARTICIPANT],
     }),
     { bufferLogs: true, abortOnError: false },

@@ -49,3 +49,17 @@ export class CoordinatorSystem extends KafkaSagaSystem {
     );
   }
 }
+
+/** The coordinator running the bench saga compiled from its definition document (bench/definitions). */
+export class CoordinatorDocumentSystem extends CoordinatorSystem {
+  constructor() {
+    super('coordinator-document');
+  }
+
+  protected override startEngine(
+    environment: BenchEnvironment,
+    kafkaEnv: Record<string, string>,
+  ): Promise<BenchChild> {
+    return this.startCoordinator(environment, { ...kafkaEnv, BENCH_SAGA_SOURCE: 'document' });
+  }
+}

@@ -1,6 +1,6 @@
 import type { BenchSystem } from './bench-system.js';
 import { CoordinatorHttpSystem } from './coordinator-http-system.js';
-import { CoordinatorSystem } from './coordinator-system.js';
+import { CoordinatorDocumentSystem, CoordinatorSystem } from './coordinator-system.js';
 import { DbosSystem } from './dbos-system.js';
 import { FloorSystem } from './floor-system.js';
 
@@ -8,6 +8,7 @@ import { FloorSystem } from './floor-system.js';
 export const BENCH_SYSTEMS: Readonly<Record<string, () => BenchSystem>> = {
   coordinator: () => new CoordinatorSystem(),
   'coordinator-http': () => new CoordinatorHttpSystem(),
+  'coordinator-document': () => new CoordinatorDocumentSystem(),
   floor: () => new FloorSystem(),
   dbos: () => new DbosSystem(),
 };

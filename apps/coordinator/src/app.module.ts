@@ -2,6 +2,7 @@ import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { runQuery } from '#postgres';
 import type { SagaRegistry } from '#saga-core';
+import type { KnownParticipants } from './common/known-participants.js';
 import { SAGA_OPERATIONS } from './application/saga-operations.js';
 import { SAGA_QUERIES } from './application/saga-queries.js';
 import { AsyncApiController } from './asyncapi/asyncapi.controller.js';
@@ -94,7 +95,7 @@ const sagaApi: Provider[] = [
   {
     provide: PARTICIPANT_HEALTH,
     inject: [DataSource, CommandGate, PARTICIPANTS],
-    useFactory: (dataSource: DataSource, gate: CommandGate, participants: readonly string[]) =>
+    useFactory: (dataSource: DataSource, gate: CommandGate, participants: KnownParticipants) =>
       new ParticipantHealthService(dataSource, gate, participants),
   },
 ];

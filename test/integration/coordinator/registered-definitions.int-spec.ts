@@ -88,6 +88,8 @@ describe('saga definitions registered over HTTP', () => {
       { intervalMs: 20 },
     );
     console.log(`the second instance served delivery v1 ${Date.now() - at} ms after its 201`);
+    const asyncapi = await (await second.request('GET', '/asyncapi.json')).text();
+    expect(asyncapi).toContain('"delivery"');
 
     const completed = await startSaga(second, 'delivery', shipmentInput(randomUUID()));
     expect((await endsAs(second, completed, 'completed')).sagaVersion).toBe(1);
@@ -124,7 +126,7 @@ describe('saga definitions registered over HTTP', () => {
     expect((await putYaml(second, 'shipment', 1, text)).status).toBe(200);
   });
 
-  it('creates the command topics of a participant new to the coordinator', async () => {
+  it('creates the command topics of a participant new to the coordinator, and shows it', async () => {
     const participant = `loyalty${Date.now()}`;
     expect((await put(first, 'points', 1, oneStepDocument('points', 1, participant))).status).toBe(
       201,
@@ -141,6 +143,12 @@ describe('saga definitions registered over HTTP', () => {
     } finally {
       await transport.close();
     }
+    // Both instances know it: its breaker and load are shown beside the others'.
+    expect((await first.request('GET', `/participants/${participant}`)).status).toBe(200);
+    await waitFor(
+      'the second instance to show the new participant',
+      async () => (await second.request('GET', `/participants/${participant}`)).ok,
+    );
   });
 
   describe('refuses an invalid document with a 400 naming the field, and stores nothing', () => {

@@ -94,6 +94,35 @@ describe('version routing of registered definitions', () => {
     );
   });
 
+  it('retires a version only once no start goes to it and its sagas have ended', async () => {
+    const retire = (version: number) =>
+      app.request('POST', `/saga-definitions/pinned/versions/${version}/retire`, {
+        body: { reason: 'superseded' },
+      });
+    // Version 1 is active; version 2 has a saga in flight (nobody serves "idle").
+    const active = await retire(1);
+    expect(active.status).toBe(409);
+    expect(((await active.json()) as { message: string }).message).toContain('active version');
+    const inFlight = await retire(2);
+    expect(inFlight.status).toBe(409);
+    expect(((await inFlight.json()) as { message: string }).message).toContain(
+      '1 saga(s) of version 2',
+    );
+
+    await register(oneStepDocument('pinned', 3, 'idle'));
+    const retired = await retire(3);
+    expect(retired.status).toBe(200);
+    expect(await retired.json()).toMatchObject({ name: 'pinned', version: 3, retired: true });
+    const pinned = await app.request('POST', '/sagas', {
+      body: { sagaType: 'pinned', sagaVersion: 3, idempotencyKey: randomUUID(), input: { n: 3 } },
+    });
+    expect(pinned.status).toBe(400);
+    expect(((await pinned.json()) as { message: string }).message).toContain('retired');
+    const routed = await route('pinned', { active: 3, reason: 'no' });
+    expect(routed.status).toBe(400);
+    expect((await versionsOf('pinned')).get(3)).toBeUndefined();
+  });
+
   it('sends 10% ± 2% of 2,000 starts to a version ramped at 10%, the same key always to the same one', async () => {
     await register(oneStepDocument('ramped', 1, 'idle'));
     await register(oneStepDocument('ramped', 2, 'idle'));
@@ -125,6 +154,27 @@ describe('version routing of registered definitions', () => {
       const again = await start('ramped', key, { n: 1 });
       expect(again).toMatchObject({ sagaId: sagaIds.get(key), created: false });
     }
+  });
+
+  it('answers a retry with its saga after the route moved to a version that refuses its input', async () => {
+    await register(oneStepDocument('evolving', 1, 'idle'));
+    const v2 = oneStepDocument('evolving', 2, 'idle');
+    v2['input'] = { type: 'object', required: ['m'], properties: { m: { type: 'string' } } };
+    await register(v2);
+    const first = await start('evolving', 'kept', { n: 1 });
+    expect((await route('evolving', { active: 2, reason: 'v2' })).status).toBe(200);
+
+    expect(await start('evolving', 'kept', { n: 1 })).toEqual({
+      sagaId: first.sagaId,
+      created: false,
+      status: 'running',
+    });
+    const fresh = await app.request('POST', '/sagas', {
+      body: { sagaType: 'evolving', idempotencyKey: 'new', input: { n: 1 } },
+    });
+    expect(fresh.status).toBe(400);
+    const problem = (await fresh.json()) as { problems: { field: string }[] };
+    expect(problem.problems.map((p) => p.field)).toContain('input.m');
   });
 
   it('refuses a route to a version that is not registered, naming the field', async () => {

@@ -120,6 +120,14 @@ describe('who may call which endpoint', () => {
       call: (h) => request('PUT', '/saga-definitions/matrix/versions/1', MATRIX_DEFINITION)(h),
     },
     {
+      name: 'POST /saga-definitions/:name/versions/:version/retire',
+      role: 'define',
+      // Version 2 never serves a start: retiring it again is fine.
+      allowed: 200,
+      call: (h) =>
+        request('POST', '/saga-definitions/matrix/versions/2/retire', { reason: 'matrix' })(h),
+    },
+    {
       name: 'GET /saga-definitions/:name/routing',
       role: 'read',
       allowed: 200,
@@ -176,6 +184,12 @@ describe('who may call which endpoint', () => {
       MATRIX_DEFINITION,
     )(ADMIN_HEADERS);
     expect(registered.status).toBe(201);
+    const second = await request(
+      'PUT',
+      '/saga-definitions/matrix/versions/2',
+      oneStepDocument('matrix', 2, 'idle'),
+    )(ADMIN_HEADERS);
+    expect(second.status).toBe(201);
   });
 
   afterAll(() => app?.close());

@@ -29,11 +29,16 @@ export interface DecisionParts {
   readonly gate: CommandGate;
   readonly fastPath: OutboxFastPath;
   readonly telemetry?: DecisionTelemetry;
-  /**
-   * The version a start that names none gets, by its type and idempotency key (a route, see
-   * RegisteredDefinitions); undefined, or no function: the latest registered.
-   */
-  readonly versionFor?: (sagaType: string, idempotencyKey: string) => number | undefined;
+  /** Which versions new sagas start with (default: the latest, or the one a start names). */
+  readonly versions?: StartVersions;
+}
+
+/** Which version of a saga type new sagas start with (see RegisteredDefinitions). */
+export interface StartVersions {
+  /** The version a start that names none gets, by its idempotency key; undefined: the latest. */
+  versionFor(sagaType: string, idempotencyKey: string): number | undefined;
+  /** Whether no new saga may start with that version. */
+  isRetired(sagaType: string, version: number): boolean;
 }
 
 /** Work done in a decision's transaction: `now` is the database's clock, fixed for it. */

@@ -30,6 +30,12 @@ interface CheckedStart {
   readonly input: unknown;
   /** The size of the input, as serialised JSON in bytes. */
   readonly bytes: number;
+  /**
+   * Why the version its route chose refuses its input (the input is then the request's own):
+   * answered only if its key started no saga yet. A retry of a start made under another route
+   * answers with its saga, whatever the version the route gives it now.
+   */
+  readonly refusal?: Error;
 }
 
 /**
@@ -121,33 +127,34 @@ export class StartDecisions {
       const version = request.sagaVersion === undefined ? '' : ` version ${request.sagaVersion}`;
       return new UnknownSagaTypeError(`unknown saga type "${request.sagaType}"${version}`);
     }
-    const parsed = definition.input.safeParse(request.input);
-    if (!parsed.success) {
-      return new InvalidSagaInputError(
-        parsed.error.issues.map((issue) => ({
-          path: issue.path.map(String).join('.'),
-          message: issue.message,
-        })),
+    if (this.runner.parts.versions?.isRetired(definition.name, definition.version)) {
+      return new UnknownSagaTypeError(
+        `saga type "${definition.name}" version ${definition.version} is retired`,
       );
     }
-    const bytes = Buffer.byteLength(JSON.stringify(parsed.data));
+    const ref = { name: definition.name, version: definition.version };
+    const parsed = definition.input.safeParse(request.input);
+    const input = parsed.success ? parsed.data : request.input;
+    const bytes = Buffer.byteLength(JSON.stringify(input));
     const limit = this.maxContextBytes;
     if (bytes > limit) {
       return new InvalidSagaInputError([{ path: '', message: `larger than ${limit} bytes` }]);
     }
-    return {
-      request,
-      ref: { name: definition.name, version: definition.version },
-      input: parsed.data,
-      bytes,
-    };
+    if (parsed.success) return { request, ref, input, bytes };
+    const refusal = new InvalidSagaInputError(
+      parsed.error.issues.map((issue) => ({
+        path: issue.path.map(String).join('.'),
+        message: issue.message,
+      })),
+    );
+    return request.sagaVersion === undefined ? { request, ref, input, bytes, refusal } : refusal;
   }
 
   /** The version a request names, or else the one its type's route gives its key (see VersionRoute). */
   private refOf(request: StartSagaRequest): SagaRef {
     const version =
       request.sagaVersion ??
-      this.runner.parts.versionFor?.(request.sagaType, request.idempotencyKey);
+      this.runner.parts.versions?.versionFor(request.sagaType, request.idempotencyKey);
     return { name: request.sagaType, ...(version === undefined ? {} : { version }) };
   }
 
@@ -175,9 +182,17 @@ export class StartDecisions {
     );
     const first = new Map<string, number>();
     const fresh: { index: number; started: StartedSaga }[] = [];
+    const refusalOf = (index: number) => (checked[index] as CheckedStart).refusal;
     for (const { request, index, key } of pending) {
       const found = existing.get(key);
-      if (found) answers[index] = answerExisting(found, request.idempotencyKey, inputOf(index));
+      if (found) {
+        answers[index] = answerExisting(
+          found,
+          request.idempotencyKey,
+          inputOf(index),
+          request.input,
+        );
+      } else if (refusalOf(index) !== undefined) answers[index] = refusalOf(index)!;
       else if (first.has(key))
         continue; // answered once the first one is
       else {
@@ -207,6 +222,7 @@ export class StartDecisions {
       lost.map((index) => (checked[index] as CheckedStart).request),
     );
     for (const { request, index, key } of pending) {
+      if (refusalOf(index) !== undefined && !existing.has(key)) continue; // answered above
       if (lost.includes(index)) {
         answers[index] = answerExisting(winners.get(key)!, request.idempotencyKey, inputOf(index));
       } else if (first.get(key) !== index && !existing.has(key)) {
@@ -284,13 +300,17 @@ interface StartedSaga {
   readonly row: NewSaga;
 }
 
-/** The answer for a key that already started a saga: the same saga, unless the input differs. */
+/**
+ * The answer for a key that already started a saga: the same saga, unless the input differs
+ * (as the definition read it, or as it came: the saga may be of another version).
+ */
 function answerExisting(
   existing: { sagaId: string; status: SagaState['status']; input: unknown },
   idempotencyKey: string,
   input: unknown,
+  asSent: unknown = input,
 ): StartSagaAnswer | Error {
-  if (!inputsEqual(existing.input, input)) {
+  if (!inputsEqual(existing.input, input) && !inputsEqual(existing.input, asSent)) {
     return new IdempotencyConflictError(
       `idempotency key "${idempotencyKey}" already started saga ${existing.sagaId} with another input`,
     );

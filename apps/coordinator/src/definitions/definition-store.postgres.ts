@@ -33,9 +33,22 @@ export interface VersionOutcomes {
   readonly failed: number;
 }
 
+/** What the definitions' tables hold, as one snapshot (see PostgresDefinitionStore.snapshot). */
+export interface DefinitionsSnapshot {
+  readonly definitions: readonly StoredDefinition[];
+  readonly routes: readonly VersionRoute[];
+  /** The retired versions, by versionKey. */
+  readonly retired: ReadonlySet<string>;
+}
+
 /** A change of a saga type's route, recorded in its log with who made it and why. */
 export interface RouteChange {
-  readonly route: Omit<VersionRoute, 'revision'>;
+  /** The new route; a ramp without `since` starts now (the database's clock). */
+  readonly route: {
+    readonly name: string;
+    readonly active: number;
+    readonly ramp?: { readonly version: number; readonly percent: number; readonly since?: string };
+  };
   /** The revision replaced; 0 when the type has no route yet. */
   readonly replaces: number;
   readonly action: string;
@@ -66,6 +79,9 @@ export class PostgresDefinitionStore {
     active: number,
   ): Promise<RegisterOutcome> {
     return inTransaction(this.dataSource, async (sql) => {
+      // One registration at a time: `seq` then grows in the order of the commits, so a reader
+      // that has seen a seq has seen every one below it.
+      await sql.query(`SELECT pg_advisory_xact_lock($1)`, [REGISTRATION_LOCK]);
       const json = JSON.stringify(document);
       const inserted = await sql.query(
         `INSERT INTO saga_definitions (name, version, document, registered_by)
@@ -93,40 +109,42 @@ export class PostgresDefinitionStore {
     });
   }
 
-  /** The definitions registered after `seq` (a StoredDefinition's), in the order they were. */
-  definitionsAfter(seq: string): Promise<StoredDefinition[]> {
-    return runQuery<StoredDefinition>(
+  /**
+   * The definitions registered after `seq` (a StoredDefinition's), in the order they were,
+   * every route and the retired versions, read in one statement: one snapshot, so a new
+   * version is never seen without the route that came with it.
+   */
+  async snapshot(seq: string): Promise<DefinitionsSnapshot> {
+    const [row] = await runQuery<{
+      definitions: StoredDefinition[];
+      routes: RouteRow[];
+      retired: { name: string; version: number }[];
+    }>(
       this.dataSource,
-      `SELECT seq::text AS seq, name, version, document FROM saga_definitions
-       WHERE seq > $1::bigint ORDER BY seq`,
+      `SELECT
+         (SELECT coalesce(json_agg(d ORDER BY d.seq::bigint), '[]') FROM (
+            SELECT seq::text AS seq, name, version, document FROM saga_definitions
+            WHERE seq > $1::bigint) d) AS definitions,
+         (SELECT coalesce(json_agg(r), '[]') FROM saga_routes r) AS routes,
+         (SELECT coalesce(json_agg(json_build_object('name', name, 'version', version)), '[]')
+            FROM saga_retired_versions) AS retired`,
       [seq],
     );
+    return {
+      definitions: row!.definitions,
+      routes: row!.routes.map(routeOf),
+      retired: new Set(row!.retired.map((r) => versionKey(r.name, r.version))),
+    };
   }
 
-  /** Every saga type's route. */
-  async routes(): Promise<VersionRoute[]> {
-    const rows = await runQuery<{
-      name: string;
-      active_version: number;
-      ramp_version: number | null;
-      ramp_percent: string;
-      ramp_since: Date | null;
-      revision: string;
-    }>(this.dataSource, `SELECT * FROM saga_routes ORDER BY name`);
-    return rows.map((row) => ({
-      name: row.name,
-      active: row.active_version,
-      ...(row.ramp_version === null
-        ? {}
-        : {
-            ramp: {
-              version: row.ramp_version,
-              percent: Number(row.ramp_percent),
-              since: new Date(row.ramp_since!).toISOString(),
-            },
-          }),
-      revision: Number(row.revision),
-    }));
+  /** The route of `name`, as stored now. */
+  async route(name: string): Promise<VersionRoute | undefined> {
+    const rows = await runQuery<RouteRow>(
+      this.dataSource,
+      `SELECT * FROM saga_routes WHERE name = $1`,
+      [name],
+    );
+    return rows[0] === undefined ? undefined : routeOf(rows[0]);
   }
 
   /**
@@ -145,16 +163,18 @@ export class PostgresDefinitionStore {
         route.ramp?.since ?? null,
         replaces + 1,
       ];
+      // A new ramp starts now, on the database's clock: the one its sagas' created_at use.
+      const since = `CASE WHEN $3::int IS NULL THEN NULL ELSE coalesce($5::timestamptz, now()) END`;
       const changed =
         replaces === 0
           ? await sql.query(
               `INSERT INTO saga_routes (name, active_version, ramp_version, ramp_percent, ramp_since, revision)
-               VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (name) DO NOTHING RETURNING name`,
+               VALUES ($1, $2, $3, $4, ${since}, $6) ON CONFLICT (name) DO NOTHING RETURNING name`,
               values,
             )
           : await sql.query(
               `UPDATE saga_routes SET active_version = $2, ramp_version = $3, ramp_percent = $4,
-                 ramp_since = $5, revision = $6, changed_at = now()
+                 ramp_since = ${since}, revision = $6, changed_at = now()
                WHERE name = $1 AND revision = $7 RETURNING name`,
               [...values, replaces],
             );
@@ -167,6 +187,47 @@ export class PostgresDefinitionStore {
         detail: change.detail,
       });
       return enqueueOutbox(sql, change.event === undefined ? [] : [change.event]);
+    });
+  }
+
+  /**
+   * Retires (name, version) and logs it, unless its route still sends starts to it or sagas of
+   * it have not ended (running, compensating or stuck): then says why. The route is locked
+   * meanwhile, so no route change slips in between.
+   */
+  retire(
+    name: string,
+    version: number,
+    actor: string,
+    reason: string,
+  ): Promise<string | 'retired'> {
+    return inTransaction(this.dataSource, async (sql) => {
+      const [route] = await sql.query<{
+        active_version: number;
+        ramp_version: number | null;
+        ramp_percent: string;
+      }>(
+        `SELECT active_version, ramp_version, ramp_percent FROM saga_routes WHERE name = $1 FOR UPDATE`,
+        [name],
+      );
+      if (route?.active_version === version)
+        return `version ${version} is the active version of "${name}": activate another first`;
+      if (route?.ramp_version === version && Number(route.ramp_percent) > 0)
+        return `version ${version} of "${name}" is ramping: set its ramp to 0 first`;
+      const [flight] = await sql.query<{ count: string }>(
+        `SELECT count(*) AS count FROM sagas WHERE saga_type = $1 AND saga_version = $2
+           AND status IN ('running', 'compensating', 'stuck')`,
+        [name, version],
+      );
+      const count = Number(flight?.count ?? 0);
+      if (count > 0)
+        return `${count} saga(s) of version ${version} of "${name}" have not ended yet`;
+      await sql.query(
+        `INSERT INTO saga_retired_versions (name, version) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
+        [name, version],
+      );
+      await appendLog(sql, { name, version, action: 'retired', actor, detail: reason });
+      return 'retired';
     });
   }
 
@@ -210,4 +271,39 @@ async function appendLog(sql: SqlRunner, entry: Omit<DefinitionLogEntry, 'at'>):
      VALUES ($1, $2, $3, $4, $5)`,
     [entry.name, entry.version, entry.action, entry.actor, entry.detail],
   );
+}
+
+/** How a (name, version) is keyed in sets. */
+export function versionKey(name: string, version: number): string {
+  return `${name}@${version}`;
+}
+
+/** The advisory lock key of registrations (an arbitrary constant of this table's own). */
+const REGISTRATION_LOCK = 7_365_100;
+
+/** A row of saga_routes, as a query or json_agg gives it. */
+interface RouteRow {
+  name: string;
+  active_version: number;
+  ramp_version: number | null;
+  ramp_percent: string | number;
+  ramp_since: Date | string | null;
+  revision: string | number;
+}
+
+function routeOf(row: RouteRow): VersionRoute {
+  return {
+    name: row.name,
+    active: row.active_version,
+    ...(row.ramp_version === null
+      ? {}
+      : {
+          ramp: {
+            version: row.ramp_version,
+            percent: Number(row.ramp_percent),
+            since: new Date(row.ramp_since!).toISOString(),
+          },
+        }),
+    revision: Number(row.revision),
+  };
 }

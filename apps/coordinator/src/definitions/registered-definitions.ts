@@ -8,7 +8,11 @@ import {
 } from '#definitions';
 import { describeError } from '#errors';
 import type { SagaRegistry } from '#saga-core';
-import type { PostgresDefinitionStore, RegisterOutcome } from './definition-store.postgres.js';
+import {
+  versionKey,
+  type PostgresDefinitionStore,
+  type RegisterOutcome,
+} from './definition-store.postgres.js';
 import { routeStart, type VersionRoute } from './version-routes.js';
 
 /** Why a registration or a route change was refused: the fields at fault (HTTP 400). */
@@ -22,6 +26,11 @@ export class DefinitionRefusedError extends Error {
 /** The version is registered with another document, or the route changed meanwhile (HTTP 409). */
 export class DefinitionConflictError extends Error {
   override readonly name = 'DefinitionConflictError';
+}
+
+/** The participants' topics could not be created: nothing was registered (HTTP 503). */
+export class TopicsUnavailableError extends Error {
+  override readonly name = 'TopicsUnavailableError';
 }
 
 /** What a route change asks for: the active version, and optionally a ramping one. */
@@ -50,6 +59,7 @@ export class RegisteredDefinitions {
   private readonly logger = new Logger('SagaDefinitions');
   private lastSeq = '0';
   private routesByName = new Map<string, VersionRoute>();
+  private retiredVersions = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private reading: Promise<void> = Promise.resolve();
 
@@ -59,13 +69,33 @@ export class RegisteredDefinitions {
     private readonly options: RegisteredDefinitionsOptions,
   ) {}
 
-  /** Loads what is stored, then keeps reading on every `pollMs` until `stop`. */
+  /**
+   * Loads what is stored, then keeps reading on every `pollMs` until `stop` (a tick is skipped
+   * while the read before it still runs; a failing read is logged once until one succeeds).
+   */
   async start(): Promise<void> {
     await this.refresh();
+    let busy = false;
+    let failing = false;
     this.timer = setInterval(() => {
-      this.refresh().catch((error: unknown) =>
-        this.logger.warn(`could not read the registered definitions: ${describeError(error)}`),
-      );
+      if (busy) return;
+      busy = true;
+      this.refresh()
+        .then(
+          () => {
+            if (failing) this.logger.log('the registered definitions are read again');
+            failing = false;
+          },
+          (error: unknown) => {
+            if (!failing) {
+              this.logger.warn(
+                `could not read the registered definitions (trying on): ${describeError(error)}`,
+              );
+            }
+            failing = true;
+          },
+        )
+        .finally(() => (busy = false));
     }, this.options.pollMs);
     this.timer.unref();
   }
@@ -87,17 +117,42 @@ export class RegisteredDefinitions {
   }
 
   private async read(): Promise<void> {
-    for (const stored of await this.store.definitionsAfter(this.lastSeq)) {
+    const snapshot = await this.store.snapshot(this.lastSeq);
+    // Applied at once, with no await between: a start never sees half of a snapshot.
+    for (const stored of snapshot.definitions) {
       this.adopt(stored.name, stored.version, stored.document);
       this.lastSeq = stored.seq;
     }
-    this.routesByName = new Map((await this.store.routes()).map((route) => [route.name, route]));
+    this.routesByName = new Map(snapshot.routes.map((route) => [route.name, route]));
+    this.retiredVersions = new Set(snapshot.retired);
   }
 
-  /** The version a start of `name` without one gets, or undefined for the latest. */
+  /** Whether no new saga may start with (name, version). */
+  isRetired(name: string, version: number): boolean {
+    return this.retiredVersions.has(versionKey(name, version));
+  }
+
+  /**
+   * Retires a version: no new saga may start with it, on every instance within `pollMs`; its
+   * sagas that started before end on it. Refused (DefinitionConflictError) while the route
+   * sends starts to it or sagas of it have not ended.
+   */
+  async retire(name: string, version: number, actor: string, reason: string): Promise<void> {
+    const outcome = await this.store.retire(name, version, actor, reason);
+    if (outcome !== 'retired') throw new DefinitionConflictError(outcome);
+    await this.refresh();
+  }
+
+  /**
+   * The version a start of `name` without one gets, or undefined for the latest. A routed
+   * version this instance cannot run (its document does not compile here) falls back to the
+   * active one.
+   */
   versionFor(name: string, idempotencyKey: string): number | undefined {
     const route = this.routesByName.get(name);
-    return route === undefined ? undefined : routeStart(route, idempotencyKey);
+    if (route === undefined) return undefined;
+    const version = routeStart(route, idempotencyKey);
+    return this.registry.get(name, version) === undefined ? route.active : version;
   }
 
   /** Every route, by saga type. */
@@ -148,11 +203,18 @@ export class RegisteredDefinitions {
       throw this.conflict(name, version);
     }
     const previous = this.registry.latest(name)?.version;
-    await this.options.createParticipantTopics([
-      ...new Set(definition.steps.map((s) => s.participant)),
-    ]);
+    try {
+      await this.options.createParticipantTopics([
+        ...new Set(definition.steps.map((s) => s.participant)),
+      ]);
+    } catch (error) {
+      throw new TopicsUnavailableError(
+        `the participants' topics could not be created, nothing was registered: ${describeError(error)}`,
+      );
+    }
     const outcome = await this.store.register(name, version, document, actor, previous ?? version);
     if (outcome === 'conflict') throw this.conflict(name, version);
+    if (this.registry.get(name, version) === undefined) this.registry.register(definition);
     await this.refresh();
     return outcome;
   }
@@ -167,33 +229,38 @@ export class RegisteredDefinitions {
     actor: string,
     reason: string,
   ): Promise<VersionRoute> {
+    await this.refresh(); // a version registered on another instance a moment ago counts
     const problems: DefinitionProblem[] = [];
-    if (this.registry.get(name, request.active) === undefined)
-      problems.push({
-        path: 'active',
-        message: `version ${request.active} of "${name}" is not registered`,
-      });
+    const unusable = (version: number) =>
+      this.registry.get(name, version) === undefined
+        ? `version ${version} of "${name}" is not registered`
+        : this.isRetired(name, version)
+          ? `version ${version} of "${name}" is retired`
+          : undefined;
+    const active = unusable(request.active);
+    if (active !== undefined) problems.push({ path: 'active', message: active });
     if (request.ramp !== undefined) {
-      if (this.registry.get(name, request.ramp.version) === undefined)
-        problems.push({
-          path: 'ramp.version',
-          message: `version ${request.ramp.version} of "${name}" is not registered`,
-        });
+      const ramp = unusable(request.ramp.version);
+      if (ramp !== undefined) problems.push({ path: 'ramp.version', message: ramp });
       else if (request.ramp.version === request.active)
         problems.push({ path: 'ramp.version', message: 'must differ from the active version' });
     }
     if (problems.length > 0) throw new DefinitionRefusedError(problems);
-    const current = (await this.store.routes()).find((route) => route.name === name);
+    const current = await this.store.route(name);
     const ramp =
       request.ramp === undefined || request.ramp.percent === 0 ? undefined : request.ramp;
+    // The same ramp, widened or narrowed, keeps its start: its outcomes still count. A new one
+    // starts now.
     const since =
       ramp !== undefined && current?.ramp?.version === ramp.version && current.ramp.percent > 0
-        ? current.ramp.since // the same ramp, widened or narrowed: its outcomes still count
-        : new Date().toISOString();
+        ? current.ramp.since
+        : undefined;
     const route = {
       name,
       active: request.active,
-      ...(ramp === undefined ? {} : { ramp: { ...ramp, since } }),
+      ...(ramp === undefined
+        ? {}
+        : { ramp: { ...ramp, ...(since === undefined ? {} : { since }) } }),
     };
     const changed = await this.store.changeRoute({
       route,
@@ -202,7 +269,7 @@ export class RegisteredDefinitions {
       actor,
       detail: reason,
     });
-    if (!changed)
+    if (changed === false)
       throw new DefinitionConflictError(
         `the route of "${name}" changed meanwhile; read it and try again`,
       );

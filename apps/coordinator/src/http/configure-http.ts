@@ -1,5 +1,4 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { MAX_DEFINITION_BYTES } from '#definitions';
 import { BODY_LIMIT_BYTES } from './http-limits.js';
 import { DEFINITION_YAML_TYPES } from './saga-definitions.controller.js';
 import { setupOpenApi } from './openapi.js';
@@ -7,13 +6,14 @@ import { ProblemFilter } from './problem.filter.js';
 
 /**
  * Sets up the HTTP side of the app before it listens: JSON bodies up to {@link BODY_LIMIT_BYTES}
- * (larger: 413), YAML definition documents up to MAX_DEFINITION_BYTES, the `Problem` answer for every error, and OpenAPI at `/docs`.
+ * (larger: 413), YAML definition documents as text (read by their route), the `Problem` answer for every error, and OpenAPI at `/docs`.
  */
 export function configureHttp(app: NestExpressApplication): void {
   // Registered before init, so Nest skips its default 100 kB JSON parser.
   app.useBodyParser('json', { limit: BODY_LIMIT_BYTES });
   // Definition documents may come as YAML (PUT /saga-definitions/...); no other route takes text.
-  app.useBodyParser('text', { type: DEFINITION_YAML_TYPES, limit: MAX_DEFINITION_BYTES });
+  // Up to the JSON limit: a larger document gets its 400 (naming the limit) from the reader.
+  app.useBodyParser('text', { type: DEFINITION_YAML_TYPES, limit: BODY_LIMIT_BYTES });
   app.useGlobalFilters(new ProblemFilter());
   setupOpenApi(app);
 }

@@ -85,3 +85,8 @@ export const routeBodySchema = z.strictObject({
     .optional(),
   reason: z.string().trim().min(1).max(LIMITS.message).superRefine(refuseUnstorableText),
 });
+
+/** `POST /saga-definitions/:name/versions/:version/retire`: why, for the definition log. */
+export const retireBodySchema = z.strictObject({
+  reason: z.string().trim().min(1).max(LIMITS.message).superRefine(refuseUnstorableText),
+});

@@ -4,13 +4,16 @@ import {
   Controller,
   Get,
   Headers,
+  HttpCode,
   HttpStatus,
   Inject,
   NotFoundException,
   Param,
   ParseIntPipe,
+  Post,
   Put,
   Res,
+  ServiceUnavailableException,
   UnsupportedMediaTypeException,
   UsePipes,
 } from '@nestjs/common';
@@ -35,13 +38,14 @@ import {
   DefinitionConflictError,
   DefinitionRefusedError,
   RegisteredDefinitions,
+  TopicsUnavailableError,
   type RouteRequest,
 } from '../definitions/registered-definitions.js';
 import type { VersionRoute } from '../definitions/version-routes.js';
 import { ApiProblems } from './api-problems.decorator.js';
 import { InvalidRequestException } from './problem.js';
 import { RequestActor } from './request-actor.js';
-import { routeBodySchema } from './request-schemas.js';
+import { retireBodySchema, routeBodySchema } from './request-schemas.js';
 import { PublicRoute, RequireRole } from './route-access.js';
 import { SchemaValidationPipe } from './schema-validation.pipe.js';
 
@@ -50,6 +54,8 @@ export const DEFINITION_YAML_TYPES = ['application/yaml', 'application/x-yaml', 
 
 /** A definition as `GET /saga-definitions/:name/versions/:version` shows it. */
 export interface DefinitionView extends DefinitionSummary {
+  /** No new saga may start with it (its sagas that started before end on it). */
+  readonly retired: boolean;
   /** The document it was compiled from, as registered (documents only). */
   readonly document?: DefinitionDocument;
 }
@@ -113,7 +119,42 @@ export class SagaDefinitionsController {
       throw new NotFoundException(`no saga definition "${name}" version ${version}`);
     }
     const document = documentOf(definition);
-    return { ...summarizeDefinition(definition), ...(document === undefined ? {} : { document }) };
+    return {
+      ...summarizeDefinition(definition),
+      retired: this.definitions.isRetired(name, version),
+      ...(document === undefined ? {} : { document }),
+    };
+  }
+
+  @Post(':name/versions/:version/retire')
+  @HttpCode(HttpStatus.OK)
+  @RequireRole('define')
+  @ApiOperation({
+    summary: 'Retire a version: no new saga may start with it',
+    description:
+      'Refused (409) while the route sends starts to it (active, or ramping above 0%) or sagas ' +
+      'of it have not ended (running, compensating or stuck). Every instance refuses new ' +
+      'starts of it within DEFINITIONS_POLL_MS.',
+  })
+  @ApiResponse({ status: HttpStatus.OK, schema: { type: 'object' } })
+  @ApiProblems(400, 401, 403, 404, 409, 415, 429)
+  async retire(
+    @Param('name') name: string,
+    @Param('version', new ParseIntPipe({ errorHttpStatusCode: HttpStatus.BAD_REQUEST }))
+    version: number,
+    @Body({ schema: retireBodySchema }) body: { reason: string },
+    @RequestActor() actor: string,
+  ): Promise<DefinitionView> {
+    await this.definitions.refresh();
+    if (this.registry.get(name, version) === undefined) {
+      throw new NotFoundException(`no saga definition "${name}" version ${version}`);
+    }
+    try {
+      await this.definitions.retire(name, version, actor, body.reason);
+    } catch (error) {
+      throw definitionProblem(error);
+    }
+    return this.get(name, version);
   }
 
   @Put(':name/versions/:version')
@@ -131,7 +172,7 @@ export class SagaDefinitionsController {
   @ApiBody({ schema: { type: 'object' } })
   @ApiResponse({ status: HttpStatus.CREATED, schema: { type: 'object' } })
   @ApiResponse({ status: HttpStatus.OK, schema: { type: 'object' } })
-  @ApiProblems(400, 401, 403, 409, 413, 415, 429)
+  @ApiProblems(400, 401, 403, 409, 413, 415, 429, 503)
   async register(
     @Param('name') name: string,
     @Param('version', new ParseIntPipe({ errorHttpStatusCode: HttpStatus.BAD_REQUEST }))
@@ -159,6 +200,7 @@ export class SagaDefinitionsController {
   @ApiResponse({ status: HttpStatus.OK, schema: { type: 'object' } })
   @ApiProblems(401, 403, 404)
   async routing(@Param('name') name: string): Promise<RoutingView> {
+    await this.definitions.refresh(); // what another instance registered a moment ago
     if (this.registry.latest(name) === undefined) {
       throw new NotFoundException(`no saga definition "${name}"`);
     }
@@ -187,6 +229,7 @@ export class SagaDefinitionsController {
     @Body({ schema: routeBodySchema }) body: RouteRequest & { reason: string },
     @RequestActor() actor: string,
   ): Promise<VersionRoute> {
+    await this.definitions.refresh(); // what another instance registered a moment ago
     if (this.registry.latest(name) === undefined) {
       throw new NotFoundException(`no saga definition "${name}"`);
     }
@@ -216,6 +259,9 @@ function documentIn(contentType: string | undefined, body: unknown): unknown {
 function definitionProblem(error: unknown): unknown {
   if (error instanceof DefinitionRefusedError) return refused(error.problems);
   if (error instanceof DefinitionConflictError) return new ConflictException(error.message);
+  if (error instanceof TopicsUnavailableError) {
+    return new ServiceUnavailableException(error.message);
+  }
   return error;
 }
 

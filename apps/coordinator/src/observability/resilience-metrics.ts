@@ -1,3 +1,4 @@
+import type { KnownParticipants } from '../common/known-participants.js';
 import type { DataSource } from 'typeorm';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { inTransaction } from '#postgres';
@@ -12,7 +13,7 @@ const STATE_VALUES: Record<BreakerState, number> = { closed: 0, 'half-open': 1, 
 export interface ResilienceSources {
   readonly gate: CommandGate;
   readonly admission: SagaAdmission;
-  readonly participants: readonly string[];
+  readonly participants: KnownParticipants;
   readonly dataSource: DataSource;
   readonly stuckAfterMs: number;
 }
@@ -24,7 +25,7 @@ export interface ResilienceSources {
  */
 export function registerResilienceMetrics(registry: Registry, sources: ResilienceSources): void {
   const { gate, admission, participants, dataSource } = sources;
-  const status = () => gate.status(participants);
+  const status = () => gate.status(participants.list());
   new Gauge({
     name: 'saga_breaker_open',
     help: "1 while a participant's circuit breaker on this instance is open or half-open, else 0.",

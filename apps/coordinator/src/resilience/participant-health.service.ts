@@ -1,3 +1,4 @@
+import type { KnownParticipants } from '../common/known-participants.js';
 import type { DataSource } from 'typeorm';
 import type { ParticipantHealth, ParticipantView } from './participant-health.js';
 import { readBreakerLog } from './breaker-log.js';
@@ -11,15 +12,17 @@ export class ParticipantHealthService implements ParticipantHealth {
   constructor(
     private readonly dataSource: DataSource,
     private readonly gate: CommandGate,
-    private readonly participants: readonly string[],
+    private readonly participants: KnownParticipants,
   ) {}
 
   async list(): Promise<ParticipantView[]> {
-    return Promise.all(this.gate.status(this.participants).map((status) => this.view(status)));
+    return Promise.all(
+      this.gate.status(this.participants.list()).map((status) => this.view(status)),
+    );
   }
 
   async get(participant: string): Promise<ParticipantView | undefined> {
-    if (!this.participants.includes(participant)) return undefined;
+    if (!this.participants.has(participant)) return undefined;
     const [status] = this.gate.status([participant]).filter((s) => s.participant === participant);
     return status && this.view(status);
   }

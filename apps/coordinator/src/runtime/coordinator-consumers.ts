@@ -1,3 +1,4 @@
+import type { KnownParticipants } from '../common/known-participants.js';
 import { Logger } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import type { TopicNames } from '#contracts';
@@ -31,7 +32,7 @@ export interface CoordinatorConsumersParts {
   readonly config: CoordinatorConfig;
   readonly transport: MessageTransport;
   readonly topics: TopicNames;
-  readonly participants: readonly string[];
+  readonly participants: KnownParticipants;
   readonly decisions: SagaDecisions;
   readonly sensitive: SensitiveData;
   readonly admission: SagaAdmission;
@@ -191,7 +192,7 @@ export class CoordinatorConsumers {
     this.consumers.push(consumer);
     await consumer.start({
       groupId,
-      topics: deadLetterTopicsToIndex(topics, participants),
+      topics: deadLetterTopicsToIndex(topics, participants.list()),
       handleBatch: deadLetterIndexer(dataSource, deadLetterSealer),
     });
   }

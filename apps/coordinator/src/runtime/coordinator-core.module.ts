@@ -1,3 +1,4 @@
+import type { KnownParticipants } from '../common/known-participants.js';
 import { Global, Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DataSource } from 'typeorm';
@@ -97,7 +98,7 @@ const runtimeProvider: Provider = {
   ],
   useFactory: (
     config: CoordinatorConfig,
-    participants: readonly string[],
+    participants: KnownParticipants,
     dataSource: DataSource,
     transport: MessageTransport,
     topics: TopicNames,

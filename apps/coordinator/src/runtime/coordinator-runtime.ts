@@ -1,3 +1,4 @@
+import type { KnownParticipants } from '../common/known-participants.js';
 import { Logger } from '@nestjs/common';
 import type { TopicNames } from '#contracts';
 import { describeError } from '#errors';
@@ -32,7 +33,7 @@ import type { StartupPhases } from './startup-phases.js';
 /** The parts the runtime starts and stops, as the core module provides them (core-providers.ts). */
 export interface CoordinatorRuntimeParts {
   readonly config: CoordinatorConfig;
-  readonly participants: readonly string[];
+  readonly participants: KnownParticipants;
   readonly dataSource: DataSource;
   readonly transport: MessageTransport;
   readonly topics: TopicNames;
@@ -106,7 +107,7 @@ export class CoordinatorRuntime {
       this.topics.start,
       this.topics.replies,
       this.topics.events,
-      ...this.parts.participants.map((p) => this.topics.commands(p)),
+      ...this.parts.participants.list().map((p) => this.topics.commands(p)),
     ];
     return topics.flatMap((topic) => [
       { topic, partitions },
@@ -168,13 +169,13 @@ export class CoordinatorRuntime {
     await phases.run(
       {
         name: 'registered definitions',
-        timeoutMs: timeouts.migrationsMs,
-        setting: 'STARTUP_MIGRATIONS_TIMEOUT_MS',
+        timeoutMs: timeouts.databaseMs,
+        setting: 'STARTUP_DATABASE_TIMEOUT_MS',
       },
       () =>
         retryWhileUnavailable(
           () => this.parts.definitions.start(),
-          waitingOutTheDatabase(timeouts.migrationsMs),
+          waitingOutTheDatabase(timeouts.databaseMs),
         ),
     );
     this.parts.rampGuard.start();

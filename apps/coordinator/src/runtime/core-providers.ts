@@ -13,6 +13,7 @@ import {
   SAGA_REGISTRY,
   TOPIC_NAMES,
 } from '../common/core-tokens.js';
+import { KnownParticipants } from '../common/known-participants.js';
 import { WorkSignals } from '../common/work-signals.js';
 import type { CoordinatorConfig } from '../config/coordinator-config.js';
 import type { DeadLetterSealer } from '../dead-letters/dead-letter-sealer.js';
@@ -90,7 +91,10 @@ export function coreProviders(inputs: CoreInputs): Provider[] {
   return [
     { provide: COORDINATOR_CONFIG, useValue: inputs.config },
     { provide: SAGA_REGISTRY, useValue: inputs.registry },
-    { provide: PARTICIPANTS, useValue: inputs.participants },
+    {
+      provide: PARTICIPANTS,
+      useValue: new KnownParticipants(inputs.participants, inputs.registry),
+    },
     { provide: Metrics, useValue: inputs.metrics },
     { provide: WorkSignals, useValue: new WorkSignals() },
     { provide: DataSource, inject: [COORDINATOR_CONFIG], useFactory: dataSourceFor },
@@ -268,7 +272,7 @@ export function coreProviders(inputs: CoreInputs): Provider[] {
             gate,
             fastPath,
             telemetry: { metrics: new SagaMetrics(metrics.registry), log: new SagaLog(registry) },
-            versionFor: (sagaType, key) => definitions.versionFor(sagaType, key),
+            versions: definitions,
           },
           { admission, maxContextBytes: config.security.maxContextBytes },
         ),
@@ -357,7 +361,7 @@ export function coreProviders(inputs: CoreInputs): Provider[] {
         config: CoordinatorConfig,
         transport: MessageTransport,
         topics: TopicNames,
-        participants: readonly string[],
+        participants: KnownParticipants,
         decisions: SagaDecisions,
         sensitive: SensitiveData,
         admission: SagaAdmission,
@@ -395,7 +399,7 @@ export function coreProviders(inputs: CoreInputs): Provider[] {
         dataSource: DataSource,
         gate: CommandGate,
         admission: SagaAdmission,
-        participants: readonly string[],
+        participants: KnownParticipants,
         consumers: CoordinatorConsumers,
       ) =>
         new RuntimeGauges(

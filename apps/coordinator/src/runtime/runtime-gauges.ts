@@ -1,3 +1,4 @@
+import type { KnownParticipants } from '../common/known-participants.js';
 import type { DataSource } from 'typeorm';
 import type { CoordinatorConfig } from '../config/coordinator-config.js';
 import { kafkaSecurityOptions } from '#messaging';
@@ -14,7 +15,7 @@ export interface GaugeSources {
   readonly dataSource: DataSource;
   readonly gate: CommandGate;
   readonly admission: SagaAdmission;
-  readonly participants: readonly string[];
+  readonly participants: KnownParticipants;
   readonly consumers: CoordinatorConsumers;
 }
 
