@@ -64,13 +64,17 @@ export class RampGuard {
     private readonly reporter: RampReporter,
   ) {}
 
+  /** Judges the ramps every `checkMs` until `stop` (a tick is skipped while one still runs). */
   start(): void {
+    let busy = false;
     this.timer = setInterval(() => {
-      this.checking = this.checking.then(() =>
-        this.check().catch((error: unknown) =>
+      if (busy) return;
+      busy = true;
+      this.checking = this.check()
+        .catch((error: unknown) =>
           this.logger.warn(`could not judge the ramps: ${describeError(error)}`),
-        ),
-      );
+        )
+        .finally(() => (busy = false));
     }, this.options.checkMs);
     this.timer.unref();
   }
