@@ -112,8 +112,8 @@ function announceSecurity(config: CoordinatorConfig, logger: Logger): void {
     const banner = '!'.repeat(78);
     logger.warn(
       `\n${banner}\n  AUTHENTICATION IS OFF: anyone who reaches this port can start, read, cancel\n` +
-        `  and resume sagas. Fine for trying things out; set AUTH_MODE=closed and\n` +
-        `  API_KEYS or JWT_* for anything else.\n${banner}`,
+        `  and resume sagas, and register saga definitions. Fine for trying things out;\n` +
+        `  set AUTH_MODE=closed and API_KEYS or JWT_* for anything else.\n${banner}`,
     );
   } else {
     const schemes = [

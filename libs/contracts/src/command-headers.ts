@@ -17,6 +17,16 @@ export function sagaMessageHeaders(
   };
 }
 
+/** The headers of a message about no one saga (a breaker or a definition event). */
+export function eventHeaders(messageId: string, messageType: MessageType): Record<string, string> {
+  return {
+    [HEADERS.messageId]: messageId,
+    [HEADERS.messageType]: messageType,
+    [HEADERS.contentType]: JSON_CONTENT_TYPE,
+    [HEADERS.schemaVersion]: String(SCHEMA_VERSION),
+  };
+}
+
 /** The headers a command is sent with, from its envelope: the saga's, plus step, attempt and reply topic. */
 export function commandHeaders(
   command: Pick<

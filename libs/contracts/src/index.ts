@@ -13,7 +13,7 @@ export {
   type MessageType,
 } from './headers.js';
 export { LIMITS } from './limits.js';
-export { commandHeaders, sagaMessageHeaders } from './command-headers.js';
+export { commandHeaders, eventHeaders, sagaMessageHeaders } from './command-headers.js';
 export { formatPath, issuesText, type Issue } from './issue-text.js';
 export { headerProblem } from './header-problem.js';
 export { ALREADY_COMPENSATED, idempotencyKey } from './idempotency-keys.js';

@@ -17,7 +17,13 @@ export function readDefinitionText(
   }
   const document = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
   const [first] = document.errors;
-  if (first !== undefined) return refuse(`not valid JSON or YAML: ${first.message.split('\n')[0]}`);
+  if (first !== undefined) {
+    const offset = first.pos[0];
+    const line = text.slice(0, offset).split('\n').length;
+    const column = offset - text.lastIndexOf('\n', offset - 1);
+    const where = ` (line ${line}, column ${column})`;
+    return refuse(`not valid JSON or YAML${where}: ${first.message.split('\n')[0]}`);
+  }
   try {
     return { ok: true, value: document.toJS({ maxAliasCount: 10 }) as unknown };
   } catch (error) {

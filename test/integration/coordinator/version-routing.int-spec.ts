@@ -8,6 +8,7 @@ import { startCoordinatorApp, type CoordinatorApp } from '../../support/coordina
 import {
   createEnvironment,
   startKafkaParticipants,
+  waitForSagas,
   type CoordinatorEnvironment,
 } from '../../support/coordinator-fixture.js';
 import {
@@ -175,6 +176,76 @@ describe('version routing of registered definitions', () => {
     expect(fresh.status).toBe(400);
     const problem = (await fresh.json()) as { problems: { field: string }[] };
     expect(problem.problems.map((p) => p.field)).toContain('input.m');
+  });
+
+  it('keeps answering the retries of a retired version, and refuses a start pinned elsewhere', async () => {
+    await register(shipmentDocument('aging', 1));
+    await register(shipmentDocument('aging', 2));
+    const old = await start('aging', 'old', shipmentInput('old'), 1);
+    await waitForSagas(environment.db, [old.sagaId], ['completed']);
+    const read = (await (await app.request('GET', '/saga-definitions/aging/routing')).json()) as {
+      route: Route;
+    };
+    const stale = await route('aging', { active: 2, reason: 'v2', revision: 0 });
+    expect(stale.status).toBe(409);
+    expect(
+      (await route('aging', { active: 2, reason: 'v2', revision: read.route.revision })).status,
+    ).toBe(200);
+    const retired = await app.request('POST', '/saga-definitions/aging/versions/1/retire', {
+      body: { reason: 'v2 is out' },
+    });
+    expect(retired.status).toBe(200);
+
+    expect(await start('aging', 'old', shipmentInput('old'), 1)).toEqual({
+      sagaId: old.sagaId,
+      created: false,
+      status: 'completed',
+    });
+    const elsewhere = await app.request('POST', '/sagas', {
+      body: {
+        sagaType: 'aging',
+        sagaVersion: 2,
+        idempotencyKey: 'old',
+        input: shipmentInput('old'),
+      },
+    });
+    expect(elsewhere.status).toBe(409);
+    const fresh = await app.request('POST', '/sagas', {
+      body: {
+        sagaType: 'aging',
+        sagaVersion: 1,
+        idempotencyKey: 'fresh',
+        input: shipmentInput('f'),
+      },
+    });
+    expect(fresh.status).toBe(400);
+    expect(((await fresh.json()) as { problems: { field: string }[] }).problems).toEqual([
+      { field: 'sagaVersion', message: 'saga type "aging" version 1 is retired' },
+    ]);
+
+    const listed = (await (await app.request('GET', '/saga-definitions')).json()) as {
+      name: string;
+      version: number;
+      active: boolean;
+      retired: boolean;
+    }[];
+    expect(
+      listed
+        .filter((d) => d.name === 'aging')
+        .map(({ version, active, retired: isRetired }) => ({
+          version,
+          active,
+          retired: isRetired,
+        })),
+    ).toEqual([
+      { version: 1, active: false, retired: true },
+      { version: 2, active: true, retired: false },
+    ]);
+    const badVersion = await app.request('GET', '/saga-definitions/aging/versions/two');
+    expect(badVersion.status).toBe(400);
+    expect(
+      ((await badVersion.json()) as { problems: { field: string }[] }).problems[0]?.field,
+    ).toBe('version');
   });
 
   it('refuses a route to a version that is not registered, naming the field', async () => {

@@ -6,6 +6,11 @@ export class UnknownSagaTypeError extends SagaOperationError {
   override name = 'UnknownSagaTypeError';
 }
 
+/** The version a start names is not registered, or is retired (HTTP 400 on `sagaVersion`). */
+export class UnknownSagaVersionError extends UnknownSagaTypeError {
+  override name = 'UnknownSagaVersionError';
+}
+
 /** One problem with a saga's input, located by its path inside the input. */
 export interface InputProblem {
   readonly path: string;

@@ -5,6 +5,7 @@ import {
   IdempotencyConflictError,
   InvalidSagaInputError,
   UnknownSagaTypeError,
+  UnknownSagaVersionError,
 } from '../application/saga-errors.js';
 import type { StartSagaAnswer, StartSagaRequest } from '../application/saga-operations.js';
 import { sagaTracing } from '../observability/saga-tracing.js';
@@ -124,12 +125,10 @@ export class StartDecisions {
   private checkStart(request: StartSagaRequest): CheckedStart | Error {
     const definition = this.runner.parts.registry.resolve(this.refOf(request));
     if (!definition) {
-      const version = request.sagaVersion === undefined ? '' : ` version ${request.sagaVersion}`;
-      return new UnknownSagaTypeError(`unknown saga type "${request.sagaType}"${version}`);
-    }
-    if (this.runner.parts.versions?.isRetired(definition.name, definition.version)) {
-      return new UnknownSagaTypeError(
-        `saga type "${definition.name}" version ${definition.version} is retired`,
+      if (request.sagaVersion === undefined || !this.runner.parts.registry.latest(request.sagaType))
+        return new UnknownSagaTypeError(`unknown saga type "${request.sagaType}"`);
+      return new UnknownSagaVersionError(
+        `saga type "${request.sagaType}" has no version ${request.sagaVersion}`,
       );
     }
     const ref = { name: definition.name, version: definition.version };
@@ -139,6 +138,11 @@ export class StartDecisions {
     const limit = this.maxContextBytes;
     if (bytes > limit) {
       return new InvalidSagaInputError([{ path: '', message: `larger than ${limit} bytes` }]);
+    }
+    // A retired version still answers the retries of the starts it took.
+    if (this.runner.parts.versions?.isRetired(definition.name, definition.version)) {
+      const retired = `saga type "${definition.name}" version ${definition.version} is retired`;
+      return { request, ref, input, bytes, refusal: new UnknownSagaVersionError(retired) };
     }
     if (parsed.success) return { request, ref, input, bytes };
     const refusal = new InvalidSagaInputError(
@@ -186,12 +190,13 @@ export class StartDecisions {
     for (const { request, index, key } of pending) {
       const found = existing.get(key);
       if (found) {
-        answers[index] = answerExisting(
-          found,
-          request.idempotencyKey,
-          inputOf(index),
-          request.input,
-        );
+        // A start that names a version other than its saga's is another request.
+        answers[index] =
+          request.sagaVersion !== undefined && request.sagaVersion !== found.sagaVersion
+            ? new IdempotencyConflictError(
+                `idempotency key "${request.idempotencyKey}" already started saga ${found.sagaId} of version ${found.sagaVersion}`,
+              )
+            : answerExisting(found, request.idempotencyKey, inputOf(index), request.input);
       } else if (refusalOf(index) !== undefined) answers[index] = refusalOf(index)!;
       else if (first.has(key))
         continue; // answered once the first one is

@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
-  HEADERS,
-  JSON_CONTENT_TYPE,
+  eventHeaders,
   MESSAGE_TYPES,
-  SCHEMA_VERSION,
   type DefinitionEventMessage,
   type TopicNames,
 } from '#contracts';
@@ -37,12 +35,7 @@ export function rampRollbackEvent(
     lane: laneOf(rollback.name, lanes),
     topic: topics.events,
     key: rollback.name,
-    headers: {
-      [HEADERS.messageId]: event.eventId,
-      [HEADERS.messageType]: MESSAGE_TYPES.definitionEvent,
-      [HEADERS.contentType]: JSON_CONTENT_TYPE,
-      [HEADERS.schemaVersion]: String(SCHEMA_VERSION),
-    },
+    headers: eventHeaders(event.eventId, MESSAGE_TYPES.definitionEvent),
     payload: event as never,
   };
 }

@@ -37,6 +37,8 @@ export class TopicsUnavailableError extends Error {
 export interface RouteRequest {
   readonly active: number;
   readonly ramp?: { readonly version: number; readonly percent: number };
+  /** Only if the route is still at this revision (as read; 0: none yet), else a conflict. */
+  readonly revision?: number;
 }
 
 /** Settings of the registered definitions' upkeep. */
@@ -155,6 +157,11 @@ export class RegisteredDefinitions {
     return this.registry.get(name, version) === undefined ? route.active : version;
   }
 
+  /** The version starts of `name` that name none get, but for a ramp's share. */
+  activeVersion(name: string): number | undefined {
+    return this.routesByName.get(name)?.active ?? this.registry.latest(name)?.version;
+  }
+
   /** Every route, by saga type. */
   routes(): VersionRoute[] {
     return [...this.routesByName.values()];
@@ -247,6 +254,11 @@ export class RegisteredDefinitions {
     }
     if (problems.length > 0) throw new DefinitionRefusedError(problems);
     const current = await this.store.route(name);
+    if (request.revision !== undefined && request.revision !== (current?.revision ?? 0)) {
+      throw new DefinitionConflictError(
+        `the route of "${name}" is at revision ${current?.revision ?? 0}, not ${request.revision}: read it again`,
+      );
+    }
     const ramp =
       request.ramp === undefined || request.ramp.percent === 0 ? undefined : request.ramp;
     // The same ramp, widened or narrowed, keeps its start: its outcomes still count. A new one

@@ -8,6 +8,7 @@ import {
   SagaNotFoundError,
   SagaOperationError,
   UnknownSagaTypeError,
+  UnknownSagaVersionError,
 } from '../application/saga-errors.js';
 import { InvalidCursorError } from '../application/saga-errors.js';
 import { InvalidRequestException, problemBody, type ProblemBody } from './problem.js';
@@ -29,6 +30,8 @@ type ErrorClass = abstract new (...args: never[]) => Error;
 
 /** The saga errors with a fixed answer: their status, and the field to name, if any. */
 const SAGA_ERRORS: readonly (readonly [type: ErrorClass, status: number, field?: string])[] = [
+  // Before its parent class: a version's fault is the version's.
+  [UnknownSagaVersionError, HttpStatus.BAD_REQUEST, 'sagaVersion'],
   [UnknownSagaTypeError, HttpStatus.BAD_REQUEST, 'sagaType'],
   [InvalidCursorError, HttpStatus.BAD_REQUEST, 'cursor'],
   [SagaNotFoundError, HttpStatus.NOT_FOUND],

@@ -84,6 +84,8 @@ export const routeBodySchema = z.strictObject({
     })
     .optional(),
   reason: z.string().trim().min(1).max(LIMITS.message).superRefine(refuseUnstorableText),
+  /** The revision of the route this change replaces (as read); 0 for a type without one. */
+  revision: z.int().min(0).optional(),
 });
 
 /** `POST /saga-definitions/:name/versions/:version/retire`: why, for the definition log. */

@@ -28,7 +28,7 @@ import {
   type DefinitionProblem,
   type DefinitionSummary,
 } from '#definitions';
-import type { SagaRegistry } from '#saga-core';
+import type { AnySagaDefinition, SagaRegistry } from '#saga-core';
 import { SAGA_REGISTRY } from '../common/core-tokens.js';
 import {
   PostgresDefinitionStore,
@@ -52,10 +52,16 @@ import { SchemaValidationPipe } from './schema-validation.pipe.js';
 /** The media types of a definition document in a request body. */
 export const DEFINITION_YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml'];
 
-/** A definition as `GET /saga-definitions/:name/versions/:version` shows it. */
-export interface DefinitionView extends DefinitionSummary {
+/** A definition as `GET /saga-definitions` lists it: what it does, and how starts reach it. */
+export interface DefinitionListing extends DefinitionSummary {
+  /** The version starts that name none get (but for a ramp's share). */
+  readonly active: boolean;
   /** No new saga may start with it (its sagas that started before end on it). */
   readonly retired: boolean;
+}
+
+/** A definition as `GET /saga-definitions/:name/versions/:version` shows it. */
+export interface DefinitionView extends DefinitionListing {
   /** The document it was compiled from, as registered (documents only). */
   readonly document?: DefinitionDocument;
 }
@@ -69,6 +75,16 @@ export interface RoutingView {
 }
 
 const LOG_LINES = 50;
+
+/** The `:version` of a path, a whole number (else a 400 naming `version`). */
+const VersionParam = () =>
+  Param(
+    'version',
+    new ParseIntPipe({
+      exceptionFactory: () =>
+        new InvalidRequestException([{ field: 'version', message: 'must be a whole number' }]),
+    }),
+  );
 
 /**
  * The saga definitions this coordinator runs: the built-in ones, those of
@@ -89,8 +105,8 @@ export class SagaDefinitionsController {
   @RequireRole('read')
   @ApiOperation({ summary: 'Every saga type and version this coordinator runs, with its steps' })
   @ApiResponse({ status: HttpStatus.OK, schema: { type: 'array', items: { type: 'object' } } })
-  list(): DefinitionSummary[] {
-    return this.registry.list().map(summarizeDefinition);
+  list(): DefinitionListing[] {
+    return this.registry.list().map((definition) => this.listing(definition));
   }
 
   @Get('schema')
@@ -109,20 +125,21 @@ export class SagaDefinitionsController {
   @ApiOperation({ summary: 'One saga definition: its steps, and its document when it has one' })
   @ApiResponse({ status: HttpStatus.OK, schema: { type: 'object' } })
   @ApiProblems(400, 404)
-  get(
-    @Param('name') name: string,
-    @Param('version', new ParseIntPipe({ errorHttpStatusCode: HttpStatus.BAD_REQUEST }))
-    version: number,
-  ): DefinitionView {
+  get(@Param('name') name: string, @VersionParam() version: number): DefinitionView {
     const definition = this.registry.get(name, version);
     if (definition === undefined) {
       throw new NotFoundException(`no saga definition "${name}" version ${version}`);
     }
     const document = documentOf(definition);
+    return { ...this.listing(definition), ...(document === undefined ? {} : { document }) };
+  }
+
+  private listing(definition: AnySagaDefinition): DefinitionListing {
+    const { name, version } = definition;
     return {
       ...summarizeDefinition(definition),
+      active: this.definitions.activeVersion(name) === version,
       retired: this.definitions.isRetired(name, version),
-      ...(document === undefined ? {} : { document }),
     };
   }
 
@@ -140,8 +157,7 @@ export class SagaDefinitionsController {
   @ApiProblems(400, 401, 403, 404, 409, 415, 429)
   async retire(
     @Param('name') name: string,
-    @Param('version', new ParseIntPipe({ errorHttpStatusCode: HttpStatus.BAD_REQUEST }))
-    version: number,
+    @VersionParam() version: number,
     @Body({ schema: retireBodySchema }) body: { reason: string },
     @RequestActor() actor: string,
   ): Promise<DefinitionView> {
@@ -175,8 +191,7 @@ export class SagaDefinitionsController {
   @ApiProblems(400, 401, 403, 409, 413, 415, 429, 503)
   async register(
     @Param('name') name: string,
-    @Param('version', new ParseIntPipe({ errorHttpStatusCode: HttpStatus.BAD_REQUEST }))
-    version: number,
+    @VersionParam() version: number,
     @Headers('content-type') contentType: string | undefined,
     @Body() body: unknown,
     @RequestActor() actor: string,

@@ -2,10 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import {
-  HEADERS,
-  JSON_CONTENT_TYPE,
+  eventHeaders,
   MESSAGE_TYPES,
-  SCHEMA_VERSION,
   type ParticipantEventMessage,
   type ParticipantEventType,
   type TopicNames,
@@ -84,12 +82,7 @@ export class BreakerLog {
       lane: laneOf(change.participant, this.lanes),
       topic: this.topics.events,
       key: change.participant,
-      headers: {
-        [HEADERS.messageId]: event.eventId,
-        [HEADERS.messageType]: MESSAGE_TYPES.participantEvent,
-        [HEADERS.contentType]: JSON_CONTENT_TYPE,
-        [HEADERS.schemaVersion]: String(SCHEMA_VERSION),
-      },
+      headers: eventHeaders(event.eventId, MESSAGE_TYPES.participantEvent),
       payload: event as never,
     };
     const ids = await inTransaction(this.dataSource, async (sql) => {
