@@ -40,6 +40,7 @@ describe('the coordinator schema migrations on the real Postgres', () => {
       'SetAsideAndRetention1764900000000',
       'StateInOneRow1765000000000',
       'RegisteredDefinitions1765100000000',
+      'RetiredVersions1765100000001',
     ]);
     expect(await dataSource.showMigrations()).toBe(false);
     const tables = await dataSource.query<{ table_name: string }[]>(

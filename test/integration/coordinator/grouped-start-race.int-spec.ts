@@ -117,4 +117,15 @@ describe('grouped starts racing another transaction for a key', () => {
     );
     expect(rows).toEqual([{ id: winnerId }]);
   });
+
+  it('answers a refused copy of a key its group starts like a retry', async () => {
+    const valid = { sagaType: 'order', idempotencyKey: 'copies', input: orderInput('o-copies') };
+    const refused = { ...valid, input: { ...orderInput('o-copies'), amount: -1 } };
+    const [started, copy] = await coordinator.decisions.startMany([valid, refused]);
+    expect(started).toMatchObject({ created: true });
+    // Sent one after the other, the copy would meet the saga: another input, a conflict.
+    expect(copy).toBeInstanceOf(IdempotencyConflictError);
+    const [again] = await coordinator.decisions.startMany([valid]);
+    expect(again).toEqual({ ...(started as object), created: false });
+  });
 });

@@ -88,8 +88,9 @@ describe('saga definitions registered over HTTP', () => {
       { intervalMs: 20 },
     );
     console.log(`the second instance served delivery v1 ${Date.now() - at} ms after its 201`);
+    // Its input schema is for callers with `read`, not in the open AsyncAPI document.
     const asyncapi = await (await second.request('GET', '/asyncapi.json')).text();
-    expect(asyncapi).toContain('"delivery"');
+    expect(asyncapi).not.toContain('"delivery"');
 
     const completed = await startSaga(second, 'delivery', shipmentInput(randomUUID()));
     expect((await endsAs(second, completed, 'completed')).sagaVersion).toBe(1);

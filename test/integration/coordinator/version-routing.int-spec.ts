@@ -97,10 +97,13 @@ describe('version routing of registered definitions', () => {
 
   it('retires a version only once no start goes to it and its sagas have ended', async () => {
     const retire = (version: number) =>
-      app.request('POST', `/saga-definitions/pinned/versions/${version}/retire`, {
+      app.request('POST', `/saga-definitions/retiring/versions/${version}/retire`, {
         body: { reason: 'superseded' },
       });
+    await register(oneStepDocument('retiring', 1, 'idle'));
+    await register(oneStepDocument('retiring', 2, 'idle'));
     // Version 1 is active; version 2 has a saga in flight (nobody serves "idle").
+    await start('retiring', randomUUID(), { n: 2 }, 2);
     const active = await retire(1);
     expect(active.status).toBe(409);
     expect(((await active.json()) as { message: string }).message).toContain('active version');
@@ -110,18 +113,18 @@ describe('version routing of registered definitions', () => {
       '1 saga(s) of version 2',
     );
 
-    await register(oneStepDocument('pinned', 3, 'idle'));
+    await register(oneStepDocument('retiring', 3, 'idle'));
     const retired = await retire(3);
     expect(retired.status).toBe(200);
-    expect(await retired.json()).toMatchObject({ name: 'pinned', version: 3, retired: true });
+    expect(await retired.json()).toMatchObject({ name: 'retiring', version: 3, retired: true });
     const pinned = await app.request('POST', '/sagas', {
-      body: { sagaType: 'pinned', sagaVersion: 3, idempotencyKey: randomUUID(), input: { n: 3 } },
+      body: { sagaType: 'retiring', sagaVersion: 3, idempotencyKey: randomUUID(), input: { n: 3 } },
     });
     expect(pinned.status).toBe(400);
     expect(((await pinned.json()) as { message: string }).message).toContain('retired');
-    const routed = await route('pinned', { active: 3, reason: 'no' });
+    const routed = await route('retiring', { active: 3, reason: 'no' });
     expect(routed.status).toBe(400);
-    expect((await versionsOf('pinned')).get(3)).toBeUndefined();
+    expect((await versionsOf('retiring')).get(3)).toBeUndefined();
   });
 
   it('sends 10% ± 2% of 2,000 starts to a version ramped at 10%, the same key always to the same one', async () => {
@@ -249,7 +252,8 @@ describe('version routing of registered definitions', () => {
   });
 
   it('refuses a route to a version that is not registered, naming the field', async () => {
-    const response = await route('ramped', {
+    await register(oneStepDocument('typo', 1, 'idle'));
+    const response = await route('typo', {
       active: 1,
       ramp: { version: 9, percent: 5 },
       reason: 'typo',

@@ -6,8 +6,6 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SAGA_OPERATIONS } from '../../../apps/coordinator/src/application/saga-operations.js';
 import { SAGA_QUERIES } from '../../../apps/coordinator/src/application/saga-queries.js';
-import { SAGA_REGISTRY } from '../../../apps/coordinator/src/common/core-tokens.js';
-import { createSampleSagaRegistry } from '../../../apps/coordinator/src/sagas/saga-catalog.js';
 import { AsyncApiController } from '../../../apps/coordinator/src/asyncapi/asyncapi.controller.js';
 import { coordinatorAsyncApi } from '../../../apps/coordinator/src/asyncapi/coordinator-asyncapi.js';
 import { loadCoordinatorConfig } from '../../../apps/coordinator/src/config/coordinator-config.js';
@@ -32,7 +30,6 @@ const ASYNCAPI_FILE = 'docs/asyncapi.json';
     }),
   ],
   controllers: [AsyncApiController],
-  providers: [{ provide: SAGA_REGISTRY, useValue: createSampleSagaRegistry() }],
 })
 class AsyncApiTestModule {}
 

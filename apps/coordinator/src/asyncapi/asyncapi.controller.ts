@@ -1,26 +1,19 @@
-import { Controller, Get, HttpStatus, Inject } from '@nestjs/common';
+import { Controller, Get, HttpStatus } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { AsyncApiDocument } from '#contracts';
-import type { SagaRegistry } from '#saga-core';
-import { SAGA_REGISTRY } from '../common/core-tokens.js';
 import { PublicRoute } from '../http/route-access.js';
-import { asyncApiFor } from './coordinator-asyncapi.js';
+import { coordinatorAsyncApi } from './coordinator-asyncapi.js';
 
 /**
- * `GET /asyncapi.json`: the AsyncAPI 3 document of the Kafka wire contract, with the start
- * request's `input` of every saga this instance runs (built in: the committed
- * `docs/asyncapi.json`; plus those of `SAGA_DEFINITIONS_DIR` and those registered over the API).
- * Open like the OpenAPI pages: it describes, it holds no data.
+ * `GET /asyncapi.json`: the AsyncAPI 3 document of the Kafka wire contract, the same as the
+ * committed `docs/asyncapi.json`. Open like the OpenAPI pages: it describes, it holds no data;
+ * so it shows the inputs of the built-in sagas only (a registered definition's input schema is
+ * shown by `GET /saga-definitions/:name/versions/:version`, to callers with `read`).
  */
 @ApiTags('contract')
 @PublicRoute()
 @Controller()
 export class AsyncApiController {
-  /** Built again when a definition joins the registry (definitions are only ever added). */
-  private built: { readonly definitions: number; readonly document: AsyncApiDocument } | undefined;
-
-  constructor(@Inject(SAGA_REGISTRY) private readonly registry: SagaRegistry) {}
-
   @Get('asyncapi.json')
   @ApiOperation({
     summary: 'The AsyncAPI 3.0 document of the Kafka wire contract (topics, messages, headers)',
@@ -29,14 +22,10 @@ export class AsyncApiController {
   })
   @ApiResponse({
     status: HttpStatus.OK,
-    description: 'The document; with the built-in sagas only, as committed in docs/asyncapi.json',
+    description: 'The document, as committed in docs/asyncapi.json',
     schema: { type: 'object' },
   })
   document(): AsyncApiDocument {
-    const definitions = this.registry.list();
-    if (this.built?.definitions !== definitions.length) {
-      this.built = { definitions: definitions.length, document: asyncApiFor(definitions) };
-    }
-    return this.built.document;
+    return coordinatorAsyncApi();
   }
 }

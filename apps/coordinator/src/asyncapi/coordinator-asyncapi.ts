@@ -34,16 +34,12 @@ export function sagaInputsOf(definitions: readonly AnySagaDefinition[]): SagaInp
 
 let built: AsyncApiDocument | undefined;
 
-/** The AsyncAPI document of the wire contract, with the start request's `input` of each of `definitions`. */
-export function asyncApiFor(definitions: readonly AnySagaDefinition[]): AsyncApiDocument {
-  return buildAsyncApiDocument({ sagaInputs: sagaInputsOf(definitions) });
-}
-
 /**
- * The coordinator's AsyncAPI document with the sagas it ships, as `docs/asyncapi.json` holds
- * it; built once, on first use.
+ * The coordinator's AsyncAPI document: the wire contract, with the start request's `input`
+ * described for each saga it ships. `docs/asyncapi.json` holds the same document, and
+ * `GET /asyncapi.json` serves it; built once, on first use.
  */
 export function coordinatorAsyncApi(): AsyncApiDocument {
-  built ??= asyncApiFor(SAMPLE_SAGAS);
+  built ??= buildAsyncApiDocument({ sagaInputs: sagaInputsOf(SAMPLE_SAGAS) });
   return built;
 }

@@ -179,31 +179,29 @@ export class StartDecisions {
     const pending = checked.flatMap((check, index) =>
       check instanceof Error ? [] : [{ request: check.request, index, key: keyOf(check.request) }],
     );
-    const inputOf = (index: number) => (checked[index] as CheckedStart).input;
     const existing = await this.findByKeys(
       sql,
       pending.map((item) => item.request),
     );
     const first = new Map<string, number>();
     const fresh: { index: number; started: StartedSaga }[] = [];
-    const refusalOf = (index: number) => (checked[index] as CheckedStart).refusal;
+    const checkOf = (index: number) => checked[index] as CheckedStart;
     for (const { request, index, key } of pending) {
       const found = existing.get(key);
-      if (found) {
-        // A start that names a version other than its saga's is another request.
-        answers[index] =
-          request.sagaVersion !== undefined && request.sagaVersion !== found.sagaVersion
-            ? new IdempotencyConflictError(
-                `idempotency key "${request.idempotencyKey}" already started saga ${found.sagaId} of version ${found.sagaVersion}`,
-              )
-            : answerExisting(found, request.idempotencyKey, inputOf(index), request.input);
-      } else if (refusalOf(index) !== undefined) answers[index] = refusalOf(index)!;
+      const check = checkOf(index);
+      if (found) answers[index] = this.answerFor(found, check);
       else if (first.has(key))
-        continue; // answered once the first one is
+        continue; // answered once the first one is, refused or not
+      else if (check.refusal !== undefined) answers[index] = check.refusal;
       else {
         first.set(key, index);
-        const { ref } = checked[index] as CheckedStart;
-        const started = this.startOne(session, request, ref, inputOf(index), traceParents[index]);
+        const started = this.startOne(
+          session,
+          request,
+          check.ref,
+          check.input,
+          traceParents[index],
+        );
         if (started instanceof Error) answers[index] = started;
         else fresh.push({ index, started });
       }
@@ -224,36 +222,54 @@ export class StartDecisions {
     }
     const winners = await this.findByKeys(
       sql,
-      lost.map((index) => (checked[index] as CheckedStart).request),
+      lost.map((index) => checkOf(index).request),
     );
-    for (const { request, index, key } of pending) {
-      if (refusalOf(index) !== undefined && !existing.has(key)) continue; // answered above
-      if (lost.includes(index)) {
-        answers[index] = answerExisting(winners.get(key)!, request.idempotencyKey, inputOf(index));
-      } else if (first.get(key) !== index && !existing.has(key)) {
-        const firstIndex = first.get(key)!;
-        if (lost.includes(firstIndex)) {
-          // Another transaction's start took the key: each copy is answered against its saga,
-          // never with the first copy's answer (a copy may carry the winner's very input).
-          answers[index] = answerExisting(
-            winners.get(key)!,
-            request.idempotencyKey,
-            inputOf(index),
-          );
-          continue;
-        }
+    for (const { index, key } of pending) {
+      const firstIndex = first.get(key);
+      if (existing.has(key) || firstIndex === undefined) continue; // answered above
+      if (lost.includes(firstIndex)) {
+        // Another transaction's start took the key: each copy is answered against its saga,
+        // never with the first copy's answer (a copy may carry the winner's very input).
+        answers[index] = this.answerFor(winners.get(key)!, checkOf(index));
+      } else if (firstIndex !== index) {
         const original = answers[firstIndex]!;
+        const { ref, input } = checkOf(firstIndex);
         answers[index] =
           original instanceof Error
             ? original
-            : answerExisting(
-                { ...original, input: inputOf(firstIndex) },
-                request.idempotencyKey,
-                inputOf(index),
-              );
+            : this.answerFor({ ...original, sagaVersion: ref.version, input }, checkOf(index));
       }
     }
     return answers;
+  }
+
+  /**
+   * The answer to a start whose key already started `saga`: that saga, unless the start names
+   * another version, or another input (as the saga's own version reads it: the version routed
+   * now may read it otherwise).
+   */
+  private answerFor(
+    saga: Pick<KeyedSaga, 'sagaId' | 'sagaVersion' | 'status'> & { readonly input: unknown },
+    check: CheckedStart,
+  ): StartSagaAnswer | Error {
+    const { request } = check;
+    if (request.sagaVersion !== undefined && request.sagaVersion !== saga.sagaVersion) {
+      return new IdempotencyConflictError(
+        `idempotency key "${request.idempotencyKey}" already started saga ${saga.sagaId} of version ${saga.sagaVersion}`,
+      );
+    }
+    const input =
+      saga.sagaVersion === check.ref.version
+        ? check.input
+        : this.inputUnder(request, saga.sagaVersion);
+    return answerExisting(saga, request.idempotencyKey, input);
+  }
+
+  /** The request's input as `version` of its saga type reads it (as sent, if it refuses it). */
+  private inputUnder(request: StartSagaRequest, version: number): unknown {
+    const definition = this.runner.parts.registry.get(request.sagaType, version);
+    const parsed = definition?.input.safeParse(request.input);
+    return parsed?.success ? parsed.data : request.input;
   }
 
   /** The engine's start of one saga, its row sealed; or why it cannot start. */
@@ -305,17 +321,13 @@ interface StartedSaga {
   readonly row: NewSaga;
 }
 
-/**
- * The answer for a key that already started a saga: the same saga, unless the input differs
- * (as the definition read it, or as it came: the saga may be of another version).
- */
+/** The answer for a key that already started a saga: the same saga, unless the input differs. */
 function answerExisting(
   existing: { sagaId: string; status: SagaState['status']; input: unknown },
   idempotencyKey: string,
   input: unknown,
-  asSent: unknown = input,
 ): StartSagaAnswer | Error {
-  if (!inputsEqual(existing.input, input) && !inputsEqual(existing.input, asSent)) {
+  if (!inputsEqual(existing.input, input)) {
     return new IdempotencyConflictError(
       `idempotency key "${idempotencyKey}" already started saga ${existing.sagaId} with another input`,
     );

@@ -226,6 +226,8 @@ export class PostgresDefinitionStore {
         `INSERT INTO saga_retired_versions (name, version) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
         [name, version],
       );
+      // A route change checked against the versions before this one must not commit after it.
+      await sql.query(`UPDATE saga_routes SET revision = revision + 1 WHERE name = $1`, [name]);
       await appendLog(sql, { name, version, action: 'retired', actor, detail: reason });
       return 'retired';
     });

@@ -140,6 +140,12 @@ export class RegisteredDefinitions {
    * sends starts to it or sagas of it have not ended.
    */
   async retire(name: string, version: number, actor: string, reason: string): Promise<void> {
+    await this.refresh();
+    if (!this.routesByName.has(name) && this.registry.latest(name)?.version === version) {
+      throw new DefinitionConflictError(
+        `version ${version} is the latest of "${name}", which has no route: starts that name no version get it; give the type a route to another version first`,
+      );
+    }
     const outcome = await this.store.retire(name, version, actor, reason);
     if (outcome !== 'retired') throw new DefinitionConflictError(outcome);
     await this.refresh();

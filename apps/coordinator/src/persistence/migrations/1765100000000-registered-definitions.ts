@@ -6,9 +6,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * order of registration (every instance reads on from the last `seq` it has seen);
  * `saga_routes` holds, per saga type, the active version and a ramping one with its share of
  * new starts (`revision` grows with each change, and a change names the revision it replaces,
- * so two instances never both roll the same ramp back); `saga_retired_versions` lists the
- * versions no new saga may start with; `saga_definition_log` is the append-only audit of
- * registrations, route changes and retirements. New tables only: safe with sagas in
+ * so two instances never both roll the same ramp back); `saga_definition_log` is the
+ * append-only audit of registrations and route changes. New tables only: safe with sagas in
  * flight.
  */
 export class RegisteredDefinitions1765100000000 implements MigrationInterface {
@@ -37,13 +36,6 @@ export class RegisteredDefinitions1765100000000 implements MigrationInterface {
         changed_at timestamptz NOT NULL DEFAULT now()
       )`);
     await runner.query(`
-      CREATE TABLE saga_retired_versions (
-        name text NOT NULL,
-        version integer NOT NULL,
-        retired_at timestamptz NOT NULL DEFAULT now(),
-        PRIMARY KEY (name, version)
-      )`);
-    await runner.query(`
       CREATE TABLE saga_definition_log (
         id bigserial PRIMARY KEY,
         at timestamptz NOT NULL DEFAULT now(),
@@ -68,7 +60,6 @@ export class RegisteredDefinitions1765100000000 implements MigrationInterface {
 
   async down(runner: QueryRunner): Promise<void> {
     await runner.query(`DROP TABLE saga_definition_log`);
-    await runner.query(`DROP TABLE saga_retired_versions`);
     await runner.query(`DROP TABLE saga_routes`);
     await runner.query(`DROP TABLE saga_definitions`);
     await runner.query(`DROP FUNCTION saga_definitions_refuse_change()`);

@@ -7,6 +7,7 @@ import { DeadLetterEscapedText1764806400003 } from './1764806400003-dead-letter-
 import { SetAsideAndRetention1764900000000 } from './1764900000000-set-aside-and-retention.js';
 import { StateInOneRow1765000000000 } from './1765000000000-state-in-one-row.js';
 import { RegisteredDefinitions1765100000000 } from './1765100000000-registered-definitions.js';
+import { RetiredVersions1765100000001 } from './1765100000001-retired-versions.js';
 
 /** Every migration of the coordinator's schema, oldest first (listed, not globbed: ESM-safe). */
 export const coordinatorMigrations = [
@@ -19,4 +20,5 @@ export const coordinatorMigrations = [
   SetAsideAndRetention1764900000000,
   StateInOneRow1765000000000,
   RegisteredDefinitions1765100000000,
+  RetiredVersions1765100000001,
 ];
