@@ -9,11 +9,7 @@ import { Logger as PinoLogger } from 'nestjs-pino';
 import { AppModule } from '../../apps/coordinator/src/app.module.js';
 import { loadCoordinatorConfig } from '../../apps/coordinator/src/config/coordinator-config.js';
 import { configureHttp } from '../../apps/coordinator/src/http/index.js';
-import {
-  createBenchDocumentRegistry,
-  createBenchRegistry,
-  ECHO_PARTICIPANT,
-} from './bench-saga.js';
+import { createBenchDocumentRegistry, createBenchRegistry } from './bench-saga.js';
 
 async function main(): Promise<void> {
   const config = loadCoordinatorConfig(process.env);
@@ -25,7 +21,6 @@ async function main(): Promise<void> {
         process.env.BENCH_SAGA_SOURCE === 'document'
           ? createBenchDocumentRegistry()
           : createBenchRegistry(),
-      participants: [ECHO_PARTICIPANT],
     }),
     { bufferLogs: true, abortOnError: false },
   );

@@ -6,7 +6,6 @@ import type { AddressInfo } from 'node:net';
 import type { SagaRegistry } from '#saga-core';
 import { AppModule } from '../../apps/coordinator/src/app.module.js';
 import { configureHttp } from '../../apps/coordinator/src/http/index.js';
-import { SAMPLE_PARTICIPANTS } from '../../apps/coordinator/src/sagas/saga-catalog.js';
 import type { CoordinatorEnvironment } from './coordinator-fixture.js';
 import { orderInput } from './saga-load.js';
 import { ADMIN_HEADERS } from './test-credentials.js';
@@ -40,7 +39,6 @@ export async function startCoordinatorApp(
   const module = AppModule.forRoot({
     config,
     registry,
-    participants: SAMPLE_PARTICIPANTS,
     companions: config.sampleParticipants ? [sampleParticipantsCompanion()] : [],
   });
   const app = await NestFactory.create<NestExpressApplication>(module, {

@@ -6,10 +6,7 @@ import {
 import { quoteIdentifier } from '../../apps/coordinator/src/persistence/data-source-options.js';
 import type { CoordinatorRuntime } from '../../apps/coordinator/src/runtime/coordinator-runtime.js';
 import { createCoordinatorRuntime } from '../../apps/coordinator/src/runtime/coordinator-core.module.js';
-import {
-  createSampleSagaRegistry,
-  SAMPLE_PARTICIPANTS,
-} from '../../apps/coordinator/src/sagas/saga-catalog.js';
+import { createSampleSagaRegistry } from '../../apps/coordinator/src/sagas/saga-catalog.js';
 import { KafkaTransport } from '#messaging';
 import {
   sampleParticipantTopics,
@@ -88,7 +85,6 @@ export async function startCoordinator(
   const runtime = await createCoordinatorRuntime({
     config: environment.config(overrides),
     registry: createSampleSagaRegistry(),
-    participants: SAMPLE_PARTICIPANTS,
   });
   await runtime.start();
   return runtime;

@@ -5,10 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from '../../apps/coordinator/src/app.module.js';
 import { configureHttp } from '../../apps/coordinator/src/http/index.js';
-import {
-  createSampleSagaRegistry,
-  SAMPLE_PARTICIPANTS,
-} from '../../apps/coordinator/src/sagas/saga-catalog.js';
+import { createSampleSagaRegistry } from '../../apps/coordinator/src/sagas/saga-catalog.js';
 import { createEnvironment, type CoordinatorEnvironment } from './coordinator-fixture.js';
 import { sampleParticipantsCompanion } from '../../apps/sample-participants/src/embedded-companion.js';
 
@@ -39,7 +36,6 @@ export async function startSecuredApp(
     AppModule.forRoot({
       config,
       registry: createSampleSagaRegistry(),
-      participants: SAMPLE_PARTICIPANTS,
       companions: participants ? [sampleParticipantsCompanion()] : [],
     }),
     { logger: false, abortOnError: false },

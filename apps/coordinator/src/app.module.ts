@@ -2,7 +2,6 @@ import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { runQuery } from '#postgres';
 import type { SagaRegistry } from '#saga-core';
-import type { KnownParticipants } from './common/known-participants.js';
 import { SAGA_OPERATIONS } from './application/saga-operations.js';
 import { SAGA_QUERIES } from './application/saga-queries.js';
 import { AsyncApiController } from './asyncapi/asyncapi.controller.js';
@@ -10,7 +9,6 @@ import {
   COORDINATOR_CONFIG,
   DEAD_LETTER_SEALER,
   MESSAGE_TRANSPORT,
-  PARTICIPANTS,
   SAGA_REGISTRY,
 } from './common/core-tokens.js';
 import type { CoordinatorConfig } from './config/coordinator-config.js';
@@ -44,11 +42,10 @@ import type { StartupPhases } from './runtime/startup-phases.js';
 import { SensitiveData } from './security/sensitive-data.js';
 import { StuckSagasModule } from './stuck-sagas/index.js';
 
-/** What the coordinator runs: its configuration, its saga definitions, and their participants. */
+/** What the coordinator runs: its configuration and its saga definitions. */
 export interface AppModuleOptions {
   readonly config: CoordinatorConfig;
   readonly registry: SagaRegistry;
-  readonly participants: readonly string[];
   /** Run in this process beside the coordinator (the embedded mode's sample participants; default none). */
   readonly companions?: readonly Companion[];
   /** Authentication and rate limits; default: as the configuration describes them. */
@@ -94,9 +91,9 @@ const sagaApi: Provider[] = [
   },
   {
     provide: PARTICIPANT_HEALTH,
-    inject: [DataSource, CommandGate, PARTICIPANTS],
-    useFactory: (dataSource: DataSource, gate: CommandGate, participants: KnownParticipants) =>
-      new ParticipantHealthService(dataSource, gate, participants),
+    inject: [DataSource, CommandGate, SAGA_REGISTRY],
+    useFactory: (dataSource: DataSource, gate: CommandGate, registry: SagaRegistry) =>
+      new ParticipantHealthService(dataSource, gate, registry),
   },
 ];
 
@@ -114,7 +111,6 @@ export class AppModule {
         CoordinatorCoreModule.forRoot({
           config: options.config,
           registry: options.registry,
-          participants: options.participants,
           metrics: options.metrics ?? new Metrics(),
           ...(options.startup === undefined ? {} : { startup: options.startup }),
         }),

@@ -13,7 +13,7 @@ import {
 } from './config/coordinator-config.js';
 import { configureHttp } from './http/index.js';
 import { DefinitionLoadError, loadDefinitionDirectory } from '#definitions';
-import { createSampleSagaRegistry, participantsOf } from './sagas/saga-catalog.js';
+import { createSampleSagaRegistry } from './sagas/saga-catalog.js';
 // The entry point composes the product with its samples; nothing else in the coordinator
 // imports them (eslint.config.js).
 import { sampleParticipantsCompanion } from '../../sample-participants/src/embedded-companion.js';
@@ -43,7 +43,6 @@ async function main(): Promise<void> {
   const module = AppModule.forRoot({
     config,
     registry,
-    participants: participantsOf(registry.list()),
     companions: config.sampleParticipants ? [sampleParticipantsCompanion()] : [],
     security,
     startup,

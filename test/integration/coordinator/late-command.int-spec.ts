@@ -7,10 +7,7 @@ import { topicNames } from '#contracts';
 import type { MessagePublisher, OutgoingMessage } from '#saga-core';
 import type { CoordinatorRuntime } from '../../../apps/coordinator/src/runtime/coordinator-runtime.js';
 import { createCoordinatorRuntime } from '../../../apps/coordinator/src/runtime/coordinator-core.module.js';
-import {
-  createSampleSagaRegistry,
-  SAMPLE_PARTICIPANTS,
-} from '../../../apps/coordinator/src/sagas/saga-catalog.js';
+import { createSampleSagaRegistry } from '../../../apps/coordinator/src/sagas/saga-catalog.js';
 import { KafkaTransport, type MessageTransport } from '#messaging';
 import {
   createEnvironment,
@@ -80,7 +77,6 @@ describe('a command whose first send fails, held in the outbox past its reply ti
         BREAKER_VOLUME_THRESHOLD: '1000000',
       }),
       registry: createSampleSagaRegistry(),
-      participants: SAMPLE_PARTICIPANTS,
       transport,
     });
     await coordinator.start();

@@ -8,10 +8,7 @@ import { DeadLetterQueries } from '../../../apps/coordinator/src/dead-letters/de
 import { DeadLetterReplayer } from '../../../apps/coordinator/src/dead-letters/dead-letter-replayer.js';
 import type { CoordinatorRuntime } from '../../../apps/coordinator/src/runtime/coordinator-runtime.js';
 import { createCoordinatorRuntime } from '../../../apps/coordinator/src/runtime/coordinator-core.module.js';
-import {
-  createSampleSagaRegistry,
-  SAMPLE_PARTICIPANTS,
-} from '../../../apps/coordinator/src/sagas/saga-catalog.js';
+import { createSampleSagaRegistry } from '../../../apps/coordinator/src/sagas/saga-catalog.js';
 import {
   countStuckSagas,
   listStuckSagas,
@@ -30,7 +27,6 @@ describe('dead letters in the embedded mode', () => {
     runtime = await createCoordinatorRuntime({
       config: loadCoordinatorConfig({}),
       registry: createSampleSagaRegistry(),
-      participants: SAMPLE_PARTICIPANTS,
     });
     queries = new DeadLetterQueries(runtime.dataSource);
     await runtime.start();

@@ -57,7 +57,6 @@ describe('consumers whose first join fails', () => {
       // Reply timeouts of 0.5 s: a step whose command nobody reads times out quickly.
       config: environment.config({ TIME_SCALE: '0.1' }),
       registry: createSampleSagaRegistry(),
-      participants: SAMPLE_PARTICIPANTS,
       transport: coordinatorSide.transport,
     });
     await coordinator.start({ waitForConsumers: false });

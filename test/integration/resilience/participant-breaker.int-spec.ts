@@ -7,7 +7,6 @@ import { createSagaRegistry, defineSaga } from '#saga-core';
 import type { CommandMessage, JsonValue } from '#contracts';
 import type { CoordinatorRuntime } from '../../../apps/coordinator/src/runtime/coordinator-runtime.js';
 import { createCoordinatorRuntime } from '../../../apps/coordinator/src/runtime/coordinator-core.module.js';
-import { SAMPLE_PARTICIPANTS } from '../../../apps/coordinator/src/sagas/saga-catalog.js';
 import { orderSaga } from '../../../apps/coordinator/src/sagas/order.saga.js';
 import {
   createEnvironment,
@@ -82,7 +81,6 @@ describe('a participant circuit breaker on the real Kafka and Postgres', () => {
     coordinator = await createCoordinatorRuntime({
       config: environment.config(breakerSettings),
       registry: createSagaRegistry([orderSaga, quickOrderSaga]),
-      participants: SAMPLE_PARTICIPANTS,
     });
     await coordinator.start();
     paymentDown = false;

@@ -7,8 +7,6 @@
 export const COORDINATOR_CONFIG = Symbol('CoordinatorConfig');
 /** The saga definitions the coordinator runs (SagaRegistry). */
 export const SAGA_REGISTRY = Symbol('SagaRegistry');
-/** The participants whose command topics the coordinator creates (KnownParticipants). */
-export const PARTICIPANTS = Symbol('Participants');
 /** Kafka, or the in-process broker of the embedded mode (MessageTransport). */
 export const MESSAGE_TRANSPORT = Symbol('MessageTransport');
 /** The names of the coordinator's topics under its prefix (TopicNames). */

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { describeError } from '#errors';
+import { RepeatingRound } from '../common/repeating-round.js';
 import type { PostgresDefinitionStore, VersionOutcomes } from './definition-store.postgres.js';
 import type { OutboxRow } from '../persistence/saga-rows.js';
 import type { RampRollback } from './ramp-rollback-event.js';
@@ -54,8 +55,7 @@ export function judgeRamp(
  */
 export class RampGuard {
   private readonly logger = new Logger('SagaDefinitions');
-  private timer: NodeJS.Timeout | undefined;
-  private checking: Promise<unknown> = Promise.resolve();
+  private checking: RepeatingRound | undefined;
 
   constructor(
     private readonly store: PostgresDefinitionStore,
@@ -64,25 +64,19 @@ export class RampGuard {
     private readonly reporter: RampReporter,
   ) {}
 
-  /** Judges the ramps every `checkMs` until `stop` (a tick is skipped while one still runs). */
+  /** Judges the ramps every `checkMs` until `stop`. */
   start(): void {
-    let busy = false;
-    this.timer = setInterval(() => {
-      if (busy) return;
-      busy = true;
-      this.checking = this.check()
-        .catch((error: unknown) =>
-          this.logger.warn(`could not judge the ramps: ${describeError(error)}`),
-        )
-        .finally(() => (busy = false));
-    }, this.options.checkMs);
-    this.timer.unref();
+    this.checking = new RepeatingRound(this.options.checkMs, () =>
+      this.check().then(
+        () => undefined,
+        (error: unknown) => this.logger.warn(`could not judge the ramps: ${describeError(error)}`),
+      ),
+    );
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.timer);
-    this.timer = undefined;
-    await this.checking;
+    await this.checking?.stop();
+    this.checking = undefined;
   }
 
   /** Judges every ramp now; the ramps this call rolled back. */

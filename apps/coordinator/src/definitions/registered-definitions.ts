@@ -8,6 +8,7 @@ import {
 } from '#definitions';
 import { describeError } from '#errors';
 import type { SagaRegistry } from '#saga-core';
+import { RepeatingRound } from '../common/repeating-round.js';
 import {
   versionKey,
   type PostgresDefinitionStore,
@@ -26,6 +27,11 @@ export class DefinitionRefusedError extends Error {
 /** The version is registered with another document, or the route changed meanwhile (HTTP 409). */
 export class DefinitionConflictError extends Error {
   override readonly name = 'DefinitionConflictError';
+}
+
+/** No such saga type, or version (HTTP 404). */
+export class DefinitionNotFoundError extends Error {
+  override readonly name = 'DefinitionNotFoundError';
 }
 
 /** The participants' topics could not be created: nothing was registered (HTTP 503). */
@@ -62,7 +68,7 @@ export class RegisteredDefinitions {
   private lastSeq = '0';
   private routesByName = new Map<string, VersionRoute>();
   private retiredVersions = new Set<string>();
-  private timer: NodeJS.Timeout | undefined;
+  private polling: RepeatingRound | undefined;
   private reading: Promise<void> = Promise.resolve();
 
   constructor(
@@ -72,40 +78,31 @@ export class RegisteredDefinitions {
   ) {}
 
   /**
-   * Loads what is stored, then keeps reading on every `pollMs` until `stop` (a tick is skipped
-   * while the read before it still runs; a failing read is logged once until one succeeds).
+   * Loads what is stored, then keeps reading every `pollMs` until `stop` (a failing read is
+   * logged once until one succeeds).
    */
   async start(): Promise<void> {
     await this.refresh();
-    let busy = false;
     let failing = false;
-    this.timer = setInterval(() => {
-      if (busy) return;
-      busy = true;
-      this.refresh()
-        .then(
-          () => {
-            if (failing) this.logger.log('the registered definitions are read again');
-            failing = false;
-          },
-          (error: unknown) => {
-            if (!failing) {
-              this.logger.warn(
-                `could not read the registered definitions (trying on): ${describeError(error)}`,
-              );
-            }
-            failing = true;
-          },
-        )
-        .finally(() => (busy = false));
-    }, this.options.pollMs);
-    this.timer.unref();
+    this.polling = new RepeatingRound(this.options.pollMs, async () => {
+      try {
+        await this.refresh();
+        if (failing) this.logger.log('the registered definitions are read again');
+        failing = false;
+      } catch (error) {
+        if (!failing) {
+          this.logger.warn(
+            `could not read the registered definitions (trying on): ${describeError(error)}`,
+          );
+        }
+        failing = true;
+      }
+    });
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.timer);
-    this.timer = undefined;
-    await this.reading;
+    await this.polling?.stop();
+    this.polling = undefined;
   }
 
   /**
@@ -140,7 +137,7 @@ export class RegisteredDefinitions {
    * sends starts to it or sagas of it have not ended.
    */
   async retire(name: string, version: number, actor: string, reason: string): Promise<void> {
-    await this.refresh();
+    await this.refreshKnowing(name, version);
     if (!this.routesByName.has(name) && this.registry.latest(name)?.version === version) {
       throw new DefinitionConflictError(
         `version ${version} is the latest of "${name}", which has no route: starts that name no version get it; give the type a route to another version first`,
@@ -242,7 +239,7 @@ export class RegisteredDefinitions {
     actor: string,
     reason: string,
   ): Promise<VersionRoute> {
-    await this.refresh(); // a version registered on another instance a moment ago counts
+    await this.refreshKnowing(name);
     const problems: DefinitionProblem[] = [];
     const unusable = (version: number) =>
       this.registry.get(name, version) === undefined
@@ -293,6 +290,20 @@ export class RegisteredDefinitions {
       );
     await this.refresh();
     return this.routesByName.get(name)!;
+  }
+
+  /**
+   * Reads what is stored (a version registered on another instance a moment ago counts), then
+   * throws DefinitionNotFoundError unless `name` (at `version`, when given) is registered.
+   */
+  async refreshKnowing(name: string, version?: number): Promise<void> {
+    await this.refresh();
+    const known =
+      version === undefined ? this.registry.latest(name) : this.registry.get(name, version);
+    if (known === undefined) {
+      const which = version === undefined ? '' : ` version ${version}`;
+      throw new DefinitionNotFoundError(`no saga definition "${name}"${which}`);
+    }
   }
 
   /** Adds a stored definition to the registry, unless it is there already. */

@@ -36,6 +36,7 @@ import {
 } from '../definitions/definition-store.postgres.js';
 import {
   DefinitionConflictError,
+  DefinitionNotFoundError,
   DefinitionRefusedError,
   RegisteredDefinitions,
   TopicsUnavailableError,
@@ -161,10 +162,6 @@ export class SagaDefinitionsController {
     @Body({ schema: retireBodySchema }) body: { reason: string },
     @RequestActor() actor: string,
   ): Promise<DefinitionView> {
-    await this.definitions.refresh();
-    if (this.registry.get(name, version) === undefined) {
-      throw new NotFoundException(`no saga definition "${name}" version ${version}`);
-    }
     try {
       await this.definitions.retire(name, version, actor, body.reason);
     } catch (error) {
@@ -215,9 +212,10 @@ export class SagaDefinitionsController {
   @ApiResponse({ status: HttpStatus.OK, schema: { type: 'object' } })
   @ApiProblems(401, 403, 404)
   async routing(@Param('name') name: string): Promise<RoutingView> {
-    await this.definitions.refresh(); // what another instance registered a moment ago
-    if (this.registry.latest(name) === undefined) {
-      throw new NotFoundException(`no saga definition "${name}"`);
+    try {
+      await this.definitions.refreshKnowing(name);
+    } catch (error) {
+      throw definitionProblem(error);
     }
     const route = this.definitions.routeOf(name);
     return {
@@ -244,10 +242,6 @@ export class SagaDefinitionsController {
     @Body({ schema: routeBodySchema }) body: RouteRequest & { reason: string },
     @RequestActor() actor: string,
   ): Promise<VersionRoute> {
-    await this.definitions.refresh(); // what another instance registered a moment ago
-    if (this.registry.latest(name) === undefined) {
-      throw new NotFoundException(`no saga definition "${name}"`);
-    }
     try {
       const { reason, ...request } = body;
       return await this.definitions.setRoute(name, request, actor, reason);
@@ -274,6 +268,7 @@ function documentIn(contentType: string | undefined, body: unknown): unknown {
 function definitionProblem(error: unknown): unknown {
   if (error instanceof DefinitionRefusedError) return refused(error.problems);
   if (error instanceof DefinitionConflictError) return new ConflictException(error.message);
+  if (error instanceof DefinitionNotFoundError) return new NotFoundException(error.message);
   if (error instanceof TopicsUnavailableError) {
     return new ServiceUnavailableException(error.message);
   }

@@ -1,4 +1,4 @@
-import type { KnownParticipants } from '../common/known-participants.js';
+import type { SagaRegistry } from '#saga-core';
 import type { DataSource } from 'typeorm';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { inTransaction } from '#postgres';
@@ -13,7 +13,8 @@ const STATE_VALUES: Record<BreakerState, number> = { closed: 0, 'half-open': 1, 
 export interface ResilienceSources {
   readonly gate: CommandGate;
   readonly admission: SagaAdmission;
-  readonly participants: KnownParticipants;
+  /** The definitions, whose participants the gauges list (read at each scrape). */
+  readonly sagas: SagaRegistry;
   readonly dataSource: DataSource;
   readonly stuckAfterMs: number;
 }
@@ -24,8 +25,8 @@ export interface ResilienceSources {
  * caps, from the database for the stuck sagas).
  */
 export function registerResilienceMetrics(registry: Registry, sources: ResilienceSources): void {
-  const { gate, admission, participants, dataSource } = sources;
-  const status = () => gate.status(participants.list());
+  const { gate, admission, sagas, dataSource } = sources;
+  const status = () => gate.status(sagas.participants());
   new Gauge({
     name: 'saga_breaker_open',
     help: "1 while a participant's circuit breaker on this instance is open or half-open, else 0.",

@@ -1,4 +1,4 @@
-import type { KnownParticipants } from '../common/known-participants.js';
+import type { SagaRegistry } from '#saga-core';
 import type { DataSource } from 'typeorm';
 import type { ParticipantHealth, ParticipantView } from './participant-health.js';
 import { readBreakerLog } from './breaker-log.js';
@@ -12,17 +12,18 @@ export class ParticipantHealthService implements ParticipantHealth {
   constructor(
     private readonly dataSource: DataSource,
     private readonly gate: CommandGate,
-    private readonly participants: KnownParticipants,
+    /** The definitions, whose participants are shown (registered ones too). */
+    private readonly registry: SagaRegistry,
   ) {}
 
   async list(): Promise<ParticipantView[]> {
     return Promise.all(
-      this.gate.status(this.participants.list()).map((status) => this.view(status)),
+      this.gate.status(this.registry.participants()).map((status) => this.view(status)),
     );
   }
 
   async get(participant: string): Promise<ParticipantView | undefined> {
-    if (!this.participants.has(participant)) return undefined;
+    if (!this.registry.participants().includes(participant)) return undefined;
     const [status] = this.gate.status([participant]).filter((s) => s.participant === participant);
     return status && this.view(status);
   }

@@ -1,9 +1,8 @@
-import type { KnownParticipants } from '../common/known-participants.js';
 import { Logger } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import type { TopicNames } from '#contracts';
 import { dataErrorReason } from '#postgres';
-import type { BatchHandler, IncomingMessage, MessageConsumer } from '#saga-core';
+import type { BatchHandler, IncomingMessage, MessageConsumer, SagaRegistry } from '#saga-core';
 import type { CoordinatorConfig } from '../config/coordinator-config.js';
 import type { HotPathTuning } from '../config/tuning-config.js';
 import { deadLetterIndexer, deadLetterTopicsToIndex } from '../dead-letters/index.js';
@@ -32,7 +31,8 @@ export interface CoordinatorConsumersParts {
   readonly config: CoordinatorConfig;
   readonly transport: MessageTransport;
   readonly topics: TopicNames;
-  readonly participants: KnownParticipants;
+  /** The definitions: the dead-letter topics of their participants are indexed. */
+  readonly registry: SagaRegistry;
   readonly decisions: SagaDecisions;
   readonly sensitive: SensitiveData;
   readonly admission: SagaAdmission;
@@ -187,12 +187,12 @@ export class CoordinatorConsumers {
 
   /** Records what lands in the dead-letter topics; one group, so each record once across instances. */
   private async indexDeadLetters(groupId: string): Promise<void> {
-    const { transport, topics, participants, dataSource, deadLetterSealer } = this.parts;
+    const { transport, topics, registry, dataSource, deadLetterSealer } = this.parts;
     const consumer = transport.createConsumer();
     this.consumers.push(consumer);
     await consumer.start({
       groupId,
-      topics: deadLetterTopicsToIndex(topics, participants.list()),
+      topics: deadLetterTopicsToIndex(topics, registry.participants()),
       handleBatch: deadLetterIndexer(dataSource, deadLetterSealer),
     });
   }

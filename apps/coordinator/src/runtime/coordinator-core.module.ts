@@ -1,4 +1,3 @@
-import type { KnownParticipants } from '../common/known-participants.js';
 import { Global, Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DataSource } from 'typeorm';
@@ -9,7 +8,6 @@ import {
   COORDINATOR_CONFIG,
   DEAD_LETTER_SEALER,
   MESSAGE_TRANSPORT,
-  PARTICIPANTS,
   SAGA_REGISTRY,
   TOPIC_NAMES,
 } from '../common/core-tokens.js';
@@ -35,12 +33,10 @@ import type { MessageTransport } from '#messaging';
 import { RuntimeGauges } from './runtime-gauges.js';
 import { StartupPhases } from './startup-phases.js';
 
-/** What the coordinator's core runs: the saga definitions and the participants they command. */
+/** What the coordinator's core runs: the saga definitions (their participants' topics are created). */
 export interface CoordinatorCoreOptions {
   readonly config: CoordinatorConfig;
   readonly registry: SagaRegistry;
-  /** Participants whose command topics the coordinator creates. */
-  readonly participants: readonly string[];
   /** Use this transport instead of the one the configuration names (tests, embedded wiring). */
   readonly transport?: MessageTransport;
   /** The registry to count into (default: a new one, without the Node.js process metrics). */
@@ -53,7 +49,6 @@ export interface CoordinatorCoreOptions {
 const EXPORTED = [
   COORDINATOR_CONFIG,
   SAGA_REGISTRY,
-  PARTICIPANTS,
   MESSAGE_TRANSPORT,
   TOPIC_NAMES,
   DEAD_LETTER_SEALER,
@@ -74,7 +69,7 @@ const runtimeProvider: Provider = {
   provide: CoordinatorRuntime,
   inject: [
     COORDINATOR_CONFIG,
-    PARTICIPANTS,
+    SAGA_REGISTRY,
     DataSource,
     MESSAGE_TRANSPORT,
     TOPIC_NAMES,
@@ -98,7 +93,7 @@ const runtimeProvider: Provider = {
   ],
   useFactory: (
     config: CoordinatorConfig,
-    participants: KnownParticipants,
+    registry: SagaRegistry,
     dataSource: DataSource,
     transport: MessageTransport,
     topics: TopicNames,
@@ -122,7 +117,7 @@ const runtimeProvider: Provider = {
   ) =>
     new CoordinatorRuntime({
       config,
-      participants,
+      registry,
       dataSource,
       transport,
       topics,
@@ -162,7 +157,6 @@ export class CoordinatorCoreModule {
         ...coreProviders({
           config: options.config,
           registry: options.registry,
-          participants: options.participants,
           metrics: options.metrics ?? new Metrics({ defaultMetrics: false }),
           ...(options.transport === undefined ? {} : { transport: options.transport }),
         }),

@@ -1,4 +1,3 @@
-import type { KnownParticipants } from '../common/known-participants.js';
 import { Logger } from '@nestjs/common';
 import type { TopicNames } from '#contracts';
 import { describeError } from '#errors';
@@ -8,7 +7,7 @@ import {
   retryWhileUnavailable,
   type RetentionLoop,
 } from '#postgres';
-import type { TopicSpec } from '#saga-core';
+import type { SagaRegistry, TopicSpec } from '#saga-core';
 import { DataSource } from 'typeorm';
 import type { CoordinatorConfig } from '../config/coordinator-config.js';
 import type { DeadLetterSealer } from '../dead-letters/dead-letter-sealer.js';
@@ -33,7 +32,8 @@ import type { StartupPhases } from './startup-phases.js';
 /** The parts the runtime starts and stops, as the core module provides them (core-providers.ts). */
 export interface CoordinatorRuntimeParts {
   readonly config: CoordinatorConfig;
-  readonly participants: KnownParticipants;
+  /** The definitions: their participants' command topics are created at start-up. */
+  readonly registry: SagaRegistry;
   readonly dataSource: DataSource;
   readonly transport: MessageTransport;
   readonly topics: TopicNames;
@@ -102,17 +102,17 @@ export class CoordinatorRuntime {
 
   /** The topics the coordinator reads and writes, each with its dead-letter topic. */
   topicSpecs(): TopicSpec[] {
-    const partitions = this.parts.config.topicPartitions;
-    const topics = [
-      this.topics.start,
-      this.topics.replies,
-      this.topics.events,
-      ...this.parts.participants.list().map((p) => this.topics.commands(p)),
-    ];
-    return topics.flatMap((topic) => [
-      { topic, partitions },
-      { topic: this.topics.deadLetter(topic), partitions },
-    ]);
+    const { config, registry } = this.parts;
+    return withDeadLetterTopics(
+      this.topics,
+      [
+        this.topics.start,
+        this.topics.replies,
+        this.topics.events,
+        ...registry.participants().map((p) => this.topics.commands(p)),
+      ],
+      config.topicPartitions,
+    );
   }
 
   /**
@@ -245,4 +245,16 @@ export class CoordinatorRuntime {
       await admin.destroy();
     }
   }
+}
+
+/** Each of `names` with its dead-letter topic, all of `partitions` partitions. */
+export function withDeadLetterTopics(
+  topics: TopicNames,
+  names: readonly string[],
+  partitions: number,
+): TopicSpec[] {
+  return names.flatMap((topic) => [
+    { topic, partitions },
+    { topic: topics.deadLetter(topic), partitions },
+  ]);
 }

@@ -9,11 +9,9 @@ import {
   COORDINATOR_CONFIG,
   DEAD_LETTER_SEALER,
   MESSAGE_TRANSPORT,
-  PARTICIPANTS,
   SAGA_REGISTRY,
   TOPIC_NAMES,
 } from '../common/core-tokens.js';
-import { KnownParticipants } from '../common/known-participants.js';
 import { WorkSignals } from '../common/work-signals.js';
 import type { CoordinatorConfig } from '../config/coordinator-config.js';
 import type { DeadLetterSealer } from '../dead-letters/dead-letter-sealer.js';
@@ -41,6 +39,7 @@ import { ephemeralKeyring } from '../security/keyring.js';
 import { SensitiveData } from '../security/sensitive-data.js';
 import { TimerPoller } from '../timers/timer-poller.js';
 import { CoordinatorConsumers } from './coordinator-consumers.js';
+import { withDeadLetterTopics } from './coordinator-runtime.js';
 import type { MessageTransport } from '#messaging';
 import { createMessageTransport } from './message-transport.js';
 import { RuntimeGauges } from './runtime-gauges.js';
@@ -76,7 +75,6 @@ function payloadOpener(sensitive: SensitiveData) {
 export interface CoreInputs {
   readonly config: CoordinatorConfig;
   readonly registry: SagaRegistry;
-  readonly participants: readonly string[];
   readonly transport?: MessageTransport;
   readonly metrics: Metrics;
 }
@@ -91,10 +89,6 @@ export function coreProviders(inputs: CoreInputs): Provider[] {
   return [
     { provide: COORDINATOR_CONFIG, useValue: inputs.config },
     { provide: SAGA_REGISTRY, useValue: inputs.registry },
-    {
-      provide: PARTICIPANTS,
-      useValue: new KnownParticipants(inputs.participants, inputs.registry),
-    },
     { provide: Metrics, useValue: inputs.metrics },
     { provide: WorkSignals, useValue: new WorkSignals() },
     { provide: DataSource, inject: [COORDINATOR_CONFIG], useFactory: dataSourceFor },
@@ -184,14 +178,9 @@ export function coreProviders(inputs: CoreInputs): Provider[] {
         new RegisteredDefinitions(store, registry, {
           pollMs: config.definitions.pollMs,
           createParticipantTopics: async (participants) => {
-            const partitions = config.topicPartitions;
+            const names = participants.map((participant) => topics.commands(participant));
             await transport.administrator.ensureTopics(
-              participants
-                .map((participant) => topics.commands(participant))
-                .flatMap((topic) => [
-                  { topic, partitions },
-                  { topic: topics.deadLetter(topic), partitions },
-                ]),
+              withDeadLetterTopics(topics, names, config.topicPartitions),
             );
           },
         }),
@@ -349,7 +338,7 @@ export function coreProviders(inputs: CoreInputs): Provider[] {
         COORDINATOR_CONFIG,
         MESSAGE_TRANSPORT,
         TOPIC_NAMES,
-        PARTICIPANTS,
+        SAGA_REGISTRY,
         SagaDecisions,
         SensitiveData,
         SagaAdmission,
@@ -361,7 +350,7 @@ export function coreProviders(inputs: CoreInputs): Provider[] {
         config: CoordinatorConfig,
         transport: MessageTransport,
         topics: TopicNames,
-        participants: KnownParticipants,
+        registry: SagaRegistry,
         decisions: SagaDecisions,
         sensitive: SensitiveData,
         admission: SagaAdmission,
@@ -373,7 +362,7 @@ export function coreProviders(inputs: CoreInputs): Provider[] {
           config,
           transport,
           topics,
-          participants,
+          registry,
           decisions,
           sensitive,
           admission,
@@ -390,7 +379,7 @@ export function coreProviders(inputs: CoreInputs): Provider[] {
         DataSource,
         CommandGate,
         SagaAdmission,
-        PARTICIPANTS,
+        SAGA_REGISTRY,
         CoordinatorConsumers,
       ],
       useFactory: (
@@ -399,13 +388,13 @@ export function coreProviders(inputs: CoreInputs): Provider[] {
         dataSource: DataSource,
         gate: CommandGate,
         admission: SagaAdmission,
-        participants: KnownParticipants,
+        registry: SagaRegistry,
         consumers: CoordinatorConsumers,
       ) =>
         new RuntimeGauges(
           config,
           metrics,
-          { dataSource, gate, admission, participants, consumers },
+          { dataSource, gate, admission, sagas: registry, consumers },
           { consumerLag: inputs.transport === undefined },
         ),
     },

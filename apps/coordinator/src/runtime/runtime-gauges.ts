@@ -1,4 +1,4 @@
-import type { KnownParticipants } from '../common/known-participants.js';
+import type { SagaRegistry } from '#saga-core';
 import type { DataSource } from 'typeorm';
 import type { CoordinatorConfig } from '../config/coordinator-config.js';
 import { kafkaSecurityOptions } from '#messaging';
@@ -15,7 +15,8 @@ export interface GaugeSources {
   readonly dataSource: DataSource;
   readonly gate: CommandGate;
   readonly admission: SagaAdmission;
-  readonly participants: KnownParticipants;
+  /** The definitions, whose participants the breaker gauges list. */
+  readonly sagas: SagaRegistry;
   readonly consumers: CoordinatorConsumers;
 }
 

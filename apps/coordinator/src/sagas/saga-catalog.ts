@@ -12,15 +12,11 @@ export const SAMPLE_SAGAS: readonly AnySagaDefinition[] = Object.freeze(
 );
 
 /** The participants the sample sagas send commands to, sorted: the coordinator creates their topics. */
-export const SAMPLE_PARTICIPANTS: readonly string[] = Object.freeze(participantsOf(SAMPLE_SAGAS));
+export const SAMPLE_PARTICIPANTS: readonly string[] = Object.freeze(
+  createSagaRegistry(SAMPLE_SAGAS).participants(),
+);
 
 /** A new registry holding the sample sagas (a new one per call, so callers may register more). */
 export function createSampleSagaRegistry(): SagaRegistry {
   return createSagaRegistry(SAMPLE_SAGAS);
-}
-
-/** The distinct participants named by the steps of `definitions`, sorted. */
-export function participantsOf(definitions: readonly AnySagaDefinition[]): string[] {
-  const names = definitions.flatMap((definition) => definition.steps.map((s) => s.participant));
-  return [...new Set(names)].sort();
 }

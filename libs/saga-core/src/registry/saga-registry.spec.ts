@@ -53,4 +53,26 @@ describe('the saga registry', () => {
       'refund@1',
     ]);
   });
+
+  it('lists the participants of every definition, once each, sorted', () => {
+    const other = defineSaga({
+      name: 'refund',
+      version: 1,
+      input: z.unknown(),
+      initialContext: () => null,
+    })
+      .step({ id: 'a', participant: 'q', command: 'c', kind: 'pivot', buildCommand: () => null })
+      .step({
+        id: 'b',
+        participant: 'p',
+        command: 'c',
+        kind: 'retriable',
+        dependsOn: ['a'],
+        buildCommand: () => null,
+      })
+      .build();
+    const registry = createSagaRegistry([definition('order', 1), other]);
+    expect(registry.participants()).toEqual(['p', 'q']);
+    expect(createSagaRegistry().participants()).toEqual([]);
+  });
 });

@@ -18,6 +18,8 @@ export interface SagaRegistry {
   resolve(ref: SagaRef): AnySagaDefinition | undefined;
   /** Every registered definition, by name then version. */
   list(): readonly AnySagaDefinition[];
+  /** The distinct participants the steps of every definition command, sorted. */
+  participants(): string[];
 }
 
 /** Creates a registry holding the given definitions. */
@@ -49,6 +51,8 @@ export function createSagaRegistry(definitions: readonly AnySagaDefinition[] = [
         .flatMap((name) =>
           [...(byName.get(name)?.values() ?? [])].sort((a, b) => a.version - b.version),
         ),
+    participants: () =>
+      [...new Set(registry.list().flatMap((d) => d.steps.map((step) => step.participant)))].sort(),
   };
   for (const definition of definitions) registry.register(definition);
   return registry;
