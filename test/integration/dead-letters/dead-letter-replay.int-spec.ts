@@ -8,10 +8,12 @@ import {
   MESSAGE_TYPES,
   topicNames,
 } from '#contracts';
+import { compileDefinition } from '#definitions';
 import { createSagaRegistry } from '#saga-core';
 import { KafkaTransport, silentTransportLogger } from '#messaging';
 import { createSampleSagaRegistry } from '../../../apps/coordinator/src/sagas/saga-catalog.js';
 import { startCoordinatorApp, type CoordinatorApp } from '../../support/coordinator-app.js';
+import { oneStepDocument } from '../../support/definition-documents.js';
 import {
   createEnvironment,
   startKafkaParticipants,
@@ -91,8 +93,11 @@ describe('dead letters on the real Kafka and Postgres', () => {
       { brokers: kafkaBrokers(), clientId: 'test-dead-letters' },
       { logger: silentTransportLogger },
     );
-    // A coordinator that knows no saga type yet: every start is refused and dead-lettered.
-    app = await startCoordinatorApp(environment, createSagaRegistry());
+    // A coordinator that knows no order saga yet: every start of one is refused and
+    // dead-lettered. Its one saga type commands inventory, whose dead letters it indexes.
+    const stockCheck = compileDefinition(oneStepDocument('stock-check', 1, 'inventory'));
+    if (!stockCheck.ok) throw new Error(JSON.stringify(stockCheck.problems));
+    app = await startCoordinatorApp(environment, createSagaRegistry([stockCheck.definition]));
   });
 
   afterAll(async () => {
