@@ -10,6 +10,9 @@ cd "$repo_root"
 source scripts/local-services.sh
 
 npm run --silent build
+# promtool, which the alert rules' tests drive: extracted from Debian's `prometheus` package
+# into .tools/bin when the machine has none (the package itself is not installed).
+bash scripts/install-promtool.sh >/dev/null
 # The Java participant (examples/java-participant), which an end-to-end test runs next to the
 # TypeScript ones: built with Maven, its own unit tests included, when its jar is missing or older
 # than a source of it (a fresh clone always builds). Without Java 17 and Maven the suite fails

@@ -24,6 +24,7 @@ import {
   effectsAgainstOutcomes,
   effectsAppliedTwice,
   repliesAppliedTwice,
+  wrongEnds,
 } from '../support/order-invariants.js';
 import {
   orderPlans,
@@ -123,20 +124,6 @@ describe('a coordinator process killed with SIGKILL in the middle of hundreds of
     return { started: await loading, killedAt, listenedAt, atKill };
   }
 
-  /** The sagas that did not end as their input says: `key: status (reason)`. */
-  async function wrongEnds(started: readonly StartedSaga[]): Promise<string[]> {
-    const rows = await environment!.db.query<
-      { id: string; status: string; reason: string | null }[]
-    >(`SELECT id, status, state->>'reason' AS reason FROM sagas`);
-    const byId = new Map(rows.map((row) => [row.id, row]));
-    return started
-      .filter((saga) => byId.get(saga.sagaId)?.status !== saga.plan.expected)
-      .map((saga) => {
-        const row = byId.get(saga.sagaId);
-        return `${saga.plan.idempotencyKey} (${saga.plan.expected}): ${row?.status ?? 'missing'}${row?.reason ? ` (${row.reason})` : ''}`;
-      });
-  }
-
   it('ends every saga after two restarts, applies no effect twice, and repeats a command only across a crash', async () => {
     const sagas = 300;
     const kills = 2;
@@ -168,7 +155,7 @@ describe('a coordinator process killed with SIGKILL in the middle of hundreds of
     // One saga per idempotency key, however many times its start was sent to dying processes.
     expect(new Set(ids).size).toBe(sagas);
     expect((await sagaProgress(db)).total).toBe(sagas);
-    expect(await wrongEnds(run.started)).toEqual([]);
+    expect(await wrongEnds(environment!.db, run.started)).toEqual([]);
 
     // At the participants: nothing applied twice; each saga's effects match how it ended.
     const effects = appliedEffects(participants!.ledgers);
@@ -223,7 +210,7 @@ describe('a coordinator process killed with SIGKILL in the middle of hundreds of
         throw new Error(`${error.message}: ${await statusSummary(db)}`);
       },
     );
-    const wrong = await wrongEnds(run.started);
+    const wrong = await wrongEnds(environment!.db, run.started);
     const captured = new Set(
       participants!.ledgers.payment.entries
         .filter((entry) => entry.commandType === 'payment.capture')

@@ -3,6 +3,7 @@
 // failing test says which saga broke which rule.
 import type { DataSource } from 'typeorm';
 import type { LedgerEntry } from '../../apps/sample-participants/src/effect-ledger.js';
+import type { StartedSaga } from './saga-load.js';
 
 /** The order saga's steps as the participants see them (apps/coordinator/src/sagas/order.saga.ts). */
 export const ORDER_STEPS = [
@@ -118,4 +119,21 @@ export async function repliesAppliedTwice(db: DataSource): Promise<string[]> {
   return rows.map(
     (r) => `${r.saga_id} ${r.action} ${r.step_id} attempt ${r.attempt}: applied ${r.n} times`,
   );
+}
+
+/** The sagas that did not end as their input says: `key (expected): status (reason)`. */
+export async function wrongEnds(
+  db: DataSource,
+  started: readonly StartedSaga[],
+): Promise<string[]> {
+  const rows = await db.query<{ id: string; status: string; reason: string | null }[]>(
+    `SELECT id, status, state->>'reason' AS reason FROM sagas`,
+  );
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  return started
+    .filter((saga) => byId.get(saga.sagaId)?.status !== saga.plan.expected)
+    .map((saga) => {
+      const row = byId.get(saga.sagaId);
+      return `${saga.plan.idempotencyKey} (${saga.plan.expected}): ${row?.status ?? 'missing'}${row?.reason ? ` (${row.reason})` : ''}`;
+    });
 }

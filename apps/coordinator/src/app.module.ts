@@ -27,6 +27,7 @@ import { HttpApiModule, type HttpSecurity } from './http/index.js';
 import { SagaAuditController } from './http/saga-audit.controller.js';
 import { SagaDefinitionsController } from './http/saga-definitions.controller.js';
 import { kafkaSecurityOptions, type Companion, type MessageTransport } from '#messaging';
+import { registerDependencyMetrics } from './observability/dependency-metrics.js';
 import { loggingModule } from './observability/logging.module.js';
 import { Metrics } from './observability/metrics.js';
 import { ObservabilityModule } from './observability/observability.module.js';
@@ -56,11 +57,19 @@ export interface AppModuleOptions {
   readonly startup?: StartupPhases;
 }
 
-/** Readiness: the database answers, the broker answers (on Kafka), the consumers are members. */
+/**
+ * Readiness: the database answers, the broker answers (on Kafka), the consumers are members.
+ * The first two are also probed at each scrape for `saga_dependency_up`.
+ */
 const readinessChecks: Provider = {
   provide: READINESS_CHECKS,
-  inject: [COORDINATOR_CONFIG, DataSource, CoordinatorRuntime],
-  useFactory: (config: CoordinatorConfig, dataSource: DataSource, runtime: CoordinatorRuntime) => {
+  inject: [COORDINATOR_CONFIG, DataSource, CoordinatorRuntime, Metrics],
+  useFactory: (
+    config: CoordinatorConfig,
+    dataSource: DataSource,
+    runtime: CoordinatorRuntime,
+    metrics: Metrics,
+  ) => {
     const checks: ReadinessCheck[] = [
       { name: 'database', check: async () => void (await runQuery(dataSource, 'SELECT 1')) },
     ];
@@ -69,6 +78,7 @@ const readinessChecks: Provider = {
         brokerReadiness(config.kafkaBrokers, kafkaSecurityOptions(config.security.kafka)),
       );
     }
+    registerDependencyMetrics(metrics.registry, checks);
     checks.push({
       name: 'consumers',
       check: async () => {

@@ -18,6 +18,7 @@ import { createSampleSagaRegistry } from './sagas/saga-catalog.js';
 // imports them (eslint.config.js).
 import { sampleParticipantsCompanion } from '../../sample-participants/src/embedded-companion.js';
 import { createHttpSecurity } from './http/create-http-security.js';
+import { SchemaOutOfDateError } from './persistence/schema-migrations.js';
 import { reloadApiKeys } from './runtime/reload-api-keys.js';
 import {
   StartupPhases,
@@ -138,7 +139,8 @@ main().catch((error: unknown) => {
   const plain =
     error instanceof ConfigError ||
     error instanceof StartupTimeoutError ||
-    error instanceof DefinitionLoadError;
+    error instanceof DefinitionLoadError ||
+    error instanceof SchemaOutOfDateError;
   console.error(plain ? error.message : error);
   process.exit(1);
 });

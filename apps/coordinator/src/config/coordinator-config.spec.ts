@@ -75,6 +75,33 @@ describe('loadCoordinatorConfig', () => {
     });
   });
 
+  it('reads the database url from DATABASE_URL_FILE (a mounted secret), never echoing it', () => {
+    const key = `k1:${Buffer.alloc(32, 1).toString('base64')}`;
+    const files: Record<string, string> = { '/run/db/uri': 'postgres://app:s3cret@db/app\n' };
+    const readFile = (path: string) => {
+      const text = files[path];
+      if (text === undefined) throw new Error(`ENOENT: ${path}`);
+      return text;
+    };
+    const fromFile = { DATABASE_URL_FILE: '/run/db/uri', ENCRYPTION_KEYS: key };
+    expect(loadCoordinatorConfig(fromFile, readFile).databaseUrl).toBe(
+      'postgres://app:s3cret@db/app',
+    );
+    const unreadable = () =>
+      loadCoordinatorConfig({ ...fromFile, DATABASE_URL_FILE: '/run/db/missing' }, readFile);
+    expect(unreadable).toThrow(/DATABASE_URL_FILE: cannot be read/);
+    const both = () =>
+      loadCoordinatorConfig({ ...fromFile, DATABASE_URL: 'postgres://u@h/db' }, readFile);
+    expect(both).toThrow(/DATABASE_URL_FILE: set either it or DATABASE_URL, not both/);
+    files['/run/db/bad'] = 'mysql://admin:s3cret@db';
+    const wrong = () =>
+      loadCoordinatorConfig({ ...fromFile, DATABASE_URL_FILE: '/run/db/bad' }, readFile);
+    expect(wrong).toThrow(/DATABASE_URL: expected a postgres/);
+    expect(wrong).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining('s3cret') }),
+    );
+  });
+
   it('names every wrong variable in one error', () => {
     const load = () =>
       loadCoordinatorConfig({

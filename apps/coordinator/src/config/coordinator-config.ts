@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { logEnvironment, type LogLevel } from '#logging';
-import { databaseTimeoutEnvironment, databaseTimeoutsOf, type DatabaseTimeouts } from '#postgres';
+import { databaseTimeoutsOf, type DatabaseTimeouts } from '#postgres';
 import type { ReadFile } from '#messaging';
 import {
   resilienceConfig,
@@ -25,6 +25,7 @@ import {
 } from './security-config.js';
 import { hotPathTuning, tuningEnvironmentSchema, type HotPathTuning } from './tuning-config.js';
 import { boundedInt } from './env-fields.js';
+import { databaseEnvironmentSchema, withDatabaseUrlFile } from './database-config.js';
 
 const optional = (schema: z.ZodString) =>
   z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
@@ -50,19 +51,6 @@ const environmentSchema = z
       .string()
       .regex(/^[\w.-]{1,100}$/, 'expected letters, digits, . _ or -')
       .default('saga-coordinator'),
-    DATABASE_URL: optional(
-      z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// connection string'),
-    ),
-    DATABASE_SCHEMA: z
-      .string()
-      .regex(/^[a-z_][a-z0-9_]*$/, 'expected a lowercase SQL identifier')
-      .default('public'),
-    DATABASE_POOL_SIZE: boundedInt(1, 200, 10),
-    DATABASE_APPLICATION_NAME: z
-      .string()
-      .regex(/^[\w.:-]{1,63}$/, 'expected 1 to 63 letters, digits, . _ : or -')
-      .default('saga-coordinator'),
-    ...databaseTimeoutEnvironment,
     EMBEDDED_DATA_DIR: optional(z.string().min(1)),
     RUN_MIGRATIONS: flag(true),
     TOPIC_PREFIX: z
@@ -88,6 +76,7 @@ const environmentSchema = z
     STUCK_AFTER_MS: boundedInt(1_000, 7 * 24 * 3_600_000, 15 * 60_000),
     ...logEnvironment,
   })
+  .extend(databaseEnvironmentSchema.shape)
   .extend(resilienceEnvironmentSchema.shape)
   .extend(retentionEnvironmentSchema.shape)
   .extend(startupEnvironmentSchema.shape)
@@ -188,15 +177,15 @@ export function loadCoordinatorConfig(
   environment: Record<string, string | undefined>,
   readFile: ReadFile = (path) => readFileSync(path, 'utf8'),
 ): CoordinatorConfig {
-  const parsed = environmentSchema.safeParse(environment);
+  const problems: string[] = [];
+  const parsed = environmentSchema.safeParse(withDatabaseUrlFile(environment, readFile, problems));
   if (!parsed.success) {
-    const problems = parsed.error.issues.map(
-      (issue) => `${issue.path.join('.')}: ${issue.message}`,
+    problems.push(
+      ...parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`),
     );
     throw configError(problems);
   }
   const env = parsed.data;
-  const problems: string[] = [];
   const shape = {
     embedded: !env.DATABASE_URL && !env.KAFKA_BROKERS,
     persistentData: Boolean(env.DATABASE_URL ?? env.EMBEDDED_DATA_DIR),

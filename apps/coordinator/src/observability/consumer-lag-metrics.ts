@@ -1,13 +1,12 @@
 import { Gauge, type Registry } from 'prom-client';
 import { KafkaLagReader, type KafkaClientSecurity } from '#messaging';
+import { withinScrape } from './scrape-bound.js';
 
 /** A consumer group and the topic it reads. */
 export interface ConsumedTopic {
   readonly groupId: string;
   readonly topic: string;
 }
-
-const LAG_TIMEOUT_MS = 2_000;
 
 /**
  * Registers `saga_consumer_lag`: per group and topic, the messages on the broker not yet
@@ -32,22 +31,13 @@ export function registerConsumerLagMetrics(
       gauge.reset();
       const entries = consumed();
       if (entries.length === 0) return;
-      try {
-        for (const { groupId, topic } of entries) {
-          gauge.set({ group: groupId, topic }, await withTimeout(reader.lagOf(groupId, topic)));
-        }
-      } catch {
+      for (const { groupId, topic } of entries) {
+        const lag = await withinScrape(reader.lagOf(groupId, topic));
         // The broker is unreachable or slow: no figure rather than a stale or made-up one.
+        if (lag === undefined) return;
+        gauge.set({ group: groupId, topic }, lag);
       }
     },
   });
   return () => reader.close();
-}
-
-function withTimeout<T>(promise: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error('timed out')), LAG_TIMEOUT_MS);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

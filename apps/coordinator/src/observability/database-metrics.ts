@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { Gauge, type Registry } from 'prom-client';
 import { runQuery } from '#postgres';
+import { withinScrape } from './scrape-bound.js';
 
 /** Sagas not yet finished, counted by the gauge (a stuck one waits for an operator). */
 const OPEN_STATUSES = ['running', 'compensating', 'stuck'];
@@ -8,7 +9,8 @@ const OPEN_STATUSES = ['running', 'compensating', 'stuck'];
 /**
  * Registers the gauges read from the database at each scrape: how many outbox rows wait to be
  * published and how long the oldest has waited (0 when none does), and how many sagas are
- * running, compensating or stuck, by type.
+ * running, compensating or stuck, by type. A read that fails or takes over 2 s leaves the last
+ * figures: the scrape goes on (`saga_dependency_up` tells the database is down).
  */
 export function registerDatabaseMetrics(registry: Registry, dataSource: DataSource): void {
   registerOutboxMetrics(registry, dataSource);
@@ -19,12 +21,15 @@ export function registerDatabaseMetrics(registry: Registry, dataSource: DataSour
     registers: [registry],
     async collect() {
       if (!dataSource.isInitialized) return;
-      const rows = await runQuery<{ saga_type: string; status: string; count: string }>(
-        dataSource,
-        `SELECT saga_type, status, count(*) AS count FROM sagas
-         WHERE status IN (SELECT jsonb_array_elements_text($1::jsonb)) GROUP BY saga_type, status`,
-        [JSON.stringify(OPEN_STATUSES)],
+      const rows = await withinScrape(
+        runQuery<{ saga_type: string; status: string; count: string }>(
+          dataSource,
+          `SELECT saga_type, status, count(*) AS count FROM sagas
+           WHERE status IN (SELECT jsonb_array_elements_text($1::jsonb)) GROUP BY saga_type, status`,
+          [JSON.stringify(OPEN_STATUSES)],
+        ),
       );
+      if (rows === undefined) return; // the last figures stay; saga_dependency_up says why
       sagas.reset();
       for (const row of rows) {
         sagas.set({ saga_type: row.saga_type, status: row.status }, Number(row.count));
@@ -34,22 +39,23 @@ export function registerDatabaseMetrics(registry: Registry, dataSource: DataSour
 }
 
 function registerOutboxMetrics(registry: Registry, dataSource: DataSource): void {
-  let pending: Promise<{ backlog: number; ageSeconds: number }> | undefined;
-  // Both gauges share one query per scrape.
+  let pending: Promise<{ backlog: number; ageSeconds: number } | undefined> | undefined;
+  // Both gauges share one query per scrape; a failed or slow one leaves their last figures.
   const read = () =>
-    (pending ??= runQuery<{ backlog: string; age: number | null }>(
-      dataSource,
-      `SELECT count(*) AS backlog, extract(epoch FROM now() - min(created_at))::float8 AS age
-       FROM outbox WHERE sent_at IS NULL`,
-    )
-      .then(([row]) => ({ backlog: Number(row?.backlog ?? 0), ageSeconds: row?.age ?? 0 }))
-      .finally(() => setImmediate(() => (pending = undefined))));
+    (pending ??= withinScrape(
+      runQuery<{ backlog: string; age: number | null }>(
+        dataSource,
+        `SELECT count(*) AS backlog, extract(epoch FROM now() - min(created_at))::float8 AS age
+         FROM outbox WHERE sent_at IS NULL`,
+      ).then(([row]) => ({ backlog: Number(row?.backlog ?? 0), ageSeconds: row?.age ?? 0 })),
+    ).finally(() => setImmediate(() => (pending = undefined))));
   new Gauge({
     name: 'saga_outbox_backlog',
     help: 'Outbox rows committed and not yet published.',
     registers: [registry],
     async collect() {
-      if (dataSource.isInitialized) this.set((await read()).backlog);
+      const figures = dataSource.isInitialized ? await read() : undefined;
+      if (figures !== undefined) this.set(figures.backlog);
     },
   });
   new Gauge({
@@ -57,7 +63,8 @@ function registerOutboxMetrics(registry: Registry, dataSource: DataSource): void
     help: 'How long the oldest unpublished outbox row has waited.',
     registers: [registry],
     async collect() {
-      if (dataSource.isInitialized) this.set((await read()).ageSeconds);
+      const figures = dataSource.isInitialized ? await read() : undefined;
+      if (figures !== undefined) this.set(figures.ageSeconds);
     },
   });
 }

@@ -6,6 +6,7 @@ import type { CommandGate } from '../resilience/command-gate.js';
 import type { BreakerState } from '../resilience/participant-breaker.js';
 import type { SagaAdmission } from '../resilience/saga-admission.js';
 import { countStuckSagas } from '../stuck-sagas/index.js';
+import { withinScrape } from './scrape-bound.js';
 
 const STATE_VALUES: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 };
 
@@ -94,9 +95,10 @@ export function registerResilienceMetrics(registry: Registry, sources: Resilienc
     registers: [registry],
     async collect() {
       if (!dataSource.isInitialized) return;
-      const counts = await inTransaction(dataSource, (sql) =>
-        countStuckSagas(sql, sources.stuckAfterMs),
+      const counts = await withinScrape(
+        inTransaction(dataSource, (sql) => countStuckSagas(sql, sources.stuckAfterMs)),
       );
+      if (counts === undefined) return; // the last figures stay; saga_dependency_up says why
       this.set({ kind: 'stuck' }, counts.stuck);
       this.set({ kind: 'idle' }, counts.idle);
     },

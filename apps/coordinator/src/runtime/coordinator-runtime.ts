@@ -1,14 +1,9 @@
 import { Logger } from '@nestjs/common';
 import type { TopicNames } from '#contracts';
 import { describeError } from '#errors';
-import {
-  guardConnections,
-  poolTimeoutOptions,
-  retryWhileUnavailable,
-  type RetentionLoop,
-} from '#postgres';
+import { guardConnections, retryWhileUnavailable, type RetentionLoop } from '#postgres';
 import type { SagaRegistry, TopicSpec } from '#saga-core';
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import type { CoordinatorConfig } from '../config/coordinator-config.js';
 import type { DeadLetterSealer } from '../dead-letters/dead-letter-sealer.js';
 import type { SagaDecisions } from '../decisions/saga-decisions.js';
@@ -17,7 +12,12 @@ import type { RegisteredDefinitions } from '../definitions/registered-definition
 import type { Metrics } from '../observability/metrics.js';
 import type { OutboxFastPath } from '../outbox/outbox-fast-path.js';
 import type { OutboxRelay } from '../outbox/outbox-relay.js';
-import { quoteIdentifier } from '../persistence/data-source-options.js';
+import {
+  createSchemaIfMissing,
+  migrateSchema,
+  refuseOutOfDate,
+  schemaStatus,
+} from '../persistence/schema-migrations.js';
 import type { BreakerLog } from '../resilience/breaker-log.js';
 import type { CapacityMonitor } from '../resilience/capacity-monitor.js';
 import type { CommandGate } from '../resilience/command-gate.js';
@@ -143,8 +143,8 @@ export class CoordinatorRuntime {
       },
       () =>
         retryWhileUnavailable(async () => {
-          if (config.databaseUrl && config.databaseSchema !== 'public') {
-            await this.ensureSchema(config.databaseUrl, config.databaseSchema);
+          if (config.databaseUrl) {
+            await createSchemaIfMissing({ ...config, databaseUrl: config.databaseUrl });
           }
           await this.dataSource.initialize();
         }, waitingOutTheDatabase(timeouts.databaseMs)),
@@ -157,14 +157,40 @@ export class CoordinatorRuntime {
           timeoutMs: timeouts.migrationsMs,
           setting: 'STARTUP_MIGRATIONS_TIMEOUT_MS',
         },
-        () =>
-          retryWhileUnavailable(
-            () => this.dataSource.runMigrations({ transaction: 'all' }),
+        () => {
+          const until = Date.now() + timeouts.migrationsMs;
+          return retryWhileUnavailable(
+            () =>
+              migrateSchema(this.dataSource, {
+                until,
+                onWait: () => this.logger.log('waiting for another process that migrates'),
+              }),
             waitingOutTheDatabase(timeouts.migrationsMs),
-          ),
+          );
+        },
       );
       const names = applied.map((migration) => migration.name).join(', ');
       if (applied.length > 0) this.logger.log(`applied ${applied.length} migration(s): ${names}`);
+    } else {
+      await phases.run(
+        {
+          name: 'schema check',
+          timeoutMs: timeouts.databaseMs,
+          setting: 'STARTUP_DATABASE_TIMEOUT_MS',
+        },
+        async () => {
+          const status = await retryWhileUnavailable(
+            () => schemaStatus(this.dataSource),
+            waitingOutTheDatabase(timeouts.databaseMs),
+          );
+          refuseOutOfDate(status);
+          if (status.unknown.length > 0) {
+            this.logger.log(
+              `the schema has ${status.unknown.length} migration(s) of a newer build: ${status.unknown.join(', ')}`,
+            );
+          }
+        },
+      );
     }
     await phases.run(
       {
@@ -229,21 +255,6 @@ export class CoordinatorRuntime {
     await this.transport.close();
     await gauges.close();
     if (this.dataSource.isInitialized) await this.dataSource.destroy();
-  }
-
-  private async ensureSchema(url: string, schema: string): Promise<void> {
-    const { databaseTimeouts, databaseApplicationName } = this.parts.config;
-    const admin = new DataSource({
-      type: 'postgres',
-      url,
-      extra: { ...poolTimeoutOptions(databaseTimeouts, databaseApplicationName), max: 1 },
-    });
-    await admin.initialize();
-    try {
-      await admin.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`);
-    } finally {
-      await admin.destroy();
-    }
   }
 }
 

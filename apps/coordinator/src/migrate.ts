@@ -1,0 +1,80 @@
+// The migrate command: `node dist/apps/coordinator/src/migrate.js` (or `npm run migrate`), run
+// as a job before a rollout whose instances start with RUN_MIGRATIONS=false. Exit codes: 0 the
+// schema is current, 1 it could not be migrated, 2 the configuration is wrong.
+import 'reflect-metadata';
+import { readFileSync } from 'node:fs';
+import { DataSource } from 'typeorm';
+import { describeError } from '#errors';
+import { guardConnections, retryWhileUnavailable } from '#postgres';
+import {
+  loadMigrationConfig,
+  MigrationConfigError,
+  type MigrationConfig,
+} from './config/database-config.js';
+import { postgresDataSourceOptions } from './persistence/data-source-options.js';
+import { createSchemaIfMissing, migrateSchema } from './persistence/schema-migrations.js';
+
+/** One line on stderr, as the coordinator's start-up phases write them. */
+const say = (line: string) => void process.stderr.write(`migrate: ${line}\n`);
+
+async function migrate(config: MigrationConfig): Promise<void> {
+  const onRetry = (error: unknown) =>
+    say(`database unavailable, trying again: ${describeError(error)}`);
+  const dataSource = new DataSource(
+    postgresDataSourceOptions({
+      url: config.databaseUrl,
+      schema: config.databaseSchema,
+      poolSize: 2, // one connection holds the migration lock, the other migrates
+      timeouts: config.databaseTimeouts,
+      applicationName: config.databaseApplicationName,
+      onPoolError: (error) => say(`an idle database connection failed: ${error.message}`),
+    }),
+  );
+  const connectUntil = Date.now() + config.connectMs;
+  await retryWhileUnavailable(
+    async () => {
+      await createSchemaIfMissing(config);
+      await dataSource.initialize();
+    },
+    { until: connectUntil, onRetry },
+  );
+  guardConnections(dataSource);
+  try {
+    const until = Date.now() + config.migrationsMs;
+    const applied = await retryWhileUnavailable(
+      () =>
+        migrateSchema(dataSource, {
+          until,
+          onWait: () => say('another process is migrating this schema; waiting for it'),
+        }),
+      { until, onRetry },
+    );
+    say(
+      applied.length === 0
+        ? `schema "${config.databaseSchema}" is current; nothing to apply`
+        : `applied ${applied.length} migration(s) to schema "${config.databaseSchema}": ${applied.map((m) => m.name).join(', ')}`,
+    );
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+function main(): void {
+  let config: MigrationConfig;
+  try {
+    config = loadMigrationConfig(process.env, (path) => readFileSync(path, 'utf8'));
+  } catch (error) {
+    if (!(error instanceof MigrationConfigError)) throw error;
+    say(error.message);
+    process.exit(2);
+  }
+  migrate(config).then(
+    () => process.exit(0),
+    (error: unknown) => {
+      say(`FAILED: ${describeError(error)}`);
+      process.exit(1);
+    },
+  );
+}
+
+main();

@@ -1,0 +1,145 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DataSource, type Migration } from 'typeorm';
+import { poolTimeoutOptions, type DatabaseTimeouts } from '#postgres';
+import { quoteIdentifier } from './data-source-options.js';
+import { coordinatorMigrations } from './migrations/index.js';
+
+/**
+ * First key of the advisory lock a migrator holds while it migrates (the second key is the
+ * schema's hash): one process at a time migrates a schema, the others wait for it and then find
+ * nothing left to do. The relay's lanes use 7 001, retention 7 002.
+ */
+export const MIGRATION_LOCK_NAMESPACE = 7_003;
+
+/** Thrown when a coordinator that must not migrate finds the schema older than it needs. */
+export class SchemaOutOfDateError extends Error {
+  override name = 'SchemaOutOfDateError';
+}
+
+/** Options of {@link migrateSchema}. */
+export interface MigrateSchemaOptions {
+  /** Epoch ms after which waiting for another migrator's lock gives up (the phase's bound). */
+  readonly until: number;
+  /** Hears that another process holds the lock (said once). */
+  readonly onWait?: () => void;
+  /** Pause between two tries of the lock, ms (default 250). */
+  readonly pollMs?: number;
+}
+
+/**
+ * Applies the pending migrations in one transaction, under the schema's migration lock; resolves
+ * with those applied (none when another process did it first). Safe to run twice and from
+ * several processes at once. The lock is tried, not waited on, so `lock_timeout` does not cut a
+ * wait behind a long migration; the migration itself runs under the session's timeouts.
+ */
+export async function migrateSchema(
+  dataSource: DataSource,
+  options: MigrateSchemaOptions,
+): Promise<Migration[]> {
+  // One connection of the pool holds the session lock; TypeORM migrates on another.
+  const holder = dataSource.createQueryRunner();
+  await holder.connect();
+  try {
+    await lockSchema(holder, options);
+    try {
+      return await dataSource.runMigrations({ transaction: 'all' });
+    } finally {
+      await holder.query(`SELECT pg_advisory_unlock($1, hashtext(current_schema())) AS unlocked`, [
+        MIGRATION_LOCK_NAMESPACE,
+      ]);
+    }
+  } finally {
+    await holder.release();
+  }
+}
+
+async function lockSchema(
+  holder: { query(sql: string, parameters?: unknown[]): Promise<unknown> },
+  { until, onWait, pollMs = 250 }: MigrateSchemaOptions,
+): Promise<void> {
+  let waited = false;
+  for (;;) {
+    const [row] = (await holder.query(
+      `SELECT pg_try_advisory_lock($1, hashtext(current_schema())) AS locked`,
+      [MIGRATION_LOCK_NAMESPACE],
+    )) as { locked: boolean }[];
+    if (row?.locked) return;
+    if (Date.now() + pollMs > until) {
+      throw new Error('another process held the migration lock for the whole wait');
+    }
+    if (!waited) onWait?.();
+    waited = true;
+    await sleep(pollMs);
+  }
+}
+
+/** How the schema stands against the migrations this build knows. */
+export interface SchemaStatus {
+  /** Migrations of this build not applied to the schema, oldest first. */
+  readonly missing: readonly string[];
+  /** Migrations applied to the schema that this build does not know (a newer build ran them). */
+  readonly unknown: readonly string[];
+}
+
+/** Reads which migrations the schema has (none when it has no migrations table yet). */
+export async function schemaStatus(dataSource: DataSource): Promise<SchemaStatus> {
+  const [table] = (await dataSource.query(
+    `SELECT to_regclass('coordinator_migrations') IS NOT NULL AS present`,
+  )) as { present: boolean }[];
+  const applied = new Set<string>();
+  if (table?.present) {
+    const rows = (await dataSource.query(`SELECT name FROM coordinator_migrations`)) as {
+      name: string;
+    }[];
+    for (const row of rows) applied.add(row.name);
+  }
+  const known = coordinatorMigrations.map((migration) => new migration().name ?? migration.name);
+  return {
+    missing: known.filter((name) => !applied.has(name)),
+    unknown: [...applied].filter((name) => !known.includes(name)).sort(),
+  };
+}
+
+/**
+ * Refuses a schema older than this build needs (RUN_MIGRATIONS=false): the message names the
+ * migrations missing and how to apply them. A newer schema is served: migrations only add.
+ */
+export function refuseOutOfDate(status: SchemaStatus): void {
+  if (status.missing.length === 0) return;
+  throw new SchemaOutOfDateError(
+    `the database schema is older than this coordinator needs: ${status.missing.length} ` +
+      `migration(s) not applied (${status.missing.join(', ')}). RUN_MIGRATIONS is false, so ` +
+      `this instance does not migrate: run the migrate job first ` +
+      `(node dist/apps/coordinator/src/migrate.js, or npm run migrate), or set RUN_MIGRATIONS=true`,
+  );
+}
+
+/** Where the coordinator's schema lives, and how to connect there. */
+export interface SchemaLocation {
+  readonly databaseUrl: string;
+  readonly databaseSchema: string;
+  readonly databaseTimeouts: DatabaseTimeouts;
+  readonly databaseApplicationName: string;
+}
+
+/**
+ * Creates the schema when missing (IF NOT EXISTS: safe to repeat), on a connection of its own:
+ * the pool's connections look for their tables in it through `search_path`. `public` is left be.
+ */
+export async function createSchemaIfMissing(location: SchemaLocation): Promise<void> {
+  if (location.databaseSchema === 'public') return;
+  const admin = new DataSource({
+    type: 'postgres',
+    url: location.databaseUrl,
+    extra: {
+      ...poolTimeoutOptions(location.databaseTimeouts, location.databaseApplicationName),
+      max: 1,
+    },
+  });
+  await admin.initialize();
+  try {
+    await admin.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(location.databaseSchema)}`);
+  } finally {
+    await admin.destroy();
+  }
+}
