@@ -3,10 +3,13 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Client } from 'pg';
 import { coordinatorMigrations } from '../../apps/coordinator/src/persistence/migrations/index.js';
+import { MIGRATION_LOCK_NAMESPACE } from '../../apps/coordinator/src/persistence/schema-migrations.js';
 import { createEnvironment, type CoordinatorEnvironment } from '../support/coordinator-fixture.js';
 import { COORDINATOR_ENTRY } from '../support/coordinator-processes.js';
 import { listeningUrl, startService, type ServiceProcess } from '../support/service-process.js';
+import { waitFor } from '../support/wait-for.js';
 
 const MIGRATE_ENTRY = 'dist/apps/coordinator/src/migrate.js';
 const everyMigration = coordinatorMigrations.map((migration) => new migration().name);
@@ -38,6 +41,13 @@ describe('the migrate command', () => {
     return service;
   };
 
+  const migrationsTable = async () =>
+    (
+      await environment.db.query<{ present: boolean }[]>(
+        `SELECT to_regclass('coordinator_migrations') IS NOT NULL AS present`,
+      )
+    )[0]!.present;
+
   const appliedNames = async () =>
     (
       await environment.db.query<{ name: string }[]>(
@@ -57,15 +67,53 @@ describe('the migrate command', () => {
     expect(await appliedNames()).toEqual(everyMigration);
   });
 
-  it('is safe from two processes at once: one migrates, the other waits and finds it done', async () => {
-    const [a, b] = [run(migrateEnv), run(migrateEnv)];
-    expect(await Promise.all([a.exited, b.exited])).toEqual([0, 0]);
-    const outputs = [a.output(), b.output()];
-    expect(outputs.filter((text) => text.includes('nothing to apply'))).toHaveLength(1);
-    expect(
-      outputs.filter((text) => text.includes(`applied ${everyMigration.length} migration(s)`)),
-    ).toHaveLength(1);
-    expect(await appliedNames()).toEqual(everyMigration);
+  it('is safe from two processes at once: each waits for the lock, one migrates, the other finds it done', async () => {
+    // The test holds the schema's migration lock, so both processes are sure to meet it.
+    const holder = new Client({ connectionString: environment.env.DATABASE_URL });
+    await holder.connect();
+    try {
+      await holder.query(`SELECT pg_advisory_lock($1, hashtext($2))`, [
+        MIGRATION_LOCK_NAMESPACE,
+        environment.schema,
+      ]);
+      const [a, b] = [run(migrateEnv), run(migrateEnv)];
+      await waitFor('both to wait for the lock', () =>
+        [a, b].every((service) => service.output().includes('another process is migrating')),
+      );
+      expect(await migrationsTable()).toBe(false);
+      await holder.query(`SELECT pg_advisory_unlock($1, hashtext($2))`, [
+        MIGRATION_LOCK_NAMESPACE,
+        environment.schema,
+      ]);
+      expect(await Promise.all([a.exited, b.exited])).toEqual([0, 0]);
+      const outputs = [a.output(), b.output()];
+      expect(outputs.filter((text) => text.includes('nothing to apply'))).toHaveLength(1);
+      expect(
+        outputs.filter((text) => text.includes(`applied ${everyMigration.length} migration(s)`)),
+      ).toHaveLength(1);
+      expect(await appliedNames()).toEqual(everyMigration);
+    } finally {
+      await holder.end();
+    }
+  });
+
+  it('stops at SIGTERM while it waits, having applied nothing', async () => {
+    const holder = new Client({ connectionString: environment.env.DATABASE_URL });
+    await holder.connect();
+    try {
+      await holder.query(`SELECT pg_advisory_lock($1, hashtext($2))`, [
+        MIGRATION_LOCK_NAMESPACE,
+        environment.schema,
+      ]);
+      const waiting = run(migrateEnv);
+      await waitFor('it to wait for the lock', () =>
+        waiting.output().includes('another process is migrating'),
+      );
+      expect(await waiting.stop('SIGTERM')).toBe(143);
+      expect(await migrationsTable()).toBe(false);
+    } finally {
+      await holder.end();
+    }
   });
 
   it('says what is wrong, never a password, when the database is unreachable or unnamed', async () => {

@@ -18,6 +18,7 @@ import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import { Cluster } from '@kubernetes-models/cloudnative-pg/postgresql.cnpg.io/v1/Cluster';
 import { ScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject';
 import { TriggerAuthentication } from '@kubernetes-models/keda/keda.sh/v1alpha1/TriggerAuthentication';
+import { PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
 import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
 import { Kafka } from '@kubernetes-models/strimzi-kafka-operator/kafka.strimzi.io/v1/Kafka';
 import { KafkaNodePool } from '@kubernetes-models/strimzi-kafka-operator/kafka.strimzi.io/v1/KafkaNodePool';
@@ -54,6 +55,7 @@ const MODELS = new Map<string, ModelClass>([
   ['keda.sh/v1alpha1/ScaledObject', ScaledObject],
   ['keda.sh/v1alpha1/TriggerAuthentication', TriggerAuthentication],
   ['monitoring.coreos.com/v1/ServiceMonitor', ServiceMonitor],
+  ['monitoring.coreos.com/v1/PrometheusRule', PrometheusRule],
   ['kafka.strimzi.io/v1/Kafka', Kafka],
   ['kafka.strimzi.io/v1/KafkaNodePool', KafkaNodePool],
   ['kafka.strimzi.io/v1/KafkaTopic', KafkaTopic],

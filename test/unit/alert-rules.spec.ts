@@ -132,12 +132,13 @@ async function exposedMetricNames(): Promise<Set<string>> {
 }
 
 describe('the Prometheus alert rules', () => {
-  it('cover stuck sagas, breakers, the outbox, lag, dead letters, dependencies and error rates', () => {
+  it('cover instances down or absent, stuck sagas, breakers, the outbox, lag, dead letters, dependencies and error rates', () => {
     expect(alerts.map((rule) => rule.alert).sort()).toEqual(
       [
         'SagaBreakerOpen',
         'SagaBrokerUnreachable',
         'SagaConsumerLagHigh',
+        'SagaCoordinatorAbsent',
         'SagaCoordinatorDown',
         'SagaDatabaseUnreachable',
         'SagaDeadLettersGrowing',

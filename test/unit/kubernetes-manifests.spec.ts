@@ -3,6 +3,7 @@
 // OpenAPI, and KEDA's, Strimzi's, CloudNativePG's and the Prometheus Operator's), and what the
 // manifests must mean is checked against the app itself and docs/CONFIGURATION.md.
 import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
 import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
 import type { IJob } from 'kubernetes-models/batch/v1/Job';
 import type { INetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
@@ -11,6 +12,7 @@ import type { IService } from 'kubernetes-models/v1/Service';
 import type { ICluster } from '@kubernetes-models/cloudnative-pg/postgresql.cnpg.io/v1/Cluster';
 import type { IScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject';
 import type { ITriggerAuthentication } from '@kubernetes-models/keda/keda.sh/v1alpha1/TriggerAuthentication';
+import type { IPrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
 import type { IServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
 import type { IKafka } from '@kubernetes-models/strimzi-kafka-operator/kafka.strimzi.io/v1/Kafka';
 import type { IKafkaTopic } from '@kubernetes-models/strimzi-kafka-operator/kafka.strimzi.io/v1/KafkaTopic';
@@ -19,6 +21,7 @@ import { topicNames } from '#contracts';
 import { loadCoordinatorConfig } from '../../apps/coordinator/src/config/coordinator-config.js';
 import { loadMigrationConfig } from '../../apps/coordinator/src/config/database-config.js';
 import { SAMPLE_PARTICIPANTS } from '../../apps/coordinator/src/sagas/saga-catalog.js';
+import { apiKeyListSchema, hashApiKey } from '../../apps/coordinator/src/security/api-keys.js';
 import {
   aclAllows,
   documentedVariables,
@@ -41,6 +44,7 @@ type Environment = (typeof ENVIRONMENTS)[number];
 const RENDERED = [
   ...ENVIRONMENTS.flatMap((name) => [`overlays/${name}`, `overlays/${name}/migrate`]),
   'migrate',
+  'sample-participants',
   'examples/strimzi',
   'examples/cloudnative-pg',
 ];
@@ -54,6 +58,17 @@ const coordinatorOf = (environment: Environment) =>
 const migrateJobOf = (environment: Environment) =>
   workloadOf<IJob>(rendered(`overlays/${environment}/migrate`), 'Job', 'saga-coordinator-migrate');
 
+/** The sample participants' Deployment of `objects`, its container and that container's user. */
+const participantsOf = (objects: readonly Manifest[]) => {
+  const deployment = theManifest<IDeployment>(objects, 'Deployment', 'saga-sample-participants');
+  const container = deployment.spec!.template.spec!.containers[0]!;
+  const user = container.env?.find((variable) => variable.name === 'KAFKA_SASL_USERNAME')?.value;
+  return { deployment, container, user: user! };
+};
+/** The objects the sample participants run with in an environment (production runs none). */
+const participantsObjectsOf = (environment: Environment) =>
+  rendered(environment === 'dev' ? 'overlays/dev' : 'sample-participants');
+
 const production = coordinatorOf('production');
 const examples = {
   kafka: theManifest<IKafka>(rendered('examples/strimzi'), 'Kafka'),
@@ -62,6 +77,12 @@ const examples = {
   postgres: theManifest<ICluster>(rendered('examples/cloudnative-pg'), 'Cluster'),
 };
 const configuration = documentedVariables(readFileSync('docs/CONFIGURATION.md', 'utf8'));
+
+/**
+ * `<service>.<namespace>.svc[.cluster.local]:<port>`: a service name that resolves from every
+ * namespace (KEDA's scaler runs in KEDA's own, dev in saga-dev).
+ */
+const NAMESPACED_SERVICE = /^[a-z0-9-]+\.[a-z0-9-]+\.svc(\.cluster\.local)?:\d+$/;
 
 /** Variables that hold a secret themselves: never given a value in a manifest. */
 const SECRET_VARIABLES = new Set([
@@ -90,6 +111,7 @@ describe('deploy/kubernetes against the schemas', () => {
     ['overlays/dev', 'Deployment', 'spec.replicas', 'two'],
     ['overlays/production', 'ScaledObject', 'spec.maxReplicaCount', '6'],
     ['overlays/production', 'ServiceMonitor', 'spec.endpoints.0.port', 3000],
+    ['overlays/production', 'PrometheusRule', 'spec.groups.0.rules.0.for', '2 minutes'],
     ['examples/strimzi', 'KafkaUser', 'spec.authentication.type', 'scram-sha-256'],
     ['examples/strimzi', 'KafkaTopic', 'spec.partitions', 'six'],
     ['examples/cloudnative-pg', 'Cluster', 'spec.instances', 'three'],
@@ -186,6 +208,15 @@ describe.each(ENVIRONMENTS)('the coordinator of overlays/%s', (environment) => {
     expect(pod.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(60);
   });
 
+  it('pauses before SIGTERM while its endpoint removal spreads, and keeps the rest of the grace period', () => {
+    expect(container.lifecycle?.preStop).toEqual({ exec: { command: ['sleep', '5'] } });
+    const pauseSeconds = Number(container.lifecycle!.preStop!.exec!.command![1]);
+    // SIGTERM's drain (the batch in hand, a commit, leaving the groups) gets the rest.
+    expect(pod.terminationGracePeriodSeconds! - pauseSeconds).toBeGreaterThanOrEqual(50);
+    // `sleep` is in the image: a Debian node image, not a distroless one.
+    expect(readFileSync('deploy/Dockerfile', 'utf8')).toMatch(/^ARG NODE_IMAGE=node:\d+-slim$/m);
+  });
+
   it('reads each secret from a file of a read-only mounted secret', () => {
     const files = Object.keys(env).filter((name) => name.endsWith('_FILE'));
     expect(files).toEqual(
@@ -231,6 +262,16 @@ describe.each(ENVIRONMENTS)('the coordinator of overlays/%s', (environment) => {
     const triesMs =
       (migrate.workload.spec!.backoffLimit! + 1) * (config.connectMs + config.migrationsMs);
     expect(migrate.workload.spec!.activeDeadlineSeconds! * 1000).toBeGreaterThan(triesMs);
+  });
+
+  it('lets the migrate Job run a statement as long as its deadline, not wait on a lock longer than the pods', () => {
+    const job = loadMigrationConfig(migrate.env, readFakeSecrets(migrate.env)).databaseTimeouts;
+    const pods = loadCoordinatorConfig(env, readFakeSecrets(env)).databaseTimeouts;
+    // A long DDL is neither cancelled by the server nor cut by the client, then tried again.
+    expect(job).toMatchObject({ statementTimeoutMs: 0, queryTimeoutMs: 0 });
+    expect(pods.statementTimeoutMs).toBeGreaterThan(0);
+    expect(job.lockTimeoutMs).toBe(pods.lockTimeoutMs);
+    expect(job.lockTimeoutMs).toBeGreaterThan(0);
   });
 
   it('keeps a pod serving through a disruption, and only the coordinator pods count', () => {
@@ -325,6 +366,12 @@ describe('overlays/production', () => {
     expect(Number(trigger?.metadata.activationLagThreshold)).toBeGreaterThanOrEqual(0);
   });
 
+  it("has KEDA's scaler, in KEDA's own namespace, reach the brokers by namespace-qualified names", () => {
+    const scaler = theManifest<IScaledObject>(objects, 'ScaledObject');
+    const servers = String(scaler.spec.triggers[0]?.metadata.bootstrapServers).split(',');
+    expect(servers.filter((server) => !NAMESPACED_SERVICE.test(server))).toEqual([]);
+  });
+
   it('has KEDA read the lag with the coordinator Kafka credentials', () => {
     const scaler = theManifest<IScaledObject>(objects, 'ScaledObject');
     const auth = theManifest<ITriggerAuthentication>(objects, 'TriggerAuthentication');
@@ -354,6 +401,30 @@ describe('overlays/production', () => {
     ]);
   });
 
+  it('carries the alert rules of deploy/prometheus/alerts.yml, one source, as a PrometheusRule', () => {
+    const rule = theManifest<IPrometheusRule>(objects, 'PrometheusRule');
+    const { groups } = parse(readFileSync('deploy/prometheus/alerts.yml', 'utf8')) as {
+      groups: unknown[];
+    };
+    expect(groups.length).toBeGreaterThan(0);
+    expect(rule.spec.groups).toEqual(groups);
+  });
+
+  it('alerts on the job label the ServiceMonitor gives its targets', () => {
+    const rule = theManifest<IPrometheusRule>(objects, 'PrometheusRule');
+    const monitor = theManifest<IServiceMonitor>(objects, 'ServiceMonitor');
+    const service = theManifest<IService>(objects, 'Service', 'saga-coordinator');
+    // The Prometheus Operator names the job after the Service, unless jobLabel says otherwise.
+    expect(monitor.spec.jobLabel).toBeUndefined();
+    const jobs = (rule.spec.groups ?? []).flatMap((group) =>
+      (group.rules ?? []).flatMap((alert) =>
+        [...String(alert.expr).matchAll(/\bjob="([^"]*)"/g)].map((match) => match[1]),
+      ),
+    );
+    expect(jobs.length).toBeGreaterThan(0);
+    expect([...new Set(jobs)]).toEqual([service.metadata.name]);
+  });
+
   it('accepts bearer tokens signed by a mounted public key', () => {
     const config = loadCoordinatorConfig(env, readFakeSecrets(env));
     expect(config.security.auth).toMatchObject({
@@ -365,12 +436,7 @@ describe('overlays/production', () => {
 
 describe('the sample participants of overlays/dev', () => {
   const dev = coordinatorOf('dev');
-  const deployment = theManifest<IDeployment>(
-    dev.objects,
-    'Deployment',
-    'saga-sample-participants',
-  );
-  const container = deployment.spec!.template.spec!.containers[0]!;
+  const { deployment, container } = participantsOf(dev.objects);
   const env = environmentOf(dev.objects, container);
 
   it("run the participants' entry point, on the coordinator's topics and broker", () => {
@@ -391,33 +457,64 @@ describe('the sample participants of overlays/dev', () => {
   });
 });
 
+describe('overlays/dev beside overlays/production', () => {
+  const dev = coordinatorOf('dev');
+  const schemaOf = (environment: Environment) => {
+    const { env } = migrateJobOf(environment);
+    return loadMigrationConfig(env, readFakeSecrets(env)).databaseSchema;
+  };
+
+  it("migrates and uses a database schema of its own, never production's", () => {
+    expect(schemaOf('dev')).toBe(dev.env.DATABASE_SCHEMA);
+    expect(schemaOf('dev')).not.toBe(schemaOf('production'));
+  });
+
+  it('reads and writes Kafka as users of its own', () => {
+    expect(dev.env.KAFKA_SASL_USERNAME).not.toBe(production.env.KAFKA_SASL_USERNAME);
+    expect(participantsOf(dev.objects).user).not.toBe(
+      participantsOf(participantsObjectsOf('production')).user,
+    );
+  });
+
+  it('has docs/KUBERNETES.md say how to bring every secret it mounts into its namespace', () => {
+    const doc = readFileSync('docs/KUBERNETES.md', 'utf8');
+    const section = /^## The dev environment\n([\s\S]*?)^## /m.exec(doc)?.[1] ?? '';
+    const pods = podSpecsOf([...dev.objects, ...migrateJobOf('dev').objects]);
+    const mounted = new Set(
+      pods.flatMap(({ spec }) => [
+        ...(spec.volumes ?? []).flatMap((volume) => volume.secret?.secretName ?? []),
+        ...spec.containers.flatMap((c) =>
+          (c.env ?? []).flatMap((variable) => variable.valueFrom?.secretKeyRef?.name ?? []),
+        ),
+      ]),
+    );
+    expect(mounted.size).toBeGreaterThanOrEqual(5);
+    expect([...mounted].filter((name) => !section.includes(`\`${name}\``))).toEqual([]);
+  });
+});
+
+/** The [type, name, operation] of `wanted` that `who`'s ACLs do not allow. */
+const refused = (who: IKafkaUser, wanted: [string, string, string][]) =>
+  wanted.filter(([type, name, operation]) => !aclAllows(who, type, name, operation));
+/** The KafkaUser `name` of examples/strimzi. */
+const kafkaUser = (name: string): IKafkaUser => {
+  const found = examples.users.find((candidate) => candidate.metadata.name === name);
+  if (found === undefined) throw new Error(`examples/strimzi has no KafkaUser ${name}`);
+  return found;
+};
+
 describe('the Strimzi and CloudNativePG examples', () => {
   const { env, pod, container } = production;
   const topics = topicNames(env.TOPIC_PREFIX);
   const commands = SAMPLE_PARTICIPANTS.map((participant) => topics.commands(participant));
   const dlq = (topic: string) => topics.deadLetter(topic);
-  const file = (name: string) => secretFileAt(pod, container, env[name]!);
-  const user = (name: string) => examples.users.find((found) => found.metadata.name === name)!;
-  /** The [type, name, operation] that `who`'s ACLs do not allow. */
-  const refused = (who: IKafkaUser, wanted: [string, string, string][]) =>
-    wanted.filter(([type, name, operation]) => !aclAllows(who, type, name, operation));
 
   it("give the coordinator's database URL from the CloudNativePG app secret", () => {
     const secretName = `${examples.postgres.metadata.name}-app`;
-    expect(file('DATABASE_URL_FILE')).toEqual({ secretName, key: 'uri' });
-  });
-
-  it('connect to the TLS SCRAM listener with the KafkaUser password and the cluster CA', () => {
-    const { kafka } = examples;
-    const listener = kafka.spec.kafka.listeners.find((candidate) => candidate.tls)!;
-    expect(listener.authentication?.type).toBe(env.KAFKA_SASL_MECHANISM);
-    expect(env.KAFKA_BROKERS).toBe(`${kafka.metadata.name}-kafka-bootstrap:${listener.port}`);
-    const ca = `${kafka.metadata.name}-cluster-ca-cert`;
-    expect(file('KAFKA_SSL_CA_FILE')).toEqual({ secretName: ca, key: 'ca.crt' });
-    const password = { secretName: env.KAFKA_SASL_USERNAME, key: 'password' };
-    expect(file('KAFKA_SASL_PASSWORD_FILE')).toEqual(password);
-    expect(user(env.KAFKA_SASL_USERNAME!).spec.authentication?.type).toBe('scram-sha-512');
-    expect(kafka.spec.kafka.config).toMatchObject({ 'auto.create.topics.enable': false });
+    expect(secretFileAt(pod, container, env.DATABASE_URL_FILE!)).toEqual({
+      secretName,
+      key: 'uri',
+    });
   });
 
   it("declare the coordinator's and its participants' topics, with the partitions KEDA counts on", () => {
@@ -426,6 +523,61 @@ describe('the Strimzi and CloudNativePG examples', () => {
     expect(examples.topics.map((topic) => topic.spec.topicName).sort()).toEqual(expected);
     const partitions = new Set(examples.topics.map((topic) => topic.spec.partitions));
     expect([...partitions]).toEqual([Number(env.TOPIC_PARTITIONS)]);
+  });
+
+  it("keep dev's users off production's topics and groups", () => {
+    const devUsers = [
+      coordinatorOf('dev').env.KAFKA_SASL_USERNAME!,
+      participantsOf(rendered('overlays/dev')).user,
+    ];
+    const productionTopics = [topics.start, topics.replies, topics.events, ...commands].flatMap(
+      (topic) => [topic, dlq(topic)],
+    );
+    const productionGroups = [
+      ...[topics.start, topics.replies, `${env.TOPIC_PREFIX}dead-letters`].map(
+        (topic) => `${env.CONSUMER_GROUP}.${topic}`,
+      ),
+      ...SAMPLE_PARTICIPANTS.map((participant) => `${env.TOPIC_PREFIX}${participant}.participant`),
+    ];
+    const everything: [string, string, string][] = [
+      ...productionTopics.flatMap((topic) =>
+        ['Read', 'Write', 'Describe', 'Create'].map((op): [string, string, string] => [
+          'topic',
+          topic,
+          op,
+        ]),
+      ),
+      ...productionGroups.flatMap((group) =>
+        ['Read', 'Describe'].map((op): [string, string, string] => ['group', group, op]),
+      ),
+    ];
+    for (const name of devUsers) {
+      expect([name, refused(kafkaUser(name), everything)]).toEqual([name, everything]);
+    }
+  });
+});
+
+describe.each(ENVIRONMENTS)('the Strimzi users of overlays/%s', (environment) => {
+  const { env, pod, container } = coordinatorOf(environment);
+  const topics = topicNames(env.TOPIC_PREFIX);
+  const commands = SAMPLE_PARTICIPANTS.map((participant) => topics.commands(participant));
+  const dlq = (topic: string) => topics.deadLetter(topic);
+  const file = (name: string) => secretFileAt(pod, container, env[name]!);
+
+  it('connect to the TLS SCRAM listener by a namespace-qualified name, with the KafkaUser password and the cluster CA', () => {
+    const { kafka } = examples;
+    const listener = kafka.spec.kafka.listeners.find((candidate) => candidate.tls)!;
+    expect(listener.authentication?.type).toBe(env.KAFKA_SASL_MECHANISM);
+    // <cluster>-kafka-bootstrap.<namespace>.svc: covered by the brokers' certificates.
+    const bootstrap = `${kafka.metadata.name}-kafka-bootstrap.${kafka.metadata.namespace}.svc`;
+    expect(env.KAFKA_BROKERS).toBe(`${bootstrap}:${listener.port}`);
+    expect(env.KAFKA_BROKERS).toMatch(NAMESPACED_SERVICE);
+    const ca = `${kafka.metadata.name}-cluster-ca-cert`;
+    expect(file('KAFKA_SSL_CA_FILE')).toEqual({ secretName: ca, key: 'ca.crt' });
+    const password = { secretName: env.KAFKA_SASL_USERNAME, key: 'password' };
+    expect(file('KAFKA_SASL_PASSWORD_FILE')).toEqual(password);
+    expect(kafkaUser(env.KAFKA_SASL_USERNAME!).spec.authentication?.type).toBe('scram-sha-512');
+    expect(kafka.spec.kafka.config).toMatchObject({ 'auto.create.topics.enable': false });
   });
 
   it('let the coordinator read, write and create what it does, and read its groups', () => {
@@ -454,17 +606,55 @@ describe('the Strimzi and CloudNativePG examples', () => {
         ['group', group, 'Describe'],
       ]),
     ];
-    expect(refused(user(env.KAFKA_SASL_USERNAME!), wanted)).toEqual([]);
+    expect(refused(kafkaUser(env.KAFKA_SASL_USERNAME!), wanted)).toEqual([]);
   });
 
   it('let the sample participants read their commands in their groups and reply', () => {
+    const participants = participantsOf(participantsObjectsOf(environment));
     const wanted = SAMPLE_PARTICIPANTS.flatMap((participant): [string, string, string][] => [
       ['topic', topics.commands(participant), 'Read'],
       ['topic', dlq(topics.commands(participant)), 'Write'],
+      ['topic', dlq(topics.commands(participant)), 'Create'],
       // libs/saga-participant: a participant's group is `<prefix><name>.participant`.
       ['group', `${env.TOPIC_PREFIX}${participant}.participant`, 'Read'],
     ]);
     wanted.push(['topic', topics.replies, 'Write']);
-    expect(refused(user('saga-participants'), wanted)).toEqual([]);
+    expect(refused(kafkaUser(participants.user), wanted)).toEqual([]);
+  });
+});
+
+describe('docs/KUBERNETES.md and docs/DEPLOYMENT.md', () => {
+  const kubernetes = readFileSync('docs/KUBERNETES.md', 'utf8');
+  const deployment = readFileSync('docs/DEPLOYMENT.md', 'utf8');
+  const job = migrateJobOf('production').workload;
+
+  it('show an api-keys.json that the coordinator accepts', () => {
+    const [, json] = /cat > api-keys\.json <<EOF\n([\s\S]*?)\n\s*EOF\n/.exec(kubernetes) ?? [];
+    const keys: unknown = JSON.parse(json!.replace('$sha256', hashApiKey('k'.repeat(32))));
+    expect(apiKeyListSchema.parse(keys)).toHaveLength(1);
+  });
+
+  it('create the namespace, then the secrets, then wait for Kafka and Postgres, then migrate', () => {
+    const steps = [
+      'kubectl create namespace saga\n',
+      'kubectl -n saga create secret generic saga-coordinator-keys \\\n',
+      'kubectl -n saga wait kafka/saga-kafka --for=condition=Ready',
+      'kubectl -n saga wait cluster.postgresql.cnpg.io/saga-postgres --for=condition=Ready',
+      'kubectl apply -k deploy/kubernetes/overlays/production/migrate',
+    ].map((step) => kubernetes.indexOf(step));
+    expect(steps.every((at) => at >= 0)).toBe(true);
+    expect(steps).toEqual([...steps].sort((a, b) => a - b));
+  });
+
+  it('delete the previous migrate Job, and wait for either outcome past its deadline', () => {
+    const [, seconds] = /deadline=\$\(\(SECONDS \+ (\d+)\)\)/.exec(kubernetes) ?? [];
+    expect(Number(seconds)).toBeGreaterThan(job.spec!.activeDeadlineSeconds!);
+    expect(kubernetes).toContain(`local job=job/${job.metadata.name} `);
+    expect(kubernetes).toMatch(/\*" Complete "\*\) return 0/);
+    expect(kubernetes).toMatch(/\*" Failed "\*\).*return 1/);
+    for (const guide of [kubernetes, deployment]) {
+      expect(guide).toContain(`kubectl -n saga delete job ${job.metadata.name} --ignore-not-found`);
+      expect(guide).toContain('wait_for_migrate saga');
+    }
   });
 });

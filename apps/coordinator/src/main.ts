@@ -1,6 +1,7 @@
 // Tracing first: it must be set up before any other module loads kafkajs.
 import { tracing } from './tracing.js';
 import 'reflect-metadata';
+import { constants as osConstants } from 'node:os';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Logger as PinoLogger } from 'nestjs-pino';
@@ -33,6 +34,13 @@ import {
 async function main(): Promise<void> {
   // Phase lines go to stderr at once: Nest holds its own logs until init() has ended.
   const startup = new StartupPhases(stderrStartupLines);
+  // Stopped while starting (node as a container's PID 1 ignores a signal it has no handler
+  // for): nothing was taken that a drain would finish, and what was is at least once anyway.
+  const stopWhileStarting = (signal: NodeJS.Signals) => {
+    startup.note(`${signal} during start-up: exiting`);
+    process.exit(128 + osConstants.signals[signal]);
+  };
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, stopWhileStarting);
   const config = loadCoordinatorConfig(process.env);
   startup.note(`config loaded (pid ${process.pid})`);
   const security = createHttpSecurity(config.security);
@@ -65,6 +73,7 @@ async function main(): Promise<void> {
     () => app.listen(config.port, config.host),
   );
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.removeListener(signal, stopWhileStarting);
     process.once(signal, () => {
       // close() stops taking requests, then runs the shutdown hooks: consumers finish their
       // batch in hand, timers and the relay finish their transaction, connections close.

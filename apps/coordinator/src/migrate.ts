@@ -24,7 +24,7 @@ async function migrate(config: MigrationConfig): Promise<void> {
     postgresDataSourceOptions({
       url: config.databaseUrl,
       schema: config.databaseSchema,
-      poolSize: 2, // one connection holds the migration lock, the other migrates
+      poolSize: 1, // the session that holds the migration lock migrates
       timeouts: config.databaseTimeouts,
       applicationName: config.databaseApplicationName,
       onPoolError: (error) => say(`an idle database connection failed: ${error.message}`),
@@ -60,6 +60,11 @@ async function migrate(config: MigrationConfig): Promise<void> {
 }
 
 function main(): void {
+  // A job stopped mid-way: the migration's transaction rolls back with its connection.
+  process.once('SIGTERM', () => {
+    say('SIGTERM: stopping; nothing is applied that had not committed');
+    process.exit(143);
+  });
   let config: MigrationConfig;
   try {
     config = loadMigrationConfig(process.env, (path) => readFileSync(path, 'utf8'));

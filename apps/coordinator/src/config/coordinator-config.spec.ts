@@ -93,12 +93,22 @@ describe('loadCoordinatorConfig', () => {
     const both = () =>
       loadCoordinatorConfig({ ...fromFile, DATABASE_URL: 'postgres://u@h/db' }, readFile);
     expect(both).toThrow(/DATABASE_URL_FILE: set either it or DATABASE_URL, not both/);
+    files['/run/db/empty'] = '\n';
+    const empty = () =>
+      loadCoordinatorConfig({ ...fromFile, DATABASE_URL_FILE: '/run/db/empty' }, readFile);
+    expect(empty).toThrow(/DATABASE_URL_FILE: the file is empty/);
     files['/run/db/bad'] = 'mysql://admin:s3cret@db';
     const wrong = () =>
       loadCoordinatorConfig({ ...fromFile, DATABASE_URL_FILE: '/run/db/bad' }, readFile);
     expect(wrong).toThrow(/DATABASE_URL: expected a postgres/);
     expect(wrong).toThrow(
       expect.objectContaining({ message: expect.not.stringContaining('s3cret') }),
+    );
+  });
+
+  it('refuses RUN_MIGRATIONS=false without a database to have been migrated by a job', () => {
+    expect(() => loadCoordinatorConfig({ RUN_MIGRATIONS: 'false' })).toThrow(
+      /RUN_MIGRATIONS: false needs DATABASE_URL/,
     );
   });
 

@@ -190,6 +190,11 @@ export function loadCoordinatorConfig(
     embedded: !env.DATABASE_URL && !env.KAFKA_BROKERS,
     persistentData: Boolean(env.DATABASE_URL ?? env.EMBEDDED_DATA_DIR),
   };
+  if (!env.DATABASE_URL && !env.RUN_MIGRATIONS) {
+    problems.push(
+      'RUN_MIGRATIONS: false needs DATABASE_URL (the embedded database is migrated by its own process)',
+    );
+  }
   const security = securityConfigOf(env, shape, readFile, problems);
   const databaseTimeouts = databaseTimeoutsOf(env, problems);
   if (problems.length > 0) throw configError(problems);

@@ -40,12 +40,16 @@ export function withDatabaseUrlFile(
     problems.push('DATABASE_URL_FILE: set either it or DATABASE_URL, not both');
     return environment;
   }
+  let url: string;
   try {
-    return { ...environment, DATABASE_URL: readFile(path).trim() };
+    url = readFile(path).trim();
   } catch {
     problems.push('DATABASE_URL_FILE: cannot be read');
     return environment;
   }
+  // Empty would read as unset, and a coordinator would quietly take the embedded database.
+  if (url === '') problems.push('DATABASE_URL_FILE: the file is empty');
+  return { ...environment, DATABASE_URL: url };
 }
 
 /** What the migrate command needs: the database, and how long to wait for it. */

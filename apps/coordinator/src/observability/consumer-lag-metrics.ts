@@ -12,7 +12,7 @@ export interface ConsumedTopic {
  * Registers `saga_consumer_lag`: per group and topic, the messages on the broker not yet
  * committed by the group (summed over partitions; a partition the group never committed counts
  * from its oldest retained message). Read at each scrape through a Kafka admin client that is
- * connected on first use; a scrape that cannot reach the broker leaves the gauge empty.
+ * connected on first use; a scrape that cannot read them all keeps the last figures.
  * Returns a function that disconnects the admin client.
  */
 export function registerConsumerLagMetrics(
@@ -28,15 +28,15 @@ export function registerConsumerLagMetrics(
     labelNames: ['group', 'topic'],
     registers: [registry],
     async collect() {
-      gauge.reset();
       const entries = consumed();
-      if (entries.length === 0) return;
-      for (const { groupId, topic } of entries) {
-        const lag = await withinScrape(reader.lagOf(groupId, topic));
-        // The broker is unreachable or slow: no figure rather than a stale or made-up one.
-        if (lag === undefined) return;
-        gauge.set({ group: groupId, topic }, lag);
-      }
+      const lags = await Promise.all(
+        entries.map(({ groupId, topic }) => withinScrape(reader.lagOf(groupId, topic))),
+      );
+      // The broker is unreachable or slow: the last figures stay, as the database gauges' do
+      // (an alert's `for:` clock does not restart on one slow read); saga_dependency_up says why.
+      if (lags.some((lag) => lag === undefined)) return;
+      gauge.reset();
+      entries.forEach(({ groupId, topic }, i) => gauge.set({ group: groupId, topic }, lags[i]!));
     },
   });
   return () => reader.close();

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DataSource, type Migration } from 'typeorm';
+import { DataSource, MigrationExecutor, type Migration, type QueryRunner } from 'typeorm';
 import { poolTimeoutOptions, type DatabaseTimeouts } from '#postgres';
 import { quoteIdentifier } from './data-source-options.js';
 import { coordinatorMigrations } from './migrations/index.js';
@@ -27,34 +27,50 @@ export interface MigrateSchemaOptions {
 }
 
 /**
- * Applies the pending migrations in one transaction, under the schema's migration lock; resolves
- * with those applied (none when another process did it first). Safe to run twice and from
- * several processes at once. The lock is tried, not waited on, so `lock_timeout` does not cut a
- * wait behind a long migration; the migration itself runs under the session's timeouts.
+ * Applies the pending migrations in one transaction, under the schema's migration lock, on the
+ * session that holds the lock; resolves with those applied (none when another process did it
+ * first: the pending ones are read once the lock is held). Safe to run twice and from several
+ * processes at once. The lock is tried, not waited on, so `lock_timeout` does not cut a wait
+ * behind a long migration. If the session dies, the server drops the lock and rolls the
+ * transaction back together.
  */
 export async function migrateSchema(
   dataSource: DataSource,
   options: MigrateSchemaOptions,
 ): Promise<Migration[]> {
-  // One connection of the pool holds the session lock; TypeORM migrates on another.
-  const holder = dataSource.createQueryRunner();
-  await holder.connect();
+  const session = dataSource.createQueryRunner();
+  await session.connect();
   try {
-    await lockSchema(holder, options);
+    await lockSchema(session, options);
+    const migrations = new MigrationExecutor(dataSource, session);
+    migrations.transaction = 'all';
     try {
-      return await dataSource.runMigrations({ transaction: 'all' });
+      return await migrations.executePendingMigrations();
     } finally {
-      await holder.query(`SELECT pg_advisory_unlock($1, hashtext(current_schema())) AS unlocked`, [
-        MIGRATION_LOCK_NAMESPACE,
-      ]);
+      await unlockSchema(session);
     }
   } finally {
-    await holder.release();
+    await session.release();
+  }
+}
+
+/**
+ * Lets the schema's lock go; the outcome of the migrations stands whatever happens here. If the
+ * unlock fails on a live session, every lock of the session goes, so none returns to the pool
+ * held; a dead session is dropped by the pool, and the server has let its locks go.
+ */
+async function unlockSchema(session: QueryRunner): Promise<void> {
+  try {
+    await session.query(`SELECT pg_advisory_unlock($1, hashtext(current_schema()))`, [
+      MIGRATION_LOCK_NAMESPACE,
+    ]);
+  } catch {
+    await session.query(`SELECT pg_advisory_unlock_all()`).catch(() => undefined);
   }
 }
 
 async function lockSchema(
-  holder: { query(sql: string, parameters?: unknown[]): Promise<unknown> },
+  holder: QueryRunner,
   { until, onWait, pollMs = 250 }: MigrateSchemaOptions,
 ): Promise<void> {
   let waited = false;
