@@ -1,6 +1,7 @@
 // The outbox on the real Postgres: the fast path publishes committed rows at once and marks
 // them sent; what it could not publish stays unsent until the relay, after its grace period,
 // publishes it (DESIGN.md, "Outbox relay").
+import { jest } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import type { MessagePublisher, OutgoingMessage } from '#saga-core';
 import { inTransaction } from '#postgres';
@@ -151,6 +152,62 @@ describe('the outbox fast path and its relay', () => {
       fastPath.publish(await commit(next), next);
       await fastPath.stop();
       expect(publisher.published).toEqual([]);
+    });
+
+    describe('told which earlier rows were unsent when its rows were written (writeDecision)', () => {
+      /** The order checks the guard reads from the database. */
+      const orderQueries = () => {
+        const seen: string[] = [];
+        const query = dataSource.query.bind(dataSource);
+        const spy = jest
+          .spyOn(dataSource, 'query')
+          .mockImplementation((...args: Parameters<DataSource['query']>) => {
+            if (args[0].includes('JOIN outbox o ON o.saga_id')) seen.push(args[0]);
+            return query(...args);
+          });
+        return { seen, restore: () => spy.mockRestore() };
+      };
+
+      it('publishes a row after an earlier one it published itself, in order', async () => {
+        const publisher = new RecordingPublisher();
+        const fastPath = new OutboxFastPath(dataSource, publisher, open);
+        const W = '00000000-0000-4000-8000-0000000000a6';
+        const command = [sagaRow(W, 'w-command')];
+        const commandIds = await commit(command);
+        fastPath.publish(commandIds, command, []);
+        await waitFor('the command to go', () => publisher.published.length === 1);
+        // Decided while the command's sent mark may not have committed yet.
+        const reply = [sagaRow(W, 'w-next')];
+        fastPath.publish(await commit(reply), reply, [{ sagaId: W, id: commandIds[0]! }]);
+        await fastPath.stop();
+        expect(publisher.published.map((m) => m.key)).toEqual(['w-command', 'w-next']);
+      });
+
+      it('publishes a saga with no earlier unsent row without any query', async () => {
+        const publisher = new RecordingPublisher();
+        const fastPath = new OutboxFastPath(dataSource, publisher, open);
+        const rows = [sagaRow('00000000-0000-4000-8000-0000000000a7', 'u-1')];
+        const queries = orderQueries();
+        try {
+          fastPath.publish(await commit(rows), rows, []);
+          await fastPath.stop();
+        } finally {
+          queries.restore();
+        }
+        expect(publisher.published.map((m) => m.key)).toEqual(['u-1']);
+        expect(queries.seen).toEqual([]);
+      });
+
+      it('reads again, and holds, a saga whose earlier row another instance has not sent', async () => {
+        const publisher = new RecordingPublisher();
+        const T = '00000000-0000-4000-8000-0000000000a8';
+        const earlierIds = await commit([sagaRow(T, 't-first')]); // decided elsewhere
+        const fastPath = new OutboxFastPath(dataSource, publisher, open);
+        const next = [sagaRow(T, 't-second')];
+        fastPath.publish(await commit(next), next, [{ sagaId: T, id: earlierIds[0]! }]);
+        await fastPath.stop();
+        expect(publisher.published).toEqual([]);
+      });
     });
 
     it('holds a saga whose batch spans a row another instance has not sent yet', async () => {

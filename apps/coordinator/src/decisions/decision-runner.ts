@@ -92,7 +92,8 @@ export class DecisionRunner {
     if (writes.held.length > 0 || outcomes.length > 0) signals.heldWorkChanged();
     telemetry?.metrics?.observe(transitions, now);
     telemetry?.log?.decided(transitions, traces);
-    fastPath.publish(session.committedOutbox.ids, session.committedOutbox.rows);
+    const outbox = session.committedOutbox;
+    fastPath.publish(outbox.ids, outbox.rows, outbox.unsentBefore);
     for (const timer of writes.timers.values()) signals.timerCommitted(timer.dueAt);
   }
 }

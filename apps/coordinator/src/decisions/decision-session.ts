@@ -8,7 +8,7 @@ import {
   type TransitionResult,
 } from '#saga-core';
 import type { SqlRunner } from '#postgres';
-import { writeDecision } from '../persistence/decision-rows.js';
+import { writeDecision, type UnsentRow } from '../persistence/decision-rows.js';
 import { awaitingParticipants, type OutboxRow, type StoredSaga } from '../persistence/saga-rows.js';
 import type { SensitiveData } from '../security/sensitive-data.js';
 import type { CommandGate } from '../resilience/command-gate.js';
@@ -44,7 +44,11 @@ export class DecisionSession {
   /** The trace context of each saga this session touched. */
   readonly traces = new Map<string, TraceCarrier | null>();
   /** The outbox rows this session wrote, as stored, and their ids (set by `flush`). */
-  readonly committedOutbox: { ids: string[]; rows: OutboxRow[] } = { ids: [], rows: [] };
+  readonly committedOutbox: {
+    ids: string[];
+    rows: OutboxRow[];
+    unsentBefore: readonly UnsentRow[];
+  } = { ids: [], rows: [], unsentBefore: [] };
   private readonly touched = new Map<string, StoredSaga>();
   private readonly latest = new Map<string, SagaState>();
 
@@ -111,13 +115,15 @@ export class DecisionSession {
       ];
     });
     const outbox = this.writes.outbox.map((row) => this.protect(row));
-    this.committedOutbox.ids = await writeDecision(sql, {
+    const written = await writeDecision(sql, {
       updates,
       audit: this.writes.audit,
       outbox,
       timers: [...this.writes.timers.values()],
       cancelledTimers: [...this.writes.cancelledTimers],
     });
+    this.committedOutbox.ids = written.ids;
+    this.committedOutbox.unsentBefore = written.unsentBefore;
     this.committedOutbox.rows = outbox;
     await holdCommands(
       sql,

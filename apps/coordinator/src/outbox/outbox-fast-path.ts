@@ -3,6 +3,7 @@ import type { DataSource } from 'typeorm';
 import type { MessagePublisher, OutgoingMessage } from '#saga-core';
 import { inTransaction } from '#postgres';
 import { publishTraced } from '#tracing';
+import type { UnsentRow } from '../persistence/decision-rows.js';
 import type { OutboxRow } from '../persistence/saga-rows.js';
 import { SagaOrderGuard, type QueuedRow } from './saga-order-guard.js';
 import { describeError } from '#errors';
@@ -40,10 +41,26 @@ export class OutboxFastPath {
     this.order = new SagaOrderGuard(dataSource);
   }
 
-  /** Queues committed rows (`ids[i]` is the id of `rows[i]`) for publishing; returns at once. */
-  publish(ids: readonly string[], rows: readonly OutboxRow[]): void {
+  /**
+   * Queues committed rows (`ids[i]` is the id of `rows[i]`) for publishing; returns at once.
+   * `unsentBefore`: the rows of their sagas that were unsent when they were written (all of
+   * them; see writeDecision), which spares the order check a query; absent: not known.
+   */
+  publish(
+    ids: readonly string[],
+    rows: readonly OutboxRow[],
+    unsentBefore?: readonly UnsentRow[],
+  ): void {
     if (this.stopped || ids.length === 0) return;
-    rows.forEach((row, index) => this.queue.push({ id: ids[index]!, sagaId: row.sagaId, row }));
+    const earlierOf = new Map<string, string[]>();
+    for (const { sagaId, id } of unsentBefore ?? []) {
+      earlierOf.set(sagaId, [...(earlierOf.get(sagaId) ?? []), id]);
+    }
+    rows.forEach((row, index) => {
+      const queued: QueuedRow = { id: ids[index]!, sagaId: row.sagaId, row };
+      const earlier = row.sagaId === null ? [] : (earlierOf.get(row.sagaId) ?? []);
+      this.queue.push(unsentBefore === undefined ? queued : { ...queued, unsentBefore: earlier });
+    });
     this.draining ??= this.drain();
   }
 

@@ -8,6 +8,11 @@ export interface QueuedRow {
   readonly id: string;
   readonly sagaId: string | null;
   readonly row: OutboxRow;
+  /**
+   * The ids of its saga's rows that were unsent when it was written (read in the same
+   * statement: writeDecision); absent when not known.
+   */
+  readonly unsentBefore?: readonly string[];
 }
 
 /**
@@ -19,6 +24,10 @@ export interface QueuedRow {
  *
  * Why: a compensation that overtakes its own command reaches the participant first, finds
  * nothing to undo, and the command is applied afterwards, never to be undone.
+ *
+ * A row that says which earlier rows were unsent when it was written is judged without a query
+ * when each of them is in the batch or published here: rows only ever go from unsent to sent,
+ * and its saga was locked, so no earlier row appeared since. Only the others are read again.
  */
 export class SagaOrderGuard {
   /** Ids published by this instance whose sent mark has not committed yet. */
@@ -36,27 +45,42 @@ export class SagaOrderGuard {
   async publishable(batch: readonly QueuedRow[]): Promise<QueuedRow[]> {
     // Each saga's last row in the batch: every unsent row of the saga below it must be in the
     // batch itself (it goes first, in id order) or published already.
-    const lastOfSaga = new Map<string, QueuedRow>();
-    for (const queued of batch) {
-      if (queued.sagaId !== null) lastOfSaga.set(queued.sagaId, queued);
-    }
-    if (lastOfSaga.size === 0) return [...batch];
     const inBatch = new Set(batch.map((queued) => queued.id));
+    const lastOfSaga = new Map<string, QueuedRow>();
+    // Sagas with an earlier row that may still be unsent: those are read again.
+    const doubtful = new Set<string>();
+    for (const queued of batch) {
+      if (queued.sagaId === null) continue;
+      lastOfSaga.set(queued.sagaId, queued);
+      const known = queued.unsentBefore?.every(
+        (id) => inBatch.has(id) || this.publishedUnmarked.has(id),
+      );
+      if (known !== true) doubtful.add(queued.sagaId);
+    }
+    if (doubtful.size === 0) return [...batch];
+    const held = await this.heldSagas(
+      [...doubtful].map((sagaId) => lastOfSaga.get(sagaId)!),
+      inBatch,
+    );
+    if (held.size === 0) return [...batch];
+    return batch.filter((queued) => queued.sagaId === null || !held.has(queued.sagaId));
+  }
+
+  /** The sagas among those of `lastRows` with an earlier row unsent, not in the batch nor published here. */
+  private async heldSagas(
+    lastRows: readonly QueuedRow[],
+    inBatch: ReadonlySet<string>,
+  ): Promise<Set<string>> {
     this.checking = true;
-    let held: Set<string>;
     try {
       const earlier = await runQuery<{ saga_id: string; id: string }>(
         this.dataSource,
         `SELECT o.saga_id::text AS saga_id, o.id::text AS id
          FROM jsonb_to_recordset($1::jsonb) AS x(saga_id uuid, last bigint)
          JOIN outbox o ON o.saga_id = x.saga_id AND o.sent_at IS NULL AND o.id < x.last`,
-        [
-          JSON.stringify(
-            [...lastOfSaga.values()].map((queued) => ({ saga_id: queued.sagaId, last: queued.id })),
-          ),
-        ],
+        [JSON.stringify(lastRows.map((queued) => ({ saga_id: queued.sagaId, last: queued.id })))],
       );
-      held = new Set(
+      return new Set(
         earlier
           .filter((row) => !inBatch.has(row.id) && !this.publishedUnmarked.has(row.id))
           .map((row) => row.saga_id),
@@ -66,8 +90,6 @@ export class SagaOrderGuard {
       this.forget(this.markedDuringCheck);
       this.markedDuringCheck = [];
     }
-    if (held.size === 0) return [...batch];
-    return batch.filter((queued) => queued.sagaId === null || !held.has(queued.sagaId));
   }
 
   /** Notes rows this instance has just published (the broker acknowledged them). */

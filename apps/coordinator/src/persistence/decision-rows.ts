@@ -29,14 +29,37 @@ export interface DecisionRows {
   readonly cancelledTimers: readonly string[];
 }
 
+/** What a decision's statement says back about the outbox. */
+export interface WrittenOutbox {
+  /** The ids of the rows written, in their order. */
+  readonly ids: string[];
+  /**
+   * The rows of the same sagas still unsent when they were written (ids and saga ids as text):
+   * what SagaOrderGuard must see sent, or in its batch, before it publishes them.
+   */
+  readonly unsentBefore: readonly UnsentRow[];
+}
+
+/** An outbox row not yet marked sent. */
+export interface UnsentRow {
+  readonly sagaId: string;
+  readonly id: string;
+}
+
 /**
  * Writes a decision in one statement, one round trip: the sagas' rows (version-checked; the
- * steps are in the state), the audit, the timers and the outbox. Resolves with the outbox row
- * ids; throws a ConcurrentUpdateError (the transaction is retried) if a saga changed meanwhile.
- * A saga's update that keeps its status changes no indexed column, so Postgres can make it HOT.
+ * steps are in the state), the audit, the timers and the outbox, and reads the earlier rows of
+ * those sagas still unsent (the statement's snapshot holds none of the rows it inserts; each
+ * saga is locked, so no other decision adds any meanwhile). Throws a ConcurrentUpdateError
+ * (the transaction is retried) if a saga changed meanwhile. A saga's update that keeps its
+ * status changes no indexed column, so Postgres can make it HOT.
  */
-export async function writeDecision(sql: SqlRunner, rows: DecisionRows): Promise<string[]> {
-  const [result] = await sql.query<{ updated: number; outbox_ids: (string | number)[] }>(
+export async function writeDecision(sql: SqlRunner, rows: DecisionRows): Promise<WrittenOutbox> {
+  const [result] = await sql.query<{
+    updated: number;
+    outbox_ids: (string | number)[];
+    unsent_before: { saga_id: string; id: string | number }[];
+  }>(
     `WITH updated AS (
        UPDATE sagas SET state = x.state, status = x.status, awaiting = x.awaiting,
          row_version = sagas.row_version + 1, updated_at = now()
@@ -68,9 +91,15 @@ export async function writeDecision(sql: SqlRunner, rows: DecisionRows): Promise
        ON CONFLICT (id) DO UPDATE SET due_at = EXCLUDED.due_at, wakeup = EXCLUDED.wakeup,
          -- A timer armed again for the same attempt (a resume) keeps the command it awaits.
          command_outbox_id = coalesce(EXCLUDED.command_outbox_id, timers.command_outbox_id),
-         delay_ms = coalesce(EXCLUDED.delay_ms, timers.delay_ms))
+         delay_ms = coalesce(EXCLUDED.delay_ms, timers.delay_ms)),
+     unsent_before AS (
+       SELECT o.saga_id, o.id FROM outbox o
+       WHERE o.sent_at IS NULL AND o.saga_id IN (
+         SELECT x.saga_id FROM jsonb_to_recordset($5::jsonb) AS x(saga_id uuid)))
      SELECT (SELECT count(*) FROM updated)::int AS updated,
-       (SELECT coalesce(json_agg(id ORDER BY id), '[]'::json) FROM outbox_rows) AS outbox_ids`,
+       (SELECT coalesce(json_agg(id ORDER BY id), '[]'::json) FROM outbox_rows) AS outbox_ids,
+       (SELECT coalesce(json_agg(json_build_object('saga_id', saga_id, 'id', id)), '[]'::json)
+        FROM unsent_before) AS unsent_before`,
     [
       json(
         rows.updates.map(({ state, rowVersion, awaiting }) => ({
@@ -91,7 +120,13 @@ export async function writeDecision(sql: SqlRunner, rows: DecisionRows): Promise
   if (updated !== rows.updates.length) {
     throw new ConcurrentUpdateError(`${rows.updates.length - updated} saga(s) changed meanwhile`);
   }
-  return (result?.outbox_ids ?? []).map(String);
+  return {
+    ids: (result?.outbox_ids ?? []).map(String),
+    unsentBefore: (result?.unsent_before ?? []).map((row) => ({
+      sagaId: row.saga_id,
+      id: String(row.id),
+    })),
+  };
 }
 
 function auditRecords(entries: readonly AuditEntry[]): object[] {
