@@ -41,6 +41,18 @@ describe('the migrate command', () => {
     return service;
   };
 
+  /** Takes the schema's migration lock on a connection of the test's; `release` is idempotent. */
+  const holdMigrationLock = async () => {
+    const holder = new Client({ connectionString: environment.env.DATABASE_URL });
+    await holder.connect();
+    await holder.query(`SELECT pg_advisory_lock($1, hashtext($2))`, [
+      MIGRATION_LOCK_NAMESPACE,
+      environment.schema,
+    ]);
+    let released: Promise<void> | undefined;
+    return { release: () => (released ??= holder.end()) };
+  };
+
   const migrationsTable = async () =>
     (
       await environment.db.query<{ present: boolean }[]>(
@@ -69,22 +81,14 @@ describe('the migrate command', () => {
 
   it('is safe from two processes at once: each waits for the lock, one migrates, the other finds it done', async () => {
     // The test holds the schema's migration lock, so both processes are sure to meet it.
-    const holder = new Client({ connectionString: environment.env.DATABASE_URL });
-    await holder.connect();
+    const lock = await holdMigrationLock();
     try {
-      await holder.query(`SELECT pg_advisory_lock($1, hashtext($2))`, [
-        MIGRATION_LOCK_NAMESPACE,
-        environment.schema,
-      ]);
       const [a, b] = [run(migrateEnv), run(migrateEnv)];
       await waitFor('both to wait for the lock', () =>
         [a, b].every((service) => service.output().includes('another process is migrating')),
       );
       expect(await migrationsTable()).toBe(false);
-      await holder.query(`SELECT pg_advisory_unlock($1, hashtext($2))`, [
-        MIGRATION_LOCK_NAMESPACE,
-        environment.schema,
-      ]);
+      await lock.release();
       expect(await Promise.all([a.exited, b.exited])).toEqual([0, 0]);
       const outputs = [a.output(), b.output()];
       expect(outputs.filter((text) => text.includes('nothing to apply'))).toHaveLength(1);
@@ -93,18 +97,13 @@ describe('the migrate command', () => {
       ).toHaveLength(1);
       expect(await appliedNames()).toEqual(everyMigration);
     } finally {
-      await holder.end();
+      await lock.release();
     }
   });
 
   it('stops at SIGTERM while it waits, having applied nothing', async () => {
-    const holder = new Client({ connectionString: environment.env.DATABASE_URL });
-    await holder.connect();
+    const lock = await holdMigrationLock();
     try {
-      await holder.query(`SELECT pg_advisory_lock($1, hashtext($2))`, [
-        MIGRATION_LOCK_NAMESPACE,
-        environment.schema,
-      ]);
       const waiting = run(migrateEnv);
       await waitFor('it to wait for the lock', () =>
         waiting.output().includes('another process is migrating'),
@@ -112,7 +111,7 @@ describe('the migrate command', () => {
       expect(await waiting.stop('SIGTERM')).toBe(143);
       expect(await migrationsTable()).toBe(false);
     } finally {
-      await holder.end();
+      await lock.release();
     }
   });
 
