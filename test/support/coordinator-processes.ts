@@ -1,5 +1,6 @@
 // Built coordinator processes on one environment: launched, killed without warning, replaced.
 import { listeningUrl, startService, type ServiceProcess } from './service-process.js';
+import { waitFor } from './wait-for.js';
 
 /** The coordinator's entry in dist/ (built by `npm run build`). */
 export const COORDINATOR_ENTRY = 'dist/apps/coordinator/src/main.js';
@@ -7,15 +8,16 @@ export const COORDINATOR_ENTRY = 'dist/apps/coordinator/src/main.js';
 /** One coordinator process. */
 export interface CoordinatorProcess {
   readonly service: ServiceProcess;
-  /** Resolves with its base URL once it listens (after its consumers joined their groups). */
+  /** Resolves with its base URL once it listens and is ready (its consumers joined their groups). */
   readonly url: Promise<string>;
   readonly spawnedAt: number;
 }
 
 /**
- * Starts a coordinator process with `env` (plus PORT=0). A process started while a killed
- * predecessor still counts as a member of the consumer groups only listens once the broker
- * has evicted that member (its session timeout, 30 s by default), hence the long wait.
+ * Starts a coordinator process with `env` (plus PORT=0); its `url` resolves once it listens and
+ * is ready (`/health/ready`: database, broker, consumers joined). A process started while a killed
+ * predecessor still counts as a member of the consumer groups is ready only once the broker
+ * has evicted that member (its session timeout), hence the long wait.
  */
 export function launchCoordinator(
   env: Record<string, string>,
@@ -23,7 +25,20 @@ export function launchCoordinator(
 ): CoordinatorProcess {
   const spawnedAt = Date.now();
   const service = startService(COORDINATOR_ENTRY, { ...env, PORT: '0' });
-  const url = listeningUrl(service, listenTimeoutMs);
+  const url = listeningUrl(service, listenTimeoutMs).then((base) =>
+    // It listens before its consumers have joined their groups; readiness says when they have.
+    waitFor(
+      'the coordinator to be ready (its consumers joined)',
+      async () => {
+        if (service.hasExited()) {
+          throw new Error(`the coordinator exited (${service.ending()}):\n${service.output()}`);
+        }
+        const ready = await fetch(`${base}/health/ready`).catch(() => undefined);
+        return ready?.status === 200 ? base : undefined;
+      },
+      { timeoutMs: Math.max(1_000, spawnedAt + listenTimeoutMs - Date.now()), intervalMs: 100 },
+    ),
+  );
   url.catch(() => undefined); // awaited by whoever needs it; a failure must not go unhandled
   return { service, url, spawnedAt };
 }
