@@ -11,7 +11,7 @@ import {
   startKafkaParticipants,
   type CoordinatorEnvironment,
 } from '../support/coordinator-fixture.js';
-import { listeningUrl, startService, type ServiceProcess } from '../support/service-process.js';
+import { readyUrl, startService, type ServiceProcess } from '../support/service-process.js';
 import { kafkaBrokers } from '../support/services.js';
 import { asKey } from '../support/test-credentials.js';
 import { publishRaw, readTopics } from '../support/topic-reader.js';
@@ -43,7 +43,7 @@ describe('a secret in a sensitive field', () => {
   beforeAll(async () => {
     environment = await createEnvironment('e2e_canary');
     service = startService(entry, { ...environment.env, PORT: '0', TIME_SCALE: '0.1' });
-    url = await listeningUrl(service);
+    url = await readyUrl(service);
     participants = await startKafkaParticipants(environment);
     const started = await fetch(`${url}/sagas`, {
       method: 'POST',

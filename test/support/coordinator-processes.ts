@@ -1,6 +1,5 @@
 // Built coordinator processes on one environment: launched, killed without warning, replaced.
-import { listeningUrl, startService, type ServiceProcess } from './service-process.js';
-import { waitFor } from './wait-for.js';
+import { readyUrl, startService, type ServiceProcess } from './service-process.js';
 
 /** The coordinator's entry in dist/ (built by `npm run build`). */
 export const COORDINATOR_ENTRY = 'dist/apps/coordinator/src/main.js';
@@ -25,20 +24,7 @@ export function launchCoordinator(
 ): CoordinatorProcess {
   const spawnedAt = Date.now();
   const service = startService(COORDINATOR_ENTRY, { ...env, PORT: '0' });
-  const url = listeningUrl(service, listenTimeoutMs).then((base) =>
-    // It listens before its consumers have joined their groups; readiness says when they have.
-    waitFor(
-      'the coordinator to be ready (its consumers joined)',
-      async () => {
-        if (service.hasExited()) {
-          throw new Error(`the coordinator exited (${service.ending()}):\n${service.output()}`);
-        }
-        const ready = await fetch(`${base}/health/ready`).catch(() => undefined);
-        return ready?.status === 200 ? base : undefined;
-      },
-      { timeoutMs: Math.max(1_000, spawnedAt + listenTimeoutMs - Date.now()), intervalMs: 100 },
-    ),
-  );
+  const url = readyUrl(service, listenTimeoutMs);
   url.catch(() => undefined); // awaited by whoever needs it; a failure must not go unhandled
   return { service, url, spawnedAt };
 }

@@ -84,3 +84,25 @@ export async function listeningUrl(service: ServiceProcess, timeoutMs = 30_000):
     );
   });
 }
+
+/**
+ * Waits until the coordinator service listens and is ready (`/health/ready`: the database and
+ * the broker answer, its consumers have joined their groups) and returns its URL. It listens
+ * before the joins: a saga started in between waits for them, which a test with scaled-down
+ * reply timeouts must not mistake for a silent participant.
+ */
+export async function readyUrl(service: ServiceProcess, timeoutMs = 90_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  const base = await listeningUrl(service, timeoutMs);
+  return waitFor(
+    'the coordinator to be ready (its consumers joined)',
+    async () => {
+      if (service.hasExited()) {
+        throw new Error(`the service exited (${service.ending()}):\n${service.output()}`);
+      }
+      const ready = await fetch(`${base}/health/ready`).catch(() => undefined);
+      return ready?.status === 200 ? base : undefined;
+    },
+    { timeoutMs: Math.max(1_000, deadline - Date.now()), intervalMs: 100 },
+  );
+}
