@@ -17,8 +17,8 @@ const ioPackages = [
 const nodeBuiltins = ['node:*', ...builtinModules.filter((name) => !name.startsWith('_'))];
 
 // The folders' directions: libraries never import an app, the coordinator never imports its
-// samples, the conformance kit imports no participant code, and only libs/messaging imports the
-// Kafka client.
+// samples, the conformance kit imports no participant code, the operator's CLI (sagactl) only
+// speaks HTTP, and only libs/messaging imports the Kafka client.
 const noApps = {
   group: ['**/apps/**', '**/coordinator/src/**', '**/sample-participants/src/**'],
   message: 'A library or a sample does not import an app: what two apps share lives in libs/.',
@@ -33,6 +33,12 @@ const notTheParticipants = {
   group: ['**/sample-participants/**', '**/saga-participant/**', '\\#saga-participant'],
   message:
     'The conformance kit judges participants from outside: it shares the contract, not their code.',
+};
+const overHttpOnly = {
+  // `\\#*`: every alias of the repository's libraries (#messaging, #postgres, #saga-core...).
+  group: ['\\#*', 'kafkajs', 'kafkajs/*', 'typeorm', 'typeorm/*', 'pg', '@nestjs/*'],
+  message:
+    'sagactl is a client of the HTTP API: it reaches the coordinator over HTTP only, never its code, database or broker.',
 };
 const noSamples = {
   group: ['**/sample-participants/**'],
@@ -121,5 +127,10 @@ export default tseslint.config(
     // imports no app, and no participant code.
     files: ['apps/conformance/src/**/*.ts'],
     rules: restrictImports(noApps, notTheParticipants, noKafkaClient),
+  },
+  {
+    // The operator's CLI speaks the HTTP API, as any other client of it would.
+    files: ['apps/sagactl/src/**/*.ts'],
+    rules: restrictImports(noApps, overHttpOnly),
   },
 );

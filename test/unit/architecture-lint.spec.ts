@@ -123,3 +123,31 @@ describe('the conformance kit', () => {
     expect(app.output).toContain('does not import an app');
   });
 });
+
+describe('sagactl, the operator CLI', () => {
+  it.each([
+    "import { KafkaTransport } from '#messaging';\nexport { KafkaTransport };\n",
+    "import { runQuery } from '#postgres';\nexport { runQuery };\n",
+    "import { Injectable } from '@nestjs/common';\nexport { Injectable };\n",
+  ])('speaks the HTTP API only: refuses %s', async (source) => {
+    const result = await lint(source, 'apps/sagactl/src/deliberate-violation.ts');
+    expect(result.code).toBe(1);
+    expect(result.output).toContain('sagactl is a client of the HTTP API');
+  });
+
+  it('imports no app, not even the coordinator for its answer types', async () => {
+    const source =
+      "import type { SagaView } from '../../coordinator/src/application/saga-queries.js';\nexport type { SagaView };\n";
+    const result = await lint(source, 'apps/sagactl/src/deliberate-violation.ts');
+    expect(result.code).toBe(1);
+    expect(result.output).toContain('does not import an app');
+  });
+
+  it('may use node built-ins and the YAML reader', async () => {
+    const source =
+      "import { parse } from 'yaml';\nimport { readFileSync } from 'node:fs';\nexport { parse, readFileSync };\n";
+    const result = await lint(source, 'apps/sagactl/src/deliberate-ok.ts');
+    expect(result.output).not.toContain('is restricted');
+    expect(result.code).toBe(0);
+  });
+});
