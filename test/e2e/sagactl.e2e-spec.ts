@@ -81,6 +81,9 @@ const stuckDocument = (name: string): Document => ({
   ],
 });
 
+/** The longest one run of the CLI may take before it is killed, in ms: a hang fails clearly. */
+const RUN_TIMEOUT_MS = 60_000;
+
 describe('sagactl against a coordinator on the real Kafka and Postgres', () => {
   let environment: CoordinatorEnvironment;
   let coordinator: CoordinatorProcess | undefined;
@@ -99,10 +102,17 @@ describe('sagactl against a coordinator on the real Kafka and Postgres', () => {
         SAGACTL_API_KEY: TEST_KEYS.admin,
         ...env,
       };
-      execFile(process.execPath, [CLI, ...args], { env: environmentOfRun }, (error, out, err) => {
-        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
-        resolve({ code, stdout: out, stderr: err });
-      });
+      execFile(
+        process.execPath,
+        [CLI, ...args],
+        { env: environmentOfRun, timeout: RUN_TIMEOUT_MS },
+        (error, out, err) => {
+          const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
+          // A hang fails clearly: killed at the timeout, said in what it printed.
+          const killed = error?.killed === true ? `\n(killed after ${RUN_TIMEOUT_MS} ms)` : '';
+          resolve({ code, stdout: out, stderr: `${err}${killed}` });
+        },
+      );
     });
   /** Runs it and expects exit 0; the output, or a failure that shows what it printed. */
   const ok = async (...args: string[]): Promise<string> => {
@@ -121,6 +131,16 @@ describe('sagactl against a coordinator on the real Kafka and Postgres', () => {
   /** `defs apply` of `document` as a JSON file; the table output. */
   const apply = (document: Document) =>
     ok('defs', 'apply', file(`${document.name}.json`, JSON.stringify(document)), '-o', 'table');
+  /** Sagas of the order type started by the tests, that must end before in-flight counts are 0. */
+  const orders: string[] = [];
+  /** Resolves when every saga of `sagaIds` has ended (completed, compensated or stuck). */
+  const sagasEnded = (sagaIds: readonly string[]) =>
+    waitFor(`sagas ${sagaIds.join(', ')} to end`, async () => {
+      const views = await Promise.all(
+        sagaIds.map((sagaId) => json<{ status: string }>('get', sagaId)),
+      );
+      return views.every((view) => ['completed', 'compensated', 'stuck'].includes(view.status));
+    });
   const start = async (type: string, key: string, input: unknown): Promise<string> =>
     (await json<{ sagaId: string }>('start', type, '--key', key, '--input', JSON.stringify(input)))
       .sagaId;
@@ -207,9 +227,16 @@ describe('sagactl against a coordinator on the real Kafka and Postgres', () => {
 
     const completed = await json<SagaPage>('list', '--type', 'order', '--status', 'completed');
     expect(completed.items.map((saga) => saga.sagaId)).toContain(sagaId);
-    await start('order', 'cli-2', orderInput('cli-2'));
+    const second = await start('order', 'cli-2', orderInput('cli-2'));
+    orders.push(second);
     const all = await json<SagaPage>('list', '--limit', '1', '--all');
-    expect(all.items.length).toBeGreaterThanOrEqual(2);
+    const oneRead = await json<SagaPage>('list', '--limit', '200');
+    expect(oneRead.nextCursor).toBeNull();
+    // Page by page, every saga once: no duplicate, none missing, the two just started among them.
+    const ids = all.items.map((saga) => saga.sagaId);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect([...ids].sort()).toEqual(oneRead.items.map((saga) => saga.sagaId).sort());
+    expect(ids).toEqual(expect.arrayContaining([sagaId, second]));
     expect(all.nextCursor).toBeNull();
     const firstPage = await sagactl(['list', '--limit', '1', '-o', 'table']);
     expect(firstPage.stdout).toMatch(
@@ -230,6 +257,7 @@ describe('sagactl against a coordinator on the real Kafka and Postgres', () => {
 
   it('exits 5 for a key that started a saga with another input, naming that saga', async () => {
     const sagaId = await start('order', 'cli-taken', orderInput('cli-taken'));
+    orders.push(sagaId);
     const input = JSON.stringify({ ...orderInput('cli-taken'), amount: 99 });
     const run = await sagactl(['start', 'order', '--key', 'cli-taken', '--input', input]);
     expect(run).toEqual({
@@ -254,6 +282,7 @@ describe('sagactl against a coordinator on the real Kafka and Postgres', () => {
 
   it('exits 4 without the role the route needs, or without a valid key, and never prints the key', async () => {
     const sagaId = await start('order', 'cli-forbidden', orderInput('cli-forbidden'));
+    orders.push(sagaId);
     const reader = await sagactl(['cancel', sagaId, '--reason', 'r'], {
       SAGACTL_API_KEY: TEST_KEYS.reader,
     });
@@ -471,6 +500,8 @@ describe('sagactl against a coordinator on the real Kafka and Postgres', () => {
   });
 
   it('shows the participants and their breakers', async () => {
+    // The order sagas other tests started must be over, or their commands are still in flight.
+    await sagasEnded(orders);
     const views = await json<{ participant: string; breaker: { state: string } }[]>('participants');
     expect(views).toContainEqual(
       expect.objectContaining({

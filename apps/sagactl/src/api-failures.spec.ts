@@ -87,20 +87,48 @@ describe('failureOf', () => {
 });
 
 describe('unreachableFailure', () => {
-  const request = { method: 'GET', path: '/sagas', url: 'http://127.0.0.1:4999', timeoutMs: 500 };
+  const request = {
+    method: 'GET',
+    path: '/sagas',
+    url: 'http://127.0.0.1:4999/base',
+    timeoutMs: 500,
+  };
+  const fetchFailed = (code: string, message: string) =>
+    new TypeError('fetch failed', { cause: Object.assign(new Error(message), { code }) });
 
-  it('says a connection was refused, naming the URL (exit 6)', () => {
-    const error = new TypeError('fetch failed', {
-      cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:4999'), {
-        code: 'ECONNREFUSED',
-      }),
-    });
-    const failure = unreachableFailure(error, request);
+  it('says a connection was refused, naming the origin only (exit 6)', () => {
+    const failure = unreachableFailure(
+      fetchFailed('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:4999'),
+      request,
+    );
     expect(failure).toMatchObject({
       exitCode: EXIT.unavailable,
       message:
         'the coordinator at http://127.0.0.1:4999 is unreachable: connection refused (ECONNREFUSED)',
     });
+  });
+
+  it.each([
+    ['ENOTFOUND', 'host not found (DNS)'],
+    ['UND_ERR_CONNECT_TIMEOUT', 'timed out'],
+    ['DEPTH_ZERO_SELF_SIGNED_CERT', 'TLS failed (certificate or handshake)'],
+    ['ECONNRESET', 'no connection'],
+  ])("describes %s in fixed words, never fetch's text", (code, words) => {
+    const secret = 'getaddrinfo ENOTFOUND s3cret.example.com Authorization: ApiKey s3cret';
+    const { message } = unreachableFailure(fetchFailed(code, secret), request);
+    expect(message).toBe(
+      `the coordinator at http://127.0.0.1:4999 is unreachable: ${words} (${code})`,
+    );
+    expect(message).not.toContain('s3cret');
+  });
+
+  it('shows no code that is not an identifier, nor the text of an error without one', () => {
+    const error = new TypeError('Failed to parse URL from http://op:s3cret@h');
+    expect(unreachableFailure(error, request).message).toBe(
+      'the coordinator at http://127.0.0.1:4999 is unreachable: no connection',
+    );
+    const odd = Object.assign(new Error('x'), { code: 'key s3cret' });
+    expect(unreachableFailure(odd, request).message).not.toContain('s3cret');
   });
 
   it('says how long it waited for an answer that did not come', () => {

@@ -23,7 +23,7 @@ interface Problem {
 
 /**
  * The failure a script and a person get for an answer: the exit code its status maps to (404:
- * 3, 401/403: 4, 409: 5, 429/502/503/504: 6, anything else: 1), the API's own message, and
+ * 3, 401/403: 4, 409: 5, 429/502/503/504: 6, anything else, 400/413/415/500 say: 1), the API's own message, and
  * what to do where the status says it.
  */
 export function failureOf(answer: FailedAnswer): CliError {
@@ -62,17 +62,48 @@ export function failureOf(answer: FailedAnswer): CliError {
   }
 }
 
-/** Socket errors in words. */
-const CONNECTION_ERRORS: Readonly<Record<string, string>> = {
-  ECONNREFUSED: 'connection refused',
-  ECONNRESET: 'connection reset',
-  ENOTFOUND: 'host not found',
-  EAI_AGAIN: 'host not found',
-  EHOSTUNREACH: 'host unreachable',
-  ETIMEDOUT: 'connection timed out',
+/** Why a request got no answer, in fixed words: never fetch's own text, which may quote a URL. */
+export type NoAnswerCause = 'refused' | 'dns' | 'timeout' | 'tls' | 'other';
+
+const NO_ANSWER_WORDS: Readonly<Record<NoAnswerCause, string>> = {
+  refused: 'connection refused',
+  dns: 'host not found (DNS)',
+  timeout: 'timed out',
+  tls: 'TLS failed (certificate or handshake)',
+  other: 'no connection',
 };
 
-/** The failure of a request that got no answer: refused, reset, unknown host, timed out (exit 6). */
+/** The cause of a fetch that failed, from the error's name and code (its message is not read). */
+export function noAnswerCauseOf(error: unknown): { cause: NoAnswerCause; code?: string } {
+  const name = (error as { name?: unknown } | null)?.name;
+  if (name === 'TimeoutError' || name === 'AbortError') return { cause: 'timeout' };
+  const inner = (error as { cause?: { code?: unknown } } | null)?.cause;
+  const raw = inner?.code ?? (error as { code?: unknown } | null)?.code;
+  // A code is an identifier (ECONNREFUSED); anything else is not shown.
+  const code = typeof raw === 'string' && /^[A-Z][A-Z0-9_]{1,40}$/.test(raw) ? raw : undefined;
+  const known = code === undefined ? undefined : codeCause(code);
+  return { cause: known ?? 'other', ...(code === undefined ? {} : { code }) };
+}
+
+function codeCause(code: string): NoAnswerCause | undefined {
+  if (code === 'ECONNREFUSED') return 'refused';
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME') return 'dns';
+  if (code === 'ETIMEDOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') return 'timeout';
+  if (
+    /^(ERR_TLS|ERR_SSL|CERT_|ERR_OSSL)/.test(code) ||
+    code.includes('CERT') ||
+    code === 'EPROTO' ||
+    code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'
+  ) {
+    return 'tls';
+  }
+  return undefined;
+}
+
+/**
+ * The failure of a request that got no answer, or only part of one (exit 6): the cause in fixed
+ * words and the coordinator's origin, nothing of fetch's message.
+ */
 export function unreachableFailure(
   error: unknown,
   request: {
@@ -81,27 +112,29 @@ export function unreachableFailure(
     readonly url: string;
     readonly timeoutMs: number;
   },
+  what = 'is unreachable',
 ): CliError {
-  const name = (error as { name?: string }).name;
-  if (name === 'TimeoutError' || name === 'AbortError') {
+  const origin = originOf(request.url);
+  const { cause, code } = noAnswerCauseOf(error);
+  if (cause === 'timeout' && code === undefined) {
     return new CliError(
       EXIT.unavailable,
-      `the coordinator at ${request.url} did not answer ${request.method} ${request.path} within ${request.timeoutMs} ms`,
+      `the coordinator at ${origin} did not answer ${request.method} ${request.path} within ${request.timeoutMs} ms`,
     );
   }
-  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  const code = cause?.code ?? (error as { code?: string }).code;
-  const message = cause?.message ?? (error as Error).message;
-  const why =
-    (code === undefined ? undefined : CONNECTION_ERRORS[code]) ??
-    (message === 'bad port'
-      ? 'fetch refuses that port (a "bad port" browsers block too)'
-      : message);
-  const shown = code !== undefined && !why.includes(code) ? `${why} (${code})` : why;
+  const why = NO_ANSWER_WORDS[cause];
   return new CliError(
     EXIT.unavailable,
-    `the coordinator at ${request.url} is unreachable: ${shown}`,
+    `the coordinator at ${origin} ${what}: ${why}${code === undefined ? '' : ` (${code})`}`,
   );
+}
+
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return 'the given URL';
+  }
 }
 
 function messageOf(answer: FailedAnswer): string {

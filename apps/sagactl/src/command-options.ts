@@ -18,14 +18,15 @@ export function requiredText(call: CommandCall, name: OptionName, what = 'text')
   return value;
 }
 
-/** `--name` as a whole number of at least `min`, if given. */
+/** `--name` as a whole number from `min` to `max`, if given. */
 export function wholeNumberOption(
   call: CommandCall,
   name: OptionName,
   min = 1,
+  max = Number.MAX_SAFE_INTEGER,
 ): number | undefined {
   const value = textOption(call, name);
-  return value === undefined ? undefined : wholeNumber(call, `--${name}`, value, min);
+  return value === undefined ? undefined : wholeNumber(call, `--${name}`, value, min, max);
 }
 
 /** `--name` as a whole number of at least `min`; a UsageError when it is missing. */
@@ -43,13 +44,17 @@ export function flag(call: CommandCall, name: OptionName): boolean {
   return call.options[name] === true;
 }
 
-function wholeNumber(call: CommandCall, label: string, text: string, min: number): number {
+function wholeNumber(
+  call: CommandCall,
+  label: string,
+  text: string,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   const number = Number(text);
-  if (text.trim() === '' || !Number.isSafeInteger(number) || number < min) {
-    throw new UsageError(
-      `${label} must be a whole number of at least ${min}, not '${text}'`,
-      call.usage,
-    );
+  if (text.trim() === '' || !Number.isSafeInteger(number) || number < min || number > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `of at least ${min}` : `from ${min} to ${max}`;
+    throw new UsageError(`${label} must be a whole number ${range}, not '${text}'`, call.usage);
   }
   return number;
 }

@@ -23,6 +23,7 @@ export const OPTIONS = {
   cursor: { type: 'string' },
   all: { type: 'boolean' },
   interval: { type: 'string' },
+  'max-wait': { type: 'string' },
   key: { type: 'string' },
   input: { type: 'string' },
   version: { type: 'string' },
@@ -68,8 +69,10 @@ export interface CliIo {
   readText(path: string): string;
   /** The whole of stdin, as text. */
   readStdin(): Promise<string>;
-  /** Resolves after `ms` milliseconds (`watch` polls with it). */
+  /** Resolves after `ms` milliseconds (`watch` polls with it, GETs wait to be tried again). */
   sleep(ms: number): Promise<void>;
+  /** A monotonic time in ms (`watch --max-wait` measures with it). */
+  now(): number;
 }
 
 /** One run of a command: its arguments and options, the API and the output. */
@@ -91,6 +94,8 @@ export interface CommandSpec {
   readonly synopsis: string;
   /** One line for `sagactl --help`. */
   readonly summary: string;
+  /** Lines `sagactl <command> --help` adds after the summary, if any. */
+  readonly details?: readonly string[];
   /** Positional arguments by name; a name ending in `?` is optional. */
   readonly args: readonly string[];
   /** The options it accepts besides the global ones. */

@@ -111,13 +111,20 @@ const routing: CommandSpec = {
 };
 
 /**
- * `sagactl defs ramp <name>`: `PUT /saga-definitions/:name/routing`, replacing the revision read
- * just before (or `--revision`): a change made meanwhile by someone else is a 409, not lost.
+ * `sagactl defs ramp <name>`: `PUT /saga-definitions/:name/routing`. With `--revision` (read
+ * with `defs routing`) a change made since by someone else is a 409 (exit 5), not lost. Without
+ * it the revision is read just before the PUT, which guards only those milliseconds: the change
+ * is last-writer-wins, so the route it replaced is printed on stderr (old → new).
  */
 const ramp: CommandSpec = {
   words: ['defs', 'ramp'],
   synopsis: '<name> --active V [--ramp-version V --percent P] --reason <text> [--revision R]',
   summary: 'activates a version, or ramps another up to a share of new starts',
+  details: [
+    'Without --revision the change is last-writer-wins: it replaces whatever route is there',
+    '(the one it replaced is printed on stderr, old -> new). To make a concurrent change fail',
+    "with exit 5 instead, pass --revision R, R being the revision 'defs routing' showed.",
+  ],
   args: ['name'],
   options: ['active', 'ramp-version', 'percent', 'reason', 'revision'],
   async run(call) {
@@ -130,17 +137,20 @@ const ramp: CommandSpec = {
     }
     const reason = requiredText(call, 'reason');
     const path = `${pathOf('saga-definitions', name)}/routing`;
-    const revision =
-      wholeNumberOption(call, 'revision', 0) ??
-      (await call.api.get<RoutingView>(path)).route?.revision ??
-      0;
+    const given = wholeNumberOption(call, 'revision', 0);
+    const replaced =
+      given === undefined ? { route: (await call.api.get<RoutingView>(path)).route } : undefined;
     const body = {
       active,
       ...(rampVersion === undefined ? {} : { ramp: { version: rampVersion, percent } }),
       reason,
-      revision,
+      revision: given ?? replaced?.route?.revision ?? 0,
     };
     const { body: route } = await call.api.send<VersionRoute>('PUT', path, { json: body });
+    if (replaced !== undefined) {
+      const old = replaced.route === undefined ? 'no route' : routeText(replaced.route);
+      call.io.warn(`replaced (no --revision: last writer wins): ${old} -> ${routeText(route)}`);
+    }
     call.io.print(
       call.output === 'json' ? prettyJson(route) : `route of ${name}: ${routeText(route)}`,
     );

@@ -5,7 +5,10 @@
 export const EXIT = {
   /** Done. */
   ok: 0,
-  /** The request failed in a way none of the codes below names (a 400 or 500 answer...). */
+  /**
+   * Failed otherwise: the API refused (400, 413, 415) or failed (500), answered a redirect
+   * (3xx) or not as the API, or a fault of the CLI itself.
+   */
   failed: 1,
   /** Unknown command or option, a missing or malformed argument, unreadable config. */
   usage: 2,
@@ -15,7 +18,10 @@ export const EXIT = {
   notAllowed: 4,
   /** 409: the key started another saga, the saga's state forbids it, the route's revision moved. */
   conflict: 5,
-  /** The coordinator is unreachable or unavailable: refused, timed out, 502/503/504, 429. */
+  /**
+   * The coordinator is unreachable or unavailable: refused, timed out, 502/503/504, 429 (a GET
+   * after its tries), an answer broken off; `watch --max-wait` ran out.
+   */
   unavailable: 6,
   /** `watch`: the saga ended compensated. */
   compensated: 7,

@@ -5,12 +5,11 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { text } from 'node:stream/consumers';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { exitWhenOutputCloses } from './closed-output.js';
 import { runSagactl } from './sagactl.js';
 
-// A reader that stops early (`sagactl list | head`) is no failure.
-process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code !== 'EPIPE') throw error;
-});
+// A reader that stops early (`sagactl list | head`) is no failure, and nothing to write on for.
+exitWhenOutputCloses(process.stdout, (code) => process.exit(code));
 
 process.exitCode = await runSagactl(process.argv.slice(2), {
   env: process.env,
@@ -22,5 +21,6 @@ process.exitCode = await runSagactl(process.argv.slice(2), {
     readText: (path) => readFileSync(path, 'utf8'),
     readStdin: () => text(process.stdin),
     sleep: (ms) => sleep(ms),
+    now: () => performance.now(),
   },
 });

@@ -23,21 +23,25 @@ const GLOBAL_HELP = `Global options (flags win over the environment, which wins 
                            (default: table on a terminal, json otherwise)
   --url URL                the coordinator (SAGACTL_URL; default http://127.0.0.1:3000)
   --api-key KEY            sent as "Authorization: ApiKey KEY" (SAGACTL_API_KEY); never printed
+                           URL and key go as a pair: --url or SAGACTL_URL alone sends the
+                           key of a lower place only if that place names the same URL
   --profile NAME           that profile (not the environment), of $SAGACTL_CONFIG or
                            ~/.config/sagactl/config.json:
                            {"profiles": {"NAME": {"url": ..., "apiKey": ...}}, "default": "NAME"}
-  --timeout MS             how long one request may take (default 30000)
+  --timeout MS             how long one request may take (default 30000, at most 3600000)
   -v, --verbose            each request and its answer's status on stderr
-  -h, --help               this help; after a command, that command's`;
+  -h, --help               this help; after a command, that command's usage and notes`;
 
 const EXIT_HELP = `Exit codes
   0  done
-  1  the request failed otherwise (a 400 or a 500 answer...)
+  1  failed otherwise: the API refused (400, 413, 415) or failed (500), answered a
+     redirect (3xx) or not as the API; or a fault of the CLI itself
   2  usage: unknown command or option, bad argument or JSON, bad profile file
   3  not found (404)
   4  not authenticated (401) or not allowed (403)
   5  conflict (409): the key started another saga, the state forbids it, the route moved
   6  the coordinator is unreachable or unavailable: refused, timeout, 429, 502, 503, 504
+     (a read is tried 3 times first), an answer broken off; watch: --max-wait ran out
   7  watch: the saga ended compensated
   8  watch: the saga is stuck`;
 
@@ -60,5 +64,6 @@ export function generalHelp(): string {
 
 /** `sagactl <command> --help`. */
 export function commandHelp(spec: CommandSpec): string {
-  return [usageOf(spec), '', spec.summary, '', GLOBAL_HELP, '', EXIT_HELP].join('\n');
+  const details = spec.details === undefined ? [] : ['', ...spec.details];
+  return [usageOf(spec), '', spec.summary, ...details, '', GLOBAL_HELP, '', EXIT_HELP].join('\n');
 }

@@ -57,9 +57,45 @@ describe('resolveConnection', () => {
       url: 'http://env:1',
       apiKey: 'env-key',
     });
-    expect(resolveConnection(sources({ url: 'http://flag:2', timeout: '500' }, env))).toMatchObject(
-      { url: 'http://flag:2', apiKey: 'env-key', timeoutMs: 500 },
-    );
+    expect(
+      resolveConnection(sources({ url: 'http://flag:2', apiKey: 'flag-key', timeout: '500' }, env)),
+    ).toEqual({ url: 'http://flag:2', apiKey: 'flag-key', timeoutMs: 500 });
+  });
+
+  it('never sends a key to a URL another place names: the URL and the key come as a pair', () => {
+    const env = { SAGACTL_URL: 'http://env:1', SAGACTL_API_KEY: 'env-key' };
+    expect(resolveConnection(sources({ url: 'http://flag:2' }, env))).toEqual({
+      url: 'http://flag:2',
+      timeoutMs: 30_000,
+    });
+    expect(resolveConnection(sources({}, { SAGACTL_URL: 'https://other' }))).toEqual({
+      url: 'https://other',
+      timeoutMs: 30_000,
+    });
+    expect(resolveConnection(sources({ url: 'https://other' }))).toEqual({
+      url: 'https://other',
+      timeoutMs: 30_000,
+    });
+  });
+
+  it('keeps the key of a place below when the URL above is the same one', () => {
+    expect(resolveConnection(sources({ url: 'http://127.0.0.1:3000/' }))).toMatchObject({
+      url: 'http://127.0.0.1:3000',
+      apiKey: 'local-key',
+    });
+    const env = { SAGACTL_URL: 'http://env:1', SAGACTL_API_KEY: 'env-key' };
+    expect(resolveConnection(sources({ url: 'http://env:1' }, env)).apiKey).toBe('env-key');
+  });
+
+  it('gives a key given without a URL to the URL of the places below', () => {
+    expect(resolveConnection(sources({ apiKey: 'flag-key' }))).toMatchObject({
+      url: 'http://127.0.0.1:3000',
+      apiKey: 'flag-key',
+    });
+    expect(resolveConnection(sources({}, { SAGACTL_API_KEY: 'env-key' }))).toMatchObject({
+      url: 'http://127.0.0.1:3000',
+      apiKey: 'env-key',
+    });
   });
 
   it('takes a profile named by --profile whole, the environment left out; flags still win', () => {
@@ -104,7 +140,9 @@ describe('resolveConnection', () => {
   });
 
   it('refuses a file that is not JSON or not a profile file, naming the field', () => {
-    expect(refusal(sources({}, {}, { [FILE]: '{' }))).toContain('is not JSON');
+    expect(refusal(sources({}, {}, { [FILE]: '{\n  "apiKey": s3cret }' }))).toBe(
+      `the profile file ${FILE} is not valid JSON (line 2, column 13)`,
+    );
     const typo = { profiles: { local: { url: 'http://h:1', apikey: 'k' } } };
     expect(refusal(sources({}, {}, { [FILE]: JSON.stringify(typo) }))).toBe(
       `the profile file ${FILE} is not valid: profiles.local.apikey: unknown field (expected url, apiKey)`,
@@ -116,6 +154,24 @@ describe('resolveConnection', () => {
     expect(refusal(sources({ url: 'localhost:3000' }))).toContain('must be http or https');
     expect(refusal(sources({ url: 'no url' }))).toContain('not a URL');
     expect(refusal(sources({ timeout: '1.5' }))).toContain('--timeout must be a whole number');
+    expect(refusal(sources({ timeout: '3600001' }))).toContain('from 1 to 3600000');
+  });
+
+  it('refuses credentials in a URL and a key that is empty or not printable, never echoing them', () => {
+    const inUrl = refusal(sources({ url: 'https://op:s3cret@sagas.example.com' }));
+    expect(inUrl).toContain('carries credentials');
+    expect(inUrl).not.toContain('s3cret');
+    const inEnv = refusal(sources({}, { SAGACTL_URL: 'http://op:s3cret@h:1' }));
+    expect(inEnv).toContain('(from SAGACTL_URL/SAGACTL_API_KEY) carries credentials');
+    expect(inEnv).not.toContain('s3cret');
+    const notAUrl = refusal(sources({ url: 's3cret not a url' }));
+    expect(notAUrl).not.toContain('s3cret');
+    expect(refusal(sources({ apiKey: '' }))).toBe('--api-key must not be empty');
+    for (const apiKey of ['s3cret\n', 'two words', 'clé']) {
+      const message = refusal(sources({ apiKey }));
+      expect(message).toContain('not printable ASCII');
+      expect(message).not.toContain('s3cret');
+    }
   });
 });
 

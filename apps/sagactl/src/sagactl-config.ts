@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { UsageError } from './exit-codes.js';
+import { jsonFaultPlace } from './json-fault.js';
 
 /** Where and how to reach the coordinator. */
 export interface Connection {
@@ -42,31 +43,70 @@ interface ProfileFile {
   readonly default?: string;
 }
 
+/** Where a URL and a key were read, named in messages (never the value: it may be secret). */
+type SourceName = '--url/--api-key' | 'SAGACTL_URL/SAGACTL_API_KEY' | 'the profile';
+
+/** A place that may name a coordinator and the key to use there. */
+interface Source extends Profile {
+  readonly name: SourceName;
+}
+
+/** The longest `--timeout` and `--interval`, in ms: one hour. */
+export const MAX_WAIT_MS = 3_600_000;
+
 /**
- * The connection, each setting from the first source that has it: the flags (`--url`,
- * `--api-key`); then the profile `--profile` names, if it names one, and nothing else (a key
- * meant for another coordinator is never sent along); otherwise `SAGACTL_URL` /
- * `SAGACTL_API_KEY`, then the file's default profile; then {@link DEFAULT_URL}, and no key.
+ * The connection. The URL and the key come as a pair, from the first of these that names a URL:
+ * the flags (`--url`, `--api-key`); then the profile `--profile` names, if it names one, and
+ * not the environment; otherwise `SAGACTL_URL` / `SAGACTL_API_KEY`, then the file's default
+ * profile; then {@link DEFAULT_URL}. A key given without a URL (`--api-key` alone) goes to the
+ * URL of the places below it; a key of a place below the URL's is used only when that place
+ * names the same URL, so a key is never sent to a coordinator it was not given for.
  * Throws a UsageError for an unreadable file, an unknown profile, a URL that is not http(s) or
- * a bad timeout.
+ * carries credentials, a key that is empty or not printable ASCII, or a bad timeout; the
+ * messages never repeat a URL or a key as given.
  */
 export function resolveConnection(sources: ConnectionSources): Connection {
   const { flags, env } = sources;
+  if (flags.apiKey === '') throw new UsageError('--api-key must not be empty');
   const config = readConfig(sources);
-  const fromEnv = {
-    url: env['SAGACTL_URL'] || undefined,
-    apiKey: env['SAGACTL_API_KEY'] || undefined,
-  };
-  const layers: Profile[] = [
-    { url: flags.url, apiKey: flags.apiKey },
-    ...(flags.profile !== undefined
-      ? [profileNamed(config, flags.profile)]
-      : [fromEnv, config.default === undefined ? {} : profileNamed(config, config.default)]),
+  const named: Source[] =
+    flags.profile !== undefined
+      ? [{ name: 'the profile', ...profileNamed(config, flags.profile) }]
+      : [
+          {
+            name: 'SAGACTL_URL/SAGACTL_API_KEY',
+            url: env['SAGACTL_URL'] || undefined,
+            apiKey: env['SAGACTL_API_KEY'] || undefined,
+          },
+          ...(config.default === undefined
+            ? []
+            : [{ name: 'the profile' as const, ...profileNamed(config, config.default) }]),
+        ];
+  const layers: Source[] = [
+    { name: '--url/--api-key', url: flags.url, apiKey: flags.apiKey },
+    ...named,
   ];
-  const url = layers.find((layer) => layer.url !== undefined)?.url ?? DEFAULT_URL;
-  const apiKey = layers.find((layer) => layer.apiKey !== undefined)?.apiKey;
+  // From the bottom up: each place that names a URL replaces the pair, keeping the key below
+  // only when it names the same URL; a place with a key alone gives it to the URL below.
+  // `url` is kept as baseUrlOf gives it, so that the same URL compares equal.
+  let pair: { url: string; apiKey?: string; from?: SourceName } = { url: DEFAULT_URL };
+  for (const layer of [...layers].reverse()) {
+    if (layer.url !== undefined) {
+      const url = baseUrlOf(layer.url, layer.name);
+      const apiKey = layer.apiKey ?? (url === pair.url ? pair.apiKey : undefined);
+      pair = { url, ...(apiKey === undefined ? {} : { apiKey }), from: layer.name };
+    } else if (layer.apiKey !== undefined) {
+      pair = { ...pair, apiKey: layer.apiKey };
+    }
+  }
+  const apiKey = pair.apiKey;
+  if (apiKey !== undefined && !/^[\x21-\x7e]+$/.test(apiKey)) {
+    throw new UsageError(
+      'the API key holds a character that is not printable ASCII (a space, a newline...): check how it was copied',
+    );
+  }
   return {
-    url: baseUrlOf(url),
+    url: baseUrlOf(pair.url, pair.from),
     ...(apiKey === undefined ? {} : { apiKey }),
     timeoutMs: timeoutOf(flags.timeout),
   };
@@ -92,8 +132,9 @@ function readConfig(sources: ConnectionSources): ProfileFile {
   let json: unknown;
   try {
     json = JSON.parse(text);
-  } catch (error) {
-    throw new UsageError(`the profile file ${path} is not JSON: ${(error as Error).message}`);
+  } catch {
+    // JSON.parse quotes the text around the fault, and the file holds keys: only say where.
+    throw new UsageError(`the profile file ${path} is ${jsonFaultPlace(text)}`);
   }
   const problems = profileFileProblems(json);
   if (problems.length > 0) {
@@ -141,15 +182,26 @@ function profileNamed(config: ProfileFile, name: string): Profile {
   throw new UsageError(`no profile named '${name}' (${listed})`);
 }
 
-function baseUrlOf(text: string): string {
+/** The URL without a trailing slash; a UsageError naming where it came from, not what it is. */
+function baseUrlOf(text: string, from: SourceName | undefined): string {
+  const where = from === undefined ? '' : ` (from ${from})`;
   let url: URL;
   try {
     url = new URL(text);
   } catch {
-    throw new UsageError(`not a URL: '${text}' (expected e.g. ${DEFAULT_URL})`);
+    throw new UsageError(
+      `the coordinator's URL${where} is not a URL (expected e.g. ${DEFAULT_URL})`,
+    );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new UsageError(`the coordinator's URL must be http or https, not ${url.protocol}`);
+    throw new UsageError(
+      `the coordinator's URL${where} must be http or https, not ${url.protocol}`,
+    );
+  }
+  if (url.username !== '' || url.password !== '') {
+    throw new UsageError(
+      `the coordinator's URL${where} carries credentials (user:password@): give the key with --api-key, SAGACTL_API_KEY or a profile`,
+    );
   }
   url.search = '';
   url.hash = '';
@@ -159,8 +211,10 @@ function baseUrlOf(text: string): string {
 function timeoutOf(text: string | undefined): number {
   if (text === undefined) return DEFAULT_TIMEOUT_MS;
   const ms = Number(text);
-  if (!Number.isInteger(ms) || ms < 1) {
-    throw new UsageError(`--timeout must be a whole number of milliseconds, not '${text}'`);
+  if (text.trim() === '' || !Number.isInteger(ms) || ms < 1 || ms > MAX_WAIT_MS) {
+    throw new UsageError(
+      `--timeout must be a whole number of milliseconds from 1 to ${MAX_WAIT_MS}, not '${text}'`,
+    );
   }
   return ms;
 }

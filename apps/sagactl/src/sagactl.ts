@@ -12,6 +12,8 @@ export interface SagactlHost {
   /** Whether stdout is a terminal: then tables are the default output. */
   readonly isTty: boolean;
   readonly io: CliIo;
+  /** The fetch requests go with (default: the global one); tests give a fake. */
+  readonly fetch?: typeof fetch;
 }
 
 /**
@@ -40,7 +42,11 @@ export async function runSagactl(argv: readonly string[], host: SagactlHost): Pr
       readText: (path) => io.readText(path),
     });
     const verbose = line.options.verbose === true;
-    const api = new ApiClient(connection, verbose ? (entry) => io.warn(entry) : undefined);
+    const api = new ApiClient(connection, {
+      ...(verbose ? { trace: (entry: string) => io.warn(entry) } : {}),
+      sleep: (ms) => io.sleep(ms),
+      ...(host.fetch === undefined ? {} : { fetch: host.fetch }),
+    });
     return await line.spec.run({ args: line.args, options: line.options, api, output, io, usage });
   } catch (error) {
     return report(error, io);

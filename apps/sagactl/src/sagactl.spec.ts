@@ -1,0 +1,177 @@
+import { runSagactl } from './sagactl.js';
+
+/** An answer of the fake API: JSON, 200 unless said. */
+interface FakeAnswer {
+  readonly status?: number;
+  readonly body: unknown;
+  readonly headers?: Record<string, string>;
+}
+
+/**
+ * Runs a command line against a fake API that answers `answers` in turn; what it printed, the
+ * requests it sent, and its exit code. The clock moves only by the sleeps.
+ */
+async function run(argv: string[], answers: FakeAnswer[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const sent: { method: string; url: string; body?: string }[] = [];
+  let clock = 0;
+  const fetch = (input: string | URL | Request, init?: RequestInit) => {
+    sent.push({
+      method: init?.method ?? 'GET',
+      url: String(input),
+      ...(typeof init?.body === 'string' ? { body: init.body } : {}),
+    });
+    const answer = answers.shift();
+    if (answer === undefined) return Promise.reject(new Error(`no answer left (${String(input)})`));
+    return Promise.resolve(
+      new Response(JSON.stringify(answer.body), {
+        status: answer.status ?? 200,
+        headers: { 'content-type': 'application/json', ...answer.headers },
+      }),
+    );
+  };
+  const code = await runSagactl(argv, {
+    env: {},
+    homeDir: '/nowhere',
+    isTty: false,
+    fetch: fetch as typeof globalThis.fetch,
+    io: {
+      print: (line) => out.push(line),
+      warn: (line) => err.push(line),
+      readText: () => {
+        throw Object.assign(new Error('ENOENT'), { code: 'ENOENT' });
+      },
+      readStdin: () => Promise.resolve(''),
+      sleep: (ms) => {
+        clock += ms;
+        return Promise.resolve();
+      },
+      now: () => clock,
+    },
+  });
+  return { code, stdout: out.join('\n'), stderr: err.join('\n'), sent };
+}
+
+const audit = (seq: string, toStatus: string) => ({
+  seq,
+  sagaId: 's-1',
+  at: '2026-12-04T04:00:00.000Z',
+  fromStatus: null,
+  toStatus,
+  cause: 'x',
+  actor: 'system',
+});
+const route = (active: number, revision: number) => ({ active, revision });
+
+describe('sagactl defs ramp', () => {
+  it('without --revision, says on stderr which route it replaced: last writer wins', async () => {
+    const result = await run(
+      ['defs', 'ramp', 'order', '--active', '2', '--reason', 'v2', '-o', 'table'],
+      [{ body: { route: route(1, 4), log: [] } }, { body: route(2, 5) }],
+    );
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.sent[1]!.body!)).toMatchObject({ active: 2, revision: 4 });
+    expect(result.stderr).toBe(
+      'replaced (no --revision: last writer wins): active version 1 (revision 4) -> active version 2 (revision 5)',
+    );
+  });
+
+  it('with --revision, sends it without reading the route first', async () => {
+    const result = await run(
+      ['defs', 'ramp', 'order', '--active', '2', '--reason', 'v2', '--revision', '3'],
+      [{ status: 409, body: { message: 'the route moved' } }],
+    );
+    expect(result.code).toBe(5);
+    expect(result.sent).toHaveLength(1);
+    expect(result.stderr).not.toContain('replaced');
+  });
+
+  it('says in its help that without --revision the change is last-writer-wins', async () => {
+    const { stdout } = await run(['defs', 'ramp', '--help'], []);
+    expect(stdout).toContain('Without --revision the change is last-writer-wins');
+    expect(stdout).toContain("--revision R, R being the revision 'defs routing' showed");
+  });
+});
+
+describe('sagactl list --all', () => {
+  it('stops on a cursor the API gave before, rather than reading forever', async () => {
+    const page = { items: [{ sagaId: 'a' }], nextCursor: 'c-1' };
+    const result = await run(['list', '--all'], [{ body: page }, { body: page }, { body: page }]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('the API gave the same next cursor twice');
+    expect(result.sent).toHaveLength(2);
+  });
+
+  it('survives the rate limit: a page answered 429 is asked for again', async () => {
+    const result = await run(
+      ['list', '--all'],
+      [
+        { body: { items: [{ sagaId: 'a' }], nextCursor: 'c-1' } },
+        { status: 429, body: { message: 'slow down' }, headers: { 'retry-after': '1' } },
+        { body: { items: [{ sagaId: 'b' }], nextCursor: null } },
+      ],
+    );
+    expect(result.code).toBe(0);
+    expect((JSON.parse(result.stdout) as { items: unknown[] }).items).toEqual([
+      { sagaId: 'a' },
+      { sagaId: 'b' },
+    ]);
+  });
+});
+
+describe('sagactl watch', () => {
+  it('ends with exit 6 when the saga has not ended within --max-wait', async () => {
+    const running = { body: { items: [audit('1', 'running')], nextCursor: null } };
+    const nothing = { body: { items: [], nextCursor: null } };
+    const result = await run(
+      ['watch', 's-1', '--interval', '400', '--max-wait', '1000'],
+      [running, nothing, nothing, nothing],
+    );
+    expect(result.code).toBe(6);
+    expect(result.stderr).toBe(
+      'error: saga s-1 has not ended within --max-wait 1000 ms (it is running)',
+    );
+    expect(result.sent).toHaveLength(4);
+  });
+
+  it('stops when the audit says more lines follow but gives none', async () => {
+    const stuckCursor = { body: { items: [], nextCursor: '7' } };
+    const result = await run(['watch', 's-1'], [stuckCursor, stuckCursor]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('says more lines follow, yet gave none');
+  });
+
+  it('refuses an --interval or a --timeout over an hour (exit 2)', async () => {
+    const interval = await run(['watch', 's-1', '--interval', '3600001'], []);
+    expect(interval.code).toBe(2);
+    expect(interval.stderr).toContain('--interval must be a whole number from 50 to 3600000');
+    const timeout = await run(['get', 's-1', '--timeout', '99999999'], []);
+    expect(timeout.code).toBe(2);
+  });
+});
+
+describe('sagactl, secrets', () => {
+  it('never echoes a URL with credentials, nor a key that is not printable', async () => {
+    const url = await run(['list', '--url', 'http://op:s3cret@h:1'], []);
+    expect(url).toMatchObject({ code: 2, sent: [] });
+    expect(url.stderr).not.toContain('s3cret');
+    const key = await run(['list', '--api-key', 's3cret\n'], []);
+    expect(key.code).toBe(2);
+    expect(key.stderr).not.toContain('s3cret');
+    expect((await run(['list', '--api-key', ''], [])).code).toBe(2);
+  });
+});
+
+describe('sagactl --help', () => {
+  it('says every global option whole, and what exit 1 covers as docs/CLI.md does', async () => {
+    const { stdout } = await run(['--help'], []);
+    expect(stdout).toContain(
+      "-h, --help               this help; after a command, that command's usage and notes",
+    );
+    expect(stdout).toContain(
+      '1  failed otherwise: the API refused (400, 413, 415) or failed (500)',
+    );
+    expect(stdout).toContain('redirect (3xx) or not as the API; or a fault of the CLI itself');
+  });
+});
