@@ -24,11 +24,9 @@ import {
   type SecurityConfig,
 } from './security-config.js';
 import { hotPathTuning, tuningEnvironmentSchema, type HotPathTuning } from './tuning-config.js';
-import { boundedInt } from './env-fields.js';
+import { boundedInt, optionalText } from './env-fields.js';
 import { databaseEnvironmentSchema, withDatabaseUrlFile } from './database-config.js';
 
-const optional = (schema: z.ZodString) =>
-  z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
 const flag = (fallback: boolean) =>
   z
     .enum(['true', 'false', '1', '0'], { message: 'expected true or false' })
@@ -42,7 +40,7 @@ const environmentSchema = z
     LOG_FORMAT: z.enum(LOG_FORMATS).default('auto'),
     PORT: boundedInt(0, 65_535, 3000),
     HOST: z.string().min(1).default('127.0.0.1'),
-    KAFKA_BROKERS: optional(
+    KAFKA_BROKERS: optionalText(
       z.string().regex(/^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, 'expected host:port[,host:port...]'),
     ),
     KAFKA_SESSION_TIMEOUT_MS: boundedInt(6_000, 300_000, 10_000),
@@ -51,7 +49,7 @@ const environmentSchema = z
       .string()
       .regex(/^[\w.-]{1,100}$/, 'expected letters, digits, . _ or -')
       .default('saga-coordinator'),
-    EMBEDDED_DATA_DIR: optional(z.string().min(1)),
+    EMBEDDED_DATA_DIR: optionalText(z.string().min(1)),
     RUN_MIGRATIONS: flag(true),
     TOPIC_PREFIX: z
       .string()
@@ -68,7 +66,7 @@ const environmentSchema = z
     RELAY_GRACE_MS: boundedInt(0, 3_600_000, 5_000),
     TIMER_POLL_MS: boundedInt(10, 60_000, 200),
     SAMPLE_PARTICIPANTS: flag(false),
-    SAGA_DEFINITIONS_DIR: optional(z.string().min(1)),
+    SAGA_DEFINITIONS_DIR: optionalText(z.string().min(1)),
     DEFINITIONS_POLL_MS: boundedInt(50, 60_000, 500),
     RAMP_CHECK_MS: boundedInt(100, 3_600_000, 5_000),
     RAMP_FALLBACK_MARGIN: z.coerce.number().min(0).max(1).default(0.2),

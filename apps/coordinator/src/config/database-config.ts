@@ -1,15 +1,12 @@
 import { z } from 'zod';
 import { databaseTimeoutEnvironment, databaseTimeoutsOf, type DatabaseTimeouts } from '#postgres';
 import type { ReadFile } from '#messaging';
-import { boundedInt } from './env-fields.js';
+import { boundedInt, optionalText } from './env-fields.js';
 import { startupEnvironmentSchema } from './startup-config.js';
-
-const optional = (schema: z.ZodString) =>
-  z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
 
 /** The database part of the environment (names in docs/CONFIGURATION.md). */
 export const databaseEnvironmentSchema = z.object({
-  DATABASE_URL: optional(
+  DATABASE_URL: optionalText(
     z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// connection string'),
   ),
   DATABASE_SCHEMA: z

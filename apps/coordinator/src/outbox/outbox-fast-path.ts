@@ -54,7 +54,9 @@ export class OutboxFastPath {
     if (this.stopped || ids.length === 0) return;
     const earlierOf = new Map<string, string[]>();
     for (const { sagaId, id } of unsentBefore ?? []) {
-      earlierOf.set(sagaId, [...(earlierOf.get(sagaId) ?? []), id]);
+      const earlier = earlierOf.get(sagaId);
+      if (earlier === undefined) earlierOf.set(sagaId, [id]);
+      else earlier.push(id);
     }
     rows.forEach((row, index) => {
       const queued: QueuedRow = { id: ids[index]!, sagaId: row.sagaId, row };
