@@ -17,8 +17,8 @@ const ioPackages = [
 const nodeBuiltins = ['node:*', ...builtinModules.filter((name) => !name.startsWith('_'))];
 
 // The folders' directions: libraries never import an app, the coordinator never imports its
-// samples, the conformance kit imports no participant code, the operator's CLI (sagactl) only
-// speaks HTTP, and only libs/messaging imports the Kafka client.
+// samples, the conformance kit imports no participant code, the operator's CLI (sagactl) and
+// console (apps/console) only speak HTTP, and only libs/messaging imports the Kafka client.
 const noApps = {
   group: ['**/apps/**', '**/coordinator/src/**', '**/sample-participants/src/**'],
   message: 'A library or a sample does not import an app: what two apps share lives in libs/.',
@@ -132,5 +132,18 @@ export default tseslint.config(
     // The operator's CLI speaks the HTTP API, as any other client of it would.
     files: ['apps/sagactl/src/**/*.ts'],
     rules: restrictImports(noApps, overHttpOnly),
+  },
+  {
+    // The operator console runs in the browser: it speaks the HTTP API only, and has no Node.
+    files: ['apps/console/src/**/*.{ts,tsx}'],
+    rules: restrictImports(
+      noApps,
+      {
+        group: overHttpOnly.group,
+        message:
+          'The console is a client of the HTTP API: it reaches the coordinator over HTTP only, never its code, database or broker.',
+      },
+      { group: nodeBuiltins, message: 'The console runs in the browser: no Node.js modules.' },
+    ),
   },
 );

@@ -38,6 +38,15 @@ describe('the container image (deploy/Dockerfile)', () => {
     ]);
   });
 
+  it('ships the operator console: the build stage builds dist/console, the image copies dist', () => {
+    const manifest = JSON.parse(readFileSync('package.json', 'utf8')) as {
+      scripts: Record<string, string>;
+    };
+    expect(manifest.scripts.build).toContain('node scripts/build-console.ts');
+    expect(dockerfile).toMatch(/^COPY \. \.\nRUN npm run build$/m);
+    expect(instruction('COPY')).toContain('COPY --from=build /app/dist ./dist');
+  });
+
   it('lists exactly the packages of its production install in the CycloneDX SBOM', () => {
     // The deps stage's steps, on a copy of the manifest and lock file (npm's cache makes it quick).
     const dir = mkdtempSync(join(tmpdir(), 'image-deps-'));

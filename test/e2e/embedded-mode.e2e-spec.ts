@@ -100,7 +100,9 @@ describe('the embedded mode, as a newcomer uses it', () => {
 
   it('prints where the API and its docs are, in embedded mode', () => {
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    expect(service!.output()).toContain(`listening on ${url} (API docs: ${url}/docs)`);
+    expect(service!.output()).toContain(
+      `listening on ${url} (API docs: ${url}/docs, console: ${url}/ui/)`,
+    );
     expect(service!.output()).toContain('embedded Postgres (PGlite, in memory)');
     // Open, and loud about it.
     expect(service!.output()).toContain('AUTHENTICATION IS OFF');
@@ -164,6 +166,20 @@ describe('the embedded mode, as a newcomer uses it', () => {
       ['ship', 'succeeded'],
       ['charge', 'succeeded'],
     ]);
+  });
+
+  it('serves the console, open like the API (no sign-in form), and keeps it out of OpenAPI', async () => {
+    const index = await fetch(`${url}/ui/`);
+    expect(index.status).toBe(200);
+    expect(index.headers.get('content-type')).toContain('text/html');
+    expect(await (await fetch(`${url}/ui/config.json`)).json()).toEqual({
+      authRequired: false,
+      traceUrlTemplate: null,
+    });
+    const openapi = (await (await fetch(`${url}/docs-json`)).json()) as {
+      paths: Record<string, unknown>;
+    };
+    expect(Object.keys(openapi.paths).filter((path) => path.startsWith('/ui'))).toEqual([]);
   });
 
   it('serves the API docs', async () => {

@@ -41,6 +41,7 @@ describe('the coordinator schema migrations on the real Postgres', () => {
       'StateInOneRow1765000000000',
       'RegisteredDefinitions1765100000000',
       'RetiredVersions1765100000001',
+      'BulkOperations1765200000000',
     ]);
     expect(await dataSource.showMigrations()).toBe(false);
     const tables = await dataSource.query<{ table_name: string }[]>(
@@ -49,6 +50,8 @@ describe('the coordinator schema migrations on the real Postgres', () => {
     );
     expect(tables.map((row) => row.table_name)).toEqual(
       expect.arrayContaining([
+        'bulk_operation_targets',
+        'bulk_operations',
         'dead_letters',
         'held_commands',
         'outbox',

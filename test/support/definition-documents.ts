@@ -32,6 +32,35 @@ export function oneStepDocument(name: string, version: number, participant: stri
   };
 }
 
+/**
+ * Two steps on a participant nobody serves: `hold` (compensatable, no timeout), then the pivot
+ * `finish`. Its sagas wait on `hold` for as long as a test needs: running, cancellable.
+ */
+export function holdDocument(name: string, participant: string): Document {
+  return {
+    name,
+    version: 1,
+    input: { type: 'object' },
+    steps: [
+      {
+        id: 'hold',
+        participant,
+        command: `${participant}.hold`,
+        payload: '{}',
+        compensation: { command: `${participant}.release`, payload: '{}' },
+      },
+      {
+        id: 'finish',
+        participant,
+        command: `${participant}.finish`,
+        kind: 'pivot',
+        dependsOn: ['hold'],
+        payload: '{}',
+      },
+    ],
+  };
+}
+
 /** The sample input of the shipment saga; the payment declines an amount above 10,000. */
 export const shipmentInput = (orderId: string, amount = 120) => ({
   orderId,

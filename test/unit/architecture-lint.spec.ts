@@ -151,3 +151,22 @@ describe('sagactl, the operator CLI', () => {
     expect(result.code).toBe(0);
   });
 });
+
+describe('the operator console, in the browser', () => {
+  it.each([
+    "import { topicNames } from '#contracts';\nexport { topicNames };\n",
+    "import { readFile } from 'node:fs';\nexport { readFile };\n",
+  ])('speaks the HTTP API only, without Node: refuses %s', async (source) => {
+    const result = await lint(source, 'apps/console/src/deliberate-violation.ts');
+    expect(result.code).toBe(1);
+    expect(result.output).toMatch(/The console (is a client of the HTTP API|runs in the browser)/);
+  });
+
+  it('may use Preact and the graph layout', async () => {
+    const source =
+      "import { render } from 'preact';\nimport dagre from '@dagrejs/dagre';\nexport { render, dagre };\n";
+    const result = await lint(source, 'apps/console/src/deliberate-ok.ts');
+    expect(result.output).not.toContain('is restricted');
+    expect(result.code).toBe(0);
+  });
+});

@@ -5,6 +5,7 @@ import type { SagaRegistry } from '#saga-core';
 import { SAGA_OPERATIONS } from './application/saga-operations.js';
 import { SAGA_QUERIES } from './application/saga-queries.js';
 import { AsyncApiController } from './asyncapi/asyncapi.controller.js';
+import { BulkOperationsController } from './bulk-operations/bulk-operations.controller.js';
 import {
   COORDINATOR_CONFIG,
   DEAD_LETTER_SEALER,
@@ -12,6 +13,7 @@ import {
   SAGA_REGISTRY,
 } from './common/core-tokens.js';
 import type { CoordinatorConfig } from './config/coordinator-config.js';
+import { ConsoleController } from './console/console.controller.js';
 import type { DeadLetterSealer } from './dead-letters/dead-letter-sealer.js';
 import { DeadLettersModule } from './dead-letters/index.js';
 import { SagaDecisions } from './decisions/saga-decisions.js';
@@ -108,8 +110,8 @@ const sagaApi: Provider[] = [
 ];
 
 /**
- * The coordinator's root module: the core and its runtime, the HTTP API over it, health, and
- * the AsyncAPI document of the wire contract.
+ * The coordinator's root module: the core and its runtime, the HTTP API over it, health, the
+ * AsyncAPI document of the wire contract, and the operator console at `/ui`.
  */
 @Module({})
 export class AppModule {
@@ -149,6 +151,8 @@ export class AppModule {
         SagaAuditController,
         AsyncApiController,
         SagaDefinitionsController,
+        BulkOperationsController,
+        ConsoleController,
       ],
       providers: [
         readinessChecks,

@@ -111,7 +111,7 @@ function announce(config: CoordinatorConfig, url: string): void {
     );
   }
   announceSecurity(config, logger);
-  console.log(`Saga coordinator listening on ${url} (API docs: ${url}/docs)`);
+  console.log(`Saga coordinator listening on ${url} (API docs: ${url}/docs, console: ${url}/ui/)`);
 }
 
 /** Says loudly what is open or ephemeral; never prints a key, a hash or a secret. */

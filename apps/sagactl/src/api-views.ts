@@ -155,3 +155,31 @@ export interface RoutingView {
     readonly detail: string;
   }[];
 }
+
+/** A dry run of `POST /bulk-operations`. */
+export interface BulkPreview {
+  readonly dryRun: true;
+  readonly action: string;
+  readonly query: string;
+  readonly matched: number;
+  readonly byStatus: Readonly<Record<string, number>>;
+  readonly sample: readonly SagaSummary[];
+}
+
+/** A bulk operation and its progress. */
+export interface BulkOperation {
+  readonly operationId: string;
+  readonly action: string;
+  readonly query: string;
+  readonly reason: string;
+  readonly stepId: string | null;
+  readonly actor: string;
+  readonly status: 'running' | 'done' | 'stopped';
+  readonly matched: number;
+  readonly applied: number;
+  readonly refused: number;
+  readonly remaining: number;
+  readonly createdAt: string;
+  readonly finishedAt: string | null;
+  readonly refusals: readonly { readonly sagaId: string; readonly reason: string }[];
+}

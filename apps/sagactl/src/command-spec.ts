@@ -37,6 +37,10 @@ export const OPTIONS = {
   'ramp-version': { type: 'string' },
   percent: { type: 'string' },
   revision: { type: 'string' },
+  query: { type: 'string', short: 'q' },
+  'dry-run': { type: 'boolean' },
+  step: { type: 'string' },
+  wait: { type: 'boolean' },
 } as const;
 
 /** The name of an option, as written after `--`. */

@@ -1,8 +1,9 @@
 import { pathOf } from './api-client.js';
 import type { ActionAnswer, StartAnswer } from './api-views.js';
-import { requiredText, textOption, wholeNumberOption } from './command-options.js';
+import { runBulk } from './bulk-commands.js';
+import { flag, requiredText, textOption, wholeNumberOption } from './command-options.js';
 import type { CommandCall, CommandSpec } from './command-spec.js';
-import { EXIT, UsageError } from './exit-codes.js';
+import { EXIT, UsageError, type ExitCode } from './exit-codes.js';
 import { prettyJson } from './output-format.js';
 
 /** `sagactl start`: `POST /sagas`; the same key and input again finds the same saga. */
@@ -32,49 +33,107 @@ const start: CommandSpec = {
   },
 };
 
-/** `sagactl cancel`: `POST /sagas/:id/cancel {reason}`; the audit keeps the reason and caller. */
+/** Notes on the bulk forms, for `--help`. */
+const BULK_DETAILS = [
+  'With --query (docs/QUERIES.md), it acts on every saga the query matches, as a bulk',
+  'operation: --dry-run counts them and changes nothing; --wait follows it to its end',
+  '(exit 1 if any saga was refused). Each saga is audited with the caller and the reason.',
+];
+
+/** `sagactl cancel`: one saga, or with `--query` every saga it matches (a bulk operation). */
 const cancel: CommandSpec = {
   words: ['cancel'],
-  synopsis: '<sagaId> --reason <text>',
-  summary: 'cancels a running saga (before its pivot): it compensates what it did',
-  args: ['sagaId'],
-  options: ['reason'],
+  synopsis: '<sagaId> --reason <text> | --query <q> --reason <text> [--dry-run] [--wait]',
+  summary: 'cancels a running saga (before its pivot), or every one a query matches',
+  details: BULK_DETAILS,
+  args: ['sagaId?'],
+  options: ['reason', 'query', 'dry-run', 'wait'],
   async run(call) {
+    if (isBulk(call)) return runBulk(call, { action: 'cancel' });
     const reason = requiredText(call, 'reason');
-    const path = `${pathOf('sagas', call.args[0]!)}/cancel`;
-    const { body } = await call.api.send<ActionAnswer>('POST', path, { json: { reason } });
-    call.io.print(
-      call.output === 'json' ? prettyJson(body) : `cancelled saga ${body.sagaId}: ${body.status}`,
-    );
-    return EXIT.ok;
+    return act(call, 'cancel', 'cancelled', { reason });
   },
 };
 
-/** `sagactl resume`: `POST /sagas/:id/resume`, which takes no body. */
+/** `sagactl resume`: one stuck saga, or with `--query` every stuck saga it matches. */
 const resume: CommandSpec = {
   words: ['resume'],
-  synopsis: '<sagaId>',
-  summary: 'resumes a stuck saga: what ran out is tried again with a fresh budget',
-  args: ['sagaId'],
-  options: ['reason'],
+  synopsis: '<sagaId> [--reason <text>] | --query <q> --reason <text> [--dry-run] [--wait]',
+  summary: 'resumes a stuck saga (what ran out is tried again), or every one a query matches',
+  details: BULK_DETAILS,
+  args: ['sagaId?'],
+  options: ['reason', 'query', 'dry-run', 'wait'],
   async run(call) {
-    if (textOption(call, 'reason') !== undefined) {
-      throw new UsageError(
-        'resume takes no --reason: the API records none for a resume (its audit line names the caller)',
-        call.usage,
-      );
-    }
-    const path = `${pathOf('sagas', call.args[0]!)}/resume`;
-    const { body } = await call.api.send<ActionAnswer>('POST', path);
-    call.io.print(
-      call.output === 'json' ? prettyJson(body) : `resumed saga ${body.sagaId}: ${body.status}`,
-    );
-    return EXIT.ok;
+    if (isBulk(call)) return runBulk(call, { action: 'resume' });
+    const reason = textOption(call, 'reason');
+    return act(call, 'resume', 'resumed', reason === undefined ? undefined : { reason });
   },
 };
 
+/** `sagactl retry`: one step of one saga now, or of every saga a query matches. */
+const retry: CommandSpec = {
+  words: ['retry'],
+  synopsis:
+    '<sagaId> <stepId> [--reason <text>] | --query <q> --step <stepId> --reason <text> [--dry-run] [--wait]',
+  summary: 'sends the next attempt of a step now (awaiting its reply, backing off, or halted)',
+  details: [
+    'The attempt before it is fenced off: its late reply changes nothing. On a stuck saga,',
+    'retrying the step that halted it resumes the saga.',
+    ...BULK_DETAILS,
+  ],
+  args: ['sagaId?', 'stepId?'],
+  options: ['reason', 'query', 'step', 'dry-run', 'wait'],
+  async run(call) {
+    if (isBulk(call))
+      return runBulk(call, { action: 'retry', stepId: requiredText(call, 'step', 'stepId') });
+    const stepId = call.args[1];
+    if (stepId === undefined) throw new UsageError('<stepId> is required', call.usage);
+    if (textOption(call, 'step') !== undefined) {
+      throw new UsageError('--step goes with --query; name the step after the saga id', call.usage);
+    }
+    const reason = textOption(call, 'reason');
+    return act(
+      call,
+      `steps/${encodeURIComponent(stepId)}/retry`,
+      `retried step ${stepId} of`,
+      reason === undefined ? undefined : { reason },
+    );
+  },
+};
+
+/** True for the bulk form (`--query`); a UsageError when it also names a saga. */
+function isBulk(call: CommandCall): boolean {
+  const bulk = textOption(call, 'query') !== undefined;
+  if (bulk && call.args.length > 0) {
+    throw new UsageError('give a saga id or --query, not both', call.usage);
+  }
+  if (!bulk && call.args.length === 0) {
+    throw new UsageError('<sagaId> (or --query) is required', call.usage);
+  }
+  if (!bulk && (flag(call, 'dry-run') || flag(call, 'wait'))) {
+    throw new UsageError('--dry-run and --wait go with --query', call.usage);
+  }
+  return bulk;
+}
+
+/** `POST /sagas/:id/<action>` with `body`, and the saga's new status. */
+async function act(
+  call: CommandCall,
+  action: string,
+  done: string,
+  body: { reason: string } | undefined,
+): Promise<ExitCode> {
+  const path = `${pathOf('sagas', call.args[0]!)}/${action}`;
+  const request = body === undefined ? {} : { json: body };
+  const { body: answer } = await call.api.send<ActionAnswer>('POST', path, request);
+  call.io.print(
+    call.output === 'json' ? prettyJson(answer) : `${done} saga ${answer.sagaId}: ${answer.status}`,
+  );
+  return EXIT.ok;
+}
+
 /** The commands that act on sagas. */
-export const SAGA_ACTION_COMMANDS: readonly CommandSpec[] = [start, cancel, resume];
+export const SAGA_ACTION_COMMANDS: readonly CommandSpec[] = [start, cancel, resume, retry];
 
 /** The saga input of `--input`: JSON itself, `@file` or `@-` (stdin); else a UsageError. */
 async function inputOf(call: CommandCall): Promise<unknown> {

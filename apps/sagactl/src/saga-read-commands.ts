@@ -13,16 +13,18 @@ const AUDIT_PAGE = 500;
 const list: CommandSpec = {
   words: ['list'],
   synopsis:
-    '[--status S] [--type T] [--created-from ISO] [--created-to ISO] [--limit N] [--cursor C] [--all]',
-  summary: 'sagas, newest first, filtered by status, type and creation time',
+    '[--query Q] [--status S] [--type T] [--created-from ISO] [--created-to ISO] [--limit N] [--cursor C] [--all]',
+  summary:
+    'sagas, newest first, filtered by a query (docs/QUERIES.md), status, type, creation time',
   args: [],
-  options: ['status', 'type', 'created-from', 'created-to', 'limit', 'cursor', 'all'],
+  options: ['query', 'status', 'type', 'created-from', 'created-to', 'limit', 'cursor', 'all'],
   async run(call) {
     const query = {
       status: textOption(call, 'status'),
       sagaType: textOption(call, 'type'),
       createdFrom: textOption(call, 'created-from'),
       createdTo: textOption(call, 'created-to'),
+      q: textOption(call, 'query'),
       limit: wholeNumberOption(call, 'limit'),
       cursor: textOption(call, 'cursor'),
     };

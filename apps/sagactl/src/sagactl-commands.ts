@@ -1,5 +1,6 @@
 import type { CommandSpec } from './command-spec.js';
 import { usageOf } from './command-spec.js';
+import { BULK_COMMANDS } from './bulk-commands.js';
 import { DEAD_LETTER_COMMANDS } from './dead-letter-commands.js';
 import { DEFINITION_COMMANDS } from './definition-commands.js';
 import { PARTICIPANT_COMMANDS } from './participant-commands.js';
@@ -10,6 +11,7 @@ import { WATCH_COMMAND } from './saga-watch-command.js';
 /** The commands of `sagactl`, by group, in the order `--help` lists them. */
 export const COMMAND_GROUPS: readonly { title: string; commands: readonly CommandSpec[] }[] = [
   { title: 'Sagas', commands: [...SAGA_READ_COMMANDS, WATCH_COMMAND, ...SAGA_ACTION_COMMANDS] },
+  { title: 'Bulk operations', commands: BULK_COMMANDS },
   { title: 'Dead letters (the operate role)', commands: DEAD_LETTER_COMMANDS },
   { title: 'Participants', commands: PARTICIPANT_COMMANDS },
   { title: 'Saga definitions', commands: DEFINITION_COMMANDS },

@@ -175,3 +175,86 @@ describe('sagactl --help', () => {
     expect(stdout).toContain('redirect (3xx) or not as the API; or a fault of the CLI itself');
   });
 });
+
+describe('sagactl, bulk forms', () => {
+  const operation = (fields: object) => ({
+    operationId: 'op-1',
+    action: 'cancel',
+    query: 'status == "running"',
+    reason: 'r',
+    stepId: null,
+    actor: 'key:ops',
+    status: 'running',
+    matched: 250,
+    applied: 0,
+    refused: 0,
+    remaining: 250,
+    createdAt: '2026-12-04T04:00:00.000Z',
+    finishedAt: null,
+    refusals: [],
+    ...fields,
+  });
+
+  it('sends a dry run and prints what it would touch', async () => {
+    const preview = {
+      dryRun: true,
+      action: 'resume',
+      query: 'status == "stuck"',
+      matched: 2,
+      byStatus: { stuck: 2 },
+      sample: [],
+    };
+    const result = await run(
+      ['resume', '-q', 'status == "stuck"', '--reason', 'back', '--dry-run', '-o', 'table'],
+      [{ body: preview }],
+    );
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.sent[0]!.body!)).toEqual({
+      action: 'resume',
+      query: 'status == "stuck"',
+      reason: 'back',
+      dryRun: true,
+    });
+    expect(result.stdout).toContain('dry run: resume would act on 2 saga(s); nothing was changed');
+  });
+
+  it('follows an operation to its end with --wait, and exits 1 when sagas were refused', async () => {
+    const refusals = [{ sagaId: 's-9', reason: 'the saga is completed: it is final' }];
+    const result = await run(
+      [
+        'retry',
+        '-q',
+        'step == "charge"',
+        '--step',
+        'charge',
+        '--reason',
+        'r',
+        '--wait',
+        '-o',
+        'table',
+      ],
+      [
+        { status: 202, body: operation({ action: 'retry', stepId: 'charge' }) },
+        { body: operation({ applied: 100 }) },
+        { body: operation({ status: 'done', applied: 249, refused: 1, remaining: 0, refusals }) },
+      ],
+    );
+    expect(result.code).toBe(1);
+    expect(JSON.parse(result.sent[0]!.body!)).toMatchObject({ action: 'retry', stepId: 'charge' });
+    expect(result.sent.slice(1).map((request) => request.url)).toEqual([
+      expect.stringMatching(/\/bulk-operations\/op-1$/),
+      expect.stringMatching(/\/bulk-operations\/op-1$/),
+    ]);
+    expect(result.stderr).toContain('0 of 250 done (0 refused)');
+    expect(result.stderr).toContain('100 of 250 done (0 refused)');
+    expect(result.stdout).toMatch(/Refused: +1/);
+    expect(result.stdout).toMatch(/s-9 +the saga is completed: it is final/);
+  });
+
+  it('refuses a saga id with --query, and --dry-run without it', async () => {
+    expect((await run(['cancel', 's-1', '-q', 'true', '--reason', 'r'], [])).code).toBe(2);
+    const lone = await run(['cancel', 's-1', '--reason', 'r', '--dry-run'], []);
+    expect(lone).toMatchObject({ code: 2, sent: [] });
+    expect(lone.stderr).toContain('--dry-run and --wait go with --query');
+  });
+});

@@ -58,8 +58,19 @@ class FakeSagaOperations implements SagaOperations {
     return { sagaId, status: 'compensating' };
   }
 
-  async resume(sagaId: string, actor: string): Promise<OperatorActionAnswer> {
-    this.calls.push(['resume', sagaId, actor]);
+  async resume(sagaId: string, actor: string, reason?: string): Promise<OperatorActionAnswer> {
+    this.calls.push(['resume', sagaId, actor, reason]);
+    this.throwFailure();
+    return { sagaId, status: 'running' };
+  }
+
+  async retryStep(
+    sagaId: string,
+    stepId: string,
+    actor: string,
+    reason?: string,
+  ): Promise<OperatorActionAnswer> {
+    this.calls.push(['retry-step', sagaId, stepId, actor, reason]);
     this.throwFailure();
     return { sagaId, status: 'running' };
   }
@@ -258,7 +269,7 @@ describe('the saga HTTP API', () => {
       const response = await authFetch(`${url}/sagas/${sagaId}/resume`, { method: 'POST' });
       expect(response.status).toBe(200);
       expect(await response.json()).toEqual({ sagaId, status: 'running' });
-      expect(operations.calls.at(-1)).toEqual(['resume', sagaId, 'key:admin']);
+      expect(operations.calls.at(-1)).toEqual(['resume', sagaId, 'key:admin', undefined]);
     });
 
     it('answers 409 for an action the saga’s state does not allow', async () => {
@@ -479,6 +490,7 @@ describe('the saga HTTP API', () => {
       '/sagas/{id}',
       '/sagas/{id}/cancel',
       '/sagas/{id}/resume',
+      '/sagas/{id}/steps/{stepId}/retry',
     ]);
     const sagas = document.paths['/sagas'];
     expect(Object.keys(sagas ?? {}).sort()).toEqual(['get', 'post']);
@@ -487,9 +499,12 @@ describe('the saga HTTP API', () => {
       'sagaType',
       'createdFrom',
       'createdTo',
+      'q',
       'limit',
       'cursor',
     ]);
+    const q = sagas?.get?.parameters?.find((p) => p.name === 'q') as { description?: string };
+    expect(q.description).toContain('docs/QUERIES.md');
     const start = sagas?.post;
     expect(start?.requestBody?.content['application/json']?.schema.required).toEqual([
       'sagaType',

@@ -164,6 +164,28 @@ describe('retention on the real Kafka and Postgres', () => {
     expect(await count(`SELECT count(*) AS n FROM outbox`)).toBe(2);
   });
 
+  it('deletes bulk operations ended longer ago than the saga period, and keeps the others', async () => {
+    const db = environment.db;
+    const insert = (status: string, finished: string | null) =>
+      db.query(
+        `INSERT INTO bulk_operations (id, action, query, reason, actor, status, matched, finished_at)
+         VALUES ($1, 'cancel', 'true', 'r', 'key:admin', $2, 0, ${finished ?? 'NULL'})`,
+        [randomUUID(), status],
+      );
+    await insert('done', `now() - interval '2 hours'`);
+    await insert('stopped', `now() - interval '2 hours'`);
+    await insert('done', 'now()');
+    await insert('running', null);
+
+    const deleted = await runtime.retention.runOnce();
+
+    expect(deleted).toMatchObject({ bulkOperations: 2 });
+    const left = await db.query<{ status: string }[]>(
+      `SELECT status FROM bulk_operations ORDER BY status`,
+    );
+    expect(left.map((row) => row.status)).toEqual(['done', 'running']);
+  });
+
   describe("the participants' idempotency records", () => {
     const schema = uniqueName('it_participant_retention');
     let db: DataSource;

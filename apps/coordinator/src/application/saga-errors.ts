@@ -45,6 +45,26 @@ export class IdempotencyConflictError extends SagaOperationError {
   override name = 'IdempotencyConflictError';
 }
 
+/**
+ * A saga query that cannot select sagas (HTTP 400 naming `field`, `q` or `query`): what is
+ * wrong and where, as a 0-based character offset into the query.
+ */
+export class InvalidSagaQueryError extends SagaOperationError {
+  override name = 'InvalidSagaQueryError';
+  constructor(
+    readonly problem: string,
+    readonly position: number,
+    readonly field = 'q',
+  ) {
+    super(`${problem} (at character ${position + 1})`);
+  }
+
+  /** The same problem, named for another field of the request. */
+  forField(field: string): InvalidSagaQueryError {
+    return new InvalidSagaQueryError(this.problem, this.position, field);
+  }
+}
+
 /** The `cursor` of a list request is not one a previous page gave out (HTTP 400). */
 export class InvalidCursorError extends SagaOperationError {
   override name = 'InvalidCursorError';

@@ -41,7 +41,17 @@ export interface SagaOperations {
   /** Stops a running saga and compensates what it did; refused after the pivot or when final. */
   cancel(sagaId: string, actor: string, reason?: string): Promise<OperatorActionAnswer>;
   /** Tries a stuck saga again. */
-  resume(sagaId: string, actor: string): Promise<OperatorActionAnswer>;
+  resume(sagaId: string, actor: string, reason?: string): Promise<OperatorActionAnswer>;
+  /**
+   * Sends the next attempt of one step now (a step awaiting its reply or backing off, or a
+   * compensation in progress); on a stuck saga, a halted step resumes it.
+   */
+  retryStep(
+    sagaId: string,
+    stepId: string,
+    actor: string,
+    reason?: string,
+  ): Promise<OperatorActionAnswer>;
 }
 
 /** Nest injection token for {@link SagaOperations}. */

@@ -39,6 +39,8 @@ export interface SagaSummary {
 
 /** A saga with its steps and history. */
 export interface SagaView extends SagaSummary {
+  /** The W3C trace id of the saga's trace; null when tracing was off as it started. */
+  readonly traceId: string | null;
   readonly input: JsonValue;
   readonly context: JsonValue;
   /** Why it compensated or got stuck, when it did. */
@@ -54,6 +56,8 @@ export interface SagaListQuery {
   readonly sagaType?: string;
   readonly createdFrom?: string;
   readonly createdTo?: string;
+  /** A saga query (docs/QUERIES.md), combined with the other filters by AND. */
+  readonly q?: string;
   readonly limit: number;
   /** Opaque, from the previous page's `nextCursor`. */
   readonly cursor?: string;

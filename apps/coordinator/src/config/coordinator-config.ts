@@ -26,6 +26,7 @@ import {
 import { hotPathTuning, tuningEnvironmentSchema, type HotPathTuning } from './tuning-config.js';
 import { boundedInt, optionalText } from './env-fields.js';
 import { databaseEnvironmentSchema, withDatabaseUrlFile } from './database-config.js';
+import { consoleConfig, consoleEnvironmentSchema, type ConsoleConfig } from './console-config.js';
 
 const flag = (fallback: boolean) =>
   z
@@ -79,7 +80,8 @@ const environmentSchema = z
   .extend(retentionEnvironmentSchema.shape)
   .extend(startupEnvironmentSchema.shape)
   .extend(tuningEnvironmentSchema.shape)
-  .extend(securityEnvironmentSchema.shape);
+  .extend(securityEnvironmentSchema.shape)
+  .extend(consoleEnvironmentSchema.shape);
 
 /** How registered definitions reach every instance, and when a ramp is rolled back. */
 export interface DefinitionsConfig {
@@ -154,6 +156,8 @@ export interface CoordinatorConfig {
   readonly startup: StartupTimeouts;
   /** Batch sizes and fetch waits of the hot path (see HotPathTuning). */
   readonly tuning: HotPathTuning;
+  /** The operator console at `/ui` (see ConsoleConfig). */
+  readonly console: ConsoleConfig;
   /** Least severe level written to the JSON logs (`LOG_LEVEL`, default `info`). */
   readonly logLevel: LogLevel;
   /**
@@ -232,6 +236,7 @@ export function loadCoordinatorConfig(
     security,
     startup: startupTimeouts(env),
     tuning: hotPathTuning(env),
+    console: consoleConfig(env),
     logLevel: env.LOG_LEVEL,
     logRedactPaths: env.LOG_REDACT_PATHS,
     logFormat: env.LOG_FORMAT,

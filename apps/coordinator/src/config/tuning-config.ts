@@ -30,6 +30,16 @@ export interface HotPathTuning {
   readonly relayBatchSize: number;
   /** Timers fired per transaction (`TIMER_BATCH_SIZE`, default 200). */
   readonly timerBatchSize: number;
+  /**
+   * Sagas a bulk operation acts on per transaction (`BULK_CHUNK_SIZE`, default 100): the most
+   * one of its decisions locks, so the hot path's decisions interleave with it.
+   */
+  readonly bulkChunkSize: number;
+  /**
+   * The most sagas a bulk operation acts on per second per instance (`BULK_MAX_RATE`, default
+   * 100; 0: as fast as its chunks commit).
+   */
+  readonly bulkMaxRate: number;
 }
 
 /** The tuning part of the environment (names in docs/CONFIGURATION.md). */
@@ -41,6 +51,8 @@ export const tuningEnvironmentSchema = z.object({
   START_CHUNK: boundedInt(1, 10_000, 100),
   RELAY_BATCH_SIZE: boundedInt(1, 10_000, 500),
   TIMER_BATCH_SIZE: boundedInt(1, 10_000, 200),
+  BULK_CHUNK_SIZE: boundedInt(1, 1_000, 100),
+  BULK_MAX_RATE: boundedInt(0, 100_000, 100),
 });
 
 /** Builds the hot path's tuning from the parsed environment. */
@@ -53,5 +65,7 @@ export function hotPathTuning(env: z.infer<typeof tuningEnvironmentSchema>): Hot
     startChunk: env.START_CHUNK,
     relayBatchSize: env.RELAY_BATCH_SIZE,
     timerBatchSize: env.TIMER_BATCH_SIZE,
+    bulkChunkSize: env.BULK_CHUNK_SIZE,
+    bulkMaxRate: env.BULK_MAX_RATE,
   };
 }

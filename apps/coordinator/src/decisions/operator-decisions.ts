@@ -1,35 +1,84 @@
 import type { EngineEvent } from '#saga-core';
+import type { SqlRunner } from '#postgres';
 import { IllegalSagaActionError, SagaNotFoundError } from '../application/saga-errors.js';
 import type { OperatorActionAnswer } from '../application/saga-operations.js';
 import type { UndeliverableRow } from '../outbox/outbox-relay.js';
 import { releaseSetAside, setOutboxRowsAside } from '../outbox/set-aside-rows.js';
 import { SAGA_ID, type DecisionRunner } from './decision-runner.js';
 
+/** An operator's action on a saga, with who asks and why (the audit records both). */
+export type OperatorAction =
+  | { readonly type: 'cancel' | 'resume'; readonly actor: string; readonly reason?: string }
+  | {
+      readonly type: 'retry-step';
+      readonly stepId: string;
+      readonly actor: string;
+      readonly reason?: string;
+    };
+
+/** The sagas a bulk action takes in one transaction, and what it does to each. */
+export interface BulkTake {
+  readonly sagaIds: readonly string[];
+  readonly action: OperatorAction;
+}
+
 /**
- * The operators' path (cancel, resume) and the relay's (a row that can never be sent sets its
+ * The operators' path (cancel, resume, retry a step) and the relay's (a row that can never be sent sets its
  * saga stuck): events that come from outside the saga's participants.
  */
 export class OperatorDecisions {
   constructor(private readonly runner: DecisionRunner) {}
 
   async cancel(sagaId: string, actor: string, reason?: string): Promise<OperatorActionAnswer> {
-    return this.operate(sagaId, (now) => ({
-      type: 'cancel',
-      at: now,
-      random: Math.random(),
-      actor,
-      ...(reason ? { reason } : {}),
-    }));
+    return this.operate(sagaId, withReason({ type: 'cancel', actor }, reason));
   }
 
   /** Resumes a stuck saga; its outbox rows set aside are released, for the relay to try again. */
-  async resume(sagaId: string, actor: string): Promise<OperatorActionAnswer> {
-    return this.operate(sagaId, (now) => ({
-      type: 'resume',
-      at: now,
-      random: Math.random(),
-      actor,
-    }));
+  async resume(sagaId: string, actor: string, reason?: string): Promise<OperatorActionAnswer> {
+    return this.operate(sagaId, withReason({ type: 'resume', actor }, reason));
+  }
+
+  /** Tries one step again now (see the engine's `retry-step`). */
+  async retryStep(
+    sagaId: string,
+    stepId: string,
+    actor: string,
+    reason?: string,
+  ): Promise<OperatorActionAnswer> {
+    return this.operate(sagaId, withReason({ type: 'retry-step', stepId, actor }, reason));
+  }
+
+  /**
+   * Applies one action to many sagas in one transaction: `take` names them (and may claim them
+   * in that transaction), the engine acts on each as `operate` does on one (sagas locked by
+   * another transaction are waited for), and `record` gets the refusal of each saga the engine
+   * refused or that is gone, by id, before the commit. Resolves with how many were taken.
+   */
+  async actInBulk(
+    take: (sql: SqlRunner) => Promise<BulkTake | undefined>,
+    record: (sql: SqlRunner, refused: ReadonlyMap<string, string>) => Promise<void>,
+  ): Promise<number> {
+    return this.runner.decide(async (sql, now, session) => {
+      const taken = await take(sql);
+      if (taken === undefined) return 0;
+      const refused = new Map<string, string>();
+      const sagas = await this.runner.lock(
+        sql,
+        taken.sagaIds.filter((id) => SAGA_ID.test(id)),
+      );
+      for (const sagaId of taken.sagaIds) {
+        const saga = sagas.get(sagaId);
+        if (saga === undefined) {
+          refused.set(sagaId, 'the saga no longer exists');
+          continue;
+        }
+        const applied = session.apply(saga, event(taken.action, now));
+        if (applied.rejection !== undefined) refused.set(sagaId, applied.rejection.message);
+        else await releaseWhenUnstuck(sql, saga.state.status, applied.state.status, sagaId);
+      }
+      await record(sql, refused);
+      return taken.sagaIds.length;
+    });
   }
 
   /**
@@ -57,21 +106,40 @@ export class OperatorDecisions {
     });
   }
 
-  private async operate(
-    sagaId: string,
-    event: (now: number) => EngineEvent,
-  ): Promise<OperatorActionAnswer> {
+  private async operate(sagaId: string, action: OperatorAction): Promise<OperatorActionAnswer> {
     if (!SAGA_ID.test(sagaId)) throw new SagaNotFoundError(sagaId);
     const result = await this.runner.decide(async (sql, now, session) => {
       const saga = (await this.runner.lock(sql, [sagaId])).get(sagaId);
       if (!saga) throw new SagaNotFoundError(sagaId);
-      const applied = session.apply(saga, event(now));
-      if (applied.rejection === undefined && applied.state.status !== 'stuck') {
-        await releaseSetAside(sql, sagaId);
+      const applied = session.apply(saga, event(action, now));
+      if (applied.rejection === undefined) {
+        await releaseWhenUnstuck(sql, saga.state.status, applied.state.status, sagaId);
       }
       return applied;
     });
     if (result.rejection) throw new IllegalSagaActionError(result.rejection.message);
     return { sagaId, status: result.state.status };
   }
+}
+
+/** The action as the engine's event, at the transaction's time. */
+function event(action: OperatorAction, now: number): EngineEvent {
+  return { ...action, at: now, random: Math.random() };
+}
+
+function withReason<T extends object>(action: T, reason: string | undefined): T {
+  return reason ? { ...action, reason } : action;
+}
+
+/**
+ * A saga an action took out of `stuck` gets its set-aside outbox rows back, for the relay (only
+ * a stuck saga has any: setting rows aside makes their saga stuck in the same transaction).
+ */
+async function releaseWhenUnstuck(
+  sql: SqlRunner,
+  before: string,
+  after: string,
+  sagaId: string,
+): Promise<void> {
+  if (before === 'stuck' && after !== 'stuck') await releaseSetAside(sql, sagaId);
 }

@@ -1,4 +1,5 @@
 import type { ReplyMessage } from '#contracts';
+import type { SqlRunner } from '#postgres';
 import type {
   OperatorActionAnswer,
   SagaOperations,
@@ -9,7 +10,7 @@ import type { UndeliverableRow } from '../outbox/outbox-relay.js';
 import type { SagaAdmission } from '../resilience/saga-admission.js';
 import { DecisionRunner, type DecisionParts } from './decision-runner.js';
 import type { TraceParent } from './grouped-starts.js';
-import { OperatorDecisions } from './operator-decisions.js';
+import { OperatorDecisions, type BulkTake } from './operator-decisions.js';
 import { ReplyDecisions } from './reply-decisions.js';
 import { StartDecisions } from './start-decisions.js';
 import { WakeupDecisions } from './wakeup-decisions.js';
@@ -68,8 +69,25 @@ export class SagaDecisions implements SagaOperations {
     return this.operators.cancel(sagaId, actor, reason);
   }
 
-  resume(sagaId: string, actor: string): Promise<OperatorActionAnswer> {
-    return this.operators.resume(sagaId, actor);
+  resume(sagaId: string, actor: string, reason?: string): Promise<OperatorActionAnswer> {
+    return this.operators.resume(sagaId, actor, reason);
+  }
+
+  retryStep(
+    sagaId: string,
+    stepId: string,
+    actor: string,
+    reason?: string,
+  ): Promise<OperatorActionAnswer> {
+    return this.operators.retryStep(sagaId, stepId, actor, reason);
+  }
+
+  /** See OperatorDecisions.actInBulk. */
+  actInBulk(
+    take: (sql: SqlRunner) => Promise<BulkTake | undefined>,
+    record: (sql: SqlRunner, refused: ReadonlyMap<string, string>) => Promise<void>,
+  ): Promise<number> {
+    return this.operators.actInBulk(take, record);
   }
 
   /** See OperatorDecisions.setAside. */

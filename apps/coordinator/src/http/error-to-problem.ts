@@ -4,6 +4,7 @@ import {
   IdempotencyConflictError,
   IllegalSagaActionError,
   InvalidSagaInputError,
+  InvalidSagaQueryError,
   SagaCapacityError,
   SagaNotFoundError,
   SagaOperationError,
@@ -54,6 +55,12 @@ export function errorToProblem(error: unknown): MappedProblem {
       message: p.message,
     }));
     return expected(problemBody(HttpStatus.BAD_REQUEST, 'Invalid saga input', problems));
+  }
+  if (error instanceof InvalidSagaQueryError) {
+    const problems = [{ field: error.field, message: error.message }];
+    return expected(
+      problemBody(HttpStatus.BAD_REQUEST, `invalid ${error.field}: ${error.message}`, problems),
+    );
   }
   for (const [type, status, field] of SAGA_ERRORS) {
     if (!(error instanceof type)) continue;

@@ -1,3 +1,4 @@
+import { STEP_ID_PATTERN } from '#saga-core';
 import {
   LIMITS,
   PARTICIPANT_NAME_PATTERN,
@@ -5,7 +6,8 @@ import {
   startSagaMessageSchema,
 } from '#contracts';
 import { z } from 'zod';
-import { SAGA_STATUSES } from './saga-statuses.js';
+import { SAGA_STATUSES } from '../application/saga-statuses.js';
+import { MAX_QUERY_LENGTH } from '../saga-query/saga-query.js';
 
 /** The longest page the list answers; more is refused, not cut. */
 export const MAX_PAGE_SIZE = 200;
@@ -35,6 +37,17 @@ export const startSagaBodySchema = startSagaMessageSchema.meta({
 /** The `:id` of a saga route: a UUID. */
 export const sagaIdSchema = z.guid({ error: 'must be a UUID' });
 
+/** A saga query (CEL over the saga's fields; docs/QUERIES.md), parsed where it is used. */
+export const sagaQueryText = z
+  .string()
+  .min(1)
+  .max(MAX_QUERY_LENGTH)
+  .superRefine(refuseUnstorableText)
+  .meta({
+    description:
+      'A saga query in CEL, e.g. `sagaType == "order" && status in ["stuck", "compensating"] && updatedAt < now - duration("15m")` (docs/QUERIES.md)',
+  });
+
 /** `GET /sagas` filters and paging; `createdFrom` is inclusive, `createdTo` exclusive. */
 export const listSagasQuerySchema = z
   .strictObject({
@@ -42,6 +55,7 @@ export const listSagasQuerySchema = z
     sagaType: z.string().min(1).max(LIMITS.id).superRefine(refuseUnstorableText).optional(),
     createdFrom: isoTime.optional(),
     createdTo: isoTime.optional(),
+    q: sagaQueryText.optional(),
     limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(DEFAULT_PAGE_SIZE),
     cursor: z.string().min(1).max(MAX_CURSOR_LENGTH).superRefine(refuseUnstorableText).optional(),
   })
@@ -53,21 +67,21 @@ export const listSagasQuerySchema = z
     { path: ['createdTo'], message: 'must not be before createdFrom' },
   );
 
-/** `POST /sagas/:id/cancel`: an optional reason, recorded in the audit log. */
-export const cancelSagaBodySchema = z
-  .strictObject({
-    reason: z
-      .string()
-      .trim()
-      .min(1)
-      .max(LIMITS.message)
-      .superRefine(refuseUnstorableText)
-      .optional(),
-  })
+/** Why an operator acts on a saga, recorded in its audit log. */
+export const operatorReason = z
+  .string()
+  .trim()
+  .min(1)
+  .max(LIMITS.message)
+  .superRefine(refuseUnstorableText);
+
+/** `POST /sagas/:id/cancel`, `/resume` and `/steps/:stepId/retry`: an optional reason, audited. */
+export const operatorActionBodySchema = z
+  .strictObject({ reason: operatorReason.optional() })
   .optional();
 
-/** `POST /sagas/:id/resume` takes no fields; an empty object or no body at all. */
-export const resumeSagaBodySchema = z.strictObject({}).optional();
+/** A step id in a path (`POST /sagas/:id/steps/:stepId/retry`). */
+export const stepIdSchema = z.string().regex(STEP_ID_PATTERN, { error: 'must be a step id' });
 
 /** A participant name in a path (`GET /participants/:name`). */
 export const participantNameSchema = z

@@ -10,7 +10,7 @@ import type {
   StepView,
 } from '../application/saga-queries.js';
 import type { ProblemBody } from './problem.js';
-import { SAGA_STATUSES, STEP_STATUSES } from './saga-statuses.js';
+import { SAGA_STATUSES, STEP_STATUSES } from '../application/saga-statuses.js';
 
 // Schemas of the answers, for the OpenAPI document; typed against the application's views
 // so that the documentation cannot drift from what the handlers return.
@@ -40,7 +40,8 @@ const sagaSummaryShape = {
   updatedAt: isoTime,
 };
 
-const sagaSummarySchema: z.ZodType<SagaSummary> = z.object(sagaSummaryShape);
+/** A saga in a list. */
+export const sagaSummarySchema: z.ZodType<SagaSummary> = z.object(sagaSummaryShape);
 
 const stepViewSchema: z.ZodType<StepView> = z.object({
   stepId: z.string(),
@@ -66,6 +67,7 @@ const historyEntrySchema: z.ZodType<HistoryEntry> = z.object({
 export const sagaViewSchema: z.ZodType<SagaView> = z
   .object({
     ...sagaSummaryShape,
+    traceId: z.string().nullable().meta({ description: 'W3C trace id of the saga (32 hex)' }),
     input: json,
     context: json,
     cause: json.nullable(),

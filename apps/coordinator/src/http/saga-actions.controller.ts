@@ -19,13 +19,17 @@ import { ApiProblems } from './api-problems.decorator.js';
 import { JsonBodyGuard } from './json-body.guard.js';
 import { RequestActor } from './request-actor.js';
 import { RequireRole } from './route-access.js';
-import { cancelSagaBodySchema, resumeSagaBodySchema, sagaIdSchema } from './request-schemas.js';
+import { operatorActionBodySchema, sagaIdSchema, stepIdSchema } from './request-schemas.js';
 import { operatorActionAnswerSchema } from './response-schemas.js';
 import { SchemaValidationPipe } from './schema-validation.pipe.js';
 
+/** The body of an operator action: an optional reason, recorded in the audit log. */
+type OperatorActionBody = { readonly reason?: string } | undefined;
+
 /**
- * Operator actions on one saga: `POST /sagas/:id/cancel` and `POST /sagas/:id/resume`, for the
- * `operate` role; the audit log records the authenticated caller as the actor.
+ * Operator actions on one saga: `POST /sagas/:id/cancel`, `/resume` and
+ * `/steps/:stepId/retry`, for the `operate` role; the audit log records the authenticated
+ * caller as the actor, and the reason.
  */
 @ApiTags('sagas')
 @Controller('sagas/:id')
@@ -48,14 +52,14 @@ export class SagaActionsController {
   @ApiProblems(400, 401, 403, 404, 409, 413, 415, 429)
   async cancel(
     @Param('id', { schema: sagaIdSchema }) sagaId: string,
-    @Body({ schema: cancelSagaBodySchema }) body: { reason?: string } | undefined,
+    @Body({ schema: operatorActionBodySchema }) body: OperatorActionBody,
     @RequestActor() actor: string,
   ): Promise<OperatorActionAnswer> {
     const answer = await this.operations.cancel(sagaId, actor, body?.reason);
     return { sagaId: answer.sagaId, status: answer.status };
   }
 
-  /** Tries a stuck saga again. */
+  /** Tries a stuck saga again: every halted step, with a fresh retry budget. */
   @Post('resume')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Resume a stuck saga' })
@@ -68,10 +72,35 @@ export class SagaActionsController {
   @ApiProblems(400, 401, 403, 404, 409, 413, 415, 429)
   async resume(
     @Param('id', { schema: sagaIdSchema }) sagaId: string,
-    @Body({ schema: resumeSagaBodySchema }) _body: object | undefined,
+    @Body({ schema: operatorActionBodySchema }) body: OperatorActionBody,
     @RequestActor() actor: string,
   ): Promise<OperatorActionAnswer> {
-    const answer = await this.operations.resume(sagaId, actor);
+    const answer = await this.operations.resume(sagaId, actor, body?.reason);
+    return { sagaId: answer.sagaId, status: answer.status };
+  }
+
+  /**
+   * Sends the next attempt of one step now: a step awaiting its reply (its command lost, say)
+   * or backing off, or a compensation in progress; the attempt before it is fenced off. On a
+   * stuck saga, naming a halted step resumes the saga.
+   */
+  @Post('steps/:stepId/retry')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'Retry one step of a saga now' })
+  @ApiBody({ required: false })
+  @ApiResponse({
+    status: HttpStatus.OK,
+    description: 'The next attempt is sent',
+    standardSchema: operatorActionAnswerSchema,
+  })
+  @ApiProblems(400, 401, 403, 404, 409, 413, 415, 429)
+  async retryStep(
+    @Param('id', { schema: sagaIdSchema }) sagaId: string,
+    @Param('stepId', { schema: stepIdSchema }) stepId: string,
+    @Body({ schema: operatorActionBodySchema }) body: OperatorActionBody,
+    @RequestActor() actor: string,
+  ): Promise<OperatorActionAnswer> {
+    const answer = await this.operations.retryStep(sagaId, stepId, actor, body?.reason);
     return { sagaId: answer.sagaId, status: answer.status };
   }
 }

@@ -161,6 +161,7 @@ describe('PostgresSagaQueries.get', () => {
       name === 'order-checkout' && version === 2
         ? ({ steps: [{ id: 'reserve-stock' }, { id: 'pay' }] } as unknown as AnySagaDefinition)
         : undefined,
+    list: () => [],
   };
 
   it('is undefined for an unknown saga', async () => {

@@ -4,6 +4,7 @@ import type { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { InvalidCursorError } from '../application/saga-errors.js';
 import { runQuery } from '#postgres';
+import { queryCatalog, sagaQuerySql } from '../saga-query/saga-query.js';
 import type { SensitiveData } from '../security/sensitive-data.js';
 import type {
   HistoryEntry,
@@ -57,7 +58,8 @@ function isRealTime(iso: string): boolean {
   return !Number.isNaN(time.getTime()) && time.toISOString().slice(0, 23) === iso.slice(0, 23);
 }
 
-interface SummaryRow {
+/** The columns of a saga's summary, as {@link SUMMARY_COLUMNS} selects them. */
+export interface SummaryRow {
   id: string;
   saga_type: string;
   saga_version: number;
@@ -72,17 +74,19 @@ interface ListRow extends SummaryRow {
 }
 
 interface ViewRow extends SummaryRow {
+  traceparent: string | null;
   state: Partial<Record<'input' | 'context' | 'cause' | 'reason' | 'steps', unknown>>;
   /** The next wake-up of each step that has a pending timer (ISO time), by step id. */
   wakeups: Record<string, string> | null;
   history: Array<HistoryEntry>;
 }
 
-const SUMMARY_COLUMNS = `id, saga_type, saga_version, status, idempotency_key, created_at, updated_at`;
+/** The columns a {@link SagaSummary} is read from (see toSummary). */
+export const SUMMARY_COLUMNS = `id, saga_type, saga_version, status, idempotency_key, created_at, updated_at`;
 
 // One statement, so the saga, its steps (in its state) and its history come from one snapshot.
 const VIEW_SQL = `
-  SELECT ${SUMMARY_COLUMNS}, state,
+  SELECT ${SUMMARY_COLUMNS}, state, trace_context->>'traceparent' AS traceparent,
     -- The pending timer (retry or reply timeout) is the truth: it carries the time scale.
     (SELECT json_object_agg(w.step_id, w.due_at) FROM (
         SELECT t.wakeup->>'stepId' AS step_id, min(t.due_at) AS due_at FROM timers t
@@ -102,7 +106,7 @@ const VIEW_SQL = `
 export class PostgresSagaQueries implements SagaQueries {
   constructor(
     private readonly dataSource: DataSource,
-    private readonly registry?: Pick<SagaRegistry, 'get'>,
+    private readonly registry?: Pick<SagaRegistry, 'get' | 'list'>,
     /** Opens or redacts sensitive fields; without it, input and context are shown as stored. */
     private readonly sensitive?: SensitiveData,
   ) {}
@@ -118,6 +122,7 @@ export class PostgresSagaQueries implements SagaQueries {
         : this.sensitive.view(saga, (value ?? null) as JsonValue, options.revealSensitive === true);
     return {
       ...toSummary(row),
+      traceId: traceIdOf(row.traceparent),
       input: shown(state.input),
       context: shown(state.context),
       cause: (state.cause ?? null) as JsonValue,
@@ -142,6 +147,11 @@ export class PostgresSagaQueries implements SagaQueries {
     if (query.createdTo !== undefined) {
       where.push(`created_at < ${param(query.createdTo)}::timestamptz`);
     }
+    if (query.q !== undefined) {
+      const filter = sagaQuerySql(query.q, queryCatalog(this.registry), params.length + 1);
+      params.push(...filter.params);
+      where.push(filter.where);
+    }
     if (query.cursor !== undefined) {
       const after = decodeSagaCursor(query.cursor);
       where.push(
@@ -152,7 +162,7 @@ export class PostgresSagaQueries implements SagaQueries {
       this.dataSource,
       `SELECT ${SUMMARY_COLUMNS},
          to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_key
-       FROM sagas ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+       FROM sagas s ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
        ORDER BY created_at DESC, id DESC LIMIT ${param(query.limit + 1)}`,
       params,
     );
@@ -179,7 +189,8 @@ export class PostgresSagaQueries implements SagaQueries {
   }
 }
 
-function toSummary(row: SummaryRow): SagaSummary {
+/** A saga's summary from its row. */
+export function toSummary(row: SummaryRow): SagaSummary {
   return {
     sagaId: row.id,
     sagaType: row.saga_type,
@@ -218,6 +229,12 @@ function stepProjection(step: StepState): Omit<StepView, 'stepId' | 'nextWakeupA
     case 'compensated':
       return shown(step.attempts, null);
   }
+}
+
+/** The trace id of a W3C `traceparent` (`00-<trace id>-<span id>-<flags>`), if it is one. */
+function traceIdOf(traceparent: string | null): string | null {
+  const traceId = traceparent?.split('-')[1];
+  return traceId !== undefined && /^[0-9a-f]{32}$/.test(traceId) ? traceId : null;
 }
 
 /** A time from pg (Date), from Postgres JSON (ISO with offset) or epoch ms, as ISO UTC. */

@@ -15,13 +15,15 @@ const seconds = (ms: number) => ms / 1000;
 /**
  * The coordinator's retention: finished sagas and everything about them (timers, held commands
  * and the step rows of earlier versions by cascade; the audit, which its trigger lets go only for sagas that no longer
- * exist; their unsent outbox rows), dead letters and sent outbox rows, each by age. Stuck and live
+ * exist; their unsent outbox rows), dead letters, sent outbox rows and ended bulk operations, each by age. Stuck and live
  * sagas are never touched.
  */
 export function coordinatorPurgeTasks(periods: RetentionPeriods): PurgeTask[] {
   return [
     { name: 'sagas', deleteBatch: (sql, limit) => deleteFinishedSagas(sql, limit, periods.sagaMs) },
     expireByAge('deadLetters', 'dead_letters', 'id', 'recorded_at', periods.deadLetterMs),
+    // A bulk operation is the audit of what it did: kept as long as the sagas' own audit.
+    expireByAge('bulkOperations', 'bulk_operations', 'id', 'finished_at', periods.sagaMs),
     // A command a reply timeout still counts from stays (one hashed scan of timers).
     expireByAge('outbox', 'outbox', 'id', 'sent_at', periods.outboxMs, {
       keep: 'id IN (SELECT command_outbox_id FROM timers WHERE command_outbox_id IS NOT NULL)',

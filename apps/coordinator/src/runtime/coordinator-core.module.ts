@@ -26,6 +26,7 @@ import { CommandGate } from '../resilience/command-gate.js';
 import { SagaAdmission } from '../resilience/saga-admission.js';
 import { SensitiveData } from '../security/sensitive-data.js';
 import { TimerPoller } from '../timers/timer-poller.js';
+import { BulkOperationWorker } from '../bulk-operations/bulk-operation-worker.js';
 import { CoordinatorConsumers } from './coordinator-consumers.js';
 import { CoordinatorRuntime } from './coordinator-runtime.js';
 import { coreProviders } from './core-providers.js';
@@ -62,6 +63,7 @@ const EXPORTED = [
   CoordinatorRuntime,
   RegisteredDefinitions,
   PostgresDefinitionStore,
+  BulkOperationWorker,
 ];
 
 /** The runtime over the parts the core provides; it starts and stops them in order. */
@@ -85,6 +87,7 @@ const runtimeProvider: Provider = {
     OutboxRelay,
     CapacityMonitor,
     TimerPoller,
+    BulkOperationWorker,
     CoordinatorConsumers,
     RuntimeGauges,
     StartupPhases,
@@ -109,6 +112,7 @@ const runtimeProvider: Provider = {
     relay: OutboxRelay,
     capacity: CapacityMonitor,
     timers: TimerPoller,
+    bulk: BulkOperationWorker,
     consumers: CoordinatorConsumers,
     gauges: RuntimeGauges,
     startup: StartupPhases,
@@ -133,6 +137,7 @@ const runtimeProvider: Provider = {
       relay,
       capacity,
       timers,
+      bulk,
       consumers,
       gauges,
       startup,

@@ -24,6 +24,7 @@ import type { CommandGate } from '../resilience/command-gate.js';
 import type { SagaAdmission } from '../resilience/saga-admission.js';
 import type { SensitiveData } from '../security/sensitive-data.js';
 import type { TimerPoller } from '../timers/timer-poller.js';
+import type { BulkOperationWorker } from '../bulk-operations/bulk-operation-worker.js';
 import type { CoordinatorConsumers } from './coordinator-consumers.js';
 import type { MessageTransport } from '#messaging';
 import type { RuntimeGauges } from './runtime-gauges.js';
@@ -49,6 +50,8 @@ export interface CoordinatorRuntimeParts {
   readonly relay: OutboxRelay;
   readonly capacity: CapacityMonitor;
   readonly timers: TimerPoller;
+  /** Carries out the bulk operations operators start. */
+  readonly bulk: BulkOperationWorker;
   readonly consumers: CoordinatorConsumers;
   readonly gauges: RuntimeGauges;
   /** Says what `start` is doing and bounds each phase. */
@@ -213,7 +216,10 @@ export class CoordinatorRuntime {
     relay.start();
     this.retention.start();
     capacity.start();
-    this.consuming = consumers.start().then(() => timers.start());
+    this.consuming = consumers.start().then(() => {
+      timers.start();
+      this.parts.bulk.start();
+    });
     phases.track(
       {
         name: 'consumers joining',
@@ -244,6 +250,7 @@ export class CoordinatorRuntime {
     const { consumers, timers, capacity, fastPath, relay, gauges } = this.parts;
     await consumers.stop();
     await timers.stop();
+    await this.parts.bulk.stop();
     await capacity.stop();
     await this.parts.rampGuard.stop();
     await this.parts.definitions.stop();

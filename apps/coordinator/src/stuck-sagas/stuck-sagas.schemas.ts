@@ -1,7 +1,7 @@
 import { refuseUnstorableText } from '#contracts';
 import { z } from 'zod';
 import { DEFAULT_PAGE_SIZE, MAX_CURSOR_LENGTH, MAX_PAGE_SIZE } from '../http/request-schemas.js';
-import { SAGA_STATUSES } from '../http/saga-statuses.js';
+import { SAGA_STATUSES } from '../application/saga-statuses.js';
 import type { StuckSagaPage } from './stuck-sagas.postgres.js';
 
 /** `GET /sagas/stuck` paging. */

@@ -1,6 +1,7 @@
 import { beginCompensation } from './compensation-rules.js';
 import type { SagaStatus } from '../state/saga-state.js';
 import type { CancelEvent } from './engine-event.js';
+import { operatorNote } from './operator-note.js';
 import { pivotSent } from './pivot-sent.js';
 import type { TransitionDraft } from './transition-draft.js';
 
@@ -15,7 +16,7 @@ export function applyCancel(draft: TransitionDraft, event: CancelEvent): void {
       `the pivot step ${pivot} has been sent: the saga can only go forward`,
     );
   }
-  draft.note(`cancelled by ${event.actor}`);
+  draft.note(operatorNote('cancelled', event));
   beginCompensation(draft, {
     type: 'cancelled',
     actor: event.actor,

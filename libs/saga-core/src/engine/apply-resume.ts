@@ -4,6 +4,7 @@ import { advanceForward } from './advance-forward.js';
 import type { ResumeEvent, Wakeup } from './engine-event.js';
 import { stepWakeupId } from './message-ids.js';
 import { sendStep } from './forward-rules.js';
+import { operatorNote } from './operator-note.js';
 import { sendCompensation } from './send-compensation.js';
 import type { TransitionDraft } from './transition-draft.js';
 
@@ -16,7 +17,14 @@ export function applyResume(draft: TransitionDraft, event: ResumeEvent): void {
       `the saga is ${fields.status}: only a stuck saga can be resumed`,
     );
   }
-  draft.note(`resumed by ${event.actor}`);
+  draft.note(operatorNote('resumed', event));
+  resumeStuck(draft);
+}
+
+/** Takes a stuck saga back to running or compensating, trying again each halted step. */
+export function resumeStuck(draft: TransitionDraft): void {
+  const fields = draft.fields;
+  if (fields.status !== 'stuck') return;
   rearmInFlight(draft);
   if (fields.phase === 'compensation') {
     draft.setStatus({ status: 'compensating', cause: fields.cause });

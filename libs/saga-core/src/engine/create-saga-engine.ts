@@ -4,6 +4,7 @@ import { applyCancel } from './apply-cancel.js';
 import { applyCommandRefused } from './apply-command-refused.js';
 import { applyReply } from './apply-reply.js';
 import { applyResume } from './apply-resume.js';
+import { applyRetryStep } from './apply-retry-step.js';
 import { applyUndeliverable } from './apply-undeliverable.js';
 import { applyWakeup } from './apply-wakeup.js';
 import type { EngineEvent } from './engine-event.js';
@@ -72,7 +73,7 @@ export function createSagaEngine(registry: SagaRegistry): SagaEngine {
         state.status,
       );
       if (isTerminal(state)) {
-        if (event.type === 'cancel' || event.type === 'resume') {
+        if (event.type === 'cancel' || event.type === 'resume' || event.type === 'retry-step') {
           draft.reject('illegal-in-state', `the saga is ${state.status}: it is final`);
         } else {
           draft.ignore(`ignored: the saga is ${state.status}`);
@@ -91,6 +92,9 @@ export function createSagaEngine(registry: SagaRegistry): SagaEngine {
           break;
         case 'resume':
           applyResume(draft, event);
+          break;
+        case 'retry-step':
+          applyRetryStep(draft, event);
           break;
         case 'undeliverable':
           applyUndeliverable(draft, event);
@@ -116,6 +120,8 @@ function auditSubject(event: EngineEvent): AuditSubject {
       return { eventType: 'cancel', actor: event.actor };
     case 'resume':
       return { eventType: 'resume', actor: event.actor };
+    case 'retry-step':
+      return { eventType: 'retry-step', actor: event.actor, stepId: event.stepId };
     case 'undeliverable':
       return { eventType: 'undeliverable' };
     case 'command-refused':

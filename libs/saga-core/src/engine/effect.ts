@@ -7,7 +7,14 @@ export type CommandToSend = Omit<CommandMessage, 'replyTo' | 'sentAt'>;
 
 /** The kind of input an audit entry records. */
 export type AuditEventType =
-  'start' | 'reply' | 'wakeup' | 'cancel' | 'resume' | 'undeliverable' | 'command-refused';
+  | 'start'
+  | 'reply'
+  | 'wakeup'
+  | 'cancel'
+  | 'resume'
+  | 'retry-step'
+  | 'undeliverable'
+  | 'command-refused';
 
 /** One line of a saga's history: what came in, whether it was applied, and what it changed. */
 export interface AuditEntry {

@@ -45,6 +45,19 @@ export interface CancelEvent extends EventBase {
 export interface ResumeEvent extends EventBase {
   readonly type: 'resume';
   readonly actor: string;
+  readonly reason?: string;
+}
+
+/**
+ * An operator asks for one step to be tried again now: a step awaiting its reply or backing off
+ * gets its next attempt at once (the earlier attempt is fenced off), forward or compensation;
+ * on a stuck saga, a halted step is tried again as a resume does.
+ */
+export interface RetryStepEvent extends EventBase {
+  readonly type: 'retry-step';
+  readonly actor: string;
+  readonly stepId: string;
+  readonly reason?: string;
 }
 
 /**
@@ -75,4 +88,10 @@ export interface CommandRefusedEvent extends EventBase {
 
 /** Everything that can happen to a started saga. */
 export type EngineEvent =
-  ReplyEvent | WakeupEvent | CancelEvent | ResumeEvent | UndeliverableEvent | CommandRefusedEvent;
+  | ReplyEvent
+  | WakeupEvent
+  | CancelEvent
+  | ResumeEvent
+  | RetryStepEvent
+  | UndeliverableEvent
+  | CommandRefusedEvent;

@@ -125,8 +125,16 @@ export class SagaHarness {
   }
 
   /** Asks to resume a stuck saga. */
-  resume(actor = 'operator'): TransitionResult {
-    return this.apply({ type: 'resume', at: this.clock.now(), random: this.random, actor });
+  resume(actor = 'operator', reason?: string): TransitionResult {
+    const base = { type: 'resume' as const, at: this.clock.now(), random: this.random, actor };
+    return this.apply(reason === undefined ? base : { ...base, reason });
+  }
+
+  /** Asks for one step to be tried again now. */
+  retryStep(stepId: string, actor = 'operator', reason?: string): TransitionResult {
+    const at = this.clock.now();
+    const base = { type: 'retry-step' as const, at, random: this.random, actor, stepId };
+    return this.apply(reason === undefined ? base : { ...base, reason });
   }
 
   /** The current state of a step. */

@@ -8,6 +8,7 @@ import { SetAsideAndRetention1764900000000 } from './1764900000000-set-aside-and
 import { StateInOneRow1765000000000 } from './1765000000000-state-in-one-row.js';
 import { RegisteredDefinitions1765100000000 } from './1765100000000-registered-definitions.js';
 import { RetiredVersions1765100000001 } from './1765100000001-retired-versions.js';
+import { BulkOperations1765200000000 } from './1765200000000-bulk-operations.js';
 
 /** Every migration of the coordinator's schema, oldest first (listed, not globbed: ESM-safe). */
 export const coordinatorMigrations = [
@@ -21,4 +22,5 @@ export const coordinatorMigrations = [
   StateInOneRow1765000000000,
   RegisteredDefinitions1765100000000,
   RetiredVersions1765100000001,
+  BulkOperations1765200000000,
 ];

@@ -190,7 +190,7 @@ function mayHaveActed(step: StepState, stepId: string, event: EngineEvent): bool
     case 'failed':
       return endedInError(step);
     case 'running': {
-      const about = 'stepId' in event && event.stepId === stepId && event.attempt === step.attempt;
+      const about = 'attempt' in event && event.stepId === stepId && event.attempt === step.attempt;
       if (event.type === 'reply')
         return about && event.action === 'execute' && event.outcome.status !== 'failure';
       return about && event.type === 'wakeup' && event.kind === 'reply-timeout';

@@ -1,0 +1,143 @@
+import {
+  Body,
+  ConflictException,
+  Controller,
+  Get,
+  HttpStatus,
+  Inject,
+  NotFoundException,
+  Param,
+  Post,
+  Query,
+  Res,
+  UseGuards,
+  UsePipes,
+} from '@nestjs/common';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { DataSource } from 'typeorm';
+import { inTransaction, runQuery, type SqlRunner } from '#postgres';
+import type { SagaRegistry } from '#saga-core';
+import { SAGA_REGISTRY } from '../common/core-tokens.js';
+import { ApiProblems } from '../http/api-problems.decorator.js';
+import { JsonBodyGuard } from '../http/json-body.guard.js';
+import { RequestActor } from '../http/request-actor.js';
+import { RequireRole } from '../http/route-access.js';
+import { SchemaValidationPipe } from '../http/schema-validation.pipe.js';
+import { queryCatalog } from '../saga-query/saga-query.js';
+import {
+  insertBulkOperation,
+  listBulkOperations,
+  previewBulk,
+  readBulkOperation,
+  stopBulkOperation,
+  type BulkOperationView,
+  type BulkPreview,
+  type BulkRequest,
+} from './bulk-operation-rows.js';
+import {
+  bulkOperationIdSchema,
+  bulkOperationSchema,
+  bulkPageSchema,
+  bulkPreviewSchema,
+  bulkRequestSchema,
+  listBulkQuerySchema,
+} from './bulk-operation-schemas.js';
+import { BulkOperationWorker } from './bulk-operation-worker.js';
+
+/**
+ * Bulk operations on every saga a query matches: a dry run counts them; a real run records the
+ * matched sagas at once and acts on them in the background (BulkOperationWorker), each saga
+ * audited with the operator and the reason; `GET` follows its progress, `stop` ends it.
+ */
+@ApiTags('bulk-operations')
+@Controller('bulk-operations')
+@UseGuards(JsonBodyGuard)
+@UsePipes(SchemaValidationPipe)
+export class BulkOperationsController {
+  constructor(
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(SAGA_REGISTRY) private readonly registry: SagaRegistry,
+    @Inject(BulkOperationWorker) private readonly worker: BulkOperationWorker,
+  ) {}
+
+  @Post()
+  @RequireRole('operate')
+  @ApiOperation({
+    summary: 'Cancel, resume or retry a step of every saga a query matches (dryRun: count only)',
+  })
+  @ApiResponse({ status: HttpStatus.OK, description: 'Dry run', standardSchema: bulkPreviewSchema })
+  @ApiResponse({
+    status: HttpStatus.ACCEPTED,
+    description: 'Started; Location names the operation',
+    standardSchema: bulkOperationSchema,
+  })
+  @ApiProblems(400, 401, 403, 413, 415, 429)
+  async create(
+    @Body({ schema: bulkRequestSchema }) body: BulkRequest & { dryRun?: boolean },
+    @RequestActor() actor: string,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<BulkPreview | BulkOperationView> {
+    const { dryRun, ...request } = body;
+    const catalog = queryCatalog(this.registry);
+    if (dryRun === true) {
+      response.status(HttpStatus.OK);
+      return previewBulk(this.reader(), request, catalog);
+    }
+    const id = await inTransaction(this.dataSource, (sql) =>
+      insertBulkOperation(sql, request, actor, catalog),
+    );
+    this.worker.wake();
+    response.status(HttpStatus.ACCEPTED);
+    response.setHeader('Location', `/bulk-operations/${id}`);
+    return this.found(await readBulkOperation(this.reader(), id), id);
+  }
+
+  @Get()
+  @RequireRole('read')
+  @ApiOperation({ summary: 'List bulk operations, newest first' })
+  @ApiResponse({ status: HttpStatus.OK, description: 'A page', standardSchema: bulkPageSchema })
+  @ApiProblems(400, 401, 403, 429)
+  list(@Query({ schema: listBulkQuerySchema }) query: { limit: number; cursor?: string }) {
+    return listBulkOperations(this.reader(), query.limit, query.cursor);
+  }
+
+  @Get(':id')
+  @RequireRole('read')
+  @ApiOperation({ summary: 'A bulk operation and its progress' })
+  @ApiResponse({ status: HttpStatus.OK, description: 'It', standardSchema: bulkOperationSchema })
+  @ApiProblems(400, 401, 403, 404, 429)
+  async get(
+    @Param('id', { schema: bulkOperationIdSchema }) id: string,
+  ): Promise<BulkOperationView> {
+    return this.found(await readBulkOperation(this.reader(), id), id);
+  }
+
+  @Post(':id/stop')
+  @RequireRole('operate')
+  @ApiOperation({ summary: 'Stop a running bulk operation: the sagas not yet acted on are left' })
+  @ApiResponse({
+    status: HttpStatus.OK,
+    description: 'Stopped',
+    standardSchema: bulkOperationSchema,
+  })
+  @ApiProblems(400, 401, 403, 404, 409, 429)
+  async stop(
+    @Param('id', { schema: bulkOperationIdSchema }) id: string,
+  ): Promise<BulkOperationView> {
+    const stopped = await inTransaction(this.dataSource, (sql) => stopBulkOperation(sql, id));
+    const view = this.found(await readBulkOperation(this.reader(), id), id);
+    if (!stopped)
+      throw new ConflictException(`bulk operation ${id} is ${view.status}, not running`);
+    return view;
+  }
+
+  private found(view: BulkOperationView | undefined, id: string): BulkOperationView {
+    if (view === undefined) throw new NotFoundException(`no bulk operation with id ${id}`);
+    return view;
+  }
+
+  private reader(): SqlRunner {
+    return { query: (text, params) => runQuery(this.dataSource, text, params) };
+  }
+}
