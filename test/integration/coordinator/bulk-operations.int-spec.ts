@@ -184,10 +184,9 @@ describe('operators acting on sagas by query', () => {
         }
       }),
     );
-    await waitFor('the other traffic to run', () => completions.length >= 50, {
-      timeoutMs: 60_000,
+    await waitFor('the other traffic to warm up', () => completions.length >= 20, {
+      timeoutMs: 120_000,
     });
-    const before = rate(completions, Date.now() - 5_000, Date.now());
 
     const created = await app.request('POST', '/bulk-operations', {
       body: { action: 'cancel', query, reason: 'ledger retired' },
@@ -209,8 +208,8 @@ describe('operators acting on sagas by query', () => {
     console.log(
       `bulk cancel of ${operation.matched} sagas: ${endedAt - startedAt} ms ` +
         `(${Math.round((operation.matched * 1000) / (endedAt - startedAt))} sagas/s); ` +
-        `other traffic (10 clients, one order saga at a time each): ${before.toFixed(1)} ` +
-        `completed sagas/s before, ${during.toFixed(1)} during, ${after.toFixed(1)} after`,
+        `other traffic (10 clients, one order saga at a time each): ${during.toFixed(1)} ` +
+        `completed sagas/s during it, ${after.toFixed(1)} over the 200 after it`,
     );
 
     expect(operation).toMatchObject({

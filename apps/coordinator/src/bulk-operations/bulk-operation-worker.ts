@@ -11,7 +11,7 @@ export interface BulkOperationWorkerOptions {
   readonly chunkSize?: number;
   /** How often an idle worker looks for an operation (default 1,000 ms). */
   readonly pollIntervalMs?: number;
-  /** The most sagas it acts on per second (default 100; 0: as fast as chunks commit). */
+  /** The most sagas it acts on per second (default 500; 0: as fast as chunks commit). */
   readonly maxRate?: number;
 }
 
@@ -40,7 +40,7 @@ export class BulkOperationWorker {
   ) {
     this.chunkSize = options.chunkSize ?? 100;
     this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
-    this.maxRate = options.maxRate ?? 100;
+    this.maxRate = options.maxRate ?? 500;
   }
 
   start(): void {

@@ -37,7 +37,7 @@ export interface HotPathTuning {
   readonly bulkChunkSize: number;
   /**
    * The most sagas a bulk operation acts on per second per instance (`BULK_MAX_RATE`, default
-   * 100; 0: as fast as its chunks commit).
+   * 500; 0: as fast as its chunks commit).
    */
   readonly bulkMaxRate: number;
 }
@@ -52,7 +52,7 @@ export const tuningEnvironmentSchema = z.object({
   RELAY_BATCH_SIZE: boundedInt(1, 10_000, 500),
   TIMER_BATCH_SIZE: boundedInt(1, 10_000, 200),
   BULK_CHUNK_SIZE: boundedInt(1, 1_000, 100),
-  BULK_MAX_RATE: boundedInt(0, 100_000, 100),
+  BULK_MAX_RATE: boundedInt(0, 100_000, 500),
 });
 
 /** Builds the hot path's tuning from the parsed environment. */
