@@ -2,12 +2,14 @@ import { pathOf } from './api-client.js';
 import type { BulkOperation, BulkPreview } from './api-views.js';
 import { flag, requiredText, textOption, wholeNumberOption } from './command-options.js';
 import type { CommandCall, CommandSpec } from './command-spec.js';
-import { EXIT, type ExitCode } from './exit-codes.js';
+import { CliError, EXIT, type ExitCode } from './exit-codes.js';
 import { formatFields, formatTable, prettyJson, shortTime } from './output-format.js';
 import { noteMorePages, readPages, type Page } from './paging.js';
 
 /** How often `--wait` reads an operation's progress. */
 const WAIT_INTERVAL_MS = 1_000;
+/** The longest `--max-wait`, in ms: a week. */
+const MAX_WAIT_MS = 7 * 24 * 3_600_000;
 
 /** What a bulk form acts with: `cancel`, `resume`, or `retry` of `stepId`. */
 export interface BulkAction {
@@ -18,7 +20,7 @@ export interface BulkAction {
 /**
  * The bulk form of an action (`--query`): `POST /bulk-operations`. With `--dry-run`, prints what
  * it would touch and changes nothing; else starts the operation, and with `--wait` follows it
- * to its end (exit 1 when some sagas were refused or it was stopped).
+ * to its end (see waitForEnd for the exit codes).
  */
 export async function runBulk(call: CommandCall, bulk: BulkAction): Promise<ExitCode> {
   const body = {
@@ -46,8 +48,14 @@ export async function runBulk(call: CommandCall, bulk: BulkAction): Promise<Exit
   return waitForEnd(call, started);
 }
 
-/** Polls an operation until it is no longer running; progress on stderr, the end on stdout. */
+/**
+ * Polls an operation until it is no longer running (or `--max-wait` runs out: exit 6);
+ * progress on stderr, the end on stdout. Exit 0 when every saga was acted on, 9 when some were
+ * refused, 10 when it was stopped.
+ */
 async function waitForEnd(call: CommandCall, started: BulkOperation): Promise<ExitCode> {
+  const maxWaitMs = wholeNumberOption(call, 'max-wait', 1, MAX_WAIT_MS);
+  const began = call.io.now();
   let operation = started;
   let shown = -1;
   while (operation.status === 'running') {
@@ -56,11 +64,21 @@ async function waitForEnd(call: CommandCall, started: BulkOperation): Promise<Ex
       call.io.warn(`${done} of ${operation.matched} done (${operation.refused} refused)`);
       shown = done;
     }
-    await call.io.sleep(WAIT_INTERVAL_MS);
+    const waited = call.io.now() - began;
+    if (maxWaitMs !== undefined && waited >= maxWaitMs) {
+      throw new CliError(
+        EXIT.unavailable,
+        `bulk operation ${operation.operationId} has not ended within --max-wait ${maxWaitMs} ms ` +
+          `(${done} of ${operation.matched} done); it goes on in the coordinator`,
+      );
+    }
+    const left = maxWaitMs === undefined ? WAIT_INTERVAL_MS : maxWaitMs - waited;
+    await call.io.sleep(Math.min(WAIT_INTERVAL_MS, left));
     operation = await call.api.get<BulkOperation>(pathOf('bulk-operations', started.operationId));
   }
   call.io.print(call.output === 'json' ? prettyJson(operation) : operationText(operation));
-  return operation.status === 'done' && operation.refused === 0 ? EXIT.ok : EXIT.failed;
+  if (operation.status === 'stopped') return EXIT.bulkStopped;
+  return operation.refused > 0 ? EXIT.bulkRefused : EXIT.ok;
 }
 
 /** `sagactl bulk list`: `GET /bulk-operations`, newest first. */
@@ -112,10 +130,10 @@ const list: CommandSpec = {
 /** `sagactl bulk get <operationId> [--wait]`. */
 const get: CommandSpec = {
   words: ['bulk', 'get'],
-  synopsis: '<operationId> [--wait]',
+  synopsis: '<operationId> [--wait [--max-wait MS]]',
   summary: 'one bulk operation: its progress and first refusals (--wait: until it ends)',
   args: ['operationId'],
-  options: ['wait'],
+  options: ['wait', 'max-wait'],
   async run(call) {
     const operation = await call.api.get<BulkOperation>(pathOf('bulk-operations', call.args[0]!));
     if (flag(call, 'wait')) return waitForEnd(call, operation);

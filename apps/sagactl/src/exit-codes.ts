@@ -20,13 +20,17 @@ export const EXIT = {
   conflict: 5,
   /**
    * The coordinator is unreachable or unavailable: refused, timed out, 502/503/504, 429 (a GET
-   * after its tries), an answer broken off; `watch --max-wait` ran out.
+   * after its tries), an answer broken off; `--max-wait` ran out (`watch`, bulk `--wait`).
    */
   unavailable: 6,
   /** `watch`: the saga ended compensated. */
   compensated: 7,
   /** `watch`: the saga is stuck, waiting for an operator. */
   stuck: 8,
+  /** `--wait` on a bulk operation: it ended, and the engine refused some of its sagas. */
+  bulkRefused: 9,
+  /** `--wait` on a bulk operation: it was stopped before it acted on every saga. */
+  bulkStopped: 10,
 } as const;
 
 /** One of {@link EXIT}. */

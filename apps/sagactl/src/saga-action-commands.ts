@@ -37,7 +37,8 @@ const start: CommandSpec = {
 const BULK_DETAILS = [
   'With --query (docs/QUERIES.md), it acts on every saga the query matches, as a bulk',
   'operation: --dry-run counts them and changes nothing; --wait follows it to its end',
-  '(exit 1 if any saga was refused). Each saga is audited with the caller and the reason.',
+  '(exit 9 if any saga was refused, 10 if it was stopped; --max-wait MS bounds the wait,',
+  'exit 6). Each saga is audited with the caller and the reason.',
 ];
 
 /** `sagactl cancel`: one saga, or with `--query` every saga it matches (a bulk operation). */
@@ -47,7 +48,7 @@ const cancel: CommandSpec = {
   summary: 'cancels a running saga (before its pivot), or every one a query matches',
   details: BULK_DETAILS,
   args: ['sagaId?'],
-  options: ['reason', 'query', 'dry-run', 'wait'],
+  options: ['reason', 'query', 'dry-run', 'wait', 'max-wait'],
   async run(call) {
     if (isBulk(call)) return runBulk(call, { action: 'cancel' });
     const reason = requiredText(call, 'reason');
@@ -62,7 +63,7 @@ const resume: CommandSpec = {
   summary: 'resumes a stuck saga (what ran out is tried again), or every one a query matches',
   details: BULK_DETAILS,
   args: ['sagaId?'],
-  options: ['reason', 'query', 'dry-run', 'wait'],
+  options: ['reason', 'query', 'dry-run', 'wait', 'max-wait'],
   async run(call) {
     if (isBulk(call)) return runBulk(call, { action: 'resume' });
     const reason = textOption(call, 'reason');
@@ -82,7 +83,7 @@ const retry: CommandSpec = {
     ...BULK_DETAILS,
   ],
   args: ['sagaId?', 'stepId?'],
-  options: ['reason', 'query', 'step', 'dry-run', 'wait'],
+  options: ['reason', 'query', 'step', 'dry-run', 'wait', 'max-wait'],
   async run(call) {
     if (isBulk(call))
       return runBulk(call, { action: 'retry', stepId: requiredText(call, 'step', 'stepId') });
@@ -110,8 +111,8 @@ function isBulk(call: CommandCall): boolean {
   if (!bulk && call.args.length === 0) {
     throw new UsageError('<sagaId> (or --query) is required', call.usage);
   }
-  if (!bulk && (flag(call, 'dry-run') || flag(call, 'wait'))) {
-    throw new UsageError('--dry-run and --wait go with --query', call.usage);
+  if (!bulk && (flag(call, 'dry-run') || flag(call, 'wait') || textOption(call, 'max-wait'))) {
+    throw new UsageError('--dry-run, --wait and --max-wait go with --query', call.usage);
   }
   return bulk;
 }

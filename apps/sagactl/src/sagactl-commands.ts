@@ -43,9 +43,11 @@ const EXIT_HELP = `Exit codes
   4  not authenticated (401) or not allowed (403)
   5  conflict (409): the key started another saga, the state forbids it, the route moved
   6  the coordinator is unreachable or unavailable: refused, timeout, 429, 502, 503, 504
-     (a read is tried 3 times first), an answer broken off; watch: --max-wait ran out
+     (a read is tried 3 times first), an answer broken off; --max-wait ran out
   7  watch: the saga ended compensated
-  8  watch: the saga is stuck`;
+  8  watch: the saga is stuck
+  9  bulk --wait: the operation ended, and some of its sagas were refused
+  10 bulk --wait: the operation was stopped`;
 
 /** `sagactl --help`: every command, the global options and the exit codes. */
 export function generalHelp(): string {

@@ -218,7 +218,7 @@ describe('sagactl, bulk forms', () => {
     expect(result.stdout).toContain('dry run: resume would act on 2 saga(s); nothing was changed');
   });
 
-  it('follows an operation to its end with --wait, and exits 1 when sagas were refused', async () => {
+  it('follows an operation to its end with --wait, and exits 9 when sagas were refused', async () => {
     const refusals = [{ sagaId: 's-9', reason: 'the saga is completed: it is final' }];
     const result = await run(
       [
@@ -239,7 +239,7 @@ describe('sagactl, bulk forms', () => {
         { body: operation({ status: 'done', applied: 249, refused: 1, remaining: 0, refusals }) },
       ],
     );
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(9);
     expect(JSON.parse(result.sent[0]!.body!)).toMatchObject({ action: 'retry', stepId: 'charge' });
     expect(result.sent.slice(1).map((request) => request.url)).toEqual([
       expect.stringMatching(/\/bulk-operations\/op-1$/),
@@ -255,6 +255,21 @@ describe('sagactl, bulk forms', () => {
     expect((await run(['cancel', 's-1', '-q', 'true', '--reason', 'r'], [])).code).toBe(2);
     const lone = await run(['cancel', 's-1', '--reason', 'r', '--dry-run'], []);
     expect(lone).toMatchObject({ code: 2, sent: [] });
-    expect(lone.stderr).toContain('--dry-run and --wait go with --query');
+    expect(lone.stderr).toContain('--dry-run, --wait and --max-wait go with --query');
+  });
+
+  it('exits 10 for a stopped operation, and 6 when --max-wait runs out', async () => {
+    const stopped = await run(
+      ['cancel', '-q', 'true', '--reason', 'r', '--wait'],
+      [{ status: 202, body: operation({}) }, { body: operation({ status: 'stopped' }) }],
+    );
+    expect(stopped.code).toBe(10);
+    const running = { body: operation({ applied: 5 }) };
+    const late = await run(
+      ['cancel', '-q', 'true', '--reason', 'r', '--wait', '--max-wait', '2500'],
+      [{ status: 202, body: operation({}) }, running, running, running, running],
+    );
+    expect(late.code).toBe(6);
+    expect(late.stderr).toContain('has not ended within --max-wait 2500 ms (5 of 250 done)');
   });
 });

@@ -3,6 +3,7 @@
 // counts first (dry run), then acts on every saga matched, each audited with the operator and
 // the reason, while other sagas keep completing; a bulk operation can be stopped.
 import { randomUUID } from 'node:crypto';
+import { sqlStateOf } from '#postgres';
 import { createSampleSagaRegistry } from '../../../apps/coordinator/src/sagas/saga-catalog.js';
 import {
   startCoordinatorApp,
@@ -17,6 +18,7 @@ import {
 import { holdDocument } from '../../support/definition-documents.js';
 import { orderInput } from '../../support/saga-load.js';
 import { waitFor } from '../../support/wait-for.js';
+import { withinQueryBound } from '../../../apps/coordinator/src/persistence/bounded-query.js';
 
 interface Page {
   items: { sagaId: string; sagaType: string; status: string }[];
@@ -286,6 +288,105 @@ describe('operators acting on sagas by query', () => {
       await environment.db.query(`DROP SEQUENCE bulk_faults`);
     }
   }, 120_000);
+
+  it('stops an operation while a chunk is in hand, without waiting for that chunk', async () => {
+    const [clock] = await environment.db.query<{ since: string }[]>(
+      `SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS since`,
+    );
+    const since = clock!.since;
+    const ids = (await startHeld(150)).sort();
+    // Hold the first target (chunks go in saga id order): the first chunk waits for it.
+    const holder = environment.db.createQueryRunner();
+    await holder.startTransaction();
+    try {
+      await holder.query(`SELECT 1 FROM sagas WHERE id = $1 FOR UPDATE`, [ids[0]]);
+      const [{ pid }] = await holder.query(`SELECT pg_backend_pid() AS pid`);
+      const created = await app.request('POST', '/bulk-operations', {
+        body: {
+          action: 'cancel',
+          query: `sagaType == "held" && createdAt >= timestamp("${since}")`,
+          reason: 'r',
+        },
+      });
+      const { operationId, matched } = (await created.json()) as Operation;
+      expect(matched).toBe(150);
+      await waitFor('the first chunk to wait for the held saga', async () => {
+        const [row] = await environment.db.query<{ n: string }[]>(
+          `SELECT count(*) AS n FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))`,
+          [pid],
+        );
+        return Number(row?.n) > 0;
+      });
+      // Answered while the chunk still waits: the stop takes none of the chunk's targets.
+      const stopped = await app.request('POST', `/bulk-operations/${operationId}/stop`);
+      expect(stopped.status).toBe(200);
+      expect(await stopped.json()).toMatchObject({ status: 'stopped', applied: 0 });
+      await holder.rollbackTransaction();
+      const ended = await waitFor('the chunk in hand to be counted', async () => {
+        const response = await app.request('GET', `/bulk-operations/${operationId}`);
+        const operation = (await response.json()) as Operation;
+        return operation.applied + operation.refused === 100 ? operation : undefined;
+      });
+      expect(ended).toMatchObject({ status: 'stopped', remaining: 50 });
+      const [left] = await environment.db.query<{ n: string }[]>(
+        `SELECT count(*) AS n FROM bulk_operation_targets WHERE operation_id = $1`,
+        [operationId],
+      );
+      expect(left?.n).toBe('0');
+    } finally {
+      if (holder.isTransactionActive) await holder.rollbackTransaction();
+      await holder.release();
+    }
+  }, 120_000);
+
+  it('counts a saga whose every transaction fails as refused, and acts on the others', async () => {
+    const ids = await startHeld(20);
+    const poisoned = ids[7]!;
+    await environment.db.query(`
+      CREATE FUNCTION poisoned_saga() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.id = '${poisoned}' THEN RAISE EXCEPTION 'poisoned'; END IF;
+        RETURN NEW;
+      END $$`);
+    await environment.db.query(`CREATE TRIGGER poisoned_saga BEFORE UPDATE ON sagas
+      FOR EACH ROW EXECUTE FUNCTION poisoned_saga()`);
+    try {
+      const created = await app.request('POST', '/bulk-operations', {
+        body: { action: 'cancel', query: `sagaType == "held" && status == "running"`, reason: 'r' },
+      });
+      const operation = await finished(((await created.json()) as Operation).operationId);
+      expect(operation).toMatchObject({ status: 'done', refused: 1, remaining: 0 });
+      expect(operation.applied).toBe(operation.matched - 1);
+      expect(operation.refusals).toEqual([
+        { sagaId: poisoned, reason: expect.stringContaining('not acted on') },
+      ]);
+      const saga = (await (await app.request('GET', `/sagas/${poisoned}`)).json()) as {
+        status: string;
+      };
+      expect(saga.status).toBe('running');
+    } finally {
+      await environment.db.query(`DROP TRIGGER poisoned_saga ON sagas`);
+      await environment.db.query(`DROP FUNCTION poisoned_saga`);
+    }
+  }, 120_000);
+
+  it("cuts off an operator query that runs too long, as the caller's to narrow; reads only", async () => {
+    const slow = withinQueryBound(
+      environment.db,
+      'q',
+      (sql) => sql.query(`SELECT pg_sleep(5)`),
+      200,
+    );
+    await expect(slow).rejects.toMatchObject({
+      name: 'InvalidSagaQueryError',
+      field: 'q',
+      message: expect.stringContaining('ran longer than 0.2 s'),
+    });
+    const write = withinQueryBound(environment.db, 'q', (sql) =>
+      sql.query(`UPDATE sagas SET status = status`),
+    );
+    expect(sqlStateOf(await write.catch((error: unknown) => error))).toBe('25006');
+  });
 
   it('refuses a bad query naming its field; an operation with nothing to do ends at once', async () => {
     const bad = await app.request('POST', '/bulk-operations', {

@@ -53,10 +53,11 @@ export class InvalidSagaQueryError extends SagaOperationError {
   override name = 'InvalidSagaQueryError';
   constructor(
     readonly problem: string,
-    readonly position: number,
+    /** Where in the query, when the problem is at one place of it. */
+    readonly position: number | undefined,
     readonly field = 'q',
   ) {
-    super(`${problem} (at character ${position + 1})`);
+    super(position === undefined ? problem : `${problem} (at character ${position + 1})`);
   }
 
   /** The same problem, named for another field of the request. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { SqlRunner } from '#postgres';
 import type { SagaStatus } from '#saga-core';
-import { InvalidSagaQueryError } from '../application/saga-errors.js';
+import { InvalidCursorError, InvalidSagaQueryError } from '../application/saga-errors.js';
 import type { SagaSummary } from '../application/saga-queries.js';
 import {
   SUMMARY_COLUMNS,
@@ -147,7 +147,7 @@ export async function insertBulkOperation(
   if (matched > MAX_BULK_TARGETS) {
     throw new InvalidSagaQueryError(
       `the query matches more than ${MAX_BULK_TARGETS} sagas: narrow it`,
-      0,
+      undefined,
       'query',
     );
   }
@@ -234,7 +234,28 @@ export async function recordChunk(
   );
 }
 
-/** Stops a running operation: its remaining targets are dropped. False when it was not running. */
+/**
+ * Takes one target off its operation without acting on it, counted as refused with `reason`:
+ * for a saga whose every transaction fails, so that it does not hold up the others.
+ */
+export async function skipTarget(
+  sql: SqlRunner,
+  chunk: ClaimedChunk,
+  sagaId: string,
+  reason: string,
+): Promise<void> {
+  const taken = await sql.query(
+    `DELETE FROM bulk_operation_targets WHERE operation_id = $1 AND saga_id = $2 RETURNING 1`,
+    [chunk.operationId, sagaId],
+  );
+  if (taken.length === 0) return;
+  await recordChunk(sql, { ...chunk, sagaIds: [sagaId] }, new Map([[sagaId, reason]]));
+}
+
+/**
+ * Stops a running operation: its remaining targets are dropped (a chunk in hand still ends).
+ * False when it was not running.
+ */
 export async function stopBulkOperation(sql: SqlRunner, operationId: string): Promise<boolean> {
   const stopped = await sql.query<{ id: string }>(
     `UPDATE bulk_operations SET status = 'stopped', finished_at = now()
@@ -242,7 +263,13 @@ export async function stopBulkOperation(sql: SqlRunner, operationId: string): Pr
     [operationId],
   );
   if (stopped.length === 0) return false;
-  await sql.query(`DELETE FROM bulk_operation_targets WHERE operation_id = $1`, [operationId]);
+  // A chunk in hand holds its targets (and takes them off itself): skipped, never waited for,
+  // since that chunk waits for this operation's row to record its counts.
+  await sql.query(
+    `DELETE FROM bulk_operation_targets WHERE operation_id = $1 AND saga_id IN (
+       SELECT saga_id FROM bulk_operation_targets WHERE operation_id = $1 FOR UPDATE SKIP LOCKED)`,
+    [operationId],
+  );
   return true;
 }
 
@@ -270,6 +297,10 @@ export async function listBulkOperations(
      ORDER BY created_at DESC, id DESC LIMIT $1`,
     before === undefined ? [limit + 1] : [limit + 1, before],
   );
+  if (before !== undefined && rows.length === 0) {
+    const known = await sql.query(`SELECT 1 FROM bulk_operations WHERE id = $1`, [before]);
+    if (known.length === 0) throw new InvalidCursorError();
+  }
   const items = rows.slice(0, limit).map(toView);
   return { items, nextCursor: rows.length > limit ? (items.at(-1)?.operationId ?? null) : null };
 }

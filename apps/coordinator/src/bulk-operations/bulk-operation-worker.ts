@@ -1,9 +1,16 @@
 import { Logger } from '@nestjs/common';
 import { describeError } from '#errors';
+import { isDatabaseUnavailable, type SqlRunner } from '#postgres';
 import { InterruptibleSleep } from '../common/interruptible-sleep.js';
 import type { OperatorAction } from '../decisions/operator-decisions.js';
 import type { SagaDecisions } from '../decisions/saga-decisions.js';
-import { claimChunk, recordChunk, type ClaimedChunk } from './bulk-operation-rows.js';
+import {
+  anyBulkRunning,
+  claimChunk,
+  recordChunk,
+  skipTarget,
+  type ClaimedChunk,
+} from './bulk-operation-rows.js';
 
 /** Options of the {@link BulkOperationWorker}. */
 export interface BulkOperationWorkerOptions {
@@ -15,13 +22,31 @@ export interface BulkOperationWorkerOptions {
   readonly maxRate?: number;
 }
 
+/** The database as the worker needs it besides the decisions: reads, and a transaction. */
+export interface BulkOperationDatabase {
+  read(): SqlRunner;
+  transaction<T>(work: (sql: SqlRunner) => Promise<T>): Promise<T>;
+}
+
+/** The first wait after a failed chunk, doubled at each failure in a row (at most 30 s). */
+const FAILURE_BACKOFF_MS = 100;
+/** Chunks that fail in a row before the worker goes one saga at a time. */
+const FAILURES_BEFORE_SINGLES = 3;
+/**
+ * A single saga's transaction failing this many times in a row (the database answering) is
+ * skipped, counted as refused.
+ */
+const FAILURES_BEFORE_SKIP = 3;
+
 /**
  * Carries out bulk operations: takes a chunk of an operation's targets, acts on each saga (the
  * engine refuses those that moved on), and records the counts, all in one transaction, so a
  * crash or a lost database leaves every target either acted on and counted or still listed.
  * Instances share the work (each chunk is claimed with SKIP LOCKED). One chunk at a time, each
  * a decision like any other, at most `maxRate` sagas a second: the hot path's decisions
- * interleave with it.
+ * interleave with it. A chunk that keeps failing is retried one saga at a time, and a saga
+ * whose own transaction keeps failing is counted as refused, so one bad saga cannot hold up
+ * the operation (nor those behind it).
  */
 export class BulkOperationWorker {
   private readonly logger = new Logger(BulkOperationWorker.name);
@@ -30,12 +55,12 @@ export class BulkOperationWorker {
   private readonly maxRate: number;
   private readonly pause = new InterruptibleSleep();
   private running = false;
+  private idle = true;
   private loop: Promise<void> | undefined;
 
   constructor(
     private readonly decisions: SagaDecisions,
-    /** Whether an operation is running: read before a transaction is opened for one. */
-    private readonly anyRunning: () => Promise<boolean>,
+    private readonly database: BulkOperationDatabase,
     options: BulkOperationWorkerOptions = {},
   ) {
     this.chunkSize = options.chunkSize ?? 100;
@@ -56,50 +81,72 @@ export class BulkOperationWorker {
     await this.loop;
   }
 
-  /** Looks for work now (an operation was just created here). */
+  /** Looks for work now, if idle (an operation was just created here); pacing is kept. */
   wake(): void {
-    this.pause.wake();
+    if (this.idle) this.pause.wake();
   }
 
   private async run(): Promise<void> {
-    let failures = 0;
+    let failures = 0; // in a row, whatever the cause: the back-off
+    let faults = 0; // in a row, of the chunk's own doing (not the database gone)
+    let singles = 0; // rounds left one saga at a time, after a chunk kept failing
     while (this.running) {
-      let taken = 0;
       const startedAt = Date.now();
+      const size = singles > 0 ? 1 : this.chunkSize;
+      let claimed: ClaimedChunk | undefined;
+      let taken = 0;
       try {
-        taken = (await this.anyRunning()) ? await this.actOnChunk() : 0;
+        if (await anyBulkRunning(this.database.read())) {
+          taken = await this.actOnChunk(size, (chunk) => (claimed = chunk));
+        }
         failures = 0;
+        faults = 0;
+        if (taken > 0 && singles > 0) singles--;
       } catch (error) {
         failures++;
         this.logger.warn(
           `a bulk operation chunk failed (${failures} in a row), retrying: ${describeError(error)}`,
         );
+        if (!isDatabaseUnavailable(error)) faults++;
+        if (size > 1 && faults >= FAILURES_BEFORE_SINGLES) {
+          singles = this.chunkSize;
+          faults = 0;
+        } else if (size === 1 && faults >= FAILURES_BEFORE_SKIP) {
+          await this.skip(claimed).catch(() => undefined);
+          singles = Math.max(0, singles - 1);
+          faults = 0;
+        }
       }
       if (!this.running) break;
-      if (taken > 0) {
-        // Paced: the hot path keeps the rest of the database and the CPU.
-        const due = this.maxRate > 0 ? (taken * 1000) / this.maxRate : 0;
-        const wait = startedAt + due - Date.now();
-        if (wait > 0) await this.pause.sleep(wait);
-        continue;
-      }
-      const pause =
-        failures > 0 ? Math.min(this.pollIntervalMs * 2 ** failures, 30_000) : this.pollIntervalMs;
-      await this.pause.sleep(pause);
+      this.idle = taken === 0;
+      const pacing = this.maxRate > 0 ? (taken * 1000) / this.maxRate : 0;
+      const backoff =
+        failures > 0 ? Math.min(FAILURE_BACKOFF_MS * 2 ** failures, 30_000) : this.pollIntervalMs;
+      const wait = taken > 0 ? startedAt + pacing - Date.now() : backoff;
+      if (wait > 0) await this.pause.sleep(wait);
     }
   }
 
-  private actOnChunk(): Promise<number> {
+  private actOnChunk(size: number, claimed: (chunk: ClaimedChunk) => void): Promise<number> {
     let chunk: ClaimedChunk | undefined;
     return this.decisions.actInBulk(
       async (sql) => {
-        chunk = await claimChunk(sql, this.chunkSize);
-        return chunk === undefined
-          ? undefined
-          : { sagaIds: chunk.sagaIds, action: actionOf(chunk) };
+        chunk = await claimChunk(sql, size);
+        if (chunk === undefined) return undefined;
+        claimed(chunk);
+        return { sagaIds: chunk.sagaIds, action: actionOf(chunk) };
       },
       (sql, refused) => recordChunk(sql, chunk!, refused),
     );
+  }
+
+  /** Counts a saga whose every transaction failed as refused, and goes on with the others. */
+  private async skip(chunk: ClaimedChunk | undefined): Promise<void> {
+    const sagaId = chunk?.sagaIds[0];
+    if (chunk === undefined || sagaId === undefined) return;
+    const reason = `not acted on: its transaction failed ${FAILURES_BEFORE_SKIP} times (see the coordinator's log)`;
+    await this.database.transaction((sql) => skipTarget(sql, chunk, sagaId, reason));
+    this.logger.warn(`bulk operation ${chunk.operationId}: saga ${sagaId} skipped, ${reason}`);
   }
 }
 

@@ -3,6 +3,7 @@ import {
   ConflictException,
   Controller,
   Get,
+  HttpCode,
   HttpStatus,
   Inject,
   NotFoundException,
@@ -24,6 +25,7 @@ import { JsonBodyGuard } from '../http/json-body.guard.js';
 import { RequestActor } from '../http/request-actor.js';
 import { RequireRole } from '../http/route-access.js';
 import { SchemaValidationPipe } from '../http/schema-validation.pipe.js';
+import { withinQueryBound } from '../persistence/bounded-query.js';
 import { queryCatalog } from '../saga-query/saga-query.js';
 import {
   insertBulkOperation,
@@ -82,7 +84,9 @@ export class BulkOperationsController {
     const catalog = queryCatalog(this.registry);
     if (dryRun === true) {
       response.status(HttpStatus.OK);
-      return previewBulk(this.reader(), request, catalog);
+      return withinQueryBound(this.dataSource, 'query', (sql) =>
+        previewBulk(sql, request, catalog),
+      );
     }
     const id = await inTransaction(this.dataSource, (sql) =>
       insertBulkOperation(sql, request, actor, catalog),
@@ -114,6 +118,7 @@ export class BulkOperationsController {
   }
 
   @Post(':id/stop')
+  @HttpCode(HttpStatus.OK)
   @RequireRole('operate')
   @ApiOperation({ summary: 'Stop a running bulk operation: the sagas not yet acted on are left' })
   @ApiResponse({

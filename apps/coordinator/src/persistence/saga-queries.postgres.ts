@@ -3,7 +3,8 @@ import type { SagaRegistry, SagaStatus, StepState } from '#saga-core';
 import type { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { InvalidCursorError } from '../application/saga-errors.js';
-import { runQuery } from '#postgres';
+import { runQuery, type SqlRunner } from '#postgres';
+import { withinQueryBound } from './bounded-query.js';
 import { queryCatalog, sagaQuerySql } from '../saga-query/saga-query.js';
 import type { SensitiveData } from '../security/sensitive-data.js';
 import type {
@@ -158,14 +159,19 @@ export class PostgresSagaQueries implements SagaQueries {
         `(created_at, id) < (${param(after.createdAt)}::timestamptz, ${param(after.id)}::uuid)`,
       );
     }
-    const rows = await runQuery<ListRow>(
-      this.dataSource,
-      `SELECT ${SUMMARY_COLUMNS},
+    const limit = param(query.limit + 1);
+    const read = (sql: SqlRunner) =>
+      sql.query<ListRow>(
+        `SELECT ${SUMMARY_COLUMNS},
          to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_key
        FROM sagas s ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
-       ORDER BY created_at DESC, id DESC LIMIT ${param(query.limit + 1)}`,
-      params,
-    );
+       ORDER BY created_at DESC, id DESC LIMIT ${limit}`,
+        params,
+      );
+    const rows =
+      query.q === undefined
+        ? await read({ query: (text, values) => runQuery(this.dataSource, text, values) })
+        : await withinQueryBound(this.dataSource, 'q', read);
     const page = rows.slice(0, query.limit);
     const last = page.at(-1);
     const more = rows.length > query.limit && last !== undefined;

@@ -3,7 +3,7 @@ import { Logger, type Provider } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { topicNames, type TopicNames } from '#contracts';
 import { describeError } from '#errors';
-import { RetentionLoop, runQuery } from '#postgres';
+import { inTransaction, RetentionLoop, runQuery } from '#postgres';
 import { createSagaEngine, type SagaRegistry } from '#saga-core';
 import {
   COORDINATOR_CONFIG,
@@ -38,7 +38,6 @@ import { FieldCipher } from '../security/field-cipher.js';
 import { ephemeralKeyring } from '../security/keyring.js';
 import { SensitiveData } from '../security/sensitive-data.js';
 import { TimerPoller } from '../timers/timer-poller.js';
-import { anyBulkRunning } from '../bulk-operations/bulk-operation-rows.js';
 import { BulkOperationWorker } from '../bulk-operations/bulk-operation-worker.js';
 import { CoordinatorConsumers } from './coordinator-consumers.js';
 import { withDeadLetterTopics } from './coordinator-runtime.js';
@@ -421,7 +420,10 @@ export function coreProviders(inputs: CoreInputs): Provider[] {
       useFactory: (config: CoordinatorConfig, decisions: SagaDecisions, dataSource: DataSource) =>
         new BulkOperationWorker(
           decisions,
-          () => anyBulkRunning({ query: (text, params) => runQuery(dataSource, text, params) }),
+          {
+            read: () => ({ query: (text, params) => runQuery(dataSource, text, params) }),
+            transaction: (work) => inTransaction(dataSource, work),
+          },
           { chunkSize: config.tuning.bulkChunkSize, maxRate: config.tuning.bulkMaxRate },
         ),
     },

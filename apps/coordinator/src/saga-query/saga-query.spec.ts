@@ -42,14 +42,27 @@ describe('the saga query language', () => {
     expect(query.where).toContain(
       '(s.updated_at < (now() - make_interval(secs => $2::double precision)))',
     );
-    expect(query.params).toEqual(['2026-11-30T23:00:00.000Z', 5400]);
+    expect(query.params).toEqual(['2026-12-01T00:00:00+01:00', 5400]);
   });
 
   it('finds a participant through the steps of the definitions that call it', () => {
     const query = sagaQuerySql('participant == "payments" || participant == "nobody"', catalog);
-    expect(query.where).toContain('s.saga_type = $1 AND s.saga_version = $2');
+    expect(query.where).toContain('unnest($1::text[], $2::int[], $3::text[])');
     expect(query.where).toContain('OR FALSE');
-    expect(query.params).toEqual(['order', 2, 'charge']);
+    expect(query.params).toEqual([['order'], [2], ['charge']]);
+  });
+
+  it('orders strings by their bytes, whatever the collation', () => {
+    expect(sagaQuerySql('idempotencyKey >= "order-2"', catalog).where).toBe(
+      '(s.idempotency_key COLLATE "C" >= $1::text)',
+    );
+  });
+
+  it('matches an error code of the cause or of any step last outcome', () => {
+    const query = sagaQuerySql('errorCode == "LEDGER_DOWN"', catalog);
+    expect(query.where).toContain(`s.state->'cause'->'outcome'->>'code' = $1`);
+    expect(query.where).toContain(`e.step->'lastOutcome'->>'code'`);
+    expect(query.params).toEqual(['LEDGER_DOWN']);
   });
 
   it('negates with ! and !=', () => {
@@ -69,6 +82,10 @@ describe('the saga query language', () => {
     ['step < "charge"', 'step is compared with == or != only', 7],
     ['sagaType == sagaType', 'compared with a value', 12],
     ['version == 3000000000', 'integer from 0 to 2147483647', 11],
+    ['sagaType == "a\\u0000b"', 'a string', 12],
+    ['createdAt > timestamp("2026-02-30T00:00:00Z")', 'ISO 8601', 22],
+    ['createdAt > timestamp("0000-01-01T00:00:00Z")', 'ISO 8601', 22],
+    ['sagaType == "order" &&\n  status ==', 'Unexpected token', 34],
   ])('refuses %s, saying what and where', (source, problem, position) => {
     const error = refusal(source);
     expect(error.problem).toContain(problem);

@@ -1,5 +1,6 @@
 import { Environment } from '@marcbachmann/cel-js';
 import type { SagaRegistry } from '#saga-core';
+import { unstorableTextProblem } from '#contracts';
 import { InvalidSagaQueryError } from '../application/saga-errors.js';
 import { SAGA_STATUSES } from '../application/saga-statuses.js';
 
@@ -50,7 +51,7 @@ const FIELDS = {
   updatedAt: { type: 'google.protobuf.Timestamp', column: 's.updated_at' },
   step: { type: 'string', column: undefined },
   participant: { type: 'string', column: undefined },
-  errorCode: { type: 'string', column: `(s.state->'cause'->'outcome'->>'code')` },
+  errorCode: { type: 'string', column: undefined },
 } as const;
 type Field = keyof typeof FIELDS;
 
@@ -111,7 +112,7 @@ export function sagaQuerySql(source: string, catalog: QueryCatalog, firstParam =
     }
   } catch (error) {
     if (error instanceof InvalidSagaQueryError) throw error;
-    throw celError(error);
+    throw celError(error, source);
   }
   const params: unknown[] = [];
   const translator = new Translator(catalog, (value) => {
@@ -160,11 +161,11 @@ class Translator {
       const matches = this.equals(field, this.text(field, literal));
       return op === '==' ? matches : `(NOT ${matches})`;
     }
-    const value =
-      FIELDS[field].type === 'google.protobuf.Timestamp'
-        ? this.time(literal)
-        : this.scalar(field, literal);
-    return `(${FIELDS[field].column} ${sqlOp} ${value})`;
+    const time = FIELDS[field].type === 'google.protobuf.Timestamp';
+    const value = time ? this.time(literal) : this.scalar(field, literal);
+    // Strings are ordered by their bytes, whatever the database's collation.
+    const bytewise = FIELDS[field].type === 'string' && op !== '==' && op !== '!=';
+    return `(${FIELDS[field].column}${bytewise ? ' COLLATE "C"' : ''} ${sqlOp} ${value})`;
   }
 
   private membership(element: Node, list: Node): string {
@@ -189,31 +190,40 @@ class Translator {
 
   /** The condition that a saga's `step`, `participant` or `errorCode` is `value`. */
   private equals(field: 'step' | 'participant' | 'errorCode', value: string): string {
-    if (field === 'errorCode')
-      return `(${FIELDS.errorCode.column} IS NOT DISTINCT FROM ${this.param(value)})`;
+    if (field === 'errorCode') {
+      // The failure that made it compensate, or the last failed outcome of any of its steps.
+      const code = this.param(value);
+      return `(COALESCE(s.state->'cause'->'outcome'->>'code' = ${code}, FALSE) OR EXISTS (
+        SELECT 1 FROM jsonb_each(s.state->'steps') e(id, step)
+        WHERE COALESCE(e.step->'lastOutcome'->>'code', e.step->'outcome'->>'code') = ${code}))`;
+    }
     if (field === 'step') {
       return `(COALESCE(s.state->'steps'->${this.param(value)}->>'status' IN ${CURRENT_STEP}, FALSE))`;
     }
     const steps = this.catalog.stepsOf(value);
     if (steps.length === 0) return 'FALSE';
-    const alternatives = steps.map(
-      (step) =>
-        `(s.saga_type = ${this.param(step.sagaType)} AND s.saga_version = ${this.param(step.version)} AND ${this.equals('step', step.stepId)})`,
-    );
-    return `(${alternatives.join(' OR ')})`;
+    // Three array parameters, however many definitions and versions call the participant.
+    const types = this.param(steps.map((step) => step.sagaType));
+    const versions = this.param(steps.map((step) => step.version));
+    const ids = this.param(steps.map((step) => step.stepId));
+    return `EXISTS (SELECT 1 FROM unnest(${types}::text[], ${versions}::int[], ${ids}::text[])
+      AS c(saga_type, saga_version, step_id)
+      WHERE c.saga_type = s.saga_type AND c.saga_version = s.saga_version
+        AND s.state->'steps'->c.step_id->>'status' IN ${CURRENT_STEP})`;
   }
 
   private text(field: Field, node: Node): string {
     if (node.op !== 'value' || typeof node.args !== 'string') {
       throw new InvalidSagaQueryError(`${field} is compared with a string`, node.pos);
     }
-    return node.args;
+    return storable(node.args, node.pos);
   }
 
   /** A literal for a string or int column, as a parameter. */
   private scalar(field: Field, node: Node): string {
-    if (node.op !== 'value')
+    if (node.op !== 'value') {
       throw new InvalidSagaQueryError(`${field} is compared with a value`, node.pos);
+    }
     const value = node.args;
     if (field === 'status' && !(SAGA_STATUSES as readonly unknown[]).includes(value)) {
       throw new InvalidSagaQueryError(
@@ -221,15 +231,16 @@ class Translator {
         node.pos,
       );
     }
-    if (typeof value === 'bigint') {
-      if (value < 0n || value > 2_147_483_647n) {
+    if (typeof value === 'bigint' || typeof value === 'number') {
+      if (typeof value === 'number' || value < 0n || value > 2_147_483_647n) {
         throw new InvalidSagaQueryError(`${field} is an integer from 0 to 2147483647`, node.pos);
       }
       return `${this.param(Number(value))}::int`;
     }
-    if (typeof value !== 'string')
-      throw new InvalidSagaQueryError(`${field} is compared with a value`, node.pos);
-    return `${this.param(value)}::text`;
+    if (typeof value !== 'string') {
+      throw new InvalidSagaQueryError(`${field} is compared with a value of its type`, node.pos);
+    }
+    return `${this.param(storable(value, node.pos))}::text`;
   }
 
   /** `timestamp("…")`, `now`, or either plus or minus `duration("…")`, as SQL. */
@@ -260,7 +271,14 @@ class Translator {
 }
 
 function isField(node: Node): boolean {
-  return node.op === 'id' && typeof node.args === 'string' && node.args in FIELDS;
+  return node.op === 'id' && typeof node.args === 'string' && Object.hasOwn(FIELDS, node.args);
+}
+
+/** A string value Postgres can hold (CEL escapes may make a NUL or a lone surrogate). */
+function storable(text: string, position: number): string {
+  const problem = unstorableTextProblem(text);
+  if (problem !== undefined) throw new InvalidSagaQueryError(`a string ${problem}`, position);
+  return text;
 }
 
 function unsupported(node: Node): InvalidSagaQueryError {
@@ -269,15 +287,35 @@ function unsupported(node: Node): InvalidSagaQueryError {
   return new InvalidSagaQueryError(`${what} is not available in a saga query`, node.pos);
 }
 
+const ISO_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,6})?)?(?:Z|[+-](\d{2}):(\d{2}))$/;
+
+/**
+ * An ISO 8601 time with a zone that Postgres holds as written (years 1 to 9999, a real date,
+ * offsets up to 15:59, microseconds at most): passed on as text, so none is rounded.
+ */
 function isoTime(text: string, position: number): string {
-  const time = Date.parse(text);
-  if (
-    !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(text) ||
-    Number.isNaN(time)
-  ) {
-    throw new InvalidSagaQueryError('a timestamp is an ISO 8601 time with a zone', position);
+  const [, year, month, day, hour, minute, second, offsetHours, offsetMinutes] =
+    ISO_TIME.exec(text)?.map(Number) ?? [];
+  const date = new Date(Date.UTC(year ?? 0, (month ?? 1) - 1, day ?? 1));
+  const real =
+    year !== undefined &&
+    year >= 1 &&
+    date.getUTCFullYear() === year &&
+    date.getUTCMonth() === (month ?? 0) - 1 &&
+    date.getUTCDate() === day &&
+    (hour ?? 24) < 24 &&
+    (minute ?? 60) < 60 &&
+    (Number.isNaN(second) ? 0 : (second ?? 0)) < 60 &&
+    (Number.isNaN(offsetHours) ? 0 : (offsetHours ?? 0)) <= 15 &&
+    (Number.isNaN(offsetMinutes) ? 0 : (offsetMinutes ?? 0)) < 60;
+  if (!real) {
+    throw new InvalidSagaQueryError(
+      'a timestamp is an ISO 8601 time with a zone, e.g. 2026-12-01T08:00:00Z',
+      position,
+    );
   }
-  return new Date(time).toISOString();
+  return text;
 }
 
 const DURATION_UNITS: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1_000, ms: 1 };
@@ -297,15 +335,19 @@ function durationMs(text: string, position: number): number {
   return ms;
 }
 
-/** cel-js's parse and type errors: the first line, and the caret's column as the position. */
-function celError(error: unknown): InvalidSagaQueryError {
+/** cel-js's parse and type errors: the first line, and where its caret points in the source. */
+function celError(error: unknown, source: string): InvalidSagaQueryError {
   const text = error instanceof Error ? error.message : String(error);
   const lines = text.split('\n');
-  const caret = lines.find((line) => /^\s+\^\s*$/.test(line) && line.includes('^'));
-  const source = lines.find((line) => /^>\s+\d+ \| /.test(line));
-  const position =
-    caret === undefined || source === undefined
-      ? 0
-      : Math.max(0, caret.indexOf('^') - source.indexOf('| ') - 2);
+  const index = lines.findIndex((line) => /^>\s+\d+ \| /.test(line));
+  const quoted = lines[index];
+  const caret = lines[index + 1];
+  let position = 0;
+  if (quoted !== undefined && caret !== undefined && caret.includes('^')) {
+    const lineNumber = Number(/^>\s+(\d+) \| /.exec(quoted)![1]);
+    const column = caret.indexOf('^') - quoted.indexOf('| ') - 2;
+    const before = source.split('\n').slice(0, lineNumber - 1);
+    position = Math.max(0, before.reduce((sum, line) => sum + line.length + 1, 0) + column);
+  }
   return new InvalidSagaQueryError(lines[0] ?? 'the query does not parse', position);
 }

@@ -1,4 +1,5 @@
-import { commandsIn } from '../testing/effect-filters.js';
+import { commandsIn, effectsOf } from '../testing/effect-filters.js';
+import { stepWakeupId } from './message-ids.js';
 import { error, failure, success } from '../testing/outcomes.js';
 import { SagaHarness } from '../testing/saga-harness.js';
 import { diamondSaga, linearSaga, orderInputValue, parallelSaga } from './test-sagas.fixture.js';
@@ -37,9 +38,13 @@ describe('an operator retrying one step', () => {
     expect(commandsIn(result.effects)).toEqual([
       expect.objectContaining({ stepId: 'reserve', attempt: 2 }),
     ]);
-    expect(saga.fire('retry', 'reserve').effects.at(-1)).toMatchObject({
-      entry: { applied: false },
-    });
+    // The back-off's timer is cancelled, and the new attempt's reply timeout armed.
+    expect(effectsOf(result.effects, 'cancel-wakeup')).toEqual([
+      { type: 'cancel-wakeup', wakeupId: stepWakeupId(saga.state.sagaId, 'reserve', 'retry', 1) },
+    ]);
+    expect(saga.scheduled().map((timer) => timer.wakeup)).toEqual([
+      { kind: 'reply-timeout', stepId: 'reserve', attempt: 2 },
+    ]);
   });
 
   it('sends a compensation in progress again while the saga compensates', () => {
@@ -90,10 +95,15 @@ describe('an operator retrying one step', () => {
     expect(commandsIn(result.effects)).toEqual([]);
   });
 
-  it('refuses a forward step while the saga compensates, and a final saga', () => {
+  it('sends again a forward step a compensating saga awaits, then refuses a final saga', () => {
     const saga = new SagaHarness(diamondSaga, orderInputValue);
     saga.cancel();
-    expect(saga.retryStep('a').rejection?.message).toContain('only a compensation');
+    const result = saga.retryStep('a');
+    expect(result.rejection).toBeUndefined();
+    expect(commandsIn(result.effects)).toEqual([
+      expect.objectContaining({ stepId: 'a', action: 'execute', attempt: 2 }),
+    ]);
+    expect(saga.state.status).toBe('compensating');
     saga.reply('a', failure('refused'));
     expect(saga.state.status).toBe('compensated');
     expect(saga.retryStep('a').rejection?.message).toContain('final');
@@ -104,7 +114,7 @@ describe('an operator retrying one step', () => {
     saga.reply('left', success());
     saga.reply('right', failure('refused'));
     saga.reply('left', failure('cannot-undo'));
-    expect(saga.retryStep('right').rejection?.message).toContain('resume it instead');
+    expect(saga.retryStep('right').rejection?.message).toContain('stuck on another step');
   });
 });
 

@@ -129,6 +129,32 @@ class OperatorCommand implements WorldCommand {
   toString = () => this.action;
 }
 
+/** An operator retries one step now (whatever its state: the engine refuses what it must). */
+class RetryStepCommand implements WorldCommand {
+  constructor(
+    readonly pick: number,
+    readonly t: { advance: number; random: number },
+  ) {}
+  check = () => true;
+  run(_: Model, world: World): void {
+    const stepIds = Object.keys(world.state.steps);
+    const stepId = stepIds[this.pick % stepIds.length]!;
+    world.now += this.t.advance;
+    const before = world.state;
+    world.apply({ type: 'retry-step', at: world.now, random: this.t.random, actor: 'ops', stepId });
+    const step = before.steps[stepId];
+    const inFlight =
+      step?.status === 'running' ||
+      step?.status === 'backing-off' ||
+      step?.status === 'compensating' ||
+      step?.status === 'compensation-backing-off';
+    if (world.state !== before && !inFlight && before.status !== 'stuck') {
+      throw new Error(`a retry of ${stepId}, ${step?.status}, must be refused`);
+    }
+  }
+  toString = () => `retry-step(${this.pick})`;
+}
+
 const reply = fc
   .tuple(
     fc.nat(),
@@ -164,6 +190,7 @@ export const commands = [
   fc.tuple(fc.nat(), timing).map(([pick, t]) => new RefireWakeupCommand(pick, t)),
   timing.map((t) => new OperatorCommand('cancel', t)),
   timing.map((t) => new OperatorCommand('resume', t)),
+  fc.tuple(fc.nat(), timing).map(([pick, t]) => new RetryStepCommand(pick, t)),
 ];
 
 /** Lets healthy participants and an attentive operator finish the saga: reply success, fire due timers, resume. */
