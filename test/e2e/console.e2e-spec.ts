@@ -1,8 +1,9 @@
 // The operator console at /ui, in headless Chromium, against the built coordinator on the real
 // Kafka and Postgres with the sample participants: sign in with a key, find a compensated saga
-// by filter and read its graph and timeline, cancel a running saga with a reason (and see a
-// 403 and a 409 in words), replay a dead letter, run a bulk cancel after its dry run. Each page
-// is saved as a screenshot (coverage/console-screenshots/) and checked with axe-core.
+// by filter and read its graph and timeline (its card token masked for a reader), cancel a
+// running saga with a reason (and see a 403 and a 409 in words), replay a dead letter, ramp a
+// definition's new version, run a bulk cancel after its dry run. Each page is saved as a
+// screenshot (coverage/console-screenshots/) and checked with axe-core.
 import { HEADERS, JSON_CONTENT_TYPE, MESSAGE_TYPES, topicNames } from '#contracts';
 import { KafkaTransport, silentTransportLogger } from '#messaging';
 import type { Page } from 'playwright-core';
@@ -26,6 +27,8 @@ import { ADMIN_HEADERS, signTestToken, TEST_KEYS } from '../support/test-credent
 import { waitFor } from '../support/wait-for.js';
 
 const TRACE_TEMPLATE = 'http://localhost:16686/trace/{traceId}';
+/** A card token, sensitive in the order saga: only read-sensitive callers see it. */
+const CARD_TOKEN = 'tok_console_secret_4242';
 
 /** A two-step saga whose participant nobody serves: it stays running, cancellable. */
 const holdDocument = (name: string): Document => ({
@@ -113,7 +116,7 @@ describe('the operator console against a coordinator on the real Kafka and Postg
   const sagaStatus = async (sagaId: string) =>
     (await api<{ status: string }>('GET', `/sagas/${sagaId}`)).status;
   const register = (document: Document) =>
-    fetch(`${url}/saga-definitions/${document.name}/versions/1`, {
+    fetch(`${url}/saga-definitions/${document.name}/versions/${document.version}`, {
       method: 'PUT',
       headers: { ...ADMIN_HEADERS, 'content-type': 'application/json' },
       body: JSON.stringify(document),
@@ -187,8 +190,25 @@ describe('the operator console against a coordinator on the real Kafka and Postg
     const index = await fetch(`${url}/ui/`);
     expect(index.headers.get('content-security-policy')).toContain("script-src 'self'");
     expect(await index.text()).toContain('<script type="module" src="console.js"></script>');
-    expect((await fetch(`${url}/ui/console.js`)).status).toBe(200);
+    const script = await fetch(`${url}/ui/console.js`);
+    expect(script.status).toBe(200);
+    expect(await script.text()).toMatch(
+      /^\/\*! Third-party licences: third-party-notices\.txt \*\//,
+    );
+    // The licences of the packages bundled into the script ship beside it.
+    const notices = await fetch(`${url}/ui/third-party-notices.txt`);
+    expect(notices.headers.get('content-type')).toContain('text/plain');
+    const noticesText = await notices.text();
+    for (const name of ['preact', '@dagrejs/dagre', '@dagrejs/graphlib']) {
+      expect(noticesText).toContain(`\n${name} `);
+    }
+    expect(noticesText).toContain('Permission is hereby granted, free of charge');
     expect((await fetch(`${url}/ui/..%2Fpackage.json`)).status).toBe(404);
+    // A 404 does not repeat the name asked for, and carries the page's headers too.
+    const missing = await fetch(`${url}/ui/probe-%3Cb%3Ename%3C%2Fb%3E.js`);
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('content-security-policy')).toContain("default-src 'none'");
+    expect(await missing.text()).not.toContain('probe');
     expect(coordinator!.service.output()).toContain(`console: ${url}/ui/`);
   });
 
@@ -196,6 +216,17 @@ describe('the operator console against a coordinator on the real Kafka and Postg
     await page.goto(`${url}/ui/`);
     await page.getByRole('button', { name: 'Sign in' }).waitFor();
     await checkPage('login');
+    // A key with a character a header cannot carry: refused before anything is sent.
+    const checks: string[] = [];
+    const onRequest = (request: { url(): string }) => {
+      if (request.url().includes('/saga-definitions')) checks.push(request.url());
+    };
+    page.on('request', onRequest);
+    await page.getByRole('textbox', { name: 'API key' }).fill('kéy-pasted-from-a-document');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByRole('alert').textContent()).resolves.toMatch(/only printable ASCII/);
+    page.off('request', onRequest);
+    expect(checks).toEqual([]);
     await page.getByRole('textbox', { name: 'API key' }).fill('not-a-key');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await expect(page.getByRole('alert').textContent()).resolves.toBe(
@@ -213,14 +244,15 @@ describe('the operator console against a coordinator on the real Kafka and Postg
     expect(JSON.parse(kept!)).toEqual({ kind: 'api-key', secret: TEST_KEYS.admin });
   });
 
-  it('finds a compensated saga by filter, and shows its step graph and timeline', async () => {
+  it('finds a compensated saga by filter, and shows its step graph, timeline and masked input', async () => {
     const completed = await startSaga('order', 'console-ok-1', orderInput('console-ok-1'));
     // Started within a trace of the caller's: the saga's trace id is that trace's.
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
     const declined = await startSaga(
       'order',
       'console-declined-1',
-      { ...orderInput('console-declined-1'), amount: 50_000 },
+      // The order saga's card token is sensitive (definitions/order.v1.yaml).
+      { ...orderInput('console-declined-1'), amount: 50_000, payment: { cardToken: CARD_TOKEN } },
       { traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
     );
     await waitFor(
@@ -241,9 +273,24 @@ describe('the operator console against a coordinator on the real Kafka and Postg
     ).resolves.toBe(1);
     await expect(page.getByRole('link', { name: completed }).count()).resolves.toBe(0);
     await checkPage('saga-list');
+    // The filtered address, loaded again, shows the same filter and list.
+    await page.reload();
+    await page.getByRole('link', { name: declined }).waitFor();
+    await expect(page.getByLabel('Saga type').inputValue()).resolves.toBe('order');
+    await expect(page.getByRole('checkbox', { name: 'compensated' }).isChecked()).resolves.toBe(
+      true,
+    );
+    await expect(page.getByRole('link', { name: completed }).count()).resolves.toBe(0);
 
     await page.getByRole('link', { name: declined }).click();
     await page.getByRole('heading', { name: `Saga ${declined} compensated` }).waitFor();
+    // The page change is told as a page load: its title, and the focus on its heading.
+    await page.locator('h1:focus').waitFor();
+    await expect(page.title()).resolves.toBe(`Saga ${declined} – Saga console`);
+    // The admin holds read-sensitive: the card token in clear.
+    await expect(page.getByLabel('Input', { exact: true }).textContent()).resolves.toContain(
+      CARD_TOKEN,
+    );
     const graph = page.getByRole('img', { name: /^Step graph/ });
     await graph.locator('[data-step="authorize-payment"][data-state="failed"]').waitFor();
     await graph.locator('[data-step="reserve-inventory"][data-state="compensated"]').waitFor();
@@ -261,6 +308,18 @@ describe('the operator console against a coordinator on the real Kafka and Postg
       page.getByRole('link', { name: `Open trace ${traceId}` }).getAttribute('href'),
     ).resolves.toBe(`http://localhost:16686/trace/${traceId}`);
     await checkPage('saga');
+
+    // A reader without read-sensitive sees the input and context masked by the API.
+    await signOut();
+    await open(`#/sagas/${declined}`, TEST_KEYS.reader);
+    await page.getByRole('heading', { name: `Saga ${declined} compensated` }).waitFor();
+    const input = await page.getByLabel('Input', { exact: true }).textContent();
+    expect(input).toContain('"cardToken": "[REDACTED]"');
+    expect(input).not.toContain(CARD_TOKEN);
+    expect(await page.getByLabel('Context', { exact: true }).textContent()).not.toContain(
+      CARD_TOKEN,
+    );
+    await signOut();
   });
 
   it('says what is wrong with a bad query expression, and where', async () => {
@@ -271,6 +330,11 @@ describe('the operator console against a coordinator on the real Kafka and Postg
       /^Invalid request: invalid q: .*character \d+/,
     );
     expect(page.url()).toContain('expression=status+%3D%3D+');
+
+    // A malformed address is no page, not a blank one.
+    await open('#/sagas/%E0');
+    await page.getByRole('heading', { name: 'No such page', level: 1 }).waitFor();
+    await expect(page.title()).resolves.toBe('No such page – Saga console');
   });
 
   it('cancels a running saga with a reason, and says a 409 and a 403 in words', async () => {
@@ -287,6 +351,8 @@ describe('the operator console against a coordinator on the real Kafka and Postg
     await checkPage('cancel-dialog');
     await confirm.click();
     await page.getByRole('status').getByText('Done: the saga is compensating.').waitFor();
+    // The dialog closed as a dialog does: the focus is back on the button that opened it.
+    await expect(page.locator('button:focus').textContent()).resolves.toBe('Cancel saga…');
     expect(await sagaStatus(sagaId)).toBe('compensating');
     const history = (
       await api<{ history: { eventType: string; actor: string | null }[] }>(
@@ -436,6 +502,49 @@ describe('the operator console against a coordinator on the real Kafka and Postg
     await checkPage('definitions');
   });
 
+  it('ramps a new version of a definition up to a share of the new starts, and says a 409', async () => {
+    const name = 'console-ramp';
+    for (const version of [1, 2]) {
+      expect(REGISTERED).toContain((await register({ ...holdDocument(name), version })).status);
+    }
+    await open(`#/definitions?name=${name}`);
+    const form = page.getByRole('form', { name: `Change the routing of ${name}` });
+    await form.getByLabel('Active version').selectOption('1');
+    await form.getByLabel('Ramp version').selectOption('2');
+    await form.getByLabel('Ramp share (% of new starts)').fill('10');
+    await form.getByLabel("Reason (recorded in the definitions' log)").fill('try v2 on a few');
+    await checkPage('definitions-ramp');
+    await form.getByRole('button', { name: 'Change routing' }).click();
+    await page.getByRole('status').getByText(`Routing of ${name} changed.`).waitFor();
+    await page.getByText(/^version 2 gets 10% of new starts since/).waitFor();
+    type Routing = { route: { active: number; revision: number; ramp?: { version: number } } };
+    const routing = await api<Routing>('GET', `/saga-definitions/${name}/routing`);
+    expect(routing.route).toMatchObject({ active: 1, ramp: { version: 2, percent: 10 } });
+
+    // Someone else changes the route after the page read it (its reads held back meanwhile, so
+    // it keeps the revision it showed): the page's change is refused, in words.
+    await page.getByText(`version 1 active (revision ${routing.route.revision})`).waitFor();
+    const routingPath = `**/saga-definitions/${name}/routing`;
+    await page.route(routingPath, (route) =>
+      route.request().method() === 'GET' ? route.abort() : route.continue(),
+    );
+    await form.getByLabel('Ramp share (% of new starts)').fill('20');
+    await form.getByLabel("Reason (recorded in the definitions' log)").fill('a bit more');
+    await api('PUT', `/saga-definitions/${name}/routing`, {
+      active: 1,
+      ramp: { version: 2, percent: 5 },
+      reason: 'someone else',
+      revision: routing.route.revision,
+    });
+    await form.getByRole('button', { name: 'Change routing' }).click();
+    await expect(form.getByRole('alert').textContent()).resolves.toMatch(
+      /^Refused in this state: .*revision.* The routing may have changed since this page read it/,
+    );
+    await page.unroute(routingPath);
+    const after = await api<Routing>('GET', `/saga-definitions/${name}/routing`);
+    expect(after.route).toMatchObject({ ramp: { version: 2, percent: 5 } });
+  });
+
   it('runs a bulk cancel on a query: a dry run first, then its progress to the end', async () => {
     expect(REGISTERED).toContain((await register(holdDocument('console-bulk'))).status);
     const sagaIds = [
@@ -454,6 +563,16 @@ describe('the operator console against a coordinator on the real Kafka and Postg
     for (const sagaId of sagaIds) await page.getByRole('link', { name: sagaId }).waitFor();
     expect(await Promise.all(sagaIds.map(sagaStatus))).toEqual(['running', 'running']);
     await checkPage('bulk-dry-run');
+
+    // The query edited after the dry run: nothing to confirm until a dry run of the new one.
+    const queryField = page.getByLabel("Query (the saga list's query language)");
+    await queryField.fill('sagaType == "console-bulk"');
+    await expect(page.getByRole('button', { name: /^Confirm:/ }).count()).resolves.toBe(0);
+    await expect(page.getByRole('heading', { name: /^Dry run:/ }).count()).resolves.toBe(0);
+    await queryField.fill(query);
+    await expect(page.getByRole('button', { name: /^Confirm:/ }).count()).resolves.toBe(0);
+    await page.getByRole('button', { name: 'Dry run' }).click();
+    await page.getByRole('heading', { name: 'Dry run: 2 saga(s) match' }).waitFor();
 
     await page.getByRole('button', { name: 'Confirm: cancel 2 saga(s)' }).click();
     await page.getByText('2 of 2 handled: 2 applied, 0 refused, 0 remaining').waitFor({

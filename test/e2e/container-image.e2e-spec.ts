@@ -1,6 +1,7 @@
 // deploy/Dockerfile cannot be built here (no Docker engine, no image registry): check what the
 // image promises from its source: a non-root user by number, a health check that tells a live
-// coordinator from a dead one, and a bill of materials listing what it ships.
+// coordinator from a dead one, and a bill of materials listing what it ships (the console's
+// bundled packages included; run after `npm run build`).
 import { execFile, execFileSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -62,9 +63,26 @@ describe('the container image (deploy/Dockerfile)', () => {
           encoding: 'utf8',
           maxBuffer: 64 << 20,
         }),
-      ) as { bomFormat: string; components: { name: string; version: string }[] };
+      ) as { bomFormat: string; components: SbomComponent[] };
       expect(sbom.bomFormat).toBe('CycloneDX');
-      const listed = sbom.components.map((c) => `${c.name}@${c.version}`).sort();
+      const bundledIn = (c: SbomComponent) =>
+        c.properties?.find((p) => p.name === 'saga-coordinator:bundled-in')?.value;
+      const listed = sbom.components
+        .filter((c) => bundledIn(c) === undefined)
+        .map((c) => `${c.name}@${c.version}`)
+        .sort();
+      // The console's script ships the code of the packages esbuild bundled into it (the build's
+      // metafile, dist/console/bundled-packages.json): each is listed, and nothing else is.
+      const bundled = JSON.parse(readFileSync('dist/console/bundled-packages.json', 'utf8')) as {
+        name: string;
+        version: string;
+      }[];
+      expect(bundled.length).toBeGreaterThan(0);
+      const consoleListed = sbom.components.filter((c) => bundledIn(c) !== undefined);
+      expect(consoleListed.map((c) => `${c.name}@${c.version}`).sort()).toEqual(
+        bundled.map((p) => `${p.name}@${p.version}`).sort(),
+      );
+      expect(new Set(consoleListed.map(bundledIn))).toEqual(new Set(['dist/console/console.js']));
       expect(listed).toEqual(installedPackages(join(dir, 'node_modules')));
       const lock = JSON.parse(readFileSync('package-lock.json', 'utf8')) as {
         packages: Record<string, { version: string }>;
@@ -119,6 +137,13 @@ describe('the container image (deploy/Dockerfile)', () => {
     });
   });
 });
+
+/** What the test reads of a CycloneDX component. */
+interface SbomComponent {
+  readonly name: string;
+  readonly version: string;
+  readonly properties?: readonly { readonly name: string; readonly value: string }[];
+}
 
 /** `name@version` of every package under a node_modules folder, nested ones included, sorted. */
 function installedPackages(nodeModules: string): string[] {

@@ -1,13 +1,45 @@
-// Headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core) for the console's
+// Headless Chromium (Debian's chromium, driven by playwright-core) for the console's
 // end-to-end test: a fresh profile per run, screenshots kept as test results, and axe-core's
 // accessibility check of a page.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
-/** The browser the tests drive; CI installs Debian's `chromium` package (.ci/run). */
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/**
+ * The browser the tests drive, found as CI finds it (.ci/run): `CHROMIUM_PATH` when set, else
+ * `chromium` on PATH (what `command -v chromium` finds), else Debian's /usr/bin/chromium.
+ * Throws when there is none: the console's test fails, it is never skipped.
+ */
+export function chromiumPath(env: NodeJS.ProcessEnv = process.env): string {
+  const configured = env.CHROMIUM_PATH;
+  if (configured !== undefined && configured !== '') {
+    if (!isExecutable(configured)) {
+      throw new Error(`CHROMIUM_PATH=${configured} is not an executable file`);
+    }
+    return configured;
+  }
+  const onPath = (env.PATH ?? '')
+    .split(delimiter)
+    .filter((folder) => folder !== '')
+    .map((folder) => join(folder, 'chromium'))
+    .find(isExecutable);
+  if (onPath !== undefined) return onPath;
+  if (isExecutable('/usr/bin/chromium')) return '/usr/bin/chromium';
+  throw new Error(
+    'no Chromium for the console test: set CHROMIUM_PATH, put `chromium` on PATH, or install ' +
+      "Debian's chromium package (.ci/run does)",
+  );
+}
+
+function isExecutable(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
 
 /** Where the screenshots go: a results folder (coverage/ is not checked in). */
 export const SCREENSHOTS_DIR = 'coverage/console-screenshots';
@@ -25,9 +57,10 @@ export interface ConsoleBrowser {
  * does not apply to: the console runs under its real policy).
  */
 export async function launchConsoleBrowser(): Promise<ConsoleBrowser> {
+  const executablePath = chromiumPath();
   const profile = mkdtempSync(join(tmpdir(), 'console-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
+    executablePath,
     headless: true,
     viewport: { width: 1280, height: 900 },
     args: [

@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { createApiClient } from './api-client.js';
 import { ConsoleContextProvider, type ConsoleSettings } from './app-context.js';
 import { BulkPage } from './bulk-page.js';
@@ -34,8 +34,11 @@ const PAGES = [
 export function App({ settings }: { readonly settings: ConsoleSettings }) {
   const [credentials, setCredentials] = useState(loadCredentials);
   const [signedOut, setSignedOut] = useState<string | undefined>(undefined);
+  // Grows at each sign-in and sign-out: a 401 to a call made with older credentials is ignored.
+  const generation = useRef(0);
   const route = useHashRoute();
   const signOut = (why?: string) => {
+    generation.current += 1;
     clearCredentials();
     setCredentials(undefined);
     setSignedOut(why);
@@ -43,18 +46,23 @@ export function App({ settings }: { readonly settings: ConsoleSettings }) {
   const api = useMemo(
     () =>
       createApiClient({
-        credentials: loadCredentials,
-        onUnauthorized: (message) => signOut(`Signed out: ${message}`),
+        credentials: () => ({ credentials: loadCredentials(), generation: generation.current }),
+        onUnauthorized: (message, calledWith) => {
+          if (calledWith === generation.current) signOut(`Signed out: ${message}`);
+        },
       }),
     [],
   );
-  if (settings.authRequired && credentials === undefined) {
+  const signedIn = !settings.authRequired || credentials !== undefined;
+  useRouteAnnounced(route, signedIn);
+  if (!signedIn) {
     return (
       <LoginForm
         notice={signedOut}
-        onSignedIn={(signedIn: Credentials) => {
-          saveCredentials(signedIn);
-          setCredentials(signedIn);
+        onSignedIn={(accepted: Credentials) => {
+          generation.current += 1;
+          saveCredentials(accepted);
+          setCredentials(accepted);
           setSignedOut(undefined);
         }}
       />
@@ -100,6 +108,45 @@ function skipToMain(event: Event): void {
   document.getElementById('main')?.focus();
 }
 
+/**
+ * Tells a page change as a browser tells a page load: the document's title names the page, and
+ * (after the first page) the focus moves to the page's heading, so a screen reader reads it and
+ * the keyboard starts from there. A change of the address's parameters alone (a filter) moves
+ * nothing.
+ */
+function useRouteAnnounced(route: HashRoute, signedIn: boolean): void {
+  const first = useRef(true);
+  useEffect(() => {
+    document.title = signedIn ? `${pageTitle(route)} – Saga console` : 'Sign in – Saga console';
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    if (!signedIn) return;
+    const heading = document.querySelector<HTMLElement>('main h1');
+    const target = heading ?? document.getElementById('main');
+    if (heading !== null) heading.tabIndex = -1;
+    target?.focus();
+  }, [route.path, signedIn]);
+}
+
+/** The saga id a `/sagas/<id>` path names, undefined for any other path or a malformed one. */
+function sagaIdOf(path: string): string | undefined {
+  const encoded = /^\/sagas\/([^/]+)$/.exec(path)?.[1];
+  if (encoded === undefined) return undefined;
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    return undefined; // e.g. `%E0`: no such page
+  }
+}
+
+function pageTitle(route: HashRoute): string {
+  const sagaId = sagaIdOf(route.path);
+  if (sagaId !== undefined) return `Saga ${sagaId}`;
+  return PAGES.find(([path]) => route.path === path)?.[1] ?? 'No such page';
+}
+
 function currentPage(route: HashRoute): string {
   return (
     PAGES.find(([path]) => route.path === path || route.path.startsWith(`${path}/`))?.[0] ?? ''
@@ -107,8 +154,8 @@ function currentPage(route: HashRoute): string {
 }
 
 function CurrentPage({ route }: { readonly route: HashRoute }) {
-  const sagaId = /^\/sagas\/([^/]+)$/.exec(route.path)?.[1];
-  if (sagaId !== undefined) return <SagaPage key={sagaId} sagaId={decodeURIComponent(sagaId)} />;
+  const sagaId = sagaIdOf(route.path);
+  if (sagaId !== undefined) return <SagaPage key={sagaId} sagaId={sagaId} />;
   switch (route.path) {
     case '/sagas':
       return <SagasPage params={route.params} />;
@@ -124,9 +171,12 @@ function CurrentPage({ route }: { readonly route: HashRoute }) {
       return <BulkPage key={route.params.toString()} params={route.params} />;
     default:
       return (
-        <p>
-          No such page. <a href="#/sagas">Go to the sagas</a>.
-        </p>
+        <section aria-labelledby="no-page-title">
+          <h1 id="no-page-title">No such page</h1>
+          <p>
+            <a href="#/sagas">Go to the sagas</a>.
+          </p>
+        </section>
       );
   }
 }

@@ -17,8 +17,8 @@ export function OperationProgress({ operationId }: { readonly operationId: strin
   const [ended, setEnded] = useState(false);
   // Read every second while it runs; an ended operation does not change.
   const operation = usePolling(
-    async () => {
-      const view = await api.get<BulkOperation>(path);
+    async (signal) => {
+      const view = await api.get<BulkOperation>(path, { signal });
       setEnded(view.status !== 'running');
       return view;
     },
@@ -76,7 +76,11 @@ export function OperationProgress({ operationId }: { readonly operationId: strin
 /** The latest bulk operations, each linked to its progress. */
 export function RecentOperations() {
   const { api } = useConsole();
-  const operations = usePolling(() => api.get<Page<BulkOperation>>('/bulk-operations'), 5_000, []);
+  const operations = usePolling(
+    (signal) => api.get<Page<BulkOperation>>('/bulk-operations', { signal }),
+    5_000,
+    [],
+  );
   const items = operations.data?.items;
   if (items === undefined || items.length === 0) return <Notice error={operations.error} />;
   return (

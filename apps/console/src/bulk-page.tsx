@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import { failureText } from './api-client.js';
 import { useConsole } from './app-context.js';
 import type { BulkAction, BulkDryRun, BulkOperation } from './api-views.js';
@@ -16,6 +16,12 @@ interface BulkRequest {
   readonly stepId?: string;
 }
 
+/** A dry run's answer, with the exact request it was the answer to: what Confirm sends. */
+interface CheckedRequest {
+  readonly request: BulkRequest;
+  readonly answer: BulkDryRun;
+}
+
 /**
  * Bulk actions on the sagas a query matches (role `operate`): a dry run first shows how many
  * and which; confirmed, the operation runs on the server and its progress is followed here.
@@ -27,7 +33,7 @@ export function BulkPage({ params }: { readonly params: URLSearchParams }) {
   const [action, setAction] = useState<BulkAction>('cancel');
   const [stepId, setStepId] = useState('');
   const [reason, setReason] = useState('');
-  const [dryRun, setDryRun] = useState<BulkDryRun | undefined>(undefined);
+  const [dryRun, setDryRun] = useState<CheckedRequest | undefined>(undefined);
   const [error, setError] = useState<string | undefined>(undefined);
   const [busy, setBusy] = useState(false);
   const operationId = params.get('operation') ?? undefined;
@@ -37,11 +43,15 @@ export function BulkPage({ params }: { readonly params: URLSearchParams }) {
     reason: reason.trim(),
     ...(action === 'retry' ? { stepId: stepId.trim() } : {}),
   };
+  // The form as it is now, for answers that come after it changed.
+  const current = useRef('');
+  current.current = JSON.stringify(request);
   const edited = (apply: () => void) => {
     apply();
     setDryRun(undefined);
   };
   const send = async (body: object, then: (answer: unknown) => void) => {
+    if (busy) return;
     setBusy(true);
     setError(undefined);
     try {
@@ -62,54 +72,64 @@ export function BulkPage({ params }: { readonly params: URLSearchParams }) {
         aria-label="Bulk action"
         onSubmit={(event) => {
           event.preventDefault();
-          void send({ ...request, dryRun: true }, (answer) => setDryRun(answer as BulkDryRun));
+          const checked = request;
+          void send({ ...checked, dryRun: true }, (answer) => {
+            // The form changed while the dry run was on its way: the answer is not for it.
+            if (JSON.stringify(checked) !== current.current) return;
+            setDryRun({ request: checked, answer: answer as BulkDryRun });
+          });
         }}
       >
-        <div class="field wide">
-          <label for="bulk-query">Query (the saga list's query language)</label>
-          <textarea
-            id="bulk-query"
-            rows={2}
-            required
-            spellcheck={false}
-            value={query}
-            onInput={(event) => edited(() => setQuery(event.currentTarget.value))}
-          />
-        </div>
-        <div class="fields">
-          <div class="field">
-            <label for="bulk-action">Action</label>
-            <select
-              id="bulk-action"
-              value={action}
-              onChange={(event) => edited(() => setAction(event.currentTarget.value as BulkAction))}
-            >
-              <option value="cancel">cancel</option>
-              <option value="resume">resume</option>
-              <option value="retry">retry a step</option>
-            </select>
-          </div>
-          {action === 'retry' && (
-            <div class="field">
-              <label for="bulk-step">Step to retry</label>
-              <input
-                id="bulk-step"
-                required
-                value={stepId}
-                onInput={(event) => edited(() => setStepId(event.currentTarget.value))}
-              />
-            </div>
-          )}
-          <div class="field">
-            <label for="bulk-reason">Reason (recorded in each saga's audit log)</label>
-            <input
-              id="bulk-reason"
+        <fieldset class="bare" disabled={busy}>
+          <legend class="visually-hidden">What to do, on which sagas, and why</legend>
+          <div class="field wide">
+            <label for="bulk-query">Query (the saga list's query language)</label>
+            <textarea
+              id="bulk-query"
+              rows={2}
               required
-              value={reason}
-              onInput={(event) => edited(() => setReason(event.currentTarget.value))}
+              spellcheck={false}
+              value={query}
+              onInput={(event) => edited(() => setQuery(event.currentTarget.value))}
             />
           </div>
-        </div>
+          <div class="fields">
+            <div class="field">
+              <label for="bulk-action">Action</label>
+              <select
+                id="bulk-action"
+                value={action}
+                onChange={(event) =>
+                  edited(() => setAction(event.currentTarget.value as BulkAction))
+                }
+              >
+                <option value="cancel">cancel</option>
+                <option value="resume">resume</option>
+                <option value="retry">retry a step</option>
+              </select>
+            </div>
+            {action === 'retry' && (
+              <div class="field">
+                <label for="bulk-step">Step to retry</label>
+                <input
+                  id="bulk-step"
+                  required
+                  value={stepId}
+                  onInput={(event) => edited(() => setStepId(event.currentTarget.value))}
+                />
+              </div>
+            )}
+            <div class="field">
+              <label for="bulk-reason">Reason (recorded in each saga's audit log)</label>
+              <input
+                id="bulk-reason"
+                required
+                value={reason}
+                onInput={(event) => edited(() => setReason(event.currentTarget.value))}
+              />
+            </div>
+          </div>
+        </fieldset>
         <div class="actions">
           <button type="submit" class="primary" disabled={busy || !complete}>
             Dry run
@@ -117,12 +137,13 @@ export function BulkPage({ params }: { readonly params: URLSearchParams }) {
         </div>
       </form>
       <Notice error={error} />
-      {dryRun !== undefined && (
+      {dryRun !== undefined && JSON.stringify(dryRun.request) === current.current && (
         <DryRunResult
-          dryRun={dryRun}
+          dryRun={dryRun.answer}
           busy={busy}
           onConfirm={() =>
-            void send(request, (answer) => {
+            // Exactly what the dry run checked, whatever the form says by now.
+            void send(dryRun.request, (answer) => {
               setDryRun(undefined);
               const started = answer as BulkOperation;
               location.hash = hashOf(

@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import { failureText } from './api-client.js';
 import { useConsole } from './app-context.js';
 import type { DeadLetter, Page } from './api-views.js';
@@ -18,17 +18,24 @@ export function DeadLettersPage() {
   const paging = usePaging();
   const [replayed, setReplayed] = useState<ReplayedFilter>('all');
   const [message, setMessage] = useState<{ error?: string; success?: string }>({});
+  // The dead letters whose replay is in flight: their button is disabled until it answers.
+  const [replaying, setReplaying] = useState<ReadonlySet<string>>(new Set());
+  // The same, at once: two clicks before the next render must not send two replays.
+  const inFlight = useRef(new Set<string>());
   const page = usePolling(
-    () => {
+    (signal) => {
       const params = new URLSearchParams({ limit: '25' });
       if (replayed !== 'all') params.set('replayed', replayed);
       if (paging.cursor !== undefined) params.set('cursor', paging.cursor);
-      return api.get<Page<DeadLetter>>(`/dead-letters?${params.toString()}`);
+      return api.get<Page<DeadLetter>>(`/dead-letters?${params.toString()}`, { signal });
     },
     5_000,
     [paging.cursor, replayed],
   );
   const replay = async (letter: DeadLetter) => {
+    if (inFlight.current.has(letter.id)) return;
+    inFlight.current.add(letter.id);
+    setReplaying((ids) => new Set(ids).add(letter.id));
     setMessage({});
     try {
       const answer = await api.post<DeadLetter>(
@@ -40,6 +47,13 @@ export function DeadLettersPage() {
       page.refresh();
     } catch (failure) {
       setMessage({ error: `Dead letter ${letter.id} not replayed. ${failureText(failure)}` });
+    } finally {
+      inFlight.current.delete(letter.id);
+      setReplaying((ids) => {
+        const left = new Set(ids);
+        left.delete(letter.id);
+        return left;
+      });
     }
   };
   const items = page.data?.items;
@@ -90,7 +104,9 @@ export function DeadLettersPage() {
                   {letter.reason}
                   <details>
                     <summary>Value{letter.valueRedacted ? ' (sealed)' : ''}</summary>
-                    <pre>{formatJson(letter.value)}</pre>
+                    <pre tabIndex={0} aria-label={`Value of dead letter ${letter.id}`}>
+                      {formatJson(letter.value)}
+                    </pre>
                   </details>
                 </td>
                 <td>{formatTime(letter.recordedAt)}</td>
@@ -103,6 +119,7 @@ export function DeadLettersPage() {
                   <button
                     type="button"
                     aria-label={`Replay dead letter ${letter.id}`}
+                    disabled={replaying.has(letter.id)}
                     onClick={() => void replay(letter)}
                   >
                     Replay
@@ -113,7 +130,7 @@ export function DeadLettersPage() {
           </tbody>
         </table>
       )}
-      <Pager paging={paging} nextCursor={page.data?.nextCursor} label="Dead letters" />
+      <Pager paging={paging} page={page.data} label="Dead letters" />
     </section>
   );
 }

@@ -1,21 +1,23 @@
+import { useState } from 'preact/hooks';
 import { useConsole } from './app-context.js';
 import type { DefinitionListing, RoutingView } from './api-views.js';
 import { formatTime } from './format.js';
 import { hashOf } from './hash-route.js';
 import { Notice } from './notice.js';
+import { RoutingForm } from './routing-form.js';
 import { StepGraph } from './step-graph.js';
 import { usePolling } from './use-polling.js';
 
 /**
  * The saga definitions (`GET /saga-definitions`): every type and version, active or retired;
- * one type chosen (`?name=`), its routing (active version, the ramp of a new one, the log) and
- * the step graph of each of its versions.
+ * one type chosen (`?name=`), its routing (active version, the ramp of a new one, the log), a
+ * form to change it, and the step graph of each of its versions.
  */
 export function DefinitionsPage({ params }: { readonly params: URLSearchParams }) {
   const { api } = useConsole();
   const chosen = params.get('name') ?? undefined;
   const definitions = usePolling(
-    () => api.get<DefinitionListing[]>('/saga-definitions'),
+    (signal) => api.get<DefinitionListing[]>('/saga-definitions', { signal }),
     10_000,
     [],
   );
@@ -59,6 +61,7 @@ export function DefinitionsPage({ params }: { readonly params: URLSearchParams }
       )}
       {chosen !== undefined && items !== undefined && (
         <DefinitionDetails
+          key={chosen}
           name={chosen}
           versions={items.filter((definition) => definition.name === chosen)}
         />
@@ -75,8 +78,10 @@ function DefinitionDetails({
   readonly versions: readonly DefinitionListing[];
 }) {
   const { api } = useConsole();
+  const [changed, setChanged] = useState<string | undefined>(undefined);
   const routing = usePolling(
-    () => api.get<RoutingView>(`/saga-definitions/${encodeURIComponent(name)}/routing`),
+    (signal) =>
+      api.get<RoutingView>(`/saga-definitions/${encodeURIComponent(name)}/routing`, { signal }),
     5_000,
     [name],
   );
@@ -106,6 +111,19 @@ function DefinitionDetails({
             </>
           )}
         </dl>
+      )}
+      <Notice success={changed} />
+      {routing.data !== undefined && (
+        <RoutingForm
+          key={route?.revision ?? 0}
+          name={name}
+          routing={routing.data}
+          versions={versions}
+          onChanged={(message) => {
+            setChanged(message);
+            routing.refresh();
+          }}
+        />
       )}
       {routing.data !== undefined && routing.data.log.length > 0 && (
         <table class="list">

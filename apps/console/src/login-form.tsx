@@ -1,11 +1,17 @@
 import { useState } from 'preact/hooks';
+import { CALL_TIMEOUT_MS, failureText } from './api-client.js';
 import { ApiError } from './api-problem.js';
 import { credentialHeaders, type Credentials } from './credentials.js';
 import { Notice } from './notice.js';
+import { signInRefusal } from './sign-in-answer.js';
+
+/** What a header may carry: printable ASCII (a pasted key with anything else is a typo). */
+const PRINTABLE_ASCII = /^[\x20-\x7e]+$/;
 
 /**
- * Asks for an API key or a bearer token once, and checks it with the API before keeping it: a
- * 401 says the credentials were refused; a 403 is accepted (valid, but without the `read` role).
+ * Asks for an API key or a bearer token once, and checks it with the API before keeping it
+ * (see {@link signInRefusal}); a secret with characters a header cannot carry is refused before
+ * anything is sent.
  */
 export function LoginForm({
   notice,
@@ -22,19 +28,26 @@ export function LoginForm({
   const submit = async (event: Event) => {
     event.preventDefault();
     const credentials: Credentials = { kind, secret: secret.trim() };
+    if (!PRINTABLE_ASCII.test(credentials.secret)) {
+      setError(
+        `The ${kind === 'api-key' ? 'API key' : 'token'} holds characters it cannot have ` +
+          '(only printable ASCII): check what was pasted.',
+      );
+      return;
+    }
     setBusy(true);
     setError(undefined);
     try {
       const response = await fetch('/saga-definitions', {
         headers: { accept: 'application/json', ...credentialHeaders(credentials) },
         credentials: 'omit',
+        signal: AbortSignal.timeout(CALL_TIMEOUT_MS),
       });
-      if (response.status === 401) throw new ApiError(401, 'These credentials were refused.');
+      const refusal = signInRefusal(response.status);
+      if (refusal !== undefined) throw new ApiError(response.status, refusal);
       onSignedIn(credentials);
     } catch (failure) {
-      setError(
-        failure instanceof ApiError ? failure.message : 'The coordinator cannot be reached.',
-      );
+      setError(failureText(failure));
     } finally {
       setBusy(false);
     }

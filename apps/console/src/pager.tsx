@@ -5,6 +5,7 @@ export interface Paging {
   /** The cursor of the page shown; undefined on the first. */
   readonly cursor: string | undefined;
   readonly pageNumber: number;
+  /** Goes to the page at `cursor`; the same cursor twice in a row (a double click) counts once. */
   next(cursor: string): void;
   previous(): void;
   first(): void;
@@ -16,31 +17,39 @@ export function usePaging(): Paging {
   return {
     cursor: cursors.at(-1),
     pageNumber: cursors.length + 1,
-    next: (cursor) => setCursors((seen) => [...seen, cursor]),
+    next: (cursor) => setCursors((seen) => (seen.at(-1) === cursor ? seen : [...seen, cursor])),
     previous: () => setCursors((seen) => seen.slice(0, -1)),
     first: () => setCursors([]),
   };
 }
 
-/** Previous and next buttons under a list. */
+/**
+ * Previous and next buttons under a list; both disabled until `page`, the data of the current
+ * cursor, has come (so a click never acts on the page that was shown before).
+ */
 export function Pager({
   paging,
-  nextCursor,
+  page,
   label,
 }: {
   readonly paging: Paging;
-  readonly nextCursor: string | null | undefined;
+  readonly page: { readonly nextCursor: string | null } | undefined;
   readonly label: string;
 }) {
+  const nextCursor = page?.nextCursor;
   return (
     <nav class="pager" aria-label={`${label} pages`}>
-      <button type="button" disabled={paging.pageNumber === 1} onClick={() => paging.previous()}>
+      <button
+        type="button"
+        disabled={page === undefined || paging.pageNumber === 1}
+        onClick={() => paging.previous()}
+      >
         Previous page
       </button>
       <span>Page {paging.pageNumber}</span>
       <button
         type="button"
-        disabled={!nextCursor}
+        disabled={page === undefined || !nextCursor}
         onClick={() => nextCursor && paging.next(nextCursor)}
       >
         Next page

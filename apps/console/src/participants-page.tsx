@@ -13,7 +13,11 @@ import { usePolling } from './use-polling.js';
  */
 export function ParticipantsPage() {
   const { api } = useConsole();
-  const participants = usePolling(() => api.get<ParticipantView[]>('/participants'), 3_000, []);
+  const participants = usePolling(
+    (signal) => api.get<ParticipantView[]>('/participants', { signal }),
+    3_000,
+    [],
+  );
   const items = participants.data;
   return (
     <section aria-labelledby="participants-title">

@@ -17,31 +17,39 @@ export interface ReasonDialogProps {
 
 /**
  * A modal dialog that asks why before an operator action: the reason is required (it goes to
- * the saga's audit log). It stays open on a refusal (403, 409) and says why.
+ * the saga's audit log). It stays open on a refusal (403, 409) and says why. It always closes
+ * through the dialog's own `close()`, so that the browser gives the focus back to the button
+ * that opened it; an answer that comes after it closed is ignored.
  */
 export function ReasonDialog(props: ReasonDialogProps) {
   const dialog = useRef<HTMLDialogElement>(null);
   const [reason, setReason] = useState('');
   const [error, setError] = useState<string | undefined>(undefined);
   const [busy, setBusy] = useState(false);
+  const closed = useRef(false);
   useEffect(() => {
     dialog.current?.showModal();
   }, []);
   const submit = async (event: Event) => {
     event.preventDefault();
+    if (busy) return;
     setBusy(true);
     setError(undefined);
     try {
       await props.onConfirm(reason.trim());
-      props.onClose();
+      if (!closed.current) dialog.current?.close();
     } catch (failure) {
-      setError(failureText(failure));
+      if (!closed.current) setError(failureText(failure));
     } finally {
-      setBusy(false);
+      if (!closed.current) setBusy(false);
     }
   };
+  const onClose = () => {
+    closed.current = true;
+    props.onClose();
+  };
   return (
-    <dialog ref={dialog} aria-labelledby="reason-dialog-title" onClose={props.onClose}>
+    <dialog ref={dialog} aria-labelledby="reason-dialog-title" onClose={onClose}>
       <form onSubmit={(event) => void submit(event)}>
         <h2 id="reason-dialog-title">{props.title}</h2>
         {props.children}

@@ -3,22 +3,9 @@ import { useConsole } from './app-context.js';
 import type { SagaView } from './api-views.js';
 import { Notice } from './notice.js';
 import { ReasonDialog } from './reason-dialog.js';
+import { preferredRetryStep } from './retry-step-choice.js';
 
 type Action = 'cancel' | 'resume' | 'retry';
-
-/**
- * The step states a retry may apply to (docs/QUERIES.md): in flight, backing off, or halting a
- * stuck saga; the dialog offers the first such step, the API has the last word.
- */
-const RETRYABLE_STEP_STATES = new Set([
-  'running',
-  'backing-off',
-  'compensating',
-  'compensation-backing-off',
-  'failed',
-  'outcome-unknown',
-  'compensation-exhausted',
-]);
 
 /**
  * The operator actions on one saga (role `operate`): cancel, resume, retry a step, each after a
@@ -35,13 +22,12 @@ export function SagaActions({
   const { api } = useConsole();
   const [open, setOpen] = useState<Action | undefined>(undefined);
   const [done, setDone] = useState<string | undefined>(undefined);
-  const retryable = saga.steps.filter((step) => RETRYABLE_STEP_STATES.has(step.status));
   const [stepId, setStepId] = useState<string>('');
   const base = `/sagas/${encodeURIComponent(saga.sagaId)}`;
   const run = async (action: Action, reason: string) => {
     const path =
       action === 'retry'
-        ? `${base}/steps/${encodeURIComponent(stepId || retryable[0]?.stepId || '')}/retry`
+        ? `${base}/steps/${encodeURIComponent(stepId)}/retry`
         : `${base}/${action}`;
     const answer = await api.post<{ status: string }>(path, { reason });
     setDone(`Done: the saga is ${answer.status}.`);
@@ -60,7 +46,7 @@ export function SagaActions({
           type="button"
           disabled={saga.steps.length === 0}
           onClick={() => {
-            setStepId(retryable[0]?.stepId ?? saga.steps[0]?.stepId ?? '');
+            setStepId(preferredRetryStep(saga) ?? '');
             setOpen('retry');
           }}
         >

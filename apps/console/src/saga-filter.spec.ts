@@ -31,17 +31,22 @@ describe('sagaQuery', () => {
     expect(sagaQuery(filter)).toBe('idempotencyKey == "a\\"b\\\\c" && status == "stuck"');
   });
 
-  it('turns the creation range into UTC timestamps, the end excluded', () => {
+  it('turns the creation range, in local time, into UTC timestamps, the end excluded', () => {
     const filter = {
       ...EMPTY_FILTER,
       createdFrom: '2026-12-01T10:00',
       createdTo: '2026-12-02T00:00',
     };
-    const from = new Date('2026-12-01T10:00').toISOString();
-    const to = new Date('2026-12-02T00:00').toISOString();
+    // The expected instants from the fields' numbers and the zone's offset at that time, not by
+    // parsing the same text as the code does: right in any time zone the tests run in.
+    const utc = (day: number, hour: number) => {
+      const offsetMinutes = new Date(2026, 11, day, hour, 0).getTimezoneOffset();
+      return new Date(Date.UTC(2026, 11, day, hour, 0) + offsetMinutes * 60_000).toISOString();
+    };
     expect(sagaQuery(filter)).toBe(
-      `createdAt >= timestamp("${from}") && createdAt < timestamp("${to}")`,
+      `createdAt >= timestamp("${utc(1, 10)}") && createdAt < timestamp("${utc(2, 0)}")`,
     );
+    expect(utc(1, 10)).toMatch(/^2026-12-0[12]T\d\d:\d\d:00\.000Z$/);
   });
 
   it('adds the raw expression last, in parentheses when fields come before it', () => {

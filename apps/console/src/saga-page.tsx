@@ -24,8 +24,8 @@ export function SagaPage({ sagaId }: { readonly sagaId: string }) {
   const [ended, setEnded] = useState(false);
   // An ended saga does not change: read once more, then no more.
   const saga = usePolling(
-    async () => {
-      const view = await api.get<SagaView>(`/sagas/${encodeURIComponent(sagaId)}`);
+    async (signal) => {
+      const view = await api.get<SagaView>(`/sagas/${encodeURIComponent(sagaId)}`, { signal });
       setEnded(TERMINAL.has(view.status));
       return view;
     },
@@ -34,11 +34,12 @@ export function SagaPage({ sagaId }: { readonly sagaId: string }) {
   );
   const view = saga.data;
   const definition = usePolling(
-    () =>
+    (signal) =>
       view === undefined
         ? Promise.resolve(undefined)
         : api.get<DefinitionListing>(
             `/saga-definitions/${encodeURIComponent(view.sagaType)}/versions/${view.sagaVersion}`,
+            { signal },
           ),
     0,
     [view?.sagaType, view?.sagaVersion],
@@ -107,7 +108,9 @@ export function SagaPage({ sagaId }: { readonly sagaId: string }) {
       {view.cause !== null && (
         <>
           <h2>Cause</h2>
-          <pre>{formatJson(view.cause)}</pre>
+          <pre tabIndex={0} aria-label="Cause">
+            {formatJson(view.cause)}
+          </pre>
         </>
       )}
       <h2>Input</h2>

@@ -49,7 +49,7 @@ function SagaResults({ query }: { readonly query: string }) {
   const { api } = useConsole();
   const paging = usePaging();
   const page = usePolling(
-    () => api.get<Page<SagaSummary>>(sagaListPath(query, paging.cursor)),
+    (signal) => api.get<Page<SagaSummary>>(sagaListPath(query, paging.cursor), { signal }),
     REFRESH_MS,
     [paging.cursor],
   );
@@ -57,7 +57,7 @@ function SagaResults({ query }: { readonly query: string }) {
     <>
       <Notice error={page.error} />
       <SagaTable sagas={page.data?.items} caption="Sagas, newest first (refreshed every 3 s)" />
-      <Pager paging={paging} nextCursor={page.data?.nextCursor} label="Saga list" />
+      <Pager paging={paging} page={page.data} label="Saga list" />
     </>
   );
 }

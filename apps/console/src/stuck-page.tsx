@@ -15,10 +15,10 @@ export function StuckPage() {
   const { api } = useConsole();
   const paging = usePaging();
   const page = usePolling(
-    () => {
+    (signal) => {
       const params = new URLSearchParams({ limit: '25' });
       if (paging.cursor !== undefined) params.set('cursor', paging.cursor);
-      return api.get<Page<StuckSaga>>(`/sagas/stuck?${params.toString()}`);
+      return api.get<Page<StuckSaga>>(`/sagas/stuck?${params.toString()}`, { signal });
     },
     5_000,
     [paging.cursor],
@@ -67,7 +67,7 @@ export function StuckPage() {
           </tbody>
         </table>
       )}
-      <Pager paging={paging} nextCursor={page.data?.nextCursor} label="Stuck sagas" />
+      <Pager paging={paging} page={page.data} label="Stuck sagas" />
     </section>
   );
 }

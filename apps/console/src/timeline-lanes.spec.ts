@@ -14,15 +14,8 @@ const entry = (at: string, fields: Partial<HistoryEntry>): HistoryEntry => ({
 });
 
 describe('timelineLanes', () => {
-  it('orders the history by time and splits each detail between the forward and compensation lanes', () => {
+  it("keeps the API's order and splits each detail between the forward and compensation lanes", () => {
     const history = [
-      entry('2026-12-04T07:40:08.898Z', {
-        fromStatus: 'compensating',
-        toStatus: 'compensated',
-        stepId: 'reserve-inventory',
-        attempt: 1,
-        detail: 'step reserve-inventory compensated; compensated',
-      }),
       entry('2026-12-04T07:40:08.846Z', {
         eventType: 'start',
         fromStatus: null,
@@ -33,6 +26,14 @@ describe('timelineLanes', () => {
         stepId: 'authorize-payment',
         detail:
           'step authorize-payment failed after 1 attempt(s): refused (X); compensating (step-failed)',
+      }),
+      // A clock that went back: still after the entries before it in the audit log.
+      entry('2026-12-04T07:40:08.100Z', {
+        fromStatus: 'compensating',
+        toStatus: 'compensated',
+        stepId: 'reserve-inventory',
+        attempt: 1,
+        detail: 'step reserve-inventory compensated; compensated',
       }),
     ];
     const lanes = timelineLanes(history).map(({ label, forward, compensation }) => ({
@@ -71,5 +72,31 @@ describe('timelineLanes', () => {
       'step retried by operator',
       'something-new',
     ]);
+  });
+
+  it("keeps an operator's reason whole and out of the lanes, whatever it says", () => {
+    const reason = 'customer called; compensate now';
+    const [cancel] = timelineLanes([
+      entry('2026-12-04T07:40:08.846Z', {
+        eventType: 'cancel',
+        actor: 'key:admin',
+        toStatus: 'compensating',
+        detail: `cancelled by key:admin: ${reason}; compensating (cancelled)`,
+      }),
+    ]);
+    expect(cancel).toMatchObject({
+      forward: [],
+      compensation: [],
+      operatorNote: `cancelled by key:admin: ${reason}; compensating (cancelled)`,
+    });
+    const [retry] = timelineLanes([
+      entry('2026-12-04T07:40:08.846Z', {
+        eventType: 'retry-step',
+        detail: 'retry of hold by ops: participant restarted; x; sent hold attempt 2',
+      }),
+    ]);
+    expect(retry!.operatorNote).toBe(
+      'retry of hold by ops: participant restarted; x; sent hold attempt 2',
+    );
   });
 });

@@ -21,6 +21,11 @@ export interface TimelineEntry extends HistoryEntry {
   readonly forward: readonly string[];
   /** The sentences about undoing: compensation commands, their replies, the saga compensating. */
   readonly compensation: readonly string[];
+  /**
+   * An operator's action, from its note on, as the engine wrote it (`cancelled by ops: <reason>`
+   * and what followed): the reason is the operator's free text, never split nor put in a lane.
+   */
+  readonly operatorNote?: string;
 }
 
 /** What each audit event type was, in words; an unknown type is shown as it is. */
@@ -35,17 +40,27 @@ const LABELS: Readonly<Record<string, string>> = {
   'retry-step': 'step retried by operator',
 };
 
+/** How the engine's note of an operator's action begins (libs/saga-core operator-note.ts). */
+const OPERATOR_NOTE: Readonly<Record<string, RegExp>> = {
+  cancel: /(^|; )cancelled by /,
+  resume: /(^|; )resumed by /,
+  'retry-step': /(^|; )retry of \S+ by /,
+};
+
 /**
- * The history in time order, the detail of each entry split into its sentences (the engine
- * joins them with `; `) and each sentence put in a lane: one that speaks of compensation
- * (`sent compensation of …`, `… compensated`, `compensating (step-failed)`) in the compensation
- * lane, any other (`sent … attempt 2`, `step … succeeded`, a timeout, a breaker hold) in the
- * forward lane. A start, a reply, a timer, an operator's action may so show in both.
+ * The history in the API's order (the audit log's: a clock that went back does not reorder it),
+ * the detail of each entry split into its sentences (the engine joins them with `; `) and each
+ * sentence put in a lane: one that speaks of compensation (`sent compensation of …`,
+ * `… compensated`, `compensating (step-failed)`) in the compensation lane, any other (`sent …
+ * attempt 2`, `step … succeeded`, a timeout, a breaker hold) in the forward lane. An operator's
+ * note and all after it are kept whole (its reason is free text that may hold `; `).
  */
 export function timelineLanes(history: readonly HistoryEntry[]): TimelineEntry[] {
-  const ordered = [...history].sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
-  return ordered.map((entry) => {
-    const sentences = entry.detail
+  return history.map((entry) => {
+    const note = OPERATOR_NOTE[entry.eventType]?.exec(entry.detail);
+    const engineText =
+      note === undefined || note === null ? entry.detail : entry.detail.slice(0, note.index);
+    const sentences = engineText
       .split('; ')
       .map((sentence) => sentence.trim())
       .filter((sentence) => sentence !== '');
@@ -54,6 +69,9 @@ export function timelineLanes(history: readonly HistoryEntry[]): TimelineEntry[]
       label: LABELS[entry.eventType] ?? entry.eventType,
       forward: sentences.filter((sentence) => !/compensat/i.test(sentence)),
       compensation: sentences.filter((sentence) => /compensat/i.test(sentence)),
+      ...(note === undefined || note === null
+        ? {}
+        : { operatorNote: entry.detail.slice(note.index + note[1]!.length) }),
     };
   });
 }

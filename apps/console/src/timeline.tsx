@@ -2,8 +2,9 @@ import { formatTime } from './format.js';
 import { timelineLanes, type HistoryEntry, type TimelineEntry } from './timeline-lanes.js';
 
 /**
- * A saga's history as a table in time order: each audit entry (start, reply, timer, breaker
- * hold, operator action) with what it did in two lanes, forward and compensation.
+ * A saga's history as a table in the audit log's order: each entry (start, reply, timer, breaker
+ * hold, operator action) with what it did in two lanes, forward and compensation; an operator's
+ * action with its note (who, and the reason, as typed) under the event.
  */
 export function Timeline({ history }: { readonly history: readonly HistoryEntry[] }) {
   const entries = timelineLanes(history);
@@ -53,7 +54,11 @@ function EventCell({ entry }: { readonly entry: TimelineEntry }) {
         {entry.fromStatus ?? '–'} → {entry.toStatus}
         {!entry.applied && <span class="tag"> (not applied)</span>}
       </div>
-      {entry.actor !== null && <div class="actor">by {entry.actor}</div>}
+      {entry.operatorNote !== undefined ? (
+        <div class="actor">{entry.operatorNote}</div>
+      ) : (
+        entry.actor !== null && <div class="actor">by {entry.actor}</div>
+      )}
     </>
   );
 }

@@ -17,6 +17,8 @@ export const CONSOLE_FILES: Readonly<Record<string, string>> = {
   'index.html': 'text/html; charset=utf-8',
   'console.js': 'text/javascript; charset=utf-8',
   'console.css': 'text/css; charset=utf-8',
+  /** The licences of the packages bundled into console.js (scripts/build-console.ts). */
+  'third-party-notices.txt': 'text/plain; charset=utf-8',
 };
 
 /**
@@ -47,5 +49,25 @@ export async function readConsoleAsset(
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
+  }
+}
+
+/**
+ * The console's files of one folder, each read once and then kept in memory: they change only
+ * with a new build, which comes with a restart. A file not built yet is looked for again on the
+ * next request (a coordinator started before `npm run build` finished still serves it after).
+ */
+export class ConsoleAssetCache {
+  private readonly kept = new Map<string, ConsoleAsset>();
+
+  constructor(private readonly folder: string) {}
+
+  /** The file `name`, as {@link readConsoleAsset} reads it. */
+  async get(name: string): Promise<ConsoleAsset | undefined> {
+    const kept = this.kept.get(name);
+    if (kept !== undefined) return kept;
+    const asset = await readConsoleAsset(this.folder, name);
+    if (asset !== undefined) this.kept.set(name, asset);
+    return asset;
   }
 }

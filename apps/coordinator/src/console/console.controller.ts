@@ -4,7 +4,7 @@ import type { Request, Response } from 'express';
 import { COORDINATOR_CONFIG } from '../common/core-tokens.js';
 import type { CoordinatorConfig } from '../config/coordinator-config.js';
 import { PublicRoute } from '../http/route-access.js';
-import { consoleAssetsFolder, readConsoleAsset } from './console-assets.js';
+import { ConsoleAssetCache, consoleAssetsFolder } from './console-assets.js';
 
 /** Where the console is served. */
 export const CONSOLE_PATH = '/ui';
@@ -38,7 +38,7 @@ const SECURITY_HEADERS: Readonly<Record<string, string>> = {
 @Controller(CONSOLE_PATH.slice(1))
 @PublicRoute()
 export class ConsoleController {
-  private readonly folder = consoleAssetsFolder();
+  private readonly assets = new ConsoleAssetCache(consoleAssetsFolder());
 
   constructor(@Inject(COORDINATOR_CONFIG) private readonly config: CoordinatorConfig) {}
 
@@ -55,28 +55,33 @@ export class ConsoleController {
   /** The settings the page needs: whether to ask for credentials, and the trace link. */
   @Get('config.json')
   settings(@Res({ passthrough: true }) response: Response): ConsolePageConfig {
-    response.setHeader('Cache-Control', 'no-cache');
+    response.set(SECURITY_HEADERS);
     return {
       authRequired: this.config.security.auth.mode === 'closed',
       traceUrlTemplate: this.config.console.traceUrlTemplate ?? null,
     };
   }
 
-  /** One of the built files (script, style); 404 for any other name. */
+  /** One of the built files (script, style, licences); 404 for any other name. */
   @Get(':file')
   async asset(@Param('file') file: string, @Res() response: Response): Promise<void> {
     await this.send(response, file);
   }
 
+  /**
+   * Sends a built file, or a 404 (in the API's error shape, by its exception filter) that does
+   * not repeat the name asked for, the caller's text; both with the page's security headers.
+   */
   private async send(response: Response, name: string): Promise<void> {
-    const asset = await readConsoleAsset(this.folder, name);
+    const asset = await this.assets.get(name);
+    response.set(SECURITY_HEADERS);
     if (asset === undefined) {
       throw new NotFoundException(
         name === 'index.html'
           ? 'the console is not built: run npm run build'
-          : `no console file '${name}'`,
+          : 'no such console file',
       );
     }
-    response.set(SECURITY_HEADERS).type(asset.contentType).send(asset.body);
+    response.type(asset.contentType).send(asset.body);
   }
 }
