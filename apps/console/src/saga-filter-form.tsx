@@ -7,7 +7,7 @@ const TEXT_FIELDS = [
   ['version', 'Version'],
   ['participant', 'Participant (of a step in flight or halted)'],
   ['step', 'Step (in flight or halted)'],
-  ['errorCode', 'Error code (that made it compensate)'],
+  ['errorCode', 'Error code (a failure it met)'],
   ['idempotencyKey', 'Idempotency key'],
 ] as const;
 
