@@ -88,17 +88,7 @@ export function SagaTable({
       <tbody>
         {sagas.map((saga) => (
           <tr key={saga.sagaId}>
-            <td>
-              <a href={hashOf(`/sagas/${saga.sagaId}`)} class="mono">
-                {saga.sagaId}
-              </a>
-            </td>
-            <td>
-              {saga.sagaType} v{saga.sagaVersion}
-            </td>
-            <td>
-              <StatusChip status={saga.status} />
-            </td>
+            <SagaCells saga={saga} />
             <td class="mono">{saga.idempotencyKey}</td>
             <td>{formatTime(saga.createdAt)}</td>
             <td>{formatTime(saga.updatedAt)}</td>
@@ -106,5 +96,28 @@ export function SagaTable({
         ))}
       </tbody>
     </table>
+  );
+}
+
+/** The cells every saga row starts with: its id (a link to its page), type and version, status. */
+export function SagaCells({
+  saga,
+}: {
+  readonly saga: Pick<SagaSummary, 'sagaId' | 'sagaType' | 'sagaVersion' | 'status'>;
+}) {
+  return (
+    <>
+      <td>
+        <a href={hashOf(`/sagas/${saga.sagaId}`)} class="mono">
+          {saga.sagaId}
+        </a>
+      </td>
+      <td>
+        {saga.sagaType} v{saga.sagaVersion}
+      </td>
+      <td>
+        <StatusChip status={saga.status} />
+      </td>
+    </>
   );
 }

@@ -1,10 +1,9 @@
 import { useConsole } from './app-context.js';
 import type { Page, StuckSaga } from './api-views.js';
 import { formatTime } from './format.js';
-import { hashOf } from './hash-route.js';
 import { Notice } from './notice.js';
 import { Pager, usePaging } from './pager.js';
-import { StatusChip } from './status-chip.js';
+import { SagaCells } from './sagas-page.js';
 import { usePolling } from './use-polling.js';
 
 /**
@@ -47,17 +46,7 @@ export function StuckPage() {
           <tbody>
             {items.map((saga) => (
               <tr key={saga.sagaId}>
-                <td>
-                  <a href={hashOf(`/sagas/${saga.sagaId}`)} class="mono">
-                    {saga.sagaId}
-                  </a>
-                </td>
-                <td>
-                  {saga.sagaType} v{saga.sagaVersion}
-                </td>
-                <td>
-                  <StatusChip status={saga.status} />
-                </td>
+                <SagaCells saga={saga} />
                 <td>
                   {saga.kind}: {saga.reason}
                 </td>

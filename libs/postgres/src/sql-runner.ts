@@ -83,6 +83,11 @@ export function runQuery<Row>(
   return withGate(dataSource, () => dataSource.query<Row[]>(sql, parameters));
 }
 
+/** A {@link SqlRunner} whose statements each run on their own, outside any transaction (runQuery). */
+export function statementRunner(dataSource: DataSource): SqlRunner {
+  return { query: (sql, parameters) => runQuery(dataSource, sql, parameters) };
+}
+
 /**
  * Runs `work` in one database transaction and commits it; retries the whole of it when it
  * lost a race with another instance or lost its connection before committing (after a short

@@ -96,7 +96,8 @@ export class BulkOperationWorker {
       let claimed: ClaimedChunk | undefined;
       let taken = 0;
       try {
-        if (await anyBulkRunning(this.database.read())) {
+        // Idle, one index probe instead of a transaction; busy, the claim itself tells.
+        if (!this.idle || (await anyBulkRunning(this.database.read()))) {
           taken = await this.actOnChunk(size, (chunk) => (claimed = chunk));
         }
         failures = 0;

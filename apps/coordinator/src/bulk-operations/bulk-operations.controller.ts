@@ -17,7 +17,7 @@ import {
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { DataSource } from 'typeorm';
-import { inTransaction, runQuery, type SqlRunner } from '#postgres';
+import { inTransaction, statementRunner, type SqlRunner } from '#postgres';
 import type { SagaRegistry } from '#saga-core';
 import { SAGA_REGISTRY } from '../common/core-tokens.js';
 import { ApiProblems } from '../http/api-problems.decorator.js';
@@ -143,6 +143,6 @@ export class BulkOperationsController {
   }
 
   private reader(): SqlRunner {
-    return { query: (text, params) => runQuery(this.dataSource, text, params) };
+    return statementRunner(this.dataSource);
   }
 }

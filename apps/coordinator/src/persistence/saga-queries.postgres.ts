@@ -3,7 +3,7 @@ import type { SagaRegistry, SagaStatus, StepState } from '#saga-core';
 import type { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { InvalidCursorError } from '../application/saga-errors.js';
-import { runQuery, type SqlRunner } from '#postgres';
+import { runQuery, statementRunner, type SqlRunner } from '#postgres';
 import { withinQueryBound } from './bounded-query.js';
 import { queryCatalog, sagaQuerySql } from '../saga-query/saga-query.js';
 import type { SensitiveData } from '../security/sensitive-data.js';
@@ -170,7 +170,7 @@ export class PostgresSagaQueries implements SagaQueries {
       );
     const rows =
       query.q === undefined
-        ? await read({ query: (text, values) => runQuery(this.dataSource, text, values) })
+        ? await read(statementRunner(this.dataSource))
         : await withinQueryBound(this.dataSource, 'q', read);
     const page = rows.slice(0, query.limit);
     const last = page.at(-1);

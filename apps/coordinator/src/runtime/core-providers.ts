@@ -3,7 +3,7 @@ import { Logger, type Provider } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { topicNames, type TopicNames } from '#contracts';
 import { describeError } from '#errors';
-import { inTransaction, RetentionLoop, runQuery } from '#postgres';
+import { inTransaction, RetentionLoop, statementRunner } from '#postgres';
 import { createSagaEngine, type SagaRegistry } from '#saga-core';
 import {
   COORDINATOR_CONFIG,
@@ -421,7 +421,7 @@ export function coreProviders(inputs: CoreInputs): Provider[] {
         new BulkOperationWorker(
           decisions,
           {
-            read: () => ({ query: (text, params) => runQuery(dataSource, text, params) }),
+            read: () => statementRunner(dataSource),
             transaction: (work) => inTransaction(dataSource, work),
           },
           { chunkSize: config.tuning.bulkChunkSize, maxRate: config.tuning.bulkMaxRate },

@@ -1,6 +1,6 @@
 import { Controller, Get, HttpStatus, Inject, Query, UsePipes } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { runQuery } from '#postgres';
+import { statementRunner } from '#postgres';
 import { ApiProblems } from '../http/api-problems.decorator.js';
 import { SchemaValidationPipe } from '../http/schema-validation.pipe.js';
 import { listStuckSagas, type StuckSagaPage } from './stuck-sagas.postgres.js';
@@ -28,10 +28,7 @@ export class StuckSagasController {
     @Query({ schema: listStuckQuerySchema }) query: { limit: number; cursor?: string },
   ): Promise<StuckSagaPage & { stuckAfterMs: number }> {
     const { dataSource, stuckAfterMs } = this.source;
-    const sql = {
-      query: <Row>(text: string, params?: unknown[]) => runQuery<Row>(dataSource, text, params),
-    };
-    const page = await listStuckSagas(sql, { stuckAfterMs, ...query });
+    const page = await listStuckSagas(statementRunner(dataSource), { stuckAfterMs, ...query });
     return { ...page, stuckAfterMs };
   }
 }
