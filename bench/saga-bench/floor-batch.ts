@@ -13,7 +13,7 @@ import {
 import {
   claim,
   loadSagas,
-  markSent,
+  removePublished,
   writeBatch,
   type BatchWrites,
   type OutboxEntry,
@@ -27,7 +27,7 @@ export interface FloorBatchOptions {
   readonly lanes: number;
   /** Attempts at a batch's transaction before the floor gives up (default 5). */
   readonly attempts?: number;
-  /** How long published outbox rows may wait for a batch to mark them sent, in ms (default 200). */
+  /** How long published outbox rows may wait for a batch to remove them, in ms (default 200). */
   readonly markSentAfterMs?: number;
 }
 
@@ -42,7 +42,7 @@ interface Committed {
  * decide, write every row with multi-row statements, commit), then one publish of its commands
  * and events (acks = all). Saga states stay in memory between decisions (the row version in the
  * UPDATE still fences other writers); a saga not held is read back. Published outbox rows are
- * marked sent by the next batch's transaction, or on their own when none comes soon.
+ * removed by the next batch's transaction, or on their own when none comes soon.
  */
 export class FloorBatches {
   private readonly sagas = new Map<string, StoredFloorSaga>();
@@ -254,7 +254,7 @@ export class FloorBatches {
     try {
       const client = await this.pool.connect();
       try {
-        await markSent(client, ids);
+        await removePublished(client, ids);
       } finally {
         client.release();
       }

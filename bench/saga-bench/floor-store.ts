@@ -146,7 +146,7 @@ export interface BatchWrites {
   readonly outbox: readonly OutboxEntry[];
   readonly timersSet: readonly (FloorTimer & { readonly sagaId: string })[];
   readonly timersCancelled: readonly string[];
-  /** Outbox rows of earlier batches published since: marked sent here. */
+  /** Outbox rows of earlier batches published since: removed here. */
   readonly sent: readonly string[];
 }
 
@@ -158,7 +158,8 @@ export class RowVersionConflict extends Error {
 /**
  * Writes a batch in one statement (its sub-statements all run to completion, whether read or
  * not): saga rows (row-version checked; the steps are in the state), audit lines, outbox rows in order (their
- * ids returned), timers set and cancelled, earlier batches' outbox rows marked sent.
+ * ids returned), timers set and cancelled, earlier batches' outbox rows removed once published
+ * (the outbox is only appended to and removed from, as the coordinator's fast path does).
  * Throws RowVersionConflict when a saga was changed by someone else (roll the transaction back).
  */
 export async function writeBatch(client: pg.ClientBase, writes: BatchWrites): Promise<string[]> {
@@ -186,7 +187,7 @@ export async function writeBatch(client: pg.ClientBase, writes: BatchWrites): Pr
        FROM json_to_recordset($4::json) AS x(id text, saga_id uuid, wakeup jsonb)
        ON CONFLICT (id) DO UPDATE SET due_at = EXCLUDED.due_at, wakeup = EXCLUDED.wakeup),
      timers_cancelled AS (DELETE FROM timers WHERE id = ANY($5::text[])),
-     sent AS (UPDATE outbox SET sent_at = now() WHERE id = ANY($6::bigint[]))
+     sent AS (DELETE FROM outbox WHERE id = ANY($6::bigint[]))
      SELECT (SELECT count(*) FROM updated)::int AS updated,
             (SELECT coalesce(array_agg(id), '{}') FROM outbox_rows) AS outbox_ids`,
     [
@@ -234,9 +235,12 @@ export async function writeBatch(client: pg.ClientBase, writes: BatchWrites): Pr
   return row.outbox_ids;
 }
 
-/** Marks published outbox rows sent, on its own (when no batch comes along to carry it). */
-export async function markSent(client: pg.ClientBase, ids: readonly string[]): Promise<void> {
-  await client.query(`UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[])`, [ids]);
+/** Removes published outbox rows, on its own (when no batch comes along to carry it). */
+export async function removePublished(
+  client: pg.ClientBase,
+  ids: readonly string[],
+): Promise<void> {
+  await client.query(`DELETE FROM outbox WHERE id = ANY($1::bigint[])`, [ids]);
 }
 
 /** The outbox JSON, built around the already serialised headers and bodies. */

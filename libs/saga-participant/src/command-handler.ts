@@ -6,6 +6,7 @@ import {
 } from '#contracts';
 import { BusinessRefusal } from './business-refusal.js';
 import type { HandlerContext } from './idempotency-store.js';
+import { fitsReplyResult } from './reply-result.js';
 import { TechnicalError } from './technical-error.js';
 
 /**
@@ -57,8 +58,8 @@ export async function runCommandHandler(
       message: `${command.participant} could not handle ${command.commandType}`,
     };
   }
-  const outcome: ReplyOutcome = { status: 'success', result };
-  if (replyOutcomeSchema.safeParse(outcome).success) return outcome;
+  // The path of nearly every command: checked without zod (the same rules, far cheaper).
+  if (fitsReplyResult(result)) return { status: 'success', result };
   return {
     status: 'error',
     code: 'INVALID_RESULT',

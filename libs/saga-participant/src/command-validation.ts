@@ -1,5 +1,5 @@
-import { parseCommandMessage, parseReplyMessage, type CommandMessage } from '#contracts';
-import { replyEnvelope } from './reply-message.js';
+import { LIMITS, parseCommandMessage, type CommandMessage } from '#contracts';
+import { replyMessageId } from './reply-message.js';
 import type { IncomingMessage } from '#saga-core';
 
 /** Kafka's rule for topic names. */
@@ -43,11 +43,28 @@ export function checkCommand(
   if (!TOPIC_NAME.test(replyTo) || !replyTo.startsWith(expected.topicPrefix)) {
     return refuse(`replyTo: not a topic of this environment (prefix "${expected.topicPrefix}")`);
   }
-  const probe = parseReplyMessage(
-    replyEnvelope(command, { status: 'success', result: null }, new Date(0)),
-  );
-  if (!probe.ok) return refuse(`cannot be answered: ${probe.reason}`);
+  // A reply echoes sagaId, stepId, action and attempt, which the reply schema holds to the
+  // rules the command schema has just checked; its messageId, the command's behind an ASCII
+  // prefix (so storable and not empty whenever the command's is), can only break the
+  // composite-id length. That is all there is left to check (command-validation.spec.ts pins
+  // it against parseReplyMessage at the limits).
+  const replyId = replyMessageId(command);
+  // Counted in code points, as the schemas count: never more than the UTF-16 length.
+  const replyLength =
+    replyId.length > LIMITS.compositeId ? codePointLength(replyId) : replyId.length;
+  if (replyLength > LIMITS.compositeId) {
+    return refuse(
+      `cannot be answered: messageId: Too big: the reply's would have ${replyLength} characters, at most ${LIMITS.compositeId} are allowed`,
+    );
+  }
   return { ok: true, command };
+}
+
+/** Length as the schemas measure it: in code points, a surrogate pair counting once. */
+function codePointLength(text: string): number {
+  let length = 0;
+  for (const _ of text) length++;
+  return length;
 }
 
 function refuse(reason: string): CommandCheck {

@@ -1,6 +1,6 @@
-// The outbox on the real Postgres: the fast path publishes committed rows at once and marks
-// them sent; what it could not publish stays unsent until the relay, after its grace period,
-// publishes it (DESIGN.md, "Outbox relay").
+// The outbox on the real Postgres: the fast path publishes committed rows at once and removes
+// them (marks them sent when they went late); what it could not publish stays unsent until the
+// relay, after its grace period, publishes it (DESIGN.md, "Outbox relay").
 import { jest } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import type { MessagePublisher, OutgoingMessage } from '#saga-core';
@@ -10,7 +10,10 @@ import {
   enqueueOutbox,
   type OutboxRow,
 } from '../../../apps/coordinator/src/persistence/saga-rows.js';
-import { OutboxFastPath } from '../../../apps/coordinator/src/outbox/outbox-fast-path.js';
+import {
+  ON_TIME_MS,
+  OutboxFastPath,
+} from '../../../apps/coordinator/src/outbox/outbox-fast-path.js';
 import { OutboxRelay } from '../../../apps/coordinator/src/outbox/outbox-relay.js';
 import { databaseUrl, uniqueName } from '../../support/services.js';
 import { waitFor } from '../../support/wait-for.js';
@@ -61,7 +64,43 @@ describe('the outbox fast path and its relay', () => {
       )
     ).map((r) => String(r.id));
 
-  it('publishes committed rows at once, in commit order, and marks them sent', async () => {
+  const stored = async (ids: string[]) =>
+    (
+      await dataSource.query<{ id: string; sent: boolean }[]>(
+        `SELECT id::text AS id, sent_at IS NOT NULL AS sent FROM outbox WHERE id = ANY($1::bigint[])
+         ORDER BY id`,
+        [ids],
+      )
+    ).map((r) => ({ id: r.id, sent: r.sent }));
+
+  it('removes the rows the broker took on time, and keeps the late ones marked with their sent time', async () => {
+    // A clock the publisher moves: the first publish is acknowledged ON_TIME_MS after its
+    // rows were queued, the second one millisecond later than that.
+    let now = 1_000_000;
+    const lags = [ON_TIME_MS, ON_TIME_MS + 1];
+    const publisher = new RecordingPublisher();
+    const timed: MessagePublisher = {
+      publish: async (messages) => {
+        await publisher.publish(messages);
+        now += lags.shift() ?? 0;
+      },
+    };
+    const onTime = [row(1), row(2)];
+    const late = [row(3)];
+    const onTimeIds = await commit(onTime);
+    const lateIds = await commit(late);
+    const fastPath = new OutboxFastPath(dataSource, timed, open, () => now);
+    fastPath.publish(onTimeIds, onTime);
+    await waitFor('the first publish', async () => publisher.published.length === 2);
+    fastPath.publish(lateIds, late);
+    await fastPath.stop();
+    expect(publisher.published.map((m) => m.key)).toEqual(['k-1', 'k-2', 'k-3']);
+    // Gone: a reply timeout awaiting one of them counts from its decision, at most
+    // ON_TIME_MS early. Kept: the late row's timeout counts from its sent time.
+    expect(await stored([...onTimeIds, ...lateIds])).toEqual([{ id: lateIds[0], sent: true }]);
+  });
+
+  it('publishes committed rows at once, in commit order, and leaves none unsent', async () => {
     const publisher = new RecordingPublisher();
     const fastPath = new OutboxFastPath(dataSource, publisher, open);
     const first = [row(1), row(2)];

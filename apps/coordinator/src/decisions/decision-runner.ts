@@ -59,6 +59,8 @@ export class DecisionRunner {
     const { dataSource, engine, registry, plan, gate, sensitive } = this.parts;
     // The session of the attempt that committed (inTransaction may retry `work`).
     let committed: { session: DecisionSession; now: number } | undefined;
+    // Before any attempt's timers were set: how late the fast path's sends are counts from it.
+    const began = Date.now();
     const result = await inTransaction(dataSource, async (sql) => {
       const now = await databaseNow(sql);
       const session = new DecisionSession(engine, registry, plan, gate, now, sensitive);
@@ -68,7 +70,7 @@ export class DecisionRunner {
       return value;
     });
     const { session, now } = committed!;
-    this.afterCommit(session, now);
+    this.afterCommit(session, now, began);
     return result;
   }
 
@@ -85,7 +87,7 @@ export class DecisionRunner {
     return sagas;
   }
 
-  private afterCommit(session: DecisionSession, now: number): void {
+  private afterCommit(session: DecisionSession, now: number, began: number): void {
     const { gate, signals, fastPath, telemetry } = this.parts;
     const { writes, outcomes, transitions, traces } = session;
     for (const { participant, healthy } of outcomes) gate.recordOutcome(participant, healthy);
@@ -93,7 +95,7 @@ export class DecisionRunner {
     telemetry?.metrics?.observe(transitions, now);
     telemetry?.log?.decided(transitions, traces);
     const outbox = session.committedOutbox;
-    fastPath.publish(outbox.ids, outbox.rows, outbox.unsentBefore);
+    fastPath.publish(outbox.ids, outbox.rows, outbox.unsentBefore, began);
     for (const timer of writes.timers.values()) signals.timerCommitted(timer.dueAt);
   }
 }

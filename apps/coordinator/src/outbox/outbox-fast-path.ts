@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import type { MessagePublisher, OutgoingMessage } from '#saga-core';
-import { inTransaction } from '#postgres';
+import { runQuery } from '#postgres';
 import { publishTraced } from '#tracing';
 import type { UnsentRow } from '../persistence/decision-rows.js';
 import type { OutboxRow } from '../persistence/saga-rows.js';
@@ -12,12 +12,25 @@ import { describeError } from '#errors';
 export type OpenPayload = (sagaId: string | null, payload: unknown) => unknown;
 
 /**
+ * How long after its decision began a row may reach the broker and still be removed once sent:
+ * a reply timeout whose command row is gone counts from its decision, so at most this much
+ * early. A row acknowledged later is kept, marked with its sent time, which the timeout then
+ * counts from.
+ */
+export const ON_TIME_MS = 250;
+
+/** A queued row and when its decision began (this process's clock, ms). */
+type TimedRow = QueuedRow & { readonly decidedAt: number };
+
+/**
  * Publishes outbox rows as soon as the transaction that wrote them has committed, without
  * reading them back: rows committed while a publish is under way go together in the next
- * request, in id order. Then it marks them sent, in a transaction committed without waiting for
- * the disk: a mark lost in a crash only means the relay publishes those rows again, and
- * receivers dedupe by message id. A row it could not publish stays unsent for the relay, the
- * crash backup, which leaves rows alone until they are older than its grace period.
+ * request, in id order. Then it removes them (one bulk delete, no per-row update: the outbox
+ * is only appended to on the hot path), or marks the late ones sent (ON_TIME_MS), in one
+ * statement committed without waiting for the disk: a removal lost in a crash only means the
+ * relay publishes those rows again, and receivers dedupe by message id. A row it could not
+ * publish stays unsent for the relay, the crash backup, which leaves rows alone until they are
+ * older than its grace period.
  *
  * A saga's messages leave in the order they were decided: a row is published here only when
  * no earlier row of its saga is still unsent (see SagaOrderGuard); otherwise it is left to the
@@ -25,9 +38,13 @@ export type OpenPayload = (sagaId: string | null, payload: unknown) => unknown;
  */
 export class OutboxFastPath {
   private readonly logger = new Logger(OutboxFastPath.name);
-  private queue: QueuedRow[] = [];
+  private queue: TimedRow[] = [];
   private draining: Promise<void> | undefined;
-  private unmarked: string[] = [];
+  /** Published rows not yet removed (on time) or marked sent (late). */
+  private unmarked: { readonly onTime: string[]; readonly late: string[] } = {
+    onTime: [],
+    late: [],
+  };
   private marking: Promise<void> | undefined;
   private stopped = false;
   private failing = false;
@@ -37,6 +54,8 @@ export class OutboxFastPath {
     private readonly dataSource: DataSource,
     private readonly publisher: MessagePublisher,
     private readonly openPayload: OpenPayload,
+    /** This process's clock, epoch ms (tests move it). */
+    private readonly clock: () => number = Date.now,
   ) {
     this.order = new SagaOrderGuard(dataSource);
   }
@@ -45,11 +64,13 @@ export class OutboxFastPath {
    * Queues committed rows (`ids[i]` is the id of `rows[i]`) for publishing; returns at once.
    * `unsentBefore`: the rows of their sagas that were unsent when they were written (all of
    * them; see writeDecision), which spares the order check a query; absent: not known.
+   * `decidedAt`: when the decision that wrote them began, on this.clock (default: now).
    */
   publish(
     ids: readonly string[],
     rows: readonly OutboxRow[],
     unsentBefore?: readonly UnsentRow[],
+    decidedAt = this.clock(),
   ): void {
     if (this.stopped || ids.length === 0) return;
     const earlierOf = new Map<string, string[]>();
@@ -59,7 +80,7 @@ export class OutboxFastPath {
       else earlier.push(id);
     }
     rows.forEach((row, index) => {
-      const queued: QueuedRow = { id: ids[index]!, sagaId: row.sagaId, row };
+      const queued: TimedRow = { id: ids[index]!, sagaId: row.sagaId, row, decidedAt };
       const earlier = row.sagaId === null ? [] : (earlierOf.get(row.sagaId) ?? []);
       this.queue.push(unsentBefore === undefined ? queued : { ...queued, unsentBefore: earlier });
     });
@@ -86,7 +107,7 @@ export class OutboxFastPath {
     while (this.queue.length > 0) {
       const batch = this.queue.sort((a, b) => compareIds(a.id, b.id));
       this.queue = [];
-      let ready: QueuedRow[];
+      let ready: TimedRow[];
       try {
         ready = await this.order.publishable(batch);
         if (ready.length === 0) continue;
@@ -102,33 +123,42 @@ export class OutboxFastPath {
         continue;
       }
       this.failing = false;
+      const ackedAt = this.clock();
       const ids = ready.map((queued) => queued.id);
       this.order.published(ids);
-      this.unmarked.push(...ids);
+      for (const queued of ready) {
+        const when = ackedAt - queued.decidedAt <= ON_TIME_MS ? 'onTime' : 'late';
+        this.unmarked[when].push(queued.id);
+      }
       this.marking ??= this.markSent();
     }
     this.draining = undefined;
   }
 
   private async markSent(): Promise<void> {
-    while (this.unmarked.length > 0) {
-      const ids = this.unmarked;
-      this.unmarked = [];
+    while (this.unmarked.onTime.length + this.unmarked.late.length > 0) {
+      const { onTime, late } = this.unmarked;
+      this.unmarked = { onTime: [], late: [] };
       try {
-        await inTransaction(this.dataSource, async (sql) => {
-          await sql.query(`SET LOCAL synchronous_commit = off`);
-          await sql.query(
-            `UPDATE outbox SET sent_at = clock_timestamp()
-             WHERE id IN (SELECT value::bigint FROM jsonb_array_elements_text($1::jsonb))`,
-            [JSON.stringify(ids)],
-          );
-        });
+        // One statement, its own transaction: set_config(…, true) holds until its commit,
+        // which therefore does not wait for the disk.
+        await runQuery(
+          this.dataSource,
+          `WITH removed AS (
+             DELETE FROM outbox
+             WHERE id IN (SELECT value::bigint FROM jsonb_array_elements_text($1::jsonb))),
+           marked AS (
+             UPDATE outbox SET sent_at = clock_timestamp()
+             WHERE id IN (SELECT value::bigint FROM jsonb_array_elements_text($2::jsonb)))
+           SELECT set_config('synchronous_commit', 'off', true)`,
+          [JSON.stringify(onTime), JSON.stringify(late)],
+        );
       } catch (error) {
         this.logger.warn(
-          `could not mark ${ids.length} published rows sent (the relay will publish them again): ${describeError(error)}`,
+          `could not mark ${onTime.length + late.length} published rows sent (the relay will publish them again): ${describeError(error)}`,
         );
       }
-      this.order.marked(ids);
+      this.order.marked([...onTime, ...late]);
     }
     this.marking = undefined;
   }

@@ -19,18 +19,18 @@ export interface QueuedRow {
  * Keeps each saga's messages in the order they were decided when the fast path publishes: a
  * saga's rows may go only if none of its earlier rows is still unsent, whoever wrote them (a
  * send that failed here, another instance's decision, a row the relay has not taken yet).
- * Rows this instance published but has not marked sent yet count as sent. A saga held back
+ * Rows this instance published but has not removed or marked sent yet count as sent. A saga held back
  * here is left whole to the relay, which publishes a lane's rows in id order.
  *
  * Why: a compensation that overtakes its own command reaches the participant first, finds
  * nothing to undo, and the command is applied afterwards, never to be undone.
  *
  * A row that says which earlier rows were unsent when it was written is judged without a query
- * when each of them is in the batch or published here: rows only ever go from unsent to sent,
- * and its saga was locked, so no earlier row appeared since. Only the others are read again.
+ * when each of them is in the batch or published here: rows only ever go from unsent to sent
+ * (or removed, which reads as sent), and its saga was locked, so no earlier row appeared since. Only the others are read again.
  */
 export class SagaOrderGuard {
-  /** Ids published by this instance whose sent mark has not committed yet. */
+  /** Ids published by this instance whose removal or sent mark has not committed yet. */
   private readonly publishedUnmarked = new Set<string>();
   /** Ids marked while a check was reading: dropped from the set once it has decided. */
   private markedDuringCheck: string[] = [];
@@ -42,11 +42,11 @@ export class SagaOrderGuard {
    * The rows of `batch` (in id order) that may be published now: those of sagas with no earlier
    * unsent row outside this instance's published set. Rows of no saga always may.
    */
-  async publishable(batch: readonly QueuedRow[]): Promise<QueuedRow[]> {
+  async publishable<T extends QueuedRow>(batch: readonly T[]): Promise<T[]> {
     // Each saga's last row in the batch: every unsent row of the saga below it must be in the
     // batch itself (it goes first, in id order) or published already.
     const inBatch = new Set(batch.map((queued) => queued.id));
-    const lastOfSaga = new Map<string, QueuedRow>();
+    const lastOfSaga = new Map<string, T>();
     // Sagas with an earlier row that may still be unsent: those are read again.
     const doubtful = new Set<string>();
     for (const queued of batch) {
