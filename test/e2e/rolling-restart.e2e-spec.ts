@@ -1,7 +1,7 @@
 // A rolling update as Kubernetes runs one (docs/DEPLOYMENT.md): the migrate job first, then three
 // instances started with RUN_MIGRATIONS=false under load, each stopped with SIGTERM and replaced
 // in turn, on the real broker and Postgres. A stop drains (the consumers finish their batch,
-// commit and leave their groups; the outbox rows in hand are published and marked), so every
+// commit and leave their groups; the outbox rows in hand are published and removed), so every
 // saga ends as its input says, no effect is applied twice and no command is delivered twice.
 import { topicNames } from '#contracts';
 import {

@@ -1,7 +1,7 @@
 import { LIMITS, replyOutcomeSchema, type JsonValue } from '#contracts';
 import { runCommandHandler } from './command-handler.js';
 import { commandFor } from './command.fixture.js';
-import { fitsReplyResult } from './reply-result.js';
+import { fitsReplyResult, MAX_RESULT_DEPTH } from './reply-result.js';
 
 /** The check it replaces: the reply schema on a success outcome. */
 const zodAccepts = (result: unknown) =>
@@ -100,6 +100,24 @@ describe('fitsReplyResult', () => {
     expect(fitsReplyResult(cycle)).toBe(false);
     expect(fitsReplyResult([[cycle]])).toBe(false);
     expect(fitsReplyResult(deep)).toBe(false);
+  });
+});
+
+describe('fitsReplyResult, past what the schema says', () => {
+  it('refuses nesting deeper than MAX_RESULT_DEPTH, which the coordinator may not be able to read', () => {
+    expect(fitsReplyResult(nested(MAX_RESULT_DEPTH, true))).toBe(true);
+    expect(fitsReplyResult(nested(MAX_RESULT_DEPTH, false))).toBe(true);
+    expect(fitsReplyResult(nested(MAX_RESULT_DEPTH + 1, true))).toBe(false);
+    expect(fitsReplyResult(nested(MAX_RESULT_DEPTH + 1, false))).toBe(false);
+    // Where the coordinator's validator has been seen to run out of stack.
+    expect(fitsReplyResult(nested(3_000, true))).toBe(false);
+  });
+
+  it('refuses an object whose inherited toJSON would send something unchecked', () => {
+    const sneaky = Object.create({ toJSON: () => 'a\u0000' }) as object;
+
+    expect(fitsReplyResult(sneaky)).toBe(false);
+    expect(fitsReplyResult({ inner: [sneaky] })).toBe(false);
   });
 });
 

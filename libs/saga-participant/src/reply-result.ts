@@ -1,6 +1,13 @@
 import { LIMITS, unstorableTextProblem } from '#contracts';
 
 /**
+ * Deepest nesting of a result the kit sends: the coordinator's validator runs out of stack
+ * somewhere between 2,000 and 3,000 levels, and a reply it cannot read is dead-lettered, so the
+ * step would time out on every retry. Deeper results are refused here instead (INVALID_RESULT).
+ */
+export const MAX_RESULT_DEPTH = 1_000;
+
+/**
  * Whether `value` may be the `result` of a success reply: what replyOutcomeSchema accepts there
  * (reply-result.spec.ts pins the two against each other), checked without zod, whose parse of
  * every success outcome was the kit's main cost per command. That is JSON as z.json() takes it:
@@ -15,14 +22,14 @@ export function fitsReplyResult(value: unknown): boolean {
   try {
     // Serialised first: JSON.stringify throws on a cycle, so the walk that follows ends.
     const text = JSON.stringify(value);
-    return text !== undefined && text.length <= LIMITS.json && isStorableJson(value);
+    return text !== undefined && text.length <= LIMITS.json && isStorableJson(value, 0);
   } catch {
     // A cycle, nesting deeper than the stack, a BigInt, a getter that throws.
     return false;
   }
 }
 
-function isStorableJson(value: unknown): boolean {
+function isStorableJson(value: unknown, depth: number): boolean {
   switch (typeof value) {
     case 'string':
       return unstorableTextProblem(value) === undefined;
@@ -36,16 +43,21 @@ function isStorableJson(value: unknown): boolean {
       return false;
   }
   if (value === null) return true;
+  if (depth >= MAX_RESULT_DEPTH) return false;
   if (Array.isArray(value)) {
     // Indexes, not for-of: a hole reads as undefined and refuses the array, as zod does.
-    for (let i = 0; i < value.length; i++) if (!isStorableJson(value[i])) return false;
+    for (let i = 0; i < value.length; i++) if (!isStorableJson(value[i], depth + 1)) return false;
     return true;
   }
+  // A toJSON (own or inherited) would send something else than what is checked here.
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return false;
   if (!isPlainObject(value) || hasEnumerableSymbol(value)) return false;
   const record = value as Record<string, unknown>;
   for (const key of Object.keys(record)) {
     if (key === '__proto__') continue;
-    if (unstorableTextProblem(key) !== undefined || !isStorableJson(record[key])) return false;
+    if (unstorableTextProblem(key) !== undefined || !isStorableJson(record[key], depth + 1)) {
+      return false;
+    }
   }
   return true;
 }

@@ -10,10 +10,7 @@ import {
   enqueueOutbox,
   type OutboxRow,
 } from '../../../apps/coordinator/src/persistence/saga-rows.js';
-import {
-  ON_TIME_MS,
-  OutboxFastPath,
-} from '../../../apps/coordinator/src/outbox/outbox-fast-path.js';
+import { OutboxFastPath } from '../../../apps/coordinator/src/outbox/outbox-fast-path.js';
 import { OutboxRelay } from '../../../apps/coordinator/src/outbox/outbox-relay.js';
 import { databaseUrl, uniqueName } from '../../support/services.js';
 import { waitFor } from '../../support/wait-for.js';
@@ -73,31 +70,39 @@ describe('the outbox fast path and its relay', () => {
       )
     ).map((r) => ({ id: r.id, sent: r.sent }));
 
-  it('removes the rows the broker took on time, and keeps the late ones marked with their sent time', async () => {
-    // A clock the publisher moves: the first publish is acknowledged ON_TIME_MS after its
-    // rows were queued, the second one millisecond later than that.
+  it('removes the rows sent by their deadline, and keeps the others marked with their sent time', async () => {
+    // A clock the publisher moves: each publish is acknowledged 100 ms after it began.
     let now = 1_000_000;
-    const lags = [ON_TIME_MS, ON_TIME_MS + 1];
     const publisher = new RecordingPublisher();
     const timed: MessagePublisher = {
       publish: async (messages) => {
         await publisher.publish(messages);
-        now += lags.shift() ?? 0;
+        now += 100;
       },
     };
-    const onTime = [row(1), row(2)];
-    const late = [row(3)];
-    const onTimeIds = await commit(onTime);
-    const lateIds = await commit(late);
+    // An event no timeout awaits, a command acknowledged at its deadline, one a millisecond
+    // after it; then a row handed over with no deadlines at all.
+    const rows = [row(1), row(2), row(3)];
+    const deadlines = new Map([
+      ['k-1', Number.POSITIVE_INFINITY],
+      ['k-2', now + 100],
+      ['k-3', now + 99],
+    ]);
+    const ids = await commit(rows);
+    const unknown = [row(4)];
+    const unknownIds = await commit(unknown);
     const fastPath = new OutboxFastPath(dataSource, timed, open, () => now);
-    fastPath.publish(onTimeIds, onTime);
-    await waitFor('the first publish', async () => publisher.published.length === 2);
-    fastPath.publish(lateIds, late);
+    fastPath.publish(ids, rows, undefined, (r) => deadlines.get(r.key)!);
+    await waitFor('the first publish', async () => publisher.published.length === 3);
+    fastPath.publish(unknownIds, unknown);
     await fastPath.stop();
-    expect(publisher.published.map((m) => m.key)).toEqual(['k-1', 'k-2', 'k-3']);
-    // Gone: a reply timeout awaiting one of them counts from its decision, at most
-    // ON_TIME_MS early. Kept: the late row's timeout counts from its sent time.
-    expect(await stored([...onTimeIds, ...lateIds])).toEqual([{ id: lateIds[0], sent: true }]);
+    expect(publisher.published.map((m) => m.key)).toEqual(['k-1', 'k-2', 'k-3', 'k-4']);
+    // Gone: a reply timeout awaiting one of them fires as set, from its decision. Kept: the
+    // late row's timeout, and any of the last one's, count from their sent time.
+    expect(await stored([...ids, ...unknownIds])).toEqual([
+      { id: ids[2], sent: true },
+      { id: unknownIds[0], sent: true },
+    ]);
   });
 
   it('publishes committed rows at once, in commit order, and leaves none unsent', async () => {

@@ -1,10 +1,11 @@
+import { performance } from 'node:perf_hooks';
 import type { DataSource } from 'typeorm';
 import type { SagaEngine, SagaRegistry, TransitionResult } from '#saga-core';
 import { inTransaction, type SqlRunner } from '#postgres';
 import type { WorkSignals } from '../common/work-signals.js';
 import type { SagaLog } from '../observability/saga-log.js';
 import type { SagaMetrics } from '../observability/saga-metrics.js';
-import type { OutboxFastPath } from '../outbox/outbox-fast-path.js';
+import { removalDeadlines, type OutboxFastPath } from '../outbox/outbox-fast-path.js';
 import { databaseNow, lockSagas, type StoredSaga } from '../persistence/saga-rows.js';
 import type { CommandGate } from '../resilience/command-gate.js';
 import type { SensitiveData } from '../security/sensitive-data.js';
@@ -59,8 +60,8 @@ export class DecisionRunner {
     const { dataSource, engine, registry, plan, gate, sensitive } = this.parts;
     // The session of the attempt that committed (inTransaction may retry `work`).
     let committed: { session: DecisionSession; now: number } | undefined;
-    // Before any attempt's timers were set: how late the fast path's sends are counts from it.
-    const began = Date.now();
+    // Before any attempt set its timers: the fast path's sends are on time or late from here.
+    const began = performance.now();
     const result = await inTransaction(dataSource, async (sql) => {
       const now = await databaseNow(sql);
       const session = new DecisionSession(engine, registry, plan, gate, now, sensitive);
@@ -95,7 +96,16 @@ export class DecisionRunner {
     telemetry?.metrics?.observe(transitions, now);
     telemetry?.log?.decided(transitions, traces);
     const outbox = session.committedOutbox;
-    fastPath.publish(outbox.ids, outbox.rows, outbox.unsentBefore, began);
+    const timeoutOf = new Map<string, number>();
+    for (const { awaits } of writes.timers.values()) {
+      if (awaits?.messageId !== undefined) timeoutOf.set(awaits.messageId, awaits.delayMs);
+    }
+    fastPath.publish(
+      outbox.ids,
+      outbox.rows,
+      outbox.unsentBefore,
+      removalDeadlines(began, timeoutOf),
+    );
     for (const timer of writes.timers.values()) signals.timerCommitted(timer.dueAt);
   }
 }

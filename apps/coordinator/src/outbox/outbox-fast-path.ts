@@ -1,5 +1,7 @@
+import { performance } from 'node:perf_hooks';
 import { Logger } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
+import { HEADERS } from '#contracts';
 import type { MessagePublisher, OutgoingMessage } from '#saga-core';
 import { runQuery } from '#postgres';
 import { publishTraced } from '#tracing';
@@ -12,22 +14,51 @@ import { describeError } from '#errors';
 export type OpenPayload = (sagaId: string | null, payload: unknown) => unknown;
 
 /**
- * How long after its decision began a row may reach the broker and still be removed once sent:
- * a reply timeout whose command row is gone counts from its decision, so at most this much
- * early. A row acknowledged later is kept, marked with its sent time, which the timeout then
- * counts from.
+ * A command a reply timeout awaits may be removed once sent only if the broker took it within
+ * this share of the timeout, and ON_TIME_MS at most, after its decision began: the timer of a
+ * command whose row is gone fires as set, counting from the decision, so at most that much
+ * early. A row acknowledged later is kept, marked with its sent time, which its timeout then
+ * counts from (as for every row the relay sends).
  */
+export const ON_TIME_SHARE = 0.05;
 export const ON_TIME_MS = 250;
 
-/** A queued row and when its decision began (this process's clock, ms). */
-type TimedRow = QueuedRow & { readonly decidedAt: number };
+/**
+ * Until when (on the fast path's clock, ms) each row may reach the broker and still be removed
+ * once sent; Infinity when no reply timeout counts from it.
+ */
+export type RemovalDeadlines = (row: OutboxRow) => number;
+
+/** For rows no reply timeout awaits (events): removed once sent, however late. */
+export const REMOVABLE_ANY_TIME: RemovalDeadlines = () => Number.POSITIVE_INFINITY;
+
+/**
+ * The deadlines of a decision begun at `began` (performance.now()) whose reply timeouts await
+ * some of its commands: `timeoutOf` maps their message ids to the timeouts' lengths (ms).
+ */
+export function removalDeadlines(
+  began: number,
+  timeoutOf: ReadonlyMap<string, number>,
+): RemovalDeadlines {
+  return (row) => {
+    const timeoutMs = timeoutOf.get(row.headers[HEADERS.messageId] ?? '');
+    if (timeoutMs === undefined) return Number.POSITIVE_INFINITY;
+    return began + Math.min(ON_TIME_MS, timeoutMs * ON_TIME_SHARE);
+  };
+}
+
+/** A queued row and until when it may be acknowledged and still be removed. */
+type TimedRow = QueuedRow & { readonly removableUntil: number };
+
+/** Attempts of the statement that removes or marks published rows (it may be repeated). */
+const MARK_ATTEMPTS = 3;
 
 /**
  * Publishes outbox rows as soon as the transaction that wrote them has committed, without
  * reading them back: rows committed while a publish is under way go together in the next
  * request, in id order. Then it removes them (one bulk delete, no per-row update: the outbox
- * is only appended to on the hot path), or marks the late ones sent (ON_TIME_MS), in one
- * statement committed without waiting for the disk: a removal lost in a crash only means the
+ * is only appended to on the hot path), or marks sent the ones a reply timeout needs the sent
+ * time of (RemovalDeadlines), in one statement committed without waiting for the disk: a removal lost in a crash only means the
  * relay publishes those rows again, and receivers dedupe by message id. A row it could not
  * publish stays unsent for the relay, the crash backup, which leaves rows alone until they are
  * older than its grace period.
@@ -40,7 +71,7 @@ export class OutboxFastPath {
   private readonly logger = new Logger(OutboxFastPath.name);
   private queue: TimedRow[] = [];
   private draining: Promise<void> | undefined;
-  /** Published rows not yet removed (on time) or marked sent (late). */
+  /** Published rows not yet removed (on time) or marked sent (late, or no deadline given). */
   private unmarked: { readonly onTime: string[]; readonly late: string[] } = {
     onTime: [],
     late: [],
@@ -54,8 +85,8 @@ export class OutboxFastPath {
     private readonly dataSource: DataSource,
     private readonly publisher: MessagePublisher,
     private readonly openPayload: OpenPayload,
-    /** This process's clock, epoch ms (tests move it). */
-    private readonly clock: () => number = Date.now,
+    /** A monotonic clock, ms, the one RemovalDeadlines are on (tests move it). */
+    private readonly clock: () => number = () => performance.now(),
   ) {
     this.order = new SagaOrderGuard(dataSource);
   }
@@ -64,13 +95,14 @@ export class OutboxFastPath {
    * Queues committed rows (`ids[i]` is the id of `rows[i]`) for publishing; returns at once.
    * `unsentBefore`: the rows of their sagas that were unsent when they were written (all of
    * them; see writeDecision), which spares the order check a query; absent: not known.
-   * `decidedAt`: when the decision that wrote them began, on this.clock (default: now).
+   * `removable`: until when each row may be acknowledged and still be removed; absent, every
+   * row is kept and marked sent once published.
    */
   publish(
     ids: readonly string[],
     rows: readonly OutboxRow[],
     unsentBefore?: readonly UnsentRow[],
-    decidedAt = this.clock(),
+    removable?: RemovalDeadlines,
   ): void {
     if (this.stopped || ids.length === 0) return;
     const earlierOf = new Map<string, string[]>();
@@ -80,7 +112,8 @@ export class OutboxFastPath {
       else earlier.push(id);
     }
     rows.forEach((row, index) => {
-      const queued: TimedRow = { id: ids[index]!, sagaId: row.sagaId, row, decidedAt };
+      const removableUntil = removable?.(row) ?? Number.NEGATIVE_INFINITY;
+      const queued: TimedRow = { id: ids[index]!, sagaId: row.sagaId, row, removableUntil };
       const earlier = row.sagaId === null ? [] : (earlierOf.get(row.sagaId) ?? []);
       this.queue.push(unsentBefore === undefined ? queued : { ...queued, unsentBefore: earlier });
     });
@@ -127,7 +160,7 @@ export class OutboxFastPath {
       const ids = ready.map((queued) => queued.id);
       this.order.published(ids);
       for (const queued of ready) {
-        const when = ackedAt - queued.decidedAt <= ON_TIME_MS ? 'onTime' : 'late';
+        const when = ackedAt <= queued.removableUntil ? 'onTime' : 'late';
         this.unmarked[when].push(queued.id);
       }
       this.marking ??= this.markSent();
@@ -140,8 +173,23 @@ export class OutboxFastPath {
       const { onTime, late } = this.unmarked;
       this.unmarked = { onTime: [], late: [] };
       try {
-        // One statement, its own transaction: set_config(…, true) holds until its commit,
-        // which therefore does not wait for the disk.
+        await this.removeOrMark(onTime, late);
+      } catch (error) {
+        this.logger.warn(
+          `could not mark ${onTime.length + late.length} published rows sent (the relay will publish them again): ${describeError(error)}`,
+        );
+      }
+      this.order.marked([...onTime, ...late]);
+    }
+    this.marking = undefined;
+  }
+
+  /** Removes `onTime`, marks `late` sent: one statement, tried again if it fails (harmless). */
+  private async removeOrMark(onTime: readonly string[], late: readonly string[]): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        // Its own transaction: set_config(…, true) holds until its commit, which therefore
+        // does not wait for the disk.
         await runQuery(
           this.dataSource,
           `WITH removed AS (
@@ -153,14 +201,11 @@ export class OutboxFastPath {
            SELECT set_config('synchronous_commit', 'off', true)`,
           [JSON.stringify(onTime), JSON.stringify(late)],
         );
+        return;
       } catch (error) {
-        this.logger.warn(
-          `could not mark ${onTime.length + late.length} published rows sent (the relay will publish them again): ${describeError(error)}`,
-        );
+        if (attempt >= MARK_ATTEMPTS) throw error;
       }
-      this.order.marked([...onTime, ...late]);
     }
-    this.marking = undefined;
   }
 }
 

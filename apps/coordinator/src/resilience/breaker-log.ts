@@ -10,7 +10,7 @@ import {
 } from '#contracts';
 import { inTransaction, runQuery } from '#postgres';
 import { laneOf } from '../outbox/outbox-lanes.js';
-import type { OutboxFastPath } from '../outbox/outbox-fast-path.js';
+import { REMOVABLE_ANY_TIME, type OutboxFastPath } from '../outbox/outbox-fast-path.js';
 import { enqueueOutbox, type OutboxRow } from '../persistence/saga-rows.js';
 import type { BreakerChange, BreakerState } from './participant-breaker.js';
 import { describeError } from '#errors';
@@ -93,7 +93,7 @@ export class BreakerLog {
       );
       return enqueueOutbox(sql, [row]);
     });
-    this.fastPath.publish(ids, [row]);
+    this.fastPath.publish(ids, [row], undefined, REMOVABLE_ANY_TIME);
   }
 }
 

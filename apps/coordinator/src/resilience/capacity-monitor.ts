@@ -76,6 +76,8 @@ export class CapacityMonitor {
         const { released, dropped, outbox } = await inTransaction(this.dataSource, (sql) =>
           releaseHeld(sql, participant, allowed, this.restamp),
         );
+        // No removal deadlines: released commands keep their rows, marked sent, and their reply
+        // timers move to the sent time (the release's transaction may have waited on locks).
         this.fastPath.publish(outbox.ids, outbox.rows);
         this.gate.noteReleased(participant, allowed, released, dropped);
         total += released;

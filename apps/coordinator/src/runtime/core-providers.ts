@@ -25,7 +25,7 @@ import { Metrics } from '../observability/metrics.js';
 import { rampRollbackCounter } from '../observability/definition-metrics.js';
 import { SagaLog } from '../observability/saga-log.js';
 import { SagaMetrics } from '../observability/saga-metrics.js';
-import { OutboxFastPath } from '../outbox/outbox-fast-path.js';
+import { OutboxFastPath, REMOVABLE_ANY_TIME } from '../outbox/outbox-fast-path.js';
 import { OutboxRelay } from '../outbox/outbox-relay.js';
 import { postgresDataSourceOptions } from '../persistence/data-source-options.js';
 import { embeddedDataSource } from '../persistence/embedded-data-source.js';
@@ -216,7 +216,7 @@ export function coreProviders(inputs: CoreInputs): Provider[] {
           {
             event: (rollback) => rampRollbackEvent(rollback, topics, config.outboxLanes),
             rolledBack: (rollback, ids, event) => {
-              fastPath.publish(ids, [event]);
+              fastPath.publish(ids, [event], undefined, REMOVABLE_ANY_TIME);
               rollbacks.inc({ saga_type: rollback.name, version: String(rollback.version) });
             },
           },
