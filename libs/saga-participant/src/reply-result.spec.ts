@@ -110,14 +110,22 @@ describe('fitsReplyResult, past what the schema says', () => {
     expect(fitsReplyResult(nested(MAX_RESULT_DEPTH + 1, true))).toBe(false);
     expect(fitsReplyResult(nested(MAX_RESULT_DEPTH + 1, false))).toBe(false);
     // Where the coordinator's validator has been seen to run out of stack.
-    expect(fitsReplyResult(nested(3_000, true))).toBe(false);
+    expect(fitsReplyResult(nested(1_000, false))).toBe(false);
   });
 
-  it('refuses an object whose inherited toJSON would send something unchecked', () => {
+  it('refuses an object or an array whose toJSON would send something unchecked', () => {
     const sneaky = Object.create({ toJSON: () => 'a\u0000' }) as object;
+    const sneakyArray = Object.assign([1], { toJSON: () => 'a\u0000' });
+    class Listing extends Array<number> {
+      toJSON(): string {
+        return 'a\u0000';
+      }
+    }
 
     expect(fitsReplyResult(sneaky)).toBe(false);
     expect(fitsReplyResult({ inner: [sneaky] })).toBe(false);
+    expect(fitsReplyResult(sneakyArray)).toBe(false);
+    expect(fitsReplyResult(Listing.from([1]))).toBe(false);
   });
 });
 

@@ -1,11 +1,12 @@
 import { LIMITS, unstorableTextProblem } from '#contracts';
 
 /**
- * Deepest nesting of a result the kit sends: the coordinator's validator runs out of stack
- * somewhere between 2,000 and 3,000 levels, and a reply it cannot read is dead-lettered, so the
- * step would time out on every retry. Deeper results are refused here instead (INVALID_RESULT).
+ * Deepest nesting of a result the kit sends: the coordinator's validator runs out of stack at
+ * about 1,000 to 1,500 levels (fewer the deeper the stack it starts from), and a reply it cannot
+ * read is dead-lettered, so the step would time out on every retry. Deeper results are refused
+ * here instead (INVALID_RESULT).
  */
-export const MAX_RESULT_DEPTH = 1_000;
+export const MAX_RESULT_DEPTH = 512;
 
 /**
  * Whether `value` may be the `result` of a success reply: what replyOutcomeSchema accepts there
@@ -14,9 +15,10 @@ export const MAX_RESULT_DEPTH = 1_000;
  * null, booleans, finite numbers, strings, arrays without holes and plain objects without
  * enumerable symbol keys (an own `__proto__` key is skipped, as zod skips it); no string or key
  * Postgres cannot store; at most LIMITS.json characters serialised, measured on the value as
- * it is sent (zod measured its own copy, which drops an own `__proto__` key and ignores an
- * inherited toJSON). What JSON.stringify cannot serialise (a cycle, nesting deeper than its
- * stack) is refused: zod never returned on a cycle, and threw past about 1,500 levels.
+ * it is sent (zod measured its own copy, which drops an own `__proto__` key). Refused besides,
+ * where zod gave no verdict or a wrong one: what JSON.stringify cannot serialise (a cycle:
+ * zod never returned), nesting past MAX_RESULT_DEPTH, and any object or array with a toJSON
+ * (it would send something other than what is checked; zod ignored an inherited one).
  */
 export function fitsReplyResult(value: unknown): boolean {
   try {
@@ -44,13 +46,13 @@ function isStorableJson(value: unknown, depth: number): boolean {
   }
   if (value === null) return true;
   if (depth >= MAX_RESULT_DEPTH) return false;
+  // A toJSON (own or inherited, on an object or an array) would send what is not checked here.
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return false;
   if (Array.isArray(value)) {
     // Indexes, not for-of: a hole reads as undefined and refuses the array, as zod does.
     for (let i = 0; i < value.length; i++) if (!isStorableJson(value[i], depth + 1)) return false;
     return true;
   }
-  // A toJSON (own or inherited) would send something else than what is checked here.
-  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return false;
   if (!isPlainObject(value) || hasEnumerableSymbol(value)) return false;
   const record = value as Record<string, unknown>;
   for (const key of Object.keys(record)) {

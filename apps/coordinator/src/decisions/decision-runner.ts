@@ -96,15 +96,11 @@ export class DecisionRunner {
     telemetry?.metrics?.observe(transitions, now);
     telemetry?.log?.decided(transitions, traces);
     const outbox = session.committedOutbox;
-    const timeoutOf = new Map<string, number>();
-    for (const { awaits } of writes.timers.values()) {
-      if (awaits?.messageId !== undefined) timeoutOf.set(awaits.messageId, awaits.delayMs);
-    }
     fastPath.publish(
       outbox.ids,
       outbox.rows,
       outbox.unsentBefore,
-      removalDeadlines(began, timeoutOf),
+      removalDeadlines(began, writes.timers.values()),
     );
     for (const timer of writes.timers.values()) signals.timerCommitted(timer.dueAt);
   }

@@ -1,5 +1,6 @@
 import { HEADERS, MESSAGE_TYPES, topicNames } from '#contracts';
 import type { Effect } from '#saga-core';
+import { ON_TIME_MS, removalDeadlines } from '../outbox/outbox-fast-path.js';
 import { laneOf } from '../outbox/outbox-lanes.js';
 import { emptyWrites, planEffects } from './effect-plan.js';
 
@@ -113,6 +114,35 @@ describe('planEffects', () => {
     const writes = emptyWrites();
     planEffects(writes, [retry(now - 1_000)], saga, now, options);
     expect(writes.timers.get('w-1')?.dueAt).toBe(now);
+  });
+});
+
+describe('planEffects and the fast path', () => {
+  it('gives a command its reply timeout awaits a removal deadline, and an event none', () => {
+    const timeout: Effect = {
+      type: 'schedule-wakeup',
+      wakeupId: 'timeout-1',
+      at: now + 60_000,
+      wakeup: { kind: 'reply-timeout', stepId: 'pay', attempt: 2 },
+    };
+    const event: Effect = {
+      type: 'publish-event',
+      event: {
+        eventId: `${saga.sagaId}:3:0`,
+        sagaId: saga.sagaId,
+        sagaType: 'order',
+        sagaVersion: 1,
+        type: 'saga.completed',
+        at: new Date(now).toISOString(),
+      },
+    };
+    const writes = emptyWrites();
+    planEffects(writes, [command, timeout, event], saga, now, options);
+    const deadlines = removalDeadlines(500, writes.timers.values());
+    const [commandRow, eventRow] = writes.outbox;
+
+    expect(deadlines(commandRow!)).toBe(500 + ON_TIME_MS);
+    expect(deadlines(eventRow!)).toBe(Number.POSITIVE_INFINITY);
   });
 });
 

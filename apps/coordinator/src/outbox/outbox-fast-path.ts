@@ -3,10 +3,10 @@ import { Logger } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { HEADERS } from '#contracts';
 import type { MessagePublisher, OutgoingMessage } from '#saga-core';
-import { runQuery } from '#postgres';
+import { isConnectionLoss, runQuery } from '#postgres';
 import { publishTraced } from '#tracing';
 import type { UnsentRow } from '../persistence/decision-rows.js';
-import type { OutboxRow } from '../persistence/saga-rows.js';
+import type { OutboxRow, TimerRow } from '../persistence/saga-rows.js';
 import { SagaOrderGuard, type QueuedRow } from './saga-order-guard.js';
 import { describeError } from '#errors';
 
@@ -33,13 +33,14 @@ export type RemovalDeadlines = (row: OutboxRow) => number;
 export const REMOVABLE_ANY_TIME: RemovalDeadlines = () => Number.POSITIVE_INFINITY;
 
 /**
- * The deadlines of a decision begun at `began` (performance.now()) whose reply timeouts await
- * some of its commands: `timeoutOf` maps their message ids to the timeouts' lengths (ms).
+ * The deadlines of the rows of a decision begun at `began` (performance.now()) that set
+ * `timers`: a reply timeout awaits the command whose message id its `awaits` names.
  */
-export function removalDeadlines(
-  began: number,
-  timeoutOf: ReadonlyMap<string, number>,
-): RemovalDeadlines {
+export function removalDeadlines(began: number, timers: Iterable<TimerRow>): RemovalDeadlines {
+  const timeoutOf = new Map<string, number>();
+  for (const { awaits } of timers) {
+    if (awaits?.messageId !== undefined) timeoutOf.set(awaits.messageId, awaits.delayMs);
+  }
   return (row) => {
     const timeoutMs = timeoutOf.get(row.headers[HEADERS.messageId] ?? '');
     if (timeoutMs === undefined) return Number.POSITIVE_INFINITY;
@@ -50,8 +51,10 @@ export function removalDeadlines(
 /** A queued row and until when it may be acknowledged and still be removed. */
 type TimedRow = QueuedRow & { readonly removableUntil: number };
 
-/** Attempts of the statement that removes or marks published rows (it may be repeated). */
+/** Attempts of the statement that removes or marks published rows, when a connection is lost. */
 const MARK_ATTEMPTS = 3;
+/** Pause before such an attempt, times its number: the pool hears of its other dead connections. */
+const MARK_RETRY_PAUSE_MS = 50;
 
 /**
  * Publishes outbox rows as soon as the transaction that wrote them has committed, without
@@ -184,7 +187,10 @@ export class OutboxFastPath {
     this.marking = undefined;
   }
 
-  /** Removes `onTime`, marks `late` sent: one statement, tried again if it fails (harmless). */
+  /**
+   * Removes `onTime`, marks `late` sent: one statement, tried again (harmless: a second mark
+   * only moves a timeout later) when its connection was lost, unless stopping.
+   */
   private async removeOrMark(onTime: readonly string[], late: readonly string[]): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
@@ -203,7 +209,8 @@ export class OutboxFastPath {
         );
         return;
       } catch (error) {
-        if (attempt >= MARK_ATTEMPTS) throw error;
+        if (attempt >= MARK_ATTEMPTS || this.stopped || !isConnectionLoss(error)) throw error;
+        await new Promise((resolve) => setTimeout(resolve, MARK_RETRY_PAUSE_MS * attempt));
       }
     }
   }

@@ -1,5 +1,5 @@
 import { HEADERS } from '#contracts';
-import type { OutboxRow } from '../persistence/saga-rows.js';
+import type { OutboxRow, TimerRow } from '../persistence/saga-rows.js';
 import { ON_TIME_MS, ON_TIME_SHARE, removalDeadlines } from './outbox-fast-path.js';
 
 const rowOf = (messageId: string): OutboxRow => ({
@@ -12,13 +12,14 @@ const rowOf = (messageId: string): OutboxRow => ({
 });
 
 describe('removalDeadlines', () => {
-  const deadlines = removalDeadlines(
-    1_000,
-    new Map([
-      ['long', 60_000],
-      ['short', 300],
-    ]),
-  );
+  const awaiting = (messageId: string, delayMs: number): TimerRow => ({
+    id: `timeout-${messageId}`,
+    sagaId: '00000000-0000-4000-8000-000000000001',
+    dueAt: 0,
+    wakeup: { kind: 'reply-timeout', stepId: 'pay', attempt: 1 },
+    awaits: { messageId, delayMs },
+  });
+  const deadlines = removalDeadlines(1_000, [awaiting('long', 60_000), awaiting('short', 300)]);
 
   it('lets a command under a long reply timeout be acknowledged up to ON_TIME_MS after its decision began', () => {
     expect(deadlines(rowOf('long'))).toBe(1_000 + ON_TIME_MS);

@@ -285,7 +285,8 @@ export function timerRecords(timers: readonly TimerRow[]): object[] {
  * in the outbox, or was sent less than the timeout ago, the timer is moved to the command's
  * `sent_at` plus the timeout (or now plus the timeout while unsent) instead of firing. A
  * command row that is gone was sent: on time, removed by the fast path (the timer counts from
- * its decision, at most ON_TIME_MS early), or long ago, pruned. Its timer fires as set. With `holdReplyTimeouts`,
+ * its decision, at most min(ON_TIME_MS, ON_TIME_SHARE of the timeout) early; released held
+ * commands are always kept), or long ago, pruned. Its timer fires as set. With `holdReplyTimeouts`,
  * reply timeouts are left alone (the caller cannot hear replies now).
  */
 export async function findDueTimers(
