@@ -1,4 +1,5 @@
-import { Kafka, logLevel, Partitioners, type IHeaders, type KafkaMessage } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type KafkaMessage } from 'kafkajs';
+import { decodeHeaders } from '#messaging';
 import type { BenchClient, BenchProducer, ClientSettings, ConsumeRun } from './bench-client.js';
 import { TRANSPORT_DEFAULTS as D } from './bench-client.js';
 import type { DecodedMessage } from './bench-messages.js';
@@ -148,14 +149,4 @@ function decode(message: KafkaMessage): DecodedMessage {
     value: message.value === null ? null : text(message.value),
     headers: decodeHeaders(message.headers),
   };
-}
-
-function decodeHeaders(headers: IHeaders | undefined): Record<string, string> {
-  const decoded: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers ?? {})) {
-    if (value === undefined) continue;
-    const last = Array.isArray(value) ? value[value.length - 1] : value;
-    if (last !== undefined) decoded[name] = text(last);
-  }
-  return decoded;
 }

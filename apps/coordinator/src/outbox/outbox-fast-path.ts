@@ -61,10 +61,10 @@ const MARK_RETRY_PAUSE_MS = 50;
  * reading them back: rows committed while a publish is under way go together in the next
  * request, in id order. Then it removes them (one bulk delete, no per-row update: the outbox
  * is only appended to on the hot path), or marks sent the ones a reply timeout needs the sent
- * time of (RemovalDeadlines), in one statement committed without waiting for the disk: a removal lost in a crash only means the
- * relay publishes those rows again, and receivers dedupe by message id. A row it could not
- * publish stays unsent for the relay, the crash backup, which leaves rows alone until they are
- * older than its grace period.
+ * time of (RemovalDeadlines), in one statement committed without waiting for the disk: a
+ * removal lost in a crash only means the relay publishes those rows again, and receivers
+ * dedupe by message id. A row it could not publish stays unsent for the relay, the crash
+ * backup, which leaves rows alone until they are older than its grace period.
  *
  * A saga's messages leave in the order they were decided: a row is published here only when
  * no earlier row of its saga is still unsent (see SagaOrderGuard); otherwise it is left to the
@@ -179,7 +179,7 @@ export class OutboxFastPath {
         await this.removeOrMark(onTime, late);
       } catch (error) {
         this.logger.warn(
-          `could not mark ${onTime.length + late.length} published rows sent (the relay will publish them again): ${describeError(error)}`,
+          `could not remove or mark ${onTime.length + late.length} published rows (the relay will publish them again): ${describeError(error)}`,
         );
       }
       this.order.marked([...onTime, ...late]);
