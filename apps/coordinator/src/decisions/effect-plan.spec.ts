@@ -35,6 +35,15 @@ const retry = (at: number): Effect => ({
   wakeup: { kind: 'retry', stepId: 'pay', attempt: 2 },
 });
 
+/** The reply timeout of the command above, due at `at`. */
+const replyTimeout = (at: number) =>
+  ({
+    type: 'schedule-wakeup',
+    wakeupId: 'timeout-1',
+    at,
+    wakeup: { kind: 'reply-timeout', stepId: 'pay', attempt: 2 },
+  }) satisfies Effect;
+
 describe('planEffects', () => {
   it('turns a command into an outbox row for the participant, keyed by saga, with the contract headers', () => {
     const writes = emptyWrites();
@@ -119,12 +128,7 @@ describe('planEffects', () => {
 
 describe('planEffects and the fast path', () => {
   it('gives a command its reply timeout awaits a removal deadline, and an event none', () => {
-    const timeout: Effect = {
-      type: 'schedule-wakeup',
-      wakeupId: 'timeout-1',
-      at: now + 60_000,
-      wakeup: { kind: 'reply-timeout', stepId: 'pay', attempt: 2 },
-    };
+    const timeout = replyTimeout(now + 60_000);
     const event: Effect = {
       type: 'publish-event',
       event: {
@@ -148,12 +152,7 @@ describe('planEffects and the fast path', () => {
 
 describe('planEffects with a route', () => {
   it('holds a command with its reply timeout, unarmed, and drops one the caller answers itself', () => {
-    const timeout: Effect = {
-      type: 'schedule-wakeup',
-      wakeupId: 'timeout-1',
-      at: now + 5_000,
-      wakeup: { kind: 'reply-timeout', stepId: 'pay', attempt: 2 },
-    };
+    const timeout = replyTimeout(now + 5_000);
     const held = emptyWrites();
     planEffects(held, [timeout, command, retry(now + 100)], saga, now, options, () => 'hold');
     expect(held.outbox).toEqual([]);

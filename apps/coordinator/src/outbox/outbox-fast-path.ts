@@ -3,7 +3,7 @@ import { Logger } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { HEADERS } from '#contracts';
 import type { MessagePublisher, OutgoingMessage } from '#saga-core';
-import { isConnectionLoss, runQuery } from '#postgres';
+import { retryWhileUnavailable, runQuery } from '#postgres';
 import { publishTraced } from '#tracing';
 import type { UnsentRow } from '../persistence/decision-rows.js';
 import type { OutboxRow, TimerRow } from '../persistence/saga-rows.js';
@@ -51,10 +51,8 @@ export function removalDeadlines(began: number, timers: Iterable<TimerRow>): Rem
 /** A queued row and until when it may be acknowledged and still be removed. */
 type TimedRow = QueuedRow & { readonly removableUntil: number };
 
-/** Attempts of the statement that removes or marks published rows, when a connection is lost. */
-const MARK_ATTEMPTS = 3;
-/** Pause before such an attempt, times its number: the pool hears of its other dead connections. */
-const MARK_RETRY_PAUSE_MS = 50;
+/** How long the removal or mark of published rows is retried while the database is unavailable. */
+const MARK_RETRY_WINDOW_MS = 1_000;
 
 /**
  * Publishes outbox rows as soon as the transaction that wrote them has committed, without
@@ -188,15 +186,15 @@ export class OutboxFastPath {
   }
 
   /**
-   * Removes `onTime`, marks `late` sent: one statement, tried again (harmless: a second mark
-   * only moves a timeout later) when its connection was lost, unless stopping.
+   * Removes `onTime`, marks `late` sent: one statement, tried again for a moment while the
+   * database is unavailable (harmless: a second mark only moves a timeout later).
    */
   private async removeOrMark(onTime: readonly string[], late: readonly string[]): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
+    await retryWhileUnavailable(
+      () =>
         // Its own transaction: set_config(…, true) holds until its commit, which therefore
         // does not wait for the disk.
-        await runQuery(
+        runQuery(
           this.dataSource,
           `WITH removed AS (
              DELETE FROM outbox
@@ -206,13 +204,9 @@ export class OutboxFastPath {
              WHERE id IN (SELECT value::bigint FROM jsonb_array_elements_text($2::jsonb)))
            SELECT set_config('synchronous_commit', 'off', true)`,
           [JSON.stringify(onTime), JSON.stringify(late)],
-        );
-        return;
-      } catch (error) {
-        if (attempt >= MARK_ATTEMPTS || this.stopped || !isConnectionLoss(error)) throw error;
-        await new Promise((resolve) => setTimeout(resolve, MARK_RETRY_PAUSE_MS * attempt));
-      }
-    }
+        ),
+      { until: Date.now() + (this.stopped ? 0 : MARK_RETRY_WINDOW_MS), pauseMs: 50 },
+    );
   }
 }
 
