@@ -209,9 +209,31 @@ async function runOnPool<T>(
 function sqlOfClient(client: PoolClient, transactionStart: number): SqlRunner {
   return {
     query: async <Row>(sql: string, parameters?: unknown[]) =>
-      (await client.query(sql, parameters)).rows as Row[],
+      (await client.query(namedStatement(sql, parameters))).rows as Row[],
     ...(Number.isFinite(transactionStart) ? { transactionStart } : {}),
   };
+}
+
+/**
+ * Most distinct statement texts given a name: the hot path runs a handful of fixed texts; one
+ * built from values (which no caller should do) stays unnamed once the names run out, so
+ * neither the pg client nor the backend holds more than this many per connection.
+ */
+export const MAX_NAMED_STATEMENTS = 64;
+const statementNames = new Map<string, string>();
+
+/**
+ * The statement as a named one: node-postgres parses a named statement once per connection and
+ * Postgres plans it once (a generic plan, after five custom ones, when it costs no more), where
+ * an unnamed one is parsed, analysed and planned at every run.
+ */
+function namedStatement(text: string, values: unknown[] | undefined): pg.QueryConfig {
+  let name = statementNames.get(text);
+  if (name === undefined && statementNames.size < MAX_NAMED_STATEMENTS) {
+    name = `saga_statement_${statementNames.size + 1}`;
+    statementNames.set(text, name);
+  }
+  return name === undefined ? { text, values } : { name, text, values };
 }
 
 async function runOnQueryRunner<T>(

@@ -81,21 +81,22 @@ export async function writeDecision(sql: SqlRunner, rows: DecisionRows): Promise
        SELECT x.saga_id, x.lane, x.topic, x.message_key, x.headers, x.payload
        FROM jsonb_to_recordset($5::jsonb) AS x(ord integer, saga_id uuid, lane smallint,
          topic text, message_key text, headers jsonb, payload jsonb)
-       ORDER BY x.ord RETURNING id, headers->>'${HEADERS.messageId}' AS message_id),
+       ORDER BY x.ord RETURNING id, saga_id, headers->>'${HEADERS.messageId}' AS message_id),
      timers_set AS (
        INSERT INTO timers (id, saga_id, due_at, wakeup, command_outbox_id, delay_ms)
-       SELECT x.id, x.saga_id, x.due_at, x.wakeup,
-         (SELECT min(o.id) FROM outbox_rows o WHERE o.message_id = x.awaits_message_id), x.delay_ms
+       SELECT x.id, x.saga_id, x.due_at, x.wakeup, o.id, x.delay_ms
        FROM jsonb_to_recordset($4::jsonb) AS x(id text, saga_id uuid, due_at timestamptz, wakeup jsonb,
          awaits_message_id text, delay_ms bigint)
+       -- Joined, not a subquery per timer: a start's decision sets hundreds of each.
+       LEFT JOIN (SELECT message_id, min(id) AS id FROM outbox_rows GROUP BY message_id) o
+         ON o.message_id = x.awaits_message_id
        ON CONFLICT (id) DO UPDATE SET due_at = EXCLUDED.due_at, wakeup = EXCLUDED.wakeup,
          -- A timer armed again for the same attempt (a resume) keeps the command it awaits.
          command_outbox_id = coalesce(EXCLUDED.command_outbox_id, timers.command_outbox_id),
          delay_ms = coalesce(EXCLUDED.delay_ms, timers.delay_ms)),
      unsent_before AS (
        SELECT o.saga_id, o.id FROM outbox o
-       WHERE o.sent_at IS NULL AND o.saga_id IN (
-         SELECT x.saga_id FROM jsonb_to_recordset($5::jsonb) AS x(saga_id uuid)))
+       WHERE o.sent_at IS NULL AND o.saga_id IN (SELECT saga_id FROM outbox_rows))
      SELECT (SELECT count(*) FROM updated)::int AS updated,
        (SELECT coalesce(json_agg(id ORDER BY id), '[]'::json) FROM outbox_rows) AS outbox_ids,
        (SELECT coalesce(json_agg(json_build_object('saga_id', saga_id, 'id', id)), '[]'::json)
