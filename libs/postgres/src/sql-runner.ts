@@ -121,7 +121,9 @@ async function runWithRetries<T>(
       if (attempt >= maxAttempts) throw error;
       if (isLostRace(error)) continue;
       const again =
-        attempt < CONNECTION_ATTEMPTS && !progress.commitSent && isConnectionLoss(error);
+        attempt < CONNECTION_ATTEMPTS &&
+        !progress.commitSent &&
+        (isConnectionLoss(error) || isStalePreparedStatement(error));
       if (!pool || !again) throw error;
       // Gives the pool the time to hear of its other dead connections (a terminated backend
       // tells each of its clients at once) before taking one again.
@@ -191,6 +193,8 @@ async function runOnPool<T>(
       } else {
         broken ??= error instanceof Error ? error : new Error('connection lost');
       }
+      // Its named statements are parsed again only on a new connection.
+      if (isStalePreparedStatement(error)) broken ??= error as Error;
       throw error;
     }
   } catch (error) {
@@ -215,24 +219,29 @@ function sqlOfClient(client: PoolClient, transactionStart: number): SqlRunner {
 }
 
 /**
- * Most distinct statement texts given a name: the hot path runs a handful of fixed texts; one
- * built from values (which no caller should do) stays unnamed once the names run out, so
- * neither the pg client nor the backend holds more than this many per connection.
+ * Most statement texts marked {@link prepared} in a process: past it, a text stays unnamed, so
+ * neither the pg client nor a backend holds more than this many per connection.
  */
 export const MAX_NAMED_STATEMENTS = 64;
 const statementNames = new Map<string, string>();
 
 /**
- * The statement as a named one: node-postgres parses a named statement once per connection and
- * Postgres plans it once (a generic plan, after five custom ones, when it costs no more), where
- * an unnamed one is parsed, analysed and planned at every run.
+ * Marks a statement text of the hot path to be prepared, and returns it: run in a transaction
+ * on the pg pool (inTransaction), it goes as a named statement, which node-postgres parses once
+ * per connection and Postgres plans once (a generic plan, after five custom ones, when it costs
+ * no more), where an unnamed one is parsed, analysed and planned at every run. Only for texts
+ * fixed in the code, whose plan suits every parameter: each keeps its name for the process's
+ * life.
  */
-function namedStatement(text: string, values: unknown[] | undefined): pg.QueryConfig {
-  let name = statementNames.get(text);
-  if (name === undefined && statementNames.size < MAX_NAMED_STATEMENTS) {
-    name = `saga_statement_${statementNames.size + 1}`;
-    statementNames.set(text, name);
+export function prepared(text: string): string {
+  if (!statementNames.has(text) && statementNames.size < MAX_NAMED_STATEMENTS) {
+    statementNames.set(text, `saga_statement_${statementNames.size + 1}`);
   }
+  return text;
+}
+
+function namedStatement(text: string, values: unknown[] | undefined): pg.QueryConfig {
+  const name = statementNames.get(text);
   return name === undefined ? { text, values } : { name, text, values };
 }
 
@@ -264,6 +273,21 @@ function sqlOf(runner: QueryRunner): SqlRunner {
     query: async <Row>(sql: string, parameters?: unknown[]) =>
       (await runner.query(sql, parameters, true)).records as Row[],
   };
+}
+
+/**
+ * A named statement the server no longer holds as prepared: a migration changed its result
+ * type (0A000) or it was deallocated (26000). node-postgres would send it by name for good on
+ * that connection, so the connection is dropped and the transaction runs again on another.
+ */
+function isStalePreparedStatement(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if (code === '26000') return true;
+  return (
+    code === '0A000' &&
+    typeof message === 'string' &&
+    message.includes('cached plan must not change result type')
+  );
 }
 
 function isLostRace(error: unknown): boolean {

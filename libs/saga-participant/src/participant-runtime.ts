@@ -3,6 +3,7 @@ import { createCommandBatchHandler, type ReplyInterceptor } from './command-batc
 import type { CommandHandlers } from './command-handler.js';
 import type { IdempotencyStore } from './idempotency-store.js';
 import { InMemoryIdempotencyStore } from './in-memory-idempotency-store.js';
+import { mergingPublisher } from './merged-replies.js';
 import { jsonLinesParticipantLogger, type ParticipantLogger } from './participant-logger.js';
 import type { MessageConsumer, MessagePublisher } from '#saga-core';
 
@@ -53,7 +54,8 @@ export async function startParticipantRuntime(
     participant,
     topicPrefix,
     handlers: options.handlers,
-    publisher: options.publisher,
+    // Replies of the partitions handled at once go out in one request.
+    publisher: mergingPublisher(options.publisher),
     idempotencyStore: options.idempotencyStore ?? new InMemoryIdempotencyStore(),
     now: options.now ?? (() => new Date()),
     logger: options.logger ?? jsonLinesParticipantLogger,

@@ -1,9 +1,10 @@
-// Statements run in a transaction are prepared: parsed and planned once per connection, not at
-// every run; a process that runs many distinct texts prepares a bounded number of them.
+// Statements of the hot path, run in a transaction, are prepared: parsed and planned once per
+// connection, not at every run; other texts are not, and a migration that changes what a
+// prepared statement returns costs a new connection, not an error.
 import { DataSource } from 'typeorm';
-import { inTransaction, MAX_NAMED_STATEMENTS, type SqlRunner } from '#postgres';
+import { inTransaction, MAX_NAMED_STATEMENTS, prepared, runQuery, type SqlRunner } from '#postgres';
 import { postgresDataSourceOptions } from '../../../apps/coordinator/src/persistence/data-source-options.js';
-import { databaseUrl } from '../../support/services.js';
+import { databaseUrl, uniqueName } from '../../support/services.js';
 
 /** The statements this connection holds prepared, with how often each ran. */
 function preparedStatements(sql: SqlRunner) {
@@ -27,27 +28,54 @@ describe('statements prepared by the SQL runner', () => {
   });
 
   it('parses a statement once per connection and runs it again by name', async () => {
-    const text = 'SELECT $1::int * 2 AS doubled';
+    const text = prepared('SELECT $1::int * 2 AS doubled');
     for (let n = 1; n <= 7; n++) {
       const rows = await inTransaction(dataSource, (sql) => sql.query(text, [n]));
       expect(rows).toEqual([{ doubled: n * 2 }]);
     }
-    const prepared = await inTransaction(dataSource, preparedStatements);
-    expect(prepared.filter((statement) => statement.statement === text)).toEqual([
+    const named = await inTransaction(dataSource, preparedStatements);
+    expect(named.filter((statement) => statement.statement === text)).toEqual([
       { name: expect.stringMatching(/^saga_statement_\d+$/), statement: text, runs: 7 },
     ]);
   });
 
-  it('runs every distinct text, preparing no more than the bound', async () => {
-    const texts = Array.from(
-      { length: MAX_NAMED_STATEMENTS + 10 },
-      (_, k) => `SELECT $1::int + ${k} AS sum`,
+  it('leaves a text not marked prepared unnamed', async () => {
+    const text = 'SELECT $1::int * 3 AS tripled';
+    await inTransaction(dataSource, (sql) => sql.query(text, [1]));
+    const named = await inTransaction(dataSource, preparedStatements);
+    expect(named.map((statement) => statement.statement)).not.toContain(text);
+  });
+
+  it('runs a statement again on a new connection once a migration changed what it returns', async () => {
+    const table = uniqueName('prepared_t');
+    await runQuery(dataSource, `CREATE TABLE ${table} (a integer)`);
+    await runQuery(dataSource, `INSERT INTO ${table} VALUES (1)`);
+    const text = prepared(`SELECT * FROM ${table}`);
+    const pidAndRows = (sql: SqlRunner) =>
+      Promise.all([
+        sql.query<{ pid: number }>('SELECT pg_backend_pid() AS pid'),
+        sql.query<Record<string, unknown>>(text),
+      ]);
+    const [[before], rowsBefore] = await inTransaction(dataSource, pidAndRows);
+    expect(rowsBefore).toEqual([{ a: 1 }]);
+    await runQuery(dataSource, `ALTER TABLE ${table} ADD COLUMN b text DEFAULT 'x'`);
+    const [[after], rowsAfter] = await inTransaction(dataSource, pidAndRows);
+    expect(rowsAfter).toEqual([{ a: 1, b: 'x' }]);
+    expect(after!.pid).not.toBe(before!.pid);
+    await runQuery(dataSource, `DROP TABLE ${table}`);
+  });
+
+  it('prepares no more texts than the bound, and runs every one', async () => {
+    const texts = Array.from({ length: MAX_NAMED_STATEMENTS + 10 }, (_, k) =>
+      prepared(`SELECT $1::int + ${k} AS sum`),
     );
     const sums = await inTransaction(dataSource, async (sql) =>
       Promise.all(texts.map(async (text) => (await sql.query<{ sum: number }>(text, [1]))[0]?.sum)),
     );
     expect(sums).toEqual(texts.map((_, k) => k + 1));
-    const prepared = await inTransaction(dataSource, preparedStatements);
-    expect(prepared).toHaveLength(MAX_NAMED_STATEMENTS);
+    const named = await inTransaction(dataSource, preparedStatements);
+    expect(named.length).toBeLessThanOrEqual(MAX_NAMED_STATEMENTS);
+    expect(named.map((statement) => statement.statement)).toContain(texts[0]);
+    expect(named.map((statement) => statement.statement)).not.toContain(texts.at(-1));
   });
 });

@@ -1,6 +1,6 @@
 import { HEADERS } from '#contracts';
 import type { AuditEntry, SagaState } from '#saga-core';
-import { ConcurrentUpdateError, type SqlRunner } from '#postgres';
+import { ConcurrentUpdateError, prepared, type SqlRunner } from '#postgres';
 import {
   iso,
   json,
@@ -60,7 +60,7 @@ export async function writeDecision(sql: SqlRunner, rows: DecisionRows): Promise
     outbox_ids: (string | number)[];
     unsent_before: { saga_id: string; id: string | number }[];
   }>(
-    `WITH updated AS (
+    prepared(`WITH updated AS (
        UPDATE sagas SET state = x.state, status = x.status, awaiting = x.awaiting,
          row_version = sagas.row_version + 1, updated_at = now()
        FROM jsonb_to_recordset($1::jsonb)
@@ -100,7 +100,7 @@ export async function writeDecision(sql: SqlRunner, rows: DecisionRows): Promise
      SELECT (SELECT count(*) FROM updated)::int AS updated,
        (SELECT coalesce(json_agg(id ORDER BY id), '[]'::json) FROM outbox_rows) AS outbox_ids,
        (SELECT coalesce(json_agg(json_build_object('saga_id', saga_id, 'id', id)), '[]'::json)
-        FROM unsent_before) AS unsent_before`,
+        FROM unsent_before) AS unsent_before`),
     [
       json(
         rows.updates.map(({ state, rowVersion, awaiting }) => ({

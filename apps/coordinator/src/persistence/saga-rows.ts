@@ -1,6 +1,6 @@
 import type { SagaState, Wakeup } from '#saga-core';
 import type { JsonValue, TraceCarrier } from '#contracts';
-import type { SqlRunner } from '#postgres';
+import { prepared, type SqlRunner } from '#postgres';
 
 /** A saga as stored: the engine's state and the row version that guards writes to it. */
 export interface StoredSaga {
@@ -113,9 +113,9 @@ export async function lockSagas(
 ): Promise<Map<string, StoredSaga>> {
   if (sagaIds.length === 0) return new Map();
   const rows = await sql.query<SagaColumns>(
-    `SELECT state, row_version, idempotency_key, trace_context FROM sagas
+    prepared(`SELECT state, row_version, idempotency_key, trace_context FROM sagas
      WHERE id IN (SELECT value::uuid FROM jsonb_array_elements_text($1::jsonb))
-     ORDER BY id FOR UPDATE${skipLocked ? ' SKIP LOCKED' : ''}`,
+     ORDER BY id FOR UPDATE${skipLocked ? ' SKIP LOCKED' : ''}`),
     [json([...new Set(sagaIds)])],
   );
   return toStored(rows);
@@ -153,9 +153,9 @@ export async function findByIdempotencyKeys(
     status: SagaState['status'];
     input: JsonValue;
   }>(
-    `SELECT s.id, s.saga_type, s.saga_version, s.idempotency_key, s.status, s.state->'input' AS input
+    prepared(`SELECT s.id, s.saga_type, s.saga_version, s.idempotency_key, s.status, s.state->'input' AS input
      FROM sagas s JOIN jsonb_to_recordset($1::jsonb) AS k(saga_type text, idempotency_key text)
-       ON s.saga_type = k.saga_type AND s.idempotency_key = k.idempotency_key`,
+       ON s.saga_type = k.saga_type AND s.idempotency_key = k.idempotency_key`),
     [json(keys.map((k) => ({ saga_type: k.sagaType, idempotency_key: k.idempotencyKey })))],
   );
   return new Map(
@@ -188,7 +188,7 @@ export interface NewSaga {
 export async function insertSagas(sql: SqlRunner, sagas: readonly NewSaga[]): Promise<Set<string>> {
   if (sagas.length === 0) return new Set();
   const rows = await sql.query<{ id: string }>(
-    `INSERT INTO sagas (id, saga_type, saga_version, status, idempotency_key, state, trace_context,
+    prepared(`INSERT INTO sagas (id, saga_type, saga_version, status, idempotency_key, state, trace_context,
        awaiting)
      SELECT x.id, x.saga_type, x.saga_version, x.status, x.idempotency_key, x.state, x.trace_context,
        x.awaiting
@@ -197,7 +197,7 @@ export async function insertSagas(sql: SqlRunner, sagas: readonly NewSaga[]): Pr
      -- In key order: two transactions inserting the same keys wait on each other in one
      -- order, never in a cycle (a deadlock).
      ORDER BY x.saga_type, x.idempotency_key
-     ON CONFLICT (saga_type, idempotency_key) DO NOTHING RETURNING id`,
+     ON CONFLICT (saga_type, idempotency_key) DO NOTHING RETURNING id`),
     [
       json(
         sagas.map(({ state, idempotencyKey, traceContext, awaiting }) => ({
