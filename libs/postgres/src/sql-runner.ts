@@ -111,6 +111,9 @@ async function runWithRetries<T>(
   commit: (value: T) => boolean,
 ): Promise<T> {
   const pool = pgPoolOf(dataSource);
+  // Connections dropped for holding a stale statement: each such run is free, and after as
+  // many as the pool holds, the next connection is a new one.
+  let staleDropped = 0;
   for (let attempt = 1; ; attempt++) {
     const progress = { commitSent: false };
     try {
@@ -118,12 +121,16 @@ async function runWithRetries<T>(
         ? await runOnPool(pool, work, commit, progress)
         : await runOnQueryRunner(dataSource, work, commit);
     } catch (error) {
+      if (pool && !progress.commitSent && isStalePreparedStatement(error)) {
+        if (staleDropped++ <= (pool.options.max ?? DEFAULT_POOL_SIZE)) {
+          attempt--;
+          continue;
+        }
+      }
       if (attempt >= maxAttempts) throw error;
       if (isLostRace(error)) continue;
       const again =
-        attempt < CONNECTION_ATTEMPTS &&
-        !progress.commitSent &&
-        (isConnectionLoss(error) || isStalePreparedStatement(error));
+        attempt < CONNECTION_ATTEMPTS && !progress.commitSent && isConnectionLoss(error);
       if (!pool || !again) throw error;
       // Gives the pool the time to hear of its other dead connections (a terminated backend
       // tells each of its clients at once) before taking one again.
@@ -131,6 +138,9 @@ async function runWithRetries<T>(
     }
   }
 }
+
+/** node-postgres's pool size when none is set. */
+const DEFAULT_POOL_SIZE = 10;
 
 /** Attempts of a transaction that lost its connection (at most `maxAttempts`). */
 const CONNECTION_ATTEMPTS = 3;
@@ -281,13 +291,9 @@ function sqlOf(runner: QueryRunner): SqlRunner {
  * that connection, so the connection is dropped and the transaction runs again on another.
  */
 function isStalePreparedStatement(error: unknown): boolean {
-  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
-  if (code === '26000') return true;
-  return (
-    code === '0A000' &&
-    typeof message === 'string' &&
-    message.includes('cached plan must not change result type')
-  );
+  const { code, routine } = (error ?? {}) as { code?: unknown; routine?: unknown };
+  // The routine names the check whatever the server's language (0A000 says little alone).
+  return code === '26000' || (code === '0A000' && routine === 'RevalidateCachedQuery');
 }
 
 function isLostRace(error: unknown): boolean {

@@ -47,22 +47,37 @@ describe('statements prepared by the SQL runner', () => {
   });
 
   it('runs a statement again on a new connection once a migration changed what it returns', async () => {
+    // Every connection of the pool holds the statement, prepared before the migration.
+    const poolSize = 3;
+    const pooled = new DataSource(postgresDataSourceOptions({ url: databaseUrl(), poolSize }));
+    await pooled.initialize();
     const table = uniqueName('prepared_t');
-    await runQuery(dataSource, `CREATE TABLE ${table} (a integer)`);
-    await runQuery(dataSource, `INSERT INTO ${table} VALUES (1)`);
-    const text = prepared(`SELECT * FROM ${table}`);
-    const pidAndRows = (sql: SqlRunner) =>
-      Promise.all([
-        sql.query<{ pid: number }>('SELECT pg_backend_pid() AS pid'),
-        sql.query<Record<string, unknown>>(text),
-      ]);
-    const [[before], rowsBefore] = await inTransaction(dataSource, pidAndRows);
-    expect(rowsBefore).toEqual([{ a: 1 }]);
-    await runQuery(dataSource, `ALTER TABLE ${table} ADD COLUMN b text DEFAULT 'x'`);
-    const [[after], rowsAfter] = await inTransaction(dataSource, pidAndRows);
-    expect(rowsAfter).toEqual([{ a: 1, b: 'x' }]);
-    expect(after!.pid).not.toBe(before!.pid);
-    await runQuery(dataSource, `DROP TABLE ${table}`);
+    try {
+      await runQuery(pooled, `CREATE TABLE ${table} (a integer)`);
+      await runQuery(pooled, `INSERT INTO ${table} VALUES (1)`);
+      const text = prepared(`SELECT * FROM ${table}`);
+      const pidAndRows = async (sql: SqlRunner) => {
+        const [row] = await sql.query<{ pid: number }>(
+          'SELECT pg_backend_pid() AS pid, pg_sleep(0.05)',
+        );
+        return { pid: row!.pid, rows: await sql.query<Record<string, unknown>>(text) };
+      };
+      const all = () =>
+        Promise.all(Array.from({ length: poolSize }, () => inTransaction(pooled, pidAndRows)));
+      const before = await all();
+      expect(new Set(before.map(({ pid }) => pid)).size).toBe(poolSize);
+      expect(before.map(({ rows }) => rows)).toEqual(before.map(() => [{ a: 1 }]));
+
+      await runQuery(pooled, `ALTER TABLE ${table} ADD COLUMN b text DEFAULT 'x'`);
+      const after = await inTransaction(pooled, pidAndRows);
+      expect(after.rows).toEqual([{ a: 1, b: 'x' }]);
+      expect(before.map(({ pid }) => pid)).not.toContain(after.pid);
+      const again = await all();
+      expect(again.map(({ rows }) => rows)).toEqual(again.map(() => [{ a: 1, b: 'x' }]));
+    } finally {
+      await runQuery(pooled, `DROP TABLE IF EXISTS ${table}`);
+      await pooled.destroy();
+    }
   });
 
   it('prepares no more texts than the bound, and runs every one', async () => {
