@@ -54,7 +54,7 @@ export async function startParticipantRuntime(
     participant,
     topicPrefix,
     handlers: options.handlers,
-    // Replies of the partitions handled at once go out in one request.
+    // Replies of the partitions handled at once go out in one publish.
     publisher: mergingPublisher(options.publisher),
     idempotencyStore: options.idempotencyStore ?? new InMemoryIdempotencyStore(),
     now: options.now ?? (() => new Date()),
