@@ -74,13 +74,33 @@ async function withGate<T>(dataSource: DataSource, work: () => Promise<T>): Prom
   }
 }
 
-/** Runs one statement outside any transaction (behind the gate of an embedded database). */
+/**
+ * Runs one statement outside any transaction (behind the gate of an embedded database). A text
+ * marked {@link prepared} goes named on the pg pool, and resolves with its rows.
+ */
 export function runQuery<Row>(
   dataSource: DataSource,
   sql: string,
   parameters: unknown[] = [],
 ): Promise<Row[]> {
-  return withGate(dataSource, () => dataSource.query<Row[]>(sql, parameters));
+  return withGate(dataSource, () => {
+    const pool = statementNames.has(sql) ? pgPoolOf(dataSource) : undefined;
+    return pool === undefined
+      ? dataSource.query<Row[]>(sql, parameters)
+      : runPreparedOnPool<Row>(pool, sql, parameters);
+  });
+}
+
+async function runPreparedOnPool<Row>(pool: Pool, sql: string, parameters: unknown[]) {
+  for (let dropped = 0; ; dropped++) {
+    try {
+      // pg-pool's own query drops a connection whose query failed: a stale statement with it.
+      return (await pool.query(namedStatement(sql, parameters))).rows as Row[];
+    } catch (error) {
+      const poolSize = pool.options.max ?? DEFAULT_POOL_SIZE;
+      if (!isStalePreparedStatement(error) || dropped >= poolSize) throw error;
+    }
+  }
 }
 
 /** A {@link SqlRunner} whose statements each run on their own, outside any transaction (runQuery). */
@@ -122,7 +142,7 @@ async function runWithRetries<T>(
         : await runOnQueryRunner(dataSource, work, commit);
     } catch (error) {
       if (pool && !progress.commitSent && isStalePreparedStatement(error)) {
-        if (staleDropped++ <= (pool.options.max ?? DEFAULT_POOL_SIZE)) {
+        if (staleDropped++ < (pool.options.max ?? DEFAULT_POOL_SIZE)) {
           attempt--;
           continue;
         }
@@ -236,8 +256,8 @@ export const MAX_NAMED_STATEMENTS = 64;
 const statementNames = new Map<string, string>();
 
 /**
- * Marks a statement text of the hot path to be prepared, and returns it: run in a transaction
- * on the pg pool (inTransaction), it goes as a named statement, which node-postgres parses once
+ * Marks a statement text of the hot path to be prepared, and returns it: run on the pg pool
+ * (inTransaction, runQuery), it goes as a named statement, which node-postgres parses once
  * per connection and Postgres plans once (a generic plan, after five custom ones, when it costs
  * no more), where an unnamed one is parsed, analysed and planned at every run. Only for texts
  * fixed in the code, whose plan suits every parameter: each keeps its name for the process's

@@ -80,6 +80,29 @@ describe('statements prepared by the SQL runner', () => {
     }
   });
 
+  it('prepares a marked statement run on its own too, and runs it again once it went stale', async () => {
+    const poolSize = 2;
+    const pooled = new DataSource(postgresDataSourceOptions({ url: databaseUrl(), poolSize }));
+    await pooled.initialize();
+    const table = uniqueName('prepared_q');
+    try {
+      await runQuery(pooled, `CREATE TABLE ${table} (a integer)`);
+      await runQuery(pooled, `INSERT INTO ${table} VALUES (1)`);
+      // Slow enough that both connections of the pool run it at once.
+      const text = prepared(`SELECT a, pg_sleep(0.05)::text AS slept FROM ${table}`);
+      const both = () => Promise.all([runQuery(pooled, text), runQuery(pooled, text)]);
+      expect(await both()).toEqual([[{ a: 1, slept: '' }], [{ a: 1, slept: '' }]]);
+      const named = await inTransaction(pooled, preparedStatements);
+      expect(named.map((statement) => statement.statement)).toContain(text);
+
+      await runQuery(pooled, `ALTER TABLE ${table} ALTER COLUMN a TYPE bigint`);
+      expect(await both()).toEqual([[{ a: '1', slept: '' }], [{ a: '1', slept: '' }]]);
+    } finally {
+      await runQuery(pooled, `DROP TABLE IF EXISTS ${table}`);
+      await pooled.destroy();
+    }
+  });
+
   it('prepares no more texts than the bound, and runs every one', async () => {
     const texts = Array.from({ length: MAX_NAMED_STATEMENTS + 10 }, (_, k) =>
       prepared(`SELECT $1::int + ${k} AS sum`),

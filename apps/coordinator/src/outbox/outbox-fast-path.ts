@@ -3,7 +3,7 @@ import { Logger } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { HEADERS } from '#contracts';
 import type { MessagePublisher, OutgoingMessage } from '#saga-core';
-import { retryWhileUnavailable, runQuery } from '#postgres';
+import { prepared, retryWhileUnavailable, runQuery } from '#postgres';
 import { publishTraced } from '#tracing';
 import type { UnsentRow } from '../persistence/decision-rows.js';
 import type { OutboxRow, TimerRow } from '../persistence/saga-rows.js';
@@ -194,21 +194,22 @@ export class OutboxFastPath {
       () =>
         // Its own transaction: set_config(…, true) holds until its commit, which therefore
         // does not wait for the disk.
-        runQuery(
-          this.dataSource,
-          `WITH removed AS (
-             DELETE FROM outbox
-             WHERE id IN (SELECT value::bigint FROM jsonb_array_elements_text($1::jsonb))),
-           marked AS (
-             UPDATE outbox SET sent_at = clock_timestamp()
-             WHERE id IN (SELECT value::bigint FROM jsonb_array_elements_text($2::jsonb)))
-           SELECT set_config('synchronous_commit', 'off', true)`,
-          [JSON.stringify(onTime), JSON.stringify(late)],
-        ),
+        runQuery(this.dataSource, REMOVE_OR_MARK, [JSON.stringify(onTime), JSON.stringify(late)]),
       { until: Date.now() + (this.stopped ? 0 : MARK_RETRY_WINDOW_MS), pauseMs: 50 },
     );
   }
 }
+
+/** Removes the rows of $1 and marks those of $2 sent, without waiting for the disk. */
+const REMOVE_OR_MARK = prepared(
+  `WITH removed AS (
+     DELETE FROM outbox
+     WHERE id IN (SELECT value::bigint FROM jsonb_array_elements_text($1::jsonb))),
+   marked AS (
+     UPDATE outbox SET sent_at = clock_timestamp()
+     WHERE id IN (SELECT value::bigint FROM jsonb_array_elements_text($2::jsonb)))
+   SELECT set_config('synchronous_commit', 'off', true)`,
+);
 
 /** Orders outbox row ids (bigint as text) numerically. */
 function compareIds(a: string, b: string): number {
