@@ -202,12 +202,14 @@ export class OutboxFastPath {
 
 /** Removes the rows of $1 and marks those of $2 sent, without waiting for the disk. */
 const REMOVE_OR_MARK = prepared(
+  // `= ANY(ARRAY(…))`: the cached plan reads the primary key however large the table has
+  // grown since it was planned (a join with the ids may be planned as a scan of the table).
   `WITH removed AS (
      DELETE FROM outbox
-     WHERE id IN (SELECT value::bigint FROM jsonb_array_elements_text($1::jsonb))),
+     WHERE id = ANY(ARRAY(SELECT value::bigint FROM jsonb_array_elements_text($1::jsonb)))),
    marked AS (
      UPDATE outbox SET sent_at = clock_timestamp()
-     WHERE id IN (SELECT value::bigint FROM jsonb_array_elements_text($2::jsonb)))
+     WHERE id = ANY(ARRAY(SELECT value::bigint FROM jsonb_array_elements_text($2::jsonb))))
    SELECT set_config('synchronous_commit', 'off', true)`,
 );
 

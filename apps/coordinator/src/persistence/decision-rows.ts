@@ -52,7 +52,9 @@ export interface UnsentRow {
  * those sagas still unsent (the statement's snapshot holds none of the rows it inserts; each
  * saga is locked, so no other decision adds any meanwhile). Throws a ConcurrentUpdateError
  * (the transaction is retried) if a saga changed meanwhile. A saga's update that keeps its
- * status changes no indexed column, so Postgres can make it HOT.
+ * status changes no indexed column, so Postgres can make it HOT. Ids are matched with
+ * `= ANY(ARRAY(…))`: the statement's cached plan reads the timers' and the outbox's indexes
+ * however those tables grew since it was planned.
  */
 export async function writeDecision(sql: SqlRunner, rows: DecisionRows): Promise<WrittenOutbox> {
   const [result] = await sql.query<{
@@ -75,7 +77,8 @@ export async function writeDecision(sql: SqlRunner, rows: DecisionRows): Promise
          from_status text, to_status text, step_id text, attempt integer, actor text,
          applied boolean, detail text)),
      cancelled AS (
-       DELETE FROM timers WHERE id IN (SELECT value FROM jsonb_array_elements_text($3::jsonb))),
+       DELETE FROM timers
+       WHERE id = ANY(ARRAY(SELECT value FROM jsonb_array_elements_text($3::jsonb)))),
      outbox_rows AS (
        INSERT INTO outbox (saga_id, lane, topic, message_key, headers, payload)
        SELECT x.saga_id, x.lane, x.topic, x.message_key, x.headers, x.payload
@@ -96,7 +99,7 @@ export async function writeDecision(sql: SqlRunner, rows: DecisionRows): Promise
          delay_ms = coalesce(EXCLUDED.delay_ms, timers.delay_ms)),
      unsent_before AS (
        SELECT o.saga_id, o.id FROM outbox o
-       WHERE o.sent_at IS NULL AND o.saga_id IN (SELECT saga_id FROM outbox_rows))
+       WHERE o.sent_at IS NULL AND o.saga_id = ANY(ARRAY(SELECT saga_id FROM outbox_rows)))
      SELECT (SELECT count(*) FROM updated)::int AS updated,
        (SELECT coalesce(json_agg(id ORDER BY id), '[]'::json) FROM outbox_rows) AS outbox_ids,
        (SELECT coalesce(json_agg(json_build_object('saga_id', saga_id, 'id', id)), '[]'::json)

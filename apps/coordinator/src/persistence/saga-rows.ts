@@ -114,7 +114,7 @@ export async function lockSagas(
   if (sagaIds.length === 0) return new Map();
   const rows = await sql.query<SagaColumns>(
     prepared(`SELECT state, row_version, idempotency_key, trace_context FROM sagas
-     WHERE id IN (SELECT value::uuid FROM jsonb_array_elements_text($1::jsonb))
+     WHERE id = ANY(ARRAY(SELECT value::uuid FROM jsonb_array_elements_text($1::jsonb)))
      ORDER BY id FOR UPDATE${skipLocked ? ' SKIP LOCKED' : ''}`),
     [json([...new Set(sagaIds)])],
   );
