@@ -97,8 +97,7 @@ async function runPreparedOnPool<Row>(pool: Pool, sql: string, parameters: unkno
       // pg-pool's own query drops a connection whose query failed: a stale statement with it.
       return (await pool.query(namedStatement(sql, parameters))).rows as Row[];
     } catch (error) {
-      const poolSize = pool.options.max ?? DEFAULT_POOL_SIZE;
-      if (!isStalePreparedStatement(error) || dropped >= poolSize) throw error;
+      if (!isStalePreparedStatement(error) || dropped >= poolSizeOf(pool)) throw error;
     }
   }
 }
@@ -142,7 +141,7 @@ async function runWithRetries<T>(
         : await runOnQueryRunner(dataSource, work, commit);
     } catch (error) {
       if (pool && !progress.commitSent && isStalePreparedStatement(error)) {
-        if (staleDropped++ < (pool.options.max ?? DEFAULT_POOL_SIZE)) {
+        if (staleDropped++ < poolSizeOf(pool)) {
           attempt--;
           continue;
         }
@@ -159,8 +158,11 @@ async function runWithRetries<T>(
   }
 }
 
-/** node-postgres's pool size when none is set. */
-const DEFAULT_POOL_SIZE = 10;
+/**
+ * The most connections the pool holds (node-postgres's default 10): after that many dropped for
+ * a stale statement, the next one is new.
+ */
+const poolSizeOf = (pool: Pool): number => pool.options.max ?? 10;
 
 /** Attempts of a transaction that lost its connection (at most `maxAttempts`). */
 const CONNECTION_ATTEMPTS = 3;

@@ -15,7 +15,6 @@ interface Caller {
 interface Group {
   readonly messages: OutgoingMessage[];
   units: number;
-  sent: boolean;
   readonly callers: Caller[];
 }
 
@@ -31,10 +30,10 @@ interface Group {
 export function mergingPublisher(publisher: MessagePublisher): MessagePublisher {
   let open: Group | undefined;
 
+  // Only the open group is unsent: a group leaves `open` when it is published.
   const flush = (group: Group) => {
-    if (group.sent) return;
-    group.sent = true;
-    if (open === group) open = undefined;
+    if (open !== group) return;
+    open = undefined;
     const alone = (caller: Caller) => publisher.publish(caller.messages).then(caller.resolve);
     if (group.callers.length === 1) {
       const [caller] = group.callers;
@@ -58,7 +57,7 @@ export function mergingPublisher(publisher: MessagePublisher): MessagePublisher 
         flush(open);
       }
       if (open === undefined) {
-        const group: Group = { messages: [], units: 0, sent: false, callers: [] };
+        const group: Group = { messages: [], units: 0, callers: [] };
         open = group;
         setImmediate(() => flush(group));
       }

@@ -1,6 +1,6 @@
-// Statements of the hot path, run in a transaction, are prepared: parsed and planned once per
-// connection, not at every run; other texts are not, and a migration that changes what a
-// prepared statement returns costs a new connection, not an error.
+// Statements of the hot path, run in a transaction or on their own, are prepared: parsed and
+// planned once per connection, not at every run; other texts are not, and a migration that
+// changes what a prepared statement returns costs connections, not an error.
 import { DataSource } from 'typeorm';
 import { inTransaction, MAX_NAMED_STATEMENTS, prepared, runQuery, type SqlRunner } from '#postgres';
 import { postgresDataSourceOptions } from '../../../apps/coordinator/src/persistence/data-source-options.js';
@@ -12,6 +12,24 @@ function preparedStatements(sql: SqlRunner) {
     `SELECT name, statement, (generic_plans + custom_plans)::int AS runs
      FROM pg_prepared_statements ORDER BY name`,
   );
+}
+
+/** Runs `test` on a pool of `poolSize` connections and a table `(a integer)` holding 1. */
+async function withPooledTable(
+  poolSize: number,
+  test: (pooled: DataSource, table: string) => Promise<void>,
+): Promise<void> {
+  const pooled = new DataSource(postgresDataSourceOptions({ url: databaseUrl(), poolSize }));
+  await pooled.initialize();
+  const table = uniqueName('prepared_t');
+  try {
+    await runQuery(pooled, `CREATE TABLE ${table} (a integer)`);
+    await runQuery(pooled, `INSERT INTO ${table} VALUES (1)`);
+    await test(pooled, table);
+  } finally {
+    await runQuery(pooled, `DROP TABLE IF EXISTS ${table}`);
+    await pooled.destroy();
+  }
 }
 
 describe('statements prepared by the SQL runner', () => {
@@ -49,12 +67,7 @@ describe('statements prepared by the SQL runner', () => {
   it('runs a statement again on a new connection once a migration changed what it returns', async () => {
     // Every connection of the pool holds the statement, prepared before the migration.
     const poolSize = 3;
-    const pooled = new DataSource(postgresDataSourceOptions({ url: databaseUrl(), poolSize }));
-    await pooled.initialize();
-    const table = uniqueName('prepared_t');
-    try {
-      await runQuery(pooled, `CREATE TABLE ${table} (a integer)`);
-      await runQuery(pooled, `INSERT INTO ${table} VALUES (1)`);
+    await withPooledTable(poolSize, async (pooled, table) => {
       const text = prepared(`SELECT * FROM ${table}`);
       const pidAndRows = async (sql: SqlRunner) => {
         const [row] = await sql.query<{ pid: number }>(
@@ -74,20 +87,11 @@ describe('statements prepared by the SQL runner', () => {
       expect(before.map(({ pid }) => pid)).not.toContain(after.pid);
       const again = await all();
       expect(again.map(({ rows }) => rows)).toEqual(again.map(() => [{ a: 1, b: 'x' }]));
-    } finally {
-      await runQuery(pooled, `DROP TABLE IF EXISTS ${table}`);
-      await pooled.destroy();
-    }
+    });
   });
 
   it('prepares a marked statement run on its own too, and runs it again once it went stale', async () => {
-    const poolSize = 2;
-    const pooled = new DataSource(postgresDataSourceOptions({ url: databaseUrl(), poolSize }));
-    await pooled.initialize();
-    const table = uniqueName('prepared_q');
-    try {
-      await runQuery(pooled, `CREATE TABLE ${table} (a integer)`);
-      await runQuery(pooled, `INSERT INTO ${table} VALUES (1)`);
+    await withPooledTable(2, async (pooled, table) => {
       // Slow enough that both connections of the pool run it at once.
       const text = prepared(`SELECT a, pg_sleep(0.05)::text AS slept FROM ${table}`);
       const both = () => Promise.all([runQuery(pooled, text), runQuery(pooled, text)]);
@@ -97,10 +101,7 @@ describe('statements prepared by the SQL runner', () => {
 
       await runQuery(pooled, `ALTER TABLE ${table} ALTER COLUMN a TYPE bigint`);
       expect(await both()).toEqual([[{ a: '1', slept: '' }], [{ a: '1', slept: '' }]]);
-    } finally {
-      await runQuery(pooled, `DROP TABLE IF EXISTS ${table}`);
-      await pooled.destroy();
-    }
+    });
   });
 
   it('prepares no more texts than the bound, and runs every one', async () => {

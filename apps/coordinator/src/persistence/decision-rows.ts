@@ -61,65 +61,21 @@ export async function writeDecision(sql: SqlRunner, rows: DecisionRows): Promise
     updated: number;
     outbox_ids: (string | number)[];
     unsent_before: { saga_id: string; id: string | number }[];
-  }>(
-    prepared(`WITH updated AS (
-       UPDATE sagas SET state = x.state, status = x.status, awaiting = x.awaiting,
-         row_version = sagas.row_version + 1, updated_at = now()
-       FROM jsonb_to_recordset($1::jsonb)
-         AS x(id uuid, state jsonb, status text, awaiting text[], row_version integer)
-       WHERE sagas.id = x.id AND sagas.row_version = x.row_version RETURNING sagas.id),
-     audit AS (
-       INSERT INTO saga_audit (saga_id, at, event_type, from_status, to_status, step_id, attempt,
-         actor, applied, detail)
-       SELECT x.saga_id, x.at, x.event_type, x.from_status, x.to_status, x.step_id, x.attempt,
-         x.actor, x.applied, x.detail
-       FROM jsonb_to_recordset($2::jsonb) AS x(saga_id uuid, at timestamptz, event_type text,
-         from_status text, to_status text, step_id text, attempt integer, actor text,
-         applied boolean, detail text)),
-     cancelled AS (
-       DELETE FROM timers
-       WHERE id = ANY(ARRAY(SELECT value FROM jsonb_array_elements_text($3::jsonb)))),
-     outbox_rows AS (
-       INSERT INTO outbox (saga_id, lane, topic, message_key, headers, payload)
-       SELECT x.saga_id, x.lane, x.topic, x.message_key, x.headers, x.payload
-       FROM jsonb_to_recordset($5::jsonb) AS x(ord integer, saga_id uuid, lane smallint,
-         topic text, message_key text, headers jsonb, payload jsonb)
-       ORDER BY x.ord RETURNING id, saga_id, headers->>'${HEADERS.messageId}' AS message_id),
-     timers_set AS (
-       INSERT INTO timers (id, saga_id, due_at, wakeup, command_outbox_id, delay_ms)
-       SELECT x.id, x.saga_id, x.due_at, x.wakeup, o.id, x.delay_ms
-       FROM jsonb_to_recordset($4::jsonb) AS x(id text, saga_id uuid, due_at timestamptz, wakeup jsonb,
-         awaits_message_id text, delay_ms bigint)
-       -- Joined, not a subquery per timer: a start's decision sets hundreds of each.
-       LEFT JOIN (SELECT message_id, min(id) AS id FROM outbox_rows GROUP BY message_id) o
-         ON o.message_id = x.awaits_message_id
-       ON CONFLICT (id) DO UPDATE SET due_at = EXCLUDED.due_at, wakeup = EXCLUDED.wakeup,
-         -- A timer armed again for the same attempt (a resume) keeps the command it awaits.
-         command_outbox_id = coalesce(EXCLUDED.command_outbox_id, timers.command_outbox_id),
-         delay_ms = coalesce(EXCLUDED.delay_ms, timers.delay_ms)),
-     unsent_before AS (
-       SELECT o.saga_id, o.id FROM outbox o
-       WHERE o.sent_at IS NULL AND o.saga_id = ANY(ARRAY(SELECT saga_id FROM outbox_rows)))
-     SELECT (SELECT count(*) FROM updated)::int AS updated,
-       (SELECT coalesce(json_agg(id ORDER BY id), '[]'::json) FROM outbox_rows) AS outbox_ids,
-       (SELECT coalesce(json_agg(json_build_object('saga_id', saga_id, 'id', id)), '[]'::json)
-        FROM unsent_before) AS unsent_before`),
-    [
-      json(
-        rows.updates.map(({ state, rowVersion, awaiting }) => ({
-          id: state.sagaId,
-          state,
-          status: state.status,
-          awaiting,
-          row_version: rowVersion,
-        })),
-      ),
-      json(auditRecords(rows.audit)),
-      json(rows.cancelledTimers),
-      json(timerRecords(rows.timers)),
-      json(outboxRecords(rows.outbox)),
-    ],
-  );
+  }>(WRITE_DECISION, [
+    json(
+      rows.updates.map(({ state, rowVersion, awaiting }) => ({
+        id: state.sagaId,
+        state,
+        status: state.status,
+        awaiting,
+        row_version: rowVersion,
+      })),
+    ),
+    json(auditRecords(rows.audit)),
+    json(rows.cancelledTimers),
+    json(timerRecords(rows.timers)),
+    json(outboxRecords(rows.outbox)),
+  ]);
   const updated = Number(result?.updated ?? 0);
   if (updated !== rows.updates.length) {
     throw new ConcurrentUpdateError(`${rows.updates.length - updated} saga(s) changed meanwhile`);
@@ -132,6 +88,52 @@ export async function writeDecision(sql: SqlRunner, rows: DecisionRows): Promise
     })),
   };
 }
+
+/** The statement of writeDecision (prepared: its text is fixed). */
+const WRITE_DECISION = prepared(
+  `WITH updated AS (
+   UPDATE sagas SET state = x.state, status = x.status, awaiting = x.awaiting,
+     row_version = sagas.row_version + 1, updated_at = now()
+   FROM jsonb_to_recordset($1::jsonb)
+     AS x(id uuid, state jsonb, status text, awaiting text[], row_version integer)
+   WHERE sagas.id = x.id AND sagas.row_version = x.row_version RETURNING sagas.id),
+ audit AS (
+   INSERT INTO saga_audit (saga_id, at, event_type, from_status, to_status, step_id, attempt,
+     actor, applied, detail)
+   SELECT x.saga_id, x.at, x.event_type, x.from_status, x.to_status, x.step_id, x.attempt,
+     x.actor, x.applied, x.detail
+   FROM jsonb_to_recordset($2::jsonb) AS x(saga_id uuid, at timestamptz, event_type text,
+     from_status text, to_status text, step_id text, attempt integer, actor text,
+     applied boolean, detail text)),
+ cancelled AS (
+   DELETE FROM timers
+   WHERE id = ANY(ARRAY(SELECT value FROM jsonb_array_elements_text($3::jsonb)))),
+ outbox_rows AS (
+   INSERT INTO outbox (saga_id, lane, topic, message_key, headers, payload)
+   SELECT x.saga_id, x.lane, x.topic, x.message_key, x.headers, x.payload
+   FROM jsonb_to_recordset($5::jsonb) AS x(ord integer, saga_id uuid, lane smallint,
+     topic text, message_key text, headers jsonb, payload jsonb)
+   ORDER BY x.ord RETURNING id, saga_id, headers->>'${HEADERS.messageId}' AS message_id),
+ timers_set AS (
+   INSERT INTO timers (id, saga_id, due_at, wakeup, command_outbox_id, delay_ms)
+   SELECT x.id, x.saga_id, x.due_at, x.wakeup, o.id, x.delay_ms
+   FROM jsonb_to_recordset($4::jsonb) AS x(id text, saga_id uuid, due_at timestamptz, wakeup jsonb,
+     awaits_message_id text, delay_ms bigint)
+   -- Joined, not a subquery per timer: a start's decision sets hundreds of each.
+   LEFT JOIN (SELECT message_id, min(id) AS id FROM outbox_rows GROUP BY message_id) o
+     ON o.message_id = x.awaits_message_id
+   ON CONFLICT (id) DO UPDATE SET due_at = EXCLUDED.due_at, wakeup = EXCLUDED.wakeup,
+     -- A timer armed again for the same attempt (a resume) keeps the command it awaits.
+     command_outbox_id = coalesce(EXCLUDED.command_outbox_id, timers.command_outbox_id),
+     delay_ms = coalesce(EXCLUDED.delay_ms, timers.delay_ms)),
+ unsent_before AS (
+   SELECT o.saga_id, o.id FROM outbox o
+   WHERE o.sent_at IS NULL AND o.saga_id = ANY(ARRAY(SELECT saga_id FROM outbox_rows)))
+ SELECT (SELECT count(*) FROM updated)::int AS updated,
+   (SELECT coalesce(json_agg(id ORDER BY id), '[]'::json) FROM outbox_rows) AS outbox_ids,
+   (SELECT coalesce(json_agg(json_build_object('saga_id', saga_id, 'id', id)), '[]'::json)
+    FROM unsent_before) AS unsent_before`,
+);
 
 function auditRecords(entries: readonly AuditEntry[]): object[] {
   return entries.map((e) => ({

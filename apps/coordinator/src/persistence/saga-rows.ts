@@ -102,6 +102,12 @@ const toStored = (rows: readonly SagaColumns[]): Map<string, StoredSaga> =>
     ]),
   );
 
+const LOCK_SAGAS_TEXT = `SELECT state, row_version, idempotency_key, trace_context FROM sagas
+  WHERE id = ANY(ARRAY(SELECT value::uuid FROM jsonb_array_elements_text($1::jsonb)))
+  ORDER BY id FOR UPDATE`;
+const LOCK_SAGAS = prepared(LOCK_SAGAS_TEXT);
+const LOCK_SAGAS_SKIP_LOCKED = prepared(`${LOCK_SAGAS_TEXT} SKIP LOCKED`);
+
 /**
  * Locks the named sagas for this transaction, in id order (so two instances never deadlock on
  * them). With `skipLocked`, sagas another transaction holds are left out instead of awaited.
@@ -112,12 +118,9 @@ export async function lockSagas(
   skipLocked = false,
 ): Promise<Map<string, StoredSaga>> {
   if (sagaIds.length === 0) return new Map();
-  const rows = await sql.query<SagaColumns>(
-    prepared(`SELECT state, row_version, idempotency_key, trace_context FROM sagas
-     WHERE id = ANY(ARRAY(SELECT value::uuid FROM jsonb_array_elements_text($1::jsonb)))
-     ORDER BY id FOR UPDATE${skipLocked ? ' SKIP LOCKED' : ''}`),
-    [json([...new Set(sagaIds)])],
-  );
+  const rows = await sql.query<SagaColumns>(skipLocked ? LOCK_SAGAS_SKIP_LOCKED : LOCK_SAGAS, [
+    json([...new Set(sagaIds)]),
+  ]);
   return toStored(rows);
 }
 
