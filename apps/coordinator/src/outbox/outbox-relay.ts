@@ -46,6 +46,28 @@ export interface OutboxRelayOptions {
   readonly setAside?: (rows: readonly UndeliverableRow[]) => Promise<void>;
 }
 
+/**
+ * The lanes holding unsent rows past the grace period ($1, in seconds), in order. It walks the
+ * unsent rows' index lane by lane (each lane found by one probe past the last) and asks each lane
+ * for one row old enough, so its cost follows the number of lanes, not the backlog: a
+ * `SELECT DISTINCT lane` read every unsent row, twice a second, while a broker outage piles them
+ * up (200,000 rows: 31 ms on both cores, against 0.4 ms). Lanes come from the rows, not from
+ * OUTBOX_LANES, so rows written under another lane count are still found.
+ */
+export const LANES_WITH_WORK = `
+  WITH RECURSIVE lanes(lane) AS (
+    (SELECT lane FROM outbox WHERE sent_at IS NULL ORDER BY lane LIMIT 1)
+    UNION ALL
+    SELECT (SELECT o.lane FROM outbox o WHERE o.sent_at IS NULL AND o.lane > lanes.lane
+            ORDER BY o.lane LIMIT 1)
+    FROM lanes WHERE lanes.lane IS NOT NULL)
+  SELECT lane FROM lanes
+  WHERE lane IS NOT NULL AND EXISTS (
+    SELECT 1 FROM outbox o
+    WHERE o.lane = lanes.lane AND o.sent_at IS NULL AND o.set_aside_at IS NULL
+      AND o.created_at <= now() - make_interval(secs => $1))
+  ORDER BY lane`;
+
 /** First key of the advisory lock that lets one transaction at a time drain a lane (lane: second). */
 export const LANE_LOCK_NAMESPACE = 7_001;
 
@@ -125,15 +147,11 @@ export class OutboxRelay {
     return total;
   }
 
-  /** The lanes holding rows past the grace period: one cheap read when there are none. */
+  /** The lanes holding rows past the grace period (see LANES_WITH_WORK). */
   private async lanesWithWork(): Promise<number[]> {
-    const rows = await runQuery<{ lane: number }>(
-      this.dataSource,
-      `SELECT DISTINCT lane FROM outbox
-       WHERE sent_at IS NULL AND set_aside_at IS NULL
-         AND created_at <= now() - make_interval(secs => $1) ORDER BY lane`,
-      [(this.options.graceMs ?? 0) / 1000],
-    );
+    const rows = await runQuery<{ lane: number }>(this.dataSource, LANES_WITH_WORK, [
+      (this.options.graceMs ?? 0) / 1000,
+    ]);
     return rows.map((row) => row.lane);
   }
 

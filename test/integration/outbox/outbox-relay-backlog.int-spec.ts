@@ -1,0 +1,82 @@
+// The relay's poll when a backlog has piled up (a broker outage): finding the lanes with work
+// must cost what the lanes cost, not what the backlog does, and must still find every lane.
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { postgresDataSourceOptions } from '../../../apps/coordinator/src/persistence/data-source-options.js';
+import { LANES_WITH_WORK } from '../../../apps/coordinator/src/outbox/outbox-relay.js';
+import { databaseUrl, uniqueName } from '../../support/services.js';
+
+/** Shared buffers (hit or read) the statement touched, over the whole plan, workers included. */
+async function buffersOf(dataSource: DataSource, sql: string, params: unknown[]): Promise<number> {
+  const [row] = await dataSource.query<{ 'QUERY PLAN': [{ Plan: Record<string, number> }] }[]>(
+    `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${sql}`,
+    params,
+  );
+  const plan = row!['QUERY PLAN'][0].Plan;
+  return plan['Shared Hit Blocks']! + plan['Shared Read Blocks']!;
+}
+
+describe('the outbox relay finding its lanes with work under a backlog', () => {
+  const schema = uniqueName('it_relay_backlog');
+  let dataSource: DataSource;
+  const lanes = async (graceSeconds: number) =>
+    (await dataSource.query<{ lane: number }[]>(LANES_WITH_WORK, [graceSeconds])).map(
+      (row) => row.lane,
+    );
+  /** `count` unsent rows spread over `laneCount` lanes from `firstLane`, created `ageSeconds` ago. */
+  const pileUp = (count: number, firstLane: number, laneCount: number, ageSeconds: number) =>
+    dataSource.query(
+      `INSERT INTO outbox (saga_id, lane, topic, message_key, headers, payload, created_at)
+       SELECT gen_random_uuid(), $2 + g % $3, 'orders.commands', 'k', '{}', '{"amount":1}',
+              now() - make_interval(secs => $4)
+       FROM generate_series(1, $1) AS g`,
+      [count, firstLane, laneCount, ageSeconds],
+    );
+
+  beforeAll(async () => {
+    dataSource = new DataSource(postgresDataSourceOptions({ url: databaseUrl(), schema }));
+    await dataSource.initialize();
+    await dataSource.query(`CREATE SCHEMA ${schema}`);
+    await dataSource.runMigrations({ transaction: 'all' });
+  });
+  afterAll(async () => {
+    await dataSource.query(`DROP SCHEMA ${schema} CASCADE`);
+    await dataSource.destroy();
+  });
+  beforeEach(() => dataSource.query('TRUNCATE outbox'));
+
+  it('finds no lane in an empty outbox, nor one whose rows are all within the grace period', async () => {
+    expect(await lanes(0)).toEqual([]);
+    await pileUp(10, 3, 1, 0);
+    expect(await lanes(60)).toEqual([]);
+    expect(await lanes(0)).toEqual([3]);
+  });
+
+  it('skips rows sent or set aside, and finds lanes past the configured count', async () => {
+    await pileUp(4, 0, 2, 120);
+    await pileUp(2, 40, 1, 120); // written when OUTBOX_LANES was higher
+    await dataSource.query(`UPDATE outbox SET sent_at = now() WHERE lane = 0`);
+    await dataSource.query(
+      `INSERT INTO outbox (saga_id, lane, topic, message_key, headers, payload, set_aside_at)
+       VALUES ($1, 7, 'orders.commands', 'k', '{}', '{}', now())`,
+      [randomUUID()],
+    );
+    expect(await lanes(1)).toEqual([1, 40]);
+  });
+
+  it('reads a few pages per lane, however many rows wait', async () => {
+    await pileUp(50_000, 0, 16, 600);
+    await dataSource.query('ANALYZE outbox');
+    const heapPages = Number(
+      (
+        await dataSource.query<{ pages: string }[]>(
+          `SELECT relpages AS pages FROM pg_class WHERE oid = 'outbox'::regclass`,
+        )
+      )[0]!.pages,
+    );
+    expect(heapPages).toBeGreaterThan(500); // a scan of the backlog would read them all
+    expect(await lanes(1)).toEqual([...Array(16).keys()]);
+    // Each lane: one probe to find it, one to find a row old enough (an index path of 2–3 pages).
+    expect(await buffersOf(dataSource, LANES_WITH_WORK, [1])).toBeLessThan(16 * 12);
+  });
+});
