@@ -1,13 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { COORDINATOR_NODE_FLAGS } from '../../apps/coordinator/src/runtime/node-flags.js';
 import type { BenchEnvironment } from './bench-system.js';
 import { forkReady, type BenchChild } from './child-process.js';
 import { BENCH_DIR, KafkaSagaSystem } from './kafka-saga-system.js';
 
-/** With BENCH_CPU_PROF=<dir>, the coordinator writes a V8 CPU profile there when it stops. */
-function profiled(): { execArgv?: string[] } {
+/**
+ * The coordinator's Node.js flags, as `npm start` and the image give them; with
+ * BENCH_CPU_PROF=<dir>, it also writes a V8 CPU profile there when it stops.
+ */
+function nodeFlags(): { execArgv: string[] } {
   const dir = process.env.BENCH_CPU_PROF;
-  return dir ? { execArgv: ['--cpu-prof', `--cpu-prof-dir=${dir}`] } : {};
+  const profile = dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+  return { execArgv: [...COORDINATOR_NODE_FLAGS, ...profile] };
 }
 
 /** The saga coordinator as a user runs it: the service, on a schema of its own. */
@@ -45,7 +50,7 @@ export class CoordinatorSystem extends KafkaSagaSystem {
         ENCRYPTION_KEYS: `bench:${randomBytes(32).toString('base64')}`,
         ...env,
       },
-      profiled(),
+      nodeFlags(),
     );
   }
 }

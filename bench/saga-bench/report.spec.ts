@@ -141,6 +141,9 @@ describe('targetsTable', () => {
     expect(table).toMatch(/≥ 80 % of the floor +\| 80 % +\| yes /);
     expect(table).toMatch(/< 5 ms per step \(p50\) at 100 sagas\/s +\| 4\.4 ms +\| yes /);
     expect(table).toMatch(/coordinator-http not measured +\| – /);
+    expect(table).toMatch(
+      /coordinator RSS < 300 MB at its highest sustained rate +\| 180 MB at 200\/s +\| yes /,
+    );
   });
 
   it('takes the highest rate of POST /sagas whose POSTs were answered within the bound', () => {

@@ -28,6 +28,8 @@ export const TARGETS = {
   stepAtRate: 100,
   startsPerSecond: 2_000,
   startP99Ms: 50,
+  /** The coordinator's peak resident memory at its highest sustained rate. */
+  rssMb: 300,
 } as const;
 
 /** A number with `digits` decimals; an en dash when there is none. */
@@ -171,6 +173,7 @@ export function targetsTable(run: BenchRun): string {
   const peer = ratio(run, PEER);
   const floor = ratio(run, FLOOR);
   const cpu = top?.cpuMsPerSaga.total;
+  const rss = top?.peakMemoryMb.processes[OURS] ?? undefined;
   const stepRate = run.systems
     .find((system) => system.name === OURS)
     ?.rates.find((r) => r.rate === TARGETS.stepAtRate);
@@ -228,6 +231,13 @@ export function targetsTable(run: BenchRun): string {
             ? `${formatNumber(fastPosts.rate)} starts/s, POST p99 ${formatNumber(fastPosts.startLatencyMs!.p99, 1)} ms`
             : 'no such rate',
         met(posts ? (fastPosts?.rate ?? 0) >= TARGETS.startsPerSecond : undefined),
+      ],
+      [
+        `${OURS} RSS < ${TARGETS.rssMb} MB at its highest sustained rate`,
+        rss === undefined
+          ? 'no sustained rate'
+          : `${formatNumber(rss)} MB at ${formatNumber(top!.rate)}/s`,
+        met(rss === undefined ? undefined : rss < TARGETS.rssMb),
       ],
     ],
   );

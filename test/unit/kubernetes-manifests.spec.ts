@@ -20,6 +20,7 @@ import type { IKafkaUser } from '@kubernetes-models/strimzi-kafka-operator/kafka
 import { topicNames } from '#contracts';
 import { loadCoordinatorConfig } from '../../apps/coordinator/src/config/coordinator-config.js';
 import { loadMigrationConfig } from '../../apps/coordinator/src/config/database-config.js';
+import { COORDINATOR_NODE_FLAGS } from '../../apps/coordinator/src/runtime/node-flags.js';
 import { SAMPLE_PARTICIPANTS } from '../../apps/coordinator/src/sagas/saga-catalog.js';
 import { apiKeyListSchema, hashApiKey } from '../../apps/coordinator/src/security/api-keys.js';
 import {
@@ -181,7 +182,11 @@ describe.each(ENVIRONMENTS)('the coordinator of overlays/%s', (environment) => {
 
   it('never migrates, and listens on every interface of the pod', () => {
     expect(env).toMatchObject({ RUN_MIGRATIONS: 'false', HOST: '0.0.0.0' });
-    expect(container.command).toEqual(['node', 'dist/apps/coordinator/src/main.js']);
+    expect(container.command).toEqual([
+      'node',
+      ...COORDINATOR_NODE_FLAGS,
+      'dist/apps/coordinator/src/main.js',
+    ]);
   });
 
   it('is live while the process answers, ready while its dependencies and consumers are', () => {
