@@ -351,6 +351,23 @@ describe('the kafkajs eachBatch handler', () => {
     expect(events).toEqual(['pause']);
   });
 
+  it('commits the chunks of partitions handled at once in one request', async () => {
+    const { eachBatch } = processor({ handleBatch: async () => NONE });
+    const first = fakePayload([record(4, 'a')], 'saga.replies', 0);
+    const second = fakePayload([record(9, 'b')], 'saga.replies', 5);
+
+    await Promise.all([eachBatch(first.payload), eachBatch(second.payload)]);
+
+    // The first partition's payload carried both offsets; the second sent no request.
+    expect(first.events).toEqual([
+      'resolve 4',
+      'commit saga.replies/0@5',
+      'commit saga.replies/5@10',
+      'heartbeat',
+    ]);
+    expect(second.events).toEqual(['resolve 9', 'heartbeat']);
+  });
+
   it('counts offsets beyond 2^53 exactly', () => {
     expect(nextOffset('9007199254740993')).toBe('9007199254740994');
   });

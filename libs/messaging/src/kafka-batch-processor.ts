@@ -4,6 +4,7 @@ import { toDeadLetterRecord, toIncomingMessage } from './kafka-message-mapping.j
 import { backoffDelayMs, type Backoff } from './retry-backoff.js';
 import { type TransportLogger } from './transport-logger.js';
 import { describeError } from '#errors';
+import { mergedCommits } from './merged-commits.js';
 import { invalidUtf8Problem } from './utf8-check.js';
 import type { BatchHandler } from '#saga-core';
 
@@ -51,6 +52,8 @@ export function createEachBatchHandler(
   options: BatchProcessorOptions,
 ): (payload: EachBatchPayload) => Promise<void> {
   const { logger, groupId } = options;
+  // One consumer's partitions share their commits (see mergedCommits).
+  const commit = mergedCommits();
 
   /** Waits in heartbeat-sized slices; false when the consumer stops meanwhile. */
   async function waitToRetry(payload: EachBatchPayload, ms: number): Promise<boolean> {
@@ -120,9 +123,7 @@ export function createEachBatchHandler(
     const last = chunk[chunk.length - 1];
     if (!last) return true;
     payload.resolveOffset(last.offset);
-    await payload.commitOffsetsIfNecessary({
-      topics: [{ topic, partitions: [{ partition, offset: nextOffset(last.offset) }] }],
-    });
+    await commit(payload, topic, partition, nextOffset(last.offset));
     return true;
   }
 
