@@ -153,6 +153,23 @@ describe('targetsTable', () => {
     );
   });
 
+  it("says when the coordinator's memory was not sampled at its highest sustained rate", () => {
+    const unsampled = rate(100, 98, 40);
+    const blind: SystemResult = {
+      name: 'coordinator',
+      rates: [
+        {
+          ...unsampled,
+          peakMemoryMb: {
+            ...unsampled.peakMemoryMb,
+            processes: { ...unsampled.peakMemoryMb.processes, coordinator: null },
+          },
+        },
+      ],
+    };
+    expect(targetsTable(run([blind]))).toMatch(/RSS < 300 MB .*\| not sampled at 100\/s +\| – /);
+  });
+
   it('says when there is no sustained rate to compare', () => {
     const slow: SystemResult = { name: 'dbos', rates: [rate(100, 10, 2_000, false)] };
     expect(targetsTable(run([coordinator, slow]))).toMatch(

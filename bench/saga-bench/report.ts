@@ -234,9 +234,11 @@ export function targetsTable(run: BenchRun): string {
       ],
       [
         `${OURS} RSS < ${TARGETS.rssMb} MB at its highest sustained rate`,
-        rss === undefined
+        !top
           ? 'no sustained rate'
-          : `${formatNumber(rss)} MB at ${formatNumber(top!.rate)}/s`,
+          : rss === undefined
+            ? `not sampled at ${formatNumber(top.rate)}/s`
+            : `${formatNumber(rss)} MB at ${formatNumber(top.rate)}/s`,
         met(rss === undefined ? undefined : rss < TARGETS.rssMb),
       ],
     ],

@@ -46,7 +46,8 @@ const GAVE_UP = Symbol('gave up');
  * chunk whose handler or dead letters have not succeeded, nor once the partition is stale.
  * Errors from kafkajs itself (a heartbeat that reports a rebalance, a refused commit) propagate,
  * so kafkajs rejoins the group and the uncommitted messages are fetched again by their owner;
- * Kafka's generation check refuses a commit from a member that lost the partition.
+ * Kafka's generation check refuses a commit from a member that lost the partition (one that
+ * slips through, in the same generation, only makes messages be delivered again).
  */
 export function createEachBatchHandler(
   options: BatchProcessorOptions,

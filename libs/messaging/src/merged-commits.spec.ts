@@ -108,6 +108,25 @@ describe('mergedCommits', () => {
     await expect(later).resolves.toBeUndefined();
   });
 
+  it('sends the offsets handed in while a request fails in the next one, not failing them', async () => {
+    const { payload, requests } = consumer();
+    const commit = mergedCommits();
+    const failed = commit(payload, 't', 0, '1');
+    await turn();
+    const waiting = commit(payload, 't', 1, '8');
+    await turn();
+    requests[0]!.answer(new Error('rebalancing'));
+    await expect(failed).rejects.toThrow('rebalancing');
+    await turn();
+
+    expect(requests).toHaveLength(2);
+    expect(requests[1]!.topics).toEqual([
+      { topic: 't', partitions: [{ partition: 1, offset: '8' }] },
+    ]);
+    requests[1]!.answer();
+    await expect(waiting).resolves.toBeUndefined();
+  });
+
   it('keeps the highest offset when a partition is handed in twice in one request', async () => {
     const { payload, requests } = consumer();
     const commit = mergedCommits();

@@ -24,12 +24,15 @@ interface PendingCommit {
  * shares its group membership (one generation), so one payload's commit may carry the others'.
  *
  * Each caller resolves once a request holding its offset succeeded, and rejects with that
- * request's error (a rebalance refuses them all alike). A partition hands in its next offset
- * only after its last one resolved (the batch handler waits), so a request never carries two.
+ * request's error (kafkajs throws the first error of any partition in it; a rebalance refuses
+ * them all alike); offsets handed in meanwhile go in the next request. A partition hands in its
+ * next offset only after its last one resolved (the batch handler waits); should it not, the
+ * request carries the higher.
  *
- * Why: with every partition consumed at once, one request per partition's chunk made commits
- * three quarters of the requests the coordinator and a participant sent the broker, each an
- * append to `__consumer_offsets` (docs/BENCHMARKS.md, "Offset commits, merged").
+ * Why: with partitions consumed at once, one request per partition's chunk made commits two
+ * requests in three the coordinator sent the broker, and three in four for a participant
+ * consuming its partitions at once, each an append to `__consumer_offsets` (docs/BENCHMARKS.md,
+ * "Offset commits, merged"). With one partition at a time there is nothing to merge.
  */
 export function mergedCommits(): CommitOffset {
   let pending: PendingCommit[] = [];

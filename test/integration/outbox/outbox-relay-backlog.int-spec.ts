@@ -52,16 +52,22 @@ describe('the outbox relay finding its lanes with work under a backlog', () => {
     expect(await lanes(0)).toEqual([3]);
   });
 
-  it('skips rows sent or set aside, and finds lanes past the configured count', async () => {
+  it('skips rows sent or set aside, finds a lane behind them, and lanes past the configured count', async () => {
     await pileUp(4, 0, 2, 120);
     await pileUp(2, 40, 1, 120); // written when OUTBOX_LANES was higher
     await dataSource.query(`UPDATE outbox SET sent_at = now() WHERE lane = 0`);
-    await dataSource.query(
-      `INSERT INTO outbox (saga_id, lane, topic, message_key, headers, payload, set_aside_at)
-       VALUES ($1, 7, 'orders.commands', 'k', '{}', '{}', now())`,
-      [randomUUID()],
-    );
-    expect(await lanes(1)).toEqual([1, 40]);
+    // Lane 7: only an old row set aside. Lane 9: an old row set aside, then a row to send.
+    const setAside = (lane: number) =>
+      dataSource.query(
+        `INSERT INTO outbox (saga_id, lane, topic, message_key, headers, payload, created_at,
+           set_aside_at)
+         VALUES ($1, $2, 'orders.commands', 'k', '{}', '{}', now() - interval '1 hour', now())`,
+        [randomUUID(), lane],
+      );
+    await setAside(7);
+    await setAside(9);
+    await pileUp(1, 9, 1, 120);
+    expect(await lanes(1)).toEqual([1, 9, 40]);
   });
 
   it('reads a few pages per lane, however many rows wait', async () => {

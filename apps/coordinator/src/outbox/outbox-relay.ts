@@ -49,10 +49,11 @@ export interface OutboxRelayOptions {
 /**
  * The lanes holding unsent rows past the grace period ($1, in seconds), in order. It walks the
  * unsent rows' index lane by lane (each lane found by one probe past the last) and asks each lane
- * for one row old enough, so its cost follows the number of lanes, not the backlog: a
- * `SELECT DISTINCT lane` read every unsent row, twice a second, while a broker outage piles them
- * up (200,000 rows: 31 ms on both cores, against 0.4 ms). Lanes come from the rows, not from
- * OUTBOX_LANES, so rows written under another lane count are still found.
+ * for one row old enough and not set aside (a scalar subquery with LIMIT 1, so the planner cannot
+ * turn it into a join over the whole index). A `SELECT DISTINCT lane` read every unsent row at
+ * each poll: about 4 ms a call at 500 sagas/s (pg_stat_statements), and 31 ms on both cores once
+ * 200,000 rows were left unsent, where this takes 0.4 ms. Lanes come from the rows, not from
+ * OUTBOX_LANES, so rows written under another lane count are found.
  */
 export const LANES_WITH_WORK = `
   WITH RECURSIVE lanes(lane) AS (
@@ -62,10 +63,11 @@ export const LANES_WITH_WORK = `
             ORDER BY o.lane LIMIT 1)
     FROM lanes WHERE lanes.lane IS NOT NULL)
   SELECT lane FROM lanes
-  WHERE lane IS NOT NULL AND EXISTS (
-    SELECT 1 FROM outbox o
+  WHERE lane IS NOT NULL AND (
+    SELECT true FROM outbox o
     WHERE o.lane = lanes.lane AND o.sent_at IS NULL AND o.set_aside_at IS NULL
-      AND o.created_at <= now() - make_interval(secs => $1))
+      AND o.created_at <= now() - make_interval(secs => $1)
+    LIMIT 1)
   ORDER BY lane`;
 
 /** First key of the advisory lock that lets one transaction at a time drain a lane (lane: second). */
