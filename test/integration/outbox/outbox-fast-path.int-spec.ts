@@ -2,17 +2,17 @@
 // them (marks them sent when they went late); what it could not publish stays unsent until the
 // relay, after its grace period, publishes it (DESIGN.md, "Outbox relay").
 import { jest } from '@jest/globals';
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import type { MessagePublisher, OutgoingMessage } from '#saga-core';
 import { inTransaction } from '#postgres';
-import { postgresDataSourceOptions } from '../../../apps/coordinator/src/persistence/data-source-options.js';
 import {
   enqueueOutbox,
   type OutboxRow,
 } from '../../../apps/coordinator/src/persistence/saga-rows.js';
 import { OutboxFastPath } from '../../../apps/coordinator/src/outbox/outbox-fast-path.js';
 import { OutboxRelay } from '../../../apps/coordinator/src/outbox/outbox-relay.js';
-import { databaseUrl, uniqueName } from '../../support/services.js';
+import { dropMigratedSchema, openMigratedSchema } from '../../support/migrated-schema.js';
+import { uniqueName } from '../../support/services.js';
 import { waitFor } from '../../support/wait-for.js';
 
 /** Records what it is asked to publish; refuses while `down`. */
@@ -41,15 +41,9 @@ describe('the outbox fast path and its relay', () => {
   const open = (_sagaId: string | null, payload: unknown) => payload;
 
   beforeAll(async () => {
-    dataSource = new DataSource(postgresDataSourceOptions({ url: databaseUrl(), schema }));
-    await dataSource.initialize();
-    await dataSource.query(`CREATE SCHEMA ${schema}`);
-    await dataSource.runMigrations({ transaction: 'all' });
+    dataSource = await openMigratedSchema(schema);
   });
-  afterAll(async () => {
-    await dataSource.query(`DROP SCHEMA ${schema} CASCADE`);
-    await dataSource.destroy();
-  });
+  afterAll(() => dropMigratedSchema(dataSource, schema));
 
   const commit = (rows: OutboxRow[]) =>
     inTransaction(dataSource, (sql) => enqueueOutbox(sql, rows));

@@ -1,10 +1,10 @@
 // The relay's poll when a backlog has piled up (a broker outage): finding the lanes with work
 // must cost what the lanes cost, not what the backlog does, and must still find every lane.
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
-import { postgresDataSourceOptions } from '../../../apps/coordinator/src/persistence/data-source-options.js';
+import type { DataSource } from 'typeorm';
 import { LANES_WITH_WORK } from '../../../apps/coordinator/src/outbox/outbox-relay.js';
-import { databaseUrl, uniqueName } from '../../support/services.js';
+import { dropMigratedSchema, openMigratedSchema } from '../../support/migrated-schema.js';
+import { uniqueName } from '../../support/services.js';
 
 /** Shared buffers (hit or read) the statement touched, over the whole plan, workers included. */
 async function buffersOf(dataSource: DataSource, sql: string, params: unknown[]): Promise<number> {
@@ -34,15 +34,9 @@ describe('the outbox relay finding its lanes with work under a backlog', () => {
     );
 
   beforeAll(async () => {
-    dataSource = new DataSource(postgresDataSourceOptions({ url: databaseUrl(), schema }));
-    await dataSource.initialize();
-    await dataSource.query(`CREATE SCHEMA ${schema}`);
-    await dataSource.runMigrations({ transaction: 'all' });
+    dataSource = await openMigratedSchema(schema);
   });
-  afterAll(async () => {
-    await dataSource.query(`DROP SCHEMA ${schema} CASCADE`);
-    await dataSource.destroy();
-  });
+  afterAll(() => dropMigratedSchema(dataSource, schema));
   beforeEach(() => dataSource.query('TRUNCATE outbox'));
 
   it('finds no lane in an empty outbox, nor one whose rows are all within the grace period', async () => {

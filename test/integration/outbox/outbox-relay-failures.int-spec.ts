@@ -3,10 +3,9 @@
 // transient failure keeps every row for the next pass, a never-sendable one sets its row aside
 // only once it has lasted, and meanwhile the other sagas' rows go and the saga's later rows wait.
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import type { MessagePublisher, OutgoingMessage } from '#saga-core';
 import { inTransaction } from '#postgres';
-import { postgresDataSourceOptions } from '../../../apps/coordinator/src/persistence/data-source-options.js';
 import {
   enqueueOutbox,
   type OutboxRow,
@@ -15,7 +14,8 @@ import {
   OutboxRelay,
   type UndeliverableRow,
 } from '../../../apps/coordinator/src/outbox/outbox-relay.js';
-import { databaseUrl, uniqueName } from '../../support/services.js';
+import { dropMigratedSchema, openMigratedSchema } from '../../support/migrated-schema.js';
+import { uniqueName } from '../../support/services.js';
 
 /** Refuses what goes to `missing` as a broker does for an unknown topic; fails everything while `down`. */
 class BrokerLikePublisher implements MessagePublisher {
@@ -44,15 +44,9 @@ describe('the outbox relay facing failures', () => {
   let dataSource: DataSource;
 
   beforeAll(async () => {
-    dataSource = new DataSource(postgresDataSourceOptions({ url: databaseUrl(), schema }));
-    await dataSource.initialize();
-    await dataSource.query(`CREATE SCHEMA ${schema}`);
-    await dataSource.runMigrations({ transaction: 'all' });
+    dataSource = await openMigratedSchema(schema);
   });
-  afterAll(async () => {
-    await dataSource.query(`DROP SCHEMA ${schema} CASCADE`);
-    await dataSource.destroy();
-  });
+  afterAll(() => dropMigratedSchema(dataSource, schema));
 
   const row = (sagaId: string, topic: string, key: string): OutboxRow => ({
     sagaId,
