@@ -42,6 +42,7 @@ describe('the coordinator schema migrations on the real Postgres', () => {
       'RegisteredDefinitions1765100000000',
       'RetiredVersions1765100000001',
       'BulkOperations1765200000000',
+      'DecisionVersionCheck1765300000000',
     ]);
     expect(await dataSource.showMigrations()).toBe(false);
     const tables = await dataSource.query<{ table_name: string }[]>(

@@ -12,7 +12,9 @@ import type { Message } from 'kafkajs';
 import { KafkaTransport, silentTransportLogger } from '#messaging';
 import { SAMPLE_PARTICIPANTS } from '../../apps/coordinator/src/sagas/saga-catalog.js';
 import { replyEnvelope, replyMessage } from '#saga-participant';
+import type { SagaOperations } from '../../apps/coordinator/src/application/saga-operations.js';
 import type { CoordinatorEnvironment } from './coordinator-fixture.js';
+import { orderInput } from './saga-load.js';
 import { kafkaBrokers } from './services.js';
 import { recordTopics, type TopicRecorder } from './topic-recorder.js';
 import { waitFor } from './wait-for.js';
@@ -127,6 +129,21 @@ export class ScriptedParticipants {
       timeoutMs,
       intervalMs: 5,
     });
+  }
+
+  /**
+   * Starts an order saga through `coordinator` (a runtime's decisions) and waits for its first
+   * two commands, which run side by side.
+   */
+  async startOrder(coordinator: { decisions: Pick<SagaOperations, 'start'> }, key: string) {
+    const { sagaId } = await coordinator.decisions.start({
+      sagaType: 'order',
+      idempotencyKey: key,
+      input: orderInput(key),
+    });
+    const reserve = await this.waitForCommand({ sagaId, stepId: 'reserve-inventory' });
+    const authorize = await this.waitForCommand({ sagaId, stepId: 'authorize-payment' });
+    return { sagaId, reserve: reserve.command, authorize: authorize.command };
   }
 
   /** The reply a participant would give (message id `reply:<command id>`), with `changes` applied. */

@@ -29,17 +29,12 @@ export interface SqlRunner {
   readonly transactionStart?: number;
 }
 
-/** A write that found the row changed under it (optimistic version check). */
-export class ConcurrentUpdateError extends Error {
-  override name = 'ConcurrentUpdateError';
-}
-
 /** Options of {@link inTransaction}. */
 export interface TransactionOptions<T = unknown> {
   /**
-   * Attempts when the transaction loses a race (serialization failure, deadlock, version check)
-   * (default 5), or its connection before the COMMIT was sent (the backend was terminated, the
-   * socket reset, the connection refused; at most 3 attempts then).
+   * Attempts when the transaction loses a race (a serialization failure, which a failed version
+   * check raises too, or a deadlock) (default 5), or its connection before the COMMIT was sent
+   * (the backend was terminated, the socket reset, the connection refused; at most 3 then).
    */
   maxAttempts?: number;
   /**
@@ -93,13 +88,35 @@ export function runQuery<Row>(
 
 async function runPreparedOnPool<Row>(pool: Pool, sql: string, parameters: unknown[]) {
   for (let dropped = 0; ; dropped++) {
+    const client = await pool.connect();
+    // Set when the connection died while checked out: it is not reused.
+    let broken: Error | undefined;
+    const onError = (error: Error) => (broken ??= error);
+    client.on('error', onError);
     try {
-      // pg-pool's own query drops a connection whose query failed: a stale statement with it.
-      return (await pool.query(namedStatement(sql, parameters))).rows as Row[];
+      return (await client.query(namedStatement(sql, parameters))).rows as Row[];
     } catch (error) {
+      // A connection that was lost, hung or holds a stale statement is dropped; one whose
+      // statement was only refused (a lost race, bad data) goes back to the pool.
+      if (isConnectionLoss(error) || isQueryReadTimeout(error) || isStalePreparedStatement(error)) {
+        broken ??= error as Error;
+      }
+      if (isQueryReadTimeout(error)) throw queryTimeoutError(pool, error);
       if (!isStalePreparedStatement(error) || dropped >= poolSizeOf(pool)) throw error;
+    } finally {
+      client.removeListener('error', onError);
+      client.release(broken);
     }
   }
+}
+
+/** Says that the database did not answer within the pool's query timeout. */
+function queryTimeoutError(pool: Pool, cause: unknown): DatabaseTimeoutError {
+  const queryTimeoutMs = Number(pool.options.query_timeout) || 0;
+  return new DatabaseTimeoutError(
+    `the database did not answer within ${queryTimeoutMs} ms (the query timeout); the connection was dropped`,
+    { cause },
+  );
 }
 
 /** A {@link SqlRunner} whose statements each run on their own, outside any transaction (runQuery). */
@@ -203,7 +220,6 @@ async function runOnPool<T>(
   let broken: Error | undefined;
   const onError = (error: Error) => (broken ??= error);
   client.on('error', onError);
-  const queryTimeoutMs = Number(pool.options.query_timeout) || 0;
   try {
     // One round trip: a simple query may hold several statements, each with its result.
     const begun = (await client.query(
@@ -232,10 +248,7 @@ async function runOnPool<T>(
   } catch (error) {
     if (!isQueryReadTimeout(error)) throw error;
     broken ??= error as Error;
-    throw new DatabaseTimeoutError(
-      `the database did not answer within ${queryTimeoutMs} ms (the query timeout); the connection was dropped`,
-      { cause: error },
-    );
+    throw queryTimeoutError(pool, error);
   } finally {
     client.removeListener('error', onError);
     client.release(broken);
@@ -318,8 +331,8 @@ function isStalePreparedStatement(error: unknown): boolean {
   return code === '26000' || (code === '0A000' && routine === 'RevalidateCachedQuery');
 }
 
-function isLostRace(error: unknown): boolean {
-  if (error instanceof ConcurrentUpdateError) return true;
+/** True for a statement that lost a race: a serialization failure or a deadlock. */
+export function isLostRace(error: unknown): boolean {
   const code =
     (error as { code?: unknown; driverError?: { code?: unknown } })?.driverError?.code ??
     (error as { code?: unknown })?.code;

@@ -60,18 +60,6 @@ describe('reply fencing on the real Kafka and Postgres', () => {
     await environment?.dispose();
   });
 
-  /** Starts an order saga and waits for its first two commands. */
-  async function startOrder(key: string) {
-    const { sagaId } = await coordinator.decisions.start({
-      sagaType: 'order',
-      idempotencyKey: key,
-      input: orderInput(key),
-    });
-    const reserve = await participants.waitForCommand({ sagaId, stepId: 'reserve-inventory' });
-    const authorize = await participants.waitForCommand({ sagaId, stepId: 'authorize-payment' });
-    return { sagaId, reserve: reserve.command, authorize: authorize.command };
-  }
-
   /** The envelope of a reply, as a message on `saga.replies` keyed by the saga id. */
   function replyRecord(reply: ReplyMessage, headers: Record<string, string> = {}): OutgoingMessage {
     return {
@@ -123,7 +111,7 @@ describe('reply fencing on the real Kafka and Postgres', () => {
   it('applies the same reply delivered four times once: in state, in the audit log and for the breaker', async () => {
     const inventorySuccesses = () =>
       coordinator.gate.status(['inventory'])[0]!.breaker.totals.successes;
-    const { sagaId, reserve } = await startOrder('fence-duplicate');
+    const { sagaId, reserve } = await participants.startOrder(coordinator, 'fence-duplicate');
     const successesBefore = inventorySuccesses();
     const reply = await participants.reply(reserve, succeed(reserve));
     // The same message twice more at once, and once more later on.
@@ -155,7 +143,7 @@ describe('reply fencing on the real Kafka and Postgres', () => {
   });
 
   it('audits a second answer to an attempt, under another message id, as ignored', async () => {
-    const { sagaId, reserve } = await startOrder('fence-second-answer');
+    const { sagaId, reserve } = await participants.startOrder(coordinator, 'fence-second-answer');
     await participants.reply(reserve, succeed(reserve));
     await waitForStep(environment.db, sagaId, 'reserve-inventory', 'succeeded');
     const before = await sagaRecord(environment.db, sagaId);
@@ -176,7 +164,7 @@ describe('reply fencing on the real Kafka and Postgres', () => {
   });
 
   it('ignores a reply for an old attempt, changes nothing and audits it as ignored', async () => {
-    const { sagaId, reserve } = await startOrder('fence-old-attempt');
+    const { sagaId, reserve } = await participants.startOrder(coordinator, 'fence-old-attempt');
     await participants.reply(reserve, transientError);
     const second = await participants.waitForCommand({
       sagaId,
@@ -212,7 +200,7 @@ describe('reply fencing on the real Kafka and Postgres', () => {
   });
 
   it('dead-letters a reply for an unknown saga with the reason, and changes nothing', async () => {
-    const { sagaId } = await startOrder('fence-unknown-saga');
+    const { sagaId } = await participants.startOrder(coordinator, 'fence-unknown-saga');
     const before = await sagaRecord(environment.db, sagaId);
     const countSagas = async () =>
       (await environment.db.query<{ n: number }[]>(`SELECT count(*)::int AS n FROM sagas`))[0]?.n;
@@ -253,7 +241,7 @@ describe('reply fencing on the real Kafka and Postgres', () => {
   });
 
   it('dead-letters malformed replies with the reason, and goes on consuming after them', async () => {
-    const { sagaId, authorize } = await startOrder('fence-malformed');
+    const { sagaId, authorize } = await participants.startOrder(coordinator, 'fence-malformed');
     const before = await sagaRecord(environment.db, sagaId);
     const valid = participants.envelope(authorize, succeed(authorize));
     const { attempt: _attempt, ...withoutAttempt } = valid;

@@ -26,6 +26,12 @@ export interface HotPathTuning {
    * (`START_CHUNK`, default 100).
    */
   readonly startChunk: number;
+  /**
+   * The most sagas whose latest state an instance keeps in memory between decisions, so a reply
+   * to one of them is decided in one statement, without reading or locking its row
+   * (`SAGA_STATE_CACHE_SIZE`, default 10 000; 0: none).
+   */
+  readonly stateCacheSize: number;
   /** Outbox rows the relay publishes per batch (`RELAY_BATCH_SIZE`, default 500). */
   readonly relayBatchSize: number;
   /** Timers fired per transaction (`TIMER_BATCH_SIZE`, default 200). */
@@ -49,6 +55,7 @@ export const tuningEnvironmentSchema = z.object({
   CONSUMER_FETCH_MAX_WAIT_MS: boundedInt(0, 5_000, 10),
   REPLY_BATCH_SIZE: boundedInt(1, 10_000, 500),
   START_CHUNK: boundedInt(1, 10_000, 100),
+  SAGA_STATE_CACHE_SIZE: boundedInt(0, 1_000_000, 10_000),
   RELAY_BATCH_SIZE: boundedInt(1, 10_000, 500),
   TIMER_BATCH_SIZE: boundedInt(1, 10_000, 200),
   BULK_CHUNK_SIZE: boundedInt(1, 1_000, 100),
@@ -63,6 +70,7 @@ export function hotPathTuning(env: z.infer<typeof tuningEnvironmentSchema>): Hot
     fetchMaxWaitMs: env.CONSUMER_FETCH_MAX_WAIT_MS,
     replyBatchSize: env.REPLY_BATCH_SIZE,
     startChunk: env.START_CHUNK,
+    stateCacheSize: env.SAGA_STATE_CACHE_SIZE,
     relayBatchSize: env.RELAY_BATCH_SIZE,
     timerBatchSize: env.TIMER_BATCH_SIZE,
     bulkChunkSize: env.BULK_CHUNK_SIZE,

@@ -1,7 +1,13 @@
 import { performance } from 'node:perf_hooks';
 import type { DataSource } from 'typeorm';
 import type { SagaEngine, SagaRegistry, TransitionResult } from '#saga-core';
-import { inTransaction, type SqlRunner } from '#postgres';
+import {
+  inTransaction,
+  isConnectionLoss,
+  isLostRace,
+  statementRunner,
+  type SqlRunner,
+} from '#postgres';
 import type { WorkSignals } from '../common/work-signals.js';
 import type { SagaLog } from '../observability/saga-log.js';
 import type { SagaMetrics } from '../observability/saga-metrics.js';
@@ -9,8 +15,10 @@ import { removalDeadlines, type OutboxFastPath } from '../outbox/outbox-fast-pat
 import { databaseNow, lockSagas, type StoredSaga } from '../persistence/saga-rows.js';
 import type { CommandGate } from '../resilience/command-gate.js';
 import type { SensitiveData } from '../security/sensitive-data.js';
+import { DatabaseClock } from './database-clock.js';
 import { DecisionSession } from './decision-session.js';
 import type { EffectPlanOptions } from './effect-plan.js';
+import { SagaStateCache } from './saga-state-cache.js';
 
 /** Who hears about committed decisions (metrics, logs); both optional. */
 export interface DecisionTelemetry {
@@ -32,6 +40,8 @@ export interface DecisionParts {
   readonly telemetry?: DecisionTelemetry;
   /** Which versions new sagas start with (default: the latest, or the one a start names). */
   readonly versions?: StartVersions;
+  /** The most sagas whose state this instance keeps between decisions (default 0: none). */
+  readonly stateCacheSize?: number;
 }
 
 /** Which version of a saga type new sagas start with (see RegisteredDefinitions). */
@@ -45,34 +55,102 @@ export interface StartVersions {
 /** Work done in a decision's transaction: `now` is the database's clock, fixed for it. */
 export type DecisionWork<T> = (sql: SqlRunner, now: number, session: DecisionSession) => Promise<T>;
 
+/** A decision on sagas given to it (those of the ids asked for that exist), with no SQL of its own. */
+export type SagaWork<T> = (
+  sagas: ReadonlyMap<string, StoredSaga>,
+  now: number,
+  session: DecisionSession,
+) => T;
+
 /**
  * The decide step every path shares (start, replies, wake-ups, operator actions): one database
- * transaction in which the engine applies events to locked sagas, a DecisionSession collects
- * the new states and effects and writes them (version-checked) before the commit; after the
- * commit, the outcomes reach the breakers, the new outbox rows the fast path, the new timers
- * the poller, and the transitions the metrics and logs. Only then may a caller acknowledge.
+ * transaction in which the engine applies events to locked sagas (or, for replies to sagas in
+ * this instance's cache, one statement: decideOn), a DecisionSession collects the new states
+ * and effects and writes them (version-checked) before the commit; after the commit, the cache
+ * keeps the new states, the outcomes reach the breakers, the new outbox rows the fast path, the
+ * new timers the poller, and the transitions the metrics and logs. Only then may a caller
+ * acknowledge.
  */
 export class DecisionRunner {
-  constructor(readonly parts: DecisionParts) {}
+  private readonly cache: SagaStateCache;
+  private readonly clock = new DatabaseClock();
+
+  constructor(readonly parts: DecisionParts) {
+    this.cache = new SagaStateCache(parts.stateCacheSize ?? 0);
+  }
 
   /** Runs `work` in one transaction with a session that collects states and effects, then writes them. */
   async decide<T>(work: DecisionWork<T>): Promise<T> {
     const { dataSource, engine, registry, plan, gate, sensitive } = this.parts;
     // The session of the attempt that committed (inTransaction may retry `work`).
     let committed: { session: DecisionSession; now: number } | undefined;
+    let attempted: DecisionSession | undefined;
     // Before any attempt set its timers: the fast path's sends are on time or late from here.
     const began = performance.now();
-    const result = await inTransaction(dataSource, async (sql) => {
-      const now = await databaseNow(sql);
-      const session = new DecisionSession(engine, registry, plan, gate, now, sensitive);
-      const value = await work(sql, now, session);
-      await session.flush(sql);
-      committed = { session, now };
-      return value;
-    });
-    const { session, now } = committed!;
+    try {
+      const result = await inTransaction(dataSource, async (sql) => {
+        const now = await databaseNow(sql);
+        this.clock.observe(now);
+        const session = new DecisionSession(engine, registry, plan, gate, now, sensitive);
+        attempted = session;
+        const value = await work(sql, now, session);
+        await session.flush(sql);
+        committed = { session, now };
+        return value;
+      });
+      const { session, now } = committed!;
+      this.afterCommit(session, now, began);
+      return result;
+    } catch (error) {
+      // The last attempt may have committed (its COMMIT's answer was lost): its states are not
+      // known to be the stored ones.
+      if (attempted) this.cache.forget(attempted.committedSagas().map((saga) => saga.state.sagaId));
+      throw error;
+    }
+  }
+
+  /**
+   * Runs `work` on the sagas of `sagaIds` that exist. When this instance holds every one of them
+   * in its cache, the decision is made on those states and written in one statement, with no
+   * transaction and no lock: its version check stands for both (a transaction only when it
+   * also holds commands). When that check fails (another writer moved a saga) or the connection
+   * is lost, the decision is taken again in a transaction on the sagas locked and read afresh,
+   * which also sees a write whose commit's answer was lost. Any other failure is thrown.
+   */
+  async decideOn<T>(sagaIds: readonly string[], work: SagaWork<T>): Promise<T> {
+    const cached = this.cache.all(sagaIds);
+    const decided = cached === undefined ? 'miss' : await this.decideOnCached(cached, work);
+    this.parts.telemetry?.metrics?.cacheLookup(typeof decided === 'string' ? decided : 'hit');
+    if (typeof decided !== 'string') return decided.value;
+    return this.decide(async (sql, now, session) =>
+      work(await this.lock(sql, [...sagaIds]), now, session),
+    );
+  }
+
+  /**
+   * The decision on cached states: its value once committed; `miss` when no clock reading was
+   * seen yet; `stale` when the write failed its version check or lost its connection.
+   */
+  private async decideOnCached<T>(
+    sagas: ReadonlyMap<string, StoredSaga>,
+    work: SagaWork<T>,
+  ): Promise<{ value: T } | 'miss' | 'stale'> {
+    const { dataSource, engine, registry, plan, gate, sensitive } = this.parts;
+    const now = this.clock.now();
+    if (now === undefined) return 'miss';
+    const began = performance.now();
+    const session = new DecisionSession(engine, registry, plan, gate, now, sensitive);
+    const value = work(sagas, now, session);
+    try {
+      if (session.writesInOneStatement) await session.flush(statementRunner(dataSource));
+      else await inTransaction(dataSource, (sql) => session.flush(sql), { maxAttempts: 1 });
+    } catch (error) {
+      this.cache.forget(sagas.keys());
+      if (isLostRace(error) || isConnectionLoss(error)) return 'stale';
+      throw error;
+    }
     this.afterCommit(session, now, began);
-    return result;
+    return { value };
   }
 
   /** Locks sagas (see lockSagas) and opens their sensitive fields for the engine. */
@@ -91,6 +169,7 @@ export class DecisionRunner {
   private afterCommit(session: DecisionSession, now: number, began: number): void {
     const { gate, signals, fastPath, telemetry } = this.parts;
     const { writes, outcomes, transitions, traces } = session;
+    this.cache.remember(session.committedSagas());
     for (const { participant, healthy } of outcomes) gate.recordOutcome(participant, healthy);
     if (writes.held.length > 0 || outcomes.length > 0) signals.heldWorkChanged();
     telemetry?.metrics?.observe(transitions, now);

@@ -31,7 +31,7 @@ export interface ParticipantOutcome {
 }
 
 /**
- * The states and effects of one transaction, written together at its end. Every command passes
+ * The states and effects of one decision, written together at its end. Every command passes
  * the gate: it is sent, held in the database, or, when its participant's breaker is open and
  * the engine says its step fails fast, refused: the engine turns the refusal into the step's
  * outcome.
@@ -50,6 +50,7 @@ export class DecisionSession {
     unsentBefore: readonly UnsentRow[];
   } = { ids: [], rows: [], unsentBefore: [] };
   private readonly touched = new Map<string, StoredSaga>();
+  private readonly created: StoredSaga[] = [];
   private readonly latest = new Map<string, SagaState>();
 
   constructor(
@@ -57,12 +58,12 @@ export class DecisionSession {
     private readonly registry: SagaRegistry,
     private readonly plan: EffectPlanOptions,
     private readonly gate: CommandGate,
-    /** The database's clock for this transaction, epoch ms. */
+    /** The database's clock for this decision, epoch ms (read, or estimated: DatabaseClock). */
     readonly now: number,
     private readonly sensitive: SensitiveData,
   ) {}
 
-  /** Applies an event to a locked saga (or to its newer state from earlier in this transaction). */
+  /** Applies an event to a saga as read (or to its newer state from earlier in this session). */
   apply(saga: StoredSaga, event: EngineEvent): TransitionResult {
     const current = this.latest.get(saga.state.sagaId) ?? saga.state;
     const result = this.engine.transition(current, event);
@@ -88,7 +89,9 @@ export class DecisionSession {
     this.latest.set(state.sagaId, state);
     this.traces.set(state.sagaId, traceContext);
     this.transitions.push({ before: null, event: null, after: state, effects });
-    this.carryOut({ state, rowVersion: 1, idempotencyKey, traceContext }, { state, effects });
+    const created = { state, rowVersion: 1, idempotencyKey, traceContext };
+    this.created.push(created);
+    this.carryOut(created, { state, effects });
   }
 
   /** Counts an outcome for the participant of `stepId` once the transaction commits. */
@@ -103,20 +106,13 @@ export class DecisionSession {
 
   /** Writes what the session decided: one statement, and one more for held commands. */
   async flush(sql: SqlRunner): Promise<void> {
-    const updates = [...this.touched].flatMap(([sagaId, stored]) => {
-      const state = this.latest.get(sagaId)!;
-      if (state === stored.state) return [];
-      return [
-        {
-          state: this.sensitive.sealState(state),
-          rowVersion: stored.rowVersion,
-          awaiting: awaitingParticipants(state, this.participantOf),
-        },
-      ];
-    });
     const outbox = this.writes.outbox.map((row) => this.protect(row));
     const written = await writeDecision(sql, {
-      updates,
+      updates: this.changedSagas().map(({ before, state }) => ({
+        state: this.sensitive.sealState(state),
+        rowVersion: before.rowVersion,
+        awaiting: awaitingParticipants(state, this.participantOf),
+      })),
       audit: this.writes.audit,
       outbox,
       timers: [...this.writes.timers.values()],
@@ -129,6 +125,36 @@ export class DecisionSession {
       sql,
       this.writes.held.map((row) => ({ ...row, payload: this.protect(row).payload })),
     );
+  }
+
+  /** Whether `flush` needs one statement only (no commands to hold). */
+  get writesInOneStatement(): boolean {
+    return this.writes.held.length === 0;
+  }
+
+  /** The sagas this session touched (new ones included), as they are once it commits. */
+  committedSagas(): StoredSaga[] {
+    const sagas = new Map<string, StoredSaga>();
+    for (const saga of [...this.created, ...this.touched.values()]) {
+      sagas.set(saga.state.sagaId, saga);
+    }
+    for (const { before, state } of this.changedSagas()) {
+      sagas.set(state.sagaId, { ...before, state, rowVersion: before.rowVersion + 1 });
+    }
+    return [...sagas.values()];
+  }
+
+  /**
+   * The touched sagas the flush updates, as read and as written: those whose state changed, and
+   * those that only got outbox rows (a saga's version moves with every write of its rows, so a
+   * decision made on the version before cannot pass its check: see writeDecision).
+   */
+  private changedSagas(): { before: StoredSaga; state: SagaState }[] {
+    const withRows = new Set(this.writes.outbox.map((row) => row.sagaId));
+    return [...this.touched].flatMap(([sagaId, before]) => {
+      const state = this.latest.get(sagaId)!;
+      return state === before.state && !withRows.has(sagaId) ? [] : [{ before, state }];
+    });
   }
 
   /**

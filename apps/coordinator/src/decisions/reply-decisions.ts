@@ -4,17 +4,19 @@ import { SAGA_ID, wasApplied, type DecisionRunner } from './decision-runner.js';
 /**
  * The reply path: participants' answers applied to their sagas. The saga's state applies each
  * answer at most once: a duplicate, late or stale one is fenced (audited as ignored, with no
- * other effect: no state change, no breaker sample).
+ * other effect: no state change, no breaker sample). Replies to sagas this instance decided
+ * last are decided on their cached state, in one statement (see DecisionRunner.decideOn).
  */
 export class ReplyDecisions {
   constructor(private readonly runner: DecisionRunner) {}
 
-  /** Applies the replies in one transaction; resolves with the indexes of those that name no saga here. */
+  /** Applies the replies in one decision; resolves with the indexes of those that name no saga here. */
   async apply(replies: readonly ReplyMessage[]): Promise<number[]> {
     if (replies.length === 0) return [];
-    return this.runner.decide(async (sql, now, session) => {
-      const sagaIds = replies.filter((r) => SAGA_ID.test(r.sagaId)).map((r) => r.sagaId);
-      const sagas = await this.runner.lock(sql, sagaIds);
+    const sagaIds = [
+      ...new Set(replies.filter((r) => SAGA_ID.test(r.sagaId)).map((r) => r.sagaId)),
+    ];
+    return this.runner.decideOn(sagaIds, (sagas, now, session) => {
       const unmatched: number[] = [];
       for (const [index, reply] of replies.entries()) {
         const saga = sagas.get(reply.sagaId);

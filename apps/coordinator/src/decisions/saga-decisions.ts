@@ -24,9 +24,10 @@ export interface StartSettings {
 
 /**
  * Takes every decision about sagas, one path each (start, replies, wake-ups, operator actions)
- * around one shared decide step (DecisionRunner): each call is one database transaction that
- * applies the events with the engine, writes the new states (version-checked), the audit, the
- * outbox, the timers, and commits; only then may the caller acknowledge its input.
+ * around one shared decide step (DecisionRunner): each call is one database transaction (for
+ * replies to cached sagas, one statement) that applies the events with the engine, writes the
+ * new states (version-checked), the audit, the outbox, the timers, and commits; only then may
+ * the caller acknowledge its input.
  */
 export class SagaDecisions implements SagaOperations {
   private readonly starts: StartDecisions;

@@ -27,6 +27,7 @@ export class SagaMetrics {
   private readonly outcomes: Counter<'saga_type' | 'step' | 'action' | 'outcome' | 'code'>;
   private readonly stepDuration: Histogram<'saga_type' | 'step' | 'action' | 'outcome'>;
   private readonly compensations: Counter<'saga_type' | 'step'>;
+  private readonly cacheLookups: Counter<'result'>;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -80,6 +81,17 @@ export class SagaMetrics {
       labelNames: ['saga_type', 'step'],
       registers,
     });
+    this.cacheLookups = new Counter({
+      name: 'saga_state_cache_lookups_total',
+      help: 'Reply decisions by how they were taken: hit (on the states in the cache, in one statement), miss (a saga not in the cache, or commands to hold: in a transaction on the rows locked), stale (the write on cached states failed its version check, a saga having changed meanwhile, or lost its connection: taken again in a transaction).',
+      labelNames: ['result'],
+      registers,
+    });
+  }
+
+  /** Counts a decision that looked for its sagas in the state cache (see DecisionRunner.decideOn). */
+  cacheLookup(result: 'hit' | 'miss' | 'stale'): void {
+    this.cacheLookups.inc({ result });
   }
 
   /** Records the transitions of one committed decision taken at `now` (epoch ms). */

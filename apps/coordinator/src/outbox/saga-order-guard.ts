@@ -27,7 +27,9 @@ export interface QueuedRow {
  *
  * A row that says which earlier rows were unsent when it was written is judged without a query
  * when each of them is in the batch or published here: rows only ever go from unsent to sent
- * (or removed, which reads as sent), and its saga was locked, so no earlier row appeared since. Only the others are read again.
+ * (or removed, which reads as sent), and no earlier row of its saga can have appeared since: its
+saga was locked, or its version checked, when the row was written, and every write of a saga's
+rows moves that version. Only the others are read again.
  */
 export class SagaOrderGuard {
   /** Ids published by this instance whose removal or sent mark has not committed yet. */

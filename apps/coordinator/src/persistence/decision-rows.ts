@@ -1,6 +1,6 @@
 import { HEADERS } from '#contracts';
 import type { AuditEntry, SagaState } from '#saga-core';
-import { ConcurrentUpdateError, prepared, type SqlRunner } from '#postgres';
+import { prepared, type SqlRunner } from '#postgres';
 import {
   iso,
   json,
@@ -49,16 +49,17 @@ export interface UnsentRow {
 /**
  * Writes a decision in one statement, one round trip: the sagas' rows (version-checked; the
  * steps are in the state), the audit, the timers and the outbox, and reads the earlier rows of
- * those sagas still unsent (the statement's snapshot holds none of the rows it inserts; each
- * saga is locked, so no other decision adds any meanwhile). Throws a ConcurrentUpdateError
- * (the transaction is retried) if a saga changed meanwhile. A saga's update that keeps its
- * status changes no indexed column, so Postgres can make it HOT. Ids are matched with
- * `= ANY(ARRAY(…))`: the statement's cached plan reads the timers' and the outbox's indexes
- * however those tables grew since it was planned.
+ * those sagas still unsent (the statement's snapshot holds none of the rows it inserts). If a
+ * saga changed meanwhile the statement fails with a serialization failure (40001) and writes
+ * nothing, so it may run alone, outside a transaction: a writer that committed rows of the
+ * saga before this statement's snapshot is seen, and one that commits after it moved the
+ * saga's version (every decision that writes a saga's rows does), which fails this statement.
+ * A saga's update that keeps its status changes no indexed column, so Postgres can make it HOT.
+ * Ids are matched with `= ANY(ARRAY(…))`: the statement's cached plan reads the timers' and the
+ * outbox's indexes however those tables grew since it was planned.
  */
 export async function writeDecision(sql: SqlRunner, rows: DecisionRows): Promise<WrittenOutbox> {
   const [result] = await sql.query<{
-    updated: number;
     outbox_ids: (string | number)[];
     unsent_before: { saga_id: string; id: string | number }[];
   }>(WRITE_DECISION, [
@@ -75,11 +76,8 @@ export async function writeDecision(sql: SqlRunner, rows: DecisionRows): Promise
     json(rows.cancelledTimers),
     json(timerRecords(rows.timers)),
     json(outboxRecords(rows.outbox)),
+    rows.updates.length,
   ]);
-  const updated = Number(result?.updated ?? 0);
-  if (updated !== rows.updates.length) {
-    throw new ConcurrentUpdateError(`${rows.updates.length - updated} saga(s) changed meanwhile`);
-  }
   return {
     ids: (result?.outbox_ids ?? []).map(String),
     unsentBefore: (result?.unsent_before ?? []).map((row) => ({
@@ -129,7 +127,7 @@ const WRITE_DECISION = prepared(
  unsent_before AS (
    SELECT o.saga_id, o.id FROM outbox o
    WHERE o.sent_at IS NULL AND o.saga_id = ANY(ARRAY(SELECT saga_id FROM outbox_rows)))
- SELECT (SELECT count(*) FROM updated)::int AS updated,
+ SELECT saga_rows_changed($6::int, (SELECT count(*) FROM updated)::int) AS updated,
    (SELECT coalesce(json_agg(id ORDER BY id), '[]'::json) FROM outbox_rows) AS outbox_ids,
    (SELECT coalesce(json_agg(json_build_object('saga_id', saga_id, 'id', id)), '[]'::json)
     FROM unsent_before) AS unsent_before`,

@@ -219,15 +219,24 @@ export async function insertSagas(sql: SqlRunner, sagas: readonly NewSaga[]): Pr
   return new Set(rows.map((row) => row.id));
 }
 
-/** Queues messages in the outbox, to publish after the commit; resolves with their row ids. */
+/**
+ * Queues messages in the outbox, to publish after the commit; resolves with their row ids. The
+ * sagas they belong to move to a new row version, as every write of a saga's outbox rows does:
+ * a decision made on the version before fails its check (see writeDecision).
+ */
 export async function enqueueOutbox(sql: SqlRunner, rows: OutboxRow[]): Promise<string[]> {
   if (rows.length === 0) return [];
   const inserted = await sql.query<{ id: string }>(
-    `INSERT INTO outbox (saga_id, lane, topic, message_key, headers, payload)
-     SELECT x.saga_id, x.lane, x.topic, x.message_key, x.headers, x.payload
-     FROM jsonb_to_recordset($1::jsonb)
-       AS x(ord integer, saga_id uuid, lane smallint, topic text, message_key text, headers jsonb, payload jsonb)
-     ORDER BY x.ord RETURNING id`,
+    `WITH queued AS (
+       INSERT INTO outbox (saga_id, lane, topic, message_key, headers, payload)
+       SELECT x.saga_id, x.lane, x.topic, x.message_key, x.headers, x.payload
+       FROM jsonb_to_recordset($1::jsonb) AS x(ord integer, saga_id uuid, lane smallint,
+         topic text, message_key text, headers jsonb, payload jsonb)
+       ORDER BY x.ord RETURNING id, saga_id),
+     moved AS (
+       UPDATE sagas SET row_version = row_version + 1
+       WHERE id IN (SELECT saga_id FROM queued WHERE saga_id IS NOT NULL))
+     SELECT id FROM queued ORDER BY id`,
     [json(outboxRecords(rows))],
   );
   return inserted.map((row) => String(row.id));

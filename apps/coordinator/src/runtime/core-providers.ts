@@ -263,6 +263,7 @@ export function coreProviders(inputs: CoreInputs): Provider[] {
             fastPath,
             telemetry: { metrics: new SagaMetrics(metrics.registry), log: new SagaLog(registry) },
             versions: definitions,
+            stateCacheSize: config.tuning.stateCacheSize,
           },
           { admission, maxContextBytes: config.security.maxContextBytes },
         ),

@@ -9,6 +9,7 @@ import { StateInOneRow1765000000000 } from './1765000000000-state-in-one-row.js'
 import { RegisteredDefinitions1765100000000 } from './1765100000000-registered-definitions.js';
 import { RetiredVersions1765100000001 } from './1765100000001-retired-versions.js';
 import { BulkOperations1765200000000 } from './1765200000000-bulk-operations.js';
+import { DecisionVersionCheck1765300000000 } from './1765300000000-decision-version-check.js';
 
 /** Every migration of the coordinator's schema, oldest first (listed, not globbed: ESM-safe). */
 export const coordinatorMigrations = [
@@ -23,4 +24,5 @@ export const coordinatorMigrations = [
   RegisteredDefinitions1765100000000,
   RetiredVersions1765100000001,
   BulkOperations1765200000000,
+  DecisionVersionCheck1765300000000,
 ];
