@@ -145,15 +145,15 @@ export class DecisionSession {
   }
 
   /**
-   * The touched sagas the flush updates, as read and as written: those whose state changed, and
-   * those that only got outbox rows (a saga's version moves with every write of its rows, so a
-   * decision made on the version before cannot pass its check: see writeDecision).
+   * The touched sagas the flush updates, as read and as written: those whose state changed. Every
+   * saga with outbox rows here is among them (the engine gives effects only with a new state),
+   * so each write of a saga's rows moves its version, which a decision made on the version
+   * before cannot pass (see writeDecision).
    */
   private changedSagas(): { before: StoredSaga; state: SagaState }[] {
-    const withRows = new Set(this.writes.outbox.map((row) => row.sagaId));
     return [...this.touched].flatMap(([sagaId, before]) => {
       const state = this.latest.get(sagaId)!;
-      return state === before.state && !withRows.has(sagaId) ? [] : [{ before, state }];
+      return state === before.state ? [] : [{ before, state }];
     });
   }
 
