@@ -83,7 +83,7 @@ export class SagaMetrics {
     });
     this.cacheLookups = new Counter({
       name: 'saga_state_cache_lookups_total',
-      help: 'Reply decisions by how they were taken: hit (on the states in the cache, in one statement), miss (a saga not in the cache, or commands to hold: in a transaction on the rows locked), stale (the write on cached states failed its version check, a saga having changed meanwhile, or lost its connection: taken again in a transaction).',
+      help: 'Reply decisions by how they were taken: hit (on the states in the cache, written in one statement, or a transaction when it holds commands), miss (a saga not in the cache: a transaction on the rows locked), stale (the write on cached states failed its version check, a saga having changed meanwhile, or lost its connection: taken again as a miss).',
       labelNames: ['result'],
       registers,
     });
