@@ -88,25 +88,47 @@ export function runQuery<Row>(
 
 async function runPreparedOnPool<Row>(pool: Pool, sql: string, parameters: unknown[]) {
   for (let dropped = 0; ; dropped++) {
-    const client = await pool.connect();
-    // Set when the connection died while checked out: it is not reused.
-    let broken: Error | undefined;
-    const onError = (error: Error) => (broken ??= error);
-    client.on('error', onError);
     try {
-      return (await client.query(namedStatement(sql, parameters))).rows as Row[];
+      return await onConnection(
+        pool,
+        async (client) => (await client.query(namedStatement(sql, parameters))).rows as Row[],
+      );
     } catch (error) {
-      // A connection that was lost, hung or holds a stale statement is dropped; one whose
-      // statement was only refused (a lost race, bad data) goes back to the pool.
-      if (isConnectionLoss(error) || isQueryReadTimeout(error) || isStalePreparedStatement(error)) {
-        broken ??= error as Error;
-      }
-      if (isQueryReadTimeout(error)) throw queryTimeoutError(pool, error);
       if (!isStalePreparedStatement(error) || dropped >= poolSizeOf(pool)) throw error;
-    } finally {
-      client.removeListener('error', onError);
-      client.release(broken);
     }
+  }
+}
+
+/** A connection checked out by {@link onConnection}: `broken` set, it is not reused. */
+interface Checkout {
+  broken?: Error;
+}
+
+/**
+ * Runs `use` on a connection of the pool, then gives it back, or drops it when it died while
+ * checked out, when `use` failed with a lost connection, a query timeout (thrown as a
+ * DatabaseTimeoutError) or a stale statement (parsed again only on a new connection), or when
+ * `use` set `broken`. One whose statement was only refused (a lost race, bad data) is reused.
+ */
+async function onConnection<T>(
+  pool: Pool,
+  use: (client: PoolClient, checkout: Checkout) => Promise<T>,
+): Promise<T> {
+  const client = await pool.connect();
+  const checkout: Checkout = {};
+  const onError = (error: Error) => (checkout.broken ??= error);
+  client.on('error', onError);
+  try {
+    return await use(client, checkout);
+  } catch (error) {
+    if (isConnectionLoss(error) || isQueryReadTimeout(error) || isStalePreparedStatement(error)) {
+      checkout.broken ??= error as Error;
+    }
+    if (isQueryReadTimeout(error)) throw queryTimeoutError(pool, error);
+    throw error;
+  } finally {
+    client.removeListener('error', onError);
+    client.release(checkout.broken);
   }
 }
 
@@ -209,18 +231,13 @@ function pgPoolOf(dataSource: DataSource): Pool | undefined {
   return master;
 }
 
-async function runOnPool<T>(
+function runOnPool<T>(
   pool: Pool,
   work: (sql: SqlRunner) => Promise<T>,
   commit: (value: T) => boolean,
   progress: { commitSent: boolean },
 ): Promise<T> {
-  const client = await pool.connect();
-  // Set when the connection died while checked out: its queries fail, it is not reused.
-  let broken: Error | undefined;
-  const onError = (error: Error) => (broken ??= error);
-  client.on('error', onError);
-  try {
+  return onConnection(pool, async (client, checkout) => {
     // One round trip: a simple query may hold several statements, each with its result.
     const begun = (await client.query(
       `BEGIN; SELECT (extract(epoch FROM now()) * 1000)::float8 AS now`,
@@ -233,26 +250,15 @@ async function runOnPool<T>(
       return result;
     } catch (error) {
       // A dead or hung connection cannot roll back (the server does it when the session ends).
-      if (broken === undefined && !isConnectionLoss(error) && !isQueryReadTimeout(error)) {
+      if (checkout.broken === undefined && !isConnectionLoss(error) && !isQueryReadTimeout(error)) {
         await client.query('ROLLBACK').catch((rollback: unknown) => {
           // A connection that cannot roll back is not given back to the pool.
-          broken = rollback instanceof Error ? rollback : new Error('rollback failed');
+          checkout.broken = rollback instanceof Error ? rollback : new Error('rollback failed');
         });
-      } else {
-        broken ??= error instanceof Error ? error : new Error('connection lost');
       }
-      // Its named statements are parsed again only on a new connection.
-      if (isStalePreparedStatement(error)) broken ??= error as Error;
       throw error;
     }
-  } catch (error) {
-    if (!isQueryReadTimeout(error)) throw error;
-    broken ??= error as Error;
-    throw queryTimeoutError(pool, error);
-  } finally {
-    client.removeListener('error', onError);
-    client.release(broken);
-  }
+  });
 }
 
 function sqlOfClient(client: PoolClient, transactionStart: number): SqlRunner {

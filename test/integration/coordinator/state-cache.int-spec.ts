@@ -42,11 +42,9 @@ describe('replies decided on cached saga states', () => {
 
   /** How many reply decisions of `runtime` found their sagas `result` in its state cache. */
   async function lookups(runtime: CoordinatorRuntime, result: 'hit' | 'miss' | 'stale') {
-    const { body } = await runtime.metrics.scrape();
-    const line = body
-      .split('\n')
-      .find((l) => l.startsWith(`saga_state_cache_lookups_total{result="${result}"}`));
-    return line === undefined ? 0 : Number(line.split(' ').pop());
+    const counter = runtime.metrics.registry.getSingleMetric('saga_state_cache_lookups_total');
+    const values = (await counter?.get())?.values ?? [];
+    return values.find((value) => value.labels.result === result)?.value ?? 0;
   }
 
   it('decides a reply to a saga the instance decided last on its cached state', async () => {

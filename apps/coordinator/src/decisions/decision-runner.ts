@@ -82,29 +82,26 @@ export class DecisionRunner {
   /** Runs `work` in one transaction with a session that collects states and effects, then writes them. */
   async decide<T>(work: DecisionWork<T>): Promise<T> {
     const { dataSource, engine, registry, plan, gate, sensitive } = this.parts;
-    // The session of the attempt that committed (inTransaction may retry `work`).
-    let committed: { session: DecisionSession; now: number } | undefined;
-    let attempted: DecisionSession | undefined;
+    // The session of the latest attempt (inTransaction may retry `work`): once it resolves, the
+    // one that committed.
+    let latest: DecisionSession | undefined;
     // Before any attempt set its timers: the fast path's sends are on time or late from here.
     const began = performance.now();
     try {
       const result = await inTransaction(dataSource, async (sql) => {
         const now = await databaseNow(sql);
         this.clock.observe(now);
-        const session = new DecisionSession(engine, registry, plan, gate, now, sensitive);
-        attempted = session;
-        const value = await work(sql, now, session);
-        await session.flush(sql);
-        committed = { session, now };
+        latest = new DecisionSession(engine, registry, plan, gate, now, sensitive);
+        const value = await work(sql, now, latest);
+        await latest.flush(sql);
         return value;
       });
-      const { session, now } = committed!;
-      this.afterCommit(session, now, began);
+      this.afterCommit(latest!, began);
       return result;
     } catch (error) {
-      // The last attempt may have committed (its COMMIT's answer was lost): its states are not
-      // known to be the stored ones.
-      if (attempted) this.cache.forget(attempted.committedSagas().map((saga) => saga.state.sagaId));
+      // The latest attempt may have committed (its COMMIT's answer was lost): its states are
+      // not known to be the stored ones.
+      if (latest) this.cache.forget(latest.committedSagas().map((saga) => saga.state.sagaId));
       throw error;
     }
   }
@@ -149,7 +146,7 @@ export class DecisionRunner {
       if (isLostRace(error) || isConnectionLoss(error)) return 'stale';
       throw error;
     }
-    this.afterCommit(session, now, began);
+    this.afterCommit(session, began);
     return { value };
   }
 
@@ -166,9 +163,9 @@ export class DecisionRunner {
     return sagas;
   }
 
-  private afterCommit(session: DecisionSession, now: number, began: number): void {
+  private afterCommit(session: DecisionSession, began: number): void {
     const { gate, signals, fastPath, telemetry } = this.parts;
-    const { writes, outcomes, transitions, traces } = session;
+    const { writes, outcomes, transitions, traces, now } = session;
     this.cache.remember(session.committedSagas());
     for (const { participant, healthy } of outcomes) gate.recordOutcome(participant, healthy);
     if (writes.held.length > 0 || outcomes.length > 0) signals.heldWorkChanged();

@@ -50,7 +50,6 @@ export class DecisionSession {
     unsentBefore: readonly UnsentRow[];
   } = { ids: [], rows: [], unsentBefore: [] };
   private readonly touched = new Map<string, StoredSaga>();
-  private readonly created: StoredSaga[] = [];
   private readonly latest = new Map<string, SagaState>();
 
   constructor(
@@ -90,7 +89,8 @@ export class DecisionSession {
     this.traces.set(state.sagaId, traceContext);
     this.transitions.push({ before: null, event: null, after: state, effects });
     const created = { state, rowVersion: 1, idempotencyKey, traceContext };
-    this.created.push(created);
+    // Touched as it was inserted: the flush updates it only if an event changed it since.
+    this.touched.set(state.sagaId, created);
     this.carryOut(created, { state, effects });
   }
 
@@ -134,10 +134,7 @@ export class DecisionSession {
 
   /** The sagas this session touched (new ones included), as they are once it commits. */
   committedSagas(): StoredSaga[] {
-    const sagas = new Map<string, StoredSaga>();
-    for (const saga of [...this.created, ...this.touched.values()]) {
-      sagas.set(saga.state.sagaId, saga);
-    }
+    const sagas = new Map(this.touched);
     for (const { before, state } of this.changedSagas()) {
       sagas.set(state.sagaId, { ...before, state, rowVersion: before.rowVersion + 1 });
     }

@@ -13,9 +13,7 @@ export class ReplyDecisions {
   /** Applies the replies in one decision; resolves with the indexes of those that name no saga here. */
   async apply(replies: readonly ReplyMessage[]): Promise<number[]> {
     if (replies.length === 0) return [];
-    const sagaIds = [
-      ...new Set(replies.filter((r) => SAGA_ID.test(r.sagaId)).map((r) => r.sagaId)),
-    ];
+    const sagaIds = replies.filter((r) => SAGA_ID.test(r.sagaId)).map((r) => r.sagaId);
     return this.runner.decideOn(sagaIds, (sagas, now, session) => {
       const unmatched: number[] = [];
       for (const [index, reply] of replies.entries()) {
