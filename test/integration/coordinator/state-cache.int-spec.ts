@@ -84,6 +84,27 @@ describe('replies decided on cached saga states', () => {
     expect(stepStatus(record!, 'reserve-inventory')).toBe('succeeded');
   });
 
+  it('applies a reply that its stale cached state would ignore, once another instance moved the saga', async () => {
+    const { sagaId, reserve, authorize } = await participants.startOrder(first, 'cache-ignored');
+    // The other instance takes the saga on: both answers, so the capture command goes out.
+    await second.decisions.applyReplies([participants.envelope(reserve, succeed(reserve))]);
+    await second.decisions.applyReplies([participants.envelope(authorize, succeed(authorize))]);
+    const capture = (await participants.waitForCommand({ sagaId, stepId: 'capture-payment' }))
+      .command;
+    const stale = await lookups(first, 'stale');
+
+    // On the first instance's cached state the capture was never sent: the reply looks stray.
+    await first.decisions.applyReplies([participants.envelope(capture, succeed(capture))]);
+
+    expect(await lookups(first, 'stale')).toBe(stale + 1);
+    const record = await sagaRecord(environment.db, sagaId);
+    expect(stepStatus(record!, 'capture-payment')).toBe('succeeded');
+    const replies = (await auditRecords(environment.db, sagaId)).filter(
+      (row) => row.event_type === 'reply' && row.step_id === 'capture-payment',
+    );
+    expect(replies.map((row) => row.applied)).toEqual([true]);
+  });
+
   it('decides again on the stored state when outbox rows were queued for the saga', async () => {
     const { sagaId, reserve } = await participants.startOrder(first, 'cache-moved');
     const stale = await lookups(first, 'stale');

@@ -113,6 +113,9 @@ export class DecisionSession {
         rowVersion: before.rowVersion,
         awaiting: awaitingParticipants(state, this.participantOf),
       })),
+      unchanged: [...this.touched]
+        .filter(([sagaId, before]) => this.latest.get(sagaId) === before.state)
+        .map(([sagaId, before]) => ({ sagaId, rowVersion: before.rowVersion })),
       audit: this.writes.audit,
       outbox,
       timers: [...this.writes.timers.values()],

@@ -21,6 +21,12 @@ export interface SagaUpdate {
 /** Everything one decision writes, besides new sagas and held commands. */
 export interface DecisionRows {
   readonly updates: readonly SagaUpdate[];
+  /**
+   * The sagas the decision read but left as they were, at the version read: checked like the
+   * updated ones (a decision on a state read without a lock, that ignored an event, is valid
+   * only if that state is still the stored one).
+   */
+  readonly unchanged: readonly { readonly sagaId: string; readonly rowVersion: number }[];
   /** Appended; the table refuses updates and deletes. */
   readonly audit: readonly AuditEntry[];
   readonly outbox: readonly OutboxRow[];
@@ -76,7 +82,8 @@ export async function writeDecision(sql: SqlRunner, rows: DecisionRows): Promise
     json(rows.cancelledTimers),
     json(timerRecords(rows.timers)),
     json(outboxRecords(rows.outbox)),
-    rows.updates.length,
+    rows.updates.length + rows.unchanged.length,
+    json(rows.unchanged.map(({ sagaId, rowVersion }) => ({ id: sagaId, row_version: rowVersion }))),
   ]);
   return {
     ids: (result?.outbox_ids ?? []).map(String),
@@ -126,8 +133,14 @@ const WRITE_DECISION = prepared(
      delay_ms = coalesce(EXCLUDED.delay_ms, timers.delay_ms)),
  unsent_before AS (
    SELECT o.saga_id, o.id FROM outbox o
-   WHERE o.sent_at IS NULL AND o.saga_id = ANY(ARRAY(SELECT saga_id FROM outbox_rows)))
- SELECT saga_rows_changed($6::int, (SELECT count(*) FROM updated)::int) AS updated,
+   WHERE o.sent_at IS NULL AND o.saga_id = ANY(ARRAY(SELECT saga_id FROM outbox_rows))),
+ checked AS (
+   SELECT s.id FROM sagas s
+   JOIN jsonb_to_recordset($7::jsonb) AS x(id uuid, row_version integer)
+     ON s.id = x.id AND s.row_version = x.row_version
+   FOR SHARE OF s)
+ SELECT saga_rows_changed($6::int,
+   ((SELECT count(*) FROM updated) + (SELECT count(*) FROM checked))::int) AS updated,
    (SELECT coalesce(json_agg(id ORDER BY id), '[]'::json) FROM outbox_rows) AS outbox_ids,
    (SELECT coalesce(json_agg(json_build_object('saga_id', saga_id, 'id', id)), '[]'::json)
     FROM unsent_before) AS unsent_before`,
