@@ -10,7 +10,7 @@ import {
 } from '../../../apps/coordinator/src/persistence/data-source-options.js';
 import { coordinatorMigrations } from '../../../apps/coordinator/src/persistence/migrations/index.js';
 import { StateInOneRow1765000000000 } from '../../../apps/coordinator/src/persistence/migrations/1765000000000-state-in-one-row.js';
-import { participantLoads } from '../../../apps/coordinator/src/resilience/held-commands.js';
+import { capacityCounts } from '../../../apps/coordinator/src/resilience/held-commands.js';
 import { inTransaction } from '#postgres';
 import { databaseUrl, uniqueName } from '../../support/services.js';
 
@@ -91,7 +91,8 @@ describe('the migration to one row per saga, with sagas in flight', () => {
       [completed]: [],
     });
     // The load per participant reads them: every saga not ended, one per step in flight.
-    const loads = await inTransaction(dataSource, (sql) => participantLoads(sql));
+    const { loads, sagasInFlight } = await inTransaction(dataSource, (sql) => capacityCounts(sql));
+    expect(sagasInFlight).toBe(2); // the running and the compensating one; not the stuck one
     expect(Object.fromEntries(loads)).toEqual({
       payment: { inFlight: 1, held: 0 },
       notification: { inFlight: 1, held: 0 },

@@ -3,7 +3,7 @@
 // instance sees the same counts whoever sent the commands.
 import type { CommandMessage, ReplyOutcome } from '#contracts';
 import { inTransaction } from '#postgres';
-import { participantLoads } from '../../../apps/coordinator/src/resilience/held-commands.js';
+import { capacityCounts } from '../../../apps/coordinator/src/resilience/held-commands.js';
 import { createSampleSagaRegistry } from '../../../apps/coordinator/src/sagas/saga-catalog.js';
 import {
   startCoordinatorApp,
@@ -50,8 +50,11 @@ describe('the load per participant, from the sagas in flight', () => {
       await participants.waitForCommand({ sagaId, commandType: 'payment.authorize' });
     }
 
-    const loads = await inTransaction(environment.db, (sql) => participantLoads(sql));
+    const { loads, sagasInFlight } = await inTransaction(environment.db, (sql) =>
+      capacityCounts(sql),
+    );
     expect(Object.fromEntries(loads)).toEqual({ payment: { inFlight: 3, held: 0 } });
+    expect(sagasInFlight).toBe(3);
     const rows = await environment.db.query<{ id: string; awaiting: string[] }[]>(
       `SELECT id, awaiting FROM sagas`,
     );

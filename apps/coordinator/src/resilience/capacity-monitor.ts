@@ -1,16 +1,11 @@
 import { Logger } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import { inTransaction } from '#postgres';
+import { inTransaction, statementRunner } from '#postgres';
 import type { WorkSignals } from '../common/work-signals.js';
 import type { OutboxFastPath } from '../outbox/outbox-fast-path.js';
 import { InterruptibleSleep } from '../common/interruptible-sleep.js';
 import type { CommandGate } from './command-gate.js';
-import {
-  participantLoads,
-  releaseHeld,
-  sagasInFlight,
-  type RestampCommand,
-} from './held-commands.js';
+import { capacityCounts, releaseHeld, type RestampCommand } from './held-commands.js';
 import type { SagaAdmission } from './saga-admission.js';
 import { describeError } from '#errors';
 
@@ -18,9 +13,18 @@ import { describeError } from '#errors';
 const MIN_ROUND_GAP_MS = 20;
 
 /**
+ * While every count is under this share of its cap and nothing is held, the counts are read
+ * RELAXED_POLLS times less often: what this instance starts and sends raises them in between,
+ * and another instance's burst must pass half a cap within that time to pass it.
+ */
+export const NEAR_CAP_SHARE = 0.5;
+export const RELAXED_POLLS = 4;
+
+/**
  * Every poll (and sooner when commands were held or outcomes came in): reads the counts behind
  * the caps from the database, then releases the held commands that participants may take now
- * (breaker closed and room under the cap, or a probe's worth when half-open).
+ * (breaker closed and room under the cap, or a probe's worth when half-open). Far from the caps
+ * it polls less often (NEAR_CAP_SHARE): the read scans every saga in flight.
  */
 export class CapacityMonitor {
   private readonly logger = new Logger(CapacityMonitor.name);
@@ -62,12 +66,9 @@ export class CapacityMonitor {
   /** One round: refresh the counts, release what may go. Resolves with the commands released. */
   async round(): Promise<number> {
     this.admission.beginCount();
-    const [loads, inFlight] = await inTransaction(
-      this.dataSource,
-      async (sql) => [await participantLoads(sql), await sagasInFlight(sql)] as const,
-    );
+    const { loads, sagasInFlight } = await capacityCounts(statementRunner(this.dataSource));
     this.gate.updateLoads(loads);
-    this.admission.update(inFlight);
+    this.admission.update(sagasInFlight);
     let total = 0;
     for (const participant of this.gate.participantsWithHeld()) {
       const allowed = this.gate.releasable(participant);
@@ -94,6 +95,14 @@ export class CapacityMonitor {
     return total;
   }
 
+  /** The poll, or RELAXED_POLLS of them while every count is far from its cap. */
+  nextPollMs(): number {
+    const near =
+      this.admission.count >= this.admission.limit * NEAR_CAP_SHARE ||
+      this.gate.nearCap(NEAR_CAP_SHARE);
+    return near ? this.pollMs : this.pollMs * RELAXED_POLLS;
+  }
+
   private async run(): Promise<void> {
     while (this.running) {
       try {
@@ -103,7 +112,7 @@ export class CapacityMonitor {
       }
       if (!this.running) break;
       await new Promise((resolve) => setTimeout(resolve, MIN_ROUND_GAP_MS));
-      await this.pause.sleep(Math.max(0, this.pollMs - MIN_ROUND_GAP_MS));
+      await this.pause.sleep(Math.max(0, this.nextPollMs() - MIN_ROUND_GAP_MS));
     }
   }
 }

@@ -96,6 +96,18 @@ export class CommandGate {
     this.breaker(participant).record(healthy);
   }
 
+  /**
+   * Whether a participant has commands held, or in flight at `share` of its cap or more (a
+   * participant this instance has not seen has neither).
+   */
+  nearCap(share: number): boolean {
+    return [...this.loads].some(
+      ([participant, load]) =>
+        load.held > 0 ||
+        load.inFlight >= limitsOf(this.config, participant).maxCommandsInFlight * share,
+    );
+  }
+
   /** Participants this instance knows, with held commands first to release. */
   participantsWithHeld(): string[] {
     return [...this.loads].filter(([, load]) => load.held > 0).map(([participant]) => participant);

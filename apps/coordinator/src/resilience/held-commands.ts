@@ -1,6 +1,6 @@
 import type { CommandMessage, JsonValue } from '#contracts';
 import type { SagaState, Wakeup } from '#saga-core';
-import type { SqlRunner } from '#postgres';
+import { prepared, type SqlRunner } from '#postgres';
 import {
   databaseNow,
   enqueueOutbox,
@@ -157,30 +157,44 @@ export interface ParticipantLoad {
   readonly held: number;
 }
 
-/** The load of every participant that has steps in flight or commands held. */
-export async function participantLoads(sql: SqlRunner): Promise<Map<string, ParticipantLoad>> {
-  const rows = await sql.query<{ participant: string; waiting: number; held: number }>(
-    `SELECT participant, sum(waiting)::int AS waiting, sum(held)::int AS held FROM (
-       SELECT participant, count(*) AS waiting, 0 AS held
-       FROM sagas CROSS JOIN LATERAL unnest(awaiting) AS participant
-       -- A stuck saga's steps in flight were sent (a later row could not be): still awaited.
-       WHERE status IN ('running', 'compensating', 'stuck') GROUP BY participant
-       UNION ALL
-       SELECT participant, 0, count(*) FROM held_commands GROUP BY participant
-     ) counts GROUP BY participant`,
-  );
-  return new Map(
-    rows.map((row) => [
-      row.participant,
-      { inFlight: Math.max(0, row.waiting - row.held), held: row.held },
-    ]),
-  );
+/** What the caps are checked against, as the database counts it across instances. */
+export interface CapacityCounts {
+  /** Sagas running or compensating. */
+  readonly sagasInFlight: number;
+  /** The load of every participant that has steps in flight or commands held. */
+  readonly loads: Map<string, ParticipantLoad>;
 }
 
-/** Sagas that are running or compensating. */
-export async function sagasInFlight(sql: SqlRunner): Promise<number> {
-  const [row] = await sql.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM sagas WHERE status IN ('running', 'compensating')`,
+/**
+ * Reads the counts behind the caps in one statement: the sagas in flight are scanned once for
+ * both counts (the scan of their status index is most of the cost: it also visits the entries
+ * of sagas that ended since the last vacuum).
+ */
+export async function capacityCounts(sql: SqlRunner): Promise<CapacityCounts> {
+  const rows = await sql.query<{ participant: string | null; waiting: number; held: number }>(
+    prepared(`WITH live AS MATERIALIZED (
+       SELECT status, awaiting FROM sagas WHERE status IN ('running', 'compensating', 'stuck'))
+     -- The row without a participant counts the sagas in flight.
+     SELECT NULL AS participant, count(*) FILTER (WHERE status <> 'stuck')::int AS waiting,
+       0 AS held FROM live
+     UNION ALL
+     SELECT participant, sum(waiting)::int, sum(held)::int FROM (
+       SELECT participant, count(*) AS waiting, 0 AS held
+       FROM live CROSS JOIN LATERAL unnest(awaiting) AS participant
+       -- A stuck saga's steps in flight were sent (a later row could not be): still awaited.
+       GROUP BY participant
+       UNION ALL
+       SELECT participant, 0, count(*) FROM held_commands GROUP BY participant
+     ) counts GROUP BY participant`),
   );
-  return Number(row?.n ?? 0);
+  let sagasInFlight = 0;
+  const loads = new Map<string, ParticipantLoad>();
+  for (const row of rows) {
+    if (row.participant === null) sagasInFlight = Number(row.waiting);
+    else {
+      const held = Number(row.held);
+      loads.set(row.participant, { inFlight: Math.max(0, Number(row.waiting) - held), held });
+    }
+  }
+  return { sagasInFlight, loads };
 }

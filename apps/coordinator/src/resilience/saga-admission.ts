@@ -5,8 +5,8 @@ import { Listeners } from '../common/listeners.js';
  * The cap on sagas in flight (running or compensating, counted in the database, so the cap
  * holds across instances). At the cap, HTTP starts are refused with a 429 and the listeners
  * hear `true` (the `saga.start` consumer pauses: starts wait on the topic); below it, `false`.
- * The count is read every poll and raised by each start in between, so a burst cannot pass
- * the cap by more than the batch in hand.
+ * The count is read every poll (see CapacityMonitor) and raised by each start in between, so
+ * this instance's burst cannot pass the cap by more than the batch in hand.
  */
 export class SagaAdmission {
   private inFlight = 0;
