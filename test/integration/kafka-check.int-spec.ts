@@ -1,0 +1,46 @@
+// deploy/local/kafka-check.sh, which the test and chaos scripts run on a broker they are given
+// (KAFKA_BROKERS set): it passes on the real broker and fails at once, naming the brokers, when
+// nothing answers, so a suite never waits out every test's client timeouts.
+import { spawnSync } from 'node:child_process';
+import { createServer, type Server } from 'node:net';
+import { kafkaBrokers } from '../support/services.js';
+
+function check(brokers: string): { status: number | null; stderr: string } {
+  const run = spawnSync('bash', ['deploy/local/kafka-check.sh'], {
+    env: { ...process.env, KAFKA_BROKERS: brokers },
+    encoding: 'utf8',
+  });
+  return { status: run.status, stderr: run.stderr };
+}
+
+describe('kafka-check.sh', () => {
+  let silent: Server;
+  let silentPort: number;
+
+  beforeAll(async () => {
+    // Takes connections and never answers: a port that is open but is no broker.
+    silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    silentPort = (silent.address() as { port: number }).port;
+  });
+
+  afterAll(() => new Promise<void>((resolve) => silent.close(() => resolve())));
+
+  it('passes when the broker answers', () => {
+    expect(check(kafkaBrokers().join(','))).toMatchObject({ status: 0, stderr: '' });
+  });
+
+  it('fails, naming the brokers, when none accepts a connection', () => {
+    // Port 1 of the loopback: nothing listens there on a test machine.
+    const { status, stderr } = check('127.0.0.1:1');
+    expect(status).toBe(1);
+    expect(stderr).toContain('no Kafka broker answers at KAFKA_BROKERS=127.0.0.1:1');
+    expect(stderr).toContain('ECONNREFUSED');
+  });
+
+  it('fails when a port takes connections but does not speak Kafka (its request times out)', () => {
+    const { status, stderr } = check(`127.0.0.1:${silentPort}`);
+    expect(status).toBe(1);
+    expect(stderr).toContain(`no Kafka broker answers at KAFKA_BROKERS=127.0.0.1:${silentPort}`);
+  });
+});
