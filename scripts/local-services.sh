@@ -1,4 +1,4 @@
-# Sourced by the test and chaos scripts (after node-env.sh): makes sure a Kafka broker and
+# Sourced by the test, chaos and bench scripts (after node-env.sh): makes sure a Kafka broker and
 # Postgres are there. Without KAFKA_BROKERS it starts the local broker from deploy/local and
 # stops it when the calling script exits, with it checks that a broker answers; without
 # DATABASE_URL it uses the local Postgres.

@@ -55,6 +55,17 @@ describe('the load per participant, from the sagas in flight', () => {
     );
     expect(Object.fromEntries(loads)).toEqual({ payment: { inFlight: 3, held: 0 } });
     expect(sagasInFlight).toBe(3);
+
+    // A command held for one of them counts as held, not in flight (its step still awaits it).
+    await environment.db.query(
+      `INSERT INTO held_commands (participant, saga_id, step_id, action, attempt, lane, topic,
+         message_key, headers, payload)
+       VALUES ('payment', $1, 'b-authorize', 'execute', 1, 0, 'payment.commands', $2, '{}', '{}')`,
+      [waiting[0], waiting[0]],
+    );
+    const withHeld = await inTransaction(environment.db, (sql) => capacityCounts(sql));
+    expect(Object.fromEntries(withHeld.loads)).toEqual({ payment: { inFlight: 2, held: 1 } });
+    expect(withHeld.sagasInFlight).toBe(3);
     const rows = await environment.db.query<{ id: string; awaiting: string[] }[]>(
       `SELECT id, awaiting FROM sagas`,
     );

@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import type { DataSource } from 'typeorm';
 import type { CommandMessage } from '#contracts';
 import { WorkSignals } from '../common/work-signals.js';
@@ -5,13 +6,12 @@ import type { ResilienceConfig } from '../config/resilience-config.js';
 import type { OutboxFastPath } from '../outbox/outbox-fast-path.js';
 import { CapacityMonitor, RELAXED_POLLS } from './capacity-monitor.js';
 import { CommandGate } from './command-gate.js';
+import type { CapacityCounts } from './held-commands.js';
 import { SagaAdmission } from './saga-admission.js';
-
-const POLL_MS = 250;
 
 const config: ResilienceConfig = {
   maxSagasInFlight: 100,
-  capacityPollMs: POLL_MS,
+  capacityPollMs: 250,
   participantDefaults: {
     errorThresholdPercentage: 50,
     volumeThreshold: 4,
@@ -26,21 +26,45 @@ const config: ResilienceConfig = {
 const command = (participant: string): CommandMessage =>
   ({ participant, stepId: 's', attempt: 1, action: 'execute' }) as CommandMessage;
 
-describe('CapacityMonitor: how often it reads the counts', () => {
+/** The monitor with the database's counts scripted: each read answers `counts`, or fails. */
+class ScriptedMonitor extends CapacityMonitor {
+  reads = 0;
+  counts: CapacityCounts = { sagasInFlight: 0, loads: new Map() };
+  failing = false;
+
+  protected override readCounts(): Promise<CapacityCounts> {
+    this.reads++;
+    if (this.failing) return Promise.reject(new Error('connection lost'));
+    return Promise.resolve({ ...this.counts, loads: new Map(this.counts.loads) });
+  }
+
+  /** Runs `rounds` rounds; resolves with the rounds (1-based) that read the counts. */
+  async readingRounds(rounds: number): Promise<number[]> {
+    const reading: number[] = [];
+    for (let round = 1; round <= rounds; round++) {
+      const before = this.reads;
+      await this.round().catch(() => undefined);
+      if (this.reads > before) reading.push(round);
+    }
+    return reading;
+  }
+}
+
+describe('CapacityMonitor: when it reads the counts', () => {
   let gate: CommandGate;
   let admission: SagaAdmission;
-  let monitor: CapacityMonitor;
+  let monitor: ScriptedMonitor;
 
   beforeEach(() => {
     gate = new CommandGate(config);
     admission = new SagaAdmission(config.maxSagasInFlight);
-    // The database and the fast path serve rounds; the pace is decided without them.
-    monitor = new CapacityMonitor(
+    // No command is held here, so a round never reaches the database or the fast path.
+    monitor = new ScriptedMonitor(
       {} as DataSource,
       gate,
       admission,
       new WorkSignals(),
-      POLL_MS,
+      config.capacityPollMs,
       (_sagaId, payload) => payload,
       {} as OutboxFastPath,
     );
@@ -48,34 +72,55 @@ describe('CapacityMonitor: how often it reads the counts', () => {
 
   afterEach(() => gate.shutdown());
 
-  it('polls less often while every count is under half its cap and nothing is held', () => {
-    admission.update(49);
-    gate.updateLoads(new Map([['payment', { inFlight: 4, held: 0 }]]));
-    expect(gate.admit(command('shipping'))).toBe('send'); // 1 of its 2
-    expect(gate.admit(command('shipping'))).toBe('send'); // 2 of 2: at its cap
-    gate.recordOutcome('shipping', true); // back to 1 of 2
-    gate.recordOutcome('shipping', true); // 0 of 2
-    expect(monitor.nextPollMs()).toBe(POLL_MS * RELAXED_POLLS);
+  it('reads them once every few rounds while every count is under half its cap', async () => {
+    monitor.counts = {
+      sagasInFlight: 49,
+      loads: new Map([['payment', { inFlight: 4, held: 0 }]]),
+    };
+    expect(RELAXED_POLLS).toBe(4);
+    expect(await monitor.readingRounds(9)).toEqual([1, 5, 9]);
   });
 
-  it('polls at its pace once the sagas in flight reach half their cap', () => {
-    admission.update(49);
+  it('reads them every round once the sagas in flight reach half their cap', async () => {
+    monitor.counts = { sagasInFlight: 50, loads: new Map() };
+    expect(await monitor.readingRounds(3)).toEqual([1, 2, 3]);
+  });
+
+  it("reads them at the next round once this instance's own starts reach half the cap", async () => {
+    monitor.counts = { sagasInFlight: 49, loads: new Map() };
+    expect(await monitor.readingRounds(2)).toEqual([1]);
     admission.noteStarted(1);
-    expect(monitor.nextPollMs()).toBe(POLL_MS);
+    expect(await monitor.readingRounds(1)).toEqual([1]);
   });
 
-  it("polls at its pace once a participant's commands in flight reach half its own cap", () => {
-    gate.updateLoads(new Map([['payment', { inFlight: 4, held: 0 }]]));
-    expect(monitor.nextPollMs()).toBe(POLL_MS * RELAXED_POLLS);
-    expect(gate.admit(command('payment'))).toBe('send'); // 5 of its 10
-    expect(monitor.nextPollMs()).toBe(POLL_MS);
-    gate.recordOutcome('payment', true);
-    expect(gate.admit(command('shipping'))).toBe('send'); // 1 of its 2 (an override)
-    expect(monitor.nextPollMs()).toBe(POLL_MS);
+  it("reads them every round once a participant's commands reach half its own cap", async () => {
+    monitor.counts = { sagasInFlight: 0, loads: new Map([['payment', { inFlight: 4, held: 0 }]]) };
+    expect(await monitor.readingRounds(2)).toEqual([1]);
+    // Sent by this instance since the read: 5 of payment's 10, as the next read finds too.
+    expect(gate.admit(command('payment'))).toBe('send');
+    monitor.counts = { sagasInFlight: 0, loads: new Map([['payment', { inFlight: 5, held: 0 }]]) };
+    expect(await monitor.readingRounds(2)).toEqual([1, 2]);
   });
 
-  it('polls at its pace while any command is held', () => {
-    gate.updateLoads(new Map([['payment', { inFlight: 0, held: 1 }]]));
-    expect(monitor.nextPollMs()).toBe(POLL_MS);
+  it('counts a participant against its own cap (an override)', async () => {
+    expect(await monitor.readingRounds(2)).toEqual([1]);
+    expect(gate.admit(command('shipping'))).toBe('send'); // 1 of its 2
+    expect(await monitor.readingRounds(1)).toEqual([1]);
+  });
+
+  it('reads them every round while a command is held', async () => {
+    monitor.counts = { sagasInFlight: 0, loads: new Map([['payment', { inFlight: 0, held: 1 }]]) };
+    // Held commands are released each round too: none may go here (none is in the database).
+    jest.spyOn(gate, 'releasable').mockReturnValue(0);
+    expect(await monitor.readingRounds(3)).toEqual([1, 2, 3]);
+  });
+
+  it('reads them again at the next round after a read failed', async () => {
+    expect(await monitor.readingRounds(2)).toEqual([1]);
+    monitor.failing = true;
+    expect(await monitor.readingRounds(3)).toEqual([3]);
+    expect(await monitor.readingRounds(2)).toEqual([1, 2]);
+    monitor.failing = false;
+    expect(await monitor.readingRounds(2)).toEqual([1]);
   });
 });

@@ -5,7 +5,12 @@ import type { WorkSignals } from '../common/work-signals.js';
 import type { OutboxFastPath } from '../outbox/outbox-fast-path.js';
 import { InterruptibleSleep } from '../common/interruptible-sleep.js';
 import type { CommandGate } from './command-gate.js';
-import { capacityCounts, releaseHeld, type RestampCommand } from './held-commands.js';
+import {
+  capacityCounts,
+  releaseHeld,
+  type CapacityCounts,
+  type RestampCommand,
+} from './held-commands.js';
 import type { SagaAdmission } from './saga-admission.js';
 import { describeError } from '#errors';
 
@@ -13,9 +18,11 @@ import { describeError } from '#errors';
 const MIN_ROUND_GAP_MS = 20;
 
 /**
- * While every count is under this share of its cap and nothing is held, the counts are read
- * RELAXED_POLLS times less often: what this instance starts and sends raises them in between,
- * and another instance's burst must pass half a cap within that time to pass it.
+ * While every count this instance knows (the last read, plus its own starts and commands since)
+ * is under this share of its cap and nothing is held, the counts are read once every
+ * RELAXED_POLLS polls; held commands are still released every poll. So the other instances are
+ * seen up to RELAXED_POLLS polls late: they pass a cap only if they add more than this share of
+ * it in that time.
  */
 export const NEAR_CAP_SHARE = 0.5;
 export const RELAXED_POLLS = 4;
@@ -24,13 +31,15 @@ export const RELAXED_POLLS = 4;
  * Every poll (and sooner when commands were held or outcomes came in): reads the counts behind
  * the caps from the database, then releases the held commands that participants may take now
  * (breaker closed and room under the cap, or a probe's worth when half-open). Far from the caps
- * it polls less often (NEAR_CAP_SHARE): the read scans every saga in flight.
+ * it reads them less often (NEAR_CAP_SHARE): the read scans every saga in flight.
  */
 export class CapacityMonitor {
   private readonly logger = new Logger(CapacityMonitor.name);
   private readonly pause = new InterruptibleSleep();
   private running = false;
   private loop: Promise<void> | undefined;
+  /** Rounds since the counts were last read; the first round reads them. */
+  private roundsSinceRead = Number.POSITIVE_INFINITY;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -63,12 +72,18 @@ export class CapacityMonitor {
     await this.loop;
   }
 
-  /** One round: refresh the counts, release what may go. Resolves with the commands released. */
+  /**
+   * One round: refresh the counts (when due: readsCounts), release what may go. Resolves with
+   * the commands released.
+   */
   async round(): Promise<number> {
-    this.admission.beginCount();
-    const { loads, sagasInFlight } = await capacityCounts(statementRunner(this.dataSource));
-    this.gate.updateLoads(loads);
-    this.admission.update(sagasInFlight);
+    if (this.readsCounts()) {
+      this.admission.beginCount();
+      const { loads, sagasInFlight } = await this.readCounts();
+      this.gate.updateLoads(loads);
+      this.admission.update(sagasInFlight);
+      this.roundsSinceRead = 0;
+    } else this.roundsSinceRead++;
     let total = 0;
     for (const participant of this.gate.participantsWithHeld()) {
       const allowed = this.gate.releasable(participant);
@@ -95,12 +110,21 @@ export class CapacityMonitor {
     return total;
   }
 
-  /** The poll, or RELAXED_POLLS of them while every count is far from its cap. */
-  nextPollMs(): number {
-    const near =
+  /**
+   * Whether this round reads the counts: every round while a count is at NEAR_CAP_SHARE of its
+   * cap or commands are held (or the last read failed), else one round in RELAXED_POLLS.
+   */
+  readsCounts(): boolean {
+    return (
+      this.roundsSinceRead >= RELAXED_POLLS - 1 ||
       this.admission.count >= this.admission.limit * NEAR_CAP_SHARE ||
-      this.gate.nearCap(NEAR_CAP_SHARE);
-    return near ? this.pollMs : this.pollMs * RELAXED_POLLS;
+      this.gate.nearCap(NEAR_CAP_SHARE)
+    );
+  }
+
+  /** The counts behind the caps, as the database has them now (one statement). */
+  protected readCounts(): Promise<CapacityCounts> {
+    return capacityCounts(statementRunner(this.dataSource));
   }
 
   private async run(): Promise<void> {
@@ -112,7 +136,7 @@ export class CapacityMonitor {
       }
       if (!this.running) break;
       await new Promise((resolve) => setTimeout(resolve, MIN_ROUND_GAP_MS));
-      await this.pause.sleep(Math.max(0, this.nextPollMs() - MIN_ROUND_GAP_MS));
+      await this.pause.sleep(Math.max(0, this.pollMs - MIN_ROUND_GAP_MS));
     }
   }
 }

@@ -171,18 +171,21 @@ export interface CapacityCounts {
  * of sagas that ended since the last vacuum).
  */
 export async function capacityCounts(sql: SqlRunner): Promise<CapacityCounts> {
-  const rows = await sql.query<{ participant: string | null; waiting: number; held: number }>(
+  const rows = await sql.query<{
+    total: boolean;
+    participant: string | null;
+    waiting: number;
+    held: number;
+  }>(
     prepared(`WITH live AS MATERIALIZED (
-       SELECT status, awaiting FROM sagas WHERE status IN ('running', 'compensating', 'stuck'))
-     -- The row without a participant counts the sagas in flight.
-     SELECT NULL AS participant, count(*) FILTER (WHERE status <> 'stuck')::int AS waiting,
-       0 AS held FROM live
-     UNION ALL
-     SELECT participant, sum(waiting)::int, sum(held)::int FROM (
-       SELECT participant, count(*) AS waiting, 0 AS held
-       FROM live CROSS JOIN LATERAL unnest(awaiting) AS participant
        -- A stuck saga's steps in flight were sent (a later row could not be): still awaited.
-       GROUP BY participant
+       SELECT status, awaiting FROM sagas WHERE status IN ('running', 'compensating', 'stuck'))
+     SELECT true AS total, NULL AS participant,
+       count(*) FILTER (WHERE status <> 'stuck')::int AS waiting, 0 AS held FROM live
+     UNION ALL
+     SELECT false, participant, sum(waiting)::int, sum(held)::int FROM (
+       SELECT participant, count(*) AS waiting, 0 AS held
+       FROM live CROSS JOIN LATERAL unnest(awaiting) AS participant GROUP BY participant
        UNION ALL
        SELECT participant, 0, count(*) FROM held_commands GROUP BY participant
      ) counts GROUP BY participant`),
@@ -190,8 +193,8 @@ export async function capacityCounts(sql: SqlRunner): Promise<CapacityCounts> {
   let sagasInFlight = 0;
   const loads = new Map<string, ParticipantLoad>();
   for (const row of rows) {
-    if (row.participant === null) sagasInFlight = Number(row.waiting);
-    else {
+    if (row.total) sagasInFlight = Number(row.waiting);
+    else if (row.participant !== null) {
       const held = Number(row.held);
       loads.set(row.participant, { inFlight: Math.max(0, Number(row.waiting) - held), held });
     }
