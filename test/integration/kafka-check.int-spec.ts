@@ -43,6 +43,21 @@ describe('kafka-check.sh', () => {
     expect(stderr).not.toContain('Warning'); // kafkajs's harmless Node 24 warning stays out
   });
 
+  it('stops the test scripts before any test when the broker they are given is down', () => {
+    // As scripts/test.sh, chaos.sh and bench.sh begin (set -euo pipefail), before they build.
+    const run = spawnSync(
+      'bash',
+      [
+        '-c',
+        'set -euo pipefail; source scripts/node-env.sh; source scripts/local-services.sh; echo went-on',
+      ],
+      { env: { ...process.env, KAFKA_BROKERS: '127.0.0.1:1' }, encoding: 'utf8' },
+    );
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('no Kafka broker answers at KAFKA_BROKERS=127.0.0.1:1');
+    expect(run.stdout).not.toContain('went-on');
+  });
+
   it('fails when a port takes connections but does not speak Kafka (its request times out)', () => {
     const { status, stderr } = check(`127.0.0.1:${silentPort}`);
     expect(status).toBe(1);
