@@ -50,6 +50,8 @@ export class DecisionSession {
     unsentBefore: readonly UnsentRow[];
   } = { ids: [], rows: [], unsentBefore: [] };
   private readonly touched = new Map<string, StoredSaga>();
+  /** The sagas inserted in this decision's transaction: nothing to check their version against. */
+  private readonly created = new Set<string>();
   private readonly latest = new Map<string, SagaState>();
 
   constructor(
@@ -91,6 +93,7 @@ export class DecisionSession {
     const created = { state, rowVersion: 1, idempotencyKey, traceContext };
     // Touched as it was inserted: the flush updates it only if an event changed it since.
     this.touched.set(state.sagaId, created);
+    this.created.add(state.sagaId);
     this.carryOut(created, { state, effects });
   }
 
@@ -115,6 +118,7 @@ export class DecisionSession {
       })),
       unchanged: [...this.touched]
         .filter(([sagaId, before]) => this.latest.get(sagaId) === before.state)
+        .filter(([sagaId]) => !this.created.has(sagaId))
         .map(([sagaId, before]) => ({ sagaId, rowVersion: before.rowVersion })),
       audit: this.writes.audit,
       outbox,

@@ -2,26 +2,21 @@ import { jest } from '@jest/globals';
 import type { DataSource } from 'typeorm';
 import type { CommandMessage } from '#contracts';
 import { WorkSignals } from '../common/work-signals.js';
-import type { ResilienceConfig } from '../config/resilience-config.js';
+import { resilienceConfig, resilienceEnvironmentSchema } from '../config/resilience-config.js';
 import type { OutboxFastPath } from '../outbox/outbox-fast-path.js';
 import { CapacityMonitor, RELAXED_POLLS } from './capacity-monitor.js';
 import { CommandGate } from './command-gate.js';
 import type { CapacityCounts } from './held-commands.js';
 import { SagaAdmission } from './saga-admission.js';
 
-const config: ResilienceConfig = {
-  maxSagasInFlight: 100,
-  capacityPollMs: 250,
-  participantDefaults: {
-    errorThresholdPercentage: 50,
-    volumeThreshold: 4,
-    rollingWindowMs: 10_000,
-    resetTimeoutMs: 1_000,
-    halfOpenProbes: 2,
-    maxCommandsInFlight: 10,
-  },
-  overrides: { shipping: { maxCommandsInFlight: 2 } },
-};
+// Caps of 100 sagas, 10 commands per participant, 2 for shipping; the rest as deployed.
+const config = resilienceConfig(
+  resilienceEnvironmentSchema.parse({
+    MAX_SAGAS_IN_FLIGHT: '100',
+    MAX_COMMANDS_IN_FLIGHT_PER_PARTICIPANT: '10',
+    PARTICIPANT_OVERRIDES: '{"shipping":{"maxCommandsInFlight":2}}',
+  }),
+);
 
 const command = (participant: string): CommandMessage =>
   ({ participant, stepId: 's', attempt: 1, action: 'execute' }) as CommandMessage;
