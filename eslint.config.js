@@ -45,6 +45,11 @@ const noSamples = {
   message:
     'The coordinator does not import its samples: apps/coordinator/src/main.ts composes them.',
 };
+const noDatabaseDriver = {
+  group: ['typeorm', 'typeorm/*', 'typeorm-pglite', 'pg', 'pg-*'],
+  message:
+    'The coordinator reaches Postgres through the Database port of #postgres; only persistence/ (the migrations, the choice of database) and the migrate job import TypeORM or pg.',
+};
 const restrictImports = (...patterns) => ({
   'no-restricted-imports': ['error', { patterns }],
 });
@@ -118,10 +123,21 @@ export default tseslint.config(
   {
     // The product does not depend on its samples: only the entry point composes them.
     files: ['apps/coordinator/src/**/*.ts'],
-    ignores: ['apps/coordinator/src/main.ts'],
+    ignores: [
+      'apps/coordinator/src/main.ts',
+      'apps/coordinator/src/migrate.ts',
+      'apps/coordinator/src/persistence/**',
+    ],
+    rules: restrictImports(noSamples, noKafkaClient, noDatabaseDriver),
+  },
+  {
+    files: ['apps/coordinator/src/persistence/**/*.ts', 'apps/coordinator/src/migrate.ts'],
     rules: restrictImports(noSamples, noKafkaClient),
   },
-  { files: ['apps/coordinator/src/main.ts'], rules: restrictImports(noKafkaClient) },
+  {
+    files: ['apps/coordinator/src/main.ts'],
+    rules: restrictImports(noKafkaClient, noDatabaseDriver),
+  },
   {
     // The kit reads saga definitions (what the coordinator sends) through libs/definitions; it
     // imports no app, and no participant code.

@@ -13,7 +13,7 @@ const shared = {
     '^#errors$': '<rootDir>/libs/errors/src/describe-error.ts',
     '^#logging$': '<rootDir>/libs/logging/src/index.ts',
     '^#messaging$': '<rootDir>/libs/messaging/src/index.ts',
-    '^#postgres$': '<rootDir>/libs/postgres/src/sql-runner.ts',
+    '^#postgres$': '<rootDir>/libs/postgres/src/index.ts',
     '^#saga-participant$': '<rootDir>/libs/saga-participant/src/index.ts',
     '^#saga-core$': '<rootDir>/libs/saga-core/src/index.ts',
     '^#tracing$': '<rootDir>/libs/tracing/src/message-tracing.ts',

@@ -1,7 +1,7 @@
 // Invariants of the chaos battery read from the coordinator's audit log (saga_audit): the order
 // in which compensations were applied against the step graph, and every command answered or
 // timed out. Pure functions over the rows, so they can be tested without a database.
-import type { DataSource } from 'typeorm';
+import type { Database } from '#postgres';
 
 /** One saga_audit row, as the checks need it. */
 export interface AuditRow {
@@ -26,18 +26,16 @@ export interface StepGraph {
 }
 
 /** Every audit row of the environment, oldest first. */
-export async function readAudit(db: DataSource): Promise<AuditRow[]> {
-  const rows = await db.query<
-    {
-      id: string;
-      saga_id: string;
-      event_type: string;
-      step_id: string | null;
-      attempt: number | null;
-      applied: boolean;
-      detail: string;
-    }[]
-  >(
+export async function readAudit(db: Database): Promise<AuditRow[]> {
+  const rows = await db.query<{
+    id: string;
+    saga_id: string;
+    event_type: string;
+    step_id: string | null;
+    attempt: number | null;
+    applied: boolean;
+    detail: string;
+  }>(
     `SELECT id, saga_id, event_type, step_id, attempt, applied, detail FROM saga_audit ORDER BY id`,
   );
   return rows.map((row) => ({

@@ -325,7 +325,7 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
     );
     evidence.violations = violationCount(violations);
     const byStatus: Record<string, number> = {};
-    for (const row of await db.query<{ status: string; n: number }[]>(
+    for (const row of await db.query<{ status: string; n: number }>(
       `SELECT status, count(*)::int AS n FROM sagas GROUP BY status`,
     )) {
       byStatus[row.status] = row.n;
@@ -355,7 +355,7 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
       console.log(
         `chaos battery: evidence kept in schema ${environment.schema} and ${schemaPrefix}<participant>; drop them when done`,
       );
-      await db.destroy();
+      await db.close();
     } else {
       await dropLedgers(db, schemaPrefix, PARTICIPANTS);
       await environment.dispose();

@@ -1,5 +1,5 @@
 // The invariants of the chaos battery (issue 5), each a list of named violations.
-import type { DataSource } from 'typeorm';
+import type { Database } from '#postgres';
 import { SAMPLE_SAGAS } from '../../apps/coordinator/src/sagas/saga-catalog.js';
 import {
   compensationOrderViolations,
@@ -41,8 +41,8 @@ export interface SagaEnd {
 }
 
 /** Every saga of the environment with its status and reason. */
-export function sagaEnds(db: DataSource): Promise<SagaEnd[]> {
-  return db.query<SagaEnd[]>(
+export function sagaEnds(db: Database): Promise<SagaEnd[]> {
+  return db.query<SagaEnd>(
     `SELECT id, status, state->>'reason' AS reason, saga_type AS "sagaType",
             saga_version AS "sagaVersion" FROM sagas`,
   );
@@ -71,14 +71,14 @@ export function sampleStepGraph(sagaType: string, sagaVersion: number): StepGrap
  * outbox, and every malformed message in a dead-letter topic with its reason.
  */
 export async function checkInvariants(
-  db: DataSource,
+  db: Database,
   effects: readonly AppliedEffect[],
   malformedSent: readonly string[],
   deadLetters: readonly RawRecord[],
 ): Promise<ChaosViolations> {
   const ends = await sagaEnds(db);
   const terminal = new Set(['completed', 'compensated', 'stuck']);
-  const [outbox] = await db.query<{ n: number }[]>(
+  const [outbox] = await db.query<{ n: number }>(
     `SELECT count(*)::int AS n FROM outbox WHERE sent_at IS NULL`,
   );
   const deadLettered = new Set(

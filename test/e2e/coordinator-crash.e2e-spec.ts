@@ -216,7 +216,7 @@ describe('a coordinator process killed with SIGKILL in the middle of hundreds of
         .filter((entry) => entry.commandType === 'payment.capture')
         .map((entry) => entry.idempotencyKey.split(':')[0]),
     );
-    const stuck = await db.query<{ id: string }[]>(`SELECT id FROM sagas WHERE status = 'stuck'`);
+    const stuck = await db.query<{ id: string }>(`SELECT id FROM sagas WHERE status = 'stuck'`);
     expect({
       wrongEnds: wrong.length,
       stuckWithPaymentCaptured: stuck.filter((row) => captured.has(row.id)).length,

@@ -89,7 +89,7 @@ describe('a saga keeps its version across a coordinator killed with SIGKILL', ()
       120_000,
     );
 
-    const versions = await environment.db.query<{ id: string; saga_version: number }[]>(
+    const versions = await environment.db.query<{ id: string; saga_version: number }>(
       `SELECT id, saga_version FROM sagas WHERE saga_type = 'delivery'`,
     );
     const versionOf = new Map(versions.map((row) => [row.id, row.saga_version]));

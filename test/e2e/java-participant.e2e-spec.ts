@@ -8,9 +8,8 @@ import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { DataSource } from 'typeorm';
+import { type Database, quoteIdentifier } from '#postgres';
 import { silentParticipantLogger } from '#saga-participant';
-import { quoteIdentifier } from '../../apps/coordinator/src/persistence/data-source-options.js';
 import type { CoordinatorRuntime } from '../../apps/coordinator/src/runtime/coordinator-runtime.js';
 import {
   createEnvironment,
@@ -146,8 +145,8 @@ function assertJarBuilt(): void {
 }
 
 /** The shipments the Java participant applied, as ledger entries (one row per applied effect). */
-async function javaShipments(db: DataSource, schema: string): Promise<AppliedEffect[]> {
-  const rows = await db.query<{ idempotency_key: string; command_type: string; at: Date }[]>(
+async function javaShipments(db: Database, schema: string): Promise<AppliedEffect[]> {
+  const rows = await db.query<{ idempotency_key: string; command_type: string; at: Date }>(
     `SELECT idempotency_key, command_type, applied_at AS at FROM ${quoteIdentifier(schema)}.effects`,
   );
   return rows.map((row) => ({

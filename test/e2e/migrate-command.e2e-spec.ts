@@ -55,14 +55,14 @@ describe('the migrate command', () => {
 
   const migrationsTable = async () =>
     (
-      await environment.db.query<{ present: boolean }[]>(
+      await environment.db.query<{ present: boolean }>(
         `SELECT to_regclass('coordinator_migrations') IS NOT NULL AS present`,
       )
     )[0]!.present;
 
   const appliedNames = async () =>
     (
-      await environment.db.query<{ name: string }[]>(
+      await environment.db.query<{ name: string }>(
         `SELECT name FROM coordinator_migrations ORDER BY id`,
       )
     ).map((row) => row.name);

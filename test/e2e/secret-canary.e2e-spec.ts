@@ -101,7 +101,7 @@ describe('a secret in a sensitive field', () => {
   });
 
   it('is not in any row of the coordinator’s database', async () => {
-    const tables = await environment.db.query<{ table_name: string }[]>(
+    const tables = await environment.db.query<{ table_name: string }>(
       `SELECT table_name FROM information_schema.tables WHERE table_schema = $1`,
       [environment.schema],
     );
@@ -109,12 +109,12 @@ describe('a secret in a sensitive field', () => {
       expect.arrayContaining(['sagas', 'outbox', 'saga_audit']),
     );
     for (const { table_name } of tables) {
-      const rows = await environment.db.query<{ row: string }[]>(
+      const rows = await environment.db.query<{ row: string }>(
         `SELECT row_to_json(t)::text AS row FROM "${table_name}" t`,
       );
       for (const { row } of rows) expect(row).not.toContain(canary);
     }
-    const [saga] = await environment.db.query<{ token: string }[]>(
+    const [saga] = await environment.db.query<{ token: string }>(
       `SELECT state->'input'->'payment'->>'cardToken' AS token FROM sagas WHERE id = $1`,
       [sagaId],
     );

@@ -135,7 +135,7 @@ describe('a start flood above the cap on sagas in flight', () => {
     );
     sampling = false;
     await sampler;
-    const [fromTopic] = await environment.db.query<{ n: number }[]>(
+    const [fromTopic] = await environment.db.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM sagas WHERE idempotency_key LIKE 'topic-%'`,
     );
     expect(fromTopic?.n).toBe(TOPIC_STARTS);

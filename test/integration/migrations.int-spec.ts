@@ -1,11 +1,9 @@
 // Runs the coordinator's TypeORM migrations on the real Postgres, in a schema of its own.
+import { quoteIdentifier } from '#postgres';
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import {
-  postgresDataSourceOptions,
-  quoteIdentifier,
-} from '../../apps/coordinator/src/persistence/data-source-options.js';
+import { postgresDataSourceOptions } from '../../apps/coordinator/src/persistence/data-source-options.js';
 import { databaseUrl, uniqueName } from '../support/services.js';
 
 describe('the coordinator schema migrations on the real Postgres', () => {

@@ -1,9 +1,8 @@
-import { DataSource } from 'typeorm';
+import { PoolDatabase, quoteIdentifier } from '#postgres';
 import {
   loadCoordinatorConfig,
   type CoordinatorConfig,
 } from '../../apps/coordinator/src/config/coordinator-config.js';
-import { quoteIdentifier } from '../../apps/coordinator/src/persistence/data-source-options.js';
 import type { CoordinatorRuntime } from '../../apps/coordinator/src/runtime/coordinator-runtime.js';
 import { createCoordinatorRuntime } from '../../apps/coordinator/src/runtime/coordinator-core.module.js';
 import { createSampleSagaRegistry } from '../../apps/coordinator/src/sagas/saga-catalog.js';
@@ -26,7 +25,7 @@ export interface CoordinatorEnvironment {
   readonly env: Record<string, string>;
   config(overrides?: Record<string, string>): CoordinatorConfig;
   /** A connection to the environment's schema, for assertions. */
-  readonly db: DataSource;
+  readonly db: PoolDatabase;
   dispose(): Promise<void>;
 }
 
@@ -54,16 +53,14 @@ export async function createEnvironment(
     TIMER_POLL_MS: '50',
     ...TEST_SECURITY_ENV,
   };
-  const admin = new DataSource({ type: 'postgres', url, extra: { max: 1 } });
-  await admin.initialize();
-  await admin.query(`CREATE SCHEMA ${quoteIdentifier(schema)}`);
-  await admin.destroy();
-  const db = new DataSource({
-    type: 'postgres',
-    url,
-    extra: { max: 2, options: `-c search_path=${quoteIdentifier(schema)}` },
-  });
-  await db.initialize();
+  const admin = PoolDatabase.connect({ url, poolSize: 1 });
+  try {
+    await admin.query(`CREATE SCHEMA ${quoteIdentifier(schema)}`);
+  } finally {
+    await admin.close();
+  }
+  const db = PoolDatabase.connect({ url, schema, poolSize: 2 });
+  await db.open();
   return {
     schema,
     topicPrefix,
@@ -72,7 +69,7 @@ export async function createEnvironment(
     config: (overrides = {}) => loadCoordinatorConfig({ ...env, ...overrides }),
     async dispose() {
       await db.query(`DROP SCHEMA ${quoteIdentifier(schema)} CASCADE`);
-      await db.destroy();
+      await db.close();
     },
   };
 }
@@ -118,7 +115,7 @@ export async function startKafkaParticipants(
 
 /** Waits until every listed saga has one of the `statuses`; resolves with the rows. */
 export async function waitForSagas(
-  db: DataSource,
+  db: PoolDatabase,
   sagaIds: readonly string[],
   statuses: readonly string[],
   timeoutMs = 60_000,
@@ -126,7 +123,7 @@ export async function waitForSagas(
   return waitFor(
     `${sagaIds.length} saga(s) to reach ${statuses.join('/')}`,
     async () => {
-      const rows = await db.query<{ id: string; status: string }[]>(
+      const rows = await db.query<{ id: string; status: string }>(
         `SELECT id, status FROM sagas WHERE id IN (SELECT value::uuid FROM jsonb_array_elements_text($1::jsonb))`,
         [JSON.stringify(sagaIds)],
       );

@@ -1,7 +1,7 @@
 // What the participants and the audit log must show once order sagas have ended, whatever
 // crashed or ran twice on the way. Each check returns the violations it found, named, so a
 // failing test says which saga broke which rule.
-import type { DataSource } from 'typeorm';
+import type { Database } from '#postgres';
 import type { LedgerEntry } from '../../apps/sample-participants/src/effect-ledger.js';
 import type { StartedSaga } from './saga-load.js';
 
@@ -103,10 +103,14 @@ export function effectsAgainstOutcomes(
  * attempt and action at most. The audit row has no action column; the engine's note tells a
  * compensation reply (`step <id> compensated`, `compensation of <id> ...`) from a forward one.
  */
-export async function repliesAppliedTwice(db: DataSource): Promise<string[]> {
-  const rows = await db.query<
-    { saga_id: string; step_id: string; attempt: number; action: string; n: number }[]
-  >(
+export async function repliesAppliedTwice(db: Database): Promise<string[]> {
+  const rows = await db.query<{
+    saga_id: string;
+    step_id: string;
+    attempt: number;
+    action: string;
+    n: number;
+  }>(
     `SELECT saga_id, step_id, attempt, action, count(*)::int AS n
        FROM (SELECT saga_id, step_id, attempt,
                     CASE WHEN detail ~ '^(step [^ ;]+ compensated|compensation of )'
@@ -122,11 +126,8 @@ export async function repliesAppliedTwice(db: DataSource): Promise<string[]> {
 }
 
 /** The sagas that did not end as their input says: `key (expected): status (reason)`. */
-export async function wrongEnds(
-  db: DataSource,
-  started: readonly StartedSaga[],
-): Promise<string[]> {
-  const rows = await db.query<{ id: string; status: string; reason: string | null }[]>(
+export async function wrongEnds(db: Database, started: readonly StartedSaga[]): Promise<string[]> {
+  const rows = await db.query<{ id: string; status: string; reason: string | null }>(
     `SELECT id, status, state->>'reason' AS reason FROM sagas`,
   );
   const byId = new Map(rows.map((row) => [row.id, row]));

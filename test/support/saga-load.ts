@@ -1,6 +1,6 @@
 // Load for the coordinator process: many order sagas started over HTTP, and the figures of
 // their progress read from the environment's database.
-import type { DataSource } from 'typeorm';
+import type { Database } from '#postgres';
 import { ADMIN_HEADERS } from './test-credentials.js';
 
 /** What an order saga is expected to end as, given its input. */
@@ -147,8 +147,8 @@ export interface SagaProgress {
 const TERMINAL = ['completed', 'compensated'];
 
 /** Counts the sagas (all, terminal, not terminal), the unsent outbox rows and the applied replies. */
-export async function sagaProgress(db: DataSource): Promise<SagaProgress> {
-  const [row] = await db.query<Record<keyof SagaProgress, number>[]>(
+export async function sagaProgress(db: Database): Promise<SagaProgress> {
+  const [row] = await db.query<Record<keyof SagaProgress, number>>(
     `SELECT
        (SELECT count(*)::int FROM sagas) AS total,
        (SELECT count(*)::int FROM sagas WHERE status = ANY($1)) AS terminal,
@@ -166,8 +166,8 @@ function sleep(ms: number): Promise<void> {
 }
 
 /** The sagas by status, with the reason of each stuck one (for failure messages). */
-export async function statusSummary(db: DataSource): Promise<string> {
-  const rows = await db.query<{ status: string; reason: string | null; n: number }[]>(
+export async function statusSummary(db: Database): Promise<string> {
+  const rows = await db.query<{ status: string; reason: string | null; n: number }>(
     `SELECT status, state->>'reason' AS reason, count(*)::int AS n
        FROM sagas GROUP BY status, state->>'reason' ORDER BY status`,
   );

@@ -1,5 +1,5 @@
 // Reads a saga's rows straight from the coordinator's schema, for assertions.
-import type { DataSource } from 'typeorm';
+import type { Database } from '#postgres';
 import { waitFor } from './wait-for.js';
 
 /** A saga's row: its status, the version that guards writes, and the engine's state. */
@@ -30,8 +30,8 @@ export interface StepRecord {
 }
 
 /** The saga's row, or undefined. */
-export async function sagaRecord(db: DataSource, sagaId: string): Promise<SagaRecord | undefined> {
-  const [row] = await db.query<SagaRecord[]>(
+export async function sagaRecord(db: Database, sagaId: string): Promise<SagaRecord | undefined> {
+  const [row] = await db.query<SagaRecord>(
     `SELECT status, row_version, state FROM sagas WHERE id::text = $1`,
     [sagaId],
   );
@@ -39,8 +39,8 @@ export async function sagaRecord(db: DataSource, sagaId: string): Promise<SagaRe
 }
 
 /** The saga's audit log, oldest first. */
-export function auditRecords(db: DataSource, sagaId: string): Promise<AuditRecord[]> {
-  return db.query<AuditRecord[]>(
+export function auditRecords(db: Database, sagaId: string): Promise<AuditRecord[]> {
+  return db.query<AuditRecord>(
     `SELECT id, at, event_type, from_status, to_status, step_id, attempt, actor, applied, detail
      FROM saga_audit WHERE saga_id::text = $1 ORDER BY id`,
     [sagaId],
@@ -49,13 +49,13 @@ export function auditRecords(db: DataSource, sagaId: string): Promise<AuditRecor
 
 /** One step as the saga's state holds it (status, and its current or last attempt), or undefined. */
 export async function stepRecord(
-  db: DataSource,
+  db: Database,
   sagaId: string,
   stepId: string,
 ): Promise<StepRecord | undefined> {
-  const [row] = await db.query<
-    { step: { status: string; attempt?: number; attempts?: number } | null }[]
-  >(`SELECT state->'steps'->$2 AS step FROM sagas WHERE id::text = $1`, [sagaId, stepId]);
+  const [row] = await db.query<{
+    step: { status: string; attempt?: number; attempts?: number } | null;
+  }>(`SELECT state->'steps'->$2 AS step FROM sagas WHERE id::text = $1`, [sagaId, stepId]);
   const step = row?.step;
   if (!step) return undefined;
   return { status: step.status, attempt: step.attempt ?? step.attempts ?? 0 };
@@ -63,7 +63,7 @@ export async function stepRecord(
 
 /** Waits for the first audit line of the saga that satisfies `predicate`. */
 export function waitForAudit(
-  db: DataSource,
+  db: Database,
   sagaId: string,
   what: string,
   predicate: (record: AuditRecord) => boolean,
@@ -77,7 +77,7 @@ export function waitForAudit(
 
 /** Waits until the step has `status` (and `attempt`, when given). */
 export function waitForStep(
-  db: DataSource,
+  db: Database,
   sagaId: string,
   stepId: string,
   status: string,

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SagaRegistry } from '#saga-core';
-import type { DataSource } from 'typeorm';
+import type { Database } from '#postgres';
 import { parse, stringify } from 'yaml';
 import { registerConsumerLagMetrics } from '../../apps/coordinator/src/observability/consumer-lag-metrics.js';
 import { registerDatabaseMetrics } from '../../apps/coordinator/src/observability/database-metrics.js';
@@ -108,14 +108,14 @@ function runbookQueries(): { runbook: string; query: string }[] {
 async function exposedMetricNames(): Promise<Set<string>> {
   const { registry } = new Metrics({ defaultMetrics: false });
   // Registration only: nothing below is read before a scrape, and no scrape happens here.
-  const dataSource = { isInitialized: false } as DataSource;
+  const database = { isOpen: false } as Database;
   new SagaMetrics(registry);
-  registerDatabaseMetrics(registry, dataSource);
+  registerDatabaseMetrics(registry, database);
   registerResilienceMetrics(registry, {
     gate: { onBreakerChange: () => undefined } as unknown as CommandGate,
     admission: {} as SagaAdmission,
     sagas: {} as SagaRegistry,
-    dataSource,
+    database,
     stuckAfterMs: 60_000,
   });
   await registerConsumerLagMetrics(registry, ['127.0.0.1:9092'], () => [])();

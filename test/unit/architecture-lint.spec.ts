@@ -79,6 +79,29 @@ describe('the Kafka client', () => {
   });
 });
 
+describe('the database driver in the coordinator', () => {
+  it.each([
+    ['typeorm', 'apps/coordinator/src/decisions/deliberate-violation.ts'],
+    ['pg', 'apps/coordinator/src/outbox/deliberate-violation.ts'],
+    ['typeorm', 'apps/coordinator/src/main.ts'],
+  ])('refuses an import of %s in %s', async (name, file) => {
+    const result = await lint(`import * as driver from '${name}';\nexport { driver };\n`, file);
+    expect(result.code).toBe(1);
+    expect(result.output).toContain('through the Database port of #postgres');
+  });
+
+  it.each([
+    'apps/coordinator/src/persistence/deliberate-violation.ts',
+    'apps/coordinator/src/migrate.ts',
+  ])('lets the migrations use TypeORM, in %s', async (file) => {
+    const result = await lint(
+      "import { DataSource } from 'typeorm';\nexport { DataSource };\n",
+      file,
+    );
+    expect(result.output).not.toContain('through the Database port of #postgres');
+  });
+});
+
 describe('the libraries and the samples', () => {
   it.each([
     ['libs/saga-participant/src/deliberate-violation.ts', '../../../apps/coordinator/src/x.js'],
@@ -127,7 +150,7 @@ describe('the conformance kit', () => {
 describe('sagactl, the operator CLI', () => {
   it.each([
     "import { KafkaTransport } from '#messaging';\nexport { KafkaTransport };\n",
-    "import { runQuery } from '#postgres';\nexport { runQuery };\n",
+    "import { PoolDatabase } from '#postgres';\nexport { PoolDatabase };\n",
     "import { Injectable } from '@nestjs/common';\nexport { Injectable };\n",
   ])('speaks the HTTP API only: refuses %s', async (source) => {
     const result = await lint(source, 'apps/sagactl/src/deliberate-violation.ts');

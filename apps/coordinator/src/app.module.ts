@@ -1,6 +1,5 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { runQuery } from '#postgres';
+import { Database } from '#postgres';
 import type { SagaRegistry } from '#saga-core';
 import { SAGA_OPERATIONS } from './application/saga-operations.js';
 import { SAGA_QUERIES } from './application/saga-queries.js';
@@ -65,15 +64,15 @@ export interface AppModuleOptions {
  */
 const readinessChecks: Provider = {
   provide: READINESS_CHECKS,
-  inject: [COORDINATOR_CONFIG, DataSource, CoordinatorRuntime, Metrics],
+  inject: [COORDINATOR_CONFIG, Database, CoordinatorRuntime, Metrics],
   useFactory: (
     config: CoordinatorConfig,
-    dataSource: DataSource,
+    database: Database,
     runtime: CoordinatorRuntime,
     metrics: Metrics,
   ) => {
     const checks: ReadinessCheck[] = [
-      { name: 'database', check: async () => void (await runQuery(dataSource, 'SELECT 1')) },
+      { name: 'database', check: async () => void (await database.query('SELECT 1')) },
     ];
     if (config.kafkaBrokers) {
       checks.push(
@@ -97,15 +96,15 @@ const sagaApi: Provider[] = [
   { provide: SAGA_OPERATIONS, useExisting: SagaDecisions },
   {
     provide: SAGA_QUERIES,
-    inject: [DataSource, SAGA_REGISTRY, SensitiveData],
-    useFactory: (dataSource: DataSource, registry: SagaRegistry, sensitive: SensitiveData) =>
-      new PostgresSagaQueries(dataSource, registry, sensitive),
+    inject: [Database, SAGA_REGISTRY, SensitiveData],
+    useFactory: (database: Database, registry: SagaRegistry, sensitive: SensitiveData) =>
+      new PostgresSagaQueries(database, registry, sensitive),
   },
   {
     provide: PARTICIPANT_HEALTH,
-    inject: [DataSource, CommandGate, SAGA_REGISTRY],
-    useFactory: (dataSource: DataSource, gate: CommandGate, registry: SagaRegistry) =>
-      new ParticipantHealthService(dataSource, gate, registry),
+    inject: [Database, CommandGate, SAGA_REGISTRY],
+    useFactory: (database: Database, gate: CommandGate, registry: SagaRegistry) =>
+      new ParticipantHealthService(database, gate, registry),
   },
 ];
 
@@ -130,20 +129,20 @@ export class AppModule {
         ObservabilityModule,
         // Before the saga API: `GET /sagas/stuck` must be matched before `GET /sagas/:id`.
         StuckSagasModule.registerAsync({
-          inject: [DataSource, COORDINATOR_CONFIG],
-          useFactory: (dataSource: DataSource, config: CoordinatorConfig) => ({
-            dataSource,
+          inject: [Database, COORDINATOR_CONFIG],
+          useFactory: (database: Database, config: CoordinatorConfig) => ({
+            database,
             stuckAfterMs: config.stuckAfterMs,
           }),
         }),
         HttpApiModule.register({ providers: sagaApi, security }),
         DeadLettersModule.registerAsync({
-          inject: [DataSource, MESSAGE_TRANSPORT, DEAD_LETTER_SEALER],
+          inject: [Database, MESSAGE_TRANSPORT, DEAD_LETTER_SEALER],
           useFactory: (
-            dataSource: DataSource,
+            database: Database,
             transport: MessageTransport,
             sealer: DeadLetterSealer,
-          ) => ({ dataSource, publisher: transport.publisher, sealer }),
+          ) => ({ database, publisher: transport.publisher, sealer }),
         }),
       ],
       controllers: [
@@ -158,8 +157,8 @@ export class AppModule {
         readinessChecks,
         {
           provide: PostgresSagaAudit,
-          inject: [DataSource],
-          useFactory: (dataSource: DataSource) => new PostgresSagaAudit(dataSource),
+          inject: [Database],
+          useFactory: (database: Database) => new PostgresSagaAudit(database),
         },
         {
           provide: CoordinatorLifecycle,

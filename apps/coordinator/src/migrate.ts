@@ -3,15 +3,14 @@
 // schema is current, 1 it could not be migrated, 2 the configuration is wrong.
 import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
-import { DataSource } from 'typeorm';
 import { describeError } from '#errors';
-import { guardConnections, retryWhileUnavailable } from '#postgres';
+import { retryWhileUnavailable } from '#postgres';
 import {
   loadMigrationConfig,
   MigrationConfigError,
   type MigrationConfig,
 } from './config/database-config.js';
-import { postgresDataSourceOptions } from './persistence/data-source-options.js';
+import { postgresMigrationSource } from './persistence/coordinator-database.js';
 import { createSchemaIfMissing, migrateSchema } from './persistence/schema-migrations.js';
 
 /** One line on stderr, as the coordinator's start-up phases write them. */
@@ -20,43 +19,34 @@ const say = (line: string) => void process.stderr.write(`migrate: ${line}\n`);
 async function migrate(config: MigrationConfig): Promise<void> {
   const onRetry = (error: unknown) =>
     say(`database unavailable, trying again: ${describeError(error)}`);
-  const dataSource = new DataSource(
-    postgresDataSourceOptions({
-      url: config.databaseUrl,
-      schema: config.databaseSchema,
-      poolSize: 1, // the session that holds the migration lock migrates
-      timeouts: config.databaseTimeouts,
-      applicationName: config.databaseApplicationName,
-      onPoolError: (error) => say(`an idle database connection failed: ${error.message}`),
-    }),
+  // The session that holds the migration lock migrates: one connection, new for each try.
+  const migrations = postgresMigrationSource(config, (error) =>
+    say(`an idle database connection failed: ${error.message}`),
   );
   const connectUntil = Date.now() + config.connectMs;
   await retryWhileUnavailable(
     async () => {
       await createSchemaIfMissing(config);
-      await dataSource.initialize();
+      await migrations(async () => undefined); // the database answers
     },
     { until: connectUntil, onRetry },
   );
-  guardConnections(dataSource);
-  try {
-    const until = Date.now() + config.migrationsMs;
-    const applied = await retryWhileUnavailable(
-      () =>
+  const until = Date.now() + config.migrationsMs;
+  const applied = await retryWhileUnavailable(
+    () =>
+      migrations((dataSource) =>
         migrateSchema(dataSource, {
           until,
           onWait: () => say('another process is migrating this schema; waiting for it'),
         }),
-      { until, onRetry },
-    );
-    say(
-      applied.length === 0
-        ? `schema "${config.databaseSchema}" is current; nothing to apply`
-        : `applied ${applied.length} migration(s) to schema "${config.databaseSchema}": ${applied.map((m) => m.name).join(', ')}`,
-    );
-  } finally {
-    await dataSource.destroy();
-  }
+      ),
+    { until, onRetry },
+  );
+  say(
+    applied.length === 0
+      ? `schema "${config.databaseSchema}" is current; nothing to apply`
+      : `applied ${applied.length} migration(s) to schema "${config.databaseSchema}": ${applied.map((m) => m.name).join(', ')}`,
+  );
 }
 
 function main(): void {

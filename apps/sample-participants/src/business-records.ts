@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import type { Database } from '#postgres';
 import type { JsonValue } from '#contracts';
 import type { HandlerContext, SqlRunner } from '#saga-participant';
 
@@ -73,14 +73,14 @@ function memoryRecords<T extends JsonValue>(
  * transaction. Rows are locked in id order, so two handlers that touch the same records wait for
  * each other instead of deadlocking.
  */
-export function postgresRecordStore(dataSource: DataSource): RecordStore {
+export function postgresRecordStore(database: Database): RecordStore {
   const seeds: Promise<void>[] = [];
   return {
     records<T extends JsonValue>(kind: string, seed?: ReadonlyMap<string, T>) {
       if (seed !== undefined && seed.size > 0) {
-        seeds.push(writeRecords(dataSource, kind, seed, false));
+        seeds.push(writeRecords(database, kind, seed, false));
       }
-      return postgresRecords<T>(dataSource, kind);
+      return postgresRecords<T>(database, kind);
     },
     ready: async () => {
       await Promise.all(seeds);
@@ -89,7 +89,7 @@ export function postgresRecordStore(dataSource: DataSource): RecordStore {
 }
 
 function postgresRecords<T extends JsonValue>(
-  dataSource: DataSource,
+  database: Database,
   kind: string,
 ): BusinessRecords<T> {
   return {
@@ -106,7 +106,7 @@ function postgresRecords<T extends JsonValue>(
       return result;
     },
     async find(id) {
-      const rows = await dataSource.query<{ doc: T }[]>(
+      const rows = await database.query<{ doc: T }>(
         `SELECT doc FROM records WHERE kind = $1 AND id = $2`,
         [kind, id],
       );

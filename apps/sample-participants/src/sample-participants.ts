@@ -1,8 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { topicNames } from '#contracts';
-import type { DataSource } from 'typeorm';
-import type { DatabaseTimeouts, RetentionLoop } from '#postgres';
+import type { Database, DatabaseTimeouts, RetentionLoop } from '#postgres';
 import type { EffectLedger } from './effect-ledger.js';
 import { memoryRecordStore, postgresRecordStore, type RecordStore } from './business-records.js';
 import { EffectsTable1764633600001 } from './effects-table.migration.js';
@@ -97,7 +96,7 @@ export interface SampleDatabaseOptions {
   readonly idempotencyRetentionMs?: number;
   /** Timeouts and keep-alive of every connection (default DEFAULT_DATABASE_TIMEOUTS). */
   readonly timeouts?: DatabaseTimeouts;
-  /** Hears the errors of idle connections (default: TypeORM's warning). */
+  /** Hears the errors of idle connections (default: a process warning). */
   readonly onPoolError?: (error: Error) => void;
   /** Hears each failure that opening the database tries again after (default: nothing). */
   readonly onRetry?: (error: unknown) => void;
@@ -118,7 +117,7 @@ export interface SampleParticipants {
   /** Each participant's ledger of applied effects (in Postgres mode: what this process applied). */
   readonly ledgers: Readonly<Record<SampleParticipantName, EffectLedger>>;
   /** In Postgres mode, each started participant's database (its `effects` table is the ledger). */
-  readonly dataSources: Partial<Record<SampleParticipantName, DataSource>>;
+  readonly databases: Partial<Record<SampleParticipantName, Database>>;
   /** Stops every participant (each finishes its batch in hand). Idempotent. */
   stop(): Promise<void>;
 }
@@ -156,15 +155,15 @@ export async function startSampleParticipants(
     channels.breaker,
   );
   const names = SAMPLE_PARTICIPANT_NAMES.filter((name) => options.only?.includes(name) ?? true);
-  const dataSources: Partial<Record<SampleParticipantName, DataSource>> = {};
+  const databases: Partial<Record<SampleParticipantName, Database>> = {};
   const retention: RetentionLoop[] = [];
   const opened = await Promise.allSettled(
     names.map(async (name) => {
       if (options.database === undefined) return;
-      const dataSource = await openSampleDatabase(options.database, name);
-      dataSources[name] = dataSource;
+      const database = await openSampleDatabase(options.database, name);
+      databases[name] = database;
       const retentionMs = options.database.idempotencyRetentionMs;
-      const loop = idempotencyRetention(dataSource, {
+      const loop = idempotencyRetention(database, {
         ...(retentionMs === undefined ? {} : { retentionMs }),
       });
       retention.push(loop);
@@ -174,8 +173,8 @@ export async function startSampleParticipants(
   // In Postgres mode the business records live in the participant's schema, beside its ledger.
   const stores = Object.fromEntries(
     SAMPLE_PARTICIPANT_NAMES.map((name) => {
-      const dataSource = dataSources[name];
-      return [name, dataSource ? postgresRecordStore(dataSource) : memoryRecordStore()];
+      const database = databases[name];
+      return [name, database ? postgresRecordStore(database) : memoryRecordStore()];
     }),
   ) as Record<SampleParticipantName, RecordStore>;
   const module = SampleParticipantsModule.register({
@@ -195,10 +194,10 @@ export async function startSampleParticipants(
     (stopping ??= (async () => {
       await app?.close(); // each server finishes its batch in hand and leaves its group
       await Promise.all(retention.map((loop) => loop.stop()));
-      await Promise.all(Object.values(dataSources).map((db) => db.destroy()));
+      await Promise.all(Object.values(databases).map((db) => db.close()));
       defaultGateway.breaker.shutdown();
       defaultDispatcher.breaker.shutdown();
-      for (const name of names) delete dataSources[name];
+      for (const name of names) delete databases[name];
     })());
   try {
     // abortOnError: a part that cannot be built rejects here instead of exiting the process.
@@ -208,7 +207,7 @@ export async function startSampleParticipants(
     await Promise.all(names.map((name) => stores[name].ready()));
     for (const name of names) {
       app.connectMicroservice({
-        strategy: sampleParticipantServer(options, name, dataSources[name]),
+        strategy: sampleParticipantServer(options, name, databases[name]),
       });
     }
     await app.init();
@@ -230,14 +229,14 @@ export async function startSampleParticipants(
     payment: services.payment.ledger,
     shipping: services.shipping.ledger,
   };
-  return { services, ledgers, dataSources, stop };
+  return { services, ledgers, databases, stop };
 }
 
 /** Opens `participant`'s schema and applies the kit's and the ledger's migrations. */
 export function openSampleDatabase(
   database: SampleDatabaseOptions,
   participant: SampleParticipantName,
-): Promise<DataSource> {
+): Promise<Database> {
   return openParticipantDatabase({
     url: database.url,
     schema: `${database.schemaPrefix ?? 'participant_'}${participant}`,
@@ -254,12 +253,12 @@ export function openSampleDatabase(
 function sampleParticipantServer(
   options: SampleParticipantsOptions,
   participant: SampleParticipantName,
-  dataSource: DataSource | undefined,
+  database: Database | undefined,
 ): SagaParticipantServer {
   const dedupe = { dedupe: options.dedupe ?? true };
   const idempotencyStore =
-    dataSource !== undefined
-      ? new PostgresIdempotencyStore(dataSource, dedupe)
+    database !== undefined
+      ? new PostgresIdempotencyStore(database, dedupe)
       : (options.idempotencyStoreFactory?.(participant) ?? new InMemoryIdempotencyStore(dedupe));
   const interceptReply = options.interceptReply?.(participant);
   const { wrapHandlers } = options;

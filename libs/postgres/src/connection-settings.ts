@@ -35,7 +35,7 @@ export const DEFAULT_DATABASE_TIMEOUTS: DatabaseTimeouts = {
 };
 
 /**
- * The node-postgres pool options (TypeORM's `extra`) that apply `timeouts` and name the
+ * The node-postgres pool options (also TypeORM's `extra`) that apply `timeouts` and name the
  * connections `applicationName` in `pg_stat_activity` (an `application_name` in the URL wins).
  */
 export function poolTimeoutOptions(

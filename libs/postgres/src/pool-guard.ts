@@ -15,7 +15,7 @@ interface ClientInternals {
  * terminated, the socket reset) fails its queries instead of crashing the process; and a
  * client given back with a query still waiting for its answer (the query timeout fired on a
  * socket that no longer answers) is dropped, never handed out again. Errors of idle clients
- * reach the pool's own `'error'` listeners (TypeORM's `poolErrorHandler`), logged once there.
+ * reach the pool's own `'error'` listeners (PoolSettings' `onIdleError`), logged once there.
  */
 export function guardPool(pool: Pool): void {
   if (guarded.has(pool)) return;

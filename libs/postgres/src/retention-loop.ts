@@ -1,6 +1,5 @@
-import type { DataSource } from 'typeorm';
+import type { Database } from './database.js';
 import type { SqlRunner } from './sql-runner.js';
-import { inTransaction } from './sql-runner.js';
 
 /** One kind of expired rows to delete, a bounded batch at a time. */
 export interface PurgeTask {
@@ -44,7 +43,7 @@ export class RetentionLoop {
   private readonly sleepers = new Set<() => void>();
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly database: Database,
     private readonly tasks: readonly PurgeTask[],
     private readonly options: RetentionLoopOptions,
   ) {
@@ -97,7 +96,7 @@ export class RetentionLoop {
         if (!wait && !this.running) break;
         await this.pause(this.batchPauseMs);
       }
-      const count = await inTransaction(this.dataSource, async (sql) => {
+      const count = await this.database.transaction(async (sql) => {
         const key = [this.options.lockNamespace * 1000 + index];
         const [lock] = await sql.query<{ locked: boolean }>(
           wait

@@ -1,5 +1,4 @@
-import type { DataSource } from 'typeorm';
-import { RetentionLoop, type PurgeTask } from '#postgres';
+import { type Database, type PurgeTask, RetentionLoop } from '#postgres';
 
 /** Options of {@link idempotencyRetention}; times in ms. */
 export interface IdempotencyRetentionOptions {
@@ -42,15 +41,15 @@ export function idempotencyPurgeTask(retentionMs: number): PurgeTask {
 
 /**
  * The background job that expires a participant's idempotency records (table
- * `participant_idempotency` of the schema `dataSource` points at), in small batches, one
+ * `participant_idempotency` of the schema `database` points at), in small batches, one
  * instance at a time; call `start()` and, on shutdown, `stop()`; `runOnce()` runs a round now.
  */
 export function idempotencyRetention(
-  dataSource: DataSource,
+  database: Database,
   options: IdempotencyRetentionOptions = {},
 ): RetentionLoop {
   return new RetentionLoop(
-    dataSource,
+    database,
     [idempotencyPurgeTask(options.retentionMs ?? 7 * 24 * 3_600_000)],
     {
       lockNamespace: LOCK_NAMESPACE,

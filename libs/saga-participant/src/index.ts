@@ -5,7 +5,7 @@ export { runCommandHandler, type CommandHandler, type CommandHandlers } from './
 export { commandHandlersOf } from './command-handlers-of.js';
 export { parsePayload } from './command-payload.js';
 export { checkCommand, type CommandCheck, type CommandExpectations } from './command-validation.js';
-export { inTransaction } from '#postgres';
+export { quoteIdentifier, type Database } from '#postgres';
 export {
   isFinal,
   type ClosedKey,
@@ -20,9 +20,8 @@ export {
 } from './in-memory-idempotency-store.js';
 export {
   openParticipantDatabase,
-  quoteIdentifier,
   type ParticipantDatabaseOptions,
-} from './participant-data-source.js';
+} from './participant-database.js';
 export { ParticipantIdempotency1764633600000 } from './participant-idempotency.migration.js';
 export { ParticipantIdempotencyRetention1764900000000 } from './participant-idempotency-retention.migration.js';
 export {

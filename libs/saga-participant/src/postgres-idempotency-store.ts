@@ -1,6 +1,5 @@
-import type { DataSource } from 'typeorm';
+import type { Database, SqlRunner } from '#postgres';
 import type { ReplyOutcome } from '#contracts';
-import { inTransaction } from '#postgres';
 import {
   isFinal,
   type ClosedKey,
@@ -9,7 +8,6 @@ import {
   type IdempotencyStore,
   type OnceResult,
 } from './idempotency-store.js';
-import type { SqlRunner } from '#postgres';
 import { RollbackActions } from './rollback-actions.js';
 
 /** Options of the Postgres store. */
@@ -29,9 +27,9 @@ export interface PostgresIdempotencyStoreOptions {
 export class PostgresIdempotencyStore implements IdempotencyStore {
   private readonly dedupe: boolean;
 
-  /** @param dataSource an initialized DataSource whose search_path is the participant's schema. */
+  /** @param database an initialized Database whose search_path is the participant's schema. */
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly database: Database,
     options: PostgresIdempotencyStoreOptions = {},
   ) {
     this.dedupe = options.dedupe ?? true;
@@ -45,8 +43,7 @@ export class PostgresIdempotencyStore implements IdempotencyStore {
   ): Promise<OnceResult> {
     const changes = new RollbackActions();
     try {
-      return await inTransaction(
-        this.dataSource,
+      return await this.database.transaction(
         async (sql) => {
           try {
             if (this.dedupe) {
@@ -74,7 +71,7 @@ export class PostgresIdempotencyStore implements IdempotencyStore {
 
   /** The outcome stored under `key`, if any. */
   async find(key: string): Promise<FinalOutcome | undefined> {
-    const rows = await this.dataSource.query<{ outcome: FinalOutcome | null }[]>(
+    const rows = await this.database.query<{ outcome: FinalOutcome | null }>(
       `SELECT outcome FROM participant_idempotency WHERE idempotency_key = $1`,
       [key],
     );

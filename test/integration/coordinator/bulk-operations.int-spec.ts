@@ -224,7 +224,7 @@ describe('operators acting on sagas by query', () => {
     const compensating = await listAll(`sagaType == "held" && status == "compensating"`);
     expect(compensating).toHaveLength(5_000 + earlier);
     // Each saga cancelled once, audited with the operation.
-    const [audited] = await environment.db.query<{ entries: string; sagas: string }[]>(
+    const [audited] = await environment.db.query<{ entries: string; sagas: string }>(
       `SELECT count(*) AS entries, count(DISTINCT saga_id) AS sagas FROM saga_audit
        WHERE event_type = 'cancel' AND applied AND detail LIKE $1`,
       [`%(bulk operation ${operationId})%`],
@@ -270,11 +270,11 @@ describe('operators acting on sagas by query', () => {
       const operation = await finished(((await created.json()) as Operation).operationId);
       expect(operation).toMatchObject({ status: 'done', refused: 0, remaining: 0 });
       expect(operation.applied).toBe(operation.matched);
-      const [sequence] = await environment.db.query<{ faults: string }[]>(
+      const [sequence] = await environment.db.query<{ faults: string }>(
         `SELECT last_value AS faults FROM bulk_faults`,
       );
       expect(Number(sequence?.faults)).toBeGreaterThanOrEqual(3);
-      const retried = await environment.db.query<{ saga_id: string; entries: string }[]>(
+      const retried = await environment.db.query<{ saga_id: string; entries: string }>(
         `SELECT saga_id, count(*) AS entries FROM saga_audit
          WHERE event_type = 'retry-step' AND applied AND detail LIKE $1 GROUP BY saga_id`,
         [`%(bulk operation ${operation.operationId})%`],
@@ -290,17 +290,19 @@ describe('operators acting on sagas by query', () => {
   }, 120_000);
 
   it('stops an operation while a chunk is in hand, without waiting for that chunk', async () => {
-    const [clock] = await environment.db.query<{ since: string }[]>(
+    const [clock] = await environment.db.query<{ since: string }>(
       `SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS since`,
     );
     const since = clock!.since;
     const ids = (await startHeld(150)).sort();
     // Hold the first target (chunks go in saga id order): the first chunk waits for it.
-    const holder = environment.db.createQueryRunner();
-    await holder.startTransaction();
+    const holder = await environment.db.pool.connect();
+    let holding = true;
     try {
+      await holder.query('BEGIN');
       await holder.query(`SELECT 1 FROM sagas WHERE id = $1 FOR UPDATE`, [ids[0]]);
-      const [{ pid }] = await holder.query(`SELECT pg_backend_pid() AS pid`);
+      const { rows } = await holder.query<{ pid: number }>(`SELECT pg_backend_pid() AS pid`);
+      const pid = rows[0]!.pid;
       const created = await app.request('POST', '/bulk-operations', {
         body: {
           action: 'cancel',
@@ -311,7 +313,7 @@ describe('operators acting on sagas by query', () => {
       const { operationId, matched } = (await created.json()) as Operation;
       expect(matched).toBe(150);
       await waitFor('the first chunk to wait for the held saga', async () => {
-        const [row] = await environment.db.query<{ n: string }[]>(
+        const [row] = await environment.db.query<{ n: string }>(
           `SELECT count(*) AS n FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))`,
           [pid],
         );
@@ -321,21 +323,22 @@ describe('operators acting on sagas by query', () => {
       const stopped = await app.request('POST', `/bulk-operations/${operationId}/stop`);
       expect(stopped.status).toBe(200);
       expect(await stopped.json()).toMatchObject({ status: 'stopped', applied: 0 });
-      await holder.rollbackTransaction();
+      await holder.query('ROLLBACK');
+      holding = false;
       const ended = await waitFor('the chunk in hand to be counted', async () => {
         const response = await app.request('GET', `/bulk-operations/${operationId}`);
         const operation = (await response.json()) as Operation;
         return operation.applied + operation.refused === 100 ? operation : undefined;
       });
       expect(ended).toMatchObject({ status: 'stopped', remaining: 50 });
-      const [left] = await environment.db.query<{ n: string }[]>(
+      const [left] = await environment.db.query<{ n: string }>(
         `SELECT count(*) AS n FROM bulk_operation_targets WHERE operation_id = $1`,
         [operationId],
       );
       expect(left?.n).toBe('0');
     } finally {
-      if (holder.isTransactionActive) await holder.rollbackTransaction();
-      await holder.release();
+      if (holding) await holder.query('ROLLBACK');
+      holder.release();
     }
   }, 120_000);
 

@@ -5,7 +5,6 @@
 // answered against the saga that won: X conflicts (409), W gets the winner's saga back, never
 // the first copy's 409 (the bug fixed by f1b72b7).
 import { randomUUID } from 'node:crypto';
-import { inTransaction } from '#postgres';
 import { createSagaEngine } from '#saga-core';
 import { IdempotencyConflictError } from '../../../apps/coordinator/src/application/saga-errors.js';
 import { insertSagas, type NewSaga } from '../../../apps/coordinator/src/persistence/saga-rows.js';
@@ -66,8 +65,7 @@ describe('grouped starts racing another transaction for a key', () => {
     const competitorReleased = new Promise<void>((resolve) => (releaseCompetitor = resolve));
     let holdsKey!: (pid: number) => void;
     const competitorHoldsKey = new Promise<number>((resolve) => (holdsKey = resolve));
-    const competitor = inTransaction(
-      environment.db,
+    const competitor = environment.db.transaction(
       async (sql) => {
         const [backend] = await sql.query<{ pid: number }>(`SELECT pg_backend_pid() AS pid`);
         const inserted = await insertSagas(sql, [winner]);
@@ -92,7 +90,7 @@ describe('grouped starts racing another transaction for a key', () => {
         { sagaType: 'order', idempotencyKey: key, input: winnerInput },
       ]);
       await waitFor('the group to wait on the competing transaction to insert K', async () => {
-        const blocked = await environment.db.query<{ query: string }[]>(
+        const blocked = await environment.db.query<{ query: string }>(
           `SELECT query FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))`,
           [competitorPid],
         );
@@ -111,7 +109,7 @@ describe('grouped starts racing another transaction for a key', () => {
       await competitor.catch(() => undefined);
     }
 
-    const rows = await environment.db.query<{ id: string }[]>(
+    const rows = await environment.db.query<{ id: string }>(
       `SELECT id FROM sagas WHERE idempotency_key = $1`,
       [key],
     );

@@ -112,7 +112,7 @@ describe('a command whose first send fails, held in the outbox past its reply ti
     expect(sagaIds.map((id) => statusOf.get(id))).toEqual(plans.map((plan) => plan.expected));
     expect(effectsAgainstOutcomes(ended, appliedEffects(participants.ledgers))).toEqual([]);
     // No step timed out: each reply timeout counted from when its command reached the broker.
-    const [timeouts] = await environment.db.query<{ n: string }[]>(
+    const [timeouts] = await environment.db.query<{ n: string }>(
       `SELECT count(*) AS n FROM saga_audit WHERE event_type = 'wakeup' AND step_id IS NOT NULL AND applied`,
     );
     expect(Number(timeouts!.n)).toBe(0);

@@ -174,7 +174,7 @@ describe('poison messages (bytes the database refuses) on the real Kafka and Pos
     const ids = await waitFor(
       `${AFTER} sagas started from saga.start after the poison`,
       async () => {
-        const rows = await environment.db.query<{ id: string }[]>(
+        const rows = await environment.db.query<{ id: string }>(
           `SELECT id FROM sagas WHERE idempotency_key = ANY($1::text[])`,
           [keys],
         );
@@ -195,7 +195,7 @@ describe('poison messages (bytes the database refuses) on the real Kafka and Pos
     expect(reason('start-raw')).toMatch(/not valid JSON/);
     expect(reason('start-not-utf8')).toBe('the value is not valid UTF-8');
     expect(reason('start-raw-header')).toMatch(/not valid JSON/);
-    const [poisoned] = await environment.db.query<{ n: number }[]>(
+    const [poisoned] = await environment.db.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM sagas WHERE idempotency_key LIKE 'start-%'`,
     );
     expect(poisoned?.n).toBe(0);
@@ -256,7 +256,7 @@ describe('poison messages (bytes the database refuses) on the real Kafka and Pos
     expect(byOffset.get(4)?.value).toEqual({ nul: NUL, lone: LONE_SURROGATE });
     expect(byOffset.get(5)).toMatchObject({ key: 'dl-after', reason: 'an ordinary dead letter' });
     // Stored escaped only where Postgres could not have stored the text as it is.
-    const stored = await environment.db.query<{ offset: string; text_escaped: boolean }[]>(
+    const stored = await environment.db.query<{ offset: string; text_escaped: boolean }>(
       `SELECT original_offset::text AS offset, text_escaped FROM dead_letters
        WHERE topic = $1 AND original_offset > $2 ORDER BY original_offset`,
       [dlq, base],

@@ -216,14 +216,14 @@ describe('saga definitions registered over HTTP', () => {
     ];
 
     it.each(cases)('%s', async (_what, body, field) => {
-      const before = await environment.db.query<{ count: string }[]>(
+      const before = await environment.db.query<{ count: string }>(
         `SELECT count(*) FROM saga_definitions`,
       );
       const response = await put(first, 'broken', 1, body());
       expect(response.status).toBe(400);
       const problem = (await response.json()) as { problems?: { field: string }[] };
       expect(problem.problems?.map((p) => p.field)).toContain(field);
-      const after = await environment.db.query<{ count: string }[]>(
+      const after = await environment.db.query<{ count: string }>(
         `SELECT count(*) FROM saga_definitions`,
       );
       expect(after[0]!.count).toBe(before[0]!.count);

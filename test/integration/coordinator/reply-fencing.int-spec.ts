@@ -203,7 +203,7 @@ describe('reply fencing on the real Kafka and Postgres', () => {
     const { sagaId } = await participants.startOrder(coordinator, 'fence-unknown-saga');
     const before = await sagaRecord(environment.db, sagaId);
     const countSagas = async () =>
-      (await environment.db.query<{ n: number }[]>(`SELECT count(*)::int AS n FROM sagas`))[0]?.n;
+      (await environment.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM sagas`))[0]?.n;
     const sagasBefore = await countSagas();
     const strangers = [randomUUID(), 'not-a-saga-id'];
     const replies = strangers.map((stranger): ReplyMessage => ({
@@ -229,7 +229,7 @@ describe('reply fencing on the real Kafka and Postgres', () => {
       );
     }
 
-    const traces = await environment.db.query<{ n: number }[]>(
+    const traces = await environment.db.query<{ n: number }>(
       `SELECT (SELECT count(*) FROM saga_audit WHERE saga_id::text = ANY($1))
             + (SELECT count(*) FROM outbox WHERE saga_id::text = ANY($1))
             + (SELECT count(*) FROM timers WHERE saga_id::text = ANY($1)) AS n`,
@@ -353,7 +353,7 @@ describe('reply fencing on the real Kafka and Postgres', () => {
       expect(letter.headers[DEAD_LETTER_HEADERS.originalTopic]).toBe(coordinator.topics.start);
     }
     const started = await waitFor('the valid start request to start its saga', async () => {
-      const rows = await environment.db.query<{ saga_type: string; idempotency_key: string }[]>(
+      const rows = await environment.db.query<{ saga_type: string; idempotency_key: string }>(
         `SELECT saga_type, idempotency_key FROM sagas WHERE idempotency_key LIKE 'start-garbage%'`,
       );
       return rows.length > 0 ? rows : undefined;

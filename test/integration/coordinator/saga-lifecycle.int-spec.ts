@@ -45,9 +45,11 @@ describe('a coordinator on the real Kafka and Postgres', () => {
     });
     expect(answer).toMatchObject({ created: true, status: 'running' });
     await waitForSagas(environment.db, [answer.sagaId], ['completed']);
-    const audit = await environment.db.query<
-      { event_type: string; step_id: string | null; to_status: string }[]
-    >(`SELECT event_type, step_id, to_status FROM saga_audit WHERE saga_id = $1 ORDER BY id`, [
+    const audit = await environment.db.query<{
+      event_type: string;
+      step_id: string | null;
+      to_status: string;
+    }>(`SELECT event_type, step_id, to_status FROM saga_audit WHERE saga_id = $1 ORDER BY id`, [
       answer.sagaId,
     ]);
     expect(audit[0]).toMatchObject({ event_type: 'start', to_status: 'running' });
@@ -76,7 +78,7 @@ describe('a coordinator on the real Kafka and Postgres', () => {
       input: orderInput('o-2'),
     });
     expect(again).toEqual({ sagaId: first.sagaId, created: false, status: expect.any(String) });
-    const [count] = await environment.db.query<{ n: number }[]>(
+    const [count] = await environment.db.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM sagas WHERE idempotency_key = 'order-2'`,
     );
     expect(count?.n).toBe(1);
@@ -109,13 +111,13 @@ describe('a coordinator on the real Kafka and Postgres', () => {
       { topic: coordinator.topics.start, key: 'order-4', headers, value: JSON.stringify(message) },
     ]);
     const [row] = await waitFor('the saga started from the topic', async () => {
-      const rows = await environment.db.query<{ id: string }[]>(
+      const rows = await environment.db.query<{ id: string }>(
         `SELECT id FROM sagas WHERE idempotency_key = 'order-4'`,
       );
       return rows.length > 0 ? rows : undefined;
     });
     await waitForSagas(environment.db, [row!.id], ['completed']);
-    const [count] = await environment.db.query<{ n: number }[]>(
+    const [count] = await environment.db.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM sagas WHERE idempotency_key = 'order-4'`,
     );
     expect(count?.n).toBe(1);

@@ -2,7 +2,6 @@
 // Kafka and Postgres: one statement, no lock, and the version check is what keeps a reply from
 // being applied twice when another instance moved the saga meanwhile.
 import { HEADERS } from '#contracts';
-import { inTransaction } from '#postgres';
 import { enqueueOutbox } from '../../../apps/coordinator/src/persistence/saga-rows.js';
 import type { CoordinatorRuntime } from '../../../apps/coordinator/src/runtime/coordinator-runtime.js';
 import {
@@ -111,7 +110,7 @@ describe('replies decided on cached saga states', () => {
     const before = await sagaRecord(environment.db, sagaId);
     // What a release of held commands does (on any instance): rows of the saga queued, which
     // moves its version, so no decision made on the version before may pass.
-    await inTransaction(environment.db, (sql) =>
+    await environment.db.transaction((sql) =>
       enqueueOutbox(sql, [
         {
           sagaId,
@@ -144,8 +143,7 @@ describe('replies decided on cached saga states', () => {
     const released = new Promise<void>((resolve) => (release = resolve));
     let locked!: (pid: number) => void;
     const holdsLock = new Promise<number>((resolve) => (locked = resolve));
-    const other = inTransaction(
-      environment.db,
+    const other = environment.db.transaction(
       async (sql) => {
         const [backend] = await sql.query<{ pid: number }>(
           `SELECT pg_backend_pid() AS pid FROM sagas WHERE id = $1 FOR UPDATE`,
@@ -162,7 +160,7 @@ describe('replies decided on cached saga states', () => {
       participants.envelope(reserve, succeed(reserve)),
     ]);
     await waitFor('the statement waiting on the saga lock', async () => {
-      const [row] = await environment.db.query<{ waiting: number }[]>(
+      const [row] = await environment.db.query<{ waiting: number }>(
         `SELECT count(*)::int AS waiting FROM pg_stat_activity
          WHERE $1 = ANY(pg_blocking_pids(pid)) AND query LIKE '%UPDATE sagas SET state%'`,
         [otherPid],

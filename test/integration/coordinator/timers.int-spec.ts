@@ -208,7 +208,7 @@ describe('a timer pending across a coordinator restart', () => {
     const timerId = `${sagaId}:reserve-inventory:reply-timeout:1`;
     await test.coordinator.stop();
 
-    const pending = await environment.db.query<{ due_at: Date }[]>(
+    const pending = await environment.db.query<{ due_at: Date }>(
       `SELECT due_at FROM timers WHERE id = $1`,
       [timerId],
     );
@@ -217,7 +217,7 @@ describe('a timer pending across a coordinator restart', () => {
     await waitFor(
       'the timer to fall due while no coordinator runs',
       async () => {
-        const [row] = await environment.db.query<{ due: boolean }[]>(
+        const [row] = await environment.db.query<{ due: boolean }>(
           `SELECT now() >= $1::timestamptz AS due`,
           [pending[0]!.due_at],
         );
@@ -254,7 +254,7 @@ describe('a timer pending across a coordinator restart', () => {
       ['execute', 1],
       ['execute', 2],
     ]);
-    const [left] = await environment.db.query<{ n: number }[]>(
+    const [left] = await environment.db.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM timers WHERE saga_id = $1`,
       [sagaId],
     );
@@ -273,9 +273,11 @@ describe('the next wake-up a step shows under TIME_SCALE', () => {
     // The step (in the saga's state) and its retry timer, from one snapshot (one decision
     // writes both).
     const look = async (attempt: number) => {
-      const [row] = await environment.db.query<
-        { status: string; attempt: number; due_at: Date | null }[]
-      >(
+      const [row] = await environment.db.query<{
+        status: string;
+        attempt: number;
+        due_at: Date | null;
+      }>(
         `SELECT s.step->>'status' AS status, (s.step->>'attempt')::int AS attempt, t.due_at
          FROM (SELECT id, state->'steps'->'reserve-inventory' AS step FROM sagas WHERE id = $1) s
          LEFT JOIN timers t ON t.id = s.id::text || ':reserve-inventory:retry:' || (s.step->>'attempt')`,

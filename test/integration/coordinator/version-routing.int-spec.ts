@@ -75,7 +75,7 @@ describe('version routing of registered definitions', () => {
   const versionsOf = async (sagaType: string) =>
     new Map(
       (
-        await environment.db.query<{ version: number; count: string }[]>(
+        await environment.db.query<{ version: number; count: string }>(
           `SELECT saga_version AS version, count(*) FROM sagas WHERE saga_type = $1 GROUP BY 1`,
           [sagaType],
         )

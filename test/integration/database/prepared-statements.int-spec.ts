@@ -1,9 +1,13 @@
 // Statements of the hot path, run in a transaction or on their own, are prepared: parsed and
 // planned once per connection, not at every run; other texts are not, and a migration that
 // changes what a prepared statement returns costs connections, not an error.
-import { DataSource } from 'typeorm';
-import { inTransaction, MAX_NAMED_STATEMENTS, prepared, runQuery, type SqlRunner } from '#postgres';
-import { postgresDataSourceOptions } from '../../../apps/coordinator/src/persistence/data-source-options.js';
+import {
+  MAX_NAMED_STATEMENTS,
+  PoolDatabase,
+  prepared,
+  type Database,
+  type SqlRunner,
+} from '#postgres';
 import { databaseUrl, uniqueName } from '../../support/services.js';
 
 /** The statements this connection holds prepared, with how often each ran. */
@@ -17,41 +21,41 @@ function preparedStatements(sql: SqlRunner) {
 /** Runs `test` on a pool of `poolSize` connections and a table `(a integer)` holding 1. */
 async function withPooledTable(
   poolSize: number,
-  test: (pooled: DataSource, table: string) => Promise<void>,
+  test: (pooled: Database, table: string) => Promise<void>,
 ): Promise<void> {
-  const pooled = new DataSource(postgresDataSourceOptions({ url: databaseUrl(), poolSize }));
-  await pooled.initialize();
+  const pooled = PoolDatabase.connect({ url: databaseUrl(), poolSize });
+  await pooled.open();
   const table = uniqueName('prepared_t');
   try {
-    await runQuery(pooled, `CREATE TABLE ${table} (a integer)`);
-    await runQuery(pooled, `INSERT INTO ${table} VALUES (1)`);
+    await pooled.query(`CREATE TABLE ${table} (a integer)`);
+    await pooled.query(`INSERT INTO ${table} VALUES (1)`);
     await test(pooled, table);
   } finally {
-    await runQuery(pooled, `DROP TABLE IF EXISTS ${table}`);
-    await pooled.destroy();
+    await pooled.query(`DROP TABLE IF EXISTS ${table}`);
+    await pooled.close();
   }
 }
 
 describe('statements prepared by the SQL runner', () => {
-  let dataSource: DataSource;
+  let database: PoolDatabase;
 
   beforeAll(async () => {
     // One connection, so every transaction below sees what the earlier ones prepared.
-    dataSource = new DataSource(postgresDataSourceOptions({ url: databaseUrl(), poolSize: 1 }));
-    await dataSource.initialize();
+    database = PoolDatabase.connect({ url: databaseUrl(), poolSize: 1 });
+    await database.open();
   });
 
   afterAll(async () => {
-    await dataSource.destroy();
+    await database.close();
   });
 
   it('parses a statement once per connection and runs it again by name', async () => {
     const text = prepared('SELECT $1::int * 2 AS doubled');
     for (let n = 1; n <= 7; n++) {
-      const rows = await inTransaction(dataSource, (sql) => sql.query(text, [n]));
+      const rows = await database.transaction((sql) => sql.query(text, [n]));
       expect(rows).toEqual([{ doubled: n * 2 }]);
     }
-    const named = await inTransaction(dataSource, preparedStatements);
+    const named = await database.transaction(preparedStatements);
     expect(named.filter((statement) => statement.statement === text)).toEqual([
       { name: expect.stringMatching(/^saga_statement_\d+$/), statement: text, runs: 7 },
     ]);
@@ -59,8 +63,8 @@ describe('statements prepared by the SQL runner', () => {
 
   it('leaves a text not marked prepared unnamed', async () => {
     const text = 'SELECT $1::int * 3 AS tripled';
-    await inTransaction(dataSource, (sql) => sql.query(text, [1]));
-    const named = await inTransaction(dataSource, preparedStatements);
+    await database.transaction((sql) => sql.query(text, [1]));
+    const named = await database.transaction(preparedStatements);
     expect(named.map((statement) => statement.statement)).not.toContain(text);
   });
 
@@ -76,13 +80,13 @@ describe('statements prepared by the SQL runner', () => {
         return { pid: row!.pid, rows: await sql.query<Record<string, unknown>>(text) };
       };
       const all = () =>
-        Promise.all(Array.from({ length: poolSize }, () => inTransaction(pooled, pidAndRows)));
+        Promise.all(Array.from({ length: poolSize }, () => pooled.transaction(pidAndRows)));
       const before = await all();
       expect(new Set(before.map(({ pid }) => pid)).size).toBe(poolSize);
       expect(before.map(({ rows }) => rows)).toEqual(before.map(() => [{ a: 1 }]));
 
-      await runQuery(pooled, `ALTER TABLE ${table} ADD COLUMN b text DEFAULT 'x'`);
-      const after = await inTransaction(pooled, pidAndRows);
+      await pooled.query(`ALTER TABLE ${table} ADD COLUMN b text DEFAULT 'x'`);
+      const after = await pooled.transaction(pidAndRows);
       expect(after.rows).toEqual([{ a: 1, b: 'x' }]);
       expect(before.map(({ pid }) => pid)).not.toContain(after.pid);
       const again = await all();
@@ -94,12 +98,12 @@ describe('statements prepared by the SQL runner', () => {
     await withPooledTable(2, async (pooled, table) => {
       // Slow enough that both connections of the pool run it at once.
       const text = prepared(`SELECT a, pg_sleep(0.05)::text AS slept FROM ${table}`);
-      const both = () => Promise.all([runQuery(pooled, text), runQuery(pooled, text)]);
+      const both = () => Promise.all([pooled.query(text), pooled.query(text)]);
       expect(await both()).toEqual([[{ a: 1, slept: '' }], [{ a: 1, slept: '' }]]);
-      const named = await inTransaction(pooled, preparedStatements);
+      const named = await pooled.transaction(preparedStatements);
       expect(named.map((statement) => statement.statement)).toContain(text);
 
-      await runQuery(pooled, `ALTER TABLE ${table} ALTER COLUMN a TYPE bigint`);
+      await pooled.query(`ALTER TABLE ${table} ALTER COLUMN a TYPE bigint`);
       expect(await both()).toEqual([[{ a: '1', slept: '' }], [{ a: '1', slept: '' }]]);
     });
   });
@@ -108,11 +112,11 @@ describe('statements prepared by the SQL runner', () => {
     const texts = Array.from({ length: MAX_NAMED_STATEMENTS + 10 }, (_, k) =>
       prepared(`SELECT $1::int + ${k} AS sum`),
     );
-    const sums = await inTransaction(dataSource, async (sql) =>
+    const sums = await database.transaction(async (sql) =>
       Promise.all(texts.map(async (text) => (await sql.query<{ sum: number }>(text, [1]))[0]?.sum)),
     );
     expect(sums).toEqual(texts.map((_, k) => k + 1));
-    const named = await inTransaction(dataSource, preparedStatements);
+    const named = await database.transaction(preparedStatements);
     expect(named.length).toBeLessThanOrEqual(MAX_NAMED_STATEMENTS);
     expect(named.map((statement) => statement.statement)).toContain(texts[0]);
     expect(named.map((statement) => statement.statement)).not.toContain(texts.at(-1));

@@ -1,12 +1,10 @@
 // A coordinator whose database connection is ended while it starts (a failover, an operator's
 // pg_terminate_backend during a rollout) tries the phase again and starts, instead of exiting:
 // a chaos run once lost a freshly restarted coordinator this way.
+import { quoteIdentifier } from '#postgres';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
-import {
-  postgresDataSourceOptions,
-  quoteIdentifier,
-} from '../../../apps/coordinator/src/persistence/data-source-options.js';
+import { postgresDataSourceOptions } from '../../../apps/coordinator/src/persistence/data-source-options.js';
 import type { CoordinatorRuntime } from '../../../apps/coordinator/src/runtime/coordinator-runtime.js';
 import {
   createEnvironment,

@@ -4,14 +4,11 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import {
-  postgresDataSourceOptions,
-  quoteIdentifier,
-} from '../../../apps/coordinator/src/persistence/data-source-options.js';
+import { postgresDataSourceOptions } from '../../../apps/coordinator/src/persistence/data-source-options.js';
 import { coordinatorMigrations } from '../../../apps/coordinator/src/persistence/migrations/index.js';
 import { StateInOneRow1765000000000 } from '../../../apps/coordinator/src/persistence/migrations/1765000000000-state-in-one-row.js';
 import { capacityCounts } from '../../../apps/coordinator/src/resilience/held-commands.js';
-import { inTransaction } from '#postgres';
+import { quoteIdentifier } from '#postgres';
 import { databaseUrl, uniqueName } from '../../support/services.js';
 
 describe('the migration to one row per saga, with sagas in flight', () => {
@@ -91,7 +88,9 @@ describe('the migration to one row per saga, with sagas in flight', () => {
       [completed]: [],
     });
     // The load per participant reads them: every saga not ended, one per step in flight.
-    const { loads, sagasInFlight } = await inTransaction(dataSource, (sql) => capacityCounts(sql));
+    const { loads, sagasInFlight } = await capacityCounts({
+      query: (text, parameters) => dataSource!.query(text, parameters),
+    });
     expect(sagasInFlight).toBe(2); // the running and the compensating one; not the stuck one
     expect(Object.fromEntries(loads)).toEqual({
       payment: { inFlight: 1, held: 0 },

@@ -1,29 +1,25 @@
 // Backends terminated under the SQL runner (pg_terminate_backend, as a failover or an operator
 // does): a transaction that loses its connection fails or runs again, the process lives on.
-import { DataSource } from 'typeorm';
-import { inTransaction, runQuery } from '#postgres';
-import { postgresDataSourceOptions } from '../../../apps/coordinator/src/persistence/data-source-options.js';
+import { PoolDatabase } from '#postgres';
 import { terminateBackends, urlWithApplicationName } from '../../support/database-sessions.js';
 import { uniqueName } from '../../support/services.js';
 import { waitFor } from '../../support/wait-for.js';
 
 describe('backends terminated under the SQL runner', () => {
   const applicationName = uniqueName('pgkill');
-  let dataSource: DataSource;
+  let database: PoolDatabase;
   const uncaught: unknown[] = [];
   const onUncaught = (error: unknown) => uncaught.push(error);
 
   beforeAll(async () => {
     process.on('uncaughtException', onUncaught);
-    dataSource = new DataSource(
-      postgresDataSourceOptions({ url: urlWithApplicationName(applicationName), poolSize: 4 }),
-    );
-    await dataSource.initialize();
+    database = PoolDatabase.connect({ url: urlWithApplicationName(applicationName), poolSize: 4 });
+    await database.open();
   });
 
   afterAll(async () => {
     process.off('uncaughtException', onUncaught);
-    await dataSource.destroy();
+    await database.close();
   });
 
   afterEach(() => {
@@ -32,7 +28,7 @@ describe('backends terminated under the SQL runner', () => {
 
   it('runs a transaction again when its backend was terminated before the commit', async () => {
     let attempts = 0;
-    const rows = await inTransaction(dataSource, async (sql) => {
+    const rows = await database.transaction(async (sql) => {
       attempts++;
       await sql.query('SELECT 1');
       // The connection of this very transaction ends while it is checked out.
@@ -44,10 +40,10 @@ describe('backends terminated under the SQL runner', () => {
   });
 
   it('survives idle connections terminated in the pool', async () => {
-    await Promise.all([1, 2, 3].map(() => runQuery(dataSource, 'SELECT pg_sleep(0.05)')));
+    await Promise.all([1, 2, 3].map(() => database.query('SELECT pg_sleep(0.05)')));
     expect(await terminateBackends([applicationName])).toBeGreaterThan(0);
     await waitFor('a query to succeed after the sweep', async () =>
-      (await runQuery<{ one: number }>(dataSource, 'SELECT 1 AS one').catch(() => []))[0]?.one === 1
+      (await database.query<{ one: number }>('SELECT 1 AS one').catch(() => []))[0]?.one === 1
         ? true
         : undefined,
     );
@@ -59,13 +55,15 @@ describe('backends terminated under the SQL runner', () => {
     let failed = 0;
     const worker = async () => {
       while (!stop) {
-        await inTransaction(dataSource, async (sql) => {
-          await sql.query('SELECT pg_sleep(0.005)');
-          return sql.query('SELECT 1');
-        }).then(
-          () => committed++,
-          () => failed++,
-        );
+        await database
+          .transaction(async (sql) => {
+            await sql.query('SELECT pg_sleep(0.005)');
+            return sql.query('SELECT 1');
+          })
+          .then(
+            () => committed++,
+            () => failed++,
+          );
       }
     };
     const workers = Array.from({ length: 6 }, worker);

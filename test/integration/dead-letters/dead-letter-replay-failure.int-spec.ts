@@ -1,12 +1,11 @@
 // The dead-letter API over a publisher the test controls, on the real Postgres: a replay the
 // broker does not acknowledge answers 503 and leaves the dead letters replayable; once the
 // broker is back, the bulk replay republishes each one once, as it was, without dlq headers.
+import type { Database } from '#postgres';
 import { DEAD_LETTER_HEADERS, HEADERS } from '#contracts';
 import type { MessagePublisher, OutgoingMessage } from '#saga-core';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { Client } from 'pg';
-import { DataSource } from 'typeorm';
 import {
   deadLetterIndexer,
   DeadLettersModule,
@@ -14,11 +13,8 @@ import {
 import { MAX_DEAD_LETTER_VALUE_BYTES } from '../../../apps/coordinator/src/dead-letters/dead-letter-record.js';
 import { DeadLetterReplayer } from '../../../apps/coordinator/src/dead-letters/dead-letter-replayer.js';
 import { configureHttp } from '../../../apps/coordinator/src/http/index.js';
-import {
-  postgresDataSourceOptions,
-  quoteIdentifier,
-} from '../../../apps/coordinator/src/persistence/data-source-options.js';
-import { databaseUrl, uniqueName } from '../../support/services.js';
+import { dropMigratedSchema, openMigratedSchema } from '../../support/migrated-schema.js';
+import { uniqueName } from '../../support/services.js';
 import { ADMIN_HEADERS } from '../../support/test-credentials.js';
 import { withTestGuard } from '../../support/test-guard.js';
 
@@ -50,23 +46,15 @@ const deadLetter = (offset: number) => ({
 describe('replaying dead letters when the broker fails', () => {
   const schema = uniqueName('it_dlq_replay');
   const publisher = new ControlledPublisher();
-  let dataSource: DataSource;
+  let database: Database;
   let app: NestExpressApplication;
   let url: string;
 
   beforeAll(async () => {
-    const admin = new Client({ connectionString: databaseUrl() });
-    await admin.connect();
-    await admin.query(`CREATE SCHEMA ${quoteIdentifier(schema)}`);
-    await admin.end();
-    dataSource = new DataSource(
-      postgresDataSourceOptions({ url: databaseUrl(), schema, poolSize: 2 }),
-    );
-    await dataSource.initialize();
-    await dataSource.runMigrations({ transaction: 'all' });
-    await deadLetterIndexer(dataSource)([deadLetter(1), deadLetter(2)]);
+    database = await openMigratedSchema(schema);
+    await deadLetterIndexer(database)([deadLetter(1), deadLetter(2)]);
     app = await NestFactory.create<NestExpressApplication>(
-      withTestGuard(DeadLettersModule.register({ dataSource, publisher })),
+      withTestGuard(DeadLettersModule.register({ database, publisher })),
       { logger: false },
     );
     configureHttp(app);
@@ -76,8 +64,7 @@ describe('replaying dead letters when the broker fails', () => {
 
   afterAll(async () => {
     await app?.close();
-    await dataSource?.query(`DROP SCHEMA ${quoteIdentifier(schema)} CASCADE`);
-    await dataSource?.destroy();
+    if (database !== undefined) await dropMigratedSchema(database, schema);
   });
 
   const post = (path: string) => fetch(`${url}${path}`, { method: 'POST', headers: ADMIN_HEADERS });
@@ -140,8 +127,8 @@ describe('replaying dead letters when the broker fails', () => {
   });
 
   it('bounds a bulk replay and says when more dead letters wait', async () => {
-    await deadLetterIndexer(dataSource)([deadLetter(3), deadLetter(4)]);
-    const replayer = new DeadLetterReplayer(dataSource, publisher, { chunkSize: 1, maxPerCall: 1 });
+    await deadLetterIndexer(database)([deadLetter(3), deadLetter(4)]);
+    const replayer = new DeadLetterReplayer(database, publisher, { chunkSize: 1, maxPerCall: 1 });
     expect(await replayer.replayPending('ops')).toMatchObject({ more: true });
     expect(await replayer.replayPending('ops')).toMatchObject({ more: false });
     expect(await replayer.replayPending('ops')).toEqual({ replayed: [], more: false });
@@ -155,7 +142,7 @@ describe('replaying dead letters when the broker fails', () => {
 
   it('refuses to replay a dead letter whose value was cut (409) and leaves it out of bulk replays', async () => {
     const huge = { ...deadLetter(5), value: `"${'x'.repeat(MAX_DEAD_LETTER_VALUE_BYTES)}"` };
-    await deadLetterIndexer(dataSource)([huge]);
+    await deadLetterIndexer(database)([huge]);
     const [id] = await pending();
     const view = (await (
       await fetch(`${url}/dead-letters/${id}`, { headers: ADMIN_HEADERS })

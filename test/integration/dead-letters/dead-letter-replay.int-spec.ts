@@ -82,9 +82,7 @@ describe('dead letters on the real Kafka and Postgres', () => {
       return page.items.length === count ? page.items : undefined;
     });
   const sagasWithKey = async (key: string) =>
-    environment.db.query<{ id: string }[]>(`SELECT id FROM sagas WHERE idempotency_key = $1`, [
-      key,
-    ]);
+    environment.db.query<{ id: string }>(`SELECT id FROM sagas WHERE idempotency_key = $1`, [key]);
 
   beforeAll(async () => {
     environment = await createEnvironment('it_dlq');
@@ -295,7 +293,7 @@ describe('dead letters on the real Kafka and Postgres', () => {
       );
       expect(asOperator).toMatchObject({ value: '[REDACTED]', valueRedacted: false });
       // At rest it is sealed.
-      const [stored] = await environment.db.query<{ value: string }[]>(
+      const [stored] = await environment.db.query<{ value: string }>(
         `SELECT value FROM dead_letters WHERE id = $1::bigint`,
         [secret!.id],
       );

@@ -2,7 +2,6 @@
 // in-process broker, as `npm start` runs with nothing configured): dead letters are recorded
 // and replayed there too.
 import { HEADERS, JSON_CONTENT_TYPE, MESSAGE_TYPES } from '#contracts';
-import { runQuery } from '#postgres';
 import { loadCoordinatorConfig } from '../../../apps/coordinator/src/config/coordinator-config.js';
 import { DeadLetterQueries } from '../../../apps/coordinator/src/dead-letters/dead-letter-queries.js';
 import { DeadLetterReplayer } from '../../../apps/coordinator/src/dead-letters/dead-letter-replayer.js';
@@ -19,8 +18,7 @@ describe('dead letters in the embedded mode', () => {
   let runtime: CoordinatorRuntime;
   let queries: DeadLetterQueries;
   const sql = {
-    query: <Row>(text: string, params?: unknown[]) =>
-      runQuery<Row>(runtime.dataSource, text, params),
+    query: <Row>(text: string, params?: unknown[]) => runtime.database.query<Row>(text, params),
   };
 
   beforeAll(async () => {
@@ -28,7 +26,7 @@ describe('dead letters in the embedded mode', () => {
       config: loadCoordinatorConfig({}),
       registry: createSampleSagaRegistry(),
     });
-    queries = new DeadLetterQueries(runtime.dataSource);
+    queries = new DeadLetterQueries(runtime.database);
     await runtime.start();
   }, 60_000);
   afterAll(() => runtime?.stop());
@@ -54,7 +52,7 @@ describe('dead letters in the embedded mode', () => {
     expect(first!.reason).toMatch(/^refused: /);
 
     const replayed = await new DeadLetterReplayer(
-      runtime.dataSource,
+      runtime.database,
       runtime.transport.publisher,
     ).replayOne(first!.id, 'ops-dan');
     expect(replayed).toMatchObject({ replayedBy: 'ops-dan', replayCount: 1 });

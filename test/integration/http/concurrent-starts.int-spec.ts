@@ -106,7 +106,7 @@ describe('concurrent starts over HTTP', () => {
       expect(answer.body.message).toContain('no-such-saga');
     }
 
-    const rows = await environment.db.query<{ count: number }[]>(
+    const rows = await environment.db.query<{ count: number }>(
       `SELECT count(*)::int AS count FROM sagas`,
     );
     expect(rows[0]?.count).toBe(distinct.length + 1);

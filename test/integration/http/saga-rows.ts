@@ -1,6 +1,6 @@
 // Rows of the coordinator's tables written with plain SQL, for tests that read them back.
 import { defineSaga } from '#saga-core';
-import type { DataSource } from 'typeorm';
+import type { Database } from '#postgres';
 import { z } from 'zod';
 
 /** A definition whose step ids jsonb would reorder (it sorts keys by length): reserve-stock, pay, ship. */
@@ -45,8 +45,8 @@ export interface SagaRowOptions {
 }
 
 /** Inserts a saga row (version 1, idempotency key = id). */
-export async function insertSaga(dataSource: DataSource, options: SagaRowOptions): Promise<void> {
-  await dataSource.query(
+export async function insertSaga(database: Database, options: SagaRowOptions): Promise<void> {
+  await database.query(
     `INSERT INTO sagas (id, saga_type, saga_version, status, idempotency_key, state, created_at, updated_at)
      VALUES ($1, $2, 1, $3, $4, $5, $6, $6)`,
     [
@@ -62,25 +62,22 @@ export async function insertSaga(dataSource: DataSource, options: SagaRowOptions
 
 /** Inserts a pending timer of a saga's step (the step view's `nextWakeupAt`). */
 export async function insertTimer(
-  dataSource: DataSource,
+  database: Database,
   sagaId: string,
   stepId: string,
   timer: { kind: string; attempt: number; dueAt: string },
 ): Promise<void> {
-  await dataSource.query(
-    `INSERT INTO timers (id, saga_id, due_at, wakeup) VALUES ($1, $2, $3, $4)`,
-    [
-      `${sagaId}:${stepId}:${timer.kind}:${timer.attempt}`,
-      sagaId,
-      timer.dueAt,
-      JSON.stringify({ kind: timer.kind, stepId, attempt: timer.attempt }),
-    ],
-  );
+  await database.query(`INSERT INTO timers (id, saga_id, due_at, wakeup) VALUES ($1, $2, $3, $4)`, [
+    `${sagaId}:${stepId}:${timer.kind}:${timer.attempt}`,
+    sagaId,
+    timer.dueAt,
+    JSON.stringify({ kind: timer.kind, stepId, attempt: timer.attempt }),
+  ]);
 }
 
 /** Inserts an audit row at the database's current time. */
 export async function insertAudit(
-  dataSource: DataSource,
+  database: Database,
   sagaId: string,
   entry: {
     eventType: string;
@@ -93,7 +90,7 @@ export async function insertAudit(
     applied?: boolean;
   },
 ): Promise<void> {
-  await dataSource.query(
+  await database.query(
     `INSERT INTO saga_audit (saga_id, at, event_type, from_status, to_status, step_id, attempt, actor, applied, detail)
      VALUES ($1, clock_timestamp(), $2, $3, $4, $5, $6, $7, $8, $9)`,
     [

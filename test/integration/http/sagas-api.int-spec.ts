@@ -1,11 +1,10 @@
 // The saga HTTP API over a fake SagaOperations and the real PostgresSagaQueries, in a schema of
 // its own on the real Postgres; requests go over a real socket with fetch.
+import type { Database } from '#postgres';
 import { randomUUID } from 'node:crypto';
 import { createSagaRegistry } from '#saga-core';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { Client } from 'pg';
-import { DataSource } from 'typeorm';
 import {
   IdempotencyConflictError,
   IllegalSagaActionError,
@@ -24,12 +23,9 @@ import {
 import { PARTICIPANT_HEALTH } from '../../../apps/coordinator/src/resilience/participant-health.js';
 import { SAGA_QUERIES } from '../../../apps/coordinator/src/application/saga-queries.js';
 import { configureHttp, HttpApiModule } from '../../../apps/coordinator/src/http/index.js';
-import {
-  postgresDataSourceOptions,
-  quoteIdentifier,
-} from '../../../apps/coordinator/src/persistence/data-source-options.js';
+import { dropMigratedSchema, openMigratedSchema } from '../../support/migrated-schema.js';
 import { PostgresSagaQueries } from '../../../apps/coordinator/src/persistence/saga-queries.postgres.js';
-import { databaseUrl, uniqueName } from '../../support/services.js';
+import { uniqueName } from '../../support/services.js';
 import { createHttpSecurity } from '../../../apps/coordinator/src/http/create-http-security.js';
 import { loadCoordinatorConfig } from '../../../apps/coordinator/src/config/coordinator-config.js';
 import { ADMIN_HEADERS, TEST_SECURITY_ENV } from '../../support/test-credentials.js';
@@ -92,21 +88,13 @@ const authFetch = (input: string, init: RequestInit = {}) =>
 describe('the saga HTTP API', () => {
   const schema = uniqueName('it_http');
   const operations = new FakeSagaOperations();
-  let dataSource: DataSource;
+  let database: Database;
   let app: NestExpressApplication;
   let url: string;
 
   beforeAll(async () => {
-    const admin = new Client({ connectionString: databaseUrl() });
-    await admin.connect();
-    await admin.query(`CREATE SCHEMA ${quoteIdentifier(schema)}`);
-    await admin.end();
-    dataSource = new DataSource(
-      postgresDataSourceOptions({ url: databaseUrl(), schema, poolSize: 2 }),
-    );
-    await dataSource.initialize();
-    await dataSource.runMigrations({ transaction: 'all' });
-    const queries = new PostgresSagaQueries(dataSource, createSagaRegistry([checkoutSaga]));
+    database = await openMigratedSchema(schema);
+    const queries = new PostgresSagaQueries(database, createSagaRegistry([checkoutSaga]));
     app = await NestFactory.create<NestExpressApplication>(
       HttpApiModule.register({
         providers: [
@@ -131,8 +119,7 @@ describe('the saga HTTP API', () => {
 
   afterAll(async () => {
     await app?.close();
-    await dataSource?.query(`DROP SCHEMA ${quoteIdentifier(schema)} CASCADE`);
-    await dataSource?.destroy();
+    if (database !== undefined) await dropMigratedSchema(database, schema);
   });
 
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
@@ -296,7 +283,7 @@ describe('the saga HTTP API', () => {
   describe('GET /sagas/:id', () => {
     it('shows the saga with its steps in declaration order and its history in order', async () => {
       const sagaId = randomUUID();
-      await insertSaga(dataSource, {
+      await insertSaga(database, {
         id: sagaId,
         status: 'compensating',
         createdAt: '2026-11-01T10:00:00.000Z',
@@ -321,24 +308,24 @@ describe('the saga HTTP API', () => {
           },
         },
       });
-      await insertTimer(dataSource, sagaId, 'reserve-stock', {
+      await insertTimer(database, sagaId, 'reserve-stock', {
         kind: 'compensation-timeout',
         attempt: 1,
         dueAt: '2026-11-01T10:00:05.000Z',
       });
-      await insertAudit(dataSource, sagaId, {
+      await insertAudit(database, sagaId, {
         eventType: 'start',
         toStatus: 'running',
         detail: 'started',
       });
-      await insertAudit(dataSource, sagaId, {
+      await insertAudit(database, sagaId, {
         eventType: 'cancel',
         fromStatus: 'running',
         toStatus: 'compensating',
         actor: 'ops:alice',
         detail: 'cancelled: customer asked',
       });
-      await insertAudit(dataSource, sagaId, {
+      await insertAudit(database, sagaId, {
         eventType: 'reply',
         fromStatus: 'compensating',
         toStatus: 'compensating',
@@ -415,7 +402,7 @@ describe('the saga HTTP API', () => {
       for (const [index, minute] of times.entries()) {
         const id = randomUUID();
         ids.push(id);
-        await insertSaga(dataSource, {
+        await insertSaga(database, {
           id,
           sagaType: 'listing',
           status: index % 2 === 0 ? 'completed' : 'compensated',

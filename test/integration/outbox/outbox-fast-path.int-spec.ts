@@ -2,9 +2,8 @@
 // them (marks them sent when they went late); what it could not publish stays unsent until the
 // relay, after its grace period, publishes it (DESIGN.md, "Outbox relay").
 import { jest } from '@jest/globals';
-import type { DataSource } from 'typeorm';
+import type { Database } from '#postgres';
 import type { MessagePublisher, OutgoingMessage } from '#saga-core';
-import { inTransaction } from '#postgres';
 import {
   enqueueOutbox,
   type OutboxRow,
@@ -37,19 +36,18 @@ const row = (n: number): OutboxRow => ({
 
 describe('the outbox fast path and its relay', () => {
   const schema = uniqueName('it_outbox');
-  let dataSource: DataSource;
+  let database: Database;
   const open = (_sagaId: string | null, payload: unknown) => payload;
 
   beforeAll(async () => {
-    dataSource = await openMigratedSchema(schema);
+    database = await openMigratedSchema(schema);
   });
-  afterAll(() => dropMigratedSchema(dataSource, schema));
+  afterAll(() => dropMigratedSchema(database, schema));
 
-  const commit = (rows: OutboxRow[]) =>
-    inTransaction(dataSource, (sql) => enqueueOutbox(sql, rows));
+  const commit = (rows: OutboxRow[]) => database.transaction((sql) => enqueueOutbox(sql, rows));
   const unsent = async (ids: string[]) =>
     (
-      await dataSource.query<{ id: string }[]>(
+      await database.query<{ id: string }>(
         `SELECT id FROM outbox WHERE sent_at IS NULL AND id = ANY($1::bigint[])`,
         [ids],
       )
@@ -57,7 +55,7 @@ describe('the outbox fast path and its relay', () => {
 
   const stored = async (ids: string[]) =>
     (
-      await dataSource.query<{ id: string; sent: boolean }[]>(
+      await database.query<{ id: string; sent: boolean }>(
         `SELECT id::text AS id, sent_at IS NOT NULL AS sent FROM outbox WHERE id = ANY($1::bigint[])
          ORDER BY id`,
         [ids],
@@ -85,7 +83,7 @@ describe('the outbox fast path and its relay', () => {
     const ids = await commit(rows);
     const unknown = [row(4)];
     const unknownIds = await commit(unknown);
-    const fastPath = new OutboxFastPath(dataSource, timed, open, () => now);
+    const fastPath = new OutboxFastPath(database, timed, open, () => now);
     fastPath.publish(ids, rows, undefined, (r) => deadlines.get(r.key)!);
     await waitFor('the first publish', async () => publisher.published.length === 3);
     fastPath.publish(unknownIds, unknown);
@@ -101,7 +99,7 @@ describe('the outbox fast path and its relay', () => {
 
   it('publishes committed rows at once, in commit order, and leaves none unsent', async () => {
     const publisher = new RecordingPublisher();
-    const fastPath = new OutboxFastPath(dataSource, publisher, open);
+    const fastPath = new OutboxFastPath(database, publisher, open);
     const first = [row(1), row(2)];
     const second = [row(3)];
     const firstIds = await commit(first);
@@ -117,7 +115,7 @@ describe('the outbox fast path and its relay', () => {
   it('leaves what it could not publish to the relay, which takes it only after the grace period', async () => {
     const broken = new RecordingPublisher();
     broken.down = true;
-    const fastPath = new OutboxFastPath(dataSource, broken, open);
+    const fastPath = new OutboxFastPath(database, broken, open);
     const rows = [row(4), row(5)];
     const ids = await commit(rows);
     fastPath.publish(ids, rows);
@@ -125,9 +123,9 @@ describe('the outbox fast path and its relay', () => {
     expect(await unsent(ids)).toEqual(ids);
 
     const publisher = new RecordingPublisher();
-    const patient = new OutboxRelay(dataSource, publisher, { lanes: 2, graceMs: 60_000 });
+    const patient = new OutboxRelay(database, publisher, { lanes: 2, graceMs: 60_000 });
     expect(await patient.drainOnce()).toBe(0);
-    const relay = new OutboxRelay(dataSource, publisher, { lanes: 2, graceMs: 200 });
+    const relay = new OutboxRelay(database, publisher, { lanes: 2, graceMs: 200 });
     await waitFor('the rows to outlive the grace period', async () =>
       (await relay.drainOnce()) > 0 ? true : undefined,
     );
@@ -150,7 +148,7 @@ describe('the outbox fast path and its relay', () => {
 
     it('keeps a later row of a saga behind an earlier one whose send failed, and lets other sagas go', async () => {
       const publisher = new RecordingPublisher();
-      const fastPath = new OutboxFastPath(dataSource, publisher, open);
+      const fastPath = new OutboxFastPath(database, publisher, open);
       publisher.down = true;
       const command = [sagaRow(X, 'x-command')];
       const commandIds = await commit(command);
@@ -158,7 +156,7 @@ describe('the outbox fast path and its relay', () => {
       await fastPath.stop();
 
       publisher.down = false;
-      const later = new OutboxFastPath(dataSource, publisher, open);
+      const later = new OutboxFastPath(database, publisher, open);
       const compensation = [sagaRow(X, 'x-compensation')];
       const other = [sagaRow(Y, 'y-command')];
       const compensationIds = await commit(compensation);
@@ -172,7 +170,7 @@ describe('the outbox fast path and its relay', () => {
         ...compensationIds,
       ]);
 
-      const relay = new OutboxRelay(dataSource, publisher, { lanes: 2, graceMs: 0 });
+      const relay = new OutboxRelay(database, publisher, { lanes: 2, graceMs: 0 });
       await relay.drainOnce();
       expect(publisher.published.map((m) => m.key)).toEqual([
         'y-command',
@@ -185,7 +183,7 @@ describe('the outbox fast path and its relay', () => {
       const publisher = new RecordingPublisher();
       const earlier = [sagaRow(Z, 'z-first')];
       await commit(earlier); // committed elsewhere, never handed to this fast path
-      const fastPath = new OutboxFastPath(dataSource, publisher, open);
+      const fastPath = new OutboxFastPath(database, publisher, open);
       const next = [sagaRow(Z, 'z-second')];
       fastPath.publish(await commit(next), next);
       await fastPath.stop();
@@ -196,10 +194,10 @@ describe('the outbox fast path and its relay', () => {
       /** The order checks the guard reads from the database. */
       const orderQueries = () => {
         const seen: string[] = [];
-        const query = dataSource.query.bind(dataSource);
+        const query = database.query.bind(database);
         const spy = jest
-          .spyOn(dataSource, 'query')
-          .mockImplementation((...args: Parameters<DataSource['query']>) => {
+          .spyOn(database, 'query')
+          .mockImplementation((...args: Parameters<Database['query']>) => {
             if (args[0].includes('JOIN outbox o ON o.saga_id')) seen.push(args[0]);
             return query(...args);
           });
@@ -208,7 +206,7 @@ describe('the outbox fast path and its relay', () => {
 
       it('publishes a row after an earlier one it published itself, in order', async () => {
         const publisher = new RecordingPublisher();
-        const fastPath = new OutboxFastPath(dataSource, publisher, open);
+        const fastPath = new OutboxFastPath(database, publisher, open);
         const W = '00000000-0000-4000-8000-0000000000a6';
         const command = [sagaRow(W, 'w-command')];
         const commandIds = await commit(command);
@@ -223,7 +221,7 @@ describe('the outbox fast path and its relay', () => {
 
       it('publishes a saga with no earlier unsent row without any query', async () => {
         const publisher = new RecordingPublisher();
-        const fastPath = new OutboxFastPath(dataSource, publisher, open);
+        const fastPath = new OutboxFastPath(database, publisher, open);
         const rows = [sagaRow('00000000-0000-4000-8000-0000000000a7', 'u-1')];
         const queries = orderQueries();
         try {
@@ -240,7 +238,7 @@ describe('the outbox fast path and its relay', () => {
         const publisher = new RecordingPublisher();
         const T = '00000000-0000-4000-8000-0000000000a8';
         const earlierIds = await commit([sagaRow(T, 't-first')]); // decided elsewhere
-        const fastPath = new OutboxFastPath(dataSource, publisher, open);
+        const fastPath = new OutboxFastPath(database, publisher, open);
         const next = [sagaRow(T, 't-second')];
         fastPath.publish(await commit(next), next, [{ sagaId: T, id: earlierIds[0]! }]);
         await fastPath.stop();
@@ -256,11 +254,11 @@ describe('the outbox fast path and its relay', () => {
       await commit([sagaRow(V, 'v-2')]); // decided elsewhere, not handed to this fast path
       const third = [sagaRow(V, 'v-3')];
       const thirdIds = await commit(third);
-      const fastPath = new OutboxFastPath(dataSource, publisher, open);
+      const fastPath = new OutboxFastPath(database, publisher, open);
       fastPath.publish([...firstIds, ...thirdIds], [...first, ...third]);
       await fastPath.stop();
       expect(publisher.published.filter((m) => m.key.startsWith('v-'))).toEqual([]);
-      await new OutboxRelay(dataSource, publisher, { lanes: 2, graceMs: 0 }).drainOnce();
+      await new OutboxRelay(database, publisher, { lanes: 2, graceMs: 0 }).drainOnce();
       const ofV = publisher.published.map((m) => m.key).filter((key) => key.startsWith('v-'));
       expect(ofV).toEqual(['v-1', 'v-2', 'v-3']);
     });
@@ -272,13 +270,13 @@ describe('the outbox fast path and its relay', () => {
       const second = [sagaRow(W, 'w-2')];
       const firstIds = await commit(first);
       const secondIds = await commit(second);
-      const fastPath = new OutboxFastPath(dataSource, publisher, open);
+      const fastPath = new OutboxFastPath(database, publisher, open);
       fastPath.publish(secondIds, second);
       fastPath.publish(firstIds, first);
       await fastPath.stop();
       expect(publisher.published.map((m) => m.key)).toEqual(['w-1']);
       expect(await unsent(secondIds)).toEqual(secondIds);
-      await new OutboxRelay(dataSource, publisher, { lanes: 2, graceMs: 0 }).drainOnce();
+      await new OutboxRelay(database, publisher, { lanes: 2, graceMs: 0 }).drainOnce();
       const ofW = publisher.published.map((m) => m.key).filter((key) => key.startsWith('w-'));
       expect(ofW).toEqual(['w-1', 'w-2']);
     });

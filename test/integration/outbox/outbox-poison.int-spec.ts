@@ -48,7 +48,7 @@ describe('a poison outbox row on the real Kafka and Postgres', () => {
   ): Promise<string[]> => {
     const ids: string[] = [];
     for (const row of rows) {
-      const [inserted] = await environment.db.query<{ id: string }[]>(
+      const [inserted] = await environment.db.query<{ id: string }>(
         `INSERT INTO outbox (saga_id, lane, topic, message_key, headers, payload)
          VALUES ($1::uuid, 0, $2, $1::text, $3, $4) RETURNING id`,
         [
@@ -64,14 +64,16 @@ describe('a poison outbox row on the real Kafka and Postgres', () => {
   };
   const outboxRow = async (id: string) =>
     (
-      await environment.db.query<
-        { sent_at: Date | null; set_aside_at: Date | null; set_aside_reason: string | null }[]
-      >(`SELECT sent_at, set_aside_at, set_aside_reason FROM outbox WHERE id = $1`, [id])
+      await environment.db.query<{
+        sent_at: Date | null;
+        set_aside_at: Date | null;
+        set_aside_reason: string | null;
+      }>(`SELECT sent_at, set_aside_at, set_aside_reason FROM outbox WHERE id = $1`, [id])
     )[0];
 
   /** Whether the row was sent (null: there is no such row). */
   const sent = async (id: string): Promise<boolean | null> => {
-    const [row] = await environment.db.query<{ sent: boolean }[]>(
+    const [row] = await environment.db.query<{ sent: boolean }>(
       `SELECT sent_at IS NOT NULL AS sent FROM outbox WHERE id = $1`,
       [id],
     );

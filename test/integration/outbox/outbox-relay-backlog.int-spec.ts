@@ -1,14 +1,14 @@
 // The relay's poll when a backlog has piled up (a broker outage): finding the lanes with work
 // must cost what the lanes cost, not what the backlog does, and must still find every lane.
 import { randomUUID } from 'node:crypto';
-import type { DataSource } from 'typeorm';
+import type { Database } from '#postgres';
 import { LANES_WITH_WORK } from '../../../apps/coordinator/src/outbox/outbox-relay.js';
 import { dropMigratedSchema, openMigratedSchema } from '../../support/migrated-schema.js';
 import { uniqueName } from '../../support/services.js';
 
 /** Shared buffers (hit or read) the statement touched, over the whole plan, workers included. */
-async function buffersOf(dataSource: DataSource, sql: string, params: unknown[]): Promise<number> {
-  const [row] = await dataSource.query<{ 'QUERY PLAN': [{ Plan: Record<string, number> }] }[]>(
+async function buffersOf(database: Database, sql: string, params: unknown[]): Promise<number> {
+  const [row] = await database.query<{ 'QUERY PLAN': [{ Plan: Record<string, number> }] }>(
     `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${sql}`,
     params,
   );
@@ -18,14 +18,14 @@ async function buffersOf(dataSource: DataSource, sql: string, params: unknown[])
 
 describe('the outbox relay finding its lanes with work under a backlog', () => {
   const schema = uniqueName('it_relay_backlog');
-  let dataSource: DataSource;
+  let database: Database;
   const lanes = async (graceSeconds: number) =>
-    (await dataSource.query<{ lane: number }[]>(LANES_WITH_WORK, [graceSeconds])).map(
+    (await database.query<{ lane: number }>(LANES_WITH_WORK, [graceSeconds])).map(
       (row) => row.lane,
     );
   /** `count` unsent rows spread over `laneCount` lanes from `firstLane`, created `ageSeconds` ago. */
   const pileUp = (count: number, firstLane: number, laneCount: number, ageSeconds: number) =>
-    dataSource.query(
+    database.query(
       `INSERT INTO outbox (saga_id, lane, topic, message_key, headers, payload, created_at)
        SELECT gen_random_uuid(), $2 + g % $3, 'orders.commands', 'k', '{}', '{"amount":1}',
               now() - make_interval(secs => $4)
@@ -34,10 +34,10 @@ describe('the outbox relay finding its lanes with work under a backlog', () => {
     );
 
   beforeAll(async () => {
-    dataSource = await openMigratedSchema(schema);
+    database = await openMigratedSchema(schema);
   });
-  afterAll(() => dropMigratedSchema(dataSource, schema));
-  beforeEach(() => dataSource.query('TRUNCATE outbox'));
+  afterAll(() => dropMigratedSchema(database, schema));
+  beforeEach(() => database.query('TRUNCATE outbox'));
 
   it('finds no lane in an empty outbox, nor one whose rows are all within the grace period', async () => {
     expect(await lanes(0)).toEqual([]);
@@ -49,10 +49,10 @@ describe('the outbox relay finding its lanes with work under a backlog', () => {
   it('skips rows sent or set aside, finds a lane behind them, and lanes past the configured count', async () => {
     await pileUp(4, 0, 2, 120);
     await pileUp(2, 40, 1, 120); // written when OUTBOX_LANES was higher
-    await dataSource.query(`UPDATE outbox SET sent_at = now() WHERE lane = 0`);
+    await database.query(`UPDATE outbox SET sent_at = now() WHERE lane = 0`);
     // Lane 7: only an old row set aside. Lane 9: an old row set aside, then a row to send.
     const setAside = (lane: number) =>
-      dataSource.query(
+      database.query(
         `INSERT INTO outbox (saga_id, lane, topic, message_key, headers, payload, created_at,
            set_aside_at)
          VALUES ($1, $2, 'orders.commands', 'k', '{}', '{}', now() - interval '1 hour', now())`,
@@ -66,10 +66,10 @@ describe('the outbox relay finding its lanes with work under a backlog', () => {
 
   it('reads a few pages per lane, however many rows wait', async () => {
     await pileUp(50_000, 0, 16, 600);
-    await dataSource.query('ANALYZE outbox');
+    await database.query('ANALYZE outbox');
     const heapPages = Number(
       (
-        await dataSource.query<{ pages: string }[]>(
+        await database.query<{ pages: string }>(
           `SELECT relpages AS pages FROM pg_class WHERE oid = 'outbox'::regclass`,
         )
       )[0]!.pages,
@@ -77,6 +77,6 @@ describe('the outbox relay finding its lanes with work under a backlog', () => {
     expect(heapPages).toBeGreaterThan(500); // a scan of the backlog would read them all
     expect(await lanes(1)).toEqual([...Array(16).keys()]);
     // Each lane: one probe to find it, one to find a row old enough (an index path of 2–3 pages).
-    expect(await buffersOf(dataSource, LANES_WITH_WORK, [1])).toBeLessThan(16 * 12);
+    expect(await buffersOf(database, LANES_WITH_WORK, [1])).toBeLessThan(16 * 12);
   });
 });

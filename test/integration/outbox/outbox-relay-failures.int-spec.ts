@@ -3,9 +3,8 @@
 // transient failure keeps every row for the next pass, a never-sendable one sets its row aside
 // only once it has lasted, and meanwhile the other sagas' rows go and the saga's later rows wait.
 import { randomUUID } from 'node:crypto';
-import type { DataSource } from 'typeorm';
+import type { Database } from '#postgres';
 import type { MessagePublisher, OutgoingMessage } from '#saga-core';
-import { inTransaction } from '#postgres';
 import {
   enqueueOutbox,
   type OutboxRow,
@@ -41,12 +40,12 @@ class BrokerLikePublisher implements MessagePublisher {
 
 describe('the outbox relay facing failures', () => {
   const schema = uniqueName('it_relay_failures');
-  let dataSource: DataSource;
+  let database: Database;
 
   beforeAll(async () => {
-    dataSource = await openMigratedSchema(schema);
+    database = await openMigratedSchema(schema);
   });
-  afterAll(() => dropMigratedSchema(dataSource, schema));
+  afterAll(() => dropMigratedSchema(database, schema));
 
   const row = (sagaId: string, topic: string, key: string): OutboxRow => ({
     sagaId,
@@ -56,11 +55,10 @@ describe('the outbox relay facing failures', () => {
     headers: {},
     payload: {},
   });
-  const commit = (rows: OutboxRow[]) =>
-    inTransaction(dataSource, (sql) => enqueueOutbox(sql, rows));
+  const commit = (rows: OutboxRow[]) => database.transaction((sql) => enqueueOutbox(sql, rows));
   const unsent = async () =>
     (
-      await dataSource.query<{ message_key: string }[]>(
+      await database.query<{ message_key: string }>(
         `SELECT message_key FROM outbox WHERE sent_at IS NULL ORDER BY id`,
       )
     ).map((r) => r.message_key);
@@ -78,12 +76,12 @@ describe('the outbox relay facing failures', () => {
     const setAside: UndeliverableRow[][] = [];
     let persistMs = 60_000;
     const relay = () =>
-      new OutboxRelay(dataSource, publisher, {
+      new OutboxRelay(database, publisher, {
         lanes: 1,
         setAsideAfterMs: persistMs,
         setAside: async (rows) => {
           setAside.push([...rows]);
-          await dataSource.query(
+          await database.query(
             `UPDATE outbox SET set_aside_at = now(), set_aside_reason = $2 WHERE id = $1`,
             [rows[0]!.id, rows[0]!.reason],
           );

@@ -1,5 +1,5 @@
 // The kit's Postgres idempotency store on the real Postgres, in a schema of its own.
-import type { DataSource } from 'typeorm';
+import type { Database } from '#postgres';
 import { ALREADY_COMPENSATED, type ReplyOutcome } from '#contracts';
 import {
   openParticipantDatabase,
@@ -14,7 +14,7 @@ const success: ReplyOutcome = { status: 'success', result: { reservationId: 'r-1
 
 describe('the Postgres idempotency store', () => {
   const schema = uniqueName('it_participant');
-  let db: DataSource;
+  let db: Database;
   let store: PostgresIdempotencyStore;
 
   beforeAll(async () => {
@@ -28,7 +28,7 @@ describe('the Postgres idempotency store', () => {
 
   afterAll(async () => {
     await db.query(`DROP SCHEMA ${quoteIdentifier(schema)} CASCADE`);
-    await db.destroy();
+    await db.close();
   });
 
   /** Work that writes one effect row in the store's transaction, then answers `outcome`. */
@@ -45,7 +45,7 @@ describe('the Postgres idempotency store', () => {
   const effectsOf = async (key: string) =>
     Number(
       (
-        await db.query<{ n: string }[]>(
+        await db.query<{ n: string }>(
           `SELECT count(*) AS n FROM effects WHERE idempotency_key = $1`,
           [key],
         )
@@ -207,7 +207,7 @@ describe('the Postgres idempotency store', () => {
   /** Polls pg_stat_activity until `count` sessions wait on a lock of the idempotency table. */
   async function waitForLockWaiters(count: number): Promise<void> {
     for (let i = 0; i < 200; i++) {
-      const [row] = await db.query<{ n: string }[]>(
+      const [row] = await db.query<{ n: string }>(
         `SELECT count(*) AS n FROM pg_stat_activity
          WHERE wait_event_type = 'Lock' AND query LIKE '%participant_idempotency%'
            AND datname = current_database()`,

@@ -2,7 +2,7 @@
 // or a capture handled after the participant restarted finds what the step did before. (With
 // the records in memory, a restart lost them: the release found nothing to undo and answered
 // success, and the reservation was never given back; the chaos battery saw it.)
-import type { DataSource } from 'typeorm';
+import type { Database } from '#postgres';
 import type { CommandMessage, JsonValue, ReplyOutcome } from '#contracts';
 import { postgresRecordStore } from '../../../apps/sample-participants/src/business-records.js';
 import { InventoryHandlers } from '../../../apps/sample-participants/src/inventory.handlers.js';
@@ -22,18 +22,18 @@ import {
 import { databaseUrl, uniqueName } from '../../support/services.js';
 
 const schemaPrefix = `${uniqueName('it_records')}_`;
-const database = { url: databaseUrl(), schemaPrefix };
+const sampleDatabase = { url: databaseUrl(), schemaPrefix };
 
 /** One run of a participant's process: its database, its store and its service. */
 async function processOf<S extends SampleService>(
   participant: SampleParticipantName,
   create: (records: ReturnType<typeof postgresRecordStore>) => S,
 ) {
-  const dataSource = await openSampleDatabase(database, participant);
-  const records = postgresRecordStore(dataSource);
+  const database = await openSampleDatabase(sampleDatabase, participant);
+  const records = postgresRecordStore(database);
   const service = create(records);
   await records.ready();
-  const store = new PostgresIdempotencyStore(dataSource);
+  const store = new PostgresIdempotencyStore(database);
   /** Handles `command` as the kit does: in one transaction with its idempotency record. */
   const handle = async (command: CommandMessage): Promise<ReplyOutcome> => {
     const handler = commandHandlersOf(service)[command.commandType]!;
@@ -42,29 +42,29 @@ async function processOf<S extends SampleService>(
     );
     return outcome;
   };
-  return { dataSource, service, handle };
+  return { database, service, handle };
 }
 
 const succeededWith = (result: JsonValue): ReplyOutcome => ({ status: 'success', result });
 
 describe('the sample participants on Postgres', () => {
-  const opened: DataSource[] = [];
-  const track = <P extends { dataSource: DataSource }>(process: P) => {
-    opened.push(process.dataSource);
+  const opened: Database[] = [];
+  const track = <P extends { database: Database }>(process: P) => {
+    opened.push(process.database);
     return process;
   };
-  const restart = async (process: { dataSource: DataSource }) => {
-    await process.dataSource.destroy();
+  const restart = async (process: { database: Database }) => {
+    await process.database.close();
   };
 
   afterAll(async () => {
-    const admin = opened.find((db) => db.isInitialized);
+    const admin = opened.find((db) => db.isOpen);
     for (const participant of ['inventory', 'payment']) {
       await admin?.query(
         `DROP SCHEMA IF EXISTS ${quoteIdentifier(schemaPrefix + participant)} CASCADE`,
       );
     }
-    await Promise.all(opened.filter((db) => db.isInitialized).map((db) => db.destroy()));
+    await Promise.all(opened.filter((db) => db.isOpen).map((db) => db.close()));
   });
 
   it('gives a reservation made before a restart back when its compensation comes after', async () => {
@@ -94,7 +94,7 @@ describe('the sample participants on Postgres', () => {
       succeededWith({ reservationId: 'rsv:saga-r:reserve-inventory', released: true }),
     );
     expect(await after.service.available('apple')).toBe(10);
-    const effects = await after.dataSource.query<{ command_type: string }[]>(
+    const effects = await after.database.query<{ command_type: string }>(
       `SELECT command_type FROM effects ORDER BY id`,
     );
     expect(effects.map((e) => e.command_type)).toEqual(['inventory.reserve', 'inventory.release']);

@@ -116,7 +116,7 @@ describe('a participant circuit breaker on the real Kafka and Postgres', () => {
   };
 
   const breakerChanges = () =>
-    environment.db.query<BreakerChangeRow[]>(
+    environment.db.query<BreakerChangeRow>(
       `SELECT to_state, at FROM participant_breaker_log WHERE participant = 'payment' ORDER BY id`,
     );
 
@@ -142,7 +142,7 @@ describe('a participant circuit breaker on the real Kafka and Postgres', () => {
     await waitFor(
       'held payment commands',
       async () => {
-        const [row] = await environment.db.query<{ n: number }[]>(
+        const [row] = await environment.db.query<{ n: number }>(
           `SELECT count(*)::int AS n FROM held_commands WHERE participant = 'payment'`,
         );
         return (row?.n ?? 0) >= 10;
@@ -162,7 +162,7 @@ describe('a participant circuit breaker on the real Kafka and Postgres', () => {
     paymentDown = false;
     const all = [...early, ...late];
     await waitForSagas(environment.db, all, ['completed', 'compensated'], 30_000);
-    const statuses = await environment.db.query<{ status: string; n: number }[]>(
+    const statuses = await environment.db.query<{ status: string; n: number }>(
       `SELECT status, count(*)::int AS n FROM sagas GROUP BY status`,
     );
     // Every saga that waited for the breaker completes.
@@ -179,7 +179,7 @@ describe('a participant circuit breaker on the real Kafka and Postgres', () => {
     const sentWhileOpen = paymentCommandsSent(firstOpen, closed);
     expect(sentWhileOpen.length).toBeLessThanOrEqual(PROBES * halfOpens);
     expect(sentWhileOpen.length).toBeGreaterThan(0);
-    const [held] = await environment.db.query<{ n: number }[]>(
+    const [held] = await environment.db.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM held_commands`,
     );
     expect(held?.n).toBe(0);
@@ -213,7 +213,7 @@ describe('a participant circuit breaker on the real Kafka and Postgres', () => {
       .commands({ stepId: 'authorize', action: 'execute' })
       .filter((received) => refused.includes(received.command.sagaId));
     expect(refusedAuthorizations.length).toBeLessThanOrEqual(PROBES);
-    const [audit] = await environment.db.query<{ n: number }[]>(
+    const [audit] = await environment.db.query<{ n: number }>(
       `SELECT count(DISTINCT saga_id)::int AS n FROM saga_audit
        WHERE detail LIKE '%PARTICIPANT_UNAVAILABLE%' AND actor = 'coordinator:breaker' AND saga_id IN (SELECT value::uuid FROM jsonb_array_elements_text($1::jsonb))`,
       [JSON.stringify(refused)],

@@ -2,7 +2,6 @@
 // in flight are counted from the sagas' rows (`awaiting`, written with each decision), so every
 // instance sees the same counts whoever sent the commands.
 import type { CommandMessage, ReplyOutcome } from '#contracts';
-import { inTransaction } from '#postgres';
 import { capacityCounts } from '../../../apps/coordinator/src/resilience/held-commands.js';
 import { createSampleSagaRegistry } from '../../../apps/coordinator/src/sagas/saga-catalog.js';
 import {
@@ -50,9 +49,7 @@ describe('the load per participant, from the sagas in flight', () => {
       await participants.waitForCommand({ sagaId, commandType: 'payment.authorize' });
     }
 
-    const { loads, sagasInFlight } = await inTransaction(environment.db, (sql) =>
-      capacityCounts(sql),
-    );
+    const { loads, sagasInFlight } = await environment.db.transaction((sql) => capacityCounts(sql));
     expect(Object.fromEntries(loads)).toEqual({ payment: { inFlight: 3, held: 0 } });
     expect(sagasInFlight).toBe(3);
 
@@ -63,10 +60,10 @@ describe('the load per participant, from the sagas in flight', () => {
        VALUES ('payment', $1, 'b-authorize', 'execute', 1, 0, 'payment.commands', $2, '{}', '{}')`,
       [waiting[0], waiting[0]],
     );
-    const withHeld = await inTransaction(environment.db, (sql) => capacityCounts(sql));
+    const withHeld = await environment.db.transaction((sql) => capacityCounts(sql));
     expect(Object.fromEntries(withHeld.loads)).toEqual({ payment: { inFlight: 2, held: 1 } });
     expect(withHeld.sagasInFlight).toBe(3);
-    const rows = await environment.db.query<{ id: string; awaiting: string[] }[]>(
+    const rows = await environment.db.query<{ id: string; awaiting: string[] }>(
       `SELECT id, awaiting FROM sagas`,
     );
     expect(Object.fromEntries(rows.map((row) => [row.id, row.awaiting]))).toEqual({

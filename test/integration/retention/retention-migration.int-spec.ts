@@ -1,12 +1,10 @@
 // Migration 1764900000000 (set-aside outbox rows, retention of the audit) applied on the real
 // Postgres to a schema that already holds a saga in flight: its rows stay as they were, its
 // unsent outbox rows are still to be sent, and its audit is still append-only.
+import { quoteIdentifier } from '#postgres';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import {
-  postgresDataSourceOptions,
-  quoteIdentifier,
-} from '../../../apps/coordinator/src/persistence/data-source-options.js';
+import { postgresDataSourceOptions } from '../../../apps/coordinator/src/persistence/data-source-options.js';
 import { coordinatorMigrations } from '../../../apps/coordinator/src/persistence/migrations/index.js';
 import { databaseUrl, uniqueName } from '../../support/services.js';
 

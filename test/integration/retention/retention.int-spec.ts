@@ -6,7 +6,7 @@
 // with runOnce().
 import { randomUUID } from 'node:crypto';
 import type { CommandMessage, ReplyOutcome } from '#contracts';
-import type { DataSource } from 'typeorm';
+import type { Database } from '#postgres';
 import type { CoordinatorRuntime } from '../../../apps/coordinator/src/runtime/coordinator-runtime.js';
 import {
   idempotencyRetention,
@@ -64,7 +64,7 @@ describe('retention on the real Kafka and Postgres', () => {
   const countOf = async (table: string, sagaId: string) =>
     Number(
       (
-        await environment.db.query<{ n: string }[]>(
+        await environment.db.query<{ n: string }>(
           `SELECT count(*) AS n FROM ${table} WHERE saga_id = $1`,
           [sagaId],
         )
@@ -95,7 +95,7 @@ describe('retention on the real Kafka and Postgres', () => {
       expect(await countOf('saga_audit', sagaId)).toBe(0);
       expect(await countOf('timers', sagaId)).toBe(0);
     }
-    const left = await environment.db.query<{ id: string }[]>(`SELECT id FROM sagas ORDER BY id`);
+    const left = await environment.db.query<{ id: string }>(`SELECT id FROM sagas ORDER BY id`);
     expect(left.map((row) => row.id)).toEqual([recent, live].sort());
     for (const sagaId of [recent, live]) {
       expect(await countOf('saga_audit', sagaId)).toBeGreaterThan(0);
@@ -105,10 +105,10 @@ describe('retention on the real Kafka and Postgres', () => {
   });
 
   it('keeps the audit append-only for every saga still there, even inside a retention transaction', async () => {
-    const [live] = await environment.db.query<{ id: string }[]>(
+    const [live] = await environment.db.query<{ id: string }>(
       `SELECT id FROM sagas WHERE status = 'running' LIMIT 1`,
     );
-    const [finished] = await environment.db.query<{ id: string }[]>(
+    const [finished] = await environment.db.query<{ id: string }>(
       `SELECT id FROM sagas WHERE status = 'completed' LIMIT 1`,
     );
     for (const saga of [live!, finished!]) {
@@ -159,7 +159,7 @@ describe('retention on the real Kafka and Postgres', () => {
     const deleted = await runtime.retention.runOnce();
 
     expect(deleted).toMatchObject({ deadLetters: 5, outbox: 5 });
-    const count = async (sql: string) => Number((await db.query<{ n: string }[]>(sql))[0]!.n);
+    const count = async (sql: string) => Number((await db.query<{ n: string }>(sql))[0]!.n);
     expect(await count(`SELECT count(*) AS n FROM dead_letters`)).toBe(1);
     expect(await count(`SELECT count(*) AS n FROM outbox`)).toBe(2);
   });
@@ -180,7 +180,7 @@ describe('retention on the real Kafka and Postgres', () => {
     const deleted = await runtime.retention.runOnce();
 
     expect(deleted).toMatchObject({ bulkOperations: 2 });
-    const left = await db.query<{ status: string }[]>(
+    const left = await db.query<{ status: string }>(
       `SELECT status FROM bulk_operations ORDER BY status`,
     );
     expect(left.map((row) => row.status)).toEqual(['done', 'running']);
@@ -188,14 +188,14 @@ describe('retention on the real Kafka and Postgres', () => {
 
   describe("the participants' idempotency records", () => {
     const schema = uniqueName('it_participant_retention');
-    let db: DataSource;
+    let db: Database;
 
     beforeAll(async () => {
       db = await openParticipantDatabase({ url: databaseUrl(), schema });
     });
     afterAll(async () => {
       await db.query(`DROP SCHEMA ${quoteIdentifier(schema)} CASCADE`);
-      await db.destroy();
+      await db.close();
     });
 
     it('expire once answered longer ago than the period; recent and unanswered ones stay', async () => {
@@ -219,7 +219,7 @@ describe('retention on the real Kafka and Postgres', () => {
         batchPauseMs: 0,
       });
       expect(await retention.runOnce()).toEqual({ idempotency: 3 });
-      const left = await db.query<{ idempotency_key: string }[]>(
+      const left = await db.query<{ idempotency_key: string }>(
         `SELECT idempotency_key FROM participant_idempotency ORDER BY idempotency_key`,
       );
       expect(left.map((row) => row.idempotency_key)).toEqual(['claimed', 'recent-1']);

@@ -225,7 +225,7 @@ describe('who may call which endpoint', () => {
       'x-actor': 'someone-else',
     });
     expect(response.status).toBe(200);
-    const [audit] = await app.environment.db.query<{ actor: string }[]>(
+    const [audit] = await app.environment.db.query<{ actor: string }>(
       `SELECT actor FROM saga_audit WHERE saga_id = $1 AND event_type = 'cancel'`,
       [id],
     );

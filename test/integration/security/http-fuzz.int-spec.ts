@@ -117,7 +117,7 @@ describe('hostile HTTP bodies', () => {
   const statuses = new Map<number, number>();
 
   async function census(): Promise<string> {
-    const [row] = await app.environment.db.query<{ sagas: string; versions: string }[]>(
+    const [row] = await app.environment.db.query<{ sagas: string; versions: string }>(
       `SELECT count(*) AS sagas, coalesce(sum(row_version), 0) AS versions FROM sagas`,
     );
     return `${row?.sagas}/${row?.versions}`;

@@ -264,7 +264,7 @@ describe('hostile Kafka messages', () => {
       { timeoutMs: 60_000, intervalMs: 500 },
     );
 
-    const [count] = await environment.db.query<{ n: string }[]>(`SELECT count(*) AS n FROM sagas`);
+    const [count] = await environment.db.query<{ n: string }>(`SELECT count(*) AS n FROM sagas`);
     expect(Number(count?.n)).toBe(0);
     expect(runtime.isConsuming()).toBe(true);
   }, 300_000);
@@ -276,9 +276,7 @@ describe('hostile Kafka messages', () => {
     await waitFor(
       'the valid saga',
       async () => {
-        const [row] = await environment.db.query<{ n: string }[]>(
-          `SELECT count(*) AS n FROM sagas`,
-        );
+        const [row] = await environment.db.query<{ n: string }>(`SELECT count(*) AS n FROM sagas`);
         return Number(row?.n) === 1 ? true : undefined;
       },
       { timeoutMs: 60_000, intervalMs: 200 },

@@ -16,8 +16,7 @@ import {
 } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { DataSource } from 'typeorm';
-import { inTransaction, statementRunner, type SqlRunner } from '#postgres';
+import { Database, type SqlRunner } from '#postgres';
 import type { SagaRegistry } from '#saga-core';
 import { SAGA_REGISTRY } from '../common/core-tokens.js';
 import { ApiProblems } from '../http/api-problems.decorator.js';
@@ -58,7 +57,7 @@ import { BulkOperationWorker } from './bulk-operation-worker.js';
 @UsePipes(SchemaValidationPipe)
 export class BulkOperationsController {
   constructor(
-    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(Database) private readonly database: Database,
     @Inject(SAGA_REGISTRY) private readonly registry: SagaRegistry,
     @Inject(BulkOperationWorker) private readonly worker: BulkOperationWorker,
   ) {}
@@ -84,11 +83,9 @@ export class BulkOperationsController {
     const catalog = queryCatalog(this.registry);
     if (dryRun === true) {
       response.status(HttpStatus.OK);
-      return withinQueryBound(this.dataSource, 'query', (sql) =>
-        previewBulk(sql, request, catalog),
-      );
+      return withinQueryBound(this.database, 'query', (sql) => previewBulk(sql, request, catalog));
     }
-    const id = await inTransaction(this.dataSource, (sql) =>
+    const id = await this.database.transaction((sql) =>
       insertBulkOperation(sql, request, actor, catalog),
     );
     this.worker.wake();
@@ -130,7 +127,7 @@ export class BulkOperationsController {
   async stop(
     @Param('id', { schema: bulkOperationIdSchema }) id: string,
   ): Promise<BulkOperationView> {
-    const stopped = await inTransaction(this.dataSource, (sql) => stopBulkOperation(sql, id));
+    const stopped = await this.database.transaction((sql) => stopBulkOperation(sql, id));
     const view = this.found(await readBulkOperation(this.reader(), id), id);
     if (!stopped)
       throw new ConflictException(`bulk operation ${id} is ${view.status}, not running`);
@@ -143,6 +140,6 @@ export class BulkOperationsController {
   }
 
   private reader(): SqlRunner {
-    return statementRunner(this.dataSource);
+    return this.database;
   }
 }

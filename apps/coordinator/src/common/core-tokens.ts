@@ -1,5 +1,5 @@
 // The injection tokens of the coordinator's core (runtime/coordinator-core.module.ts) for the
-// values that have no class of their own. The objects that have one (DataSource, SagaDecisions,
+// values that have no class of their own. The objects that have one (Database, SagaDecisions,
 // CommandGate, ...) are provided under their class. Here, below every folder, so that a feature
 // module can inject them without importing the runtime that provides them.
 

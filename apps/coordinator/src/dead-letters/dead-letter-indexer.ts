@@ -1,6 +1,5 @@
-import { inTransaction } from '#postgres';
+import type { Database } from '#postgres';
 import type { BatchHandler } from '#saga-core';
-import type { DataSource } from 'typeorm';
 import { toDeadLetterRecord } from './dead-letter-record.js';
 import { NO_SEALING, type DeadLetterSealer } from './dead-letter-sealer.js';
 import { anyUnstorable, escapeText } from './dead-letter-text.js';
@@ -31,7 +30,7 @@ const COLUMNS = [
  * replay give them back exactly. A database failure throws, and the batch comes again.
  */
 export function deadLetterIndexer(
-  dataSource: DataSource,
+  database: Database,
   sealer: DeadLetterSealer = NO_SEALING,
 ): BatchHandler {
   return async (messages) => {
@@ -76,7 +75,7 @@ export function deadLetterIndexer(
       ];
       return `(${values.map((value) => `$${params.push(value)}`).join(', ')})`;
     });
-    await inTransaction(dataSource, (sql) =>
+    await database.transaction((sql) =>
       sql.query(
         `INSERT INTO dead_letters (${COLUMNS.join(', ')}) VALUES ${rows.join(', ')}
          ON CONFLICT ON CONSTRAINT dead_letters_origin_unique DO NOTHING`,

@@ -1,5 +1,4 @@
-import { runQuery } from '#postgres';
-import type { DataSource } from 'typeorm';
+import type { Database } from '#postgres';
 import { DEAD_LETTER_COLUMNS, toDeadLetterView, type DeadLetterRow } from './dead-letter-rows.js';
 import { NO_SEALING, type DeadLetterSealer } from './dead-letter-sealer.js';
 import type { DeadLetterListQuery, DeadLetterPage, DeadLetterView } from './dead-letter-views.js';
@@ -7,14 +6,13 @@ import type { DeadLetterListQuery, DeadLetterPage, DeadLetterView } from './dead
 /** Reads recorded dead letters: one by id, or a page newest first (cursor = last id seen). */
 export class DeadLetterQueries {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly database: Database,
     private readonly sealer: DeadLetterSealer = NO_SEALING,
   ) {}
 
   /** The dead letter with that id (a decimal string), or undefined; `reveal`: see toDeadLetterView. */
   async get(id: string, reveal = false): Promise<DeadLetterView | undefined> {
-    const [row] = await runQuery<DeadLetterRow>(
-      this.dataSource,
+    const [row] = await this.database.query<DeadLetterRow>(
       `SELECT ${DEAD_LETTER_COLUMNS} FROM dead_letters WHERE id = $1::bigint`,
       [id],
     );
@@ -34,8 +32,7 @@ export class DeadLetterQueries {
       where.push(query.replayed ? 'replayed_at IS NOT NULL' : 'replayed_at IS NULL');
     }
     if (query.cursor !== undefined) where.push(`id < ${param(query.cursor)}::bigint`);
-    const rows = await runQuery<DeadLetterRow>(
-      this.dataSource,
+    const rows = await this.database.query<DeadLetterRow>(
       `SELECT ${DEAD_LETTER_COLUMNS} FROM dead_letters
        ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
        ORDER BY id DESC LIMIT ${param(query.limit + 1)}`,

@@ -1,6 +1,5 @@
-import { inTransaction, runQuery, type SqlRunner } from '#postgres';
+import type { Database, SqlRunner } from '#postgres';
 import type { MessagePublisher } from '#saga-core';
-import type { DataSource } from 'typeorm';
 import {
   DeadLetterNotFoundError,
   DeadLetterNotReplayableError,
@@ -37,7 +36,7 @@ export class DeadLetterReplayer {
   private readonly maxPerCall: number;
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly database: Database,
     private readonly publisher: MessagePublisher,
     options: DeadLetterReplayerOptions = {},
     private readonly sealer: DeadLetterSealer = NO_SEALING,
@@ -48,7 +47,7 @@ export class DeadLetterReplayer {
 
   /** Replays one dead letter, replayed before or not; resolves with it as now recorded. */
   async replayOne(id: string, actor: string, reveal = false): Promise<DeadLetterView> {
-    return inTransaction(this.dataSource, async (sql) => {
+    return this.database.transaction(async (sql) => {
       const [row] = await sql.query<DeadLetterRow>(
         `SELECT ${DEAD_LETTER_COLUMNS} FROM dead_letters WHERE id = $1::bigint FOR UPDATE`,
         [id],
@@ -97,7 +96,7 @@ export class DeadLetterReplayer {
   }
 
   private replayChunk(actor: string, limit: number, originalTopic?: string): Promise<string[]> {
-    return inTransaction(this.dataSource, async (sql) => {
+    return this.database.transaction(async (sql) => {
       const rows = await sql.query<DeadLetterRow>(
         `SELECT ${DEAD_LETTER_COLUMNS} FROM dead_letters
          WHERE ${pendingFilter(originalTopic, 2)}
@@ -116,8 +115,7 @@ export class DeadLetterReplayer {
   }
 
   private async hasPending(originalTopic?: string): Promise<boolean> {
-    const rows = await runQuery<unknown>(
-      this.dataSource,
+    const rows = await this.database.query<unknown>(
       `SELECT 1 FROM dead_letters WHERE ${pendingFilter(originalTopic, 1)} LIMIT 1`,
       originalTopic === undefined ? [] : [originalTopic],
     );

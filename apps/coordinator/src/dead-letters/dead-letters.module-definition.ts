@@ -1,11 +1,11 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
 import type { MessagePublisher } from '#saga-core';
-import type { DataSource } from 'typeorm';
+import type { Database } from '#postgres';
 import type { DeadLetterSealer } from './dead-letter-sealer.js';
 
 /** Where the dead-letter API reads the index and republishes replays. */
 export interface DeadLettersModuleOptions {
-  readonly dataSource: DataSource;
+  readonly database: Database;
   readonly publisher: MessagePublisher;
   /** Opens sealed values for `read-sensitive` callers, hides the others' (default: none sealed). */
   readonly sealer?: DeadLetterSealer;

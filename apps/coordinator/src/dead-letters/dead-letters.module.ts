@@ -19,13 +19,13 @@ import {
       provide: DeadLetterQueries,
       inject: [DEAD_LETTERS_OPTIONS],
       useFactory: (options: DeadLettersModuleOptions) =>
-        new DeadLetterQueries(options.dataSource, options.sealer),
+        new DeadLetterQueries(options.database, options.sealer),
     },
     {
       provide: DeadLetterReplayer,
       inject: [DEAD_LETTERS_OPTIONS],
       useFactory: (options: DeadLettersModuleOptions) =>
-        new DeadLetterReplayer(options.dataSource, options.publisher, {}, options.sealer),
+        new DeadLetterReplayer(options.database, options.publisher, {}, options.sealer),
     },
   ],
 })

@@ -1,13 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import type { DataSource } from 'typeorm';
+import { type Database, isConnectionLoss, isLostRace, type SqlRunner } from '#postgres';
 import type { SagaEngine, SagaRegistry, TransitionResult } from '#saga-core';
-import {
-  inTransaction,
-  isConnectionLoss,
-  isLostRace,
-  statementRunner,
-  type SqlRunner,
-} from '#postgres';
 import type { WorkSignals } from '../common/work-signals.js';
 import type { SagaLog } from '../observability/saga-log.js';
 import type { SagaMetrics } from '../observability/saga-metrics.js';
@@ -28,7 +21,7 @@ export interface DecisionTelemetry {
 
 /** What every decision needs: the database, the engine and what its effects go through. */
 export interface DecisionParts {
-  readonly dataSource: DataSource;
+  readonly database: Database;
   readonly engine: SagaEngine;
   readonly registry: SagaRegistry;
   readonly plan: EffectPlanOptions;
@@ -81,14 +74,14 @@ export class DecisionRunner {
 
   /** Runs `work` in one transaction with a session that collects states and effects, then writes them. */
   async decide<T>(work: DecisionWork<T>): Promise<T> {
-    const { dataSource, engine, registry, plan, gate, sensitive } = this.parts;
-    // The session of the latest attempt (inTransaction may retry `work`): once it resolves, the
+    const { database, engine, registry, plan, gate, sensitive } = this.parts;
+    // The session of the latest attempt (a transaction may run `work` again): once it resolves, the
     // one that committed.
     let latest: DecisionSession | undefined;
     // Before any attempt set its timers: the fast path's sends are on time or late from here.
     const began = performance.now();
     try {
-      const result = await inTransaction(dataSource, async (sql) => {
+      const result = await database.transaction(async (sql) => {
         const now = await databaseNow(sql);
         this.clock.observe(now);
         latest = new DecisionSession(engine, registry, plan, gate, now, sensitive);
@@ -132,15 +125,15 @@ export class DecisionRunner {
     sagas: ReadonlyMap<string, StoredSaga>,
     work: SagaWork<T>,
   ): Promise<{ value: T } | 'miss' | 'stale'> {
-    const { dataSource, engine, registry, plan, gate, sensitive } = this.parts;
+    const { database, engine, registry, plan, gate, sensitive } = this.parts;
     const now = this.clock.now();
     if (now === undefined) return 'miss';
     const began = performance.now();
     const session = new DecisionSession(engine, registry, plan, gate, now, sensitive);
     const value = work(sagas, now, session);
     try {
-      if (session.writesInOneStatement) await session.flush(statementRunner(dataSource));
-      else await inTransaction(dataSource, (sql) => session.flush(sql), { maxAttempts: 1 });
+      if (session.writesInOneStatement) await session.flush(database);
+      else await database.transaction((sql) => session.flush(sql), { maxAttempts: 1 });
     } catch (error) {
       this.cache.forget(sagas.keys());
       if (isLostRace(error) || isConnectionLoss(error)) return 'stale';

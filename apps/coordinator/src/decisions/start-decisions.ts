@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { SagaRef, SagaState, TransitionResult } from '#saga-core';
-import { inTransaction, isDatabaseUnavailable, type SqlRunner } from '#postgres';
+import { isDatabaseUnavailable, type SqlRunner } from '#postgres';
 import {
   IdempotencyConflictError,
   InvalidSagaInputError,
@@ -82,7 +82,7 @@ export class StartDecisions {
     if (checked instanceof Error) throw checked;
     // At the cap, a retry of a start already made still gets its saga, not a 429.
     if (this.admission.isFull) {
-      const existing = await inTransaction(this.runner.parts.dataSource, (sql) =>
+      const existing = await this.runner.parts.database.transaction((sql) =>
         this.findByKeys(sql, [request]),
       );
       if (existing.size === 0) this.admission.assertRoom();

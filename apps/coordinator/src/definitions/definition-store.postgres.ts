@@ -1,5 +1,4 @@
-import type { DataSource } from 'typeorm';
-import { inTransaction, runQuery, type SqlRunner } from '#postgres';
+import type { Database, SqlRunner } from '#postgres';
 import { enqueueOutbox, type OutboxRow } from '../persistence/saga-rows.js';
 import type { VersionRoute } from './version-routes.js';
 
@@ -63,7 +62,7 @@ export interface RouteChange {
  * (tables of migration RegisteredDefinitions1765100000000).
  */
 export class PostgresDefinitionStore {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly database: Database) {}
 
   /**
    * Stores `document` as (name, version) and logs it, unless that version is registered: then
@@ -78,7 +77,7 @@ export class PostgresDefinitionStore {
     actor: string,
     active: number,
   ): Promise<RegisterOutcome> {
-    return inTransaction(this.dataSource, async (sql) => {
+    return this.database.transaction(async (sql) => {
       // One registration at a time: `seq` then grows in the order of the commits, so a reader
       // that has seen a seq has seen every one below it.
       await sql.query(`SELECT pg_advisory_xact_lock($1)`, [REGISTRATION_LOCK]);
@@ -115,12 +114,11 @@ export class PostgresDefinitionStore {
    * version is never seen without the route that came with it.
    */
   async snapshot(seq: string): Promise<DefinitionsSnapshot> {
-    const [row] = await runQuery<{
+    const [row] = await this.database.query<{
       definitions: StoredDefinition[];
       routes: RouteRow[];
       retired: { name: string; version: number }[];
     }>(
-      this.dataSource,
       `SELECT
          (SELECT coalesce(json_agg(d ORDER BY d.seq::bigint), '[]') FROM (
             SELECT seq::text AS seq, name, version, document FROM saga_definitions
@@ -139,11 +137,9 @@ export class PostgresDefinitionStore {
 
   /** The route of `name`, as stored now. */
   async route(name: string): Promise<VersionRoute | undefined> {
-    const rows = await runQuery<RouteRow>(
-      this.dataSource,
-      `SELECT * FROM saga_routes WHERE name = $1`,
-      [name],
-    );
+    const rows = await this.database.query<RouteRow>(`SELECT * FROM saga_routes WHERE name = $1`, [
+      name,
+    ]);
     return rows[0] === undefined ? undefined : routeOf(rows[0]);
   }
 
@@ -154,7 +150,7 @@ export class PostgresDefinitionStore {
    */
   changeRoute(change: RouteChange): Promise<false | string[]> {
     const { route, replaces } = change;
-    return inTransaction(this.dataSource, async (sql) => {
+    return this.database.transaction(async (sql) => {
       const values = [
         route.name,
         route.active,
@@ -201,7 +197,7 @@ export class PostgresDefinitionStore {
     actor: string,
     reason: string,
   ): Promise<string | 'retired'> {
-    return inTransaction(this.dataSource, async (sql) => {
+    return this.database.transaction(async (sql) => {
       const [route] = await sql.query<{
         active_version: number;
         ramp_version: number | null;
@@ -239,8 +235,7 @@ export class PostgresDefinitionStore {
     versions: readonly number[],
     since: string,
   ): Promise<VersionOutcomes[]> {
-    const rows = await runQuery<{ version: number; ended: string; failed: string }>(
-      this.dataSource,
+    const rows = await this.database.query<{ version: number; ended: string; failed: string }>(
       `SELECT saga_version AS version,
          count(*) FILTER (WHERE status IN ('completed', 'compensated', 'stuck')) AS ended,
          count(*) FILTER (WHERE status IN ('compensated', 'stuck')) AS failed
@@ -257,8 +252,7 @@ export class PostgresDefinitionStore {
 
   /** The last `limit` lines of `name`'s definition log, newest first. */
   async log(name: string, limit: number): Promise<DefinitionLogEntry[]> {
-    const rows = await runQuery<Omit<DefinitionLogEntry, 'at'> & { at: Date }>(
-      this.dataSource,
+    const rows = await this.database.query<Omit<DefinitionLogEntry, 'at'> & { at: Date }>(
       `SELECT at, name, version, action, actor, detail FROM saga_definition_log
        WHERE name = $1 ORDER BY id DESC LIMIT $2`,
       [name, limit],

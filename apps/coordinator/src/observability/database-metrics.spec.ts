@@ -1,11 +1,11 @@
 import { jest } from '@jest/globals';
 import { Registry } from 'prom-client';
-import type { DataSource } from 'typeorm';
+import type { Database } from '#postgres';
 import { registerDatabaseMetrics } from './database-metrics.js';
 
-/** A data source whose every query answers as `answer` says. */
-function databaseThat(answer: (sql: string) => Promise<unknown>): DataSource {
-  return { isInitialized: true, query: answer } as unknown as DataSource;
+/** A database whose every query answers as `answer` says. */
+function databaseThat(answer: (sql: string) => Promise<unknown>): Database {
+  return { isOpen: true, query: answer } as unknown as Database;
 }
 
 describe('the gauges read from the database at each scrape', () => {

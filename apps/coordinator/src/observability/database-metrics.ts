@@ -1,6 +1,5 @@
-import type { DataSource } from 'typeorm';
+import type { Database } from '#postgres';
 import { Gauge, type Registry } from 'prom-client';
-import { runQuery } from '#postgres';
 import { withinScrape } from './scrape-bound.js';
 
 /** Sagas not yet finished, counted by the gauge (a stuck one waits for an operator). */
@@ -12,18 +11,17 @@ const OPEN_STATUSES = ['running', 'compensating', 'stuck'];
  * running, compensating or stuck, by type. A read that fails or takes over 2 s leaves the last
  * figures: the scrape goes on (`saga_dependency_up` tells the database is down).
  */
-export function registerDatabaseMetrics(registry: Registry, dataSource: DataSource): void {
-  registerOutboxMetrics(registry, dataSource);
+export function registerDatabaseMetrics(registry: Registry, database: Database): void {
+  registerOutboxMetrics(registry, database);
   const sagas = new Gauge({
     name: 'saga_open',
     help: 'Sagas running, compensating or stuck now, by type and status.',
     labelNames: ['saga_type', 'status'],
     registers: [registry],
     async collect() {
-      if (!dataSource.isInitialized) return;
+      if (!database.isOpen) return;
       const rows = await withinScrape(
-        runQuery<{ saga_type: string; status: string; count: string }>(
-          dataSource,
+        database.query<{ saga_type: string; status: string; count: string }>(
           `SELECT saga_type, status, count(*) AS count FROM sagas
            WHERE status IN (SELECT jsonb_array_elements_text($1::jsonb)) GROUP BY saga_type, status`,
           [JSON.stringify(OPEN_STATUSES)],
@@ -38,23 +36,24 @@ export function registerDatabaseMetrics(registry: Registry, dataSource: DataSour
   });
 }
 
-function registerOutboxMetrics(registry: Registry, dataSource: DataSource): void {
+function registerOutboxMetrics(registry: Registry, database: Database): void {
   let pending: Promise<{ backlog: number; ageSeconds: number } | undefined> | undefined;
   // Both gauges share one query per scrape; a failed or slow one leaves their last figures.
   const read = () =>
     (pending ??= withinScrape(
-      runQuery<{ backlog: string; age: number | null }>(
-        dataSource,
-        `SELECT count(*) AS backlog, extract(epoch FROM now() - min(created_at))::float8 AS age
+      database
+        .query<{ backlog: string; age: number | null }>(
+          `SELECT count(*) AS backlog, extract(epoch FROM now() - min(created_at))::float8 AS age
          FROM outbox WHERE sent_at IS NULL`,
-      ).then(([row]) => ({ backlog: Number(row?.backlog ?? 0), ageSeconds: row?.age ?? 0 })),
+        )
+        .then(([row]) => ({ backlog: Number(row?.backlog ?? 0), ageSeconds: row?.age ?? 0 })),
     ).finally(() => setImmediate(() => (pending = undefined))));
   new Gauge({
     name: 'saga_outbox_backlog',
     help: 'Outbox rows committed and not yet published.',
     registers: [registry],
     async collect() {
-      const figures = dataSource.isInitialized ? await read() : undefined;
+      const figures = database.isOpen ? await read() : undefined;
       if (figures !== undefined) this.set(figures.backlog);
     },
   });
@@ -63,7 +62,7 @@ function registerOutboxMetrics(registry: Registry, dataSource: DataSource): void
     help: 'How long the oldest unpublished outbox row has waited.',
     registers: [registry],
     async collect() {
-      const figures = dataSource.isInitialized ? await read() : undefined;
+      const figures = database.isOpen ? await read() : undefined;
       if (figures !== undefined) this.set(figures.ageSeconds);
     },
   });

@@ -1,7 +1,6 @@
 import type { SagaRegistry } from '#saga-core';
-import type { DataSource } from 'typeorm';
+import type { Database } from '#postgres';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { inTransaction } from '#postgres';
 import type { CommandGate } from '../resilience/command-gate.js';
 import type { BreakerState } from '../resilience/participant-breaker.js';
 import type { SagaAdmission } from '../resilience/saga-admission.js';
@@ -16,7 +15,7 @@ export interface ResilienceSources {
   readonly admission: SagaAdmission;
   /** The definitions, whose participants the gauges list (read at each scrape). */
   readonly sagas: SagaRegistry;
-  readonly dataSource: DataSource;
+  readonly database: Database;
   readonly stuckAfterMs: number;
 }
 
@@ -26,7 +25,7 @@ export interface ResilienceSources {
  * caps, from the database for the stuck sagas).
  */
 export function registerResilienceMetrics(registry: Registry, sources: ResilienceSources): void {
-  const { gate, admission, sagas, dataSource } = sources;
+  const { gate, admission, sagas, database } = sources;
   const status = () => gate.status(sagas.participants());
   new Gauge({
     name: 'saga_breaker_open',
@@ -94,9 +93,9 @@ export function registerResilienceMetrics(registry: Registry, sources: Resilienc
     labelNames: ['kind'],
     registers: [registry],
     async collect() {
-      if (!dataSource.isInitialized) return;
+      if (!database.isOpen) return;
       const counts = await withinScrape(
-        inTransaction(dataSource, (sql) => countStuckSagas(sql, sources.stuckAfterMs)),
+        database.transaction((sql) => countStuckSagas(sql, sources.stuckAfterMs)),
       );
       if (counts === undefined) return; // the last figures stay; saga_dependency_up says why
       this.set({ kind: 'stuck' }, counts.stuck);

@@ -1,9 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { Logger } from '@nestjs/common';
-import type { DataSource } from 'typeorm';
+import { type Database, prepared, retryWhileUnavailable } from '#postgres';
 import { HEADERS } from '#contracts';
 import type { MessagePublisher, OutgoingMessage } from '#saga-core';
-import { prepared, retryWhileUnavailable, runQuery } from '#postgres';
 import { publishTraced } from '#tracing';
 import type { UnsentRow } from '../persistence/decision-rows.js';
 import type { OutboxRow, TimerRow } from '../persistence/saga-rows.js';
@@ -83,13 +82,13 @@ export class OutboxFastPath {
   private readonly order: SagaOrderGuard;
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly database: Database,
     private readonly publisher: MessagePublisher,
     private readonly openPayload: OpenPayload,
     /** A monotonic clock, ms, the one RemovalDeadlines are on (tests move it). */
     private readonly clock: () => number = () => performance.now(),
   ) {
-    this.order = new SagaOrderGuard(dataSource);
+    this.order = new SagaOrderGuard(database);
   }
 
   /**
@@ -194,7 +193,7 @@ export class OutboxFastPath {
       () =>
         // Its own transaction: set_config(…, true) holds until its commit, which therefore
         // does not wait for the disk.
-        runQuery(this.dataSource, REMOVE_OR_MARK, [JSON.stringify(onTime), JSON.stringify(late)]),
+        this.database.query(REMOVE_OR_MARK, [JSON.stringify(onTime), JSON.stringify(late)]),
       { until: Date.now() + (this.stopped ? 0 : MARK_RETRY_WINDOW_MS), pauseMs: 50 },
     );
   }

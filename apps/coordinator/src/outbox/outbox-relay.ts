@@ -1,7 +1,6 @@
 import { Logger } from '@nestjs/common';
-import type { DataSource } from 'typeorm';
+import type { Database, SqlRunner } from '#postgres';
 import type { MessagePublisher, OutgoingMessage } from '#saga-core';
-import { inTransaction, runQuery, type SqlRunner } from '#postgres';
 import { publishTraced } from '#tracing';
 import type { OpenPayload } from './outbox-fast-path.js';
 import { neverSendableCode, SendFailureTracker } from './send-failure.js';
@@ -101,7 +100,7 @@ export class OutboxRelay {
   private loop: Promise<void> | undefined;
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly database: Database,
     private readonly publisher: MessagePublisher,
     private readonly options: OutboxRelayOptions,
   ) {
@@ -151,7 +150,7 @@ export class OutboxRelay {
 
   /** The lanes holding rows past the grace period (see LANES_WITH_WORK). */
   private async lanesWithWork(): Promise<number[]> {
-    const rows = await runQuery<{ lane: number }>(this.dataSource, LANES_WITH_WORK, [
+    const rows = await this.database.query<{ lane: number }>(LANES_WITH_WORK, [
       (this.options.graceMs ?? 0) / 1000,
     ]);
     return rows.map((row) => row.lane);
@@ -187,7 +186,7 @@ export class OutboxRelay {
   }
 
   private relayBatch(lane: number): Promise<BatchResult> {
-    return inTransaction(this.dataSource, async (sql) => {
+    return this.database.transaction(async (sql) => {
       const [lock] = await sql.query<{ locked: boolean }>(
         `SELECT pg_try_advisory_xact_lock($1, $2) AS locked`,
         [LANE_LOCK_NAMESPACE, lane],

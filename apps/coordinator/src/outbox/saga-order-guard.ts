@@ -1,5 +1,4 @@
-import type { DataSource } from 'typeorm';
-import { runQuery } from '#postgres';
+import type { Database } from '#postgres';
 import type { OutboxRow } from '../persistence/saga-rows.js';
 
 /** A committed outbox row waiting in the fast path's queue. */
@@ -38,7 +37,7 @@ export class SagaOrderGuard {
   private markedDuringCheck: string[] = [];
   private checking = false;
 
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly database: Database) {}
 
   /**
    * The rows of `batch` (in id order) that may be published now: those of sagas with no earlier
@@ -75,8 +74,7 @@ export class SagaOrderGuard {
   ): Promise<Set<string>> {
     this.checking = true;
     try {
-      const earlier = await runQuery<{ saga_id: string; id: string }>(
-        this.dataSource,
+      const earlier = await this.database.query<{ saga_id: string; id: string }>(
         `SELECT o.saga_id::text AS saga_id, o.id::text AS id
          FROM jsonb_to_recordset($1::jsonb) AS x(saga_id uuid, last bigint)
          JOIN outbox o ON o.saga_id = x.saga_id AND o.sent_at IS NULL AND o.id < x.last`,

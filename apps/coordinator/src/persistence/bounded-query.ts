@@ -1,5 +1,4 @@
-import type { DataSource } from 'typeorm';
-import { inTransaction, sqlStateOf, type SqlRunner } from '#postgres';
+import { type Database, type SqlRunner, sqlStateOf } from '#postgres';
 import { InvalidSagaQueryError } from '../application/saga-errors.js';
 
 /** The longest an operator's saga query may run (`GET /sagas?q=`, a bulk dry run). */
@@ -12,13 +11,13 @@ export const SAGA_QUERY_TIMEOUT_MS = 10_000;
  * of the pool the decisions share.
  */
 export async function withinQueryBound<T>(
-  dataSource: DataSource,
+  database: Database,
   field: string,
   work: (sql: SqlRunner) => Promise<T>,
   timeoutMs = SAGA_QUERY_TIMEOUT_MS,
 ): Promise<T> {
   try {
-    return await inTransaction(dataSource, async (sql) => {
+    return await database.transaction(async (sql) => {
       await sql.query(`SET TRANSACTION READ ONLY`);
       await sql.query(`SET LOCAL statement_timeout = ${Math.round(timeoutMs)}`);
       return work(sql);

@@ -1,5 +1,10 @@
 import type { DataSourceOptions } from 'typeorm';
-import { DEFAULT_DATABASE_TIMEOUTS, poolTimeoutOptions, type DatabaseTimeouts } from '#postgres';
+import {
+  DEFAULT_DATABASE_TIMEOUTS,
+  poolTimeoutOptions,
+  searchPathOption,
+  type DatabaseTimeouts,
+} from '#postgres';
 import { coordinatorMigrations } from './migrations/index.js';
 
 /** Options of {@link postgresDataSourceOptions}. */
@@ -19,7 +24,8 @@ export interface PostgresConnectionOptions {
 }
 
 /**
- * TypeORM options for the coordinator's Postgres. The schema only ever changes through the
+ * TypeORM options for the coordinator's Postgres, on which its migrations run (the running
+ * coordinator reads and writes through a PoolDatabase of its own). The schema only ever changes through the
  * migrations (`synchronize` is off); `search_path` points every query at the chosen schema;
  * every connection has the timeouts and keep-alive of `timeouts`.
  */
@@ -41,12 +47,7 @@ export function postgresDataSourceOptions(options: PostgresConnectionOptions): D
         options.applicationName ?? 'saga-coordinator',
       ),
       max: options.poolSize ?? 10,
-      options: `-c search_path=${quoteIdentifier(schema)}`,
+      options: searchPathOption(schema),
     },
   };
-}
-
-/** Quotes a Postgres identifier (doubles any inner quote). */
-export function quoteIdentifier(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
 }

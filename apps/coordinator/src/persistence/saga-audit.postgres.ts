@@ -1,5 +1,4 @@
-import type { DataSource } from 'typeorm';
-import { runQuery } from '#postgres';
+import type { Database } from '#postgres';
 import type { HistoryEntry } from '../application/saga-queries.js';
 
 /** A line of the audit log with its position, the cursor to read on from. */
@@ -17,11 +16,11 @@ export interface AuditPage {
 
 /** Reads a saga's audit log (append-only, in the order it was written). */
 export class PostgresSagaAudit {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly database: Database) {}
 
   /** Up to `limit` lines after `after` (a `seq`); undefined when the saga does not exist. */
   async page(sagaId: string, limit: number, after?: string): Promise<AuditPage | undefined> {
-    const rows = await runQuery<{
+    const rows = await this.database.query<{
       exists: boolean;
       seq: string | null;
       at: Date | null;
@@ -34,7 +33,6 @@ export class PostgresSagaAudit {
       applied: boolean;
       detail: string;
     }>(
-      this.dataSource,
       // One statement: the saga's existence and the page from one snapshot.
       `SELECT EXISTS (SELECT 1 FROM sagas WHERE id = $1) AS exists, a.id::text AS seq, a.at,
          a.event_type, a.from_status, a.to_status, a.step_id, a.attempt, a.actor, a.applied, a.detail

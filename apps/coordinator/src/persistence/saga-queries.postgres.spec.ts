@@ -1,5 +1,5 @@
 import type { AnySagaDefinition } from '#saga-core';
-import type { DataSource } from 'typeorm';
+import type { Database } from '#postgres';
 import { InvalidCursorError } from '../application/saga-errors.js';
 import {
   decodeSagaCursor,
@@ -13,16 +13,16 @@ const cursor = {
 };
 const base64url = (text: string) => Buffer.from(text, 'utf8').toString('base64url');
 
-/** A DataSource that answers every query with the given rows and records what it was asked. */
-function fakeDataSource(rows: unknown[]): { dataSource: DataSource; calls: [string, unknown[]][] } {
+/** A Database that answers every query with the given rows and records what it was asked. */
+function fakeDataSource(rows: unknown[]): { database: Database; calls: [string, unknown[]][] } {
   const calls: [string, unknown[]][] = [];
-  const dataSource = {
+  const database = {
     query: async (sql: string, params: unknown[]) => {
       calls.push([sql, params]);
       return rows;
     },
-  } as unknown as DataSource;
-  return { dataSource, calls };
+  } as unknown as Database;
+  return { database, calls };
 }
 
 describe('the saga list cursor', () => {
@@ -67,9 +67,9 @@ describe('PostgresSagaQueries.list', () => {
   });
 
   it('refuses a bad cursor before it queries', async () => {
-    const { dataSource, calls } = fakeDataSource([]);
+    const { database, calls } = fakeDataSource([]);
     await expect(
-      new PostgresSagaQueries(dataSource).list({ limit: 10, cursor: 'bogus' }),
+      new PostgresSagaQueries(database).list({ limit: 10, cursor: 'bogus' }),
     ).rejects.toThrow(InvalidCursorError);
     expect(calls).toEqual([]);
   });
@@ -80,8 +80,8 @@ describe('PostgresSagaQueries.list', () => {
       '00000000-0000-4000-8000-000000000002',
       cursor.id,
     ];
-    const { dataSource, calls } = fakeDataSource(ids.map(summaryRow));
-    const page = await new PostgresSagaQueries(dataSource).list({ limit: 2, status: 'running' });
+    const { database, calls } = fakeDataSource(ids.map(summaryRow));
+    const page = await new PostgresSagaQueries(database).list({ limit: 2, status: 'running' });
     expect(calls[0]?.[1]).toEqual(['running', 3]);
     expect(page.items.map((item) => item.sagaId)).toEqual(ids.slice(0, 2));
     expect(page.items[0]).toEqual({
@@ -100,14 +100,14 @@ describe('PostgresSagaQueries.list', () => {
   });
 
   it('gives no cursor on the last page', async () => {
-    const { dataSource } = fakeDataSource([summaryRow(cursor.id)]);
-    const page = await new PostgresSagaQueries(dataSource).list({ limit: 2 });
+    const { database } = fakeDataSource([summaryRow(cursor.id)]);
+    const page = await new PostgresSagaQueries(database).list({ limit: 2 });
     expect(page.nextCursor).toBeNull();
   });
 
   it('refuses a limit outside 1..200', async () => {
-    const { dataSource } = fakeDataSource([]);
-    await expect(new PostgresSagaQueries(dataSource).list({ limit: 201 })).rejects.toThrow(
+    const { database } = fakeDataSource([]);
+    await expect(new PostgresSagaQueries(database).list({ limit: 201 })).rejects.toThrow(
       RangeError,
     );
   });
@@ -165,13 +165,13 @@ describe('PostgresSagaQueries.get', () => {
   };
 
   it('is undefined for an unknown saga', async () => {
-    const { dataSource } = fakeDataSource([]);
-    expect(await new PostgresSagaQueries(dataSource).get(cursor.id)).toBeUndefined();
+    const { database } = fakeDataSource([]);
+    expect(await new PostgresSagaQueries(database).get(cursor.id)).toBeUndefined();
   });
 
   it('lists the steps of the state in declaration order, each with its next wake-up', async () => {
-    const { dataSource } = fakeDataSource([viewRow]);
-    const view = await new PostgresSagaQueries(dataSource, registry).get(cursor.id);
+    const { database } = fakeDataSource([viewRow]);
+    const view = await new PostgresSagaQueries(database, registry).get(cursor.id);
     expect(view?.steps).toEqual([
       {
         stepId: 'reserve-stock',
@@ -191,14 +191,14 @@ describe('PostgresSagaQueries.get', () => {
   });
 
   it('falls back to the order of the state when the registry lacks the version', async () => {
-    const { dataSource } = fakeDataSource([viewRow]);
-    const view = await new PostgresSagaQueries(dataSource).get(cursor.id);
+    const { database } = fakeDataSource([viewRow]);
+    const view = await new PostgresSagaQueries(database).get(cursor.id);
     expect(view?.steps.map((step) => step.stepId)).toEqual(['pay', 'reserve-stock']);
   });
 
   it('takes input, context, cause and reason from the state and gives times in UTC', async () => {
-    const { dataSource } = fakeDataSource([viewRow]);
-    const view = await new PostgresSagaQueries(dataSource, registry).get(cursor.id);
+    const { database } = fakeDataSource([viewRow]);
+    const view = await new PostgresSagaQueries(database, registry).get(cursor.id);
     expect(view).toMatchObject({
       sagaId: cursor.id,
       sagaVersion: 2,
@@ -213,8 +213,8 @@ describe('PostgresSagaQueries.get', () => {
   });
 
   it('shows a null cause and reason when the state has none', async () => {
-    const { dataSource } = fakeDataSource([{ ...viewRow, state: { steps: {} }, wakeups: null }]);
-    const view = await new PostgresSagaQueries(dataSource).get(cursor.id);
+    const { database } = fakeDataSource([{ ...viewRow, state: { steps: {} }, wakeups: null }]);
+    const view = await new PostgresSagaQueries(database).get(cursor.id);
     expect(view).toMatchObject({ cause: null, reason: null, input: null, steps: [] });
   });
 });

@@ -1,9 +1,8 @@
 import type { JsonValue } from '#contracts';
 import type { SagaRegistry, SagaStatus, StepState } from '#saga-core';
-import type { DataSource } from 'typeorm';
+import type { Database, SqlRunner } from '#postgres';
 import { z } from 'zod';
 import { InvalidCursorError } from '../application/saga-errors.js';
-import { runQuery, statementRunner, type SqlRunner } from '#postgres';
 import { withinQueryBound } from './bounded-query.js';
 import { queryCatalog, sagaQuerySql } from '../saga-query/saga-query.js';
 import type { SensitiveData } from '../security/sensitive-data.js';
@@ -106,14 +105,14 @@ const VIEW_SQL = `
  */
 export class PostgresSagaQueries implements SagaQueries {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly database: Database,
     private readonly registry?: Pick<SagaRegistry, 'get' | 'list'>,
     /** Opens or redacts sensitive fields; without it, input and context are shown as stored. */
     private readonly sensitive?: SensitiveData,
   ) {}
 
   async get(sagaId: string, options: SagaViewOptions = {}): Promise<SagaView | undefined> {
-    const [row] = await runQuery<ViewRow>(this.dataSource, VIEW_SQL, [sagaId]);
+    const [row] = await this.database.query<ViewRow>(VIEW_SQL, [sagaId]);
     if (row === undefined) return undefined;
     const state = row.state;
     const saga = { sagaId: row.id, sagaType: row.saga_type, sagaVersion: row.saga_version };
@@ -170,8 +169,8 @@ export class PostgresSagaQueries implements SagaQueries {
       );
     const rows =
       query.q === undefined
-        ? await read(statementRunner(this.dataSource))
-        : await withinQueryBound(this.dataSource, 'q', read);
+        ? await read(this.database)
+        : await withinQueryBound(this.database, 'q', read);
     const page = rows.slice(0, query.limit);
     const last = page.at(-1);
     const more = rows.length > query.limit && last !== undefined;

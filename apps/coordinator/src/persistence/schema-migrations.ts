@@ -1,7 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource, MigrationExecutor, type Migration, type QueryRunner } from 'typeorm';
-import { poolTimeoutOptions, type DatabaseTimeouts } from '#postgres';
-import { quoteIdentifier } from './data-source-options.js';
+import {
+  poolTimeoutOptions,
+  quoteIdentifier,
+  type DatabaseTimeouts,
+  type SqlRunner,
+} from '#postgres';
 import { coordinatorMigrations } from './migrations/index.js';
 
 /**
@@ -98,15 +102,13 @@ export interface SchemaStatus {
 }
 
 /** Reads which migrations the schema has (none when it has no migrations table yet). */
-export async function schemaStatus(dataSource: DataSource): Promise<SchemaStatus> {
-  const [table] = (await dataSource.query(
+export async function schemaStatus(sql: SqlRunner): Promise<SchemaStatus> {
+  const [table] = await sql.query<{ present: boolean }>(
     `SELECT to_regclass('coordinator_migrations') IS NOT NULL AS present`,
-  )) as { present: boolean }[];
+  );
   const applied = new Set<string>();
   if (table?.present) {
-    const rows = (await dataSource.query(`SELECT name FROM coordinator_migrations`)) as {
-      name: string;
-    }[];
+    const rows = await sql.query<{ name: string }>(`SELECT name FROM coordinator_migrations`);
     for (const row of rows) applied.add(row.name);
   }
   const known = coordinatorMigrations.map((migration) => new migration().name ?? migration.name);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
-import type { DataSource } from 'typeorm';
+import type { Database } from '#postgres';
 import {
   eventHeaders,
   MESSAGE_TYPES,
@@ -8,7 +8,6 @@ import {
   type ParticipantEventType,
   type TopicNames,
 } from '#contracts';
-import { inTransaction, runQuery } from '#postgres';
 import { laneOf } from '../outbox/outbox-lanes.js';
 import { REMOVABLE_ANY_TIME, type OutboxFastPath } from '../outbox/outbox-fast-path.js';
 import { enqueueOutbox, type OutboxRow } from '../persistence/saga-rows.js';
@@ -41,7 +40,7 @@ export class BreakerLog {
   private writes: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly database: Database,
     private readonly topics: TopicNames,
     private readonly lanes: number,
     private readonly fastPath: OutboxFastPath,
@@ -85,7 +84,7 @@ export class BreakerLog {
       headers: eventHeaders(event.eventId, MESSAGE_TYPES.participantEvent),
       payload: event as never,
     };
-    const ids = await inTransaction(this.dataSource, async (sql) => {
+    const ids = await this.database.transaction(async (sql) => {
       await sql.query(
         `INSERT INTO participant_breaker_log (participant, at, from_state, to_state, instance, detail)
          VALUES ($1, $2, $3, $4, $5, $6)`,
@@ -99,11 +98,11 @@ export class BreakerLog {
 
 /** The latest breaker changes of a participant (all instances), newest first. */
 export async function readBreakerLog(
-  dataSource: DataSource,
+  database: Database,
   participant: string,
   limit: number,
 ): Promise<BreakerLogEntry[]> {
-  const rows = await runQuery<{
+  const rows = await database.query<{
     participant: string;
     at: Date;
     from_state: BreakerState;
@@ -111,7 +110,6 @@ export async function readBreakerLog(
     instance: string;
     detail: string;
   }>(
-    dataSource,
     `SELECT participant, at, from_state, to_state, instance, detail FROM participant_breaker_log
      WHERE participant = $1 ORDER BY id DESC LIMIT $2`,
     [participant, limit],

@@ -1,5 +1,5 @@
 import { jest } from '@jest/globals';
-import type { DataSource } from 'typeorm';
+import type { Database } from '#postgres';
 import type { CommandMessage } from '#contracts';
 import { WorkSignals } from '../common/work-signals.js';
 import { resilienceConfig, resilienceEnvironmentSchema } from '../config/resilience-config.js';
@@ -55,7 +55,7 @@ describe('CapacityMonitor: when it reads the counts', () => {
     admission = new SagaAdmission(config.maxSagasInFlight);
     // No command is held here, so a round never reaches the database or the fast path.
     monitor = new ScriptedMonitor(
-      {} as DataSource,
+      {} as Database,
       gate,
       admission,
       new WorkSignals(),

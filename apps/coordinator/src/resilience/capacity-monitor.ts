@@ -1,6 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type { DataSource } from 'typeorm';
-import { inTransaction, statementRunner } from '#postgres';
+import type { Database } from '#postgres';
 import type { WorkSignals } from '../common/work-signals.js';
 import type { OutboxFastPath } from '../outbox/outbox-fast-path.js';
 import { InterruptibleSleep } from '../common/interruptible-sleep.js';
@@ -42,7 +41,7 @@ export class CapacityMonitor {
   private roundsSinceRead = Number.POSITIVE_INFINITY;
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly database: Database,
     private readonly gate: CommandGate,
     private readonly admission: SagaAdmission,
     private readonly signals: WorkSignals,
@@ -89,7 +88,7 @@ export class CapacityMonitor {
       const allowed = this.gate.releasable(participant);
       if (allowed === 0) continue;
       try {
-        const { released, dropped, outbox } = await inTransaction(this.dataSource, (sql) =>
+        const { released, dropped, outbox } = await this.database.transaction((sql) =>
           releaseHeld(sql, participant, allowed, this.restamp),
         );
         // No removal deadlines: released commands keep their rows, marked sent, and their reply
@@ -124,7 +123,7 @@ export class CapacityMonitor {
 
   /** The counts behind the caps, as the database has them now (one statement). */
   protected readCounts(): Promise<CapacityCounts> {
-    return capacityCounts(statementRunner(this.dataSource));
+    return capacityCounts(this.database);
   }
 
   private async run(): Promise<void> {

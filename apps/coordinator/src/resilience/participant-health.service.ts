@@ -1,5 +1,5 @@
 import type { SagaRegistry } from '#saga-core';
-import type { DataSource } from 'typeorm';
+import type { Database } from '#postgres';
 import type { ParticipantHealth, ParticipantView } from './participant-health.js';
 import { readBreakerLog } from './breaker-log.js';
 import type { CommandGate } from './command-gate.js';
@@ -10,7 +10,7 @@ const RECENT_CHANGES = 10;
 /** Participant health from this instance's gate and the shared breaker log. */
 export class ParticipantHealthService implements ParticipantHealth {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly database: Database,
     private readonly gate: CommandGate,
     /** The definitions, whose participants are shown (registered ones too). */
     private readonly registry: SagaRegistry,
@@ -29,7 +29,7 @@ export class ParticipantHealthService implements ParticipantHealth {
   }
 
   private async view(status: ReturnType<CommandGate['status']>[number]): Promise<ParticipantView> {
-    const recentChanges = await readBreakerLog(this.dataSource, status.participant, RECENT_CHANGES);
+    const recentChanges = await readBreakerLog(this.database, status.participant, RECENT_CHANGES);
     return { ...status, recentChanges };
   }
 }

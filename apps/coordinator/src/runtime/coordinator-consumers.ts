@@ -1,7 +1,6 @@
 import { Logger } from '@nestjs/common';
-import type { DataSource } from 'typeorm';
+import { type Database, dataErrorReason } from '#postgres';
 import type { TopicNames } from '#contracts';
-import { dataErrorReason } from '#postgres';
 import type { BatchHandler, IncomingMessage, MessageConsumer, SagaRegistry } from '#saga-core';
 import type { CoordinatorConfig } from '../config/coordinator-config.js';
 import type { HotPathTuning } from '../config/tuning-config.js';
@@ -36,7 +35,7 @@ export interface CoordinatorConsumersParts {
   readonly decisions: SagaDecisions;
   readonly sensitive: SensitiveData;
   readonly admission: SagaAdmission;
-  readonly dataSource: DataSource;
+  readonly database: Database;
   readonly deadLetterSealer: DeadLetterSealer;
   readonly metrics: Metrics;
 }
@@ -187,13 +186,13 @@ export class CoordinatorConsumers {
 
   /** Records what lands in the dead-letter topics; one group, so each record once across instances. */
   private async indexDeadLetters(groupId: string): Promise<void> {
-    const { transport, topics, registry, dataSource, deadLetterSealer } = this.parts;
+    const { transport, topics, registry, database, deadLetterSealer } = this.parts;
     const consumer = transport.createConsumer();
     this.consumers.push(consumer);
     await consumer.start({
       groupId,
       topics: deadLetterTopicsToIndex(topics, registry.participants()),
-      handleBatch: deadLetterIndexer(dataSource, deadLetterSealer),
+      handleBatch: deadLetterIndexer(database, deadLetterSealer),
     });
   }
 }

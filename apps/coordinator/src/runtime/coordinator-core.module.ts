@@ -1,8 +1,7 @@
 import { Global, Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { DataSource } from 'typeorm';
+import { Database, RetentionLoop } from '#postgres';
 import type { TopicNames } from '#contracts';
-import { RetentionLoop } from '#postgres';
 import type { SagaRegistry } from '#saga-core';
 import {
   COORDINATOR_CONFIG,
@@ -53,7 +52,7 @@ const EXPORTED = [
   MESSAGE_TRANSPORT,
   TOPIC_NAMES,
   DEAD_LETTER_SEALER,
-  DataSource,
+  Database,
   Metrics,
   SensitiveData,
   SagaDecisions,
@@ -72,7 +71,7 @@ const runtimeProvider: Provider = {
   inject: [
     COORDINATOR_CONFIG,
     SAGA_REGISTRY,
-    DataSource,
+    Database,
     MESSAGE_TRANSPORT,
     TOPIC_NAMES,
     SagaDecisions,
@@ -97,7 +96,7 @@ const runtimeProvider: Provider = {
   useFactory: (
     config: CoordinatorConfig,
     registry: SagaRegistry,
-    dataSource: DataSource,
+    database: Database,
     transport: MessageTransport,
     topics: TopicNames,
     decisions: SagaDecisions,
@@ -122,7 +121,7 @@ const runtimeProvider: Provider = {
     new CoordinatorRuntime({
       config,
       registry,
-      dataSource,
+      database,
       transport,
       topics,
       decisions,

@@ -1,9 +1,8 @@
 import { Logger } from '@nestjs/common';
 import type { TopicNames } from '#contracts';
 import { describeError } from '#errors';
-import { guardConnections, retryWhileUnavailable, type RetentionLoop } from '#postgres';
+import { type Database, type RetentionLoop, retryWhileUnavailable } from '#postgres';
 import type { SagaRegistry, TopicSpec } from '#saga-core';
-import type { DataSource } from 'typeorm';
 import type { CoordinatorConfig } from '../config/coordinator-config.js';
 import type { DeadLetterSealer } from '../dead-letters/dead-letter-sealer.js';
 import type { SagaDecisions } from '../decisions/saga-decisions.js';
@@ -12,6 +11,7 @@ import type { RegisteredDefinitions } from '../definitions/registered-definition
 import type { Metrics } from '../observability/metrics.js';
 import type { OutboxFastPath } from '../outbox/outbox-fast-path.js';
 import type { OutboxRelay } from '../outbox/outbox-relay.js';
+import { migrationSourceOf } from '../persistence/coordinator-database.js';
 import {
   createSchemaIfMissing,
   migrateSchema,
@@ -35,7 +35,7 @@ export interface CoordinatorRuntimeParts {
   readonly config: CoordinatorConfig;
   /** The definitions: their participants' command topics are created at start-up. */
   readonly registry: SagaRegistry;
-  readonly dataSource: DataSource;
+  readonly database: Database;
   readonly transport: MessageTransport;
   readonly topics: TopicNames;
   readonly decisions: SagaDecisions;
@@ -69,7 +69,7 @@ export interface CoordinatorRuntimeParts {
  * the core module (coordinator-core.module.ts); `createCoordinatorRuntime` gives one alone.
  */
 export class CoordinatorRuntime {
-  readonly dataSource: DataSource;
+  readonly database: Database;
   readonly transport: MessageTransport;
   readonly topics: TopicNames;
   readonly decisions: SagaDecisions;
@@ -90,7 +90,7 @@ export class CoordinatorRuntime {
   consuming: Promise<void> = Promise.resolve();
 
   constructor(private readonly parts: CoordinatorRuntimeParts) {
-    this.dataSource = parts.dataSource;
+    this.database = parts.database;
     this.transport = parts.transport;
     this.topics = parts.topics;
     this.decisions = parts.decisions;
@@ -149,10 +149,9 @@ export class CoordinatorRuntime {
           if (config.databaseUrl) {
             await createSchemaIfMissing({ ...config, databaseUrl: config.databaseUrl });
           }
-          await this.dataSource.initialize();
+          await this.database.open();
         }, waitingOutTheDatabase(timeouts.databaseMs)),
     );
-    guardConnections(this.dataSource);
     if (config.runMigrations) {
       const applied = await phases.run(
         {
@@ -162,12 +161,17 @@ export class CoordinatorRuntime {
         },
         () => {
           const until = Date.now() + timeouts.migrationsMs;
+          const migrations = migrationSourceOf(this.database, config, (error) =>
+            this.logger.warn(`an idle database connection failed: ${error.message}`),
+          );
           return retryWhileUnavailable(
             () =>
-              migrateSchema(this.dataSource, {
-                until,
-                onWait: () => this.logger.log('waiting for another process that migrates'),
-              }),
+              migrations((dataSource) =>
+                migrateSchema(dataSource, {
+                  until,
+                  onWait: () => this.logger.log('waiting for another process that migrates'),
+                }),
+              ),
             waitingOutTheDatabase(timeouts.migrationsMs),
           );
         },
@@ -183,7 +187,7 @@ export class CoordinatorRuntime {
         },
         async () => {
           const status = await retryWhileUnavailable(
-            () => schemaStatus(this.dataSource),
+            () => schemaStatus(this.database),
             waitingOutTheDatabase(timeouts.databaseMs),
           );
           refuseOutOfDate(status);
@@ -261,7 +265,7 @@ export class CoordinatorRuntime {
     await this.retention.stop();
     await this.transport.close();
     await gauges.close();
-    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+    await this.database.close();
   }
 }
 

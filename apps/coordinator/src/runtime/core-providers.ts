@@ -1,9 +1,8 @@
 import { hostname } from 'node:os';
 import { Logger, type Provider } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { Database, RetentionLoop } from '#postgres';
 import { topicNames, type TopicNames } from '#contracts';
 import { describeError } from '#errors';
-import { inTransaction, RetentionLoop, statementRunner } from '#postgres';
 import { createSagaEngine, type SagaRegistry } from '#saga-core';
 import {
   COORDINATOR_CONFIG,
@@ -27,8 +26,7 @@ import { SagaLog } from '../observability/saga-log.js';
 import { SagaMetrics } from '../observability/saga-metrics.js';
 import { OutboxFastPath, REMOVABLE_ANY_TIME } from '../outbox/outbox-fast-path.js';
 import { OutboxRelay } from '../outbox/outbox-relay.js';
-import { postgresDataSourceOptions } from '../persistence/data-source-options.js';
-import { embeddedDataSource } from '../persistence/embedded-data-source.js';
+import { coordinatorDatabase } from '../persistence/coordinator-database.js';
 import { BreakerLog } from '../resilience/breaker-log.js';
 import { CapacityMonitor } from '../resilience/capacity-monitor.js';
 import { CommandGate } from '../resilience/command-gate.js';
@@ -52,17 +50,9 @@ const RETENTION_LOCK_NAMESPACE = 7_002;
 const logger = new Logger('CoordinatorRuntime');
 
 /** The database: Postgres when a URL is configured, else the embedded one. */
-function dataSourceFor(config: CoordinatorConfig): DataSource {
-  if (!config.databaseUrl) return embeddedDataSource(config.embeddedDataDir);
-  return new DataSource(
-    postgresDataSourceOptions({
-      url: config.databaseUrl,
-      schema: config.databaseSchema,
-      poolSize: config.databasePoolSize,
-      timeouts: config.databaseTimeouts,
-      applicationName: config.databaseApplicationName,
-      onPoolError: (error) => logger.warn(`an idle database connection failed: ${error.message}`),
-    }),
+function databaseFor(config: CoordinatorConfig): Database {
+  return coordinatorDatabase(config, (error) =>
+    logger.warn(`an idle database connection failed: ${error.message}`),
   );
 }
 
@@ -92,7 +82,7 @@ export function coreProviders(inputs: CoreInputs): Provider[] {
     { provide: SAGA_REGISTRY, useValue: inputs.registry },
     { provide: Metrics, useValue: inputs.metrics },
     { provide: WorkSignals, useValue: new WorkSignals() },
-    { provide: DataSource, inject: [COORDINATOR_CONFIG], useFactory: dataSourceFor },
+    { provide: Database, inject: [COORDINATOR_CONFIG], useFactory: databaseFor },
     {
       provide: MESSAGE_TRANSPORT,
       inject: [COORDINATOR_CONFIG],
@@ -124,9 +114,9 @@ export function coreProviders(inputs: CoreInputs): Provider[] {
     },
     {
       provide: OutboxFastPath,
-      inject: [DataSource, MESSAGE_TRANSPORT, SensitiveData],
-      useFactory: (dataSource: DataSource, transport: MessageTransport, sensitive: SensitiveData) =>
-        new OutboxFastPath(dataSource, transport.publisher, payloadOpener(sensitive)),
+      inject: [Database, MESSAGE_TRANSPORT, SensitiveData],
+      useFactory: (database: Database, transport: MessageTransport, sensitive: SensitiveData) =>
+        new OutboxFastPath(database, transport.publisher, payloadOpener(sensitive)),
     },
     {
       provide: CommandGate,
@@ -141,24 +131,24 @@ export function coreProviders(inputs: CoreInputs): Provider[] {
     },
     {
       provide: BreakerLog,
-      inject: [COORDINATOR_CONFIG, DataSource, TOPIC_NAMES, OutboxFastPath, CommandGate],
+      inject: [COORDINATOR_CONFIG, Database, TOPIC_NAMES, OutboxFastPath, CommandGate],
       useFactory: (
         config: CoordinatorConfig,
-        dataSource: DataSource,
+        database: Database,
         topics: TopicNames,
         fastPath: OutboxFastPath,
         gate: CommandGate,
       ) => {
         const instance = `${hostname()}:${process.pid}`;
-        const log = new BreakerLog(dataSource, topics, config.outboxLanes, fastPath, instance);
+        const log = new BreakerLog(database, topics, config.outboxLanes, fastPath, instance);
         gate.onBreakerChange((change) => log.record(change));
         return log;
       },
     },
     {
       provide: PostgresDefinitionStore,
-      inject: [DataSource],
-      useFactory: (dataSource: DataSource) => new PostgresDefinitionStore(dataSource),
+      inject: [Database],
+      useFactory: (database: Database) => new PostgresDefinitionStore(database),
     },
     {
       provide: RegisteredDefinitions,
@@ -228,7 +218,7 @@ export function coreProviders(inputs: CoreInputs): Provider[] {
       inject: [
         COORDINATOR_CONFIG,
         SAGA_REGISTRY,
-        DataSource,
+        Database,
         TOPIC_NAMES,
         WorkSignals,
         SensitiveData,
@@ -241,7 +231,7 @@ export function coreProviders(inputs: CoreInputs): Provider[] {
       useFactory: (
         config: CoordinatorConfig,
         registry: SagaRegistry,
-        dataSource: DataSource,
+        database: Database,
         topics: TopicNames,
         signals: WorkSignals,
         sensitive: SensitiveData,
@@ -253,7 +243,7 @@ export function coreProviders(inputs: CoreInputs): Provider[] {
       ) =>
         new SagaDecisions(
           {
-            dataSource,
+            database,
             engine: createSagaEngine(registry),
             registry,
             plan: { topics, timeScale: config.timeScale, lanes: config.outboxLanes },
@@ -272,7 +262,7 @@ export function coreProviders(inputs: CoreInputs): Provider[] {
       provide: CapacityMonitor,
       inject: [
         COORDINATOR_CONFIG,
-        DataSource,
+        Database,
         CommandGate,
         SagaAdmission,
         WorkSignals,
@@ -281,7 +271,7 @@ export function coreProviders(inputs: CoreInputs): Provider[] {
       ],
       useFactory: (
         config: CoordinatorConfig,
-        dataSource: DataSource,
+        database: Database,
         gate: CommandGate,
         admission: SagaAdmission,
         signals: WorkSignals,
@@ -289,7 +279,7 @@ export function coreProviders(inputs: CoreInputs): Provider[] {
         fastPath: OutboxFastPath,
       ) => {
         const monitor = new CapacityMonitor(
-          dataSource,
+          database,
           gate,
           admission,
           signals,
@@ -303,15 +293,15 @@ export function coreProviders(inputs: CoreInputs): Provider[] {
     },
     {
       provide: OutboxRelay,
-      inject: [COORDINATOR_CONFIG, DataSource, MESSAGE_TRANSPORT, SensitiveData, SagaDecisions],
+      inject: [COORDINATOR_CONFIG, Database, MESSAGE_TRANSPORT, SensitiveData, SagaDecisions],
       useFactory: (
         config: CoordinatorConfig,
-        dataSource: DataSource,
+        database: Database,
         transport: MessageTransport,
         sensitive: SensitiveData,
         decisions: SagaDecisions,
       ) =>
-        new OutboxRelay(dataSource, transport.publisher, {
+        new OutboxRelay(database, transport.publisher, {
           lanes: config.outboxLanes,
           batchSize: config.tuning.relayBatchSize,
           pollIntervalMs: config.relayPollMs,
@@ -323,9 +313,9 @@ export function coreProviders(inputs: CoreInputs): Provider[] {
     },
     {
       provide: RetentionLoop,
-      inject: [COORDINATOR_CONFIG, DataSource],
-      useFactory: (config: CoordinatorConfig, dataSource: DataSource) =>
-        new RetentionLoop(dataSource, coordinatorPurgeTasks(config.retention.periods), {
+      inject: [COORDINATOR_CONFIG, Database],
+      useFactory: (config: CoordinatorConfig, database: Database) =>
+        new RetentionLoop(database, coordinatorPurgeTasks(config.retention.periods), {
           lockNamespace: RETENTION_LOCK_NAMESPACE,
           batchSize: config.retention.batchSize,
           batchPauseMs: config.retention.batchPauseMs,
@@ -344,7 +334,7 @@ export function coreProviders(inputs: CoreInputs): Provider[] {
         SagaDecisions,
         SensitiveData,
         SagaAdmission,
-        DataSource,
+        Database,
         DEAD_LETTER_SEALER,
         Metrics,
       ],
@@ -356,7 +346,7 @@ export function coreProviders(inputs: CoreInputs): Provider[] {
         decisions: SagaDecisions,
         sensitive: SensitiveData,
         admission: SagaAdmission,
-        dataSource: DataSource,
+        database: Database,
         deadLetterSealer: DeadLetterSealer,
         metrics: Metrics,
       ) =>
@@ -368,7 +358,7 @@ export function coreProviders(inputs: CoreInputs): Provider[] {
           decisions,
           sensitive,
           admission,
-          dataSource,
+          database,
           deadLetterSealer,
           metrics,
         }),
@@ -378,7 +368,7 @@ export function coreProviders(inputs: CoreInputs): Provider[] {
       inject: [
         COORDINATOR_CONFIG,
         Metrics,
-        DataSource,
+        Database,
         CommandGate,
         SagaAdmission,
         SAGA_REGISTRY,
@@ -387,7 +377,7 @@ export function coreProviders(inputs: CoreInputs): Provider[] {
       useFactory: (
         config: CoordinatorConfig,
         metrics: Metrics,
-        dataSource: DataSource,
+        database: Database,
         gate: CommandGate,
         admission: SagaAdmission,
         registry: SagaRegistry,
@@ -396,7 +386,7 @@ export function coreProviders(inputs: CoreInputs): Provider[] {
         new RuntimeGauges(
           config,
           metrics,
-          { dataSource, gate, admission, sagas: registry, consumers },
+          { database, gate, admission, sagas: registry, consumers },
           { consumerLag: inputs.transport === undefined },
         ),
     },
@@ -417,13 +407,13 @@ export function coreProviders(inputs: CoreInputs): Provider[] {
     },
     {
       provide: BulkOperationWorker,
-      inject: [COORDINATOR_CONFIG, SagaDecisions, DataSource],
-      useFactory: (config: CoordinatorConfig, decisions: SagaDecisions, dataSource: DataSource) =>
+      inject: [COORDINATOR_CONFIG, SagaDecisions, Database],
+      useFactory: (config: CoordinatorConfig, decisions: SagaDecisions, database: Database) =>
         new BulkOperationWorker(
           decisions,
           {
-            read: () => statementRunner(dataSource),
-            transaction: (work) => inTransaction(dataSource, work),
+            read: () => database,
+            transaction: (work) => database.transaction(work),
           },
           { chunkSize: config.tuning.bulkChunkSize, maxRate: config.tuning.bulkMaxRate },
         ),

@@ -1,5 +1,5 @@
 import type { SagaRegistry } from '#saga-core';
-import type { DataSource } from 'typeorm';
+import type { Database } from '#postgres';
 import type { CoordinatorConfig } from '../config/coordinator-config.js';
 import { kafkaSecurityOptions } from '#messaging';
 import { registerConsumerLagMetrics } from '../observability/consumer-lag-metrics.js';
@@ -12,7 +12,7 @@ import type { CoordinatorConsumers } from './coordinator-consumers.js';
 
 /** What the runtime's gauges read. */
 export interface GaugeSources {
-  readonly dataSource: DataSource;
+  readonly database: Database;
   readonly gate: CommandGate;
   readonly admission: SagaAdmission;
   /** The definitions, whose participants the breaker gauges list. */
@@ -35,7 +35,7 @@ export class RuntimeGauges {
     sources: GaugeSources,
     options: { consumerLag: boolean },
   ) {
-    registerDatabaseMetrics(metrics.registry, sources.dataSource);
+    registerDatabaseMetrics(metrics.registry, sources.database);
     registerResilienceMetrics(metrics.registry, { ...sources, stuckAfterMs: config.stuckAfterMs });
     if (config.kafkaBrokers && options.consumerLag) {
       this.closeLag = registerConsumerLagMetrics(

@@ -1,6 +1,5 @@
 import { Controller, Get, HttpStatus, Inject, Query, UsePipes } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { statementRunner } from '#postgres';
 import { ApiProblems } from '../http/api-problems.decorator.js';
 import { SchemaValidationPipe } from '../http/schema-validation.pipe.js';
 import { listStuckSagas, type StuckSagaPage } from './stuck-sagas.postgres.js';
@@ -27,8 +26,8 @@ export class StuckSagasController {
   async list(
     @Query({ schema: listStuckQuerySchema }) query: { limit: number; cursor?: string },
   ): Promise<StuckSagaPage & { stuckAfterMs: number }> {
-    const { dataSource, stuckAfterMs } = this.source;
-    const page = await listStuckSagas(statementRunner(dataSource), { stuckAfterMs, ...query });
+    const { database, stuckAfterMs } = this.source;
+    const page = await listStuckSagas(database, { stuckAfterMs, ...query });
     return { ...page, stuckAfterMs };
   }
 }

@@ -1,9 +1,9 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
-import type { DataSource } from 'typeorm';
+import type { Database } from '#postgres';
 
 /** What the stuck-sagas listing reads, and after how long (ms) a saga without progress is idle. */
 export interface StuckSagasSource {
-  readonly dataSource: DataSource;
+  readonly database: Database;
   readonly stuckAfterMs: number;
 }
 

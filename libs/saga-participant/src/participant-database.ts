@@ -1,9 +1,12 @@
 import { DataSource, type MigrationInterface } from 'typeorm';
 import {
   DEFAULT_DATABASE_TIMEOUTS,
-  guardConnections,
+  PoolDatabase,
   poolTimeoutOptions,
+  quoteIdentifier,
+  searchPathOption,
   retryWhileUnavailable,
+  type Database,
   type DatabaseTimeouts,
 } from '#postgres';
 import { ParticipantIdempotency1764633600000 } from './participant-idempotency.migration.js';
@@ -23,7 +26,7 @@ export interface ParticipantDatabaseOptions {
   readonly timeouts?: DatabaseTimeouts;
   /** The connections' `application_name` (default `saga-participant`; one in the URL wins). */
   readonly applicationName?: string;
-  /** Hears the errors of idle connections (a terminated backend); default: TypeORM's warning. */
+  /** Hears the errors of idle connections (a terminated backend); default: a process warning. */
   readonly onPoolError?: (error: Error) => void;
   /**
    * How long opening waits out an unavailable database (a failover, terminated backends),
@@ -36,15 +39,49 @@ export interface ParticipantDatabaseOptions {
 
 /**
  * Connects to the participant's schema, creates it when missing and applies the kit's migration
- * (the idempotency table) and the participant's own, in one transaction. Every connection has
- * the timeouts and keep-alive of `timeouts`, and a connection that dies (a terminated backend)
- * fails its queries without crashing the process. An unavailable database is tried again for
- * `waitForDatabaseMs`. Resolves with the initialized DataSource; the caller destroys it.
+ * (the idempotency table) and the participant's own, in one transaction (on a TypeORM data
+ * source of one connection, closed after). Every connection of the pool it resolves with has the
+ * timeouts and keep-alive of `timeouts`, and one that dies (a terminated backend) fails its
+ * queries without crashing the process. An unavailable database is tried again for
+ * `waitForDatabaseMs`. Resolves with the open Database; the caller closes it.
  */
 export async function openParticipantDatabase(
   options: ParticipantDatabaseOptions,
-): Promise<DataSource> {
-  const dataSource = new DataSource({
+): Promise<Database> {
+  const timeouts = options.timeouts ?? DEFAULT_DATABASE_TIMEOUTS;
+  const applicationName = options.applicationName ?? 'saga-participant';
+  const database = PoolDatabase.connect({
+    url: options.url,
+    schema: options.schema,
+    poolSize: options.poolSize ?? 5,
+    timeouts,
+    applicationName,
+    ...(options.onPoolError === undefined ? {} : { onIdleError: options.onPoolError }),
+  });
+  // Each step is safe to run again: IF NOT EXISTS, and the migrations in one transaction.
+  const retry = {
+    until: Date.now() + (options.waitForDatabaseMs ?? 60_000),
+    ...(options.onRetry === undefined ? {} : { onRetry: options.onRetry }),
+  };
+  try {
+    await retryWhileUnavailable(async () => {
+      await database.open();
+      await database.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(options.schema)}`);
+      await migrate(options, timeouts, applicationName);
+    }, retry);
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  return database;
+}
+
+async function migrate(
+  options: ParticipantDatabaseOptions,
+  timeouts: DatabaseTimeouts,
+  applicationName: string,
+): Promise<void> {
+  const migrator = new DataSource({
     type: 'postgres',
     url: options.url,
     schema: options.schema,
@@ -58,34 +95,15 @@ export async function openParticipantDatabase(
     migrationsTransactionMode: 'all',
     ...(options.onPoolError === undefined ? {} : { poolErrorHandler: options.onPoolError }),
     extra: {
-      ...poolTimeoutOptions(
-        options.timeouts ?? DEFAULT_DATABASE_TIMEOUTS,
-        options.applicationName ?? 'saga-participant',
-      ),
-      max: options.poolSize ?? 5,
-      options: `-c search_path=${quoteIdentifier(options.schema)}`,
+      ...poolTimeoutOptions(timeouts, applicationName),
+      max: 1,
+      options: searchPathOption(options.schema),
     },
   });
-  // Each step is safe to run again: IF NOT EXISTS, and the migrations in one transaction.
-  const retry = {
-    until: Date.now() + (options.waitForDatabaseMs ?? 60_000),
-    ...(options.onRetry === undefined ? {} : { onRetry: options.onRetry }),
-  };
-  await retryWhileUnavailable(() => dataSource.initialize(), retry);
-  guardConnections(dataSource);
+  await migrator.initialize();
   try {
-    await retryWhileUnavailable(async () => {
-      await dataSource.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(options.schema)}`);
-      await dataSource.runMigrations({ transaction: 'all' });
-    }, retry);
-  } catch (error) {
-    await dataSource.destroy();
-    throw error;
+    await migrator.runMigrations({ transaction: 'all' });
+  } finally {
+    await migrator.destroy();
   }
-  return dataSource;
-}
-
-/** Quotes a Postgres identifier (doubles any inner quote). */
-export function quoteIdentifier(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
 }

@@ -1,0 +1,94 @@
+import { DataSource } from 'typeorm';
+import { PGliteDriver } from 'typeorm-pglite';
+import { PoolDatabase, SingleConnectionDatabase, type Database } from '#postgres';
+import { postgresDataSourceOptions } from './data-source-options.js';
+import { coordinatorMigrations } from './migrations/index.js';
+import type { SchemaLocation } from './schema-migrations.js';
+
+/** Where the coordinator keeps its tables: a Postgres server, or else the embedded database. */
+export interface DatabaseSettings extends Partial<SchemaLocation> {
+  readonly databasePoolSize?: number;
+  /** Where the embedded database keeps its files (default: in memory). */
+  readonly embeddedDataDir?: string;
+}
+
+/**
+ * The coordinator's database: a pool of its own on Postgres when a URL is given, else an
+ * embedded Postgres (PGlite, in this process) with the same migrations, in memory or in
+ * `embeddedDataDir` to keep sagas across restarts. Nothing connects before `open`.
+ */
+export function coordinatorDatabase(
+  settings: DatabaseSettings,
+  onIdleError?: (error: Error) => void,
+): Database {
+  if (!settings.databaseUrl) {
+    const dataDir = settings.embeddedDataDir;
+    return new SingleConnectionDatabase(
+      new DataSource({
+        type: 'postgres',
+        driver: new PGliteDriver(dataDir ? { dataDir } : {}).driver,
+        synchronize: false,
+        migrations: coordinatorMigrations,
+        migrationsTableName: 'coordinator_migrations',
+        migrationsTransactionMode: 'all',
+      }),
+    );
+  }
+  return PoolDatabase.connect({
+    url: settings.databaseUrl,
+    ...(settings.databaseSchema === undefined ? {} : { schema: settings.databaseSchema }),
+    ...(settings.databasePoolSize === undefined ? {} : { poolSize: settings.databasePoolSize }),
+    ...(settings.databaseTimeouts === undefined ? {} : { timeouts: settings.databaseTimeouts }),
+    applicationName: settings.databaseApplicationName ?? 'saga-coordinator',
+    ...(onIdleError === undefined ? {} : { onIdleError }),
+  });
+}
+
+/** Lends a TypeORM data source on the coordinator's schema to `use`, for its migrations. */
+export type MigrationSource = <T>(use: (dataSource: DataSource) => Promise<T>) => Promise<T>;
+
+/**
+ * Where `database`'s migrations run (TypeORM's executor needs a data source): the embedded
+ * database's own; for Postgres, a new data source of one connection (the session that holds
+ * the migration lock migrates), initialized for each use and destroyed after it.
+ */
+export function migrationSourceOf(
+  database: Database,
+  location: Partial<SchemaLocation>,
+  onIdleError?: (error: Error) => void,
+): MigrationSource {
+  if (database instanceof SingleConnectionDatabase) return (use) => use(database.dataSource);
+  const { databaseUrl } = location;
+  if (!databaseUrl) throw new Error('a Postgres database needs its URL to migrate');
+  return postgresMigrationSource({ ...location, databaseUrl }, onIdleError);
+}
+
+/**
+ * A new data source of one connection on the schema for each use, destroyed after it: a retry
+ * after a lost or hung connection starts from a new one.
+ */
+export function postgresMigrationSource(
+  location: Partial<SchemaLocation> & { readonly databaseUrl: string },
+  onIdleError?: (error: Error) => void,
+): MigrationSource {
+  return async (use) => {
+    const dataSource = new DataSource(
+      postgresDataSourceOptions({
+        url: location.databaseUrl,
+        ...(location.databaseSchema === undefined ? {} : { schema: location.databaseSchema }),
+        poolSize: 1,
+        ...(location.databaseTimeouts === undefined ? {} : { timeouts: location.databaseTimeouts }),
+        ...(location.databaseApplicationName === undefined
+          ? {}
+          : { applicationName: location.databaseApplicationName }),
+        ...(onIdleError === undefined ? {} : { onPoolError: onIdleError }),
+      }),
+    );
+    await dataSource.initialize();
+    try {
+      return await use(dataSource);
+    } finally {
+      await dataSource.destroy();
+    }
+  };
+}

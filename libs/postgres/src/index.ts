@@ -1,0 +1,25 @@
+export {
+  DatabaseTimeoutError,
+  isConnectionLoss,
+  isDatabaseUnavailable,
+} from './connection-errors.js';
+export {
+  DEFAULT_DATABASE_TIMEOUTS,
+  poolTimeoutOptions,
+  type DatabaseTimeouts,
+} from './connection-settings.js';
+export { dataErrorReason, sqlStateOf } from './data-errors.js';
+export { Database } from './database.js';
+export { quoteIdentifier, searchPathOption } from './identifiers.js';
+export { PoolDatabase, type PoolSettings } from './pool-database.js';
+export { RetentionLoop, type PurgeTask, type RetentionLoopOptions } from './retention-loop.js';
+export { retryWhileUnavailable } from './retry-while-unavailable.js';
+export { SingleConnectionDatabase } from './single-connection-database.js';
+export {
+  isLostRace,
+  MAX_NAMED_STATEMENTS,
+  prepared,
+  type SqlRunner,
+  type TransactionOptions,
+} from './sql-runner.js';
+export { databaseTimeoutEnvironment, databaseTimeoutsOf } from './timeout-environment.js';
