@@ -1,12 +1,13 @@
 import { performance } from 'node:perf_hooks';
-import { type Database, isConnectionLoss, isLostRace, type SqlRunner } from '#postgres';
+import { isConnectionLoss, isLostRace } from '#postgres';
 import type { SagaEngine, SagaRegistry, TransitionResult } from '#saga-core';
 import type { WorkSignals } from '../common/work-signals.js';
 import type { SagaLog } from '../observability/saga-log.js';
 import type { SagaMetrics } from '../observability/saga-metrics.js';
 import { removalDeadlines, type OutboxFastPath } from '../outbox/outbox-fast-path.js';
-import { databaseNow, lockSagas, type StoredSaga } from '../persistence/saga-rows.js';
+import type { StoredSaga } from '../persistence/saga-rows.js';
 import type { CommandGate } from '../resilience/command-gate.js';
+import type { SagaStore, SagaTransaction } from '../saga-store/saga-store.js';
 import type { SensitiveData } from '../security/sensitive-data.js';
 import { DatabaseClock } from './database-clock.js';
 import { DecisionSession } from './decision-session.js';
@@ -19,9 +20,9 @@ export interface DecisionTelemetry {
   readonly log?: SagaLog;
 }
 
-/** What every decision needs: the database, the engine and what its effects go through. */
+/** What every decision needs: the store, the engine and what its effects go through. */
 export interface DecisionParts {
-  readonly database: Database;
+  readonly store: SagaStore;
   readonly engine: SagaEngine;
   readonly registry: SagaRegistry;
   readonly plan: EffectPlanOptions;
@@ -46,7 +47,11 @@ export interface StartVersions {
 }
 
 /** Work done in a decision's transaction: `now` is the database's clock, fixed for it. */
-export type DecisionWork<T> = (sql: SqlRunner, now: number, session: DecisionSession) => Promise<T>;
+export type DecisionWork<T> = (
+  tx: SagaTransaction,
+  now: number,
+  session: DecisionSession,
+) => Promise<T>;
 
 /** A decision on sagas given to it (those of the ids asked for that exist), with no SQL of its own. */
 export type SagaWork<T> = (
@@ -74,19 +79,19 @@ export class DecisionRunner {
 
   /** Runs `work` in one transaction with a session that collects states and effects, then writes them. */
   async decide<T>(work: DecisionWork<T>): Promise<T> {
-    const { database, engine, registry, plan, gate, sensitive } = this.parts;
+    const { store, engine, registry, plan, gate, sensitive } = this.parts;
     // The session of the latest attempt (a transaction may run `work` again): once it resolves, the
     // one that committed.
     let latest: DecisionSession | undefined;
     // Before any attempt set its timers: the fast path's sends are on time or late from here.
     const began = performance.now();
     try {
-      const result = await database.transaction(async (sql) => {
-        const now = await databaseNow(sql);
+      const result = await store.transaction(async (tx) => {
+        const now = await tx.now();
         this.clock.observe(now);
         latest = new DecisionSession(engine, registry, plan, gate, now, sensitive);
-        const value = await work(sql, now, latest);
-        await latest.flush(sql);
+        const value = await work(tx, now, latest);
+        await latest.flush(tx);
         return value;
       });
       this.afterCommit(latest!, began);
@@ -112,8 +117,8 @@ export class DecisionRunner {
     const decided = cached === undefined ? 'miss' : await this.decideOnCached(cached, work);
     this.parts.telemetry?.metrics?.cacheLookup(typeof decided === 'string' ? decided : 'hit');
     if (typeof decided !== 'string') return decided.value;
-    return this.decide(async (sql, now, session) =>
-      work(await this.lock(sql, [...sagaIds]), now, session),
+    return this.decide(async (tx, now, session) =>
+      work(await this.lock(tx, sagaIds), now, session),
     );
   }
 
@@ -125,15 +130,15 @@ export class DecisionRunner {
     sagas: ReadonlyMap<string, StoredSaga>,
     work: SagaWork<T>,
   ): Promise<{ value: T } | 'miss' | 'stale'> {
-    const { database, engine, registry, plan, gate, sensitive } = this.parts;
+    const { store, engine, registry, plan, gate, sensitive } = this.parts;
     const now = this.clock.now();
     if (now === undefined) return 'miss';
     const began = performance.now();
     const session = new DecisionSession(engine, registry, plan, gate, now, sensitive);
     const value = work(sagas, now, session);
     try {
-      if (session.writesInOneStatement) await session.flush(database);
-      else await database.transaction((sql) => session.flush(sql), { maxAttempts: 1 });
+      if (session.writesInOneStatement) await session.flushAlone(store.alone);
+      else await store.transaction((tx) => session.flush(tx), { maxAttempts: 1 });
     } catch (error) {
       this.cache.forget(sagas.keys());
       if (isLostRace(error) || isConnectionLoss(error)) return 'stale';
@@ -143,13 +148,13 @@ export class DecisionRunner {
     return { value };
   }
 
-  /** Locks sagas (see lockSagas) and opens their sensitive fields for the engine. */
+  /** Locks sagas (SagaTransaction.lock) and opens their sensitive fields for the engine. */
   async lock(
-    sql: SqlRunner,
-    sagaIds: string[],
+    tx: SagaTransaction,
+    sagaIds: readonly string[],
     skipLocked = false,
   ): Promise<Map<string, StoredSaga>> {
-    const sagas = await lockSagas(sql, sagaIds, skipLocked);
+    const sagas = await tx.lock(sagaIds, skipLocked);
     for (const [sagaId, saga] of sagas) {
       sagas.set(sagaId, { ...saga, state: this.parts.sensitive.openState(saga.state) });
     }

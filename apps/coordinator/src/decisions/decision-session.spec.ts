@@ -1,12 +1,13 @@
 import { topicNames } from '#contracts';
-import type { SqlRunner } from '#postgres';
 import { createSagaEngine, createSagaRegistry, type SagaState } from '#saga-core';
 import { resilienceConfig, resilienceEnvironmentSchema } from '../config/resilience-config.js';
+import type { DecisionRows } from '../persistence/decision-rows.js';
 import type { StoredSaga } from '../persistence/saga-rows.js';
 import { CommandGate } from '../resilience/command-gate.js';
 import { orderSaga } from '../sagas/order.saga.js';
 import { FieldCipher } from '../security/field-cipher.js';
 import { parseKeyring } from '../security/keyring.js';
+import type { DecisionWriter } from '../saga-store/saga-store.js';
 import { SensitiveData } from '../security/sensitive-data.js';
 import { DecisionSession } from './decision-session.js';
 
@@ -14,16 +15,17 @@ const registry = createSagaRegistry([orderSaga]);
 const engine = createSagaEngine(registry);
 const NOW = Date.parse('2026-12-05T00:00:00Z');
 
-/** The parameters of each statement the session sends (a fake database that answers them all). */
-function recordingSql(): { sql: SqlRunner; statements: unknown[][] } {
-  const statements: unknown[][] = [];
-  const sql: SqlRunner = {
-    query: <Row>(_text: string, parameters: unknown[] = []) => {
-      statements.push(parameters);
-      return Promise.resolve([{ outbox_ids: [], unsent_before: [] }] as Row[]);
+/** What the session writes (a fake store that takes every write). */
+function recordingWriter(): { writer: DecisionWriter; written: DecisionRows[] } {
+  const written: DecisionRows[] = [];
+  const writer: DecisionWriter = {
+    write: (rows) => {
+      written.push(rows);
+      return Promise.resolve({ ids: [], unsentBefore: [] });
     },
+    hold: () => Promise.resolve(),
   };
-  return { sql, statements };
+  return { writer, written };
 }
 
 function started(sagaId: string): SagaState {
@@ -46,7 +48,7 @@ function started(sagaId: string): SagaState {
   return result.state;
 }
 
-describe('DecisionSession: the sagas whose version its statement checks', () => {
+describe('DecisionSession: the sagas whose version its write checks', () => {
   let session: DecisionSession;
 
   beforeEach(() => {
@@ -59,16 +61,15 @@ describe('DecisionSession: the sagas whose version its statement checks', () => 
     session = new DecisionSession(engine, registry, plan, gate, NOW, sensitive);
   });
 
-  /** Flushes the session; resolves with the version checks of its one statement. */
+  /** Flushes the session; resolves with the version checks of its one write. */
   async function flushed() {
-    const { sql, statements } = recordingSql();
-    await session.flush(sql);
-    expect(statements).toHaveLength(1);
-    const [updates, , , , , expected, unchanged] = statements[0]!;
+    const { writer, written } = recordingWriter();
+    await session.flush(writer);
+    expect(written).toHaveLength(1);
+    const { updates, unchanged } = written[0]!;
     return {
-      updated: JSON.parse(updates as string) as { id: string; row_version: number }[],
-      unchanged: JSON.parse(unchanged as string) as { id: string; row_version: number }[],
-      expected,
+      updated: updates.map(({ state, rowVersion }) => ({ id: state.sagaId, rowVersion })),
+      unchanged: unchanged.map(({ sagaId, rowVersion }) => ({ id: sagaId, rowVersion })),
     };
   }
 
@@ -92,14 +93,13 @@ describe('DecisionSession: the sagas whose version its statement checks', () => 
     });
     expect(await flushed()).toEqual({
       updated: [],
-      unchanged: [{ id: read.state.sagaId, row_version: 3 }],
-      expected: 1,
+      unchanged: [{ id: read.state.sagaId, rowVersion: 3 }],
     });
   });
 
   it('checks no saga it inserted in its own transaction (nothing else can have moved it)', async () => {
     const state = started('00000000-0000-4000-8000-000000000002');
     session.record(state, [], 'new', null);
-    expect(await flushed()).toEqual({ updated: [], unchanged: [], expected: 0 });
+    expect(await flushed()).toEqual({ updated: [], unchanged: [] });
   });
 });

@@ -7,12 +7,11 @@ import {
   type SagaState,
   type TransitionResult,
 } from '#saga-core';
-import type { SqlRunner } from '#postgres';
-import { writeDecision, type UnsentRow } from '../persistence/decision-rows.js';
+import type { UnsentRow } from '../persistence/decision-rows.js';
 import { awaitingParticipants, type OutboxRow, type StoredSaga } from '../persistence/saga-rows.js';
 import type { SensitiveData } from '../security/sensitive-data.js';
 import type { CommandGate } from '../resilience/command-gate.js';
-import { holdCommands } from '../resilience/held-commands.js';
+import type { DecisionWriter } from '../saga-store/saga-store.js';
 import type { ObservedTransition } from '../observability/saga-metrics.js';
 import { sagaTracing } from '../observability/saga-tracing.js';
 import { withActor } from './audit-actor.js';
@@ -107,10 +106,26 @@ export class DecisionSession {
   readonly participantOf = (state: SagaState, stepId: string): string | undefined =>
     this.definitionOf(state)?.stepById.get(stepId)?.participant;
 
-  /** Writes what the session decided: one statement, and one more for held commands. */
-  async flush(sql: SqlRunner): Promise<void> {
+  /** Writes what the session decided in its transaction: one statement, one more for held commands. */
+  async flush(writer: DecisionWriter): Promise<void> {
+    await this.writeRows(writer);
+    await writer.hold(
+      this.writes.held.map((row) => ({ ...row, payload: this.protect(row).payload })),
+    );
+  }
+
+  /**
+   * Writes what the session decided with one statement alone, outside any transaction; refused,
+   * before anything is written, when it holds commands (see writesInOneStatement).
+   */
+  async flushAlone(writer: Pick<DecisionWriter, 'write'>): Promise<void> {
+    if (!this.writesInOneStatement) throw new Error('held commands are stored in a transaction');
+    await this.writeRows(writer);
+  }
+
+  private async writeRows(writer: Pick<DecisionWriter, 'write'>): Promise<void> {
     const outbox = this.writes.outbox.map((row) => this.protect(row));
-    const written = await writeDecision(sql, {
+    const written = await writer.write({
       updates: this.changedSagas().map(({ before, state }) => ({
         state: this.sensitive.sealState(state),
         rowVersion: before.rowVersion,
@@ -128,13 +143,9 @@ export class DecisionSession {
     this.committedOutbox.ids = written.ids;
     this.committedOutbox.unsentBefore = written.unsentBefore;
     this.committedOutbox.rows = outbox;
-    await holdCommands(
-      sql,
-      this.writes.held.map((row) => ({ ...row, payload: this.protect(row).payload })),
-    );
   }
 
-  /** Whether `flush` needs one statement only (no commands to hold). */
+  /** Whether `flush` needs one statement only (no commands to hold): flushAlone may write it. */
   get writesInOneStatement(): boolean {
     return this.writes.held.length === 0;
   }

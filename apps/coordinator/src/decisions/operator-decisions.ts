@@ -3,7 +3,7 @@ import type { SqlRunner } from '#postgres';
 import { IllegalSagaActionError, SagaNotFoundError } from '../application/saga-errors.js';
 import type { OperatorActionAnswer } from '../application/saga-operations.js';
 import type { UndeliverableRow } from '../outbox/outbox-relay.js';
-import { releaseSetAside, setOutboxRowsAside } from '../outbox/set-aside-rows.js';
+import type { SagaTransaction } from '../saga-store/saga-store.js';
 import { SAGA_ID, type DecisionRunner } from './decision-runner.js';
 
 /** An operator's action on a saga, with who asks and why (the audit records both). */
@@ -58,12 +58,12 @@ export class OperatorDecisions {
     take: (sql: SqlRunner) => Promise<BulkTake | undefined>,
     record: (sql: SqlRunner, refused: ReadonlyMap<string, string>) => Promise<void>,
   ): Promise<number> {
-    return this.runner.decide(async (sql, now, session) => {
-      const taken = await take(sql);
+    return this.runner.decide(async (tx, now, session) => {
+      const taken = await take(tx.sql);
       if (taken === undefined) return 0;
       const refused = new Map<string, string>();
       const sagas = await this.runner.lock(
-        sql,
+        tx,
         taken.sagaIds.filter((id) => SAGA_ID.test(id)),
       );
       for (const sagaId of taken.sagaIds) {
@@ -74,9 +74,9 @@ export class OperatorDecisions {
         }
         const applied = session.apply(saga, event(taken.action, now));
         if (applied.rejection !== undefined) refused.set(sagaId, applied.rejection.message);
-        else await releaseWhenUnstuck(sql, saga.state.status, applied.state.status, sagaId);
+        else await releaseWhenUnstuck(tx, saga.state.status, applied.state.status, sagaId);
       }
-      await record(sql, refused);
+      await record(tx.sql, refused);
       return taken.sagaIds.length;
     });
   }
@@ -87,9 +87,9 @@ export class OperatorDecisions {
    */
   async setAside(rows: readonly UndeliverableRow[]): Promise<void> {
     if (rows.length === 0) return;
-    await this.runner.decide(async (sql, now, session) => {
-      const marked = await setOutboxRowsAside(sql, rows);
-      const sagas = await this.runner.lock(sql, [
+    await this.runner.decide(async (tx, now, session) => {
+      const marked = await tx.setAside(rows);
+      const sagas = await this.runner.lock(tx, [
         ...new Set(marked.flatMap((row) => (row.sagaId === null ? [] : [row.sagaId]))),
       ]);
       for (const row of marked) {
@@ -108,12 +108,12 @@ export class OperatorDecisions {
 
   private async operate(sagaId: string, action: OperatorAction): Promise<OperatorActionAnswer> {
     if (!SAGA_ID.test(sagaId)) throw new SagaNotFoundError(sagaId);
-    const result = await this.runner.decide(async (sql, now, session) => {
-      const saga = (await this.runner.lock(sql, [sagaId])).get(sagaId);
+    const result = await this.runner.decide(async (tx, now, session) => {
+      const saga = (await this.runner.lock(tx, [sagaId])).get(sagaId);
       if (!saga) throw new SagaNotFoundError(sagaId);
       const applied = session.apply(saga, event(action, now));
       if (applied.rejection === undefined) {
-        await releaseWhenUnstuck(sql, saga.state.status, applied.state.status, sagaId);
+        await releaseWhenUnstuck(tx, saga.state.status, applied.state.status, sagaId);
       }
       return applied;
     });
@@ -136,10 +136,10 @@ function withReason<T extends object>(action: T, reason: string | undefined): T 
  * a stuck saga has any: setting rows aside makes their saga stuck in the same transaction).
  */
 async function releaseWhenUnstuck(
-  sql: SqlRunner,
+  tx: SagaTransaction,
   before: string,
   after: string,
   sagaId: string,
 ): Promise<void> {
-  if (before === 'stuck' && after !== 'stuck') await releaseSetAside(sql, sagaId);
+  if (before === 'stuck' && after !== 'stuck') await tx.releaseSetAside(sagaId);
 }

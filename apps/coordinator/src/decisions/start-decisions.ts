@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { SagaRef, SagaState, TransitionResult } from '#saga-core';
-import { isDatabaseUnavailable, type SqlRunner } from '#postgres';
+import { isDatabaseUnavailable } from '#postgres';
 import {
   IdempotencyConflictError,
   InvalidSagaInputError,
@@ -11,13 +11,12 @@ import type { StartSagaAnswer, StartSagaRequest } from '../application/saga-oper
 import { sagaTracing } from '../observability/saga-tracing.js';
 import {
   awaitingParticipants,
-  findByIdempotencyKeys,
-  insertSagas,
   keyOf,
   type KeyedSaga,
   type NewSaga,
 } from '../persistence/saga-rows.js';
 import type { SagaAdmission } from '../resilience/saga-admission.js';
+import type { SagaTransaction } from '../saga-store/saga-store.js';
 import type { DecisionRunner } from './decision-runner.js';
 import type { DecisionSession } from './decision-session.js';
 import { GroupedStarts, type GroupedStartsOptions, type TraceParent } from './grouped-starts.js';
@@ -82,8 +81,8 @@ export class StartDecisions {
     if (checked instanceof Error) throw checked;
     // At the cap, a retry of a start already made still gets its saga, not a 429.
     if (this.admission.isFull) {
-      const existing = await this.runner.parts.database.transaction((sql) =>
-        this.findByKeys(sql, [request]),
+      const existing = await this.runner.parts.store.transaction((tx) =>
+        this.findByKeys(tx, [request]),
       );
       if (existing.size === 0) this.admission.assertRoom();
     }
@@ -112,8 +111,8 @@ export class StartDecisions {
     checked: readonly (CheckedStart | Error)[],
     traceParents: readonly TraceParent[],
   ): Promise<(StartSagaAnswer | Error)[]> {
-    const answers = await this.runner.decide((sql, _now, session) =>
-      this.startAll(sql, session, checked, traceParents),
+    const answers = await this.runner.decide((tx, _now, session) =>
+      this.startAll(tx, session, checked, traceParents),
     );
     this.admission.noteStarted(
       answers.filter((answer) => !(answer instanceof Error) && answer.created).length,
@@ -168,7 +167,7 @@ export class StartDecisions {
    * twice in the batch starts one saga, and the second request is answered like a retry.
    */
   private async startAll(
-    sql: SqlRunner,
+    tx: SagaTransaction,
     session: DecisionSession,
     checked: readonly (CheckedStart | Error)[],
     traceParents: readonly TraceParent[],
@@ -180,7 +179,7 @@ export class StartDecisions {
       check instanceof Error ? [] : [{ request: check.request, index, key: keyOf(check.request) }],
     );
     const existing = await this.findByKeys(
-      sql,
+      tx,
       pending.map((item) => item.request),
     );
     const first = new Map<string, number>();
@@ -206,10 +205,7 @@ export class StartDecisions {
         else fresh.push({ index, started });
       }
     }
-    const inserted = await insertSagas(
-      sql,
-      fresh.map(({ started }) => started.row),
-    );
+    const inserted = await tx.insertSagas(fresh.map(({ started }) => started.row));
     const lost: number[] = [];
     for (const { index, started } of fresh) {
       const { state, effects, row } = started;
@@ -221,7 +217,7 @@ export class StartDecisions {
       answers[index] = { sagaId: state.sagaId, created: true, status: state.status };
     }
     const winners = await this.findByKeys(
-      sql,
+      tx,
       lost.map((index) => checkOf(index).request),
     );
     for (const { index, key } of pending) {
@@ -303,10 +299,10 @@ export class StartDecisions {
 
   /** The sagas the requests' keys already started, by keyOf, with their inputs opened. */
   private async findByKeys(
-    sql: SqlRunner,
+    tx: SagaTransaction,
     requests: readonly StartSagaRequest[],
   ): Promise<Map<string, KeyedSaga>> {
-    const found = await findByIdempotencyKeys(sql, requests);
+    const found = await tx.findByIdempotencyKeys(requests);
     const { sensitive } = this.runner.parts;
     for (const [key, saga] of found)
       found.set(key, { ...saga, input: sensitive.openInput(saga, saga.input) });

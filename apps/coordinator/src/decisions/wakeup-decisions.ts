@@ -1,5 +1,4 @@
 import type { EngineEvent, Wakeup } from '#saga-core';
-import { findDueTimers, takeTimers } from '../persistence/saga-rows.js';
 import { wasApplied, type DecisionRunner } from './decision-runner.js';
 
 /** The wake-up path: due timers (retries, reply timeouts, deadlines) fired through the engine. */
@@ -12,15 +11,14 @@ export class WakeupDecisions {
    * (this instance cannot hear replies).
    */
   async fireDue(limit: number, holdReplyTimeouts = false): Promise<number> {
-    return this.runner.decide(async (sql, now, session) => {
-      const due = await findDueTimers(sql, limit, holdReplyTimeouts);
+    return this.runner.decide(async (tx, now, session) => {
+      const due = await tx.dueTimers(limit, holdReplyTimeouts);
       const sagas = await this.runner.lock(
-        sql,
+        tx,
         due.map((timer) => timer.sagaId),
         true,
       );
-      const taken = await takeTimers(
-        sql,
+      const taken = await tx.takeTimers(
         due.filter((timer) => sagas.has(timer.sagaId)).map((timer) => timer.id),
       );
       for (const timer of taken) {

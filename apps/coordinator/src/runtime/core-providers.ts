@@ -37,6 +37,7 @@ import { ephemeralKeyring } from '../security/keyring.js';
 import { SensitiveData } from '../security/sensitive-data.js';
 import { TimerPoller } from '../timers/timer-poller.js';
 import { BulkOperationWorker } from '../bulk-operations/bulk-operation-worker.js';
+import { PostgresSagaStore } from '../saga-store/postgres-saga-store.js';
 import { CoordinatorConsumers } from './coordinator-consumers.js';
 import { withDeadLetterTopics } from './coordinator-runtime.js';
 import type { MessageTransport } from '#messaging';
@@ -243,7 +244,7 @@ export function coreProviders(inputs: CoreInputs): Provider[] {
       ) =>
         new SagaDecisions(
           {
-            database,
+            store: new PostgresSagaStore(database),
             engine: createSagaEngine(registry),
             registry,
             plan: { topics, timeScale: config.timeScale, lanes: config.outboxLanes },

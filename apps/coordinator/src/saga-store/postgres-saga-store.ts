@@ -1,0 +1,75 @@
+import type { Database, SqlRunner, TransactionOptions } from '#postgres';
+import type { UndeliverableRow } from '../outbox/outbox-relay.js';
+import { releaseSetAside, setOutboxRowsAside } from '../outbox/set-aside-rows.js';
+import { writeDecision, type DecisionRows } from '../persistence/decision-rows.js';
+import {
+  databaseNow,
+  findByIdempotencyKeys,
+  findDueTimers,
+  insertSagas,
+  lockSagas,
+  takeTimers,
+  type SagaKey,
+} from '../persistence/saga-rows.js';
+import { holdCommands, type HeldCommandRow } from '../resilience/held-commands.js';
+import type { SagaStore, SagaTransaction } from './saga-store.js';
+
+/** The SagaStore on the coordinator's Postgres tables (or PGlite's, in the embedded mode). */
+export class PostgresSagaStore implements SagaStore {
+  readonly alone: SagaStore['alone'];
+
+  constructor(private readonly database: Database) {
+    this.alone = { write: (rows) => writeDecision(database, rows) };
+  }
+
+  transaction<T>(
+    work: (tx: SagaTransaction) => Promise<T>,
+    options?: TransactionOptions<T>,
+  ): Promise<T> {
+    return this.database.transaction((sql) => work(new PostgresTransaction(sql)), options);
+  }
+}
+
+class PostgresTransaction implements SagaTransaction {
+  constructor(readonly sql: SqlRunner) {}
+
+  now(): Promise<number> {
+    return databaseNow(this.sql);
+  }
+
+  lock(sagaIds: readonly string[], skipLocked = false) {
+    return lockSagas(this.sql, [...sagaIds], skipLocked);
+  }
+
+  findByIdempotencyKeys(keys: readonly SagaKey[]) {
+    return findByIdempotencyKeys(this.sql, keys);
+  }
+
+  insertSagas(sagas: Parameters<SagaTransaction['insertSagas']>[0]) {
+    return insertSagas(this.sql, sagas);
+  }
+
+  dueTimers(limit: number, holdReplyTimeouts: boolean) {
+    return findDueTimers(this.sql, limit, holdReplyTimeouts);
+  }
+
+  takeTimers(ids: readonly string[]) {
+    return takeTimers(this.sql, [...ids]);
+  }
+
+  setAside(rows: readonly UndeliverableRow[]) {
+    return setOutboxRowsAside(this.sql, rows);
+  }
+
+  releaseSetAside(sagaId: string) {
+    return releaseSetAside(this.sql, sagaId);
+  }
+
+  write(rows: DecisionRows) {
+    return writeDecision(this.sql, rows);
+  }
+
+  hold(commands: readonly HeldCommandRow[]) {
+    return holdCommands(this.sql, commands);
+  }
+}
