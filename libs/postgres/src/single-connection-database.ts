@@ -23,8 +23,11 @@ export class SingleConnectionDatabase extends Database {
     return this.dataSource.isInitialized;
   }
 
-  async open(): Promise<void> {
-    if (!this.dataSource.isInitialized) await this.dataSource.initialize();
+  /** Initializes the data source, in turn with everything else (two opens initialize once). */
+  open(): Promise<void> {
+    return this.inTurn(async () => {
+      if (!this.dataSource.isInitialized) await this.dataSource.initialize();
+    });
   }
 
   query<Row = Record<string, unknown>>(sql: string, parameters: unknown[] = []): Promise<Row[]> {

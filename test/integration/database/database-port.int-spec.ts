@@ -49,7 +49,7 @@ describe.each([
     subject = await open();
     database = subject.database;
     expect(database.isOpen).toBe(false);
-    await database.open();
+    await Promise.all([database.open(), database.open()]); // twice at once: both resolve, open
     expect(database.isOpen).toBe(true);
     await database.query(`CREATE TABLE counters (id integer PRIMARY KEY, n integer NOT NULL)`);
     await database.query(`INSERT INTO counters VALUES (1, 0), (2, 0)`);
