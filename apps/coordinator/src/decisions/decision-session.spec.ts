@@ -1,9 +1,15 @@
 import { topicNames } from '#contracts';
-import { createSagaEngine, createSagaRegistry, type SagaState } from '#saga-core';
+import {
+  createSagaEngine,
+  createSagaRegistry,
+  type SagaState,
+  type TransitionResult,
+} from '#saga-core';
 import { resilienceConfig, resilienceEnvironmentSchema } from '../config/resilience-config.js';
 import type { DecisionRows } from '../persistence/decision-rows.js';
 import type { StoredSaga } from '../persistence/saga-rows.js';
 import { CommandGate } from '../resilience/command-gate.js';
+import type { HeldCommandRow } from '../resilience/held-commands.js';
 import { orderSaga } from '../sagas/order.saga.js';
 import { FieldCipher } from '../security/field-cipher.js';
 import { parseKeyring } from '../security/keyring.js';
@@ -29,6 +35,10 @@ function recordingWriter(): { writer: DecisionWriter; written: DecisionRows[] } 
 }
 
 function started(sagaId: string): SagaState {
+  return startedWithEffects(sagaId).state;
+}
+
+function startedWithEffects(sagaId: string): { state: SagaState; effects: Effects } {
   const result = engine.start(
     { name: 'order' },
     {
@@ -45,8 +55,10 @@ function started(sagaId: string): SagaState {
     },
   );
   if (result.state === null) throw new Error(result.rejection.message);
-  return result.state;
+  return { state: result.state, effects: result.effects };
 }
+
+type Effects = TransitionResult['effects'];
 
 describe('DecisionSession: the sagas whose version its write checks', () => {
   let session: DecisionSession;
@@ -101,5 +113,60 @@ describe('DecisionSession: the sagas whose version its write checks', () => {
     const state = started('00000000-0000-4000-8000-000000000002');
     session.record(state, [], 'new', null);
     expect(await flushed()).toEqual({ updated: [], unchanged: [] });
+  });
+});
+
+describe("DecisionSession: commands held at the participant's cap", () => {
+  let session: DecisionSession;
+
+  beforeEach(() => {
+    // One command in flight per participant: the second saga's first command is held.
+    const gate = new CommandGate(
+      resilienceConfig(
+        resilienceEnvironmentSchema.parse({ MAX_COMMANDS_IN_FLIGHT_PER_PARTICIPANT: '1' }),
+      ),
+    );
+    const sensitive = new SensitiveData(
+      registry,
+      new FieldCipher(parseKeyring(`k1:${Buffer.alloc(32, 3).toString('base64')}`)),
+    );
+    const plan = { topics: topicNames(), timeScale: 1, lanes: 4 };
+    session = new DecisionSession(engine, registry, plan, gate, NOW, sensitive);
+    for (const sagaId of [
+      '00000000-0000-4000-8000-000000000003',
+      '00000000-0000-4000-8000-000000000004',
+    ]) {
+      const { state, effects } = startedWithEffects(sagaId);
+      session.record(state, effects, sagaId, null);
+    }
+  });
+
+  it('needs a transaction: written alone, it refuses before it writes anything', async () => {
+    expect(session.writesInOneStatement).toBe(false);
+    const { writer, written } = recordingWriter();
+    await expect(session.flushAlone(writer)).rejects.toThrow(
+      'held commands are stored in a transaction',
+    );
+    expect(written).toEqual([]);
+  });
+
+  it("writes the first saga's commands in its statement and holds the second's, in its transaction", async () => {
+    const { writer, written } = recordingWriter();
+    const held: HeldCommandRow[] = [];
+    await session.flush({
+      write: writer.write,
+      hold: async (commands) => void held.push(...commands),
+    });
+    expect(written).toHaveLength(1);
+    const sent = written[0]!.outbox.filter((row) => row.topic.endsWith('.commands'));
+    // The order saga starts two steps at once, each with another participant.
+    expect(sent.map((row) => [row.sagaId, row.topic]).sort()).toEqual([
+      ['00000000-0000-4000-8000-000000000003', 'inventory.commands'],
+      ['00000000-0000-4000-8000-000000000003', 'payment.commands'],
+    ]);
+    expect(held.map((row) => [row.sagaId, row.topic]).sort()).toEqual([
+      ['00000000-0000-4000-8000-000000000004', 'inventory.commands'],
+      ['00000000-0000-4000-8000-000000000004', 'payment.commands'],
+    ]);
   });
 });
