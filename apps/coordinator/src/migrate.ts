@@ -26,8 +26,7 @@ async function migrate(config: MigrationConfig): Promise<void> {
   const connectUntil = Date.now() + config.connectMs;
   await retryWhileUnavailable(
     async () => {
-      await createSchemaIfMissing(config);
-      await migrations(async () => undefined); // the database answers
+      await migrations((dataSource) => createSchemaIfMissing(dataSource, config.databaseSchema));
     },
     { until: connectUntil, onRetry },
   );

@@ -9,8 +9,8 @@ import { Database } from './database.js';
 import { searchPathOption } from './identifiers.js';
 import { guardPool } from './pool-guard.js';
 import {
-  DEFAULT_TRANSACTION_ATTEMPTS,
   isLostRace,
+  transactionSettings,
   namedStatement,
   type SqlRunner,
   type TransactionOptions,
@@ -87,10 +87,9 @@ export class PoolDatabase extends Database {
 
   async transaction<T>(
     work: (sql: SqlRunner) => Promise<T>,
-    options: TransactionOptions<T> = {},
+    options?: TransactionOptions<T>,
   ): Promise<T> {
-    const maxAttempts = options.maxAttempts ?? DEFAULT_TRANSACTION_ATTEMPTS;
-    const commit = options.commit ?? (() => true);
+    const { maxAttempts, commit } = transactionSettings(options);
     for (let attempt = 1; ; attempt++) {
       const progress = { commitSent: false };
       try {

@@ -1,8 +1,8 @@
 import type { DataSource, QueryRunner } from 'typeorm';
 import { Database } from './database.js';
 import {
-  DEFAULT_TRANSACTION_ATTEMPTS,
   isLostRace,
+  transactionSettings,
   type SqlRunner,
   type TransactionOptions,
 } from './sql-runner.js';
@@ -43,10 +43,9 @@ export class SingleConnectionDatabase extends Database {
 
   async transaction<T>(
     work: (sql: SqlRunner) => Promise<T>,
-    options: TransactionOptions<T> = {},
+    options?: TransactionOptions<T>,
   ): Promise<T> {
-    const maxAttempts = options.maxAttempts ?? DEFAULT_TRANSACTION_ATTEMPTS;
-    const commit = options.commit ?? (() => true);
+    const { maxAttempts, commit } = transactionSettings(options);
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.inTurn(() => this.runOnce(work, commit));

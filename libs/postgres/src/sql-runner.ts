@@ -26,7 +26,18 @@ export interface TransactionOptions<T = unknown> {
 }
 
 /** Attempts of a transaction that lost a race, unless its options say otherwise. */
-export const DEFAULT_TRANSACTION_ATTEMPTS = 5;
+const DEFAULT_TRANSACTION_ATTEMPTS = 5;
+
+/** `options` with their defaults: 5 attempts, and a commit whatever `work` resolved with. */
+export function transactionSettings<T>(options: TransactionOptions<T> = {}): {
+  maxAttempts: number;
+  commit: (value: T) => boolean;
+} {
+  return {
+    maxAttempts: options.maxAttempts ?? DEFAULT_TRANSACTION_ATTEMPTS,
+    commit: options.commit ?? (() => true),
+  };
+}
 
 const RETRYABLE_SQLSTATES = new Set(['40001', '40P01']);
 

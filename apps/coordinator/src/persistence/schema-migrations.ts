@@ -1,11 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DataSource, MigrationExecutor, type Migration, type QueryRunner } from 'typeorm';
-import {
-  poolTimeoutOptions,
-  quoteIdentifier,
-  type DatabaseTimeouts,
-  type SqlRunner,
-} from '#postgres';
+import { MigrationExecutor, type DataSource, type Migration, type QueryRunner } from 'typeorm';
+import { quoteIdentifier, type DatabaseTimeouts, type SqlRunner } from '#postgres';
 import { coordinatorMigrations } from './migrations/index.js';
 
 /**
@@ -141,23 +136,14 @@ export interface SchemaLocation {
 }
 
 /**
- * Creates the schema when missing (IF NOT EXISTS: safe to repeat), on a connection of its own:
- * the pool's connections look for their tables in it through `search_path`. `public` is left be.
+ * Creates the schema when missing (IF NOT EXISTS: safe to repeat), on a connection already at
+ * hand: one whose `search_path` names a schema that does not exist yet still connects, and finds
+ * its tables there once the schema is made. `public` is left be.
  */
-export async function createSchemaIfMissing(location: SchemaLocation): Promise<void> {
-  if (location.databaseSchema === 'public') return;
-  const admin = new DataSource({
-    type: 'postgres',
-    url: location.databaseUrl,
-    extra: {
-      ...poolTimeoutOptions(location.databaseTimeouts, location.databaseApplicationName),
-      max: 1,
-    },
-  });
-  await admin.initialize();
-  try {
-    await admin.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(location.databaseSchema)}`);
-  } finally {
-    await admin.destroy();
-  }
+export async function createSchemaIfMissing(
+  connection: { query(sql: string): Promise<unknown> },
+  schema: string,
+): Promise<void> {
+  if (schema === 'public') return;
+  await connection.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`);
 }

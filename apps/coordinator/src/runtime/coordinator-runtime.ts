@@ -146,10 +146,8 @@ export class CoordinatorRuntime {
       },
       () =>
         retryWhileUnavailable(async () => {
-          if (config.databaseUrl) {
-            await createSchemaIfMissing({ ...config, databaseUrl: config.databaseUrl });
-          }
           await this.database.open();
+          if (config.databaseUrl) await createSchemaIfMissing(this.database, config.databaseSchema);
         }, waitingOutTheDatabase(timeouts.databaseMs)),
     );
     if (config.runMigrations) {
