@@ -48,6 +48,19 @@ export interface RateResult {
   };
   readonly dbTransactionsPerSaga: number;
   readonly kafkaMessagesPerSaga: number;
+  /**
+   * WAL the Postgres server wrote during the load and drain, KiB (every writer of the server;
+   * full-page images after a checkpoint included). Absent in runs before it was measured.
+   */
+  readonly walKbPerSaga?: number;
+  /** Rows written in the run's databases (lagging like the transactions). */
+  readonly rowsPerSaga?: {
+    readonly inserted: number;
+    readonly updated: number;
+    /** Updates that touched no index. */
+    readonly hotUpdated: number;
+    readonly deleted: number;
+  };
   /** Peak during the step, MB: RSS per process; Postgres as the sum of PSS of its counted processes. */
   readonly peakMemoryMb: {
     readonly processes: Readonly<Record<string, number | null>>;

@@ -14,7 +14,14 @@ import {
   readPssKb,
   readRssKb,
 } from './process-stats.js';
-import { countMessages, countTransactions, runBackendPids } from './service-counters.js';
+import {
+  countMessages,
+  countRowWrites,
+  countTransactions,
+  runBackendPids,
+  walPosition,
+  type RowWrites,
+} from './service-counters.js';
 import { perStepMs, type TimedSystem } from './timed-system.js';
 
 /** The shared services, as the harness reaches them. */
@@ -27,6 +34,8 @@ export interface BenchServices {
   readonly runId: string;
   /** The Kafka broker's process on this machine; undefined when it is elsewhere. */
   readonly kafkaPid: number | undefined;
+  /** A connection to a database of the run, by name (its tables' statistics). */
+  readonly dbFor: (database: string) => Promise<pg.Client>;
 }
 
 /** How often the set of Postgres processes counted for the run is refreshed, ms. */
@@ -36,7 +45,8 @@ const POSTGRES_PIDS_REFRESH_MS = 1_000;
  * Runs one rate of the ladder on `system` and measures it: the load (open loop, `stepSeconds`
  * long, then up to `drainSeconds` for the last sagas), CPU time of every process over that
  * time, peak memory during it, and, after `settleSeconds` for the counters to catch up, the
- * database transactions and Kafka messages it took.
+ * database transactions, rows and Kafka messages it took. WAL is read at the end of the load,
+ * not after the pause, so that autovacuum's later work is left out.
  */
 export async function measureRate(
   system: TimedSystem,
@@ -54,6 +64,8 @@ export async function measureRate(
   };
 
   const transactionsBefore = await countTransactions(db, runId);
+  const rowsBefore = await countRowWrites(db, runId, services.dbFor);
+  const walBefore = await walPosition(db);
   const messagesBefore = await countMessages(admin, topics);
   const serverBefore = postgresServerPids();
   let postgresPids = await runPostgresPids(serverBefore);
@@ -80,6 +92,7 @@ export async function measureRate(
     label: `r${rate}`,
   });
 
+  const walAfter = await walPosition(db);
   const serverAfter = postgresServerPids();
   const cpuAfter = cpuSnapshot([...fixedPids, ...serverAfter]);
   const serverCpuAfter = postgresServerCpuSeconds(serverAfter);
@@ -92,6 +105,7 @@ export async function measureRate(
   await sleep(settings.settleSeconds * 1000);
   const transactions = (await countTransactions(db, runId)) - transactionsBefore;
   const messages = (await countMessages(admin, topics)) - messagesBefore;
+  const rowsAfter = await countRowWrites(db, runId, services.dbFor);
 
   const ended = load.completed + load.compensated;
   const perSaga = (value: number) => (ended > 0 ? value / ended : Number.NaN);
@@ -131,6 +145,8 @@ export async function measureRate(
     },
     dbTransactionsPerSaga: perSaga(transactions),
     kafkaMessagesPerSaga: perSaga(messages),
+    walKbPerSaga: perSaga(Number(walAfter - walBefore) / 1024),
+    rowsPerSaga: rowsPerSaga(rowsBefore, rowsAfter, perSaga),
     peakMemoryMb: {
       processes: Object.fromEntries(own.map((p) => [p.role, peaks[`process:${p.role}`] ?? null])),
       kafka: peaks.kafka ?? null,
@@ -139,5 +155,18 @@ export async function measureRate(
     },
     sustained: found.length === 0,
     shortfalls: found,
+  };
+}
+
+function rowsPerSaga(
+  before: RowWrites,
+  after: RowWrites,
+  perSaga: (value: number) => number,
+): RowWrites {
+  return {
+    inserted: perSaga(after.inserted - before.inserted),
+    updated: perSaga(after.updated - before.updated),
+    hotUpdated: perSaga(after.hotUpdated - before.hotUpdated),
+    deleted: perSaga(after.deleted - before.deleted),
   };
 }

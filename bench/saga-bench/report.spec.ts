@@ -4,6 +4,7 @@ import {
   BEGIN_MARKER,
   END_MARKER,
   formatNumber,
+  formatRows,
   markdownTable,
   renderReport,
   replaceBetweenMarkers,
@@ -97,6 +98,17 @@ describe('formatNumber', () => {
       '–',
       '–',
     ]);
+  });
+});
+
+describe('formatRows', () => {
+  it('shows rows inserted, updated with the HOT ones in brackets, and deleted', () => {
+    const rows = { inserted: 12.04, updated: 3.2, hotUpdated: 2.2, deleted: 7 };
+    expect(formatRows(rows)).toBe('12.0/3.2 (2.2)/7.0');
+  });
+
+  it('shows a dash for a run that did not count them', () => {
+    expect(formatRows(undefined)).toBe('–');
   });
 });
 

@@ -41,6 +41,13 @@ export function formatNumber(value: number | null | undefined, digits = 0): stri
   });
 }
 
+/** Rows written per saga as `inserted/updated (HOT)/deleted`. */
+export function formatRows(rows: RateResult['rowsPerSaga']): string {
+  if (rows === undefined) return '–';
+  const n = (value: number) => formatNumber(value, 1);
+  return `${n(rows.inserted)}/${n(rows.updated)} (${n(rows.hotUpdated)})/${n(rows.deleted)}`;
+}
+
 /** A Markdown table whose columns are padded to line up in a terminal too; numbers go right. */
 export function markdownTable(headers: readonly string[], rows: readonly string[][]): string {
   const widths = headers.map((header, i) =>
@@ -104,6 +111,8 @@ export function costTable(system: SystemResult): string {
       'CPU ms total',
       'CPU ms harness',
       'db tx',
+      'db rows ins/upd (HOT)/del',
+      'WAL KB',
       'kafka msgs',
       ...roles.map((role) => `peak MB ${role}`),
       'peak MB kafka',
@@ -117,6 +126,8 @@ export function costTable(system: SystemResult): string {
       formatNumber(r.cpuMsPerSaga.total, 2),
       formatNumber(r.cpuMsPerSaga.harness, 2),
       formatNumber(r.dbTransactionsPerSaga, 1),
+      formatRows(r.rowsPerSaga),
+      formatNumber(r.walKbPerSaga, 1),
       formatNumber(r.kafkaMessagesPerSaga, 1),
       ...roles.map((role) => formatNumber(r.peakMemoryMb.processes[role])),
       formatNumber(r.peakMemoryMb.kafka),

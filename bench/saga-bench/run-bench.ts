@@ -15,6 +15,7 @@ import { runLoad } from './load-generator.js';
 import { describeMachine } from './machine-info.js';
 import { pidListeningOn } from './process-stats.js';
 import { measureRate, type BenchServices } from './rate-step.js';
+import { HARNESS_APPLICATION } from './service-counters.js';
 import {
   costTable,
   latencyTable,
@@ -75,13 +76,29 @@ async function createDatabase(db: pg.Client, databaseUrl: string, name: string):
 /** Sets the system up, warms it up, climbs the ladder and tears it down; an error stops it. */
 async function benchSystem(
   name: string,
-  services: BenchServices,
+  services: Omit<BenchServices, 'dbFor'>,
   databaseUrl: string,
   settings: BenchSettings,
 ): Promise<SystemResult> {
   const system = new TimedSystem(BENCH_SYSTEMS[name]!());
   const database = `bench_${services.runId}_${name.replace(/\W/g, '_').toLowerCase()}`;
   const rates: RateResult[] = [];
+  const connections = new Map<string, Promise<pg.Client>>();
+  const dbFor = (name: string) => {
+    let client = connections.get(name);
+    if (!client) {
+      const url = new URL(databaseUrl);
+      url.pathname = `/${name}`;
+      // Named so that its backend is not counted as the run's (runBackendPids).
+      const opened = new pg.Client({
+        connectionString: url.toString(),
+        application_name: HARNESS_APPLICATION,
+      });
+      client = opened.connect().then(() => opened);
+      connections.set(name, client);
+    }
+    return client;
+  };
   try {
     const url = await createDatabase(services.db, databaseUrl, database);
     const { kafkaBrokers, runId } = services;
@@ -98,7 +115,7 @@ async function benchSystem(
       await sleep(settings.settleSeconds * 1000);
     }
     await climbLadder(settings.rates, async (rate) => {
-      const result = await measureRate(system, services, rate, settings);
+      const result = await measureRate(system, { ...services, dbFor }, rate, settings);
       rates.push(result);
       console.log(
         `${name} at ${rate}/s: ${result.sagasPerSecond.toFixed(0)} sagas/s, ` +
@@ -113,6 +130,7 @@ async function benchSystem(
     return { name, rates, error: error instanceof Error ? error.message : String(error) };
   } finally {
     await system.teardown().catch((error: unknown) => console.error(`${name} teardown:`, error));
+    for (const client of connections.values()) await client.then((c) => c.end()).catch(() => {});
     await services.db.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
   }
 }

@@ -22,6 +22,63 @@ export async function countTransactions(db: pg.Client, runId: string): Promise<n
   return Number(result.rows[0]?.n ?? 0);
 }
 
+/** Rows the run's databases inserted, updated (HOT or not) and deleted; counted like transactions. */
+export interface RowWrites {
+  readonly inserted: number;
+  readonly updated: number;
+  /** The updates that touched no index (heap-only tuples); from their tables' statistics. */
+  readonly hotUpdated: number;
+  readonly deleted: number;
+}
+
+/**
+ * Rows written in the run's databases. The per-database counts lag like the transactions';
+ * the HOT updates come from the tables' own statistics, which only a connection to each
+ * database can read, so `hotUpdated` is read through `dbFor` (a connection to a database of
+ * the run by name).
+ */
+export async function countRowWrites(
+  db: pg.Client,
+  runId: string,
+  dbFor: (database: string) => Promise<pg.Client>,
+): Promise<RowWrites> {
+  const result = await db.query<{ datname: string; ins: string; upd: string; del: string }>(
+    `SELECT datname, tup_inserted AS ins, tup_updated AS upd, tup_deleted AS del
+       FROM pg_stat_database WHERE strpos(datname, $1) > 0`,
+    [runId],
+  );
+  let hotUpdated = 0;
+  for (const row of result.rows) {
+    const client = await dbFor(row.datname);
+    const hot = await client.query<{ n: string | null }>(
+      `SELECT sum(n_tup_hot_upd)::bigint AS n FROM pg_stat_all_tables`,
+    );
+    hotUpdated += Number(hot.rows[0]?.n ?? 0);
+  }
+  const sum = (pick: (row: (typeof result.rows)[number]) => string) =>
+    result.rows.reduce((total, row) => total + Number(pick(row)), 0);
+  return {
+    inserted: sum((row) => row.ins),
+    updated: sum((row) => row.upd),
+    hotUpdated,
+    deleted: sum((row) => row.del),
+  };
+}
+
+/**
+ * Bytes of WAL the server has written so far: exact and at once (no statistics lag), but for
+ * the whole server, so it counts the run's work only while nothing else writes.
+ */
+export async function walPosition(db: pg.Client): Promise<bigint> {
+  const result = await db.query<{ lsn: string }>(
+    `SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::text AS lsn`,
+  );
+  return BigInt(result.rows[0]!.lsn.split('.')[0]!);
+}
+
+/** The application name of the harness's own connections to the run's databases. */
+export const HARNESS_APPLICATION = 'bench-harness';
+
 /**
  * The Postgres processes that work for the run: the backends connected to its databases, and
  * the server's own background processes (WAL writer, checkpointer, background writer, ...),
@@ -30,9 +87,9 @@ export async function countTransactions(db: pg.Client, runId: string): Promise<n
 export async function runBackendPids(db: pg.Client, runId: string): Promise<number[]> {
   const result = await db.query<{ pid: number }>(
     `SELECT pid FROM pg_stat_activity
-      WHERE pid <> pg_backend_pid()
+      WHERE pid <> pg_backend_pid() AND application_name <> $2
         AND (strpos(datname, $1) > 0 OR (datname IS NULL AND backend_type <> 'client backend'))`,
-    [runId],
+    [runId, HARNESS_APPLICATION],
   );
   return result.rows.map((row) => row.pid);
 }

@@ -41,6 +41,7 @@ describe('the coordinator schema migrations on the real Postgres', () => {
       'RetiredVersions1765100000001',
       'BulkOperations1765200000000',
       'DecisionVersionCheck1765300000000',
+      'LeanWriteSet1765400000000',
     ]);
     expect(await dataSource.showMigrations()).toBe(false);
     const tables = await dataSource.query<{ table_name: string }[]>(

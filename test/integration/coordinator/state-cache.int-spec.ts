@@ -181,4 +181,29 @@ describe('replies decided on cached saga states', () => {
     );
     expect(replies.map((row) => row.applied)).toEqual([true]);
   });
+  it('writes nothing, timers included, for a saga deleted since its state was cached', async () => {
+    const { sagaId, reserve, authorize } = await participants.startOrder(first, 'cache-deleted');
+    const stale = await lookups(first, 'stale');
+    const audit = (await auditRecords(environment.db, sagaId)).length;
+    // As retention would, were it running: the saga and its timers go, its audit stays.
+    await environment.db.transaction(async (sql) => {
+      await sql.query(`DELETE FROM timers WHERE saga_id = $1`, [sagaId]);
+      await sql.query(`DELETE FROM sagas WHERE id = $1`, [sagaId]);
+    });
+
+    // The replies end both steps in flight and would start the next one, with its reply timeout.
+    const unmatched = await first.decisions.applyReplies([
+      participants.envelope(reserve, succeed(reserve)),
+      participants.envelope(authorize, succeed(authorize)),
+    ]);
+
+    expect(unmatched).toEqual([0, 1]);
+    expect(await lookups(first, 'stale')).toBe(stale + 1);
+    const [timers] = await environment.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM timers WHERE saga_id = $1`,
+      [sagaId],
+    );
+    expect(timers!.n).toBe(0);
+    expect(await auditRecords(environment.db, sagaId)).toHaveLength(audit);
+  });
 });

@@ -87,6 +87,11 @@ describe('retention on the real Kafka and Postgres', () => {
     await participants.waitForCommand({ sagaId: live });
     for (const sagaId of [...expired, live]) await age(sagaId);
     expect(await countOf('saga_audit', expired[0]!)).toBeGreaterThan(1);
+    // A timer an ended saga kept (as an earlier version of the coordinator could leave one).
+    await environment.db.query(
+      `INSERT INTO timers (id, saga_id, due_at, wakeup) VALUES ($1, $2, now() + interval '1 hour', $3)`,
+      [`left:${expired[0]}`, expired[0], JSON.stringify({ kind: 'deadline' })],
+    );
 
     const deleted = await runtime.retention.runOnce();
 

@@ -13,10 +13,10 @@ export interface RetentionPeriods {
 const seconds = (ms: number) => ms / 1000;
 
 /**
- * The coordinator's retention: finished sagas and everything about them (timers, held commands
- * and the step rows of earlier versions by cascade; the audit, which its trigger lets go only for sagas that no longer
- * exist; their unsent outbox rows), dead letters, sent outbox rows and ended bulk operations, each by age. Stuck and live
- * sagas are never touched.
+ * The coordinator's retention: finished sagas and everything about them (held commands and the
+ * step rows of earlier versions by cascade; their timers; the audit, which its trigger lets go
+ * only for sagas that no longer exist; their unsent outbox rows), dead letters, sent outbox rows
+ * and ended bulk operations, each by age. Stuck and live sagas are never touched.
  */
 export function coordinatorPurgeTasks(periods: RetentionPeriods): PurgeTask[] {
   return [
@@ -60,7 +60,9 @@ function expireByAge(
 
 /**
  * Deletes up to `limit` sagas finished longer ago than `periodMs` (locked rows are skipped: a
- * decision holds them), then their audit and outbox rows; resolves with the sagas deleted.
+ * decision holds them), then their timers, audit and outbox rows; resolves with the sagas
+ * deleted. No decision writes a row for them afterwards: each one's statement checks the
+ * version of every saga it writes for, and fails when the saga is gone.
  */
 async function deleteFinishedSagas(
   sql: SqlRunner,
@@ -80,6 +82,11 @@ async function deleteFinishedSagas(
   );
   if (gone.length === 0) return 0;
   const ids = JSON.stringify(gone.map((row) => row.id));
+  // An ended saga has none as a rule; a timer left by an older version of the coordinator goes.
+  await sql.query(
+    `DELETE FROM timers WHERE saga_id IN (SELECT value::uuid FROM jsonb_array_elements_text($1::jsonb))`,
+    [ids],
+  );
   // The audit trigger lets a DELETE through only here, and only for sagas deleted above.
   await sql.query(`SET LOCAL saga.retention = 'on'`);
   await sql.query(

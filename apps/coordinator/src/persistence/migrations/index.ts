@@ -10,6 +10,7 @@ import { RegisteredDefinitions1765100000000 } from './1765100000000-registered-d
 import { RetiredVersions1765100000001 } from './1765100000001-retired-versions.js';
 import { BulkOperations1765200000000 } from './1765200000000-bulk-operations.js';
 import { DecisionVersionCheck1765300000000 } from './1765300000000-decision-version-check.js';
+import { LeanWriteSet1765400000000 } from './1765400000000-lean-write-set.js';
 
 /** Every migration of the coordinator's schema, oldest first (listed, not globbed: ESM-safe). */
 export const coordinatorMigrations = [
@@ -25,4 +26,5 @@ export const coordinatorMigrations = [
   RetiredVersions1765100000001,
   BulkOperations1765200000000,
   DecisionVersionCheck1765300000000,
+  LeanWriteSet1765400000000,
 ];
