@@ -182,7 +182,9 @@ export class FloorBatches {
       for (const outgoing of decision.outgoing) {
         const record = toRecord(outgoing, topics, idempotencyKey);
         records.push(record);
-        outbox.push({ sagaId, lane, ...record });
+        const { topic, key, value } = record;
+        const headersFrom = outgoing.kind === 'command' ? 1 : 2;
+        outbox.push({ sagaId, lane, topic, key, headersFrom, value });
       }
     }
     const updated = [...decided.states.values()];

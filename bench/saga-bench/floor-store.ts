@@ -1,5 +1,5 @@
-// The floor's Postgres side: the coordinator's tables (same columns, keys and indexes, minus the
-// tables no saga of the bench writes or reads) in a schema of its own, and the multi-row statements that
+// The floor's Postgres side: the coordinator's tables (same columns, keys, indexes and fillfactor,
+// minus the tables no saga of the bench writes or reads) in a schema of its own, and the multi-row statements that
 // write one batch of decisions. Each statement takes its rows as one JSON array parameter.
 import type pg from 'pg';
 import type { FloorAuditEntry, FloorSagaState, FloorTimer } from './floor-saga.js';
@@ -22,12 +22,12 @@ export async function createFloorSchema(client: pg.ClientBase, schema: string): 
       trace_context jsonb,
       awaiting text[] NOT NULL DEFAULT '{}',
       CONSTRAINT sagas_idempotency_key_unique UNIQUE (saga_type, idempotency_key)
-    ) WITH (fillfactor = 80);
+    ) WITH (fillfactor = 50);
     CREATE INDEX IF NOT EXISTS sagas_created_idx ON sagas (created_at, id);
     CREATE INDEX IF NOT EXISTS sagas_status_created_idx ON sagas (status, created_at, id);
     CREATE INDEX IF NOT EXISTS sagas_type_created_idx ON sagas (saga_type, created_at, id);
     CREATE TABLE IF NOT EXISTS saga_audit (
-      id bigserial PRIMARY KEY,
+      id bigserial NOT NULL,
       saga_id uuid NOT NULL,
       at timestamptz NOT NULL,
       event_type text NOT NULL,
@@ -47,6 +47,7 @@ export async function createFloorSchema(client: pg.ClientBase, schema: string): 
       topic text NOT NULL,
       message_key text NOT NULL,
       headers jsonb NOT NULL,
+      headers_from smallint NOT NULL DEFAULT 0,
       payload jsonb NOT NULL,
       created_at timestamptz NOT NULL DEFAULT now(),
       sent_at timestamptz
@@ -55,7 +56,7 @@ export async function createFloorSchema(client: pg.ClientBase, schema: string): 
     CREATE INDEX IF NOT EXISTS outbox_sent_idx ON outbox (sent_at) WHERE sent_at IS NOT NULL;
     CREATE TABLE IF NOT EXISTS timers (
       id text PRIMARY KEY,
-      saga_id uuid NOT NULL REFERENCES sagas (id) ON DELETE CASCADE,
+      saga_id uuid NOT NULL,
       due_at timestamptz NOT NULL,
       wakeup jsonb NOT NULL
     );
@@ -127,14 +128,17 @@ export interface SagaUpdate {
   readonly rowVersion: number;
 }
 
-/** An outbox row: the message as published, its JSON already serialised. */
+/**
+ * An outbox row: the message as published, its JSON already serialised; its headers, which its
+ * body gives, are left out as the coordinator leaves them out (`headers_from`: 1 a command, 2 a
+ * saga event).
+ */
 export interface OutboxEntry {
   readonly sagaId: string;
   readonly lane: number;
   readonly topic: string;
   readonly key: string;
-  /** JSON of the headers object. */
-  readonly headersJson: string;
+  readonly headersFrom: 1 | 2;
   /** JSON of the message body. */
   readonly value: string;
 }
@@ -176,10 +180,11 @@ export async function writeBatch(client: pg.ClientBase, writes: BatchWrites): Pr
        FROM json_to_recordset($2::json) AS x(saga_id uuid, event_type text, from_status text,
          to_status text, step_id text, attempt integer, actor text, applied boolean, detail text)),
      outbox_rows AS (
-       INSERT INTO outbox (saga_id, lane, topic, message_key, headers, payload)
-       SELECT x.saga_id, x.lane, x.topic, x.message_key, x.headers, x.payload
+       INSERT INTO outbox (saga_id, lane, topic, message_key, headers, headers_from, payload)
+       SELECT x.saga_id, x.lane, x.topic, x.message_key, '{}', x.headers_from, x.payload
        FROM json_to_recordset($3::json)
-         AS x(ord integer, saga_id uuid, lane smallint, topic text, message_key text, headers jsonb, payload jsonb)
+         AS x(ord integer, saga_id uuid, lane smallint, topic text, message_key text,
+           headers_from smallint, payload jsonb)
        ORDER BY x.ord RETURNING id),
      timers_set AS (
        INSERT INTO timers (id, saga_id, due_at, wakeup)
@@ -243,12 +248,12 @@ export async function removePublished(
   await client.query(`DELETE FROM outbox WHERE id = ANY($1::bigint[])`, [ids]);
 }
 
-/** The outbox JSON, built around the already serialised headers and bodies. */
+/** The outbox JSON, built around the already serialised bodies. */
 function outboxJson(rows: readonly OutboxEntry[]): string {
   const parts = rows.map(
     (row, ord) =>
       `{"ord":${ord},"saga_id":"${row.sagaId}","lane":${row.lane},"topic":${JSON.stringify(row.topic)},` +
-      `"message_key":"${row.key}","headers":${row.headersJson},"payload":${row.value}}`,
+      `"message_key":"${row.key}","headers_from":${row.headersFrom},"payload":${row.value}}`,
   );
   return `[${parts.join(',')}]`;
 }

@@ -42,6 +42,7 @@ describe('the coordinator schema migrations on the real Postgres', () => {
       'BulkOperations1765200000000',
       'DecisionVersionCheck1765300000000',
       'LeanWriteSet1765400000000',
+      'CompactOutboxHeaders1765400000001',
     ]);
     expect(await dataSource.showMigrations()).toBe(false);
     const tables = await dataSource.query<{ table_name: string }[]>(

@@ -14,6 +14,15 @@ describe('loadCoordinatorConfig', () => {
     });
   });
 
+  it('leaves the headers a payload gives out of outbox rows unless told not to, for a roll', () => {
+    expect(loadCoordinatorConfig({}).tuning.compactOutboxHeaders).toBe(true);
+    const rolling = loadCoordinatorConfig({ OUTBOX_COMPACT_HEADERS: 'false' });
+    expect(rolling.tuning.compactOutboxHeaders).toBe(false);
+    expect(() => loadCoordinatorConfig({ OUTBOX_COMPACT_HEADERS: 'no' })).toThrow(
+      /OUTBOX_COMPACT_HEADERS/,
+    );
+  });
+
   it('reads STUCK_AFTER_MS and refuses one under a second', () => {
     expect(loadCoordinatorConfig({ STUCK_AFTER_MS: '60000' }).stuckAfterMs).toBe(60_000);
     expect(() => loadCoordinatorConfig({ STUCK_AFTER_MS: '10' })).toThrow(/STUCK_AFTER_MS/);

@@ -24,15 +24,10 @@ import {
   type SecurityConfig,
 } from './security-config.js';
 import { hotPathTuning, tuningEnvironmentSchema, type HotPathTuning } from './tuning-config.js';
-import { boundedInt, optionalText } from './env-fields.js';
+import { boundedInt, flag, optionalText } from './env-fields.js';
 import { databaseEnvironmentSchema, withDatabaseUrlFile } from './database-config.js';
 import { consoleConfig, consoleEnvironmentSchema, type ConsoleConfig } from './console-config.js';
 
-const flag = (fallback: boolean) =>
-  z
-    .enum(['true', 'false', '1', '0'], { message: 'expected true or false' })
-    .optional()
-    .transform((value) => (value === undefined ? fallback : value === 'true' || value === '1'));
 /** How log lines look: `pretty` (coloured, for people), `json`, or `auto` (pretty on a terminal). */
 export const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
 

@@ -6,6 +6,7 @@ import type { OpenPayload } from './outbox-fast-path.js';
 import { neverSendableCode, SendFailureTracker } from './send-failure.js';
 import { InterruptibleSleep } from '../common/interruptible-sleep.js';
 import { describeError } from '#errors';
+import { rowHeaders } from '../persistence/outbox-headers.js';
 
 /** An outbox row that can never be sent, to be set aside with its saga marked stuck. */
 export interface UndeliverableRow {
@@ -335,12 +336,14 @@ async function claimLane(
     topic: string;
     message_key: string;
     headers: Record<string, string>;
+    headers_from: number;
     payload: unknown;
   }>(
     `WITH cutoff AS (
        SELECT max(id) AS id FROM outbox
        WHERE lane = $1 AND sent_at IS NULL AND created_at <= now() - make_interval(secs => $3))
-     SELECT o.id, o.saga_id, o.topic, o.message_key, o.headers, o.payload FROM outbox o, cutoff
+     SELECT o.id, o.saga_id, o.topic, o.message_key, o.headers, o.headers_from, o.payload
+     FROM outbox o, cutoff
      WHERE o.lane = $1 AND o.sent_at IS NULL AND o.set_aside_at IS NULL AND o.id <= cutoff.id
        AND NOT EXISTS (SELECT 1 FROM outbox a WHERE a.saga_id = o.saga_id AND a.set_aside_at IS NOT NULL)
      ORDER BY o.id LIMIT $2 FOR UPDATE OF o SKIP LOCKED`,
@@ -349,14 +352,13 @@ async function claimLane(
   return rows.map((row) => {
     const claimed = { id: String(row.id), sagaId: row.saga_id, topic: row.topic };
     let value: string;
+    let headers: Record<string, string>;
     try {
+      headers = rowHeaders(row.headers_from, row.headers, row.payload);
       value = JSON.stringify(openPayload(row.saga_id, row.payload));
     } catch (error) {
       return { ...claimed, openError: describeError(error) };
     }
-    return {
-      ...claimed,
-      message: { topic: row.topic, key: row.message_key, headers: row.headers, value },
-    };
+    return { ...claimed, message: { topic: row.topic, key: row.message_key, headers, value } };
   });
 }

@@ -64,7 +64,11 @@ export interface UnsentRow {
  * Ids are matched with `= ANY(ARRAY(…))`: the statement's cached plan reads the timers' and the
  * outbox's indexes however those tables grew since it was planned.
  */
-export async function writeDecision(sql: SqlRunner, rows: DecisionRows): Promise<WrittenOutbox> {
+export async function writeDecision(
+  sql: SqlRunner,
+  rows: DecisionRows,
+  compactHeaders = false,
+): Promise<WrittenOutbox> {
   const [result] = await sql.query<{
     outbox_ids: (string | number)[];
     unsent_before: { saga_id: string; id: string | number }[];
@@ -81,7 +85,7 @@ export async function writeDecision(sql: SqlRunner, rows: DecisionRows): Promise
     json(auditRecords(rows.audit)),
     json(rows.cancelledTimers),
     json(timerRecords(rows.timers)),
-    json(outboxRecords(rows.outbox)),
+    json(outboxRecords(rows.outbox, compactHeaders)),
     rows.updates.length + rows.unchanged.length,
     json(rows.unchanged.map(({ sagaId, rowVersion }) => ({ id: sagaId, row_version: rowVersion }))),
   ]);
@@ -114,11 +118,13 @@ const WRITE_DECISION = prepared(
    DELETE FROM timers
    WHERE id = ANY(ARRAY(SELECT value FROM jsonb_array_elements_text($3::jsonb)))),
  outbox_rows AS (
-   INSERT INTO outbox (saga_id, lane, topic, message_key, headers, payload)
-   SELECT x.saga_id, x.lane, x.topic, x.message_key, x.headers, x.payload
+   INSERT INTO outbox (saga_id, lane, topic, message_key, headers, headers_from, payload)
+   SELECT x.saga_id, x.lane, x.topic, x.message_key, x.headers, x.headers_from, x.payload
    FROM jsonb_to_recordset($5::jsonb) AS x(ord integer, saga_id uuid, lane smallint,
-     topic text, message_key text, headers jsonb, payload jsonb)
-   ORDER BY x.ord RETURNING id, saga_id, headers->>'${HEADERS.messageId}' AS message_id),
+     topic text, message_key text, headers jsonb, headers_from smallint, payload jsonb)
+   -- A command's message id: in its headers, or in its payload when its headers are left out.
+   ORDER BY x.ord RETURNING id, saga_id,
+     coalesce(headers->>'${HEADERS.messageId}', payload->>'messageId') AS message_id),
  timers_set AS (
    INSERT INTO timers (id, saga_id, due_at, wakeup, command_outbox_id, delay_ms)
    SELECT x.id, x.saga_id, x.due_at, x.wakeup, o.id, x.delay_ms

@@ -1,6 +1,7 @@
 import type { SagaState, Wakeup } from '#saga-core';
 import type { JsonValue, TraceCarrier } from '#contracts';
 import { prepared, type SqlRunner } from '#postgres';
+import { HEADERS_FROM, storedHeaders } from './outbox-headers.js';
 
 /** A saga as stored: the engine's state and the row version that guards writes to it. */
 export interface StoredSaga {
@@ -242,17 +243,26 @@ export async function enqueueOutbox(sql: SqlRunner, rows: OutboxRow[]): Promise<
   return inserted.map((row) => String(row.id));
 }
 
-/** Outbox rows as `jsonb_to_recordset` records, `ord` keeping their order. */
-export function outboxRecords(rows: readonly OutboxRow[]): object[] {
-  return rows.map((r, ord) => ({
-    ord,
-    saga_id: r.sagaId,
-    lane: r.lane,
-    topic: r.topic,
-    message_key: r.key,
-    headers: r.headers,
-    payload: r.payload,
-  }));
+/**
+ * Outbox rows as `jsonb_to_recordset` records, `ord` keeping their order; with `compactHeaders`,
+ * without the headers their payload gives (see outbox-headers.ts).
+ */
+export function outboxRecords(rows: readonly OutboxRow[], compactHeaders = false): object[] {
+  return rows.map((r, ord) => {
+    const stored = compactHeaders
+      ? storedHeaders(r.headers, r.payload)
+      : { from: HEADERS_FROM.nothing, headers: r.headers };
+    return {
+      ord,
+      saga_id: r.sagaId,
+      lane: r.lane,
+      topic: r.topic,
+      message_key: r.key,
+      headers: stored.headers,
+      headers_from: stored.from,
+      payload: r.payload,
+    };
+  });
 }
 
 /**

@@ -244,7 +244,9 @@ export function coreProviders(inputs: CoreInputs): Provider[] {
       ) =>
         new SagaDecisions(
           {
-            store: new PostgresSagaStore(database),
+            store: new PostgresSagaStore(database, {
+              compactOutboxHeaders: config.tuning.compactOutboxHeaders,
+            }),
             engine: createSagaEngine(registry),
             registry,
             plan: { topics, timeScale: config.timeScale, lanes: config.outboxLanes },

@@ -14,24 +14,41 @@ import {
 import { holdCommands, type HeldCommandRow } from '../resilience/held-commands.js';
 import type { SagaStore, SagaTransaction } from './saga-store.js';
 
+/** How the store writes rows. */
+export interface PostgresSagaStoreOptions {
+  /** Outbox rows leave out the headers their payload gives (see outbox-headers.ts). */
+  readonly compactOutboxHeaders?: boolean;
+}
+
 /** The SagaStore on the coordinator's Postgres tables (or PGlite's, in the embedded mode). */
 export class PostgresSagaStore implements SagaStore {
   readonly alone: SagaStore['alone'];
+  private readonly compact: boolean;
 
-  constructor(private readonly database: Database) {
-    this.alone = { write: (rows) => writeDecision(database, rows) };
+  constructor(
+    private readonly database: Database,
+    options: PostgresSagaStoreOptions = {},
+  ) {
+    this.compact = options.compactOutboxHeaders ?? false;
+    this.alone = { write: (rows) => writeDecision(database, rows, this.compact) };
   }
 
   transaction<T>(
     work: (tx: SagaTransaction) => Promise<T>,
     options?: TransactionOptions<T>,
   ): Promise<T> {
-    return this.database.transaction((sql) => work(new PostgresTransaction(sql)), options);
+    return this.database.transaction(
+      (sql) => work(new PostgresTransaction(sql, this.compact)),
+      options,
+    );
   }
 }
 
 class PostgresTransaction implements SagaTransaction {
-  constructor(readonly sql: SqlRunner) {}
+  constructor(
+    readonly sql: SqlRunner,
+    private readonly compactHeaders: boolean,
+  ) {}
 
   now(): Promise<number> {
     return databaseNow(this.sql);
@@ -66,7 +83,7 @@ class PostgresTransaction implements SagaTransaction {
   }
 
   write(rows: DecisionRows) {
-    return writeDecision(this.sql, rows);
+    return writeDecision(this.sql, rows, this.compactHeaders);
   }
 
   hold(commands: readonly HeldCommandRow[]) {

@@ -11,6 +11,7 @@ import { RetiredVersions1765100000001 } from './1765100000001-retired-versions.j
 import { BulkOperations1765200000000 } from './1765200000000-bulk-operations.js';
 import { DecisionVersionCheck1765300000000 } from './1765300000000-decision-version-check.js';
 import { LeanWriteSet1765400000000 } from './1765400000000-lean-write-set.js';
+import { CompactOutboxHeaders1765400000001 } from './1765400000001-compact-outbox-headers.js';
 
 /** Every migration of the coordinator's schema, oldest first (listed, not globbed: ESM-safe). */
 export const coordinatorMigrations = [
@@ -27,4 +28,5 @@ export const coordinatorMigrations = [
   BulkOperations1765200000000,
   DecisionVersionCheck1765300000000,
   LeanWriteSet1765400000000,
+  CompactOutboxHeaders1765400000001,
 ];

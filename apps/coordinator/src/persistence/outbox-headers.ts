@@ -1,0 +1,82 @@
+import {
+  commandHeaders,
+  HEADERS,
+  MESSAGE_TYPES,
+  sagaMessageHeaders,
+  type JsonValue,
+} from '#contracts';
+
+/**
+ * How an outbox row's headers are stored: the ones its own payload gives (a command's or a saga
+ * event's envelope names its saga, message id, step, attempt and reply topic) are left out, and
+ * given again when the row is read; the others (trace context) are stored. The row's
+ * `headers_from` says which rule gives them: a third of a row's bytes, written and logged for
+ * nothing, otherwise. A payload sealed whole gives none, so its row stores them all.
+ */
+export const HEADERS_FROM = { nothing: 0, command: 1, sagaEvent: 2 } as const;
+export type HeadersFrom = (typeof HEADERS_FROM)[keyof typeof HEADERS_FROM];
+
+/** Headers as stored, and the rule that gives the rest from the payload. */
+export interface StoredHeaders {
+  readonly from: HeadersFrom;
+  readonly headers: Record<string, string>;
+}
+
+/**
+ * The headers to store for a row with `payload`: those the payload gives only if every one of
+ * them is in `headers` with that very value (so that reading gives back exactly `headers`).
+ */
+export function storedHeaders(headers: Record<string, string>, payload: JsonValue): StoredHeaders {
+  const from =
+    headers[HEADERS.messageType] === MESSAGE_TYPES.command
+      ? HEADERS_FROM.command
+      : headers[HEADERS.messageType] === MESSAGE_TYPES.event
+        ? HEADERS_FROM.sagaEvent
+        : HEADERS_FROM.nothing;
+  const given = headersGiven(from, payload);
+  if (given === undefined) return { from: HEADERS_FROM.nothing, headers };
+  if (Object.entries(given).some(([name, value]) => headers[name] !== value)) {
+    return { from: HEADERS_FROM.nothing, headers };
+  }
+  const rest: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) if (!(name in given)) rest[name] = value;
+  return { from, headers: rest };
+}
+
+/** A row's headers as it was written: the stored ones with those its payload gives. */
+export function rowHeaders(
+  from: number,
+  stored: Record<string, string>,
+  payload: unknown,
+): Record<string, string> {
+  if (from === HEADERS_FROM.nothing) return stored;
+  const given = headersGiven(from as HeadersFrom, payload);
+  if (given === undefined) {
+    throw new Error(`the outbox row's payload does not give its headers (headers_from ${from})`);
+  }
+  return { ...given, ...stored };
+}
+
+function headersGiven(from: HeadersFrom, payload: unknown): Record<string, string> | undefined {
+  if (from === HEADERS_FROM.nothing || typeof payload !== 'object' || payload === null) {
+    return undefined;
+  }
+  const envelope = payload as Record<string, unknown>;
+  const text = (name: string) => typeof envelope[name] === 'string';
+  if (!text('sagaId') || !text('sagaType')) return undefined;
+  const saga = { sagaId: envelope.sagaId as string, sagaType: envelope.sagaType as string };
+  if (from === HEADERS_FROM.sagaEvent) {
+    return text('eventId')
+      ? sagaMessageHeaders(envelope.eventId as string, saga, MESSAGE_TYPES.event)
+      : undefined;
+  }
+  if (!text('messageId') || !text('stepId') || !text('replyTo')) return undefined;
+  if (typeof envelope.attempt !== 'number') return undefined;
+  return commandHeaders({
+    ...saga,
+    messageId: envelope.messageId as string,
+    stepId: envelope.stepId as string,
+    attempt: envelope.attempt,
+    replyTo: envelope.replyTo as string,
+  });
+}
