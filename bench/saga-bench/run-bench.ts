@@ -84,18 +84,20 @@ async function benchSystem(
   const database = `bench_${services.runId}_${name.replace(/\W/g, '_').toLowerCase()}`;
   const rates: RateResult[] = [];
   const connections = new Map<string, Promise<pg.Client>>();
-  const dbFor = (name: string) => {
-    let client = connections.get(name);
+  const dbFor = (runDatabase: string) => {
+    let client = connections.get(runDatabase);
     if (!client) {
       const url = new URL(databaseUrl);
-      url.pathname = `/${name}`;
+      url.pathname = `/${runDatabase}`;
       // Named so that its backend is not counted as the run's (runBackendPids).
       const opened = new pg.Client({
         connectionString: url.toString(),
         application_name: HARNESS_APPLICATION,
       });
+      // A connection cut from the server side (a database dropped) must not end the run.
+      opened.on('error', (error) => console.warn(`${runDatabase}: ${error.message}`));
       client = opened.connect().then(() => opened);
-      connections.set(name, client);
+      connections.set(runDatabase, client);
     }
     return client;
   };
@@ -129,8 +131,9 @@ async function benchSystem(
     console.error(`${name} stopped:`, error);
     return { name, rates, error: error instanceof Error ? error.message : String(error) };
   } finally {
-    await system.teardown().catch((error: unknown) => console.error(`${name} teardown:`, error));
+    // Closed before the teardown, which may drop a database of the system with its connections.
     for (const client of connections.values()) await client.then((c) => c.end()).catch(() => {});
+    await system.teardown().catch((error: unknown) => console.error(`${name} teardown:`, error));
     await services.db.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
   }
 }

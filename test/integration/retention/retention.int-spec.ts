@@ -87,15 +87,26 @@ describe('retention on the real Kafka and Postgres', () => {
     await participants.waitForCommand({ sagaId: live });
     for (const sagaId of [...expired, live]) await age(sagaId);
     expect(await countOf('saga_audit', expired[0]!)).toBeGreaterThan(1);
-    // A timer an ended saga kept (as an earlier version of the coordinator could leave one).
+    // A timer an ended saga kept (as an earlier version of the coordinator could leave one),
+    // and one whose saga was deleted by hand, due: the timers of live sagas still fire.
+    const orphan = randomUUID();
     await environment.db.query(
-      `INSERT INTO timers (id, saga_id, due_at, wakeup) VALUES ($1, $2, now() + interval '1 hour', $3)`,
-      [`left:${expired[0]}`, expired[0], JSON.stringify({ kind: 'deadline' })],
+      `INSERT INTO timers (id, saga_id, due_at, wakeup)
+       VALUES ($1, $2, now() + interval '1 hour', $5), ($3, $4, now() - interval '1 hour', $5)`,
+      [
+        `left:${expired[0]}`,
+        expired[0],
+        `${orphan}:deadline`,
+        orphan,
+        JSON.stringify({ kind: 'deadline' }),
+      ],
     );
 
     const deleted = await runtime.retention.runOnce();
 
     expect(deleted.sagas).toBe(3);
+    expect(deleted.orphanTimers).toBe(1);
+    expect(await countOf('timers', orphan)).toBe(0);
     for (const sagaId of expired) {
       expect(await countOf('saga_audit', sagaId)).toBe(0);
       expect(await countOf('timers', sagaId)).toBe(0);

@@ -76,6 +76,10 @@ describe('outbox headers left out of the row when the payload gives them', () =>
     expect(roundTrip(headers, payload).stored).toEqual({ from: HEADERS_FROM.nothing, headers });
   });
 
+  it('refuses a rule it does not know (a row of a later release)', () => {
+    expect(() => rowHeaders(3, {}, command)).toThrow(/headers_from 3 is no rule/);
+  });
+
   it('refuses to read a row whose payload does not give the headers it says it gives', () => {
     expect(() => rowHeaders(HEADERS_FROM.command, {}, { sealed: 'v1.abc' })).toThrow(
       /payload does not give its headers/,

@@ -11,7 +11,9 @@ import {
  * event's envelope names its saga, message id, step, attempt and reply topic) are left out, and
  * given again when the row is read; the others (trace context) are stored. The row's
  * `headers_from` says which rule gives them: a third of a row's bytes, written and logged for
- * nothing, otherwise. A payload sealed whole gives none, so its row stores them all.
+ * nothing, otherwise. A payload sealed whole gives none, so its row stores them all. Rules 1 and
+ * 2 give the headers of schema version 1 whatever release reads the row: a release whose
+ * messages carry other headers needs rules of its own (until then its rows store them all).
  */
 export const HEADERS_FROM = { nothing: 0, command: 1, sagaEvent: 2 } as const;
 export type HeadersFrom = (typeof HEADERS_FROM)[keyof typeof HEADERS_FROM];
@@ -50,7 +52,10 @@ export function rowHeaders(
   payload: unknown,
 ): Record<string, string> {
   if (from === HEADERS_FROM.nothing) return stored;
-  const given = headersGiven(from as HeadersFrom, payload);
+  if (from !== HEADERS_FROM.command && from !== HEADERS_FROM.sagaEvent) {
+    throw new Error(`the outbox row's headers_from ${from} is no rule of this release`);
+  }
+  const given = headersGiven(from, payload);
   if (given === undefined) {
     throw new Error(`the outbox row's payload does not give its headers (headers_from ${from})`);
   }
@@ -58,9 +63,19 @@ export function rowHeaders(
 }
 
 function headersGiven(from: HeadersFrom, payload: unknown): Record<string, string> | undefined {
-  if (from === HEADERS_FROM.nothing || typeof payload !== 'object' || payload === null) {
-    return undefined;
-  }
+  if (from === HEADERS_FROM.nothing) return undefined;
+  const given = contractHeaders(from, payload);
+  return (
+    given && { ...given, [HEADERS.schemaVersion]: '1', [HEADERS.contentType]: 'application/json' }
+  );
+}
+
+/** The headers the contract gives a command or saga event with `payload` as its envelope. */
+function contractHeaders(
+  from: typeof HEADERS_FROM.command | typeof HEADERS_FROM.sagaEvent,
+  payload: unknown,
+): Record<string, string> | undefined {
+  if (typeof payload !== 'object' || payload === null) return undefined;
   const envelope = payload as Record<string, unknown>;
   const text = (name: string) => typeof envelope[name] === 'string';
   if (!text('sagaId') || !text('sagaType')) return undefined;

@@ -321,6 +321,9 @@ export async function findDueTimers(
        SELECT t.id, t.saga_id, t.delay_ms, o.id AS command_id, o.sent_at
        FROM timers t LEFT JOIN outbox o ON o.id = t.command_outbox_id
        WHERE t.due_at <= now()
+         -- A timer whose saga is gone (deleted by hand, say) is left to retention, not fired
+         -- nor kept at the head of the line.
+         AND EXISTS (SELECT 1 FROM sagas s WHERE s.id = t.saga_id)
          AND NOT ($2 AND t.wakeup->>'kind' IN ('reply-timeout', 'compensation-timeout'))
        ORDER BY t.due_at LIMIT $1),
      deferred AS (

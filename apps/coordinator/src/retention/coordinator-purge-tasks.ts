@@ -21,6 +21,20 @@ const seconds = (ms: number) => ms / 1000;
 export function coordinatorPurgeTasks(periods: RetentionPeriods): PurgeTask[] {
   return [
     { name: 'sagas', deleteBatch: (sql, limit) => deleteFinishedSagas(sql, limit, periods.sagaMs) },
+    // Timers of sagas gone otherwise than by this job (by hand, or by an earlier release's
+    // retention, which left them to a foreign key since dropped).
+    {
+      name: 'orphanTimers',
+      deleteBatch: (sql, limit) =>
+        count(
+          sql,
+          `DELETE FROM timers WHERE id IN (
+             SELECT t.id FROM timers t
+             WHERE NOT EXISTS (SELECT 1 FROM sagas s WHERE s.id = t.saga_id) LIMIT $1)
+           RETURNING 1`,
+          [limit],
+        ),
+    },
     expireByAge('deadLetters', 'dead_letters', 'id', 'recorded_at', periods.deadLetterMs),
     // A bulk operation is the audit of what it did: kept as long as the sagas' own audit.
     expireByAge('bulkOperations', 'bulk_operations', 'id', 'finished_at', periods.sagaMs),

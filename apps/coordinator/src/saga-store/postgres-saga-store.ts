@@ -16,7 +16,7 @@ import type { SagaStore, SagaTransaction } from './saga-store.js';
 
 /** How the store writes rows. */
 export interface PostgresSagaStoreOptions {
-  /** Outbox rows leave out the headers their payload gives (see outbox-headers.ts). */
+  /** Outbox rows leave out the headers their payload gives (see outbox-headers.ts; default true). */
   readonly compactOutboxHeaders?: boolean;
 }
 
@@ -29,7 +29,7 @@ export class PostgresSagaStore implements SagaStore {
     private readonly database: Database,
     options: PostgresSagaStoreOptions = {},
   ) {
-    this.compact = options.compactOutboxHeaders ?? false;
+    this.compact = options.compactOutboxHeaders ?? true;
     this.alone = { write: (rows) => writeDecision(database, rows, this.compact) };
   }
 

@@ -16,7 +16,7 @@ export class CompactOutboxHeaders1765400000001 implements MigrationInterface {
   }
 
   async down(runner: QueryRunner): Promise<void> {
-    // Rows not yet sent get their headers back before the column that gives them goes.
+    // Every row gets its headers back (those sent too) before the column that gives them goes.
     await runner.query(`
       UPDATE outbox SET headers = CASE headers_from
         WHEN 1 THEN jsonb_build_object(
