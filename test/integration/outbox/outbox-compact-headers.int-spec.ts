@@ -5,21 +5,13 @@ import { randomUUID } from 'node:crypto';
 import type { QueryRunner } from 'typeorm';
 import { commandHeaders, MESSAGE_TYPES, sagaMessageHeaders, type JsonValue } from '#contracts';
 import type { Database } from '#postgres';
-import type { MessagePublisher, OutgoingMessage } from '#saga-core';
 import { OutboxRelay } from '../../../apps/coordinator/src/outbox/outbox-relay.js';
 import { writeDecision } from '../../../apps/coordinator/src/persistence/decision-rows.js';
 import { CompactOutboxHeaders1765400000001 } from '../../../apps/coordinator/src/persistence/migrations/1765400000001-compact-outbox-headers.js';
 import type { OutboxRow } from '../../../apps/coordinator/src/persistence/saga-rows.js';
 import { dropMigratedSchema, openMigratedSchema } from '../../support/migrated-schema.js';
+import { RecordingPublisher } from '../../support/recording-publisher.js';
 import { uniqueName } from '../../support/services.js';
-
-class RecordingPublisher implements MessagePublisher {
-  readonly published: OutgoingMessage[] = [];
-
-  async publish(messages: readonly OutgoingMessage[]): Promise<void> {
-    this.published.push(...messages);
-  }
-}
 
 describe('outbox rows without the headers their payload gives', () => {
   const schema = uniqueName('it_compact_headers');

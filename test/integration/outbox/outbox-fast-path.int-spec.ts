@@ -3,7 +3,7 @@
 // relay, after its grace period, publishes it (DESIGN.md, "Outbox relay").
 import { jest } from '@jest/globals';
 import type { Database } from '#postgres';
-import type { MessagePublisher, OutgoingMessage } from '#saga-core';
+import type { MessagePublisher } from '#saga-core';
 import {
   enqueueOutbox,
   type OutboxRow,
@@ -11,19 +11,9 @@ import {
 import { OutboxFastPath } from '../../../apps/coordinator/src/outbox/outbox-fast-path.js';
 import { OutboxRelay } from '../../../apps/coordinator/src/outbox/outbox-relay.js';
 import { dropMigratedSchema, openMigratedSchema } from '../../support/migrated-schema.js';
+import { RecordingPublisher } from '../../support/recording-publisher.js';
 import { uniqueName } from '../../support/services.js';
 import { waitFor } from '../../support/wait-for.js';
-
-/** Records what it is asked to publish; refuses while `down`. */
-class RecordingPublisher implements MessagePublisher {
-  readonly published: OutgoingMessage[] = [];
-  down = false;
-
-  async publish(messages: readonly OutgoingMessage[]): Promise<void> {
-    if (this.down) throw new Error('broker unreachable');
-    this.published.push(...messages);
-  }
-}
 
 const row = (n: number): OutboxRow => ({
   sagaId: '00000000-0000-4000-8000-00000000000' + (n % 10),
