@@ -1,13 +1,16 @@
 // Grouped starts racing another transaction for an idempotency key, on the real Postgres. One
 // startMany holds two copies of key K: the first with input X, the second with input W. Another
-// transaction inserted K with input W before the group looked K up, and commits only once the
-// group's insert of K waits on it, so the group loses K on the unique index. Each copy is then
-// answered against the saga that won: X conflicts (409), W gets the winner's saga back, never
-// the first copy's 409 (the bug fixed by f1b72b7).
+// transaction inserted K with input W before the group's statement ran (the group starts
+// without looking its keys up), and commits only once the group's insert of K waits on it, so
+// the group loses K on the unique index and writes nothing. Its starts then take the
+// transaction that looks the keys up, and each copy is answered against the saga that won: X
+// conflicts (409), W gets the winner's saga back, never the first copy's 409 (the bug fixed by
+// f1b72b7).
 import { randomUUID } from 'node:crypto';
 import { createSagaEngine } from '#saga-core';
 import { IdempotencyConflictError } from '../../../apps/coordinator/src/application/saga-errors.js';
-import { insertSagas, type NewSaga } from '../../../apps/coordinator/src/persistence/saga-rows.js';
+import { writeDecision } from '../../../apps/coordinator/src/persistence/decision-rows.js';
+import type { NewSaga } from '../../../apps/coordinator/src/persistence/saga-rows.js';
 import type { CoordinatorRuntime } from '../../../apps/coordinator/src/runtime/coordinator-runtime.js';
 import { createSampleSagaRegistry } from '../../../apps/coordinator/src/sagas/saga-catalog.js';
 import {
@@ -68,10 +71,18 @@ describe('grouped starts racing another transaction for a key', () => {
     const competitor = environment.db.transaction(
       async (sql) => {
         const [backend] = await sql.query<{ pid: number }>(`SELECT pg_backend_pid() AS pid`);
-        const inserted = await insertSagas(sql, [winner]);
+        // As another instance's start writes it: the saga's row with the rest of its decision.
+        await writeDecision(sql, {
+          inserts: [winner],
+          updates: [],
+          unchanged: [],
+          audit: [],
+          outbox: [],
+          timers: [],
+          cancelledTimers: [],
+        });
         holdsKey(backend!.pid);
         await competitorReleased;
-        return inserted;
       },
       { maxAttempts: 1 },
     );
@@ -98,7 +109,7 @@ describe('grouped starts racing another transaction for a key', () => {
       });
 
       releaseCompetitor();
-      expect(await competitor).toEqual(new Set([winnerId]));
+      await competitor;
       const [conflicting, repeat] = await answers;
       expect(conflicting).toBeInstanceOf(IdempotencyConflictError);
       expect((conflicting as Error).message).toContain(winnerId);

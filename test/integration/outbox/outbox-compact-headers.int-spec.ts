@@ -81,7 +81,15 @@ describe('outbox rows without the headers their payload gives', () => {
   const write = (outbox: OutboxRow[]) =>
     writeDecision(
       database,
-      { updates: [], unchanged: [], audit: [], outbox, timers: [], cancelledTimers: [] },
+      {
+        inserts: [],
+        updates: [],
+        unchanged: [],
+        audit: [],
+        outbox,
+        timers: [],
+        cancelledTimers: [],
+      },
       true,
     );
   const stored = async () =>

@@ -1,99 +1,13 @@
-import { topicNames } from '#contracts';
-import { createSagaEngine, createSagaRegistry, type EngineEvent } from '#saga-core';
-import { WorkSignals } from '../common/work-signals.js';
-import { resilienceConfig, resilienceEnvironmentSchema } from '../config/resilience-config.js';
-import type { OutboxFastPath } from '../outbox/outbox-fast-path.js';
-import type { DecisionRows } from '../persistence/decision-rows.js';
+import { createSagaEngine, type EngineEvent } from '#saga-core';
 import type { StoredSaga } from '../persistence/saga-rows.js';
-import { CommandGate } from '../resilience/command-gate.js';
-import type { SagaStore, SagaTransaction } from '../saga-store/saga-store.js';
 import { orderSaga } from '../sagas/order.saga.js';
-import { FieldCipher } from '../security/field-cipher.js';
-import { parseKeyring } from '../security/keyring.js';
-import { SensitiveData } from '../security/sensitive-data.js';
-import { DecisionRunner } from './decision-runner.js';
+import type { DecisionRunner } from './decision-runner.js';
+import { MemoryStore, NOW, registry, runnerOn } from './memory-saga-store.fixture.js';
 
-const registry = createSagaRegistry([orderSaga]);
-const NOW = Date.parse('2026-12-05T00:00:00Z');
 const SAGA_ID = '00000000-0000-4000-8000-0000000000a1';
 
-/**
- * A store in memory that keeps sagas as the real one does: a write checks the version each
- * saga was read at and fails whole with a serialization failure (40001) when one moved.
- */
-class MemoryStore implements SagaStore {
-  readonly rows = new Map<string, StoredSaga>();
-  transactions = 0;
-  writesAlone = 0;
-  /** Makes the next write alone fail with this error instead of writing. */
-  failNextAlone: Error | undefined;
-
-  readonly alone: SagaStore['alone'] = {
-    write: async (rows) => {
-      this.writesAlone++;
-      const failure = this.failNextAlone;
-      this.failNextAlone = undefined;
-      if (failure !== undefined) throw failure;
-      return this.write(rows);
-    },
-  };
-
-  async transaction<T>(work: (tx: SagaTransaction) => Promise<T>): Promise<T> {
-    this.transactions++;
-    const tx = {
-      now: async () => NOW,
-      lock: async (ids: readonly string[]) =>
-        new Map(ids.flatMap((id) => (this.rows.has(id) ? [[id, this.rows.get(id)!]] : []))),
-      write: (rows: DecisionRows) => this.write(rows),
-      hold: async () => undefined,
-    } as unknown as SagaTransaction;
-    return work(tx);
-  }
-
-  /** Moves a saga's version as another instance's decision would. */
-  moveBehindTheCache(sagaId: string): void {
-    const row = this.rows.get(sagaId)!;
-    this.rows.set(sagaId, { ...row, rowVersion: row.rowVersion + 1 });
-  }
-
-  private async write(rows: DecisionRows) {
-    const read = [
-      ...rows.updates.map(({ state, rowVersion }) => ({ sagaId: state.sagaId, rowVersion })),
-      ...rows.unchanged,
-    ];
-    for (const { sagaId, rowVersion } of read) {
-      const stored = this.rows.get(sagaId);
-      if (stored !== undefined && stored.rowVersion !== rowVersion) {
-        throw Object.assign(new Error('1 saga(s) changed meanwhile'), { code: '40001' });
-      }
-    }
-    for (const { state, rowVersion } of rows.updates) {
-      const stored = this.rows.get(state.sagaId)!;
-      this.rows.set(state.sagaId, { ...stored, state, rowVersion: rowVersion + 1 });
-    }
-    return { ids: rows.outbox.map((_, index) => String(index + 1)), unsentBefore: [] };
-  }
-}
-
-function runnerOn(store: MemoryStore): DecisionRunner {
-  return new DecisionRunner({
-    store,
-    engine: createSagaEngine(registry),
-    registry,
-    plan: { topics: topicNames(), timeScale: 1, lanes: 4 },
-    signals: new WorkSignals(),
-    sensitive: new SensitiveData(
-      registry,
-      new FieldCipher(parseKeyring(`k1:${Buffer.alloc(32, 7).toString('base64')}`)),
-    ),
-    gate: new CommandGate(resilienceConfig(resilienceEnvironmentSchema.parse({}))),
-    fastPath: { publish: () => undefined } as unknown as OutboxFastPath,
-    stateCacheSize: 100,
-  });
-}
-
 /** Starts the order saga through `runner` (a transaction), as the start path does. */
-async function startSaga(runner: DecisionRunner, store: MemoryStore): Promise<void> {
+async function startSaga(runner: DecisionRunner): Promise<void> {
   await runner.decide(async (_tx, now, session) => {
     const started = createSagaEngine(registry).start(
       { name: orderSaga.name, version: orderSaga.version },
@@ -111,12 +25,6 @@ async function startSaga(runner: DecisionRunner, store: MemoryStore): Promise<vo
       },
     );
     if (started.state === null) throw new Error(started.rejection.message);
-    store.rows.set(SAGA_ID, {
-      state: started.state,
-      rowVersion: 1,
-      idempotencyKey: 'k',
-      traceContext: null,
-    });
     session.record(started.state, started.effects, 'k', null);
   });
 }
@@ -152,7 +60,7 @@ describe('DecisionRunner.decideOn: sagas in its cache', () => {
     store = new MemoryStore();
     runner = runnerOn(store);
     seen = [];
-    await startSaga(runner, store);
+    await startSaga(runner);
     expect(store.transactions).toBe(1);
   });
 

@@ -126,21 +126,34 @@ export class DecisionRunner {
    * The decision on cached states: its value once committed; `miss` when no clock reading was
    * seen yet; `stale` when the write failed its version check or lost its connection.
    */
-  private async decideOnCached<T>(
+  private decideOnCached<T>(
     sagas: ReadonlyMap<string, StoredSaga>,
     work: SagaWork<T>,
+  ): Promise<{ value: T } | 'miss' | 'stale'> {
+    return this.decideUnread((now, session) => work(sagas, now, session));
+  }
+
+  /**
+   * Runs `work`, which reads nothing from the database (it starts new sagas, or decides on states
+   * it holds), and writes its decision in one statement, without a transaction (a transaction
+   * only when it also holds commands): its value once committed; `miss` when no clock reading
+   * was seen yet; `stale` when the write lost a race (a saga moved, a key was taken) or its
+   * connection, and wrote nothing that is known. Any other failure is thrown.
+   */
+  async decideUnread<T>(
+    work: (now: number, session: DecisionSession) => T,
   ): Promise<{ value: T } | 'miss' | 'stale'> {
     const { store, engine, registry, plan, gate, sensitive } = this.parts;
     const now = this.clock.now();
     if (now === undefined) return 'miss';
     const began = performance.now();
     const session = new DecisionSession(engine, registry, plan, gate, now, sensitive);
-    const value = work(sagas, now, session);
+    const value = work(now, session);
     try {
       if (session.writesInOneStatement) await session.flushAlone(store.alone);
       else await store.transaction((tx) => session.flush(tx), { maxAttempts: 1 });
     } catch (error) {
-      this.cache.forget(sagas.keys());
+      this.cache.forget(session.committedSagas().map((saga) => saga.state.sagaId));
       if (isLostRace(error) || isConnectionLoss(error)) return 'stale';
       throw error;
     }

@@ -49,7 +49,7 @@ export class DecisionSession {
     unsentBefore: readonly UnsentRow[];
   } = { ids: [], rows: [], unsentBefore: [] };
   private readonly touched = new Map<string, StoredSaga>();
-  /** The sagas inserted in this decision's transaction: nothing to check their version against. */
+  /** The new sagas: the flush inserts them (nothing to check their version against). */
   private readonly created = new Set<string>();
   private readonly latest = new Map<string, SagaState>();
 
@@ -77,8 +77,8 @@ export class DecisionSession {
   }
 
   /**
-   * Records a saga inserted in this transaction (at row version 1), its first effects, and its
-   * trace's context.
+   * Records a new saga, its first effects, and its trace's context: the flush inserts it (at row
+   * version 1), as it is by then, with the rest of the decision.
    */
   record(
     state: SagaState,
@@ -90,7 +90,6 @@ export class DecisionSession {
     this.traces.set(state.sagaId, traceContext);
     this.transitions.push({ before: null, event: null, after: state, effects });
     const created = { state, rowVersion: 1, idempotencyKey, traceContext };
-    // Touched as it was inserted: the flush updates it only if an event changed it since.
     this.touched.set(state.sagaId, created);
     this.created.add(state.sagaId);
     this.carryOut(created, { state, effects });
@@ -126,6 +125,16 @@ export class DecisionSession {
   private async writeRows(writer: Pick<DecisionWriter, 'write'>): Promise<void> {
     const outbox = this.writes.outbox.map((row) => this.protect(row));
     const written = await writer.write({
+      inserts: [...this.created].map((sagaId) => {
+        const { idempotencyKey, traceContext } = this.touched.get(sagaId)!;
+        const state = this.latest.get(sagaId)!;
+        return {
+          state: this.sensitive.sealState(state),
+          idempotencyKey,
+          traceContext,
+          awaiting: awaitingParticipants(state, this.participantOf),
+        };
+      }),
       updates: this.changedSagas().map(({ before, state }) => ({
         state: this.sensitive.sealState(state),
         rowVersion: before.rowVersion,
@@ -153,6 +162,9 @@ export class DecisionSession {
   /** The sagas this session touched (new ones included), as they are once it commits. */
   committedSagas(): StoredSaga[] {
     const sagas = new Map(this.touched);
+    for (const sagaId of this.created) {
+      sagas.set(sagaId, { ...this.touched.get(sagaId)!, state: this.latest.get(sagaId)! });
+    }
     for (const { before, state } of this.changedSagas()) {
       sagas.set(state.sagaId, { ...before, state, rowVersion: before.rowVersion + 1 });
     }
@@ -160,15 +172,15 @@ export class DecisionSession {
   }
 
   /**
-   * The touched sagas the flush updates, as read and as written: those whose state changed. Every
-   * saga with outbox rows here is among them (the engine gives effects only with a new state),
-   * so each write of a saga's rows moves its version, which a decision made on the version
-   * before cannot pass (see writeDecision).
+   * The sagas read (not new) that the flush updates, as read and as written: those whose state
+   * changed. Every such saga with outbox rows here is among them (the engine gives effects only
+   * with a new state), so each write of a saga's rows moves its version, which a decision made
+   * on the version before cannot pass (see writeDecision).
    */
   private changedSagas(): { before: StoredSaga; state: SagaState }[] {
     return [...this.touched].flatMap(([sagaId, before]) => {
       const state = this.latest.get(sagaId)!;
-      return state === before.state ? [] : [{ before, state }];
+      return state === before.state || this.created.has(sagaId) ? [] : [{ before, state }];
     });
   }
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { SagaRef, SagaState, TransitionResult } from '#saga-core';
+import type { SagaRef, SagaState } from '#saga-core';
 import { isDatabaseUnavailable } from '#postgres';
 import {
   IdempotencyConflictError,
@@ -9,12 +9,7 @@ import {
 } from '../application/saga-errors.js';
 import type { StartSagaAnswer, StartSagaRequest } from '../application/saga-operations.js';
 import { sagaTracing } from '../observability/saga-tracing.js';
-import {
-  awaitingParticipants,
-  keyOf,
-  type KeyedSaga,
-  type NewSaga,
-} from '../persistence/saga-rows.js';
+import { keyOf, type KeyedSaga } from '../persistence/saga-rows.js';
 import type { SagaAdmission } from '../resilience/saga-admission.js';
 import type { SagaTransaction } from '../saga-store/saga-store.js';
 import type { DecisionRunner } from './decision-runner.js';
@@ -106,18 +101,49 @@ export class StartDecisions {
     );
   }
 
-  /** Starts the checked requests in one transaction; a refusal stays in its place. */
+  /**
+   * Starts the checked requests together; a refusal stays in its place. As a rule in one
+   * statement, with no transaction (see startUnread); else in a transaction that looks their
+   * keys up first.
+   */
   private async startChecked(
     checked: readonly (CheckedStart | Error)[],
     traceParents: readonly TraceParent[],
   ): Promise<(StartSagaAnswer | Error)[]> {
-    const answers = await this.runner.decide((tx, _now, session) =>
-      this.startAll(tx, session, checked, traceParents),
-    );
+    if (checked.every((check) => check instanceof Error)) return [...checked];
+    const answers =
+      (await this.startUnread(checked, traceParents)) ??
+      (await this.runner.decide(async (tx, _now, session) => {
+        const requests = checked.flatMap((check) =>
+          check instanceof Error ? [] : [check.request],
+        );
+        const existing = await this.findByKeys(tx, requests);
+        return this.startAll(session, checked, traceParents, existing);
+      }));
     this.admission.noteStarted(
       answers.filter((answer) => !(answer instanceof Error) && answer.created).length,
     );
     return answers;
+  }
+
+  /**
+   * Starts the requests as if none of their keys had started a saga yet (the common case): one
+   * statement inserts the sagas with the rest of the decision. A key that is taken fails it
+   * whole, as a lost race, and so does a lost connection (the statement may then have committed:
+   * the transaction that follows finds its sagas, and answers them as retries); undefined then,
+   * and the caller looks the keys up. Undefined as well when a request's answer depends on
+   * whether its key is taken (a refusal), or before the database's clock was ever read.
+   */
+  private async startUnread(
+    checked: readonly (CheckedStart | Error)[],
+    traceParents: readonly TraceParent[],
+  ): Promise<(StartSagaAnswer | Error)[] | undefined> {
+    if (checked.some((check) => !(check instanceof Error) && check.refusal !== undefined))
+      return undefined;
+    const decided = await this.runner.decideUnread((_now, session) =>
+      this.startAll(session, checked, traceParents, new Map()),
+    );
+    return typeof decided === 'string' ? undefined : decided.value;
   }
 
   /** Resolves the definition and validates the input; the checked start, or the refusal. */
@@ -162,80 +188,46 @@ export class StartDecisions {
   }
 
   /**
-   * Starts the requests that passed their checks, in one pass: their keys looked up together,
-   * the new sagas inserted together. A key already taken answers with its saga; a key given
-   * twice in the batch starts one saga, and the second request is answered like a retry.
+   * Starts the requests that passed their checks, in one pass, given the sagas their keys
+   * already started (`existing`, by keyOf): a key already taken answers with its saga; a key
+   * given twice in the batch starts one saga, and each later copy is answered like a retry of
+   * the first. The session's flush inserts the new sagas: a key another start took meanwhile
+   * fails it as a lost race, and the whole pass runs again.
    */
-  private async startAll(
-    tx: SagaTransaction,
+  private startAll(
     session: DecisionSession,
     checked: readonly (CheckedStart | Error)[],
     traceParents: readonly TraceParent[],
-  ): Promise<(StartSagaAnswer | Error)[]> {
-    const answers: (StartSagaAnswer | Error)[] = checked.map((check) =>
-      check instanceof Error ? check : new Error('not answered'),
-    );
-    const pending = checked.flatMap((check, index) =>
-      check instanceof Error ? [] : [{ request: check.request, index, key: keyOf(check.request) }],
-    );
-    const existing = await this.findByKeys(
-      tx,
-      pending.map((item) => item.request),
-    );
-    const first = new Map<string, number>();
-    const fresh: { index: number; started: StartedSaga }[] = [];
-    const checkOf = (index: number) => checked[index] as CheckedStart;
-    for (const { request, index, key } of pending) {
+    existing: ReadonlyMap<string, KeyedSaga>,
+  ): (StartSagaAnswer | Error)[] {
+    const answers: (StartSagaAnswer | Error)[] = [];
+    // The request that starts each key's saga, by keyOf.
+    const first = new Map<string, CheckedStart & { readonly index: number }>();
+    checked.forEach((check, index) => {
+      if (check instanceof Error) {
+        answers.push(check);
+        return;
+      }
+      const key = keyOf(check.request);
       const found = existing.get(key);
-      const check = checkOf(index);
-      if (found) answers[index] = this.answerFor(found, check);
-      else if (first.has(key))
-        continue; // answered once the first one is, refused or not
-      else if (check.refusal !== undefined) answers[index] = check.refusal;
-      else {
-        first.set(key, index);
-        const started = this.startOne(
-          session,
-          request,
-          check.ref,
-          check.input,
-          traceParents[index],
-        );
-        if (started instanceof Error) answers[index] = started;
-        else fresh.push({ index, started });
-      }
-    }
-    const inserted = await tx.insertSagas(fresh.map(({ started }) => started.row));
-    const lost: number[] = [];
-    for (const { index, started } of fresh) {
-      const { state, effects, row } = started;
-      if (!inserted.has(state.sagaId)) {
-        lost.push(index); // another transaction took the key since we looked
-        continue;
-      }
-      session.record(state, effects, row.idempotencyKey, row.traceContext);
-      answers[index] = { sagaId: state.sagaId, created: true, status: state.status };
-    }
-    const winners = await this.findByKeys(
-      tx,
-      lost.map((index) => checkOf(index).request),
-    );
-    for (const { index, key } of pending) {
-      const firstIndex = first.get(key);
-      if (existing.has(key) || firstIndex === undefined) continue; // answered above
-      if (lost.includes(firstIndex)) {
-        // Another transaction's start took the key: each copy is answered against its saga,
-        // never with the first copy's answer (a copy may carry the winner's very input).
-        answers[index] = this.answerFor(winners.get(key)!, checkOf(index));
-      } else if (firstIndex !== index) {
-        const original = answers[firstIndex]!;
-        const { ref, input } = checkOf(firstIndex);
-        answers[index] =
+      const firstCopy = first.get(key);
+      if (found) answers.push(this.answerFor(found, check));
+      else if (firstCopy) {
+        const original = answers[firstCopy.index]!;
+        answers.push(
           original instanceof Error
             ? original
-            : this.answerFor({ ...original, sagaVersion: ref.version, input }, checkOf(index));
+            : this.answerFor(
+                { ...original, sagaVersion: firstCopy.ref.version, input: firstCopy.input },
+                check,
+              ),
+        );
+      } else if (check.refusal !== undefined) answers.push(check.refusal);
+      else {
+        first.set(key, { ...check, index });
+        answers.push(this.startOne(session, check, traceParents[index]));
       }
-    }
+    });
     return answers;
   }
 
@@ -268,16 +260,13 @@ export class StartDecisions {
     return parsed?.success ? parsed.data : request.input;
   }
 
-  /** The engine's start of one saga, its row sealed; or why it cannot start. */
+  /** Starts one saga in the session (its flush inserts it); or why it cannot start. */
   private startOne(
     session: DecisionSession,
-    request: StartSagaRequest,
-    ref: SagaRef,
-    input: unknown,
+    { request, ref, input }: CheckedStart,
     traceParent: TraceParent,
-  ): StartedSaga | Error {
-    const { engine, sensitive } = this.runner.parts;
-    const started = engine.start(ref, {
+  ): StartSagaAnswer | Error {
+    const started = this.runner.parts.engine.start(ref, {
       sagaId: randomUUID(),
       input,
       at: session.now,
@@ -285,16 +274,10 @@ export class StartDecisions {
     });
     if (started.state === null)
       return new InvalidSagaInputError([{ path: '', message: started.rejection.message }]);
-    return {
-      state: started.state,
-      effects: started.effects,
-      row: {
-        state: sensitive.sealState(started.state),
-        idempotencyKey: request.idempotencyKey,
-        traceContext: sagaTracing.started(started.state, traceParent),
-        awaiting: awaitingParticipants(started.state, session.participantOf),
-      },
-    };
+    const { state, effects } = started;
+    const traceContext = sagaTracing.started(state, traceParent);
+    session.record(state, effects, request.idempotencyKey, traceContext);
+    return { sagaId: state.sagaId, created: true, status: state.status };
   }
 
   /** The sagas the requests' keys already started, by keyOf, with their inputs opened. */
@@ -308,13 +291,6 @@ export class StartDecisions {
       found.set(key, { ...saga, input: sensitive.openInput(saga, saga.input) });
     return found;
   }
-}
-
-/** A saga the engine started, with the row to insert for it. */
-interface StartedSaga {
-  readonly state: SagaState;
-  readonly effects: TransitionResult['effects'];
-  readonly row: NewSaga;
 }
 
 /** The answer for a key that already started a saga: the same saga, unless the input differs. */

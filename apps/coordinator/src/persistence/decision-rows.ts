@@ -6,6 +6,7 @@ import {
   json,
   outboxRecords,
   timerRecords,
+  type NewSaga,
   type OutboxRow,
   type TimerRow,
 } from './saga-rows.js';
@@ -18,8 +19,13 @@ export interface SagaUpdate {
   readonly awaiting: readonly string[];
 }
 
-/** Everything one decision writes, besides new sagas and held commands. */
+/** Everything one decision writes, besides held commands. */
 export interface DecisionRows {
+  /**
+   * New sagas (keys distinct among them), inserted at row version 1: a key another start took
+   * fails the statement like a moved saga (40001), and the caller looks the key up again.
+   */
+  readonly inserts: readonly NewSaga[];
   readonly updates: readonly SagaUpdate[];
   /**
    * The sagas the decision read but left as they were, at the version read: checked like the
@@ -53,8 +59,8 @@ export interface UnsentRow {
 }
 
 /**
- * Writes a decision in one statement, one round trip: the sagas' rows (version-checked; the
- * steps are in the state), the audit, the timers and the outbox, and reads the earlier rows of
+ * Writes a decision in one statement, one round trip: the new sagas' rows, the others' (version-
+ * checked; the steps are in the state), the audit, the timers and the outbox, and reads the earlier rows of
  * those sagas still unsent (the statement's snapshot holds none of the rows it inserts). If a
  * saga changed meanwhile the statement fails with a serialization failure (40001) and writes
  * nothing, so it may run alone, outside a transaction: a writer that committed rows of the
@@ -86,8 +92,9 @@ export async function writeDecision(
     json(rows.cancelledTimers),
     json(timerRecords(rows.timers)),
     json(outboxRecords(rows.outbox, compactHeaders)),
-    rows.updates.length + rows.unchanged.length,
+    rows.inserts.length + rows.updates.length + rows.unchanged.length,
     json(rows.unchanged.map(({ sagaId, rowVersion }) => ({ id: sagaId, row_version: rowVersion }))),
+    json(newSagaRecords(rows.inserts)),
   ]);
   return {
     ids: (result?.outbox_ids ?? []).map(String),
@@ -100,7 +107,18 @@ export async function writeDecision(
 
 /** The statement of writeDecision (prepared: its text is fixed). */
 const WRITE_DECISION = prepared(
-  `WITH updated AS (
+  `WITH inserted AS (
+   INSERT INTO sagas (id, saga_type, saga_version, status, idempotency_key, state, trace_context,
+     awaiting)
+   SELECT x.id, x.saga_type, x.saga_version, x.status, x.idempotency_key, x.state, x.trace_context,
+     x.awaiting
+   FROM jsonb_to_recordset($8::jsonb) AS x(id uuid, saga_type text, saga_version integer,
+     status text, idempotency_key text, state jsonb, trace_context jsonb, awaiting text[])
+   -- In key order: two statements inserting the same keys wait on each other in one order,
+   -- never in a cycle (a deadlock).
+   ORDER BY x.saga_type, x.idempotency_key
+   ON CONFLICT (saga_type, idempotency_key) DO NOTHING RETURNING sagas.id),
+ updated AS (
    UPDATE sagas SET state = x.state, status = x.status, awaiting = x.awaiting,
      row_version = sagas.row_version + 1, updated_at = now()
    FROM jsonb_to_recordset($1::jsonb)
@@ -146,11 +164,26 @@ const WRITE_DECISION = prepared(
      ON s.id = x.id AND s.row_version = x.row_version
    FOR SHARE OF s)
  SELECT saga_rows_changed($6::int,
-   ((SELECT count(*) FROM updated) + (SELECT count(*) FROM checked))::int) AS updated,
+   ((SELECT count(*) FROM inserted) + (SELECT count(*) FROM updated)
+     + (SELECT count(*) FROM checked))::int) AS updated,
    (SELECT coalesce(json_agg(id ORDER BY id), '[]'::json) FROM outbox_rows) AS outbox_ids,
    (SELECT coalesce(json_agg(json_build_object('saga_id', saga_id, 'id', id)), '[]'::json)
     FROM unsent_before) AS unsent_before`,
 );
+
+/** New sagas as `jsonb_to_recordset` records. */
+function newSagaRecords(sagas: readonly NewSaga[]): object[] {
+  return sagas.map(({ state, idempotencyKey, traceContext, awaiting }) => ({
+    id: state.sagaId,
+    saga_type: state.sagaType,
+    saga_version: state.sagaVersion,
+    status: state.status,
+    idempotency_key: idempotencyKey,
+    state,
+    trace_context: traceContext,
+    awaiting,
+  }));
+}
 
 function auditRecords(entries: readonly AuditEntry[]): object[] {
   return entries.map((e) => ({

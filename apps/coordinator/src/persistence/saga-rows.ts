@@ -176,48 +176,13 @@ export async function findByIdempotencyKeys(
   );
 }
 
-/** A new saga to insert. */
+/** A new saga to insert (see writeDecision). */
 export interface NewSaga {
   readonly state: SagaState;
   readonly idempotencyKey: string;
   readonly traceContext: TraceCarrier | null;
   /** The participants of its steps in flight (see awaitingParticipants). */
   readonly awaiting: readonly string[];
-}
-
-/**
- * Inserts new sagas (keys distinct among them); returns the ids inserted. A saga left out
- * found its type and idempotency key already taken (by a transaction that committed since).
- */
-export async function insertSagas(sql: SqlRunner, sagas: readonly NewSaga[]): Promise<Set<string>> {
-  if (sagas.length === 0) return new Set();
-  const rows = await sql.query<{ id: string }>(
-    prepared(`INSERT INTO sagas (id, saga_type, saga_version, status, idempotency_key, state, trace_context,
-       awaiting)
-     SELECT x.id, x.saga_type, x.saga_version, x.status, x.idempotency_key, x.state, x.trace_context,
-       x.awaiting
-     FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, saga_type text, saga_version integer,
-       status text, idempotency_key text, state jsonb, trace_context jsonb, awaiting text[])
-     -- In key order: two transactions inserting the same keys wait on each other in one
-     -- order, never in a cycle (a deadlock).
-     ORDER BY x.saga_type, x.idempotency_key
-     ON CONFLICT (saga_type, idempotency_key) DO NOTHING RETURNING id`),
-    [
-      json(
-        sagas.map(({ state, idempotencyKey, traceContext, awaiting }) => ({
-          id: state.sagaId,
-          awaiting,
-          saga_type: state.sagaType,
-          saga_version: state.sagaVersion,
-          status: state.status,
-          idempotency_key: idempotencyKey,
-          state,
-          trace_context: traceContext,
-        })),
-      ),
-    ],
-  );
-  return new Set(rows.map((row) => row.id));
 }
 
 /**

@@ -6,7 +6,6 @@ import {
   databaseNow,
   findByIdempotencyKeys,
   findDueTimers,
-  insertSagas,
   lockSagas,
   takeTimers,
   type SagaKey,
@@ -60,10 +59,6 @@ class PostgresTransaction implements SagaTransaction {
 
   findByIdempotencyKeys(keys: readonly SagaKey[]) {
     return findByIdempotencyKeys(this.sql, keys);
-  }
-
-  insertSagas(sagas: Parameters<SagaTransaction['insertSagas']>[0]) {
-    return insertSagas(this.sql, sagas);
   }
 
   dueTimers(limit: number, holdReplyTimeouts: boolean) {

@@ -1,13 +1,7 @@
 import type { SqlRunner, TransactionOptions } from '#postgres';
 import type { UndeliverableRow } from '../outbox/outbox-relay.js';
 import type { DecisionRows, WrittenOutbox } from '../persistence/decision-rows.js';
-import type {
-  DueTimer,
-  KeyedSaga,
-  NewSaga,
-  SagaKey,
-  StoredSaga,
-} from '../persistence/saga-rows.js';
+import type { DueTimer, KeyedSaga, SagaKey, StoredSaga } from '../persistence/saga-rows.js';
 import type { HeldCommandRow } from '../resilience/held-commands.js';
 
 /** Where a decision's writes go in its transaction (SagaStore.alone writes one alone). */
@@ -26,8 +20,6 @@ export interface SagaTransaction extends DecisionWriter {
   lock(sagaIds: readonly string[], skipLocked?: boolean): Promise<Map<string, StoredSaga>>;
   /** The sagas started under the keys given, by keyOf (see findByIdempotencyKeys). */
   findByIdempotencyKeys(keys: readonly SagaKey[]): Promise<Map<string, KeyedSaga>>;
-  /** Inserts new sagas; resolves with the ids inserted (a key taken meanwhile inserts none). */
-  insertSagas(sagas: readonly NewSaga[]): Promise<Set<string>>;
   /** Up to `limit` timers due, their sends' delays applied (see findDueTimers). */
   dueTimers(limit: number, holdReplyTimeouts: boolean): Promise<{ id: string; sagaId: string }[]>;
   /** Takes the named timers if still due: the ones returned fire in this transaction. */

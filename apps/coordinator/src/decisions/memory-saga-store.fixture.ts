@@ -1,0 +1,118 @@
+import { topicNames } from '#contracts';
+import { createSagaEngine, createSagaRegistry } from '#saga-core';
+import { WorkSignals } from '../common/work-signals.js';
+import { resilienceConfig, resilienceEnvironmentSchema } from '../config/resilience-config.js';
+import type { OutboxFastPath } from '../outbox/outbox-fast-path.js';
+import type { DecisionRows } from '../persistence/decision-rows.js';
+import { keyOf, type KeyedSaga, type SagaKey, type StoredSaga } from '../persistence/saga-rows.js';
+import { CommandGate } from '../resilience/command-gate.js';
+import type { SagaStore, SagaTransaction } from '../saga-store/saga-store.js';
+import { orderSaga } from '../sagas/order.saga.js';
+import { FieldCipher } from '../security/field-cipher.js';
+import { parseKeyring } from '../security/keyring.js';
+import { SensitiveData } from '../security/sensitive-data.js';
+import { DecisionRunner } from './decision-runner.js';
+
+export const registry = createSagaRegistry([orderSaga]);
+export const NOW = Date.parse('2026-12-05T00:00:00Z');
+
+/**
+ * A store in memory that keeps sagas as the real one does: a write checks the version each
+ * saga was read at, and that no new saga's key is taken, and fails whole with a serialization
+ * failure (40001) otherwise.
+ */
+export class MemoryStore implements SagaStore {
+  readonly rows = new Map<string, StoredSaga>();
+  transactions = 0;
+  writesAlone = 0;
+  /** Makes the next write alone fail with this error instead of writing. */
+  failNextAlone: Error | undefined;
+
+  readonly alone: SagaStore['alone'] = {
+    write: async (rows) => {
+      this.writesAlone++;
+      const failure = this.failNextAlone;
+      this.failNextAlone = undefined;
+      if (failure !== undefined) throw failure;
+      return this.write(rows);
+    },
+  };
+
+  async transaction<T>(work: (tx: SagaTransaction) => Promise<T>): Promise<T> {
+    this.transactions++;
+    const tx = {
+      now: async () => NOW,
+      lock: async (ids: readonly string[]) =>
+        new Map(ids.flatMap((id) => (this.rows.has(id) ? [[id, this.rows.get(id)!]] : []))),
+      findByIdempotencyKeys: async (keys: readonly SagaKey[]) => this.findByKeys(keys),
+      write: (rows: DecisionRows) => this.write(rows),
+      hold: async () => undefined,
+    } as unknown as SagaTransaction;
+    return work(tx);
+  }
+
+  /** Moves a saga's version as another instance's decision would. */
+  moveBehindTheCache(sagaId: string): void {
+    const row = this.rows.get(sagaId)!;
+    this.rows.set(sagaId, { ...row, rowVersion: row.rowVersion + 1 });
+  }
+
+  private findByKeys(keys: readonly SagaKey[]): Map<string, KeyedSaga> {
+    const wanted = new Set(keys.map(keyOf));
+    const found = new Map<string, KeyedSaga>();
+    for (const { state, idempotencyKey } of this.rows.values()) {
+      const key = keyOf({ sagaType: state.sagaType, idempotencyKey });
+      if (!wanted.has(key)) continue;
+      const { sagaId, sagaType, sagaVersion, status, input } = state;
+      found.set(key, { sagaId, sagaType, sagaVersion, status, input });
+    }
+    return found;
+  }
+
+  private async write(rows: DecisionRows) {
+    const read = [
+      ...rows.updates.map(({ state, rowVersion }) => ({ sagaId: state.sagaId, rowVersion })),
+      ...rows.unchanged,
+    ];
+    const changed = read.filter(
+      ({ sagaId, rowVersion }) => this.rows.get(sagaId)?.rowVersion !== rowVersion,
+    ).length;
+    const taken = this.findByKeys(
+      rows.inserts.map(({ state, idempotencyKey }) => ({
+        sagaType: state.sagaType,
+        idempotencyKey,
+      })),
+    ).size;
+    if (changed + taken > 0) {
+      throw Object.assign(new Error(`${changed + taken} saga(s) changed meanwhile`), {
+        code: '40001',
+      });
+    }
+    for (const { state, idempotencyKey, traceContext } of rows.inserts) {
+      this.rows.set(state.sagaId, { state, rowVersion: 1, idempotencyKey, traceContext });
+    }
+    for (const { state, rowVersion } of rows.updates) {
+      const stored = this.rows.get(state.sagaId)!;
+      this.rows.set(state.sagaId, { ...stored, state, rowVersion: rowVersion + 1 });
+    }
+    return { ids: rows.outbox.map((_, index) => String(index + 1)), unsentBefore: [] };
+  }
+}
+
+/** A runner on `store` with the order saga, its state cache on. */
+export function runnerOn(store: MemoryStore): DecisionRunner {
+  return new DecisionRunner({
+    store,
+    engine: createSagaEngine(registry),
+    registry,
+    plan: { topics: topicNames(), timeScale: 1, lanes: 4 },
+    signals: new WorkSignals(),
+    sensitive: new SensitiveData(
+      registry,
+      new FieldCipher(parseKeyring(`k1:${Buffer.alloc(32, 7).toString('base64')}`)),
+    ),
+    gate: new CommandGate(resilienceConfig(resilienceEnvironmentSchema.parse({}))),
+    fastPath: { publish: () => undefined } as unknown as OutboxFastPath,
+    stateCacheSize: 100,
+  });
+}
