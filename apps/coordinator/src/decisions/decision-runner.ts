@@ -62,9 +62,11 @@ export type SagaWork<T> = (
 
 /**
  * The decide step every path shares (start, replies, wake-ups, operator actions): one database
- * transaction in which the engine applies events to locked sagas (or, for replies to sagas in
- * this instance's cache, one statement: decideOn), a DecisionSession collects the new states
- * and effects and writes them (version-checked) before the commit; after the commit, the cache
+ * transaction in which the engine applies events to locked sagas, or, for a decision that reads
+ * nothing from the database (replies to sagas in this instance's cache: decideOn; starts whose
+ * keys are taken as free: decideUnread), one statement. A DecisionSession collects the new states
+ * and effects and writes them (version-checked) before the commit; after the commit, its spans
+ * end, the cache
  * keeps the new states, the outcomes reach the breakers, the new outbox rows the fast path, the
  * new timers the poller, and the transitions the metrics and logs. Only then may a caller
  * acknowledge.
@@ -87,6 +89,7 @@ export class DecisionRunner {
     const began = performance.now();
     try {
       const result = await store.transaction(async (tx) => {
+        latest?.withdraw(); // the attempt before did not commit
         const now = await tx.now();
         this.clock.observe(now);
         latest = new DecisionSession(engine, registry, plan, gate, now, sensitive);
@@ -98,8 +101,12 @@ export class DecisionRunner {
       return result;
     } catch (error) {
       // The latest attempt may have committed (its COMMIT's answer was lost): its states are
-      // not known to be the stored ones.
-      if (latest) this.cache.forget(latest.committedSagas().map((saga) => saga.state.sagaId));
+      // not known to be the stored ones. Its commands are taken as not sent (the next reading
+      // of the counts corrects that, if they were).
+      if (latest) {
+        this.cache.forget(latest.committedSagas().map((saga) => saga.state.sagaId));
+        latest.withdraw();
+      }
       throw error;
     }
   }
@@ -135,7 +142,7 @@ export class DecisionRunner {
 
   /**
    * Runs `work`, which reads nothing from the database (it starts new sagas, or decides on states
-   * it holds), and writes its decision in one statement, without a transaction (a transaction
+   * it holds) and returns synchronously, and writes its decision in one statement, without a transaction (a transaction
    * only when it also holds commands): its value once committed; `miss` when no clock reading
    * was seen yet; `stale` when the write lost a race (a saga moved, a key was taken) or its
    * connection, and wrote nothing that is known. Any other failure is thrown.
@@ -154,6 +161,7 @@ export class DecisionRunner {
       else await store.transaction((tx) => session.flush(tx), { maxAttempts: 1 });
     } catch (error) {
       this.cache.forget(session.committedSagas().map((saga) => saga.state.sagaId));
+      session.withdraw();
       if (isLostRace(error) || isConnectionLoss(error)) return 'stale';
       throw error;
     }
@@ -177,6 +185,7 @@ export class DecisionRunner {
   private afterCommit(session: DecisionSession, began: number): void {
     const { gate, signals, fastPath, telemetry } = this.parts;
     const { writes, outcomes, transitions, traces, now } = session;
+    session.spans.end();
     this.cache.remember(session.committedSagas());
     for (const { participant, healthy } of outcomes) gate.recordOutcome(participant, healthy);
     if (writes.held.length > 0 || outcomes.length > 0) signals.heldWorkChanged();

@@ -78,8 +78,9 @@ describe('DecisionSession: the sagas whose version its write checks', () => {
     const { writer, written } = recordingWriter();
     await session.flush(writer);
     expect(written).toHaveLength(1);
-    const { updates, unchanged } = written[0]!;
+    const { inserts, updates, unchanged } = written[0]!;
     return {
+      inserted: inserts.map(({ state }) => state.sagaId),
       updated: updates.map(({ state, rowVersion }) => ({ id: state.sagaId, rowVersion })),
       unchanged: unchanged.map(({ sagaId, rowVersion }) => ({ id: sagaId, rowVersion })),
     };
@@ -104,15 +105,46 @@ describe('DecisionSession: the sagas whose version its write checks', () => {
       outcome: { status: 'success', result: {} },
     });
     expect(await flushed()).toEqual({
+      inserted: [],
       updated: [],
       unchanged: [{ id: read.state.sagaId, rowVersion: 3 }],
     });
   });
 
-  it('checks no saga it inserted in its own transaction (nothing else can have moved it)', async () => {
+  it('inserts a new saga and checks no version of it (nothing else can have moved it)', async () => {
     const state = started('00000000-0000-4000-8000-000000000002');
     session.record(state, [], 'new', null);
-    expect(await flushed()).toEqual({ updated: [], unchanged: [] });
+    expect(await flushed()).toEqual({ inserted: [state.sagaId], updated: [], unchanged: [] });
+  });
+
+  it('inserts a new saga as the events after its start left it, at row version 1', async () => {
+    const { state, effects } = startedWithEffects('00000000-0000-4000-8000-000000000003');
+    session.record(state, effects, 'new', null);
+    const created: StoredSaga = { state, rowVersion: 1, idempotencyKey: 'new', traceContext: null };
+    const [stepId] = Object.keys(state.steps);
+    const { state: after } = session.apply(created, {
+      type: 'reply',
+      at: NOW,
+      random: 0.5,
+      messageId: 'm-2',
+      stepId: stepId!,
+      action: 'execute',
+      attempt: 1,
+      outcome: { status: 'success', result: {} },
+    });
+    expect(after).not.toEqual(state);
+    const { writer, written } = recordingWriter();
+    await session.flush(writer);
+    expect(written[0]!.inserts.map((row) => row.state.steps)).toEqual([after.steps]);
+    expect(written[0]!.updates).toEqual([]);
+    expect(session.committedSagas()).toEqual([{ ...created, state: after }]);
+  });
+
+  it('writes nothing when it touched no saga', async () => {
+    const { writer, written } = recordingWriter();
+    await session.flush(writer);
+    expect(written).toEqual([]);
+    expect(session.committedOutbox.ids).toEqual([]);
   });
 });
 

@@ -13,7 +13,7 @@ import type { SensitiveData } from '../security/sensitive-data.js';
 import type { CommandGate } from '../resilience/command-gate.js';
 import type { DecisionWriter } from '../saga-store/saga-store.js';
 import type { ObservedTransition } from '../observability/saga-metrics.js';
-import { sagaTracing } from '../observability/saga-tracing.js';
+import { DecisionSpans, sagaTracing } from '../observability/saga-tracing.js';
 import { withActor } from './audit-actor.js';
 import {
   emptyWrites,
@@ -42,6 +42,8 @@ export class DecisionSession {
   readonly transitions: ObservedTransition[] = [];
   /** The trace context of each saga this session touched. */
   readonly traces = new Map<string, TraceCarrier | null>();
+  /** Its spans, ended once it commits. */
+  readonly spans = new DecisionSpans();
   /** The outbox rows this session wrote, as stored, and their ids (set by `flush`). */
   readonly committedOutbox: {
     ids: string[];
@@ -52,6 +54,8 @@ export class DecisionSession {
   /** The new sagas: the flush inserts them (nothing to check their version against). */
   private readonly created = new Set<string>();
   private readonly latest = new Map<string, SagaState>();
+  /** What the gate counted for this session's commands (see withdraw). */
+  private readonly admitted: { participant: string; admission: 'send' | 'hold' }[] = [];
 
   constructor(
     private readonly engine: SagaEngine,
@@ -70,7 +74,7 @@ export class DecisionSession {
     this.touched.set(saga.state.sagaId, saga);
     this.latest.set(saga.state.sagaId, result.state);
     this.traces.set(saga.state.sagaId, saga.traceContext);
-    sagaTracing.statusChanged(current, result.state, saga.traceContext);
+    sagaTracing.statusChanged(current, result.state, saga.traceContext, this.spans);
     this.transitions.push({ before: current, event, after: result.state, effects: result.effects });
     this.carryOut(saga, result);
     return result;
@@ -93,6 +97,21 @@ export class DecisionSession {
     this.touched.set(state.sagaId, created);
     this.created.add(state.sagaId);
     this.carryOut(created, { state, effects });
+  }
+
+  /** The state of a saga this session touched, as it stands now. */
+  stateOf(sagaId: string): SagaState | undefined {
+    return this.latest.get(sagaId);
+  }
+
+  /**
+   * Gives the gate back what it counted for this session's commands: for a session that did
+   * not commit (until the next reading of the counts, they would hold or slow other commands).
+   */
+  withdraw(): void {
+    for (const { participant, admission } of this.admitted.splice(0)) {
+      this.gate.withdraw(participant, admission);
+    }
   }
 
   /** Counts an outcome for the participant of `stepId` once the transaction commits. */
@@ -123,6 +142,8 @@ export class DecisionSession {
   }
 
   private async writeRows(writer: Pick<DecisionWriter, 'write'>): Promise<void> {
+    // A decision that touched no saga (a poll that found no timer due) has nothing to write.
+    if (this.touched.size === 0 && this.writes.outbox.length === 0) return;
     const outbox = this.writes.outbox.map((row) => this.protect(row));
     const written = await writer.write({
       inserts: [...this.created].map((sagaId) => {
@@ -207,13 +228,17 @@ export class DecisionSession {
     const refused: CommandMessage[] = [];
     const route: CommandRoute = (command) => {
       const admission = this.gate.admit(command);
-      if (admission !== 'refused') return admission;
+      if (admission !== 'refused') {
+        this.admitted.push({ participant: command.participant, admission });
+        return admission;
+      }
       const step = definition?.stepById.get(command.stepId);
       if (step !== undefined && failsFastWhenUnavailable(step, command.action)) {
         refused.push(command);
         return 'drop';
       }
       this.gate.noteHeld(command.participant);
+      this.admitted.push({ participant: command.participant, admission: 'hold' });
       return 'hold';
     };
     const sent = this.writes.outbox.length;
@@ -223,8 +248,8 @@ export class DecisionSession {
     const planned = { sagaId, sagaType, idempotencyKey: saga.idempotencyKey };
     planEffects(this.writes, result.effects, planned, this.now, this.plan, route);
     // Commands continue the saga's trace, sent or held; audit entries name their actor.
-    sagaTracing.commandsPlanned(this.writes.outbox, sent, saga.traceContext);
-    sagaTracing.commandsPlanned(this.writes.held, held, saga.traceContext);
+    sagaTracing.commandsPlanned(this.writes.outbox, sent, saga.traceContext, this.spans);
+    sagaTracing.commandsPlanned(this.writes.held, held, saga.traceContext, this.spans);
     for (let index = audited; index < this.writes.audit.length; index++) {
       this.writes.audit[index] = withActor(this.writes.audit[index]!, definition);
     }

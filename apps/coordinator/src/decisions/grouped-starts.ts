@@ -3,7 +3,7 @@ import type { StartSagaAnswer } from '../application/saga-operations.js';
 /** Headers holding a W3C `traceparent` (and `tracestate`) for a saga's trace to continue. */
 export type TraceParent = Readonly<Record<string, string>> | undefined;
 
-/** Starts several sagas in one transaction; each start gets its answer or refusal in its place. */
+/** Starts several sagas in one write; each start gets its answer or refusal in its place. */
 export type StartMany<Start> = (
   starts: readonly Start[],
   traceParents: readonly TraceParent[],
@@ -18,13 +18,13 @@ interface WaitingStart<Start> {
   readonly reject: (error: unknown) => void;
 }
 
-/** How GroupedStarts shares transactions. */
+/** How GroupedStarts shares writes. */
 export interface GroupedStartsOptions<Start> {
   /** Transactions of starts running at once. */
   readonly concurrency: number;
-  /** The most starts one transaction takes. */
+  /** The most starts one write takes. */
   readonly maxGroup: number;
-  /** The most weight (e.g. bytes of input) one transaction takes; a heavier start goes alone. */
+  /** The most weight (e.g. bytes of input) one write takes; a heavier start goes alone. */
   readonly maxGroupWeight: number;
   /** What a start weighs. */
   readonly weigh: (start: Start) => number;
@@ -38,10 +38,10 @@ export interface GroupedStartsOptions<Start> {
 
 /**
  * Group commit for starts that come one at a time (`POST /sagas`): a start that finds a free
- * transaction slot goes at once, alone; the starts that arrive while every slot is busy wait
- * for the first slot to free and then go together, in one transaction. No timer: an idle
- * service answers a start in one transaction's time, and a busy one shares each commit among
- * every start that waited for it. When a group's transaction fails for a reason that may be one
+ * slot goes at once, alone; the starts that arrive while every slot is busy wait for the first
+ * slot to free and then go together, in one write (a statement, or a transaction). No timer: an
+ * idle service answers a start in one write's time, and a busy one shares each commit among
+ * every start that waited for it. When a group's write fails for a reason that may be one
  * start's, each of its starts is tried again alone, so one bad start fails only itself.
  */
 export class GroupedStarts<Start> {
@@ -53,7 +53,7 @@ export class GroupedStarts<Start> {
     private readonly options: GroupedStartsOptions<Start>,
   ) {}
 
-  /** Resolves with the start's answer or its refusal, once its transaction has committed. */
+  /** Resolves with the start's answer or its refusal, once its write has committed. */
   submit(start: Start, traceParent: TraceParent): Promise<StartSagaAnswer | Error> {
     return new Promise((resolve, reject) => {
       const weight = this.options.weigh(start);

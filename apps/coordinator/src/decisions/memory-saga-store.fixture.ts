@@ -11,7 +11,7 @@ import { orderSaga } from '../sagas/order.saga.js';
 import { FieldCipher } from '../security/field-cipher.js';
 import { parseKeyring } from '../security/keyring.js';
 import { SensitiveData } from '../security/sensitive-data.js';
-import { DecisionRunner } from './decision-runner.js';
+import { DecisionRunner, type DecisionParts } from './decision-runner.js';
 
 export const registry = createSagaRegistry([orderSaga]);
 export const NOW = Date.parse('2026-12-05T00:00:00Z');
@@ -27,6 +27,10 @@ export class MemoryStore implements SagaStore {
   writesAlone = 0;
   /** Makes the next write alone fail with this error instead of writing. */
   failNextAlone: Error | undefined;
+  /** Makes the next write alone write, then fail with this error (its answer lost). */
+  loseNextAloneAnswer: Error | undefined;
+  /** Runs before the next write (another instance's write, say). */
+  beforeNextWrite: (() => void) | undefined;
 
   readonly alone: SagaStore['alone'] = {
     write: async (rows) => {
@@ -34,12 +38,19 @@ export class MemoryStore implements SagaStore {
       const failure = this.failNextAlone;
       this.failNextAlone = undefined;
       if (failure !== undefined) throw failure;
-      return this.write(rows);
+      const written = await this.write(rows);
+      const lost = this.loseNextAloneAnswer;
+      this.loseNextAloneAnswer = undefined;
+      if (lost !== undefined) throw lost;
+      return written;
     },
   };
 
-  async transaction<T>(work: (tx: SagaTransaction) => Promise<T>): Promise<T> {
-    this.transactions++;
+  /** As Database.transaction: run again whole when it lost a race (5 attempts at most). */
+  async transaction<T>(
+    work: (tx: SagaTransaction) => Promise<T>,
+    options: { maxAttempts?: number } = {},
+  ): Promise<T> {
     const tx = {
       now: async () => NOW,
       lock: async (ids: readonly string[]) =>
@@ -48,7 +59,20 @@ export class MemoryStore implements SagaStore {
       write: (rows: DecisionRows) => this.write(rows),
       hold: async () => undefined,
     } as unknown as SagaTransaction;
-    return work(tx);
+    for (let attempt = 1; ; attempt++) {
+      this.transactions++;
+      try {
+        return await work(tx);
+      } catch (error) {
+        const lostRace = (error as { code?: string }).code === '40001';
+        if (!lostRace || attempt >= (options.maxAttempts ?? 5)) throw error;
+      }
+    }
+  }
+
+  /** Inserts a saga as another instance's start would. */
+  insert(saga: StoredSaga): void {
+    this.rows.set(saga.state.sagaId, saga);
   }
 
   /** Moves a saga's version as another instance's decision would. */
@@ -70,6 +94,9 @@ export class MemoryStore implements SagaStore {
   }
 
   private async write(rows: DecisionRows) {
+    const before = this.beforeNextWrite;
+    this.beforeNextWrite = undefined;
+    before?.();
     const read = [
       ...rows.updates.map(({ state, rowVersion }) => ({ sagaId: state.sagaId, rowVersion })),
       ...rows.unchanged,
@@ -100,8 +127,19 @@ export class MemoryStore implements SagaStore {
 }
 
 /** A runner on `store` with the order saga, its state cache on. */
-export function runnerOn(store: MemoryStore): DecisionRunner {
+export function runnerOn(
+  store: MemoryStore,
+  {
+    versions,
+    resilience = {},
+  }: {
+    versions?: DecisionParts['versions'];
+    /** The resilience settings by their environment variables. */
+    resilience?: Record<string, string>;
+  } = {},
+): DecisionRunner {
   return new DecisionRunner({
+    ...(versions === undefined ? {} : { versions }),
     store,
     engine: createSagaEngine(registry),
     registry,
@@ -111,7 +149,7 @@ export function runnerOn(store: MemoryStore): DecisionRunner {
       registry,
       new FieldCipher(parseKeyring(`k1:${Buffer.alloc(32, 7).toString('base64')}`)),
     ),
-    gate: new CommandGate(resilienceConfig(resilienceEnvironmentSchema.parse({}))),
+    gate: new CommandGate(resilienceConfig(resilienceEnvironmentSchema.parse(resilience))),
     fastPath: { publish: () => undefined } as unknown as OutboxFastPath,
     stateCacheSize: 100,
   });

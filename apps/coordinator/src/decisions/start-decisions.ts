@@ -34,8 +34,8 @@ interface CheckedStart {
 }
 
 /**
- * Starts that come one at a time (HTTP) share transactions: two run at once, each with up to
- * 100 starts and 4 MiB of input; the starts that arrive meanwhile wait for a slot. A group
+ * Starts that come one at a time (HTTP) share writes: two run at once, each with up to 100
+ * starts and 4 MiB of input; the starts that arrive meanwhile wait for a slot. A group
  * that fails for a reason other than an unavailable database is tried again one start at a
  * time.
  */
@@ -68,8 +68,8 @@ export class StartDecisions {
   /**
    * Starts a saga, or answers with the one its idempotency key already started; refused with
    * a SagaCapacityError while the cap on sagas in flight is reached. A request its definition
-   * refuses is answered at once; the others share their transaction with the starts that
-   * arrive with them (see GroupedStarts), and each answers once its start is durable.
+   * refuses is answered at once; the others share their write with the starts that arrive
+   * with them (see GroupedStarts), and each answers once its start is durable.
    */
   async start(request: StartSagaRequest, traceParent?: TraceParent): Promise<StartSagaAnswer> {
     const checked = this.checkStart(request);
@@ -87,8 +87,8 @@ export class StartDecisions {
   }
 
   /**
-   * Starts several sagas in one transaction; a request that is refused gets its error in its
-   * place. `traceParents[i]` (headers holding a W3C `traceparent`) makes saga i's trace a child
+   * Starts several sagas in one write (see startChecked); a request that is refused gets its
+   * error in its place. `traceParents[i]` (headers holding a W3C `traceparent`) makes saga i's trace a child
    * of the requester's.
    */
   startMany(
@@ -111,15 +111,17 @@ export class StartDecisions {
     traceParents: readonly TraceParent[],
   ): Promise<(StartSagaAnswer | Error)[]> {
     if (checked.every((check) => check instanceof Error)) return [...checked];
+    const unread = await this.startUnread(checked, traceParents);
     const answers =
-      (await this.startUnread(checked, traceParents)) ??
-      (await this.runner.decide(async (tx, _now, session) => {
-        const requests = checked.flatMap((check) =>
-          check instanceof Error ? [] : [check.request],
-        );
-        const existing = await this.findByKeys(tx, requests);
-        return this.startAll(session, checked, traceParents, existing);
-      }));
+      'answers' in unread
+        ? unread.answers
+        : await this.runner.decide(async (tx, _now, session) => {
+            const requests = checked.flatMap((check) =>
+              check instanceof Error ? [] : [check.request],
+            );
+            const existing = await this.findByKeys(tx, requests);
+            return this.startAll(session, checked, traceParents, { existing, ours: unread.tried });
+          });
     this.admission.noteStarted(
       answers.filter((answer) => !(answer instanceof Error) && answer.created).length,
     );
@@ -129,21 +131,29 @@ export class StartDecisions {
   /**
    * Starts the requests as if none of their keys had started a saga yet (the common case): one
    * statement inserts the sagas with the rest of the decision. A key that is taken fails it
-   * whole, as a lost race, and so does a lost connection (the statement may then have committed:
-   * the transaction that follows finds its sagas, and answers them as retries); undefined then,
-   * and the caller looks the keys up. Undefined as well when a request's answer depends on
+   * whole, as a lost race, and so does a lost connection; the caller then looks the keys up,
+   * given the sagas this attempt tried to start (`tried`, saga id by keyOf: the statement may
+   * have committed before its answer was lost, and a key found with the saga tried is this
+   * request's own start). The caller looks them up at once when a request's answer depends on
    * whether its key is taken (a refusal), or before the database's clock was ever read.
    */
   private async startUnread(
     checked: readonly (CheckedStart | Error)[],
     traceParents: readonly TraceParent[],
-  ): Promise<(StartSagaAnswer | Error)[] | undefined> {
+  ): Promise<{ answers: (StartSagaAnswer | Error)[] } | { tried: ReadonlyMap<string, string> }> {
+    const tried = new Map<string, string>();
     if (checked.some((check) => !(check instanceof Error) && check.refusal !== undefined))
-      return undefined;
+      return { tried };
     const decided = await this.runner.decideUnread((_now, session) =>
-      this.startAll(session, checked, traceParents, new Map()),
+      this.startAll(
+        session,
+        checked,
+        traceParents,
+        { existing: new Map(), ours: new Map() },
+        tried,
+      ),
     );
-    return typeof decided === 'string' ? undefined : decided.value;
+    return typeof decided === 'string' ? { tried } : { answers: decided.value };
   }
 
   /** Resolves the definition and validates the input; the checked start, or the refusal. */
@@ -191,17 +201,23 @@ export class StartDecisions {
    * Starts the requests that passed their checks, in one pass, given the sagas their keys
    * already started (`existing`, by keyOf): a key already taken answers with its saga; a key
    * given twice in the batch starts one saga, and each later copy is answered like a retry of
-   * the first. The session's flush inserts the new sagas: a key another start took meanwhile
-   * fails it as a lost race, and the whole pass runs again.
+   * the first. A key found with the saga an earlier attempt of this batch started (`ours`)
+   * answers that the saga was created. The session's flush inserts the new sagas (noted in
+   * `started`, saga id by keyOf): a key another start took meanwhile fails it as a lost race,
+   * and the whole pass runs again.
    */
   private startAll(
     session: DecisionSession,
     checked: readonly (CheckedStart | Error)[],
     traceParents: readonly TraceParent[],
-    existing: ReadonlyMap<string, KeyedSaga>,
+    known: {
+      readonly existing: ReadonlyMap<string, KeyedSaga>;
+      readonly ours: ReadonlyMap<string, string>;
+    },
+    started = new Map<string, string>(),
   ): (StartSagaAnswer | Error)[] {
     const answers: (StartSagaAnswer | Error)[] = [];
-    // The request that starts each key's saga, by keyOf.
+    // The request that starts each key's saga (or that first found its own), by keyOf.
     const first = new Map<string, CheckedStart & { readonly index: number }>();
     checked.forEach((check, index) => {
       if (check instanceof Error) {
@@ -209,9 +225,12 @@ export class StartDecisions {
         return;
       }
       const key = keyOf(check.request);
-      const found = existing.get(key);
+      const found = known.existing.get(key);
       const firstCopy = first.get(key);
-      if (found) answers.push(this.answerFor(found, check));
+      if (found && !firstCopy && known.ours.get(key) === found.sagaId) {
+        first.set(key, { ...check, index });
+        answers.push({ sagaId: found.sagaId, created: true, status: found.status });
+      } else if (found) answers.push(this.answerFor(found, check));
       else if (firstCopy) {
         const original = answers[firstCopy.index]!;
         answers.push(
@@ -225,7 +244,9 @@ export class StartDecisions {
       } else if (check.refusal !== undefined) answers.push(check.refusal);
       else {
         first.set(key, { ...check, index });
-        answers.push(this.startOne(session, check, traceParents[index]));
+        const answer = this.startOne(session, check, traceParents[index]);
+        if (!(answer instanceof Error)) started.set(key, answer.sagaId);
+        answers.push(answer);
       }
     });
     return answers;
@@ -275,9 +296,11 @@ export class StartDecisions {
     if (started.state === null)
       return new InvalidSagaInputError([{ path: '', message: started.rejection.message }]);
     const { state, effects } = started;
-    const traceContext = sagaTracing.started(state, traceParent);
+    const traceContext = sagaTracing.started(state, session.spans, traceParent);
     session.record(state, effects, request.idempotencyKey, traceContext);
-    return { sagaId: state.sagaId, created: true, status: state.status };
+    // Its status once its first effects are carried out (a command refused may have moved it).
+    const status = session.stateOf(state.sagaId)?.status ?? state.status;
+    return { sagaId: state.sagaId, created: true, status };
   }
 
   /** The sagas the requests' keys already started, by keyOf, with their inputs opened. */

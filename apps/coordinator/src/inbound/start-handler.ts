@@ -12,7 +12,7 @@ import type { SensitiveData } from '../security/sensitive-data.js';
 
 /**
  * Handles a batch from `saga.start`: each valid request starts its saga (idempotent by key, as
- * over HTTP) in one transaction. A malformed message, wrong headers, an unknown saga type, an
+ * over HTTP) in one write. A malformed message, wrong headers, an unknown saga type, an
  * invalid input or a key reused with another input is dead-lettered with the reason (no retry
  * could fix it), its sensitive input fields redacted.
  * A request that carries a W3C `traceparent` header starts a saga whose trace continues it.

@@ -5,7 +5,7 @@ import { HEADERS, MESSAGE_TYPES } from '#contracts';
 import type { OutgoingMessage, SagaState } from '#saga-core';
 import { publishTraced, startProcessSpan } from '#tracing';
 import type { OutboxRow } from '../persistence/saga-rows.js';
-import { sagaTracing } from './saga-tracing.js';
+import { DecisionSpans, sagaTracing } from './saga-tracing.js';
 
 const state = {
   sagaId: 's-1',
@@ -35,9 +35,11 @@ const parentOf = (traceparent: string | undefined) => traceparent?.split('-')[2]
 
 describe('saga tracing without an SDK', () => {
   it('stores no context and leaves the rows as they are', () => {
-    expect(sagaTracing.started(state)).toBeNull();
+    const spans = new DecisionSpans();
+    expect(sagaTracing.started(state, spans)).toBeNull();
     const rows = [commandRow(1)];
-    sagaTracing.commandsPlanned(rows, 0, null);
+    sagaTracing.commandsPlanned(rows, 0, null, spans);
+    spans.end();
     expect(rows[0]!.headers[HEADERS.traceparent]).toBeUndefined();
   });
 });
@@ -62,15 +64,33 @@ describe('saga tracing with an SDK', () => {
     propagation.disable();
   });
 
+  // The decision whose spans each test makes; ended (as at its commit) before they are read.
+  let decision: DecisionSpans;
+
   beforeEach(() => {
     ended = [];
+    decision = new DecisionSpans();
   });
 
-  const spans = () => ended;
+  const spans = () => {
+    decision.end();
+    return ended;
+  };
   const named = (name: string) => spans().find((span) => span.name === name)!;
 
+  it("exports a decision's spans only once it commits, and none of one that did not", () => {
+    const carrier = sagaTracing.started(state, decision)!;
+    sagaTracing.commandsPlanned([commandRow(1)], 0, carrier, decision);
+    expect(ended).toEqual([]);
+    decision.end();
+    expect(ended.map((span) => span.name)).toEqual(['saga order', 'step pay']);
+    const failed = new DecisionSpans();
+    sagaTracing.started(state, failed);
+    expect(ended).toHaveLength(2); // never ended: never exported
+  });
+
   it('opens the saga trace with a root span whose context it returns for storing', async () => {
-    const carrier = sagaTracing.started(state)!;
+    const carrier = sagaTracing.started(state, decision)!;
     const root = named('saga order');
     expect(root.parentSpanContext).toBeUndefined();
     expect(carrier.traceparent).toBe(
@@ -81,19 +101,19 @@ describe('saga tracing with an SDK', () => {
 
   it("continues the requester's trace when the start request carried one", () => {
     const requester = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
-    const carrier = sagaTracing.started(state, { traceparent: requester })!;
+    const carrier = sagaTracing.started(state, decision, { traceparent: requester })!;
     expect(carrier.traceparent?.split('-')[1]).toBe('0af7651916cd43dd8448eb211c80319c');
     expect(named('saga order').parentSpanContext?.spanId).toBe('b7ad6b7169203331');
   });
 
   it('gives each planned command a step span, child of the stored context, and its context in the headers', async () => {
-    const carrier = sagaTracing.started(state)!;
+    const carrier = sagaTracing.started(state, decision)!;
     const event: OutboxRow = {
       ...commandRow(1),
       headers: { [HEADERS.messageType]: MESSAGE_TYPES.event },
     };
     const rows = [commandRow(9), commandRow(2), commandRow(1, 'compensate'), event];
-    sagaTracing.commandsPlanned(rows, 1, carrier);
+    sagaTracing.commandsPlanned(rows, 1, carrier, decision);
     expect(rows[0]!.headers[HEADERS.traceparent]).toBeUndefined(); // before `from`: untouched
     const step = named('step pay');
     expect(step.parentSpanContext?.spanId).toBe(parentOf(carrier.traceparent));
@@ -111,7 +131,7 @@ describe('saga tracing with an SDK', () => {
   });
 
   it('names why a saga compensates on its status-change span', async () => {
-    const carrier = sagaTracing.started(state)!;
+    const carrier = sagaTracing.started(state, decision)!;
     const compensating = {
       ...state,
       status: 'compensating',
@@ -121,8 +141,8 @@ describe('saga tracing with an SDK', () => {
         outcome: { status: 'failure', code: 'DECLINED', message: 'no' },
       },
     } as unknown as SagaState;
-    sagaTracing.statusChanged(state, compensating, carrier);
-    sagaTracing.statusChanged(compensating, compensating, carrier);
+    sagaTracing.statusChanged(state, compensating, carrier, decision);
+    sagaTracing.statusChanged(compensating, compensating, carrier, decision);
     expect(spans().filter((span) => span.name === 'saga order compensating')).toHaveLength(1);
     expect(named('saga order compensating').attributes).toMatchObject({
       'saga.outcome': 'step-failed',
@@ -132,7 +152,7 @@ describe('saga tracing with an SDK', () => {
   });
 
   it('publishes each message under a producer span that continues its own context', async () => {
-    const carrier = sagaTracing.started(state)!;
+    const carrier = sagaTracing.started(state, decision)!;
     const published: OutgoingMessage[] = [];
     const untraced: OutgoingMessage = { topic: 'saga.events', key: 'k', headers: {}, value: '{}' };
     const traced: OutgoingMessage = {
@@ -154,7 +174,7 @@ describe('saga tracing with an SDK', () => {
   });
 
   it('marks the producer spans failed when the publish fails', async () => {
-    const carrier = sagaTracing.started(state)!;
+    const carrier = sagaTracing.started(state, decision)!;
     const message: OutgoingMessage = { topic: 't', key: 'k', headers: { ...carrier }, value: '{}' };
     const failing = { publish: async () => Promise.reject(new Error('broker down')) };
     await expect(publishTraced(failing, [message])).rejects.toThrow('broker down');
@@ -162,7 +182,7 @@ describe('saga tracing with an SDK', () => {
   });
 
   it('starts a consumer span as the child of the context in the headers', async () => {
-    const carrier = sagaTracing.started(state)!;
+    const carrier = sagaTracing.started(state, decision)!;
     const span = startProcessSpan('saga.replies', {
       ...carrier,
       [HEADERS.sagaId]: 's-1',

@@ -1,4 +1,4 @@
-import { SpanKind, type Attributes } from '@opentelemetry/api';
+import { SpanKind, type Attributes, type Span } from '@opentelemetry/api';
 import { HEADERS, MESSAGE_TYPES, SPAN_ATTRIBUTES, type TraceCarrier } from '#contracts';
 import type { SagaState } from '#saga-core';
 import { carrierOf, contextOf, sagaTracer, withTraceOf } from '#tracing';
@@ -9,18 +9,23 @@ import type { OutboxRow } from '../persistence/saga-rows.js';
  * span whose context is stored on the saga's row; every later span of that saga (each step
  * attempt, each compensation, each status change) is created as its child from the stored
  * context, so a saga that runs for hours forms one trace without a span held open in memory.
- * Spans are ended at once: they mark decisions, and their children (publish, the participant's
- * handling, the reply) follow them in time.
+ * Spans mark decisions: each is kept in its decision's DecisionSpans and ended once that
+ * decision commits, before its messages are published (their children, the publish, the
+ * participant's handling and the reply, follow them in time).
  */
 export const sagaTracing = {
   /** Opens the saga's trace (a child of `parent` when the start request carried one). */
-  started(state: SagaState, parent?: Readonly<Record<string, string>>): TraceCarrier | null {
+  started(
+    state: SagaState,
+    spans: DecisionSpans,
+    parent?: Readonly<Record<string, string>>,
+  ): TraceCarrier | null {
     const span = sagaTracer().startSpan(
       `saga ${state.sagaType}`,
       { kind: SpanKind.INTERNAL, attributes: sagaAttributes(state) },
       contextOf(parent),
     );
-    span.end();
+    spans.keep(span);
     return carrierOf(span);
   },
 
@@ -29,7 +34,12 @@ export const sagaTracing = {
    * span, child of the saga's trace, and puts that span's context in the row's headers for the
    * relay to continue; the other rows (saga events) carry the saga's own context.
    */
-  commandsPlanned(rows: OutboxRow[], from: number, saga: TraceCarrier | null): void {
+  commandsPlanned(
+    rows: OutboxRow[],
+    from: number,
+    saga: TraceCarrier | null,
+    spans: DecisionSpans,
+  ): void {
     if (!saga) return;
     for (let index = from; index < rows.length; index++) {
       const row = rows[index]!;
@@ -55,22 +65,44 @@ export const sagaTracing = {
         },
         contextOf(saga as Record<string, string>),
       );
-      span.end();
+      spans.keep(span);
       rows[index] = { ...row, headers: withTraceOf(headers, span) };
     }
   },
 
   /** Records a change of the saga's status (e.g. to `compensating`, with the step that failed). */
-  statusChanged(before: SagaState, after: SagaState, saga: TraceCarrier | null): void {
+  statusChanged(
+    before: SagaState,
+    after: SagaState,
+    saga: TraceCarrier | null,
+    spans: DecisionSpans,
+  ): void {
     if (!saga || before.status === after.status) return;
     const span = sagaTracer().startSpan(
       `saga ${after.sagaType} ${after.status}`,
       { kind: SpanKind.INTERNAL, attributes: { ...sagaAttributes(after), ...causeOf(after) } },
       contextOf(saga as Record<string, string>),
     );
-    span.end();
+    spans.keep(span);
   },
 };
+
+/**
+ * The spans of one decision, ended (and so exported) only once it commits: a decision that
+ * fails, or is taken again, leaves no span of a saga or a step that was never stored.
+ */
+export class DecisionSpans {
+  private readonly spans: Span[] = [];
+
+  keep(span: Span): void {
+    this.spans.push(span);
+  }
+
+  /** Ends the spans kept (call once the decision committed). */
+  end(): void {
+    for (const span of this.spans.splice(0)) span.end();
+  }
+}
 
 function sagaAttributes(state: SagaState): Attributes {
   return {

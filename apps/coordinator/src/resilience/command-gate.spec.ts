@@ -46,6 +46,20 @@ describe('CommandGate', () => {
     for (let i = 0; i < 5; i++) await Promise.resolve();
   };
 
+  it('takes back the counts of commands whose decision did not commit', () => {
+    expect([1, 2, 3, 4].map(() => gate.admit(command('payment')))).toEqual([
+      'send',
+      'send',
+      'send',
+      'hold',
+    ]);
+    gate.withdraw('payment', 'hold');
+    gate.withdraw('payment', 'send');
+    // One in flight given back and no command held: a new one goes, none waits before it.
+    expect(gate.admit(command('payment'))).toBe('send');
+    expect(gate.status(['payment'])[0]).toMatchObject({ commandsInFlight: 3, commandsHeld: 0 });
+  });
+
   it('sends up to the cap of commands in flight, then holds, first held first sent', () => {
     expect([1, 2, 3, 4].map(() => gate.admit(command('payment')))).toEqual([
       'send',

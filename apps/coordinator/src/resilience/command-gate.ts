@@ -61,6 +61,13 @@ export class CommandGate {
     this.load(participant).held++;
   }
 
+  /** Gives back what `admit` or `noteHeld` counted for a command whose decision did not commit. */
+  withdraw(participant: string, admission: 'send' | 'hold'): void {
+    const load = this.load(participant);
+    if (admission === 'send') load.inFlight = Math.max(0, load.inFlight - 1);
+    else load.held = Math.max(0, load.held - 1);
+  }
+
   /** How many of `participant`'s held commands may go now. */
   releasable(participant: string): number {
     const breaker = this.breaker(participant);

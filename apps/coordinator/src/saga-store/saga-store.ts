@@ -6,7 +6,10 @@ import type { HeldCommandRow } from '../resilience/held-commands.js';
 
 /** Where a decision's writes go in its transaction (SagaStore.alone writes one alone). */
 export interface DecisionWriter {
-  /** Writes the decision, version-checked (see writeDecision): a moved saga fails it with 40001. */
+  /**
+   * Writes the decision, version-checked (see writeDecision): a moved saga, or a new saga's key
+   * already taken, fails it whole with 40001.
+   */
   write(rows: DecisionRows): Promise<WrittenOutbox>;
   /** Stores commands that may not be sent yet (see holdCommands). */
   hold(commands: readonly HeldCommandRow[]): Promise<void>;
