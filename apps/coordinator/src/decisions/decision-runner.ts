@@ -64,12 +64,11 @@ export type SagaWork<T> = (
  * The decide step every path shares (start, replies, wake-ups, operator actions): one database
  * transaction in which the engine applies events to locked sagas, or, for a decision that reads
  * nothing from the database (replies to sagas in this instance's cache: decideOn; starts whose
- * keys are taken as free: decideUnread), one statement. A DecisionSession collects the new states
- * and effects and writes them (version-checked) before the commit; after the commit, its spans
- * end, the cache
- * keeps the new states, the outcomes reach the breakers, the new outbox rows the fast path, the
- * new timers the poller, and the transitions the metrics and logs. Only then may a caller
- * acknowledge.
+ * keys are taken as free: decideUnread), one statement. A DecisionSession collects the new
+ * states and effects and writes them (version-checked) before the commit; after the commit, its
+ * spans end, the cache keeps the new states, the outcomes reach the breakers, the new outbox
+ * rows the fast path, the new timers the poller, and the transitions the metrics and logs. Only
+ * then may a caller acknowledge.
  */
 export class DecisionRunner {
   private readonly cache: SagaStateCache;
@@ -142,10 +141,11 @@ export class DecisionRunner {
 
   /**
    * Runs `work`, which reads nothing from the database (it starts new sagas, or decides on states
-   * it holds) and returns synchronously, and writes its decision in one statement, without a transaction (a transaction
-   * only when it also holds commands): its value once committed; `miss` when no clock reading
-   * was seen yet; `stale` when the write lost a race (a saga moved, a key was taken) or its
-   * connection, and wrote nothing that is known. Any other failure is thrown.
+   * it holds) and returns synchronously, and writes its decision in one statement, without a
+   * transaction (a transaction only when it also holds commands): its value once committed;
+   * `miss` when no clock reading was seen yet; `stale` when the write lost a race (a saga moved,
+   * a key was taken) or its connection, and wrote nothing that is known. Any other failure is
+   * thrown.
    */
   async decideUnread<T>(
     work: (now: number, session: DecisionSession) => T,

@@ -88,8 +88,8 @@ export class StartDecisions {
 
   /**
    * Starts several sagas in one write (see startChecked); a request that is refused gets its
-   * error in its place. `traceParents[i]` (headers holding a W3C `traceparent`) makes saga i's trace a child
-   * of the requester's.
+   * error in its place. `traceParents[i]` (headers holding a W3C `traceparent`) makes saga i's
+   * trace a child of the requester's.
    */
   startMany(
     requests: readonly StartSagaRequest[],

@@ -60,10 +60,9 @@ export interface UnsentRow {
 
 /**
  * Writes a decision in one statement, one round trip: the new sagas' rows (a key already taken
- * fails it whole, as a moved saga does: a serialization failure, raised before the foreign keys
- * of the rows written for that saga are checked at the statement's end), the others' rows
- * (version-checked; the steps are in the state), the audit, the timers and the outbox, and reads the earlier rows of
- * those sagas still unsent (the statement's snapshot holds none of the rows it inserts). If a
+ * fails it whole, as a moved saga does), the others' rows (version-checked; the steps are in
+ * the state), the audit, the timers and the outbox, and reads the earlier rows of those sagas
+ * still unsent (the statement's snapshot holds none of the rows it inserts). If a
  * saga changed meanwhile the statement fails with a serialization failure (40001) and writes
  * nothing, so it may run alone, outside a transaction: a writer that committed rows of the
  * saga before this statement's snapshot is seen, and one that commits after it moved the
