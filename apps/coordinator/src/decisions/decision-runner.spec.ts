@@ -2,7 +2,7 @@ import { createSagaEngine, type EngineEvent } from '#saga-core';
 import type { StoredSaga } from '../persistence/saga-rows.js';
 import { orderSaga } from '../sagas/order.saga.js';
 import type { DecisionRunner } from './decision-runner.js';
-import { MemoryStore, NOW, registry, runnerOn } from './memory-saga-store.fixture.js';
+import { MemoryStore, NOW, orderInput, registry, runnerOn } from './memory-saga-store.fixture.js';
 
 const SAGA_ID = '00000000-0000-4000-8000-0000000000a1';
 
@@ -13,13 +13,7 @@ async function startSaga(runner: DecisionRunner): Promise<void> {
       { name: orderSaga.name, version: orderSaga.version },
       {
         sagaId: SAGA_ID,
-        input: {
-          orderId: 'o-1',
-          customerId: 'c-1',
-          items: [{ sku: 'sku-1', quantity: 1 }],
-          amount: 120,
-          currency: 'EUR',
-        },
+        input: orderInput('o-1'),
         at: now,
         random: 0.5,
       },

@@ -120,23 +120,15 @@ export class DecisionRunner {
    */
   async decideOn<T>(sagaIds: readonly string[], work: SagaWork<T>): Promise<T> {
     const cached = this.cache.all(sagaIds);
-    const decided = cached === undefined ? 'miss' : await this.decideOnCached(cached, work);
+    const decided =
+      cached === undefined
+        ? 'miss'
+        : await this.decideUnread((now, session) => work(cached, now, session));
     this.parts.telemetry?.metrics?.cacheLookup(typeof decided === 'string' ? decided : 'hit');
     if (typeof decided !== 'string') return decided.value;
     return this.decide(async (tx, now, session) =>
       work(await this.lock(tx, sagaIds), now, session),
     );
-  }
-
-  /**
-   * The decision on cached states: its value once committed; `miss` when no clock reading was
-   * seen yet; `stale` when the write failed its version check or lost its connection.
-   */
-  private decideOnCached<T>(
-    sagas: ReadonlyMap<string, StoredSaga>,
-    work: SagaWork<T>,
-  ): Promise<{ value: T } | 'miss' | 'stale'> {
-    return this.decideUnread((now, session) => work(sagas, now, session));
   }
 
   /**

@@ -16,6 +16,7 @@ import { parseKeyring } from '../security/keyring.js';
 import type { DecisionWriter } from '../saga-store/saga-store.js';
 import { SensitiveData } from '../security/sensitive-data.js';
 import { DecisionSession } from './decision-session.js';
+import { orderInput } from './memory-saga-store.fixture.js';
 
 const registry = createSagaRegistry([orderSaga]);
 const engine = createSagaEngine(registry);
@@ -45,13 +46,7 @@ function startedWithEffects(sagaId: string): { state: SagaState; effects: Effect
       sagaId,
       at: NOW,
       random: 0.5,
-      input: {
-        orderId: 'o-1',
-        customerId: 'c-1',
-        items: [{ sku: 'apple', quantity: 1 }],
-        amount: 120,
-        currency: 'EUR',
-      },
+      input: orderInput('o-1'),
     },
   );
   if (result.state === null) throw new Error(result.rejection.message);

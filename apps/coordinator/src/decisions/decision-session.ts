@@ -82,14 +82,15 @@ export class DecisionSession {
 
   /**
    * Records a new saga, its first effects, and its trace's context: the flush inserts it (at row
-   * version 1), as it is by then, with the rest of the decision.
+   * version 1), as it is by then, with the rest of the decision. Returns its state once
+   * those effects are carried out (a command refused at once may have moved it on).
    */
   record(
     state: SagaState,
     effects: TransitionResult['effects'],
     idempotencyKey: string,
     traceContext: TraceCarrier | null,
-  ): void {
+  ): SagaState {
     this.latest.set(state.sagaId, state);
     this.traces.set(state.sagaId, traceContext);
     this.transitions.push({ before: null, event: null, after: state, effects });
@@ -97,11 +98,7 @@ export class DecisionSession {
     this.touched.set(state.sagaId, created);
     this.created.add(state.sagaId);
     this.carryOut(created, { state, effects });
-  }
-
-  /** The state of a saga this session touched, as it stands now. */
-  stateOf(sagaId: string): SagaState | undefined {
-    return this.latest.get(sagaId);
+    return this.latest.get(state.sagaId)!;
   }
 
   /**
@@ -142,8 +139,9 @@ export class DecisionSession {
   }
 
   private async writeRows(writer: Pick<DecisionWriter, 'write'>): Promise<void> {
-    // A decision that touched no saga (a poll that found no timer due) has nothing to write.
-    if (this.touched.size === 0 && this.writes.outbox.length === 0) return;
+    // A decision that touched no saga (a poll that found no timer due) has nothing to write:
+    // every row comes from the effects on a saga it touched.
+    if (this.touched.size === 0) return;
     const outbox = this.writes.outbox.map((row) => this.protect(row));
     const written = await writer.write({
       inserts: [...this.created].map((sagaId) => {

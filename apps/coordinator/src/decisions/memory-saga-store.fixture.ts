@@ -16,6 +16,15 @@ import { DecisionRunner, type DecisionParts } from './decision-runner.js';
 export const registry = createSagaRegistry([orderSaga]);
 export const NOW = Date.parse('2026-12-05T00:00:00Z');
 
+/** An order saga's input (one apple, 120 EUR). */
+export const orderInput = (orderId: string) => ({
+  orderId,
+  customerId: 'c-1',
+  items: [{ sku: 'apple', quantity: 1 }],
+  amount: 120,
+  currency: 'EUR',
+});
+
 /**
  * A store in memory that keeps sagas as the real one does: a write checks the version each
  * saga was read at, and that no new saga's key is taken, and fails whole with a serialization

@@ -1,20 +1,13 @@
 import { createSagaEngine } from '#saga-core';
 import { SagaAdmission } from '../resilience/saga-admission.js';
 import type { DecisionRunner } from './decision-runner.js';
-import { MemoryStore, NOW, registry, runnerOn } from './memory-saga-store.fixture.js';
+import { MemoryStore, NOW, orderInput, registry, runnerOn } from './memory-saga-store.fixture.js';
 import { StartDecisions } from './start-decisions.js';
 
-const input = (orderId: string) => ({
-  orderId,
-  customerId: 'c-1',
-  items: [{ sku: 'sku-1', quantity: 1 }],
-  amount: 120,
-  currency: 'EUR',
-});
 const start = (idempotencyKey: string, orderId = idempotencyKey) => ({
   sagaType: 'order',
   idempotencyKey,
-  input: input(orderId),
+  input: orderInput(orderId),
 });
 
 /** The commands the gate counts in flight, every participant together. */
@@ -27,7 +20,7 @@ function othersSaga(idempotencyKey: string, orderId: string) {
     { name: 'order' },
     {
       sagaId: `00000000-0000-4000-8000-${orderId.padStart(12, '0')}`,
-      input: input(orderId),
+      input: orderInput(orderId),
       at: NOW,
       random: 0.5,
     },
@@ -100,7 +93,7 @@ describe('StartDecisions: new sagas in one statement', () => {
     const cold = new StartDecisions(runnerOn(fresh), new SagaAdmission(1_000), 64 * 1024);
     const other = othersSaga('k', '7');
     fresh.beforeNextWrite = () => fresh.insert(other);
-    const [answer] = await cold.startMany([{ ...start('k'), input: input('7') }]);
+    const [answer] = await cold.startMany([{ ...start('k'), input: orderInput('7') }]);
     expect(answer).toEqual({ sagaId: other.state.sagaId, created: false, status: 'running' });
     expect(fresh.transactions).toBe(2);
     expect(fresh.writesAlone).toBe(0);

@@ -111,17 +111,17 @@ export class StartDecisions {
     traceParents: readonly TraceParent[],
   ): Promise<(StartSagaAnswer | Error)[]> {
     if (checked.every((check) => check instanceof Error)) return [...checked];
-    const unread = await this.startUnread(checked, traceParents);
+    // The sagas this batch's attempts start: a key found with one of them is the batch's own.
+    const ours = new Set<string>();
     const answers =
-      'answers' in unread
-        ? unread.answers
-        : await this.runner.decide(async (tx, _now, session) => {
-            const requests = checked.flatMap((check) =>
-              check instanceof Error ? [] : [check.request],
-            );
-            const existing = await this.findByKeys(tx, requests);
-            return this.startAll(session, checked, traceParents, { existing, ours: unread.tried });
-          });
+      (await this.startUnread(checked, traceParents, ours)) ??
+      (await this.runner.decide(async (tx, _now, session) => {
+        const requests = checked.flatMap((check) =>
+          check instanceof Error ? [] : [check.request],
+        );
+        const existing = await this.findByKeys(tx, requests);
+        return this.startAll(session, checked, traceParents, existing, ours);
+      }));
     this.admission.noteStarted(
       answers.filter((answer) => !(answer instanceof Error) && answer.created).length,
     );
@@ -131,29 +131,22 @@ export class StartDecisions {
   /**
    * Starts the requests as if none of their keys had started a saga yet (the common case): one
    * statement inserts the sagas with the rest of the decision. A key that is taken fails it
-   * whole, as a lost race, and so does a lost connection; the caller then looks the keys up,
-   * given the sagas this attempt tried to start (`tried`, saga id by keyOf: the statement may
-   * have committed before its answer was lost, and a key found with the saga tried is this
-   * request's own start). The caller looks them up at once when a request's answer depends on
-   * whether its key is taken (a refusal), or before the database's clock was ever read.
+   * whole, as a lost race, and so does a lost connection (the statement may have committed
+   * before its answer was lost: the sagas it started are noted in `ours`); undefined then, and
+   * the caller looks the keys up. Undefined at once when a request's answer depends on whether
+   * its key is taken (a refusal), or before the database's clock was ever read.
    */
   private async startUnread(
     checked: readonly (CheckedStart | Error)[],
     traceParents: readonly TraceParent[],
-  ): Promise<{ answers: (StartSagaAnswer | Error)[] } | { tried: ReadonlyMap<string, string> }> {
-    const tried = new Map<string, string>();
+    ours: Set<string>,
+  ): Promise<(StartSagaAnswer | Error)[] | undefined> {
     if (checked.some((check) => !(check instanceof Error) && check.refusal !== undefined))
-      return { tried };
+      return undefined;
     const decided = await this.runner.decideUnread((_now, session) =>
-      this.startAll(
-        session,
-        checked,
-        traceParents,
-        { existing: new Map(), ours: new Map() },
-        tried,
-      ),
+      this.startAll(session, checked, traceParents, new Map(), ours),
     );
-    return typeof decided === 'string' ? { tried } : { answers: decided.value };
+    return typeof decided === 'string' ? undefined : decided.value;
   }
 
   /** Resolves the definition and validates the input; the checked start, or the refusal. */
@@ -201,20 +194,17 @@ export class StartDecisions {
    * Starts the requests that passed their checks, in one pass, given the sagas their keys
    * already started (`existing`, by keyOf): a key already taken answers with its saga; a key
    * given twice in the batch starts one saga, and each later copy is answered like a retry of
-   * the first. A key found with the saga an earlier attempt of this batch started (`ours`)
-   * answers that the saga was created. The session's flush inserts the new sagas (noted in
-   * `started`, saga id by keyOf): a key another start took meanwhile fails it as a lost race,
+   * the first. The sagas it starts are added to `ours`, and a key found with one of them (an
+   * earlier attempt of this batch committed) answers that its saga was created. The session's
+   * flush inserts the new sagas: a key another start took meanwhile fails it as a lost race,
    * and the whole pass runs again.
    */
   private startAll(
     session: DecisionSession,
     checked: readonly (CheckedStart | Error)[],
     traceParents: readonly TraceParent[],
-    known: {
-      readonly existing: ReadonlyMap<string, KeyedSaga>;
-      readonly ours: ReadonlyMap<string, string>;
-    },
-    started = new Map<string, string>(),
+    existing: ReadonlyMap<string, KeyedSaga>,
+    ours: Set<string>,
   ): (StartSagaAnswer | Error)[] {
     const answers: (StartSagaAnswer | Error)[] = [];
     // The request that starts each key's saga (or that first found its own), by keyOf.
@@ -225,9 +215,9 @@ export class StartDecisions {
         return;
       }
       const key = keyOf(check.request);
-      const found = known.existing.get(key);
+      const found = existing.get(key);
       const firstCopy = first.get(key);
-      if (found && !firstCopy && known.ours.get(key) === found.sagaId) {
+      if (found && !firstCopy && ours.has(found.sagaId)) {
         first.set(key, { ...check, index });
         answers.push({ sagaId: found.sagaId, created: true, status: found.status });
       } else if (found) answers.push(this.answerFor(found, check));
@@ -245,7 +235,7 @@ export class StartDecisions {
       else {
         first.set(key, { ...check, index });
         const answer = this.startOne(session, check, traceParents[index]);
-        if (!(answer instanceof Error)) started.set(key, answer.sagaId);
+        if (!(answer instanceof Error)) ours.add(answer.sagaId);
         answers.push(answer);
       }
     });
@@ -297,9 +287,7 @@ export class StartDecisions {
       return new InvalidSagaInputError([{ path: '', message: started.rejection.message }]);
     const { state, effects } = started;
     const traceContext = sagaTracing.started(state, session.spans, traceParent);
-    session.record(state, effects, request.idempotencyKey, traceContext);
-    // Its status once its first effects are carried out (a command refused may have moved it).
-    const status = session.stateOf(state.sagaId)?.status ?? state.status;
+    const { status } = session.record(state, effects, request.idempotencyKey, traceContext);
     return { sagaId: state.sagaId, created: true, status };
   }
 

@@ -41,18 +41,17 @@ describe('CommandGate', () => {
     for (let i = 0; i < times; i++) gate.recordOutcome(participant, false);
   };
 
+  /** Admits four commands for `participant` (its cap is 3); their admissions. */
+  const admitFour = (participant: string) =>
+    [1, 2, 3, 4].map(() => gate.admit(command(participant)));
+
   /** Lets opossum settle the outcomes it was fed (they resolve as promises). */
   const settle = async () => {
     for (let i = 0; i < 5; i++) await Promise.resolve();
   };
 
   it('takes back the counts of commands whose decision did not commit', () => {
-    expect([1, 2, 3, 4].map(() => gate.admit(command('payment')))).toEqual([
-      'send',
-      'send',
-      'send',
-      'hold',
-    ]);
+    expect(admitFour('payment')).toEqual(['send', 'send', 'send', 'hold']);
     gate.withdraw('payment', 'hold');
     gate.withdraw('payment', 'send');
     // One in flight given back and no command held: a new one goes, none waits before it.
@@ -61,12 +60,7 @@ describe('CommandGate', () => {
   });
 
   it('sends up to the cap of commands in flight, then holds, first held first sent', () => {
-    expect([1, 2, 3, 4].map(() => gate.admit(command('payment')))).toEqual([
-      'send',
-      'send',
-      'send',
-      'hold',
-    ]);
+    expect(admitFour('payment')).toEqual(['send', 'send', 'send', 'hold']);
     // Room comes back, but a held command goes before any new one.
     gate.recordOutcome('payment', true);
     expect(gate.admit(command('payment'))).toBe('hold');
