@@ -15,6 +15,7 @@ const ROUNDS = 5;
 
 const config: ResilienceConfig = {
   maxSagasInFlight: 10_000,
+  startsPauseAtReplyBacklog: 300,
   capacityPollMs: 250,
   participantDefaults: {
     errorThresholdPercentage: 50,

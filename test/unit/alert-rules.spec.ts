@@ -16,6 +16,7 @@ import { registerDependencyMetrics } from '../../apps/coordinator/src/observabil
 import { rampRollbackCounter } from '../../apps/coordinator/src/observability/definition-metrics.js';
 import { Metrics } from '../../apps/coordinator/src/observability/metrics.js';
 import { registerResilienceMetrics } from '../../apps/coordinator/src/observability/resilience-metrics.js';
+import type { RepliesFirst } from '../../apps/coordinator/src/resilience/replies-first.js';
 import { SagaMetrics } from '../../apps/coordinator/src/observability/saga-metrics.js';
 import type { CommandGate } from '../../apps/coordinator/src/resilience/command-gate.js';
 import type { SagaAdmission } from '../../apps/coordinator/src/resilience/saga-admission.js';
@@ -114,6 +115,7 @@ async function exposedMetricNames(): Promise<Set<string>> {
   registerResilienceMetrics(registry, {
     gate: { onBreakerChange: () => undefined } as unknown as CommandGate,
     admission: {} as SagaAdmission,
+    repliesFirst: {} as RepliesFirst,
     sagas: {} as SagaRegistry,
     database,
     stuckAfterMs: 60_000,

@@ -6,6 +6,7 @@ import {
   type BatchProcessorOptions,
 } from './kafka-batch-processor.js';
 import { silentTransportLogger } from './transport-logger.js';
+import { ConsumerBacklog } from './consumer-backlog.js';
 import type { BatchHandler, BatchOutcome } from '#saga-core';
 
 const NONE: BatchOutcome = { deadLetters: [] };
@@ -27,11 +28,16 @@ function record(
 }
 
 /** A kafkajs eachBatch payload that writes down what the handler does with it. */
-function fakePayload(messages: KafkaMessage[], topic = 'saga.replies', partition = 2) {
+function fakePayload(
+  messages: KafkaMessage[],
+  topic = 'saga.replies',
+  partition = 2,
+  highWatermark = nextOffset(messages.at(-1)?.offset ?? '-1'),
+) {
   const events: string[] = [];
   const state = { running: true, stale: false, heartbeatError: undefined as Error | undefined };
   const payload = {
-    batch: { topic, partition, messages },
+    batch: { topic, partition, messages, highWatermark },
     resolveOffset: (offset: string) => events.push(`resolve ${offset}`),
     heartbeat: async () => {
       events.push('heartbeat');
@@ -95,6 +101,28 @@ describe('the kafkajs eachBatch handler', () => {
 
     expect(handed).toEqual([['a', 'b']]);
     expect(events).toEqual(['resolve 8', 'commit saga.replies/2@9', 'heartbeat']);
+  });
+
+  it("keeps the backlog: a fetch counts up to the log's end, each handled chunk counts down", async () => {
+    const reports: number[] = [];
+    const seenByHandler: number[] = [];
+    const backlog = new ConsumerBacklog((messages) => reports.push(messages));
+    const { eachBatch } = processor({
+      maxBatchSize: 2,
+      backlog,
+      handleBatch: async () => {
+        seenByHandler.push(reports.at(-1)!);
+        return NONE;
+      },
+    });
+    // Offsets 4..8 fetched while the log ends before 12: 8 messages to go, 3 of them unfetched.
+    const fetched = [4, 5, 6, 7, 8].map((n) => record(n, `v${n}`));
+
+    await eachBatch(fakePayload(fetched, 'saga.replies', 2, '12').payload);
+
+    // A chunk still counts while its handler runs: 8, 6 and 4 before each of the three.
+    expect(seenByHandler).toEqual([8, 6, 4]);
+    expect(reports).toEqual([8, 6, 4, 3]);
   });
 
   it('with requireUtf8, dead-letters records that are not UTF-8 without handing them over', async () => {

@@ -7,6 +7,7 @@ import { describeError } from '#errors';
 import { mergedCommits } from './merged-commits.js';
 import { invalidUtf8Problem } from './utf8-check.js';
 import type { BatchHandler } from '#saga-core';
+import type { ConsumerBacklog } from './consumer-backlog.js';
 
 /** What the kafkajs `eachBatch` handler needs; every clock and wait is injected. */
 export interface BatchProcessorOptions {
@@ -30,6 +31,8 @@ export interface BatchProcessorOptions {
   delay(ms: number, signal: AbortSignal): Promise<boolean>;
   now(): Date;
   readonly logger: TransportLogger;
+  /** Kept up to date with each fetch and each chunk handled. */
+  readonly backlog?: ConsumerBacklog;
 }
 
 /** The offset that follows `offset` (what Kafka records as the group's position). */
@@ -124,12 +127,15 @@ export function createEachBatchHandler(
     const last = chunk[chunk.length - 1];
     if (!last) return true;
     payload.resolveOffset(last.offset);
-    await commit(payload, topic, partition, nextOffset(last.offset));
+    const next = nextOffset(last.offset);
+    await commit(payload, topic, partition, next);
+    options.backlog?.finished(topic, partition, Number(next));
     return true;
   }
 
   async function processBatch(payload: EachBatchPayload): Promise<void> {
-    const { messages } = payload.batch;
+    const { messages, topic, partition, highWatermark } = payload.batch;
+    options.backlog?.fetched(topic, partition, Number(highWatermark), firstOffset(messages));
     for (let start = 0; start < messages.length; start += options.maxBatchSize) {
       if (options.isPaused()) {
         // Also pauses a consumer that kafkajs restarted after a crash (it forgets pauses);
@@ -159,6 +165,11 @@ export function createEachBatchHandler(
       throw error;
     }
   };
+}
+
+function firstOffset(messages: readonly KafkaMessage[]): number | undefined {
+  const first = messages[0];
+  return first === undefined ? undefined : Number(first.offset);
 }
 
 /** The kafkajs errors that mean "the group changed: rejoin" (kafkajs's own `isRebalancing`). */

@@ -1,4 +1,5 @@
 import type { Consumer, ConsumerConfig, Kafka } from 'kafkajs';
+import { ConsumerBacklog } from './consumer-backlog.js';
 import { createEachBatchHandler } from './kafka-batch-processor.js';
 import type { KafkaRecordSender } from './kafka-message-publisher.js';
 import {
@@ -139,7 +140,12 @@ export class KafkaMessageConsumer implements MessageConsumer {
     const config = toConsumerConfig(options.groupId, tuning, this.deps.retry);
     const consumer = this.deps.createConsumer?.(kafka, config) ?? kafka.consumer(config);
     this.consumer = consumer;
-    const crashed = this.watch(consumer, options.groupId, onJoin);
+    // Per kafkajs consumer: a new one's assignment starts from nothing.
+    const backlog = new ConsumerBacklog(options.onBacklog);
+    const crashed = this.watch(consumer, options.groupId, () => {
+      backlog.clear();
+      onJoin();
+    });
     const stopped = this.stopController.signal;
     let onStop = (): void => undefined;
     const whenStopped = new Promise<undefined>((resolve) => {
@@ -171,6 +177,7 @@ export class KafkaMessageConsumer implements MessageConsumer {
             delay: abortableDelay,
             now: this.deps.now ?? (() => new Date()),
             logger,
+            backlog,
           }),
         });
       }
@@ -185,6 +192,7 @@ export class KafkaMessageConsumer implements MessageConsumer {
     // disconnects a consumer that was still connecting when `stop` disconnected it.
     await new Promise((resolve) => setImmediate(resolve));
     await consumer.disconnect().catch((failure: unknown) => this.logStopError(failure));
+    backlog.clear();
     return error;
   }
 

@@ -331,6 +331,43 @@ export function describeTransportContract(
     );
 
     it(
+      'reports its backlog: the messages not yet handled, the batch in hand included, 0 once all are',
+      async () => {
+        const topic = await newTopic(2);
+        const keys = ['saga-a', 'saga-b', 'saga-c'];
+        await transport.publisher.publish(
+          Array.from({ length: 10 }, (_, n) => message(topic, keys[n % 3]!, n, `m${n}`)),
+        );
+        let release = (): void => undefined;
+        const held = new Promise<void>((resolve) => (release = resolve));
+        const handed: number[] = [];
+        const reports: number[] = [];
+        const { consumer } = transport.createConsumer();
+        running.push(consumer);
+        await consumer.start({
+          groupId: uniqueName('group'),
+          topics: [topic],
+          handleBatch: async (messages) => {
+            handed.push(messages.length);
+            await held;
+            return NO_DEAD_LETTERS;
+          },
+          onBacklog: (messages) => reports.push(messages),
+        });
+
+        await waitFor('a first batch in hand', () => handed.length === 1);
+        const inHand = reports.at(-1) ?? 0;
+        expect(inHand).toBeGreaterThanOrEqual(handed[0]!);
+        expect(inHand).toBeLessThanOrEqual(10);
+
+        release();
+        const total = () => handed.reduce((sum, n) => sum + n, 0);
+        await waitFor('every message handled', () => total() === 10 && reports.at(-1) === 0);
+      },
+      testTimeoutMs,
+    );
+
+    it(
       'creates missing topics once and leaves existing ones alone (ensureTopics is idempotent), and tells which are missing',
       async () => {
         const topic = uniqueName('contract');

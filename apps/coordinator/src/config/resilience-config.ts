@@ -22,6 +22,11 @@ export interface ParticipantLimits {
 export interface ResilienceConfig {
   /** Sagas running or compensating; at the cap, starts wait on the topic and HTTP answers 429. */
   readonly maxSagasInFlight: number;
+  /**
+   * Replies not yet decided (on the topic or in hand) at which this instance's start consumer
+   * pauses until they are down to half: sagas in flight finish before new ones begin (0: never).
+   */
+  readonly startsPauseAtReplyBacklog: number;
   /** How often the counts behind the caps are read from the database, in ms. */
   readonly capacityPollMs: number;
   /** Limits every participant gets unless `overrides` names it. */
@@ -57,6 +62,7 @@ const overridesSchema = z.preprocess(
 /** The resilience part of the environment (names in docs/CONFIGURATION.md). */
 export const resilienceEnvironmentSchema = z.object({
   MAX_SAGAS_IN_FLIGHT: boundedInt(1, 100_000_000, 10_000),
+  STARTS_PAUSE_AT_REPLY_BACKLOG: boundedInt(0, 10_000_000, 300),
   CAPACITY_POLL_MS: boundedInt(10, 60_000, 250),
   BREAKER_ERROR_THRESHOLD_PERCENT: boundedInt(1, 100, 50),
   BREAKER_VOLUME_THRESHOLD: boundedInt(0, 1_000_000, 10),
@@ -73,6 +79,7 @@ export function resilienceConfig(
 ): ResilienceConfig {
   return {
     maxSagasInFlight: env.MAX_SAGAS_IN_FLIGHT,
+    startsPauseAtReplyBacklog: env.STARTS_PAUSE_AT_REPLY_BACKLOG,
     capacityPollMs: env.CAPACITY_POLL_MS,
     participantDefaults: {
       errorThresholdPercentage: env.BREAKER_ERROR_THRESHOLD_PERCENT,

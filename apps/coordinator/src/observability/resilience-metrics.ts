@@ -3,6 +3,7 @@ import type { Database } from '#postgres';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { CommandGate } from '../resilience/command-gate.js';
 import type { BreakerState } from '../resilience/participant-breaker.js';
+import type { RepliesFirst } from '../resilience/replies-first.js';
 import type { SagaAdmission } from '../resilience/saga-admission.js';
 import { countStuckSagas } from '../stuck-sagas/index.js';
 import { withinScrape } from './scrape-bound.js';
@@ -13,6 +14,7 @@ const STATE_VALUES: Record<BreakerState, number> = { closed: 0, 'half-open': 1, 
 export interface ResilienceSources {
   readonly gate: CommandGate;
   readonly admission: SagaAdmission;
+  readonly repliesFirst: RepliesFirst;
   /** The definitions, whose participants the gauges list (read at each scrape). */
   readonly sagas: SagaRegistry;
   readonly database: Database;
@@ -85,6 +87,14 @@ export function registerResilienceMetrics(registry: Registry, sources: Resilienc
     registers: [registry],
     collect() {
       this.set(admission.limit);
+    },
+  });
+  new Gauge({
+    name: 'saga_reply_backlog',
+    help: "Replies on this instance's partitions not yet decided, as its consumer last fetched them; from STARTS_PAUSE_AT_REPLY_BACKLOG, its saga.start consumer waits.",
+    registers: [registry],
+    collect() {
+      this.set(sources.repliesFirst.replyBacklog);
     },
   });
   new Gauge({

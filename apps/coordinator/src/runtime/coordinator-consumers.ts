@@ -14,6 +14,7 @@ import { startBatchHandler } from '../inbound/start-handler.js';
 import type { ConsumerTuning, MessageTransport } from '#messaging';
 import { countingDeadLetters } from '../observability/dead-letter-metrics.js';
 import type { Metrics } from '../observability/metrics.js';
+import { RepliesFirst } from '../resilience/replies-first.js';
 import type { SagaAdmission } from '../resilience/saga-admission.js';
 import type { SensitiveData } from '../security/sensitive-data.js';
 
@@ -43,7 +44,8 @@ export interface CoordinatorConsumersParts {
 /**
  * The coordinator's consumers: `saga.replies` and `saga.start` into the decisions, and the
  * dead-letter topics into their index. The start consumer pauses while sagas in flight are at
- * their cap. Knows whether they have joined their groups and are members now.
+ * their cap, and while the replies not yet decided are many (RepliesFirst). Knows whether they
+ * have joined their groups and are members now.
  */
 export class CoordinatorConsumers {
   // The runtime's log context, which these messages have always had.
@@ -52,9 +54,12 @@ export class CoordinatorConsumers {
   private startConsumer: MessageConsumer | undefined;
   private replyConsumer: MessageConsumer | undefined;
   private joined = false;
+  readonly repliesFirst: RepliesFirst;
 
   constructor(private readonly parts: CoordinatorConsumersParts) {
+    this.repliesFirst = new RepliesFirst(parts.config.resilience.startsPauseAtReplyBacklog);
     parts.admission.onChange((full) => this.onAdmissionChange(full));
+    this.repliesFirst.onChange(() => this.applyStartFlow());
   }
 
   /** Starts every consumer; settles once all have joined their groups (or one failed to). */
@@ -74,7 +79,8 @@ export class CoordinatorConsumers {
           // Every partition's batches at once, merged into few transactions (coalesceBatches).
           partitionsConsumedConcurrently: config.topicPartitions,
         },
-      ).then((consumer) => (this.replyConsumer = consumer)),
+        (messages) => this.repliesFirst.noteBacklog(messages),
+      ),
       this.consume(
         topics.start,
         coalesceBatches(
@@ -84,7 +90,7 @@ export class CoordinatorConsumers {
           config.tuning.decisionsInFlight,
         ),
         this.startTuning(),
-      ).then((consumer) => (this.startConsumer = consumer)),
+      ),
       this.indexDeadLetters(`${config.consumerGroup}.${config.topicPrefix}dead-letters`),
     ]);
     this.joined = true;
@@ -103,7 +109,7 @@ export class CoordinatorConsumers {
 
   /** True while the reply consumer is out of its group: replies may sit unread on the topic. */
   deafToReplies(): boolean {
-    return this.replyConsumer?.isMember?.() === false;
+    return this.joined && this.replyConsumer?.isMember?.() === false;
   }
 
   /** The groups that consume starts and replies, and their topics, once they have joined. */
@@ -153,35 +159,45 @@ export class CoordinatorConsumers {
     topic: string,
     handleBatch: BatchHandler,
     tuning: ConsumerTuning,
-  ): Promise<MessageConsumer> {
-    const { config, transport, admission, metrics } = this.parts;
+    onBacklog?: (messages: number) => void,
+  ): Promise<void> {
+    const { config, transport, metrics } = this.parts;
     const consumer = transport.createConsumer(tuning);
     this.consumers.push(consumer);
-    // A consumer paused before start starts paused: the cap may be reached before the join.
-    if (topic === this.parts.topics.start && admission.isFull) consumer.pause();
+    if (topic === this.parts.topics.replies) this.replyConsumer = consumer;
+    if (topic === this.parts.topics.start) {
+      // Known before it joins, and paused before it starts if starts must wait already.
+      this.startConsumer = consumer;
+      if (this.startsWait()) consumer.pause();
+    }
     const counted = countingDeadLetters(metrics.registry)(handleBatch);
     await consumer.start({
       groupId: `${config.consumerGroup}.${topic}`,
       topics: [topic],
       handleBatch: counted,
+      ...(onBacklog === undefined ? {} : { onBacklog }),
     });
-    return consumer;
   }
 
-  /** At the cap, starts wait on the topic; below it, they flow again. */
+  /** At the cap, starts wait on the topic; below it, they flow again (unless replies are behind). */
   private onAdmissionChange(full: boolean): void {
     const { count, limit } = this.parts.admission;
-    if (full) {
-      this.logger.warn(
-        `${count} sagas in flight (limit ${limit}): pausing the saga.start consumer`,
-      );
-      this.startConsumer?.pause();
-    } else {
-      this.logger.log(
-        `${count} sagas in flight (limit ${limit}): resuming the saga.start consumer`,
-      );
-      this.startConsumer?.resume();
-    }
+    const inFlight = `${count} sagas in flight (limit ${limit})`;
+    if (full) this.logger.warn(`${inFlight}: pausing the saga.start consumer`);
+    else if (this.repliesFirst.isBehind) {
+      this.logger.log(`${inFlight}: the saga.start consumer waits for the replies behind`);
+    } else this.logger.log(`${inFlight}: resuming the saga.start consumer`);
+    this.applyStartFlow();
+  }
+
+  private startsWait(): boolean {
+    return this.parts.admission.isFull || this.repliesFirst.isBehind;
+  }
+
+  /** Pauses or resumes the start consumer (both idempotent) as the admission and replies say. */
+  private applyStartFlow(): void {
+    if (this.startsWait()) this.startConsumer?.pause();
+    else this.startConsumer?.resume();
   }
 
   /** Records what lands in the dead-letter topics; one group, so each record once across instances. */

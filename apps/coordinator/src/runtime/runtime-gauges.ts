@@ -36,7 +36,11 @@ export class RuntimeGauges {
     options: { consumerLag: boolean },
   ) {
     registerDatabaseMetrics(metrics.registry, sources.database);
-    registerResilienceMetrics(metrics.registry, { ...sources, stuckAfterMs: config.stuckAfterMs });
+    registerResilienceMetrics(metrics.registry, {
+      ...sources,
+      repliesFirst: sources.consumers.repliesFirst,
+      stuckAfterMs: config.stuckAfterMs,
+    });
     if (config.kafkaBrokers && options.consumerLag) {
       this.closeLag = registerConsumerLagMetrics(
         metrics.registry,

@@ -98,6 +98,11 @@ export class InMemoryBroker {
     return this.topics.get(topic)?.[partition]?.slice(offset, offset + max) ?? [];
   }
 
+  /** The offset the next record of a partition will get (0 for none). */
+  endOffset(topic: string, partition: number): number {
+    return this.topics.get(topic)?.[partition]?.length ?? 0;
+  }
+
   /** Every record of a topic, partition by partition (for tests and operators). */
   records(topic: string): StoredRecord[][] {
     return (this.topics.get(topic) ?? []).map((log) => [...log]);

@@ -56,6 +56,37 @@ describe('the in-memory consumer', () => {
     await transport.close();
   });
 
+  it('reports its backlog: the records of its partitions not yet handled, in hand or not', async () => {
+    const { transport } = transportWithFakeDelay();
+    await transport.administrator.ensureTopics([{ topic: 't', partitions: 2 }]);
+    const reports: number[] = [];
+    const seenByHandler: number[] = [];
+    const consumer = transport.createConsumer({ maxBatchSize: 2 });
+    consumer.pause();
+    await consumer.start({
+      groupId: 'g',
+      topics: ['t'],
+      handleBatch: async () => {
+        seenByHandler.push(reports.at(-1)!);
+        return NONE;
+      },
+      onBacklog: (messages) => reports.push(messages),
+    });
+    await transport.publisher.publish([
+      ...['a', 'b', 'c'].map((value) => out('t', keyFor(0, 2), value)),
+      out('t', keyFor(1, 2), 'd'),
+    ]);
+    await consumer.idle();
+    expect(reports.at(-1)).toBe(4); // paused: everything waits
+
+    consumer.resume();
+    await consumer.idle();
+
+    expect(seenByHandler).toEqual([4, 2, 1]);
+    expect(reports.at(-1)).toBe(0);
+    await transport.close();
+  });
+
   it('gives up a batch waiting to be retried when stopped; the group gets it again later', async () => {
     const { transport } = transportWithFakeDelay();
     await transport.administrator.ensureTopics([{ topic: 't', partitions: 1 }]);

@@ -62,6 +62,8 @@ export class InMemoryMessageConsumer implements MessageConsumer {
   private readonly positions = new Map<string, number>();
   /** Where the round-robin over partitions resumes. */
   private turn = 0;
+  private onBacklog: ((messages: number) => void) | undefined;
+  private backlog = 0;
   private loop: Promise<void> | undefined;
 
   constructor(
@@ -92,6 +94,7 @@ export class InMemoryMessageConsumer implements MessageConsumer {
       this.wake(),
     );
     // Started on the next microtask, so `loop` is set before any handler runs (and may call stop).
+    this.onBacklog = options.onBacklog;
     this.loop = Promise.resolve().then(() => this.run(membership, options.handleBatch));
   }
 
@@ -132,6 +135,7 @@ export class InMemoryMessageConsumer implements MessageConsumer {
     const stop = this.stopController.signal;
     try {
       while (!stop.aborted) {
+        this.measureBacklog(membership);
         const batch = this.paused ? undefined : this.takeBatch(membership);
         if (!batch) {
           await this.park();
@@ -150,6 +154,20 @@ export class InMemoryMessageConsumer implements MessageConsumer {
       this.parked = true;
       this.releaseIdleWaiters();
     }
+  }
+
+  /** Reports the records of the owned partitions past their positions, when that changed. */
+  private measureBacklog(membership: GroupMembership): void {
+    if (!this.onBacklog) return;
+    let total = 0;
+    for (const { topic, partition } of membership.assigned()) {
+      const from =
+        this.positions.get(`${topic}/${partition}`) ?? membership.committed(topic, partition);
+      total += Math.max(0, this.broker.endOffset(topic, partition) - from);
+    }
+    if (total === this.backlog) return;
+    this.backlog = total;
+    this.onBacklog(total);
   }
 
   /** Waits for a wake-up (new records, a new assignment, resume, stop). */

@@ -76,6 +76,12 @@ export interface ConsumerStartOptions {
   /** Topics to read; each must exist, and so must its dead-letter topic (`<topic>.dlq`). */
   readonly topics: readonly string[];
   readonly handleBatch: BatchHandler;
+  /**
+   * Told the consumer's backlog each time it changes: the messages of its partitions not yet
+   * handled (handed over and unfinished, or still on the log), as of each partition's latest
+   * fetch, so it trails the log by up to a fetch. An adapter that cannot tell never calls it.
+   */
+  readonly onBacklog?: (messages: number) => void;
 }
 
 /** Reads topics as one member of a consumer group and hands batches to a handler. */

@@ -1,0 +1,138 @@
+import {
+  HEADERS,
+  JSON_CONTENT_TYPE,
+  MESSAGE_TYPES,
+  topicNames,
+  type ReplyMessage,
+  type StartSagaMessage,
+} from '#contracts';
+import { InMemoryTransport } from '#messaging';
+import type { Database } from '#postgres';
+import type { SagaRegistry } from '#saga-core';
+import { loadCoordinatorConfig } from '../config/coordinator-config.js';
+import type { DeadLetterSealer } from '../dead-letters/dead-letter-sealer.js';
+import type { SagaDecisions } from '../decisions/saga-decisions.js';
+import { Metrics } from '../observability/metrics.js';
+import { SagaAdmission } from '../resilience/saga-admission.js';
+import type { SensitiveData } from '../security/sensitive-data.js';
+import { CoordinatorConsumers } from './coordinator-consumers.js';
+
+const topics = topicNames('');
+const PAUSE_AT = 4;
+
+const reply = (n: number): ReplyMessage => ({
+  messageId: `saga-${n}:reserve:execute:1:reply`,
+  sagaId: `saga-${n}`,
+  stepId: 'reserve',
+  action: 'execute',
+  attempt: 1,
+  outcome: { status: 'success', result: {} },
+  repliedAt: '2026-12-05T10:00:00.000Z',
+});
+
+const headers = (type: string, id: string) => ({
+  [HEADERS.messageId]: id,
+  [HEADERS.messageType]: type,
+  [HEADERS.contentType]: JSON_CONTENT_TYPE,
+});
+
+/** Decisions whose replies wait until `releaseReplies`; what they decide, in order. */
+function heldDecisions() {
+  const log: string[] = [];
+  let releaseReplies = (): void => undefined;
+  const repliesHeld = new Promise<void>((resolve) => (releaseReplies = resolve));
+  const decisions = {
+    applyReplies: async (replies: readonly ReplyMessage[]) => {
+      await repliesHeld;
+      log.push(...replies.map((r) => `reply ${r.sagaId}`));
+      return [];
+    },
+    startMany: async (requests: readonly StartSagaMessage[]) => {
+      log.push(...requests.map((r) => `start ${r.idempotencyKey}`));
+      return requests.map(() => ({ sagaId: 'x', created: true }));
+    },
+  } as unknown as SagaDecisions;
+  return { decisions, log, releaseReplies };
+}
+
+describe('the coordinator consumers', () => {
+  let transport: InMemoryTransport;
+  let consumers: CoordinatorConsumers | undefined;
+  let release = (): void => undefined;
+
+  afterEach(async () => {
+    release(); // a handler still waiting would hold stop() forever
+    await consumers?.stop();
+    await transport.close();
+  });
+
+  it('hold new starts while the replies not yet decided are many, and let them go once decided', async () => {
+    transport = new InMemoryTransport();
+    const partitions = 1;
+    await transport.administrator.ensureTopics(
+      [topics.start, topics.replies].flatMap((topic) => [
+        { topic, partitions },
+        { topic: topics.deadLetter(topic), partitions },
+      ]),
+    );
+    const config = loadCoordinatorConfig({
+      STARTS_PAUSE_AT_REPLY_BACKLOG: String(PAUSE_AT),
+      TOPIC_PARTITIONS: String(partitions),
+    });
+    const { decisions, log, releaseReplies } = heldDecisions();
+    release = releaseReplies;
+    consumers = new CoordinatorConsumers({
+      config,
+      transport,
+      topics,
+      registry: { participants: () => [] } as unknown as SagaRegistry,
+      decisions,
+      sensitive: { redactStart: (value: string) => value } as unknown as SensitiveData,
+      admission: new SagaAdmission(1_000),
+      database: {} as Database,
+      deadLetterSealer: {} as DeadLetterSealer,
+      metrics: new Metrics(),
+    });
+    await consumers.start();
+
+    // Six replies wait on decisions that do not end yet: the backlog passes PAUSE_AT.
+    await transport.publisher.publish(
+      [1, 2, 3, 4, 5, 6].map((n) => ({
+        topic: topics.replies,
+        key: `saga-${n}`,
+        headers: headers(MESSAGE_TYPES.reply, reply(n).messageId),
+        value: JSON.stringify(reply(n)),
+      })),
+    );
+    await until(() => consumers!.repliesFirst.isBehind);
+    await transport.publisher.publish(
+      ['k1', 'k2'].map((key) => ({
+        topic: topics.start,
+        key,
+        headers: headers(MESSAGE_TYPES.start, `s-${key}`),
+        value: JSON.stringify({ sagaType: 'order', idempotencyKey: key, input: {} }),
+      })),
+    );
+    await settle();
+    expect(log).toEqual([]); // the starts wait on their topic
+
+    releaseReplies();
+    await until(() => log.length === 8);
+
+    expect(log.slice(0, 6)).toEqual([1, 2, 3, 4, 5, 6].map((n) => `reply saga-${n}`));
+    expect(log.slice(6)).toEqual(['start k1', 'start k2']);
+    expect(consumers.repliesFirst.isBehind).toBe(false);
+    expect(transport.broker.records(topics.deadLetter(topics.replies)).flat()).toEqual([]);
+    expect(transport.broker.records(topics.deadLetter(topics.start)).flat()).toEqual([]);
+  });
+});
+
+/** Lets every queued callback and timer of the in-memory transport run. */
+async function settle(): Promise<void> {
+  for (let i = 0; i < 20; i += 1) await new Promise((resolve) => setImmediate(resolve));
+}
+
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 1_000 && !condition(); i += 1) await settle();
+  expect(condition()).toBe(true);
+}
