@@ -15,7 +15,7 @@ const ROUNDS = 5;
 
 const config: ResilienceConfig = {
   maxSagasInFlight: 10_000,
-  startsPauseAtReplyBacklog: 300,
+  startsPauseAtReplyBacklog: 100,
   capacityPollMs: 250,
   participantDefaults: {
     errorThresholdPercentage: 50,

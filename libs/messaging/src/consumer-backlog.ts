@@ -1,21 +1,34 @@
+import type { ConsumerBacklogReport } from '#saga-core';
+
 /**
  * A consumer's backlog: per partition, the messages from the first one not yet finished (handed
  * over and not yet handled, or not handed over yet) to the end of the log as its latest fetch
  * saw it. So it trails the log by up to a fetch: messages written since are not counted.
- * Tells `report` the total each time it changes.
+ * Tells `report` the total, and the partitions it owns, each time either changes.
  */
 export class ConsumerBacklog {
   private readonly partitions = new Map<string, { end: number; finished: number }>();
-  private total = 0;
+  private last: ConsumerBacklogReport = { messages: 0, partitions: 0 };
+  private owned = 0;
 
-  constructor(private readonly report: ((messages: number) => void) | undefined) {}
+  constructor(private readonly report: ((backlog: ConsumerBacklogReport) => void) | undefined) {}
 
-  /** A fetch of `topic`/`partition` whose log ends before `end` and starts at `first`. */
-  fetched(topic: string, partition: number, end: number, first: number | undefined): void {
+  /** A new assignment of `owned` partitions: what was known of the old one is forgotten. */
+  assigned(owned: number): void {
+    this.partitions.clear();
+    this.owned = owned;
+    this.recount();
+  }
+
+  /** A fetch of `topic`/`partition` whose log ends before `end`, handing over from `first` on. */
+  fetched(topic: string, partition: number, end: number, first: number): void {
     const key = `${topic}/${partition}`;
     const known = this.partitions.get(key);
-    if (known) known.end = Math.max(known.end, end);
-    else this.partitions.set(key, { end, finished: first ?? end });
+    if (known) {
+      known.end = Math.max(known.end, end);
+      // Messages before `first` that were never handed over (skipped by the client) are done.
+      known.finished = Math.max(known.finished, first);
+    } else this.partitions.set(key, { end, finished: first });
     this.recount();
   }
 
@@ -27,17 +40,13 @@ export class ConsumerBacklog {
     this.recount();
   }
 
-  /** Forgets every partition (the assignment changed, or the consumer stopped). */
-  clear(): void {
-    this.partitions.clear();
-    this.recount();
-  }
-
   private recount(): void {
-    let total = 0;
-    for (const { end, finished } of this.partitions.values()) total += Math.max(0, end - finished);
-    if (total === this.total) return;
-    this.total = total;
-    this.report?.(total);
+    let messages = 0;
+    for (const { end, finished } of this.partitions.values()) {
+      messages += Math.max(0, end - finished);
+    }
+    if (messages === this.last.messages && this.owned === this.last.partitions) return;
+    this.last = { messages, partitions: this.owned };
+    this.report?.(this.last);
   }
 }

@@ -106,7 +106,7 @@ describe('the kafkajs eachBatch handler', () => {
   it("keeps the backlog: a fetch counts up to the log's end, each handled chunk counts down", async () => {
     const reports: number[] = [];
     const seenByHandler: number[] = [];
-    const backlog = new ConsumerBacklog((messages) => reports.push(messages));
+    const backlog = new ConsumerBacklog(({ messages }) => reports.push(messages));
     const { eachBatch } = processor({
       maxBatchSize: 2,
       backlog,

@@ -128,14 +128,17 @@ export function createEachBatchHandler(
     if (!last) return true;
     payload.resolveOffset(last.offset);
     const next = nextOffset(last.offset);
-    await commit(payload, topic, partition, next);
+    // Resolved is handled: kafkajs fetches on from there even if this commit fails.
     options.backlog?.finished(topic, partition, Number(next));
+    await commit(payload, topic, partition, next);
     return true;
   }
 
   async function processBatch(payload: EachBatchPayload): Promise<void> {
     const { messages, topic, partition, highWatermark } = payload.batch;
-    options.backlog?.fetched(topic, partition, Number(highWatermark), firstOffset(messages));
+    const first = messages[0];
+    if (first)
+      options.backlog?.fetched(topic, partition, Number(highWatermark), Number(first.offset));
     for (let start = 0; start < messages.length; start += options.maxBatchSize) {
       if (options.isPaused()) {
         // Also pauses a consumer that kafkajs restarted after a crash (it forgets pauses);
@@ -165,11 +168,6 @@ export function createEachBatchHandler(
       throw error;
     }
   };
-}
-
-function firstOffset(messages: readonly KafkaMessage[]): number | undefined {
-  const first = messages[0];
-  return first === undefined ? undefined : Number(first.offset);
 }
 
 /** The kafkajs errors that mean "the group changed: rejoin" (kafkajs's own `isRebalancing`). */

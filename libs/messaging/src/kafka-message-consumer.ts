@@ -55,6 +55,8 @@ export class KafkaMessageConsumer implements MessageConsumer {
   private supervising: Promise<void> = Promise.resolve();
   private readonly stopController = new AbortController();
   private firstJoin: (() => void) | undefined;
+  /** Kept across crashes: out of its group, the consumer's last backlog still stands. */
+  private backlog = new ConsumerBacklog(undefined);
 
   constructor(private readonly deps: KafkaMessageConsumerDependencies) {}
 
@@ -68,6 +70,7 @@ export class KafkaMessageConsumer implements MessageConsumer {
     options.topics.forEach(assertTopicName);
     this.state = 'running';
     this.topics = [...new Set(options.topics)];
+    this.backlog = new ConsumerBacklog(options.onBacklog);
     const joined = new Promise<void>((resolve) => (this.firstJoin = resolve));
     this.supervising = this.supervise(options);
     await joined;
@@ -140,12 +143,7 @@ export class KafkaMessageConsumer implements MessageConsumer {
     const config = toConsumerConfig(options.groupId, tuning, this.deps.retry);
     const consumer = this.deps.createConsumer?.(kafka, config) ?? kafka.consumer(config);
     this.consumer = consumer;
-    // Per kafkajs consumer: a new one's assignment starts from nothing.
-    const backlog = new ConsumerBacklog(options.onBacklog);
-    const crashed = this.watch(consumer, options.groupId, () => {
-      backlog.clear();
-      onJoin();
-    });
+    const crashed = this.watch(consumer, options.groupId, onJoin);
     const stopped = this.stopController.signal;
     let onStop = (): void => undefined;
     const whenStopped = new Promise<undefined>((resolve) => {
@@ -177,7 +175,7 @@ export class KafkaMessageConsumer implements MessageConsumer {
             delay: abortableDelay,
             now: this.deps.now ?? (() => new Date()),
             logger,
-            backlog,
+            backlog: this.backlog,
           }),
         });
       }
@@ -192,7 +190,6 @@ export class KafkaMessageConsumer implements MessageConsumer {
     // disconnects a consumer that was still connecting when `stop` disconnected it.
     await new Promise((resolve) => setImmediate(resolve));
     await consumer.disconnect().catch((failure: unknown) => this.logStopError(failure));
-    backlog.clear();
     return error;
   }
 
@@ -242,6 +239,7 @@ export class KafkaMessageConsumer implements MessageConsumer {
         partitions,
       });
       if (this.state !== 'running') return;
+      this.backlog.assigned(partitions);
       this.member = true;
       onJoin();
       if (this.paused) this.applyPause();

@@ -77,6 +77,7 @@ export type { Clock } from './ports/clock.port.js';
 export type {
   BatchHandler,
   BatchOutcome,
+  ConsumerBacklogReport,
   ConsumerStartOptions,
   DeadLetter,
   EnsureTopicsReport,

@@ -342,6 +342,7 @@ export function describeTransportContract(
         const held = new Promise<void>((resolve) => (release = resolve));
         const handed: number[] = [];
         const reports: number[] = [];
+        const owned = new Set<number>();
         const { consumer } = transport.createConsumer();
         running.push(consumer);
         await consumer.start({
@@ -352,7 +353,10 @@ export function describeTransportContract(
             await held;
             return NO_DEAD_LETTERS;
           },
-          onBacklog: (messages) => reports.push(messages),
+          onBacklog: ({ messages, partitions }) => {
+            owned.add(partitions);
+            reports.push(messages);
+          },
         });
 
         await waitFor('a first batch in hand', () => handed.length === 1);
@@ -363,6 +367,7 @@ export function describeTransportContract(
         release();
         const total = () => handed.reduce((sum, n) => sum + n, 0);
         await waitFor('every message handled', () => total() === 10 && reports.at(-1) === 0);
+        expect([...owned]).toEqual([2]); // the one member owns both partitions
       },
       testTimeoutMs,
     );

@@ -23,8 +23,9 @@ export interface ResilienceConfig {
   /** Sagas running or compensating; at the cap, starts wait on the topic and HTTP answers 429. */
   readonly maxSagasInFlight: number;
   /**
-   * Replies not yet decided (on the topic or in hand) at which this instance's start consumer
-   * pauses until they are down to half: sagas in flight finish before new ones begin (0: never).
+   * Replies not yet handled (on the topic or in hand), over the deployment, at which starts
+   * pause until they are down to half: each instance pauses its start consumer at its share,
+   * that of the reply partitions it owns. Sagas in flight finish before new ones begin (0: never).
    */
   readonly startsPauseAtReplyBacklog: number;
   /** How often the counts behind the caps are read from the database, in ms. */
@@ -62,7 +63,7 @@ const overridesSchema = z.preprocess(
 /** The resilience part of the environment (names in docs/CONFIGURATION.md). */
 export const resilienceEnvironmentSchema = z.object({
   MAX_SAGAS_IN_FLIGHT: boundedInt(1, 100_000_000, 10_000),
-  STARTS_PAUSE_AT_REPLY_BACKLOG: boundedInt(0, 10_000_000, 300),
+  STARTS_PAUSE_AT_REPLY_BACKLOG: boundedInt(0, 10_000_000, 100),
   CAPACITY_POLL_MS: boundedInt(10, 60_000, 250),
   BREAKER_ERROR_THRESHOLD_PERCENT: boundedInt(1, 100, 50),
   BREAKER_VOLUME_THRESHOLD: boundedInt(0, 1_000_000, 10),

@@ -91,7 +91,7 @@ export function registerResilienceMetrics(registry: Registry, sources: Resilienc
   });
   new Gauge({
     name: 'saga_reply_backlog',
-    help: "Replies on this instance's partitions not yet decided, as its consumer last fetched them; from STARTS_PAUSE_AT_REPLY_BACKLOG, its saga.start consumer waits.",
+    help: "Replies on this instance's partitions of saga.replies not yet handled, as its consumer last fetched them; at its share of STARTS_PAUSE_AT_REPLY_BACKLOG, its saga.start consumer waits.",
     registers: [registry],
     collect() {
       this.set(sources.repliesFirst.replyBacklog);

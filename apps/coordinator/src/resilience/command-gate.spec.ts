@@ -6,7 +6,7 @@ import type { BreakerChange } from './participant-breaker.js';
 
 const config: ResilienceConfig = {
   maxSagasInFlight: 100,
-  startsPauseAtReplyBacklog: 300,
+  startsPauseAtReplyBacklog: 100,
   capacityPollMs: 250,
   participantDefaults: {
     errorThresholdPercentage: 50,

@@ -81,6 +81,7 @@ describe('the coordinator consumers', () => {
     });
     const { decisions, log, releaseReplies } = heldDecisions();
     release = releaseReplies;
+    const admission = new SagaAdmission(1_000);
     consumers = new CoordinatorConsumers({
       config,
       transport,
@@ -88,7 +89,7 @@ describe('the coordinator consumers', () => {
       registry: { participants: () => [] } as unknown as SagaRegistry,
       decisions,
       sensitive: { redactStart: (value: string) => value } as unknown as SensitiveData,
-      admission: new SagaAdmission(1_000),
+      admission,
       database: {} as Database,
       deadLetterSealer: {} as DeadLetterSealer,
       metrics: new Metrics(),
@@ -105,6 +106,11 @@ describe('the coordinator consumers', () => {
       })),
     );
     await until(() => consumers!.repliesFirst.isBehind);
+    // The cap on sagas in flight reached, then left: the starts still wait for the replies.
+    admission.noteStarted(1_000);
+    admission.beginCount();
+    admission.update(0);
+    expect(admission.isFull).toBe(false);
     await transport.publisher.publish(
       ['k1', 'k2'].map((key) => ({
         topic: topics.start,

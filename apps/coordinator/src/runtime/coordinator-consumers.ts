@@ -1,7 +1,13 @@
 import { Logger } from '@nestjs/common';
 import { type Database, dataErrorReason } from '#postgres';
 import type { TopicNames } from '#contracts';
-import type { BatchHandler, IncomingMessage, MessageConsumer, SagaRegistry } from '#saga-core';
+import type {
+  BatchHandler,
+  ConsumerBacklogReport,
+  IncomingMessage,
+  MessageConsumer,
+  SagaRegistry,
+} from '#saga-core';
 import type { CoordinatorConfig } from '../config/coordinator-config.js';
 import type { HotPathTuning } from '../config/tuning-config.js';
 import { deadLetterIndexer, deadLetterTopicsToIndex } from '../dead-letters/index.js';
@@ -57,9 +63,18 @@ export class CoordinatorConsumers {
   readonly repliesFirst: RepliesFirst;
 
   constructor(private readonly parts: CoordinatorConsumersParts) {
-    this.repliesFirst = new RepliesFirst(parts.config.resilience.startsPauseAtReplyBacklog);
+    this.repliesFirst = new RepliesFirst(
+      parts.config.resilience.startsPauseAtReplyBacklog,
+      parts.config.topicPartitions,
+    );
     parts.admission.onChange((full) => this.onAdmissionChange(full));
-    this.repliesFirst.onChange(() => this.applyStartFlow());
+    this.repliesFirst.onChange((behind) => {
+      // Debug only: past saturation this flips every few hundred replies.
+      this.logger.debug(
+        `${this.repliesFirst.replyBacklog} replies not yet handled: saga.start ${behind ? 'waits' : 'flows'}`,
+      );
+      this.applyStartFlow();
+    });
   }
 
   /** Starts every consumer; settles once all have joined their groups (or one failed to). */
@@ -79,7 +94,7 @@ export class CoordinatorConsumers {
           // Every partition's batches at once, merged into few transactions (coalesceBatches).
           partitionsConsumedConcurrently: config.topicPartitions,
         },
-        (messages) => this.repliesFirst.noteBacklog(messages),
+        (backlog) => this.repliesFirst.noteBacklog(backlog),
       ),
       this.consume(
         topics.start,
@@ -159,7 +174,7 @@ export class CoordinatorConsumers {
     topic: string,
     handleBatch: BatchHandler,
     tuning: ConsumerTuning,
-    onBacklog?: (messages: number) => void,
+    onBacklog?: (backlog: ConsumerBacklogReport) => void,
   ): Promise<void> {
     const { config, transport, metrics } = this.parts;
     const consumer = transport.createConsumer(tuning);

@@ -60,6 +60,7 @@ describe('the in-memory consumer', () => {
     const { transport } = transportWithFakeDelay();
     await transport.administrator.ensureTopics([{ topic: 't', partitions: 2 }]);
     const reports: number[] = [];
+    const owned = new Set<number>();
     const seenByHandler: number[] = [];
     const consumer = transport.createConsumer({ maxBatchSize: 2 });
     consumer.pause();
@@ -70,7 +71,10 @@ describe('the in-memory consumer', () => {
         seenByHandler.push(reports.at(-1)!);
         return NONE;
       },
-      onBacklog: (messages) => reports.push(messages),
+      onBacklog: ({ messages, partitions }) => {
+        owned.add(partitions);
+        reports.push(messages);
+      },
     });
     await transport.publisher.publish([
       ...['a', 'b', 'c'].map((value) => out('t', keyFor(0, 2), value)),
@@ -84,6 +88,7 @@ describe('the in-memory consumer', () => {
 
     expect(seenByHandler).toEqual([4, 2, 1]);
     expect(reports.at(-1)).toBe(0);
+    expect([...owned]).toEqual([2]);
     await transport.close();
   });
 

@@ -11,6 +11,7 @@ import { silentTransportLogger, type TransportLogger } from '../transport-logger
 import { describeError } from '#errors';
 import type {
   BatchHandler,
+  ConsumerBacklogReport,
   ConsumerStartOptions,
   IncomingMessage,
   MessageConsumer,
@@ -62,8 +63,8 @@ export class InMemoryMessageConsumer implements MessageConsumer {
   private readonly positions = new Map<string, number>();
   /** Where the round-robin over partitions resumes. */
   private turn = 0;
-  private onBacklog: ((messages: number) => void) | undefined;
-  private backlog = 0;
+  private onBacklog: ((backlog: ConsumerBacklogReport) => void) | undefined;
+  private backlog: ConsumerBacklogReport = { messages: 0, partitions: 0 };
   private loop: Promise<void> | undefined;
 
   constructor(
@@ -159,15 +160,16 @@ export class InMemoryMessageConsumer implements MessageConsumer {
   /** Reports the records of the owned partitions past their positions, when that changed. */
   private measureBacklog(membership: GroupMembership): void {
     if (!this.onBacklog) return;
-    let total = 0;
-    for (const { topic, partition } of membership.assigned()) {
+    const owned = membership.assigned();
+    let messages = 0;
+    for (const { topic, partition } of owned) {
       const from =
         this.positions.get(`${topic}/${partition}`) ?? membership.committed(topic, partition);
-      total += Math.max(0, this.broker.endOffset(topic, partition) - from);
+      messages += Math.max(0, this.broker.endOffset(topic, partition) - from);
     }
-    if (total === this.backlog) return;
-    this.backlog = total;
-    this.onBacklog(total);
+    if (messages === this.backlog.messages && owned.length === this.backlog.partitions) return;
+    this.backlog = { messages, partitions: owned.length };
+    this.onBacklog(this.backlog);
   }
 
   /** Waits for a wake-up (new records, a new assignment, resume, stop). */

@@ -77,11 +77,20 @@ export interface ConsumerStartOptions {
   readonly topics: readonly string[];
   readonly handleBatch: BatchHandler;
   /**
-   * Told the consumer's backlog each time it changes: the messages of its partitions not yet
-   * handled (handed over and unfinished, or still on the log), as of each partition's latest
-   * fetch, so it trails the log by up to a fetch. An adapter that cannot tell never calls it.
+   * Told the consumer's backlog each time it changes. An adapter that cannot tell never calls it.
    */
-  readonly onBacklog?: (messages: number) => void;
+  readonly onBacklog?: (backlog: ConsumerBacklogReport) => void;
+}
+
+/**
+ * A consumer's backlog: the messages of its partitions not yet handled (handed over and not yet
+ * acknowledged, or still on the log), as of each partition's latest fetch, so it trails the log
+ * by up to a fetch; and how many partitions it owns. A new assignment starts from 0 messages
+ * until its partitions' first fetch; out of its group (a crash) it keeps its last report.
+ */
+export interface ConsumerBacklogReport {
+  readonly messages: number;
+  readonly partitions: number;
 }
 
 /** Reads topics as one member of a consumer group and hands batches to a handler. */
