@@ -12,7 +12,7 @@ describe('ConsumerBacklog', () => {
   });
 
   it('sums, over the partitions, the messages from the first unfinished one to the end seen', () => {
-    backlog.assigned(2);
+    backlog.assigned({ replies: [0, 1] });
     backlog.fetched('replies', 0, 110, 100);
     backlog.fetched('replies', 1, 57, 50);
     backlog.finished('replies', 0, 104);
@@ -26,6 +26,7 @@ describe('ConsumerBacklog', () => {
   });
 
   it('raises the end with each fetch, never lowers what is finished, and reports changes only', () => {
+    backlog.assigned({ replies: [0] });
     backlog.fetched('replies', 0, 10, 0);
     backlog.finished('replies', 0, 6);
     backlog.fetched('replies', 0, 20, 6); // the next fetch: the log grew
@@ -33,26 +34,30 @@ describe('ConsumerBacklog', () => {
     backlog.finished('replies', 0, 4);
     backlog.finished('replies', 0, 20);
 
-    expect(messages()).toEqual([10, 4, 14, 0]);
+    expect(messages()).toEqual([0, 10, 4, 14, 0]);
   });
 
-  it('counts the messages a fetch skipped over (never handed over) as done', () => {
+  it('counts as done what a fetch skipped over, and a fetch that handed nothing over', () => {
+    backlog.assigned({ replies: [0] });
     backlog.fetched('replies', 0, 10, 0);
     backlog.finished('replies', 0, 4);
-    backlog.fetched('replies', 0, 12, 9); // 4..8 were never handed over (say, control records)
+    backlog.fetched('replies', 0, 12, 9); // 4..8 were never handed over
+    backlog.skipped('replies', 0, 13, 13); // 9..12: control records only
 
-    expect(messages()).toEqual([10, 6, 3]);
+    expect(messages()).toEqual([0, 10, 6, 3, 0]);
   });
 
-  it('forgets the old assignment on a new one, and ignores partitions it never fetched', () => {
-    backlog.assigned(3);
+  it('forgets the old assignment on a new one, and ignores partitions it does not own', () => {
+    backlog.assigned({ replies: [3, 4] });
     backlog.fetched('replies', 4, 9, 7);
+    backlog.fetched('replies', 5, 900, 0); // fetched before the rebalance that took it away
     backlog.finished('replies', 5, 100);
-    backlog.assigned(1);
+    backlog.assigned({ replies: [5] });
+    backlog.fetched('replies', 4, 50, 0); // lost in that rebalance
 
     expect(reports).toEqual([
-      { messages: 0, partitions: 3 },
-      { messages: 2, partitions: 3 },
+      { messages: 0, partitions: 2 },
+      { messages: 2, partitions: 2 },
       { messages: 0, partitions: 1 },
     ]);
   });

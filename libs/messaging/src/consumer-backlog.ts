@@ -9,20 +9,26 @@ import type { ConsumerBacklogReport } from '#saga-core';
 export class ConsumerBacklog {
   private readonly partitions = new Map<string, { end: number; finished: number }>();
   private last: ConsumerBacklogReport = { messages: 0, partitions: 0 };
-  private owned = 0;
+  /** `topic/partition` of the current assignment: a batch of a partition lost meanwhile is ignored. */
+  private owned = new Set<string>();
 
   constructor(private readonly report: ((backlog: ConsumerBacklogReport) => void) | undefined) {}
 
-  /** A new assignment of `owned` partitions: what was known of the old one is forgotten. */
-  assigned(owned: number): void {
+  /** A new assignment (topic to partitions): what was known of the old one is forgotten. */
+  assigned(assignment: Readonly<Record<string, readonly number[]>>): void {
     this.partitions.clear();
-    this.owned = owned;
+    this.owned = new Set(
+      Object.entries(assignment).flatMap(([topic, partitions]) =>
+        partitions.map((partition) => `${topic}/${partition}`),
+      ),
+    );
     this.recount();
   }
 
   /** A fetch of `topic`/`partition` whose log ends before `end`, handing over from `first` on. */
   fetched(topic: string, partition: number, end: number, first: number): void {
     const key = `${topic}/${partition}`;
+    if (!this.owned.has(key)) return;
     const known = this.partitions.get(key);
     if (known) {
       known.end = Math.max(known.end, end);
@@ -30,6 +36,11 @@ export class ConsumerBacklog {
       known.finished = Math.max(known.finished, first);
     } else this.partitions.set(key, { end, finished: first });
     this.recount();
+  }
+
+  /** A fetch that handed nothing over (only control records, say): all before `next` is done. */
+  skipped(topic: string, partition: number, end: number, next: number): void {
+    this.fetched(topic, partition, end, next);
   }
 
   /** Every message of `topic`/`partition` before `next` is handled. */
@@ -45,8 +56,8 @@ export class ConsumerBacklog {
     for (const { end, finished } of this.partitions.values()) {
       messages += Math.max(0, end - finished);
     }
-    if (messages === this.last.messages && this.owned === this.last.partitions) return;
-    this.last = { messages, partitions: this.owned };
+    if (messages === this.last.messages && this.owned.size === this.last.partitions) return;
+    this.last = { messages, partitions: this.owned.size };
     this.report?.(this.last);
   }
 }

@@ -35,7 +35,12 @@ function fakePayload(
   highWatermark = nextOffset(messages.at(-1)?.offset ?? '-1'),
 ) {
   const events: string[] = [];
-  const state = { running: true, stale: false, heartbeatError: undefined as Error | undefined };
+  const state = {
+    running: true,
+    stale: false,
+    heartbeatError: undefined as Error | undefined,
+    commitError: undefined as Error | undefined,
+  };
   const payload = {
     batch: { topic, partition, messages, highWatermark },
     resolveOffset: (offset: string) => events.push(`resolve ${offset}`),
@@ -50,6 +55,7 @@ function fakePayload(
     commitOffsetsIfNecessary: async (offsets?: {
       topics: { topic: string; partitions: { partition: number; offset: string }[] }[];
     }) => {
+      if (state.commitError) throw state.commitError;
       for (const t of offsets?.topics ?? []) {
         for (const p of t.partitions) events.push(`commit ${t.topic}/${p.partition}@${p.offset}`);
       }
@@ -107,6 +113,7 @@ describe('the kafkajs eachBatch handler', () => {
     const reports: number[] = [];
     const seenByHandler: number[] = [];
     const backlog = new ConsumerBacklog(({ messages }) => reports.push(messages));
+    backlog.assigned({ 'saga.replies': [2] });
     const { eachBatch } = processor({
       maxBatchSize: 2,
       backlog,
@@ -122,7 +129,21 @@ describe('the kafkajs eachBatch handler', () => {
 
     // A chunk still counts while its handler runs: 8, 6 and 4 before each of the three.
     expect(seenByHandler).toEqual([8, 6, 4]);
-    expect(reports).toEqual([8, 6, 4, 3]);
+    expect(reports).toEqual([0, 8, 6, 4, 3]);
+  });
+
+  it('counts a resolved chunk down even when its commit fails (kafkajs fetches on from it)', async () => {
+    const reports: number[] = [];
+    const backlog = new ConsumerBacklog(({ messages }) => reports.push(messages));
+    backlog.assigned({ 'saga.replies': [2] });
+    const { eachBatch } = processor({ backlog, handleBatch: async () => NONE });
+    const { payload, state, events } = fakePayload([record(4, 'a'), record(5, 'b')]);
+    state.commitError = new Error('request timed out');
+
+    await expect(eachBatch(payload)).rejects.toThrow('request timed out');
+
+    expect(events).toContain('resolve 5');
+    expect(reports).toEqual([0, 2, 0]);
   });
 
   it('with requireUtf8, dead-letters records that are not UTF-8 without handing them over', async () => {

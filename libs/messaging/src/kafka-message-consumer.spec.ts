@@ -3,13 +3,19 @@ import {
   type Consumer,
   type ConsumerConfig,
   type ConsumerRunConfig,
+  type EachBatchPayload,
   type Kafka,
 } from 'kafkajs';
 import { KafkaMessageConsumer } from './kafka-message-consumer.js';
 import { resolveKafkaTransportOptions } from './kafka-transport-options.js';
 import { silentTransportLogger } from './transport-logger.js';
 
-const EVENTS = { GROUP_JOIN: 'join', CRASH: 'crash', FETCH_START: 'fetch_start' };
+const EVENTS = {
+  GROUP_JOIN: 'join',
+  CRASH: 'crash',
+  FETCH_START: 'fetch_start',
+  END_BATCH_PROCESS: 'end_batch_process',
+};
 
 type Outcome = 'join' | 'crash' | 'throw';
 
@@ -24,11 +30,13 @@ function fakeKafka(outcomes: Outcome[] = []) {
   let pausedThrows = false;
   let made = 0;
   let crashCurrent: (() => void) | undefined;
+  let emitCurrent: ((name: string, payload: object) => void) | undefined;
   const makeConsumer = (outcome: Outcome) => {
     const listeners = new Map<string, ((event: unknown) => void)[]>();
     const emit = (name: string, payload: object) =>
       listeners.get(name)?.forEach((listener) => listener({ payload }));
     crashCurrent = () => emit(EVENTS.CRASH, { error: new Error('lost'), restart: false });
+    emitCurrent = emit;
     return {
       events: EVENTS,
       on: (name: string, listener: (event: unknown) => void) => {
@@ -76,6 +84,7 @@ function fakeKafka(outcomes: Outcome[] = []) {
     run: () => run,
     made: () => made,
     crash: () => crashCurrent?.(),
+    emit: (name: string, payload: object) => emitCurrent?.(name, payload),
     failPause: () => (pausedThrows = true),
   };
 }
@@ -139,6 +148,45 @@ describe('the kafkajs consumer adapter', () => {
     await waitUntil(() => fake.made() === 2 && consumer.isMember());
     await consumer.stop();
     expect(fake.calls.filter((c) => c === 'disconnect')).toHaveLength(2);
+  });
+
+  it('reports its backlog from its assignment on, keeps it through a crash, and moves past batches kafkajs filtered empty', async () => {
+    const fake = fakeKafka();
+    const reports: { messages: number; partitions: number }[] = [];
+    const consumer = consumerOn(fake.kafka);
+    await consumer.start({ ...start, onBacklog: (backlog) => reports.push({ ...backlog }) });
+    // Offset 3 of partition 1 handed over while the log ends before 7.
+    await fake.run()!.eachBatch!({
+      batch: {
+        topic: 't',
+        partition: 1,
+        highWatermark: '7',
+        messages: [{ key: null, value: Buffer.from('{}'), headers: {}, offset: '3' }],
+      },
+      resolveOffset: () => undefined,
+      heartbeat: async () => undefined,
+      pause: () => () => undefined,
+      commitOffsetsIfNecessary: async () => undefined,
+      uncommittedOffsets: () => ({ topics: [] }),
+      isRunning: () => true,
+      isStale: () => false,
+    } as unknown as EachBatchPayload);
+    // Offsets 4 and 5: control records only, which kafkajs hands nobody.
+    const filtered = { topic: 't', partition: 1, highWatermark: '7', batchSize: 0 };
+    fake.emit(EVENTS.END_BATCH_PROCESS, { ...filtered, firstOffset: '4', lastOffset: '5' });
+    fake.crash();
+    const beforeRejoin = reports.length;
+    await waitUntil(() => fake.made() === 2 && consumer.isMember());
+
+    expect(reports.slice(0, beforeRejoin)).toEqual([
+      { messages: 0, partitions: 2 },
+      { messages: 4, partitions: 2 },
+      { messages: 3, partitions: 2 },
+      { messages: 1, partitions: 2 },
+    ]);
+    // The new assignment starts from nothing.
+    expect(reports.slice(beforeRejoin)).toEqual([{ messages: 0, partitions: 2 }]);
+    await consumer.stop();
   });
 
   it('resolves start when stopped before any join, and makes no consumer after', async () => {

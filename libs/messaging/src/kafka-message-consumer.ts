@@ -227,6 +227,13 @@ export class KafkaMessageConsumer implements MessageConsumer {
   private watch(consumer: Consumer, groupId: string, onJoin: () => void): Promise<unknown> {
     const { logger, onPoll } = this.deps;
     if (onPoll) consumer.on(consumer.events.FETCH_START, () => onPoll());
+    // kafkajs hands no batch over when filtering left it empty (control records): it still
+    // moves past them, and so does the backlog.
+    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+      if (payload.batchSize !== 0) return;
+      const { topic, partition, highWatermark, lastOffset } = payload;
+      this.backlog.skipped(topic, partition, Number(highWatermark), Number(lastOffset) + 1);
+    });
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       const partitions = Object.values(payload.memberAssignment).reduce(
         (sum, list) => sum + list.length,
@@ -239,7 +246,7 @@ export class KafkaMessageConsumer implements MessageConsumer {
         partitions,
       });
       if (this.state !== 'running') return;
-      this.backlog.assigned(partitions);
+      this.backlog.assigned(payload.memberAssignment);
       this.member = true;
       onJoin();
       if (this.paused) this.applyPause();

@@ -108,6 +108,7 @@ describe('the coordinator consumers', () => {
     await until(() => consumers!.repliesFirst.isBehind);
     // The cap on sagas in flight reached, then left: the starts still wait for the replies.
     admission.noteStarted(1_000);
+    expect(admission.isFull).toBe(true);
     admission.beginCount();
     admission.update(0);
     expect(admission.isFull).toBe(false);
