@@ -19,14 +19,7 @@ export interface OrderPlan {
   readonly expected: ExpectedEnd;
 }
 
-/** An order saga's input that every participant accepts (an apple in stock, a small amount). */
-export const orderInput = (orderId: string) => ({
-  orderId,
-  customerId: 'c-1',
-  items: [{ sku: 'apple', quantity: 1 }],
-  amount: 120,
-  currency: 'EUR',
-});
+export { orderInput } from '../../apps/coordinator/src/decisions/memory-saga-store.fixture.js';
 
 /**
  * `count` order sagas named after `run`: every `declineEvery`-th one asks for more than the

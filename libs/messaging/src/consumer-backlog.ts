@@ -38,11 +38,6 @@ export class ConsumerBacklog {
     this.recount();
   }
 
-  /** A fetch that handed nothing over (only control records, say): all before `next` is done. */
-  skipped(topic: string, partition: number, end: number, next: number): void {
-    this.fetched(topic, partition, end, next);
-  }
-
   /** Every message of `topic`/`partition` before `next` is handled. */
   finished(topic: string, partition: number, next: number): void {
     const known = this.partitions.get(`${topic}/${partition}`);

@@ -228,11 +228,11 @@ export class KafkaMessageConsumer implements MessageConsumer {
     const { logger, onPoll } = this.deps;
     if (onPoll) consumer.on(consumer.events.FETCH_START, () => onPoll());
     // kafkajs hands no batch over when filtering left it empty (control records): it still
-    // moves past them, and so does the backlog.
+    // moves past them, and so does the backlog (a fetch handing over from the next offset on).
     consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
       if (payload.batchSize !== 0) return;
       const { topic, partition, highWatermark, lastOffset } = payload;
-      this.backlog.skipped(topic, partition, Number(highWatermark), Number(lastOffset) + 1);
+      this.backlog.fetched(topic, partition, Number(highWatermark), Number(lastOffset) + 1);
     });
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       const partitions = Object.values(payload.memberAssignment).reduce(

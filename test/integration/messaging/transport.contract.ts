@@ -5,6 +5,7 @@ import { DEAD_LETTER_HEADERS } from '#contracts';
 import type {
   BatchHandler,
   BatchOutcome,
+  ConsumerStartOptions,
   IncomingMessage,
   MessageConsumer,
   MessagePublisher,
@@ -78,10 +79,11 @@ export function describeTransportContract(
       groupId: string,
       topics: string[],
       handleBatch: BatchHandler,
+      onBacklog?: ConsumerStartOptions['onBacklog'],
     ): Promise<ConsumerUnderTest> {
       const made = transport.createConsumer();
       running.push(made.consumer);
-      await made.consumer.start({ groupId, topics, handleBatch });
+      await made.consumer.start({ groupId, topics, handleBatch, ...(onBacklog && { onBacklog }) });
       return made;
     }
 
@@ -343,21 +345,19 @@ export function describeTransportContract(
         const handed: number[] = [];
         const reports: number[] = [];
         const owned = new Set<number>();
-        const { consumer } = transport.createConsumer();
-        running.push(consumer);
-        await consumer.start({
-          groupId: uniqueName('group'),
-          topics: [topic],
-          handleBatch: async (messages) => {
+        await startConsumer(
+          uniqueName('group'),
+          [topic],
+          async (messages) => {
             handed.push(messages.length);
             await held;
             return NO_DEAD_LETTERS;
           },
-          onBacklog: ({ messages, partitions }) => {
+          ({ messages, partitions }) => {
             owned.add(partitions);
             reports.push(messages);
           },
-        });
+        );
 
         await waitFor('a first batch in hand', () => handed.length === 1);
         const inHand = reports.at(-1) ?? 0;

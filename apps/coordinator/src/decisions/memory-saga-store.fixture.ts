@@ -16,7 +16,10 @@ import { DecisionRunner, type DecisionParts } from './decision-runner.js';
 export const registry = createSagaRegistry([orderSaga]);
 export const NOW = Date.parse('2026-12-05T00:00:00Z');
 
-/** An order saga's input (one apple, 120 EUR). */
+/**
+ * An order saga's input that every participant accepts (an apple in stock, a small amount); the
+ * integration tests' load (test/support/saga-load.ts) uses it too.
+ */
 export const orderInput = (orderId: string) => ({
   orderId,
   customerId: 'c-1',
