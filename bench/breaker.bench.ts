@@ -16,6 +16,7 @@ const ROUNDS = 5;
 const config: ResilienceConfig = {
   maxSagasInFlight: 10_000,
   startsPauseAtReplyBacklog: 100,
+  httpStartWaitMaxMs: 5_000,
   capacityPollMs: 250,
   participantDefaults: {
     errorThresholdPercentage: 50,

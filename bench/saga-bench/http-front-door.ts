@@ -46,7 +46,10 @@ export class HttpFrontDoor implements FrontDoor {
         if (response.status === 202) this.acceptedMs.push(performance.now() - sent);
         else this.refuse(`${response.status} ${text.slice(0, 200)}`);
       })
-      .catch((error: unknown) => this.refuse(String(error)))
+      // fetch's own error says only "fetch failed": the socket's error is its cause.
+      .catch((error: unknown) =>
+        this.refuse(`${String(error)} (${String((error as Error).cause)})`),
+      )
       .finally(() => this.inFlight.delete(request));
     this.inFlight.add(request);
   }

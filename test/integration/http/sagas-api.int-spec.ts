@@ -215,12 +215,22 @@ describe('the saga HTTP API', () => {
     });
 
     it('answers 429 with Retry-After while too many sagas are in flight', async () => {
-      operations.failure = new SagaCapacityError(10_000, 10_000, 1);
+      operations.failure = SagaCapacityError.atCap(10_000, 10_000);
       const response = await post('/sagas', startBody);
       expect(response.status).toBe(429);
       expect(response.headers.get('retry-after')).toBe('1');
       expect(((await response.json()) as { message: string }).message).toContain(
         'the limit is 10000',
+      );
+    });
+
+    it('answers 429 with Retry-After when a start waited too long for the replies', async () => {
+      operations.failure = SagaCapacityError.repliesBehind(5_000);
+      const response = await post('/sagas', startBody);
+      expect(response.status).toBe(429);
+      expect(response.headers.get('retry-after')).toBe('1');
+      expect(((await response.json()) as { message: string }).message).toContain(
+        'the start waited 5000 ms',
       );
     });
 

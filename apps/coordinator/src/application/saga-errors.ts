@@ -74,14 +74,29 @@ export class InvalidCursorError extends SagaOperationError {
   }
 }
 
-/** Too many sagas in flight to take another now (HTTP 429 with `Retry-After`). */
+/** No room for another saga now: a start to try again later (HTTP 429 with `Retry-After`). */
 export class SagaCapacityError extends SagaOperationError {
   override name = 'SagaCapacityError';
   constructor(
-    readonly inFlight: number,
-    readonly limit: number,
+    message: string,
     readonly retryAfterSeconds: number,
   ) {
-    super(`${inFlight} sagas are in flight, the limit is ${limit}: try again later`);
+    super(message);
+  }
+
+  /** The cap on sagas in flight is reached (`inFlight` counts the starts waiting too). */
+  static atCap(inFlight: number, limit: number): SagaCapacityError {
+    return new SagaCapacityError(
+      `${inFlight} sagas are in flight, the limit is ${limit}: try again later`,
+      1,
+    );
+  }
+
+  /** The replies this instance has yet to handle stayed many for as long as a start may wait. */
+  static repliesBehind(waitedMs: number): SagaCapacityError {
+    return new SagaCapacityError(
+      `the coordinator is behind on the replies of the sagas in flight: the start waited ${waitedMs} ms for them; try again later`,
+      1,
+    );
   }
 }

@@ -28,6 +28,11 @@ export interface ResilienceConfig {
    * that of the reply partitions it owns. Sagas in flight finish before new ones begin (0: never).
    */
   readonly startsPauseAtReplyBacklog: number;
+  /**
+   * The longest a `POST /sagas` waits, in memory, while the instance is behind on replies (see
+   * startsPauseAtReplyBacklog) before it is answered 429, in ms (0: POSTs never wait).
+   */
+  readonly httpStartWaitMaxMs: number;
   /** How often the counts behind the caps are read from the database, in ms. */
   readonly capacityPollMs: number;
   /** Limits every participant gets unless `overrides` names it. */
@@ -64,6 +69,7 @@ const overridesSchema = z.preprocess(
 export const resilienceEnvironmentSchema = z.object({
   MAX_SAGAS_IN_FLIGHT: boundedInt(1, 100_000_000, 10_000),
   STARTS_PAUSE_AT_REPLY_BACKLOG: boundedInt(0, 10_000_000, 100),
+  HTTP_START_WAIT_MAX_MS: boundedInt(0, 600_000, 5_000),
   CAPACITY_POLL_MS: boundedInt(10, 60_000, 250),
   BREAKER_ERROR_THRESHOLD_PERCENT: boundedInt(1, 100, 50),
   BREAKER_VOLUME_THRESHOLD: boundedInt(0, 1_000_000, 10),
@@ -81,6 +87,7 @@ export function resilienceConfig(
   return {
     maxSagasInFlight: env.MAX_SAGAS_IN_FLIGHT,
     startsPauseAtReplyBacklog: env.STARTS_PAUSE_AT_REPLY_BACKLOG,
+    httpStartWaitMaxMs: env.HTTP_START_WAIT_MAX_MS,
     capacityPollMs: env.CAPACITY_POLL_MS,
     participantDefaults: {
       errorThresholdPercentage: env.BREAKER_ERROR_THRESHOLD_PERCENT,

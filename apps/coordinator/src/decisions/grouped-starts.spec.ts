@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import type { StartSagaAnswer, StartSagaRequest } from '../application/saga-operations.js';
 import { GroupedStarts, type TraceParent } from './grouped-starts.js';
 
@@ -37,6 +38,8 @@ const options = (concurrency: number, maxGroup: number, maxGroupWeight = 1_000) 
   maxGroupWeight,
   weigh: (r: StartSagaRequest) => (r.input as { size: number }).size,
   isolate: (error: unknown) => !String(error).includes('unavailable'),
+  maxHeldWaitMs: 1_000,
+  late: (waitedMs: number) => new Error(`waited ${waitedMs} ms`),
 });
 
 /** Lets every settled promise run its continuations (no timers involved). */
@@ -162,5 +165,72 @@ describe('GroupedStarts', () => {
     }
     await Promise.all(answers);
     expect(tx.calls.map((c) => c.keys)).toEqual([['a'], ['b', 'c'], ['huge'], ['d', 'e']]);
+  });
+
+  describe('held', () => {
+    afterEach(() => jest.useRealTimers());
+
+    it('begins no write while held; released, it sends them a group at a time, asking again before each', async () => {
+      const tx = new FakeTransactions();
+      const grouped = new GroupedStarts(tx.startMany, options(1, 2));
+      grouped.hold(true);
+      const answers = ['a', 'b', 'c', 'd'].map((key) => grouped.submit(request(key), undefined));
+      await settle();
+      expect(tx.calls).toHaveLength(0);
+      expect(grouped.waitingCount).toBe(4);
+
+      grouped.hold(false);
+      expect(tx.calls.map((c) => c.keys)).toEqual([['a', 'b']]);
+      grouped.hold(true); // held again while the first group runs
+      tx.calls[0]!.end();
+      await settle();
+      expect(tx.calls).toHaveLength(1);
+      expect(grouped.waitingCount).toBe(2);
+
+      grouped.hold(false);
+      expect(tx.calls.map((c) => c.keys)).toEqual([
+        ['a', 'b'],
+        ['c', 'd'],
+      ]);
+      tx.calls[1]!.end();
+      await expect(Promise.all(answers)).resolves.toHaveLength(4);
+    });
+
+    it('answers with late() each start that waited maxHeldWaitMs while held, writing none of them', async () => {
+      jest.useFakeTimers();
+      const tx = new FakeTransactions();
+      const grouped = new GroupedStarts(tx.startMany, options(1, 10));
+      grouped.hold(true);
+      const first = grouped.submit(request('a'), undefined);
+      await jest.advanceTimersByTimeAsync(400);
+      const second = grouped.submit(request('b'), undefined);
+
+      await jest.advanceTimersByTimeAsync(599);
+      expect(grouped.waitingCount).toBe(2);
+      await jest.advanceTimersByTimeAsync(1);
+      await expect(first).resolves.toEqual(new Error('waited 1000 ms'));
+      expect(grouped.waitingCount).toBe(1);
+
+      grouped.hold(false);
+      expect(tx.calls.map((c) => c.keys)).toEqual([['b']]);
+      tx.calls[0]!.end();
+      await expect(second).resolves.toMatchObject({ created: true });
+      expect(jest.getTimerCount()).toBe(0);
+    });
+
+    it('lets a start wait for a slot as long as it takes while not held', async () => {
+      jest.useFakeTimers();
+      const tx = new FakeTransactions();
+      const grouped = new GroupedStarts(tx.startMany, options(1, 10));
+      const first = grouped.submit(request('a'), undefined);
+      const second = grouped.submit(request('b'), undefined);
+      await jest.advanceTimersByTimeAsync(5_000);
+      tx.calls[0]!.end();
+      await first;
+      await jest.advanceTimersByTimeAsync(0); // the slot frees after the answer
+      expect(tx.calls.map((c) => c.keys)).toEqual([['a'], ['b']]);
+      tx.calls[1]!.end();
+      await expect(second).resolves.toMatchObject({ created: true });
+    });
   });
 });

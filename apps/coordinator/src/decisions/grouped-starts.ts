@@ -11,6 +11,8 @@ export type StartMany<Start> = (
 
 interface WaitingStart<Start> {
   readonly start: Start;
+  /** When it was submitted, epoch ms. */
+  readonly since: number;
   readonly traceParent: TraceParent;
   /** What it weighs in a group (see GroupedStartsOptions.maxGroupWeight). */
   readonly weight: number;
@@ -34,6 +36,12 @@ export interface GroupedStartsOptions<Start> {
    * fails them all the same (the database is unavailable).
    */
   readonly isolate: (error: unknown) => boolean;
+  /**
+   * While writes are held (see hold), a start waiting this long since it was submitted is
+   * answered with `late()` and dropped, never written.
+   */
+  readonly maxHeldWaitMs: number;
+  readonly late: (waitedMs: number) => Error;
 }
 
 /**
@@ -43,27 +51,77 @@ export interface GroupedStartsOptions<Start> {
  * idle service answers a start in one write's time, and a busy one shares each commit among
  * every start that waited for it. When a group's write fails for a reason that may be one
  * start's, each of its starts is tried again alone, so one bad start fails only itself.
+ *
+ * Writes can be held (see hold): the starts then wait, for a bounded time, and go in groups as
+ * before once released; whether writes are held is asked again before each group, so a release
+ * lets one group per slot through before it can be held again, not every start that waited.
  */
 export class GroupedStarts<Start> {
   private waiting: WaitingStart<Start>[] = [];
   private running = 0;
+  private held = false;
+  /** Set while held and starts wait: refuses those that waited too long. */
+  private lateTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly startMany: StartMany<Start>,
     private readonly options: GroupedStartsOptions<Start>,
   ) {}
 
-  /** Resolves with the start's answer or its refusal, once its write has committed. */
+  /** Starts submitted and not yet taken into a write. */
+  get waitingCount(): number {
+    return this.waiting.length;
+  }
+
+  /**
+   * Resolves with the start's answer or its refusal, once its write has committed (or, while
+   * writes are held, once it has waited `maxHeldWaitMs`: then with `late()`).
+   */
   submit(start: Start, traceParent: TraceParent): Promise<StartSagaAnswer | Error> {
     return new Promise((resolve, reject) => {
       const weight = this.options.weigh(start);
-      this.waiting.push({ start, traceParent, weight, resolve, reject });
+      this.waiting.push({ start, traceParent, since: Date.now(), weight, resolve, reject });
       this.next();
+      this.refuseLate();
     });
   }
 
+  /** While held, no write begins: the writes under way finish, the starts wait. */
+  hold(held: boolean): void {
+    this.held = held;
+    if (held) {
+      this.refuseLate();
+      return;
+    }
+    clearTimeout(this.lateTimer);
+    this.lateTimer = undefined;
+    this.next();
+  }
+
+  /** While held, answers the starts that waited maxHeldWaitMs, then waits for the next one. */
+  private refuseLate(): void {
+    if (!this.held || this.lateTimer !== undefined) return;
+    const now = Date.now();
+    const { maxHeldWaitMs, late } = this.options;
+    let count = 0;
+    while (count < this.waiting.length && now - this.waiting[count]!.since >= maxHeldWaitMs)
+      count++;
+    for (const waiting of this.waiting.splice(0, count)) waiting.resolve(late(now - waiting.since));
+    const oldest = this.waiting[0];
+    if (oldest === undefined) return;
+    this.lateTimer = setTimeout(
+      () => {
+        this.lateTimer = undefined;
+        this.refuseLate();
+      },
+      oldest.since + maxHeldWaitMs - now,
+    );
+    // A start waiting must not keep a stopping process alive.
+    this.lateTimer.unref();
+  }
+
   private next(): void {
-    while (this.running < this.options.concurrency && this.waiting.length > 0) {
+    while (!this.held && this.running < this.options.concurrency && this.waiting.length > 0) {
       const group = this.waiting.splice(0, this.groupSize());
       this.running++;
       void this.run(group).finally(() => {

@@ -7,20 +7,12 @@ import type {
   StartSagaRequest,
 } from '../application/saga-operations.js';
 import type { UndeliverableRow } from '../outbox/outbox-relay.js';
-import type { SagaAdmission } from '../resilience/saga-admission.js';
 import { DecisionRunner, type DecisionParts } from './decision-runner.js';
 import type { TraceParent } from './grouped-starts.js';
 import { OperatorDecisions, type BulkTake } from './operator-decisions.js';
 import { ReplyDecisions } from './reply-decisions.js';
-import { StartDecisions } from './start-decisions.js';
+import { StartDecisions, type StartSettings } from './start-decisions.js';
 import { WakeupDecisions } from './wakeup-decisions.js';
-
-/** The start path's own settings, besides the parts every decision shares. */
-export interface StartSettings {
-  readonly admission: SagaAdmission;
-  /** The largest input a saga may start with, as serialised JSON in bytes. */
-  readonly maxContextBytes: number;
-}
 
 /**
  * Takes every decision about sagas, one path each (start, replies, wake-ups, operator actions)
@@ -37,7 +29,7 @@ export class SagaDecisions implements SagaOperations {
 
   constructor(parts: DecisionParts, starts: StartSettings) {
     const runner = new DecisionRunner(parts);
-    this.starts = new StartDecisions(runner, starts.admission, starts.maxContextBytes);
+    this.starts = new StartDecisions(runner, starts);
     this.replies = new ReplyDecisions(runner);
     this.wakeups = new WakeupDecisions(runner);
     this.operators = new OperatorDecisions(runner);

@@ -1,13 +1,28 @@
+import { jest } from '@jest/globals';
 import { createSagaEngine } from '#saga-core';
+import { SagaCapacityError } from '../application/saga-errors.js';
+import { RepliesFirst } from '../resilience/replies-first.js';
 import { SagaAdmission } from '../resilience/saga-admission.js';
 import type { DecisionRunner } from './decision-runner.js';
 import { MemoryStore, NOW, orderInput, registry, runnerOn } from './memory-saga-store.fixture.js';
-import { StartDecisions } from './start-decisions.js';
+import { StartDecisions, type StartSettings } from './start-decisions.js';
 
 const start = (idempotencyKey: string, orderId = idempotencyKey) => ({
   sagaType: 'order',
   idempotencyKey,
   input: orderInput(orderId),
+});
+
+/** The start path's settings: replies never behind unless the test says so. */
+const settings = (
+  admission = new SagaAdmission(1_000),
+  overrides: Partial<StartSettings> = {},
+): StartSettings => ({
+  admission,
+  repliesFirst: new RepliesFirst(100, 1),
+  waitForRepliesMs: 5_000,
+  maxContextBytes: 64 * 1024,
+  ...overrides,
 });
 
 /** The commands the gate counts in flight, every participant together. */
@@ -39,7 +54,7 @@ describe('StartDecisions: new sagas in one statement', () => {
     store = new MemoryStore();
     admission = new SagaAdmission(1_000);
     runner = runnerOn(store);
-    starts = new StartDecisions(runner, admission, 64 * 1024);
+    starts = new StartDecisions(runner, settings(admission));
     // The first decision reads the database's clock in a transaction; then none is needed.
     const [first] = await starts.startMany([start('first')]);
     expect(first).toMatchObject({ created: true });
@@ -90,7 +105,7 @@ describe('StartDecisions: new sagas in one statement', () => {
   it('runs the transaction again when another start takes a key between its lookup and its write', async () => {
     // Before any clock reading, starts take the transaction.
     const fresh = new MemoryStore();
-    const cold = new StartDecisions(runnerOn(fresh), new SagaAdmission(1_000), 64 * 1024);
+    const cold = new StartDecisions(runnerOn(fresh), settings());
     const other = othersSaga('k', '7');
     fresh.beforeNextWrite = () => fresh.insert(other);
     const [answer] = await cold.startMany([{ ...start('k'), input: orderInput('7') }]);
@@ -128,11 +143,7 @@ describe('StartDecisions: starts that take the transaction', () => {
   it('looks the keys up first when a request is refused unless its key is taken', async () => {
     const store = new MemoryStore();
     const retired = { versionFor: () => undefined, isRetired: () => true };
-    const starts = new StartDecisions(
-      runnerOn(store, { versions: retired }),
-      new SagaAdmission(1_000),
-      64 * 1024,
-    );
+    const starts = new StartDecisions(runnerOn(store, { versions: retired }), settings());
     await starts.startMany([]); // nothing to start: no decision
     store.insert(othersSaga('kept', '8'));
     const [refused, retry] = await starts.startMany([start('new'), start('kept', '8')]);
@@ -147,7 +158,7 @@ describe('StartDecisions: starts that take the transaction', () => {
     const runner = runnerOn(store, {
       resilience: { MAX_COMMANDS_IN_FLIGHT_PER_PARTICIPANT: '1' },
     });
-    const starts = new StartDecisions(runner, new SagaAdmission(1_000), 64 * 1024);
+    const starts = new StartDecisions(runner, settings());
     await starts.startMany([start('first')]); // reads the clock; its command is in flight
     const [held] = await starts.startMany([start('held')]);
     expect(held).toMatchObject({ created: true });
@@ -155,5 +166,84 @@ describe('StartDecisions: starts that take the transaction', () => {
     expect(store.transactions).toBe(2);
     expect([...store.rows.values()].map((row) => row.idempotencyKey)).toEqual(['first', 'held']);
     expect(runner.parts.gate.status([]).map((load) => load.commandsHeld)).toContain(1);
+  });
+});
+
+describe('StartDecisions: starts over HTTP while the replies are behind', () => {
+  let store: MemoryStore;
+  let admission: SagaAdmission;
+  let repliesFirst: RepliesFirst;
+
+  /** A start path whose first saga is in flight; the replies then fall behind. */
+  async function behind(overrides: Partial<StartSettings> = {}) {
+    store = new MemoryStore();
+    admission = new SagaAdmission(3);
+    repliesFirst = new RepliesFirst(100, 1);
+    const starts = new StartDecisions(
+      runnerOn(store),
+      settings(admission, { repliesFirst, ...overrides }),
+    );
+    await starts.start(start('first'));
+    repliesFirst.noteBacklog({ messages: 100, partitions: 1 });
+    expect(repliesFirst.isBehind).toBe(true);
+    return starts;
+  }
+
+  const keys = () => [...store.rows.values()].map((row) => row.idempotencyKey);
+
+  afterEach(() => jest.useRealTimers());
+
+  it('waits, writing nothing, until the replies are down to half, then starts', async () => {
+    const starts = await behind();
+    let answered = false;
+    const waiting = starts.start(start('waits')).then((answer) => {
+      answered = true;
+      return answer;
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    repliesFirst.noteBacklog({ messages: 51, partitions: 1 });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(answered).toBe(false);
+    expect(keys()).toEqual(['first']);
+
+    repliesFirst.noteBacklog({ messages: 50, partitions: 1 });
+    await expect(waiting).resolves.toMatchObject({ created: true });
+    expect(keys()).toEqual(['first', 'waits']);
+  });
+
+  it('answers 429 once it waited as long as it may, and has written nothing', async () => {
+    const starts = await behind({ waitForRepliesMs: 2_000 });
+    jest.useFakeTimers();
+    const refused = expect(starts.start(start('late'))).rejects.toThrow(
+      'the start waited 2000 ms for them',
+    );
+    await jest.advanceTimersByTimeAsync(1_999);
+    expect(repliesFirst.isBehind).toBe(true);
+    await jest.advanceTimersByTimeAsync(1);
+    await refused;
+    expect(keys()).toEqual(['first']);
+  });
+
+  it('counts the starts waiting against the cap on sagas in flight', async () => {
+    const starts = await behind();
+    const waiting = [starts.start(start('w1')), starts.start(start('w2'))];
+    // One saga in flight and two waiting: the cap of three is reached.
+    const refusal = await starts.start(start('w3')).catch((error: unknown) => error);
+    expect(refusal).toBeInstanceOf(SagaCapacityError);
+    expect((refusal as Error).message).toBe(
+      '3 sagas are in flight, the limit is 3: try again later',
+    );
+
+    repliesFirst.noteBacklog({ messages: 0, partitions: 1 });
+    await expect(Promise.all(waiting)).resolves.toMatchObject([
+      { created: true },
+      { created: true },
+    ]);
+    expect(keys()).toEqual(['first', 'w1', 'w2']);
+  });
+
+  it('never waits with a wait of 0', async () => {
+    const starts = await behind({ waitForRepliesMs: 0 });
+    await expect(starts.start(start('now'))).resolves.toMatchObject({ created: true });
   });
 });

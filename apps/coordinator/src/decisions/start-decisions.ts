@@ -4,17 +4,19 @@ import { isDatabaseUnavailable } from '#postgres';
 import {
   IdempotencyConflictError,
   InvalidSagaInputError,
+  SagaCapacityError,
   UnknownSagaTypeError,
   UnknownSagaVersionError,
 } from '../application/saga-errors.js';
 import type { StartSagaAnswer, StartSagaRequest } from '../application/saga-operations.js';
 import { sagaTracing } from '../observability/saga-tracing.js';
 import { keyOf, type KeyedSaga } from '../persistence/saga-rows.js';
+import type { RepliesFirst } from '../resilience/replies-first.js';
 import type { SagaAdmission } from '../resilience/saga-admission.js';
 import type { SagaTransaction } from '../saga-store/saga-store.js';
 import type { DecisionRunner } from './decision-runner.js';
 import type { DecisionSession } from './decision-session.js';
-import { GroupedStarts, type GroupedStartsOptions, type TraceParent } from './grouped-starts.js';
+import { GroupedStarts, type TraceParent } from './grouped-starts.js';
 import { inputsEqual } from './inputs-equal.js';
 
 /** A start request that passed its checks: its input as the definition normalised it. */
@@ -39,13 +41,26 @@ interface CheckedStart {
  * that fails for a reason other than an unavailable database is tried again one start at a
  * time.
  */
-const START_GROUPS: GroupedStartsOptions<CheckedStart> = {
+const START_GROUPS = {
   concurrency: 2,
   maxGroup: 100,
   maxGroupWeight: 4 * 1024 * 1024,
-  weigh: (start) => start.bytes,
-  isolate: (error) => !isDatabaseUnavailable(error),
+  weigh: (start: CheckedStart) => start.bytes,
+  isolate: (error: unknown) => !isDatabaseUnavailable(error),
+  late: (waitedMs: number) => SagaCapacityError.repliesBehind(waitedMs),
 };
+
+/** The start path's own settings, besides the parts every decision shares. */
+export interface StartSettings {
+  /** The cap on sagas in flight. */
+  readonly admission: SagaAdmission;
+  /** Whether the replies this instance has yet to handle are many: then starts wait. */
+  readonly repliesFirst: RepliesFirst;
+  /** The longest a start over HTTP waits for them (0: it never waits). */
+  readonly waitForRepliesMs: number;
+  /** The largest input a saga may start with, as serialised JSON in bytes. */
+  readonly maxContextBytes: number;
+}
 
 /**
  * The start path: each request is checked against its definition, then started once per type
@@ -53,33 +68,43 @@ const START_GROUPS: GroupedStartsOptions<CheckedStart> = {
  * answers with its saga, or a conflict when the input differs.
  */
 export class StartDecisions {
-  private readonly grouped = new GroupedStarts<CheckedStart>(
-    (starts, traceParents) => this.startChecked(starts, traceParents),
-    START_GROUPS,
-  );
+  private readonly grouped: GroupedStarts<CheckedStart>;
 
   constructor(
     private readonly runner: DecisionRunner,
-    private readonly admission: SagaAdmission,
-    /** The largest input a saga may start with, as serialised JSON in bytes. */
-    private readonly maxContextBytes: number,
-  ) {}
+    private readonly settings: StartSettings,
+  ) {
+    const { repliesFirst, waitForRepliesMs } = settings;
+    this.grouped = new GroupedStarts<CheckedStart>(
+      (starts, traceParents) => this.startChecked(starts, traceParents),
+      { ...START_GROUPS, maxHeldWaitMs: waitForRepliesMs },
+    );
+    if (waitForRepliesMs === 0) return;
+    this.grouped.hold(repliesFirst.isBehind);
+    repliesFirst.onChange((behind) => this.grouped.hold(behind));
+  }
 
   /**
-   * Starts a saga, or answers with the one its idempotency key already started; refused with
-   * a SagaCapacityError while the cap on sagas in flight is reached. A request its definition
-   * refuses is answered at once; the others share their write with the starts that arrive
-   * with them (see GroupedStarts), and each answers once its start is durable.
+   * Starts a saga, or answers with the one its idempotency key already started. While the
+   * replies this instance has yet to handle are many (RepliesFirst), no start is written: they
+   * wait, as starts on `saga.start` do, so that the sagas in flight finish first; for
+   * `waitForRepliesMs` at most, then they are refused with a SagaCapacityError (nothing was
+   * written: a retry is safe). Refused at once while the sagas in flight and the starts
+   * waiting are at their cap. A request its definition refuses is answered at once; the others
+   * share their write with the starts that arrive with them (see GroupedStarts), and each
+   * answers once its start is durable.
    */
   async start(request: StartSagaRequest, traceParent?: TraceParent): Promise<StartSagaAnswer> {
     const checked = this.checkStart(request);
     if (checked instanceof Error) throw checked;
+    const { admission } = this.settings;
+    const waiting = this.grouped.waitingCount;
     // At the cap, a retry of a start already made still gets its saga, not a 429.
-    if (this.admission.isFull) {
+    if (admission.isFullWith(waiting)) {
       const existing = await this.runner.parts.store.transaction((tx) =>
         this.findByKeys(tx, [request]),
       );
-      if (existing.size === 0) this.admission.assertRoom();
+      if (existing.size === 0) admission.assertRoom(waiting);
     }
     const answer = await this.grouped.submit(checked, traceParent);
     if (answer instanceof Error) throw answer;
@@ -122,7 +147,7 @@ export class StartDecisions {
         const existing = await this.findByKeys(tx, requests);
         return this.startAll(session, checked, traceParents, existing, ours);
       }));
-    this.admission.noteStarted(
+    this.settings.admission.noteStarted(
       answers.filter((answer) => !(answer instanceof Error) && answer.created).length,
     );
     return answers;
@@ -163,7 +188,7 @@ export class StartDecisions {
     const parsed = definition.input.safeParse(request.input);
     const input = parsed.success ? parsed.data : request.input;
     const bytes = Buffer.byteLength(JSON.stringify(input));
-    const limit = this.maxContextBytes;
+    const limit = this.settings.maxContextBytes;
     if (bytes > limit) {
       return new InvalidSagaInputError([{ path: '', message: `larger than ${limit} bytes` }]);
     }

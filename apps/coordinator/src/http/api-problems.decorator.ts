@@ -11,7 +11,7 @@ const DESCRIPTIONS: Readonly<Record<number, string>> = {
   409: 'Not allowed in the saga’s current state, or the key was used with another input',
   413: `The body is over ${BODY_LIMIT_BYTES} bytes`,
   415: 'The body is not application/json',
-  429: 'The client is over its rate limit; `Retry-After` says how many seconds to wait',
+  429: 'The client is over its rate limit, or (a start) the coordinator has no room for another saga now: at its cap on sagas in flight, or behind on replies for longer than a start waits; `Retry-After` says how many seconds to wait',
   503: 'A service it needs (the database, the broker) is unavailable; nothing was done, try again',
 };
 

@@ -7,6 +7,7 @@ import type { BreakerChange } from './participant-breaker.js';
 const config: ResilienceConfig = {
   maxSagasInFlight: 100,
   startsPauseAtReplyBacklog: 100,
+  httpStartWaitMaxMs: 5_000,
   capacityPollMs: 250,
   participantDefaults: {
     errorThresholdPercentage: 50,

@@ -12,6 +12,8 @@ import { Listeners } from '../common/listeners.js';
  * `pauseAt` is for the whole deployment: an instance's share is that of the reply topic's
  * `partitions` it owns, so the instances together leave at most about `pauseAt` replies unread
  * whatever their number. An instance that owns none never waits. 0 turns it off.
+ *
+ * Starts over HTTP wait in memory instead (StartDecisions), for a bounded time.
  */
 export class RepliesFirst {
   private behind = false;

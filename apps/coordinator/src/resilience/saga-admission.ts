@@ -51,9 +51,15 @@ export class SagaAdmission {
     return this.inFlight;
   }
 
-  /** Throws the 429 error when at the cap. */
-  assertRoom(): void {
-    if (this.full) throw new SagaCapacityError(this.inFlight, this.limit, 1);
+  /** Whether the sagas in flight and `pending` starts more reach the cap. */
+  isFullWith(pending: number): boolean {
+    return this.inFlight + pending >= this.limit;
+  }
+
+  /** Throws the 429 error when the sagas in flight and `pending` starts more reach the cap. */
+  assertRoom(pending = 0): void {
+    if (this.isFullWith(pending))
+      throw SagaCapacityError.atCap(this.inFlight + pending, this.limit);
   }
 
   private evaluate(): void {

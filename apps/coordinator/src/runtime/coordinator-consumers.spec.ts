@@ -13,6 +13,7 @@ import { loadCoordinatorConfig } from '../config/coordinator-config.js';
 import type { DeadLetterSealer } from '../dead-letters/dead-letter-sealer.js';
 import type { SagaDecisions } from '../decisions/saga-decisions.js';
 import { Metrics } from '../observability/metrics.js';
+import { RepliesFirst } from '../resilience/replies-first.js';
 import { SagaAdmission } from '../resilience/saga-admission.js';
 import type { SensitiveData } from '../security/sensitive-data.js';
 import { CoordinatorConsumers } from './coordinator-consumers.js';
@@ -90,6 +91,10 @@ describe('the coordinator consumers', () => {
       decisions,
       sensitive: { redactStart: (value: string) => value } as unknown as SensitiveData,
       admission,
+      repliesFirst: new RepliesFirst(
+        config.resilience.startsPauseAtReplyBacklog,
+        config.topicPartitions,
+      ),
       database: {} as Database,
       deadLetterSealer: {} as DeadLetterSealer,
       metrics: new Metrics(),

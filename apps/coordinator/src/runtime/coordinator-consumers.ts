@@ -20,7 +20,7 @@ import { startBatchHandler } from '../inbound/start-handler.js';
 import type { ConsumerTuning, MessageTransport } from '#messaging';
 import { countingDeadLetters } from '../observability/dead-letter-metrics.js';
 import type { Metrics } from '../observability/metrics.js';
-import { RepliesFirst } from '../resilience/replies-first.js';
+import type { RepliesFirst } from '../resilience/replies-first.js';
 import type { SagaAdmission } from '../resilience/saga-admission.js';
 import type { SensitiveData } from '../security/sensitive-data.js';
 
@@ -42,6 +42,8 @@ export interface CoordinatorConsumersParts {
   readonly decisions: SagaDecisions;
   readonly sensitive: SensitiveData;
   readonly admission: SagaAdmission;
+  /** Whether the replies not yet handled are many; fed by the reply consumer's backlog. */
+  readonly repliesFirst: RepliesFirst;
   readonly database: Database;
   readonly deadLetterSealer: DeadLetterSealer;
   readonly metrics: Metrics;
@@ -63,10 +65,7 @@ export class CoordinatorConsumers {
   readonly repliesFirst: RepliesFirst;
 
   constructor(private readonly parts: CoordinatorConsumersParts) {
-    this.repliesFirst = new RepliesFirst(
-      parts.config.resilience.startsPauseAtReplyBacklog,
-      parts.config.topicPartitions,
-    );
+    this.repliesFirst = parts.repliesFirst;
     parts.admission.onChange((full) => this.onAdmissionChange(full));
     this.repliesFirst.onChange((behind) => {
       // Debug only: past saturation this flips every few hundred replies.

@@ -30,6 +30,7 @@ import { coordinatorDatabase } from '../persistence/coordinator-database.js';
 import { BreakerLog } from '../resilience/breaker-log.js';
 import { CapacityMonitor } from '../resilience/capacity-monitor.js';
 import { CommandGate } from '../resilience/command-gate.js';
+import { RepliesFirst } from '../resilience/replies-first.js';
 import { SagaAdmission } from '../resilience/saga-admission.js';
 import { coordinatorPurgeTasks } from '../retention/coordinator-purge-tasks.js';
 import { FieldCipher } from '../security/field-cipher.js';
@@ -131,6 +132,12 @@ export function coreProviders(inputs: CoreInputs): Provider[] {
         new SagaAdmission(config.resilience.maxSagasInFlight),
     },
     {
+      provide: RepliesFirst,
+      inject: [COORDINATOR_CONFIG],
+      useFactory: (config: CoordinatorConfig) =>
+        new RepliesFirst(config.resilience.startsPauseAtReplyBacklog, config.topicPartitions),
+    },
+    {
       provide: BreakerLog,
       inject: [COORDINATOR_CONFIG, Database, TOPIC_NAMES, OutboxFastPath, CommandGate],
       useFactory: (
@@ -225,6 +232,7 @@ export function coreProviders(inputs: CoreInputs): Provider[] {
         SensitiveData,
         CommandGate,
         SagaAdmission,
+        RepliesFirst,
         OutboxFastPath,
         Metrics,
         RegisteredDefinitions,
@@ -238,6 +246,7 @@ export function coreProviders(inputs: CoreInputs): Provider[] {
         sensitive: SensitiveData,
         gate: CommandGate,
         admission: SagaAdmission,
+        repliesFirst: RepliesFirst,
         fastPath: OutboxFastPath,
         metrics: Metrics,
         definitions: RegisteredDefinitions,
@@ -258,7 +267,12 @@ export function coreProviders(inputs: CoreInputs): Provider[] {
             versions: definitions,
             stateCacheSize: config.tuning.stateCacheSize,
           },
-          { admission, maxContextBytes: config.security.maxContextBytes },
+          {
+            admission,
+            repliesFirst,
+            waitForRepliesMs: config.resilience.httpStartWaitMaxMs,
+            maxContextBytes: config.security.maxContextBytes,
+          },
         ),
     },
     {
@@ -337,6 +351,7 @@ export function coreProviders(inputs: CoreInputs): Provider[] {
         SagaDecisions,
         SensitiveData,
         SagaAdmission,
+        RepliesFirst,
         Database,
         DEAD_LETTER_SEALER,
         Metrics,
@@ -349,6 +364,7 @@ export function coreProviders(inputs: CoreInputs): Provider[] {
         decisions: SagaDecisions,
         sensitive: SensitiveData,
         admission: SagaAdmission,
+        repliesFirst: RepliesFirst,
         database: Database,
         deadLetterSealer: DeadLetterSealer,
         metrics: Metrics,
@@ -361,6 +377,7 @@ export function coreProviders(inputs: CoreInputs): Provider[] {
           decisions,
           sensitive,
           admission,
+          repliesFirst,
           database,
           deadLetterSealer,
           metrics,
