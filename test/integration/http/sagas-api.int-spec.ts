@@ -225,10 +225,10 @@ describe('the saga HTTP API', () => {
     });
 
     it('answers 429 with Retry-After when a start waited too long for the replies', async () => {
-      operations.failure = SagaCapacityError.repliesBehind(5_000);
+      operations.failure = SagaCapacityError.repliesBehind(5_000, () => 0.99);
       const response = await post('/sagas', startBody);
       expect(response.status).toBe(429);
-      expect(response.headers.get('retry-after')).toBe('1');
+      expect(response.headers.get('retry-after')).toBe('3');
       expect(((await response.json()) as { message: string }).message).toContain(
         'the start waited 5000 ms',
       );

@@ -92,10 +92,21 @@ export class SagaCapacityError extends SagaOperationError {
     );
   }
 
-  /** The replies this instance has yet to handle stayed many for as long as a start may wait. */
-  static repliesBehind(waitedMs: number): SagaCapacityError {
+  /**
+   * The replies this instance has yet to handle stayed many for as long as a start may wait.
+   * The starts refused together are told to come back 1 to 3 s later, not all at once.
+   */
+  static repliesBehind(waitedMs: number, random = Math.random): SagaCapacityError {
     return new SagaCapacityError(
-      `the coordinator is behind on the replies of the sagas in flight: the start waited ${waitedMs} ms for them; try again later`,
+      `the coordinator is behind on the replies of the sagas in flight: the start waited ${Math.round(waitedMs)} ms for them; try again later`,
+      1 + Math.floor(random() * 3),
+    );
+  }
+
+  /** The starts waiting for a write on this instance hold as much input as they may. */
+  static startsWaiting(maxBytes: number): SagaCapacityError {
+    return new SagaCapacityError(
+      `the starts waiting on this instance hold ${maxBytes} bytes of input, the most they may: try again later`,
       1,
     );
   }

@@ -218,6 +218,31 @@ describe('GroupedStarts', () => {
       expect(jest.getTimerCount()).toBe(0);
     });
 
+    it('refuses at once, when held, the starts that waited long enough for a slot, then the next when its time comes', async () => {
+      jest.useFakeTimers();
+      const tx = new FakeTransactions();
+      const grouped = new GroupedStarts(tx.startMany, options(1, 10));
+      const running = grouped.submit(request('a'), undefined);
+      const slow = grouped.submit(request('b', 5), undefined);
+      await jest.advanceTimersByTimeAsync(1_500);
+      const later = grouped.submit(request('c', 7), undefined);
+      expect(grouped.waitingWeight).toBe(12);
+
+      grouped.hold(true);
+      await expect(slow).resolves.toEqual(new Error('waited 1500 ms'));
+      expect(grouped.waitingWeight).toBe(7);
+      await jest.advanceTimersByTimeAsync(999);
+      expect(grouped.waitingCount).toBe(1);
+      await jest.advanceTimersByTimeAsync(1);
+      await expect(later).resolves.toEqual(new Error('waited 1000 ms'));
+      expect(grouped.waitingCount).toBe(0);
+      expect(grouped.waitingWeight).toBe(0);
+
+      tx.calls[0]!.end();
+      await expect(running).resolves.toMatchObject({ created: true });
+      expect(tx.calls).toHaveLength(1);
+    });
+
     it('lets a start wait for a slot as long as it takes while not held', async () => {
       jest.useFakeTimers();
       const tx = new FakeTransactions();

@@ -11,7 +11,7 @@ export type StartMany<Start> = (
 
 interface WaitingStart<Start> {
   readonly start: Start;
-  /** When it was submitted, epoch ms. */
+  /** When it was submitted, on the monotonic clock (performance.now). */
   readonly since: number;
   readonly traceParent: TraceParent;
   /** What it weighs in a group (see GroupedStartsOptions.maxGroupWeight). */
@@ -59,6 +59,7 @@ export interface GroupedStartsOptions<Start> {
 export class GroupedStarts<Start> {
   private waiting: WaitingStart<Start>[] = [];
   private running = 0;
+  private waitingWeightSum = 0;
   private held = false;
   /** Set while held and starts wait: refuses those that waited too long. */
   private lateTimer: NodeJS.Timeout | undefined;
@@ -73,6 +74,11 @@ export class GroupedStarts<Start> {
     return this.waiting.length;
   }
 
+  /** What the starts not yet taken into a write weigh together. */
+  get waitingWeight(): number {
+    return this.waitingWeightSum;
+  }
+
   /**
    * Resolves with the start's answer or its refusal, once its write has committed (or, while
    * writes are held, once it has waited `maxHeldWaitMs`: then with `late()`).
@@ -80,7 +86,8 @@ export class GroupedStarts<Start> {
   submit(start: Start, traceParent: TraceParent): Promise<StartSagaAnswer | Error> {
     return new Promise((resolve, reject) => {
       const weight = this.options.weigh(start);
-      this.waiting.push({ start, traceParent, since: Date.now(), weight, resolve, reject });
+      this.waiting.push({ start, traceParent, since: performance.now(), weight, resolve, reject });
+      this.waitingWeightSum += weight;
       this.next();
       this.refuseLate();
     });
@@ -101,12 +108,12 @@ export class GroupedStarts<Start> {
   /** While held, answers the starts that waited maxHeldWaitMs, then waits for the next one. */
   private refuseLate(): void {
     if (!this.held || this.lateTimer !== undefined) return;
-    const now = Date.now();
+    const now = performance.now();
     const { maxHeldWaitMs, late } = this.options;
     let count = 0;
     while (count < this.waiting.length && now - this.waiting[count]!.since >= maxHeldWaitMs)
       count++;
-    for (const waiting of this.waiting.splice(0, count)) waiting.resolve(late(now - waiting.since));
+    for (const waiting of this.take(count)) waiting.resolve(late(now - waiting.since));
     const oldest = this.waiting[0];
     if (oldest === undefined) return;
     this.lateTimer = setTimeout(
@@ -122,13 +129,20 @@ export class GroupedStarts<Start> {
 
   private next(): void {
     while (!this.held && this.running < this.options.concurrency && this.waiting.length > 0) {
-      const group = this.waiting.splice(0, this.groupSize());
+      const group = this.take(this.groupSize());
       this.running++;
       void this.run(group).finally(() => {
         this.running--;
         this.next();
       });
     }
+  }
+
+  /** Takes the `count` oldest starts off the queue. */
+  private take(count: number): WaitingStart<Start>[] {
+    const taken = this.waiting.splice(0, count);
+    for (const waiting of taken) this.waitingWeightSum -= waiting.weight;
+    return taken;
   }
 
   /** How many of the waiting starts the next group takes: at least one. */

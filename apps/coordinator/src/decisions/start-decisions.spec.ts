@@ -21,6 +21,7 @@ const settings = (
   admission,
   repliesFirst: new RepliesFirst(100, 1),
   waitForRepliesMs: 5_000,
+  maxWaitingBytes: 64 * 1024 * 1024,
   maxContextBytes: 64 * 1024,
   ...overrides,
 });
@@ -177,11 +178,11 @@ describe('StartDecisions: starts over HTTP while the replies are behind', () => 
   /** A start path whose first saga is in flight; the replies then fall behind. */
   async function behind(overrides: Partial<StartSettings> = {}) {
     store = new MemoryStore();
-    admission = new SagaAdmission(3);
+    admission = overrides.admission ?? new SagaAdmission(3);
     repliesFirst = new RepliesFirst(100, 1);
     const starts = new StartDecisions(
       runnerOn(store),
-      settings(admission, { repliesFirst, ...overrides }),
+      settings(admission, { ...overrides, repliesFirst }),
     );
     await starts.start(start('first'));
     repliesFirst.noteBacklog({ messages: 100, partitions: 1 });
@@ -240,6 +241,39 @@ describe('StartDecisions: starts over HTTP while the replies are behind', () => 
       { created: true },
     ]);
     expect(keys()).toEqual(['first', 'w1', 'w2']);
+  });
+
+  it('answers a retry of a start already made from its saga while the others wait at the cap', async () => {
+    const starts = await behind();
+    const [first] = [...store.rows.values()];
+    const waiting = [starts.start(start('w1')), starts.start(start('w2'))];
+    // At the cap, and held: the retry is answered at once, without a write.
+    await expect(starts.start(start('first'))).resolves.toEqual({
+      sagaId: first!.state.sagaId,
+      created: false,
+      status: 'running',
+    });
+    await expect(starts.start(start('first', 'other'))).rejects.toThrow('with another input');
+
+    repliesFirst.noteBacklog({ messages: 0, partitions: 1 });
+    await Promise.all(waiting);
+    expect(keys()).toEqual(['first', 'w1', 'w2']);
+  });
+
+  it('refuses a start once those waiting hold the most input they may', async () => {
+    const bytes = JSON.stringify(start('w1').input).length;
+    const starts = await behind({
+      admission: new SagaAdmission(1_000),
+      maxWaitingBytes: 2 * bytes,
+    });
+    const waiting = [starts.start(start('w1')), starts.start(start('w2'))];
+    const refusal = await starts.start(start('w3')).catch((error: unknown) => error);
+    expect(refusal).toBeInstanceOf(SagaCapacityError);
+    expect((refusal as Error).message).toContain('the most they may');
+
+    repliesFirst.noteBacklog({ messages: 0, partitions: 1 });
+    await Promise.all(waiting);
+    await expect(starts.start(start('w3'))).resolves.toMatchObject({ created: true });
   });
 
   it('never waits with a wait of 0', async () => {

@@ -16,7 +16,7 @@ import type { SagaAdmission } from '../resilience/saga-admission.js';
 import type { SagaTransaction } from '../saga-store/saga-store.js';
 import type { DecisionRunner } from './decision-runner.js';
 import type { DecisionSession } from './decision-session.js';
-import { GroupedStarts, type TraceParent } from './grouped-starts.js';
+import { GroupedStarts, type GroupedStartsOptions, type TraceParent } from './grouped-starts.js';
 import { inputsEqual } from './inputs-equal.js';
 
 /** A start request that passed its checks: its input as the definition normalised it. */
@@ -48,7 +48,15 @@ const START_GROUPS = {
   weigh: (start: CheckedStart) => start.bytes,
   isolate: (error: unknown) => !isDatabaseUnavailable(error),
   late: (waitedMs: number) => SagaCapacityError.repliesBehind(waitedMs),
-};
+} satisfies Omit<GroupedStartsOptions<CheckedStart>, 'maxHeldWaitMs'>;
+
+/** The most input, in bytes, the starts waiting for a write may hold in memory together. */
+export const MAX_WAITING_START_BYTES = 64 * 1024 * 1024;
+
+function throwIfError<T>(answer: T | Error): T {
+  if (answer instanceof Error) throw answer;
+  return answer;
+}
 
 /** The start path's own settings, besides the parts every decision shares. */
 export interface StartSettings {
@@ -58,6 +66,8 @@ export interface StartSettings {
   readonly repliesFirst: RepliesFirst;
   /** The longest a start over HTTP waits for them (0: it never waits). */
   readonly waitForRepliesMs: number;
+  /** The most input, in bytes, the starts waiting for a write may hold together. */
+  readonly maxWaitingBytes: number;
   /** The largest input a saga may start with, as serialised JSON in bytes. */
   readonly maxContextBytes: number;
 }
@@ -89,26 +99,29 @@ export class StartDecisions {
    * replies this instance has yet to handle are many (RepliesFirst), no start is written: they
    * wait, as starts on `saga.start` do, so that the sagas in flight finish first; for
    * `waitForRepliesMs` at most, then they are refused with a SagaCapacityError (nothing was
-   * written: a retry is safe). Refused at once while the sagas in flight and the starts
-   * waiting are at their cap. A request its definition refuses is answered at once; the others
-   * share their write with the starts that arrive with them (see GroupedStarts), and each
-   * answers once its start is durable.
+   * written: a retry is safe). Refused at once, unless its key already started a saga, while
+   * the sagas in flight and the starts waiting for a write are at their cap, or those hold
+   * `maxWaitingBytes` of input. A request its definition refuses is answered at once; the
+   * others share their write with the starts that arrive with them (see GroupedStarts), and
+   * each answers once its start is durable.
    */
   async start(request: StartSagaRequest, traceParent?: TraceParent): Promise<StartSagaAnswer> {
     const checked = this.checkStart(request);
     if (checked instanceof Error) throw checked;
-    const { admission } = this.settings;
     const waiting = this.grouped.waitingCount;
+    const { admission, maxWaitingBytes } = this.settings;
+    const full = this.grouped.waitingWeight + checked.bytes > maxWaitingBytes;
     // At the cap, a retry of a start already made still gets its saga, not a 429.
-    if (admission.isFullWith(waiting)) {
+    if (full || admission.isFullWith(waiting)) {
       const existing = await this.runner.parts.store.transaction((tx) =>
         this.findByKeys(tx, [request]),
       );
-      if (existing.size === 0) admission.assertRoom(waiting);
+      const found = existing.get(keyOf(request));
+      if (found) return throwIfError(this.answerFor(found, checked));
+      if (full) throw SagaCapacityError.startsWaiting(maxWaitingBytes);
+      admission.assertRoom(waiting);
     }
-    const answer = await this.grouped.submit(checked, traceParent);
-    if (answer instanceof Error) throw answer;
-    return answer;
+    return throwIfError(await this.grouped.submit(checked, traceParent));
   }
 
   /**

@@ -31,4 +31,16 @@ describe('SagaAdmission', () => {
     admission.update(9);
     expect(admission.isFull).toBe(false);
   });
+
+  it('counts the starts waiting for a write against the cap, and names them in the refusal', () => {
+    const admission = new SagaAdmission(10);
+    admission.update(7);
+    expect(admission.isFull).toBe(false);
+    expect(admission.isFullWith(2)).toBe(false);
+    expect(admission.isFullWith(3)).toBe(true);
+    expect(() => admission.assertRoom(2)).not.toThrow();
+    expect(() => admission.assertRoom(3)).toThrow(
+      '10 sagas are in flight, the limit is 10: try again later',
+    );
+  });
 });

@@ -83,6 +83,7 @@ describe('the coordinator consumers', () => {
     const { decisions, log, releaseReplies } = heldDecisions();
     release = releaseReplies;
     const admission = new SagaAdmission(1_000);
+    const repliesFirst = new RepliesFirst(PAUSE_AT, partitions);
     consumers = new CoordinatorConsumers({
       config,
       transport,
@@ -91,10 +92,7 @@ describe('the coordinator consumers', () => {
       decisions,
       sensitive: { redactStart: (value: string) => value } as unknown as SensitiveData,
       admission,
-      repliesFirst: new RepliesFirst(
-        config.resilience.startsPauseAtReplyBacklog,
-        config.topicPartitions,
-      ),
+      repliesFirst,
       database: {} as Database,
       deadLetterSealer: {} as DeadLetterSealer,
       metrics: new Metrics(),
@@ -110,7 +108,7 @@ describe('the coordinator consumers', () => {
         value: JSON.stringify(reply(n)),
       })),
     );
-    await until(() => consumers!.repliesFirst.isBehind);
+    await until(() => repliesFirst.isBehind);
     // The cap on sagas in flight reached, then left: the starts still wait for the replies.
     admission.noteStarted(1_000);
     expect(admission.isFull).toBe(true);
@@ -133,7 +131,7 @@ describe('the coordinator consumers', () => {
 
     expect(log.slice(0, 6)).toEqual([1, 2, 3, 4, 5, 6].map((n) => `reply saga-${n}`));
     expect(log.slice(6)).toEqual(['start k1', 'start k2']);
-    expect(consumers.repliesFirst.isBehind).toBe(false);
+    expect(repliesFirst.isBehind).toBe(false);
     expect(transport.broker.records(topics.deadLetter(topics.replies)).flat()).toEqual([]);
     expect(transport.broker.records(topics.deadLetter(topics.start)).flat()).toEqual([]);
   });

@@ -62,7 +62,7 @@ export class CoordinatorConsumers {
   private startConsumer: MessageConsumer | undefined;
   private replyConsumer: MessageConsumer | undefined;
   private joined = false;
-  readonly repliesFirst: RepliesFirst;
+  private readonly repliesFirst: RepliesFirst;
 
   constructor(private readonly parts: CoordinatorConsumersParts) {
     this.repliesFirst = parts.repliesFirst;

@@ -16,6 +16,7 @@ import type { CoordinatorConfig } from '../config/coordinator-config.js';
 import type { DeadLetterSealer } from '../dead-letters/dead-letter-sealer.js';
 import { deadLetterSealing } from '../dead-letters/dead-letter-sealing.js';
 import { SagaDecisions } from '../decisions/saga-decisions.js';
+import { MAX_WAITING_START_BYTES } from '../decisions/start-decisions.js';
 import { PostgresDefinitionStore } from '../definitions/definition-store.postgres.js';
 import { RampGuard } from '../definitions/ramp-guard.js';
 import { rampRollbackEvent } from '../definitions/ramp-rollback-event.js';
@@ -271,6 +272,7 @@ export function coreProviders(inputs: CoreInputs): Provider[] {
             admission,
             repliesFirst,
             waitForRepliesMs: config.resilience.httpStartWaitMaxMs,
+            maxWaitingBytes: MAX_WAITING_START_BYTES,
             maxContextBytes: config.security.maxContextBytes,
           },
         ),
@@ -391,6 +393,7 @@ export function coreProviders(inputs: CoreInputs): Provider[] {
         Database,
         CommandGate,
         SagaAdmission,
+        RepliesFirst,
         SAGA_REGISTRY,
         CoordinatorConsumers,
       ],
@@ -400,13 +403,14 @@ export function coreProviders(inputs: CoreInputs): Provider[] {
         database: Database,
         gate: CommandGate,
         admission: SagaAdmission,
+        repliesFirst: RepliesFirst,
         registry: SagaRegistry,
         consumers: CoordinatorConsumers,
       ) =>
         new RuntimeGauges(
           config,
           metrics,
-          { database, gate, admission, sagas: registry, consumers },
+          { database, gate, admission, repliesFirst, sagas: registry, consumers },
           { consumerLag: inputs.transport === undefined },
         ),
     },

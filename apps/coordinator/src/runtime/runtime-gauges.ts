@@ -7,6 +7,7 @@ import { registerDatabaseMetrics } from '../observability/database-metrics.js';
 import type { Metrics } from '../observability/metrics.js';
 import { registerResilienceMetrics } from '../observability/resilience-metrics.js';
 import type { CommandGate } from '../resilience/command-gate.js';
+import type { RepliesFirst } from '../resilience/replies-first.js';
 import type { SagaAdmission } from '../resilience/saga-admission.js';
 import type { CoordinatorConsumers } from './coordinator-consumers.js';
 
@@ -15,6 +16,8 @@ export interface GaugeSources {
   readonly database: Database;
   readonly gate: CommandGate;
   readonly admission: SagaAdmission;
+  /** The reply backlog behind `saga_reply_backlog`. */
+  readonly repliesFirst: RepliesFirst;
   /** The definitions, whose participants the breaker gauges list. */
   readonly sagas: SagaRegistry;
   readonly consumers: CoordinatorConsumers;
@@ -38,7 +41,6 @@ export class RuntimeGauges {
     registerDatabaseMetrics(metrics.registry, sources.database);
     registerResilienceMetrics(metrics.registry, {
       ...sources,
-      repliesFirst: sources.consumers.repliesFirst,
       stuckAfterMs: config.stuckAfterMs,
     });
     if (config.kafkaBrokers && options.consumerLag) {
