@@ -177,15 +177,16 @@ describe('GroupedStarts', () => {
       const answers = ['a', 'b', 'c', 'd'].map((key) => grouped.submit(request(key), undefined));
       await settle();
       expect(tx.calls).toHaveLength(0);
-      expect(grouped.waitingCount).toBe(4);
+      expect(grouped.pendingCount).toBe(4);
 
       grouped.hold(false);
       expect(tx.calls.map((c) => c.keys)).toEqual([['a', 'b']]);
+      expect(grouped.pendingCount).toBe(4); // two in the write, two waiting
       grouped.hold(true); // held again while the first group runs
       tx.calls[0]!.end();
       await settle();
       expect(tx.calls).toHaveLength(1);
-      expect(grouped.waitingCount).toBe(2);
+      expect(grouped.pendingCount).toBe(2);
 
       grouped.hold(false);
       expect(tx.calls.map((c) => c.keys)).toEqual([
@@ -206,10 +207,10 @@ describe('GroupedStarts', () => {
       const second = grouped.submit(request('b'), undefined);
 
       await jest.advanceTimersByTimeAsync(599);
-      expect(grouped.waitingCount).toBe(2);
+      expect(grouped.pendingCount).toBe(2);
       await jest.advanceTimersByTimeAsync(1);
       await expect(first).resolves.toEqual(new Error('waited 1000 ms'));
-      expect(grouped.waitingCount).toBe(1);
+      expect(grouped.pendingCount).toBe(1);
 
       grouped.hold(false);
       expect(tx.calls.map((c) => c.keys)).toEqual([['b']]);
@@ -232,10 +233,10 @@ describe('GroupedStarts', () => {
       await expect(slow).resolves.toEqual(new Error('waited 1500 ms'));
       expect(grouped.waitingWeight).toBe(7);
       await jest.advanceTimersByTimeAsync(999);
-      expect(grouped.waitingCount).toBe(1);
+      expect(grouped.pendingCount).toBe(2); // 'a' in its write, 'c' waiting
       await jest.advanceTimersByTimeAsync(1);
       await expect(later).resolves.toEqual(new Error('waited 1000 ms'));
-      expect(grouped.waitingCount).toBe(0);
+      expect(grouped.pendingCount).toBe(1);
       expect(grouped.waitingWeight).toBe(0);
 
       tx.calls[0]!.end();

@@ -59,6 +59,8 @@ export interface GroupedStartsOptions<Start> {
 export class GroupedStarts<Start> {
   private waiting: WaitingStart<Start>[] = [];
   private running = 0;
+  /** Starts in the writes under way. */
+  private writing = 0;
   private waitingWeightSum = 0;
   private held = false;
   /** Set while held and starts wait: refuses those that waited too long. */
@@ -69,9 +71,12 @@ export class GroupedStarts<Start> {
     private readonly options: GroupedStartsOptions<Start>,
   ) {}
 
-  /** Starts submitted and not yet taken into a write. */
-  get waitingCount(): number {
-    return this.waiting.length;
+  /**
+   * Starts submitted and not yet answered: waiting, or in a write under way (the caller's count
+   * of sagas started may not have them yet).
+   */
+  get pendingCount(): number {
+    return this.waiting.length + this.writing;
   }
 
   /** What the starts not yet taken into a write weigh together. */
@@ -131,8 +136,10 @@ export class GroupedStarts<Start> {
     while (!this.held && this.running < this.options.concurrency && this.waiting.length > 0) {
       const group = this.take(this.groupSize());
       this.running++;
+      this.writing += group.length;
       void this.run(group).finally(() => {
         this.running--;
+        this.writing -= group.length;
         this.next();
       });
     }

@@ -100,26 +100,26 @@ export class StartDecisions {
    * wait, as starts on `saga.start` do, so that the sagas in flight finish first; for
    * `waitForRepliesMs` at most, then they are refused with a SagaCapacityError (nothing was
    * written: a retry is safe). Refused at once, unless its key already started a saga, while
-   * the sagas in flight and the starts waiting for a write are at their cap, or those hold
-   * `maxWaitingBytes` of input. A request its definition refuses is answered at once; the
+   * the sagas in flight and the starts not yet answered are at their cap, or those waiting for
+   * a write hold `maxWaitingBytes` of input. A request its definition refuses is answered at once; the
    * others share their write with the starts that arrive with them (see GroupedStarts), and
    * each answers once its start is durable.
    */
   async start(request: StartSagaRequest, traceParent?: TraceParent): Promise<StartSagaAnswer> {
     const checked = this.checkStart(request);
     if (checked instanceof Error) throw checked;
-    const waiting = this.grouped.waitingCount;
+    const pending = this.grouped.pendingCount;
     const { admission, maxWaitingBytes } = this.settings;
     const full = this.grouped.waitingWeight + checked.bytes > maxWaitingBytes;
     // At the cap, a retry of a start already made still gets its saga, not a 429.
-    if (full || admission.isFullWith(waiting)) {
+    if (full || admission.isFullWith(pending)) {
       const existing = await this.runner.parts.store.transaction((tx) =>
         this.findByKeys(tx, [request]),
       );
       const found = existing.get(keyOf(request));
       if (found) return throwIfError(this.answerFor(found, checked));
       if (full) throw SagaCapacityError.startsWaiting(maxWaitingBytes);
-      admission.assertRoom(waiting);
+      admission.assertRoom(pending);
     }
     return throwIfError(await this.grouped.submit(checked, traceParent));
   }
