@@ -116,6 +116,7 @@ async function exposedMetricNames(): Promise<Set<string>> {
     gate: { onBreakerChange: () => undefined } as unknown as CommandGate,
     admission: {} as SagaAdmission,
     repliesFirst: {} as RepliesFirst,
+    httpStartsPending: () => 0,
     sagas: {} as SagaRegistry,
     database,
     stuckAfterMs: 60_000,

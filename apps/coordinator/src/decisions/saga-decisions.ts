@@ -40,6 +40,11 @@ export class SagaDecisions implements SagaOperations {
     return this.starts.start(request, traceParent);
   }
 
+  /** See StartDecisions.pending. */
+  httpStartsPending(): number {
+    return this.starts.pending;
+  }
+
   /** See StartDecisions.startMany. */
   startMany(
     requests: readonly StartSagaRequest[],

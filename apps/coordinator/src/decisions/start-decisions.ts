@@ -124,6 +124,11 @@ export class StartDecisions {
     return throwIfError(await this.grouped.submit(checked, traceParent));
   }
 
+  /** The starts over HTTP not answered yet: waiting (for the replies, or a slot), or in a write. */
+  get pending(): number {
+    return this.grouped.pendingCount;
+  }
+
   /**
    * Starts several sagas in one write (see startChecked); a request that is refused gets its
    * error in its place. `traceParents[i]` (headers holding a W3C `traceparent`) makes saga i's

@@ -15,6 +15,8 @@ export interface ResilienceSources {
   readonly gate: CommandGate;
   readonly admission: SagaAdmission;
   readonly repliesFirst: RepliesFirst;
+  /** The starts over HTTP this instance has not answered yet (waiting, or being written). */
+  readonly httpStartsPending: () => number;
   /** The definitions, whose participants the gauges list (read at each scrape). */
   readonly sagas: SagaRegistry;
   readonly database: Database;
@@ -95,6 +97,14 @@ export function registerResilienceMetrics(registry: Registry, sources: Resilienc
     registers: [registry],
     collect() {
       this.set(sources.repliesFirst.replyBacklog);
+    },
+  });
+  new Gauge({
+    name: 'saga_http_starts_pending',
+    help: 'POST /sagas this instance has not answered yet: waiting while its replies are behind, or for their write; they count against MAX_SAGAS_IN_FLIGHT.',
+    registers: [registry],
+    collect() {
+      this.set(sources.httpStartsPending());
     },
   });
   new Gauge({

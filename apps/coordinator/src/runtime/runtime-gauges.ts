@@ -18,6 +18,8 @@ export interface GaugeSources {
   readonly admission: SagaAdmission;
   /** The reply backlog behind `saga_reply_backlog`. */
   readonly repliesFirst: RepliesFirst;
+  /** The POSTs not yet answered, behind `saga_http_starts_pending`. */
+  readonly httpStartsPending: () => number;
   /** The definitions, whose participants the breaker gauges list. */
   readonly sagas: SagaRegistry;
   readonly consumers: CoordinatorConsumers;
