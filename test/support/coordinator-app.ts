@@ -1,5 +1,6 @@
 // The whole coordinator app (AppModule: runtime, HTTP API, health) in the test's process, on an
 // environment of the real services, listening on a free port of 127.0.0.1.
+import type { Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { AddressInfo } from 'node:net';
@@ -20,6 +21,8 @@ export interface CoordinatorApp {
     path: string,
     options?: RequestOptions,
   ): Promise<Response>;
+  /** One of the app's providers, by its class: to look at or nudge a part from the test. */
+  provider<T>(type: Type<T>): T;
   close(): Promise<void>;
 }
 
@@ -69,7 +72,12 @@ export async function startCoordinatorApp(
     await app.close();
     throw error;
   }
-  return { url, request, close: () => app.close() };
+  return {
+    url,
+    request,
+    provider: (type) => app.get(type, { strict: false }),
+    close: () => app.close(),
+  };
 }
 
 /**

@@ -101,9 +101,9 @@ export class StartDecisions {
    * `waitForRepliesMs` at most, then they are refused with a SagaCapacityError (nothing was
    * written: a retry is safe). Refused at once, unless its key already started a saga, while
    * the sagas in flight and the starts not yet answered are at their cap, or those waiting for
-   * a write hold `maxWaitingBytes` of input. A request its definition refuses is answered at once; the
-   * others share their write with the starts that arrive with them (see GroupedStarts), and
-   * each answers once its start is durable.
+   * a write hold `maxWaitingBytes` of input. A request its definition refuses is answered at
+   * once; the others share their write with the starts that arrive with them (see
+   * GroupedStarts), and each answers once its start is durable.
    */
   async start(request: StartSagaRequest, traceParent?: TraceParent): Promise<StartSagaAnswer> {
     const checked = this.checkStart(request);
