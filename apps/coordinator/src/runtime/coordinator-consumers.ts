@@ -62,15 +62,13 @@ export class CoordinatorConsumers {
   private startConsumer: MessageConsumer | undefined;
   private replyConsumer: MessageConsumer | undefined;
   private joined = false;
-  private readonly repliesFirst: RepliesFirst;
 
   constructor(private readonly parts: CoordinatorConsumersParts) {
-    this.repliesFirst = parts.repliesFirst;
     parts.admission.onChange((full) => this.onAdmissionChange(full));
-    this.repliesFirst.onChange((behind) => {
+    parts.repliesFirst.onChange((behind) => {
       // Debug only: past saturation this flips every few hundred replies.
       this.logger.debug(
-        `${this.repliesFirst.replyBacklog} replies not yet handled: saga.start ${behind ? 'waits' : 'flows'}`,
+        `${this.parts.repliesFirst.replyBacklog} replies not yet handled: saga.start ${behind ? 'waits' : 'flows'}`,
       );
       this.applyStartFlow();
     });
@@ -93,7 +91,7 @@ export class CoordinatorConsumers {
           // Every partition's batches at once, merged into few transactions (coalesceBatches).
           partitionsConsumedConcurrently: config.topicPartitions,
         },
-        (backlog) => this.repliesFirst.noteBacklog(backlog),
+        (backlog) => this.parts.repliesFirst.noteBacklog(backlog),
       ),
       this.consume(
         topics.start,
@@ -198,14 +196,14 @@ export class CoordinatorConsumers {
     const { count, limit } = this.parts.admission;
     const inFlight = `${count} sagas in flight (limit ${limit})`;
     if (full) this.logger.warn(`${inFlight}: pausing the saga.start consumer`);
-    else if (this.repliesFirst.isBehind) {
+    else if (this.parts.repliesFirst.isBehind) {
       this.logger.log(`${inFlight}: the saga.start consumer waits for the replies behind`);
     } else this.logger.log(`${inFlight}: resuming the saga.start consumer`);
     this.applyStartFlow();
   }
 
   private startsWait(): boolean {
-    return this.parts.admission.isFull || this.repliesFirst.isBehind;
+    return this.parts.admission.isFull || this.parts.repliesFirst.isBehind;
   }
 
   /** Pauses or resumes the start consumer (both idempotent) as the admission and replies say. */
