@@ -197,10 +197,10 @@ export class FloorBatches {
         })),
         audit: all.map((decision) => ({ ...decision.audit, sagaId: decision.state.sagaId })),
         outbox,
-        timersSet: all.flatMap((decision) =>
-          decision.timersSet.map((timer) => ({ ...timer, sagaId: decision.state.sagaId })),
-        ),
-        timersCancelled: all.flatMap((decision) => decision.timersCancelled),
+        timers: all.flatMap(({ state: { sagaId }, timersSet, timersCancelled }) => [
+          ...timersCancelled.map((id) => ({ id, sagaId, armed: false })),
+          ...timersSet.map((id) => ({ id, sagaId, armed: true })),
+        ]),
         sent,
       },
     };

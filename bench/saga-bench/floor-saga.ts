@@ -101,12 +101,6 @@ export interface FloorAuditEntry {
   readonly detail: string;
 }
 
-/** A timer to set: it would wake the saga if no reply came (the floor never fires it). */
-export interface FloorTimer {
-  readonly id: string;
-  readonly wakeup: { readonly kind: string; readonly stepId: string; readonly attempt: number };
-}
-
 /** What goes out once the decision commits, in the order the engine emits it. */
 export type FloorOutgoing =
   | { readonly kind: 'command'; readonly message: CommandMessage }
@@ -118,7 +112,8 @@ export interface FloorDecision {
   readonly state: FloorSagaState;
   readonly audit: FloorAuditEntry;
   readonly outgoing: readonly FloorOutgoing[];
-  readonly timersSet: readonly FloorTimer[];
+  /** Ids of the timers set (each would wake the saga if no reply came; the floor never fires them). */
+  readonly timersSet: readonly string[];
   readonly timersCancelled: readonly string[];
 }
 
@@ -275,7 +270,7 @@ class Draft {
   pivotPassed: boolean;
   private readonly steps: Record<string, FloorStepState>;
   private readonly outgoing: FloorOutgoing[] = [];
-  private readonly timersSet: FloorTimer[] = [];
+  private readonly timersSet: string[] = [];
   private readonly timersCancelled: string[] = [];
   private readonly notes: string[] = [];
   private readonly iso: string;
@@ -360,10 +355,7 @@ class Draft {
     };
     this.outgoing.push({ kind: 'command', message: command });
     const kind = compensate ? 'compensation-timeout' : 'reply-timeout';
-    this.timersSet.push({
-      id: timerId(sagaId, step.id, kind, 1),
-      wakeup: { kind, stepId: step.id, attempt: 1 },
-    });
+    this.timersSet.push(timerId(sagaId, step.id, kind, 1));
     this.note(
       compensate ? `sent compensation of ${step.id} attempt 1` : `sent ${step.id} attempt 1`,
     );

@@ -2,7 +2,7 @@
 // minus the tables no saga of the bench writes or reads) in a schema of its own, and the multi-row statements that
 // write one batch of decisions. Each statement takes its rows as one JSON array parameter.
 import type pg from 'pg';
-import type { FloorAuditEntry, FloorSagaState, FloorTimer } from './floor-saga.js';
+import type { FloorAuditEntry, FloorSagaState } from './floor-saga.js';
 import { FLOOR_REPLY_TIMEOUT_MS, FLOOR_SAGA } from './floor-saga.js';
 
 /** Creates the floor's tables in `schema` (the connection's search_path must name it). */
@@ -21,8 +21,11 @@ export async function createFloorSchema(client: pg.ClientBase, schema: string): 
       updated_at timestamptz NOT NULL DEFAULT now(),
       trace_context jsonb,
       awaiting text[] NOT NULL DEFAULT '{}',
+      timers jsonb NOT NULL DEFAULT '{}',
+      wake_at timestamptz,
       CONSTRAINT sagas_idempotency_key_unique UNIQUE (saga_type, idempotency_key)
     ) WITH (fillfactor = 50);
+    CREATE INDEX IF NOT EXISTS sagas_wake_idx ON sagas (wake_at) WHERE wake_at IS NOT NULL;
     CREATE INDEX IF NOT EXISTS sagas_created_idx ON sagas (created_at, id);
     CREATE INDEX IF NOT EXISTS sagas_status_created_idx ON sagas (status, created_at, id);
     CREATE INDEX IF NOT EXISTS sagas_type_created_idx ON sagas (saga_type, created_at, id);
@@ -53,15 +56,7 @@ export async function createFloorSchema(client: pg.ClientBase, schema: string): 
       sent_at timestamptz
     );
     CREATE INDEX IF NOT EXISTS outbox_unsent_idx ON outbox (lane, id) WHERE sent_at IS NULL;
-    CREATE INDEX IF NOT EXISTS outbox_sent_idx ON outbox (sent_at) WHERE sent_at IS NOT NULL;
-    CREATE TABLE IF NOT EXISTS timers (
-      id text PRIMARY KEY,
-      saga_id uuid NOT NULL,
-      due_at timestamptz NOT NULL,
-      wakeup jsonb NOT NULL
-    );
-    CREATE INDEX IF NOT EXISTS timers_due_idx ON timers (due_at);
-    CREATE INDEX IF NOT EXISTS timers_saga_idx ON timers (saga_id);`);
+    CREATE INDEX IF NOT EXISTS outbox_sent_idx ON outbox (sent_at) WHERE sent_at IS NOT NULL;`);
 }
 
 /** A new saga to insert, unless its idempotency key already started one. */
@@ -80,8 +75,12 @@ export async function claim(
   sagas: readonly NewSagaRow[],
 ): Promise<ReadonlySet<string>> {
   const result = await client.query<{ id: string }>(
-    `INSERT INTO sagas (id, saga_type, saga_version, status, idempotency_key, state, awaiting)
-     SELECT x.id, x.saga_type, x.saga_version, x.status, x.idempotency_key, x.state, x.awaiting
+    // wake_at: the bound of the first reply timeout, which the batch's write arms (as the
+    // coordinator's start inserts its saga with it), so that write leaves it and stays HOT.
+    `INSERT INTO sagas (id, saga_type, saga_version, status, idempotency_key, state, awaiting,
+       wake_at)
+     SELECT x.id, x.saga_type, x.saga_version, x.status, x.idempotency_key, x.state, x.awaiting,
+       now() + make_interval(secs => $2::float8 / 1000)
      FROM json_to_recordset($1::json) AS x(id uuid, saga_type text, saga_version integer,
        status text, idempotency_key text, state jsonb, awaiting text[])
      ON CONFLICT (saga_type, idempotency_key) DO NOTHING RETURNING id::text AS id`,
@@ -97,6 +96,7 @@ export async function claim(
           awaiting: awaitingOf(state),
         })),
       ),
+      FLOOR_REPLY_TIMEOUT_MS,
     ],
   );
   return new Set(result.rows.map((row) => row.id));
@@ -148,8 +148,12 @@ export interface BatchWrites {
   readonly updates: readonly SagaUpdate[];
   readonly audit: readonly (FloorAuditEntry & { readonly sagaId: string })[];
   readonly outbox: readonly OutboxEntry[];
-  readonly timersSet: readonly (FloorTimer & { readonly sagaId: string })[];
-  readonly timersCancelled: readonly string[];
+  /** Timers armed and cancelled, in the decisions' order. */
+  readonly timers: readonly {
+    readonly id: string;
+    readonly sagaId: string;
+    readonly armed: boolean;
+  }[];
   /** Outbox rows of earlier batches published since: removed here. */
   readonly sent: readonly string[];
 }
@@ -162,17 +166,27 @@ export class RowVersionConflict extends Error {
 /**
  * Writes a batch in one statement (its sub-statements all run to completion, whether read or
  * not): saga rows (row-version checked; the steps are in the state), audit lines, outbox rows in order (their
- * ids returned), timers set and cancelled, earlier batches' outbox rows removed once published
+ * ids returned), timers set and cancelled in the rows, earlier batches' outbox rows removed once published
  * (the outbox is only appended to and removed from, as the coordinator's fast path does).
  * Throws RowVersionConflict when a saga was changed by someone else (roll the transaction back).
  */
 export async function writeBatch(client: pg.ClientBase, writes: BatchWrites): Promise<string[]> {
+  const timers = timersBySaga(writes);
   const result = await client.query<{ updated: number; outbox_ids: string[] }>(
+    // Timers in the row, as the coordinator keeps them (its saga-timers.ts): armed ones are due
+    // after the reply timeout, and move the wake-up bound only to an earlier time.
     `WITH updated AS (
        UPDATE sagas s SET state = x.state, status = x.status, awaiting = x.awaiting,
-         row_version = s.row_version + 1, updated_at = now()
-       FROM json_to_recordset($1::json)
-         AS x(id uuid, state jsonb, status text, awaiting text[], row_version integer)
+         row_version = s.row_version + 1, updated_at = now(),
+         timers = (s.timers - x.cancel) || x.armed,
+         wake_at = CASE WHEN (s.timers - x.cancel) || x.armed = '{}' THEN NULL
+           WHEN x.armed = '{}' THEN s.wake_at
+           ELSE least(s.wake_at, now() + make_interval(secs => $5::float8 / 1000)) END
+       FROM (SELECT r.*, coalesce((SELECT jsonb_object_agg(key, jsonb_build_object(
+             'dueAt', round(extract(epoch FROM now()) * 1000 + $5::float8)))
+           FROM unnest(r.armed_keys) key), '{}') AS armed
+         FROM json_to_recordset($1::json) AS r(id uuid, state jsonb, status text,
+           awaiting text[], row_version integer, armed_keys text[], cancel text[])) x
        WHERE s.id = x.id AND s.row_version = x.row_version RETURNING 1),
      audit AS (
        INSERT INTO saga_audit (saga_id, at, event_type, from_status, to_status, step_id, attempt, actor, applied, detail)
@@ -186,13 +200,7 @@ export async function writeBatch(client: pg.ClientBase, writes: BatchWrites): Pr
          AS x(ord integer, saga_id uuid, lane smallint, topic text, message_key text,
            headers_from smallint, payload jsonb)
        ORDER BY x.ord RETURNING id),
-     timers_set AS (
-       INSERT INTO timers (id, saga_id, due_at, wakeup)
-       SELECT x.id, x.saga_id, now() + make_interval(secs => $7::float8 / 1000), x.wakeup
-       FROM json_to_recordset($4::json) AS x(id text, saga_id uuid, wakeup jsonb)
-       ON CONFLICT (id) DO UPDATE SET due_at = EXCLUDED.due_at, wakeup = EXCLUDED.wakeup),
-     timers_cancelled AS (DELETE FROM timers WHERE id = ANY($5::text[])),
-     sent AS (DELETE FROM outbox WHERE id = ANY($6::bigint[]))
+     sent AS (DELETE FROM outbox WHERE id = ANY($4::bigint[]))
      SELECT (SELECT count(*) FROM updated)::int AS updated,
             (SELECT coalesce(array_agg(id), '{}') FROM outbox_rows) AS outbox_ids`,
     [
@@ -203,6 +211,8 @@ export async function writeBatch(client: pg.ClientBase, writes: BatchWrites): Pr
           status: state.status,
           awaiting: awaitingOf(state),
           row_version: rowVersion,
+          armed_keys: [...(timers.get(state.sagaId)?.armed ?? [])],
+          cancel: timers.get(state.sagaId)?.cancel ?? [],
         })),
       ),
       JSON.stringify(
@@ -219,14 +229,6 @@ export async function writeBatch(client: pg.ClientBase, writes: BatchWrites): Pr
         })),
       ),
       outboxJson(writes.outbox),
-      JSON.stringify(
-        writes.timersSet.map((timer) => ({
-          id: timer.id,
-          saga_id: timer.sagaId,
-          wakeup: timer.wakeup,
-        })),
-      ),
-      writes.timersCancelled,
       writes.sent,
       FLOOR_REPLY_TIMEOUT_MS,
     ],
@@ -238,6 +240,26 @@ export async function writeBatch(client: pg.ClientBase, writes: BatchWrites): Pr
     );
   }
   return row.outbox_ids;
+}
+
+/**
+ * Each saga's timers armed and cancelled, by key (the id without the saga id, as the
+ * coordinator keys them), in the decisions' order.
+ */
+function timersBySaga(writes: BatchWrites): Map<string, { armed: Set<string>; cancel: string[] }> {
+  const bySaga = new Map<string, { armed: Set<string>; cancel: string[] }>();
+  for (const { id, sagaId, armed } of writes.timers) {
+    let timers = bySaga.get(sagaId);
+    if (timers === undefined) bySaga.set(sagaId, (timers = { armed: new Set(), cancel: [] }));
+    const key = id.slice(sagaId.length + 1);
+    if (armed) {
+      timers.armed.add(key);
+    } else {
+      timers.armed.delete(key);
+      timers.cancel.push(key);
+    }
+  }
+  return bySaga;
 }
 
 /** Removes published outbox rows, on its own (when no batch comes along to carry it). */

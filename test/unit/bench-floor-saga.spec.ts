@@ -41,7 +41,7 @@ function fromEngine(effects: readonly Effect[], at: number) {
     }
     if (effect.type === 'schedule-wakeup') {
       expect(effect.at).toBe(at + 30_000);
-      timersSet.push({ id: effect.wakeupId, wakeup: effect.wakeup });
+      timersSet.push(effect.wakeupId); // its id says what it wakes for
     }
     if (effect.type === 'cancel-wakeup') timersCancelled.push(effect.wakeupId);
     if (effect.type === 'append-audit') audit = effect.entry;

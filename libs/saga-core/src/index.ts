@@ -70,6 +70,7 @@ export {
   deadlineWakeupId,
   idempotencyKey,
   stepWakeupId,
+  wakeupOfTimerKey,
 } from './engine/message-ids.js';
 export { SAGA_ID_PATTERN, type StartSagaOptions } from './engine/start-saga.js';
 export type { Rejection, StartResult, TransitionResult } from './engine/transition-result.js';

@@ -105,7 +105,10 @@ describe('grouped starts racing another transaction for a key', () => {
       `SELECT pid, query FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))`,
       [pid],
     );
-    return blocked.filter((row) => row.query.includes('INSERT INTO sagas')).map((row) => row.pid);
+    // A decision's statement (writeDecision) inserts the new sagas.
+    return blocked
+      .filter((row) => row.query.startsWith('/* writeDecision */'))
+      .map((row) => row.pid);
   }
 
   const sagasOf = (key: string) =>

@@ -231,8 +231,7 @@ describe('reply fencing on the real Kafka and Postgres', () => {
 
     const traces = await environment.db.query<{ n: number }>(
       `SELECT (SELECT count(*) FROM saga_audit WHERE saga_id::text = ANY($1))
-            + (SELECT count(*) FROM outbox WHERE saga_id::text = ANY($1))
-            + (SELECT count(*) FROM timers WHERE saga_id::text = ANY($1)) AS n`,
+            + (SELECT count(*) FROM outbox WHERE saga_id::text = ANY($1)) AS n`,
       [strangers],
     );
     expect(Number(traces[0]?.n)).toBe(0);

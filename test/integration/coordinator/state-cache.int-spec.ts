@@ -138,7 +138,7 @@ describe('replies decided on cached saga states', () => {
     const stale = await lookups(first, 'stale');
     const before = await sagaRecord(environment.db, sagaId);
     // Another instance's decision: it locks the saga, and moves its version only once the
-    // one statement of this instance waits on that lock.
+    // one statement of this instance (a decision's: writeDecision) waits on that lock.
     let release!: () => void;
     const released = new Promise<void>((resolve) => (release = resolve));
     let locked!: (pid: number) => void;
@@ -162,7 +162,7 @@ describe('replies decided on cached saga states', () => {
     await waitFor('the statement waiting on the saga lock', async () => {
       const [row] = await environment.db.query<{ waiting: number }>(
         `SELECT count(*)::int AS waiting FROM pg_stat_activity
-         WHERE $1 = ANY(pg_blocking_pids(pid)) AND query LIKE '%UPDATE sagas SET state%'`,
+         WHERE $1 = ANY(pg_blocking_pids(pid)) AND query LIKE '/* writeDecision */%'`,
         [otherPid],
       );
       return row!.waiting > 0 || undefined;
@@ -185,11 +185,8 @@ describe('replies decided on cached saga states', () => {
     const { sagaId, reserve, authorize } = await participants.startOrder(first, 'cache-deleted');
     const stale = await lookups(first, 'stale');
     const audit = (await auditRecords(environment.db, sagaId)).length;
-    // As retention would, were it running: the saga and its timers go, its audit stays.
-    await environment.db.transaction(async (sql) => {
-      await sql.query(`DELETE FROM timers WHERE saga_id = $1`, [sagaId]);
-      await sql.query(`DELETE FROM sagas WHERE id = $1`, [sagaId]);
-    });
+    // As retention would, were it running: the saga and its timers (in its row) go, its audit stays.
+    await environment.db.query(`DELETE FROM sagas WHERE id = $1`, [sagaId]);
 
     // The replies end both steps in flight and would start the next one, with its reply timeout.
     const unmatched = await first.decisions.applyReplies([
@@ -199,11 +196,12 @@ describe('replies decided on cached saga states', () => {
 
     expect(unmatched).toEqual([0, 1]);
     expect(await lookups(first, 'stale')).toBe(stale + 1);
-    const [timers] = await environment.db.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM timers WHERE saga_id = $1`,
+    // No row came back to hold the next step's reply timeout.
+    const [sagas] = await environment.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM sagas WHERE id = $1`,
       [sagaId],
     );
-    expect(timers!.n).toBe(0);
+    expect(sagas!.n).toBe(0);
     expect(await auditRecords(environment.db, sagaId)).toHaveLength(audit);
   });
 });

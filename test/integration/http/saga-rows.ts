@@ -67,12 +67,13 @@ export async function insertTimer(
   stepId: string,
   timer: { kind: string; attempt: number; dueAt: string },
 ): Promise<void> {
-  await database.query(`INSERT INTO timers (id, saga_id, due_at, wakeup) VALUES ($1, $2, $3, $4)`, [
-    `${sagaId}:${stepId}:${timer.kind}:${timer.attempt}`,
-    sagaId,
-    timer.dueAt,
-    JSON.stringify({ kind: timer.kind, stepId, attempt: timer.attempt }),
-  ]);
+  await database.query(
+    `UPDATE sagas SET timers = timers || jsonb_build_object($2::text, jsonb_build_object(
+       'dueAt', extract(epoch FROM $3::timestamptz) * 1000)),
+       wake_at = least(wake_at, $3::timestamptz)
+     WHERE id = $1`,
+    [sagaId, `${stepId}:${timer.kind}:${timer.attempt}`, timer.dueAt],
+  );
 }
 
 /** Inserts an audit row at the database's current time. */

@@ -40,7 +40,7 @@ export interface HotPathTuning {
   readonly compactOutboxHeaders: boolean;
   /** Outbox rows the relay publishes per batch (`RELAY_BATCH_SIZE`, default 500). */
   readonly relayBatchSize: number;
-  /** Timers fired per transaction (`TIMER_BATCH_SIZE`, default 200). */
+  /** Sagas whose due timers fire per transaction (`TIMER_BATCH_SIZE`, default 200). */
   readonly timerBatchSize: number;
   /**
    * Sagas a bulk operation acts on per transaction (`BULK_CHUNK_SIZE`, default 100): the most

@@ -166,7 +166,7 @@ export class DecisionSession {
       audit: this.writes.audit,
       outbox,
       timers: [...this.writes.timers.values()],
-      cancelledTimers: [...this.writes.cancelledTimers],
+      cancelledTimers: [...this.writes.cancelledTimers].map(([id, sagaId]) => ({ id, sagaId })),
     });
     this.committedOutbox.ids = written.ids;
     this.committedOutbox.unsentBefore = written.unsentBefore;

@@ -105,7 +105,7 @@ describe('planEffects', () => {
       options,
     );
     expect([...cancelled.timers.keys()]).toEqual([]);
-    expect([...cancelled.cancelledTimers]).toEqual(['w-1']);
+    expect([...cancelled.cancelledTimers.keys()]).toEqual(['w-1']);
 
     const set = emptyWrites();
     planEffects(
@@ -116,7 +116,7 @@ describe('planEffects', () => {
       options,
     );
     expect([...set.timers.keys()]).toEqual(['w-1']);
-    expect([...set.cancelledTimers]).toEqual([]);
+    expect([...set.cancelledTimers.keys()]).toEqual([]);
   });
 
   it('never schedules a timer in the past', () => {

@@ -9,7 +9,8 @@ import {
 import { commandMessageId, type AuditEntry, type Effect, type Wakeup } from '#saga-core';
 import { laneOf } from '../outbox/outbox-lanes.js';
 import type { HeldCommandRow } from '../resilience/held-commands.js';
-import type { OutboxRow, TimerRow } from '../persistence/saga-rows.js';
+import type { OutboxRow } from '../persistence/saga-rows.js';
+import type { TimerRow } from '../persistence/saga-timers.js';
 
 /**
  * What becomes of a command: it goes out now, waits in the database for its participant to
@@ -33,12 +34,13 @@ export interface DecisionWrites {
   /** Commands held back (breaker open, participant at capacity), each with its reply timer. */
   readonly held: HeldCommandRow[];
   readonly timers: Map<string, TimerRow>;
-  readonly cancelledTimers: Set<string>;
+  /** Timers cancelled: their saga's id by timer id. */
+  readonly cancelledTimers: Map<string, string>;
 }
 
 /** An empty set of writes to collect effects into. */
 export function emptyWrites(): DecisionWrites {
-  return { audit: [], outbox: [], held: [], timers: new Map(), cancelledTimers: new Set() };
+  return { audit: [], outbox: [], held: [], timers: new Map(), cancelledTimers: new Map() };
 }
 
 /** The saga whose effects are planned: its id and type, and the key it was started with. */
@@ -119,7 +121,7 @@ export function planEffects(
       }
       case 'cancel-wakeup':
         writes.timers.delete(effect.wakeupId);
-        writes.cancelledTimers.add(effect.wakeupId);
+        writes.cancelledTimers.set(effect.wakeupId, saga.sagaId);
         break;
     }
   }

@@ -58,6 +58,9 @@ export class MemoryStore implements SagaStore {
     },
   };
 
+  /** No earlier release's timers table here. */
+  adoptLegacyTimers = async (): Promise<number> => 0;
+
   /** As Database.transaction: run again whole when it lost a race (5 attempts at most). */
   async transaction<T>(
     work: (tx: SagaTransaction) => Promise<T>,

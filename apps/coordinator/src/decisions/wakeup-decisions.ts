@@ -6,21 +6,18 @@ export class WakeupDecisions {
   constructor(private readonly runner: DecisionRunner) {}
 
   /**
-   * Fires up to `limit` due timers; resolves with how many fired. Several instances may call it
+   * Fires the due timers of up to `limit` sagas; resolves with how many sagas it took timers
+   * from (or found none due in: their wake-up bound was early). Several instances may call it
    * at once: a timer fires on one of them only. With `holdReplyTimeouts`, reply timeouts wait
-   * (this instance cannot hear replies).
+   * (this instance cannot hear replies). Timers an instance of an earlier release left in
+   * its table are moved into their rows first.
    */
   async fireDue(limit: number, holdReplyTimeouts = false): Promise<number> {
+    await this.runner.parts.store.adoptLegacyTimers(limit);
     return this.runner.decide(async (tx, now, session) => {
-      const due = await tx.dueTimers(limit, holdReplyTimeouts);
-      const sagas = await this.runner.lock(
-        tx,
-        due.map((timer) => timer.sagaId),
-        true,
-      );
-      const taken = await tx.takeTimers(
-        due.filter((timer) => sagas.has(timer.sagaId)).map((timer) => timer.id),
-      );
+      const due = await tx.sagasDue(limit, holdReplyTimeouts);
+      const sagas = await this.runner.lock(tx, due, true);
+      const taken = await tx.takeDueTimers([...sagas.keys()], holdReplyTimeouts);
       for (const timer of taken) {
         const saga = sagas.get(timer.sagaId)!;
         const result = session.apply(saga, {
@@ -34,7 +31,7 @@ export class WakeupDecisions {
           session.noteOutcome(saga.state, timer.wakeup.stepId, false);
         }
       }
-      return taken.length;
+      return sagas.size;
     });
   }
 }

@@ -5,7 +5,8 @@ import { HEADERS } from '#contracts';
 import type { MessagePublisher, OutgoingMessage } from '#saga-core';
 import { publishTraced } from '#tracing';
 import type { UnsentRow } from '../persistence/decision-rows.js';
-import type { OutboxRow, TimerRow } from '../persistence/saga-rows.js';
+import type { OutboxRow } from '../persistence/saga-rows.js';
+import type { TimerRow } from '../persistence/saga-timers.js';
 import { SagaOrderGuard, type QueuedRow } from './saga-order-guard.js';
 import { describeError } from '#errors';
 

@@ -1,5 +1,6 @@
 import { HEADERS } from '#contracts';
-import type { OutboxRow, TimerRow } from '../persistence/saga-rows.js';
+import type { OutboxRow } from '../persistence/saga-rows.js';
+import type { TimerRow } from '../persistence/saga-timers.js';
 import { ON_TIME_MS, ON_TIME_SHARE, removalDeadlines } from './outbox-fast-path.js';
 
 const rowOf = (messageId: string): OutboxRow => ({

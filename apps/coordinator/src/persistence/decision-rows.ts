@@ -1,15 +1,15 @@
 import { HEADERS } from '#contracts';
 import type { AuditEntry, SagaState } from '#saga-core';
 import { prepared, type SqlRunner } from '#postgres';
+import { iso, json, outboxRecords, type NewSaga, type OutboxRow } from './saga-rows.js';
 import {
-  iso,
-  json,
-  outboxRecords,
+  timerEntry,
+  timerKey,
   timerRecords,
-  type NewSaga,
-  type OutboxRow,
+  TIMER_RECORD_COLUMNS,
+  type CancelledTimer,
   type TimerRow,
-} from './saga-rows.js';
+} from './saga-timers.js';
 
 /** A saga's new state, read at `rowVersion` (written only if still at it). */
 export interface SagaUpdate {
@@ -36,9 +36,12 @@ export interface DecisionRows {
   /** Appended; the table refuses updates and deletes. */
   readonly audit: readonly AuditEntry[];
   readonly outbox: readonly OutboxRow[];
-  /** Timers to set (moving any with the same id); none of them among `cancelledTimers`. */
+  /**
+   * Timers to set (moving any with the same id) and to cancel, none in both lists, each of a
+   * saga the decision inserts or updates: they are written in its row.
+   */
   readonly timers: readonly TimerRow[];
-  readonly cancelledTimers: readonly string[];
+  readonly cancelledTimers: readonly CancelledTimer[];
 }
 
 /** What a decision's statement says back about the outbox. */
@@ -61,21 +64,24 @@ export interface UnsentRow {
 /**
  * Writes a decision in one statement, one round trip: the new sagas' rows (a key already taken
  * fails it whole, as a moved saga does), the others' rows (version-checked; the steps are in
- * the state), the audit, the timers and the outbox, and reads the earlier rows of those sagas
- * still unsent (the statement's snapshot holds none of the rows it inserts). If a
+ * the state, the timers in the row: see saga-timers.ts), the audit and the outbox, and reads
+ * the earlier rows of those sagas still unsent (the statement's snapshot holds none of the rows
+ * it inserts). If a
  * saga changed meanwhile the statement fails with a serialization failure (40001) and writes
  * nothing, so it may run alone, outside a transaction: a writer that committed rows of the
  * saga before this statement's snapshot is seen, and one that commits after it moved the
  * saga's version (every decision that writes a saga's rows does), which fails this statement.
- * A saga's update that keeps its status changes no indexed column, so Postgres can make it HOT.
- * Ids are matched with `= ANY(ARRAY(…))`: the statement's cached plan reads the timers' and the
- * outbox's indexes however those tables grew since it was planned.
+ * A saga's update that keeps its status, and arms no timer before its wake-up bound, changes no
+ * indexed column, so Postgres can make it HOT.
+ * Ids are matched with `= ANY(ARRAY(…))`: the statement's cached plan reads the outbox's
+ * indexes however that table grew since it was planned.
  */
 export async function writeDecision(
   sql: SqlRunner,
   rows: DecisionRows,
   compactHeaders = false,
 ): Promise<WrittenOutbox> {
+  assertTimersOfWrittenSagas(rows);
   const [result] = await sql.query<{
     outbox_ids: (string | number)[];
     unsent_before: { saga_id: string; id: string | number }[];
@@ -90,7 +96,7 @@ export async function writeDecision(
       })),
     ),
     json(auditRecords(rows.audit)),
-    json(rows.cancelledTimers),
+    json(rows.cancelledTimers.map((timer) => ({ key: timerKey(timer), saga_id: timer.sagaId }))),
     json(timerRecords(rows.timers)),
     json(outboxRecords(rows.outbox, compactHeaders)),
     rows.inserts.length + rows.updates.length + rows.unchanged.length,
@@ -106,24 +112,58 @@ export async function writeDecision(
   };
 }
 
-/** The statement of writeDecision (prepared: its text is fixed). */
+/**
+ * The statement of writeDecision (prepared: its text is fixed). It begins with its name, which
+ * is what `pg_stat_activity` shows of it (the first 1 kB of a statement, by default).
+ */
 const WRITE_DECISION = prepared(
-  `WITH inserted AS (
+  `/* writeDecision */ WITH outbox_rows AS (
+   INSERT INTO outbox (saga_id, lane, topic, message_key, headers, headers_from, payload)
+   SELECT x.saga_id, x.lane, x.topic, x.message_key, x.headers, x.headers_from, x.payload
+   FROM jsonb_to_recordset($5::jsonb) AS x(ord integer, saga_id uuid, lane smallint,
+     topic text, message_key text, headers jsonb, headers_from smallint, payload jsonb)
+   -- A command's message id: in its headers, or in its payload when its headers are left out.
+   ORDER BY x.ord RETURNING id, saga_id,
+     coalesce(headers->>'${HEADERS.messageId}', payload->>'messageId') AS message_id),
+ armed AS (
+   -- Each saga's timers armed, as entries of its row's timers, each with the outbox row of
+   -- the command it awaits; joined, not a subquery per timer: a start's decision arms hundreds.
+   -- A timer armed again for the same attempt (a resume), its command not in this statement,
+   -- keeps the command it awaited.
+   SELECT x.saga_id, jsonb_object_agg(x.key, ${timerEntry(`coalesce(o.id, CASE WHEN x.awaits_message_id IS NOT NULL
+       THEN (SELECT (p.timers->x.key->>'outboxId')::bigint FROM sagas p WHERE p.id = x.saga_id) END)`)})
+       AS entries,
+     min(x.due_ms) AS first_due
+   FROM jsonb_to_recordset($4::jsonb) AS x(${TIMER_RECORD_COLUMNS})
+   LEFT JOIN (SELECT message_id, min(id) AS id FROM outbox_rows GROUP BY message_id) o
+     ON o.message_id = x.awaits_message_id
+   GROUP BY x.saga_id),
+ cancelled AS (
+   SELECT x.saga_id, array_agg(x.key) AS keys
+   FROM jsonb_to_recordset($3::jsonb) AS x(key text, saga_id uuid) GROUP BY x.saga_id),
+ inserted AS (
    INSERT INTO sagas (id, saga_type, saga_version, status, idempotency_key, state, trace_context,
-     awaiting)
+     awaiting, timers, wake_at)
    SELECT x.id, x.saga_type, x.saga_version, x.status, x.idempotency_key, x.state, x.trace_context,
-     x.awaiting
+     x.awaiting, coalesce(a.entries, '{}'), to_timestamp(a.first_due / 1000.0)
    FROM jsonb_to_recordset($8::jsonb) AS x(id uuid, saga_type text, saga_version integer,
      status text, idempotency_key text, state jsonb, trace_context jsonb, awaiting text[])
+   LEFT JOIN armed a ON a.saga_id = x.id
    -- In key order: two statements inserting the same keys wait on each other in one order,
    -- never in a cycle (a deadlock).
    ORDER BY x.saga_type, x.idempotency_key
    ON CONFLICT (saga_type, idempotency_key) DO NOTHING RETURNING sagas.id),
  updated AS (
    UPDATE sagas SET state = x.state, status = x.status, awaiting = x.awaiting,
-     row_version = sagas.row_version + 1, updated_at = now()
+     row_version = sagas.row_version + 1, updated_at = now(),
+     timers = (sagas.timers - coalesce(c.keys, '{}')) || coalesce(a.entries, '{}'),
+     -- None without timers, else the earlier of the bound and the first timer armed (one
+     -- disarmed leaves the bound early: the poller moves it).
+     wake_at = CASE WHEN (sagas.timers - coalesce(c.keys, '{}')) || coalesce(a.entries, '{}') = '{}'
+       THEN NULL ELSE least(sagas.wake_at, to_timestamp(a.first_due / 1000.0)) END
    FROM jsonb_to_recordset($1::jsonb)
      AS x(id uuid, state jsonb, status text, awaiting text[], row_version integer)
+   LEFT JOIN armed a ON a.saga_id = x.id LEFT JOIN cancelled c ON c.saga_id = x.id
    WHERE sagas.id = x.id AND sagas.row_version = x.row_version RETURNING sagas.id),
  audit AS (
    INSERT INTO saga_audit (saga_id, at, event_type, from_status, to_status, step_id, attempt,
@@ -133,29 +173,6 @@ const WRITE_DECISION = prepared(
    FROM jsonb_to_recordset($2::jsonb) AS x(saga_id uuid, at timestamptz, event_type text,
      from_status text, to_status text, step_id text, attempt integer, actor text,
      applied boolean, detail text)),
- cancelled AS (
-   DELETE FROM timers
-   WHERE id = ANY(ARRAY(SELECT value FROM jsonb_array_elements_text($3::jsonb)))),
- outbox_rows AS (
-   INSERT INTO outbox (saga_id, lane, topic, message_key, headers, headers_from, payload)
-   SELECT x.saga_id, x.lane, x.topic, x.message_key, x.headers, x.headers_from, x.payload
-   FROM jsonb_to_recordset($5::jsonb) AS x(ord integer, saga_id uuid, lane smallint,
-     topic text, message_key text, headers jsonb, headers_from smallint, payload jsonb)
-   -- A command's message id: in its headers, or in its payload when its headers are left out.
-   ORDER BY x.ord RETURNING id, saga_id,
-     coalesce(headers->>'${HEADERS.messageId}', payload->>'messageId') AS message_id),
- timers_set AS (
-   INSERT INTO timers (id, saga_id, due_at, wakeup, command_outbox_id, delay_ms)
-   SELECT x.id, x.saga_id, x.due_at, x.wakeup, o.id, x.delay_ms
-   FROM jsonb_to_recordset($4::jsonb) AS x(id text, saga_id uuid, due_at timestamptz, wakeup jsonb,
-     awaits_message_id text, delay_ms bigint)
-   -- Joined, not a subquery per timer: a start's decision sets hundreds of each.
-   LEFT JOIN (SELECT message_id, min(id) AS id FROM outbox_rows GROUP BY message_id) o
-     ON o.message_id = x.awaits_message_id
-   ON CONFLICT (id) DO UPDATE SET due_at = EXCLUDED.due_at, wakeup = EXCLUDED.wakeup,
-     -- A timer armed again for the same attempt (a resume) keeps the command it awaits.
-     command_outbox_id = coalesce(EXCLUDED.command_outbox_id, timers.command_outbox_id),
-     delay_ms = coalesce(EXCLUDED.delay_ms, timers.delay_ms)),
  unsent_before AS (
    SELECT o.saga_id, o.id FROM outbox o
    WHERE o.sent_at IS NULL AND o.saga_id = ANY(ARRAY(SELECT saga_id FROM outbox_rows))),
@@ -171,6 +188,17 @@ const WRITE_DECISION = prepared(
    (SELECT coalesce(json_agg(json_build_object('saga_id', saga_id, 'id', id)), '[]'::json)
     FROM unsent_before) AS unsent_before`,
 );
+
+/** Timers live in their saga's row: one of a saga the decision does not write would be lost. */
+function assertTimersOfWrittenSagas(rows: DecisionRows): void {
+  if (rows.timers.length === 0 && rows.cancelledTimers.length === 0) return;
+  const written = new Set([...rows.inserts, ...rows.updates].map(({ state }) => state.sagaId));
+  for (const { id, sagaId } of [...rows.timers, ...rows.cancelledTimers]) {
+    if (!written.has(sagaId)) {
+      throw new Error(`timer ${id} is of saga ${sagaId}, which the decision does not write`);
+    }
+  }
+}
 
 /** New sagas as `jsonb_to_recordset` records. */
 function newSagaRecords(sagas: readonly NewSaga[]): object[] {

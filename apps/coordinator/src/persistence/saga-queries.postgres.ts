@@ -88,9 +88,12 @@ export const SUMMARY_COLUMNS = `id, saga_type, saga_version, status, idempotency
 const VIEW_SQL = `
   SELECT ${SUMMARY_COLUMNS}, state, trace_context->>'traceparent' AS traceparent,
     -- The pending timer (retry or reply timeout) is the truth: it carries the time scale.
-    (SELECT json_object_agg(w.step_id, w.due_at) FROM (
-        SELECT t.wakeup->>'stepId' AS step_id, min(t.due_at) AS due_at FROM timers t
-        WHERE t.saga_id = s.id AND t.wakeup->>'stepId' IS NOT NULL GROUP BY 1) w) AS wakeups,
+    (SELECT json_object_agg(w.step_id, to_timestamp(w.due_ms / 1000)) FROM (
+        -- A step's timer is keyed stepId:kind:attempt (saga-timers.ts); the deadline is not.
+        SELECT substring(t.key FROM '^([^:]+):[^:]+:[0-9]+$') AS step_id,
+          min((t.value->>'dueAt')::float8) AS due_ms
+        FROM jsonb_each(s.timers) t WHERE t.key ~ '^[^:]+:[^:]+:[0-9]+$' GROUP BY 1) w)
+      AS wakeups,
     COALESCE((SELECT json_agg(json_build_object(
         'at', a.at, 'eventType', a.event_type, 'fromStatus', a.from_status,
         'toStatus', a.to_status, 'stepId', a.step_id, 'attempt', a.attempt,

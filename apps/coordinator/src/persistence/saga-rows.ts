@@ -1,4 +1,4 @@
-import type { SagaState, Wakeup } from '#saga-core';
+import type { SagaState } from '#saga-core';
 import type { JsonValue, TraceCarrier } from '#contracts';
 import { prepared, type SqlRunner } from '#postgres';
 import { HEADERS_FROM, storedHeaders } from './outbox-headers.js';
@@ -21,36 +21,6 @@ export interface OutboxRow {
   readonly key: string;
   readonly headers: Record<string, string>;
   readonly payload: JsonValue;
-}
-
-/** A timer to set (or move): the wakeup comes back to the engine when due. */
-export interface TimerRow {
-  readonly id: string;
-  readonly sagaId: string;
-  /** Epoch ms on the database's clock. */
-  readonly dueAt: number;
-  readonly wakeup: Wakeup;
-  /**
-   * For a reply timeout: the command it awaits and the timeout's length (ms, scaled). The timer
-   * then counts from when that command reached the broker, not from when it was decided.
-   */
-  readonly awaits?: AwaitedCommand;
-}
-
-/** The command a reply timeout awaits: by message id (same decision) or outbox row id. */
-export interface AwaitedCommand {
-  readonly delayMs: number;
-  /** The command's message id, when its outbox row is written in the same statement. */
-  readonly messageId?: string;
-  /** The command's outbox row id, when already known. */
-  readonly outboxId?: string;
-}
-
-/** A due timer taken off the table: it fires now, on this instance only. */
-export interface DueTimer {
-  readonly id: string;
-  readonly sagaId: string;
-  readonly wakeup: Wakeup;
 }
 
 /** The participant a saga's step commands (from its definition). */
@@ -228,91 +198,4 @@ export function outboxRecords(rows: readonly OutboxRow[], compactHeaders = false
       payload: r.payload,
     };
   });
-}
-
-/**
- * Sets timers (moving any with the same id) and removes cancelled ones, in one statement: the
- * two lists must not share an id (the effect plan keeps them apart).
- */
-export async function writeTimers(
-  sql: SqlRunner,
-  toSet: TimerRow[],
-  toCancel: string[],
-): Promise<void> {
-  if (toSet.length === 0 && toCancel.length === 0) return;
-  await sql.query(
-    `WITH cancelled AS (
-       DELETE FROM timers WHERE id IN (SELECT value FROM jsonb_array_elements_text($1::jsonb)))
-     INSERT INTO timers (id, saga_id, due_at, wakeup, command_outbox_id, delay_ms)
-     SELECT x.id, x.saga_id, x.due_at, x.wakeup, x.command_outbox_id, x.delay_ms
-     FROM jsonb_to_recordset($2::jsonb) AS x(id text, saga_id uuid, due_at timestamptz, wakeup jsonb,
-       command_outbox_id bigint, delay_ms bigint)
-     ON CONFLICT (id) DO UPDATE SET due_at = EXCLUDED.due_at, wakeup = EXCLUDED.wakeup,
-       command_outbox_id = EXCLUDED.command_outbox_id, delay_ms = EXCLUDED.delay_ms`,
-    [json(toCancel), json(timerRecords(toSet))],
-  );
-}
-
-/** Timers as `jsonb_to_recordset` records. */
-export function timerRecords(timers: readonly TimerRow[]): object[] {
-  return timers.map((t) => ({
-    id: t.id,
-    saga_id: t.sagaId,
-    due_at: iso(t.dueAt),
-    wakeup: t.wakeup,
-    awaits_message_id: t.awaits?.messageId ?? null,
-    command_outbox_id: t.awaits?.outboxId ?? null,
-    delay_ms: t.awaits === undefined ? null : Math.round(t.awaits.delayMs),
-  }));
-}
-
-/**
- * The ids and sagas of up to `limit` timers due by the database's clock (not yet taken). A
- * reply timeout counts from when its command reached the broker: while that command is still
- * in the outbox, or was sent less than the timeout ago, the timer is moved to the command's
- * `sent_at` plus the timeout (or now plus the timeout while unsent) instead of firing. A
- * command row that is gone was sent: on time, removed by the fast path (the timer counts from
- * its decision, at most min(ON_TIME_MS, ON_TIME_SHARE of the timeout) early; released held
- * commands are always kept), or long ago, pruned. Its timer fires as set. With `holdReplyTimeouts`,
- * reply timeouts are left alone (the caller cannot hear replies now).
- */
-export async function findDueTimers(
-  sql: SqlRunner,
-  limit: number,
-  holdReplyTimeouts = false,
-): Promise<{ id: string; sagaId: string }[]> {
-  const rows = await sql.query<{ id: string; saga_id: string }>(
-    `WITH due AS (
-       SELECT t.id, t.saga_id, t.delay_ms, o.id AS command_id, o.sent_at
-       FROM timers t LEFT JOIN outbox o ON o.id = t.command_outbox_id
-       WHERE t.due_at <= now()
-         -- A timer whose saga is gone (deleted by hand, say) is left to retention, not fired
-         -- nor kept at the head of the line.
-         AND EXISTS (SELECT 1 FROM sagas s WHERE s.id = t.saga_id)
-         AND NOT ($2 AND t.wakeup->>'kind' IN ('reply-timeout', 'compensation-timeout'))
-       ORDER BY t.due_at LIMIT $1),
-     deferred AS (
-       UPDATE timers SET due_at = coalesce(d.sent_at, now()) + make_interval(secs => d.delay_ms / 1000.0)
-       FROM due d
-       WHERE timers.id = d.id AND d.command_id IS NOT NULL
-         AND (d.sent_at IS NULL OR d.sent_at + make_interval(secs => d.delay_ms / 1000.0) > now())
-       RETURNING timers.id)
-     SELECT id, saga_id FROM due WHERE id NOT IN (SELECT id FROM deferred)`,
-    [limit, holdReplyTimeouts],
-  );
-  return rows.map((row) => ({ id: row.id, sagaId: row.saga_id }));
-}
-
-/**
- * Takes the named timers off the table if they are still there and due; the ones returned
- * fire in this transaction, and no other transaction can fire them.
- */
-export async function takeTimers(sql: SqlRunner, ids: string[]): Promise<DueTimer[]> {
-  if (ids.length === 0) return [];
-  const rows = await sql.query<{ id: string; saga_id: string; wakeup: Wakeup }>(
-    `DELETE FROM timers WHERE id IN (SELECT value FROM jsonb_array_elements_text($1::jsonb)) AND due_at <= now()
-     RETURNING id, saga_id, wakeup`,
-    [json(ids)],
-  );
-  return rows.map((row) => ({ id: row.id, sagaId: row.saga_id, wakeup: row.wakeup }));
 }

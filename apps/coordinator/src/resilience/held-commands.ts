@@ -1,13 +1,8 @@
 import type { CommandMessage, JsonValue } from '#contracts';
 import type { SagaState, Wakeup } from '#saga-core';
 import { prepared, type SqlRunner } from '#postgres';
-import {
-  databaseNow,
-  enqueueOutbox,
-  lockSagas,
-  writeTimers,
-  type OutboxRow,
-} from '../persistence/saga-rows.js';
+import { databaseNow, enqueueOutbox, lockSagas, type OutboxRow } from '../persistence/saga-rows.js';
+import { armTimers } from '../persistence/saga-timers.js';
 
 /** A reply timeout that starts only when its command is finally sent. */
 export interface HeldReplyTimer {
@@ -119,7 +114,7 @@ export async function releaseHeld(
     payload: restamp(row.saga_id, row.payload, sentAt),
   }));
   const ids = await enqueueOutbox(sql, outbox);
-  await writeTimers(
+  await armTimers(
     sql,
     live.flatMap(({ reply_timer: timer, saga_id: sagaId }, index) =>
       timer
@@ -134,7 +129,6 @@ export async function releaseHeld(
           ]
         : [],
     ),
-    [],
   );
   return {
     released: live.length,

@@ -14,15 +14,15 @@ const seconds = (ms: number) => ms / 1000;
 
 /**
  * The coordinator's retention: finished sagas and everything about them (held commands and the
- * step rows of earlier versions by cascade; their timers; the audit, which its trigger lets go
+ * step rows of earlier versions by cascade; the audit, which its trigger lets go
  * only for sagas that no longer exist; their unsent outbox rows), dead letters, sent outbox rows
  * and ended bulk operations, each by age. Stuck and live sagas are never touched.
  */
 export function coordinatorPurgeTasks(periods: RetentionPeriods): PurgeTask[] {
   return [
     { name: 'sagas', deleteBatch: (sql, limit) => deleteFinishedSagas(sql, limit, periods.sagaMs) },
-    // Timers of sagas gone otherwise than by this job (by hand, or by an earlier release's
-    // retention, which left them to a foreign key since dropped).
+    // Timers an earlier release left in its table (timers now live in their saga's row) for
+    // sagas gone: by hand, or by an earlier release's retention.
     {
       name: 'orphanTimers',
       deleteBatch: (sql, limit) =>
@@ -38,9 +38,13 @@ export function coordinatorPurgeTasks(periods: RetentionPeriods): PurgeTask[] {
     expireByAge('deadLetters', 'dead_letters', 'id', 'recorded_at', periods.deadLetterMs),
     // A bulk operation is the audit of what it did: kept as long as the sagas' own audit.
     expireByAge('bulkOperations', 'bulk_operations', 'id', 'finished_at', periods.sagaMs),
-    // A command a reply timeout still counts from stays (one hashed scan of timers).
+    // A command a reply timeout still counts from stays (one hashed scan of the timers of the
+    // sagas that have some, through their wake-up index).
     expireByAge('outbox', 'outbox', 'id', 'sent_at', periods.outboxMs, {
-      keep: 'id IN (SELECT command_outbox_id FROM timers WHERE command_outbox_id IS NOT NULL)',
+      keep: `id IN (SELECT (t.value->>'outboxId')::bigint FROM sagas s
+          CROSS JOIN LATERAL jsonb_each(s.timers) t
+          WHERE s.wake_at IS NOT NULL AND t.value ? 'outboxId'
+        UNION ALL SELECT command_outbox_id FROM timers WHERE command_outbox_id IS NOT NULL)`,
     }),
   ];
 }
@@ -74,7 +78,7 @@ function expireByAge(
 
 /**
  * Deletes up to `limit` sagas finished longer ago than `periodMs` (locked rows are skipped: a
- * decision holds them), then their timers, audit and outbox rows; resolves with the sagas
+ * decision holds them), then their audit and outbox rows; resolves with the sagas
  * deleted. No decision writes a row for them afterwards: each one's statement checks the
  * version of every saga it writes for, and fails when the saga is gone.
  */
@@ -96,11 +100,6 @@ async function deleteFinishedSagas(
   );
   if (gone.length === 0) return 0;
   const ids = JSON.stringify(gone.map((row) => row.id));
-  // An ended saga has none as a rule; a timer left by an older version of the coordinator goes.
-  await sql.query(
-    `DELETE FROM timers WHERE saga_id IN (SELECT value::uuid FROM jsonb_array_elements_text($1::jsonb))`,
-    [ids],
-  );
   // The audit trigger lets a DELETE through only here, and only for sagas deleted above.
   await sql.query(`SET LOCAL saga.retention = 'on'`);
   await sql.query(

@@ -5,11 +5,10 @@ import { writeDecision, type DecisionRows } from '../persistence/decision-rows.j
 import {
   databaseNow,
   findByIdempotencyKeys,
-  findDueTimers,
   lockSagas,
-  takeTimers,
   type SagaKey,
 } from '../persistence/saga-rows.js';
+import { adoptLegacyTimers, findSagasDue, takeDueTimers } from '../persistence/saga-timers.js';
 import { holdCommands, type HeldCommandRow } from '../resilience/held-commands.js';
 import type { SagaStore, SagaTransaction } from './saga-store.js';
 
@@ -30,6 +29,10 @@ export class PostgresSagaStore implements SagaStore {
   ) {
     this.compact = options.compactOutboxHeaders ?? true;
     this.alone = { write: (rows) => writeDecision(database, rows, this.compact) };
+  }
+
+  adoptLegacyTimers(limit: number): Promise<number> {
+    return adoptLegacyTimers(this.database, limit);
   }
 
   transaction<T>(
@@ -61,12 +64,12 @@ class PostgresTransaction implements SagaTransaction {
     return findByIdempotencyKeys(this.sql, keys);
   }
 
-  dueTimers(limit: number, holdReplyTimeouts: boolean) {
-    return findDueTimers(this.sql, limit, holdReplyTimeouts);
+  sagasDue(limit: number, holdReplyTimeouts: boolean) {
+    return findSagasDue(this.sql, limit, holdReplyTimeouts);
   }
 
-  takeTimers(ids: readonly string[]) {
-    return takeTimers(this.sql, [...ids]);
+  takeDueTimers(sagaIds: readonly string[], holdReplyTimeouts: boolean) {
+    return takeDueTimers(this.sql, sagaIds, holdReplyTimeouts);
   }
 
   setAside(rows: readonly UndeliverableRow[]) {

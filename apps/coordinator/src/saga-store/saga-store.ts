@@ -1,7 +1,8 @@
 import type { SqlRunner, TransactionOptions } from '#postgres';
 import type { UndeliverableRow } from '../outbox/outbox-relay.js';
 import type { DecisionRows, WrittenOutbox } from '../persistence/decision-rows.js';
-import type { DueTimer, KeyedSaga, SagaKey, StoredSaga } from '../persistence/saga-rows.js';
+import type { KeyedSaga, SagaKey, StoredSaga } from '../persistence/saga-rows.js';
+import type { DueTimer } from '../persistence/saga-timers.js';
 import type { HeldCommandRow } from '../resilience/held-commands.js';
 
 /** Where a decision's writes go in its transaction (SagaStore.alone writes one alone). */
@@ -23,10 +24,13 @@ export interface SagaTransaction extends DecisionWriter {
   lock(sagaIds: readonly string[], skipLocked?: boolean): Promise<Map<string, StoredSaga>>;
   /** The sagas started under the keys given, by keyOf (see findByIdempotencyKeys). */
   findByIdempotencyKeys(keys: readonly SagaKey[]): Promise<Map<string, KeyedSaga>>;
-  /** Up to `limit` timers due, their sends' delays applied (see findDueTimers). */
-  dueTimers(limit: number, holdReplyTimeouts: boolean): Promise<{ id: string; sagaId: string }[]>;
-  /** Takes the named timers if still due: the ones returned fire in this transaction. */
-  takeTimers(ids: readonly string[]): Promise<DueTimer[]>;
+  /** Up to `limit` sagas with timers that may be due (see findSagasDue). */
+  sagasDue(limit: number, holdReplyTimeouts: boolean): Promise<string[]>;
+  /**
+   * Takes the due timers of the named sagas, which the caller locked, off their rows: the ones
+   * returned fire in this transaction (see takeDueTimers).
+   */
+  takeDueTimers(sagaIds: readonly string[], holdReplyTimeouts: boolean): Promise<DueTimer[]>;
   /** Marks outbox rows set aside; resolves with the rows it marked (see setOutboxRowsAside). */
   setAside(rows: readonly UndeliverableRow[]): Promise<UndeliverableRow[]>;
   /** Sends a saga's rows set aside again, once it is no longer stuck (see releaseSetAside). */
@@ -57,4 +61,9 @@ export interface SagaStore {
    * lock); held commands need a transaction, so there is no `hold` here.
    */
   readonly alone: Pick<DecisionWriter, 'write'>;
+  /**
+   * Moves into their sagas' rows the timers an instance of the release before timers in the row
+   * wrote in its table (during a rolling update); resolves with how many (see adoptLegacyTimers).
+   */
+  adoptLegacyTimers(limit: number): Promise<number>;
 }

@@ -8,7 +8,7 @@ import { describeError } from '#errors';
 export interface TimerPollerOptions {
   /** Fallback poll interval (default 200): the longest a due timer waits when no hint came. */
   readonly pollIntervalMs?: number;
-  /** Timers fired per transaction (default 200). */
+  /** Sagas whose due timers are fired per transaction (default 200). */
   readonly batchSize?: number;
   /**
    * True while this instance cannot hear replies (a consumer out of its group): reply timeouts
@@ -19,8 +19,8 @@ export interface TimerPollerOptions {
 
 /**
  * Fires due timers (retry back-off, reply timeouts, deadlines) through the engine. Due times
- * are read on the database's clock, and each timer is taken off its table in the transaction
- * that fires it, so it fires once across all instances and survives restarts. Commits of this
+ * are read on the database's clock, and each timer is taken off its saga's row in the
+ * transaction that fires it, so it fires once across all instances and survives restarts. Commits of this
  * instance hint at the next due time so short timers fire without waiting for the poll.
  */
 export class TimerPoller {

@@ -1,4 +1,5 @@
 import type { CommandAction } from '#contracts';
+import type { Wakeup } from './engine-event.js';
 
 // Step ids cannot hold ':' and the trailing parts have a fixed count, so these ids never collide.
 
@@ -28,6 +29,28 @@ export function stepWakeupId(
 /** The id of the saga's deadline timer. */
 export function deadlineWakeupId(sagaId: string): string {
   return `${sagaId}:deadline`;
+}
+
+const STEP_WAKEUP_KINDS: ReadonlySet<string> = new Set([
+  'retry',
+  'reply-timeout',
+  'compensation-retry',
+  'compensation-timeout',
+]);
+
+/**
+ * What a timer wakes its saga for, from its id without the saga id and the ':' after it (the
+ * id's key among the saga's timers, see stepWakeupId and deadlineWakeupId); undefined for a
+ * key no timer id has.
+ */
+export function wakeupOfTimerKey(key: string): Wakeup | undefined {
+  if (key === 'deadline') return { kind: 'deadline' };
+  const [stepId, kind, attempt, ...rest] = key.split(':');
+  if (stepId === undefined || stepId === '' || kind === undefined || attempt === undefined)
+    return undefined;
+  if (rest.length > 0 || !STEP_WAKEUP_KINDS.has(kind) || !/^[1-9][0-9]*$/.test(attempt))
+    return undefined;
+  return { kind: kind as Exclude<Wakeup['kind'], 'deadline'>, stepId, attempt: Number(attempt) };
 }
 
 /** The id of a published saga event: `${sagaId}:${revision}:${index within the transition}`. */

@@ -12,6 +12,7 @@ import { BulkOperations1765200000000 } from './1765200000000-bulk-operations.js'
 import { DecisionVersionCheck1765300000000 } from './1765300000000-decision-version-check.js';
 import { LeanWriteSet1765400000000 } from './1765400000000-lean-write-set.js';
 import { CompactOutboxHeaders1765400000001 } from './1765400000001-compact-outbox-headers.js';
+import { TimersInSagaRow1765500000000 } from './1765500000000-timers-in-saga-row.js';
 
 /** Every migration of the coordinator's schema, oldest first (listed, not globbed: ESM-safe). */
 export const coordinatorMigrations = [
@@ -29,4 +30,5 @@ export const coordinatorMigrations = [
   DecisionVersionCheck1765300000000,
   LeanWriteSet1765400000000,
   CompactOutboxHeaders1765400000001,
+  TimersInSagaRow1765500000000,
 ];

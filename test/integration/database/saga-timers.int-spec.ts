@@ -1,0 +1,162 @@
+// Timers in the saga row (apps/coordinator/src/persistence/saga-timers.ts) on the real
+// Postgres, without a coordinator: the wake-up bound that decisions keep and the poller moves,
+// a reply timeout that waits for its command to reach the broker, and reply timeouts held
+// while an instance cannot hear replies.
+import { randomUUID } from 'node:crypto';
+import type { PoolDatabase } from '#postgres';
+import { wakeupOfTimerKey, type SagaState } from '#saga-core';
+import { writeDecision } from '../../../apps/coordinator/src/persistence/decision-rows.js';
+import {
+  armTimers,
+  findSagasDue,
+  takeDueTimers,
+  type TimerRow,
+} from '../../../apps/coordinator/src/persistence/saga-timers.js';
+import { dropMigratedSchema, openMigratedSchema } from '../../support/migrated-schema.js';
+import { uniqueName } from '../../support/services.js';
+
+describe('timers in the saga row', () => {
+  const schema = uniqueName('it_saga_timers');
+  let database: PoolDatabase;
+
+  beforeAll(async () => {
+    database = await openMigratedSchema(schema);
+  });
+  afterAll(async () => {
+    await dropMigratedSchema(database, schema);
+  });
+
+  const databaseNow = async () =>
+    Number(
+      (
+        await database.query<{ now: string }>(
+          `SELECT (extract(epoch FROM now()) * 1000)::bigint::text AS now`,
+        )
+      )[0]!.now,
+    );
+  const insertSaga = async () => {
+    const sagaId = randomUUID();
+    await database.query(
+      `INSERT INTO sagas (id, saga_type, saga_version, status, idempotency_key, state)
+       VALUES ($1, 'order', 1, 'running', $2, $3)`,
+      [sagaId, sagaId, JSON.stringify({ sagaId, status: 'running', steps: {} })],
+    );
+    return sagaId;
+  };
+  const rowOf = async (sagaId: string) =>
+    (
+      await database.query<{
+        timers: Record<string, { dueAt: number }>;
+        wake_ms: string | null;
+        row_version: number;
+      }>(
+        `SELECT timers, (extract(epoch FROM wake_at) * 1000)::bigint::text AS wake_ms, row_version
+         FROM sagas WHERE id = $1`,
+        [sagaId],
+      )
+    )[0]!;
+  const FIRST = 'reserve-inventory:reply-timeout:1';
+  const SECOND = 'reserve-inventory:reply-timeout:2';
+  /** A timer of the saga by its key (its id without the saga id), as the engine arms it. */
+  const timer = (sagaId: string, key: string, dueAt: number): TimerRow => ({
+    id: `${sagaId}:${key}`,
+    sagaId,
+    dueAt,
+    wakeup: wakeupOfTimerKey(key)!,
+  });
+  /** A decision that changes nothing but the timers of the saga (at its current version). */
+  const decide = async (sagaId: string, set: TimerRow[], cancelled: string[]) => {
+    const { row_version: rowVersion } = await rowOf(sagaId);
+    const [row] = await database.query<{ state: SagaState }>(
+      `SELECT state FROM sagas WHERE id = $1`,
+      [sagaId],
+    );
+    await writeDecision(database, {
+      inserts: [],
+      updates: [{ state: row!.state, rowVersion, awaiting: [] }],
+      unchanged: [],
+      audit: [],
+      outbox: [],
+      timers: set,
+      cancelledTimers: cancelled.map((key) => ({ id: `${sagaId}:${key}`, sagaId })),
+    });
+  };
+  const fire = (sagaIds: string[], hold = false) =>
+    database.transaction(async (sql) => {
+      await sql.query(`SELECT 1 FROM sagas WHERE id = ANY($1::uuid[]) FOR UPDATE`, [sagaIds]);
+      return takeDueTimers(sql, sagaIds, hold);
+    });
+
+  it('keeps the bound when a later timer replaces the first, and the poller moves it to the next due time', async () => {
+    const sagaId = await insertSaga();
+    const now = await databaseNow();
+    await decide(sagaId, [timer(sagaId, FIRST, now + 60_000)], []);
+    expect((await rowOf(sagaId)).wake_ms).toBe(String(now + 60_000));
+
+    // The reply disarms the first and the next command arms a later one: the bound stays.
+    await decide(sagaId, [timer(sagaId, SECOND, now + 90_000)], [FIRST]);
+    const kept = await rowOf(sagaId);
+    expect(Object.keys(kept.timers)).toEqual([SECOND]);
+    expect(kept.wake_ms).toBe(String(now + 60_000));
+    // An earlier timer lowers it.
+    await decide(sagaId, [timer(sagaId, 'deadline', now + 1_000)], []);
+    expect((await rowOf(sagaId)).wake_ms).toBe(String(now + 1_000));
+    await decide(sagaId, [], ['deadline']);
+
+    // Once the bound has passed, the poller finds the saga, fires nothing and moves the bound.
+    await database.query(`UPDATE sagas SET wake_at = now() - interval '1 second' WHERE id = $1`, [
+      sagaId,
+    ]);
+    expect(await findSagasDue(database, 10, false)).toContain(sagaId);
+    expect(await fire([sagaId])).toEqual([]);
+    expect((await rowOf(sagaId)).wake_ms).toBe(String(now + 90_000));
+    expect(await findSagasDue(database, 10, false)).not.toContain(sagaId);
+
+    // The last timer cancelled: no bound.
+    await decide(sagaId, [], [SECOND]);
+    expect(await rowOf(sagaId)).toMatchObject({ timers: {}, wake_ms: null });
+  });
+
+  it('fires a due timer once, and defers a reply timeout whose command has not reached the broker', async () => {
+    const sagaId = await insertSaga();
+    const [command] = await database.query<{ id: string }>(
+      `INSERT INTO outbox (saga_id, lane, topic, message_key, headers, payload)
+       VALUES ($1, 0, 'saga.commands.inventory', $2, '{}', '{}') RETURNING id::text`,
+      [sagaId, sagaId],
+    );
+    const now = await databaseNow();
+    await armTimers(database, [
+      timer(sagaId, 'x:retry:1', now - 10),
+      {
+        ...timer(sagaId, FIRST, now - 10),
+        awaits: { outboxId: command!.id, delayMs: 60_000 },
+      },
+    ]);
+
+    const fired = await fire([sagaId]);
+
+    expect(fired).toEqual([
+      { id: `${sagaId}:x:retry:1`, sagaId, wakeup: { kind: 'retry', stepId: 'x', attempt: 1 } },
+    ]);
+    const row = await rowOf(sagaId);
+    expect(Object.keys(row.timers)).toEqual([FIRST]);
+    // Moved to now plus the timeout, its command still unsent.
+    expect(row.timers[FIRST]!.dueAt).toBeGreaterThanOrEqual(now + 60_000);
+    expect(row.wake_ms).toBe(String(row.timers[FIRST]!.dueAt));
+    expect(await fire([sagaId])).toEqual([]);
+  });
+
+  it('leaves reply timeouts due while the caller cannot hear replies, and fires them after', async () => {
+    const sagaId = await insertSaga();
+    const now = await databaseNow();
+    await armTimers(database, [timer(sagaId, FIRST, now - 10)]);
+
+    expect(await findSagasDue(database, 10, true)).not.toContain(sagaId);
+    expect(await fire([sagaId], true)).toEqual([]);
+    expect(Object.keys((await rowOf(sagaId)).timers)).toEqual([FIRST]);
+
+    expect(await findSagasDue(database, 10, false)).toContain(sagaId);
+    expect((await fire([sagaId])).map((due) => due.id)).toEqual([`${sagaId}:${FIRST}`]);
+    expect(await rowOf(sagaId)).toMatchObject({ timers: {}, wake_ms: null });
+  });
+});
