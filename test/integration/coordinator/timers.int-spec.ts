@@ -263,6 +263,44 @@ describe('a timer pending across a coordinator restart', () => {
   });
 });
 
+describe('a timer an instance of the release before timers in the row writes in its table', () => {
+  // Scaled up: the row's own reply timeout (100 s) cannot be the one that fires.
+  const test = useCoordinator('it_legacy_timer', 20);
+
+  it('is moved into its saga row by the next poll, and fires', async () => {
+    const { environment, participants } = test;
+    participants.script = silent;
+    const sagaId = await test.start('legacy');
+    await participants.waitForCommand({ sagaId, stepId: 'reserve-inventory', attempt: 1 });
+
+    // As a pod of the earlier release would write it: the step's reply timeout, due now.
+    await environment.db.query(
+      `INSERT INTO timers (id, saga_id, due_at, wakeup) VALUES ($1, $2, now(), $3)`,
+      [
+        `${sagaId}:reserve-inventory:reply-timeout:1`,
+        sagaId,
+        JSON.stringify({ kind: 'reply-timeout', stepId: 'reserve-inventory', attempt: 1 }),
+      ],
+    );
+
+    // Sent once the decision that fired the retry committed, with its audit.
+    await participants.waitForCommand({ sagaId, stepId: 'reserve-inventory', attempt: 2 });
+    const wakeups = (await auditRecords(environment.db, sagaId)).filter(
+      (row) => row.event_type === 'wakeup' && row.step_id === 'reserve-inventory',
+    );
+    // The timeout (as that pod armed it), then the retry back-off it set.
+    expect(wakeups.map((row) => [row.attempt, row.applied, row.detail])).toEqual([
+      [1, true, expect.stringContaining('timed out after 5000 ms')],
+      [1, true, expect.stringContaining('sent reserve-inventory attempt 2')],
+    ]);
+    const [left] = await environment.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM timers WHERE saga_id = $1`,
+      [sagaId],
+    );
+    expect(left?.n).toBe(0);
+  });
+});
+
 describe('the next wake-up a step shows under TIME_SCALE', () => {
   // Scaled up so that the back-off lasts long enough to be looked at (up to 4 s for attempt 1).
   const TIME_SCALE = 20;

@@ -146,6 +146,25 @@ describe('timers in the saga row', () => {
     expect(await fire([sagaId])).toEqual([]);
   });
 
+  it('fires a reply timeout that names its command but not the timeout (an earlier release could)', async () => {
+    const sagaId = await insertSaga();
+    const [command] = await database.query<{ id: string }>(
+      `INSERT INTO outbox (saga_id, lane, topic, message_key, headers, payload)
+       VALUES ($1, 0, 'saga.commands.inventory', $2, '{}', '{}') RETURNING id::text`,
+      [sagaId, sagaId],
+    );
+    const now = await databaseNow();
+    await database.query(
+      `UPDATE sagas SET timers = jsonb_build_object($2::text,
+         jsonb_build_object('dueAt', $3::bigint, 'outboxId', $4::bigint)), wake_at = to_timestamp($3 / 1000.0)
+       WHERE id = $1`,
+      [sagaId, FIRST, now - 10, command!.id],
+    );
+
+    expect((await fire([sagaId])).map((due) => due.id)).toEqual([`${sagaId}:${FIRST}`]);
+    expect(await rowOf(sagaId)).toMatchObject({ timers: {}, wake_ms: null });
+  });
+
   it('leaves reply timeouts due while the caller cannot hear replies, and fires them after', async () => {
     const sagaId = await insertSaga();
     const now = await databaseNow();

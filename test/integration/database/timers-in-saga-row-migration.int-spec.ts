@@ -1,7 +1,7 @@
 // The migration of timers into the saga row (TimersInSagaRow) on the real Postgres, applied to
-// a schema of the previous release with sagas in flight: their timers move into their rows,
-// with the command a reply timeout awaits; a timer an instance of the previous release writes
-// during the roll is moved by the next poll (adoptLegacyTimers); `down` puts them back.
+// a schema of the previous release with sagas in flight: their timers, and those an instance of
+// the previous release writes during the roll, move into their rows at the polls of this
+// release (adoptLegacyTimers), with the command a reply timeout awaits; `down` puts them back.
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
@@ -102,6 +102,11 @@ describe('the migration of timers into the saga row, with sagas in flight', () =
     const applied = await dataSource.runMigrations({ transaction: 'all' });
 
     expect(applied.map((migration) => migration.name)).toEqual(['TimersInSagaRow1765500000000']);
+    // The timers stay where the previous release's instances still fire them, until a poll of
+    // this release moves them; an id the engine never built stays too.
+    expect(await rowOf(sagaId)).toEqual({ timers: {}, wake_at: null });
+    await insertLegacyTimer(`${sagaId}:nap`, sagaId, 60, { kind: 'deadline' });
+    expect(await adoptLegacyTimers(dataSource, 100)).toBe(2);
     const moved = await rowOf(sagaId);
     // Keyed by their ids without the saga's; what they wake for is in the key.
     expect(moved.timers).toEqual({
@@ -113,8 +118,11 @@ describe('the migration of timers into the saga row, with sagas in flight', () =
       deadline: { dueAt: deadlineDue },
     });
     expect(moved.wake_at?.getTime()).toBe(replyDue);
-    // The orphan stays for retention; nothing else is left in the table.
-    expect(await query(`SELECT saga_id FROM timers`)).toEqual([{ saga_id: orphan }]);
+    // The orphan and the odd id stay for retention; nothing else is left in the table.
+    expect(
+      (await query<{ id: string }>(`SELECT id FROM timers`)).map((row) => row.id).sort(),
+    ).toEqual([`${orphan}:deadline`, `${sagaId}:nap`].sort());
+    await query(`DELETE FROM timers WHERE id = $1`, [`${sagaId}:nap`]);
 
     // During the roll an instance of the previous release arms an earlier retry in the table,
     // and a timer of a saga that has none yet.

@@ -63,6 +63,11 @@ export class SagaDecisions implements SagaOperations {
     return this.wakeups.fireDue(limit, holdReplyTimeouts);
   }
 
+  /** See WakeupDecisions.adoptLegacy. */
+  adoptLegacyTimers(limit: number): Promise<number> {
+    return this.wakeups.adoptLegacy(limit);
+  }
+
   cancel(sagaId: string, actor: string, reason?: string): Promise<OperatorActionAnswer> {
     return this.operators.cancel(sagaId, actor, reason);
   }

@@ -5,15 +5,18 @@ import { wasApplied, type DecisionRunner } from './decision-runner.js';
 export class WakeupDecisions {
   constructor(private readonly runner: DecisionRunner) {}
 
+  /** See SagaStore.adoptLegacyTimers (its own statement: its failure stops no timer). */
+  adoptLegacy(limit: number): Promise<number> {
+    return this.runner.parts.store.adoptLegacyTimers(limit);
+  }
+
   /**
    * Fires the due timers of up to `limit` sagas; resolves with how many sagas it took timers
    * from (or found none due in: their wake-up bound was early). Several instances may call it
    * at once: a timer fires on one of them only. With `holdReplyTimeouts`, reply timeouts wait
-   * (this instance cannot hear replies). Timers an instance of an earlier release left in
-   * its table are moved into their rows first.
+   * (this instance cannot hear replies).
    */
   async fireDue(limit: number, holdReplyTimeouts = false): Promise<number> {
-    await this.runner.parts.store.adoptLegacyTimers(limit);
     return this.runner.decide(async (tx, now, session) => {
       const due = await tx.sagasDue(limit, holdReplyTimeouts);
       const sagas = await this.runner.lock(tx, due, true);

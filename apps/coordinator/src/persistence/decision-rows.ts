@@ -130,7 +130,7 @@ const WRITE_DECISION = prepared(
    -- the command it awaits; joined, not a subquery per timer: a start's decision arms hundreds.
    -- A timer armed again for the same attempt (a resume), its command not in this statement,
    -- keeps the command it awaited.
-   SELECT x.saga_id, jsonb_object_agg(x.key, ${timerEntry(`coalesce(o.id, CASE WHEN x.awaits_message_id IS NOT NULL
+   SELECT x.saga_id, jsonb_object_agg(x.key, ${timerEntry(`coalesce(o.id, x.outbox_id, CASE WHEN x.awaits_message_id IS NOT NULL
        THEN (SELECT (p.timers->x.key->>'outboxId')::bigint FROM sagas p WHERE p.id = x.saga_id) END)`)})
        AS entries,
      min(x.due_ms) AS first_due

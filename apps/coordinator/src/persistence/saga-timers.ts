@@ -61,11 +61,20 @@ export function timerKey({ id, sagaId }: { id: string; sagaId: string }): string
   return key;
 }
 
-/** A timer taken by its key off the row of saga `sagaId`, as the engine knows it. */
-function dueTimer(sagaId: string, key: string): DueTimer {
-  // Every key in a row passed timerKey (or was adopted from an id the engine built).
-  return { id: `${sagaId}:${key}`, sagaId, wakeup: wakeupOfTimerKey(key)! };
+/**
+ * The timers taken by their keys off the rows of their sagas, as the engine knows them. Every
+ * key written passed timerKey, or was adopted as TIMER_KEY matches it; one put in a row by hand
+ * that names no wake-up is dropped, since there is nothing to wake the saga for.
+ */
+function dueTimers(rows: readonly { saga_id: string; key: string }[]): DueTimer[] {
+  return rows.flatMap(({ saga_id: sagaId, key }) => {
+    const wakeup = wakeupOfTimerKey(key);
+    return wakeup === undefined ? [] : [{ id: `${sagaId}:${key}`, sagaId, wakeup }];
+  });
 }
+
+/** The keys wakeupOfTimerKey reads, as a Postgres regular expression. */
+const TIMER_KEY = `'^(deadline|[^:]+:(retry|reply-timeout|compensation-retry|compensation-timeout):[1-9][0-9]*)$'`;
 
 /** Timers as `jsonb_to_recordset` records (see TIMER_RECORD_COLUMNS). */
 export function timerRecords(timers: readonly TimerRow[]): object[] {
@@ -154,7 +163,7 @@ export async function takeDueTimers(
      judged AS (
        SELECT s.id AS saga_id, e.key, e.value AS entry,
          (e.value->>'dueAt')::float8 <= ${NOW_MS} AND NOT ($2 AND ${isReplyTimeout('e.key')}) AS due,
-         o.id IS NOT NULL AND (o.sent_at IS NULL
+         o.id IS NOT NULL AND e.value ? 'delayMs' AND (o.sent_at IS NULL
            OR o.sent_at + make_interval(secs => (e.value->>'delayMs')::float8 / 1000) > now())
            AS command_late,
          extract(epoch FROM coalesce(o.sent_at, now())) * 1000 + (e.value->>'delayMs')::float8
@@ -175,15 +184,16 @@ export async function takeDueTimers(
      SELECT saga_id, key FROM judged WHERE due AND NOT command_late`),
     [json(sagaIds), holdReplyTimeouts],
   );
-  return rows.map((row) => dueTimer(row.saga_id, row.key));
+  return dueTimers(rows);
 }
 
 /**
  * Moves up to about `limit` timers from the table an earlier release kept them in into their
- * sagas' rows; resolves with how many it moved. The migration to timers in the row moves them all;
- * during a rolling update an instance of the earlier release still writes there, and the
- * instances of this one move what it wrote each time they poll. Sagas another transaction holds
- * wait for the next poll, and timers of sagas gone are left to retention.
+ * sagas' rows; resolves with how many it moved. The migration to timers in the row leaves them
+ * there, where the instances of the earlier release still fire them and write new ones during
+ * a rolling update; the instances of this one move them each time they poll. Sagas another
+ * transaction holds wait for the next poll; timers of sagas gone, and ids the engine never
+ * built, are left to retention.
  */
 export async function adoptLegacyTimers(
   sql: Pick<SqlRunner, 'query'>,
@@ -193,16 +203,19 @@ export async function adoptLegacyTimers(
   return row?.moved ?? 0;
 }
 
+// A timer the engine armed: its saga's id, ':', and a key wakeupOfTimerKey reads.
+const ENGINE_TIMER = `starts_with(t.id, t.saga_id::text || ':')
+  AND substr(t.id, length(t.saga_id::text) + 2) ~ ${TIMER_KEY}`;
+
 // The sagas are read by id from the timers found (none, as a rule), never by a scan of sagas.
 const ADOPT_LEGACY_TIMERS = `WITH sagas_named AS (
      SELECT s.id FROM sagas s
      WHERE s.id = ANY(ARRAY(SELECT t.saga_id FROM timers t
-       WHERE EXISTS (SELECT 1 FROM sagas o WHERE o.id = t.saga_id) LIMIT $1))
+       WHERE ${ENGINE_TIMER} AND EXISTS (SELECT 1 FROM sagas o WHERE o.id = t.saga_id)
+       LIMIT $1))
      ORDER BY s.id FOR UPDATE SKIP LOCKED),
    moved AS (
-     -- The engine prefixes every timer id with its saga's id.
-     DELETE FROM timers t USING sagas_named n
-     WHERE t.saga_id = n.id AND starts_with(t.id, t.saga_id::text || ':')
+     DELETE FROM timers t USING sagas_named n WHERE t.saga_id = n.id AND ${ENGINE_TIMER}
      RETURNING substr(t.id, length(t.saga_id::text) + 2) AS key, t.saga_id,
        (extract(epoch FROM t.due_at) * 1000)::bigint AS due_ms,
        t.command_outbox_id AS outbox_id, t.delay_ms),

@@ -33,6 +33,7 @@ export class TimerPoller {
   private readonly pause = new InterruptibleSleep();
   /** While sleeping: when the sleep ends (epoch ms); undefined while polling. */
   private sleepUntil: number | undefined;
+  private adoptionFailing = false;
 
   constructor(
     private readonly decisions: SagaDecisions,
@@ -67,6 +68,7 @@ export class TimerPoller {
   private async run(): Promise<void> {
     let failures = 0;
     while (this.running) {
+      await this.adoptLegacyTimers();
       let fired = 0;
       try {
         fired = await this.decisions.fireDueTimers(
@@ -85,6 +87,26 @@ export class TimerPoller {
       const pause =
         failures > 0 ? Math.min(this.pollIntervalMs * 2 ** failures, 10_000) : this.pollIntervalMs;
       await this.sleep(pause);
+    }
+  }
+
+  /**
+   * Moves into their rows the timers an instance of the release before timers in the row wrote
+   * in its table (during a rolling update). A failure is said once, and stops no timer: those
+   * left in the table wait for the next poll (the earlier release's instances fire them too).
+   */
+  private async adoptLegacyTimers(): Promise<void> {
+    try {
+      await this.decisions.adoptLegacyTimers(this.batchSize);
+      if (this.adoptionFailing) this.logger.log('moving the earlier release’s timers works again');
+      this.adoptionFailing = false;
+    } catch (error) {
+      if (!this.adoptionFailing) {
+        this.logger.warn(
+          `moving the earlier release’s timers into their rows failed, retrying at each poll: ${describeError(error)}`,
+        );
+      }
+      this.adoptionFailing = true;
     }
   }
 

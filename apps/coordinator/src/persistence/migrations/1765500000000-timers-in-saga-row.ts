@@ -1,5 +1,4 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { adoptLegacyTimers } from '../saga-timers.js';
 
 /**
  * A saga's pending timers move into its row (see saga-timers.ts): `timers` (jsonb, by the
@@ -8,10 +7,12 @@ import { adoptLegacyTimers } from '../saga-timers.js';
  * earlier than the bound, so it stays HOT, where each timer used to be a row inserted into and
  * deleted from a table with three indexes.
  *
- * The `timers` table stays for one release, empty: an instance of the earlier release still
- * writes there during a rolling update, and the instances of this one move what it wrote into
- * the rows each time they poll (adoptLegacyTimers). Safe with sagas in flight: the columns are
- * added without rewriting the table, and the timers move in the migration's transaction.
+ * The timers in flight stay in the `timers` table, where the instances of the earlier release
+ * still fire them and add new ones during a rolling update; the instances of this one move them
+ * into the rows each time they poll (adoptLegacyTimers), so none waits for the roll. The table
+ * stays, emptied so, for one release. With sagas in flight: the columns are added without
+ * rewriting the table, under a lock held for the rest of the migration, which also scans
+ * `sagas` once for the index (empty: no row has a `wake_at` yet).
  */
 export class TimersInSagaRow1765500000000 implements MigrationInterface {
   name = 'TimersInSagaRow1765500000000';
@@ -21,9 +22,9 @@ export class TimersInSagaRow1765500000000 implements MigrationInterface {
       `ALTER TABLE sagas ADD COLUMN timers jsonb NOT NULL DEFAULT '{}', ADD COLUMN wake_at timestamptz`,
     );
     await runner.query(`CREATE INDEX sagas_wake_idx ON sagas (wake_at) WHERE wake_at IS NOT NULL`);
-    while ((await adoptLegacyTimers(runner, 10_000)) > 0);
   }
 
+  /** Puts the timers in the rows back into the table (roll the instances back first). */
   async down(runner: QueryRunner): Promise<void> {
     await runner.query(`
       INSERT INTO timers (id, saga_id, due_at, wakeup, command_outbox_id, delay_ms)
