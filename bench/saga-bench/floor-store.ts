@@ -179,7 +179,7 @@ export async function writeBatch(client: pg.ClientBase, writes: BatchWrites): Pr
        UPDATE sagas s SET state = x.state, status = x.status, awaiting = x.awaiting,
          row_version = s.row_version + 1, updated_at = now(),
          timers = (s.timers - x.cancel) || x.armed,
-         wake_at = CASE WHEN (s.timers - x.cancel) || x.armed = '{}' THEN NULL
+         wake_at = CASE WHEN x.status <> s.status AND (s.timers - x.cancel) || x.armed = '{}' THEN NULL
            WHEN x.armed = '{}' THEN s.wake_at
            ELSE least(s.wake_at, now() + make_interval(secs => $5::float8 / 1000)) END
        FROM (SELECT r.*, coalesce((SELECT jsonb_object_agg(key, jsonb_build_object(

@@ -6,8 +6,8 @@ import { randomUUID } from 'node:crypto';
 import type { PoolDatabase } from '#postgres';
 import { wakeupOfTimerKey, type SagaState } from '#saga-core';
 import { writeDecision } from '../../../apps/coordinator/src/persistence/decision-rows.js';
+import { enqueueOutbox } from '../../../apps/coordinator/src/persistence/saga-rows.js';
 import {
-  armTimers,
   findSagasDue,
   takeDueTimers,
   type TimerRow,
@@ -65,15 +65,21 @@ describe('timers in the saga row', () => {
     wakeup: wakeupOfTimerKey(key)!,
   });
   /** A decision that changes nothing but the timers of the saga (at its current version). */
-  const decide = async (sagaId: string, set: TimerRow[], cancelled: string[]) => {
+  const decide = async (
+    sagaId: string,
+    set: TimerRow[],
+    cancelled: string[],
+    status?: SagaState['status'],
+  ) => {
     const { row_version: rowVersion } = await rowOf(sagaId);
     const [row] = await database.query<{ state: SagaState }>(
       `SELECT state FROM sagas WHERE id = $1`,
       [sagaId],
     );
+    const state = { ...row!.state, status: status ?? row!.state.status } as SagaState;
     await writeDecision(database, {
       inserts: [],
-      updates: [{ state: row!.state, rowVersion, awaiting: [] }],
+      updates: [{ state, rowVersion, awaiting: [] }],
       unchanged: [],
       audit: [],
       outbox: [],
@@ -112,8 +118,24 @@ describe('timers in the saga row', () => {
     expect((await rowOf(sagaId)).wake_ms).toBe(String(now + 90_000));
     expect(await findSagasDue(database, 10, false)).not.toContain(sagaId);
 
-    // The last timer cancelled: no bound.
+    // The last timer cancelled: the bound stays (the update keeps the saga's status, so it
+    // stays HOT) until the poller finds nothing behind it.
     await decide(sagaId, [], [SECOND]);
+    expect(await rowOf(sagaId)).toMatchObject({ timers: {}, wake_ms: String(now + 90_000) });
+    await database.query(`UPDATE sagas SET wake_at = now() - interval '1 second' WHERE id = $1`, [
+      sagaId,
+    ]);
+    expect(await fire([sagaId])).toEqual([]);
+    expect(await rowOf(sagaId)).toMatchObject({ timers: {}, wake_ms: null });
+  });
+
+  it('clears the bound when the last timer goes with a change of status', async () => {
+    const sagaId = await insertSaga();
+    const now = await databaseNow();
+    await decide(sagaId, [timer(sagaId, FIRST, now + 60_000)], []);
+
+    await decide(sagaId, [], [FIRST], 'completed');
+
     expect(await rowOf(sagaId)).toMatchObject({ timers: {}, wake_ms: null });
   });
 
@@ -125,13 +147,14 @@ describe('timers in the saga row', () => {
       [sagaId, sagaId],
     );
     const now = await databaseNow();
-    await armTimers(database, [
-      timer(sagaId, 'x:retry:1', now - 10),
-      {
-        ...timer(sagaId, FIRST, now - 10),
-        awaits: { outboxId: command!.id, delayMs: 60_000 },
-      },
-    ]);
+    await decide(
+      sagaId,
+      [
+        timer(sagaId, 'x:retry:1', now - 10),
+        { ...timer(sagaId, FIRST, now - 10), awaits: { outboxId: command!.id, delayMs: 60_000 } },
+      ],
+      [],
+    );
 
     const fired = await fire([sagaId]);
 
@@ -165,10 +188,48 @@ describe('timers in the saga row', () => {
     expect(await rowOf(sagaId)).toMatchObject({ timers: {}, wake_ms: null });
   });
 
+  it('arms a released command’s reply timeout with its outbox row, in the update that moves the saga', async () => {
+    const sagaId = await insertSaga();
+    const now = await databaseNow();
+    await decide(sagaId, [timer(sagaId, 'deadline', now + 3_600_000)], []);
+    const before = await rowOf(sagaId);
+    const messageId = `${sagaId}:reserve-inventory:execute:1`;
+
+    const [outboxId] = await database.transaction((sql) =>
+      enqueueOutbox(
+        sql,
+        [
+          {
+            sagaId,
+            lane: 0,
+            topic: 'saga.commands.inventory',
+            key: sagaId,
+            headers: { 'saga-message-id': messageId },
+            payload: { messageId },
+          },
+        ],
+        [
+          {
+            ...timer(sagaId, FIRST, now + 30_000),
+            awaits: { messageId, delayMs: 30_000 },
+          },
+        ],
+      ),
+    );
+
+    const after = await rowOf(sagaId);
+    expect(after.row_version).toBe(before.row_version + 1);
+    expect(after.timers).toEqual({
+      deadline: { dueAt: now + 3_600_000 },
+      [FIRST]: { dueAt: now + 30_000, outboxId: Number(outboxId), delayMs: 30_000 },
+    });
+    expect(after.wake_ms).toBe(String(now + 30_000));
+  });
+
   it('leaves reply timeouts due while the caller cannot hear replies, and fires them after', async () => {
     const sagaId = await insertSaga();
     const now = await databaseNow();
-    await armTimers(database, [timer(sagaId, FIRST, now - 10)]);
+    await decide(sagaId, [timer(sagaId, FIRST, now - 10)], []);
 
     expect(await findSagasDue(database, 10, true)).not.toContain(sagaId);
     expect(await fire([sagaId], true)).toEqual([]);

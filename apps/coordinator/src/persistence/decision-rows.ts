@@ -157,9 +157,11 @@ const WRITE_DECISION = prepared(
    UPDATE sagas SET state = x.state, status = x.status, awaiting = x.awaiting,
      row_version = sagas.row_version + 1, updated_at = now(),
      timers = (sagas.timers - coalesce(c.keys, '{}')) || coalesce(a.entries, '{}'),
-     -- None without timers, else the earlier of the bound and the first timer armed (one
-     -- disarmed leaves the bound early: the poller moves it).
-     wake_at = CASE WHEN (sagas.timers - coalesce(c.keys, '{}')) || coalesce(a.entries, '{}') = '{}'
+     -- The earlier of the bound and the first timer armed: a timer disarmed, even the last,
+     -- leaves the bound early (the poller moves it), so the update stays HOT. Cleared only
+     -- when no timer is left and the status changes, an update that moves indexes anyway.
+     wake_at = CASE WHEN x.status <> sagas.status
+         AND (sagas.timers - coalesce(c.keys, '{}')) || coalesce(a.entries, '{}') = '{}'
        THEN NULL ELSE least(sagas.wake_at, to_timestamp(a.first_due / 1000.0)) END
    FROM jsonb_to_recordset($1::jsonb)
      AS x(id uuid, state jsonb, status text, awaiting text[], row_version integer)

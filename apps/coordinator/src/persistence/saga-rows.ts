@@ -1,7 +1,8 @@
 import type { SagaState } from '#saga-core';
-import type { JsonValue, TraceCarrier } from '#contracts';
+import { HEADERS, type JsonValue, type TraceCarrier } from '#contracts';
 import { prepared, type SqlRunner } from '#postgres';
 import { HEADERS_FROM, storedHeaders } from './outbox-headers.js';
+import { timerEntry, timerRecords, TIMER_RECORD_COLUMNS, type TimerRow } from './saga-timers.js';
 
 /** A saga as stored: the engine's state and the row version that guards writes to it. */
 export interface StoredSaga {
@@ -158,9 +159,15 @@ export interface NewSaga {
 /**
  * Queues messages in the outbox, to publish after the commit; resolves with their row ids. The
  * sagas they belong to move to a new row version, as every write of a saga's outbox rows does:
- * a decision made on the version before fails its check (see writeDecision).
+ * a decision made on the version before fails its check (see writeDecision). The same update
+ * arms `timers` in their rows (each of a saga with a message here; call with those sagas
+ * locked), a reply timeout linked to the row of the command its `awaits.messageId` names.
  */
-export async function enqueueOutbox(sql: SqlRunner, rows: OutboxRow[]): Promise<string[]> {
+export async function enqueueOutbox(
+  sql: SqlRunner,
+  rows: OutboxRow[],
+  timers: readonly TimerRow[] = [],
+): Promise<string[]> {
   if (rows.length === 0) return [];
   const inserted = await sql.query<{ id: string }>(
     `WITH queued AS (
@@ -168,12 +175,22 @@ export async function enqueueOutbox(sql: SqlRunner, rows: OutboxRow[]): Promise<
        SELECT x.saga_id, x.lane, x.topic, x.message_key, x.headers, x.payload
        FROM jsonb_to_recordset($1::jsonb) AS x(ord integer, saga_id uuid, lane smallint,
          topic text, message_key text, headers jsonb, payload jsonb)
-       ORDER BY x.ord RETURNING id, saga_id),
+       ORDER BY x.ord RETURNING id, saga_id,
+         coalesce(headers->>'${HEADERS.messageId}', payload->>'messageId') AS message_id),
+     armed AS (
+       SELECT x.saga_id, jsonb_object_agg(x.key, ${timerEntry('o.id')}) AS entries,
+         min(x.due_ms) AS first_due
+       FROM jsonb_to_recordset($2::jsonb) AS x(${TIMER_RECORD_COLUMNS})
+       LEFT JOIN queued o ON o.message_id = x.awaits_message_id GROUP BY x.saga_id),
      moved AS (
-       UPDATE sagas SET row_version = row_version + 1
-       WHERE id IN (SELECT saga_id FROM queued WHERE saga_id IS NOT NULL))
+       UPDATE sagas s SET row_version = s.row_version + 1,
+         timers = s.timers || coalesce(a.entries, '{}'),
+         wake_at = least(s.wake_at, to_timestamp(a.first_due / 1000.0))
+       FROM (SELECT DISTINCT saga_id FROM queued WHERE saga_id IS NOT NULL) q
+       LEFT JOIN armed a ON a.saga_id = q.saga_id
+       WHERE s.id = q.saga_id)
      SELECT id FROM queued ORDER BY id`,
-    [json(outboxRecords(rows))],
+    [json(outboxRecords(rows)), json(timerRecords(timers))],
   );
   return inserted.map((row) => String(row.id));
 }

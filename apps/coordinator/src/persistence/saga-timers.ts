@@ -1,16 +1,17 @@
 import { wakeupOfTimerKey, type Wakeup } from '#saga-core';
 import { prepared, type SqlRunner } from '#postgres';
-import { json } from './saga-rows.js';
 
 /*
  * A saga's pending timers live in its row: `timers`, a jsonb object of `{dueAt (epoch ms),
  * outboxId?, delayMs?}` by timer key (the timer's id without the saga id before it, which also
  * says what it wakes the saga for: wakeupOfTimerKey), which no index reads, and `wake_at`, a
- * lower bound of their earliest due time (null when there are none), which the partial index
- * `sagas_wake_idx` reads. A decision that arms a timer later than `wake_at` leaves it as it
- * is, so the update changes no indexed column and stays HOT: a reply timeout armed as the one
- * before it is disarmed falls after it. The poller reads the sagas whose bound has passed,
- * fires their due timers and sets the bound to their next due time exactly.
+ * lower bound of their earliest due time (null: there are none), which the partial index
+ * `sagas_wake_idx` reads. A decision that arms a timer later than `wake_at`, or disarms one,
+ * leaves it as it is, so the update changes no indexed column and stays HOT: a reply timeout
+ * armed as the one before it is disarmed falls after it. The bound is cleared when no timer is
+ * left only by an update that changes the saga's status (and so its indexes) anyway. The
+ * poller reads the sagas whose bound has passed, fires their due timers and sets the bound to
+ * their next due time exactly (null when none is left).
  */
 
 /** A timer to set (or move): the wakeup comes back to the engine when due. */
@@ -97,24 +98,6 @@ export const timerEntry = (outboxId: string) =>
   `jsonb_strip_nulls(jsonb_build_object('dueAt', x.due_ms, 'outboxId', ${outboxId},
     'delayMs', x.delay_ms))`;
 
-/**
- * Arms timers whose commands' outbox rows are known (released held commands), in their sagas'
- * rows: call with those sagas locked.
- */
-export async function armTimers(sql: SqlRunner, timers: readonly TimerRow[]): Promise<void> {
-  if (timers.length === 0) return;
-  await sql.query(
-    prepared(`WITH armed AS (
-       SELECT x.saga_id, jsonb_object_agg(x.key, ${timerEntry('x.outbox_id')}) AS entries,
-         min(x.due_ms) AS first_due
-       FROM jsonb_to_recordset($1::jsonb) AS x(${TIMER_RECORD_COLUMNS}) GROUP BY x.saga_id)
-     UPDATE sagas s SET timers = s.timers || a.entries,
-       wake_at = least(s.wake_at, to_timestamp(a.first_due / 1000.0))
-     FROM armed a WHERE s.id = a.saga_id`),
-    [json(timerRecords(timers))],
-  );
-}
-
 /** Whether the timer of key `key` is a reply timeout (of a command or of its compensation). */
 const isReplyTimeout = (key: string) => `${key} ~ ':(reply|compensation)-timeout:[0-9]+$'`;
 const NOW_MS = `(extract(epoch FROM now()) * 1000)`;
@@ -182,7 +165,7 @@ export async function takeDueTimers(
        FROM named n LEFT JOIN kept k ON k.saga_id = n.id
        WHERE s.id = n.id)
      SELECT saga_id, key FROM judged WHERE due AND NOT command_late`),
-    [json(sagaIds), holdReplyTimeouts],
+    [JSON.stringify(sagaIds), holdReplyTimeouts],
   );
   return dueTimers(rows);
 }

@@ -1,8 +1,7 @@
 import type { CommandMessage, JsonValue } from '#contracts';
-import type { SagaState, Wakeup } from '#saga-core';
+import { commandMessageId, type SagaState, type Wakeup } from '#saga-core';
 import { prepared, type SqlRunner } from '#postgres';
 import { databaseNow, enqueueOutbox, lockSagas, type OutboxRow } from '../persistence/saga-rows.js';
-import { armTimers } from '../persistence/saga-timers.js';
 
 /** A reply timeout that starts only when its command is finally sent. */
 export interface HeldReplyTimer {
@@ -113,10 +112,11 @@ export async function releaseHeld(
     headers: row.headers,
     payload: restamp(row.saga_id, row.payload, sentAt),
   }));
-  const ids = await enqueueOutbox(sql, outbox);
-  await armTimers(
+  // One statement: the commands, and their reply timers in their sagas' rows, from now.
+  const ids = await enqueueOutbox(
     sql,
-    live.flatMap(({ reply_timer: timer, saga_id: sagaId }, index) =>
+    outbox,
+    live.flatMap(({ reply_timer: timer, saga_id: sagaId, step_id, action, attempt }) =>
       timer
         ? [
             {
@@ -124,7 +124,10 @@ export async function releaseHeld(
               sagaId,
               dueAt: now + timer.delayMs,
               wakeup: timer.wakeup,
-              awaits: { outboxId: ids[index]!, delayMs: timer.delayMs },
+              awaits: {
+                messageId: commandMessageId(sagaId, step_id, action, attempt),
+                delayMs: timer.delayMs,
+              },
             },
           ]
         : [],
