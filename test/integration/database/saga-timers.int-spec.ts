@@ -219,6 +219,10 @@ describe('timers in the saga row', () => {
 
     const after = await rowOf(sagaId);
     expect(after.row_version).toBe(before.row_version + 1);
+    // A timer of a saga with no message among them would be lost: refused, nothing written.
+    await expect(enqueueOutbox(database, [], [timer(sagaId, SECOND, now)])).rejects.toThrow(
+      `timer ${sagaId}:${SECOND} is of saga ${sagaId}, which has no message here`,
+    );
     expect(after.timers).toEqual({
       deadline: { dueAt: now + 3_600_000 },
       [FIRST]: { dueAt: now + 30_000, outboxId: Number(outboxId), delayMs: 30_000 },

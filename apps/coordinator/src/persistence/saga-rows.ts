@@ -160,14 +160,19 @@ export interface NewSaga {
  * Queues messages in the outbox, to publish after the commit; resolves with their row ids. The
  * sagas they belong to move to a new row version, as every write of a saga's outbox rows does:
  * a decision made on the version before fails its check (see writeDecision). The same update
- * arms `timers` in their rows (each of a saga with a message here; call with those sagas
- * locked), a reply timeout linked to the row of the command its `awaits.messageId` names.
+ * arms `timers` in their rows (each of a saga with a message here, else this throws; call with
+ * those sagas locked), a reply timeout linked to the row of the command its `awaits` names.
  */
 export async function enqueueOutbox(
   sql: SqlRunner,
   rows: OutboxRow[],
   timers: readonly TimerRow[] = [],
 ): Promise<string[]> {
+  const sagas = new Set(rows.map((row) => row.sagaId));
+  const stray = timers.find((timer) => !sagas.has(timer.sagaId));
+  if (stray !== undefined) {
+    throw new Error(`timer ${stray.id} is of saga ${stray.sagaId}, which has no message here`);
+  }
   if (rows.length === 0) return [];
   const inserted = await sql.query<{ id: string }>(
     `WITH queued AS (
@@ -178,10 +183,13 @@ export async function enqueueOutbox(
        ORDER BY x.ord RETURNING id, saga_id,
          coalesce(headers->>'${HEADERS.messageId}', payload->>'messageId') AS message_id),
      armed AS (
-       SELECT x.saga_id, jsonb_object_agg(x.key, ${timerEntry('o.id')}) AS entries,
+       SELECT x.saga_id, jsonb_object_agg(x.key, ${timerEntry('coalesce(o.id, x.outbox_id)')})
+           AS entries,
          min(x.due_ms) AS first_due
        FROM jsonb_to_recordset($2::jsonb) AS x(${TIMER_RECORD_COLUMNS})
-       LEFT JOIN queued o ON o.message_id = x.awaits_message_id GROUP BY x.saga_id),
+       LEFT JOIN (SELECT message_id, min(id) AS id FROM queued GROUP BY message_id) o
+         ON o.message_id = x.awaits_message_id
+       GROUP BY x.saga_id),
      moved AS (
        UPDATE sagas s SET row_version = s.row_version + 1,
          timers = s.timers || coalesce(a.entries, '{}'),
