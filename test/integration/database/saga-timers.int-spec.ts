@@ -43,6 +43,15 @@ describe('timers in the saga row', () => {
     );
     return sagaId;
   };
+  /** An outbox row of the saga's, not yet sent: what a reply timeout may await. */
+  const insertUnsentCommand = async (sagaId: string) =>
+    (
+      await database.query<{ id: string }>(
+        `INSERT INTO outbox (saga_id, lane, topic, message_key, headers, payload)
+         VALUES ($1, 0, 'saga.commands.inventory', $2, '{}', '{}') RETURNING id::text`,
+        [sagaId, sagaId],
+      )
+    )[0]!;
   const rowOf = async (sagaId: string) =>
     (
       await database.query<{
@@ -141,17 +150,13 @@ describe('timers in the saga row', () => {
 
   it('fires a due timer once, and defers a reply timeout whose command has not reached the broker', async () => {
     const sagaId = await insertSaga();
-    const [command] = await database.query<{ id: string }>(
-      `INSERT INTO outbox (saga_id, lane, topic, message_key, headers, payload)
-       VALUES ($1, 0, 'saga.commands.inventory', $2, '{}', '{}') RETURNING id::text`,
-      [sagaId, sagaId],
-    );
+    const command = await insertUnsentCommand(sagaId);
     const now = await databaseNow();
     await decide(
       sagaId,
       [
         timer(sagaId, 'x:retry:1', now - 10),
-        { ...timer(sagaId, FIRST, now - 10), awaits: { outboxId: command!.id, delayMs: 60_000 } },
+        { ...timer(sagaId, FIRST, now - 10), awaits: { outboxId: command.id, delayMs: 60_000 } },
       ],
       [],
     );
@@ -171,17 +176,13 @@ describe('timers in the saga row', () => {
 
   it('fires a reply timeout that names its command but not the timeout (an earlier release could)', async () => {
     const sagaId = await insertSaga();
-    const [command] = await database.query<{ id: string }>(
-      `INSERT INTO outbox (saga_id, lane, topic, message_key, headers, payload)
-       VALUES ($1, 0, 'saga.commands.inventory', $2, '{}', '{}') RETURNING id::text`,
-      [sagaId, sagaId],
-    );
+    const command = await insertUnsentCommand(sagaId);
     const now = await databaseNow();
     await database.query(
       `UPDATE sagas SET timers = jsonb_build_object($2::text,
          jsonb_build_object('dueAt', $3::bigint, 'outboxId', $4::bigint)), wake_at = to_timestamp($3 / 1000.0)
        WHERE id = $1`,
-      [sagaId, FIRST, now - 10, command!.id],
+      [sagaId, FIRST, now - 10, command.id],
     );
 
     expect((await fire([sagaId])).map((due) => due.id)).toEqual([`${sagaId}:${FIRST}`]);

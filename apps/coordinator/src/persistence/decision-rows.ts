@@ -1,12 +1,12 @@
-import { HEADERS } from '#contracts';
 import type { AuditEntry, SagaState } from '#saga-core';
 import { prepared, type SqlRunner } from '#postgres';
 import { iso, json, outboxRecords, type NewSaga, type OutboxRow } from './saga-rows.js';
 import {
-  timerEntry,
+  armedTimers,
+  lowerWakeBound,
+  OUTBOX_MESSAGE_ID,
   timerKey,
   timerRecords,
-  TIMER_RECORD_COLUMNS,
   type CancelledTimer,
   type TimerRow,
 } from './saga-timers.js';
@@ -122,22 +122,16 @@ const WRITE_DECISION = prepared(
    SELECT x.saga_id, x.lane, x.topic, x.message_key, x.headers, x.headers_from, x.payload
    FROM jsonb_to_recordset($5::jsonb) AS x(ord integer, saga_id uuid, lane smallint,
      topic text, message_key text, headers jsonb, headers_from smallint, payload jsonb)
-   -- A command's message id: in its headers, or in its payload when its headers are left out.
-   ORDER BY x.ord RETURNING id, saga_id,
-     coalesce(headers->>'${HEADERS.messageId}', payload->>'messageId') AS message_id),
+   ORDER BY x.ord RETURNING id, saga_id, ${OUTBOX_MESSAGE_ID} AS message_id),
  armed AS (
-   -- Each saga's timers armed, as entries of its row's timers, each with the outbox row of
-   -- the command it awaits; joined, not a subquery per timer: a start's decision arms hundreds.
    -- A timer armed again for the same attempt (a resume), its command not in this statement,
    -- keeps the command it awaited.
-   SELECT x.saga_id, jsonb_object_agg(x.key, ${timerEntry(`coalesce(o.id, x.outbox_id, CASE WHEN x.awaits_message_id IS NOT NULL
-       THEN (SELECT (p.timers->x.key->>'outboxId')::bigint FROM sagas p WHERE p.id = x.saga_id) END)`)})
-       AS entries,
-     min(x.due_ms) AS first_due
-   FROM jsonb_to_recordset($4::jsonb) AS x(${TIMER_RECORD_COLUMNS})
-   LEFT JOIN (SELECT message_id, min(id) AS id FROM outbox_rows GROUP BY message_id) o
-     ON o.message_id = x.awaits_message_id
-   GROUP BY x.saga_id),
+   ${armedTimers(
+     '$4::jsonb',
+     'outbox_rows',
+     `coalesce(x.outbox_id, CASE WHEN x.awaits_message_id IS NOT NULL
+       THEN (SELECT (p.timers->x.key->>'outboxId')::bigint FROM sagas p WHERE p.id = x.saga_id) END)`,
+   )}),
  cancelled AS (
    SELECT x.saga_id, array_agg(x.key) AS keys
    FROM jsonb_to_recordset($3::jsonb) AS x(key text, saga_id uuid) GROUP BY x.saga_id),
@@ -162,7 +156,7 @@ const WRITE_DECISION = prepared(
      -- when no timer is left and the status changes, an update that moves indexes anyway.
      wake_at = CASE WHEN x.status <> sagas.status
          AND (sagas.timers - coalesce(c.keys, '{}')) || coalesce(a.entries, '{}') = '{}'
-       THEN NULL ELSE least(sagas.wake_at, to_timestamp(a.first_due / 1000.0)) END
+       THEN NULL ELSE ${lowerWakeBound('sagas.wake_at')} END
    FROM jsonb_to_recordset($1::jsonb)
      AS x(id uuid, state jsonb, status text, awaiting text[], row_version integer)
    LEFT JOIN armed a ON a.saga_id = x.id LEFT JOIN cancelled c ON c.saga_id = x.id

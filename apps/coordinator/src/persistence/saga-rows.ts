@@ -1,8 +1,14 @@
 import type { SagaState } from '#saga-core';
-import { HEADERS, type JsonValue, type TraceCarrier } from '#contracts';
+import type { JsonValue, TraceCarrier } from '#contracts';
 import { prepared, type SqlRunner } from '#postgres';
 import { HEADERS_FROM, storedHeaders } from './outbox-headers.js';
-import { timerEntry, timerRecords, TIMER_RECORD_COLUMNS, type TimerRow } from './saga-timers.js';
+import {
+  armedTimers,
+  lowerWakeBound,
+  OUTBOX_MESSAGE_ID,
+  timerRecords,
+  type TimerRow,
+} from './saga-timers.js';
 
 /** A saga as stored: the engine's state and the row version that guards writes to it. */
 export interface StoredSaga {
@@ -180,20 +186,11 @@ export async function enqueueOutbox(
        SELECT x.saga_id, x.lane, x.topic, x.message_key, x.headers, x.payload
        FROM jsonb_to_recordset($1::jsonb) AS x(ord integer, saga_id uuid, lane smallint,
          topic text, message_key text, headers jsonb, payload jsonb)
-       ORDER BY x.ord RETURNING id, saga_id,
-         coalesce(headers->>'${HEADERS.messageId}', payload->>'messageId') AS message_id),
-     armed AS (
-       SELECT x.saga_id, jsonb_object_agg(x.key, ${timerEntry('coalesce(o.id, x.outbox_id)')})
-           AS entries,
-         min(x.due_ms) AS first_due
-       FROM jsonb_to_recordset($2::jsonb) AS x(${TIMER_RECORD_COLUMNS})
-       LEFT JOIN (SELECT message_id, min(id) AS id FROM queued GROUP BY message_id) o
-         ON o.message_id = x.awaits_message_id
-       GROUP BY x.saga_id),
+       ORDER BY x.ord RETURNING id, saga_id, ${OUTBOX_MESSAGE_ID} AS message_id),
+     armed AS (${armedTimers('$2::jsonb', 'queued')}),
      moved AS (
        UPDATE sagas s SET row_version = s.row_version + 1,
-         timers = s.timers || coalesce(a.entries, '{}'),
-         wake_at = least(s.wake_at, to_timestamp(a.first_due / 1000.0))
+         timers = s.timers || coalesce(a.entries, '{}'), wake_at = ${lowerWakeBound('s.wake_at')}
        FROM (SELECT DISTINCT saga_id FROM queued WHERE saga_id IS NOT NULL) q
        LEFT JOIN armed a ON a.saga_id = q.saga_id
        WHERE s.id = q.saga_id)

@@ -1,3 +1,4 @@
+import { HEADERS } from '#contracts';
 import { wakeupOfTimerKey, type Wakeup } from '#saga-core';
 import { prepared, type SqlRunner } from '#postgres';
 
@@ -91,13 +92,37 @@ export function timerRecords(timers: readonly TimerRow[]): object[] {
 }
 
 /** The columns of timerRecords, for `jsonb_to_recordset(…) AS x(${TIMER_RECORD_COLUMNS})`. */
-export const TIMER_RECORD_COLUMNS = `key text, saga_id uuid, due_ms bigint,
+const TIMER_RECORD_COLUMNS = `key text, saga_id uuid, due_ms bigint,
   awaits_message_id text, outbox_id bigint, delay_ms bigint`;
 
 /** A timer's entry in its saga's `timers`, from a record `x` and the awaited row's id. */
-export const timerEntry = (outboxId: string) =>
+const timerEntry = (outboxId: string) =>
   `jsonb_strip_nulls(jsonb_build_object('dueAt', x.due_ms, 'outboxId', ${outboxId},
     'delayMs', x.delay_ms))`;
+
+/** An outbox row's message id, to return: in its headers, or in its payload when they are left out. */
+export const OUTBOX_MESSAGE_ID = `coalesce(headers->>'${HEADERS.messageId}', payload->>'messageId')`;
+
+/**
+ * A query of each saga's timers armed (the records of parameter `records`): `saga_id`,
+ * `entries` (to add to its row's timers) and `first_due`. A reply timeout is linked to the row
+ * of `commands` (outbox rows just written, with their `id` and OUTBOX_MESSAGE_ID as
+ * `message_id`) of the command it awaits, else to `otherwise`. Joined, not a subquery per
+ * timer: a start's decision arms hundreds.
+ */
+export function armedTimers(records: string, commands: string, otherwise = 'x.outbox_id'): string {
+  return `SELECT x.saga_id, jsonb_object_agg(x.key, ${timerEntry(`coalesce(o.id, ${otherwise})`)})
+      AS entries,
+    min(x.due_ms) AS first_due
+  FROM jsonb_to_recordset(${records}) AS x(${TIMER_RECORD_COLUMNS})
+  LEFT JOIN (SELECT message_id, min(id) AS id FROM ${commands} GROUP BY message_id) o
+    ON o.message_id = x.awaits_message_id
+  GROUP BY x.saga_id`;
+}
+
+/** A saga's wake-up bound once the timers of `armed` (`a`, see armedTimers) are added. */
+export const lowerWakeBound = (current: string) =>
+  `least(${current}, to_timestamp(a.first_due / 1000.0))`;
 
 /** Whether the timer of key `key` is a reply timeout (of a command or of its compensation). */
 const isReplyTimeout = (key: string) => `${key} ~ ':(reply|compensation)-timeout:[0-9]+$'`;
@@ -208,7 +233,6 @@ const ADOPT_LEGACY_TIMERS = `WITH sagas_named AS (
        min(x.due_ms) AS first_due
      FROM moved x GROUP BY x.saga_id),
    adopted AS (
-     UPDATE sagas s SET timers = s.timers || a.entries,
-       wake_at = least(s.wake_at, to_timestamp(a.first_due / 1000.0))
+     UPDATE sagas s SET timers = s.timers || a.entries, wake_at = ${lowerWakeBound('s.wake_at')}
      FROM armed a WHERE s.id = a.saga_id)
    SELECT count(*)::int AS moved FROM moved`;
