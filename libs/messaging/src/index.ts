@@ -31,7 +31,7 @@ export { InMemoryMessagePublisher } from './in-memory/in-memory-message-publishe
 export { InMemoryTopicAdministrator } from './in-memory/in-memory-topic-administrator.js';
 export { InMemoryTransport } from './in-memory/in-memory-transport.js';
 export type { RecordToAppend } from './in-memory/in-memory-broker.js';
-export type { ConsumerTuning } from './kafka-transport-options.js';
+export type { ConsumerTuning, WaitUnderLoad } from './kafka-transport-options.js';
 export type { MessageTransport } from './message-transport.js';
 export type { Companion, CompanionContext, RunningCompanion } from './companion.js';
 export {

@@ -421,3 +421,143 @@ describe('the kafkajs eachBatch handler', () => {
     expect(nextOffset('9007199254740993')).toBe('9007199254740994');
   });
 });
+
+describe('the wait for fuller batches under load', () => {
+  /** Records of 100-byte values and a 6-byte key: 106 bytes each, as the wait counts them. */
+  const records = (count: number, from = 0) =>
+    Array.from({ length: count }, (_, i) => record(from + i, 'x'.repeat(100)));
+
+  /** A processor whose clock starts at 10 s and whose handler takes `handlingMs` of it. */
+  function loaded(
+    waitUnderLoad: BatchProcessorOptions['waitUnderLoad'],
+    handlingMs = 30,
+    overrides: Partial<BatchProcessorOptions> = {},
+  ) {
+    const clock = { ms: 10_000 };
+    const made = processor({
+      handleBatch: async () => {
+        clock.ms += handlingMs;
+        return NONE;
+      },
+      now: () => new Date(clock.ms),
+      ...(waitUnderLoad === undefined ? {} : { waitUnderLoad }),
+      ...overrides,
+    });
+    return { ...made, clock };
+  }
+
+  it('fetches again at once while the records come slower than the rate it waits from', async () => {
+    const { eachBatch, delays } = loaded({ fromRecordsPerSecond: 21, minBytes: 1, maxWaitMs: 500 });
+
+    await eachBatch(fakePayload(records(20)).payload);
+
+    expect(delays).toEqual([]);
+  });
+
+  it('under load, holds the next fetch until minBytes could have come at the current rate', async () => {
+    // 20 records of 106 bytes in the last second: 2,120 bytes/s, so 212 bytes take 100 ms, of
+    // which the handler took 30.
+    const { eachBatch, delays } = loaded({
+      fromRecordsPerSecond: 20,
+      minBytes: 212,
+      maxWaitMs: 500,
+    });
+
+    const { payload, events } = fakePayload(records(20));
+    await eachBatch(payload);
+
+    expect(delays).toEqual([70]);
+    // Committed before the wait; a heartbeat after it.
+    expect(events).toEqual(['resolve 19', 'commit saga.replies/2@20', 'heartbeat', 'heartbeat']);
+  });
+
+  it('counts every partition and every batch of the last second in the rate', async () => {
+    const { eachBatch, delays, clock } = loaded(
+      { fromRecordsPerSecond: 30, minBytes: 424, maxWaitMs: 500 },
+      0,
+    );
+
+    await eachBatch(fakePayload(records(10), 'saga.replies', 0).payload);
+    clock.ms += 400;
+    await eachBatch(fakePayload(records(10), 'saga.replies', 1).payload);
+    expect(delays).toEqual([]);
+    clock.ms += 400;
+    // 30 records of 106 bytes: 3,180 bytes/s, so 424 bytes take 133.3 ms.
+    await eachBatch(fakePayload(records(10, 10), 'saga.replies', 0).payload);
+    expect(delays).toEqual([134]);
+    // A second later the first two batches are forgotten: 10 records a second, under the rate.
+    clock.ms += 1_000;
+    await eachBatch(fakePayload(records(10, 20), 'saga.replies', 0).payload);
+    expect(delays).toEqual([134]);
+  });
+
+  it('waits at most maxWaitMs from when the batch came in', async () => {
+    const { eachBatch, delays } = loaded({
+      fromRecordsPerSecond: 1,
+      minBytes: 1_000_000,
+      maxWaitMs: 50,
+    });
+
+    await eachBatch(fakePayload(records(5)).payload);
+
+    expect(delays).toEqual([20]);
+  });
+
+  it('does not wait when handling took the whole wait already', async () => {
+    const { eachBatch, delays } = loaded(
+      { fromRecordsPerSecond: 1, minBytes: 1_000_000, maxWaitMs: 50 },
+      50,
+    );
+
+    await eachBatch(fakePayload(records(5)).payload);
+
+    expect(delays).toEqual([]);
+  });
+
+  it('always waits out maxWaitMs with a rate of 0 to wait from', async () => {
+    const { eachBatch, delays } = loaded(
+      { fromRecordsPerSecond: 0, minBytes: 1, maxWaitMs: 10 },
+      0,
+    );
+
+    // An empty batch too: nothing came, so nothing fills the wait.
+    await eachBatch(fakePayload([]).payload);
+
+    expect(delays).toEqual([10]);
+  });
+
+  it('waits in heartbeat-sized slices, heartbeating after each', async () => {
+    const { eachBatch, delays } = loaded(
+      { fromRecordsPerSecond: 1, minBytes: 1_000_000, maxWaitMs: 7_000 },
+      0,
+    );
+
+    const { payload, events } = fakePayload(records(1));
+    await eachBatch(payload);
+
+    expect(delays).toEqual([3_000, 3_000, 1_000]);
+    expect(events.filter((event) => event === 'heartbeat')).toHaveLength(4);
+  });
+
+  it('does not wait while paused, nor for a partition given up', async () => {
+    const waitUnderLoad = { fromRecordsPerSecond: 1, minBytes: 1_000_000, maxWaitMs: 50 };
+    const paused = loaded(waitUnderLoad, 0, { isPaused: () => true });
+    await paused.eachBatch(fakePayload(records(5)).payload);
+
+    const given = loaded(waitUnderLoad, 0);
+    const stale = fakePayload(records(5));
+    stale.state.stale = true;
+    await given.eachBatch(stale.payload);
+
+    expect(paused.delays).toEqual([]);
+    expect(given.delays).toEqual([]);
+  });
+
+  it('never waits without waitUnderLoad', async () => {
+    const { eachBatch, delays } = loaded(undefined);
+
+    await eachBatch(fakePayload(records(100)).payload);
+
+    expect(delays).toEqual([]);
+  });
+});

@@ -8,6 +8,8 @@ import { mergedCommits } from './merged-commits.js';
 import { invalidUtf8Problem } from './utf8-check.js';
 import type { BatchHandler } from '#saga-core';
 import type { ConsumerBacklog } from './consumer-backlog.js';
+import { ArrivalRate } from './arrival-rate.js';
+import type { WaitUnderLoad } from './kafka-transport-options.js';
 
 /** What the kafkajs `eachBatch` handler needs; every clock and wait is injected. */
 export interface BatchProcessorOptions {
@@ -33,6 +35,8 @@ export interface BatchProcessorOptions {
   readonly logger: TransportLogger;
   /** Kept up to date with each fetch and each chunk handled. */
   readonly backlog?: ConsumerBacklog;
+  /** Under load, how long to hold the next fetch after a batch (default: never). */
+  readonly waitUnderLoad?: WaitUnderLoad;
 }
 
 /** The offset that follows `offset` (what Kafka records as the group's position). */
@@ -58,9 +62,11 @@ export function createEachBatchHandler(
   const { logger, groupId } = options;
   // One consumer's partitions share their commits (see mergedCommits).
   const commit = mergedCommits();
+  // Every partition's batches: the consumer's load.
+  const arrivals = new ArrivalRate();
 
   /** Waits in heartbeat-sized slices; false when the consumer stops meanwhile. */
-  async function waitToRetry(payload: EachBatchPayload, ms: number): Promise<boolean> {
+  async function waitHeartbeating(payload: EachBatchPayload, ms: number): Promise<boolean> {
     let left = ms;
     do {
       if (!payload.isRunning() || options.stopSignal.aborted) return false;
@@ -92,7 +98,7 @@ export function createEachBatchHandler(
           retryInMs,
           error: describeError(error),
         });
-        if (!(await waitToRetry(payload, retryInMs))) return GAVE_UP;
+        if (!(await waitHeartbeating(payload, retryInMs))) return GAVE_UP;
       }
     }
   }
@@ -153,9 +159,32 @@ export function createEachBatchHandler(
     }
   }
 
+  /**
+   * Holds kafkajs's next fetch (it fetches once every batch of the last one is handled) while
+   * the load calls for it: until `minBytes` could have come at the current rate since the batch
+   * came in, at most `maxWaitMs`. Not while paused or after the partition was given up.
+   */
+  async function waitToFill(payload: EachBatchPayload, cameInAtMs: number): Promise<void> {
+    const wait = options.waitUnderLoad;
+    if (wait === undefined) return;
+    const nowMs = options.now().getTime();
+    const rate = arrivals.perSecond(nowMs);
+    if (rate.records < wait.fromRecordsPerSecond) return;
+    const fillMs = rate.bytes > 0 ? (wait.minBytes * 1_000) / rate.bytes : wait.maxWaitMs;
+    const leftMs = Math.ceil(Math.min(wait.maxWaitMs, fillMs) - (nowMs - cameInAtMs));
+    if (leftMs <= 0 || options.isPaused() || !payload.isRunning() || payload.isStale()) return;
+    await waitHeartbeating(payload, leftMs);
+  }
+
   return async (payload) => {
     try {
+      const cameInAtMs = options.now().getTime();
+      if (options.waitUnderLoad !== undefined) {
+        const { messages } = payload.batch;
+        arrivals.add(cameInAtMs, messages.length, recordBytes(messages));
+      }
       await processBatch(payload);
+      await waitToFill(payload, cameInAtMs);
     } catch (error) {
       // Only kafkajs's own calls (commit, heartbeat) get here; it rejoins or retries the fetch.
       logger.log(isRebalance(error) ? 'info' : 'warn', 'Batch interrupted; kafkajs takes over', {
@@ -181,6 +210,21 @@ const REBALANCE_ERRORS = new Set([
 function isRebalance(error: unknown): boolean {
   const type = (error as { type?: unknown } | null)?.type;
   return typeof type === 'string' && REBALANCE_ERRORS.has(type);
+}
+
+/** About what the broker counts of `messages`: keys, values and headers. */
+function recordBytes(messages: readonly KafkaMessage[]): number {
+  let bytes = 0;
+  for (const { key, value, headers } of messages) {
+    bytes += (key?.length ?? 0) + (value?.length ?? 0);
+    for (const name in headers) {
+      const header = headers[name];
+      bytes += name.length;
+      if (Array.isArray(header)) for (const part of header) bytes += part.length;
+      else bytes += header?.length ?? 0;
+    }
+  }
+  return bytes;
 }
 
 /** The messages of `chunk` that are not text, each with its reason. */

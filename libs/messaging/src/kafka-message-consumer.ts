@@ -167,6 +167,7 @@ export class KafkaMessageConsumer implements MessageConsumer {
             handleBatch: options.handleBatch,
             maxBatchSize: tuning.maxBatchSize,
             requireUtf8: tuning.requireUtf8,
+            ...(tuning.waitUnderLoad ? { waitUnderLoad: tuning.waitUnderLoad } : {}),
             retry: tuning.handlerRetry,
             heartbeatIntervalMs: tuning.heartbeatIntervalMs,
             sendDeadLetters: (topic, records) => this.deps.deadLetters.sendRecords(topic, records),

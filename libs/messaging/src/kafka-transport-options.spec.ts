@@ -43,6 +43,27 @@ describe('the Kafka transport options', () => {
       { ...minimal, consumer: { handlerRetry: { multiplier: 0 } } },
       'consumer.handlerRetry.multiplier',
     ],
+    [
+      {
+        ...minimal,
+        consumer: { waitUnderLoad: { fromRecordsPerSecond: -1, minBytes: 1, maxWaitMs: 10 } },
+      },
+      'consumer.waitUnderLoad.fromRecordsPerSecond',
+    ],
+    [
+      {
+        ...minimal,
+        consumer: { waitUnderLoad: { fromRecordsPerSecond: 400, minBytes: 0, maxWaitMs: 10 } },
+      },
+      'consumer.waitUnderLoad.minBytes',
+    ],
+    [
+      {
+        ...minimal,
+        consumer: { waitUnderLoad: { fromRecordsPerSecond: 400, minBytes: 1, maxWaitMs: 2.5 } },
+      },
+      'consumer.waitUnderLoad.maxWaitMs',
+    ],
     [{ ...minimal, producer: { retry: { retries: -1 } } }, 'producer.retry.retries'],
     [{ ...minimal, replicationFactor: 0 }, 'replicationFactor'],
   ])('name the bad field (%#)', (options, field) => {
@@ -56,6 +77,9 @@ describe('the Kafka transport options', () => {
     }).consumer;
     const consumer = resolveConsumerOptions({ handlerRetry: { initialDelayMs: 10 } }, base);
     expect(consumer.maxBatchSize).toBe(50);
+    expect(consumer.waitUnderLoad).toBeUndefined();
+    const under = { fromRecordsPerSecond: 400, minBytes: 16_384, maxWaitMs: 10 };
+    expect(resolveConsumerOptions({ waitUnderLoad: under }, base).waitUnderLoad).toEqual(under);
     expect(consumer.handlerRetry).toEqual({ initialDelayMs: 10, multiplier: 2, maxDelayMs: 5_000 });
   });
 

@@ -33,6 +33,8 @@ export interface KafkaConsumerOptions {
    * at most maxWaitTimeMs more latency when the load is light.
    */
   readonly minBytes?: number;
+  /** Whether fetches wait for fuller batches under load only (default: never; see WaitUnderLoad). */
+  readonly waitUnderLoad?: WaitUnderLoad;
   /**
    * Partitions whose batches are handled at the same time (default 1). Above 1 the handler
    * must accept concurrent calls for different partitions.
@@ -54,12 +56,34 @@ export interface KafkaConsumerOptions {
 }
 
 /**
+ * Fuller batches under load, without latency when the load is light. While the records handed
+ * in over the last second number at least `fromRecordsPerSecond`, the consumer fetches again
+ * only once `minBytes` could have come at that rate since its last batch came in, and at most
+ * `maxWaitMs` after; below that rate it fetches again at once. Pair it with `minBytes` 1, so
+ * that the broker answers a fetch as soon as a record is there (kafkajs asks every fetch for
+ * the same minimum, so the broker cannot wait under load only).
+ */
+export interface WaitUnderLoad {
+  /** Records per second from which fetches wait (0: always). */
+  readonly fromRecordsPerSecond: number;
+  /** Bytes (keys, values and headers, about what the broker counts) a wait is for. */
+  readonly minBytes: number;
+  /** Longest wait, in ms, from when the batch came in. */
+  readonly maxWaitMs: number;
+}
+
+/**
  * How one consumer batches: how its fetches wait for data (Kafka only), the largest batch a
  * handler gets, and how many partitions' batches it handles at once (see KafkaConsumerOptions).
  */
 export type ConsumerTuning = Pick<
   KafkaConsumerOptions,
-  'minBytes' | 'maxWaitTimeMs' | 'maxBatchSize' | 'partitionsConsumedConcurrently' | 'requireUtf8'
+  | 'minBytes'
+  | 'maxWaitTimeMs'
+  | 'waitUnderLoad'
+  | 'maxBatchSize'
+  | 'partitionsConsumedConcurrently'
+  | 'requireUtf8'
 >;
 
 /** Producer tuning. */
@@ -111,6 +135,7 @@ export interface ResolvedKafkaConsumerOptions {
   readonly maxBatchSize: number;
   readonly maxBytesPerPartition: number;
   readonly minBytes: number;
+  readonly waitUnderLoad: WaitUnderLoad | undefined;
   readonly partitionsConsumedConcurrently: number;
   readonly handlerRetry: Backoff;
   readonly requireUtf8: boolean;
@@ -141,7 +166,7 @@ const DEFAULT_RETRY: ResolvedKafkaRetry = {
 
 // A 10 s session (kafkajs: 30 s): a member that crashed, or lost its broker, is replaced by the
 // broker within 10 s, so a participant is back soon after a broker restart.
-const DEFAULT_CONSUMER: Omit<ResolvedKafkaConsumerOptions, 'handlerRetry'> = {
+const DEFAULT_CONSUMER: Omit<ResolvedKafkaConsumerOptions, 'handlerRetry' | 'waitUnderLoad'> = {
   sessionTimeoutMs: 10_000,
   heartbeatIntervalMs: 1_000,
   rebalanceTimeoutMs: 60_000,
@@ -187,6 +212,7 @@ export function resolveConsumerOptions(
     maxBatchSize: merged.maxBatchSize,
     maxBytesPerPartition: merged.maxBytesPerPartition,
     minBytes: merged.minBytes,
+    waitUnderLoad: merged.waitUnderLoad,
     partitionsConsumedConcurrently: merged.partitionsConsumedConcurrently,
     requireUtf8: merged.requireUtf8 === true,
     handlerRetry: resolveBackoff(
@@ -207,6 +233,12 @@ export function resolveConsumerOptions(
   checkInteger('consumer.maxBatchSize', consumer.maxBatchSize, 1);
   checkInteger('consumer.maxBytesPerPartition', consumer.maxBytesPerPartition, 1);
   checkInteger('consumer.minBytes', consumer.minBytes, 1);
+  if (consumer.waitUnderLoad !== undefined) {
+    const { fromRecordsPerSecond, minBytes, maxWaitMs } = consumer.waitUnderLoad;
+    checkInteger('consumer.waitUnderLoad.fromRecordsPerSecond', fromRecordsPerSecond, 0);
+    checkInteger('consumer.waitUnderLoad.minBytes', minBytes, 1);
+    checkInteger('consumer.waitUnderLoad.maxWaitMs', maxWaitMs, 0);
+  }
   checkInteger(
     'consumer.partitionsConsumedConcurrently',
     consumer.partitionsConsumedConcurrently,

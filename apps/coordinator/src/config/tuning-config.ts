@@ -12,12 +12,15 @@ export interface HotPathTuning {
    */
   readonly decisionsInFlight: number;
   /**
-   * A fetch of the start and reply consumers waits up to `fetchMaxWaitMs` for `fetchMinBytes`:
-   * under load, fewer and fuller batches; when light, that much more latency at most
-   * (`CONSUMER_FETCH_MIN_BYTES`, default 16 384; `CONSUMER_FETCH_MAX_WAIT_MS`, default 10).
+   * Under load only, the start and reply consumers wait up to `fetchMaxWaitMs` for
+   * `fetchMinBytes` between fetches: fewer and fuller batches. Under load is while each receives
+   * at least `fetchWaitFromRate` records per second; below it, a record is fetched as soon as it
+   * is on the topic (`CONSUMER_FETCH_MIN_BYTES`, default 16 384; `CONSUMER_FETCH_MAX_WAIT_MS`,
+   * default 10; `CONSUMER_FETCH_WAIT_FROM_RATE`, default 400; 0: always wait).
    */
   readonly fetchMinBytes: number;
   readonly fetchMaxWaitMs: number;
+  readonly fetchWaitFromRate: number;
   /** Replies handed in at once per partition (`REPLY_BATCH_SIZE`, default 500). */
   readonly replyBatchSize: number;
   /**
@@ -59,6 +62,7 @@ export const tuningEnvironmentSchema = z.object({
   DECISIONS_IN_FLIGHT: boundedInt(1, 64, 2),
   CONSUMER_FETCH_MIN_BYTES: boundedInt(1, 10_485_760, 16_384),
   CONSUMER_FETCH_MAX_WAIT_MS: boundedInt(0, 5_000, 10),
+  CONSUMER_FETCH_WAIT_FROM_RATE: boundedInt(0, 1_000_000, 400),
   REPLY_BATCH_SIZE: boundedInt(1, 10_000, 500),
   START_CHUNK: boundedInt(1, 10_000, 100),
   SAGA_STATE_CACHE_SIZE: boundedInt(0, 1_000_000, 10_000),
@@ -75,6 +79,7 @@ export function hotPathTuning(env: z.infer<typeof tuningEnvironmentSchema>): Hot
     decisionsInFlight: env.DECISIONS_IN_FLIGHT,
     fetchMinBytes: env.CONSUMER_FETCH_MIN_BYTES,
     fetchMaxWaitMs: env.CONSUMER_FETCH_MAX_WAIT_MS,
+    fetchWaitFromRate: env.CONSUMER_FETCH_WAIT_FROM_RATE,
     replyBatchSize: env.REPLY_BATCH_SIZE,
     startChunk: env.START_CHUNK,
     stateCacheSize: env.SAGA_STATE_CACHE_SIZE,

@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import {
   HEADERS,
   JSON_CONTENT_TYPE,
@@ -134,6 +135,48 @@ describe('the coordinator consumers', () => {
     expect(repliesFirst.isBehind).toBe(false);
     expect(transport.broker.records(topics.deadLetter(topics.replies)).flat()).toEqual([]);
     expect(transport.broker.records(topics.deadLetter(topics.start)).flat()).toEqual([]);
+  });
+
+  it('fetch starts and replies at the first record, and wait for fuller batches under load only', async () => {
+    transport = new InMemoryTransport();
+    await transport.administrator.ensureTopics(
+      [topics.start, topics.replies].flatMap((topic) => [
+        { topic, partitions: 2 },
+        { topic: topics.deadLetter(topic), partitions: 2 },
+      ]),
+    );
+    const created = jest.spyOn(transport, 'createConsumer');
+    const config = loadCoordinatorConfig({
+      TOPIC_PARTITIONS: '2',
+      CONSUMER_FETCH_WAIT_FROM_RATE: '250',
+      CONSUMER_FETCH_MIN_BYTES: '4096',
+      CONSUMER_FETCH_MAX_WAIT_MS: '7',
+    });
+    consumers = new CoordinatorConsumers({
+      config,
+      transport,
+      topics,
+      registry: { participants: () => [] } as unknown as SagaRegistry,
+      decisions: heldDecisions().decisions,
+      sensitive: { redactStart: (value: string) => value } as unknown as SensitiveData,
+      admission: new SagaAdmission(1_000),
+      repliesFirst: new RepliesFirst(100, 2),
+      database: {} as Database,
+      deadLetterSealer: {} as DeadLetterSealer,
+      metrics: new Metrics(),
+    });
+    await consumers.start();
+
+    const hotPath = created.mock.calls.map(([tuning]) => tuning).filter((t) => t?.waitUnderLoad);
+    expect(hotPath).toHaveLength(2); // starts and replies; the dead-letter index keeps its own
+    for (const tuning of hotPath) {
+      expect(tuning).toMatchObject({
+        minBytes: 1,
+        maxWaitTimeMs: 7,
+        waitUnderLoad: { fromRecordsPerSecond: 250, minBytes: 4096, maxWaitMs: 7 },
+        partitionsConsumedConcurrently: 2,
+      });
+    }
   });
 });
 

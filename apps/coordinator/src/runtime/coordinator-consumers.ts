@@ -27,9 +27,22 @@ import type { SensitiveData } from '../security/sensitive-data.js';
 /** Starts and replies are text: a record with bytes that are not UTF-8 is dead-lettered at once. */
 const TEXT_ONLY = { requireUtf8: true };
 
-/** The fetch of the start and reply consumers (see HotPathTuning). */
-function hotPathFetch(tuning: HotPathTuning) {
-  return { minBytes: tuning.fetchMinBytes, maxWaitTimeMs: tuning.fetchMaxWaitMs };
+/**
+ * The fetch of the start and reply consumers (see HotPathTuning): the broker answers at the
+ * first record, and the consumer itself waits for fuller batches under load. An idle fetch
+ * still returns after `fetchMaxWaitMs`: kafkajs sleeps that long between the fetches of a
+ * paused consumer, so it is also how soon the start consumer sees a resume.
+ */
+function hotPathFetch(tuning: HotPathTuning): ConsumerTuning {
+  return {
+    minBytes: 1,
+    maxWaitTimeMs: tuning.fetchMaxWaitMs,
+    waitUnderLoad: {
+      fromRecordsPerSecond: tuning.fetchWaitFromRate,
+      minBytes: tuning.fetchMinBytes,
+      maxWaitMs: tuning.fetchMaxWaitMs,
+    },
+  };
 }
 
 /** What the consumers read with and hand their messages to. */

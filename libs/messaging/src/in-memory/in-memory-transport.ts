@@ -29,6 +29,7 @@ export class InMemoryTransport {
     const {
       minBytes: _minBytes,
       maxWaitTimeMs: _maxWait,
+      waitUnderLoad: _waitUnderLoad,
       partitionsConsumedConcurrently: _partitions,
       ...own
     } = options;
