@@ -34,4 +34,24 @@ describe('ArrivalRate', () => {
 
     expect(rate.perSecond(60_000)).toEqual({ records: 4, bytes: 40 });
   });
+
+  it('counts times before its origin like any other', () => {
+    const rate = new ArrivalRate();
+    rate.add(-250, 2, 20);
+    rate.add(-50, 1, 10);
+
+    expect(rate.perSecond(0)).toEqual({ records: 3, bytes: 30 });
+    expect(rate.perSecond(800)).toEqual({ records: 1, bytes: 10 });
+  });
+
+  it('ignores a time that is not a number, and counts an earlier time in the current slice', () => {
+    const rate = new ArrivalRate();
+    rate.add(5_000, 1, 10);
+    rate.add(Number.NaN, 7, 70);
+    rate.add(4_000, 2, 20);
+
+    expect(rate.perSecond(Number.NaN)).toEqual({ records: 3, bytes: 30 });
+    expect(rate.perSecond(5_999)).toEqual({ records: 3, bytes: 30 });
+    expect(rate.perSecond(6_000)).toEqual({ records: 0, bytes: 0 });
+  });
 });

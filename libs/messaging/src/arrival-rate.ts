@@ -9,8 +9,10 @@ const SLICE_MS = 1_000 / SLICES;
 
 /**
  * How fast records come in: what was counted over the last second, in ten slices of 100 ms
- * (the current slice included, so a burst counts at once and is forgotten a second later).
- * Times are in ms from any fixed origin, and never go back.
+ * (the current slice included, so a burst counts at once and is forgotten a second later; the
+ * window is 0.9 to 1 s long, so a steady rate reads up to a tenth low).
+ * Times are in ms on a monotonic clock (a time earlier than the last counts in the current
+ * slice).
  */
 export class ArrivalRate {
   private readonly records = new Float64Array(SLICES);
@@ -19,8 +21,8 @@ export class ArrivalRate {
   private slice = Number.NEGATIVE_INFINITY;
 
   add(nowMs: number, records: number, bytes: number): void {
-    this.advance(nowMs);
-    const index = this.slice % SLICES;
+    if (!this.advance(nowMs)) return;
+    const index = sliceIndex(this.slice);
     this.records[index]! += records;
     this.bytes[index]! += bytes;
   }
@@ -36,16 +38,26 @@ export class ArrivalRate {
     return { records, bytes };
   }
 
-  /** Empties the slices that have passed since the last count, up to the current one. */
-  private advance(nowMs: number): void {
+  /**
+   * Empties the slices that have passed since the last count, up to the current one; false
+   * (and nothing changed) for a time that is not a finite number.
+   */
+  private advance(nowMs: number): boolean {
+    if (!Number.isFinite(nowMs)) return false;
     const current = Math.floor(nowMs / SLICE_MS);
-    if (current <= this.slice) return;
+    if (current <= this.slice) return true;
     const passed = Math.min(current - this.slice, SLICES);
     for (let step = 1; step <= passed; step += 1) {
-      const index = (current - passed + step) % SLICES;
+      const index = sliceIndex(current - passed + step);
       this.records[index] = 0;
       this.bytes[index] = 0;
     }
     this.slice = current;
+    return true;
   }
+}
+
+/** Where slice `n` is kept (n may be negative). */
+function sliceIndex(n: number): number {
+  return ((n % SLICES) + SLICES) % SLICES;
 }

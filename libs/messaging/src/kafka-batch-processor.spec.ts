@@ -439,7 +439,7 @@ describe('the wait for fuller batches under load', () => {
         clock.ms += handlingMs;
         return NONE;
       },
-      now: () => new Date(clock.ms),
+      monotonicNow: () => clock.ms,
       ...(waitUnderLoad === undefined ? {} : { waitUnderLoad }),
       ...overrides,
     });
@@ -473,22 +473,25 @@ describe('the wait for fuller batches under load', () => {
 
   it('counts every partition and every batch of the last second in the rate', async () => {
     const { eachBatch, delays, clock } = loaded(
-      { fromRecordsPerSecond: 30, minBytes: 424, maxWaitMs: 500 },
+      { fromRecordsPerSecond: 20, minBytes: 424, maxWaitMs: 500 },
       0,
     );
+    const at = async (ms: number, count: number, partition: number, from: number) => {
+      clock.ms = ms;
+      await eachBatch(fakePayload(records(count, from), 'saga.replies', partition).payload);
+    };
 
-    await eachBatch(fakePayload(records(10), 'saga.replies', 0).payload);
-    clock.ms += 400;
-    await eachBatch(fakePayload(records(10), 'saga.replies', 1).payload);
+    await at(10_000, 10, 0, 0); // 10 a second: under the rate
     expect(delays).toEqual([]);
-    clock.ms += 400;
-    // 30 records of 106 bytes: 3,180 bytes/s, so 424 bytes take 133.3 ms.
-    await eachBatch(fakePayload(records(10, 10), 'saga.replies', 0).payload);
-    expect(delays).toEqual([134]);
-    // A second later the first two batches are forgotten: 10 records a second, under the rate.
-    clock.ms += 1_000;
-    await eachBatch(fakePayload(records(10, 20), 'saga.replies', 0).payload);
-    expect(delays).toEqual([134]);
+    // 20 records of 106 bytes in the last second, over two partitions: 424 bytes take 200 ms.
+    await at(10_400, 10, 1, 0);
+    expect(delays).toEqual([200]);
+    await at(11_000, 5, 0, 10); // the batch of 10 000 forgotten: 15 a second
+    expect(delays).toEqual([200]);
+    await at(11_399, 5, 1, 10); // the batch of 10 400 still counted: 20 a second
+    expect(delays).toEqual([200, 200]);
+    await at(11_400, 1, 0, 15); // and now forgotten: 11 a second
+    expect(delays).toEqual([200, 200]);
   });
 
   it('waits at most maxWaitMs from when the batch came in', async () => {
@@ -514,16 +517,44 @@ describe('the wait for fuller batches under load', () => {
     expect(delays).toEqual([]);
   });
 
-  it('always waits out maxWaitMs with a rate of 0 to wait from', async () => {
+  it('always waits with a rate of 0 to wait from', async () => {
     const { eachBatch, delays } = loaded(
-      { fromRecordsPerSecond: 0, minBytes: 1, maxWaitMs: 10 },
+      { fromRecordsPerSecond: 0, minBytes: 1_000_000, maxWaitMs: 10 },
       0,
     );
 
-    // An empty batch too: nothing came, so nothing fills the wait.
-    await eachBatch(fakePayload([]).payload);
+    await eachBatch(fakePayload(records(1)).payload);
 
     expect(delays).toEqual([10]);
+  });
+
+  it('never waits longer than maxWaitMs, even when the clock seems to go back', async () => {
+    const { eachBatch, delays } = loaded(
+      { fromRecordsPerSecond: 1, minBytes: 1_000_000, maxWaitMs: 50 },
+      -60_000,
+    );
+
+    await eachBatch(fakePayload(records(5)).payload);
+
+    expect(delays).toEqual([50]);
+  });
+
+  it('counts keys, values and every header in the bytes', async () => {
+    const { eachBatch, delays } = loaded(
+      { fromRecordsPerSecond: 1, minBytes: 18, maxWaitMs: 5_000 },
+      0,
+    );
+    const headers = { a: Buffer.from('xyz'), b: ['p', Buffer.from('qq')], c: undefined };
+    const message = {
+      ...record(0, ''),
+      key: null,
+      value: null,
+      headers,
+    } as unknown as KafkaMessage;
+
+    // 9 bytes in the last second (1 + 3, 1 + 1 + 2, 1 + 0): 18 bytes take two seconds.
+    await eachBatch(fakePayload([message]).payload);
+    expect(delays).toEqual([2_000]);
   });
 
   it('waits in heartbeat-sized slices, heartbeating after each', async () => {

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { EachBatchPayload, KafkaMessage, Message } from 'kafkajs';
 import { deadLetterTopic, matchDeadLetters, type DeadLetterChoice } from './dead-letter.js';
 import { toDeadLetterRecord, toIncomingMessage } from './kafka-message-mapping.js';
@@ -37,6 +38,8 @@ export interface BatchProcessorOptions {
   readonly backlog?: ConsumerBacklog;
   /** Under load, how long to hold the next fetch after a batch (default: never). */
   readonly waitUnderLoad?: WaitUnderLoad;
+  /** A monotonic clock in ms, for the rate and the wait (default: performance.now). */
+  readonly monotonicNow?: () => number;
 }
 
 /** The offset that follows `offset` (what Kafka records as the group's position). */
@@ -64,6 +67,7 @@ export function createEachBatchHandler(
   const commit = mergedCommits();
   // Every partition's batches: the consumer's load.
   const arrivals = new ArrivalRate();
+  const monotonicNow = options.monotonicNow ?? (() => performance.now());
 
   /** Waits in heartbeat-sized slices; false when the consumer stops meanwhile. */
   async function waitHeartbeating(payload: EachBatchPayload, ms: number): Promise<boolean> {
@@ -167,19 +171,21 @@ export function createEachBatchHandler(
   async function waitToFill(payload: EachBatchPayload, cameInAtMs: number): Promise<void> {
     const wait = options.waitUnderLoad;
     if (wait === undefined) return;
-    const nowMs = options.now().getTime();
+    const nowMs = monotonicNow();
     const rate = arrivals.perSecond(nowMs);
     if (rate.records < wait.fromRecordsPerSecond) return;
     const fillMs = rate.bytes > 0 ? (wait.minBytes * 1_000) / rate.bytes : wait.maxWaitMs;
-    const leftMs = Math.ceil(Math.min(wait.maxWaitMs, fillMs) - (nowMs - cameInAtMs));
+    const elapsedMs = Math.max(0, nowMs - cameInAtMs);
+    const leftMs = Math.ceil(Math.min(wait.maxWaitMs, fillMs) - elapsedMs);
     if (leftMs <= 0 || options.isPaused() || !payload.isRunning() || payload.isStale()) return;
     await waitHeartbeating(payload, leftMs);
   }
 
   return async (payload) => {
     try {
-      const cameInAtMs = options.now().getTime();
-      if (options.waitUnderLoad !== undefined) {
+      const cameInAtMs = monotonicNow();
+      // A batch given back while paused is counted when it is fetched again.
+      if (options.waitUnderLoad !== undefined && !options.isPaused()) {
         const { messages } = payload.batch;
         arrivals.add(cameInAtMs, messages.length, recordBytes(messages));
       }

@@ -7,7 +7,11 @@ import {
   type Kafka,
 } from 'kafkajs';
 import { KafkaMessageConsumer } from './kafka-message-consumer.js';
-import { resolveKafkaTransportOptions } from './kafka-transport-options.js';
+import {
+  resolveConsumerOptions,
+  resolveKafkaTransportOptions,
+  type KafkaConsumerOptions,
+} from './kafka-transport-options.js';
 import { silentTransportLogger } from './transport-logger.js';
 
 const EVENTS = {
@@ -89,7 +93,7 @@ function fakeKafka(outcomes: Outcome[] = []) {
   };
 }
 
-function consumerOn(kafka: Kafka): KafkaMessageConsumer {
+function consumerOn(kafka: Kafka, tuning: KafkaConsumerOptions = {}): KafkaMessageConsumer {
   const options = resolveKafkaTransportOptions({
     brokers: ['k:9092'],
     clientId: 'c',
@@ -97,7 +101,7 @@ function consumerOn(kafka: Kafka): KafkaMessageConsumer {
   });
   return new KafkaMessageConsumer({
     kafka,
-    consumer: options.consumer,
+    consumer: resolveConsumerOptions(tuning, options.consumer),
     retry: options.retry,
     deadLetters: { sendRecords: async () => undefined },
     logger: silentTransportLogger,
@@ -217,6 +221,38 @@ describe('the kafkajs consumer adapter', () => {
     await consumer.start(start);
     fake.failPause();
     expect(() => consumer.pause()).not.toThrow();
+  });
+
+  it('holds the next fetch under load, until stopped', async () => {
+    const fake = fakeKafka();
+    // From 0 records a second, a wait for more bytes than ever come: a minute, cut by stop.
+    const waitUnderLoad = { fromRecordsPerSecond: 0, minBytes: 1_000_000_000, maxWaitMs: 60_000 };
+    const consumer = consumerOn(fake.kafka, { waitUnderLoad });
+    await consumer.start(start);
+    const committed: string[] = [];
+    let handled = false;
+    void fake.run()!.eachBatch!({
+      batch: {
+        topic: 't',
+        partition: 0,
+        highWatermark: '1',
+        messages: [{ key: null, value: Buffer.from('{}'), headers: {}, offset: '0' }],
+      },
+      resolveOffset: () => undefined,
+      heartbeat: async () => undefined,
+      pause: () => () => undefined,
+      commitOffsetsIfNecessary: async () => void committed.push('0'),
+      uncommittedOffsets: () => ({ topics: [] }),
+      isRunning: () => true,
+      isStale: () => false,
+    } as unknown as EachBatchPayload).then(() => (handled = true));
+
+    await waitUntil(() => committed.length === 1);
+    for (let turn = 0; turn < 50; turn += 1) await new Promise((r) => setImmediate(r));
+    expect(handled).toBe(false); // committed, and waiting before kafkajs may fetch again
+
+    await consumer.stop();
+    expect(handled).toBe(true);
   });
 
   it('stops once, however often it is asked', async () => {

@@ -62,6 +62,11 @@ export interface KafkaConsumerOptions {
  * `maxWaitMs` after; below that rate it fetches again at once. Pair it with `minBytes` 1, so
  * that the broker answers a fetch as soon as a record is there (kafkajs asks every fetch for
  * the same minimum, so the broker cannot wait under load only).
+ *
+ * The rate and the bytes are the consumer's, over every partition: with partitions on several
+ * brokers, each broker's fetch is held as long and brings its share. Each batch waits from
+ * when its handling began: with more partitions than `partitionsConsumedConcurrently`, the
+ * batches of one fetch wait one after another.
  */
 export interface WaitUnderLoad {
   /** Records per second from which fetches wait (0: always). */
