@@ -73,10 +73,24 @@ export interface RateResult {
   readonly shortfalls: readonly string[];
 }
 
+/** What a system costs with no saga to run, after its warm-up, before its ladder. */
+export interface IdleResult {
+  readonly seconds: number;
+  /** CPU seconds per second (1 = a whole core), counted as for a rate's CPU. */
+  readonly cores: {
+    readonly processes: Readonly<Record<string, number>>;
+    readonly kafka: number | null;
+    readonly postgres: number | null;
+    readonly total: number;
+  };
+}
+
 /** One system's ladder; `error` when it could not be run to the end. */
 export interface SystemResult {
   readonly name: string;
   readonly rates: readonly RateResult[];
+  /** Absent when not measured (IDLE_SECONDS=0, or a run before it was). */
+  readonly idle?: IdleResult;
   readonly error?: string;
 }
 
@@ -104,6 +118,8 @@ export interface BenchSettings {
   readonly warmupSeconds: number;
   readonly drainSeconds: number;
   readonly settleSeconds: number;
+  /** Quiet after the warm-up, measured as the system's idle cost (0: none; absent in older runs). */
+  readonly idleSeconds?: number;
   /** A rate is sustained only when its p99 is under this bound. */
   readonly maxP99Ms: number;
   /** ... and its completed sagas/s reach this share of the offered rate. */

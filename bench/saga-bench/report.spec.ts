@@ -5,6 +5,7 @@ import {
   END_MARKER,
   formatNumber,
   formatRows,
+  idleLine,
   markdownTable,
   renderReport,
   replaceBetweenMarkers,
@@ -75,6 +76,15 @@ function run(systems: SystemResult[]): BenchRun {
 const coordinator: SystemResult = {
   name: 'coordinator',
   rates: [rate(100, 98, 40), rate(200, 196, 90), rate(400, 300, 1_500, false)],
+  idle: {
+    seconds: 10,
+    cores: {
+      processes: { coordinator: 0.05, 'echo participant': 0.01 },
+      kafka: 0.04,
+      postgres: 0.003,
+      total: 0.103,
+    },
+  },
 };
 const floor: SystemResult = { name: 'floor', rates: [rate(100, 99, 10), rate(200, 245, 20)] };
 const dbos: SystemResult = { name: 'dbos', rates: [rate(100, 19.6, 400)], error: 'gone\nstack' };
@@ -132,6 +142,13 @@ describe('summaryTable', () => {
     expect(table).toContain('| coordinator ');
     expect(table).toMatch(/\| floor +\| +200 \| +245 \| .* \| +0\.80 \|/);
     expect(table).toMatch(/\| dbos \(failed: gone\) +\| +100 \| +20 \| .* \| +10\.00 \|/);
+  });
+
+  it('shows what each system used idle, a dash when not measured', () => {
+    const table = summaryTable(run([coordinator, floor]));
+    expect(table).toContain('| idle CPU, cores |');
+    expect(table).toMatch(/\| coordinator .*\| +0\.10 \|$/m);
+    expect(table).toMatch(/\| floor .*\| +– \|$/m);
   });
 
   it('says none when a system sustained no rate', () => {
@@ -215,12 +232,33 @@ describe('renderReport', () => {
     expect(text).toContain('CPU ms echo participant');
     expect(text).toContain('no: p99 1500 ms is not under 1000 ms');
     expect(text).not.toContain('POST p99 ms');
+    expect(text).toContain(idleLine(coordinator));
+  });
+
+  it('says how long each system was measured idle', () => {
+    const base = run([coordinator]);
+    const text = renderReport({ ...base, settings: { ...base.settings, idleSeconds: 10 } });
+    expect(text).toContain('Idle: 10 s with no saga after the warm-up.');
+    expect(renderReport(base)).not.toContain('Idle: 10 s');
   });
 
   it('shows the POSTs of a system started over HTTP', () => {
     const text = renderReport(run([overHttp]));
     expect(text).toMatch(/\| POST p50 ms \| POST p99 ms \| POST refused \|/);
     expect(text).toMatch(/\| +5\.0 \| +20\.0 \| +0 \| yes +\|/);
+  });
+});
+
+describe('idleLine', () => {
+  it('shows the CPU of every process and the total, in cores', () => {
+    expect(idleLine(coordinator)).toBe(
+      'Idle for 10 s after the warm-up, CPU in cores: coordinator 0.050, echo participant 0.010, ' +
+        'kafka 0.040, postgres 0.003; total 0.103.',
+    );
+  });
+
+  it('says when the idle cost was not measured', () => {
+    expect(idleLine(floor)).toBe('Idle: not measured.');
   });
 });
 

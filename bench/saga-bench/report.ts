@@ -148,7 +148,7 @@ function ratio(run: BenchRun, other: string): number | undefined {
   return ours !== undefined && theirs ? ours / theirs : undefined;
 }
 
-/** Per system: its highest sustained rate and what it did there. */
+/** Per system: its highest sustained rate and what it did there, and what it costs idle. */
 export function summaryTable(run: BenchRun): string {
   return markdownTable(
     [
@@ -159,6 +159,7 @@ export function summaryTable(run: BenchRun): string {
       'p99 ms',
       'CPU ms/saga',
       `${OURS} ÷ it`,
+      'idle CPU, cores',
     ],
     run.systems.map((system) => {
       const top = highestSustained(system.rates);
@@ -171,6 +172,7 @@ export function summaryTable(run: BenchRun): string {
         formatNumber(top?.latencyMs.p99, 1),
         formatNumber(top?.cpuMsPerSaga.total, 2),
         formatNumber(ratio(run, system.name), 2),
+        formatNumber(system.idle?.cores.total, 2),
       ];
     }),
   );
@@ -256,6 +258,21 @@ export function targetsTable(run: BenchRun): string {
   );
 }
 
+/** What the system used with no saga to run, per process, in cores; a dash when not measured. */
+export function idleLine(system: SystemResult): string {
+  const idle = system.idle;
+  if (idle === undefined) return 'Idle: not measured.';
+  const parts = [
+    ...Object.entries(idle.cores.processes).map(([role, cores]) => [role, cores] as const),
+    ['kafka', idle.cores.kafka] as const,
+    ['postgres', idle.cores.postgres] as const,
+  ].map(([role, cores]) => `${role} ${formatNumber(cores, 3)}`);
+  return (
+    `Idle for ${idle.seconds} s after the warm-up, CPU in cores: ${parts.join(', ')}; ` +
+    `total ${formatNumber(idle.cores.total, 3)}.`
+  );
+}
+
 /** The machine and the services, as a list. */
 export function machineList(run: BenchRun): string {
   const m = run.machine;
@@ -281,7 +298,8 @@ export function renderReport(run: BenchRun): string {
     '',
     `Ladder: ${s.rates.join(', ')} sagas/s, ${s.stepSeconds} s each after a ${s.warmupSeconds} s warm-up; ` +
       `drain up to ${s.drainSeconds} s, counters read ${s.settleSeconds} s later; sustained = every saga ` +
-      `ended rightly, sagas/s ≥ ${Math.round(s.minThroughputShare * 100)} % of the rate, p99 < ${s.maxP99Ms} ms.`,
+      `ended rightly, sagas/s ≥ ${Math.round(s.minThroughputShare * 100)} % of the rate, p99 < ${s.maxP99Ms} ms.` +
+      (s.idleSeconds ? ` Idle: ${s.idleSeconds} s with no saga after the warm-up.` : ''),
     '',
     machineList(run),
     '',
@@ -300,6 +318,8 @@ export function renderReport(run: BenchRun): string {
       latencyTable(system),
       '',
       costTable(system),
+      '',
+      idleLine(system),
     ]),
   ].join('\n');
 }

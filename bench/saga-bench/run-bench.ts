@@ -4,12 +4,20 @@
 // docs/BENCHMARKS.md (between its markers).
 // Env: KAFKA_BROKERS, DATABASE_URL (required; scripts/bench.sh sets them), SYSTEMS (all),
 // RATES (100,...,4000), STEP_SECONDS (15), WARMUP_SECONDS (5), DRAIN_SECONDS (30),
-// SETTLE_SECONDS (3), P99_BOUND_MS (1000), KAFKA_PID (found from the broker's port).
+// SETTLE_SECONDS (3), IDLE_SECONDS (10), P99_BOUND_MS (1000), KAFKA_PID (found from the
+// broker's port).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
-import type { BenchRun, BenchSettings, RateResult, SystemResult } from './bench-result.js';
+import type {
+  BenchRun,
+  BenchSettings,
+  IdleResult,
+  RateResult,
+  SystemResult,
+} from './bench-result.js';
+import { measureIdle } from './idle-step.js';
 import { climbLadder, parseRates } from './ladder.js';
 import { runLoad } from './load-generator.js';
 import { describeMachine } from './machine-info.js';
@@ -18,6 +26,8 @@ import { measureRate, type BenchServices } from './rate-step.js';
 import { HARNESS_APPLICATION } from './service-counters.js';
 import {
   costTable,
+  formatNumber,
+  idleLine,
   latencyTable,
   renderReport,
   replaceBetweenMarkers,
@@ -36,6 +46,7 @@ const RUN_VARIABLES = [
   'WARMUP_SECONDS',
   'DRAIN_SECONDS',
   'SETTLE_SECONDS',
+  'IDLE_SECONDS',
   'P99_BOUND_MS',
 ];
 
@@ -52,6 +63,7 @@ function readSettings(env: NodeJS.ProcessEnv): BenchSettings {
     warmupSeconds: seconds(env, 'WARMUP_SECONDS', 5),
     drainSeconds: seconds(env, 'DRAIN_SECONDS', 30, 1),
     settleSeconds: seconds(env, 'SETTLE_SECONDS', 3),
+    idleSeconds: seconds(env, 'IDLE_SECONDS', 10),
     maxP99Ms: seconds(env, 'P99_BOUND_MS', 1_000, 1),
     minThroughputShare: 0.95,
   };
@@ -83,6 +95,7 @@ async function benchSystem(
   const system = new TimedSystem(BENCH_SYSTEMS[name]!());
   const database = `bench_${services.runId}_${name.replace(/\W/g, '_').toLowerCase()}`;
   const rates: RateResult[] = [];
+  let idle: IdleResult | undefined;
   const connections = new Map<string, Promise<pg.Client>>();
   const dbFor = (runDatabase: string) => {
     let client = connections.get(runDatabase);
@@ -116,6 +129,10 @@ async function benchSystem(
       console.log(`${name} warm-up at ${warmup.rate}/s: ${ended} of ${warmup.started} sagas ended`);
       await sleep(settings.settleSeconds * 1000);
     }
+    if (settings.idleSeconds) {
+      idle = await measureIdle(system, services, settings.idleSeconds);
+      console.log(`${name} idle for ${idle.seconds} s: ${formatNumber(idle.cores.total, 2)} cores`);
+    }
     await climbLadder(settings.rates, async (rate) => {
       const result = await measureRate(system, { ...services, dbFor }, rate, settings);
       rates.push(result);
@@ -126,10 +143,11 @@ async function benchSystem(
       );
       return result;
     });
-    return { name, rates };
+    return { name, rates, ...(idle ? { idle } : {}) };
   } catch (error) {
     console.error(`${name} stopped:`, error);
-    return { name, rates, error: error instanceof Error ? error.message : String(error) };
+    const message = error instanceof Error ? error.message : String(error);
+    return { name, rates, ...(idle ? { idle } : {}), error: message };
   } finally {
     // Closed before the teardown, which may drop a database of the system with its connections.
     for (const client of connections.values()) await client.then((c) => c.end()).catch(() => {});
@@ -171,7 +189,7 @@ async function main(): Promise<void> {
       settings,
     );
     systems.push(result);
-    console.log(`\n${latencyTable(result)}\n\n${costTable(result)}`);
+    console.log(`\n${latencyTable(result)}\n\n${costTable(result)}\n\n${idleLine(result)}`);
   }
   await admin.disconnect();
   await db.end();

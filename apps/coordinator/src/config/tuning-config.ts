@@ -21,6 +21,13 @@ export interface HotPathTuning {
   readonly fetchMinBytes: number;
   readonly fetchMaxWaitMs: number;
   readonly fetchWaitFromRate: number;
+  /**
+   * How long an idle fetch of the reply consumer waits at the broker (it answers at the first
+   * record): each instance polls that much less while idle (`REPLY_FETCH_IDLE_WAIT_MS`, default
+   * 100). The start consumer's idle fetch waits `fetchMaxWaitMs`: kafkajs sleeps that long
+   * between the fetches of a paused consumer, so it also bounds how soon starts resume.
+   */
+  readonly replyFetchIdleWaitMs: number;
   /** Replies handed in at once per partition (`REPLY_BATCH_SIZE`, default 500). */
   readonly replyBatchSize: number;
   /**
@@ -63,6 +70,7 @@ export const tuningEnvironmentSchema = z.object({
   CONSUMER_FETCH_MIN_BYTES: boundedInt(1, 10_485_760, 16_384),
   CONSUMER_FETCH_MAX_WAIT_MS: boundedInt(0, 5_000, 10),
   CONSUMER_FETCH_WAIT_FROM_RATE: boundedInt(0, 1_000_000, 400),
+  REPLY_FETCH_IDLE_WAIT_MS: boundedInt(0, 5_000, 100),
   REPLY_BATCH_SIZE: boundedInt(1, 10_000, 500),
   START_CHUNK: boundedInt(1, 10_000, 100),
   SAGA_STATE_CACHE_SIZE: boundedInt(0, 1_000_000, 10_000),
@@ -80,6 +88,7 @@ export function hotPathTuning(env: z.infer<typeof tuningEnvironmentSchema>): Hot
     fetchMinBytes: env.CONSUMER_FETCH_MIN_BYTES,
     fetchMaxWaitMs: env.CONSUMER_FETCH_MAX_WAIT_MS,
     fetchWaitFromRate: env.CONSUMER_FETCH_WAIT_FROM_RATE,
+    replyFetchIdleWaitMs: env.REPLY_FETCH_IDLE_WAIT_MS,
     replyBatchSize: env.REPLY_BATCH_SIZE,
     startChunk: env.START_CHUNK,
     stateCacheSize: env.SAGA_STATE_CACHE_SIZE,

@@ -151,6 +151,7 @@ describe('the coordinator consumers', () => {
       CONSUMER_FETCH_WAIT_FROM_RATE: '250',
       CONSUMER_FETCH_MIN_BYTES: '4096',
       CONSUMER_FETCH_MAX_WAIT_MS: '7',
+      REPLY_FETCH_IDLE_WAIT_MS: '250',
     });
     consumers = new CoordinatorConsumers({
       config,
@@ -172,11 +173,19 @@ describe('the coordinator consumers', () => {
     for (const tuning of hotPath) {
       expect(tuning).toMatchObject({
         minBytes: 1,
-        maxWaitTimeMs: 7,
         waitUnderLoad: { fromRecordsPerSecond: 250, minBytes: 4096, maxWaitMs: 7 },
         partitionsConsumedConcurrently: 2,
       });
     }
+    // An idle reply fetch waits longer at the broker; a start fetch no longer than it would
+    // wait under load, which is also how soon a paused start consumer sees a resume.
+    const idleWaits = hotPath.map((tuning) => [tuning?.maxBatchSize, tuning?.maxWaitTimeMs]);
+    expect(idleWaits).toEqual(
+      expect.arrayContaining([
+        [config.tuning.replyBatchSize, 250],
+        [config.tuning.startChunk / 2, 7],
+      ]),
+    );
   });
 });
 

@@ -29,14 +29,13 @@ const TEXT_ONLY = { requireUtf8: true };
 
 /**
  * The fetch of the start and reply consumers (see HotPathTuning): the broker answers at the
- * first record, and the consumer itself waits for fuller batches under load. An idle fetch
- * still returns after `fetchMaxWaitMs`: kafkajs sleeps that long between the fetches of a
- * paused consumer, so it is also how soon the start consumer sees a resume.
+ * first record, or after `idleWaitMs` when there is none; the consumer itself waits for fuller
+ * batches under load.
  */
-function hotPathFetch(tuning: HotPathTuning): ConsumerTuning {
+function hotPathFetch(tuning: HotPathTuning, idleWaitMs: number): ConsumerTuning {
   return {
     minBytes: 1,
-    maxWaitTimeMs: tuning.fetchMaxWaitMs,
+    maxWaitTimeMs: idleWaitMs,
     waitUnderLoad: {
       fromRecordsPerSecond: tuning.fetchWaitFromRate,
       minBytes: tuning.fetchMinBytes,
@@ -98,7 +97,7 @@ export class CoordinatorConsumers {
           config.tuning.decisionsInFlight,
         ),
         {
-          ...hotPathFetch(config.tuning),
+          ...hotPathFetch(config.tuning, config.tuning.replyFetchIdleWaitMs),
           ...TEXT_ONLY,
           maxBatchSize: config.tuning.replyBatchSize,
           // Every partition's batches at once, merged into few transactions (coalesceBatches).
@@ -156,7 +155,8 @@ export class CoordinatorConsumers {
   private startTuning(): ConsumerTuning {
     const { tuning, topicPartitions: partitions } = this.parts.config;
     return {
-      ...hotPathFetch(tuning),
+      // kafkajs sleeps this long between the fetches of a paused consumer: how soon starts resume.
+      ...hotPathFetch(tuning, tuning.fetchMaxWaitMs),
       ...TEXT_ONLY,
       maxBatchSize: Math.max(1, Math.floor(tuning.startChunk / partitions)),
       partitionsConsumedConcurrently: partitions,
