@@ -8,7 +8,7 @@
 // broker's port).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type Admin } from 'kafkajs';
 import pg from 'pg';
 import type {
   BenchRun,
@@ -85,6 +85,15 @@ async function createDatabase(db: pg.Client, databaseUrl: string, name: string):
   return url.toString();
 }
 
+/**
+ * Deletes the run's topics (systems name theirs `bench.<runId>.<system>.…`), so that the next
+ * system, or the next run on the same broker, does not share the broker with their partitions.
+ */
+async function deleteRunTopics(admin: Admin, runId: string): Promise<void> {
+  const topics = (await admin.listTopics()).filter((topic) => topic.startsWith(`bench.${runId}.`));
+  if (topics.length > 0) await admin.deleteTopics({ topics });
+}
+
 /** Sets the system up, warms it up, climbs the ladder and tears it down; an error stops it. */
 async function benchSystem(
   name: string,
@@ -153,6 +162,9 @@ async function benchSystem(
     for (const client of connections.values()) await client.then((c) => c.end()).catch(() => {});
     await system.teardown().catch((error: unknown) => console.error(`${name} teardown:`, error));
     await services.db.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+    await deleteRunTopics(services.admin, services.runId).catch((error: unknown) =>
+      console.warn(`${name}: its topics were not deleted:`, error),
+    );
   }
 }
 
