@@ -258,7 +258,7 @@ export function targetsTable(run: BenchRun): string {
   );
 }
 
-/** What the system used with no saga to run, per process, in cores; a dash when not measured. */
+/** What the system used with no saga to run, per process, in cores; says when not measured. */
 export function idleLine(system: SystemResult): string {
   const idle = system.idle;
   if (idle === undefined) return 'Idle: not measured.';

@@ -139,6 +139,8 @@ async function benchSystem(
       await sleep(settings.settleSeconds * 1000);
     }
     if (settings.idleSeconds) {
+      // Quiet after the start too, when there was no warm-up to settle after.
+      if (settings.warmupSeconds === 0) await sleep(settings.settleSeconds * 1000);
       idle = await measureIdle(system, services, settings.idleSeconds);
       console.log(`${name} idle for ${idle.seconds} s: ${formatNumber(idle.cores.total, 2)} cores`);
     }
