@@ -118,7 +118,7 @@ export interface BenchSettings {
   readonly warmupSeconds: number;
   readonly drainSeconds: number;
   readonly settleSeconds: number;
-  /** Quiet after the warm-up, measured as the system's idle cost (0: none; absent in older runs). */
+  /** Quiet before the ladder (after the warm-up), measured as the system's idle cost (0: none; absent in older runs). */
   readonly idleSeconds?: number;
   /** A rate is sustained only when its p99 is under this bound. */
   readonly maxP99Ms: number;

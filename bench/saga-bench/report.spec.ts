@@ -238,7 +238,7 @@ describe('renderReport', () => {
   it('says how long each system was measured idle', () => {
     const base = run([coordinator]);
     const text = renderReport({ ...base, settings: { ...base.settings, idleSeconds: 10 } });
-    expect(text).toContain('Idle: 10 s with no saga after the warm-up.');
+    expect(text).toContain('Idle: 10 s with no saga before the ladder.');
     expect(renderReport(base)).not.toContain('Idle: 10 s');
   });
 
@@ -252,7 +252,7 @@ describe('renderReport', () => {
 describe('idleLine', () => {
   it('shows the CPU of every process and the total, in cores', () => {
     expect(idleLine(coordinator)).toBe(
-      'Idle for 10 s after the warm-up, CPU in cores: coordinator 0.050, echo participant 0.010, ' +
+      'Idle for 10 s before the ladder, CPU in cores: coordinator 0.050, echo participant 0.010, ' +
         'kafka 0.040, postgres 0.003; total 0.103.',
     );
   });

@@ -268,7 +268,7 @@ export function idleLine(system: SystemResult): string {
     ['postgres', idle.cores.postgres] as const,
   ].map(([role, cores]) => `${role} ${formatNumber(cores, 3)}`);
   return (
-    `Idle for ${idle.seconds} s after the warm-up, CPU in cores: ${parts.join(', ')}; ` +
+    `Idle for ${idle.seconds} s before the ladder, CPU in cores: ${parts.join(', ')}; ` +
     `total ${formatNumber(idle.cores.total, 3)}.`
   );
 }
@@ -299,7 +299,7 @@ export function renderReport(run: BenchRun): string {
     `Ladder: ${s.rates.join(', ')} sagas/s, ${s.stepSeconds} s each after a ${s.warmupSeconds} s warm-up; ` +
       `drain up to ${s.drainSeconds} s, counters read ${s.settleSeconds} s later; sustained = every saga ` +
       `ended rightly, sagas/s ≥ ${Math.round(s.minThroughputShare * 100)} % of the rate, p99 < ${s.maxP99Ms} ms.` +
-      (s.idleSeconds ? ` Idle: ${s.idleSeconds} s with no saga after the warm-up.` : ''),
+      (s.idleSeconds ? ` Idle: ${s.idleSeconds} s with no saga before the ladder.` : ''),
     '',
     machineList(run),
     '',
