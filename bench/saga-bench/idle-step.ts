@@ -1,17 +1,15 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { IdleResult } from './bench-result.js';
-import { cpuBetween, cpuSnapshot, postgresServerPids, postmasterPid } from './process-stats.js';
-import type { BenchServices } from './rate-step.js';
-import { runBackendPids } from './service-counters.js';
+import { cpuSnapshot, postgresServerPids } from './process-stats.js';
+import { systemCpu, type BenchServices } from './rate-step.js';
+import { runPostgresPids } from './service-counters.js';
 import type { TimedSystem } from './timed-system.js';
 
 /**
  * What `system` costs with no saga to run: the CPU its processes, the Kafka broker and Postgres
- * use over `seconds` of quiet, in cores (CPU seconds per second). Postgres is counted as for a
- * rate (the run's backends at the end, one that connected meanwhile from zero, and the
- * postmaster), and is null when its server is not on this machine. Polling loops, fetches and
- * heartbeats: what a deployment pays at night.
+ * use over `seconds` of quiet, counted as for a rate (systemCpu), in cores (CPU seconds per
+ * second). Polling loops, fetches and heartbeats: what a deployment pays at night.
  */
 export async function measureIdle(
   system: TimedSystem,
@@ -27,12 +25,12 @@ export async function measureIdle(
   const serverAfter = postgresServerPids();
   const after = cpuSnapshot([...fixedPids, ...serverAfter]);
   const elapsedSeconds = (performance.now() - began) / 1000;
-  const postmaster = postmasterPid(serverAfter);
-  const postgresPids = [...(await runBackendPids(db, runId)), ...(postmaster ? [postmaster] : [])];
-  const cores = (of: readonly number[]) => cpuBetween(before, after, of) / elapsedSeconds;
-  const processes = Object.fromEntries(own.map((p) => [p.role, cores([p.pid])]));
-  const kafka = kafkaPid ? cores([kafkaPid]) : null;
-  const postgres = serverAfter.length > 0 ? cores(postgresPids) : null;
-  const total = [...Object.values(processes), kafka ?? 0, postgres ?? 0].reduce((a, b) => a + b, 0);
-  return { seconds, cores: { processes, kafka, postgres, total } };
+  const postgresPids = await runPostgresPids(db, runId, serverAfter);
+  const cores = systemCpu(before, after, {
+    own,
+    kafkaPid,
+    postgresPids: serverAfter.length > 0 ? postgresPids : null,
+    scale: (cpuSeconds) => cpuSeconds / elapsedSeconds,
+  });
+  return { seconds, cores };
 }

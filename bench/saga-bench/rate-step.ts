@@ -10,7 +10,6 @@ import {
   cpuSnapshot,
   postgresServerCpuSeconds,
   postgresServerPids,
-  postmasterPid,
   readPssKb,
   readRssKb,
 } from './process-stats.js';
@@ -18,10 +17,11 @@ import {
   countMessages,
   countRowWrites,
   countTransactions,
-  runBackendPids,
+  runPostgresPids,
   walPosition,
   type RowWrites,
 } from './service-counters.js';
+import type { BenchProcess } from './bench-system.js';
 import { perStepMs, type TimedSystem } from './timed-system.js';
 
 /** The shared services, as the harness reaches them. */
@@ -58,17 +58,13 @@ export async function measureRate(
   const own = system.processes();
   const topics = system.topics();
   const fixedPids = [...own.map((p) => p.pid), process.pid, ...(kafkaPid ? [kafkaPid] : [])];
-  const runPostgresPids = async (serverPids: readonly number[]) => {
-    const postmaster = postmasterPid(serverPids);
-    return [...(await runBackendPids(db, runId)), ...(postmaster ? [postmaster] : [])];
-  };
 
   const transactionsBefore = await countTransactions(db, runId);
   const rowsBefore = await countRowWrites(db, runId, services.dbFor);
   const walBefore = await walPosition(db);
   const messagesBefore = await countMessages(admin, topics);
   const serverBefore = postgresServerPids();
-  let postgresPids = await runPostgresPids(serverBefore);
+  let postgresPids = await runPostgresPids(db, runId, serverBefore);
   const serverCpuBefore = postgresServerCpuSeconds(serverBefore);
   const cpuBefore = cpuSnapshot([...fixedPids, ...serverBefore]);
 
@@ -80,7 +76,7 @@ export async function measureRate(
   };
   const sampler = samplePeaks(probes);
   const refresher = setInterval(() => {
-    void runPostgresPids(postgresServerPids()).then((pids) => (postgresPids = pids));
+    void runPostgresPids(db, runId, postgresServerPids()).then((pids) => (postgresPids = pids));
   }, POSTGRES_PIDS_REFRESH_MS);
 
   system.takeEnded();
@@ -97,7 +93,7 @@ export async function measureRate(
   const cpuAfter = cpuSnapshot([...fixedPids, ...serverAfter]);
   const serverCpuAfter = postgresServerCpuSeconds(serverAfter);
   clearInterval(refresher);
-  postgresPids = await runPostgresPids(serverAfter);
+  postgresPids = await runPostgresPids(db, runId, serverAfter);
   const peaks = sampler.stop();
   const timed = system.takeEnded();
   const starts = system.takeStartLatencies();
@@ -109,10 +105,13 @@ export async function measureRate(
 
   const ended = load.completed + load.compensated;
   const perSaga = (value: number) => (ended > 0 ? value / ended : Number.NaN);
-  const cpuMs = (pids: readonly number[]) => perSaga(cpuBetween(cpuBefore, cpuAfter, pids) * 1000);
-  const processes = Object.fromEntries(own.map((p) => [p.role, cpuMs([p.pid])]));
-  const kafka = kafkaPid ? cpuMs([kafkaPid]) : null;
-  const postgres = serverAfter.length > 0 ? cpuMs(postgresPids) : null;
+  const cpuMs = (seconds: number) => perSaga(seconds * 1000);
+  const cpu = systemCpu(cpuBefore, cpuAfter, {
+    own,
+    kafkaPid,
+    postgresPids: serverAfter.length > 0 ? postgresPids : null,
+    scale: cpuMs,
+  });
   const latency = (q: number) => quantile(load.latenciesMs, q);
   const found = shortfalls(load, settings);
   return {
@@ -135,11 +134,8 @@ export async function measureRate(
         }),
     perStepMs: perStepMs(timed),
     cpuMsPerSaga: {
-      processes,
-      kafka,
-      postgres,
-      total: [...Object.values(processes), kafka ?? 0, postgres ?? 0].reduce((a, b) => a + b, 0),
-      harness: cpuMs([process.pid]),
+      ...cpu,
+      harness: cpuMs(cpuBetween(cpuBefore, cpuAfter, [process.pid])),
       postgresServer:
         serverAfter.length > 0 ? perSaga((serverCpuAfter - serverCpuBefore) * 1000) : null,
     },
@@ -156,6 +152,35 @@ export async function measureRate(
     sustained: found.length === 0,
     shortfalls: found,
   };
+}
+
+/**
+ * The CPU between two snapshots of the system's own processes (by role), the broker (null when
+ * not here) and Postgres (null when not here), each in seconds passed through `scale`, and
+ * their total.
+ */
+export function systemCpu(
+  before: ReadonlyMap<number, number>,
+  after: ReadonlyMap<number, number>,
+  parts: {
+    readonly own: readonly BenchProcess[];
+    readonly kafkaPid: number | undefined;
+    readonly postgresPids: readonly number[] | null;
+    readonly scale: (cpuSeconds: number) => number;
+  },
+): {
+  processes: Record<string, number>;
+  kafka: number | null;
+  postgres: number | null;
+  total: number;
+} {
+  const { own, kafkaPid, postgresPids, scale } = parts;
+  const of = (pids: readonly number[]) => scale(cpuBetween(before, after, pids));
+  const processes = Object.fromEntries(own.map((p) => [p.role, of([p.pid])]));
+  const kafka = kafkaPid ? of([kafkaPid]) : null;
+  const postgres = postgresPids === null ? null : of(postgresPids);
+  const total = [...Object.values(processes), kafka ?? 0, postgres ?? 0].reduce((a, b) => a + b, 0);
+  return { processes, kafka, postgres, total };
 }
 
 function rowsPerSaga(

@@ -262,14 +262,13 @@ export function targetsTable(run: BenchRun): string {
 export function idleLine(system: SystemResult): string {
   const idle = system.idle;
   if (idle === undefined) return 'Idle: not measured.';
-  const parts = [
-    ...Object.entries(idle.cores.processes).map(([role, cores]) => [role, cores] as const),
-    ['kafka', idle.cores.kafka] as const,
-    ['postgres', idle.cores.postgres] as const,
-  ].map(([role, cores]) => `${role} ${formatNumber(cores, 3)}`);
+  const { processes, kafka, postgres, total } = idle.cores;
+  const parts = Object.entries({ ...processes, kafka, postgres }).map(
+    ([role, cores]) => `${role} ${formatNumber(cores, 3)}`,
+  );
   return (
     `Idle for ${idle.seconds} s before the ladder, CPU in cores: ${parts.join(', ')}; ` +
-    `total ${formatNumber(idle.cores.total, 3)}.`
+    `total ${formatNumber(total, 3)}.`
   );
 }
 

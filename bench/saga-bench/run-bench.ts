@@ -163,10 +163,10 @@ async function benchSystem(
     // Closed before the teardown, which may drop a database of the system with its connections.
     for (const client of connections.values()) await client.then((c) => c.end()).catch(() => {});
     await system.teardown().catch((error: unknown) => console.error(`${name} teardown:`, error));
-    await services.db.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
     await deleteRunTopics(services.admin, services.runId).catch((error: unknown) =>
       console.warn(`${name}: its topics were not deleted:`, error),
     );
+    await services.db.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
   }
 }
 

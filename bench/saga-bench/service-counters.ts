@@ -1,5 +1,6 @@
 import type { Admin } from 'kafkajs';
 import type pg from 'pg';
+import { postmasterPid } from './process-stats.js';
 
 /**
  * Counters the bench reads from the shared services: database transactions, Postgres backends
@@ -92,6 +93,16 @@ export async function runBackendPids(db: pg.Client, runId: string): Promise<numb
     [runId, HARNESS_APPLICATION],
   );
   return result.rows.map((row) => row.pid);
+}
+
+/** The Postgres processes counted for the run: its backends (runBackendPids) and the postmaster. */
+export async function runPostgresPids(
+  db: pg.Client,
+  runId: string,
+  serverPids: readonly number[],
+): Promise<number[]> {
+  const postmaster = postmasterPid(serverPids);
+  return [...(await runBackendPids(db, runId)), ...(postmaster ? [postmaster] : [])];
 }
 
 /** Messages ever written to `topics`: the sum of their partitions' high watermarks. */

@@ -113,6 +113,30 @@ async function waitUntil(done: () => boolean): Promise<void> {
   while (!done()) await new Promise((resolve) => setImmediate(resolve));
 }
 
+/** A kafkajs payload of one `{}` record at `offset` of partition `partition` of topic t. */
+function oneRecordPayload(
+  partition: number,
+  offset: string,
+  highWatermark: string,
+  commitOffsetsIfNecessary: () => Promise<void> = async () => undefined,
+): EachBatchPayload {
+  return {
+    batch: {
+      topic: 't',
+      partition,
+      highWatermark,
+      messages: [{ key: null, value: Buffer.from('{}'), headers: {}, offset }],
+    },
+    resolveOffset: () => undefined,
+    heartbeat: async () => undefined,
+    pause: () => () => undefined,
+    commitOffsetsIfNecessary,
+    uncommittedOffsets: () => ({ topics: [] }),
+    isRunning: () => true,
+    isStale: () => false,
+  } as unknown as EachBatchPayload;
+}
+
 const start = {
   groupId: 'coordinator',
   topics: ['t', 't'],
@@ -160,21 +184,7 @@ describe('the kafkajs consumer adapter', () => {
     const consumer = consumerOn(fake.kafka);
     await consumer.start({ ...start, onBacklog: (backlog) => reports.push({ ...backlog }) });
     // Offset 3 of partition 1 handed over while the log ends before 7.
-    await fake.run()!.eachBatch!({
-      batch: {
-        topic: 't',
-        partition: 1,
-        highWatermark: '7',
-        messages: [{ key: null, value: Buffer.from('{}'), headers: {}, offset: '3' }],
-      },
-      resolveOffset: () => undefined,
-      heartbeat: async () => undefined,
-      pause: () => () => undefined,
-      commitOffsetsIfNecessary: async () => undefined,
-      uncommittedOffsets: () => ({ topics: [] }),
-      isRunning: () => true,
-      isStale: () => false,
-    } as unknown as EachBatchPayload);
+    await fake.run()!.eachBatch!(oneRecordPayload(1, '3', '7'));
     // Offsets 4 and 5: control records only, which kafkajs hands nobody.
     const filtered = { topic: 't', partition: 1, highWatermark: '7', batchSize: 0 };
     fake.emit(EVENTS.END_BATCH_PROCESS, { ...filtered, firstOffset: '4', lastOffset: '5' });
@@ -231,21 +241,8 @@ describe('the kafkajs consumer adapter', () => {
     await consumer.start(start);
     const committed: string[] = [];
     let handled = false;
-    void fake.run()!.eachBatch!({
-      batch: {
-        topic: 't',
-        partition: 0,
-        highWatermark: '1',
-        messages: [{ key: null, value: Buffer.from('{}'), headers: {}, offset: '0' }],
-      },
-      resolveOffset: () => undefined,
-      heartbeat: async () => undefined,
-      pause: () => () => undefined,
-      commitOffsetsIfNecessary: async () => void committed.push('0'),
-      uncommittedOffsets: () => ({ topics: [] }),
-      isRunning: () => true,
-      isStale: () => false,
-    } as unknown as EachBatchPayload).then(() => (handled = true));
+    const payload = oneRecordPayload(0, '0', '1', async () => void committed.push('0'));
+    void fake.run()!.eachBatch!(payload).then(() => (handled = true));
 
     await waitUntil(() => committed.length === 1);
     for (let turn = 0; turn < 50; turn += 1) await new Promise((r) => setImmediate(r));

@@ -10,14 +10,14 @@ import {
 import { InMemoryTransport } from '#messaging';
 import type { Database } from '#postgres';
 import type { SagaRegistry } from '#saga-core';
-import { loadCoordinatorConfig } from '../config/coordinator-config.js';
+import { loadCoordinatorConfig, type CoordinatorConfig } from '../config/coordinator-config.js';
 import type { DeadLetterSealer } from '../dead-letters/dead-letter-sealer.js';
 import type { SagaDecisions } from '../decisions/saga-decisions.js';
 import { Metrics } from '../observability/metrics.js';
 import { RepliesFirst } from '../resilience/replies-first.js';
 import { SagaAdmission } from '../resilience/saga-admission.js';
 import type { SensitiveData } from '../security/sensitive-data.js';
-import { CoordinatorConsumers } from './coordinator-consumers.js';
+import { CoordinatorConsumers, type CoordinatorConsumersParts } from './coordinator-consumers.js';
 
 const topics = topicNames('');
 const PAUSE_AT = 4;
@@ -57,6 +57,25 @@ function heldDecisions() {
   return { decisions, log, releaseReplies };
 }
 
+/** The consumers on `transport`, with what the test gives and stand-ins for the rest. */
+function consumersOn(
+  transport: InMemoryTransport,
+  config: CoordinatorConfig,
+  parts: Pick<CoordinatorConsumersParts, 'decisions' | 'admission' | 'repliesFirst'>,
+): CoordinatorConsumers {
+  return new CoordinatorConsumers({
+    config,
+    transport,
+    topics,
+    registry: { participants: () => [] } as unknown as SagaRegistry,
+    sensitive: { redactStart: (value: string) => value } as unknown as SensitiveData,
+    database: {} as Database,
+    deadLetterSealer: {} as DeadLetterSealer,
+    metrics: new Metrics(),
+    ...parts,
+  });
+}
+
 describe('the coordinator consumers', () => {
   let transport: InMemoryTransport;
   let consumers: CoordinatorConsumers | undefined;
@@ -85,19 +104,7 @@ describe('the coordinator consumers', () => {
     release = releaseReplies;
     const admission = new SagaAdmission(1_000);
     const repliesFirst = new RepliesFirst(PAUSE_AT, partitions);
-    consumers = new CoordinatorConsumers({
-      config,
-      transport,
-      topics,
-      registry: { participants: () => [] } as unknown as SagaRegistry,
-      decisions,
-      sensitive: { redactStart: (value: string) => value } as unknown as SensitiveData,
-      admission,
-      repliesFirst,
-      database: {} as Database,
-      deadLetterSealer: {} as DeadLetterSealer,
-      metrics: new Metrics(),
-    });
+    consumers = consumersOn(transport, config, { decisions, admission, repliesFirst });
     await consumers.start();
 
     // Six replies wait on decisions that do not end yet: the backlog passes PAUSE_AT.
@@ -153,18 +160,10 @@ describe('the coordinator consumers', () => {
       CONSUMER_FETCH_MAX_WAIT_MS: '7',
       REPLY_FETCH_IDLE_WAIT_MS: '250',
     });
-    consumers = new CoordinatorConsumers({
-      config,
-      transport,
-      topics,
-      registry: { participants: () => [] } as unknown as SagaRegistry,
+    consumers = consumersOn(transport, config, {
       decisions: heldDecisions().decisions,
-      sensitive: { redactStart: (value: string) => value } as unknown as SensitiveData,
       admission: new SagaAdmission(1_000),
       repliesFirst: new RepliesFirst(100, 2),
-      database: {} as Database,
-      deadLetterSealer: {} as DeadLetterSealer,
-      metrics: new Metrics(),
     });
     await consumers.start();
 

@@ -155,7 +155,7 @@ export class CoordinatorConsumers {
   private startTuning(): ConsumerTuning {
     const { tuning, topicPartitions: partitions } = this.parts.config;
     return {
-      // kafkajs sleeps this long between the fetches of a paused consumer: how soon starts resume.
+      // Not the reply's longer idle wait: it is also how soon starts resume (HotPathTuning).
       ...hotPathFetch(tuning, tuning.fetchMaxWaitMs),
       ...TEXT_ONLY,
       maxBatchSize: Math.max(1, Math.floor(tuning.startChunk / partitions)),
