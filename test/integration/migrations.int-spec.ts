@@ -44,6 +44,7 @@ describe('the coordinator schema migrations on the real Postgres', () => {
       'LeanWriteSet1765400000000',
       'CompactOutboxHeaders1765400000001',
       'TimersInSagaRow1765500000000',
+      'AuditPartitions1765600000000',
     ]);
     expect(await dataSource.showMigrations()).toBe(false);
     const tables = await dataSource.query<{ table_name: string }[]>(

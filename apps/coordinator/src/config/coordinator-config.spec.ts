@@ -38,6 +38,7 @@ describe('loadCoordinatorConfig', () => {
       intervalMs: 60_000,
       batchSize: 500,
       batchPauseMs: 100,
+      auditPartitionMs: 86_400_000,
       outboxSetAsideAfterMs: 60_000,
     });
     const config = loadCoordinatorConfig({
@@ -46,6 +47,13 @@ describe('loadCoordinatorConfig', () => {
     });
     expect(config.retention.periods.sagaMs).toBe(60_000);
     expect(config.retention.outboxSetAsideAfterMs).toBe(0);
+    expect(
+      loadCoordinatorConfig({ AUDIT_PARTITION_MS: '3600000' }).retention.auditPartitionMs,
+    ).toBe(3_600_000);
+    expect(() => loadCoordinatorConfig({ AUDIT_PARTITION_MS: '30000' })).toThrow(
+      /AUDIT_PARTITION_MS/,
+    );
+    expect(() => loadCoordinatorConfig({ AUDIT_PARTITION_MS: '60500' })).toThrow(/whole seconds/);
     expect(() => loadCoordinatorConfig({ RETENTION_BATCH_SIZE: '0' })).toThrow(
       /RETENTION_BATCH_SIZE/,
     );

@@ -12,6 +12,11 @@ export interface RetentionConfig {
   /** Pause between two batches (`RETENTION_BATCH_PAUSE_MS`, default 100). */
   readonly batchPauseMs: number;
   /**
+   * The period of one partition of the audit log (`AUDIT_PARTITION_MS`, whole seconds, default
+   * one day): a deleted saga's lines go with their partition, at most this long after the saga.
+   */
+  readonly auditPartitionMs: number;
+  /**
    * How long an outbox row must keep failing with a never-sendable broker error before it is
    * set aside and its saga marked stuck (`OUTBOX_SET_ASIDE_AFTER_MS`, default 60 000).
    */
@@ -30,6 +35,10 @@ export const retentionEnvironmentSchema = z.object({
   RETENTION_INTERVAL_MS: boundedInt(100, 24 * HOUR, 60_000),
   RETENTION_BATCH_SIZE: boundedInt(1, 100_000, 500),
   RETENTION_BATCH_PAUSE_MS: boundedInt(0, 60_000, 100),
+  AUDIT_PARTITION_MS: boundedInt(60_000, 31 * 24 * HOUR, 24 * HOUR).refine(
+    (ms) => ms % 1000 === 0,
+    'must be whole seconds (a multiple of 1000)',
+  ),
   OUTBOX_SET_ASIDE_AFTER_MS: boundedInt(0, 24 * HOUR, 60_000),
 });
 
@@ -44,6 +53,7 @@ export function retentionConfig(env: z.infer<typeof retentionEnvironmentSchema>)
     intervalMs: env.RETENTION_INTERVAL_MS,
     batchSize: env.RETENTION_BATCH_SIZE,
     batchPauseMs: env.RETENTION_BATCH_PAUSE_MS,
+    auditPartitionMs: env.AUDIT_PARTITION_MS,
     outboxSetAsideAfterMs: env.OUTBOX_SET_ASIDE_AFTER_MS,
   };
 }

@@ -1,4 +1,5 @@
 import type { PurgeTask, SqlRunner } from '#postgres';
+import { auditPartitionTasks, type AuditPartitioning } from './audit-partitions.js';
 
 /** How long each kind of row is kept, in ms (see docs/CONFIGURATION.md, "Retention"). */
 export interface RetentionPeriods {
@@ -14,11 +15,15 @@ const seconds = (ms: number) => ms / 1000;
 
 /**
  * The coordinator's retention: finished sagas and everything about them (held commands and the
- * step rows of earlier versions by cascade; the audit, which its trigger lets go
- * only for sagas that no longer exist; their unsent outbox rows), dead letters, sent outbox rows
- * and ended bulk operations, each by age. Stuck and live sagas are never touched.
+ * step rows of earlier versions by cascade; their audit lines, by partition (see
+ * audit-partitions.ts) or, outside a period's partition, row by row, which the audit's trigger
+ * allows only for sagas that no longer exist; their unsent outbox rows), dead letters, sent
+ * outbox rows and ended bulk operations, each by age. Stuck and live sagas are never touched.
  */
-export function coordinatorPurgeTasks(periods: RetentionPeriods): PurgeTask[] {
+export function coordinatorPurgeTasks(
+  periods: RetentionPeriods,
+  audit: Omit<AuditPartitioning, 'sagaRetentionMs'>,
+): PurgeTask[] {
   return [
     { name: 'sagas', deleteBatch: (sql, limit) => deleteFinishedSagas(sql, limit, periods.sagaMs) },
     // Timers an earlier release left in its table (timers now live in their saga's row) for
@@ -46,6 +51,8 @@ export function coordinatorPurgeTasks(periods: RetentionPeriods): PurgeTask[] {
           WHERE s.wake_at IS NOT NULL AND t.value ? 'outboxId'
         UNION ALL SELECT command_outbox_id FROM timers WHERE command_outbox_id IS NOT NULL)`,
     }),
+    // Last: a task's advisory lock is its place in this list, the same in every release.
+    ...auditPartitionTasks({ ...audit, sagaRetentionMs: periods.sagaMs }),
   ];
 }
 
@@ -78,8 +85,9 @@ function expireByAge(
 
 /**
  * Deletes up to `limit` sagas finished longer ago than `periodMs` (locked rows are skipped: a
- * decision holds them), then their audit and outbox rows; resolves with the sagas
- * deleted. No decision writes a row for them afterwards: each one's statement checks the
+ * decision, or the audit task carrying their lines, holds them), then their audit lines outside
+ * the periods' partitions (those go with their partition) and their outbox rows; resolves with
+ * the sagas deleted. No decision writes a row for them afterwards: each one's statement checks the
  * version of every saga it writes for, and fails when the saga is gone.
  */
 async function deleteFinishedSagas(
@@ -102,10 +110,12 @@ async function deleteFinishedSagas(
   const ids = JSON.stringify(gone.map((row) => row.id));
   // The audit trigger lets a DELETE through only here, and only for sagas deleted above.
   await sql.query(`SET LOCAL saga.retention = 'on'`);
-  await sql.query(
-    `DELETE FROM saga_audit WHERE saga_id IN (SELECT value::uuid FROM jsonb_array_elements_text($1::jsonb))`,
-    [ids],
-  );
+  for (const partition of ['saga_audit_kept', 'saga_audit_unfiled']) {
+    await sql.query(
+      `DELETE FROM ${partition} WHERE saga_id IN (SELECT value::uuid FROM jsonb_array_elements_text($1::jsonb))`,
+      [ids],
+    );
+  }
   // Their sent rows go with the outbox's own retention; unsent ones (set aside, or waiting
   // behind one) are few, found through the index of unsent rows.
   await sql.query(

@@ -334,14 +334,21 @@ export function coreProviders(inputs: CoreInputs): Provider[] {
       provide: RetentionLoop,
       inject: [COORDINATOR_CONFIG, Database],
       useFactory: (config: CoordinatorConfig, database: Database) =>
-        new RetentionLoop(database, coordinatorPurgeTasks(config.retention.periods), {
-          lockNamespace: RETENTION_LOCK_NAMESPACE,
-          batchSize: config.retention.batchSize,
-          batchPauseMs: config.retention.batchPauseMs,
-          intervalMs: config.retention.intervalMs,
-          onError: (error) =>
-            logger.warn(`retention round failed, trying again later: ${describeError(error)}`),
-        }),
+        new RetentionLoop(
+          database,
+          coordinatorPurgeTasks(config.retention.periods, {
+            periodMs: config.retention.auditPartitionMs,
+            roundIntervalMs: config.retention.intervalMs,
+          }),
+          {
+            lockNamespace: RETENTION_LOCK_NAMESPACE,
+            batchSize: config.retention.batchSize,
+            batchPauseMs: config.retention.batchPauseMs,
+            intervalMs: config.retention.intervalMs,
+            onError: (error) =>
+              logger.warn(`retention round failed, trying again later: ${describeError(error)}`),
+          },
+        ),
     },
     {
       provide: CoordinatorConsumers,

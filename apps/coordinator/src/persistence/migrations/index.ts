@@ -13,6 +13,7 @@ import { DecisionVersionCheck1765300000000 } from './1765300000000-decision-vers
 import { LeanWriteSet1765400000000 } from './1765400000000-lean-write-set.js';
 import { CompactOutboxHeaders1765400000001 } from './1765400000001-compact-outbox-headers.js';
 import { TimersInSagaRow1765500000000 } from './1765500000000-timers-in-saga-row.js';
+import { AuditPartitions1765600000000 } from './1765600000000-audit-partitions.js';
 
 /** Every migration of the coordinator's schema, oldest first (listed, not globbed: ESM-safe). */
 export const coordinatorMigrations = [
@@ -31,4 +32,5 @@ export const coordinatorMigrations = [
   LeanWriteSet1765400000000,
   CompactOutboxHeaders1765400000001,
   TimersInSagaRow1765500000000,
+  AuditPartitions1765600000000,
 ];

@@ -1,0 +1,162 @@
+import type { PurgeTask, SqlRunner } from '#postgres';
+
+/** How the audit log is cut into partitions, one per period (see the AuditPartitions migration). */
+export interface AuditPartitioning {
+  /** The length of a period, in ms (whole seconds, at least a minute). */
+  readonly periodMs: number;
+  /** How long finished sagas are kept: a period's partition goes once it ended this long ago. */
+  readonly sagaRetentionMs: number;
+  /** The longest pause between two rounds: partitions are made this far ahead, and two periods. */
+  readonly roundIntervalMs: number;
+  /** How long the task waits for a lock before it gives up until the next round (default 1 000). */
+  readonly lockTimeoutMs?: number;
+}
+
+/** A partition of one period, `[fromMs, toMs)` of `filed_at`. */
+export interface AuditPeriod {
+  readonly name: string;
+  readonly fromMs: number;
+  readonly toMs: number;
+}
+
+/** The partitions made here are named by their bounds, in epoch seconds. */
+const PERIOD_NAME = /^saga_audit_p(\d+)_(\d+)$/;
+/**
+ * A new partition starts at least this far ahead of the database's clock (at most half a
+ * period): a row is filed at its transaction's start, and one filed in a partition's range
+ * while that partition is attached would not fit where it was routed.
+ */
+const START_MARGIN_MS = 60_000;
+/** Partitions made per round, at most (a short period with a long interval falls back on the default). */
+const MOST_CREATED_PER_ROUND = 32;
+
+/**
+ * The retention tasks of the audit log, each in its own transaction (a failure of one does not
+ * hold the other up):
+ * - `auditPeriodsMade` makes the coming periods' partitions; resolves with how many;
+ * - `auditPeriodsDropped` drops those of periods that ended longer ago than the sagas are kept,
+ *   after carrying the lines of the sagas still there into `saga_audit_kept` (the saga's row is
+ *   key-share locked, so the saga retention, which skips locked sagas, cannot delete it
+ *   meanwhile and leave its lines behind); resolves with how many. Dropping locks the whole
+ *   table for an instant, at the end of the transaction.
+ * Each waits `lockTimeoutMs` at most for a lock (statements under way, a saga row being
+ * deleted), then gives up until the next round.
+ */
+export function auditPartitionTasks(partitioning: AuditPartitioning): PurgeTask[] {
+  const withClock =
+    (work: (sql: SqlRunner, nowMs: number) => Promise<number>) => async (sql: SqlRunner) => {
+      await sql.query(`SELECT set_config('lock_timeout', $1, true)`, [
+        `${partitioning.lockTimeoutMs ?? 1000}ms`,
+      ]);
+      const [clock] = await sql.query<{ now_ms: number }>(
+        `SELECT (extract(epoch FROM now()) * 1000)::float8 AS now_ms`,
+      );
+      return work(sql, clock!.now_ms);
+    };
+  return [
+    {
+      name: 'auditPeriodsMade',
+      deleteBatch: withClock(async (sql, nowMs) =>
+        createAhead(sql, await auditPeriods(sql), nowMs, partitioning),
+      ),
+    },
+    {
+      name: 'auditPeriodsDropped',
+      deleteBatch: withClock(async (sql, nowMs) => {
+        const expired = (await auditPeriods(sql)).filter(
+          (period) => period.toMs <= nowMs - partitioning.sagaRetentionMs,
+        );
+        for (const period of expired) await carryLiveSagas(sql, period);
+        for (const period of expired) await sql.query(`DROP TABLE ${period.name}`);
+        return expired.length;
+      }),
+    },
+  ];
+}
+
+/** The audit log's partitions of one period, oldest first. */
+export async function auditPeriods(sql: SqlRunner): Promise<AuditPeriod[]> {
+  const rows = await sql.query<{ name: string }>(
+    `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+     WHERE i.inhparent = 'saga_audit'::regclass`,
+  );
+  return rows
+    .flatMap(({ name }) => {
+      const bounds = PERIOD_NAME.exec(name);
+      return bounds
+        ? [{ name, fromMs: Number(bounds[1]) * 1000, toMs: Number(bounds[2]) * 1000 }]
+        : [];
+    })
+    .sort((a, b) => a.fromMs - b.fromMs);
+}
+
+/**
+ * Adds the partition of `[fromMs, toMs)` (whole seconds). Made apart, then attached: attaching
+ * locks the table only against other schema changes, where `CREATE TABLE … PARTITION OF` would
+ * stop every write while it checks the default partition.
+ */
+export async function attachAuditPeriod(
+  sql: SqlRunner,
+  fromMs: number,
+  toMs: number,
+): Promise<string> {
+  if (fromMs % 1000 !== 0 || toMs % 1000 !== 0 || toMs <= fromMs) {
+    throw new Error(`an audit period must be whole seconds, ${fromMs} before ${toMs}`);
+  }
+  const [from, to] = [fromMs / 1000, toMs / 1000];
+  const name = `saga_audit_p${from}_${to}`;
+  await sql.query(`CREATE TABLE ${name} (LIKE saga_audit INCLUDING DEFAULTS)`);
+  await sql.query(
+    `ALTER TABLE saga_audit ATTACH PARTITION ${name} FOR VALUES FROM (to_timestamp(${from})) TO (to_timestamp(${to}))`,
+  );
+  return name;
+}
+
+/**
+ * Makes the partitions from the last one's end (or from a margin ahead of the clock, if that is
+ * later) to two periods and a round's interval ahead, cut on multiples of the period; resolves
+ * with how many it made.
+ */
+async function createAhead(
+  sql: SqlRunner,
+  periods: readonly AuditPeriod[],
+  nowMs: number,
+  { periodMs, roundIntervalMs }: AuditPartitioning,
+): Promise<number> {
+  const margin = Math.min(START_MARGIN_MS, periodMs / 2);
+  const lastEnd = Math.max(0, ...periods.map((period) => period.toMs));
+  let from = Math.max(lastEnd, Math.ceil((nowMs + margin) / 1000) * 1000);
+  const horizon = nowMs + 2 * periodMs + roundIntervalMs;
+  let made = 0;
+  for (; from < horizon && made < MOST_CREATED_PER_ROUND; made += 1) {
+    const to = (Math.floor(from / periodMs) + 1) * periodMs;
+    await attachAuditPeriod(sql, from, to);
+    from = to;
+  }
+  return made;
+}
+
+/** Copies the lines of the period's sagas still there into `saga_audit_kept`, ids unchanged. */
+async function carryLiveSagas(sql: SqlRunner, period: AuditPeriod): Promise<void> {
+  await sql.query(
+    `INSERT INTO saga_audit_kept (${AUDIT_COLUMNS.join(', ')}, filed_at)
+     SELECT ${AUDIT_COLUMNS.map((column) => `a.${column}`).join(', ')}, '-infinity'
+     FROM ${period.name} a JOIN sagas s ON s.id = a.saga_id
+     ORDER BY a.id FOR KEY SHARE OF s`,
+  );
+}
+
+/** The columns of an audit line, besides `filed_at`. */
+const AUDIT_COLUMNS = [
+  'id',
+  'saga_id',
+  'at',
+  'event_type',
+  'from_status',
+  'to_status',
+  'step_id',
+  'attempt',
+  'actor',
+  'applied',
+  'detail',
+];

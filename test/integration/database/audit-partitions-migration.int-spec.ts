@@ -1,0 +1,134 @@
+// The migration of the audit log to partitions (AuditPartitions) on the real Postgres, applied
+// to a schema of the previous release with history in it: the lines stay (ids and order), the
+// previous release's own prepared insert goes on working during the roll, the log stays
+// append-only on every partition, and `down` puts every line back into one plain table.
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { postgresDataSourceOptions } from '../../../apps/coordinator/src/persistence/data-source-options.js';
+import { coordinatorMigrations } from '../../../apps/coordinator/src/persistence/migrations/index.js';
+import { AuditPartitions1765600000000 } from '../../../apps/coordinator/src/persistence/migrations/1765600000000-audit-partitions.js';
+import { attachAuditPeriod } from '../../../apps/coordinator/src/retention/audit-partitions.js';
+import { quoteIdentifier } from '#postgres';
+import { databaseUrl, uniqueName } from '../../support/services.js';
+
+describe('the migration of the audit log to partitions, with history in it', () => {
+  const schema = uniqueName('it_audit_migration');
+  const upToThis = coordinatorMigrations.indexOf(AuditPartitions1765600000000);
+  let dataSource: DataSource | undefined;
+  /** A connection of the previous release, with its insert prepared before the migration. */
+  let previous: Client | undefined;
+
+  beforeAll(async () => {
+    const admin = new Client({ connectionString: databaseUrl() });
+    await admin.connect();
+    await admin.query(`CREATE SCHEMA ${quoteIdentifier(schema)}`);
+    await admin.end();
+  });
+
+  afterAll(async () => {
+    await previous?.end();
+    await dataSource?.query(`DROP SCHEMA ${quoteIdentifier(schema)} CASCADE`);
+    await dataSource?.destroy();
+  });
+
+  const query = <T>(text: string, parameters: unknown[] = []) =>
+    dataSource!.query<T[]>(text, parameters);
+  /** An audit line as the previous release writes it (a named, so prepared, statement). */
+  const appendAsPrevious = async (sagaId: string, detail: string) =>
+    (
+      await previous!.query<{ id: string }>({
+        name: 'previous-release-audit',
+        text: `INSERT INTO saga_audit (saga_id, at, event_type, to_status, applied, detail)
+               VALUES ($1, now(), 'reply', 'running', true, $2) RETURNING id::text`,
+        values: [sagaId, detail],
+      })
+    ).rows[0]!.id;
+  const linesOf = async (sagaId: string) =>
+    (
+      await query<{ line: string }>(
+        `SELECT id::text || ':' || detail AS line FROM saga_audit WHERE saga_id = $1 ORDER BY id`,
+        [sagaId],
+      )
+    ).map(({ line }) => line);
+  const kindOf = async (table: string) =>
+    (
+      await query<{ kind: string }>(
+        `SELECT relkind::text AS kind FROM pg_class WHERE oid = $1::regclass`,
+        [table],
+      )
+    )[0]!.kind;
+
+  it('keeps the lines, lets the previous release write on, and undoes itself', async () => {
+    dataSource = new DataSource({
+      ...postgresDataSourceOptions({ url: databaseUrl(), schema, poolSize: 2 }),
+      migrations: coordinatorMigrations.slice(0, upToThis + 1),
+    });
+    await dataSource.initialize();
+    await dataSource.runMigrations({ transaction: 'all' });
+    await dataSource.undoLastMigration({ transaction: 'all' });
+    previous = new Client({ connectionString: databaseUrl() });
+    await previous.connect();
+    await previous.query(`SET search_path TO ${quoteIdentifier(schema)}`);
+    const sagaId = randomUUID();
+    const before = [
+      await appendAsPrevious(sagaId, 'started'),
+      await appendAsPrevious(sagaId, 'step done'),
+    ];
+
+    const applied = await dataSource.runMigrations({ transaction: 'all' });
+
+    expect(applied.map((migration) => migration.name)).toEqual(['AuditPartitions1765600000000']);
+    expect(await kindOf('saga_audit')).toBe('p');
+    const kept = await query<{ partition: string }>(
+      `SELECT DISTINCT tableoid::regclass::text AS partition FROM saga_audit WHERE saga_id = $1`,
+      [sagaId],
+    );
+    expect(kept).toEqual([{ partition: 'saga_audit_kept' }]);
+    // The previous release's prepared insert, during the roll: the numbering goes on.
+    const during = await appendAsPrevious(sagaId, 'step done again');
+    expect(BigInt(during)).toBeGreaterThan(BigInt(before[1]!));
+    const [placed] = await query<{ partition: string }>(
+      `SELECT tableoid::regclass::text AS partition FROM saga_audit WHERE id = $1`,
+      [during],
+    );
+    expect(placed!.partition).toBe('saga_audit_unfiled');
+    const period = await attachAuditPeriod(dataSource, Date.UTC(2099, 0, 1), Date.UTC(2099, 0, 2));
+    const [later] = await query<{ id: string }>(
+      `INSERT INTO saga_audit (saga_id, at, event_type, to_status, applied, detail, filed_at)
+       VALUES ($1, now(), 'reply', 'completed', true, 'completed', '2099-01-01 12:00+00')
+       RETURNING id::text`,
+      [sagaId],
+    );
+    expect(await linesOf(sagaId)).toEqual([
+      `${before[0]}:started`,
+      `${before[1]}:step done`,
+      `${during}:step done again`,
+      `${later!.id}:completed`,
+    ]);
+    // Append-only in every partition, the period's included.
+    for (const table of ['saga_audit', 'saga_audit_kept', 'saga_audit_unfiled', period]) {
+      await expect(query(`DELETE FROM ${table} WHERE saga_id = $1`, [sagaId])).rejects.toThrow(
+        /saga_audit is append-only/,
+      );
+      await expect(
+        query(`UPDATE ${table} SET detail = 'forged' WHERE saga_id = $1`, [sagaId]),
+      ).rejects.toThrow(/saga_audit is append-only/);
+    }
+
+    await dataSource.undoLastMigration({ transaction: 'all' });
+
+    expect(await kindOf('saga_audit')).toBe('r');
+    expect(await linesOf(sagaId)).toEqual([
+      `${before[0]}:started`,
+      `${before[1]}:step done`,
+      `${during}:step done again`,
+      `${later!.id}:completed`,
+    ]);
+    await expect(query(`DELETE FROM saga_audit WHERE saga_id = $1`, [sagaId])).rejects.toThrow(
+      /saga_audit is append-only/,
+    );
+    await appendAsPrevious(sagaId, 'after the undo');
+    expect(await linesOf(sagaId)).toHaveLength(5);
+  });
+});
