@@ -1,12 +1,12 @@
 // Timers in the saga row (apps/coordinator/src/persistence/saga-timers.ts) on the real
 // Postgres, without a coordinator: the wake-up bound that decisions keep and the poller moves,
 // a reply timeout that waits for its command to reach the broker, and reply timeouts held
-// while an instance cannot hear replies.
+// while an instance cannot hear replies, and two pollers racing for the same due saga.
 import { randomUUID } from 'node:crypto';
 import type { PoolDatabase } from '#postgres';
 import { wakeupOfTimerKey, type SagaState } from '#saga-core';
 import { writeDecision } from '../../../apps/coordinator/src/persistence/decision-rows.js';
-import { enqueueOutbox } from '../../../apps/coordinator/src/persistence/saga-rows.js';
+import { enqueueOutbox, lockSagas } from '../../../apps/coordinator/src/persistence/saga-rows.js';
 import {
   findSagasDue,
   takeDueTimers,
@@ -229,6 +229,47 @@ describe('timers in the saga row', () => {
       [FIRST]: { dueAt: now + 30_000, outboxId: Number(outboxId), delayMs: 30_000 },
     });
     expect(after.wake_ms).toBe(String(now + 30_000));
+  });
+
+  it('fires a due timer on one of two pollers racing for it: the other skips the saga, then finds nothing left due', async () => {
+    const sagaId = await insertSaga();
+    const now = await databaseNow();
+    const later = now + 3_600_000;
+    await decide(
+      sagaId,
+      [timer(sagaId, 'x:retry:1', now - 10), timer(sagaId, 'y:retry:1', later)],
+      [],
+    );
+    // Both pollers find it due (the search takes no lock).
+    const seenByOne = await findSagasDue(database, 1_000, false);
+    const seenByOther = await findSagasDue(database, 1_000, false);
+    expect(seenByOne).toContain(sagaId);
+    expect(seenByOther).toContain(sagaId);
+    /** One poller's transaction, as WakeupDecisions.fireDue runs it, on the sagas it found. */
+    const poll = (found: string[], sql: Parameters<typeof takeDueTimers>[0]) =>
+      lockSagas(sql, found, true).then((sagas) => takeDueTimers(sql, [...sagas.keys()], false));
+    let holding!: () => void;
+    const oneHolds = new Promise<void>((resolve) => (holding = resolve));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const one = database.transaction(async (sql) => {
+      const taken = await poll([sagaId], sql);
+      holding();
+      await released;
+      return taken;
+    });
+    await oneHolds;
+
+    // While the one holds the saga, the other skips it rather than wait.
+    expect(await database.transaction((sql) => poll([sagaId], sql))).toEqual([]);
+    release();
+    expect((await one).map(({ id }) => id)).toEqual([`${sagaId}:x:retry:1`]);
+    // After the one committed, the other, on what it found before: nothing is due any more.
+    expect(await database.transaction((sql) => poll([sagaId], sql))).toEqual([]);
+    const row = await rowOf(sagaId);
+    expect(Object.keys(row.timers)).toEqual(['y:retry:1']);
+    expect(row.wake_ms).toBe(String(later));
+    expect(await findSagasDue(database, 1_000, false)).not.toContain(sagaId);
   });
 
   it('leaves reply timeouts due while the caller cannot hear replies, and fires them after', async () => {
