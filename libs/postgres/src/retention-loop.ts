@@ -7,13 +7,19 @@ export interface PurgeTask {
   readonly name: string;
   /** Deletes at most `limit` expired rows in the transaction given; resolves with how many it deleted. */
   deleteBatch(sql: SqlRunner, limit: number): Promise<number>;
+  /**
+   * Its advisory lock key within the namespace (default: its place in the list). Keep it the
+   * same from one release to the next, so that instances of both, during a rolling update, still
+   * take turns at it.
+   */
+  readonly lockKey?: number;
 }
 
 /** Options of the {@link RetentionLoop}; times in ms. */
 export interface RetentionLoopOptions {
   /**
-   * Base of the advisory lock keys (task i locks `lockNamespace * 1000 + i`, with the schema's
-   * hash as second key: instances on other schemas do not contend).
+   * Base of the advisory lock keys (task i locks `lockNamespace * 1000 + i`, or its `lockKey`,
+   * with the schema's hash as second key: instances on other schemas do not contend).
    */
   readonly lockNamespace: number;
   /** Rows deleted per transaction, at most (default 500). */
@@ -97,7 +103,7 @@ export class RetentionLoop {
         await this.pause(this.batchPauseMs);
       }
       const count = await this.database.transaction(async (sql) => {
-        const key = [this.options.lockNamespace * 1000 + index];
+        const key = [this.options.lockNamespace * 1000 + (task.lockKey ?? index)];
         const [lock] = await sql.query<{ locked: boolean }>(
           wait
             ? `SELECT true AS locked FROM pg_advisory_xact_lock($1, hashtext(current_schema()))`

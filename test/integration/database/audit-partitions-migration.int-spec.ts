@@ -1,15 +1,17 @@
 // The migration of the audit log to partitions (AuditPartitions) on the real Postgres, applied
-// to a schema of the previous release with history in it: the lines stay (ids and order), the
-// previous release's own prepared insert goes on working during the roll, the log stays
-// append-only on every partition, and `down` puts every line back into one plain table.
+// to a schema of the previous release with history in it: the lines written before stay in the
+// legacy table and are read along with the new ones (ids and order kept), the previous
+// release's own prepared insert goes on working during the roll, the log stays append-only in
+// both tables and every partition, and `down` puts every line back into one plain table.
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { postgresDataSourceOptions } from '../../../apps/coordinator/src/persistence/data-source-options.js';
 import { coordinatorMigrations } from '../../../apps/coordinator/src/persistence/migrations/index.js';
 import { AuditPartitions1765600000000 } from '../../../apps/coordinator/src/persistence/migrations/1765600000000-audit-partitions.js';
+import { PostgresSagaAudit } from '../../../apps/coordinator/src/persistence/saga-audit.postgres.js';
 import { attachAuditPeriod } from '../../../apps/coordinator/src/retention/audit-partitions.js';
-import { quoteIdentifier } from '#postgres';
+import { PoolDatabase, quoteIdentifier } from '#postgres';
 import { databaseUrl, uniqueName } from '../../support/services.js';
 
 describe('the migration of the audit log to partitions, with history in it', () => {
@@ -18,6 +20,8 @@ describe('the migration of the audit log to partitions, with history in it', () 
   let dataSource: DataSource | undefined;
   /** A connection of the previous release, with its insert prepared before the migration. */
   let previous: Client | undefined;
+  /** Where this release reads the log from. */
+  let reader: PoolDatabase | undefined;
 
   beforeAll(async () => {
     const admin = new Client({ connectionString: databaseUrl() });
@@ -27,6 +31,7 @@ describe('the migration of the audit log to partitions, with history in it', () 
   });
 
   afterAll(async () => {
+    await reader?.close();
     await previous?.end();
     await dataSource?.query(`DROP SCHEMA ${quoteIdentifier(schema)} CASCADE`);
     await dataSource?.destroy();
@@ -44,13 +49,26 @@ describe('the migration of the audit log to partitions, with history in it', () 
         values: [sagaId, detail],
       })
     ).rows[0]!.id;
+  /** The saga's log as the API reads it (the saga must exist). */
   const linesOf = async (sagaId: string) =>
+    (await new PostgresSagaAudit(reader!).page(sagaId, 100))!.items.map(
+      ({ seq, detail }) => `${seq}:${detail}`,
+    );
+  /** The saga's log in the one table of the previous release. */
+  const plainLinesOf = async (sagaId: string) =>
     (
       await query<{ line: string }>(
         `SELECT id::text || ':' || detail AS line FROM saga_audit WHERE saga_id = $1 ORDER BY id`,
         [sagaId],
       )
     ).map(({ line }) => line);
+  const partitionOf = async (id: string) =>
+    (
+      await query<{ partition: string }>(
+        `SELECT tableoid::regclass::text AS partition FROM saga_audit WHERE id = $1`,
+        [id],
+      )
+    )[0]?.partition;
   const kindOf = async (table: string) =>
     (
       await query<{ kind: string }>(
@@ -71,28 +89,31 @@ describe('the migration of the audit log to partitions, with history in it', () 
     await previous.connect();
     await previous.query(`SET search_path TO ${quoteIdentifier(schema)}`);
     const sagaId = randomUUID();
+    await query(
+      `INSERT INTO sagas (id, saga_type, saga_version, status, idempotency_key, state)
+       VALUES ($1, 'order', 1, 'running', $2, '{"steps": {}}')`,
+      [sagaId, sagaId],
+    );
     const before = [
       await appendAsPrevious(sagaId, 'started'),
       await appendAsPrevious(sagaId, 'step done'),
     ];
 
     const applied = await dataSource.runMigrations({ transaction: 'all' });
+    reader = PoolDatabase.connect({ url: databaseUrl(), schema, poolSize: 1 });
 
     expect(applied.map((migration) => migration.name)).toEqual(['AuditPartitions1765600000000']);
     expect(await kindOf('saga_audit')).toBe('p');
-    const kept = await query<{ partition: string }>(
-      `SELECT DISTINCT tableoid::regclass::text AS partition FROM saga_audit WHERE saga_id = $1`,
+    expect(await kindOf('saga_audit_legacy')).toBe('r');
+    const legacy = await query<{ id: string }>(
+      `SELECT id::text FROM saga_audit_legacy WHERE saga_id = $1 ORDER BY id`,
       [sagaId],
     );
-    expect(kept).toEqual([{ partition: 'saga_audit_kept' }]);
+    expect(legacy.map(({ id }) => id)).toEqual(before);
     // The previous release's prepared insert, during the roll: the numbering goes on.
     const during = await appendAsPrevious(sagaId, 'step done again');
     expect(BigInt(during)).toBeGreaterThan(BigInt(before[1]!));
-    const [placed] = await query<{ partition: string }>(
-      `SELECT tableoid::regclass::text AS partition FROM saga_audit WHERE id = $1`,
-      [during],
-    );
-    expect(placed!.partition).toBe('saga_audit_unfiled');
+    expect(await partitionOf(during)).toBe('saga_audit_unfiled');
     const period = await attachAuditPeriod(dataSource, Date.UTC(2099, 0, 1), Date.UTC(2099, 0, 2));
     const [later] = await query<{ id: string }>(
       `INSERT INTO saga_audit (saga_id, at, event_type, to_status, applied, detail, filed_at)
@@ -106,8 +127,9 @@ describe('the migration of the audit log to partitions, with history in it', () 
       `${during}:step done again`,
       `${later!.id}:completed`,
     ]);
-    // Append-only in every partition, the period's included.
-    for (const table of ['saga_audit', 'saga_audit_kept', 'saga_audit_unfiled', period]) {
+    expect(await partitionOf(later!.id)).toBe(period);
+    // Append-only in every table holding a line of it.
+    for (const table of ['saga_audit', 'saga_audit_unfiled', period, 'saga_audit_legacy']) {
       await expect(query(`DELETE FROM ${table} WHERE saga_id = $1`, [sagaId])).rejects.toThrow(
         /saga_audit is append-only/,
       );
@@ -119,7 +141,10 @@ describe('the migration of the audit log to partitions, with history in it', () 
     await dataSource.undoLastMigration({ transaction: 'all' });
 
     expect(await kindOf('saga_audit')).toBe('r');
-    expect(await linesOf(sagaId)).toEqual([
+    expect(await query(`SELECT to_regclass('saga_audit_legacy') AS found`)).toEqual([
+      { found: null },
+    ]);
+    expect(await plainLinesOf(sagaId)).toEqual([
       `${before[0]}:started`,
       `${before[1]}:step done`,
       `${during}:step done again`,
@@ -129,6 +154,6 @@ describe('the migration of the audit log to partitions, with history in it', () 
       /saga_audit is append-only/,
     );
     await appendAsPrevious(sagaId, 'after the undo');
-    expect(await linesOf(sagaId)).toHaveLength(5);
+    expect(await plainLinesOf(sagaId)).toHaveLength(5);
   });
 });

@@ -11,6 +11,7 @@ import { coordinatorDatabase } from '../../../apps/coordinator/src/persistence/c
 import { PostgresSagaAudit } from '../../../apps/coordinator/src/persistence/saga-audit.postgres.js';
 import {
   attachAuditPeriod,
+  auditPartitionTasks,
   auditPeriods,
 } from '../../../apps/coordinator/src/retention/audit-partitions.js';
 import { coordinatorPurgeTasks } from '../../../apps/coordinator/src/retention/coordinator-purge-tasks.js';
@@ -42,15 +43,26 @@ async function onPglite(): Promise<Subject> {
 
 /** The tests' reads and writes, on the database `db` gives. */
 function helpersOn(db: () => Database) {
+  const partitioning = { periodMs: HOUR, roundIntervalMs: 60_000 };
   /** The coordinator's retention with hourly periods and sagas kept two hours. */
   const retention = (lockTimeoutMs?: number) =>
     new RetentionLoop(
       db(),
       coordinatorPurgeTasks(
         { sagaMs: 2 * HOUR, deadLetterMs: HOUR, outboxMs: HOUR },
-        { periodMs: HOUR, roundIntervalMs: 60_000, lockTimeoutMs },
+        { ...partitioning, lockTimeoutMs },
       ),
       { lockNamespace: 7 },
+    );
+  /** The audit's drop task alone, waiting `dropLockTimeoutMs` for the table. */
+  const dropping = (dropLockTimeoutMs: number) =>
+    new RetentionLoop(
+      db(),
+      [
+        auditPartitionTasks({ ...partitioning, sagaRetentionMs: 2 * HOUR, dropLockTimeoutMs })
+          .dropped,
+      ],
+      { lockNamespace: 8 },
     );
   const databaseNow = async () =>
     Number(
@@ -60,12 +72,14 @@ function helpersOn(db: () => Database) {
         )
       )[0]!.now,
     );
-  const insertSaga = async (status: string) => {
+  /** A saga created at `createdMs` (now when not given). */
+  const insertSaga = async (status: string, createdMs?: number) => {
     const sagaId = randomUUID();
     await db().query(
-      `INSERT INTO sagas (id, saga_type, saga_version, status, idempotency_key, state)
-       VALUES ($1, 'order', 1, $2, $3, '{"steps": {}}')`,
-      [sagaId, status, sagaId],
+      `INSERT INTO sagas (id, saga_type, saga_version, status, idempotency_key, state, created_at)
+       VALUES ($1, 'order', 1, $2, $3, '{"steps": {}}',
+         coalesce(to_timestamp($4::float8 / 1000), now()))`,
+      [sagaId, status, sagaId, createdMs ?? null],
     );
     return sagaId;
   };
@@ -91,7 +105,7 @@ function helpersOn(db: () => Database) {
     (
       await db().query<{ found: boolean }>(`SELECT to_regclass($1) IS NOT NULL AS found`, [name])
     )[0]!.found;
-  return { retention, databaseNow, insertSaga, appendLine, linesIn, tableExists };
+  return { retention, dropping, databaseNow, insertSaga, appendLine, linesIn, tableExists };
 }
 
 describe.each([
@@ -142,15 +156,19 @@ describe.each([
 
   it('drops a period once it ended longer ago than sagas are kept, after carrying out the lines of the sagas still there', async () => {
     const hour = Math.floor((await databaseNow()) / HOUR) * HOUR;
+    // Away from the hour before this one, where the previous test filed a line in the default
+    // partition (the hour may have turned since).
     const expired = await attachAuditPeriod(database, hour - 5 * HOUR, hour - 4 * HOUR);
-    const recent = await attachAuditPeriod(database, hour - HOUR, hour);
-    const live = await insertSaga('running');
-    const finished = await insertSaga('completed');
+    const recent = await attachAuditPeriod(database, hour - 2 * HOUR, hour - HOUR);
+    const live = await insertSaga('running', hour - 5 * HOUR);
+    const finished = await insertSaga('completed', hour - 5 * HOUR);
+    // Created after the period: none of its lines can be there.
+    const younger = await insertSaga('running');
     const gone = randomUUID(); // deleted by the saga retention already
     const first = await appendLine(live, 'started', hour - 5 * HOUR + 1000);
     await appendLine(finished, 'completed', hour - 5 * HOUR + 2000);
     await appendLine(gone, 'completed', hour - 5 * HOUR + 3000);
-    const second = await appendLine(live, 'step done', hour - HOUR + 1000);
+    const second = await appendLine(live, 'step done', hour - 2 * HOUR + 1000);
     const third = await appendLine(live, 'step done');
 
     expect((await retention().runOnce()).auditPeriodsDropped).toBe(1);
@@ -160,6 +178,7 @@ describe.each([
     expect(await linesIn('saga_audit_kept', live)).toEqual([`${first.id}:started`]);
     expect(await linesIn('saga_audit_kept', finished)).toHaveLength(1);
     expect(await linesIn('saga_audit', gone)).toEqual([]);
+    expect(await linesIn('saga_audit_kept', younger)).toEqual([]);
     // The saga's log reads on across its partitions, in the order it was written.
     const page = await new PostgresSagaAudit(database).page(live, 10);
     expect(page!.items.map(({ seq, detail }) => `${seq}:${detail}`)).toEqual([
@@ -174,8 +193,8 @@ describe.each([
   });
 
   it('deletes the carried lines of a saga with it, row by row', async () => {
-    const saga = await insertSaga('completed');
     const hour = Math.floor((await databaseNow()) / HOUR) * HOUR;
+    const saga = await insertSaga('completed', hour - 9 * HOUR);
     await attachAuditPeriod(database, hour - 9 * HOUR, hour - 8 * HOUR);
     await appendLine(saga, 'completed', hour - 9 * HOUR + 1000);
     await retention().runOnce();
@@ -194,9 +213,8 @@ describe.each([
 describe('the audit log by partition, with another transaction in the way', () => {
   let subject: Subject;
   let database: Database;
-  const { retention, databaseNow, insertSaga, appendLine, linesIn, tableExists } = helpersOn(
-    () => database,
-  );
+  const { retention, dropping, databaseNow, insertSaga, appendLine, linesIn, tableExists } =
+    helpersOn(() => database);
 
   beforeAll(async () => {
     subject = await onPostgres();
@@ -233,12 +251,12 @@ describe('the audit log by partition, with another transaction in the way', () =
   it('gives the drop up, carrying nothing, when a reader holds the table past the lock timeout', async () => {
     const hour = Math.floor((await databaseNow()) / HOUR) * HOUR;
     const expired = await attachAuditPeriod(database, hour - 12 * HOUR, hour - 11 * HOUR);
-    const live = await insertSaga('running');
+    const live = await insertSaga('running', hour - 12 * HOUR);
     await appendLine(live, 'started', hour - 12 * HOUR + 1000);
     await other.query(`BEGIN`);
     await other.query(`SELECT count(*) FROM saga_audit WHERE saga_id = $1`, [live]);
 
-    await expect(retention(50).runOnce()).rejects.toThrow(/lock timeout/);
+    await expect(dropping(50).runOnce()).rejects.toThrow(/lock timeout/);
     expect(await tableExists(expired)).toBe(true);
     expect(await linesIn('saga_audit_kept', live)).toEqual([]);
 
@@ -250,7 +268,7 @@ describe('the audit log by partition, with another transaction in the way', () =
   it('carries nothing of a saga deleted while it waited for that saga', async () => {
     const hour = Math.floor((await databaseNow()) / HOUR) * HOUR;
     await attachAuditPeriod(database, hour - 15 * HOUR, hour - 14 * HOUR);
-    const saga = await insertSaga('completed');
+    const saga = await insertSaga('completed', hour - 15 * HOUR);
     await appendLine(saga, 'completed', hour - 15 * HOUR + 1000);
     // The saga retention, mid-transaction: the saga locked and deleted, its lines next.
     await other.query(`BEGIN`);

@@ -48,12 +48,20 @@ describe('loadCoordinatorConfig', () => {
     expect(config.retention.periods.sagaMs).toBe(60_000);
     expect(config.retention.outboxSetAsideAfterMs).toBe(0);
     expect(
-      loadCoordinatorConfig({ AUDIT_PARTITION_MS: '3600000' }).retention.auditPartitionMs,
-    ).toBe(3_600_000);
+      loadCoordinatorConfig({ AUDIT_PARTITION_MS: '21600000' }).retention.auditPartitionMs,
+    ).toBe(21_600_000);
     expect(() => loadCoordinatorConfig({ AUDIT_PARTITION_MS: '30000' })).toThrow(
       /AUDIT_PARTITION_MS/,
     );
     expect(() => loadCoordinatorConfig({ AUDIT_PARTITION_MS: '60500' })).toThrow(/whole seconds/);
+    // A week of sagas in 60 s periods would be 10,080 partitions.
+    expect(() => loadCoordinatorConfig({ AUDIT_PARTITION_MS: '60000' })).toThrow(
+      /SAGA_RETENTION_MS would keep 10080 of its periods, more than 100: make it at least 6048000/,
+    );
+    expect(
+      loadCoordinatorConfig({ AUDIT_PARTITION_MS: '60000', SAGA_RETENTION_MS: '3600000' }).retention
+        .auditPartitionMs,
+    ).toBe(60_000);
     expect(() => loadCoordinatorConfig({ RETENTION_BATCH_SIZE: '0' })).toThrow(
       /RETENTION_BATCH_SIZE/,
     );

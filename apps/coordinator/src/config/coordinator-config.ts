@@ -11,6 +11,7 @@ import {
 import {
   retentionConfig,
   retentionEnvironmentSchema,
+  retentionProblems,
   type RetentionConfig,
 } from './retention-config.js';
 import {
@@ -192,6 +193,7 @@ export function loadCoordinatorConfig(
       'RUN_MIGRATIONS: false needs DATABASE_URL (the embedded database is migrated by its own process)',
     );
   }
+  problems.push(...retentionProblems(env));
   const security = securityConfigOf(env, shape, readFile, problems);
   const databaseTimeouts = databaseTimeoutsOf(env, problems);
   if (problems.length > 0) throw configError(problems);

@@ -25,7 +25,13 @@ export interface RetentionConfig {
 
 const HOUR = 3_600_000;
 const WEEK = 7 * 24 * HOUR;
-const YEARS = 10 * 365 * 24 * HOUR;
+const YEAR = 365 * 24 * HOUR;
+const YEARS = 10 * YEAR;
+/**
+ * Periods of the audit log kept at once, at most: a saga's log is read from every partition
+ * (its index in each), and a read locks them all.
+ */
+const MOST_AUDIT_PERIODS = 100;
 
 /** The retention variables of the environment, validated. */
 export const retentionEnvironmentSchema = z.object({
@@ -35,12 +41,22 @@ export const retentionEnvironmentSchema = z.object({
   RETENTION_INTERVAL_MS: boundedInt(100, 24 * HOUR, 60_000),
   RETENTION_BATCH_SIZE: boundedInt(1, 100_000, 500),
   RETENTION_BATCH_PAUSE_MS: boundedInt(0, 60_000, 100),
-  AUDIT_PARTITION_MS: boundedInt(60_000, 31 * 24 * HOUR, 24 * HOUR).refine(
+  AUDIT_PARTITION_MS: boundedInt(60_000, YEAR, 24 * HOUR).refine(
     (ms) => ms % 1000 === 0,
     'must be whole seconds (a multiple of 1000)',
   ),
   OUTBOX_SET_ASIDE_AFTER_MS: boundedInt(0, 24 * HOUR, 60_000),
 });
+
+/** What is wrong with the retention variables taken together. */
+export function retentionProblems(env: z.infer<typeof retentionEnvironmentSchema>): string[] {
+  const periods = Math.ceil(env.SAGA_RETENTION_MS / env.AUDIT_PARTITION_MS);
+  return periods > MOST_AUDIT_PERIODS
+    ? [
+        `AUDIT_PARTITION_MS: SAGA_RETENTION_MS would keep ${periods} of its periods, more than ${MOST_AUDIT_PERIODS}: make it at least ${Math.ceil(env.SAGA_RETENTION_MS / MOST_AUDIT_PERIODS / 1000) * 1000}`,
+      ]
+    : [];
+}
 
 /** Builds the retention configuration from the validated environment. */
 export function retentionConfig(env: z.infer<typeof retentionEnvironmentSchema>): RetentionConfig {

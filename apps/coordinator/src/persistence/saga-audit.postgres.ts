@@ -1,5 +1,6 @@
 import type { Database } from '#postgres';
 import type { HistoryEntry } from '../application/saga-queries.js';
+import { auditLinesOf } from './audit-lines.js';
 
 /** A line of the audit log with its position, the cursor to read on from. */
 export interface AuditRecord extends HistoryEntry {
@@ -37,7 +38,7 @@ export class PostgresSagaAudit {
       `SELECT EXISTS (SELECT 1 FROM sagas WHERE id = $1) AS exists, a.id::text AS seq, a.at,
          a.event_type, a.from_status, a.to_status, a.step_id, a.attempt, a.actor, a.applied, a.detail
        FROM (SELECT 1) AS one
-       LEFT JOIN LATERAL (SELECT * FROM saga_audit WHERE saga_id = $1 AND id > $2::bigint
+       LEFT JOIN LATERAL (SELECT * FROM ${auditLinesOf('$1', '$2::bigint')} lines
          ORDER BY id LIMIT $3) a ON true`,
       [sagaId, after ?? '0', limit + 1],
     );

@@ -6,6 +6,7 @@ import { InvalidCursorError } from '../application/saga-errors.js';
 import { withinQueryBound } from './bounded-query.js';
 import { queryCatalog, sagaQuerySql } from '../saga-query/saga-query.js';
 import type { SensitiveData } from '../security/sensitive-data.js';
+import { auditLinesOf } from './audit-lines.js';
 import type {
   HistoryEntry,
   SagaListQuery,
@@ -98,7 +99,7 @@ const VIEW_SQL = `
         'at', a.at, 'eventType', a.event_type, 'fromStatus', a.from_status,
         'toStatus', a.to_status, 'stepId', a.step_id, 'attempt', a.attempt,
         'actor', a.actor, 'applied', a.applied, 'detail', a.detail) ORDER BY a.id)
-      FROM saga_audit a WHERE a.saga_id = s.id), '[]') AS history
+      FROM ${auditLinesOf('s.id')} a), '[]') AS history
   FROM sagas s WHERE s.id = $1`;
 
 /**

@@ -80,9 +80,12 @@ const toStored = (rows: readonly SagaColumns[]): Map<string, StoredSaga> =>
     ]),
   );
 
+// NO KEY UPDATE: a decision never changes a saga's id or key. It excludes other decisions and
+// retention's delete (FOR UPDATE) alike, but not the key-share lock by which the audit's
+// retention keeps a saga from being deleted while it carries the saga's lines.
 const LOCK_SAGAS_TEXT = `SELECT state, row_version, idempotency_key, trace_context FROM sagas
   WHERE id = ANY(ARRAY(SELECT value::uuid FROM jsonb_array_elements_text($1::jsonb)))
-  ORDER BY id FOR UPDATE`;
+  ORDER BY id FOR NO KEY UPDATE`;
 const LOCK_SAGAS = prepared(LOCK_SAGAS_TEXT);
 const LOCK_SAGAS_SKIP_LOCKED = prepared(`${LOCK_SAGAS_TEXT} SKIP LOCKED`);
 

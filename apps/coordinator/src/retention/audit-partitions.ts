@@ -8,8 +8,13 @@ export interface AuditPartitioning {
   readonly sagaRetentionMs: number;
   /** The longest pause between two rounds: partitions are made this far ahead, and two periods. */
   readonly roundIntervalMs: number;
-  /** How long the task waits for a lock before it gives up until the next round (default 1 000). */
+  /** How long a task waits for a lock before it gives up until the next round (default 1 000). */
   readonly lockTimeoutMs?: number;
+  /**
+   * How long a drop waits for the table (default 100): every write waits behind it meanwhile,
+   * so this bounds what a drop can add to a decision.
+   */
+  readonly dropLockTimeoutMs?: number;
 }
 
 /** A partition of one period, `[fromMs, toMs)` of `filed_at`. */
@@ -27,51 +32,59 @@ const PERIOD_NAME = /^saga_audit_p(\d+)_(\d+)$/;
  * while that partition is attached would not fit where it was routed.
  */
 const START_MARGIN_MS = 60_000;
-/** Partitions made per round, at most (a short period with a long interval falls back on the default). */
+/**
+ * Partitions made per round, at most: with a short period and a long interval, the lines of the
+ * time left uncovered go to the default partition (`saga_audit_unfiled`, deleted row by row).
+ */
 const MOST_CREATED_PER_ROUND = 32;
 
 /**
  * The retention tasks of the audit log, each in its own transaction (a failure of one does not
- * hold the other up):
- * - `auditPeriodsMade` makes the coming periods' partitions; resolves with how many;
- * - `auditPeriodsDropped` drops those of periods that ended longer ago than the sagas are kept,
- *   after carrying the lines of the sagas still there into `saga_audit_kept` (the saga's row is
- *   key-share locked, so the saga retention, which skips locked sagas, cannot delete it
- *   meanwhile and leave its lines behind); resolves with how many. Dropping locks the whole
- *   table for an instant, at the end of the transaction.
- * Each waits `lockTimeoutMs` at most for a lock (statements under way, a saga row being
- * deleted), then gives up until the next round.
+ * hold the other up); each resolves with how many partitions it made or dropped:
+ * - `made`: the coming periods' partitions;
+ * - `dropped`: those of periods that ended longer ago than sagas are kept. First it carries the
+ *   lines in them of the sagas still there into `saga_audit_kept` (see carryLiveSagas), then it
+ *   drops them, which locks the whole table, writes included, until it commits: it waits
+ *   `dropLockTimeoutMs` at most for the statements under way (a long read of the audit), then
+ *   gives up until the next round, carrying nothing.
+ * Other locks (a saga row being deleted) are waited for `lockTimeoutMs` at most.
  */
-export function auditPartitionTasks(partitioning: AuditPartitioning): PurgeTask[] {
+export function auditPartitionTasks(partitioning: AuditPartitioning): {
+  made: PurgeTask;
+  dropped: PurgeTask;
+} {
   const withClock =
     (work: (sql: SqlRunner, nowMs: number) => Promise<number>) => async (sql: SqlRunner) => {
-      await sql.query(`SELECT set_config('lock_timeout', $1, true)`, [
-        `${partitioning.lockTimeoutMs ?? 1000}ms`,
-      ]);
+      await setLockTimeout(sql, partitioning.lockTimeoutMs ?? 1_000);
       const [clock] = await sql.query<{ now_ms: number }>(
         `SELECT (extract(epoch FROM now()) * 1000)::float8 AS now_ms`,
       );
       return work(sql, clock!.now_ms);
     };
-  return [
-    {
+  return {
+    made: {
       name: 'auditPeriodsMade',
       deleteBatch: withClock(async (sql, nowMs) =>
         createAhead(sql, await auditPeriods(sql), nowMs, partitioning),
       ),
     },
-    {
+    dropped: {
       name: 'auditPeriodsDropped',
       deleteBatch: withClock(async (sql, nowMs) => {
         const expired = (await auditPeriods(sql)).filter(
           (period) => period.toMs <= nowMs - partitioning.sagaRetentionMs,
         );
         for (const period of expired) await carryLiveSagas(sql, period);
+        await setLockTimeout(sql, partitioning.dropLockTimeoutMs ?? 100);
         for (const period of expired) await sql.query(`DROP TABLE ${period.name}`);
         return expired.length;
       }),
     },
-  ];
+  };
+}
+
+async function setLockTimeout(sql: SqlRunner, ms: number): Promise<void> {
+  await sql.query(`SELECT set_config('lock_timeout', $1, true)`, [`${ms}ms`]);
 }
 
 /** The audit log's partitions of one period, oldest first. */
@@ -92,8 +105,9 @@ export async function auditPeriods(sql: SqlRunner): Promise<AuditPeriod[]> {
 
 /**
  * Adds the partition of `[fromMs, toMs)` (whole seconds). Made apart, then attached: attaching
- * locks the table only against other schema changes, where `CREATE TABLE … PARTITION OF` would
- * stop every write while it checks the default partition.
+ * locks the table only against other schema changes (and the default partition, which it
+ * checks, against everything: it is small), where `CREATE TABLE … PARTITION OF` would stop
+ * every write to the table while it checks the default partition.
  */
 export async function attachAuditPeriod(
   sql: SqlRunner,
@@ -136,27 +150,25 @@ async function createAhead(
   return made;
 }
 
-/** Copies the lines of the period's sagas still there into `saga_audit_kept`, ids unchanged. */
+/**
+ * Moves the lines in the period's partition of the sagas still there into `saga_audit_kept`,
+ * ids unchanged, so a saga's log reads on in the order it was written. First it waits for the
+ * writers of the partition to finish, and keeps new ones out (none should come: its time is
+ * long past). The sagas are found by their creation time (a saga's lines are filed after it
+ * was created, and those of an expired period are mostly of sagas deleted since), and
+ * key-share locked: the saga retention, which skips locked sagas, cannot delete one meanwhile
+ * and leave its carried lines behind; decisions (NO KEY UPDATE) go on.
+ * The copy names no column: a line keeps every column but `filed_at`.
+ */
 async function carryLiveSagas(sql: SqlRunner, period: AuditPeriod): Promise<void> {
+  await sql.query(`LOCK TABLE ${period.name} IN SHARE MODE`);
   await sql.query(
-    `INSERT INTO saga_audit_kept (${AUDIT_COLUMNS.join(', ')}, filed_at)
-     SELECT ${AUDIT_COLUMNS.map((column) => `a.${column}`).join(', ')}, '-infinity'
-     FROM ${period.name} a JOIN sagas s ON s.id = a.saga_id
-     ORDER BY a.id FOR KEY SHARE OF s`,
+    `INSERT INTO saga_audit_kept
+     SELECT (jsonb_populate_record(NULL::saga_audit_kept,
+       to_jsonb(a) || '{"filed_at": "-infinity"}')).*
+     FROM (SELECT s.id FROM sagas s WHERE s.created_at < to_timestamp($1::float8 / 1000)
+       ORDER BY s.id FOR KEY SHARE) live
+     JOIN ${period.name} a ON a.saga_id = live.id`,
+    [period.toMs],
   );
 }
-
-/** The columns of an audit line, besides `filed_at`. */
-const AUDIT_COLUMNS = [
-  'id',
-  'saga_id',
-  'at',
-  'event_type',
-  'from_status',
-  'to_status',
-  'step_id',
-  'attempt',
-  'actor',
-  'applied',
-  'detail',
-];

@@ -24,12 +24,21 @@ export function coordinatorPurgeTasks(
   periods: RetentionPeriods,
   audit: Omit<AuditPartitioning, 'sagaRetentionMs'>,
 ): PurgeTask[] {
+  const auditPeriods = auditPartitionTasks({ ...audit, sagaRetentionMs: periods.sagaMs });
+  // In the order they run; each keeps its lock key from one release to the next.
   return [
-    { name: 'sagas', deleteBatch: (sql, limit) => deleteFinishedSagas(sql, limit, periods.sagaMs) },
+    // First: the coming periods' partitions must not wait behind a long round.
+    { ...auditPeriods.made, lockKey: 5 },
+    {
+      name: 'sagas',
+      lockKey: 0,
+      deleteBatch: (sql, limit) => deleteFinishedSagas(sql, limit, periods.sagaMs),
+    },
     // Timers an earlier release left in its table (timers now live in their saga's row) for
     // sagas gone: by hand, or by an earlier release's retention.
     {
       name: 'orphanTimers',
+      lockKey: 1,
       deleteBatch: (sql, limit) =>
         count(
           sql,
@@ -40,19 +49,28 @@ export function coordinatorPurgeTasks(
           [limit],
         ),
     },
-    expireByAge('deadLetters', 'dead_letters', 'id', 'recorded_at', periods.deadLetterMs),
+    {
+      ...expireByAge('deadLetters', 'dead_letters', 'id', 'recorded_at', periods.deadLetterMs),
+      lockKey: 2,
+    },
     // A bulk operation is the audit of what it did: kept as long as the sagas' own audit.
-    expireByAge('bulkOperations', 'bulk_operations', 'id', 'finished_at', periods.sagaMs),
+    {
+      ...expireByAge('bulkOperations', 'bulk_operations', 'id', 'finished_at', periods.sagaMs),
+      lockKey: 3,
+    },
     // A command a reply timeout still counts from stays (one hashed scan of the timers of the
     // sagas that have some, through their wake-up index).
-    expireByAge('outbox', 'outbox', 'id', 'sent_at', periods.outboxMs, {
-      keep: `id IN (SELECT (t.value->>'outboxId')::bigint FROM sagas s
+    {
+      ...expireByAge('outbox', 'outbox', 'id', 'sent_at', periods.outboxMs, {
+        keep: `id IN (SELECT (t.value->>'outboxId')::bigint FROM sagas s
           CROSS JOIN LATERAL jsonb_each(s.timers) t
           WHERE s.wake_at IS NOT NULL AND t.value ? 'outboxId'
         UNION ALL SELECT command_outbox_id FROM timers WHERE command_outbox_id IS NOT NULL)`,
-    }),
-    // Last: a task's advisory lock is its place in this list, the same in every release.
-    ...auditPartitionTasks({ ...audit, sagaRetentionMs: periods.sagaMs }),
+      }),
+      lockKey: 4,
+    },
+    // After the sagas: the lines of those it deleted are not carried.
+    { ...auditPeriods.dropped, lockKey: 6 },
   ];
 }
 
@@ -86,8 +104,8 @@ function expireByAge(
 /**
  * Deletes up to `limit` sagas finished longer ago than `periodMs` (locked rows are skipped: a
  * decision, or the audit task carrying their lines, holds them), then their audit lines outside
- * the periods' partitions (those go with their partition) and their outbox rows; resolves with
- * the sagas deleted. No decision writes a row for them afterwards: each one's statement checks the
+ * the periods' partitions (those go with their partition; see the AuditPartitions migration)
+ * and their outbox rows; resolves with the sagas deleted. No decision writes a row for them afterwards: each one's statement checks the
  * version of every saga it writes for, and fails when the saga is gone.
  */
 async function deleteFinishedSagas(
@@ -110,9 +128,9 @@ async function deleteFinishedSagas(
   const ids = JSON.stringify(gone.map((row) => row.id));
   // The audit trigger lets a DELETE through only here, and only for sagas deleted above.
   await sql.query(`SET LOCAL saga.retention = 'on'`);
-  for (const partition of ['saga_audit_kept', 'saga_audit_unfiled']) {
+  for (const table of ['saga_audit_kept', 'saga_audit_unfiled', 'saga_audit_legacy']) {
     await sql.query(
-      `DELETE FROM ${partition} WHERE saga_id IN (SELECT value::uuid FROM jsonb_array_elements_text($1::jsonb))`,
+      `DELETE FROM ${table} WHERE saga_id IN (SELECT value::uuid FROM jsonb_array_elements_text($1::jsonb))`,
       [ids],
     );
   }
