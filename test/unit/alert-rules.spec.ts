@@ -16,6 +16,7 @@ import { registerDependencyMetrics } from '../../apps/coordinator/src/observabil
 import { rampRollbackCounter } from '../../apps/coordinator/src/observability/definition-metrics.js';
 import { Metrics } from '../../apps/coordinator/src/observability/metrics.js';
 import { registerResilienceMetrics } from '../../apps/coordinator/src/observability/resilience-metrics.js';
+import { retentionMetrics } from '../../apps/coordinator/src/observability/retention-metrics.js';
 import type { RepliesFirst } from '../../apps/coordinator/src/resilience/replies-first.js';
 import { SagaMetrics } from '../../apps/coordinator/src/observability/saga-metrics.js';
 import type { CommandGate } from '../../apps/coordinator/src/resilience/command-gate.js';
@@ -125,6 +126,7 @@ async function exposedMetricNames(): Promise<Set<string>> {
   countingDeadLetters(registry);
   rampRollbackCounter(registry);
   registerDependencyMetrics(registry, []);
+  retentionMetrics(registry);
   return new Set(
     registry.getMetricsAsArray().flatMap(({ name, type }) => {
       if (String(type) === 'histogram') return [`${name}_bucket`, `${name}_sum`, `${name}_count`];
@@ -135,7 +137,7 @@ async function exposedMetricNames(): Promise<Set<string>> {
 }
 
 describe('the Prometheus alert rules', () => {
-  it('cover instances down or absent, stuck sagas, breakers, the outbox, lag, dead letters, dependencies and error rates', () => {
+  it('cover instances down or absent, stuck sagas, breakers, the outbox, lag, dead letters, dependencies, error rates and retention', () => {
     expect(alerts.map((rule) => rule.alert).sort()).toEqual(
       [
         'SagaBreakerOpen',
@@ -149,6 +151,7 @@ describe('the Prometheus alert rules', () => {
         'SagaIdle',
         'SagaOutboxBacklogHigh',
         'SagaOutboxOldestAgeHigh',
+        'SagaRetentionFailing',
         'SagaStuck',
       ].sort(),
     );

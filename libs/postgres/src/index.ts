@@ -12,7 +12,12 @@ export { dataErrorReason, sqlStateOf } from './data-errors.js';
 export { Database } from './database.js';
 export { quoteIdentifier, searchPathOption } from './identifiers.js';
 export { PoolDatabase, type PoolSettings } from './pool-database.js';
-export { RetentionLoop, type PurgeTask, type RetentionLoopOptions } from './retention-loop.js';
+export {
+  RetentionLoop,
+  type PurgeTask,
+  type RetentionLoopOptions,
+  type TaskOutcome,
+} from './retention-loop.js';
 export { retryWhileUnavailable } from './retry-while-unavailable.js';
 export { SingleConnectionDatabase } from './single-connection-database.js';
 export {

@@ -30,7 +30,15 @@ export interface RetentionLoopOptions {
   readonly intervalMs?: number;
   /** Told about failed rounds (default: nothing). */
   readonly onError?: (error: unknown) => void;
+  /**
+   * Told how each task's turn ended: done (with the rows it deleted) or failed; not called when
+   * another instance held the task's lock, so this one left it.
+   */
+  readonly onTaskRun?: (task: string, outcome: TaskOutcome) => void;
 }
+
+/** How a task's turn in a round ended. */
+export type TaskOutcome = { readonly done: number } | { readonly failed: unknown };
 
 /**
  * Deletes expired rows in the background: each round runs every task, one small transaction
@@ -86,8 +94,11 @@ export class RetentionLoop {
     let failure: { error: unknown } | undefined;
     for (const [index, task] of this.tasks.entries()) {
       try {
-        deleted[task.name] = await this.purge(task, index, wait);
+        const { total, ran } = await this.purge(task, index, wait);
+        deleted[task.name] = total;
+        if (ran) this.options.onTaskRun?.(task.name, { done: total });
       } catch (error) {
+        this.options.onTaskRun?.(task.name, { failed: error });
         failure ??= { error };
       }
     }
@@ -95,8 +106,14 @@ export class RetentionLoop {
     return deleted;
   }
 
-  private async purge(task: PurgeTask, index: number, wait: boolean): Promise<number> {
+  /** Runs a task's batches; `ran` is false when another instance held its lock from the start. */
+  private async purge(
+    task: PurgeTask,
+    index: number,
+    wait: boolean,
+  ): Promise<{ total: number; ran: boolean }> {
     let total = 0;
+    let ran = false;
     for (let first = true; ; first = false) {
       if (!first) {
         if (!wait && !this.running) break;
@@ -114,10 +131,11 @@ export class RetentionLoop {
         return task.deleteBatch(sql, this.batchSize);
       });
       if (count < 0) break;
+      ran = true;
       total += count;
       if (count < this.batchSize) break;
     }
-    return total;
+    return { total, ran };
   }
 
   private async run(): Promise<void> {

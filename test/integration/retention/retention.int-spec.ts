@@ -146,6 +146,13 @@ describe('retention on the real Kafka and Postgres', () => {
     }
     // Nothing more to delete: a second round finds nothing.
     expect((await runtime.retention.runOnce()).sagas).toBe(0);
+    // Each turn is on GET /metrics: the sagas the first round deleted, the audit's partitions.
+    const metrics = await runtime.metrics.registry.metrics();
+    expect(metrics).toContain('saga_retention_count_total{task="sagas"} 3');
+    expect(metrics).toMatch(
+      /saga_retention_runs_total\{task="auditPeriodsMade",outcome="done"\} [1-9]/,
+    );
+    expect(metrics).not.toContain('outcome="failed"');
   });
 
   it('keeps the audit append-only for every saga still there, even inside a retention transaction', async () => {

@@ -23,6 +23,7 @@ import { rampRollbackEvent } from '../definitions/ramp-rollback-event.js';
 import { RegisteredDefinitions } from '../definitions/registered-definitions.js';
 import { Metrics } from '../observability/metrics.js';
 import { rampRollbackCounter } from '../observability/definition-metrics.js';
+import { retentionMetrics } from '../observability/retention-metrics.js';
 import { SagaLog } from '../observability/saga-log.js';
 import { SagaMetrics } from '../observability/saga-metrics.js';
 import { OutboxFastPath, REMOVABLE_ANY_TIME } from '../outbox/outbox-fast-path.js';
@@ -332,9 +333,10 @@ export function coreProviders(inputs: CoreInputs): Provider[] {
     },
     {
       provide: RetentionLoop,
-      inject: [COORDINATOR_CONFIG, Database],
-      useFactory: (config: CoordinatorConfig, database: Database) =>
-        new RetentionLoop(
+      inject: [COORDINATOR_CONFIG, Database, Metrics],
+      useFactory: (config: CoordinatorConfig, database: Database, metrics: Metrics) => {
+        const record = retentionMetrics(metrics.registry);
+        return new RetentionLoop(
           database,
           coordinatorPurgeTasks(config.retention.periods, {
             periodMs: config.retention.auditPartitionMs,
@@ -345,10 +347,17 @@ export function coreProviders(inputs: CoreInputs): Provider[] {
             batchSize: config.retention.batchSize,
             batchPauseMs: config.retention.batchPauseMs,
             intervalMs: config.retention.intervalMs,
-            onError: (error) =>
-              logger.warn(`retention round failed, trying again later: ${describeError(error)}`),
+            onTaskRun: (task, outcome) => {
+              record(task, outcome);
+              if ('failed' in outcome) {
+                logger.warn(
+                  `retention task ${task} failed, trying again next round: ${describeError(outcome.failed)}`,
+                );
+              }
+            },
           },
-        ),
+        );
+      },
     },
     {
       provide: CoordinatorConsumers,

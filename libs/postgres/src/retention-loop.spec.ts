@@ -1,0 +1,79 @@
+import type { Database } from './database.js';
+import { RetentionLoop, type PurgeTask, type TaskOutcome } from './retention-loop.js';
+import type { SqlRunner } from './sql-runner.js';
+
+/** A database whose advisory locks `lockFree` grants or not; transactions just run. */
+function fakeDatabase(lockFree: (key: number) => boolean): Database {
+  const sql: SqlRunner = {
+    query: async <T>(text: string, parameters?: unknown[]) =>
+      (/advisory/.test(text) ? [{ locked: lockFree(parameters![0] as number) }] : []) as T[],
+  };
+  return {
+    transaction: (work: (runner: SqlRunner) => unknown) => work(sql),
+  } as unknown as Database;
+}
+
+/** A task that deletes `batches` in turn, then nothing. */
+function deleting(name: string, batches: number[], lockKey?: number): PurgeTask {
+  const left = [...batches];
+  return {
+    name,
+    ...(lockKey === undefined ? {} : { lockKey }),
+    deleteBatch: async () => left.shift() ?? 0,
+  };
+}
+
+describe('RetentionLoop', () => {
+  it('tells how each task ended: done with what it deleted over its batches, or failed', async () => {
+    const outcomes: [string, TaskOutcome][] = [];
+    const broken = new Error('relation "saga_audit" does not exist');
+    const loop = new RetentionLoop(
+      fakeDatabase(() => true),
+      [
+        deleting('sagas', [2, 2, 1]),
+        { name: 'audit', deleteBatch: () => Promise.reject(broken) },
+        deleting('outbox', [0]),
+      ],
+      {
+        lockNamespace: 1,
+        batchSize: 2,
+        batchPauseMs: 0,
+        onTaskRun: (...run) => outcomes.push(run),
+      },
+    );
+
+    await expect(loop.runOnce()).rejects.toBe(broken);
+
+    expect(outcomes).toEqual([
+      ['sagas', { done: 5 }],
+      ['audit', { failed: broken }],
+      ['outbox', { done: 0 }],
+    ]);
+  });
+
+  it('says nothing of a task another instance holds, and locks each task by its key', async () => {
+    const outcomes: [string, TaskOutcome][] = [];
+    const keys: number[] = [];
+    const heldElsewhere = 1_005;
+    const loop = new RetentionLoop(
+      fakeDatabase((key) => {
+        keys.push(key);
+        return key !== heldElsewhere;
+      }),
+      [deleting('audit', [1], 5), deleting('sagas', [3], 0)],
+      {
+        lockNamespace: 1,
+        batchPauseMs: 0,
+        intervalMs: 3_600_000,
+        onTaskRun: (...run) => outcomes.push(run),
+      },
+    );
+
+    // A background round (it tries each lock once), which stop() waits for.
+    loop.start();
+    await loop.stop();
+
+    expect(keys).toEqual([1_005, 1_000]);
+    expect(outcomes).toEqual([['sagas', { done: 3 }]]);
+  });
+});
