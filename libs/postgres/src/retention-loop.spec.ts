@@ -76,4 +76,17 @@ describe('RetentionLoop', () => {
     expect(keys).toEqual([1_005, 1_000]);
     expect(outcomes).toEqual([['sagas', { done: 3 }]]);
   });
+
+  it('refuses two tasks with one lock key (one would skip the other)', () => {
+    expect(
+      () =>
+        new RetentionLoop(
+          fakeDatabase(() => true),
+          [deleting('a', []), deleting('b', [], 0)],
+          {
+            lockNamespace: 1,
+          },
+        ),
+    ).toThrow('two retention tasks share the lock key 0');
+  });
 });

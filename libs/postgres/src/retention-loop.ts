@@ -61,6 +61,9 @@ export class RetentionLoop {
     private readonly tasks: readonly PurgeTask[],
     private readonly options: RetentionLoopOptions,
   ) {
+    const keys = tasks.map((task, index) => task.lockKey ?? index);
+    const shared = keys.find((key, index) => keys.indexOf(key) !== index);
+    if (shared !== undefined) throw new Error(`two retention tasks share the lock key ${shared}`);
     this.batchSize = options.batchSize ?? 500;
     this.batchPauseMs = options.batchPauseMs ?? 100;
     this.intervalMs = options.intervalMs ?? 60_000;

@@ -56,10 +56,10 @@ describe('loadCoordinatorConfig', () => {
     expect(() => loadCoordinatorConfig({ AUDIT_PARTITION_MS: '60500' })).toThrow(/whole seconds/);
     // A week of sagas in 60 s periods would be 10,080 partitions.
     expect(() => loadCoordinatorConfig({ AUDIT_PARTITION_MS: '60000' })).toThrow(
-      /SAGA_RETENTION_MS would keep 10080 of its periods, more than 100: make it at least 6048000/,
+      /would keep about 10084 of its periods, more than 32: make it at least 20858000/,
     );
     expect(
-      loadCoordinatorConfig({ AUDIT_PARTITION_MS: '60000', SAGA_RETENTION_MS: '3600000' }).retention
+      loadCoordinatorConfig({ AUDIT_PARTITION_MS: '60000', SAGA_RETENTION_MS: '1200000' }).retention
         .auditPartitionMs,
     ).toBe(60_000);
     expect(() => loadCoordinatorConfig({ RETENTION_BATCH_SIZE: '0' })).toThrow(

@@ -28,10 +28,11 @@ const WEEK = 7 * 24 * HOUR;
 const YEAR = 365 * 24 * HOUR;
 const YEARS = 10 * YEAR;
 /**
- * Periods of the audit log kept at once, at most: a saga's log is read from every partition
- * (its index in each), and a read locks them all.
+ * Partitions of the audit log at once, at most, counting those made ahead: a read of a saga's
+ * log locks every partition and its index, and past 8 of them a lock is no longer a
+ * backend's own but one in the server's shared table.
  */
-const MOST_AUDIT_PERIODS = 100;
+const MOST_AUDIT_PERIODS = 32;
 
 /** The retention variables of the environment, validated. */
 export const retentionEnvironmentSchema = z.object({
@@ -50,12 +51,15 @@ export const retentionEnvironmentSchema = z.object({
 
 /** What is wrong with the retention variables taken together. */
 export function retentionProblems(env: z.infer<typeof retentionEnvironmentSchema>): string[] {
-  const periods = Math.ceil(env.SAGA_RETENTION_MS / env.AUDIT_PARTITION_MS);
-  return periods > MOST_AUDIT_PERIODS
-    ? [
-        `AUDIT_PARTITION_MS: SAGA_RETENTION_MS would keep ${periods} of its periods, more than ${MOST_AUDIT_PERIODS}: make it at least ${Math.ceil(env.SAGA_RETENTION_MS / MOST_AUDIT_PERIODS / 1000) * 1000}`,
-      ]
-    : [];
+  const period = env.AUDIT_PARTITION_MS;
+  // Those kept, and those made ahead (two periods and a round's interval; see audit-partitions.ts).
+  const spanned = env.SAGA_RETENTION_MS + env.RETENTION_INTERVAL_MS;
+  const periods = Math.ceil(spanned / period) + 3;
+  if (periods <= MOST_AUDIT_PERIODS) return [];
+  const least = Math.ceil(spanned / (MOST_AUDIT_PERIODS - 3) / 1000) * 1000;
+  return [
+    `AUDIT_PARTITION_MS: SAGA_RETENTION_MS and RETENTION_INTERVAL_MS would keep about ${periods} of its periods, more than ${MOST_AUDIT_PERIODS}: make it at least ${least}`,
+  ];
 }
 
 /** Builds the retention configuration from the validated environment. */

@@ -11,8 +11,9 @@ export interface AuditPartitioning {
   /** How long a task waits for a lock before it gives up until the next round (default 1 000). */
   readonly lockTimeoutMs?: number;
   /**
-   * How long a drop waits for the table (default 100): every write waits behind it meanwhile,
-   * so this bounds what a drop can add to a decision.
+   * How long a drop waits for the table, and an attach for the default partition (default
+   * 100): the writes (for a drop) or the reads (for an attach) that come meanwhile wait behind
+   * it, so this bounds what either adds to them.
    */
   readonly dropLockTimeoutMs?: number;
 }
@@ -41,7 +42,9 @@ const MOST_CREATED_PER_ROUND = 32;
 /**
  * The retention tasks of the audit log, each in its own transaction (a failure of one does not
  * hold the other up); each resolves with how many partitions it made or dropped:
- * - `made`: the coming periods' partitions;
+ * - `made`: the coming periods' partitions. Attaching one locks the default partition until
+ *   the transaction commits, and checks it (a scan: it is small unless the periods ran out),
+ *   so it waits `dropLockTimeoutMs` at most for the reads under way, as a drop does;
  * - `dropped`: those of periods that ended longer ago than sagas are kept. First it carries the
  *   lines in them of the sagas still there into `saga_audit_kept` (see carryLiveSagas), then it
  *   drops them, which locks the whole table, writes included, until it commits: it waits
@@ -64,9 +67,11 @@ export function auditPartitionTasks(partitioning: AuditPartitioning): {
   return {
     made: {
       name: 'auditPeriodsMade',
-      deleteBatch: withClock(async (sql, nowMs) =>
-        createAhead(sql, await auditPeriods(sql), nowMs, partitioning),
-      ),
+      deleteBatch: withClock(async (sql, nowMs) => {
+        // Attaching locks the default partition, which every read of a saga's log scans.
+        await setLockTimeout(sql, partitioning.dropLockTimeoutMs ?? 100);
+        return createAhead(sql, await auditPeriods(sql), nowMs, partitioning);
+      }),
     },
     dropped: {
       name: 'auditPeriodsDropped',
@@ -106,8 +111,8 @@ export async function auditPeriods(sql: SqlRunner): Promise<AuditPeriod[]> {
 /**
  * Adds the partition of `[fromMs, toMs)` (whole seconds). Made apart, then attached: attaching
  * locks the table only against other schema changes (and the default partition, which it
- * checks, against everything: it is small), where `CREATE TABLE … PARTITION OF` would stop
- * every write to the table while it checks the default partition.
+ * checks, against everything), where `CREATE TABLE … PARTITION OF` would stop every write to
+ * the table while it checks the default partition.
  */
 export async function attachAuditPeriod(
   sql: SqlRunner,
@@ -151,24 +156,36 @@ async function createAhead(
 }
 
 /**
+ * How long after a period's end a saga may have been created and still have a line in it: a
+ * line is filed at the start of its transaction, which may have begun before the saga it
+ * writes for was committed by another (no path does that today; a transaction outlasting this
+ * would be cancelled by the statement timeout long before).
+ */
+const CREATION_SLACK_MS = 10 * 60_000;
+
+/**
  * Moves the lines in the period's partition of the sagas still there into `saga_audit_kept`,
  * ids unchanged, so a saga's log reads on in the order it was written. First it waits for the
  * writers of the partition to finish, and keeps new ones out (none should come: its time is
- * long past). The sagas are found by their creation time (a saga's lines are filed after it
- * was created, and those of an expired period are mostly of sagas deleted since), and
- * key-share locked: the saga retention, which skips locked sagas, cannot delete one meanwhile
- * and leave its carried lines behind; decisions (NO KEY UPDATE) go on.
- * The copy names no column: a line keeps every column but `filed_at`.
+ * long past). The sagas are those created before the period's end (a saga's lines are filed
+ * after it was created; most of an expired period's are of sagas deleted since) that have a
+ * line in it, each found through an index, and key-share locked: the saga retention, which
+ * skips locked sagas, cannot delete one meanwhile and leave its carried lines behind;
+ * decisions (NO KEY UPDATE) go on. The copy names no column: a line keeps every column but
+ * `filed_at`.
  */
 async function carryLiveSagas(sql: SqlRunner, period: AuditPeriod): Promise<void> {
   await sql.query(`LOCK TABLE ${period.name} IN SHARE MODE`);
   await sql.query(
     `INSERT INTO saga_audit_kept
-     SELECT (jsonb_populate_record(NULL::saga_audit_kept,
-       to_jsonb(a) || '{"filed_at": "-infinity"}')).*
-     FROM (SELECT s.id FROM sagas s WHERE s.created_at < to_timestamp($1::float8 / 1000)
-       ORDER BY s.id FOR KEY SHARE) live
-     JOIN ${period.name} a ON a.saga_id = live.id`,
-    [period.toMs],
+     SELECT line.* FROM (
+         SELECT s.id FROM sagas s
+         WHERE s.created_at < to_timestamp($1::float8 / 1000)
+           AND EXISTS (SELECT 1 FROM ${period.name} a WHERE a.saga_id = s.id)
+         ORDER BY s.id FOR KEY SHARE) live
+       JOIN ${period.name} a ON a.saga_id = live.id
+       CROSS JOIN LATERAL jsonb_populate_record(NULL::saga_audit_kept,
+         to_jsonb(a) || '{"filed_at": "-infinity"}') line`,
+    [period.toMs + CREATION_SLACK_MS],
   );
 }

@@ -20,7 +20,9 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * So with sagas in flight: a rename and new empty tables, under locks held for an instant. The
  * new table keeps the name, the columns and the sequence of the old one: an instance of the
  * previous release, during a rolling update, writes into it unchanged (`filed_at` defaults to
- * now()), and reads only its own lines of before the roll.
+ * now()); it reads only that table, so it shows a saga's history from the migration on. Its
+ * retention deletes the lines of the sagas it deletes from that table only: their lines in the
+ * legacy table stay, out of sight (their saga is gone), until the release that drops it.
  */
 export class AuditPartitions1765600000000 implements MigrationInterface {
   name = 'AuditPartitions1765600000000';
@@ -45,19 +47,25 @@ export class AuditPartitions1765600000000 implements MigrationInterface {
   }
 
   /**
-   * Puts every line back into one plain table (roll the instances back first). It copies the
-   * lines written since, in one statement under an exclusive lock: no time limit.
+   * Puts the lines back into one plain table (roll the instances back first): those written
+   * since, of the sagas still there, one statement per partition, under an exclusive lock that
+   * holds every write until it commits. For a log of more than a few million lines since,
+   * restore a backup instead (each statement has the client's query timeout).
    */
   async down(runner: QueryRunner): Promise<void> {
     await runner.query(`SET LOCAL statement_timeout = 0`);
     await runner.query(`LOCK TABLE saga_audit, saga_audit_legacy IN ACCESS EXCLUSIVE MODE`);
-    await runner.query(
-      `INSERT INTO saga_audit_legacy (id, saga_id, at, event_type, from_status, to_status,
-         step_id, attempt, actor, applied, detail)
-       SELECT id, saga_id, at, event_type, from_status, to_status, step_id, attempt, actor,
-         applied, detail
-       FROM saga_audit`,
-    );
+    const partitions = (await runner.query(
+      `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+       WHERE i.inhparent = 'saga_audit'::regclass`,
+    )) as { name: string }[];
+    const columns = `id, saga_id, at, event_type, from_status, to_status, step_id, attempt, actor, applied, detail`;
+    for (const { name } of partitions) {
+      await runner.query(
+        `INSERT INTO saga_audit_legacy (${columns}) SELECT ${columns} FROM ${name} a
+         WHERE EXISTS (SELECT 1 FROM sagas s WHERE s.id = a.saga_id)`,
+      );
+    }
     await runner.query(`ALTER SEQUENCE saga_audit_id_seq OWNED BY saga_audit_legacy.id`);
     await runner.query(`DROP TABLE saga_audit`);
     await runner.query(`ALTER TABLE saga_audit_legacy RENAME TO saga_audit`);
