@@ -60,6 +60,8 @@ describe('deploy/docker-compose.yml', () => {
       'saga_outbox_oldest_age_seconds',
       'saga_consumer_lag',
       'saga_dead_letters_total',
+      'saga_retention_count_total',
+      'saga_retention_runs_total',
     ]) {
       expect(exprs.some((expr) => expr.includes(metric))).toBe(true);
     }
