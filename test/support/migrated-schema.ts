@@ -1,6 +1,8 @@
 import { DataSource } from 'typeorm';
+import { Client } from 'pg';
 import { PoolDatabase, quoteIdentifier, type Database } from '#postgres';
 import { postgresDataSourceOptions } from '../../apps/coordinator/src/persistence/data-source-options.js';
+import { coordinatorMigrations } from '../../apps/coordinator/src/persistence/migrations/index.js';
 import { databaseUrl } from './services.js';
 
 /** A database on `schema`, created with every coordinator migration applied. */
@@ -22,4 +24,44 @@ export async function openMigratedSchema(schema: string): Promise<PoolDatabase> 
 export async function dropMigratedSchema(database: Database, schema: string): Promise<void> {
   await database.query(`DROP SCHEMA ${quoteIdentifier(schema)} CASCADE`);
   await database.close();
+}
+
+/** Creates the empty schema a migration test migrates step by step itself. */
+export async function createEmptySchema(schema: string): Promise<void> {
+  const admin = new Client({ connectionString: databaseUrl() });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE SCHEMA ${quoteIdentifier(schema)}`);
+  } finally {
+    await admin.end();
+  }
+}
+
+/** Drops a migration test's schema through its data source, if it got that far, and closes it. */
+export async function dropSchemaOf(
+  dataSource: DataSource | undefined,
+  schema: string,
+): Promise<void> {
+  if (!dataSource?.isInitialized) return;
+  await dataSource.query(`DROP SCHEMA ${quoteIdentifier(schema)} CASCADE`);
+  await dataSource.destroy();
+}
+
+/**
+ * A data source on `schema` (empty) that knows the coordinator's migrations up to `migration`,
+ * with all of them applied but that one: the schema of the release before it, which a test
+ * fills as that release would, then migrates (`runMigrations`) and undoes.
+ */
+export async function atTheReleaseBefore(
+  schema: string,
+  migration: (typeof coordinatorMigrations)[number],
+): Promise<DataSource> {
+  const dataSource = new DataSource({
+    ...postgresDataSourceOptions({ url: databaseUrl(), schema, poolSize: 2 }),
+    migrations: coordinatorMigrations.slice(0, coordinatorMigrations.indexOf(migration) + 1),
+  });
+  await dataSource.initialize();
+  await dataSource.runMigrations({ transaction: 'all' });
+  await dataSource.undoLastMigration({ transaction: 'all' });
+  return dataSource;
 }

@@ -5,36 +5,32 @@
 // both tables and every partition, and `down` puts every line back into one plain table.
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { DataSource } from 'typeorm';
-import { postgresDataSourceOptions } from '../../../apps/coordinator/src/persistence/data-source-options.js';
-import { coordinatorMigrations } from '../../../apps/coordinator/src/persistence/migrations/index.js';
+import type { DataSource } from 'typeorm';
 import { AuditPartitions1765600000000 } from '../../../apps/coordinator/src/persistence/migrations/1765600000000-audit-partitions.js';
 import { PostgresSagaAudit } from '../../../apps/coordinator/src/persistence/saga-audit.postgres.js';
 import { attachAuditPeriod } from '../../../apps/coordinator/src/retention/audit-partitions.js';
 import { PoolDatabase, quoteIdentifier } from '#postgres';
+import {
+  atTheReleaseBefore,
+  createEmptySchema,
+  dropSchemaOf,
+} from '../../support/migrated-schema.js';
 import { databaseUrl, uniqueName } from '../../support/services.js';
 
 describe('the migration of the audit log to partitions, with history in it', () => {
   const schema = uniqueName('it_audit_migration');
-  const upToThis = coordinatorMigrations.indexOf(AuditPartitions1765600000000);
   let dataSource: DataSource | undefined;
   /** A connection of the previous release, with its insert prepared before the migration. */
   let previous: Client | undefined;
   /** Where this release reads the log from. */
   let reader: PoolDatabase | undefined;
 
-  beforeAll(async () => {
-    const admin = new Client({ connectionString: databaseUrl() });
-    await admin.connect();
-    await admin.query(`CREATE SCHEMA ${quoteIdentifier(schema)}`);
-    await admin.end();
-  });
+  beforeAll(() => createEmptySchema(schema));
 
   afterAll(async () => {
     await reader?.close();
     await previous?.end();
-    await dataSource?.query(`DROP SCHEMA ${quoteIdentifier(schema)} CASCADE`);
-    await dataSource?.destroy();
+    await dropSchemaOf(dataSource, schema);
   });
 
   const query = <T>(text: string, parameters: unknown[] = []) =>
@@ -78,13 +74,7 @@ describe('the migration of the audit log to partitions, with history in it', () 
     )[0]!.kind;
 
   it('keeps the lines, lets the previous release write on, and undoes itself', async () => {
-    dataSource = new DataSource({
-      ...postgresDataSourceOptions({ url: databaseUrl(), schema, poolSize: 2 }),
-      migrations: coordinatorMigrations.slice(0, upToThis + 1),
-    });
-    await dataSource.initialize();
-    await dataSource.runMigrations({ transaction: 'all' });
-    await dataSource.undoLastMigration({ transaction: 'all' });
+    dataSource = await atTheReleaseBefore(schema, AuditPartitions1765600000000);
     previous = new Client({ connectionString: databaseUrl() });
     await previous.connect();
     await previous.query(`SET search_path TO ${quoteIdentifier(schema)}`);

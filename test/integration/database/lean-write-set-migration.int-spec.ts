@@ -3,29 +3,23 @@
 // the sagas' pages keep half their room for updates, the timers' foreign key and the audit's
 // primary key go, and `down` brings them back.
 import { randomUUID } from 'node:crypto';
-import { Client } from 'pg';
-import { DataSource } from 'typeorm';
-import { postgresDataSourceOptions } from '../../../apps/coordinator/src/persistence/data-source-options.js';
-import { coordinatorMigrations } from '../../../apps/coordinator/src/persistence/migrations/index.js';
+import type { DataSource } from 'typeorm';
 import { LeanWriteSet1765400000000 } from '../../../apps/coordinator/src/persistence/migrations/1765400000000-lean-write-set.js';
-import { quoteIdentifier } from '#postgres';
-import { databaseUrl, uniqueName } from '../../support/services.js';
+import {
+  atTheReleaseBefore,
+  createEmptySchema,
+  dropSchemaOf,
+} from '../../support/migrated-schema.js';
+import { uniqueName } from '../../support/services.js';
 
 describe('the migration to a leaner write set, with a saga in flight', () => {
   const schema = uniqueName('it_lean_write_set');
-  const upToThis = coordinatorMigrations.indexOf(LeanWriteSet1765400000000);
   let dataSource: DataSource | undefined;
 
-  beforeAll(async () => {
-    const admin = new Client({ connectionString: databaseUrl() });
-    await admin.connect();
-    await admin.query(`CREATE SCHEMA ${quoteIdentifier(schema)}`);
-    await admin.end();
-  });
+  beforeAll(() => createEmptySchema(schema));
 
   afterAll(async () => {
-    await dataSource?.query(`DROP SCHEMA ${quoteIdentifier(schema)} CASCADE`);
-    await dataSource?.destroy();
+    await dropSchemaOf(dataSource, schema);
   });
 
   const query = <T>(text: string, parameters: unknown[] = []) =>
@@ -49,13 +43,7 @@ describe('the migration to a leaner write set, with a saga in flight', () => {
     )[0]?.reloptions;
 
   it('keeps what is in flight, and undoes itself', async () => {
-    dataSource = new DataSource({
-      ...postgresDataSourceOptions({ url: databaseUrl(), schema, poolSize: 2 }),
-      migrations: coordinatorMigrations.slice(0, upToThis + 1),
-    });
-    await dataSource.initialize();
-    await dataSource.runMigrations({ transaction: 'all' });
-    await dataSource.undoLastMigration({ transaction: 'all' });
+    dataSource = await atTheReleaseBefore(schema, LeanWriteSet1765400000000);
     // The previous version, with a saga in flight: its row, its reply timeout, its audit.
     const sagaId = randomUUID();
     await query(

@@ -2,13 +2,12 @@
 // of the previous version with sagas in flight: each saga's `awaiting` is filled from its step
 // rows, the index that kept updates from being HOT goes, and `down` restores it.
 import { randomUUID } from 'node:crypto';
-import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { postgresDataSourceOptions } from '../../../apps/coordinator/src/persistence/data-source-options.js';
 import { coordinatorMigrations } from '../../../apps/coordinator/src/persistence/migrations/index.js';
 import { StateInOneRow1765000000000 } from '../../../apps/coordinator/src/persistence/migrations/1765000000000-state-in-one-row.js';
 import { capacityCounts } from '../../../apps/coordinator/src/resilience/held-commands.js';
-import { quoteIdentifier } from '#postgres';
+import { createEmptySchema, dropSchemaOf } from '../../support/migrated-schema.js';
 import { databaseUrl, uniqueName } from '../../support/services.js';
 
 describe('the migration to one row per saga, with sagas in flight', () => {
@@ -25,17 +24,11 @@ describe('the migration to one row per saga, with sagas in flight', () => {
   let previous: DataSource | undefined;
   let dataSource: DataSource | undefined;
 
-  beforeAll(async () => {
-    const admin = new Client({ connectionString: databaseUrl() });
-    await admin.connect();
-    await admin.query(`CREATE SCHEMA ${quoteIdentifier(schema)}`);
-    await admin.end();
-  });
+  beforeAll(() => createEmptySchema(schema));
 
   afterAll(async () => {
     if (previous?.isInitialized) await previous.destroy();
-    await dataSource?.query(`DROP SCHEMA ${quoteIdentifier(schema)} CASCADE`);
-    await dataSource?.destroy();
+    await dropSchemaOf(dataSource, schema);
   });
 
   it('fills awaiting from the step rows of the sagas not ended and drops the updated index', async () => {

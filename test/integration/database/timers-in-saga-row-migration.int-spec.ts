@@ -3,30 +3,24 @@
 // the previous release writes during the roll, move into their rows at the polls of this
 // release (adoptLegacyTimers), with the command a reply timeout awaits; `down` puts them back.
 import { randomUUID } from 'node:crypto';
-import { Client } from 'pg';
-import { DataSource } from 'typeorm';
-import { postgresDataSourceOptions } from '../../../apps/coordinator/src/persistence/data-source-options.js';
-import { coordinatorMigrations } from '../../../apps/coordinator/src/persistence/migrations/index.js';
+import type { DataSource } from 'typeorm';
 import { TimersInSagaRow1765500000000 } from '../../../apps/coordinator/src/persistence/migrations/1765500000000-timers-in-saga-row.js';
 import { adoptLegacyTimers } from '../../../apps/coordinator/src/persistence/saga-timers.js';
-import { quoteIdentifier } from '#postgres';
-import { databaseUrl, uniqueName } from '../../support/services.js';
+import {
+  atTheReleaseBefore,
+  createEmptySchema,
+  dropSchemaOf,
+} from '../../support/migrated-schema.js';
+import { uniqueName } from '../../support/services.js';
 
 describe('the migration of timers into the saga row, with sagas in flight', () => {
   const schema = uniqueName('it_timers_in_row');
-  const upToThis = coordinatorMigrations.indexOf(TimersInSagaRow1765500000000);
   let dataSource: DataSource | undefined;
 
-  beforeAll(async () => {
-    const admin = new Client({ connectionString: databaseUrl() });
-    await admin.connect();
-    await admin.query(`CREATE SCHEMA ${quoteIdentifier(schema)}`);
-    await admin.end();
-  });
+  beforeAll(() => createEmptySchema(schema));
 
   afterAll(async () => {
-    await dataSource?.query(`DROP SCHEMA ${quoteIdentifier(schema)} CASCADE`);
-    await dataSource?.destroy();
+    await dropSchemaOf(dataSource, schema);
   });
 
   const query = <T>(text: string, parameters: unknown[] = []) =>
@@ -72,13 +66,7 @@ describe('the migration of timers into the saga row, with sagas in flight', () =
     );
 
   it('moves the timers into the rows, adopts those written during the roll, and undoes itself', async () => {
-    dataSource = new DataSource({
-      ...postgresDataSourceOptions({ url: databaseUrl(), schema, poolSize: 2 }),
-      migrations: coordinatorMigrations.slice(0, upToThis + 1),
-    });
-    await dataSource.initialize();
-    await dataSource.runMigrations({ transaction: 'all' });
-    await dataSource.undoLastMigration({ transaction: 'all' });
+    dataSource = await atTheReleaseBefore(schema, TimersInSagaRow1765500000000);
     // The previous release, with a saga awaiting a reply (its command still in the outbox) and
     // a deadline, and a timer whose saga was deleted by hand.
     const sagaId = await insertSaga();
