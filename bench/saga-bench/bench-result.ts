@@ -33,14 +33,7 @@ export interface RateResult {
   };
   /** Median over sagas of latency ÷ participant round trips (see timed-system.ts). */
   readonly perStepMs: number;
-  readonly cpuMsPerSaga: {
-    /** Per process of the system, by role. */
-    readonly processes: Readonly<Record<string, number>>;
-    readonly kafka: number | null;
-    /** The run's backends and the server's background processes. */
-    readonly postgres: number | null;
-    /** The system's processes, Kafka and Postgres. */
-    readonly total: number;
+  readonly cpuMsPerSaga: SystemCpu & {
     /** The bench's own process (load generator, counters), not in `total`. */
     readonly harness: number;
     /** Every process of the Postgres server, other clients' backends included. */
@@ -73,16 +66,22 @@ export interface RateResult {
   readonly shortfalls: readonly string[];
 }
 
+/** A system's CPU, by part (null: that service is not on this machine). */
+export interface SystemCpu {
+  /** Per process of the system, by role. */
+  readonly processes: Readonly<Record<string, number>>;
+  readonly kafka: number | null;
+  /** The run's backends and the server's background processes. */
+  readonly postgres: number | null;
+  /** The system's processes, Kafka and Postgres. */
+  readonly total: number;
+}
+
 /** What a system costs with no saga to run, after its warm-up, before its ladder. */
 export interface IdleResult {
   readonly seconds: number;
   /** CPU seconds per second (1 = a whole core), counted as for a rate's CPU. */
-  readonly cores: {
-    readonly processes: Readonly<Record<string, number>>;
-    readonly kafka: number | null;
-    readonly postgres: number | null;
-    readonly total: number;
-  };
+  readonly cores: SystemCpu;
 }
 
 /** One system's ladder; `error` when it could not be run to the end. */

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin } from 'kafkajs';
 import type pg from 'pg';
-import type { BenchSettings, RateResult } from './bench-result.js';
+import type { BenchSettings, RateResult, SystemCpu } from './bench-result.js';
 import { sagasPerSecond, shortfalls } from './ladder.js';
 import { quantile, runLoad } from './load-generator.js';
 import { samplePeaks, sumOver, type MemoryProbe } from './peak-memory.js';
@@ -168,12 +168,7 @@ export function systemCpu(
     readonly postgresPids: readonly number[] | null;
     readonly scale: (cpuSeconds: number) => number;
   },
-): {
-  processes: Record<string, number>;
-  kafka: number | null;
-  postgres: number | null;
-  total: number;
-} {
+): SystemCpu {
   const { own, kafkaPid, postgresPids, scale } = parts;
   const of = (pids: readonly number[]) => scale(cpuBetween(before, after, pids));
   const processes = Object.fromEntries(own.map((p) => [p.role, of([p.pid])]));

@@ -51,6 +51,8 @@ export class RetentionLoop {
   private readonly batchSize: number;
   private readonly batchPauseMs: number;
   private readonly intervalMs: number;
+  /** Each task's advisory lock key within the namespace, in the tasks' order. */
+  private readonly lockKeys: readonly number[];
   private running = false;
   private loop: Promise<void> | undefined;
   /** Ends the pauses under way (the loop's, and those between the batches of `runOnce`). */
@@ -61,8 +63,8 @@ export class RetentionLoop {
     private readonly tasks: readonly PurgeTask[],
     private readonly options: RetentionLoopOptions,
   ) {
-    const keys = tasks.map((task, index) => task.lockKey ?? index);
-    const shared = keys.find((key, index) => keys.indexOf(key) !== index);
+    this.lockKeys = tasks.map((task, index) => task.lockKey ?? index);
+    const shared = this.lockKeys.find((key, index) => this.lockKeys.indexOf(key) !== index);
     if (shared !== undefined) throw new Error(`two retention tasks share the lock key ${shared}`);
     this.batchSize = options.batchSize ?? 500;
     this.batchPauseMs = options.batchPauseMs ?? 100;
@@ -123,7 +125,7 @@ export class RetentionLoop {
         await this.pause(this.batchPauseMs);
       }
       const count = await this.database.transaction(async (sql) => {
-        const key = [this.options.lockNamespace * 1000 + (task.lockKey ?? index)];
+        const key = [this.options.lockNamespace * 1000 + this.lockKeys[index]!];
         const [lock] = await sql.query<{ locked: boolean }>(
           wait
             ? `SELECT true AS locked FROM pg_advisory_xact_lock($1, hashtext(current_schema()))`

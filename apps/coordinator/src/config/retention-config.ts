@@ -1,4 +1,9 @@
 import { z } from 'zod';
+import {
+  auditPeriodsAtOnce,
+  MOST_AUDIT_PERIODS,
+  shortestAuditPeriodMs,
+} from '../retention/audit-partitions.js';
 import type { RetentionPeriods } from '../retention/coordinator-purge-tasks.js';
 import { boundedInt } from './env-fields.js';
 
@@ -27,12 +32,6 @@ const HOUR = 3_600_000;
 const WEEK = 7 * 24 * HOUR;
 const YEAR = 365 * 24 * HOUR;
 const YEARS = 10 * YEAR;
-/**
- * Partitions of the audit log at once, at most, counting those made ahead: a read of a saga's
- * log locks every partition and its index, and past 8 of them a lock is no longer a
- * backend's own but one in the server's shared table.
- */
-const MOST_AUDIT_PERIODS = 32;
 
 /** The retention variables of the environment, validated. */
 export const retentionEnvironmentSchema = z.object({
@@ -51,12 +50,13 @@ export const retentionEnvironmentSchema = z.object({
 
 /** What is wrong with the retention variables taken together. */
 export function retentionProblems(env: z.infer<typeof retentionEnvironmentSchema>): string[] {
-  const period = env.AUDIT_PARTITION_MS;
-  // Those kept, and those made ahead (two periods and a round's interval; see audit-partitions.ts).
-  const spanned = env.SAGA_RETENTION_MS + env.RETENTION_INTERVAL_MS;
-  const periods = Math.ceil(spanned / period) + 3;
+  const periods = auditPeriodsAtOnce({
+    periodMs: env.AUDIT_PARTITION_MS,
+    sagaRetentionMs: env.SAGA_RETENTION_MS,
+    roundIntervalMs: env.RETENTION_INTERVAL_MS,
+  });
   if (periods <= MOST_AUDIT_PERIODS) return [];
-  const least = Math.ceil(spanned / (MOST_AUDIT_PERIODS - 3) / 1000) * 1000;
+  const least = shortestAuditPeriodMs(env.SAGA_RETENTION_MS, env.RETENTION_INTERVAL_MS);
   return [
     `AUDIT_PARTITION_MS: SAGA_RETENTION_MS and RETENTION_INTERVAL_MS would keep about ${periods} of its periods, more than ${MOST_AUDIT_PERIODS}: make it at least ${least}`,
   ];

@@ -34,10 +34,29 @@ const PERIOD_NAME = /^saga_audit_p(\d+)_(\d+)$/;
  */
 const START_MARGIN_MS = 60_000;
 /**
- * Partitions made per round, at most: with a short period and a long interval, the lines of the
- * time left uncovered go to the default partition (`saga_audit_unfiled`, deleted row by row).
+ * Partitions of periods at once, at most, counting those made ahead: a read of a saga's log
+ * locks every partition and its index, and past 8 of them a lock is no longer a backend's own
+ * but one in the server's shared table. The configuration keeps to it (auditPeriodsAtOnce).
  */
-const MOST_CREATED_PER_ROUND = 32;
+export const MOST_AUDIT_PERIODS = 32;
+
+/**
+ * About how many periods' partitions exist at once: those of the sagas kept, the current one,
+ * and those made ahead (createAhead: two periods and a round's interval), a partial one at
+ * either end.
+ */
+export function auditPeriodsAtOnce(
+  partitioning: Pick<AuditPartitioning, 'periodMs' | 'sagaRetentionMs' | 'roundIntervalMs'>,
+): number {
+  const { periodMs, sagaRetentionMs, roundIntervalMs } = partitioning;
+  return Math.ceil((sagaRetentionMs + 2 * periodMs + roundIntervalMs) / periodMs) + 1;
+}
+
+/** The shortest period (whole seconds) that keeps auditPeriodsAtOnce to MOST_AUDIT_PERIODS. */
+export function shortestAuditPeriodMs(sagaRetentionMs: number, roundIntervalMs: number): number {
+  const spanned = sagaRetentionMs + roundIntervalMs;
+  return Math.ceil(spanned / (MOST_AUDIT_PERIODS - 3) / 1000) * 1000;
+}
 
 /**
  * The retention tasks of the audit log, each in its own transaction (a failure of one does not
@@ -56,9 +75,13 @@ export function auditPartitionTasks(partitioning: AuditPartitioning): {
   made: PurgeTask;
   dropped: PurgeTask;
 } {
+  const lockTimeoutMs = partitioning.lockTimeoutMs ?? 1_000;
+  const dropLockTimeoutMs = partitioning.dropLockTimeoutMs ?? 100;
+  /** Runs `work` on the database's clock, waiting `waitMs` at most for a lock. */
   const withClock =
-    (work: (sql: SqlRunner, nowMs: number) => Promise<number>) => async (sql: SqlRunner) => {
-      await setLockTimeout(sql, partitioning.lockTimeoutMs ?? 1_000);
+    (waitMs: number, work: (sql: SqlRunner, nowMs: number) => Promise<number>) =>
+    async (sql: SqlRunner) => {
+      await setLockTimeout(sql, waitMs);
       const [clock] = await sql.query<{ now_ms: number }>(
         `SELECT (extract(epoch FROM now()) * 1000)::float8 AS now_ms`,
       );
@@ -67,20 +90,19 @@ export function auditPartitionTasks(partitioning: AuditPartitioning): {
   return {
     made: {
       name: 'auditPeriodsMade',
-      deleteBatch: withClock(async (sql, nowMs) => {
-        // Attaching locks the default partition, which every read of a saga's log scans.
-        await setLockTimeout(sql, partitioning.dropLockTimeoutMs ?? 100);
-        return createAhead(sql, await auditPeriods(sql), nowMs, partitioning);
-      }),
+      // Attaching locks the default partition, which every read of a saga's log scans.
+      deleteBatch: withClock(dropLockTimeoutMs, async (sql, nowMs) =>
+        createAhead(sql, await auditPeriods(sql), nowMs, partitioning),
+      ),
     },
     dropped: {
       name: 'auditPeriodsDropped',
-      deleteBatch: withClock(async (sql, nowMs) => {
+      deleteBatch: withClock(lockTimeoutMs, async (sql, nowMs) => {
         const expired = (await auditPeriods(sql)).filter(
           (period) => period.toMs <= nowMs - partitioning.sagaRetentionMs,
         );
         for (const period of expired) await carryLiveSagas(sql, period);
-        await setLockTimeout(sql, partitioning.dropLockTimeoutMs ?? 100);
+        await setLockTimeout(sql, dropLockTimeoutMs);
         for (const period of expired) await sql.query(`DROP TABLE ${period.name}`);
         return expired.length;
       }),
@@ -147,7 +169,7 @@ async function createAhead(
   let from = Math.max(lastEnd, Math.ceil((nowMs + margin) / 1000) * 1000);
   const horizon = nowMs + 2 * periodMs + roundIntervalMs;
   let made = 0;
-  for (; from < horizon && made < MOST_CREATED_PER_ROUND; made += 1) {
+  for (; from < horizon; made += 1) {
     const to = (Math.floor(from / periodMs) + 1) * periodMs;
     await attachAuditPeriod(sql, from, to);
     from = to;

@@ -128,12 +128,14 @@ async function deleteFinishedSagas(
   const ids = JSON.stringify(gone.map((row) => row.id));
   // The audit trigger lets a DELETE through only here, and only for sagas deleted above.
   await sql.query(`SET LOCAL saga.retention = 'on'`);
-  for (const table of ['saga_audit_kept', 'saga_audit_unfiled', 'saga_audit_legacy']) {
-    await sql.query(
-      `DELETE FROM ${table} WHERE saga_id IN (SELECT value::uuid FROM jsonb_array_elements_text($1::jsonb))`,
-      [ids],
-    );
-  }
+  // Their lines outside the periods' partitions, in one statement.
+  await sql.query(
+    `WITH gone AS (SELECT value::uuid AS id FROM jsonb_array_elements_text($1::jsonb)),
+       kept AS (DELETE FROM saga_audit_kept WHERE saga_id IN (SELECT id FROM gone)),
+       unfiled AS (DELETE FROM saga_audit_unfiled WHERE saga_id IN (SELECT id FROM gone))
+     DELETE FROM saga_audit_legacy WHERE saga_id IN (SELECT id FROM gone)`,
+    [ids],
+  );
   // Their sent rows go with the outbox's own retention; unsent ones (set aside, or waiting
   // behind one) are few, found through the index of unsent rows.
   await sql.query(
