@@ -3,6 +3,8 @@
  * docs/BENCHMARKS.md are rendered from it. Per saga = divided by the sagas that ended in the step.
  */
 
+import type { StageMeans } from './stage-times.js';
+
 /** One rate of the ladder for one system. */
 export interface RateResult {
   /** Offered rate: sagas started per second. */
@@ -33,6 +35,8 @@ export interface RateResult {
   };
   /** Median over sagas of latency ÷ participant round trips (see timed-system.ts). */
   readonly perStepMs: number;
+  /** Where the time goes inside the coordinator, means over the step (see stage-times.ts). */
+  readonly stagesMs?: StageMeans;
   readonly cpuMsPerSaga: SystemCpu & {
     /** The bench's own process (load generator, counters), not in `total`. */
     readonly harness: number;

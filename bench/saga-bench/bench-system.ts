@@ -3,6 +3,8 @@
  * harness drives every system with the same open-loop load generator and measures each alone,
  * on the same Kafka broker and the same Postgres server.
  */
+import type { StageTotals } from './stage-times.js';
+
 export type SagaEnd = 'completed' | 'compensated';
 
 /** Where the shared services are. */
@@ -43,6 +45,11 @@ export interface BenchSystem {
    * for a system whose starts are answered; undefined for a fire-and-forget front door.
    */
   takeStartLatencies?(): StartLatencies | undefined;
+  /**
+   * Cumulative timings of the system's stages (the coordinator's consumer metrics), for a
+   * system that has them: read before and after each rate step.
+   */
+  stageTotals?(): Promise<StageTotals | undefined>;
   /** The listener told once per saga that ended; set before the first `start`. */
   onEnd(listener: (key: string, end: SagaEnd) => void): void;
   /** The system's own processes (the harness adds Kafka and Postgres). */

@@ -1,21 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { hashApiKey } from '../../apps/coordinator/src/security/api-keys.js';
 import type { BenchEnvironment } from './bench-system.js';
 import type { BenchChild } from './child-process.js';
-import { CoordinatorSystem } from './coordinator-system.js';
+import { CoordinatorSystem, freePort } from './coordinator-system.js';
 import { HttpFrontDoor } from './http-front-door.js';
 import type { FrontDoor } from './kafka-front-door.js';
-
-/** A port of 127.0.0.1 free right now. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 /**
  * The coordinator started over HTTP: each saga is a `POST /sagas` with an API key, the way a

@@ -1,9 +1,21 @@
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
 import pg from 'pg';
 import { COORDINATOR_NODE_FLAGS } from '../../apps/coordinator/src/runtime/node-flags.js';
 import type { BenchEnvironment } from './bench-system.js';
 import { forkReady, type BenchChild } from './child-process.js';
 import { BENCH_DIR, KafkaSagaSystem } from './kafka-saga-system.js';
+import { readStageTotals, type StageTotals } from './stage-times.js';
+
+/** A port of 127.0.0.1 free right now. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
 
 /**
  * The coordinator's Node.js flags, as `npm start` and the image give them; with
@@ -17,8 +29,16 @@ function nodeFlags(): { execArgv: string[] } {
 
 /** The saga coordinator as a user runs it: the service, on a schema of its own. */
 export class CoordinatorSystem extends KafkaSagaSystem {
+  private metricsUrl: string | undefined;
+
   constructor(name = 'coordinator') {
     super(name);
+  }
+
+  /** Its consumers' timings, from its `/metrics`. */
+  stageTotals(): Promise<StageTotals> {
+    if (this.metricsUrl === undefined) throw new Error(`${this.name} is not set up`);
+    return readStageTotals(this.metricsUrl);
   }
 
   protected startEngine(
@@ -38,12 +58,14 @@ export class CoordinatorSystem extends KafkaSagaSystem {
     await db.connect();
     await db.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
     await db.end();
+    const port = env.PORT ?? String(await freePort());
+    this.metricsUrl = `http://127.0.0.1:${port}/metrics`;
     return forkReady(
       `${BENCH_DIR}coordinator-process.js`,
       {
         DATABASE_URL: environment.databaseUrl,
         DATABASE_SCHEMA: schema,
-        PORT: '0',
+        PORT: port,
         HOST: '127.0.0.1',
         LOG_LEVEL: 'warn',
         // A throw-away key: the bench saga has no sensitive field, but the service requires one.

@@ -23,6 +23,7 @@ import {
 } from './service-counters.js';
 import type { BenchProcess } from './bench-system.js';
 import { perStepMs, type TimedSystem } from './timed-system.js';
+import { stageMeans } from './stage-times.js';
 
 /** The shared services, as the harness reaches them. */
 export interface BenchServices {
@@ -81,6 +82,7 @@ export async function measureRate(
 
   system.takeEnded();
   system.takeStartLatencies(); // the warm-up's, or the previous step's stragglers
+  const stagesBefore = await system.stageTotals();
   const load = await runLoad(system, {
     rate,
     durationMs: settings.stepSeconds * 1000,
@@ -97,6 +99,7 @@ export async function measureRate(
   const peaks = sampler.stop();
   const timed = system.takeEnded();
   const starts = system.takeStartLatencies();
+  const stagesAfter = await system.stageTotals();
 
   await sleep(settings.settleSeconds * 1000);
   const transactions = (await countTransactions(db, runId)) - transactionsBefore;
@@ -133,6 +136,7 @@ export async function measureRate(
           },
         }),
     perStepMs: perStepMs(timed),
+    ...(stagesBefore && stagesAfter ? { stagesMs: stageMeans(stagesBefore, stagesAfter) } : {}),
     cpuMsPerSaga: {
       ...cpu,
       harness: cpuMs(cpuBetween(cpuBefore, cpuAfter, [process.pid])),

@@ -97,6 +97,17 @@ const overHttp: SystemResult = {
   rates: [posting(rate(1_000, 990, 80), 20), posting(rate(2_000, 1_980, 95), 60)],
 };
 
+const staged: SystemResult = {
+  name: 'coordinator-document',
+  rates: [
+    {
+      ...rate(100, 100, 60),
+      stagesMs: { startAgeMs: 3.2, startDecisionMs: 4.1, replyAgeMs: 7.25, replyDecisionMs: 5 },
+    },
+    rate(200, 200, 70),
+  ],
+};
+
 describe('formatNumber', () => {
   it('groups thousands and keeps the decimals asked for', () => {
     expect(formatNumber(2345.678, 1)).toBe('2,345.7');
@@ -217,7 +228,7 @@ describe('renderReport', () => {
   it('is Markdown that Prettier leaves as it is, so `npm run lint` passes on the doc', async () => {
     const text = replaceBetweenMarkers(
       `# Benchmarks\n\n${BEGIN_MARKER}\n\n${END_MARKER}\n`,
-      renderReport(run([coordinator, overHttp, floor, dbos])),
+      renderReport(run([coordinator, overHttp, staged, floor, dbos])),
     );
     expect(
       await prettier.format(text, { parser: 'markdown', singleQuote: true, printWidth: 100 }),
@@ -240,6 +251,16 @@ describe('renderReport', () => {
     const text = renderReport({ ...base, settings: { ...base.settings, idleSeconds: 10 } });
     expect(text).toContain('Idle: 10 s with no saga before the ladder.');
     expect(renderReport(base)).not.toContain('Idle: 10 s');
+  });
+
+  it("shows where the coordinator's time went where its stages were read, a dash for what was not", () => {
+    const text = renderReport(run([staged]));
+    expect(text).toMatch(
+      /\| rate\/s \| start age ms \| start decision ms \| reply age ms \| reply decision ms \| reply commit ms \|/,
+    );
+    expect(text).toMatch(/\| +100 \| +3\.2 \| +4\.1 \| +7\.3 \| +5\.0 \| +– \|/);
+    expect(text).toMatch(/\| +200 \| +– \| +– \| +– \| +– \| +– \|/);
+    expect(renderReport(run([coordinator]))).not.toContain('reply age ms');
   });
 
   it('shows the POSTs of a system started over HTTP', () => {

@@ -99,6 +99,31 @@ export function latencyTable(system: SystemResult): string {
   );
 }
 
+/**
+ * Where the time goes inside the coordinator, per rate (means): a start's and a reply's age when
+ * handed to the decisions, the decision of a chunk of each, the commit of a reply chunk's offset.
+ */
+export function stageTable(system: SystemResult): string {
+  return markdownTable(
+    [
+      'rate/s',
+      'start age ms',
+      'start decision ms',
+      'reply age ms',
+      'reply decision ms',
+      'reply commit ms',
+    ],
+    system.rates.map((r) => [
+      formatNumber(r.rate),
+      formatNumber(r.stagesMs?.startAgeMs, 1),
+      formatNumber(r.stagesMs?.startDecisionMs, 1),
+      formatNumber(r.stagesMs?.replyAgeMs, 1),
+      formatNumber(r.stagesMs?.replyDecisionMs, 1),
+      formatNumber(r.stagesMs?.replyCommitMs, 1),
+    ]),
+  );
+}
+
 /** The ladder of one system: what each saga cost, per rate. */
 export function costTable(system: SystemResult): string {
   const roles = Object.keys(system.rates[0]?.cpuMsPerSaga.processes ?? {});
@@ -316,6 +341,7 @@ export function renderReport(run: BenchRun): string {
       '',
       latencyTable(system),
       '',
+      ...(system.rates.some((r) => r.stagesMs !== undefined) ? [stageTable(system), ''] : []),
       costTable(system),
       '',
       idleLine(system),

@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import type { StageTotals } from './stage-times.js';
 import type {
   BenchEnvironment,
   BenchProcess,
@@ -49,6 +50,10 @@ export class TimedSystem implements BenchSystem {
 
   takeStartLatencies(): StartLatencies | undefined {
     return this.inner.takeStartLatencies?.();
+  }
+
+  async stageTotals(): Promise<StageTotals | undefined> {
+    return this.inner.stageTotals?.();
   }
 
   processes(): readonly BenchProcess[] {

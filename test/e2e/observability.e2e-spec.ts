@@ -262,6 +262,15 @@ describe('observability of a saga that retries and compensates, across processes
       const lag = value(`saga_consumer_lag{group="saga-coordinator.${topic}",topic="${topic}"}`);
       expect(lag).toBeGreaterThanOrEqual(0);
     }
+    // Where a reply's time went: its age when handed to the decisions, the decision, the commit.
+    const replies = topicNames(prefix).replies;
+    expect(value(`saga_consumer_message_age_seconds_count{topic="${replies}"}`)).toBeGreaterThan(0);
+    for (const stage of ['handle', 'commit']) {
+      const chunks = value(
+        `saga_consumer_chunk_seconds_count{topic="${replies}",stage="${stage}"}`,
+      );
+      expect(chunks).toBeGreaterThan(0);
+    }
   });
 
   it('never lets the sensitive card token reach a log line or a span attribute', () => {

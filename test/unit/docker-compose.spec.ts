@@ -62,6 +62,8 @@ describe('deploy/docker-compose.yml', () => {
       'saga_dead_letters_total',
       'saga_retention_count_total',
       'saga_retention_runs_total',
+      'saga_consumer_message_age_seconds_bucket',
+      'saga_consumer_chunk_seconds_bucket',
     ]) {
       expect(exprs.some((expr) => expr.includes(metric))).toBe(true);
     }

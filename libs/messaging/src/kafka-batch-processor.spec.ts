@@ -7,7 +7,7 @@ import {
 } from './kafka-batch-processor.js';
 import { silentTransportLogger } from './transport-logger.js';
 import { ConsumerBacklog } from './consumer-backlog.js';
-import type { BatchHandler, BatchOutcome } from '#saga-core';
+import type { BatchHandler, BatchOutcome, ChunkReport } from '#saga-core';
 
 const NONE: BatchOutcome = { deadLetters: [] };
 const FAILED_AT = new Date('2026-11-28T12:00:00.000Z');
@@ -590,5 +590,43 @@ describe('the wait for fuller batches under load', () => {
     await eachBatch(fakePayload(records(100)).payload);
 
     expect(delays).toEqual([]);
+  });
+});
+
+describe('the kafkajs eachBatch handler, reporting its chunks', () => {
+  it('reports each chunk once committed: the age of its messages when handed over, the handler and the commit', async () => {
+    const reports: ChunkReport[] = [];
+    // Each reading of the monotonic clock is 4 ms after the one before.
+    let tick = 0;
+    const { eachBatch } = processor({
+      maxBatchSize: 2,
+      monotonicNow: () => (tick += 4),
+      onChunk: (report) => reports.push(report),
+      handleBatch: async () => NONE,
+    });
+    const sentAt = (offset: number, msBefore: number) => ({
+      ...record(offset, 'a'),
+      timestamp: String(FAILED_AT.getTime() - msBefore),
+    });
+
+    await eachBatch(fakePayload([sentAt(1, 30), sentAt(2, 12), sentAt(3, 5)]).payload);
+
+    expect(reports).toEqual([
+      { topic: 'saga.replies', agesMs: [30, 12], handleMs: 4, commitMs: 4 },
+      { topic: 'saga.replies', agesMs: [5], handleMs: 4, commitMs: 4 },
+    ]);
+  });
+
+  it('reports nothing for a chunk that is not committed', async () => {
+    const reports: ChunkReport[] = [];
+    const { eachBatch } = processor({
+      onChunk: (report) => reports.push(report),
+      handleBatch: async () => NONE,
+    });
+    const { payload, state } = fakePayload([record(1, 'a')]);
+    state.commitError = new Error('refused');
+
+    await expect(eachBatch(payload)).rejects.toThrow('refused');
+    expect(reports).toEqual([]);
   });
 });

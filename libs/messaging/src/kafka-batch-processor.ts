@@ -7,7 +7,7 @@ import { type TransportLogger } from './transport-logger.js';
 import { describeError } from '#errors';
 import { mergedCommits } from './merged-commits.js';
 import { invalidUtf8Problem } from './utf8-check.js';
-import type { BatchHandler } from '#saga-core';
+import type { BatchHandler, ChunkReport } from '#saga-core';
 import type { ConsumerBacklog } from './consumer-backlog.js';
 import { ArrivalRate } from './arrival-rate.js';
 import type { WaitUnderLoad } from './kafka-transport-options.js';
@@ -36,6 +36,8 @@ export interface BatchProcessorOptions {
   readonly logger: TransportLogger;
   /** Kept up to date with each fetch and each chunk handled. */
   readonly backlog?: ConsumerBacklog;
+  /** Told how each chunk went, once committed (ConsumerStartOptions.onChunk). */
+  readonly onChunk?: (report: ChunkReport) => void;
   /** Under load, how long to hold the next fetch after a batch (default: never). */
   readonly waitUnderLoad?: WaitUnderLoad;
   /** A monotonic clock in ms, for the rate and the wait (default: performance.now). */
@@ -52,7 +54,7 @@ const GAVE_UP = Symbol('gave up');
 /**
  * Builds the kafkajs `eachBatch` handler (to run with autoCommit and eachBatchAutoResolve off).
  * Per chunk: hand it to the handler (retried with back-off, never skipped), publish its dead
- * letters, then resolve and commit its last offset and heartbeat. Nothing is committed for a
+ * letters, then resolve and commit its last offset, report it (onChunk) and heartbeat. Nothing is committed for a
  * chunk whose handler or dead letters have not succeeded, nor once the partition is stale.
  * Errors from kafkajs itself (a heartbeat that reports a rebalance, a refused commit) propagate,
  * so kafkajs rejoins the group and the uncommitted messages are fetched again by their owner;
@@ -113,6 +115,8 @@ export function createEachBatchHandler(
     chunk: readonly KafkaMessage[],
   ): Promise<boolean> {
     const { topic, partition } = payload.batch;
+    const handedAtMs = options.onChunk ? options.now().getTime() : 0;
+    const began = monotonicNow();
     const notText = options.requireUtf8 ? textProblems(chunk) : [];
     const handed = chunk.flatMap((message, index) =>
       notText.some((choice) => choice.index === index) ? [] : [index],
@@ -140,7 +144,14 @@ export function createEachBatchHandler(
     const next = nextOffset(last.offset);
     // Resolved is handled: kafkajs fetches on from there even if this commit fails.
     options.backlog?.finished(topic, partition, Number(next));
+    const handledAt = monotonicNow();
     await commit(payload, topic, partition, next);
+    options.onChunk?.({
+      topic,
+      agesMs: chunk.map((message) => handedAtMs - Number(message.timestamp)),
+      handleMs: handledAt - began,
+      commitMs: monotonicNow() - handledAt,
+    });
     return true;
   }
 

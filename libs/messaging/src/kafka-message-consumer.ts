@@ -177,6 +177,7 @@ export class KafkaMessageConsumer implements MessageConsumer {
             now: this.deps.now ?? (() => new Date()),
             logger,
             backlog: this.backlog,
+            ...(options.onChunk ? { onChunk: options.onChunk } : {}),
           }),
         });
       }

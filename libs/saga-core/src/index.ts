@@ -78,6 +78,7 @@ export type { Clock } from './ports/clock.port.js';
 export type {
   BatchHandler,
   BatchOutcome,
+  ChunkReport,
   ConsumerBacklogReport,
   ConsumerStartOptions,
   DeadLetter,

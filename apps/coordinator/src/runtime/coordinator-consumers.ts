@@ -18,6 +18,7 @@ import { isolatePoison } from '../inbound/isolate-poison.js';
 import { replyBatchHandler } from '../inbound/reply-handler.js';
 import { startBatchHandler } from '../inbound/start-handler.js';
 import type { ConsumerTuning, MessageTransport } from '#messaging';
+import { consumerTimingMetrics } from '../observability/consumer-timing-metrics.js';
 import { countingDeadLetters } from '../observability/dead-letter-metrics.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { RepliesFirst } from '../resilience/replies-first.js';
@@ -196,10 +197,12 @@ export class CoordinatorConsumers {
       if (this.startsWait()) consumer.pause();
     }
     const counted = countingDeadLetters(metrics.registry)(handleBatch);
+    const onChunk = consumerTimingMetrics(metrics.registry);
     await consumer.start({
       groupId: `${config.consumerGroup}.${topic}`,
       topics: [topic],
       handleBatch: counted,
+      onChunk,
       ...(onBacklog === undefined ? {} : { onBacklog }),
     });
   }

@@ -7,10 +7,12 @@ export interface StoredRecord {
   readonly value: string | null;
   /** Position in its partition, from 0. */
   readonly offset: number;
+  /** When it was appended (ms since the epoch): its timestamp. */
+  readonly appendedAtMs: number;
 }
 
-/** What can be appended: a record without its offset. */
-export type RecordToAppend = Omit<StoredRecord, 'offset'>;
+/** What can be appended: a record without its offset and time. */
+export type RecordToAppend = Omit<StoredRecord, 'offset' | 'appendedAtMs'>;
 
 /** One partition of one topic. */
 export interface TopicPartition {
@@ -84,11 +86,12 @@ export class InMemoryBroker {
   append(topic: string, records: readonly RecordToAppend[]): void {
     this.assertTopicsExist([topic]);
     const partitions = this.topics.get(topic) ?? [];
+    const appendedAtMs = Date.now();
     for (const record of records) {
       const partition = record.key === null ? 0 : partitionForKey(record.key, partitions.length);
       const log = partitions[partition];
       if (!log) throw new RangeError(`no partition ${partition} in ${topic}`);
-      log.push({ ...record, headers: { ...record.headers }, offset: log.length });
+      log.push({ ...record, headers: { ...record.headers }, offset: log.length, appendedAtMs });
     }
     if (records.length > 0) this.notifyReaders(topic);
   }

@@ -1,5 +1,5 @@
 import { DEAD_LETTER_HEADERS } from '#contracts';
-import type { BatchOutcome, IncomingMessage } from '#saga-core';
+import type { BatchOutcome, ChunkReport, IncomingMessage } from '#saga-core';
 import { partitionForKey } from './partition-for-key.js';
 import { InMemoryTransport } from './in-memory-transport.js';
 
@@ -89,6 +89,35 @@ describe('the in-memory consumer', () => {
     expect(seenByHandler).toEqual([4, 2, 1]);
     expect(reports.at(-1)).toBe(0);
     expect([...owned]).toEqual([2]);
+    await transport.close();
+  });
+
+  it('reports each batch once committed: the age of its records, the handler and the commit', async () => {
+    const { transport } = transportWithFakeDelay();
+    await transport.administrator.ensureTopics([{ topic: 't', partitions: 1 }]);
+    const reports: ChunkReport[] = [];
+    const consumer = transport.createConsumer({ maxBatchSize: 2 });
+    const sent = Date.now();
+    await transport.publisher.publish(['a', 'b', 'c'].map((value) => out('t', 'k', value)));
+    await consumer.start({
+      groupId: 'g',
+      topics: ['t'],
+      handleBatch: async () => NONE,
+      onChunk: (report) => reports.push(report),
+    });
+    await consumer.idle();
+
+    expect(reports.map((report) => [report.topic, report.agesMs.length])).toEqual([
+      ['t', 2],
+      ['t', 1],
+    ]);
+    for (const { agesMs, handleMs, commitMs } of reports) {
+      // Not older than the records: they were published after `sent`.
+      for (const age of agesMs) expect(age).toBeLessThanOrEqual(Date.now() - sent);
+      for (const age of agesMs) expect(age).toBeGreaterThanOrEqual(0);
+      expect(handleMs).toBeGreaterThanOrEqual(0);
+      expect(commitMs).toBeGreaterThanOrEqual(0);
+    }
     await transport.close();
   });
 

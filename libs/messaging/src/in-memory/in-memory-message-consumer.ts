@@ -11,6 +11,7 @@ import { silentTransportLogger, type TransportLogger } from '../transport-logger
 import { describeError } from '#errors';
 import type {
   BatchHandler,
+  ChunkReport,
   ConsumerBacklogReport,
   ConsumerStartOptions,
   IncomingMessage,
@@ -64,6 +65,7 @@ export class InMemoryMessageConsumer implements MessageConsumer {
   /** Where the round-robin over partitions resumes. */
   private turn = 0;
   private onBacklog: ((backlog: ConsumerBacklogReport) => void) | undefined;
+  private onChunk: ((report: ChunkReport) => void) | undefined;
   private backlog: ConsumerBacklogReport = { messages: 0, partitions: 0 };
   private loop: Promise<void> | undefined;
 
@@ -96,6 +98,7 @@ export class InMemoryMessageConsumer implements MessageConsumer {
     );
     // Started on the next microtask, so `loop` is set before any handler runs (and may call stop).
     this.onBacklog = options.onBacklog;
+    this.onChunk = options.onChunk;
     this.loop = Promise.resolve().then(() => this.run(membership, options.handleBatch));
   }
 
@@ -212,6 +215,9 @@ export class InMemoryMessageConsumer implements MessageConsumer {
     batch: Batch,
   ): Promise<void> {
     const { topic, partition, records } = batch;
+    // The broker's clock, which stamped the records (`now` is the dead letters' time).
+    const handedAtMs = Date.now();
+    const began = performance.now();
     const messages: IncomingMessage[] = records.map((record) => ({
       topic,
       key: record.key,
@@ -249,8 +255,15 @@ export class InMemoryMessageConsumer implements MessageConsumer {
     const last = records[records.length - 1];
     if (!last) return;
     const slot = `${topic}/${partition}`;
+    const handledAt = performance.now();
     if (membership.commit(topic, partition, last.offset + 1)) {
       this.positions.set(slot, last.offset + 1);
+      this.onChunk?.({
+        topic,
+        agesMs: records.map((record) => handedAtMs - record.appendedAtMs),
+        handleMs: handledAt - began,
+        commitMs: performance.now() - handledAt,
+      });
     } else {
       this.positions.delete(slot); // lost in a rebalance: its new owner reads it again
     }

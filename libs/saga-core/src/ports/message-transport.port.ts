@@ -80,6 +80,26 @@ export interface ConsumerStartOptions {
    * Told the consumer's backlog each time it changes. An adapter that cannot tell never calls it.
    */
   readonly onBacklog?: (backlog: ConsumerBacklogReport) => void;
+  /**
+   * Told how each chunk handed to the handler went, once it is committed: where a message's
+   * time goes between its producer and its acknowledgement. An adapter that cannot tell never
+   * calls it.
+   */
+  readonly onChunk?: (report: ChunkReport) => void;
+}
+
+/** How one chunk handed to the handler went (see ConsumerStartOptions.onChunk). */
+export interface ChunkReport {
+  readonly topic: string;
+  /**
+   * Per message, the ms from its record's timestamp (its producer's clock, when it sent it) to
+   * when the chunk was handed over: its way through the broker, and its wait in the consumer.
+   */
+  readonly agesMs: readonly number[];
+  /** The ms the handler took (retries and their back-off included), dead letters then sent. */
+  readonly handleMs: number;
+  /** The ms the commit of the chunk's offset took. */
+  readonly commitMs: number;
 }
 
 /**
