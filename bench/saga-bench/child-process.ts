@@ -4,13 +4,16 @@ import { fork, type ChildProcess } from 'node:child_process';
 export interface BenchChild {
   readonly pid: number;
   readonly child: ChildProcess;
+  /** The URL it serves at, if it said so (`{ url }` over IPC) before 'ready'. */
+  readonly url?: string;
   /** Asks it to stop (SIGTERM), then kills it after `graceMs`. */
   stop(graceMs?: number): Promise<void>;
 }
 
 /**
  * Forks `script` (a built .js file) with `env` on top of this process's environment, and waits
- * until it says 'ready'; its output is kept and printed only if it dies before that.
+ * until it says 'ready' (and, before that, where it serves, if it does); its output is kept and
+ * printed only if it dies before that.
  */
 export async function forkReady(
   script: string,
@@ -23,6 +26,7 @@ export async function forkReady(
     execArgv: options.execArgv ?? [],
   });
   let output = '';
+  let url: string | undefined;
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-20_000);
   };
@@ -39,6 +43,7 @@ export async function forkReady(
       reject(new Error(`${error.message}\n--- its output ---\n${output}`));
     };
     child.on('message', (message) => {
+      if (isUrlMessage(message)) url = message.url;
       if (message !== 'ready') return;
       clearTimeout(timer);
       resolve();
@@ -52,6 +57,7 @@ export async function forkReady(
   return {
     pid: child.pid!,
     child,
+    ...(url === undefined ? {} : { url }),
     stop: (graceMs = 15_000) => stopChild(child, graceMs),
   };
 }
@@ -63,4 +69,8 @@ async function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
   const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
   await exited;
   clearTimeout(timer);
+}
+
+function isUrlMessage(message: unknown): message is { url: string } {
+  return typeof (message as { url?: unknown } | null)?.url === 'string';
 }

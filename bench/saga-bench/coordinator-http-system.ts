@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hashApiKey } from '../../apps/coordinator/src/security/api-keys.js';
 import type { BenchEnvironment } from './bench-system.js';
 import type { BenchChild } from './child-process.js';
-import { CoordinatorSystem, freePort } from './coordinator-system.js';
+import { CoordinatorSystem } from './coordinator-system.js';
 import { HttpFrontDoor } from './http-front-door.js';
 import type { FrontDoor } from './kafka-front-door.js';
 
@@ -12,7 +12,6 @@ import type { FrontDoor } from './kafka-front-door.js';
  */
 export class CoordinatorHttpSystem extends CoordinatorSystem {
   private readonly apiKey = randomBytes(24).toString('hex');
-  private url = '';
 
   constructor() {
     super('coordinator-http');
@@ -22,14 +21,11 @@ export class CoordinatorHttpSystem extends CoordinatorSystem {
     environment: BenchEnvironment,
     kafkaEnv: Record<string, string>,
   ): Promise<BenchChild> {
-    const port = await freePort();
-    this.url = `http://127.0.0.1:${port}`;
     const keys = [
       { id: 'bench', client: 'bench', roles: ['start'], sha256: hashApiKey(this.apiKey) },
     ];
     return this.startCoordinator(environment, {
       ...kafkaEnv,
-      PORT: String(port),
       AUTH_MODE: 'closed',
       API_KEYS: JSON.stringify(keys),
       // The bench is one client: its key may start as many sagas as the ladder asks for.

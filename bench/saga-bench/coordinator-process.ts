@@ -1,6 +1,6 @@
 // The coordinator as the bench runs it: the real service (Nest app, HTTP API, runtime) with the
 // bench saga (in TypeScript, or as its definition document with BENCH_SAGA_SOURCE=document)
-// instead of the sample sagas, configured by the same environment variables as `npm start`. Tells its parent 'ready' once its consumers have joined their groups.
+// instead of the sample sagas, configured by the same environment variables as `npm start`. Tells its parent its URL, then 'ready' once its consumers have joined their groups.
 import '../../apps/coordinator/src/tracing.js';
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
@@ -36,6 +36,7 @@ async function main(): Promise<void> {
     if (ready) break;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+  process.send?.({ url });
   process.send?.('ready');
   process.once('SIGTERM', () => {
     void app.close().finally(() => process.exit(0));

@@ -1,21 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import pg from 'pg';
 import { COORDINATOR_NODE_FLAGS } from '../../apps/coordinator/src/runtime/node-flags.js';
 import type { BenchEnvironment } from './bench-system.js';
 import { forkReady, type BenchChild } from './child-process.js';
 import { BENCH_DIR, KafkaSagaSystem } from './kafka-saga-system.js';
 import { readStageTotals, type StageTotals } from './stage-times.js';
-
-/** A port of 127.0.0.1 free right now. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 /**
  * The coordinator's Node.js flags, as `npm start` and the image give them; with
@@ -29,16 +18,23 @@ function nodeFlags(): { execArgv: string[] } {
 
 /** The saga coordinator as a user runs it: the service, on a schema of its own. */
 export class CoordinatorSystem extends KafkaSagaSystem {
-  private metricsUrl: string | undefined;
+  private serviceUrl: string | undefined;
 
   constructor(name = 'coordinator') {
     super(name);
   }
 
-  /** Its consumers' timings, from its `/metrics`. */
-  stageTotals(): Promise<StageTotals> {
-    if (this.metricsUrl === undefined) throw new Error(`${this.name} is not set up`);
-    return readStageTotals(this.metricsUrl);
+  /** Its consumers' timings, from its `/metrics`; undefined when it could not be read. */
+  async stageTotals(): Promise<StageTotals | undefined> {
+    return this.serviceUrl === undefined
+      ? undefined
+      : readStageTotals(`${this.serviceUrl}/metrics`);
+  }
+
+  /** Where its HTTP API is, once set up. */
+  protected get url(): string {
+    if (this.serviceUrl === undefined) throw new Error(`${this.name} is not set up`);
+    return this.serviceUrl;
   }
 
   protected startEngine(
@@ -58,14 +54,12 @@ export class CoordinatorSystem extends KafkaSagaSystem {
     await db.connect();
     await db.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
     await db.end();
-    const port = env.PORT ?? String(await freePort());
-    this.metricsUrl = `http://127.0.0.1:${port}/metrics`;
-    return forkReady(
+    const child = await forkReady(
       `${BENCH_DIR}coordinator-process.js`,
       {
         DATABASE_URL: environment.databaseUrl,
         DATABASE_SCHEMA: schema,
-        PORT: port,
+        PORT: '0',
         HOST: '127.0.0.1',
         LOG_LEVEL: 'warn',
         // A throw-away key: the bench saga has no sensitive field, but the service requires one.
@@ -74,6 +68,9 @@ export class CoordinatorSystem extends KafkaSagaSystem {
       },
       nodeFlags(),
     );
+    if (child.url === undefined) throw new Error(`${this.name} did not say where it serves`);
+    this.serviceUrl = child.url;
+    return child;
   }
 }
 

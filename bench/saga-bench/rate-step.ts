@@ -23,7 +23,7 @@ import {
 } from './service-counters.js';
 import type { BenchProcess } from './bench-system.js';
 import { perStepMs, type TimedSystem } from './timed-system.js';
-import { stageMeans } from './stage-times.js';
+import { stageMeans, type StageMeans, type StageTotals } from './stage-times.js';
 
 /** The shared services, as the harness reaches them. */
 export interface BenchServices {
@@ -60,6 +60,8 @@ export async function measureRate(
   const topics = system.topics();
   const fixedPids = [...own.map((p) => p.pid), process.pid, ...(kafkaPid ? [kafkaPid] : [])];
 
+  // Before the counters: a scrape of the coordinator's /metrics runs queries of its own.
+  const stagesBefore = await system.stageTotals();
   const transactionsBefore = await countTransactions(db, runId);
   const rowsBefore = await countRowWrites(db, runId, services.dbFor);
   const walBefore = await walPosition(db);
@@ -82,7 +84,6 @@ export async function measureRate(
 
   system.takeEnded();
   system.takeStartLatencies(); // the warm-up's, or the previous step's stragglers
-  const stagesBefore = await system.stageTotals();
   const load = await runLoad(system, {
     rate,
     durationMs: settings.stepSeconds * 1000,
@@ -99,12 +100,13 @@ export async function measureRate(
   const peaks = sampler.stop();
   const timed = system.takeEnded();
   const starts = system.takeStartLatencies();
-  const stagesAfter = await system.stageTotals();
 
   await sleep(settings.settleSeconds * 1000);
   const transactions = (await countTransactions(db, runId)) - transactionsBefore;
   const messages = (await countMessages(admin, topics)) - messagesBefore;
   const rowsAfter = await countRowWrites(db, runId, services.dbFor);
+  // After the counters, for the same reason as before them.
+  const stagesAfter = await system.stageTotals();
 
   const ended = load.completed + load.compensated;
   const perSaga = (value: number) => (ended > 0 ? value / ended : Number.NaN);
@@ -136,7 +138,7 @@ export async function measureRate(
           },
         }),
     perStepMs: perStepMs(timed),
-    ...(stagesBefore && stagesAfter ? { stagesMs: stageMeans(stagesBefore, stagesAfter) } : {}),
+    ...stagesOf(stagesBefore, stagesAfter),
     cpuMsPerSaga: {
       ...cpu,
       harness: cpuMs(cpuBetween(cpuBefore, cpuAfter, [process.pid])),
@@ -193,4 +195,14 @@ function rowsPerSaga(
     hotUpdated: perSaga(after.hotUpdated - before.hotUpdated),
     deleted: perSaga(after.deleted - before.deleted),
   };
+}
+
+/** The stage means of the step, when both readings were made and saw something. */
+function stagesOf(
+  before: StageTotals | undefined,
+  after: StageTotals | undefined,
+): { stagesMs?: StageMeans } {
+  if (before === undefined || after === undefined) return {};
+  const means = stageMeans(before, after);
+  return Object.keys(means).length > 0 ? { stagesMs: means } : {};
 }

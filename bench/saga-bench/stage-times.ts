@@ -41,11 +41,14 @@ export function parseStageTotals(exposition: string): StageTotals {
   return totals;
 }
 
-/** Reads the totals from a coordinator's `/metrics`. */
-export async function readStageTotals(metricsUrl: string): Promise<StageTotals> {
-  const response = await fetch(metricsUrl);
-  if (!response.ok) throw new Error(`${metricsUrl} answered ${response.status}`);
-  return parseStageTotals(await response.text());
+/** Reads the totals from a coordinator's `/metrics`; undefined when it does not answer in time. */
+export async function readStageTotals(metricsUrl: string): Promise<StageTotals | undefined> {
+  try {
+    const response = await fetch(metricsUrl, { signal: AbortSignal.timeout(5_000) });
+    return response.ok ? parseStageTotals(await response.text()) : undefined;
+  } catch {
+    return undefined; // a side measurement: the step goes on without it
+  }
 }
 
 /** The means between two readings. */

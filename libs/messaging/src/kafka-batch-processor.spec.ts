@@ -630,3 +630,27 @@ describe('the kafkajs eachBatch handler, reporting its chunks', () => {
     expect(reports).toEqual([]);
   });
 });
+
+describe('the kafkajs eachBatch handler, reporting what it could not time', () => {
+  it('gives no age for a record without a timestamp, and no report for a chunk none of which was handed over', async () => {
+    const reports: ChunkReport[] = [];
+    const { eachBatch } = processor({
+      requireUtf8: true,
+      onChunk: (report) => reports.push(report),
+      handleBatch: async () => NONE,
+    });
+    const untimed = { ...record(1, 'a'), timestamp: undefined } as unknown as KafkaMessage;
+    await eachBatch(fakePayload([untimed]).payload);
+    const notText = { ...record(2, 'b'), value: Buffer.from([0xff, 0xfe]) } as KafkaMessage;
+    await eachBatch(fakePayload([notText]).payload);
+
+    expect(reports).toEqual([
+      {
+        topic: 'saga.replies',
+        agesMs: [],
+        handleMs: expect.any(Number),
+        commitMs: expect.any(Number),
+      },
+    ]);
+  });
+});

@@ -32,6 +32,7 @@ export interface BatchProcessorOptions {
   readonly stopSignal: AbortSignal;
   /** Waits `ms`; false when `signal` aborted first. */
   delay(ms: number, signal: AbortSignal): Promise<boolean>;
+  /** The wall clock: the dead letters' failed-at time, and what the chunk reports' ages count to. */
   now(): Date;
   readonly logger: TransportLogger;
   /** Kept up to date with each fetch and each chunk handled. */
@@ -40,7 +41,7 @@ export interface BatchProcessorOptions {
   readonly onChunk?: (report: ChunkReport) => void;
   /** Under load, how long to hold the next fetch after a batch (default: never). */
   readonly waitUnderLoad?: WaitUnderLoad;
-  /** A monotonic clock in ms, for the rate and the wait (default: performance.now). */
+  /** A monotonic clock in ms, for the rate, the wait and the chunk reports' durations (default: performance.now). */
   readonly monotonicNow?: () => number;
 }
 
@@ -54,8 +55,9 @@ const GAVE_UP = Symbol('gave up');
 /**
  * Builds the kafkajs `eachBatch` handler (to run with autoCommit and eachBatchAutoResolve off).
  * Per chunk: hand it to the handler (retried with back-off, never skipped), publish its dead
- * letters, then resolve and commit its last offset, report it (onChunk) and heartbeat. Nothing is committed for a
- * chunk whose handler or dead letters have not succeeded, nor once the partition is stale.
+ * letters, then resolve and commit its last offset, report it (onChunk) and heartbeat. Nothing
+ * is committed for a chunk whose handler or dead letters have not succeeded, nor once the
+ * partition is stale.
  * Errors from kafkajs itself (a heartbeat that reports a rebalance, a refused commit) propagate,
  * so kafkajs rejoins the group and the uncommitted messages are fetched again by their owner;
  * Kafka's generation check refuses a commit from a member that lost the partition (one that
@@ -146,12 +148,17 @@ export function createEachBatchHandler(
     options.backlog?.finished(topic, partition, Number(next));
     const handledAt = monotonicNow();
     await commit(payload, topic, partition, next);
-    options.onChunk?.({
-      topic,
-      agesMs: chunk.map((message) => handedAtMs - Number(message.timestamp)),
-      handleMs: handledAt - began,
-      commitMs: monotonicNow() - handledAt,
-    });
+    if (options.onChunk && handed.length > 0) {
+      options.onChunk({
+        topic,
+        agesMs: recordAges(
+          handedAtMs,
+          handed.map((index) => chunk[index]!),
+        ),
+        handleMs: handledAt - began,
+        commitMs: monotonicNow() - handledAt,
+      });
+    }
     return true;
   }
 
@@ -203,7 +210,8 @@ export function createEachBatchHandler(
       await processBatch(payload);
       await waitToFill(payload, cameInAtMs);
     } catch (error) {
-      // Only kafkajs's own calls (commit, heartbeat) get here; it rejoins or retries the fetch.
+      // Only kafkajs's own calls (commit, heartbeat) get here, and an onChunk that broke its
+      // contract; kafkajs rejoins or retries the fetch.
       logger.log(isRebalance(error) ? 'info' : 'warn', 'Batch interrupted; kafkajs takes over', {
         component: 'kafka-consumer',
         groupId,
@@ -227,6 +235,16 @@ const REBALANCE_ERRORS = new Set([
 function isRebalance(error: unknown): boolean {
   const type = (error as { type?: unknown } | null)?.type;
   return typeof type === 'string' && REBALANCE_ERRORS.has(type);
+}
+
+/** Per message with a timestamp (a record older than Kafka 0.10's format has none), its age at `atMs`. */
+function recordAges(atMs: number, messages: readonly KafkaMessage[]): number[] {
+  const ages: number[] = [];
+  for (const { timestamp } of messages) {
+    const sentAt = Number(timestamp);
+    if (timestamp !== undefined && Number.isFinite(sentAt)) ages.push(atMs - sentAt);
+  }
+  return ages;
 }
 
 /** About what the broker counts of `messages`: keys, values and headers. */

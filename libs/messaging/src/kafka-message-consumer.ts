@@ -25,7 +25,7 @@ export interface KafkaMessageConsumerDependencies {
   /** Where dead letters are published (the transport's producer). */
   readonly deadLetters: KafkaRecordSender;
   readonly logger: TransportLogger;
-  /** The time written in `failed-at` headers (default: the system clock). */
+  /** The wall clock: the time written in `failed-at` headers, and what message ages count to (default: the system clock). */
   readonly now?: () => Date;
   /** Called each time the consumer starts a fetch: for liveness metrics, and tests that wait for a poll. */
   readonly onPoll?: () => void;

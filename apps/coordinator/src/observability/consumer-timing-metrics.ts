@@ -10,9 +10,10 @@ const BUCKETS_SECONDS = [
  * Where the time of a start or a reply goes in the coordinator, by topic:
  * `saga_consumer_message_age_seconds`, how long each message had been on its way (from its
  * producer's send, by its record's timestamp: another host's clock, so a skew between the two
- * shows in it) when handed to the decisions; `saga_consumer_chunk_seconds{stage}`, per chunk,
- * the decision (`handle`) and the commit of its offset (`commit`). Returns the consumer's
- * onChunk. Registered once per registry.
+ * adds to it or, when the producer's is ahead, takes from it, down to 0) when handed to the
+ * decisions; `saga_consumer_chunk_seconds{stage}`, per chunk, the decision (`handle`, the
+ * consumer's handler) and the commit of its offset (`commit`, a wait for a commit under way
+ * included). Returns the consumer's onChunk, which never throws. Registered once per registry.
  */
 export function consumerTimingMetrics(registry: Registry): (report: ChunkReport) => void {
   const age =
@@ -37,8 +38,9 @@ export function consumerTimingMetrics(registry: Registry): (report: ChunkReport)
     });
   return ({ topic, agesMs, handleMs, commitMs }) => {
     const ages = age.labels({ topic });
-    // A clock behind the producer's could make an age negative: it counts as none.
-    for (const ageMs of agesMs) ages.observe(Math.max(0, ageMs) / 1_000);
+    // A producer's clock ahead of ours could make an age negative: it counts as none.
+    for (const ageMs of agesMs)
+      if (Number.isFinite(ageMs)) ages.observe(Math.max(0, ageMs) / 1_000);
     chunk.observe({ topic, stage: 'handle' }, handleMs / 1_000);
     chunk.observe({ topic, stage: 'commit' }, commitMs / 1_000);
   };

@@ -82,8 +82,8 @@ export interface ConsumerStartOptions {
   readonly onBacklog?: (backlog: ConsumerBacklogReport) => void;
   /**
    * Told how each chunk handed to the handler went, once it is committed: where a message's
-   * time goes between its producer and its acknowledgement. An adapter that cannot tell never
-   * calls it.
+   * time goes between its producer and its acknowledgement. It must not throw (it runs on the
+   * consumer's path). An adapter that cannot tell never calls it.
    */
   readonly onChunk?: (report: ChunkReport) => void;
 }
@@ -92,13 +92,14 @@ export interface ConsumerStartOptions {
 export interface ChunkReport {
   readonly topic: string;
   /**
-   * Per message, the ms from its record's timestamp (its producer's clock, when it sent it) to
-   * when the chunk was handed over: its way through the broker, and its wait in the consumer.
+   * Per message handed over, the ms from its record's timestamp (its producer's clock, when it
+   * sent it) to when the chunk was handed over: its way through the broker, and its wait in
+   * the consumer. A record without a timestamp has none.
    */
   readonly agesMs: readonly number[];
   /** The ms the handler took (retries and their back-off included), dead letters then sent. */
   readonly handleMs: number;
-  /** The ms the commit of the chunk's offset took. */
+  /** The ms the commit of the chunk's offset took, a wait for a commit under way included. */
   readonly commitMs: number;
 }
 
