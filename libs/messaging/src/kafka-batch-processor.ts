@@ -241,8 +241,8 @@ function isRebalance(error: unknown): boolean {
 function recordAges(atMs: number, messages: readonly KafkaMessage[]): number[] {
   const ages: number[] = [];
   for (const { timestamp } of messages) {
-    const sentAt = Number(timestamp);
-    if (timestamp !== undefined && Number.isFinite(sentAt)) ages.push(atMs - sentAt);
+    const sentAt = Number(timestamp); // NaN when there is none
+    if (Number.isFinite(sentAt)) ages.push(atMs - sentAt);
   }
   return ages;
 }

@@ -99,7 +99,7 @@ export class RetentionLoop {
     let failure: { error: unknown } | undefined;
     for (const [index, task] of this.tasks.entries()) {
       try {
-        const { total, ran } = await this.purge(task, index, wait);
+        const { total, ran } = await this.purge(task, this.lockKeys[index]!, wait);
         deleted[task.name] = total;
         if (ran) this.options.onTaskRun?.(task.name, { done: total });
       } catch (error) {
@@ -111,10 +111,13 @@ export class RetentionLoop {
     return deleted;
   }
 
-  /** Runs a task's batches; `ran` is false when another instance held its lock from the start. */
+  /**
+   * Runs a task's batches under its lock key; `ran` is false when another instance held the lock
+   * from the start.
+   */
   private async purge(
     task: PurgeTask,
-    index: number,
+    lockKey: number,
     wait: boolean,
   ): Promise<{ total: number; ran: boolean }> {
     let total = 0;
@@ -125,7 +128,7 @@ export class RetentionLoop {
         await this.pause(this.batchPauseMs);
       }
       const count = await this.database.transaction(async (sql) => {
-        const key = [this.options.lockNamespace * 1000 + this.lockKeys[index]!];
+        const key = [this.options.lockNamespace * 1000 + lockKey];
         const [lock] = await sql.query<{ locked: boolean }>(
           wait
             ? `SELECT true AS locked FROM pg_advisory_xact_lock($1, hashtext(current_schema()))`

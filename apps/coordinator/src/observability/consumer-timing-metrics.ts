@@ -13,7 +13,8 @@ const BUCKETS_SECONDS = [
  * adds to it or, when the producer's is ahead, takes from it, down to 0) when handed to the
  * decisions; `saga_consumer_chunk_seconds{stage}`, per chunk, the decision (`handle`, the
  * consumer's handler) and the commit of its offset (`commit`, a wait for a commit under way
- * included). Returns the consumer's onChunk, which never throws. Registered once per registry.
+ * included). Returns the consumer's onChunk, which does not throw: the ages the port gives are
+ * finite. Registered once per registry.
  */
 export function consumerTimingMetrics(registry: Registry): (report: ChunkReport) => void {
   const age =
@@ -39,8 +40,7 @@ export function consumerTimingMetrics(registry: Registry): (report: ChunkReport)
   return ({ topic, agesMs, handleMs, commitMs }) => {
     const ages = age.labels({ topic });
     // A producer's clock ahead of ours could make an age negative: it counts as none.
-    for (const ageMs of agesMs)
-      if (Number.isFinite(ageMs)) ages.observe(Math.max(0, ageMs) / 1_000);
+    for (const ageMs of agesMs) ages.observe(Math.max(0, ageMs) / 1_000);
     chunk.observe({ topic, stage: 'handle' }, handleMs / 1_000);
     chunk.observe({ topic, stage: 'commit' }, commitMs / 1_000);
   };

@@ -3,6 +3,7 @@ import { type Database, dataErrorReason } from '#postgres';
 import type { TopicNames } from '#contracts';
 import type {
   BatchHandler,
+  ChunkReport,
   ConsumerBacklogReport,
   IncomingMessage,
   MessageConsumer,
@@ -75,8 +76,11 @@ export class CoordinatorConsumers {
   private startConsumer: MessageConsumer | undefined;
   private replyConsumer: MessageConsumer | undefined;
   private joined = false;
+  /** Where each start's and reply's time went (their consumers' onChunk). */
+  private readonly timings: (report: ChunkReport) => void;
 
   constructor(private readonly parts: CoordinatorConsumersParts) {
+    this.timings = consumerTimingMetrics(parts.metrics.registry);
     parts.admission.onChange((full) => this.onAdmissionChange(full));
     parts.repliesFirst.onChange((behind) => {
       // Debug only: past saturation this flips every few hundred replies.
@@ -197,12 +201,11 @@ export class CoordinatorConsumers {
       if (this.startsWait()) consumer.pause();
     }
     const counted = countingDeadLetters(metrics.registry)(handleBatch);
-    const onChunk = consumerTimingMetrics(metrics.registry);
     await consumer.start({
       groupId: `${config.consumerGroup}.${topic}`,
       topics: [topic],
       handleBatch: counted,
-      onChunk,
+      onChunk: this.timings,
       ...(onBacklog === undefined ? {} : { onBacklog }),
     });
   }
