@@ -81,34 +81,48 @@ export async function writeDecision(
   rows: DecisionRows,
   compactHeaders = false,
 ): Promise<WrittenOutbox> {
-  assertTimersOfWrittenSagas(rows);
+  const { text, values } = decisionStatement(rows, compactHeaders);
   const [result] = await sql.query<{
     outbox_ids: (string | number)[];
     unsent_before: { saga_id: string; id: string | number }[];
-  }>(WRITE_DECISION, [
-    json(
-      rows.updates.map(({ state, rowVersion, awaiting }) => ({
-        id: state.sagaId,
-        state,
-        status: state.status,
-        awaiting,
-        row_version: rowVersion,
-      })),
-    ),
-    json(auditRecords(rows.audit)),
-    json(rows.cancelledTimers.map((timer) => ({ key: timerKey(timer), saga_id: timer.sagaId }))),
-    json(timerRecords(rows.timers)),
-    json(outboxRecords(rows.outbox, compactHeaders)),
-    rows.inserts.length + rows.updates.length + rows.unchanged.length,
-    json(rows.unchanged.map(({ sagaId, rowVersion }) => ({ id: sagaId, row_version: rowVersion }))),
-    json(newSagaRecords(rows.inserts)),
-  ]);
+  }>(text, values);
   return {
     ids: (result?.outbox_ids ?? []).map(String),
     unsentBefore: (result?.unsent_before ?? []).map((row) => ({
       sagaId: row.saga_id,
       id: String(row.id),
     })),
+  };
+}
+
+/** writeDecision's statement and its parameters (for EXPLAIN in tests). */
+export function decisionStatement(
+  rows: DecisionRows,
+  compactHeaders = false,
+): { text: string; values: unknown[] } {
+  assertTimersOfWrittenSagas(rows);
+  return {
+    text: WRITE_DECISION,
+    values: [
+      json(
+        rows.updates.map(({ state, rowVersion, awaiting }) => ({
+          id: state.sagaId,
+          state,
+          status: state.status,
+          awaiting,
+          row_version: rowVersion,
+        })),
+      ),
+      json(auditRecords(rows.audit)),
+      json(rows.cancelledTimers.map((timer) => ({ key: timerKey(timer), saga_id: timer.sagaId }))),
+      json(timerRecords(rows.timers)),
+      json(outboxRecords(rows.outbox, compactHeaders)),
+      rows.inserts.length + rows.updates.length + rows.unchanged.length,
+      json(
+        rows.unchanged.map(({ sagaId, rowVersion }) => ({ id: sagaId, row_version: rowVersion })),
+      ),
+      json(newSagaRecords(rows.inserts)),
+    ],
   };
 }
 
@@ -147,20 +161,27 @@ const WRITE_DECISION = prepared(
    -- never in a cycle (a deadlock).
    ORDER BY x.saga_type, x.idempotency_key
    ON CONFLICT (saga_type, idempotency_key) DO NOTHING RETURNING sagas.id),
+ -- Each saga written with the timers it arms and cancels, joined before the sagas are: joined
+ -- after them, the planner expects one row and joins each saga to its timers by a loop over
+ -- the whole batch, which made the statement's time grow with the square of the batch.
+ decided AS MATERIALIZED (
+   SELECT x.id, x.state, x.status, x.awaiting, x.row_version, a.entries, a.first_due, c.keys
+   FROM jsonb_to_recordset($1::jsonb)
+     AS x(id uuid, state jsonb, status text, awaiting text[], row_version integer)
+   LEFT JOIN armed a ON a.saga_id = x.id LEFT JOIN cancelled c ON c.saga_id = x.id),
  updated AS (
-   UPDATE sagas SET state = x.state, status = x.status, awaiting = x.awaiting,
+   UPDATE sagas SET state = a.state, status = a.status, awaiting = a.awaiting,
      row_version = sagas.row_version + 1, updated_at = now(),
-     timers = (sagas.timers - coalesce(c.keys, '{}')) || coalesce(a.entries, '{}'),
+     timers = (sagas.timers - coalesce(a.keys, '{}')) || coalesce(a.entries, '{}'),
      -- The earlier of the bound and the first timer armed: a timer disarmed, even the last,
      -- leaves the bound early (the poller moves it), so the update stays HOT. Cleared only
      -- when no timer is left and the status changes, an update that moves indexes anyway.
-     wake_at = CASE WHEN x.status <> sagas.status
-         AND (sagas.timers - coalesce(c.keys, '{}')) || coalesce(a.entries, '{}') = '{}'
+     wake_at = CASE WHEN a.status <> sagas.status
+         AND (sagas.timers - coalesce(a.keys, '{}')) || coalesce(a.entries, '{}') = '{}'
        THEN NULL ELSE ${lowerWakeBound('sagas.wake_at')} END
-   FROM jsonb_to_recordset($1::jsonb)
-     AS x(id uuid, state jsonb, status text, awaiting text[], row_version integer)
-   LEFT JOIN armed a ON a.saga_id = x.id LEFT JOIN cancelled c ON c.saga_id = x.id
-   WHERE sagas.id = x.id AND sagas.row_version = x.row_version RETURNING sagas.id),
+   -- Named a, as lowerWakeBound expects of the armed timers.
+   FROM decided a
+   WHERE sagas.id = a.id AND sagas.row_version = a.row_version RETURNING sagas.id),
  audit AS (
    INSERT INTO saga_audit (saga_id, at, event_type, from_status, to_status, step_id, attempt,
      actor, applied, detail)
