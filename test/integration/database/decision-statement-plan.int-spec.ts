@@ -52,7 +52,11 @@ describe('the decision statement over a large batch', () => {
   });
 
   /** BATCH running sagas, each waiting on FIRST; a decision that moves each on to SECOND. */
-  async function sagasAndTheirNextDecision(): Promise<{ ids: string[]; rows: DecisionRows }> {
+  async function sagasAndTheirNextDecision(): Promise<{
+    ids: string[];
+    rows: DecisionRows;
+    dueAt: number;
+  }> {
     const ids = Array.from({ length: BATCH }, () => randomUUID());
     const dueAt = Date.now() + 60_000;
     await database.query(
@@ -71,6 +75,7 @@ describe('the decision statement over a large batch', () => {
     }));
     return {
       ids,
+      dueAt,
       rows: {
         inserts: [],
         updates,
@@ -101,14 +106,20 @@ describe('the decision statement over a large batch', () => {
     const plan = await database
       .transaction(async (sql) => {
         await sql.query(`SET LOCAL plan_cache_mode = force_generic_plan`);
+        // A prepared statement outlives the transaction: it is deallocated before the rollback.
         await sql.query(`PREPARE decision_plan AS ${text}`);
-        // EXECUTE takes no bound parameters: the values go in as literals.
-        const literals = values.map((value) =>
-          typeof value === 'number' ? String(value) : `'${String(value).replaceAll("'", "''")}'`,
-        );
-        const [explained] = await sql.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(
-          `EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE decision_plan(${literals.join(', ')})`,
-        );
+        let explained: { 'QUERY PLAN': [{ Plan: PlanNode }] } | undefined;
+        try {
+          // EXECUTE takes no bound parameters: the values go in as literals.
+          const literals = values.map((value) =>
+            typeof value === 'number' ? String(value) : `'${String(value).replaceAll("'", "''")}'`,
+          );
+          [explained] = await sql.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(
+            `EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE decision_plan(${literals.join(', ')})`,
+          );
+        } finally {
+          await sql.query(`DEALLOCATE decision_plan`);
+        }
         throw Object.assign(new Error('rolled back'), { plan: explained!['QUERY PLAN'][0].Plan });
       })
       .catch((rolledBack: unknown) => {
@@ -121,17 +132,21 @@ describe('the decision statement over a large batch', () => {
     expect(rowsRemovedByJoins(plan)).toBeLessThan(BATCH);
   });
 
-  it("writes each saga's timers: the one cancelled gone, the one armed in", async () => {
-    const { ids, rows } = await sagasAndTheirNextDecision();
+  it("writes each saga's timers: the one cancelled gone, the one armed in, the bound kept", async () => {
+    const { ids, rows, dueAt } = await sagasAndTheirNextDecision();
 
     await writeDecision(database, rows, true);
 
-    const stored = await database.query<{ keys: string[]; row_version: number }>(
-      `SELECT array(SELECT jsonb_object_keys(timers)) AS keys, row_version
+    const stored = await database.query<{ keys: string[]; row_version: number; wake_ms: string }>(
+      `SELECT array(SELECT jsonb_object_keys(timers)) AS keys, row_version,
+         (extract(epoch FROM wake_at) * 1000)::bigint::text AS wake_ms
        FROM sagas WHERE id = ANY($1::uuid[])`,
       [ids],
     );
     expect(stored).toHaveLength(BATCH);
-    for (const row of stored) expect(row).toEqual({ keys: [SECOND], row_version: 2 });
+    // The timer armed is due later than the one cancelled: the wake-up bound stays where it was.
+    for (const row of stored) {
+      expect(row).toEqual({ keys: [SECOND], row_version: 2, wake_ms: String(dueAt) });
+    }
   });
 });

@@ -161,27 +161,28 @@ const WRITE_DECISION = prepared(
    -- never in a cycle (a deadlock).
    ORDER BY x.saga_type, x.idempotency_key
    ON CONFLICT (saga_type, idempotency_key) DO NOTHING RETURNING sagas.id),
- -- Each saga written with the timers it arms and cancels, joined before the sagas are: joined
- -- after them, the planner expects one row and joins each saga to its timers by a loop over
- -- the whole batch, which made the statement's time grow with the square of the batch.
+ -- Each saga written with the timers it arms and cancels. Joined before the sagas are, and
+ -- kept apart from that join by MATERIALIZED (inlined, the planner would join them after the
+ -- sagas, expect one row there, and loop over the whole batch for each saga: a time that grew
+ -- with the square of the batch).
  decided AS MATERIALIZED (
-   SELECT x.id, x.state, x.status, x.awaiting, x.row_version, a.entries, a.first_due, c.keys
+   SELECT x.id, x.state, x.status, x.awaiting, x.row_version, a.entries, a.first_due,
+     c.keys AS cancelled_keys
    FROM jsonb_to_recordset($1::jsonb)
      AS x(id uuid, state jsonb, status text, awaiting text[], row_version integer)
    LEFT JOIN armed a ON a.saga_id = x.id LEFT JOIN cancelled c ON c.saga_id = x.id),
  updated AS (
-   UPDATE sagas SET state = a.state, status = a.status, awaiting = a.awaiting,
+   UPDATE sagas SET state = d.state, status = d.status, awaiting = d.awaiting,
      row_version = sagas.row_version + 1, updated_at = now(),
-     timers = (sagas.timers - coalesce(a.keys, '{}')) || coalesce(a.entries, '{}'),
+     timers = (sagas.timers - coalesce(d.cancelled_keys, '{}')) || coalesce(d.entries, '{}'),
      -- The earlier of the bound and the first timer armed: a timer disarmed, even the last,
      -- leaves the bound early (the poller moves it), so the update stays HOT. Cleared only
      -- when no timer is left and the status changes, an update that moves indexes anyway.
-     wake_at = CASE WHEN a.status <> sagas.status
-         AND (sagas.timers - coalesce(a.keys, '{}')) || coalesce(a.entries, '{}') = '{}'
-       THEN NULL ELSE ${lowerWakeBound('sagas.wake_at')} END
-   -- Named a, as lowerWakeBound expects of the armed timers.
-   FROM decided a
-   WHERE sagas.id = a.id AND sagas.row_version = a.row_version RETURNING sagas.id),
+     wake_at = CASE WHEN d.status <> sagas.status
+         AND (sagas.timers - coalesce(d.cancelled_keys, '{}')) || coalesce(d.entries, '{}') = '{}'
+       THEN NULL ELSE ${lowerWakeBound('sagas.wake_at', 'd')} END
+   FROM decided d
+   WHERE sagas.id = d.id AND sagas.row_version = d.row_version RETURNING sagas.id),
  audit AS (
    INSERT INTO saga_audit (saga_id, at, event_type, from_status, to_status, step_id, attempt,
      actor, applied, detail)

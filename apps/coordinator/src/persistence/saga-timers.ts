@@ -120,9 +120,12 @@ export function armedTimers(records: string, commands: string, otherwise = 'x.ou
   GROUP BY x.saga_id`;
 }
 
-/** A saga's wake-up bound once the timers of `armed` (`a`, see armedTimers) are added. */
-export const lowerWakeBound = (current: string) =>
-  `least(${current}, to_timestamp(a.first_due / 1000.0))`;
+/**
+ * A saga's wake-up bound once the timers armed are added: `armed` names a row with their
+ * `first_due` (one of armedTimers, `a` by default).
+ */
+export const lowerWakeBound = (current: string, armed = 'a') =>
+  `least(${current}, to_timestamp(${armed}.first_due / 1000.0))`;
 
 /** Whether the timer of key `key` is a reply timeout (of a command or of its compensation). */
 const isReplyTimeout = (key: string) => `${key} ~ ':(reply|compensation)-timeout:[0-9]+$'`;
