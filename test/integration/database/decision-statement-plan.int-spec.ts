@@ -6,15 +6,15 @@
 // writes every saga's timers right.
 import { randomUUID } from 'node:crypto';
 import type { PoolDatabase } from '#postgres';
-import { wakeupOfTimerKey, type SagaState } from '#saga-core';
+import type { SagaState } from '#saga-core';
 import {
   decisionStatement,
   writeDecision,
   type DecisionRows,
 } from '../../../apps/coordinator/src/persistence/decision-rows.js';
-import type { TimerRow } from '../../../apps/coordinator/src/persistence/saga-timers.js';
 import { dropMigratedSchema, openMigratedSchema } from '../../support/migrated-schema.js';
 import { uniqueName } from '../../support/services.js';
+import { timerRow } from '../../support/timer-rows.js';
 
 const BATCH = 300;
 const FIRST = 'reserve-inventory:reply-timeout:1';
@@ -42,13 +42,6 @@ describe('the decision statement over a large batch', () => {
   });
   afterAll(async () => {
     await dropMigratedSchema(database, schema);
-  });
-
-  const timer = (sagaId: string, key: string, dueAt: number): TimerRow => ({
-    id: `${sagaId}:${key}`,
-    sagaId,
-    dueAt,
-    wakeup: wakeupOfTimerKey(key)!,
   });
 
   /** BATCH running sagas, each waiting on FIRST; a decision that moves each on to SECOND. */
@@ -82,7 +75,7 @@ describe('the decision statement over a large batch', () => {
         unchanged: [],
         audit: [],
         outbox: [],
-        timers: ids.map((sagaId) => timer(sagaId, SECOND, dueAt + 30_000)),
+        timers: ids.map((sagaId) => timerRow(sagaId, SECOND, dueAt + 30_000)),
         cancelledTimers: ids.map((sagaId) => ({ id: `${sagaId}:${FIRST}`, sagaId })),
       },
     };

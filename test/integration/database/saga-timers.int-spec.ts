@@ -4,7 +4,7 @@
 // while an instance cannot hear replies, and two pollers racing for the same due saga.
 import { randomUUID } from 'node:crypto';
 import type { PoolDatabase } from '#postgres';
-import { wakeupOfTimerKey, type SagaState } from '#saga-core';
+import type { SagaState } from '#saga-core';
 import { writeDecision } from '../../../apps/coordinator/src/persistence/decision-rows.js';
 import { enqueueOutbox, lockSagas } from '../../../apps/coordinator/src/persistence/saga-rows.js';
 import {
@@ -14,6 +14,7 @@ import {
 } from '../../../apps/coordinator/src/persistence/saga-timers.js';
 import { dropMigratedSchema, openMigratedSchema } from '../../support/migrated-schema.js';
 import { uniqueName } from '../../support/services.js';
+import { timerRow } from '../../support/timer-rows.js';
 
 describe('timers in the saga row', () => {
   const schema = uniqueName('it_saga_timers');
@@ -66,13 +67,6 @@ describe('timers in the saga row', () => {
     )[0]!;
   const FIRST = 'reserve-inventory:reply-timeout:1';
   const SECOND = 'reserve-inventory:reply-timeout:2';
-  /** A timer of the saga by its key (its id without the saga id), as the engine arms it. */
-  const timer = (sagaId: string, key: string, dueAt: number): TimerRow => ({
-    id: `${sagaId}:${key}`,
-    sagaId,
-    dueAt,
-    wakeup: wakeupOfTimerKey(key)!,
-  });
   /** A decision that changes nothing but the timers of the saga (at its current version). */
   const decide = async (
     sagaId: string,
@@ -105,16 +99,16 @@ describe('timers in the saga row', () => {
   it('keeps the bound when a later timer replaces the first, and the poller moves it to the next due time', async () => {
     const sagaId = await insertSaga();
     const now = await databaseNow();
-    await decide(sagaId, [timer(sagaId, FIRST, now + 60_000)], []);
+    await decide(sagaId, [timerRow(sagaId, FIRST, now + 60_000)], []);
     expect((await rowOf(sagaId)).wake_ms).toBe(String(now + 60_000));
 
     // The reply disarms the first and the next command arms a later one: the bound stays.
-    await decide(sagaId, [timer(sagaId, SECOND, now + 90_000)], [FIRST]);
+    await decide(sagaId, [timerRow(sagaId, SECOND, now + 90_000)], [FIRST]);
     const kept = await rowOf(sagaId);
     expect(Object.keys(kept.timers)).toEqual([SECOND]);
     expect(kept.wake_ms).toBe(String(now + 60_000));
     // An earlier timer lowers it.
-    await decide(sagaId, [timer(sagaId, 'deadline', now + 1_000)], []);
+    await decide(sagaId, [timerRow(sagaId, 'deadline', now + 1_000)], []);
     expect((await rowOf(sagaId)).wake_ms).toBe(String(now + 1_000));
     await decide(sagaId, [], ['deadline']);
 
@@ -141,7 +135,7 @@ describe('timers in the saga row', () => {
   it('clears the bound when the last timer goes with a change of status', async () => {
     const sagaId = await insertSaga();
     const now = await databaseNow();
-    await decide(sagaId, [timer(sagaId, FIRST, now + 60_000)], []);
+    await decide(sagaId, [timerRow(sagaId, FIRST, now + 60_000)], []);
 
     await decide(sagaId, [], [FIRST], 'completed');
 
@@ -155,8 +149,8 @@ describe('timers in the saga row', () => {
     await decide(
       sagaId,
       [
-        timer(sagaId, 'x:retry:1', now - 10),
-        { ...timer(sagaId, FIRST, now - 10), awaits: { outboxId: command.id, delayMs: 60_000 } },
+        timerRow(sagaId, 'x:retry:1', now - 10),
+        { ...timerRow(sagaId, FIRST, now - 10), awaits: { outboxId: command.id, delayMs: 60_000 } },
       ],
       [],
     );
@@ -192,7 +186,7 @@ describe('timers in the saga row', () => {
   it('arms a released command’s reply timeout with its outbox row, in the update that moves the saga', async () => {
     const sagaId = await insertSaga();
     const now = await databaseNow();
-    await decide(sagaId, [timer(sagaId, 'deadline', now + 3_600_000)], []);
+    await decide(sagaId, [timerRow(sagaId, 'deadline', now + 3_600_000)], []);
     const before = await rowOf(sagaId);
     const messageId = `${sagaId}:reserve-inventory:execute:1`;
 
@@ -211,7 +205,7 @@ describe('timers in the saga row', () => {
         ],
         [
           {
-            ...timer(sagaId, FIRST, now + 30_000),
+            ...timerRow(sagaId, FIRST, now + 30_000),
             awaits: { messageId, delayMs: 30_000 },
           },
         ],
@@ -221,7 +215,7 @@ describe('timers in the saga row', () => {
     const after = await rowOf(sagaId);
     expect(after.row_version).toBe(before.row_version + 1);
     // A timer of a saga with no message among them would be lost: refused, nothing written.
-    await expect(enqueueOutbox(database, [], [timer(sagaId, SECOND, now)])).rejects.toThrow(
+    await expect(enqueueOutbox(database, [], [timerRow(sagaId, SECOND, now)])).rejects.toThrow(
       `timer ${sagaId}:${SECOND} is of saga ${sagaId}, which has no message here`,
     );
     expect(after.timers).toEqual({
@@ -237,7 +231,7 @@ describe('timers in the saga row', () => {
     const later = now + 3_600_000;
     await decide(
       sagaId,
-      [timer(sagaId, 'x:retry:1', now - 10), timer(sagaId, 'y:retry:1', later)],
+      [timerRow(sagaId, 'x:retry:1', now - 10), timerRow(sagaId, 'y:retry:1', later)],
       [],
     );
     // Both pollers find it due (the search takes no lock).
@@ -275,7 +269,7 @@ describe('timers in the saga row', () => {
   it('leaves reply timeouts due while the caller cannot hear replies, and fires them after', async () => {
     const sagaId = await insertSaga();
     const now = await databaseNow();
-    await decide(sagaId, [timer(sagaId, FIRST, now - 10)], []);
+    await decide(sagaId, [timerRow(sagaId, FIRST, now - 10)], []);
 
     expect(await findSagasDue(database, 10, true)).not.toContain(sagaId);
     expect(await fire([sagaId], true)).toEqual([]);
