@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { COORDINATOR_NODE_FLAGS } from '../../apps/coordinator/src/runtime/node-flags.js';
+import { ECHO_PARTICIPANT } from './bench-saga.js';
 import type { BenchEnvironment } from './bench-system.js';
 import { forkReady, type BenchChild } from './child-process.js';
 import { BENCH_DIR, KafkaSagaSystem } from './kafka-saga-system.js';
@@ -15,6 +16,17 @@ function nodeFlags(): { execArgv: string[] } {
   const profile = dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
   return { execArgv: [...COORDINATOR_NODE_FLAGS, ...profile] };
 }
+
+/**
+ * The cap on commands in flight the bench gives its echo participant, as an operator sizes it
+ * for a participant that answers as fast as it reads (`PARTICIPANT_OVERRIDES`): that participant
+ * takes every step of every saga, so it has about rate × 3.2 × round trip commands in flight,
+ * past the default 1,000 from about 1,000 sagas/s on 2 cores, and a cap that binds measures the
+ * cap (every command held, at a row and a release each), not the coordinator. 10,000 is the
+ * default cap on sagas in flight, which binds first for steps in a row (docs/BENCHMARKS.md,
+ * "A participant's cap sized to its rate"). PARTICIPANT_OVERRIDES in the environment wins.
+ */
+const ECHO_MAX_COMMANDS_IN_FLIGHT = 10_000;
 
 /** The saga coordinator as a user runs it: the service, on a schema of its own. */
 export class CoordinatorSystem extends KafkaSagaSystem {
@@ -64,6 +76,11 @@ export class CoordinatorSystem extends KafkaSagaSystem {
         LOG_LEVEL: 'warn',
         // A throw-away key: the bench saga has no sensitive field, but the service requires one.
         ENCRYPTION_KEYS: `bench:${randomBytes(32).toString('base64')}`,
+        PARTICIPANT_OVERRIDES:
+          process.env.PARTICIPANT_OVERRIDES ??
+          JSON.stringify({
+            [ECHO_PARTICIPANT]: { maxCommandsInFlight: ECHO_MAX_COMMANDS_IN_FLIGHT },
+          }),
         ...env,
       },
       nodeFlags(),

@@ -19,7 +19,10 @@ const CAP = 50;
 const TOPIC_STARTS = Number(process.env.FLOOD_TOPIC_STARTS ?? 1_000);
 const HTTP_STARTS = Number(process.env.FLOOD_HTTP_STARTS ?? 300);
 const HTTP_CONCURRENCY = 40;
-/** The consumer hands the handler chunks of at most this many messages (transport default). */
+/**
+ * The starts handed in at once (START_CHUNK, set here: its default, 800, is most of the flood);
+ * the cap on sagas in flight is passed by at most one such chunk.
+ */
 const CHUNK = 100;
 
 /** The process's resident memory and its peak so far, in MiB (Linux /proc). */
@@ -50,6 +53,7 @@ describe('a start flood above the cap on sagas in flight', () => {
     coordinator = launchCoordinator({
       ...environment.env,
       MAX_SAGAS_IN_FLIGHT: String(CAP),
+      START_CHUNK: String(CHUNK),
       CAPACITY_POLL_MS: '50',
     });
     const url = await coordinator.url;

@@ -33,7 +33,7 @@ export interface HotPathTuning {
   /**
    * Starts handed in at once, over every partition: once the cap on sagas in flight pauses the
    * consumer, what is already handed in still starts, so this bounds how far the cap is passed
-   * (`START_CHUNK`, default 100).
+   * (`START_CHUNK`, default 800).
    */
   readonly startChunk: number;
   /**
@@ -72,7 +72,7 @@ export const tuningEnvironmentSchema = z.object({
   CONSUMER_FETCH_WAIT_FROM_RATE: boundedInt(0, 1_000_000, 400),
   REPLY_FETCH_IDLE_WAIT_MS: boundedInt(0, 5_000, 100),
   REPLY_BATCH_SIZE: boundedInt(1, 10_000, 500),
-  START_CHUNK: boundedInt(1, 10_000, 100),
+  START_CHUNK: boundedInt(1, 10_000, 800),
   SAGA_STATE_CACHE_SIZE: boundedInt(0, 1_000_000, 10_000),
   OUTBOX_COMPACT_HEADERS: flag(true),
   RELAY_BATCH_SIZE: boundedInt(1, 10_000, 500),
