@@ -18,17 +18,36 @@ function nodeFlags(): { execArgv: string[] } {
 }
 
 /**
- * The cap on commands in flight the bench gives its echo participant, as an operator sizes it
- * for a participant that answers as fast as it reads (`PARTICIPANT_OVERRIDES`): that participant
- * takes every step of every saga, so it has about rate × 3.2 × round trip commands in flight,
- * past the default 1,000 from about 1,000 sagas/s on 2 cores, and a cap that binds measures the
- * cap (every command held, at a row and a release each), not the coordinator. 10,000 is the
- * default cap on sagas in flight, which binds first for steps in a row (docs/BENCHMARKS.md,
- * "A participant's cap sized to its rate"). PARTICIPANT_OVERRIDES in the environment wins.
+ * The two settings an operator gives a coordinator whose one participant answers as fast as it
+ * reads (the product's defaults: 1,000 and 100). A command counts against its participant's cap
+ * until its reply is decided, and the echo participant takes every step of every saga: past
+ * saturation, when a round trip grows to hundreds of ms, it has more than 1,000 in flight, and a
+ * cap that binds holds every new command (a row and a release each): the bench would measure the
+ * cap, not the coordinator. A saga has one command in flight at most, so at 10,000 the cap on
+ * sagas in flight binds first (give or take a start chunk). With that cap, starts in chunks of
+ * 800 let a saturated instance grow its decisions as the floor grows its batches. Each is left
+ * out when the environment sets it (docs/BENCHMARKS.md, "A participant's cap sized to its rate").
  */
 const ECHO_MAX_COMMANDS_IN_FLIGHT = 10_000;
+const START_CHUNK = 800;
 
-/** The saga coordinator as a user runs it: the service, on a schema of its own. */
+/** The bench's settings of the coordinator (above), but for those the environment sets. */
+function benchTuning(): Record<string, string> {
+  const { env } = process;
+  const capSet =
+    env.PARTICIPANT_OVERRIDES !== undefined ||
+    env.MAX_COMMANDS_IN_FLIGHT_PER_PARTICIPANT !== undefined;
+  const overrides = { [ECHO_PARTICIPANT]: { maxCommandsInFlight: ECHO_MAX_COMMANDS_IN_FLIGHT } };
+  return {
+    ...(capSet ? {} : { PARTICIPANT_OVERRIDES: JSON.stringify(overrides) }),
+    ...(env.START_CHUNK === undefined ? { START_CHUNK: String(START_CHUNK) } : {}),
+  };
+}
+
+/**
+ * The saga coordinator as a user runs it, tuned for the bench's one fast participant (above):
+ * the service, on a schema of its own.
+ */
 export class CoordinatorSystem extends KafkaSagaSystem {
   private serviceUrl: string | undefined;
 
@@ -76,11 +95,7 @@ export class CoordinatorSystem extends KafkaSagaSystem {
         LOG_LEVEL: 'warn',
         // A throw-away key: the bench saga has no sensitive field, but the service requires one.
         ENCRYPTION_KEYS: `bench:${randomBytes(32).toString('base64')}`,
-        PARTICIPANT_OVERRIDES:
-          process.env.PARTICIPANT_OVERRIDES ??
-          JSON.stringify({
-            [ECHO_PARTICIPANT]: { maxCommandsInFlight: ECHO_MAX_COMMANDS_IN_FLIGHT },
-          }),
+        ...benchTuning(),
         ...env,
       },
       nodeFlags(),

@@ -48,7 +48,16 @@ const RUN_VARIABLES = [
   'SETTLE_SECONDS',
   'IDLE_SECONDS',
   'P99_BOUND_MS',
+  // The coordinator's settings the bench's own measurements set (docs/BENCHMARKS.md).
+  'START_CHUNK',
+  'PARTICIPANT_OVERRIDES',
+  'MAX_COMMANDS_IN_FLIGHT_PER_PARTICIPANT',
 ];
+
+/** A value as a shell word: quoted when it holds more than letters, digits and `_.,:-`. */
+function shellWord(value: string): string {
+  return /^[\w.,:-]+$/.test(value) ? value : `'${value.replaceAll("'", `'\\''`)}'`;
+}
 
 function seconds(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
   const value = env[name] === undefined || env[name] === '' ? fallback : Number(env[name]);
@@ -210,7 +219,7 @@ async function main(): Promise<void> {
 
   const command = [
     ...RUN_VARIABLES.filter((name) => process.env[name]).map(
-      (name) => `${name}=${process.env[name]}`,
+      (name) => `${name}=${shellWord(process.env[name]!)}`,
     ),
     'npm run bench',
   ].join(' ');

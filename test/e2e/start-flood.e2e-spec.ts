@@ -20,8 +20,8 @@ const TOPIC_STARTS = Number(process.env.FLOOD_TOPIC_STARTS ?? 1_000);
 const HTTP_STARTS = Number(process.env.FLOOD_HTTP_STARTS ?? 300);
 const HTTP_CONCURRENCY = 40;
 /**
- * The starts handed in at once (START_CHUNK, set here: its default, 800, is most of the flood);
- * the cap on sagas in flight is passed by at most one such chunk.
+ * The starts handed in at once (START_CHUNK, set here so that the bound below does not move
+ * with its default); the cap on sagas in flight is passed by at most one such chunk.
  */
 const CHUNK = 100;
 

@@ -3,7 +3,8 @@ import { boundedInt, flag } from './env-fields.js';
 
 /**
  * The sizes and waits of the hot path. The defaults are what `npm run bench` measured best on
- * 2 cores; change them only with the bench's figures in hand (docs/BENCHMARKS.md).
+ * 2 cores with the product's participant caps (the bench itself raises its participant's cap
+ * and START_CHUNK); change them only with the bench's figures in hand (docs/BENCHMARKS.md).
  */
 export interface HotPathTuning {
   /**
@@ -32,8 +33,10 @@ export interface HotPathTuning {
   readonly replyBatchSize: number;
   /**
    * Starts handed in at once, over every partition: once the cap on sagas in flight pauses the
-   * consumer, what is already handed in still starts, so this bounds how far the cap is passed
-   * (`START_CHUNK`, default 800).
+   * consumer, what is already handed in still starts, so this bounds how far an instance passes
+   * the cap (`START_CHUNK`, default 100). Larger chunks let a saturated instance start more
+   * sagas per decision, but fill the caps of the participants its sagas' first steps go to
+   * faster: raise it only with those caps (docs/CONFIGURATION.md, "Sizing a participant's cap").
    */
   readonly startChunk: number;
   /**
@@ -72,7 +75,7 @@ export const tuningEnvironmentSchema = z.object({
   CONSUMER_FETCH_WAIT_FROM_RATE: boundedInt(0, 1_000_000, 400),
   REPLY_FETCH_IDLE_WAIT_MS: boundedInt(0, 5_000, 100),
   REPLY_BATCH_SIZE: boundedInt(1, 10_000, 500),
-  START_CHUNK: boundedInt(1, 10_000, 800),
+  START_CHUNK: boundedInt(1, 10_000, 100),
   SAGA_STATE_CACHE_SIZE: boundedInt(0, 1_000_000, 10_000),
   OUTBOX_COMPACT_HEADERS: flag(true),
   RELAY_BATCH_SIZE: boundedInt(1, 10_000, 500),
