@@ -26,7 +26,8 @@ function nodeFlags(): { execArgv: string[] } {
  * cap, not the coordinator. A saga has one command in flight at most, so at 10,000 the cap on
  * sagas in flight binds first (give or take a start chunk). With that cap, starts in chunks of
  * 800 let a saturated instance grow its decisions as the floor grows its batches. Each is left
- * out when the environment sets it (docs/BENCHMARKS.md, "A participant's cap sized to its rate").
+ * out when the environment sets it, the echo cap also when it sets the default participant cap
+ * (docs/BENCHMARKS.md, "A participant's cap sized to its rate").
  */
 const ECHO_MAX_COMMANDS_IN_FLIGHT = 10_000;
 const START_CHUNK = 800;
@@ -34,13 +35,12 @@ const START_CHUNK = 800;
 /** The bench's settings of the coordinator (above), but for those the environment sets. */
 function benchTuning(): Record<string, string> {
   const { env } = process;
-  const capSet =
-    env.PARTICIPANT_OVERRIDES !== undefined ||
-    env.MAX_COMMANDS_IN_FLIGHT_PER_PARTICIPANT !== undefined;
+  // Set means not empty, as the report's command line counts it (run-bench.ts).
+  const capSet = Boolean(env.PARTICIPANT_OVERRIDES || env.MAX_COMMANDS_IN_FLIGHT_PER_PARTICIPANT);
   const overrides = { [ECHO_PARTICIPANT]: { maxCommandsInFlight: ECHO_MAX_COMMANDS_IN_FLIGHT } };
   return {
     ...(capSet ? {} : { PARTICIPANT_OVERRIDES: JSON.stringify(overrides) }),
-    ...(env.START_CHUNK === undefined ? { START_CHUNK: String(START_CHUNK) } : {}),
+    ...(env.START_CHUNK ? {} : { START_CHUNK: String(START_CHUNK) }),
   };
 }
 

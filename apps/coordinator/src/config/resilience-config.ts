@@ -14,7 +14,7 @@ export interface ParticipantLimits {
   readonly resetTimeoutMs: number;
   /** Commands let through while half-open, until an outcome closes or reopens the breaker. */
   readonly halfOpenProbes: number;
-  /** Commands sent to the participant and not answered yet; more wait in the database. */
+  /** Commands sent to the participant whose reply is not decided yet; more wait in the database. */
   readonly maxCommandsInFlight: number;
 }
 
