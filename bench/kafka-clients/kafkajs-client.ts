@@ -1,5 +1,5 @@
-import { Kafka, logLevel, Partitioners, type KafkaMessage } from 'kafkajs';
-import { decodeHeaders } from '#messaging';
+import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
+import { decodeHeaders, keyPartitioner } from '#messaging';
 import type { BenchClient, BenchProducer, ClientSettings, ConsumeRun } from './bench-client.js';
 import { TRANSPORT_DEFAULTS as D } from './bench-client.js';
 import type { DecodedMessage } from './bench-messages.js';
@@ -61,7 +61,7 @@ export function kafkajsClient(settings: ClientSettings): BenchClient {
         idempotent: true,
         maxInFlightRequests: 1,
         allowAutoTopicCreation: false,
-        createPartitioner: Partitioners.DefaultPartitioner,
+        createPartitioner: keyPartitioner,
         retry,
       });
       await producer.connect();

@@ -69,8 +69,8 @@ export function platformaticClient(settings: ClientSettings): BenchClient {
 
     async openProducer(): Promise<BenchProducer> {
       // idempotent also forces acks = all and one request in flight per connection. The
-      // compatibility partitioner is Java's murmur2 (kafkajs's DefaultPartitioner, which our
-      // publisher uses); platformatic's default one maps negative hashes differently.
+      // compatibility partitioner is Java's murmur2 (as our publisher's keyPartitioner and
+      // kafkajs's DefaultPartitioner); platformatic's default one maps negative hashes differently.
       const producer = new Producer({
         ...base,
         idempotent: true,

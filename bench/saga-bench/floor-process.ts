@@ -5,9 +5,10 @@
 // Env: KAFKA_BROKERS, TOPIC_PREFIX, TOPIC_PARTITIONS (8), DATABASE_URL, DATABASE_SCHEMA,
 //      FLOOR_MAX_IN_FLIGHT (transactions at once, 3), FLOOR_MAX_BATCH (messages per batch, 2000).
 // Tells its parent 'ready' over IPC once its consumer has joined its group; SIGTERM stops it.
-import { Kafka, logLevel, Partitioners, type Consumer, type EachBatchPayload } from 'kafkajs';
+import { Kafka, logLevel, type Consumer, type EachBatchPayload } from 'kafkajs';
 import pg from 'pg';
 import { topicNames } from '../../libs/contracts/src/topics.js';
+import { keyPartitioner } from '../../libs/messaging/src/key-partitioner.js';
 import { FloorBatches } from './floor-batch.js';
 import { parseReply, parseStart, type FloorItem } from './floor-messages.js';
 import { GroupCommitPipeline } from './floor-pipeline.js';
@@ -53,7 +54,7 @@ async function main(): Promise<void> {
   const producer = kafka.producer({
     idempotent: true,
     allowAutoTopicCreation: false,
-    createPartitioner: Partitioners.DefaultPartitioner,
+    createPartitioner: keyPartitioner,
   });
   await producer.connect();
   const batches = new FloorBatches(pool, producer, { topics, lanes: OUTBOX_LANES });

@@ -1,5 +1,6 @@
-import { Partitioners, type Kafka, type Producer } from 'kafkajs';
+import type { Kafka, Producer } from 'kafkajs';
 import { HEADERS, MESSAGE_TYPES, SCHEMA_VERSION, topicNames } from '#contracts';
+import { keyPartitioner } from '#messaging';
 import type { SagaEnd, StartLatencies } from './bench-system.js';
 import { BENCH_SAGA } from './bench-saga.js';
 import { loadClient, SagaEndsWatcher } from './saga-ends.js';
@@ -44,7 +45,7 @@ export class KafkaFrontDoor implements FrontDoor {
   async connect(): Promise<void> {
     this.producer = this.kafka.producer({
       idempotent: true,
-      createPartitioner: Partitioners.DefaultPartitioner,
+      createPartitioner: keyPartitioner,
     });
     await this.producer.connect();
     await this.ends.connect();

@@ -163,6 +163,9 @@ describe('the kafkajs eachBatch handler', () => {
     const badKey = { ...record(3, 'k'), key: Buffer.from([0xc3, 0x28]) } as KafkaMessage;
     const badHeader = record(5, 'h', { 'x-h': Buffer.from([0xed, 0xa0, 0x80]) });
     const nul = record(6, 'nul\u0000 is valid UTF-8');
+    // A header given more than once: one value that is not text is enough.
+    const badRepeated = record(7, 'r', { 'x-r': [Buffer.from('fine'), Buffer.from([0xff])] });
+    const goodRepeated = record(8, 'g', { 'x-r': [Buffer.from('fine'), Buffer.from('é')] });
     const { payload, events } = fakePayload([
       record(1, 'a'),
       badValue,
@@ -170,11 +173,13 @@ describe('the kafkajs eachBatch handler', () => {
       record(4, 'bad'),
       badHeader,
       nul,
+      badRepeated,
+      goodRepeated,
     ]);
 
     await eachBatch(payload);
 
-    expect(handed).toEqual([['a', 'bad', 'nul\u0000 is valid UTF-8']]);
+    expect(handed).toEqual([['a', 'bad', 'nul\u0000 is valid UTF-8', 'g']]);
     const reasons = sent[0]!.records.map((r) => [
       (r.headers as Record<string, string>)[DEAD_LETTER_HEADERS.originalOffset],
       (r.headers as Record<string, string>)[DEAD_LETTER_HEADERS.reason],
@@ -184,10 +189,11 @@ describe('the kafkajs eachBatch handler', () => {
       ['3', 'the key is not valid UTF-8'],
       ['4', 'invalid'],
       ['5', 'header x-h is not valid UTF-8'],
+      ['7', 'header x-r is not valid UTF-8'],
     ]);
     // The bytes are kept as they came.
     expect(sent[0]!.records[0]!.value).toEqual(Buffer.from([0x7b, 0xff, 0x7d]));
-    expect(events).toContain('commit saga.replies/2@7');
+    expect(events).toContain('commit saga.replies/2@9');
 
     const only = processor({
       requireUtf8: true,

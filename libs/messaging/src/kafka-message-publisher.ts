@@ -1,4 +1,5 @@
-import { Partitioners, type Kafka, type Message, type Producer, type TopicMessages } from 'kafkajs';
+import type { Kafka, Message, Producer, TopicMessages } from 'kafkajs';
+import { keyPartitioner } from './key-partitioner.js';
 import { toTopicMessages } from './kafka-message-mapping.js';
 import { toKafkaRetry, type ResolvedKafkaTransportOptions } from './kafka-transport-options.js';
 import { type TransportLogger } from './transport-logger.js';
@@ -68,7 +69,7 @@ export class KafkaMessagePublisher implements MessagePublisher, KafkaRecordSende
       const producer = this.kafka.producer({
         idempotent: true,
         allowAutoTopicCreation: false,
-        createPartitioner: Partitioners.DefaultPartitioner,
+        createPartitioner: keyPartitioner,
         retry: toKafkaRetry(this.options.producer.retry),
       });
       const connecting = producer.connect().then(() => producer);

@@ -2,6 +2,7 @@
 // Timeouts are shortened so joins, rebalances and retries take well under a second each.
 import { AssignerProtocol, Kafka, logLevel } from 'kafkajs';
 import { KafkaTransport, type TransportLogger } from '#messaging';
+import { JAVA_MURMUR2 } from '../../../libs/messaging/src/java-murmur2.fixture.js';
 import { kafkaBrokers, uniqueName } from '../../support/services.js';
 import { waitFor } from '../../support/wait-for.js';
 import { describeTransportContract, type TransportUnderTest } from './transport.contract.js';
@@ -83,6 +84,31 @@ afterAll(() => {
 
 describeTransportContract('kafkajs on a real broker', createKafkaTransport, {
   testTimeoutMs: 30_000,
+});
+
+describe('the kafkajs publisher and the partition of a key', () => {
+  it('puts each key on the partition a Java client puts it on', async () => {
+    const partitions = 6;
+    const transport = await createKafkaTransport();
+    const probe = new Kafka({ brokers: kafkaBrokers(), logLevel: logLevel.WARN }).admin();
+    await probe.connect();
+    const topic = uniqueName('keyed');
+    try {
+      await transport.administrator.ensureTopics([{ topic, partitions }]);
+      const ends = async () =>
+        new Map((await probe.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)]));
+      for (const [key, hash] of JAVA_MURMUR2) {
+        const before = await ends();
+        await transport.publisher.publish([{ topic, key, headers: {}, value: key }]);
+        const after = await ends();
+        const grown = [...after].filter(([p, high]) => high > (before.get(p) ?? 0));
+        expect([key, grown.map(([p]) => p)]).toEqual([key, [(hash & 0x7fffffff) % partitions]]);
+      }
+    } finally {
+      await probe.disconnect();
+      await transport.close();
+    }
+  });
 });
 
 describe('the kafkajs consumer when it loses its partition in the middle of a batch', () => {

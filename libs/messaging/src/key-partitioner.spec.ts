@@ -1,0 +1,73 @@
+import { randomBytes, randomInt, randomUUID } from 'node:crypto';
+import { Partitioners, type PartitionerArgs, type PartitionMetadata } from 'kafkajs';
+import { JAVA_MURMUR2 } from './java-murmur2.fixture.js';
+import { keyPartitioner, murmur2 } from './key-partitioner.js';
+
+const metadata = (count: number, leaderless: readonly number[] = []): PartitionMetadata[] =>
+  Array.from({ length: count }, (_, partitionId) => ({
+    partitionErrorCode: 0,
+    partitionId,
+    leader: leaderless.includes(partitionId) ? -1 : 0,
+    replicas: [0],
+    isr: [0],
+  }));
+
+const args = (
+  message: PartitionerArgs['message'],
+  partitionMetadata = metadata(8),
+): PartitionerArgs => ({ topic: 'saga.commands.echo', partitionMetadata, message });
+
+/** Text of `length` UTF-16 units drawn from ASCII, accented letters, CJK and emoji. */
+function text(length: number): string {
+  const alphabet = ['a', 'Z', '7', '-', 'é', 'ß', '漢', '字', '😀'];
+  let out = '';
+  while (out.length < length) out += alphabet[randomInt(alphabet.length)];
+  return out;
+}
+
+describe('keyPartitioner', () => {
+  it("puts every key on the partition kafkajs's DefaultPartitioner (Java's) puts it on", () => {
+    const ours = keyPartitioner();
+    const kafkajs = Partitioners.DefaultPartitioner();
+    const keys: (string | Buffer)[] = [
+      '',
+      'a',
+      'ab',
+      'abc',
+      'abcd',
+      ...Array.from({ length: 500 }, () => randomUUID()),
+      ...Array.from({ length: 300 }, (_, i) => text(i % 120)),
+      ...Array.from({ length: 200 }, (_, i) => randomBytes(i % 40)),
+    ];
+    for (const partitions of [1, 3, 8, 12, 64]) {
+      for (const key of keys) {
+        const asked = args({ key, value: null }, metadata(partitions));
+        expect([key, partitions, ours(asked)]).toEqual([key, partitions, kafkajs(asked)]);
+      }
+    }
+  });
+
+  it("gives Java's murmur2 of known inputs", () => {
+    for (const [input, hash] of JAVA_MURMUR2) {
+      expect([input, murmur2(Buffer.from(input))]).toEqual([input, hash]);
+    }
+  });
+
+  it('keeps a partition the message names', () => {
+    expect(keyPartitioner()(args({ key: 'saga-1', value: null, partition: 5 }))).toBe(5);
+  });
+
+  it('takes the available partitions in turn for messages without a key', () => {
+    const partitioner = keyPartitioner();
+    const chosen = Array.from({ length: 12 }, () =>
+      partitioner(args({ value: 'no key' }, metadata(4, [1]))),
+    );
+    expect(new Set(chosen)).toEqual(new Set([0, 2, 3]));
+    for (let i = 3; i < chosen.length; i++) expect(chosen[i]).toBe(chosen[i - 3]);
+  });
+
+  it('still gives a partition when none has a leader', () => {
+    const chosen = keyPartitioner()(args({ value: 'no key' }, metadata(3, [0, 1, 2])));
+    expect([0, 1, 2]).toContain(chosen);
+  });
+});

@@ -1,0 +1,67 @@
+import { randomInt } from 'node:crypto';
+import type { ICustomPartitioner, PartitionerArgs } from 'kafkajs';
+
+const M = 0x5bd1e995;
+const SEED = 0x9747b28c;
+
+/**
+ * Java's murmur2 (`org.apache.kafka.common.utils.Utils.murmur2`) of `data`, as a signed 32-bit
+ * int: the hash Java clients, and kafkajs's DefaultPartitioner, put a record's key on a
+ * partition with. `Math.imul` wraps as Java's `int` does, so nothing is allocated (kafkajs's copy
+ * makes a 64-bit `Long` per operation, about 7 % of what the coordinator allocated under load).
+ */
+export function murmur2(data: Uint8Array, length = data.length): number {
+  const whole = length & ~3;
+  let h = SEED ^ length;
+  for (let i = 0; i < whole; i += 4) {
+    let k = data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24);
+    k = Math.imul(k, M);
+    k ^= k >>> 24;
+    k = Math.imul(k, M);
+    h = Math.imul(h, M) ^ k;
+  }
+  // The last one to three bytes, as Java's switch that falls through takes them.
+  const tail = length & 3;
+  if (tail > 0) {
+    if (tail === 3) h ^= data[whole + 2]! << 16;
+    if (tail >= 2) h ^= data[whole + 1]! << 8;
+    h ^= data[whole]!;
+    h = Math.imul(h, M);
+  }
+  h ^= h >>> 13;
+  h = Math.imul(h, M);
+  h ^= h >>> 15;
+  return h | 0;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * kafkajs's DefaultPartitioner (Java's: the same key on the same partition as any Java client),
+ * without its allocations: a partition the message names; else, for a key, murmur2 of its UTF-8
+ * bytes (a string key encoded into a buffer kept for the purpose when it fits) over all the
+ * topic's partitions; else the next available partition in turn (any partition when none is).
+ */
+export const keyPartitioner: ICustomPartitioner = () => {
+  const turns = new Map<string, number>();
+  const scratch = new Uint8Array(256);
+  const hash = (key: Buffer | string): number => {
+    if (typeof key !== 'string') return murmur2(key);
+    // UTF-8 takes at most 3 bytes per UTF-16 unit: a key that may not fit is encoded whole.
+    if (key.length * 3 > scratch.length) return murmur2(encoder.encode(key));
+    return murmur2(scratch, encoder.encodeInto(key, scratch).written);
+  };
+  return ({ topic, partitionMetadata, message }: PartitionerArgs): number => {
+    if (message.partition !== null && message.partition !== undefined) return message.partition;
+    const partitions = partitionMetadata.length;
+    const key = message.key;
+    if (key !== null && key !== undefined) {
+      return (hash(key) & 0x7fffffff) % partitions;
+    }
+    const turn = (turns.get(topic) ?? randomInt(2 ** 31)) + 1;
+    turns.set(topic, turn);
+    const available = partitionMetadata.filter((partition) => partition.leader >= 0);
+    if (available.length === 0) return (turn & 0x7fffffff) % partitions;
+    return available[(turn & 0x7fffffff) % available.length]!.partitionId;
+  };
+};
