@@ -4,6 +4,11 @@ import { z } from 'zod';
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+/** Whether logs at least as severe as `configured` (LOG_LEVEL) include lines at `level`. */
+export function logsAt(configured: LogLevel, level: Exclude<LogLevel, 'silent'>): boolean {
+  return configured !== 'silent' && LOG_LEVELS.indexOf(level) <= LOG_LEVELS.indexOf(configured);
+}
+
 /** A dotted path of keys, `*` for any key (`password`, `card.*`, `*.token`). */
 const REDACT_PATH = /^(\*|[A-Za-z0-9_-]+)(\.(\*|[A-Za-z0-9_-]+))*$/;
 

@@ -265,7 +265,10 @@ export function coreProviders(inputs: CoreInputs): Provider[] {
             sensitive,
             gate,
             fastPath,
-            telemetry: { metrics: new SagaMetrics(metrics.registry), log: new SagaLog(registry) },
+            telemetry: {
+              metrics: new SagaMetrics(metrics.registry),
+              log: new SagaLog(registry, config.logLevel),
+            },
             versions: definitions,
             stateCacheSize: config.tuning.stateCacheSize,
           },
