@@ -1,7 +1,7 @@
 export { deadLetterTopic, InvalidBatchOutcomeError } from './dead-letter.js';
 export { KafkaMessageConsumer, type KafkaConsumerFactory } from './kafka-message-consumer.js';
 export { KafkaMessagePublisher } from './kafka-message-publisher.js';
-export { keyPartitioner, murmur2 } from './key-partitioner.js';
+export { keyPartitioner } from './key-partitioner.js';
 export { decodeHeaders } from './kafka-message-mapping.js';
 export { KafkaTopicAdministrator } from './kafka-topic-administrator.js';
 export {

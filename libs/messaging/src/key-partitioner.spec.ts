@@ -38,12 +38,30 @@ describe('keyPartitioner', () => {
       ...Array.from({ length: 500 }, () => randomUUID()),
       ...Array.from({ length: 300 }, (_, i) => text(i % 120)),
       ...Array.from({ length: 200 }, (_, i) => randomBytes(i % 40)),
+      // Unpaired surrogates: where two UTF-8 encoders could differ.
+      '\ud800',
+      'a\udc00b',
+      `${'x'.repeat(84)}\ud83d`,
+      // Around the length past which a key is encoded whole (85 UTF-16 units fit the buffer).
+      'k'.repeat(85),
+      'k'.repeat(86),
+      '😀'.repeat(42) + 'é',
+      '😀'.repeat(43),
     ];
     for (const partitions of [1, 3, 8, 12, 64]) {
       for (const key of keys) {
         const asked = args({ key, value: null }, metadata(partitions));
         expect([key, partitions, ours(asked)]).toEqual([key, partitions, kafkajs(asked)]);
       }
+    }
+  });
+
+  it('hashes a key of another type as kafkajs does: the UTF-8 of its text', () => {
+    const ours = keyPartitioner();
+    const kafkajs = Partitioners.DefaultPartitioner();
+    for (const key of [42, new Uint8Array([1, 2, 3]), true]) {
+      const asked = args({ key: key as never, value: null });
+      expect(ours(asked)).toBe(kafkajs(asked));
     }
   });
 
@@ -66,8 +84,12 @@ describe('keyPartitioner', () => {
     for (let i = 3; i < chosen.length; i++) expect(chosen[i]).toBe(chosen[i - 3]);
   });
 
-  it('still gives a partition when none has a leader', () => {
-    const chosen = keyPartitioner()(args({ value: 'no key' }, metadata(3, [0, 1, 2])));
-    expect([0, 1, 2]).toContain(chosen);
+  it('takes every partition in turn when none has a leader', () => {
+    const partitioner = keyPartitioner();
+    const chosen = Array.from({ length: 6 }, () =>
+      partitioner(args({ value: 'no key' }, metadata(3, [0, 1, 2]))),
+    );
+    expect(new Set(chosen)).toEqual(new Set([0, 1, 2]));
+    for (let i = 3; i < chosen.length; i++) expect(chosen[i]).toBe(chosen[i - 3]);
   });
 });

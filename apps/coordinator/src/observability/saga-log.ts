@@ -20,7 +20,7 @@ export class SagaLog {
   /** `level`: the least severe level the logs write (LOG_LEVEL); no line below it is built. */
   constructor(
     private readonly registry: SagaRegistry,
-    level: LogLevel = 'debug',
+    level: LogLevel,
   ) {
     this.info = logsAt(level, 'info');
     this.debug = logsAt(level, 'debug');

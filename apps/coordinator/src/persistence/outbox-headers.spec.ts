@@ -48,6 +48,13 @@ describe('outbox headers left out of the row when the payload gives them', () =>
     expect(read).toEqual(headers);
   });
 
+  it('keeps a header whose name an object inherits (constructor, toString)', () => {
+    const headers = { ...commandHeaders(command), ...trace, constructor: 'c', toString: 't' };
+    const { stored, read } = roundTrip(headers, command);
+    expect(stored.headers).toEqual({ ...trace, constructor: 'c', toString: 't' });
+    expect(read).toEqual(headers);
+  });
+
   it("stores nothing of a saga event's headers and reads them back", () => {
     const headers = sagaMessageHeaders(event.eventId, event, MESSAGE_TYPES.event);
     const { stored, read } = roundTrip(headers, event);

@@ -42,7 +42,7 @@ export function storedHeaders(headers: Record<string, string>, payload: JsonValu
     if (headers[name] !== given[name]) return { from: HEADERS_FROM.nothing, headers };
   }
   const rest: Record<string, string> = {};
-  for (const name in headers) if (!(name in given)) rest[name] = headers[name]!;
+  for (const name in headers) if (!Object.hasOwn(given, name)) rest[name] = headers[name]!;
   return { from, headers: rest };
 }
 
