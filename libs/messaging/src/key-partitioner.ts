@@ -35,24 +35,27 @@ export function murmur2(data: Uint8Array, length = data.length): number {
   return h | 0;
 }
 
+const encoder = new TextEncoder();
+
 /**
  * kafkajs's DefaultPartitioner (Java's: the same key on the same partition as any Java client),
- * without its allocations for a keyed message: a partition the message names; else, for a key,
- * murmur2 of its UTF-8 bytes (a string key written into a buffer kept for the purpose when it
+ * without its allocations (a keyed message costs encodeInto's small result): a partition the message names; else, for a key,
+ * murmur2 of its UTF-8 bytes (a string key encoded into a buffer kept for the purpose when it
  * fits) over all the topic's partitions; else the next available partition in turn (any
  * partition when none is).
  */
 export const keyPartitioner: ICustomPartitioner = () => {
   const turns = new Map<string, number>();
-  const scratch = Buffer.allocUnsafeSlow(256);
+  const scratch = new Uint8Array(256);
   const hash = (key: unknown): number => {
     if (Buffer.isBuffer(key)) return murmur2(key);
-    // As kafkajs: any other key is hashed as the UTF-8 of its text (Buffer.from's encoder, so
-    // an unpaired surrogate becomes the same bytes). UTF-8 takes at most 3 bytes per UTF-16
-    // unit: a key that may not fit the scratch buffer is encoded whole.
+    // As kafkajs: any other key is hashed as the UTF-8 of its text (an unpaired surrogate
+    // becomes U+FFFD, as Buffer.from makes it). UTF-8 takes at most 3 bytes per UTF-16 unit: a
+    // key that may not fit the scratch buffer is encoded whole. encodeInto, not Buffer#write:
+    // 0.09-0.10 against 0.13-0.14 µs per uuid key, its small result object included.
     const text = String(key);
-    if (text.length * 3 > scratch.length) return murmur2(Buffer.from(text));
-    return murmur2(scratch, scratch.write(text));
+    if (text.length * 3 > scratch.length) return murmur2(encoder.encode(text));
+    return murmur2(scratch, encoder.encodeInto(text, scratch).written);
   };
   return ({ topic, partitionMetadata, message }: PartitionerArgs): number => {
     if (message.partition !== null && message.partition !== undefined) return message.partition;
