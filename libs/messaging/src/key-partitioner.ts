@@ -1,5 +1,4 @@
-import { randomInt } from 'node:crypto';
-import type { ICustomPartitioner, PartitionerArgs } from 'kafkajs';
+import { Partitioners, type ICustomPartitioner, type PartitionerArgs } from 'kafkajs';
 
 const M = 0x5bd1e995;
 const SEED = 0x9747b28c;
@@ -39,13 +38,13 @@ const encoder = new TextEncoder();
 
 /**
  * kafkajs's DefaultPartitioner (Java's: the same key on the same partition as any Java client),
- * without its allocations (a keyed message costs encodeInto's small result): a partition the message names; else, for a key,
- * murmur2 of its UTF-8 bytes (a string key encoded into a buffer kept for the purpose when it
- * fits) over all the topic's partitions; else the next available partition in turn (any
- * partition when none is).
+ * without its allocations for a keyed message: murmur2 of the key's UTF-8 bytes (a string key
+ * encoded into a buffer kept for the purpose when it fits; encodeInto's small result is all it
+ * allocates) over all the topic's partitions. A message that names its partition, or has no
+ * key (rare here: the coordinator and the kit key their messages), goes to kafkajs's own.
  */
 export const keyPartitioner: ICustomPartitioner = () => {
-  const turns = new Map<string, number>();
+  const unkeyed = Partitioners.DefaultPartitioner();
   const scratch = new Uint8Array(256);
   const hash = (key: unknown): number => {
     if (Buffer.isBuffer(key)) return murmur2(key);
@@ -57,17 +56,10 @@ export const keyPartitioner: ICustomPartitioner = () => {
     if (text.length * 3 > scratch.length) return murmur2(encoder.encode(text));
     return murmur2(scratch, encoder.encodeInto(text, scratch).written);
   };
-  return ({ topic, partitionMetadata, message }: PartitionerArgs): number => {
-    if (message.partition !== null && message.partition !== undefined) return message.partition;
-    const partitions = partitionMetadata.length;
-    const key = message.key;
-    if (key !== null && key !== undefined) {
-      return (hash(key) & 0x7fffffff) % partitions;
-    }
-    const turn = (turns.get(topic) ?? randomInt(2 ** 31)) + 1;
-    turns.set(topic, turn);
-    const available = partitionMetadata.filter((partition) => partition.leader >= 0);
-    if (available.length === 0) return (turn & 0x7fffffff) % partitions;
-    return available[(turn & 0x7fffffff) % available.length]!.partitionId;
+  return (args: PartitionerArgs): number => {
+    const { partition, key } = args.message;
+    if (partition !== null && partition !== undefined) return partition;
+    if (key === null || key === undefined) return unkeyed(args);
+    return (hash(key) & 0x7fffffff) % args.partitionMetadata.length;
   };
 };
