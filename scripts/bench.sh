@@ -11,5 +11,4 @@ source scripts/local-services.sh
 
 npm run --silent build
 echo "Benchmarking with KAFKA_BROKERS=$KAFKA_BROKERS and the database at ${DATABASE_URL%%\?*}" | sed -E 's#//[^@/]*@#//***@#'
-# kafkajs 2.2.4 arms a timer with a negative delay under Node 24 (harmless; Node clamps it to 1 ms).
-node --disable-warning=TimeoutNegativeWarning dist/bench/saga-bench/run-bench.js
+node dist/bench/saga-bench/run-bench.js

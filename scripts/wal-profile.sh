@@ -73,7 +73,7 @@ watch_run &
 copier=$!
 
 npm run --silent build
-node --disable-warning=TimeoutNegativeWarning dist/bench/saga-bench/run-bench.js
+node dist/bench/saga-bench/run-bench.js
 wait "$copier" || true
 
 sagas=$(cat "$work/sagas")

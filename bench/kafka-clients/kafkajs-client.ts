@@ -1,5 +1,5 @@
 import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
-import { decodeHeaders, keyPartitioner } from '#messaging';
+import { decodeHeaders, keyPartitioner, stopKafkajsIdleLoop } from '#messaging';
 import type { BenchClient, BenchProducer, ClientSettings, ConsumeRun } from './bench-client.js';
 import { TRANSPORT_DEFAULTS as D } from './bench-client.js';
 import type { DecodedMessage } from './bench-messages.js';
@@ -13,9 +13,11 @@ const retry = {
 
 /**
  * kafkajs 2.2.4 set up as libs/messaging does it: the producer of KafkaMessagePublisher and the
- * consumer of KafkaMessageConsumer (eachBatch, manual commits per chunk of maxBatchSize).
+ * consumer of KafkaMessageConsumer (eachBatch, manual commits per chunk of maxBatchSize), its
+ * idle loop stopped.
  */
 export function kafkajsClient(settings: ClientSettings): BenchClient {
+  stopKafkajsIdleLoop();
   const kafka = new Kafka({
     brokers: [...settings.brokers],
     clientId: settings.clientId,

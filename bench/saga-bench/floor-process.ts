@@ -9,6 +9,7 @@ import { Kafka, logLevel, type Consumer, type EachBatchPayload } from 'kafkajs';
 import pg from 'pg';
 import { topicNames } from '../../libs/contracts/src/topics.js';
 import { keyPartitioner } from '../../libs/messaging/src/key-partitioner.js';
+import { stopKafkajsIdleLoop } from '../../libs/messaging/src/kafkajs-idle-loop.js';
 import { FloorBatches } from './floor-batch.js';
 import { parseReply, parseStart, type FloorItem } from './floor-messages.js';
 import { GroupCommitPipeline } from './floor-pipeline.js';
@@ -49,6 +50,7 @@ async function main(): Promise<void> {
     setup.release();
   }
 
+  stopKafkajsIdleLoop(); // as every kafkajs client of the coordinator's
   const kafka = new Kafka({ clientId: 'bench-floor', brokers, logLevel: logLevel.ERROR });
   await createTopics(kafka, Object.values(topics), partitions);
   const producer = kafka.producer({

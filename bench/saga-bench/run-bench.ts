@@ -10,6 +10,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import pg from 'pg';
+import { stopKafkajsIdleLoop } from '#messaging';
 import type {
   BenchRun,
   BenchSettings,
@@ -191,6 +192,7 @@ async function main(): Promise<void> {
   const runId = `b${Date.now().toString(36)}`;
   const db = new pg.Client({ connectionString: databaseUrl });
   await db.connect();
+  stopKafkajsIdleLoop();
   const admin = new Kafka({ brokers, clientId: 'bench-harness', logLevel: logLevel.ERROR }).admin();
   await admin.connect();
   const kafkaPid = findKafkaPid(brokers[0]!);

@@ -80,6 +80,10 @@ function processor(overrides: Partial<BatchProcessorOptions> & { handleBatch: Ba
       sent.push({ topic, records });
     },
     isPaused: () => false,
+    waitForResume: async (ms) => {
+      delays.push(ms);
+      return !stop.signal.aborted;
+    },
     stopSignal: stop.signal,
     delay: async (ms) => {
       delays.push(ms);
@@ -391,10 +395,53 @@ describe('the kafkajs eachBatch handler', () => {
     expect(events).toEqual(['resolve 0', 'commit saga.replies/2@1', 'heartbeat']);
   });
 
-  it('hands nothing over while paused, and pauses the partition', async () => {
+  it('while paused, holds the batch in hand, heartbeating, and hands it over once resumed', async () => {
+    let paused = true;
+    const handed: (string | null)[] = [];
+    let waits = 0;
+    let held = 0;
+    const { eachBatch } = processor({
+      isPaused: () => paused,
+      onHold: () => (held += 1),
+      waitForResume: async (ms) => {
+        expect(ms).toBe(3_000); // a heartbeat interval at most
+        waits += 1;
+        if (waits === 3) paused = false; // resumed during the third wait
+        return true;
+      },
+      handleBatch: async (messages) => {
+        handed.push(...messages.map((m) => m.value));
+        return NONE;
+      },
+    });
+    const { payload, events } = fakePayload([record(0, 'a')]);
+
+    await eachBatch(payload);
+
+    expect(held).toBe(1);
+    expect(waits).toBe(3);
+    expect(handed).toEqual(['a']);
+    // One heartbeat after each wait, then the chunk as usual: kafkajs is never paused.
+    expect(events).toEqual([
+      'heartbeat',
+      'heartbeat',
+      'heartbeat',
+      'resolve 0',
+      'commit saga.replies/2@1',
+      'heartbeat',
+    ]);
+  });
+
+  it('gives up a batch held while paused when the consumer stops, committing nothing', async () => {
     let calls = 0;
+    const stop = new AbortController();
     const { eachBatch } = processor({
       isPaused: () => true,
+      stopSignal: stop.signal,
+      waitForResume: async () => {
+        stop.abort();
+        return false;
+      },
       handleBatch: async () => {
         calls += 1;
         return NONE;
@@ -403,7 +450,7 @@ describe('the kafkajs eachBatch handler', () => {
     const { payload, events } = fakePayload([record(0, 'a')]);
     await eachBatch(payload);
     expect(calls).toBe(0);
-    expect(events).toEqual(['pause']);
+    expect(events).toEqual([]);
   });
 
   it('commits the chunks of partitions handled at once in one request', async () => {
@@ -576,9 +623,16 @@ describe('the wait for fuller batches under load', () => {
     expect(events.filter((event) => event === 'heartbeat')).toHaveLength(4);
   });
 
-  it('does not wait while paused, nor for a partition given up', async () => {
+  it('does not wait once paused, nor for a partition given up', async () => {
     const waitUnderLoad = { fromRecordsPerSecond: 1, minBytes: 1_000_000, maxWaitMs: 50 };
-    const paused = loaded(waitUnderLoad, 0, { isPaused: () => true });
+    let pausedNow = false;
+    const paused = loaded(waitUnderLoad, 0, {
+      isPaused: () => pausedNow,
+      handleBatch: async () => {
+        pausedNow = true; // paused while the batch was handled
+        return NONE;
+      },
+    });
     await paused.eachBatch(fakePayload(records(5)).payload);
 
     const given = loaded(waitUnderLoad, 0);

@@ -28,6 +28,10 @@ export interface BatchProcessorOptions {
   sendDeadLetters(topic: string, records: readonly Message[]): Promise<void>;
   /** True while the consumer is paused: no new chunk starts. */
   isPaused(): boolean;
+  /** Resolves true once the consumer is resumed or after `ms`, false when `signal` aborted first. */
+  waitForResume(ms: number, signal: AbortSignal): Promise<boolean>;
+  /** Called when a batch starts to wait for the consumer to be resumed. */
+  readonly onHold?: () => void;
   /** Aborted by `stop()`: cuts a back-off wait short and gives up the batch waiting in it. */
   readonly stopSignal: AbortSignal;
   /** Waits `ms`; false when `signal` aborted first. */
@@ -55,9 +59,10 @@ const GAVE_UP = Symbol('gave up');
 /**
  * Builds the kafkajs `eachBatch` handler (to run with autoCommit and eachBatchAutoResolve off).
  * Per chunk: hand it to the handler (retried with back-off, never skipped), publish its dead
- * letters, then resolve and commit its last offset, report it (onChunk) and heartbeat. Nothing
- * is committed for a chunk whose handler or dead letters have not succeeded, nor once the
- * partition is stale.
+ * letters, then resolve and commit its last offset, report it (onChunk) and heartbeat. While
+ * the consumer is paused, no chunk starts: the batch waits in hand (see holdWhilePaused).
+ * Nothing is committed for a chunk whose handler or dead letters have not succeeded, nor once
+ * the partition is stale.
  * Errors from kafkajs itself (a heartbeat that reports a rebalance, a refused commit) propagate,
  * so kafkajs rejoins the group and the uncommitted messages are fetched again by their owner;
  * Kafka's generation check refuses a commit from a member that lost the partition (one that
@@ -83,6 +88,23 @@ export function createEachBatchHandler(
       left -= slice;
       await payload.heartbeat();
     } while (left > 0);
+    return payload.isRunning() && !options.stopSignal.aborted;
+  }
+
+  /**
+   * Holds the batch in hand until the consumer is resumed, heartbeating: kafkajs fetches nothing
+   * more meanwhile, and a resume hands it over at once. (kafkajs's own pause would make it sleep
+   * its idle fetch wait between fetches, which would then also bound how soon a resume is seen.)
+   * False when the consumer stops meanwhile: the batch is given up uncommitted.
+   */
+  async function holdWhilePaused(payload: EachBatchPayload): Promise<boolean> {
+    options.onHold?.();
+    while (options.isPaused()) {
+      if (!payload.isRunning() || options.stopSignal.aborted) return false;
+      const resumed = await options.waitForResume(options.heartbeatIntervalMs, options.stopSignal);
+      if (!resumed) return false;
+      await payload.heartbeat();
+    }
     return payload.isRunning() && !options.stopSignal.aborted;
   }
 
@@ -168,12 +190,7 @@ export function createEachBatchHandler(
     if (first)
       options.backlog?.fetched(topic, partition, Number(highWatermark), Number(first.offset));
     for (let start = 0; start < messages.length; start += options.maxBatchSize) {
-      if (options.isPaused()) {
-        // Also pauses a consumer that kafkajs restarted after a crash (it forgets pauses);
-        // the rest of the batch is fetched again after resume.
-        payload.pause();
-        return;
-      }
+      if (options.isPaused() && !(await holdWhilePaused(payload))) return;
       if (!payload.isRunning() || payload.isStale()) return;
       const chunk = messages.slice(start, start + options.maxBatchSize);
       if (!(await processChunk(payload, chunk))) return;
@@ -202,8 +219,7 @@ export function createEachBatchHandler(
   return async (payload) => {
     try {
       const cameInAtMs = monotonicNow();
-      // A batch given back while paused is counted when it is fetched again.
-      if (options.waitUnderLoad !== undefined && !options.isPaused()) {
+      if (options.waitUnderLoad !== undefined) {
         const { messages } = payload.batch;
         arrivals.add(cameInAtMs, messages.length, recordBytes(messages));
       }

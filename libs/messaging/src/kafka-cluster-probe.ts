@@ -1,5 +1,6 @@
 import { Kafka, logLevel } from 'kafkajs';
 import type { KafkaClientSecurity } from './kafka-security.js';
+import { stopKafkajsIdleLoop } from './kafkajs-idle-loop.js';
 
 /**
  * A check that resolves when the cluster answers a metadata request with at least one broker,
@@ -10,6 +11,7 @@ export function kafkaClusterProbe(
   security: KafkaClientSecurity = {},
   clientId = 'saga-coordinator-health',
 ): () => Promise<void> {
+  stopKafkajsIdleLoop();
   const kafka = new Kafka({
     ...security,
     clientId,

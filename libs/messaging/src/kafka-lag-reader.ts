@@ -1,5 +1,6 @@
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import type { KafkaClientSecurity } from './kafka-security.js';
+import { stopKafkajsIdleLoop } from './kafkajs-idle-loop.js';
 
 /**
  * Reads how far consumer groups are behind, through one admin client connected on first use
@@ -45,6 +46,7 @@ export class KafkaLagReader {
 
   private connected(): Promise<Admin> {
     return (this.admin ??= (async () => {
+      stopKafkajsIdleLoop();
       const client = new Kafka({
         ...this.security,
         clientId: this.clientId,

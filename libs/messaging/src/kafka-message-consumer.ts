@@ -27,8 +27,10 @@ export interface KafkaMessageConsumerDependencies {
   readonly logger: TransportLogger;
   /** The wall clock: the time written in `failed-at` headers, and what message ages count to (default: the system clock). */
   readonly now?: () => Date;
-  /** Called each time the consumer starts a fetch: for liveness metrics, and tests that wait for a poll. */
+  /** Called each time the consumer starts a fetch: for tests that wait for a poll. */
   readonly onPoll?: () => void;
+  /** Called when a fetched batch starts to wait for a resume: for tests that wait for a paused consumer to settle. */
+  readonly onHold?: () => void;
   /** Makes each kafkajs consumer (default: `kafka.consumer(config)`). */
   readonly createConsumer?: KafkaConsumerFactory;
 }
@@ -38,7 +40,9 @@ type State = 'new' | 'running' | 'stopped';
 /**
  * The kafkajs adapter of MessageConsumer: one kafkajs consumer at a time in one group,
  * `eachBatch` with manual commits (see createEachBatchHandler), reading from the earliest offset
- * when the group has none. Pause and resume act on every subscribed topic.
+ * when the group has none. Pause and resume act on every subscribed topic: a paused consumer
+ * holds the batch it has fetched, if any, without handing it over, and fetches nothing more;
+ * a resume hands it over at once.
  *
  * A crash, before or after the first join, never ends it: the crashed kafkajs consumer is
  * disconnected (which also cancels kafkajs's own restart, so there is never a second member)
@@ -47,9 +51,10 @@ type State = 'new' | 'running' | 'stopped';
  */
 export class KafkaMessageConsumer implements MessageConsumer {
   private state: State = 'new';
-  private consumer: Consumer | undefined;
   private topics: string[] = [];
   private paused = false;
+  /** Waits cut short by the next resume. */
+  private readonly resumeWaiters = new Set<() => void>();
   private member = false;
   private stopping: Promise<void> | undefined;
   private supervising: Promise<void> = Promise.resolve();
@@ -83,12 +88,29 @@ export class KafkaMessageConsumer implements MessageConsumer {
 
   pause(): void {
     this.paused = true;
-    this.applyPause();
   }
 
   resume(): void {
     this.paused = false;
-    this.applyPause();
+    for (const wake of [...this.resumeWaiters]) wake();
+  }
+
+  /** Resolves true at the next resume or after `ms`, false when `signal` aborted first. */
+  private waitForResume(ms: number, signal: AbortSignal): Promise<boolean> {
+    if (signal.aborted) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const done = (result: boolean) => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        this.resumeWaiters.delete(onResume);
+        resolve(result);
+      };
+      const onResume = () => done(true);
+      const onAbort = () => done(false);
+      const timer = setTimeout(() => done(true), ms);
+      this.resumeWaiters.add(onResume);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
   }
 
   stop(): Promise<void> {
@@ -142,7 +164,6 @@ export class KafkaMessageConsumer implements MessageConsumer {
     const { kafka, consumer: tuning, logger } = this.deps;
     const config = toConsumerConfig(options.groupId, tuning, this.deps.retry);
     const consumer = this.deps.createConsumer?.(kafka, config) ?? kafka.consumer(config);
-    this.consumer = consumer;
     const crashed = this.watch(consumer, options.groupId, onJoin);
     const stopped = this.stopController.signal;
     let onStop = (): void => undefined;
@@ -172,6 +193,8 @@ export class KafkaMessageConsumer implements MessageConsumer {
             heartbeatIntervalMs: tuning.heartbeatIntervalMs,
             sendDeadLetters: (topic, records) => this.deps.deadLetters.sendRecords(topic, records),
             isPaused: () => this.paused,
+            waitForResume: (ms, signal) => this.waitForResume(ms, signal),
+            ...(this.deps.onHold ? { onHold: this.deps.onHold } : {}),
             stopSignal: stopped,
             delay: abortableDelay,
             now: this.deps.now ?? (() => new Date()),
@@ -193,29 +216,6 @@ export class KafkaMessageConsumer implements MessageConsumer {
     await new Promise((resolve) => setImmediate(resolve));
     await consumer.disconnect().catch((failure: unknown) => this.logStopError(failure));
     return error;
-  }
-
-  /**
-   * Tells kafkajs to stop or restart fetching. While kafkajs restarts after a crash it has no
-   * group to pause and throws; the flag is enough then: the restarted consumer forgets pauses,
-   * and the batch handler pauses each partition it is handed while the flag is set.
-   */
-  private applyPause(): void {
-    if (!this.member || !this.consumer) return;
-    try {
-      if (this.paused) this.consumer.pause(this.topicList());
-      else this.consumer.resume(this.topicList());
-    } catch (error) {
-      this.deps.logger.log('debug', 'kafkajs could not apply pause/resume now', {
-        component: 'kafka-consumer',
-        paused: this.paused,
-        error: describeError(error),
-      });
-    }
-  }
-
-  private topicList(): { topic: string }[] {
-    return this.topics.map((topic) => ({ topic }));
   }
 
   private logStopError(error: unknown): void {
@@ -251,7 +251,6 @@ export class KafkaMessageConsumer implements MessageConsumer {
       this.backlog.assigned(payload.memberAssignment);
       this.member = true;
       onJoin();
-      if (this.paused) this.applyPause();
       this.firstJoin?.();
     });
     return new Promise((resolve) => {

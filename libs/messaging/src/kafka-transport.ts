@@ -13,7 +13,7 @@ import {
   type ResolvedKafkaTransportOptions,
 } from './kafka-transport-options.js';
 import { jsonLinesTransportLogger, type TransportLogger } from './transport-logger.js';
-import { dropTimeoutNegativeWarnings } from './kafkajs-warnings.js';
+import { stopKafkajsIdleLoop } from './kafkajs-idle-loop.js';
 
 /** Collaborators of the Kafka transport; all optional. */
 export interface KafkaTransportDependencies {
@@ -25,10 +25,12 @@ export interface KafkaTransportDependencies {
   readonly consumerFactory?: KafkaConsumerFactory;
 }
 
-/** Per-consumer settings: overrides of the transport's consumer defaults, and a poll hook. */
+/** Per-consumer settings: overrides of the transport's consumer defaults, and hooks for tests. */
 export interface CreateKafkaConsumerOptions extends KafkaConsumerOptions {
-  /** Called each time the consumer starts a fetch (liveness metrics; tests that wait for a poll). */
+  /** Called each time the consumer starts a fetch (tests that wait for a poll). */
   readonly onPoll?: () => void;
+  /** Called when a fetched batch starts to wait for a resume (tests that wait for a paused consumer). */
+  readonly onHold?: () => void;
 }
 
 /**
@@ -47,7 +49,7 @@ export class KafkaTransport {
     options: KafkaTransportOptions,
     private readonly deps: KafkaTransportDependencies = {},
   ) {
-    dropTimeoutNegativeWarnings();
+    stopKafkajsIdleLoop();
     this.options = resolveKafkaTransportOptions(options);
     this.logger = deps.logger ?? jsonLinesTransportLogger;
     this.kafka = new Kafka({
@@ -70,7 +72,7 @@ export class KafkaTransport {
 
   /** A new consumer (not started); `close()` stops it if it is still running. */
   createConsumer(options: CreateKafkaConsumerOptions = {}): KafkaMessageConsumer {
-    const { onPoll, ...tuning } = options;
+    const { onPoll, onHold, ...tuning } = options;
     const consumer = new KafkaMessageConsumer({
       kafka: this.kafka,
       consumer: resolveConsumerOptions(tuning, this.options.consumer),
@@ -79,6 +81,7 @@ export class KafkaTransport {
       logger: this.logger,
       ...(this.deps.now ? { now: this.deps.now } : {}),
       ...(onPoll ? { onPoll } : {}),
+      ...(onHold ? { onHold } : {}),
       ...(this.deps.consumerFactory ? { createConsumer: this.deps.consumerFactory } : {}),
     });
     this.consumers.add(consumer);

@@ -42,14 +42,24 @@ async function createKafkaTransport(): Promise<TransportUnderTest> {
     administrator: transport.administrator,
     createConsumer() {
       let polls = 0;
-      const consumer = transport.createConsumer({ onPoll: () => (polls += 1) });
+      let last: 'poll' | 'hold' = 'poll';
+      const consumer = transport.createConsumer({
+        onPoll: () => {
+          polls += 1;
+          last = 'poll';
+        },
+        onHold: () => (last = 'hold'),
+      });
       return {
         consumer,
         // Two fetches started after this call: the second begins only once the first one's
-        // batches were handled, and the first began after everything published so far.
+        // batches were handled, and the first began after everything published so far. Or,
+        // paused, a batch held: no fetch starts until it is handed over after a resume.
         async settled() {
           const target = polls + 2;
-          await waitFor('two more polls', () => polls >= target);
+          await waitFor('two more polls, or a batch held while paused', () => {
+            return polls >= target || last === 'hold';
+          });
         },
       };
     },
@@ -109,6 +119,54 @@ describe('the kafkajs publisher and the partition of a key', () => {
       await transport.close();
     }
   });
+});
+
+describe('the kafkajs consumer, paused', () => {
+  it('sees a resume at once, however long its idle fetch waits at the broker', async () => {
+    // Ten seconds of idle wait, against three for the message after the resume: with kafkajs's
+    // own pause the consumer would sleep those ten seconds between fetches, and see the resume
+    // only after them. (A stop waits for the fetch under way: closing takes up to ten seconds.)
+    const transport = new KafkaTransport({
+      brokers: kafkaBrokers(),
+      clientId: uniqueName('paused'),
+      consumer: { sessionTimeoutMs: 6_000, heartbeatIntervalMs: 500, maxWaitTimeMs: 10_000 },
+    });
+    const topic = uniqueName('paused');
+    const seen: (string | null)[] = [];
+    let holds = 0;
+    try {
+      await transport.administrator.ensureTopics([
+        { topic, partitions: 1 },
+        { topic: `${topic}.dlq`, partitions: 1 },
+      ]);
+      const consumer = transport.createConsumer({ onHold: () => (holds += 1) });
+      await consumer.start({
+        groupId: uniqueName('group'),
+        topics: [topic],
+        handleBatch: async (messages) => {
+          seen.push(...messages.map((message) => message.value));
+          return { deadLetters: [] };
+        },
+      });
+      const send = (value: string) =>
+        transport.publisher.publish([{ topic, key: 'saga-1', headers: {}, value }]);
+      await send('first');
+      await waitFor('the first message', () => seen.length === 1);
+
+      consumer.pause();
+      await send('while paused');
+      await waitFor('the message fetched and held', () => holds === 1);
+      expect(seen).toEqual(['first']);
+
+      consumer.resume();
+      await waitFor('the held message, handed over at the resume', () => seen.length === 2, {
+        timeoutMs: 3_000,
+      });
+      expect(seen).toEqual(['first', 'while paused']);
+    } finally {
+      await transport.close();
+    }
+  }, 40_000);
 });
 
 describe('the kafkajs consumer when it loses its partition in the middle of a batch', () => {

@@ -23,12 +23,12 @@ export interface HotPathTuning {
   readonly fetchMaxWaitMs: number;
   readonly fetchWaitFromRate: number;
   /**
-   * How long an idle fetch of the reply consumer waits at the broker (it answers at the first
-   * record): each instance polls that much less while idle (`REPLY_FETCH_IDLE_WAIT_MS`, default
-   * 100). The start consumer's idle fetch waits `fetchMaxWaitMs`: kafkajs sleeps that long
-   * between the fetches of a paused consumer, so it also bounds how soon starts resume.
+   * How long an idle fetch of the start and reply consumers waits at the broker (it answers at
+   * the first record): each instance polls that much less while idle (`FETCH_IDLE_WAIT_MS`,
+   * formerly `REPLY_FETCH_IDLE_WAIT_MS`, default 100). A paused start consumer holds what it
+   * has fetched and sees a resume at once, whatever this wait.
    */
-  readonly replyFetchIdleWaitMs: number;
+  readonly fetchIdleWaitMs: number;
   /** Replies handed in at once per partition (`REPLY_BATCH_SIZE`, default 500). */
   readonly replyBatchSize: number;
   /**
@@ -67,13 +67,17 @@ export interface HotPathTuning {
   readonly bulkMaxRate: number;
 }
 
+const idleWait = z.coerce.number().int().min(0).max(5_000);
+
 /** The tuning part of the environment (names in docs/CONFIGURATION.md). */
 export const tuningEnvironmentSchema = z.object({
   DECISIONS_IN_FLIGHT: boundedInt(1, 64, 2),
   CONSUMER_FETCH_MIN_BYTES: boundedInt(1, 10_485_760, 16_384),
   CONSUMER_FETCH_MAX_WAIT_MS: boundedInt(0, 5_000, 10),
   CONSUMER_FETCH_WAIT_FROM_RATE: boundedInt(0, 1_000_000, 400),
-  REPLY_FETCH_IDLE_WAIT_MS: boundedInt(0, 5_000, 100),
+  FETCH_IDLE_WAIT_MS: idleWait.optional(),
+  /** FETCH_IDLE_WAIT_MS's name when it applied to the reply consumer only; read when that is unset. */
+  REPLY_FETCH_IDLE_WAIT_MS: idleWait.optional(),
   REPLY_BATCH_SIZE: boundedInt(1, 10_000, 500),
   START_CHUNK: boundedInt(1, 10_000, 100),
   SAGA_STATE_CACHE_SIZE: boundedInt(0, 1_000_000, 10_000),
@@ -91,7 +95,7 @@ export function hotPathTuning(env: z.infer<typeof tuningEnvironmentSchema>): Hot
     fetchMinBytes: env.CONSUMER_FETCH_MIN_BYTES,
     fetchMaxWaitMs: env.CONSUMER_FETCH_MAX_WAIT_MS,
     fetchWaitFromRate: env.CONSUMER_FETCH_WAIT_FROM_RATE,
-    replyFetchIdleWaitMs: env.REPLY_FETCH_IDLE_WAIT_MS,
+    fetchIdleWaitMs: env.FETCH_IDLE_WAIT_MS ?? env.REPLY_FETCH_IDLE_WAIT_MS ?? 100,
     replyBatchSize: env.REPLY_BATCH_SIZE,
     startChunk: env.START_CHUNK,
     stateCacheSize: env.SAGA_STATE_CACHE_SIZE,

@@ -102,7 +102,7 @@ export class CoordinatorConsumers {
           config.tuning.decisionsInFlight,
         ),
         {
-          ...hotPathFetch(config.tuning, config.tuning.replyFetchIdleWaitMs),
+          ...hotPathFetch(config.tuning, config.tuning.fetchIdleWaitMs),
           ...TEXT_ONLY,
           maxBatchSize: config.tuning.replyBatchSize,
           // Every partition's batches at once, merged into few transactions (coalesceBatches).
@@ -160,8 +160,7 @@ export class CoordinatorConsumers {
   private startTuning(): ConsumerTuning {
     const { tuning, topicPartitions: partitions } = this.parts.config;
     return {
-      // Not the reply's longer idle wait: it is also how soon starts resume (HotPathTuning).
-      ...hotPathFetch(tuning, tuning.fetchMaxWaitMs),
+      ...hotPathFetch(tuning, tuning.fetchIdleWaitMs),
       ...TEXT_ONLY,
       maxBatchSize: Math.max(1, Math.floor(tuning.startChunk / partitions)),
       partitionsConsumedConcurrently: partitions,
