@@ -2,6 +2,7 @@ import type { EachBatchPayload, KafkaMessage, Message } from 'kafkajs';
 import { DEAD_LETTER_HEADERS } from '#contracts';
 import {
   createEachBatchHandler,
+  HOLD_LIMIT_MS,
   nextOffset,
   type BatchProcessorOptions,
 } from './kafka-batch-processor.js';
@@ -80,10 +81,7 @@ function processor(overrides: Partial<BatchProcessorOptions> & { handleBatch: Ba
       sent.push({ topic, records });
     },
     isPaused: () => false,
-    waitForResume: async (ms) => {
-      delays.push(ms);
-      return !stop.signal.aborted;
-    },
+    waitForResume: async (ms) => void delays.push(ms),
     stopSignal: stop.signal,
     delay: async (ms) => {
       delays.push(ms);
@@ -407,7 +405,6 @@ describe('the kafkajs eachBatch handler', () => {
         expect(ms).toBe(3_000); // a heartbeat interval at most
         waits += 1;
         if (waits === 3) paused = false; // resumed during the third wait
-        return true;
       },
       handleBatch: async (messages) => {
         handed.push(...messages.map((m) => m.value));
@@ -421,9 +418,8 @@ describe('the kafkajs eachBatch handler', () => {
     expect(held).toBe(1);
     expect(waits).toBe(3);
     expect(handed).toEqual(['a']);
-    // One heartbeat after each wait, then the chunk as usual: kafkajs is never paused.
+    // A heartbeat after each wait still paused, then the chunk as usual: kafkajs is never paused.
     expect(events).toEqual([
-      'heartbeat',
       'heartbeat',
       'heartbeat',
       'resolve 0',
@@ -438,10 +434,7 @@ describe('the kafkajs eachBatch handler', () => {
     const { eachBatch } = processor({
       isPaused: () => true,
       stopSignal: stop.signal,
-      waitForResume: async () => {
-        stop.abort();
-        return false;
-      },
+      waitForResume: async () => stop.abort(),
       handleBatch: async () => {
         calls += 1;
         return NONE;
@@ -451,6 +444,31 @@ describe('the kafkajs eachBatch handler', () => {
     await eachBatch(payload);
     expect(calls).toBe(0);
     expect(events).toEqual([]);
+  });
+
+  it('gives up a batch held for HOLD_LIMIT_MS, uncommitted, so that kafkajs fetches it again', async () => {
+    const clock = { ms: 0 };
+    let calls = 0;
+    const { eachBatch, delays } = processor({
+      isPaused: () => true,
+      monotonicNow: () => clock.ms,
+      waitForResume: async (ms) => {
+        delays.push(ms);
+        clock.ms += ms;
+      },
+      handleBatch: async () => {
+        calls += 1;
+        return NONE;
+      },
+    });
+    const { payload, events } = fakePayload([record(0, 'a')]);
+
+    await eachBatch(payload);
+
+    expect(calls).toBe(0);
+    expect(delays.reduce((sum, ms) => sum + ms, 0)).toBe(HOLD_LIMIT_MS);
+    // A heartbeat after each wait, a heartbeat interval (3 s) at a time.
+    expect(events).toEqual(Array.from({ length: HOLD_LIMIT_MS / 3_000 }, () => 'heartbeat'));
   });
 
   it('commits the chunks of partitions handled at once in one request', async () => {

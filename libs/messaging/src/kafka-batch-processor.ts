@@ -28,8 +28,8 @@ export interface BatchProcessorOptions {
   sendDeadLetters(topic: string, records: readonly Message[]): Promise<void>;
   /** True while the consumer is paused: no new chunk starts. */
   isPaused(): boolean;
-  /** Resolves true once the consumer is resumed or after `ms`, false when `signal` aborted first. */
-  waitForResume(ms: number, signal: AbortSignal): Promise<boolean>;
+  /** Resolves once the consumer is resumed or stopped, or after `ms`, whichever comes first. */
+  waitForResume(ms: number): Promise<void>;
   /** Called when a batch starts to wait for the consumer to be resumed. */
   readonly onHold?: () => void;
   /** Aborted by `stop()`: cuts a back-off wait short and gives up the batch waiting in it. */
@@ -55,6 +55,9 @@ export function nextOffset(offset: string): string {
 }
 
 const GAVE_UP = Symbol('gave up');
+
+/** The longest a batch is held while the consumer is paused before it is given up (see holdWhilePaused). */
+export const HOLD_LIMIT_MS = 30_000;
 
 /**
  * Builds the kafkajs `eachBatch` handler (to run with autoCommit and eachBatchAutoResolve off).
@@ -92,18 +95,23 @@ export function createEachBatchHandler(
   }
 
   /**
-   * Holds the batch in hand until the consumer is resumed, heartbeating: kafkajs fetches nothing
-   * more meanwhile, and a resume hands it over at once. (kafkajs's own pause would make it sleep
-   * its idle fetch wait between fetches, which would then also bound how soon a resume is seen.)
-   * False when the consumer stops meanwhile: the batch is given up uncommitted.
+   * Holds the batch in hand until the consumer is resumed, heartbeating: this fetcher fetches
+   * nothing more meanwhile, and a resume hands the batch over at once. (kafkajs's own pause
+   * would make it sleep its idle fetch wait between fetches, which would then also bound how
+   * soon a resume is seen.) False when the consumer stops, or after HOLD_LIMIT_MS: the batch is
+   * given up uncommitted and kafkajs fetches it again, so that its fetch loop turns (and sees a
+   * lost broker) during a long pause.
    */
   async function holdWhilePaused(payload: EachBatchPayload): Promise<boolean> {
     options.onHold?.();
+    const until = monotonicNow() + HOLD_LIMIT_MS;
     while (options.isPaused()) {
       if (!payload.isRunning() || options.stopSignal.aborted) return false;
-      const resumed = await options.waitForResume(options.heartbeatIntervalMs, options.stopSignal);
-      if (!resumed) return false;
-      await payload.heartbeat();
+      const leftMs = until - monotonicNow();
+      if (leftMs <= 0) return false;
+      await options.waitForResume(Math.min(leftMs, options.heartbeatIntervalMs));
+      if (options.stopSignal.aborted) return false;
+      if (options.isPaused()) await payload.heartbeat();
     }
     return payload.isRunning() && !options.stopSignal.aborted;
   }

@@ -64,6 +64,9 @@ function fakeKafka(outcomes: Outcome[] = []) {
           emit(EVENTS.CRASH, { error: new Error('no broker'), restart: true });
         }
       },
+      // Never called by the adapter (see the pause tests): written down if they were.
+      pause: () => void calls.push('pause'),
+      resume: () => void calls.push('resume'),
       disconnect: async () => void calls.push('disconnect'),
     };
   };

@@ -41,8 +41,8 @@ type State = 'new' | 'running' | 'stopped';
  * The kafkajs adapter of MessageConsumer: one kafkajs consumer at a time in one group,
  * `eachBatch` with manual commits (see createEachBatchHandler), reading from the earliest offset
  * when the group has none. Pause and resume act on every subscribed topic: a paused consumer
- * holds the batch it has fetched, if any, without handing it over, and fetches nothing more;
- * a resume hands it over at once.
+ * hands nothing more over; a batch it has fetched waits in hand (its fetcher fetching nothing
+ * more, up to HOLD_LIMIT_MS at a time) and a resume hands it over at once.
  *
  * A crash, before or after the first join, never ends it: the crashed kafkajs consumer is
  * disconnected (which also cancels kafkajs's own restart, so there is never a second member)
@@ -92,25 +92,24 @@ export class KafkaMessageConsumer implements MessageConsumer {
 
   resume(): void {
     this.paused = false;
-    for (const wake of [...this.resumeWaiters]) wake();
+    this.wakeWaiters();
   }
 
-  /** Resolves true at the next resume or after `ms`, false when `signal` aborted first. */
-  private waitForResume(ms: number, signal: AbortSignal): Promise<boolean> {
-    if (signal.aborted) return Promise.resolve(false);
+  /** Resolves at the next resume or stop, or after `ms`. */
+  private waitForResume(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const done = (result: boolean) => {
+      const wake = () => {
         clearTimeout(timer);
-        signal.removeEventListener('abort', onAbort);
-        this.resumeWaiters.delete(onResume);
-        resolve(result);
+        this.resumeWaiters.delete(wake);
+        resolve();
       };
-      const onResume = () => done(true);
-      const onAbort = () => done(false);
-      const timer = setTimeout(() => done(true), ms);
-      this.resumeWaiters.add(onResume);
-      signal.addEventListener('abort', onAbort, { once: true });
+      const timer = setTimeout(wake, ms);
+      this.resumeWaiters.add(wake);
     });
+  }
+
+  private wakeWaiters(): void {
+    for (const wake of [...this.resumeWaiters]) wake();
   }
 
   stop(): Promise<void> {
@@ -122,6 +121,7 @@ export class KafkaMessageConsumer implements MessageConsumer {
     this.state = 'stopped';
     this.member = false;
     this.stopController.abort();
+    this.wakeWaiters(); // a batch held while paused is given up
     this.firstJoin?.();
     await this.supervising; // the running kafkajs consumer, if any, disconnects there
   }
@@ -193,7 +193,7 @@ export class KafkaMessageConsumer implements MessageConsumer {
             heartbeatIntervalMs: tuning.heartbeatIntervalMs,
             sendDeadLetters: (topic, records) => this.deps.deadLetters.sendRecords(topic, records),
             isPaused: () => this.paused,
-            waitForResume: (ms, signal) => this.waitForResume(ms, signal),
+            waitForResume: (ms) => this.waitForResume(ms),
             ...(this.deps.onHold ? { onHold: this.deps.onHold } : {}),
             stopSignal: stopped,
             delay: abortableDelay,

@@ -54,7 +54,8 @@ async function createKafkaTransport(): Promise<TransportUnderTest> {
         consumer,
         // Two fetches started after this call: the second begins only once the first one's
         // batches were handled, and the first began after everything published so far. Or,
-        // paused, a batch held: no fetch starts until it is handed over after a resume.
+        // paused, a batch held since the last fetch began: no fetch starts until it is handed
+        // over after a resume (so call it while paused, or once a fetch followed the resume).
         async settled() {
           const target = polls + 2;
           await waitFor('two more polls, or a batch held while paused', () => {

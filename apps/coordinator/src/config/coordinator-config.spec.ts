@@ -23,6 +23,16 @@ describe('loadCoordinatorConfig', () => {
     );
   });
 
+  it('reads FETCH_IDLE_WAIT_MS, or its former name REPLY_FETCH_IDLE_WAIT_MS when it is unset', () => {
+    const idleWait = (env: Record<string, string>) =>
+      loadCoordinatorConfig(env).tuning.fetchIdleWaitMs;
+    expect(idleWait({})).toBe(100);
+    expect(idleWait({ REPLY_FETCH_IDLE_WAIT_MS: '250' })).toBe(250);
+    expect(idleWait({ FETCH_IDLE_WAIT_MS: '50', REPLY_FETCH_IDLE_WAIT_MS: '250' })).toBe(50);
+    expect(() => idleWait({ FETCH_IDLE_WAIT_MS: '6000' })).toThrow(/FETCH_IDLE_WAIT_MS/);
+    expect(() => idleWait({ REPLY_FETCH_IDLE_WAIT_MS: '-1' })).toThrow(/REPLY_FETCH_IDLE_WAIT_MS/);
+  });
+
   it('reads STUCK_AFTER_MS and refuses one under a second', () => {
     expect(loadCoordinatorConfig({ STUCK_AFTER_MS: '60000' }).stuckAfterMs).toBe(60_000);
     expect(() => loadCoordinatorConfig({ STUCK_AFTER_MS: '10' })).toThrow(/STUCK_AFTER_MS/);

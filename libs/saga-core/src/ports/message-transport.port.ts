@@ -119,8 +119,10 @@ export interface MessageConsumer {
   /** Joins the group and starts delivering; resolves once it is a member. Call once. */
   start(options: ConsumerStartOptions): Promise<void>;
   /**
-   * Stops delivering new batches (back-pressure) while staying in the group; the batch in hand,
-   * if any, is finished. Idempotent; a consumer paused before `start` starts paused.
+   * Stops delivering (back-pressure) while staying in the group: the batch in the handler, if
+   * any, is finished, and nothing more is handed over until `resume` (the rest of a fetched
+   * batch may wait in the adapter meanwhile). Idempotent; a consumer paused before `start`
+   * starts paused.
    */
   pause(): void;
   /** Delivers again after `pause`. Idempotent. */
@@ -132,7 +134,7 @@ export interface MessageConsumer {
   isMember?(): boolean;
   /**
    * Graceful stop: finishes the batch in hand and records it, gives up a batch that is waiting
-   * to be retried (it is delivered again later, to this group), then leaves the group so its
+   * to be retried or to be resumed (it is delivered again later, to this group), then leaves the group so its
    * partitions move to the other members at once. Idempotent. Never await it inside the
    * handler: it waits for that very handler to return.
    */
