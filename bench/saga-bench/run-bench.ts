@@ -192,7 +192,7 @@ async function main(): Promise<void> {
   const runId = `b${Date.now().toString(36)}`;
   const db = new pg.Client({ connectionString: databaseUrl });
   await db.connect();
-  stopKafkajsIdleLoop();
+  stopKafkajsIdleLoop(); // for every kafkajs client of the harness: admin, load, ends watcher
   const admin = new Kafka({ brokers, clientId: 'bench-harness', logLevel: logLevel.ERROR }).admin();
   await admin.connect();
   const kafkaPid = findKafkaPid(brokers[0]!);

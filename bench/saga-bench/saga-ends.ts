@@ -1,11 +1,9 @@
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { topicNames } from '#contracts';
-import { stopKafkajsIdleLoop } from '#messaging';
 import type { SagaEnd } from './bench-system.js';
 
 /** The Kafka client of the bench's load (its starts and its reading of ends). */
 export function loadClient(brokers: readonly string[]): Kafka {
-  stopKafkajsIdleLoop();
   return new Kafka({ brokers: [...brokers], clientId: 'bench-load', logLevel: logLevel.ERROR });
 }
 

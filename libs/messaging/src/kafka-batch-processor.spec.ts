@@ -428,13 +428,12 @@ describe('the kafkajs eachBatch handler', () => {
     ]);
   });
 
-  it('gives up a batch held while paused when the consumer stops, committing nothing', async () => {
+  /** One record handed in while paused, until the wait ends: handler calls, and what kafkajs was told. */
+  async function heldBatch(overrides: Partial<BatchProcessorOptions>) {
     let calls = 0;
-    const stop = new AbortController();
     const { eachBatch } = processor({
       isPaused: () => true,
-      stopSignal: stop.signal,
-      waitForResume: async () => stop.abort(),
+      ...overrides,
       handleBatch: async () => {
         calls += 1;
         return NONE;
@@ -442,33 +441,34 @@ describe('the kafkajs eachBatch handler', () => {
     });
     const { payload, events } = fakePayload([record(0, 'a')]);
     await eachBatch(payload);
-    expect(calls).toBe(0);
-    expect(events).toEqual([]);
+    return { calls, events };
+  }
+
+  it('gives up a batch held while paused when the consumer stops, committing nothing', async () => {
+    const stop = new AbortController();
+    const held = await heldBatch({
+      stopSignal: stop.signal,
+      waitForResume: async () => stop.abort(),
+    });
+    expect(held.calls).toBe(0);
+    expect(held.events).toEqual([]);
   });
 
   it('gives up a batch held for HOLD_LIMIT_MS, uncommitted, so that kafkajs fetches it again', async () => {
     const clock = { ms: 0 };
-    let calls = 0;
-    const { eachBatch, delays } = processor({
-      isPaused: () => true,
+    const waits: number[] = [];
+    const held = await heldBatch({
       monotonicNow: () => clock.ms,
       waitForResume: async (ms) => {
-        delays.push(ms);
+        waits.push(ms);
         clock.ms += ms;
       },
-      handleBatch: async () => {
-        calls += 1;
-        return NONE;
-      },
     });
-    const { payload, events } = fakePayload([record(0, 'a')]);
 
-    await eachBatch(payload);
-
-    expect(calls).toBe(0);
-    expect(delays.reduce((sum, ms) => sum + ms, 0)).toBe(HOLD_LIMIT_MS);
+    expect(held.calls).toBe(0);
+    expect(waits.reduce((sum, ms) => sum + ms, 0)).toBe(HOLD_LIMIT_MS);
     // A heartbeat after each wait, a heartbeat interval (3 s) at a time.
-    expect(events).toEqual(Array.from({ length: HOLD_LIMIT_MS / 3_000 }, () => 'heartbeat'));
+    expect(held.events).toEqual(Array.from({ length: HOLD_LIMIT_MS / 3_000 }, () => 'heartbeat'));
   });
 
   it('commits the chunks of partitions handled at once in one request', async () => {
