@@ -16,7 +16,7 @@ import {
   type ReceivedSpan,
 } from '../support/otlp-receiver.js';
 import { listeningUrl, startService, type ServiceProcess } from '../support/service-process.js';
-import { ADMIN_HEADERS } from '../support/test-credentials.js';
+import { ADMIN_HEADERS, TEST_KEYS } from '../support/test-credentials.js';
 import { publishRaw } from '../support/topic-reader.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -275,6 +275,9 @@ describe('observability of a saga that retries and compensates, across processes
 
   it('never lets the sensitive card token reach a log line or a span attribute', () => {
     const logs = `${coordinator.output()}\n${participants.output()}`;
+    // Every request was logged (debug), with its headers: the API key's value is not there.
+    expect(logs).toContain('"authorization":"[Redacted]"');
+    expect(logs).not.toContain(TEST_KEYS.admin);
     // The start line logs the input, with the sensitive field redacted.
     const startLine = logs
       .split('\n')

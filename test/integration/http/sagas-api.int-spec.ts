@@ -153,6 +153,16 @@ describe('the saga HTTP API', () => {
       expect(operations.calls.at(-1)).toEqual(['start', startBody]);
     });
 
+    it('says nothing of the server it runs on, and hashes no body for an ETag', async () => {
+      const started = await post('/sagas', { ...startBody, idempotencyKey: 'k-headers' });
+      const refused = await post('/sagas', { sagaType: 7 });
+      for (const response of [started, refused]) {
+        expect(response.headers.get('x-powered-by')).toBeNull();
+        expect(response.headers.get('etag')).toBeNull();
+      }
+      expect([started.status, refused.status]).toEqual([202, 400]);
+    });
+
     it('names a missing field, a field of the wrong type and an unknown field', async () => {
       const response = await post('/sagas', { sagaType: 7, input: {}, extra: true });
       expect(await problemsOf(response, 400)).toEqual(

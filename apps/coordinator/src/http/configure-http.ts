@@ -7,8 +7,12 @@ import { ProblemFilter } from './problem.filter.js';
 /**
  * Sets up the HTTP side of the app before it listens: JSON bodies up to {@link BODY_LIMIT_BYTES}
  * (larger: 413), YAML definition documents as text (read by their route), the `Problem` answer for every error, and OpenAPI at `/docs`.
+ * No `ETag` (Express hashes every body for it, a 202 or a 400 too, and no client of this API
+ * sends `If-None-Match`) and no `X-Powered-By` (it tells a caller what the server runs on).
  */
 export function configureHttp(app: NestExpressApplication): void {
+  app.set('etag', false);
+  app.disable('x-powered-by');
   // Registered before init, so Nest skips its default 100 kB JSON parser.
   app.useBodyParser('json', { limit: BODY_LIMIT_BYTES });
   // Definition documents may come as YAML (PUT /saga-definitions/...); no other route takes text.

@@ -1,6 +1,9 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { pino } from 'pino';
-import { logDestination } from './logging.module.js';
+import { pinoHttp } from 'pino-http';
+import { CENSORED, httpLogOptions, logDestination } from './logging.module.js';
 
 /** What one info line with a context and a field looks like through `logDestination`. */
 function printed(forPeople: boolean): string {
@@ -25,5 +28,74 @@ describe('the log destination', () => {
     expect(text).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: \[OutboxRelay\] relay started\n/);
     expect(text).toContain('sagaId: "saga-1"');
     expect(text).not.toContain('{"level"');
+  });
+});
+
+describe('the request lines', () => {
+  const lines: Record<string, unknown>[] = [];
+  let server: Server;
+  let url: string;
+
+  beforeAll(async () => {
+    const sink = new PassThrough();
+    sink.on('data', (chunk: Buffer) => {
+      for (const line of chunk.toString().split('\n')) if (line) lines.push(JSON.parse(line));
+    });
+    const logRequest = pinoHttp(httpLogOptions({ logLevel: 'debug', logRedactPaths: [] }), sink);
+    server = createServer((request, response) => {
+      logRequest(request, response);
+      response.statusCode = request.url === '/refused' ? 403 : 202;
+      response.end();
+    });
+    await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  afterAll(() => new Promise<void>((closed) => server.close(() => closed())));
+
+  /** The request line logged for a request to `path` with `headers`. */
+  async function loggedHeaders(path: string, headers: Record<string, string>) {
+    const before = lines.length;
+    await fetch(`${url}${path}`, { method: 'POST', headers });
+    const line = lines.slice(before).find((l) => (l.req as { url?: string })?.url === path);
+    return {
+      level: line?.level,
+      headers: (line?.req as { headers: Record<string, string> }).headers,
+    };
+  }
+
+  it('hide the credentials and keep the other headers', async () => {
+    const logged = await loggedHeaders('/sagas', {
+      'x-api-key': 'key-secret-1',
+      authorization: 'Bearer token-secret-2',
+      cookie: 'session=cookie-secret-3',
+      'proxy-authorization': 'Basic proxy-secret-4',
+      'content-type': 'application/json',
+      'user-agent': 'orders/1.0',
+    });
+    expect(logged).toEqual({
+      level: 20,
+      headers: expect.objectContaining({
+        'x-api-key': CENSORED,
+        authorization: CENSORED,
+        cookie: CENSORED,
+        'proxy-authorization': CENSORED,
+        'content-type': 'application/json',
+        'user-agent': 'orders/1.0',
+      }),
+    });
+    expect(JSON.stringify(lines)).not.toMatch(/secret-\d/);
+  });
+
+  it('log a refusal as a warning, without its credentials', async () => {
+    const logged = await loggedHeaders('/refused', { 'x-api-key': 'key-secret-5' });
+    expect(logged).toMatchObject({ level: 40, headers: { 'x-api-key': CENSORED } });
+    expect(JSON.stringify(lines)).not.toContain('key-secret-5');
+  });
+
+  it('leave a request without credentials as it came', async () => {
+    const logged = await loggedHeaders('/plain', { accept: 'application/json' });
+    expect(logged.headers).toMatchObject({ accept: 'application/json' });
+    expect(Object.values(logged.headers)).not.toContain(CENSORED);
   });
 });
