@@ -195,6 +195,15 @@ describe('the operator console against a coordinator on the real Kafka and Postg
     expect(await script.text()).toMatch(
       /^\/\*! Third-party licences: third-party-notices\.txt \*\//,
     );
+    // A browser revalidates the files (no-cache): the same file again is a 304 without a body.
+    // (As a browser's reload does; without a Cache-Control of its own, fetch would send
+    // `no-cache` with a conditional request, which asks for the file whatever its ETag.)
+    const etag = script.headers.get('etag');
+    expect(etag).toMatch(/^"[\w-]{43}"$/);
+    const revalidate = { 'if-none-match': etag!, 'cache-control': 'max-age=0' };
+    const again = await fetch(`${url}/ui/console.js`, { headers: revalidate });
+    expect([again.status, await again.text()]).toEqual([304, '']);
+    expect((await fetch(`${url}/ui/`, { headers: revalidate })).status).toBe(200);
     // The licences of the packages bundled into the script ship beside it.
     const notices = await fetch(`${url}/ui/third-party-notices.txt`);
     expect(notices.headers.get('content-type')).toContain('text/plain');

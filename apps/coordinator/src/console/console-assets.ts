@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -7,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 export interface ConsoleAsset {
   readonly contentType: string;
   readonly body: Buffer;
+  /** A strong `ETag` of the body, hashed once when the file is read. */
+  readonly etag: string;
 }
 
 /**
@@ -45,7 +48,9 @@ export async function readConsoleAsset(
 ): Promise<ConsoleAsset | undefined> {
   if (!Object.hasOwn(CONSOLE_FILES, name)) return undefined;
   try {
-    return { contentType: CONSOLE_FILES[name]!, body: await readFile(join(folder, name)) };
+    const body = await readFile(join(folder, name));
+    const etag = `"${createHash('sha256').update(body).digest('base64url')}"`;
+    return { contentType: CONSOLE_FILES[name]!, body, etag };
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;

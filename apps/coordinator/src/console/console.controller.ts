@@ -49,7 +49,7 @@ export class ConsoleController {
       response.redirect(301, `${CONSOLE_PATH}/`);
       return;
     }
-    await this.send(response, 'index.html');
+    await this.send(request, response, 'index.html');
   }
 
   /** The settings the page needs: whether to ask for credentials, and the trace link. */
@@ -64,15 +64,21 @@ export class ConsoleController {
 
   /** One of the built files (script, style, licences); 404 for any other name. */
   @Get(':file')
-  async asset(@Param('file') file: string, @Res() response: Response): Promise<void> {
-    await this.send(response, file);
+  async asset(
+    @Param('file') file: string,
+    @Req() request: Request,
+    @Res() response: Response,
+  ): Promise<void> {
+    await this.send(request, response, file);
   }
 
   /**
    * Sends a built file, or a 404 (in the API's error shape, by its exception filter) that does
    * not repeat the name asked for, the caller's text; both with the page's security headers.
+   * The file's `ETag` lets a browser, which revalidates it (`no-cache`), get a 304 instead of
+   * the file again (the API's answers carry none: configureHttp).
    */
-  private async send(response: Response, name: string): Promise<void> {
+  private async send(request: Request, response: Response, name: string): Promise<void> {
     const asset = await this.assets.get(name);
     response.set(SECURITY_HEADERS);
     if (asset === undefined) {
@@ -81,6 +87,12 @@ export class ConsoleController {
           ? 'the console is not built: run npm run build'
           : 'no such console file',
       );
+    }
+    response.set('ETag', asset.etag);
+    // Express's freshness check: a GET or HEAD whose If-None-Match names this ETag.
+    if (request.fresh) {
+      response.status(304).end();
+      return;
     }
     response.type(asset.contentType).send(asset.body);
   }
