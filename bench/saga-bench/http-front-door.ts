@@ -9,8 +9,9 @@ import { loadClient, SagaEndsWatcher } from './saga-ends.js';
  * The coordinator's front door as an HTTP client sees it: each start is its own `POST /sagas`
  * (keep-alive connections, as many in flight as the load asks for), timed until its answer;
  * ends are read from `saga.events` as for the Kafka door. Sent with `node:http`, not `fetch`:
- * the harness shares the machine with the system it measures, and `fetch` (its WHATWG streams)
- * costs it about twice the CPU per request (BENCHMARKS.md, "Starts over HTTP past saturation").
+ * the harness shares the machine with the system it measures, and with `fetch` (its WHATWG
+ * streams) it spent half as much CPU again per saga (BENCHMARKS.md, "The HTTP stack's fixed
+ * costs").
  */
 export class HttpFrontDoor implements FrontDoor {
   private readonly ends: SagaEndsWatcher;

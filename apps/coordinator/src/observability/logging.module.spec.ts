@@ -33,19 +33,27 @@ describe('the log destination', () => {
 
 describe('the request lines', () => {
   const lines: Record<string, unknown>[] = [];
+  /** Called with each line as it is written. */
+  const watchers = new Set<(line: Record<string, unknown>) => void>();
   let server: Server;
   let url: string;
 
   beforeAll(async () => {
     const sink = new PassThrough();
     sink.on('data', (chunk: Buffer) => {
-      for (const line of chunk.toString().split('\n')) if (line) lines.push(JSON.parse(line));
+      for (const text of chunk.toString().split('\n')) {
+        if (!text) continue;
+        const line = JSON.parse(text) as Record<string, unknown>;
+        lines.push(line);
+        for (const watch of watchers) watch(line);
+      }
     });
     const logRequest = pinoHttp(httpLogOptions({ logLevel: 'debug', logRedactPaths: [] }), sink);
     server = createServer((request, response) => {
       logRequest(request, response);
       response.statusCode = request.url === '/refused' ? 403 : 202;
-      response.end();
+      // What the request itself holds once its logger is made: never the censored copy.
+      response.end(JSON.stringify(request.headers));
     });
     await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -53,27 +61,44 @@ describe('the request lines', () => {
 
   afterAll(() => new Promise<void>((closed) => server.close(() => closed())));
 
-  /** The request line logged for a request to `path` with `headers`. */
-  async function loggedHeaders(path: string, headers: Record<string, string>) {
-    const before = lines.length;
-    await fetch(`${url}${path}`, { method: 'POST', headers });
-    const line = lines.slice(before).find((l) => (l.req as { url?: string })?.url === path);
+  /** The line logged for a request to `path`, once written (when its answer finishes). */
+  function lineFor(path: string): Promise<Record<string, unknown>> {
+    const isIt = (line: Record<string, unknown>) => (line.req as { url?: string })?.url === path;
+    const written = lines.find(isIt);
+    if (written) return Promise.resolve(written);
+    return new Promise((found) => {
+      const watch = (line: Record<string, unknown>) => {
+        if (!isIt(line)) return;
+        watchers.delete(watch);
+        found(line);
+      };
+      watchers.add(watch);
+    });
+  }
+
+  /** Sends a request to `path` with `headers`: the headers the handler saw, and the line logged. */
+  async function logged(path: string, headers: Record<string, string>) {
+    const response = await fetch(`${url}${path}`, { method: 'POST', headers });
+    const seen = (await response.json()) as Record<string, string>;
+    const line = await lineFor(path);
     return {
-      level: line?.level,
-      headers: (line?.req as { headers: Record<string, string> }).headers,
+      seen,
+      level: line.level,
+      headers: (line.req as { headers: Record<string, string> }).headers,
     };
   }
 
-  it('hide the credentials and keep the other headers', async () => {
-    const logged = await loggedHeaders('/sagas', {
+  it('hide the credentials and keep the other headers, leaving the request as it came', async () => {
+    const sent = {
       'x-api-key': 'key-secret-1',
       authorization: 'Bearer token-secret-2',
       cookie: 'session=cookie-secret-3',
       'proxy-authorization': 'Basic proxy-secret-4',
       'content-type': 'application/json',
       'user-agent': 'orders/1.0',
-    });
-    expect(logged).toEqual({
+    };
+    const { seen, ...line } = await logged('/sagas', sent);
+    expect(line).toEqual({
       level: 20,
       headers: expect.objectContaining({
         'x-api-key': CENSORED,
@@ -85,17 +110,18 @@ describe('the request lines', () => {
       }),
     });
     expect(JSON.stringify(lines)).not.toMatch(/secret-\d/);
+    expect(seen).toMatchObject(sent);
   });
 
   it('log a refusal as a warning, without its credentials', async () => {
-    const logged = await loggedHeaders('/refused', { 'x-api-key': 'key-secret-5' });
-    expect(logged).toMatchObject({ level: 40, headers: { 'x-api-key': CENSORED } });
+    const line = await logged('/refused', { 'x-api-key': 'key-secret-5' });
+    expect(line).toMatchObject({ level: 40, headers: { 'x-api-key': CENSORED } });
     expect(JSON.stringify(lines)).not.toContain('key-secret-5');
   });
 
   it('leave a request without credentials as it came', async () => {
-    const logged = await loggedHeaders('/plain', { accept: 'application/json' });
-    expect(logged.headers).toMatchObject({ accept: 'application/json' });
-    expect(Object.values(logged.headers)).not.toContain(CENSORED);
+    const line = await logged('/plain', { accept: 'application/json' });
+    expect(line.headers).toMatchObject({ accept: 'application/json' });
+    expect(Object.values(line.headers)).not.toContain(CENSORED);
   });
 });
