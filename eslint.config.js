@@ -117,6 +117,21 @@ export default tseslint.config(
   },
   { files: ['libs/messaging/**/*.ts'], rules: restrictImports(noApps) },
   {
+    // One place makes kafkajs clients, so that none runs kafkajs's idle loop.
+    files: ['libs/messaging/src/**/*.ts', 'bench/**/*.ts'],
+    ignores: ['libs/messaging/src/kafka-client.ts', '**/*.spec.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "NewExpression[callee.name='Kafka']",
+          message:
+            "kafkajs clients are made by kafkaClient (#messaging), which stops kafkajs's idle loop.",
+        },
+      ],
+    },
+  },
+  {
     files: ['apps/sample-participants/src/**/*.ts'],
     rules: restrictImports(noApps, noKafkaClient),
   },

@@ -1,14 +1,17 @@
-// What the coordinator's HTTP stack costs per request, apart from any saga: the built service in
-// its embedded mode (no Kafka, no Postgres) with API keys required, driven by keep-alive clients
+// What the coordinator's HTTP stack costs per request, apart from any saga: the service as the
+// saga bench runs it (saga-bench/coordinator-process.ts, with the product's Node flags) in its
+// embedded mode (no Kafka, no Postgres) with API keys required, driven by keep-alive clients
 // that send a key on two routes that do no saga work: `GET /health/live`, and a `POST /sagas`
 // refused for its saga type (400: body parsing, the key's check, validation, the Problem
 // answer: the whole way of a start's request). Prints requests per second and the service's
 // CPU per request (user + system, from /proc). Run: `npm run bench:http` (Linux); CLIENTS and
 // SECONDS override the defaults.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import { Agent, request } from 'node:http';
-import { createServer } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { COORDINATOR_NODE_FLAGS } from '../apps/coordinator/src/runtime/node-flags.js';
+import { hashApiKey } from '../apps/coordinator/src/security/api-keys.js';
+import { forkReady, type BenchChild } from './saga-bench/child-process.js';
+import { BENCH_DIR } from './saga-bench/kafka-saga-system.js';
+import { keepAliveAgent, send } from './saga-bench/keep-alive-request.js';
 import { readStat } from './saga-bench/process-stats.js';
 
 const CLIENTS = positiveInteger('CLIENTS', 32);
@@ -43,134 +46,86 @@ function positiveInteger(name: string, fallback: number): number {
   return value;
 }
 
-/** A port nobody listens on now. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
-  const { port } = server.address() as { port: number };
-  await new Promise((closed) => server.close(closed));
-  return port;
-}
-
 function cpuSeconds(pid: number): number {
   const stat = readStat(pid);
   if (stat === undefined) throw new Error(`no /proc/${pid}/stat: did the service exit?`);
   return stat.cpuSeconds;
 }
 
-function send(agent: Agent, port: number, route: Route, n: number): Promise<void> {
-  const body = route.body?.(n);
-  const headers: Record<string, string | number> = { 'x-api-key': API_KEY };
-  if (body !== undefined) {
-    headers['content-type'] = 'application/json';
-    headers['content-length'] = Buffer.byteLength(body);
-  }
-  return new Promise((resolve, reject) => {
-    const sent = request(
-      { host: '127.0.0.1', port, path: route.path, method: route.method, agent, headers },
-      (response) => {
-        response.resume();
-        response.on('end', () =>
-          response.statusCode === route.status
-            ? resolve()
-            : reject(new Error(`${route.name}: answered ${response.statusCode}`)),
-        );
-      },
-    );
-    sent.on('error', reject);
-    sent.end(body);
-  });
-}
-
 /** CLIENTS loops sending `route` for `seconds` (all stop at the first failure); the answers. */
-async function drive(port: number, route: Route, seconds: number): Promise<number> {
-  const agent = new Agent({ keepAlive: true });
+async function drive(url: string, route: Route, seconds: number): Promise<number> {
+  const agent = keepAliveAgent();
   let answered = 0;
   let failed = false;
   const until = Date.now() + seconds * 1_000;
+  const client = async () => {
+    while (!failed && Date.now() < until) {
+      const body = route.body?.(answered);
+      const { status } = await send(
+        agent,
+        `${url}${route.path}`,
+        route.method,
+        { 'x-api-key': API_KEY },
+        body,
+      );
+      if (status !== route.status) {
+        failed = true;
+        throw new Error(`${route.name}: answered ${status}`);
+      }
+      answered++;
+    }
+  };
   try {
-    await Promise.all(
-      Array.from({ length: CLIENTS }, async () => {
-        while (!failed && Date.now() < until) {
-          await send(agent, port, route, answered).catch((error: unknown) => {
-            failed = true;
-            throw error;
-          });
-          answered++;
-        }
-      }),
-    );
+    await Promise.all(Array.from({ length: CLIENTS }, client));
   } finally {
     agent.destroy();
   }
   return answered;
 }
 
-async function startService(port: number): Promise<ChildProcess> {
-  // Embedded (no Kafka or Postgres), this bench's key required, no rate limit.
-  const env = Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => !NOT_INHERITED.test(name)),
-  );
+/** The service, embedded, this bench's key required, no rate limit; it says its URL when ready. */
+function startService(): Promise<BenchChild> {
+  // forkReady passes this process's environment on: what must not reach the service goes first.
+  for (const name of Object.keys(process.env)) {
+    if (NOT_INHERITED.test(name)) delete process.env[name];
+  }
   const key = { id: 'bench', client: 'bench', roles: ['read', 'start'] };
-  const sha256 = createHash('sha256').update(API_KEY).digest('hex');
-  Object.assign(env, {
-    PORT: String(port),
-    LOG_LEVEL: 'error',
-    AUTH_MODE: 'closed',
-    API_KEYS: JSON.stringify([{ ...key, sha256 }]),
-    RATE_LIMIT_PER_SECOND: '1000000',
-    RATE_LIMIT_BURST: '1000000',
-  });
-  const service = spawn(process.execPath, ['dist/apps/coordinator/src/main.js'], {
-    env,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      service.kill('SIGTERM');
-      process.exit(130);
-    });
-  }
-  // Its startup lines go to stderr: shown only if it exits.
-  let stderr = '';
-  service.stderr!.on(
-    'data',
-    (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4_000)),
+  return forkReady(
+    `${BENCH_DIR}coordinator-process.js`,
+    {
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'error',
+      AUTH_MODE: 'closed',
+      API_KEYS: JSON.stringify([{ ...key, sha256: hashApiKey(API_KEY) }]),
+      RATE_LIMIT_PER_SECOND: '1000000',
+      RATE_LIMIT_BURST: '1000000',
+    },
+    { execArgv: [...COORDINATOR_NODE_FLAGS] },
   );
-  for (let tries = 0; tries < 240; tries++) {
-    if (service.exitCode !== null) {
-      throw new Error(`the service exited (${service.exitCode}):\n${stderr}`);
-    }
-    const up = await fetch(`http://127.0.0.1:${port}/health/live`).then(
-      (response) => response.ok,
-      () => false,
-    );
-    if (up) return service;
-    await new Promise((wait) => setTimeout(wait, 250));
-  }
-  service.kill('SIGKILL');
-  throw new Error('the service did not answer /health/live within 60 s');
 }
 
 async function main(): Promise<void> {
-  const port = await freePort();
-  const service = await startService(port);
+  const service = await startService();
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => void service.stop().finally(() => process.exit(130)));
+  }
   try {
     console.log(`HTTP stack, ${CLIENTS} keep-alive clients, ${SECONDS} s per route:`);
     for (const route of ROUTES) {
-      await drive(port, route, WARMUP_SECONDS);
-      const before = cpuSeconds(service.pid!);
+      await drive(service.url!, route, WARMUP_SECONDS);
+      const before = cpuSeconds(service.pid);
       const began = performance.now();
-      const answered = await drive(port, route, SECONDS);
+      const answered = await drive(service.url!, route, SECONDS);
       const elapsedMs = performance.now() - began;
-      const usedUs = (cpuSeconds(service.pid!) - before) * 1e6;
+      const usedUs = (cpuSeconds(service.pid) - before) * 1e6;
       const perSecond = Math.round((answered * 1_000) / elapsedMs);
       console.log(
         `  ${route.name}: ${perSecond}/s, ${(usedUs / answered).toFixed(1)} µs of the service's CPU each`,
       );
     }
   } finally {
-    service.kill('SIGTERM');
+    await service.stop();
   }
 }
 

@@ -1,5 +1,6 @@
-import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
-import { decodeHeaders, keyPartitioner, stopKafkajsIdleLoop } from '#messaging';
+import type { Kafka } from 'kafkajs';
+import { logLevel, type KafkaMessage } from 'kafkajs';
+import { decodeHeaders, kafkaClient, keyPartitioner } from '#messaging';
 import type { BenchClient, BenchProducer, ClientSettings, ConsumeRun } from './bench-client.js';
 import { TRANSPORT_DEFAULTS as D } from './bench-client.js';
 import type { DecodedMessage } from './bench-messages.js';
@@ -17,8 +18,7 @@ const retry = {
  * idle loop stopped.
  */
 export function kafkajsClient(settings: ClientSettings): BenchClient {
-  stopKafkajsIdleLoop();
-  const kafka = new Kafka({
+  const kafka = kafkaClient({
     brokers: [...settings.brokers],
     clientId: settings.clientId,
     connectionTimeout: D.connectionTimeoutMs,

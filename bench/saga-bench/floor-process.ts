@@ -5,11 +5,12 @@
 // Env: KAFKA_BROKERS, TOPIC_PREFIX, TOPIC_PARTITIONS (8), DATABASE_URL, DATABASE_SCHEMA,
 //      FLOOR_MAX_IN_FLIGHT (transactions at once, 3), FLOOR_MAX_BATCH (messages per batch, 2000).
 // Tells its parent 'ready' over IPC once its consumer has joined its group; SIGTERM stops it.
-import { Kafka, logLevel, type Consumer, type EachBatchPayload } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
+import { logLevel, type Consumer, type EachBatchPayload } from 'kafkajs';
 import pg from 'pg';
 import { topicNames } from '../../libs/contracts/src/topics.js';
 import { keyPartitioner } from '../../libs/messaging/src/key-partitioner.js';
-import { stopKafkajsIdleLoop } from '../../libs/messaging/src/kafkajs-idle-loop.js';
+import { kafkaClient } from '../../libs/messaging/src/kafka-client.js';
 import { FloorBatches } from './floor-batch.js';
 import { parseReply, parseStart, type FloorItem } from './floor-messages.js';
 import { GroupCommitPipeline } from './floor-pipeline.js';
@@ -50,8 +51,7 @@ async function main(): Promise<void> {
     setup.release();
   }
 
-  stopKafkajsIdleLoop(); // as every kafkajs client of the coordinator's
-  const kafka = new Kafka({ clientId: 'bench-floor', brokers, logLevel: logLevel.ERROR });
+  const kafka = kafkaClient({ clientId: 'bench-floor', brokers, logLevel: logLevel.ERROR });
   await createTopics(kafka, Object.values(topics), partitions);
   const producer = kafka.producer({
     idempotent: true,

@@ -1,17 +1,14 @@
-import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { SagaEnd, StartLatencies } from './bench-system.js';
 import { BENCH_SAGA } from './bench-saga.js';
+import { keepAliveAgent, send } from './keep-alive-request.js';
 import type { FrontDoor } from './kafka-front-door.js';
 import { loadClient, SagaEndsWatcher } from './saga-ends.js';
 
 /**
  * The coordinator's front door as an HTTP client sees it: each start is its own `POST /sagas`
  * (keep-alive connections, as many in flight as the load asks for), timed until its answer;
- * ends are read from `saga.events` as for the Kafka door. Sent with `node:http`, not `fetch`:
- * the harness shares the machine with the system it measures, and with `fetch` (its WHATWG
- * streams) it spent half as much CPU again per saga (BENCHMARKS.md, "The HTTP stack's fixed
- * costs").
+ * ends are read from `saga.events` as for the Kafka door.
  */
 export class HttpFrontDoor implements FrontDoor {
   private readonly ends: SagaEndsWatcher;
@@ -19,12 +16,8 @@ export class HttpFrontDoor implements FrontDoor {
   private refused = 0;
   private firstRefusal: string | undefined;
   private readonly inFlight = new Set<Promise<void>>();
-  /**
-   * Keeps the connections it opened, as many as are in flight. With a timeout, Node's agent
-   * closes an idle one a second before the server's announced keep-alive timeout (without one it
-   * ignores that hint, and a POST sent on a connection the server is closing is reset).
-   */
-  private readonly agent = new Agent({ keepAlive: true, timeout: 60_000 });
+  /** Keeps the connections it opened, as many as are in flight. */
+  private readonly agent = keepAliveAgent();
 
   constructor(
     brokers: readonly string[],
@@ -51,7 +44,13 @@ export class HttpFrontDoor implements FrontDoor {
       idempotencyKey: key,
       input: { key, fail },
     });
-    const answered = this.post(body)
+    const answered = send(
+      this.agent,
+      `${this.url}/sagas`,
+      'POST',
+      { 'x-api-key': this.apiKey },
+      body,
+    )
       .then(({ status, text }) => {
         if (status === 202) this.acceptedMs.push(performance.now() - sent);
         else this.refuse(`${status} ${text.slice(0, 200)}`);
@@ -59,37 +58,6 @@ export class HttpFrontDoor implements FrontDoor {
       .catch((error: unknown) => this.refuse(String(error)))
       .finally(() => this.inFlight.delete(answered));
     this.inFlight.add(answered);
-  }
-
-  /** POSTs `body` to /sagas; its answer's status and text. */
-  private post(body: string): Promise<{ status: number; text: string }> {
-    return new Promise((resolve, reject) => {
-      const posted = request(
-        `${this.url}/sagas`,
-        {
-          method: 'POST',
-          agent: this.agent,
-          headers: {
-            'content-type': 'application/json',
-            'content-length': Buffer.byteLength(body),
-            'x-api-key': this.apiKey,
-          },
-        },
-        (response) => {
-          const chunks: Buffer[] = [];
-          response.on('data', (chunk: Buffer) => chunks.push(chunk));
-          response.on('error', reject);
-          response.on('end', () =>
-            resolve({
-              status: response.statusCode ?? 0,
-              text: Buffer.concat(chunks).toString('utf8'),
-            }),
-          );
-        },
-      );
-      posted.on('error', reject);
-      posted.end(body);
-    });
   }
 
   takeStartLatencies(): StartLatencies {

@@ -8,9 +8,9 @@
 // broker's port).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { logLevel, type Admin } from 'kafkajs';
 import pg from 'pg';
-import { stopKafkajsIdleLoop } from '#messaging';
+import { kafkaClient } from '#messaging';
 import type {
   BenchRun,
   BenchSettings,
@@ -192,8 +192,11 @@ async function main(): Promise<void> {
   const runId = `b${Date.now().toString(36)}`;
   const db = new pg.Client({ connectionString: databaseUrl });
   await db.connect();
-  stopKafkajsIdleLoop(); // for every kafkajs client of the harness: admin, load, ends watcher
-  const admin = new Kafka({ brokers, clientId: 'bench-harness', logLevel: logLevel.ERROR }).admin();
+  const admin = kafkaClient({
+    brokers,
+    clientId: 'bench-harness',
+    logLevel: logLevel.ERROR,
+  }).admin();
   await admin.connect();
   const kafkaPid = findKafkaPid(brokers[0]!);
   const outputDir = `${repoRoot}bench-results`;

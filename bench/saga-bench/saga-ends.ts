@@ -1,10 +1,11 @@
-import { Kafka, logLevel, type Consumer } from 'kafkajs';
+import { logLevel, type Consumer, type Kafka } from 'kafkajs';
+import { kafkaClient } from '#messaging';
 import { topicNames } from '#contracts';
 import type { SagaEnd } from './bench-system.js';
 
 /** The Kafka client of the bench's load (its starts and its reading of ends). */
 export function loadClient(brokers: readonly string[]): Kafka {
-  return new Kafka({ brokers: [...brokers], clientId: 'bench-load', logLevel: logLevel.ERROR });
+  return kafkaClient({ brokers: [...brokers], clientId: 'bench-load', logLevel: logLevel.ERROR });
 }
 
 /**

@@ -3,7 +3,7 @@
 // OTLP/HTTP receiver started here: it forms one trace across both processes with the right
 // parent/child links, /metrics counts what happened, and a sensitive input field reaches no
 // log line and no span attribute.
-import { topicNames } from '#contracts';
+import { REDACTED, topicNames } from '#contracts';
 import {
   createEnvironment,
   waitForSagas,
@@ -276,7 +276,7 @@ describe('observability of a saga that retries and compensates, across processes
   it('never lets the sensitive card token reach a log line or a span attribute', () => {
     const logs = `${coordinator.output()}\n${participants.output()}`;
     // Every request was logged (debug), with its headers: the API key's value is not there.
-    expect(logs).toContain('"authorization":"[Redacted]"');
+    expect(logs).toContain(`"authorization":"${REDACTED}"`);
     expect(logs).not.toContain(TEST_KEYS.admin);
     // The start line logs the input, with the sensitive field redacted.
     const startLine = logs

@@ -2,7 +2,7 @@ export { deadLetterTopic, InvalidBatchOutcomeError } from './dead-letter.js';
 export { KafkaMessageConsumer, type KafkaConsumerFactory } from './kafka-message-consumer.js';
 export { KafkaMessagePublisher } from './kafka-message-publisher.js';
 export { keyPartitioner } from './key-partitioner.js';
-export { stopKafkajsIdleLoop } from './kafkajs-idle-loop.js';
+export { kafkaClient } from './kafka-client.js';
 export { decodeHeaders } from './kafka-message-mapping.js';
 export { KafkaTopicAdministrator } from './kafka-topic-administrator.js';
 export {

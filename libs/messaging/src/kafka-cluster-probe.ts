@@ -1,6 +1,6 @@
-import { Kafka, logLevel } from 'kafkajs';
+import { logLevel } from 'kafkajs';
 import type { KafkaClientSecurity } from './kafka-security.js';
-import { stopKafkajsIdleLoop } from './kafkajs-idle-loop.js';
+import { kafkaClient } from './kafka-client.js';
 
 /**
  * A check that resolves when the cluster answers a metadata request with at least one broker,
@@ -11,8 +11,7 @@ export function kafkaClusterProbe(
   security: KafkaClientSecurity = {},
   clientId = 'saga-coordinator-health',
 ): () => Promise<void> {
-  stopKafkajsIdleLoop();
-  const kafka = new Kafka({
+  const kafka = kafkaClient({
     ...security,
     clientId,
     brokers: [...brokers],

@@ -1,6 +1,6 @@
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { logLevel, type Admin } from 'kafkajs';
 import type { KafkaClientSecurity } from './kafka-security.js';
-import { stopKafkajsIdleLoop } from './kafkajs-idle-loop.js';
+import { kafkaClient } from './kafka-client.js';
 
 /**
  * Reads how far consumer groups are behind, through one admin client connected on first use
@@ -46,8 +46,7 @@ export class KafkaLagReader {
 
   private connected(): Promise<Admin> {
     return (this.admin ??= (async () => {
-      stopKafkajsIdleLoop();
-      const client = new Kafka({
+      const client = kafkaClient({
         ...this.security,
         clientId: this.clientId,
         brokers: [...this.brokers],

@@ -1,4 +1,4 @@
-import { Kafka } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import { createKafkaLogCreator, toKafkaLogLevel } from './kafka-log-creator.js';
 import { KafkaMessageConsumer, type KafkaConsumerFactory } from './kafka-message-consumer.js';
 import { KafkaMessagePublisher } from './kafka-message-publisher.js';
@@ -13,7 +13,7 @@ import {
   type ResolvedKafkaTransportOptions,
 } from './kafka-transport-options.js';
 import { jsonLinesTransportLogger, type TransportLogger } from './transport-logger.js';
-import { stopKafkajsIdleLoop } from './kafkajs-idle-loop.js';
+import { kafkaClient } from './kafka-client.js';
 
 /** Collaborators of the Kafka transport; all optional. */
 export interface KafkaTransportDependencies {
@@ -49,10 +49,9 @@ export class KafkaTransport {
     options: KafkaTransportOptions,
     private readonly deps: KafkaTransportDependencies = {},
   ) {
-    stopKafkajsIdleLoop();
     this.options = resolveKafkaTransportOptions(options);
     this.logger = deps.logger ?? jsonLinesTransportLogger;
-    this.kafka = new Kafka({
+    this.kafka = kafkaClient({
       ...toKafkaConfig(this.options),
       logLevel: toKafkaLogLevel(this.options.logLevel),
       logCreator: createKafkaLogCreator(this.logger),

@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { pino } from 'pino';
 import { pinoHttp } from 'pino-http';
-import { CENSORED, httpLogOptions, logDestination } from './logging.module.js';
+import { REDACTED } from '#contracts';
+import { httpLogOptions, logDestination } from './logging.module.js';
 
 /** What one info line with a context and a field looks like through `logDestination`. */
 function printed(forPeople: boolean): string {
@@ -101,10 +102,10 @@ describe('the request lines', () => {
     expect(line).toEqual({
       level: 20,
       headers: expect.objectContaining({
-        'x-api-key': CENSORED,
-        authorization: CENSORED,
-        cookie: CENSORED,
-        'proxy-authorization': CENSORED,
+        'x-api-key': REDACTED,
+        authorization: REDACTED,
+        cookie: REDACTED,
+        'proxy-authorization': REDACTED,
         'content-type': 'application/json',
         'user-agent': 'orders/1.0',
       }),
@@ -115,13 +116,13 @@ describe('the request lines', () => {
 
   it('log a refusal as a warning, without its credentials', async () => {
     const line = await logged('/refused', { 'x-api-key': 'key-secret-5' });
-    expect(line).toMatchObject({ level: 40, headers: { 'x-api-key': CENSORED } });
+    expect(line).toMatchObject({ level: 40, headers: { 'x-api-key': REDACTED } });
     expect(JSON.stringify(lines)).not.toContain('key-secret-5');
   });
 
   it('leave a request without credentials as it came', async () => {
     const line = await logged('/plain', { accept: 'application/json' });
     expect(line.headers).toMatchObject({ accept: 'application/json' });
-    expect(Object.values(line.headers)).not.toContain(CENSORED);
+    expect(Object.values(line.headers)).not.toContain(REDACTED);
   });
 });

@@ -7,13 +7,11 @@ import { pino } from 'pino';
 import pretty from 'pino-pretty';
 import type { DynamicModule } from '@nestjs/common';
 import type { CoordinatorConfig } from '../config/coordinator-config.js';
+import { REDACTED } from '#contracts';
 import { redactLogFields } from '#logging';
 
 /** Request headers whose values are never logged (names as Node gives them: lower case). */
 const SECRET_HEADERS = ['authorization', 'proxy-authorization', 'cookie', 'x-api-key'];
-
-/** The value logged in place of a secret header's. */
-export const CENSORED = '[Redacted]';
 
 /**
  * JSON logs through pino for the whole Nest app: one object per line, the active span's trace
@@ -82,7 +80,7 @@ export function logDestination(
 
 /**
  * A request as pino-http's standard serializer gives it (a fresh object, whose `headers` are the
- * request's own), with the secret headers' values replaced by {@link CENSORED}.
+ * request's own), with the secret headers' values replaced by {@link REDACTED}.
  */
 export function withoutSecretHeaders<T extends { headers?: Record<string, unknown> }>(
   request: T,
@@ -90,7 +88,7 @@ export function withoutSecretHeaders<T extends { headers?: Record<string, unknow
   const headers = request.headers;
   if (headers === undefined || !SECRET_HEADERS.some((name) => name in headers)) return request;
   const censored = { ...headers };
-  for (const name of SECRET_HEADERS) if (name in censored) censored[name] = CENSORED;
+  for (const name of SECRET_HEADERS) if (name in censored) censored[name] = REDACTED;
   request.headers = censored;
   return request;
 }
