@@ -52,14 +52,8 @@ export {
   parseStartSagaMessage,
   type ParseResult,
 } from './parse-message.js';
-export {
-  UNSTORABLE_TEXT,
-  findUnstorableJsonText,
-  refuseUnstorableJson,
-  refuseUnstorableText,
-  unstorableTextProblem,
-  type UnstorableJsonText,
-} from './storable-text.js';
+export { UNSTORABLE_TEXT, refuseUnstorableText, unstorableTextProblem } from './storable-text.js';
+export { TOO_BIG_JSON, jsonValueProblems, type JsonValueProblem } from './json-value-check.js';
 export { REDACTED, mapPaths, redactPaths, type PathReplacer } from './redact.js';
 export { SPAN_ATTRIBUTES, type TraceCarrier } from './trace-attributes.js';
 export {

@@ -8,6 +8,8 @@ export const LIMITS = {
   message: 2_000,
   /** A payload, result, detail or input, measured as serialised JSON. */
   json: 1_000_000,
+  /** The most arrays and objects nested in one such free-JSON field (not counted in characters). */
+  jsonDepth: 512,
   /** The highest attempt number, saga version or schema version accepted. */
   counter: 1_000_000_000,
 } as const;

@@ -10,7 +10,8 @@ import type {
 } from './envelopes.js';
 import type { JsonObject, JsonValue } from './json-value.js';
 import { LIMITS } from './limits.js';
-import { refuseUnstorableJson, refuseUnstorableText } from './storable-text.js';
+import { jsonValueProblems } from './json-value-check.js';
+import { refuseUnstorableText } from './storable-text.js';
 import { PARTICIPANT_NAME_PATTERN } from './topics.js';
 
 // Every free-form string ends up in Postgres text or jsonb, which refuse U+0000 and lone
@@ -22,19 +23,28 @@ const counter = z.number().int().min(1).max(LIMITS.counter);
 const isoTime = z.iso.datetime({ offset: true });
 const action = z.enum(['execute', 'compensate']);
 
-const json: z.ZodType<JsonValue> = z
-  .json()
-  .superRefine(refuseUnstorableJson)
-  .refine((value) => JSON.stringify(value).length <= LIMITS.json, {
-    message: `Too big: serialised JSON must be at most ${LIMITS.json} characters`,
-  });
+/**
+ * The free-JSON fields (payload, result, details, input, detail): their JSON Schema is "any JSON
+ * value" (see toJsonSchema), their rules those of jsonValueProblems, checked in one walk.
+ */
+export const freeJsonSchemas = new WeakMap<z.core.$ZodType, 'value' | 'object'>();
 
-const jsonObject: z.ZodType<JsonObject> = z
-  .record(z.string(), z.json())
-  .superRefine(refuseUnstorableJson)
-  .refine((value) => JSON.stringify(value).length <= LIMITS.json, {
-    message: `Too big: serialised JSON must be at most ${LIMITS.json} characters`,
+function freeJson<T extends JsonValue>(isObject: boolean): z.ZodType<T> {
+  const schema = z.unknown().superRefine((value, ctx) => {
+    if (isObject && (value === null || typeof value !== 'object' || Array.isArray(value))) {
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON object', input: value });
+      return;
+    }
+    for (const { path, message } of jsonValueProblems(value)) {
+      ctx.addIssue({ code: 'custom', path: [...path], message, input: value });
+    }
   });
+  freeJsonSchemas.set(schema, isObject ? 'object' : 'value');
+  return schema as unknown as z.ZodType<T>;
+}
+
+const json = freeJson<JsonValue>(false);
+const jsonObject = freeJson<JsonObject>(true);
 
 /** Validates a reply outcome: success, failure (business refusal) or error (technical). */
 export const replyOutcomeSchema: z.ZodType<ReplyOutcome> = z.discriminatedUnion('status', [

@@ -1,7 +1,7 @@
 import { LIMITS } from './limits.js';
 import { decodeMessage, parseReplyMessage, parseStartSagaMessage } from './parse-message.js';
 import { startSagaMessageSchema } from './schemas.js';
-import { findUnstorableJsonText, UNSTORABLE_TEXT, unstorableTextProblem } from './storable-text.js';
+import { UNSTORABLE_TEXT, unstorableTextProblem } from './storable-text.js';
 
 const NUL = '\u0000';
 const HIGH = '\ud800';
@@ -30,24 +30,6 @@ describe('text Postgres can store', () => {
     ['empty', ''],
   ])('accepts %s', (_what, text) => {
     expect(unstorableTextProblem(text)).toBeUndefined();
-  });
-
-  it('finds every offending string and key in a JSON value, with its path, at any depth', () => {
-    let deep: unknown = `x${NUL}`;
-    for (let i = 0; i < 10_000; i++) deep = [deep];
-    expect(findUnstorableJsonText(deep)[0]?.path).toHaveLength(10_000);
-    expect(
-      findUnstorableJsonText({ ok: 'fine', a: [1, { b: `${HIGH}` }], [`k${NUL}`]: 1 }),
-    ).toEqual([
-      { path: ['a', 1, 'b'], problem: UNSTORABLE_TEXT.loneSurrogate },
-      { path: [`k${NUL}`], problem: `key ${UNSTORABLE_TEXT.nul}` },
-    ]);
-    expect(
-      findUnstorableJsonText(
-        Array.from({ length: 50 }, () => NUL),
-        3,
-      ),
-    ).toHaveLength(3);
   });
 });
 

@@ -39,7 +39,9 @@ const DESCRIPTION = [
     'tolerate duplicates.',
   `Beyond the schemas: no string anywhere (keys and strings inside free JSON included) may hold ` +
     `U+0000 or a lone UTF-16 surrogate; a free JSON value (payload, result, details, input, ` +
-    `detail) is at most ${LIMITS.json} characters once serialised; lengths count UTF-16 code ` +
+    `detail) is at most ${LIMITS.json} characters once serialised and at most ` +
+    `${LIMITS.jsonDepth} arrays and objects deep, and none of its objects has a key __proto__; ` +
+    'lengths count UTF-16 code ' +
     'units. A message that breaks the contract is dead-lettered, with the reason, never answered.',
   `The envelopes are version ${SCHEMA_VERSION} (the saga-schema-version header): every envelope ` +
     'is strict, so any change of its fields is a new version.',

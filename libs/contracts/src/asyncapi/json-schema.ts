@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { freeJsonSchemas } from '../schemas.js';
 
 /**
  * The `schemaFormat` of every payload and header schema in the AsyncAPI document: JSON Schema
@@ -23,10 +24,10 @@ const DEFINITION_REF = '#/definitions/';
 /**
  * The draft-07 JSON Schema of what `schema` accepts (its output), self-contained: it holds no
  * `$ref`, since one inside a message would resolve against the whole AsyncAPI document. The
- * free JSON values (`z.json()`, the contract's only recursive schemas) become `{}`, which
- * accepts any JSON value; other definitions are inlined. Refinements (storable text, the
- * serialised-size limit, cross-field rules) have no JSON Schema: the document's descriptions
- * state them. Throws on a recursive schema that is not free JSON.
+ * free JSON values (the contract's free-JSON fields, see freeJsonSchemas, and `z.json()`) become
+ * `{}`, which accepts any JSON value (an object of them where the field must be an object);
+ * other definitions are inlined. Refinements (storable text, the serialised size, the depth,
+ * cross-field rules) have no JSON Schema: the document's descriptions state them. Throws on a recursive schema that is not free JSON.
  */
 export function toJsonSchema(schema: z.ZodType): JsonSchema {
   const {
@@ -38,9 +39,17 @@ export function toJsonSchema(schema: z.ZodType): JsonSchema {
     io: 'output',
     reused: 'inline',
     override: ({ zodSchema, jsonSchema }) => {
-      if (!isFreeJson(zodSchema)) return;
+      const kind = freeJsonSchemas.get(zodSchema) ?? (isFreeJson(zodSchema) ? 'value' : undefined);
+      if (kind === undefined) return;
       for (const key of Object.keys(jsonSchema)) delete jsonSchema[key];
-      jsonSchema.description = ANY_JSON_VALUE;
+      if (kind === 'value') jsonSchema.description = ANY_JSON_VALUE;
+      else {
+        Object.assign(jsonSchema, {
+          type: 'object',
+          propertyNames: { type: 'string' },
+          additionalProperties: { description: ANY_JSON_VALUE },
+        });
+      }
     },
   });
   return inlineDefinitions(root, definitions as Record<string, JsonSchema>, []) as JsonSchema;
