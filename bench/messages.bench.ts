@@ -1,7 +1,7 @@
 // Micro-benchmark of the wire contract's checks on the hot path: the CPU each message costs to
 // decode and validate (JSON.parse, then its zod schema, whose free-JSON fields are checked by
 // jsonValueProblems), for the bench saga's messages as the wire carries them, and the kit's
-// check of a handler's result (fitsReplyResult: jsonValueProblems). Run: `npm run bench:messages`.
+// check of a handler's result (fitsReplyResult, which is jsonValueProblems). Run: `npm run bench:messages`.
 import {
   decodeMessage,
   jsonValueProblems,

@@ -1,8 +1,9 @@
+import { z } from 'zod';
 import { LIMITS } from './limits.js';
 import { jsonValueProblems, TOO_BIG_JSON } from './json-value-check.js';
 import { decodeMessage, parseCommandMessage } from './parse-message.js';
-import { replyOutcomeSchema, startSagaMessageSchema } from './schemas.js';
-import { UNSTORABLE_TEXT } from './storable-text.js';
+import { replyOutcomeSchema, sagaEventMessageSchema, startSagaMessageSchema } from './schemas.js';
+import { UNSTORABLE_TEXT, unstorableTextProblem } from './storable-text.js';
 
 const NUL = '\u0000';
 const HIGH = '\ud800';
@@ -19,6 +20,12 @@ function withProperty(name: PropertyKey, value: unknown, enumerable: boolean): o
 
 class Point {
   x = 1;
+}
+
+class Listing extends Array<number> {
+  toJSON(): string {
+    return 'a\u0000';
+  }
 }
 
 const shared = { id: 1 };
@@ -74,6 +81,8 @@ const refused: [string, unknown][] = [
   ['an own toJSON function', { toJSON: () => 'x' }],
   ['an inherited toJSON', Object.create({ toJSON: () => 'a\u0000' }) as unknown],
   ['an array with a toJSON', Object.assign([1], { toJSON: () => 'a\u0000' })],
+  ['an Array subclass with a toJSON', Listing.from([1])],
+  ['an inherited toJSON, nested', { inner: [Object.create({ toJSON: () => 1 }) as unknown] }],
   ['an own __proto__ key', JSON.parse('{"__proto__": {"a": 1}, "kept": 1}') as unknown],
   ['an enumerable symbol key', withProperty(Symbol('s'), 1, true)],
   ['a string with a NUL', `a${NUL}b`],
@@ -92,10 +101,38 @@ const refused: [string, unknown][] = [
   ['an object serialised one past it', { s: 'x'.repeat(maxString - '{"s":}'.length + 1) }],
 ];
 
+/**
+ * The check this one replaced, rebuilt: z.json(), then every string and key storable, then the
+ * size. It is the reference for what JSON.parse can give; the rules added since (depth, a key
+ * __proto__, toJSON) are left out of the comparison.
+ */
+const before = z
+  .json()
+  .refine((value) => storableBefore(value))
+  .refine((value) => JSON.stringify(value).length <= LIMITS.json);
+
+function storableBefore(value: unknown): boolean {
+  if (typeof value === 'string') return unstorableTextProblem(value) === undefined;
+  if (Array.isArray(value)) return value.every(storableBefore);
+  if (value === null || typeof value !== 'object') return true;
+  return Object.entries(value).every(
+    ([key, child]) => unstorableTextProblem(key) === undefined && storableBefore(child),
+  );
+}
+
+const RULES_ADDED_SINCE = /toJSON|__proto__|deeper than the limit|past the stack/;
+
 const schemaAccepts = (result: unknown) =>
   replyOutcomeSchema.safeParse({ status: 'success', result }).success;
 
 describe('jsonValueProblems: a free-JSON field of a message', () => {
+  it.each([...accepted, ...refused].filter(([name]) => !RULES_ADDED_SINCE.test(name)))(
+    'gives the verdict zod gave before it: %s',
+    (_name, value) => {
+      expect(jsonValueProblems(value).length === 0).toBe(before.safeParse(value).success);
+    },
+  );
+
   it.each(accepted)('accepts %s, as the schemas do', (_name, value) => {
     expect(jsonValueProblems(value)).toEqual([]);
     expect(schemaAccepts(value)).toBe(true);
@@ -118,6 +155,10 @@ describe('jsonValueProblems: a free-JSON field of a message', () => {
       },
     ]);
     expect(jsonValueProblems(cycle)).toHaveLength(10);
+    let shared: unknown = 'leaf';
+    for (let i = 0; i < 40; i++) shared = [shared, shared];
+    // 2^40 values to write out: too big long before the walk would end.
+    expect(jsonValueProblems(shared)).toEqual([{ path: [], message: TOO_BIG_JSON }]);
     expect(
       jsonValueProblems(
         Array.from({ length: 50 }, () => NUL),
@@ -171,7 +212,51 @@ describe('jsonValueProblems: a free-JSON field of a message', () => {
     };
     expect(parseCommandMessage(noPayload)).toEqual({
       ok: false,
-      reason: 'payload: not a JSON value (undefined)',
+      reason: 'payload: Invalid input: expected JSON, received undefined',
     });
+    const throwing = Object.defineProperty({}, 'boom', {
+      enumerable: true,
+      get: () => {
+        throw new Error('boom');
+      },
+    });
+    expect(parseCommandMessage({ ...noPayload, payload: throwing })).toEqual({
+      ok: false,
+      reason: '(root): boom',
+    });
+  });
+});
+
+describe('the free-JSON fields of the envelopes', () => {
+  const event = {
+    eventId: 'e-1',
+    sagaId: 's-1',
+    sagaType: 'order',
+    sagaVersion: 1,
+    type: 'saga.completed',
+    at: '2030-01-01T00:00:00Z',
+  };
+
+  it("takes an event's detail as a JSON object only, and does without one", () => {
+    expect(sagaEventMessageSchema.safeParse(event).success).toBe(true);
+    expect(sagaEventMessageSchema.safeParse({ ...event, detail: { a: [1] } }).success).toBe(true);
+    for (const detail of [null, 'text', [1]]) {
+      expect(sagaEventMessageSchema.safeParse({ ...event, detail }).error?.issues).toEqual([
+        expect.objectContaining({ path: ['detail'], message: 'must be a JSON object' }),
+      ]);
+    }
+    const proto = JSON.parse('{"a": {"__proto__": 1}}') as unknown;
+    expect(sagaEventMessageSchema.safeParse({ ...event, detail: proto }).error?.issues).toEqual([
+      expect.objectContaining({ path: ['detail', 'a', '__proto__'] }),
+    ]);
+  });
+
+  it("takes a failure's details when given, and does without them", () => {
+    const failure = { status: 'failure', code: 'OUT_OF_STOCK', message: 'none left' };
+    expect(replyOutcomeSchema.safeParse(failure).success).toBe(true);
+    expect(replyOutcomeSchema.safeParse({ ...failure, details: null }).success).toBe(true);
+    expect(replyOutcomeSchema.safeParse({ ...failure, details: [NaN] }).error?.issues).toEqual([
+      expect.objectContaining({ path: ['details', 0], message: 'not a JSON value (NaN)' }),
+    ]);
   });
 });

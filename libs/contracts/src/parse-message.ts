@@ -26,7 +26,7 @@ export function parseMessage<T>(schema: ZodType<T>, raw: unknown): ParseResult<T
       .join('; ');
     return { ok: false, reason };
   } catch (error) {
-    // A pathological body (e.g. nested too deep for the validator) is refused, not thrown.
+    // A value that throws as it is read (a getter, a proxy) is refused, not thrown.
     return {
       ok: false,
       reason: `(root): ${error instanceof Error ? error.message : String(error)}`,

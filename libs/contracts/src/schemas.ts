@@ -24,27 +24,43 @@ const isoTime = z.iso.datetime({ offset: true });
 const action = z.enum(['execute', 'compensate']);
 
 /**
- * The free-JSON fields (payload, result, details, input, detail): their JSON Schema is "any JSON
- * value" (see toJsonSchema), their rules those of jsonValueProblems, checked in one walk.
+ * The free-JSON fields (payload, result, details, input, detail), by kind: their JSON Schema is
+ * their description, "any JSON value" or an object of them (see toJsonSchema), their rules
+ * those of jsonValueProblems, checked in one walk.
  */
 export const freeJsonSchemas = new WeakMap<z.core.$ZodType, 'value' | 'object'>();
 
-function freeJson<T extends JsonValue>(isObject: boolean): z.ZodType<T> {
-  const schema = z.unknown().superRefine((value, ctx) => {
-    if (isObject && (value === null || typeof value !== 'object' || Array.isArray(value))) {
-      ctx.addIssue({ code: 'custom', message: 'must be a JSON object', input: value });
-      return;
-    }
-    for (const { path, message } of jsonValueProblems(value)) {
-      ctx.addIssue({ code: 'custom', path: [...path], message, input: value });
-    }
-  });
-  freeJsonSchemas.set(schema, isObject ? 'object' : 'value');
+/** The description of a free-JSON field in the JSON Schemas made of the contract. */
+export const ANY_JSON_VALUE = 'Any JSON value.';
+
+function freeJson<T extends JsonValue>(kind: 'value' | 'object'): z.ZodType<T> {
+  const schema = z
+    .unknown()
+    .superRefine((value, ctx) => {
+      if (value === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'Invalid input: expected JSON, received undefined',
+        });
+      } else if (
+        kind === 'object' &&
+        (value === null || typeof value !== 'object' || Array.isArray(value))
+      ) {
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON object', input: value });
+      } else {
+        for (const { path, message } of jsonValueProblems(value)) {
+          ctx.addIssue({ code: 'custom', path: [...path], message, input: value });
+        }
+      }
+    })
+    .meta({ description: kind === 'value' ? ANY_JSON_VALUE : 'Any JSON object.' });
+  // The instance a field holds (meta() made a new one).
+  freeJsonSchemas.set(schema, kind);
   return schema as unknown as z.ZodType<T>;
 }
 
-const json = freeJson<JsonValue>(false);
-const jsonObject = freeJson<JsonObject>(true);
+const json = freeJson<JsonValue>('value');
+const jsonObject = freeJson<JsonObject>('object');
 
 /** Validates a reply outcome: success, failure (business refusal) or error (technical). */
 export const replyOutcomeSchema: z.ZodType<ReplyOutcome> = z.discriminatedUnion('status', [

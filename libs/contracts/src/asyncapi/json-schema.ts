@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { freeJsonSchemas } from '../schemas.js';
+import { ANY_JSON_VALUE, freeJsonSchemas } from '../schemas.js';
 
 /**
  * The `schemaFormat` of every payload and header schema in the AsyncAPI document: JSON Schema
@@ -17,7 +17,7 @@ export interface MultiFormatSchema {
 }
 
 /** How the document describes a free JSON value: a payload, result, details, input or detail field. */
-export const ANY_JSON_VALUE = 'Any JSON value.';
+export { ANY_JSON_VALUE };
 
 const DEFINITION_REF = '#/definitions/';
 
@@ -27,7 +27,8 @@ const DEFINITION_REF = '#/definitions/';
  * free JSON values (the contract's free-JSON fields, see freeJsonSchemas, and `z.json()`) become
  * `{}`, which accepts any JSON value (an object of them where the field must be an object);
  * other definitions are inlined. Refinements (storable text, the serialised size, the depth,
- * cross-field rules) have no JSON Schema: the document's descriptions state them. Throws on a recursive schema that is not free JSON.
+ * cross-field rules) have no JSON Schema: the document's descriptions state them. Throws on a
+ * recursive schema that is not free JSON.
  */
 export function toJsonSchema(schema: z.ZodType): JsonSchema {
   const {
