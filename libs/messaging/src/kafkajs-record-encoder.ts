@@ -1,0 +1,171 @@
+import { createRequire } from 'node:module';
+
+/** A record as kafkajs 2.2.4's produce request hands it to its record encoder (record v0 of batch v2). */
+export interface KafkajsRecord {
+  readonly offsetDelta?: number;
+  readonly timestampDelta?: number;
+  readonly key?: unknown;
+  readonly value?: unknown;
+  readonly headers?: Readonly<Record<string, unknown>>;
+}
+
+/** What kafkajs's record batch reads of an encoded record: an Encoder's `buf` and `offset`. */
+interface EncodedRecord {
+  buf: Buffer;
+  offset: number;
+}
+
+type RecordEncoder = ((record: KafkajsRecord) => EncodedRecord) & {
+  /** On the lean encoder: kafkajs's own, which it replaced. */
+  [LEAN]?: RecordEncoder;
+};
+
+const LEAN = Symbol.for('saga-coordinator.kafkajs-lean-records');
+const RECORD_MODULE = 'kafkajs/src/protocol/recordBatch/record/v0/index.js';
+const PRODUCE_REQUEST_MODULE = 'kafkajs/src/protocol/requests/produce/v3/request.js';
+const ENCODER_MODULE = 'kafkajs/src/protocol/encoder.js';
+
+/**
+ * Makes kafkajs encode each record it produces into one buffer of the record's exact size.
+ * kafkajs 2.2.4 (its last release) builds a record from an Encoder per header and one for the
+ * record, each starting as a zero-filled 512-byte buffer outside V8's heap, plus a Buffer per
+ * varint: about 16 µs of CPU for a command's record with its six headers, most of it
+ * allocation, and garbage to collect. The bytes are the same (kafkajs-record-encoder.spec.ts
+ * holds the two to each other); a record this encoder does not take as it is (a header value
+ * that is neither text nor bytes, a time delta past 2^30 ms) goes to kafkajs's own.
+ *
+ * It replaces the record module's export before kafkajs's produce request first loads it (that
+ * happens at the first produce of the process, which requires it lazily): called by
+ * kafkaClient before it makes a client. Idempotent; throws when a produce came first.
+ */
+export function leanKafkajsRecords(): void {
+  const require = createRequire(import.meta.url);
+  const recordPath = require.resolve(RECORD_MODULE);
+  const kafkajsRecord = require(recordPath) as RecordEncoder;
+  if (kafkajsRecord[LEAN]) return;
+  if (require.cache[require.resolve(PRODUCE_REQUEST_MODULE)] !== undefined) {
+    throw new Error(
+      'kafkajs produced before its records were made lean: make clients with kafkaClient',
+    );
+  }
+  const encoderPrototype = (require(ENCODER_MODULE) as { prototype: object }).prototype;
+  const lean: RecordEncoder = (record) =>
+    encodeRecord(record, encoderPrototype) ?? kafkajsRecord(record);
+  lean[LEAN] = kafkajsRecord;
+  require.cache[recordPath]!.exports = lean;
+}
+
+/** kafkajs's own record encoder, whether or not leanKafkajsRecords replaced it (for tests). */
+export function kafkajsRecordEncoder(): (record: KafkajsRecord) => EncodedRecord {
+  const require = createRequire(import.meta.url);
+  const current = require(RECORD_MODULE) as RecordEncoder;
+  return current[LEAN] ?? current;
+}
+
+/**
+ * The record as kafkajs writes it (length, attributes 0, timestamp and offset deltas, key,
+ * value, then the headers in the order of their names, a header with several values once per
+ * value), in one buffer; undefined when it holds what only kafkajs's own encoder takes.
+ */
+export function encodeRecord(
+  record: KafkajsRecord,
+  encoderPrototype: object,
+): EncodedRecord | undefined {
+  const { offsetDelta = 0, timestampDelta = 0, key, value, headers = {} } = record;
+  if (!isSmallInteger(offsetDelta) || !isSmallInteger(timestampDelta)) return undefined;
+  const keySize = bytesSize(key);
+  const valueSize = bytesSize(value);
+  if (keySize === undefined || valueSize === undefined) return undefined;
+
+  let headerCount = 0;
+  let headersSize = 0;
+  for (const name in headers) {
+    if (!Object.hasOwn(headers, name)) continue;
+    const header = headers[name];
+    const nameSize = Buffer.byteLength(name, 'utf8');
+    const values: readonly unknown[] = Array.isArray(header) ? header : [header];
+    for (const part of values) {
+      const partSize =
+        typeof part === 'string' || Buffer.isBuffer(part) ? bytesSize(part) : undefined;
+      if (partSize === undefined) return undefined;
+      headerCount++;
+      headersSize += varIntSize(nameSize) + nameSize + varIntSize(partSize) + partSize;
+    }
+  }
+
+  const bodySize =
+    1 +
+    varIntSize(timestampDelta) +
+    varIntSize(offsetDelta) +
+    varIntSize(keySize) +
+    Math.max(keySize, 0) +
+    varIntSize(valueSize) +
+    Math.max(valueSize, 0) +
+    varIntSize(headerCount) +
+    headersSize;
+  const buf = Buffer.allocUnsafe(varIntSize(bodySize) + bodySize);
+  let at = writeVarInt(buf, 0, bodySize);
+  buf[at++] = 0; // attributes: none
+  at = writeVarInt(buf, at, timestampDelta);
+  at = writeVarInt(buf, at, offsetDelta);
+  at = writeBytes(buf, at, key, keySize);
+  at = writeBytes(buf, at, value, valueSize);
+  at = writeVarInt(buf, at, headerCount);
+  for (const name in headers) {
+    if (!Object.hasOwn(headers, name)) continue;
+    const header = headers[name];
+    const values: readonly unknown[] = Array.isArray(header) ? header : [header];
+    for (const part of values) {
+      at = writeBytes(buf, at, name, Buffer.byteLength(name, 'utf8'));
+      at = writeBytes(buf, at, part, bytesSize(part)!);
+    }
+  }
+  if (at !== buf.length) throw new Error(`record encoded to ${at} bytes, ${buf.length} expected`);
+  const encoded = Object.create(encoderPrototype) as EncodedRecord;
+  encoded.buf = buf;
+  encoded.offset = at;
+  return encoded;
+}
+
+/** Bytes of a key, value or header value (-1 for none); undefined when it is neither text nor bytes. */
+function bytesSize(value: unknown): number | undefined {
+  if (value === null || value === undefined) return -1;
+  if (typeof value === 'string') return Buffer.byteLength(value, 'utf8');
+  if (Buffer.isBuffer(value)) return value.length;
+  return undefined;
+}
+
+/** Writes `size`'s varint, then the text or bytes (nothing for -1: none). */
+function writeBytes(buf: Buffer, at: number, value: unknown, size: number): number {
+  at = writeVarInt(buf, at, size);
+  if (size <= 0) return at;
+  if (typeof value === 'string') return at + buf.write(value, at, size, 'utf8');
+  return at + (value as Buffer).copy(buf, at);
+}
+
+// Kafka's varints are zigzag-encoded; for values within ±2^30 the 32- and 64-bit forms agree.
+const SMALL = 2 ** 30;
+
+function isSmallInteger(value: number): boolean {
+  return Number.isInteger(value) && value > -SMALL && value < SMALL;
+}
+
+function varIntSize(value: number): number {
+  let zigzag = ((value << 1) ^ (value >> 31)) >>> 0;
+  let size = 1;
+  while (zigzag >= 0x80) {
+    zigzag >>>= 7;
+    size++;
+  }
+  return size;
+}
+
+function writeVarInt(buf: Buffer, at: number, value: number): number {
+  let zigzag = ((value << 1) ^ (value >> 31)) >>> 0;
+  while (zigzag >= 0x80) {
+    buf[at++] = (zigzag & 0x7f) | 0x80;
+    zigzag >>>= 7;
+  }
+  buf[at++] = zigzag;
+  return at;
+}
