@@ -273,6 +273,12 @@ describe('observability of a saga that retries and compensates, across processes
     }
   });
 
+  it("encodes kafkajs's records lean with tracing's require hook in place", () => {
+    // leanKafkajsRecords warns when a hook hands out kafkajs's own record encoder instead.
+    const logs = `${coordinator.output()}\n${participants.output()}`;
+    expect(logs).not.toContain("records stay kafkajs's own");
+  });
+
   it('never lets the sensitive card token reach a log line or a span attribute', () => {
     const logs = `${coordinator.output()}\n${participants.output()}`;
     // Every request was logged (debug), with its headers: the API key's value is not there.

@@ -3,6 +3,7 @@ import {
   encodeRecord,
   kafkajsRecordEncoder,
   leanKafkajsRecords,
+  replaceExports,
   type KafkajsRecord,
 } from './kafkajs-record-encoder.js';
 
@@ -85,8 +86,23 @@ describe('encodeRecord: a record in one buffer', () => {
     ['a key that is a number', { key: 5, value: 'v' }],
     ['a time delta past 2^30 ms', { timestampDelta: 2 ** 30, value: 'v' }],
     ['a time delta that is not an integer', { timestampDelta: 1.5, value: 'v' }],
+    ['headers that are null', { value: 'v', headers: null as unknown as Record<string, string> }],
   ])('hands %s to kafkajs’s own encoder', (_name, record) => {
     expect(encodeRecord(record, Encoder.prototype)).toBeUndefined();
+  });
+});
+
+describe('replaceExports', () => {
+  it("also replaces the copy a require hook keeps on the module's entry, and nothing else", () => {
+    const own = () => 'own';
+    const lean = () => 'lean';
+    const hookCopy = Symbol('a hook’s copy');
+    const other = Symbol('something else');
+    const entry = { exports: own as unknown, [hookCopy]: own as unknown, [other]: 'kept' };
+
+    replaceExports(entry, own, lean);
+
+    expect(entry).toEqual({ exports: lean, [hookCopy]: lean, [other]: 'kept' });
   });
 });
 

@@ -25,34 +25,65 @@ const RECORD_MODULE = 'kafkajs/src/protocol/recordBatch/record/v0/index.js';
 const PRODUCE_REQUEST_MODULE = 'kafkajs/src/protocol/requests/produce/v3/request.js';
 const ENCODER_MODULE = 'kafkajs/src/protocol/encoder.js';
 
+/** Set once a produce was found to have come first: warned about, not tried again. */
+let gaveUp = false;
+
 /**
  * Makes kafkajs encode each record it produces into one buffer of the record's exact size.
  * kafkajs 2.2.4 (its last release) builds a record from an Encoder per header and one for the
  * record, each starting as a zero-filled 512-byte buffer outside V8's heap, plus a Buffer per
- * varint: about 16 µs of CPU for a command's record with its six headers, most of it
- * allocation, and garbage to collect. The bytes are the same (kafkajs-record-encoder.spec.ts
- * holds the two to each other); a record this encoder does not take as it is (a header value
- * that is neither text nor bytes, a time delta past 2^30 ms) goes to kafkajs's own.
+ * varint: 37–39 µs of CPU for a command's record with its ten headers, most of it allocation,
+ * and garbage to collect (`npm run bench:messages`). The bytes are the same
+ * (kafkajs-record-encoder.spec.ts holds the two to each other); a record this encoder does not
+ * take as it is (a header value that is neither text nor bytes, a time delta past 2^30 ms)
+ * goes to kafkajs's own.
  *
- * It replaces the record module's export before kafkajs's produce request first loads it (that
- * happens at the first produce of the process, which requires it lazily): called by
- * kafkaClient before it makes a client. Idempotent; throws when a produce came first.
+ * It replaces the record module's exports before kafkajs's produce request first loads it
+ * (which it does at the process's first produce): called by kafkaClient before it makes a
+ * client. A require hook that keeps its own copy of the exports on the module's cache entry
+ * (OpenTelemetry's require-in-the-middle does, once tracing is on) gets the lean encoder too.
+ * Idempotent. Should a produce have come first (a kafkajs client not made by kafkaClient), or
+ * a hook hand out something else, it warns and leaves kafkajs's encoder in place.
  */
 export function leanKafkajsRecords(): void {
   const require = createRequire(import.meta.url);
   const recordPath = require.resolve(RECORD_MODULE);
-  const kafkajsRecord = require(recordPath) as RecordEncoder;
-  if (kafkajsRecord[LEAN]) return;
+  if (gaveUp || isLean(require.cache[recordPath]?.exports)) return;
   if (require.cache[require.resolve(PRODUCE_REQUEST_MODULE)] !== undefined) {
-    throw new Error(
-      'kafkajs produced before its records were made lean: make clients with kafkaClient',
+    gaveUp = true;
+    process.emitWarning(
+      "kafkajs produced before kafkaClient could make its records lean: records stay kafkajs's own",
     );
+    return;
   }
+  const kafkajsRecord = require(recordPath) as RecordEncoder;
   const encoderPrototype = (require(ENCODER_MODULE) as { prototype: object }).prototype;
   const lean: RecordEncoder = (record) =>
     encodeRecord(record, encoderPrototype) ?? kafkajsRecord(record);
   lean[LEAN] = kafkajsRecord;
-  require.cache[recordPath]!.exports = lean;
+  replaceExports(require.cache[recordPath]!, kafkajsRecord, lean);
+  if (require(recordPath) !== lean) {
+    process.emitWarning(
+      "a require hook hands out kafkajs's record encoder: records stay kafkajs's own",
+    );
+  }
+}
+
+/**
+ * Puts `lean` in place of a module's exports on its cache entry, and of any copy of them a
+ * require hook keeps on the entry under a symbol of its own (require-in-the-middle answers a
+ * later require with that copy).
+ */
+export function replaceExports(entry: { exports: unknown }, exports: unknown, lean: unknown): void {
+  entry.exports = lean;
+  const kept = entry as unknown as Record<symbol, unknown>;
+  for (const symbol of Object.getOwnPropertySymbols(entry)) {
+    if (kept[symbol] === exports) kept[symbol] = lean;
+  }
+}
+
+function isLean(exports: unknown): boolean {
+  return typeof exports === 'function' && LEAN in exports;
 }
 
 /** kafkajs's own record encoder, whether or not leanKafkajsRecords replaced it (for tests). */
@@ -73,6 +104,7 @@ export function encodeRecord(
 ): EncodedRecord | undefined {
   const { offsetDelta = 0, timestampDelta = 0, key, value, headers = {} } = record;
   if (!isSmallInteger(offsetDelta) || !isSmallInteger(timestampDelta)) return undefined;
+  if (headers === null || typeof headers !== 'object') return undefined;
   const keySize = bytesSize(key);
   const valueSize = bytesSize(value);
   if (keySize === undefined || valueSize === undefined) return undefined;

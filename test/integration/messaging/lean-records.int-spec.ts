@@ -1,7 +1,7 @@
 // The lean record encoder (leanKafkajsRecords) against the real broker: records it encodes are
-// accepted, stored and read back as they were sent. The service's processes load kafkajs through
-// Node, where kafkaClient installs it; jest loads its own copy of kafkajs for the code under
-// test, so this test drives Node's copy itself.
+// accepted, stored and read back as they were sent. The test drives kafkajs through the require
+// that leanKafkajsRecords patches (under jest, the test file's own module registry), so that the
+// produce request loads the lean encoder.
 import { createRequire } from 'node:module';
 import type * as Kafkajs from 'kafkajs';
 import type { Kafka as KafkaClient, KafkaConfig, Message } from 'kafkajs';
@@ -50,13 +50,16 @@ describe('records encoded by the lean encoder, through the real broker', () => {
 
   it('are stored and read back as they were sent: keys, values and every header', async () => {
     const record = require('kafkajs/src/protocol/recordBatch/record/v0/index.js') as object;
+    const producePath = require.resolve('kafkajs/src/protocol/requests/produce/v3/request.js');
+    // The produce request loads at this test's first produce, after the lean encoder was put
+    // in place of kafkajs's: the encoder it takes is the lean one.
+    expect(Symbol.for('saga-coordinator.kafkajs-lean-records') in record).toBe(true);
+    expect(producePath in require.cache).toBe(false);
     const producer = kafka.producer({ idempotent: true });
     await producer.connect();
     await producer.send({ topic, acks: -1, messages: sent });
     await producer.disconnect();
-    // The produce request loaded the record module after the lean one was put in its place.
-    expect(require('kafkajs/src/protocol/requests/produce/v3/request.js')).toBeDefined();
-    expect(Symbol.for('saga-coordinator.kafkajs-lean-records') in record).toBe(true);
+    expect(producePath in require.cache).toBe(true);
 
     const received: { key: Buffer | null; value: Buffer | null; headers: unknown }[] = [];
     const consumer = kafka.consumer({ groupId: topic, maxWaitTimeInMs: 100 });
