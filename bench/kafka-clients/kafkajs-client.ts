@@ -1,5 +1,4 @@
-import type { Kafka } from 'kafkajs';
-import { logLevel, type KafkaMessage } from 'kafkajs';
+import { logLevel, type Kafka, type KafkaMessage } from 'kafkajs';
 import { decodeHeaders, kafkaClient, keyPartitioner } from '#messaging';
 import type { BenchClient, BenchProducer, ClientSettings, ConsumeRun } from './bench-client.js';
 import { TRANSPORT_DEFAULTS as D } from './bench-client.js';

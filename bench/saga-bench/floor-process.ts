@@ -5,8 +5,7 @@
 // Env: KAFKA_BROKERS, TOPIC_PREFIX, TOPIC_PARTITIONS (8), DATABASE_URL, DATABASE_SCHEMA,
 //      FLOOR_MAX_IN_FLIGHT (transactions at once, 3), FLOOR_MAX_BATCH (messages per batch, 2000).
 // Tells its parent 'ready' over IPC once its consumer has joined its group; SIGTERM stops it.
-import type { Kafka } from 'kafkajs';
-import { logLevel, type Consumer, type EachBatchPayload } from 'kafkajs';
+import { logLevel, type Consumer, type EachBatchPayload, type Kafka } from 'kafkajs';
 import pg from 'pg';
 import { topicNames } from '../../libs/contracts/src/topics.js';
 import { keyPartitioner } from '../../libs/messaging/src/key-partitioner.js';

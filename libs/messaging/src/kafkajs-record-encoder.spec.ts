@@ -92,6 +92,23 @@ describe('encodeRecord: a record in one buffer', () => {
   });
 });
 
+describe('encodeRecord after a record that threw', () => {
+  it('writes the next record as kafkajs does, nothing of the one before left in it', () => {
+    const throwing = Object.defineProperty({ first: 'a' }, 'second', {
+      enumerable: true,
+      get: () => {
+        throw new Error('boom');
+      },
+    });
+    const [, command] = records[0]!;
+
+    expect(() => encodeRecord({ value: 'v', headers: throwing }, Encoder.prototype)).toThrow(
+      'boom',
+    );
+    expect(encodeRecord(command, Encoder.prototype)!.buf).toEqual(kafkajsBytes(command));
+  });
+});
+
 describe('replaceExports', () => {
   it("also replaces the copy a require hook keeps on the module's entry, and nothing else", () => {
     const own = () => 'own';

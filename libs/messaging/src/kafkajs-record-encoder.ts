@@ -109,18 +109,24 @@ export function encodeRecord(
   const valueSize = bytesSize(value);
   if (keySize === undefined || valueSize === undefined) return undefined;
 
-  let headerCount = 0;
+  // Each header value once, with its name and both sizes: measured once, written from here.
+  clearScratch(); // (left as it was by a record whose headers threw as they were read)
+  const names = scratch.names;
+  const parts = scratch.parts;
+  const sizes = scratch.sizes;
   let headersSize = 0;
   for (const name in headers) {
     if (!Object.hasOwn(headers, name)) continue;
     const header = headers[name];
     const nameSize = Buffer.byteLength(name, 'utf8');
-    const values: readonly unknown[] = Array.isArray(header) ? header : [header];
-    for (const part of values) {
-      const partSize =
-        typeof part === 'string' || Buffer.isBuffer(part) ? bytesSize(part) : undefined;
-      if (partSize === undefined) return undefined;
-      headerCount++;
+    const many = Array.isArray(header);
+    for (let index = 0; index < (many ? header.length : 1); index++) {
+      const part: unknown = many ? header[index] : header;
+      const partSize = typeof part === 'string' || Buffer.isBuffer(part) ? bytesSize(part)! : -1;
+      if (partSize < 0) return clearScratch();
+      names.push(name);
+      parts.push(part);
+      sizes.push(nameSize, partSize);
       headersSize += varIntSize(nameSize) + nameSize + varIntSize(partSize) + partSize;
     }
   }
@@ -133,7 +139,7 @@ export function encodeRecord(
     Math.max(keySize, 0) +
     varIntSize(valueSize) +
     Math.max(valueSize, 0) +
-    varIntSize(headerCount) +
+    varIntSize(names.length) +
     headersSize;
   const buf = Buffer.allocUnsafe(varIntSize(bodySize) + bodySize);
   let at = writeVarInt(buf, 0, bodySize);
@@ -142,21 +148,30 @@ export function encodeRecord(
   at = writeVarInt(buf, at, offsetDelta);
   at = writeBytes(buf, at, key, keySize);
   at = writeBytes(buf, at, value, valueSize);
-  at = writeVarInt(buf, at, headerCount);
-  for (const name in headers) {
-    if (!Object.hasOwn(headers, name)) continue;
-    const header = headers[name];
-    const values: readonly unknown[] = Array.isArray(header) ? header : [header];
-    for (const part of values) {
-      at = writeBytes(buf, at, name, Buffer.byteLength(name, 'utf8'));
-      at = writeBytes(buf, at, part, bytesSize(part)!);
-    }
+  at = writeVarInt(buf, at, names.length);
+  for (let index = 0; index < names.length; index++) {
+    at = writeBytes(buf, at, names[index], sizes[2 * index]!);
+    at = writeBytes(buf, at, parts[index], sizes[2 * index + 1]!);
   }
+  clearScratch();
   if (at !== buf.length) throw new Error(`record encoded to ${at} bytes, ${buf.length} expected`);
   const encoded = Object.create(encoderPrototype) as EncodedRecord;
   encoded.buf = buf;
   encoded.offset = at;
   return encoded;
+}
+
+/**
+ * The headers of the record being encoded, in order (reused: encoding is synchronous; emptied
+ * after each record, so that no value outlives it here).
+ */
+const scratch = { names: [] as string[], parts: [] as unknown[], sizes: [] as number[] };
+
+function clearScratch(): undefined {
+  scratch.names.length = 0;
+  scratch.parts.length = 0;
+  scratch.sizes.length = 0;
+  return undefined;
 }
 
 /** Bytes of a key, value or header value (-1 for none); undefined when it is neither text nor bytes. */
