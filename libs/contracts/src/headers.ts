@@ -22,6 +22,11 @@ export const DEAD_LETTER_HEADERS = {
   failedAt: 'dlq-failed-at',
   /** `true` when the value is a redacted copy (sensitive fields hidden): not replayable. */
   valueRedacted: 'dlq-value-redacted',
+  /**
+   * `true` when the dead letter was too large for its topic and went without its value and
+   * original headers (the original stays at its offset until retention): not replayable.
+   */
+  valueTruncated: 'dlq-value-truncated',
 } as const;
 
 /** Values of the `saga-message-type` header, one per envelope. */

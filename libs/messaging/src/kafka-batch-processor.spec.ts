@@ -343,6 +343,39 @@ describe('the kafkajs eachBatch handler', () => {
     expect(events).toContain('commit saga.replies/2@1');
   });
 
+  it('goes on past dead letters the broker refuses as too large: halves, then a stub, then the commit', async () => {
+    const tooLarge = Object.assign(new Error('message too large'), { type: 'MESSAGE_TOO_LARGE' });
+    const requests: number[] = [];
+    const accepted: Message[] = [];
+    const { eachBatch } = processor({
+      handleBatch: async (messages) => ({
+        deadLetters: messages.map((message) => ({ message, reason: 'bad' })),
+      }),
+      sendDeadLetters: async (_topic, records) => {
+        requests.push(records.length);
+        const bytes = records.reduce((sum, record) => sum + (record.value?.length ?? 0), 0);
+        if (bytes > 2_500) throw tooLarge;
+        accepted.push(...records);
+      },
+    });
+    const messages = [0, 1, 2].map((offset) => record(offset, 'x'.repeat(1_000)));
+    messages.push(record(3, 'y'.repeat(3_000)));
+    const { payload, events } = fakePayload(messages);
+
+    await eachBatch(payload);
+
+    expect(requests).toEqual([4, 2, 2, 1, 1, 1]);
+    expect(accepted.map((dead) => dead.headers?.[DEAD_LETTER_HEADERS.originalOffset])).toEqual([
+      '0',
+      '1',
+      '2',
+      '3',
+    ]);
+    expect(accepted[3]?.value).toBeNull();
+    expect(accepted[3]?.headers?.[DEAD_LETTER_HEADERS.valueTruncated]).toBe('true');
+    expect(events).toEqual(['resolve 3', 'commit saga.replies/2@4', 'heartbeat']);
+  });
+
   it('gives up a failing batch without committing when the consumer stops', async () => {
     const { eachBatch, stop } = processor({
       handleBatch: async () => {

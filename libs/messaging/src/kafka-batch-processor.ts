@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { EachBatchPayload, KafkaMessage, Message } from 'kafkajs';
 import { deadLetterTopic, matchDeadLetters, type DeadLetterChoice } from './dead-letter.js';
+import { sendFittingDeadLetters } from './fitting-dead-letters.js';
 import { toDeadLetterRecord, toIncomingMessage } from './kafka-message-mapping.js';
 import { backoffDelayMs, type Backoff } from './retry-backoff.js';
 import { type TransportLogger } from './transport-logger.js';
@@ -165,7 +166,7 @@ export function createEachBatchHandler(
     if (choices.length > 0) {
       const records = deadLetterRecords(topic, partition, chunk, choices, options.now());
       const sent = await untilDone('Publishing dead letters', payload, () =>
-        options.sendDeadLetters(deadLetterTopic(topic), records),
+        sendFittingDeadLetters(options.sendDeadLetters, deadLetterTopic(topic), records),
       );
       if (sent === GAVE_UP) return false;
     }

@@ -1,6 +1,7 @@
 // The transport contract on the kafkajs adapter against the real broker (KAFKA_BROKERS).
 // Timeouts are shortened so joins, rebalances and retries take well under a second each.
 import { AssignerProtocol, Kafka, logLevel } from 'kafkajs';
+import { DEAD_LETTER_HEADERS } from '#contracts';
 import { KafkaTransport, type TransportLogger } from '#messaging';
 import { JAVA_MURMUR2 } from '../../../libs/messaging/src/java-murmur2.fixture.js';
 import { kafkaBrokers, uniqueName } from '../../support/services.js';
@@ -232,4 +233,98 @@ describe('the kafkajs consumer when it loses its partition in the middle of a ba
       await transport.close();
     }
   }, 45_000);
+});
+
+describe('the kafkajs consumer, when its dead-letter topic refuses dead letters as too large', () => {
+  it('sends them in halves, a record still too large as its stub, and goes on', async () => {
+    const brokers = kafkaBrokers();
+    const transport = new KafkaTransport({
+      brokers,
+      clientId: uniqueName('dlq-size'),
+      consumer: {
+        sessionTimeoutMs: 6_000,
+        heartbeatIntervalMs: 500,
+        maxWaitTimeMs: 100,
+        handlerRetry: { initialDelayMs: 50, maxDelayMs: 400 },
+      },
+    });
+    const admin = new Kafka({ brokers, clientId: 'dlq-size', logLevel: logLevel.WARN }).admin();
+    const reader = new Kafka({ brokers, clientId: 'dlq-reader', logLevel: logLevel.WARN }).consumer(
+      {
+        groupId: uniqueName('dlq-reader'),
+        maxWaitTimeInMs: 100,
+      },
+    );
+    const topic = uniqueName('dlq-size');
+    const groupId = uniqueName('group');
+    const dead: { offset: string; value: string | null; truncated: string | undefined }[] = [];
+    await admin.connect();
+    try {
+      // The dead letters of one chunk go in one batch: over 4 KiB, the broker refuses it whole.
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: [
+          { topic, numPartitions: 1 },
+          {
+            topic: `${topic}.dlq`,
+            numPartitions: 1,
+            configEntries: [{ name: 'max.message.bytes', value: '4096' }],
+          },
+        ],
+      });
+      await reader.connect();
+      await reader.subscribe({ topics: [`${topic}.dlq`], fromBeginning: true });
+      await reader.run({
+        eachMessage: async ({ message }) => {
+          dead.push({
+            offset: String(message.headers?.[DEAD_LETTER_HEADERS.originalOffset]),
+            value: message.value === null ? null : message.value.toString(),
+            truncated: message.headers?.[DEAD_LETTER_HEADERS.valueTruncated]?.toString(),
+          });
+        },
+      });
+      const values = [
+        ...Array.from({ length: 8 }, (_, n) => `${n}`.repeat(900)),
+        'z'.repeat(5_000),
+      ];
+      await transport.publisher.publish(
+        values.map((value) => ({ topic, key: 'saga-1', headers: {}, value })),
+      );
+      const consumer = transport.createConsumer();
+      await consumer.start({
+        groupId,
+        topics: [topic],
+        handleBatch: async (messages) => ({
+          deadLetters: messages.map((message) => ({ message, reason: 'not a reply' })),
+        }),
+      });
+
+      await waitFor(
+        () => `nine dead letters (${dead.length} so far)`,
+        () => dead.length >= 9,
+      );
+      expect(dead.map((letter) => letter.offset)).toEqual([
+        '0',
+        '1',
+        '2',
+        '3',
+        '4',
+        '5',
+        '6',
+        '7',
+        '8',
+      ]);
+      expect(dead.slice(0, 8).map((letter) => letter.value)).toEqual(values.slice(0, 8));
+      expect(dead.slice(0, 8).every((letter) => letter.truncated === undefined)).toBe(true);
+      expect(dead[8]).toEqual({ offset: '8', value: null, truncated: 'true' });
+      await waitFor('the offset committed past all nine', async () => {
+        const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
+        return offsets?.partitions[0]?.offset === '9';
+      });
+    } finally {
+      await reader.disconnect();
+      await transport.close();
+      await admin.disconnect();
+    }
+  }, 60_000);
 });

@@ -47,6 +47,18 @@ describe('toDeadLetterRecord', () => {
     expect(record.valueRedacted).toBe(true);
   });
 
+  it('tells a dead letter that came without its value, too large for its topic (not replayable)', () => {
+    const record = toDeadLetterRecord({
+      topic: 'saga.replies.dlq',
+      key: 'saga-1',
+      headers: { ...dlqHeaders, [DEAD_LETTER_HEADERS.valueTruncated]: 'true' },
+      value: null,
+    });
+    expect(record.valueTruncated).toBe(true);
+    expect(record.headers).toEqual({});
+    expect(record.reason).toBe('invalid start request: input.amount: required');
+  });
+
   it('records a dead letter without dlq headers, its origin taken from the topic name', () => {
     const record = toDeadLetterRecord({
       topic: 'saga.replies.dlq',

@@ -23,7 +23,10 @@ export interface DeadLetterRecord {
   /** The original headers, without the `dlq-*` ones. */
   readonly headers: Readonly<Record<string, string>>;
   readonly value: string | null;
-  /** True when the value was longer than MAX_DEAD_LETTER_VALUE_BYTES and was cut (not replayable). */
+  /**
+   * True when the value was longer than MAX_DEAD_LETTER_VALUE_BYTES and was cut, or the dead
+   * letter came without it (`dlq-value-truncated`): not replayable.
+   */
   readonly valueTruncated: boolean;
   /** True when the dead-letterer kept a redacted copy of the value (not replayable). */
   readonly valueRedacted: boolean;
@@ -48,7 +51,7 @@ export function toDeadLetterRecord(message: IncomingMessage): DeadLetterRecord {
     key: message.key,
     headers: withoutDeadLetterHeaders(headers),
     value: value.text,
-    valueTruncated: value.truncated,
+    valueTruncated: value.truncated || headers[DEAD_LETTER_HEADERS.valueTruncated] === 'true',
     valueRedacted: headers[DEAD_LETTER_HEADERS.valueRedacted] === 'true',
     reason: nonEmpty(headers[DEAD_LETTER_HEADERS.reason]) ?? UNKNOWN_REASON,
     failedAt: parseTime(headers[DEAD_LETTER_HEADERS.failedAt]),

@@ -3,7 +3,8 @@ import type { Database, SqlRunner } from '#postgres';
 import type { MessagePublisher, OutgoingMessage } from '#saga-core';
 import { publishTraced } from '#tracing';
 import type { OpenPayload } from './outbox-fast-path.js';
-import { neverSendableCode, SendFailureTracker } from './send-failure.js';
+import { neverSendableCode } from '#messaging';
+import { SendFailureTracker } from './send-failure.js';
 import { InterruptibleSleep } from '../common/interruptible-sleep.js';
 import { describeError } from '#errors';
 import { rowHeaders } from '../persistence/outbox-headers.js';
@@ -85,8 +86,8 @@ interface BatchResult {
  * The backup of the outbox fast path: publishes committed outbox rows that are still unsent
  * after the grace period (their instance crashed, or Kafka refused them), then marks them sent.
  * Each lane is drained by one instance at a time (a transaction-scoped advisory lock), rows in
- * id order, so a saga's messages keep their order while several instances share the lanes. A
- * crash between publishing and marking republishes the batch: delivery is at least once, and
+ * id order, so a saga's messages keep their order while several instances share the lanes
+ * (and when a saga's rows lie in two lanes: see claimLane). A crash between publishing and marking republishes the batch: delivery is at least once, and
  * receivers dedupe by message id. A row that can never be sent is found by sending the batch
  * row by row; it is set aside (its saga stuck), the later rows of its saga wait behind it, and
  * the other sagas of the lane go on. Old rows are pruned by the retention job.
@@ -320,7 +321,10 @@ interface ClaimedRow {
 
 /**
  * The lane's unsent rows up to the newest one past the grace period, oldest first, leaving out
- * rows set aside and every row of a saga that has one (they would overtake it). The cut is by
+ * rows set aside and every row of a saga that has one (they would overtake it), and every row
+ * of a saga with an earlier unsent row in another lane (a saga's rows lie in two lanes once
+ * OUTBOX_LANES changed; lanes are drained one at a time, so it waits for that lane's turn,
+ * found by the unsent rows' index by saga). The cut is by
  * id, not by each row's age: a row's `created_at` is its transaction's start, so a saga's later
  * row may look older than its earlier one; taking every row below the cut keeps it behind.
  */
@@ -346,6 +350,8 @@ async function claimLane(
      FROM outbox o, cutoff
      WHERE o.lane = $1 AND o.sent_at IS NULL AND o.set_aside_at IS NULL AND o.id <= cutoff.id
        AND NOT EXISTS (SELECT 1 FROM outbox a WHERE a.saga_id = o.saga_id AND a.set_aside_at IS NOT NULL)
+       AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.saga_id = o.saga_id AND e.sent_at IS NULL
+         AND e.id < o.id AND e.lane <> o.lane)
      ORDER BY o.id LIMIT $2 FOR UPDATE OF o SKIP LOCKED`,
     [lane, limit, graceMs / 1000],
   );

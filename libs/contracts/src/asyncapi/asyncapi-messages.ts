@@ -133,7 +133,8 @@ export function asyncApiMessages(
       description:
         'The original key, value and headers, unchanged (or a redacted copy of the value, ' +
         'then dlq-value-redacted is true), plus the dlq-* headers. The value may be anything, ' +
-        'even no JSON at all: that may be why it is here.',
+        'even no JSON at all: that may be why it is here. A dead letter too large for its ' +
+        'topic comes without its value and original headers, and dlq-value-truncated is true.',
       headers: deadLetterHeadersSchema,
       payload: { description: "The original message's value, as it was." },
       key: z.string().describe("The original message's key (none if it had none)."),

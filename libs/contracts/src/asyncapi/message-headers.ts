@@ -119,5 +119,13 @@ export const deadLetterHeadersSchema = z
       .literal('true')
       .describe('The value is a copy with the sensitive fields hidden: not replayable.')
       .optional(),
+    [DEAD_LETTER_HEADERS.valueTruncated]: z
+      .literal('true')
+      .describe(
+        'The dead letter was too large for its topic: it comes without the value and the ' +
+          "original headers (the original stays at its offset until the topic's retention). " +
+          'Not replayable.',
+      )
+      .optional(),
   })
   .catchall(z.string().describe("One of the original message's headers, kept as it was."));
