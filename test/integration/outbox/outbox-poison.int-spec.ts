@@ -1,7 +1,7 @@
 // A poison outbox row on the real Kafka and Postgres (issue 14, item 6): a row for a topic that
 // does not exist (automatic topic creation is off) and a row whose sealed payload no key opens.
 // Each is set aside with its reason, its saga shows `stuck` (GET /sagas/:id, GET /sagas/stuck,
-// the saga_stuck metric), the later rows of that saga wait behind it, the other sagas of the
+// the saga_stuck metric, its `saga.stuck` event), the later rows of that saga wait behind it, the other sagas of the
 // lane go on, and pruning still runs.
 import { randomUUID } from 'node:crypto';
 import type { CommandMessage, ReplyOutcome } from '#contracts';
@@ -178,6 +178,18 @@ describe('a poison outbox row on the real Kafka and Postgres', () => {
     );
     expect(onEvents).toContain(`other-${other}`);
     expect(onEvents).not.toContain(`later-${poisoned}`);
+    // The sagas' `saga.stuck` events, written as their rows were set aside, are not behind them.
+    await waitFor(
+      'the saga.stuck events of both sagas',
+      async () => {
+        const stuckEvents = (await readTopics([topics.events]))
+          .map((record) => JSON.parse(record.value ?? '{}') as { type?: string; sagaId?: string })
+          .filter((event) => event.type === 'saga.stuck')
+          .map((event) => event.sagaId);
+        return stuckEvents.includes(poisoned) && stuckEvents.includes(sealedAway);
+      },
+      { timeoutMs: 30_000, intervalMs: 200 },
+    );
     // A saga started now flows to its end.
     const fresh = await startOrder(app, 'fresh-1');
     await waitForSagas(environment.db, [fresh], ['completed']);

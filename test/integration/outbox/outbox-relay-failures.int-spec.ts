@@ -115,3 +115,69 @@ describe('the outbox relay facing failures', () => {
     expect(publisher.published.map((m) => m.key)).toEqual(['p-1', 'o-1']);
   });
 });
+
+describe('the outbox relay with a lane whose head keeps failing', () => {
+  const schema = uniqueName('it_relay_head');
+  let database: Database;
+
+  beforeAll(async () => {
+    database = await openMigratedSchema(schema);
+  });
+  afterAll(() => dropMigratedSchema(database, schema));
+
+  it('ends its pass over a lane that made no progress, and goes on to the other lanes', async () => {
+    const stuck = randomUUID();
+    const other = randomUUID();
+    await database.transaction((sql) =>
+      enqueueOutbox(sql, [
+        { sagaId: stuck, lane: 0, topic: 'missing', key: 's-1', headers: {}, payload: {} },
+        { sagaId: stuck, lane: 0, topic: 'missing', key: 's-2', headers: {}, payload: {} },
+        { sagaId: other, lane: 1, topic: 'events', key: 'o-1', headers: {}, payload: {} },
+      ]),
+    );
+    const publisher = new BrokerLikePublisher();
+    // Two rows a batch: the lane's whole batch fails, and its failure has not lasted yet.
+    const relay = new OutboxRelay(database, publisher, { lanes: 2, batchSize: 2 });
+
+    expect(await relay.drainOnce()).toBe(1);
+    expect(publisher.published.map((message) => message.key)).toEqual(['o-1']);
+  });
+});
+
+describe('the outbox relay with a row set aside', () => {
+  const schema = uniqueName('it_relay_stuck');
+  let database: Database;
+
+  beforeAll(async () => {
+    database = await openMigratedSchema(schema);
+  });
+  afterAll(() => dropMigratedSchema(database, schema));
+
+  it("sends the saga's stuck event, written as its row was set aside, and holds the rows decided before", async () => {
+    const saga = randomUUID();
+    const row = (topic: string, key: string): OutboxRow => ({
+      sagaId: saga,
+      lane: 0,
+      topic,
+      key,
+      headers: {},
+      payload: {},
+    });
+    const [unsendable] = await database.transaction((sql) =>
+      enqueueOutbox(sql, [row('missing', 'command'), row('events', 'step-event')]),
+    );
+    // What OperatorDecisions.setAside does: the mark and the stuck event in one transaction.
+    await database.transaction(async (sql) => {
+      await sql.query(
+        `UPDATE outbox SET set_aside_at = now(), set_aside_reason = 'x' WHERE id = $1`,
+        [unsendable],
+      );
+      await enqueueOutbox(sql, [row('events', 'saga.stuck')]);
+    });
+    const publisher = new BrokerLikePublisher();
+
+    await new OutboxRelay(database, publisher, { lanes: 1 }).drainOnce();
+
+    expect(publisher.published.map((message) => message.key)).toEqual(['saga.stuck']);
+  });
+});
