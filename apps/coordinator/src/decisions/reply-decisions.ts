@@ -13,11 +13,13 @@ export class ReplyDecisions {
   /** Applies the replies in one decision; resolves with the indexes of those that name no saga here. */
   async apply(replies: readonly ReplyMessage[]): Promise<number[]> {
     if (replies.length === 0) return [];
-    const sagaIds = replies.filter((r) => SAGA_ID.test(r.sagaId)).map((r) => r.sagaId);
+    // Saga ids are stored in lower case; a UUID means the same in either case.
+    const named = replies.map((r) => r.sagaId.toLowerCase());
+    const sagaIds = named.filter((id) => SAGA_ID.test(id));
     return this.runner.decideOn(sagaIds, (sagas, now, session) => {
       const unmatched: number[] = [];
       for (const [index, reply] of replies.entries()) {
-        const saga = sagas.get(reply.sagaId);
+        const saga = sagas.get(named[index]!);
         if (!saga) {
           unmatched.push(index);
           continue;
