@@ -16,6 +16,9 @@ import { dropMigratedSchema, openMigratedSchema } from '../../support/migrated-s
 import { uniqueName } from '../../support/services.js';
 import { timerRow } from '../../support/timer-rows.js';
 
+/** The definition version of the sagas these tests insert. */
+const ORDER_V1 = [{ sagaType: 'order', sagaVersion: 1 }];
+
 describe('timers in the saga row', () => {
   const schema = uniqueName('it_saga_timers');
   let database: PoolDatabase;
@@ -116,10 +119,10 @@ describe('timers in the saga row', () => {
     await database.query(`UPDATE sagas SET wake_at = now() - interval '1 second' WHERE id = $1`, [
       sagaId,
     ]);
-    expect(await findSagasDue(database, 10, false)).toContain(sagaId);
+    expect(await findSagasDue(database, 10, false, ORDER_V1)).toContain(sagaId);
     expect(await fire([sagaId])).toEqual([]);
     expect((await rowOf(sagaId)).wake_ms).toBe(String(now + 90_000));
-    expect(await findSagasDue(database, 10, false)).not.toContain(sagaId);
+    expect(await findSagasDue(database, 10, false, ORDER_V1)).not.toContain(sagaId);
 
     // The last timer cancelled: the bound stays (the update keeps the saga's status, so it
     // stays HOT) until the poller finds nothing behind it.
@@ -130,6 +133,21 @@ describe('timers in the saga row', () => {
     ]);
     expect(await fire([sagaId])).toEqual([]);
     expect(await rowOf(sagaId)).toMatchObject({ timers: {}, wake_ms: null });
+  });
+
+  it('leaves the due timers of a definition version the poller does not know to one that knows it', async () => {
+    const sagaId = await insertSaga();
+    await database.query(`UPDATE sagas SET saga_version = 2 WHERE id = $1`, [sagaId]);
+    const now = await databaseNow();
+    await decide(sagaId, [timerRow(sagaId, FIRST, now - 1_000)], []);
+
+    // An instance of the release before, or one the new version has not reached yet.
+    expect(await findSagasDue(database, 1_000, false, ORDER_V1)).not.toContain(sagaId);
+    expect(Object.keys((await rowOf(sagaId)).timers)).toEqual([FIRST]);
+    // One that knows it fires the timer.
+    const both = [...ORDER_V1, { sagaType: 'order', sagaVersion: 2 }];
+    expect(await findSagasDue(database, 1_000, false, both)).toContain(sagaId);
+    expect((await fire([sagaId])).map((timer) => timer.id)).toEqual([`${sagaId}:${FIRST}`]);
   });
 
   it('clears the bound when the last timer goes with a change of status', async () => {
@@ -235,8 +253,8 @@ describe('timers in the saga row', () => {
       [],
     );
     // Both pollers find it due (the search takes no lock).
-    const seenByOne = await findSagasDue(database, 1_000, false);
-    const seenByOther = await findSagasDue(database, 1_000, false);
+    const seenByOne = await findSagasDue(database, 1_000, false, ORDER_V1);
+    const seenByOther = await findSagasDue(database, 1_000, false, ORDER_V1);
     expect(seenByOne).toContain(sagaId);
     expect(seenByOther).toContain(sagaId);
     /** One poller's transaction, as WakeupDecisions.fireDue runs it, on the sagas it found. */
@@ -263,7 +281,7 @@ describe('timers in the saga row', () => {
     const row = await rowOf(sagaId);
     expect(Object.keys(row.timers)).toEqual(['y:retry:1']);
     expect(row.wake_ms).toBe(String(later));
-    expect(await findSagasDue(database, 1_000, false)).not.toContain(sagaId);
+    expect(await findSagasDue(database, 1_000, false, ORDER_V1)).not.toContain(sagaId);
   });
 
   it('leaves reply timeouts due while the caller cannot hear replies, and fires them after', async () => {
@@ -271,11 +289,11 @@ describe('timers in the saga row', () => {
     const now = await databaseNow();
     await decide(sagaId, [timerRow(sagaId, FIRST, now - 10)], []);
 
-    expect(await findSagasDue(database, 10, true)).not.toContain(sagaId);
+    expect(await findSagasDue(database, 10, true, ORDER_V1)).not.toContain(sagaId);
     expect(await fire([sagaId], true)).toEqual([]);
     expect(Object.keys((await rowOf(sagaId)).timers)).toEqual([FIRST]);
 
-    expect(await findSagasDue(database, 10, false)).toContain(sagaId);
+    expect(await findSagasDue(database, 10, false, ORDER_V1)).toContain(sagaId);
     expect((await fire([sagaId])).map((due) => due.id)).toEqual([`${sagaId}:${FIRST}`]);
     expect(await rowOf(sagaId)).toMatchObject({ timers: {}, wake_ms: null });
   });

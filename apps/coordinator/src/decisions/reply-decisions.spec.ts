@@ -18,7 +18,8 @@ describe('ReplyDecisions', () => {
     const [started] = await starts.startMany([
       { sagaType: 'order', idempotencyKey: 'o-1', input: orderInput('o-1') },
     ]);
-    const sagaId = started!.sagaId;
+    if (started === undefined || started instanceof Error) throw new Error('no saga started');
+    const { sagaId } = started;
     const running = Object.entries(store.rows.get(sagaId)!.state.steps).find(
       ([, step]) => step.status === 'running',
     );

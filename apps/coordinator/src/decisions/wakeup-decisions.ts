@@ -17,8 +17,12 @@ export class WakeupDecisions {
    * (this instance cannot hear replies).
    */
   async fireDue(limit: number, holdReplyTimeouts = false): Promise<number> {
+    // The versions this instance can run: another one's timers wait for an instance that can.
+    const known = this.runner.parts.registry
+      .list()
+      .map(({ name, version }) => ({ sagaType: name, sagaVersion: version }));
     return this.runner.decide(async (tx, now, session) => {
-      const due = await tx.sagasDue(limit, holdReplyTimeouts);
+      const due = await tx.sagasDue(limit, holdReplyTimeouts, known);
       const sagas = await this.runner.lock(tx, due, true);
       const taken = await tx.takeDueTimers([...sagas.keys()], holdReplyTimeouts);
       for (const timer of taken) {

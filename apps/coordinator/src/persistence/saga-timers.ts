@@ -131,8 +131,17 @@ export const lowerWakeBound = (current: string, armed = 'a') =>
 const isReplyTimeout = (key: string) => `${key} ~ ':(reply|compensation)-timeout:[0-9]+$'`;
 const NOW_MS = `(extract(epoch FROM now()) * 1000)`;
 
+/** A saga definition's name and version, as the sagas table records them. */
+export interface SagaVersion {
+  readonly sagaType: string;
+  readonly sagaVersion: number;
+}
+
 /**
- * Up to `limit` sagas whose wake-up bound has passed by the database's clock, earliest first.
+ * Up to `limit` sagas whose wake-up bound has passed by the database's clock, earliest first,
+ * of the definition versions `known` (the caller's: the timers of a version it does not know,
+ * during a rolling update or before a definition registered elsewhere reaches it, are left to
+ * an instance that knows it, instead of being taken off the row and refused by the engine).
  * With `holdReplyTimeouts` (the caller cannot hear replies now), only those with another due
  * timer than a reply timeout.
  */
@@ -140,15 +149,22 @@ export async function findSagasDue(
   sql: SqlRunner,
   limit: number,
   holdReplyTimeouts: boolean,
+  known: readonly SagaVersion[],
 ): Promise<string[]> {
   const rows = await sql.query<{ id: string }>(
     prepared(`SELECT id FROM sagas
      WHERE wake_at <= now()
+       AND (saga_type, saga_version) IN (SELECT k.saga_type, k.saga_version
+         FROM jsonb_to_recordset($3::jsonb) AS k(saga_type text, saga_version integer))
        AND (NOT $2 OR EXISTS (SELECT 1 FROM jsonb_each(timers) e
          WHERE (e.value->>'dueAt')::float8 <= ${NOW_MS}
            AND NOT ${isReplyTimeout('e.key')}))
      ORDER BY wake_at LIMIT $1`),
-    [limit, holdReplyTimeouts],
+    [
+      limit,
+      holdReplyTimeouts,
+      JSON.stringify(known.map((v) => ({ saga_type: v.sagaType, saga_version: v.sagaVersion }))),
+    ],
   );
   return rows.map((row) => row.id);
 }

@@ -8,7 +8,12 @@ import {
   lockSagas,
   type SagaKey,
 } from '../persistence/saga-rows.js';
-import { adoptLegacyTimers, findSagasDue, takeDueTimers } from '../persistence/saga-timers.js';
+import {
+  adoptLegacyTimers,
+  findSagasDue,
+  takeDueTimers,
+  type SagaVersion,
+} from '../persistence/saga-timers.js';
 import { holdCommands, type HeldCommandRow } from '../resilience/held-commands.js';
 import type { SagaStore, SagaTransaction } from './saga-store.js';
 
@@ -64,8 +69,8 @@ class PostgresTransaction implements SagaTransaction {
     return findByIdempotencyKeys(this.sql, keys);
   }
 
-  sagasDue(limit: number, holdReplyTimeouts: boolean) {
-    return findSagasDue(this.sql, limit, holdReplyTimeouts);
+  sagasDue(limit: number, holdReplyTimeouts: boolean, known: readonly SagaVersion[]) {
+    return findSagasDue(this.sql, limit, holdReplyTimeouts, known);
   }
 
   takeDueTimers(sagaIds: readonly string[], holdReplyTimeouts: boolean) {

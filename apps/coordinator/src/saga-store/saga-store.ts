@@ -2,7 +2,7 @@ import type { SqlRunner, TransactionOptions } from '#postgres';
 import type { UndeliverableRow } from '../outbox/outbox-relay.js';
 import type { DecisionRows, WrittenOutbox } from '../persistence/decision-rows.js';
 import type { KeyedSaga, SagaKey, StoredSaga } from '../persistence/saga-rows.js';
-import type { DueTimer } from '../persistence/saga-timers.js';
+import type { DueTimer, SagaVersion } from '../persistence/saga-timers.js';
 import type { HeldCommandRow } from '../resilience/held-commands.js';
 
 /** Where a decision's writes go in its transaction (SagaStore.alone writes one alone). */
@@ -24,8 +24,12 @@ export interface SagaTransaction extends DecisionWriter {
   lock(sagaIds: readonly string[], skipLocked?: boolean): Promise<Map<string, StoredSaga>>;
   /** The sagas started under the keys given, by keyOf (see findByIdempotencyKeys). */
   findByIdempotencyKeys(keys: readonly SagaKey[]): Promise<Map<string, KeyedSaga>>;
-  /** Up to `limit` sagas with timers that may be due (see findSagasDue). */
-  sagasDue(limit: number, holdReplyTimeouts: boolean): Promise<string[]>;
+  /** Up to `limit` sagas of the versions `known` with timers that may be due (see findSagasDue). */
+  sagasDue(
+    limit: number,
+    holdReplyTimeouts: boolean,
+    known: readonly SagaVersion[],
+  ): Promise<string[]>;
   /**
    * Takes the due timers of the named sagas, which the caller locked, off their rows: the ones
    * returned fire in this transaction (see takeDueTimers).

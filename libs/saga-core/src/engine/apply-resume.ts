@@ -1,10 +1,12 @@
 import type { StepDefinition } from '../definition/saga-definition.js';
 import { advanceCompensation } from './advance-compensation.js';
 import { advanceForward } from './advance-forward.js';
+import { beginCompensation } from './compensation-rules.js';
 import type { ResumeEvent, Wakeup } from './engine-event.js';
 import { stepWakeupId } from './message-ids.js';
 import { sendStep } from './forward-rules.js';
 import { operatorNote } from './operator-note.js';
+import { pivotSent } from './pivot-sent.js';
 import { sendCompensation } from './send-compensation.js';
 import type { TransitionDraft } from './transition-draft.js';
 
@@ -21,7 +23,11 @@ export function applyResume(draft: TransitionDraft, event: ResumeEvent): void {
   resumeStuck(draft);
 }
 
-/** Takes a stuck saga back to running or compensating, trying again each halted step. */
+/**
+ * Takes a stuck saga back to running or compensating, trying again each halted step; back to
+ * compensating with cause `deadline` if its deadline passed while it was stuck before its pivot
+ * was sent.
+ */
 export function resumeStuck(draft: TransitionDraft): void {
   const fields = draft.fields;
   if (fields.status !== 'stuck') return;
@@ -36,6 +42,13 @@ export function resumeStuck(draft: TransitionDraft): void {
       }
     }
     return advanceCompensation(draft);
+  }
+  const deadlineAt = draft.base.deadlineAt;
+  if (deadlineAt !== undefined && draft.deadlinePassed && !pivotSent(draft)) {
+    // Its deadline passed while it was stuck before the point of no return: it turns back now,
+    // as it would have then (applyDeadline), rather than go on past its deadline.
+    draft.note('the deadline passed while the saga was stuck');
+    return beginCompensation(draft, { type: 'deadline', at: deadlineAt });
   }
   draft.setStatus({ status: 'running' });
   for (const step of draft.definition.steps) retryHaltedStep(draft, step);

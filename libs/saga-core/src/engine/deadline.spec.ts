@@ -52,6 +52,29 @@ describe('the saga deadline', () => {
     expect(saga.state).toMatchObject({ status: 'stuck', deadlinePassed: true });
   });
 
+  it('compensates, once resumed, a saga stuck before its pivot was sent whose deadline passed meanwhile', () => {
+    const saga = new SagaHarness(pivotSaga, orderInputValue);
+    saga.reply('reserve', success());
+    saga.apply({
+      type: 'undeliverable',
+      at: saga.clock.now(),
+      random: 0,
+      topic: 'payments.commands',
+      reason: 'MESSAGE_TOO_LARGE',
+    });
+    saga.fire('deadline');
+    expect(saga.state).toMatchObject({ status: 'stuck', deadlinePassed: true });
+
+    saga.resume();
+    saga.reply('charge', success());
+
+    expect(saga.state).toMatchObject({
+      status: 'compensating',
+      cause: { type: 'deadline', at: 60_000 },
+    });
+    expect(saga.commands().filter((command) => command.stepId === 'confirm')).toEqual([]);
+  });
+
   it('ignores a repeat of the deadline wakeup', () => {
     const saga = new SagaHarness(pivotSaga, orderInputValue);
     for (const step of ['reserve', 'charge', 'confirm']) saga.reply(step, success());
