@@ -161,15 +161,26 @@ export class DecisionRunner {
     return { value };
   }
 
-  /** Locks sagas (SagaTransaction.lock) and opens their sensitive fields for the engine. */
+  /**
+   * Locks sagas (SagaTransaction.lock) and opens their sensitive fields for the engine. A saga
+   * whose fields do not open (a key dropped too early) throws, unless `unopenable` is given: it
+   * is then told, and the saga left out.
+   */
   async lock(
     tx: SagaTransaction,
     sagaIds: readonly string[],
     skipLocked = false,
+    unopenable?: (sagaId: string, error: unknown) => void,
   ): Promise<Map<string, StoredSaga>> {
     const sagas = await tx.lock(sagaIds, skipLocked);
     for (const [sagaId, saga] of sagas) {
-      sagas.set(sagaId, { ...saga, state: this.parts.sensitive.openState(saga.state) });
+      try {
+        sagas.set(sagaId, { ...saga, state: this.parts.sensitive.openState(saga.state) });
+      } catch (error) {
+        if (unopenable === undefined) throw error;
+        sagas.delete(sagaId);
+        unopenable(sagaId, error);
+      }
     }
     return sagas;
   }

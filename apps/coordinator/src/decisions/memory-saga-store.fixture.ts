@@ -4,6 +4,7 @@ import { WorkSignals } from '../common/work-signals.js';
 import { resilienceConfig, resilienceEnvironmentSchema } from '../config/resilience-config.js';
 import type { OutboxFastPath } from '../outbox/outbox-fast-path.js';
 import type { DecisionRows } from '../persistence/decision-rows.js';
+import type { DueTimer, SagaVersion } from '../persistence/saga-timers.js';
 import { keyOf, type KeyedSaga, type SagaKey, type StoredSaga } from '../persistence/saga-rows.js';
 import { CommandGate } from '../resilience/command-gate.js';
 import type { SagaStore, SagaTransaction } from '../saga-store/saga-store.js';
@@ -43,6 +44,10 @@ export class MemoryStore implements SagaStore {
   loseNextAloneAnswer: Error | undefined;
   /** Runs before the next write (another instance's write, say). */
   beforeNextWrite: (() => void) | undefined;
+  /** The timers due now, by saga: what sagasDue finds and takeDueTimers takes. */
+  readonly dueTimers = new Map<string, DueTimer[]>();
+  /** The definition versions the last sagasDue was asked for. */
+  knownWhenDue: readonly SagaVersion[] | undefined;
 
   readonly alone: SagaStore['alone'] = {
     write: async (rows) => {
@@ -73,6 +78,16 @@ export class MemoryStore implements SagaStore {
       findByIdempotencyKeys: async (keys: readonly SagaKey[]) => this.findByKeys(keys),
       write: (rows: DecisionRows) => this.write(rows),
       hold: async () => undefined,
+      sagasDue: async (_limit: number, _hold: boolean, known: readonly SagaVersion[]) => {
+        this.knownWhenDue = known;
+        return [...this.dueTimers.keys()];
+      },
+      takeDueTimers: async (ids: readonly string[]) =>
+        ids.flatMap((id) => {
+          const timers = this.dueTimers.get(id) ?? [];
+          this.dueTimers.delete(id);
+          return timers;
+        }),
     } as unknown as SagaTransaction;
     for (let attempt = 1; ; attempt++) {
       this.transactions++;

@@ -1,8 +1,12 @@
+import { Logger } from '@nestjs/common';
+import { describeError } from '#errors';
 import type { EngineEvent, Wakeup } from '#saga-core';
 import { wasApplied, type DecisionRunner } from './decision-runner.js';
 
 /** The wake-up path: due timers (retries, reply timeouts, deadlines) fired through the engine. */
 export class WakeupDecisions {
+  private readonly logger = new Logger(WakeupDecisions.name);
+
   constructor(private readonly runner: DecisionRunner) {}
 
   /** See SagaStore.adoptLegacyTimers (its own statement: its failure stops no timer). */
@@ -23,7 +27,12 @@ export class WakeupDecisions {
       .map(({ name, version }) => ({ sagaType: name, sagaVersion: version }));
     return this.runner.decide(async (tx, now, session) => {
       const due = await tx.sagasDue(limit, holdReplyTimeouts, known);
-      const sagas = await this.runner.lock(tx, due, true);
+      // A saga that does not open must not stop every timer: only its own wait, logged.
+      const sagas = await this.runner.lock(tx, due, true, (sagaId, error) =>
+        this.logger.warn(
+          `the timers of saga ${sagaId} wait: its state does not open (${describeError(error)})`,
+        ),
+      );
       const taken = await tx.takeDueTimers([...sagas.keys()], holdReplyTimeouts);
       for (const timer of taken) {
         const saga = sagas.get(timer.sagaId)!;

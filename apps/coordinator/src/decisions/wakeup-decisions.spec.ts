@@ -1,0 +1,67 @@
+import { RepliesFirst } from '../resilience/replies-first.js';
+import { SagaAdmission } from '../resilience/saga-admission.js';
+import { MemoryStore, orderInput, runnerOn } from './memory-saga-store.fixture.js';
+import { StartDecisions } from './start-decisions.js';
+import { WakeupDecisions } from './wakeup-decisions.js';
+
+const FIRST_STEP = 'reserve-inventory';
+
+describe('WakeupDecisions', () => {
+  let store: MemoryStore;
+  let wakeups: WakeupDecisions;
+  let starts: StartDecisions;
+
+  beforeEach(() => {
+    store = new MemoryStore();
+    const runner = runnerOn(store);
+    wakeups = new WakeupDecisions(runner);
+    starts = new StartDecisions(runner, {
+      admission: new SagaAdmission(1_000),
+      repliesFirst: new RepliesFirst(100, 1),
+      waitForRepliesMs: 5_000,
+      maxWaitingBytes: 64 * 1024 * 1024,
+      maxContextBytes: 64 * 1024,
+    });
+  });
+
+  /** Starts an order saga and makes its first step's reply timeout due. */
+  const startWithTimeoutDue = async (key: string): Promise<string> => {
+    const [started] = await starts.startMany([
+      { sagaType: 'order', idempotencyKey: key, input: orderInput(key) },
+    ]);
+    if (started === undefined || started instanceof Error) throw new Error('no saga started');
+    const { sagaId } = started;
+    store.dueTimers.set(sagaId, [
+      {
+        id: `${sagaId}:${FIRST_STEP}:reply-timeout:1`,
+        sagaId,
+        wakeup: { kind: 'reply-timeout', stepId: FIRST_STEP, attempt: 1 },
+      },
+    ]);
+    return sagaId;
+  };
+
+  it('asks only for the sagas of the definition versions it can run', async () => {
+    await wakeups.fireDue(10);
+    expect(store.knownWhenDue).toEqual([{ sagaType: 'order', sagaVersion: 1 }]);
+  });
+
+  it('fires the other sagas’ timers when one saga’s state cannot be opened, and leaves that one’s', async () => {
+    const unopenable = await startWithTimeoutDue('o-1');
+    const fine = await startWithTimeoutDue('o-2');
+    // Sealed under a key this instance does not hold (dropped too early, say).
+    const stored = store.rows.get(unopenable)!;
+    const input = stored.state.input as { payment: { cardToken: string } };
+    const state = {
+      ...stored.state,
+      input: { ...input, payment: { ...input.payment, cardToken: 'enc:v1:gone:AAAA:AAAA:AAAA' } },
+    };
+    store.rows.set(unopenable, { ...stored, state });
+
+    expect(await wakeups.fireDue(10)).toBe(1);
+
+    expect(store.rows.get(fine)!.state.steps[FIRST_STEP]?.status).not.toBe('running');
+    expect(store.rows.get(unopenable)!.state.steps[FIRST_STEP]?.status).toBe('running');
+    expect(store.dueTimers.has(unopenable)).toBe(true);
+  });
+});
