@@ -28,6 +28,14 @@ describe('headerProblem', () => {
     }
   });
 
+  it('takes a saga id in the header in another case than in the body as the same', () => {
+    const sagaId = '0b9a5a4e-7c2d-4f10-9a4e-5c1d2e3f4a5b';
+    const headers = { [HEADERS.sagaId]: sagaId };
+    expect(headerProblem(headers, MESSAGE_TYPES.reply, { sagaId: sagaId.toUpperCase() })).toBe(
+      undefined,
+    );
+  });
+
   it('never echoes a header value', () => {
     const problem = headerProblem({ [HEADERS.contentType]: 'secret-ish' }, MESSAGE_TYPES.start);
     expect(problem).not.toContain('secret-ish');

@@ -24,14 +24,18 @@ export function headerProblem(
   if (version !== undefined && version !== String(SCHEMA_VERSION)) {
     return `header ${HEADERS.schemaVersion} must be ${SCHEMA_VERSION}`;
   }
-  for (const [header, value] of [
-    [HEADERS.messageId, body?.messageId],
-    [HEADERS.sagaId, body?.sagaId],
-  ] as const) {
-    const given = headers[header];
-    if (given !== undefined && value !== undefined && given !== value) {
-      return `header ${header} does not match the body`;
-    }
+  const messageId = headers[HEADERS.messageId];
+  if (messageId !== undefined && body?.messageId !== undefined && messageId !== body.messageId) {
+    return `header ${HEADERS.messageId} does not match the body`;
+  }
+  // A saga id is a UUID: the same in either case.
+  const sagaId = headers[HEADERS.sagaId];
+  if (
+    sagaId !== undefined &&
+    body?.sagaId !== undefined &&
+    sagaId.toLowerCase() !== body.sagaId.toLowerCase()
+  ) {
+    return `header ${HEADERS.sagaId} does not match the body`;
   }
   return undefined;
 }

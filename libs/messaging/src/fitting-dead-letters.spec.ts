@@ -83,8 +83,23 @@ describe('dead letters sent so that their size never holds a partition up', () =
   it('leaves the key out too when the stub with it is still too large', async () => {
     const { send, accepted } = broker(1_000);
     await sendFittingDeadLetters(send, 'saga.replies.dlq', [deadLetter(3, 'v', 'k'.repeat(2_000))]);
-    expect(accepted).toEqual([deadLetterStub(deadLetter(3, 'v'), false)]);
+    expect(accepted).toEqual([deadLetterStub(deadLetter(3, 'v'), { keepKey: false })]);
     expect(accepted[0]?.key).toBeNull();
+  });
+
+  it('cuts the reason short as a last resort, and tells of each stub sent', async () => {
+    const { send, accepted } = broker(400);
+    const long = deadLetter(4, 'v', 'k'.repeat(1_000));
+    long.headers![DEAD_LETTER_HEADERS.reason] = 'r'.repeat(1_000);
+    const stubbed: Message[] = [];
+    await sendFittingDeadLetters(send, 'saga.replies.dlq', [long], (record) =>
+      stubbed.push(record),
+    );
+    expect(accepted).toHaveLength(1);
+    expect(accepted[0]?.key).toBeNull();
+    expect(accepted[0]?.headers?.[DEAD_LETTER_HEADERS.reason]).toBe(`${'r'.repeat(99)}…`);
+    expect(accepted[0]?.headers?.[DEAD_LETTER_HEADERS.originalOffset]).toBe('4');
+    expect(stubbed).toEqual([long]);
   });
 
   it('throws any other failure as it is, for the caller to retry the whole', async () => {

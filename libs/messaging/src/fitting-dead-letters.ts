@@ -16,6 +16,7 @@ export async function sendFittingDeadLetters(
   send: SendDeadLetters,
   topic: string,
   records: readonly Message[],
+  onStub: (record: Message) => void = () => undefined,
 ): Promise<void> {
   try {
     await send(topic, records);
@@ -23,34 +24,58 @@ export async function sendFittingDeadLetters(
     if (!refusedAsTooLarge(error)) throw error;
     if (records.length > 1) {
       const half = Math.ceil(records.length / 2);
-      await sendFittingDeadLetters(send, topic, records.slice(0, half));
-      await sendFittingDeadLetters(send, topic, records.slice(half));
+      await sendFittingDeadLetters(send, topic, records.slice(0, half), onStub);
+      await sendFittingDeadLetters(send, topic, records.slice(half), onStub);
       return;
     }
     await sendStub(send, topic, records[0]!);
+    onStub(records[0]!);
   }
 }
 
-/** The stub of a record, with its key; without it too if the broker refuses that as too large. */
+/** Longest reason a last-resort stub keeps, in characters. */
+const SHORT_REASON_LENGTH = 100;
+
+/**
+ * The record's stub: with its key, then without it, then with its reason cut short, while the
+ * broker refuses each as too large (a stub is a few hundred bytes at most, then).
+ */
 async function sendStub(send: SendDeadLetters, topic: string, record: Message): Promise<void> {
-  try {
-    await send(topic, [deadLetterStub(record, true)]);
-  } catch (error) {
-    if (!refusedAsTooLarge(error)) throw error;
-    await send(topic, [deadLetterStub(record, false)]);
+  const stubs = [
+    deadLetterStub(record, { keepKey: true }),
+    deadLetterStub(record, { keepKey: false }),
+    deadLetterStub(record, { keepKey: false, reasonLength: SHORT_REASON_LENGTH }),
+  ];
+  for (const [index, stub] of stubs.entries()) {
+    try {
+      return await send(topic, [stub]);
+    } catch (error) {
+      if (!refusedAsTooLarge(error) || index === stubs.length - 1) throw error;
+    }
   }
 }
 
 /**
  * A dead letter too large for its topic, cut down: its `dlq-*` headers (why, and where the
  * original stays: its topic, partition and offset), `dlq-value-truncated: true`, the key if
- * `keepKey`, and no value nor original headers.
+ * `keepKey`, and no value nor original headers; the reason cut to `reasonLength` characters
+ * if given.
  */
-export function deadLetterStub(record: Message, keepKey: boolean): Message {
+export function deadLetterStub(
+  record: Message,
+  { keepKey, reasonLength }: { keepKey: boolean; reasonLength?: number },
+): Message {
   const headers: NonNullable<Message['headers']> = {};
   for (const name of Object.values(DEAD_LETTER_HEADERS)) {
     const value = record.headers?.[name];
     if (value !== undefined) headers[name] = value;
+  }
+  const reason = headers[DEAD_LETTER_HEADERS.reason];
+  if (reasonLength !== undefined && reason !== undefined) {
+    const text = String(reason);
+    if (text.length > reasonLength) {
+      headers[DEAD_LETTER_HEADERS.reason] = `${text.slice(0, reasonLength - 1)}…`;
+    }
   }
   headers[DEAD_LETTER_HEADERS.valueTruncated] = 'true';
   return { key: keepKey ? (record.key ?? null) : null, value: null, headers };

@@ -1,3 +1,4 @@
+import { DEAD_LETTER_HEADERS } from '#contracts';
 import { performance } from 'node:perf_hooks';
 import type { EachBatchPayload, KafkaMessage, Message } from 'kafkajs';
 import { deadLetterTopic, matchDeadLetters, type DeadLetterChoice } from './dead-letter.js';
@@ -166,7 +167,15 @@ export function createEachBatchHandler(
     if (choices.length > 0) {
       const records = deadLetterRecords(topic, partition, chunk, choices, options.now());
       const sent = await untilDone('Publishing dead letters', payload, () =>
-        sendFittingDeadLetters(options.sendDeadLetters, deadLetterTopic(topic), records),
+        sendFittingDeadLetters(options.sendDeadLetters, deadLetterTopic(topic), records, (record) =>
+          logger.log('warn', 'A dead letter too large for its topic went without its value', {
+            component: 'kafka-consumer',
+            groupId,
+            topic,
+            partition,
+            offset: String(record.headers?.[DEAD_LETTER_HEADERS.originalOffset] ?? ''),
+          }),
+        ),
       );
       if (sent === GAVE_UP) return false;
     }

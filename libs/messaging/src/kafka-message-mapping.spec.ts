@@ -1,3 +1,4 @@
+import { DEAD_LETTER_HEADERS } from '#contracts';
 import type { KafkaMessage } from 'kafkajs';
 import {
   decodeHeaders,
@@ -80,5 +81,34 @@ describe('mapping Kafka records to the port and back', () => {
     expect(dead.key).toBe(original.key);
     expect(dead.value).toBe(original.value);
     expect(dead.headers?.repeated).toEqual([Buffer.from('1'), Buffer.from('2')]);
+  });
+
+  it('drops every dlq header the original carried, so none says what this dead letter is not', () => {
+    const original = {
+      key: Buffer.from('k'),
+      value: Buffer.from('{}'),
+      headers: {
+        [DEAD_LETTER_HEADERS.valueTruncated]: Buffer.from('true'),
+        [DEAD_LETTER_HEADERS.valueRedacted]: Buffer.from('true'),
+        [DEAD_LETTER_HEADERS.reason]: Buffer.from('an earlier reason'),
+        kept: Buffer.from('yes'),
+      },
+      offset: '3',
+    } as unknown as KafkaMessage;
+    const dead = toDeadLetterRecord(original, {
+      topic: 't',
+      partition: 0,
+      offset: '3',
+      reason: 'not a reply',
+      failedAt: new Date(0),
+    });
+    expect(dead.headers).toEqual({
+      kept: Buffer.from('yes'),
+      [DEAD_LETTER_HEADERS.reason]: 'not a reply',
+      [DEAD_LETTER_HEADERS.originalTopic]: 't',
+      [DEAD_LETTER_HEADERS.originalPartition]: '0',
+      [DEAD_LETTER_HEADERS.originalOffset]: '3',
+      [DEAD_LETTER_HEADERS.failedAt]: '1970-01-01T00:00:00.000Z',
+    });
   });
 });

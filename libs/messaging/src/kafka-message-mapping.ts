@@ -1,4 +1,5 @@
 import type { IHeaders, KafkaMessage, Message, TopicMessages } from 'kafkajs';
+import { DEAD_LETTER_HEADERS } from '#contracts';
 import { deadLetterHeaders, type DeadLetterOrigin } from './dead-letter.js';
 import type { IncomingMessage, OutgoingMessage } from '#saga-core';
 
@@ -59,12 +60,20 @@ export function toTopicMessages(messages: readonly OutgoingMessage[]): TopicMess
 
 /**
  * The record to write to the dead-letter topic: the original key, value and headers byte for
- * byte (repeated headers included), plus the dead-letter headers.
+ * byte (repeated headers included), plus the dead-letter headers; `dlq-*` headers of the
+ * original are dropped (one it carried would speak for this dead letter: a redacted or
+ * truncated value it does not have).
  */
 export function toDeadLetterRecord(message: KafkaMessage, origin: DeadLetterOrigin): Message {
+  const headers: NonNullable<Message['headers']> = {};
+  for (const [name, value] of Object.entries(message.headers ?? {})) {
+    if (!DEAD_LETTER_HEADER_NAMES.has(name)) headers[name] = value;
+  }
   return {
     key: message.key,
     value: message.value,
-    headers: { ...message.headers, ...deadLetterHeaders(origin) },
+    headers: { ...headers, ...deadLetterHeaders(origin) },
   };
 }
+
+const DEAD_LETTER_HEADER_NAMES: ReadonlySet<string> = new Set(Object.values(DEAD_LETTER_HEADERS));

@@ -9,6 +9,7 @@ import { writeDecision } from '../../../apps/coordinator/src/persistence/decisio
 import { enqueueOutbox, lockSagas } from '../../../apps/coordinator/src/persistence/saga-rows.js';
 import {
   findSagasDue,
+  putOffWakeups,
   takeDueTimers,
   type TimerRow,
 } from '../../../apps/coordinator/src/persistence/saga-timers.js';
@@ -148,6 +149,17 @@ describe('timers in the saga row', () => {
     const both = [...ORDER_V1, { sagaType: 'order', sagaVersion: 2 }];
     expect(await findSagasDue(database, 1_000, false, both)).toContain(sagaId);
     expect((await fire([sagaId])).map((timer) => timer.id)).toEqual([`${sagaId}:${FIRST}`]);
+  });
+
+  it('puts a saga’s wake-up off, its timers as they are, so that the next polls find the others first', async () => {
+    const sagaId = await insertSaga();
+    const now = await databaseNow();
+    await decide(sagaId, [timerRow(sagaId, FIRST, now - 1_000)], []);
+    await database.transaction((sql) => putOffWakeups(sql, [sagaId], 60_000));
+    expect(await findSagasDue(database, 1_000, false, ORDER_V1)).not.toContain(sagaId);
+    const row = await rowOf(sagaId);
+    expect(Object.keys(row.timers)).toEqual([FIRST]);
+    expect(Number(row.wake_ms)).toBeGreaterThanOrEqual(now + 59_000);
   });
 
   it('clears the bound when the last timer goes with a change of status', async () => {

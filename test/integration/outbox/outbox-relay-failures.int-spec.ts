@@ -153,7 +153,7 @@ describe('the outbox relay with a row set aside', () => {
   });
   afterAll(() => dropMigratedSchema(database, schema));
 
-  it("sends the saga's stuck event, written as its row was set aside, and holds the rows decided before", async () => {
+  it('holds every row of a saga with a row set aside, its stuck event too (the fast path sends that one)', async () => {
     const saga = randomUUID();
     const row = (topic: string, key: string): OutboxRow => ({
       sagaId: saga,
@@ -178,6 +178,6 @@ describe('the outbox relay with a row set aside', () => {
 
     await new OutboxRelay(database, publisher, { lanes: 1 }).drainOnce();
 
-    expect(publisher.published.map((message) => message.key)).toEqual(['saga.stuck']);
+    expect(publisher.published).toEqual([]);
   });
 });

@@ -55,7 +55,7 @@ export class DeadLetterReplayer {
       if (row === undefined) throw new DeadLetterNotFoundError(id);
       if (row.value_truncated) {
         throw new DeadLetterNotReplayableError(
-          `dead letter ${id} cannot be replayed: its value was cut when it was recorded`,
+          `dead letter ${id} cannot be replayed: its value was cut, or left out as too large for its dead-letter topic`,
         );
       }
       if (row.value_redacted) {

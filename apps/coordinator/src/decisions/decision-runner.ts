@@ -198,7 +198,7 @@ export class DecisionRunner {
     fastPath.publish(
       outbox.ids,
       outbox.rows,
-      outbox.unsentBefore,
+      session.aheadOfEarlierRows ? [] : outbox.unsentBefore,
       removalDeadlines(began, writes.timers.values()),
     );
     for (const timer of writes.timers.values()) signals.timerCommitted(timer.dueAt);

@@ -50,6 +50,11 @@ export class DecisionSession {
     rows: OutboxRow[];
     unsentBefore: readonly UnsentRow[];
   } = { ids: [], rows: [], unsentBefore: [] };
+  /**
+   * Its rows go out at once, not behind their sagas' earlier unsent rows: the `saga.stuck`
+   * events of the rows it sets aside (OperatorDecisions.setAside), which say why those wait.
+   */
+  aheadOfEarlierRows = false;
   private readonly touched = new Map<string, StoredSaga>();
   /** The new sagas: the flush inserts them (nothing to check their version against). */
   private readonly created = new Set<string>();

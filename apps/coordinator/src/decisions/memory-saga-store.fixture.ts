@@ -46,6 +46,8 @@ export class MemoryStore implements SagaStore {
   beforeNextWrite: (() => void) | undefined;
   /** The timers due now, by saga: what sagasDue finds and takeDueTimers takes. */
   readonly dueTimers = new Map<string, DueTimer[]>();
+  /** The sagas whose wake-ups were put off (no longer due now), in order. */
+  readonly putOff: string[] = [];
   /** The definition versions the last sagasDue was asked for. */
   knownWhenDue: readonly SagaVersion[] | undefined;
 
@@ -81,6 +83,12 @@ export class MemoryStore implements SagaStore {
       sagasDue: async (_limit: number, _hold: boolean, known: readonly SagaVersion[]) => {
         this.knownWhenDue = known;
         return [...this.dueTimers.keys()];
+      },
+      putOffWakeups: async (ids: readonly string[]) => {
+        for (const id of ids) {
+          this.putOff.push(id);
+          this.dueTimers.delete(id);
+        }
       },
       takeDueTimers: async (ids: readonly string[]) =>
         ids.flatMap((id) => {

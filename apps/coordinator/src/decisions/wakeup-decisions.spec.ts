@@ -62,6 +62,8 @@ describe('WakeupDecisions', () => {
 
     expect(store.rows.get(fine)!.state.steps[FIRST_STEP]?.status).not.toBe('running');
     expect(store.rows.get(unopenable)!.state.steps[FIRST_STEP]?.status).toBe('running');
-    expect(store.dueTimers.has(unopenable)).toBe(true);
+    // Its timers stay, put off: the next poll does not find it first again.
+    expect(store.putOff).toEqual([unopenable]);
+    expect(await wakeups.fireDue(10)).toBe(0);
   });
 });

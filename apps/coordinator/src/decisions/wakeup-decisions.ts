@@ -3,6 +3,9 @@ import { describeError } from '#errors';
 import type { EngineEvent, Wakeup } from '#saga-core';
 import { wasApplied, type DecisionRunner } from './decision-runner.js';
 
+/** How long the timers of a saga whose state does not open wait before they are tried again. */
+export const UNOPENABLE_WAIT_MS = 60_000;
+
 /** The wake-up path: due timers (retries, reply timeouts, deadlines) fired through the engine. */
 export class WakeupDecisions {
   private readonly logger = new Logger(WakeupDecisions.name);
@@ -27,12 +30,16 @@ export class WakeupDecisions {
       .map(({ name, version }) => ({ sagaType: name, sagaVersion: version }));
     return this.runner.decide(async (tx, now, session) => {
       const due = await tx.sagasDue(limit, holdReplyTimeouts, known);
-      // A saga that does not open must not stop every timer: only its own wait, logged.
-      const sagas = await this.runner.lock(tx, due, true, (sagaId, error) =>
+      // A saga that does not open must not stop every timer: only its own wait, put off (and
+      // logged) a minute at a time, so that they never fill a poll.
+      const unopenable: string[] = [];
+      const sagas = await this.runner.lock(tx, due, true, (sagaId, error) => {
+        unopenable.push(sagaId);
         this.logger.warn(
-          `the timers of saga ${sagaId} wait: its state does not open (${describeError(error)})`,
-        ),
-      );
+          `the timers of saga ${sagaId} wait ${UNOPENABLE_WAIT_MS / 1000} s: its state does not open (${describeError(error)})`,
+        );
+      });
+      await tx.putOffWakeups(unopenable, UNOPENABLE_WAIT_MS);
       const taken = await tx.takeDueTimers([...sagas.keys()], holdReplyTimeouts);
       for (const timer of taken) {
         const saga = sagas.get(timer.sagaId)!;

@@ -1,5 +1,6 @@
-// Which outbox lane a saga's rows take: every row of a saga takes the same lane, so the relay
-// that works a lane sends them in order.
+// Which outbox lane a saga's rows take: every row of a saga takes the same lane while
+// OUTBOX_LANES stays the same, so the relay that works a lane sends them in order (across a
+// change of the count, the relay makes a row wait for its saga's earlier rows in other lanes).
 
 /** The outbox lane of a saga: FNV-1a of its id, modulo the lane count. */
 export function laneOf(sagaId: string, lanes: number): number {

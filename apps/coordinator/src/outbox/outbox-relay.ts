@@ -142,7 +142,8 @@ export class OutboxRelay {
           if (batch.failure !== undefined) throw batch.failure;
           // A full batch of rows that all wait (their failure has not lasted yet) would be
           // claimed again at once: the lane's turn ends, and the next pass tries them again.
-          const progress = batch.sent + batch.undeliverable.length > 0;
+          const setAside = this.options.setAside === undefined ? 0 : batch.undeliverable.length;
+          const progress = batch.sent + setAside > 0;
           if (batch.claimed < this.batchSize || !progress) break;
         }
       } catch (error) {
@@ -324,9 +325,7 @@ interface ClaimedRow {
 
 /**
  * The lane's unsent rows up to the newest one past the grace period, oldest first, leaving out
- * rows set aside and every row of a saga that has one decided before it was set aside (they
- * would overtake it; a row written since, in the transaction that set it aside or later, is
- * not behind it: the saga's `saga.stuck` event, which says why it waits), and every row
+ * rows set aside and every row of a saga that has one (they would overtake it), and every row
  * of a saga with an earlier unsent row in another lane (a saga's rows lie in two lanes once
  * OUTBOX_LANES changed; lanes are drained one at a time, so it waits for that lane's turn,
  * found by the unsent rows' index by saga). The cut is by
@@ -354,11 +353,9 @@ async function claimLane(
      SELECT o.id, o.saga_id, o.topic, o.message_key, o.headers, o.headers_from, o.payload
      FROM outbox o, cutoff
      WHERE o.lane = $1 AND o.sent_at IS NULL AND o.set_aside_at IS NULL AND o.id <= cutoff.id
-       AND NOT EXISTS (SELECT 1 FROM outbox a WHERE a.saga_id = o.saga_id
-         AND a.set_aside_at > o.created_at)
+       AND NOT EXISTS (SELECT 1 FROM outbox a WHERE a.saga_id = o.saga_id AND a.set_aside_at IS NOT NULL)
        AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.saga_id = o.saga_id AND e.sent_at IS NULL
-         AND e.id < o.id AND e.lane <> o.lane
-         AND (e.set_aside_at IS NULL OR e.set_aside_at > o.created_at))
+         AND e.id < o.id AND e.lane <> o.lane)
      ORDER BY o.id LIMIT $2 FOR UPDATE OF o SKIP LOCKED`,
     [lane, limit, graceMs / 1000],
   );

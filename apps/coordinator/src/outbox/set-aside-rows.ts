@@ -3,8 +3,7 @@ import { LANE_LOCK_NAMESPACE, type UndeliverableRow } from './outbox-relay.js';
 
 /**
  * Marks outbox rows set aside with their reason (they stay unsent: the later rows of their saga
- * written before the mark wait behind them, see claimLane); resolves with the rows it marked,
- * leaving out any already sent or set aside.
+ * wait behind them); resolves with the rows it marked, leaving out any already sent or set aside.
  */
 export async function setOutboxRowsAside(
   sql: SqlRunner,

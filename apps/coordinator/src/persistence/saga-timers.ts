@@ -216,6 +216,24 @@ export async function takeDueTimers(
 }
 
 /**
+ * Moves the wake-up bound of the named sagas (locked by the caller) `delayMs` past now, their
+ * timers as they are: for sagas whose timers cannot fire now (their state does not open), so
+ * that, due first, they do not fill every poll before the others.
+ */
+export async function putOffWakeups(
+  sql: SqlRunner,
+  sagaIds: readonly string[],
+  delayMs: number,
+): Promise<void> {
+  if (sagaIds.length === 0) return;
+  await sql.query(
+    `UPDATE sagas SET wake_at = now() + make_interval(secs => $2::float8 / 1000)
+     WHERE id = ANY($1::uuid[])`,
+    [[...sagaIds], delayMs],
+  );
+}
+
+/**
  * Moves up to about `limit` timers from the table an earlier release kept them in into their
  * sagas' rows; resolves with how many it moved. The migration to timers in the row leaves them
  * there, where the instances of the earlier release still fire them and write new ones during

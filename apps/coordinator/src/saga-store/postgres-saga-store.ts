@@ -11,6 +11,7 @@ import {
 import {
   adoptLegacyTimers,
   findSagasDue,
+  putOffWakeups,
   takeDueTimers,
   type SagaVersion,
 } from '../persistence/saga-timers.js';
@@ -75,6 +76,10 @@ class PostgresTransaction implements SagaTransaction {
 
   takeDueTimers(sagaIds: readonly string[], holdReplyTimeouts: boolean) {
     return takeDueTimers(this.sql, sagaIds, holdReplyTimeouts);
+  }
+
+  putOffWakeups(sagaIds: readonly string[], delayMs: number) {
+    return putOffWakeups(this.sql, sagaIds, delayMs);
   }
 
   setAside(rows: readonly UndeliverableRow[]) {

@@ -35,6 +35,8 @@ export interface SagaTransaction extends DecisionWriter {
    * returned fire in this transaction (see takeDueTimers).
    */
   takeDueTimers(sagaIds: readonly string[], holdReplyTimeouts: boolean): Promise<DueTimer[]>;
+  /** Puts the wake-ups of the named sagas, which the caller locked, off by `delayMs` (see putOffWakeups). */
+  putOffWakeups(sagaIds: readonly string[], delayMs: number): Promise<void>;
   /** Marks outbox rows set aside; resolves with the rows it marked (see setOutboxRowsAside). */
   setAside(rows: readonly UndeliverableRow[]): Promise<UndeliverableRow[]>;
   /** Sends a saga's rows set aside again, once it is no longer stuck (see releaseSetAside). */

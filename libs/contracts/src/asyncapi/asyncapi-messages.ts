@@ -137,7 +137,11 @@ export function asyncApiMessages(
         'topic comes without its value and original headers, and dlq-value-truncated is true.',
       headers: deadLetterHeadersSchema,
       payload: { description: "The original message's value, as it was." },
-      key: z.string().describe("The original message's key (none if it had none)."),
+      key: z
+        .string()
+        .describe(
+          "The original message's key (none if it had none, or if a dead letter too large for its topic went without it).",
+        ),
     }),
   };
 }

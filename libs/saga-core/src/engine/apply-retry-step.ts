@@ -23,7 +23,8 @@ const ARMED: Partial<Record<StepState['status'], WakeupKind>> = {
  * its reply or backing off. The attempt before it is fenced off (its reply and timers no longer
  * match; its timer is cancelled); participants see a new attempt of the same command, which
  * they apply at most once. On a stuck saga, naming a step that halted it or that is in flight
- * resumes the saga (every halted step is tried again, as `resume` does).
+ * resumes the saga (every halted step is tried again, as `resume` does; or, before the pivot
+ * with its deadline passed, the saga compensates).
  */
 export function applyRetryStep(draft: TransitionDraft, event: RetryStepEvent): void {
   const step = draft.definition.stepById.get(event.stepId);
