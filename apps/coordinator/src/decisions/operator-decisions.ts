@@ -85,7 +85,8 @@ export class OperatorDecisions {
    * Sets outbox rows aside for good and marks their sagas stuck with the reason (the engine's
    * `undeliverable` event), in one transaction. Rows already sent or set aside are left alone.
    * The sagas' `saga.stuck` events go out at once, by the fast path, not behind the rows set
-   * aside (all the sagas' later rows wait for a resume); if that publish fails, they wait too.
+   * aside (all the sagas' later rows wait for a resume); if that publish fails, or the fast path
+   * holds a saga back for another row in its batch, they wait too.
    */
   async setAside(rows: readonly UndeliverableRow[]): Promise<void> {
     if (rows.length === 0) return;

@@ -66,7 +66,8 @@ const MARK_RETRY_WINDOW_MS = 1_000;
  *
  * A saga's messages leave in the order they were decided: a row is published here only when
  * no earlier row of its saga is still unsent (see SagaOrderGuard); otherwise it is left to the
- * relay, which sends a lane's rows in id order.
+ * relay, which sends a lane's rows in id order. The one exception is the `saga.stuck` event of
+ * a row set aside, handed in as owing nothing to earlier rows (OperatorDecisions.setAside).
  */
 export class OutboxFastPath {
   private readonly logger = new Logger(OutboxFastPath.name);
@@ -95,7 +96,8 @@ export class OutboxFastPath {
   /**
    * Queues committed rows (`ids[i]` is the id of `rows[i]`) for publishing; returns at once.
    * `unsentBefore`: the rows of their sagas that were unsent when they were written (all of
-   * them; see writeDecision), which spares the order check a query; absent: not known.
+   * them, see writeDecision; none for rows that go ahead of them), which spares the order check
+   * a query; absent: not known.
    * `removable`: until when each row may be acknowledged and still be removed; absent, every
    * row is kept and marked sent once published.
    */

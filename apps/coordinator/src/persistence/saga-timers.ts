@@ -7,7 +7,8 @@ import { prepared, type SqlRunner } from '#postgres';
  * outboxId?, delayMs?}` by timer key (the timer's id without the saga id before it, which also
  * says what it wakes the saga for: wakeupOfTimerKey), which no index reads, and `wake_at`, a
  * lower bound of their earliest due time (null only when there are none; a bound may outlive
- * its last timer until the poller finds it), which the partial index
+ * its last timer until the poller finds it; the poller puts it off for a saga whose state does
+ * not open: putOffWakeups), which the partial index
  * `sagas_wake_idx` reads. A decision that arms a timer later than `wake_at`, or disarms one,
  * leaves it as it is, so the update changes no indexed column and stays HOT: a reply timeout
  * armed as the one before it is disarmed falls after it. The bound is cleared when no timer is

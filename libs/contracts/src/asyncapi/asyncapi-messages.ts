@@ -132,7 +132,8 @@ export function asyncApiMessages(
       summary: 'A message its reader could not handle, kept with the reason.',
       description:
         'The original key, value and headers, unchanged (or a redacted copy of the value, ' +
-        'then dlq-value-redacted is true), plus the dlq-* headers. The value may be anything, ' +
+        'then dlq-value-redacted is true), plus the dlq-* headers (any the original carried ' +
+        'are dropped). The value may be anything, ' +
         'even no JSON at all: that may be why it is here. A dead letter too large for its ' +
         'topic comes without its value and original headers, and dlq-value-truncated is true.',
       headers: deadLetterHeadersSchema,
