@@ -87,10 +87,11 @@ interface BatchResult {
  * after the grace period (their instance crashed, or Kafka refused them), then marks them sent.
  * Each lane is drained by one instance at a time (a transaction-scoped advisory lock), rows in
  * id order, so a saga's messages keep their order while several instances share the lanes
- * (and when a saga's rows lie in two lanes: see claimLane). A crash between publishing and marking republishes the batch: delivery is at least once, and
- * receivers dedupe by message id. A row that can never be sent is found by sending the batch
- * row by row; it is set aside (its saga stuck), the later rows of its saga wait behind it, and
- * the other sagas of the lane go on. Old rows are pruned by the retention job.
+ * (and when a saga's rows lie in two lanes: see claimLane). A crash between publishing and
+ * marking republishes the batch: delivery is at least once, and receivers dedupe by message
+ * id. A row that can never be sent is found by sending the batch row by row; it is set aside
+ * (its saga stuck), the later rows of its saga wait behind it, and the other sagas of the lane
+ * go on. Old rows are pruned by the retention job.
  */
 export class OutboxRelay {
   private readonly logger = new Logger(OutboxRelay.name);
@@ -328,9 +329,9 @@ interface ClaimedRow {
  * rows set aside and every row of a saga that has one (they would overtake it), and every row
  * of a saga with an earlier unsent row in another lane (a saga's rows lie in two lanes once
  * OUTBOX_LANES changed; lanes are drained one at a time, so it waits for that lane's turn,
- * found by the unsent rows' index by saga). The cut is by
- * id, not by each row's age: a row's `created_at` is its transaction's start, so a saga's later
- * row may look older than its earlier one; taking every row below the cut keeps it behind.
+ * found by the unsent rows' index by saga). The cut is by id, not by each row's age: a row's
+ * `created_at` is its transaction's start, so a saga's later row may look older than its
+ * earlier one; taking every row below the cut keeps it behind.
  */
 async function claimLane(
   sql: SqlRunner,
