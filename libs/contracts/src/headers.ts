@@ -29,6 +29,11 @@ export const DEAD_LETTER_HEADERS = {
   valueTruncated: 'dlq-value-truncated',
 } as const;
 
+/** Every `dlq-*` header name a dead-lettering adds. */
+export const DEAD_LETTER_HEADER_NAMES: ReadonlySet<string> = new Set(
+  Object.values(DEAD_LETTER_HEADERS),
+);
+
 /** Values of the `saga-message-type` header, one per envelope. */
 export const MESSAGE_TYPES = {
   command: 'saga.command',

@@ -7,6 +7,7 @@ export {
 } from './topics.js';
 export {
   DEAD_LETTER_HEADERS,
+  DEAD_LETTER_HEADER_NAMES,
   HEADERS,
   JSON_CONTENT_TYPE,
   MESSAGE_TYPES,

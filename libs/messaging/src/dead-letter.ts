@@ -23,18 +23,19 @@ export interface DeadLetterOrigin {
 
 /** The headers added to a dead-lettered message (the original ones are kept beside them). */
 export function deadLetterHeaders(origin: DeadLetterOrigin): Record<string, string> {
-  const reason =
-    origin.reason.length > MAX_DEAD_LETTER_REASON_LENGTH
-      ? `${origin.reason.slice(0, MAX_DEAD_LETTER_REASON_LENGTH - 1)}…`
-      : origin.reason;
   return {
-    [DEAD_LETTER_HEADERS.reason]: reason,
+    [DEAD_LETTER_HEADERS.reason]: cutReason(origin.reason, MAX_DEAD_LETTER_REASON_LENGTH),
     [DEAD_LETTER_HEADERS.originalTopic]: origin.topic,
     [DEAD_LETTER_HEADERS.originalPartition]: String(origin.partition),
     [DEAD_LETTER_HEADERS.originalOffset]: origin.offset,
     [DEAD_LETTER_HEADERS.failedAt]: origin.failedAt.toISOString(),
     ...(origin.valueRedacted ? { [DEAD_LETTER_HEADERS.valueRedacted]: 'true' } : {}),
   };
+}
+
+/** `reason` in at most `length` characters, cut with an ellipsis. */
+export function cutReason(reason: string, length: number): string {
+  return reason.length > length ? `${reason.slice(0, length - 1)}…` : reason;
 }
 
 /** A handler's outcome that does not fit its batch: a programming error, retried like a failure. */

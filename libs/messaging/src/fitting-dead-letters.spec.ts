@@ -1,6 +1,6 @@
 import type { Message } from 'kafkajs';
 import { DEAD_LETTER_HEADERS } from '#contracts';
-import { deadLetterStub, sendFittingDeadLetters } from './fitting-dead-letters.js';
+import { strippedDeadLetter, sendFittingDeadLetters } from './fitting-dead-letters.js';
 
 const TOO_LARGE = Object.assign(new Error('The request included a message larger than the max'), {
   type: 'MESSAGE_TOO_LARGE',
@@ -58,7 +58,7 @@ describe('dead letters sent so that their size never holds a partition up', () =
     expect(requests).toEqual([5, 3, 2, 1, 2]);
   });
 
-  it('sends a record still too large alone as its stub: why and where, and no value nor original headers', async () => {
+  it('sends a record still too large alone, stripped: why and where, and no value nor original headers', async () => {
     const { send, accepted } = broker(1_000);
     const fitting = deadLetter(1, 'small');
     const huge = deadLetter(2, 'x'.repeat(5_000));
@@ -80,26 +80,26 @@ describe('dead letters sent so that their size never holds a partition up', () =
     ]);
   });
 
-  it('leaves the key out too when the stub with it is still too large', async () => {
+  it('leaves the key out too when the record stripped with it is still too large', async () => {
     const { send, accepted } = broker(1_000);
     await sendFittingDeadLetters(send, 'saga.replies.dlq', [deadLetter(3, 'v', 'k'.repeat(2_000))]);
-    expect(accepted).toEqual([deadLetterStub(deadLetter(3, 'v'), { keepKey: false })]);
+    expect(accepted).toEqual([strippedDeadLetter(deadLetter(3, 'v'), { keepKey: false })]);
     expect(accepted[0]?.key).toBeNull();
   });
 
-  it('cuts the reason short as a last resort, and tells of each stub sent', async () => {
+  it('cuts the reason short as a last resort, and tells of each record sent stripped', async () => {
     const { send, accepted } = broker(400);
     const long = deadLetter(4, 'v', 'k'.repeat(1_000));
     long.headers![DEAD_LETTER_HEADERS.reason] = 'r'.repeat(1_000);
-    const stubbed: Message[] = [];
+    const stripped: Message[] = [];
     await sendFittingDeadLetters(send, 'saga.replies.dlq', [long], (record) =>
-      stubbed.push(record),
+      stripped.push(record),
     );
     expect(accepted).toHaveLength(1);
     expect(accepted[0]?.key).toBeNull();
     expect(accepted[0]?.headers?.[DEAD_LETTER_HEADERS.reason]).toBe(`${'r'.repeat(99)}…`);
     expect(accepted[0]?.headers?.[DEAD_LETTER_HEADERS.originalOffset]).toBe('4');
-    expect(stubbed).toEqual([long]);
+    expect(stripped).toEqual([long]);
   });
 
   it('throws any other failure as it is, for the caller to retry the whole', async () => {

@@ -1,5 +1,6 @@
 import type { Message } from 'kafkajs';
-import { DEAD_LETTER_HEADERS } from '#contracts';
+import { DEAD_LETTER_HEADER_NAMES, DEAD_LETTER_HEADERS } from '#contracts';
+import { cutReason } from './dead-letter.js';
 import { refusedAsTooLarge } from './send-refusal.js';
 
 /** Publishes dead-letter records to one topic (acks = all). */
@@ -8,7 +9,7 @@ export type SendDeadLetters = (topic: string, records: readonly Message[]) => Pr
 /**
  * Sends dead letters so that their size never holds a partition up: records the broker refuses
  * as too large (a partition's batch past `max.message.bytes`, or one record) are sent again in
- * halves, in their order, and a single record it still refuses goes as its stub (deadLetterStub).
+ * halves, in their order, and a single record it still refuses goes stripped (strippedDeadLetter).
  * Any other failure is thrown, for the caller to retry. A retry after a failure part-way sends
  * the first records again: the dead-letter index records each original offset once.
  */
@@ -16,7 +17,7 @@ export async function sendFittingDeadLetters(
   send: SendDeadLetters,
   topic: string,
   records: readonly Message[],
-  onStub: (record: Message) => void = () => undefined,
+  onStripped: (record: Message) => void = () => undefined,
 ): Promise<void> {
   try {
     await send(topic, records);
@@ -24,33 +25,33 @@ export async function sendFittingDeadLetters(
     if (!refusedAsTooLarge(error)) throw error;
     if (records.length > 1) {
       const half = Math.ceil(records.length / 2);
-      await sendFittingDeadLetters(send, topic, records.slice(0, half), onStub);
-      await sendFittingDeadLetters(send, topic, records.slice(half), onStub);
+      await sendFittingDeadLetters(send, topic, records.slice(0, half), onStripped);
+      await sendFittingDeadLetters(send, topic, records.slice(half), onStripped);
       return;
     }
-    await sendStub(send, topic, records[0]!);
-    onStub(records[0]!);
+    await sendStripped(send, topic, records[0]!);
+    onStripped(records[0]!);
   }
 }
 
-/** Longest reason a last-resort stub keeps, in characters. */
+/** Longest reason a stripped dead letter keeps as a last resort, in characters. */
 const SHORT_REASON_LENGTH = 100;
 
 /**
- * The record's stub: with its key, then without it, then with its reason cut short, while the
- * broker refuses each as too large (a stub is a few hundred bytes at most, then).
+ * The record stripped: with its key, then without it, then with its reason cut short, while
+ * the broker refuses each as too large (a few hundred bytes at most, then).
  */
-async function sendStub(send: SendDeadLetters, topic: string, record: Message): Promise<void> {
-  const stubs = [
-    deadLetterStub(record, { keepKey: true }),
-    deadLetterStub(record, { keepKey: false }),
-    deadLetterStub(record, { keepKey: false, reasonLength: SHORT_REASON_LENGTH }),
+async function sendStripped(send: SendDeadLetters, topic: string, record: Message): Promise<void> {
+  const forms = [
+    strippedDeadLetter(record, { keepKey: true }),
+    strippedDeadLetter(record, { keepKey: false }),
+    strippedDeadLetter(record, { keepKey: false, reasonLength: SHORT_REASON_LENGTH }),
   ];
-  for (const [index, stub] of stubs.entries()) {
+  for (const [index, form] of forms.entries()) {
     try {
-      return await send(topic, [stub]);
+      return await send(topic, [form]);
     } catch (error) {
-      if (!refusedAsTooLarge(error) || index === stubs.length - 1) throw error;
+      if (!refusedAsTooLarge(error) || index === forms.length - 1) throw error;
     }
   }
 }
@@ -61,21 +62,17 @@ async function sendStub(send: SendDeadLetters, topic: string, record: Message): 
  * `keepKey`, and no value nor original headers; the reason cut to `reasonLength` characters
  * if given.
  */
-export function deadLetterStub(
+export function strippedDeadLetter(
   record: Message,
   { keepKey, reasonLength }: { keepKey: boolean; reasonLength?: number },
 ): Message {
   const headers: NonNullable<Message['headers']> = {};
-  for (const name of Object.values(DEAD_LETTER_HEADERS)) {
-    const value = record.headers?.[name];
-    if (value !== undefined) headers[name] = value;
+  for (const [name, value] of Object.entries(record.headers ?? {})) {
+    if (DEAD_LETTER_HEADER_NAMES.has(name) && value !== undefined) headers[name] = value;
   }
   const reason = headers[DEAD_LETTER_HEADERS.reason];
   if (reasonLength !== undefined && reason !== undefined) {
-    const text = String(reason);
-    if (text.length > reasonLength) {
-      headers[DEAD_LETTER_HEADERS.reason] = `${text.slice(0, reasonLength - 1)}…`;
-    }
+    headers[DEAD_LETTER_HEADERS.reason] = cutReason(String(reason), reasonLength);
   }
   headers[DEAD_LETTER_HEADERS.valueTruncated] = 'true';
   return { key: keepKey ? (record.key ?? null) : null, value: null, headers };

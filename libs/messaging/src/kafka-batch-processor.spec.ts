@@ -343,7 +343,7 @@ describe('the kafkajs eachBatch handler', () => {
     expect(events).toContain('commit saga.replies/2@1');
   });
 
-  it('goes on past dead letters the broker refuses as too large: halves, then a stub, then the commit', async () => {
+  it('goes on past dead letters the broker refuses as too large: halves, then one stripped, then the commit', async () => {
     const tooLarge = Object.assign(new Error('message too large'), { type: 'MESSAGE_TOO_LARGE' });
     const requests: number[] = [];
     const accepted: Message[] = [];

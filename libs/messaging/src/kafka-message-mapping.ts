@@ -1,5 +1,5 @@
 import type { IHeaders, KafkaMessage, Message, TopicMessages } from 'kafkajs';
-import { DEAD_LETTER_HEADERS } from '#contracts';
+import { DEAD_LETTER_HEADER_NAMES } from '#contracts';
 import { deadLetterHeaders, type DeadLetterOrigin } from './dead-letter.js';
 import type { IncomingMessage, OutgoingMessage } from '#saga-core';
 
@@ -75,5 +75,3 @@ export function toDeadLetterRecord(message: KafkaMessage, origin: DeadLetterOrig
     headers: { ...headers, ...deadLetterHeaders(origin) },
   };
 }
-
-const DEAD_LETTER_HEADER_NAMES: ReadonlySet<string> = new Set(Object.values(DEAD_LETTER_HEADERS));

@@ -236,7 +236,7 @@ describe('the kafkajs consumer when it loses its partition in the middle of a ba
 });
 
 describe('the kafkajs consumer, when its dead-letter topic refuses dead letters as too large', () => {
-  it('sends them in halves, a record still too large as its stub, and goes on', async () => {
+  it('sends them in halves, a record still too large stripped, and goes on', async () => {
     const brokers = kafkaBrokers();
     const transport = new KafkaTransport({
       brokers,

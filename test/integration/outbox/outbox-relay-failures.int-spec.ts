@@ -14,6 +14,7 @@ import {
   type UndeliverableRow,
 } from '../../../apps/coordinator/src/outbox/outbox-relay.js';
 import { dropMigratedSchema, openMigratedSchema } from '../../support/migrated-schema.js';
+import { outboxRow } from '../../support/outbox-rows.js';
 import { uniqueName } from '../../support/services.js';
 
 /** Refuses what goes to `missing` as a broker does for an unknown topic; fails everything while `down`. */
@@ -47,14 +48,7 @@ describe('the outbox relay facing failures', () => {
   });
   afterAll(() => dropMigratedSchema(database, schema));
 
-  const row = (sagaId: string, topic: string, key: string): OutboxRow => ({
-    sagaId,
-    lane: 0,
-    topic,
-    key,
-    headers: {},
-    payload: {},
-  });
+  const row = (sagaId: string, topic: string, key: string) => outboxRow(sagaId, topic, key);
   const commit = (rows: OutboxRow[]) => database.transaction((sql) => enqueueOutbox(sql, rows));
   const unsent = async () =>
     (
@@ -130,9 +124,9 @@ describe('the outbox relay with a lane whose head keeps failing', () => {
     const other = randomUUID();
     await database.transaction((sql) =>
       enqueueOutbox(sql, [
-        { sagaId: stuck, lane: 0, topic: 'missing', key: 's-1', headers: {}, payload: {} },
-        { sagaId: stuck, lane: 0, topic: 'missing', key: 's-2', headers: {}, payload: {} },
-        { sagaId: other, lane: 1, topic: 'events', key: 'o-1', headers: {}, payload: {} },
+        outboxRow(stuck, 'missing', 's-1'),
+        outboxRow(stuck, 'missing', 's-2'),
+        outboxRow(other, 'events', 'o-1', 1),
       ]),
     );
     const publisher = new BrokerLikePublisher();
@@ -141,43 +135,5 @@ describe('the outbox relay with a lane whose head keeps failing', () => {
 
     expect(await relay.drainOnce()).toBe(1);
     expect(publisher.published.map((message) => message.key)).toEqual(['o-1']);
-  });
-});
-
-describe('the outbox relay with a row set aside', () => {
-  const schema = uniqueName('it_relay_stuck');
-  let database: Database;
-
-  beforeAll(async () => {
-    database = await openMigratedSchema(schema);
-  });
-  afterAll(() => dropMigratedSchema(database, schema));
-
-  it('holds every row of a saga with a row set aside, its stuck event too (the fast path sends that one)', async () => {
-    const saga = randomUUID();
-    const row = (topic: string, key: string): OutboxRow => ({
-      sagaId: saga,
-      lane: 0,
-      topic,
-      key,
-      headers: {},
-      payload: {},
-    });
-    const [unsendable] = await database.transaction((sql) =>
-      enqueueOutbox(sql, [row('missing', 'command'), row('events', 'step-event')]),
-    );
-    // What OperatorDecisions.setAside does: the mark and the stuck event in one transaction.
-    await database.transaction(async (sql) => {
-      await sql.query(
-        `UPDATE outbox SET set_aside_at = now(), set_aside_reason = 'x' WHERE id = $1`,
-        [unsendable],
-      );
-      await enqueueOutbox(sql, [row('events', 'saga.stuck')]);
-    });
-    const publisher = new BrokerLikePublisher();
-
-    await new OutboxRelay(database, publisher, { lanes: 1 }).drainOnce();
-
-    expect(publisher.published).toEqual([]);
   });
 });

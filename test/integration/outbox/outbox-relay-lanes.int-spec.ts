@@ -4,22 +4,15 @@
 // one in a higher lane.
 import { randomUUID } from 'node:crypto';
 import type { Database } from '#postgres';
-import type { MessagePublisher, OutgoingMessage } from '#saga-core';
 import {
   enqueueOutbox,
   type OutboxRow,
 } from '../../../apps/coordinator/src/persistence/saga-rows.js';
 import { OutboxRelay } from '../../../apps/coordinator/src/outbox/outbox-relay.js';
 import { dropMigratedSchema, openMigratedSchema } from '../../support/migrated-schema.js';
+import { outboxRow } from '../../support/outbox-rows.js';
+import { RecordingPublisher } from '../../support/recording-publisher.js';
 import { uniqueName } from '../../support/services.js';
-
-class RecordingPublisher implements MessagePublisher {
-  readonly published: OutgoingMessage[] = [];
-
-  async publish(messages: readonly OutgoingMessage[]): Promise<void> {
-    this.published.push(...messages);
-  }
-}
 
 describe('the outbox relay, with a saga in two lanes', () => {
   const schema = uniqueName('it_relay_lanes');
@@ -30,14 +23,8 @@ describe('the outbox relay, with a saga in two lanes', () => {
   });
   afterAll(() => dropMigratedSchema(database, schema));
 
-  const row = (sagaId: string, lane: number, key: string): OutboxRow => ({
-    sagaId,
-    lane,
-    topic: 'commands',
-    key,
-    headers: {},
-    payload: {},
-  });
+  const row = (sagaId: string, lane: number, key: string) =>
+    outboxRow(sagaId, 'commands', key, lane);
   const commit = (rows: OutboxRow[]) => database.transaction((sql) => enqueueOutbox(sql, rows));
 
   it("sends a saga's later row in a lower lane only after its earlier row in a higher lane", async () => {

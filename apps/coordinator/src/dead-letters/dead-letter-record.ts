@@ -1,4 +1,4 @@
-import { DEAD_LETTER_HEADERS } from '#contracts';
+import { DEAD_LETTER_HEADER_NAMES, DEAD_LETTER_HEADERS } from '#contracts';
 import type { IncomingMessage, OutgoingMessage } from '#saga-core';
 
 /** Longest value kept, in UTF-8 bytes (Kafka's default largest message); longer ones are cut. */
@@ -8,7 +8,6 @@ export const MAX_DEAD_LETTER_VALUE_BYTES = 1_048_576;
 export const UNKNOWN_REASON = 'no reason given (dlq-reason header missing)';
 
 const DLQ_SUFFIX = '.dlq';
-const DEAD_LETTER_HEADER_NAMES: ReadonlySet<string> = new Set(Object.values(DEAD_LETTER_HEADERS));
 
 /** A dead letter as the `dead_letters` table records it. */
 export interface DeadLetterRecord {
