@@ -86,6 +86,7 @@ describe('a poison outbox row on the real Kafka and Postgres', () => {
       OUTBOX_LANES: '1',
       RELAY_GRACE_MS: '0',
       OUTBOX_SET_ASIDE_AFTER_MS: '0',
+      OUTBOX_SET_ASIDE_RETRY_MS: '1000',
       RETENTION_INTERVAL_MS: '200',
       RETENTION_BATCH_PAUSE_MS: '0',
     });
@@ -99,7 +100,7 @@ describe('a poison outbox row on the real Kafka and Postgres', () => {
   });
 
   /** What the first test set up, for the second. */
-  const first = { poisoned: '', missingTopic: '', later: '' };
+  const first = { poisoned: '', missingTopic: '', later: '', ended: '' };
 
   it('sets the row aside, shows its saga stuck with the reason, and lets the lane and pruning go on', async () => {
     const topics = topicNames(environment.topicPrefix);
@@ -193,9 +194,49 @@ describe('a poison outbox row on the real Kafka and Postgres', () => {
     // A saga started now flows to its end.
     const fresh = await startOrder(app, 'fresh-1');
     await waitForSagas(environment.db, [fresh], ['completed']);
-    Object.assign(first, { poisoned, missingTopic, later });
+    Object.assign(first, { poisoned, missingTopic, later, ended: fresh });
     // Pruning ran despite the poison.
     await waitFor('the old sent row to be pruned', async () => (await sent(prunable!)) === null);
+  });
+
+  it('tries again by itself a row set aside that stops no saga, and sends it once the cause is fixed', async () => {
+    const { poisoned, missingTopic, ended } = first;
+    expect(ended).not.toBe('');
+    const revoked = `${environment.topicPrefix}revoked-topic`;
+    // The last event of a saga that had ended, and a breaker event (no saga), to a topic that
+    // is not there: nothing waits on them, so no resume can release them.
+    const [endedRow] = await insertRows([
+      { sagaId: ended, topic: revoked, messageId: `late-${ended}`, payload: {} },
+    ]);
+    const [noSagaRow] = await environment.db.query<{ id: string }>(
+      `INSERT INTO outbox (saga_id, lane, topic, message_key, headers, payload)
+       VALUES (NULL, 0, $1, 'payments', $2, '{}') RETURNING id::text AS id`,
+      [revoked, JSON.stringify({ [HEADERS.messageId]: 'breaker-event' })],
+    );
+    await waitFor(
+      'both rows to be set aside',
+      async () =>
+        Boolean(
+          (await outboxRow(endedRow!))?.set_aside_at &&
+          (await outboxRow(noSagaRow!.id))?.set_aside_at,
+        ),
+      { timeoutMs: 30_000, intervalMs: 50 },
+    );
+    expect((await sagaView(ended)).status).toBe('completed');
+
+    await participants.transport.administrator.ensureTopics([{ topic: revoked, partitions: 1 }]);
+    await waitFor(
+      'both rows to be sent',
+      async () => (await sent(endedRow!)) === true && (await sent(noSagaRow!.id)) === true,
+      { timeoutMs: 30_000, intervalMs: 100 },
+    );
+    const onTopic = (await readTopics([revoked])).map(
+      (record) => record.headers[HEADERS.messageId],
+    );
+    expect(onTopic).toEqual(expect.arrayContaining([`late-${ended}`, 'breaker-event']));
+    // The stuck saga's row set aside waits for its resume: the same release passed it by.
+    expect((await outboxRow(missingTopic))?.set_aside_at).not.toBeNull();
+    expect((await sagaView(poisoned)).status).toBe('stuck');
   });
 
   it('releases the rows set aside when an operator resumes the saga, once the cause is fixed', async () => {

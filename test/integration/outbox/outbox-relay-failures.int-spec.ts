@@ -9,10 +9,8 @@ import {
   enqueueOutbox,
   type OutboxRow,
 } from '../../../apps/coordinator/src/persistence/saga-rows.js';
-import {
-  OutboxRelay,
-  type UndeliverableRow,
-} from '../../../apps/coordinator/src/outbox/outbox-relay.js';
+import { OutboxRelay } from '../../../apps/coordinator/src/outbox/outbox-relay.js';
+import type { UndeliverableRow } from '../../../apps/coordinator/src/outbox/set-aside-rows.js';
 import { dropMigratedSchema, openMigratedSchema } from '../../support/migrated-schema.js';
 import { outboxRow } from '../../support/outbox-rows.js';
 import { uniqueName } from '../../support/services.js';

@@ -50,13 +50,19 @@ describe('loadCoordinatorConfig', () => {
       batchPauseMs: 100,
       auditPartitionMs: 86_400_000,
       outboxSetAsideAfterMs: 60_000,
+      outboxSetAsideRetryMs: 600_000,
     });
     const config = loadCoordinatorConfig({
       SAGA_RETENTION_MS: '60000',
       OUTBOX_SET_ASIDE_AFTER_MS: '0',
+      OUTBOX_SET_ASIDE_RETRY_MS: '1000',
     });
     expect(config.retention.periods.sagaMs).toBe(60_000);
     expect(config.retention.outboxSetAsideAfterMs).toBe(0);
+    expect(config.retention.outboxSetAsideRetryMs).toBe(1_000);
+    expect(() => loadCoordinatorConfig({ OUTBOX_SET_ASIDE_RETRY_MS: '0' })).toThrow(
+      /OUTBOX_SET_ASIDE_RETRY_MS/,
+    );
     expect(
       loadCoordinatorConfig({ AUDIT_PARTITION_MS: '21600000' }).retention.auditPartitionMs,
     ).toBe(21_600_000);

@@ -26,6 +26,12 @@ export interface RetentionConfig {
    * set aside and its saga marked stuck (`OUTBOX_SET_ASIDE_AFTER_MS`, default 60 000).
    */
   readonly outboxSetAsideAfterMs: number;
+  /**
+   * How long a row set aside waits before the relay tries it again by itself when no resume can
+   * release it: a row of no saga, or of a saga that had ended (`OUTBOX_SET_ASIDE_RETRY_MS`,
+   * default 600 000).
+   */
+  readonly outboxSetAsideRetryMs: number;
 }
 
 const HOUR = 3_600_000;
@@ -46,6 +52,7 @@ export const retentionEnvironmentSchema = z.object({
     'must be whole seconds (a multiple of 1000)',
   ),
   OUTBOX_SET_ASIDE_AFTER_MS: boundedInt(0, 24 * HOUR, 60_000),
+  OUTBOX_SET_ASIDE_RETRY_MS: boundedInt(1_000, WEEK, 600_000),
 });
 
 /** What is wrong with the retention variables taken together. */
@@ -75,5 +82,6 @@ export function retentionConfig(env: z.infer<typeof retentionEnvironmentSchema>)
     batchPauseMs: env.RETENTION_BATCH_PAUSE_MS,
     auditPartitionMs: env.AUDIT_PARTITION_MS,
     outboxSetAsideAfterMs: env.OUTBOX_SET_ASIDE_AFTER_MS,
+    outboxSetAsideRetryMs: env.OUTBOX_SET_ASIDE_RETRY_MS,
   };
 }

@@ -2,7 +2,7 @@ import type { EngineEvent } from '#saga-core';
 import type { SqlRunner } from '#postgres';
 import { IllegalSagaActionError, SagaNotFoundError } from '../application/saga-errors.js';
 import type { OperatorActionAnswer } from '../application/saga-operations.js';
-import type { UndeliverableRow } from '../outbox/outbox-relay.js';
+import type { UndeliverableRow } from '../outbox/set-aside-rows.js';
 import type { SagaTransaction } from '../saga-store/saga-store.js';
 import { SAGA_ID, type DecisionRunner } from './decision-runner.js';
 

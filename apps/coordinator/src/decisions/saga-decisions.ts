@@ -6,7 +6,7 @@ import type {
   StartSagaAnswer,
   StartSagaRequest,
 } from '../application/saga-operations.js';
-import type { UndeliverableRow } from '../outbox/outbox-relay.js';
+import type { UndeliverableRow } from '../outbox/set-aside-rows.js';
 import { DecisionRunner, type DecisionParts } from './decision-runner.js';
 import type { TraceParent } from './grouped-starts.js';
 import { OperatorDecisions, type BulkTake } from './operator-decisions.js';

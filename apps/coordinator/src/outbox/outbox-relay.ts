@@ -8,16 +8,11 @@ import { SendFailureTracker } from './send-failure.js';
 import { InterruptibleSleep } from '../common/interruptible-sleep.js';
 import { describeError } from '#errors';
 import { rowHeaders } from '../persistence/outbox-headers.js';
-
-/** An outbox row that can never be sent, to be set aside with its saga marked stuck. */
-export interface UndeliverableRow {
-  readonly id: string;
-  /** Null for rows that belong to no saga (breaker events). */
-  readonly sagaId: string | null;
-  readonly topic: string;
-  /** Why it can never be sent (a broker code and message, or why its payload cannot be opened). */
-  readonly reason: string;
-}
+import {
+  LANE_LOCK_NAMESPACE,
+  releaseUnheldSetAside,
+  type UndeliverableRow,
+} from './set-aside-rows.js';
 
 /** Options of the {@link OutboxRelay}; times in ms. */
 export interface OutboxRelayOptions {
@@ -45,6 +40,11 @@ export interface OutboxRelayOptions {
    * transaction; default: the rows are only logged, and stay where they are.
    */
   readonly setAside?: (rows: readonly UndeliverableRow[]) => Promise<void>;
+  /**
+   * How long a row set aside waits before it is tried again when no resume can release it (a
+   * row of no saga, or of a saga that had ended: see releaseUnheldSetAside); default: never.
+   */
+  readonly retryUnheldAfterMs?: number;
 }
 
 /**
@@ -70,9 +70,6 @@ export const LANES_WITH_WORK = `
       AND o.created_at <= now() - make_interval(secs => $1)
     LIMIT 1)
   ORDER BY lane`;
-
-/** First key of the advisory lock that lets one transaction at a time drain a lane (lane: second). */
-export const LANE_LOCK_NAMESPACE = 7_001;
 
 /** What one batch did: rows published, rows to set aside, and a transient failure if one stopped it. */
 interface BatchResult {
@@ -101,6 +98,8 @@ export class OutboxRelay {
   private running = false;
   private readonly pause = new InterruptibleSleep();
   private loop: Promise<void> | undefined;
+  /** When the loop next looks for rows set aside that no resume can release (ms). */
+  private nextUnheldRelease = 0;
 
   constructor(
     private readonly database: Database,
@@ -167,6 +166,7 @@ export class OutboxRelay {
     let failures = 0;
     while (this.running) {
       try {
+        await this.releaseUnheld();
         await this.drainOnce();
         failures = 0;
       } catch (error) {
@@ -179,6 +179,25 @@ export class OutboxRelay {
       const backoff = Math.min(this.pollIntervalMs * 2 ** failures, 10_000);
       await this.pause.sleep(failures > 0 ? backoff : this.pollIntervalMs);
     }
+  }
+
+  /**
+   * Releases the rows set aside `retryUnheldAfterMs` ago that no resume can release, so that
+   * they are tried again once their cause is fixed (a topic created, an ACL granted): at most
+   * once a `retryUnheldAfterMs` (or 30 s if that is longer), and the rows of stuck sagas stay
+   * for their resume.
+   */
+  async releaseUnheld(now = Date.now()): Promise<number> {
+    const afterMs = this.options.retryUnheldAfterMs;
+    if (afterMs === undefined || now < this.nextUnheldRelease) return 0;
+    this.nextUnheldRelease = now + Math.min(afterMs, 30_000);
+    const released = await releaseUnheldSetAside(this.database, afterMs);
+    for (const row of released) {
+      this.logger.warn(
+        `outbox row ${row.id} (saga ${row.sagaId ?? 'none'}, topic ${row.topic}), set aside, is tried again`,
+      );
+    }
+    return released.length;
   }
 
   private async setAside(rows: readonly UndeliverableRow[]): Promise<void> {

@@ -1,5 +1,17 @@
 import type { SqlRunner } from '#postgres';
-import { LANE_LOCK_NAMESPACE, type UndeliverableRow } from './outbox-relay.js';
+
+/** An outbox row that can never be sent, to be set aside with its saga marked stuck. */
+export interface UndeliverableRow {
+  readonly id: string;
+  /** Null for rows that belong to no saga (breaker events). */
+  readonly sagaId: string | null;
+  readonly topic: string;
+  /** Why it can never be sent (a broker code and message, or why its payload cannot be opened). */
+  readonly reason: string;
+}
+
+/** First key of the advisory lock that lets one transaction at a time drain a lane (lane: second). */
+export const LANE_LOCK_NAMESPACE = 7_001;
 
 /**
  * Marks outbox rows set aside with their reason (they stay unsent: the later rows of their saga
@@ -36,4 +48,25 @@ export async function releaseSetAside(sql: SqlRunner, sagaId: string): Promise<v
      WHERE saga_id = $1 AND set_aside_at IS NOT NULL`,
     [sagaId],
   );
+}
+
+/**
+ * Releases the rows set aside at least `afterMs` ago that no resume can release: rows of no
+ * saga (breaker events) and rows of a saga that is not stuck (it had ended when its row was set
+ * aside, so the row did not stop it). Nothing of theirs waits on an operator's decision, so the
+ * relay tries them again by itself; one still unsendable is set aside anew. Resolves with the
+ * rows released.
+ */
+export async function releaseUnheldSetAside(
+  sql: SqlRunner,
+  afterMs: number,
+): Promise<{ id: string; sagaId: string | null; topic: string }[]> {
+  const rows = await sql.query<{ id: string; saga_id: string | null; topic: string }>(
+    `UPDATE outbox o SET set_aside_at = NULL, set_aside_reason = NULL
+     WHERE o.set_aside_at IS NOT NULL AND o.set_aside_at <= now() - make_interval(secs => $1)
+       AND NOT EXISTS (SELECT 1 FROM sagas s WHERE s.id = o.saga_id AND s.status = 'stuck')
+     RETURNING o.id::text AS id, o.saga_id::text AS saga_id, o.topic`,
+    [afterMs / 1000],
+  );
+  return rows.map((row) => ({ id: row.id, sagaId: row.saga_id, topic: row.topic }));
 }

@@ -332,6 +332,7 @@ export function coreProviders(inputs: CoreInputs): Provider[] {
           openPayload: payloadOpener(sensitive),
           setAsideAfterMs: config.retention.outboxSetAsideAfterMs,
           setAside: (rows) => decisions.setAside(rows),
+          retryUnheldAfterMs: config.retention.outboxSetAsideRetryMs,
         }),
     },
     {

@@ -1,5 +1,5 @@
 import type { Database, SqlRunner, TransactionOptions } from '#postgres';
-import type { UndeliverableRow } from '../outbox/outbox-relay.js';
+import type { UndeliverableRow } from '../outbox/set-aside-rows.js';
 import { releaseSetAside, setOutboxRowsAside } from '../outbox/set-aside-rows.js';
 import { writeDecision, type DecisionRows } from '../persistence/decision-rows.js';
 import {

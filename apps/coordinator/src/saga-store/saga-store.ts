@@ -1,5 +1,5 @@
 import type { SqlRunner, TransactionOptions } from '#postgres';
-import type { UndeliverableRow } from '../outbox/outbox-relay.js';
+import type { UndeliverableRow } from '../outbox/set-aside-rows.js';
 import type { DecisionRows, WrittenOutbox } from '../persistence/decision-rows.js';
 import type { KeyedSaga, SagaKey, StoredSaga } from '../persistence/saga-rows.js';
 import type { DueTimer, SagaVersion } from '../persistence/saga-timers.js';
