@@ -8,6 +8,7 @@ import type { SagaState } from '#saga-core';
 import { writeDecision } from '../../../apps/coordinator/src/persistence/decision-rows.js';
 import { enqueueOutbox, lockSagas } from '../../../apps/coordinator/src/persistence/saga-rows.js';
 import {
+  findOverdueOfOtherVersions,
   findSagasDue,
   putOffWakeups,
   takeDueTimers,
@@ -149,6 +150,25 @@ describe('timers in the saga row', () => {
     const both = [...ORDER_V1, { sagaType: 'order', sagaVersion: 2 }];
     expect(await findSagasDue(database, 1_000, false, both)).toContain(sagaId);
     expect((await fire([sagaId])).map((timer) => timer.id)).toEqual([`${sagaId}:${FIRST}`]);
+  });
+
+  it('finds the versions the poller does not know whose wake-ups are overdue, by how many and since when', async () => {
+    const sagaId = await insertSaga();
+    await database.query(`UPDATE sagas SET saga_type = 'refund', saga_version = 3 WHERE id = $1`, [
+      sagaId,
+    ]);
+    const now = await databaseNow();
+    await decide(sagaId, [timerRow(sagaId, FIRST, now - 120_000)], []);
+
+    const overdue = await findOverdueOfOtherVersions(database, ORDER_V1, 60_000);
+    expect(overdue).toEqual([
+      { sagaType: 'refund', sagaVersion: 3, sagas: 1, dueSince: expect.any(Date) },
+    ]);
+    expect(Math.abs(overdue[0]!.dueSince.getTime() - (now - 120_000))).toBeLessThan(1_000);
+    // Not overdue long enough, or a version it knows: nothing to say.
+    expect(await findOverdueOfOtherVersions(database, ORDER_V1, 300_000)).toEqual([]);
+    const known = [...ORDER_V1, { sagaType: 'refund', sagaVersion: 3 }];
+    expect(await findOverdueOfOtherVersions(database, known, 60_000)).toEqual([]);
   });
 
   it('puts a saga’s wake-up off, its timers as they are, so that the next polls find the others first', async () => {

@@ -4,7 +4,7 @@ import { WorkSignals } from '../common/work-signals.js';
 import { resilienceConfig, resilienceEnvironmentSchema } from '../config/resilience-config.js';
 import type { OutboxFastPath } from '../outbox/outbox-fast-path.js';
 import type { DecisionRows } from '../persistence/decision-rows.js';
-import type { DueTimer, SagaVersion } from '../persistence/saga-timers.js';
+import type { DueTimer, OverdueVersion, SagaVersion } from '../persistence/saga-timers.js';
 import { keyOf, type KeyedSaga, type SagaKey, type StoredSaga } from '../persistence/saga-rows.js';
 import { CommandGate } from '../resilience/command-gate.js';
 import type { SagaStore, SagaTransaction } from '../saga-store/saga-store.js';
@@ -67,6 +67,14 @@ export class MemoryStore implements SagaStore {
 
   /** No earlier release's timers table here. */
   adoptLegacyTimers = async (): Promise<number> => 0;
+
+  /** The versions with wake-ups overdue: what overdueOfOtherVersions finds, less those known. */
+  readonly overdue: OverdueVersion[] = [];
+
+  overdueOfOtherVersions = async (known: readonly SagaVersion[]): Promise<OverdueVersion[]> =>
+    this.overdue.filter(
+      (v) => !known.some((k) => k.sagaType === v.sagaType && k.sagaVersion === v.sagaVersion),
+    );
 
   /** As Database.transaction: run again whole when it lost a race (5 attempts at most). */
   async transaction<T>(

@@ -7,6 +7,7 @@ import type {
   StartSagaRequest,
 } from '../application/saga-operations.js';
 import type { UndeliverableRow } from '../outbox/set-aside-rows.js';
+import type { OverdueVersion } from '../persistence/saga-timers.js';
 import { DecisionRunner, type DecisionParts } from './decision-runner.js';
 import type { TraceParent } from './grouped-starts.js';
 import { OperatorDecisions, type BulkTake } from './operator-decisions.js';
@@ -61,6 +62,11 @@ export class SagaDecisions implements SagaOperations {
   /** See WakeupDecisions.fireDue. */
   fireDueTimers(limit: number, holdReplyTimeouts = false): Promise<number> {
     return this.wakeups.fireDue(limit, holdReplyTimeouts);
+  }
+
+  /** See WakeupDecisions.warnOfOverdueVersions. */
+  warnOfOverdueVersions(overdueMs: number): Promise<OverdueVersion[]> {
+    return this.wakeups.warnOfOverdueVersions(overdueMs);
   }
 
   /** See WakeupDecisions.adoptLegacy. */

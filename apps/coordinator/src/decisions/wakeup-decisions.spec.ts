@@ -1,3 +1,5 @@
+import { jest } from '@jest/globals';
+import { Logger } from '@nestjs/common';
 import { RepliesFirst } from '../resilience/replies-first.js';
 import { SagaAdmission } from '../resilience/saga-admission.js';
 import { MemoryStore, orderInput, runnerOn } from './memory-saga-store.fixture.js';
@@ -44,6 +46,27 @@ describe('WakeupDecisions', () => {
   it('asks only for the sagas of the definition versions it can run', async () => {
     await wakeups.fireDue(10);
     expect(store.knownWhenDue).toEqual([{ sagaType: 'order', sagaVersion: 1 }]);
+  });
+
+  it('names the versions it cannot run whose timers are overdue, not the ones it runs', async () => {
+    const dueSince = new Date('2026-12-01T10:00:00Z');
+    store.overdue.push(
+      { sagaType: 'order', sagaVersion: 1, sagas: 4, dueSince },
+      { sagaType: 'order', sagaVersion: 7, sagas: 2, dueSince },
+    );
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    try {
+      expect(await wakeups.warnOfOverdueVersions(60_000)).toEqual([
+        { sagaType: 'order', sagaVersion: 7, sagas: 2, dueSince },
+      ]);
+      expect(warn.mock.calls.map(([line]) => line)).toEqual([
+        expect.stringMatching(
+          /^2 saga\(s\) of order v7 have timers due since 2026-12-01T10:00:00.000Z that no instance has fired: this instance cannot run that definition version \(it knows order v1\)/,
+        ),
+      ]);
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   it('fires the other sagas’ timers when one saga’s state cannot be opened, and leaves that one’s', async () => {

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { describeError } from '#errors';
 import type { EngineEvent, Wakeup } from '#saga-core';
+import type { OverdueVersion, SagaVersion } from '../persistence/saga-timers.js';
 import { wasApplied, type DecisionRunner } from './decision-runner.js';
 
 /** How long the timers of a saga whose state does not open wait before they are tried again. */
@@ -25,9 +26,7 @@ export class WakeupDecisions {
    */
   async fireDue(limit: number, holdReplyTimeouts = false): Promise<number> {
     // The versions this instance can run: another one's timers wait for an instance that can.
-    const known = this.runner.parts.registry
-      .list()
-      .map(({ name, version }) => ({ sagaType: name, sagaVersion: version }));
+    const known = this.knownVersions();
     return this.runner.decide(async (tx, now, session) => {
       const due = await tx.sagasDue(limit, holdReplyTimeouts, known);
       // A saga that does not open must not stop every timer: only its own wait, put off (and
@@ -56,6 +55,29 @@ export class WakeupDecisions {
       }
       return sagas.size;
     });
+  }
+
+  /**
+   * Warns, a line per version, of the definition versions this instance cannot run whose sagas
+   * have wake-ups overdue by `overdueMs` or more: no instance that can has fired them (see
+   * findOverdueOfOtherVersions). Resolves with those versions.
+   */
+  async warnOfOverdueVersions(overdueMs: number): Promise<OverdueVersion[]> {
+    const known = this.knownVersions();
+    const overdue = await this.runner.parts.store.overdueOfOtherVersions(known, overdueMs);
+    const knownText = known.map((v) => `${v.sagaType} v${v.sagaVersion}`).join(', ') || 'none';
+    for (const version of overdue) {
+      this.logger.warn(
+        `${version.sagas} saga(s) of ${version.sagaType} v${version.sagaVersion} have timers due since ${version.dueSince.toISOString()} that no instance has fired: this instance cannot run that definition version (it knows ${knownText}); run one that can (was a release rolled back past the one that defined it?)`,
+      );
+    }
+    return overdue;
+  }
+
+  private knownVersions(): SagaVersion[] {
+    return this.runner.parts.registry
+      .list()
+      .map(({ name, version }) => ({ sagaType: name, sagaVersion: version }));
   }
 }
 

@@ -170,6 +170,48 @@ export async function findSagasDue(
   return rows.map((row) => row.id);
 }
 
+/** Sagas of one definition version with timers overdue, and since when the oldest is due. */
+export interface OverdueVersion extends SagaVersion {
+  readonly sagas: number;
+  readonly dueSince: Date;
+}
+
+/**
+ * The definition versions other than `known` with sagas whose wake-up is overdue by `overdueMs`
+ * or more: an instance that cannot run them leaves their timers (findSagasDue), so they wait
+ * until one that can fires them, for ever if none runs (a release rolled back past the one that
+ * defined the version). One read of `sagas_wake_idx`.
+ */
+export async function findOverdueOfOtherVersions(
+  sql: SqlRunner,
+  known: readonly SagaVersion[],
+  overdueMs: number,
+): Promise<OverdueVersion[]> {
+  const rows = await sql.query<{
+    saga_type: string;
+    saga_version: number;
+    sagas: string;
+    due_since: Date;
+  }>(
+    `SELECT saga_type, saga_version, count(*)::text AS sagas, min(wake_at) AS due_since
+     FROM sagas
+     WHERE wake_at <= now() - make_interval(secs => $2)
+       AND (saga_type, saga_version) NOT IN (SELECT k.saga_type, k.saga_version
+         FROM jsonb_to_recordset($1::jsonb) AS k(saga_type text, saga_version integer))
+     GROUP BY saga_type, saga_version ORDER BY saga_type, saga_version`,
+    [
+      JSON.stringify(known.map((v) => ({ saga_type: v.sagaType, saga_version: v.sagaVersion }))),
+      overdueMs / 1000,
+    ],
+  );
+  return rows.map((row) => ({
+    sagaType: row.saga_type,
+    sagaVersion: Number(row.saga_version),
+    sagas: Number(row.sagas),
+    dueSince: row.due_since,
+  }));
+}
+
 /**
  * Takes the due timers of the named sagas (locked by the caller) off their rows and sets each
  * saga's `wake_at` to its next due time; the timers returned fire in this transaction. A reply

@@ -10,6 +10,7 @@ import {
 } from '../persistence/saga-rows.js';
 import {
   adoptLegacyTimers,
+  findOverdueOfOtherVersions,
   findSagasDue,
   putOffWakeups,
   takeDueTimers,
@@ -39,6 +40,10 @@ export class PostgresSagaStore implements SagaStore {
 
   adoptLegacyTimers(limit: number): Promise<number> {
     return adoptLegacyTimers(this.database, limit);
+  }
+
+  overdueOfOtherVersions(known: readonly SagaVersion[], overdueMs: number) {
+    return findOverdueOfOtherVersions(this.database, known, overdueMs);
   }
 
   transaction<T>(

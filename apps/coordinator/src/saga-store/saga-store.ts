@@ -2,7 +2,7 @@ import type { SqlRunner, TransactionOptions } from '#postgres';
 import type { UndeliverableRow } from '../outbox/set-aside-rows.js';
 import type { DecisionRows, WrittenOutbox } from '../persistence/decision-rows.js';
 import type { KeyedSaga, SagaKey, StoredSaga } from '../persistence/saga-rows.js';
-import type { DueTimer, SagaVersion } from '../persistence/saga-timers.js';
+import type { DueTimer, OverdueVersion, SagaVersion } from '../persistence/saga-timers.js';
 import type { HeldCommandRow } from '../resilience/held-commands.js';
 
 /** Where a decision's writes go in its transaction (SagaStore.alone writes one alone). */
@@ -72,4 +72,12 @@ export interface SagaStore {
    * wrote in its table (during a rolling update); resolves with how many (see adoptLegacyTimers).
    */
   adoptLegacyTimers(limit: number): Promise<number>;
+  /**
+   * The definition versions other than `known` with wake-ups overdue by `overdueMs` or more
+   * (see findOverdueOfOtherVersions).
+   */
+  overdueOfOtherVersions(
+    known: readonly SagaVersion[],
+    overdueMs: number,
+  ): Promise<OverdueVersion[]>;
 }

@@ -4,6 +4,12 @@ import type { WorkSignals } from '../common/work-signals.js';
 import { InterruptibleSleep } from '../common/interruptible-sleep.js';
 import { describeError } from '#errors';
 
+/**
+ * How often the poller looks for wake-ups overdue of definition versions it cannot run, and how
+ * long overdue they must be to count (ms).
+ */
+export const OVERDUE_VERSIONS_CHECK_MS = 60_000;
+
 /** Options of the {@link TimerPoller}; times in ms. */
 export interface TimerPollerOptions {
   /** Fallback poll interval (default 200): the longest a due timer waits when no hint came. */
@@ -34,6 +40,8 @@ export class TimerPoller {
   /** While sleeping: when the sleep ends (epoch ms); undefined while polling. */
   private sleepUntil: number | undefined;
   private adoptionFailing = false;
+  /** When the poller next looks for versions it cannot run with wake-ups overdue (epoch ms). */
+  private nextOverdueCheck = 0;
 
   constructor(
     private readonly decisions: SagaDecisions,
@@ -84,6 +92,7 @@ export class TimerPoller {
       }
       if (!this.running) break;
       if (fired === this.batchSize) continue; // more are due
+      await this.checkOverdueVersions();
       const pause =
         failures > 0 ? Math.min(this.pollIntervalMs * 2 ** failures, 10_000) : this.pollIntervalMs;
       await this.sleep(pause);
@@ -108,6 +117,18 @@ export class TimerPoller {
       }
       this.adoptionFailing = true;
     }
+  }
+
+  /**
+   * Once a minute, warns of the definition versions this instance cannot run whose timers no
+   * instance fires (WakeupDecisions.warnOfOverdueVersions). A failed read is left to the next
+   * minute: firing timers says when the database fails.
+   */
+  private async checkOverdueVersions(): Promise<void> {
+    const now = Date.now();
+    if (now < this.nextOverdueCheck) return;
+    this.nextOverdueCheck = now + OVERDUE_VERSIONS_CHECK_MS;
+    await this.decisions.warnOfOverdueVersions(OVERDUE_VERSIONS_CHECK_MS).catch(() => undefined);
   }
 
   /** Sleeps for `ms`, or until the earliest hinted due time if sooner. */
