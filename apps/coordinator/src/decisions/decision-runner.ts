@@ -44,6 +44,11 @@ export interface StartVersions {
   versionFor(sagaType: string, idempotencyKey: string): number | undefined;
   /** Whether no new saga may start with that version. */
   isRetired(sagaType: string, version: number): boolean;
+  /**
+   * Reads the stored definitions again, in a read that begins after the call: a start or a
+   * reply naming a version registered on another instance a moment ago then finds it here.
+   */
+  catchUp?(): Promise<void>;
 }
 
 /** Work done in a decision's transaction: `now` is the database's clock, fixed for it. */

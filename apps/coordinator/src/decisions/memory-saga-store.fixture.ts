@@ -1,5 +1,5 @@
 import { topicNames } from '#contracts';
-import { createSagaEngine, createSagaRegistry } from '#saga-core';
+import { createSagaEngine, createSagaRegistry, type SagaRegistry } from '#saga-core';
 import { WorkSignals } from '../common/work-signals.js';
 import { resilienceConfig, resilienceEnvironmentSchema } from '../config/resilience-config.js';
 import type { OutboxFastPath } from '../outbox/outbox-fast-path.js';
@@ -178,21 +178,24 @@ export function runnerOn(
   {
     versions,
     resilience = {},
+    sagas = registry,
   }: {
     versions?: DecisionParts['versions'];
     /** The resilience settings by their environment variables. */
     resilience?: Record<string, string>;
+    /** The definitions this runner knows (default: the order saga). */
+    sagas?: SagaRegistry;
   } = {},
 ): DecisionRunner {
   return new DecisionRunner({
     ...(versions === undefined ? {} : { versions }),
     store,
-    engine: createSagaEngine(registry),
-    registry,
+    engine: createSagaEngine(sagas),
+    registry: sagas,
     plan: { topics: topicNames(), timeScale: 1, lanes: 4 },
     signals: new WorkSignals(),
     sensitive: new SensitiveData(
-      registry,
+      sagas,
       new FieldCipher(parseKeyring(`k1:${Buffer.alloc(32, 7).toString('base64')}`)),
     ),
     gate: new CommandGate(resilienceConfig(resilienceEnvironmentSchema.parse(resilience))),

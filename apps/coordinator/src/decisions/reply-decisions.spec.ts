@@ -1,43 +1,81 @@
+import type { ReplyMessage } from '#contracts';
+import { createSagaRegistry } from '#saga-core';
 import { RepliesFirst } from '../resilience/replies-first.js';
+import { orderSaga } from '../sagas/order.saga.js';
 import { SagaAdmission } from '../resilience/saga-admission.js';
 import { MemoryStore, NOW, orderInput, runnerOn } from './memory-saga-store.fixture.js';
 import { ReplyDecisions } from './reply-decisions.js';
 import { StartDecisions } from './start-decisions.js';
 
+/** Starts an order saga on `store`; its id and the success reply to its running step. */
+async function startedWithReply(store: MemoryStore, sagaIdCase: 'lower' | 'upper' = 'lower') {
+  const starts = new StartDecisions(runnerOn(store), {
+    admission: new SagaAdmission(1_000),
+    repliesFirst: new RepliesFirst(100, 1),
+    waitForRepliesMs: 5_000,
+    maxWaitingBytes: 64 * 1024 * 1024,
+    maxContextBytes: 64 * 1024,
+  });
+  const [started] = await starts.startMany([
+    { sagaType: 'order', idempotencyKey: 'o-1', input: orderInput('o-1') },
+  ]);
+  if (started === undefined || started instanceof Error) throw new Error('no saga started');
+  const { sagaId } = started;
+  const running = Object.entries(store.rows.get(sagaId)!.state.steps).find(
+    ([, step]) => step.status === 'running',
+  );
+  const stepId = running![0];
+  const reply: ReplyMessage = {
+    messageId: `reply:${sagaId}:${stepId}:execute:1`,
+    sagaId: sagaIdCase === 'upper' ? sagaId.toUpperCase() : sagaId,
+    stepId,
+    action: 'execute',
+    attempt: 1,
+    outcome: { status: 'success', result: {} },
+    repliedAt: new Date(NOW).toISOString(),
+  };
+  const stepStatus = () => store.rows.get(sagaId)!.state.steps[stepId]?.status;
+  return { sagaId, reply, stepStatus };
+}
+
 describe('ReplyDecisions', () => {
   it('applies a reply naming its saga in upper case: a UUID is the same in either case', async () => {
     const store = new MemoryStore();
-    const runner = runnerOn(store);
-    const starts = new StartDecisions(runner, {
-      admission: new SagaAdmission(1_000),
-      repliesFirst: new RepliesFirst(100, 1),
-      waitForRepliesMs: 5_000,
-      maxWaitingBytes: 64 * 1024 * 1024,
-      maxContextBytes: 64 * 1024,
-    });
-    const [started] = await starts.startMany([
-      { sagaType: 'order', idempotencyKey: 'o-1', input: orderInput('o-1') },
-    ]);
-    if (started === undefined || started instanceof Error) throw new Error('no saga started');
-    const { sagaId } = started;
-    const running = Object.entries(store.rows.get(sagaId)!.state.steps).find(
-      ([, step]) => step.status === 'running',
-    );
-    const stepId = running![0];
+    const { reply, stepStatus } = await startedWithReply(store, 'upper');
 
-    const unmatched = await new ReplyDecisions(runner).apply([
+    expect(await new ReplyDecisions(runnerOn(store)).apply([reply])).toEqual([]);
+    expect(stepStatus()).toBe('succeeded');
+  });
+
+  it('leaves a reply whose saga runs a version it cannot run, after reading the definitions again', async () => {
+    const store = new MemoryStore();
+    const { sagaId, reply, stepStatus } = await startedWithReply(store);
+    // An instance that has not read the version yet (registered elsewhere a moment ago).
+    const sagas = createSagaRegistry([]);
+    let catchUps = 0;
+    const versions = {
+      versionFor: () => undefined,
+      isRetired: () => false,
+      catchUp: async () => {
+        catchUps++;
+      },
+    };
+    const replies = new ReplyDecisions(runnerOn(store, { sagas, versions }));
+
+    expect(await replies.apply([reply])).toEqual([
       {
-        messageId: `reply:${sagaId}:${stepId}:execute:1`,
-        sagaId: sagaId.toUpperCase(),
-        stepId,
-        action: 'execute',
-        attempt: 1,
-        outcome: { status: 'success', result: {} },
-        repliedAt: new Date(NOW).toISOString(),
+        index: 0,
+        reason: `reply for saga ${sagaId}, which runs "order" version 1: this instance cannot run that version (replay it once one that can runs)`,
       },
     ]);
+    expect(catchUps).toBe(1);
+    expect(stepStatus()).toBe('running');
 
-    expect(unmatched).toEqual([]);
-    expect(store.rows.get(sagaId)!.state.steps[stepId]?.status).toBe('succeeded');
+    // Read again, the stored definitions have it: the reply is applied.
+    versions.catchUp = async () => {
+      sagas.register(orderSaga);
+    };
+    expect(await replies.apply([reply])).toEqual([]);
+    expect(stepStatus()).toBe('succeeded');
   });
 });

@@ -1,6 +1,12 @@
 import type { ReplyMessage } from '#contracts';
 import { SAGA_ID, wasApplied, type DecisionRunner } from './decision-runner.js';
 
+/** A reply not applied, by its index in the batch, with why: the handler dead-letters it. */
+export interface UnappliedReply {
+  readonly index: number;
+  readonly reason: string;
+}
+
 /**
  * The reply path: participants' answers applied to their sagas. The saga's state applies each
  * answer at most once: a duplicate, late or stale one is fenced (audited as ignored, with no
@@ -10,18 +16,49 @@ import { SAGA_ID, wasApplied, type DecisionRunner } from './decision-runner.js';
 export class ReplyDecisions {
   constructor(private readonly runner: DecisionRunner) {}
 
-  /** Applies the replies in one decision; resolves with the indexes of those that name no saga here. */
-  async apply(replies: readonly ReplyMessage[]): Promise<number[]> {
-    if (replies.length === 0) return [];
+  /**
+   * Applies the replies in one decision; resolves with those it could not apply, changing
+   * nothing: one that names no saga here, and one whose saga runs a definition version this
+   * instance cannot run (registered on another instance a moment ago: the stored definitions are
+   * read again and it is tried once more first; or defined by a release this one is not). Such
+   * a reply, dead-lettered, can be replayed from an instance that runs the version.
+   */
+  async apply(replies: readonly ReplyMessage[]): Promise<UnappliedReply[]> {
+    const { unapplied, versionUnknown } = await this.applyKnown(replies);
+    const catchUp = this.runner.parts.versions?.catchUp;
+    if (versionUnknown.length === 0) return unapplied;
+    if (catchUp !== undefined) await catchUp.call(this.runner.parts.versions);
+    const again = await this.applyKnown(versionUnknown.map((index) => replies[index]!));
+    const stillUnknown = again.versionUnknown.map((at) => ({
+      index: versionUnknown[at]!,
+      reason: again.reasons.get(at)!,
+    }));
+    const lost = again.unapplied.map(({ index, reason }) => ({
+      index: versionUnknown[index]!,
+      reason,
+    }));
+    return [...unapplied, ...lost, ...stillUnknown].sort((a, b) => a.index - b.index);
+  }
+
+  /** One decision over the replies (see KnownPass). */
+  private async applyKnown(replies: readonly ReplyMessage[]): Promise<KnownPass> {
+    if (replies.length === 0) return { unapplied: [], versionUnknown: [], reasons: new Map() };
     // Saga ids are stored in lower case; a UUID means the same in either case.
     const named = replies.map((r) => r.sagaId.toLowerCase());
     const sagaIds = named.filter((id) => SAGA_ID.test(id));
+    const { registry } = this.runner.parts;
     return this.runner.decideOn(sagaIds, (sagas, now, session) => {
-      const unmatched: number[] = [];
+      const pass: KnownPass = { unapplied: [], versionUnknown: [], reasons: new Map() };
       for (const [index, reply] of replies.entries()) {
         const saga = sagas.get(named[index]!);
         if (!saga) {
-          unmatched.push(index);
+          pass.unapplied.push({ index, reason: noSagaHere(reply) });
+          continue;
+        }
+        const { sagaType, sagaVersion } = saga.state;
+        if (registry.get(sagaType, sagaVersion) === undefined) {
+          pass.versionUnknown.push(index);
+          pass.reasons.set(index, versionNotRun(reply, sagaType, sagaVersion));
           continue;
         }
         const { messageId, stepId, action, attempt, outcome } = reply;
@@ -39,7 +76,25 @@ export class ReplyDecisions {
         // was counted with its first delivery, a late answer with the timeout before it.
         if (wasApplied(result)) session.noteOutcome(saga.state, stepId, outcome.status !== 'error');
       }
-      return unmatched;
+      return pass;
     });
   }
+}
+
+/**
+ * What one decision over replies left: those naming no saga here (with why), and the indexes of
+ * those whose saga's definition version is unknown here, left alone (with why, by index).
+ */
+interface KnownPass {
+  readonly unapplied: UnappliedReply[];
+  readonly versionUnknown: number[];
+  readonly reasons: Map<number, string>;
+}
+
+function versionNotRun(reply: ReplyMessage, sagaType: string, sagaVersion: number): string {
+  return `reply for saga ${reply.sagaId}, which runs "${sagaType}" version ${sagaVersion}: this instance cannot run that version (replay it once one that can runs)`;
+}
+
+function noSagaHere(reply: ReplyMessage): string {
+  return `reply for saga ${reply.sagaId}, unknown here (another deployment's, or deleted by retention)`;
 }

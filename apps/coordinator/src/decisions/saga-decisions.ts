@@ -11,7 +11,7 @@ import type { OverdueVersion } from '../persistence/saga-timers.js';
 import { DecisionRunner, type DecisionParts } from './decision-runner.js';
 import type { TraceParent } from './grouped-starts.js';
 import { OperatorDecisions, type BulkTake } from './operator-decisions.js';
-import { ReplyDecisions } from './reply-decisions.js';
+import { ReplyDecisions, type UnappliedReply } from './reply-decisions.js';
 import { StartDecisions, type StartSettings } from './start-decisions.js';
 import { WakeupDecisions } from './wakeup-decisions.js';
 
@@ -54,8 +54,8 @@ export class SagaDecisions implements SagaOperations {
     return this.starts.startMany(requests, traceParents);
   }
 
-  /** See ReplyDecisions.apply: resolves with the indexes of the replies that name no saga here. */
-  applyReplies(replies: readonly ReplyMessage[]): Promise<number[]> {
+  /** See ReplyDecisions.apply: resolves with the replies it could not apply, and why. */
+  applyReplies(replies: readonly ReplyMessage[]): Promise<UnappliedReply[]> {
     return this.replies.apply(replies);
   }
 

@@ -1,8 +1,9 @@
 import { jest } from '@jest/globals';
-import { createSagaEngine } from '#saga-core';
-import { SagaCapacityError } from '../application/saga-errors.js';
+import { createSagaEngine, createSagaRegistry } from '#saga-core';
+import { SagaCapacityError, UnknownSagaTypeError } from '../application/saga-errors.js';
 import { RepliesFirst } from '../resilience/replies-first.js';
 import { SagaAdmission } from '../resilience/saga-admission.js';
+import { orderSaga } from '../sagas/order.saga.js';
 import type { DecisionRunner } from './decision-runner.js';
 import { MemoryStore, NOW, orderInput, registry, runnerOn } from './memory-saga-store.fixture.js';
 import { StartDecisions, type StartSettings } from './start-decisions.js';
@@ -279,5 +280,35 @@ describe('StartDecisions: starts over HTTP while the replies are behind', () => 
   it('never waits with a wait of 0', async () => {
     const starts = await behind({ waitForRepliesMs: 0 });
     await expect(starts.start(start('now'))).resolves.toMatchObject({ created: true });
+  });
+});
+
+describe('StartDecisions: a type registered on another instance a moment ago', () => {
+  it('reads the stored definitions again before it refuses a type or version unknown here', async () => {
+    const sagas = createSagaRegistry([]);
+    let catchUps = 0;
+    const versions = {
+      versionFor: () => undefined,
+      isRetired: () => false,
+      catchUp: async () => {
+        catchUps++;
+        if (catchUps === 2) sagas.register(orderSaga);
+      },
+    };
+    const starts = new StartDecisions(runnerOn(new MemoryStore(), { sagas, versions }), settings());
+
+    // Still unknown once read again: refused, as a caller's mistake.
+    await expect(starts.start(start('early'))).rejects.toBeInstanceOf(UnknownSagaTypeError);
+    expect(catchUps).toBe(1);
+    // Stored meanwhile: the read finds it, and the starts go (one read for the batch).
+    const answers = await starts.startMany([start('a'), { ...start('b'), sagaVersion: 1 }]);
+    expect(answers).toEqual([
+      expect.objectContaining({ created: true }),
+      expect.objectContaining({ created: true }),
+    ]);
+    expect(catchUps).toBe(2);
+    // Known now: no read.
+    await expect(starts.start(start('c'))).resolves.toMatchObject({ created: true });
+    expect(catchUps).toBe(2);
   });
 });

@@ -53,6 +53,11 @@ const START_GROUPS = {
 /** The most input, in bytes, the starts waiting for a write may hold in memory together. */
 export const MAX_WAITING_START_BYTES = 64 * 1024 * 1024;
 
+/** A refusal for a type or version this instance does not know (yet). */
+function isUnknownDefinition(check: CheckedStart | Error): boolean {
+  return check instanceof UnknownSagaTypeError;
+}
+
 function throwIfError<T>(answer: T | Error): T {
   if (answer instanceof Error) throw answer;
   return answer;
@@ -106,7 +111,7 @@ export class StartDecisions {
    * GroupedStarts), and each answers once its start is durable.
    */
   async start(request: StartSagaRequest, traceParent?: TraceParent): Promise<StartSagaAnswer> {
-    const checked = this.checkStart(request);
+    const checked = (await this.checkStarts([request]))[0]!;
     if (checked instanceof Error) throw checked;
     const pending = this.grouped.pendingCount;
     const { admission, maxWaitingBytes } = this.settings;
@@ -134,13 +139,27 @@ export class StartDecisions {
    * error in its place. `traceParents[i]` (headers holding a W3C `traceparent`) makes saga i's
    * trace a child of the requester's.
    */
-  startMany(
+  async startMany(
     requests: readonly StartSagaRequest[],
     traceParents: readonly TraceParent[] = [],
   ): Promise<(StartSagaAnswer | Error)[]> {
-    return this.startChecked(
-      requests.map((request) => this.checkStart(request)),
-      traceParents,
+    return this.startChecked(await this.checkStarts(requests), traceParents);
+  }
+
+  /**
+   * Checks each request (checkStart); when one names a type or version unknown here, the stored
+   * definitions are read again first (a version registered on another instance within
+   * DEFINITIONS_POLL_MS is not a mistake of the caller's), then those are checked again.
+   */
+  private async checkStarts(
+    requests: readonly StartSagaRequest[],
+  ): Promise<(CheckedStart | Error)[]> {
+    const checked = requests.map((request) => this.checkStart(request));
+    const catchUp = this.runner.parts.versions?.catchUp;
+    if (catchUp === undefined || !checked.some(isUnknownDefinition)) return checked;
+    await catchUp.call(this.runner.parts.versions);
+    return checked.map((check, index) =>
+      isUnknownDefinition(check) ? this.checkStart(requests[index]!) : check,
     );
   }
 

@@ -70,6 +70,8 @@ export class RegisteredDefinitions {
   private retiredVersions = new Set<string>();
   private polling: RepeatingRound | undefined;
   private reading: Promise<void> = Promise.resolve();
+  /** The read that catchUp callers share, while it has not begun. */
+  private nextRead: Promise<void> | undefined;
 
   constructor(
     private readonly store: PostgresDefinitionStore,
@@ -111,6 +113,22 @@ export class RegisteredDefinitions {
    */
   refresh(): Promise<void> {
     const read = this.reading.then(() => this.read());
+    this.reading = read.catch(() => undefined);
+    return read;
+  }
+
+  /**
+   * Reads what is stored, in a read that begins after the call (one under way may have begun
+   * before what the caller looks for was stored): callers that come while it waits for its turn
+   * share it, so a flood of unknown names costs one read at a time.
+   */
+  catchUp(): Promise<void> {
+    if (this.nextRead !== undefined) return this.nextRead;
+    const read = this.reading.then(() => {
+      this.nextRead = undefined;
+      return this.read();
+    });
+    this.nextRead = read;
     this.reading = read.catch(() => undefined);
     return read;
   }

@@ -24,7 +24,9 @@ function decisionsKnowing(applied: ReplyMessage[]): SagaDecisions {
   return {
     applyReplies: async (replies: readonly ReplyMessage[]) => {
       applied.push(...replies);
-      return replies.flatMap((r, index) => (r.sagaId.startsWith('unknown-') ? [index] : []));
+      return replies.flatMap((r, index) =>
+        r.sagaId.startsWith('unknown-') ? [{ index, reason: `no saga ${r.sagaId} here` }] : [],
+      );
     },
   } as unknown as SagaDecisions;
 }
@@ -47,7 +49,7 @@ describe('the reply batch handler', () => {
     expect(outcome.deadLetters.map((d) => [batch.indexOf(d.message), d.reason])).toEqual([
       [1, expect.stringMatching(/^invalid reply: /)],
       [3, 'empty message: a reply needs a JSON body'],
-      [2, "reply for saga unknown-2, unknown here (another deployment's, or deleted by retention)"],
+      [2, 'no saga unknown-2 here'],
     ]);
   });
 

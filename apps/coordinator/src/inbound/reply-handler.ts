@@ -15,8 +15,9 @@ import type { SagaDecisions } from '../decisions/saga-decisions.js';
  * Handles a batch from `saga.replies`: a reply is untrusted input. One that is larger than
  * `maxReplyBytes`, malformed, off-schema (unknown fields too) or whose headers contradict the
  * contract is dead-lettered with the reason; the rest are applied in one transaction, and one
- * that names no saga here (another deployment's, or long since deleted) is dead-lettered after
- * it, changing nothing. Throwing
+ * that names no saga here (another deployment's, or long since deleted), or a saga of a
+ * definition version this instance cannot run, is dead-lettered after it, changing nothing.
+ * Throwing
  * (database down) makes the consumer retry the whole batch; nothing is acknowledged before the
  * transaction commits.
  * Each valid reply gets a `process <topic>` span, child of the participant's `send` span,
@@ -50,8 +51,7 @@ export function replyBatchHandler(decisions: SagaDecisions, maxReplyBytes: numbe
       } else deadLetters.push({ message, reason: problem ?? 'invalid reply' });
     }
     try {
-      for (const index of await decisions.applyReplies(replies)) {
-        const reason = `reply for saga ${replies[index]!.sagaId}, unknown here (another deployment's, or deleted by retention)`;
+      for (const { index, reason } of await decisions.applyReplies(replies)) {
         deadLetters.push({ message: sources[index]!, reason });
       }
     } catch (error) {
