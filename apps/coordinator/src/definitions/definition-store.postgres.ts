@@ -145,12 +145,21 @@ export class PostgresDefinitionStore {
 
   /**
    * Replaces a route if it is still at revision `change.replaces` (0: none yet), logs the
-   * change and enqueues its event; false when another change came first, else the ids of the
-   * outbox rows written.
+   * change and enqueues its event; false when another change came first, `retired` when it
+   * would send starts to a retired version, else the ids of the outbox rows written. The
+   * type's lock (typeLock) keeps a retirement from slipping in between, route or none.
    */
-  changeRoute(change: RouteChange): Promise<false | string[]> {
+  changeRoute(change: RouteChange): Promise<false | 'retired' | string[]> {
     const { route, replaces } = change;
     return this.database.transaction(async (sql) => {
+      await typeLock(sql, route.name);
+      const serving =
+        route.ramp === undefined || route.ramp.percent === 0 ? [] : [route.ramp.version];
+      const [retired] = await sql.query(
+        `SELECT 1 FROM saga_retired_versions WHERE name = $1 AND version = ANY($2::int[])`,
+        [route.name, [route.active, ...serving]],
+      );
+      if (retired !== undefined) return 'retired';
       const values = [
         route.name,
         route.active,
@@ -198,6 +207,7 @@ export class PostgresDefinitionStore {
     reason: string,
   ): Promise<string | 'retired'> {
     return this.database.transaction(async (sql) => {
+      await typeLock(sql, name);
       const [route] = await sql.query<{
         active_version: number;
         ramp_version: number | null;
@@ -272,6 +282,17 @@ async function appendLog(sql: SqlRunner, entry: Omit<DefinitionLogEntry, 'at'>):
 /** How a (name, version) is keyed in sets. */
 export function versionKey(name: string, version: number): string {
   return `${name}@${version}`;
+}
+
+/** First key of the advisory lock of one saga type's route and retirements (the name: second). */
+const TYPE_LOCK_NAMESPACE = 7_004;
+
+/**
+ * Serialises the route changes and retirements of one saga type: a type with no route has no
+ * row to lock, and a route change must see a retirement that commits before it.
+ */
+async function typeLock(sql: SqlRunner, name: string): Promise<void> {
+  await sql.query(`SELECT pg_advisory_xact_lock($1, hashtext($2))`, [TYPE_LOCK_NAMESPACE, name]);
 }
 
 /** The advisory lock key of registrations (an arbitrary constant of this table's own). */

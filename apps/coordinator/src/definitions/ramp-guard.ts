@@ -104,7 +104,9 @@ export class RampGuard {
         detail: reason,
         event,
       });
-      if (changed === false) continue; // another instance rolled it back, or an operator changed it
+      // Another instance rolled it back, or an operator changed it; its active version cannot
+      // be retired (retire refuses the active version).
+      if (changed === false || changed === 'retired') continue;
       this.logger.warn(
         `saga "${route.name}": the ramp of version ${ramp.version} (${ramp.percent}%) is rolled back to 0%: ${reason}`,
       );

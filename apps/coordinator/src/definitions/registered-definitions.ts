@@ -306,6 +306,10 @@ export class RegisteredDefinitions {
       throw new DefinitionConflictError(
         `the route of "${name}" changed meanwhile; read it and try again`,
       );
+    if (changed === 'retired')
+      throw new DefinitionConflictError(
+        `a version the route of "${name}" names was retired meanwhile; read it and try again`,
+      );
     await this.refresh();
     return this.routesByName.get(name)!;
   }
