@@ -90,6 +90,8 @@ export interface DeadLetter {
 export interface BulkReplayAnswer {
   readonly replayed: readonly string[];
   readonly more: boolean;
+  /** Left as they were: their sealed value does not open (absent from older coordinators). */
+  readonly unopenable?: readonly string[];
 }
 
 /** `GET /participants/:name`, an item of `GET /participants`. */

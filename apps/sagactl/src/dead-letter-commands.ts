@@ -101,6 +101,11 @@ const replay: CommandSpec = {
       const ids = body.replayed.length === 0 ? '' : `: ${body.replayed.join(', ')}`;
       call.io.print(`replayed ${body.replayed.length} dead letter(s)${ids}`);
       if (body.more) call.io.print('more wait: run it again');
+      if (body.unopenable !== undefined && body.unopenable.length > 0) {
+        call.io.print(
+          `left ${body.unopenable.length} whose sealed value does not open (restore its key to the keyring): ${body.unopenable.join(', ')}`,
+        );
+      }
     }
     return EXIT.ok;
   },

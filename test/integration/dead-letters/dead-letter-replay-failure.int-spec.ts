@@ -11,7 +11,10 @@ import {
   DeadLettersModule,
 } from '../../../apps/coordinator/src/dead-letters/index.js';
 import { MAX_DEAD_LETTER_VALUE_BYTES } from '../../../apps/coordinator/src/dead-letters/dead-letter-record.js';
+import { DeadLetterNotReplayableError } from '../../../apps/coordinator/src/dead-letters/dead-letter-errors.js';
 import { DeadLetterReplayer } from '../../../apps/coordinator/src/dead-letters/dead-letter-replayer.js';
+import type { DeadLetterSealer } from '../../../apps/coordinator/src/dead-letters/dead-letter-sealer.js';
+import { UnsealError } from '../../../apps/coordinator/src/security/field-cipher.js';
 import { configureHttp } from '../../../apps/coordinator/src/http/index.js';
 import { dropMigratedSchema, openMigratedSchema } from '../../support/migrated-schema.js';
 import { uniqueName } from '../../support/services.js';
@@ -105,7 +108,7 @@ describe('replaying dead letters when the broker fails', () => {
     );
     expect(await pending()).toEqual([]);
     const again = await post('/dead-letters/replay');
-    expect(await again.json()).toEqual({ replayed: [], more: false });
+    expect(await again.json()).toEqual({ replayed: [], more: false, unopenable: [] });
     expect(publisher.published).toHaveLength(2);
   });
 
@@ -131,7 +134,11 @@ describe('replaying dead letters when the broker fails', () => {
     const replayer = new DeadLetterReplayer(database, publisher, { chunkSize: 1, maxPerCall: 1 });
     expect(await replayer.replayPending('ops')).toMatchObject({ more: true });
     expect(await replayer.replayPending('ops')).toMatchObject({ more: false });
-    expect(await replayer.replayPending('ops')).toEqual({ replayed: [], more: false });
+    expect(await replayer.replayPending('ops')).toEqual({
+      replayed: [],
+      more: false,
+      unopenable: [],
+    });
     expect(publisher.published.map((message) => message.key)).toEqual([
       'saga-1',
       'saga-2',
@@ -155,7 +162,50 @@ describe('replaying dead letters when the broker fails', () => {
     expect(await (await post('/dead-letters/replay')).json()).toEqual({
       replayed: [],
       more: false,
+      unopenable: [],
     });
     expect(await pending()).toEqual([id]);
+  });
+
+  it('replays the others when a dead letter’s sealed value does not open, and says which (409 alone)', async () => {
+    // Sealed under a key since dropped from the keyring: the `lost-*` ones do not open.
+    const sealer: DeadLetterSealer = {
+      mayHoldSensitive: () => true,
+      seal: (_headers, value) => `sealed:${value}`,
+      open: (headers, sealed) => {
+        if (headers[HEADERS.messageId]?.startsWith('lost-')) throw new UnsealError('no key k0');
+        return sealed.slice('sealed:'.length);
+      },
+    };
+    const lost = (offset: number) => {
+      const letter = deadLetter(offset);
+      return { ...letter, headers: { ...letter.headers, [HEADERS.messageId]: `lost-${offset}` } };
+    };
+    await deadLetterIndexer(database, sealer)([lost(6), lost(7), deadLetter(8), deadLetter(9)]);
+    const idOf = async (messageId: string) =>
+      (
+        await database.query<{ id: string }>(
+          `SELECT id::text AS id FROM dead_letters WHERE headers->>$1 = $2`,
+          [HEADERS.messageId, messageId],
+        )
+      )[0]!.id;
+    const lostId = await idOf('lost-6');
+    const otherLostId = await idOf('lost-7');
+    const replayer = new DeadLetterReplayer(database, publisher, { chunkSize: 1 }, sealer);
+
+    await expect(replayer.replayOne(lostId, 'ops')).rejects.toBeInstanceOf(
+      DeadLetterNotReplayableError,
+    );
+    const before = publisher.published.length;
+    expect(await replayer.replayPending('ops')).toEqual({
+      replayed: [expect.any(String), expect.any(String)],
+      more: false,
+      unopenable: [lostId, otherLostId],
+    });
+    expect(publisher.published.slice(before).map((message) => message.value)).toEqual([
+      '{"offset":8}',
+      '{"offset":9}',
+    ]);
+    expect(await pending()).toEqual(expect.arrayContaining([lostId, otherLostId]));
   });
 });

@@ -1,5 +1,6 @@
 import type { Database, SqlRunner } from '#postgres';
-import type { MessagePublisher } from '#saga-core';
+import type { MessagePublisher, OutgoingMessage } from '#saga-core';
+import { UnsealError } from '../security/field-cipher.js';
 import {
   DeadLetterNotFoundError,
   DeadLetterNotReplayableError,
@@ -63,7 +64,13 @@ export class DeadLetterReplayer {
           `dead letter ${id} cannot be replayed: its sensitive fields were redacted when it was dead-lettered; send it again with its real values`,
         );
       }
-      await this.publish([row]);
+      const [message] = this.replayMessages([row]);
+      if (message instanceof UnsealError) {
+        throw new DeadLetterNotReplayableError(
+          `dead letter ${id} cannot be replayed now: its sealed value does not open (${message.message}); restore its key to the keyring`,
+        );
+      }
+      await this.publish([message!]);
       const [updated] = await markReplayed(sql, [row.id], actor);
       return toDeadLetterView(updated!, this.sealer, reveal);
     });
@@ -76,11 +83,12 @@ export class DeadLetterReplayer {
    */
   async replayPending(actor: string, originalTopic?: string): Promise<ReplayAnswer> {
     const replayed: string[] = [];
+    const unopenable: string[] = [];
     while (replayed.length < this.maxPerCall) {
       const limit = Math.min(this.chunkSize, this.maxPerCall - replayed.length);
-      let ids: string[];
+      let chunk: ReplayedChunk;
       try {
-        ids = await this.replayChunk(actor, limit, originalTopic);
+        chunk = await this.replayChunk(actor, limit, unopenable, originalTopic);
       } catch (error) {
         if (error instanceof ReplayPublishError && replayed.length > 0) {
           throw new ReplayPublishError(
@@ -89,49 +97,79 @@ export class DeadLetterReplayer {
         }
         throw error;
       }
-      replayed.push(...ids);
-      if (ids.length < limit) return { replayed, more: false };
+      replayed.push(...chunk.replayed);
+      unopenable.push(...chunk.unopenable);
+      // Fewer than asked for: none left but those a concurrent replay holds (it replays them).
+      if (chunk.taken < limit) return { replayed, more: false, unopenable };
     }
-    return { replayed, more: await this.hasPending(originalTopic) };
+    return { replayed, more: await this.hasPending(unopenable, originalTopic), unopenable };
   }
 
-  private replayChunk(actor: string, limit: number, originalTopic?: string): Promise<string[]> {
+  /**
+   * Replays up to `limit` pending dead letters but those of `passedBy`, in one transaction; one
+   * whose value does not open is left pending, and said.
+   */
+  private replayChunk(
+    actor: string,
+    limit: number,
+    passedBy: readonly string[],
+    originalTopic?: string,
+  ): Promise<ReplayedChunk> {
     return this.database.transaction(async (sql) => {
       const rows = await sql.query<DeadLetterRow>(
         `SELECT ${DEAD_LETTER_COLUMNS} FROM dead_letters
-         WHERE ${pendingFilter(originalTopic, 2)}
+         WHERE ${pendingFilter(originalTopic, 3)} AND id <> ALL($2::bigint[])
          ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
-        originalTopic === undefined ? [limit] : [limit, originalTopic],
+        originalTopic === undefined ? [limit, passedBy] : [limit, passedBy, originalTopic],
       );
-      if (rows.length === 0) return [];
-      await this.publish(rows);
-      await markReplayed(
-        sql,
-        rows.map((row) => row.id),
-        actor,
-      );
-      return rows.map((row) => row.id);
+      const messages = this.replayMessages(rows);
+      const unopenable = rows.filter((_, i) => messages[i] instanceof UnsealError);
+      const replayable = rows.filter((_, i) => !(messages[i] instanceof UnsealError));
+      const ids = replayable.map((row) => String(row.id));
+      if (replayable.length > 0) {
+        await this.publish(
+          messages.filter((m): m is OutgoingMessage => !(m instanceof UnsealError)),
+        );
+        await markReplayed(sql, ids, actor);
+      }
+      return {
+        taken: rows.length,
+        replayed: ids,
+        unopenable: unopenable.map((row) => String(row.id)),
+      };
     });
   }
 
-  private async hasPending(originalTopic?: string): Promise<boolean> {
+  private async hasPending(passedBy: readonly string[], originalTopic?: string): Promise<boolean> {
     const rows = await this.database.query<unknown>(
-      `SELECT 1 FROM dead_letters WHERE ${pendingFilter(originalTopic, 1)} LIMIT 1`,
-      originalTopic === undefined ? [] : [originalTopic],
+      `SELECT 1 FROM dead_letters
+       WHERE ${pendingFilter(originalTopic, 2)} AND id <> ALL($1::bigint[]) LIMIT 1`,
+      originalTopic === undefined ? [passedBy] : [passedBy, originalTopic],
     );
     return rows.length > 0;
   }
 
-  private async publish(rows: readonly DeadLetterRow[]): Promise<void> {
-    const messages = rows.map((stored) => {
+  /** Each row's message to replay, or the UnsealError of a row whose sealed value does not open. */
+  private replayMessages(rows: readonly DeadLetterRow[]): (OutgoingMessage | UnsealError)[] {
+    return rows.map((stored) => {
       const row = unescapedRow(stored);
+      let value: string | null;
+      try {
+        value = originalValue(stored, this.sealer);
+      } catch (error) {
+        if (error instanceof UnsealError) return error;
+        throw error;
+      }
       return toReplayMessage({
         originalTopic: row.original_topic,
         key: row.message_key,
         headers: row.headers,
-        value: originalValue(stored, this.sealer),
+        value,
       });
     });
+  }
+
+  private async publish(messages: readonly OutgoingMessage[]): Promise<void> {
     try {
       await this.publisher.publish(messages);
     } catch {
@@ -141,6 +179,13 @@ export class DeadLetterReplayer {
       );
     }
   }
+}
+
+/** What one chunk of a bulk replay did: rows taken, replayed, and left as their value does not open. */
+interface ReplayedChunk {
+  readonly taken: number;
+  readonly replayed: string[];
+  readonly unopenable: string[];
 }
 
 function pendingFilter(originalTopic: string | undefined, parameter: number): string {

@@ -69,5 +69,5 @@ export const deadLetterPageSchema: z.ZodType<DeadLetterPage> = z
 
 /** 200 of `POST /dead-letters/replay`. */
 export const replayAnswerSchema: z.ZodType<ReplayAnswer> = z
-  .object({ replayed: z.array(z.string()), more: z.boolean() })
+  .object({ replayed: z.array(z.string()), more: z.boolean(), unopenable: z.array(z.string()) })
   .meta({ id: 'ReplayAnswer' });

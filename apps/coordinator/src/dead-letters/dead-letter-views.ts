@@ -48,6 +48,11 @@ export interface ReplayAnswer {
   readonly replayed: readonly string[];
   /** True when the bulk replay stopped at its batch bound and more dead letters wait. */
   readonly more: boolean;
+  /**
+   * Dead letters left as they were because their sealed value does not open (its key is not in
+   * the keyring): restore the key, and they replay.
+   */
+  readonly unopenable: readonly string[];
 }
 
 /**

@@ -236,8 +236,10 @@ export class RegisteredDefinitions {
         ...new Set(definition.steps.map((s) => s.participant)),
       ]);
     } catch (error) {
+      // The cause may name brokers: the log has it, the answer does not.
+      this.logger.warn(`creating the topics of "${name}" v${version} failed: ${describeError(error)}`);
       throw new TopicsUnavailableError(
-        `the participants' topics could not be created, nothing was registered: ${describeError(error)}`,
+        `the participants' topics could not be created, nothing was registered: try again`,
       );
     }
     const outcome = await this.store.register(name, version, document, actor, previous ?? version);
