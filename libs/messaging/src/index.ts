@@ -47,5 +47,5 @@ export {
   type ReadFile,
 } from './kafka-security.js';
 export { kafkaClusterProbe } from './kafka-cluster-probe.js';
-export { neverSendableCode } from './send-refusal.js';
+export { neverSendableCode, refusedAsTooLarge } from './send-refusal.js';
 export { KafkaLagReader } from './kafka-lag-reader.js';

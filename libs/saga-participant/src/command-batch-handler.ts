@@ -1,6 +1,7 @@
 import { context, trace, type Span } from '@opentelemetry/api';
 import {
   ALREADY_COMPENSATED,
+  HEADERS,
   SPAN_ATTRIBUTES,
   idempotencyKey,
   type CommandMessage,
@@ -9,8 +10,10 @@ import {
 import { endSpan, publishTraced, startProcessSpan, withTraceOf } from '#tracing';
 import { runCommandHandler, type CommandHandlers } from './command-handler.js';
 import { checkCommand } from './command-validation.js';
+import { publishFittingReplies } from './fitting-replies.js';
 import type { ClosedKey, IdempotencyStore } from './idempotency-store.js';
 import type { ParticipantLogger } from './participant-logger.js';
+import { redactedError } from './redacted-error.js';
 import { replyEnvelope, replyMessage } from './reply-message.js';
 import type {
   BatchOutcome,
@@ -19,7 +22,6 @@ import type {
   MessagePublisher,
   OutgoingMessage,
 } from '#saga-core';
-import { describeError } from '#errors';
 
 /** What the batch handler of one participant needs; every field is required. */
 export interface CommandBatchHandlerOptions {
@@ -48,9 +50,12 @@ export type ReplyInterceptor = (
  * Handles a batch of a participant's commands, one after the other: dead-letters what is not a
  * valid command, answers a duplicate (same idempotency key) with the outcome recorded the first
  * time without running the handler, runs the handler otherwise and records a final outcome
- * before replying, then publishes every reply at once. Each command gets a `process <topic>`
- * span, child of the coordinator's `send` span from its headers, and its reply continues it. Throws only when the store or the
- * publisher fails, so the batch is handed over again; what was recorded is not redone.
+ * before replying, then publishes every reply at once (in parts, or a reply cut down, when the
+ * broker refuses them as too large: publishFittingReplies).
+ * Each command gets a `process <topic>` span, child of the coordinator's `send` span from its
+ * headers, and its reply continues it. Throws only when the store fails or the publisher fails
+ * for another reason than size, so the batch is handed over again; what was recorded is not
+ * redone.
  */
 export function createCommandBatchHandler(
   options: CommandBatchHandlerOptions,
@@ -83,7 +88,13 @@ export function createCommandBatchHandler(
         const reply = replyMessage(command, envelope, withTraceOf(message.headers, span));
         replies.push(...(options.interceptReply?.(reply, command) ?? [reply]));
       }
-      if (replies.length > 0) await publishTraced(publisher, replies);
+      if (replies.length > 0) {
+        await publishFittingReplies(
+          (part) => publishTraced(publisher, part),
+          replies,
+          (reply, brokerCode) => logReplaced(options, reply, brokerCode),
+        );
+      }
     } catch (error) {
       for (const span of spans) endSpan(span, error);
       throw error;
@@ -109,7 +120,10 @@ async function decide(
     messageId: command.messageId,
     ...(traceId === undefined ? {} : { traceId }),
   };
-  const handler = options.handlers[command.commandType];
+  // Own keys only: `constructor` or `toString` is no handler of a plain object's.
+  const handler = Object.hasOwn(options.handlers, command.commandType)
+    ? options.handlers[command.commandType]
+    : undefined;
   if (handler === undefined) {
     logger.log('warn', 'A command of an unknown type was refused', fields);
     return {
@@ -126,7 +140,7 @@ async function decide(
       runCommandHandler(handler, command, context, (error) =>
         logger.log('error', 'A command handler crashed', {
           ...fields,
-          error: describeError(error),
+          error: redactedError(error),
         }),
       ),
     closedByCompensation(command),
@@ -136,6 +150,24 @@ async function decide(
   else if (duplicate)
     logger.log('info', 'A duplicate command was answered with the first reply', fields);
   return outcome;
+}
+
+/** Tells that a reply went cut down (replyTooLargeStandIn): by its headers, never its values. */
+function logReplaced(
+  { participant, logger }: CommandBatchHandlerOptions,
+  reply: OutgoingMessage,
+  brokerCode: string,
+): void {
+  logger.log('error', 'A reply too large for the broker went without its result or details', {
+    participant,
+    topic: reply.topic,
+    sagaId: reply.headers[HEADERS.sagaId],
+    step: reply.headers[HEADERS.stepId],
+    attempt: reply.headers[HEADERS.attempt],
+    messageId: reply.headers[HEADERS.messageId],
+    brokerCode,
+    bytes: Buffer.byteLength(reply.value),
+  });
 }
 
 /**

@@ -11,7 +11,8 @@ import { TechnicalError } from './technical-error.js';
 
 /**
  * Carries out one command and returns its result (JSON, folded into the saga's context). Throw a
- * BusinessRefusal to refuse it; anything else thrown is a technical error the coordinator retries.
+ * BusinessRefusal to refuse it (its writes are undone: a refused step is never compensated);
+ * anything else thrown is a technical error the coordinator retries.
  * A compensation must succeed when there is nothing to undo (`command.outcomeUnknown`). Writes
  * to the participant's database go through `context.transaction`, so they commit with the
  * stored outcome or not at all.

@@ -13,7 +13,8 @@ export interface HandlerContext {
   readonly transaction: SqlRunner | undefined;
   /**
    * Registers how to take back a change the handler made outside `transaction` (in memory):
-   * it runs if the transaction does not commit, so the work can run again from a clean slate.
+   * it runs if the transaction does not commit, so the work can run again from a clean slate,
+   * and when the handler refuses, as its writes in `transaction` are then undone.
    */
   readonly onRollback: (undo: () => void) => void;
 }
@@ -38,7 +39,9 @@ export interface OnceResult {
 /**
  * Runs a command's work at most once per idempotency key and remembers its final outcome.
  * Only final outcomes are kept: after a technical `error` the store forgets the attempt (a
- * database store rolls the work's writes back), and the coordinator's retry runs again.
+ * database store rolls the work's writes back), and the coordinator's retry runs again. A
+ * refusal (`failure`) is kept without the work's writes and changes: a refused step is never
+ * compensated, so it must have applied nothing.
  */
 export interface IdempotencyStore {
   /**

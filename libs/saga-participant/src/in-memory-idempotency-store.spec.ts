@@ -79,6 +79,18 @@ describe('the in-memory idempotency store', () => {
     expect(changed).toEqual(['y']);
   });
 
+  it('takes back what the work changed in memory when it refuses: a refusal applies nothing', async () => {
+    const store = new InMemoryIdempotencyStore();
+    const changed: string[] = [];
+    await store.once('k', 'a.b', async (context) => {
+      changed.push('x');
+      context.onRollback(() => changed.pop());
+      return failure;
+    });
+    expect(changed).toEqual([]);
+    expect(store.find('k')).toEqual(failure);
+  });
+
   describe('the late-command rule', () => {
     const refusal = { status: 'failure', code: 'ALREADY_COMPENSATED', message: 'late' } as const;
     const closes = { key: 'saga:step', outcome: refusal };

@@ -74,14 +74,17 @@ export class InMemoryIdempotencyStore implements IdempotencyStore {
   }
 }
 
-/** The work's outcome; what it changed is taken back when it is not final or the work throws. */
+/**
+ * The work's outcome; what it changed is taken back unless it succeeded (a technical error
+ * applies nothing, nor does a refusal: a refused step is never compensated) or when it throws.
+ */
 async function settle(
   outcome: Promise<ReplyOutcome>,
   changes: RollbackActions,
 ): Promise<ReplyOutcome> {
   try {
     const settled = await outcome;
-    if (!isFinal(settled)) changes.rollBack();
+    if (settled.status !== 'success') changes.rollBack();
     return settled;
   } catch (error) {
     changes.rollBack();

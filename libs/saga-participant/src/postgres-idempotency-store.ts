@@ -1,4 +1,4 @@
-import type { Database, SqlRunner } from '#postgres';
+import { sqlStateOf, type Database, type SqlRunner } from '#postgres';
 import type { ReplyOutcome } from '#contracts';
 import {
   isFinal,
@@ -22,7 +22,8 @@ export interface PostgresIdempotencyStoreOptions {
  * the outcome is stored in one transaction: a crash before the commit leaves nothing, one after
  * it leaves both the effect and the outcome. A concurrent copy of the command blocks on the
  * claimed row until that transaction ends, then finds the outcome (or, after a rollback, claims
- * the key itself).
+ * the key itself). The work runs after a savepoint, so that a refusal keeps none of its writes
+ * (see runWork).
  */
 export class PostgresIdempotencyStore implements IdempotencyStore {
   private readonly dedupe: boolean;
@@ -51,9 +52,12 @@ export class PostgresIdempotencyStore implements IdempotencyStore {
               if (stored !== undefined) return { outcome: stored, duplicate: true };
               if (closes) await close(sql, closes, commandType);
             }
-            const outcome = await work({ transaction: sql, onRollback: changes.register });
-            if (!isFinal(outcome)) changes.rollBack();
-            else if (this.dedupe) await store(sql, key, outcome);
+            const outcome = await runWork(sql, work, changes);
+            if (outcome.status !== 'success') changes.rollBack(); // it applied nothing
+            if (isFinal(outcome) && this.dedupe && !(await storeOutcome(sql, key, outcome))) {
+              changes.rollBack();
+              return { outcome: SUCCESS_IN_FAILED_TRANSACTION, duplicate: false };
+            }
             return { outcome, duplicate: false };
           } catch (error) {
             changes.rollBack(); // the transaction may be run again: from a clean slate
@@ -112,9 +116,54 @@ async function close(sql: SqlRunner, closed: ClosedKey, commandType: string): Pr
   );
 }
 
-async function store(sql: SqlRunner, key: string, outcome: FinalOutcome): Promise<void> {
-  await sql.query(
-    `UPDATE participant_idempotency SET outcome = $2, replied_at = now() WHERE idempotency_key = $1`,
-    [key, JSON.stringify(outcome)],
-  );
+/** The savepoint the work runs after; a name no handler is likely to use for its own. */
+const WORK_SAVEPOINT = 'saga_participant_work';
+
+/**
+ * Runs the work after a savepoint and, when it refuses (`failure`), rolls back to it: a refused
+ * step is never compensated (CONTRACT.md, section 6), so a refusal must leave none of its writes
+ * behind. That also ends a transaction the work left failed, having caught the error of one of
+ * its statements (a unique violation) and refused: the outcome is then stored as with any
+ * refusal, where the UPDATE would otherwise fail ("current transaction is aborted") on every
+ * redelivery and hold the partition up.
+ */
+async function runWork(
+  sql: SqlRunner,
+  work: (context: HandlerContext) => Promise<ReplyOutcome>,
+  changes: RollbackActions,
+): Promise<ReplyOutcome> {
+  await sql.query(`SAVEPOINT ${WORK_SAVEPOINT}`);
+  const outcome = await work({ transaction: sql, onRollback: changes.register });
+  if (outcome.status === 'failure') await sql.query(`ROLLBACK TO SAVEPOINT ${WORK_SAVEPOINT}`);
+  return outcome;
+}
+
+/** SQLSTATE 25P02: a statement of the transaction failed, so it takes no more statements. */
+const IN_FAILED_SQL_TRANSACTION = '25P02';
+
+/**
+ * What a success answers when the work left its transaction failed (it caught the error of one
+ * of its statements and went on): its writes cannot commit, so it was not applied. A technical
+ * error, retried by the coordinator under the same key, rather than a batch handed over again
+ * for ever.
+ */
+const SUCCESS_IN_FAILED_TRANSACTION: ReplyOutcome = {
+  status: 'error',
+  code: 'INTERNAL',
+  message:
+    'the handler answered success after a statement of its transaction failed; nothing was applied',
+};
+
+/** Stores the outcome under `key`; false when the work left the transaction failed. */
+async function storeOutcome(sql: SqlRunner, key: string, outcome: FinalOutcome): Promise<boolean> {
+  try {
+    await sql.query(
+      `UPDATE participant_idempotency SET outcome = $2, replied_at = now() WHERE idempotency_key = $1`,
+      [key, JSON.stringify(outcome)],
+    );
+    return true;
+  } catch (error) {
+    if (sqlStateOf(error) === IN_FAILED_SQL_TRANSACTION) return false;
+    throw error;
+  }
 }

@@ -1,13 +1,17 @@
 // The kit's Postgres idempotency store on the real Postgres, in a schema of its own.
 import type { Database } from '#postgres';
-import { ALREADY_COMPENSATED, type ReplyOutcome } from '#contracts';
+import { ALREADY_COMPENSATED, type JsonValue, type ReplyOutcome } from '#contracts';
 import {
+  BusinessRefusal,
   openParticipantDatabase,
   PostgresIdempotencyStore,
   quoteIdentifier,
+  runCommandHandler,
+  type CommandHandler,
   type HandlerContext,
 } from '#saga-participant';
 import { EffectsTable1764633600001 } from '../../../apps/sample-participants/src/effects-table.migration.js';
+import { commandFor } from '../../../libs/saga-participant/src/command.fixture.js';
 import { databaseUrl, uniqueName } from '../../support/services.js';
 
 const success: ReplyOutcome = { status: 'success', result: { reservationId: 'r-1' } };
@@ -24,6 +28,9 @@ describe('the Postgres idempotency store', () => {
       migrations: [EffectsTable1764633600001],
     });
     store = new PostgresIdempotencyStore(db);
+    // A table with a unique key, for handlers that meet (and catch) a unique violation.
+    await db.query(`CREATE TABLE holds (order_id text PRIMARY KEY)`);
+    await db.query(`INSERT INTO holds (order_id) VALUES ('o-held')`);
   });
 
   afterAll(async () => {
@@ -61,14 +68,66 @@ describe('the Postgres idempotency store', () => {
     expect(await store.find('k-1')).toEqual(success);
   });
 
-  it('stores a business failure with the writes made before it', async () => {
+  it('stores a business failure without the writes made before it: a refused step is not compensated', async () => {
     const failure: ReplyOutcome = { status: 'failure', code: 'OUT_OF_STOCK', message: 'none' };
     await store.once('k-2', 'inventory.reserve', applyEffect('k-2', failure));
     expect(await store.once('k-2', 'inventory.reserve', applyEffect('k-2'))).toEqual({
       outcome: failure,
       duplicate: true,
     });
-    expect(await effectsOf('k-2')).toBe(1);
+    expect(await effectsOf('k-2')).toBe(0);
+  });
+
+  describe('a handler that catches a failed statement of its transaction', () => {
+    /** A handler that writes an effect, then holds an order already held (a unique violation). */
+    const holding =
+      (onViolation: (error: unknown) => never | JsonValue): CommandHandler =>
+      async (command, { transaction }) => {
+        await transaction!.query(
+          `INSERT INTO effects (idempotency_key, command_type) VALUES ($1, 'inventory.reserve')`,
+          [command.idempotencyKey],
+        );
+        try {
+          await transaction!.query(`INSERT INTO holds (order_id) VALUES ('o-held')`);
+        } catch (error) {
+          return onViolation(error);
+        }
+        return { held: true };
+      };
+    const run = (key: string, handler: CommandHandler) => {
+      const command = commandFor({ sagaId: key, idempotencyKey: key });
+      return store.once(key, command.commandType, (context) =>
+        runCommandHandler(handler, command, context, () => undefined),
+      );
+    };
+    const alreadyHeld = holding(() => {
+      throw new BusinessRefusal('ALREADY_HELD', 'the order is held already');
+    });
+
+    it('stores its refusal, undoes its writes, and answers a redelivery with the refusal', async () => {
+      const refusal = {
+        status: 'failure',
+        code: 'ALREADY_HELD',
+        message: 'the order is held already',
+      };
+
+      expect(await run('caught-1', alreadyHeld)).toEqual({ outcome: refusal, duplicate: false });
+
+      expect(await store.find('caught-1')).toEqual(refusal);
+      expect(await effectsOf('caught-1')).toBe(0);
+      expect(await run('caught-1', alreadyHeld)).toEqual({ outcome: refusal, duplicate: true });
+    });
+
+    it('answers a technical error, storing nothing, when it answers success after the failed statement', async () => {
+      const result = await run(
+        'caught-2',
+        holding(() => ({ held: false })),
+      );
+
+      expect(result.outcome).toMatchObject({ status: 'error', code: 'INTERNAL' });
+      expect(await store.find('caught-2')).toBeUndefined();
+      expect(await effectsOf('caught-2')).toBe(0);
+    });
   });
 
   it('rolls back the effect and the claim of a technical error, so the retry applies it once', async () => {
@@ -120,7 +179,7 @@ describe('the Postgres idempotency store', () => {
     expect(await effectsOf('k-6')).toBe(2);
   });
 
-  it('takes back what the work changed in memory when its transaction does not commit', async () => {
+  it('takes back what the work changed in memory when its transaction does not commit, or it refuses', async () => {
     const changed: string[] = [];
     const throwing = async (context: HandlerContext) => {
       changed.push('x');
@@ -135,6 +194,12 @@ describe('the Postgres idempotency store', () => {
       return success;
     });
     expect(changed).toEqual(['y']);
+    await store.once('k-9', 'inventory.reserve', async (context) => {
+      changed.push('z');
+      context.onRollback(() => changed.pop());
+      return { status: 'failure', code: 'OUT_OF_STOCK', message: 'none' };
+    });
+    expect(changed).toEqual(['y']); // a refusal applies nothing, in memory either
   });
 
   describe('the late-command rule', () => {

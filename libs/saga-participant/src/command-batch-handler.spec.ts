@@ -1,0 +1,212 @@
+import { parseReplyMessage, type CommandMessage, type JsonValue } from '#contracts';
+import type { MessagePublisher, OutgoingMessage } from '#saga-core';
+import { BusinessRefusal } from './business-refusal.js';
+import { createCommandBatchHandler } from './command-batch-handler.js';
+import type { CommandHandlers } from './command-handler.js';
+import { commandFor } from './command.fixture.js';
+import { InMemoryIdempotencyStore } from './in-memory-idempotency-store.js';
+import type { ParticipantLogger } from './participant-logger.js';
+
+const COMMANDS = 'test.inventory.commands';
+/** A broker's default limit of one produce request's records to a partition (max.message.bytes). */
+const ONE_MIB = 1024 * 1024;
+
+/**
+ * A publisher that refuses, as a broker does, a publish whose records pass `maxBytes` once
+ * UTF-8 encoded (kafkajs reports it as a protocol error of type MESSAGE_TOO_LARGE).
+ */
+function sizeLimitedPublisher(maxBytes = ONE_MIB) {
+  const published: OutgoingMessage[] = [];
+  const publisher: MessagePublisher = {
+    publish: async (messages) => {
+      if (messages.reduce((sum, message) => sum + bytesOf(message), 0) > maxBytes) {
+        throw Object.assign(new Error('The request included a message larger than the max'), {
+          type: 'MESSAGE_TOO_LARGE',
+        });
+      }
+      published.push(...messages);
+    },
+  };
+  return { publisher, published };
+}
+
+const bytesOf = (message: OutgoingMessage) =>
+  Buffer.byteLength(message.key) +
+  Buffer.byteLength(message.value) +
+  Object.entries(message.headers).reduce(
+    (sum, [name, value]) => sum + Buffer.byteLength(name) + Buffer.byteLength(value),
+    0,
+  );
+
+/** The batch handler of `inventory` over an in-memory store, with its replies and log lines. */
+function inventoryWith(handlers: CommandHandlers, publish = sizeLimitedPublisher()) {
+  const idempotencyStore = new InMemoryIdempotencyStore();
+  const logged: string[] = [];
+  const logger: ParticipantLogger = {
+    log: (level, message, fields) => logged.push(`${level} ${message} ${JSON.stringify(fields)}`),
+  };
+  const handle = createCommandBatchHandler({
+    participant: 'inventory',
+    topicPrefix: 'test.',
+    handlers,
+    publisher: publish.publisher,
+    idempotencyStore,
+    now: () => new Date('2026-11-28T09:00:01.000Z'),
+    logger,
+  });
+  const replies = () =>
+    publish.published.map((message) => {
+      const parsed = parseReplyMessage(JSON.parse(message.value));
+      if (!parsed.ok) throw new Error(`an invalid reply: ${parsed.reason}`);
+      return parsed.value;
+    });
+  return { handle, replies, logged, idempotencyStore };
+}
+
+const incoming = (command: CommandMessage) => ({
+  topic: COMMANDS,
+  key: command.sagaId,
+  headers: {},
+  value: JSON.stringify(command),
+});
+
+describe('the command batch handler', () => {
+  describe('with replies the broker refuses as too large', () => {
+    it('publishes in halves, in order, replies that fit one by one but not together', async () => {
+      const note = 'x'.repeat(11_000); // ~11 KB a reply: 100 of them pass 1 MiB together
+      const inventory = inventoryWith({
+        'inventory.reserve': (command) => ({ reservationId: command.sagaId, note }),
+      });
+      const commands = Array.from({ length: 100 }, (_, i) => commandFor({ sagaId: `saga-${i}` }));
+
+      await expect(inventory.handle(commands.map(incoming))).resolves.toEqual({ deadLetters: [] });
+
+      expect(inventory.replies().map((reply) => reply.sagaId)).toEqual(
+        commands.map((command) => command.sagaId),
+      );
+      expect(inventory.replies().every((reply) => reply.outcome.status === 'success')).toBe(true);
+    });
+
+    it('answers a success too large on its own without its result, and the next command as usual', async () => {
+      // 400,000 characters (within the contract's 1,000,000), 1.2 MB once encoded.
+      const hugeValue = '€'.repeat(400_000);
+      const inventory = inventoryWith({
+        'inventory.reserve': (command): JsonValue =>
+          command.sagaId === 'saga-huge' ? { reservationId: hugeValue } : { ok: true },
+      });
+      const huge = commandFor({ sagaId: 'saga-huge' });
+      const batch = [huge, commandFor({ sagaId: 'saga-next' })].map(incoming);
+
+      await expect(inventory.handle(batch)).resolves.toEqual({ deadLetters: [] });
+
+      expect(inventory.replies().map((reply) => [reply.sagaId, reply.outcome])).toEqual([
+        [
+          'saga-huge',
+          {
+            status: 'success',
+            result: { replyTooLarge: expect.stringContaining('MESSAGE_TOO_LARGE') },
+          },
+        ],
+        ['saga-next', { status: 'success', result: { ok: true } }],
+      ]);
+      // The stored outcome stays as it was: a redelivery is answered the same way.
+      expect(inventory.idempotencyStore.find(huge.idempotencyKey)).toEqual({
+        status: 'success',
+        result: { reservationId: hugeValue },
+      });
+      const told = inventory.logged.filter((line) => line.includes('too large for the broker'));
+      expect(told).toHaveLength(1);
+      expect(told[0]).toMatch(/^error .*"sagaId":"saga-huge".*"brokerCode":"MESSAGE_TOO_LARGE"/);
+      expect(inventory.logged.join('\n')).not.toContain('€€€');
+    });
+
+    it('answers a refusal too large on its own with its code and message, without its details', async () => {
+      const inventory = inventoryWith({
+        'inventory.reserve': () => {
+          throw new BusinessRefusal('OUT_OF_STOCK', 'not enough in stock', '€'.repeat(400_000));
+        },
+      });
+
+      await expect(inventory.handle([incoming(commandFor())])).resolves.toEqual({
+        deadLetters: [],
+      });
+
+      expect(inventory.replies().map((reply) => reply.outcome)).toEqual([
+        { status: 'failure', code: 'OUT_OF_STOCK', message: 'not enough in stock' },
+      ]);
+    });
+
+    it('answers a redelivered batch the same way, once more', async () => {
+      const inventory = inventoryWith({
+        'inventory.reserve': () => ({ reservationId: '€'.repeat(400_000) }),
+      });
+      const batch = [incoming(commandFor())];
+
+      await inventory.handle(batch);
+      await expect(inventory.handle(batch)).resolves.toEqual({ deadLetters: [] });
+
+      expect(inventory.replies().map((reply) => reply.outcome)).toEqual([
+        { status: 'success', result: { replyTooLarge: expect.any(String) } },
+        { status: 'success', result: { replyTooLarge: expect.any(String) } },
+      ]);
+    });
+
+    it('throws any other failure of the publish, so the batch is handed over again', async () => {
+      const down: MessagePublisher = {
+        publish: async () => {
+          throw Object.assign(new Error('connection refused'), { type: 'NETWORK_EXCEPTION' });
+        },
+      };
+      const inventory = inventoryWith(
+        { 'inventory.reserve': () => ({ reservationId: 'r-1' }) },
+        { publisher: down, published: [] },
+      );
+
+      await expect(inventory.handle([incoming(commandFor())])).rejects.toThrow(
+        'connection refused',
+      );
+    });
+  });
+
+  it('logs a crashed handler by its error name and code, never with the values its message holds', async () => {
+    const cardToken = 'tok_4111111111111111';
+    const inventory = inventoryWith({
+      'inventory.reserve': (command) => {
+        const { cardToken: token } = command.payload as { cardToken: string };
+        // As node-postgres reports a uuid column given the token (SQLSTATE 22P02).
+        throw Object.assign(new Error(`invalid input syntax for type uuid: "${token}"`), {
+          code: '22P02',
+          cause: new Error(`while storing ${token}`),
+        });
+      },
+    });
+
+    await inventory.handle([incoming(commandFor({ payload: { orderId: 'o-1', cardToken } }))]);
+
+    const crashed = inventory.logged.filter((line) => line.includes('A command handler crashed'));
+    expect(crashed).toHaveLength(1);
+    expect(crashed[0]).toContain(
+      '"error":"Error [22P02]: the database refused a value (SQLSTATE 22P02, invalid text representation) <- Error"',
+    );
+    expect(inventory.logged.join('\n')).not.toContain(cardToken);
+    expect(inventory.replies()[0]?.outcome).toMatchObject({ status: 'error', code: 'INTERNAL' });
+  });
+
+  it.each(['constructor', 'toString', 'hasOwnProperty'])(
+    'refuses the command type %s, which only an object prototype has, as UNKNOWN_COMMAND',
+    async (commandType) => {
+      const inventory = inventoryWith({
+        'inventory.reserve': () => ({ reservationId: 'r-1' }),
+      });
+
+      await inventory.handle([incoming(commandFor({ commandType }))]);
+
+      expect(inventory.replies()[0]?.outcome).toEqual({
+        status: 'error',
+        code: 'UNKNOWN_COMMAND',
+        message: `inventory has no handler for ${commandType}`,
+        retryable: false,
+      });
+    },
+  );
+});
