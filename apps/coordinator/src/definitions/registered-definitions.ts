@@ -237,7 +237,9 @@ export class RegisteredDefinitions {
       ]);
     } catch (error) {
       // The cause may name brokers: the log has it, the answer does not.
-      this.logger.warn(`creating the topics of "${name}" v${version} failed: ${describeError(error)}`);
+      this.logger.warn(
+        `creating the topics of "${name}" v${version} failed: ${describeError(error)}`,
+      );
       throw new TopicsUnavailableError(
         `the participants' topics could not be created, nothing was registered: try again`,
       );
