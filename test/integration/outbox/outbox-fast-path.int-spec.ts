@@ -180,6 +180,39 @@ describe('the outbox fast path and its relay', () => {
       expect(publisher.published).toEqual([]);
     });
 
+    it('keeps a breaker event behind its participant’s earlier one whose send failed (rows of no saga, by topic and key)', async () => {
+      const event = (key: string, id: string): OutboxRow => ({
+        sagaId: null,
+        lane: 0,
+        topic: 'x.events',
+        key,
+        headers: { 'saga-message-id': id },
+        payload: { id },
+      });
+      const sentEvents = () =>
+        publisher.published
+          .filter((message) => message.topic === 'x.events')
+          .map((message) => message.headers['saga-message-id']);
+      const publisher = new RecordingPublisher();
+      const fastPath = new OutboxFastPath(database, publisher, open);
+      publisher.down = true;
+      const opened = [event('payments', 'payments-opened')];
+      fastPath.publish(await commit(opened), opened);
+      await fastPath.stop();
+
+      publisher.down = false;
+      const later = new OutboxFastPath(database, publisher, open);
+      const closed = [event('payments', 'payments-closed')];
+      const other = [event('shipping', 'shipping-opened')];
+      later.publish(await commit(closed), closed);
+      later.publish(await commit(other), other);
+      await later.stop();
+      expect(sentEvents()).toEqual(['shipping-opened']);
+
+      await new OutboxRelay(database, publisher, { lanes: 2, graceMs: 0 }).drainOnce();
+      expect(sentEvents()).toEqual(['shipping-opened', 'payments-opened', 'payments-closed']);
+    });
+
     describe('told which earlier rows were unsent when its rows were written (writeDecision)', () => {
       /** The order checks the guard reads from the database. */
       const orderQueries = () => {

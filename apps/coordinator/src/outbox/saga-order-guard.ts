@@ -41,49 +41,82 @@ export class SagaOrderGuard {
 
   /**
    * The rows of `batch` (in id order) that may be published now: those of sagas with no earlier
-   * unsent row outside this instance's published set. Rows of no saga always may.
+   * unsent row outside this instance's published set. Rows of no saga (breaker events, route
+   * changes) keep their order by topic and key the same way: a breaker's `closed` never
+   * overtakes its `opened` whose send failed.
    */
   async publishable<T extends QueuedRow>(batch: readonly T[]): Promise<T[]> {
-    // Each saga's last row in the batch: every unsent row of the saga below it must be in the
+    // Each group's last row in the batch: every unsent row of the group below it must be in the
     // batch itself (it goes first, in id order) or published already.
     const inBatch = new Set(batch.map((queued) => queued.id));
-    const lastOfSaga = new Map<string, T>();
-    // Sagas with an earlier row that may still be unsent: those are read again.
+    const lastOfGroup = new Map<string, T>();
+    // Groups with an earlier row that may still be unsent: those are read again.
     const doubtful = new Set<string>();
     for (const queued of batch) {
-      if (queued.sagaId === null) continue;
-      lastOfSaga.set(queued.sagaId, queued);
+      const group = groupOf(queued);
+      lastOfGroup.set(group, queued);
+      // A row of no saga does not know its earlier rows: its group is always read.
       const known = queued.unsentBefore?.every(
         (id) => inBatch.has(id) || this.publishedUnmarked.has(id),
       );
-      if (known !== true) doubtful.add(queued.sagaId);
+      if (known !== true || queued.sagaId === null) doubtful.add(group);
     }
     if (doubtful.size === 0) return [...batch];
-    const held = await this.heldSagas(
-      [...doubtful].map((sagaId) => lastOfSaga.get(sagaId)!),
+    const held = await this.heldGroups(
+      [...doubtful].map((group) => lastOfGroup.get(group)!),
       inBatch,
     );
     if (held.size === 0) return [...batch];
-    return batch.filter((queued) => queued.sagaId === null || !held.has(queued.sagaId));
+    return batch.filter((queued) => !held.has(groupOf(queued)));
   }
 
-  /** The sagas among those of `lastRows` with an earlier row unsent, not in the batch nor published here. */
-  private async heldSagas(
+  /**
+   * The groups (groupOf) among those of `lastRows` with an earlier row unsent, not in the batch
+   * nor published here.
+   */
+  private async heldGroups(
     lastRows: readonly QueuedRow[],
     inBatch: ReadonlySet<string>,
   ): Promise<Set<string>> {
     this.checking = true;
     try {
-      const earlier = await this.database.query<{ saga_id: string; id: string }>(
-        `SELECT o.saga_id::text AS saga_id, o.id::text AS id
-         FROM jsonb_to_recordset($1::jsonb) AS x(saga_id uuid, last bigint)
-         JOIN outbox o ON o.saga_id = x.saga_id AND o.sent_at IS NULL AND o.id < x.last`,
-        [JSON.stringify(lastRows.map((queued) => ({ saga_id: queued.sagaId, last: queued.id })))],
+      const parts: string[] = [];
+      const parameters: string[] = [];
+      const ofSagas = lastRows.filter((queued) => queued.sagaId !== null);
+      if (ofSagas.length > 0) {
+        parameters.push(
+          JSON.stringify(ofSagas.map((queued) => ({ saga_id: queued.sagaId, last: queued.id }))),
+        );
+        parts.push(`SELECT o.saga_id::text AS grp, o.id::text AS id
+          FROM jsonb_to_recordset($${parameters.length}::jsonb) AS x(saga_id uuid, last bigint)
+          JOIN outbox o ON o.saga_id = x.saga_id AND o.sent_at IS NULL AND o.id < x.last`);
+      }
+      const ofNone = lastRows.filter((queued) => queued.sagaId === null);
+      if (ofNone.length > 0) {
+        parameters.push(
+          JSON.stringify(
+            ofNone.map((queued) => ({
+              grp: groupOf(queued),
+              topic: queued.row.topic,
+              key: queued.row.key,
+              last: queued.id,
+            })),
+          ),
+        );
+        parts.push(`SELECT x.grp, o.id::text AS id
+          FROM jsonb_to_recordset($${parameters.length}::jsonb)
+            AS x(grp text, topic text, key text, last bigint)
+          JOIN outbox o ON o.saga_id IS NULL AND o.sent_at IS NULL AND o.id < x.last
+            AND o.topic = x.topic AND o.message_key = x.key`);
+      }
+      const earlier = await this.database.query<{ grp: string; id: string }>(
+        parts.join(' UNION ALL '),
+        parameters,
       );
       return new Set(
         earlier
           .filter((row) => !inBatch.has(row.id) && !this.publishedUnmarked.has(row.id))
-          .map((row) => row.saga_id),
+          .map((row) => row.grp),
       );
     } finally {
       this.checking = false;
@@ -110,4 +143,9 @@ export class SagaOrderGuard {
   private forget(ids: readonly string[]): void {
     for (const id of ids) this.publishedUnmarked.delete(id);
   }
+}
+
+/** What a row keeps its order within: its saga, or for a row of no saga its topic and key. */
+function groupOf(queued: QueuedRow): string {
+  return queued.sagaId ?? `none:${queued.row.topic}:${queued.row.key}`;
 }
