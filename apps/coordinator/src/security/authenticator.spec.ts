@@ -79,6 +79,36 @@ describe('Authenticator', () => {
     expect([...principal.roles]).toEqual(['read', 'operate']);
   });
 
+  it('limits a token’s starts by saga_types whatever its shape, and refuses a subject that is no string', async () => {
+    const signed = (claims: Record<string, unknown>) =>
+      new SignJWT(claims)
+        .setProtectedHeader({ alg: 'HS256' })
+        .setIssuer(issuer)
+        .setAudience(audience)
+        .setExpirationTime(now() + 60)
+        .sign(new TextEncoder().encode(secret));
+    const typesOf = async (claims: Record<string, unknown>) => {
+      const principal = await closed.authenticate({
+        authorization: `Bearer ${await signed({ sub: 'alice', roles: 'start', ...claims })}`,
+      });
+      expect([...principal.roles]).toEqual(['start']);
+      return principal.sagaTypes === undefined ? undefined : [...principal.sagaTypes];
+    };
+    expect(await typesOf({})).toBeUndefined();
+    expect(await typesOf({ saga_types: ['order', 7] })).toEqual(['order']);
+    // One type as a string, as some identity providers send a single value: that type only.
+    expect(await typesOf({ saga_types: 'order' })).toEqual(['order']);
+    // Any other shape names no type: it allows none, never all.
+    expect(await typesOf({ saga_types: { order: true } })).toEqual([]);
+    expect(await typesOf({ saga_types: null })).toEqual([]);
+
+    for (const sub of [{ a: 1 }, 42, '']) {
+      expect(await refusal({ authorization: `Bearer ${await signed({ sub })}` })).toBe(
+        'invalid bearer token: claim sub refused',
+      );
+    }
+  });
+
   it('refuses an expired, wrong-audience, wrong-issuer or forged token', async () => {
     expect(await refusal({ authorization: `Bearer ${await token({ exp: now() - 120 })}` })).toBe(
       'invalid bearer token: expired',

@@ -61,11 +61,15 @@ export class JwtVerifier {
     } catch (error) {
       throw new AuthenticationError(`invalid bearer token: ${reasonOf(error)}`);
     }
-    const subject = String(payload.sub);
-    const roles = Array.isArray(payload.roles) ? payload.roles.filter(isRole) : [];
-    const sagaTypes = Array.isArray(payload.saga_types)
-      ? payload.saga_types.filter((type): type is string => typeof type === 'string')
-      : undefined;
+    if (typeof payload.sub !== 'string' || payload.sub === '') {
+      throw new AuthenticationError('invalid bearer token: claim sub refused');
+    }
+    const subject = payload.sub;
+    const roles = listClaim(payload, 'roles')?.filter(isRole) ?? [];
+    // Absent: every saga type. Present, it limits `start` whatever its shape: a single type as a
+    // string is that type, and a value that names no type allows none.
+    const sagaTypes =
+      payload.saga_types === undefined ? undefined : (listClaim(payload, 'saga_types') ?? []);
     return {
       id: `jwt:${subject}`,
       client: `jwt:${subject}`,
@@ -73,6 +77,17 @@ export class JwtVerifier {
       ...(sagaTypes ? { sagaTypes: new Set(sagaTypes) } : {}),
     };
   }
+}
+
+/**
+ * A claim that lists strings: an array (its strings), or one string as a list of one, as some
+ * identity providers send a single value; undefined when absent or of another shape.
+ */
+function listClaim(payload: Record<string, unknown>, claim: string): string[] | undefined {
+  const value = payload[claim];
+  if (typeof value === 'string') return [value];
+  if (!Array.isArray(value)) return undefined;
+  return value.filter((item): item is string => typeof item === 'string');
 }
 
 /** A short reason that never repeats the token. */
