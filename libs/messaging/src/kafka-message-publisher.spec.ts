@@ -41,6 +41,44 @@ const message = (topic: string, key: string, value: string) => ({
 });
 
 describe('the Kafka publisher', () => {
+  it('sends one batch at a time: a batch waits until the one before has settled, and a failure changes the producer first', async () => {
+    const calls: { producer: number; settle: (error?: Error) => void }[] = [];
+    let made = 0;
+    const kafka = {
+      producer() {
+        const id = ++made;
+        return {
+          connect: async () => undefined,
+          disconnect: async () => undefined,
+          sendBatch: () =>
+            new Promise<void>((resolve, reject) => {
+              calls.push({ producer: id, settle: (error) => (error ? reject(error) : resolve()) });
+            }),
+        } as unknown as Producer;
+      },
+    } as unknown as Kafka;
+    const publisher = new KafkaMessagePublisher(kafka, options, silentTransportLogger);
+    const flush = () => new Promise((resolve) => setImmediate(resolve));
+
+    const first = publisher.publish([message('a', 'k', '1')]);
+    const second = publisher.publish([message('a', 'k', '2')]);
+    const third = publisher.publish([message('a', 'k', '3')]);
+    await flush();
+    // The first is in flight: kafkajs would give the second the first's sequence numbers again
+    // if the first failed after it was written.
+    expect(calls).toHaveLength(1);
+    calls[0]!.settle(new Error('Request timed out'));
+    await expect(first).rejects.toThrow('Request timed out');
+    await flush();
+    expect(calls.map((call) => call.producer)).toEqual([1, 2]);
+    calls[1]!.settle();
+    await expect(second).resolves.toBeUndefined();
+    await flush();
+    expect(calls.map((call) => call.producer)).toEqual([1, 2, 2]);
+    calls[2]!.settle();
+    await expect(third).resolves.toBeUndefined();
+  });
+
   it('sends one batch per call through an idempotent producer, waiting for all replicas', async () => {
     const { kafka, producers } = fakeKafka();
     const publisher = new KafkaMessagePublisher(kafka, options, silentTransportLogger);

@@ -15,13 +15,19 @@ export interface KafkaRecordSender {
  * Publishes through one idempotent kafkajs producer (acks = all), connected on first use.
  * Keys are partitioned with the Java client's murmur2 partitioner, so other clients agree.
  *
- * After a failed publish the producer is replaced: kafkajs rolls its sequence numbers back when
- * a request fails, and if that request was in fact written, the next batch would reuse them and
- * the broker would drop it as a duplicate while acknowledging it. A new producer id starts clean.
+ * kafkajs rolls a partition's sequence numbers back when a produce request fails, and if that
+ * request was in fact written (a timeout, NOT_ENOUGH_REPLICAS_AFTER_APPEND), the next request
+ * would reuse them and the broker would drop it as a duplicate while acknowledging it: the
+ * message is lost, its sender told it went. So one batch is sent at a time (a batch that waits
+ * for the broker lock inside kafkajs would take the rolled-back numbers while the failed one is
+ * retried), and after a failed publish the producer is replaced: a new producer id starts clean.
+ * kafkajs sends one request per broker at a time for an idempotent producer anyway.
  */
 export class KafkaMessagePublisher implements MessagePublisher, KafkaRecordSender {
   private producer: Promise<Producer> | undefined;
   private closed = false;
+  /** Settles once the batches handed in so far are sent or failed: the next one waits for it. */
+  private lastSend: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly kafka: Kafka,
@@ -48,7 +54,14 @@ export class KafkaMessagePublisher implements MessagePublisher, KafkaRecordSende
     await connected?.disconnect();
   }
 
-  private async send(topicMessages: TopicMessages[]): Promise<void> {
+  /** Sends the batch once those handed in before it are sent or failed (see the class). */
+  private send(topicMessages: TopicMessages[]): Promise<void> {
+    const sent = this.lastSend.then(() => this.sendNow(topicMessages));
+    this.lastSend = sent.catch(() => undefined);
+    return sent;
+  }
+
+  private async sendNow(topicMessages: TopicMessages[]): Promise<void> {
     const pending = this.connected();
     const producer = await pending;
     try {
