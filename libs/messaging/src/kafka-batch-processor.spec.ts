@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import type { EachBatchPayload, KafkaMessage, Message } from 'kafkajs';
 import { DEAD_LETTER_HEADERS } from '#contracts';
 import {
@@ -207,6 +208,27 @@ describe('the kafkajs eachBatch handler', () => {
     expect(only.sent[0]!.records).toHaveLength(1);
   });
 
+  it('dead-letters a record that is not UTF-8 with its value redacted when told how', async () => {
+    const redacted: (string | null)[] = [];
+    const { eachBatch, sent } = processor({
+      requireUtf8: true,
+      redactDeadLetter: (message) => {
+        redacted.push(message.value);
+        return '{"input":{"cardToken":"[REDACTED]"}}';
+      },
+      handleBatch: async () => NONE,
+    });
+    // A fine body, a header that is not UTF-8: what the body carries is redacted all the same.
+    const badHeader = record(9, '{"input":{"cardToken":"tok_4111"}}', {
+      'x-h': Buffer.from([0xff]),
+    });
+    await eachBatch(fakePayload([badHeader]).payload);
+    expect(redacted).toEqual(['{"input":{"cardToken":"tok_4111"}}']);
+    const [letter] = sent[0]!.records;
+    expect(String(letter!.value)).toBe('{"input":{"cardToken":"[REDACTED]"}}');
+    expect(String(letter!.headers?.['dlq-value-redacted'])).toBe('true');
+  });
+
   it('gives the handler the messages without partition or offset', async () => {
     let seen: unknown;
     const { eachBatch } = processor({
@@ -240,6 +262,37 @@ describe('the kafkajs eachBatch handler', () => {
       'commit saga.replies/2@4',
       'commit saga.replies/2@5',
     ]);
+  });
+
+  it('heartbeats while a slow handler runs, so that the member keeps its partitions', async () => {
+    // Only the interval clocks: the handler's promises run as usual.
+    jest.useFakeTimers({
+      doNotFake: ['nextTick', 'queueMicrotask', 'setImmediate', 'performance', 'Date'],
+    });
+    try {
+      let finish = (): void => undefined;
+      const { eachBatch } = processor({
+        heartbeatIntervalMs: 3_000,
+        handleBatch: () => new Promise<BatchOutcome>((resolve) => (finish = () => resolve(NONE))),
+      });
+      const { payload, events } = fakePayload([record(0, 'a')]);
+      const handling = eachBatch(payload);
+      await jest.advanceTimersByTimeAsync(10_000);
+      expect(events).toEqual(['heartbeat', 'heartbeat', 'heartbeat']);
+      finish();
+      await handling;
+      await jest.advanceTimersByTimeAsync(10_000);
+      expect(events).toEqual([
+        'heartbeat',
+        'heartbeat',
+        'heartbeat',
+        'resolve 0',
+        'commit saga.replies/2@1',
+        'heartbeat',
+      ]);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('retries the same messages after a failure, with growing back-off and heartbeats, and commits only after success', async () => {

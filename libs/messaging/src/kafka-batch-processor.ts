@@ -9,7 +9,7 @@ import { type TransportLogger } from './transport-logger.js';
 import { describeError } from '#errors';
 import { mergedCommits } from './merged-commits.js';
 import { invalidUtf8Problem } from './utf8-check.js';
-import type { BatchHandler, ChunkReport } from '#saga-core';
+import type { BatchHandler, ChunkReport, IncomingMessage } from '#saga-core';
 import type { ConsumerBacklog } from './consumer-backlog.js';
 import { ArrivalRate } from './arrival-rate.js';
 import type { WaitUnderLoad } from './kafka-transport-options.js';
@@ -22,6 +22,8 @@ export interface BatchProcessorOptions {
   readonly maxBatchSize: number;
   /** Dead-letters a message whose key, value or a header is not valid UTF-8 without handing it over (default false). */
   readonly requireUtf8?: boolean;
+  /** The value to dead-letter for a message that is not UTF-8 (ConsumerStartOptions.redactDeadLetter). */
+  readonly redactDeadLetter?: (message: IncomingMessage) => string | undefined;
   /** Back-off between retries of a failed handler call or dead-letter publish. */
   readonly retry: Backoff;
   /** Longest stretch without a heartbeat while waiting to retry, in ms. */
@@ -118,6 +120,26 @@ export function createEachBatchHandler(
     return payload.isRunning() && !options.stopSignal.aborted;
   }
 
+  /**
+   * Runs `work`, heartbeating every heartbeat interval while it runs: a handler slowed by its
+   * database (a lock wait, a statement timeout) must not cost the member its partitions and the
+   * group a rebalance, whose new owner would handle the same messages again. A heartbeat's
+   * failure is left to the next one after the chunk, or to the commit, which report it.
+   */
+  async function heartbeatingWhile<T>(
+    payload: EachBatchPayload,
+    work: () => Promise<T>,
+  ): Promise<T> {
+    const beating = setInterval(() => {
+      payload.heartbeat().catch(() => undefined);
+    }, options.heartbeatIntervalMs);
+    try {
+      return await work();
+    } finally {
+      clearInterval(beating);
+    }
+  }
+
   /** Runs `attempt` until it succeeds, or gives up when the consumer stops. */
   async function untilDone<T>(
     what: string,
@@ -151,13 +173,18 @@ export function createEachBatchHandler(
     const { topic, partition } = payload.batch;
     const handedAtMs = options.onChunk ? options.now().getTime() : 0;
     const began = monotonicNow();
-    const notText = options.requireUtf8 ? textProblems(chunk) : [];
+    const notText = options.requireUtf8 ? textProblems(topic, chunk, options.redactDeadLetter) : [];
     const handed = chunk.flatMap((message, index) =>
       notText.some((choice) => choice.index === index) ? [] : [index],
     );
     const incoming = handed.map((index) => toIncomingMessage(topic, chunk[index]!));
     const handled = await untilDone('The batch handler', payload, async () =>
-      incoming.length === 0 ? [] : matchDeadLetters(incoming, await options.handleBatch(incoming)),
+      incoming.length === 0
+        ? []
+        : matchDeadLetters(
+            incoming,
+            await heartbeatingWhile(payload, () => options.handleBatch(incoming)),
+          ),
     );
     if (handled === GAVE_UP) return false;
     const choices = [
@@ -297,10 +324,17 @@ function recordBytes(messages: readonly KafkaMessage[]): number {
 }
 
 /** The messages of `chunk` that are not text, each with its reason. */
-function textProblems(chunk: readonly KafkaMessage[]): DeadLetterChoice[] {
+function textProblems(
+  topic: string,
+  chunk: readonly KafkaMessage[],
+  redact: ((message: IncomingMessage) => string | undefined) | undefined,
+): DeadLetterChoice[] {
   return chunk.flatMap((message, index) => {
     const reason = invalidUtf8Problem(message);
-    return reason === undefined ? [] : [{ index, reason }];
+    if (reason === undefined) return [];
+    // Its value may be fine and a header not: what it carries is redacted all the same.
+    const value = redact?.(toIncomingMessage(topic, message));
+    return [{ index, reason, ...(value === undefined ? {} : { value }) }];
   });
 }
 

@@ -188,6 +188,7 @@ export class KafkaMessageConsumer implements MessageConsumer {
             handleBatch: options.handleBatch,
             maxBatchSize: tuning.maxBatchSize,
             requireUtf8: tuning.requireUtf8,
+            ...(options.redactDeadLetter ? { redactDeadLetter: options.redactDeadLetter } : {}),
             ...(tuning.waitUnderLoad ? { waitUnderLoad: tuning.waitUnderLoad } : {}),
             retry: tuning.handlerRetry,
             heartbeatIntervalMs: tuning.heartbeatIntervalMs,

@@ -94,6 +94,9 @@ export class CoordinatorConsumers {
   /** Starts every consumer; settles once all have joined their groups (or one failed to). */
   async start(): Promise<void> {
     const { config, decisions, sensitive, topics } = this.parts;
+    // A start's dead letter keeps its sensitive input fields redacted, whoever refuses it.
+    const redactStart = (message: IncomingMessage) =>
+      message.value === null ? undefined : sensitive.redactStart(message.value);
     await Promise.all([
       this.consume(
         topics.replies,
@@ -113,12 +116,12 @@ export class CoordinatorConsumers {
       this.consume(
         topics.start,
         coalesceBatches(
-          this.isolatingPoison(startBatchHandler(decisions, sensitive), (message) =>
-            message.value === null ? undefined : sensitive.redactStart(message.value),
-          ),
+          this.isolatingPoison(startBatchHandler(decisions, sensitive), redactStart),
           config.tuning.decisionsInFlight,
         ),
         this.startTuning(),
+        undefined,
+        redactStart,
       ),
       this.indexDeadLetters(`${config.consumerGroup}.${config.topicPrefix}dead-letters`),
     ]);
@@ -189,6 +192,7 @@ export class CoordinatorConsumers {
     handleBatch: BatchHandler,
     tuning: ConsumerTuning,
     onBacklog?: (backlog: ConsumerBacklogReport) => void,
+    redactDeadLetter?: (message: IncomingMessage) => string | undefined,
   ): Promise<void> {
     const { config, transport, metrics } = this.parts;
     const consumer = transport.createConsumer(tuning);
@@ -206,6 +210,7 @@ export class CoordinatorConsumers {
       handleBatch: counted,
       onChunk: this.timings,
       ...(onBacklog === undefined ? {} : { onBacklog }),
+      ...(redactDeadLetter === undefined ? {} : { redactDeadLetter }),
     });
   }
 

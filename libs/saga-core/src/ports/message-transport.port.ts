@@ -77,6 +77,11 @@ export interface ConsumerStartOptions {
   readonly topics: readonly string[];
   readonly handleBatch: BatchHandler;
   /**
+   * The value to dead-letter, its sensitive fields redacted, for a message the consumer refuses
+   * itself without handing it over (bytes that are not UTF-8); undefined: the original value.
+   */
+  readonly redactDeadLetter?: (message: IncomingMessage) => string | undefined;
+  /**
    * Told the consumer's backlog each time it changes. An adapter that cannot tell never calls it.
    */
   readonly onBacklog?: (backlog: ConsumerBacklogReport) => void;
