@@ -35,6 +35,7 @@ export {
   type StartSagaMessage,
   type SuccessOutcome,
 } from './envelopes.js';
+export { cutDownOutcome } from './cut-down-outcome.js';
 export {
   commandMessageSchema,
   definitionEventMessageSchema,

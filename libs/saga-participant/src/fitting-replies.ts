@@ -1,9 +1,6 @@
-import { parseReplyMessage, type ReplyOutcome } from '#contracts';
+import { cutDownOutcome, parseReplyMessage } from '#contracts';
 import { neverSendableCode, refusedAsTooLarge } from '#messaging';
 import type { OutgoingMessage } from '#saga-core';
-
-/** The one field of the result that stands in for a result too large for the broker. */
-export const REPLY_TOO_LARGE_FIELD = 'replyTooLarge';
 
 /** Publishes replies in one call, all or none acknowledged (MessagePublisher.publish). */
 export type PublishReplies = (replies: readonly OutgoingMessage[]) => Promise<void>;
@@ -65,23 +62,8 @@ export function replyTooLargeStandIn(
   }
   if (!parsed.ok) return undefined;
   const envelope = parsed.value;
-  const outcome = cutDown(envelope.outcome, brokerCode);
-  if (outcome === undefined) return undefined;
+  if (envelope.outcome.status === 'error') return undefined;
+  const why = `the result was too large for the broker (${brokerCode}); the participant keeps it under the command's idempotency key`;
+  const outcome = cutDownOutcome(envelope.outcome, why);
   return { ...reply, value: JSON.stringify({ ...envelope, outcome }) };
-}
-
-function cutDown(outcome: ReplyOutcome, brokerCode: string): ReplyOutcome | undefined {
-  switch (outcome.status) {
-    case 'success':
-      return {
-        status: 'success',
-        result: {
-          [REPLY_TOO_LARGE_FIELD]: `the result was too large for the broker (${brokerCode}); the participant keeps it under the command's idempotency key`,
-        },
-      };
-    case 'failure':
-      return { status: 'failure', code: outcome.code, message: outcome.message };
-    case 'error':
-      return undefined;
-  }
 }

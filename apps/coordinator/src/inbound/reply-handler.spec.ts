@@ -53,6 +53,42 @@ describe('the reply batch handler', () => {
     ]);
   });
 
+  it('applies a reply too large to keep with its outcome cut down, and dead-letters one far larger', async () => {
+    const applied: ReplyMessage[] = [];
+    const handle = replyBatchHandler(decisionsKnowing(applied), 1_000);
+    const large = (sagaId: string, bytes: number): ReplyMessage => ({
+      ...reply(sagaId),
+      outcome: { status: 'success', result: { blob: 'x'.repeat(bytes) } },
+    });
+    const refusal: ReplyMessage = {
+      ...reply('saga-2'),
+      outcome: { status: 'failure', code: 'DECLINED', message: 'no', details: 'y'.repeat(2_000) },
+    };
+    const batch = [
+      message(JSON.stringify(large('saga-1', 5_000))),
+      message(JSON.stringify(refusal)),
+      message(JSON.stringify(large('saga-3', 20_000))),
+    ];
+
+    const outcome = await handle(batch);
+
+    expect(applied.map((r) => [r.sagaId, r.outcome])).toEqual([
+      [
+        'saga-1',
+        {
+          status: 'success',
+          result: {
+            replyTooLarge: 'the reply was larger than 1000 bytes (MAX_CONTEXT_BYTES)',
+          },
+        },
+      ],
+      ['saga-2', { status: 'failure', code: 'DECLINED', message: 'no' }],
+    ]);
+    expect(outcome.deadLetters.map((d) => [batch.indexOf(d.message), d.reason])).toEqual([
+      [2, 'reply larger than 1000 bytes'],
+    ]);
+  });
+
   it('dead-letters nothing else when every saga is known', async () => {
     const handle = replyBatchHandler(decisionsKnowing([]), 10_000);
     const outcome = await handle([message(JSON.stringify(reply('saga-1')))]);

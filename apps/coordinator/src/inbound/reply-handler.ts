@@ -1,4 +1,5 @@
 import {
+  cutDownOutcome,
   decodeMessage,
   headerProblem,
   MESSAGE_TYPES,
@@ -13,8 +14,10 @@ import type { SagaDecisions } from '../decisions/saga-decisions.js';
 
 /**
  * Handles a batch from `saga.replies`: a reply is untrusted input. One that is larger than
- * `maxReplyBytes`, malformed, off-schema (unknown fields too) or whose headers contradict the
- * contract is dead-lettered with the reason; the rest are applied in one transaction, and one
+ * `maxReplyBytes` is applied with its outcome cut down (its status, without its result or
+ * details: the participant did act), unless it is malformed or much larger still. One that is
+ * malformed, off-schema (unknown fields too) or whose headers contradict the contract is
+ * dead-lettered with the reason; the rest are applied in one transaction, and one
  * that names no saga here (another deployment's, or long since deleted), or a saga of a
  * definition version this instance cannot run, is dead-lettered after it, changing nothing.
  * Throwing
@@ -23,6 +26,12 @@ import type { SagaDecisions } from '../decisions/saga-decisions.js';
  * Each valid reply gets a `process <topic>` span, child of the participant's `send` span,
  * ended once the batch commits.
  */
+/**
+ * How much larger than `maxReplyBytes` a reply may be and still be read, to be applied cut down
+ * (cutDownOutcome); larger, it is dead-lettered unread.
+ */
+const MAX_READ_FACTOR = 16;
+
 export function replyBatchHandler(decisions: SagaDecisions, maxReplyBytes: number): BatchHandler {
   return async (messages) => {
     const deadLetters: DeadLetter[] = [];
@@ -34,11 +43,30 @@ export function replyBatchHandler(decisions: SagaDecisions, maxReplyBytes: numbe
         deadLetters.push({ message, reason: 'empty message: a reply needs a JSON body' });
         continue;
       }
-      if (Buffer.byteLength(message.value, 'utf8') > maxReplyBytes) {
+      const bytes = Buffer.byteLength(message.value, 'utf8');
+      if (bytes > MAX_READ_FACTOR * maxReplyBytes) {
         deadLetters.push({ message, reason: `reply larger than ${maxReplyBytes} bytes` });
         continue;
       }
-      const parsed = decodeMessage(replyMessageSchema, message.value);
+      const decoded = decodeMessage(replyMessageSchema, message.value);
+      // Too large to keep, yet read: the saga learns what the participant did, without the bulk.
+      const parsed =
+        decoded.ok && bytes > maxReplyBytes
+          ? {
+              ...decoded,
+              value: {
+                ...decoded.value,
+                outcome: cutDownOutcome(
+                  decoded.value.outcome,
+                  `the reply was larger than ${maxReplyBytes} bytes (MAX_CONTEXT_BYTES)`,
+                ),
+              },
+            }
+          : decoded;
+      if (!decoded.ok && bytes > maxReplyBytes) {
+        deadLetters.push({ message, reason: `reply larger than ${maxReplyBytes} bytes` });
+        continue;
+      }
       const problem = parsed.ok
         ? headerProblem(message.headers, MESSAGE_TYPES.reply, parsed.value)
         : `invalid reply: ${parsed.reason}`;
