@@ -1,4 +1,13 @@
-import { Controller, Module, type INestApplication } from '@nestjs/common';
+import {
+  BadRequestException,
+  Controller,
+  Module,
+  UseGuards,
+  UsePipes,
+  type CanActivate,
+  type INestApplication,
+  type PipeTransform,
+} from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { of } from 'rxjs';
@@ -223,6 +232,83 @@ describe('the saga participant server', () => {
     await expect(nest.app.startAllMicroservices()).rejects.toThrow(
       'inventory has no @SagaCommand handler',
     );
+    await nest.close();
+  });
+
+  it('finds the @SagaCommand of a pattern a plain @EventPattern of another transport also names, in either order', async () => {
+    @Controller()
+    class PlainController {
+      @EventPattern('inventory.reserve')
+      reserve(_command: CommandMessage) {
+        throw new BusinessRefusal('NOT_THIS_ONE');
+      }
+    }
+    for (const controllers of [
+      [PlainController, InventoryController],
+      [InventoryController, PlainController],
+    ]) {
+      const nest = await applicationWith(controllers, ['inventory']);
+      await nest.app.startAllMicroservices();
+      await nest.send('inventory', commandFor());
+      expect(nest.outcomes()).toEqual([
+        { status: 'success', result: { reservationId: 'rsv-1', sagaId: 'saga-1' } },
+      ]);
+      await nest.close();
+    }
+  });
+
+  it('will not start with two @SagaCommand methods for one command', async () => {
+    @Controller()
+    class TwiceController {
+      @SagaCommand('inventory.reserve', { participant: 'inventory' })
+      reserve() {
+        return { again: true };
+      }
+    }
+    const nest = await applicationWith([InventoryController, TwiceController], ['inventory']);
+    await expect(nest.app.startAllMicroservices()).rejects.toThrow(
+      'inventory: two methods handle inventory.reserve',
+    );
+    await nest.close();
+  });
+
+  it('answers what its pipes and guards refuse with a failure, not an error retried for ever', async () => {
+    const strictPayload: PipeTransform = {
+      transform: () => {
+        throw new BadRequestException(['quantity must be a positive number']);
+      },
+    };
+    const noOne: CanActivate = { canActivate: () => false };
+    @Controller()
+    class GuardedController {
+      @SagaCommand('inventory.reserve', { participant: 'inventory' })
+      @UsePipes(strictPayload)
+      reserve(@Payload() command: CommandMessage) {
+        return { reserved: command.sagaId };
+      }
+
+      @SagaCommand('inventory.release', { participant: 'inventory' })
+      @UseGuards(noOne)
+      release() {
+        return { released: true };
+      }
+    }
+    const nest = await applicationWith([GuardedController], ['inventory']);
+    await nest.app.startAllMicroservices();
+    await nest.send('inventory', commandFor(), inventoryCommand('inventory.release'));
+    expect(nest.outcomes()).toEqual([
+      {
+        status: 'failure',
+        code: 'INVALID_PAYLOAD',
+        message: 'the payload failed the handler’s validation',
+        details: { problems: ['quantity must be a positive number'] },
+      },
+      {
+        status: 'failure',
+        code: 'FORBIDDEN',
+        message: 'a guard of the handler refused the command',
+      },
+    ]);
     await nest.close();
   });
 });

@@ -9,6 +9,7 @@ import {
 } from './participant-runtime.js';
 import { SAGA_COMMAND_EXTRA } from './saga-command.decorator.js';
 import { SagaCommandContext } from './saga-command-context.js';
+import { refusalOfNest } from './nest-refusals.js';
 import { sagaParticipantTransport } from './saga-participant-transport.js';
 
 /** What a SagaParticipantServer takes: the runtime's options, handlers aside (Nest finds them). */
@@ -84,11 +85,24 @@ export class SagaParticipantServer extends Server implements CustomTransportStra
 
   private commandHandlers(): CommandHandlers {
     const handlers: Record<string, CommandHandler> = {};
-    for (const [commandType, handler] of this.getHandlers()) {
+    for (const [commandType, first] of this.getHandlers()) {
       // Unbound patterns reach every transport of the application: those not declared with
-      // @SagaCommand belong to another one (a @SagaCommand is always bound to its server).
-      if (handler.extras?.[SAGA_COMMAND_EXTRA] !== true) continue;
-      handlers[commandType] = this.asCommandHandler(commandType, handler);
+      // @SagaCommand belong to another one (a @SagaCommand is always bound to its server). Nest
+      // chains the methods of one pattern (`next`), in the order it found them: a plain
+      // @EventPattern of the same name may come first.
+      const ours: MessageHandler[] = [];
+      for (let handler: MessageHandler | undefined = first; handler; handler = handler.next) {
+        if (handler.extras?.[SAGA_COMMAND_EXTRA] === true) ours.push(handler);
+      }
+      if (ours.length > 1) {
+        throw new Error(`${this.options.participant}: two methods handle ${commandType}`);
+      }
+      const handler = ours[0];
+      if (handler === undefined) continue;
+      // Nest runs a handler's `next` with it and joins their results: in this server, whose
+      // map holds its own copies of the handlers, the others are another transport's.
+      handler.next = undefined;
+      handlers[commandType] = this.asCommandHandler(handler);
     }
     if (Object.keys(handlers).length === 0) {
       throw new Error(
@@ -99,17 +113,17 @@ export class SagaParticipantServer extends Server implements CustomTransportStra
   }
 
   /** The Nest handler of `commandType` (pipes, guards, interceptors included) as a kit handler. */
-  private asCommandHandler(commandType: string, handler: MessageHandler): CommandHandler {
-    const { participant } = this.options;
-    if (handler.next !== undefined) {
-      throw new Error(`${participant}: two methods handle ${commandType}`);
-    }
+  private asCommandHandler(handler: MessageHandler): CommandHandler {
     return async (command, context) => {
-      const result: unknown = await handler(command, new SagaCommandContext([command, context]));
-      // A rejection or a failed stream carries the method's own error (OriginalErrorFilter).
-      return lastValueFrom(this.transformToObservable(result), {
-        defaultValue: undefined,
-      }) as Promise<JsonValue>;
+      try {
+        const result: unknown = await handler(command, new SagaCommandContext([command, context]));
+        // A rejection or a failed stream carries the method's own error (OriginalErrorFilter).
+        return (await lastValueFrom(this.transformToObservable(result), {
+          defaultValue: undefined,
+        })) as JsonValue;
+      } catch (error) {
+        throw refusalOfNest(error) ?? error;
+      }
     };
   }
 }
