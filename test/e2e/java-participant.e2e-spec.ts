@@ -27,6 +27,7 @@ import {
 import { orderPlans } from '../support/saga-load.js';
 import { databaseUrl, kafkaBrokers } from '../support/services.js';
 import { startProcess, type ServiceProcess } from '../support/service-process.js';
+import { readTopics } from '../support/topic-reader.js';
 import { waitFor } from '../support/wait-for.js';
 
 const run = promisify(execFile);
@@ -126,6 +127,46 @@ describe('the Java shipping participant', () => {
     expect(stdout).toContain('PASS  late-command-refused (duty 4) on shipment v1 / ship');
     expect(stdout).toContain('PASS  compensation-of-unknown-key (duty 3) on shipment v1 / ship');
   }, 120_000);
+
+  it('dead-letters a command too large to dead-letter whole, stripped, and goes on', async () => {
+    const commands = `${environment.topicPrefix}shipping.commands`;
+    // Under the broker's 1 MiB for itself; its dead letter, with the dlq-* headers, over the
+    // producer's max.request.size (1,048,576 bytes): refused as too large on every retry.
+    await participants!.transport.publisher.publish([
+      { topic: commands, key: 'too-large', headers: {}, value: 'x'.repeat(1_048_400) },
+    ]);
+    await waitFor(
+      'its stripped dead letter',
+      async () =>
+        (await readTopics([`${commands}.dlq`])).some(
+          (record) =>
+            record.key === 'too-large' &&
+            record.headers['dlq-value-truncated'] === 'true' &&
+            record.value === null,
+        ) || undefined,
+      { timeoutMs: 60_000, intervalMs: 1_000 },
+    );
+    // Its partitions went on: new sagas end as they must.
+    const plans = orderPlans('java-after', 6);
+    const started = await Promise.all(
+      plans.map((plan) =>
+        coordinator.decisions.start({
+          sagaType: 'order',
+          idempotencyKey: plan.idempotencyKey,
+          input: plan.input,
+        }),
+      ),
+    );
+    const ended = await waitForSagas(
+      environment.db,
+      started.map((saga) => saga.sagaId),
+      ['completed', 'compensated'],
+      60_000,
+    );
+    expect(ended.map((saga) => saga.status).sort()).toEqual(
+      plans.map((plan) => plan.expected).sort(),
+    );
+  }, 180_000);
 
   it('stops on SIGTERM with exit code 0', async () => {
     expect(await java.stop('SIGTERM')).toBe(0);

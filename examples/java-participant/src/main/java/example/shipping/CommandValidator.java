@@ -74,7 +74,7 @@ final class CommandValidator {
     }
 
     List<String> problems = new ArrayList<>();
-    storable(root, "", problems);
+    storable(root, "", problems, 1);
     Iterator<String> names = root.fieldNames();
     while (names.hasNext()) {
       String name = names.next();
@@ -201,8 +201,24 @@ final class CommandValidator {
     return value.longValueExact();
   }
 
-  /** Every string and object key, at any depth: no U+0000 and no lone surrogate (Postgres refuses them). */
-  static void storable(JsonNode node, String path, List<String> problems) {
+  /**
+   * The deepest the command may nest, counting itself: its free JSON (the payload) at most 512
+   * arrays and objects deep, under the command's own object (contract section 2, lengths).
+   */
+  static final int MAX_DEPTH = 513;
+
+  /**
+   * Every string and object key, at any depth: no U+0000 and no lone surrogate (Postgres refuses
+   * them), no key {@code __proto__} (a JavaScript reader takes it for the prototype), and no
+   * deeper than {@link #MAX_DEPTH} ({@code depth}: that of {@code node} if it is an array or object).
+   */
+  static void storable(JsonNode node, String path, List<String> problems, int depth) {
+    if (node.isContainerNode() && depth > MAX_DEPTH) {
+      // Named by its field: the path of the 513th level would fill the reason.
+      int dot = path.indexOf('.');
+      problems.add(label(dot < 0 ? path : path.substring(0, dot)) + ": nested deeper than 512 arrays and objects");
+      return;
+    }
     if (node.isTextual()) {
       String problem = unstorable(node.textValue());
       if (problem != null) {
@@ -211,15 +227,19 @@ final class CommandValidator {
     } else if (node.isObject()) {
       for (Map.Entry<String, JsonNode> field : node.properties()) {
         String keyProblem = unstorable(field.getKey());
+        if (keyProblem == null && field.getKey().equals("__proto__")) {
+          keyProblem = "must not be __proto__";
+        }
         if (keyProblem != null) {
           problems.add(label(path) + ": an object key " + keyProblem);
           continue;
         }
-        storable(field.getValue(), path.isEmpty() ? field.getKey() : path + "." + field.getKey(), problems);
+        storable(field.getValue(), path.isEmpty() ? field.getKey() : path + "." + field.getKey(), problems,
+            depth + 1);
       }
     } else if (node.isArray()) {
       for (int i = 0; i < node.size(); i++) {
-        storable(node.get(i), path.isEmpty() ? String.valueOf(i) : path + "." + i, problems);
+        storable(node.get(i), path.isEmpty() ? String.valueOf(i) : path + "." + i, problems, depth + 1);
       }
     }
   }

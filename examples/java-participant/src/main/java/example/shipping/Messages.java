@@ -91,6 +91,27 @@ final class Messages {
     return new ProducerRecord<>(dlqTopic, null, original.key(), original.value(), headers);
   }
 
+  /** Whether a record this participant writes is a dead letter (it carries {@code dlq-reason}). */
+  static boolean isDeadLetter(ProducerRecord<byte[], byte[]> record) {
+    return record.headers().lastHeader("dlq-reason") != null;
+  }
+
+  /**
+   * The dead letter in its last-resort form, for one too large for its topic (contract section 3):
+   * its {@code dlq-*} headers and key, no value and none of the original's headers, and
+   * {@code dlq-value-truncated: true}, so that it fits and the partition goes on.
+   */
+  static ProducerRecord<byte[], byte[]> stripped(ProducerRecord<byte[], byte[]> deadLetter) {
+    RecordHeaders headers = new RecordHeaders();
+    for (Header h : deadLetter.headers()) {
+      if (h.key().startsWith("dlq-") && !h.key().equals("dlq-value-truncated")) {
+        headers.add(h.key(), h.value());
+      }
+    }
+    add(headers, "dlq-value-truncated", "true");
+    return new ProducerRecord<>(deadLetter.topic(), null, deadLetter.key(), null, headers);
+  }
+
   private static void add(RecordHeaders headers, String name, String value) {
     headers.add(name, bytes(value));
   }

@@ -28,6 +28,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -112,7 +113,7 @@ final class Participant {
       ConsumerRecords<byte[], byte[]> records) {
     Map<TopicPartition, Long> first = new LinkedHashMap<>(); // first offset of the batch, per partition
     Map<TopicPartition, Long> next = new HashMap<>(); // offset after the last record handled, per partition
-    List<Future<RecordMetadata>> sends = new ArrayList<>();
+    List<Sent> sends = new ArrayList<>();
     boolean failed = false;
     for (TopicPartition tp : records.partitions()) {
       first.put(tp, records.records(tp).get(0).offset());
@@ -126,7 +127,7 @@ final class Participant {
         }
         try {
           ProducerRecord<byte[], byte[]> out = handleRecord(record);
-          sends.add(producer.send(out));
+          sends.add(new Sent(out, producer.send(out)));
           next.put(tp, record.offset() + 1);
         } catch (InfrastructureException | RuntimeException e) {
           Log.warn("record not handled, will retry", "topic", record.topic(), "partition", record.partition(),
@@ -139,8 +140,8 @@ final class Participant {
     // Wait for every reply and dead letter of the batch; only then may offsets move.
     try {
       producer.flush();
-      for (Future<RecordMetadata> f : sends) {
-        f.get(60, TimeUnit.SECONDS);
+      for (Sent sent : sends) {
+        acknowledged(producer, sent);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -179,6 +180,27 @@ final class Participant {
       sleep(backoff());
     } else {
       backoffMs = BACKOFF_MIN_MS;
+    }
+  }
+
+  /** A record sent, with the broker's answer to come. */
+  private record Sent(ProducerRecord<byte[], byte[]> record, Future<RecordMetadata> answer) {}
+
+  /**
+   * Waits for the broker to acknowledge a record. A dead letter too large for its topic (the
+   * original was near the limit, the {@code dlq-*} headers took it over) would be refused on every
+   * retry and hold its partitions for ever: it goes again stripped (Messages.stripped).
+   */
+  private static void acknowledged(KafkaProducer<byte[], byte[]> producer, Sent sent)
+      throws InterruptedException, ExecutionException, TimeoutException {
+    try {
+      sent.answer().get(60, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      if (!(e.getCause() instanceof RecordTooLargeException) || !Messages.isDeadLetter(sent.record())) {
+        throw e;
+      }
+      Log.warn("dead letter too large for its topic: sent without its value", "topic", sent.record().topic());
+      producer.send(Messages.stripped(sent.record())).get(60, TimeUnit.SECONDS);
     }
   }
 

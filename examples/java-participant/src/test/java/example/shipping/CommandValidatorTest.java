@@ -168,6 +168,18 @@ class CommandValidatorTest {
   }
 
   @Test
+  void refusesAPayloadDeeperThan512OrWithAProtoKey() throws Exception {
+    ObjectNode atLimit = command();
+    atLimit.set("payload", Json.parse("[".repeat(512) + "]".repeat(512)));
+    assertInstanceOf(CommandValidator.Valid.class, check(Json.write(atLimit)));
+    ObjectNode over = command();
+    over.set("payload", Json.parse("[".repeat(513) + "]".repeat(513)));
+    assertEquals("invalid command: payload: nested deeper than 512 arrays and objects", reason(Json.write(over)));
+    String proto = Json.write(command()).replace("\"customerId\"", "\"__proto__\"");
+    assertEquals("invalid command: payload: an object key must not be __proto__", reason(proto));
+  }
+
+  @Test
   void refusesAnotherParticipantsCommand() {
     ObjectNode c = command();
     c.put("participant", "payment");

@@ -112,4 +112,24 @@ class MessagesTest {
     assertNull(d.key());
     assertNull(d.value());
   }
+
+  @Test
+  void aDeadLetterTooLargeGoesStrippedWithItsDlqHeadersAndKeyOnly() {
+    RecordHeaders in = new RecordHeaders();
+    in.add("saga-id", "s-1".getBytes(StandardCharsets.UTF_8));
+    ConsumerRecord<byte[], byte[]> original = new ConsumerRecord<>("staging.shipping.commands", 2, 41L,
+        0L, org.apache.kafka.common.record.TimestampType.CREATE_TIME, 3, 3,
+        "s-1".getBytes(StandardCharsets.UTF_8), new byte[1_048_000], in, java.util.Optional.empty());
+    ProducerRecord<byte[], byte[]> d = Messages.deadLetter(original, "staging.shipping.commands.dlq",
+        "invalid command: (root): not valid JSON", Instant.parse("2026-12-03T09:00:00Z"));
+    ProducerRecord<byte[], byte[]> s = Messages.stripped(d);
+    assertEquals(true, Messages.isDeadLetter(d));
+    assertEquals("staging.shipping.commands.dlq", s.topic());
+    assertEquals("s-1", new String(s.key(), StandardCharsets.UTF_8));
+    assertNull(s.value());
+    assertEquals("true", header(s.headers(), "dlq-value-truncated"));
+    assertEquals("invalid command: (root): not valid JSON", header(s.headers(), "dlq-reason"));
+    assertEquals("41", header(s.headers(), "dlq-original-offset"));
+    assertFalse(s.headers().headers("saga-id").iterator().hasNext());
+  }
 }
