@@ -133,6 +133,14 @@ describe('observability of a saga that retries and compensates, across processes
       if (next === null) break;
       after = `&after=${next}`;
     }
+    // A cursor past a bigint's range is the caller's to fix, named: not a database error.
+    const overflow = await fetch(`${url}/sagas/${sagaId}/audit?after=9999999999999999999`, {
+      headers: ADMIN_HEADERS,
+    });
+    expect(overflow.status).toBe(400);
+    expect(((await overflow.json()) as { problems: { field: string }[] }).problems).toEqual([
+      expect.objectContaining({ field: 'after' }),
+    ]);
     // The compensation's reply is the last span of the saga to be exported.
     await waitFor(
       'the spans of the compensation',

@@ -37,6 +37,8 @@ export interface SagaView extends SagaSummary {
   readonly traceId?: string | null;
   readonly steps: readonly StepView[];
   readonly history: readonly HistoryEntry[];
+  /** True when `history` holds only the latest lines (absent from older coordinators). */
+  readonly historyTruncated?: boolean;
 }
 
 /** A saga of `GET /sagas/stuck`. */

@@ -104,6 +104,12 @@ export function SagaPage({ sagaId }: { readonly sagaId: string }) {
       )}
       <StepsTable saga={view} />
       <h2>Timeline</h2>
+      {view.historyTruncated === true && (
+        <p>
+          The latest {view.history.length} entries; earlier ones: <code>sagactl history</code> or{' '}
+          <code>GET /sagas/{view.sagaId}/audit</code>.
+        </p>
+      )}
       <Timeline history={view.history} />
       {view.cause !== null && (
         <>

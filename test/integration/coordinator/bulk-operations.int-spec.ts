@@ -374,16 +374,24 @@ describe('operators acting on sagas by query', () => {
   }, 120_000);
 
   it("cuts off an operator query that runs too long, as the caller's to narrow; reads only", async () => {
-    const slow = withinQueryBound(
-      environment.db,
-      'q',
-      (sql) => sql.query(`SELECT pg_sleep(5)`),
-      200,
-    );
+    const slow = withinQueryBound(environment.db, 'q', (sql) => sql.query(`SELECT pg_sleep(5)`), {
+      timeoutMs: 200,
+    });
     await expect(slow).rejects.toMatchObject({
       name: 'InvalidSagaQueryError',
       field: 'q',
       message: expect.stringContaining('ran longer than 0.2 s'),
+    });
+    // A bulk operation's query, which stores its targets, is bounded the same way.
+    const slowWrite = withinQueryBound(
+      environment.db,
+      'query',
+      (sql) => sql.query(`SELECT pg_sleep(5)`),
+      { timeoutMs: 200, writes: true },
+    );
+    await expect(slowWrite).rejects.toMatchObject({
+      name: 'InvalidSagaQueryError',
+      field: 'query',
     });
     const write = withinQueryBound(environment.db, 'q', (sql) =>
       sql.query(`UPDATE sagas SET status = status`),

@@ -153,6 +153,11 @@ describe('saga definitions registered over HTTP', () => {
   });
 
   describe('refuses an invalid document with a 400 naming the field, and stores nothing', () => {
+    const nested = (depth: number): unknown => {
+      let value: unknown = {};
+      for (let level = 0; level < depth; level++) value = [value];
+      return { name: 'broken', version: 1, steps: value };
+    };
     const base = () => shipmentDocument('broken', 1);
     const edit = (change: (document: Document) => void) => () => {
       const document = base();
@@ -213,6 +218,8 @@ describe('saga definitions registered over HTTP', () => {
       ['a name other than the URL says', edit((d) => (d.name = 'other')), 'name'],
       ['a version other than the URL says', edit((d) => (d.version = 2)), 'version'],
       ['a huge document', edit((d) => (d.input.properties = hugeProperties())), '(root)'],
+      // Past 64 levels, refused before any recursive copy (about 5,000 overflowed the stack).
+      ['a document nested 1,000 levels deep', () => nested(1_000), 'body'],
     ];
 
     it.each(cases)('%s', async (_what, body, field) => {

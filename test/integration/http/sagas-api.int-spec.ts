@@ -396,6 +396,31 @@ describe('the saga HTTP API', () => {
         expect.objectContaining({ eventType: 'cancel', actor: 'ops:alice', applied: true }),
         expect.objectContaining({ eventType: 'reply', stepId: 'pay', attempt: 1, applied: false }),
       ]);
+      expect(view.historyTruncated).toBe(false);
+    });
+
+    it('shows the latest 500 lines of a long history, and says earlier ones are left out', async () => {
+      const sagaId = randomUUID();
+      await insertSaga(database, {
+        id: sagaId,
+        status: 'running',
+        createdAt: '2026-11-01T10:00:00.000Z',
+        state: { input: { amount: 5 }, context: { amount: 5 }, steps: {} },
+      });
+      // A step after the pivot retried for days: 600 lines.
+      await database.query(
+        `INSERT INTO saga_audit (saga_id, at, event_type, to_status, applied, detail)
+         SELECT $1, now(), 'wakeup', 'running', true, 'retry ' || n FROM generate_series(1, 600) n`,
+        [sagaId],
+      );
+      const view = (await (await authFetch(`${url}/sagas/${sagaId}`)).json()) as {
+        history: { detail: string }[];
+        historyTruncated: boolean;
+      };
+      expect(view.historyTruncated).toBe(true);
+      expect(view.history).toHaveLength(500);
+      expect(view.history[0]!.detail).toBe('retry 101');
+      expect(view.history[499]!.detail).toBe('retry 600');
     });
 
     it('answers 404 for an unknown id and 400 naming id for one that is not a UUID', async () => {

@@ -47,7 +47,10 @@ export interface SagaView extends SagaSummary {
   readonly cause: JsonValue | null;
   readonly reason: string | null;
   readonly steps: readonly StepView[];
+  /** Its audit lines, oldest first: the latest HISTORY_LINES at most. */
   readonly history: readonly HistoryEntry[];
+  /** True when `history` leaves earlier lines out: `GET /sagas/:id/audit` pages through all. */
+  readonly historyTruncated: boolean;
 }
 
 /** Filters and paging of `GET /sagas`; times are ISO strings, `limit` 1..200 (default 50). */

@@ -85,8 +85,12 @@ export class BulkOperationsController {
       response.status(HttpStatus.OK);
       return withinQueryBound(this.database, 'query', (sql) => previewBulk(sql, request, catalog));
     }
-    const id = await this.database.transaction((sql) =>
-      insertBulkOperation(sql, request, actor, catalog),
+    // Its query runs here, to take the targets: bounded as a dry run's is.
+    const id = await withinQueryBound(
+      this.database,
+      'query',
+      (sql) => insertBulkOperation(sql, request, actor, catalog),
+      { writes: true },
     );
     this.worker.wake();
     response.status(HttpStatus.ACCEPTED);

@@ -74,6 +74,9 @@ export const sagaViewSchema: z.ZodType<SagaView> = z
     reason: z.string().nullable(),
     steps: z.array(stepViewSchema),
     history: z.array(historyEntrySchema),
+    historyTruncated: z.boolean().meta({
+      description: 'true when history holds only the latest lines: /sagas/{id}/audit has all',
+    }),
   })
   .meta({ id: 'SagaView' });
 

@@ -8,6 +8,9 @@ import { sagaIdSchema } from './request-schemas.js';
 import { RequireRole } from './route-access.js';
 import { SchemaValidationPipe } from './schema-validation.pipe.js';
 
+/** The largest value of a Postgres bigint. */
+const MAX_BIGINT = 9_223_372_036_854_775_807n;
+
 /** The most audit lines one page answers. */
 export const MAX_AUDIT_PAGE = 500;
 
@@ -16,6 +19,8 @@ const auditQuerySchema = z.strictObject({
   after: z
     .string()
     .regex(/^\d{1,19}$/, 'must be a nextCursor from an earlier page')
+    // An audit line's id is a bigint: past its range, Postgres would refuse the query.
+    .refine((after) => BigInt(after) <= MAX_BIGINT, 'must be a nextCursor from an earlier page')
     .optional(),
 });
 

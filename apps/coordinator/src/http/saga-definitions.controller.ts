@@ -45,6 +45,7 @@ import {
 import type { VersionRoute } from '../definitions/version-routes.js';
 import { ApiProblems } from './api-problems.decorator.js';
 import { InvalidRequestException } from './problem.js';
+import { exceedsDepth } from './http-limits.js';
 import { RequestActor } from './request-actor.js';
 import { retireBodySchema, routeBodySchema } from './request-schemas.js';
 import { PublicRoute, RequireRole } from './route-access.js';
@@ -252,17 +253,30 @@ export class SagaDefinitionsController {
 }
 
 /** The document a request carries: a JSON body as parsed, a YAML one read here. */
+/**
+ * The deepest a definition document may nest (its input schema nests two levels per object):
+ * deeper, copying or comparing it could overflow the stack.
+ */
+const MAX_DEFINITION_DEPTH = 64;
+
 function documentIn(contentType: string | undefined, body: unknown): unknown {
   const type = contentType?.split(';')[0]?.trim().toLowerCase() ?? '';
-  if (type === 'application/json') return body;
-  if (DEFINITION_YAML_TYPES.includes(type) && typeof body === 'string') {
+  let document: unknown;
+  if (type === 'application/json') document = body;
+  else if (DEFINITION_YAML_TYPES.includes(type) && typeof body === 'string') {
     const read = readDefinitionText(body);
     if (!read.ok) throw refused(read.problems);
-    return read.value;
+    document = read.value;
+  } else {
+    throw new UnsupportedMediaTypeException(
+      `the body must be a definition document: application/json or ${DEFINITION_YAML_TYPES[0]}`,
+    );
   }
-  throw new UnsupportedMediaTypeException(
-    `the body must be a definition document: application/json or ${DEFINITION_YAML_TYPES[0]}`,
-  );
+  if (exceedsDepth(document, MAX_DEFINITION_DEPTH)) {
+    const message = `nested deeper than ${MAX_DEFINITION_DEPTH} levels`;
+    throw new InvalidRequestException([{ field: 'body', message }]);
+  }
+  return document;
 }
 
 function definitionProblem(error: unknown): unknown {

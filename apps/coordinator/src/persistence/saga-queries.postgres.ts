@@ -85,6 +85,12 @@ interface ViewRow extends SummaryRow {
 /** The columns a {@link SagaSummary} is read from (see toSummary). */
 export const SUMMARY_COLUMNS = `id, saga_type, saga_version, status, idempotency_key, created_at, updated_at`;
 
+/**
+ * The most audit lines `GET /sagas/:id` shows, the latest: a step retried for days (after the
+ * pivot, without end) would otherwise make every view read its whole log.
+ */
+export const HISTORY_LINES = 500;
+
 // One statement, so the saga, its steps (in its state) and its history come from one snapshot.
 const VIEW_SQL = `
   SELECT ${SUMMARY_COLUMNS}, state, trace_context->>'traceparent' AS traceparent,
@@ -95,11 +101,13 @@ const VIEW_SQL = `
           min((t.value->>'dueAt')::float8) AS due_ms
         FROM jsonb_each(s.timers) t WHERE t.key ~ '^[^:]+:[^:]+:[0-9]+$' GROUP BY 1) w)
       AS wakeups,
+    -- The latest lines, and one more to tell whether earlier ones were left out.
     COALESCE((SELECT json_agg(json_build_object(
         'at', a.at, 'eventType', a.event_type, 'fromStatus', a.from_status,
         'toStatus', a.to_status, 'stepId', a.step_id, 'attempt', a.attempt,
         'actor', a.actor, 'applied', a.applied, 'detail', a.detail) ORDER BY a.id)
-      FROM ${auditLinesOf('s.id')} a), '[]') AS history
+      FROM (SELECT * FROM ${auditLinesOf('s.id')} l ORDER BY l.id DESC LIMIT ${HISTORY_LINES + 1}) a),
+      '[]') AS history
   FROM sagas s WHERE s.id = $1`;
 
 /**
@@ -132,7 +140,11 @@ export class PostgresSagaQueries implements SagaQueries {
       cause: (state.cause ?? null) as JsonValue,
       reason: typeof state.reason === 'string' ? state.reason : null,
       steps: this.orderSteps(row),
-      history: row.history.map((entry) => ({ ...entry, at: toIso(entry.at) })),
+      // Read newest first, one more than shown: the oldest of them tells of earlier lines.
+      history: row.history
+        .slice(row.history.length > HISTORY_LINES ? 1 : 0)
+        .map((entry) => ({ ...entry, at: toIso(entry.at) })),
+      historyTruncated: row.history.length > HISTORY_LINES,
     };
   }
 
