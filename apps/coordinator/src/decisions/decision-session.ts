@@ -116,6 +116,15 @@ export class DecisionSession {
     }
   }
 
+  /**
+   * Arms none of the timers of `ids` this session planned: each waits with its held command,
+   * to be armed when that command goes (a resume re-arms the reply timeouts of steps in flight,
+   * whose command may still be held).
+   */
+  leaveToHeldCommands(ids: readonly string[]): void {
+    for (const id of ids) this.writes.timers.delete(id);
+  }
+
   /** Counts an outcome for the participant of `stepId` once the transaction commits. */
   noteOutcome(state: SagaState, stepId: string, healthy: boolean): void {
     const participant = this.participantOf(state, stepId);

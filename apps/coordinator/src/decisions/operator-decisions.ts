@@ -5,6 +5,7 @@ import type { OperatorActionAnswer } from '../application/saga-operations.js';
 import type { UndeliverableRow } from '../outbox/set-aside-rows.js';
 import type { SagaTransaction } from '../saga-store/saga-store.js';
 import { SAGA_ID, type DecisionRunner } from './decision-runner.js';
+import type { DecisionSession } from './decision-session.js';
 
 /** An operator's action on a saga, with who asks and why (the audit records both). */
 export type OperatorAction =
@@ -76,6 +77,8 @@ export class OperatorDecisions {
         if (applied.rejection !== undefined) refused.set(sagaId, applied.rejection.message);
         else await releaseWhenUnstuck(tx, saga.state.status, applied.state.status, sagaId);
       }
+      if (taken.action.type === 'resume')
+        await leaveTimersOfHeldCommands(tx, session, sagas.keys());
       await record(tx.sql, refused);
       return taken.sagaIds.length;
     });
@@ -118,6 +121,7 @@ export class OperatorDecisions {
       const applied = session.apply(saga, event(action, now));
       if (applied.rejection === undefined) {
         await releaseWhenUnstuck(tx, saga.state.status, applied.state.status, sagaId);
+        if (action.type === 'resume') await leaveTimersOfHeldCommands(tx, session, [sagaId]);
       }
       return applied;
     });
@@ -133,6 +137,19 @@ function event(action: OperatorAction, now: number): EngineEvent {
 
 function withReason<T extends object>(action: T, reason: string | undefined): T {
   return reason ? { ...action, reason } : action;
+}
+
+/**
+ * A resume arms again the reply timeouts of the steps in flight; a step whose command is still
+ * held (its participant at its cap, or its breaker open) has its timer with that command, armed
+ * when it goes: armed now, it would count from the resume and could fire before the send.
+ */
+async function leaveTimersOfHeldCommands(
+  tx: SagaTransaction,
+  session: DecisionSession,
+  sagaIds: Iterable<string>,
+): Promise<void> {
+  session.leaveToHeldCommands(await tx.heldReplyTimers([...sagaIds]));
 }
 
 /**

@@ -83,6 +83,23 @@ export type RestampCommand = (sagaId: string, payload: JsonValue, sentAt: string
  * never sent; a cancelled saga still awaits its running steps, so theirs go out (and are then
  * compensated). Call inside a transaction.
  */
+/**
+ * The ids of the reply timers held with the named sagas' commands: each is armed when its
+ * command is released, so a decision must not arm it before (see OperatorDecisions.operate).
+ */
+export async function heldReplyTimerIds(
+  sql: SqlRunner,
+  sagaIds: readonly string[],
+): Promise<string[]> {
+  if (sagaIds.length === 0) return [];
+  const rows = await sql.query<{ id: string }>(
+    `SELECT reply_timer->>'id' AS id FROM held_commands
+     WHERE saga_id = ANY($1::uuid[]) AND reply_timer IS NOT NULL`,
+    [[...sagaIds]],
+  );
+  return rows.map((row) => row.id);
+}
+
 export async function releaseHeld(
   sql: SqlRunner,
   participant: string,

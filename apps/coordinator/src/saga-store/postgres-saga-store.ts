@@ -16,7 +16,11 @@ import {
   takeDueTimers,
   type SagaVersion,
 } from '../persistence/saga-timers.js';
-import { holdCommands, type HeldCommandRow } from '../resilience/held-commands.js';
+import {
+  heldReplyTimerIds,
+  holdCommands,
+  type HeldCommandRow,
+} from '../resilience/held-commands.js';
 import type { SagaStore, SagaTransaction } from './saga-store.js';
 
 /** How the store writes rows. */
@@ -93,6 +97,10 @@ class PostgresTransaction implements SagaTransaction {
 
   releaseSetAside(sagaId: string) {
     return releaseSetAside(this.sql, sagaId);
+  }
+
+  heldReplyTimers(sagaIds: readonly string[]) {
+    return heldReplyTimerIds(this.sql, sagaIds);
   }
 
   write(rows: DecisionRows) {

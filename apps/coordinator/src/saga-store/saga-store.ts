@@ -41,6 +41,8 @@ export interface SagaTransaction extends DecisionWriter {
   setAside(rows: readonly UndeliverableRow[]): Promise<UndeliverableRow[]>;
   /** Sends a saga's rows set aside again, once it is no longer stuck (see releaseSetAside). */
   releaseSetAside(sagaId: string): Promise<void>;
+  /** The reply timers held with the named sagas' commands (see heldReplyTimerIds). */
+  heldReplyTimers(sagaIds: readonly string[]): Promise<string[]>;
   /**
    * The transaction's SQL, for work of another module that joins the decision's transaction
    * (a bulk operation takes its chunk and records what was refused in it).
