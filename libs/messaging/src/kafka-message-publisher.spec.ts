@@ -41,28 +41,43 @@ const message = (topic: string, key: string, value: string) => ({
 });
 
 describe('the Kafka publisher', () => {
-  it('sends one batch at a time: a batch waits until the one before has settled, and a failure changes the producer first', async () => {
-    const calls: { producer: number; settle: (error?: Error) => void }[] = [];
+  /** A Kafka client whose batches settle when the test says, each with its topics and producer. */
+  function heldKafka() {
+    const calls: {
+      producer: number;
+      topics: string[];
+      settle: (error?: Error) => void;
+    }[] = [];
+    const disconnected: number[] = [];
     let made = 0;
     const kafka = {
       producer() {
         const id = ++made;
         return {
           connect: async () => undefined,
-          disconnect: async () => undefined,
-          sendBatch: () =>
+          disconnect: async () => void disconnected.push(id),
+          sendBatch: (batch: ProducerBatch) =>
             new Promise<void>((resolve, reject) => {
-              calls.push({ producer: id, settle: (error) => (error ? reject(error) : resolve()) });
+              calls.push({
+                producer: id,
+                topics: (batch.topicMessages ?? []).map((entry) => entry.topic),
+                settle: (error) => (error ? reject(error) : resolve()),
+              });
             }),
         } as unknown as Producer;
       },
     } as unknown as Kafka;
-    const publisher = new KafkaMessagePublisher(kafka, options, silentTransportLogger);
     const flush = () => new Promise((resolve) => setImmediate(resolve));
+    return { kafka, calls, disconnected, flush };
+  }
+
+  it('sends a batch once those before it to the same topic have settled, and a failure changes the producer first', async () => {
+    const { kafka, calls, flush } = heldKafka();
+    const publisher = new KafkaMessagePublisher(kafka, options, silentTransportLogger);
 
     const first = publisher.publish([message('a', 'k', '1')]);
-    const second = publisher.publish([message('a', 'k', '2')]);
-    const third = publisher.publish([message('a', 'k', '3')]);
+    const second = publisher.publish([message('a', 'k', '2'), message('b', 'k', '2')]);
+    const third = publisher.publish([message('b', 'k', '3')]);
     await flush();
     // The first is in flight: kafkajs would give the second the first's sequence numbers again
     // if the first failed after it was written.
@@ -77,6 +92,25 @@ describe('the Kafka publisher', () => {
     expect(calls.map((call) => call.producer)).toEqual([1, 2, 2]);
     calls[2]!.settle();
     await expect(third).resolves.toBeUndefined();
+  });
+
+  it('sends batches of other topics at once, and disconnects a failed producer once they have settled', async () => {
+    const { kafka, calls, disconnected, flush } = heldKafka();
+    const publisher = new KafkaMessagePublisher(kafka, options, silentTransportLogger);
+
+    // A topic that is gone (kafkajs retries it for seconds) holds up no other topic.
+    const gone = publisher.publish([message('gone', 'k', '1')]);
+    const other = publisher.publish([message('b', 'k', '2')]);
+    await flush();
+    expect(calls.map((call) => call.topics)).toEqual([['gone'], ['b']]);
+    calls[0]!.settle(new Error('This server does not host this topic-partition'));
+    await expect(gone).rejects.toThrow('does not host');
+    await flush();
+    expect(disconnected).toEqual([]); // the other batch is still on it
+    calls[1]!.settle();
+    await expect(other).resolves.toBeUndefined();
+    await flush();
+    expect(disconnected).toEqual([1]);
   });
 
   it('sends one batch per call through an idempotent producer, waiting for all replicas', async () => {

@@ -17,17 +17,21 @@ export interface KafkaRecordSender {
  *
  * kafkajs rolls a partition's sequence numbers back when a produce request fails, and if that
  * request was in fact written (a timeout, NOT_ENOUGH_REPLICAS_AFTER_APPEND), the next request
- * would reuse them and the broker would drop it as a duplicate while acknowledging it: the
- * message is lost, its sender told it went. So one batch is sent at a time (a batch that waits
- * for the broker lock inside kafkajs would take the rolled-back numbers while the failed one is
- * retried), and after a failed publish the producer is replaced: a new producer id starts clean.
- * kafkajs sends one request per broker at a time for an idempotent producer anyway.
+ * to that partition would reuse them and the broker would drop it as a duplicate while
+ * acknowledging it: the message is lost, its sender told it went. So a batch waits for the
+ * batches before it that share a topic with it (a batch waiting for the broker lock inside
+ * kafkajs would take the rolled-back numbers while the failed one is retried); batches of other
+ * topics go at once, so a topic that is gone, which kafkajs retries for seconds, holds up only
+ * its own. After a failed publish the producer is replaced (a new producer id starts clean),
+ * and the old one is disconnected once the batches still on it have settled.
  */
 export class KafkaMessagePublisher implements MessagePublisher, KafkaRecordSender {
   private producer: Promise<Producer> | undefined;
   private closed = false;
-  /** Settles once the batches handed in so far are sent or failed: the next one waits for it. */
-  private lastSend: Promise<unknown> = Promise.resolve();
+  /** Per topic, settles once the batches to it handed in so far are sent or failed. */
+  private readonly lastSendTo = new Map<string, Promise<unknown>>();
+  /** Per producer, the batches on it not yet settled. */
+  private readonly onProducer = new Map<Promise<Producer>, Set<Promise<unknown>>>();
 
   constructor(
     private readonly kafka: Kafka,
@@ -54,25 +58,39 @@ export class KafkaMessagePublisher implements MessagePublisher, KafkaRecordSende
     await connected?.disconnect();
   }
 
-  /** Sends the batch once those handed in before it are sent or failed (see the class). */
+  /** Sends the batch once those handed in before it to any of its topics have settled. */
   private send(topicMessages: TopicMessages[]): Promise<void> {
-    const sent = this.lastSend.then(() => this.sendNow(topicMessages));
-    this.lastSend = sent.catch(() => undefined);
+    const topics = [...new Set(topicMessages.map((entry) => entry.topic))];
+    const before = topics.flatMap((topic) => this.lastSendTo.get(topic) ?? []);
+    const sent = Promise.all(before).then(() => this.sendNow(topicMessages));
+    const settled = sent.catch(() => undefined);
+    for (const topic of topics) this.lastSendTo.set(topic, settled);
+    void settled.then(() => {
+      for (const topic of topics) {
+        if (this.lastSendTo.get(topic) === settled) this.lastSendTo.delete(topic);
+      }
+    });
     return sent;
   }
 
   private async sendNow(topicMessages: TopicMessages[]): Promise<void> {
     const pending = this.connected();
     const producer = await pending;
+    const sending = producer.sendBatch({
+      topicMessages,
+      acks: -1,
+      timeout: this.options.producer.ackTimeoutMs,
+    });
+    const batches = this.onProducer.get(pending) ?? new Set<Promise<unknown>>();
+    this.onProducer.set(pending, batches);
+    batches.add(sending);
     try {
-      await producer.sendBatch({
-        topicMessages,
-        acks: -1,
-        timeout: this.options.producer.ackTimeoutMs,
-      });
+      await sending;
     } catch (error) {
       this.replace(pending, error);
       throw error;
+    } finally {
+      batches.delete(sending);
     }
   }
 
@@ -101,6 +119,13 @@ export class KafkaMessagePublisher implements MessagePublisher, KafkaRecordSende
       component: 'kafka-publisher',
       error: describeError(error),
     });
-    void failed.then((producer) => producer.disconnect()).catch(() => undefined);
+    // Batches of other topics may still be on it: disconnected under them, kafkajs would
+    // reconnect it to retry them, and nothing would close it.
+    const still = [...(this.onProducer.get(failed) ?? [])];
+    this.onProducer.delete(failed);
+    void Promise.allSettled(still)
+      .then(() => failed)
+      .then((producer) => producer.disconnect())
+      .catch(() => undefined);
   }
 }
