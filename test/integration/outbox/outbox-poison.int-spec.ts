@@ -223,17 +223,30 @@ describe('a poison outbox row on the real Kafka and Postgres', () => {
       { timeoutMs: 30_000, intervalMs: 50 },
     );
     expect((await sagaView(ended)).status).toBe('completed');
-
     await participants.transport.administrator.ensureTopics([{ topic: revoked, partitions: 1 }]);
+    // The breaker's next event, sendable at once, waits behind the one set aside until that one
+    // is released and sent: it must not overtake it.
+    const [laterRow] = await environment.db.query<{ id: string }>(
+      `INSERT INTO outbox (saga_id, lane, topic, message_key, headers, payload)
+       VALUES (NULL, 0, $1, 'payments', $2, '{}') RETURNING id::text AS id`,
+      [revoked, JSON.stringify({ [HEADERS.messageId]: 'breaker-later' })],
+    );
     await waitFor(
-      'both rows to be sent',
-      async () => (await sent(endedRow!)) === true && (await sent(noSagaRow!.id)) === true,
+      'the rows to be sent',
+      async () =>
+        (await sent(endedRow!)) === true &&
+        (await sent(noSagaRow!.id)) === true &&
+        (await sent(laterRow!.id)) === true,
       { timeoutMs: 30_000, intervalMs: 100 },
     );
     const onTopic = (await readTopics([revoked])).map(
       (record) => record.headers[HEADERS.messageId],
     );
     expect(onTopic).toEqual(expect.arrayContaining([`late-${ended}`, 'breaker-event']));
+    expect(onTopic.filter((id) => id?.startsWith('breaker-'))).toEqual([
+      'breaker-event',
+      'breaker-later',
+    ]);
     // The stuck saga's row set aside waits for its resume: the same release passed it by.
     expect((await outboxRow(missingTopic))?.set_aside_at).not.toBeNull();
     expect((await sagaView(poisoned)).status).toBe('stuck');

@@ -183,8 +183,8 @@ export class OutboxRelay {
 
   /**
    * Releases the rows set aside `retryUnheldAfterMs` ago that no resume can release, so that
-   * they are tried again once their cause is fixed (a topic created, an ACL granted): at most
-   * once a `retryUnheldAfterMs` (or 30 s if that is longer), and the rows of stuck sagas stay
+   * they are tried again once their cause is fixed (a topic created, an ACL granted): looked for
+   * every `retryUnheldAfterMs`, or every 30 s if that is shorter; the rows of stuck sagas stay
    * for their resume.
    */
   async releaseUnheld(now = Date.now()): Promise<number> {
@@ -345,7 +345,9 @@ interface ClaimedRow {
 
 /**
  * The lane's unsent rows up to the newest one past the grace period, oldest first, leaving out
- * rows set aside and every row of a saga that has one (they would overtake it), and every row
+ * rows set aside and every row of a saga that has one (they would overtake it; for rows of no
+ * saga, the later rows of the same topic and key: a breaker's `closed` behind its `opened`),
+ * and every row
  * of a saga with an earlier unsent row in another lane (a saga's rows lie in two lanes once
  * OUTBOX_LANES changed; lanes are drained one at a time, so it waits for that lane's turn,
  * found by the unsent rows' index by saga). The cut is by id, not by each row's age: a row's
@@ -374,6 +376,9 @@ async function claimLane(
      FROM outbox o, cutoff
      WHERE o.lane = $1 AND o.sent_at IS NULL AND o.set_aside_at IS NULL AND o.id <= cutoff.id
        AND NOT EXISTS (SELECT 1 FROM outbox a WHERE a.saga_id = o.saga_id AND a.set_aside_at IS NOT NULL)
+       AND (o.saga_id IS NOT NULL OR NOT EXISTS (SELECT 1 FROM outbox a
+         WHERE a.saga_id IS NULL AND a.set_aside_at IS NOT NULL AND a.id < o.id
+           AND a.topic = o.topic AND a.message_key = o.message_key))
        AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.saga_id = o.saga_id AND e.sent_at IS NULL
          AND e.id < o.id AND e.lane <> o.lane)
      ORDER BY o.id LIMIT $2 FOR UPDATE OF o SKIP LOCKED`,
