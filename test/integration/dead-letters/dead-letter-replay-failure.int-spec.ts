@@ -207,5 +207,12 @@ describe('replaying dead letters when the broker fails', () => {
       '{"offset":9}',
     ]);
     expect(await pending()).toEqual(expect.arrayContaining([lostId, otherLostId]));
+    // Those that do not open count against a call's bound: it stops, and says more wait.
+    const bounded = new DeadLetterReplayer(database, publisher, { maxPerCall: 1 }, sealer);
+    expect(await bounded.replayPending('ops')).toEqual({
+      replayed: [],
+      more: true,
+      unopenable: [lostId],
+    });
   });
 });

@@ -78,14 +78,16 @@ export class DeadLetterReplayer {
 
   /**
    * Replays the dead letters never replayed (those of `originalTopic` only, when given), oldest
-   * first, in chunks; stops after `maxPerCall`. Ones whose value was cut are left alone. On a
-   * failed publish, the chunks already acknowledged stay replayed and the error says how many.
+   * first, in chunks; stops after taking `maxPerCall` (replayed, or passed by as unopenable).
+   * Ones whose value was cut are left alone. On a failed publish, the chunks already
+   * acknowledged stay replayed and the error says how many.
    */
   async replayPending(actor: string, originalTopic?: string): Promise<ReplayAnswer> {
     const replayed: string[] = [];
     const unopenable: string[] = [];
-    while (replayed.length < this.maxPerCall) {
-      const limit = Math.min(this.chunkSize, this.maxPerCall - replayed.length);
+    // Every dead letter taken counts against the bound, those that do not open too.
+    while (replayed.length + unopenable.length < this.maxPerCall) {
+      const limit = Math.min(this.chunkSize, this.maxPerCall - replayed.length - unopenable.length);
       let chunk: ReplayedChunk;
       try {
         chunk = await this.replayChunk(actor, limit, unopenable, originalTopic);
