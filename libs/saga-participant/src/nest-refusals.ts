@@ -6,17 +6,34 @@ import { BusinessRefusal } from './business-refusal.js';
 const GUARD_REFUSAL = 'Forbidden resource';
 
 /**
+ * The 4xx statuses that say the command itself is refused, the same on every retry: what a
+ * pipe (400, 422) or a guard (401, 403) says no to. Others, thrown from the method's body or a
+ * client it calls, may pass (408, 409, 425, 429): they stay technical errors, retried.
+ */
+const FINAL_STATUSES: ReadonlySet<number> = new Set([
+  HttpStatus.BAD_REQUEST,
+  HttpStatus.UNAUTHORIZED,
+  HttpStatus.FORBIDDEN,
+  HttpStatus.NOT_FOUND,
+  HttpStatus.UNPROCESSABLE_ENTITY,
+]);
+
+/**
  * The refusal a `@SagaCommand` method's pipes and guards mean, or undefined for any other throw:
- * a pipe's 400 (a `ValidationPipe` that rejects the payload) is the contract's `failure`
- * `INVALID_PAYLOAD`; another 4xx, and a guard that says no, a `failure` coded after it. Each
- * would fail the same way on every retry, so it is no technical `error`: the coordinator would
- * retry it for ever after the pivot. Messages are Nest's own or the pipe's property problems,
- * never the payload's values.
+ * a pipe's 400 or 422 (a `ValidationPipe` that rejects the payload) is the contract's `failure`
+ * `INVALID_PAYLOAD`; a 401, 403 or 404, and a guard that says no, a `failure` coded after it.
+ * Each would fail the same way on every retry, so it is no technical `error`: the coordinator
+ * would retry it for ever after the pivot. Messages are the kit's own, or the pipe's property
+ * problems, never the exception's message (it may quote the payload).
  */
 export function refusalOfNest(error: unknown): BusinessRefusal | undefined {
   if (error instanceof HttpException) {
     const status = error.getStatus();
-    if (status === Number(HttpStatus.BAD_REQUEST)) {
+    if (!FINAL_STATUSES.has(status)) return undefined;
+    if (
+      status === Number(HttpStatus.BAD_REQUEST) ||
+      status === Number(HttpStatus.UNPROCESSABLE_ENTITY)
+    ) {
       const problems = problemsOf(error.getResponse());
       return new BusinessRefusal(
         'INVALID_PAYLOAD',
@@ -24,10 +41,8 @@ export function refusalOfNest(error: unknown): BusinessRefusal | undefined {
         problems === undefined ? undefined : { problems },
       );
     }
-    if (status >= 400 && status < 500) {
-      return new BusinessRefusal(HttpStatus[status] ?? `HTTP_${status}`, error.message);
-    }
-    return undefined;
+    const code = HttpStatus[status] ?? `HTTP_${status}`;
+    return new BusinessRefusal(code, `the handler refused the command (${status} ${code})`);
   }
   if (error instanceof RpcException && error.message === GUARD_REFUSAL) {
     return new BusinessRefusal('FORBIDDEN', 'a guard of the handler refused the command');

@@ -2,8 +2,9 @@
  * What a handler changed outside its transaction (in memory), with how to take it back: the
  * store runs these, newest first, when the transaction does not commit (a technical error, a
  * lost connection, a rerun) and when the handler refuses (its writes are undone then), so what
- * the handler keeps in memory never runs ahead of what the database says was done. A commit whose outcome is unknown (the connection died during
- * COMMIT) is taken back too: the redelivery then finds the stored outcome, or runs afresh.
+ * the handler keeps in memory never runs ahead of what the database says was done. A commit
+ * whose outcome is unknown (the connection died during COMMIT) is taken back too: the
+ * redelivery then finds the stored outcome, or runs afresh.
  */
 export class RollbackActions {
   private actions: (() => void)[] = [];

@@ -1,6 +1,8 @@
 import {
   BadRequestException,
   Controller,
+  HttpException,
+  HttpStatus,
   Module,
   UseGuards,
   UsePipes,
@@ -292,10 +294,21 @@ describe('the saga participant server', () => {
       release() {
         return { released: true };
       }
+
+      // A rate limit met by the method's body passes: a technical error, retried.
+      @SagaCommand('inventory.count', { participant: 'inventory' })
+      count() {
+        throw new HttpException('rate limited for tok_4111', HttpStatus.TOO_MANY_REQUESTS);
+      }
     }
     const nest = await applicationWith([GuardedController], ['inventory']);
     await nest.app.startAllMicroservices();
-    await nest.send('inventory', commandFor(), inventoryCommand('inventory.release'));
+    await nest.send(
+      'inventory',
+      commandFor(),
+      inventoryCommand('inventory.release'),
+      inventoryCommand('inventory.count'),
+    );
     expect(nest.outcomes()).toEqual([
       {
         status: 'failure',
@@ -308,6 +321,7 @@ describe('the saga participant server', () => {
         code: 'FORBIDDEN',
         message: 'a guard of the handler refused the command',
       },
+      { status: 'error', code: 'INTERNAL', message: 'inventory could not handle inventory.count' },
     ]);
     await nest.close();
   });
