@@ -60,6 +60,12 @@ export function nextOffset(offset: string): string {
 
 const GAVE_UP = Symbol('gave up');
 
+/**
+ * The longest a batch handler is heartbeated for (see heartbeatingWhile): the decisions' own
+ * bounds (statement 30 s, query 35 s, lock and pool waits) end a slow one far sooner.
+ */
+export const HEARTBEATING_HANDLER_MS = 300_000;
+
 /** The longest a batch is held while the consumer is paused before it is given up (see holdWhilePaused). */
 export const HOLD_LIMIT_MS = 30_000;
 
@@ -124,14 +130,29 @@ export function createEachBatchHandler(
    * Runs `work`, heartbeating every heartbeat interval while it runs: a handler slowed by its
    * database (a lock wait, a statement timeout) must not cost the member its partitions and the
    * group a rebalance, whose new owner would handle the same messages again. A heartbeat's
-   * failure is left to the next one after the chunk, or to the commit, which report it.
+   * failure is left to the next one after the chunk, or to the commit, which report it. Past
+   * HEARTBEATING_HANDLER_MS the handler is taken for hung: the heartbeats stop, so that the
+   * session ends and another member takes its partitions.
    */
   async function heartbeatingWhile<T>(
     payload: EachBatchPayload,
     work: () => Promise<T>,
   ): Promise<T> {
+    let beats = 0;
     const beating = setInterval(() => {
-      payload.heartbeat().catch(() => undefined);
+      beats += 1;
+      if (beats * options.heartbeatIntervalMs <= HEARTBEATING_HANDLER_MS) {
+        payload.heartbeat().catch(() => undefined);
+        return;
+      }
+      clearInterval(beating);
+      logger.log('warn', 'A batch handler has run too long: its partitions are left to others', {
+        component: 'kafka-consumer',
+        groupId,
+        topic: payload.batch.topic,
+        partition: payload.batch.partition,
+        runningMs: beats * options.heartbeatIntervalMs,
+      });
     }, options.heartbeatIntervalMs);
     try {
       return await work();

@@ -61,7 +61,7 @@ describe('WakeupDecisions', () => {
       ]);
       expect(warn.mock.calls.map(([line]) => line)).toEqual([
         expect.stringMatching(
-          /^2 saga\(s\) of order v7 have timers due since 2026-12-01T10:00:00.000Z that no instance has fired: this instance cannot run that definition version \(it knows order v1\)/,
+          /^2 saga\(s\) of order v7 have timers overdue since 2026-12-01T10:00:00.000Z: this instance cannot run that definition version \(it knows order v1\)/,
         ),
       ]);
     } finally {

@@ -59,8 +59,8 @@ export class WakeupDecisions {
 
   /**
    * Warns, a line per version, of the definition versions this instance cannot run whose sagas
-   * have wake-ups overdue by `overdueMs` or more: no instance that can has fired them (see
-   * findOverdueOfOtherVersions). Resolves with those versions.
+   * have wake-ups overdue by `overdueMs` or more: no instance that can has fired them yet (none
+   * runs, or those that do are behind; see findOverdueOfOtherVersions). Resolves with them.
    */
   async warnOfOverdueVersions(overdueMs: number): Promise<OverdueVersion[]> {
     const known = this.knownVersions();
@@ -68,7 +68,7 @@ export class WakeupDecisions {
     const knownText = known.map((v) => `${v.sagaType} v${v.sagaVersion}`).join(', ') || 'none';
     for (const version of overdue) {
       this.logger.warn(
-        `${version.sagas} saga(s) of ${version.sagaType} v${version.sagaVersion} have timers due since ${version.dueSince.toISOString()} that no instance has fired: this instance cannot run that definition version (it knows ${knownText}); run one that can (was a release rolled back past the one that defined it?)`,
+        `${version.sagas} saga(s) of ${version.sagaType} v${version.sagaVersion} have timers overdue since ${version.dueSince.toISOString()}: this instance cannot run that definition version (it knows ${knownText}); they wait for an instance that can (is one running? was a release rolled back past the one that defined it?)`,
       );
     }
     return overdue;

@@ -252,13 +252,13 @@ export class SagaDefinitionsController {
   }
 }
 
-/** The document a request carries: a JSON body as parsed, a YAML one read here. */
 /**
  * The deepest a definition document may nest (its input schema nests two levels per object):
  * deeper, copying or comparing it could overflow the stack.
  */
 const MAX_DEFINITION_DEPTH = 64;
 
+/** The document a request carries: a JSON body as parsed, a YAML one read here. */
 function documentIn(contentType: string | undefined, body: unknown): unknown {
   const type = contentType?.split(';')[0]?.trim().toLowerCase() ?? '';
   let document: unknown;

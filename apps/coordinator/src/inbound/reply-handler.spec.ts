@@ -85,7 +85,7 @@ describe('the reply batch handler', () => {
       ['saga-2', { status: 'failure', code: 'DECLINED', message: 'no' }],
     ]);
     expect(outcome.deadLetters.map((d) => [batch.indexOf(d.message), d.reason])).toEqual([
-      [2, 'reply larger than 1000 bytes'],
+      [2, 'reply larger than 16000 bytes, not read'],
     ]);
   });
 

@@ -13,25 +13,24 @@ import { replySpanAttributes } from '../observability/reply-span-attributes.js';
 import type { SagaDecisions } from '../decisions/saga-decisions.js';
 
 /**
- * Handles a batch from `saga.replies`: a reply is untrusted input. One that is larger than
- * `maxReplyBytes` is applied with its outcome cut down (its status, without its result or
- * details: the participant did act), unless it is malformed or much larger still. One that is
- * malformed, off-schema (unknown fields too) or whose headers contradict the contract is
- * dead-lettered with the reason; the rest are applied in one transaction, and one
- * that names no saga here (another deployment's, or long since deleted), or a saga of a
- * definition version this instance cannot run, is dead-lettered after it, changing nothing.
- * Throwing
- * (database down) makes the consumer retry the whole batch; nothing is acknowledged before the
- * transaction commits.
- * Each valid reply gets a `process <topic>` span, child of the participant's `send` span,
- * ended once the batch commits.
- */
-/**
  * How much larger than `maxReplyBytes` a reply may be and still be read, to be applied cut down
  * (cutDownOutcome); larger, it is dead-lettered unread.
  */
 const MAX_READ_FACTOR = 16;
 
+/**
+ * Handles a batch from `saga.replies`: a reply is untrusted input. One that is larger than
+ * `maxReplyBytes` is applied with its outcome cut down (its status, without its result or
+ * details: the participant did act), unless it is malformed or much larger still. One that is
+ * malformed, off-schema (unknown fields too) or whose headers contradict the contract is
+ * dead-lettered with the reason; the rest are applied in one transaction, and one that names no
+ * saga here (another deployment's, or long since deleted), or a saga of a definition version
+ * this instance cannot run, is dead-lettered after it, changing nothing. Throwing (database
+ * down) makes the consumer retry the whole batch; nothing is acknowledged before the
+ * transaction commits.
+ * Each valid reply gets a `process <topic>` span, child of the participant's `send` span,
+ * ended once the batch commits.
+ */
 export function replyBatchHandler(decisions: SagaDecisions, maxReplyBytes: number): BatchHandler {
   return async (messages) => {
     const deadLetters: DeadLetter[] = [];
@@ -45,7 +44,8 @@ export function replyBatchHandler(decisions: SagaDecisions, maxReplyBytes: numbe
       }
       const bytes = Buffer.byteLength(message.value, 'utf8');
       if (bytes > MAX_READ_FACTOR * maxReplyBytes) {
-        deadLetters.push({ message, reason: `reply larger than ${maxReplyBytes} bytes` });
+        const reason = `reply larger than ${MAX_READ_FACTOR * maxReplyBytes} bytes, not read`;
+        deadLetters.push({ message, reason });
         continue;
       }
       const decoded = decodeMessage(replyMessageSchema, message.value);
