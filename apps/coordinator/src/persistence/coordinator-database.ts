@@ -1,6 +1,7 @@
 import { DataSource } from 'typeorm';
 import { PGliteDriver } from 'typeorm-pglite';
 import { PoolDatabase, SingleConnectionDatabase, type Database } from '#postgres';
+import { lockDataDir, unlockDataDir } from './data-dir-lock.js';
 import { postgresDataSourceOptions } from './data-source-options.js';
 import { coordinatorMigrations } from './migrations/index.js';
 import type { SchemaLocation } from './schema-migrations.js';
@@ -23,7 +24,7 @@ export function coordinatorDatabase(
 ): Database {
   if (!settings.databaseUrl) {
     const dataDir = settings.embeddedDataDir;
-    return new SingleConnectionDatabase(
+    return new EmbeddedDatabase(
       new DataSource({
         type: 'postgres',
         driver: new PGliteDriver(dataDir ? { dataDir } : {}).driver,
@@ -32,6 +33,7 @@ export function coordinatorDatabase(
         migrationsTableName: 'coordinator_migrations',
         migrationsTransactionMode: 'all',
       }),
+      dataDir,
     );
   }
   return PoolDatabase.connect({
@@ -42,6 +44,29 @@ export function coordinatorDatabase(
     applicationName: settings.databaseApplicationName ?? 'saga-coordinator',
     ...(onIdleError === undefined ? {} : { onIdleError }),
   });
+}
+
+/**
+ * The embedded database, on its data directory when it has one: taken for this process before
+ * PGlite opens it (lockDataDir), given back once it is closed.
+ */
+class EmbeddedDatabase extends SingleConnectionDatabase {
+  constructor(
+    dataSource: DataSource,
+    private readonly dataDir: string | undefined,
+  ) {
+    super(dataSource);
+  }
+
+  override async open(): Promise<void> {
+    if (this.dataDir !== undefined) lockDataDir(this.dataDir);
+    await super.open();
+  }
+
+  override async close(): Promise<void> {
+    await super.close();
+    if (this.dataDir !== undefined) unlockDataDir(this.dataDir);
+  }
 }
 
 /** Lends a TypeORM data source on the coordinator's schema to `use`, for its migrations. */
