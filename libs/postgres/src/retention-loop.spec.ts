@@ -55,6 +55,8 @@ describe('RetentionLoop', () => {
     const outcomes: [string, TaskOutcome][] = [];
     const keys: number[] = [];
     const heldElsewhere = 1_005;
+    let roundDone = (): void => undefined;
+    const done = new Promise<void>((resolve) => (roundDone = resolve));
     const loop = new RetentionLoop(
       fakeDatabase((key) => {
         keys.push(key);
@@ -65,16 +67,53 @@ describe('RetentionLoop', () => {
         lockNamespace: 1,
         batchPauseMs: 0,
         intervalMs: 3_600_000,
-        onTaskRun: (...run) => outcomes.push(run),
+        onTaskRun: (...run) => {
+          outcomes.push(run);
+          roundDone();
+        },
       },
     );
 
-    // A background round (it tries each lock once), which stop() waits for.
+    // A background round (it tries each lock once).
     loop.start();
+    await done;
     await loop.stop();
 
     expect(keys).toEqual([1_005, 1_000]);
     expect(outcomes).toEqual([['sagas', { done: 3 }]]);
+  });
+
+  it('starts no other task once stopped: the batch in hand finishes, and that is all', async () => {
+    const ran: string[] = [];
+    let finishBatch = (): void => undefined;
+    const slow: PurgeTask = {
+      name: 'sagas',
+      deleteBatch: () =>
+        new Promise<number>((resolve) => {
+          ran.push('sagas');
+          finishBatch = () => resolve(1);
+        }),
+    };
+    const other = (name: string): PurgeTask => ({
+      name,
+      deleteBatch: async () => {
+        ran.push(name);
+        return 0;
+      },
+    });
+    const loop = new RetentionLoop(
+      fakeDatabase(() => true),
+      [slow, other('audit'), other('outbox')],
+      { lockNamespace: 1, batchPauseMs: 0, intervalMs: 3_600_000 },
+    );
+
+    loop.start();
+    await new Promise((resolve) => setImmediate(resolve));
+    const stopped = loop.stop();
+    finishBatch();
+    await stopped;
+
+    expect(ran).toEqual(['sagas']);
   });
 
   it('refuses two tasks with one lock key (one would skip the other)', () => {

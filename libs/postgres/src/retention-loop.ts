@@ -98,6 +98,8 @@ export class RetentionLoop {
     const deleted: Record<string, number> = {};
     let failure: { error: unknown } | undefined;
     for (const [index, task] of this.tasks.entries()) {
+      // Stopped: no other task starts (the batch in hand has finished).
+      if (!wait && !this.running) break;
       try {
         const { total, ran } = await this.purge(task, this.lockKeys[index]!, wait);
         deleted[task.name] = total;
