@@ -67,6 +67,20 @@ describe('the Java shipping participant', () => {
     coordinator = await startCoordinator(environment, { TIME_SCALE: '0.1' });
   }, 120_000);
 
+  /** Starts an order saga per plan; their ids, in the plans' order. */
+  const startAll = async (plans: ReturnType<typeof orderPlans>) =>
+    (
+      await Promise.all(
+        plans.map((plan) =>
+          coordinator.decisions.start({
+            sagaType: 'order',
+            idempotencyKey: plan.idempotencyKey,
+            input: plan.input,
+          }),
+        ),
+      )
+    ).map((saga) => saga.sagaId);
+
   afterAll(async () => {
     await coordinator?.stop();
     await java?.stop();
@@ -77,16 +91,7 @@ describe('the Java shipping participant', () => {
 
   it('takes part in 200 order sagas: each ends as it must, no effect twice', async () => {
     const plans = orderPlans('java', SAGAS);
-    const started = await Promise.all(
-      plans.map((plan) =>
-        coordinator.decisions.start({
-          sagaType: 'order',
-          idempotencyKey: plan.idempotencyKey,
-          input: plan.input,
-        }),
-      ),
-    );
-    const ids = started.map((saga) => saga.sagaId);
+    const ids = await startAll(plans);
     const ended = await waitForSagas(environment.db, ids, ['completed', 'compensated'], 180_000);
 
     const statusOf = new Map(ended.map((saga) => [saga.id, saga.status]));
@@ -148,18 +153,9 @@ describe('the Java shipping participant', () => {
     );
     // Its partitions went on: new sagas end as they must.
     const plans = orderPlans('java-after', 6);
-    const started = await Promise.all(
-      plans.map((plan) =>
-        coordinator.decisions.start({
-          sagaType: 'order',
-          idempotencyKey: plan.idempotencyKey,
-          input: plan.input,
-        }),
-      ),
-    );
     const ended = await waitForSagas(
       environment.db,
-      started.map((saga) => saga.sagaId),
+      await startAll(plans),
       ['completed', 'compensated'],
       60_000,
     );

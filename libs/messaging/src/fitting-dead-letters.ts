@@ -1,17 +1,17 @@
 import type { Message } from 'kafkajs';
 import { DEAD_LETTER_HEADER_NAMES, DEAD_LETTER_HEADERS } from '#contracts';
 import { cutReason } from './dead-letter.js';
+import { sendInFittingHalves } from './fitting-halves.js';
 import { refusedAsTooLarge } from './send-refusal.js';
 
 /** Publishes dead-letter records to one topic (acks = all). */
 export type SendDeadLetters = (topic: string, records: readonly Message[]) => Promise<void>;
 
 /**
- * Sends dead letters so that their size never holds a partition up: records the broker refuses
- * as too large (a partition's batch past `max.message.bytes`, or one record) are sent again in
- * halves, in their order, and a single record it still refuses goes stripped (strippedDeadLetter).
- * Any other failure is thrown, for the caller to retry. A retry after a failure part-way sends
- * the first records again: the dead-letter index records each original offset once.
+ * Sends dead letters so that their size never holds a partition up (sendInFittingHalves): a
+ * single record the broker still refuses as too large goes stripped (strippedDeadLetter). A
+ * retry after a failure part-way sends the first records again: the dead-letter index records
+ * each original offset once.
  */
 export async function sendFittingDeadLetters(
   send: SendDeadLetters,
@@ -19,19 +19,14 @@ export async function sendFittingDeadLetters(
   records: readonly Message[],
   onStripped: (record: Message) => void = () => undefined,
 ): Promise<void> {
-  try {
-    await send(topic, records);
-  } catch (error) {
-    if (!refusedAsTooLarge(error)) throw error;
-    if (records.length > 1) {
-      const half = Math.ceil(records.length / 2);
-      await sendFittingDeadLetters(send, topic, records.slice(0, half), onStripped);
-      await sendFittingDeadLetters(send, topic, records.slice(half), onStripped);
-      return;
-    }
-    await sendStripped(send, topic, records[0]!);
-    onStripped(records[0]!);
-  }
+  await sendInFittingHalves(
+    (part) => send(topic, part),
+    records,
+    async (record) => {
+      await sendStripped(send, topic, record);
+      onStripped(record);
+    },
+  );
 }
 
 /** Longest reason a stripped dead letter keeps as a last resort, in characters. */

@@ -1,5 +1,5 @@
 import { cutDownOutcome, parseReplyMessage } from '#contracts';
-import { neverSendableCode, refusedAsTooLarge } from '#messaging';
+import { neverSendableCode, sendInFittingHalves } from '#messaging';
 import type { OutgoingMessage } from '#saga-core';
 
 /** Publishes replies in one call, all or none acknowledged (MessagePublisher.publish). */
@@ -18,24 +18,14 @@ export async function publishFittingReplies(
   replies: readonly OutgoingMessage[],
   onReplaced: (reply: OutgoingMessage, brokerCode: string) => void,
 ): Promise<void> {
-  try {
-    await publish(replies);
-  } catch (error) {
-    if (!refusedAsTooLarge(error)) throw error;
-    const code = neverSendableCode(error)!;
-    if (replies.length > 1) {
-      const half = Math.ceil(replies.length / 2);
-      await publishFittingReplies(publish, replies.slice(0, half), onReplaced);
-      await publishFittingReplies(publish, replies.slice(half), onReplaced);
-      return;
-    }
-    const reply = replies[0]!;
+  await sendInFittingHalves(publish, replies, async (reply, refusal) => {
+    const code = neverSendableCode(refusal)!;
     const standIn = replyTooLargeStandIn(reply, code);
-    if (standIn === undefined) throw error;
+    if (standIn === undefined) throw refusal;
     // A few kilobytes at most; should the broker refuse even that, it is thrown like any failure.
     await publish([standIn]);
     onReplaced(reply, code);
-  }
+  });
 }
 
 /**

@@ -42,18 +42,25 @@ describe('a poison outbox row on the real Kafka and Postgres', () => {
     expect(response.status).toBe(200);
     return (await response.json()) as SagaView;
   };
-  /** Inserts outbox rows in this order (lane 0: the only lane); resolves with their ids. */
+  /**
+   * Inserts outbox rows in this order (lane 0: the only lane), keyed by their saga, or by `key`
+   * for a row of no saga (a breaker event); resolves with their ids.
+   */
   const insertRows = async (
-    rows: { sagaId: string; topic: string; messageId: string; payload: unknown }[],
+    rows: (
+      | { sagaId: string; topic: string; messageId: string; payload: unknown }
+      | { sagaId: null; key: string; topic: string; messageId: string; payload: unknown }
+    )[],
   ): Promise<string[]> => {
     const ids: string[] = [];
     for (const row of rows) {
       const [inserted] = await environment.db.query<{ id: string }>(
         `INSERT INTO outbox (saga_id, lane, topic, message_key, headers, payload)
-         VALUES ($1::uuid, 0, $2, $1::text, $3, $4) RETURNING id`,
+         VALUES ($1::uuid, 0, $2, $3, $4, $5) RETURNING id`,
         [
           row.sagaId,
           row.topic,
+          row.sagaId ?? row.key,
           JSON.stringify({ [HEADERS.messageId]: row.messageId }),
           JSON.stringify(row.payload),
         ],
@@ -205,20 +212,15 @@ describe('a poison outbox row on the real Kafka and Postgres', () => {
     const revoked = `${environment.topicPrefix}revoked-topic`;
     // The last event of a saga that had ended, and a breaker event (no saga), to a topic that
     // is not there: nothing waits on them, so no resume can release them.
-    const [endedRow] = await insertRows([
+    const [endedRow, noSagaRow] = await insertRows([
       { sagaId: ended, topic: revoked, messageId: `late-${ended}`, payload: {} },
+      { sagaId: null, key: 'payments', topic: revoked, messageId: 'breaker-event', payload: {} },
     ]);
-    const [noSagaRow] = await environment.db.query<{ id: string }>(
-      `INSERT INTO outbox (saga_id, lane, topic, message_key, headers, payload)
-       VALUES (NULL, 0, $1, 'payments', $2, '{}') RETURNING id::text AS id`,
-      [revoked, JSON.stringify({ [HEADERS.messageId]: 'breaker-event' })],
-    );
     await waitFor(
       'both rows to be set aside',
       async () =>
         Boolean(
-          (await outboxRow(endedRow!))?.set_aside_at &&
-          (await outboxRow(noSagaRow!.id))?.set_aside_at,
+          (await outboxRow(endedRow!))?.set_aside_at && (await outboxRow(noSagaRow!))?.set_aside_at,
         ),
       { timeoutMs: 30_000, intervalMs: 50 },
     );
@@ -226,17 +228,15 @@ describe('a poison outbox row on the real Kafka and Postgres', () => {
     await participants.transport.administrator.ensureTopics([{ topic: revoked, partitions: 1 }]);
     // The breaker's next event, sendable at once, waits behind the one set aside until that one
     // is released and sent: it must not overtake it.
-    const [laterRow] = await environment.db.query<{ id: string }>(
-      `INSERT INTO outbox (saga_id, lane, topic, message_key, headers, payload)
-       VALUES (NULL, 0, $1, 'payments', $2, '{}') RETURNING id::text AS id`,
-      [revoked, JSON.stringify({ [HEADERS.messageId]: 'breaker-later' })],
-    );
+    const [laterRow] = await insertRows([
+      { sagaId: null, key: 'payments', topic: revoked, messageId: 'breaker-later', payload: {} },
+    ]);
     await waitFor(
       'the rows to be sent',
       async () =>
         (await sent(endedRow!)) === true &&
-        (await sent(noSagaRow!.id)) === true &&
-        (await sent(laterRow!.id)) === true,
+        (await sent(noSagaRow!)) === true &&
+        (await sent(laterRow!)) === true,
       { timeoutMs: 30_000, intervalMs: 100 },
     );
     const onTopic = (await readTopics([revoked])).map(

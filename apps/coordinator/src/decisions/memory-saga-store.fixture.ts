@@ -172,6 +172,25 @@ export class MemoryStore implements SagaStore {
   }
 }
 
+/**
+ * The definitions of an instance that has not read the order saga yet: registered on another
+ * instance a moment ago (`store`), it is found by the next catch-up, a read of what is stored.
+ */
+export function lateDefinitions() {
+  const sagas = createSagaRegistry([]);
+  let stored = false;
+  let reads = 0;
+  const versions: NonNullable<DecisionParts['versions']> = {
+    versionFor: () => undefined,
+    isRetired: () => false,
+    catchUp: async () => {
+      reads++;
+      if (stored && sagas.get('order', 1) === undefined) sagas.register(orderSaga);
+    },
+  };
+  return { sagas, versions, reads: () => reads, store: () => void (stored = true) };
+}
+
 /** A runner on `store` with the order saga, its state cache on. */
 export function runnerOn(
   store: MemoryStore,

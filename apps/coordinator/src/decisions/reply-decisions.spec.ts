@@ -1,9 +1,13 @@
 import type { ReplyMessage } from '#contracts';
-import { createSagaRegistry } from '#saga-core';
 import { RepliesFirst } from '../resilience/replies-first.js';
-import { orderSaga } from '../sagas/order.saga.js';
 import { SagaAdmission } from '../resilience/saga-admission.js';
-import { MemoryStore, NOW, orderInput, runnerOn } from './memory-saga-store.fixture.js';
+import {
+  lateDefinitions,
+  MemoryStore,
+  NOW,
+  orderInput,
+  runnerOn,
+} from './memory-saga-store.fixture.js';
 import { ReplyDecisions } from './reply-decisions.js';
 import { StartDecisions } from './start-decisions.js';
 
@@ -51,16 +55,8 @@ describe('ReplyDecisions', () => {
     const store = new MemoryStore();
     const { sagaId, reply, stepStatus } = await startedWithReply(store);
     // An instance that has not read the version yet (registered elsewhere a moment ago).
-    const sagas = createSagaRegistry([]);
-    let catchUps = 0;
-    const versions = {
-      versionFor: () => undefined,
-      isRetired: () => false,
-      catchUp: async () => {
-        catchUps++;
-      },
-    };
-    const replies = new ReplyDecisions(runnerOn(store, { sagas, versions }));
+    const late = lateDefinitions();
+    const replies = new ReplyDecisions(runnerOn(store, late));
 
     expect(await replies.apply([reply])).toEqual([
       {
@@ -68,14 +64,13 @@ describe('ReplyDecisions', () => {
         reason: `reply for saga ${sagaId}, which runs "order" version 1: this instance cannot run that version (replay it once one that can runs)`,
       },
     ]);
-    expect(catchUps).toBe(1);
+    expect(late.reads()).toBe(1);
     expect(stepStatus()).toBe('running');
 
     // Read again, the stored definitions have it: the reply is applied.
-    versions.catchUp = async () => {
-      sagas.register(orderSaga);
-    };
+    late.store();
     expect(await replies.apply([reply])).toEqual([]);
+    expect(late.reads()).toBe(2);
     expect(stepStatus()).toBe('succeeded');
   });
 });

@@ -24,41 +24,45 @@ export class ReplyDecisions {
    * a reply, dead-lettered, can be replayed from an instance that runs the version.
    */
   async apply(replies: readonly ReplyMessage[]): Promise<UnappliedReply[]> {
-    const { unapplied, versionUnknown } = await this.applyKnown(replies);
-    const catchUp = this.runner.parts.versions?.catchUp;
-    if (versionUnknown.length === 0) return unapplied;
-    if (catchUp !== undefined) await catchUp.call(this.runner.parts.versions);
-    const again = await this.applyKnown(versionUnknown.map((index) => replies[index]!));
-    const stillUnknown = again.versionUnknown.map((at) => ({
-      index: versionUnknown[at]!,
-      reason: again.reasons.get(at)!,
-    }));
-    const lost = again.unapplied.map(({ index, reason }) => ({
-      index: versionUnknown[index]!,
-      reason,
-    }));
-    return [...unapplied, ...lost, ...stillUnknown].sort((a, b) => a.index - b.index);
+    const first = await this.applyKnown(replies, [...replies.keys()]);
+    if (first.versionUnknown.length === 0) return first.unapplied;
+    await this.runner.parts.versions?.catchUp?.();
+    const again = await this.applyKnown(
+      replies,
+      first.versionUnknown.map(({ index }) => index),
+    );
+    return [...first.unapplied, ...again.unapplied, ...again.versionUnknown].sort(
+      (a, b) => a.index - b.index,
+    );
   }
 
-  /** One decision over the replies (see KnownPass). */
-  private async applyKnown(replies: readonly ReplyMessage[]): Promise<KnownPass> {
-    if (replies.length === 0) return { unapplied: [], versionUnknown: [], reasons: new Map() };
+  /**
+   * One decision over the replies at `indexes`: those it could not apply, by their index in
+   * `replies`, and apart from them those whose saga runs a definition version unknown here
+   * (left alone).
+   */
+  private async applyKnown(
+    replies: readonly ReplyMessage[],
+    indexes: readonly number[],
+  ): Promise<{ unapplied: UnappliedReply[]; versionUnknown: UnappliedReply[] }> {
+    if (indexes.length === 0) return { unapplied: [], versionUnknown: [] };
     // Saga ids are stored in lower case; a UUID means the same in either case.
-    const named = replies.map((r) => r.sagaId.toLowerCase());
-    const sagaIds = named.filter((id) => SAGA_ID.test(id));
+    const named = new Map(indexes.map((index) => [index, replies[index]!.sagaId.toLowerCase()]));
+    const sagaIds = [...named.values()].filter((id) => SAGA_ID.test(id));
     const { registry } = this.runner.parts;
     return this.runner.decideOn(sagaIds, (sagas, now, session) => {
-      const pass: KnownPass = { unapplied: [], versionUnknown: [], reasons: new Map() };
-      for (const [index, reply] of replies.entries()) {
-        const saga = sagas.get(named[index]!);
+      const unapplied: UnappliedReply[] = [];
+      const versionUnknown: UnappliedReply[] = [];
+      for (const index of indexes) {
+        const reply = replies[index]!;
+        const saga = sagas.get(named.get(index)!);
         if (!saga) {
-          pass.unapplied.push({ index, reason: noSagaHere(reply) });
+          unapplied.push({ index, reason: noSagaHere(reply) });
           continue;
         }
         const { sagaType, sagaVersion } = saga.state;
         if (registry.get(sagaType, sagaVersion) === undefined) {
-          pass.versionUnknown.push(index);
-          pass.reasons.set(index, versionNotRun(reply, sagaType, sagaVersion));
+          versionUnknown.push({ index, reason: versionNotRun(reply, sagaType, sagaVersion) });
           continue;
         }
         const { messageId, stepId, action, attempt, outcome } = reply;
@@ -76,19 +80,9 @@ export class ReplyDecisions {
         // was counted with its first delivery, a late answer with the timeout before it.
         if (wasApplied(result)) session.noteOutcome(saga.state, stepId, outcome.status !== 'error');
       }
-      return pass;
+      return { unapplied, versionUnknown };
     });
   }
-}
-
-/**
- * What one decision over replies left: those naming no saga here (with why), and the indexes of
- * those whose saga's definition version is unknown here, left alone (with why, by index).
- */
-interface KnownPass {
-  readonly unapplied: UnappliedReply[];
-  readonly versionUnknown: number[];
-  readonly reasons: Map<number, string>;
 }
 
 function versionNotRun(reply: ReplyMessage, sagaType: string, sagaVersion: number): string {

@@ -1,11 +1,17 @@
 import { jest } from '@jest/globals';
-import { createSagaEngine, createSagaRegistry } from '#saga-core';
+import { createSagaEngine } from '#saga-core';
 import { SagaCapacityError, UnknownSagaTypeError } from '../application/saga-errors.js';
 import { RepliesFirst } from '../resilience/replies-first.js';
 import { SagaAdmission } from '../resilience/saga-admission.js';
-import { orderSaga } from '../sagas/order.saga.js';
 import type { DecisionRunner } from './decision-runner.js';
-import { MemoryStore, NOW, orderInput, registry, runnerOn } from './memory-saga-store.fixture.js';
+import {
+  lateDefinitions,
+  MemoryStore,
+  NOW,
+  orderInput,
+  registry,
+  runnerOn,
+} from './memory-saga-store.fixture.js';
 import { StartDecisions, type StartSettings } from './start-decisions.js';
 
 const start = (idempotencyKey: string, orderId = idempotencyKey) => ({
@@ -285,30 +291,22 @@ describe('StartDecisions: starts over HTTP while the replies are behind', () => 
 
 describe('StartDecisions: a type registered on another instance a moment ago', () => {
   it('reads the stored definitions again before it refuses a type or version unknown here', async () => {
-    const sagas = createSagaRegistry([]);
-    let catchUps = 0;
-    const versions = {
-      versionFor: () => undefined,
-      isRetired: () => false,
-      catchUp: async () => {
-        catchUps++;
-        if (catchUps === 2) sagas.register(orderSaga);
-      },
-    };
-    const starts = new StartDecisions(runnerOn(new MemoryStore(), { sagas, versions }), settings());
+    const late = lateDefinitions();
+    const starts = new StartDecisions(runnerOn(new MemoryStore(), late), settings());
 
     // Still unknown once read again: refused, as a caller's mistake.
     await expect(starts.start(start('early'))).rejects.toBeInstanceOf(UnknownSagaTypeError);
-    expect(catchUps).toBe(1);
+    expect(late.reads()).toBe(1);
     // Stored meanwhile: the read finds it, and the starts go (one read for the batch).
+    late.store();
     const answers = await starts.startMany([start('a'), { ...start('b'), sagaVersion: 1 }]);
     expect(answers).toEqual([
       expect.objectContaining({ created: true }),
       expect.objectContaining({ created: true }),
     ]);
-    expect(catchUps).toBe(2);
+    expect(late.reads()).toBe(2);
     // Known now: no read.
     await expect(starts.start(start('c'))).resolves.toMatchObject({ created: true });
-    expect(catchUps).toBe(2);
+    expect(late.reads()).toBe(2);
   });
 });

@@ -155,9 +155,9 @@ export class StartDecisions {
     requests: readonly StartSagaRequest[],
   ): Promise<(CheckedStart | Error)[]> {
     const checked = requests.map((request) => this.checkStart(request));
-    const catchUp = this.runner.parts.versions?.catchUp;
-    if (catchUp === undefined || !checked.some(isUnknownDefinition)) return checked;
-    await catchUp.call(this.runner.parts.versions);
+    const { versions } = this.runner.parts;
+    if (versions?.catchUp === undefined || !checked.some(isUnknownDefinition)) return checked;
+    await versions.catchUp();
     return checked.map((check, index) =>
       isUnknownDefinition(check) ? this.checkStart(requests[index]!) : check,
     );
