@@ -118,40 +118,55 @@ export async function previewBulk(
 }
 
 /**
- * Records an operation and its targets (the sagas the query selects now, in a status the action
- * applies to) in the caller's transaction. Throws InvalidSagaQueryError naming `query` when the
- * query matches more than {@link MAX_BULK_TARGETS}.
+ * The sagas an operation will act on: those its query selects now, in a status the action
+ * applies to. Throws InvalidSagaQueryError naming `query` when they are more than
+ * {@link MAX_BULK_TARGETS}.
  */
-export async function insertBulkOperation(
+export async function selectBulkTargets(
   sql: SqlRunner,
   request: BulkRequest,
-  actor: string,
   catalog: QueryCatalog,
-): Promise<string> {
-  const id = randomUUID();
-  await sql.query(
-    `INSERT INTO bulk_operations (id, action, query, step_id, reason, actor, status, matched)
-     VALUES ($1, $2, $3, $4, $5, $6, 'running', 0)`,
-    [id, request.action, request.query, request.stepId ?? null, request.reason, actor],
+): Promise<string[]> {
+  const condition = targetCondition(request, catalog, 1);
+  const rows = await sql.query<{ id: string }>(
+    `SELECT s.id FROM sagas s WHERE ${condition.eligible} LIMIT ${MAX_BULK_TARGETS + 1}`,
+    condition.params,
   );
-  const condition = targetCondition(request, catalog, 2);
-  const [inserted] = await sql.query<{ count: string }>(
-    `WITH t AS (
-       INSERT INTO bulk_operation_targets (operation_id, saga_id)
-       SELECT $1, s.id FROM sagas s WHERE ${condition.eligible} LIMIT ${MAX_BULK_TARGETS + 1}
-       RETURNING 1)
-     SELECT count(*) AS count FROM t`,
-    [id, ...condition.params],
-  );
-  const matched = Number(inserted?.count ?? 0);
-  if (matched > MAX_BULK_TARGETS) {
+  if (rows.length > MAX_BULK_TARGETS) {
     throw new InvalidSagaQueryError(
       `the query matches more than ${MAX_BULK_TARGETS} sagas: narrow it`,
       undefined,
       'query',
     );
   }
-  await sql.query(`UPDATE bulk_operations SET matched = $2 WHERE id = $1`, [id, matched]);
+  return rows.map((row) => row.id);
+}
+
+/** Records an operation and its targets (from {@link selectBulkTargets}) in the caller's transaction. */
+export async function insertBulkOperation(
+  sql: SqlRunner,
+  request: BulkRequest,
+  actor: string,
+  targets: readonly string[],
+): Promise<string> {
+  const id = randomUUID();
+  await sql.query(
+    `INSERT INTO bulk_operations (id, action, query, step_id, reason, actor, status, matched)
+     VALUES ($1, $2, $3, $4, $5, $6, 'running', $7)`,
+    [
+      id,
+      request.action,
+      request.query,
+      request.stepId ?? null,
+      request.reason,
+      actor,
+      targets.length,
+    ],
+  );
+  await sql.query(
+    `INSERT INTO bulk_operation_targets (operation_id, saga_id) SELECT $1, unnest($2::uuid[])`,
+    [id, targets],
+  );
   return id;
 }
 

@@ -31,6 +31,7 @@ import {
   listBulkOperations,
   previewBulk,
   readBulkOperation,
+  selectBulkTargets,
   stopBulkOperation,
   type BulkOperationView,
   type BulkPreview,
@@ -85,12 +86,13 @@ export class BulkOperationsController {
       response.status(HttpStatus.OK);
       return withinQueryBound(this.database, 'query', (sql) => previewBulk(sql, request, catalog));
     }
-    // Its query runs here, to take the targets: bounded as a dry run's is.
-    const id = await withinQueryBound(
-      this.database,
-      'query',
-      (sql) => insertBulkOperation(sql, request, actor, catalog),
-      { writes: true },
+    // Its query runs here, read-only and bounded as a dry run's is; storing the targets it
+    // found is a write of known size, under the pool's own statement bound.
+    const targets = await withinQueryBound(this.database, 'query', (sql) =>
+      selectBulkTargets(sql, request, catalog),
+    );
+    const id = await this.database.transaction((sql) =>
+      insertBulkOperation(sql, request, actor, targets),
     );
     this.worker.wake();
     response.status(HttpStatus.ACCEPTED);
