@@ -152,6 +152,32 @@ describe('saga definitions registered over HTTP', () => {
     );
   });
 
+  it('indexes the dead letters of a participant new to running instances, without a restart', async () => {
+    const participant = `gifts${Date.now()}`;
+    expect((await put(first, 'gift', 1, oneStepDocument('gift', 1, participant))).status).toBe(201);
+    const topics = topicNames(environment.topicPrefix);
+    const deadLetterTopic = topics.deadLetter(topics.commands(participant));
+    const key = randomUUID();
+    // Published once both instances know the participant: whichever the group hands the
+    // partition to records it.
+    await waitFor(
+      'the second instance to know the new participant',
+      async () => (await second.request('GET', `/participants/${participant}`)).ok,
+    );
+    await participants.transport.publisher.publish([
+      { topic: deadLetterTopic, key, headers: {}, value: '{"refused":"by its participant"}' },
+    ]);
+    const query = new URLSearchParams({ topic: deadLetterTopic });
+    for (const app of [first, second]) {
+      const listed = await waitFor(`${deadLetterTopic} to be indexed`, async () => {
+        const response = await app.request('GET', `/dead-letters?${query}`);
+        const page = (await response.json()) as { items: { key: string | null }[] };
+        return page.items.length > 0 ? page.items : undefined;
+      });
+      expect(listed.map((item) => item.key)).toEqual([key]);
+    }
+  });
+
   describe('refuses an invalid document with a 400 naming the field, and stores nothing', () => {
     const nested = (depth: number): unknown => {
       let value: unknown = {};

@@ -8,6 +8,7 @@ import {
 } from '#definitions';
 import { describeError } from '#errors';
 import type { SagaRegistry } from '#saga-core';
+import { Listeners } from '../common/listeners.js';
 import { RepeatingRound } from '../common/repeating-round.js';
 import {
   versionKey,
@@ -72,6 +73,7 @@ export class RegisteredDefinitions {
   private reading: Promise<void> = Promise.resolve();
   /** The read that catchUp callers share, while it has not begun. */
   private nextRead: Promise<void> | undefined;
+  private readonly adopted = new Listeners<void>();
 
   constructor(
     private readonly store: PostgresDefinitionStore,
@@ -133,15 +135,22 @@ export class RegisteredDefinitions {
     return read;
   }
 
+  /** Calls `listener` after each read that added a definition to the registry. */
+  onAdopted(listener: () => void): void {
+    this.adopted.subscribe(listener);
+  }
+
   private async read(): Promise<void> {
     const snapshot = await this.store.snapshot(this.lastSeq);
     // Applied at once, with no await between: a start never sees half of a snapshot.
+    let added = false;
     for (const stored of snapshot.definitions) {
-      this.adopt(stored.name, stored.version, stored.document);
+      added = this.adopt(stored.name, stored.version, stored.document) || added;
       this.lastSeq = stored.seq;
     }
     this.routesByName = new Map(snapshot.routes.map((route) => [route.name, route]));
     this.retiredVersions = new Set(snapshot.retired);
+    if (added) this.adopted.emit();
   }
 
   /** Whether no new saga may start with (name, version). */
@@ -246,7 +255,10 @@ export class RegisteredDefinitions {
     }
     const outcome = await this.store.register(name, version, document, actor, previous ?? version);
     if (outcome === 'conflict') throw this.conflict(name, version);
-    if (this.registry.get(name, version) === undefined) this.registry.register(definition);
+    if (this.registry.get(name, version) === undefined) {
+      this.registry.register(definition);
+      this.adopted.emit();
+    }
     await this.refresh();
     return outcome;
   }
@@ -332,8 +344,8 @@ export class RegisteredDefinitions {
     }
   }
 
-  /** Adds a stored definition to the registry, unless it is there already. */
-  private adopt(name: string, version: number, document: unknown): void {
+  /** Adds a stored definition to the registry, unless it is there already; true if it added it. */
+  private adopt(name: string, version: number, document: unknown): boolean {
     const known = this.registry.get(name, version);
     if (known !== undefined) {
       if (!isDeepStrictEqual(documentOf(known), document)) {
@@ -341,7 +353,7 @@ export class RegisteredDefinitions {
           `saga "${name}" version ${version} is registered with a document that differs from the built-in one; the built-in one runs here`,
         );
       }
-      return;
+      return false;
     }
     const compiled = compileDefinition(document);
     if (!compiled.ok) {
@@ -349,10 +361,11 @@ export class RegisteredDefinitions {
       this.logger.error(
         `saga "${name}" version ${version} is registered but does not compile here: ${compiled.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`,
       );
-      return;
+      return false;
     }
     this.registry.register(compiled.definition);
     this.logger.log(`saga "${name}" version ${version} registered`);
+    return true;
   }
 
   private conflict(name: string, version: number): DefinitionConflictError {

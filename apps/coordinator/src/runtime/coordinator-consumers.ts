@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { describeError } from '#errors';
 import { type Database, dataErrorReason } from '#postgres';
 import type { TopicNames } from '#contracts';
 import type {
@@ -75,7 +76,12 @@ export class CoordinatorConsumers {
   private readonly consumers: MessageConsumer[] = [];
   private startConsumer: MessageConsumer | undefined;
   private replyConsumer: MessageConsumer | undefined;
+  /** The dead-letter index's consumer and the topics it reads, once it has started. */
+  private deadLetterIndex: { consumer: MessageConsumer; topics: string[] } | undefined;
+  /** Re-subscriptions of the dead-letter index, one after another. */
+  private following: Promise<void> = Promise.resolve();
   private joined = false;
+  private stopped = false;
   /** Where each start's and reply's time went (their consumers' onChunk). */
   private readonly timings: (report: ChunkReport) => void;
 
@@ -123,7 +129,7 @@ export class CoordinatorConsumers {
         undefined,
         redactStart,
       ),
-      this.indexDeadLetters(`${config.consumerGroup}.${config.topicPrefix}dead-letters`),
+      this.indexDeadLetters(),
     ]);
     this.joined = true;
   }
@@ -154,8 +160,24 @@ export class CoordinatorConsumers {
     }));
   }
 
+  /**
+   * Reads the dead-letter topics of the participants registered since it started (a definition
+   * registered at runtime): the index's consumer leaves its group and joins again with them.
+   * Safe to call at any time; a call before the index has started, or after stop, does nothing.
+   */
+  followParticipants(): void {
+    this.following = this.following
+      .then(() => this.resubscribeDeadLetters())
+      .catch((error: unknown) =>
+        this.logger.warn(
+          `the dead-letter index could not follow the definitions: ${describeError(error)}`,
+        ),
+      );
+  }
+
   /** Stops every consumer after its batch in hand. Idempotent. */
   async stop(): Promise<void> {
+    this.stopped = true;
     await Promise.all(this.consumers.splice(0).map((consumer) => consumer.stop()));
   }
 
@@ -236,14 +258,31 @@ export class CoordinatorConsumers {
   }
 
   /** Records what lands in the dead-letter topics; one group, so each record once across instances. */
-  private async indexDeadLetters(groupId: string): Promise<void> {
-    const { transport, topics, registry, database, deadLetterSealer } = this.parts;
+  private async indexDeadLetters(): Promise<void> {
+    const { config, transport, topics, registry, database, deadLetterSealer } = this.parts;
     const consumer = transport.createConsumer();
+    const indexed = deadLetterTopicsToIndex(topics, registry.participants());
     this.consumers.push(consumer);
+    this.deadLetterIndex = { consumer, topics: indexed };
     await consumer.start({
-      groupId,
-      topics: deadLetterTopicsToIndex(topics, registry.participants()),
+      groupId: `${config.consumerGroup}.${config.topicPrefix}dead-letters`,
+      topics: indexed,
       handleBatch: deadLetterIndexer(database, deadLetterSealer),
     });
+    // What was registered while it joined.
+    this.followParticipants();
+  }
+
+  private async resubscribeDeadLetters(): Promise<void> {
+    const index = this.deadLetterIndex;
+    if (index === undefined || this.stopped) return;
+    const { topics, registry } = this.parts;
+    const wanted = deadLetterTopicsToIndex(topics, registry.participants());
+    if (wanted.join() === index.topics.join()) return;
+    const at = this.consumers.indexOf(index.consumer);
+    if (at >= 0) this.consumers.splice(at, 1);
+    await index.consumer.stop();
+    if (this.stopped) return;
+    await this.indexDeadLetters();
   }
 }

@@ -101,6 +101,8 @@ export class CoordinatorRuntime {
     this.deadLetterSealer = parts.deadLetterSealer;
     this.metrics = parts.metrics;
     this.retention = parts.retention;
+    // A participant registered at runtime has its dead letters indexed from then on.
+    parts.definitions.onAdopted(() => parts.consumers.followParticipants());
   }
 
   /** The topics the coordinator reads and writes, each with its dead-letter topic. */
