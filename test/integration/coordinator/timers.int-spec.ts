@@ -355,53 +355,64 @@ describe('a resume while a step’s command is held', () => {
   // Real time: the 5 s reply timeout is far off; the test reads the saga's timers at once.
   const test = useCoordinator('it_held_resume', 1);
 
-  it('leaves the reply timeout with the held command, armed when it goes, not from the resume', async () => {
-    const { environment, coordinator, participants } = test;
-    participants.script = silent;
-    const sagaId = await test.start('held-resume');
-    await participants.waitForCommand({ sagaId, stepId: 'reserve-inventory', attempt: 1 });
-    const key = 'reserve-inventory:reply-timeout:1';
-    // As when the command is held (its participant at its cap): its timer waits in its row.
-    await environment.db.query(`UPDATE sagas SET timers = timers - $2 WHERE id = $1`, [
-      sagaId,
-      key,
-    ]);
-    await environment.db.query(
-      `INSERT INTO held_commands (participant, saga_id, step_id, action, attempt, lane, topic,
+  // A retry of the held step resumes the stuck saga as a resume does.
+  it.each([
+    ['resume', (sagaId: string) => test.coordinator.decisions.resume(sagaId, 'ops:test')],
+    [
+      'retry of the step',
+      (sagaId: string) =>
+        test.coordinator.decisions.retryStep(sagaId, 'reserve-inventory', 'ops:test'),
+    ],
+  ])(
+    'leaves the reply timeout with the held command, armed when it goes, not from the %s',
+    async (name, unstick) => {
+      const { environment, coordinator, participants } = test;
+      participants.script = silent;
+      const sagaId = await test.start(`held-${name}`);
+      await participants.waitForCommand({ sagaId, stepId: 'reserve-inventory', attempt: 1 });
+      const key = 'reserve-inventory:reply-timeout:1';
+      // As when the command is held (its participant at its cap): its timer waits in its row.
+      await environment.db.query(`UPDATE sagas SET timers = timers - $2 WHERE id = $1`, [
+        sagaId,
+        key,
+      ]);
+      await environment.db.query(
+        `INSERT INTO held_commands (participant, saga_id, step_id, action, attempt, lane, topic,
          message_key, headers, payload, reply_timer)
        VALUES ('inventory', $1::uuid, 'reserve-inventory', 'execute', 1, 0, 'held.commands',
          $1::text, '{}',
          '{}', $2)`,
-      [
-        sagaId,
-        JSON.stringify({
-          id: `${sagaId}:${key}`,
-          delayMs: REPLY_TIMEOUT_MS,
-          wakeup: { kind: 'reply-timeout', stepId: 'reserve-inventory', attempt: 1 },
-        }),
-      ],
-    );
-    // Stuck by a message that can never be sent, then resumed. Dated ahead, so that the relay
-    // leaves it alone (sending it, kafkajs would retry for seconds, holding its lane's lock).
-    const [row] = await environment.db.query<{ id: string }>(
-      `INSERT INTO outbox (saga_id, lane, topic, message_key, headers, payload, created_at)
+        [
+          sagaId,
+          JSON.stringify({
+            id: `${sagaId}:${key}`,
+            delayMs: REPLY_TIMEOUT_MS,
+            wakeup: { kind: 'reply-timeout', stepId: 'reserve-inventory', attempt: 1 },
+          }),
+        ],
+      );
+      // Stuck by a message that can never be sent, then resumed. Dated ahead, so that the relay
+      // leaves it alone (sending it, kafkajs would retry for seconds, holding its lane's lock).
+      const [row] = await environment.db.query<{ id: string }>(
+        `INSERT INTO outbox (saga_id, lane, topic, message_key, headers, payload, created_at)
        VALUES ($1::uuid, 0, 'no-such-topic', $1::text, '{}', '{}', now() + interval '1 hour')
        RETURNING id::text AS id`,
-      [sagaId],
-    );
-    await coordinator.decisions.setAside([
-      { id: row!.id, sagaId, topic: 'no-such-topic', reason: 'UNKNOWN_TOPIC_OR_PARTITION' },
-    ]);
-    expect((await sagaRecord(environment.db, sagaId))?.status).toBe('stuck');
-    await environment.db.query(`DELETE FROM outbox WHERE id = $1`, [row!.id]);
+        [sagaId],
+      );
+      await coordinator.decisions.setAside([
+        { id: row!.id, sagaId, topic: 'no-such-topic', reason: 'UNKNOWN_TOPIC_OR_PARTITION' },
+      ]);
+      expect((await sagaRecord(environment.db, sagaId))?.status).toBe('stuck');
+      await environment.db.query(`DELETE FROM outbox WHERE id = $1`, [row!.id]);
 
-    await coordinator.decisions.resume(sagaId, 'ops:test');
+      await unstick(sagaId);
 
-    const [saga] = await environment.db.query<{ status: string; keys: string[] }>(
-      `SELECT status, ARRAY(SELECT jsonb_object_keys(timers)) AS keys FROM sagas WHERE id = $1`,
-      [sagaId],
-    );
-    expect(saga).toMatchObject({ status: 'running' });
-    expect(saga!.keys).not.toContain(key);
-  });
+      const [saga] = await environment.db.query<{ status: string; keys: string[] }>(
+        `SELECT status, ARRAY(SELECT jsonb_object_keys(timers)) AS keys FROM sagas WHERE id = $1`,
+        [sagaId],
+      );
+      expect(saga).toMatchObject({ status: 'running' });
+      expect(saga!.keys).not.toContain(key);
+    },
+  );
 });

@@ -63,6 +63,7 @@ export class OperatorDecisions {
       const taken = await take(tx.sql);
       if (taken === undefined) return 0;
       const refused = new Map<string, string>();
+      const unstuck: string[] = [];
       const sagas = await this.runner.lock(
         tx,
         taken.sagaIds.filter((id) => SAGA_ID.test(id)),
@@ -75,10 +76,9 @@ export class OperatorDecisions {
         }
         const applied = session.apply(saga, event(taken.action, now));
         if (applied.rejection !== undefined) refused.set(sagaId, applied.rejection.message);
-        else await releaseWhenUnstuck(tx, saga.state.status, applied.state.status, sagaId);
+        else if (wasUnstuck(saga.state.status, applied.state.status)) unstuck.push(sagaId);
       }
-      if (taken.action.type === 'resume')
-        await leaveTimersOfHeldCommands(tx, session, sagas.keys());
+      await resumed(tx, session, unstuck);
       await record(tx.sql, refused);
       return taken.sagaIds.length;
     });
@@ -119,10 +119,8 @@ export class OperatorDecisions {
       const saga = (await this.runner.lock(tx, [sagaId])).get(sagaId);
       if (!saga) throw new SagaNotFoundError(sagaId);
       const applied = session.apply(saga, event(action, now));
-      if (applied.rejection === undefined) {
-        await releaseWhenUnstuck(tx, saga.state.status, applied.state.status, sagaId);
-        if (action.type === 'resume') await leaveTimersOfHeldCommands(tx, session, [sagaId]);
-      }
+      if (applied.rejection === undefined && wasUnstuck(saga.state.status, applied.state.status))
+        await resumed(tx, session, [sagaId]);
       return applied;
     });
     if (result.rejection) throw new IllegalSagaActionError(result.rejection.message);
@@ -139,28 +137,26 @@ function withReason<T extends object>(action: T, reason: string | undefined): T 
   return reason ? { ...action, reason } : action;
 }
 
-/**
- * A resume arms again the reply timeouts of the steps in flight; a step whose command is still
- * held (its participant at its cap, or its breaker open) has its timer with that command, armed
- * when it goes: armed now, it would count from the resume and could fire before the send.
- */
-async function leaveTimersOfHeldCommands(
-  tx: SagaTransaction,
-  session: DecisionSession,
-  sagaIds: Iterable<string>,
-): Promise<void> {
-  session.leaveToHeldCommands(await tx.heldReplyTimers([...sagaIds]));
+/** Whether an action took its saga out of `stuck` (a resume, or a retry of a step it halted on). */
+function wasUnstuck(before: string, after: string): boolean {
+  return before === 'stuck' && after !== 'stuck';
 }
 
 /**
- * A saga an action took out of `stuck` gets its set-aside outbox rows back, for the relay (only
- * a stuck saga has any: setting rows aside makes their saga stuck in the same transaction).
+ * What follows for sagas an action took out of `stuck`:
+ * - their set-aside outbox rows come back, for the relay (only a stuck saga has any: setting
+ *   rows aside makes their saga stuck in the same transaction);
+ * - the reply timeouts the engine armed again for their steps in flight are left to the steps
+ *   whose command is still held (its participant at its cap, or its breaker open): such a timer
+ *   goes with its command, armed when it is sent; armed now, it would count from the resume and
+ *   could fire before the send.
  */
-async function releaseWhenUnstuck(
+async function resumed(
   tx: SagaTransaction,
-  before: string,
-  after: string,
-  sagaId: string,
+  session: DecisionSession,
+  sagaIds: readonly string[],
 ): Promise<void> {
-  if (before === 'stuck' && after !== 'stuck') await tx.releaseSetAside(sagaId);
+  if (sagaIds.length === 0) return;
+  for (const sagaId of sagaIds) await tx.releaseSetAside(sagaId);
+  session.leaveToHeldCommands(await tx.heldReplyTimers(sagaIds));
 }
