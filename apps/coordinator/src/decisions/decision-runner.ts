@@ -121,9 +121,14 @@ export class DecisionRunner {
    * transaction and no lock: its version check stands for both (a transaction only when it
    * also holds commands). When that check fails (another writer moved a saga) or the connection
    * is lost, the decision is taken again in a transaction on the sagas locked and read afresh,
-   * which also sees a write whose commit's answer was lost. Any other failure is thrown.
+   * which also sees a write whose commit's answer was lost. Any other failure is thrown. A saga
+   * whose fields do not open is left out, and `unopenable` told (as by `lock`).
    */
-  async decideOn<T>(sagaIds: readonly string[], work: SagaWork<T>): Promise<T> {
+  async decideOn<T>(
+    sagaIds: readonly string[],
+    work: SagaWork<T>,
+    unopenable?: (sagaId: string, error: unknown) => void,
+  ): Promise<T> {
     const cached = this.cache.all(sagaIds);
     const decided =
       cached === undefined
@@ -132,7 +137,7 @@ export class DecisionRunner {
     this.parts.telemetry?.metrics?.cacheLookup(typeof decided === 'string' ? decided : 'hit');
     if (typeof decided !== 'string') return decided.value;
     return this.decide(async (tx, now, session) =>
-      work(await this.lock(tx, sagaIds), now, session),
+      work(await this.lock(tx, sagaIds, false, unopenable), now, session),
     );
   }
 

@@ -3,6 +3,7 @@ import { createSagaEngine, createSagaRegistry, type SagaRegistry } from '#saga-c
 import { WorkSignals } from '../common/work-signals.js';
 import { resilienceConfig, resilienceEnvironmentSchema } from '../config/resilience-config.js';
 import type { OutboxFastPath } from '../outbox/outbox-fast-path.js';
+import type { UndeliverableRow } from '../outbox/set-aside-rows.js';
 import type { DecisionRows } from '../persistence/decision-rows.js';
 import type { DueTimer, OverdueVersion, SagaVersion } from '../persistence/saga-timers.js';
 import { keyOf, type KeyedSaga, type SagaKey, type StoredSaga } from '../persistence/saga-rows.js';
@@ -65,6 +66,9 @@ export class MemoryStore implements SagaStore {
     },
   };
 
+  /** The outbox rows set aside (tx.setAside), in order. */
+  readonly setAsideRows: UndeliverableRow[] = [];
+
   /** No earlier release's timers table here. */
   adoptLegacyTimers = async (): Promise<number> => 0;
 
@@ -98,6 +102,10 @@ export class MemoryStore implements SagaStore {
           this.dueTimers.delete(id);
         }
       },
+      setAside: async (rows: readonly UndeliverableRow[]) => {
+        this.setAsideRows.push(...rows);
+        return rows;
+      },
       takeDueTimers: async (ids: readonly string[]) =>
         ids.flatMap((id) => {
           const timers = this.dueTimers.get(id) ?? [];
@@ -119,6 +127,14 @@ export class MemoryStore implements SagaStore {
   /** Inserts a saga as another instance's start would. */
   insert(saga: StoredSaga): void {
     this.rows.set(saga.state.sagaId, saga);
+  }
+
+  /** Seals a saga's card token under a key no instance holds (dropped too early): it no longer opens. */
+  sealAway(sagaId: string): void {
+    const row = this.rows.get(sagaId)!;
+    const input = row.state.input as Record<string, unknown>;
+    const payment = { cardToken: 'enc:v1:gone:AAAA:AAAA:AAAA' };
+    this.rows.set(sagaId, { ...row, state: { ...row.state, input: { ...input, payment } } });
   }
 
   /** Moves a saga's version as another instance's decision would. */

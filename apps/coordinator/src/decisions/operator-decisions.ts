@@ -1,3 +1,5 @@
+import { Logger } from '@nestjs/common';
+import { describeError } from '#errors';
 import type { EngineEvent } from '#saga-core';
 import type { SqlRunner } from '#postgres';
 import { IllegalSagaActionError, SagaNotFoundError } from '../application/saga-errors.js';
@@ -28,6 +30,8 @@ export interface BulkTake {
  * saga stuck): events that come from outside the saga's participants.
  */
 export class OperatorDecisions {
+  private readonly logger = new Logger('SagaDecisions');
+
   constructor(private readonly runner: DecisionRunner) {}
 
   async cancel(sagaId: string, actor: string, reason?: string): Promise<OperatorActionAnswer> {
@@ -96,9 +100,17 @@ export class OperatorDecisions {
     await this.runner.decide(async (tx, now, session) => {
       session.aheadOfEarlierRows = true;
       const marked = await tx.setAside(rows);
-      const sagas = await this.runner.lock(tx, [
-        ...new Set(marked.flatMap((row) => (row.sagaId === null ? [] : [row.sagaId]))),
-      ]);
+      // A saga whose state does not open (a key dropped too early) cannot be marked stuck: its
+      // rows are set aside all the same, and its lane moves on.
+      const sagas = await this.runner.lock(
+        tx,
+        [...new Set(marked.flatMap((row) => (row.sagaId === null ? [] : [row.sagaId])))],
+        false,
+        (sagaId, error) =>
+          this.logger.error(
+            `saga ${sagaId} has an outbox row set aside but is not marked stuck: its state does not open (${describeError(error)})`,
+          ),
+      );
       for (const row of marked) {
         const saga = row.sagaId === null ? undefined : sagas.get(row.sagaId);
         if (saga === undefined) continue;

@@ -12,7 +12,11 @@ import { ReplyDecisions } from './reply-decisions.js';
 import { StartDecisions } from './start-decisions.js';
 
 /** Starts an order saga on `store`; its id and the success reply to its running step. */
-async function startedWithReply(store: MemoryStore, sagaIdCase: 'lower' | 'upper' = 'lower') {
+async function startedWithReply(
+  store: MemoryStore,
+  sagaIdCase: 'lower' | 'upper' = 'lower',
+  key = 'o-1',
+) {
   const starts = new StartDecisions(runnerOn(store), {
     admission: new SagaAdmission(1_000),
     repliesFirst: new RepliesFirst(100, 1),
@@ -21,7 +25,7 @@ async function startedWithReply(store: MemoryStore, sagaIdCase: 'lower' | 'upper
     maxContextBytes: 64 * 1024,
   });
   const [started] = await starts.startMany([
-    { sagaType: 'order', idempotencyKey: 'o-1', input: orderInput('o-1') },
+    { sagaType: 'order', idempotencyKey: key, input: orderInput(key) },
   ]);
   if (started === undefined || started instanceof Error) throw new Error('no saga started');
   const { sagaId } = started;
@@ -72,5 +76,28 @@ describe('ReplyDecisions', () => {
     expect(await replies.apply([reply])).toEqual([]);
     expect(late.reads()).toBe(2);
     expect(stepStatus()).toBe('succeeded');
+  });
+
+  it('leaves a reply whose saga’s state does not open, and applies the others', async () => {
+    const store = new MemoryStore();
+    const unopenable = await startedWithReply(store, 'lower', 'o-1');
+    const fine = await startedWithReply(store, 'lower', 'o-2');
+    store.sealAway(unopenable.sagaId);
+
+    // A new runner: nothing cached, so the states are read (and opened).
+    expect(await new ReplyDecisions(runnerOn(store)).apply([unopenable.reply, fine.reply])).toEqual(
+      [
+        {
+          index: 0,
+          reason: expect.stringMatching(
+            new RegExp(
+              `^reply for saga ${unopenable.sagaId}, whose state does not open here \\(UnsealError: no key gone .*\\): replay it once the keyring holds its key$`,
+            ),
+          ),
+        },
+      ],
+    );
+    expect(unopenable.stepStatus()).toBe('running');
+    expect(fine.stepStatus()).toBe('succeeded');
   });
 });

@@ -100,6 +100,21 @@ describe('StartDecisions: new sagas in one statement', () => {
     expect(inFlight(runner)).toBe(3 * perSaga);
   });
 
+  it('answers a retry whose saga’s input does not open here with a conflict saying so, and starts the others', async () => {
+    await starts.startMany([start('a')]);
+    const [taken] = sagasOf('a');
+    store.sealAway(taken!.state.sagaId);
+
+    const answers = await starts.startMany([start('a'), start('b')]);
+
+    expect(answers[0]).toMatchObject({
+      name: 'IdempotencyConflictError',
+      message: `idempotency key "a" already started saga ${taken!.state.sagaId}, whose input does not open here to compare (no key gone to open a sealed value): try again once the keyring holds its key`,
+    });
+    expect(answers[1]).toMatchObject({ created: true });
+    expect(sagasOf('a')).toHaveLength(1);
+  });
+
   it('answers its own start as created when the write committed but its answer was lost', async () => {
     store.loseNextAloneAnswer = new Error('Connection terminated unexpectedly');
     const [answer, copy] = await starts.startMany([start('own'), start('own')]);

@@ -18,6 +18,10 @@ import type { DecisionRunner } from './decision-runner.js';
 import type { DecisionSession } from './decision-session.js';
 import { GroupedStarts, type GroupedStartsOptions, type TraceParent } from './grouped-starts.js';
 import { inputsEqual } from './inputs-equal.js';
+import { UnsealError } from '../security/field-cipher.js';
+
+/** A saga a start's key already started, its input opened (or the UnsealError it gave). */
+type FoundSaga = Omit<KeyedSaga, 'input'> & { readonly input: unknown };
 
 /** A start request that passed its checks: its input as the definition normalised it. */
 interface CheckedStart {
@@ -265,7 +269,7 @@ export class StartDecisions {
     session: DecisionSession,
     checked: readonly (CheckedStart | Error)[],
     traceParents: readonly TraceParent[],
-    existing: ReadonlyMap<string, KeyedSaga>,
+    existing: ReadonlyMap<string, FoundSaga>,
     ours: Set<string>,
   ): (StartSagaAnswer | Error)[] {
     const answers: (StartSagaAnswer | Error)[] = [];
@@ -310,7 +314,7 @@ export class StartDecisions {
    * now may read it otherwise).
    */
   private answerFor(
-    saga: Pick<KeyedSaga, 'sagaId' | 'sagaVersion' | 'status'> & { readonly input: unknown },
+    saga: Pick<FoundSaga, 'sagaId' | 'sagaVersion' | 'status' | 'input'>,
     check: CheckedStart,
   ): StartSagaAnswer | Error {
     const { request } = check;
@@ -353,25 +357,43 @@ export class StartDecisions {
     return { sagaId: state.sagaId, created: true, status };
   }
 
-  /** The sagas the requests' keys already started, by keyOf, with their inputs opened. */
+  /**
+   * The sagas the requests' keys already started, by keyOf, with their inputs opened; an input
+   * that does not open here (sealed under a key not in the keyring) is left as the UnsealError.
+   */
   private async findByKeys(
     tx: SagaTransaction,
     requests: readonly StartSagaRequest[],
-  ): Promise<Map<string, KeyedSaga>> {
+  ): Promise<Map<string, FoundSaga>> {
     const found = await tx.findByIdempotencyKeys(requests);
     const { sensitive } = this.runner.parts;
-    for (const [key, saga] of found)
-      found.set(key, { ...saga, input: sensitive.openInput(saga, saga.input) });
-    return found;
+    return new Map([...found].map(([key, saga]) => [key, { ...saga, input: opened(saga) }]));
+
+    function opened(saga: KeyedSaga): unknown {
+      try {
+        return sensitive.openInput(saga, saga.input);
+      } catch (error) {
+        if (error instanceof UnsealError) return error;
+        throw error;
+      }
+    }
   }
 }
 
-/** The answer for a key that already started a saga: the same saga, unless the input differs. */
+/**
+ * The answer for a key that already started a saga: the same saga, unless the input differs, or
+ * cannot be compared (its stored input does not open here: a conflict to retry once it does).
+ */
 function answerExisting(
   existing: { sagaId: string; status: SagaState['status']; input: unknown },
   idempotencyKey: string,
   input: unknown,
 ): StartSagaAnswer | Error {
+  if (existing.input instanceof UnsealError) {
+    return new IdempotencyConflictError(
+      `idempotency key "${idempotencyKey}" already started saga ${existing.sagaId}, whose input does not open here to compare (${existing.input.message}): try again once the keyring holds its key`,
+    );
+  }
   if (!inputsEqual(existing.input, input)) {
     return new IdempotencyConflictError(
       `idempotency key "${idempotencyKey}" already started saga ${existing.sagaId} with another input`,

@@ -72,14 +72,7 @@ describe('WakeupDecisions', () => {
   it('fires the other sagas’ timers when one saga’s state cannot be opened, and leaves that one’s', async () => {
     const unopenable = await startWithTimeoutDue('o-1');
     const fine = await startWithTimeoutDue('o-2');
-    // Sealed under a key this instance does not hold (dropped too early, say).
-    const stored = store.rows.get(unopenable)!;
-    const input = stored.state.input as { payment: { cardToken: string } };
-    const state = {
-      ...stored.state,
-      input: { ...input, payment: { ...input.payment, cardToken: 'enc:v1:gone:AAAA:AAAA:AAAA' } },
-    };
-    store.rows.set(unopenable, { ...stored, state });
+    store.sealAway(unopenable);
 
     expect(await wakeups.fireDue(10)).toBe(1);
 
