@@ -45,6 +45,8 @@ export class MemoryStore implements SagaStore {
   loseNextAloneAnswer: Error | undefined;
   /** Runs before the next write (another instance's write, say). */
   beforeNextWrite: (() => void) | undefined;
+  /** Sagas whose every update the database refuses, as a value it cannot store (22P05). */
+  readonly refused = new Set<string>();
   /** The timers due now, by saga: what sagasDue finds and takeDueTimers takes. */
   readonly dueTimers = new Map<string, DueTimer[]>();
   /** The sagas whose wake-ups were put off (no longer due now), in order. */
@@ -115,9 +117,13 @@ export class MemoryStore implements SagaStore {
     } as unknown as SagaTransaction;
     for (let attempt = 1; ; attempt++) {
       this.transactions++;
+      // Rolled back with the transaction: the timers it took.
+      const due = new Map(this.dueTimers);
       try {
         return await work(tx);
       } catch (error) {
+        this.dueTimers.clear();
+        for (const [sagaId, timers] of due) this.dueTimers.set(sagaId, timers);
         const lostRace = (error as { code?: string }).code === '40001';
         if (!lostRace || attempt >= (options.maxAttempts ?? 5)) throw error;
       }
@@ -159,6 +165,9 @@ export class MemoryStore implements SagaStore {
     const before = this.beforeNextWrite;
     this.beforeNextWrite = undefined;
     before?.();
+    if (rows.updates.some(({ state }) => this.refused.has(state.sagaId))) {
+      throw Object.assign(new Error('unsupported Unicode escape sequence'), { code: '22P05' });
+    }
     const read = [
       ...rows.updates.map(({ state, rowVersion }) => ({ sagaId: state.sagaId, rowVersion })),
       ...rows.unchanged,

@@ -82,4 +82,24 @@ describe('WakeupDecisions', () => {
     expect(store.putOff).toEqual([unopenable]);
     expect(await wakeups.fireDue(10)).toBe(0);
   });
+
+  it('fires the other sagas’ timers when the database refuses one saga’s decision, and puts that one’s off', async () => {
+    const refused = await startWithTimeoutDue('o-1');
+    const fine = await startWithTimeoutDue('o-2');
+    store.refused.add(refused);
+    const error = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    try {
+      expect(await wakeups.fireDue(10)).toBe(1);
+
+      expect(store.rows.get(fine)!.state.steps[FIRST_STEP]?.status).not.toBe('running');
+      expect(store.rows.get(refused)!.state.steps[FIRST_STEP]?.status).toBe('running');
+      expect(store.putOff).toEqual([refused]);
+      expect(error.mock.calls.map(([line]) => line)).toEqual([
+        `the timers of saga ${refused} wait 60 s: what they decide cannot be written (the database refused a value (SQLSTATE 22P05, untranslatable character))`,
+      ]);
+      expect(await wakeups.fireDue(10)).toBe(0);
+    } finally {
+      error.mockRestore();
+    }
+  });
 });
