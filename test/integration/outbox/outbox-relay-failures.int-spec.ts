@@ -3,7 +3,7 @@
 // transient failure keeps every row for the next pass, a never-sendable one sets its row aside
 // only once it has lasted, and meanwhile the other sagas' rows go and the saga's later rows wait.
 import { randomUUID } from 'node:crypto';
-import type { Database } from '#postgres';
+import { DEFAULT_DATABASE_TIMEOUTS, PoolDatabase, type Database } from '#postgres';
 import type { MessagePublisher, OutgoingMessage } from '#saga-core';
 import {
   enqueueOutbox,
@@ -13,14 +13,17 @@ import { OutboxRelay } from '../../../apps/coordinator/src/outbox/outbox-relay.j
 import type { UndeliverableRow } from '../../../apps/coordinator/src/outbox/set-aside-rows.js';
 import { dropMigratedSchema, openMigratedSchema } from '../../support/migrated-schema.js';
 import { outboxRow } from '../../support/outbox-rows.js';
-import { uniqueName } from '../../support/services.js';
+import { databaseUrl, uniqueName } from '../../support/services.js';
 
 /** Refuses what goes to `missing` as a broker does for an unknown topic; fails everything while `down`. */
 class BrokerLikePublisher implements MessagePublisher {
   readonly published: OutgoingMessage[] = [];
   down = false;
+  /** Run at each call before it answers (a slow broker, a clock to move). */
+  beforeAnswer: () => Promise<void> | void = () => undefined;
 
   async publish(messages: readonly OutgoingMessage[]): Promise<void> {
+    await this.beforeAnswer();
     if (this.down) throw new Error('Connection error: connect ECONNREFUSED 127.0.0.1:9092');
     if (messages.some((message) => message.topic === 'missing')) {
       const cause = Object.assign(new Error('This server does not host this topic-partition'), {
@@ -133,5 +136,98 @@ describe('the outbox relay with a lane whose head keeps failing', () => {
 
     expect(await relay.drainOnce()).toBe(1);
     expect(publisher.published.map((message) => message.key)).toEqual(['o-1']);
+  });
+
+  it('claims past the sagas whose rows wait, so that the other sagas of the lane go', async () => {
+    const stuck = randomUUID();
+    const other = randomUUID();
+    await database.transaction((sql) =>
+      enqueueOutbox(sql, [
+        outboxRow(stuck, 'missing', 'w-1'),
+        outboxRow(stuck, 'missing', 'w-2'),
+        outboxRow(other, 'events', 'w-3'),
+      ]),
+    );
+    const publisher = new BrokerLikePublisher();
+    // The lane's first batch is the waiting saga's rows alone.
+    const relay = new OutboxRelay(database, publisher, { lanes: 1, batchSize: 2 });
+
+    expect(await relay.drainOnce()).toBe(1);
+    expect(publisher.published.map((message) => message.key)).toEqual(['w-3']);
+  });
+});
+
+describe('the outbox relay sending row by row', () => {
+  const schema = uniqueName('it_relay_row_by_row');
+  let database: Database;
+
+  beforeAll(async () => {
+    database = await openMigratedSchema(schema);
+  });
+  afterAll(() => dropMigratedSchema(database, schema));
+
+  const unsentKeys = async (db: Database) =>
+    (
+      await db.query<{ message_key: string }>(
+        `SELECT message_key FROM outbox WHERE sent_at IS NULL ORDER BY id`,
+      )
+    ).map((r) => r.message_key);
+
+  it('keeps its transaction alive while it sends row by row, for longer than a transaction may idle', async () => {
+    const idleMs = 3_000;
+    const short = PoolDatabase.connect({
+      url: databaseUrl(),
+      schema,
+      timeouts: { ...DEFAULT_DATABASE_TIMEOUTS, idleInTransactionTimeoutMs: idleMs },
+    });
+    await short.open();
+    try {
+      await short.transaction((sql) =>
+        enqueueOutbox(sql, [
+          outboxRow(randomUUID(), 'missing', 'k-1'),
+          ...['k-2', 'k-3', 'k-4'].map((key) => outboxRow(randomUUID(), 'events', key)),
+        ]),
+      );
+      // A broker that takes a third of the idle limit per call: the batch, then four rows.
+      const publisher = new BrokerLikePublisher();
+      publisher.beforeAnswer = () => new Promise((resolve) => setTimeout(resolve, idleMs / 3));
+      const relay = new OutboxRelay(short, publisher, { lanes: 1 });
+
+      expect(await relay.drainOnce()).toBe(3);
+      expect(publisher.published.map((message) => message.key)).toEqual(['k-2', 'k-3', 'k-4']);
+      expect(await unsentKeys(short)).toEqual(['k-1']);
+    } finally {
+      await short.query(`DELETE FROM outbox`);
+      await short.close();
+    }
+  }, 60_000);
+
+  it('ends its turn row by row after its time budget; the rows not tried go next pass', async () => {
+    await database.transaction((sql) =>
+      enqueueOutbox(sql, [
+        outboxRow(randomUUID(), 'missing', 'b-1'),
+        ...['b-2', 'b-3', 'b-4'].map((key) => outboxRow(randomUUID(), 'events', key)),
+      ]),
+    );
+    let now = 1_000_000;
+    const publisher = new BrokerLikePublisher();
+    // Each call takes 10 s on the relay's clock.
+    publisher.beforeAnswer = () => {
+      now += 10_000;
+    };
+    const relay = new OutboxRelay(database, publisher, {
+      lanes: 1,
+      rowByRowBudgetMs: 15_000,
+      clock: () => now,
+    });
+
+    // The batch fails (10 s), then b-1 alone (20 s): past the budget, the lane's turn ends.
+    expect(await relay.drainOnce()).toBe(0);
+    expect(publisher.published).toEqual([]);
+    expect(await unsentKeys(database)).toEqual(['b-1', 'b-2', 'b-3', 'b-4']);
+    // The next pass sends the others together (10 s), then tries the failing row apart.
+    expect(await relay.drainOnce()).toBe(3);
+    expect(publisher.published.map((message) => message.key)).toEqual(['b-2', 'b-3', 'b-4']);
+    expect(await unsentKeys(database)).toEqual(['b-1']);
   });
 });

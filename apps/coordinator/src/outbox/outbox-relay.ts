@@ -45,6 +45,14 @@ export interface OutboxRelayOptions {
    * row of no saga, or of a saga that had ended: see releaseUnheldSetAside); default: never.
    */
   readonly retryUnheldAfterMs?: number;
+  /**
+   * How long a batch may go on sending row by row (to find the rows that can never be sent:
+   * each may take kafkajs its retries, seconds) before the lane's turn ends; the rows not tried
+   * go in the next pass (default 20 000).
+   */
+  readonly rowByRowBudgetMs?: number;
+  /** The clock the budget is measured on (ms); default Date.now. */
+  readonly clock?: () => number;
 }
 
 /**
@@ -71,13 +79,24 @@ export const LANES_WITH_WORK = `
     LIMIT 1)
   ORDER BY lane`;
 
-/** What one batch did: rows published, rows to set aside, and a transient failure if one stopped it. */
+/**
+ * What one batch did: rows published, rows to set aside, rows that wait (their failure has not
+ * lasted yet), whether it ran out of time, and a transient failure if one stopped it.
+ */
 interface BatchResult {
   readonly sent: number;
   readonly claimed: number;
   readonly undeliverable: UndeliverableRow[];
+  readonly waiting: readonly (string | null)[];
+  readonly outOfTime?: boolean;
   readonly failure?: unknown;
 }
+
+/**
+ * Sagas whose rows wait in this pass over a lane (null: a row of no saga), left out of its later
+ * claims: they would be claimed again at once, ahead of the other sagas' rows.
+ */
+type WaitingSagas = Set<string | null>;
 
 /**
  * The backup of the outbox fast path: publishes committed outbox rows that are still unsent
@@ -134,17 +153,20 @@ export class OutboxRelay {
     let total = 0;
     let failure: { error: unknown } | undefined;
     for (const lane of await this.lanesWithWork()) {
+      const waiting: WaitingSagas = new Set();
       try {
         for (;;) {
-          const batch = await this.relayBatch(lane);
+          const batch = await this.relayBatch(lane, waiting);
           total += batch.sent;
           if (batch.undeliverable.length > 0) await this.setAside(batch.undeliverable);
           if (batch.failure !== undefined) throw batch.failure;
-          // A full batch of rows that all wait (their failure has not lasted yet) would be
-          // claimed again at once: the lane's turn ends, and the next pass tries them again.
+          // The sagas whose rows wait are claimed past from now on, so that the lane's other
+          // sagas go; a batch with nothing sent, set aside or newly waiting ends its turn.
+          const before = waiting.size;
+          for (const sagaId of batch.waiting) waiting.add(sagaId);
           const setAside = this.options.setAside === undefined ? 0 : batch.undeliverable.length;
-          const progress = batch.sent + setAside > 0;
-          if (batch.claimed < this.batchSize || !progress) break;
+          const progress = batch.sent + setAside > 0 || waiting.size > before;
+          if (batch.claimed < this.batchSize || !progress || batch.outOfTime) break;
         }
       } catch (error) {
         failure ??= { error };
@@ -211,17 +233,17 @@ export class OutboxRelay {
     for (const row of rows) this.failures.forget(row.id);
   }
 
-  private relayBatch(lane: number): Promise<BatchResult> {
+  private relayBatch(lane: number, waiting: WaitingSagas): Promise<BatchResult> {
     return this.database.transaction(async (sql) => {
       const [lock] = await sql.query<{ locked: boolean }>(
         `SELECT pg_try_advisory_xact_lock($1, $2) AS locked`,
         [LANE_LOCK_NAMESPACE, lane],
       );
-      const none: BatchResult = { sent: 0, claimed: 0, undeliverable: [] };
+      const none: BatchResult = { sent: 0, claimed: 0, undeliverable: [], waiting: [] };
       if (!lock?.locked) return none; // another instance drains this lane right now
-      const rows = await claimLane(sql, lane, this.batchSize, this.options);
+      const rows = await claimLane(sql, lane, this.batchSize, this.options, waiting);
       if (rows.length === 0) return none;
-      const result = await this.publishRows(rows);
+      const result = await this.publishRows(rows, sql);
       await sql.query(
         // The time of the broker's acknowledgement, not of the transaction's start: reply
         // timeouts count from it.
@@ -233,6 +255,8 @@ export class OutboxRelay {
         sent: result.sentIds.length,
         claimed: rows.length,
         undeliverable: result.undeliverable,
+        waiting: result.waiting,
+        outOfTime: result.outOfTime,
         ...(result.failure === undefined ? {} : { failure: result.failure }),
       };
     });
@@ -243,12 +267,23 @@ export class OutboxRelay {
    * the rows of sagas with a row that failed before (or that cannot be opened); when the batch
    * fails for a reason that may be one row's, every row one by one, so that the row at fault is
    * found and the other sagas' rows still go. A saga's rows keep their order either way.
+   *
+   * Row by row, each send may take kafkajs seconds: a statement after each keeps the claiming
+   * transaction from being ended as idle (`idle_in_transaction_session_timeout`), and past the
+   * row-by-row budget the rows not tried are left for the next pass.
    */
-  private async publishRows(rows: readonly ClaimedRow[]): Promise<{
+  private async publishRows(
+    rows: readonly ClaimedRow[],
+    sql: SqlRunner,
+  ): Promise<{
     sentIds: string[];
     undeliverable: UndeliverableRow[];
+    waiting: (string | null)[];
+    outOfTime: boolean;
     failure?: unknown;
   }> {
+    const { clock = Date.now, rowByRowBudgetMs = 20_000 } = this.options;
+    const began = clock();
     const doubtful = new Set(
       rows
         .filter((row) => row.message === undefined || this.failures.has(row.id))
@@ -266,12 +301,13 @@ export class OutboxRelay {
         sentIds.push(...clean.map((row) => row.id));
       } catch (error) {
         if (neverSendableCode(error) === undefined) {
-          return { sentIds: [], undeliverable: [], failure: error };
+          return { sentIds: [], undeliverable: [], waiting: [], outOfTime: false, failure: error };
         }
         oneByOne = [...rows];
       }
     }
     const undeliverable: UndeliverableRow[] = [];
+    const waiting: (string | null)[] = [];
     const blocked = new Set<string | null>();
     // Topics that failed for a reason of the topic's (gone, invalid, forbidden) in this pass:
     // their other rows share the verdict without a send, which takes kafkajs seconds each.
@@ -279,14 +315,20 @@ export class OutboxRelay {
     for (const row of oneByOne) {
       // A later row of a saga whose earlier row did not go would overtake it: it waits.
       if (blocked.has(row.sagaId)) continue;
+      if (clock() - began >= rowByRowBudgetMs)
+        return { sentIds, undeliverable, waiting, outOfTime: true };
       const verdict = await this.publishOne(row, badTopics);
+      await sql.query(`SELECT 1`);
       if (verdict.kind === 'sent') {
         sentIds.push(row.id);
         continue;
       }
       blocked.add(row.sagaId);
-      if (verdict.kind === 'failed') return { sentIds, undeliverable, failure: verdict.error };
-      if (verdict.kind === 'poison') {
+      if (verdict.kind === 'failed') {
+        return { sentIds, undeliverable, waiting, outOfTime: false, failure: verdict.error };
+      }
+      if (verdict.kind === 'waiting') waiting.push(row.sagaId);
+      else {
         undeliverable.push({
           id: row.id,
           sagaId: row.sagaId,
@@ -295,7 +337,7 @@ export class OutboxRelay {
         });
       }
     }
-    return { sentIds, undeliverable };
+    return { sentIds, undeliverable, waiting, outOfTime: false };
   }
 
   /** Sends one row (unless its topic is known bad in this pass), and says how it went. */
@@ -359,7 +401,9 @@ async function claimLane(
   lane: number,
   limit: number,
   { graceMs = 0, openPayload = (_sagaId, payload) => payload }: OutboxRelayOptions,
+  waiting: WaitingSagas,
 ): Promise<ClaimedRow[]> {
+  const waitingSagas = [...waiting].filter((sagaId) => sagaId !== null);
   const rows = await sql.query<{
     id: string;
     saga_id: string | null;
@@ -381,8 +425,10 @@ async function claimLane(
            AND a.topic = o.topic AND a.message_key = o.message_key))
        AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.saga_id = o.saga_id AND e.sent_at IS NULL
          AND e.id < o.id AND e.lane <> o.lane)
+       AND (o.saga_id IS NULL OR NOT o.saga_id = ANY($4::uuid[]))
+       AND (o.saga_id IS NOT NULL OR NOT $5)
      ORDER BY o.id LIMIT $2 FOR UPDATE OF o SKIP LOCKED`,
-    [lane, limit, graceMs / 1000],
+    [lane, limit, graceMs / 1000, waitingSagas, waiting.has(null)],
   );
   return rows.map((row) => {
     const claimed = { id: String(row.id), sagaId: row.saga_id, topic: row.topic };
