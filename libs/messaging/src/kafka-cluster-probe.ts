@@ -2,31 +2,54 @@ import { logLevel } from 'kafkajs';
 import type { KafkaClientSecurity } from './kafka-security.js';
 import { kafkaClient } from './kafka-client.js';
 
-/**
- * A check that resolves when the cluster answers a metadata request with at least one broker,
- * and rejects otherwise, within about 1.5 s (one connection attempt, no retry).
- */
+/** Probes a Kafka cluster over one admin connection, kept open from one probe to the next. */
+export interface KafkaClusterProbe {
+  /**
+   * Resolves when the cluster answers a metadata request with at least one broker, and rejects
+   * otherwise, within a few seconds: connecting, authenticating and the request are bounded by
+   * 1.5 s each, with no retry. Connects at the first probe and after a failed one (a failure
+   * closes the connection); a probe after {@link close} rejects.
+   */
+  probe(): Promise<void>;
+  /** Closes the connection; also one that a probe running now opens. */
+  close(): Promise<void>;
+}
+
+/** A {@link KafkaClusterProbe} with the TLS and SASL options in `security`. */
 export function kafkaClusterProbe(
   brokers: readonly string[],
   security: KafkaClientSecurity = {},
   clientId = 'saga-coordinator-health',
-): () => Promise<void> {
-  const kafka = kafkaClient({
+): KafkaClusterProbe {
+  const admin = kafkaClient({
     ...security,
     clientId,
     brokers: [...brokers],
     logLevel: logLevel.NOTHING,
     connectionTimeout: 1_500,
+    authenticationTimeout: 1_500,
+    requestTimeout: 1_500,
     retry: { retries: 0 },
-  });
-  return async () => {
-    const admin = kafka.admin();
-    try {
-      await admin.connect();
-      const cluster = await admin.describeCluster();
-      if (cluster.brokers.length === 0) throw new Error('no broker in the cluster metadata');
-    } finally {
-      await admin.disconnect().catch(() => undefined);
-    }
+  }).admin();
+  let closed = false;
+  const disconnect = () => admin.disconnect().catch(() => undefined);
+  return {
+    async probe() {
+      if (closed) throw new Error('the cluster probe is closed');
+      try {
+        await admin.connect(); // returns at once while the connection is open
+        const cluster = await admin.describeCluster(); // a metadata request on each call
+        if (cluster.brokers.length === 0) throw new Error('no broker in the cluster metadata');
+      } catch (error) {
+        await disconnect(); // the next probe connects afresh, to any of `brokers`
+        throw error;
+      } finally {
+        if (closed) await disconnect();
+      }
+    },
+    async close() {
+      closed = true;
+      await disconnect();
+    },
   };
 }

@@ -122,11 +122,18 @@ describe('Kafka over SCRAM-SHA-512 and TLS', () => {
           KAFKA_SASL_PASSWORD: password,
         }).security.kafka,
       );
-    await expect(brokerReadiness([broker], securityOf(password)).check()).resolves.toBeUndefined();
-    await expect(
-      brokerReadiness([broker], securityOf('not-the-password')).check(),
-    ).rejects.toThrow();
-    await expect(brokerReadiness([broker]).check()).rejects.toThrow();
+    /** One check with `security`; its connection, kept for the next check, is closed after. */
+    const checkOnce = async (security?: ReturnType<typeof securityOf>) => {
+      const readiness = brokerReadiness([broker], security);
+      try {
+        await readiness.check();
+      } finally {
+        await readiness.close?.();
+      }
+    };
+    await expect(checkOnce(securityOf(password))).resolves.toBeUndefined();
+    await expect(checkOnce(securityOf('not-the-password'))).rejects.toThrow();
+    await expect(checkOnce()).rejects.toThrow();
   }, 60_000);
 
   it('is refused with a wrong password', async () => {

@@ -1,15 +1,29 @@
-import { Controller, Get, HttpCode, HttpStatus, Inject, Res } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  HttpCode,
+  HttpStatus,
+  Inject,
+  Res,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import type { Response } from 'express';
 import { PublicRoute } from '../http/route-access.js';
 import { READINESS_CHECKS, ReadinessProblem, type ReadinessCheck } from './readiness-check.js';
+import { sharedProbe } from './shared-probe.js';
 
 const CHECK_TIMEOUT_MS = 2_000;
 
 /** Liveness and readiness for orchestrators; both stay open to unauthenticated callers. */
 @Controller('health')
 @PublicRoute()
-export class HealthController {
-  constructor(@Inject(READINESS_CHECKS) private readonly checks: ReadinessCheck[]) {}
+export class HealthController implements OnApplicationShutdown {
+  /** The checks through their shared probes: any number of callers, one probe at a time. */
+  private readonly probes: readonly ReadinessCheck[];
+
+  constructor(@Inject(READINESS_CHECKS) private readonly checks: ReadinessCheck[]) {
+    this.probes = checks.map(sharedProbe);
+  }
 
   /** The process is up and its event loop turns. */
   @Get('live')
@@ -18,17 +32,25 @@ export class HealthController {
     return { status: 'up' };
   }
 
-  /** Every dependency answers: 200, else 503; each check is bounded by a timeout. */
+  /**
+   * Every dependency answers: 200, else 503. Each check is bounded by a timeout, and its result
+   * may be up to PROBE_RESULT_REUSE_MS old (shared-probe.ts).
+   */
   @Get('ready')
   async ready(
     @Res({ passthrough: true }) response: Response,
   ): Promise<{ status: string; checks: Record<string, string> }> {
     const results = await Promise.all(
-      this.checks.map(async (check) => [check.name, await runBounded(check)] as const),
+      this.probes.map(async (probe) => [probe.name, await runBounded(probe)] as const),
     );
     const healthy = results.every(([, result]) => result === 'up');
     response.status(healthy ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE);
     return { status: healthy ? 'up' : 'down', checks: Object.fromEntries(results) };
+  }
+
+  /** Closes what the checks keep open (the broker probe's connection) once HTTP has stopped. */
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.allSettled(this.checks.map((check) => check.close?.()));
   }
 }
 

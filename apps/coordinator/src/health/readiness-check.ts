@@ -4,6 +4,8 @@ export interface ReadinessCheck {
   readonly name: string;
   /** Resolves when the dependency answers; rejects (or times out) otherwise. */
   check(): Promise<void>;
+  /** Releases what the check keeps open between probes (a connection); called at shutdown. */
+  close?(): Promise<void>;
 }
 
 /** Nest injection token for the list of {@link ReadinessCheck}s. */
