@@ -47,6 +47,6 @@ export {
   type ReadFile,
 } from './kafka-security.js';
 export { kafkaClusterProbe } from './kafka-cluster-probe.js';
-export { neverSendableCode } from './send-refusal.js';
+export { neverSendableCode, refusesTopic } from './send-refusal.js';
 export { sendInFittingHalves } from './fitting-halves.js';
 export { KafkaLagReader } from './kafka-lag-reader.js';

@@ -38,6 +38,18 @@ export function neverSendableCode(error: unknown, depth = 0): string | undefined
   return undefined;
 }
 
+/** Never-sendable codes that concern the topic (missing, invalid, forbidden), not the one message. */
+const TOPIC_CODES: ReadonlySet<string> = new Set([
+  'INVALID_TOPIC_EXCEPTION',
+  'TOPIC_AUTHORIZATION_FAILED',
+  'UNKNOWN_TOPIC_OR_PARTITION',
+]);
+
+/** Whether a never-sendable `code` (neverSendableCode) refuses the topic, whatever the message. */
+export function refusesTopic(code: string): boolean {
+  return TOPIC_CODES.has(code);
+}
+
 /** Whether a publish failed because the broker refused its size: smaller, it may pass. */
 export function refusedAsTooLarge(error: unknown): boolean {
   const code = neverSendableCode(error);

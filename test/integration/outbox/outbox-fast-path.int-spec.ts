@@ -169,6 +169,41 @@ describe('the outbox fast path and its relay', () => {
       ]);
     });
 
+    it('sends what the broker takes of a batch it refuses for one topic, and leaves that topic to the relay a while', async () => {
+      const publisher = new RecordingPublisher();
+      publisher.missing.add('gone.commands');
+      const fastPath = new OutboxFastPath(database, publisher, open);
+      const A = '00000000-0000-4000-8000-0000000000b1';
+      const B = '00000000-0000-4000-8000-0000000000b2';
+      const C = '00000000-0000-4000-8000-0000000000b3';
+      const to = (sagaId: string, topic: string, key: string): OutboxRow => ({
+        ...sagaRow(sagaId, key),
+        topic,
+      });
+      const batch = [
+        to(A, 'gone.commands', 'a-command'),
+        to(B, 'saga.events', 'b-event'),
+        to(A, 'saga.events', 'a-event'), // behind a-command: it must not overtake it
+        to(C, 'x.commands', 'c-command'),
+      ];
+      const batchIds = await commit(batch);
+      fastPath.publish(batchIds, batch);
+      await waitFor('the batch to be sent as the broker takes it', () =>
+        publisher.published.length === 2 ? true : undefined,
+      );
+      expect(publisher.published.map((m) => m.key)).toEqual(['b-event', 'c-command']);
+
+      // The refused topic is not tried again for a while: its rows go to the relay at once.
+      const next = [to(C, 'gone.commands', 'c-later'), to(B, 'saga.events', 'b-later')];
+      fastPath.publish(await commit(next), next);
+      await fastPath.stop();
+      expect(publisher.published.map((m) => m.key)).toEqual(['b-event', 'c-command', 'b-later']);
+      // Tried in the first batch only: with the others, then alone.
+      const tried = publisher.calls.flat().filter((topic) => topic === 'gone.commands');
+      expect(tried).toHaveLength(2);
+      expect(await unsent(batchIds)).toEqual([batchIds[0], batchIds[2]]);
+    });
+
     it('keeps a later row behind an earlier one that another instance has not sent yet', async () => {
       const publisher = new RecordingPublisher();
       const earlier = [sagaRow(Z, 'z-first')];

@@ -4,7 +4,6 @@
 // only once it has lasted, and meanwhile the other sagas' rows go and the saga's later rows wait.
 import { randomUUID } from 'node:crypto';
 import { DEFAULT_DATABASE_TIMEOUTS, PoolDatabase, type Database } from '#postgres';
-import type { MessagePublisher, OutgoingMessage } from '#saga-core';
 import {
   enqueueOutbox,
   type OutboxRow,
@@ -13,30 +12,14 @@ import { OutboxRelay } from '../../../apps/coordinator/src/outbox/outbox-relay.j
 import type { UndeliverableRow } from '../../../apps/coordinator/src/outbox/set-aside-rows.js';
 import { dropMigratedSchema, openMigratedSchema } from '../../support/migrated-schema.js';
 import { outboxRow } from '../../support/outbox-rows.js';
+import { RecordingPublisher } from '../../support/recording-publisher.js';
 import { databaseUrl, uniqueName } from '../../support/services.js';
 
-/** Refuses what goes to `missing` as a broker does for an unknown topic; fails everything while `down`. */
-class BrokerLikePublisher implements MessagePublisher {
-  readonly published: OutgoingMessage[] = [];
-  down = false;
-  /** Run at each call before it answers (a slow broker, a clock to move). */
-  beforeAnswer: () => Promise<void> | void = () => undefined;
-
-  async publish(messages: readonly OutgoingMessage[]): Promise<void> {
-    await this.beforeAnswer();
-    if (this.down) throw new Error('Connection error: connect ECONNREFUSED 127.0.0.1:9092');
-    if (messages.some((message) => message.topic === 'missing')) {
-      const cause = Object.assign(new Error('This server does not host this topic-partition'), {
-        name: 'KafkaJSProtocolError',
-        type: 'UNKNOWN_TOPIC_OR_PARTITION',
-        retriable: true,
-      });
-      throw Object.assign(new Error(cause.message), {
-        name: 'KafkaJSNumberOfRetriesExceeded',
-        cause,
-      });
-    }
-    this.published.push(...messages);
+/** A publisher that answers as the broker would, with the topic `missing` unknown to it. */
+class BrokerLikePublisher extends RecordingPublisher {
+  constructor() {
+    super();
+    this.missing.add('missing');
   }
 }
 
@@ -84,7 +67,7 @@ describe('the outbox relay facing failures', () => {
       });
 
     publisher.down = true;
-    await expect(relay().drainOnce()).rejects.toThrow(/ECONNREFUSED/);
+    await expect(relay().drainOnce()).rejects.toThrow(/broker unreachable/);
     expect(await unsent()).toEqual(['p-1', 'p-2', 'p-3', 'o-1']);
 
     publisher.down = false;

@@ -7,8 +7,9 @@ import { publishTraced } from '#tracing';
 import type { UnsentRow } from '../persistence/decision-rows.js';
 import type { OutboxRow } from '../persistence/saga-rows.js';
 import type { TimerRow } from '../persistence/saga-timers.js';
-import { SagaOrderGuard, type QueuedRow } from './saga-order-guard.js';
+import { groupOf, SagaOrderGuard, type QueuedRow } from './saga-order-guard.js';
 import { describeError } from '#errors';
+import { neverSendableCode, refusesTopic, sendInFittingHalves } from '#messaging';
 
 /** Turns a stored payload into the one to publish (opens sealed commands). */
 export type OpenPayload = (sagaId: string | null, payload: unknown) => unknown;
@@ -55,6 +56,13 @@ type TimedRow = QueuedRow & { readonly removableUntil: number };
 const MARK_RETRY_WINDOW_MS = 1_000;
 
 /**
+ * How long a topic the broker refused (unknown, invalid, forbidden) is left to the relay without
+ * a try (ms): kafkajs spends seconds of retries on an unknown topic, and the fast path sends one
+ * batch at a time.
+ */
+export const REFUSED_TOPIC_MS = 30_000;
+
+/**
  * Publishes outbox rows as soon as the transaction that wrote them has committed, without
  * reading them back: rows committed while a publish is under way go together in the next
  * request, in id order. Then it removes them (one bulk delete, no per-row update: the outbox
@@ -82,6 +90,8 @@ export class OutboxFastPath {
   private stopped = false;
   private failing = false;
   private readonly order: SagaOrderGuard;
+  /** Topics the broker refused, until when (on `clock`) their rows go to the relay untried. */
+  private readonly refusedTopics = new Map<string, number>();
 
   constructor(
     private readonly database: Database,
@@ -145,12 +155,8 @@ export class OutboxFastPath {
       this.queue = [];
       let ready: TimedRow[];
       try {
-        ready = await this.order.publishable(batch);
+        ready = await this.send(await this.order.publishable(batch));
         if (ready.length === 0) continue;
-        await publishTraced(
-          this.publisher,
-          ready.map((queued) => this.toMessage(queued.row)),
-        );
       } catch (error) {
         // Left unsent: the relay publishes them, in order, once their grace period is over.
         if (!this.failing)
@@ -169,6 +175,80 @@ export class OutboxFastPath {
       this.marking ??= this.markSent();
     }
     this.draining = undefined;
+  }
+
+  /**
+   * Publishes `rows` (in id order); resolves with those the broker took. Rows to a topic refused
+   * lately are left untried. When the broker refuses the call for good (a topic missing, invalid
+   * or forbidden, a message too large), the rows go again topic by topic, halved when too large,
+   * so that one topic or message holds back no other: what it still refuses is left. A row whose
+   * group (groupOf: its saga) has an earlier row left is left too: it would overtake it. Left
+   * rows stay unsent for the relay. A transient failure throws, sending nothing.
+   */
+  private async send(rows: readonly TimedRow[]): Promise<TimedRow[]> {
+    const now = this.clock();
+    const leftGroups = new Set<string>();
+    const tried = rows.filter((queued) => {
+      const refused = (this.refusedTopics.get(queued.row.topic) ?? now) > now;
+      if (refused) leftGroups.add(groupOf(queued));
+      return !leftGroups.has(groupOf(queued));
+    });
+    if (tried.length === 0) return [];
+    try {
+      await this.publishRows(tried);
+      return tried;
+    } catch (error) {
+      if (neverSendableCode(error) === undefined) throw error;
+      return this.sendByTopic(tried);
+    }
+  }
+
+  /** The rows sent topic by topic (see send); a transient failure ends it, with what went. */
+  private async sendByTopic(rows: readonly TimedRow[]): Promise<TimedRow[]> {
+    const sent = new Set<TimedRow>();
+    const left = new Set<string>();
+    // A row goes only once every earlier row of its group in the batch (in id order) has gone.
+    const ofGroup = Map.groupBy(rows, (queued) => groupOf(queued));
+    const mayGo = (queued: TimedRow) =>
+      !left.has(groupOf(queued)) &&
+      ofGroup
+        .get(groupOf(queued))!
+        .every(
+          (other) => other === queued || sent.has(other) || compareIds(other.id, queued.id) > 0,
+        );
+    const send = async (items: readonly TimedRow[]) => {
+      const going = items.filter(mayGo);
+      if (going.length > 0) await this.publishRows(going);
+      for (const queued of going) sent.add(queued);
+    };
+    for (const [topic, ofTopic] of Map.groupBy(rows, (queued) => queued.row.topic)) {
+      try {
+        await sendInFittingHalves(send, ofTopic, async (queued) => {
+          left.add(groupOf(queued));
+        });
+      } catch (error) {
+        const code = neverSendableCode(error);
+        if (code === undefined) {
+          this.logger.warn(`publish failed, the relay takes over: ${describeError(error)}`);
+          break;
+        }
+        for (const queued of ofTopic) if (!sent.has(queued)) left.add(groupOf(queued));
+        if (refusesTopic(code)) {
+          this.refusedTopics.set(topic, this.clock() + REFUSED_TOPIC_MS);
+          this.logger.warn(
+            `the broker refuses ${topic} (${code}): its rows go to the relay for ${REFUSED_TOPIC_MS / 1000} s`,
+          );
+        }
+      }
+    }
+    return rows.filter((queued) => sent.has(queued));
+  }
+
+  private publishRows(rows: readonly TimedRow[]): Promise<void> {
+    return publishTraced(
+      this.publisher,
+      rows.map((queued) => this.toMessage(queued.row)),
+    );
   }
 
   private async markSent(): Promise<void> {

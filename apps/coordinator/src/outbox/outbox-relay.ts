@@ -3,7 +3,7 @@ import type { Database, SqlRunner } from '#postgres';
 import type { MessagePublisher, OutgoingMessage } from '#saga-core';
 import { publishTraced } from '#tracing';
 import type { OpenPayload } from './outbox-fast-path.js';
-import { neverSendableCode } from '#messaging';
+import { neverSendableCode, refusesTopic } from '#messaging';
 import { SendFailureTracker } from './send-failure.js';
 import { InterruptibleSleep } from '../common/interruptible-sleep.js';
 import { describeError } from '#errors';
@@ -352,19 +352,12 @@ export class OutboxRelay {
     } catch (error) {
       const code = neverSendableCode(error);
       if (code === undefined) return { kind: 'failed', error };
-      if (TOPIC_CODES.has(code)) badTopics.set(row.topic, error);
+      if (refusesTopic(code)) badTopics.set(row.topic, error);
       if (!this.failures.persisted(row.id, Date.now())) return { kind: 'waiting' };
       return { kind: 'poison', reason: `${code}: ${describeError(error)}` };
     }
   }
 }
-
-/** Never-sendable codes that concern the topic, not the one message. */
-const TOPIC_CODES: ReadonlySet<string> = new Set([
-  'INVALID_TOPIC_EXCEPTION',
-  'TOPIC_AUTHORIZATION_FAILED',
-  'UNKNOWN_TOPIC_OR_PARTITION',
-]);
 
 /**
  * How sending one row went: sent; can never be sent; failed so but not for long enough yet

@@ -146,6 +146,6 @@ export class SagaOrderGuard {
 }
 
 /** What a row keeps its order within: its saga, or for a row of no saga its topic and key. */
-function groupOf(queued: QueuedRow): string {
+export function groupOf(queued: Pick<QueuedRow, 'sagaId' | 'row'>): string {
   return queued.sagaId ?? `none:${queued.row.topic}:${queued.row.key}`;
 }
