@@ -52,6 +52,29 @@ describe('retryWhileUnavailable', () => {
     expect(tries).toBe(1);
   });
 
+  it('throws at once a failure that says another try cannot help, whatever its cause', async () => {
+    const time = fakeTime();
+    const cancelled = Object.assign(new Error('canceling statement due to user request'), {
+      code: '57014',
+    });
+    const final = Object.assign(
+      new Error('a migration statement was cancelled', { cause: cancelled }),
+      {
+        nonRetryable: true,
+      },
+    );
+    let tries = 0;
+    const run = retryWhileUnavailable(
+      async () => {
+        tries++;
+        throw final;
+      },
+      { until: 10_000, ...time },
+    );
+    await expect(run).rejects.toBe(final);
+    expect(tries).toBe(1);
+  });
+
   it('pauses twice as long after each failure, up to its longest pause', async () => {
     const time = fakeTime();
     const run = retryWhileUnavailable(

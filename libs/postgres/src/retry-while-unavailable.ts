@@ -19,8 +19,9 @@ export interface RetryWhileUnavailableOptions {
  * Runs `work` until it succeeds, again after each failure that says the database is unavailable
  * (a lost connection, a terminated backend, a timeout: isDatabaseUnavailable) until `until`,
  * pausing longer each time (a wrong address is not hammered, nor its warnings repeated often).
- * Any other failure, or one past `until`, is thrown at once. For work that is safe to repeat:
- * start-up steps in one transaction (migrations) or idempotent ones (CREATE ... IF NOT EXISTS).
+ * Any other failure, one that says another try cannot help (`nonRetryable: true`, whatever its
+ * cause), or one past `until`, is thrown at once. For work that is safe to repeat: start-up
+ * steps in one transaction (migrations) or idempotent ones (CREATE ... IF NOT EXISTS).
  */
 export async function retryWhileUnavailable<T>(
   work: () => Promise<T>,
@@ -35,10 +36,15 @@ export async function retryWhileUnavailable<T>(
     try {
       return await work();
     } catch (error) {
-      if (!isDatabaseUnavailable(error) || now() + pauseMs >= options.until) throw error;
+      const retryable = isDatabaseUnavailable(error) && !saysNonRetryable(error);
+      if (!retryable || now() + pauseMs >= options.until) throw error;
       options.onRetry?.(error);
       await sleep(pauseMs);
       pauseMs = Math.min(pauseMs * 2, maxPauseMs);
     }
   }
+}
+
+function saysNonRetryable(error: unknown): boolean {
+  return (error as { nonRetryable?: unknown } | null)?.nonRetryable === true;
 }

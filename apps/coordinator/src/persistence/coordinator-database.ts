@@ -1,6 +1,11 @@
 import { DataSource } from 'typeorm';
 import { PGliteDriver } from 'typeorm-pglite';
-import { PoolDatabase, SingleConnectionDatabase, type Database } from '#postgres';
+import {
+  DEFAULT_DATABASE_TIMEOUTS,
+  PoolDatabase,
+  SingleConnectionDatabase,
+  type Database,
+} from '#postgres';
 import { lockDataDir, unlockDataDir } from './data-dir-lock.js';
 import { postgresDataSourceOptions } from './data-source-options.js';
 import { coordinatorMigrations } from './migrations/index.js';
@@ -90,7 +95,12 @@ export function migrationSourceOf(
 
 /**
  * A new data source of one connection on the schema for each use, destroyed after it: a retry
- * after a lost or hung connection starts from a new one.
+ * after a lost or hung connection starts from a new one. The connection has no statement nor
+ * query timeout: an index build or a backfill over a big table, under the lock of its table,
+ * would be cut off at the application's limits and started over at every try. What bounds a
+ * migration is the migrations phase (STARTUP_MIGRATIONS_TIMEOUT_MS) or the Job's deadline;
+ * keep-alive finds a dead peer, and `lock_timeout` still stops a wait for a table lock behind
+ * the coordinators' transactions (tried again) before every query queues behind it.
  */
 export function postgresMigrationSource(
   location: Partial<SchemaLocation> & { readonly databaseUrl: string },
@@ -102,7 +112,11 @@ export function postgresMigrationSource(
         url: location.databaseUrl,
         ...(location.databaseSchema === undefined ? {} : { schema: location.databaseSchema }),
         poolSize: 1,
-        ...(location.databaseTimeouts === undefined ? {} : { timeouts: location.databaseTimeouts }),
+        timeouts: {
+          ...(location.databaseTimeouts ?? DEFAULT_DATABASE_TIMEOUTS),
+          statementTimeoutMs: 0,
+          queryTimeoutMs: 0,
+        },
         ...(location.databaseApplicationName === undefined
           ? {}
           : { applicationName: location.databaseApplicationName }),

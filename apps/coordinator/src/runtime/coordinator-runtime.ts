@@ -15,6 +15,7 @@ import { migrationSourceOf } from '../persistence/coordinator-database.js';
 import {
   createSchemaIfMissing,
   migrateSchema,
+  refuseMissingSchema,
   refuseOutOfDate,
   schemaStatus,
 } from '../persistence/schema-migrations.js';
@@ -149,7 +150,13 @@ export class CoordinatorRuntime {
       () =>
         retryWhileUnavailable(async () => {
           await this.database.open();
-          if (config.databaseUrl) await createSchemaIfMissing(this.database, config.databaseSchema);
+          if (!config.databaseUrl) return;
+          // An instance that does not migrate creates nothing: it needs no right to.
+          if (config.runMigrations) {
+            await createSchemaIfMissing(this.database, config.databaseSchema);
+          } else {
+            await refuseMissingSchema(this.database, config.databaseSchema);
+          }
         }, waitingOutTheDatabase(timeouts.databaseMs)),
     );
     if (config.runMigrations) {
