@@ -25,6 +25,44 @@ describe('code in a definition that throws', () => {
     expect(harness.state.status).toBe('compensated');
   });
 
+  it('fails a step whose command is no JSON a message can carry, and exhausts such a compensation', () => {
+    const saga = defineSaga({ name: 'bad-payload', version: 1, input, initialContext })
+      .step({
+        id: 'a',
+        participant: 'p',
+        command: 'c',
+        buildCommand: () => null,
+        // A lone surrogate (a string cut in the middle of an emoji): Postgres cannot store it.
+        compensation: { command: 'u', buildCommand: () => ({ note: '\uD83D' }) },
+      })
+      .step({
+        id: 'b',
+        participant: 'p',
+        command: 'c',
+        dependsOn: ['a'],
+        buildCommand: () => ({ amount: 10n }) as never,
+        compensation: undo,
+      })
+      .build();
+    const harness = new SagaHarness(saga, null);
+    harness.reply('a', success());
+    expect(harness.step('b')).toMatchObject({
+      status: 'failed',
+      outcome: {
+        code: 'build-command-failed',
+        message: expect.stringMatching(/^the payload is not JSON a message can carry at amount: /),
+      },
+    });
+    expect(harness.step('a')).toMatchObject({
+      status: 'compensation-exhausted',
+      lastOutcome: {
+        code: 'build-command-failed',
+        message: expect.stringMatching(/^the payload is not JSON a message can carry at note: /),
+      },
+    });
+    expect(harness.state).toMatchObject({ status: 'stuck', phase: 'compensation' });
+  });
+
   it('compensates a step whose result cannot be folded into the context', () => {
     const saga = defineSaga({ name: 'bad-fold', version: 1, input, initialContext })
       .step({

@@ -8,7 +8,7 @@ import type { StepStateOf } from '../state/step-state.js';
 import { beginCompensation } from './compensation-rules.js';
 import { describeOutcome, outcomeDetail } from './describe-outcome.js';
 import { stepWakeupId } from './message-ids.js';
-import { runUserCode } from './run-user-code.js';
+import { buildPayload, runUserCode } from './run-user-code.js';
 import { emitCommand } from './send-command.js';
 import type { TransitionDraft } from './transition-draft.js';
 
@@ -19,7 +19,7 @@ export function sendStep(
   attempt: number,
   budgetFrom: number,
 ): void {
-  const payload = runUserCode(() => step.buildCommand(draft.context));
+  const payload = buildPayload(() => step.buildCommand(draft.context));
   if (!payload.ok) {
     const outcome: ErrorOutcome = {
       status: 'error',
