@@ -1,5 +1,6 @@
 package example.shipping;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.charset.StandardCharsets;
@@ -110,6 +111,34 @@ final class Messages {
     }
     add(headers, "dlq-value-truncated", "true");
     return new ProducerRecord<>(deadLetter.topic(), null, deadLetter.key(), null, headers);
+  }
+
+  /**
+   * The reply to send in place of one the broker refuses as too large ({@code brokerCode}, e.g.
+   * {@code MESSAGE_TOO_LARGE}; contract duty 8): the same topic, key, headers and envelope, its
+   * outcome cut down with its status kept (Outcomes.cutDown). It would be refused on every
+   * redelivery, the stored outcome being the same. Null when {@code reply} holds no reply envelope,
+   * or an {@code error} (small, so not the cause).
+   */
+  static ProducerRecord<byte[], byte[]> replyTooLarge(ProducerRecord<byte[], byte[]> reply, String brokerCode) {
+    JsonNode body;
+    try {
+      body = reply.value() == null ? null : Json.parse(new String(reply.value(), StandardCharsets.UTF_8));
+    } catch (JsonProcessingException e) {
+      return null;
+    }
+    if (body == null || !body.isObject() || !body.path("outcome").isObject()) {
+      return null;
+    }
+    String why = "the result was too large for the broker (" + brokerCode
+        + "); the participant keeps it under the command's idempotency key";
+    ObjectNode outcome = Outcomes.cutDown(body.get("outcome"), why);
+    if (outcome == null) {
+      return null;
+    }
+    ((ObjectNode) body).set("outcome", outcome); // a fresh parse: in place, in its position
+    return new ProducerRecord<>(reply.topic(), null, reply.key(), Json.write(body).getBytes(StandardCharsets.UTF_8),
+        new RecordHeaders(reply.headers().toArray()));
   }
 
   private static void add(RecordHeaders headers, String name, String value) {

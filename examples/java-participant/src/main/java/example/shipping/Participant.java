@@ -1,6 +1,7 @@
 package example.shipping;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -16,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -23,11 +25,13 @@ import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RecordBatchTooLargeException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -46,13 +50,13 @@ final class Participant {
   private static final long BACKOFF_MAX_MS = 5000;
 
   private final Config config;
-  private final Store store;
+  private final CommandStore store;
   private final CommandValidator validator;
   private volatile boolean running = true;
   private boolean announcedReady;
   private long backoffMs = BACKOFF_MIN_MS;
 
-  Participant(Config config, Store store) {
+  Participant(Config config, CommandStore store) {
     this.config = config;
     this.store = store;
     this.validator = new CommandValidator(config.participant, config.topicPrefix);
@@ -109,7 +113,8 @@ final class Participant {
     }
   }
 
-  private void handleBatch(KafkaConsumer<byte[], byte[]> consumer, KafkaProducer<byte[], byte[]> producer,
+  /** Handles one poll's records, waits for every reply and dead letter, then commits (see the class comment). */
+  void handleBatch(Consumer<byte[], byte[]> consumer, Producer<byte[], byte[]> producer,
       ConsumerRecords<byte[], byte[]> records) {
     Map<TopicPartition, Long> first = new LinkedHashMap<>(); // first offset of the batch, per partition
     Map<TopicPartition, Long> next = new HashMap<>(); // offset after the last record handled, per partition
@@ -187,21 +192,47 @@ final class Participant {
   private record Sent(ProducerRecord<byte[], byte[]> record, Future<RecordMetadata> answer) {}
 
   /**
-   * Waits for the broker to acknowledge a record. A dead letter too large for its topic (the
-   * original was near the limit, the {@code dlq-*} headers took it over) would be refused on every
-   * retry and hold its partitions for ever: it goes again stripped (Messages.stripped).
+   * Waits for the broker to acknowledge a record. A record the broker refuses as too large would be
+   * refused on every retry and hold its partition for ever, so it goes again in a form that fits: a
+   * dead letter (the original was near the limit, the {@code dlq-*} headers took it over) stripped
+   * (Messages.stripped), a reply cut down with its status kept (Messages.replyTooLarge; duty 8). The
+   * stored outcome stays as it was.
    */
-  private static void acknowledged(KafkaProducer<byte[], byte[]> producer, Sent sent)
+  private static void acknowledged(Producer<byte[], byte[]> producer, Sent sent)
       throws InterruptedException, ExecutionException, TimeoutException {
     try {
       sent.answer().get(60, TimeUnit.SECONDS);
     } catch (ExecutionException e) {
-      if (!(e.getCause() instanceof RecordTooLargeException) || !Messages.isDeadLetter(sent.record())) {
+      String code = tooLargeCode(e.getCause());
+      if (code == null) {
         throw e;
       }
-      Log.warn("dead letter too large for its topic: sent without its value", "topic", sent.record().topic());
-      producer.send(Messages.stripped(sent.record())).get(60, TimeUnit.SECONDS);
+      ProducerRecord<byte[], byte[]> record = sent.record();
+      ProducerRecord<byte[], byte[]> instead;
+      if (Messages.isDeadLetter(record)) {
+        instead = Messages.stripped(record);
+        Log.warn("dead letter too large for its topic: sent without its value", "topic", record.topic());
+      } else {
+        instead = Messages.replyTooLarge(record, code);
+        if (instead == null) {
+          throw e;
+        }
+        Log.error("reply too large for the broker: sent without its result or details", "topic", record.topic(),
+            "sagaId", new String(record.key(), StandardCharsets.UTF_8), "code", code, "bytes", record.value().length);
+      }
+      producer.send(instead).get(60, TimeUnit.SECONDS);
     }
+  }
+
+  /** The broker's code for a record it refuses as too large (whatever the retry), or null. */
+  private static String tooLargeCode(Throwable error) {
+    if (error instanceof RecordTooLargeException) {
+      return "MESSAGE_TOO_LARGE";
+    }
+    if (error instanceof RecordBatchTooLargeException) {
+      return "RECORD_LIST_TOO_LARGE";
+    }
+    return null;
   }
 
   /** One record → its reply, or its dead letter. Throws when the database fails (nothing answered). */
@@ -236,7 +267,7 @@ final class Participant {
     return Messages.reply(command, outcome, Instant.now(), record.headers());
   }
 
-  private void rewind(KafkaConsumer<byte[], byte[]> consumer, Map<TopicPartition, Long> offsets) {
+  private void rewind(Consumer<byte[], byte[]> consumer, Map<TopicPartition, Long> offsets) {
     offsets.forEach((tp, offset) -> {
       try {
         consumer.seek(tp, offset);

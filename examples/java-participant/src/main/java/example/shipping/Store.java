@@ -14,7 +14,7 @@ import java.util.Properties;
  * Postgres: the schema's two tables, and the once-per-key handling of a command in one transaction
  * (claim the key, close the forward key for a compensation, run the handler, store the outcome).
  */
-final class Store implements AutoCloseable {
+final class Store implements CommandStore, AutoCloseable {
   /** What happened to a command: its outcome, whether it came from the store, whether it closed a forward key. */
   record Handled(ObjectNode outcome, boolean replayed, boolean closedForwardKey) {}
 
@@ -90,7 +90,8 @@ final class Store implements AutoCloseable {
    * from the store without running the handler; a compensation first closes its step's forward key.
    * A handler's technical error rolls everything back (nothing stored, the key stays open).
    */
-  Handled handle(Command command) throws InfrastructureException {
+  @Override
+  public Handled handle(Command command) throws InfrastructureException {
     Connection tx;
     try {
       tx = connection();
