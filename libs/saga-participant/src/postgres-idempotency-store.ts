@@ -46,6 +46,9 @@ export class PostgresIdempotencyStore implements IdempotencyStore {
     try {
       return await this.database.transaction(
         async (sql) => {
+          // Run again after a COMMIT that failed (a lost race): what the run before changed in
+          // memory did not commit either.
+          changes.rollBack();
           try {
             if (this.dedupe) {
               const stored = await claim(sql, key, commandType);

@@ -202,6 +202,37 @@ describe('the Postgres idempotency store', () => {
     expect(changed).toEqual(['y']); // a refusal applies nothing, in memory either
   });
 
+  it('takes back what a run changed in memory when its COMMIT loses a race and it runs again', async () => {
+    // A deferred check that refuses the first COMMIT as a serialization failure (a sequence's
+    // step is not rolled back: it refuses once).
+    await db.query(`CREATE TABLE stamps (n int)`);
+    await db.query(`CREATE SEQUENCE refuse_once`);
+    await db.query(
+      `CREATE FUNCTION refuse_once() RETURNS trigger LANGUAGE plpgsql AS $$
+       BEGIN
+         IF nextval('refuse_once') = 1 THEN
+           RAISE EXCEPTION 'could not serialize access' USING ERRCODE = '40001';
+         END IF;
+         RETURN NULL;
+       END $$`,
+    );
+    await db.query(
+      `CREATE CONSTRAINT TRIGGER refuse_once AFTER INSERT ON stamps
+       DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION refuse_once()`,
+    );
+    const changed: string[] = [];
+    const result = await store.once('k-10', 'inventory.reserve', async (context) => {
+      await context.transaction!.query(`INSERT INTO stamps (n) VALUES (1)`);
+      changed.push('x');
+      context.onRollback(() => changed.pop());
+      return success;
+    });
+    expect(result).toEqual({ outcome: success, duplicate: false });
+    const [stamps] = await db.query<{ n: string }>(`SELECT count(*) AS n FROM stamps`);
+    expect(Number(stamps!.n)).toBe(1);
+    expect(changed).toEqual(['x']);
+  });
+
   describe('the late-command rule', () => {
     const refusal = {
       status: 'failure',
