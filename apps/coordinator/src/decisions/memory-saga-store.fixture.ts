@@ -13,7 +13,10 @@ import { orderSaga } from '../sagas/order.saga.js';
 import { FieldCipher } from '../security/field-cipher.js';
 import { parseKeyring } from '../security/keyring.js';
 import { SensitiveData } from '../security/sensitive-data.js';
+import { RepliesFirst } from '../resilience/replies-first.js';
+import { SagaAdmission } from '../resilience/saga-admission.js';
 import { DecisionRunner, type DecisionParts } from './decision-runner.js';
+import { StartDecisions } from './start-decisions.js';
 
 export const registry = createSagaRegistry([orderSaga]);
 export const NOW = Date.parse('2026-12-05T00:00:00Z');
@@ -246,4 +249,20 @@ export function runnerOn(
     fastPath: { publish: () => undefined } as unknown as OutboxFastPath,
     stateCacheSize: 100,
   });
+}
+
+/** Starts an order saga of idempotency key `key` on `store`, with the start path's defaults; its id. */
+export async function startOrderOn(store: MemoryStore, key: string): Promise<string> {
+  const starts = new StartDecisions(runnerOn(store), {
+    admission: new SagaAdmission(1_000),
+    repliesFirst: new RepliesFirst(100, 1),
+    waitForRepliesMs: 5_000,
+    maxWaitingBytes: 64 * 1024 * 1024,
+    maxContextBytes: 64 * 1024,
+  });
+  const [started] = await starts.startMany([
+    { sagaType: 'order', idempotencyKey: key, input: orderInput(key) },
+  ]);
+  if (started === undefined || started instanceof Error) throw new Error('no saga started');
+  return started.sagaId;
 }

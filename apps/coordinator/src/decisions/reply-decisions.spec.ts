@@ -1,15 +1,12 @@
 import type { ReplyMessage } from '#contracts';
-import { RepliesFirst } from '../resilience/replies-first.js';
-import { SagaAdmission } from '../resilience/saga-admission.js';
 import {
   lateDefinitions,
   MemoryStore,
   NOW,
-  orderInput,
   runnerOn,
+  startOrderOn,
 } from './memory-saga-store.fixture.js';
 import { ReplyDecisions } from './reply-decisions.js';
-import { StartDecisions } from './start-decisions.js';
 
 /** Starts an order saga on `store`; its id and the success reply to its running step. */
 async function startedWithReply(
@@ -17,18 +14,7 @@ async function startedWithReply(
   sagaIdCase: 'lower' | 'upper' = 'lower',
   key = 'o-1',
 ) {
-  const starts = new StartDecisions(runnerOn(store), {
-    admission: new SagaAdmission(1_000),
-    repliesFirst: new RepliesFirst(100, 1),
-    waitForRepliesMs: 5_000,
-    maxWaitingBytes: 64 * 1024 * 1024,
-    maxContextBytes: 64 * 1024,
-  });
-  const [started] = await starts.startMany([
-    { sagaType: 'order', idempotencyKey: key, input: orderInput(key) },
-  ]);
-  if (started === undefined || started instanceof Error) throw new Error('no saga started');
-  const { sagaId } = started;
+  const sagaId = await startOrderOn(store, key);
   const running = Object.entries(store.rows.get(sagaId)!.state.steps).find(
     ([, step]) => step.status === 'running',
   );

@@ -1,9 +1,6 @@
 import { jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
-import { RepliesFirst } from '../resilience/replies-first.js';
-import { SagaAdmission } from '../resilience/saga-admission.js';
-import { MemoryStore, orderInput, runnerOn } from './memory-saga-store.fixture.js';
-import { StartDecisions } from './start-decisions.js';
+import { MemoryStore, runnerOn, startOrderOn } from './memory-saga-store.fixture.js';
 import { WakeupDecisions } from './wakeup-decisions.js';
 
 const FIRST_STEP = 'reserve-inventory';
@@ -11,28 +8,15 @@ const FIRST_STEP = 'reserve-inventory';
 describe('WakeupDecisions', () => {
   let store: MemoryStore;
   let wakeups: WakeupDecisions;
-  let starts: StartDecisions;
 
   beforeEach(() => {
     store = new MemoryStore();
-    const runner = runnerOn(store);
-    wakeups = new WakeupDecisions(runner);
-    starts = new StartDecisions(runner, {
-      admission: new SagaAdmission(1_000),
-      repliesFirst: new RepliesFirst(100, 1),
-      waitForRepliesMs: 5_000,
-      maxWaitingBytes: 64 * 1024 * 1024,
-      maxContextBytes: 64 * 1024,
-    });
+    wakeups = new WakeupDecisions(runnerOn(store));
   });
 
   /** Starts an order saga and makes its first step's reply timeout due. */
   const startWithTimeoutDue = async (key: string): Promise<string> => {
-    const [started] = await starts.startMany([
-      { sagaType: 'order', idempotencyKey: key, input: orderInput(key) },
-    ]);
-    if (started === undefined || started instanceof Error) throw new Error('no saga started');
-    const { sagaId } = started;
+    const sagaId = await startOrderOn(store, key);
     store.dueTimers.set(sagaId, [
       {
         id: `${sagaId}:${FIRST_STEP}:reply-timeout:1`,
