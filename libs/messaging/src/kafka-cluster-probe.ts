@@ -2,12 +2,15 @@ import { logLevel } from 'kafkajs';
 import type { KafkaClientSecurity } from './kafka-security.js';
 import { kafkaClient } from './kafka-client.js';
 
+/** How long a probe's authentication or metadata request may take before it fails (ms). */
+const PROBE_REQUEST_TIMEOUT_MS = 10_000;
+
 /** Probes a Kafka cluster over one admin connection, kept open from one probe to the next. */
 export interface KafkaClusterProbe {
   /**
    * Resolves when the cluster answers a metadata request with at least one broker, and rejects
-   * otherwise, within a few seconds: connecting, authenticating and the request are bounded by
-   * 1.5 s each, with no retry. Connects at the first probe and after a failed one (a failure
+   * otherwise: connecting is bounded by 1.5 s, authenticating and the request by 10 s each,
+   * with no retry. Connects at the first probe and after a failed one (a failure
    * closes the connection); a probe after {@link close} rejects.
    */
   probe(): Promise<void>;
@@ -27,8 +30,10 @@ export function kafkaClusterProbe(
     brokers: [...brokers],
     logLevel: logLevel.NOTHING,
     connectionTimeout: 1_500,
-    authenticationTimeout: 1_500,
-    requestTimeout: 1_500,
+    // Longer than a caller waits (readiness gives up at 2 s): a busy broker's slow answer still
+    // ends the probe rather than a connection, and meanwhile callers share the one in flight.
+    authenticationTimeout: PROBE_REQUEST_TIMEOUT_MS,
+    requestTimeout: PROBE_REQUEST_TIMEOUT_MS,
     retry: { retries: 0 },
   }).admin();
   let closed = false;
