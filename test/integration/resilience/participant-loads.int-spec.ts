@@ -2,7 +2,10 @@
 // in flight are counted from the sagas' rows (`awaiting`, written with each decision), so every
 // instance sees the same counts whoever sent the commands.
 import type { CommandMessage, ReplyOutcome } from '#contracts';
-import { capacityCounts } from '../../../apps/coordinator/src/resilience/held-commands.js';
+import {
+  capacityCounts,
+  releaseHeld,
+} from '../../../apps/coordinator/src/resilience/held-commands.js';
 import { createSampleSagaRegistry } from '../../../apps/coordinator/src/sagas/saga-catalog.js';
 import {
   startCoordinatorApp,
@@ -15,6 +18,7 @@ import {
   type CoordinatorEnvironment,
 } from '../../support/coordinator-fixture.js';
 import { ScriptedParticipants, succeed } from '../../support/scripted-participants.js';
+import { waitFor } from '../../support/wait-for.js';
 
 describe('the load per participant, from the sagas in flight', () => {
   let environment: CoordinatorEnvironment;
@@ -25,7 +29,8 @@ describe('the load per participant, from the sagas in flight', () => {
 
   const script = (command: CommandMessage): ReplyOutcome | undefined => {
     const orderId = (command.payload as { orderId?: string }).orderId ?? '';
-    if (command.commandType === 'payment.authorize' && unpaid.has(orderId)) return undefined;
+    const left = unpaid.has(orderId) || orderId === 'unpaid-stuck';
+    if (command.commandType === 'payment.authorize' && left) return undefined;
     return succeed(command);
   };
 
@@ -70,5 +75,45 @@ describe('the load per participant, from the sagas in flight', () => {
       [done]: [],
       ...Object.fromEntries(waiting.map((sagaId) => [sagaId, ['payment']])),
     });
+  });
+
+  it('leaves a stuck saga’s held command held, counted neither in flight nor held, for its resume', async () => {
+    const sagaId = await startOrder(app, 'unpaid-stuck');
+    await participants.waitForCommand({ sagaId, commandType: 'payment.authorize' });
+    // Nothing else moves it from here: its stock is reserved, its payment left unanswered.
+    await waitFor('the stock to be reserved', async () => {
+      const [row] = await environment.db.query<{ step: string }>(
+        `SELECT state->'steps'->'reserve-inventory'->>'status' AS step FROM sagas WHERE id = $1`,
+        [sagaId],
+      );
+      return row?.step === 'succeeded';
+    });
+    const counted = async () =>
+      (await environment.db.transaction((sql) => capacityCounts(sql))).loads.get('payment')!;
+    const before = await counted();
+
+    // Stuck (another of its messages could not be sent) while its payment command is held.
+    await environment.db.query(`UPDATE sagas SET status = 'stuck' WHERE id = $1`, [sagaId]);
+    await environment.db.query(
+      `INSERT INTO held_commands (participant, saga_id, step_id, action, attempt, lane, topic,
+         message_key, headers, payload)
+       VALUES ('payment', $1, 'authorize-payment', 'execute', 1, 0, 'payment.commands', $2, '{}', '{}')`,
+      [sagaId, sagaId],
+    );
+    expect(await counted()).toEqual({ inFlight: before.inFlight - 1, held: before.held });
+
+    // A release leaves it (looked at in a transaction rolled back: nothing is sent).
+    const outcome = await environment.db
+      .transaction(async (sql) => {
+        const result = await releaseHeld(sql, 'payment', 100, (_sagaId, payload) => payload);
+        throw Object.assign(new Error('roll back'), { result });
+      })
+      .catch((error: { result: Awaited<ReturnType<typeof releaseHeld>> }) => error.result);
+    expect(outcome.outbox.rows.map((row) => row.sagaId)).not.toContain(sagaId);
+    const [held] = await environment.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM held_commands WHERE saga_id = $1`,
+      [sagaId],
+    );
+    expect(held!.n).toBe(1);
   });
 });

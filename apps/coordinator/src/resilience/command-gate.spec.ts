@@ -127,6 +127,28 @@ describe('CommandGate', () => {
     expect(changes[2]?.detail).toBe('a probe failed');
   });
 
+  it('opens again when no probe has answered within the reset timeout, and then probes afresh', async () => {
+    fail('payment', 4);
+    await settle();
+    jest.advanceTimersByTime(1_000);
+    gate.noteHeld('payment');
+    gate.noteHeld('payment');
+    // Both probes go, and neither answers (their sagas ended before the reply, say).
+    expect(gate.releasable('payment')).toBe(2);
+    gate.noteReleased('payment', 2, 2, 0);
+    expect(gate.releasable('payment')).toBe(0);
+
+    jest.advanceTimersByTime(999);
+    expect(changes.map((c) => c.to)).toEqual(['open', 'half-open']);
+    jest.advanceTimersByTime(1);
+    expect(changes.map((c) => c.to)).toEqual(['open', 'half-open', 'open']);
+    expect(changes[2]?.detail).toBe('no probe answered within 1000 ms');
+    jest.advanceTimersByTime(1_000);
+    expect(changes.map((c) => c.to)).toEqual(['open', 'half-open', 'open', 'half-open']);
+    gate.noteHeld('payment');
+    expect(gate.releasable('payment')).toBe(1);
+  });
+
   it('counts business failures as health', async () => {
     for (let i = 0; i < 10; i++) gate.recordOutcome('payment', true);
     fail('payment', 4);

@@ -106,9 +106,14 @@ export async function releaseHeld(
   limit: number,
   restamp: RestampCommand,
 ): Promise<ReleaseResult> {
+  // A stuck saga's commands stay held for its resume: released, one would wait behind the row
+  // that made it stuck, spending a slot of the cap (or a half-open breaker's probe) meanwhile.
   const rows = await sql.query<StoredHeld>(
     `DELETE FROM held_commands WHERE id IN (
-       SELECT id FROM held_commands WHERE participant = $1 ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED)
+       SELECT h.id FROM held_commands h
+       WHERE h.participant = $1
+         AND NOT EXISTS (SELECT 1 FROM sagas s WHERE s.id = h.saga_id AND s.status = 'stuck')
+       ORDER BY h.id LIMIT $2 FOR UPDATE OF h SKIP LOCKED)
      RETURNING id, saga_id, step_id, action, attempt, lane, topic, message_key, headers, payload, reply_timer`,
     [participant, limit],
   );
@@ -182,7 +187,8 @@ export interface CapacityCounts {
 /**
  * Reads the counts behind the caps in one statement: the sagas in flight are scanned once for
  * both counts (the scan of their status index is most of the cost: it also visits the entries
- * of sagas that ended since the last vacuum).
+ * of sagas that ended since the last vacuum). A stuck saga's held command (kept for its resume,
+ * see releaseHeld) counts neither in flight nor as held: nothing waits on it now.
  */
 export async function capacityCounts(sql: SqlRunner): Promise<CapacityCounts> {
   const rows = await sql.query<{
@@ -201,7 +207,9 @@ export async function capacityCounts(sql: SqlRunner): Promise<CapacityCounts> {
        SELECT participant, count(*) AS waiting, 0 AS held
        FROM live CROSS JOIN LATERAL unnest(awaiting) AS participant GROUP BY participant
        UNION ALL
-       SELECT participant, 0, count(*) FROM held_commands GROUP BY participant
+       SELECT h.participant, -count(*) FILTER (WHERE s.status = 'stuck'),
+         count(*) FILTER (WHERE s.status IS DISTINCT FROM 'stuck')
+       FROM held_commands h LEFT JOIN sagas s ON s.id = h.saga_id GROUP BY h.participant
      ) counts GROUP BY participant`),
   );
   let sagasInFlight = 0;

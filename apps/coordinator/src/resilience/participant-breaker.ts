@@ -42,6 +42,12 @@ export class ParticipantBreaker {
   private readonly breaker: CircuitBreaker<[boolean], void>;
   private current: BreakerState = 'closed';
   private probes = 0;
+  /** Probes taken and not given back: their outcome decides. */
+  private probesOut = 0;
+  /** Reopens a half-open breaker whose probes went and none answered (see takeProbes). */
+  private probeDeadline: NodeJS.Timeout | undefined;
+  /** Why the breaker is being opened by this class rather than by opossum's window. */
+  private openedFor: string | undefined;
   private successes = 0;
   private failures = 0;
   private opened = 0;
@@ -83,17 +89,29 @@ export class ParticipantBreaker {
     this.breaker.fire(healthy).catch(() => undefined);
   }
 
-  /** Takes up to `wanted` probes (half-open only); returns how many were granted. */
+  /**
+   * Takes up to `wanted` probes (half-open only); returns how many were granted. A probe may
+   * never answer (its saga cancelled before the reply, say): when none of those taken has
+   * answered `resetTimeoutMs` after the first went, the breaker opens again, to let new probes
+   * through once that timeout has passed, rather than stay half-open with none left for good.
+   */
   takeProbes(wanted: number): number {
     if (this.current !== 'half-open') return 0;
     const granted = Math.min(wanted, this.probes);
     this.probes -= granted;
+    this.probesOut += granted;
+    if (granted > 0 && this.probeDeadline === undefined) {
+      this.probeDeadline = setTimeout(() => this.noProbeAnswered(), this.limits.resetTimeoutMs);
+      this.probeDeadline.unref();
+    }
     return granted;
   }
 
   /** Gives back probes that were taken but sent nothing (their commands were stale or gone). */
   returnProbes(unused: number): void {
-    if (this.current === 'half-open' && unused > 0) this.probes += unused;
+    if (this.current !== 'half-open' || unused <= 0) return;
+    this.probes += unused;
+    this.probesOut = Math.max(0, this.probesOut - unused);
   }
 
   snapshot(): BreakerSnapshot {
@@ -106,9 +124,17 @@ export class ParticipantBreaker {
     };
   }
 
-  /** Stops opossum's timers. */
+  /** Stops opossum's timers, and the probes' deadline. */
   shutdown(): void {
+    clearTimeout(this.probeDeadline);
     this.breaker.shutdown();
+  }
+
+  private noProbeAnswered(): void {
+    this.probeDeadline = undefined;
+    if (this.current !== 'half-open' || this.probesOut === 0) return;
+    this.openedFor = `no probe answered within ${this.limits.resetTimeoutMs} ms`;
+    this.breaker.open();
   }
 
   private enter(next: BreakerState): void {
@@ -118,11 +144,17 @@ export class ParticipantBreaker {
     this.current = next;
     if (next === 'open') this.opened++;
     this.probes = next === 'half-open' ? this.limits.halfOpenProbes : 0;
+    this.probesOut = 0;
+    clearTimeout(this.probeDeadline);
+    this.probeDeadline = undefined;
+    const openedFor = this.openedFor;
+    this.openedFor = undefined;
     const detail =
       next === 'open'
-        ? from === 'half-open'
-          ? 'a probe failed'
-          : `${stats.failures} failures of ${stats.failures + stats.successes} outcomes in the last ${this.limits.rollingWindowMs} ms`
+        ? (openedFor ??
+          (from === 'half-open'
+            ? 'a probe failed'
+            : `${stats.failures} failures of ${stats.failures + stats.successes} outcomes in the last ${this.limits.rollingWindowMs} ms`))
         : next === 'half-open'
           ? `open for ${this.limits.resetTimeoutMs} ms: letting ${this.limits.halfOpenProbes} probe(s) through`
           : 'a probe succeeded';
