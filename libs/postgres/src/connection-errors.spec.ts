@@ -38,6 +38,23 @@ describe('the connection errors', () => {
     }
   });
 
+  it('counts a server that refuses writes (a standby after a failover) as a loss: another connection may reach the writer', () => {
+    const standby = withCode('cannot execute INSERT in a read-only transaction', '25006');
+    expect(isConnectionLoss(standby)).toBe(true);
+    expect(isDatabaseUnavailable(standby)).toBe(true);
+  });
+
+  it('counts a server short of connections, memory or disk as unavailable, not as a loss', () => {
+    for (const error of [
+      withCode('sorry, too many clients already', '53300'),
+      withCode('could not extend file: No space left on device', '53100'),
+      withCode('out of memory', '53200'),
+    ]) {
+      expect(isConnectionLoss(error)).toBe(false);
+      expect(isDatabaseUnavailable(error)).toBe(true);
+    }
+  });
+
   it('leaves data errors, lost races and anything else alone', () => {
     for (const error of [
       withCode('unsupported Unicode escape sequence', '22P05'),

@@ -3,8 +3,13 @@ export class DatabaseTimeoutError extends Error {
   override name = 'DatabaseTimeoutError';
 }
 
-/** SQLSTATEs of a connection the server ended or refused (class 08, and 57P01–57P03, 25P03). */
-const LOST_SQLSTATES = new Set(['57P01', '57P02', '57P03', '25P03']);
+/**
+ * SQLSTATEs of a connection the server ended or refused (class 08, and 57P01–57P03, 25P03), or
+ * on which it refuses every write (25006: a standby, which a writer's address may lead to for a
+ * while after a failover; a new connection may reach the writer). The coordinator's own
+ * read-only transactions (operators' queries) never write.
+ */
+const LOST_SQLSTATES = new Set(['57P01', '57P02', '57P03', '25P03', '25006']);
 /** What node-postgres and the socket say when the connection died under a query. */
 const LOST_MESSAGES = [
   'Connection terminated',
@@ -23,6 +28,8 @@ const CONNECT_TIMEOUT_MESSAGES = [
 const LOST_ERRNOS = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH']);
 /** The server gave up on a statement or a lock: busy, not broken. */
 const TIMEOUT_SQLSTATES = new Set(['57014', '55P03']);
+/** Class 53, insufficient resources (too many connections, disk full, out of memory). */
+const SHORT_OF_RESOURCES = '53';
 
 /**
  * True when `error` says the connection was lost, ended by the server or refused (not when
@@ -39,8 +46,9 @@ export function isConnectionLoss(error: unknown): boolean {
 }
 
 /**
- * True when the database is unreachable or too slow to answer (a lost connection, a client-side
- * query timeout, a statement or lock timeout): the caller should try again later.
+ * True when the database is unreachable, too slow to answer or short of resources (a lost
+ * connection, a client-side query timeout, a statement or lock timeout, too many clients, a
+ * full disk): the caller should try again later.
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
   if (isConnectionLoss(error)) return true;
@@ -48,7 +56,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   const message = messageOf(error);
   if (CONNECT_TIMEOUT_MESSAGES.some((timeout) => message.startsWith(timeout))) return true;
   const code = codeOf(error);
-  return code !== undefined && TIMEOUT_SQLSTATES.has(code);
+  return code !== undefined && (TIMEOUT_SQLSTATES.has(code) || code.startsWith(SHORT_OF_RESOURCES));
 }
 
 /** True for node-postgres's own "no answer within query_timeout" error. */

@@ -1,11 +1,18 @@
-import { Catch, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import {
+  Catch,
+  HttpStatus,
+  Logger,
+  type ArgumentsHost,
+  type ExceptionFilter,
+} from '@nestjs/common';
 import type { Response } from 'express';
 import { SagaCapacityError } from '../application/saga-errors.js';
 import { errorToProblem } from './error-to-problem.js';
 
 /**
  * Answers every error of the HTTP API with a `ProblemBody` (see `errorToProblem`) and
- * logs the unexpected ones, with their stack, on the server side only.
+ * logs the unexpected ones, with their stack, on the server side only. A 429 or a 503 says
+ * when to come back (`Retry-After`).
  */
 @Catch()
 export class ProblemFilter implements ExceptionFilter {
@@ -27,6 +34,10 @@ export class ProblemFilter implements ExceptionFilter {
     }
     if (error instanceof SagaCapacityError) {
       response.setHeader('Retry-After', String(error.retryAfterSeconds));
+    } else if (body.statusCode === HttpStatus.SERVICE_UNAVAILABLE) {
+      // A dependency is away: 1 to 3 s, spread so that the clients refused together do not
+      // all come back at once.
+      response.setHeader('Retry-After', String(1 + Math.floor(Math.random() * 3)));
     }
     response.status(body.statusCode).json(body);
   }
