@@ -1,3 +1,4 @@
+import { UnsealError } from '../security/field-cipher.js';
 import {
   BadRequestException,
   HttpException,
@@ -83,6 +84,14 @@ describe('errorToProblem', () => {
       statusCode: 409,
       problems: [{ field: 'idempotencyKey', message: 'reused' }],
     });
+  });
+
+  it('answers 409 naming the key for a saga whose state does not open here', () => {
+    const { body, unexpected } = errorToProblem(
+      new UnsealError('no key k1 to open a sealed value'),
+    );
+    expect(body).toMatchObject({ statusCode: 409, message: 'no key k1 to open a sealed value' });
+    expect(unexpected).toBe(false);
   });
 
   it('answers 400 for a saga operation error it has no rule for', () => {

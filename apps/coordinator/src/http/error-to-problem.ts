@@ -12,6 +12,7 @@ import {
   UnknownSagaVersionError,
 } from '../application/saga-errors.js';
 import { InvalidCursorError } from '../application/saga-errors.js';
+import { UnsealError } from '../security/field-cipher.js';
 import { InvalidRequestException, problemBody, type ProblemBody } from './problem.js';
 import { isDatabaseUnavailable } from '#postgres';
 
@@ -39,6 +40,8 @@ const SAGA_ERRORS: readonly (readonly [type: ErrorClass, status: number, field?:
   [IdempotencyConflictError, HttpStatus.CONFLICT, 'idempotencyKey'],
   [IllegalSagaActionError, HttpStatus.CONFLICT],
   [SagaCapacityError, HttpStatus.TOO_MANY_REQUESTS],
+  // A saga sealed under a key no longer in the keyring: its message names the key id only.
+  [UnsealError, HttpStatus.CONFLICT],
 ];
 
 /**

@@ -37,6 +37,18 @@ describe('SensitiveData', () => {
     expect(sensitive.view(saga, stored.input, true)).toEqual(input);
   });
 
+  it('shows fields sealed under a key it no longer holds redacted, even to a caller allowed to see them', () => {
+    const stored = sensitive.sealState(state);
+    const rotated = new SensitiveData(
+      createSagaRegistry([orderSaga]),
+      new FieldCipher(parseKeyring(`k2:${Buffer.alloc(32, 4).toString('base64')}`)),
+    );
+    expect(rotated.view(saga, stored.input, true)).toEqual({
+      orderId: 'o-1',
+      payment: { cardToken: REDACTED },
+    });
+  });
+
   it('seals a command whole and opens it for the relay', () => {
     const payload = { orderId: 'o-1', cardToken: 'tok_secret' };
     const sealed = sensitive.sealCommand(state, payload);

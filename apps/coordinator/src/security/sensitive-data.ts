@@ -1,6 +1,6 @@
 import { redactPaths, type JsonObject, type JsonValue } from '#contracts';
 import type { SagaRegistry, SagaState } from '#saga-core';
-import { isSealed, type FieldCipher } from './field-cipher.js';
+import { isSealed, UnsealError, type FieldCipher } from './field-cipher.js';
 
 /** An outbox payload sealed whole (a command built from sensitive fields). */
 interface SealedPayload {
@@ -80,14 +80,24 @@ export class SensitiveData {
     return this.cipher.openPaths(input, this.paths(saga.sagaType, saga.sagaVersion), saga.sagaId);
   }
 
-  /** A stored input or context shown to a caller: opened, or with sensitive fields redacted. */
+  /**
+   * A stored input or context shown to a caller: opened, or with sensitive fields redacted; a
+   * value that does not open here (sealed under a key no longer in the keyring) is shown
+   * redacted to every caller, so that its saga can still be looked into.
+   */
   view(
     saga: { sagaId: string; sagaType: string; sagaVersion: number },
     value: JsonValue,
     reveal: boolean,
   ): JsonValue {
     const paths = this.paths(saga.sagaType, saga.sagaVersion);
-    if (reveal) return this.cipher.openPaths(value, paths, saga.sagaId);
+    if (reveal) {
+      try {
+        return this.cipher.openPaths(value, paths, saga.sagaId);
+      } catch (error) {
+        if (!(error instanceof UnsealError)) throw error;
+      }
+    }
     // Anything sealed outside the declared paths is hidden too.
     return redactPaths(value, paths);
   }
