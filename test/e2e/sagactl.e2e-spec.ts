@@ -160,7 +160,7 @@ describe('sagactl against a coordinator on the real Kafka and Postgres', () => {
     });
     const badJson = await sagactl(['start', 'order', '--key', 'k', '--input', '{oops']);
     expect(badJson.code).toBe(2);
-    expect(badJson.stderr).toContain('error: --input is not JSON');
+    expect(badJson.stderr).toContain('error: --input is not valid JSON (line 1, column 2)');
     expect(badJson.stderr).toContain('usage: sagactl start <sagaType> --key <idempotencyKey>');
     expect((await sagactl(['cancel', randomUUID()])).stderr).toContain(
       '--reason <text> is required',

@@ -52,8 +52,23 @@ export function prettyJson(value: unknown): string {
 function cellText(cell: Cell): string {
   if (cell === null || cell === undefined || cell === '') return '-';
   // One line per row: a newline inside a reason would break the columns.
-  return String(cell).replace(/\s*\n\s*/g, ' ');
+  return visible(String(cell).replace(/\s*\n\s*/g, ' '));
 }
+
+/**
+ * `text` with its control characters but the newline (C0, DEL, C1) shown as escapes (`\x1b`,
+ * `\r`): text the CLI did not write (keys, reasons, the API's messages) must not drive the
+ * terminal (move the cursor, clear the screen, set the clipboard) or hide what is printed.
+ */
+export function visible(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g, (char) => {
+    const named = NAMED_ESCAPES[char];
+    return named ?? `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`;
+  });
+}
+
+const NAMED_ESCAPES: Readonly<Record<string, string>> = { '\t': '\\t', '\r': '\\r' };
 
 function pad(text: string, width: number): string {
   return text + ' '.repeat(Math.max(0, width - displayWidth(text)));

@@ -4,6 +4,7 @@ import { runBulk } from './bulk-commands.js';
 import { flag, requiredText, textOption, wholeNumberOption } from './command-options.js';
 import type { CommandCall, CommandSpec } from './command-spec.js';
 import { EXIT, UsageError, type ExitCode } from './exit-codes.js';
+import { jsonFaultPlace } from './json-fault.js';
 import { prettyJson } from './output-format.js';
 
 /** `sagactl start`: `POST /sagas`; the same key and input again finds the same saga. */
@@ -154,7 +155,8 @@ async function inputOf(call: CommandCall): Promise<unknown> {
   }
   try {
     return JSON.parse(text) as unknown;
-  } catch (error) {
-    throw new UsageError(`${from} is not JSON: ${(error as Error).message}`, call.usage);
+  } catch {
+    // Where, not what: JSON.parse's message quotes the input, which may hold a card number.
+    throw new UsageError(`${from} is ${jsonFaultPlace(text)}`, call.usage);
   }
 }

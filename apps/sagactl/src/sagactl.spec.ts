@@ -273,3 +273,34 @@ describe('sagactl, bulk forms', () => {
     expect(late.stderr).toContain('has not ended within --max-wait 2500 ms (5 of 250 done)');
   });
 });
+
+describe('sagactl, text it did not write', () => {
+  it('shows control characters in a table and in an error as escapes, never raw', async () => {
+    const spoof = 'o\u001b]52;c;aGk=\u0007\r\u001b[2J\u009b';
+    const page = {
+      items: [{ sagaId: 'a', sagaType: spoof, status: 'running', idempotencyKey: spoof }],
+      nextCursor: null,
+    };
+    const table = await run(['list', '-o', 'table'], [{ body: page }]);
+    expect(table.code).toBe(0);
+    // eslint-disable-next-line no-control-regex
+    expect(table.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+    expect(table.stdout).toContain('o\\x1b]52;c;aGk=\\x07\\r\\x1b[2J\\x9b');
+    const refused = await run(
+      ['cancel', 'a', '--reason', 'r'],
+      [{ status: 409, body: { statusCode: 409, message: `saga ${spoof} cannot` } }],
+    );
+    expect(refused.stderr).toContain('\\x1b[2J');
+    expect(refused.stderr).not.toContain('\u001b');
+  });
+
+  it('says where --input is not JSON without quoting it back', async () => {
+    const result = await run(
+      ['start', 'order', '--key', 'k', '--input', 'card=4111111111111111'],
+      [],
+    );
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('error: --input is not valid JSON (line 1, column 1)');
+    expect(result.stderr).not.toContain('41111');
+  });
+});

@@ -2,6 +2,7 @@ import { ApiClient } from './api-client.js';
 import { readCommandLine } from './command-line.js';
 import { usageOf, type CliIo, type OptionValues, type OutputFormat } from './command-spec.js';
 import { CliError, EXIT, UsageError } from './exit-codes.js';
+import { visible } from './output-format.js';
 import { resolveConnection } from './sagactl-config.js';
 import { COMMANDS, commandHelp, generalHelp } from './sagactl-commands.js';
 
@@ -67,13 +68,14 @@ function text(value: string | boolean | undefined): string | undefined {
 
 /** Prints a failure on stderr; the exit code it maps to. */
 function report(error: unknown, io: CliIo): number {
+  // Messages may carry the API's words and what it quotes: shown without control characters.
   if (error instanceof CliError) {
-    io.warn(`error: ${error.message}`);
-    for (const detail of error.details) io.warn(`  ${detail}`);
+    io.warn(`error: ${visible(error.message)}`);
+    for (const detail of error.details) io.warn(`  ${visible(detail)}`);
     if (error instanceof UsageError && error.usage !== undefined) io.warn(error.usage);
     return error.exitCode;
   }
   // A fault of the CLI itself: said plainly, exit 1.
-  io.warn(`error: ${error instanceof Error ? error.message : String(error)}`);
+  io.warn(`error: ${visible(error instanceof Error ? error.message : String(error))}`);
   return EXIT.failed;
 }
