@@ -1,5 +1,10 @@
 import type { Database } from './database.js';
-import { RetentionLoop, type PurgeTask, type TaskOutcome } from './retention-loop.js';
+import {
+  MAX_BATCHES_PER_TURN,
+  RetentionLoop,
+  type PurgeTask,
+  type TaskOutcome,
+} from './retention-loop.js';
 import type { SqlRunner } from './sql-runner.js';
 
 /** A database whose advisory locks `lockFree` grants or not; transactions just run. */
@@ -127,5 +132,34 @@ describe('RetentionLoop', () => {
           },
         ),
     ).toThrow('two retention tasks share the lock key 0');
+  });
+
+  it('ends a task’s turn after its most batches, so that the next tasks run, and goes on at once', async () => {
+    const turns: string[] = [];
+    let reached = (): void => undefined;
+    const threeTurns = new Promise<void>((resolve) => (reached = resolve));
+    // Expired sagas come as fast as they are deleted: every batch is full.
+    const endless: PurgeTask = { name: 'sagas', deleteBatch: async (_sql, limit) => limit };
+    const loop = new RetentionLoop(
+      fakeDatabase(() => true),
+      [endless, deleting('outbox', [1])],
+      {
+        lockNamespace: 1,
+        batchSize: 2,
+        batchPauseMs: 0,
+        intervalMs: 3_600_000,
+        onTaskRun: (task, outcome) => {
+          turns.push(`${task}:${'done' in outcome ? outcome.done : 'failed'}`);
+          if (turns.length === 3) reached();
+        },
+      },
+    );
+
+    loop.start();
+    await threeTurns;
+    await loop.stop();
+    expect(turns.slice(0, 2)).toEqual([`sagas:${2 * MAX_BATCHES_PER_TURN}`, 'outbox:1']);
+    // Rows were left: the next round came at once, not an interval later.
+    expect(turns[2]).toBe(`sagas:${2 * MAX_BATCHES_PER_TURN}`);
   });
 });

@@ -37,12 +37,21 @@ export interface RetentionLoopOptions {
   readonly onTaskRun?: (task: string, outcome: TaskOutcome) => void;
 }
 
+/**
+ * The most batches a task deletes in one turn of a background round: past it, the next tasks
+ * run (the audit's partitions, the outbox, ...), and the next round comes at once rather than
+ * an interval later. Expired rows that come as fast as one task deletes them would otherwise
+ * keep every other task from running.
+ */
+export const MAX_BATCHES_PER_TURN = 100;
+
 /** How a task's turn in a round ended. */
 export type TaskOutcome = { readonly done: number } | { readonly failed: unknown };
 
 /**
  * Deletes expired rows in the background: each round runs every task, one small transaction
- * per batch with pauses between them, until a batch finds fewer rows than its size. Each batch
+ * per batch with pauses between them, until a batch finds fewer rows than its size (in a
+ * background round, or MAX_BATCHES_PER_TURN batches have run). Each batch
  * takes a transaction-scoped advisory lock for its task; the background rounds give up that
  * task for the round when another instance holds it: one instance at a time deletes each kind
  * of row.
@@ -93,16 +102,20 @@ export class RetentionLoop {
     return this.round(true);
   }
 
-  /** One pass over every task; a task that fails does not keep the others from running. */
-  private async round(wait: boolean): Promise<Record<string, number>> {
+  /**
+   * One pass over every task; a task that fails does not keep the others from running. Tells,
+   * in `left`, whether a task's turn ended with rows left (MAX_BATCHES_PER_TURN).
+   */
+  private async round(wait: boolean, left = { rows: false }): Promise<Record<string, number>> {
     const deleted: Record<string, number> = {};
     let failure: { error: unknown } | undefined;
     for (const [index, task] of this.tasks.entries()) {
       // Stopped: no other task starts (the batch in hand has finished).
       if (!wait && !this.running) break;
       try {
-        const { total, ran } = await this.purge(task, this.lockKeys[index]!, wait);
+        const { total, ran, more } = await this.purge(task, this.lockKeys[index]!, wait);
         deleted[task.name] = total;
+        if (more) left.rows = true;
         if (ran) this.options.onTaskRun?.(task.name, { done: total });
       } catch (error) {
         this.options.onTaskRun?.(task.name, { failed: error });
@@ -115,18 +128,19 @@ export class RetentionLoop {
 
   /**
    * Runs a task's batches under its lock key; `ran` is false when another instance held the lock
-   * from the start.
+   * from the start, `more` true when a background turn ended with rows left.
    */
   private async purge(
     task: PurgeTask,
     lockKey: number,
     wait: boolean,
-  ): Promise<{ total: number; ran: boolean }> {
+  ): Promise<{ total: number; ran: boolean; more: boolean }> {
     let total = 0;
     let ran = false;
-    for (let first = true; ; first = false) {
-      if (!first) {
+    for (let batches = 0; ; batches++) {
+      if (batches > 0) {
         if (!wait && !this.running) break;
+        if (!wait && batches >= MAX_BATCHES_PER_TURN) return { total, ran, more: true };
         await this.pause(this.batchPauseMs);
       }
       const count = await this.database.transaction(async (sql) => {
@@ -145,17 +159,18 @@ export class RetentionLoop {
       total += count;
       if (count < this.batchSize) break;
     }
-    return { total, ran };
+    return { total, ran, more: false };
   }
 
   private async run(): Promise<void> {
     while (this.running) {
+      const left = { rows: false };
       try {
-        await this.round(false);
+        await this.round(false, left);
       } catch (error) {
         this.options.onError?.(error);
       }
-      if (this.running) await this.pause(this.intervalMs);
+      if (this.running) await this.pause(left.rows ? this.batchPauseMs : this.intervalMs);
     }
   }
 
