@@ -184,20 +184,30 @@ describe('the outbox fast path and its relay', () => {
         to(A, 'gone.commands', 'a-command'),
         to(B, 'saga.events', 'b-event'),
         to(A, 'saga.events', 'a-event'), // behind a-command: it must not overtake it
+        to(B, 'saga.events', 'b-later-event'), // with b-event: nothing of B is left
         to(C, 'x.commands', 'c-command'),
       ];
       const batchIds = await commit(batch);
       fastPath.publish(batchIds, batch);
       await waitFor('the batch to be sent as the broker takes it', () =>
-        publisher.published.length === 2 ? true : undefined,
+        publisher.published.length === 3 ? true : undefined,
       );
-      expect(publisher.published.map((m) => m.key)).toEqual(['b-event', 'c-command']);
+      expect(publisher.published.map((m) => m.key)).toEqual([
+        'b-event',
+        'b-later-event',
+        'c-command',
+      ]);
 
       // The refused topic is not tried again for a while: its rows go to the relay at once.
       const next = [to(C, 'gone.commands', 'c-later'), to(B, 'saga.events', 'b-later')];
       fastPath.publish(await commit(next), next);
       await fastPath.stop();
-      expect(publisher.published.map((m) => m.key)).toEqual(['b-event', 'c-command', 'b-later']);
+      expect(publisher.published.map((m) => m.key)).toEqual([
+        'b-event',
+        'b-later-event',
+        'c-command',
+        'b-later',
+      ]);
       // Tried in the first batch only: with the others, then alone.
       const tried = publisher.calls.flat().filter((topic) => topic === 'gone.commands');
       expect(tried).toHaveLength(2);

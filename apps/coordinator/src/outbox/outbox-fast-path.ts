@@ -207,18 +207,24 @@ export class OutboxFastPath {
   private async sendByTopic(rows: readonly TimedRow[]): Promise<TimedRow[]> {
     const sent = new Set<TimedRow>();
     const left = new Set<string>();
-    // A row goes only once every earlier row of its group in the batch (in id order) has gone.
+    // A row goes only with or after every earlier row of its group in the batch (in id order).
     const ofGroup = Map.groupBy(rows, (queued) => groupOf(queued));
-    const mayGo = (queued: TimedRow) =>
-      !left.has(groupOf(queued)) &&
-      ofGroup
-        .get(groupOf(queued))!
-        .every(
-          (other) => other === queued || sent.has(other) || compareIds(other.id, queued.id) > 0,
-        );
     const send = async (items: readonly TimedRow[]) => {
-      const going = items.filter(mayGo);
-      if (going.length > 0) await this.publishRows(going);
+      const going = new Set<TimedRow>();
+      for (const queued of items) {
+        const group = groupOf(queued);
+        const earlierGone = ofGroup
+          .get(group)!
+          .every(
+            (other) =>
+              other === queued ||
+              sent.has(other) ||
+              going.has(other) ||
+              compareIds(other.id, queued.id) > 0,
+          );
+        if (!left.has(group) && earlierGone) going.add(queued);
+      }
+      if (going.size > 0) await this.publishRows([...going]);
       for (const queued of going) sent.add(queued);
     };
     for (const [topic, ofTopic] of Map.groupBy(rows, (queued) => queued.row.topic)) {
