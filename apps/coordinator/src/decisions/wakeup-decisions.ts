@@ -35,22 +35,15 @@ export class WakeupDecisions {
   async fireDue(limit: number, holdReplyTimeouts = false): Promise<number> {
     // The versions this instance can run: another one's timers wait for an instance that can.
     const known = this.knownVersions();
+    let due: readonly string[] = [];
     try {
-      return await this.runner.decide(async (tx, now, session) =>
-        this.fire(
-          tx,
-          now,
-          session,
-          await tx.sagasDue(limit, holdReplyTimeouts, known),
-          holdReplyTimeouts,
-        ),
-      );
+      return await this.runner.decide(async (tx, now, session) => {
+        due = await tx.sagasDue(limit, holdReplyTimeouts, known);
+        return this.fire(tx, now, session, due, holdReplyTimeouts);
+      });
     } catch (error) {
       if (unwritable(error) === undefined) throw error;
     }
-    const due = await this.runner.parts.store.transaction((tx) =>
-      tx.sagasDue(limit, holdReplyTimeouts, known),
-    );
     let fired = 0;
     for (const sagaId of due) {
       try {
