@@ -46,6 +46,16 @@ export class IdempotencyConflictError extends SagaOperationError {
 }
 
 /**
+ * A start's key already started a saga of a version this instance does not know, even once it
+ * read the stored definitions again (another instance registered it a moment ago, or a newer
+ * release has it built in): its input cannot be compared here, so whether it is a retry is not
+ * known (HTTP 503 with `Retry-After`: another instance, or this one later, can answer).
+ */
+export class SagaVersionNotLoadedError extends SagaOperationError {
+  override name = 'SagaVersionNotLoadedError';
+}
+
+/**
  * A saga query that cannot select sagas (HTTP 400 naming `field`, `q` or `query`): what is
  * wrong and where, as a 0-based character offset into the query.
  */

@@ -1,6 +1,12 @@
 import { jest } from '@jest/globals';
-import { createSagaEngine } from '#saga-core';
-import { SagaCapacityError, UnknownSagaTypeError } from '../application/saga-errors.js';
+import { z } from 'zod';
+import { createSagaEngine, createSagaRegistry } from '#saga-core';
+import {
+  SagaCapacityError,
+  SagaVersionNotLoadedError,
+  UnknownSagaTypeError,
+} from '../application/saga-errors.js';
+import { orderInputSchema, orderSaga } from '../sagas/order.saga.js';
 import { RepliesFirst } from '../resilience/replies-first.js';
 import { SagaAdmission } from '../resilience/saga-admission.js';
 import type { DecisionRunner } from './decision-runner.js';
@@ -323,5 +329,86 @@ describe('StartDecisions: a type registered on another instance a moment ago', (
     // Known now: no read.
     await expect(starts.start(start('c'))).resolves.toMatchObject({ created: true });
     expect(late.reads()).toBe(2);
+  });
+});
+
+describe('StartDecisions: a retry whose saga is of a version registered elsewhere a moment ago', () => {
+  /** Version 2 of the order saga: its input gets a channel when the start names none. */
+  const orderV2 = {
+    ...orderSaga,
+    version: 2,
+    input: orderInputSchema.extend({ channel: z.string().default('web') }),
+  };
+
+  /**
+   * An instance that knows version 1 only, and a saga that another instance started with key
+   * "k" under version 2 (stored, so the next catch-up finds it unless `stored` is false).
+   */
+  function instance({ stored = true, cap = 1_000 } = {}) {
+    const sagas = createSagaRegistry([orderSaga]);
+    let reads = 0;
+    const versions = {
+      versionFor: () => undefined,
+      isRetired: () => false,
+      catchUp: async () => {
+        reads++;
+        if (stored && sagas.get('order', 2) === undefined) sagas.register(orderV2);
+      },
+    };
+    const store = new MemoryStore();
+    const started = createSagaEngine(createSagaRegistry([orderSaga, orderV2])).start(
+      { name: 'order', version: 2 },
+      {
+        sagaId: '00000000-0000-4000-8000-000000000002',
+        input: orderInput('k'),
+        at: NOW,
+        random: 0.5,
+      },
+    );
+    if (started.state === null) throw new Error(started.rejection.message);
+    store.insert({ state: started.state, rowVersion: 1, idempotencyKey: 'k', traceContext: null });
+    const admission = new SagaAdmission(cap);
+    const starts = new StartDecisions(runnerOn(store, { versions, sagas }), settings(admission));
+    return { starts, admission, reads: () => reads, sagaId: started.state.sagaId };
+  }
+
+  it('reads the stored definitions again and answers with its saga, not a conflict', async () => {
+    const { starts, reads, sagaId } = instance();
+    const answers = await starts.startMany([start('k'), start('fresh')]);
+    expect(answers[0]).toEqual({ sagaId, created: false, status: 'running' });
+    expect(answers[1]).toMatchObject({ created: true });
+    expect(reads()).toBe(1);
+  });
+
+  it('answers at the cap on sagas in flight the same way', async () => {
+    const { starts, admission, sagaId } = instance({ cap: 1 });
+    admission.noteStarted(1);
+    await expect(starts.start(start('k'))).resolves.toEqual({
+      sagaId,
+      created: false,
+      status: 'running',
+    });
+  });
+
+  it('answers a version still unknown once read again with an error to try again, not a conflict', async () => {
+    const { starts, reads, sagaId } = instance({ stored: false });
+    const [answer] = await starts.startMany([start('k')]);
+    expect(answer).toBeInstanceOf(SagaVersionNotLoadedError);
+    expect((answer as Error).message).toBe(
+      `idempotency key "k" already started saga ${sagaId} of version 2, which this instance does not know yet to compare its input: try again`,
+    );
+    expect(reads()).toBe(1);
+  });
+
+  it('answers from its saga, with no read, when the input is the same as stored', async () => {
+    const { starts, reads, sagaId } = instance({ stored: false });
+    // Version 1 refuses a channel, but the key's saga is of version 2, which took this input.
+    const same = { ...start('k'), input: { ...orderInput('k'), channel: 'web' } };
+    await expect(starts.start(same)).resolves.toEqual({
+      sagaId,
+      created: false,
+      status: 'running',
+    });
+    expect(reads()).toBe(0);
   });
 });

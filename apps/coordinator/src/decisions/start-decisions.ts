@@ -5,6 +5,7 @@ import {
   IdempotencyConflictError,
   InvalidSagaInputError,
   SagaCapacityError,
+  SagaVersionNotLoadedError,
   UnknownSagaTypeError,
   UnknownSagaVersionError,
 } from '../application/saga-errors.js';
@@ -122,11 +123,8 @@ export class StartDecisions {
     const full = this.grouped.waitingWeight + checked.bytes > maxWaitingBytes;
     // At the cap, a retry of a start already made still gets its saga, not a 429.
     if (full || admission.isFullWith(pending)) {
-      const existing = await this.runner.parts.store.transaction((tx) =>
-        this.findByKeys(tx, [request]),
-      );
-      const found = existing.get(keyOf(request));
-      if (found) return throwIfError(this.answerFor(found, checked));
+      const answer = await this.withVersionsRead(() => this.answerIfTaken(checked));
+      if (answer) return throwIfError(answer);
       if (full) throw SagaCapacityError.startsWaiting(maxWaitingBytes);
       admission.assertRoom(pending);
     }
@@ -168,11 +166,59 @@ export class StartDecisions {
   }
 
   /**
+   * Starts the checked requests together (startOnce); those whose key's saga is of a version
+   * unknown here are answered again once the stored definitions are read again.
+   */
+  private async startChecked(
+    checked: readonly (CheckedStart | Error)[],
+    traceParents: readonly TraceParent[],
+  ): Promise<(StartSagaAnswer | Error)[]> {
+    const answers = await this.startOnce(checked, traceParents);
+    const again = answers.flatMap((answer, index) =>
+      answer instanceof SagaVersionNotLoadedError ? [index] : [],
+    );
+    const { versions } = this.runner.parts;
+    if (again.length === 0 || versions?.catchUp === undefined) return answers;
+    await versions.catchUp();
+    const retried = await this.startOnce(
+      again.map((index) => checked[index]!),
+      again.map((index) => traceParents[index]),
+    );
+    again.forEach((index, n) => (answers[index] = retried[n]!));
+    return answers;
+  }
+
+  /**
+   * The answer of an earlier start of the request's key, or undefined when its key started no
+   * saga yet (a lookup of its own).
+   */
+  private async answerIfTaken(check: CheckedStart): Promise<StartSagaAnswer | Error | undefined> {
+    const existing = await this.runner.parts.store.transaction((tx) =>
+      this.findByKeys(tx, [check.request]),
+    );
+    const found = existing.get(keyOf(check.request));
+    return found && this.answerFor(found, check);
+  }
+
+  /**
+   * Runs `answer`, and once more after reading the stored definitions again if it answered
+   * with a saga of a version unknown here (registered on another instance a moment ago).
+   */
+  private async withVersionsRead<T>(answer: () => Promise<T>): Promise<T> {
+    const first = await answer();
+    const { versions } = this.runner.parts;
+    if (!(first instanceof SagaVersionNotLoadedError) || versions?.catchUp === undefined)
+      return first;
+    await versions.catchUp();
+    return answer();
+  }
+
+  /**
    * Starts the checked requests together; a refusal stays in its place. As a rule in one
    * statement, with no transaction (see startUnread); else in a transaction that looks their
    * keys up first.
    */
-  private async startChecked(
+  private async startOnce(
     checked: readonly (CheckedStart | Error)[],
     traceParents: readonly TraceParent[],
   ): Promise<(StartSagaAnswer | Error)[]> {
@@ -311,7 +357,8 @@ export class StartDecisions {
   /**
    * The answer to a start whose key already started `saga`: that saga, unless the start names
    * another version, or another input (as the saga's own version reads it: the version routed
-   * now may read it otherwise).
+   * now may read it otherwise). A saga of a version unknown here is answered only if the input
+   * is the same as sent; else whether it differs is not known here (SagaVersionNotLoadedError).
    */
   private answerFor(
     saga: Pick<FoundSaga, 'sagaId' | 'sagaVersion' | 'status' | 'input'>,
@@ -323,18 +370,22 @@ export class StartDecisions {
         `idempotency key "${request.idempotencyKey}" already started saga ${saga.sagaId} of version ${saga.sagaVersion}`,
       );
     }
-    const input =
-      saga.sagaVersion === check.ref.version
-        ? check.input
-        : this.inputUnder(request, saga.sagaVersion);
-    return answerExisting(saga, request.idempotencyKey, input);
-  }
-
-  /** The request's input as `version` of its saga type reads it (as sent, if it refuses it). */
-  private inputUnder(request: StartSagaRequest, version: number): unknown {
-    const definition = this.runner.parts.registry.get(request.sagaType, version);
+    if (saga.sagaVersion === check.ref.version) {
+      return answerExisting(saga, request.idempotencyKey, check.input);
+    }
+    const definition = this.runner.parts.registry.get(request.sagaType, saga.sagaVersion);
+    if (definition === undefined && !inputsEqual(saga.input, request.input)) {
+      return new SagaVersionNotLoadedError(
+        `idempotency key "${request.idempotencyKey}" already started saga ${saga.sagaId} of version ${saga.sagaVersion}, which this instance does not know yet to compare its input: try again`,
+      );
+    }
+    // The request's input as the saga's version reads it (as sent, if it refuses it).
     const parsed = definition?.input.safeParse(request.input);
-    return parsed?.success ? parsed.data : request.input;
+    return answerExisting(
+      saga,
+      request.idempotencyKey,
+      parsed?.success ? parsed.data : request.input,
+    );
   }
 
   /** Starts one saga in the session (its flush inserts it); or why it cannot start. */

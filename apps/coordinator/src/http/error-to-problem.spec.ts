@@ -11,6 +11,7 @@ import {
   InvalidSagaInputError,
   SagaNotFoundError,
   SagaOperationError,
+  SagaVersionNotLoadedError,
   UnknownSagaTypeError,
 } from '../application/saga-errors.js';
 import { InvalidCursorError } from '../application/saga-errors.js';
@@ -91,6 +92,17 @@ describe('errorToProblem', () => {
       new UnsealError('no key k1 to open a sealed value'),
     );
     expect(body).toMatchObject({ statusCode: 409, message: 'no key k1 to open a sealed value' });
+    expect(unexpected).toBe(false);
+  });
+
+  it('answers 503 for a retried start whose saga is of a version this instance does not run yet', () => {
+    const { body, unexpected } = errorToProblem(new SagaVersionNotLoadedError('of version 2'));
+    expect(body).toEqual({
+      statusCode: 503,
+      error: 'Service Unavailable',
+      message: 'of version 2',
+      problems: [{ field: 'idempotencyKey', message: 'of version 2' }],
+    });
     expect(unexpected).toBe(false);
   });
 

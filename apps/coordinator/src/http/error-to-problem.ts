@@ -8,6 +8,7 @@ import {
   SagaCapacityError,
   SagaNotFoundError,
   SagaOperationError,
+  SagaVersionNotLoadedError,
   UnknownSagaTypeError,
   UnknownSagaVersionError,
 } from '../application/saga-errors.js';
@@ -40,6 +41,7 @@ const SAGA_ERRORS: readonly (readonly [type: ErrorClass, status: number, field?:
   [IdempotencyConflictError, HttpStatus.CONFLICT, 'idempotencyKey'],
   [IllegalSagaActionError, HttpStatus.CONFLICT],
   [SagaCapacityError, HttpStatus.TOO_MANY_REQUESTS],
+  [SagaVersionNotLoadedError, HttpStatus.SERVICE_UNAVAILABLE, 'idempotencyKey'],
   // A saga sealed under a key no longer in the keyring: its message names the key id only.
   [UnsealError, HttpStatus.CONFLICT],
 ];

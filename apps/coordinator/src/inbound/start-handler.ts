@@ -14,7 +14,8 @@ import type { SensitiveData } from '../security/sensitive-data.js';
  * Handles a batch from `saga.start`: each valid request starts its saga (idempotent by key, as
  * over HTTP) in one write. A malformed message, wrong headers, an unknown saga type, an
  * invalid input or a key reused with another input is dead-lettered with the reason (no retry
- * could fix it), its sensitive input fields redacted.
+ * could fix it), its sensitive input fields redacted; so is a repeated start whose key's saga is
+ * of a version this instance does not run (its input cannot be compared here), to replay.
  * A request that carries a W3C `traceparent` header starts a saga whose trace continues it.
  */
 export function startBatchHandler(
