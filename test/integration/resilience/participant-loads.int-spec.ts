@@ -105,7 +105,7 @@ describe('the load per participant, from the sagas in flight', () => {
     // A release leaves it (looked at in a transaction rolled back: nothing is sent).
     const outcome = await environment.db
       .transaction(async (sql) => {
-        const result = await releaseHeld(sql, 'payment', 100, (_sagaId, payload) => payload);
+        const result = await releaseHeld(sql, 'payment', 100, 1_000, (_sagaId, payload) => payload);
         throw Object.assign(new Error('roll back'), { result });
       })
       .catch((error: { result: Awaited<ReturnType<typeof releaseHeld>> }) => error.result);
@@ -115,5 +115,63 @@ describe('the load per participant, from the sagas in flight', () => {
       [sagaId],
     );
     expect(held!.n).toBe(1);
+  });
+});
+
+describe('held commands released by two instances at once', () => {
+  let environment: CoordinatorEnvironment;
+  let sagaIds: string[];
+
+  beforeAll(async () => {
+    environment = await createEnvironment('it_release');
+    const app = await startCoordinatorApp(environment, createSampleSagaRegistry());
+    // Four orders whose payment is never answered, then no coordinator: nothing else releases.
+    const participants = await ScriptedParticipants.start(environment, {
+      script: (command) =>
+        command.commandType === 'payment.authorize' ? undefined : succeed(command),
+    });
+    try {
+      sagaIds = await Promise.all(['r-1', 'r-2', 'r-3', 'r-4'].map((key) => startOrder(app, key)));
+      for (const sagaId of sagaIds) {
+        await participants.waitForCommand({ sagaId, commandType: 'payment.authorize' });
+      }
+    } finally {
+      await participants.stop();
+      await app.close();
+    }
+  });
+
+  afterAll(async () => {
+    await environment?.dispose();
+  });
+
+  it('leaves no more in flight than the cap, though each saw the same room', async () => {
+    // Their payment commands held instead: none in flight, and a cap of 2 leaves room for 2.
+    for (const sagaId of sagaIds) {
+      await environment.db.query(
+        `INSERT INTO held_commands (participant, saga_id, step_id, action, attempt, lane, topic,
+           message_key, headers, payload)
+         VALUES ('payment', $1, 'authorize-payment', 'execute', 1, 0, 'payment.commands', $2, '{}', '{}')`,
+        [sagaId, sagaId],
+      );
+    }
+    const counted = await environment.db.transaction((sql) => capacityCounts(sql));
+    expect(counted.loads.get('payment')).toEqual({ inFlight: 0, held: 4 });
+
+    // Each instance's gate allows the room it saw: 2. The second releases while the first's
+    // transaction is still open.
+    const release = (sql: Parameters<typeof releaseHeld>[0]) =>
+      releaseHeld(sql, 'payment', 2, 2, (_sagaId, payload) => payload);
+    let second: ReturnType<typeof release> | undefined;
+    const first = await environment.db.transaction(async (sql) => {
+      const released = await release(sql);
+      second = environment.db.transaction(release);
+      return released;
+    });
+    const released = first.released + (await second!).released;
+
+    expect(released).toBe(2);
+    const after = await environment.db.transaction((sql) => capacityCounts(sql));
+    expect(after.loads.get('payment')).toEqual({ inFlight: 2, held: 2 });
   });
 });

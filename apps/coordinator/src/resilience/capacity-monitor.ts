@@ -89,7 +89,7 @@ export class CapacityMonitor {
       if (allowed === 0) continue;
       try {
         const { released, dropped, outbox } = await this.database.transaction((sql) =>
-          releaseHeld(sql, participant, allowed, this.restamp),
+          releaseHeld(sql, participant, allowed, this.gate.maxInFlight(participant), this.restamp),
         );
         // No removal deadlines: released commands keep their rows, marked sent, and their reply
         // timers move to the sent time (the release's transaction may have waited on locks).

@@ -68,6 +68,11 @@ export class CommandGate {
     else load.held = Math.max(0, load.held - 1);
   }
 
+  /** The participant's cap on commands in flight. */
+  maxInFlight(participant: string): number {
+    return this.breaker(participant).limits.maxCommandsInFlight;
+  }
+
   /** How many of `participant`'s held commands may go now. */
   releasable(participant: string): number {
     const breaker = this.breaker(participant);
@@ -78,7 +83,6 @@ export class CommandGate {
     return breaker.takeProbes(Math.min(room, load.held));
   }
 
-  /** Notes commands released from the database (they are in flight now). */
   /**
    * Notes commands released from the database (they are in flight now), out of `allowed`: a
    * probe that sent nothing (its command was stale, or another instance took it) is given back,

@@ -77,13 +77,6 @@ interface StoredHeld {
 export type RestampCommand = (sagaId: string, payload: JsonValue, sentAt: string) => JsonValue;
 
 /**
- * Moves up to `limit` of `participant`'s held commands, oldest first, to the outbox with their
- * `sentAt` set to now (through `restamp`) and arms their reply timers from now. A command whose
- * step no longer awaits that very attempt (the saga ended, the attempt was superseded) is dropped,
- * never sent; a cancelled saga still awaits its running steps, so theirs go out (and are then
- * compensated). Call inside a transaction.
- */
-/**
  * The ids of the reply timers held with the named sagas' commands: each is armed when its
  * command is released, so a decision must not arm it before (see OperatorDecisions.operate).
  */
@@ -100,12 +93,27 @@ export async function heldReplyTimerIds(
   return rows.map((row) => row.id);
 }
 
+/**
+ * Moves up to `limit` of `participant`'s held commands, oldest first, to the outbox with their
+ * `sentAt` set to now (through `restamp`) and arms their reply timers from now. A command whose
+ * step no longer awaits that very attempt (the saga ended, the attempt was superseded) is dropped,
+ * never sent; a cancelled saga still awaits its running steps, so theirs go out (and are then
+ * compensated). Call inside a transaction.
+ *
+ * No more than `cap` commands of the participant are left in flight: its count is read afresh
+ * under a lock that every instance's release of the participant takes (held to the commit), so
+ * instances that release at once do not each fill the same room.
+ */
 export async function releaseHeld(
   sql: SqlRunner,
   participant: string,
   limit: number,
+  cap: number,
   restamp: RestampCommand,
 ): Promise<ReleaseResult> {
+  await sql.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [
+    `saga-coordinator.release-held:${participant}`,
+  ]);
   // A stuck saga's commands stay held for its resume: released, one would wait behind the row
   // that made it stuck, spending a slot of the cap (or a half-open breaker's probe) meanwhile.
   const rows = await sql.query<StoredHeld>(
@@ -113,9 +121,15 @@ export async function releaseHeld(
        SELECT h.id FROM held_commands h
        WHERE h.participant = $1
          AND NOT EXISTS (SELECT 1 FROM sagas s WHERE s.id = h.saga_id AND s.status = 'stuck')
-       ORDER BY h.id LIMIT $2 FOR UPDATE OF h SKIP LOCKED)
+       ORDER BY h.id
+       -- The room under the cap: the steps awaiting the participant, less its commands held.
+       LIMIT least($2, greatest(0, $3
+         - (SELECT count(*) FROM sagas s CROSS JOIN LATERAL unnest(s.awaiting) AS p
+            WHERE s.status IN ('running', 'compensating', 'stuck') AND p = $1)
+         + (SELECT count(*) FROM held_commands WHERE participant = $1)))
+       FOR UPDATE OF h SKIP LOCKED)
      RETURNING id, saga_id, step_id, action, attempt, lane, topic, message_key, headers, payload, reply_timer`,
-    [participant, limit],
+    [participant, limit, cap],
   );
   if (rows.length === 0) return { released: 0, dropped: 0, outbox: { ids: [], rows: [] } };
   rows.sort((a, b) => Number(a.id) - Number(b.id));
