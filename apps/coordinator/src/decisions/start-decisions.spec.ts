@@ -168,6 +168,24 @@ describe('StartDecisions: new sagas in one statement', () => {
   });
 });
 
+describe('StartDecisions: an input over the size limit', () => {
+  it('is refused before its definition validates it', async () => {
+    const runner = runnerOn(new MemoryStore());
+    const starts = new StartDecisions(runner, settings(undefined, { maxContextBytes: 1_000 }));
+    const validate = jest.spyOn(
+      runner.parts.registry.resolve({ name: 'order' })!.input,
+      'safeParse',
+    );
+    const large = { ...start('large'), input: { ...orderInput('large'), note: 'x'.repeat(2_000) } };
+
+    await expect(starts.start(large)).rejects.toMatchObject({
+      problems: [{ path: '', message: 'larger than 1000 bytes' }],
+    });
+    expect(validate).not.toHaveBeenCalled();
+    validate.mockRestore();
+  });
+});
+
 describe('StartDecisions: starts that take the transaction', () => {
   it('looks the keys up first when a request is refused unless its key is taken', async () => {
     const store = new MemoryStore();

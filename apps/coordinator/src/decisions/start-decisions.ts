@@ -272,13 +272,15 @@ export class StartDecisions {
       );
     }
     const ref = { name: definition.name, version: definition.version };
+    const limit = this.settings.maxContextBytes;
+    const tooLarge = () =>
+      new InvalidSagaInputError([{ path: '', message: `larger than ${limit} bytes` }]);
+    // Measured before it is validated too: a schema's checks may cost more than the input's size.
+    if (Buffer.byteLength(JSON.stringify(request.input) ?? '') > limit) return tooLarge();
     const parsed = definition.input.safeParse(request.input);
     const input = parsed.success ? parsed.data : request.input;
     const bytes = Buffer.byteLength(JSON.stringify(input));
-    const limit = this.settings.maxContextBytes;
-    if (bytes > limit) {
-      return new InvalidSagaInputError([{ path: '', message: `larger than ${limit} bytes` }]);
-    }
+    if (bytes > limit) return tooLarge();
     // A retired version still answers the retries of the starts it took.
     if (this.runner.parts.versions?.isRetired(definition.name, definition.version)) {
       const retired = `saga type "${definition.name}" version ${definition.version} is retired`;
