@@ -45,6 +45,8 @@ describe('the coordinator schema migrations on the real Postgres', () => {
       'CompactOutboxHeaders1765400000001',
       'TimersInSagaRow1765500000000',
       'AuditPartitions1765600000000',
+      'HeldCommandsSagaIndex1765700000000',
+      'OutboxSetAsideRetries1765700000001',
     ]);
     expect(await dataSource.showMigrations()).toBe(false);
     const tables = await dataSource.query<{ table_name: string }[]>(

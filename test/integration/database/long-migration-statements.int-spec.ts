@@ -98,6 +98,8 @@ describe('the statements of a migration run', () => {
     expect(applied.map((migration) => migration.name)).toEqual([
       'TimersInSagaRow1765500000000',
       'AuditPartitions1765600000000',
+      'HeldCommandsSagaIndex1765700000000',
+      'OutboxSetAsideRetries1765700000001',
     ]);
     const [index] = await dataSource!.query<{ valid: boolean }[]>(
       `SELECT indisvalid AS valid FROM pg_index WHERE indexrelid = to_regclass('sagas_wake_idx')`,

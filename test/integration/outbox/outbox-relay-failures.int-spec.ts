@@ -3,7 +3,13 @@
 // transient failure keeps every row for the next pass, a never-sendable one sets its row aside
 // only once it has lasted, and meanwhile the other sagas' rows go and the saga's later rows wait.
 import { randomUUID } from 'node:crypto';
-import { DEFAULT_DATABASE_TIMEOUTS, PoolDatabase, type Database } from '#postgres';
+import {
+  Database,
+  DEFAULT_DATABASE_TIMEOUTS,
+  PoolDatabase,
+  type SqlRunner,
+  type TransactionOptions,
+} from '#postgres';
 import {
   enqueueOutbox,
   type OutboxRow,
@@ -20,6 +26,46 @@ class BrokerLikePublisher extends RecordingPublisher {
   constructor() {
     super();
     this.missing.add('missing');
+  }
+}
+
+/** A database that writes down the statements its transactions run, in `statements`. */
+class RecordingDatabase extends Database {
+  readonly statements: string[] = [];
+
+  constructor(private readonly inner: Database) {
+    super();
+  }
+
+  get isOpen(): boolean {
+    return this.inner.isOpen;
+  }
+
+  open(): Promise<void> {
+    return this.inner.open();
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+
+  query<Row = Record<string, unknown>>(sql: string, parameters?: unknown[]): Promise<Row[]> {
+    return this.inner.query<Row>(sql, parameters);
+  }
+
+  transaction<T>(
+    work: (sql: SqlRunner) => Promise<T>,
+    options?: TransactionOptions<T>,
+  ): Promise<T> {
+    return this.inner.transaction((sql) => {
+      const recorded: SqlRunner = {
+        query: <Row>(text: string, parameters?: unknown[]) => {
+          this.statements.push(text);
+          return sql.query<Row>(text, parameters);
+        },
+      };
+      return work(recorded);
+    }, options);
   }
 }
 
@@ -184,6 +230,38 @@ describe('the outbox relay sending row by row', () => {
       await short.close();
     }
   }, 60_000);
+
+  it('keeps its transaction alive after each send, not after a row judged without one', async () => {
+    const keys = ['g-1', 'g-2', 'g-3', 'g-4'];
+    await database.transaction((sql) =>
+      enqueueOutbox(sql, [
+        outboxRow(randomUUID(), 'missing', keys[0]!),
+        // Its topic was refused a row earlier in the pass: it shares the verdict, unsent.
+        outboxRow(randomUUID(), 'missing', keys[1]!),
+        // Its payload does not open: set aside unsent.
+        { ...outboxRow(randomUUID(), 'events', keys[2]!), payload: { sealed: 'lost-key' } },
+        outboxRow(randomUUID(), 'events', keys[3]!),
+      ]),
+    );
+    const publisher = new BrokerLikePublisher();
+    const recording = new RecordingDatabase(database);
+    const relay = new OutboxRelay(recording, publisher, {
+      lanes: 1,
+      openPayload: (_sagaId, payload) => {
+        if ((payload as { sealed?: string }).sealed !== undefined) throw new Error('no key');
+        return payload;
+      },
+    });
+
+    try {
+      expect(await relay.drainOnce()).toBe(1);
+      // The batch, then row by row the first row and the last one: the two sends.
+      expect(publisher.calls).toEqual([['missing', 'events'], ['missing'], ['events']]);
+      expect(recording.statements.filter((text) => text === 'SELECT 1')).toHaveLength(2);
+    } finally {
+      await database.query(`DELETE FROM outbox WHERE message_key = ANY($1)`, [keys]);
+    }
+  });
 
   it('ends its turn row by row after its time budget; the rows not tried go next pass', async () => {
     await database.transaction((sql) =>

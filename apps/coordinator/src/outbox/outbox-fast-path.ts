@@ -7,6 +7,7 @@ import { publishTraced } from '#tracing';
 import type { UnsentRow } from '../persistence/decision-rows.js';
 import type { OutboxRow } from '../persistence/saga-rows.js';
 import type { TimerRow } from '../persistence/saga-timers.js';
+import { REFUSED_TOPIC_MS, RefusedTopics } from './refused-topics.js';
 import { groupOf, SagaOrderGuard, type QueuedRow } from './saga-order-guard.js';
 import { describeError } from '#errors';
 import { neverSendableCode, refusesTopic, sendInFittingHalves } from '#messaging';
@@ -56,13 +57,6 @@ type TimedRow = QueuedRow & { readonly removableUntil: number };
 const MARK_RETRY_WINDOW_MS = 1_000;
 
 /**
- * How long a topic the broker refused (unknown, invalid, forbidden) is left to the relay without
- * a try (ms): kafkajs spends seconds of retries on an unknown topic, and the fast path sends one
- * batch at a time.
- */
-export const REFUSED_TOPIC_MS = 30_000;
-
-/**
  * Publishes outbox rows as soon as the transaction that wrote them has committed, without
  * reading them back: rows committed while a publish is under way go together in the next
  * request, in id order. Then it removes them (one bulk delete, no per-row update: the outbox
@@ -90,8 +84,8 @@ export class OutboxFastPath {
   private stopped = false;
   private failing = false;
   private readonly order: SagaOrderGuard;
-  /** Topics the broker refused, until when (on `clock`) their rows go to the relay untried. */
-  private readonly refusedTopics = new Map<string, number>();
+  /** Topics the broker refused lately (on `clock`): their rows go to the relay untried. */
+  private readonly refusedTopics = new RefusedTopics();
 
   constructor(
     private readonly database: Database,
@@ -189,7 +183,7 @@ export class OutboxFastPath {
     const now = this.clock();
     const leftGroups = new Set<string>();
     const tried = rows.filter((queued) => {
-      const refused = (this.refusedTopics.get(queued.row.topic) ?? now) > now;
+      const refused = this.refusedTopics.refuses(queued.row.topic, now);
       if (refused) leftGroups.add(groupOf(queued));
       return !leftGroups.has(groupOf(queued));
     });
@@ -240,7 +234,7 @@ export class OutboxFastPath {
         }
         for (const queued of ofTopic) if (!sent.has(queued)) left.add(groupOf(queued));
         if (refusesTopic(code)) {
-          this.refusedTopics.set(topic, this.clock() + REFUSED_TOPIC_MS);
+          this.refusedTopics.refuse(topic, this.clock());
           this.logger.warn(
             `the broker refuses ${topic} (${code}): its rows go to the relay for ${REFUSED_TOPIC_MS / 1000} s`,
           );

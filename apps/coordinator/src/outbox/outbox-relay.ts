@@ -13,6 +13,7 @@ import {
   releaseUnheldSetAside,
   type UndeliverableRow,
 } from './set-aside-rows.js';
+import { deadLetterSpentSetAside } from './set-aside-dead-letters.js';
 
 /** Options of the {@link OutboxRelay}; times in ms. */
 export interface OutboxRelayOptions {
@@ -45,6 +46,11 @@ export interface OutboxRelayOptions {
    * row of no saga, or of a saga that had ended: see releaseUnheldSetAside); default: never.
    */
   readonly retryUnheldAfterMs?: number;
+  /**
+   * How many times such a row is tried again before it is moved to the dead letters instead
+   * (see deadLetterSpentSetAside); default 6, an hour at OUTBOX_SET_ASIDE_RETRY_MS's default.
+   */
+  readonly retryUnheldTimes?: number;
   /**
    * How long a batch may go on sending row by row (to find the rows that can never be sent:
    * each may take kafkajs its retries, seconds) before the lane's turn ends; the rows not tried
@@ -205,15 +211,24 @@ export class OutboxRelay {
 
   /**
    * Releases the rows set aside `retryUnheldAfterMs` ago that no resume can release, so that
-   * they are tried again once their cause is fixed (a topic created, an ACL granted): looked for
-   * every `retryUnheldAfterMs`, or every 30 s if that is shorter; the rows of stuck sagas stay
-   * for their resume.
+   * they are tried again once their cause is fixed (a topic created, an ACL granted), and moves
+   * to the dead letters, said once, those that stop no saga and were tried again
+   * `retryUnheldTimes` already: looked for every `retryUnheldAfterMs`, or every 30 s if that is
+   * shorter; the rows of stuck sagas stay for their resume. Resolves with the rows released.
    */
   async releaseUnheld(now = Date.now()): Promise<number> {
     const afterMs = this.options.retryUnheldAfterMs;
     if (afterMs === undefined || now < this.nextUnheldRelease) return 0;
     this.nextUnheldRelease = now + Math.min(afterMs, 30_000);
-    const released = await releaseUnheldSetAside(this.database, afterMs);
+    const { moved, released } = await this.database.transaction(async (sql) => ({
+      moved: await deadLetterSpentSetAside(sql, afterMs, this.options.retryUnheldTimes ?? 6),
+      released: await releaseUnheldSetAside(sql, afterMs),
+    }));
+    for (const row of moved) {
+      this.logger.error(
+        `outbox row ${row.id} (saga ${row.sagaId ?? 'none'}, topic ${row.topic}), set aside and tried again ${row.tries} times, is moved to the dead letters (dead letter ${row.deadLetterId}): ${row.cause}`,
+      );
+    }
     for (const row of released) {
       this.logger.warn(
         `outbox row ${row.id} (saga ${row.sagaId ?? 'none'}, topic ${row.topic}), set aside, is tried again`,
@@ -268,9 +283,9 @@ export class OutboxRelay {
    * fails for a reason that may be one row's, every row one by one, so that the row at fault is
    * found and the other sagas' rows still go. A saga's rows keep their order either way.
    *
-   * Row by row, each send may take kafkajs seconds: a statement after each keeps the claiming
-   * transaction from being ended as idle (`idle_in_transaction_session_timeout`), and past the
-   * row-by-row budget the rows not tried are left for the next pass.
+   * Row by row, each send may take kafkajs seconds: a statement after each send keeps the
+   * claiming transaction from being ended as idle (`idle_in_transaction_session_timeout`), and
+   * past the row-by-row budget the rows not tried are left for the next pass.
    */
   private async publishRows(
     rows: readonly ClaimedRow[],
@@ -317,8 +332,11 @@ export class OutboxRelay {
       if (blocked.has(row.sagaId)) continue;
       if (clock() - began >= rowByRowBudgetMs)
         return { sentIds, undeliverable, waiting, outOfTime: true };
+      // A row judged without a send (its payload does not open, its topic was refused earlier
+      // in this pass) took no time: only after a send is the keepalive needed.
+      const sends = row.message !== undefined && !badTopics.has(row.topic);
       const verdict = await this.publishOne(row, badTopics);
-      await sql.query(`SELECT 1`);
+      if (sends) await sql.query(`SELECT 1`);
       if (verdict.kind === 'sent') {
         sentIds.push(row.id);
         continue;

@@ -54,15 +54,17 @@ export async function releaseSetAside(sql: SqlRunner, sagaId: string): Promise<v
  * Releases the rows set aside at least `afterMs` ago that no resume can release: rows of no
  * saga (breaker events) and rows of a saga that is not stuck (it had ended when its row was set
  * aside, so the row did not stop it). Nothing of theirs waits on an operator's decision, so the
- * relay tries them again by itself; one still unsendable is set aside anew. Resolves with the
- * rows released.
+ * relay tries them again by itself, counted in `set_aside_retries` (see
+ * deadLetterSpentSetAside); one still unsendable is set aside anew. Resolves with the rows
+ * released.
  */
 export async function releaseUnheldSetAside(
   sql: SqlRunner,
   afterMs: number,
 ): Promise<{ id: string; sagaId: string | null; topic: string }[]> {
   const rows = await sql.query<{ id: string; saga_id: string | null; topic: string }>(
-    `UPDATE outbox o SET set_aside_at = NULL, set_aside_reason = NULL
+    `UPDATE outbox o SET set_aside_at = NULL, set_aside_reason = NULL,
+       set_aside_retries = coalesce(o.set_aside_retries, 0) + 1
      WHERE o.set_aside_at IS NOT NULL AND o.set_aside_at <= now() - make_interval(secs => $1)
        AND NOT EXISTS (SELECT 1 FROM sagas s WHERE s.id = o.saga_id AND s.status = 'stuck')
      RETURNING o.id::text AS id, o.saga_id::text AS saga_id, o.topic`,

@@ -14,6 +14,8 @@ import { LeanWriteSet1765400000000 } from './1765400000000-lean-write-set.js';
 import { CompactOutboxHeaders1765400000001 } from './1765400000001-compact-outbox-headers.js';
 import { TimersInSagaRow1765500000000 } from './1765500000000-timers-in-saga-row.js';
 import { AuditPartitions1765600000000 } from './1765600000000-audit-partitions.js';
+import { HeldCommandsSagaIndex1765700000000 } from './1765700000000-held-commands-saga-index.js';
+import { OutboxSetAsideRetries1765700000001 } from './1765700000001-outbox-set-aside-retries.js';
 
 /** Every migration of the coordinator's schema, oldest first (listed, not globbed: ESM-safe). */
 export const coordinatorMigrations = [
@@ -33,4 +35,6 @@ export const coordinatorMigrations = [
   CompactOutboxHeaders1765400000001,
   TimersInSagaRow1765500000000,
   AuditPartitions1765600000000,
+  HeldCommandsSagaIndex1765700000000,
+  OutboxSetAsideRetries1765700000001,
 ];
