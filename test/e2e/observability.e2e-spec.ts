@@ -112,13 +112,13 @@ describe('observability of a saga that retries and compensates, across processes
     await publishRaw([
       { topic: topicNames(prefix).replies, key: 'x', headers: {}, value: '{"not":"a reply"}' },
     ]);
+    // The outbox figures are read at most once a second: the last row's removal shows later.
     metrics = await waitFor(
-      'the dead letter to be counted',
+      'the dead letter to be counted and the outbox to be empty',
       async () => {
         const text = await (await fetch(`${url}/metrics`)).text();
-        return text.includes(`saga_dead_letters_total{topic="${topicNames(prefix).replies}"} 1`)
-          ? text
-          : undefined;
+        const counted = `saga_dead_letters_total{topic="${topicNames(prefix).replies}"} 1`;
+        return text.includes(counted) && /^saga_outbox_backlog 0$/m.test(text) ? text : undefined;
       },
       { timeoutMs: 30_000 },
     );

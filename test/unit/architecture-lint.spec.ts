@@ -1,5 +1,10 @@
+import { jest } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+
+// Each case runs eslint in a process of its own: seconds, many more on a busy machine. The
+// verdict is its exit code and output; no case is meant to be bounded by the clock.
+jest.setTimeout(300_000);
 
 const run = promisify(execFile);
 const eslint = 'node_modules/eslint/bin/eslint.js';

@@ -1,6 +1,6 @@
 import { Gauge, type Registry } from 'prom-client';
 import { KafkaLagReader, type KafkaClientSecurity } from '#messaging';
-import { withinScrape } from './scrape-bound.js';
+import { sharedScrapeRead } from './scrape-bound.js';
 
 /** A consumer group and the topic it reads. */
 export interface ConsumedTopic {
@@ -8,11 +8,19 @@ export interface ConsumedTopic {
   readonly topic: string;
 }
 
+/** What `saga_consumer_lag` reads the lag through (KafkaLagReader on the configured Kafka). */
+export interface LagReader {
+  /** The messages of `topic` not yet committed by `groupId`, summed over partitions. */
+  lagOf(groupId: string, topic: string): Promise<number>;
+}
+
 /**
  * Registers `saga_consumer_lag`: per group and topic, the messages on the broker not yet
  * committed by the group (summed over partitions; a partition the group never committed counts
- * from its oldest retained message). Read at each scrape through a Kafka admin client that is
- * connected on first use; a scrape that cannot read them all keeps the last figures.
+ * from its oldest retained message). Read through a Kafka admin client that is connected on
+ * first use; concurrent scrapes share one read of them all and reuse it for
+ * SCRAPE_READ_REUSE_MS (scrape-bound.ts); a scrape that cannot read them all keeps the last
+ * figures.
  * Returns a function that disconnects the admin client.
  */
 export function registerConsumerLagMetrics(
@@ -22,22 +30,40 @@ export function registerConsumerLagMetrics(
   security: KafkaClientSecurity = {},
 ): () => Promise<void> {
   const reader = new KafkaLagReader(brokers, security);
+  registerConsumerLagGauge(registry, reader, consumed);
+  return () => reader.close();
+}
+
+/** Registers `saga_consumer_lag` read through `reader` (see registerConsumerLagMetrics). */
+export function registerConsumerLagGauge(
+  registry: Registry,
+  reader: LagReader,
+  consumed: () => readonly ConsumedTopic[],
+): void {
+  // One read of every group's lag, settled only once each request has: never two at once.
+  const read = sharedScrapeRead(async () => {
+    const entries = consumed();
+    const lags = await Promise.allSettled(
+      entries.map(({ groupId, topic }) => reader.lagOf(groupId, topic)),
+    );
+    return entries.map((entry, i) => {
+      const lag = lags[i]!;
+      if (lag.status === 'rejected') throw lag.reason;
+      return { ...entry, lag: lag.value };
+    });
+  });
   const gauge = new Gauge({
     name: 'saga_consumer_lag',
     help: 'Messages not yet consumed (committed) by a consumer group, by group and topic.',
     labelNames: ['group', 'topic'],
     registers: [registry],
     async collect() {
-      const entries = consumed();
-      const lags = await Promise.all(
-        entries.map(({ groupId, topic }) => withinScrape(reader.lagOf(groupId, topic))),
-      );
+      const lags = await read();
       // The broker is unreachable or slow: the last figures stay, as the database gauges' do
       // (an alert's `for:` clock does not restart on one slow read); saga_dependency_up says why.
-      if (lags.some((lag) => lag === undefined)) return;
+      if (lags === undefined) return;
       gauge.reset();
-      entries.forEach(({ groupId, topic }, i) => gauge.set({ group: groupId, topic }, lags[i]!));
+      for (const { groupId, topic, lag } of lags) gauge.set({ group: groupId, topic }, lag);
     },
   });
-  return () => reader.close();
 }

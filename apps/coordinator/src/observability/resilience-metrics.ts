@@ -6,7 +6,7 @@ import type { BreakerState } from '../resilience/participant-breaker.js';
 import type { RepliesFirst } from '../resilience/replies-first.js';
 import type { SagaAdmission } from '../resilience/saga-admission.js';
 import { countStuckSagas } from '../stuck-sagas/index.js';
-import { withinScrape } from './scrape-bound.js';
+import { sharedScrapeRead } from './scrape-bound.js';
 
 const STATE_VALUES: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 };
 
@@ -26,11 +26,15 @@ export interface ResilienceSources {
 /**
  * Registers the breaker, back-pressure and stuck-saga metrics, and counts the gate's breaker
  * changes. Gauges are read at each scrape (per instance for the breakers and the
- * caps, from the database for the stuck sagas).
+ * caps), the stuck sagas from the database: one count shared by concurrent scrapes and reused
+ * for SCRAPE_READ_REUSE_MS (scrape-bound.ts), a failed or slow one leaving the last figures.
  */
 export function registerResilienceMetrics(registry: Registry, sources: ResilienceSources): void {
   const { gate, admission, sagas, database } = sources;
   const status = () => gate.status(sagas.participants());
+  const readStuck = sharedScrapeRead(() =>
+    database.transaction((sql) => countStuckSagas(sql, sources.stuckAfterMs)),
+  );
   new Gauge({
     name: 'saga_breaker_open',
     help: "1 while a participant's circuit breaker on this instance is open or half-open, else 0.",
@@ -114,9 +118,7 @@ export function registerResilienceMetrics(registry: Registry, sources: Resilienc
     registers: [registry],
     async collect() {
       if (!database.isOpen) return;
-      const counts = await withinScrape(
-        database.transaction((sql) => countStuckSagas(sql, sources.stuckAfterMs)),
-      );
+      const counts = await readStuck();
       if (counts === undefined) return; // the last figures stay; saga_dependency_up says why
       this.set({ kind: 'stuck' }, counts.stuck);
       this.set({ kind: 'idle' }, counts.idle);
