@@ -312,7 +312,11 @@ describe('reply fencing on the real Kafka and Postgres', () => {
       value,
     });
     const cases: [name: string, value: unknown, reason: RegExp][] = [
-      ['start: bad JSON', '{"sagaType":', /^invalid start request: \(root\): not valid JSON$/],
+      [
+        'start: bad JSON',
+        '{"sagaType":',
+        /^invalid start request: \(root\): not valid JSON; its value was dropped: /,
+      ],
       [
         'start: missing field',
         { sagaType: 'order', input: orderInput('o-missing') },

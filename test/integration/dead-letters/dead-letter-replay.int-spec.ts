@@ -11,6 +11,7 @@ import {
 import { compileDefinition } from '#definitions';
 import { createSagaRegistry } from '#saga-core';
 import { KafkaTransport, silentTransportLogger } from '#messaging';
+import { Kafka, logLevel } from 'kafkajs';
 import { createSampleSagaRegistry } from '../../../apps/coordinator/src/sagas/saga-catalog.js';
 import { startCoordinatorApp, type CoordinatorApp } from '../../support/coordinator-app.js';
 import { oneStepDocument } from '../../support/definition-documents.js';
@@ -20,6 +21,7 @@ import {
   type CoordinatorEnvironment,
 } from '../../support/coordinator-fixture.js';
 import { waitForGroupsToCatchUp } from '../../support/consumer-groups.js';
+import { readTopics } from '../../support/topic-reader.js';
 import { kafkaBrokers } from '../../support/services.js';
 import { waitFor } from '../../support/wait-for.js';
 import { asKey } from '../../support/test-credentials.js';
@@ -62,6 +64,22 @@ const startRequest = {
     currency: 'EUR',
   },
 };
+
+/** The high watermark of each partition of `topic`: what was ever published to it. */
+async function topicEnds(topic: string): Promise<Record<number, string>> {
+  const admin = new Kafka({
+    clientId: 'test-topic-ends',
+    brokers: kafkaBrokers(),
+    logLevel: logLevel.ERROR,
+  }).admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return Object.fromEntries(offsets.map(({ partition, high }) => [partition, high]));
+  } finally {
+    await admin.disconnect();
+  }
+}
 
 describe('dead letters on the real Kafka and Postgres', () => {
   let environment: CoordinatorEnvironment;
@@ -327,5 +345,86 @@ describe('dead letters on the real Kafka and Postgres', () => {
       headers: asKey('operator'),
     });
     expect(response.status).toBe(409);
+  });
+  it('refuses to replay a dead letter to the topic its dlq-original-topic header names, when that is not its dead-letter topic’s origin', async () => {
+    // A participant writes its own dead-letter topic, naming saga.start as the original topic:
+    // a replay there would start sagas with the coordinator's credentials, around the ACLs.
+    const payment = topics.commands('payment');
+    const forgedStart = {
+      sagaType: 'order',
+      idempotencyKey: 'forged-1',
+      input: { ...startRequest.input, orderId: 'forged-o-1' },
+    };
+    await transport.publisher.sendRecords(topics.deadLetter(payment), [
+      {
+        key: 'forged-1',
+        value: JSON.stringify(forgedStart),
+        headers: {
+          [HEADERS.messageType]: MESSAGE_TYPES.start,
+          [HEADERS.contentType]: JSON_CONTENT_TYPE,
+          [DEAD_LETTER_HEADERS.reason]: 'not for me',
+          [DEAD_LETTER_HEADERS.originalTopic]: topics.start,
+          [DEAD_LETTER_HEADERS.originalPartition]: '0',
+          [DEAD_LETTER_HEADERS.originalOffset]: '4242',
+        },
+      },
+    ]);
+    const forged = await waitFor('the forged dead letter', async () =>
+      (await list(`?topic=${topics.deadLetter(payment)}`)).items.find(
+        (item) => item.key === 'forged-1',
+      ),
+    );
+    // The header is shown as it came; it decides nothing.
+    expect(forged).toMatchObject({ originalTopic: topics.start });
+    const startEnds = await topicEnds(topics.start);
+
+    const one = await app!.request('POST', `/dead-letters/${forged.id}/replay`, {
+      headers: asKey('operator'),
+    });
+    const refusal = await json<Problem>(one, 409);
+    expect(refusal.message).toContain(`names ${topics.start}`);
+    expect(refusal.message).toContain(`read from ${topics.deadLetter(payment)}`);
+
+    const all = await json<{ replayed: string[] }>(
+      await app!.request('POST', '/dead-letters/replay', {
+        body: { originalTopic: topics.start },
+        headers: asKey('operator'),
+      }),
+    );
+    expect(all.replayed).not.toContain(forged.id);
+    expect(await topicEnds(topics.start)).toEqual(startEnds);
+    expect(
+      await json<DeadLetter>(await app!.request('GET', `/dead-letters/${forged.id}`)),
+    ).toMatchObject({ replayedAt: null, replayCount: 0 });
+    expect(await sagasWithKey('forged-1')).toEqual([]);
+  });
+
+  it('keeps no value of a start that is not JSON, on the topic and in the index, and refuses to replay it', async () => {
+    const trailingComma =
+      '{"sagaType":"order","idempotencyKey":"dropped-1","input":{"payment":{"cardToken":"tok_canary"}},}';
+    await transport.publisher.publish([
+      { topic: topics.start, key: 'dropped-1', headers: {}, value: trailingComma },
+    ]);
+    const recorded = await waitFor('the start dead letter without its value', async () =>
+      (await list(`?originalTopic=${topics.start}`)).items.find((item) => item.key === 'dropped-1'),
+    );
+    expect(recorded).toMatchObject({
+      value: null,
+      valueRedacted: true,
+      reason: expect.stringContaining('could not be checked for sensitive fields'),
+    });
+    const onTopic = (await readTopics([topics.deadLetter(topics.start)])).filter(
+      (record) => record.key === 'dropped-1',
+    );
+    expect(onTopic).toHaveLength(1);
+    expect(JSON.stringify(onTopic)).not.toContain('tok_canary');
+
+    const refusal = await json<Problem>(
+      await app!.request('POST', `/dead-letters/${recorded.id}/replay`, {
+        headers: asKey('operator'),
+      }),
+      409,
+    );
+    expect(refusal.message).toContain('its value was dropped');
   });
 });

@@ -1,6 +1,8 @@
 import { DEAD_LETTER_HEADERS, HEADERS } from '#contracts';
+import { DeadLetterNotReplayableError } from './dead-letter-errors.js';
 import {
   boundValue,
+  replayTopicProblem,
   toDeadLetterRecord,
   toReplayMessage,
   UNKNOWN_REASON,
@@ -106,6 +108,7 @@ describe('toReplayMessage', () => {
   it('sends the original key, value and headers, without dlq headers, to the original topic', () => {
     expect(
       toReplayMessage({
+        topic: 'saga.start.dlq',
         originalTopic: 'saga.start',
         key: 'order-1',
         headers: { [HEADERS.messageId]: 'm-1', ...dlqHeaders },
@@ -117,5 +120,33 @@ describe('toReplayMessage', () => {
       headers: { [HEADERS.messageId]: 'm-1' },
       value: '{}',
     });
+  });
+
+  it('never sends a dead letter where its dlq-original-topic header says, when that is not its dead-letter topic’s origin', () => {
+    // A participant may write its own dead-letter topic, and name any topic in the header.
+    const forged = toDeadLetterRecord({
+      topic: 'dev.payment.commands.dlq',
+      key: 'k',
+      headers: { ...dlqHeaders, [DEAD_LETTER_HEADERS.originalTopic]: 'dev.saga.start' },
+      value: '{"sagaType":"order"}',
+    });
+
+    expect(forged).toMatchObject({
+      topic: 'dev.payment.commands.dlq',
+      originalTopic: 'dev.saga.start', // kept, to be shown
+    });
+    expect(replayTopicProblem(forged)).toBe(
+      'its dlq-original-topic header names dev.saga.start, but it was read from dev.payment.commands.dlq, ' +
+        'the dead-letter topic of dev.payment.commands: a dead letter is replayed to the topic its dead-letter topic belongs to only',
+    );
+    expect(() => toReplayMessage(forged)).toThrow(DeadLetterNotReplayableError);
+  });
+
+  it('has nowhere to replay a record read from a topic that is no dead-letter topic', () => {
+    const record = toDeadLetterRecord({ topic: 'saga.start', key: null, headers: {}, value: '' });
+    expect(replayTopicProblem(record)).toBe(
+      'it was read from saga.start, which is the dead-letter topic (<topic>.dlq) of no topic',
+    );
+    expect(() => toReplayMessage(record)).toThrow(DeadLetterNotReplayableError);
   });
 });

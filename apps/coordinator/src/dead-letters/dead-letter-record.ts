@@ -1,5 +1,7 @@
 import { DEAD_LETTER_HEADER_NAMES, DEAD_LETTER_HEADERS } from '#contracts';
 import type { IncomingMessage, OutgoingMessage } from '#saga-core';
+import { DeadLetterNotReplayableError } from './dead-letter-errors.js';
+import { originalTopicOf } from './dead-letter-topics.js';
 
 /** Longest value kept, in UTF-8 bytes (Kafka's default largest message); longer ones are cut. */
 export const MAX_DEAD_LETTER_VALUE_BYTES = 1_048_576;
@@ -7,12 +9,14 @@ export const MAX_DEAD_LETTER_VALUE_BYTES = 1_048_576;
 /** The reason recorded when a dead letter carries no `dlq-reason` header. */
 export const UNKNOWN_REASON = 'no reason given (dlq-reason header missing)';
 
-const DLQ_SUFFIX = '.dlq';
-
 /** A dead letter as the `dead_letters` table records it. */
 export interface DeadLetterRecord {
   /** The dead-letter topic it was read from. */
   readonly topic: string;
+  /**
+   * The `dlq-original-topic` header as it came, else the topic `topic` is the dead-letter topic
+   * of. Shown only: a replay goes to the origin of `topic` (see replayTopicProblem).
+   */
   readonly originalTopic: string;
   /** Null when the headers do not say (such records cannot be told apart on redelivery). */
   readonly originalPartition: number | null;
@@ -44,7 +48,10 @@ export function toDeadLetterRecord(message: IncomingMessage): DeadLetterRecord {
   const value = boundValue(message.value);
   return {
     topic: message.topic,
-    originalTopic: nonEmpty(headers[DEAD_LETTER_HEADERS.originalTopic]) ?? originOf(message.topic),
+    originalTopic:
+      nonEmpty(headers[DEAD_LETTER_HEADERS.originalTopic]) ??
+      originalTopicOf(message.topic) ??
+      message.topic,
     originalPartition: parseCount(headers[DEAD_LETTER_HEADERS.originalPartition], 2_147_483_647),
     originalOffset: parseOffset(headers[DEAD_LETTER_HEADERS.originalOffset]),
     key: message.key,
@@ -66,13 +73,49 @@ export function withoutDeadLetterHeaders(
   );
 }
 
-/** What a replay publishes: the original key, value and headers, to the original topic. */
-export function toReplayMessage(record: {
+/** The coordinates of a dead letter that decide where it may be replayed. */
+export interface DeadLetterOrigin {
+  /** The dead-letter topic it was read from (the broker says so, not its writer). */
+  readonly topic: string;
+  /** The original topic it was recorded with (its `dlq-original-topic` header, when it had one). */
   readonly originalTopic: string;
-  readonly key: string | null;
-  readonly headers: Readonly<Record<string, string>>;
-  readonly value: string | null;
-}): OutgoingMessage {
+}
+
+/**
+ * Why the dead letter cannot be replayed where it was recorded to come from, or undefined when
+ * it can: a replay goes only to the topic its dead-letter topic belongs to. Whoever may write a
+ * dead-letter topic (a participant, its own) chooses the `dlq-original-topic` header; a replay
+ * to the topic that header named would publish there with the coordinator's credentials.
+ */
+export function replayTopicProblem(deadLetter: DeadLetterOrigin): string | undefined {
+  const origin = originalTopicOf(deadLetter.topic);
+  if (origin === undefined) {
+    return `it was read from ${deadLetter.topic}, which is the dead-letter topic (<topic>.dlq) of no topic`;
+  }
+  if (origin === deadLetter.originalTopic) return undefined;
+  return (
+    `its dlq-original-topic header names ${deadLetter.originalTopic}, but it was read from ` +
+    `${deadLetter.topic}, the dead-letter topic of ${origin}: a dead letter is replayed to the ` +
+    'topic its dead-letter topic belongs to only'
+  );
+}
+
+/**
+ * What a replay publishes: the original key, value and headers, to the topic the dead-letter
+ * topic belongs to. Throws DeadLetterNotReplayableError when that is not the recorded original
+ * topic (see replayTopicProblem).
+ */
+export function toReplayMessage(
+  record: DeadLetterOrigin & {
+    readonly key: string | null;
+    readonly headers: Readonly<Record<string, string>>;
+    readonly value: string | null;
+  },
+): OutgoingMessage {
+  const problem = replayTopicProblem(record);
+  if (problem !== undefined) {
+    throw new DeadLetterNotReplayableError(`the dead letter cannot be replayed: ${problem}`);
+  }
   return {
     topic: record.originalTopic,
     key: record.key ?? '',
@@ -92,12 +135,6 @@ export function boundValue(
   // Decoding a cut buffer may end in a replacement character: drop it rather than keep half a character.
   const cut = Buffer.from(value, 'utf8').subarray(0, maxBytes).toString('utf8');
   return { text: cut.replace(/\uFFFD$/, ''), truncated: true };
-}
-
-function originOf(deadLetterTopic: string): string {
-  return deadLetterTopic.endsWith(DLQ_SUFFIX)
-    ? deadLetterTopic.slice(0, -DLQ_SUFFIX.length)
-    : deadLetterTopic;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -6,7 +6,7 @@ import {
   DeadLetterNotReplayableError,
   ReplayPublishError,
 } from './dead-letter-errors.js';
-import { toReplayMessage } from './dead-letter-record.js';
+import { replayTopicProblem, toReplayMessage } from './dead-letter-record.js';
 import {
   DEAD_LETTER_COLUMNS,
   originalValue,
@@ -15,6 +15,7 @@ import {
 } from './dead-letter-rows.js';
 import { NO_SEALING, type DeadLetterSealer } from './dead-letter-sealer.js';
 import { unescapedRow } from './dead-letter-text.js';
+import { REPLAYABLE_ORIGIN_SQL } from './dead-letter-topics.js';
 import type { DeadLetterView, ReplayAnswer } from './dead-letter-views.js';
 
 /** Options of {@link DeadLetterReplayer}. */
@@ -26,10 +27,12 @@ export interface DeadLetterReplayerOptions {
 }
 
 /**
- * Republishes dead letters to their original topic: original key, value and headers, without
- * the `dlq-*` ones. A row is marked replayed (time, actor, count) in the same transaction that
- * holds its row lock, and only once the broker acknowledged the publish: a failed publish rolls
- * back and the dead letter stays replayable. Once republished, a message is an ordinary
+ * Republishes dead letters to their original topic, the one their dead-letter topic belongs to
+ * (never one their `dlq-original-topic` header names otherwise: such a dead letter is refused,
+ * and a bulk replay leaves it alone): original key, value and headers, without the `dlq-*`
+ * ones. A row is marked replayed (time, actor, count) in the same transaction that holds its
+ * row lock, and only once the broker acknowledged the publish: a failed publish rolls back and
+ * the dead letter stays replayable. Once republished, a message is an ordinary
  * message again: the consumers validate and dedupe it as any other.
  */
 export class DeadLetterReplayer {
@@ -54,6 +57,12 @@ export class DeadLetterReplayer {
         [id],
       );
       if (row === undefined) throw new DeadLetterNotFoundError(id);
+      const misdirected = replayTopicProblem(unescapedOrigin(row));
+      if (misdirected !== undefined) {
+        throw new DeadLetterNotReplayableError(
+          `dead letter ${id} cannot be replayed: ${misdirected}`,
+        );
+      }
       if (row.value_truncated) {
         throw new DeadLetterNotReplayableError(
           `dead letter ${id} cannot be replayed: its value was cut, or left out as too large for its dead-letter topic`,
@@ -61,7 +70,9 @@ export class DeadLetterReplayer {
       }
       if (row.value_redacted) {
         throw new DeadLetterNotReplayableError(
-          `dead letter ${id} cannot be replayed: its sensitive fields were redacted when it was dead-lettered; send it again with its real values`,
+          row.value === null
+            ? `dead letter ${id} cannot be replayed: its value was dropped when it was dead-lettered, as it could not be checked for sensitive fields; send the request again`
+            : `dead letter ${id} cannot be replayed: its sensitive fields were redacted when it was dead-lettered; send it again with its real values`,
         );
       }
       const [message] = this.replayMessages([row]);
@@ -79,8 +90,10 @@ export class DeadLetterReplayer {
   /**
    * Replays the dead letters never replayed (those of `originalTopic` only, when given), oldest
    * first, in chunks; stops after taking `maxPerCall` (replayed, or passed by as unopenable).
-   * Ones whose value was cut are left alone. On a failed publish, the chunks already
-   * acknowledged stay replayed and the error says how many.
+   * Ones whose value was cut or redacted are left alone, and so are those whose recorded
+   * original topic is not the one their dead-letter topic belongs to (see replayTopicProblem).
+   * On a failed publish, the chunks already acknowledged stay replayed and the error says how
+   * many.
    */
   async replayPending(actor: string, originalTopic?: string): Promise<ReplayAnswer> {
     const replayed: string[] = [];
@@ -162,7 +175,10 @@ export class DeadLetterReplayer {
         if (error instanceof UnsealError) return error;
         throw error;
       }
+      // Throws for a row whose original topic disagrees with its dead-letter topic's; the
+      // pending filter keeps those out of a bulk replay.
       return toReplayMessage({
+        topic: row.topic,
         originalTopic: row.original_topic,
         key: row.message_key,
         headers: row.headers,
@@ -192,7 +208,13 @@ interface ReplayedChunk {
 
 function pendingFilter(originalTopic: string | undefined, parameter: number): string {
   const topic = originalTopic === undefined ? '' : ` AND original_topic = $${parameter}`;
-  return `replayed_at IS NULL AND NOT value_truncated AND NOT value_redacted${topic}`;
+  return `replayed_at IS NULL AND NOT value_truncated AND NOT value_redacted AND ${REPLAYABLE_ORIGIN_SQL}${topic}`;
+}
+
+/** The row's dead-letter topic and original topic as they were received (see unescapedRow). */
+function unescapedOrigin(stored: DeadLetterRow): { topic: string; originalTopic: string } {
+  const row = unescapedRow(stored);
+  return { topic: row.topic, originalTopic: row.original_topic };
 }
 
 function markReplayed(sql: SqlRunner, ids: readonly string[], actor: string) {

@@ -1,5 +1,5 @@
 import { topicNames } from '#contracts';
-import { deadLetterTopicsToIndex } from './dead-letter-topics.js';
+import { deadLetterTopicsToIndex, originalTopicOf } from './dead-letter-topics.js';
 
 describe('deadLetterTopicsToIndex', () => {
   it('names the dead-letter topics of start, replies and each participant’s commands, once each', () => {
@@ -11,5 +11,19 @@ describe('deadLetterTopicsToIndex', () => {
       'dev.saga.replies.dlq',
       'dev.saga.start.dlq',
     ]);
+  });
+});
+
+describe('originalTopicOf', () => {
+  it('names the topic whose dead-letter topic it is', () => {
+    const topics = topicNames('dev.');
+    for (const original of [topics.start, topics.replies, topics.commands('payment')]) {
+      expect(originalTopicOf(topics.deadLetter(original))).toBe(original);
+    }
+  });
+
+  it('names none for a topic that is no dead-letter topic', () => {
+    expect(originalTopicOf('dev.saga.start')).toBeUndefined();
+    expect(originalTopicOf('.dlq')).toBeUndefined();
   });
 });

@@ -69,7 +69,38 @@ describe('SensitiveData', () => {
       input: { orderId: 'o-1', payment: { cardToken: REDACTED } },
       extra: 1,
     });
-    expect(sensitive.redactStart('not json')).toBeUndefined();
-    expect(sensitive.redactStart(JSON.stringify({ sagaType: 'unknown', input }))).toBeUndefined();
+  });
+
+  it('redacts a start naming no registered saga type with the sensitive paths of every type', () => {
+    const unknown = JSON.stringify({ sagaType: 'refund', sagaVersion: 1, input });
+    expect(JSON.parse(sensitive.redactStart(unknown) ?? '')).toEqual({
+      sagaType: 'refund',
+      sagaVersion: 1,
+      input: { orderId: 'o-1', payment: { cardToken: REDACTED } },
+    });
+    const otherVersion = JSON.stringify({ sagaType: 'order', sagaVersion: 9, input });
+    expect(sensitive.redactStart(otherVersion)).not.toContain('tok_secret');
+    // Byte for byte what its redacted copy would be: kept whole, and replayable.
+    const harmless = JSON.stringify({ sagaType: 'refund', input: { orderId: 'o-1' } });
+    expect(sensitive.startDeadLetterValue(harmless)).toEqual({ keep: 'whole' });
+    // A duplicate key hides a value from the parse: the copy is kept, not the text.
+    const duplicate = `{"sagaType":"refund","input":{"payment":{"cardToken":"tok_secret"}},"input":{}}`;
+    expect(sensitive.startDeadLetterValue(duplicate)).toEqual({
+      keep: 'redacted',
+      value: '{"sagaType":"refund","input":{}}',
+    });
+  });
+
+  it('drops a start that is no JSON object when a saga type has sensitive fields, and keeps it otherwise', () => {
+    for (const text of ['{"input":{"payment":{"cardToken":"tok_secret"}},}', '["tok_secret"]']) {
+      expect(sensitive.startDeadLetterValue(text)).toEqual({ keep: 'dropped' });
+      expect(sensitive.redactStart(text)).toBe(REDACTED);
+    }
+    const plain = new SensitiveData(
+      createSagaRegistry([{ ...orderSaga, sensitive: [] }]),
+      new FieldCipher(parseKeyring(`k1:${Buffer.alloc(32, 3).toString('base64')}`)),
+    );
+    expect(plain.startDeadLetterValue('not json')).toEqual({ keep: 'whole' });
+    expect(plain.redactStart(JSON.stringify({ sagaType: 'refund', input }))).toBeUndefined();
   });
 });

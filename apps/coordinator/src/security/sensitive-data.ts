@@ -1,6 +1,19 @@
-import { redactPaths, type JsonObject, type JsonValue } from '#contracts';
+import { REDACTED, redactPaths, type JsonObject, type JsonValue } from '#contracts';
 import type { SagaRegistry, SagaState } from '#saga-core';
 import { isSealed, UnsealError, type FieldCipher } from './field-cipher.js';
+
+/**
+ * What a start request's dead letter keeps of its value: the value `whole` (nothing in it can
+ * be sensitive), a `redacted` copy (its sensitive input fields `[REDACTED]`; not replayable), or
+ * nothing: `dropped`, as it could not be checked for sensitive fields (not a JSON object).
+ */
+export type StartDeadLetterValue =
+  | { readonly keep: 'whole' }
+  | { readonly keep: 'redacted'; readonly value: string }
+  | { readonly keep: 'dropped' };
+
+const WHOLE: StartDeadLetterValue = { keep: 'whole' };
+const DROPPED: StartDeadLetterValue = { keep: 'dropped' };
 
 /** An outbox payload sealed whole (a command built from sensitive fields). */
 interface SealedPayload {
@@ -35,22 +48,63 @@ export class SensitiveData {
   }
 
   /**
-   * A start request's text with the sensitive fields of its input redacted, for a dead letter;
-   * undefined when there is nothing to redact (or it is not JSON naming a known saga type).
+   * What the dead letter of a start request keeps of its value (see StartDeadLetterValue). It
+   * fails closed: a request that names no registered saga type and version is redacted with the
+   * sensitive paths of every registered type, and one that is no JSON object is dropped whole
+   * when any registered type has sensitive fields.
    */
-  redactStart(text: string): string | undefined {
+  startDeadLetterValue(text: string): StartDeadLetterValue {
+    const anySensitive = this.registry.list().some((definition) => definition.sensitive.length > 0);
     let request: unknown;
     try {
       request = JSON.parse(text);
     } catch {
+      return anySensitive ? DROPPED : WHOLE;
+    }
+    if (!isObject(request)) return anySensitive ? DROPPED : WHOLE;
+    const known = this.pathsOfRequest(request);
+    if (known !== undefined) {
+      // A saga type with sensitive fields always leaves a redacted copy (not replayable).
+      return known.length === 0 ? WHOLE : redactedCopy(request, known);
+    }
+    if (!anySensitive) return WHOLE;
+    const redacted = redactedCopy(request, this.everySensitivePath());
+    // Byte for byte what a redacted copy would be: nothing to hide, and it stays replayable
+    // (a duplicate key, say, would make them differ, and the copy be kept instead).
+    return redacted.value === text ? WHOLE : redacted;
+  }
+
+  /**
+   * A start request's text with its sensitive fields redacted, for a dead letter; undefined when
+   * it can be kept whole. For the consumers' hooks, which cannot keep no value: one that
+   * startDeadLetterValue drops is replaced by the bare `[REDACTED]` text (not replayable either).
+   */
+  redactStart(text: string): string | undefined {
+    const kept = this.startDeadLetterValue(text);
+    if (kept.keep === 'whole') return undefined;
+    return kept.keep === 'redacted' ? kept.value : REDACTED;
+  }
+
+  /**
+   * The sensitive paths of the saga type (and version, when it names one) a start request
+   * names, or undefined when it names none registered.
+   */
+  private pathsOfRequest(request: JsonObject): readonly string[] | undefined {
+    const { sagaType, sagaVersion } = request;
+    if (typeof sagaType !== 'string' || this.registry.latest(sagaType) === undefined) {
       return undefined;
     }
-    if (typeof request !== 'object' || request === null) return undefined;
-    const sagaType = (request as { sagaType?: unknown }).sagaType;
-    if (typeof sagaType !== 'string') return undefined;
-    const paths = this.pathsOfType(sagaType).map((path) => `input.${path}`);
-    if (paths.length === 0) return undefined;
-    return JSON.stringify(redactPaths(request as JsonValue, paths));
+    if (sagaVersion === undefined) return this.pathsOfType(sagaType);
+    if (typeof sagaVersion !== 'number' || this.registry.get(sagaType, sagaVersion) === undefined) {
+      return undefined;
+    }
+    // Every version's, as the sealing of its dead letters does (a superset of this version's).
+    return this.pathsOfType(sagaType);
+  }
+
+  /** The sensitive paths of every registered definition, once each. */
+  private everySensitivePath(): readonly string[] {
+    return [...new Set(this.registry.list().flatMap((definition) => definition.sensitive))];
   }
 
   /** The state as it is stored: sensitive fields of input and context sealed. */
@@ -134,6 +188,19 @@ export class SensitiveData {
     if (!isSealedPayload(payload)) return payload;
     return this.cipher.open(payload.sealed, sagaId);
   }
+}
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The request as JSON text, the given paths of its input redacted. */
+function redactedCopy(
+  request: JsonObject,
+  paths: readonly string[],
+): { readonly keep: 'redacted'; readonly value: string } {
+  const inputPaths = paths.map((path) => `input.${path}`);
+  return { keep: 'redacted', value: JSON.stringify(redactPaths(request, inputPaths)) };
 }
 
 function isSealedPayload(payload: unknown): payload is SealedPayload {
