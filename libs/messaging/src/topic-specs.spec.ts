@@ -1,4 +1,4 @@
-import { assertTopicName, normaliseTopicSpecs } from './topic-specs.js';
+import { assertTopicName, isTopicName, normaliseTopicSpecs } from './topic-specs.js';
 
 describe('topic specs', () => {
   it('drop exact duplicates', () => {
@@ -31,5 +31,11 @@ describe('topic specs', () => {
 
   it.each(['', '.', '..', 'a/b', 'x'.repeat(250)])('refuse the topic name %j', (name) => {
     expect(() => assertTopicName(name)).toThrow(TypeError);
+    expect(isTopicName(name)).toBe(false);
+  });
+
+  it.each(['a', '...', 'saga.replies', 'x'.repeat(249)])('take the topic name %j', (name) => {
+    expect(() => assertTopicName(name)).not.toThrow();
+    expect(isTopicName(name)).toBe(true);
   });
 });

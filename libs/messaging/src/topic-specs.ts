@@ -3,9 +3,14 @@ import type { TopicSpec } from '#saga-core';
 /** Kafka's rule for topic names: 1–249 of [a-zA-Z0-9._-], and not `.` or `..`. */
 const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
 
+/** Whether `name` is a legal topic name (TOPIC_NAME, and not `.` or `..`). */
+export function isTopicName(name: unknown): name is string {
+  return typeof name === 'string' && TOPIC_NAME.test(name) && name !== '.' && name !== '..';
+}
+
 /** Throws a TypeError naming the topic when `name` is not a legal topic name. */
 export function assertTopicName(name: string): void {
-  if (typeof name !== 'string' || !TOPIC_NAME.test(name) || name === '.' || name === '..') {
+  if (!isTopicName(name)) {
     throw new TypeError(
       `invalid topic name ${JSON.stringify(name)}: use 1-249 letters, digits, '.', '_' or '-'`,
     );

@@ -168,6 +168,81 @@ describe('the command batch handler', () => {
     });
   });
 
+  describe('with a reply topic the broker refuses', () => {
+    /**
+     * A publisher that refuses, as a broker does, a whole publish holding a message to one of
+     * `refused`'s topics, with that topic's error; publishes the rest.
+     */
+    function topicRefusingPublisher(refused: Record<string, unknown>) {
+      const published: OutgoingMessage[] = [];
+      const publisher: MessagePublisher = {
+        publish: async (messages) => {
+          const bad = messages.find((message) => Object.hasOwn(refused, message.topic));
+          if (bad !== undefined) throw refused[bad.topic];
+          published.push(...messages);
+        },
+      };
+      return { publisher, published };
+    }
+    // As kafkajs reports them: an invalid topic wrapped in a KafkaJSNonRetriableError, a
+    // forbidden one as a protocol error.
+    const invalid = Object.assign(new Error('The request attempted to perform an operation'), {
+      name: 'KafkaJSNonRetriableError',
+      cause: Object.assign(new Error('invalid topic'), { type: 'INVALID_TOPIC_EXCEPTION' }),
+    });
+    const forbidden = Object.assign(new Error('Not authorized to access topics'), {
+      type: 'TOPIC_AUTHORIZATION_FAILED',
+    });
+    const missing = Object.assign(new Error('This server does not host this topic-partition'), {
+      type: 'UNKNOWN_TOPIC_OR_PARTITION',
+    });
+
+    it.each([
+      ['invalid', invalid, 'INVALID_TOPIC_EXCEPTION'],
+      ['forbidden', forbidden, 'TOPIC_AUTHORIZATION_FAILED'],
+    ])(
+      'dead-letters, once handled, a command whose reply topic is %s, and answers the others',
+      async (_name, refusal, code) => {
+        const inventory = inventoryWith(
+          { 'inventory.reserve': (command) => ({ reservationId: command.sagaId }) },
+          topicRefusingPublisher({ 'test.saga.refused': refusal }),
+        );
+        const refused = commandFor({ sagaId: 'saga-refused', replyTo: 'test.saga.refused' });
+        const batch = [
+          commandFor({ sagaId: 'saga-before' }),
+          refused,
+          commandFor({ sagaId: 'saga-after' }),
+        ].map(incoming);
+
+        const outcome = await inventory.handle(batch);
+
+        expect(outcome).toEqual({
+          deadLetters: [{ message: batch[1], reason: expect.stringContaining(code) }],
+        });
+        expect(outcome.deadLetters[0]?.reason).toMatch(/^reply refused: .*"test\.saga\.refused"/);
+        expect(inventory.replies().map((reply) => reply.sagaId)).toEqual([
+          'saga-before',
+          'saga-after',
+        ]);
+        // Handled and stored: a replay of the dead letter is answered from the store.
+        expect(inventory.idempotencyStore.find(refused.idempotencyKey)).toEqual({
+          status: 'success',
+          result: { reservationId: 'saga-refused' },
+        });
+        expect(inventory.logged.join('\n')).toMatch(/^error .*"sagaId":"saga-refused"/m);
+      },
+    );
+
+    it('throws when the reply topic is missing, so the batch is handed over until it exists', async () => {
+      const inventory = inventoryWith(
+        { 'inventory.reserve': () => ({ reservationId: 'r-1' }) },
+        topicRefusingPublisher({ 'test.saga.replies': missing }),
+      );
+
+      await expect(inventory.handle([incoming(commandFor())])).rejects.toBe(missing);
+    });
+  });
+
   it('logs a crashed handler by its error name and code, never with the values its message holds', async () => {
     const cardToken = 'tok_4111111111111111';
     const inventory = inventoryWith({

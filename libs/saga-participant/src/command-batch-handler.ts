@@ -10,7 +10,7 @@ import {
 import { endSpan, publishTraced, startProcessSpan, withTraceOf } from '#tracing';
 import { runCommandHandler, type CommandHandlers } from './command-handler.js';
 import { checkCommand } from './command-validation.js';
-import { publishFittingReplies } from './fitting-replies.js';
+import { publishRepliesExceptRefusedTopics } from './refused-reply-topics.js';
 import type { ClosedKey, IdempotencyStore } from './idempotency-store.js';
 import type { ParticipantLogger } from './participant-logger.js';
 import { redactedError } from './redacted-error.js';
@@ -51,11 +51,13 @@ export type ReplyInterceptor = (
  * valid command, answers a duplicate (same idempotency key) with the outcome recorded the first
  * time without running the handler, runs the handler otherwise and records a final outcome
  * before replying, then publishes every reply at once (in parts, or a reply cut down, when the
- * broker refuses them as too large: publishFittingReplies).
+ * broker refuses them as too large: publishFittingReplies). A command whose reply topic the
+ * broker refuses for good (invalid, forbidden: publishRepliesExceptRefusedTopics) is
+ * dead-lettered once handled, with the reason; its outcome stays stored, and answers a replay.
  * Each command gets a `process <topic>` span, child of the coordinator's `send` span from its
  * headers, and its reply continues it. Throws only when the store fails or the publisher fails
- * for another reason than size, so the batch is handed over again; what was recorded is not
- * redone.
+ * for another reason (a missing reply topic among them), so the batch is handed over again;
+ * what was recorded is not redone.
  */
 export function createCommandBatchHandler(
   options: CommandBatchHandlerOptions,
@@ -64,6 +66,7 @@ export function createCommandBatchHandler(
   return async (messages) => {
     const deadLetters: DeadLetter[] = [];
     const replies: OutgoingMessage[] = [];
+    const answered: Answered[] = [];
     const spans: Span[] = [];
     try {
       for (const message of messages) {
@@ -86,14 +89,17 @@ export function createCommandBatchHandler(
           span.setAttribute(SPAN_ATTRIBUTES.errorCode, outcome.code);
         const envelope = replyEnvelope(command, outcome, now());
         const reply = replyMessage(command, envelope, withTraceOf(message.headers, span));
-        replies.push(...(options.interceptReply?.(reply, command) ?? [reply]));
+        const sent = options.interceptReply?.(reply, command) ?? [reply];
+        replies.push(...sent);
+        answered.push({ message, command, topics: new Set(sent.map(({ topic }) => topic)) });
       }
       if (replies.length > 0) {
-        await publishFittingReplies(
+        const refused = await publishRepliesExceptRefusedTopics(
           (part) => publishTraced(publisher, part),
           replies,
           (reply, brokerCode) => logReplaced(options, reply, brokerCode),
         );
+        if (refused.size > 0) deadLetters.push(...unanswerable(options, answered, refused));
       }
     } catch (error) {
       for (const span of spans) endSpan(span, error);
@@ -150,6 +156,47 @@ async function decide(
   else if (duplicate)
     logger.log('info', 'A duplicate command was answered with the first reply', fields);
   return outcome;
+}
+
+/** A handled command, and the topics of the replies it got. */
+interface Answered {
+  readonly message: IncomingMessage;
+  readonly command: CommandMessage;
+  readonly topics: ReadonlySet<string>;
+}
+
+/**
+ * The dead letters of the commands whose replies went to a topic the broker refused for good
+ * (`refused`: topic to broker code), each told in the log.
+ */
+function unanswerable(
+  { participant, logger }: CommandBatchHandlerOptions,
+  answered: readonly Answered[],
+  refused: ReadonlyMap<string, string>,
+): DeadLetter[] {
+  const deadLetters: DeadLetter[] = [];
+  for (const { message, command, topics } of answered) {
+    const topic = [...topics].find((each) => refused.has(each));
+    if (topic === undefined) continue;
+    const brokerCode = refused.get(topic)!;
+    logger.log('error', 'A handled command was dead-lettered: the broker refuses its reply topic', {
+      participant,
+      commandType: command.commandType,
+      sagaId: command.sagaId,
+      step: command.stepId,
+      attempt: command.attempt,
+      messageId: command.messageId,
+      topic,
+      brokerCode,
+    });
+    deadLetters.push({
+      message,
+      reason:
+        `reply refused: the broker refuses the reply topic ${JSON.stringify(topic)} (${brokerCode}); ` +
+        `the command was handled and its outcome is kept under its idempotency key, which answers a replay`,
+    });
+  }
+  return deadLetters;
 }
 
 /** Tells that a reply went cut down (replyTooLargeStandIn): by its headers, never its values. */

@@ -5,6 +5,7 @@ import {
   type ReplyOutcome,
 } from '#contracts';
 import { BusinessRefusal } from './business-refusal.js';
+import { fittingMessage } from './fitting-message.js';
 import type { HandlerContext } from './idempotency-store.js';
 import { fitsReplyResult } from './reply-result.js';
 import { TechnicalError } from './technical-error.js';
@@ -27,8 +28,8 @@ export type CommandHandlers = Readonly<Record<string, CommandHandler>>;
 
 /**
  * Runs `handler` and turns what it returned or threw into a reply outcome: a BusinessRefusal
- * becomes `failure`, a TechnicalError an `error` with its code, message and retryability, any
- * other throw an `error` coded `INTERNAL` whose message carries nothing
+ * becomes `failure`, a TechnicalError an `error` with its code, message and retryability (its
+ * message fitted to the contract when it is not: technicalErrorOutcome), any other throw an `error` coded `INTERNAL` whose message carries nothing
  * of the thrown value (`onCrash` gets it, for the logs), and a result that is not JSON an
  * `error` coded `INVALID_RESULT` that is not retried (the handler may have acted).
  */
@@ -44,15 +45,7 @@ export async function runCommandHandler(
   } catch (error) {
     if (error instanceof BusinessRefusal) return refusalOutcome(error);
     onCrash(error);
-    if (error instanceof TechnicalError) {
-      const outcome: ReplyOutcome = {
-        status: 'error',
-        code: error.code,
-        message: error.message,
-        retryable: error.retryable,
-      };
-      if (replyOutcomeSchema.safeParse(outcome).success) return outcome;
-    }
+    if (error instanceof TechnicalError) return technicalErrorOutcome(error);
     return {
       status: 'error',
       code: 'INTERNAL',
@@ -67,6 +60,28 @@ export async function runCommandHandler(
     message: `${command.participant} answered ${command.commandType} with a result that is not JSON`,
     retryable: false,
   };
+}
+
+/** Code of a TechnicalError whose own code does not fit the contract. */
+const UNFIT_TECHNICAL_CODE = 'TECHNICAL_ERROR';
+
+/**
+ * A TechnicalError's `error`: its retryability is always kept (a `retryable: false` lost would
+ * have the coordinator retry, after the pivot without end), its message fitted to the contract
+ * (fittingMessage) and its code kept when valid, TECHNICAL_ERROR otherwise.
+ */
+function technicalErrorOutcome(error: TechnicalError): ReplyOutcome {
+  const retryable = typeof error.retryable === 'boolean' ? error.retryable : true;
+  const outcome: ReplyOutcome = {
+    status: 'error',
+    code: error.code,
+    message: error.message,
+    retryable,
+  };
+  if (replyOutcomeSchema.safeParse(outcome).success) return outcome;
+  const fitted: ReplyOutcome = { ...outcome, message: fittingMessage(error.message) };
+  if (replyOutcomeSchema.safeParse(fitted).success) return fitted;
+  return { ...fitted, code: UNFIT_TECHNICAL_CODE };
 }
 
 function refusalOutcome(refusal: BusinessRefusal): ReplyOutcome {

@@ -115,4 +115,19 @@ describe('checkCommand', () => {
       reason: 'invalid command: replyTo: not a topic of this environment (prefix "test.")',
     });
   });
+
+  // Names the broker refuses on every publish (INVALID_TOPIC_EXCEPTION): the reply could never
+  // go, and its command, handled, would come back for ever.
+  it.each(['.', '..', '__consumer_offsets', '__transaction_state'])(
+    'dead-letters the reply topic %j, which no broker takes, even without a prefix',
+    (replyTo) => {
+      const command = commandFor({ replyTo });
+      const message = { topic: 't', key: null, headers: {}, value: JSON.stringify(command) };
+
+      expect(checkCommand(message, { participant: 'inventory', topicPrefix: '' })).toEqual({
+        ok: false,
+        reason: 'invalid command: replyTo: not a topic of this environment (prefix "")',
+      });
+    },
+  );
 });

@@ -1,9 +1,7 @@
 import { LIMITS, parseCommandMessage, type CommandMessage } from '#contracts';
+import { isTopicName } from '#messaging';
 import { replyMessageId } from './reply-message.js';
 import type { IncomingMessage } from '#saga-core';
-
-/** Kafka's rule for topic names. */
-const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
 
 /** What a command must match besides the contract: who it is for and where replies may go. */
 export interface CommandExpectations {
@@ -39,8 +37,7 @@ export function checkCommand(
   if (command.participant !== expected.participant) {
     return refuse(`participant: addressed to ${command.participant}, not ${expected.participant}`);
   }
-  const { replyTo } = command;
-  if (!TOPIC_NAME.test(replyTo) || !replyTo.startsWith(expected.topicPrefix)) {
+  if (!answerableTopic(command.replyTo, expected.topicPrefix)) {
     return refuse(`replyTo: not a topic of this environment (prefix "${expected.topicPrefix}")`);
   }
   // A reply echoes sagaId, stepId, action and attempt, which the reply schema holds to the
@@ -58,6 +55,16 @@ export function checkCommand(
     );
   }
   return { ok: true, command };
+}
+
+/**
+ * Whether replies may go to `topic`: a legal topic name (isTopicName: `.` and `..` are not), not
+ * one of Kafka's internal topics (`__consumer_offsets`, `__transaction_state`: the broker refuses
+ * a producer's records), and of this environment (starts with `prefix`). The broker refuses the
+ * others on every publish, so the reply of a command handled could never go.
+ */
+function answerableTopic(topic: string, prefix: string): boolean {
+  return isTopicName(topic) && !topic.startsWith('__') && topic.startsWith(prefix);
 }
 
 /** Length as the schemas measure it: in code points, a surrogate pair counting once. */

@@ -1,16 +1,12 @@
-import { DataSource, type MigrationInterface } from 'typeorm';
+import type { MigrationInterface } from 'typeorm';
 import {
   DEFAULT_DATABASE_TIMEOUTS,
   PoolDatabase,
-  poolTimeoutOptions,
-  quoteIdentifier,
-  searchPathOption,
   retryWhileUnavailable,
   type Database,
   type DatabaseTimeouts,
 } from '#postgres';
-import { ParticipantIdempotency1764633600000 } from './participant-idempotency.migration.js';
-import { ParticipantIdempotencyRetention1764900000000 } from './participant-idempotency-retention.migration.js';
+import { migrateParticipantSchema } from './participant-migrations.js';
 
 /** Options of {@link openParticipantDatabase}. */
 export interface ParticipantDatabaseOptions {
@@ -35,15 +31,21 @@ export interface ParticipantDatabaseOptions {
   readonly waitForDatabaseMs?: number;
   /** Hears each failure that opening tries again after (default: nothing). */
   readonly onRetry?: (error: unknown) => void;
+  /**
+   * How long opening waits for another process's migrations of the schema (an instance starting
+   * at the same time, a long index build) before it fails (default 120 000 ms).
+   */
+  readonly waitForMigrationsMs?: number;
 }
 
 /**
- * Connects to the participant's schema, creates it when missing and applies the kit's migration
- * (the idempotency table) and the participant's own, in one transaction (on a TypeORM data
- * source of one connection, closed after). Every connection of the pool it resolves with has the
- * timeouts and keep-alive of `timeouts`, and one that dies (a terminated backend) fails its
- * queries without crashing the process. An unavailable database is tried again for
- * `waitForDatabaseMs`. Resolves with the open Database; the caller closes it.
+ * Connects to the participant's schema, creates it when missing and applies the kit's migrations
+ * (the idempotency table) and the participant's own, in one transaction, one process at a time
+ * (migrateParticipantSchema: an advisory lock, no statement timeout, a cancelled statement not
+ * tried again). Every connection of the pool it resolves with has the timeouts and keep-alive
+ * of `timeouts`, and one that dies (a terminated backend) fails its queries without crashing
+ * the process. An unavailable database is tried again for `waitForDatabaseMs`. Resolves with
+ * the open Database; the caller closes it.
  */
 export async function openParticipantDatabase(
   options: ParticipantDatabaseOptions,
@@ -58,7 +60,7 @@ export async function openParticipantDatabase(
     applicationName,
     ...(options.onPoolError === undefined ? {} : { onIdleError: options.onPoolError }),
   });
-  // Each step is safe to run again: IF NOT EXISTS, and the migrations in one transaction.
+  // Each step is safe to run again: the schema made if missing, the migrations in one transaction.
   const retry = {
     until: Date.now() + (options.waitForDatabaseMs ?? 60_000),
     ...(options.onRetry === undefined ? {} : { onRetry: options.onRetry }),
@@ -66,44 +68,19 @@ export async function openParticipantDatabase(
   try {
     await retryWhileUnavailable(async () => {
       await database.open();
-      await database.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(options.schema)}`);
-      await migrate(options, timeouts, applicationName);
+      await migrateParticipantSchema({
+        url: options.url,
+        schema: options.schema,
+        migrations: options.migrations ?? [],
+        timeouts,
+        applicationName,
+        ...(options.onPoolError === undefined ? {} : { onPoolError: options.onPoolError }),
+        lockUntil: Date.now() + (options.waitForMigrationsMs ?? 120_000),
+      });
     }, retry);
   } catch (error) {
     await database.close();
     throw error;
   }
   return database;
-}
-
-async function migrate(
-  options: ParticipantDatabaseOptions,
-  timeouts: DatabaseTimeouts,
-  applicationName: string,
-): Promise<void> {
-  const migrator = new DataSource({
-    type: 'postgres',
-    url: options.url,
-    schema: options.schema,
-    synchronize: false,
-    migrations: [
-      ParticipantIdempotency1764633600000,
-      ParticipantIdempotencyRetention1764900000000,
-      ...(options.migrations ?? []),
-    ],
-    migrationsTableName: 'participant_migrations',
-    migrationsTransactionMode: 'all',
-    ...(options.onPoolError === undefined ? {} : { poolErrorHandler: options.onPoolError }),
-    extra: {
-      ...poolTimeoutOptions(timeouts, applicationName),
-      max: 1,
-      options: searchPathOption(options.schema),
-    },
-  });
-  await migrator.initialize();
-  try {
-    await migrator.runMigrations({ transaction: 'all' });
-  } finally {
-    await migrator.destroy();
-  }
 }

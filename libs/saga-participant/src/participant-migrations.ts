@@ -1,0 +1,166 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DataSource, MigrationExecutor, type MigrationInterface, type QueryRunner } from 'typeorm';
+import {
+  poolTimeoutOptions,
+  quoteIdentifier,
+  searchPathOption,
+  sqlStateOf,
+  type DatabaseTimeouts,
+} from '#postgres';
+import { ParticipantIdempotency1764633600000 } from './participant-idempotency.migration.js';
+import { ParticipantIdempotencyRetention1764900000000 } from './participant-idempotency-retention.migration.js';
+
+/**
+ * First key of the advisory lock held while the kit migrates a schema (the second key is the
+ * schema name's hash): one process at a time creates and migrates it, the others wait, then find
+ * nothing left to do. Idempotency retention uses 7 101.
+ */
+export const PARTICIPANT_MIGRATION_LOCK_NAMESPACE = 7_102;
+
+/**
+ * A migration statement was cancelled (SQLSTATE 57014): by an operator (pg_cancel_backend), or
+ * by a statement_timeout set on the role or the database (or by the migration itself), since the
+ * migration connection sets none. The transaction rolled back; another try would meet the same
+ * end, so none is made.
+ */
+export class MigrationCancelledError extends Error {
+  override name = 'MigrationCancelledError';
+  /** Read by retryWhileUnavailable: a cancelled statement is not the database being unavailable. */
+  readonly nonRetryable = true;
+}
+
+/** Options of {@link migrateParticipantSchema}. */
+export interface ParticipantMigrationOptions {
+  /** A `postgres://` connection string. */
+  readonly url: string;
+  /** The participant's schema; created when missing. */
+  readonly schema: string;
+  /** The participant's own migrations, run after the kit's. */
+  readonly migrations: readonly (new () => MigrationInterface)[];
+  /** The pool's timeouts: all but the statement and query timeouts apply to the migrations. */
+  readonly timeouts: DatabaseTimeouts;
+  readonly applicationName: string;
+  readonly onPoolError?: (error: Error) => void;
+  /** Epoch ms after which waiting for another process's migrations (their lock) gives up. */
+  readonly lockUntil: number;
+  /** Pause between two tries of the lock, ms (default 250). */
+  readonly pollMs?: number;
+}
+
+/**
+ * Creates the participant's schema when missing and applies the kit's migrations, then the
+ * participant's, in one transaction, under the schema's migration lock (tried, not waited on, so
+ * `lock_timeout` does not cut a wait behind a long migration), on a TypeORM data source of one
+ * connection, closed after. Safe from several processes at once. The connection has no statement
+ * nor query timeout: an index build over a big table would be cut off at the pool's limits and
+ * start over at every try; keep-alive finds a dead peer, and `lock_timeout` still stops a wait
+ * for a table lock behind commands in flight (tried again). A cancelled statement rejects with a
+ * MigrationCancelledError.
+ */
+export async function migrateParticipantSchema(
+  options: ParticipantMigrationOptions,
+): Promise<void> {
+  const migrator = new DataSource({
+    type: 'postgres',
+    url: options.url,
+    schema: options.schema,
+    synchronize: false,
+    migrations: [
+      ParticipantIdempotency1764633600000,
+      ParticipantIdempotencyRetention1764900000000,
+      ...options.migrations,
+    ],
+    migrationsTableName: 'participant_migrations',
+    migrationsTransactionMode: 'all',
+    ...(options.onPoolError === undefined ? {} : { poolErrorHandler: options.onPoolError }),
+    extra: {
+      ...poolTimeoutOptions(
+        { ...options.timeouts, statementTimeoutMs: 0, queryTimeoutMs: 0 },
+        options.applicationName,
+      ),
+      max: 1,
+      options: searchPathOption(options.schema),
+    },
+  });
+  await migrator.initialize();
+  try {
+    // The session that holds the lock runs the migrations: the pool has no other connection.
+    const session = migrator.createQueryRunner();
+    await session.connect();
+    try {
+      await lockSchema(session, options);
+      try {
+        await createSchemaIfMissing(session, options.schema);
+        await applyPending(migrator, session);
+      } finally {
+        // Closing the connection just after lets the lock go in any case.
+        await session
+          .query(`SELECT pg_advisory_unlock($1, hashtext($2))`, [
+            PARTICIPANT_MIGRATION_LOCK_NAMESPACE,
+            options.schema,
+          ])
+          .catch(() => undefined);
+      }
+    } finally {
+      await session.release();
+    }
+  } finally {
+    await migrator.destroy();
+  }
+}
+
+async function applyPending(migrator: DataSource, session: QueryRunner): Promise<void> {
+  const migrations = new MigrationExecutor(migrator, session);
+  migrations.transaction = 'all';
+  try {
+    await migrations.executePendingMigrations();
+  } catch (error) {
+    if (sqlStateOf(error) !== '57014') throw error;
+    throw new MigrationCancelledError(
+      `a migration statement was cancelled (${(error as Error).message}), so nothing was ` +
+        `applied and it is not tried again: look for a statement_timeout set on the database ` +
+        `role or the database (ALTER ROLE/DATABASE ... SET), or an operator's pg_cancel_backend`,
+      { cause: error },
+    );
+  }
+}
+
+/** Keyed by the schema's name: current_schema() is null until the schema exists. */
+async function lockSchema(
+  session: QueryRunner,
+  { schema, lockUntil, pollMs = 250 }: ParticipantMigrationOptions,
+): Promise<void> {
+  for (;;) {
+    const [row] = (await session.query(`SELECT pg_try_advisory_lock($1, hashtext($2)) AS locked`, [
+      PARTICIPANT_MIGRATION_LOCK_NAMESPACE,
+      schema,
+    ])) as { locked: boolean }[];
+    if (row?.locked) return;
+    if (Date.now() + pollMs > lockUntil) {
+      throw new Error(
+        `another process held the migration lock of schema "${schema}" for the whole wait`,
+      );
+    }
+    await sleep(pollMs);
+  }
+}
+
+/** SQLSTATEs of a CREATE SCHEMA that lost the race to another process creating the same schema. */
+const CREATED_MEANWHILE = new Set(['23505', '42P06']);
+
+/**
+ * Creates the schema when missing. It looks first, since Postgres checks the right to create a
+ * schema before IF NOT EXISTS: a role that may only use an existing schema gets by. A process
+ * that is not the kit creating the same schema at once (23505, 42P06) has made it.
+ */
+async function createSchemaIfMissing(session: QueryRunner, schema: string): Promise<void> {
+  const found = (await session.query(`SELECT 1 FROM pg_namespace WHERE nspname = $1`, [
+    schema,
+  ])) as unknown[];
+  if (found.length > 0) return;
+  try {
+    await session.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`);
+  } catch (error) {
+    if (!CREATED_MEANWHILE.has(sqlStateOf(error) ?? '')) throw error;
+  }
+}
