@@ -127,6 +127,7 @@ final class CommandValidator {
       return invalid("participant: addressed to " + shown + ", not " + participant);
     }
     if (!TOPIC_NAME.matcher(replyTo).matches() || ".".equals(replyTo) || "..".equals(replyTo)
+        || replyTo.startsWith("__") // Kafka's internal topics take no replies
         || !replyTo.startsWith(topicPrefix)) {
       return invalid("replyTo: not a topic of this environment (prefix \"" + topicPrefix + "\")");
     }

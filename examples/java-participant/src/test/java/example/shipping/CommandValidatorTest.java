@@ -194,9 +194,15 @@ class CommandValidatorTest {
         reason(Json.write(c)));
     c.put("replyTo", "staging.saga replies");
     assertTrue(reason(Json.write(c)).startsWith("invalid command: replyTo: not a topic"));
-    // With no prefix, any legal topic name will do.
+    // With no prefix, any legal topic name will do, but Kafka's own and the dot names.
+    CommandValidator open = new CommandValidator("shipping", "");
     assertInstanceOf(CommandValidator.Valid.class,
-        new CommandValidator("shipping", "").validate(Json.write(command()).getBytes(StandardCharsets.UTF_8)));
+        open.validate(Json.write(command()).getBytes(StandardCharsets.UTF_8)));
+    for (String refused : new String[] {".", "..", "__consumer_offsets"}) {
+      c.put("replyTo", refused);
+      assertInstanceOf(CommandValidator.Invalid.class,
+          open.validate(Json.write(c).getBytes(StandardCharsets.UTF_8)), refused);
+    }
   }
 
   @Test
