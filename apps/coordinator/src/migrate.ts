@@ -4,14 +4,14 @@
 import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import { describeError } from '#errors';
-import { retryWhileUnavailable } from '#postgres';
+import { createSchemaIfMissing, retryWhileUnavailable } from '#postgres';
 import {
   loadMigrationConfig,
   MigrationConfigError,
   type MigrationConfig,
 } from './config/database-config.js';
 import { postgresMigrationSource } from './persistence/coordinator-database.js';
-import { createSchemaIfMissing, migrateSchema } from './persistence/schema-migrations.js';
+import { migrateSchema } from './persistence/schema-migrations.js';
 
 /** One line on stderr, as the coordinator's start-up phases write them. */
 const say = (line: string) => void process.stderr.write(`migrate: ${line}\n`);

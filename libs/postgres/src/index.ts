@@ -19,6 +19,13 @@ export {
   type TaskOutcome,
 } from './retention-loop.js';
 export { retryWhileUnavailable } from './retry-while-unavailable.js';
+export {
+  createSchemaIfMissing,
+  failingOnCancel,
+  MigrationCancelledError,
+  schemaExists,
+  type SchemaConnection,
+} from './schema-setup.js';
 export { SingleConnectionDatabase } from './single-connection-database.js';
 export {
   isLostRace,

@@ -22,7 +22,7 @@ export {
   openParticipantDatabase,
   type ParticipantDatabaseOptions,
 } from './participant-database.js';
-export { MigrationCancelledError } from './participant-migrations.js';
+export { MigrationCancelledError } from '#postgres';
 export { ParticipantIdempotency1764633600000 } from './participant-idempotency.migration.js';
 export { ParticipantIdempotencyRetention1764900000000 } from './participant-idempotency-retention.migration.js';
 export {

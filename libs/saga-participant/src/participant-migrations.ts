@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource, MigrationExecutor, type MigrationInterface, type QueryRunner } from 'typeorm';
 import {
+  createSchemaIfMissing,
+  failingOnCancel,
   poolTimeoutOptions,
-  quoteIdentifier,
   searchPathOption,
-  sqlStateOf,
   type DatabaseTimeouts,
 } from '#postgres';
 import { ParticipantIdempotency1764633600000 } from './participant-idempotency.migration.js';
@@ -16,18 +16,6 @@ import { ParticipantIdempotencyRetention1764900000000 } from './participant-idem
  * nothing left to do. Idempotency retention uses 7 101.
  */
 export const PARTICIPANT_MIGRATION_LOCK_NAMESPACE = 7_102;
-
-/**
- * A migration statement was cancelled (SQLSTATE 57014): by an operator (pg_cancel_backend), or
- * by a statement_timeout set on the role or the database (or by the migration itself), since the
- * migration connection sets none. The transaction rolled back; another try would meet the same
- * end, so none is made.
- */
-export class MigrationCancelledError extends Error {
-  override name = 'MigrationCancelledError';
-  /** Read by retryWhileUnavailable: a cancelled statement is not the database being unavailable. */
-  readonly nonRetryable = true;
-}
 
 /** Options of {@link migrateParticipantSchema}. */
 export interface ParticipantMigrationOptions {
@@ -112,17 +100,7 @@ export async function migrateParticipantSchema(
 async function applyPending(migrator: DataSource, session: QueryRunner): Promise<void> {
   const migrations = new MigrationExecutor(migrator, session);
   migrations.transaction = 'all';
-  try {
-    await migrations.executePendingMigrations();
-  } catch (error) {
-    if (sqlStateOf(error) !== '57014') throw error;
-    throw new MigrationCancelledError(
-      `a migration statement was cancelled (${(error as Error).message}), so nothing was ` +
-        `applied and it is not tried again: look for a statement_timeout set on the database ` +
-        `role or the database (ALTER ROLE/DATABASE ... SET), or an operator's pg_cancel_backend`,
-      { cause: error },
-    );
-  }
+  await failingOnCancel(() => migrations.executePendingMigrations());
 }
 
 /** Keyed by the schema's name: current_schema() is null until the schema exists. */
@@ -142,25 +120,5 @@ async function lockSchema(
       );
     }
     await sleep(pollMs);
-  }
-}
-
-/** SQLSTATEs of a CREATE SCHEMA that lost the race to another process creating the same schema. */
-const CREATED_MEANWHILE = new Set(['23505', '42P06']);
-
-/**
- * Creates the schema when missing. It looks first, since Postgres checks the right to create a
- * schema before IF NOT EXISTS: a role that may only use an existing schema gets by. A process
- * that is not the kit creating the same schema at once (23505, 42P06) has made it.
- */
-async function createSchemaIfMissing(session: QueryRunner, schema: string): Promise<void> {
-  const found = (await session.query(`SELECT 1 FROM pg_namespace WHERE nspname = $1`, [
-    schema,
-  ])) as unknown[];
-  if (found.length > 0) return;
-  try {
-    await session.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`);
-  } catch (error) {
-    if (!CREATED_MEANWHILE.has(sqlStateOf(error) ?? '')) throw error;
   }
 }

@@ -5,7 +5,7 @@
 import { describeError } from '#errors';
 import { PoolDatabase, quoteIdentifier } from '#postgres';
 import pg from 'pg';
-import { createSchemaIfMissing } from '../../../apps/coordinator/src/persistence/schema-migrations.js';
+import { createSchemaIfMissing } from '#postgres';
 import { databaseUrl, uniqueName } from '../../support/services.js';
 import { waitFor } from '../../support/wait-for.js';
 

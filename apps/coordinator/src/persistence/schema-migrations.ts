@@ -1,6 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MigrationExecutor, type DataSource, type Migration, type QueryRunner } from 'typeorm';
-import { quoteIdentifier, sqlStateOf, type DatabaseTimeouts, type SqlRunner } from '#postgres';
+import {
+  failingOnCancel,
+  schemaExists,
+  type DatabaseTimeouts,
+  type SchemaConnection,
+  type SqlRunner,
+} from '#postgres';
 import { coordinatorMigrations } from './migrations/index.js';
 
 /**
@@ -13,17 +19,6 @@ export const MIGRATION_LOCK_NAMESPACE = 7_003;
 /** Thrown when a coordinator that must not migrate finds the schema missing or older than it needs. */
 export class SchemaOutOfDateError extends Error {
   override name = 'SchemaOutOfDateError';
-}
-
-/**
- * A migration statement was cancelled (SQLSTATE 57014): by an operator (pg_cancel_backend), or by
- * a statement_timeout set on the role or the database, since the migration connection sets none.
- * The transaction rolled back; another try would meet the same end, so none is made.
- */
-export class MigrationCancelledError extends Error {
-  override name = 'MigrationCancelledError';
-  /** Read by retryWhileUnavailable: a cancelled statement is not the database being unavailable. */
-  readonly nonRetryable = true;
 }
 
 /** Options of {@link migrateSchema}. */
@@ -55,15 +50,7 @@ export async function migrateSchema(
     const migrations = new MigrationExecutor(dataSource, session);
     migrations.transaction = 'all';
     try {
-      return await migrations.executePendingMigrations();
-    } catch (error) {
-      if (sqlStateOf(error) !== '57014') throw error;
-      throw new MigrationCancelledError(
-        `a migration statement was cancelled (${(error as Error).message}), so nothing was ` +
-          `applied and it is not tried again: look for a statement_timeout set on the database ` +
-          `role or the database (ALTER ROLE/DATABASE ... SET), or an operator's pg_cancel_backend`,
-        { cause: error },
-      );
+      return await failingOnCancel(() => migrations.executePendingMigrations());
     } finally {
       await unlockSchema(session);
     }
@@ -154,34 +141,6 @@ export interface SchemaLocation {
   readonly databaseApplicationName: string;
 }
 
-/** The little of a connection the schema's creation and check need (a Database, a DataSource). */
-export interface SchemaConnection {
-  query(sql: string, parameters?: unknown[]): Promise<unknown>;
-}
-
-/** SQLSTATEs of a CREATE SCHEMA that lost the race to another process creating the same schema. */
-const CREATED_MEANWHILE = new Set(['23505', '42P06']);
-
-/**
- * Creates the schema when missing, on a connection already at hand: one whose `search_path`
- * names a schema that does not exist yet still connects, and finds its tables there once the
- * schema is made. It looks first, since Postgres checks the right to create a schema before IF
- * NOT EXISTS: a role that may only use the schema gets by. Safe to repeat, and from several
- * processes at once: the ones that lose the race (23505 from pg_namespace's index, or 42P06)
- * find the schema made.
- */
-export async function createSchemaIfMissing(
-  connection: SchemaConnection,
-  schema: string,
-): Promise<void> {
-  if (await schemaExists(connection, schema)) return;
-  try {
-    await connection.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`);
-  } catch (error) {
-    if (!CREATED_MEANWHILE.has(sqlStateOf(error) ?? '')) throw error;
-  }
-}
-
 /**
  * Refuses a schema that does not exist (RUN_MIGRATIONS=false): such an instance creates nothing,
  * so it needs no right to; the message names the schema and how to have it made.
@@ -197,11 +156,4 @@ export async function refuseMissingSchema(
       `dist/apps/coordinator/src/migrate.js, or npm run migrate), which creates and migrates it, ` +
       `or set RUN_MIGRATIONS=true`,
   );
-}
-
-async function schemaExists(connection: SchemaConnection, schema: string): Promise<boolean> {
-  const rows = (await connection.query(`SELECT 1 FROM pg_namespace WHERE nspname = $1`, [
-    schema,
-  ])) as unknown[];
-  return rows.length > 0;
 }

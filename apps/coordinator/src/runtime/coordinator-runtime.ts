@@ -1,7 +1,12 @@
 import { Logger } from '@nestjs/common';
 import type { TopicNames } from '#contracts';
 import { describeError } from '#errors';
-import { type Database, type RetentionLoop, retryWhileUnavailable } from '#postgres';
+import {
+  createSchemaIfMissing,
+  type Database,
+  type RetentionLoop,
+  retryWhileUnavailable,
+} from '#postgres';
 import type { SagaRegistry, TopicSpec } from '#saga-core';
 import type { CoordinatorConfig } from '../config/coordinator-config.js';
 import type { DeadLetterSealer } from '../dead-letters/dead-letter-sealer.js';
@@ -13,7 +18,6 @@ import type { OutboxFastPath } from '../outbox/outbox-fast-path.js';
 import type { OutboxRelay } from '../outbox/outbox-relay.js';
 import { migrationSourceOf } from '../persistence/coordinator-database.js';
 import {
-  createSchemaIfMissing,
   migrateSchema,
   refuseMissingSchema,
   refuseOutOfDate,
