@@ -13,7 +13,10 @@ export interface ConformanceOptions {
   readonly topicPrefix: string;
   /** How long to wait for each reply or dead letter before the rule fails, in ms (default 30 000). */
   readonly timeoutMs: number;
-  /** Sample inputs by saga type, beside the built-in ones (`--inputs <file.json>`). */
+  /**
+   * Sample inputs by saga type or `type@version`, beside the built-in ones (`--inputs
+   * <file.json>`); each the input, or `{ input, results }` (read by `samplesOf`).
+   */
   readonly inputs: Readonly<Record<string, unknown>>;
   /** A directory of definition documents to probe beside the built-in ones (`--definitions`). */
   readonly definitions?: string;

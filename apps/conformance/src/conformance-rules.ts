@@ -71,22 +71,34 @@ export const RULES = {
   ),
 } as const;
 
+/**
+ * What the kit found of a rule: it holds (`pass`), it is broken (`fail`), or it could not be
+ * checked for a reason that is not the participant's, such as a command the sample inputs
+ * cannot build (`skip`).
+ */
+export type Verdict = 'pass' | 'fail' | 'skip';
+
 /** The verdict on one rule for one subject (a step, or the participant as a whole). */
 export interface RuleOutcome {
   readonly rule: Rule;
   /** What was checked, e.g. `order v1 / schedule-shipping`. */
   readonly subject: string;
-  readonly passed: boolean;
-  /** Why it failed (or, on a pass, what was seen). */
+  readonly verdict: Verdict;
+  /** Why it failed or was not checked (or, on a pass, what was seen). */
   readonly detail: string;
 }
 
 /** A pass of `rule` on `subject`. */
 export function passed(rule: Rule, subject: string, detail = ''): RuleOutcome {
-  return { rule, subject, passed: true, detail };
+  return { rule, subject, verdict: 'pass', detail };
 }
 
 /** A failure of `rule` on `subject`, saying why. */
 export function failed(rule: Rule, subject: string, detail: string): RuleOutcome {
-  return { rule, subject, passed: false, detail };
+  return { rule, subject, verdict: 'fail', detail };
+}
+
+/** `rule` not checked on `subject`, through no fault of the participant, saying why. */
+export function skipped(rule: Rule, subject: string, reason: string): RuleOutcome {
+  return { rule, subject, verdict: 'skip', detail: reason };
 }

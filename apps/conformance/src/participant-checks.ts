@@ -1,8 +1,8 @@
 import type { CommandMessage } from '#contracts';
 import { failed, passed, RULES, type RuleOutcome } from './conformance-rules.js';
 import { describeCoordinates, NoValidReply, type ProbeSession } from './probe-session.js';
-import { describeOutcome, forward } from './step-checks.js';
-import type { StepProbe } from './step-probes.js';
+import type { ContactCommand } from './probe-commands.js';
+import { describeOutcome } from './step-checks.js';
 
 const WHOLE = 'the participant';
 
@@ -16,10 +16,10 @@ const UNKNOWN_COMMAND_TYPE = 'conformance.unknown-command';
  */
 export async function firstContact(
   session: ProbeSession,
-  probe: StepProbe,
+  contact: ContactCommand,
 ): Promise<RuleOutcome | undefined> {
   const command = session.envelope({
-    ...forward(probe, session.newSagaId(), probe.initialContext, 1),
+    ...contact(session.newSagaId()),
     stepId: 'conformance-hello',
   });
   await session.deliver(command);
@@ -38,10 +38,10 @@ export async function firstContact(
 /** Checks that a command type the participant does not serve is answered with an error. */
 export async function checkUnknownCommandType(
   session: ProbeSession,
-  probe: StepProbe,
+  contact: ContactCommand,
 ): Promise<RuleOutcome> {
   const command = session.envelope({
-    ...forward(probe, session.newSagaId(), probe.initialContext, 1),
+    ...contact(session.newSagaId()),
     stepId: 'conformance-unknown-type',
     commandType: UNKNOWN_COMMAND_TYPE,
     payload: {},
@@ -69,10 +69,10 @@ export async function checkUnknownCommandType(
  */
 export async function checkMalformedCommands(
   session: ProbeSession,
-  probe: StepProbe,
+  contact: ContactCommand,
   deadLetterTopic: string,
 ): Promise<RuleOutcome[]> {
-  const spec = forward(probe, session.newSagaId(), probe.initialContext, 1);
+  const spec = contact(session.newSagaId());
   const sagaId = spec.sagaId;
   const valid = session.envelope(spec);
   const malformed = [
@@ -122,12 +122,12 @@ export async function checkMalformedCommands(
  */
 export async function checkReplyOncePerDelivery(
   session: ProbeSession,
-  probe: StepProbe,
+  contact: ContactCommand,
 ): Promise<RuleOutcome> {
   const sagaIds = session.ownSagaIds;
   const barriers: CommandMessage[] = sagaIds.map((sagaId) =>
     session.envelope({
-      ...forward(probe, sagaId, probe.initialContext, 1),
+      ...contact(sagaId),
       stepId: 'conformance-barrier',
     }),
   );

@@ -17,8 +17,9 @@ import {
 } from './participant-checks.js';
 import { ProbeSession } from './probe-session.js';
 import { SAMPLE_INPUTS } from './sample-inputs.js';
+import { contactCommand } from './probe-commands.js';
 import { checkStep } from './step-checks.js';
-import { planProbes } from './step-probes.js';
+import { planProbes, type SkippedSaga } from './step-probes.js';
 
 /** The broker as the kit uses it (a KafkaTransport fits). */
 export interface ConformanceTransport {
@@ -31,9 +32,9 @@ export interface ConformanceTransport {
 export interface ConformanceReport {
   readonly participant: string;
   readonly outcomes: readonly RuleOutcome[];
-  /** Saga types that name the participant but were not checked (no sample input). */
-  readonly skipped: readonly string[];
-  /** True when at least one rule was checked and every rule passed. */
+  /** Saga versions that name the participant but were not checked, and why. */
+  readonly skipped: readonly SkippedSaga[];
+  /** True when at least one rule was checked and none failed (skipped rules are neither). */
   readonly passed: boolean;
 }
 
@@ -51,12 +52,17 @@ export async function runConformance(
 ): Promise<ConformanceReport> {
   const { participant } = options;
   const plan = planProbes(definitions, participant, { ...SAMPLE_INPUTS, ...options.inputs });
-  const first = plan.probes[0];
-  if (first === undefined) {
+  if (plan.probes.length === 0) {
     throw new Error(
-      plan.withoutInput.length > 0
-        ? `no sample input for ${plan.withoutInput.join(', ')}: give one with --inputs`
+      plan.skipped.length > 0
+        ? `no saga version that sends commands to ${participant} can be checked: ${described(plan.skipped)}`
         : `no saga definition sends commands to ${participant}`,
+    );
+  }
+  const contact = contactCommand(plan.probes);
+  if (!contact.ok) {
+    throw new Error(
+      `no command of ${participant} can be built from the sample inputs: ${contact.reasons.join('; ')}`,
     );
   }
   const topics = topicNames(options.topicPrefix);
@@ -87,23 +93,30 @@ export async function runConformance(
     },
   });
   try {
-    const silent = await firstContact(session, first);
+    const silent = await firstContact(session, contact.command);
     if (silent !== undefined)
       return { participant, outcomes: [silent], skipped: [], passed: false };
     const outcomes: RuleOutcome[] = [];
     for (const probe of plan.probes) outcomes.push(...(await checkStep(session, probe)));
-    outcomes.push(await checkUnknownCommandType(session, first));
-    outcomes.push(...(await checkMalformedCommands(session, first, deadLetterTopic)));
-    outcomes.push(await checkReplyOncePerDelivery(session, first));
+    outcomes.push(await checkUnknownCommandType(session, contact.command));
+    outcomes.push(...(await checkMalformedCommands(session, contact.command, deadLetterTopic)));
+    outcomes.push(await checkReplyOncePerDelivery(session, contact.command));
     return {
       participant,
       outcomes,
-      skipped: plan.withoutInput,
-      passed: outcomes.length > 0 && outcomes.every((outcome) => outcome.passed),
+      skipped: plan.skipped,
+      passed:
+        outcomes.some((outcome) => outcome.verdict === 'pass') &&
+        outcomes.every((outcome) => outcome.verdict !== 'fail'),
     };
   } finally {
     await consumer.stop();
   }
+}
+
+/** `order v2: why; ...`. */
+function described(skipped: readonly SkippedSaga[]): string {
+  return skipped.map(({ saga, reason }) => `${saga}: ${reason}`).join('; ');
 }
 
 /** Starts `consumer`, or stops it and throws when it has not joined its group in time. */

@@ -1,26 +1,40 @@
 import { isDeepStrictEqual } from 'node:util';
+import { ALREADY_COMPENSATED, type ReplyOutcome } from '#contracts';
 import {
-  ALREADY_COMPENSATED,
-  issuesText,
-  type Issue,
-  type JsonValue,
-  type ReplyOutcome,
-} from '#contracts';
-import type { StepDefinition } from '#saga-core';
-import { failed, passed, RULES, type Rule, type RuleOutcome } from './conformance-rules.js';
-import { NoValidReply, type CommandSpec, type ProbeSession } from './probe-session.js';
+  failed,
+  passed,
+  RULES,
+  skipped,
+  type Rule,
+  type RuleOutcome,
+} from './conformance-rules.js';
+import {
+  compensate,
+  fold,
+  foldGiven,
+  foldOrGiveUp,
+  forward,
+  missingResults,
+  NotCheckable,
+  PrerequisiteFailed,
+  subjectOf,
+  whyRefused,
+  withoutResults,
+} from './probe-commands.js';
+import { NoValidReply, type ProbeSession } from './probe-session.js';
 import type { StepProbe } from './step-probes.js';
 
-/** The participant's own earlier steps did not succeed, so a rule could not be checked. */
-class PrerequisiteFailed extends Error {}
+/** What the step checks need of the kit's session (a ProbeSession, or a fake in tests). */
+export type StepSession = Pick<ProbeSession, 'newSagaId' | 'envelope' | 'exchange'>;
 
 /**
  * Checks one step as the coordinator would use it: the forward command with its redelivery,
  * retry and late earlier attempt; and, when the step has a compensation, the compensation of an
- * unknown key followed by the late command, and the compensation after a success.
+ * unknown key followed by the late command, and the compensation after a success. A rule that
+ * cannot be checked through no fault of the participant (see NotCheckable) is reported SKIP.
  */
-export async function checkStep(session: ProbeSession, probe: StepProbe): Promise<RuleOutcome[]> {
-  const subject = `${probe.definition.name} v${probe.definition.version} / ${probe.step.id}`;
+export async function checkStep(session: StepSession, probe: StepProbe): Promise<RuleOutcome[]> {
+  const subject = subjectOf(probe);
   const outcomes: RuleOutcome[] = [];
   await guarded(outcomes, subject, forwardRules, () =>
     checkForward(session, probe, subject, outcomes),
@@ -45,7 +59,7 @@ const forwardRules = [
 ];
 
 async function checkForward(
-  session: ProbeSession,
+  session: StepSession,
   probe: StepProbe,
   subject: string,
   outcomes: RuleOutcome[],
@@ -54,12 +68,7 @@ async function checkForward(
   const first = session.envelope(forward(probe, sagaId, context, 1));
   const reply = await session.exchange(first);
   outcomes.push(passed(RULES.answersCommand, subject, `answered ${reply.outcome.status}`));
-  const fits = resultProblem(probe.step, context, reply.outcome);
-  outcomes.push(
-    fits === undefined
-      ? passed(RULES.resultFitsDefinition, subject)
-      : failed(RULES.resultFitsDefinition, subject, fits),
-  );
+  outcomes.push(resultFits(probe, subject, context, reply.outcome));
   const again = await session.exchange(first);
   outcomes.push(
     sameOutcome(RULES.duplicateGetsFirstOutcome, subject, reply.outcome, again.outcome),
@@ -73,7 +82,7 @@ async function checkForward(
 }
 
 async function checkCompensationFirst(
-  session: ProbeSession,
+  session: StepSession,
   probe: StepProbe,
   subject: string,
   outcomes: RuleOutcome[],
@@ -103,7 +112,7 @@ async function checkCompensationFirst(
 }
 
 async function checkCompensationAfterSuccess(
-  session: ProbeSession,
+  session: StepSession,
   probe: StepProbe,
   subject: string,
   outcomes: RuleOutcome[],
@@ -126,21 +135,34 @@ async function checkCompensationAfterSuccess(
   outcomes.push(sameOutcome(RULES.compensationAfterSuccess, subject, first.outcome, again.outcome));
 }
 
-/** A new saga in which the participant's earlier steps have succeeded, and its context. */
+/**
+ * A new saga in which the steps before the probed one have succeeded, and its context: the
+ * participant's own are sent to it, the results the inputs give for the others are folded.
+ */
 async function prepare(
-  session: ProbeSession,
+  session: StepSession,
   probe: StepProbe,
 ): Promise<{ sagaId: string; context: unknown }> {
   const sagaId = session.newSagaId();
   let context = probe.initialContext;
-  for (const step of probe.before) {
+  for (const earlier of probe.before) {
+    const { step } = earlier;
+    if (earlier.source === 'missing') continue;
+    if (earlier.source === 'given') {
+      context = foldGiven(probe, step, context, earlier.result);
+      continue;
+    }
     const reply = await session.exchange(
       session.envelope(forward(probe, sagaId, context, 1, step)),
     );
     if (reply.outcome.status !== 'success') {
-      throw new PrerequisiteFailed(
-        `the earlier step ${step.id} answered ${describeOutcome(reply.outcome)}`,
-      );
+      const answered = `the earlier step ${step.id} answered ${describeOutcome(reply.outcome)}`;
+      const missing = missingResults(probe, step);
+      // A refusal of a command built without what another participant's step would add.
+      if (reply.outcome.status === 'failure' && missing.length > 0) {
+        throw new NotCheckable(`${answered} to a command built ${withoutResults(probe, missing)}`);
+      }
+      throw new PrerequisiteFailed(answered);
     }
     context = foldOrGiveUp(step, context, reply.outcome.result);
   }
@@ -148,74 +170,38 @@ async function prepare(
 }
 
 /**
- * The first (or `attempt`-th) command of `step` of the probe's saga in `sagaId`, built from
- * `context` (default: the probe's own step).
+ * `result-fits-definition` for the first outcome of the probed step: a success whose result the
+ * definition folds. A refusal of a command built without another participant's result is not
+ * held against the participant (the coordinator never sends one: the step waits for it).
  */
-export function forward(
+function resultFits(
   probe: StepProbe,
-  sagaId: string,
-  context: unknown,
-  attempt: number,
-  step: StepDefinition<unknown> = probe.step,
-): CommandSpec {
-  return {
-    sagaId,
-    sagaType: probe.definition.name,
-    sagaVersion: probe.definition.version,
-    stepId: step.id,
-    action: 'execute',
-    attempt,
-    commandType: step.command,
-    payload: step.buildCommand(context),
-  };
-}
-
-function compensate(
-  probe: StepProbe,
-  sagaId: string,
-  context: unknown,
-  outcomeUnknown: boolean,
-): CommandSpec {
-  const compensation = probe.step.compensation!;
-  return {
-    sagaId,
-    sagaType: probe.definition.name,
-    sagaVersion: probe.definition.version,
-    stepId: probe.step.id,
-    action: 'compensate',
-    attempt: 1,
-    commandType: compensation.command,
-    payload: compensation.buildCommand(context),
-    outcomeUnknown,
-  };
-}
-
-function fold(step: StepDefinition<unknown>, context: unknown, result: JsonValue): unknown {
-  return step.onSuccess === undefined ? context : step.onSuccess(context, result);
-}
-
-/** `fold`, where a result the definition refuses means the rule cannot be checked. */
-function foldOrGiveUp(step: StepDefinition<unknown>, context: unknown, result: JsonValue): unknown {
-  try {
-    return fold(step, context, result);
-  } catch {
-    throw new PrerequisiteFailed(`the saga definition refuses the result of ${step.id}`);
-  }
-}
-
-function resultProblem(
-  step: StepDefinition<unknown>,
+  subject: string,
   context: unknown,
   outcome: ReplyOutcome,
-): string | undefined {
+): RuleOutcome {
+  const rule = RULES.resultFitsDefinition;
   if (outcome.status !== 'success') {
-    return `a command built from the sample input was answered ${describeOutcome(outcome)}`;
+    const answered = `answered ${describeOutcome(outcome)}`;
+    const missing = missingResults(probe, probe.step);
+    if (outcome.status === 'failure' && missing.length > 0) {
+      return skipped(
+        rule,
+        subject,
+        `${answered} to a command built ${withoutResults(probe, missing)}`,
+      );
+    }
+    return failed(rule, subject, `a command built from the sample input was ${answered}`);
   }
   try {
-    fold(step, context, outcome.result);
-    return undefined;
+    fold(probe.step, context, outcome.result);
+    return passed(rule, subject);
   } catch (error) {
-    return `the saga definition refuses the result ${JSON.stringify(outcome.result)}: ${whyRefused(error)}`;
+    return failed(
+      rule,
+      subject,
+      `the saga definition refuses the result ${JSON.stringify(outcome.result)}: ${whyRefused(error)}`,
+    );
   }
 }
 
@@ -244,7 +230,7 @@ function sameOutcome(
 
 /**
  * Runs `check`, which adds its verdicts to `outcomes`; a missing or broken reply, or a failed
- * prerequisite, fails each of `rules` it had not judged yet.
+ * prerequisite, fails each of `rules` it had not judged yet, and what is not checkable skips them.
  */
 async function guarded(
   outcomes: RuleOutcome[],
@@ -256,20 +242,21 @@ async function guarded(
   try {
     await check();
   } catch (error) {
-    if (!(error instanceof NoValidReply) && !(error instanceof PrerequisiteFailed)) throw error;
-    const reason =
-      error instanceof PrerequisiteFailed ? `not checked: ${error.message}` : error.message;
+    const verdict = verdictOn(error);
     const judged = new Set(outcomes.slice(before).map((outcome) => outcome.rule.id));
-    for (const rule of rules)
-      if (!judged.has(rule.id)) outcomes.push(failed(rule, subject, reason));
+    for (const rule of rules) if (!judged.has(rule.id)) outcomes.push(verdict(rule, subject));
   }
 }
 
-/** A zod-like error as `path: message; …`, any other error as its message. */
-function whyRefused(error: unknown): string {
-  const issues = (error as { issues?: unknown }).issues;
-  if (Array.isArray(issues)) return issuesText(issues as Issue[]);
-  return error instanceof Error ? error.message : String(error);
+/** What an error thrown by a check says of the rules it had not judged yet; rethrows others. */
+function verdictOn(error: unknown): (rule: Rule, subject: string) => RuleOutcome {
+  if (error instanceof NotCheckable)
+    return (rule, subject) => skipped(rule, subject, error.message);
+  if (error instanceof PrerequisiteFailed) {
+    return (rule, subject) => failed(rule, subject, `not checked: ${error.message}`);
+  }
+  if (error instanceof NoValidReply) return (rule, subject) => failed(rule, subject, error.message);
+  throw error;
 }
 
 /** `status code: message` of an outcome. */
