@@ -70,3 +70,81 @@ describe('compileExpression', () => {
     );
   });
 });
+
+describe('compileExpression: work that could grow faster than the context', () => {
+  it.each([
+    ['a list built from the context in a map body', '{"v": context.a.map(x, context.a + [x])}'],
+    ['membership in a list of the context in an all body', 'context.a.all(x, x in context.a)'],
+    [
+      'a comparison with a value of the context in an exists body',
+      'context.a.exists(x, x == context.b)',
+    ],
+    [
+      'a string method on the context in a filter body',
+      'context.a.filter(x, context.s.contains(x))',
+    ],
+    ['a call on the context in a map body', 'context.a.map(x, size(context.s))'],
+  ])('refuses %s', (_what, source) => {
+    const compiled = compileExpression(source, 'payload');
+    expect(compiled).toMatchObject({ ok: false });
+    expect(compiled.ok ? '' : compiled.reason).toMatch(/in a macro's body/);
+  });
+
+  it('refuses cel.bind, whose variables could double a value at each binding', () => {
+    const doubling =
+      'cel.bind(a, context.a + context.a, cel.bind(b, a + a, cel.bind(c, b + b, c)))';
+    expect(compileExpression(doubling, 'payload')).toEqual({
+      ok: false,
+      reason: expect.stringMatching(/^cel\.bind\(\) is not available/) as unknown,
+    });
+  });
+
+  it('refuses a chain of list concatenations, which copies the growing list at each step', () => {
+    const chain = Array.from({ length: 300 }, () => 'context.a').join(' + ');
+    expect(compileExpression(chain, 'payload')).toEqual({
+      ok: false,
+      reason: expect.stringMatching(/concatenation/) as unknown,
+    });
+  });
+
+  it.each([
+    ['map to a field', 'context.items.map(i, i.sku)'],
+    [
+      'map to a map of fields',
+      'context.items.map(i, {"sku": i.sku, "n": i.quantity * 2, "at": context.orderId})',
+    ],
+    ['filter by a literal', 'context.items.filter(i, i.quantity > 1 && i.sku != "gift")'],
+    ['filter by a value of the context', 'context.items.filter(i, i.quantity >= context.minimum)'],
+    [
+      'exists and all',
+      'context.items.exists(i, i.sku in ["a", "b"]) && context.items.all(i, i.quantity > 0)',
+    ],
+    ['arithmetic with the context', 'context.items.map(i, i.price * context.rate + 1.0)'],
+    ['strings of the element', 'context.items.map(i, i.sku + "-" + string(i.quantity))'],
+    ['has() and a ternary', 'context.items.map(i, has(i.note) ? i.note : context.orderId)'],
+    ['a string built outside macros', '"order " + context.orderId + " of " + context.customerId'],
+    ['one concatenation', '{"all": context.a + context.b, "more": context.c + ["x"]}'],
+    ['four lists in a row', 'context.a + context.b + context.c + ["x"]'],
+  ])('compiles what the documents do: %s', (_what, source) => {
+    expect(compileExpression(source, 'payload')).toMatchObject({ ok: true });
+  });
+
+  it('builds those as before', () => {
+    const context = {
+      items: [
+        { sku: 'a', quantity: 2, price: 1.5 },
+        { sku: 'b', quantity: 1, price: 2.0, note: 'n' },
+      ],
+      minimum: 2,
+      rate: 2.0,
+      orderId: 'o-1',
+    };
+    expect(
+      evaluate('context.items.filter(i, i.quantity >= context.minimum).map(i, i.sku)', context),
+    ).toEqual(['a']);
+    expect(evaluate('context.items.map(i, i.price * context.rate + 1.0)', context)).toEqual([4, 5]);
+    expect(
+      evaluate('context.items.map(i, has(i.note) ? i.note : context.orderId)', context),
+    ).toEqual(['o-1', 'n']);
+  });
+});

@@ -1,6 +1,7 @@
 import { Environment } from '@marcbachmann/cel-js';
 import { LIMITS, unstorableTextProblem, type JsonValue } from '#contracts';
 import { DefinitionRuntimeError } from './definition-problem.js';
+import { costProblem } from './expression-cost.js';
 
 /** The variables an expression may read: `context` always, `result` in `onSuccess` only. */
 export type ExpressionScope = 'payload' | 'fold';
@@ -37,9 +38,6 @@ const environments: Record<ExpressionScope, Environment> = {
   fold: base.clone().registerVariable('result', 'dyn'),
 };
 
-/** Macros that run their body once per element of a list or map. */
-const COMPREHENSIONS = new Set(['map', 'filter', 'exists', 'all', 'exists_one', 'existsOne']);
-
 /** A compiled expression: evaluates to plain JSON, or throws a DefinitionRuntimeError. */
 export type CompiledExpression = (variables: {
   readonly context: unknown;
@@ -59,7 +57,7 @@ export function compileExpression(
   } catch (error) {
     return { ok: false, reason: firstLine(error) };
   }
-  const costly = costProblem(program.ast, false);
+  const costly = costProblem(program.ast);
   if (costly !== undefined) return { ok: false, reason: costly };
   return {
     ok: true,
@@ -75,39 +73,6 @@ export function compileExpression(
       return toJson(value, { left: LIMITS.json });
     },
   };
-}
-
-interface AstNode {
-  readonly op: string;
-  readonly args?: unknown;
-}
-
-/**
- * Why the expression could cost more than linear time in its input, else undefined: a macro
- * inside another's body (quadratic and worse in the list's length), or `matches` (JavaScript's
- * regular expressions can take exponential time on a crafted input).
- */
-function costProblem(node: unknown, inComprehension: boolean): string | undefined {
-  if (node === null || typeof node !== 'object' || !('op' in node)) return undefined;
-  const { op, args } = node as AstNode;
-  if (!Array.isArray(args)) return undefined;
-  const name = (op === 'rcall' || op === 'call') && typeof args[0] === 'string' ? args[0] : '';
-  if (name === 'matches') {
-    return 'matches() is not available: a regular expression may take exponential time';
-  }
-  const comprehension = op === 'rcall' && COMPREHENSIONS.has(name);
-  if (comprehension && inComprehension) {
-    return `${name}() inside another macro's body: its cost would grow with the square of the list`;
-  }
-  for (const [index, arg] of args.entries()) {
-    // An rcall is [name, receiver, [arguments]]: a macro's body is in its arguments.
-    const body = comprehension && index === 2;
-    for (const child of Array.isArray(arg) ? arg : [arg]) {
-      const problem = costProblem(child, inComprehension || body);
-      if (problem !== undefined) return problem;
-    }
-  }
-  return undefined;
 }
 
 /**

@@ -134,12 +134,55 @@ describe('compileDefinition', () => {
       'steps.1.payload',
     ],
     [
-      'an input pattern that may explode',
+      'an input pattern beyond linear-time matching (a backreference)',
       {
         ...base(),
-        input: { type: 'object', properties: { a: { type: 'string', pattern: '^(a+)+$' } } },
+        input: { type: 'object', properties: { a: { type: 'string', pattern: '^(a+)\\1$' } } },
       },
       'input',
+    ],
+    [
+      'uniqueItems over objects, whose check compares every pair',
+      {
+        ...base(),
+        input: {
+          type: 'object',
+          properties: { a: { type: 'array', uniqueItems: true, items: { type: 'object' } } },
+        },
+      },
+      'input',
+    ],
+    ['a description with U+0000', { ...base(), description: 'a\u0000b' }, 'description'],
+    [
+      'a command with a lone surrogate',
+      withStep(1, (s) => ({ ...s, command: 'bank.\ud800' })),
+      'steps.1.command',
+    ],
+    [
+      'an expression with U+0000',
+      withStep(1, (s) => ({ ...s, payload: '"a\u0000b"' })),
+      'steps.1.payload',
+    ],
+    [
+      'a compensation command with U+0000',
+      withStep(0, (s) => ({
+        ...s,
+        compensation: { ...(s['compensation'] as object), command: 'stock.\u0000' },
+      })),
+      'steps.0.compensation.command',
+    ],
+    [
+      'an input schema with a lone surrogate',
+      {
+        ...base(),
+        input: { type: 'object', properties: { a: { type: 'string', description: '\udc00' } } },
+      },
+      'input.properties.a.description',
+    ],
+    [
+      'a result schema with U+0000 in a key',
+      withStep(0, (s) => ({ ...s, result: { type: 'object', properties: { 'a\u0000': {} } } })),
+      'steps.0.result.properties.a\u0000',
     ],
     [
       'a reserved field name in onSuccess',

@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { LIMITS, PARTICIPANT_NAME_PATTERN } from '#contracts';
+import {
+  jsonValueProblems,
+  LIMITS,
+  PARTICIPANT_NAME_PATTERN,
+  refuseUnstorableText,
+} from '#contracts';
 import { SAGA_NAME_PATTERN, SENSITIVE_PATH_PATTERN, STEP_ID_PATTERN } from '#saga-core';
 import { MAX_EXPRESSION_LENGTH } from './cel-expression.js';
 
@@ -9,19 +14,27 @@ export const MAX_STEPS = 100;
 const policyName = z
   .string()
   .regex(/^[A-Za-z][A-Za-z0-9_-]{0,99}$/, 'a letter, then letters, digits, "-" or "_"');
-const commandType = z.string().min(1).max(LIMITS.id);
+// A document is stored as jsonb, which refuses U+0000 and lone surrogates: its free text is held
+// to that here, with the field named, before anything is created for it (its topics, its row).
+const commandType = z.string().min(1).max(LIMITS.id).superRefine(refuseUnstorableText);
 const milliseconds = z.int().min(1).max(LIMITS.counter);
 
 const expression = z
   .string()
   .min(1)
   .max(MAX_EXPRESSION_LENGTH)
+  .superRefine(refuseUnstorableText)
   .describe(
     'A CEL expression (https://cel.dev) over `context` (the saga input, plus what earlier successes added); it must give JSON.',
   );
 
 const jsonSchema = z
   .record(z.string(), z.unknown())
+  .superRefine((schema, ctx) => {
+    for (const { path, message } of jsonValueProblems(schema)) {
+      ctx.addIssue({ code: 'custom', path: [...path], message, input: schema });
+    }
+  })
   .describe(
     'A JSON Schema (draft 2020-12); unknown keywords are refused, `format` is not checked.',
   );
@@ -70,7 +83,7 @@ const stepSchema = z.strictObject({
     .enum(['compensatable', 'pivot', 'retriable'])
     .optional()
     .describe('Default compensatable (needs a compensation); at most one pivot.'),
-  dependsOn: z.array(z.string()).max(MAX_STEPS).optional(),
+  dependsOn: z.array(z.string().superRefine(refuseUnstorableText)).max(MAX_STEPS).optional(),
   payload: expression.describe('CEL over `context`: the command payload.'),
   result: jsonSchema
     .optional()
@@ -103,7 +116,7 @@ export const definitionDocumentSchema = z.strictObject({
     .string()
     .regex(SAGA_NAME_PATTERN, 'a letter, then letters, digits, ".", "-" or "_" (200 at most)'),
   version: z.int().min(1).max(LIMITS.counter),
-  description: z.string().max(LIMITS.message).optional(),
+  description: z.string().max(LIMITS.message).superRefine(refuseUnstorableText).optional(),
   input: jsonSchema.describe('The JSON Schema of the saga input; the input must be an object.'),
   sensitive: z
     .array(z.string().regex(SENSITIVE_PATH_PATTERN, 'dotted keys or *, e.g. payment.cardToken'))

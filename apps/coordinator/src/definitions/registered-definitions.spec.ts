@@ -1,0 +1,63 @@
+import { jest } from '@jest/globals';
+import { createSagaRegistry } from '#saga-core';
+import type { DefinitionsSnapshot, PostgresDefinitionStore } from './definition-store.postgres.js';
+import { DefinitionRefusedError, RegisteredDefinitions } from './registered-definitions.js';
+
+/** A document that compiles: one pivot step. */
+const gift = (change: Record<string, unknown> = {}) => ({
+  name: 'gift',
+  version: 1,
+  input: { type: 'object' },
+  steps: [
+    { id: 'send', participant: 'gifts', command: 'gifts.send', kind: 'pivot', payload: '{}' },
+  ],
+  ...change,
+});
+
+function definitions() {
+  const createParticipantTopics = jest.fn(async (_participants: readonly string[]) => {});
+  const store = {
+    register: jest.fn(async () => 'created' as const),
+    snapshot: jest.fn(async (): Promise<DefinitionsSnapshot> => ({
+      definitions: [],
+      routes: [],
+      retired: new Set(),
+    })),
+  };
+  const registered = new RegisteredDefinitions(
+    store as unknown as PostgresDefinitionStore,
+    createSagaRegistry(),
+    { pollMs: 1_000, createParticipantTopics },
+  );
+  return { registered, store, createParticipantTopics };
+}
+
+describe('RegisteredDefinitions.register', () => {
+  it('creates the topics of the participants, then stores the document', async () => {
+    const { registered, store, createParticipantTopics } = definitions();
+    await expect(registered.register('gift', 1, gift(), 'alice')).resolves.toBe('created');
+    expect(createParticipantTopics).toHaveBeenCalledWith(['gifts']);
+    expect(store.register).toHaveBeenCalledTimes(1);
+  });
+
+  it.each([
+    ['a description with U+0000', gift({ description: 'a\u0000b' }), 'description'],
+    [
+      'an input schema with a lone surrogate',
+      gift({ input: { type: 'object', title: 'caf\ud800' } }),
+      'input.title',
+    ],
+  ])(
+    'refuses %s, naming the field, before a topic is created or a row written',
+    async (_what, document, path) => {
+      const { registered, store, createParticipantTopics } = definitions();
+      const refused = registered.register('gift', 1, document, 'alice');
+      await expect(refused).rejects.toBeInstanceOf(DefinitionRefusedError);
+      await expect(refused).rejects.toMatchObject({
+        problems: [{ path, message: expect.stringMatching(/cannot be stored/) as unknown }],
+      });
+      expect(createParticipantTopics).not.toHaveBeenCalled();
+      expect(store.register).not.toHaveBeenCalled();
+    },
+  );
+});
