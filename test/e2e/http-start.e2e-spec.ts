@@ -54,15 +54,12 @@ describe('a coordinator process started over HTTP', () => {
   /** A saga started while no participant ran. */
   let waiting: string;
 
+  // JSON even with nothing to say: the API refuses a change without it.
   const post = (path: string, body?: unknown) =>
     fetch(`${url}${path}`, {
       method: 'POST',
-      ...(body === undefined
-        ? { headers: ADMIN_HEADERS }
-        : {
-            headers: { 'content-type': 'application/json', ...ADMIN_HEADERS },
-            body: JSON.stringify(body),
-          }),
+      headers: { 'content-type': 'application/json', ...ADMIN_HEADERS },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
   const get = (path: string) => fetch(`${url}${path}`, { headers: ADMIN_HEADERS });
   const startOrder = async (key: string) => {

@@ -52,16 +52,19 @@ export async function startCoordinatorApp(
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
-  const request: CoordinatorApp['request'] = (method, path, options = {}) =>
-    fetch(`${url}${path}`, {
+  // A change always goes as JSON (`{}` when it has nothing to say), as the API wants it.
+  const request: CoordinatorApp['request'] = (method, path, options = {}) => {
+    const body = options.body ?? (method === 'GET' ? undefined : {});
+    return fetch(`${url}${path}`, {
       method,
       headers: {
-        ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         ...ADMIN_HEADERS,
         ...options.headers,
       },
-      ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
+  };
   try {
     await waitFor(
       'the coordinator to be ready',

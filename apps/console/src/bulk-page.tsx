@@ -2,25 +2,17 @@ import { useRef, useState } from 'preact/hooks';
 import { failureText } from './api-client.js';
 import { useConsole } from './app-context.js';
 import type { BulkAction, BulkDryRun, BulkOperation } from './api-views.js';
+import {
+  confirmationOf,
+  outdatesDryRun,
+  type BulkRequest,
+  type CheckedRequest,
+} from './bulk-confirmation.js';
 import { OperationProgress, RecentOperations } from './bulk-operation-progress.js';
 import { hashOf } from './hash-route.js';
 import { Notice } from './notice.js';
 import { SagaTable } from './sagas-page.js';
 import { StatusChip } from './status-chip.js';
-
-/** What the form asks the API to do, as `POST /bulk-operations` takes it. */
-interface BulkRequest {
-  readonly action: BulkAction;
-  readonly query: string;
-  readonly reason: string;
-  readonly stepId?: string;
-}
-
-/** A dry run's answer, with the exact request it was the answer to: what Confirm sends. */
-interface CheckedRequest {
-  readonly request: BulkRequest;
-  readonly answer: BulkDryRun;
-}
 
 /**
  * Bulk actions on the sagas a query matches (role `operate`): a dry run first shows how many
@@ -50,7 +42,11 @@ export function BulkPage({ params }: { readonly params: URLSearchParams }) {
     apply();
     setDryRun(undefined);
   };
-  const send = async (body: object, then: (answer: unknown) => void) => {
+  const send = async (
+    body: object,
+    then: (answer: unknown) => void,
+    failed?: (failure: unknown) => void,
+  ) => {
     if (busy) return;
     setBusy(true);
     setError(undefined);
@@ -58,6 +54,7 @@ export function BulkPage({ params }: { readonly params: URLSearchParams }) {
       then(await api.post<unknown>('/bulk-operations', body));
     } catch (failure) {
       setError(failureText(failure));
+      failed?.(failure);
     } finally {
       setBusy(false);
     }
@@ -142,15 +139,22 @@ export function BulkPage({ params }: { readonly params: URLSearchParams }) {
           dryRun={dryRun.answer}
           busy={busy}
           onConfirm={() =>
-            // Exactly what the dry run checked, whatever the form says by now.
-            void send(dryRun.request, (answer) => {
-              setDryRun(undefined);
-              const started = answer as BulkOperation;
-              location.hash = hashOf(
-                '/bulk',
-                new URLSearchParams({ operation: started.operationId }),
-              );
-            })
+            // Exactly what the dry run checked, whatever the form says by now, and on no more
+            // sagas than it counted: refused (409) when more match by now.
+            void send(
+              confirmationOf(dryRun),
+              (answer) => {
+                setDryRun(undefined);
+                const started = answer as BulkOperation;
+                location.hash = hashOf(
+                  '/bulk',
+                  new URLSearchParams({ operation: started.operationId }),
+                );
+              },
+              (failure) => {
+                if (outdatesDryRun(failure)) setDryRun(undefined);
+              },
+            )
           }
         />
       )}

@@ -10,9 +10,14 @@ const json = (status: number, body: unknown, headers: Record<string, string> = {
 
 /** A fetch that answers from `answers` in turn, and the requests it was sent. */
 function fakeFetch(...answers: (() => Response)[]) {
-  const sent: { url: string; method: string }[] = [];
+  const sent: { url: string; method: string; headers: Headers; body?: unknown }[] = [];
   const fetch = (input: string | URL | Request, init?: RequestInit) => {
-    sent.push({ url: String(input), method: init?.method ?? 'GET' });
+    sent.push({
+      url: String(input),
+      method: init?.method ?? 'GET',
+      headers: new Headers(init?.headers),
+      ...(init?.body === undefined ? {} : { body: init.body }),
+    });
     const answer = answers.shift();
     if (answer === undefined) throw new Error('no answer left');
     return Promise.resolve(answer());
@@ -44,7 +49,7 @@ describe('ApiClient', () => {
   it("takes a 2xx answer with the API's JSON", async () => {
     const { api, sent } = clientWith([() => json(200, { items: [] })]);
     await expect(api.get('/sagas', { limit: 2 })).resolves.toEqual({ items: [] });
-    expect(sent).toEqual([{ url: 'http://coordinator:3000/sagas?limit=2', method: 'GET' }]);
+    expect(sent).toMatchObject([{ url: 'http://coordinator:3000/sagas?limit=2', method: 'GET' }]);
   });
 
   it("refuses a 2xx answer that is not the API's JSON (exit 1)", async () => {
@@ -96,6 +101,19 @@ describe('ApiClient', () => {
     const failure = await failureOf(api.get('/sagas'));
     expect(failure.exitCode).toBe(EXIT.unavailable);
     expect(sent).toHaveLength(3);
+  });
+
+  it('sends a change with nothing to say as JSON {}, so that no browser form can pass for it', async () => {
+    const { api, sent } = clientWith([
+      () => json(200, { operationId: 'op-1' }),
+      () => json(200, { items: [] }),
+    ]);
+    await api.send('POST', '/bulk-operations/op-1/stop');
+    await api.get('/sagas');
+    expect(sent[0]).toMatchObject({ method: 'POST', body: '{}' });
+    expect(sent[0]!.headers.get('content-type')).toBe('application/json');
+    expect(sent[1]!.headers.get('content-type')).toBeNull();
+    expect(sent[1]).not.toHaveProperty('body');
   });
 
   it('never sends a POST twice: the first may have been applied', async () => {

@@ -93,12 +93,14 @@ export class ApiClient {
       headers['authorization'] = `ApiKey ${this.connection.apiKey}`;
     }
     let body: string | undefined;
-    if (request.json !== undefined) {
-      headers['content-type'] = 'application/json';
-      body = JSON.stringify(request.json);
-    } else if (request.text !== undefined) {
+    if (request.text !== undefined) {
       headers['content-type'] = request.text.contentType;
       body = request.text.body;
+    } else if (request.json !== undefined || method !== 'GET') {
+      // A change always carries JSON, `{}` when it has nothing to say: the API refuses one
+      // without, as it may be a browser's form sent from another site (docs/SECURITY.md).
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(request.json ?? {});
     }
     this.trace?.(`> ${method} ${target}`);
     const began = performance.now();

@@ -2,7 +2,7 @@ import { pathOf } from './api-client.js';
 import type { BulkOperation, BulkPreview } from './api-views.js';
 import { flag, requiredText, textOption, wholeNumberOption } from './command-options.js';
 import type { CommandCall, CommandSpec } from './command-spec.js';
-import { CliError, EXIT, type ExitCode } from './exit-codes.js';
+import { CliError, EXIT, UsageError, type ExitCode } from './exit-codes.js';
 import { formatFields, formatTable, prettyJson, shortTime } from './output-format.js';
 import { noteMorePages, readPages, type Page } from './paging.js';
 
@@ -19,16 +19,22 @@ export interface BulkAction {
 
 /**
  * The bulk form of an action (`--query`): `POST /bulk-operations`. With `--dry-run`, prints what
- * it would touch and changes nothing; else starts the operation, and with `--wait` follows it
- * to its end (see waitForEnd for the exit codes).
+ * it would touch and changes nothing; else starts the operation (with `--max-matched N`, only
+ * if it acts on N sagas at most: a 409, exit 5, otherwise), and with `--wait` follows it to its
+ * end (see waitForEnd for the exit codes).
  */
 export async function runBulk(call: CommandCall, bulk: BulkAction): Promise<ExitCode> {
+  const maxMatched = wholeNumberOption(call, 'max-matched', 0);
+  if (maxMatched !== undefined && flag(call, 'dry-run')) {
+    throw new UsageError('--max-matched bounds a real run, not a --dry-run', call.usage);
+  }
   const body = {
     action: bulk.action,
     query: requiredText(call, 'query', 'query'),
     reason: requiredText(call, 'reason'),
     ...(bulk.stepId === undefined ? {} : { stepId: bulk.stepId }),
     ...(flag(call, 'dry-run') ? { dryRun: true } : {}),
+    ...(maxMatched === undefined ? {} : { maxMatched }),
   };
   if (body.dryRun === true) {
     const { body: preview } = await call.api.send<BulkPreview>('POST', '/bulk-operations', {
@@ -167,6 +173,7 @@ function previewText(preview: BulkPreview): string {
   const lines = [
     `dry run: ${preview.action} would act on ${preview.matched} saga(s); nothing was changed`,
     `the query selects: ${statuses === '' ? 'no saga' : statuses}`,
+    `to act on these only: the same command without --dry-run, with --max-matched ${preview.matched}`,
   ];
   if (preview.sample.length > 0) {
     lines.push(

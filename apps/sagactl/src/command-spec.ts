@@ -39,6 +39,7 @@ export const OPTIONS = {
   revision: { type: 'string' },
   query: { type: 'string', short: 'q' },
   'dry-run': { type: 'boolean' },
+  'max-matched': { type: 'string' },
   step: { type: 'string' },
   wait: { type: 'boolean' },
 } as const;

@@ -37,19 +37,21 @@ const start: CommandSpec = {
 /** Notes on the bulk forms, for `--help`. */
 const BULK_DETAILS = [
   'With --query (docs/QUERIES.md), it acts on every saga the query matches, as a bulk',
-  'operation: --dry-run counts them and changes nothing; --wait follows it to its end',
-  '(exit 9 if any saga was refused, 10 if it was stopped; --max-wait MS bounds the wait,',
-  'exit 6). Each saga is audited with the caller and the reason.',
+  "operation: --dry-run counts them and changes nothing; --max-matched N (the dry run's",
+  'count) refuses to act when more match by then (exit 5, nothing done); --wait follows it to',
+  'its end (exit 9 if any saga was refused, 10 if it was stopped; --max-wait MS bounds the',
+  'wait, exit 6). Each saga is audited with the caller and the reason.',
 ];
 
 /** `sagactl cancel`: one saga, or with `--query` every saga it matches (a bulk operation). */
 const cancel: CommandSpec = {
   words: ['cancel'],
-  synopsis: '<sagaId> --reason <text> | --query <q> --reason <text> [--dry-run] [--wait]',
+  synopsis:
+    '<sagaId> --reason <text> | --query <q> --reason <text> [--dry-run | --max-matched N] [--wait]',
   summary: 'cancels a running saga (before its pivot), or every one a query matches',
   details: BULK_DETAILS,
   args: ['sagaId?'],
-  options: ['reason', 'query', 'dry-run', 'wait', 'max-wait'],
+  options: ['reason', 'query', 'dry-run', 'max-matched', 'wait', 'max-wait'],
   async run(call) {
     if (isBulk(call)) return runBulk(call, { action: 'cancel' });
     const reason = requiredText(call, 'reason');
@@ -60,11 +62,12 @@ const cancel: CommandSpec = {
 /** `sagactl resume`: one stuck saga, or with `--query` every stuck saga it matches. */
 const resume: CommandSpec = {
   words: ['resume'],
-  synopsis: '<sagaId> [--reason <text>] | --query <q> --reason <text> [--dry-run] [--wait]',
+  synopsis:
+    '<sagaId> [--reason <text>] | --query <q> --reason <text> [--dry-run | --max-matched N] [--wait]',
   summary: 'resumes a stuck saga (what ran out is tried again), or every one a query matches',
   details: BULK_DETAILS,
   args: ['sagaId?'],
-  options: ['reason', 'query', 'dry-run', 'wait', 'max-wait'],
+  options: ['reason', 'query', 'dry-run', 'max-matched', 'wait', 'max-wait'],
   async run(call) {
     if (isBulk(call)) return runBulk(call, { action: 'resume' });
     const reason = textOption(call, 'reason');
@@ -76,7 +79,7 @@ const resume: CommandSpec = {
 const retry: CommandSpec = {
   words: ['retry'],
   synopsis:
-    '<sagaId> <stepId> [--reason <text>] | --query <q> --step <stepId> --reason <text> [--dry-run] [--wait]',
+    '<sagaId> <stepId> [--reason <text>] | --query <q> --step <stepId> --reason <text> [--dry-run | --max-matched N] [--wait]',
   summary: 'sends the next attempt of a step now (awaiting its reply, backing off, or halted)',
   details: [
     'The attempt before it is fenced off: its late reply changes nothing. On a stuck saga,',
@@ -84,7 +87,7 @@ const retry: CommandSpec = {
     ...BULK_DETAILS,
   ],
   args: ['sagaId?', 'stepId?'],
-  options: ['reason', 'query', 'step', 'dry-run', 'wait', 'max-wait'],
+  options: ['reason', 'query', 'step', 'dry-run', 'max-matched', 'wait', 'max-wait'],
   async run(call) {
     if (isBulk(call))
       return runBulk(call, { action: 'retry', stepId: requiredText(call, 'step', 'stepId') });
@@ -112,8 +115,16 @@ function isBulk(call: CommandCall): boolean {
   if (!bulk && call.args.length === 0) {
     throw new UsageError('<sagaId> (or --query) is required', call.usage);
   }
-  if (!bulk && (flag(call, 'dry-run') || flag(call, 'wait') || textOption(call, 'max-wait'))) {
-    throw new UsageError('--dry-run, --wait and --max-wait go with --query', call.usage);
+  const bulkOnly =
+    flag(call, 'dry-run') ||
+    flag(call, 'wait') ||
+    textOption(call, 'max-wait') !== undefined ||
+    textOption(call, 'max-matched') !== undefined;
+  if (!bulk && bulkOnly) {
+    throw new UsageError(
+      '--dry-run, --wait, --max-wait and --max-matched go with --query',
+      call.usage,
+    );
   }
   return bulk;
 }

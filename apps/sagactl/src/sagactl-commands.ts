@@ -41,7 +41,8 @@ const EXIT_HELP = `Exit codes
   2  usage: unknown command or option, bad argument or JSON, bad profile file
   3  not found (404)
   4  not authenticated (401) or not allowed (403)
-  5  conflict (409): the key started another saga, the state forbids it, the route moved
+  5  conflict (409): the key started another saga, the state forbids it, the route moved,
+     a bulk query matches more than --max-matched
   6  the coordinator is unreachable or unavailable: refused, timeout, 429, 502, 503, 504
      (a read is tried 3 times first), an answer broken off; --max-wait ran out
   7  watch: the saga ended compensated

@@ -218,6 +218,67 @@ describe('sagactl, bulk forms', () => {
     expect(result.stdout).toContain('dry run: resume would act on 2 saga(s); nothing was changed');
   });
 
+  it('bounds a real run by its dry run: --max-matched, and a 409 when more match by then', async () => {
+    const preview = {
+      dryRun: true,
+      action: 'cancel',
+      query: 'participant == "ledger"',
+      matched: 3,
+      byStatus: { running: 3 },
+      sample: [],
+    };
+    const counted = await run(
+      ['cancel', '-q', 'participant == "ledger"', '--reason', 'r', '--dry-run', '-o', 'table'],
+      [{ body: preview }],
+    );
+    expect(counted.stdout).toContain(
+      'to act on these only: the same command without --dry-run, with --max-matched 3',
+    );
+    const started = await run(
+      ['cancel', '-q', 'participant == "ledger"', '--reason', 'r', '--max-matched', '3'],
+      [{ status: 202, body: operation({ matched: 3 }) }],
+    );
+    expect(started.code).toBe(0);
+    expect(JSON.parse(started.sent[0]!.body!)).toEqual({
+      action: 'cancel',
+      query: 'participant == "ledger"',
+      reason: 'r',
+      maxMatched: 3,
+    });
+    const message =
+      'the query matches 7 sagas to cancel now, more than the 3 expected (maxMatched): nothing was done';
+    const refused = await run(
+      ['cancel', '-q', 'participant == "ledger"', '--reason', 'r', '--max-matched', '3'],
+      [{ status: 409, body: { statusCode: 409, message } }],
+    );
+    expect(refused.code).toBe(5);
+    expect(refused.stderr).toContain(message);
+  });
+
+  it('refuses --max-matched with --dry-run, without --query, and below 0', async () => {
+    const withDryRun = await run(
+      ['cancel', '-q', 'true', '--reason', 'r', '--dry-run', '--max-matched', '3'],
+      [],
+    );
+    expect(withDryRun).toMatchObject({ code: 2, sent: [] });
+    expect(withDryRun.stderr).toContain('--max-matched bounds a real run, not a --dry-run');
+    const lone = await run(['cancel', 's-1', '--reason', 'r', '--max-matched', '3'], []);
+    expect(lone).toMatchObject({ code: 2, sent: [] });
+    const negative = await run(
+      ['cancel', '-q', 'true', '--reason', 'r', '--max-matched', '-1'],
+      [],
+    );
+    expect(negative).toMatchObject({ code: 2, sent: [] });
+    expect(
+      (
+        await run(
+          ['cancel', '-q', 'true', '--reason', 'r', '--max-matched', '0'],
+          [{ status: 202, body: operation({ matched: 0 }) }],
+        )
+      ).code,
+    ).toBe(0);
+  });
+
   it('follows an operation to its end with --wait, and exits 9 when sagas were refused', async () => {
     const refusals = [{ sagaId: 's-9', reason: 'the saga is completed: it is final' }];
     const result = await run(
@@ -255,7 +316,9 @@ describe('sagactl, bulk forms', () => {
     expect((await run(['cancel', 's-1', '-q', 'true', '--reason', 'r'], [])).code).toBe(2);
     const lone = await run(['cancel', 's-1', '--reason', 'r', '--dry-run'], []);
     expect(lone).toMatchObject({ code: 2, sent: [] });
-    expect(lone.stderr).toContain('--dry-run, --wait and --max-wait go with --query');
+    expect(lone.stderr).toContain(
+      '--dry-run, --wait, --max-wait and --max-matched go with --query',
+    );
   });
 
   it('exits 10 for a stopped operation, and 6 when --max-wait runs out', async () => {

@@ -1,7 +1,8 @@
 // Operators acting on sagas through the saga query language, on the real Kafka and Postgres:
 // a query finds sagas by their fields and where they are; a step is retried; a bulk cancel
 // counts first (dry run), then acts on every saga matched, each audited with the operator and
-// the reason, while other sagas keep completing; a bulk operation can be stopped.
+// the reason, while other sagas keep completing; a real run bounded by its dry run's count
+// does nothing when more sagas match by then; a bulk operation can be stopped.
 import { randomUUID } from 'node:crypto';
 import { sqlStateOf } from '#postgres';
 import { createSampleSagaRegistry } from '../../../apps/coordinator/src/sagas/saga-catalog.js';
@@ -245,6 +246,57 @@ describe('operators acting on sagas by query', () => {
     const again = await app.request('POST', `/bulk-operations/${operationId}/stop`);
     expect(again.status).toBe(409);
   }, 900_000);
+
+  it('refuses a real run that would act on more sagas than its dry run counted: 409, nothing done', async () => {
+    const [clock] = await environment.db.query<{ since: string }>(
+      `SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS since`,
+    );
+    const query = `sagaType == "held" && status == "running" && createdAt >= timestamp("${clock!.since}")`;
+    const request = { action: 'cancel', query, reason: 'checked by a dry run' };
+    await startHeld(3);
+    const dryRun = await app.request('POST', '/bulk-operations', {
+      body: { ...request, dryRun: true },
+    });
+    const { matched } = (await dryRun.json()) as { matched: number };
+    expect(matched).toBe(3);
+    // Meanwhile, more sagas come to match the query.
+    await startHeld(4);
+    const operationsBefore = await environment.db.query(`SELECT id FROM bulk_operations`);
+
+    const refused = await app.request('POST', '/bulk-operations', {
+      body: { ...request, maxMatched: matched },
+    });
+    const problem = (await refused.json()) as { message: string };
+    expect(`${refused.status} ${problem.message}`).toMatch(/^409 /);
+    expect(problem.message).toBe(
+      'the query matches 7 sagas to cancel now, more than the 3 expected (maxMatched): ' +
+        'nothing was done; count them again with a dry run',
+    );
+    expect(await environment.db.query(`SELECT id FROM bulk_operations`)).toEqual(operationsBefore);
+    expect(await listAll(query)).toHaveLength(7);
+
+    // A dry run has no use for it: nothing it does could exceed it.
+    const dryRunWithCount = await app.request('POST', '/bulk-operations', {
+      body: { ...request, dryRun: true, maxMatched: 7 },
+    });
+    expect(dryRunWithCount.status).toBe(400);
+    expect(await dryRunWithCount.json()).toMatchObject({ problems: [{ field: 'maxMatched' }] });
+
+    // At the count, or above it, it runs.
+    const retried = await app.request('POST', '/bulk-operations', {
+      body: { ...request, action: 'retry', stepId: 'hold', maxMatched: 7 },
+    });
+    expect(retried.status).toBe(202);
+    const retry = await finished(((await retried.json()) as Operation).operationId);
+    expect(retry).toMatchObject({ status: 'done', matched: 7, applied: 7, refused: 0 });
+    const cancelled = await app.request('POST', '/bulk-operations', {
+      body: { ...request, maxMatched: 10 },
+    });
+    expect(cancelled.status).toBe(202);
+    const cancel = await finished(((await cancelled.json()) as Operation).operationId);
+    expect(cancel).toMatchObject({ status: 'done', matched: 7, applied: 7, refused: 0 });
+    expect(await listAll(query)).toEqual([]);
+  }, 120_000);
 
   it('puts a chunk back when its transaction fails, and acts on each saga once all the same', async () => {
     const ids = await startHeld(250);

@@ -279,6 +279,24 @@ describe('the saga HTTP API', () => {
       expect(operations.calls.at(-1)).toEqual(['resume', sagaId, 'key:admin', undefined]);
     });
 
+    it('refuses an action whose body is not JSON (415)', async () => {
+      const calls = operations.calls.length;
+      const sagaId = randomUUID();
+      const form = await authFetch(`${url}/sagas/${sagaId}/cancel`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'reason=x',
+      });
+      await problemsOf(form, 415);
+      const retry = await authFetch(`${url}/sagas/${sagaId}/steps/a/retry`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain' },
+        body: '{"reason":"a page sent this"}',
+      });
+      await problemsOf(retry, 415);
+      expect(operations.calls).toHaveLength(calls);
+    });
+
     it('answers 409 for an action the saga’s state does not allow', async () => {
       operations.failure = new IllegalSagaActionError('a completed saga cannot be cancelled');
       const response = await post(`/sagas/${randomUUID()}/cancel`, {});

@@ -3,11 +3,27 @@ import { z } from 'zod';
 import { SAGA_STATUSES } from '../application/saga-statuses.js';
 import { MAX_PAGE_SIZE, operatorReason, sagaQueryText } from '../http/request-schemas.js';
 import { sagaSummarySchema } from '../http/response-schemas.js';
-import type { BulkOperationView, BulkPreview, BulkRequest } from './bulk-operation-rows.js';
+import {
+  MAX_BULK_TARGETS,
+  type BulkOperationView,
+  type BulkPreview,
+  type BulkRequest,
+} from './bulk-operation-rows.js';
 
 const BULK_ACTIONS = ['cancel', 'resume', 'retry'] as const;
 
-/** `POST /bulk-operations`: the action, the query, why, and whether to only count (dry run). */
+/** The body of `POST /bulk-operations`: a request, and how to run it. */
+export interface BulkRequestBody extends BulkRequest {
+  /** Only count what it would touch, changing nothing. */
+  readonly dryRun?: boolean;
+  /** A real run's bound: refused (409, nothing done) when it would act on more sagas. */
+  readonly maxMatched?: number;
+}
+
+/**
+ * `POST /bulk-operations`: the action, the query, why, and whether to only count (dry run) or,
+ * for a real run, the most sagas the caller agreed to act on (its dry run's `matched`).
+ */
 export const bulkRequestSchema = z
   .strictObject({
     action: z.enum(BULK_ACTIONS),
@@ -15,12 +31,26 @@ export const bulkRequestSchema = z
     reason: operatorReason,
     stepId: z.string().regex(STEP_ID_PATTERN, { error: 'must be a step id' }).optional(),
     dryRun: z.boolean().optional(),
+    maxMatched: z
+      .int()
+      .min(0)
+      .max(MAX_BULK_TARGETS)
+      .optional()
+      .meta({
+        description:
+          "A real run only: the most sagas it may act on, e.g. its dry run's `matched`. When " +
+          'the query matches more by then, it is refused with 409 and nothing is done.',
+      }),
   })
   .refine((body) => (body.action === 'retry') === (body.stepId !== undefined), {
     path: ['stepId'],
     message: 'is required with action retry, and only with it',
   })
-  .meta({ id: 'BulkOperationRequest' }) satisfies z.ZodType<BulkRequest & { dryRun?: boolean }>;
+  .refine((body) => body.dryRun !== true || body.maxMatched === undefined, {
+    path: ['maxMatched'],
+    message: 'goes with a real run, not a dry run',
+  })
+  .meta({ id: 'BulkOperationRequest' }) satisfies z.ZodType<BulkRequestBody>;
 
 /** The `:id` of a bulk operation. */
 export const bulkOperationIdSchema = z.guid({ error: 'must be a UUID' });

@@ -22,6 +22,7 @@ import { SAGA_REGISTRY } from '../common/core-tokens.js';
 import { ApiProblems } from '../http/api-problems.decorator.js';
 import { JsonBodyGuard } from '../http/json-body.guard.js';
 import { RequestActor } from '../http/request-actor.js';
+import { problemBodySchema } from '../http/response-schemas.js';
 import { RequireRole } from '../http/route-access.js';
 import { SchemaValidationPipe } from '../http/schema-validation.pipe.js';
 import { withinQueryBound } from '../persistence/bounded-query.js';
@@ -35,7 +36,6 @@ import {
   stopBulkOperation,
   type BulkOperationView,
   type BulkPreview,
-  type BulkRequest,
 } from './bulk-operation-rows.js';
 import {
   bulkOperationIdSchema,
@@ -44,13 +44,15 @@ import {
   bulkPreviewSchema,
   bulkRequestSchema,
   listBulkQuerySchema,
+  type BulkRequestBody,
 } from './bulk-operation-schemas.js';
 import { BulkOperationWorker } from './bulk-operation-worker.js';
 
 /**
  * Bulk operations on every saga a query matches: a dry run counts them; a real run records the
- * matched sagas at once and acts on them in the background (BulkOperationWorker), each saga
- * audited with the operator and the reason; `GET` follows its progress, `stop` ends it.
+ * matched sagas at once (refused, when they are more than its `maxMatched`) and acts on them in
+ * the background (BulkOperationWorker), each saga audited with the operator and the reason;
+ * `GET` follows its progress, `stop` ends it.
  */
 @ApiTags('bulk-operations')
 @Controller('bulk-operations')
@@ -66,7 +68,9 @@ export class BulkOperationsController {
   @Post()
   @RequireRole('operate')
   @ApiOperation({
-    summary: 'Cancel, resume or retry a step of every saga a query matches (dryRun: count only)',
+    summary:
+      'Cancel, resume or retry a step of every saga a query matches (dryRun: count only; ' +
+      'maxMatched: on no more sagas than that)',
   })
   @ApiResponse({ status: HttpStatus.OK, description: 'Dry run', standardSchema: bulkPreviewSchema })
   @ApiResponse({
@@ -74,13 +78,18 @@ export class BulkOperationsController {
     description: 'Started; Location names the operation',
     standardSchema: bulkOperationSchema,
   })
+  @ApiResponse({
+    status: HttpStatus.CONFLICT,
+    description: 'The query matches more sagas than `maxMatched`: nothing was done',
+    standardSchema: problemBodySchema,
+  })
   @ApiProblems(400, 401, 403, 413, 415, 429)
   async create(
-    @Body({ schema: bulkRequestSchema }) body: BulkRequest & { dryRun?: boolean },
+    @Body({ schema: bulkRequestSchema }) body: BulkRequestBody,
     @RequestActor() actor: string,
     @Res({ passthrough: true }) response: Response,
   ): Promise<BulkPreview | BulkOperationView> {
-    const { dryRun, ...request } = body;
+    const { dryRun, maxMatched, ...request } = body;
     const catalog = queryCatalog(this.registry);
     if (dryRun === true) {
       response.status(HttpStatus.OK);
@@ -91,6 +100,14 @@ export class BulkOperationsController {
     const targets = await withinQueryBound(this.database, 'query', (sql) =>
       selectBulkTargets(sql, request, catalog),
     );
+    // The sagas it found are the ones it acts on: more than the caller agreed to (its dry run
+    // counted fewer, and others came to match since), and it does nothing.
+    if (maxMatched !== undefined && targets.length > maxMatched) {
+      throw new ConflictException(
+        `the query matches ${targets.length} sagas to ${request.action} now, more than the ` +
+          `${maxMatched} expected (maxMatched): nothing was done; count them again with a dry run`,
+      );
+    }
     const id = await this.database.transaction((sql) =>
       insertBulkOperation(sql, request, actor, targets),
     );

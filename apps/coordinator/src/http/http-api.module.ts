@@ -1,6 +1,7 @@
 import { Module, type DynamicModule, type ModuleMetadata, type Provider } from '@nestjs/common';
 import { APP_GUARD, Reflector } from '@nestjs/core';
 import { AuthGuard, type HttpSecurity } from './auth.guard.js';
+import { CrossSiteRequestGuard } from './cross-site-request.guard.js';
 import { ParticipantsController } from './participants.controller.js';
 import { SagaActionsController } from './saga-actions.controller.js';
 import { SagasController } from './sagas.controller.js';
@@ -11,14 +12,36 @@ export interface HttpApiModuleOptions {
   readonly imports?: ModuleMetadata['imports'];
   /** Or the providers of the tokens themselves. */
   readonly providers?: Provider[];
-  /** Authentication and rate limits, applied to every route of the app (see AuthGuard). */
+  /** Authentication and rate limits, applied to every route of the app (see httpApiGuards). */
   readonly security: HttpSecurity;
+}
+
+/**
+ * The guards every route of the app passes, in this order: who calls and may they
+ * (AuthGuard), then whether a browser could have sent a change from another site
+ * (CrossSiteRequestGuard; its origin checks only when `security` lets anyone in).
+ */
+export function httpApiGuards(security: HttpSecurity): Provider[] {
+  return [
+    {
+      provide: APP_GUARD,
+      useFactory: (reflector: Reflector) => new AuthGuard(reflector, security),
+      inject: [Reflector],
+    },
+    {
+      provide: APP_GUARD,
+      useFactory: (reflector: Reflector) =>
+        new CrossSiteRequestGuard(reflector, security.authenticator.isOpen),
+      inject: [Reflector],
+    },
+  ];
 }
 
 /**
  * The saga HTTP API: start, get, list, cancel, resume. Its controllers inject `SAGA_OPERATIONS`
  * and `SAGA_QUERIES`; call `configureHttp(app)` for the body limit, error answers and OpenAPI.
- * It installs the AuthGuard app-wide: every route of the app must declare its access rule.
+ * It installs {@link httpApiGuards} app-wide: every route of the app must declare its access
+ * rule, and every change must come as JSON (from the server's own origin, when open).
  */
 @Module({})
 export class HttpApiModule {
@@ -27,14 +50,7 @@ export class HttpApiModule {
     return {
       module: HttpApiModule,
       imports: options.imports ?? [],
-      providers: [
-        ...(options.providers ?? []),
-        {
-          provide: APP_GUARD,
-          useFactory: (reflector: Reflector) => new AuthGuard(reflector, options.security),
-          inject: [Reflector],
-        },
-      ],
+      providers: [...(options.providers ?? []), ...httpApiGuards(options.security)],
       controllers: [SagasController, SagaActionsController, ParticipantsController],
     };
   }

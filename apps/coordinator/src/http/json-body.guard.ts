@@ -11,7 +11,8 @@ import { InvalidRequestException } from './problem.js';
 /**
  * Refuses a request body that is not `application/json` (415), so a form or a text body can
  * never reach a handler, whatever parsers the platform registers; and a JSON body nested
- * deeper than {@link MAX_JSON_DEPTH} (400 on `body`).
+ * deeper than {@link MAX_JSON_DEPTH} (400 on `body`). With no authentication, a change with no
+ * body at all must still say `application/json`: CrossSiteRequestGuard, app-wide, sees to that.
  */
 @Injectable()
 export class JsonBodyGuard implements CanActivate {
@@ -30,7 +31,7 @@ export class JsonBodyGuard implements CanActivate {
 }
 
 /** The request carries body bytes (chunked, or a non-zero length). */
-function hasBody(request: Request): boolean {
+export function hasBody(request: Request): boolean {
   const length = request.headers['content-length'];
   return (
     request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0')

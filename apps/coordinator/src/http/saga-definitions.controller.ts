@@ -17,7 +17,7 @@ import {
   UnsupportedMediaTypeException,
   UsePipes,
 } from '@nestjs/common';
-import { ApiBody, ApiConsumes, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import {
   definitionJsonSchema,
@@ -43,6 +43,7 @@ import {
   type RouteRequest,
 } from '../definitions/registered-definitions.js';
 import type { VersionRoute } from '../definitions/version-routes.js';
+import { AcceptsBody } from './accepted-body-types.js';
 import { ApiProblems } from './api-problems.decorator.js';
 import { InvalidRequestException } from './problem.js';
 import { exceedsDepth } from './http-limits.js';
@@ -182,7 +183,7 @@ export class SagaDefinitionsController {
       'becomes its active one, a later one serves only the starts that name it until ' +
       '`PUT /saga-definitions/:name/routing` activates or ramps it.',
   })
-  @ApiConsumes('application/json', ...DEFINITION_YAML_TYPES)
+  @AcceptsBody('application/json', ...DEFINITION_YAML_TYPES)
   @ApiBody({ schema: { type: 'object' } })
   @ApiResponse({ status: HttpStatus.CREATED, schema: { type: 'object' } })
   @ApiResponse({ status: HttpStatus.OK, schema: { type: 'object' } })
