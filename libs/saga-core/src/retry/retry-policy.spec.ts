@@ -61,6 +61,28 @@ describe('retryDelay', () => {
     expect(retryDelay(policy({ jitter: 'none', maxDelayMs: 250 }), 10, 0.5)).toBe(250);
   });
 
+  it('is a finite number of ms at any attempt, however large, even with no initial wait', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 1_000_000 }),
+        fc.constantFrom(0, 1, 100),
+        fc.constantFrom(1, 2, 100),
+        fc.constantFrom('none', 'equal', 'full'),
+        (attempt, initialDelayMs, backoffFactor, jitter) => {
+          const delay = retryDelay(
+            policy({ initialDelayMs, backoffFactor, maxDelayMs: 30_000, jitter }),
+            attempt,
+            0.5,
+          );
+          return Number.isFinite(delay) && delay >= 0 && delay <= 30_000;
+        },
+      ),
+    );
+    expect(
+      retryDelay(policy({ initialDelayMs: 0, maxDelayMs: 0, jitter: 'none' }), 1025, 0.5),
+    ).toBe(0);
+  });
+
   it('keeps full jitter within [0, delay)', () => {
     fc.assert(
       fc.property(

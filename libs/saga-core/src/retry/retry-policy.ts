@@ -95,10 +95,9 @@ export function resolveRetryPolicy(
 /** The delay in ms before the attempt that follows `attempt` (1-based), jittered with one draw in [0, 1). */
 export function retryDelay(policy: RetryPolicy, attempt: number, random01: number): number {
   const exponent = Math.max(0, attempt - 1);
-  const base = Math.min(
-    policy.maxDelayMs,
-    policy.initialDelayMs * Math.pow(policy.backoffFactor, exponent),
-  );
+  // 0 × a growth past Infinity is NaN (a step with no wait, retried a thousand times): no wait.
+  const grown = policy.initialDelayMs * Math.pow(policy.backoffFactor, exponent);
+  const base = Math.min(policy.maxDelayMs, Number.isNaN(grown) ? 0 : grown);
   switch (policy.jitter) {
     case 'none':
       return Math.floor(base);
