@@ -245,7 +245,7 @@ export class DecisionSession {
         return admission;
       }
       const step = definition?.stepById.get(command.stepId);
-      if (step !== undefined && failsFastWhenUnavailable(step, command.action)) {
+      if (step !== undefined && failsFastWhenUnavailable(step, command.action, command.attempt)) {
         refused.push(command);
         return 'drop';
       }

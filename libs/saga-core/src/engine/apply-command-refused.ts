@@ -10,11 +10,22 @@ export const PARTICIPANT_UNAVAILABLE = 'PARTICIPANT_UNAVAILABLE';
 /**
  * Whether a command of `step` is refused rather than held while its participant is unavailable:
  * only a forward command of a step that asks for it (`whenBreakerOpen: 'fail-fast'`) and whose
- * failure the saga can still undo (not a retriable step, which must go through). The
- * coordinator holds every other command until the participant takes commands again.
+ * failure the saga can still undo: not a retriable step, which must go through, nor a retry of
+ * the pivot (an earlier attempt went out and may have acted: compensating the steps before it
+ * could leave its effect without theirs). The coordinator holds every other command until the
+ * participant takes commands again.
  */
-export function failsFastWhenUnavailable(step: StepDefinition, action: CommandAction): boolean {
-  return action === 'execute' && step.whenBreakerOpen === 'fail-fast' && step.kind !== 'retriable';
+export function failsFastWhenUnavailable(
+  step: StepDefinition,
+  action: CommandAction,
+  attempt: number,
+): boolean {
+  return (
+    action === 'execute' &&
+    step.whenBreakerOpen === 'fail-fast' &&
+    step.kind !== 'retriable' &&
+    (step.kind !== 'pivot' || attempt === 1)
+  );
 }
 
 /**
@@ -27,7 +38,7 @@ export function failsFastWhenUnavailable(step: StepDefinition, action: CommandAc
 export function applyCommandRefused(draft: TransitionDraft, event: CommandRefusedEvent): void {
   const step = draft.definition.stepById.get(event.stepId);
   if (step === undefined) return draft.ignore(`ignored: no step ${event.stepId} in this saga`);
-  if (!failsFastWhenUnavailable(step, 'execute')) {
+  if (!failsFastWhenUnavailable(step, 'execute', event.attempt)) {
     return draft.ignore(`ignored: step ${step.id} waits for its participant (${event.reason})`);
   }
   const message = `participant "${step.participant}" is unavailable (${event.reason}) and step "${step.id}" fails fast`;

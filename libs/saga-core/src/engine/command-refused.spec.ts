@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineSaga } from '../definition/define-saga.js';
 import { SagaHarness } from '../testing/saga-harness.js';
 import { success } from '../testing/outcomes.js';
-import { PARTICIPANT_UNAVAILABLE } from './apply-command-refused.js';
+import { failsFastWhenUnavailable, PARTICIPANT_UNAVAILABLE } from './apply-command-refused.js';
 
 const input = z.object({ orderId: z.string() });
 const undo = { command: 'undo', buildCommand: () => ({}) };
@@ -29,6 +29,32 @@ const breakerSaga = defineSaga({
     dependsOn: ['hold'],
     buildCommand: () => ({}),
     compensation: undo,
+    whenBreakerOpen: 'fail-fast',
+    timeoutMs: 1_000,
+  })
+  .build();
+
+/** hold → capture, the pivot, failing fast while its participant is unavailable. */
+const pivotSaga = defineSaga({
+  name: 'fail-fast-pivot',
+  version: 1,
+  input,
+  initialContext: (value: z.infer<typeof input>) => ({ ...value }),
+})
+  .step({
+    id: 'hold',
+    participant: 'stock',
+    command: 'reserve',
+    buildCommand: () => ({}),
+    compensation: undo,
+  })
+  .step({
+    id: 'capture',
+    participant: 'payment',
+    command: 'capture',
+    kind: 'pivot',
+    dependsOn: ['hold'],
+    buildCommand: () => ({}),
     whenBreakerOpen: 'fail-fast',
     timeoutMs: 1_000,
   })
@@ -79,6 +105,28 @@ describe('a command refused because its participant is unavailable', () => {
     expect(saga.state).toMatchObject({
       status: 'compensating',
       cause: { outcome: { status: 'error', code: PARTICIPANT_UNAVAILABLE, retryable: false } },
+    });
+  });
+
+  it('fails the pivot fast on its first attempt only: a retry waits, as an earlier attempt may have acted', () => {
+    const first = new SagaHarness(pivotSaga, { orderId: 'o-1' });
+    first.reply('hold', success());
+    refuse(first, 'capture');
+    expect(first.state.status).toBe('compensating');
+
+    const retried = new SagaHarness(pivotSaga, { orderId: 'o-2' });
+    retried.reply('hold', success());
+    retried.fire('reply-timeout', 'capture'); // attempt 1 may have captured the money
+    retried.fire('retry', 'capture');
+    const result = refuse(retried, 'capture', 2);
+
+    expect(failsFastWhenUnavailable(pivotSaga.stepById.get('capture')!, 'execute', 2)).toBe(false);
+    expect(retried.state.status).toBe('running');
+    expect(retried.step('capture')).toMatchObject({ status: 'running', attempt: 2 });
+    expect(retried.commands().filter((c) => c.action === 'compensate')).toEqual([]);
+    expect(result.effects.at(-1)).toMatchObject({
+      type: 'append-audit',
+      entry: { applied: false, detail: expect.stringContaining('waits for its participant') },
     });
   });
 
