@@ -1,4 +1,6 @@
 import type { StepDefinition } from '../definition/saga-definition.js';
+import { isNonRetryable } from '../retry/attempt-budget.js';
+import type { SagaCause } from '../state/saga-cause.js';
 import { advanceCompensation } from './advance-compensation.js';
 import { advanceForward } from './advance-forward.js';
 import { beginCompensation } from './compensation-rules.js';
@@ -50,9 +52,35 @@ export function resumeStuck(draft: TransitionDraft): void {
     draft.note('the deadline passed while the saga was stuck');
     return beginCompensation(draft, { type: 'deadline', at: deadlineAt });
   }
+  const failed = failedForGood(draft);
+  if (failed !== undefined) {
+    // A step before the point of no return failed for good while the saga was stuck (its reply
+    // came meanwhile): it turns back now, as it would have then, rather than retry a refusal.
+    draft.note(`step ${failed.stepId} failed while the saga was stuck`);
+    return beginCompensation(draft, failed);
+  }
   draft.setStatus({ status: 'running' });
   for (const step of draft.definition.steps) retryHaltedStep(draft, step);
   advanceForward(draft);
+}
+
+/**
+ * The cause to compensate for, when a compensatable step or the pivot failed for good (a
+ * business failure, a non-retryable error) before the pivot passed: only a reply applied while
+ * the saga was stuck leaves one so (running, it would have started compensation at once).
+ */
+function failedForGood(draft: TransitionDraft): SagaCause | undefined {
+  if (draft.pivotPassed) return undefined;
+  for (const step of draft.definition.steps) {
+    const state = draft.step(step.id);
+    if (state.status !== 'failed' || step.kind === 'retriable') continue;
+    const { outcome } = state;
+    const final =
+      outcome.status === 'failure' ||
+      (outcome.status === 'error' && isNonRetryable(outcome, step.retry));
+    if (final) return { type: 'step-failed', stepId: step.id, outcome };
+  }
+  return undefined;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { failure, success } from '../testing/outcomes.js';
+import { error, failure, success } from '../testing/outcomes.js';
 import { SagaHarness } from '../testing/saga-harness.js';
 import { linearSaga, orderInputValue } from './test-sagas.fixture.js';
 
@@ -43,6 +43,36 @@ describe('a message that can never be sent', () => {
     saga.reply('charge', success({ id: 'p-1' }));
     saga.reply('ship', success());
     expect(saga.state.status).toBe('completed');
+  });
+
+  it('compensates on resume for a step refused while stuck, rather than send it again', () => {
+    const saga = new SagaHarness(linearSaga, orderInputValue);
+    saga.reply('reserve', success({ id: 'r-1' }));
+    undeliverable(saga, 'an event could not be sent');
+    saga.reply('charge', failure('declined'));
+    expect(saga.state.status).toBe('stuck');
+
+    saga.resume();
+
+    expect(saga.state).toMatchObject({
+      status: 'compensating',
+      cause: { type: 'step-failed', stepId: 'charge', outcome: { status: 'failure' } },
+    });
+    const charges = saga.commands().filter((c) => c.stepId === 'charge');
+    expect(charges.map((c) => [c.action, c.attempt])).toEqual([['execute', 1]]);
+    expect(saga.commands().at(-1)).toMatchObject({ stepId: 'reserve', action: 'compensate' });
+  });
+
+  it('sends again on resume a step whose error while stuck may pass', () => {
+    const saga = new SagaHarness(linearSaga, orderInputValue);
+    saga.reply('reserve', success({ id: 'r-1' }));
+    undeliverable(saga, 'an event could not be sent');
+    saga.reply('charge', error('busy'));
+
+    saga.resume();
+
+    expect(saga.state.status).toBe('running');
+    expect(saga.step('charge')).toMatchObject({ status: 'running', attempt: 2 });
   });
 
   it("keeps a compensating saga's cause when it stops it", () => {
