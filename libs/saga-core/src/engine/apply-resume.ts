@@ -56,7 +56,7 @@ export function resumeStuck(draft: TransitionDraft): void {
   if (failed !== undefined) {
     // A step before the point of no return failed for good while the saga was stuck (its reply
     // came meanwhile): it turns back now, as it would have then, rather than retry a refusal.
-    draft.note(`step ${failed.stepId} failed while the saga was stuck`);
+    draft.note(`step ${failed.stepId} failed for good while the saga was stuck`);
     return beginCompensation(draft, failed);
   }
   draft.setStatus({ status: 'running' });
@@ -69,7 +69,9 @@ export function resumeStuck(draft: TransitionDraft): void {
  * business failure, a non-retryable error) before the pivot passed: only a reply applied while
  * the saga was stuck leaves one so (running, it would have started compensation at once).
  */
-function failedForGood(draft: TransitionDraft): SagaCause | undefined {
+function failedForGood(
+  draft: TransitionDraft,
+): Extract<SagaCause, { type: 'step-failed' }> | undefined {
   if (draft.pivotPassed) return undefined;
   for (const step of draft.definition.steps) {
     const state = draft.step(step.id);
