@@ -1,4 +1,8 @@
-import type { Kafka, Producer, ProducerBatch, ProducerConfig } from 'kafkajs';
+import { context, propagation, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { TracerProvider } from '@opentelemetry/sdk-trace';
+import type { Kafka, Message, Producer, ProducerBatch, ProducerConfig } from 'kafkajs';
 import { KafkaMessagePublisher } from './kafka-message-publisher.js';
 import { resolveKafkaTransportOptions } from './kafka-transport-options.js';
 import { silentTransportLogger } from './transport-logger.js';
@@ -163,5 +167,67 @@ describe('the Kafka publisher', () => {
     const publisher = new KafkaMessagePublisher(kafka, options, silentTransportLogger);
     await publisher.close();
     await expect(publisher.publish([message('a', 'k', '1')])).rejects.toThrow('closed');
+  });
+});
+
+describe('the dead letters of the Kafka publisher', () => {
+  const contextManager = new AsyncLocalStorageContextManager();
+
+  beforeAll(() => {
+    trace.setGlobalTracerProvider(new TracerProvider());
+    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+    context.setGlobalContextManager(contextManager.enable());
+  });
+
+  afterAll(() => {
+    trace.disable();
+    propagation.disable();
+    context.disable();
+  });
+
+  /** A Kafka client whose sendBatch does what the kafkajs instrumentation does to each record. */
+  function instrumentedKafka() {
+    const sent: Message[] = [];
+    const kafka = {
+      producer: () =>
+        ({
+          connect: async () => undefined,
+          disconnect: async () => undefined,
+          sendBatch: async (batch: ProducerBatch) => {
+            for (const { messages } of batch.topicMessages ?? []) {
+              for (const record of messages) {
+                const span = trace.getTracer('kafkajs').startSpan('send');
+                record.headers ??= {};
+                propagation.inject(trace.setSpan(context.active(), span), record.headers);
+                span.end();
+                sent.push(record);
+              }
+            }
+            return [];
+          },
+        }) as unknown as Producer,
+    } as unknown as Kafka;
+    return { kafka, sent };
+  }
+
+  it("keep the original record's trace context, sent while the consumer's poll span is active", async () => {
+    const { kafka, sent } = instrumentedKafka();
+    const publisher = new KafkaMessagePublisher(kafka, options, silentTransportLogger);
+    const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const record: Message = {
+      key: 's-1',
+      value: '{}',
+      headers: { traceparent: Buffer.from(traceparent), tracestate: Buffer.from('vendor=1') },
+    };
+    const poll = trace.getTracer('kafkajs').startSpan('poll saga.replies');
+
+    await context.with(trace.setSpan(context.active(), poll), () =>
+      publisher.sendRecords('saga.replies.dlq', [record]),
+    );
+    poll.end();
+
+    expect(sent).toHaveLength(1);
+    expect(String(sent[0]!.headers!.traceparent)).toBe(traceparent);
+    expect(String(sent[0]!.headers!.tracestate)).toBe('vendor=1');
   });
 });

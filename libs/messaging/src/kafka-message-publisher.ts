@@ -5,8 +5,12 @@ import { toKafkaRetry, type ResolvedKafkaTransportOptions } from './kafka-transp
 import { type TransportLogger } from './transport-logger.js';
 import { describeError } from '#errors';
 import type { MessagePublisher, OutgoingMessage } from '#saga-core';
+import { withoutClientTracing } from '#tracing';
 
-/** Sends raw Kafka records to one topic, acknowledged by all in-sync replicas (for dead letters). */
+/**
+ * Sends raw Kafka records to one topic, acknowledged by all in-sync replicas (for dead letters),
+ * headers as given: the Kafka client's instrumentation writes no trace context over theirs.
+ */
 export interface KafkaRecordSender {
   sendRecords(topic: string, records: readonly Message[]): Promise<void>;
 }
@@ -46,7 +50,8 @@ export class KafkaMessagePublisher implements MessagePublisher, KafkaRecordSende
 
   async sendRecords(topic: string, records: readonly Message[]): Promise<void> {
     if (records.length === 0) return;
-    await this.send([{ topic, messages: [...records] }]);
+    // A dead letter keeps the trace context it came with, byte for byte.
+    await withoutClientTracing(() => this.send([{ topic, messages: [...records] }]));
   }
 
   /** Disconnects the producer; later publishes reject. Idempotent. */

@@ -13,7 +13,7 @@ import {
   type Span,
 } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
-import { HEADERS, SPAN_ATTRIBUTES, type TraceCarrier } from '#contracts';
+import { HEADERS, LIMITS, SPAN_ATTRIBUTES, type TraceCarrier } from '#contracts';
 import type { MessagePublisher, OutgoingMessage } from '#saga-core';
 
 const TRACER_NAME = 'saga-coordinator';
@@ -49,25 +49,41 @@ export function withTraceOf(
   return { ...rest, ...carrier };
 }
 
-/** The saga attributes a message's contract headers name (saga id and type, step, attempt). */
+/**
+ * The saga attributes a message's contract headers name (saga id and type, step, attempt),
+ * each cut to the contract's id limit: a header may be anything its sender wrote, of any length.
+ */
 export function sagaAttributesOf(headers: Readonly<Record<string, string>>): Attributes {
   const attributes: Attributes = {};
   const put = (name: string, value: string | undefined) => {
-    if (value !== undefined) attributes[name] = value;
+    if (value !== undefined) attributes[name] = bounded(value, LIMITS.id);
   };
   put(SPAN_ATTRIBUTES.sagaId, headers[HEADERS.sagaId]);
   put(SPAN_ATTRIBUTES.sagaType, headers[HEADERS.sagaType]);
   put(SPAN_ATTRIBUTES.step, headers[HEADERS.stepId]);
-  const attempt = headers[HEADERS.attempt];
-  if (attempt !== undefined) attributes[SPAN_ATTRIBUTES.attempt] = Number(attempt);
+  const attempt = Number(headers[HEADERS.attempt]);
+  if (Number.isSafeInteger(attempt)) attributes[SPAN_ATTRIBUTES.attempt] = attempt;
   return attributes;
 }
 
-/** Starts a CONSUMER `process <topic>` span, child of the context in the message's headers. */
+/** Options of {@link startProcessSpan}. */
+export interface ProcessSpanOptions {
+  /**
+   * Take the saga attributes from the message's headers (default true). False when the caller
+   * names them itself from the checked body: a header nothing checked may mislabel the span.
+   */
+  readonly sagaHeaders?: boolean;
+}
+
+/**
+ * Starts a CONSUMER `process <topic>` span, child of the context in the message's headers.
+ * `attributes` win over those read from the headers (which are cut to the contract's limits).
+ */
 export function startProcessSpan(
   topic: string,
   headers: Readonly<Record<string, string>>,
   attributes: Attributes = {},
+  options: ProcessSpanOptions = {},
 ): Span {
   return sagaTracer().startSpan(
     `process ${topic}`,
@@ -79,12 +95,21 @@ export function startProcessSpan(
         [SPAN_ATTRIBUTES.operationType]: 'process',
         [SPAN_ATTRIBUTES.operationName]: 'process',
         ...optional(SPAN_ATTRIBUTES.messageId, headers[HEADERS.messageId]),
-        ...sagaAttributesOf(headers),
+        ...(options.sagaHeaders === false ? {} : sagaAttributesOf(headers)),
         ...attributes,
       },
     },
     contextOf(headers),
   );
+}
+
+/**
+ * Runs `send` with the Kafka client's own instrumentation suppressed: it would start a `send`
+ * span under whatever context is active and write that span's `traceparent` into the records'
+ * headers, over the one they carry (and leave their `tracestate`, no longer matching).
+ */
+export function withoutClientTracing<T>(send: () => Promise<T>): Promise<T> {
+  return context.with(suppressTracing(context.active()), send);
 }
 
 /** Ends `span`, marked as an error when `error` is given. */
@@ -100,8 +125,9 @@ export function endSpan(span: Span, error?: unknown): void {
 
 /**
  * Publishes `messages`, each under a PRODUCER `send <topic>` span whose parent is the context in
- * its own headers and whose context replaces it there (a message without one gets no span). The Kafka client's own instrumentation
- * is suppressed for this call: it would parent every message of the batch to one context.
+ * its own headers and whose context replaces it there (a message without one gets no span). The
+ * Kafka client's own instrumentation is suppressed for this call (see withoutClientTracing): it
+ * would parent every message of the batch to one context.
  */
 export async function publishTraced(
   publisher: MessagePublisher,
@@ -132,7 +158,7 @@ export async function publishTraced(
       : message;
   });
   try {
-    await context.with(suppressTracing(context.active()), () => publisher.publish(traced));
+    await withoutClientTracing(() => publisher.publish(traced));
   } catch (error) {
     for (const span of spans) endSpan(span, error);
     throw error;
@@ -140,6 +166,14 @@ export async function publishTraced(
   for (const span of spans) span.end();
 }
 
+/** A header-derived attribute, cut to the contract's message id limit. */
 function optional(name: string, value: string | undefined): Attributes {
-  return value === undefined ? {} : { [name]: value };
+  return value === undefined ? {} : { [name]: bounded(value, LIMITS.compositeId) };
+}
+
+/** `value` cut to `max` UTF-16 units, never inside a surrogate pair: a header is otherwise unbounded. */
+function bounded(value: string, max: number): string {
+  if (value.length <= max) return value;
+  const cut = value.slice(0, max);
+  return /[\ud800-\udbff]$/.test(cut) ? cut.slice(0, -1) : cut;
 }

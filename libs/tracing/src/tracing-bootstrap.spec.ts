@@ -1,4 +1,9 @@
-import { tracingRequested } from './tracing-bootstrap.js';
+import { TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace';
+import {
+  DEFAULT_ATTRIBUTE_VALUE_LENGTH_LIMIT,
+  spanLimitsOf,
+  tracingRequested,
+} from './tracing-bootstrap.js';
 
 describe('tracingRequested', () => {
   it('is off when nothing is configured, so the embedded mode keeps its no-op tracer', () => {
@@ -17,5 +22,40 @@ describe('tracingRequested', () => {
     const endpoint = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://jaeger:4318' };
     expect(tracingRequested({ ...endpoint, OTEL_TRACES_EXPORTER: 'none' })).toBe(false);
     expect(tracingRequested({ ...endpoint, OTEL_SDK_DISABLED: 'true' })).toBe(false);
+  });
+});
+
+describe('spanLimitsOf', () => {
+  it('bounds attribute values when the environment sets no limit (the SDK would keep any length)', () => {
+    expect(spanLimitsOf({})).toEqual({
+      attributeValueLengthLimit: DEFAULT_ATTRIBUTE_VALUE_LENGTH_LIMIT,
+    });
+    expect(DEFAULT_ATTRIBUTE_VALUE_LENGTH_LIMIT).toBe(1_024);
+  });
+
+  it('leaves the limit to the SDK when either standard variable sets one', () => {
+    expect(spanLimitsOf({ OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT: '4096' })).toEqual({});
+    expect(spanLimitsOf({ OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT: '64' })).toEqual({});
+  });
+
+  it('cuts a huge attribute, such as a record key, on a tracer provider given them', () => {
+    const ended: ReadableSpan[] = [];
+    const provider = new TracerProvider({
+      spanLimits: spanLimitsOf({}),
+      spanProcessors: [
+        {
+          onStart: () => undefined,
+          onEnd: (span) => void ended.push(span),
+          forceFlush: async () => undefined,
+          shutdown: async () => undefined,
+        },
+      ],
+    });
+    const key = 'k'.repeat(2 ** 20);
+    provider
+      .getTracer('test')
+      .startSpan('send', { attributes: { 'messaging.kafka.message.key': key } })
+      .end();
+    expect(ended[0]!.attributes['messaging.kafka.message.key']).toBe(key.slice(0, 1_024));
   });
 });

@@ -22,9 +22,29 @@ export function tracingRequested(env: NodeJS.ProcessEnv): boolean {
 }
 
 /**
+ * Longest span attribute value kept when the environment sets no limit, in characters (the SDK
+ * keeps any length): a header or record key copied into an attribute is cut there, so one huge
+ * message cannot fill the export queue nor have a whole export batch refused by the collector.
+ */
+export const DEFAULT_ATTRIBUTE_VALUE_LENGTH_LIMIT = 1_024;
+
+/**
+ * The span limits to give the SDK: an attribute value length limit of
+ * {@link DEFAULT_ATTRIBUTE_VALUE_LENGTH_LIMIT} unless `OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT`
+ * or `OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT` sets one (the SDK reads those itself).
+ */
+export function spanLimitsOf(env: NodeJS.ProcessEnv): { attributeValueLengthLimit?: number } {
+  const configured = [
+    env.OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT,
+    env.OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT,
+  ].some((value) => value !== undefined && value.trim() !== '');
+  return configured ? {} : { attributeValueLengthLimit: DEFAULT_ATTRIBUTE_VALUE_LENGTH_LIMIT };
+}
+
+/**
  * Starts the OpenTelemetry NodeSDK for `serviceName` when the environment asks for traces
- * (exporter, endpoint, protocol and sampler all come from the standard `OTEL_*` variables);
- * otherwise the API stays a no-op. Call it before anything imports kafkajs: it requires kafkajs
+ * (exporter, endpoint, protocol, sampler and span limits all come from the standard `OTEL_*`
+ * variables; attribute values are cut as spanLimitsOf says); otherwise the API stays a no-op. Call it before anything imports kafkajs: it requires kafkajs
  * itself so the instrumentation's CommonJS hook patches it, and later ESM imports of kafkajs
  * get that patched module from the require cache. Synchronous, so that a module importing it
  * first is done before its siblings load; the SDK is loaded only when it is used.
@@ -41,6 +61,7 @@ export function startTracing(serviceName: string, env = process.env): TracingHan
   const sdk = new Sdk({
     serviceName: env.OTEL_SERVICE_NAME ?? serviceName,
     instrumentations: [new Kafka()],
+    spanLimits: spanLimitsOf(env),
   });
   sdk.start();
   require('kafkajs');

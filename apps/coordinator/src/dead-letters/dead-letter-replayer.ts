@@ -1,5 +1,6 @@
 import type { Database, SqlRunner } from '#postgres';
 import type { MessagePublisher, OutgoingMessage } from '#saga-core';
+import { withoutClientTracing } from '#tracing';
 import { UnsealError } from '../security/field-cipher.js';
 import {
   DeadLetterNotFoundError,
@@ -30,7 +31,7 @@ export interface DeadLetterReplayerOptions {
  * Republishes dead letters to their original topic, the one their dead-letter topic belongs to
  * (never one their `dlq-original-topic` header names otherwise: such a dead letter is refused,
  * and a bulk replay leaves it alone): original key, value and headers, without the `dlq-*`
- * ones. A row is marked replayed (time, actor, count) in the same transaction that holds its
+ * ones, its trace context included. A row is marked replayed (time, actor, count) in the same transaction that holds its
  * row lock, and only once the broker acknowledged the publish: a failed publish rolls back and
  * the dead letter stays replayable. Once republished, a message is an ordinary
  * message again: the consumers validate and dedupe it as any other.
@@ -189,7 +190,9 @@ export class DeadLetterReplayer {
 
   private async publish(messages: readonly OutgoingMessage[]): Promise<void> {
     try {
-      await this.publisher.publish(messages);
+      // The replay continues the trace its message carries: the Kafka client's instrumentation
+      // would give it a new one.
+      await withoutClientTracing(() => this.publisher.publish(messages));
     } catch {
       // The cause may name brokers or carry message content: it stays out of the answer.
       throw new ReplayPublishError(

@@ -1,4 +1,6 @@
-import type { ReplyMessage } from '#contracts';
+import { trace } from '@opentelemetry/api';
+import { TracerProvider, type ReadableSpan, type SpanProcessor } from '@opentelemetry/sdk-trace';
+import { HEADERS, LIMITS, type ReplyMessage } from '#contracts';
 import type { IncomingMessage } from '#saga-core';
 import type { SagaDecisions } from '../decisions/saga-decisions.js';
 import { replyBatchHandler } from './reply-handler.js';
@@ -93,5 +95,51 @@ describe('the reply batch handler', () => {
     const handle = replyBatchHandler(decisionsKnowing([]), 10_000);
     const outcome = await handle([message(JSON.stringify(reply('saga-1')))]);
     expect(outcome.deadLetters).toEqual([]);
+  });
+});
+
+describe('the spans of the reply batch handler', () => {
+  // Collects ended spans synchronously (the SDK's processors export asynchronously).
+  let ended: ReadableSpan[] = [];
+  const collector: SpanProcessor = {
+    onStart: () => undefined,
+    onEnd: (span) => void ended.push(span),
+    forceFlush: async () => undefined,
+    shutdown: async () => undefined,
+  };
+
+  beforeAll(() => {
+    trace.setGlobalTracerProvider(new TracerProvider({ spanProcessors: [collector] }));
+  });
+
+  afterAll(() => trace.disable());
+
+  beforeEach(() => {
+    ended = [];
+  });
+
+  it('take no saga type from an unchecked header, however long, and keep every value bounded', async () => {
+    const handle = replyBatchHandler(decisionsKnowing([]), 10_000);
+    const valid = reply('saga-1');
+    const outcome = await handle([
+      {
+        ...message(JSON.stringify(valid)),
+        headers: {
+          [HEADERS.messageId]: valid.messageId,
+          [HEADERS.sagaId]: valid.sagaId,
+          [HEADERS.sagaType]: 'x'.repeat(2 ** 20),
+          [HEADERS.stepId]: 'not-the-step',
+        },
+      },
+    ]);
+
+    expect(outcome.deadLetters).toEqual([]);
+    expect(ended).toHaveLength(1);
+    const { attributes } = ended[0]!;
+    expect(attributes['saga.type']).toBeUndefined();
+    expect(attributes).toMatchObject({ 'saga.id': 'saga-1', 'saga.step': 'reserve' });
+    for (const value of Object.values(attributes)) {
+      expect(String(value).length).toBeLessThanOrEqual(LIMITS.compositeId);
+    }
   });
 });

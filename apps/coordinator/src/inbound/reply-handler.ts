@@ -73,8 +73,12 @@ export function replyBatchHandler(decisions: SagaDecisions, maxReplyBytes: numbe
       if (problem === undefined && parsed.ok) {
         replies.push(parsed.value);
         sources.push(message);
+        // The saga attributes come from the checked body only: nothing checks a reply's
+        // saga-type header, and the body names no type (the span goes without one).
         spans.push(
-          startProcessSpan(message.topic, message.headers, replySpanAttributes(parsed.value)),
+          startProcessSpan(message.topic, message.headers, replySpanAttributes(parsed.value), {
+            sagaHeaders: false,
+          }),
         );
       } else deadLetters.push({ message, reason: problem ?? 'invalid reply' });
     }

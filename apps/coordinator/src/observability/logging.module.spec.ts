@@ -49,10 +49,18 @@ describe('the request lines', () => {
         for (const watch of watchers) watch(line);
       }
     });
-    const logRequest = pinoHttp(httpLogOptions({ logLevel: 'debug', logRedactPaths: [] }), sink);
+    const logRequest = pinoHttp(
+      httpLogOptions({
+        logLevel: 'debug',
+        logRedactPaths: ['x-forwarded-access-token', 'req.headers.x-partner-token'],
+      }),
+      sink,
+    );
     server = createServer((request, response) => {
       logRequest(request, response);
-      response.statusCode = request.url === '/refused' ? 403 : 202;
+      if (request.url === '/sagas/missing') request.log.info('no such saga');
+      response.statusCode =
+        request.url === '/refused' ? 403 : request.url === '/sagas/missing' ? 404 : 202;
       // What the request itself holds once its logger is made: never the censored copy.
       response.end(JSON.stringify(request.headers));
     });
@@ -62,9 +70,13 @@ describe('the request lines', () => {
 
   afterAll(() => new Promise<void>((closed) => server.close(() => closed())));
 
-  /** The line logged for a request to `path`, once written (when its answer finishes). */
-  function lineFor(path: string): Promise<Record<string, unknown>> {
-    const isIt = (line: Record<string, unknown>) => (line.req as { url?: string })?.url === path;
+  /**
+   * The line logged for a request to `path` (at `level` when given: the request line, not one
+   * logged while it ran), once written (when its answer finishes).
+   */
+  function lineFor(path: string, level?: number): Promise<Record<string, unknown>> {
+    const isIt = (line: Record<string, unknown>) =>
+      (line.req as { url?: string })?.url === path && (level === undefined || line.level === level);
     const written = lines.find(isIt);
     if (written) return Promise.resolve(written);
     return new Promise((found) => {
@@ -78,10 +90,10 @@ describe('the request lines', () => {
   }
 
   /** Sends a request to `path` with `headers`: the headers the handler saw, and the line logged. */
-  async function logged(path: string, headers: Record<string, string>) {
+  async function logged(path: string, headers: Record<string, string>, level?: number) {
     const response = await fetch(`${url}${path}`, { method: 'POST', headers });
     const seen = (await response.json()) as Record<string, string>;
-    const line = await lineFor(path);
+    const line = await lineFor(path, level);
     return {
       seen,
       level: line.level,
@@ -124,5 +136,25 @@ describe('the request lines', () => {
     const line = await logged('/plain', { accept: 'application/json' });
     expect(line.headers).toMatchObject({ accept: 'application/json' });
     expect(Object.values(line.headers)).not.toContain(REDACTED);
+  });
+
+  it('hide the headers LOG_REDACT_PATHS names, on the request line and the lines logged meanwhile', async () => {
+    const sent = {
+      'x-forwarded-access-token': 'access-secret-6',
+      'x-partner-token': 'partner-secret-7',
+      'user-agent': 'console/2.0',
+    };
+    const { seen, ...line } = await logged('/sagas/missing', sent, 40);
+    expect(line.headers).toMatchObject({
+      'x-forwarded-access-token': REDACTED,
+      'x-partner-token': REDACTED,
+      'user-agent': 'console/2.0',
+    });
+    const during = lines.find((each) => each.msg === 'no such saga');
+    expect(during?.req).toMatchObject({
+      headers: { 'x-forwarded-access-token': REDACTED, 'x-partner-token': REDACTED },
+    });
+    expect(JSON.stringify(lines)).not.toMatch(/(access|partner)-secret/);
+    expect(seen).toMatchObject(sent);
   });
 });

@@ -1,33 +1,84 @@
-import { type Database, type SqlRunner, sqlStateOf } from '#postgres';
+import {
+  type Database,
+  type DatabaseTimeouts,
+  PoolDatabase,
+  type SqlRunner,
+  sqlStateOf,
+} from '#postgres';
 import { InvalidSagaQueryError } from '../application/saga-errors.js';
 
-/** The longest an operator's saga query may run (`GET /sagas?q=`, a bulk operation's). */
+/**
+ * The longest an operator's saga query may run (`GET /sagas`, a bulk operation's), unless the
+ * database's own timeouts are shorter (see {@link sagaQueryBoundMs}).
+ */
 export const SAGA_QUERY_TIMEOUT_MS = 10_000;
 
 /**
+ * The most a saga query's bound leaves of the client's query timeout: the time for the server's
+ * cancellation to come back, so that the query ends as the caller's to narrow (a 400) and not as
+ * a database that did not answer (a dropped connection, a 503).
+ */
+export const QUERY_TIMEOUT_MARGIN_MS = 1_000;
+
+/** The server's statement timeout and the client's query timeout of a database (ms, 0: none). */
+export type StatementTimeouts = Pick<DatabaseTimeouts, 'statementTimeoutMs' | 'queryTimeoutMs'>;
+
+/**
+ * How long a saga query may run (whole ms, at least 1): `limitMs`, never longer than the
+ * operator's statement timeout (`DATABASE_STATEMENT_TIMEOUT_MS`), and ending before the client's
+ * query timeout (`DATABASE_QUERY_TIMEOUT_MS`) by {@link QUERY_TIMEOUT_MARGIN_MS}, or by half of
+ * it when it is shorter than twice that.
+ */
+export function sagaQueryBoundMs(
+  timeouts: StatementTimeouts,
+  limitMs = SAGA_QUERY_TIMEOUT_MS,
+): number {
+  let bound = limitMs;
+  if (timeouts.statementTimeoutMs > 0) bound = Math.min(bound, timeouts.statementTimeoutMs);
+  if (timeouts.queryTimeoutMs > 0) {
+    const margin = Math.min(QUERY_TIMEOUT_MARGIN_MS, timeouts.queryTimeoutMs / 2);
+    bound = Math.min(bound, timeouts.queryTimeoutMs - margin);
+  }
+  return Math.max(1, Math.floor(bound));
+}
+
+/**
  * Runs `work`, an operator's saga query, in a read-only transaction bounded by
- * {@link SAGA_QUERY_TIMEOUT_MS}: a query that scans too much is cut off and answered as the
- * caller's to narrow (InvalidSagaQueryError naming `field`), never left to hold a connection of
- * the pool the decisions share.
+ * {@link sagaQueryBoundMs} (`limitMs` and the database's timeouts): a query that scans too much
+ * is cut off and answered as the caller's to narrow (InvalidSagaQueryError naming `field`, the
+ * problem asking to narrow `narrow`), never left to hold a connection of the pool the decisions
+ * share.
  */
 export async function withinQueryBound<T>(
   database: Database,
   field: string,
   work: (sql: SqlRunner) => Promise<T>,
-  timeoutMs = SAGA_QUERY_TIMEOUT_MS,
+  limitMs = SAGA_QUERY_TIMEOUT_MS,
+  narrow = 'sagaType, status, createdAt',
 ): Promise<T> {
+  const timeoutMs = sagaQueryBoundMs(statementTimeoutsOf(database), limitMs);
   try {
     return await database.transaction(async (sql) => {
       await sql.query(`SET TRANSACTION READ ONLY`);
-      await sql.query(`SET LOCAL statement_timeout = ${Math.round(timeoutMs)}`);
+      await sql.query(`SET LOCAL statement_timeout = ${timeoutMs}`);
       return work(sql);
     });
   } catch (error) {
     if (sqlStateOf(error) !== '57014') throw error;
     throw new InvalidSagaQueryError(
-      `the query ran longer than ${timeoutMs / 1000} s: narrow it (sagaType, status, createdAt)`,
+      `the query ran longer than ${timeoutMs / 1000} s: narrow it (${narrow})`,
       undefined,
       field,
     );
   }
+}
+
+/**
+ * The timeouts `database`'s connections run under, as its pool was given them (from
+ * DatabaseTimeouts, the configuration); none for another database (the embedded one has none).
+ */
+function statementTimeoutsOf(database: Database): StatementTimeouts {
+  if (!(database instanceof PoolDatabase)) return { statementTimeoutMs: 0, queryTimeoutMs: 0 };
+  const { statement_timeout: statement, query_timeout: query } = database.pool.options;
+  return { statementTimeoutMs: Number(statement) || 0, queryTimeoutMs: Number(query) || 0 };
 }

@@ -1,6 +1,6 @@
 import type { AnySagaDefinition } from '#saga-core';
 import type { Database } from '#postgres';
-import { InvalidCursorError } from '../application/saga-errors.js';
+import { InvalidCursorError, InvalidSagaQueryError } from '../application/saga-errors.js';
 import {
   decodeSagaCursor,
   encodeSagaCursor,
@@ -13,17 +13,32 @@ const cursor = {
 };
 const base64url = (text: string) => Buffer.from(text, 'utf8').toString('base64url');
 
-/** A Database that answers every query with the given rows and records what it was asked. */
-function fakeDataSource(rows: unknown[]): { database: Database; calls: [string, unknown[]][] } {
+/**
+ * A Database that answers every query with the given rows (or fails every SELECT with
+ * `selectError`), in a transaction or not, and records what it was asked.
+ */
+function fakeDataSource(
+  rows: unknown[],
+  selectError?: unknown,
+): { database: Database; calls: [string, unknown[]][] } {
   const calls: [string, unknown[]][] = [];
-  const database = {
-    query: async (sql: string, params: unknown[]) => {
+  const runner = {
+    query: async (sql: string, params: unknown[] = []) => {
       calls.push([sql, params]);
-      return rows;
+      if (selectError !== undefined && /^\s*SELECT/.test(sql)) throw selectError;
+      return sql.startsWith('SET ') ? [] : rows;
     },
+  };
+  const database = {
+    ...runner,
+    transaction: (work: (sql: typeof runner) => Promise<unknown>) => work(runner),
   } as unknown as Database;
   return { database, calls };
 }
+
+/** The parameters of the list's SELECT among `calls`. */
+const selectParameters = (calls: [string, unknown[]][]) =>
+  calls.find(([sql]) => /^\s*SELECT/.test(sql))?.[1];
 
 describe('the saga list cursor', () => {
   it('round-trips through opaque base64url text', () => {
@@ -82,7 +97,7 @@ describe('PostgresSagaQueries.list', () => {
     ];
     const { database, calls } = fakeDataSource(ids.map(summaryRow));
     const page = await new PostgresSagaQueries(database).list({ limit: 2, status: 'running' });
-    expect(calls[0]?.[1]).toEqual(['running', 3]);
+    expect(selectParameters(calls)).toEqual(['running', 3]);
     expect(page.items.map((item) => item.sagaId)).toEqual(ids.slice(0, 2));
     expect(page.items[0]).toEqual({
       sagaId: ids[0],
@@ -103,6 +118,29 @@ describe('PostgresSagaQueries.list', () => {
     const { database } = fakeDataSource([summaryRow(cursor.id)]);
     const page = await new PostgresSagaQueries(database).list({ limit: 2 });
     expect(page.nextCursor).toBeNull();
+  });
+
+  it('reads within the query bound, read-only, with the plain filters as with q', async () => {
+    const { database, calls } = fakeDataSource([]);
+    await new PostgresSagaQueries(database).list({ limit: 2, status: 'completed' });
+    expect(calls.map(([sql]) => sql).slice(0, 2)).toEqual([
+      'SET TRANSACTION READ ONLY',
+      'SET LOCAL statement_timeout = 10000',
+    ]);
+  });
+
+  it("answers a list with plain filters cut off by the bound as the caller's to narrow, naming the filters", async () => {
+    const { database } = fakeDataSource([], { code: '57014' });
+    const list = new PostgresSagaQueries(database).list({
+      limit: 50,
+      status: 'completed',
+      sagaType: 'order-never-completes',
+    });
+    await expect(list).rejects.toThrow(InvalidSagaQueryError);
+    await expect(list).rejects.toMatchObject({
+      field: 'status, sagaType',
+      message: 'the query ran longer than 10 s: narrow it (createdFrom, createdTo)',
+    });
   });
 
   it('refuses a limit outside 1..200', async () => {

@@ -183,9 +183,17 @@ export class PostgresSagaQueries implements SagaQueries {
        ORDER BY created_at DESC, id DESC LIMIT ${limit}`,
         params,
       );
+    // Plain filters are bounded too: a status and a type that no saga has together walk an
+    // index over the whole table.
     const rows =
       query.q === undefined
-        ? await read(this.database)
+        ? await withinQueryBound(
+            this.database,
+            filterFieldsOf(query),
+            read,
+            undefined,
+            'createdFrom, createdTo',
+          )
         : await withinQueryBound(this.database, 'q', read);
     const page = rows.slice(0, query.limit);
     const last = page.at(-1);
@@ -208,6 +216,15 @@ export class PostgresSagaQueries implements SagaQueries {
       return [{ stepId, ...stepProjection(step), nextWakeupAt: wakeup ? toIso(wakeup) : null }];
     });
   }
+}
+
+/** The plain filters of the list, besides `q`. */
+const LIST_FILTERS = ['status', 'sagaType', 'createdFrom', 'createdTo'] as const;
+
+/** The plain filters a list was given, comma-separated (all of them when it was given none). */
+function filterFieldsOf(query: SagaListQuery): string {
+  const given = LIST_FILTERS.filter((field) => query[field] !== undefined);
+  return (given.length > 0 ? given : LIST_FILTERS).join(', ');
 }
 
 /** A saga's summary from its row. */

@@ -1,0 +1,85 @@
+import { context, propagation, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { TracerProvider, type ReadableSpan, type SpanProcessor } from '@opentelemetry/sdk-trace';
+import { HEADERS, LIMITS } from '#contracts';
+import { startProcessSpan, withoutClientTracing } from './message-tracing.js';
+
+describe('message tracing with an SDK', () => {
+  // Collects ended spans synchronously (the SDK's processors export asynchronously).
+  let ended: ReadableSpan[] = [];
+  const collector: SpanProcessor = {
+    onStart: () => undefined,
+    onEnd: (span) => void ended.push(span),
+    forceFlush: async () => undefined,
+    shutdown: async () => undefined,
+  };
+  const contextManager = new AsyncLocalStorageContextManager();
+
+  beforeAll(() => {
+    trace.setGlobalTracerProvider(new TracerProvider({ spanProcessors: [collector] }));
+    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+    context.setGlobalContextManager(contextManager.enable());
+  });
+
+  afterAll(() => {
+    trace.disable();
+    propagation.disable();
+    context.disable();
+  });
+
+  beforeEach(() => {
+    ended = [];
+  });
+
+  const huge = 'x'.repeat(2 ** 20);
+
+  it('cuts the attributes it reads from headers to the contract limits', () => {
+    startProcessSpan('payment.commands', {
+      [HEADERS.messageId]: huge,
+      [HEADERS.sagaId]: huge,
+      [HEADERS.sagaType]: huge,
+      [HEADERS.stepId]: huge,
+      [HEADERS.attempt]: huge,
+    }).end();
+
+    const { attributes } = ended[0]!;
+    expect(attributes['messaging.message.id']).toBe(huge.slice(0, LIMITS.compositeId));
+    expect(attributes['saga.id']).toBe(huge.slice(0, LIMITS.id));
+    expect(attributes['saga.type']).toBe(huge.slice(0, LIMITS.id));
+    expect(attributes['saga.step']).toBe(huge.slice(0, LIMITS.id));
+    expect(attributes['saga.attempt']).toBeUndefined();
+  });
+
+  it('takes no saga attributes from the headers when told not to, the given ones only', () => {
+    startProcessSpan(
+      'saga.replies',
+      { [HEADERS.sagaType]: 'forged', [HEADERS.sagaId]: 's-1', [HEADERS.attempt]: '2' },
+      { 'saga.id': 's-1' },
+      { sagaHeaders: false },
+    ).end();
+
+    const { attributes } = ended[0]!;
+    expect(attributes['saga.type']).toBeUndefined();
+    expect(attributes['saga.attempt']).toBeUndefined();
+    expect(attributes['saga.id']).toBe('s-1');
+  });
+
+  it('hides the active span from a client instrumentation while it sends, across awaits', async () => {
+    const headers: Record<string, string> = {};
+    const poll = trace.getTracer('test').startSpan('poll');
+    await context.with(trace.setSpan(context.active(), poll), () =>
+      withoutClientTracing(async () => {
+        await Promise.resolve();
+        // What an instrumentation does: a span under the active context, injected into headers.
+        const send = trace.getTracer('client').startSpan('send');
+        propagation.inject(trace.setSpan(context.active(), send), headers);
+        send.end();
+      }),
+    );
+    poll.end();
+
+    expect(headers).toEqual({});
+    expect(ended.map((span) => span.name)).toEqual(['poll']);
+  });
+});
