@@ -66,16 +66,21 @@ export function resumeStuck(draft: TransitionDraft): void {
 
 /**
  * The cause to compensate for, when a compensatable step or the pivot failed for good (a
- * business failure, a non-retryable error) before the pivot passed: only a reply applied while
- * the saga was stuck leaves one so (running, it would have started compensation at once).
+ * business failure, a non-retryable error) before the pivot passed, or a compensatable step's
+ * result could not be folded (it acted: left outcome-unknown): only a reply applied while the
+ * saga was stuck leaves one so (running, it would have started compensation at once).
  */
 function failedForGood(
   draft: TransitionDraft,
-): Extract<SagaCause, { type: 'step-failed' }> | undefined {
+): Extract<SagaCause, { type: 'step-failed' | 'step-outcome-unknown' }> | undefined {
   if (draft.pivotPassed) return undefined;
   for (const step of draft.definition.steps) {
     const state = draft.step(step.id);
-    if (state.status !== 'failed' || step.kind === 'retriable') continue;
+    if (step.kind === 'retriable') continue;
+    if (state.status === 'outcome-unknown' && step.kind === 'compensatable') {
+      return { type: 'step-outcome-unknown', stepId: step.id };
+    }
+    if (state.status !== 'failed') continue;
     const { outcome } = state;
     const final =
       outcome.status === 'failure' ||

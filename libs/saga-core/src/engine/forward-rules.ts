@@ -72,8 +72,13 @@ export function recordSuccess(
     retryable: false,
   };
   draft.note(`step ${step.id}: its result could not be folded into the context`);
-  if (draft.fields.status !== 'running') return;
-  if (step.kind === 'compensatable') {
+  const fields = draft.fields;
+  const stuckForward = fields.status === 'stuck' && fields.phase === 'forward';
+  if (fields.status !== 'running' && !stuckForward) return;
+  if (step.kind === 'compensatable' && stuckForward) {
+    // The participant acted: compensated once an operator resumes the saga (resumeStuck).
+    draft.setStep(step.id, { status: 'outcome-unknown', attempts });
+  } else if (step.kind === 'compensatable') {
     // The participant acted: the step stays succeeded so that it is compensated.
     beginCompensation(draft, { type: 'step-failed', stepId: step.id, outcome });
   } else {

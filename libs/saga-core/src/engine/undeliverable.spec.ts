@@ -63,6 +63,23 @@ describe('a message that can never be sent', () => {
     expect(saga.commands().at(-1)).toMatchObject({ stepId: 'reserve', action: 'compensate' });
   });
 
+  it('compensates on resume for a step whose result could not be folded while stuck', () => {
+    const saga = new SagaHarness(linearSaga, orderInputValue);
+    saga.reply('reserve', success({ id: 'r-1' }));
+    undeliverable(saga, 'an event could not be sent');
+    saga.reply('charge', success(null)); // charge's onSuccess cannot read an id of null
+    expect(saga.state.status).toBe('stuck');
+
+    saga.resume();
+
+    expect(saga.state).toMatchObject({
+      status: 'compensating',
+      cause: { type: 'step-outcome-unknown', stepId: 'charge' },
+    });
+    expect(saga.commands().filter((c) => c.stepId === 'ship')).toEqual([]);
+    expect(saga.commands().at(-1)).toMatchObject({ stepId: 'charge', action: 'compensate' });
+  });
+
   it('sends again on resume a step whose error while stuck may pass', () => {
     const saga = new SagaHarness(linearSaga, orderInputValue);
     saga.reply('reserve', success({ id: 'r-1' }));
