@@ -58,13 +58,15 @@ export function foldGiven(
   context: unknown,
   result: JsonValue,
 ): unknown {
-  try {
-    return fold(step, context, result);
-  } catch (error) {
-    throw new NotCheckable(
-      `the saga definition refuses the result --inputs ${probe.sampleKey} gives for ${step.id}: ${whyRefused(error)}`,
-    );
-  }
+  return foldOr(
+    step,
+    context,
+    result,
+    (error) =>
+      new NotCheckable(
+        `the saga definition refuses the result --inputs ${probe.sampleKey} gives for ${step.id}: ${whyRefused(error)}`,
+      ),
+  );
 }
 
 /** Steps of other participants that `step` depends on whose results the inputs do not give. */
@@ -170,10 +172,25 @@ export function foldOrGiveUp(
   context: unknown,
   result: JsonValue,
 ): unknown {
+  return foldOr(
+    step,
+    context,
+    result,
+    () => new PrerequisiteFailed(`the saga definition refuses the result of ${step.id}`),
+  );
+}
+
+/** `fold`, throwing `refused(error)` when the definition refuses the result. */
+function foldOr(
+  step: StepDefinition<unknown>,
+  context: unknown,
+  result: JsonValue,
+  refused: (error: unknown) => Error,
+): unknown {
   try {
     return fold(step, context, result);
-  } catch {
-    throw new PrerequisiteFailed(`the saga definition refuses the result of ${step.id}`);
+  } catch (error) {
+    throw refused(error);
   }
 }
 

@@ -11,6 +11,7 @@ import { rowHeaders } from '../persistence/outbox-headers.js';
 import {
   LANE_LOCK_NAMESPACE,
   releaseUnheldSetAside,
+  type StoredOutboxRow,
   type UndeliverableRow,
 } from './set-aside-rows.js';
 import { deadLetterSpentSetAside } from './set-aside-dead-letters.js';
@@ -415,15 +416,7 @@ async function claimLane(
   waiting: WaitingSagas,
 ): Promise<ClaimedRow[]> {
   const waitingSagas = [...waiting].filter((sagaId) => sagaId !== null);
-  const rows = await sql.query<{
-    id: string;
-    saga_id: string | null;
-    topic: string;
-    message_key: string;
-    headers: Record<string, string>;
-    headers_from: number;
-    payload: unknown;
-  }>(
+  const rows = await sql.query<StoredOutboxRow>(
     `WITH cutoff AS (
        SELECT max(id) AS id FROM outbox
        WHERE lane = $1 AND sent_at IS NULL AND created_at <= now() - make_interval(secs => $3))

@@ -1,5 +1,6 @@
 import type { SqlRunner } from '#postgres';
 import { rowHeaders } from '../persistence/outbox-headers.js';
+import type { StoredOutboxRow } from './set-aside-rows.js';
 
 /**
  * The largest value a dead letter keeps, in UTF-8 bytes (the `dead_letters` table's bound, see
@@ -21,14 +22,7 @@ export interface DeadLetteredRow {
   readonly cause: string;
 }
 
-interface SpentRow {
-  id: string;
-  saga_id: string | null;
-  topic: string;
-  message_key: string;
-  headers: Record<string, string>;
-  headers_from: number;
-  payload: unknown;
+interface SpentRow extends StoredOutboxRow {
   set_aside_reason: string | null;
   set_aside_at: Date;
   set_aside_retries: number;

@@ -10,6 +10,17 @@ export interface UndeliverableRow {
   readonly reason: string;
 }
 
+/** An outbox row's columns as the relay reads them to send it. */
+export interface StoredOutboxRow {
+  id: string;
+  saga_id: string | null;
+  topic: string;
+  message_key: string;
+  headers: Record<string, string>;
+  headers_from: number;
+  payload: unknown;
+}
+
 /** First key of the advisory lock that lets one transaction at a time drain a lane (lane: second). */
 export const LANE_LOCK_NAMESPACE = 7_001;
 
