@@ -25,11 +25,16 @@ export function loggingModule(
   isTerminal = process.stdout.isTTY === true,
 ): DynamicModule {
   return LoggerModule.forRoot({
-    pinoHttp: [
-      httpLogOptions(config),
-      logDestination(config.logFormat === 'pretty' || (config.logFormat === 'auto' && isTerminal)),
-    ],
+    pinoHttp: [httpLogOptions(config), logDestination(logsForPeople(config, isTerminal))],
   });
+}
+
+/** Whether lines are printed for people: `LOG_FORMAT=pretty`, or `auto` on a terminal. */
+export function logsForPeople(
+  config: Pick<CoordinatorConfig, 'logFormat'>,
+  isTerminal = process.stdout.isTTY === true,
+): boolean {
+  return config.logFormat === 'pretty' || (config.logFormat === 'auto' && isTerminal);
 }
 
 /** The pino-http options of {@link loggingModule}. */
