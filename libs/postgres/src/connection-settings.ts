@@ -23,6 +23,9 @@ export interface DatabaseTimeouts {
   readonly keepAliveInitialDelayMs: number;
 }
 
+/** The limits a database's statements run under, as {@link Database.statementTimeouts} gives them. */
+export type StatementTimeouts = Pick<DatabaseTimeouts, 'statementTimeoutMs' | 'queryTimeoutMs'>;
+
 /** The defaults of {@link DatabaseTimeouts}. */
 export const DEFAULT_DATABASE_TIMEOUTS: DatabaseTimeouts = {
   connectTimeoutMs: 10_000,

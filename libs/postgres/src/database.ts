@@ -1,3 +1,4 @@
+import type { StatementTimeouts } from './connection-settings.js';
 import type { SqlRunner, TransactionOptions } from './sql-runner.js';
 
 /**
@@ -32,4 +33,12 @@ export abstract class Database implements SqlRunner {
 
   /** Closes every connection (idempotent); statements after it fail. */
   abstract close(): Promise<void>;
+
+  /**
+   * The server's statement timeout and the client's query timeout every statement runs under
+   * (ms, 0: none); none unless the implementation sets them (the embedded PGlite has none).
+   */
+  statementTimeouts(): StatementTimeouts {
+    return { statementTimeoutMs: 0, queryTimeoutMs: 0 };
+  }
 }

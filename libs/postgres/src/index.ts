@@ -7,6 +7,7 @@ export {
   DEFAULT_DATABASE_TIMEOUTS,
   poolTimeoutOptions,
   type DatabaseTimeouts,
+  type StatementTimeouts,
 } from './connection-settings.js';
 export { dataErrorReason, sqlStateOf } from './data-errors.js';
 export { Database } from './database.js';

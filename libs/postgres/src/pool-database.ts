@@ -4,6 +4,7 @@ import {
   DEFAULT_DATABASE_TIMEOUTS,
   poolTimeoutOptions,
   type DatabaseTimeouts,
+  type StatementTimeouts,
 } from './connection-settings.js';
 import { Database } from './database.js';
 import { searchPathOption } from './identifiers.js';
@@ -69,6 +70,11 @@ export class PoolDatabase extends Database {
 
   get isOpen(): boolean {
     return this.opened && this.closing === undefined;
+  }
+
+  /** As the pool was given them (`poolTimeoutOptions`). */
+  override statementTimeouts(): StatementTimeouts {
+    return statementTimeoutsOf(this.pool);
   }
 
   async open(): Promise<void> {
@@ -200,11 +206,16 @@ function sqlOfClient(client: PoolClient, transactionStart: number): SqlRunner {
 
 /** Says that the database did not answer within the pool's query timeout. */
 function queryTimeoutError(pool: Pool, cause: unknown): DatabaseTimeoutError {
-  const queryTimeoutMs = Number(pool.options.query_timeout) || 0;
+  const { queryTimeoutMs } = statementTimeoutsOf(pool);
   return new DatabaseTimeoutError(
     `the database did not answer within ${queryTimeoutMs} ms (the query timeout); the connection was dropped`,
     { cause },
   );
+}
+
+function statementTimeoutsOf(pool: Pool): StatementTimeouts {
+  const { statement_timeout: statement, query_timeout: query } = pool.options;
+  return { statementTimeoutMs: Number(statement) || 0, queryTimeoutMs: Number(query) || 0 };
 }
 
 /** The most connections the pool holds (node-postgres's default 10). */

@@ -1,10 +1,4 @@
-import {
-  type Database,
-  type DatabaseTimeouts,
-  PoolDatabase,
-  type SqlRunner,
-  sqlStateOf,
-} from '#postgres';
+import { type Database, type SqlRunner, type StatementTimeouts, sqlStateOf } from '#postgres';
 import { InvalidSagaQueryError } from '../application/saga-errors.js';
 
 /**
@@ -19,9 +13,6 @@ export const SAGA_QUERY_TIMEOUT_MS = 10_000;
  * a database that did not answer (a dropped connection, a 503).
  */
 export const QUERY_TIMEOUT_MARGIN_MS = 1_000;
-
-/** The server's statement timeout and the client's query timeout of a database (ms, 0: none). */
-export type StatementTimeouts = Pick<DatabaseTimeouts, 'statementTimeoutMs' | 'queryTimeoutMs'>;
 
 /**
  * How long a saga query may run (whole ms, at least 1): `limitMs`, never longer than the
@@ -56,7 +47,7 @@ export async function withinQueryBound<T>(
   limitMs = SAGA_QUERY_TIMEOUT_MS,
   narrow = 'sagaType, status, createdAt',
 ): Promise<T> {
-  const timeoutMs = sagaQueryBoundMs(statementTimeoutsOf(database), limitMs);
+  const timeoutMs = sagaQueryBoundMs(database.statementTimeouts(), limitMs);
   try {
     return await database.transaction(async (sql) => {
       await sql.query(`SET TRANSACTION READ ONLY`);
@@ -71,14 +62,4 @@ export async function withinQueryBound<T>(
       field,
     );
   }
-}
-
-/**
- * The timeouts `database`'s connections run under, as its pool was given them (from
- * DatabaseTimeouts, the configuration); none for another database (the embedded one has none).
- */
-function statementTimeoutsOf(database: Database): StatementTimeouts {
-  if (!(database instanceof PoolDatabase)) return { statementTimeoutMs: 0, queryTimeoutMs: 0 };
-  const { statement_timeout: statement, query_timeout: query } = database.pool.options;
-  return { statementTimeoutMs: Number(statement) || 0, queryTimeoutMs: Number(query) || 0 };
 }
