@@ -1,36 +1,20 @@
 import { context, propagation, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { TracerProvider, type ReadableSpan, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import { HEADERS, LIMITS } from '#contracts';
 import { startProcessSpan, withoutClientTracing } from './message-tracing.js';
+import { installGlobalTracing, SpanCollector } from './span-collector.fixture.js';
 
 describe('message tracing with an SDK', () => {
-  // Collects ended spans synchronously (the SDK's processors export asynchronously).
-  let ended: ReadableSpan[] = [];
-  const collector: SpanProcessor = {
-    onStart: () => undefined,
-    onEnd: (span) => void ended.push(span),
-    forceFlush: async () => undefined,
-    shutdown: async () => undefined,
-  };
-  const contextManager = new AsyncLocalStorageContextManager();
+  const collector = new SpanCollector();
+  const { ended } = collector;
+  let uninstall: () => void;
 
   beforeAll(() => {
-    trace.setGlobalTracerProvider(new TracerProvider({ spanProcessors: [collector] }));
-    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-    context.setGlobalContextManager(contextManager.enable());
+    uninstall = installGlobalTracing(collector, { propagator: true, contextManager: true });
   });
 
-  afterAll(() => {
-    trace.disable();
-    propagation.disable();
-    context.disable();
-  });
+  afterAll(() => uninstall());
 
-  beforeEach(() => {
-    ended = [];
-  });
+  beforeEach(() => collector.clear());
 
   const huge = 'x'.repeat(2 ** 20);
 

@@ -1,9 +1,9 @@
-import { TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import {
   DEFAULT_ATTRIBUTE_VALUE_LENGTH_LIMIT,
   spanLimitsOf,
   tracingRequested,
 } from './tracing-bootstrap.js';
+import { SpanCollector, tracerProviderFor } from './span-collector.fixture.js';
 
 describe('tracingRequested', () => {
   it('is off when nothing is configured, so the embedded mode keeps its no-op tracer', () => {
@@ -39,23 +39,13 @@ describe('spanLimitsOf', () => {
   });
 
   it('cuts a huge attribute, such as a record key, on a tracer provider given them', () => {
-    const ended: ReadableSpan[] = [];
-    const provider = new TracerProvider({
-      spanLimits: spanLimitsOf({}),
-      spanProcessors: [
-        {
-          onStart: () => undefined,
-          onEnd: (span) => void ended.push(span),
-          forceFlush: async () => undefined,
-          shutdown: async () => undefined,
-        },
-      ],
-    });
+    const collector = new SpanCollector();
+    const provider = tracerProviderFor(collector, spanLimitsOf({}));
     const key = 'k'.repeat(2 ** 20);
     provider
       .getTracer('test')
       .startSpan('send', { attributes: { 'messaging.kafka.message.key': key } })
       .end();
-    expect(ended[0]!.attributes['messaging.kafka.message.key']).toBe(key.slice(0, 1_024));
+    expect(collector.ended[0]!.attributes['messaging.kafka.message.key']).toBe(key.slice(0, 1_024));
   });
 });

@@ -1,8 +1,10 @@
-import { trace } from '@opentelemetry/api';
-import { TracerProvider, type ReadableSpan, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import { HEADERS, LIMITS, type ReplyMessage } from '#contracts';
 import type { IncomingMessage } from '#saga-core';
 import type { SagaDecisions } from '../decisions/saga-decisions.js';
+import {
+  installGlobalTracing,
+  SpanCollector,
+} from '../../../../libs/tracing/src/span-collector.fixture.js';
 import { replyBatchHandler } from './reply-handler.js';
 
 const reply = (sagaId: string): ReplyMessage => ({
@@ -99,24 +101,17 @@ describe('the reply batch handler', () => {
 });
 
 describe('the spans of the reply batch handler', () => {
-  // Collects ended spans synchronously (the SDK's processors export asynchronously).
-  let ended: ReadableSpan[] = [];
-  const collector: SpanProcessor = {
-    onStart: () => undefined,
-    onEnd: (span) => void ended.push(span),
-    forceFlush: async () => undefined,
-    shutdown: async () => undefined,
-  };
+  const collector = new SpanCollector();
+  const { ended } = collector;
+  let uninstall: () => void;
 
   beforeAll(() => {
-    trace.setGlobalTracerProvider(new TracerProvider({ spanProcessors: [collector] }));
+    uninstall = installGlobalTracing(collector);
   });
 
-  afterAll(() => trace.disable());
+  afterAll(() => uninstall());
 
-  beforeEach(() => {
-    ended = [];
-  });
+  beforeEach(() => collector.clear());
 
   it('take no saga type from an unchecked header, however long, and keep every value bounded', async () => {
     const handle = replyBatchHandler(decisionsKnowing([]), 10_000);

@@ -1,10 +1,11 @@
-import { propagation, trace } from '@opentelemetry/api';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { TracerProvider, type ReadableSpan, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import { HEADERS, MESSAGE_TYPES } from '#contracts';
 import type { OutgoingMessage, SagaState } from '#saga-core';
 import { publishTraced, startProcessSpan } from '#tracing';
 import type { OutboxRow } from '../persistence/saga-rows.js';
+import {
+  installGlobalTracing,
+  SpanCollector,
+} from '../../../../libs/tracing/src/span-collector.fixture.js';
 import { DecisionSpans, sagaTracing } from './saga-tracing.js';
 
 const state = {
@@ -45,30 +46,21 @@ describe('saga tracing without an SDK', () => {
 });
 
 describe('saga tracing with an SDK', () => {
-  // Collects ended spans synchronously (the SDK's processors export asynchronously).
-  let ended: ReadableSpan[] = [];
-  const collector: SpanProcessor = {
-    onStart: () => undefined,
-    onEnd: (span) => void ended.push(span),
-    forceFlush: async () => undefined,
-    shutdown: async () => undefined,
-  };
+  const collector = new SpanCollector();
+  const { ended } = collector;
+  let uninstall: () => void;
 
   beforeAll(() => {
-    trace.setGlobalTracerProvider(new TracerProvider({ spanProcessors: [collector] }));
-    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+    uninstall = installGlobalTracing(collector, { propagator: true });
   });
 
-  afterAll(() => {
-    trace.disable();
-    propagation.disable();
-  });
+  afterAll(() => uninstall());
 
   // The decision whose spans each test makes; ended (as at its commit) before they are read.
   let decision: DecisionSpans;
 
   beforeEach(() => {
-    ended = [];
+    collector.clear();
     decision = new DecisionSpans();
   });
 
