@@ -10,7 +10,7 @@ import {
   deadLetterIndexer,
   DeadLettersModule,
 } from '../../../apps/coordinator/src/dead-letters/index.js';
-import { MAX_DEAD_LETTER_VALUE_BYTES } from '../../../apps/coordinator/src/dead-letters/dead-letter-record.js';
+import { MAX_DEAD_LETTER_VALUE_BYTES } from '../../../apps/coordinator/src/common/dead-letter-limits.js';
 import { DeadLetterNotReplayableError } from '../../../apps/coordinator/src/dead-letters/dead-letter-errors.js';
 import { DeadLetterReplayer } from '../../../apps/coordinator/src/dead-letters/dead-letter-replayer.js';
 import type { DeadLetterSealer } from '../../../apps/coordinator/src/dead-letters/dead-letter-sealer.js';

@@ -1,10 +1,8 @@
 import { DEAD_LETTER_HEADER_NAMES, DEAD_LETTER_HEADERS } from '#contracts';
 import type { IncomingMessage, OutgoingMessage } from '#saga-core';
+import { MAX_DEAD_LETTER_VALUE_BYTES } from '../common/dead-letter-limits.js';
 import { DeadLetterNotReplayableError } from './dead-letter-errors.js';
 import { originalTopicOf } from './dead-letter-topics.js';
-
-/** Longest value kept, in UTF-8 bytes (Kafka's default largest message); longer ones are cut. */
-export const MAX_DEAD_LETTER_VALUE_BYTES = 1_048_576;
 
 /** The reason recorded when a dead letter carries no `dlq-reason` header. */
 export const UNKNOWN_REASON = 'no reason given (dlq-reason header missing)';

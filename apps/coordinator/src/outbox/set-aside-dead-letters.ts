@@ -1,13 +1,7 @@
 import type { SqlRunner } from '#postgres';
+import { MAX_DEAD_LETTER_VALUE_BYTES } from '../common/dead-letter-limits.js';
 import { rowHeaders } from '../persistence/outbox-headers.js';
 import type { StoredOutboxRow } from './set-aside-rows.js';
-
-/**
- * The largest value a dead letter keeps, in UTF-8 bytes (the `dead_letters` table's bound, see
- * dead-letters/dead-letter-record.ts); a longer one is left out and the dead letter marked
- * truncated, so not replayable.
- */
-const MAX_VALUE_BYTES = 1_048_576;
 
 /** A row set aside that was moved to the dead letters. */
 export interface DeadLetteredRow {
@@ -62,7 +56,7 @@ export async function deadLetterSpentSetAside(
     const tries = row.set_aside_retries;
     const reason = `never sent (set aside, then tried again ${tries} times): ${cause}`;
     const value = JSON.stringify(row.payload);
-    const fits = Buffer.byteLength(value, 'utf8') <= MAX_VALUE_BYTES;
+    const fits = Buffer.byteLength(value, 'utf8') <= MAX_DEAD_LETTER_VALUE_BYTES;
     const [recorded] = await sql.query<{ id: string }>(
       `INSERT INTO dead_letters (topic, original_topic, message_key, headers, value,
          value_truncated, reason, failed_at)
