@@ -7,7 +7,7 @@ import { toDeadLetterRecord, toIncomingMessage } from './kafka-message-mapping.j
 import { backoffDelayMs, type Backoff } from './retry-backoff.js';
 import { type TransportLogger } from './transport-logger.js';
 import { describeError } from '#errors';
-import { mergedCommits } from './merged-commits.js';
+import { mergedCommits, type MergedCommits } from './merged-commits.js';
 import { invalidUtf8Problem } from './utf8-check.js';
 import type { BatchHandler, ChunkReport, IncomingMessage } from '#saga-core';
 import type { ConsumerBacklog } from './consumer-backlog.js';
@@ -51,6 +51,8 @@ export interface BatchProcessorOptions {
   readonly waitUnderLoad?: WaitUnderLoad;
   /** A monotonic clock in ms, for the rate, the wait and the chunk reports' durations (default: performance.now). */
   readonly monotonicNow?: () => number;
+  /** The consumer's offset commits; its owner retries a failed one (default: a mergedCommits of its own). */
+  readonly commits?: MergedCommits;
 }
 
 /** The offset that follows `offset` (what Kafka records as the group's position). */
@@ -76,17 +78,19 @@ export const HOLD_LIMIT_MS = 30_000;
  * the consumer is paused, no chunk starts: the batch waits in hand (see holdWhilePaused).
  * Nothing is committed for a chunk whose handler or dead letters have not succeeded, nor once
  * the partition is stale.
- * Errors from kafkajs itself (a heartbeat that reports a rebalance, a refused commit) propagate,
- * so kafkajs rejoins the group and the uncommitted messages are fetched again by their owner;
- * Kafka's generation check refuses a commit from a member that lost the partition (one that
- * slips through, in the same generation, only makes messages be delivered again).
+ * Errors from kafkajs itself (a heartbeat that reports a rebalance, a refused commit) propagate:
+ * on a rebalance kafkajs rejoins the group and the uncommitted messages are fetched again by
+ * their owner; on another failure (a timed-out commit) it fetches on from the handled position,
+ * and the commit is owed until a later one carries it (see mergedCommits). Kafka's generation
+ * check refuses a commit from a member that lost the partition (one that slips through, in the
+ * same generation, only makes messages be delivered again).
  */
 export function createEachBatchHandler(
   options: BatchProcessorOptions,
 ): (payload: EachBatchPayload) => Promise<void> {
   const { logger, groupId } = options;
   // One consumer's partitions share their commits (see mergedCommits).
-  const commit = mergedCommits();
+  const commit = options.commits ?? mergedCommits();
   // Every partition's batches: the consumer's load.
   const arrivals = new ArrivalRate();
   const monotonicNow = options.monotonicNow ?? (() => performance.now());

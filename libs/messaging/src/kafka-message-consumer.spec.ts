@@ -19,6 +19,7 @@ const EVENTS = {
   CRASH: 'crash',
   FETCH_START: 'fetch_start',
   END_BATCH_PROCESS: 'end_batch_process',
+  HEARTBEAT: 'heartbeat',
 };
 
 type Outcome = 'join' | 'crash' | 'throw';
@@ -113,7 +114,7 @@ function oneRecordPayload(
   partition: number,
   offset: string,
   highWatermark: string,
-  commitOffsetsIfNecessary: () => Promise<void> = async () => undefined,
+  commitOffsetsIfNecessary: (offsets?: unknown) => Promise<void> = async () => undefined,
 ): EachBatchPayload {
   return {
     batch: {
@@ -271,6 +272,31 @@ describe('the kafkajs consumer adapter', () => {
 
     await consumer.stop();
     expect(handled).toBe(true);
+  });
+
+  it('commits again on its next heartbeat what a failed commit left, the partition idle since', async () => {
+    const fake = fakeKafka();
+    const consumer = consumerOn(fake.kafka);
+    await consumer.start(start);
+    const requests: unknown[] = [];
+    const payload = {
+      ...oneRecordPayload(0, '5', '6', async (offsets?: unknown) => {
+        requests.push(offsets);
+        if (requests.length === 1) throw new Error('Request OffsetCommit timed out');
+      }),
+      // kafkajs holds offset 5 resolved: it fetches on from 6.
+      uncommittedOffsets: () => ({
+        topics: [{ topic: 't', partitions: [{ partition: 0, offset: '6' }] }],
+      }),
+    } as EachBatchPayload;
+    await expect(fake.run()!.eachBatch!(payload)).rejects.toThrow('timed out');
+
+    fake.emit(EVENTS.HEARTBEAT, { groupId: 'coordinator', memberId: 'm-1' });
+    await waitUntil(() => requests.length === 2);
+    expect(requests[1]).toEqual({
+      topics: [{ topic: 't', partitions: [{ partition: 0, offset: '6' }] }],
+    });
+    await consumer.stop();
   });
 
   it('stops once, however often it is asked', async () => {

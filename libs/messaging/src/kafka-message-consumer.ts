@@ -1,6 +1,7 @@
 import type { Consumer, ConsumerConfig, Kafka } from 'kafkajs';
 import { ConsumerBacklog } from './consumer-backlog.js';
 import { createEachBatchHandler } from './kafka-batch-processor.js';
+import { mergedCommits, type MergedCommits } from './merged-commits.js';
 import type { KafkaRecordSender } from './kafka-message-publisher.js';
 import {
   toConsumerConfig,
@@ -164,7 +165,8 @@ export class KafkaMessageConsumer implements MessageConsumer {
     const { kafka, consumer: tuning, logger } = this.deps;
     const config = toConsumerConfig(options.groupId, tuning, this.deps.retry);
     const consumer = this.deps.createConsumer?.(kafka, config) ?? kafka.consumer(config);
-    const crashed = this.watch(consumer, options.groupId, onJoin);
+    const commits = mergedCommits();
+    const crashed = this.watch(consumer, options.groupId, onJoin, commits);
     const stopped = this.stopController.signal;
     let onStop = (): void => undefined;
     const whenStopped = new Promise<undefined>((resolve) => {
@@ -201,6 +203,7 @@ export class KafkaMessageConsumer implements MessageConsumer {
             now: this.deps.now ?? (() => new Date()),
             logger,
             backlog: this.backlog,
+            commits,
             ...(options.onChunk ? { onChunk: options.onChunk } : {}),
           }),
         });
@@ -226,10 +229,21 @@ export class KafkaMessageConsumer implements MessageConsumer {
     });
   }
 
-  /** Logs joins and marks membership; resolves with the error of the consumer's first crash. */
-  private watch(consumer: Consumer, groupId: string, onJoin: () => void): Promise<unknown> {
+  /**
+   * Logs joins and marks membership, commits again on each heartbeat what a failed commit left
+   * (see mergedCommits: kafkajs may fetch on past it, and an idle partition would never commit
+   * it); resolves with the error of the consumer's first crash.
+   */
+  private watch(
+    consumer: Consumer,
+    groupId: string,
+    onJoin: () => void,
+    commits: MergedCommits,
+  ): Promise<unknown> {
     const { logger, onPoll } = this.deps;
     if (onPoll) consumer.on(consumer.events.FETCH_START, () => onPoll());
+    // kafkajs heartbeats at most once a heartbeat interval, idle or not, and only as a member.
+    consumer.on(consumer.events.HEARTBEAT, () => commits.commitOwed());
     // kafkajs hands no batch over when filtering left it empty (control records): it still
     // moves past them, and so does the backlog (a fetch handing over from the next offset on).
     consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {

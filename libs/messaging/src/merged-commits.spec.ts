@@ -3,9 +3,13 @@ import { mergedCommits } from './merged-commits.js';
 
 type Topics = { topic: string; partitions: { partition: number; offset: string }[] }[];
 
-/** Payloads of one consumer: each request they send is written down, and answered by hand. */
+/**
+ * Payloads of one consumer: each request they send is written down, and answered by hand;
+ * `uncommitted` is what kafkajs holds resolved and not committed.
+ */
 function consumer() {
   const requests: { topics: Topics; answer: (error?: Error) => void }[] = [];
+  const state = { uncommitted: [] as Topics };
   const payload = {
     commitOffsetsIfNecessary: (offsets: { topics: Topics }) =>
       new Promise<void>((resolve, reject) => {
@@ -14,8 +18,9 @@ function consumer() {
           answer: (error) => (error ? reject(error) : resolve()),
         });
       }),
+    uncommittedOffsets: () => ({ topics: state.uncommitted }),
   } as unknown as EachBatchPayload;
-  return { payload, requests };
+  return { payload, requests, state };
 }
 
 /** Lets setImmediate callbacks and the promise chains behind them run. */
@@ -142,5 +147,112 @@ describe('mergedCommits', () => {
     ]);
     requests[0]!.answer();
     await Promise.all(done);
+  });
+
+  describe('after a failed request', () => {
+    /** A consumer whose request for partition 0 at `offset` failed, kafkajs holding it resolved. */
+    async function failedAt(offset: string) {
+      const made = consumer();
+      const commit = mergedCommits();
+      const failed = commit(made.payload, 't', 0, offset);
+      await turn();
+      made.state.uncommitted = [{ topic: 't', partitions: [{ partition: 0, offset }] }];
+      made.requests[0]!.answer(new Error('Request OffsetCommit timed out'));
+      await expect(failed).rejects.toThrow('timed out');
+      return { ...made, commit };
+    }
+
+    it('commits what kafkajs holds uncommitted in a request of its own when asked', async () => {
+      const { requests, commit } = await failedAt('10');
+      commit.commitOwed();
+      await turn();
+
+      expect(requests).toHaveLength(2);
+      expect(requests[1]!.topics).toEqual([
+        { topic: 't', partitions: [{ partition: 0, offset: '10' }] },
+      ]);
+      requests[1]!.answer();
+      await turn();
+      commit.commitOwed();
+      await turn();
+      expect(requests).toHaveLength(2); // settled: nothing is owed any more
+    });
+
+    it('carries the owed offsets in the next commit of another partition, with no request more', async () => {
+      const { payload, requests, commit } = await failedAt('10');
+      const next = commit(payload, 't', 1, '4');
+      commit.commitOwed(); // the request of `next` carries them
+      await turn();
+
+      expect(requests).toHaveLength(2);
+      expect(requests[1]!.topics).toEqual([
+        {
+          topic: 't',
+          partitions: [
+            { partition: 1, offset: '4' },
+            { partition: 0, offset: '10' },
+          ],
+        },
+      ]);
+      requests[1]!.answer();
+      await expect(next).resolves.toBeUndefined();
+    });
+
+    it('keeps them owed while the retry fails too', async () => {
+      const { requests, commit } = await failedAt('10');
+      commit.commitOwed();
+      await turn();
+      requests[1]!.answer(new Error('Connection error'));
+      await turn();
+
+      commit.commitOwed();
+      await turn();
+      expect(requests).toHaveLength(3);
+      expect(requests[2]!.topics).toEqual(requests[1]!.topics);
+      requests[2]!.answer();
+    });
+
+    it('sends nothing when kafkajs holds nothing uncommitted (a rejoin dropped the partitions)', async () => {
+      const { requests, state, commit } = await failedAt('10');
+      state.uncommitted = [];
+      commit.commitOwed();
+      await turn();
+      commit.commitOwed();
+      await turn();
+      expect(requests).toHaveLength(1);
+    });
+
+    it('sends one request at a time: asked while one is under way, it waits for it', async () => {
+      const { payload, requests, commit } = await failedAt('10');
+      const next = commit(payload, 't', 1, '4');
+      await turn();
+      commit.commitOwed();
+      await turn();
+      expect(requests).toHaveLength(2);
+      requests[1]!.answer();
+      await next;
+      await turn();
+      expect(requests).toHaveLength(2);
+    });
+  });
+
+  it('asks kafkajs for nothing and sends nothing when asked to commit what is owed before any failure', async () => {
+    const { payload, requests, state } = consumer();
+    let asked = 0;
+    const counting = {
+      ...payload,
+      uncommittedOffsets: () => ((asked += 1), { topics: state.uncommitted }),
+    } as EachBatchPayload;
+    const commit = mergedCommits();
+    commit.commitOwed();
+    const done = commit(counting, 't', 0, '3');
+    await turn();
+    requests[0]!.answer();
+    await done;
+    commit.commitOwed();
+    await turn();
+
+    expect(requests).toHaveLength(1);
+    expect(asked).toBe(0);
   });
 });
