@@ -1,10 +1,11 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource, MigrationExecutor, type MigrationInterface, type QueryRunner } from 'typeorm';
 import {
   createSchemaIfMissing,
   failingOnCancel,
   poolTimeoutOptions,
+  releaseMigrationLock,
   searchPathOption,
+  takeMigrationLock,
   type DatabaseTimeouts,
 } from '#postgres';
 import { ParticipantIdempotency1764633600000 } from './participant-idempotency.migration.js';
@@ -76,18 +77,20 @@ export async function migrateParticipantSchema(
     const session = migrator.createQueryRunner();
     await session.connect();
     try {
-      await lockSchema(session, options);
+      // Keyed by the schema's name: current_schema() is null until the schema exists.
+      const lock = {
+        namespace: PARTICIPANT_MIGRATION_LOCK_NAMESPACE,
+        schema: options.schema,
+        until: options.lockUntil,
+        ...(options.pollMs === undefined ? {} : { pollMs: options.pollMs }),
+      };
+      await takeMigrationLock(session, lock);
       try {
         await createSchemaIfMissing(session, options.schema);
         await applyPending(migrator, session);
       } finally {
         // Closing the connection just after lets the lock go in any case.
-        await session
-          .query(`SELECT pg_advisory_unlock($1, hashtext($2))`, [
-            PARTICIPANT_MIGRATION_LOCK_NAMESPACE,
-            options.schema,
-          ])
-          .catch(() => undefined);
+        await releaseMigrationLock(session, lock);
       }
     } finally {
       await session.release();
@@ -101,24 +104,4 @@ async function applyPending(migrator: DataSource, session: QueryRunner): Promise
   const migrations = new MigrationExecutor(migrator, session);
   migrations.transaction = 'all';
   await failingOnCancel(() => migrations.executePendingMigrations());
-}
-
-/** Keyed by the schema's name: current_schema() is null until the schema exists. */
-async function lockSchema(
-  session: QueryRunner,
-  { schema, lockUntil, pollMs = 250 }: ParticipantMigrationOptions,
-): Promise<void> {
-  for (;;) {
-    const [row] = (await session.query(`SELECT pg_try_advisory_lock($1, hashtext($2)) AS locked`, [
-      PARTICIPANT_MIGRATION_LOCK_NAMESPACE,
-      schema,
-    ])) as { locked: boolean }[];
-    if (row?.locked) return;
-    if (Date.now() + pollMs > lockUntil) {
-      throw new Error(
-        `another process held the migration lock of schema "${schema}" for the whole wait`,
-      );
-    }
-    await sleep(pollMs);
-  }
 }

@@ -1,8 +1,9 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { MigrationExecutor, type DataSource, type Migration, type QueryRunner } from 'typeorm';
+import { MigrationExecutor, type DataSource, type Migration } from 'typeorm';
 import {
   failingOnCancel,
+  releaseMigrationLock,
   schemaExists,
+  takeMigrationLock,
   type DatabaseTimeouts,
   type SchemaConnection,
   type SqlRunner,
@@ -46,51 +47,16 @@ export async function migrateSchema(
   const session = dataSource.createQueryRunner();
   await session.connect();
   try {
-    await lockSchema(session, options);
+    await takeMigrationLock(session, { namespace: MIGRATION_LOCK_NAMESPACE, ...options });
     const migrations = new MigrationExecutor(dataSource, session);
     migrations.transaction = 'all';
     try {
       return await failingOnCancel(() => migrations.executePendingMigrations());
     } finally {
-      await unlockSchema(session);
+      await releaseMigrationLock(session, { namespace: MIGRATION_LOCK_NAMESPACE });
     }
   } finally {
     await session.release();
-  }
-}
-
-/**
- * Lets the schema's lock go; the outcome of the migrations stands whatever happens here. If the
- * unlock fails on a live session, every lock of the session goes, so none returns to the pool
- * held; a dead session is dropped by the pool, and the server has let its locks go.
- */
-async function unlockSchema(session: QueryRunner): Promise<void> {
-  try {
-    await session.query(`SELECT pg_advisory_unlock($1, hashtext(current_schema()))`, [
-      MIGRATION_LOCK_NAMESPACE,
-    ]);
-  } catch {
-    await session.query(`SELECT pg_advisory_unlock_all()`).catch(() => undefined);
-  }
-}
-
-async function lockSchema(
-  holder: QueryRunner,
-  { until, onWait, pollMs = 250 }: MigrateSchemaOptions,
-): Promise<void> {
-  let waited = false;
-  for (;;) {
-    const [row] = (await holder.query(
-      `SELECT pg_try_advisory_lock($1, hashtext(current_schema())) AS locked`,
-      [MIGRATION_LOCK_NAMESPACE],
-    )) as { locked: boolean }[];
-    if (row?.locked) return;
-    if (Date.now() + pollMs > until) {
-      throw new Error('another process held the migration lock for the whole wait');
-    }
-    if (!waited) onWait?.();
-    waited = true;
-    await sleep(pollMs);
   }
 }
 
