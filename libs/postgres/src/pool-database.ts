@@ -12,6 +12,7 @@ import { guardPool } from './pool-guard.js';
 import {
   isLostRace,
   transactionSettings,
+  transactionSetup,
   namedStatement,
   type SqlRunner,
   type TransactionOptions,
@@ -96,10 +97,13 @@ export class PoolDatabase extends Database {
     options?: TransactionOptions<T>,
   ): Promise<T> {
     const { maxAttempts, commit } = transactionSettings(options);
+    const setup = transactionSetup(options);
     for (let attempt = 1; ; attempt++) {
       const progress = { commitSent: false };
       try {
-        return await this.withStaleRetries(() => runOnPool(this.pool, work, commit, progress));
+        return await this.withStaleRetries(() =>
+          runOnPool(this.pool, work, { commit, setup }, progress),
+        );
       } catch (error) {
         if (attempt >= maxAttempts) throw error;
         if (isLostRace(error)) continue;
@@ -169,15 +173,15 @@ async function onConnection<T>(
 function runOnPool<T>(
   pool: Pool,
   work: (sql: SqlRunner) => Promise<T>,
-  commit: (value: T) => boolean,
+  { commit, setup }: { commit: (value: T) => boolean; setup: readonly string[] },
   progress: { commitSent: boolean },
 ): Promise<T> {
   return onConnection(pool, async (client, checkout) => {
     // One round trip: a simple query may hold several statements, each with its result.
     const begun = (await client.query(
-      `BEGIN; SELECT (extract(epoch FROM now()) * 1000)::float8 AS now`,
+      ['BEGIN', ...setup, `SELECT (extract(epoch FROM now()) * 1000)::float8 AS now`].join('; '),
     )) as unknown as { rows: { now: number }[] }[];
-    const transactionStart = Math.floor(Number(begun[1]?.rows[0]?.now));
+    const transactionStart = Math.floor(Number(begun.at(-1)?.rows[0]?.now));
     try {
       const result = await work(sqlOfClient(client, transactionStart));
       progress.commitSent = commit(result);

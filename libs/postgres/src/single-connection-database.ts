@@ -3,6 +3,7 @@ import { Database } from './database.js';
 import {
   isLostRace,
   transactionSettings,
+  transactionSetup,
   type SqlRunner,
   type TransactionOptions,
 } from './sql-runner.js';
@@ -46,9 +47,10 @@ export class SingleConnectionDatabase extends Database {
     options?: TransactionOptions<T>,
   ): Promise<T> {
     const { maxAttempts, commit } = transactionSettings(options);
+    const setup = transactionSetup(options);
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.inTurn(() => this.runOnce(work, commit));
+        return await this.inTurn(() => this.runOnce(work, commit, setup));
       } catch (error) {
         if (attempt >= maxAttempts || !isLostRace(error)) throw error;
       }
@@ -64,11 +66,13 @@ export class SingleConnectionDatabase extends Database {
   private async runOnce<T>(
     work: (sql: SqlRunner) => Promise<T>,
     commit: (value: T) => boolean,
+    setup: readonly string[],
   ): Promise<T> {
     const runner = this.dataSource.createQueryRunner();
     try {
       await runner.connect();
       await runner.startTransaction();
+      for (const statement of setup) await runner.query(statement);
       const result = await work(sqlOf(runner));
       if (commit(result)) await runner.commitTransaction();
       else await runner.rollbackTransaction();

@@ -23,6 +23,31 @@ export interface TransactionOptions<T = unknown> {
    * transaction back and still resolves with the value (a handler's technical error, say).
    */
   commit?: (value: T) => boolean;
+  /** Refuses every write (`SET TRANSACTION READ ONLY`), set as the transaction begins. */
+  readOnly?: boolean;
+  /** The transaction's own `statement_timeout` (`SET LOCAL`, ms, a whole number of at least 1). */
+  statementTimeoutMs?: number;
+}
+
+/**
+ * The statements that apply `options`' settings to a transaction just begun (none by default),
+ * for the BEGIN's round trip.
+ */
+export function transactionSetup(
+  options: Pick<TransactionOptions, 'readOnly' | 'statementTimeoutMs'> = {},
+): string[] {
+  const setup: string[] = [];
+  if (options.readOnly) setup.push('SET TRANSACTION READ ONLY');
+  const timeout = options.statementTimeoutMs;
+  if (timeout !== undefined) {
+    if (!Number.isInteger(timeout) || timeout < 1) {
+      throw new RangeError(
+        `statementTimeoutMs must be a whole number of ms, at least 1: ${timeout}`,
+      );
+    }
+    setup.push(`SET LOCAL statement_timeout = ${timeout}`);
+  }
+  return setup;
 }
 
 /** Attempts of a transaction that lost a race, unless its options say otherwise. */

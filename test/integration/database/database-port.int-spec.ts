@@ -101,6 +101,28 @@ describe.each([
     ]);
   });
 
+  it('begins a transaction read-only, with its own statement timeout, when asked', async () => {
+    const settings = await database.transaction(
+      async (sql) =>
+        sql.query<{ readOnly: string; timeout: string }>(
+          `SELECT current_setting('transaction_read_only') AS "readOnly",
+             current_setting('statement_timeout') AS timeout`,
+        ),
+      { readOnly: true, statementTimeoutMs: 1_234 },
+    );
+    expect(settings).toEqual([{ readOnly: 'on', timeout: '1234ms' }]);
+    await expect(
+      database.transaction((sql) => sql.query(`UPDATE counters SET n = 0`), { readOnly: true }),
+    ).rejects.toThrow('read-only transaction');
+    await expect(
+      database.transaction((sql) => sql.query('SELECT 1'), { statementTimeoutMs: 0.5 }),
+    ).rejects.toThrow('statementTimeoutMs must be a whole number of ms, at least 1: 0.5');
+    expect(await database.query(`SELECT id, n FROM counters ORDER BY id`)).toEqual([
+      { id: 1, n: 10 },
+      { id: 2, n: 11 },
+    ]);
+  });
+
   it('runs the whole transaction again when it lost a race, up to maxAttempts', async () => {
     let attempts = 0;
     const lostRace = (sql: SqlRunner) =>

@@ -49,11 +49,7 @@ export async function withinQueryBound<T>(
 ): Promise<T> {
   const timeoutMs = sagaQueryBoundMs(database.statementTimeouts(), limitMs);
   try {
-    return await database.transaction(async (sql) => {
-      await sql.query(`SET TRANSACTION READ ONLY`);
-      await sql.query(`SET LOCAL statement_timeout = ${timeoutMs}`);
-      return work(sql);
-    });
+    return await database.transaction(work, { readOnly: true, statementTimeoutMs: timeoutMs });
   } catch (error) {
     if (sqlStateOf(error) !== '57014') throw error;
     throw new InvalidSagaQueryError(
