@@ -11,6 +11,7 @@ import {
 } from '#postgres';
 import pg from 'pg';
 import type { DataSource } from 'typeorm';
+import { DEFAULT_MIGRATION_LOCK_TIMEOUT_MS } from '../../../apps/coordinator/src/config/database-config.js';
 import { postgresMigrationSource } from '../../../apps/coordinator/src/persistence/coordinator-database.js';
 import { TimersInSagaRow1765500000000 } from '../../../apps/coordinator/src/persistence/migrations/1765500000000-timers-in-saga-row.js';
 import { migrateSchema } from '../../../apps/coordinator/src/persistence/schema-migrations.js';
@@ -40,11 +41,16 @@ describe('the statements of a migration run', () => {
 
   afterEach(() => dropSchemaOf(dataSource, schema));
 
-  const migrationsWith = (timeouts: Partial<DatabaseTimeouts>, applicationName?: string) =>
+  const migrationsWith = (
+    timeouts: Partial<DatabaseTimeouts>,
+    applicationName?: string,
+    migrationLockTimeoutMs = DEFAULT_MIGRATION_LOCK_TIMEOUT_MS,
+  ) =>
     postgresMigrationSource({
       databaseUrl: databaseUrl(),
       databaseSchema: schema,
       databaseTimeouts: { ...DEFAULT_DATABASE_TIMEOUTS, ...timeouts },
+      databaseMigrationLockTimeoutMs: migrationLockTimeoutMs,
       ...(applicationName === undefined ? {} : { databaseApplicationName: applicationName }),
     });
 
@@ -110,7 +116,7 @@ describe('the statements of a migration run', () => {
   it('are not tried again once one is cancelled on purpose, and nothing is applied', async () => {
     const migrator = uniqueName('it_cancelled_migrator');
     // No lock timeout: the migration waits behind the reader until the test cancels it.
-    const migrations = migrationsWith({ lockTimeoutMs: 0 }, migrator);
+    const migrations = migrationsWith({}, migrator, 0);
     const reader = new pg.Client({ connectionString: databaseUrl() });
     await reader.connect();
     // Another session looks: inside the reader's transaction pg_stat_activity stays a snapshot.
@@ -144,6 +150,45 @@ describe('the statements of a migration run', () => {
     } finally {
       await reader.end();
       await watcher.end();
+    }
+  });
+
+  it("waits a second at a time for a table lock, not the pool's lock timeout, and tries again", async () => {
+    const migrator = uniqueName('it_waiting_migrator');
+    // The pool's own lock timeout is long; the migration's replaces it.
+    const migrations = migrationsWith({ lockTimeoutMs: 60_000 }, migrator);
+    const lockTimeout = await migrations((source) =>
+      source.query<{ lock_timeout: string }[]>('SHOW lock_timeout'),
+    );
+    expect(lockTimeout).toEqual([{ lock_timeout: '1s' }]);
+
+    const reader = new pg.Client({ connectionString: databaseUrl() });
+    await reader.connect();
+    const retried: unknown[] = [];
+    try {
+      // A transaction that read `sagas` holds it against the migration's ALTER TABLE until the
+      // migration's first wait is cut off.
+      await reader.query('BEGIN');
+      await reader.query(`SELECT count(*) FROM ${quoteIdentifier(schema)}.sagas`);
+      const until = Date.now() + 60_000;
+      let committed: Promise<unknown> = Promise.resolve();
+      await retryWhileUnavailable(
+        () => migrations((migrating) => migrateSchema(migrating, { until })),
+        {
+          until,
+          onRetry: (error) => {
+            retried.push(error);
+            committed = reader.query('COMMIT');
+          },
+          // The pause before the next try is the reader's commit.
+          sleep: () => committed.then(() => undefined),
+        },
+      );
+
+      expect(retried.map(sqlStateOf)).toEqual(['55P03']);
+      expect(await appliedNames()).toContain('TimersInSagaRow1765500000000');
+    } finally {
+      await reader.end();
     }
   });
 });

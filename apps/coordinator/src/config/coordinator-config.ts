@@ -112,6 +112,8 @@ export interface CoordinatorConfig {
   readonly databaseApplicationName: string;
   /** Connect, statement, lock, idle-in-transaction and client query timeouts, TCP keep-alive. */
   readonly databaseTimeouts: DatabaseTimeouts;
+  /** A migration's longest wait for a table lock (`DATABASE_MIGRATION_LOCK_TIMEOUT_MS`), ms. */
+  readonly databaseMigrationLockTimeoutMs: number;
   /** Where the embedded Postgres keeps its files; absent: in memory. */
   readonly embeddedDataDir?: string;
   /** Apply pending migrations at start-up (default true). */
@@ -209,6 +211,7 @@ export function loadCoordinatorConfig(
     databasePoolSize: env.DATABASE_POOL_SIZE,
     databaseApplicationName: env.DATABASE_APPLICATION_NAME,
     databaseTimeouts,
+    databaseMigrationLockTimeoutMs: env.DATABASE_MIGRATION_LOCK_TIMEOUT_MS,
     ...(env.EMBEDDED_DATA_DIR ? { embeddedDataDir: env.EMBEDDED_DATA_DIR } : {}),
     runMigrations: env.RUN_MIGRATIONS,
     topicPrefix: env.TOPIC_PREFIX,

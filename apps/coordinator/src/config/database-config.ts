@@ -4,6 +4,13 @@ import type { ReadFile } from '#messaging';
 import { boundedInt, optionalText } from './env-fields.js';
 import { startupEnvironmentSchema } from './startup-config.js';
 
+/**
+ * A migration's longest wait for a table lock, ms (0: none). Short: while a migration's ALTER
+ * TABLE waits, every statement on that table queues behind it; a wait cut off is tried again
+ * (within STARTUP_MIGRATIONS_TIMEOUT_MS), so the decisions stall a second at a time, not ten.
+ */
+export const DEFAULT_MIGRATION_LOCK_TIMEOUT_MS = 1_000;
+
 /** The database part of the environment (names in docs/CONFIGURATION.md). */
 export const databaseEnvironmentSchema = z.object({
   DATABASE_URL: optionalText(
@@ -19,6 +26,7 @@ export const databaseEnvironmentSchema = z.object({
     .regex(/^[\w.:-]{1,63}$/, 'expected 1 to 63 letters, digits, . _ : or -')
     .default('saga-coordinator'),
   ...databaseTimeoutEnvironment,
+  DATABASE_MIGRATION_LOCK_TIMEOUT_MS: boundedInt(0, 3_600_000, DEFAULT_MIGRATION_LOCK_TIMEOUT_MS),
 });
 
 /**
@@ -55,6 +63,8 @@ export interface MigrationConfig {
   readonly databaseSchema: string;
   readonly databaseApplicationName: string;
   readonly databaseTimeouts: DatabaseTimeouts;
+  /** A migration's longest wait for a table lock (`DATABASE_MIGRATION_LOCK_TIMEOUT_MS`), ms. */
+  readonly databaseMigrationLockTimeoutMs: number;
   /** Bound of connecting (`STARTUP_DATABASE_TIMEOUT_MS`), ms. */
   readonly connectMs: number;
   /** Bound of migrating, waits behind another migrator included (`STARTUP_MIGRATIONS_TIMEOUT_MS`), ms. */
@@ -95,6 +105,7 @@ export function loadMigrationConfig(
     databaseSchema: env.DATABASE_SCHEMA,
     databaseApplicationName: env.DATABASE_APPLICATION_NAME,
     databaseTimeouts,
+    databaseMigrationLockTimeoutMs: env.DATABASE_MIGRATION_LOCK_TIMEOUT_MS,
     connectMs: env.STARTUP_DATABASE_TIMEOUT_MS,
     migrationsMs: env.STARTUP_MIGRATIONS_TIMEOUT_MS,
   };

@@ -84,7 +84,7 @@ export type MigrationSource = <T>(use: (dataSource: DataSource) => Promise<T>) =
  */
 export function migrationSourceOf(
   database: Database,
-  location: Partial<SchemaLocation>,
+  location: Partial<SchemaLocation> & Pick<SchemaLocation, 'databaseMigrationLockTimeoutMs'>,
   onIdleError?: (error: Error) => void,
 ): MigrationSource {
   if (database instanceof SingleConnectionDatabase) return (use) => use(database.dataSource);
@@ -99,11 +99,13 @@ export function migrationSourceOf(
  * query timeout: an index build or a backfill over a big table, under the lock of its table,
  * would be cut off at the application's limits and started over at every try. What bounds a
  * migration is the migrations phase (STARTUP_MIGRATIONS_TIMEOUT_MS) or the Job's deadline;
- * keep-alive finds a dead peer, and `lock_timeout` still stops a wait for a table lock behind
- * the coordinators' transactions (tried again) before every query queues behind it.
+ * keep-alive finds a dead peer, and its own `lock_timeout` (`databaseMigrationLockTimeoutMs`,
+ * short) stops a wait for a table lock behind the coordinators' transactions (tried again)
+ * before the statements queued behind that wait stall the decisions for long.
  */
 export function postgresMigrationSource(
-  location: Partial<SchemaLocation> & { readonly databaseUrl: string },
+  location: Partial<SchemaLocation> &
+    Pick<SchemaLocation, 'databaseUrl' | 'databaseMigrationLockTimeoutMs'>,
   onIdleError?: (error: Error) => void,
 ): MigrationSource {
   return async (use) => {
@@ -116,6 +118,7 @@ export function postgresMigrationSource(
           ...(location.databaseTimeouts ?? DEFAULT_DATABASE_TIMEOUTS),
           statementTimeoutMs: 0,
           queryTimeoutMs: 0,
+          lockTimeoutMs: location.databaseMigrationLockTimeoutMs,
         },
         ...(location.databaseApplicationName === undefined
           ? {}

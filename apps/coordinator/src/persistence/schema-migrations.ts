@@ -105,6 +105,8 @@ export interface SchemaLocation {
   readonly databaseSchema: string;
   readonly databaseTimeouts: DatabaseTimeouts;
   readonly databaseApplicationName: string;
+  /** A migration's longest wait for a table lock, ms (0: none); replaces the pool's. */
+  readonly databaseMigrationLockTimeoutMs: number;
 }
 
 /**
