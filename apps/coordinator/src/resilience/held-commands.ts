@@ -1,4 +1,4 @@
-import type { CommandMessage, JsonValue } from '#contracts';
+import { HEADERS, topicNames, type CommandMessage, type JsonValue } from '#contracts';
 import { commandMessageId, type SagaState, type Wakeup } from '#saga-core';
 import { prepared, type SqlRunner } from '#postgres';
 import { databaseNow, enqueueOutbox, lockSagas, type OutboxRow } from '../persistence/saga-rows.js';
@@ -18,6 +18,37 @@ export interface HeldCommandRow extends OutboxRow {
 }
 
 const json = (value: unknown): string => JSON.stringify(value);
+
+// Every topic of an environment carries the same prefix (topicNames): a command's topic is its
+// reply topic less REPLY_TOPIC, then its participant's name and COMMAND_TOPIC_END.
+const REPLY_TOPIC = topicNames().replies;
+const COMMAND_TOPIC_END = topicNames().commands('p').slice('p'.length);
+
+/**
+ * SQL: per stuck saga and participant it awaits (`participant`, `steps`), its steps in flight
+ * whose command never reached the participant, so is not in flight there: still in the outbox,
+ * the row set aside or one behind it (the saga's earlier rows were sent). Counted, each would
+ * keep a slot of the participant's cap until an operator acts, and a participant's topic deleted
+ * strands every saga that sends to it. A command's row is told by its topic, its step by its
+ * headers or, when they are left out, its payload (outbox-headers.ts; a payload sealed whole
+ * keeps them all); a step whose command is held counts with the held ones (an earlier attempt
+ * of it may be the row set aside). Driven by the rows set aside (outbox_set_aside_idx: none, in
+ * the normal case), then each such stuck saga's unsent rows (outbox_unsent_saga_idx).
+ */
+const STRANDED_STEPS = `SELECT a.participant,
+    least(count(DISTINCT c.step_id), cardinality(array_positions(s.awaiting, a.participant))) AS steps
+  FROM (SELECT DISTINCT saga_id FROM outbox WHERE set_aside_at IS NOT NULL) aside
+  JOIN sagas s ON s.id = aside.saga_id
+  JOIN outbox o ON o.saga_id = s.id AND o.sent_at IS NULL
+  CROSS JOIN LATERAL (SELECT
+    coalesce(o.headers->>'${HEADERS.stepId}', o.payload->>'stepId') AS step_id,
+    left(coalesce(o.headers->>'${HEADERS.replyTo}', o.payload->>'replyTo'),
+      -length('${REPLY_TOPIC}')) AS topic_prefix) c
+  JOIN LATERAL unnest(s.awaiting) AS a(participant)
+    ON o.topic = c.topic_prefix || a.participant || '${COMMAND_TOPIC_END}'
+  WHERE s.status = 'stuck'
+    AND NOT EXISTS (SELECT 1 FROM held_commands h WHERE h.saga_id = s.id AND h.step_id = c.step_id)
+  GROUP BY s.id, a.participant`;
 
 /** Stores commands that may not be sent yet. */
 export async function holdCommands(sql: SqlRunner, rows: readonly HeldCommandRow[]): Promise<void> {
@@ -122,11 +153,14 @@ export async function releaseHeld(
        WHERE h.participant = $1
          AND NOT EXISTS (SELECT 1 FROM sagas s WHERE s.id = h.saga_id AND s.status = 'stuck')
        ORDER BY h.id
-       -- The room under the cap: the steps awaiting the participant, less its commands held.
+       -- The room under the cap: the steps awaiting the participant, less its commands held
+       -- and those of stuck sagas that never reached it.
        LIMIT least($2, greatest(0, $3
          - (SELECT count(*) FROM sagas s CROSS JOIN LATERAL unnest(s.awaiting) AS p
             WHERE s.status IN ('running', 'compensating', 'stuck') AND p = $1)
-         + (SELECT count(*) FROM held_commands WHERE participant = $1)))
+         + (SELECT count(*) FROM held_commands WHERE participant = $1)
+         + (SELECT coalesce(sum(steps), 0)::bigint FROM (${STRANDED_STEPS}) stranded
+            WHERE participant = $1)))
        FOR UPDATE OF h SKIP LOCKED)
      RETURNING id, saga_id, step_id, action, attempt, lane, topic, message_key, headers, payload, reply_timer`,
     [participant, limit, cap],
@@ -202,7 +236,9 @@ export interface CapacityCounts {
  * Reads the counts behind the caps in one statement: the sagas in flight are scanned once for
  * both counts (the scan of their status index is most of the cost: it also visits the entries
  * of sagas that ended since the last vacuum). A stuck saga's held command (kept for its resume,
- * see releaseHeld) counts neither in flight nor as held: nothing waits on it now.
+ * see releaseHeld) counts neither in flight nor as held: nothing waits on it now. Nor does a
+ * stuck saga's command still in the outbox (STRANDED_STEPS): it never reached its participant.
+ * Resumed, the saga counts its steps again, their commands queued for the relay as any are.
  */
 export async function capacityCounts(sql: SqlRunner): Promise<CapacityCounts> {
   const rows = await sql.query<{
@@ -212,7 +248,8 @@ export async function capacityCounts(sql: SqlRunner): Promise<CapacityCounts> {
     held: number;
   }>(
     prepared(`WITH live AS MATERIALIZED (
-       -- A stuck saga's steps in flight were sent (a later row could not be): still awaited.
+       -- A stuck saga's steps in flight still await their replies, once their commands were
+       -- sent (a later row could not be): those not sent are taken off below.
        SELECT status, awaiting FROM sagas WHERE status IN ('running', 'compensating', 'stuck'))
      SELECT true AS total, NULL AS participant,
        count(*) FILTER (WHERE status <> 'stuck')::int AS waiting, 0 AS held FROM live
@@ -224,6 +261,8 @@ export async function capacityCounts(sql: SqlRunner): Promise<CapacityCounts> {
        SELECT h.participant, -count(*) FILTER (WHERE s.status = 'stuck'),
          count(*) FILTER (WHERE s.status IS DISTINCT FROM 'stuck')
        FROM held_commands h LEFT JOIN sagas s ON s.id = h.saga_id GROUP BY h.participant
+       UNION ALL
+       SELECT participant, -sum(steps), 0 FROM (${STRANDED_STEPS}) stranded GROUP BY participant
      ) counts GROUP BY participant`),
   );
   let sagasInFlight = 0;
