@@ -12,7 +12,12 @@ export {
 export { dataErrorReason, sqlStateOf } from './data-errors.js';
 export { Database } from './database.js';
 export { quoteIdentifier, searchPathOption } from './identifiers.js';
-export { releaseMigrationLock, takeMigrationLock, type MigrationLock } from './migration-lock.js';
+export {
+  DEFAULT_MIGRATION_LOCK_TIMEOUT_MS,
+  releaseMigrationLock,
+  takeMigrationLock,
+  type MigrationLock,
+} from './migration-lock.js';
 export { PoolDatabase, type PoolSettings } from './pool-database.js';
 export {
   RetentionLoop,

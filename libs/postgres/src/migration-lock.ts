@@ -1,6 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SchemaConnection } from './schema-setup.js';
 
+/**
+ * A migration's longest wait for a table lock by default, ms: short, because while its ALTER
+ * TABLE waits every statement on that table queues behind it; a wait cut off is tried again
+ * (the migrations' callers retry a lock timeout), so the writers stall a second at a time.
+ */
+export const DEFAULT_MIGRATION_LOCK_TIMEOUT_MS = 1_000;
+
 /** Where a migration lock is taken, and how long it is waited for. */
 export interface MigrationLock {
   /** The lock's first key: one per kind of migrator (the coordinator's, the participant kit's). */

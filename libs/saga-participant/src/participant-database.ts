@@ -36,6 +36,12 @@ export interface ParticipantDatabaseOptions {
    * at the same time, a long index build) before it fails (default 120 000 ms).
    */
   readonly waitForMigrationsMs?: number;
+  /**
+   * The migrations' longest wait for a table lock, ms (default 1 000; 0: none): while a
+   * migration's ALTER TABLE waits, the commands' statements on that table queue behind it. A
+   * wait cut off is tried again within `waitForDatabaseMs`.
+   */
+  readonly migrationLockTimeoutMs?: number;
 }
 
 /**
@@ -76,6 +82,9 @@ export async function openParticipantDatabase(
         applicationName,
         ...(options.onPoolError === undefined ? {} : { onPoolError: options.onPoolError }),
         lockUntil: Date.now() + (options.waitForMigrationsMs ?? 120_000),
+        ...(options.migrationLockTimeoutMs === undefined
+          ? {}
+          : { lockTimeoutMs: options.migrationLockTimeoutMs }),
       });
     }, retry);
   } catch (error) {

@@ -1,5 +1,6 @@
 import { DataSource, MigrationExecutor, type MigrationInterface, type QueryRunner } from 'typeorm';
 import {
+  DEFAULT_MIGRATION_LOCK_TIMEOUT_MS,
   createSchemaIfMissing,
   failingOnCancel,
   poolTimeoutOptions,
@@ -26,8 +27,10 @@ export interface ParticipantMigrationOptions {
   readonly schema: string;
   /** The participant's own migrations, run after the kit's. */
   readonly migrations: readonly (new () => MigrationInterface)[];
-  /** The pool's timeouts: all but the statement and query timeouts apply to the migrations. */
+  /** The pool's timeouts: all but the statement, query and lock timeouts apply to the migrations. */
   readonly timeouts: DatabaseTimeouts;
+  /** The migrations' longest wait for a table lock, ms (0: none; default 1 000). */
+  readonly lockTimeoutMs?: number;
   readonly applicationName: string;
   readonly onPoolError?: (error: Error) => void;
   /** Epoch ms after which waiting for another process's migrations (their lock) gives up. */
@@ -42,8 +45,9 @@ export interface ParticipantMigrationOptions {
  * `lock_timeout` does not cut a wait behind a long migration), on a TypeORM data source of one
  * connection, closed after. Safe from several processes at once. The connection has no statement
  * nor query timeout: an index build over a big table would be cut off at the pool's limits and
- * start over at every try; keep-alive finds a dead peer, and `lock_timeout` still stops a wait
- * for a table lock behind commands in flight (tried again). A cancelled statement rejects with a
+ * start over at every try; keep-alive finds a dead peer, and a short `lock_timeout` of its own
+ * (`lockTimeoutMs`) stops a wait for a table lock before the commands in flight queue behind it
+ * for long (the wait is tried again). A cancelled statement rejects with a
  * MigrationCancelledError.
  */
 export async function migrateParticipantSchema(
@@ -64,7 +68,12 @@ export async function migrateParticipantSchema(
     ...(options.onPoolError === undefined ? {} : { poolErrorHandler: options.onPoolError }),
     extra: {
       ...poolTimeoutOptions(
-        { ...options.timeouts, statementTimeoutMs: 0, queryTimeoutMs: 0 },
+        {
+          ...options.timeouts,
+          statementTimeoutMs: 0,
+          queryTimeoutMs: 0,
+          lockTimeoutMs: options.lockTimeoutMs ?? DEFAULT_MIGRATION_LOCK_TIMEOUT_MS,
+        },
         options.applicationName,
       ),
       max: 1,

@@ -4,6 +4,7 @@
 // the application's limits; a migration statement cancelled on purpose is not tried again.
 import {
   DEFAULT_DATABASE_TIMEOUTS,
+  DEFAULT_MIGRATION_LOCK_TIMEOUT_MS,
   quoteIdentifier,
   retryWhileUnavailable,
   sqlStateOf,
@@ -11,7 +12,6 @@ import {
 } from '#postgres';
 import pg from 'pg';
 import type { DataSource } from 'typeorm';
-import { DEFAULT_MIGRATION_LOCK_TIMEOUT_MS } from '../../../apps/coordinator/src/config/database-config.js';
 import { postgresMigrationSource } from '../../../apps/coordinator/src/persistence/coordinator-database.js';
 import { TimersInSagaRow1765500000000 } from '../../../apps/coordinator/src/persistence/migrations/1765500000000-timers-in-saga-row.js';
 import { migrateSchema } from '../../../apps/coordinator/src/persistence/schema-migrations.js';

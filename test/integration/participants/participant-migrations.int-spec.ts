@@ -37,6 +37,19 @@ class CancelledMigration1766000000200 implements MigrationInterface {
   async down(): Promise<void> {}
 }
 
+/** The lock timeouts the migrations below ran under, in the order they ran. */
+const lockTimeoutsSeen: string[] = [];
+
+/** A participant's migration that notes the lock timeout it runs under. */
+class LockTimeoutProbe1766000000300 implements MigrationInterface {
+  name = 'LockTimeoutProbe1766000000300';
+  async up(runner: QueryRunner): Promise<void> {
+    const [row] = (await runner.query(`SHOW lock_timeout`)) as { lock_timeout: string }[];
+    lockTimeoutsSeen.push(row!.lock_timeout);
+  }
+  async down(): Promise<void> {}
+}
+
 describe("the participant kit's migrations", () => {
   const schemas: string[] = [];
   const opened: Database[] = [];
@@ -95,6 +108,16 @@ describe("the participant kit's migrations", () => {
     expect(await database.query(`SHOW statement_timeout`)).toEqual([
       { statement_timeout: '100ms' },
     ]);
+  });
+
+  it("waits a second for a table lock, not the pool's lock timeout, unless told otherwise", async () => {
+    const longLocks = { ...DEFAULT_DATABASE_TIMEOUTS, lockTimeoutMs: 60_000 };
+    const probe = { url: databaseUrl(), migrations: [LockTimeoutProbe1766000000300] };
+
+    await open({ ...probe, schema: newSchema(), timeouts: longLocks });
+    await open({ ...probe, schema: newSchema(), timeouts: longLocks, migrationLockTimeoutMs: 0 });
+
+    expect(lockTimeoutsSeen).toEqual(['1s', '0']);
   });
 
   it('does not try a cancelled migration statement again, and applies nothing', async () => {

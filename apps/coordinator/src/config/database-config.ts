@@ -1,15 +1,13 @@
 import { z } from 'zod';
-import { databaseTimeoutEnvironment, databaseTimeoutsOf, type DatabaseTimeouts } from '#postgres';
+import {
+  DEFAULT_MIGRATION_LOCK_TIMEOUT_MS,
+  databaseTimeoutEnvironment,
+  databaseTimeoutsOf,
+  type DatabaseTimeouts,
+} from '#postgres';
 import type { ReadFile } from '#messaging';
 import { boundedInt, optionalText } from './env-fields.js';
 import { startupEnvironmentSchema } from './startup-config.js';
-
-/**
- * A migration's longest wait for a table lock, ms (0: none). Short: while a migration's ALTER
- * TABLE waits, every statement on that table queues behind it; a wait cut off is tried again
- * (within STARTUP_MIGRATIONS_TIMEOUT_MS), so the decisions stall a second at a time, not ten.
- */
-export const DEFAULT_MIGRATION_LOCK_TIMEOUT_MS = 1_000;
 
 /** The database part of the environment (names in docs/CONFIGURATION.md). */
 export const databaseEnvironmentSchema = z.object({
