@@ -47,6 +47,7 @@ describe('the coordinator schema migrations on the real Postgres', () => {
       'AuditPartitions1765600000000',
       'HeldCommandsSagaIndex1765700000000',
       'OutboxSetAsideRetries1765700000001',
+      'OutboxFirstFailedAt1765710000000',
     ]);
     expect(await dataSource.showMigrations()).toBe(false);
     const tables = await dataSource.query<{ table_name: string }[]>(

@@ -106,6 +106,7 @@ describe('the statements of a migration run', () => {
       'AuditPartitions1765600000000',
       'HeldCommandsSagaIndex1765700000000',
       'OutboxSetAsideRetries1765700000001',
+      'OutboxFirstFailedAt1765710000000',
     ]);
     const [index] = await dataSource!.query<{ valid: boolean }[]>(
       `SELECT indisvalid AS valid FROM pg_index WHERE indexrelid = to_regclass('sagas_wake_idx')`,

@@ -4,7 +4,8 @@ import type { MessagePublisher, OutgoingMessage } from '#saga-core';
 import { publishTraced } from '#tracing';
 import type { OpenPayload } from './outbox-fast-path.js';
 import { neverSendableCode, refusesTopic } from '#messaging';
-import { SendFailureTracker } from './send-failure.js';
+import { failuresLasted } from './send-failure.js';
+import { IDLE_LIMIT_MS, keepingAlive } from './transaction-keep-alive.js';
 import { InterruptibleSleep } from '../common/interruptible-sleep.js';
 import { describeError } from '#errors';
 import { rowHeaders } from '../persistence/outbox-headers.js';
@@ -33,8 +34,9 @@ export interface OutboxRelayOptions {
   readonly openPayload?: OpenPayload;
   /**
    * How long a row must keep failing with a never-sendable broker error (unknown, invalid or
-   * forbidden topic, message too large) before it is set aside (default 60 000). A payload that
-   * cannot be opened is set aside at once.
+   * forbidden topic, message too large) before it is set aside (default 60 000), counted on the
+   * database's clock from the first failure any instance saw (see failuresLasted). A payload
+   * that cannot be opened is set aside at once.
    */
   readonly setAsideAfterMs?: number;
   /**
@@ -55,7 +57,7 @@ export interface OutboxRelayOptions {
   /**
    * How long a batch may go on sending row by row (to find the rows that can never be sent:
    * each may take kafkajs its retries, seconds) before the lane's turn ends; the rows not tried
-   * go in the next pass (default 20 000).
+   * go in the next pass (default 20 000). stop() ends the turn too.
    */
   readonly rowByRowBudgetMs?: number;
   /** The clock the budget is measured on (ms); default Date.now. */
@@ -88,7 +90,8 @@ export const LANES_WITH_WORK = `
 
 /**
  * What one batch did: rows published, rows to set aside, rows that wait (their failure has not
- * lasted yet), whether it ran out of time, and a transient failure if one stopped it.
+ * lasted yet), whether its turn ended with rows not tried (out of time, or stopping), and a
+ * transient failure if one stopped it.
  */
 interface BatchResult {
   readonly sent: number;
@@ -96,6 +99,15 @@ interface BatchResult {
   readonly undeliverable: UndeliverableRow[];
   readonly waiting: readonly (string | null)[];
   readonly outOfTime?: boolean;
+  readonly failure?: unknown;
+}
+
+/** What publishing a batch's rows did (see OutboxRelay.publishRows). */
+interface PublishOutcome {
+  readonly sentIds: string[];
+  readonly undeliverable: UndeliverableRow[];
+  readonly waiting: (string | null)[];
+  readonly outOfTime: boolean;
   readonly failure?: unknown;
 }
 
@@ -114,14 +126,21 @@ type WaitingSagas = Set<string | null>;
  * marking republishes the batch: delivery is at least once, and receivers dedupe by message
  * id. A row that can never be sent is found by sending the batch row by row; it is set aside
  * (its saga stuck), the later rows of its saga wait behind it, and the other sagas of the lane
- * go on. Old rows are pruned by the retention job.
+ * go on. Old rows are pruned by the retention job. stop() ends the pass at the batch in hand:
+ * no other batch or lane is claimed, so that an instance stops in time while the broker is
+ * unreachable and each batch waits out kafkajs's retries.
  */
 export class OutboxRelay {
   private readonly logger = new Logger(OutboxRelay.name);
   private readonly batchSize: number;
   private readonly pollIntervalMs: number;
-  private readonly failures: SendFailureTracker;
+  private readonly setAsideAfterMs: number;
   private running = false;
+  /**
+   * Set by stop(): the pass in hand claims nothing more (not `running`, which is false as well
+   * when drainOnce is called without start()).
+   */
+  private stopping = false;
   private readonly pause = new InterruptibleSleep();
   private loop: Promise<void> | undefined;
   /** When the loop next looks for rows set aside that no resume can release (ms). */
@@ -134,19 +153,24 @@ export class OutboxRelay {
   ) {
     this.batchSize = options.batchSize ?? 500;
     this.pollIntervalMs = options.pollIntervalMs ?? 500;
-    this.failures = new SendFailureTracker(options.setAsideAfterMs ?? 60_000);
+    this.setAsideAfterMs = options.setAsideAfterMs ?? 60_000;
   }
 
   /** Starts relaying in the background. */
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.stopping = false;
     this.loop = this.run();
   }
 
-  /** Stops after the batch in hand is published and marked. */
+  /**
+   * Stops after the batch in hand is published and marked (or failed): no other batch, lane or
+   * row one by one is tried.
+   */
   async stop(): Promise<void> {
     this.running = false;
+    this.stopping = true;
     this.pause.wake();
     await this.loop;
   }
@@ -154,12 +178,14 @@ export class OutboxRelay {
   /**
    * Publishes everything unsent that this instance can claim now and sets aside what can never
    * be sent; resolves with the count of rows published. A transient failure in one lane does
-   * not stop the others; the first one is rethrown at the end (the loop then backs off).
+   * not stop the others; the first one is rethrown at the end (the loop then backs off). Once
+   * stop() was called, it claims nothing more.
    */
   async drainOnce(): Promise<number> {
     let total = 0;
     let failure: { error: unknown } | undefined;
     for (const lane of await this.lanesWithWork()) {
+      if (this.stopping) break;
       const waiting: WaitingSagas = new Set();
       try {
         for (;;) {
@@ -174,6 +200,7 @@ export class OutboxRelay {
           const setAside = this.options.setAside === undefined ? 0 : batch.undeliverable.length;
           const progress = batch.sent + setAside > 0 || waiting.size > before;
           if (batch.claimed < this.batchSize || !progress || batch.outOfTime) break;
+          if (this.stopping) break; // the next batch waits for another instance, or the next start
         }
       } catch (error) {
         failure ??= { error };
@@ -246,36 +273,52 @@ export class OutboxRelay {
     }
     if (this.options.setAside === undefined) return;
     await this.options.setAside(rows);
-    for (const row of rows) this.failures.forget(row.id);
   }
 
+  /**
+   * Claims a batch of the lane, publishes it and marks it sent, in one transaction that holds
+   * the lane's lock and the rows. The transaction is kept alive while the broker takes its time
+   * (see keepingAlive): ended as idle, it would lose the lock while the rows are published, and
+   * its mark. It is run once: a run again would publish the batch again at once (a lost
+   * transaction's rows go in a later pass, after the loop's back-off).
+   */
   private relayBatch(lane: number, waiting: WaitingSagas): Promise<BatchResult> {
-    return this.database.transaction(async (sql) => {
-      const [lock] = await sql.query<{ locked: boolean }>(
-        `SELECT pg_try_advisory_xact_lock($1, $2) AS locked`,
-        [LANE_LOCK_NAMESPACE, lane],
-      );
-      const none: BatchResult = { sent: 0, claimed: 0, undeliverable: [], waiting: [] };
-      if (!lock?.locked) return none; // another instance drains this lane right now
-      const rows = await claimLane(sql, lane, this.batchSize, this.options, waiting);
-      if (rows.length === 0) return none;
-      const result = await this.publishRows(rows, sql);
-      await sql.query(
-        // The time of the broker's acknowledgement, not of the transaction's start: reply
-        // timeouts count from it.
-        `UPDATE outbox SET sent_at = clock_timestamp() WHERE id IN (SELECT value::bigint FROM jsonb_array_elements_text($1::jsonb))`,
-        [JSON.stringify(result.sentIds)],
-      );
-      for (const id of result.sentIds) this.failures.forget(id);
-      return {
-        sent: result.sentIds.length,
-        claimed: rows.length,
-        undeliverable: result.undeliverable,
-        waiting: result.waiting,
-        outOfTime: result.outOfTime,
-        ...(result.failure === undefined ? {} : { failure: result.failure }),
-      };
-    });
+    return this.database.transaction(
+      async (sql) => {
+        const [lock] = await sql.query<{ locked: boolean; idle_limit_ms: number }>(
+          `SELECT pg_try_advisory_xact_lock($1, $2) AS locked, ${IDLE_LIMIT_MS} AS idle_limit_ms`,
+          [LANE_LOCK_NAMESPACE, lane],
+        );
+        const none: BatchResult = { sent: 0, claimed: 0, undeliverable: [], waiting: [] };
+        // Another instance drains this lane right now, or this one stops.
+        if (!lock?.locked || this.stopping) return none;
+        const rows = await claimLane(sql, lane, this.batchSize, this.options, waiting);
+        if (rows.length === 0) return none;
+        return keepingAlive(sql, Number(lock.idle_limit_ms), (alive) =>
+          this.publishAndMark(rows, alive),
+        );
+      },
+      { maxAttempts: 1 },
+    );
+  }
+
+  /** Publishes the claimed rows (see publishRows) and marks those published sent. */
+  private async publishAndMark(rows: readonly ClaimedRow[], sql: SqlRunner): Promise<BatchResult> {
+    const result = await this.publishRows(rows, sql);
+    await sql.query(
+      // The time of the broker's acknowledgement, not of the transaction's start: reply
+      // timeouts count from it.
+      `UPDATE outbox SET sent_at = clock_timestamp() WHERE id IN (SELECT value::bigint FROM jsonb_array_elements_text($1::jsonb))`,
+      [JSON.stringify(result.sentIds)],
+    );
+    return {
+      sent: result.sentIds.length,
+      claimed: rows.length,
+      undeliverable: result.undeliverable,
+      waiting: result.waiting,
+      outOfTime: result.outOfTime,
+      ...(result.failure === undefined ? {} : { failure: result.failure }),
+    };
   }
 
   /**
@@ -284,26 +327,15 @@ export class OutboxRelay {
    * fails for a reason that may be one row's, every row one by one, so that the row at fault is
    * found and the other sagas' rows still go. A saga's rows keep their order either way.
    *
-   * Row by row, each send may take kafkajs seconds: a statement after each send keeps the
-   * claiming transaction from being ended as idle (`idle_in_transaction_session_timeout`), and
-   * past the row-by-row budget the rows not tried are left for the next pass.
+   * Row by row, each send may take kafkajs seconds: past the row-by-row budget, or once stop()
+   * was called, the rows not tried are left for the next pass. The rows that failed with a
+   * never-sendable code are set aside if that has lasted, and wait otherwise (failuresLasted).
    */
-  private async publishRows(
-    rows: readonly ClaimedRow[],
-    sql: SqlRunner,
-  ): Promise<{
-    sentIds: string[];
-    undeliverable: UndeliverableRow[];
-    waiting: (string | null)[];
-    outOfTime: boolean;
-    failure?: unknown;
-  }> {
+  private async publishRows(rows: readonly ClaimedRow[], sql: SqlRunner): Promise<PublishOutcome> {
     const { clock = Date.now, rowByRowBudgetMs = 20_000 } = this.options;
     const began = clock();
     const doubtful = new Set(
-      rows
-        .filter((row) => row.message === undefined || this.failures.has(row.id))
-        .map((row) => row.sagaId),
+      rows.filter((row) => row.message === undefined || row.failedBefore).map((row) => row.sagaId),
     );
     const clean = rows.filter((row) => !doubtful.has(row.sagaId));
     let oneByOne = rows.filter((row) => doubtful.has(row.sagaId));
@@ -322,41 +354,50 @@ export class OutboxRelay {
         oneByOne = [...rows];
       }
     }
-    const undeliverable: UndeliverableRow[] = [];
-    const waiting: (string | null)[] = [];
+    // The rows that can never be sent, in id order: at once (`refused` false), or once their
+    // failure has lasted.
+    const unsendable: { row: UndeliverableRow; refused: boolean }[] = [];
     const blocked = new Set<string | null>();
     // Topics that failed for a reason of the topic's (gone, invalid, forbidden) in this pass:
     // their other rows share the verdict without a send, which takes kafkajs seconds each.
     const badTopics = new Map<string, unknown>();
+    let outOfTime = false;
+    let failure: { error: unknown } | undefined;
     for (const row of oneByOne) {
       // A later row of a saga whose earlier row did not go would overtake it: it waits.
       if (blocked.has(row.sagaId)) continue;
-      if (clock() - began >= rowByRowBudgetMs)
-        return { sentIds, undeliverable, waiting, outOfTime: true };
-      // A row judged without a send (its payload does not open, its topic was refused earlier
-      // in this pass) took no time: only after a send is the keepalive needed.
-      const sends = row.message !== undefined && !badTopics.has(row.topic);
+      if (this.stopping || clock() - began >= rowByRowBudgetMs) {
+        outOfTime = true;
+        break;
+      }
       const verdict = await this.publishOne(row, badTopics);
-      if (sends) await sql.query(`SELECT 1`);
       if (verdict.kind === 'sent') {
         sentIds.push(row.id);
         continue;
       }
       blocked.add(row.sagaId);
       if (verdict.kind === 'failed') {
-        return { sentIds, undeliverable, waiting, outOfTime: false, failure: verdict.error };
+        failure = { error: verdict.error };
+        break;
       }
-      if (verdict.kind === 'waiting') waiting.push(row.sagaId);
-      else {
-        undeliverable.push({
-          id: row.id,
-          sagaId: row.sagaId,
-          topic: row.topic,
-          reason: verdict.reason,
-        });
-      }
+      const { id, sagaId, topic } = row;
+      unsendable.push({
+        row: { id, sagaId, topic, reason: verdict.reason },
+        refused: verdict.kind === 'refused',
+      });
     }
-    return { sentIds, undeliverable, waiting, outOfTime: false };
+    const refused = unsendable.filter((entry) => entry.refused).map((entry) => entry.row.id);
+    const lasted = await failuresLasted(sql, refused, this.setAsideAfterMs);
+    const setAside = unsendable.filter((entry) => !entry.refused || lasted.has(entry.row.id));
+    return {
+      sentIds,
+      undeliverable: setAside.map((entry) => entry.row),
+      waiting: unsendable
+        .filter((entry) => entry.refused && !lasted.has(entry.row.id))
+        .map((entry) => entry.row.sagaId),
+      outOfTime,
+      ...(failure === undefined ? {} : { failure: failure.error }),
+    };
   }
 
   /** Sends one row (unless its topic is known bad in this pass), and says how it went. */
@@ -372,27 +413,31 @@ export class OutboxRelay {
       const code = neverSendableCode(error);
       if (code === undefined) return { kind: 'failed', error };
       if (refusesTopic(code)) badTopics.set(row.topic, error);
-      if (!this.failures.persisted(row.id, Date.now())) return { kind: 'waiting' };
-      return { kind: 'poison', reason: `${code}: ${describeError(error)}` };
+      return { kind: 'refused', reason: `${code}: ${describeError(error)}` };
     }
   }
 }
 
 /**
- * How sending one row went: sent; can never be sent; failed so but not for long enough yet
- * (it waits); or failed for a transient reason (the pass stops and backs off).
+ * How sending one row went: sent; can never be sent (its payload does not open); refused by the
+ * broker as never sendable (set aside once that has lasted, see failuresLasted); or failed for
+ * a transient reason (the pass stops and backs off).
  */
 type RowVerdict =
   | { readonly kind: 'sent' }
   | { readonly kind: 'poison'; readonly reason: string }
-  | { readonly kind: 'waiting' }
+  | { readonly kind: 'refused'; readonly reason: string }
   | { readonly kind: 'failed'; readonly error: unknown };
 
-/** A claimed row: its message, or why its payload could not be opened. */
+/**
+ * A claimed row: its message, or why its payload could not be opened; and whether it has failed
+ * with a never-sendable code since it was written or released (see failuresLasted).
+ */
 interface ClaimedRow {
   readonly id: string;
   readonly sagaId: string | null;
   readonly topic: string;
+  readonly failedBefore: boolean;
   readonly message?: OutgoingMessage;
   readonly openError?: string;
 }
@@ -416,11 +461,12 @@ async function claimLane(
   waiting: WaitingSagas,
 ): Promise<ClaimedRow[]> {
   const waitingSagas = [...waiting].filter((sagaId) => sagaId !== null);
-  const rows = await sql.query<StoredOutboxRow>(
+  const rows = await sql.query<StoredOutboxRow & { failed_before: boolean }>(
     `WITH cutoff AS (
        SELECT max(id) AS id FROM outbox
        WHERE lane = $1 AND sent_at IS NULL AND created_at <= now() - make_interval(secs => $3))
-     SELECT o.id, o.saga_id, o.topic, o.message_key, o.headers, o.headers_from, o.payload
+     SELECT o.id, o.saga_id, o.topic, o.message_key, o.headers, o.headers_from, o.payload,
+       o.first_failed_at IS NOT NULL AS failed_before
      FROM outbox o, cutoff
      WHERE o.lane = $1 AND o.sent_at IS NULL AND o.set_aside_at IS NULL AND o.id <= cutoff.id
        AND NOT EXISTS (SELECT 1 FROM outbox a WHERE a.saga_id = o.saga_id AND a.set_aside_at IS NOT NULL)
@@ -435,7 +481,12 @@ async function claimLane(
     [lane, limit, graceMs / 1000, waitingSagas, waiting.has(null)],
   );
   return rows.map((row) => {
-    const claimed = { id: String(row.id), sagaId: row.saga_id, topic: row.topic };
+    const claimed = {
+      id: String(row.id),
+      sagaId: row.saga_id,
+      topic: row.topic,
+      failedBefore: row.failed_before,
+    };
     let value: string;
     let headers: Record<string, string>;
     try {

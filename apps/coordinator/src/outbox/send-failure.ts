@@ -1,27 +1,26 @@
+import type { SqlRunner } from '#postgres';
+
 /**
- * Remembers since when each outbox row has failed with a never-sendable code, so that a row is
- * set aside only once its failure has lasted `persistMs` (a topic being created right now is
- * not poison). In memory: after a restart the wait starts again, which only delays.
+ * Notes that the rows `rowIds` failed just now with a broker error that says they can never be
+ * sent, and resolves with those whose failure has lasted `persistMs` (ms): only these are set
+ * aside (a topic being created right now is not poison). The time is the row's own
+ * (`outbox.first_failed_at`, the database's clock), kept from a row's first such failure until
+ * it is released from set-aside (releaseSetAside, releaseUnheldSetAside), so every instance
+ * counts from the first failure any of them saw, and a row released waits the whole time again.
+ * Run in the transaction that claimed the rows (they are locked by it).
  */
-export class SendFailureTracker {
-  private readonly since = new Map<string, number>();
-
-  constructor(private readonly persistMs: number) {}
-
-  /** Records a never-sendable failure of the row at `now` (ms); true once it has lasted long enough. */
-  persisted(rowId: string, now: number): boolean {
-    const first = this.since.get(rowId) ?? now;
-    this.since.set(rowId, first);
-    return now - first >= this.persistMs;
-  }
-
-  /** Whether the row has failed so before (and was neither sent nor set aside since). */
-  has(rowId: string): boolean {
-    return this.since.has(rowId);
-  }
-
-  /** Forgets a row (sent, or set aside). */
-  forget(rowId: string): void {
-    this.since.delete(rowId);
-  }
+export async function failuresLasted(
+  sql: SqlRunner,
+  rowIds: readonly string[],
+  persistMs: number,
+): Promise<Set<string>> {
+  if (rowIds.length === 0) return new Set();
+  const rows = await sql.query<{ id: string; lasted: boolean }>(
+    `UPDATE outbox SET first_failed_at = coalesce(first_failed_at, clock_timestamp())
+     WHERE id IN (SELECT value::bigint FROM jsonb_array_elements_text($1::jsonb))
+     RETURNING id::text AS id,
+       clock_timestamp() - first_failed_at >= make_interval(secs => $2) AS lasted`,
+    [JSON.stringify(rowIds), persistMs / 1000],
+  );
+  return new Set(rows.filter((row) => row.lasted).map((row) => row.id));
 }

@@ -52,10 +52,14 @@ export async function setOutboxRowsAside(
   return rows.filter((row) => ids.has(row.id));
 }
 
-/** Releases the saga's rows set aside (an operator resumed it): the relay tries them again. */
+/**
+ * Releases the saga's rows set aside (an operator resumed it): the relay tries them again, and
+ * a new failure of theirs waits the whole time again before they are set aside anew (see
+ * failuresLasted).
+ */
 export async function releaseSetAside(sql: SqlRunner, sagaId: string): Promise<void> {
   await sql.query(
-    `UPDATE outbox SET set_aside_at = NULL, set_aside_reason = NULL
+    `UPDATE outbox SET set_aside_at = NULL, set_aside_reason = NULL, first_failed_at = NULL
      WHERE saga_id = $1 AND set_aside_at IS NOT NULL`,
     [sagaId],
   );
@@ -66,15 +70,15 @@ export async function releaseSetAside(sql: SqlRunner, sagaId: string): Promise<v
  * saga (breaker events) and rows of a saga that is not stuck (it had ended when its row was set
  * aside, so the row did not stop it). Nothing of theirs waits on an operator's decision, so the
  * relay tries them again by itself, counted in `set_aside_retries` (see
- * deadLetterSpentSetAside); one still unsendable is set aside anew. Resolves with the rows
- * released.
+ * deadLetterSpentSetAside); one still unsendable is set aside anew, once its new failure has
+ * lasted (see failuresLasted). Resolves with the rows released.
  */
 export async function releaseUnheldSetAside(
   sql: SqlRunner,
   afterMs: number,
 ): Promise<{ id: string; sagaId: string | null; topic: string }[]> {
   const rows = await sql.query<{ id: string; saga_id: string | null; topic: string }>(
-    `UPDATE outbox o SET set_aside_at = NULL, set_aside_reason = NULL,
+    `UPDATE outbox o SET set_aside_at = NULL, set_aside_reason = NULL, first_failed_at = NULL,
        set_aside_retries = coalesce(o.set_aside_retries, 0) + 1
      WHERE o.set_aside_at IS NOT NULL AND o.set_aside_at <= now() - make_interval(secs => $1)
        AND NOT EXISTS (SELECT 1 FROM sagas s WHERE s.id = o.saga_id AND s.status = 'stuck')

@@ -16,6 +16,7 @@ import { TimersInSagaRow1765500000000 } from './1765500000000-timers-in-saga-row
 import { AuditPartitions1765600000000 } from './1765600000000-audit-partitions.js';
 import { HeldCommandsSagaIndex1765700000000 } from './1765700000000-held-commands-saga-index.js';
 import { OutboxSetAsideRetries1765700000001 } from './1765700000001-outbox-set-aside-retries.js';
+import { OutboxFirstFailedAt1765710000000 } from './1765710000000-outbox-first-failed-at.js';
 
 /** Every migration of the coordinator's schema, oldest first (listed, not globbed: ESM-safe). */
 export const coordinatorMigrations = [
@@ -37,4 +38,5 @@ export const coordinatorMigrations = [
   AuditPartitions1765600000000,
   HeldCommandsSagaIndex1765700000000,
   OutboxSetAsideRetries1765700000001,
+  OutboxFirstFailedAt1765710000000,
 ];
