@@ -59,7 +59,8 @@ export interface AppModuleOptions {
 }
 
 /**
- * Readiness: the database answers, the broker answers (on Kafka), the consumers are members.
+ * Readiness: the database answers, the broker answers (on Kafka), the start and reply consumers
+ * are members (not the dead-letter index: best effort, seen in `saga_dead_letter_index_up`).
  * The first two are also probed at each scrape for `saga_dependency_up`.
  */
 const readinessChecks: Provider = {

@@ -70,7 +70,12 @@ describe('consumers whose first join fails', () => {
     });
     await expect(joining).resolves.toBe('joined');
     expect(runtime.consumerProblem()).toBeUndefined();
-    // Replies, starts and the dead-letter indexer: each group's first join failed.
+    // Replies, starts and the dead-letter indexer: each group's first join failed (the indexer
+    // is waited for by nothing, readiness included: its failure may come after).
+    await waitFor(
+      "the dead-letter indexer's first join to fail",
+      () => coordinatorSide.failures.failed.length >= 3,
+    );
     expect(coordinatorSide.failures.failed).toHaveLength(3);
 
     // No participant runs yet: the reservation is never answered, and only a timer moves it on.

@@ -7,11 +7,11 @@ import {
   type ReplyMessage,
   type StartSagaMessage,
 } from '#contracts';
-import { InMemoryTransport } from '#messaging';
+import { InMemoryTransport, type ConsumerTuning, type MessageTransport } from '#messaging';
 import type { Database } from '#postgres';
-import type { SagaRegistry } from '#saga-core';
+import type { MessageConsumer, SagaRegistry } from '#saga-core';
 import { loadCoordinatorConfig, type CoordinatorConfig } from '../config/coordinator-config.js';
-import type { DeadLetterSealer } from '../dead-letters/dead-letter-sealer.js';
+import { NO_SEALING } from '../dead-letters/dead-letter-sealer.js';
 import type { SagaDecisions } from '../decisions/saga-decisions.js';
 import { Metrics } from '../observability/metrics.js';
 import { RepliesFirst } from '../resilience/replies-first.js';
@@ -59,9 +59,10 @@ function heldDecisions() {
 
 /** The consumers on `transport`, with what the test gives and stand-ins for the rest. */
 function consumersOn(
-  transport: InMemoryTransport,
+  transport: MessageTransport,
   config: CoordinatorConfig,
-  parts: Pick<CoordinatorConsumersParts, 'decisions' | 'admission' | 'repliesFirst'>,
+  parts: Pick<CoordinatorConsumersParts, 'decisions' | 'admission' | 'repliesFirst'> &
+    Partial<Pick<CoordinatorConsumersParts, 'registry' | 'database'>>,
 ): CoordinatorConsumers {
   return new CoordinatorConsumers({
     config,
@@ -70,10 +71,87 @@ function consumersOn(
     registry: { participants: () => [] } as unknown as SagaRegistry,
     sensitive: { redactStart: (value: string) => value } as unknown as SensitiveData,
     database: {} as Database,
-    deadLetterSealer: {} as DeadLetterSealer,
+    deadLetterSealer: NO_SEALING,
     metrics: new Metrics(),
     ...parts,
   });
+}
+
+/** The consumers of the start and reply topics, with stand-ins for their flow control. */
+function hotPathParts() {
+  return {
+    decisions: heldDecisions().decisions,
+    admission: new SagaAdmission(1_000),
+    repliesFirst: new RepliesFirst(100, 1),
+  };
+}
+
+/** The definitions' participants, as the dead-letter index asks for them. */
+function registryOf(participants: string[]): SagaRegistry {
+  return { participants: () => participants } as unknown as SagaRegistry;
+}
+
+/** A database that records the dead-letter topic of each row the index inserts. */
+function recordingDatabase() {
+  const indexed: string[] = [];
+  const database = {
+    transaction: async (work: (sql: unknown) => Promise<unknown>) =>
+      work({
+        query: async (_text: string, params: unknown[]) => {
+          // 13 columns a row, the dead-letter topic first (dead-letter-indexer.ts).
+          params.forEach((value, i) => i % 13 === 0 && indexed.push(String(value)));
+          return [];
+        },
+      }),
+  } as unknown as Database;
+  return { database, indexed };
+}
+
+/**
+ * `inner`, with stand-ins for the dead-letter index's consumers (`made`): each joins only when
+ * the test says (`join`), and may crash then (`crash`), as a Kafka consumer that cannot read a
+ * topic does: out of its group, its start pending until it joins or is stopped.
+ */
+function scriptedIndexConsumers(inner: InMemoryTransport) {
+  const made: { topics: string[]; join(): void; crash(): void; stopped: boolean }[] = [];
+  const createConsumer = (tuning?: ConsumerTuning): MessageConsumer => {
+    const real = inner.createConsumer(tuning);
+    let index: (typeof made)[number] | undefined;
+    let member = false;
+    const consumer: MessageConsumer = {
+      start: (options) => {
+        if (!options.groupId.endsWith('dead-letters')) return real.start(options);
+        return new Promise<void>((resolve) => {
+          index = {
+            topics: [...options.topics],
+            stopped: false,
+            join: () => {
+              member = true;
+              resolve();
+            },
+            crash: () => void (member = false),
+          };
+          made.push(index);
+        });
+      },
+      pause: () => real.pause(),
+      resume: () => real.resume(),
+      isMember: () => (index === undefined ? true : member),
+      stop: async () => {
+        if (index !== undefined) index.stopped = true;
+        member = false;
+        await real.stop();
+      },
+    };
+    return consumer;
+  };
+  const transport: MessageTransport = {
+    publisher: inner.publisher,
+    administrator: inner.administrator,
+    createConsumer,
+    close: () => inner.close(),
+  };
+  return { transport, made };
 }
 
 describe('the coordinator consumers', () => {
@@ -187,6 +265,125 @@ describe('the coordinator consumers', () => {
     );
   });
 });
+
+describe('the dead-letter index', () => {
+  const config = loadCoordinatorConfig({ TOPIC_PARTITIONS: '1' });
+  let transport: InMemoryTransport;
+  let consumers: CoordinatorConsumers | undefined;
+
+  afterEach(async () => {
+    await consumers?.stop();
+    await transport.close();
+  });
+
+  /** The topics of starts, replies and `participants`' commands, with their dead-letter topics. */
+  async function createTopics(participants: string[], except: string[] = []): Promise<void> {
+    const names = [topics.start, topics.replies, ...participants.map((p) => topics.commands(p))];
+    await transport.administrator.ensureTopics(
+      names
+        .flatMap((topic) => [topic, topics.deadLetter(topic)])
+        .filter((topic) => !except.includes(topic))
+        .map((topic) => ({ topic, partitions: 1 })),
+    );
+  }
+
+  /** Starts `consumers`; true once start resolved, the error if it rejected. */
+  function starting(subject: CoordinatorConsumers) {
+    const outcome: { started: boolean; error?: unknown } = { started: false };
+    subject.start().then(
+      () => (outcome.started = true),
+      (error: unknown) => (outcome.error = error),
+    );
+    return outcome;
+  }
+
+  it('never holds readiness: start resolves and problem() is undefined while it cannot join its group', async () => {
+    transport = new InMemoryTransport();
+    await createTopics(['payment']);
+    const { transport: scripted, made: index } = scriptedIndexConsumers(transport);
+    consumers = consumersOn(scripted, config, {
+      ...hotPathParts(),
+      registry: registryOf(['payment']),
+    });
+
+    const start = starting(consumers);
+    await until(() => start.started);
+
+    expect(consumers.problem()).toBeUndefined(); // readiness up, and the timers may start
+    expect(consumers.deafToReplies()).toBe(false);
+    await until(() => index.length === 1);
+    expect(consumers.deadLetterIndexStatus()).toEqual({
+      member: false,
+      topics: ['payment.commands.dlq', 'saga.replies.dlq', 'saga.start.dlq'],
+      leftOut: [],
+    });
+  });
+
+  it('never takes readiness down when it crashes after its join, and says it is out of its group', async () => {
+    transport = new InMemoryTransport();
+    await createTopics(['payment']);
+    const { transport: scripted, made: index } = scriptedIndexConsumers(transport);
+    consumers = consumersOn(scripted, config, {
+      ...hotPathParts(),
+      registry: registryOf(['payment']),
+    });
+    const start = starting(consumers);
+    await until(() => index.length === 1);
+    index[0]!.join();
+    await until(() => start.started);
+
+    index[0]!.crash(); // its supervisor restarts it, and it keeps failing
+
+    expect(consumers.problem()).toBeUndefined();
+    expect(consumers.deadLetterIndexStatus().member).toBe(false);
+    index[0]!.join(); // back in its group
+    expect(consumers.deadLetterIndexStatus().member).toBe(true);
+  });
+
+  it('indexes the dead-letter topics that exist, leaves out a missing one, and reads it once it is back', async () => {
+    transport = new InMemoryTransport();
+    const missing = topics.deadLetter(topics.commands('payment'));
+    await createTopics(['payment'], [missing]);
+    const { database, indexed } = recordingDatabase();
+    consumers = consumersOn(transport, config, {
+      ...hotPathParts(),
+      registry: registryOf(['payment']),
+      database,
+    });
+
+    const start = starting(consumers);
+    await until(() => start.started || start.error !== undefined);
+
+    expect(start.error).toBeUndefined();
+    expect(consumers.problem()).toBeUndefined();
+    await publishDeadLetter(transport, topics.deadLetter(topics.start));
+    await until(() => indexed.includes('saga.start.dlq'));
+    expect(consumers.deadLetterIndexStatus()).toEqual({
+      member: true,
+      topics: ['saga.replies.dlq', 'saga.start.dlq'],
+      leftOut: [missing],
+    });
+
+    await transport.administrator.ensureTopics([{ topic: missing, partitions: 1 }]);
+    await consumers.followParticipants(); // as its periodic look does
+    await publishDeadLetter(transport, missing);
+
+    await until(() => indexed.includes(missing));
+    expect(consumers.deadLetterIndexStatus()).toEqual({
+      member: true,
+      topics: [missing, 'saga.replies.dlq', 'saga.start.dlq'],
+      leftOut: [],
+    });
+    expect(consumers.problem()).toBeUndefined();
+  });
+});
+
+/** Publishes one dead letter, as a consumer that refused a message of its topic would. */
+async function publishDeadLetter(transport: InMemoryTransport, topic: string): Promise<void> {
+  await transport.publisher.publish([
+    { topic, key: 'k', headers: { 'dlq-reason': 'refused' }, value: '{}' },
+  ]);
+}
 
 /** Lets every queued callback and timer of the in-memory transport run. */
 async function settle(): Promise<void> {

@@ -1,5 +1,4 @@
 import { Logger } from '@nestjs/common';
-import { describeError } from '#errors';
 import { type Database, dataErrorReason } from '#postgres';
 import type { TopicNames } from '#contracts';
 import type {
@@ -20,6 +19,10 @@ import { isolatePoison } from '../inbound/isolate-poison.js';
 import { replyBatchHandler } from '../inbound/reply-handler.js';
 import { startBatchHandler } from '../inbound/start-handler.js';
 import type { ConsumerTuning, MessageTransport } from '#messaging';
+import {
+  DeadLetterIndexConsumer,
+  type DeadLetterIndexStatus,
+} from './dead-letter-index-consumer.js';
 import { consumerTimingMetrics } from '../observability/consumer-timing-metrics.js';
 import { countingDeadLetters } from '../observability/dead-letter-metrics.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -67,26 +70,33 @@ export interface CoordinatorConsumersParts {
 /**
  * The coordinator's consumers: `saga.replies` and `saga.start` into the decisions, and the
  * dead-letter topics into their index. The start consumer pauses while sagas in flight are at
- * their cap, and while the replies not yet decided are many (RepliesFirst). Knows whether they
- * have joined their groups and are members now.
+ * their cap, and while the replies not yet decided are many (RepliesFirst). Knows whether the
+ * start and reply consumers have joined their groups and are members now: they alone gate
+ * readiness and the timers. The dead-letter index is best effort (DeadLetterIndexConsumer): a
+ * dead-letter topic deleted or hidden from the coordinator must not take every instance out.
  */
 export class CoordinatorConsumers {
   // The runtime's log context, which these messages have always had.
   private readonly logger = new Logger('CoordinatorRuntime');
+  /** The start and reply consumers. */
   private readonly consumers: MessageConsumer[] = [];
   private startConsumer: MessageConsumer | undefined;
   private replyConsumer: MessageConsumer | undefined;
-  /** The dead-letter index's consumer and the topics it reads, once it has started. */
-  private deadLetterIndex: { consumer: MessageConsumer; topics: string[] } | undefined;
-  /** Re-subscriptions of the dead-letter index, one after another. */
-  private following: Promise<void> = Promise.resolve();
+  private readonly deadLetterIndex: DeadLetterIndexConsumer;
   private joined = false;
-  private stopped = false;
   /** Where each start's and reply's time went (their consumers' onChunk). */
   private readonly timings: (report: ChunkReport) => void;
 
   constructor(private readonly parts: CoordinatorConsumersParts) {
     this.timings = consumerTimingMetrics(parts.metrics.registry);
+    const { config, topics, registry, database, deadLetterSealer } = parts;
+    // One group across instances, so each dead letter is indexed once.
+    this.deadLetterIndex = new DeadLetterIndexConsumer({
+      transport: parts.transport,
+      groupId: `${config.consumerGroup}.${config.topicPrefix}dead-letters`,
+      wantedTopics: () => deadLetterTopicsToIndex(topics, registry.participants()),
+      handleBatch: deadLetterIndexer(database, deadLetterSealer),
+    });
     parts.admission.onChange((full) => this.onAdmissionChange(full));
     parts.repliesFirst.onChange((behind) => {
       // Debug only: past saturation this flips every few hundred replies.
@@ -97,12 +107,16 @@ export class CoordinatorConsumers {
     });
   }
 
-  /** Starts every consumer; settles once all have joined their groups (or one failed to). */
+  /**
+   * Starts every consumer; settles once the start and reply consumers have joined their groups
+   * (or one failed to). The dead-letter index starts beside them and is not waited for.
+   */
   async start(): Promise<void> {
     const { config, decisions, sensitive, topics } = this.parts;
     // A start's dead letter keeps its sensitive input fields redacted, whoever refuses it.
     const redactStart = (message: IncomingMessage) =>
       message.value === null ? undefined : sensitive.redactStart(message.value);
+    this.deadLetterIndex.start();
     await Promise.all([
       this.consume(
         topics.replies,
@@ -129,14 +143,14 @@ export class CoordinatorConsumers {
         undefined,
         redactStart,
       ),
-      this.indexDeadLetters(),
     ]);
     this.joined = true;
   }
 
   /**
-   * Why the consumers do not consume now, safe to show in readiness: `joining their groups`
-   * before every first join, `rejoining after a crash: N of M consumer(s)` while one restarts.
+   * Why the start and reply consumers do not consume now, safe to show in readiness: `joining
+   * their groups` before their first joins, `rejoining after a crash: N of M consumer(s)` while
+   * one restarts. The dead-letter index never counts here (see deadLetterIndexStatus).
    */
   problem(): string | undefined {
     if (!this.joined) return 'joining their groups';
@@ -160,25 +174,28 @@ export class CoordinatorConsumers {
     }));
   }
 
+  /** Whether the dead-letter index is in its group, what it reads and what it leaves out. */
+  deadLetterIndexStatus(): DeadLetterIndexStatus {
+    return this.deadLetterIndex.status();
+  }
+
   /**
    * Reads the dead-letter topics of the participants registered since it started (a definition
-   * registered at runtime): the index's consumer leaves its group and joins again with them.
-   * Safe to call at any time; a call before the index has started, or after stop, does nothing.
+   * registered at runtime), and those that are back after they went missing: the index's
+   * consumer leaves its group and joins again with them. Resolves once it has looked (never
+   * rejects); safe to call at any time; a call before the index has started, or after stop,
+   * does nothing.
    */
-  followParticipants(): void {
-    this.following = this.following
-      .then(() => this.resubscribeDeadLetters())
-      .catch((error: unknown) =>
-        this.logger.warn(
-          `the dead-letter index could not follow the definitions: ${describeError(error)}`,
-        ),
-      );
+  followParticipants(): Promise<void> {
+    return this.deadLetterIndex.recheck();
   }
 
   /** Stops every consumer after its batch in hand. Idempotent. */
   async stop(): Promise<void> {
-    this.stopped = true;
-    await Promise.all(this.consumers.splice(0).map((consumer) => consumer.stop()));
+    await Promise.all([
+      this.deadLetterIndex.stop(),
+      ...this.consumers.splice(0).map((consumer) => consumer.stop()),
+    ]);
   }
 
   /** Starts: every partition at once, merged, each with its share of the start chunk. */
@@ -255,34 +272,5 @@ export class CoordinatorConsumers {
   private applyStartFlow(): void {
     if (this.startsWait()) this.startConsumer?.pause();
     else this.startConsumer?.resume();
-  }
-
-  /** Records what lands in the dead-letter topics; one group, so each record once across instances. */
-  private async indexDeadLetters(): Promise<void> {
-    const { config, transport, topics, registry, database, deadLetterSealer } = this.parts;
-    const consumer = transport.createConsumer();
-    const indexed = deadLetterTopicsToIndex(topics, registry.participants());
-    this.consumers.push(consumer);
-    this.deadLetterIndex = { consumer, topics: indexed };
-    await consumer.start({
-      groupId: `${config.consumerGroup}.${config.topicPrefix}dead-letters`,
-      topics: indexed,
-      handleBatch: deadLetterIndexer(database, deadLetterSealer),
-    });
-    // What was registered while it joined.
-    this.followParticipants();
-  }
-
-  private async resubscribeDeadLetters(): Promise<void> {
-    const index = this.deadLetterIndex;
-    if (index === undefined || this.stopped) return;
-    const { topics, registry } = this.parts;
-    const wanted = deadLetterTopicsToIndex(topics, registry.participants());
-    if (wanted.join() === index.topics.join()) return;
-    const at = this.consumers.indexOf(index.consumer);
-    if (at >= 0) this.consumers.splice(at, 1);
-    await index.consumer.stop();
-    if (this.stopped) return;
-    await this.indexDeadLetters();
   }
 }

@@ -69,7 +69,8 @@ export interface CoordinatorRuntimeParts {
 /**
  * Starts and stops the coordinator's moving parts, in order: the database (migrated), the
  * topics, the outbox relay, the retention loop, the capacity monitor, the consumers of
- * `saga.start`, `saga.replies` and the dead-letter topics, then the timer poller. Stop runs in
+ * `saga.start`, `saga.replies` and (best effort, waited for by nothing) the dead-letter topics,
+ * then the timer poller. Stop runs in
  * reverse: take no new work, finish the transaction in hand, publish what is committed. Built by
  * the core module (coordinator-core.module.ts); `createCoordinatorRuntime` gives one alone.
  */
@@ -107,7 +108,7 @@ export class CoordinatorRuntime {
     this.metrics = parts.metrics;
     this.retention = parts.retention;
     // A participant registered at runtime has its dead letters indexed from then on.
-    parts.definitions.onAdopted(() => parts.consumers.followParticipants());
+    parts.definitions.onAdopted(() => void parts.consumers.followParticipants());
   }
 
   /** The topics the coordinator reads and writes, each with its dead-letter topic. */
@@ -127,10 +128,12 @@ export class CoordinatorRuntime {
 
   /**
    * Connects, migrates, creates the topics, starts the outbox relay, and starts consuming. The
-   * timers start only once the consumers have joined their groups: after a crash a join waits
-   * out the dead member's session, and timers firing meanwhile would time out steps whose
-   * replies sit unread on the topic. `waitForConsumers: false` resolves before the joins (the
-   * HTTP server can listen meanwhile); `consuming` tells when they are done.
+   * timers start only once the start and reply consumers have joined their groups: after a
+   * crash a join waits out the dead member's session, and timers firing meanwhile would time out
+   * steps whose replies sit unread on the topic. The dead-letter index is not waited for: a
+   * dead-letter topic it cannot read must not hold every saga's timers. `waitForConsumers:
+   * false` resolves before the joins (the HTTP server can listen meanwhile); `consuming` tells
+   * when they are done.
    */
   async start(options: { waitForConsumers?: boolean } = {}): Promise<void> {
     const { config, relay, capacity, consumers, timers } = this.parts;
@@ -247,14 +250,18 @@ export class CoordinatorRuntime {
     if (options.waitForConsumers ?? true) await this.consuming;
   }
 
-  /** True once the consumers have joined their groups (and the timers run), and are members now. */
+  /**
+   * True once the start and reply consumers have joined their groups (and the timers run), and
+   * are members now.
+   */
   isConsuming(): boolean {
     return this.consumerProblem() === undefined;
   }
 
   /**
-   * Why the consumers do not consume now, safe to show in readiness: `joining their groups`
-   * before every first join, `rejoining after a crash: N of M consumer(s)` while one restarts.
+   * Why the start and reply consumers do not consume now, safe to show in readiness: `joining
+   * their groups` before their first joins, `rejoining after a crash: N of M consumer(s)` while
+   * one restarts. The dead-letter index never counts (CoordinatorConsumers.deadLetterIndexStatus).
    */
   consumerProblem(): string | undefined {
     return this.parts.consumers.problem();

@@ -4,6 +4,7 @@ import type { CoordinatorConfig } from '../config/coordinator-config.js';
 import { kafkaSecurityOptions } from '#messaging';
 import { registerConsumerLagMetrics } from '../observability/consumer-lag-metrics.js';
 import { registerDatabaseMetrics } from '../observability/database-metrics.js';
+import { registerDeadLetterIndexMetrics } from '../observability/dead-letter-index-metrics.js';
 import type { Metrics } from '../observability/metrics.js';
 import { registerResilienceMetrics } from '../observability/resilience-metrics.js';
 import type { CommandGate } from '../resilience/command-gate.js';
@@ -27,8 +28,8 @@ export interface GaugeSources {
 
 /**
  * The runtime's metrics on the registry: the database's (sagas, outbox), resilience (breakers,
- * caps, stuck sagas) and, on a configured Kafka, the consumer lag, whose admin client `close`
- * disconnects.
+ * caps, stuck sagas), the dead-letter index's state and, on a configured Kafka, the consumer
+ * lag, whose admin client `close` disconnects.
  */
 export class RuntimeGauges {
   private readonly closeLag: () => Promise<void> = async () => undefined;
@@ -45,6 +46,9 @@ export class RuntimeGauges {
       ...sources,
       stuckAfterMs: config.stuckAfterMs,
     });
+    registerDeadLetterIndexMetrics(metrics.registry, () =>
+      sources.consumers.deadLetterIndexStatus(),
+    );
     if (config.kafkaBrokers && options.consumerLag) {
       this.closeLag = registerConsumerLagMetrics(
         metrics.registry,

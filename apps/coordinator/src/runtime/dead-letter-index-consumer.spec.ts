@@ -1,0 +1,147 @@
+import { jest } from '@jest/globals';
+import { Logger } from '@nestjs/common';
+import type { MessageTransport } from '#messaging';
+import type { MessageConsumer, TopicAdministrator } from '#saga-core';
+import { Metrics } from '../observability/metrics.js';
+import { registerDeadLetterIndexMetrics } from '../observability/dead-letter-index-metrics.js';
+import { DeadLetterIndexConsumer } from './dead-letter-index-consumer.js';
+
+const WANTED = ['payment.commands.dlq', 'saga.replies.dlq', 'saga.start.dlq'];
+
+/**
+ * A transport whose consumers join only when the test says, and whose broker has the topics of
+ * `existing`; `consumers` lists what was made, in order.
+ */
+function scriptedTransport(existing: Set<string>) {
+  const consumers: { topics: string[]; member: boolean; stopped: boolean }[] = [];
+  const administrator = {
+    missingTopics: async (topics: readonly string[]) => topics.filter((t) => !existing.has(t)),
+  } as TopicAdministrator;
+  const transport = {
+    administrator,
+    createConsumer: (): MessageConsumer => {
+      const made = { topics: [] as string[], member: false, stopped: false };
+      consumers.push(made);
+      return {
+        start: async (options) => void (made.topics = [...options.topics]),
+        pause: () => undefined,
+        resume: () => undefined,
+        isMember: () => made.member && !made.stopped,
+        stop: async () => void (made.stopped = true),
+      };
+    },
+  } as unknown as MessageTransport;
+  return { transport, consumers };
+}
+
+describe('the dead-letter index consumer', () => {
+  let index: DeadLetterIndexConsumer | undefined;
+  const warnings: string[] = [];
+  const notes: string[] = [];
+
+  beforeEach(() => {
+    warnings.length = 0;
+    notes.length = 0;
+    jest.spyOn(Logger.prototype, 'warn').mockImplementation((message: unknown) => {
+      warnings.push(String(message));
+    });
+    jest.spyOn(Logger.prototype, 'log').mockImplementation((message: unknown) => {
+      notes.push(String(message));
+    });
+  });
+
+  afterEach(async () => {
+    await index?.stop();
+    jest.restoreAllMocks();
+  });
+
+  function indexOn(transport: MessageTransport): DeadLetterIndexConsumer {
+    return new DeadLetterIndexConsumer({
+      transport,
+      groupId: 'saga-coordinator.dead-letters',
+      wantedTopics: () => WANTED,
+      handleBatch: async () => ({ deadLetters: [] }),
+      recheckMs: 3_600_000, // the test looks itself
+    });
+  }
+
+  it('warns once while it stays out of its group, restarts nothing, and says once when it is back', async () => {
+    const { transport, consumers } = scriptedTransport(new Set(WANTED));
+    index = indexOn(transport);
+    index.start();
+    for (let look = 0; look < 5; look++) await index.recheck();
+
+    expect(consumers).toHaveLength(1); // its own supervisor restarts it, not the index
+    expect(warnings.filter((w) => w.includes('out of its consumer group'))).toHaveLength(1);
+
+    consumers[0]!.member = true;
+    await index.recheck();
+    await index.recheck();
+
+    expect(notes.filter((n) => n.includes('back in its consumer group'))).toHaveLength(1);
+    expect(index.status()).toEqual({ member: true, topics: WANTED, leftOut: [] });
+  });
+
+  it('reads the topics left after one is deleted, warns once, and reads it again once it is back', async () => {
+    const existing = new Set(WANTED);
+    const { transport, consumers } = scriptedTransport(existing);
+    index = indexOn(transport);
+    index.start();
+    await index.recheck();
+    consumers[0]!.member = true;
+    const metrics = new Metrics({ defaultMetrics: false });
+    registerDeadLetterIndexMetrics(metrics.registry, () => index!.status());
+
+    existing.delete('payment.commands.dlq');
+    consumers[0]!.member = false; // its consumer crashed on the deleted topic
+    for (let look = 0; look < 3; look++) await index.recheck();
+
+    expect(consumers.map((c) => [c.topics, c.stopped])).toEqual([
+      [WANTED, true],
+      [['saga.replies.dlq', 'saga.start.dlq'], false],
+    ]);
+    expect(warnings.filter((w) => w.includes('leaves out'))).toEqual([
+      expect.stringContaining('payment.commands.dlq'),
+    ]);
+    expect(await metrics.registry.getSingleMetricAsString('saga_dead_letter_index_up')).toContain(
+      'saga_dead_letter_index_up 0',
+    );
+    expect(
+      await metrics.registry.getSingleMetricAsString('saga_dead_letter_topics_left_out'),
+    ).toContain('saga_dead_letter_topics_left_out 1');
+
+    consumers[1]!.member = true;
+    existing.add('payment.commands.dlq');
+    await index.recheck();
+
+    expect(consumers.map((c) => c.stopped)).toEqual([true, true, false]);
+    expect(consumers[2]!.topics).toEqual(WANTED);
+    consumers[2]!.member = true;
+    expect(index.status()).toEqual({ member: true, topics: WANTED, leftOut: [] });
+    expect(notes).toContain('the dead-letter index reads every dead-letter topic again');
+    expect(
+      await metrics.registry.getSingleMetricAsString('saga_dead_letter_topics_left_out'),
+    ).toContain('saga_dead_letter_topics_left_out 0');
+  });
+
+  it('runs no consumer while none of its topics exists, and asks nothing once all are read', async () => {
+    const existing = new Set<string>();
+    const { transport, consumers } = scriptedTransport(existing);
+    const asked = jest.spyOn(transport.administrator, 'missingTopics');
+    index = indexOn(transport);
+    index.start();
+    await index.recheck();
+
+    expect(consumers).toEqual([]);
+    expect(index.status()).toEqual({ member: false, topics: [], leftOut: WANTED });
+
+    WANTED.forEach((topic) => existing.add(topic));
+    await index.recheck();
+    consumers[0]!.member = true;
+    asked.mockClear();
+    await index.recheck();
+
+    expect(asked).not.toHaveBeenCalled();
+    expect(index.status()).toEqual({ member: true, topics: WANTED, leftOut: [] });
+  });
+});
