@@ -11,6 +11,7 @@ import type { Database } from '#postgres';
 import { parse, stringify } from 'yaml';
 import { registerConsumerLagMetrics } from '../../apps/coordinator/src/observability/consumer-lag-metrics.js';
 import { registerDatabaseMetrics } from '../../apps/coordinator/src/observability/database-metrics.js';
+import { registerDeadLetterIndexMetrics } from '../../apps/coordinator/src/observability/dead-letter-index-metrics.js';
 import { countingDeadLetters } from '../../apps/coordinator/src/observability/dead-letter-metrics.js';
 import { registerDependencyMetrics } from '../../apps/coordinator/src/observability/dependency-metrics.js';
 import { rampRollbackCounter } from '../../apps/coordinator/src/observability/definition-metrics.js';
@@ -127,6 +128,7 @@ async function exposedMetricNames(): Promise<Set<string>> {
   rampRollbackCounter(registry);
   registerDependencyMetrics(registry, []);
   retentionMetrics(registry);
+  registerDeadLetterIndexMetrics(registry, () => ({ member: true, leftOut: [] }));
   return new Set(
     registry.getMetricsAsArray().flatMap(({ name, type }) => {
       if (String(type) === 'histogram') return [`${name}_bucket`, `${name}_sum`, `${name}_count`];
@@ -146,6 +148,7 @@ describe('the Prometheus alert rules', () => {
         'SagaCoordinatorAbsent',
         'SagaCoordinatorDown',
         'SagaDatabaseUnreachable',
+        'SagaDeadLetterIndexDown',
         'SagaDeadLettersGrowing',
         'SagaErrorRateHigh',
         'SagaIdle',
