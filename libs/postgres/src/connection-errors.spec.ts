@@ -25,6 +25,21 @@ describe('the connection errors', () => {
     }
   });
 
+  it('counts a host name that does not resolve, or a network that cannot be reached, as a loss (nothing was sent)', () => {
+    for (const [message, code] of [
+      ['getaddrinfo EAI_AGAIN db', 'EAI_AGAIN'],
+      ['getaddrinfo ENOTFOUND db', 'ENOTFOUND'],
+      ['connect ENETUNREACH 10.0.0.5:5432', 'ENETUNREACH'],
+      ['connect ENETDOWN 10.0.0.5:5432', 'ENETDOWN'],
+      ['connect EHOSTDOWN 10.0.0.5:5432', 'EHOSTDOWN'],
+      ['read ECONNABORTED', 'ECONNABORTED'],
+    ] as const) {
+      const error = Object.assign(withCode(message, code), { syscall: 'getaddrinfo' });
+      expect(isConnectionLoss(error)).toBe(true);
+      expect(isDatabaseUnavailable(fromTypeorm(error))).toBe(true);
+    }
+  });
+
   it('counts timeouts as unavailable, not as a loss to retry at once', () => {
     for (const error of [
       new DatabaseTimeoutError('the database did not answer within 35000 ms'),

@@ -25,7 +25,23 @@ const CONNECT_TIMEOUT_MESSAGES = [
   'timeout exceeded when trying to connect',
   'Connection terminated due to connection timeout',
 ];
-const LOST_ERRNOS = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH']);
+/**
+ * Socket and name-resolution errors: the connection died or could not be made (a host name that
+ * does not resolve during a failover, a network down), so nothing of the transaction was sent.
+ */
+const LOST_ERRNOS = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'EHOSTDOWN',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
 /** The server gave up on a statement or a lock: busy, not broken. */
 const TIMEOUT_SQLSTATES = new Set(['57014', '55P03']);
 /** Class 53, insufficient resources (too many connections, disk full, out of memory). */
