@@ -3,7 +3,7 @@ import type { BulkOperation, BulkPreview } from './api-views.js';
 import { flag, requiredText, textOption, wholeNumberOption } from './command-options.js';
 import type { CommandCall, CommandSpec } from './command-spec.js';
 import { CliError, EXIT, UsageError, type ExitCode } from './exit-codes.js';
-import { formatFields, formatTable, prettyJson, shortTime } from './output-format.js';
+import { formatFields, formatTable, oneLine, prettyJson, shortTime } from './output-format.js';
 import { noteMorePages, readPages, type Page } from './paging.js';
 
 /** How often `--wait` reads an operation's progress. */
@@ -74,7 +74,7 @@ async function waitForEnd(call: CommandCall, started: BulkOperation): Promise<Ex
     if (maxWaitMs !== undefined && waited >= maxWaitMs) {
       throw new CliError(
         EXIT.unavailable,
-        `bulk operation ${operation.operationId} has not ended within --max-wait ${maxWaitMs} ms ` +
+        `bulk operation ${oneLine(operation.operationId)} has not ended within --max-wait ${maxWaitMs} ms ` +
           `(${done} of ${operation.matched} done); it goes on in the coordinator`,
       );
     }
@@ -168,10 +168,10 @@ export const BULK_COMMANDS: readonly CommandSpec[] = [list, get, stop];
 
 function previewText(preview: BulkPreview): string {
   const statuses = Object.entries(preview.byStatus)
-    .map(([status, count]) => `${status} ${count}`)
+    .map(([status, count]) => `${oneLine(status)} ${count}`)
     .join(', ');
   const lines = [
-    `dry run: ${preview.action} would act on ${preview.matched} saga(s); nothing was changed`,
+    `dry run: ${oneLine(preview.action)} would act on ${preview.matched} saga(s); nothing was changed`,
     `the query selects: ${statuses === '' ? 'no saga' : statuses}`,
     `to act on these only: the same command without --dry-run, with --max-matched ${preview.matched}`,
   ];
@@ -194,9 +194,10 @@ function previewText(preview: BulkPreview): string {
 }
 
 function startedText(operation: BulkOperation): string {
+  const id = oneLine(operation.operationId);
   return (
-    `bulk operation ${operation.operationId}: ${operation.action} of ${operation.matched} saga(s) ` +
-    `started (sagactl bulk get ${operation.operationId} --wait)`
+    `bulk operation ${id}: ${oneLine(operation.action)} of ${operation.matched} saga(s) ` +
+    `started (sagactl bulk get ${id} --wait)`
   );
 }
 

@@ -3,7 +3,7 @@ import type { BulkReplayAnswer, DeadLetter } from './api-views.js';
 import { flag, textOption, wholeNumberOption } from './command-options.js';
 import type { CommandSpec } from './command-spec.js';
 import { EXIT, UsageError } from './exit-codes.js';
-import { formatFields, formatTable, prettyJson, shortTime } from './output-format.js';
+import { formatFields, formatTable, oneLine, prettyJson, shortTime } from './output-format.js';
 import { noteMorePages, readPages, type Page } from './paging.js';
 
 /** `sagactl dlq list`: `GET /dead-letters`, newest first (the `operate` role). */
@@ -88,7 +88,7 @@ const replay: CommandSpec = {
       call.io.print(
         call.output === 'json'
           ? prettyJson(body)
-          : `replayed dead letter ${body.id} to ${body.originalTopic} (replays: ${body.replayCount})`,
+          : `replayed dead letter ${oneLine(body.id)} to ${oneLine(body.originalTopic)} (replays: ${body.replayCount})`,
       );
       return EXIT.ok;
     }
@@ -98,12 +98,12 @@ const replay: CommandSpec = {
     if (call.output === 'json') {
       call.io.print(prettyJson(body));
     } else {
-      const ids = body.replayed.length === 0 ? '' : `: ${body.replayed.join(', ')}`;
+      const ids = body.replayed.length === 0 ? '' : `: ${oneLine(body.replayed.join(', '))}`;
       call.io.print(`replayed ${body.replayed.length} dead letter(s)${ids}`);
       if (body.more) call.io.print('more wait: run it again');
       if (body.unopenable !== undefined && body.unopenable.length > 0) {
         call.io.print(
-          `left ${body.unopenable.length} whose sealed value does not open (restore its key to the keyring): ${body.unopenable.join(', ')}`,
+          `left ${body.unopenable.length} whose sealed value does not open (restore its key to the keyring): ${oneLine(body.unopenable.join(', '))}`,
         );
       }
     }

@@ -9,7 +9,7 @@ import {
 } from './command-options.js';
 import type { CommandCall, CommandSpec } from './command-spec.js';
 import { EXIT, UsageError } from './exit-codes.js';
-import { formatFields, formatTable, prettyJson, shortTime } from './output-format.js';
+import { formatFields, formatTable, oneLine, prettyJson, shortTime } from './output-format.js';
 
 /** `sagactl defs list`: `GET /saga-definitions`. */
 const list: CommandSpec = {
@@ -208,7 +208,7 @@ function routeText(route: VersionRoute): string {
   const ramp =
     route.ramp === undefined
       ? ''
-      : `, version ${route.ramp.version} ramped to ${route.ramp.percent}% since ${shortTime(route.ramp.since)}`;
+      : `, version ${route.ramp.version} ramped to ${route.ramp.percent}% since ${oneLine(shortTime(route.ramp.since))}`;
   return `active version ${route.active}${ramp} (revision ${route.revision})`;
 }
 

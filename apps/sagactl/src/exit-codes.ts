@@ -31,6 +31,11 @@ export const EXIT = {
   bulkRefused: 9,
   /** `--wait` on a bulk operation: it was stopped before it acted on every saga. */
   bulkStopped: 10,
+  /**
+   * The reader of stdout went away (EPIPE: `| head`) before all was written: 128 + SIGPIPE, as
+   * a shell reports a command a closed pipe ended. Never 0, which `watch` says for completed.
+   */
+  outputClosed: 141,
 } as const;
 
 /** One of {@link EXIT}. */

@@ -8,7 +8,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { exitWhenOutputCloses } from './closed-output.js';
 import { runSagactl } from './sagactl.js';
 
-// A reader that stops early (`sagactl list | head`) is no failure, and nothing to write on for.
+// A reader that stops early (`sagactl list | head`): nothing to write on for; exit 141, as a
+// shell reports a command a closed pipe ended (never 0, `watch`'s "completed").
 exitWhenOutputCloses(process.stdout, (code) => process.exit(code));
 
 process.exitCode = await runSagactl(process.argv.slice(2), {

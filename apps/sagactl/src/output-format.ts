@@ -1,5 +1,6 @@
-// How answers are shown to people: columns, labelled fields, short times. The JSON output
-// needs none of this: it is the API's answer as is.
+// How answers are shown to people: columns, labelled fields, short times, text the CLI did not
+// write made harmless to a terminal. The JSON output is the API's answer as is, but for the
+// control characters JSON.stringify leaves raw (prettyJson).
 
 /** A table's cell: text, or a value shown as text (null and undefined as `-`). */
 export type Cell = string | number | boolean | null | undefined;
@@ -39,20 +40,45 @@ export function shortTime(iso: string | null | undefined): string {
   return iso.replace(/\.\d+Z$/, 'Z');
 }
 
-/** A JSON value on one line. */
-export function compactJson(value: unknown): string {
-  return value === undefined ? '-' : JSON.stringify(value);
+/** A row of a table printed alone (`watch`): its cells as formatTable shows them, unpadded. */
+export function formatRow(cells: readonly Cell[]): string {
+  return cells.map(cellText).join('  ');
 }
 
-/** A JSON value, indented, as the JSON output prints it. */
+/** A JSON value on one line, its DEL and C1 characters escaped (see {@link prettyJson}). */
+export function compactJson(value: unknown): string {
+  return value === undefined ? '-' : escapeJsonControls(JSON.stringify(value));
+}
+
+/**
+ * A JSON value, indented, as the JSON output prints it. JSON.stringify escapes the C0 controls
+ * only: DEL and the C1 ones (U+007F to U+009F; a terminal may take U+009B for CSI) are escaped
+ * here too, as `\u009b`. The JSON stays the same value: they can stand only inside its strings.
+ */
 export function prettyJson(value: unknown): string {
-  return JSON.stringify(value, null, 2);
+  return escapeJsonControls(JSON.stringify(value ?? null, null, 2));
+}
+
+/**
+ * `text` (not the CLI's: an id, a reason, a topic) for a line of the CLI's own: on one line, its
+ * control characters shown as escapes ({@link visible}), so that it can neither drive the
+ * terminal nor forge a line of output.
+ */
+export function oneLine(text: string): string {
+  return visible(text.replace(/\s*\n\s*/g, ' '));
 }
 
 function cellText(cell: Cell): string {
   if (cell === null || cell === undefined || cell === '') return '-';
   // One line per row: a newline inside a reason would break the columns.
-  return visible(String(cell).replace(/\s*\n\s*/g, ' '));
+  return oneLine(String(cell));
+}
+
+function escapeJsonControls(json: string): string {
+  return json.replace(
+    /[\u007f-\u009f]/g,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { QueryParams } from './api-client.js';
 import type { CommandCall } from './command-spec.js';
 import { CliError, EXIT } from './exit-codes.js';
+import { oneLine } from './output-format.js';
 
 /** The most pages `--all` reads: beyond, the API is taken to be going round in circles. */
 export const MAX_PAGES = 10_000;
@@ -55,6 +56,6 @@ export async function readPages<T, P extends Page<T>>(
 /** In a table, says how to read on when more pages wait (on stderr: stdout stays the table). */
 export function noteMorePages(call: CommandCall, page: Page<unknown>): void {
   if (call.output === 'table' && page.nextCursor !== null) {
-    call.io.warn(`more: add --cursor ${page.nextCursor}, or --all for every page`);
+    call.io.warn(`more: add --cursor ${oneLine(page.nextCursor)}, or --all for every page`);
   }
 }

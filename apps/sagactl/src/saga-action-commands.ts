@@ -5,7 +5,7 @@ import { flag, requiredText, textOption, wholeNumberOption } from './command-opt
 import type { CommandCall, CommandSpec } from './command-spec.js';
 import { EXIT, UsageError, type ExitCode } from './exit-codes.js';
 import { jsonFaultPlace } from './json-fault.js';
-import { prettyJson } from './output-format.js';
+import { oneLine, prettyJson } from './output-format.js';
 
 /** `sagactl start`: `POST /sagas`; the same key and input again finds the same saga. */
 const start: CommandSpec = {
@@ -27,8 +27,8 @@ const start: CommandSpec = {
       call.output === 'json'
         ? prettyJson(answer)
         : answer.created
-          ? `started saga ${answer.sagaId}: ${answer.status}`
-          : `saga ${answer.sagaId} was started by this key before: ${answer.status}`,
+          ? `started saga ${oneLine(answer.sagaId)}: ${oneLine(answer.status)}`
+          : `saga ${oneLine(answer.sagaId)} was started by this key before: ${oneLine(answer.status)}`,
     );
     return EXIT.ok;
   },
@@ -140,7 +140,9 @@ async function act(
   const request = body === undefined ? {} : { json: body };
   const { body: answer } = await call.api.send<ActionAnswer>('POST', path, request);
   call.io.print(
-    call.output === 'json' ? prettyJson(answer) : `${done} saga ${answer.sagaId}: ${answer.status}`,
+    call.output === 'json'
+      ? prettyJson(answer)
+      : `${done} saga ${oneLine(answer.sagaId)}: ${oneLine(answer.status)}`,
   );
   return EXIT.ok;
 }

@@ -3,6 +3,7 @@ import type { AuditRecord } from './api-views.js';
 import { wholeNumberOption } from './command-options.js';
 import type { CommandSpec } from './command-spec.js';
 import { CliError, EXIT, type ExitCode } from './exit-codes.js';
+import { compactJson, formatRow } from './output-format.js';
 import { MAX_WAIT_MS } from './sagactl-config.js';
 import type { Page } from './paging.js';
 import { historyCells } from './saga-read-commands.js';
@@ -46,8 +47,9 @@ export const WATCH_COMMAND: CommandSpec = {
         const from = after;
         page = await call.api.get<Page<AuditRecord>>(path, { limit: 500, after });
         for (const record of page.items) {
+          // Escaped as `history` escapes it: the detail quotes a caller's reason.
           call.io.print(
-            call.output === 'json' ? JSON.stringify(record) : historyCells(record).join('  '),
+            call.output === 'json' ? compactJson(record) : formatRow(historyCells(record)),
           );
           after = record.seq;
           status = record.toStatus;

@@ -48,7 +48,8 @@ const EXIT_HELP = `Exit codes
   7  watch: the saga ended compensated
   8  watch: the saga is stuck
   9  bulk --wait: the operation ended, and some of its sagas were refused
-  10 bulk --wait: the operation was stopped`;
+  10 bulk --wait: the operation was stopped
+  141 the reader of stdout went away (| head) before all was written; watch: its end unseen`;
 
 /** `sagactl --help`: every command, the global options and the exit codes. */
 export function generalHelp(): string {

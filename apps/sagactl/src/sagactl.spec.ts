@@ -142,6 +142,45 @@ describe('sagactl watch', () => {
     expect(result.stderr).toContain('says more lines follow, yet gave none');
   });
 
+  it('prints audit text on one line, its control characters as escapes, as history does', async () => {
+    const forged = 'ok \u001b]52;c;AAAA\u0007\nsaga s-1 is completed';
+    const line = {
+      ...audit('1', 'running'),
+      eventType: 'cancel',
+      stepId: null,
+      applied: true,
+      actor: 'op\u009b2J',
+      detail: forged,
+    };
+    const page = (record: object) => ({ body: { items: [record], nextCursor: null } });
+    const result = await run(
+      ['watch', 's-1', '-o', 'table'],
+      [page(line), page({ ...audit('2', 'completed'), detail: 'done' })],
+    );
+    expect(result.code).toBe(0);
+    // eslint-disable-next-line no-control-regex
+    expect(result.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+    const lines = result.stdout.split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toBe(
+      '2026-12-04T04:00:00Z  cancel  running  -  op\\x9b2J  ok \\x1b]52;c;AAAA\\x07 saga s-1 is completed',
+    );
+    expect(lines[2]).toBe('saga s-1 is completed');
+  });
+
+  it('prints JSON lines with C1 characters escaped, still the same JSON', async () => {
+    const line = { ...audit('1', 'completed'), detail: 'a\u009b2Jb\u0085c\u007f' };
+    const result = await run(
+      ['watch', 's-1', '-o', 'json'],
+      [{ body: { items: [line], nextCursor: null } }],
+    );
+    expect(result.code).toBe(0);
+    // eslint-disable-next-line no-control-regex
+    expect(result.stdout).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
+    expect(result.stdout).toContain('a\\u009b2Jb\\u0085c\\u007f');
+    expect(JSON.parse(result.stdout)).toEqual(line);
+  });
+
   it('refuses an --interval or a --timeout over an hour (exit 2)', async () => {
     const interval = await run(['watch', 's-1', '--interval', '3600001'], []);
     expect(interval.code).toBe(2);
@@ -355,6 +394,48 @@ describe('sagactl, text it did not write', () => {
     );
     expect(refused.stderr).toContain('\\x1b[2J');
     expect(refused.stderr).not.toContain('\u001b');
+  });
+
+  it("keeps the API's text on its own line, without control characters, in every line it writes", async () => {
+    const spoof = 'x\u001b[2J\u0007\nsaga s-1 is completed';
+    // eslint-disable-next-line no-control-regex
+    const raw = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
+    const replayed = await run(
+      ['dlq', 'replay', 'd-1', '-o', 'table'],
+      [{ body: { id: 'd-1', originalTopic: spoof, replayCount: 1 } }],
+    );
+    expect(replayed.stdout).toBe(
+      'replayed dead letter d-1 to x\\x1b[2J\\x07 saga s-1 is completed (replays: 1)',
+    );
+    const pending = await run(
+      ['dlq', 'replay', '--pending', '-o', 'table'],
+      [{ body: { replayed: [spoof], more: false, unopenable: [spoof] } }],
+    );
+    expect(pending.stdout.split('\n')).toHaveLength(2);
+    expect(pending.stdout).not.toMatch(raw);
+    const cancelled = await run(
+      ['cancel', 's-1', '--reason', 'r', '-o', 'table'],
+      [{ body: { sagaId: 's-1', status: spoof } }],
+    );
+    expect(cancelled.stdout.split('\n')).toHaveLength(1);
+    expect(cancelled.stdout).not.toMatch(raw);
+    const paged = await run(['list', '-o', 'table'], [{ body: { items: [], nextCursor: spoof } }]);
+    expect(paged.stderr.split('\n')).toHaveLength(1);
+    expect(paged.stderr).not.toMatch(raw);
+    const refused = await run(
+      ['get', 's-1'],
+      [{ status: 404, body: { statusCode: 404, message: spoof } }],
+    );
+    expect(refused.stderr).toBe('error: not found (404): x\\x1b[2J\\x07 saga s-1 is completed');
+  });
+
+  it('escapes the C1 characters JSON.stringify leaves raw, in the JSON output too', async () => {
+    const saga = { sagaId: 's-1', reason: 'a\u009b2J\u0085b' };
+    const json = await run(['get', 's-1', '-o', 'json'], [{ body: saga }]);
+    // eslint-disable-next-line no-control-regex
+    expect(json.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+    expect(json.stdout).toContain('a\\u009b2J\\u0085b');
+    expect(JSON.parse(json.stdout)).toEqual(saga);
   });
 
   it('says where --input is not JSON without quoting it back', async () => {

@@ -2,7 +2,7 @@ import { ApiClient } from './api-client.js';
 import { readCommandLine } from './command-line.js';
 import { usageOf, type CliIo, type OptionValues, type OutputFormat } from './command-spec.js';
 import { CliError, EXIT, UsageError } from './exit-codes.js';
-import { visible } from './output-format.js';
+import { oneLine } from './output-format.js';
 import { resolveConnection } from './sagactl-config.js';
 import { COMMANDS, commandHelp, generalHelp } from './sagactl-commands.js';
 
@@ -44,7 +44,8 @@ export async function runSagactl(argv: readonly string[], host: SagactlHost): Pr
     });
     const verbose = line.options.verbose === true;
     const api = new ApiClient(connection, {
-      ...(verbose ? { trace: (entry: string) => io.warn(entry) } : {}),
+      // The entries quote the answer's status text: the server's words.
+      ...(verbose ? { trace: (entry: string) => io.warn(oneLine(entry)) } : {}),
       sleep: (ms) => io.sleep(ms),
       ...(host.fetch === undefined ? {} : { fetch: host.fetch }),
     });
@@ -68,14 +69,15 @@ function text(value: string | boolean | undefined): string | undefined {
 
 /** Prints a failure on stderr; the exit code it maps to. */
 function report(error: unknown, io: CliIo): number {
-  // Messages may carry the API's words and what it quotes: shown without control characters.
+  // Messages may carry the API's words and what it quotes: each on one line, without control
+  // characters.
   if (error instanceof CliError) {
-    io.warn(`error: ${visible(error.message)}`);
-    for (const detail of error.details) io.warn(`  ${visible(detail)}`);
+    io.warn(`error: ${oneLine(error.message)}`);
+    for (const detail of error.details) io.warn(`  ${oneLine(detail)}`);
     if (error instanceof UsageError && error.usage !== undefined) io.warn(error.usage);
     return error.exitCode;
   }
   // A fault of the CLI itself: said plainly, exit 1.
-  io.warn(`error: ${visible(error instanceof Error ? error.message : String(error))}`);
+  io.warn(`error: ${oneLine(error instanceof Error ? error.message : String(error))}`);
   return EXIT.failed;
 }
