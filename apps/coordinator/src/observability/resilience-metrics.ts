@@ -113,7 +113,7 @@ export function registerResilienceMetrics(registry: Registry, sources: Resilienc
   });
   new Gauge({
     name: 'saga_stuck',
-    help: 'Sagas stuck (waiting for an operator) and sagas idle for STUCK_AFTER_MS, by kind.',
+    help: 'Sagas stuck (waiting for an operator) and sagas idle for STUCK_AFTER_MS (row unchanged, or a step retrying without success), by kind.',
     labelNames: ['kind'],
     registers: [registry],
     async collect() {

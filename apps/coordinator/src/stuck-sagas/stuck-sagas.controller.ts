@@ -9,8 +9,9 @@ import { STUCK_SAGAS_SOURCE, type StuckSagasSource } from './stuck-sagas.module-
 
 /**
  * `GET /sagas/stuck`: sagas in status `stuck` (with the engine's reason) and sagas not terminal
- * whose row has not changed for STUCK_AFTER_MS (`idle since <time>`), longest without progress
- * first. `POST /sagas/:id/resume` and `/cancel` act on them.
+ * whose row has not changed for STUCK_AFTER_MS (`idle since <time>`) or with a step retrying
+ * without success for that long (`retrying <step> since <time> (attempt <n>)`), longest without
+ * progress first. `POST /sagas/:id/resume` and `/cancel` act on them.
  */
 @ApiTags('sagas')
 @RequireRole('read')

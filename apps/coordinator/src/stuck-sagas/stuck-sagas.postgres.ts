@@ -1,8 +1,12 @@
 import type { SqlRunner } from '#postgres';
 import type { SagaStatus } from '#saga-core';
 import { decodeSagaCursor, encodeSagaCursor } from '../persistence/saga-queries.postgres.js';
+import { describeRetrying, stepsRetryingSince, type RetryingStep } from './retrying-steps.js';
 
-/** Why a saga is listed: the engine stopped it (`stuck`), or it made no progress for too long (`idle`). */
+/**
+ * Why a saga is listed: the engine stopped it (`stuck`), or it made no progress for too long
+ * (`idle`: its row unchanged, or a step of it retrying without success).
+ */
 export type StuckKind = 'stuck' | 'idle';
 
 /** A saga that needs an operator's look. */
@@ -12,14 +16,21 @@ export interface StuckSaga {
   readonly sagaVersion: number;
   readonly status: SagaStatus;
   readonly kind: StuckKind;
-  /** The engine's reason for a stuck saga; `idle since <ISO time>` for an idle one. */
+  /**
+   * The engine's reason for a stuck saga; for an idle one `retrying <step> since <ISO time>
+   * (attempt <n>)` (or `retrying the compensation of <step> …`) when a step of it retries
+   * without success, else `idle since <ISO time>`.
+   */
   readonly reason: string;
   readonly createdAt: string;
-  /** The last change of the saga's row: its last progress. */
+  /** The last change of the saga's row (each attempt of a step changes it too). */
   readonly updatedAt: string;
 }
 
-/** A page of stuck and idle sagas, longest without progress first. */
+/**
+ * A page of stuck and idle sagas, longest without progress first: since the last change of
+ * the row, or since a step of it began retrying without success, whichever is earlier.
+ */
 export interface StuckSagaPage {
   readonly items: readonly StuckSaga[];
   readonly nextCursor: string | null;
@@ -27,7 +38,10 @@ export interface StuckSagaPage {
 
 /** Options of {@link listStuckSagas}. */
 export interface StuckSagaListOptions {
-  /** A saga not terminal whose row has not changed for this long (ms) counts as idle. */
+  /**
+   * A saga not terminal whose row has not changed for this long (ms), or with a step that has
+   * retried without success for this long, counts as idle.
+   */
   readonly stuckAfterMs: number;
   readonly limit: number;
   /** The `nextCursor` of the previous page; InvalidCursorError when it is not one. */
@@ -40,7 +54,11 @@ const ACTIVE = `('running', 'compensating')`;
 // The bound on created_at is implied (a saga changes only after it was created); it lets the
 // (status, created_at) index serve the query.
 const IDLE_SINCE = `now() - make_interval(secs => $1::double precision / 1000)`;
-const IDLE = `(status IN ${ACTIVE} AND updated_at < ${IDLE_SINCE} AND created_at < ${IDLE_SINCE})`;
+const OLD_ACTIVE = `(s.status IN ${ACTIVE} AND s.created_at < ${IDLE_SINCE})`;
+// A step that fails every attempt (after the pivot it is retried for ever) never leaves the
+// row unchanged for long: each failure and each retry writes it. Such a saga is idle too,
+// found through the audit log (stepsRetryingSince).
+const RETRYING_TOO_LONG = stepsRetryingSince('s', IDLE_SINCE);
 
 interface StuckRow {
   id: string;
@@ -49,13 +67,18 @@ interface StuckRow {
   status: SagaStatus;
   created_at: Date | string;
   updated_at: Date | string;
-  updated_key: string;
+  no_progress_key: string;
   stuck_reason: string | null;
+  retrying_step: string | null;
+  retrying_compensation: boolean | null;
+  retrying_attempt: number | null;
+  retrying_since: Date | string | null;
 }
 
 /**
  * Lists sagas in status `stuck` and sagas not terminal whose row has not changed for
- * `stuckAfterMs`, the longest without progress first, each with why it is listed.
+ * `stuckAfterMs` or with a step retrying without success for that long, the longest without
+ * progress first, each with why it is listed.
  */
 export async function listStuckSagas(
   sql: SqlRunner,
@@ -66,13 +89,23 @@ export async function listStuckSagas(
   let after = '';
   if (options.cursor !== undefined) {
     const cursor = decodeSagaCursor(options.cursor);
-    after = `AND (updated_at, id) > (${param(cursor.createdAt)}::timestamptz, ${param(cursor.id)}::uuid)`;
+    after = `AND (q.no_progress_since, s.id) > (${param(cursor.createdAt)}::timestamptz, ${param(cursor.id)}::uuid)`;
   }
+  // The sagas that may be listed are read through the (status, created_at) index; for those
+  // that may be idle, their step retrying longest is looked up. No progress since then, or
+  // since the row's last change.
   const rows = await sql.query<StuckRow>(
-    `SELECT id, saga_type, saga_version, status, created_at, updated_at, state->>'reason' AS stuck_reason,
-       to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS updated_key
-     FROM sagas WHERE (status = 'stuck' OR ${IDLE}) ${after}
-     ORDER BY updated_at, id LIMIT ${param(options.limit + 1)}`,
+    `SELECT s.id, s.saga_type, s.saga_version, s.status, s.created_at, s.updated_at,
+       s.state->>'reason' AS stuck_reason, r.step_id AS retrying_step,
+       r.compensation AS retrying_compensation, r.attempt AS retrying_attempt,
+       r.since AS retrying_since,
+       to_char(q.no_progress_since AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS no_progress_key
+     FROM sagas s
+     LEFT JOIN LATERAL (${RETRYING_TOO_LONG} AND ${OLD_ACTIVE} ORDER BY since LIMIT 1) r ON true
+     CROSS JOIN LATERAL (SELECT least(s.updated_at, r.since) AS no_progress_since) q
+     WHERE (s.status = 'stuck' OR ${OLD_ACTIVE})
+       AND (s.status = 'stuck' OR s.updated_at < ${IDLE_SINCE} OR r.step_id IS NOT NULL) ${after}
+     ORDER BY q.no_progress_since, s.id LIMIT ${param(options.limit + 1)}`,
     params,
   );
   const page = rows.slice(0, options.limit);
@@ -80,33 +113,46 @@ export async function listStuckSagas(
   const more = rows.length > options.limit && last !== undefined;
   return {
     items: page.map(toStuckSaga),
-    // The saga list's cursor format, carrying the update time instead of the creation time.
-    nextCursor: more ? encodeSagaCursor({ createdAt: last.updated_key, id: last.id }) : null,
+    // The saga list's cursor format, carrying the time without progress instead of the
+    // creation time.
+    nextCursor: more ? encodeSagaCursor({ createdAt: last.no_progress_key, id: last.id }) : null,
   };
 }
 
-/** How many sagas are `stuck`, and how many not terminal made no progress for `stuckAfterMs` (for metrics). */
+/**
+ * How many sagas are `stuck`, and how many not terminal made no progress for `stuckAfterMs`
+ * (their row unchanged, or a step retrying without success for that long), for metrics.
+ */
 export async function countStuckSagas(
   sql: SqlRunner,
   stuckAfterMs: number,
 ): Promise<{ stuck: number; idle: number }> {
+  // The audit log is read only for the sagas older than `stuckAfterMs` whose row changed
+  // since, and only for their steps in a retry loop (OR evaluates left to right).
   const [row] = await sql.query<{ stuck: string; idle: string }>(
-    `SELECT count(*) FILTER (WHERE status = 'stuck') AS stuck, count(*) FILTER (WHERE ${IDLE}) AS idle
-     FROM sagas WHERE status = 'stuck' OR status IN ${ACTIVE}`,
+    `SELECT count(*) FILTER (WHERE s.status = 'stuck') AS stuck,
+       count(*) FILTER (WHERE s.status <> 'stuck'
+         AND (s.updated_at < ${IDLE_SINCE} OR EXISTS (${RETRYING_TOO_LONG}))) AS idle
+     FROM sagas s WHERE s.status = 'stuck' OR ${OLD_ACTIVE}`,
     [stuckAfterMs],
   );
   return { stuck: Number(row?.stuck ?? 0), idle: Number(row?.idle ?? 0) };
 }
 
-/** Why a saga row is listed (pure: the row's status, reason and last update). */
+/**
+ * Why a saga row is listed (pure: the row's status, reason and last update, and its step that
+ * has retried without success for too long, if any).
+ */
 export function describeStuck(row: {
   status: SagaStatus;
   stuckReason: string | null;
   updatedAt: string;
+  retrying?: RetryingStep | undefined;
 }): { kind: StuckKind; reason: string } {
   if (row.status === 'stuck') {
     return { kind: 'stuck', reason: row.stuckReason ?? 'stuck (the engine gave no reason)' };
   }
+  if (row.retrying !== undefined) return { kind: 'idle', reason: describeRetrying(row.retrying) };
   return { kind: 'idle', reason: `idle since ${row.updatedAt}` };
 }
 
@@ -117,8 +163,23 @@ function toStuckSaga(row: StuckRow): StuckSaga {
     sagaType: row.saga_type,
     sagaVersion: row.saga_version,
     status: row.status,
-    ...describeStuck({ status: row.status, stuckReason: row.stuck_reason, updatedAt }),
+    ...describeStuck({
+      status: row.status,
+      stuckReason: row.stuck_reason,
+      updatedAt,
+      retrying: retryingStepOf(row),
+    }),
     createdAt: new Date(row.created_at).toISOString(),
     updatedAt,
+  };
+}
+
+function retryingStepOf(row: StuckRow): RetryingStep | undefined {
+  if (row.retrying_step === null || row.retrying_since === null) return undefined;
+  return {
+    stepId: row.retrying_step,
+    compensation: row.retrying_compensation === true,
+    attempt: Number(row.retrying_attempt),
+    since: new Date(row.retrying_since).toISOString(),
   };
 }
