@@ -1,11 +1,13 @@
 // The load per participant on the real Kafka and Postgres: the commands each participant has
 // in flight are counted from the sagas' rows (`awaiting`, written with each decision), so every
 // instance sees the same counts whoever sent the commands.
-import type { CommandMessage, ReplyOutcome } from '#contracts';
+import type { CommandMessage, JsonObject, JsonValue, ReplyOutcome } from '#contracts';
 import {
   capacityCounts,
   releaseHeld,
+  type RestampCommand,
 } from '../../../apps/coordinator/src/resilience/held-commands.js';
+import { UnsealError } from '../../../apps/coordinator/src/security/field-cipher.js';
 import { createSampleSagaRegistry } from '../../../apps/coordinator/src/sagas/saga-catalog.js';
 import {
   startCoordinatorApp,
@@ -62,7 +64,7 @@ describe('the load per participant, from the sagas in flight', () => {
     await environment.db.query(
       `INSERT INTO held_commands (participant, saga_id, step_id, action, attempt, lane, topic,
          message_key, headers, payload)
-       VALUES ('payment', $1, 'b-authorize', 'execute', 1, 0, 'payment.commands', $2, '{}', '{}')`,
+       VALUES ('payment', $1, 'authorize-payment', 'execute', 1, 0, 'payment.commands', $2, '{}', '{}')`,
       [waiting[0], waiting[0]],
     );
     const withHeld = await environment.db.transaction((sql) => capacityCounts(sql));
@@ -118,7 +120,7 @@ describe('the load per participant, from the sagas in flight', () => {
   });
 });
 
-describe('held commands released by two instances at once', () => {
+describe('held commands released under a participant’s cap', () => {
   let environment: CoordinatorEnvironment;
   let sagaIds: string[];
 
@@ -145,16 +147,32 @@ describe('held commands released by two instances at once', () => {
     await environment?.dispose();
   });
 
+  beforeEach(async () => {
+    // Each test holds its own commands, and reads what its releases queued.
+    await environment.db.query(`DELETE FROM held_commands`);
+    await environment.db.query(`DELETE FROM outbox`);
+  });
+
+  /** Holds the saga's payment command of `attempt` (its step awaits attempt 1), as a decision does. */
+  const hold = (sagaId: string, attempt = 1, payload: JsonValue = {}) =>
+    environment.db.query(
+      `INSERT INTO held_commands (participant, saga_id, step_id, action, attempt, lane, topic,
+         message_key, headers, payload)
+       VALUES ('payment', $1, 'authorize-payment', 'execute', $3, 0, 'payment.commands', $2, '{}', $4)`,
+      [sagaId, sagaId, attempt, JSON.stringify(payload)],
+    );
+
+  /** The held commands left: saga and attempt, oldest first. */
+  const heldLeft = async () =>
+    (
+      await environment.db.query<{ saga_id: string; attempt: number }>(
+        `SELECT saga_id, attempt FROM held_commands ORDER BY id`,
+      )
+    ).map((row) => [row.saga_id, row.attempt]);
+
   it('leaves no more in flight than the cap, though each saw the same room', async () => {
     // Their payment commands held instead: none in flight, and a cap of 2 leaves room for 2.
-    for (const sagaId of sagaIds) {
-      await environment.db.query(
-        `INSERT INTO held_commands (participant, saga_id, step_id, action, attempt, lane, topic,
-           message_key, headers, payload)
-         VALUES ('payment', $1, 'authorize-payment', 'execute', 1, 0, 'payment.commands', $2, '{}', '{}')`,
-        [sagaId, sagaId],
-      );
-    }
+    for (const sagaId of sagaIds) await hold(sagaId);
     const counted = await environment.db.transaction((sql) => capacityCounts(sql));
     expect(counted.loads.get('payment')).toEqual({ inFlight: 0, held: 4 });
 
@@ -173,5 +191,74 @@ describe('held commands released by two instances at once', () => {
     expect(released).toBe(2);
     const after = await environment.db.transaction((sql) => capacityCounts(sql));
     expect(after.loads.get('payment')).toEqual({ inFlight: 2, held: 2 });
+  });
+
+  it('counts and releases only the held commands their sagas still await: a superseded one takes no room', async () => {
+    const [r1, r2, r3, r4] = sagaIds as [string, string, string, string];
+    // r-1 and r-2 wait to send the attempt their step awaits. r-3's and r-4's commands of that
+    // attempt are in flight; each left the row of an earlier attempt held (an operator retried
+    // the step while it was held).
+    await hold(r1);
+    await hold(r2);
+    await hold(r3, 0);
+    await hold(r4, 0);
+
+    const counted = await environment.db.transaction((sql) => capacityCounts(sql));
+    expect(counted.loads.get('payment')).toEqual({ inFlight: 2, held: 2 });
+
+    // A cap of 2 is full: nothing goes, and the superseded rows are taken off.
+    const released = await environment.db.transaction((sql) =>
+      releaseHeld(sql, 'payment', 10, 2, (_sagaId, payload) => payload),
+    );
+    expect(released.released).toBe(0);
+    expect(await heldLeft()).toEqual([
+      [r1, 1],
+      [r2, 1],
+    ]);
+
+    // A cap of 3 leaves room for one: the oldest.
+    const next = await environment.db.transaction((sql) =>
+      releaseHeld(sql, 'payment', 10, 3, (_sagaId, payload) => payload),
+    );
+    expect(next.outbox.rows.map((row) => row.sagaId)).toEqual([r1]);
+    expect(await heldLeft()).toEqual([[r2, 1]]);
+  });
+
+  it('releases the other held commands when one no longer opens, and leaves that one to the relay to set aside', async () => {
+    const [r1, r2] = sagaIds as [string, string];
+    // r-1's command was sealed with a key since dropped from the keyring.
+    const sealedAway = { sealed: 'enc:v1:dropped:iv:tag:ciphertext' };
+    await hold(r1, 1, sealedAway);
+    await hold(r2, 1, { orderId: 'r-2' });
+    const restamped: string[] = [];
+    const restamp: RestampCommand = (sagaId, payload, sentAt) => {
+      restamped.push(sagaId);
+      if (sagaId === r1) throw new UnsealError('no key "dropped" in the keyring');
+      return { ...(payload as JsonObject), sentAt };
+    };
+    const release = () =>
+      environment.db.transaction((sql) => releaseHeld(sql, 'payment', 10, 4, restamp));
+
+    const first = await release();
+
+    // r-2's command goes by the fast path; r-1's is queued for the relay as it was held, which
+    // the relay cannot open either: it sets the row aside and marks the saga stuck, logged
+    // (outbox-poison.int-spec), rather than the release failing for every command.
+    expect(first.outbox.rows.map((row) => row.sagaId)).toEqual([r2]);
+    expect(first.unopenable.map((row) => row.sagaId)).toEqual([r1]);
+    expect(first.released).toBe(1);
+    const queued = await environment.db.query<{ saga_id: string; payload: JsonValue }>(
+      `SELECT saga_id, payload FROM outbox WHERE sent_at IS NULL ORDER BY id`,
+    );
+    expect(queued).toEqual([
+      { saga_id: r1, payload: sealedAway },
+      { saga_id: r2, payload: { orderId: 'r-2', sentAt: expect.any(String) } },
+    ]);
+
+    // Nothing of it is left held, to be tried again every round.
+    expect(await heldLeft()).toEqual([]);
+    const second = await release();
+    expect(second.released + second.unopenable.length).toBe(0);
+    expect(restamped).toEqual([r1, r2]);
   });
 });

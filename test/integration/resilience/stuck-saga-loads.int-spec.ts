@@ -280,6 +280,69 @@ describe.each([
     expect(await loads()).toEqual({ payment: { inFlight: 1, held: 0 } });
   });
 
+  it('counts a stuck saga’s step set aside as never sent though an earlier attempt of it is still held', async () => {
+    // Its second attempt set aside; the row of its first, superseded, left held.
+    const sagaId = randomUUID();
+    await db.transaction(async (sql) => {
+      const [second] = await startSaga(
+        sql,
+        sagaId,
+        { pay: { participant: 'payment', attempt: 2 } },
+        [commandRow(command(sagaId, 'pay', 'payment', 2))],
+      );
+      const first = command(sagaId, 'pay', 'payment');
+      await holdCommands(sql, [{ ...commandRow(first), sagaId, command: first }]);
+      await setAside(sql, sagaId, second!, topics.commands('payment'));
+    });
+
+    expect(await loads()).toEqual({ payment: { inFlight: 0, held: 0 } });
+  });
+
+  it('counts no held command its saga no longer awaits, and a release takes it off', async () => {
+    // Each awaits payment: `retried` at its second attempt, the first's command still held;
+    // `ended` completed since its command was held; `waiting` at the attempt held.
+    const [retried, ended, waiting] = Array.from({ length: 3 }, () => randomUUID()) as [
+      string,
+      string,
+      string,
+    ];
+    const held = (sagaId: string, attempt = 1) => {
+      const message = command(sagaId, 'pay', 'payment', attempt);
+      return { ...commandRow(message), sagaId, command: message };
+    };
+    await db.transaction(async (sql) => {
+      await startSaga(sql, retried, { pay: { participant: 'payment', attempt: 2 } }, []);
+      await startSaga(sql, ended, { pay: { participant: 'payment' } }, []);
+      await startSaga(sql, waiting, { pay: { participant: 'payment' } }, []);
+      await holdCommands(sql, [held(retried), held(ended), held(waiting)]);
+      await sql.query(
+        `UPDATE sagas SET status = 'completed', awaiting = '{}',
+           state = jsonb_set(state || '{"status": "completed"}', '{steps,pay,status}', '"succeeded"')
+         WHERE id = $1`,
+        [ended],
+      );
+    });
+    const heldLeft = async () =>
+      (
+        await db.query<{ saga_id: string; attempt: number }>(
+          `SELECT saga_id, attempt FROM held_commands ORDER BY id`,
+        )
+      ).map((row) => [row.saga_id, row.attempt]);
+
+    // `retried`'s second attempt is in flight, `waiting`'s held.
+    expect(await loads()).toEqual({ payment: { inFlight: 1, held: 1 } });
+    // Its second attempt held too (the breaker opened meanwhile): counted once.
+    await db.transaction((sql) => holdCommands(sql, [held(retried, 2)]));
+    expect(await loads()).toEqual({ payment: { inFlight: 0, held: 2 } });
+
+    // A release sends what is awaited and takes off the rest.
+    const released = await db.transaction((sql) =>
+      releaseHeld(sql, 'payment', 10, 10, (_sagaId, payload) => payload),
+    );
+    expect(released.outbox.rows.map((row) => row.sagaId)).toEqual([waiting, retried]);
+    expect(await heldLeft()).toEqual([]);
+  });
+
   it('releases a held command into the room the stuck sagas’ unsent commands leave under the cap', async () => {
     await fourSagas();
     const waiting = randomUUID();

@@ -6,7 +6,7 @@ import { resilienceConfig, resilienceEnvironmentSchema } from '../config/resilie
 import type { OutboxFastPath } from '../outbox/outbox-fast-path.js';
 import { CapacityMonitor, RELAXED_POLLS } from './capacity-monitor.js';
 import { CommandGate } from './command-gate.js';
-import type { CapacityCounts } from './held-commands.js';
+import type { CapacityCounts, ReleaseResult } from './held-commands.js';
 import { SagaAdmission } from './saga-admission.js';
 
 // Caps of 100 sagas, 10 commands per participant, 2 for shipping; the rest as deployed.
@@ -117,5 +117,56 @@ describe('CapacityMonitor: when it reads the counts', () => {
     expect(await monitor.readingRounds(2)).toEqual([1, 2]);
     monitor.failing = false;
     expect(await monitor.readingRounds(2)).toEqual([1]);
+  });
+});
+
+describe('CapacityMonitor: a held command that does not open', () => {
+  let gate: CommandGate;
+  let publish: jest.Mock<OutboxFastPath['publish']>;
+  let monitor: ScriptedMonitor;
+  const release: ReleaseResult = {
+    released: 0,
+    dropped: 0,
+    outbox: { ids: [], rows: [] },
+    unopenable: [{ sagaId: 'saga-1', stepId: 'pay', reason: 'UnsealError: no key old' }],
+  };
+
+  beforeEach(() => {
+    jest.useFakeTimers();
+    gate = new CommandGate(config);
+    publish = jest.fn<OutboxFastPath['publish']>();
+    const database = { transaction: () => Promise.resolve(release) } as unknown as Database;
+    monitor = new ScriptedMonitor(
+      database,
+      gate,
+      new SagaAdmission(config.maxSagasInFlight),
+      new WorkSignals(),
+      config.capacityPollMs,
+      (_sagaId, payload) => payload,
+      { publish } as unknown as OutboxFastPath,
+    );
+    monitor.counts = { sagasInFlight: 1, loads: new Map([['payment', { inFlight: 0, held: 1 }]]) };
+  });
+
+  afterEach(() => {
+    gate.shutdown();
+    jest.useRealTimers();
+  });
+
+  it('spends no probe of a half-open breaker: the probe is given back for the next command', async () => {
+    const { volumeThreshold, resetTimeoutMs, halfOpenProbes } = config.participantDefaults;
+    for (let i = 0; i < volumeThreshold; i++) gate.recordOutcome('payment', false);
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+    jest.advanceTimersByTime(resetTimeoutMs);
+    expect(gate.status(['payment'])[0]?.breaker.state).toBe('half-open');
+
+    expect(await monitor.round()).toBe(0);
+
+    expect(publish).toHaveBeenCalledWith([], []);
+    expect(gate.status(['payment'])[0]).toMatchObject({
+      breaker: { state: 'half-open', probesLeft: halfOpenProbes },
+      commandsInFlight: 0,
+      commandsHeld: 0,
+    });
   });
 });

@@ -88,17 +88,23 @@ export class CapacityMonitor {
       const allowed = this.gate.releasable(participant);
       if (allowed === 0) continue;
       try {
-        const { released, dropped, outbox } = await this.database.transaction((sql) =>
+        const { released, dropped, outbox, unopenable } = await this.database.transaction((sql) =>
           releaseHeld(sql, participant, allowed, this.gate.maxInFlight(participant), this.restamp),
         );
         // No removal deadlines: released commands keep their rows, marked sent, and their reply
         // timers move to the sent time (the release's transaction may have waited on locks).
         this.fastPath.publish(outbox.ids, outbox.rows);
-        this.gate.noteReleased(participant, allowed, released, dropped);
+        for (const command of unopenable) {
+          this.logger.error(
+            `the held command of saga ${command.sagaId} (step ${command.stepId}) to "${participant}" does not open: queued as it is, for the relay to set aside (${command.reason})`,
+          );
+        }
+        // Commands that do not open never reach the participant: no probe is spent on them.
+        this.gate.noteReleased(participant, allowed, released, dropped + unopenable.length);
         total += released;
       } catch (error) {
-        // One participant's failure (say, a row sealed with a key since removed) must not hold
-        // back the others: they are released, this one is tried again next round.
+        // One participant's failure (the database's, say) must not hold back the others: they
+        // are released, this one is tried again next round.
         this.gate.noteReleased(participant, allowed, 0, 0);
         this.logger.warn(
           `could not release the held commands of "${participant}", retrying: ${describeError(error)}`,

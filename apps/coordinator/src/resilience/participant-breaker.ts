@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import CircuitBreaker from 'opossum';
 import type { ParticipantLimits } from '../config/resilience-config.js';
 
@@ -32,11 +33,16 @@ class ReportedFailure extends Error {
   override name = 'ReportedFailure';
 }
 
+/** The buckets of the rolling window (each `rollingWindowMs / WINDOW_BUCKETS` long). */
+const WINDOW_BUCKETS = 10;
+
 /**
  * One participant's circuit breaker, fed with outcomes as they are learnt (replies and reply
  * timeouts arrive long after the command left, so nothing is wrapped: each outcome is "fired"
  * at once). opossum keeps the rolling window and the open → half-open timer; while half-open
  * a bounded number of probes may go out, and the first outcome closes or reopens the breaker.
+ * Closed again, it judges on a fresh window: only outcomes learnt while it lets traffic through
+ * count in it (see record).
  */
 export class ParticipantBreaker {
   private readonly breaker: CircuitBreaker<[boolean], void>;
@@ -51,6 +57,9 @@ export class ParticipantBreaker {
   private successes = 0;
   private failures = 0;
   private opened = 0;
+  /** Turns the window's buckets, in place of opossum's own timer, so that it can be emptied. */
+  private readonly buckets = new EventEmitter();
+  private readonly turning: NodeJS.Timeout;
 
   constructor(
     readonly participant: string,
@@ -64,7 +73,8 @@ export class ParticipantBreaker {
         errorThresholdPercentage: limits.errorThresholdPercentage,
         volumeThreshold: limits.volumeThreshold,
         rollingCountTimeout: limits.rollingWindowMs,
-        rollingCountBuckets: 10,
+        rollingCountBuckets: WINDOW_BUCKETS,
+        rotateBucketController: this.buckets,
         resetTimeout: limits.resetTimeoutMs,
         // Latency percentiles mean nothing here (outcomes are fed, not timed) and opossum sorts
         // every latency of the window each time it reads its stats, i.e. on every failure.
@@ -72,6 +82,11 @@ export class ParticipantBreaker {
         enableSnapshots: false,
       },
     );
+    this.turning = setInterval(
+      () => this.buckets.emit('rotate'),
+      Math.floor(limits.rollingWindowMs / WINDOW_BUCKETS),
+    );
+    this.turning.unref();
     this.breaker.on('open', () => this.enter('open'));
     this.breaker.on('halfOpen', () => this.enter('half-open'));
     this.breaker.on('close', () => this.enter('closed'));
@@ -81,11 +96,17 @@ export class ParticipantBreaker {
     return this.current;
   }
 
-  /** Counts one outcome: `healthy` for a success or a business failure, not for an error or a timeout. */
+  /**
+   * Counts one outcome: `healthy` for a success or a business failure, not for an error or a
+   * timeout. One learnt while opossum refuses calls (open, or half-open with its trial call
+   * taken: the reply timeouts of the commands that were out when it opened, say) counts in the
+   * totals only: fired, opossum would count it as a call (`fires`) but as neither success nor
+   * failure, and the error rate it judges by, failures over calls, would be diluted once closed.
+   */
   record(healthy: boolean): void {
     if (healthy) this.successes++;
     else this.failures++;
-    // While open the breaker refuses the "call": a late outcome does not count, as intended.
+    if (!this.breaker.closed && !this.breaker.pendingClose) return;
     this.breaker.fire(healthy).catch(() => undefined);
   }
 
@@ -124,9 +145,10 @@ export class ParticipantBreaker {
     };
   }
 
-  /** Stops opossum's timers, and the probes' deadline. */
+  /** Stops opossum's timers, the window's, and the probes' deadline. */
   shutdown(): void {
     clearTimeout(this.probeDeadline);
+    clearInterval(this.turning);
     this.breaker.shutdown();
   }
 
@@ -147,6 +169,11 @@ export class ParticipantBreaker {
     this.probesOut = 0;
     clearTimeout(this.probeDeadline);
     this.probeDeadline = undefined;
+    // Closed on a probe's success, it starts a fresh window: the failures that opened it are
+    // judged, and one failure more must not reopen it before the volume threshold is met again.
+    if (next === 'closed') {
+      for (let i = 0; i < WINDOW_BUCKETS; i++) this.buckets.emit('rotate');
+    }
     const openedFor = this.openedFor;
     this.openedFor = undefined;
     const detail =
