@@ -14,14 +14,16 @@ const cursor = {
 const base64url = (text: string) => Buffer.from(text, 'utf8').toString('base64url');
 
 /**
- * A Database that answers every query with the given rows (or fails every SELECT with
- * `selectError`), in a transaction or not, and records what it was asked.
+ * A Database with no timeouts of its own that answers every query with the given rows (or fails
+ * every SELECT with `selectError`), in a transaction or not, and records what it was asked and
+ * the options of its transactions.
  */
 function fakeDataSource(
   rows: unknown[],
   selectError?: unknown,
-): { database: Database; calls: [string, unknown[]][] } {
+): { database: Database; calls: [string, unknown[]][]; transactions: unknown[] } {
   const calls: [string, unknown[]][] = [];
+  const transactions: unknown[] = [];
   const runner = {
     query: async (sql: string, params: unknown[] = []) => {
       calls.push([sql, params]);
@@ -31,9 +33,13 @@ function fakeDataSource(
   };
   const database = {
     ...runner,
-    transaction: (work: (sql: typeof runner) => Promise<unknown>) => work(runner),
+    transaction: (work: (sql: typeof runner) => Promise<unknown>, options?: unknown) => {
+      transactions.push(options);
+      return work(runner);
+    },
+    statementTimeouts: () => ({ statementTimeoutMs: 0, queryTimeoutMs: 0 }),
   } as unknown as Database;
-  return { database, calls };
+  return { database, calls, transactions };
 }
 
 /** The parameters of the list's SELECT among `calls`. */
@@ -121,12 +127,9 @@ describe('PostgresSagaQueries.list', () => {
   });
 
   it('reads within the query bound, read-only, with the plain filters as with q', async () => {
-    const { database, calls } = fakeDataSource([]);
+    const { database, transactions } = fakeDataSource([]);
     await new PostgresSagaQueries(database).list({ limit: 2, status: 'completed' });
-    expect(calls.map(([sql]) => sql).slice(0, 2)).toEqual([
-      'SET TRANSACTION READ ONLY',
-      'SET LOCAL statement_timeout = 10000',
-    ]);
+    expect(transactions).toEqual([{ readOnly: true, statementTimeoutMs: 10_000 }]);
   });
 
   it("answers a list with plain filters cut off by the bound as the caller's to narrow, naming the filters", async () => {
