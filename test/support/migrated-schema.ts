@@ -1,9 +1,15 @@
 import { DataSource } from 'typeorm';
 import { Client } from 'pg';
-import { PoolDatabase, quoteIdentifier, type Database } from '#postgres';
+import {
+  PoolDatabase,
+  quoteIdentifier,
+  type Database,
+  type SingleConnectionDatabase,
+} from '#postgres';
+import { coordinatorDatabase } from '../../apps/coordinator/src/persistence/coordinator-database.js';
 import { postgresDataSourceOptions } from '../../apps/coordinator/src/persistence/data-source-options.js';
 import { coordinatorMigrations } from '../../apps/coordinator/src/persistence/migrations/index.js';
-import { databaseUrl } from './services.js';
+import { databaseUrl, uniqueName } from './services.js';
 
 /** A database on `schema`, created with every coordinator migration applied. */
 export async function openMigratedSchema(schema: string): Promise<PoolDatabase> {
@@ -64,4 +70,35 @@ export async function atTheReleaseBefore(
   await dataSource.runMigrations({ transaction: 'all' });
   await dataSource.undoLastMigration({ transaction: 'all' });
   return dataSource;
+}
+
+/** The coordinator's tables, migrated, on one of its databases. */
+export interface MigratedDatabase {
+  readonly database: Database;
+  /** The schema, on Postgres. */
+  readonly schema?: string;
+  dispose(): Promise<void>;
+}
+
+/** The coordinator's tables on a new schema of the test run's Postgres (`prefix` names it). */
+export async function migratedOnPostgres(prefix: string): Promise<MigratedDatabase> {
+  const schema = uniqueName(prefix);
+  const database = await openMigratedSchema(schema);
+  return { database, schema, dispose: () => dropMigratedSchema(database, schema) };
+}
+
+/** The coordinator's tables on a new in-memory PGlite, as the embedded mode runs them. */
+export async function migratedOnPglite(): Promise<MigratedDatabase> {
+  const database = coordinatorDatabase({}) as SingleConnectionDatabase;
+  await database.open();
+  await database.dataSource.runMigrations({ transaction: 'all' });
+  return { database, dispose: () => database.close() };
+}
+
+/** For `describe.each`: the coordinator's tables on Postgres and on PGlite. */
+export function migratedDatabases(prefix: string): [string, () => Promise<MigratedDatabase>][] {
+  return [
+    ['Postgres', () => migratedOnPostgres(prefix)],
+    ['PGlite, embedded', migratedOnPglite],
+  ];
 }

@@ -4,33 +4,18 @@
 // the migration, applied with commands held for sagas in flight, keeps them and undoes itself.
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import type { Database, SingleConnectionDatabase, SqlRunner } from '#postgres';
-import { coordinatorDatabase } from '../../../apps/coordinator/src/persistence/coordinator-database.js';
+import type { SqlRunner } from '#postgres';
 import { HeldCommandsSagaIndex1765700000000 } from '../../../apps/coordinator/src/persistence/migrations/1765700000000-held-commands-saga-index.js';
 import { heldReplyTimerIds } from '../../../apps/coordinator/src/resilience/held-commands.js';
 import {
   atTheReleaseBefore,
   createEmptySchema,
-  dropMigratedSchema,
   dropSchemaOf,
-  openMigratedSchema,
+  migratedDatabases,
+  type MigratedDatabase,
 } from '../../support/migrated-schema.js';
 import { uniqueName } from '../../support/services.js';
-
-interface PlanNode {
-  readonly 'Node Type': string;
-  readonly 'Relation Name'?: string;
-  readonly 'Index Name'?: string;
-  readonly Plans?: readonly PlanNode[];
-}
-
-/** How the plan reads its tables: the indexes it goes through, and its scans of whole tables. */
-function accessPaths(node: PlanNode): string[] {
-  const own =
-    node['Index Name'] ??
-    (node['Node Type'] === 'Seq Scan' ? `Seq Scan on ${node['Relation Name']}` : undefined);
-  return [...(own === undefined ? [] : [own]), ...(node.Plans ?? []).flatMap(accessPaths)];
-}
+import { accessPaths, type PlanNode } from '../../support/query-plans.js';
 
 /** Running sagas with `perSaga` held commands each, one in two with its reply timer. */
 async function holdCommands(sql: SqlRunner, sagas: number, perSaga: number): Promise<string[]> {
@@ -52,85 +37,66 @@ async function holdCommands(sql: SqlRunner, sagas: number, perSaga: number): Pro
   return ids;
 }
 
-/** The coordinator's tables, migrated, on one of its databases. */
-interface Subject {
-  readonly database: Database;
-  dispose(): Promise<void>;
-}
+describe.each(migratedDatabases('it_held_saga_idx'))(
+  "held commands read by their saga's index, on %s",
+  (_name, open) => {
+    let subject: MigratedDatabase;
+    let sagaIds: string[];
 
-async function onPostgres(): Promise<Subject> {
-  const schema = uniqueName('it_held_saga_idx');
-  const database = await openMigratedSchema(schema);
-  return { database, dispose: () => dropMigratedSchema(database, schema) };
-}
-
-async function onPglite(): Promise<Subject> {
-  const database = coordinatorDatabase({}) as SingleConnectionDatabase;
-  await database.open();
-  await database.dataSource.runMigrations({ transaction: 'all' });
-  return { database, dispose: () => database.close() };
-}
-
-describe.each([
-  ['Postgres', onPostgres],
-  ['PGlite, embedded', onPglite],
-])("held commands read by their saga's index, on %s", (_name, open) => {
-  let subject: Subject;
-  let sagaIds: string[];
-
-  beforeAll(async () => {
-    subject = await open();
-    sagaIds = await holdCommands(subject.database, 1_000, 4);
-  });
-  afterAll(async () => {
-    await subject?.dispose();
-  });
-
-  it("deletes a saga's held commands by cascade through the index", async () => {
-    // The statement the foreign key's trigger runs for each saga deleted (ri_triggers.c), on
-    // the generic plan its cached plan settles on.
-    const plan = await subject.database.transaction(async (sql) => {
-      await sql.query(`SET LOCAL plan_cache_mode = force_generic_plan`);
-      await sql.query(
-        `PREPARE cascade_plan(uuid) AS DELETE FROM ONLY held_commands WHERE $1 = saga_id`,
-      );
-      try {
-        const [explained] = await sql.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(
-          `EXPLAIN (FORMAT JSON) EXECUTE cascade_plan('${sagaIds[0]}')`,
-        );
-        return explained!['QUERY PLAN'][0].Plan;
-      } finally {
-        await sql.query(`DEALLOCATE cascade_plan`);
-      }
+    beforeAll(async () => {
+      subject = await open();
+      sagaIds = await holdCommands(subject.database, 1_000, 4);
+    });
+    afterAll(async () => {
+      await subject?.dispose();
     });
 
-    expect(accessPaths(plan)).toEqual(['held_commands_saga_idx']);
-  });
-
-  it('finds the reply timers held with a saga’s commands through the index', async () => {
-    // heldReplyTimerIds' own statement, explained instead of run.
-    let plan: PlanNode | undefined;
-    const explaining: SqlRunner = {
-      query: async <Row>(text: string, parameters?: unknown[]) => {
-        const [explained] = await subject.database.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(
-          `EXPLAIN (FORMAT JSON) ${text}`,
-          parameters,
+    it("deletes a saga's held commands by cascade through the index", async () => {
+      // The statement the foreign key's trigger runs for each saga deleted (ri_triggers.c), on
+      // the generic plan its cached plan settles on.
+      const plan = await subject.database.transaction(async (sql) => {
+        await sql.query(`SET LOCAL plan_cache_mode = force_generic_plan`);
+        await sql.query(
+          `PREPARE cascade_plan(uuid) AS DELETE FROM ONLY held_commands WHERE $1 = saga_id`,
         );
-        plan = explained!['QUERY PLAN'][0].Plan;
-        return [] as Row[];
-      },
-    };
+        try {
+          const [explained] = await sql.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(
+            `EXPLAIN (FORMAT JSON) EXECUTE cascade_plan('${sagaIds[0]}')`,
+          );
+          return explained!['QUERY PLAN'][0].Plan;
+        } finally {
+          await sql.query(`DEALLOCATE cascade_plan`);
+        }
+      });
 
-    await heldReplyTimerIds(explaining, sagaIds.slice(0, 2));
+      expect(accessPaths(plan)).toEqual(['held_commands_saga_idx']);
+    });
 
-    expect(accessPaths(plan!)).toEqual(['held_commands_saga_idx']);
-    // And run, it finds them.
-    expect((await heldReplyTimerIds(subject.database, [sagaIds[0]!])).sort()).toEqual([
-      `${sagaIds[0]}2`,
-      `${sagaIds[0]}4`,
-    ]);
-  });
-});
+    it('finds the reply timers held with a saga’s commands through the index', async () => {
+      // heldReplyTimerIds' own statement, explained instead of run.
+      let plan: PlanNode | undefined;
+      const explaining: SqlRunner = {
+        query: async <Row>(text: string, parameters?: unknown[]) => {
+          const [explained] = await subject.database.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(
+            `EXPLAIN (FORMAT JSON) ${text}`,
+            parameters,
+          );
+          plan = explained!['QUERY PLAN'][0].Plan;
+          return [] as Row[];
+        },
+      };
+
+      await heldReplyTimerIds(explaining, sagaIds.slice(0, 2));
+
+      expect(accessPaths(plan!)).toEqual(['held_commands_saga_idx']);
+      // And run, it finds them.
+      expect((await heldReplyTimerIds(subject.database, [sagaIds[0]!])).sort()).toEqual([
+        `${sagaIds[0]}2`,
+        `${sagaIds[0]}4`,
+      ]);
+    });
+  },
+);
 
 describe('the migration adding the index of held commands by saga, with sagas in flight', () => {
   const schema = uniqueName('it_held_saga_idx_mig');

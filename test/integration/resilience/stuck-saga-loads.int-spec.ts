@@ -13,8 +13,7 @@ import {
   type JsonValue,
 } from '#contracts';
 import { commandMessageId, type SagaState, type StepState } from '#saga-core';
-import type { Database, SingleConnectionDatabase, SqlRunner } from '#postgres';
-import { coordinatorDatabase } from '../../../apps/coordinator/src/persistence/coordinator-database.js';
+import type { Database, SqlRunner } from '#postgres';
 import { writeDecision } from '../../../apps/coordinator/src/persistence/decision-rows.js';
 import type { OutboxRow } from '../../../apps/coordinator/src/persistence/saga-rows.js';
 import {
@@ -26,8 +25,12 @@ import {
   holdCommands,
   releaseHeld,
 } from '../../../apps/coordinator/src/resilience/held-commands.js';
-import { dropMigratedSchema, openMigratedSchema } from '../../support/migrated-schema.js';
-import { uniqueName } from '../../support/services.js';
+import { accessPaths, type PlanNode } from '../../support/query-plans.js';
+import {
+  migratedDatabases,
+  migratedOnPostgres,
+  type MigratedDatabase,
+} from '../../support/migrated-schema.js';
 
 const topics = topicNames('it.loads.');
 
@@ -156,244 +159,210 @@ async function setAside(sql: SqlRunner, sagaId: string, id: string, topic: strin
   );
 }
 
-/** The coordinator's tables, migrated, on one of its databases. */
-interface Subject {
-  readonly database: Database;
-  dispose(): Promise<void>;
-}
+describe.each(migratedDatabases('it_stuck_loads'))(
+  'the load of a participant and the stuck sagas, on %s',
+  (_name, open) => {
+    let subject: MigratedDatabase;
+    let db: Database;
+    const loads = async () =>
+      Object.fromEntries((await db.transaction((sql) => capacityCounts(sql))).loads);
 
-async function onPostgres(): Promise<Subject> {
-  const schema = uniqueName('it_stuck_loads');
-  const database = await openMigratedSchema(schema);
-  return { database, dispose: () => dropMigratedSchema(database, schema) };
-}
+    beforeAll(async () => {
+      subject = await open();
+      db = subject.database;
+    });
+    afterAll(async () => {
+      await subject?.dispose();
+    });
+    beforeEach(async () => {
+      // The counts are the whole table's: each test starts from none.
+      await db.query(`DELETE FROM outbox`);
+      await db.query(`DELETE FROM sagas`);
+    });
 
-async function onPglite(): Promise<Subject> {
-  const database = coordinatorDatabase({}) as SingleConnectionDatabase;
-  await database.open();
-  await database.dataSource.runMigrations({ transaction: 'all' });
-  return { database, dispose: () => database.close() };
-}
+    /**
+     * Four sagas awaiting `payment`: one running, its command not sent yet (counted, as every
+     * command queued is); one stuck whose command was sent, a later row set aside (counted); one
+     * stuck on its own command set aside; one stuck whose command waits behind its other step's
+     * command, set aside (sealed, its headers all stored). Resolves with their ids.
+     */
+    async function fourSagas(): Promise<
+      Record<'queued' | 'sent' | 'ownSetAside' | 'behind', string>
+    > {
+      const [queued, sent, ownSetAside, behind] = Array.from({ length: 4 }, () => randomUUID());
+      await db.transaction(async (sql) => {
+        await startSaga(sql, queued!, { pay: { participant: 'payment' } }, [
+          commandRow(command(queued!, 'pay', 'payment')),
+        ]);
 
-describe.each([
-  ['Postgres', onPostgres],
-  ['PGlite, embedded', onPglite],
-])('the load of a participant and the stuck sagas, on %s', (_name, open) => {
-  let subject: Subject;
-  let db: Database;
-  const loads = async () =>
-    Object.fromEntries((await db.transaction((sql) => capacityCounts(sql))).loads);
+        const [sentCommand, later] = await startSaga(
+          sql,
+          sent!,
+          { pay: { participant: 'payment' } },
+          [commandRow(command(sent!, 'pay', 'payment')), eventRow(sent!)],
+        );
+        await markSent(sql, [sentCommand!]);
+        await setAside(sql, sent!, later!, topics.events);
 
-  beforeAll(async () => {
-    subject = await open();
-    db = subject.database;
-  });
-  afterAll(async () => {
-    await subject?.dispose();
-  });
-  beforeEach(async () => {
-    // The counts are the whole table's: each test starts from none.
-    await db.query(`DELETE FROM outbox`);
-    await db.query(`DELETE FROM sagas`);
-  });
+        const [own] = await startSaga(sql, ownSetAside!, { pay: { participant: 'payment' } }, [
+          commandRow(command(ownSetAside!, 'pay', 'payment')),
+        ]);
+        await setAside(sql, ownSetAside!, own!, topics.commands('payment'));
 
-  /**
-   * Four sagas awaiting `payment`: one running, its command not sent yet (counted, as every
-   * command queued is); one stuck whose command was sent, a later row set aside (counted); one
-   * stuck on its own command set aside; one stuck whose command waits behind its other step's
-   * command, set aside (sealed, its headers all stored). Resolves with their ids.
-   */
-  async function fourSagas(): Promise<
-    Record<'queued' | 'sent' | 'ownSetAside' | 'behind', string>
-  > {
-    const [queued, sent, ownSetAside, behind] = Array.from({ length: 4 }, () => randomUUID());
-    await db.transaction(async (sql) => {
-      await startSaga(sql, queued!, { pay: { participant: 'payment' } }, [
-        commandRow(command(queued!, 'pay', 'payment')),
-      ]);
+        const [first] = await startSaga(
+          sql,
+          behind!,
+          { reserve: { participant: 'inventory' }, pay: { participant: 'payment' } },
+          [
+            commandRow(command(behind!, 'reserve', 'inventory'), true),
+            commandRow(command(behind!, 'pay', 'payment'), true),
+          ],
+        );
+        await setAside(sql, behind!, first!, topics.commands('inventory'));
+      });
+      return { queued: queued!, sent: sent!, ownSetAside: ownSetAside!, behind: behind! };
+    }
 
-      const [sentCommand, later] = await startSaga(
-        sql,
-        sent!,
-        { pay: { participant: 'payment' } },
-        [commandRow(command(sent!, 'pay', 'payment')), eventRow(sent!)],
+    it('counts a stuck saga’s step only if its command was sent, not set aside nor behind a row set aside', async () => {
+      await fourSagas();
+      // Command rows of both kinds: headers left out (1, given by the payload), all stored (0).
+      const kinds = await db.query<{ headers_from: number }>(
+        `SELECT DISTINCT headers_from FROM outbox WHERE topic <> $1 ORDER BY headers_from`,
+        [topics.events],
       );
-      await markSent(sql, [sentCommand!]);
-      await setAside(sql, sent!, later!, topics.events);
+      expect(kinds.map((row) => row.headers_from)).toEqual([0, 1]);
 
-      const [own] = await startSaga(sql, ownSetAside!, { pay: { participant: 'payment' } }, [
-        commandRow(command(ownSetAside!, 'pay', 'payment')),
-      ]);
-      await setAside(sql, ownSetAside!, own!, topics.commands('payment'));
-
-      const [first] = await startSaga(
-        sql,
-        behind!,
-        { reserve: { participant: 'inventory' }, pay: { participant: 'payment' } },
-        [
-          commandRow(command(behind!, 'reserve', 'inventory'), true),
-          commandRow(command(behind!, 'pay', 'payment'), true),
-        ],
-      );
-      await setAside(sql, behind!, first!, topics.commands('inventory'));
-    });
-    return { queued: queued!, sent: sent!, ownSetAside: ownSetAside!, behind: behind! };
-  }
-
-  it('counts a stuck saga’s step only if its command was sent, not set aside nor behind a row set aside', async () => {
-    await fourSagas();
-    // Command rows of both kinds: headers left out (1, given by the payload), all stored (0).
-    const kinds = await db.query<{ headers_from: number }>(
-      `SELECT DISTINCT headers_from FROM outbox WHERE topic <> $1 ORDER BY headers_from`,
-      [topics.events],
-    );
-    expect(kinds.map((row) => row.headers_from)).toEqual([0, 1]);
-
-    expect(await loads()).toEqual({
-      payment: { inFlight: 2, held: 0 },
-      inventory: { inFlight: 0, held: 0 },
-    });
-  });
-
-  it('counts a stuck saga’s step whose next attempt is held once, among neither', async () => {
-    // Its first attempt set aside, its second held (the participant's breaker open meanwhile).
-    const sagaId = randomUUID();
-    await db.transaction(async (sql) => {
-      const [first] = await startSaga(
-        sql,
-        sagaId,
-        { pay: { participant: 'payment', attempt: 2 } },
-        [commandRow(command(sagaId, 'pay', 'payment'))],
-      );
-      const retry = command(sagaId, 'pay', 'payment', 2);
-      await holdCommands(sql, [{ ...commandRow(retry), sagaId, command: retry }]);
-      await setAside(sql, sagaId, first!, topics.commands('payment'));
-    });
-    const other = randomUUID();
-    await db.transaction(async (sql) => {
-      const ids = await startSaga(sql, other, { pay: { participant: 'payment' } }, [
-        commandRow(command(other, 'pay', 'payment')),
-      ]);
-      await markSent(sql, ids);
+      expect(await loads()).toEqual({
+        payment: { inFlight: 2, held: 0 },
+        inventory: { inFlight: 0, held: 0 },
+      });
     });
 
-    expect(await loads()).toEqual({ payment: { inFlight: 1, held: 0 } });
-  });
+    it('counts a stuck saga’s step whose next attempt is held once, among neither', async () => {
+      // Its first attempt set aside, its second held (the participant's breaker open meanwhile).
+      const sagaId = randomUUID();
+      await db.transaction(async (sql) => {
+        const [first] = await startSaga(
+          sql,
+          sagaId,
+          { pay: { participant: 'payment', attempt: 2 } },
+          [commandRow(command(sagaId, 'pay', 'payment'))],
+        );
+        const retry = command(sagaId, 'pay', 'payment', 2);
+        await holdCommands(sql, [{ ...commandRow(retry), sagaId, command: retry }]);
+        await setAside(sql, sagaId, first!, topics.commands('payment'));
+      });
+      const other = randomUUID();
+      await db.transaction(async (sql) => {
+        const ids = await startSaga(sql, other, { pay: { participant: 'payment' } }, [
+          commandRow(command(other, 'pay', 'payment')),
+        ]);
+        await markSent(sql, ids);
+      });
 
-  it('counts a stuck saga’s step set aside as never sent though an earlier attempt of it is still held', async () => {
-    // Its second attempt set aside; the row of its first, superseded, left held.
-    const sagaId = randomUUID();
-    await db.transaction(async (sql) => {
-      const [second] = await startSaga(
-        sql,
-        sagaId,
-        { pay: { participant: 'payment', attempt: 2 } },
-        [commandRow(command(sagaId, 'pay', 'payment', 2))],
-      );
-      const first = command(sagaId, 'pay', 'payment');
-      await holdCommands(sql, [{ ...commandRow(first), sagaId, command: first }]);
-      await setAside(sql, sagaId, second!, topics.commands('payment'));
+      expect(await loads()).toEqual({ payment: { inFlight: 1, held: 0 } });
     });
 
-    expect(await loads()).toEqual({ payment: { inFlight: 0, held: 0 } });
-  });
+    it('counts a stuck saga’s step set aside as never sent though an earlier attempt of it is still held', async () => {
+      // Its second attempt set aside; the row of its first, superseded, left held.
+      const sagaId = randomUUID();
+      await db.transaction(async (sql) => {
+        const [second] = await startSaga(
+          sql,
+          sagaId,
+          { pay: { participant: 'payment', attempt: 2 } },
+          [commandRow(command(sagaId, 'pay', 'payment', 2))],
+        );
+        const first = command(sagaId, 'pay', 'payment');
+        await holdCommands(sql, [{ ...commandRow(first), sagaId, command: first }]);
+        await setAside(sql, sagaId, second!, topics.commands('payment'));
+      });
 
-  it('counts no held command its saga no longer awaits, and a release takes it off', async () => {
-    // Each awaits payment: `retried` at its second attempt, the first's command still held;
-    // `ended` completed since its command was held; `waiting` at the attempt held.
-    const [retried, ended, waiting] = Array.from({ length: 3 }, () => randomUUID()) as [
-      string,
-      string,
-      string,
-    ];
-    const held = (sagaId: string, attempt = 1) => {
-      const message = command(sagaId, 'pay', 'payment', attempt);
-      return { ...commandRow(message), sagaId, command: message };
-    };
-    await db.transaction(async (sql) => {
-      await startSaga(sql, retried, { pay: { participant: 'payment', attempt: 2 } }, []);
-      await startSaga(sql, ended, { pay: { participant: 'payment' } }, []);
-      await startSaga(sql, waiting, { pay: { participant: 'payment' } }, []);
-      await holdCommands(sql, [held(retried), held(ended), held(waiting)]);
-      await sql.query(
-        `UPDATE sagas SET status = 'completed', awaiting = '{}',
+      expect(await loads()).toEqual({ payment: { inFlight: 0, held: 0 } });
+    });
+
+    it('counts no held command its saga no longer awaits, and a release takes it off', async () => {
+      // Each awaits payment: `retried` at its second attempt, the first's command still held;
+      // `ended` completed since its command was held; `waiting` at the attempt held.
+      const [retried, ended, waiting] = Array.from({ length: 3 }, () => randomUUID()) as [
+        string,
+        string,
+        string,
+      ];
+      const held = (sagaId: string, attempt = 1) => {
+        const message = command(sagaId, 'pay', 'payment', attempt);
+        return { ...commandRow(message), sagaId, command: message };
+      };
+      await db.transaction(async (sql) => {
+        await startSaga(sql, retried, { pay: { participant: 'payment', attempt: 2 } }, []);
+        await startSaga(sql, ended, { pay: { participant: 'payment' } }, []);
+        await startSaga(sql, waiting, { pay: { participant: 'payment' } }, []);
+        await holdCommands(sql, [held(retried), held(ended), held(waiting)]);
+        await sql.query(
+          `UPDATE sagas SET status = 'completed', awaiting = '{}',
            state = jsonb_set(state || '{"status": "completed"}', '{steps,pay,status}', '"succeeded"')
          WHERE id = $1`,
-        [ended],
+          [ended],
+        );
+      });
+      const heldLeft = async () =>
+        (
+          await db.query<{ saga_id: string; attempt: number }>(
+            `SELECT saga_id, attempt FROM held_commands ORDER BY id`,
+          )
+        ).map((row) => [row.saga_id, row.attempt]);
+
+      // `retried`'s second attempt is in flight, `waiting`'s held.
+      expect(await loads()).toEqual({ payment: { inFlight: 1, held: 1 } });
+      // Its second attempt held too (the breaker opened meanwhile): counted once.
+      await db.transaction((sql) => holdCommands(sql, [held(retried, 2)]));
+      expect(await loads()).toEqual({ payment: { inFlight: 0, held: 2 } });
+
+      // A release sends what is awaited and takes off the rest.
+      const released = await db.transaction((sql) =>
+        releaseHeld(sql, 'payment', 10, 10, (_sagaId, payload) => payload),
       );
-    });
-    const heldLeft = async () =>
-      (
-        await db.query<{ saga_id: string; attempt: number }>(
-          `SELECT saga_id, attempt FROM held_commands ORDER BY id`,
-        )
-      ).map((row) => [row.saga_id, row.attempt]);
-
-    // `retried`'s second attempt is in flight, `waiting`'s held.
-    expect(await loads()).toEqual({ payment: { inFlight: 1, held: 1 } });
-    // Its second attempt held too (the breaker opened meanwhile): counted once.
-    await db.transaction((sql) => holdCommands(sql, [held(retried, 2)]));
-    expect(await loads()).toEqual({ payment: { inFlight: 0, held: 2 } });
-
-    // A release sends what is awaited and takes off the rest.
-    const released = await db.transaction((sql) =>
-      releaseHeld(sql, 'payment', 10, 10, (_sagaId, payload) => payload),
-    );
-    expect(released.outbox.rows.map((row) => row.sagaId)).toEqual([waiting, retried]);
-    expect(await heldLeft()).toEqual([]);
-  });
-
-  it('releases a held command into the room the stuck sagas’ unsent commands leave under the cap', async () => {
-    await fourSagas();
-    const waiting = randomUUID();
-    const message = command(waiting, 'pay', 'payment');
-    await db.transaction(async (sql) => {
-      await startSaga(sql, waiting, { pay: { participant: 'payment' } }, []);
-      await holdCommands(sql, [{ ...commandRow(message), sagaId: waiting, command: message }]);
-    });
-    // In flight: the queued command and the stuck saga's one sent; so a cap of 3 leaves room for 1.
-    const released = await db.transaction((sql) =>
-      releaseHeld(sql, 'payment', 10, 3, (_sagaId, payload) => payload),
-    );
-
-    expect(released.released).toBe(1);
-    expect(released.outbox.rows.map((row) => row.sagaId)).toEqual([waiting]);
-    expect(await loads()).toMatchObject({ payment: { inFlight: 3, held: 0 } });
-  });
-
-  it('counts the step again once its saga is resumed and its command is back for the relay', async () => {
-    const { ownSetAside } = await fourSagas();
-
-    // What a resume does besides the engine's transition: the rows set aside come back.
-    await db.transaction(async (sql) => {
-      await releaseSetAside(sql, ownSetAside);
-      await sql.query(`UPDATE sagas SET status = 'running' WHERE id = $1`, [ownSetAside]);
+      expect(released.outbox.rows.map((row) => row.sagaId)).toEqual([waiting, retried]);
+      expect(await heldLeft()).toEqual([]);
     });
 
-    expect(await loads()).toMatchObject({ payment: { inFlight: 3, held: 0 } });
-  });
-});
+    it('releases a held command into the room the stuck sagas’ unsent commands leave under the cap', async () => {
+      await fourSagas();
+      const waiting = randomUUID();
+      const message = command(waiting, 'pay', 'payment');
+      await db.transaction(async (sql) => {
+        await startSaga(sql, waiting, { pay: { participant: 'payment' } }, []);
+        await holdCommands(sql, [{ ...commandRow(message), sagaId: waiting, command: message }]);
+      });
+      // In flight: the queued command and the stuck saga's one sent; so a cap of 3 leaves room for 1.
+      const released = await db.transaction((sql) =>
+        releaseHeld(sql, 'payment', 10, 3, (_sagaId, payload) => payload),
+      );
 
-interface PlanNode {
-  readonly 'Node Type': string;
-  readonly 'Relation Name'?: string;
-  readonly 'Index Name'?: string;
-  readonly Plans?: readonly PlanNode[];
-}
+      expect(released.released).toBe(1);
+      expect(released.outbox.rows.map((row) => row.sagaId)).toEqual([waiting]);
+      expect(await loads()).toMatchObject({ payment: { inFlight: 3, held: 0 } });
+    });
 
-/** How a plan reads its tables: the indexes it goes through, and its scans of whole tables. */
-function accessPaths(node: PlanNode): string[] {
-  const own =
-    node['Index Name'] ??
-    (node['Node Type'] === 'Seq Scan' ? `Seq Scan on ${node['Relation Name']}` : undefined);
-  return [...(own === undefined ? [] : [own]), ...(node.Plans ?? []).flatMap(accessPaths)];
-}
+    it('counts the step again once its saga is resumed and its command is back for the relay', async () => {
+      const { ownSetAside } = await fourSagas();
+
+      // What a resume does besides the engine's transition: the rows set aside come back.
+      await db.transaction(async (sql) => {
+        await releaseSetAside(sql, ownSetAside);
+        await sql.query(`UPDATE sagas SET status = 'running' WHERE id = $1`, [ownSetAside]);
+      });
+
+      expect(await loads()).toMatchObject({ payment: { inFlight: 3, held: 0 } });
+    });
+  },
+);
 
 describe('the stuck sagas’ unsent commands, read for the caps through the indexes, on Postgres', () => {
-  let subject: Subject;
+  let subject: MigratedDatabase;
 
   beforeAll(async () => {
-    subject = await onPostgres();
+    subject = await migratedOnPostgres('it_stuck_loads');
     // A large outbox, nearly all sent: 5,000 sagas awaiting payment, one in a hundred stuck on
     // its first row, set aside, the others behind it.
     await subject.database.query(

@@ -6,8 +6,7 @@
 // (the embedded mode), but for the locks, which need a second connection.
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { RetentionLoop, type Database, type SingleConnectionDatabase } from '#postgres';
-import { coordinatorDatabase } from '../../../apps/coordinator/src/persistence/coordinator-database.js';
+import { RetentionLoop, type Database } from '#postgres';
 import { PostgresSagaAudit } from '../../../apps/coordinator/src/persistence/saga-audit.postgres.js';
 import {
   attachAuditPeriod,
@@ -15,31 +14,14 @@ import {
   auditPeriods,
 } from '../../../apps/coordinator/src/retention/audit-partitions.js';
 import { coordinatorPurgeTasks } from '../../../apps/coordinator/src/retention/coordinator-purge-tasks.js';
-import { dropMigratedSchema, openMigratedSchema } from '../../support/migrated-schema.js';
-import { databaseUrl, uniqueName } from '../../support/services.js';
+import { databaseUrl } from '../../support/services.js';
+import {
+  migratedDatabases,
+  migratedOnPostgres,
+  type MigratedDatabase,
+} from '../../support/migrated-schema.js';
 
 const HOUR = 3_600_000;
-
-/** The coordinator's tables, migrated, on one of its databases. */
-interface Subject {
-  readonly database: Database;
-  /** The schema, on Postgres. */
-  readonly schema?: string;
-  dispose(): Promise<void>;
-}
-
-async function onPostgres(): Promise<Subject> {
-  const schema = uniqueName('it_audit_partitions');
-  const database = await openMigratedSchema(schema);
-  return { database, schema, dispose: () => dropMigratedSchema(database, schema) };
-}
-
-async function onPglite(): Promise<Subject> {
-  const database = coordinatorDatabase({}) as SingleConnectionDatabase;
-  await database.open();
-  await database.dataSource.runMigrations({ transaction: 'all' });
-  return { database, dispose: () => database.close() };
-}
 
 /** The tests' reads and writes, on the database `db` gives. */
 function helpersOn(db: () => Database) {
@@ -108,113 +90,113 @@ function helpersOn(db: () => Database) {
   return { retention, dropping, databaseNow, insertSaga, appendLine, linesIn, tableExists };
 }
 
-describe.each([
-  ['Postgres', onPostgres],
-  ['PGlite, embedded', onPglite],
-])('the audit log by partition, on %s', (_name, open) => {
-  let subject: Subject;
-  let database: Database;
+describe.each(migratedDatabases('it_audit_partitions'))(
+  'the audit log by partition, on %s',
+  (_name, open) => {
+    let subject: MigratedDatabase;
+    let database: Database;
 
-  beforeAll(async () => {
-    subject = await open();
-    database = subject.database;
-  });
-  afterAll(async () => {
-    await subject?.dispose();
-  });
+    beforeAll(async () => {
+      subject = await open();
+      database = subject.database;
+    });
+    afterAll(async () => {
+      await subject?.dispose();
+    });
 
-  const { retention, databaseNow, insertSaga, appendLine, linesIn, tableExists } = helpersOn(
-    () => database,
-  );
-
-  it('makes the coming periods ahead of the clock, one after the other, cut on the hour', async () => {
-    const now = await databaseNow();
-    const made = (await retention().runOnce()).auditPeriodsMade;
-
-    const periods = await auditPeriods(database);
-    expect(periods).toHaveLength(made!);
-    expect(periods[0]!.fromMs).toBeGreaterThanOrEqual(now + 60_000);
-    for (const [index, period] of periods.entries()) {
-      if (index > 0) expect(period.fromMs).toBe(periods[index - 1]!.toMs);
-      expect(period.toMs % HOUR).toBe(0);
-    }
-    expect(periods.at(-1)!.toMs).toBeGreaterThanOrEqual(now + 2 * HOUR + 60_000);
-    // A line filed in a period's time lands in its partition, one filed where no period is in
-    // the default one.
-    const sagaId = await insertSaga('running');
-    expect((await appendLine(sagaId, 'later', periods[1]!.fromMs + 1)).partition).toBe(
-      periods[1]!.name,
+    const { retention, databaseNow, insertSaga, appendLine, linesIn, tableExists } = helpersOn(
+      () => database,
     );
-    expect((await appendLine(sagaId, 'unfiled', Date.UTC(2000, 0, 1))).partition).toBe(
-      'saga_audit_unfiled',
-    );
-    // The next round finds them there and goes on from the last (if the clock moved past a
-    // period's end meanwhile).
-    const next = (await retention().runOnce()).auditPeriodsMade!;
-    const after = await auditPeriods(database);
-    expect(after.slice(0, periods.length)).toEqual(periods);
-    expect(after).toHaveLength(periods.length + next);
-  });
 
-  it('drops a period once it ended longer ago than sagas are kept, after carrying out the lines of the sagas still there', async () => {
-    const hour = Math.floor((await databaseNow()) / HOUR) * HOUR;
-    const expired = await attachAuditPeriod(database, hour - 5 * HOUR, hour - 4 * HOUR);
-    const recent = await attachAuditPeriod(database, hour - HOUR, hour);
-    const live = await insertSaga('running', hour - 5 * HOUR);
-    const finished = await insertSaga('completed', hour - 5 * HOUR);
-    const gone = randomUUID(); // deleted by the saga retention already
-    const first = await appendLine(live, 'started', hour - 5 * HOUR + 1000);
-    await appendLine(finished, 'completed', hour - 5 * HOUR + 2000);
-    await appendLine(gone, 'completed', hour - 5 * HOUR + 3000);
-    const second = await appendLine(live, 'step done', hour - HOUR + 1000);
-    const third = await appendLine(live, 'step done');
+    it('makes the coming periods ahead of the clock, one after the other, cut on the hour', async () => {
+      const now = await databaseNow();
+      const made = (await retention().runOnce()).auditPeriodsMade;
 
-    expect((await retention().runOnce()).auditPeriodsDropped).toBe(1);
+      const periods = await auditPeriods(database);
+      expect(periods).toHaveLength(made!);
+      expect(periods[0]!.fromMs).toBeGreaterThanOrEqual(now + 60_000);
+      for (const [index, period] of periods.entries()) {
+        if (index > 0) expect(period.fromMs).toBe(periods[index - 1]!.toMs);
+        expect(period.toMs % HOUR).toBe(0);
+      }
+      expect(periods.at(-1)!.toMs).toBeGreaterThanOrEqual(now + 2 * HOUR + 60_000);
+      // A line filed in a period's time lands in its partition, one filed where no period is in
+      // the default one.
+      const sagaId = await insertSaga('running');
+      expect((await appendLine(sagaId, 'later', periods[1]!.fromMs + 1)).partition).toBe(
+        periods[1]!.name,
+      );
+      expect((await appendLine(sagaId, 'unfiled', Date.UTC(2000, 0, 1))).partition).toBe(
+        'saga_audit_unfiled',
+      );
+      // The next round finds them there and goes on from the last (if the clock moved past a
+      // period's end meanwhile).
+      const next = (await retention().runOnce()).auditPeriodsMade!;
+      const after = await auditPeriods(database);
+      expect(after.slice(0, periods.length)).toEqual(periods);
+      expect(after).toHaveLength(periods.length + next);
+    });
 
-    expect(await tableExists(expired)).toBe(false);
-    expect(await tableExists(recent)).toBe(true);
-    expect(await linesIn('saga_audit_kept', live)).toEqual([`${first.id}:started`]);
-    expect(await linesIn('saga_audit_kept', finished)).toHaveLength(1);
-    expect(await linesIn('saga_audit', gone)).toEqual([]);
-    // The saga's log reads on across its partitions, in the order it was written.
-    const page = await new PostgresSagaAudit(database).page(live, 10);
-    expect(page!.items.map(({ seq, detail }) => `${seq}:${detail}`)).toEqual([
-      `${first.id}:started`,
-      `${second.id}:step done`,
-      `${third.id}:step done`,
-    ]);
-    // A carried line is still append-only.
-    await expect(
-      database.query(`DELETE FROM saga_audit WHERE saga_id = $1`, [live]),
-    ).rejects.toThrow(/saga_audit is append-only/);
-  });
+    it('drops a period once it ended longer ago than sagas are kept, after carrying out the lines of the sagas still there', async () => {
+      const hour = Math.floor((await databaseNow()) / HOUR) * HOUR;
+      const expired = await attachAuditPeriod(database, hour - 5 * HOUR, hour - 4 * HOUR);
+      const recent = await attachAuditPeriod(database, hour - HOUR, hour);
+      const live = await insertSaga('running', hour - 5 * HOUR);
+      const finished = await insertSaga('completed', hour - 5 * HOUR);
+      const gone = randomUUID(); // deleted by the saga retention already
+      const first = await appendLine(live, 'started', hour - 5 * HOUR + 1000);
+      await appendLine(finished, 'completed', hour - 5 * HOUR + 2000);
+      await appendLine(gone, 'completed', hour - 5 * HOUR + 3000);
+      const second = await appendLine(live, 'step done', hour - HOUR + 1000);
+      const third = await appendLine(live, 'step done');
 
-  it('deletes the carried lines of a saga with it, row by row', async () => {
-    const hour = Math.floor((await databaseNow()) / HOUR) * HOUR;
-    const saga = await insertSaga('completed', hour - 9 * HOUR);
-    await attachAuditPeriod(database, hour - 9 * HOUR, hour - 8 * HOUR);
-    await appendLine(saga, 'completed', hour - 9 * HOUR + 1000);
-    await retention().runOnce();
-    expect(await linesIn('saga_audit_kept', saga)).toHaveLength(1);
+      expect((await retention().runOnce()).auditPeriodsDropped).toBe(1);
 
-    await database.query(
-      `UPDATE sagas SET updated_at = now() - interval '3 hours', created_at = now() - interval '3 hours' WHERE id = $1`,
-      [saga],
-    );
-    expect((await retention().runOnce()).sagas).toBe(1);
+      expect(await tableExists(expired)).toBe(false);
+      expect(await tableExists(recent)).toBe(true);
+      expect(await linesIn('saga_audit_kept', live)).toEqual([`${first.id}:started`]);
+      expect(await linesIn('saga_audit_kept', finished)).toHaveLength(1);
+      expect(await linesIn('saga_audit', gone)).toEqual([]);
+      // The saga's log reads on across its partitions, in the order it was written.
+      const page = await new PostgresSagaAudit(database).page(live, 10);
+      expect(page!.items.map(({ seq, detail }) => `${seq}:${detail}`)).toEqual([
+        `${first.id}:started`,
+        `${second.id}:step done`,
+        `${third.id}:step done`,
+      ]);
+      // A carried line is still append-only.
+      await expect(
+        database.query(`DELETE FROM saga_audit WHERE saga_id = $1`, [live]),
+      ).rejects.toThrow(/saga_audit is append-only/);
+    });
 
-    expect(await linesIn('saga_audit', saga)).toEqual([]);
-  });
-});
+    it('deletes the carried lines of a saga with it, row by row', async () => {
+      const hour = Math.floor((await databaseNow()) / HOUR) * HOUR;
+      const saga = await insertSaga('completed', hour - 9 * HOUR);
+      await attachAuditPeriod(database, hour - 9 * HOUR, hour - 8 * HOUR);
+      await appendLine(saga, 'completed', hour - 9 * HOUR + 1000);
+      await retention().runOnce();
+      expect(await linesIn('saga_audit_kept', saga)).toHaveLength(1);
+
+      await database.query(
+        `UPDATE sagas SET updated_at = now() - interval '3 hours', created_at = now() - interval '3 hours' WHERE id = $1`,
+        [saga],
+      );
+      expect((await retention().runOnce()).sagas).toBe(1);
+
+      expect(await linesIn('saga_audit', saga)).toEqual([]);
+    });
+  },
+);
 
 describe('the audit log by partition, with another transaction in the way', () => {
-  let subject: Subject;
+  let subject: MigratedDatabase;
   let database: Database;
   const { retention, dropping, databaseNow, insertSaga, appendLine, linesIn, tableExists } =
     helpersOn(() => database);
 
   beforeAll(async () => {
-    subject = await onPostgres();
+    subject = await migratedOnPostgres('it_audit_partitions');
     database = subject.database;
   });
   afterAll(async () => {

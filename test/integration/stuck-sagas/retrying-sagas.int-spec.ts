@@ -10,6 +10,7 @@ import {
 } from '../../../apps/coordinator/src/stuck-sagas/index.js';
 import { dropMigratedSchema, openMigratedSchema } from '../../support/migrated-schema.js';
 import { uniqueName } from '../../support/services.js';
+import { accessPaths, type PlanNode } from '../../support/query-plans.js';
 
 const MINUTE = 60;
 const HOUR = 60 * MINUTE;
@@ -38,21 +39,6 @@ interface Line {
   readonly stepId?: string;
   readonly attempt?: number;
   readonly detail?: string;
-}
-
-interface PlanNode {
-  readonly 'Node Type': string;
-  readonly 'Relation Name'?: string;
-  readonly 'Index Name'?: string;
-  readonly Plans?: readonly PlanNode[];
-}
-
-/** How the plan reads its tables: the indexes it goes through, and its scans of whole tables. */
-function accessPaths(node: PlanNode): string[] {
-  const own =
-    node['Index Name'] ??
-    (node['Node Type'] === 'Seq Scan' ? `Seq Scan on ${node['Relation Name']}` : undefined);
-  return [...(own === undefined ? [] : [own]), ...(node.Plans ?? []).flatMap(accessPaths)];
 }
 
 describe('stuck sagas whose step retries for ever', () => {
