@@ -1,5 +1,5 @@
-// sagactl, the built binary, when the reader of its stdout goes away (`sagactl watch … | head`):
-// against a stub of the API, no coordinator needed.
+// sagactl, the built binary, when the reader of its stdout goes away (`sagactl watch … | head`),
+// its answers given by a small HTTP server in the test: no coordinator needed.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';

@@ -1,11 +1,9 @@
 import { context, propagation, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { TracerProvider } from '@opentelemetry/sdk-trace';
 import type { Kafka, Message, Producer, ProducerBatch, ProducerConfig } from 'kafkajs';
 import { KafkaMessagePublisher } from './kafka-message-publisher.js';
 import { resolveKafkaTransportOptions } from './kafka-transport-options.js';
 import { silentTransportLogger } from './transport-logger.js';
+import { installGlobalTracing, SpanCollector } from '../../tracing/src/span-collector.fixture.js';
 
 /** A Kafka client whose producers write down what they are asked to do. */
 function fakeKafka(failures: Error[] = []) {
@@ -171,19 +169,16 @@ describe('the Kafka publisher', () => {
 });
 
 describe('the dead letters of the Kafka publisher', () => {
-  const contextManager = new AsyncLocalStorageContextManager();
+  let uninstall: () => void;
 
   beforeAll(() => {
-    trace.setGlobalTracerProvider(new TracerProvider());
-    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-    context.setGlobalContextManager(contextManager.enable());
+    uninstall = installGlobalTracing(new SpanCollector(), {
+      propagator: true,
+      contextManager: true,
+    });
   });
 
-  afterAll(() => {
-    trace.disable();
-    propagation.disable();
-    context.disable();
-  });
+  afterAll(() => uninstall());
 
   /** A Kafka client whose sendBatch does what the kafkajs instrumentation does to each record. */
   function instrumentedKafka() {

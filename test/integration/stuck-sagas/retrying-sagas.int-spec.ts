@@ -111,6 +111,15 @@ describe('stuck sagas whose step retries for ever', () => {
     return new Date(row!.at).toISOString();
   };
 
+  /** The steps of a saga past its pivot (capture-payment), schedule-shipping as `shipping`. */
+  const pastThePivot = (shipping: Step): Record<string, Step> => ({
+    'reserve-inventory': succeeded,
+    'authorize-payment': succeeded,
+    'capture-payment': succeeded,
+    'schedule-shipping': shipping,
+    'notify-customer': { status: 'pending' },
+  });
+
   /** The lines of a saga that went forward to its pivot, `secondsAgo`. */
   const upToThePivot = (secondsAgo: number): Line[] => [
     { secondsAgo, eventType: 'start', fromStatus: 'running' },
@@ -139,13 +148,7 @@ describe('stuck sagas whose step retries for ever', () => {
     const retrying = await insertSaga({
       createdSecondsAgo: 2 * HOUR,
       updatedSecondsAgo: 10,
-      steps: {
-        'reserve-inventory': succeeded,
-        'authorize-payment': succeeded,
-        'capture-payment': succeeded,
-        'schedule-shipping': backingOff(200),
-        'notify-customer': { status: 'pending' },
-      },
+      steps: pastThePivot(backingOff(200)),
       audit: [
         ...upToThePivot(2 * HOUR),
         ...failures('schedule-shipping', 2 * HOUR - 30, [1, 2, 3]),
@@ -168,26 +171,14 @@ describe('stuck sagas whose step retries for ever', () => {
     await insertSaga({
       createdSecondsAgo: 2 * HOUR,
       updatedSecondsAgo: 10,
-      steps: {
-        'reserve-inventory': succeeded,
-        'authorize-payment': succeeded,
-        'capture-payment': succeeded,
-        'schedule-shipping': backingOff(3),
-        'notify-customer': { status: 'pending' },
-      },
+      steps: pastThePivot(backingOff(3)),
       audit: [...upToThePivot(MINUTE), ...failures('schedule-shipping', 40, [1, 2, 3])],
     });
     // A retry in flight after the first failure, the same.
     await insertSaga({
       createdSecondsAgo: 2 * HOUR,
       updatedSecondsAgo: 10,
-      steps: {
-        'reserve-inventory': succeeded,
-        'authorize-payment': succeeded,
-        'capture-payment': succeeded,
-        'schedule-shipping': { status: 'running', attempt: 2, sentAt: 0, budgetFrom: 1 },
-        'notify-customer': { status: 'pending' },
-      },
+      steps: pastThePivot({ status: 'running', attempt: 2, sentAt: 0, budgetFrom: 1 }),
       audit: [...upToThePivot(MINUTE), ...failures('schedule-shipping', 40, [1])],
     });
 
@@ -202,13 +193,7 @@ describe('stuck sagas whose step retries for ever', () => {
     await insertSaga({
       createdSecondsAgo: 2 * HOUR,
       updatedSecondsAgo: 10,
-      steps: {
-        'reserve-inventory': succeeded,
-        'authorize-payment': succeeded,
-        'capture-payment': succeeded,
-        'schedule-shipping': backingOff(205, 201),
-        'notify-customer': { status: 'pending' },
-      },
+      steps: pastThePivot(backingOff(205, 201)),
       audit: [
         ...upToThePivot(2 * HOUR),
         ...failures('schedule-shipping', 2 * HOUR - 30, [1, 2, 200]),

@@ -1,11 +1,12 @@
 import { context, propagation, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { TracerProvider } from '@opentelemetry/sdk-trace';
 import type { Database, SqlRunner } from '#postgres';
 import type { MessagePublisher, OutgoingMessage } from '#saga-core';
 import { DeadLetterReplayer } from './dead-letter-replayer.js';
 import type { DeadLetterRow } from './dead-letter-rows.js';
+import {
+  installGlobalTracing,
+  SpanCollector,
+} from '../../../../libs/tracing/src/span-collector.fixture.js';
 
 const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
 
@@ -37,19 +38,16 @@ const database = {
 } as unknown as Database;
 
 describe('the dead-letter replayer with tracing on', () => {
-  const contextManager = new AsyncLocalStorageContextManager();
+  let uninstall: () => void;
 
   beforeAll(() => {
-    trace.setGlobalTracerProvider(new TracerProvider());
-    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-    context.setGlobalContextManager(contextManager.enable());
+    uninstall = installGlobalTracing(new SpanCollector(), {
+      propagator: true,
+      contextManager: true,
+    });
   });
 
-  afterAll(() => {
-    trace.disable();
-    propagation.disable();
-    context.disable();
-  });
+  afterAll(() => uninstall());
 
   it("republishes a dead letter with its own trace context, not one the Kafka client's instrumentation makes", async () => {
     const sent: Record<string, string>[] = [];

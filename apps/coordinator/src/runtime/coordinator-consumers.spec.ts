@@ -297,22 +297,32 @@ describe('the dead-letter index', () => {
     return outcome;
   }
 
-  it('never holds readiness: start resolves and problem() is undefined while it cannot join its group', async () => {
+  /**
+   * Consumers of `payment` (`subject`, stopped after the test) whose dead-letter index consumers
+   * the test drives (`index`, those made).
+   */
+  async function withScriptedIndex() {
     transport = new InMemoryTransport();
     await createTopics(['payment']);
     const { transport: scripted, made: index } = scriptedIndexConsumers(transport);
-    consumers = consumersOn(scripted, config, {
+    const subject = consumersOn(scripted, config, {
       ...hotPathParts(),
       registry: registryOf(['payment']),
     });
+    consumers = subject;
+    return { index, subject };
+  }
 
-    const start = starting(consumers);
+  it('never holds readiness: start resolves and problem() is undefined while it cannot join its group', async () => {
+    const { index, subject } = await withScriptedIndex();
+
+    const start = starting(subject);
     await until(() => start.started);
 
-    expect(consumers.problem()).toBeUndefined(); // readiness up, and the timers may start
-    expect(consumers.deafToReplies()).toBe(false);
+    expect(subject.problem()).toBeUndefined(); // readiness up, and the timers may start
+    expect(subject.deafToReplies()).toBe(false);
     await until(() => index.length === 1);
-    expect(consumers.deadLetterIndexStatus()).toEqual({
+    expect(subject.deadLetterIndexStatus()).toEqual({
       member: false,
       topics: ['payment.commands.dlq', 'saga.replies.dlq', 'saga.start.dlq'],
       leftOut: [],
@@ -320,24 +330,18 @@ describe('the dead-letter index', () => {
   });
 
   it('never takes readiness down when it crashes after its join, and says it is out of its group', async () => {
-    transport = new InMemoryTransport();
-    await createTopics(['payment']);
-    const { transport: scripted, made: index } = scriptedIndexConsumers(transport);
-    consumers = consumersOn(scripted, config, {
-      ...hotPathParts(),
-      registry: registryOf(['payment']),
-    });
-    const start = starting(consumers);
+    const { index, subject } = await withScriptedIndex();
+    const start = starting(subject);
     await until(() => index.length === 1);
     index[0]!.join();
     await until(() => start.started);
 
     index[0]!.crash(); // its supervisor restarts it, and it keeps failing
 
-    expect(consumers.problem()).toBeUndefined();
-    expect(consumers.deadLetterIndexStatus().member).toBe(false);
+    expect(subject.problem()).toBeUndefined();
+    expect(subject.deadLetterIndexStatus().member).toBe(false);
     index[0]!.join(); // back in its group
-    expect(consumers.deadLetterIndexStatus().member).toBe(true);
+    expect(subject.deadLetterIndexStatus().member).toBe(true);
   });
 
   it('indexes the dead-letter topics that exist, leaves out a missing one, and reads it once it is back', async () => {
