@@ -45,6 +45,8 @@ export interface SagaView extends SagaSummary {
 export interface StuckSaga extends SagaSummary {
   readonly kind: string;
   readonly reason: string;
+  /** When its step began retrying without success, else its row's last change. */
+  readonly noProgressSince: string;
 }
 
 /** A dead letter (`GET /dead-letters`). */

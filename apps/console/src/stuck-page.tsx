@@ -40,7 +40,7 @@ export function StuckPage() {
               <th scope="col">Type</th>
               <th scope="col">Status</th>
               <th scope="col">Why</th>
-              <th scope="col">Last change</th>
+              <th scope="col">No progress since</th>
             </tr>
           </thead>
           <tbody>
@@ -50,7 +50,7 @@ export function StuckPage() {
                 <td>
                   {saga.kind}: {saga.reason}
                 </td>
-                <td>{formatTime(saga.updatedAt)}</td>
+                <td>{formatTime(saga.noProgressSince)}</td>
               </tr>
             ))}
           </tbody>

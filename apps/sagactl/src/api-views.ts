@@ -51,6 +51,8 @@ export interface StuckSaga {
   readonly reason: string;
   readonly createdAt: string;
   readonly updatedAt: string;
+  /** When its step began retrying without success, else its row's last change. */
+  readonly noProgressSince: string;
 }
 
 /** `POST /sagas` (202). */

@@ -111,7 +111,7 @@ const stuck: CommandSpec = {
         s.sagaVersion,
         s.status,
         s.kind,
-        shortTime(s.updatedAt),
+        shortTime(s.noProgressSince),
         s.reason,
       ]);
       call.io.print(formatTable(headers, rows));

@@ -448,3 +448,29 @@ describe('sagactl, text it did not write', () => {
     expect(result.stderr).not.toContain('41111');
   });
 });
+
+describe('sagactl stuck', () => {
+  it('shows since when a saga made no progress, not its row’s last change', async () => {
+    // A step failing every attempt since 02:00 changes the row at each one (04:59 last).
+    const saga = {
+      sagaId: 's-1',
+      sagaType: 'order',
+      sagaVersion: 1,
+      status: 'running',
+      kind: 'idle',
+      reason: 'retrying ship since 2026-12-04T02:00:00.000Z (attempt 200)',
+      createdAt: '2026-12-04T01:59:00.000Z',
+      updatedAt: '2026-12-04T04:59:50.000Z',
+      noProgressSince: '2026-12-04T02:00:00.000Z',
+    };
+    const result = await run(
+      ['stuck', '-o', 'table'],
+      [{ body: { items: [saga], nextCursor: null, stuckAfterMs: 600_000 } }],
+    );
+    expect(result.code).toBe(0);
+    const [header, row] = result.stdout.split('\n');
+    const column = header!.indexOf('NO PROGRESS SINCE');
+    expect(row!.slice(column).startsWith('2026-12-04T02:00:00Z')).toBe(true);
+    expect(result.stdout).not.toContain('04:59:50');
+  });
+});

@@ -164,6 +164,7 @@ describe('stuck sagas whose step retries for ever', () => {
       status: 'running',
       kind: 'idle',
       reason: `retrying schedule-shipping since ${since} (attempt 200)`,
+      noProgressSince: since,
     });
   });
 

@@ -18,7 +18,14 @@ import { ScriptedParticipants, succeed } from '../../support/scripted-participan
 import { asKey } from '../../support/test-credentials.js';
 
 interface StuckPage {
-  items: { sagaId: string; status: string; kind: string; reason: string; updatedAt: string }[];
+  items: {
+    sagaId: string;
+    status: string;
+    kind: string;
+    reason: string;
+    updatedAt: string;
+    noProgressSince: string;
+  }[];
   nextCursor: string | null;
   stuckAfterMs: number;
 }
@@ -90,7 +97,9 @@ describe('stuck sagas on the real Kafka and Postgres', () => {
       status: 'running',
       kind: 'idle',
       reason: `idle since ${byId[idleId]!.updatedAt}`,
+      noProgressSince: byId[idleId]!.updatedAt,
     });
+    expect(byId[stuckId]!.noProgressSince).toBe(byId[stuckId]!.updatedAt);
     // Longest without progress first, one per page.
     const first = await listStuck('?limit=1');
     expect(first.items.map((item) => item.sagaId)).toEqual([idleId]);

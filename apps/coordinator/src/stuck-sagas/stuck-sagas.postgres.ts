@@ -25,6 +25,11 @@ export interface StuckSaga {
   readonly createdAt: string;
   /** The last change of the saga's row (each attempt of a step changes it too). */
   readonly updatedAt: string;
+  /**
+   * Since when it made no progress: when its step began retrying without success, else the
+   * last change of its row. The page is ordered by it.
+   */
+  readonly noProgressSince: string;
 }
 
 /**
@@ -73,6 +78,7 @@ interface StuckRow {
   retrying_compensation: boolean | null;
   retrying_attempt: number | null;
   retrying_since: Date | string | null;
+  no_progress_since: Date | string;
 }
 
 /**
@@ -98,7 +104,7 @@ export async function listStuckSagas(
     `SELECT s.id, s.saga_type, s.saga_version, s.status, s.created_at, s.updated_at,
        s.state->>'reason' AS stuck_reason, r.step_id AS retrying_step,
        r.compensation AS retrying_compensation, r.attempt AS retrying_attempt,
-       r.since AS retrying_since,
+       r.since AS retrying_since, q.no_progress_since,
        to_char(q.no_progress_since AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS no_progress_key
      FROM sagas s
      LEFT JOIN LATERAL (${RETRYING_TOO_LONG} AND ${OLD_ACTIVE} ORDER BY since LIMIT 1) r ON true
@@ -171,6 +177,7 @@ function toStuckSaga(row: StuckRow): StuckSaga {
     }),
     createdAt: new Date(row.created_at).toISOString(),
     updatedAt,
+    noProgressSince: new Date(row.no_progress_since).toISOString(),
   };
 }
 

@@ -24,6 +24,7 @@ export const stuckPageSchema: z.ZodType<StuckSagaPage & { stuckAfterMs: number }
         reason: z.string(),
         createdAt: isoTime,
         updatedAt: isoTime,
+        noProgressSince: isoTime,
       }),
     ),
     nextCursor: z.string().nullable(),
