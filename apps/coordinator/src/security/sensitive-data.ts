@@ -39,10 +39,11 @@ export class SensitiveData {
 
   /** The sensitive paths of every registered version of a saga type. */
   pathsOfType(sagaType: string): readonly string[] {
-    const latest = this.registry.latest(sagaType)?.version ?? 0;
+    // The versions registered, not every number up to the latest: versions may be sparse and
+    // large (a date, 20260101), and this runs for each dead letter.
     const paths = new Set<string>();
-    for (let version = 1; version <= latest; version++) {
-      for (const path of this.paths(sagaType, version)) paths.add(path);
+    for (const definition of this.registry.versions(sagaType)) {
+      for (const path of definition.sensitive) paths.add(path);
     }
     return [...paths];
   }

@@ -28,6 +28,21 @@ describe('the saga registry', () => {
     expect(registry.resolve({ name: 'order' })?.version).toBe(2);
   });
 
+  it('gives the versions registered under a name, and none for an unknown one', () => {
+    const registry = createSagaRegistry([
+      definition('order', 20_261_207),
+      definition('order', 1),
+      definition('refund', 1),
+    ]);
+    expect(
+      registry
+        .versions('order')
+        .map((d) => d.version)
+        .sort((a, b) => a - b),
+    ).toEqual([1, 20_261_207]);
+    expect(registry.versions('unknown')).toEqual([]);
+  });
+
   it('returns undefined for an unknown name or version', () => {
     const registry = createSagaRegistry([definition('order', 1)]);
     expect(registry.get('order', 2)).toBeUndefined();

@@ -14,6 +14,8 @@ export interface SagaRegistry {
   get(name: string, version: number): AnySagaDefinition | undefined;
   /** The highest version registered under that name, or undefined. */
   latest(name: string): AnySagaDefinition | undefined;
+  /** Every version registered under that name, in no order (none for an unknown name). */
+  versions(name: string): readonly AnySagaDefinition[];
   /** Resolves a reference: an exact version, or the latest one. */
   resolve(ref: SagaRef): AnySagaDefinition | undefined;
   /** Every registered definition, by name then version. */
@@ -43,6 +45,7 @@ export function createSagaRegistry(definitions: readonly AnySagaDefinition[] = [
       if (!versions) return undefined;
       return versions.get(Math.max(...versions.keys()));
     },
+    versions: (name) => [...(byName.get(name)?.values() ?? [])],
     resolve: (ref) =>
       ref.version === undefined ? registry.latest(ref.name) : registry.get(ref.name, ref.version),
     list: () =>
