@@ -79,6 +79,21 @@ describe('toDeadLetterRecord', () => {
     });
   });
 
+  it('leaves out a failure time Postgres cannot store (years 0, -1, 10000 and beyond)', () => {
+    const failedAt = (header: string) =>
+      toDeadLetterRecord({
+        topic: 't.dlq',
+        key: 'k',
+        headers: { [DEAD_LETTER_HEADERS.failedAt]: header },
+        value: '',
+      }).failedAt;
+    expect(
+      ['10000', '170000', '0000-01-01T00:00:00Z', '-000001-01-01T00:00:00Z'].map(failedAt),
+    ).toEqual([null, null, null, null]);
+    expect(failedAt('0001-01-01T00:00:00Z')).toBe('0001-01-01T00:00:00.000Z');
+    expect(failedAt('9999-12-31T23:59:59.999Z')).toBe('9999-12-31T23:59:59.999Z');
+  });
+
   it('refuses offsets beyond a bigint and partitions beyond an integer', () => {
     const record = toDeadLetterRecord({
       topic: 't.dlq',

@@ -150,8 +150,14 @@ function parseOffset(value: string | undefined): string | null {
   return BigInt(value) <= 9_223_372_036_854_775_807n ? BigInt(value).toString() : null;
 }
 
+/**
+ * The time a header gives, or null when it gives none Postgres stores: Date reads `10000`, `0`
+ * or `-1` as years 10000, 0 and -1 (ISO strings `+010000-…`, `0000-…`), which a timestamptz
+ * refuses, failing the whole batch's insert for ever.
+ */
 function parseTime(value: string | undefined): string | null {
   if (value === undefined) return null;
   const time = new Date(value);
-  return Number.isNaN(time.getTime()) ? null : time.toISOString();
+  const year = time.getUTCFullYear();
+  return Number.isNaN(year) || year < 1 || year > 9999 ? null : time.toISOString();
 }

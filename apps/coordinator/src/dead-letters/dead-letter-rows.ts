@@ -1,5 +1,6 @@
 import type { DeadLetterView } from './dead-letter-views.js';
 import { REDACTED, type JsonValue } from '#contracts';
+import { UnsealError } from '../security/field-cipher.js';
 import { NO_SEALING, type DeadLetterSealer } from './dead-letter-sealer.js';
 import { renderDeadLetterValue } from './dead-letter-views.js';
 import { unescapedRow } from './dead-letter-text.js';
@@ -35,7 +36,8 @@ export const DEAD_LETTER_COLUMNS = `id::text AS id, topic, original_topic, origi
 
 /**
  * A row as the API shows it. The value of a dead letter that may hold sensitive fields is
- * opened for callers allowed to `reveal` them only, and `[REDACTED]` for the others.
+ * opened for callers allowed to `reveal` them only, and `[REDACTED]` for the others (and for
+ * them too when its key is no longer in the keyring).
  */
 export function toDeadLetterView(
   stored: DeadLetterRow,
@@ -69,9 +71,15 @@ function toIsoOrNull(value: Date | string | null): string | null {
 
 function shownValue(row: DeadLetterRow, sealer: DeadLetterSealer, reveal: boolean): JsonValue {
   if (row.value_sealed) {
-    return reveal && row.value !== null
-      ? renderDeadLetterValue(sealer.open(row.headers, row.value))
-      : REDACTED;
+    if (!reveal || row.value === null) return REDACTED;
+    try {
+      return renderDeadLetterValue(sealer.open(row.headers, row.value));
+    } catch (error) {
+      // Sealed under a key since dropped: shown redacted, as a saga's fields are, so that the
+      // rest of its page (and this row's id, to restore the key or let retention go) is seen.
+      if (error instanceof UnsealError) return REDACTED;
+      throw error;
+    }
   }
   if (!reveal && !row.value_redacted && sealer.mayHoldSensitive(row.headers)) return REDACTED;
   return renderDeadLetterValue(row.value);
