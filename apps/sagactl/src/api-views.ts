@@ -94,6 +94,8 @@ export interface BulkReplayAnswer {
   readonly more: boolean;
   /** Left as they were: their sealed value does not open (absent from older coordinators). */
   readonly unopenable?: readonly string[];
+  /** When more wait, where the next call goes on from (absent from older coordinators). */
+  readonly resumeAfter?: string | null;
 }
 
 /** `GET /participants/:name`, an item of `GET /participants`. */

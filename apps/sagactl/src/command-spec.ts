@@ -32,6 +32,7 @@ export const OPTIONS = {
   'original-topic': { type: 'string' },
   replayed: { type: 'string' },
   pending: { type: 'boolean' },
+  after: { type: 'string' },
   name: { type: 'string' },
   active: { type: 'string' },
   'ramp-version': { type: 'string' },

@@ -64,24 +64,26 @@ const get: CommandSpec = {
 
 /**
  * `sagactl dlq replay <id>`: `POST /dead-letters/:id/replay`; `--pending`: `POST
- * /dead-letters/replay`, every one not replayed yet (of `--original-topic`), up to 1,000 a call.
+ * /dead-letters/replay`, every one not replayed yet (of `--original-topic`; after id `--after`),
+ * up to 1,000 a call.
  */
 const replay: CommandSpec = {
   words: ['dlq', 'replay'],
-  synopsis: '<id> | --pending [--original-topic T]',
+  synopsis: '<id> | --pending [--original-topic T] [--after ID]',
   summary: 'republishes a dead letter to its topic, or those not replayed yet (--pending)',
   args: ['id?'],
-  options: ['pending', 'original-topic'],
+  options: ['pending', 'original-topic', 'after'],
   async run(call) {
     const [id] = call.args;
     const pending = flag(call, 'pending');
     const originalTopic = textOption(call, 'original-topic');
+    const after = textOption(call, 'after');
     if ((id === undefined) === !pending) {
       throw new UsageError('give either a dead letter <id> or --pending', call.usage);
     }
     if (id !== undefined) {
-      if (originalTopic !== undefined) {
-        throw new UsageError('--original-topic goes with --pending only', call.usage);
+      if (originalTopic !== undefined || after !== undefined) {
+        throw new UsageError('--original-topic and --after go with --pending only', call.usage);
       }
       const path = `${pathOf('dead-letters', id)}/replay`;
       const { body } = await call.api.send<DeadLetter>('POST', path);
@@ -93,14 +95,21 @@ const replay: CommandSpec = {
       return EXIT.ok;
     }
     const { body } = await call.api.send<BulkReplayAnswer>('POST', '/dead-letters/replay', {
-      json: originalTopic === undefined ? {} : { originalTopic },
+      json: {
+        ...(originalTopic === undefined ? {} : { originalTopic }),
+        ...(after === undefined ? {} : { after }),
+      },
     });
     if (call.output === 'json') {
       call.io.print(prettyJson(body));
     } else {
       const ids = body.replayed.length === 0 ? '' : `: ${oneLine(body.replayed.join(', '))}`;
       call.io.print(`replayed ${body.replayed.length} dead letter(s)${ids}`);
-      if (body.more) call.io.print('more wait: run it again');
+      if (body.more) {
+        // Past those that did not open, or they would be taken again first.
+        const resume = body.resumeAfter ? ` with --after ${oneLine(body.resumeAfter)}` : '';
+        call.io.print(`more wait: run it again${resume}`);
+      }
       if (body.unopenable !== undefined && body.unopenable.length > 0) {
         call.io.print(
           `left ${body.unopenable.length} whose sealed value does not open (restore its key to the keyring): ${oneLine(body.unopenable.join(', '))}`,

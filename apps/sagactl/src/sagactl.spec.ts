@@ -474,3 +474,17 @@ describe('sagactl stuck', () => {
     expect(result.stdout).not.toContain('04:59:50');
   });
 });
+
+describe('sagactl dlq replay --pending', () => {
+  it('goes on after the id given, and says which to give next when more wait', async () => {
+    const result = await run(
+      ['dlq', 'replay', '--pending', '--after', '7', '-o', 'table'],
+      [{ body: { replayed: ['9'], more: true, unopenable: ['8'], resumeAfter: '9' } }],
+    );
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.sent[0]!.body!)).toEqual({ after: '7' });
+    expect(result.stdout).toContain('more wait: run it again with --after 9');
+    const single = await run(['dlq', 'replay', '42', '--after', '7'], []);
+    expect(single.code).toBe(2);
+  });
+});

@@ -70,7 +70,12 @@ describe('replaying dead letters when the broker fails', () => {
     if (database !== undefined) await dropMigratedSchema(database, schema);
   });
 
-  const post = (path: string) => fetch(`${url}${path}`, { method: 'POST', headers: ADMIN_HEADERS });
+  const post = (path: string, body?: object) =>
+    fetch(`${url}${path}`, {
+      method: 'POST',
+      headers: { ...ADMIN_HEADERS, ...(body ? { 'content-type': 'application/json' } : {}) },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
   const pending = async () => {
     const response = await fetch(`${url}/dead-letters?replayed=false`, { headers: ADMIN_HEADERS });
     return ((await response.json()) as { items: { id: string }[] }).items.map((item) => item.id);
@@ -108,7 +113,12 @@ describe('replaying dead letters when the broker fails', () => {
     );
     expect(await pending()).toEqual([]);
     const again = await post('/dead-letters/replay');
-    expect(await again.json()).toEqual({ replayed: [], more: false, unopenable: [] });
+    expect(await again.json()).toEqual({
+      replayed: [],
+      more: false,
+      unopenable: [],
+      resumeAfter: null,
+    });
     expect(publisher.published).toHaveLength(2);
   });
 
@@ -138,6 +148,7 @@ describe('replaying dead letters when the broker fails', () => {
       replayed: [],
       more: false,
       unopenable: [],
+      resumeAfter: null,
     });
     expect(publisher.published.map((message) => message.key)).toEqual([
       'saga-1',
@@ -163,6 +174,7 @@ describe('replaying dead letters when the broker fails', () => {
       replayed: [],
       more: false,
       unopenable: [],
+      resumeAfter: null,
     });
     expect(await pending()).toEqual([id]);
   });
@@ -201,18 +213,38 @@ describe('replaying dead letters when the broker fails', () => {
       replayed: [expect.any(String), expect.any(String)],
       more: false,
       unopenable: [lostId, otherLostId],
+      resumeAfter: null,
     });
     expect(publisher.published.slice(before).map((message) => message.value)).toEqual([
       '{"offset":8}',
       '{"offset":9}',
     ]);
     expect(await pending()).toEqual(expect.arrayContaining([lostId, otherLostId]));
-    // Those that do not open count against a call's bound: it stops, and says more wait.
-    const bounded = new DeadLetterReplayer(database, publisher, { maxPerCall: 1 }, sealer);
-    expect(await bounded.replayPending('ops')).toEqual({
-      replayed: [],
-      more: true,
-      unopenable: [lostId],
+    // Those that do not open count against a call's bound: it stops, says more wait, and from
+    // where a call goes on past them; one that starts afresh takes the same ones again.
+    await deadLetterIndexer(database, sealer)([deadLetter(10)]);
+    const bounded = new DeadLetterReplayer(database, publisher, { maxPerCall: 2 }, sealer);
+    const stopped = { replayed: [], more: true, unopenable: [lostId, otherLostId] };
+    expect(await bounded.replayPending('ops')).toEqual({ ...stopped, resumeAfter: otherLostId });
+    expect(await bounded.replayPending('ops')).toEqual({ ...stopped, resumeAfter: otherLostId });
+    expect(await bounded.replayPending('ops', undefined, otherLostId)).toEqual({
+      replayed: [expect.any(String)],
+      more: false,
+      unopenable: [],
+      resumeAfter: null,
     });
+    expect(publisher.published.at(-1)?.value).toBe('{"offset":10}');
+    expect(await pending()).toEqual(expect.arrayContaining([lostId, otherLostId]));
+    // Over HTTP: `after` is an id.
+    const past = await post('/dead-letters/replay', { after: '999999' });
+    expect(await past.json()).toEqual({
+      replayed: [],
+      more: false,
+      unopenable: [],
+      resumeAfter: null,
+    });
+    const refused = await post('/dead-letters/replay', { after: 'x' });
+    expect(refused.status).toBe(400);
+    expect(JSON.stringify(await refused.json())).toContain('after');
   });
 });

@@ -35,7 +35,7 @@ export class DeadLetterQueries {
     const rows = await this.database.query<DeadLetterRow>(
       `SELECT ${DEAD_LETTER_COLUMNS} FROM dead_letters
        ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
-       ORDER BY id DESC LIMIT ${param(query.limit + 1)}`,
+       ORDER BY dead_letters.id DESC LIMIT ${param(query.limit + 1)}`,
       params,
     );
     const page = rows.slice(0, query.limit);

@@ -89,22 +89,29 @@ export class DeadLetterReplayer {
   }
 
   /**
-   * Replays the dead letters never replayed (those of `originalTopic` only, when given), oldest
-   * first, in chunks; stops after taking `maxPerCall` (replayed, or passed by as unopenable).
-   * Ones whose value was cut or redacted are left alone, and so are those whose recorded
-   * original topic is not the one their dead-letter topic belongs to (see replayTopicProblem).
-   * On a failed publish, the chunks already acknowledged stay replayed and the error says how
-   * many.
+   * Replays the dead letters never replayed (those of `originalTopic` only, when given; those
+   * after id `after` only, when given), oldest first, in chunks; stops after taking
+   * `maxPerCall` (replayed, or passed by as unopenable). Ones whose value was cut or redacted
+   * are left alone, and so are those whose recorded original topic is not the one their
+   * dead-letter topic belongs to (see replayTopicProblem). When more wait, the answer's
+   * `resumeAfter` is the last id taken: a call given it goes on past the ones passed by, so
+   * a thousand that do not open hold no later one back. On a failed publish, the chunks
+   * already acknowledged stay replayed and the error says how many.
    */
-  async replayPending(actor: string, originalTopic?: string): Promise<ReplayAnswer> {
+  async replayPending(
+    actor: string,
+    originalTopic?: string,
+    after?: string,
+  ): Promise<ReplayAnswer> {
     const replayed: string[] = [];
     const unopenable: string[] = [];
+    let position = after ?? '0';
     // Every dead letter taken counts against the bound, those that do not open too.
     while (replayed.length + unopenable.length < this.maxPerCall) {
       const limit = Math.min(this.chunkSize, this.maxPerCall - replayed.length - unopenable.length);
       let chunk: ReplayedChunk;
       try {
-        chunk = await this.replayChunk(actor, limit, unopenable, originalTopic);
+        chunk = await this.replayChunk(actor, limit, position, originalTopic);
       } catch (error) {
         if (error instanceof ReplayPublishError && replayed.length > 0) {
           throw new ReplayPublishError(
@@ -116,27 +123,29 @@ export class DeadLetterReplayer {
       replayed.push(...chunk.replayed);
       unopenable.push(...chunk.unopenable);
       // Fewer than asked for: none left but those a concurrent replay holds (it replays them).
-      if (chunk.taken < limit) return { replayed, more: false, unopenable };
+      if (chunk.taken < limit) return { replayed, more: false, unopenable, resumeAfter: null };
+      position = chunk.lastId;
     }
-    return { replayed, more: await this.hasPending(unopenable, originalTopic), unopenable };
+    const more = await this.hasPending(position, originalTopic);
+    return { replayed, more, unopenable, resumeAfter: more ? position : null };
   }
 
   /**
-   * Replays up to `limit` pending dead letters but those of `passedBy`, in one transaction; one
-   * whose value does not open is left pending, and said.
+   * Replays up to `limit` pending dead letters after id `after`, in one transaction; one whose
+   * value does not open is left pending, and said.
    */
   private replayChunk(
     actor: string,
     limit: number,
-    passedBy: readonly string[],
+    after: string,
     originalTopic?: string,
   ): Promise<ReplayedChunk> {
     return this.database.transaction(async (sql) => {
       const rows = await sql.query<DeadLetterRow>(
         `SELECT ${DEAD_LETTER_COLUMNS} FROM dead_letters
-         WHERE ${pendingFilter(originalTopic, 3)} AND id <> ALL($2::bigint[])
-         ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
-        originalTopic === undefined ? [limit, passedBy] : [limit, passedBy, originalTopic],
+         WHERE ${pendingFilter(originalTopic, 3)} AND id > $2::bigint
+         ORDER BY dead_letters.id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        originalTopic === undefined ? [limit, after] : [limit, after, originalTopic],
       );
       const messages = this.replayMessages(rows);
       const unopenable = rows.filter((_, i) => messages[i] instanceof UnsealError);
@@ -150,17 +159,18 @@ export class DeadLetterReplayer {
       }
       return {
         taken: rows.length,
+        lastId: rows.at(-1)?.id ?? after,
         replayed: ids,
         unopenable: unopenable.map((row) => String(row.id)),
       };
     });
   }
 
-  private async hasPending(passedBy: readonly string[], originalTopic?: string): Promise<boolean> {
+  private async hasPending(after: string, originalTopic?: string): Promise<boolean> {
     const rows = await this.database.query<unknown>(
       `SELECT 1 FROM dead_letters
-       WHERE ${pendingFilter(originalTopic, 2)} AND id <> ALL($1::bigint[]) LIMIT 1`,
-      originalTopic === undefined ? [passedBy] : [passedBy, originalTopic],
+       WHERE ${pendingFilter(originalTopic, 2)} AND id > $1::bigint LIMIT 1`,
+      originalTopic === undefined ? [after] : [after, originalTopic],
     );
     return rows.length > 0;
   }
@@ -205,6 +215,8 @@ export class DeadLetterReplayer {
 /** What one chunk of a bulk replay did: rows taken, replayed, and left as their value does not open. */
 interface ReplayedChunk {
   readonly taken: number;
+  /** The id of the last row taken (the position given when none was). */
+  readonly lastId: string;
   readonly replayed: string[];
   readonly unopenable: string[];
 }

@@ -29,7 +29,11 @@ export interface DeadLetterRow {
   replay_count: number;
 }
 
-/** The columns of {@link DeadLetterRow}, for SELECT and RETURNING. */
+/**
+ * The columns of {@link DeadLetterRow}, for SELECT and RETURNING. Its `id` is text: a statement
+ * that selects them orders by `dead_letters.id`, since `ORDER BY id` would name this text
+ * (`10` before `9`).
+ */
 export const DEAD_LETTER_COLUMNS = `id::text AS id, topic, original_topic, original_partition,
   original_offset::text AS original_offset, message_key, headers, value, value_truncated, value_redacted, value_sealed, text_escaped, reason,
   failed_at, recorded_at, replayed_at, replayed_by, replay_count`;

@@ -30,9 +30,12 @@ export const listDeadLettersQuerySchema = z.strictObject({
   cursor: deadLetterIdSchema.optional(),
 });
 
-/** `POST /dead-letters/replay`: optionally only the dead letters of one original topic. */
+/**
+ * `POST /dead-letters/replay`: optionally only the dead letters of one original topic, and only
+ * those after one id (the previous answer's `resumeAfter`).
+ */
 export const replayPendingBodySchema = z
-  .strictObject({ originalTopic: topicName.optional() })
+  .strictObject({ originalTopic: topicName.optional(), after: deadLetterIdSchema.optional() })
   .optional();
 
 /** `POST /dead-letters/:id/replay` takes no fields. */
@@ -69,5 +72,10 @@ export const deadLetterPageSchema: z.ZodType<DeadLetterPage> = z
 
 /** 200 of `POST /dead-letters/replay`. */
 export const replayAnswerSchema: z.ZodType<ReplayAnswer> = z
-  .object({ replayed: z.array(z.string()), more: z.boolean(), unopenable: z.array(z.string()) })
+  .object({
+    replayed: z.array(z.string()),
+    more: z.boolean(),
+    unopenable: z.array(z.string()),
+    resumeAfter: z.string().nullable(),
+  })
   .meta({ id: 'ReplayAnswer' });

@@ -53,6 +53,11 @@ export interface ReplayAnswer {
    * the keyring): restore the key, and they replay.
    */
   readonly unopenable: readonly string[];
+  /**
+   * When more wait, the id of the last dead letter taken: the next call given it as `after` goes
+   * on from there, past those that did not open. Null when none wait.
+   */
+  readonly resumeAfter: string | null;
 }
 
 /**

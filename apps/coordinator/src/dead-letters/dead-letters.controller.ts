@@ -98,10 +98,11 @@ export class DeadLettersController {
   @ApiProblems(400, 413, 415)
   @notAcknowledged
   replayPending(
-    @Body({ schema: replayPendingBodySchema }) body: { originalTopic?: string } | undefined,
+    @Body({ schema: replayPendingBodySchema })
+    body: { originalTopic?: string; after?: string } | undefined,
     @RequestActor() actor: string,
   ): Promise<ReplayAnswer> {
-    return answer(() => this.replayer.replayPending(actor, body?.originalTopic));
+    return answer(() => this.replayer.replayPending(actor, body?.originalTopic, body?.after));
   }
 
   /** One dead letter. */
