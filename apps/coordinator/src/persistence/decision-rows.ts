@@ -83,15 +83,12 @@ export async function writeDecision(
 ): Promise<WrittenOutbox> {
   const { text, values } = decisionStatement(rows, compactHeaders);
   const [result] = await sql.query<{
-    outbox_ids: (string | number)[];
-    unsent_before: { saga_id: string; id: string | number }[];
+    outbox_ids: string[];
+    unsent_before: { saga_id: string; id: string }[];
   }>(text, values);
   return {
-    ids: (result?.outbox_ids ?? []).map(String),
-    unsentBefore: (result?.unsent_before ?? []).map((row) => ({
-      sagaId: row.saga_id,
-      id: String(row.id),
-    })),
+    ids: result?.outbox_ids ?? [],
+    unsentBefore: (result?.unsent_before ?? []).map((row) => ({ sagaId: row.saga_id, id: row.id })),
   };
 }
 
@@ -202,8 +199,9 @@ const WRITE_DECISION = prepared(
  SELECT saga_rows_changed($6::int,
    ((SELECT count(*) FROM inserted) + (SELECT count(*) FROM updated)
      + (SELECT count(*) FROM checked))::int) AS updated,
-   (SELECT coalesce(json_agg(id ORDER BY id), '[]'::json) FROM outbox_rows) AS outbox_ids,
-   (SELECT coalesce(json_agg(json_build_object('saga_id', saga_id, 'id', id)), '[]'::json)
+   -- Ids as text: JSON numbers past 2^53 would come back rounded (another row's id).
+   (SELECT coalesce(json_agg(id::text ORDER BY id), '[]'::json) FROM outbox_rows) AS outbox_ids,
+   (SELECT coalesce(json_agg(json_build_object('saga_id', saga_id, 'id', id::text)), '[]'::json)
     FROM unsent_before) AS unsent_before`,
 );
 
