@@ -88,4 +88,23 @@ describe('the outbox relay on several instances, with a topic missing', () => {
     );
     expect(row?.set_aside).toBe(false);
   });
+
+  it('gives the whole wait again to a row released by an instance of the release before, which knows no failure time', async () => {
+    const sagaId = randomUUID();
+    await commitRow(sagaId);
+    const patient = instance(persistMs);
+
+    expect(await instance(0).drainOnce()).toBe(0);
+    const seenAt = Date.now();
+    expect(setAside).toHaveLength(1);
+    // The release before first_failed_at (0c3418e^) releases a row by its set-aside columns only.
+    await database.query(
+      `UPDATE outbox SET set_aside_at = NULL, set_aside_reason = NULL WHERE saga_id = $1`,
+      [sagaId],
+    );
+    await waitPast(seenAt, persistMs);
+    expect(await patient.drainOnce()).toBe(0);
+
+    expect(setAside).toHaveLength(1);
+  });
 });

@@ -5,8 +5,9 @@ import type { SqlRunner } from '#postgres';
  * sent, and resolves with those whose failure has lasted `persistMs` (ms): only these are set
  * aside (a topic being created right now is not poison). The time is the row's own
  * (`outbox.first_failed_at`, the database's clock), kept from a row's first such failure until
- * it is released from set-aside (releaseSetAside, releaseUnheldSetAside), so every instance
- * counts from the first failure any of them saw, and a row released waits the whole time again.
+ * it is set aside (setOutboxRowsAside clears it), so every instance counts from the first
+ * failure any of them saw, and a row released waits the whole time again, by whatever
+ * release released it (one before this column clears only the set-aside ones).
  * Run in the transaction that claimed the rows (they are locked by it).
  */
 export async function failuresLasted(

@@ -42,7 +42,7 @@ export async function setOutboxRowsAside(
     [LANE_LOCK_NAMESPACE, JSON.stringify(rows.map((row) => row.id))],
   );
   const marked = await sql.query<{ id: string }>(
-    `UPDATE outbox o SET set_aside_at = now(), set_aside_reason = x.reason
+    `UPDATE outbox o SET set_aside_at = now(), set_aside_reason = x.reason, first_failed_at = NULL
      FROM jsonb_to_recordset($1::jsonb) AS x(id bigint, reason text)
      WHERE o.id = x.id AND o.sent_at IS NULL AND o.set_aside_at IS NULL
      RETURNING o.id`,
