@@ -5,6 +5,7 @@ import {
   failingOnCancel,
   poolTimeoutOptions,
   releaseMigrationLock,
+  retryingLostRaces,
   searchPathOption,
   takeMigrationLock,
   type DatabaseTimeouts,
@@ -96,7 +97,7 @@ export async function migrateParticipantSchema(
       await takeMigrationLock(session, lock);
       try {
         await createSchemaIfMissing(session, options.schema);
-        await applyPending(migrator, session);
+        await retryingLostRaces(() => applyPending(migrator, session), options.lockUntil);
       } finally {
         // Closing the connection just after lets the lock go in any case.
         await releaseMigrationLock(session, lock);

@@ -2,6 +2,7 @@ import { MigrationExecutor, type DataSource, type Migration } from 'typeorm';
 import {
   failingOnCancel,
   releaseMigrationLock,
+  retryingLostRaces,
   schemaExists,
   takeMigrationLock,
   type DatabaseTimeouts,
@@ -38,7 +39,8 @@ export interface MigrateSchemaOptions {
  * first: the pending ones are read once the lock is held). Safe to run twice and from several
  * processes at once. The lock is tried, not waited on, so `lock_timeout` does not cut a wait
  * behind a long migration. If the session dies, the server drops the lock and rolls the
- * transaction back together. A cancelled statement rejects with a MigrationCancelledError.
+ * transaction back together. A cancelled statement rejects with a MigrationCancelledError; a
+ * deadlock with the traffic (see retryingLostRaces) is tried again until `until`.
  */
 export async function migrateSchema(
   dataSource: DataSource,
@@ -51,7 +53,10 @@ export async function migrateSchema(
     const migrations = new MigrationExecutor(dataSource, session);
     migrations.transaction = 'all';
     try {
-      return await failingOnCancel(() => migrations.executePendingMigrations());
+      return await retryingLostRaces(
+        () => failingOnCancel(() => migrations.executePendingMigrations()),
+        options.until,
+      );
     } finally {
       await releaseMigrationLock(session, { namespace: MIGRATION_LOCK_NAMESPACE });
     }
