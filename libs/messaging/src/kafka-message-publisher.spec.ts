@@ -1,6 +1,14 @@
 import { context, propagation, trace } from '@opentelemetry/api';
-import type { Kafka, Message, Producer, ProducerBatch, ProducerConfig } from 'kafkajs';
+import type {
+  Kafka,
+  Message,
+  Producer,
+  ProducerBatch,
+  ProducerConfig,
+  RecordMetadata,
+} from 'kafkajs';
 import { KafkaMessagePublisher } from './kafka-message-publisher.js';
+import { kafkajsOverFakeCluster, kafkajsProtocolError } from './kafkajs-cluster.fixture.js';
 import { resolveKafkaTransportOptions } from './kafka-transport-options.js';
 import { silentTransportLogger } from './transport-logger.js';
 import { installGlobalTracing, SpanCollector } from '../../tracing/src/span-collector.fixture.js';
@@ -59,11 +67,11 @@ describe('the Kafka publisher', () => {
           connect: async () => undefined,
           disconnect: async () => void disconnected.push(id),
           sendBatch: (batch: ProducerBatch) =>
-            new Promise<void>((resolve, reject) => {
+            new Promise<RecordMetadata[]>((resolve, reject) => {
               calls.push({
                 producer: id,
                 topics: (batch.topicMessages ?? []).map((entry) => entry.topic),
-                settle: (error) => (error ? reject(error) : resolve()),
+                settle: (error) => (error ? reject(error) : resolve([])),
               });
             }),
         } as unknown as Producer;
@@ -165,6 +173,98 @@ describe('the Kafka publisher', () => {
     const publisher = new KafkaMessagePublisher(kafka, options, silentTransportLogger);
     await publisher.close();
     await expect(publisher.publish([message('a', 'k', '1')])).rejects.toThrow('closed');
+  });
+});
+
+describe('the Kafka publisher over kafkajs, when a leader moves', () => {
+  const fastRetry = resolveKafkaTransportOptions({
+    brokers: ['kafka:9092'],
+    clientId: 'test',
+    producer: { retry: { retries: 3, initialRetryTimeMs: 1, maxRetryTimeMs: 5 } },
+  });
+
+  it('resolves only once the partitions kafkajs left out of its retry are written too (kafkajs #1303)', async () => {
+    // Partition 0 on broker 1, partition 1 on broker 2 (keys a and d go to 0 and 1).
+    const leaders = [1, 2];
+    const cluster = kafkajsOverFakeCluster('t', leaders);
+    cluster.refuse(1, kafkajsProtocolError(6)); // NOT_LEADER_FOR_PARTITION, once
+    cluster.onRefresh = () => void (leaders[0] = 2);
+    const publisher = new KafkaMessagePublisher(cluster.kafka, fastRetry, silentTransportLogger);
+
+    await publisher.publish([message('t', 'a', '1'), message('t', 'd', '2')]);
+
+    // kafkajs's retry sends nothing to broker 2, which already answered for partition 1: the
+    // publisher sends the topic again, partition 0 with the numbers broker 1 was given (a copy
+    // broker 1 wrote is a duplicate to the new leader), partition 1 as a second copy.
+    expect(cluster.written).toEqual([
+      { broker: 2, partition: 1, values: ['2'], firstSequence: 0 },
+      { broker: 2, partition: 0, values: ['1'], firstSequence: 0 },
+      { broker: 2, partition: 1, values: ['2'], firstSequence: 1 },
+    ]);
+  });
+
+  it('sends nothing twice when kafkajs retried every partition that failed', async () => {
+    const cluster = kafkajsOverFakeCluster('t', [1, 2]);
+    cluster.refuse(1, kafkajsProtocolError(6)); // the leaders stay where they are
+    const publisher = new KafkaMessagePublisher(cluster.kafka, fastRetry, silentTransportLogger);
+
+    await publisher.publish([message('t', 'a', '1'), message('t', 'd', '2')]);
+
+    expect(cluster.written).toEqual([
+      { broker: 2, partition: 1, values: ['2'], firstSequence: 0 },
+      { broker: 1, partition: 0, values: ['1'], firstSequence: 0 },
+    ]);
+  });
+
+  it('rejects, and replaces the producer, when a partition stays unacknowledged after every resend', async () => {
+    // A producer that, as kafkajs does, puts every message through the partitioner, and then
+    // answers for partition 1 only.
+    const producers: { sent: string[][]; disconnected: boolean }[] = [];
+    const kafka = {
+      producer(config: ProducerConfig) {
+        const made = { sent: [] as string[][], disconnected: false };
+        producers.push(made);
+        const partition = config.createPartitioner!();
+        const partitionMetadata = [0, 1].map((partitionId) => ({
+          partitionId,
+          leader: 1 + partitionId,
+          partitionErrorCode: 0,
+          replicas: [],
+          isr: [],
+        }));
+        return {
+          connect: async () => undefined,
+          disconnect: async () => void (made.disconnected = true),
+          sendBatch: async ({ topicMessages = [] }: ProducerBatch) => {
+            for (const { topic, messages } of topicMessages) {
+              for (const record of messages) {
+                partition({ topic, partitionMetadata, message: record });
+              }
+            }
+            made.sent.push(topicMessages.map((entry) => entry.topic));
+            return topicMessages.map((entry) => ({
+              topicName: entry.topic,
+              partition: 1,
+              errorCode: 0,
+            }));
+          },
+        } as unknown as Producer;
+      },
+    } as unknown as Kafka;
+    const publisher = new KafkaMessagePublisher(kafka, fastRetry, silentTransportLogger);
+
+    const publishing = publisher.publish([
+      message('t', 'a', '1'),
+      message('t', 'd', '2'),
+      message('u', 'd', '3'),
+    ]);
+
+    await expect(publishing).rejects.toThrow('no write to some partitions of t');
+    // Topic u (partition 1 only) was complete at once; t went again three times (retries: 3).
+    expect(producers[0]!.sent).toEqual([['t', 'u'], ['t'], ['t'], ['t']]);
+    await publisher.publish([message('u', 'd', '4')]);
+    expect(producers).toHaveLength(2);
+    expect(producers[0]!.disconnected).toBe(true);
   });
 });
 

@@ -1,6 +1,6 @@
 import type { Kafka, Message, Producer, TopicMessages } from 'kafkajs';
-import { keyPartitioner } from './key-partitioner.js';
 import { toTopicMessages } from './kafka-message-mapping.js';
+import { PartitionLedger } from './partition-ledger.js';
 import { toKafkaRetry, type ResolvedKafkaTransportOptions } from './kafka-transport-options.js';
 import { type TransportLogger } from './transport-logger.js';
 import { describeError } from '#errors';
@@ -28,6 +28,16 @@ export interface KafkaRecordSender {
  * topics go at once, so a topic that is gone, which kafkajs retries for seconds, holds up only
  * its own. After a failed publish the producer is replaced (a new producer id starts clean),
  * and the old one is disconnected once the batches still on it have settled.
+ *
+ * kafkajs may resolve a sendBatch with partitions it never wrote (kafkajs #1303: see
+ * PartitionLedger), so a batch resolves only once the ledger finds every partition it went to
+ * acknowledged; the topics with one missing are sent again at once, on the same producer, up to
+ * `producer.retry.retries` times. kafkajs keeps its own retries: its idempotent producer refuses
+ * to go without (a retry resends a failed partition's records with the same sequence numbers, so
+ * that a copy the broker wrote is dropped as a duplicate), and a resend here does the same: the
+ * missing partition's numbers were rolled back, nothing else went to it since, and the keys put
+ * the same records on it. An acknowledged partition resent takes new numbers: a second copy,
+ * which consumers dedupe.
  */
 export class KafkaMessagePublisher implements MessagePublisher, KafkaRecordSender {
   private producer: Promise<Producer> | undefined;
@@ -36,6 +46,8 @@ export class KafkaMessagePublisher implements MessagePublisher, KafkaRecordSende
   private readonly lastSendTo = new Map<string, Promise<unknown>>();
   /** Per producer, the batches on it not yet settled. */
   private readonly onProducer = new Map<Promise<Producer>, Set<Promise<unknown>>>();
+  /** The partitions kafkajs put each topic's batch in flight on, and those it acknowledged. */
+  private readonly ledger = new PartitionLedger();
 
   constructor(
     private readonly kafka: Kafka,
@@ -67,7 +79,7 @@ export class KafkaMessagePublisher implements MessagePublisher, KafkaRecordSende
   private send(topicMessages: TopicMessages[]): Promise<void> {
     const topics = [...new Set(topicMessages.map((entry) => entry.topic))];
     const before = topics.flatMap((topic) => this.lastSendTo.get(topic) ?? []);
-    const sent = Promise.all(before).then(() => this.sendNow(topicMessages));
+    const sent = Promise.all(before).then(() => this.sendNow(topicMessages, topics));
     const settled = sent.catch(() => undefined);
     for (const topic of topics) this.lastSendTo.set(topic, settled);
     void settled.then(() => {
@@ -78,14 +90,10 @@ export class KafkaMessagePublisher implements MessagePublisher, KafkaRecordSende
     return sent;
   }
 
-  private async sendNow(topicMessages: TopicMessages[]): Promise<void> {
+  private async sendNow(topicMessages: TopicMessages[], topics: string[]): Promise<void> {
     const pending = this.connected();
     const producer = await pending;
-    const sending = producer.sendBatch({
-      topicMessages,
-      acks: -1,
-      timeout: this.options.producer.ackTimeoutMs,
-    });
+    const sending = this.sendAcknowledged(producer, topicMessages, topics);
     const batches = this.onProducer.get(pending) ?? new Set<Promise<unknown>>();
     this.onProducer.set(pending, batches);
     batches.add(sending);
@@ -99,13 +107,40 @@ export class KafkaMessagePublisher implements MessagePublisher, KafkaRecordSende
     }
   }
 
+  /** Sends the batch, then again each topic with a partition it went to not acknowledged. */
+  private async sendAcknowledged(
+    producer: Producer,
+    topicMessages: TopicMessages[],
+    topics: string[],
+  ): Promise<void> {
+    for (let resends = 0; ; resends++) {
+      this.ledger.open(topics);
+      const acknowledged = await producer.sendBatch({
+        topicMessages,
+        acks: -1,
+        timeout: this.options.producer.ackTimeoutMs,
+      });
+      const missing = this.ledger.unacknowledged(topics, acknowledged);
+      if (missing === undefined) return;
+      if (resends === this.options.producer.retry.retries) {
+        throw new Error(`Kafka acknowledged no write to some partitions of ${missing.join(', ')}`);
+      }
+      this.logger.log('warn', 'kafkajs left partitions unwritten; their topics are sent again', {
+        component: 'kafka-publisher',
+        topics: missing,
+      });
+      topics = missing;
+      topicMessages = topicMessages.filter((entry) => missing.includes(entry.topic));
+    }
+  }
+
   private connected(): Promise<Producer> {
     if (this.closed) return Promise.reject(new Error('the Kafka publisher is closed'));
     if (!this.producer) {
       const producer = this.kafka.producer({
         idempotent: true,
         allowAutoTopicCreation: false,
-        createPartitioner: keyPartitioner,
+        createPartitioner: this.ledger.createPartitioner,
         retry: toKafkaRetry(this.options.producer.retry),
       });
       const connecting = producer.connect().then(() => producer);
