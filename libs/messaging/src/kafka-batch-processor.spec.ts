@@ -8,6 +8,7 @@ import {
   nextOffset,
   type BatchProcessorOptions,
 } from './kafka-batch-processor.js';
+import { recordFromJava } from './java-records.fixture.js';
 import { silentTransportLogger } from './transport-logger.js';
 import { ConsumerBacklog } from './consumer-backlog.js';
 import type { BatchHandler, BatchOutcome, ChunkReport } from '#saga-core';
@@ -228,6 +229,95 @@ describe('the kafkajs eachBatch handler', () => {
     const [letter] = sent[0]!.records;
     expect(String(letter!.value)).toBe('{"input":{"cardToken":"[REDACTED]"}}');
     expect(String(letter!.headers?.['dlq-value-redacted'])).toBe('true');
+  });
+
+  it('hands over a record whose header has no value (kafkajs decodes it as null) as if it had no such header', async () => {
+    const handed: Record<string, string>[] = [];
+    const { eachBatch, sent } = processor({
+      requireUtf8: true,
+      // The bytes of each batch are counted too, null headers with them.
+      waitUnderLoad: { fromRecordsPerSecond: 1_000, minBytes: 1, maxWaitMs: 10 },
+      handleBatch: async (messages) => {
+        handed.push(...messages.map((m) => m.headers));
+        return NONE;
+      },
+    });
+    const nulls = recordFromJava(4, 'a', [
+      ['traceparent', null],
+      ['saga-id', 's-1'],
+      ['saga-id', null], // repeated: its last value that is one
+      ['nothing', null],
+    ]);
+    expect(nulls.headers).toEqual({
+      traceparent: null,
+      'saga-id': [Buffer.from('s-1'), null],
+      nothing: null,
+    });
+    const { payload, events } = fakePayload([nulls, record(5, 'b')]);
+
+    await eachBatch(payload);
+
+    expect(handed).toEqual([{ 'saga-id': 's-1' }, {}]);
+    expect(sent).toEqual([]);
+    expect(events).toContain('commit saga.replies/2@6');
+  });
+
+  it('dead-letters a record it cannot read, with the reason, and goes on past it', async () => {
+    const handed: (string | null)[] = [];
+    const refusals: [string, number][] = [];
+    const { eachBatch, sent } = processor({
+      onRefused: (topic, count) => refusals.push([topic, count]),
+      handleBatch: async (messages) => {
+        handed.push(...messages.map((m) => m.value));
+        return NONE;
+      },
+    });
+    // No kafkajs decoder makes this: it stands for any record that throws as it is mapped.
+    const unreadable = record(8, 'u', { odd: 7 } as unknown as KafkaMessage['headers']);
+    const { payload, events } = fakePayload([record(7, 'a'), unreadable, record(9, 'b')]);
+
+    await eachBatch(payload);
+
+    expect(handed).toEqual(['a', 'b']);
+    const [letter] = sent[0]!.records;
+    const headers = letter!.headers as Record<string, string>;
+    expect(headers[DEAD_LETTER_HEADERS.originalOffset]).toBe('8');
+    expect(headers[DEAD_LETTER_HEADERS.reason]).toMatch(/^the record cannot be read: RangeError/);
+    expect(String(letter!.value)).toBe('u');
+    expect(refusals).toEqual([['saga.replies', 1]]);
+    expect(events).toContain('commit saga.replies/2@10');
+
+    // Where values are redacted, one that could not be read goes without its value.
+    const redacting = processor({ redactDeadLetter: () => '{}', handleBatch: async () => NONE });
+    await redacting.eachBatch(fakePayload([unreadable]).payload);
+    const [redacted] = redacting.sent[0]!.records;
+    expect(redacted!.value).toBeNull();
+    expect(String(redacted!.headers?.['dlq-value-redacted'])).toBe('true');
+  });
+
+  it("tells onRefused, once they are sent, how many records it dead-lettered itself, never the handler's", async () => {
+    const told: string[] = [];
+    let publishes = 0;
+    const { eachBatch } = processor({
+      requireUtf8: true,
+      sendDeadLetters: async (_topic, records) => {
+        publishes += 1;
+        if (publishes === 1) throw new Error('broker unavailable');
+        told.push(`sent ${records.length}`);
+      },
+      onRefused: (topic, count) => told.push(`refused ${count} of ${topic}`),
+      handleBatch: async (messages) => ({
+        deadLetters: messages
+          .filter((m) => m.value === 'bad')
+          .map((message) => ({ message, reason: 'invalid' })),
+      }),
+    });
+    const notText = { ...record(2, ''), value: Buffer.from([0xff]) } as KafkaMessage;
+
+    await eachBatch(fakePayload([record(1, 'a'), notText, record(3, 'bad')]).payload);
+
+    // The failed publish is retried: told once, after the dead letters went out.
+    expect(told).toEqual(['sent 2', 'refused 1 of saga.replies']);
   });
 
   it('gives the handler the messages without partition or offset', async () => {

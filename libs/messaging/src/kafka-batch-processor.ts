@@ -3,12 +3,12 @@ import { performance } from 'node:perf_hooks';
 import type { EachBatchPayload, KafkaMessage, Message } from 'kafkajs';
 import { deadLetterTopic, matchDeadLetters, type DeadLetterChoice } from './dead-letter.js';
 import { sendFittingDeadLetters } from './fitting-dead-letters.js';
-import { toDeadLetterRecord, toIncomingMessage } from './kafka-message-mapping.js';
+import { toDeadLetterRecord } from './kafka-message-mapping.js';
+import { triageChunk } from './chunk-triage.js';
 import { backoffDelayMs, type Backoff } from './retry-backoff.js';
 import { type TransportLogger } from './transport-logger.js';
 import { describeError } from '#errors';
 import { mergedCommits, type MergedCommits } from './merged-commits.js';
-import { invalidUtf8Problem } from './utf8-check.js';
 import type { BatchHandler, ChunkReport, IncomingMessage } from '#saga-core';
 import type { ConsumerBacklog } from './consumer-backlog.js';
 import { ArrivalRate } from './arrival-rate.js';
@@ -22,8 +22,10 @@ export interface BatchProcessorOptions {
   readonly maxBatchSize: number;
   /** Dead-letters a message whose key, value or a header is not valid UTF-8 without handing it over (default false). */
   readonly requireUtf8?: boolean;
-  /** The value to dead-letter for a message that is not UTF-8 (ConsumerStartOptions.redactDeadLetter). */
+  /** The value to dead-letter for a message it refuses (ConsumerStartOptions.redactDeadLetter). */
   readonly redactDeadLetter?: (message: IncomingMessage) => string | undefined;
+  /** Told how many messages of a topic it dead-lettered itself, once sent (ConsumerStartOptions.onRefused). */
+  readonly onRefused?: (topic: string, count: number) => void;
   /** Back-off between retries of a failed handler call or dead-letter publish. */
   readonly retry: Backoff;
   /** Longest stretch without a heartbeat while waiting to retry, in ms. */
@@ -74,8 +76,9 @@ export const HOLD_LIMIT_MS = 30_000;
 /**
  * Builds the kafkajs `eachBatch` handler (to run with autoCommit and eachBatchAutoResolve off).
  * Per chunk: hand it to the handler (retried with back-off, never skipped), publish its dead
- * letters, then resolve and commit its last offset, report it (onChunk) and heartbeat. While
- * the consumer is paused, no chunk starts: the batch waits in hand (see holdWhilePaused).
+ * letters with those of the records it refuses itself (see triageChunk; onRefused is told of
+ * them once sent), then resolve and commit its last offset, report it (onChunk) and heartbeat.
+ * While the consumer is paused, no chunk starts: the batch waits in hand (see holdWhilePaused).
  * Nothing is committed for a chunk whose handler or dead letters have not succeeded, nor once
  * the partition is stale.
  * Errors from kafkajs itself (a heartbeat that reports a rebalance, a refused commit) propagate:
@@ -198,11 +201,7 @@ export function createEachBatchHandler(
     const { topic, partition } = payload.batch;
     const handedAtMs = options.onChunk ? options.now().getTime() : 0;
     const began = monotonicNow();
-    const notText = options.requireUtf8 ? textProblems(topic, chunk, options.redactDeadLetter) : [];
-    const handed = chunk.flatMap((message, index) =>
-      notText.some((choice) => choice.index === index) ? [] : [index],
-    );
-    const incoming = handed.map((index) => toIncomingMessage(topic, chunk[index]!));
+    const { refused, handed, incoming } = triageChunk(topic, chunk, options);
     const handled = await untilDone('The batch handler', payload, async () =>
       incoming.length === 0
         ? []
@@ -213,7 +212,7 @@ export function createEachBatchHandler(
     );
     if (handled === GAVE_UP) return false;
     const choices = [
-      ...notText,
+      ...refused,
       ...handled.map((choice) => ({ ...choice, index: handed[choice.index]! })),
     ].sort((a, b) => a.index - b.index);
     if (choices.length > 0) {
@@ -230,6 +229,7 @@ export function createEachBatchHandler(
         ),
       );
       if (sent === GAVE_UP) return false;
+      if (refused.length > 0) options.onRefused?.(topic, refused.length);
     }
     if (payload.isStale()) return false;
     const last = chunk[chunk.length - 1];
@@ -296,8 +296,8 @@ export function createEachBatchHandler(
       await processBatch(payload);
       await waitToFill(payload, cameInAtMs);
     } catch (error) {
-      // Only kafkajs's own calls (commit, heartbeat) get here, and an onChunk that broke its
-      // contract; kafkajs rejoins or retries the fetch.
+      // Only kafkajs's own calls (commit, heartbeat) get here, and an onChunk or onRefused that
+      // broke its contract; kafkajs rejoins or retries the fetch.
       logger.log(isRebalance(error) ? 'info' : 'warn', 'Batch interrupted; kafkajs takes over', {
         component: 'kafka-consumer',
         groupId,
@@ -333,34 +333,23 @@ function recordAges(atMs: number, messages: readonly KafkaMessage[]): number[] {
   return ages;
 }
 
+/** A key, value or header value as kafkajs decodes it: null when written without one. */
+type RecordPart = Buffer | string | null | undefined;
+
 /** About what the broker counts of `messages`: keys, values and headers. */
 function recordBytes(messages: readonly KafkaMessage[]): number {
+  const size = (part: RecordPart): number => part?.length ?? 0;
   let bytes = 0;
   for (const { key, value, headers } of messages) {
-    bytes += (key?.length ?? 0) + (value?.length ?? 0);
+    bytes += size(key) + size(value);
     for (const name in headers) {
-      const header = headers[name];
+      const header = headers[name] as RecordPart | RecordPart[];
       bytes += name.length;
-      if (Array.isArray(header)) for (const part of header) bytes += part.length;
-      else bytes += header?.length ?? 0;
+      if (Array.isArray(header)) for (const part of header) bytes += size(part);
+      else bytes += size(header);
     }
   }
   return bytes;
-}
-
-/** The messages of `chunk` that are not text, each with its reason. */
-function textProblems(
-  topic: string,
-  chunk: readonly KafkaMessage[],
-  redact: ((message: IncomingMessage) => string | undefined) | undefined,
-): DeadLetterChoice[] {
-  return chunk.flatMap((message, index) => {
-    const reason = invalidUtf8Problem(message);
-    if (reason === undefined) return [];
-    // Its value may be fine and a header not: what it carries is redacted all the same.
-    const value = redact?.(toIncomingMessage(topic, message));
-    return [{ index, reason, ...(value === undefined ? {} : { value }) }];
-  });
 }
 
 function deadLetterRecords(

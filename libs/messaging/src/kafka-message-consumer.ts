@@ -191,6 +191,7 @@ export class KafkaMessageConsumer implements MessageConsumer {
             maxBatchSize: tuning.maxBatchSize,
             requireUtf8: tuning.requireUtf8,
             ...(options.redactDeadLetter ? { redactDeadLetter: options.redactDeadLetter } : {}),
+            ...(options.onRefused ? { onRefused: options.onRefused } : {}),
             ...(tuning.waitUnderLoad ? { waitUnderLoad: tuning.waitUnderLoad } : {}),
             retry: tuning.handlerRetry,
             heartbeatIntervalMs: tuning.heartbeatIntervalMs,

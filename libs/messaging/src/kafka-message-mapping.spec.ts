@@ -1,5 +1,6 @@
 import { DEAD_LETTER_HEADERS } from '#contracts';
 import type { KafkaMessage } from 'kafkajs';
+import { recordFromJava } from './java-records.fixture.js';
 import {
   decodeHeaders,
   toDeadLetterRecord,
@@ -25,6 +26,39 @@ describe('mapping Kafka records to the port and back', () => {
         missing: undefined,
       }),
     ).toEqual({ 'saga-id': 's-ü', traceparent: '00-a-b-01', repeated: 'last' });
+  });
+
+  it('takes a header without a value (kafkajs decodes it as null) for absent, and a repeated one for its last value', () => {
+    const { headers } = recordFromJava(0, '{}', [
+      ['traceparent', null],
+      ['saga-id', 's-1'],
+      ['saga-id', null],
+      ['nothing', null],
+      ['nothing', null],
+      ['saga-type', 'order'],
+    ]);
+    expect(decodeHeaders(headers)).toEqual({ 'saga-id': 's-1', 'saga-type': 'order' });
+  });
+
+  it('leaves the header values that are null out of a dead letter, which kafkajs could not write', () => {
+    const message = recordFromJava(3, '{}', [
+      ['traceparent', null],
+      ['saga-id', 's-1'],
+      ['saga-id', null],
+      ['saga-id', 's-2'],
+      ['nothing', null],
+    ]);
+    const origin = {
+      topic: 'saga.replies',
+      partition: 0,
+      offset: '3',
+      reason: 'invalid reply',
+      failedAt: new Date('2026-12-07T10:00:00.000Z'),
+    };
+    const { headers } = toDeadLetterRecord(message, origin);
+    expect(headers?.['saga-id']).toEqual([Buffer.from('s-1'), Buffer.from('s-2')]);
+    expect(Object.keys(headers ?? {})).not.toContain('traceparent');
+    expect(Object.keys(headers ?? {})).not.toContain('nothing');
   });
 
   it('turns a record into an IncomingMessage, with null key and value kept as null', () => {

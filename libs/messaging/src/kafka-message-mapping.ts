@@ -7,15 +7,33 @@ function text(value: Buffer | string): string {
   return typeof value === 'string' ? value : value.toString('utf8');
 }
 
-/** Kafka headers as text; a header sent more than once keeps its last value. */
+/** One value of a header as kafkajs decodes it: null for one written without a value (length -1). */
+type HeaderPart = Buffer | string | null | undefined;
+
+/** A header as kafkajs decodes it: its value, or its values when it was sent more than once. */
+type HeaderValue = HeaderPart | HeaderPart[];
+
+/**
+ * Kafka headers as text; a header sent more than once keeps its last value. A header without a
+ * value (kafkajs decodes it as null: Java's `new RecordHeader(name, null)`) counts as absent.
+ */
 export function decodeHeaders(headers: IHeaders | undefined): Record<string, string> {
   const decoded: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers ?? {})) {
-    if (value === undefined) continue;
-    const last = Array.isArray(value) ? value[value.length - 1] : value;
+    const last = lastValue(value);
     if (last !== undefined) decoded[name] = text(last);
   }
   return decoded;
+}
+
+/** The last value of a header that has one, or undefined. */
+function lastValue(value: HeaderValue): Buffer | string | undefined {
+  if (!Array.isArray(value)) return value ?? undefined;
+  for (let index = value.length - 1; index >= 0; index--) {
+    const part = value[index];
+    if (part !== null && part !== undefined) return part;
+  }
+  return undefined;
 }
 
 /** A consumed Kafka record as the port's IncomingMessage (no partition, no offset). */
@@ -26,6 +44,13 @@ export function toIncomingMessage(topic: string, message: KafkaMessage): Incomin
     headers: decodeHeaders(message.headers),
     value: message.value === null ? null : text(message.value),
   };
+}
+
+/** A header without its null values, as kafkajs can write it; undefined when none is left. */
+function withoutNulls(value: HeaderValue): IHeaders[string] {
+  if (!Array.isArray(value)) return value ?? undefined;
+  const parts = value.filter((part) => part !== null && part !== undefined);
+  return parts.length === 0 ? undefined : parts;
 }
 
 /** Checks one outgoing message; throws a TypeError naming what is wrong (never its content). */
@@ -62,12 +87,16 @@ export function toTopicMessages(messages: readonly OutgoingMessage[]): TopicMess
  * The record to write to the dead-letter topic: the original key, value and headers byte for
  * byte (repeated headers included), plus the dead-letter headers; `dlq-*` headers of the
  * original are dropped (one it carried would speak for this dead letter: a redacted or
- * truncated value it does not have).
+ * truncated value it does not have), and so is a header value that is null: kafkajs cannot
+ * write one (it throws, and the dead letter would be retried for ever), and decodeHeaders takes
+ * it for absent all the same.
  */
 export function toDeadLetterRecord(message: KafkaMessage, origin: DeadLetterOrigin): Message {
   const headers: NonNullable<Message['headers']> = {};
   for (const [name, value] of Object.entries(message.headers ?? {})) {
-    if (!DEAD_LETTER_HEADER_NAMES.has(name)) headers[name] = value;
+    if (DEAD_LETTER_HEADER_NAMES.has(name)) continue;
+    const kept = withoutNulls(value);
+    if (kept !== undefined) headers[name] = kept;
   }
   return {
     key: message.key,

@@ -9,7 +9,7 @@ import {
 } from '#contracts';
 import { InMemoryTransport, type ConsumerTuning, type MessageTransport } from '#messaging';
 import type { Database } from '#postgres';
-import type { MessageConsumer, SagaRegistry } from '#saga-core';
+import type { ConsumerStartOptions, MessageConsumer, SagaRegistry } from '#saga-core';
 import { loadCoordinatorConfig, type CoordinatorConfig } from '../config/coordinator-config.js';
 import { NO_SEALING } from '../dead-letters/dead-letter-sealer.js';
 import type { SagaDecisions } from '../decisions/saga-decisions.js';
@@ -62,7 +62,7 @@ function consumersOn(
   transport: MessageTransport,
   config: CoordinatorConfig,
   parts: Pick<CoordinatorConsumersParts, 'decisions' | 'admission' | 'repliesFirst'> &
-    Partial<Pick<CoordinatorConsumersParts, 'registry' | 'database'>>,
+    Partial<Pick<CoordinatorConsumersParts, 'registry' | 'database' | 'metrics'>>,
 ): CoordinatorConsumers {
   return new CoordinatorConsumers({
     config,
@@ -263,6 +263,58 @@ describe('the coordinator consumers', () => {
         [config.tuning.startChunk / 2, 250],
       ]),
     );
+  });
+});
+
+describe('the dead-letter count', () => {
+  it('counts each dead letter once, whether its handler chose it or its consumer refused the record itself', async () => {
+    const transport = new InMemoryTransport();
+    // The in-memory consumer refuses nothing itself: the test plays the Kafka one that does.
+    const started: ConsumerStartOptions[] = [];
+    const spied: MessageTransport = {
+      publisher: transport.publisher,
+      administrator: transport.administrator,
+      createConsumer: (tuning) => {
+        const consumer = transport.createConsumer(tuning);
+        const start = consumer.start.bind(consumer);
+        consumer.start = (options) => {
+          started.push(options);
+          return start(options);
+        };
+        return consumer;
+      },
+      close: () => transport.close(),
+    };
+    await transport.administrator.ensureTopics(
+      [topics.start, topics.replies].flatMap((topic) => [
+        { topic, partitions: 1 },
+        { topic: topics.deadLetter(topic), partitions: 1 },
+      ]),
+    );
+    const metrics = new Metrics({ defaultMetrics: false });
+    const subject = consumersOn(spied, loadCoordinatorConfig({ TOPIC_PARTITIONS: '1' }), {
+      ...hotPathParts(),
+      decisions: { applyReplies: async () => [] } as unknown as SagaDecisions,
+      database: recordingDatabase().database, // the index records the dead letter
+      metrics,
+    });
+    try {
+      await subject.start();
+      await transport.publisher.publish([
+        { topic: topics.replies, key: 'k', headers: {}, value: 'not JSON' },
+      ]);
+      // Read (and so let go) by the dead-letter index at once: its end offset tells.
+      await until(() => transport.broker.endOffset(topics.deadLetter(topics.replies), 0) === 1);
+
+      const replyConsumer = started.find((options) => options.topics.includes(topics.replies));
+      replyConsumer?.onRefused?.(topics.replies, 1); // a record that is not UTF-8, say
+
+      const counted = await metrics.registry.getSingleMetricAsString('saga_dead_letters_total');
+      expect(counted).toContain(`saga_dead_letters_total{topic="${topics.replies}"} 2`);
+    } finally {
+      await subject.stop();
+      await transport.close();
+    }
   });
 });
 

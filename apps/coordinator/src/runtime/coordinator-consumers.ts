@@ -24,7 +24,7 @@ import {
   type DeadLetterIndexStatus,
 } from './dead-letter-index-consumer.js';
 import { consumerTimingMetrics } from '../observability/consumer-timing-metrics.js';
-import { countingDeadLetters } from '../observability/dead-letter-metrics.js';
+import { countingDeadLetters, countingRefusals } from '../observability/dead-letter-metrics.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { RepliesFirst } from '../resilience/replies-first.js';
 import type { SagaAdmission } from '../resilience/saga-admission.js';
@@ -242,11 +242,13 @@ export class CoordinatorConsumers {
       this.startConsumer = consumer;
       if (this.startsWait()) consumer.pause();
     }
+    // Every dead letter counted once: the handler's, and those the consumer refuses itself.
     const counted = countingDeadLetters(metrics.registry)(handleBatch);
     await consumer.start({
       groupId: `${config.consumerGroup}.${topic}`,
       topics: [topic],
       handleBatch: counted,
+      onRefused: countingRefusals(metrics.registry),
       onChunk: this.timings,
       ...(onBacklog === undefined ? {} : { onBacklog }),
       ...(redactDeadLetter === undefined ? {} : { redactDeadLetter }),

@@ -4,7 +4,10 @@ import type { MessageTransport } from '#messaging';
 import type { MessageConsumer, TopicAdministrator } from '#saga-core';
 import { Metrics } from '../observability/metrics.js';
 import { registerDeadLetterIndexMetrics } from '../observability/dead-letter-index-metrics.js';
-import { DeadLetterIndexConsumer } from './dead-letter-index-consumer.js';
+import {
+  DEAD_LETTER_INDEX_RECHECK_MS,
+  DeadLetterIndexConsumer,
+} from './dead-letter-index-consumer.js';
 
 const WANTED = ['payment.commands.dlq', 'saga.replies.dlq', 'saga.start.dlq'];
 
@@ -143,5 +146,52 @@ describe('the dead-letter index consumer', () => {
 
     expect(asked).not.toHaveBeenCalled();
     expect(index.status()).toEqual({ member: true, topics: WANTED, leftOut: [] });
+  });
+
+  it('while the broker does not answer, looks one look at a time: a round waits for its look, and rechecks meanwhile share the next one', async () => {
+    // A look fails after the admin client's connection retries (~27 s against a broker down).
+    const LOOK_MS = 25_000;
+    jest.useFakeTimers();
+    jest.spyOn(Logger.prototype, 'debug').mockImplementation(() => undefined);
+    let brokerUp = false;
+    let asked = 0;
+    const administrator = {
+      missingTopics: (topics: readonly string[]) => {
+        asked += 1;
+        // Back, every topic still missing: the index reads nothing and goes on looking.
+        if (brokerUp) return Promise.resolve([...topics]);
+        return new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), LOOK_MS));
+      },
+    } as TopicAdministrator;
+    index = new DeadLetterIndexConsumer({
+      transport: { administrator } as unknown as MessageTransport,
+      groupId: 'saga-coordinator.dead-letters',
+      wantedTopics: () => WANTED,
+      handleBatch: async () => ({ deadLetters: [] }),
+    });
+    try {
+      const startedAt = Date.now();
+      index.start();
+      let shared = 0;
+      for (let call = 0; call < 3; call++) void index.recheck().then(() => (shared += 1));
+
+      // The three rechecks and the first round came during the first look: one look after it.
+      await jest.advanceTimersByTimeAsync(2 * LOOK_MS + DEAD_LETTER_INDEX_RECHECK_MS - 1_000);
+      expect([asked, shared]).toEqual([2, 3]);
+
+      await jest.advanceTimersByTimeAsync(600_000);
+
+      // Past the first two, a look a round after the one before ended: none waits behind another.
+      const rounds = Math.ceil((Date.now() - startedAt) / (LOOK_MS + DEAD_LETTER_INDEX_RECHECK_MS));
+      expect(asked).toBeLessThanOrEqual(rounds + 1);
+      const whileDown = asked;
+      brokerUp = true;
+      await jest.advanceTimersByTimeAsync(LOOK_MS);
+      // The look under way ends, and the next round looks once: nothing had queued up.
+      expect(asked - whileDown).toBeLessThanOrEqual(2);
+    } finally {
+      await index.stop();
+      jest.useRealTimers();
+    }
   });
 });

@@ -55,7 +55,9 @@ export class DeadLetterIndexConsumer {
   private looksSinceStart = 0;
   /** The membership last logged: a change is logged once. */
   private reportedDown = false;
-  private looking: Promise<void> = Promise.resolve();
+  /** The look under way, and the one look to follow it that every recheck meanwhile shares. */
+  private looking: Promise<void> | undefined;
+  private nextLook: Promise<void> | undefined;
   private rounds: RepeatingRound | undefined;
   private started = false;
   private stopped = false;
@@ -68,17 +70,33 @@ export class DeadLetterIndexConsumer {
     this.started = true;
     void this.recheck();
     const every = this.options.recheckMs ?? DEAD_LETTER_INDEX_RECHECK_MS;
-    this.rounds = new RepeatingRound(every, async () => void this.recheck());
+    // Each round waits for its look: while the broker does not answer (a look then takes as long
+    // as the admin client's connection retries), rounds do not pile up looks.
+    this.rounds = new RepeatingRound(every, () => this.recheck());
   }
 
   /**
    * Looks at the topics now, after any look under way: reads the wanted topics that exist (a new
-   * consumer when they changed). Resolves when done; never rejects. Does nothing before `start`
-   * or after `stop`.
+   * consumer when they changed). Calls during a look share the one look after it, which begins
+   * after each of them. Resolves when done; never rejects. Does nothing before `start` or after
+   * `stop`.
    */
   recheck(): Promise<void> {
-    this.looking = this.looking.then(() => this.look());
-    return this.looking;
+    if (this.nextLook) return this.nextLook;
+    if (!this.looking) return this.lookNow();
+    this.nextLook = this.looking.then(() => {
+      this.nextLook = undefined;
+      return this.lookNow();
+    });
+    return this.nextLook;
+  }
+
+  private lookNow(): Promise<void> {
+    const look = this.look().finally(() => {
+      if (this.looking === look) this.looking = undefined;
+    });
+    this.looking = look;
+    return look;
   }
 
   status(): DeadLetterIndexStatus {
@@ -88,9 +106,10 @@ export class DeadLetterIndexConsumer {
   /** Stops looking and the consumer (its batch in hand first). Idempotent. */
   async stop(): Promise<void> {
     this.stopped = true;
-    // A look under way creates no consumer after this; it is not waited for (a broker that
-    // does not answer would hold the shutdown).
-    await Promise.all([this.rounds?.stop(), this.consumer?.stop()]);
+    // A look under way creates no consumer after this; it is not waited for, nor the round
+    // waiting for it (a broker that does not answer would hold the shutdown).
+    void this.rounds?.stop();
+    await this.consumer?.stop();
   }
 
   private isMember(): boolean {

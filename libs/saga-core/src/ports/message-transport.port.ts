@@ -79,8 +79,16 @@ export interface ConsumerStartOptions {
   /**
    * The value to dead-letter, its sensitive fields redacted, for a message the consumer refuses
    * itself without handing it over (bytes that are not UTF-8); undefined: the original value.
+   * One the consumer cannot read at all cannot be redacted: given this, it goes without a value.
    */
   readonly redactDeadLetter?: (message: IncomingMessage) => string | undefined;
+  /**
+   * Told, once they are sent, how many messages of `topic` the consumer dead-lettered itself
+   * without handing them over (bytes that are not UTF-8, a record it cannot read): the handler's
+   * own dead letters are never told here. It must not throw. An adapter that refuses nothing
+   * never calls it.
+   */
+  readonly onRefused?: (topic: string, count: number) => void;
   /**
    * Told the consumer's backlog each time it changes. An adapter that cannot tell never calls it.
    */

@@ -1,0 +1,63 @@
+import type { KafkaMessage } from 'kafkajs';
+import { describeError } from '#errors';
+import type { IncomingMessage } from '#saga-core';
+import type { DeadLetterChoice } from './dead-letter.js';
+import { toIncomingMessage } from './kafka-message-mapping.js';
+import { invalidUtf8Problem } from './utf8-check.js';
+
+/** What a consumer refuses itself (see BatchProcessorOptions). */
+export interface TriageOptions {
+  /** Refuses a message whose key, value or a header is not valid UTF-8 (default false). */
+  readonly requireUtf8?: boolean;
+  /** The value to dead-letter for a message refused (undefined: the original). */
+  readonly redactDeadLetter?: (message: IncomingMessage) => string | undefined;
+}
+
+/** A chunk triaged: the messages refused (their indexes and reasons), and those to hand over. */
+export interface TriagedChunk {
+  readonly refused: DeadLetterChoice[];
+  /** The index in the chunk of each message of `incoming`. */
+  readonly handed: number[];
+  readonly incoming: IncomingMessage[];
+}
+
+/**
+ * Refuses, each with its reason, the messages of `chunk` that are not text (with requireUtf8)
+ * and those that cannot be read as an IncomingMessage at all: a record that throws is
+ * dead-lettered, never thrown out of eachBatch, where kafkajs would crash the consumer on it
+ * again at each restart. Maps the others.
+ */
+export function triageChunk(
+  topic: string,
+  chunk: readonly KafkaMessage[],
+  options: TriageOptions,
+): TriagedChunk {
+  const triaged: TriagedChunk = { refused: [], handed: [], incoming: [] };
+  const redact = options.redactDeadLetter;
+  chunk.forEach((message, index) => {
+    let reason: string | undefined;
+    let incoming: IncomingMessage;
+    try {
+      reason = options.requireUtf8 ? invalidUtf8Problem(message) : undefined;
+      incoming = toIncomingMessage(topic, message);
+    } catch (error) {
+      // Unread, it cannot be redacted either: where values are redacted, it goes without one.
+      const value = redact === undefined ? {} : { value: null };
+      triaged.refused.push({
+        index,
+        reason: `the record cannot be read: ${describeError(error)}`,
+        ...value,
+      });
+      return;
+    }
+    if (reason === undefined) {
+      triaged.handed.push(index);
+      triaged.incoming.push(incoming);
+      return;
+    }
+    // Its value may be fine and a header not: what it carries is redacted all the same.
+    const value = redact?.(incoming);
+    triaged.refused.push({ index, reason, ...(value === undefined ? {} : { value }) });
+  });
+  return triaged;
+}
