@@ -13,8 +13,11 @@ import { SAMPLE_INPUTS } from './sample-inputs.js';
 import { checkStep } from './step-checks.js';
 import { planProbes } from './step-probes.js';
 
-/** Reserve (inventory), then ship (shipping), whose payload reads the reservation id. */
-function shipment(shipPayload: string): AnySagaDefinition {
+/**
+ * Reserve (inventory), then ship (shipping), whose payload reads the reservation id; the pivot,
+ * or, `compensated`, a step with a compensation (cancelling the shipment).
+ */
+function shipment(shipPayload: string, compensated = false): AnySagaDefinition {
   const compiled = compileDefinition({
     name: 'shipment',
     version: 1,
@@ -37,7 +40,14 @@ function shipment(shipPayload: string): AnySagaDefinition {
         id: 'ship',
         participant: 'shipping',
         command: 'shipping.schedule',
-        kind: 'pivot',
+        ...(compensated
+          ? {
+              compensation: {
+                command: 'shipping.cancel',
+                payload: '{"orderId": context.orderId}',
+              },
+            }
+          : { kind: 'pivot' }),
         dependsOn: ['reserve'],
         payload: shipPayload,
         result: { type: 'object', required: ['shipmentId'] },
@@ -151,6 +161,35 @@ describe('checkStep of a step whose payload reads another participant’s result
     expect(fits.detail).toMatch(
       /answered failure INVALID_PAYLOAD: .* to a command built without the result of reserve \(inventory\)/,
     );
+    expect(outcomes.filter((outcome) => outcome.verdict === 'fail')).toEqual([]);
+  });
+
+  it('does not fail its compensation either: the rule is not checkable without that result', async () => {
+    const plan = planProbes([shipment(GUARDS_RESERVATION, true)], 'shipping', {
+      shipment: { orderId: 'o-1' },
+    });
+    // Refuses the command without a reservation; keeps the rest of the contract.
+    const compensated = new Set<string>();
+    const session = new FakeSession((command): ReplyOutcome => {
+      if (command.action === 'compensate') {
+        compensated.add(command.sagaId);
+        return { status: 'success', result: null };
+      }
+      if (compensated.has(command.sagaId)) {
+        return { status: 'failure', code: ALREADY_COMPENSATED, message: 'compensated' };
+      }
+      return {
+        status: 'failure',
+        code: 'INVALID_PAYLOAD',
+        message: 'reservationId: expected a string',
+      };
+    });
+
+    const outcomes = await checkStep(session, plan.probes[0]!);
+
+    const undo = outcomes.find((outcome) => outcome.rule.id === 'compensation-after-success')!;
+    expect(undo.verdict).toBe('skip');
+    expect(undo.detail).toMatch(/without the result of reserve \(inventory\)/);
     expect(outcomes.filter((outcome) => outcome.verdict === 'fail')).toEqual([]);
   });
 });

@@ -120,7 +120,13 @@ async function checkCompensationAfterSuccess(
   const { sagaId, context } = await prepare(session, probe);
   const done = await session.exchange(session.envelope(forward(probe, sagaId, context, 1)));
   if (done.outcome.status !== 'success') {
-    throw new PrerequisiteFailed(`the step itself answered ${describeOutcome(done.outcome)}`);
+    const answered = `the step itself answered ${describeOutcome(done.outcome)}`;
+    // A refusal of a command built without another participant's result: as resultFits.
+    const missing = missingResults(probe, probe.step);
+    if (done.outcome.status === 'failure' && missing.length > 0) {
+      throw new NotCheckable(`${answered} to a command built ${withoutResults(probe, missing)}`);
+    }
+    throw new PrerequisiteFailed(answered);
   }
   const folded = foldOrGiveUp(probe.step, context, done.outcome.result);
   const undo = session.envelope(compensate(probe, sagaId, folded, false));
