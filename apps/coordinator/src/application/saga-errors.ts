@@ -56,6 +56,15 @@ export class SagaVersionNotLoadedError extends SagaOperationError {
 }
 
 /**
+ * An operator's action on a saga of a definition version this instance does not run, even once
+ * it read the stored definitions again (HTTP 503: another instance, or this one later, can act).
+ * Nothing was written: the saga did not refuse the action.
+ */
+export class SagaVersionNotRunHereError extends SagaOperationError {
+  override name = 'SagaVersionNotRunHereError';
+}
+
+/**
  * A saga query that cannot select sagas (HTTP 400 naming `field`, `q` or `query`): what is
  * wrong and where, as a 0-based character offset into the query.
  */

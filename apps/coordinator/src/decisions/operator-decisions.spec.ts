@@ -1,6 +1,12 @@
 import { jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
-import { MemoryStore, runnerOn, startOrderOn } from './memory-saga-store.fixture.js';
+import { SagaVersionNotRunHereError } from '../application/saga-errors.js';
+import {
+  lateDefinitions,
+  MemoryStore,
+  runnerOn,
+  startOrderOn,
+} from './memory-saga-store.fixture.js';
 import { OperatorDecisions } from './operator-decisions.js';
 
 describe('OperatorDecisions: rows that can never be sent', () => {
@@ -33,5 +39,60 @@ describe('OperatorDecisions: rows that can never be sent', () => {
     } finally {
       error.mockRestore();
     }
+  });
+});
+
+describe('OperatorDecisions: a saga of a version the instance has not read yet', () => {
+  let store: MemoryStore;
+  let sagaId: string;
+
+  beforeEach(async () => {
+    store = new MemoryStore();
+    sagaId = await startOrderOn(store, 'o-1');
+  });
+
+  it('acts on it once it has read the definitions again, whatever the case of its id', async () => {
+    // Registered on another instance a moment ago: stored, not read here yet.
+    const late = lateDefinitions();
+    late.store();
+    const operators = new OperatorDecisions(runnerOn(store, late));
+
+    const answer = await operators.cancel(sagaId.toUpperCase(), 'ops', 'customer asked');
+
+    expect(late.reads()).toBe(1);
+    expect(answer).toEqual({ sagaId, status: store.rows.get(sagaId)!.state.status });
+    expect(answer.status).toBe('compensating');
+  });
+
+  it('answers that it cannot act yet, and writes nothing, when the version is still unknown', async () => {
+    const late = lateDefinitions();
+    const before = store.rows.get(sagaId)!;
+
+    await expect(
+      new OperatorDecisions(runnerOn(store, late)).cancel(sagaId, 'ops'),
+    ).rejects.toBeInstanceOf(SagaVersionNotRunHereError);
+
+    expect(late.reads()).toBe(1);
+    expect(store.rows.get(sagaId)).toBe(before);
+  });
+
+  it('takes a bulk chunk again once it has read the definitions, instead of refusing its saga', async () => {
+    const late = lateDefinitions();
+    late.store();
+    let takes = 0;
+    const refusals: ReadonlyMap<string, string>[] = [];
+
+    const taken = await new OperatorDecisions(runnerOn(store, late)).actInBulk(
+      async () => {
+        takes++;
+        return { sagaIds: [sagaId], action: { type: 'cancel', actor: 'ops' } };
+      },
+      async (_sql, refused) => void refusals.push(refused),
+    );
+
+    expect(taken).toBe(1);
+    expect(takes).toBe(2);
+    expect(refusals).toEqual([new Map()]);
+    expect(store.rows.get(sagaId)!.state.status).toBe('compensating');
   });
 });

@@ -1,13 +1,18 @@
 import { Logger } from '@nestjs/common';
 import { describeError } from '#errors';
-import type { EngineEvent } from '#saga-core';
+import type { EngineEvent, SagaStatus } from '#saga-core';
 import type { SqlRunner } from '#postgres';
-import { IllegalSagaActionError, SagaNotFoundError } from '../application/saga-errors.js';
+import {
+  IllegalSagaActionError,
+  SagaNotFoundError,
+  SagaVersionNotRunHereError,
+} from '../application/saga-errors.js';
 import type { OperatorActionAnswer } from '../application/saga-operations.js';
 import type { UndeliverableRow } from '../outbox/set-aside-rows.js';
 import type { SagaTransaction } from '../saga-store/saga-store.js';
 import { SAGA_ID, type DecisionRunner } from './decision-runner.js';
 import type { DecisionSession } from './decision-session.js';
+import type { StoredSaga } from '../persistence/saga-rows.js';
 
 /** An operator's action on a saga, with who asks and why (the audit records both). */
 export type OperatorAction =
@@ -63,6 +68,23 @@ export class OperatorDecisions {
     take: (sql: SqlRunner) => Promise<BulkTake | undefined>,
     record: (sql: SqlRunner, refused: ReadonlyMap<string, string>) => Promise<void>,
   ): Promise<number> {
+    // A saga of a version this instance has not read yet (registered a moment ago on another)
+    // is not refused for it: the chunk is rolled back, the definitions read again, and the chunk
+    // taken again; a version still unknown then is one this release does not run, refused.
+    try {
+      return await this.bulkChunk(take, record, false);
+    } catch (error) {
+      if (!(error instanceof VersionsUnknown)) throw error;
+      await this.runner.parts.versions?.catchUp?.();
+      return this.bulkChunk(take, record, true);
+    }
+  }
+
+  private bulkChunk(
+    take: (sql: SqlRunner) => Promise<BulkTake | undefined>,
+    record: (sql: SqlRunner, refused: ReadonlyMap<string, string>) => Promise<void>,
+    caughtUp: boolean,
+  ): Promise<number> {
     return this.runner.decide(async (tx, now, session) => {
       const taken = await take(tx.sql);
       if (taken === undefined) return 0;
@@ -72,6 +94,10 @@ export class OperatorDecisions {
         tx,
         taken.sagaIds.filter((id) => SAGA_ID.test(id)),
       );
+      const canCatchUp = !caughtUp && this.runner.parts.versions?.catchUp !== undefined;
+      if (canCatchUp && [...sagas.values()].some((saga) => !this.runsVersionOf(saga))) {
+        throw new VersionsUnknown();
+      }
       for (const sagaId of taken.sagaIds) {
         const saga = sagas.get(sagaId);
         if (saga === undefined) {
@@ -125,20 +151,54 @@ export class OperatorDecisions {
     });
   }
 
+  /**
+   * Applies `action` to the saga. One of a definition version this instance does not run is
+   * left as it was: the definitions are read again and the action tried once more, and if the
+   * version is still unknown here the answer is a SagaVersionNotRunHereError (503: another
+   * instance, or this one later, can act), not a refusal by the saga.
+   */
   private async operate(sagaId: string, action: OperatorAction): Promise<OperatorActionAnswer> {
-    if (!SAGA_ID.test(sagaId)) throw new SagaNotFoundError(sagaId);
-    const result = await this.runner.decide(async (tx, now, session) => {
+    // Saga ids are stored in lower case; a UUID means the same in either case.
+    const id = sagaId.toLowerCase();
+    if (!SAGA_ID.test(id)) throw new SagaNotFoundError(sagaId);
+    let result = await this.operateOnce(id, action);
+    if (result === undefined) {
+      await this.runner.parts.versions?.catchUp?.();
+      result = await this.operateOnce(id, action);
+    }
+    if (result === undefined) {
+      throw new SagaVersionNotRunHereError(
+        `saga ${id} runs a definition version this instance does not run: try again, or ask an instance that runs it`,
+      );
+    }
+    if ('refused' in result) throw new IllegalSagaActionError(result.refused);
+    return { sagaId: id, status: result.status };
+  }
+
+  /** The saga's status after `action`, the engine's refusal, or undefined if its version is unknown here. */
+  private operateOnce(
+    sagaId: string,
+    action: OperatorAction,
+  ): Promise<{ status: SagaStatus } | { refused: string } | undefined> {
+    return this.runner.decide(async (tx, now, session) => {
       const saga = (await this.runner.lock(tx, [sagaId])).get(sagaId);
       if (!saga) throw new SagaNotFoundError(sagaId);
+      if (!this.runsVersionOf(saga)) return undefined;
       const applied = session.apply(saga, event(action, now));
-      if (applied.rejection === undefined && wasUnstuck(saga.state.status, applied.state.status))
-        await resumed(tx, session, [sagaId]);
-      return applied;
+      if (applied.rejection !== undefined) return { refused: applied.rejection.message };
+      if (wasUnstuck(saga.state.status, applied.state.status)) await resumed(tx, session, [sagaId]);
+      return { status: applied.state.status };
     });
-    if (result.rejection) throw new IllegalSagaActionError(result.rejection.message);
-    return { sagaId, status: result.state.status };
+  }
+
+  private runsVersionOf(saga: StoredSaga): boolean {
+    const { sagaType, sagaVersion } = saga.state;
+    return this.runner.parts.registry.get(sagaType, sagaVersion) !== undefined;
   }
 }
+
+/** Thrown to roll a bulk chunk back when a saga of it runs a version unknown here. */
+class VersionsUnknown extends Error {}
 
 /** The action as the engine's event, at the transaction's time. */
 function event(action: OperatorAction, now: number): EngineEvent {

@@ -5,6 +5,7 @@ import {
   SagaCapacityError,
   SagaVersionNotLoadedError,
   UnknownSagaTypeError,
+  UnknownSagaVersionError,
 } from '../application/saga-errors.js';
 import { orderInputSchema, orderSaga } from '../sagas/order.saga.js';
 import { RepliesFirst } from '../resilience/replies-first.js';
@@ -198,6 +199,18 @@ describe('StartDecisions: starts that take the transaction', () => {
     expect(retry).toMatchObject({ created: false });
     expect(store.writesAlone).toBe(0);
     expect(store.transactions).toBe(1);
+  });
+
+  it('refuses a start whose version was retired while it waited for its write, and writes nothing', async () => {
+    const store = new MemoryStore();
+    // Retired by this instance after the request was checked, before its write.
+    let asked = 0;
+    const versions = { versionFor: () => undefined, isRetired: () => asked++ > 0 };
+    const starts = new StartDecisions(runnerOn(store, { versions }), settings());
+    const [answer] = await starts.startMany([start('late')]);
+    expect(answer).toBeInstanceOf(UnknownSagaVersionError);
+    expect((answer as Error).message).toBe('saga type "order" version 1 is retired');
+    expect(store.rows.size).toBe(0);
   });
 
   it('writes a start whose command is held, with its held row, in a transaction', async () => {

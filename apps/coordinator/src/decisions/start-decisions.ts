@@ -405,6 +405,13 @@ export class StartDecisions {
     if (started.state === null)
       return new InvalidSagaInputError([{ path: '', message: started.rejection.message }]);
     const { state, effects } = started;
+    // Checked when the request came, and again now: a start that waited for its write (behind
+    // the replies) may find its version retired meanwhile, by this instance.
+    if (this.runner.parts.versions?.isRetired(state.sagaType, state.sagaVersion)) {
+      return new UnknownSagaVersionError(
+        `saga type "${state.sagaType}" version ${state.sagaVersion} is retired`,
+      );
+    }
     const traceContext = sagaTracing.started(state, session.spans, traceParent);
     const { status } = session.record(state, effects, request.idempotencyKey, traceContext);
     return { sagaId: state.sagaId, created: true, status };

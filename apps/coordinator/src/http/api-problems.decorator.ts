@@ -12,7 +12,7 @@ const DESCRIPTIONS: Readonly<Record<number, string>> = {
   413: `The body is over ${BODY_LIMIT_BYTES} bytes`,
   415: 'Not application/json: a body of another type, or a change (POST, PUT) without `Content-Type: application/json`, even with no body',
   429: 'The client is over its rate limit, or (a start) the coordinator has no room for another saga now: at its cap on sagas in flight, or behind on replies for longer than a start waits; `Retry-After` says how many seconds to wait',
-  503: 'A service it needs (the database, the broker) is unavailable, or (a start) its key started a saga of a version this instance does not run yet; nothing was done, try again',
+  503: 'A service it needs (the database, the broker) is unavailable, or (a start) its key started a saga of a version this instance does not run yet, or (an operator action) the saga runs such a version; nothing was done, try again',
 };
 
 /** Documents the error answers a route may give, all with the `Problem` body. */

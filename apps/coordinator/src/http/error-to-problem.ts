@@ -9,6 +9,7 @@ import {
   SagaNotFoundError,
   SagaOperationError,
   SagaVersionNotLoadedError,
+  SagaVersionNotRunHereError,
   UnknownSagaTypeError,
   UnknownSagaVersionError,
 } from '../application/saga-errors.js';
@@ -42,6 +43,7 @@ const SAGA_ERRORS: readonly (readonly [type: ErrorClass, status: number, field?:
   [IllegalSagaActionError, HttpStatus.CONFLICT],
   [SagaCapacityError, HttpStatus.TOO_MANY_REQUESTS],
   [SagaVersionNotLoadedError, HttpStatus.SERVICE_UNAVAILABLE, 'idempotencyKey'],
+  [SagaVersionNotRunHereError, HttpStatus.SERVICE_UNAVAILABLE],
   // A saga sealed under a key no longer in the keyring: its message names the key id only.
   [UnsealError, HttpStatus.CONFLICT],
 ];

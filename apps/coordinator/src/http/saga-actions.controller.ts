@@ -49,7 +49,7 @@ export class SagaActionsController {
     description: 'Cancelling: compensation has begun',
     standardSchema: operatorActionAnswerSchema,
   })
-  @ApiProblems(400, 401, 403, 404, 409, 413, 415, 429)
+  @ApiProblems(400, 401, 403, 404, 409, 413, 415, 429, 503)
   async cancel(
     @Param('id', { schema: sagaIdSchema }) sagaId: string,
     @Body({ schema: operatorActionBodySchema }) body: OperatorActionBody,
@@ -69,7 +69,7 @@ export class SagaActionsController {
     description: 'Resumed',
     standardSchema: operatorActionAnswerSchema,
   })
-  @ApiProblems(400, 401, 403, 404, 409, 413, 415, 429)
+  @ApiProblems(400, 401, 403, 404, 409, 413, 415, 429, 503)
   async resume(
     @Param('id', { schema: sagaIdSchema }) sagaId: string,
     @Body({ schema: operatorActionBodySchema }) body: OperatorActionBody,
@@ -93,7 +93,7 @@ export class SagaActionsController {
     description: 'The next attempt is sent',
     standardSchema: operatorActionAnswerSchema,
   })
-  @ApiProblems(400, 401, 403, 404, 409, 413, 415, 429)
+  @ApiProblems(400, 401, 403, 404, 409, 413, 415, 429, 503)
   async retryStep(
     @Param('id', { schema: sagaIdSchema }) sagaId: string,
     @Param('stepId', { schema: stepIdSchema }) stepId: string,
