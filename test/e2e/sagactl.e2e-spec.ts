@@ -539,7 +539,7 @@ describe('sagactl against a coordinator on the real Kafka and Postgres', () => {
       '--original-topic',
       topics.replies,
     );
-    expect(pending).toEqual({ replayed: [bad.id], more: false, unopenable: [] });
+    expect(pending).toEqual({ replayed: [bad.id], more: false, unopenable: [], resumeAfter: null });
     const replayedOnes = await json<DeadLetterPage>(
       'dlq',
       'list',

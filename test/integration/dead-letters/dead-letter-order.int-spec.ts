@@ -2,27 +2,14 @@
 // first and a bulk replay oldest first, each in the ids' order, none left out. Their rows carry
 // the id as text, which an `ORDER BY id` sorted as text (`10` before `9`): pages skipped the
 // newest, and a replay resumed after one of them skipped the ones below it.
-import { DEAD_LETTER_HEADERS, HEADERS } from '#contracts';
 import type { Database } from '#postgres';
 import type { MessagePublisher, OutgoingMessage } from '#saga-core';
 import { deadLetterIndexer } from '../../../apps/coordinator/src/dead-letters/index.js';
 import { DeadLetterQueries } from '../../../apps/coordinator/src/dead-letters/dead-letter-queries.js';
 import { DeadLetterReplayer } from '../../../apps/coordinator/src/dead-letters/dead-letter-replayer.js';
 import { dropMigratedSchema, openMigratedSchema } from '../../support/migrated-schema.js';
+import { replyDeadLetter as deadLetter } from '../../support/dead-letter-records.js';
 import { uniqueName } from '../../support/services.js';
-
-const deadLetter = (offset: number) => ({
-  topic: 'saga.replies.dlq',
-  key: `saga-${offset}`,
-  headers: {
-    [HEADERS.messageId]: `reply-${offset}`,
-    [DEAD_LETTER_HEADERS.reason]: 'invalid reply: status: required',
-    [DEAD_LETTER_HEADERS.originalTopic]: 'saga.replies',
-    [DEAD_LETTER_HEADERS.originalPartition]: '0',
-    [DEAD_LETTER_HEADERS.originalOffset]: String(offset),
-  },
-  value: `{"offset":${offset}}`,
-});
 
 describe('dead letters in the order of their ids', () => {
   const schema = uniqueName('it_dlq_order');

@@ -2,7 +2,7 @@
 // broker does not acknowledge answers 503 and leaves the dead letters replayable; once the
 // broker is back, the bulk replay republishes each one once, as it was, without dlq headers.
 import type { Database } from '#postgres';
-import { DEAD_LETTER_HEADERS, HEADERS } from '#contracts';
+import { HEADERS } from '#contracts';
 import type { MessagePublisher, OutgoingMessage } from '#saga-core';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -17,6 +17,7 @@ import type { DeadLetterSealer } from '../../../apps/coordinator/src/dead-letter
 import { UnsealError } from '../../../apps/coordinator/src/security/field-cipher.js';
 import { configureHttp } from '../../../apps/coordinator/src/http/index.js';
 import { dropMigratedSchema, openMigratedSchema } from '../../support/migrated-schema.js';
+import { replyDeadLetter as deadLetter } from '../../support/dead-letter-records.js';
 import { uniqueName } from '../../support/services.js';
 import { ADMIN_HEADERS } from '../../support/test-credentials.js';
 import { withTestGuard } from '../../support/test-guard.js';
@@ -31,20 +32,6 @@ class ControlledPublisher implements MessagePublisher {
     this.published.push(...messages);
   }
 }
-
-const deadLetter = (offset: number) => ({
-  topic: 'saga.replies.dlq',
-  key: `saga-${offset}`,
-  headers: {
-    [HEADERS.messageId]: `reply-${offset}`,
-    [DEAD_LETTER_HEADERS.reason]: 'invalid reply: status: required',
-    [DEAD_LETTER_HEADERS.originalTopic]: 'saga.replies',
-    [DEAD_LETTER_HEADERS.originalPartition]: '0',
-    [DEAD_LETTER_HEADERS.originalOffset]: String(offset),
-    [DEAD_LETTER_HEADERS.failedAt]: '2026-11-29T01:00:00.000Z',
-  },
-  value: `{"offset":${offset}}`,
-});
 
 describe('replaying dead letters when the broker fails', () => {
   const schema = uniqueName('it_dlq_replay');
