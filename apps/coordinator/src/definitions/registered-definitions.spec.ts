@@ -1,7 +1,11 @@
 import { jest } from '@jest/globals';
 import { createSagaRegistry } from '#saga-core';
 import type { DefinitionsSnapshot, PostgresDefinitionStore } from './definition-store.postgres.js';
-import { DefinitionRefusedError, RegisteredDefinitions } from './registered-definitions.js';
+import {
+  DefinitionConflictError,
+  DefinitionRefusedError,
+  RegisteredDefinitions,
+} from './registered-definitions.js';
 
 /** A document that compiles: one pivot step. */
 const gift = (change: Record<string, unknown> = {}) => ({
@@ -14,12 +18,13 @@ const gift = (change: Record<string, unknown> = {}) => ({
   ...change,
 });
 
-function definitions() {
+/** Registered definitions over a fake store that holds `stored` (none read here yet). */
+function definitions(stored: DefinitionsSnapshot['definitions'] = []) {
   const createParticipantTopics = jest.fn(async (_participants: readonly string[]) => {});
   const store = {
     register: jest.fn(async () => 'created' as const),
     snapshot: jest.fn(async (): Promise<DefinitionsSnapshot> => ({
-      definitions: [],
+      definitions: stored,
       routes: [],
       retired: new Set(),
     })),
@@ -38,6 +43,23 @@ describe('RegisteredDefinitions.register', () => {
     await expect(registered.register('gift', 1, gift(), 'alice')).resolves.toBe('created');
     expect(createParticipantTopics).toHaveBeenCalledWith(['gifts']);
     expect(store.register).toHaveBeenCalledTimes(1);
+  });
+
+  it('answers a version another instance registered since the last poll without creating topics', async () => {
+    const stored = [{ seq: '1', name: 'gift', version: 1, document: gift() }];
+    const other = gift({
+      steps: [
+        { id: 'send', participant: 'parcels', command: 'p.send', kind: 'pivot', payload: '{}' },
+      ],
+    });
+    const { registered, store, createParticipantTopics } = definitions(stored);
+
+    await expect(registered.register('gift', 1, other, 'bob')).rejects.toBeInstanceOf(
+      DefinitionConflictError,
+    );
+    await expect(registered.register('gift', 1, gift(), 'bob')).resolves.toBe('same');
+    expect(createParticipantTopics).not.toHaveBeenCalled();
+    expect(store.register).not.toHaveBeenCalled();
   });
 
   it.each([

@@ -234,6 +234,9 @@ export class RegisteredDefinitions {
     ];
     if (mismatch.length > 0) throw new DefinitionRefusedError(mismatch);
     const document = documentOf(definition);
+    // Another instance may have registered this version since the last poll: read what is
+    // stored before creating topics for a document that the store would then refuse (409).
+    if (this.registry.get(name, version) === undefined) await this.catchUp();
     const known = this.registry.get(name, version);
     if (known !== undefined) {
       if (isDeepStrictEqual(documentOf(known), document)) return 'same';
