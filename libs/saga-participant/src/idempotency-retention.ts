@@ -1,4 +1,5 @@
 import { type Database, type PurgeTask, RetentionLoop } from '#postgres';
+import { DEFAULT_IDEMPOTENCY_RETENTION_MS } from './idempotency-store.js';
 
 /** Options of {@link idempotencyRetention}; times in ms. */
 export interface IdempotencyRetentionOptions {
@@ -50,7 +51,7 @@ export function idempotencyRetention(
 ): RetentionLoop {
   return new RetentionLoop(
     database,
-    [idempotencyPurgeTask(options.retentionMs ?? 7 * 24 * 3_600_000)],
+    [idempotencyPurgeTask(options.retentionMs ?? DEFAULT_IDEMPOTENCY_RETENTION_MS)],
     {
       lockNamespace: LOCK_NAMESPACE,
       ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),

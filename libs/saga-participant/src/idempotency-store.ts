@@ -65,3 +65,9 @@ export interface IdempotencyStore {
 export function isFinal(outcome: ReplyOutcome): outcome is FinalOutcome {
   return outcome.status !== 'error';
 }
+
+/**
+ * How long an answered idempotency record is kept by default, by either store: 7 days. A
+ * duplicate or late command that arrives later is no longer recognised.
+ */
+export const DEFAULT_IDEMPOTENCY_RETENTION_MS = 7 * 24 * 3_600_000;

@@ -16,6 +16,24 @@ describe('the in-memory idempotency store', () => {
     expect(runs).toBe(1);
   });
 
+  it('forgets an outcome once it is older than the retention, so a long-running process stays bounded', async () => {
+    let now = 0;
+    const day = 24 * 3_600_000;
+    const store = new InMemoryIdempotencyStore({ now: () => now });
+    for (let n = 0; n < 1_000; n++) await store.once(`old-${n}`, 'a.b', async () => success);
+    now = 6 * day;
+    await store.once('recent', 'a.b', async () => success);
+    expect(store.find('old-0')).toEqual(success); // within the 7 days: still a duplicate
+    expect((await store.once('old-1', 'a.b', async () => failure)).duplicate).toBe(true);
+
+    now = 7 * day + 1;
+    await store.once('new', 'a.b', async () => success);
+    expect(store.find('old-0')).toBeUndefined();
+    expect(store.find('old-999')).toBeUndefined();
+    expect(store.find('recent')).toEqual(success);
+    expect(store.find('new')).toEqual(success);
+  });
+
   it('keeps a business failure but forgets a technical error, so the retry runs', async () => {
     const store = new InMemoryIdempotencyStore();
     await store.once('refused', 'a.b', async () => failure);

@@ -1,5 +1,6 @@
 import type { ReplyOutcome } from '#contracts';
 import {
+  DEFAULT_IDEMPOTENCY_RETENTION_MS,
   isFinal,
   type ClosedKey,
   type FinalOutcome,
@@ -13,19 +14,29 @@ import { RollbackActions } from './rollback-actions.js';
 export interface InMemoryIdempotencyStoreOptions {
   /** False turns deduplication off (tests that prove a checker catches duplicates). Default true. */
   readonly dedupe?: boolean;
+  /** How long an outcome is kept, ms (default 7 days, as the Postgres store's retention job). */
+  readonly retentionMs?: number;
+  /** The clock, epoch ms (tests give a fake). */
+  readonly now?: () => number;
 }
 
 /**
  * An IdempotencyStore in a Map: for the embedded mode and tests. It forgets everything when the
- * process ends and never prunes, so a long-running process should use a durable store.
+ * process ends, so a process that must survive restarts should use a durable store; it forgets
+ * an outcome `retentionMs` after it was stored, so a long-running process stays bounded.
  */
 export class InMemoryIdempotencyStore implements IdempotencyStore {
-  private readonly outcomes = new Map<string, FinalOutcome>();
+  /** In the order they were stored, which is the order they expire in. */
+  private readonly outcomes = new Map<string, { outcome: FinalOutcome; at: number }>();
   private readonly running = new Map<string, Promise<OnceResult>>();
   private readonly dedupe: boolean;
+  private readonly retentionMs: number;
+  private readonly now: () => number;
 
   constructor(options: InMemoryIdempotencyStoreOptions = {}) {
     this.dedupe = options.dedupe ?? true;
+    this.retentionMs = options.retentionMs ?? DEFAULT_IDEMPOTENCY_RETENTION_MS;
+    this.now = options.now ?? Date.now;
   }
 
   async once(
@@ -39,10 +50,11 @@ export class InMemoryIdempotencyStore implements IdempotencyStore {
     if (!this.dedupe) return { outcome: await settle(work(context), changes), duplicate: false };
     // A copy that arrives while the first runs waits for it, as a row lock would make it.
     while (this.running.has(key)) await this.running.get(key)?.catch(() => undefined);
+    this.forgetExpired();
     const stored = this.outcomes.get(key);
-    if (stored !== undefined) return { outcome: stored, duplicate: true };
+    if (stored !== undefined) return { outcome: stored.outcome, duplicate: true };
     const run = settle(this.closeThenRun(closes, work, context), changes).then((outcome) => {
-      if (isFinal(outcome)) this.outcomes.set(key, outcome);
+      if (isFinal(outcome)) this.store(key, outcome);
       return { outcome, duplicate: false };
     });
     this.running.set(key, run);
@@ -63,14 +75,28 @@ export class InMemoryIdempotencyStore implements IdempotencyStore {
       // No await between the check and the set when nothing runs under the key (no gap).
       while (this.running.has(closes.key))
         await this.running.get(closes.key)?.catch(() => undefined);
-      if (!this.outcomes.has(closes.key)) this.outcomes.set(closes.key, closes.outcome);
+      if (!this.outcomes.has(closes.key)) this.store(closes.key, closes.outcome);
     }
     return work(context);
   }
 
   /** The outcome stored under `key`, if any (for tests). */
   find(key: string): FinalOutcome | undefined {
-    return this.outcomes.get(key);
+    return this.outcomes.get(key)?.outcome;
+  }
+
+  /** Keys are stored once: the Map's order stays the order of their times. */
+  private store(key: string, outcome: FinalOutcome): void {
+    this.outcomes.set(key, { outcome, at: this.now() });
+  }
+
+  /** Forgets the outcomes stored more than `retentionMs` ago, oldest first. */
+  private forgetExpired(): void {
+    const before = this.now() - this.retentionMs;
+    for (const [key, { at }] of this.outcomes) {
+      if (at >= before) return;
+      this.outcomes.delete(key);
+    }
   }
 }
 
