@@ -1,6 +1,6 @@
 import { Registry } from 'prom-client';
 import type { Effect, EngineEvent, SagaState } from '#saga-core';
-import { SagaMetrics } from './saga-metrics.js';
+import { MAX_CODES_PER_STEP, SagaMetrics } from './saga-metrics.js';
 
 const T0 = 1_000_000;
 
@@ -113,5 +113,25 @@ describe('saga metrics', () => {
     expect(
       [...(await series(registry)).keys()].some((k) => k.startsWith('saga_step_outcomes_total')),
     ).toBe(false);
+  });
+
+  it('labels the first codes a step gets, and counts the others as other: a code that varies adds no series', async () => {
+    const registry = new Registry();
+    const metrics = new SagaMetrics(registry);
+    const running = saga('running', 1, { pay: { status: 'running', sentAt: T0 } });
+    // A participant that puts an upstream error id in its code: a new code at each reply.
+    for (let n = 0; n < 1_000; n++) {
+      const event = reply('pay', { status: 'error', code: `UPSTREAM_${n}` });
+      metrics.observe([{ before: running, event, after: saga('running', 2), effects: [] }], T0);
+    }
+    const outcomes = [...(await series(registry))].filter(([name]) =>
+      name.startsWith('saga_step_outcomes_total'),
+    );
+    expect(outcomes).toHaveLength(MAX_CODES_PER_STEP + 1);
+    expect(outcomes.find(([name]) => name.includes('code="other"'))).toEqual([
+      expect.any(String),
+      1_000 - MAX_CODES_PER_STEP,
+    ]);
+    expect(outcomes.some(([name]) => name.includes('code="UPSTREAM_0"'))).toBe(true);
   });
 });

@@ -10,13 +10,18 @@ export interface ObservedTransition {
   readonly effects: readonly Effect[];
 }
 
+/** Distinct error codes labelled per saga type, step and action; the rest are `other`. */
+export const MAX_CODES_PER_STEP = 20;
+
 /** Ends that count a saga as done, stuck, or compensated. */
 const ENDINGS = ['completed', 'compensated', 'stuck'] as const;
 
 /**
  * Counts what the decisions did, after they committed: sagas by type and outcome, saga and step
  * durations, attempts, retries and outcomes by step and error code, compensations. Labels are
- * bounded (types, steps, codes come from the definitions and participants, never from input).
+ * bounded: types and steps come from the definitions, and of the codes participants give, the
+ * first MAX_CODES_PER_STEP of each step and action are kept, the others counted as `other` (a
+ * participant that puts an upstream error id in its code would add a series per reply).
  */
 export class SagaMetrics {
   private readonly started: Counter<'saga_type' | 'version'>;
@@ -25,6 +30,8 @@ export class SagaMetrics {
   private readonly attempts: Counter<'saga_type' | 'step' | 'action'>;
   private readonly retries: Counter<'saga_type' | 'step' | 'action'>;
   private readonly outcomes: Counter<'saga_type' | 'step' | 'action' | 'outcome' | 'code'>;
+  /** The codes labelled so far, per saga type, step and action. */
+  private readonly codesSeen = new Map<string, Set<string>>();
   private readonly stepDuration: Histogram<'saga_type' | 'step' | 'action' | 'outcome'>;
   private readonly compensations: Counter<'saga_type' | 'step'>;
   private readonly cacheLookups: Counter<'result'>;
@@ -128,7 +135,8 @@ export class SagaMetrics {
     now: number,
   ): void {
     const saga_type = before.sagaType;
-    const code = outcome.status === 'success' ? '' : outcome.code;
+    const code =
+      outcome.status === 'success' ? '' : this.codeLabel(saga_type, step, action, outcome.code);
     this.outcomes.inc({ saga_type, step, action, outcome: outcome.status, code });
     const stepState = before.steps[step];
     if (stepState && 'sentAt' in stepState) {
@@ -137,5 +145,16 @@ export class SagaMetrics {
         Math.max(0, now - stepState.sentAt) / 1000,
       );
     }
+  }
+
+  /** `code`, if it is among the first MAX_CODES_PER_STEP seen for the step; else `other`. */
+  private codeLabel(sagaType: string, step: string, action: string, code: string): string {
+    const key = `${sagaType}\u0000${step}\u0000${action}`;
+    let seen = this.codesSeen.get(key);
+    if (seen === undefined) this.codesSeen.set(key, (seen = new Set()));
+    if (seen.has(code)) return code;
+    if (seen.size >= MAX_CODES_PER_STEP) return 'other';
+    seen.add(code);
+    return code;
   }
 }
