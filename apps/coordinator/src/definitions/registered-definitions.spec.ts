@@ -83,3 +83,26 @@ describe('RegisteredDefinitions.register', () => {
     },
   );
 });
+
+describe('RegisteredDefinitions.refreshKnowing', () => {
+  it('shares one read among the callers that come while a read waits, however many', async () => {
+    const { registered, store } = definitions([
+      { seq: '1', name: 'gift', version: 1, document: gift() },
+    ]);
+    // The database is slow: the first read waits until released.
+    let release!: () => void;
+    const slow = new Promise<void>((resolve) => (release = resolve));
+    const fast = store.snapshot.getMockImplementation()!;
+    store.snapshot.mockImplementationOnce(async () => {
+      await slow;
+      return fast();
+    });
+
+    const first = registered.refreshKnowing('gift');
+    const waiting = Array.from({ length: 1_000 }, () => registered.refreshKnowing('gift', 1));
+    release();
+    await Promise.all([first, ...waiting]);
+
+    expect(store.snapshot.mock.calls.length).toBeLessThanOrEqual(2);
+  });
+});

@@ -335,10 +335,12 @@ export class RegisteredDefinitions {
 
   /**
    * Reads what is stored (a version registered on another instance a moment ago counts), then
-   * throws DefinitionNotFoundError unless `name` (at `version`, when given) is registered.
+   * throws DefinitionNotFoundError unless `name` (at `version`, when given) is registered. The
+   * callers that come while a read waits share it (catchUp): while the database is slow, a
+   * stream of such requests queues one read, not one each.
    */
   async refreshKnowing(name: string, version?: number): Promise<void> {
-    await this.refresh();
+    await this.catchUp();
     const known =
       version === undefined ? this.registry.latest(name) : this.registry.get(name, version);
     if (known === undefined) {
