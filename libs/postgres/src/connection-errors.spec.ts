@@ -1,3 +1,4 @@
+import { QueryRunnerAlreadyReleasedError } from 'typeorm';
 import {
   DatabaseTimeoutError,
   isConnectionLoss,
@@ -18,6 +19,8 @@ describe('the connection errors', () => {
       withCode('read ECONNRESET', 'ECONNRESET'),
       new Error('Connection terminated unexpectedly'),
       new Error('Client has encountered a connection error and is not queryable'),
+      // TypeORM's QueryRunnerAlreadyReleasedError, when the connection failed under initialize().
+      new QueryRunnerAlreadyReleasedError(),
       fromTypeorm(withCode('terminating connection due to administrator command', '57P01')),
     ]) {
       expect(isConnectionLoss(error)).toBe(true);

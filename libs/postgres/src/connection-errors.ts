@@ -10,10 +10,15 @@ export class DatabaseTimeoutError extends Error {
  * read-only transactions (operators' queries) never write.
  */
 const LOST_SQLSTATES = new Set(['57P01', '57P02', '57P03', '25P03', '25006']);
-/** What node-postgres and the socket say when the connection died under a query. */
+/**
+ * What node-postgres and the socket say when the connection died under a query; and TypeORM,
+ * whose query runner lets its connection go when the connection fails (a backend terminated while
+ * a data source initializes: it then queries a runner already released).
+ */
 const LOST_MESSAGES = [
   'Connection terminated',
   'Client has encountered a connection error and is not queryable',
+  'Query runner already released',
 ];
 /**
  * What node-postgres says when no connection could be had in time (opening one, or waiting for
