@@ -113,7 +113,7 @@ export class RampGuard {
       this.reporter.rolledBack(rollback, changed, event);
       rolledBack.push(rollback);
     }
-    if (rolledBack.length > 0) await this.definitions.refresh();
+    if (rolledBack.length > 0) await this.definitions.catchUp();
     return rolledBack;
   }
 }

@@ -8,6 +8,7 @@ import {
 } from '#definitions';
 import { describeError } from '#errors';
 import type { SagaRegistry } from '#saga-core';
+import { nextRun } from '../common/next-run.js';
 import { Listeners } from '../common/listeners.js';
 import { RepeatingRound } from '../common/repeating-round.js';
 import {
@@ -70,9 +71,8 @@ export class RegisteredDefinitions {
   private routesByName = new Map<string, VersionRoute>();
   private retiredVersions = new Set<string>();
   private polling: RepeatingRound | undefined;
-  private reading: Promise<void> = Promise.resolve();
-  /** The read that catchUp callers share, while it has not begun. */
-  private nextRead: Promise<void> | undefined;
+  /** A read of what is stored that begins after the call (see catchUp). */
+  private readonly nextRead = nextRun(() => this.read());
   private readonly adopted = new Listeners<void>();
 
   constructor(
@@ -86,11 +86,11 @@ export class RegisteredDefinitions {
    * logged once until one succeeds).
    */
   async start(): Promise<void> {
-    await this.refresh();
+    await this.catchUp();
     let failing = false;
     this.polling = new RepeatingRound(this.options.pollMs, async () => {
       try {
-        await this.refresh();
+        await this.catchUp();
         if (failing) this.logger.log('the registered definitions are read again');
         failing = false;
       } catch (error) {
@@ -110,29 +110,14 @@ export class RegisteredDefinitions {
   }
 
   /**
-   * Reads the definitions registered since the last read, and every route. Reads run one after
-   * another, so an older read never overwrites a newer one.
-   */
-  refresh(): Promise<void> {
-    const read = this.reading.then(() => this.read());
-    this.reading = read.catch(() => undefined);
-    return read;
-  }
-
-  /**
-   * Reads what is stored, in a read that begins after the call (one under way may have begun
-   * before what the caller looks for was stored): callers that come while it waits for its turn
-   * share it, so a flood of unknown names costs one read at a time.
+   * Reads the definitions registered since the last read, and every route, in a read that
+   * begins after the call (one under way may have begun before what the caller looks for was
+   * stored). Reads run one after another, so an older read never overwrites a newer one; callers
+   * that come while a read waits for its turn share it, so a flood of unknown names, or of
+   * requests while the database is slow, costs one read at a time.
    */
   catchUp(): Promise<void> {
-    if (this.nextRead !== undefined) return this.nextRead;
-    const read = this.reading.then(() => {
-      this.nextRead = undefined;
-      return this.read();
-    });
-    this.nextRead = read;
-    this.reading = read.catch(() => undefined);
-    return read;
+    return this.nextRead();
   }
 
   /** Calls `listener` after each read that added a definition to the registry. */
@@ -172,7 +157,7 @@ export class RegisteredDefinitions {
     }
     const outcome = await this.store.retire(name, version, actor, reason);
     if (outcome !== 'retired') throw new DefinitionConflictError(outcome);
-    await this.refresh();
+    await this.catchUp();
   }
 
   /**
@@ -262,7 +247,7 @@ export class RegisteredDefinitions {
       this.registry.register(definition);
       this.adopted.emit();
     }
-    await this.refresh();
+    await this.catchUp();
     return outcome;
   }
 
@@ -329,15 +314,13 @@ export class RegisteredDefinitions {
       throw new DefinitionConflictError(
         `a version the route of "${name}" names was retired meanwhile; read it and try again`,
       );
-    await this.refresh();
+    await this.catchUp();
     return this.routesByName.get(name)!;
   }
 
   /**
    * Reads what is stored (a version registered on another instance a moment ago counts), then
-   * throws DefinitionNotFoundError unless `name` (at `version`, when given) is registered. The
-   * callers that come while a read waits share it (catchUp): while the database is slow, a
-   * stream of such requests queues one read, not one each.
+   * throws DefinitionNotFoundError unless `name` (at `version`, when given) is registered.
    */
   async refreshKnowing(name: string, version?: number): Promise<void> {
     await this.catchUp();

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { describeError } from '#errors';
 import type { MessageTransport } from '#messaging';
 import type { BatchHandler, MessageConsumer } from '#saga-core';
+import { nextRun } from '../common/next-run.js';
 import { RepeatingRound } from '../common/repeating-round.js';
 
 /**
@@ -55,9 +56,8 @@ export class DeadLetterIndexConsumer {
   private looksSinceStart = 0;
   /** The membership last logged: a change is logged once. */
   private reportedDown = false;
-  /** The look under way, and the one look to follow it that every recheck meanwhile shares. */
-  private looking: Promise<void> | undefined;
-  private nextLook: Promise<void> | undefined;
+  /** A look that begins after the call, shared by the rechecks made while it waits. */
+  private readonly nextLook = nextRun(() => this.look());
   private rounds: RepeatingRound | undefined;
   private started = false;
   private stopped = false;
@@ -82,21 +82,7 @@ export class DeadLetterIndexConsumer {
    * `stop`.
    */
   recheck(): Promise<void> {
-    if (this.nextLook) return this.nextLook;
-    if (!this.looking) return this.lookNow();
-    this.nextLook = this.looking.then(() => {
-      this.nextLook = undefined;
-      return this.lookNow();
-    });
-    return this.nextLook;
-  }
-
-  private lookNow(): Promise<void> {
-    const look = this.look().finally(() => {
-      if (this.looking === look) this.looking = undefined;
-    });
-    this.looking = look;
-    return look;
+    return this.nextLook();
   }
 
   status(): DeadLetterIndexStatus {
