@@ -15,7 +15,6 @@ export { quoteIdentifier, searchPathOption } from './identifiers.js';
 export {
   DEFAULT_MIGRATION_LOCK_TIMEOUT_MS,
   releaseMigrationLock,
-  retryingLostRaces,
   takeMigrationLock,
   type MigrationLock,
 } from './migration-lock.js';

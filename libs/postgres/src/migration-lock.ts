@@ -1,6 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SchemaConnection } from './schema-setup.js';
-import { isLostRace } from './sql-runner.js';
 
 /**
  * A migration's longest wait for a table lock by default, ms: short, because while its ALTER
@@ -73,27 +72,5 @@ export async function releaseMigrationLock(
     await session.query(`SELECT pg_advisory_unlock(${KEYS})`, keysOf(lock));
   } catch {
     await session.query(`SELECT pg_advisory_unlock_all()`).catch(() => undefined);
-  }
-}
-
-/**
- * Runs `apply` (the pending migrations, in one transaction) again after it lost a race, a
- * deadlock or a serialization failure, until `until` (epoch ms): the transaction was rolled
- * back whole, so another run is safe. A migration holds each table lock it takes to its end, so
- * a decision that takes two of those tables in the other order closes a cycle, and Postgres may
- * end the migration's side of it. Any other failure is thrown at once.
- */
-export async function retryingLostRaces<T>(
-  apply: () => Promise<T>,
-  until: number,
-  pauseMs = 250,
-): Promise<T> {
-  for (;;) {
-    try {
-      return await apply();
-    } catch (error) {
-      if (!isLostRace(error) || Date.now() + pauseMs > until) throw error;
-      await sleep(pauseMs);
-    }
   }
 }

@@ -37,6 +37,29 @@ describe('retryWhileUnavailable', () => {
     expect(retried).toEqual([terminated, terminated]);
   });
 
+  it('tries again after a deadlock or a serialization failure: the transaction was rolled back whole', async () => {
+    const time = fakeTime();
+    const deadlock = Object.assign(new Error('deadlock detected'), { code: '40P01' });
+    // As TypeORM throws it from a migration: the driver's error under `driverError`.
+    const serialization = Object.assign(new Error('could not serialize access'), {
+      name: 'QueryFailedError',
+      driverError: { code: '40001' },
+    });
+    const failures = [deadlock, serialization];
+    let tries = 0;
+    const result = await retryWhileUnavailable(
+      async () => {
+        tries++;
+        const failure = failures.shift();
+        if (failure) throw failure;
+        return 'migrated';
+      },
+      { until: 10_000, pauseMs: 100, ...time },
+    );
+    expect(result).toBe('migrated');
+    expect(tries).toBe(3);
+  });
+
   it('throws any other failure at once', async () => {
     const time = fakeTime();
     const refused = Object.assign(new Error('permission denied for schema x'), { code: '42501' });

@@ -1,4 +1,5 @@
 import { isDatabaseUnavailable } from './connection-errors.js';
+import { isLostRace } from './sql-runner.js';
 
 /** Options of {@link retryWhileUnavailable}. */
 export interface RetryWhileUnavailableOptions {
@@ -17,7 +18,10 @@ export interface RetryWhileUnavailableOptions {
 
 /**
  * Runs `work` until it succeeds, again after each failure that says the database is unavailable
- * (a lost connection, a terminated backend, a timeout: isDatabaseUnavailable) until `until`,
+ * (a lost connection, a terminated backend, a timeout: isDatabaseUnavailable) or that the work
+ * lost a race (a deadlock, a serialization failure: its transaction was rolled back whole; a
+ * migration holds each table lock it takes to its end, so a decision that takes two of those
+ * tables in the other order can close a cycle with it) until `until`,
  * pausing longer each time (a wrong address is not hammered, nor its warnings repeated often).
  * Any other failure, one that says another try cannot help (`nonRetryable: true`, whatever its
  * cause), or one past `until`, is thrown at once. For work that is safe to repeat: start-up
@@ -36,7 +40,8 @@ export async function retryWhileUnavailable<T>(
     try {
       return await work();
     } catch (error) {
-      const retryable = isDatabaseUnavailable(error) && !saysNonRetryable(error);
+      const retryable =
+        (isDatabaseUnavailable(error) || isLostRace(error)) && !saysNonRetryable(error);
       if (!retryable || now() + pauseMs >= options.until) throw error;
       options.onRetry?.(error);
       await sleep(pauseMs);

@@ -5,7 +5,6 @@ import {
   failingOnCancel,
   poolTimeoutOptions,
   releaseMigrationLock,
-  retryingLostRaces,
   searchPathOption,
   takeMigrationLock,
   type DatabaseTimeouts,
@@ -97,7 +96,7 @@ export async function migrateParticipantSchema(
       await takeMigrationLock(session, lock);
       try {
         await createSchemaIfMissing(session, options.schema);
-        await retryingLostRaces(() => applyPending(migrator, session), options.lockUntil);
+        await applyPending(migrator, session);
       } finally {
         // Closing the connection just after lets the lock go in any case.
         await releaseMigrationLock(session, lock);

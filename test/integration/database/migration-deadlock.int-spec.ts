@@ -2,10 +2,11 @@
 // (an index on held_commands, then a column on the outbox) while a decision holds the outbox
 // and then inserts a held command. The migration's transaction holds each table lock to its
 // end, so the two wait on each other; Postgres ends the migration's side (40P01), and the
-// migration runs again once the decision is done, instead of failing the start-up or the job.
+// migration runs again once the decision is done (retryWhileUnavailable, as its callers run
+// it), instead of failing the start-up or the job.
 import pg from 'pg';
 import { DataSource } from 'typeorm';
-import { quoteIdentifier } from '#postgres';
+import { quoteIdentifier, retryWhileUnavailable } from '#postgres';
 import { postgresDataSourceOptions } from '../../../apps/coordinator/src/persistence/data-source-options.js';
 import { coordinatorMigrations } from '../../../apps/coordinator/src/persistence/migrations/index.js';
 import { HeldCommandsSagaIndex1765700000000 } from '../../../apps/coordinator/src/persistence/migrations/1765700000000-held-commands-saga-index.js';
@@ -47,7 +48,9 @@ describe('migrations that deadlock with a decision', () => {
     const pid = (await decision.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!
       .pid;
 
-    const migrated = migrateSchema(dataSource, { until: Date.now() + 60_000 });
+    // As the coordinator and the migrate job run it: under retryWhileUnavailable.
+    const until = Date.now() + 60_000;
+    const migrated = retryWhileUnavailable(() => migrateSchema(dataSource!, { until }), { until });
     // The migration holds held_commands (its index) and waits for the outbox (its column).
     await waitFor('the migration to wait for the outbox', async () => {
       const { rows } = await decision.query<{ waiting: boolean }>(

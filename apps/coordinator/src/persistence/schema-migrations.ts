@@ -2,7 +2,6 @@ import { MigrationExecutor, type DataSource, type Migration } from 'typeorm';
 import {
   failingOnCancel,
   releaseMigrationLock,
-  retryingLostRaces,
   schemaExists,
   takeMigrationLock,
   type DatabaseTimeouts,
@@ -40,7 +39,8 @@ export interface MigrateSchemaOptions {
  * processes at once. The lock is tried, not waited on, so `lock_timeout` does not cut a wait
  * behind a long migration. If the session dies, the server drops the lock and rolls the
  * transaction back together. A cancelled statement rejects with a MigrationCancelledError; a
- * deadlock with the traffic (see retryingLostRaces) is tried again until `until`.
+ * deadlock with the traffic rejects as it is, for the caller's retryWhileUnavailable to run the
+ * whole migration again.
  */
 export async function migrateSchema(
   dataSource: DataSource,
@@ -53,10 +53,7 @@ export async function migrateSchema(
     const migrations = new MigrationExecutor(dataSource, session);
     migrations.transaction = 'all';
     try {
-      return await retryingLostRaces(
-        () => failingOnCancel(() => migrations.executePendingMigrations()),
-        options.until,
-      );
+      return await failingOnCancel(() => migrations.executePendingMigrations());
     } finally {
       await releaseMigrationLock(session, { namespace: MIGRATION_LOCK_NAMESPACE });
     }
