@@ -78,7 +78,6 @@ interface StuckRow {
   retrying_compensation: boolean | null;
   retrying_attempt: number | null;
   retrying_since: Date | string | null;
-  no_progress_since: Date | string;
 }
 
 /**
@@ -104,7 +103,7 @@ export async function listStuckSagas(
     `SELECT s.id, s.saga_type, s.saga_version, s.status, s.created_at, s.updated_at,
        s.state->>'reason' AS stuck_reason, r.step_id AS retrying_step,
        r.compensation AS retrying_compensation, r.attempt AS retrying_attempt,
-       r.since AS retrying_since, q.no_progress_since,
+       r.since AS retrying_since,
        to_char(q.no_progress_since AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS no_progress_key
      FROM sagas s
      LEFT JOIN LATERAL (${RETRYING_TOO_LONG} AND ${OLD_ACTIVE} ORDER BY since LIMIT 1) r ON true
@@ -177,7 +176,7 @@ function toStuckSaga(row: StuckRow): StuckSaga {
     }),
     createdAt: new Date(row.created_at).toISOString(),
     updatedAt,
-    noProgressSince: new Date(row.no_progress_since).toISOString(),
+    noProgressSince: new Date(row.no_progress_key).toISOString(),
   };
 }
 
