@@ -34,6 +34,8 @@ export interface KafkaMessageConsumerDependencies {
   readonly onHold?: () => void;
   /** Makes each kafkajs consumer (default: `kafka.consumer(config)`). */
   readonly createConsumer?: KafkaConsumerFactory;
+  /** Called once, when `stop` has finished (its kafkajs consumer disconnected): owners forget it here. */
+  readonly onStopped?: () => void;
 }
 
 type State = 'new' | 'running' | 'stopped';
@@ -124,7 +126,11 @@ export class KafkaMessageConsumer implements MessageConsumer {
     this.stopController.abort();
     this.wakeWaiters(); // a batch held while paused is given up
     this.firstJoin?.();
-    await this.supervising; // the running kafkajs consumer, if any, disconnects there
+    try {
+      await this.supervising; // the running kafkajs consumer, if any, disconnects there
+    } finally {
+      this.deps.onStopped?.();
+    }
   }
 
   /** Runs one kafkajs consumer after another: each until it crashes, then a back-off; until stop. */

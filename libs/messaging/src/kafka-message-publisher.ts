@@ -91,8 +91,15 @@ export class KafkaMessagePublisher implements MessagePublisher, KafkaRecordSende
   }
 
   private async sendNow(topicMessages: TopicMessages[], topics: string[]): Promise<void> {
-    const pending = this.connected();
-    const producer = await pending;
+    // A producer replaced (or closed) while this waited for it is not used: its disconnect waits
+    // only for the batches on it then, and kafkajs would connect it again for this one, for good.
+    // No await between the check and `batches.add`, so a replacement always sees this batch.
+    let pending: Promise<Producer>;
+    let producer: Producer;
+    do {
+      pending = this.connected();
+      producer = await pending;
+    } while (pending !== this.producer);
     const sending = this.sendAcknowledged(producer, topicMessages, topics);
     const batches = this.onProducer.get(pending) ?? new Set<Promise<unknown>>();
     this.onProducer.set(pending, batches);

@@ -69,7 +69,15 @@ export class KafkaTransport {
     return describeKafkaTransport(this.options);
   }
 
-  /** A new consumer (not started); `close()` stops it if it is still running. */
+  /** The consumers made here and not yet stopped: a gauge that stays flat unless owners leak. */
+  get liveConsumerCount(): number {
+    return this.consumers.size;
+  }
+
+  /**
+   * A new consumer (not started); `close()` stops it if it is still running. Kept only until it
+   * has stopped: an owner that replaces its consumers (the dead-letter index) leaves none behind.
+   */
   createConsumer(options: CreateKafkaConsumerOptions = {}): KafkaMessageConsumer {
     const { onPoll, onHold, ...tuning } = options;
     const consumer = new KafkaMessageConsumer({
@@ -82,15 +90,19 @@ export class KafkaTransport {
       ...(onPoll ? { onPoll } : {}),
       ...(onHold ? { onHold } : {}),
       ...(this.deps.consumerFactory ? { createConsumer: this.deps.consumerFactory } : {}),
+      onStopped: () => this.consumers.delete(consumer),
     });
     this.consumers.add(consumer);
     return consumer;
   }
 
-  /** Stops every consumer made here (each finishes its batch in hand), then the producer. */
+  /**
+   * Stops every consumer made here (each finishes its batch in hand), then the producer. One
+   * stopping when this is called is still here, and is waited for: its dead letters go out first.
+   */
   async close(): Promise<void> {
+    // Each stopped consumer takes itself out of the set (onStopped).
     await Promise.all([...this.consumers].map((consumer) => consumer.stop()));
-    this.consumers.clear();
     await this.publisher.close();
   }
 }
