@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import type { SqlRunner } from '#postgres';
 import { HeldCommandsSagaIndex1765700000000 } from '../../../apps/coordinator/src/persistence/migrations/1765700000000-held-commands-saga-index.js';
+import { lockSagas } from '../../../apps/coordinator/src/persistence/saga-rows.js';
 import { heldReplyTimerIds } from '../../../apps/coordinator/src/resilience/held-commands.js';
 import {
   atTheReleaseBefore,
@@ -94,6 +95,27 @@ describe.each(migratedDatabases('it_held_saga_idx'))(
         `${sagaIds[0]}2`,
         `${sagaIds[0]}4`,
       ]);
+    });
+
+    it('names, as it locks a saga, the participants it has commands held for', async () => {
+      const held = sagaIds[2]!;
+      const none = randomUUID();
+      await subject.database.query(
+        `UPDATE sagas SET state = jsonb_build_object('sagaId', id, 'steps', '{}'::jsonb)
+         WHERE id = $1`,
+        [held],
+      );
+      await subject.database.query(
+        `INSERT INTO sagas (id, saga_type, saga_version, status, idempotency_key, state)
+         VALUES ($1::uuid, 'order', 1, 'running', $2, jsonb_build_object('sagaId', $2::text))`,
+        [none, none],
+      );
+
+      const locked = await subject.database.transaction((sql) => lockSagas(sql, [held, none]));
+
+      expect(locked.get(held)?.heldFor).toEqual(['payment']);
+      expect(locked.get(none)).toBeDefined();
+      expect(locked.get(none)?.heldFor).toBeUndefined();
     });
   },
 );

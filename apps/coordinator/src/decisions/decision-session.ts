@@ -201,6 +201,12 @@ export class DecisionSession {
     for (const { before, state } of this.changedSagas()) {
       sagas.set(state.sagaId, { ...before, state, rowVersion: before.rowVersion + 1 });
     }
+    for (const { sagaId, command } of this.writes.held) {
+      const saga = sagas.get(sagaId)!;
+      const heldFor = saga.heldFor ?? [];
+      if (heldFor.includes(command.participant)) continue;
+      sagas.set(sagaId, { ...saga, heldFor: [...heldFor, command.participant] });
+    }
     return [...sagas.values()];
   }
 
@@ -239,7 +245,9 @@ export class DecisionSession {
     const definition = this.definitionOf(result.state);
     const refused: CommandMessage[] = [];
     const route: CommandRoute = (command) => {
-      const admission = this.gate.admit(command);
+      // A command may not overtake its saga's command held for the same participant.
+      const behindHeld = saga.heldFor?.includes(command.participant) === true;
+      const admission = this.gate.admit(command, behindHeld);
       if (admission !== 'refused') {
         this.admitted.push({ participant: command.participant, admission });
         return admission;

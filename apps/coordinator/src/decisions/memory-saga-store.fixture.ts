@@ -8,6 +8,7 @@ import type { DecisionRows } from '../persistence/decision-rows.js';
 import type { DueTimer, OverdueVersion, SagaVersion } from '../persistence/saga-timers.js';
 import { keyOf, type KeyedSaga, type SagaKey, type StoredSaga } from '../persistence/saga-rows.js';
 import { CommandGate } from '../resilience/command-gate.js';
+import type { HeldCommandRow } from '../resilience/held-commands.js';
 import type { SagaStore, SagaTransaction } from '../saga-store/saga-store.js';
 import { orderSaga } from '../sagas/order.saga.js';
 import { FieldCipher } from '../security/field-cipher.js';
@@ -71,6 +72,9 @@ export class MemoryStore implements SagaStore {
     },
   };
 
+  /** The commands held (tx.hold), in order: a lock names their participants (heldFor). */
+  readonly held: HeldCommandRow[] = [];
+
   /** The outbox rows set aside (tx.setAside), in order. */
   readonly setAsideRows: UndeliverableRow[] = [];
 
@@ -93,10 +97,10 @@ export class MemoryStore implements SagaStore {
     const tx = {
       now: async () => NOW,
       lock: async (ids: readonly string[]) =>
-        new Map(ids.flatMap((id) => (this.rows.has(id) ? [[id, this.rows.get(id)!]] : []))),
+        new Map(ids.flatMap((id) => (this.rows.has(id) ? [[id, this.withHeldFor(id)]] : []))),
       findByIdempotencyKeys: async (keys: readonly SagaKey[]) => this.findByKeys(keys),
       write: (rows: DecisionRows) => this.write(rows),
-      hold: async () => undefined,
+      hold: async (rows: readonly HeldCommandRow[]) => void this.held.push(...rows),
       sagasDue: async (_limit: number, _hold: boolean, known: readonly SagaVersion[]) => {
         this.knownWhenDue = known;
         return [...this.dueTimers.keys()];
@@ -150,6 +154,14 @@ export class MemoryStore implements SagaStore {
   moveBehindTheCache(sagaId: string): void {
     const row = this.rows.get(sagaId)!;
     this.rows.set(sagaId, { ...row, rowVersion: row.rowVersion + 1 });
+  }
+
+  /** A saga's row as a lock reads it: with the participants it has commands held for. */
+  private withHeldFor(sagaId: string): StoredSaga {
+    const row = this.rows.get(sagaId)!;
+    const ofSaga = this.held.filter((held) => held.sagaId === sagaId);
+    const heldFor = [...new Set(ofSaga.map((held) => held.command.participant))];
+    return heldFor.length === 0 ? row : { ...row, heldFor };
   }
 
   private findByKeys(keys: readonly SagaKey[]): Map<string, KeyedSaga> {

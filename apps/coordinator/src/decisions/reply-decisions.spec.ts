@@ -1,4 +1,5 @@
-import type { ReplyMessage } from '#contracts';
+import type { CommandMessage, ReplyMessage } from '#contracts';
+import type { OutboxRow } from '../persistence/saga-rows.js';
 import {
   lateDefinitions,
   MemoryStore,
@@ -39,6 +40,31 @@ describe('ReplyDecisions', () => {
 
     expect(await new ReplyDecisions(runnerOn(store)).apply([reply])).toEqual([]);
     expect(stepStatus()).toBe('succeeded');
+  });
+
+  it('holds a command behind its saga’s command held for the same participant, though the gate has room', async () => {
+    const store = new MemoryStore();
+    const { sagaId, reply: started } = await startedWithReply(store);
+    const reserved = { status: 'success', result: { reservationId: 'r-1' } } as const;
+    const reply: ReplyMessage = { ...started, outcome: reserved };
+    const paid: ReplyMessage = {
+      ...reply,
+      messageId: `reply:${sagaId}:authorize-payment:execute:1`,
+      stepId: 'authorize-payment',
+      outcome: { status: 'success', result: { authorizationId: 'a-1' } },
+    };
+    // Another instance held a command of this saga for `payment` (its counts were at the cap);
+    // this one's counts show none held there.
+    const earlier = { participant: 'payment', stepId: 'refund-payment' } as CommandMessage;
+    store.held.push({ ...({} as OutboxRow), sagaId, command: earlier });
+    store.moveBehindTheCache(sagaId);
+
+    expect(await new ReplyDecisions(runnerOn(store)).apply([reply, paid])).toEqual([]);
+    expect(store.rows.get(sagaId)!.state.steps['capture-payment']?.status).toBe('running');
+    expect(store.held.map(({ command }) => [command.participant, command.stepId])).toEqual([
+      ['payment', 'refund-payment'],
+      ['payment', 'capture-payment'],
+    ]);
   });
 
   it('leaves a reply whose saga runs a version it cannot run, after reading the definitions again', async () => {

@@ -17,6 +17,13 @@ export interface StoredSaga {
   readonly idempotencyKey: string;
   /** The W3C context of the saga's trace; null when tracing was off at its start. */
   readonly traceContext: TraceCarrier | null;
+  /**
+   * The participants the saga has commands held for (a later command to one of them waits
+   * behind those); absent when none. Every write that holds or releases one moves the row's
+   * version; a held command its saga no longer awaits may still be named until a release takes
+   * it off (its next command is held once more: late, never out of order).
+   */
+  readonly heldFor?: readonly string[];
 }
 
 /** A message to publish once the transaction commits (the outbox row). */
@@ -65,6 +72,7 @@ interface SagaColumns {
   row_version: number;
   idempotency_key: string;
   trace_context: TraceCarrier | null;
+  held_for: string[];
 }
 
 const toStored = (rows: readonly SagaColumns[]): Map<string, StoredSaga> =>
@@ -76,6 +84,7 @@ const toStored = (rows: readonly SagaColumns[]): Map<string, StoredSaga> =>
         rowVersion: row.row_version,
         idempotencyKey: row.idempotency_key,
         traceContext: row.trace_context,
+        ...(row.held_for.length > 0 && { heldFor: row.held_for }),
       },
     ]),
   );
@@ -83,8 +92,10 @@ const toStored = (rows: readonly SagaColumns[]): Map<string, StoredSaga> =>
 // NO KEY UPDATE: a decision never changes a saga's id or key. It excludes other decisions and
 // retention's delete (FOR UPDATE) alike, but not the key-share lock by which the audit's
 // retention keeps a saga from being deleted while it carries the saga's lines.
-const LOCK_SAGAS_TEXT = `SELECT state, row_version, idempotency_key, trace_context FROM sagas
-  WHERE id = ANY(ARRAY(SELECT value::uuid FROM jsonb_array_elements_text($1::jsonb)))
+const LOCK_SAGAS_TEXT = `SELECT state, row_version, idempotency_key, trace_context,
+    ARRAY(SELECT DISTINCT h.participant FROM held_commands h WHERE h.saga_id = sagas.id)
+      AS held_for
+  FROM sagas WHERE id = ANY(ARRAY(SELECT value::uuid FROM jsonb_array_elements_text($1::jsonb)))
   ORDER BY id FOR NO KEY UPDATE`;
 const LOCK_SAGAS = prepared(LOCK_SAGAS_TEXT);
 const LOCK_SAGAS_SKIP_LOCKED = prepared(`${LOCK_SAGAS_TEXT} SKIP LOCKED`);

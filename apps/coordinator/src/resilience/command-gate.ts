@@ -38,13 +38,18 @@ export class CommandGate {
     this.changes.subscribe(listener);
   }
 
-  /** Decides for a new command; counts it as in flight when it may go. */
-  admit(command: CommandMessage): Admission {
+  /**
+   * Decides for a new command; counts it as in flight when it may go. `behindHeld`: its saga has
+   * a command held for the participant, which it must not overtake (this instance's counts may
+   * not show that one yet: another instance held it).
+   */
+  admit(command: CommandMessage, behindHeld = false): Admission {
     const participant = command.participant;
     const breaker = this.breaker(participant);
     if (breaker.state === 'open') return 'refused';
     const load = this.load(participant);
     if (
+      behindHeld ||
       breaker.state === 'half-open' ||
       load.held > 0 ||
       load.inFlight >= breaker.limits.maxCommandsInFlight
