@@ -6,9 +6,21 @@ import type {
   TopicAdministrator,
   TopicSpec,
   UnderPartitionedTopic,
+  UnverifiedTopic,
 } from '#saga-core';
 
-/** Creates missing topics with the kafkajs admin client, connected for each call. */
+/** The broker's answers to a CreateTopics that mean: this client may not create that topic. */
+const CREATE_REFUSALS: ReadonlySet<string> = new Set([
+  'TOPIC_AUTHORIZATION_FAILED',
+  'CLUSTER_AUTHORIZATION_FAILED',
+]);
+
+/**
+ * Creates missing topics with the kafkajs admin client, connected for each call. A topic the
+ * client may not describe is absent from the topics it lists, so it is asked for too: one the
+ * broker then says exists, or refuses to create, is an administrator's, reported as unverified
+ * (see UnverifiedTopic) rather than failing the start-up of an app that only reads or writes it.
+ */
 export class KafkaTopicAdministrator implements TopicAdministrator {
   constructor(
     private readonly kafka: Kafka,
@@ -26,7 +38,7 @@ export class KafkaTopicAdministrator implements TopicAdministrator {
       const known = new Set(await admin.listTopics());
       const missing = specs.filter(({ topic }) => !known.has(topic));
       const existing = specs.filter(({ topic }) => known.has(topic));
-      if (missing.length > 0) await this.create(admin, missing);
+      const unverified = missing.length > 0 ? await this.create(admin, missing) : [];
       const underPartitioned = await this.findUnderPartitioned(admin, existing);
       for (const topic of underPartitioned) {
         this.logger.log('warn', 'A topic has fewer partitions than configured; left as it is', {
@@ -34,10 +46,12 @@ export class KafkaTopicAdministrator implements TopicAdministrator {
           ...topic,
         });
       }
+      const unverifiedNames = new Set(unverified.map(({ topic }) => topic));
       return {
-        created: missing.map(({ topic }) => topic),
+        created: missing.map(({ topic }) => topic).filter((topic) => !unverifiedNames.has(topic)),
         existing: existing.map(({ topic }) => topic),
         underPartitioned,
+        ...(unverified.length > 0 ? { unverified } : {}),
       };
     } finally {
       await admin.disconnect();
@@ -55,27 +69,39 @@ export class KafkaTopicAdministrator implements TopicAdministrator {
     }
   }
 
-  private async create(admin: Admin, specs: readonly TopicSpec[]): Promise<void> {
-    const created = await admin.createTopics({
-      waitForLeaders: true,
-      topics: specs.map(({ topic, partitions }) => ({
-        topic,
-        numPartitions: partitions,
-        replicationFactor: this.replicationFactor,
-      })),
-    });
-    if (!created) {
-      // Another instance created some of them first: kafkajs then returns without waiting for
-      // leaders, so look at the metadata until every partition has one.
+  /**
+   * Creates `specs` and waits until each has a leader, but for those this client may not
+   * describe and the broker says exist or refuses to create: those are returned, unverified.
+   * Rejects when a topic it may describe is missing and it may not create it.
+   */
+  private async create(admin: Admin, specs: readonly TopicSpec[]): Promise<UnverifiedTopic[]> {
+    const answer = await requestCreation(admin, specs, this.replicationFactor);
+    const unverified = await unverifiedAmong(admin, answer);
+    if (unverified.length > 0) {
+      this.logger.log(
+        'warn',
+        'Topics this client may not describe are taken to be an administrator’s: not created, not checked',
+        {
+          component: 'kafka-admin',
+          topics: unverified.map(({ topic, reason }) => `${topic} (${reason})`).join(', '),
+        },
+      );
+    }
+    const ready = specs.filter(({ topic }) => !unverified.some((u) => u.topic === topic));
+    if (ready.length === 0) return unverified;
+    // kafkajs waited for the leaders of a request that created every topic; not otherwise (some
+    // existed, created by another instance first, or some were refused).
+    if (answer.perhapsExisting.length > 0 || answer.refused.size > 0) {
       await waitForLeaders(
         admin,
-        specs.map(({ topic }) => topic),
+        ready.map(({ topic }) => topic),
       );
     }
     this.logger.log('info', 'Created topics', {
       component: 'kafka-admin',
-      topics: specs.map(({ topic, partitions }) => `${topic} (${partitions})`).join(', '),
+      topics: ready.map(({ topic, partitions }) => `${topic} (${partitions})`).join(', '),
     });
+    return unverified;
   }
 
   private async findUnderPartitioned(
@@ -92,6 +118,103 @@ export class KafkaTopicAdministrator implements TopicAdministrator {
         : [];
     });
   }
+}
+
+/** The topics a CreateTopics did not create, by what the broker said of them. */
+interface CreationAnswer {
+  /** Said to exist already (all of them when kafkajs does not say which). */
+  readonly perhapsExisting: readonly string[];
+  /** Refused to this client, with the broker's error type (CREATE_REFUSALS). */
+  readonly refused: ReadonlyMap<string, string>;
+}
+
+/** Asks the broker to create `specs` (waiting for their leaders when it creates them all); any other error rejects. */
+async function requestCreation(
+  admin: Admin,
+  specs: readonly TopicSpec[],
+  replicationFactor: number,
+): Promise<CreationAnswer> {
+  try {
+    const allCreated = await admin.createTopics({
+      // kafkajs's own wait: a partition the metadata gives a leader may not serve yet.
+      waitForLeaders: true,
+      topics: specs.map(({ topic, partitions }) => ({
+        topic,
+        numPartitions: partitions,
+        replicationFactor,
+      })),
+    });
+    // kafkajs resolves false, naming none, when each topic it did not create already existed.
+    return {
+      perhapsExisting: allCreated ? [] : specs.map(({ topic }) => topic),
+      refused: new Map(),
+    };
+  } catch (error) {
+    const answers = topicErrors(error);
+    const understood = answers?.every(
+      ({ type }) => type === 'TOPIC_ALREADY_EXISTS' || CREATE_REFUSALS.has(type),
+    );
+    if (answers === undefined || !understood) throw error;
+    return {
+      perhapsExisting: answers.filter((a) => a.type === 'TOPIC_ALREADY_EXISTS').map((a) => a.topic),
+      refused: new Map(
+        answers.filter((a) => CREATE_REFUSALS.has(a.type)).map((a) => [a.topic, a.type]),
+      ),
+    };
+  }
+}
+
+/**
+ * The topics of `answer` this client may not describe (looked up one by one). Rejects when one
+ * it was refused to create is not hidden but cannot be found either: it is missing.
+ */
+async function unverifiedAmong(admin: Admin, answer: CreationAnswer): Promise<UnverifiedTopic[]> {
+  const unverified: UnverifiedTopic[] = [];
+  for (const topic of [...answer.perhapsExisting, ...answer.refused.keys()]) {
+    const sight = await lookUp(admin, topic);
+    const refusal = answer.refused.get(topic);
+    if (sight === 'hidden') {
+      unverified.push({ topic, reason: refusal === undefined ? 'not-visible' : 'not-creatable' });
+    } else if (refusal !== undefined && sight !== 'seen') {
+      throw new Error(`topic ${topic} is missing, and this client may not create it (${refusal})`, {
+        cause: sight.error,
+      });
+    }
+  }
+  return unverified;
+}
+
+/** The per-topic errors of a kafkajs CreateTopics (a KafkaJSAggregateError), else undefined. */
+function topicErrors(error: unknown): { topic: string; type: string }[] | undefined {
+  const { errors } = (error ?? {}) as { errors?: unknown };
+  if (!Array.isArray(errors) || errors.length === 0) return undefined;
+  const answers = errors.map((inner: unknown) => inner as { topic?: unknown; type?: unknown });
+  return answers.every((a) => typeof a.topic === 'string' && typeof a.type === 'string')
+    ? (answers as { topic: string; type: string }[])
+    : undefined;
+}
+
+/**
+ * Looks `topic` up alone: `seen`, `hidden` when the broker refuses to describe it to this
+ * client, or the error otherwise (missing, not yet known to the broker asked, broker away).
+ */
+async function lookUp(
+  admin: Admin,
+  topic: string,
+): Promise<'seen' | 'hidden' | { error: unknown }> {
+  try {
+    await admin.fetchTopicMetadata({ topics: [topic] });
+    return 'seen';
+  } catch (error) {
+    return kafkaErrorType(error) === 'TOPIC_AUTHORIZATION_FAILED' ? 'hidden' : { error };
+  }
+}
+
+/** The broker's error type (e.g. TOPIC_AUTHORIZATION_FAILED) of a kafkajs error or its causes. */
+function kafkaErrorType(error: unknown, depth = 0): string | undefined {
+  if (typeof error !== 'object' || error === null || depth > 5) return undefined;
+  const { type, cause } = error as { type?: unknown; cause?: unknown };
+  return typeof type === 'string' ? type : kafkaErrorType(cause, depth + 1);
 }
 
 /** Polls topic metadata until every partition of `topics` has a leader (at most `timeoutMs`). */

@@ -90,4 +90,5 @@ export type {
   TopicAdministrator,
   TopicSpec,
   UnderPartitionedTopic,
+  UnverifiedTopic,
 } from './ports/message-transport.port.js';

@@ -7,7 +7,10 @@ import type {
 } from '#saga-core';
 import type { InMemoryBroker } from './in-memory-broker.js';
 
-/** Creates the missing topics of an InMemoryBroker; reports existing ones with too few partitions. */
+/**
+ * Creates the missing topics of an InMemoryBroker; reports existing ones with too few partitions.
+ * It has no access rules, so it reports no unverified topic (EnsureTopicsReport.unverified).
+ */
 export class InMemoryTopicAdministrator implements TopicAdministrator {
   constructor(private readonly broker: InMemoryBroker) {}
 

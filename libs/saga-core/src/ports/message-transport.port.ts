@@ -168,6 +168,20 @@ export interface UnderPartitionedTopic {
   readonly actualPartitions: number;
 }
 
+/**
+ * A topic `ensureTopics` may not see (the broker's access rules), and either exists or may not be
+ * created by it: taken to be an administrator's, left alone, and not checked (partitions,
+ * leaders). A read or a write of it fails if it is in fact missing.
+ */
+export interface UnverifiedTopic {
+  readonly topic: string;
+  /**
+   * `not-visible`: the broker says it exists, but this client may not describe it;
+   * `not-creatable`: this client may neither describe nor create it, so whether it exists is unknown.
+   */
+  readonly reason: 'not-visible' | 'not-creatable';
+}
+
 /** What `ensureTopics` found and did. */
 export interface EnsureTopicsReport {
   /** Topics that were missing and have been created. */
@@ -176,13 +190,20 @@ export interface EnsureTopicsReport {
   readonly existing: readonly string[];
   /** Existing topics with fewer partitions than asked for: reported, not changed, not an error. */
   readonly underPartitioned: readonly UnderPartitionedTopic[];
+  /**
+   * Topics it may not see and left alone: not an error (see UnverifiedTopic). Absent when there
+   * is none, as with a broker without access rules.
+   */
+  readonly unverified?: readonly UnverifiedTopic[];
 }
 
 /** Creates the topics the application needs. */
 export interface TopicAdministrator {
   /**
    * Creates the missing topics and waits until they can be written; leaves existing ones as
-   * they are. Idempotent, and safe when several instances call it at once.
+   * they are, and those it may not see that exist or that it may not create (unverified). Rejects when
+   * the broker cannot be reached, or a topic it may see is missing and it may not create it.
+   * Idempotent, and safe when several instances call it at once.
    */
   ensureTopics(topics: readonly TopicSpec[]): Promise<EnsureTopicsReport>;
   /** Those of `topics` that do not exist, in the order given; creates nothing. */
