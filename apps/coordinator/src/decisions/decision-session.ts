@@ -86,6 +86,14 @@ export class DecisionSession {
   }
 
   /**
+   * A touched saga's state as it is now in this session: after its effects were carried out (a
+   * command the open breaker refused may have moved it past the event's own transition).
+   */
+  stateOf(sagaId: string): SagaState | undefined {
+    return this.latest.get(sagaId);
+  }
+
+  /**
    * Records a new saga, its first effects, and its trace's context: the flush inserts it (at row
    * version 1), as it is by then, with the rest of the decision. Returns its state once
    * those effects are carried out (a command refused at once may have moved it on).

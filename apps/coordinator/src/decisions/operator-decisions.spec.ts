@@ -1,6 +1,10 @@
 import { jest } from '@jest/globals';
+import { z } from 'zod';
+import { createSagaRegistry, defineSaga } from '#saga-core';
 import { Logger } from '@nestjs/common';
 import { SagaVersionNotRunHereError } from '../application/saga-errors.js';
+import { RepliesFirst } from '../resilience/replies-first.js';
+import { SagaAdmission } from '../resilience/saga-admission.js';
 import {
   lateDefinitions,
   MemoryStore,
@@ -8,6 +12,7 @@ import {
   startOrderOn,
 } from './memory-saga-store.fixture.js';
 import { OperatorDecisions } from './operator-decisions.js';
+import { StartDecisions } from './start-decisions.js';
 
 describe('OperatorDecisions: rows that can never be sent', () => {
   let store: MemoryStore;
@@ -94,5 +99,48 @@ describe('OperatorDecisions: a saga of a version the instance has not read yet',
     expect(takes).toBe(2);
     expect(refusals).toEqual([new Map()]);
     expect(store.rows.get(sagaId)!.state.status).toBe('compensating');
+  });
+});
+
+describe('OperatorDecisions: an action whose command the open breaker refuses', () => {
+  /** One step that fails fast while its participant's breaker is open. */
+  const chargeSaga = defineSaga({
+    name: 'charge',
+    version: 1,
+    input: z.object({ orderId: z.string() }),
+    initialContext: (input) => input,
+  })
+    .step({
+      id: 'charge',
+      participant: 'payment',
+      command: 'payment.charge',
+      buildCommand: (ctx) => ({ orderId: ctx.orderId }),
+      compensation: { command: 'payment.refund', buildCommand: (ctx) => ctx },
+      whenBreakerOpen: 'fail-fast',
+    })
+    .build();
+
+  it('answers with the status the refusal moved the saga to', async () => {
+    const store = new MemoryStore();
+    const runner = runnerOn(store, {
+      sagas: createSagaRegistry([chargeSaga]),
+      resilience: { BREAKER_VOLUME_THRESHOLD: '1' },
+    });
+    const [started] = await new StartDecisions(runner, {
+      admission: new SagaAdmission(1_000),
+      repliesFirst: new RepliesFirst(100, 1),
+      waitForRepliesMs: 5_000,
+      maxWaitingBytes: 1024 * 1024,
+      maxContextBytes: 64 * 1024,
+    }).startMany([{ sagaType: 'charge', idempotencyKey: 'c-1', input: { orderId: 'c-1' } }]);
+    const { sagaId } = started as { sagaId: string };
+    runner.parts.gate.recordOutcome('payment', false);
+    await new Promise((resolve) => setImmediate(resolve)); // opossum opens on its failed call
+    expect(runner.parts.gate.status(['payment'])[0]!.breaker.state).toBe('open');
+
+    const answer = await new OperatorDecisions(runner).retryStep(sagaId, 'charge', 'ops');
+
+    expect(store.rows.get(sagaId)!.state.status).not.toBe('running');
+    expect(answer).toEqual({ sagaId, status: store.rows.get(sagaId)!.state.status });
   });
 });

@@ -106,7 +106,8 @@ export class OperatorDecisions {
         }
         const applied = session.apply(saga, event(taken.action, now));
         if (applied.rejection !== undefined) refused.set(sagaId, applied.rejection.message);
-        else if (wasUnstuck(saga.state.status, applied.state.status)) unstuck.push(sagaId);
+        else if (wasUnstuck(saga.state.status, session.stateOf(sagaId)!.status))
+          unstuck.push(sagaId);
       }
       await resumed(tx, session, unstuck);
       await record(tx.sql, refused);
@@ -186,8 +187,9 @@ export class OperatorDecisions {
       if (!this.runsVersionOf(saga)) return undefined;
       const applied = session.apply(saga, event(action, now));
       if (applied.rejection !== undefined) return { refused: applied.rejection.message };
-      if (wasUnstuck(saga.state.status, applied.state.status)) await resumed(tx, session, [sagaId]);
-      return { status: applied.state.status };
+      const { status } = session.stateOf(sagaId)!;
+      if (wasUnstuck(saga.state.status, status)) await resumed(tx, session, [sagaId]);
+      return { status };
     });
   }
 
