@@ -1,4 +1,6 @@
+import { jest } from '@jest/globals';
 import {
+  KafkaJSNonRetriableError,
   KafkaJSProtocolError,
   type Consumer,
   type ConsumerConfig,
@@ -12,17 +14,31 @@ import {
   resolveKafkaTransportOptions,
   type KafkaConsumerOptions,
 } from './kafka-transport-options.js';
-import { silentTransportLogger } from './transport-logger.js';
+import { kafkajsProtocolError } from './kafkajs-cluster.fixture.js';
+import { silentTransportLogger, type TransportLogger } from './transport-logger.js';
+import type { AccessRefusal } from '#saga-core';
 
 const EVENTS = {
   GROUP_JOIN: 'join',
   CRASH: 'crash',
   FETCH_START: 'fetch_start',
+  FETCH: 'fetch',
   END_BATCH_PROCESS: 'end_batch_process',
   HEARTBEAT: 'heartbeat',
 };
 
-type Outcome = 'join' | 'crash' | 'throw';
+/**
+ * `join`; `crash` before joining; `throw` from run; `refused`: join, then crash at the first
+ * fetch (TOPIC_AUTHORIZATION_FAILED); `group-refused`: crash at the join
+ * (GROUP_AUTHORIZATION_FAILED); `fetch-then-crash`: join, fetch, then crash.
+ */
+type Outcome = 'join' | 'crash' | 'throw' | 'refused' | 'group-refused' | 'fetch-then-crash';
+
+/** kafkajs's error for broker error `code` as its retrier rejects it (non-retriable, wrapped). */
+function refusal(code: number): Error {
+  const error = kafkajsProtocolError(code);
+  return Object.assign(new KafkaJSNonRetriableError(error), { cause: error });
+}
 
 /**
  * A kafkajs client whose consumers join, crash (a CRASH event) or throw when run, the n-th made
@@ -59,10 +75,19 @@ function fakeKafka(outcomes: Outcome[] = []) {
             }),
           );
         }
-        if (outcome === 'join') {
-          emit(EVENTS.GROUP_JOIN, { memberId: 'm-1', memberAssignment: { t: [0, 1] } });
-        } else {
+        if (outcome === 'group-refused') {
+          emit(EVENTS.CRASH, { error: refusal(30), restart: false });
+          return;
+        }
+        if (outcome === 'crash') {
           emit(EVENTS.CRASH, { error: new Error('no broker'), restart: true });
+          return;
+        }
+        emit(EVENTS.GROUP_JOIN, { memberId: 'm-1', memberAssignment: { t: [0, 1] } });
+        if (outcome === 'refused') emit(EVENTS.CRASH, { error: refusal(29), restart: false });
+        if (outcome === 'fetch-then-crash') {
+          emit(EVENTS.FETCH, { numberOfBatches: 0, duration: 1, nodeId: 1 });
+          emit(EVENTS.CRASH, { error: new Error('lost'), restart: true });
         }
       },
       // Never called by the adapter (see the pause tests): written down if they were.
@@ -89,7 +114,11 @@ function fakeKafka(outcomes: Outcome[] = []) {
   };
 }
 
-function consumerOn(kafka: Kafka, tuning: KafkaConsumerOptions = {}): KafkaMessageConsumer {
+function consumerOn(
+  kafka: Kafka,
+  tuning: KafkaConsumerOptions = {},
+  logger: TransportLogger = silentTransportLogger,
+): KafkaMessageConsumer {
   const options = resolveKafkaTransportOptions({
     brokers: ['k:9092'],
     clientId: 'c',
@@ -100,8 +129,17 @@ function consumerOn(kafka: Kafka, tuning: KafkaConsumerOptions = {}): KafkaMessa
     consumer: resolveConsumerOptions(tuning, options.consumer),
     retry: options.retry,
     deadLetters: { sendRecords: async () => undefined },
-    logger: silentTransportLogger,
+    logger,
   });
+}
+
+/** A logger that writes down the `restartInMs` of each restart after a crash. */
+function restartsInto(delays: number[]): TransportLogger {
+  return {
+    log: (_level, _message, fields) => {
+      if (typeof fields?.['restartInMs'] === 'number') delays.push(fields['restartInMs']);
+    },
+  };
 }
 
 /** Polls `done` on every turn of the event loop until it holds. */
@@ -172,6 +210,57 @@ describe('the kafkajs consumer adapter', () => {
     await waitUntil(() => fake.made() === 2 && consumer.isMember());
     await consumer.stop();
     expect(fake.calls.filter((c) => c === 'disconnect')).toHaveLength(2);
+  });
+
+  describe('with a fake clock', () => {
+    beforeEach(() => jest.useFakeTimers());
+    afterEach(() => jest.useRealTimers());
+
+    /** Stops `consumer`, running the clock meanwhile (a stop waits a turn of the event loop). */
+    async function stopOnFakeClock(consumer: KafkaMessageConsumer): Promise<void> {
+      await Promise.all([consumer.stop(), jest.advanceTimersByTimeAsync(10)]);
+    }
+
+    it('backs off longer after each join that crashes before its first fetch, up to its cap', async () => {
+      const fake = fakeKafka(Array<Outcome>(6).fill('refused'));
+      const delays: number[] = [];
+      // Restarts after 1 ms doubling, capped at 8 ms.
+      const consumer = consumerOn(fake.kafka, { restartMaxDelayMs: 8 }, restartsInto(delays));
+      await consumer.start(start);
+      await jest.advanceTimersByTimeAsync(100);
+
+      expect(delays).toEqual([1, 2, 4, 8, 8, 8]);
+      expect(fake.made()).toBe(7);
+      expect(consumer.isMember()).toBe(true);
+      await stopOnFakeClock(consumer);
+    });
+
+    it('backs off from the start again after a crash that followed a fetch', async () => {
+      const outcomes: Outcome[] = ['crash', 'crash', 'crash', 'fetch-then-crash', 'crash'];
+      const fake = fakeKafka(outcomes);
+      const delays: number[] = [];
+      const consumer = consumerOn(fake.kafka, { restartMaxDelayMs: 8 }, restartsInto(delays));
+      const started = consumer.start(start);
+      await jest.advanceTimersByTimeAsync(100);
+      await started;
+
+      expect(delays).toEqual([1, 2, 4, 1, 2]);
+      await stopOnFakeClock(consumer);
+    });
+
+    it('tells its owner each crash on access refused, to a topic or to the group, with the error type', async () => {
+      const fake = fakeKafka(['refused', 'group-refused', 'crash']);
+      const refusals: AccessRefusal[] = [];
+      const consumer = consumerOn(fake.kafka);
+      await consumer.start({ ...start, onAccessRefused: (refused) => refusals.push(refused) });
+      await jest.advanceTimersByTimeAsync(100);
+
+      expect(refusals).toEqual([
+        { scope: 'topic', errorType: 'TOPIC_AUTHORIZATION_FAILED' },
+        { scope: 'group', errorType: 'GROUP_AUTHORIZATION_FAILED' },
+      ]);
+      await stopOnFakeClock(consumer);
+    });
   });
 
   it('reports its backlog from its assignment on, keeps it through a crash, and moves past batches kafkajs filtered empty', async () => {

@@ -12,7 +12,7 @@ import { abortableDelay, backoffDelayMs } from './retry-backoff.js';
 import { assertTopicName } from './topic-specs.js';
 import { type TransportLogger } from './transport-logger.js';
 import { describeError } from '#errors';
-import type { ConsumerStartOptions, MessageConsumer } from '#saga-core';
+import type { AccessRefusal, ConsumerStartOptions, MessageConsumer } from '#saga-core';
 
 /** Makes one kafkajs consumer; the seam where tests inject a consumer that fails to join. */
 export type KafkaConsumerFactory = (kafka: Kafka, config: ConsumerConfig) => Consumer;
@@ -40,6 +40,18 @@ export interface KafkaMessageConsumerDependencies {
 
 type State = 'new' | 'running' | 'stopped';
 
+/** How far one kafkajs consumer got before it crashed. */
+interface RunProgress {
+  /** A fetch of it succeeded (kafkajs's FETCH event), from any of its brokers. */
+  fetched: boolean;
+}
+
+/** The broker's error types that refuse a consumer access, and what each refuses. */
+const ACCESS_REFUSALS: ReadonlyMap<string, AccessRefusal['scope']> = new Map([
+  ['TOPIC_AUTHORIZATION_FAILED', 'topic'],
+  ['GROUP_AUTHORIZATION_FAILED', 'group'],
+]);
+
 /**
  * The kafkajs adapter of MessageConsumer: one kafkajs consumer at a time in one group,
  * `eachBatch` with manual commits (see createEachBatchHandler), reading from the earliest offset
@@ -50,7 +62,9 @@ type State = 'new' | 'running' | 'stopped';
  * A crash, before or after the first join, never ends it: the crashed kafkajs consumer is
  * disconnected (which also cancels kafkajs's own restart, so there is never a second member)
  * and a new one starts after a back-off (kafkajs's retry times: initial, ×multiplier, capped),
- * until `stop`. `isMember` says whether it is in its group right now.
+ * until `stop`. The back-off starts over only after a consumer that fetched: one that crashes
+ * at its join, or at its first fetch (a topic it may not read), waits longer each time.
+ * `isMember` says whether it is in its group right now.
  */
 export class KafkaMessageConsumer implements MessageConsumer {
   private state: State = 'new';
@@ -137,10 +151,15 @@ export class KafkaMessageConsumer implements MessageConsumer {
   private async supervise(options: ConsumerStartOptions): Promise<void> {
     let crashes = 0;
     while (this.state === 'running') {
-      const error = await this.runOnce(options, () => (crashes = 0)).catch((e: unknown) => e);
+      const progress: RunProgress = { fetched: false };
+      const error = await this.runOnce(options, progress).catch((e: unknown) => e);
       this.member = false;
       if (this.state !== 'running') return;
-      crashes += 1;
+      const refusal = accessRefusalOf(error);
+      // Only a run that fetched starts the back-off over: a join proves nothing (a refused topic
+      // crashes each run right after its join). Nor does a refused one, though another broker's
+      // fetch went through meanwhile: a restart does not change the access rules.
+      crashes = progress.fetched && refusal === undefined ? 1 : crashes + 1;
       const delayMs = backoffDelayMs(
         {
           initialDelayMs: this.deps.retry.initialRetryTimeMs,
@@ -159,7 +178,21 @@ export class KafkaMessageConsumer implements MessageConsumer {
         restartInMs: delayMs,
         error: describeError(error),
       });
+      if (refusal !== undefined) this.tellRefusal(options, refusal);
       await abortableDelay(delayMs, this.stopController.signal);
+    }
+  }
+
+  private tellRefusal(options: ConsumerStartOptions, refusal: AccessRefusal): void {
+    try {
+      options.onAccessRefused?.(refusal);
+    } catch (error) {
+      // A throw here would end the supervisor: the consumer would never restart.
+      this.deps.logger.log('warn', 'onAccessRefused threw', {
+        component: 'kafka-consumer',
+        groupId: options.groupId,
+        error: describeError(error),
+      });
     }
   }
 
@@ -167,12 +200,12 @@ export class KafkaMessageConsumer implements MessageConsumer {
    * Starts one kafkajs consumer and resolves with the error that ended it (a CRASH event, or a
    * throw from connect, subscribe or run), once it is disconnected; resolves at stop too.
    */
-  private async runOnce(options: ConsumerStartOptions, onJoin: () => void): Promise<unknown> {
+  private async runOnce(options: ConsumerStartOptions, progress: RunProgress): Promise<unknown> {
     const { kafka, consumer: tuning, logger } = this.deps;
     const config = toConsumerConfig(options.groupId, tuning, this.deps.retry);
     const consumer = this.deps.createConsumer?.(kafka, config) ?? kafka.consumer(config);
     const commits = mergedCommits();
-    const crashed = this.watch(consumer, options.groupId, onJoin, commits);
+    const crashed = this.watch(consumer, options.groupId, progress, commits);
     const stopped = this.stopController.signal;
     let onStop = (): void => undefined;
     const whenStopped = new Promise<undefined>((resolve) => {
@@ -237,18 +270,19 @@ export class KafkaMessageConsumer implements MessageConsumer {
   }
 
   /**
-   * Logs joins and marks membership, commits again on each heartbeat what a failed commit left
-   * (see mergedCommits: kafkajs may fetch on past it, and an idle partition would never commit
-   * it); resolves with the error of the consumer's first crash.
+   * Logs joins and marks membership, notes a fetch that succeeded in `progress`, commits again on
+   * each heartbeat what a failed commit left (see mergedCommits: kafkajs may fetch on past it,
+   * and an idle partition would never commit it); resolves with the error of its first crash.
    */
   private watch(
     consumer: Consumer,
     groupId: string,
-    onJoin: () => void,
+    progress: RunProgress,
     commits: MergedCommits,
   ): Promise<unknown> {
     const { logger, onPoll } = this.deps;
     if (onPoll) consumer.on(consumer.events.FETCH_START, () => onPoll());
+    consumer.on(consumer.events.FETCH, () => (progress.fetched = true));
     // kafkajs heartbeats at most once a heartbeat interval, idle or not, and only as a member.
     consumer.on(consumer.events.HEARTBEAT, () => commits.commitOwed());
     // kafkajs hands no batch over when filtering left it empty (control records): it still
@@ -272,7 +306,6 @@ export class KafkaMessageConsumer implements MessageConsumer {
       if (this.state !== 'running') return;
       this.backlog.assigned(payload.memberAssignment);
       this.member = true;
-      onJoin();
       this.firstJoin?.();
     });
     return new Promise((resolve) => {
@@ -282,4 +315,17 @@ export class KafkaMessageConsumer implements MessageConsumer {
       });
     });
   }
+}
+
+/** The access refusal a crash's error is (a kafkajs error, or one of its causes), if any. */
+function accessRefusalOf(error: unknown, depth = 0): AccessRefusal | undefined {
+  if (typeof error !== 'object' || error === null || depth > 5) return undefined;
+  const { type, cause, originalError } = error as {
+    type?: unknown;
+    cause?: unknown;
+    originalError?: unknown;
+  };
+  const scope = typeof type === 'string' ? ACCESS_REFUSALS.get(type) : undefined;
+  if (scope !== undefined) return { scope, errorType: type as string };
+  return accessRefusalOf(cause, depth + 1) ?? accessRefusalOf(originalError, depth + 1);
 }

@@ -76,6 +76,7 @@ export { SAGA_ID_PATTERN, type StartSagaOptions } from './engine/start-saga.js';
 export type { Rejection, StartResult, TransitionResult } from './engine/transition-result.js';
 export type { Clock } from './ports/clock.port.js';
 export type {
+  AccessRefusal,
   BatchHandler,
   BatchOutcome,
   ChunkReport,

@@ -4,7 +4,7 @@ import { Gauge, type Registry } from 'prom-client';
 export interface DeadLetterIndexSource {
   /** True while its consumer is a member of its group. */
   readonly member: boolean;
-  /** The dead-letter topics it should read but leaves out (missing, or not visible). */
+  /** The dead-letter topics it should read but leaves out (missing, not visible, or refused). */
   readonly leftOut: readonly string[];
 }
 
@@ -28,7 +28,7 @@ export function registerDeadLetterIndexMetrics(
   });
   new Gauge({
     name: 'saga_dead_letter_topics_left_out',
-    help: 'Dead-letter topics the dead-letter index should read but leaves out: missing, or not visible to the coordinator.',
+    help: 'Dead-letter topics the dead-letter index should read but leaves out: missing, not visible to the coordinator, or refused to it (access rules).',
     registers: [registry],
     collect() {
       this.set(status().leftOut.length);

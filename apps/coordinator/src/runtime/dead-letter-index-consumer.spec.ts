@@ -1,11 +1,12 @@
 import { jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import type { MessageTransport } from '#messaging';
-import type { MessageConsumer, TopicAdministrator } from '#saga-core';
+import type { AccessRefusal, MessageConsumer, TopicAdministrator } from '#saga-core';
 import { Metrics } from '../observability/metrics.js';
 import { registerDeadLetterIndexMetrics } from '../observability/dead-letter-index-metrics.js';
 import {
   DEAD_LETTER_INDEX_RECHECK_MS,
+  DEAD_LETTER_REFUSAL_RETRY_MS,
   DeadLetterIndexConsumer,
 } from './dead-letter-index-consumer.js';
 
@@ -27,6 +28,45 @@ function scriptedTransport(existing: Set<string>) {
       consumers.push(made);
       return {
         start: async (options) => void (made.topics = [...options.topics]),
+        pause: () => undefined,
+        resume: () => undefined,
+        isMember: () => made.member && !made.stopped,
+        stop: async () => void (made.stopped = true),
+      };
+    },
+  } as unknown as MessageTransport;
+  return { transport, consumers };
+}
+
+/** What the broker refuses the coordinator: reading the topics of `topics`, or its group. */
+interface AccessRules {
+  readonly topics: Set<string>;
+  group: boolean;
+}
+
+/**
+ * A transport over a broker with access rules and every topic: a consumer joins at its start,
+ * unless it may not use its group, or reads a topic it may not read (it joins, then crashes at
+ * its first fetch); then it tells the refusal, as the Kafka adapter does, and stays out.
+ */
+function refusingTransport(rules: AccessRules) {
+  const consumers: { topics: string[]; member: boolean; stopped: boolean }[] = [];
+  const transport = {
+    administrator: { missingTopics: async () => [] } as unknown as TopicAdministrator,
+    createConsumer: (): MessageConsumer => {
+      const made = { topics: [] as string[], member: false, stopped: false };
+      consumers.push(made);
+      return {
+        start: async (options) => {
+          made.topics = [...options.topics];
+          const refusal: AccessRefusal | undefined = rules.group
+            ? { scope: 'group', errorType: 'GROUP_AUTHORIZATION_FAILED' }
+            : made.topics.some((topic) => rules.topics.has(topic))
+              ? { scope: 'topic', errorType: 'TOPIC_AUTHORIZATION_FAILED' }
+              : undefined;
+          made.member = refusal === undefined;
+          if (refusal) queueMicrotask(() => options.onAccessRefused?.(refusal));
+        },
         pause: () => undefined,
         resume: () => undefined,
         isMember: () => made.member && !made.stopped,
@@ -125,6 +165,96 @@ describe('the dead-letter index consumer', () => {
     expect(
       await metrics.registry.getSingleMetricAsString('saga_dead_letter_topics_left_out'),
     ).toContain('saga_dead_letter_topics_left_out 0');
+  });
+
+  describe('on a broker that refuses it access', () => {
+    let nowMs = 0;
+    const clock = { now: () => nowMs };
+
+    function refusedIndexOn(transport: MessageTransport): DeadLetterIndexConsumer {
+      return new DeadLetterIndexConsumer({
+        transport,
+        groupId: 'saga-coordinator.dead-letters',
+        wantedTopics: () => WANTED,
+        handleBatch: async () => ({ deadLetters: [] }),
+        recheckMs: 3_600_000, // the test looks itself
+        clock,
+      });
+    }
+
+    /** Looks `times` times, as the rounds would, each after the refusals told before it. */
+    async function look(times: number): Promise<void> {
+      for (let round = 0; round < times; round++) await index!.recheck();
+    }
+
+    it('finds the topic it may not read, leaves it out with one warning, reads the others, and tries it again after a pause', async () => {
+      const rules: AccessRules = { topics: new Set(['saga.replies.dlq']), group: false };
+      const { transport, consumers } = refusingTransport(rules);
+      index = refusedIndexOn(transport);
+      const metrics = new Metrics({ defaultMetrics: false });
+      registerDeadLetterIndexMetrics(metrics.registry, () => index!.status());
+      index.start();
+      await look(12);
+
+      const reading = ['payment.commands.dlq', 'saga.start.dlq'];
+      expect(index.status()).toEqual({
+        member: true,
+        topics: reading,
+        leftOut: ['saga.replies.dlq'],
+      });
+      expect(consumers.filter((c) => !c.stopped).map((c) => c.topics)).toEqual([reading]);
+      expect(warnings.filter((w) => w.includes('leaves out'))).toEqual([
+        expect.stringMatching(/saga\.replies\.dlq.*TOPIC_AUTHORIZATION_FAILED/),
+      ]);
+      expect(
+        await metrics.registry.getSingleMetricAsString('saga_dead_letter_topics_left_out'),
+      ).toContain('saga_dead_letter_topics_left_out 1');
+      const made = consumers.length;
+      expect(made).toBeLessThanOrEqual(6); // a few halvings, no loop
+      await look(5);
+      expect(consumers).toHaveLength(made);
+
+      // Still refused after the pause: found again, without a second warning.
+      nowMs += DEAD_LETTER_REFUSAL_RETRY_MS;
+      await look(6);
+      expect(index.status()).toEqual({
+        member: true,
+        topics: reading,
+        leftOut: ['saga.replies.dlq'],
+      });
+      expect(warnings.filter((w) => w.includes('leaves out'))).toHaveLength(1);
+
+      // Granted meanwhile: read again after the next pause.
+      rules.topics.clear();
+      nowMs += DEAD_LETTER_REFUSAL_RETRY_MS;
+      await look(3);
+      expect(index.status()).toEqual({ member: true, topics: WANTED, leftOut: [] });
+      expect(notes).toContain(
+        'the dead-letter index reads dead-letter topic saga.replies.dlq again',
+      );
+    });
+
+    it('runs no consumer while its group is refused, warns once, and tries again after a pause', async () => {
+      const rules: AccessRules = { topics: new Set(), group: true };
+      const { transport, consumers } = refusingTransport(rules);
+      index = refusedIndexOn(transport);
+      index.start();
+      await look(5);
+
+      expect(consumers.map((c) => c.stopped)).toEqual([true]);
+      expect(index.status()).toEqual({ member: false, topics: [], leftOut: WANTED });
+      expect(warnings.filter((w) => w.includes('GROUP_AUTHORIZATION_FAILED'))).toHaveLength(1);
+
+      nowMs += DEAD_LETTER_REFUSAL_RETRY_MS;
+      await look(3);
+      expect(consumers.map((c) => c.stopped)).toEqual([true, true]);
+      expect(warnings.filter((w) => w.includes('GROUP_AUTHORIZATION_FAILED'))).toHaveLength(1);
+
+      rules.group = false;
+      nowMs += DEAD_LETTER_REFUSAL_RETRY_MS;
+      await look(2);
+      expect(index.status()).toEqual({ member: true, topics: WANTED, leftOut: [] });
+    });
   });
 
   it('runs no consumer while none of its topics exists, and asks nothing once all are read', async () => {

@@ -99,6 +99,24 @@ export interface ConsumerStartOptions {
    * consumer's path). An adapter that cannot tell never calls it.
    */
   readonly onChunk?: (report: ChunkReport) => void;
+  /**
+   * Told each time the consumer crashed because the broker's access rules refused it: reading
+   * one of its topics, or its group. It restarts after its back-off all the same, until stopped
+   * (its owner may stop it here, without awaiting the stop). It must not throw. An adapter
+   * without access rules never calls it.
+   */
+  readonly onAccessRefused?: (refusal: AccessRefusal) => void;
+}
+
+/** What a consumer was refused (see ConsumerStartOptions.onAccessRefused). */
+export interface AccessRefusal {
+  /**
+   * `topic`: reading one of its topics (which one, the broker may not say: every other topic
+   * goes unread with it); `group`: using its group (joining it, its offsets), so it reads nothing.
+   */
+  readonly scope: 'topic' | 'group';
+  /** The broker's error type, for operators, e.g. `TOPIC_AUTHORIZATION_FAILED`. */
+  readonly errorType: string;
 }
 
 /** How one chunk handed to the handler went (see ConsumerStartOptions.onChunk). */
