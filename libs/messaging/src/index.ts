@@ -50,4 +50,4 @@ export { kafkaClusterProbe } from './kafka-cluster-probe.js';
 export { neverSendableCode, refusesTopic } from './send-refusal.js';
 export { sendInFittingHalves } from './fitting-halves.js';
 export { isTopicName } from './topic-specs.js';
-export { KafkaLagReader } from './kafka-lag-reader.js';
+export { KafkaLagReader, type PartitionEnds } from './kafka-lag-reader.js';

@@ -2,6 +2,12 @@ import { logLevel, type Admin } from 'kafkajs';
 import type { KafkaClientSecurity } from './kafka-security.js';
 import { kafkaClient } from './kafka-client.js';
 
+/** A partition's oldest retained offset and the offset its next message gets. */
+export interface PartitionEnds {
+  readonly low: bigint;
+  readonly high: bigint;
+}
+
 /**
  * Reads how far consumer groups are behind, through one admin client connected on first use
  * (and again after a failed connection).
@@ -20,21 +26,33 @@ export class KafkaLagReader {
    * the group never committed counts from its oldest retained message.
    */
   async lagOf(groupId: string, topic: string): Promise<number> {
-    const admin = await this.connected();
-    const [ends, [committed]] = await Promise.all([
-      admin.fetchTopicOffsets(topic),
-      admin.fetchOffsets({ groupId, topics: [topic] }),
+    const [ends, committed] = await Promise.all([
+      this.partitionEnds(topic),
+      this.committedOffsets(groupId, topic),
     ]);
-    const position = new Map(
-      (committed?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]),
-    );
     let lag = 0n;
-    for (const end of ends) {
-      const at = position.get(end.partition) ?? -1n;
-      const from = at < 0n ? BigInt(end.low) : at;
-      if (BigInt(end.high) > from) lag += BigInt(end.high) - from;
+    for (const [partition, { low, high }] of ends) {
+      const at = committed.get(partition) ?? -1n;
+      const from = at < 0n ? low : at;
+      if (high > from) lag += high - from;
     }
     return Number(lag);
+  }
+
+  /** Per partition of `topic`: its oldest retained offset and the offset its next message gets. */
+  async partitionEnds(topic: string): Promise<Map<number, PartitionEnds>> {
+    const admin = await this.connected();
+    const ends = await admin.fetchTopicOffsets(topic);
+    return new Map(
+      ends.map((end) => [end.partition, { low: BigInt(end.low), high: BigInt(end.high) }]),
+    );
+  }
+
+  /** Per partition of `topic`: the offset `groupId` committed, -1 where it never did. */
+  async committedOffsets(groupId: string, topic: string): Promise<Map<number, bigint>> {
+    const admin = await this.connected();
+    const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    return new Map((committed?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
   }
 
   /** Disconnects the admin client, if one was connected. */

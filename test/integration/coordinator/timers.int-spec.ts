@@ -20,6 +20,7 @@ import {
   transientError,
 } from '../../support/scripted-participants.js';
 import { waitFor } from '../../support/wait-for.js';
+import { replyMessage } from '#saga-participant';
 import { orderInput } from '../../support/saga-load.js';
 
 const REPLY_TIMEOUT_MS = 5_000;
@@ -260,6 +261,63 @@ describe('a timer pending across a coordinator restart', () => {
       [sagaId],
     );
     expect(left).toEqual({ timers: {}, wake_at: null });
+  });
+});
+
+describe('replies sent while no coordinator ran, and their timeouts due meanwhile', () => {
+  // Real time: the 5 s reply timeouts leave ample room to stop the coordinator before they are due.
+  const test = useCoordinator('it_reply_catch_up', 1);
+
+  it('are decided before the timeouts fire: the steps succeed on their first attempt', async () => {
+    const { environment, participants } = test;
+    participants.script = silent;
+    const sagaId = await test.start('catch-up');
+    const first = await Promise.all(
+      ['reserve-inventory', 'authorize-payment'].map((stepId) =>
+        participants.waitForCommand({ sagaId, stepId, attempt: 1 }),
+      ),
+    );
+    await test.coordinator.stop();
+    // Answered in time, while no coordinator reads them, behind a backlog on the saga's
+    // partition: answers to an attempt never sent, which the saga ignores.
+    const { command } = first[0]!;
+    const unsent = { ...command, attempt: 2 };
+    const backlog = replyMessage(unsent, participants.envelope(unsent, succeed(unsent)), {});
+    for (let batch = 0; batch < 10; batch++) {
+      await participants.publish(Array.from({ length: 200 }, () => backlog));
+    }
+    for (const { command } of first) await participants.reply(command, succeed(command));
+    await waitFor(
+      'the reply timeouts to fall due while no coordinator runs',
+      async () => {
+        const [row] = await environment.db.query<{ due: boolean }>(
+          `SELECT now() >= to_timestamp(max((t.value->>'dueAt')::float8) / 1000) AS due
+           FROM sagas, jsonb_each(timers) t WHERE id = $1 AND t.key LIKE '%:reply-timeout:%'`,
+          [sagaId],
+        );
+        return row?.due;
+      },
+      { timeoutMs: 10_000, intervalMs: 50 },
+    );
+
+    participants.script = succeedAll;
+    test.coordinator = await startCoordinator(environment, { TIME_SCALE: '1' });
+    await waitForSagas(environment.db, [sagaId], ['completed']);
+
+    const wakeups = (await auditRecords(environment.db, sagaId)).filter(
+      (row) => row.event_type === 'wakeup' && row.applied,
+    );
+    expect(wakeups.map((row) => [row.step_id, row.detail])).toEqual([]);
+    const sent = participants
+      .commands({ sagaId })
+      .map((c) => [c.command.stepId, c.command.attempt]);
+    expect(sent.sort()).toEqual([
+      ['authorize-payment', 1],
+      ['capture-payment', 1],
+      ['notify-customer', 1],
+      ['reserve-inventory', 1],
+      ['schedule-shipping', 1],
+    ]);
   });
 });
 

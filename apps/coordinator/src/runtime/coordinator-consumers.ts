@@ -29,6 +29,7 @@ import type { Metrics } from '../observability/metrics.js';
 import type { RepliesFirst } from '../resilience/replies-first.js';
 import type { SagaAdmission } from '../resilience/saga-admission.js';
 import type { SensitiveData } from '../security/sensitive-data.js';
+import { ReplyCatchUp, type GroupPositions } from './reply-catch-up.js';
 
 /** Starts and replies are text: a record with bytes that are not UTF-8 is dead-lettered at once. */
 const TEXT_ONLY = { requireUtf8: true };
@@ -65,6 +66,11 @@ export interface CoordinatorConsumersParts {
   readonly database: Database;
   readonly deadLetterSealer: DeadLetterSealer;
   readonly metrics: Metrics;
+  /**
+   * Where the reply group stands on its topic, read to hold reply timeouts until the replies
+   * from before this start are handled (ReplyCatchUp); absent, they are never held for that.
+   */
+  readonly replyPositions?: GroupPositions & { close(): Promise<void> };
 }
 
 /**
@@ -83,6 +89,7 @@ export class CoordinatorConsumers {
   private startConsumer: MessageConsumer | undefined;
   private replyConsumer: MessageConsumer | undefined;
   private readonly deadLetterIndex: DeadLetterIndexConsumer;
+  private readonly replyCatchUp: ReplyCatchUp;
   private joined = false;
   /** Where each start's and reply's time went (their consumers' onChunk). */
   private readonly timings: (report: ChunkReport) => void;
@@ -97,6 +104,11 @@ export class CoordinatorConsumers {
       wantedTopics: () => deadLetterTopicsToIndex(topics, registry.participants()),
       handleBatch: deadLetterIndexer(database, deadLetterSealer),
     });
+    this.replyCatchUp = new ReplyCatchUp(
+      parts.replyPositions,
+      groupOf(config, topics.replies),
+      topics.replies,
+    );
     parts.admission.onChange((full) => this.onAdmissionChange(full));
     parts.repliesFirst.onChange((behind) => {
       // Debug only: past saturation this flips every few hundred replies.
@@ -117,6 +129,7 @@ export class CoordinatorConsumers {
     const redactStart = (message: IncomingMessage) =>
       message.value === null ? undefined : sensitive.redactStart(message.value);
     this.deadLetterIndex.start();
+    this.replyCatchUp.begin();
     await Promise.all([
       this.consume(
         topics.replies,
@@ -159,9 +172,13 @@ export class CoordinatorConsumers {
     return `rejoining after a crash: ${out.length} of ${this.consumers.length} consumer(s)`;
   }
 
-  /** True while the reply consumer is out of its group: replies may sit unread on the topic. */
+  /**
+   * True while replies may sit unread on the topic: the reply consumer is out of its group, or
+   * the replies on the topic when this instance started are not all handled yet (ReplyCatchUp).
+   */
   deafToReplies(): boolean {
-    return this.joined && this.replyConsumer?.isMember?.() === false;
+    if (this.joined && this.replyConsumer?.isMember?.() === false) return true;
+    return this.replyCatchUp.behind();
   }
 
   /** The groups that consume starts and replies, and their topics, once they have joined. */
@@ -169,7 +186,7 @@ export class CoordinatorConsumers {
     if (!this.joined) return [];
     const { config, topics } = this.parts;
     return [topics.start, topics.replies].map((topic) => ({
-      groupId: `${config.consumerGroup}.${topic}`,
+      groupId: groupOf(config, topic),
       topic,
     }));
   }
@@ -196,6 +213,7 @@ export class CoordinatorConsumers {
       this.deadLetterIndex.stop(),
       ...this.consumers.splice(0).map((consumer) => consumer.stop()),
     ]);
+    await this.parts.replyPositions?.close();
   }
 
   /** Starts: every partition at once, merged, each with its share of the start chunk. */
@@ -245,7 +263,7 @@ export class CoordinatorConsumers {
     // Every dead letter counted once: the handler's, and those the consumer refuses itself.
     const counted = countingDeadLetters(metrics.registry)(handleBatch);
     await consumer.start({
-      groupId: `${config.consumerGroup}.${topic}`,
+      groupId: groupOf(config, topic),
       topics: [topic],
       handleBatch: counted,
       onRefused: countingRefusals(metrics.registry),
@@ -275,4 +293,9 @@ export class CoordinatorConsumers {
     if (this.startsWait()) this.startConsumer?.pause();
     else this.startConsumer?.resume();
   }
+}
+
+/** The consumer group of the start or reply topic, shared by every instance. */
+function groupOf(config: CoordinatorConfig, topic: string): string {
+  return `${config.consumerGroup}.${topic}`;
 }

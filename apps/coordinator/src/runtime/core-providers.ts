@@ -43,7 +43,7 @@ import { BulkOperationWorker } from '../bulk-operations/bulk-operation-worker.js
 import { PostgresSagaStore } from '../saga-store/postgres-saga-store.js';
 import { CoordinatorConsumers } from './coordinator-consumers.js';
 import { withDeadLetterTopics } from './coordinator-runtime.js';
-import type { MessageTransport } from '#messaging';
+import { KafkaLagReader, kafkaSecurityOptions, type MessageTransport } from '#messaging';
 import { createMessageTransport } from './message-transport.js';
 import { RuntimeGauges } from './runtime-gauges.js';
 
@@ -403,6 +403,15 @@ export function coreProviders(inputs: CoreInputs): Provider[] {
           database,
           deadLetterSealer,
           metrics,
+          // Not with a transport handed in (the in-process broker keeps nothing across starts).
+          ...(inputs.transport === undefined &&
+            config.kafkaBrokers && {
+              replyPositions: new KafkaLagReader(
+                config.kafkaBrokers,
+                kafkaSecurityOptions(config.security.kafka),
+                'saga-coordinator-catch-up',
+              ),
+            }),
         }),
     },
     {
