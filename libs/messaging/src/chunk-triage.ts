@@ -7,7 +7,10 @@ import { invalidUtf8Problem } from './utf8-check.js';
 
 /** What a consumer refuses itself (see BatchProcessorOptions). */
 export interface TriageOptions {
-  /** Refuses a message whose key, value or a header is not valid UTF-8 (default false). */
+  /**
+   * Refuses a message whose key or value is not valid UTF-8, and leaves out its headers that
+   * are not (default false: bad bytes read as U+FFFD).
+   */
   readonly requireUtf8?: boolean;
   /** The value to dead-letter for a message refused (undefined: the original). */
   readonly redactDeadLetter?: (message: IncomingMessage) => string | undefined;
@@ -39,7 +42,7 @@ export function triageChunk(
     let incoming: IncomingMessage;
     try {
       reason = options.requireUtf8 ? invalidUtf8Problem(message) : undefined;
-      incoming = toIncomingMessage(topic, message);
+      incoming = toIncomingMessage(topic, message, options.requireUtf8);
     } catch (error) {
       // Unread, it cannot be redacted either: where values are redacted, it goes without one.
       const value = redact === undefined ? {} : { value: null };

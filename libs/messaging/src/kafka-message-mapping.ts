@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { IHeaders, KafkaMessage, Message, TopicMessages } from 'kafkajs';
 import { DEAD_LETTER_HEADER_NAMES } from '#contracts';
 import { deadLetterHeaders, type DeadLetterOrigin } from './dead-letter.js';
@@ -16,12 +17,19 @@ type HeaderValue = HeaderPart | HeaderPart[];
 /**
  * Kafka headers as text; a header sent more than once keeps its last value. A header without a
  * value (kafkajs decodes it as null: Java's `new RecordHeader(name, null)`) counts as absent.
+ * With `textOnly`, so does one whose value is not valid UTF-8 (a producer's own binary header:
+ * one of the contract's so written is then missing, which the contract's checks say); without
+ * it, bad bytes read as U+FFFD.
  */
-export function decodeHeaders(headers: IHeaders | undefined): Record<string, string> {
+export function decodeHeaders(
+  headers: IHeaders | undefined,
+  textOnly = false,
+): Record<string, string> {
   const decoded: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers ?? {})) {
     const last = lastValue(value);
-    if (last !== undefined) decoded[name] = text(last);
+    if (last === undefined || (textOnly && Buffer.isBuffer(last) && !isUtf8(last))) continue;
+    decoded[name] = text(last);
   }
   return decoded;
 }
@@ -36,12 +44,19 @@ function lastValue(value: HeaderValue): Buffer | string | undefined {
   return undefined;
 }
 
-/** A consumed Kafka record as the port's IncomingMessage (no partition, no offset). */
-export function toIncomingMessage(topic: string, message: KafkaMessage): IncomingMessage {
+/**
+ * A consumed Kafka record as the port's IncomingMessage (no partition, no offset); with
+ * `textOnly`, without its headers that are not valid UTF-8 (see decodeHeaders).
+ */
+export function toIncomingMessage(
+  topic: string,
+  message: KafkaMessage,
+  textOnly = false,
+): IncomingMessage {
   return {
     topic,
     key: message.key === null ? null : text(message.key),
-    headers: decodeHeaders(message.headers),
+    headers: decodeHeaders(message.headers, textOnly),
     value: message.value === null ? null : text(message.value),
   };
 }
