@@ -13,6 +13,7 @@ import {
   type CoordinatorConfig,
 } from './config/coordinator-config.js';
 import { configureHttp } from './http/index.js';
+import { ConnectionDrain } from './http/connection-drain.js';
 import { DefinitionLoadError, loadDefinitionDirectory } from '#definitions';
 import { createSampleSagaRegistry } from './sagas/saga-catalog.js';
 // The entry point composes the product with its samples; nothing else in the coordinator
@@ -26,6 +27,12 @@ import {
   StartupTimeoutError,
   stderrStartupLines,
 } from './runtime/startup-phases.js';
+
+/**
+ * How long a shutdown may take before the process exits anyway: under the 60 s grace period of
+ * the Kubernetes manifests, less their 5 s preStop pause.
+ */
+const SHUTDOWN_LIMIT_MS = 50_000;
 
 /**
  * Starts the coordinator: validates the configuration, serves HTTP (JSON logs through pino),
@@ -62,6 +69,8 @@ async function main(): Promise<void> {
     abortOnError: false,
   });
   app.useLogger(app.get(PinoLogger));
+  const drain = new ConnectionDrain();
+  app.use(drain.middleware);
   configureHttp(app);
   await app.init(); // the runtime's phases: database, migrations, topics, consumers
   await startup.run(
@@ -75,8 +84,15 @@ async function main(): Promise<void> {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.removeListener(signal, stopWhileStarting);
     process.once(signal, () => {
+      // Bounded: a stop that hangs (the database unreachable, say) exits rather than be killed
+      // at the end of the grace period without a word.
+      setTimeout(() => {
+        console.error(`Shutdown did not end within ${SHUTDOWN_LIMIT_MS} ms: exiting`);
+        process.exit(1);
+      }, SHUTDOWN_LIMIT_MS).unref();
       // close() stops taking requests, then runs the shutdown hooks: consumers finish their
       // batch in hand, timers and the relay finish their transaction, connections close.
+      drain.begin(app.getHttpServer());
       app
         .close()
         .then(() => tracing.shutdown())
