@@ -131,8 +131,9 @@ final class CommandValidator {
         || !replyTo.startsWith(topicPrefix)) {
       return invalid("replyTo: not a topic of this environment (prefix \"" + topicPrefix + "\")");
     }
-    if (REPLY_ID_PREFIX.length() + messageId.length() > COMPOSITE_ID_MAX) {
-      return invalid("cannot be answered: messageId is " + messageId.length()
+    int messageIdLength = messageId.codePointCount(0, messageId.length());
+    if (REPLY_ID_PREFIX.length() + messageIdLength > COMPOSITE_ID_MAX) {
+      return invalid("cannot be answered: messageId is " + messageIdLength
           + " characters, so the reply's messageId (\"" + REPLY_ID_PREFIX + "\" + messageId) would exceed "
           + COMPOSITE_ID_MAX);
     }
@@ -156,6 +157,10 @@ final class CommandValidator {
     return reason.substring(0, end) + "…";
   }
 
+  /**
+   * The field's string, 1 to {@code max} long counted in Unicode code points (an emoji counts one), as
+   * the coordinator's schemas and the AsyncAPI {@code maxLength} count; or null, with the problem added.
+   */
   private static String string(JsonNode root, String field, int max, List<String> problems) {
     JsonNode node = root.get(field);
     if (node == null) {
@@ -167,8 +172,9 @@ final class CommandValidator {
       return null;
     }
     String value = node.textValue();
-    if (value.isEmpty() || value.length() > max) {
-      problems.add(field + ": must be 1-" + max + " characters, got " + value.length());
+    int length = value.codePointCount(0, value.length());
+    if (length == 0 || length > max) {
+      problems.add(field + ": must be 1-" + max + " characters, got " + length);
       return null;
     }
     return value;

@@ -92,6 +92,15 @@ final class Messages {
     return new ProducerRecord<>(dlqTopic, null, original.key(), original.value(), headers);
   }
 
+  /**
+   * The {@code dlq-reason} of a handled command whose reply topic the broker refuses for good
+   * ({@code brokerCode}, e.g. {@code TOPIC_AUTHORIZATION_FAILED}; duty 9), as the TypeScript kit words it.
+   */
+  static String replyRefusedReason(String replyTopic, String brokerCode) {
+    return "reply refused: the broker refuses the reply topic \"" + replyTopic + "\" (" + brokerCode + "); the"
+        + " command was handled and its outcome is kept under its idempotency key, which answers a replay";
+  }
+
   /** Whether a record this participant writes is a dead letter (it carries {@code dlq-reason}). */
   static boolean isDeadLetter(ProducerRecord<byte[], byte[]> record) {
     return record.headers().lastHeader("dlq-reason") != null;

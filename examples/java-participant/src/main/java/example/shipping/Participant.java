@@ -31,8 +31,10 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InvalidTopicException;
 import org.apache.kafka.common.errors.RecordBatchTooLargeException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -42,7 +44,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * handle each record (its database transaction commits before its reply is sent), send the replies
  * and dead letters, wait for the broker's acknowledgement of every one, then commit the offsets.
  * Anything that fails (database, broker) seeks back to the first record not yet answered and tries
- * again after a back-off: nothing is skipped, and the stored outcomes answer a rerun.
+ * again after a back-off: nothing is skipped, and the stored outcomes answer a rerun. What the broker
+ * would refuse on every retry is not retried (see {@link #acknowledged}).
  */
 final class Participant {
   private static final Duration POLL = Duration.ofMillis(500);
@@ -132,7 +135,7 @@ final class Participant {
         }
         try {
           ProducerRecord<byte[], byte[]> out = handleRecord(record);
-          sends.add(new Sent(out, producer.send(out)));
+          sends.add(new Sent(record, out, producer.send(out)));
           next.put(tp, record.offset() + 1);
         } catch (InfrastructureException | RuntimeException e) {
           Log.warn("record not handled, will retry", "topic", record.topic(), "partition", record.partition(),
@@ -188,26 +191,37 @@ final class Participant {
     }
   }
 
-  /** A record sent, with the broker's answer to come. */
-  private record Sent(ProducerRecord<byte[], byte[]> record, Future<RecordMetadata> answer) {}
+  /** A record sent (the reply or dead letter of {@code original}), with the broker's answer to come. */
+  private record Sent(ConsumerRecord<byte[], byte[]> original, ProducerRecord<byte[], byte[]> record,
+      Future<RecordMetadata> answer) {}
 
   /**
-   * Waits for the broker to acknowledge a record. A record the broker refuses as too large would be
-   * refused on every retry and hold its partition for ever, so it goes again in a form that fits: a
-   * dead letter (the original was near the limit, the {@code dlq-*} headers took it over) stripped
-   * (Messages.stripped), a reply cut down with its status kept (Messages.replyTooLarge; duty 8). The
-   * stored outcome stays as it was.
+   * Waits for the broker to acknowledge a record. What the broker refuses on every retry would hold
+   * the partition for ever, so it is not retried. A record refused as too large goes again in a form
+   * that fits: a dead letter (the original was near the limit, the {@code dlq-*} headers took it over)
+   * stripped (Messages.stripped), a reply cut down with its status kept (Messages.replyTooLarge; duty 8).
+   * A reply whose topic is refused for good (not authorized, invalid) has its command dead-lettered
+   * instead (duty 9). The stored outcome stays as it was, and answers a replay.
    */
-  private static void acknowledged(Producer<byte[], byte[]> producer, Sent sent)
+  private void acknowledged(Producer<byte[], byte[]> producer, Sent sent)
       throws InterruptedException, ExecutionException, TimeoutException {
     try {
       sent.answer().get(60, TimeUnit.SECONDS);
     } catch (ExecutionException e) {
+      ProducerRecord<byte[], byte[]> record = sent.record();
+      String refusal = refusedTopicCode(e.getCause());
+      if (refusal != null && !Messages.isDeadLetter(record)) {
+        ProducerRecord<byte[], byte[]> deadLetter = Messages.deadLetter(sent.original(), config.deadLetterTopic(),
+            Messages.replyRefusedReason(record.topic(), refusal), Instant.now());
+        Log.error("handled command dead-lettered: the broker refuses its reply topic", "topic", record.topic(),
+            "code", refusal, "partition", sent.original().partition(), "offset", sent.original().offset());
+        acknowledged(producer, new Sent(sent.original(), deadLetter, producer.send(deadLetter)));
+        return;
+      }
       String code = tooLargeCode(e.getCause());
       if (code == null) {
         throw e;
       }
-      ProducerRecord<byte[], byte[]> record = sent.record();
       ProducerRecord<byte[], byte[]> instead;
       if (Messages.isDeadLetter(record)) {
         instead = Messages.stripped(record);
@@ -235,6 +249,17 @@ final class Participant {
     return null;
   }
 
+  /** The broker's code for a topic it refuses to take records on whatever the retry, or null. */
+  private static String refusedTopicCode(Throwable error) {
+    if (error instanceof TopicAuthorizationException) {
+      return "TOPIC_AUTHORIZATION_FAILED";
+    }
+    if (error instanceof InvalidTopicException) {
+      return "INVALID_TOPIC_EXCEPTION";
+    }
+    return null;
+  }
+
   /** One record → its reply, or its dead letter. Throws when the database fails (nothing answered). */
   ProducerRecord<byte[], byte[]> handleRecord(ConsumerRecord<byte[], byte[]> record) throws InfrastructureException {
     CommandValidator.Result result = validator.validate(record.value());
@@ -246,12 +271,7 @@ final class Participant {
     Command command = ((CommandValidator.Valid) result).command();
     ObjectNode outcome;
     String source;
-    if (!ShippingHandlers.serves(command)) {
-      outcome = Outcomes.error("UNKNOWN_COMMAND", "participant " + config.participant
-          + " has no handler for command type " + command.commandType() + " (action " + command.action() + ")",
-          Boolean.FALSE);
-      source = "unknown-command";
-    } else {
+    if (ShippingHandlers.serves(command)) {
       Store.Handled handled = store.handle(command);
       outcome = handled.outcome();
       source = handled.replayed() ? "stored" : "handled";
@@ -259,12 +279,24 @@ final class Participant {
         Log.info("forward key closed", "sagaId", command.sagaId(), "stepId", command.stepId(),
             "key", command.forwardKey());
       }
+    } else {
+      // The store comes first even without a handler: in a rolling deploy a newer instance may have
+      // applied this key, and its stored outcome (or a closed key's refusal) is the answer (duty 2).
+      ObjectNode stored = store.storedOutcome(command);
+      outcome = stored != null ? stored : unknownCommand(command);
+      source = stored != null ? "stored" : "unknown-command";
     }
     Log.info("command answered", "sagaId", command.sagaId(), "stepId", command.stepId(), "action",
         command.action(), "attempt", command.attempt(), "commandType", command.commandType(), "key",
         command.idempotencyKey(), "status", Outcomes.status(outcome), "code", outcome.path("code").asText("-"),
         "source", source, "partition", record.partition(), "offset", record.offset());
     return Messages.reply(command, outcome, Instant.now(), record.headers());
+  }
+
+  /** {@code error} {@code UNKNOWN_COMMAND}, {@code retryable: false}: never stored, and no key is closed. */
+  private ObjectNode unknownCommand(Command command) {
+    return Outcomes.error("UNKNOWN_COMMAND", "participant " + config.participant + " has no handler for command type "
+        + command.commandType() + " (action " + command.action() + ")", Boolean.FALSE);
   }
 
   private void rewind(Consumer<byte[], byte[]> consumer, Map<TopicPartition, Long> offsets) {

@@ -92,13 +92,7 @@ final class Store implements CommandStore, AutoCloseable {
    */
   @Override
   public Handled handle(Command command) throws InfrastructureException {
-    Connection tx;
-    try {
-      tx = connection();
-    } catch (SQLException e) {
-      drop();
-      throw new InfrastructureException("cannot connect to the database", e);
-    }
+    Connection tx = transaction();
     try {
       ObjectNode stored = claim(tx, command);
       if (stored != null) {
@@ -126,12 +120,43 @@ final class Store implements CommandStore, AutoCloseable {
       tx.commit();
       return new Handled(outcome, false, closed);
     } catch (SQLException e) {
-      rollbackQuietly();
-      if (isConnectionLost(e)) {
-        drop();
-      }
-      throw new InfrastructureException("database error (SQLSTATE " + e.getSQLState() + ")", e);
+      throw failed(e);
     }
+  }
+
+  /**
+   * Reads the key's outcome through a claim that is then rolled back, so that, like {@link #handle},
+   * it waits for a copy in flight under the key (a plain SELECT would not see its uncommitted row).
+   */
+  @Override
+  public ObjectNode storedOutcome(Command command) throws InfrastructureException {
+    Connection tx = transaction();
+    try {
+      ObjectNode stored = claim(tx, command);
+      tx.rollback(); // gives up a claim made here: nothing is written
+      return stored;
+    } catch (SQLException e) {
+      throw failed(e);
+    }
+  }
+
+  /** The connection, its transaction open; a failure to connect is an {@link InfrastructureException}. */
+  private Connection transaction() throws InfrastructureException {
+    try {
+      return connection();
+    } catch (SQLException e) {
+      drop();
+      throw new InfrastructureException("cannot connect to the database", e);
+    }
+  }
+
+  /** Rolls back after a database error (dropping a lost connection) and wraps it for the caller to retry. */
+  private InfrastructureException failed(SQLException e) {
+    rollbackQuietly();
+    if (isConnectionLost(e)) {
+      drop();
+    }
+    return new InfrastructureException("database error (SQLSTATE " + e.getSQLState() + ")", e);
   }
 
   /** Claims the key (null), or returns its stored outcome. A copy in flight elsewhere is waited for by Postgres. */

@@ -131,12 +131,15 @@ class CommandValidatorTest {
   }
 
   @Test
-  void countsLengthsInUtf16CodeUnits() {
+  void countsLengthsInUnicodeCodePointsAsTheCoordinatorDoes() {
     ObjectNode c = command();
-    c.put("sagaId", "😀".repeat(100)); // 200 code units: fits
+    c.put("commandType", "😀".repeat(150)); // 150 code points (300 UTF-16 units): within 200
     assertInstanceOf(CommandValidator.Valid.class, check(Json.write(c)));
-    c.put("sagaId", "😀".repeat(100) + "x"); // 201
-    assertTrue(reason(Json.write(c)).contains("sagaId: must be 1-200 characters, got 201"));
+    c.put("commandType", "😀".repeat(200) + "x"); // 201 code points
+    assertTrue(reason(Json.write(c)).contains("commandType: must be 1-200 characters, got 201"));
+    c = command();
+    c.put("messageId", "😀".repeat(494)); // with "reply:", 500 code points: it can be echoed
+    assertInstanceOf(CommandValidator.Valid.class, check(Json.write(c)));
   }
 
   @Test
