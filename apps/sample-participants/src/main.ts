@@ -8,6 +8,7 @@ import { tracing } from './tracing.js';
 import { Logger } from '@nestjs/common';
 import type CircuitBreaker from 'opossum';
 import { readFileSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
 import { loadKafkaSecurity, KafkaTransport, kafkaSecurityOptions } from '#messaging';
 import { describeError } from '#errors';
 import { createJsonLogger } from '#logging';
@@ -26,6 +27,14 @@ import { sampleParticipantTopics, startSampleParticipants } from './sample-parti
  * the spans still held).
  */
 async function main(): Promise<void> {
+  // Stopped while starting (node as a container's PID 1 ignores a signal it has no handler for,
+  // and the first join may take long, or be refused for good): nothing was taken that a drain
+  // would finish, and an unanswered command is sent again.
+  const stopWhileStarting = (signal: NodeJS.Signals) => {
+    console.error(`${signal} during start-up: exiting`);
+    process.exit(128 + osConstants.signals[signal]);
+  };
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, stopWhileStarting);
   const config = loadParticipantsConfig(process.env);
   const logger = createJsonLogger({ level: config.logLevel, redactPaths: config.logRedactPaths });
   // The participants are a Nest application: its own lines become JSON lines too.
@@ -111,6 +120,7 @@ async function main(): Promise<void> {
       ? undefined
       : await startFaultAdminServer(faults, config.adminPort);
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.removeListener(signal, stopWhileStarting);
     process.once(signal, () => {
       // Finish the batches in hand (their replies included), leave the groups, close the producer.
       admin?.server.close();
