@@ -52,7 +52,7 @@ export const RULES = {
   unknownCommandType: rule(
     'unknown-command-type',
     'duty 5',
-    'a command type the participant does not serve is answered with an error',
+    'a command type the participant does not serve is answered with an error, retryable false',
   ),
   malformedDeadLettered: rule(
     'malformed-dead-lettered',

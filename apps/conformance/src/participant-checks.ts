@@ -1,8 +1,8 @@
-import type { CommandMessage } from '#contracts';
+import type { CommandMessage, ReplyOutcome } from '#contracts';
 import { failed, passed, RULES, type RuleOutcome } from './conformance-rules.js';
 import { describeCoordinates, NoValidReply, type ProbeSession } from './probe-session.js';
 import type { ContactCommand } from './probe-commands.js';
-import { describeOutcome } from './step-checks.js';
+import { describeOutcome, type StepSession } from './step-checks.js';
 
 const WHOLE = 'the participant';
 
@@ -35,9 +35,12 @@ export async function firstContact(
   );
 }
 
-/** Checks that a command type the participant does not serve is answered with an error. */
+/**
+ * Checks that a command type the participant does not serve is answered with an error that is
+ * not retried (`retryable: false`; without the field the coordinator retries it).
+ */
 export async function checkUnknownCommandType(
-  session: ProbeSession,
+  session: StepSession,
   contact: ContactCommand,
 ): Promise<RuleOutcome> {
   const command = session.envelope({
@@ -48,12 +51,13 @@ export async function checkUnknownCommandType(
   });
   try {
     const reply = await session.exchange(command);
-    return reply.outcome.status === 'error'
-      ? passed(RULES.unknownCommandType, WHOLE, describeOutcome(reply.outcome))
+    const { outcome } = reply;
+    return outcome.status === 'error' && outcome.retryable === false
+      ? passed(RULES.unknownCommandType, WHOLE, describeOutcome(outcome))
       : failed(
           RULES.unknownCommandType,
           WHOLE,
-          `${UNKNOWN_COMMAND_TYPE} was answered ${describeOutcome(reply.outcome)}, not an error`,
+          `${UNKNOWN_COMMAND_TYPE} was answered ${describeOutcome(outcome)}${describeRetryable(outcome)}, not an error with retryable false`,
         );
   } catch (error) {
     if (error instanceof NoValidReply)
@@ -161,6 +165,14 @@ export async function checkReplyOncePerDelivery(
   return problems.length === 0
     ? passed(RULES.replyOncePerDelivery, WHOLE)
     : failed(RULES.replyOncePerDelivery, WHOLE, listed(problems));
+}
+
+/** An error's retryability as the coordinator reads it (none given: retried). */
+function describeRetryable(outcome: ReplyOutcome): string {
+  if (outcome.status !== 'error') return '';
+  return outcome.retryable === undefined
+    ? ' (no retryable: retried)'
+    : ` (retryable ${outcome.retryable})`;
 }
 
 /** The command without its `idempotencyKey` field (a required field missing). */

@@ -39,8 +39,11 @@ const bytesOf = (message: OutgoingMessage) =>
   );
 
 /** The batch handler of `inventory` over an in-memory store, with its replies and log lines. */
-function inventoryWith(handlers: CommandHandlers, publish = sizeLimitedPublisher()) {
-  const idempotencyStore = new InMemoryIdempotencyStore();
+function inventoryWith(
+  handlers: CommandHandlers,
+  publish = sizeLimitedPublisher(),
+  idempotencyStore = new InMemoryIdempotencyStore(),
+) {
   const logged: string[] = [];
   const logger: ParticipantLogger = {
     log: (level, message, fields) => logged.push(`${level} ${message} ${JSON.stringify(fields)}`),
@@ -267,6 +270,23 @@ describe('the command batch handler', () => {
     expect(inventory.replies()[0]?.outcome).toMatchObject({ status: 'error', code: 'INTERNAL' });
   });
 
+  it('logs a result that is not JSON once, by its reason, never with its values', async () => {
+    const cardToken = 'tok_4111111111111111';
+    const inventory = inventoryWith({
+      'inventory.reserve': () => ({ cardToken, total: 10n }) as never,
+    });
+
+    await inventory.handle([incoming(commandFor())]);
+
+    expect(inventory.replies()[0]?.outcome).toMatchObject({ code: 'INVALID_RESULT' });
+    const told = inventory.logged.filter((line) => line.includes('not JSON'));
+    expect(told).toHaveLength(1);
+    expect(told[0]).toMatch(
+      /^error .*"sagaId":"saga-1".*"reason":"not a JSON value \(bigint\) at \$\.total"/,
+    );
+    expect(inventory.logged.join('\n')).not.toContain(cardToken);
+  });
+
   it.each(['constructor', 'toString', 'hasOwnProperty'])(
     'refuses the command type %s, which only an object prototype has, as UNKNOWN_COMMAND',
     async (commandType) => {
@@ -284,4 +304,89 @@ describe('the command batch handler', () => {
       });
     },
   );
+
+  describe('with a command type this instance has no handler for (a rolling deploy)', () => {
+    /** Two instances of `inventory` over one store: `current` has `handlers`, `old` has none. */
+    function twoInstances(handlers: CommandHandlers) {
+      const idempotencyStore = new InMemoryIdempotencyStore();
+      return {
+        current: inventoryWith(handlers, sizeLimitedPublisher(), idempotencyStore),
+        old: inventoryWith({}, sizeLimitedPublisher(), idempotencyStore),
+        idempotencyStore,
+      };
+    }
+    const unknownCommand = (commandType: string) => ({
+      status: 'error',
+      code: 'UNKNOWN_COMMAND',
+      message: `inventory has no handler for ${commandType}`,
+      retryable: false,
+    });
+
+    it('answers a retry with the outcome an instance with the handler stored under its key', async () => {
+      const { current, old } = twoInstances({
+        'inventory.reserve': () => ({ reservationId: 'rsv-1' }),
+      });
+
+      await current.handle([incoming(commandFor({ attempt: 1 }))]);
+      await old.handle([incoming(commandFor({ attempt: 2 }))]);
+
+      expect(old.replies().map((reply) => [reply.attempt, reply.outcome])).toEqual([
+        [2, { status: 'success', result: { reservationId: 'rsv-1' } }],
+      ]);
+      expect(old.logged.join('\n')).toMatch(/^info .*stored outcome.*"attempt":2/m);
+    });
+
+    it('answers UNKNOWN_COMMAND when its key has no outcome, and stores nothing', async () => {
+      let runs = 0;
+      const { current, old, idempotencyStore } = twoInstances({
+        'inventory.reserve': () => ({ reservationId: `rsv-${++runs}` }),
+      });
+      const first = commandFor({ attempt: 1 });
+
+      await old.handle([incoming(first)]);
+
+      expect(old.replies()[0]?.outcome).toEqual(unknownCommand('inventory.reserve'));
+      expect(idempotencyStore.find(first.idempotencyKey)).toBeUndefined();
+      await current.handle([incoming(commandFor({ attempt: 2 }))]);
+      expect(runs).toBe(1);
+      expect(current.replies()[0]?.outcome).toEqual({
+        status: 'success',
+        result: { reservationId: 'rsv-1' },
+      });
+    });
+
+    it('answers a late command with the refusal its compensation stored', async () => {
+      const { current, old } = twoInstances({
+        'inventory.reserve': () => ({ reservationId: 'rsv-1' }),
+        'inventory.release': () => ({ released: false }),
+      });
+
+      await current.handle([
+        incoming(commandFor({ action: 'compensate', commandType: 'inventory.release' })),
+      ]);
+      await old.handle([incoming(commandFor())]);
+
+      expect(old.replies()[0]?.outcome).toMatchObject({
+        status: 'failure',
+        code: 'ALREADY_COMPENSATED',
+      });
+    });
+
+    it('closes no key with a compensation it has no handler for', async () => {
+      const { current, old, idempotencyStore } = twoInstances({
+        'inventory.reserve': () => ({ reservationId: 'rsv-1' }),
+      });
+      const compensation = commandFor({ action: 'compensate', commandType: 'inventory.release' });
+
+      await old.handle([incoming(compensation)]);
+      await current.handle([incoming(commandFor())]);
+
+      expect(old.replies()[0]?.outcome).toEqual(unknownCommand('inventory.release'));
+      expect(idempotencyStore.find(compensation.idempotencyKey)).toBeUndefined();
+      expect(current.replies()[0]?.outcome).toEqual({
+        status: 'success',
+        result: { reservationId: 'rsv-1' },
+      });
+    });
+  });
 });

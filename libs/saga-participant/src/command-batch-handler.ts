@@ -110,7 +110,12 @@ export function createCommandBatchHandler(
   };
 }
 
-/** The outcome to answer `command` with: the recorded one, or the handler's. */
+/**
+ * The outcome to answer `command` with: the recorded one, or the handler's. A command type
+ * without a handler here is looked up in the store too (another instance, in a rolling deploy,
+ * may have the handler and have stored the key's outcome): UNKNOWN_COMMAND only when the key has
+ * none, never stored, and no key closed (no compensation ran).
+ */
 async function decide(
   options: CommandBatchHandlerOptions,
   command: CommandMessage,
@@ -130,32 +135,48 @@ async function decide(
   const handler = Object.hasOwn(options.handlers, command.commandType)
     ? options.handlers[command.commandType]
     : undefined;
-  if (handler === undefined) {
-    logger.log('warn', 'A command of an unknown type was refused', fields);
-    return {
-      status: 'error',
-      code: 'UNKNOWN_COMMAND',
-      message: `${command.participant} has no handler for ${command.commandType}`,
-      retryable: false,
-    };
-  }
   const { outcome, duplicate } = await idempotencyStore.once(
     command.idempotencyKey,
     command.commandType,
-    (context) =>
-      runCommandHandler(handler, command, context, (error) =>
-        logger.log('error', 'A command handler crashed', {
-          ...fields,
-          error: redactedError(error),
-        }),
-      ),
-    closedByCompensation(command),
+    handler === undefined
+      ? () => Promise.resolve(unknownCommand(command))
+      : (context) =>
+          runCommandHandler(
+            handler,
+            command,
+            context,
+            (error) =>
+              logger.log('error', 'A command handler crashed', {
+                ...fields,
+                error: redactedError(error),
+              }),
+            (reason) =>
+              logger.log('error', 'A command handler returned a result that is not JSON', {
+                ...fields,
+                reason,
+              }),
+          ),
+    handler === undefined ? undefined : closedByCompensation(command),
   );
-  if (duplicate && outcome.status === 'failure' && outcome.code === ALREADY_COMPENSATED)
+  if (!duplicate && handler === undefined)
+    logger.log('warn', 'A command of an unknown type was refused', fields);
+  else if (duplicate && outcome.status === 'failure' && outcome.code === ALREADY_COMPENSATED)
     logger.log('warn', 'A command that arrived after its compensation was refused', fields);
+  else if (duplicate && handler === undefined)
+    logger.log('info', 'A command of a type without a handler here got its stored outcome', fields);
   else if (duplicate)
     logger.log('info', 'A duplicate command was answered with the first reply', fields);
   return outcome;
+}
+
+/** The answer to a command type without a handler: an error (never stored) not retried. */
+function unknownCommand(command: CommandMessage): ReplyOutcome {
+  return {
+    status: 'error',
+    code: 'UNKNOWN_COMMAND',
+    message: `${command.participant} has no handler for ${command.commandType}`,
+    retryable: false,
+  };
 }
 
 /** A handled command, and the topics of the replies it got. */

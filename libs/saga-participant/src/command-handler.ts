@@ -7,6 +7,7 @@ import {
 import { BusinessRefusal } from './business-refusal.js';
 import { fittingMessage } from './fitting-message.js';
 import type { HandlerContext } from './idempotency-store.js';
+import { plainJsonResult } from './plain-json-result.js';
 import { fitsReplyResult } from './reply-result.js';
 import { TechnicalError } from './technical-error.js';
 
@@ -30,14 +31,17 @@ export type CommandHandlers = Readonly<Record<string, CommandHandler>>;
  * Runs `handler` and turns what it returned or threw into a reply outcome: a BusinessRefusal
  * becomes `failure`, a TechnicalError an `error` with its code, message and retryability (its
  * message fitted to the contract when it is not: technicalErrorOutcome), any other throw an `error` coded `INTERNAL` whose message carries nothing
- * of the thrown value (`onCrash` gets it, for the logs), and a result that is not JSON an
- * `error` coded `INVALID_RESULT` that is not retried (the handler may have acted).
+ * of the thrown value (`onCrash` gets it, for the logs). The result is sent as JSON.stringify
+ * would write it (a Date as its ISO string, a class instance by its own fields: plainJsonResult);
+ * one that is still not JSON (a BigInt, a cycle, too large) is an `error` coded `INVALID_RESULT`
+ * that is not retried (the handler may have acted), and `onInvalidResult` gets why, without values.
  */
 export async function runCommandHandler(
   handler: CommandHandler,
   command: CommandMessage,
   context: HandlerContext,
   onCrash: (error: unknown) => void,
+  onInvalidResult: (reason: string) => void = () => undefined,
 ): Promise<ReplyOutcome> {
   let result: JsonValue;
   try {
@@ -54,6 +58,10 @@ export async function runCommandHandler(
   }
   // The path of nearly every command: checked without zod (the same rules, far cheaper).
   if (fitsReplyResult(result)) return { status: 'success', result };
+  // A Date, a DTO, a field left undefined (the handler's type does not stop a Nest method's).
+  const plain = plainJsonResult(result);
+  if (plain.ok) return { status: 'success', result: plain.value };
+  onInvalidResult(plain.reason);
   return {
     status: 'error',
     code: 'INVALID_RESULT',

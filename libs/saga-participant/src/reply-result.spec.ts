@@ -48,13 +48,20 @@ function nested(depth: number): unknown {
 }
 
 describe('runCommandHandler', () => {
-  const run = (result: unknown) =>
+  const run = (result: unknown, onInvalidResult: (reason: string) => void = () => undefined) =>
     runCommandHandler(
       () => result as JsonValue,
       commandFor(),
       { transaction: undefined, onRollback: () => undefined },
       () => undefined,
+      onInvalidResult,
     );
+  const invalid = {
+    status: 'error',
+    code: 'INVALID_RESULT',
+    message: 'inventory answered inventory.reserve with a result that is not JSON',
+    retryable: false,
+  };
 
   it('answers a JSON result with a success that carries it', async () => {
     const result = { reservationId: 'rsv-1' };
@@ -62,17 +69,56 @@ describe('runCommandHandler', () => {
     await expect(run(result)).resolves.toEqual({ status: 'success', result });
   });
 
-  it('answers a result that is not JSON, a cycle included, with INVALID_RESULT, not retried', async () => {
-    const cycle: Record<string, unknown> = {};
+  it('answers a Date as its ISO string and a class instance by its own fields, as JSON.stringify writes them', async () => {
+    class ShipmentDto {
+      constructor(
+        readonly shipmentId: string,
+        readonly scheduledAt: Date,
+        readonly trackingUrl?: string,
+      ) {}
+      get label(): string {
+        return `shipment ${this.shipmentId}`;
+      }
+    }
+
+    await expect(run(new ShipmentDto('shp-1', new Date(0)))).resolves.toEqual({
+      status: 'success',
+      result: { shipmentId: 'shp-1', scheduledAt: '1970-01-01T00:00:00.000Z' },
+    });
+    await expect(run({ amount: { toJSON: () => '12.50' } })).resolves.toEqual({
+      status: 'success',
+      result: { amount: '12.50' },
+    });
+  });
+
+  it('answers a BigInt, a cycle or a result too large with INVALID_RESULT, not retried, telling why once', async () => {
+    const cycle: Record<string, unknown> = { orderId: 'o-1' };
     cycle.self = cycle;
-    const invalid = {
-      status: 'error',
-      code: 'INVALID_RESULT',
-      message: 'inventory answered inventory.reserve with a result that is not JSON',
-      retryable: false,
+    const cases: [unknown, RegExp][] = [
+      [{ total: 10n }, /^not a JSON value \(bigint\) at \$\.total$/],
+      [cycle, /^a cycle .* at \$\.self$/],
+      [{ note: 'x'.repeat(LIMITS.json) }, /^Too big/],
+      [undefined, /^not a JSON value \(undefined\)$/],
+    ];
+    for (const [result, reason] of cases) {
+      const reasons: string[] = [];
+
+      await expect(run(result, (told) => reasons.push(told))).resolves.toEqual(invalid);
+
+      expect(reasons).toEqual([expect.stringMatching(reason)]);
+    }
+  });
+
+  it('answers INVALID_RESULT when reading the result throws, telling the error by its name only', async () => {
+    const reasons: string[] = [];
+    const result = {
+      toJSON: () => {
+        throw new TypeError('cannot read tok_4111');
+      },
     };
 
-    await expect(run({ at: new Date(0) })).resolves.toEqual(invalid);
-    await expect(run(cycle)).resolves.toEqual(invalid);
+    await expect(run(result, (told) => reasons.push(told))).resolves.toEqual(invalid);
+
+    expect(reasons).toEqual(['reading it threw TypeError']);
   });
 });
