@@ -10,7 +10,10 @@ export class WorkSignals {
   private readonly timers = new Listeners<number>();
   private readonly held = new Listeners<void>();
 
-  /** Calls `listener` with the due time (epoch ms, database clock) of each timer committed. */
+  /**
+   * Calls `listener` with the due time of each timer committed, in epoch ms on this process's
+   * clock (the timer itself is due on the database's).
+   */
   onTimer(listener: (dueAt: number) => void): void {
     this.timers.subscribe(listener);
   }

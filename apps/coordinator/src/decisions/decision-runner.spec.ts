@@ -94,3 +94,25 @@ describe('DecisionRunner.decideOn: sagas in its cache', () => {
     expect(store.writesAlone).toBe(1);
   });
 });
+
+describe('DecisionRunner: the hints of the timers it commits', () => {
+  it('gives each timer’s due time on this process’s clock, whatever the database’s reads', async () => {
+    // The store's clock (NOW) is days behind this process's: the poller's hints must not be.
+    const store = new MemoryStore();
+    const runner = runnerOn(store);
+    const hints: number[] = [];
+    runner.parts.signals.onTimer((dueAt) => hints.push(dueAt));
+
+    const before = Date.now();
+    await startSaga(runner);
+    const after = Date.now();
+
+    // Reply timeouts and the saga's deadline: all ahead of this process's clock, none past.
+    expect(hints.length).toBeGreaterThan(0);
+    for (const hint of hints) {
+      expect(hint).toBeGreaterThanOrEqual(before + 1_000);
+      expect(hint).toBeLessThanOrEqual(after + 24 * 3_600_000);
+    }
+    expect(NOW).toBeLessThan(before - 5_000);
+  });
+});

@@ -211,7 +211,12 @@ export class DecisionRunner {
       session.aheadOfEarlierRows ? [] : outbox.unsentBefore,
       removalDeadlines(began, writes.timers.values()),
     );
-    for (const timer of writes.timers.values()) signals.timerCommitted(timer.dueAt);
+    // On this process's clock, as the poller sleeps: a process whose clock runs ahead of the
+    // database's saw every hint as past, and polled again at once, for each.
+    const local = Date.now();
+    for (const timer of writes.timers.values()) {
+      signals.timerCommitted(local + (timer.dueAt - now));
+    }
   }
 }
 
