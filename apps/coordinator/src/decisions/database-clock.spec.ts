@@ -31,6 +31,15 @@ describe('DatabaseClock', () => {
     expect(clock.now()).toBe(2_000_000);
   });
 
+  it('follows the database’s clock back when it stepped back by more than its jitter', () => {
+    const { local, clock } = clockAt(1_000_000);
+    clock.observe(5_000_000);
+    local.now = 1_000_010;
+    clock.observe(5_000_010 - 3_600_000); // an NTP step of an hour back
+    local.now = 1_000_020;
+    expect(clock.now()).toBe(5_000_020 - 3_600_000);
+  });
+
   it('ignores a reading that is not a time', () => {
     const { clock } = clockAt(0);
     clock.observe(Number.NaN);
