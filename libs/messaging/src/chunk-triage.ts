@@ -8,8 +8,8 @@ import { invalidUtf8Problem } from './utf8-check.js';
 /** What a consumer refuses itself (see BatchProcessorOptions). */
 export interface TriageOptions {
   /**
-   * Refuses a message whose key or value is not valid UTF-8, and leaves out its headers that
-   * are not (default false: bad bytes read as U+FFFD).
+   * Refuses a message whose key, value or a header of the contract is not valid UTF-8, and
+   * leaves out its other headers that are not (default false: bad bytes read as U+FFFD).
    */
   readonly requireUtf8?: boolean;
   /** The value to dead-letter for a message refused (undefined: the original). */

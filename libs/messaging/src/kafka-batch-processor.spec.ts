@@ -151,7 +151,7 @@ describe('the kafkajs eachBatch handler', () => {
     expect(reports).toEqual([0, 2, 0]);
   });
 
-  it('with requireUtf8, dead-letters records whose key or value is not UTF-8, and hands the others over without their headers that are not', async () => {
+  it('with requireUtf8, dead-letters records whose key, value or contract header is not UTF-8, and hands the others over without their other headers that are not', async () => {
     const handed: (string | null)[][] = [];
     const headersOf = new Map<string | null, Record<string, string>>();
     const { eachBatch, sent } = processor({
@@ -170,6 +170,7 @@ describe('the kafkajs eachBatch handler', () => {
     const badKey = { ...record(3, 'k'), key: Buffer.from([0xc3, 0x28]) } as KafkaMessage;
     const badHeader = record(5, 'h', { 'x-h': Buffer.from([0xed, 0xa0, 0x80]) });
     const nul = record(6, 'nul\u0000 is valid UTF-8');
+    const badContractHeader = record(9, 'c', { 'saga-message-id': Buffer.from([0xff]) });
     // A header given more than once: its last value counts, not text here.
     const badRepeated = record(7, 'r', { 'x-r': [Buffer.from('fine'), Buffer.from([0xff])] });
     const goodRepeated = record(8, 'g', { 'x-r': [Buffer.from('fine'), Buffer.from('é')] });
@@ -182,6 +183,7 @@ describe('the kafkajs eachBatch handler', () => {
       nul,
       badRepeated,
       goodRepeated,
+      badContractHeader,
     ]);
 
     await eachBatch(payload);
@@ -199,10 +201,11 @@ describe('the kafkajs eachBatch handler', () => {
       ['2', 'the value is not valid UTF-8'],
       ['3', 'the key is not valid UTF-8'],
       ['4', 'invalid'],
+      ['9', 'header saga-message-id is not valid UTF-8'],
     ]);
     // The bytes are kept as they came.
     expect(sent[0]!.records[0]!.value).toEqual(Buffer.from([0x7b, 0xff, 0x7d]));
-    expect(events).toContain('commit saga.replies/2@9');
+    expect(events).toContain('commit saga.replies/2@10');
 
     const only = processor({
       requireUtf8: true,

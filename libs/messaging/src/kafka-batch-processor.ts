@@ -21,8 +21,9 @@ export interface BatchProcessorOptions {
   /** Most messages per handler call; a fetched batch is cut into chunks of this size. */
   readonly maxBatchSize: number;
   /**
-   * Dead-letters a message whose key or value is not valid UTF-8 without handing it over, and
-   * hands the others over without their headers that are not (default false).
+   * Dead-letters a message whose key, value or a header of the contract is not valid UTF-8
+   * without handing it over, and hands the others over without their other headers that are
+   * not (default false).
    */
   readonly requireUtf8?: boolean;
   /** The value to dead-letter for a message it refuses (ConsumerStartOptions.redactDeadLetter). */

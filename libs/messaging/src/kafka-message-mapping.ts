@@ -17,9 +17,9 @@ type HeaderValue = HeaderPart | HeaderPart[];
 /**
  * Kafka headers as text; a header sent more than once keeps its last value. A header without a
  * value (kafkajs decodes it as null: Java's `new RecordHeader(name, null)`) counts as absent.
- * With `textOnly`, so does one whose value is not valid UTF-8 (a producer's own binary header:
- * one of the contract's so written is then missing, which the contract's checks say); without
- * it, bad bytes read as U+FFFD.
+ * With `textOnly`, so does one whose value is not valid UTF-8 (a producer's own binary header;
+ * a consumer that requires UTF-8 refuses a message with one of the contract's so written, see
+ * invalidUtf8Problem); without it, bad bytes read as U+FFFD.
  */
 export function decodeHeaders(
   headers: IHeaders | undefined,

@@ -43,9 +43,9 @@ export interface KafkaConsumerOptions {
   /** Back-off between retries of a batch whose handler threw (defaults: 100 ms doubling up to 30 s). */
   readonly handlerRetry?: BackoffOptions;
   /**
-   * Dead-letter at once, never handing it to the handler, a message whose key or value is not
-   * valid UTF-8, and hand the others over without their headers that are not (default false:
-   * bad bytes are read as U+FFFD).
+   * Dead-letter at once, never handing it to the handler, a message whose key, value or a header
+   * of the contract (HEADERS) is not valid UTF-8, and hand the others over without their other
+   * headers that are not (default false: bad bytes are read as U+FFFD).
    */
   readonly requireUtf8?: boolean;
   /**

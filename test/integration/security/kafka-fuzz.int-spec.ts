@@ -142,9 +142,9 @@ function hostile(valid: () => Record<string, unknown>, type: string): fc.Arbitra
         value: JSON.stringify(valid()),
         headers: { [name]: Buffer.concat([Buffer.from(type), bytes]) },
       })),
-    // A valid body under a key, or an extra header, that is not UTF-8.
+    // A valid body under a key that is not UTF-8. (An extra header that is not is left out, and
+    // its message taken: poison-messages.int-spec.)
     notUtf8.map((bytes) => ({ value: JSON.stringify(valid()), headers: {}, keySuffix: bytes })),
-    notUtf8.map((bytes) => ({ value: JSON.stringify(valid()), headers: { 'x-fuzz': bytes } })),
     unstorableBodies(valid),
     fc.constant(plain(null)),
     fc.constant(plain('')),
