@@ -287,6 +287,22 @@ describe('compileDefinition', () => {
     expect(problems.every((problem) => problem.message.length > 0)).toBe(true);
   });
 
+  it('takes durations of weeks (a 30-day deadline, a 14-day reply timeout, a day between retries), and refuses one past 10 years', () => {
+    const DAY = 86_400_000;
+    const long = {
+      ...withStep(0, (s) => ({
+        ...s,
+        timeoutMs: 14 * DAY,
+        retry: { initialDelayMs: DAY, maxDelayMs: 7 * DAY },
+      })),
+      deadlineMs: 30 * DAY,
+    };
+    expect(problemsOf(long)).toEqual([]);
+    expect(problemsOf({ ...long, deadlineMs: 3_700 * DAY }).map((p) => p.path)).toEqual([
+      'deadlineMs',
+    ]);
+  });
+
   it('reports every problem of a document at once', () => {
     const document = withStep(0, (s) => ({ ...s, payload: 'nope(', retry: 'slow' }));
     expect(problemsOf(document).map((problem) => problem.path)).toEqual([

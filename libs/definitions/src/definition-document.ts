@@ -17,7 +17,9 @@ const policyName = z
 // A document is stored as jsonb, which refuses U+0000 and lone surrogates: its free text is held
 // to that here, with the field named, before anything is created for it (its topics, its row).
 const commandType = z.string().min(1).max(LIMITS.id).superRefine(refuseUnstorableText);
-const milliseconds = z.int().min(1).max(LIMITS.counter);
+/** The longest duration a document may give (10 years): deadlines of weeks are common. */
+export const MAX_DURATION_MS = 10 * 365 * 86_400_000;
+const milliseconds = z.int().min(1).max(MAX_DURATION_MS);
 
 const expression = z
   .string()
@@ -50,9 +52,9 @@ export const retryPolicySchema = z
       .describe(
         'Attempts in all (default 3). Leave it out on a retriable step: it retries without limit.',
       ),
-    initialDelayMs: z.int().min(0).max(LIMITS.counter).optional(),
+    initialDelayMs: z.int().min(0).max(MAX_DURATION_MS).optional(),
     backoffFactor: z.number().min(1).max(100).optional(),
-    maxDelayMs: z.int().min(0).max(LIMITS.counter).optional(),
+    maxDelayMs: z.int().min(0).max(MAX_DURATION_MS).optional(),
     jitter: z.enum(['full', 'equal', 'none']).optional(),
     nonRetryableErrorCodes: z.array(commandType).max(100).optional(),
   })
