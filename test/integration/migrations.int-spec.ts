@@ -48,6 +48,7 @@ describe('the coordinator schema migrations on the real Postgres', () => {
       'HeldCommandsSagaIndex1765700000000',
       'OutboxSetAsideRetries1765700000001',
       'OutboxFirstFailedAt1765710000000',
+      'BreakerLogRetention1765720000000',
     ]);
     expect(await dataSource.showMigrations()).toBe(false);
     const tables = await dataSource.query<{ table_name: string }[]>(

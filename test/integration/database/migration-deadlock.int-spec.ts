@@ -70,6 +70,7 @@ describe('migrations that deadlock with a decision', () => {
       'HeldCommandsSagaIndex1765700000000',
       'OutboxSetAsideRetries1765700000001',
       'OutboxFirstFailedAt1765710000000',
+      'BreakerLogRetention1765720000000',
     ]);
   });
 });

@@ -237,6 +237,30 @@ describe('retention on the real Kafka and Postgres', () => {
     expect(left.map((row) => row.status)).toEqual(['done', 'running']);
   });
 
+  it('deletes the breakers’ log lines older than the saga period, and keeps the others append-only', async () => {
+    const db = environment.db;
+    const line = (at: string) =>
+      db.query(
+        `INSERT INTO participant_breaker_log (participant, at, from_state, to_state, instance, detail)
+         VALUES ('ledger', ${at}, 'closed', 'open', 'i-1', 'errors')`,
+      );
+    await line(`now() - interval '2 hours'`);
+    await line(`now() - interval '2 hours'`);
+    await line('now()');
+
+    const deleted = await runtime.retention.runOnce();
+
+    expect(deleted).toMatchObject({ breakerLog: 2 });
+    // Only these lines: the coordinator's own breakers may write theirs meanwhile.
+    const [left] = await db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM participant_breaker_log WHERE participant = 'ledger'`,
+    );
+    expect(left!.n).toBe(1);
+    await expect(
+      db.query(`DELETE FROM participant_breaker_log WHERE participant = 'ledger'`),
+    ).rejects.toThrow(/append-only/);
+  });
+
   describe("the participants' idempotency records", () => {
     const schema = uniqueName('it_participant_retention');
     let db: Database;

@@ -18,7 +18,8 @@ const seconds = (ms: number) => ms / 1000;
  * step rows of earlier versions by cascade; their audit lines, by partition (see
  * audit-partitions.ts) or, outside a period's partition, row by row, which the audit's trigger
  * allows only for sagas that no longer exist; their unsent outbox rows), dead letters, sent
- * outbox rows and ended bulk operations, each by age. Stuck and live sagas are never touched.
+ * outbox rows, ended bulk operations and the breakers' log, each by age. Stuck and live sagas
+ * are never touched.
  */
 export function coordinatorPurgeTasks(
   periods: RetentionPeriods,
@@ -71,7 +72,26 @@ export function coordinatorPurgeTasks(
     },
     // After the sagas: the lines of those it deleted are not carried.
     { ...auditPeriods.dropped, lockKey: 6 },
+    // The breakers' changes of state, kept as long as the sagas' audit. Append-only: its
+    // trigger lets a DELETE through only in a retention transaction.
+    {
+      ...withRetentionOn(
+        expireByAge('breakerLog', 'participant_breaker_log', 'id', 'at', periods.sagaMs),
+      ),
+      lockKey: 7,
+    },
   ];
+}
+
+/** `task`, its deletes run with `saga.retention` on: an append-only table's trigger allows them. */
+function withRetentionOn(task: PurgeTask): PurgeTask {
+  return {
+    ...task,
+    deleteBatch: async (sql, limit) => {
+      await sql.query(`SET LOCAL saga.retention = 'on'`);
+      return task.deleteBatch(sql, limit);
+    },
+  };
 }
 
 /**

@@ -17,6 +17,7 @@ import { AuditPartitions1765600000000 } from './1765600000000-audit-partitions.j
 import { HeldCommandsSagaIndex1765700000000 } from './1765700000000-held-commands-saga-index.js';
 import { OutboxSetAsideRetries1765700000001 } from './1765700000001-outbox-set-aside-retries.js';
 import { OutboxFirstFailedAt1765710000000 } from './1765710000000-outbox-first-failed-at.js';
+import { BreakerLogRetention1765720000000 } from './1765720000000-breaker-log-retention.js';
 
 /** Every migration of the coordinator's schema, oldest first (listed, not globbed: ESM-safe). */
 export const coordinatorMigrations = [
@@ -39,4 +40,5 @@ export const coordinatorMigrations = [
   HeldCommandsSagaIndex1765700000000,
   OutboxSetAsideRetries1765700000001,
   OutboxFirstFailedAt1765710000000,
+  BreakerLogRetention1765720000000,
 ];
