@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { jest } from '@jest/globals';
 import type { Admin, Kafka } from 'kafkajs';
 import { KafkaTopicAdministrator } from './kafka-topic-administrator.js';
-import { kafkajsProtocolError } from './kafkajs-cluster.fixture.js';
+import { kafkajsProtocolError, quiet } from './kafkajs-cluster.fixture.js';
 import type { TransportLogger } from './transport-logger.js';
 
 const require = createRequire(import.meta.url);
@@ -15,13 +15,6 @@ const { KafkaJSAggregateError, KafkaJSConnectionError, KafkaJSCreateTopicError }
     'KafkaJSAggregateError' | 'KafkaJSConnectionError' | 'KafkaJSCreateTopicError',
     ErrorClass
   >;
-const quiet = {
-  namespace: () => quiet,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-};
 
 const TOPIC_AUTHORIZATION_FAILED = 29;
 const CLUSTER_AUTHORIZATION_FAILED = 31;

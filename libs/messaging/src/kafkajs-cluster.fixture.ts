@@ -22,7 +22,8 @@ const require = createRequire(import.meta.url);
 const createProducer = require('kafkajs/src/producer/index.js') as (
   options: Record<string, unknown>,
 ) => Producer;
-const quiet = {
+/** A kafkajs logger that says nothing, for kafkajs's own producer and admin over a fake. */
+export const quiet = {
   namespace: () => quiet,
   debug: () => undefined,
   info: () => undefined,

@@ -12,32 +12,6 @@ import {
 
 const WANTED = ['payment.commands.dlq', 'saga.replies.dlq', 'saga.start.dlq'];
 
-/**
- * A transport whose consumers join only when the test says, and whose broker has the topics of
- * `existing`; `consumers` lists what was made, in order.
- */
-function scriptedTransport(existing: Set<string>) {
-  const consumers: { topics: string[]; member: boolean; stopped: boolean }[] = [];
-  const administrator = {
-    missingTopics: async (topics: readonly string[]) => topics.filter((t) => !existing.has(t)),
-  } as TopicAdministrator;
-  const transport = {
-    administrator,
-    createConsumer: (): MessageConsumer => {
-      const made = { topics: [] as string[], member: false, stopped: false };
-      consumers.push(made);
-      return {
-        start: async (options) => void (made.topics = [...options.topics]),
-        pause: () => undefined,
-        resume: () => undefined,
-        isMember: () => made.member && !made.stopped,
-        stop: async () => void (made.stopped = true),
-      };
-    },
-  } as unknown as MessageTransport;
-  return { transport, consumers };
-}
-
 /** What the broker refuses the coordinator: reading the topics of `topics`, or its group. */
 interface AccessRules {
   readonly topics: Set<string>;
@@ -45,20 +19,27 @@ interface AccessRules {
 }
 
 /**
- * A transport over a broker with access rules and every topic: a consumer joins at its start,
- * unless it may not use its group, or reads a topic it may not read (it joins, then crashes at
- * its first fetch); then it tells the refusal, as the Kafka adapter does, and stays out.
+ * A fake transport; `consumers` lists what it made, in order. With `existing`, its broker has
+ * those topics and its consumers join only when the test says. With `rules`, it has every topic
+ * and access rules: a consumer joins at its start, unless it may not use its group, or reads a
+ * topic it may not read (it joins, then crashes at its first fetch); then it tells the refusal,
+ * as the Kafka adapter does, and stays out.
  */
-function refusingTransport(rules: AccessRules) {
+function fakeTransport({ existing, rules }: { existing?: Set<string>; rules?: AccessRules }) {
   const consumers: { topics: string[]; member: boolean; stopped: boolean }[] = [];
+  const administrator = {
+    missingTopics: async (topics: readonly string[]) =>
+      existing === undefined ? [] : topics.filter((t) => !existing.has(t)),
+  } as TopicAdministrator;
   const transport = {
-    administrator: { missingTopics: async () => [] } as unknown as TopicAdministrator,
+    administrator,
     createConsumer: (): MessageConsumer => {
       const made = { topics: [] as string[], member: false, stopped: false };
       consumers.push(made);
       return {
         start: async (options) => {
           made.topics = [...options.topics];
+          if (rules === undefined) return;
           const refusal: AccessRefusal | undefined = rules.group
             ? { scope: 'group', errorType: 'GROUP_AUTHORIZATION_FAILED' }
             : made.topics.some((topic) => rules.topics.has(topic))
@@ -109,7 +90,7 @@ describe('the dead-letter index consumer', () => {
   }
 
   it('warns once while it stays out of its group, restarts nothing, and says once when it is back', async () => {
-    const { transport, consumers } = scriptedTransport(new Set(WANTED));
+    const { transport, consumers } = fakeTransport({ existing: new Set(WANTED) });
     index = indexOn(transport);
     index.start();
     for (let look = 0; look < 5; look++) await index.recheck();
@@ -127,7 +108,7 @@ describe('the dead-letter index consumer', () => {
 
   it('reads the topics left after one is deleted, warns once, and reads it again once it is back', async () => {
     const existing = new Set(WANTED);
-    const { transport, consumers } = scriptedTransport(existing);
+    const { transport, consumers } = fakeTransport({ existing });
     index = indexOn(transport);
     index.start();
     await index.recheck();
@@ -189,7 +170,7 @@ describe('the dead-letter index consumer', () => {
 
     it('finds the topic it may not read, leaves it out with one warning, reads the others, and tries it again after a pause', async () => {
       const rules: AccessRules = { topics: new Set(['saga.replies.dlq']), group: false };
-      const { transport, consumers } = refusingTransport(rules);
+      const { transport, consumers } = fakeTransport({ rules });
       index = refusedIndexOn(transport);
       const metrics = new Metrics({ defaultMetrics: false });
       registerDeadLetterIndexMetrics(metrics.registry, () => index!.status());
@@ -236,7 +217,7 @@ describe('the dead-letter index consumer', () => {
 
     it('runs no consumer while its group is refused, warns once, and tries again after a pause', async () => {
       const rules: AccessRules = { topics: new Set(), group: true };
-      const { transport, consumers } = refusingTransport(rules);
+      const { transport, consumers } = fakeTransport({ rules });
       index = refusedIndexOn(transport);
       index.start();
       await look(5);
@@ -259,7 +240,7 @@ describe('the dead-letter index consumer', () => {
 
   it('runs no consumer while none of its topics exists, and asks nothing once all are read', async () => {
     const existing = new Set<string>();
-    const { transport, consumers } = scriptedTransport(existing);
+    const { transport, consumers } = fakeTransport({ existing });
     const asked = jest.spyOn(transport.administrator, 'missingTopics');
     index = indexOn(transport);
     index.start();
