@@ -3,7 +3,7 @@ import { describeError } from '#errors';
 import type { IncomingMessage } from '#saga-core';
 import type { DeadLetterChoice } from './dead-letter.js';
 import { toIncomingMessage } from './kafka-message-mapping.js';
-import { invalidUtf8Problem } from './utf8-check.js';
+import { contractHeaderProblem, invalidUtf8Problem } from './utf8-check.js';
 
 /** What a consumer refuses itself (see BatchProcessorOptions). */
 export interface TriageOptions {
@@ -41,8 +41,10 @@ export function triageChunk(
     let reason: string | undefined;
     let incoming: IncomingMessage;
     try {
-      reason = options.requireUtf8 ? invalidUtf8Problem(message) : undefined;
-      incoming = toIncomingMessage(topic, message, options.requireUtf8);
+      let headerProblem: string | undefined;
+      const notText = (name: string) => void (headerProblem ??= contractHeaderProblem(name));
+      incoming = toIncomingMessage(topic, message, options.requireUtf8 ? notText : undefined);
+      reason = options.requireUtf8 ? (invalidUtf8Problem(message) ?? headerProblem) : undefined;
     } catch (error) {
       // Unread, it cannot be redacted either: where values are redacted, it goes without one.
       const value = redact === undefined ? {} : { value: null };

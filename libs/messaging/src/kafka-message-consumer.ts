@@ -10,6 +10,7 @@ import {
 } from './kafka-transport-options.js';
 import { abortableDelay, backoffDelayMs } from './retry-backoff.js';
 import { assertTopicName } from './topic-specs.js';
+import { kafkaErrorCode } from './send-refusal.js';
 import { type TransportLogger } from './transport-logger.js';
 import { describeError } from '#errors';
 import type { AccessRefusal, ConsumerStartOptions, MessageConsumer } from '#saga-core';
@@ -51,6 +52,7 @@ const ACCESS_REFUSALS: ReadonlyMap<string, AccessRefusal['scope']> = new Map([
   ['TOPIC_AUTHORIZATION_FAILED', 'topic'],
   ['GROUP_AUTHORIZATION_FAILED', 'group'],
 ]);
+const ACCESS_REFUSAL_CODES: ReadonlySet<string> = new Set(ACCESS_REFUSALS.keys());
 
 /**
  * The kafkajs adapter of MessageConsumer: one kafkajs consumer at a time in one group,
@@ -318,14 +320,9 @@ export class KafkaMessageConsumer implements MessageConsumer {
 }
 
 /** The access refusal a crash's error is (a kafkajs error, or one of its causes), if any. */
-function accessRefusalOf(error: unknown, depth = 0): AccessRefusal | undefined {
-  if (typeof error !== 'object' || error === null || depth > 5) return undefined;
-  const { type, cause, originalError } = error as {
-    type?: unknown;
-    cause?: unknown;
-    originalError?: unknown;
-  };
-  const scope = typeof type === 'string' ? ACCESS_REFUSALS.get(type) : undefined;
-  if (scope !== undefined) return { scope, errorType: type as string };
-  return accessRefusalOf(cause, depth + 1) ?? accessRefusalOf(originalError, depth + 1);
+function accessRefusalOf(error: unknown): AccessRefusal | undefined {
+  const errorType = kafkaErrorCode(error, ACCESS_REFUSAL_CODES);
+  return errorType === undefined
+    ? undefined
+    : { scope: ACCESS_REFUSALS.get(errorType)!, errorType };
 }

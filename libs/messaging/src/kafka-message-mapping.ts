@@ -17,21 +17,30 @@ type HeaderValue = HeaderPart | HeaderPart[];
 /**
  * Kafka headers as text; a header sent more than once keeps its last value. A header without a
  * value (kafkajs decodes it as null: Java's `new RecordHeader(name, null)`) counts as absent.
- * With `textOnly`, so does one whose value is not valid UTF-8 (a producer's own binary header;
- * a consumer that requires UTF-8 refuses a message with one of the contract's so written, see
- * invalidUtf8Problem); without it, bad bytes read as U+FFFD.
+ * With `notText`, so does one with a value that is not valid UTF-8 (a producer's own binary
+ * header), whose name it is told; without it, bad bytes read as U+FFFD.
  */
 export function decodeHeaders(
   headers: IHeaders | undefined,
-  textOnly = false,
+  notText?: (name: string) => void,
 ): Record<string, string> {
   const decoded: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers ?? {})) {
     const last = lastValue(value);
-    if (last === undefined || (textOnly && Buffer.isBuffer(last) && !isUtf8(last))) continue;
+    if (last === undefined) continue;
+    if (notText !== undefined && !isText(value)) {
+      notText(name);
+      continue;
+    }
     decoded[name] = text(last);
   }
   return decoded;
+}
+
+/** Whether every value of a header is text (a string, or bytes that are valid UTF-8). */
+function isText(value: HeaderValue): boolean {
+  if (!Array.isArray(value)) return !Buffer.isBuffer(value) || isUtf8(value);
+  return value.every((part) => !Buffer.isBuffer(part) || isUtf8(part));
 }
 
 /** The last value of a header that has one, or undefined. */
@@ -46,17 +55,17 @@ function lastValue(value: HeaderValue): Buffer | string | undefined {
 
 /**
  * A consumed Kafka record as the port's IncomingMessage (no partition, no offset); with
- * `textOnly`, without its headers that are not valid UTF-8 (see decodeHeaders).
+ * `notText`, without its headers that are not valid UTF-8 (see decodeHeaders).
  */
 export function toIncomingMessage(
   topic: string,
   message: KafkaMessage,
-  textOnly = false,
+  notText?: (name: string) => void,
 ): IncomingMessage {
   return {
     topic,
     key: message.key === null ? null : text(message.key),
-    headers: decodeHeaders(message.headers, textOnly),
+    headers: decodeHeaders(message.headers, notText),
     value: message.value === null ? null : text(message.value),
   };
 }

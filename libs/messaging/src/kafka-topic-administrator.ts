@@ -1,5 +1,6 @@
 import type { Admin, Kafka } from 'kafkajs';
 import { normaliseTopicSpecs } from './topic-specs.js';
+import { kafkaErrorCode } from './send-refusal.js';
 import type { TransportLogger } from './transport-logger.js';
 import type {
   EnsureTopicsReport,
@@ -8,6 +9,9 @@ import type {
   UnderPartitionedTopic,
   UnverifiedTopic,
 } from '#saga-core';
+
+/** The broker's answer to a Metadata that means: this client may not describe that topic. */
+const HIDDEN: ReadonlySet<string> = new Set(['TOPIC_AUTHORIZATION_FAILED']);
 
 /** The broker's answers to a CreateTopics that mean: this client may not create that topic. */
 const CREATE_REFUSALS: ReadonlySet<string> = new Set([
@@ -206,15 +210,8 @@ async function lookUp(
     await admin.fetchTopicMetadata({ topics: [topic] });
     return 'seen';
   } catch (error) {
-    return kafkaErrorType(error) === 'TOPIC_AUTHORIZATION_FAILED' ? 'hidden' : { error };
+    return kafkaErrorCode(error, HIDDEN) === undefined ? { error } : 'hidden';
   }
-}
-
-/** The broker's error type (e.g. TOPIC_AUTHORIZATION_FAILED) of a kafkajs error or its causes. */
-function kafkaErrorType(error: unknown, depth = 0): string | undefined {
-  if (typeof error !== 'object' || error === null || depth > 5) return undefined;
-  const { type, cause } = error as { type?: unknown; cause?: unknown };
-  return typeof type === 'string' ? type : kafkaErrorType(cause, depth + 1);
 }
 
 /** Polls topic metadata until every partition of `topics` has a leader (at most `timeoutMs`). */

@@ -18,11 +18,22 @@ const TOO_LARGE_CODES: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * The broker's code when a publish failed because a message can never be sent (kafkajs
- * protocol errors, looked for through `cause`, `originalError` and aggregated `errors`);
- * undefined for a transient failure (broker down, timeout, leader moving), which is retried.
+ * The broker's code when a publish failed because a message can never be sent; undefined for a
+ * transient failure (broker down, timeout, leader moving), which is retried.
  */
-export function neverSendableCode(error: unknown, depth = 0): string | undefined {
+export function neverSendableCode(error: unknown): string | undefined {
+  return kafkaErrorCode(error, NEVER_SENDABLE_CODES);
+}
+
+/**
+ * The first broker error code of `codes` that a failure carries (kafkajs protocol errors,
+ * looked for through `cause`, `originalError` and aggregated `errors`), else undefined.
+ */
+export function kafkaErrorCode(
+  error: unknown,
+  codes: ReadonlySet<string>,
+  depth = 0,
+): string | undefined {
   if (typeof error !== 'object' || error === null || depth > 5) return undefined;
   const { type, cause, originalError, errors } = error as {
     type?: unknown;
@@ -30,9 +41,9 @@ export function neverSendableCode(error: unknown, depth = 0): string | undefined
     originalError?: unknown;
     errors?: unknown;
   };
-  if (typeof type === 'string' && NEVER_SENDABLE_CODES.has(type)) return type;
+  if (typeof type === 'string' && codes.has(type)) return type;
   for (const inner of [cause, originalError, ...(Array.isArray(errors) ? errors : [])]) {
-    const code = neverSendableCode(inner, depth + 1);
+    const code = kafkaErrorCode(inner, codes, depth + 1);
     if (code !== undefined) return code;
   }
   return undefined;

@@ -2,24 +2,22 @@ import { isUtf8 } from 'node:buffer';
 import type { KafkaMessage } from 'kafkajs';
 import { HEADERS } from '#contracts';
 
-const CONTRACT_HEADERS: readonly string[] = Object.values(HEADERS);
+const CONTRACT_HEADERS: ReadonlySet<string> = new Set(Object.values(HEADERS));
 
 /**
- * Why a consumed record is not text (its key, its value or one of the contract's headers is not
- * valid UTF-8), or undefined. Another header that is not text is left out (see decodeHeaders):
- * a producer's own binary header costs no message.
+ * Why a consumed record is not text (its key or its value is not valid UTF-8), or undefined.
+ * Its headers are judged as they are decoded (decodeHeaders): see contractHeaderProblem.
  */
 export function invalidUtf8Problem(message: KafkaMessage): string | undefined {
   if (message.key !== null && !isUtf8(message.key)) return 'the key is not valid UTF-8';
   if (message.value !== null && !isUtf8(message.value)) return 'the value is not valid UTF-8';
-  const headers = message.headers;
-  if (headers === undefined) return undefined;
-  for (const name of CONTRACT_HEADERS) {
-    const header = headers[name];
-    const text = Array.isArray(header) ? header.every(isText) : isText(header);
-    if (!text) return `header ${name} is not valid UTF-8`;
-  }
   return undefined;
 }
 
-const isText = (value: unknown): boolean => !Buffer.isBuffer(value) || isUtf8(value);
+/**
+ * Why a record is refused for a header `name` that is not valid UTF-8: one of the contract's
+ * makes it corrupt; undefined for another (a producer's own binary header), which is left out.
+ */
+export function contractHeaderProblem(name: string): string | undefined {
+  return CONTRACT_HEADERS.has(name) ? `header ${name} is not valid UTF-8` : undefined;
+}

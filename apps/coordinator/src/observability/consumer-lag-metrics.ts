@@ -1,5 +1,4 @@
 import { Gauge, type Registry } from 'prom-client';
-import { KafkaLagReader, type KafkaClientSecurity } from '#messaging';
 import { sharedScrapeRead } from './scrape-bound.js';
 
 /** A consumer group and the topic it reads. */
@@ -17,24 +16,11 @@ export interface LagReader {
 /**
  * Registers `saga_consumer_lag`: per group and topic, the messages on the broker not yet
  * committed by the group (summed over partitions; a partition the group never committed counts
- * from its oldest retained message). Read through a Kafka admin client that is connected on
- * first use; concurrent scrapes share one read of them all and reuse it for
+ * from its oldest retained message), read through `reader` (KafkaLagReader: an admin client
+ * connected on first use). Concurrent scrapes share one read of them all and reuse it for
  * SCRAPE_READ_REUSE_MS (scrape-bound.ts); a scrape that cannot read them all keeps the last
  * figures.
- * Returns a function that disconnects the admin client.
  */
-export function registerConsumerLagMetrics(
-  registry: Registry,
-  brokers: readonly string[],
-  consumed: () => readonly ConsumedTopic[],
-  security: KafkaClientSecurity = {},
-): () => Promise<void> {
-  const reader = new KafkaLagReader(brokers, security);
-  registerConsumerLagGauge(registry, reader, consumed);
-  return () => reader.close();
-}
-
-/** Registers `saga_consumer_lag` read through `reader` (see registerConsumerLagMetrics). */
 export function registerConsumerLagGauge(
   registry: Registry,
   reader: LagReader,

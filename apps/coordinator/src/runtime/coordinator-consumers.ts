@@ -70,7 +70,7 @@ export interface CoordinatorConsumersParts {
    * Where the reply group stands on its topic, read to hold reply timeouts until the replies
    * from before this start are handled (ReplyCatchUp); absent, they are never held for that.
    */
-  readonly replyPositions?: GroupPositions & { close(): Promise<void> };
+  readonly replyPositions?: GroupPositions;
 }
 
 /**
@@ -213,7 +213,6 @@ export class CoordinatorConsumers {
       this.deadLetterIndex.stop(),
       ...this.consumers.splice(0).map((consumer) => consumer.stop()),
     ]);
-    await this.parts.replyPositions?.close();
   }
 
   /** Starts: every partition at once, merged, each with its share of the start chunk. */

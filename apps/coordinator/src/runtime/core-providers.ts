@@ -364,6 +364,17 @@ export function coreProviders(inputs: CoreInputs): Provider[] {
       },
     },
     {
+      // Where the consumer groups stand (one admin client: the lag gauge and the replies' catch-up),
+      // on the configured Kafka only: not with a transport handed in (the in-process broker keeps
+      // nothing across starts). RuntimeGauges closes it.
+      provide: KafkaLagReader,
+      inject: [COORDINATOR_CONFIG],
+      useFactory: (config: CoordinatorConfig) =>
+        inputs.transport === undefined && config.kafkaBrokers
+          ? new KafkaLagReader(config.kafkaBrokers, kafkaSecurityOptions(config.security.kafka))
+          : null,
+    },
+    {
       provide: CoordinatorConsumers,
       inject: [
         COORDINATOR_CONFIG,
@@ -377,6 +388,7 @@ export function coreProviders(inputs: CoreInputs): Provider[] {
         Database,
         DEAD_LETTER_SEALER,
         Metrics,
+        KafkaLagReader,
       ],
       useFactory: (
         config: CoordinatorConfig,
@@ -390,6 +402,7 @@ export function coreProviders(inputs: CoreInputs): Provider[] {
         database: Database,
         deadLetterSealer: DeadLetterSealer,
         metrics: Metrics,
+        lagReader: KafkaLagReader | null,
       ) =>
         new CoordinatorConsumers({
           config,
@@ -403,15 +416,7 @@ export function coreProviders(inputs: CoreInputs): Provider[] {
           database,
           deadLetterSealer,
           metrics,
-          // Not with a transport handed in (the in-process broker keeps nothing across starts).
-          ...(inputs.transport === undefined &&
-            config.kafkaBrokers && {
-              replyPositions: new KafkaLagReader(
-                config.kafkaBrokers,
-                kafkaSecurityOptions(config.security.kafka),
-                'saga-coordinator-catch-up',
-              ),
-            }),
+          ...(lagReader !== null && { replyPositions: lagReader }),
         }),
     },
     {
@@ -426,6 +431,7 @@ export function coreProviders(inputs: CoreInputs): Provider[] {
         SagaDecisions,
         SAGA_REGISTRY,
         CoordinatorConsumers,
+        KafkaLagReader,
       ],
       useFactory: (
         config: CoordinatorConfig,
@@ -437,6 +443,7 @@ export function coreProviders(inputs: CoreInputs): Provider[] {
         decisions: SagaDecisions,
         registry: SagaRegistry,
         consumers: CoordinatorConsumers,
+        lagReader: KafkaLagReader | null,
       ) =>
         new RuntimeGauges(
           config,
@@ -450,7 +457,7 @@ export function coreProviders(inputs: CoreInputs): Provider[] {
             sagas: registry,
             consumers,
           },
-          { consumerLag: inputs.transport === undefined },
+          lagReader ?? undefined,
         ),
     },
     {

@@ -1,7 +1,7 @@
 import { jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import type { MessageTransport } from '#messaging';
-import type { AccessRefusal, MessageConsumer, TopicAdministrator } from '#saga-core';
+import type { AccessRefusal, Clock, MessageConsumer, TopicAdministrator } from '#saga-core';
 import { Metrics } from '../observability/metrics.js';
 import { registerDeadLetterIndexMetrics } from '../observability/dead-letter-index-metrics.js';
 import {
@@ -79,13 +79,14 @@ describe('the dead-letter index consumer', () => {
     jest.restoreAllMocks();
   });
 
-  function indexOn(transport: MessageTransport): DeadLetterIndexConsumer {
+  function indexOn(transport: MessageTransport, clock?: Clock): DeadLetterIndexConsumer {
     return new DeadLetterIndexConsumer({
       transport,
       groupId: 'saga-coordinator.dead-letters',
       wantedTopics: () => WANTED,
       handleBatch: async () => ({ deadLetters: [] }),
       recheckMs: 3_600_000, // the test looks itself
+      ...(clock && { clock }),
     });
   }
 
@@ -152,17 +153,6 @@ describe('the dead-letter index consumer', () => {
     let nowMs = 0;
     const clock = { now: () => nowMs };
 
-    function refusedIndexOn(transport: MessageTransport): DeadLetterIndexConsumer {
-      return new DeadLetterIndexConsumer({
-        transport,
-        groupId: 'saga-coordinator.dead-letters',
-        wantedTopics: () => WANTED,
-        handleBatch: async () => ({ deadLetters: [] }),
-        recheckMs: 3_600_000, // the test looks itself
-        clock,
-      });
-    }
-
     /** Looks `times` times, as the rounds would, each after the refusals told before it. */
     async function look(times: number): Promise<void> {
       for (let round = 0; round < times; round++) await index!.recheck();
@@ -171,7 +161,7 @@ describe('the dead-letter index consumer', () => {
     it('finds the topic it may not read, leaves it out with one warning, reads the others, and tries it again after a pause', async () => {
       const rules: AccessRules = { topics: new Set(['saga.replies.dlq']), group: false };
       const { transport, consumers } = fakeTransport({ rules });
-      index = refusedIndexOn(transport);
+      index = indexOn(transport, clock);
       const metrics = new Metrics({ defaultMetrics: false });
       registerDeadLetterIndexMetrics(metrics.registry, () => index!.status());
       index.start();
@@ -218,7 +208,7 @@ describe('the dead-letter index consumer', () => {
     it('runs no consumer while its group is refused, warns once, and tries again after a pause', async () => {
       const rules: AccessRules = { topics: new Set(), group: true };
       const { transport, consumers } = fakeTransport({ rules });
-      index = refusedIndexOn(transport);
+      index = indexOn(transport, clock);
       index.start();
       await look(5);
 

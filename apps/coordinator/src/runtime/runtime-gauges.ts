@@ -1,8 +1,8 @@
 import type { SagaRegistry } from '#saga-core';
 import type { Database } from '#postgres';
 import type { CoordinatorConfig } from '../config/coordinator-config.js';
-import { kafkaSecurityOptions } from '#messaging';
-import { registerConsumerLagMetrics } from '../observability/consumer-lag-metrics.js';
+import type { KafkaLagReader } from '#messaging';
+import { registerConsumerLagGauge } from '../observability/consumer-lag-metrics.js';
 import { registerDatabaseMetrics } from '../observability/database-metrics.js';
 import { registerDeadLetterIndexMetrics } from '../observability/dead-letter-index-metrics.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -32,14 +32,15 @@ export interface GaugeSources {
  * lag, whose admin client `close` disconnects.
  */
 export class RuntimeGauges {
-  private readonly closeLag: () => Promise<void> = async () => undefined;
-
-  /** `consumerLag: false` on a transport given from outside (tests), not the configured Kafka. */
+  /**
+   * `lagReader`: on the configured Kafka (not on a transport given from outside), what the lag
+   * is read through; closed by `close`.
+   */
   constructor(
     config: CoordinatorConfig,
     metrics: Metrics,
     sources: GaugeSources,
-    options: { consumerLag: boolean },
+    private readonly lagReader?: KafkaLagReader,
   ) {
     registerDatabaseMetrics(metrics.registry, sources.database);
     registerResilienceMetrics(metrics.registry, {
@@ -49,17 +50,12 @@ export class RuntimeGauges {
     registerDeadLetterIndexMetrics(metrics.registry, () =>
       sources.consumers.deadLetterIndexStatus(),
     );
-    if (config.kafkaBrokers && options.consumerLag) {
-      this.closeLag = registerConsumerLagMetrics(
-        metrics.registry,
-        config.kafkaBrokers,
-        () => sources.consumers.joinedTopics(),
-        kafkaSecurityOptions(config.security.kafka),
-      );
+    if (lagReader !== undefined) {
+      registerConsumerLagGauge(metrics.registry, lagReader, () => sources.consumers.joinedTopics());
     }
   }
 
   async close(): Promise<void> {
-    await this.closeLag();
+    await this.lagReader?.close();
   }
 }
