@@ -15,17 +15,26 @@ export function failFirstJoinOfEachGroup(): {
     const consumer = kafka.consumer(config);
     if (failed.includes(config.groupId)) return consumer;
     failed.push(config.groupId);
-    return {
-      ...consumer,
-      run: async () => {
-        throw new KafkaJSProtocolError(
-          Object.assign(new Error("The coordinator is loading and hence can't process requests"), {
-            type: 'COORDINATOR_LOAD_IN_PROGRESS',
-            code: 14,
-          }),
-        );
-      },
-    };
+    return failingJoin(consumer);
   };
   return { factory, failed };
+}
+
+/** A kafkajs consumer factory whose every consumer fails its join: none ever becomes a member. */
+export const neverJoining: KafkaConsumerFactory = (kafka, config) =>
+  failingJoin(kafka.consumer(config));
+
+/** `consumer`, its run failing the way a fresh broker fails a join (retriable). */
+function failingJoin(consumer: Consumer): Consumer {
+  return {
+    ...consumer,
+    run: async () => {
+      throw new KafkaJSProtocolError(
+        Object.assign(new Error("The coordinator is loading and hence can't process requests"), {
+          type: 'COORDINATOR_LOAD_IN_PROGRESS',
+          code: 14,
+        }),
+      );
+    },
+  };
 }

@@ -1,7 +1,10 @@
 // A consumer whose first join fails (a fresh broker answers "The coordinator is loading")
 // restarts until it joins: the coordinator becomes ready, its timers start, and sagas run, on
 // the real Kafka and Postgres, the failure injected through the transport's consumer factory.
+import { jest } from '@jest/globals';
 import { KafkaTransport, silentTransportLogger } from '#messaging';
+import { BulkOperationWorker } from '../../../apps/coordinator/src/bulk-operations/bulk-operation-worker.js';
+import { TimerPoller } from '../../../apps/coordinator/src/timers/timer-poller.js';
 import type { CoordinatorRuntime } from '../../../apps/coordinator/src/runtime/coordinator-runtime.js';
 import { createCoordinatorRuntime } from '../../../apps/coordinator/src/runtime/coordinator-core.module.js';
 import {
@@ -18,7 +21,7 @@ import {
   waitForSagas,
   type CoordinatorEnvironment,
 } from '../../support/coordinator-fixture.js';
-import { failFirstJoinOfEachGroup } from '../../support/first-join-failures.js';
+import { failFirstJoinOfEachGroup, neverJoining } from '../../support/first-join-failures.js';
 import { waitForAudit } from '../../support/saga-records.js';
 import { kafkaBrokers } from '../../support/services.js';
 import { waitFor } from '../../support/wait-for.js';
@@ -110,5 +113,32 @@ describe('consumers whose first join fails', () => {
       input: orderInput('o-answered'),
     });
     await waitForSagas(environment.db, [answered.sagaId], ['completed']);
+  });
+
+  it('stopped before they ever join: neither the timers nor the bulk worker start', async () => {
+    // Every join fails, as on a broker still loading: the consumers never become members.
+    const transport = new KafkaTransport(
+      { brokers: kafkaBrokers(), clientId: 'it-never-joins', retry: { initialRetryTimeMs: 100 } },
+      { logger: silentTransportLogger, consumerFactory: neverJoining },
+    );
+    const timersStarted = jest.spyOn(TimerPoller.prototype, 'start');
+    const bulkStarted = jest.spyOn(BulkOperationWorker.prototype, 'start');
+    try {
+      const stopped = await createCoordinatorRuntime({
+        config: environment.config(),
+        registry: createSampleSagaRegistry(),
+        transport,
+      });
+      await stopped.start({ waitForConsumers: false });
+      expect(stopped.consumerProblem()).toBe('joining their groups');
+      await stopped.stop();
+      await stopped.consuming;
+
+      expect(timersStarted).not.toHaveBeenCalled();
+      expect(bulkStarted).not.toHaveBeenCalled();
+    } finally {
+      timersStarted.mockRestore();
+      bulkStarted.mockRestore();
+    }
   });
 });

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { Logger } from '@nestjs/common';
 import { describeError } from '#errors';
 import { isDatabaseUnavailable, type SqlRunner } from '#postgres';
@@ -20,6 +21,11 @@ export interface BulkOperationWorkerOptions {
   readonly pollIntervalMs?: number;
   /** The most sagas it acts on per second (default 500; 0: as fast as chunks commit). */
   readonly maxRate?: number;
+  /**
+   * A monotonic clock in ms, which the pacing is on (default performance.now): a wall clock
+   * stepped back (NTP) would stall the operation by the size of the step.
+   */
+  readonly monotonicNow?: () => number;
 }
 
 /** The database as the worker needs it besides the decisions: reads, and a transaction. */
@@ -54,7 +60,10 @@ export class BulkOperationWorker {
   private readonly pollIntervalMs: number;
   private readonly maxRate: number;
   private readonly pause = new InterruptibleSleep();
+  private readonly monotonicNow: () => number;
   private running = false;
+  /** Once stopped, it never starts again (a start that comes late, after a stop, is ignored). */
+  private stopped = false;
   private idle = true;
   private loop: Promise<void> | undefined;
 
@@ -66,10 +75,11 @@ export class BulkOperationWorker {
     this.chunkSize = options.chunkSize ?? 100;
     this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
     this.maxRate = options.maxRate ?? 500;
+    this.monotonicNow = options.monotonicNow ?? (() => performance.now());
   }
 
   start(): void {
-    if (this.running) return;
+    if (this.running || this.stopped) return;
     this.running = true;
     this.loop = this.run();
   }
@@ -77,6 +87,7 @@ export class BulkOperationWorker {
   /** Stops after the chunk in hand. */
   async stop(): Promise<void> {
     this.running = false;
+    this.stopped = true;
     this.pause.wake();
     await this.loop;
   }
@@ -91,7 +102,7 @@ export class BulkOperationWorker {
     let faults = 0; // in a row, of the chunk's own doing (not the database gone)
     let singles = 0; // rounds left one saga at a time, after a chunk kept failing
     while (this.running) {
-      const startedAt = Date.now();
+      const startedAt = this.monotonicNow();
       const size = singles > 0 ? 1 : this.chunkSize;
       let claimed: ClaimedChunk | undefined;
       let taken = 0;
@@ -123,7 +134,7 @@ export class BulkOperationWorker {
       const pacing = this.maxRate > 0 ? (taken * 1000) / this.maxRate : 0;
       const backoff =
         failures > 0 ? Math.min(FAILURE_BACKOFF_MS * 2 ** failures, 30_000) : this.pollIntervalMs;
-      const wait = taken > 0 ? startedAt + pacing - Date.now() : backoff;
+      const wait = taken > 0 ? startedAt + pacing - this.monotonicNow() : backoff;
       if (wait > 0) await this.pause.sleep(wait);
     }
   }

@@ -94,6 +94,8 @@ export class CoordinatorRuntime {
   private readonly logger = new Logger(CoordinatorRuntime.name);
   /** Settles when the consumers have joined (or failed to); set by `start`. */
   consuming: Promise<void> = Promise.resolve();
+  /** Set once stop() begins. */
+  private stopping = false;
 
   constructor(private readonly parts: CoordinatorRuntimeParts) {
     this.database = parts.database;
@@ -235,6 +237,8 @@ export class CoordinatorRuntime {
     this.retention.start();
     capacity.start();
     this.consuming = consumers.start().then(() => {
+      // A stop before the first join resolves the start too: nothing more may begin then.
+      if (this.stopping) return;
       timers.start();
       this.parts.bulk.start();
     });
@@ -270,6 +274,7 @@ export class CoordinatorRuntime {
   /** Stops taking work, finishes what is in hand, and closes the connections. Idempotent. */
   async stop(): Promise<void> {
     const { consumers, timers, capacity, fastPath, relay, gauges } = this.parts;
+    this.stopping = true;
     await consumers.stop();
     await timers.stop();
     await this.parts.bulk.stop();

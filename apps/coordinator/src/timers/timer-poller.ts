@@ -34,6 +34,8 @@ export class TimerPoller {
   private readonly pollIntervalMs: number;
   private readonly batchSize: number;
   private running = false;
+  /** Once stopped, it never starts again (a start that comes late, after a stop, is ignored). */
+  private stopped = false;
   private loop: Promise<void> | undefined;
   private nextHint = Number.POSITIVE_INFINITY;
   private readonly pause = new InterruptibleSleep();
@@ -55,7 +57,7 @@ export class TimerPoller {
 
   /** Starts firing timers in the background. */
   start(): void {
-    if (this.running) return;
+    if (this.running || this.stopped) return;
     this.running = true;
     this.loop = this.run();
   }
@@ -63,6 +65,7 @@ export class TimerPoller {
   /** Stops after the transaction in hand. */
   async stop(): Promise<void> {
     this.running = false;
+    this.stopped = true;
     this.pause.wake();
     await this.loop;
   }
