@@ -71,6 +71,26 @@ describe('compileExpression', () => {
   });
 });
 
+describe('compileExpression: unsigned integers and optional values', () => {
+  it('gives an unsigned integer as a number, as it gives a signed one', () => {
+    expect(
+      evaluate('{"qty": uint(context.n), "fixed": 2u, "list": [1u, 2], "dyn": dyn(3u)}', { n: 3 }),
+    ).toEqual({
+      qty: 3,
+      fixed: 2,
+      list: [1, 2],
+      dyn: 3,
+    });
+    expect(() => evaluate('18446744073709551615u', {})).toThrow(/an integer beyond 2\^53/);
+  });
+
+  it('refuses an optional value with a reason that says what to do', () => {
+    expect(() => evaluate('{"a": context.?x}', { x: 1 })).toThrow(
+      /gave an optional value at a, not JSON \(orValue\(\) gives its value or a default\)/,
+    );
+  });
+});
+
 describe('compileExpression: work that could grow faster than the context', () => {
   it.each([
     ['a list built from the context in a map body', '{"v": context.a.map(x, context.a + [x])}'],

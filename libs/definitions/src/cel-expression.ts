@@ -1,4 +1,5 @@
-import { Environment } from '@marcbachmann/cel-js';
+import { Environment, Optional } from '@marcbachmann/cel-js';
+import { UnsignedInt } from '@marcbachmann/cel-js/evaluator';
 import { LIMITS, unstorableTextProblem, type JsonValue } from '#contracts';
 import { DefinitionRuntimeError } from './definition-problem.js';
 import { costProblem } from './expression-cost.js';
@@ -76,7 +77,8 @@ export function compileExpression(
 }
 
 /**
- * CEL values as JSON: integers (BigInt) become numbers; bytes, timestamps and durations are
+ * CEL values as JSON: integers (BigInt, and the library's UnsignedInt) become numbers; optional
+ * values, bytes, timestamps and durations are
  * refused, as are strings Postgres cannot store (U+0000, a lone surrogate) and values beyond
  * `budget.left` characters, counted while they are built.
  */
@@ -99,8 +101,8 @@ function toJson(value: unknown, budget: { left: number }, at = ''): JsonValue {
     if (!Number.isFinite(value)) throw notJson(at, 'a number that is not finite');
     return value;
   }
-  if (typeof value === 'bigint') {
-    const number = Number(value);
+  if (typeof value === 'bigint' || value instanceof UnsignedInt) {
+    const number = Number(value.valueOf());
     if (!Number.isSafeInteger(number)) throw notJson(at, 'an integer beyond 2^53');
     return number;
   }
@@ -120,7 +122,9 @@ function toJson(value: unknown, budget: { left: number }, at = ''): JsonValue {
       }),
     );
   }
-  throw notJson(at, `a ${describeType(value)}`);
+  const error = notJson(at, `a${describeType(value)}`);
+  if (value instanceof Optional) error.message += ' (orValue() gives its value or a default)';
+  throw error;
 }
 
 function entriesOf(map: unknown): Record<string, unknown> {
@@ -133,8 +137,9 @@ function notJson(at: string, what: string): DefinitionRuntimeError {
 }
 
 function describeType(value: unknown): string {
-  if (value instanceof Uint8Array) return 'bytes value';
-  return value instanceof Date ? 'timestamp' : typeof value;
+  if (value instanceof Uint8Array) return ' bytes value';
+  if (value instanceof Optional) return 'n optional value';
+  return value instanceof Date ? ' timestamp' : ` ${typeof value}`;
 }
 
 /** What went wrong, without the values: the message up to its first colon or quote. */
