@@ -85,11 +85,20 @@ export class RampGuard {
     for (const route of this.definitions.routes()) {
       const { ramp } = route;
       if (ramp === undefined || ramp.percent === 0) continue;
-      const outcomes = await this.store.outcomesSince(
-        route.name,
-        [route.active, ramp.version],
-        ramp.since,
-      );
+      let outcomes: VersionOutcomes[];
+      try {
+        outcomes = await this.store.outcomesSince(
+          route.name,
+          [route.active, ramp.version],
+          ramp.since,
+        );
+      } catch (error) {
+        // One ramp's count failing (a timeout) must not leave the ramps after it unjudged.
+        this.logger.warn(
+          `saga "${route.name}": could not judge the ramp of version ${ramp.version}: ${describeError(error)}`,
+        );
+        continue;
+      }
       const of = (version: number) =>
         outcomes.find((o) => o.version === version) ?? { version, ended: 0, failed: 0 };
       const reason = judgeRamp(of(ramp.version), of(route.active), this.options);
