@@ -67,6 +67,11 @@ describe('the security configuration', () => {
     const bad = JSON.stringify([{ ...apiKey, roles: ['admin'] }]);
     expect(() => load({ ...real, ...keys, API_KEYS: bad })).toThrow(/API_KEYS: 0.roles.0/);
     expect(() => load({ ...real, ...keys, API_KEYS: 'not json' })).toThrow(/API_KEYS/);
+    // Both: the file would be ignored, and a key revoked in it would go on working.
+    const both = { API_KEYS: JSON.stringify([apiKey]), API_KEYS_FILE: '/run/api-keys.json' };
+    expect(() => load({ ...real, ...keys, ...both })).toThrow(
+      /API_KEYS_FILE: set either it or API_KEYS, not both/,
+    );
   });
 
   it('accepts JWT settings only when complete and coherent, never with alg none', () => {

@@ -123,6 +123,9 @@ function authOf(
 ): AuthConfig {
   const mode = env.AUTH_MODE ?? (embedded ? 'open' : 'closed');
   if (mode === 'open') return { mode };
+  if (env.API_KEYS !== undefined && env.API_KEYS_FILE !== undefined) {
+    problems.push('API_KEYS_FILE: set either it or API_KEYS, not both');
+  }
   const keysText = env.API_KEYS ?? read('API_KEYS_FILE');
   let apiKeys: ApiKeyRecord[] = [];
   if (keysText !== undefined) {

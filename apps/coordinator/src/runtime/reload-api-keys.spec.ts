@@ -40,4 +40,18 @@ describe('reloadApiKeys', () => {
     );
     expect((await authenticator.authenticate({ 'x-api-key': key })).id).toBe('key:ops');
   });
+
+  it('says that keys set in API_KEYS cannot be reloaded, and keeps them', async () => {
+    const authenticator = new Authenticator({
+      mode: 'closed',
+      apiKeys: new ApiKeyDirectory(JSON.parse(record(false)) as never),
+    });
+    // A running process's environment cannot change: only API_KEYS_FILE can be read anew.
+    reloadApiKeys(authenticator, { KAFKA_BROKERS: 'k:9092', API_KEYS: record(true) }, logger);
+
+    expect(lines.at(-1)).toBe(
+      'API keys not reloaded: they come from API_KEYS, which a running process cannot change (set API_KEYS_FILE to reload them)',
+    );
+    expect((await authenticator.authenticate({ 'x-api-key': key })).id).toBe('key:ops');
+  });
 });
