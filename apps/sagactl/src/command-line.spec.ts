@@ -46,6 +46,9 @@ describe('readCommandLine', () => {
     expect(refusal('list', '--bogus').message).toBe('unknown option --bogus');
     expect(refusal('list', '--limit').message).toBe('option --limit needs a value');
     expect(refusal('list', '--all=yes').message).toBe('option --all takes no value');
+    expect(refusal('cancel', 's-1', '--reason', '-- duplicate').message).toBe(
+      "option --reason needs a value: one that starts with '-' is written --reason=<value>",
+    );
     expect(refusal().message).toBe('no command given');
   });
 

@@ -80,6 +80,10 @@ function parseProblem(error: unknown): string {
   if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && message.includes('argument missing')) {
     return `option ${option} needs a value`;
   }
+  // The next word starts with '-': a value that does, or a value forgotten before an option.
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && message.includes('is ambiguous')) {
+    return `option ${option} needs a value: one that starts with '-' is written ${option}=<value>`;
+  }
   if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') return `option ${option} takes no value`;
   return message;
 }

@@ -46,7 +46,7 @@ const get: CommandSpec = {
   args: ['sagaId'],
   options: [],
   async run(call) {
-    const saga = await call.api.get<SagaView & { history: unknown[] }>(
+    const saga = await call.api.get<SagaView & { history: unknown[]; historyTruncated?: boolean }>(
       pathOf('sagas', call.args[0]!),
     );
     call.io.print(call.output === 'json' ? prettyJson(saga) : sagaDetails(saga));
@@ -153,7 +153,7 @@ function sagaTable(items: readonly SagaSummary[]): string {
   return formatTable(headers, rows);
 }
 
-function sagaDetails(saga: SagaView & { history: unknown[] }): string {
+function sagaDetails(saga: SagaView & { history: unknown[]; historyTruncated?: boolean }): string {
   const fields = formatFields([
     ['Saga', saga.sagaId],
     ['Type', `${saga.sagaType} version ${saga.sagaVersion}`],
@@ -165,7 +165,13 @@ function sagaDetails(saga: SagaView & { history: unknown[] }): string {
     ['Cause', saga.cause === null ? undefined : compactJson(saga.cause)],
     ['Input', compactJson(saga.input)],
     ['Context', compactJson(saga.context)],
-    ['History', `${saga.history.length} entries (sagactl history ${saga.sagaId})`],
+    [
+      'History',
+      // The answer holds the latest lines only when the saga has more: say so, not a total.
+      saga.historyTruncated === true
+        ? `the latest ${saga.history.length} entries; all of them: sagactl history ${saga.sagaId}`
+        : `${saga.history.length} entries (sagactl history ${saga.sagaId})`,
+    ],
   ]);
   const steps = formatTable(
     ['step', 'status', 'attempt', 'next wake-up', 'last outcome'],

@@ -429,6 +429,31 @@ describe('sagactl, text it did not write', () => {
     expect(refused.stderr).toBe('error: not found (404): x\\x1b[2J\\x07 saga s-1 is completed');
   });
 
+  it('says the history it shows is the latest part only when the API cut it', async () => {
+    const saga = (lines: number, historyTruncated: boolean) => ({
+      sagaId: 's-1',
+      sagaType: 'order',
+      sagaVersion: 1,
+      status: 'running',
+      idempotencyKey: 'k',
+      createdAt: '2026-12-07T10:00:00.000Z',
+      updatedAt: '2026-12-07T10:00:00.000Z',
+      reason: null,
+      cause: null,
+      input: {},
+      context: {},
+      steps: [],
+      history: Array.from({ length: lines }, () => ({})),
+      historyTruncated,
+    });
+    const cut = await run(['get', 's-1', '-o', 'table'], [{ body: saga(500, true) }]);
+    expect(cut.stdout).toMatch(
+      /History: +the latest 500 entries; all of them: sagactl history s-1\n/,
+    );
+    const whole = await run(['get', 's-1', '-o', 'table'], [{ body: saga(3, false) }]);
+    expect(whole.stdout).toMatch(/History: +3 entries \(sagactl history s-1\)\n/);
+  });
+
   it('escapes the C1 characters JSON.stringify leaves raw, in the JSON output too', async () => {
     const saga = { sagaId: 's-1', reason: 'a\u009b2J\u0085b' };
     const json = await run(['get', 's-1', '-o', 'json'], [{ body: saga }]);
