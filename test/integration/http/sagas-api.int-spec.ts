@@ -316,6 +316,20 @@ describe('the saga HTTP API', () => {
       const extra = await post(`/sagas/${randomUUID()}/cancel`, { reason: 'r', force: true });
       expect(await problemsOf(extra, 400)).toEqual([{ field: 'force', message: 'unknown field' }]);
     });
+
+    it('refuses a query string it does not read, naming each field, and does nothing', async () => {
+      const calls = operations.calls.length;
+      const cancel = await post(`/sagas/${randomUUID()}/cancel?reason=customer+asked&force=1`, {});
+      expect(await problemsOf(cancel, 400)).toEqual([
+        { field: 'reason', message: 'unknown field' },
+        { field: 'force', message: 'unknown field' },
+      ]);
+      const read = await authFetch(`${url}/sagas/${randomUUID()}?fields=all`);
+      expect(await problemsOf(read, 400)).toEqual([{ field: 'fields', message: 'unknown field' }]);
+      expect(operations.calls).toHaveLength(calls);
+      // A route that reads its query still takes it, checked by its schema.
+      expect((await authFetch(`${url}/sagas?limit=1`)).status).toBe(200);
+    });
   });
 
   describe('GET /sagas/:id', () => {

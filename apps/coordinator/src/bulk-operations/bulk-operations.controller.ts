@@ -47,6 +47,7 @@ import {
   type BulkRequestBody,
 } from './bulk-operation-schemas.js';
 import { BulkOperationWorker } from './bulk-operation-worker.js';
+import { TakesQuery } from '../http/known-query.guard.js';
 
 /**
  * Bulk operations on every saga a query matches: a dry run counts them; a real run records the
@@ -118,6 +119,7 @@ export class BulkOperationsController {
   }
 
   @Get()
+  @TakesQuery()
   @RequireRole('read')
   @ApiOperation({ summary: 'List bulk operations, newest first' })
   @ApiResponse({ status: HttpStatus.OK, description: 'A page', standardSchema: bulkPageSchema })

@@ -44,6 +44,7 @@ import type {
   DeadLetterView,
   ReplayAnswer,
 } from './dead-letter-views.js';
+import { TakesQuery } from '../http/known-query.guard.js';
 
 // The 404 and 503 answers of these routes (the shared descriptions speak of sagas).
 const notFound = ApiResponse({
@@ -71,6 +72,7 @@ export class DeadLettersController {
 
   /** A page of dead letters, newest first. */
   @Get()
+  @TakesQuery()
   @ApiOperation({ summary: 'List dead letters, newest first; follow nextCursor for the next page' })
   @ApiResponse({
     status: HttpStatus.OK,

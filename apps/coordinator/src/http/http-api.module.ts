@@ -2,6 +2,7 @@ import { Module, type DynamicModule, type ModuleMetadata, type Provider } from '
 import { APP_GUARD, Reflector } from '@nestjs/core';
 import { AuthGuard, type HttpSecurity } from './auth.guard.js';
 import { CrossSiteRequestGuard } from './cross-site-request.guard.js';
+import { KnownQueryGuard } from './known-query.guard.js';
 import { ParticipantsController } from './participants.controller.js';
 import { SagaActionsController } from './saga-actions.controller.js';
 import { SagasController } from './sagas.controller.js';
@@ -19,7 +20,8 @@ export interface HttpApiModuleOptions {
 /**
  * The guards every route of the app passes, in this order: who calls and may they
  * (AuthGuard), then whether a browser could have sent a change from another site
- * (CrossSiteRequestGuard; its origin checks only when `security` lets anyone in).
+ * (CrossSiteRequestGuard; its origin checks only when `security` lets anyone in), then
+ * whether an API route that reads no query string was sent one (KnownQueryGuard).
  */
 export function httpApiGuards(security: HttpSecurity): Provider[] {
   return [
@@ -32,6 +34,11 @@ export function httpApiGuards(security: HttpSecurity): Provider[] {
       provide: APP_GUARD,
       useFactory: (reflector: Reflector) =>
         new CrossSiteRequestGuard(reflector, security.authenticator.isOpen),
+      inject: [Reflector],
+    },
+    {
+      provide: APP_GUARD,
+      useFactory: (reflector: Reflector) => new KnownQueryGuard(reflector),
       inject: [Reflector],
     },
   ];

@@ -7,6 +7,7 @@ import { ApiProblems } from './api-problems.decorator.js';
 import { sagaIdSchema } from './request-schemas.js';
 import { RequireRole } from './route-access.js';
 import { SchemaValidationPipe } from './schema-validation.pipe.js';
+import { TakesQuery } from './known-query.guard.js';
 
 /** The largest value of a Postgres bigint. */
 const MAX_BIGINT = 9_223_372_036_854_775_807n;
@@ -36,6 +37,7 @@ export class SagaAuditController {
   constructor(@Inject(PostgresSagaAudit) private readonly audit: PostgresSagaAudit) {}
 
   @Get()
+  @TakesQuery()
   @ApiOperation({ summary: "A page of a saga's audit trail, oldest first" })
   @ApiResponse({ status: HttpStatus.OK, description: 'A page of the audit trail' })
   @ApiProblems(400, 404)

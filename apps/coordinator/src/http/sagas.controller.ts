@@ -39,6 +39,7 @@ import { sagaPageSchema, sagaViewSchema, startSagaAnswerSchema } from './respons
 import { RequestPrincipal } from './request-actor.js';
 import { RequireRole } from './route-access.js';
 import { SchemaValidationPipe } from './schema-validation.pipe.js';
+import { TakesQuery } from './known-query.guard.js';
 
 /** Starts sagas and reads them: `POST /sagas`, `GET /sagas/:id`, `GET /sagas`. */
 @ApiTags('sagas')
@@ -98,6 +99,7 @@ export class SagasController {
 
   /** A page of sagas, newest first, filtered by status, type and creation time. */
   @Get()
+  @TakesQuery()
   @RequireRole('read')
   @ApiOperation({ summary: 'List sagas, newest first; follow nextCursor for the next page' })
   @ApiResponse({ status: HttpStatus.OK, description: 'A page', standardSchema: sagaPageSchema })

@@ -6,6 +6,7 @@ import { listStuckSagas, type StuckSagaPage } from './stuck-sagas.postgres.js';
 import { listStuckQuerySchema, stuckPageSchema } from './stuck-sagas.schemas.js';
 import { RequireRole } from '../http/route-access.js';
 import { STUCK_SAGAS_SOURCE, type StuckSagasSource } from './stuck-sagas.module-definition.js';
+import { TakesQuery } from '../http/known-query.guard.js';
 
 /**
  * `GET /sagas/stuck`: sagas in status `stuck` (with the engine's reason) and sagas not terminal
@@ -21,6 +22,7 @@ export class StuckSagasController {
   constructor(@Inject(STUCK_SAGAS_SOURCE) private readonly source: StuckSagasSource) {}
 
   @Get()
+  @TakesQuery()
   @ApiOperation({ summary: 'List stuck sagas and sagas without progress for STUCK_AFTER_MS' })
   @ApiResponse({ status: HttpStatus.OK, description: 'A page', standardSchema: stuckPageSchema })
   @ApiProblems(400)
