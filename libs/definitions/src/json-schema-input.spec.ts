@@ -97,4 +97,61 @@ describe('jsonSchemaInput', () => {
     expect(compiled.safeParse({ p1: 'x' }).success).toBe(true);
     expect(compiled.safeParse({ p1: 'x'.repeat(11) }).success).toBe(false);
   });
+
+  it('gives up a recursion whose branches overlap, exponential, within steps bounded by the input', () => {
+    // Both branches recurse into the same array: a leaf that fails them both is tried 2^depth times.
+    const schema = jsonSchemaInput({
+      $defs: {
+        n: {
+          anyOf: [
+            { type: 'array', items: { $ref: '#/$defs/n' } },
+            { type: 'array', minItems: 1, items: { $ref: '#/$defs/n' } },
+          ],
+        },
+      },
+      $ref: '#/$defs/n',
+    });
+    const nested = (depth: number, leaf: unknown): unknown =>
+      depth === 0 ? leaf : [nested(depth - 1, leaf)];
+
+    expect(schema.safeParse(nested(5, [])).success).toBe(true);
+    expect(schema.safeParse(nested(30, 'x'))).toEqual({
+      success: false,
+      error: {
+        issues: [
+          {
+            path: [],
+            // 10,000 and 4 per value of the input (31 of them): twice the root and its one entry.
+            message: expect.stringMatching(
+              /^could not be checked within 10124 steps of the schema \(its root and \$defs entered\)/,
+            ) as unknown,
+          },
+        ],
+      },
+    });
+    // The budget is per validation: the next one starts afresh.
+    expect(schema.safeParse(nested(5, [])).success).toBe(true);
+  });
+
+  it('checks a large or deep input against a recursive schema whose branches do not overlap', () => {
+    const json = jsonSchemaInput({
+      $defs: {
+        value: {
+          anyOf: [
+            { type: 'array', items: { $ref: '#/$defs/value' } },
+            { type: 'object', additionalProperties: { $ref: '#/$defs/value' } },
+            { type: ['string', 'number', 'boolean', 'null'] },
+          ],
+        },
+      },
+      $ref: '#/$defs/value',
+    });
+    let deep: unknown = 'leaf';
+    for (let i = 0; i < 200; i++) deep = i % 2 === 0 ? [deep] : { a: deep };
+    const wide = Array.from({ length: 50_000 }, (_, i) => ({ id: i, tags: ['a', 'b'] }));
+
+    expect(json.safeParse(deep).success).toBe(true);
+    expect(json.safeParse(wide).success).toBe(true);
+    expect(json.safeParse([{ a: [undefined] }]).success).toBe(false);
+  });
 });

@@ -10,6 +10,24 @@ import { re2RegExp } from './re2-reg-exp.js';
 /** Most issues one validation reports (the first ones); the rest are counted. */
 const MAX_ISSUES = 10;
 
+/**
+ * How often one validation may enter the schema's root or one of its `$defs` (what a `$ref`
+ * names): BASE_STEPS, plus, per value in the input, twice the number of those (at most
+ * MAX_STEPS_PER_VALUE). An honest schema enters each a few times per value at most; a recursive
+ * one whose branches overlap (two `anyOf` branches that both recurse into an array) would take
+ * time exponential in the input's depth, 2^30 steps for a few dozen bytes. So the work stays
+ * within a small multiple of what the input's size calls for.
+ */
+const BASE_STEPS = 10_000;
+/** At most this many steps per value, however many `$defs` (a schema of hundreds of them). */
+const MAX_STEPS_PER_VALUE = 32;
+
+/** The keyword that counts a validation's steps, added where a `$ref` may lead. */
+const STEP_KEYWORD = 'x-coordinator-step';
+
+/** Ends a validation that took all its steps. */
+class TooManySteps extends Error {}
+
 const AJV_OPTIONS = {
   allErrors: true,
   strict: false,
@@ -32,10 +50,22 @@ const metaSchemas = new Ajv2020(AJV_OPTIONS);
  * `format` is not checked.
  */
 export function jsonSchemaInput(schema: Record<string, unknown>): InputSchema<unknown> {
-  const validate = compiledValidator(schema);
+  const steps = { left: 0 };
+  const validate = compiledValidator(schema, steps);
+  const stepsPerValue = Math.min(MAX_STEPS_PER_VALUE, 2 * (1 + countDefinitions(schema)));
   return {
     safeParse(value: unknown) {
-      if (validate(value)) return { success: true, data: value };
+      const allowed = BASE_STEPS + stepsPerValue * countValues(value);
+      steps.left = allowed;
+      let valid: boolean;
+      try {
+        valid = validate(value);
+      } catch (error) {
+        if (!(error instanceof TooManySteps)) throw error;
+        const message = `could not be checked within ${allowed} steps of the schema (its root and $defs entered): a recursive schema whose branches overlap takes time exponential in the input's depth`;
+        return { success: false, error: { issues: [{ path: [], message }] } };
+      }
+      if (valid) return { success: true, data: value };
       const errors = validate.errors ?? [];
       const issues: InputIssue[] = errors.slice(0, MAX_ISSUES).map((error) => ({
         path: pathOf(error.instancePath, error.params as Record<string, unknown>),
@@ -49,8 +79,15 @@ export function jsonSchemaInput(schema: Record<string, unknown>): InputSchema<un
   };
 }
 
-/** The Ajv validator of {@link jsonSchemaInput}, checked and compiled (exported for its tests). */
-export function compiledValidator(schema: Record<string, unknown>): ValidateFunction {
+/**
+ * The Ajv validator of {@link jsonSchemaInput}, checked and compiled (exported for its tests);
+ * each entry into the root or a `$defs` entry takes one of `steps.left`, and past the last the
+ * validation throws TooManySteps.
+ */
+export function compiledValidator(
+  schema: Record<string, unknown>,
+  steps: { left: number } = { left: Number.POSITIVE_INFINITY },
+): ValidateFunction {
   const ajv = new Ajv2020({
     ...AJV_OPTIONS,
     // Checked against the draft's meta-schema by metaSchemas; this validator does not hold it,
@@ -61,10 +98,22 @@ export function compiledValidator(schema: Record<string, unknown>): ValidateFunc
     // use: 2,000 uses of one 100-property definition took 69 s to compile inlined, 0.3 s not.
     inlineRefs: false,
   });
-  refuseQuadraticUniqueItems(ajv, schema);
+  const target = counted(schema);
+  refuseQuadraticUniqueItems(ajv, target);
+  ajv.addKeyword({
+    keyword: STEP_KEYWORD,
+    schemaType: 'boolean',
+    errors: false,
+    // First of all the keywords of its schema: counted before any of them recurses.
+    before: '$dynamicAnchor',
+    validate: () => {
+      if (--steps.left < 0) throw new TooManySteps();
+      return true;
+    },
+  });
   try {
     metaSchemas.validateSchema(schema, true);
-    return ajv.compile(schema);
+    return ajv.compile(target);
   } catch (error) {
     throw new Error(error instanceof Error ? error.message : String(error), { cause: error });
   }
@@ -91,6 +140,49 @@ function refuseQuadraticUniqueItems(ajv: Ajv2020, root: Record<string, unknown>)
       builtIn.code(cxt, ruleType);
     },
   });
+}
+
+/** The entries of the schema's `$defs` and `definitions`. */
+function countDefinitions(schema: Record<string, unknown>): number {
+  let count = 0;
+  for (const key of ['$defs', 'definitions']) {
+    const entries = schema[key];
+    if (entries !== null && typeof entries === 'object') count += Object.keys(entries).length;
+  }
+  return count;
+}
+
+/** The values in `input`, itself included: every array, object, item and field. */
+function countValues(input: unknown): number {
+  let count = 0;
+  const pending: unknown[] = [input];
+  while (pending.length > 0) {
+    const value = pending.pop();
+    count++;
+    if (Array.isArray(value)) pending.push(...value);
+    else if (value !== null && typeof value === 'object') pending.push(...Object.values(value));
+  }
+  return count;
+}
+
+/** `schema` with the step keyword in its root and in each of its `$defs` (and `definitions`). */
+function counted(schema: Record<string, unknown>): Record<string, unknown> {
+  const withStep = (entry: unknown) =>
+    entry !== null && typeof entry === 'object' && !Array.isArray(entry)
+      ? { [STEP_KEYWORD]: true, ...(entry as Record<string, unknown>) }
+      : entry;
+  const copy: Record<string, unknown> = { [STEP_KEYWORD]: true, ...schema };
+  for (const key of ['$defs', 'definitions']) {
+    const entries = schema[key];
+    if (entries === null || typeof entries !== 'object' || Array.isArray(entries)) continue;
+    copy[key] = Object.fromEntries(
+      Object.entries(entries as Record<string, unknown>).map(([name, entry]) => [
+        name,
+        withStep(entry),
+      ]),
+    );
+  }
+  return copy;
 }
 
 function hasScalarItems(schema: Record<string, unknown>): boolean {
