@@ -67,4 +67,43 @@ describe('ParticipantBreaker', () => {
     expect(breaker.state).toBe('open');
     expect(changes.at(-1)?.detail).toBe('10 failures of 10 outcomes in the last 10000 ms');
   });
+
+  it('opens at the threshold share exactly (at least 50%), and at 100% when every outcome fails', async () => {
+    await record(true, 5);
+    await record(false, 5);
+    expect(breaker.state).toBe('open');
+
+    const all = new ParticipantBreaker(
+      'stock',
+      { ...limits, errorThresholdPercentage: 100 },
+      () => undefined,
+    );
+    try {
+      for (let i = 0; i < 10; i++) all.record(false);
+      for (let i = 0; i < 5; i++) await Promise.resolve();
+      expect(all.state).toBe('open');
+    } finally {
+      all.shutdown();
+    }
+  });
+
+  it('gives a half-open breaker the whole reset timeout from a probe that went, after one given back', async () => {
+    await record(false, 10);
+    jest.advanceTimersByTime(1_000);
+    expect(breaker.state).toBe('half-open');
+    // A probe taken and given back: its release sent nothing (the command was stale).
+    expect(breaker.takeProbes(1)).toBe(1);
+    breaker.returnProbes(1);
+    jest.advanceTimersByTime(999);
+
+    // Then one goes, just before the first one's deadline would have fallen.
+    expect(breaker.takeProbes(1)).toBe(1);
+    jest.advanceTimersByTime(1);
+    expect(breaker.state).toBe('half-open');
+    jest.advanceTimersByTime(998);
+    expect(breaker.state).toBe('half-open');
+    jest.advanceTimersByTime(1);
+    expect(breaker.state).toBe('open');
+    expect(changes.at(-1)?.detail).toBe('no probe answered within 1000 ms');
+  });
 });

@@ -33,6 +33,9 @@ class ReportedFailure extends Error {
   override name = 'ReportedFailure';
 }
 
+/** Less than any share of a window's outcomes can differ from a whole percentage. */
+const THRESHOLD_MARGIN = 1e-6;
+
 /** The buckets of the rolling window (each `rollingWindowMs / WINDOW_BUCKETS` long). */
 const WINDOW_BUCKETS = 10;
 
@@ -70,7 +73,9 @@ export class ParticipantBreaker {
       (healthy: boolean) => (healthy ? Promise.resolve() : Promise.reject(new ReportedFailure())),
       {
         timeout: false,
-        errorThresholdPercentage: limits.errorThresholdPercentage,
+        // opossum opens above the share only; the setting is the least share that opens it
+        // (at 100 it would never open).
+        errorThresholdPercentage: limits.errorThresholdPercentage - THRESHOLD_MARGIN,
         volumeThreshold: limits.volumeThreshold,
         rollingCountTimeout: limits.rollingWindowMs,
         rollingCountBuckets: WINDOW_BUCKETS,
@@ -133,6 +138,10 @@ export class ParticipantBreaker {
     if (this.current !== 'half-open' || unused <= 0) return;
     this.probes += unused;
     this.probesOut = Math.max(0, this.probesOut - unused);
+    if (this.probesOut > 0) return;
+    // None out: the next probe taken gets the whole timeout.
+    clearTimeout(this.probeDeadline);
+    this.probeDeadline = undefined;
   }
 
   snapshot(): BreakerSnapshot {
