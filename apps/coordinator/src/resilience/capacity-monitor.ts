@@ -78,6 +78,7 @@ export class CapacityMonitor {
   async round(): Promise<number> {
     if (this.readsCounts()) {
       this.admission.beginCount();
+      this.gate.beginCount();
       const { loads, sagasInFlight } = await this.readCounts();
       this.gate.updateLoads(loads);
       this.admission.update(sagasInFlight);

@@ -162,4 +162,19 @@ describe('CommandGate', () => {
     gate.updateLoads(new Map([['payment', { inFlight: 0, held: 0 }]]));
     expect(gate.admit(command('payment'))).toBe('send');
   });
+
+  it('keeps the commands sent and held while the counts were read, which the read may miss', () => {
+    gate.beginCount();
+    // Admitted while the read runs: their decisions commit after its snapshot.
+    expect(admitFour('payment')).toEqual(['send', 'send', 'send', 'hold']);
+    gate.updateLoads(new Map([['payment', { inFlight: 0, held: 0 }]]));
+
+    // Still at the cap of 3, and one held before any new one.
+    expect(gate.admit(command('payment'))).toBe('hold');
+    expect(gate.participantsWithHeld()).toEqual(['payment']);
+    // The next read counts afresh.
+    gate.beginCount();
+    gate.updateLoads(new Map([['payment', { inFlight: 0, held: 0 }]]));
+    expect(gate.admit(command('payment'))).toBe('send');
+  });
 });

@@ -8,6 +8,12 @@ import {
   type BreakerSnapshot,
 } from './participant-breaker.js';
 
+/** A participant's commands in flight and held. */
+interface Load {
+  inFlight: number;
+  held: number;
+}
+
 /** What to do with a new command: send it, hold it in the database, or refuse it (breaker open). */
 export type Admission = 'send' | 'hold' | 'refused';
 
@@ -28,7 +34,12 @@ export interface ParticipantStatus {
  */
 export class CommandGate {
   private readonly breakers = new Map<string, ParticipantBreaker>();
-  private loads = new Map<string, { inFlight: number; held: number }>();
+  private loads = new Map<string, Load>();
+  /**
+   * Commands sent and held on this instance since the count being read began (beginCount): the
+   * read may not see them. Undefined while no read is under way.
+   */
+  private duringRead: Map<string, Load> | undefined;
   private readonly changes = new Listeners<BreakerChange>();
 
   constructor(private readonly config: ResilienceConfig) {}
@@ -54,23 +65,21 @@ export class CommandGate {
       load.held > 0 ||
       load.inFlight >= breaker.limits.maxCommandsInFlight
     ) {
-      load.held++;
+      this.count(participant, 'held', 1);
       return 'hold';
     }
-    load.inFlight++;
+    this.count(participant, 'inFlight', 1);
     return 'send';
   }
 
   /** Notes a command held after all (a refused one whose step waits). */
   noteHeld(participant: string): void {
-    this.load(participant).held++;
+    this.count(participant, 'held', 1);
   }
 
   /** Gives back what `admit` or `noteHeld` counted for a command whose decision did not commit. */
   withdraw(participant: string, admission: 'send' | 'hold'): void {
-    const load = this.load(participant);
-    if (admission === 'send') load.inFlight = Math.max(0, load.inFlight - 1);
-    else load.held = Math.max(0, load.held - 1);
+    this.count(participant, admission === 'send' ? 'inFlight' : 'held', -1);
   }
 
   /** The participant's cap on commands in flight. */
@@ -94,15 +103,43 @@ export class CommandGate {
    * or a half-open breaker could wait forever for an outcome.
    */
   noteReleased(participant: string, allowed: number, released: number, dropped: number): void {
+    this.count(participant, 'inFlight', released);
     const load = this.load(participant);
-    load.inFlight += released;
     load.held = Math.max(0, load.held - released - dropped);
     this.breaker(participant).returnProbes(allowed - released);
   }
 
-  /** Replaces the counts with the database's. */
+  /** Call before reading the counts from the database (see updateLoads). */
+  beginCount(): void {
+    this.duringRead = new Map();
+  }
+
+  /**
+   * Replaces the counts with the database's, read since `beginCount`, plus the commands this
+   * instance sent and held meanwhile, which the read may have missed: counting one twice errs on
+   * the safe side (under the cap, behind the held) until the next read.
+   */
   updateLoads(loads: ReadonlyMap<string, ParticipantLoad>): void {
-    this.loads = new Map([...loads].map(([participant, load]) => [participant, { ...load }]));
+    const merged = new Map([...loads].map(([participant, load]) => [participant, { ...load }]));
+    for (const [participant, noted] of this.duringRead ?? []) {
+      const load = merged.get(participant) ?? { inFlight: 0, held: 0 };
+      merged.set(participant, {
+        inFlight: load.inFlight + Math.max(0, noted.inFlight),
+        held: load.held + Math.max(0, noted.held),
+      });
+    }
+    this.loads = merged;
+    this.duringRead = undefined;
+  }
+
+  /** Adds `delta` to a count, and to what was noted since the read under way began. */
+  private count(participant: string, field: keyof Load, delta: number): void {
+    const load = this.load(participant);
+    load[field] = Math.max(0, load[field] + delta);
+    if (this.duringRead === undefined) return;
+    const noted = this.duringRead.get(participant) ?? { inFlight: 0, held: 0 };
+    noted[field] += delta;
+    this.duringRead.set(participant, noted);
   }
 
   /** Counts an outcome for a participant's breaker. */
