@@ -49,6 +49,7 @@ describe('the coordinator schema migrations on the real Postgres', () => {
       'OutboxSetAsideRetries1765700000001',
       'OutboxFirstFailedAt1765710000000',
       'BreakerLogRetention1765720000000',
+      'DeadLetterBytesReplaced1765730000000',
     ]);
     expect(await dataSource.showMigrations()).toBe(false);
     const tables = await dataSource.query<{ table_name: string }[]>(

@@ -3,13 +3,14 @@ import { describeError } from '#errors';
 import type { IncomingMessage } from '#saga-core';
 import type { DeadLetterChoice } from './dead-letter.js';
 import { toIncomingMessage } from './kafka-message-mapping.js';
-import { contractHeaderProblem, invalidUtf8Problem } from './utf8-check.js';
+import { contractHeaderProblem, holdsInvalidUtf8, invalidUtf8Problem } from './utf8-check.js';
 
 /** What a consumer refuses itself (see BatchProcessorOptions). */
 export interface TriageOptions {
   /**
    * Refuses a message whose key, value or a header of the contract is not valid UTF-8, and
-   * leaves out its other headers that are not (default false: bad bytes read as U+FFFD).
+   * leaves out its other headers that are not (default false: bad bytes read as U+FFFD, and the
+   * message marked `bytesReplaced`).
    */
   readonly requireUtf8?: boolean;
   /** The value to dead-letter for a message refused (undefined: the original). */
@@ -45,6 +46,10 @@ export function triageChunk(
       const notText = (name: string) => void (headerProblem ??= contractHeaderProblem(name));
       incoming = toIncomingMessage(topic, message, options.requireUtf8 ? notText : undefined);
       reason = options.requireUtf8 ? (invalidUtf8Problem(message) ?? headerProblem) : undefined;
+      // Read with U+FFFD for its bad bytes: the handler is told the text is not what was sent.
+      if (!options.requireUtf8 && holdsInvalidUtf8(message)) {
+        incoming = { ...incoming, bytesReplaced: true };
+      }
     } catch (error) {
       // Unread, it cannot be redacted either: where values are redacted, it goes without one.
       const value = redact === undefined ? {} : { value: null };

@@ -151,6 +151,29 @@ describe('the kafkajs eachBatch handler', () => {
     expect(reports).toEqual([0, 2, 0]);
   });
 
+  it('without requireUtf8, hands every record over, marking those whose key, value or a header is not UTF-8', async () => {
+    const handed: { value: string | null; bytesReplaced?: boolean }[] = [];
+    const { eachBatch } = processor({
+      handleBatch: async (messages) => {
+        handed.push(...messages.map(({ value, bytesReplaced }) => ({ value, bytesReplaced })));
+        return NONE;
+      },
+    });
+    const badValue = { ...record(2, ''), value: Buffer.from([0x7b, 0xff, 0x7d]) } as KafkaMessage;
+    const badKey = { ...record(3, 'k'), key: Buffer.from([0xc3, 0x28]) } as KafkaMessage;
+    const badHeader = record(4, 'h', { 'x-h': [Buffer.from('fine'), Buffer.from([0xff])] });
+    const { payload } = fakePayload([record(1, 'a'), badValue, badKey, badHeader]);
+
+    await eachBatch(payload);
+
+    expect(handed).toEqual([
+      { value: 'a', bytesReplaced: undefined },
+      { value: '{\ufffd}', bytesReplaced: true },
+      { value: 'k', bytesReplaced: true },
+      { value: 'h', bytesReplaced: true },
+    ]);
+  });
+
   it('with requireUtf8, dead-letters records whose key, value or contract header is not UTF-8, and hands the others over without their other headers that are not', async () => {
     const handed: (string | null)[][] = [];
     const headersOf = new Map<string | null, Record<string, string>>();

@@ -14,6 +14,17 @@ export function invalidUtf8Problem(message: KafkaMessage): string | undefined {
   return undefined;
 }
 
+/** Whether any of a record's key, value or header values is bytes that are not valid UTF-8. */
+export function holdsInvalidUtf8(message: KafkaMessage): boolean {
+  if (invalidUtf8Problem(message) !== undefined) return true;
+  for (const value of Object.values(message.headers ?? {})) {
+    for (const part of Array.isArray(value) ? value : [value]) {
+      if (Buffer.isBuffer(part) && !isUtf8(part)) return true;
+    }
+  }
+  return false;
+}
+
 /**
  * Why a record is refused for a header `name` that is not valid UTF-8: one of the contract's
  * makes it corrupt; undefined for another (a producer's own binary header), which is left out.

@@ -29,6 +29,7 @@ import { asKey } from '../../support/test-credentials.js';
 interface DeadLetter {
   id: string;
   valueRedacted: boolean;
+  bytesReplaced: boolean;
   topic: string;
   originalTopic: string;
   originalPartition: number | null;
@@ -319,6 +320,41 @@ describe('dead letters on the real Kafka and Postgres', () => {
     } finally {
       await participants.stop();
     }
+  });
+
+  it('refuses to replay a dead letter whose bytes were not UTF-8: it is stored with U+FFFD in their place', async () => {
+    // A reply with a Latin-1 é: its consumer dead-letters it unread, bytes and all.
+    const latin1 = Buffer.concat([
+      Buffer.from('{"sagaId":"s-latin","name":"Jos'),
+      Buffer.from([0xe9]),
+      Buffer.from('"}'),
+    ]);
+    await transport.publisher.sendRecords(topics.replies, [{ key: 'latin-1', value: latin1 }]);
+    const recorded = await waitFor('the reply dead letter', async () =>
+      (await list(`?originalTopic=${topics.replies}`)).items.find((item) => item.key === 'latin-1'),
+    );
+    expect(recorded).toMatchObject({
+      reason: 'the value is not valid UTF-8',
+      value: { sagaId: 's-latin', name: 'Jos\ufffd' },
+      bytesReplaced: true,
+    });
+
+    const one = await app!.request('POST', `/dead-letters/${recorded.id}/replay`, {
+      headers: asKey('operator'),
+    });
+    expect(one.status).toBe(409);
+    expect(await one.text()).toMatch(/bytes that are not valid UTF-8/);
+    const bulk = await json<{ replayed: string[] }>(
+      await app!.request('POST', '/dead-letters/replay', {
+        body: { originalTopic: topics.replies },
+        headers: asKey('operator'),
+      }),
+    );
+    expect(bulk.replayed).not.toContain(recorded.id);
+    expect(
+      (await json<DeadLetter>(await app!.request('GET', `/dead-letters/${recorded.id}`)))
+        .replayCount,
+    ).toBe(0);
   });
 
   it('refuses to replay a start whose sensitive fields were redacted when it was dead-lettered', async () => {

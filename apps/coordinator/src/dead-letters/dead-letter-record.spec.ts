@@ -34,6 +34,7 @@ describe('toDeadLetterRecord', () => {
       value: '{"sagaType":"order"}',
       valueTruncated: false,
       valueRedacted: false,
+      bytesReplaced: false,
       reason: 'invalid start request: input.amount: required',
       failedAt: '2026-11-29T01:00:00.000Z',
     });

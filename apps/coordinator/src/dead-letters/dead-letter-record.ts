@@ -31,6 +31,11 @@ export interface DeadLetterRecord {
   readonly valueTruncated: boolean;
   /** True when the dead-letterer kept a redacted copy of the value (not replayable). */
   readonly valueRedacted: boolean;
+  /**
+   * True when its key, value or a header held bytes that are not valid UTF-8, read as U+FFFD
+   * (IncomingMessage.bytesReplaced): not replayable, a replay would send other bytes.
+   */
+  readonly bytesReplaced: boolean;
   readonly reason: string;
   /** ISO time from `dlq-failed-at`, or null when missing or not a time. */
   readonly failedAt: string | null;
@@ -57,6 +62,7 @@ export function toDeadLetterRecord(message: IncomingMessage): DeadLetterRecord {
     value: value.text,
     valueTruncated: value.truncated || headers[DEAD_LETTER_HEADERS.valueTruncated] === 'true',
     valueRedacted: headers[DEAD_LETTER_HEADERS.valueRedacted] === 'true',
+    bytesReplaced: message.bytesReplaced === true,
     reason: nonEmpty(headers[DEAD_LETTER_HEADERS.reason]) ?? UNKNOWN_REASON,
     failedAt: parseTime(headers[DEAD_LETTER_HEADERS.failedAt]),
   };

@@ -21,6 +21,7 @@ const row: DeadLetterRow = {
   value: '{}',
   value_truncated: false,
   value_redacted: false,
+  bytes_replaced: false,
   value_sealed: false,
   text_escaped: false,
   reason: 'handler failed',

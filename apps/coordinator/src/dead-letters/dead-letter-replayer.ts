@@ -69,6 +69,11 @@ export class DeadLetterReplayer {
           `dead letter ${id} cannot be replayed: its value was cut, or left out as too large for its dead-letter topic`,
         );
       }
+      if (row.bytes_replaced) {
+        throw new DeadLetterNotReplayableError(
+          `dead letter ${id} cannot be replayed: its key, value or a header held bytes that are not valid UTF-8, stored as U+FFFD; a replay would send other bytes than the original, which its consumer refused for that reason; have its sender send it again as UTF-8`,
+        );
+      }
       if (row.value_redacted) {
         throw new DeadLetterNotReplayableError(
           row.value === null
@@ -91,8 +96,8 @@ export class DeadLetterReplayer {
   /**
    * Replays the dead letters never replayed (those of `originalTopic` only, when given; those
    * after id `after` only, when given), oldest first, in chunks; stops after taking
-   * `maxPerCall` (replayed, or passed by as unopenable). Ones whose value was cut or redacted
-   * are left alone, and so are those whose recorded original topic is not the one their
+   * `maxPerCall` (replayed, or passed by as unopenable). Ones whose value was cut or redacted, or
+   * whose bytes were replaced, are left alone, and so are those whose recorded original topic is not the one their
    * dead-letter topic belongs to (see replayTopicProblem). When more wait, the answer's
    * `resumeAfter` is the last id taken: a call given it goes on past the ones passed by, so
    * a thousand that do not open hold no later one back. On a failed publish, the chunks
@@ -223,7 +228,7 @@ interface ReplayedChunk {
 
 function pendingFilter(originalTopic: string | undefined, parameter: number): string {
   const topic = originalTopic === undefined ? '' : ` AND original_topic = $${parameter}`;
-  return `replayed_at IS NULL AND NOT value_truncated AND NOT value_redacted AND ${REPLAYABLE_ORIGIN_SQL}${topic}`;
+  return `replayed_at IS NULL AND NOT value_truncated AND NOT value_redacted AND NOT bytes_replaced AND ${REPLAYABLE_ORIGIN_SQL}${topic}`;
 }
 
 /** The row's dead-letter topic and original topic as they were received (see unescapedRow). */

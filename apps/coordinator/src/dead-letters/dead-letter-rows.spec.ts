@@ -14,6 +14,7 @@ const row = (id: string, value: string): DeadLetterRow => ({
   value,
   value_truncated: false,
   value_redacted: false,
+  bytes_replaced: false,
   value_sealed: true,
   text_escaped: false,
   reason: 'invalid start request',

@@ -17,6 +17,8 @@ export interface DeadLetterRow {
   value: string | null;
   value_truncated: boolean;
   value_redacted: boolean;
+  /** Bytes of its key, value or a header were not UTF-8 and are stored as U+FFFD: not replayable. */
+  bytes_replaced: boolean;
   /** The value is sealed (AES-GCM, see DeadLetterSealer): the saga may hold sensitive fields. */
   value_sealed: boolean;
   /** The texts were stored escaped (they held U+0000 or lone surrogates): see unescapedRow. */
@@ -35,7 +37,7 @@ export interface DeadLetterRow {
  * (`10` before `9`).
  */
 export const DEAD_LETTER_COLUMNS = `id::text AS id, topic, original_topic, original_partition,
-  original_offset::text AS original_offset, message_key, headers, value, value_truncated, value_redacted, value_sealed, text_escaped, reason,
+  original_offset::text AS original_offset, message_key, headers, value, value_truncated, value_redacted, bytes_replaced, value_sealed, text_escaped, reason,
   failed_at, recorded_at, replayed_at, replayed_by, replay_count`;
 
 /**
@@ -60,6 +62,7 @@ export function toDeadLetterView(
     value: shownValue(row, sealer, reveal),
     valueTruncated: row.value_truncated,
     valueRedacted: row.value_redacted,
+    bytesReplaced: row.bytes_replaced,
     reason: row.reason,
     failedAt: toIsoOrNull(row.failed_at),
     recordedAt: new Date(row.recorded_at).toISOString(),

@@ -56,6 +56,10 @@ export const deadLetterViewSchema: z.ZodType<DeadLetterView> = z
     value: z.json(),
     valueTruncated: z.boolean(),
     valueRedacted: z.boolean(),
+    bytesReplaced: z.boolean().meta({
+      description:
+        'its key, value or a header held bytes that are not valid UTF-8, shown as U+FFFD: not replayable',
+    }),
     reason: z.string(),
     failedAt: isoTime.nullable(),
     recordedAt: isoTime,

@@ -17,6 +17,11 @@ export interface DeadLetterView {
   readonly valueTruncated: boolean;
   /** The value is a redacted copy (its sensitive fields hidden when it was dead-lettered): not replayable. */
   readonly valueRedacted: boolean;
+  /**
+   * Its key, value or a header held bytes that are not valid UTF-8, shown (and stored) as U+FFFD:
+   * not replayable, a replay would send other bytes than the original.
+   */
+  readonly bytesReplaced: boolean;
   readonly reason: string;
   readonly failedAt: string | null;
   readonly recordedAt: string;

@@ -26,6 +26,11 @@ export interface IncomingMessage {
   readonly key: string | null;
   readonly headers: Readonly<Record<string, string>>;
   readonly value: string | null;
+  /**
+   * True when its key, value or a header held bytes that are not valid UTF-8, read as U+FFFD: the
+   * text is not what was sent (only from a consumer that does not refuse such records).
+   */
+  readonly bytesReplaced?: boolean;
 }
 
 /** Publishes messages durably. */

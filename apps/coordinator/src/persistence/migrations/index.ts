@@ -18,6 +18,7 @@ import { HeldCommandsSagaIndex1765700000000 } from './1765700000000-held-command
 import { OutboxSetAsideRetries1765700000001 } from './1765700000001-outbox-set-aside-retries.js';
 import { OutboxFirstFailedAt1765710000000 } from './1765710000000-outbox-first-failed-at.js';
 import { BreakerLogRetention1765720000000 } from './1765720000000-breaker-log-retention.js';
+import { DeadLetterBytesReplaced1765730000000 } from './1765730000000-dead-letter-bytes-replaced.js';
 
 /** Every migration of the coordinator's schema, oldest first (listed, not globbed: ESM-safe). */
 export const coordinatorMigrations = [
@@ -41,4 +42,5 @@ export const coordinatorMigrations = [
   OutboxSetAsideRetries1765700000001,
   OutboxFirstFailedAt1765710000000,
   BreakerLogRetention1765720000000,
+  DeadLetterBytesReplaced1765730000000,
 ];
