@@ -6,6 +6,7 @@ import { advanceForward } from './advance-forward.js';
 import { beginCompensation, handleCompensationFailure } from './compensation-rules.js';
 import type { WakeupEvent } from './engine-event.js';
 import { handleAttemptFailure, sendStep } from './forward-rules.js';
+import { deadlineWakeupId } from './message-ids.js';
 import { pivotSent } from './pivot-sent.js';
 import { sendCompensation } from './send-compensation.js';
 import type { TransitionDraft } from './transition-draft.js';
@@ -59,6 +60,23 @@ function applyReplyTimeout(
   draft.publish('saga.step-failed', step, { attempts: running.attempt, outcomeUnknown: true });
   draft.note(`step ${step.id} attempt ${running.attempt} timed out while compensating`);
   advanceCompensation(draft);
+}
+
+/**
+ * A deadline already due by the time of another event, whose timer has not fired yet (after an
+ * outage the replies may be decided before the timers): applied first, as its timer would have
+ * been, and the timer cancelled. So whether a saga turns back does not hang on which event is
+ * decided first.
+ */
+export function applyDueDeadline(draft: TransitionDraft): void {
+  const deadlineAt = draft.base.deadlineAt;
+  if (deadlineAt === undefined || draft.deadlinePassed || draft.at < deadlineAt) return;
+  const fields = draft.fields;
+  if (fields.status !== 'running' && !(fields.status === 'stuck' && fields.phase === 'forward')) {
+    return;
+  }
+  applyDeadline(draft);
+  draft.cancelWakeup(deadlineWakeupId(draft.sagaId));
 }
 
 /** Before the point of no return a passed deadline fails the saga; after it, it is recorded and the saga goes on. */

@@ -6,7 +6,7 @@ import { applyReply } from './apply-reply.js';
 import { applyResume } from './apply-resume.js';
 import { applyRetryStep } from './apply-retry-step.js';
 import { applyUndeliverable } from './apply-undeliverable.js';
-import { applyWakeup } from './apply-wakeup.js';
+import { applyDueDeadline, applyWakeup } from './apply-wakeup.js';
 import type { EngineEvent } from './engine-event.js';
 import { startSaga, type StartSagaOptions } from './start-saga.js';
 import { TransitionDraft, type AuditSubject } from './transition-draft.js';
@@ -80,6 +80,7 @@ export function createSagaEngine(registry: SagaRegistry): SagaEngine {
         }
         return draft.finish();
       }
+      if (event.type !== 'wakeup' || event.kind !== 'deadline') applyDueDeadline(draft);
       switch (event.type) {
         case 'reply':
           applyReply(draft, event);

@@ -106,4 +106,38 @@ describe('the saga deadline', () => {
     expect(saga.state).toBe(before);
     expect(saga.last.effects).toHaveLength(1);
   });
+
+  it('holds when another event is decided after it, before its timer fires (a reply first after an outage)', () => {
+    const saga = new SagaHarness(pivotSaga, orderInputValue);
+    saga.reply('reserve', success());
+    saga.clock.advanceTo(60_001);
+    // The charge's success, decided past the deadline while its timer has not fired yet.
+    saga.reply('charge', success());
+
+    expect(saga.commands().filter((command) => command.stepId === 'confirm')).toEqual([]);
+    expect(saga.state).toMatchObject({
+      status: 'compensating',
+      deadlinePassed: true,
+      cause: { type: 'deadline', at: 60_000 },
+    });
+    expect(effectsOf(saga.last.effects, 'cancel-wakeup')).toEqual([
+      { type: 'cancel-wakeup', wakeupId: 'saga-1:deadline' },
+    ]);
+  });
+
+  it('holds for a saga stuck before its pivot resumed after it, before its timer fired', () => {
+    const saga = new SagaHarness(pivotSaga, orderInputValue);
+    saga.reply('reserve', success());
+    saga.apply({
+      type: 'undeliverable',
+      at: saga.clock.now(),
+      random: 0,
+      topic: 'payments.commands',
+      reason: 'MESSAGE_TOO_LARGE',
+    });
+    saga.clock.advanceTo(60_000);
+    saga.resume();
+
+    expect(saga.state).toMatchObject({ status: 'compensating', cause: { type: 'deadline' } });
+  });
 });
