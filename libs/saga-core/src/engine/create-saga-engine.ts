@@ -80,7 +80,7 @@ export function createSagaEngine(registry: SagaRegistry): SagaEngine {
         }
         return draft.finish();
       }
-      if (event.type !== 'wakeup' || event.kind !== 'deadline') applyDueDeadline(draft);
+      if (appliesDueDeadline(event)) applyDueDeadline(draft);
       switch (event.type) {
         case 'reply':
           applyReply(draft, event);
@@ -107,6 +107,17 @@ export function createSagaEngine(registry: SagaRegistry): SagaEngine {
       return draft.finish();
     },
   };
+}
+
+/**
+ * Whether a deadline due by the event's time is applied before it (see applyDueDeadline): not
+ * for the deadline's own timer, nor for a cancel or a step retry, which an operator asks of the
+ * saga as they see it (a cancel would be refused as "already compensating", and nothing done;
+ * the timer, due, fires next).
+ */
+function appliesDueDeadline(event: EngineEvent): boolean {
+  if (event.type === 'cancel' || event.type === 'retry-step') return false;
+  return event.type !== 'wakeup' || event.kind !== 'deadline';
 }
 
 function auditSubject(event: EngineEvent): AuditSubject {

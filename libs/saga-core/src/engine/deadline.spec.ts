@@ -140,4 +140,14 @@ describe('the saga deadline', () => {
 
     expect(saga.state).toMatchObject({ status: 'compensating', cause: { type: 'deadline' } });
   });
+
+  it('leaves a cancel decided after it, before its timer fired, to be a cancel', () => {
+    const saga = new SagaHarness(pivotSaga, orderInputValue);
+    saga.reply('reserve', success());
+    saga.clock.advanceTo(60_001);
+    saga.cancel();
+
+    expect(saga.last.rejection).toBeUndefined();
+    expect(saga.state).toMatchObject({ status: 'compensating', cause: { type: 'cancelled' } });
+  });
 });
