@@ -85,6 +85,74 @@ describe('code in a definition that throws', () => {
     ]);
   });
 
+  it('compensates a step whose fold gives what is not JSON a saga can keep (a cut emoji, a BigInt)', () => {
+    const folding = (fold: (ctx: object, result: unknown) => unknown) =>
+      defineSaga({ name: 'unkept-fold', version: 1, input, initialContext })
+        .step({
+          id: 'a',
+          participant: 'p',
+          command: 'c',
+          buildCommand: () => null,
+          onSuccess: fold as never,
+          compensation: undo,
+        })
+        .step({
+          id: 'b',
+          participant: 'p',
+          command: 'c',
+          dependsOn: ['a'],
+          buildCommand: () => null,
+          compensation: undo,
+        })
+        .build();
+    for (const fold of [
+      (ctx: object, result: unknown) => ({
+        ...ctx,
+        label: (result as { name: string }).name.slice(0, 1),
+      }),
+      (ctx: object) => ({ ...ctx, amount: 10n }),
+    ]) {
+      const harness = new SagaHarness(folding(fold), null);
+      harness.reply('a', success({ name: '\u{1F600}x' }));
+
+      expect(harness.state).toMatchObject({
+        status: 'compensating',
+        context: {},
+        cause: {
+          type: 'step-failed',
+          stepId: 'a',
+          outcome: {
+            code: 'on-success-failed',
+            message: expect.stringMatching(
+              /^the context is not JSON a message can carry at (label|amount): /,
+            ),
+          },
+        },
+      });
+      expect(commandsIn(harness.last.effects).map((c) => c.stepId)).toEqual(['a']);
+    }
+  });
+
+  it('refuses a start whose initial context is not JSON a saga can keep', () => {
+    const saga = defineSaga({
+      name: 'unkept-start',
+      version: 1,
+      input,
+      initialContext: () => ({ amount: 10n }) as never,
+    })
+      .step({
+        id: 'a',
+        participant: 'p',
+        command: 'c',
+        buildCommand: () => null,
+        compensation: undo,
+      })
+      .build();
+    expect(() => new SagaHarness(saga, null)).toThrow(
+      /the initial context is not JSON a message can carry at amount/,
+    );
+  });
+
   it('halts as stuck when the pivot result cannot be folded, since the pivot happened', () => {
     const saga = defineSaga({ name: 'bad-pivot-fold', version: 1, input, initialContext })
       .step({

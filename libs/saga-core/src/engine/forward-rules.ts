@@ -8,7 +8,7 @@ import type { StepStateOf } from '../state/step-state.js';
 import { beginCompensation } from './compensation-rules.js';
 import { describeOutcome, outcomeDetail } from './describe-outcome.js';
 import { stepWakeupId } from './message-ids.js';
-import { buildPayload, runUserCode } from './run-user-code.js';
+import { buildJson } from './run-user-code.js';
 import { emitCommand } from './send-command.js';
 import type { TransitionDraft } from './transition-draft.js';
 
@@ -19,7 +19,7 @@ export function sendStep(
   attempt: number,
   budgetFrom: number,
 ): void {
-  const payload = buildPayload(() => step.buildCommand(draft.context));
+  const payload = buildJson(() => step.buildCommand(draft.context));
   if (!payload.ok) {
     const outcome: ErrorOutcome = {
       status: 'error',
@@ -60,9 +60,11 @@ export function recordSuccess(
   draft.note(`step ${step.id} succeeded`);
   if (step.onSuccess === undefined) return;
   const onSuccess = step.onSuccess;
-  const folded = runUserCode(() => onSuccess(draft.context, result));
+  // What it folds must be plain JSON like the rest of the state: a BigInt or a lone surrogate
+  // (a string cut inside an emoji) would make every write of the saga fail.
+  const folded = buildJson(() => onSuccess(draft.context, result) as JsonValue, 'the context');
   if (folded.ok) {
-    draft.context = folded.value as JsonValue;
+    draft.context = folded.value;
     return;
   }
   const outcome: ErrorOutcome = {

@@ -13,19 +13,17 @@ export function runUserCode<T>(fn: () => T): UserCodeResult<T> {
 }
 
 /**
- * Builds a command's payload with definition code: its value, or why there is none (the code
- * threw, or what it returned is no JSON a message can carry: a BigInt, a cycle, a lone
- * surrogate, too big; see jsonValueProblems). Caught here, it fails the step like a throw,
- * where it would make every write of the saga's decision fail.
+ * Builds JSON with definition code (a command's payload, the context): its value, or why there
+ * is none (the code threw, or what it returned is no JSON a message or a saga's row can carry: a
+ * BigInt, a cycle, a lone surrogate, too big; see jsonValueProblems). Caught here, it fails like
+ * a throw, where it would make every write of the saga's decision fail. `what` names it in the
+ * reason.
  */
-export function buildPayload(build: () => JsonValue): UserCodeResult<JsonValue> {
-  const payload = runUserCode(build);
-  if (!payload.ok) return payload;
-  const [problem] = jsonValueProblems(payload.value, 1);
-  if (problem === undefined) return payload;
+export function buildJson(build: () => JsonValue, what = 'the payload'): UserCodeResult<JsonValue> {
+  const built = runUserCode(build);
+  if (!built.ok) return built;
+  const [problem] = jsonValueProblems(built.value, 1);
+  if (problem === undefined) return built;
   const at = problem.path.length === 0 ? '' : ` at ${problem.path.join('.')}`;
-  return {
-    ok: false,
-    message: `the payload is not JSON a message can carry${at}: ${problem.message}`,
-  };
+  return { ok: false, message: `${what} is not JSON a message can carry${at}: ${problem.message}` };
 }

@@ -1,7 +1,7 @@
 import type { ErrorOutcome } from '#contracts';
 import type { CompensationDefinition, StepDefinition } from '../definition/saga-definition.js';
 import { stepWakeupId } from './message-ids.js';
-import { buildPayload } from './run-user-code.js';
+import { buildJson } from './run-user-code.js';
 import { emitCommand } from './send-command.js';
 import type { TransitionDraft } from './transition-draft.js';
 
@@ -14,7 +14,7 @@ export function sendCompensation(
   outcomeUnknown: boolean,
 ): void {
   const compensation = step.compensation as CompensationDefinition;
-  const payload = buildPayload(() => compensation.buildCommand(draft.context));
+  const payload = buildJson(() => compensation.buildCommand(draft.context));
   if (!payload.ok) {
     const lastOutcome: ErrorOutcome = {
       status: 'error',

@@ -5,7 +5,7 @@ import type { StepState } from '../state/step-state.js';
 import { advanceForward } from './advance-forward.js';
 
 import { deadlineWakeupId } from './message-ids.js';
-import { runUserCode } from './run-user-code.js';
+import { buildJson, runUserCode } from './run-user-code.js';
 import { TransitionDraft } from './transition-draft.js';
 import type { Rejection, StartResult } from './transition-result.js';
 
@@ -32,8 +32,10 @@ export function startSaga(definition: AnySagaDefinition, options: StartSagaOptio
   if (!parsed.success) {
     return refuse('invalid-input', `input ${issuesText(parsed.error.issues)}`);
   }
-  const context = runUserCode(() => definition.initialContext(parsed.data));
-  if (!context.ok) return refuse('invalid-input', `initialContext threw: ${context.message}`);
+  const made = runUserCode(() => definition.initialContext(parsed.data));
+  if (!made.ok) return refuse('invalid-input', `initialContext threw: ${made.message}`);
+  const context = buildJson(() => made.value as JsonValue, 'the initial context');
+  if (!context.ok) return refuse('invalid-input', context.message);
   const steps: Record<string, StepState> = {};
   for (const step of definition.steps) steps[step.id] = { status: 'pending' };
   const deadlineAt = definition.deadlineMs === undefined ? undefined : at + definition.deadlineMs;
@@ -42,7 +44,7 @@ export function startSaga(definition: AnySagaDefinition, options: StartSagaOptio
     sagaType: definition.name,
     sagaVersion: definition.version,
     input: parsed.data as JsonValue,
-    context: context.value as JsonValue,
+    context: context.value,
     startedAt: at,
     updatedAt: at,
     ...(deadlineAt === undefined ? {} : { deadlineAt }),
