@@ -1,6 +1,7 @@
 // The load per participant on the real Kafka and Postgres: the commands each participant has
 // in flight are counted from the sagas' rows (`awaiting`, written with each decision), so every
 // instance sees the same counts whoever sent the commands.
+import { randomUUID } from 'node:crypto';
 import type { CommandMessage, JsonObject, JsonValue, ReplyOutcome } from '#contracts';
 import {
   capacityCounts,
@@ -8,6 +9,7 @@ import {
   type RestampCommand,
 } from '../../../apps/coordinator/src/resilience/held-commands.js';
 import { UnsealError } from '../../../apps/coordinator/src/security/field-cipher.js';
+import { readProbeSteps } from '../../../apps/coordinator/src/resilience/probe-outcomes.js';
 import { createSampleSagaRegistry } from '../../../apps/coordinator/src/sagas/saga-catalog.js';
 import {
   startCoordinatorApp,
@@ -31,7 +33,7 @@ describe('the load per participant, from the sagas in flight', () => {
 
   const script = (command: CommandMessage): ReplyOutcome | undefined => {
     const orderId = (command.payload as { orderId?: string }).orderId ?? '';
-    const left = unpaid.has(orderId) || orderId === 'unpaid-stuck';
+    const left = unpaid.has(orderId) || orderId === 'unpaid-stuck' || orderId === 'unpaid-probe';
     if (command.commandType === 'payment.authorize' && left) return undefined;
     return succeed(command);
   };
@@ -77,6 +79,19 @@ describe('the load per participant, from the sagas in flight', () => {
       [done]: [],
       ...Object.fromEntries(waiting.map((sagaId) => [sagaId, ['payment']])),
     });
+  });
+
+  it('reads a probe’s step from its saga’s row, and none for a saga that is not there', async () => {
+    const sagaId = await startOrder(app, 'unpaid-probe');
+    await participants.waitForCommand({ sagaId, commandType: 'payment.authorize' });
+    const steps = await readProbeSteps(environment.db, [
+      { sagaId: randomUUID(), stepId: 'authorize-payment', action: 'execute', attempt: 1 },
+      { sagaId, stepId: 'authorize-payment', action: 'execute', attempt: 1 },
+      { sagaId, stepId: 'reserve-inventory', action: 'execute', attempt: 1 },
+    ]);
+    expect(steps[0]).toBeUndefined();
+    expect(steps[1]).toMatchObject({ status: 'running', attempt: 1 });
+    expect(steps[2]).toMatchObject({ status: 'succeeded', attempts: 1 });
   });
 
   it('leaves a stuck saga’s held command held, counted neither in flight nor held, for its resume', async () => {

@@ -8,6 +8,8 @@ import { CapacityMonitor, RELAXED_POLLS } from './capacity-monitor.js';
 import { CommandGate } from './command-gate.js';
 import type { CapacityCounts, ReleaseResult } from './held-commands.js';
 import { SagaAdmission } from './saga-admission.js';
+import type { ProbeCommand } from './probe-outcomes.js';
+import type { StepState } from '#saga-core';
 
 // Caps of 100 sagas, 10 commands per participant, 2 for shipping; the rest as deployed.
 const config = resilienceConfig(
@@ -128,6 +130,7 @@ describe('CapacityMonitor: a held command that does not open', () => {
     released: 0,
     dropped: 0,
     outbox: { ids: [], rows: [] },
+    sent: [],
     unopenable: [{ sagaId: 'saga-1', stepId: 'pay', reason: 'UnsealError: no key old' }],
   };
 
@@ -168,5 +171,84 @@ describe('CapacityMonitor: a held command that does not open', () => {
       commandsInFlight: 0,
       commandsHeld: 0,
     });
+  });
+});
+
+describe('CapacityMonitor: a probe whose reply another instance decides', () => {
+  const probe: ProbeCommand = { sagaId: 'saga-7', stepId: 'pay', action: 'execute', attempt: 2 };
+  let gate: CommandGate;
+  let monitor: ScriptedMonitor & { step: StepState | undefined };
+
+  beforeEach(() => {
+    jest.useFakeTimers();
+    gate = new CommandGate(config);
+    const release: ReleaseResult = {
+      released: 1,
+      dropped: 0,
+      outbox: { ids: ['1'], rows: [] },
+      sent: [probe],
+      unopenable: [],
+    };
+    const database = { transaction: () => Promise.resolve(release) } as unknown as Database;
+    class WatchingMonitor extends ScriptedMonitor {
+      step: StepState | undefined = { status: 'running', attempt: 2, sentAt: 0, budgetFrom: 1 };
+      protected override readProbeSteps() {
+        return Promise.resolve([this.step]);
+      }
+    }
+    monitor = new WatchingMonitor(
+      database,
+      gate,
+      new SagaAdmission(config.maxSagasInFlight),
+      new WorkSignals(),
+      config.capacityPollMs,
+      (_sagaId, payload) => payload,
+      { publish: () => undefined } as unknown as OutboxFastPath,
+    );
+    monitor.counts = { sagasInFlight: 1, loads: new Map([['payment', { inFlight: 0, held: 1 }]]) };
+  });
+
+  afterEach(() => {
+    gate.shutdown();
+    jest.useRealTimers();
+  });
+
+  /** Opens payment's breaker and lets it go half-open. */
+  const halfOpen = async () => {
+    const { volumeThreshold, resetTimeoutMs } = config.participantDefaults;
+    for (let i = 0; i < volumeThreshold; i++) gate.recordOutcome('payment', false);
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+    jest.advanceTimersByTime(resetTimeoutMs);
+    expect(gate.breakerState('payment')).toBe('half-open');
+  };
+
+  it('closes the breaker once the probe’s step shows its success, wherever it was decided', async () => {
+    await halfOpen();
+    expect(await monitor.round()).toBe(1); // the probe goes
+    await monitor.round();
+    expect(gate.breakerState('payment')).toBe('half-open'); // not answered yet
+
+    monitor.step = { status: 'succeeded', attempts: 2, result: null };
+    await monitor.round();
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+
+    expect(gate.breakerState('payment')).toBe('closed');
+  });
+
+  it('opens it again once the probe’s step shows an error', async () => {
+    await halfOpen();
+    await monitor.round();
+    monitor.step = {
+      status: 'backing-off',
+      attempt: 2,
+      retryAt: 1,
+      lastOutcome: { status: 'error', code: 'DOWN', message: 'down', retryable: true },
+      lastAttemptTimedOut: false,
+      budgetFrom: 1,
+    };
+    await monitor.round();
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+
+    expect(gate.breakerState('payment')).toBe('open');
   });
 });

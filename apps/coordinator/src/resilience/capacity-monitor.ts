@@ -11,6 +11,12 @@ import {
   type RestampCommand,
 } from './held-commands.js';
 import type { SagaAdmission } from './saga-admission.js';
+import {
+  probeOutcome,
+  readProbeSteps,
+  type ProbeCommand,
+  type ProbeOutcome,
+} from './probe-outcomes.js';
 import { describeError } from '#errors';
 
 /** The shortest pause between two rounds, so a stream of hints cannot turn the loop into a spin. */
@@ -39,6 +45,12 @@ export class CapacityMonitor {
   private loop: Promise<void> | undefined;
   /** Rounds since the counts were last read; the first round reads them. */
   private roundsSinceRead = Number.POSITIVE_INFINITY;
+  /**
+   * Per participant whose breaker is half-open, the probes this instance let through and has
+   * not seen answered: their replies may be decided on another instance (the one that owns
+   * their sagas' reply partitions), whose breaker learns the outcome, not this one's.
+   */
+  private readonly probes = new Map<string, ProbeCommand[]>();
 
   constructor(
     private readonly database: Database,
@@ -84,13 +96,21 @@ export class CapacityMonitor {
       this.admission.update(sagasInFlight);
       this.roundsSinceRead = 0;
     } else this.roundsSinceRead++;
+    await this.judgeProbes();
     let total = 0;
     for (const participant of this.gate.participantsWithHeld()) {
       const allowed = this.gate.releasable(participant);
       if (allowed === 0) continue;
       try {
-        const { released, dropped, outbox, unopenable } = await this.database.transaction((sql) =>
-          releaseHeld(sql, participant, allowed, this.gate.maxInFlight(participant), this.restamp),
+        const { released, dropped, outbox, sent, unopenable } = await this.database.transaction(
+          (sql) =>
+            releaseHeld(
+              sql,
+              participant,
+              allowed,
+              this.gate.maxInFlight(participant),
+              this.restamp,
+            ),
         );
         // No removal deadlines: released commands keep their rows, marked sent, and their reply
         // timers move to the sent time (the release's transaction may have waited on locks).
@@ -102,6 +122,9 @@ export class CapacityMonitor {
         }
         // Commands that do not open never reach the participant: no probe is spent on them.
         this.gate.noteReleased(participant, allowed, released, dropped + unopenable.length);
+        if (released > 0 && this.gate.breakerState(participant) === 'half-open') {
+          this.probes.set(participant, [...(this.probes.get(participant) ?? []), ...sent]);
+        }
         total += released;
       } catch (error) {
         // One participant's failure (the database's, say) must not hold back the others: they
@@ -114,6 +137,42 @@ export class CapacityMonitor {
     }
     if (total > 0) this.signals.timerCommitted(Date.now());
     return total;
+  }
+
+  /**
+   * Tells each half-open breaker what became of its probes, from their steps: the first one
+   * answered closes or reopens it, as its reply would have on the instance that decided it. A
+   * participant's probes are forgotten once its breaker has left half-open, or once none is left
+   * waiting (one moved on otherwise: its deadline then reopens the breaker, as ever). A failed
+   * read waits for the next round.
+   */
+  private async judgeProbes(): Promise<void> {
+    for (const [participant, probes] of [...this.probes]) {
+      if (this.gate.breakerState(participant) !== 'half-open') {
+        this.probes.delete(participant);
+        continue;
+      }
+      let outcomes: ProbeOutcome[];
+      try {
+        const steps = await this.readProbeSteps(probes);
+        outcomes = probes.map((probe, index) => probeOutcome(steps[index], probe));
+      } catch (error) {
+        this.logger.warn(
+          `could not read what became of the probes of "${participant}": ${describeError(error)}`,
+        );
+        continue;
+      }
+      const answered = outcomes.find((outcome) => outcome === 'healthy' || outcome === 'unhealthy');
+      const waiting = probes.filter((_probe, index) => outcomes[index] === 'pending');
+      if (answered !== undefined || waiting.length === 0) this.probes.delete(participant);
+      else this.probes.set(participant, waiting);
+      if (answered !== undefined) this.gate.noteProbeOutcome(participant, answered === 'healthy');
+    }
+  }
+
+  /** The steps of `probes` as the database has them now. */
+  protected readProbeSteps(probes: readonly ProbeCommand[]) {
+    return readProbeSteps(this.database, probes);
   }
 
   /**

@@ -5,6 +5,7 @@ import type { ParticipantLoad } from './held-commands.js';
 import {
   ParticipantBreaker,
   type BreakerChange,
+  type BreakerState,
   type BreakerSnapshot,
 } from './participant-breaker.js';
 
@@ -140,6 +141,19 @@ export class CommandGate {
     const noted = this.duringRead.get(participant) ?? { inFlight: 0, held: 0 };
     noted[field] += delta;
     this.duringRead.set(participant, noted);
+  }
+
+  /** The state of a participant's breaker. */
+  breakerState(participant: string): BreakerState {
+    return this.breaker(participant).state;
+  }
+
+  /**
+   * Counts the outcome of a probe this instance let through, decided on another instance (its
+   * reply came to that one's partition): for the breaker only, the counts come from the database.
+   */
+  noteProbeOutcome(participant: string, healthy: boolean): void {
+    this.breaker(participant).record(healthy);
   }
 
   /** Counts an outcome for a participant's breaker. */

@@ -1,4 +1,5 @@
 import { HEADERS, topicNames, type CommandMessage, type JsonValue } from '#contracts';
+import type { ProbeCommand } from './probe-outcomes.js';
 import { commandMessageId, type SagaState, type Wakeup } from '#saga-core';
 import { prepared, type SqlRunner } from '#postgres';
 import { describeError } from '#errors';
@@ -114,6 +115,8 @@ export interface ReleaseResult {
   /** Commands found no longer awaited when their sagas were locked: taken off, never sent. */
   readonly dropped: number;
   readonly outbox: { readonly ids: string[]; readonly rows: OutboxRow[] };
+  /** The commands of `outbox.rows`, in their order: what a half-open breaker's probes were. */
+  readonly sent: readonly ProbeCommand[];
   /**
    * Commands whose payload did not open: moved to the outbox as they were held, and left to the
    * relay, which cannot open them either, so sets each aside and marks its saga stuck, as it does
@@ -208,7 +211,7 @@ export async function releaseHeld(
     [participant, limit, cap],
   );
   if (rows.length === 0) {
-    return { released: 0, dropped: 0, outbox: { ids: [], rows: [] }, unopenable: [] };
+    return { released: 0, dropped: 0, outbox: { ids: [], rows: [] }, sent: [], unopenable: [] };
   }
   rows.sort((a, b) => Number(a.id) - Number(b.id));
   const sagas = await lockSagas(
@@ -255,6 +258,12 @@ export async function releaseHeld(
     released: outboxRows.length,
     dropped: rows.length - live.length,
     outbox: { ids: ids.filter(opened), rows: outboxRows },
+    sent: live.filter(opened).map((row) => ({
+      sagaId: row.saga_id,
+      stepId: row.step_id,
+      action: row.action,
+      attempt: row.attempt,
+    })),
     unopenable: payloads.flatMap((payload) => payload.unopenable ?? []),
   };
 }
