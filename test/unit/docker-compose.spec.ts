@@ -67,6 +67,13 @@ describe('deploy/docker-compose.yml', () => {
     ]) {
       expect(exprs.some((expr) => expr.includes(metric))).toBe(true);
     }
+    // Every instance reports these for the whole deployment (one read of the database or of
+    // the group's lag): summed over the instances, they would show as many times too much.
+    for (const metric of ['saga_open', 'saga_outbox_backlog', 'saga_consumer_lag']) {
+      const uses = exprs.filter((expr) => new RegExp(`\\b${metric}\\b`).test(expr));
+      expect(uses.length).toBeGreaterThan(0);
+      for (const expr of uses) expect(expr).toMatch(/^max\b/);
+    }
   });
 
   it('runs Kafka in KRaft mode with automatic topic creation off', () => {

@@ -322,6 +322,15 @@ describe('overlays/production', () => {
   const { workload: deployment, env, objects, container } = production;
   const topics = topicNames(env.TOPIC_PREFIX);
 
+  it('spreads its pods over the nodes they may run on, a tainted or cordoned one left out', () => {
+    const spread = deployment.spec!.template.spec!.topologySpreadConstraints ?? [];
+    expect(spread.map(({ topologyKey }) => topologyKey).sort()).toEqual([
+      'kubernetes.io/hostname',
+      'topology.kubernetes.io/zone',
+    ]);
+    for (const constraint of spread) expect(constraint.nodeTaintsPolicy).toBe('Honor');
+  });
+
   it('sets every variable docs/CONFIGURATION.md documents, but those it says are not for Kubernetes', () => {
     const expected = [...configuration.documented].filter(
       (name) => !configuration.notOnKubernetes.has(name),
