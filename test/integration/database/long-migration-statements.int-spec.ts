@@ -108,6 +108,7 @@ describe('the statements of a migration run', () => {
       'OutboxSetAsideRetries1765700000001',
       'OutboxFirstFailedAt1765710000000',
       'BreakerLogRetention1765720000000',
+      'DeadLetterBytesReplaced1765730000000',
     ]);
     const [index] = await dataSource!.query<{ valid: boolean }[]>(
       `SELECT indisvalid AS valid FROM pg_index WHERE indexrelid = to_regclass('sagas_wake_idx')`,

@@ -71,6 +71,7 @@ describe('migrations that deadlock with a decision', () => {
       'OutboxSetAsideRetries1765700000001',
       'OutboxFirstFailedAt1765710000000',
       'BreakerLogRetention1765720000000',
+      'DeadLetterBytesReplaced1765730000000',
     ]);
   });
 });
