@@ -50,6 +50,15 @@ describe('the load per participant, from the sagas in flight', () => {
     await environment?.dispose();
   });
 
+  const stockReserved = (sagaId: string) =>
+    waitFor('the stock to be reserved', async () => {
+      const [row] = await environment.db.query<{ step: string }>(
+        `SELECT state->'steps'->'reserve-inventory'->>'status' AS step FROM sagas WHERE id = $1`,
+        [sagaId],
+      );
+      return row?.step === 'succeeded';
+    });
+
   it('counts the steps awaiting each participant, and nothing for a saga that ended', async () => {
     const done = await startOrder(app, 'paid-1');
     const waiting = await Promise.all([...unpaid].map((key) => startOrder(app, key)));
@@ -84,6 +93,7 @@ describe('the load per participant, from the sagas in flight', () => {
   it('reads a probe’s step from its saga’s row, and none for a saga that is not there', async () => {
     const sagaId = await startOrder(app, 'unpaid-probe');
     await participants.waitForCommand({ sagaId, commandType: 'payment.authorize' });
+    await stockReserved(sagaId);
     const steps = await readProbeSteps(environment.db, [
       { sagaId: randomUUID(), stepId: 'authorize-payment', action: 'execute', attempt: 1 },
       { sagaId, stepId: 'authorize-payment', action: 'execute', attempt: 1 },
@@ -98,13 +108,7 @@ describe('the load per participant, from the sagas in flight', () => {
     const sagaId = await startOrder(app, 'unpaid-stuck');
     await participants.waitForCommand({ sagaId, commandType: 'payment.authorize' });
     // Nothing else moves it from here: its stock is reserved, its payment left unanswered.
-    await waitFor('the stock to be reserved', async () => {
-      const [row] = await environment.db.query<{ step: string }>(
-        `SELECT state->'steps'->'reserve-inventory'->>'status' AS step FROM sagas WHERE id = $1`,
-        [sagaId],
-      );
-      return row?.step === 'succeeded';
-    });
+    await stockReserved(sagaId);
     const counted = async () =>
       (await environment.db.transaction((sql) => capacityCounts(sql))).loads.get('payment')!;
     const before = await counted();
