@@ -47,6 +47,30 @@ class ScriptedMonitor extends CapacityMonitor {
   }
 }
 
+/**
+ * A monitor of `Monitor`'s class whose every release answers `release`, published through
+ * `publish`, with one command of payment's held.
+ */
+function releasingMonitor<M extends ScriptedMonitor>(
+  Monitor: new (...args: ConstructorParameters<typeof ScriptedMonitor>) => M,
+  gate: CommandGate,
+  release: ReleaseResult,
+  publish: OutboxFastPath['publish'],
+): M {
+  const database = { transaction: () => Promise.resolve(release) } as unknown as Database;
+  const monitor = new Monitor(
+    database,
+    gate,
+    new SagaAdmission(config.maxSagasInFlight),
+    new WorkSignals(),
+    config.capacityPollMs,
+    (_sagaId, payload) => payload,
+    { publish } as unknown as OutboxFastPath,
+  );
+  monitor.counts = { sagasInFlight: 1, loads: new Map([['payment', { inFlight: 0, held: 1 }]]) };
+  return monitor;
+}
+
 describe('CapacityMonitor: when it reads the counts', () => {
   let gate: CommandGate;
   let admission: SagaAdmission;
@@ -138,17 +162,7 @@ describe('CapacityMonitor: a held command that does not open', () => {
     jest.useFakeTimers();
     gate = new CommandGate(config);
     publish = jest.fn<OutboxFastPath['publish']>();
-    const database = { transaction: () => Promise.resolve(release) } as unknown as Database;
-    monitor = new ScriptedMonitor(
-      database,
-      gate,
-      new SagaAdmission(config.maxSagasInFlight),
-      new WorkSignals(),
-      config.capacityPollMs,
-      (_sagaId, payload) => payload,
-      { publish } as unknown as OutboxFastPath,
-    );
-    monitor.counts = { sagasInFlight: 1, loads: new Map([['payment', { inFlight: 0, held: 1 }]]) };
+    monitor = releasingMonitor(ScriptedMonitor, gate, release, publish);
   });
 
   afterEach(() => {
@@ -189,23 +203,13 @@ describe('CapacityMonitor: a probe whose reply another instance decides', () => 
       sent: [probe],
       unopenable: [],
     };
-    const database = { transaction: () => Promise.resolve(release) } as unknown as Database;
     class WatchingMonitor extends ScriptedMonitor {
       step: StepState | undefined = { status: 'running', attempt: 2, sentAt: 0, budgetFrom: 1 };
       protected override readProbeSteps() {
         return Promise.resolve([this.step]);
       }
     }
-    monitor = new WatchingMonitor(
-      database,
-      gate,
-      new SagaAdmission(config.maxSagasInFlight),
-      new WorkSignals(),
-      config.capacityPollMs,
-      (_sagaId, payload) => payload,
-      { publish: () => undefined } as unknown as OutboxFastPath,
-    );
-    monitor.counts = { sagasInFlight: 1, loads: new Map([['payment', { inFlight: 0, held: 1 }]]) };
+    monitor = releasingMonitor(WatchingMonitor, gate, release, () => undefined);
   });
 
   afterEach(() => {

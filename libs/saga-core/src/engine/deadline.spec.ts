@@ -3,6 +3,20 @@ import { success } from '../testing/outcomes.js';
 import { SagaHarness } from '../testing/saga-harness.js';
 import { orderInputValue, pivotSaga } from './test-sagas.fixture.js';
 
+/** A saga stuck before its pivot: the charge's command could never be sent. */
+function stuckBeforeThePivot(): SagaHarness {
+  const saga = new SagaHarness(pivotSaga, orderInputValue);
+  saga.reply('reserve', success());
+  saga.apply({
+    type: 'undeliverable',
+    at: saga.clock.now(),
+    random: 0,
+    topic: 'payments.commands',
+    reason: 'MESSAGE_TOO_LARGE',
+  });
+  return saga;
+}
+
 describe('the saga deadline', () => {
   it('compensates what completed when it passes before the pivot is sent', () => {
     const saga = new SagaHarness(pivotSaga, orderInputValue);
@@ -53,15 +67,7 @@ describe('the saga deadline', () => {
   });
 
   it('compensates, once resumed, a saga stuck before its pivot was sent whose deadline passed meanwhile', () => {
-    const saga = new SagaHarness(pivotSaga, orderInputValue);
-    saga.reply('reserve', success());
-    saga.apply({
-      type: 'undeliverable',
-      at: saga.clock.now(),
-      random: 0,
-      topic: 'payments.commands',
-      reason: 'MESSAGE_TOO_LARGE',
-    });
+    const saga = stuckBeforeThePivot();
     saga.fire('deadline');
     expect(saga.state).toMatchObject({ status: 'stuck', deadlinePassed: true });
 
@@ -126,15 +132,7 @@ describe('the saga deadline', () => {
   });
 
   it('holds for a saga stuck before its pivot resumed after it, before its timer fired', () => {
-    const saga = new SagaHarness(pivotSaga, orderInputValue);
-    saga.reply('reserve', success());
-    saga.apply({
-      type: 'undeliverable',
-      at: saga.clock.now(),
-      random: 0,
-      topic: 'payments.commands',
-      reason: 'MESSAGE_TOO_LARGE',
-    });
+    const saga = stuckBeforeThePivot();
     saga.clock.advanceTo(60_000);
     saga.resume();
 
