@@ -9,10 +9,14 @@ import { contractHeaderProblem, holdsInvalidUtf8, invalidUtf8Problem } from './u
 export interface TriageOptions {
   /**
    * Refuses a message whose key, value or a header of the contract is not valid UTF-8, and
-   * leaves out its other headers that are not (default false: bad bytes read as U+FFFD, and the
-   * message marked `bytesReplaced`).
+   * leaves out its other headers that are not (default false: bad bytes read as U+FFFD).
    */
   readonly requireUtf8?: boolean;
+  /**
+   * Without requireUtf8, marks a message whose key, value or a header is not valid UTF-8
+   * `bytesReplaced` (default false: not checked).
+   */
+  readonly markReplacedBytes?: boolean;
   /** The value to dead-letter for a message refused (undefined: the original). */
   readonly redactDeadLetter?: (message: IncomingMessage) => string | undefined;
 }
@@ -47,7 +51,7 @@ export function triageChunk(
       incoming = toIncomingMessage(topic, message, options.requireUtf8 ? notText : undefined);
       reason = options.requireUtf8 ? (invalidUtf8Problem(message) ?? headerProblem) : undefined;
       // Read with U+FFFD for its bad bytes: the handler is told the text is not what was sent.
-      if (!options.requireUtf8 && holdsInvalidUtf8(message)) {
+      if (options.markReplacedBytes && !options.requireUtf8 && holdsInvalidUtf8(message)) {
         incoming = { ...incoming, bytesReplaced: true };
       }
     } catch (error) {

@@ -151,26 +151,34 @@ describe('the kafkajs eachBatch handler', () => {
     expect(reports).toEqual([0, 2, 0]);
   });
 
-  it('without requireUtf8, hands every record over, marking those whose key, value or a header is not UTF-8', async () => {
-    const handed: { value: string | null; bytesReplaced?: boolean }[] = [];
-    const { eachBatch } = processor({
-      handleBatch: async (messages) => {
-        handed.push(...messages.map(({ value, bytesReplaced }) => ({ value, bytesReplaced })));
-        return NONE;
-      },
-    });
+  it('with markReplacedBytes, hands every record over, marking those whose key, value or a header is not UTF-8; without, marks none', async () => {
     const badValue = { ...record(2, ''), value: Buffer.from([0x7b, 0xff, 0x7d]) } as KafkaMessage;
     const badKey = { ...record(3, 'k'), key: Buffer.from([0xc3, 0x28]) } as KafkaMessage;
     const badHeader = record(4, 'h', { 'x-h': [Buffer.from('fine'), Buffer.from([0xff])] });
-    const { payload } = fakePayload([record(1, 'a'), badValue, badKey, badHeader]);
+    const handedWith = async (markReplacedBytes: boolean) => {
+      const handed: { value: string | null; bytesReplaced?: boolean }[] = [];
+      const { eachBatch } = processor({
+        markReplacedBytes,
+        handleBatch: async (messages) => {
+          handed.push(...messages.map(({ value, bytesReplaced }) => ({ value, bytesReplaced })));
+          return NONE;
+        },
+      });
+      await eachBatch(fakePayload([record(1, 'a'), badValue, badKey, badHeader]).payload);
+      return handed;
+    };
 
-    await eachBatch(payload);
-
-    expect(handed).toEqual([
+    expect(await handedWith(true)).toEqual([
       { value: 'a', bytesReplaced: undefined },
       { value: '{\ufffd}', bytesReplaced: true },
       { value: 'k', bytesReplaced: true },
       { value: 'h', bytesReplaced: true },
+    ]);
+    expect((await handedWith(false)).map(({ bytesReplaced }) => bytesReplaced)).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
     ]);
   });
 

@@ -26,6 +26,8 @@ export interface BatchProcessorOptions {
    * not (default false).
    */
   readonly requireUtf8?: boolean;
+  /** Marks a message with bytes that are not UTF-8 `bytesReplaced` (TriageOptions.markReplacedBytes). */
+  readonly markReplacedBytes?: boolean;
   /** The value to dead-letter for a message it refuses (ConsumerStartOptions.redactDeadLetter). */
   readonly redactDeadLetter?: (message: IncomingMessage) => string | undefined;
   /** Told how many messages of a topic it dead-lettered itself, once sent (ConsumerStartOptions.onRefused). */

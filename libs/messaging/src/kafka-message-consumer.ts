@@ -231,6 +231,7 @@ export class KafkaMessageConsumer implements MessageConsumer {
             handleBatch: options.handleBatch,
             maxBatchSize: tuning.maxBatchSize,
             requireUtf8: tuning.requireUtf8,
+            markReplacedBytes: tuning.markReplacedBytes,
             ...(options.redactDeadLetter ? { redactDeadLetter: options.redactDeadLetter } : {}),
             ...(options.onRefused ? { onRefused: options.onRefused } : {}),
             ...(tuning.waitUnderLoad ? { waitUnderLoad: tuning.waitUnderLoad } : {}),

@@ -49,6 +49,12 @@ export interface KafkaConsumerOptions {
    */
   readonly requireUtf8?: boolean;
   /**
+   * Without requireUtf8: mark a message whose key, value or a header is not valid UTF-8 (read as
+   * U+FFFD) `bytesReplaced` (default false: not checked, a cost per message only its reader
+   * needs, the dead-letter index).
+   */
+  readonly markReplacedBytes?: boolean;
+  /**
    * Longest wait before a crashed consumer starts again, in ms (default 5 000; the waits grow
    * from the retry's initial time): short, so that a consumer is back within seconds of its
    * broker, while the reply timeouts wait for it.
@@ -90,6 +96,7 @@ export type ConsumerTuning = Pick<
   | 'maxBatchSize'
   | 'partitionsConsumedConcurrently'
   | 'requireUtf8'
+  | 'markReplacedBytes'
 >;
 
 /** Producer tuning. */
@@ -145,6 +152,7 @@ export interface ResolvedKafkaConsumerOptions {
   readonly partitionsConsumedConcurrently: number;
   readonly handlerRetry: Backoff;
   readonly requireUtf8: boolean;
+  readonly markReplacedBytes: boolean;
 }
 
 /** Transport options with every default filled in and every number checked. */
@@ -182,6 +190,7 @@ const DEFAULT_CONSUMER: Omit<ResolvedKafkaConsumerOptions, 'handlerRetry' | 'wai
   minBytes: 1,
   partitionsConsumedConcurrently: 1,
   requireUtf8: false,
+  markReplacedBytes: false,
   restartMaxDelayMs: 5_000,
 };
 
@@ -221,6 +230,7 @@ export function resolveConsumerOptions(
     waitUnderLoad: merged.waitUnderLoad,
     partitionsConsumedConcurrently: merged.partitionsConsumedConcurrently,
     requireUtf8: merged.requireUtf8 === true,
+    markReplacedBytes: merged.markReplacedBytes === true,
     handlerRetry: resolveBackoff(
       { ...base.handlerRetry, ...overrides.handlerRetry },
       'consumer.handlerRetry',

@@ -205,7 +205,8 @@ export class DeadLetterIndexConsumer {
     this.looksSinceStart = 0;
     this.memberLooks = 0;
     if (readable.length === 0) return;
-    const consumer = this.options.transport.createConsumer();
+    // A dead letter whose bytes were not UTF-8 is marked so: it is not replayable as stored.
+    const consumer = this.options.transport.createConsumer({ markReplacedBytes: true });
     this.consumer = consumer;
     consumer
       .start({

@@ -28,7 +28,7 @@ export interface IncomingMessage {
   readonly value: string | null;
   /**
    * True when its key, value or a header held bytes that are not valid UTF-8, read as U+FFFD: the
-   * text is not what was sent (only from a consumer that does not refuse such records).
+   * text is not what was sent (only from a consumer asked to tell: the dead-letter index's).
    */
   readonly bytesReplaced?: boolean;
 }
