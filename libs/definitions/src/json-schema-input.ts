@@ -142,14 +142,22 @@ function refuseQuadraticUniqueItems(ajv: Ajv2020, root: Record<string, unknown>)
   });
 }
 
+/** The schema's `$defs` and `definitions` that are objects, by keyword. */
+function definitionGroups(schema: Record<string, unknown>): [string, Record<string, unknown>][] {
+  return ['$defs', 'definitions'].flatMap((key) => {
+    const entries = schema[key];
+    return entries !== null && typeof entries === 'object' && !Array.isArray(entries)
+      ? [[key, entries as Record<string, unknown>] as [string, Record<string, unknown>]]
+      : [];
+  });
+}
+
 /** The entries of the schema's `$defs` and `definitions`. */
 function countDefinitions(schema: Record<string, unknown>): number {
-  let count = 0;
-  for (const key of ['$defs', 'definitions']) {
-    const entries = schema[key];
-    if (entries !== null && typeof entries === 'object') count += Object.keys(entries).length;
-  }
-  return count;
+  return definitionGroups(schema).reduce(
+    (sum, [, entries]) => sum + Object.keys(entries).length,
+    0,
+  );
 }
 
 /** The values in `input`, itself included: every array, object, item and field. */
@@ -172,14 +180,9 @@ function counted(schema: Record<string, unknown>): Record<string, unknown> {
       ? { [STEP_KEYWORD]: true, ...(entry as Record<string, unknown>) }
       : entry;
   const copy: Record<string, unknown> = { [STEP_KEYWORD]: true, ...schema };
-  for (const key of ['$defs', 'definitions']) {
-    const entries = schema[key];
-    if (entries === null || typeof entries !== 'object' || Array.isArray(entries)) continue;
+  for (const [key, entries] of definitionGroups(schema)) {
     copy[key] = Object.fromEntries(
-      Object.entries(entries as Record<string, unknown>).map(([name, entry]) => [
-        name,
-        withStep(entry),
-      ]),
+      Object.entries(entries).map(([name, entry]) => [name, withStep(entry)]),
     );
   }
   return copy;

@@ -69,25 +69,19 @@ function applyReplyTimeout(
  * decided first.
  */
 export function applyDueDeadline(draft: TransitionDraft): void {
-  const deadlineAt = draft.base.deadlineAt;
-  if (deadlineAt === undefined || draft.deadlinePassed || draft.at < deadlineAt) return;
-  const fields = draft.fields;
-  if (fields.status !== 'running' && !(fields.status === 'stuck' && fields.phase === 'forward')) {
-    return;
-  }
+  const deadlineAt = deadlineThatApplies(draft);
+  if (deadlineAt === undefined || draft.at < deadlineAt) return;
   applyDeadline(draft);
   draft.cancelWakeup(deadlineWakeupId(draft.sagaId));
 }
 
 /** Before the point of no return a passed deadline fails the saga; after it, it is recorded and the saga goes on. */
 function applyDeadline(draft: TransitionDraft): void {
-  const fields = draft.fields;
-  const forward =
-    fields.status === 'running' || (fields.status === 'stuck' && fields.phase === 'forward');
-  const deadlineAt = draft.base.deadlineAt;
-  if (deadlineAt === undefined || draft.deadlinePassed || !forward) {
+  const deadlineAt = deadlineThatApplies(draft);
+  if (deadlineAt === undefined) {
     return draft.ignore('ignored: the deadline no longer applies');
   }
+  const fields = draft.fields;
   draft.deadlinePassed = true;
   draft.publish('saga.deadline-passed', undefined, { deadlineAt });
   if (fields.status === 'running' && !pivotSent(draft)) {
@@ -95,6 +89,17 @@ function applyDeadline(draft: TransitionDraft): void {
     return beginCompensation(draft, { type: 'deadline', at: deadlineAt });
   }
   draft.note('the deadline passed after the point of no return; going on');
+}
+
+/**
+ * The saga's deadline while it still applies: not yet passed, and the saga still going forward
+ * (running, or stuck before it turned back).
+ */
+function deadlineThatApplies(draft: TransitionDraft): number | undefined {
+  const fields = draft.fields;
+  const forward =
+    fields.status === 'running' || (fields.status === 'stuck' && fields.phase === 'forward');
+  return forward && !draft.deadlinePassed ? draft.base.deadlineAt : undefined;
 }
 
 function timeoutOf(afterMs: number | undefined): TimeoutOutcome {
