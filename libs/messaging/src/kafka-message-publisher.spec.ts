@@ -216,6 +216,21 @@ describe('the Kafka publisher over kafkajs, when a leader moves', () => {
     ]);
   });
 
+  it('writes every record without a key when a retry of kafkajs puts records on other partitions (dead letters of unkeyed messages)', async () => {
+    // Partitions 0 and 2 on broker 1, partition 1 on broker 2. kafkajs spreads records without
+    // a key round robin, its counter going on from try to try: a retry put them elsewhere, some
+    // on broker 2, which already answered and gets nothing more.
+    const cluster = kafkajsOverFakeCluster('t.dlq', [1, 2, 1]);
+    cluster.refuse(1, kafkajsProtocolError(7)); // REQUEST_TIMED_OUT, once
+    const publisher = new KafkaMessagePublisher(cluster.kafka, fastRetry, silentTransportLogger);
+    const records = ['1', '2', '3', '4'].map((value) => ({ key: null, value }));
+
+    await publisher.sendRecords('t.dlq', records);
+
+    const written = cluster.written.flatMap((entry) => entry.values).sort();
+    expect([...new Set(written)]).toEqual(['1', '2', '3', '4']);
+  });
+
   it('rejects, and replaces the producer, when a partition stays unacknowledged after every resend', async () => {
     // A producer that, as kafkajs does, puts every message through the partitioner, and then
     // answers for partition 1 only.

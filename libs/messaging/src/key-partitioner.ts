@@ -40,11 +40,24 @@ const encoder = new TextEncoder();
  * kafkajs's DefaultPartitioner (Java's: the same key on the same partition as any Java client),
  * without its allocations for a keyed message: murmur2 of the key's UTF-8 bytes (a string key
  * encoded into a buffer kept for the purpose when it fits; encodeInto's small result is all it
- * allocates) over all the topic's partitions. A message that names its partition, or has no
- * key (rare here: the coordinator and the kit key their messages), goes to kafkajs's own.
+ * allocates) over all the topic's partitions. A message that names its partition goes there.
+ * One without a key (rare here: a dead letter of a message that had none) goes where kafkajs's
+ * own round robin first puts it, and stays there on every later try of the same message object:
+ * kafkajs retries a batch by placing every message again and sending nothing to a broker that
+ * already answered, so a message moved onto that broker's partition would never be written,
+ * though the batch resolves (and PartitionLedger, which checks the partitions placed, would not
+ * see it).
  */
 export const keyPartitioner: ICustomPartitioner = () => {
-  const unkeyed = Partitioners.DefaultPartitioner();
+  const roundRobin = Partitioners.DefaultPartitioner();
+  const unkeyedPlaced = new WeakMap<object, number>();
+  const unkeyed = (args: PartitionerArgs): number => {
+    const placed = unkeyedPlaced.get(args.message);
+    if (placed !== undefined && placed < args.partitionMetadata.length) return placed;
+    const partition = roundRobin(args);
+    unkeyedPlaced.set(args.message, partition);
+    return partition;
+  };
   const scratch = new Uint8Array(256);
   const hash = (key: unknown): number => {
     if (Buffer.isBuffer(key)) return murmur2(key);
