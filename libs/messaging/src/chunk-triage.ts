@@ -69,8 +69,14 @@ export function triageChunk(
       triaged.incoming.push(incoming);
       return;
     }
-    // Its value may be fine and a header not: what it carries is redacted all the same.
-    const value = redact?.(incoming);
+    // Its value may be fine and a header not: what it carries is redacted all the same; one the
+    // hook cannot redact goes without it (a hook that throws must not hold the partition).
+    let value: string | null | undefined;
+    try {
+      value = redact?.(incoming);
+    } catch {
+      value = null;
+    }
     triaged.refused.push({ index, reason, ...(value === undefined ? {} : { value }) });
   });
   return triaged;

@@ -270,6 +270,25 @@ describe('the kafkajs eachBatch handler', () => {
     expect(String(letter!.headers?.['dlq-value-redacted'])).toBe('true');
   });
 
+  it('dead-letters a record that is not UTF-8 without its value when redacting it throws, and goes on', async () => {
+    const { eachBatch, sent } = processor({
+      requireUtf8: true,
+      redactDeadLetter: () => {
+        throw new RangeError('Maximum call stack size exceeded');
+      },
+      handleBatch: async () => NONE,
+    });
+    const badKey = { ...record(9, '{"input":{}}'), key: Buffer.from([0xff]) } as KafkaMessage;
+    const { payload, events } = fakePayload([badKey]);
+
+    await eachBatch(payload);
+
+    const [letter] = sent[0]!.records;
+    expect(letter!.value).toBeNull();
+    expect(String(letter!.headers?.['dlq-value-redacted'])).toBe('true');
+    expect(events).toContain('commit saga.replies/2@10');
+  });
+
   it('hands over a record whose header has no value (kafkajs decodes it as null) as if it had no such header', async () => {
     const handed: Record<string, string>[] = [];
     const { eachBatch, sent } = processor({

@@ -114,6 +114,17 @@ describe('SensitiveData', () => {
     });
   });
 
+  it('drops a start nested deeper than its copy can be walked, instead of throwing (a dead letter that could not be written would hold its partition)', () => {
+    // JSON.parse takes any depth; walking the copy and writing it out recurse.
+    const depth = 200_000;
+    const deep = `{"sagaType":"refund","input":{"payment":${'['.repeat(depth)}${']'.repeat(depth)}}}`;
+    const known = `{"sagaType":"order","sagaVersion":1,"input":${'['.repeat(depth)}${']'.repeat(depth)}}`;
+    for (const text of [deep, known]) {
+      expect(sensitive.startDeadLetterValue(text)).toEqual({ keep: 'dropped' });
+      expect(sensitive.redactStart(text)).toBe(REDACTED);
+    }
+  });
+
   it('drops a start that is no JSON object when a saga type has sensitive fields, and keeps it otherwise', () => {
     for (const text of ['{"input":{"payment":{"cardToken":"tok_secret"}},}', '["tok_secret"]']) {
       expect(sensitive.startDeadLetterValue(text)).toEqual({ keep: 'dropped' });

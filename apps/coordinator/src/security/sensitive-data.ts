@@ -72,7 +72,7 @@ export class SensitiveData {
     const redacted = redactedCopy(request, this.everySensitivePath());
     // Byte for byte what a redacted copy would be: nothing to hide, and it stays replayable
     // (a duplicate key, say, would make them differ, and the copy be kept instead).
-    return redacted.value === text ? WHOLE : redacted;
+    return redacted.keep === 'redacted' && redacted.value === text ? WHOLE : redacted;
   }
 
   /**
@@ -195,13 +195,19 @@ function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** The request as JSON text, the given paths of its input redacted. */
-function redactedCopy(
-  request: JsonObject,
-  paths: readonly string[],
-): { readonly keep: 'redacted'; readonly value: string } {
+/**
+ * The request as JSON text, the given paths of its input redacted; dropped when it is nested
+ * too deep to copy (JSON.parse takes any depth, the walk and JSON.stringify recurse): a dead
+ * letter that cannot be written would hold its partition.
+ */
+function redactedCopy(request: JsonObject, paths: readonly string[]): StartDeadLetterValue {
   const inputPaths = paths.map((path) => `input.${path}`);
-  return { keep: 'redacted', value: JSON.stringify(redactPaths(request, inputPaths)) };
+  try {
+    return { keep: 'redacted', value: JSON.stringify(redactPaths(request, inputPaths)) };
+  } catch (error) {
+    if (error instanceof RangeError) return DROPPED;
+    throw error;
+  }
 }
 
 function isSealedPayload(payload: unknown): payload is SealedPayload {
