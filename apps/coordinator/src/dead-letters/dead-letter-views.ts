@@ -1,4 +1,4 @@
-import type { JsonValue } from '#contracts';
+import { LIMITS, type JsonValue } from '#contracts';
 
 /** A recorded dead letter as the API shows it. */
 export interface DeadLetterView {
@@ -66,14 +66,30 @@ export interface ReplayAnswer {
 }
 
 /**
- * The value as the API shows it: the JSON it holds, or the text when it is not JSON. The one
- * place a dead letter's body is rendered for people: redaction of sensitive fields belongs here.
+ * The value as the API shows it: the JSON it holds, or the text when it is not JSON or is
+ * nested deeper than LIMITS.jsonDepth (JSON.parse takes any depth, but writing the answer out
+ * recurses: one such letter would fail every page that holds it). The one place a dead letter's
+ * body is rendered for people: redaction of sensitive fields belongs here.
  */
 export function renderDeadLetterValue(value: string | null): JsonValue {
   if (value === null) return null;
+  let parsed: JsonValue;
   try {
-    return JSON.parse(value) as JsonValue;
+    parsed = JSON.parse(value) as JsonValue;
   } catch {
     return value;
   }
+  return nestedDeeperThan(parsed, LIMITS.jsonDepth) ? value : parsed;
+}
+
+/** Whether `value` holds more than `limit` arrays and objects one in another (walked without recursion). */
+function nestedDeeperThan(value: JsonValue, limit: number): boolean {
+  const pending: [JsonValue, number][] = [[value, 0]];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const [item, outer] = next;
+    if (item === null || typeof item !== 'object') continue;
+    if (outer >= limit) return true;
+    for (const inner of Object.values(item)) pending.push([inner, outer + 1]);
+  }
+  return false;
 }
