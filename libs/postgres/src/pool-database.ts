@@ -12,6 +12,7 @@ import { guardPool } from './pool-guard.js';
 import {
   isLostRace,
   transactionSettings,
+  transactionScoped,
   transactionSetup,
   namedStatement,
   type SqlRunner,
@@ -182,8 +183,9 @@ function runOnPool<T>(
       ['BEGIN', ...setup, `SELECT (extract(epoch FROM now()) * 1000)::float8 AS now`].join('; '),
     )) as unknown as { rows: { now: number }[] }[];
     const transactionStart = Math.floor(Number(begun.at(-1)?.rows[0]?.now));
+    const scoped = transactionScoped(sqlOfClient(client, transactionStart));
     try {
-      const result = await work(sqlOfClient(client, transactionStart));
+      const result = await work(scoped.sql).finally(scoped.end);
       progress.commitSent = commit(result);
       await client.query(progress.commitSent ? 'COMMIT' : 'ROLLBACK');
       return result;

@@ -3,6 +3,7 @@ import { Database } from './database.js';
 import {
   isLostRace,
   transactionSettings,
+  transactionScoped,
   transactionSetup,
   type SqlRunner,
   type TransactionOptions,
@@ -73,7 +74,8 @@ export class SingleConnectionDatabase extends Database {
       await runner.connect();
       await runner.startTransaction();
       for (const statement of setup) await runner.query(statement);
-      const result = await work(sqlOf(runner));
+      const scoped = transactionScoped(sqlOf(runner));
+      const result = await work(scoped.sql).finally(scoped.end);
       if (commit(result)) await runner.commitTransaction();
       else await runner.rollbackTransaction();
       return result;

@@ -10,6 +10,24 @@ export interface SqlRunner {
   readonly transactionStart?: number;
 }
 
+/**
+ * `runner` for one transaction's work, refusing every statement once `end` is called (as the
+ * transaction commits or rolls back): a statement sent later, by work that went on after it was
+ * given up (a Nest timeout, say), would otherwise run on the connection outside the transaction,
+ * in autocommit or in the next transaction the connection serves.
+ */
+export function transactionScoped(runner: SqlRunner): { sql: SqlRunner; end(): void } {
+  let ended = false;
+  const sql: SqlRunner = {
+    query: <Row>(text: string, parameters?: unknown[]) =>
+      ended
+        ? Promise.reject(new Error('the transaction has ended: no statement may be sent on it'))
+        : runner.query<Row>(text, parameters),
+    ...(runner.transactionStart === undefined ? {} : { transactionStart: runner.transactionStart }),
+  };
+  return { sql, end: () => void (ended = true) };
+}
+
 /** Options of {@link Database.transaction}. */
 export interface TransactionOptions<T = unknown> {
   /**

@@ -101,6 +101,28 @@ describe.each([
     ]);
   });
 
+  it('refuses a statement sent on a transaction once it has committed or rolled back', async () => {
+    // A handler that went on after its work was given up (a Nest timeout, say) must not write
+    // outside its transaction, in autocommit or in the next transaction its connection serves.
+    const before = await database.query(`SELECT id, n FROM counters ORDER BY id`);
+    const kept: SqlRunner[] = [];
+    await database.transaction(async (sql) => void kept.push(sql));
+    await expect(
+      database.transaction(async (sql) => {
+        kept.push(sql);
+        throw new Error('given up');
+      }),
+    ).rejects.toThrow('given up');
+    await database.transaction(async (sql) => void kept.push(sql), { commit: () => false });
+
+    for (const sql of kept) {
+      await expect(sql.query(`UPDATE counters SET n = n + 1000 WHERE id = 1`)).rejects.toThrow(
+        'the transaction has ended: no statement may be sent on it',
+      );
+    }
+    expect(await database.query(`SELECT id, n FROM counters ORDER BY id`)).toEqual(before);
+  });
+
   it('begins a transaction read-only, with its own statement timeout, when asked', async () => {
     const settings = await database.transaction(
       async (sql) =>
