@@ -32,7 +32,8 @@ export type CommandHandlers = Readonly<Record<string, CommandHandler>>;
  * becomes `failure`, a TechnicalError an `error` with its code, message and retryability (its
  * message fitted to the contract when it is not: technicalErrorOutcome), any other throw an `error` coded `INTERNAL` whose message carries nothing
  * of the thrown value (`onCrash` gets it, for the logs). The result is sent as JSON.stringify
- * would write it (a Date as its ISO string, a class instance by its own fields: plainJsonResult);
+ * would write it (a Date as its ISO string, a class instance by its own fields: plainJsonResult;
+ * nothing returned, `undefined`, as null);
  * one that is still not JSON (a BigInt, a cycle, too large) is an `error` coded `INVALID_RESULT`
  * that is not retried (the handler may have acted), and `onInvalidResult` gets why, without values.
  */
@@ -45,7 +46,8 @@ export async function runCommandHandler(
 ): Promise<ReplyOutcome> {
   let result: JsonValue;
   try {
-    result = await handler(command, context);
+    // A handler that returns nothing (a Nest method typed `void`, a compensation) answers null.
+    result = (await handler(command, context)) ?? null;
   } catch (error) {
     if (error instanceof BusinessRefusal) return refusalOutcome(error);
     onCrash(error);
