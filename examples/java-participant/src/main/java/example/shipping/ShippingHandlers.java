@@ -172,7 +172,7 @@ final class ShippingHandlers {
     text(payload, "orderId", "orderId", problems);
     JsonNode shipmentId = payload.get("shipmentId");
     if (shipmentId == null || !(shipmentId.isNull() || (shipmentId.isTextual() && !shipmentId.textValue().isEmpty()
-        && shipmentId.textValue().length() <= 200))) {
+        && codePoints(shipmentId.textValue()) <= 200))) {
       problems.add("shipmentId: expected a string (1-200 characters) or null");
     }
     return problems;
@@ -180,9 +180,14 @@ final class ShippingHandlers {
 
   private static void text(JsonNode object, String field, String path, List<String> problems) {
     JsonNode node = object.get(field);
-    if (node == null || !node.isTextual() || node.textValue().isEmpty() || node.textValue().length() > 100) {
+    if (node == null || !node.isTextual() || node.textValue().isEmpty() || codePoints(node.textValue()) > 100) {
       problems.add(path + ": expected a string of 1-100 characters");
     }
+  }
+
+  /** A string's length as the contract counts it: in code points (an emoji is one), not UTF-16 units. */
+  private static int codePoints(String text) {
+    return text.codePointCount(0, text.length());
   }
 
   static ObjectNode invalidPayload(List<String> problems) {

@@ -25,6 +25,21 @@ class ShippingHandlersTest {
   }
 
   @Test
+  void lengthsCountCodePointsAsTheContractDoes() throws Exception {
+    // 100 emoji: 100 code points (what the coordinator's schema allowed), 200 UTF-16 units.
+    String emoji = "\uD83D\uDE00".repeat(100);
+    assertTrue(ShippingHandlers.checkSchedulePayload(Json.parse(
+        "{\"orderId\":\"" + emoji + "\",\"customerId\":\"c-7\",\"items\":[{\"sku\":\"apple\",\"quantity\":1}]}"))
+        .isEmpty());
+    assertFalse(ShippingHandlers.checkSchedulePayload(Json.parse(
+        "{\"orderId\":\"" + emoji + "x\",\"customerId\":\"c-7\",\"items\":[{\"sku\":\"apple\",\"quantity\":1}]}"))
+        .isEmpty());
+    String shipmentId = "\uD83D\uDE00".repeat(200);
+    assertTrue(ShippingHandlers.checkCancelPayload(Json.parse(
+        "{\"orderId\":\"1042\",\"shipmentId\":\"" + shipmentId + "\"}")).isEmpty());
+  }
+
+  @Test
   void cancelPayload() throws Exception {
     assertTrue(ShippingHandlers.checkCancelPayload(Json.parse("{\"orderId\":\"1042\",\"shipmentId\":null}")).isEmpty());
     assertTrue(ShippingHandlers.checkCancelPayload(Json.parse("{\"orderId\":\"1042\",\"shipmentId\":\"shp:x\"}"))
