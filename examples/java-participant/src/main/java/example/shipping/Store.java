@@ -7,6 +7,7 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Savepoint;
 import java.sql.Statement;
 import java.util.Properties;
 
@@ -18,15 +19,25 @@ final class Store implements CommandStore, AutoCloseable {
   /** What happened to a command: its outcome, whether it came from the store, whether it closed a forward key. */
   record Handled(ObjectNode outcome, boolean replayed, boolean closedForwardKey) {}
 
+  /** What a served command does, inside the transaction the store opened: a success or failure outcome. */
+  @FunctionalInterface
+  interface Handler {
+    ObjectNode handle(Connection tx, Command command) throws SQLException;
+  }
+
   private final DatabaseUrl url;
   private final String schema;
-  private final ShippingHandlers handlers;
+  private final Handler handlers;
   private Connection connection;
 
   Store(DatabaseUrl url, String schema) {
+    this(url, schema, new ShippingHandlers(schema)::handle);
+  }
+
+  Store(DatabaseUrl url, String schema, Handler handlers) {
     this.url = url;
     this.schema = schema;
-    this.handlers = new ShippingHandlers(schema);
+    this.handlers = handlers;
   }
 
   /** Opens the connection if there is none; a failure is an {@link SQLException} for the caller to retry. */
@@ -88,7 +99,8 @@ final class Store implements CommandStore, AutoCloseable {
   /**
    * Handles a served command once per idempotency key. A key that already has an outcome is answered
    * from the store without running the handler; a compensation first closes its step's forward key.
-   * A handler's technical error rolls everything back (nothing stored, the key stays open).
+   * A handler's technical error rolls everything back (nothing stored, the key stays open); a
+   * refusal ({@code failure}) is stored without any of the handler's writes.
    */
   @Override
   public Handled handle(Command command) throws InfrastructureException {
@@ -100,6 +112,7 @@ final class Store implements CommandStore, AutoCloseable {
         return new Handled(stored, true, false);
       }
       boolean closed = command.isCompensation() && closeForwardKey(tx, command);
+      Savepoint beforeHandler = tx.setSavepoint();
       ObjectNode outcome;
       try {
         outcome = handlers.handle(tx, command);
@@ -115,6 +128,12 @@ final class Store implements CommandStore, AutoCloseable {
       } catch (RuntimeException e) {
         tx.rollback();
         return new Handled(Outcomes.error("INTERNAL", "the shipping handler failed", null), false, false);
+      }
+      if (!"success".equals(outcome.path("status").asText())) {
+        // A refusal applies nothing (the contract's duty 5): what the handler wrote is undone, and
+        // a statement of its that failed, caught (which aborts the transaction), no longer stops
+        // the refusal from being stored.
+        tx.rollback(beforeHandler);
       }
       storeOutcome(tx, command.idempotencyKey(), outcome);
       tx.commit();
