@@ -16,7 +16,7 @@ import {
   checkUnknownCommandType,
 } from './participant-checks.js';
 import { ProbeSession } from './probe-session.js';
-import { SAMPLE_INPUTS } from './sample-inputs.js';
+import { withBuiltInSamples } from './sample-inputs.js';
 import { contactCommand } from './probe-commands.js';
 import { checkStep } from './step-checks.js';
 import { planProbes, type SkippedSaga } from './step-probes.js';
@@ -51,7 +51,7 @@ export async function runConformance(
   definitions: readonly AnySagaDefinition[],
 ): Promise<ConformanceReport> {
   const { participant } = options;
-  const plan = planProbes(definitions, participant, { ...SAMPLE_INPUTS, ...options.inputs });
+  const plan = planProbes(definitions, participant, withBuiltInSamples(options.inputs));
   if (plan.probes.length === 0) {
     throw new Error(
       plan.skipped.length > 0

@@ -29,6 +29,27 @@ export const SAMPLE_INPUTS: Readonly<Record<string, unknown>> = Object.freeze({
   },
 });
 
+/**
+ * The inputs of a run: the built-in samples, each replaced by the entry `inputs` has for its key.
+ * An entry that is an input alone, for a built-in saga type or one of its versions (`order`,
+ * `order@2`), keeps the built-in results of that type: they stand for the steps of other
+ * participants, which the kit does not run, and without them a refusal of a command that reads
+ * no result at all would only be skipped.
+ */
+export function withBuiltInSamples(
+  inputs: Readonly<Record<string, unknown>>,
+): Record<string, unknown> {
+  const merged: Record<string, unknown> = { ...SAMPLE_INPUTS };
+  for (const [key, entry] of Object.entries(inputs)) {
+    const builtIn = SAMPLE_INPUTS[key.split('@')[0]!] as { results?: unknown } | undefined;
+    merged[key] =
+      builtIn?.results !== undefined && !isWrapped(entry)
+        ? { input: entry, results: builtIn.results }
+        : entry;
+  }
+  return merged;
+}
+
 /** What the kit starts a saga of one version from. */
 export interface Sample {
   /** The key of the inputs it came from: `order`, or `order@2` for that version only. */

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { compileDefinition, definitionFile, definitionsFolder, documentOf } from '#definitions';
 import type { AnySagaDefinition } from '#saga-core';
-import { SAMPLE_INPUTS, SAMPLE_ORDER_INPUT } from './sample-inputs.js';
+import { SAMPLE_INPUTS, SAMPLE_ORDER_INPUT, withBuiltInSamples } from './sample-inputs.js';
 import { planProbes } from './step-probes.js';
 
 const ORDER_V1 = definitionFile(join(definitionsFolder(), 'order.v1.yaml'));
@@ -44,6 +44,28 @@ describe('planProbes', () => {
       ['capture-payment', ['reserve-inventory (given)', 'authorize-payment (participant)']],
     ]);
     expect(plan.probes[0]!.initialContext).toMatchObject({ orderId: 'conformance-order' });
+  });
+
+  it('keeps the built-in results of order when --inputs gives its input alone, for every version', () => {
+    // Without them, a refusal of a command that reads no result at all would only be skipped.
+    const inputs = withBuiltInSamples({
+      order: { ...SAMPLE_ORDER_INPUT, orderId: 'mine' },
+      'order@2': V2_INPUT,
+    });
+    const plan = planProbes([ORDER_V1, orderV2()], 'payment', inputs);
+    const sources = plan.probes.map((probe) =>
+      probe.before.map((b) => `${b.step.id} (${b.source})`),
+    );
+    expect(sources).toEqual([
+      [],
+      ['reserve-inventory (given)', 'authorize-payment (participant)'],
+      [],
+      ['reserve-inventory (given)', 'authorize-payment (participant)'],
+    ]);
+    expect(plan.probes[0]!.initialContext).toMatchObject({ orderId: 'mine' });
+    // Given with results of its own, an entry replaces the built-in one whole.
+    const own = withBuiltInSamples({ order: { input: SAMPLE_ORDER_INPUT, results: {} } });
+    expect(planProbes(SAMPLE_SAGAS, 'payment', own).probes[1]!.before[0]!.source).toBe('missing');
   });
 
   it('lists the saga types it cannot probe for want of a sample input', () => {
