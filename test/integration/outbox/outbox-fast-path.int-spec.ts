@@ -87,6 +87,42 @@ describe('the outbox fast path and its relay', () => {
     ]);
   });
 
+  it('removes the rows it published that the relay does not hold, without waiting for the rows the relay holds', async () => {
+    const publisher = new RecordingPublisher();
+    const fastPath = new OutboxFastPath(database, publisher, open);
+    const rows = [row(5), row(6)];
+    const ids = await commit(rows);
+    // The relay claimed the first row (it was older than its grace) and holds it while it
+    // publishes: its own mark follows. A removal that waited for it would wait out the lock
+    // timeout, then fail whole, and every row of the batch be published again.
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let taken!: () => void;
+    const lockTaken = new Promise<void>((resolve) => (taken = resolve));
+    const relay = database.transaction(async (sql) => {
+      await sql.query(`SELECT id FROM outbox WHERE id = $1 FOR UPDATE`, [ids[0]]);
+      taken();
+      await released;
+    });
+    await lockTaken;
+
+    fastPath.publish(ids, rows, undefined, () => Number.POSITIVE_INFINITY);
+
+    try {
+      await waitFor(
+        'the row the relay does not hold removed',
+        async () => (await stored([ids[1]!])).length === 0,
+      );
+      expect(await stored([ids[0]!])).toEqual([{ id: ids[0], sent: false }]);
+    } finally {
+      release();
+      await relay;
+    }
+    await fastPath.stop();
+    // As the relay marks it once published (the later tests' sagas are not held behind it).
+    await database.query(`UPDATE outbox SET sent_at = now() WHERE id = $1`, [ids[0]]);
+  });
+
   it('publishes committed rows at once, in commit order, and leaves none unsent', async () => {
     const publisher = new RecordingPublisher();
     const fastPath = new OutboxFastPath(database, publisher, open);

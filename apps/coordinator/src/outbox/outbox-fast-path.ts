@@ -282,16 +282,23 @@ export class OutboxFastPath {
   }
 }
 
-/** Removes the rows of $1 and marks those of $2 sent, without waiting for the disk. */
+/**
+ * Removes the rows of $1 and marks those of $2 sent, without waiting for the disk. A row the
+ * relay holds (it claimed it, older than its grace, and publishes it: Kafka is slow) is left to
+ * the relay, which marks it once published: waiting for it would wait out the lock timeout, then
+ * fail the whole statement, and every row of it be published again.
+ */
 const REMOVE_OR_MARK = prepared(
   // `= ANY(ARRAY(…))`: the cached plan reads the primary key however large the table has
   // grown since it was planned (a join with the ids may be planned as a scan of the table).
   `WITH removed AS (
-     DELETE FROM outbox
-     WHERE id = ANY(ARRAY(SELECT value::bigint FROM jsonb_array_elements_text($1::jsonb)))),
+     DELETE FROM outbox WHERE id = ANY(ARRAY(SELECT o.id FROM outbox o
+       WHERE o.id = ANY(ARRAY(SELECT value::bigint FROM jsonb_array_elements_text($1::jsonb)))
+       FOR UPDATE SKIP LOCKED))),
    marked AS (
-     UPDATE outbox SET sent_at = clock_timestamp()
-     WHERE id = ANY(ARRAY(SELECT value::bigint FROM jsonb_array_elements_text($2::jsonb))))
+     UPDATE outbox SET sent_at = clock_timestamp() WHERE id = ANY(ARRAY(SELECT o.id FROM outbox o
+       WHERE o.id = ANY(ARRAY(SELECT value::bigint FROM jsonb_array_elements_text($2::jsonb)))
+       FOR UPDATE SKIP LOCKED)))
    SELECT set_config('synchronous_commit', 'off', true)`,
 );
 

@@ -113,10 +113,13 @@ export function createSagaEngine(registry: SagaRegistry): SagaEngine {
  * Whether a deadline due by the event's time is applied before it (see applyDueDeadline): not
  * for the deadline's own timer, nor for a cancel or a step retry, which an operator asks of the
  * saga as they see it (a cancel would be refused as "already compensating", and nothing done;
- * the timer, due, fires next).
+ * the timer, due, fires next), nor for a message set aside as undeliverable: that decision's
+ * messages go ahead of the saga's earlier ones, which only its `saga.stuck` may (the timer fires
+ * on the stuck saga next, and its resume turns it back).
  */
 function appliesDueDeadline(event: EngineEvent): boolean {
   if (event.type === 'cancel' || event.type === 'retry-step') return false;
+  if (event.type === 'undeliverable') return false;
   return event.type !== 'wakeup' || event.kind !== 'deadline';
 }
 

@@ -139,6 +139,24 @@ describe('the saga deadline', () => {
     expect(saga.state).toMatchObject({ status: 'compensating', cause: { type: 'deadline' } });
   });
 
+  it('leaves its timer to fire after a command set aside past it (that decision goes ahead of earlier messages: only saga.stuck may)', () => {
+    const saga = new SagaHarness(pivotSaga, orderInputValue);
+    saga.reply('reserve', success());
+    saga.clock.advanceTo(60_001);
+    saga.apply({
+      type: 'undeliverable',
+      at: saga.clock.now(),
+      random: 0,
+      topic: 'payments.commands',
+      reason: 'MESSAGE_TOO_LARGE',
+    });
+
+    expect(saga.state).toMatchObject({ status: 'stuck' });
+    expect(saga.state.deadlinePassed).toBeFalsy();
+    expect(eventTypesIn(saga.last.effects)).toEqual(['saga.stuck']);
+    expect(effectsOf(saga.last.effects, 'cancel-wakeup')).toEqual([]);
+  });
+
   it('leaves a cancel decided after it, before its timer fired, to be a cancel', () => {
     const saga = new SagaHarness(pivotSaga, orderInputValue);
     saga.reply('reserve', success());
