@@ -49,4 +49,27 @@ describe('the outbox relay, with a saga in two lanes', () => {
     );
     expect(Number(left?.count)).toBe(0);
   });
+
+  it("sends a breaker's later event in a lower lane only after its earlier one in a higher lane (rows of no saga, by topic and key)", async () => {
+    const event = (lane: number, what: string): OutboxRow => ({
+      sagaId: null,
+      lane,
+      topic: 'saga.breakers',
+      key: 'payments',
+      headers: {},
+      payload: { what },
+    });
+    await commit([event(21, 'opened')]);
+    await commit([event(5, 'closed')]);
+    const publisher = new RecordingPublisher();
+    const relay = new OutboxRelay(database, publisher, { lanes: 16 });
+
+    await relay.drainOnce();
+    await relay.drainOnce();
+
+    expect(publisher.published.map((message) => JSON.parse(message.value!).what)).toEqual([
+      'opened',
+      'closed',
+    ]);
+  });
 });

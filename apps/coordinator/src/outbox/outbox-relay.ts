@@ -447,9 +447,9 @@ interface ClaimedRow {
  * rows set aside and every row of a saga that has one (they would overtake it; for rows of no
  * saga, the later rows of the same topic and key: a breaker's `closed` behind its `opened`),
  * and every row
- * of a saga with an earlier unsent row in another lane (a saga's rows lie in two lanes once
- * OUTBOX_LANES changed; lanes are drained one at a time, so it waits for that lane's turn,
- * found by the unsent rows' index by saga). The cut is by id, not by each row's age: a row's
+ * of a saga (or of no saga, by topic and key) with an earlier unsent row in another lane (a
+ * saga's rows lie in two lanes once OUTBOX_LANES changed; lanes are drained one at a time, so it
+ * waits for that lane's turn, found by the unsent rows' index by saga). The cut is by id, not by each row's age: a row's
  * `created_at` is its transaction's start, so a saga's later row may look older than its
  * earlier one; taking every row below the cut keeps it behind.
  */
@@ -475,6 +475,9 @@ async function claimLane(
            AND a.topic = o.topic AND a.message_key = o.message_key))
        AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.saga_id = o.saga_id AND e.sent_at IS NULL
          AND e.id < o.id AND e.lane <> o.lane)
+       AND (o.saga_id IS NOT NULL OR NOT EXISTS (SELECT 1 FROM outbox e
+         WHERE e.saga_id IS NULL AND e.sent_at IS NULL AND e.id < o.id AND e.lane <> o.lane
+           AND e.topic = o.topic AND e.message_key = o.message_key))
        AND (o.saga_id IS NULL OR NOT o.saga_id = ANY($4::uuid[]))
        AND (o.saga_id IS NOT NULL OR NOT $5)
      ORDER BY o.id LIMIT $2 FOR UPDATE OF o SKIP LOCKED`,
