@@ -54,6 +54,19 @@ describe('the coordinator process', () => {
     expect(service.output()).not.toContain('s3cret');
   });
 
+  it('waits out an unreachable broker for its start-up phase, then refuses to start', async () => {
+    service = startService(entry, {
+      ...environment.env,
+      PORT: '0',
+      KAFKA_BROKERS: '127.0.0.1:1',
+      STARTUP_TOPICS_TIMEOUT_MS: '20000',
+    });
+    expect(await service.exited).toBe(1);
+    // kafkajs gives up on a refused port after some 9 s of its own retries: tried again after it.
+    expect(service.output()).toContain('broker unavailable during start-up, trying again');
+    expect(service.output()).toContain('ECONNREFUSED');
+  }, 60_000);
+
   it('refuses to start on a wrong setting and names it', async () => {
     service = startService(entry, { PORT: 'eighty' });
     expect(await service.exited).toBe(1);

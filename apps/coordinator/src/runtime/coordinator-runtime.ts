@@ -31,7 +31,7 @@ import type { SensitiveData } from '../security/sensitive-data.js';
 import type { TimerPoller } from '../timers/timer-poller.js';
 import type { BulkOperationWorker } from '../bulk-operations/bulk-operation-worker.js';
 import type { CoordinatorConsumers } from './coordinator-consumers.js';
-import type { MessageTransport } from '#messaging';
+import { retryWhileBrokerUnavailable, type MessageTransport } from '#messaging';
 import type { RuntimeGauges } from './runtime-gauges.js';
 import type { StartupPhases } from './startup-phases.js';
 
@@ -230,7 +230,19 @@ export class CoordinatorRuntime {
     this.parts.rampGuard.start();
     const report = await phases.run(
       { name: 'topics', timeoutMs: timeouts.topicsMs, setting: 'STARTUP_TOPICS_TIMEOUT_MS' },
-      () => this.transport.administrator.ensureTopics(this.topicSpecs()),
+      // A broker that comes up after the coordinator (a cold start of the cluster) is waited
+      // for, to the phase's bound, as the database is.
+      () =>
+        retryWhileBrokerUnavailable(
+          () => this.transport.administrator.ensureTopics(this.topicSpecs()),
+          {
+            until: Date.now() + timeouts.topicsMs,
+            onRetry: (error) =>
+              this.logger.warn(
+                `broker unavailable during start-up, trying again: ${describeError(error)}`,
+              ),
+          },
+        ),
     );
     if (report.created.length > 0) this.logger.log(`created topics: ${report.created.join(', ')}`);
     relay.start();
