@@ -29,6 +29,7 @@ export async function startSecuredApp(
   const environment = await createEnvironment(name);
   const config = environment.config({
     KAFKA_BROKERS: '',
+    ALLOW_PARTIAL_EMBEDDED: 'true',
     TIME_SCALE: participants ? '0.05' : '1',
     ...overrides,
   });

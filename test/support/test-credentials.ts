@@ -74,6 +74,15 @@ export async function signTestToken(
 /** A test encryption key (32 zero-free bytes, base64). */
 export const TEST_ENCRYPTION_KEYS = `test-1:${Buffer.alloc(32, 7).toString('base64')}`;
 
+/**
+ * What a config read only for its other parts is loaded with: a broker, no database (a shape a
+ * coordinator refuses unless allowed, as here).
+ */
+export const CONFIG_ONLY: Record<string, string> = {
+  KAFKA_BROKERS: 'k:9092',
+  ALLOW_PARTIAL_EMBEDDED: 'true',
+};
+
 /** The variables a coordinator of the tests authenticates and encrypts with. */
 export const TEST_SECURITY_ENV: Record<string, string> = {
   AUTH_MODE: 'closed',

@@ -5,7 +5,7 @@ import { APP_GUARD, Reflector } from '@nestjs/core';
 import { loadCoordinatorConfig } from '../../apps/coordinator/src/config/coordinator-config.js';
 import { AuthGuard } from '../../apps/coordinator/src/http/auth.guard.js';
 import { createHttpSecurity } from '../../apps/coordinator/src/http/create-http-security.js';
-import { TEST_SECURITY_ENV } from './test-credentials.js';
+import { CONFIG_ONLY, TEST_SECURITY_ENV } from './test-credentials.js';
 
 @Module({})
 class GuardedTestModule {}
@@ -13,7 +13,7 @@ class GuardedTestModule {}
 /** `inner`, with every route guarded as in the app (test keys and tokens). */
 export function withTestGuard(inner: DynamicModule): DynamicModule {
   const security = createHttpSecurity(
-    loadCoordinatorConfig({ KAFKA_BROKERS: 'k:9092', ...TEST_SECURITY_ENV }).security,
+    loadCoordinatorConfig({ ...CONFIG_ONLY, ...TEST_SECURITY_ENV }).security,
   );
   return {
     module: GuardedTestModule,

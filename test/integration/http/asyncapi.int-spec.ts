@@ -12,7 +12,7 @@ import { loadCoordinatorConfig } from '../../../apps/coordinator/src/config/coor
 import { createHttpSecurity } from '../../../apps/coordinator/src/http/create-http-security.js';
 import { configureHttp, HttpApiModule } from '../../../apps/coordinator/src/http/index.js';
 import { PARTICIPANT_HEALTH } from '../../../apps/coordinator/src/resilience/participant-health.js';
-import { TEST_SECURITY_ENV } from '../../support/test-credentials.js';
+import { CONFIG_ONLY, TEST_SECURITY_ENV } from '../../support/test-credentials.js';
 
 const ASYNCAPI_FILE = 'docs/asyncapi.json';
 
@@ -25,7 +25,7 @@ const ASYNCAPI_FILE = 'docs/asyncapi.json';
         useValue: {},
       })),
       security: createHttpSecurity(
-        loadCoordinatorConfig({ KAFKA_BROKERS: 'k:9092', ...TEST_SECURITY_ENV }).security,
+        loadCoordinatorConfig({ ...CONFIG_ONLY, ...TEST_SECURITY_ENV }).security,
       ),
     }),
   ],

@@ -28,7 +28,7 @@ import { PostgresSagaQueries } from '../../../apps/coordinator/src/persistence/s
 import { uniqueName } from '../../support/services.js';
 import { createHttpSecurity } from '../../../apps/coordinator/src/http/create-http-security.js';
 import { loadCoordinatorConfig } from '../../../apps/coordinator/src/config/coordinator-config.js';
-import { ADMIN_HEADERS, TEST_SECURITY_ENV } from '../../support/test-credentials.js';
+import { ADMIN_HEADERS, CONFIG_ONLY, TEST_SECURITY_ENV } from '../../support/test-credentials.js';
 import { checkoutSaga, insertAudit, insertSaga, insertTimer } from './saga-rows.js';
 
 /** Answers like the real service would, and lets a test make the next call fail. */
@@ -106,7 +106,7 @@ describe('the saga HTTP API', () => {
           },
         ],
         security: createHttpSecurity(
-          loadCoordinatorConfig({ KAFKA_BROKERS: 'k:9092', ...TEST_SECURITY_ENV }).security,
+          loadCoordinatorConfig({ ...CONFIG_ONLY, ...TEST_SECURITY_ENV }).security,
         ),
       }),
       // abortOnError: a module that cannot be built fails this suite, not the whole run.

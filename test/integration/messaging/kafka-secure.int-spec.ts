@@ -28,7 +28,11 @@ describe('Kafka over SCRAM-SHA-512 and TLS', () => {
 
   /** A transport from these variables; `retries` low for the refusals, high for a fresh broker. */
   const transport = (env: Record<string, string>, retries = 1) => {
-    const config = loadCoordinatorConfig({ KAFKA_BROKERS: broker, ...env });
+    const config = loadCoordinatorConfig({
+      KAFKA_BROKERS: broker,
+      ALLOW_PARTIAL_EMBEDDED: 'true',
+      ...env,
+    });
     const created = new KafkaTransport(
       {
         brokers: [broker],
@@ -116,6 +120,7 @@ describe('Kafka over SCRAM-SHA-512 and TLS', () => {
       kafkaSecurityOptions(
         loadCoordinatorConfig({
           KAFKA_BROKERS: broker,
+          ALLOW_PARTIAL_EMBEDDED: 'true',
           KAFKA_SSL_CA_FILE: caFile,
           KAFKA_SASL_MECHANISM: 'scram-sha-512',
           KAFKA_SASL_USERNAME: user,

@@ -1,5 +1,8 @@
 import { ConfigError, loadCoordinatorConfig } from './coordinator-config.js';
 
+/** The keys a coordinator with its own database needs. */
+const KEYS = { ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64')}` };
+
 describe('loadCoordinatorConfig', () => {
   it('uses the embedded mode when neither Kafka nor Postgres is configured', () => {
     const config = loadCoordinatorConfig({});
@@ -83,6 +86,31 @@ describe('loadCoordinatorConfig', () => {
     );
   });
 
+  it('refuses a database without a broker, or a broker without a database, unless a test allows it', () => {
+    // A variable misspelt or dropped: real sagas on the in-process broker, answered by the
+    // sample participants; or real topics read by a coordinator whose sagas live in memory.
+    expect(() => loadCoordinatorConfig({ DATABASE_URL: 'postgres://u@db/saga', ...KEYS })).toThrow(
+      'KAFKA_BROKERS: required with DATABASE_URL (set both for real use, neither for the embedded mode)',
+    );
+    expect(() =>
+      loadCoordinatorConfig({
+        KAFKA_BROKER: 'k:9092',
+        DATABASE_URL: 'postgres://u@db/saga',
+        ...KEYS,
+      }),
+    ).toThrow(/KAFKA_BROKERS: required/);
+    expect(() => loadCoordinatorConfig({ KAFKA_BROKERS: 'k:9092' })).toThrow(
+      'DATABASE_URL: required with KAFKA_BROKERS (set both for real use, neither for the embedded mode)',
+    );
+    const half = { ALLOW_PARTIAL_EMBEDDED: 'true' };
+    expect(loadCoordinatorConfig({ KAFKA_BROKERS: 'k:9092', ...half }).kafkaBrokers).toEqual([
+      'k:9092',
+    ]);
+    expect(
+      loadCoordinatorConfig({ DATABASE_URL: 'postgres://u@db/saga', ...KEYS, ...half }).databaseUrl,
+    ).toBe('postgres://u@db/saga');
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadCoordinatorConfig({ KAFKA_BROKERS: '', DATABASE_URL: '' })).not.toHaveProperty(
       'kafkaBrokers',
@@ -90,10 +118,10 @@ describe('loadCoordinatorConfig', () => {
   });
 
   it('runs the sample participants in process only on request once Kafka is configured', () => {
-    expect(loadCoordinatorConfig({ KAFKA_BROKERS: 'k:9092' }).sampleParticipants).toBe(false);
+    const kafka = { KAFKA_BROKERS: 'k:9092', DATABASE_URL: 'postgres://u@db/saga', ...KEYS };
+    expect(loadCoordinatorConfig(kafka).sampleParticipants).toBe(false);
     expect(
-      loadCoordinatorConfig({ KAFKA_BROKERS: 'k:9092', SAMPLE_PARTICIPANTS: 'true' })
-        .sampleParticipants,
+      loadCoordinatorConfig({ ...kafka, SAMPLE_PARTICIPANTS: 'true' }).sampleParticipants,
     ).toBe(true);
   });
 
@@ -124,7 +152,11 @@ describe('loadCoordinatorConfig', () => {
       if (text === undefined) throw new Error(`ENOENT: ${path}`);
       return text;
     };
-    const fromFile = { DATABASE_URL_FILE: '/run/db/uri', ENCRYPTION_KEYS: key };
+    const fromFile = {
+      DATABASE_URL_FILE: '/run/db/uri',
+      KAFKA_BROKERS: 'k:9092',
+      ENCRYPTION_KEYS: key,
+    };
     expect(loadCoordinatorConfig(fromFile, readFile).databaseUrl).toBe(
       'postgres://app:s3cret@db/app',
     );

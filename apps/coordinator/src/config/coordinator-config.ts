@@ -63,6 +63,7 @@ const environmentSchema = z
     RELAY_GRACE_MS: boundedInt(0, 3_600_000, 5_000),
     TIMER_POLL_MS: boundedInt(10, 60_000, 200),
     SAMPLE_PARTICIPANTS: flag(false),
+    ALLOW_PARTIAL_EMBEDDED: flag(false),
     SAGA_DEFINITIONS_DIR: optionalText(z.string().min(1)),
     DEFINITIONS_POLL_MS: boundedInt(50, 60_000, 500),
     RAMP_CHECK_MS: boundedInt(100, 3_600_000, 5_000),
@@ -190,6 +191,18 @@ export function loadCoordinatorConfig(
     embedded: !env.DATABASE_URL && !env.KAFKA_BROKERS,
     persistentData: Boolean(env.DATABASE_URL ?? env.EMBEDDED_DATA_DIR),
   };
+  // One of the two left out (a variable misspelt, or dropped by an overlay) would run half the
+  // embedded mode beside a real other half: real sagas' commands sent to the in-process broker
+  // and answered by the sample participants, or real topics read by a coordinator whose sagas
+  // live in memory. Refused, but where a test asks for it.
+  if (Boolean(env.DATABASE_URL) !== Boolean(env.KAFKA_BROKERS) && !env.ALLOW_PARTIAL_EMBEDDED) {
+    const [set, unset] = env.DATABASE_URL
+      ? ['DATABASE_URL', 'KAFKA_BROKERS']
+      : ['KAFKA_BROKERS', 'DATABASE_URL'];
+    problems.push(
+      `${unset}: required with ${set} (set both for real use, neither for the embedded mode)`,
+    );
+  }
   if (!env.DATABASE_URL && !env.RUN_MIGRATIONS) {
     problems.push(
       'RUN_MIGRATIONS: false needs DATABASE_URL (the embedded database is migrated by its own process)',

@@ -7,7 +7,11 @@ const record = (revoked: boolean) =>
   JSON.stringify([
     { id: 'ops-1', client: 'ops', roles: ['operate'], sha256: hashApiKey(key), revoked },
   ]);
-const env = { KAFKA_BROKERS: 'k:9092', API_KEYS_FILE: '/run/api-keys.json' };
+const env = {
+  KAFKA_BROKERS: 'k:9092',
+  ALLOW_PARTIAL_EMBEDDED: 'true',
+  API_KEYS_FILE: '/run/api-keys.json',
+};
 
 describe('reloadApiKeys', () => {
   const lines: string[] = [];
@@ -47,7 +51,11 @@ describe('reloadApiKeys', () => {
       apiKeys: new ApiKeyDirectory(JSON.parse(record(false)) as never),
     });
     // A running process's environment cannot change: only API_KEYS_FILE can be read anew.
-    reloadApiKeys(authenticator, { KAFKA_BROKERS: 'k:9092', API_KEYS: record(true) }, logger);
+    reloadApiKeys(
+      authenticator,
+      { KAFKA_BROKERS: 'k:9092', ALLOW_PARTIAL_EMBEDDED: 'true', API_KEYS: record(true) },
+      logger,
+    );
 
     expect(lines.at(-1)).toBe(
       'API keys not reloaded: they come from API_KEYS, which a running process cannot change (set API_KEYS_FILE to reload them)',
