@@ -43,7 +43,7 @@ export function deadLetterIndexer(
       const sealed =
         record.value === null || record.valueRedacted
           ? undefined
-          : sealer.seal(record.headers, record.value);
+          : sealer.seal(record.headers, record.value, record.originalTopic);
       const headerTexts = Object.entries(record.headers).flat();
       const escaped = anyUnstorable([
         record.originalTopic,

@@ -88,7 +88,9 @@ function shownValue(row: DeadLetterRow, sealer: DeadLetterSealer, reveal: boolea
       throw error;
     }
   }
-  if (!reveal && !row.value_redacted && sealer.mayHoldSensitive(row.headers)) return REDACTED;
+  if (!reveal && !row.value_redacted && sealer.mayHoldSensitive(row.headers, row.original_topic)) {
+    return REDACTED;
+  }
   return renderDeadLetterValue(row.value);
 }
 

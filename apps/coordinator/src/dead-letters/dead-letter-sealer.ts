@@ -4,10 +4,17 @@
  * seals nothing.
  */
 export interface DeadLetterSealer {
-  /** Whether a dead letter with these headers may hold sensitive fields (its saga type has some). */
-  mayHoldSensitive(headers: Readonly<Record<string, string>>): boolean;
-  /** The value to store, sealed; undefined when it needs no sealing (or cannot be: no saga id). */
-  seal(headers: Readonly<Record<string, string>>, value: string): string | undefined;
+  /**
+   * Whether a dead letter with these headers, of a message of `originalTopic`, may hold
+   * sensitive fields (its saga type has some).
+   */
+  mayHoldSensitive(headers: Readonly<Record<string, string>>, originalTopic: string): boolean;
+  /** The value to store, sealed; undefined when it needs no sealing. */
+  seal(
+    headers: Readonly<Record<string, string>>,
+    value: string,
+    originalTopic: string,
+  ): string | undefined;
   /** A value `seal` produced, opened. */
   open(headers: Readonly<Record<string, string>>, sealed: string): string;
 }

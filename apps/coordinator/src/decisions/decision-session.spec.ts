@@ -57,10 +57,11 @@ type Effects = TransitionResult['effects'];
 
 describe('DecisionSession: the sagas whose version its write checks', () => {
   let session: DecisionSession;
+  let sensitive: SensitiveData;
 
   beforeEach(() => {
     const gate = new CommandGate(resilienceConfig(resilienceEnvironmentSchema.parse({})));
-    const sensitive = new SensitiveData(
+    sensitive = new SensitiveData(
       registry,
       new FieldCipher(parseKeyring(`k1:${Buffer.alloc(32, 3).toString('base64')}`)),
     );
@@ -130,7 +131,10 @@ describe('DecisionSession: the sagas whose version its write checks', () => {
     expect(after).not.toEqual(state);
     const { writer, written } = recordingWriter();
     await session.flush(writer);
-    expect(written[0]!.inserts.map((row) => row.state.steps)).toEqual([after.steps]);
+    // As stored: the order saga has sensitive fields, so the step's result is sealed.
+    const stored = written[0]!.inserts.map((row) => sensitive.openState(row.state).steps);
+    expect(stored).toEqual([after.steps]);
+    expect(JSON.stringify(written[0]!.inserts[0]!.state.steps)).toContain('enc:v1:');
     expect(written[0]!.updates).toEqual([]);
     expect(session.committedSagas()).toEqual([{ ...created, state: after }]);
   });

@@ -28,6 +28,23 @@ describe('SensitiveData', () => {
     expect(sensitive.openState(stored)).toEqual(state);
   });
 
+  it('seals the results of the steps of such a type whole, which onSuccess may have folded into a sensitive field', () => {
+    const withSteps = {
+      ...state,
+      steps: {
+        'reserve-inventory': { status: 'succeeded', attempts: 1, result: { token: 'tok_result' } },
+        'authorize-payment': { status: 'running', attempt: 1 },
+      },
+    } as unknown as SagaState;
+    const stored = sensitive.sealState(withSteps);
+    expect(JSON.stringify(stored)).not.toContain('tok_result');
+    expect(stored.steps['authorize-payment']).toEqual({ status: 'running', attempt: 1 });
+    expect(sensitive.openState(stored)).toEqual(withSteps);
+    // A type without sensitive fields is stored as it is.
+    const plain = { ...withSteps, sagaType: 'refund' } as SagaState;
+    expect(sensitive.sealState(plain)).toBe(plain);
+  });
+
   it('shows them redacted, or in clear to a caller allowed to see them', () => {
     const stored = sensitive.sealState(state);
     expect(sensitive.view(saga, stored.input, false)).toEqual({

@@ -1,5 +1,5 @@
 import { REDACTED, redactPaths, type JsonObject, type JsonValue } from '#contracts';
-import type { SagaRegistry, SagaState } from '#saga-core';
+import type { SagaRegistry, SagaState, StepState } from '#saga-core';
 import { isSealed, UnsealError, type FieldCipher } from './field-cipher.js';
 
 /**
@@ -55,7 +55,7 @@ export class SensitiveData {
    * when any registered type has sensitive fields.
    */
   startDeadLetterValue(text: string): StartDeadLetterValue {
-    const anySensitive = this.registry.list().some((definition) => definition.sensitive.length > 0);
+    const anySensitive = this.anySensitive();
     let request: unknown;
     try {
       request = JSON.parse(text);
@@ -103,12 +103,21 @@ export class SensitiveData {
     return this.pathsOfType(sagaType);
   }
 
+  /** Whether any registered definition has sensitive fields. */
+  anySensitive(): boolean {
+    return this.registry.list().some((definition) => definition.sensitive.length > 0);
+  }
+
   /** The sensitive paths of every registered definition, once each. */
   private everySensitivePath(): readonly string[] {
     return [...new Set(this.registry.list().flatMap((definition) => definition.sensitive))];
   }
 
-  /** The state as it is stored: sensitive fields of input and context sealed. */
+  /**
+   * The state as it is stored: sensitive fields of input and context sealed, and the result of
+   * each step that succeeded sealed whole (a result is shaped as its participant answers, not as
+   * the context: its `onSuccess` may fold any part of it into a sensitive field).
+   */
   sealState(state: SagaState): SagaState {
     const paths = this.paths(state.sagaType, state.sagaVersion);
     if (paths.length === 0) return state;
@@ -116,6 +125,9 @@ export class SensitiveData {
       ...state,
       input: this.cipher.sealPaths(state.input, paths, state.sagaId),
       context: this.cipher.sealPaths(state.context, paths, state.sagaId),
+      steps: this.withResults(state, (result) =>
+        isSealed(result) ? result : this.cipher.seal(result, state.sagaId),
+      ),
     };
   }
 
@@ -127,7 +139,20 @@ export class SensitiveData {
       ...state,
       input: this.cipher.openPaths(state.input, paths, state.sagaId),
       context: this.cipher.openPaths(state.context, paths, state.sagaId),
+      steps: this.withResults(state, (result) =>
+        isSealed(result) ? this.cipher.open(result, state.sagaId) : result,
+      ),
     };
+  }
+
+  /** The state's steps, the result of each that succeeded mapped by `map`. */
+  private withResults(state: SagaState, map: (result: JsonValue) => JsonValue): SagaState['steps'] {
+    if (state.steps === undefined) return state.steps;
+    const steps: Record<string, StepState> = {};
+    for (const [stepId, step] of Object.entries(state.steps)) {
+      steps[stepId] = step.status === 'succeeded' ? { ...step, result: map(step.result) } : step;
+    }
+    return steps;
   }
 
   /** A stored input opened (for the idempotency comparison). */
