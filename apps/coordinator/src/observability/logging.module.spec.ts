@@ -1,9 +1,14 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
+import { context, trace } from '@opentelemetry/api';
 import { pino } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { REDACTED } from '#contracts';
+import {
+  installGlobalTracing,
+  SpanCollector,
+} from '../../../../libs/tracing/src/span-collector.fixture.js';
 import { httpLogOptions, logDestination } from './logging.module.js';
 
 /** What one info line with a context and a field looks like through `logDestination`. */
@@ -156,5 +161,39 @@ describe('the request lines', () => {
     });
     expect(JSON.stringify(lines)).not.toMatch(/(access|partner)-secret/);
     expect(seen).toMatchObject(sent);
+  });
+});
+
+describe('the trace of a log line', () => {
+  let uninstall: () => void;
+  beforeAll(() => {
+    uninstall = installGlobalTracing(new SpanCollector(), { contextManager: true });
+  });
+  afterAll(() => uninstall());
+
+  /** The line `fields` gives, logged while kafkajs's poll span (a trace of its own) is active. */
+  function loggedUnderPoll(fields: Record<string, unknown>): Record<string, unknown> {
+    const sink = new PassThrough();
+    const lines: string[] = [];
+    sink.on('data', (chunk: Buffer) => lines.push(chunk.toString()));
+    const { mixin } = httpLogOptions({ logLevel: 'info', logRedactPaths: [] });
+    const logger = pino({ mixin }, sink);
+    const poll = trace.getTracer('test').startSpan('poll saga.replies');
+    context.with(trace.setSpan(context.active(), poll), () => logger.info(fields, 'decided'));
+    poll.end();
+    return JSON.parse(lines.join('')) as Record<string, unknown>;
+  }
+
+  it('names the active span for a line of no trace of its own', () => {
+    const line = loggedUnderPoll({ sagaId: 'saga-1' });
+    expect(line['traceId']).toMatch(/^[0-9a-f]{32}$/);
+    expect(line['spanId']).toMatch(/^[0-9a-f]{16}$/);
+  });
+
+  it("keeps a line that names its saga's trace to that trace alone, with no span of another", () => {
+    const sagaTrace = 'a'.repeat(32);
+    const line = loggedUnderPoll({ sagaId: 'saga-1', traceId: sagaTrace });
+    expect(line['traceId']).toBe(sagaTrace);
+    expect(line).not.toHaveProperty('spanId');
   });
 });

@@ -54,7 +54,11 @@ export function httpLogOptions(
     customLogLevel: (_request, response, error) =>
       error || response.statusCode >= 500 ? 'error' : response.statusCode >= 400 ? 'warn' : 'debug',
     formatters: { log: redactLogFields(config.logRedactPaths) },
-    mixin() {
+    // A line that names its saga's trace keeps to it alone: the active span then is often of
+    // another trace (kafkajs's instrumentation runs each batch under a `poll` span of its own),
+    // and its span id would point nowhere in the saga's.
+    mixin(line: object) {
+      if ('traceId' in line) return {};
       const span = trace.getActiveSpan()?.spanContext();
       return span ? { traceId: span.traceId, spanId: span.spanId } : {};
     },
