@@ -3,10 +3,8 @@ import { success } from '../testing/outcomes.js';
 import { SagaHarness } from '../testing/saga-harness.js';
 import { orderInputValue, pivotSaga } from './test-sagas.fixture.js';
 
-/** A saga stuck before its pivot: the charge's command could never be sent. */
-function stuckBeforeThePivot(): SagaHarness {
-  const saga = new SagaHarness(pivotSaga, orderInputValue);
-  saga.reply('reserve', success());
+/** The charge's command set aside: it can never be sent. */
+function chargeUndeliverable(saga: SagaHarness): void {
   saga.apply({
     type: 'undeliverable',
     at: saga.clock.now(),
@@ -14,6 +12,13 @@ function stuckBeforeThePivot(): SagaHarness {
     topic: 'payments.commands',
     reason: 'MESSAGE_TOO_LARGE',
   });
+}
+
+/** A saga stuck before its pivot: the charge's command could never be sent. */
+function stuckBeforeThePivot(): SagaHarness {
+  const saga = new SagaHarness(pivotSaga, orderInputValue);
+  saga.reply('reserve', success());
+  chargeUndeliverable(saga);
   return saga;
 }
 
@@ -143,13 +148,7 @@ describe('the saga deadline', () => {
     const saga = new SagaHarness(pivotSaga, orderInputValue);
     saga.reply('reserve', success());
     saga.clock.advanceTo(60_001);
-    saga.apply({
-      type: 'undeliverable',
-      at: saga.clock.now(),
-      random: 0,
-      topic: 'payments.commands',
-      reason: 'MESSAGE_TOO_LARGE',
-    });
+    chargeUndeliverable(saga);
 
     expect(saga.state).toMatchObject({ status: 'stuck' });
     expect(saga.state.deadlinePassed).toBeFalsy();
