@@ -615,6 +615,27 @@ describe('the kafkajs eachBatch handler', () => {
     expect(events).toEqual([]);
   });
 
+  it('commits nothing for a batch begun before the consumer joined its group again (kafkajs rejoins mid-fetch)', async () => {
+    // kafkajs rejoins from one fetcher while another's batch is still handled: the partition
+    // may be another member's by then, and a commit would carry the new generation.
+    let joins = 1;
+    const { eachBatch } = processor({
+      joins: () => joins,
+      handleBatch: async () => {
+        joins++;
+        return NONE;
+      },
+    });
+    const { payload, events } = fakePayload([record(0, 'a')]);
+    await eachBatch(payload);
+    expect(events).toEqual([]);
+    // A batch begun after the join commits as usual.
+    const next = fakePayload([record(1, 'b')]);
+    const { eachBatch: after } = processor({ joins: () => joins, handleBatch: async () => NONE });
+    await after(next.payload);
+    expect(next.events).toContain('commit saga.replies/2@2');
+  });
+
   it('lets a rebalance reported by a heartbeat propagate after the chunk is committed', async () => {
     const { eachBatch } = processor({ maxBatchSize: 1, handleBatch: async () => NONE });
     const { payload, events, state } = fakePayload([record(0, 'a'), record(1, 'b')]);

@@ -61,6 +61,13 @@ export interface BatchProcessorOptions {
   readonly monotonicNow?: () => number;
   /** The consumer's offset commits; its owner retries a failed one (default: a mergedCommits of its own). */
   readonly commits?: MergedCommits;
+  /**
+   * How many times the consumer has joined its group: a batch begun before the count moved is
+   * stale (kafkajs rejoins from a fetcher that met a moved leader while another fetcher's batch
+   * is still handled; the partition may be another member's since, and a commit of it would
+   * carry the new generation, which Kafka accepts).
+   */
+  readonly joins?: () => number;
 }
 
 /** The offset that follows `offset` (what Kafka records as the group's position). */
@@ -92,7 +99,8 @@ export const HOLD_LIMIT_MS = 30_000;
  * their owner; on another failure (a timed-out commit) it fetches on from the handled position,
  * and the commit is owed until a later one carries it (see mergedCommits). Kafka's generation
  * check refuses a commit from a member that lost the partition (one that slips through, in the
- * same generation, only makes messages be delivered again).
+ * same generation, only makes messages be delivered again); a batch begun before the consumer
+ * joined again commits nothing (see `joins`).
  */
 export function createEachBatchHandler(
   options: BatchProcessorOptions,
@@ -292,7 +300,12 @@ export function createEachBatchHandler(
     await waitHeartbeating(payload, leftMs);
   }
 
-  return async (payload) => {
+  return async (fetched) => {
+    const joinedAs = options.joins?.();
+    const payload: EachBatchPayload =
+      joinedAs === undefined
+        ? fetched
+        : { ...fetched, isStale: () => fetched.isStale() || options.joins!() !== joinedAs };
     try {
       const cameInAtMs = monotonicNow();
       if (options.waitUnderLoad !== undefined) {

@@ -75,6 +75,8 @@ export class KafkaMessageConsumer implements MessageConsumer {
   /** Waits cut short by the next resume. */
   private readonly resumeWaiters = new Set<() => void>();
   private member = false;
+  /** Joins of the group, by any member this consumer ran: a batch begun before one is stale. */
+  private joins = 0;
   private stopping: Promise<void> | undefined;
   private supervising: Promise<void> = Promise.resolve();
   private readonly stopController = new AbortController();
@@ -247,6 +249,7 @@ export class KafkaMessageConsumer implements MessageConsumer {
             logger,
             backlog: this.backlog,
             commits,
+            joins: () => this.joins,
             ...(options.onChunk ? { onChunk: options.onChunk } : {}),
           }),
         });
@@ -296,6 +299,7 @@ export class KafkaMessageConsumer implements MessageConsumer {
       this.backlog.fetched(topic, partition, Number(highWatermark), Number(lastOffset) + 1);
     });
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      this.joins++;
       const partitions = Object.values(payload.memberAssignment).reduce(
         (sum, list) => sum + list.length,
         0,
