@@ -163,6 +163,14 @@ describe('the saga HTTP API', () => {
       expect([started.status, refused.status]).toEqual([202, 400]);
     });
 
+    it('lets no browser or proxy keep an answer: a saga may be shown with its sensitive fields', async () => {
+      const started = await post('/sagas', { ...startBody, idempotencyKey: 'k-cache' });
+      const refused = await post('/sagas', { sagaType: 7 });
+      for (const response of [started, refused]) {
+        expect(response.headers.get('cache-control')).toBe('no-store');
+      }
+    });
+
     it('names a missing field, a field of the wrong type and an unknown field', async () => {
       const response = await post('/sagas', { sagaType: 7, input: {}, extra: true });
       expect(await problemsOf(response, 400)).toEqual(
