@@ -216,13 +216,15 @@ describe('a poison outbox row on the real Kafka and Postgres', () => {
       { sagaId: ended, topic: revoked, messageId: `late-${ended}`, payload: {} },
       { sagaId: null, key: 'payments', topic: revoked, messageId: 'breaker-event', payload: {} },
     ]);
+    // Two passes of the relay, each with one send that kafkajs retries for some 9 s (the topic is
+    // gone): the first, whose failure then must last, and the one that sets both rows aside.
     await waitFor(
       'both rows to be set aside',
       async () =>
         Boolean(
           (await outboxRow(endedRow!))?.set_aside_at && (await outboxRow(noSagaRow!))?.set_aside_at,
         ),
-      { timeoutMs: 30_000, intervalMs: 50 },
+      { timeoutMs: 50_000, intervalMs: 50 },
     );
     expect((await sagaView(ended)).status).toBe('completed');
     await participants.transport.administrator.ensureTopics([{ topic: revoked, partitions: 1 }]);

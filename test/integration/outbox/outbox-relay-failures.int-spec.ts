@@ -231,6 +231,27 @@ describe('the outbox relay sending row by row', () => {
     }
   }, 60_000);
 
+  it('takes the refusal of a batch of one topic for the topic: its rows share it without a send each', async () => {
+    // Each send to a topic that is gone takes kafkajs seconds of retries.
+    await database.transaction((sql) =>
+      enqueueOutbox(sql, [
+        outboxRow(randomUUID(), 'missing', 'o-1'),
+        outboxRow(randomUUID(), 'missing', 'o-2'),
+      ]),
+    );
+    const publisher = new BrokerLikePublisher();
+    const relay = new OutboxRelay(database, publisher, { lanes: 1 });
+
+    try {
+      expect(await relay.drainOnce()).toBe(0);
+      // The batch alone: its two rows share its verdict.
+      expect(publisher.calls).toEqual([['missing']]);
+      expect(await unsentKeys(database)).toEqual(['o-1', 'o-2']);
+    } finally {
+      await database.query(`DELETE FROM outbox`);
+    }
+  });
+
   it('keeps its transaction alive by time, not by row: quick sends cost no statement, and the failures one', async () => {
     const keys = ['g-1', 'g-2', 'g-3', 'g-4'];
     await database.transaction((sql) =>

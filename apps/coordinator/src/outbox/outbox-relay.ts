@@ -340,6 +340,9 @@ export class OutboxRelay {
     const clean = rows.filter((row) => !doubtful.has(row.sagaId));
     let oneByOne = rows.filter((row) => doubtful.has(row.sagaId));
     const sentIds: string[] = [];
+    // Topics that failed for a reason of the topic's (gone, invalid, forbidden) in this pass:
+    // their other rows share the verdict without a send, which takes kafkajs seconds each.
+    const badTopics = new Map<string, unknown>();
     if (clean.length > 0) {
       try {
         await publishTraced(
@@ -348,8 +351,14 @@ export class OutboxRelay {
         );
         sentIds.push(...clean.map((row) => row.id));
       } catch (error) {
-        if (neverSendableCode(error) === undefined) {
+        const code = neverSendableCode(error);
+        if (code === undefined) {
           return { sentIds: [], undeliverable: [], waiting: [], outOfTime: false, failure: error };
+        }
+        // A batch of one topic refused for the topic's reason: that is the topic's verdict.
+        const topic = clean[0]!.topic;
+        if (refusesTopic(code) && clean.every((row) => row.topic === topic)) {
+          badTopics.set(topic, error);
         }
         oneByOne = [...rows];
       }
@@ -358,9 +367,6 @@ export class OutboxRelay {
     // failure has lasted.
     const unsendable: { row: UndeliverableRow; refused: boolean }[] = [];
     const blocked = new Set<string | null>();
-    // Topics that failed for a reason of the topic's (gone, invalid, forbidden) in this pass:
-    // their other rows share the verdict without a send, which takes kafkajs seconds each.
-    const badTopics = new Map<string, unknown>();
     let outOfTime = false;
     let failure: { error: unknown } | undefined;
     for (const row of oneByOne) {
