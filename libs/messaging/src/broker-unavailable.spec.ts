@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { isBrokerUnavailable, retryWhileBrokerUnavailable } from './broker-unavailable.js';
+import { isBrokerUnavailable } from './broker-unavailable.js';
 
 const require = createRequire(import.meta.url);
 
@@ -37,59 +37,5 @@ describe('isBrokerUnavailable', () => {
     );
     expect(isBrokerUnavailable(new Error('Connection error'))).toBe(false);
     expect(isBrokerUnavailable(undefined)).toBe(false);
-  });
-});
-
-describe('retryWhileBrokerUnavailable', () => {
-  it('tries again while the broker is unavailable, pausing longer each time, until it answers', async () => {
-    let now = 0;
-    const pauses: number[] = [];
-    const retried: unknown[] = [];
-    let calls = 0;
-    const answer = await retryWhileBrokerUnavailable(
-      async () => {
-        calls++;
-        if (calls < 4) throw refused();
-        return 'topics';
-      },
-      {
-        until: 60_000,
-        onRetry: (error) => retried.push(error),
-        now: () => now,
-        sleep: async (ms) => {
-          pauses.push(ms);
-          now += ms;
-        },
-      },
-    );
-    expect(answer).toBe('topics');
-    expect(pauses).toEqual([250, 500, 1_000]);
-    expect(retried).toHaveLength(3);
-  });
-
-  it('throws what another try cannot mend at once, and the last failure once its time is up', async () => {
-    const sleep = async () => undefined;
-    const denied = new KafkaJSSASLAuthenticationError('SASL SCRAM failed');
-    await expect(
-      retryWhileBrokerUnavailable(
-        async () => {
-          throw denied;
-        },
-        { until: 60_000, now: () => 0, sleep },
-      ),
-    ).rejects.toBe(denied);
-    let now = 0;
-    let calls = 0;
-    await expect(
-      retryWhileBrokerUnavailable(
-        async () => {
-          calls++;
-          now += 9_000; // kafkajs's own retries of a refused connection
-          throw refused();
-        },
-        { until: 20_000, now: () => now, sleep: async (ms) => void (now += ms) },
-      ),
-    ).rejects.toThrow('ECONNREFUSED');
-    expect(calls).toBe(3);
   });
 });

@@ -51,4 +51,4 @@ export { neverSendableCode, refusesTopic } from './send-refusal.js';
 export { sendInFittingHalves } from './fitting-halves.js';
 export { isTopicName } from './topic-specs.js';
 export { KafkaLagReader, type PartitionEnds } from './kafka-lag-reader.js';
-export { isBrokerUnavailable, retryWhileBrokerUnavailable } from './broker-unavailable.js';
+export { isBrokerUnavailable } from './broker-unavailable.js';

@@ -126,3 +126,51 @@ describe('retryWhileUnavailable', () => {
     expect(time.now()).toBe(750);
   });
 });
+
+describe('retryWhileUnavailable for another service (the broker at start-up)', () => {
+  const down = Object.assign(new Error('Connection error: connect ECONNREFUSED'), { down: true });
+  const unavailable = (error: unknown) => (error as { down?: boolean }).down === true;
+
+  it('tries again while its test says unavailable, pausing longer each time, until it answers', async () => {
+    const time = fakeTime();
+    const retried: unknown[] = [];
+    let calls = 0;
+    const answer = await retryWhileUnavailable(
+      async () => {
+        calls++;
+        if (calls < 4) throw down;
+        return 'topics';
+      },
+      { until: 60_000, unavailable, onRetry: (error) => retried.push(error), ...time },
+    );
+    expect(answer).toBe('topics');
+    expect(time.pauses).toEqual([250, 500, 1_000]);
+    expect(retried).toHaveLength(3);
+  });
+
+  it('throws what its test does not call unavailable at once, a database error included, and the last failure once its time is up', async () => {
+    const time = fakeTime();
+    await expect(
+      retryWhileUnavailable(
+        async () => {
+          throw terminated;
+        },
+        { until: 60_000, unavailable, ...time },
+      ),
+    ).rejects.toBe(terminated);
+    expect(time.pauses).toEqual([]);
+    let now = 0;
+    let calls = 0;
+    await expect(
+      retryWhileUnavailable(
+        async () => {
+          calls++;
+          now += 9_000; // kafkajs's own retries of a refused connection
+          throw down;
+        },
+        { until: 20_000, unavailable, now: () => now, sleep: async (ms) => void (now += ms) },
+      ),
+    ).rejects.toThrow('ECONNREFUSED');
+    expect(calls).toBe(3);
+  });
+});

@@ -11,6 +11,11 @@ export interface RetryWhileUnavailableOptions {
   readonly maxPauseMs?: number;
   /** Hears each failure that is tried again. */
   readonly onRetry?: (error: unknown) => void;
+  /**
+   * Whether a failure says the service is unavailable, to be tried again (default: the
+   * database's, isDatabaseUnavailable, or a lost race); another service's work gives its own.
+   */
+  readonly unavailable?: (error: unknown) => boolean;
   /** The clock and the pause (tests give fakes). */
   readonly now?: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
@@ -41,13 +46,17 @@ export async function retryWhileUnavailable<T>(
       return await work();
     } catch (error) {
       const retryable =
-        (isDatabaseUnavailable(error) || isLostRace(error)) && !saysNonRetryable(error);
+        (options.unavailable ?? databaseUnavailable)(error) && !saysNonRetryable(error);
       if (!retryable || now() + pauseMs >= options.until) throw error;
       options.onRetry?.(error);
       await sleep(pauseMs);
       pauseMs = Math.min(pauseMs * 2, maxPauseMs);
     }
   }
+}
+
+function databaseUnavailable(error: unknown): boolean {
+  return isDatabaseUnavailable(error) || isLostRace(error);
 }
 
 function saysNonRetryable(error: unknown): boolean {

@@ -31,7 +31,7 @@ import type { SensitiveData } from '../security/sensitive-data.js';
 import type { TimerPoller } from '../timers/timer-poller.js';
 import type { BulkOperationWorker } from '../bulk-operations/bulk-operation-worker.js';
 import type { CoordinatorConsumers } from './coordinator-consumers.js';
-import { retryWhileBrokerUnavailable, type MessageTransport } from '#messaging';
+import { isBrokerUnavailable, type MessageTransport } from '#messaging';
 import type { RuntimeGauges } from './runtime-gauges.js';
 import type { StartupPhases } from './startup-phases.js';
 
@@ -233,16 +233,14 @@ export class CoordinatorRuntime {
       // A broker that comes up after the coordinator (a cold start of the cluster) is waited
       // for, to the phase's bound, as the database is.
       () =>
-        retryWhileBrokerUnavailable(
-          () => this.transport.administrator.ensureTopics(this.topicSpecs()),
-          {
-            until: Date.now() + timeouts.topicsMs,
-            onRetry: (error) =>
-              this.logger.warn(
-                `broker unavailable during start-up, trying again: ${describeError(error)}`,
-              ),
-          },
-        ),
+        retryWhileUnavailable(() => this.transport.administrator.ensureTopics(this.topicSpecs()), {
+          until: Date.now() + timeouts.topicsMs,
+          unavailable: isBrokerUnavailable,
+          onRetry: (error) =>
+            this.logger.warn(
+              `broker unavailable during start-up, trying again: ${describeError(error)}`,
+            ),
+        }),
     );
     if (report.created.length > 0) this.logger.log(`created topics: ${report.created.join(', ')}`);
     relay.start();

@@ -17,6 +17,7 @@ const state = {
   status: 'running',
   input,
   context: { ...input, authorizationId: 'a-1' },
+  steps: {},
 } as unknown as SagaState;
 const saga = { sagaId: 'saga-1', sagaType: 'order', sagaVersion: 1 };
 

@@ -147,7 +147,6 @@ export class SensitiveData {
 
   /** The state's steps, the result of each that succeeded mapped by `map`. */
   private withResults(state: SagaState, map: (result: JsonValue) => JsonValue): SagaState['steps'] {
-    if (state.steps === undefined) return state.steps;
     const steps: Record<string, StepState> = {};
     for (const [stepId, step] of Object.entries(state.steps)) {
       steps[stepId] = step.status === 'succeeded' ? { ...step, result: map(step.result) } : step;
